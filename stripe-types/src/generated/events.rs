@@ -1149,442 +1149,508 @@ impl std::str::FromStr for EventType {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account.application.authorized" => {
-                    EventType::AccountApplicationAuthorized
-                }
-                "account.application.deauthorized" => {
-                    EventType::AccountApplicationDeauthorized
-                }
-                "account.external_account.created" => {
-                    EventType::AccountExternalAccountCreated
-                }
-                "account.external_account.deleted" => {
-                    EventType::AccountExternalAccountDeleted
-                }
-                "account.external_account.updated" => {
-                    EventType::AccountExternalAccountUpdated
-                }
-                "account.updated" => EventType::AccountUpdated,
-                "application_fee.created" => EventType::ApplicationFeeCreated,
-                "application_fee.refund.updated" => {
-                    EventType::ApplicationFeeRefundUpdated
-                }
-                "application_fee.refunded" => EventType::ApplicationFeeRefunded,
-                "balance.available" => EventType::BalanceAvailable,
-                "balance_settings.updated" => EventType::BalanceSettingsUpdated,
-                "billing.alert.triggered" => EventType::BillingAlertTriggered,
-                "billing_portal.configuration.created" => {
-                    EventType::BillingPortalConfigurationCreated
-                }
-                "billing_portal.configuration.updated" => {
-                    EventType::BillingPortalConfigurationUpdated
-                }
-                "billing_portal.session.created" => {
-                    EventType::BillingPortalSessionCreated
-                }
-                "capability.updated" => EventType::CapabilityUpdated,
-                "cash_balance.funds_available" => EventType::CashBalanceFundsAvailable,
-                "charge.captured" => EventType::ChargeCaptured,
-                "charge.dispute.closed" => EventType::ChargeDisputeClosed,
-                "charge.dispute.created" => EventType::ChargeDisputeCreated,
-                "charge.dispute.funds_reinstated" => {
-                    EventType::ChargeDisputeFundsReinstated
-                }
-                "charge.dispute.funds_withdrawn" => {
-                    EventType::ChargeDisputeFundsWithdrawn
-                }
-                "charge.dispute.updated" => EventType::ChargeDisputeUpdated,
-                "charge.expired" => EventType::ChargeExpired,
-                "charge.failed" => EventType::ChargeFailed,
-                "charge.pending" => EventType::ChargePending,
-                "charge.refund.updated" => EventType::ChargeRefundUpdated,
-                "charge.refunded" => EventType::ChargeRefunded,
-                "charge.succeeded" => EventType::ChargeSucceeded,
-                "charge.updated" => EventType::ChargeUpdated,
-                "checkout.session.async_payment_failed" => {
-                    EventType::CheckoutSessionAsyncPaymentFailed
-                }
-                "checkout.session.async_payment_succeeded" => {
-                    EventType::CheckoutSessionAsyncPaymentSucceeded
-                }
-                "checkout.session.completed" => EventType::CheckoutSessionCompleted,
-                "checkout.session.expired" => EventType::CheckoutSessionExpired,
-                "climate.order.canceled" => EventType::ClimateOrderCanceled,
-                "climate.order.created" => EventType::ClimateOrderCreated,
-                "climate.order.delayed" => EventType::ClimateOrderDelayed,
-                "climate.order.delivered" => EventType::ClimateOrderDelivered,
-                "climate.order.product_substituted" => {
-                    EventType::ClimateOrderProductSubstituted
-                }
-                "climate.product.created" => EventType::ClimateProductCreated,
-                "climate.product.pricing_updated" => {
-                    EventType::ClimateProductPricingUpdated
-                }
-                "coupon.created" => EventType::CouponCreated,
-                "coupon.deleted" => EventType::CouponDeleted,
-                "coupon.updated" => EventType::CouponUpdated,
-                "credit_note.created" => EventType::CreditNoteCreated,
-                "credit_note.updated" => EventType::CreditNoteUpdated,
-                "credit_note.voided" => EventType::CreditNoteVoided,
-                "customer.created" => EventType::CustomerCreated,
-                "customer.deleted" => EventType::CustomerDeleted,
-                "customer.discount.created" => EventType::CustomerDiscountCreated,
-                "customer.discount.deleted" => EventType::CustomerDiscountDeleted,
-                "customer.discount.updated" => EventType::CustomerDiscountUpdated,
-                "customer.source.created" => EventType::CustomerSourceCreated,
-                "customer.source.deleted" => EventType::CustomerSourceDeleted,
-                "customer.source.expiring" => EventType::CustomerSourceExpiring,
-                "customer.source.updated" => EventType::CustomerSourceUpdated,
-                "customer.subscription.created" => EventType::CustomerSubscriptionCreated,
-                "customer.subscription.deleted" => EventType::CustomerSubscriptionDeleted,
-                "customer.subscription.paused" => EventType::CustomerSubscriptionPaused,
-                "customer.subscription.pending_update_applied" => {
-                    EventType::CustomerSubscriptionPendingUpdateApplied
-                }
-                "customer.subscription.pending_update_expired" => {
-                    EventType::CustomerSubscriptionPendingUpdateExpired
-                }
-                "customer.subscription.resumed" => EventType::CustomerSubscriptionResumed,
-                "customer.subscription.trial_will_end" => {
-                    EventType::CustomerSubscriptionTrialWillEnd
-                }
-                "customer.subscription.updated" => EventType::CustomerSubscriptionUpdated,
-                "customer.tax_id.created" => EventType::CustomerTaxIdCreated,
-                "customer.tax_id.deleted" => EventType::CustomerTaxIdDeleted,
-                "customer.tax_id.updated" => EventType::CustomerTaxIdUpdated,
-                "customer.updated" => EventType::CustomerUpdated,
-                "customer_cash_balance_transaction.created" => {
-                    EventType::CustomerCashBalanceTransactionCreated
-                }
-                "entitlements.active_entitlement_summary.updated" => {
-                    EventType::EntitlementsActiveEntitlementSummaryUpdated
-                }
-                "file.created" => EventType::FileCreated,
-                "financial_connections.account.account_numbers_updated" => {
-                    EventType::FinancialConnectionsAccountAccountNumbersUpdated
-                }
-                "financial_connections.account.created" => {
-                    EventType::FinancialConnectionsAccountCreated
-                }
-                "financial_connections.account.deactivated" => {
-                    EventType::FinancialConnectionsAccountDeactivated
-                }
-                "financial_connections.account.disconnected" => {
-                    EventType::FinancialConnectionsAccountDisconnected
-                }
-                "financial_connections.account.reactivated" => {
-                    EventType::FinancialConnectionsAccountReactivated
-                }
-                "financial_connections.account.refreshed_balance" => {
-                    EventType::FinancialConnectionsAccountRefreshedBalance
-                }
-                "financial_connections.account.refreshed_ownership" => {
-                    EventType::FinancialConnectionsAccountRefreshedOwnership
-                }
-                "financial_connections.account.refreshed_transactions" => {
-                    EventType::FinancialConnectionsAccountRefreshedTransactions
-                }
-                "financial_connections.account.upcoming_account_number_expiry" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "account.application.authorized",
+                    "account.application.deauthorized",
+                    "account.external_account.created",
+                    "account.external_account.deleted",
+                    "account.external_account.updated",
+                    "account.updated",
+                    "application_fee.created",
+                    "application_fee.refund.updated",
+                    "application_fee.refunded",
+                    "balance.available",
+                    "balance_settings.updated",
+                    "billing.alert.triggered",
+                    "billing_portal.configuration.created",
+                    "billing_portal.configuration.updated",
+                    "billing_portal.session.created",
+                    "capability.updated",
+                    "cash_balance.funds_available",
+                    "charge.captured",
+                    "charge.dispute.closed",
+                    "charge.dispute.created",
+                    "charge.dispute.funds_reinstated",
+                    "charge.dispute.funds_withdrawn",
+                    "charge.dispute.updated",
+                    "charge.expired",
+                    "charge.failed",
+                    "charge.pending",
+                    "charge.refund.updated",
+                    "charge.refunded",
+                    "charge.succeeded",
+                    "charge.updated",
+                    "checkout.session.async_payment_failed",
+                    "checkout.session.async_payment_succeeded",
+                    "checkout.session.completed",
+                    "checkout.session.expired",
+                    "climate.order.canceled",
+                    "climate.order.created",
+                    "climate.order.delayed",
+                    "climate.order.delivered",
+                    "climate.order.product_substituted",
+                    "climate.product.created",
+                    "climate.product.pricing_updated",
+                    "coupon.created",
+                    "coupon.deleted",
+                    "coupon.updated",
+                    "credit_note.created",
+                    "credit_note.updated",
+                    "credit_note.voided",
+                    "customer.created",
+                    "customer.deleted",
+                    "customer.discount.created",
+                    "customer.discount.deleted",
+                    "customer.discount.updated",
+                    "customer.source.created",
+                    "customer.source.deleted",
+                    "customer.source.expiring",
+                    "customer.source.updated",
+                    "customer.subscription.created",
+                    "customer.subscription.deleted",
+                    "customer.subscription.paused",
+                    "customer.subscription.pending_update_applied",
+                    "customer.subscription.pending_update_expired",
+                    "customer.subscription.resumed",
+                    "customer.subscription.trial_will_end",
+                    "customer.subscription.updated",
+                    "customer.tax_id.created",
+                    "customer.tax_id.deleted",
+                    "customer.tax_id.updated",
+                    "customer.updated",
+                    "customer_cash_balance_transaction.created",
+                    "entitlements.active_entitlement_summary.updated",
+                    "file.created",
+                    "financial_connections.account.account_numbers_updated",
+                    "financial_connections.account.created",
+                    "financial_connections.account.deactivated",
+                    "financial_connections.account.disconnected",
+                    "financial_connections.account.reactivated",
+                    "financial_connections.account.refreshed_balance",
+                    "financial_connections.account.refreshed_ownership",
+                    "financial_connections.account.refreshed_transactions",
+                    "financial_connections.account.upcoming_account_number_expiry",
+                    "identity.verification_session.canceled",
+                    "identity.verification_session.created",
+                    "identity.verification_session.processing",
+                    "identity.verification_session.redacted",
+                    "identity.verification_session.requires_input",
+                    "identity.verification_session.verified",
+                    "invoice.created",
+                    "invoice.deleted",
+                    "invoice.finalization_failed",
+                    "invoice.finalized",
+                    "invoice.marked_uncollectible",
+                    "invoice.overdue",
+                    "invoice.overpaid",
+                    "invoice.paid",
+                    "invoice.payment_action_required",
+                    "invoice.payment_attempt_required",
+                    "invoice.payment_failed",
+                    "invoice.payment_succeeded",
+                    "invoice.sent",
+                    "invoice.upcoming",
+                    "invoice.updated",
+                    "invoice.voided",
+                    "invoice.will_be_due",
+                    "invoice_payment.paid",
+                    "invoiceitem.created",
+                    "invoiceitem.deleted",
+                    "issuing_authorization.created",
+                    "issuing_authorization.request",
+                    "issuing_authorization.updated",
+                    "issuing_card.created",
+                    "issuing_card.updated",
+                    "issuing_cardholder.created",
+                    "issuing_cardholder.updated",
+                    "issuing_dispute.closed",
+                    "issuing_dispute.created",
+                    "issuing_dispute.funds_reinstated",
+                    "issuing_dispute.funds_rescinded",
+                    "issuing_dispute.submitted",
+                    "issuing_dispute.updated",
+                    "issuing_personalization_design.activated",
+                    "issuing_personalization_design.deactivated",
+                    "issuing_personalization_design.rejected",
+                    "issuing_personalization_design.updated",
+                    "issuing_token.created",
+                    "issuing_token.updated",
+                    "issuing_transaction.created",
+                    "issuing_transaction.purchase_details_receipt_updated",
+                    "issuing_transaction.updated",
+                    "mandate.updated",
+                    "payment_intent.amount_capturable_updated",
+                    "payment_intent.canceled",
+                    "payment_intent.created",
+                    "payment_intent.partially_funded",
+                    "payment_intent.payment_failed",
+                    "payment_intent.processing",
+                    "payment_intent.requires_action",
+                    "payment_intent.succeeded",
+                    "payment_link.created",
+                    "payment_link.updated",
+                    "payment_method.attached",
+                    "payment_method.automatically_updated",
+                    "payment_method.detached",
+                    "payment_method.updated",
+                    "payout.canceled",
+                    "payout.created",
+                    "payout.failed",
+                    "payout.paid",
+                    "payout.reconciliation_completed",
+                    "payout.updated",
+                    "person.created",
+                    "person.deleted",
+                    "person.updated",
+                    "plan.created",
+                    "plan.deleted",
+                    "plan.updated",
+                    "price.created",
+                    "price.deleted",
+                    "price.updated",
+                    "product.created",
+                    "product.deleted",
+                    "product.updated",
+                    "promotion_code.created",
+                    "promotion_code.updated",
+                    "quote.accepted",
+                    "quote.canceled",
+                    "quote.created",
+                    "quote.finalized",
+                    "radar.early_fraud_warning.created",
+                    "radar.early_fraud_warning.updated",
+                    "refund.created",
+                    "refund.failed",
+                    "refund.updated",
+                    "reporting.report_run.failed",
+                    "reporting.report_run.succeeded",
+                    "reporting.report_type.updated",
+                    "review.closed",
+                    "review.opened",
+                    "setup_intent.canceled",
+                    "setup_intent.created",
+                    "setup_intent.requires_action",
+                    "setup_intent.setup_failed",
+                    "setup_intent.succeeded",
+                    "sigma.scheduled_query_run.created",
+                    "source.canceled",
+                    "source.chargeable",
+                    "source.failed",
+                    "source.mandate_notification",
+                    "source.refund_attributes_required",
+                    "source.transaction.created",
+                    "source.transaction.updated",
+                    "subscription_schedule.aborted",
+                    "subscription_schedule.canceled",
+                    "subscription_schedule.completed",
+                    "subscription_schedule.created",
+                    "subscription_schedule.expiring",
+                    "subscription_schedule.released",
+                    "subscription_schedule.updated",
+                    "tax.settings.updated",
+                    "tax_rate.created",
+                    "tax_rate.updated",
+                    "terminal.reader.action_failed",
+                    "terminal.reader.action_succeeded",
+                    "terminal.reader.action_updated",
+                    "test_helpers.test_clock.advancing",
+                    "test_helpers.test_clock.created",
+                    "test_helpers.test_clock.deleted",
+                    "test_helpers.test_clock.internal_failure",
+                    "test_helpers.test_clock.ready",
+                    "topup.canceled",
+                    "topup.created",
+                    "topup.failed",
+                    "topup.reversed",
+                    "topup.succeeded",
+                    "transfer.created",
+                    "transfer.reversed",
+                    "transfer.updated",
+                    "treasury.credit_reversal.created",
+                    "treasury.credit_reversal.posted",
+                    "treasury.debit_reversal.completed",
+                    "treasury.debit_reversal.created",
+                    "treasury.debit_reversal.initial_credit_granted",
+                    "treasury.financial_account.closed",
+                    "treasury.financial_account.created",
+                    "treasury.financial_account.features_status_updated",
+                    "treasury.inbound_transfer.canceled",
+                    "treasury.inbound_transfer.created",
+                    "treasury.inbound_transfer.failed",
+                    "treasury.inbound_transfer.succeeded",
+                    "treasury.outbound_payment.canceled",
+                    "treasury.outbound_payment.created",
+                    "treasury.outbound_payment.expected_arrival_date_updated",
+                    "treasury.outbound_payment.failed",
+                    "treasury.outbound_payment.posted",
+                    "treasury.outbound_payment.returned",
+                    "treasury.outbound_payment.tracking_details_updated",
+                    "treasury.outbound_transfer.canceled",
+                    "treasury.outbound_transfer.created",
+                    "treasury.outbound_transfer.expected_arrival_date_updated",
+                    "treasury.outbound_transfer.failed",
+                    "treasury.outbound_transfer.posted",
+                    "treasury.outbound_transfer.returned",
+                    "treasury.outbound_transfer.tracking_details_updated",
+                    "treasury.received_credit.created",
+                    "treasury.received_credit.failed",
+                    "treasury.received_credit.succeeded",
+                    "treasury.received_debit.created",
+                ],
+            ) {
+                Some(0) => EventType::AccountApplicationAuthorized,
+                Some(1) => EventType::AccountApplicationDeauthorized,
+                Some(2) => EventType::AccountExternalAccountCreated,
+                Some(3) => EventType::AccountExternalAccountDeleted,
+                Some(4) => EventType::AccountExternalAccountUpdated,
+                Some(5) => EventType::AccountUpdated,
+                Some(6) => EventType::ApplicationFeeCreated,
+                Some(7) => EventType::ApplicationFeeRefundUpdated,
+                Some(8) => EventType::ApplicationFeeRefunded,
+                Some(9) => EventType::BalanceAvailable,
+                Some(10) => EventType::BalanceSettingsUpdated,
+                Some(11) => EventType::BillingAlertTriggered,
+                Some(12) => EventType::BillingPortalConfigurationCreated,
+                Some(13) => EventType::BillingPortalConfigurationUpdated,
+                Some(14) => EventType::BillingPortalSessionCreated,
+                Some(15) => EventType::CapabilityUpdated,
+                Some(16) => EventType::CashBalanceFundsAvailable,
+                Some(17) => EventType::ChargeCaptured,
+                Some(18) => EventType::ChargeDisputeClosed,
+                Some(19) => EventType::ChargeDisputeCreated,
+                Some(20) => EventType::ChargeDisputeFundsReinstated,
+                Some(21) => EventType::ChargeDisputeFundsWithdrawn,
+                Some(22) => EventType::ChargeDisputeUpdated,
+                Some(23) => EventType::ChargeExpired,
+                Some(24) => EventType::ChargeFailed,
+                Some(25) => EventType::ChargePending,
+                Some(26) => EventType::ChargeRefundUpdated,
+                Some(27) => EventType::ChargeRefunded,
+                Some(28) => EventType::ChargeSucceeded,
+                Some(29) => EventType::ChargeUpdated,
+                Some(30) => EventType::CheckoutSessionAsyncPaymentFailed,
+                Some(31) => EventType::CheckoutSessionAsyncPaymentSucceeded,
+                Some(32) => EventType::CheckoutSessionCompleted,
+                Some(33) => EventType::CheckoutSessionExpired,
+                Some(34) => EventType::ClimateOrderCanceled,
+                Some(35) => EventType::ClimateOrderCreated,
+                Some(36) => EventType::ClimateOrderDelayed,
+                Some(37) => EventType::ClimateOrderDelivered,
+                Some(38) => EventType::ClimateOrderProductSubstituted,
+                Some(39) => EventType::ClimateProductCreated,
+                Some(40) => EventType::ClimateProductPricingUpdated,
+                Some(41) => EventType::CouponCreated,
+                Some(42) => EventType::CouponDeleted,
+                Some(43) => EventType::CouponUpdated,
+                Some(44) => EventType::CreditNoteCreated,
+                Some(45) => EventType::CreditNoteUpdated,
+                Some(46) => EventType::CreditNoteVoided,
+                Some(47) => EventType::CustomerCreated,
+                Some(48) => EventType::CustomerDeleted,
+                Some(49) => EventType::CustomerDiscountCreated,
+                Some(50) => EventType::CustomerDiscountDeleted,
+                Some(51) => EventType::CustomerDiscountUpdated,
+                Some(52) => EventType::CustomerSourceCreated,
+                Some(53) => EventType::CustomerSourceDeleted,
+                Some(54) => EventType::CustomerSourceExpiring,
+                Some(55) => EventType::CustomerSourceUpdated,
+                Some(56) => EventType::CustomerSubscriptionCreated,
+                Some(57) => EventType::CustomerSubscriptionDeleted,
+                Some(58) => EventType::CustomerSubscriptionPaused,
+                Some(59) => EventType::CustomerSubscriptionPendingUpdateApplied,
+                Some(60) => EventType::CustomerSubscriptionPendingUpdateExpired,
+                Some(61) => EventType::CustomerSubscriptionResumed,
+                Some(62) => EventType::CustomerSubscriptionTrialWillEnd,
+                Some(63) => EventType::CustomerSubscriptionUpdated,
+                Some(64) => EventType::CustomerTaxIdCreated,
+                Some(65) => EventType::CustomerTaxIdDeleted,
+                Some(66) => EventType::CustomerTaxIdUpdated,
+                Some(67) => EventType::CustomerUpdated,
+                Some(68) => EventType::CustomerCashBalanceTransactionCreated,
+                Some(69) => EventType::EntitlementsActiveEntitlementSummaryUpdated,
+                Some(70) => EventType::FileCreated,
+                Some(71) => EventType::FinancialConnectionsAccountAccountNumbersUpdated,
+                Some(72) => EventType::FinancialConnectionsAccountCreated,
+                Some(73) => EventType::FinancialConnectionsAccountDeactivated,
+                Some(74) => EventType::FinancialConnectionsAccountDisconnected,
+                Some(75) => EventType::FinancialConnectionsAccountReactivated,
+                Some(76) => EventType::FinancialConnectionsAccountRefreshedBalance,
+                Some(77) => EventType::FinancialConnectionsAccountRefreshedOwnership,
+                Some(78) => EventType::FinancialConnectionsAccountRefreshedTransactions,
+                Some(79) => {
                     EventType::FinancialConnectionsAccountUpcomingAccountNumberExpiry
                 }
-                "identity.verification_session.canceled" => {
-                    EventType::IdentityVerificationSessionCanceled
-                }
-                "identity.verification_session.created" => {
-                    EventType::IdentityVerificationSessionCreated
-                }
-                "identity.verification_session.processing" => {
-                    EventType::IdentityVerificationSessionProcessing
-                }
-                "identity.verification_session.redacted" => {
-                    EventType::IdentityVerificationSessionRedacted
-                }
-                "identity.verification_session.requires_input" => {
-                    EventType::IdentityVerificationSessionRequiresInput
-                }
-                "identity.verification_session.verified" => {
-                    EventType::IdentityVerificationSessionVerified
-                }
-                "invoice.created" => EventType::InvoiceCreated,
-                "invoice.deleted" => EventType::InvoiceDeleted,
-                "invoice.finalization_failed" => EventType::InvoiceFinalizationFailed,
-                "invoice.finalized" => EventType::InvoiceFinalized,
-                "invoice.marked_uncollectible" => EventType::InvoiceMarkedUncollectible,
-                "invoice.overdue" => EventType::InvoiceOverdue,
-                "invoice.overpaid" => EventType::InvoiceOverpaid,
-                "invoice.paid" => EventType::InvoicePaid,
-                "invoice.payment_action_required" => {
-                    EventType::InvoicePaymentActionRequired
-                }
-                "invoice.payment_attempt_required" => {
-                    EventType::InvoicePaymentAttemptRequired
-                }
-                "invoice.payment_failed" => EventType::InvoicePaymentFailed,
-                "invoice.payment_succeeded" => EventType::InvoicePaymentSucceeded,
-                "invoice.sent" => EventType::InvoiceSent,
-                "invoice.upcoming" => EventType::InvoiceUpcoming,
-                "invoice.updated" => EventType::InvoiceUpdated,
-                "invoice.voided" => EventType::InvoiceVoided,
-                "invoice.will_be_due" => EventType::InvoiceWillBeDue,
-                "invoice_payment.paid" => EventType::InvoicePaymentPaid,
-                "invoiceitem.created" => EventType::InvoiceitemCreated,
-                "invoiceitem.deleted" => EventType::InvoiceitemDeleted,
-                "issuing_authorization.created" => EventType::IssuingAuthorizationCreated,
-                "issuing_authorization.request" => EventType::IssuingAuthorizationRequest,
-                "issuing_authorization.updated" => EventType::IssuingAuthorizationUpdated,
-                "issuing_card.created" => EventType::IssuingCardCreated,
-                "issuing_card.updated" => EventType::IssuingCardUpdated,
-                "issuing_cardholder.created" => EventType::IssuingCardholderCreated,
-                "issuing_cardholder.updated" => EventType::IssuingCardholderUpdated,
-                "issuing_dispute.closed" => EventType::IssuingDisputeClosed,
-                "issuing_dispute.created" => EventType::IssuingDisputeCreated,
-                "issuing_dispute.funds_reinstated" => {
-                    EventType::IssuingDisputeFundsReinstated
-                }
-                "issuing_dispute.funds_rescinded" => {
-                    EventType::IssuingDisputeFundsRescinded
-                }
-                "issuing_dispute.submitted" => EventType::IssuingDisputeSubmitted,
-                "issuing_dispute.updated" => EventType::IssuingDisputeUpdated,
-                "issuing_personalization_design.activated" => {
-                    EventType::IssuingPersonalizationDesignActivated
-                }
-                "issuing_personalization_design.deactivated" => {
-                    EventType::IssuingPersonalizationDesignDeactivated
-                }
-                "issuing_personalization_design.rejected" => {
-                    EventType::IssuingPersonalizationDesignRejected
-                }
-                "issuing_personalization_design.updated" => {
-                    EventType::IssuingPersonalizationDesignUpdated
-                }
-                "issuing_token.created" => EventType::IssuingTokenCreated,
-                "issuing_token.updated" => EventType::IssuingTokenUpdated,
-                "issuing_transaction.created" => EventType::IssuingTransactionCreated,
-                "issuing_transaction.purchase_details_receipt_updated" => {
-                    EventType::IssuingTransactionPurchaseDetailsReceiptUpdated
-                }
-                "issuing_transaction.updated" => EventType::IssuingTransactionUpdated,
-                "mandate.updated" => EventType::MandateUpdated,
-                "payment_intent.amount_capturable_updated" => {
-                    EventType::PaymentIntentAmountCapturableUpdated
-                }
-                "payment_intent.canceled" => EventType::PaymentIntentCanceled,
-                "payment_intent.created" => EventType::PaymentIntentCreated,
-                "payment_intent.partially_funded" => {
-                    EventType::PaymentIntentPartiallyFunded
-                }
-                "payment_intent.payment_failed" => EventType::PaymentIntentPaymentFailed,
-                "payment_intent.processing" => EventType::PaymentIntentProcessing,
-                "payment_intent.requires_action" => {
-                    EventType::PaymentIntentRequiresAction
-                }
-                "payment_intent.succeeded" => EventType::PaymentIntentSucceeded,
-                "payment_link.created" => EventType::PaymentLinkCreated,
-                "payment_link.updated" => EventType::PaymentLinkUpdated,
-                "payment_method.attached" => EventType::PaymentMethodAttached,
-                "payment_method.automatically_updated" => {
-                    EventType::PaymentMethodAutomaticallyUpdated
-                }
-                "payment_method.detached" => EventType::PaymentMethodDetached,
-                "payment_method.updated" => EventType::PaymentMethodUpdated,
-                "payout.canceled" => EventType::PayoutCanceled,
-                "payout.created" => EventType::PayoutCreated,
-                "payout.failed" => EventType::PayoutFailed,
-                "payout.paid" => EventType::PayoutPaid,
-                "payout.reconciliation_completed" => {
-                    EventType::PayoutReconciliationCompleted
-                }
-                "payout.updated" => EventType::PayoutUpdated,
-                "person.created" => EventType::PersonCreated,
-                "person.deleted" => EventType::PersonDeleted,
-                "person.updated" => EventType::PersonUpdated,
-                "plan.created" => EventType::PlanCreated,
-                "plan.deleted" => EventType::PlanDeleted,
-                "plan.updated" => EventType::PlanUpdated,
-                "price.created" => EventType::PriceCreated,
-                "price.deleted" => EventType::PriceDeleted,
-                "price.updated" => EventType::PriceUpdated,
-                "product.created" => EventType::ProductCreated,
-                "product.deleted" => EventType::ProductDeleted,
-                "product.updated" => EventType::ProductUpdated,
-                "promotion_code.created" => EventType::PromotionCodeCreated,
-                "promotion_code.updated" => EventType::PromotionCodeUpdated,
-                "quote.accepted" => EventType::QuoteAccepted,
-                "quote.canceled" => EventType::QuoteCanceled,
-                "quote.created" => EventType::QuoteCreated,
-                "quote.finalized" => EventType::QuoteFinalized,
-                "radar.early_fraud_warning.created" => {
-                    EventType::RadarEarlyFraudWarningCreated
-                }
-                "radar.early_fraud_warning.updated" => {
-                    EventType::RadarEarlyFraudWarningUpdated
-                }
-                "refund.created" => EventType::RefundCreated,
-                "refund.failed" => EventType::RefundFailed,
-                "refund.updated" => EventType::RefundUpdated,
-                "reporting.report_run.failed" => EventType::ReportingReportRunFailed,
-                "reporting.report_run.succeeded" => {
-                    EventType::ReportingReportRunSucceeded
-                }
-                "reporting.report_type.updated" => EventType::ReportingReportTypeUpdated,
-                "review.closed" => EventType::ReviewClosed,
-                "review.opened" => EventType::ReviewOpened,
-                "setup_intent.canceled" => EventType::SetupIntentCanceled,
-                "setup_intent.created" => EventType::SetupIntentCreated,
-                "setup_intent.requires_action" => EventType::SetupIntentRequiresAction,
-                "setup_intent.setup_failed" => EventType::SetupIntentSetupFailed,
-                "setup_intent.succeeded" => EventType::SetupIntentSucceeded,
-                "sigma.scheduled_query_run.created" => {
-                    EventType::SigmaScheduledQueryRunCreated
-                }
-                "source.canceled" => EventType::SourceCanceled,
-                "source.chargeable" => EventType::SourceChargeable,
-                "source.failed" => EventType::SourceFailed,
-                "source.mandate_notification" => EventType::SourceMandateNotification,
-                "source.refund_attributes_required" => {
-                    EventType::SourceRefundAttributesRequired
-                }
-                "source.transaction.created" => EventType::SourceTransactionCreated,
-                "source.transaction.updated" => EventType::SourceTransactionUpdated,
-                "subscription_schedule.aborted" => EventType::SubscriptionScheduleAborted,
-                "subscription_schedule.canceled" => {
-                    EventType::SubscriptionScheduleCanceled
-                }
-                "subscription_schedule.completed" => {
-                    EventType::SubscriptionScheduleCompleted
-                }
-                "subscription_schedule.created" => EventType::SubscriptionScheduleCreated,
-                "subscription_schedule.expiring" => {
-                    EventType::SubscriptionScheduleExpiring
-                }
-                "subscription_schedule.released" => {
-                    EventType::SubscriptionScheduleReleased
-                }
-                "subscription_schedule.updated" => EventType::SubscriptionScheduleUpdated,
-                "tax.settings.updated" => EventType::TaxSettingsUpdated,
-                "tax_rate.created" => EventType::TaxRateCreated,
-                "tax_rate.updated" => EventType::TaxRateUpdated,
-                "terminal.reader.action_failed" => EventType::TerminalReaderActionFailed,
-                "terminal.reader.action_succeeded" => {
-                    EventType::TerminalReaderActionSucceeded
-                }
-                "terminal.reader.action_updated" => {
-                    EventType::TerminalReaderActionUpdated
-                }
-                "test_helpers.test_clock.advancing" => {
-                    EventType::TestHelpersTestClockAdvancing
-                }
-                "test_helpers.test_clock.created" => {
-                    EventType::TestHelpersTestClockCreated
-                }
-                "test_helpers.test_clock.deleted" => {
-                    EventType::TestHelpersTestClockDeleted
-                }
-                "test_helpers.test_clock.internal_failure" => {
-                    EventType::TestHelpersTestClockInternalFailure
-                }
-                "test_helpers.test_clock.ready" => EventType::TestHelpersTestClockReady,
-                "topup.canceled" => EventType::TopupCanceled,
-                "topup.created" => EventType::TopupCreated,
-                "topup.failed" => EventType::TopupFailed,
-                "topup.reversed" => EventType::TopupReversed,
-                "topup.succeeded" => EventType::TopupSucceeded,
-                "transfer.created" => EventType::TransferCreated,
-                "transfer.reversed" => EventType::TransferReversed,
-                "transfer.updated" => EventType::TransferUpdated,
-                "treasury.credit_reversal.created" => {
-                    EventType::TreasuryCreditReversalCreated
-                }
-                "treasury.credit_reversal.posted" => {
-                    EventType::TreasuryCreditReversalPosted
-                }
-                "treasury.debit_reversal.completed" => {
-                    EventType::TreasuryDebitReversalCompleted
-                }
-                "treasury.debit_reversal.created" => {
-                    EventType::TreasuryDebitReversalCreated
-                }
-                "treasury.debit_reversal.initial_credit_granted" => {
-                    EventType::TreasuryDebitReversalInitialCreditGranted
-                }
-                "treasury.financial_account.closed" => {
-                    EventType::TreasuryFinancialAccountClosed
-                }
-                "treasury.financial_account.created" => {
-                    EventType::TreasuryFinancialAccountCreated
-                }
-                "treasury.financial_account.features_status_updated" => {
-                    EventType::TreasuryFinancialAccountFeaturesStatusUpdated
-                }
-                "treasury.inbound_transfer.canceled" => {
-                    EventType::TreasuryInboundTransferCanceled
-                }
-                "treasury.inbound_transfer.created" => {
-                    EventType::TreasuryInboundTransferCreated
-                }
-                "treasury.inbound_transfer.failed" => {
-                    EventType::TreasuryInboundTransferFailed
-                }
-                "treasury.inbound_transfer.succeeded" => {
-                    EventType::TreasuryInboundTransferSucceeded
-                }
-                "treasury.outbound_payment.canceled" => {
-                    EventType::TreasuryOutboundPaymentCanceled
-                }
-                "treasury.outbound_payment.created" => {
-                    EventType::TreasuryOutboundPaymentCreated
-                }
-                "treasury.outbound_payment.expected_arrival_date_updated" => {
-                    EventType::TreasuryOutboundPaymentExpectedArrivalDateUpdated
-                }
-                "treasury.outbound_payment.failed" => {
-                    EventType::TreasuryOutboundPaymentFailed
-                }
-                "treasury.outbound_payment.posted" => {
-                    EventType::TreasuryOutboundPaymentPosted
-                }
-                "treasury.outbound_payment.returned" => {
-                    EventType::TreasuryOutboundPaymentReturned
-                }
-                "treasury.outbound_payment.tracking_details_updated" => {
-                    EventType::TreasuryOutboundPaymentTrackingDetailsUpdated
-                }
-                "treasury.outbound_transfer.canceled" => {
-                    EventType::TreasuryOutboundTransferCanceled
-                }
-                "treasury.outbound_transfer.created" => {
-                    EventType::TreasuryOutboundTransferCreated
-                }
-                "treasury.outbound_transfer.expected_arrival_date_updated" => {
+                Some(80) => EventType::IdentityVerificationSessionCanceled,
+                Some(81) => EventType::IdentityVerificationSessionCreated,
+                Some(82) => EventType::IdentityVerificationSessionProcessing,
+                Some(83) => EventType::IdentityVerificationSessionRedacted,
+                Some(84) => EventType::IdentityVerificationSessionRequiresInput,
+                Some(85) => EventType::IdentityVerificationSessionVerified,
+                Some(86) => EventType::InvoiceCreated,
+                Some(87) => EventType::InvoiceDeleted,
+                Some(88) => EventType::InvoiceFinalizationFailed,
+                Some(89) => EventType::InvoiceFinalized,
+                Some(90) => EventType::InvoiceMarkedUncollectible,
+                Some(91) => EventType::InvoiceOverdue,
+                Some(92) => EventType::InvoiceOverpaid,
+                Some(93) => EventType::InvoicePaid,
+                Some(94) => EventType::InvoicePaymentActionRequired,
+                Some(95) => EventType::InvoicePaymentAttemptRequired,
+                Some(96) => EventType::InvoicePaymentFailed,
+                Some(97) => EventType::InvoicePaymentSucceeded,
+                Some(98) => EventType::InvoiceSent,
+                Some(99) => EventType::InvoiceUpcoming,
+                Some(100) => EventType::InvoiceUpdated,
+                Some(101) => EventType::InvoiceVoided,
+                Some(102) => EventType::InvoiceWillBeDue,
+                Some(103) => EventType::InvoicePaymentPaid,
+                Some(104) => EventType::InvoiceitemCreated,
+                Some(105) => EventType::InvoiceitemDeleted,
+                Some(106) => EventType::IssuingAuthorizationCreated,
+                Some(107) => EventType::IssuingAuthorizationRequest,
+                Some(108) => EventType::IssuingAuthorizationUpdated,
+                Some(109) => EventType::IssuingCardCreated,
+                Some(110) => EventType::IssuingCardUpdated,
+                Some(111) => EventType::IssuingCardholderCreated,
+                Some(112) => EventType::IssuingCardholderUpdated,
+                Some(113) => EventType::IssuingDisputeClosed,
+                Some(114) => EventType::IssuingDisputeCreated,
+                Some(115) => EventType::IssuingDisputeFundsReinstated,
+                Some(116) => EventType::IssuingDisputeFundsRescinded,
+                Some(117) => EventType::IssuingDisputeSubmitted,
+                Some(118) => EventType::IssuingDisputeUpdated,
+                Some(119) => EventType::IssuingPersonalizationDesignActivated,
+                Some(120) => EventType::IssuingPersonalizationDesignDeactivated,
+                Some(121) => EventType::IssuingPersonalizationDesignRejected,
+                Some(122) => EventType::IssuingPersonalizationDesignUpdated,
+                Some(123) => EventType::IssuingTokenCreated,
+                Some(124) => EventType::IssuingTokenUpdated,
+                Some(125) => EventType::IssuingTransactionCreated,
+                Some(126) => EventType::IssuingTransactionPurchaseDetailsReceiptUpdated,
+                Some(127) => EventType::IssuingTransactionUpdated,
+                Some(128) => EventType::MandateUpdated,
+                Some(129) => EventType::PaymentIntentAmountCapturableUpdated,
+                Some(130) => EventType::PaymentIntentCanceled,
+                Some(131) => EventType::PaymentIntentCreated,
+                Some(132) => EventType::PaymentIntentPartiallyFunded,
+                Some(133) => EventType::PaymentIntentPaymentFailed,
+                Some(134) => EventType::PaymentIntentProcessing,
+                Some(135) => EventType::PaymentIntentRequiresAction,
+                Some(136) => EventType::PaymentIntentSucceeded,
+                Some(137) => EventType::PaymentLinkCreated,
+                Some(138) => EventType::PaymentLinkUpdated,
+                Some(139) => EventType::PaymentMethodAttached,
+                Some(140) => EventType::PaymentMethodAutomaticallyUpdated,
+                Some(141) => EventType::PaymentMethodDetached,
+                Some(142) => EventType::PaymentMethodUpdated,
+                Some(143) => EventType::PayoutCanceled,
+                Some(144) => EventType::PayoutCreated,
+                Some(145) => EventType::PayoutFailed,
+                Some(146) => EventType::PayoutPaid,
+                Some(147) => EventType::PayoutReconciliationCompleted,
+                Some(148) => EventType::PayoutUpdated,
+                Some(149) => EventType::PersonCreated,
+                Some(150) => EventType::PersonDeleted,
+                Some(151) => EventType::PersonUpdated,
+                Some(152) => EventType::PlanCreated,
+                Some(153) => EventType::PlanDeleted,
+                Some(154) => EventType::PlanUpdated,
+                Some(155) => EventType::PriceCreated,
+                Some(156) => EventType::PriceDeleted,
+                Some(157) => EventType::PriceUpdated,
+                Some(158) => EventType::ProductCreated,
+                Some(159) => EventType::ProductDeleted,
+                Some(160) => EventType::ProductUpdated,
+                Some(161) => EventType::PromotionCodeCreated,
+                Some(162) => EventType::PromotionCodeUpdated,
+                Some(163) => EventType::QuoteAccepted,
+                Some(164) => EventType::QuoteCanceled,
+                Some(165) => EventType::QuoteCreated,
+                Some(166) => EventType::QuoteFinalized,
+                Some(167) => EventType::RadarEarlyFraudWarningCreated,
+                Some(168) => EventType::RadarEarlyFraudWarningUpdated,
+                Some(169) => EventType::RefundCreated,
+                Some(170) => EventType::RefundFailed,
+                Some(171) => EventType::RefundUpdated,
+                Some(172) => EventType::ReportingReportRunFailed,
+                Some(173) => EventType::ReportingReportRunSucceeded,
+                Some(174) => EventType::ReportingReportTypeUpdated,
+                Some(175) => EventType::ReviewClosed,
+                Some(176) => EventType::ReviewOpened,
+                Some(177) => EventType::SetupIntentCanceled,
+                Some(178) => EventType::SetupIntentCreated,
+                Some(179) => EventType::SetupIntentRequiresAction,
+                Some(180) => EventType::SetupIntentSetupFailed,
+                Some(181) => EventType::SetupIntentSucceeded,
+                Some(182) => EventType::SigmaScheduledQueryRunCreated,
+                Some(183) => EventType::SourceCanceled,
+                Some(184) => EventType::SourceChargeable,
+                Some(185) => EventType::SourceFailed,
+                Some(186) => EventType::SourceMandateNotification,
+                Some(187) => EventType::SourceRefundAttributesRequired,
+                Some(188) => EventType::SourceTransactionCreated,
+                Some(189) => EventType::SourceTransactionUpdated,
+                Some(190) => EventType::SubscriptionScheduleAborted,
+                Some(191) => EventType::SubscriptionScheduleCanceled,
+                Some(192) => EventType::SubscriptionScheduleCompleted,
+                Some(193) => EventType::SubscriptionScheduleCreated,
+                Some(194) => EventType::SubscriptionScheduleExpiring,
+                Some(195) => EventType::SubscriptionScheduleReleased,
+                Some(196) => EventType::SubscriptionScheduleUpdated,
+                Some(197) => EventType::TaxSettingsUpdated,
+                Some(198) => EventType::TaxRateCreated,
+                Some(199) => EventType::TaxRateUpdated,
+                Some(200) => EventType::TerminalReaderActionFailed,
+                Some(201) => EventType::TerminalReaderActionSucceeded,
+                Some(202) => EventType::TerminalReaderActionUpdated,
+                Some(203) => EventType::TestHelpersTestClockAdvancing,
+                Some(204) => EventType::TestHelpersTestClockCreated,
+                Some(205) => EventType::TestHelpersTestClockDeleted,
+                Some(206) => EventType::TestHelpersTestClockInternalFailure,
+                Some(207) => EventType::TestHelpersTestClockReady,
+                Some(208) => EventType::TopupCanceled,
+                Some(209) => EventType::TopupCreated,
+                Some(210) => EventType::TopupFailed,
+                Some(211) => EventType::TopupReversed,
+                Some(212) => EventType::TopupSucceeded,
+                Some(213) => EventType::TransferCreated,
+                Some(214) => EventType::TransferReversed,
+                Some(215) => EventType::TransferUpdated,
+                Some(216) => EventType::TreasuryCreditReversalCreated,
+                Some(217) => EventType::TreasuryCreditReversalPosted,
+                Some(218) => EventType::TreasuryDebitReversalCompleted,
+                Some(219) => EventType::TreasuryDebitReversalCreated,
+                Some(220) => EventType::TreasuryDebitReversalInitialCreditGranted,
+                Some(221) => EventType::TreasuryFinancialAccountClosed,
+                Some(222) => EventType::TreasuryFinancialAccountCreated,
+                Some(223) => EventType::TreasuryFinancialAccountFeaturesStatusUpdated,
+                Some(224) => EventType::TreasuryInboundTransferCanceled,
+                Some(225) => EventType::TreasuryInboundTransferCreated,
+                Some(226) => EventType::TreasuryInboundTransferFailed,
+                Some(227) => EventType::TreasuryInboundTransferSucceeded,
+                Some(228) => EventType::TreasuryOutboundPaymentCanceled,
+                Some(229) => EventType::TreasuryOutboundPaymentCreated,
+                Some(230) => EventType::TreasuryOutboundPaymentExpectedArrivalDateUpdated,
+                Some(231) => EventType::TreasuryOutboundPaymentFailed,
+                Some(232) => EventType::TreasuryOutboundPaymentPosted,
+                Some(233) => EventType::TreasuryOutboundPaymentReturned,
+                Some(234) => EventType::TreasuryOutboundPaymentTrackingDetailsUpdated,
+                Some(235) => EventType::TreasuryOutboundTransferCanceled,
+                Some(236) => EventType::TreasuryOutboundTransferCreated,
+                Some(237) => {
                     EventType::TreasuryOutboundTransferExpectedArrivalDateUpdated
                 }
-                "treasury.outbound_transfer.failed" => {
-                    EventType::TreasuryOutboundTransferFailed
-                }
-                "treasury.outbound_transfer.posted" => {
-                    EventType::TreasuryOutboundTransferPosted
-                }
-                "treasury.outbound_transfer.returned" => {
-                    EventType::TreasuryOutboundTransferReturned
-                }
-                "treasury.outbound_transfer.tracking_details_updated" => {
-                    EventType::TreasuryOutboundTransferTrackingDetailsUpdated
-                }
-                "treasury.received_credit.created" => {
-                    EventType::TreasuryReceivedCreditCreated
-                }
-                "treasury.received_credit.failed" => {
-                    EventType::TreasuryReceivedCreditFailed
-                }
-                "treasury.received_credit.succeeded" => {
-                    EventType::TreasuryReceivedCreditSucceeded
-                }
-                "treasury.received_debit.created" => {
-                    EventType::TreasuryReceivedDebitCreated
-                }
-                v => EventType::Unknown(v.to_owned()),
+                Some(238) => EventType::TreasuryOutboundTransferFailed,
+                Some(239) => EventType::TreasuryOutboundTransferPosted,
+                Some(240) => EventType::TreasuryOutboundTransferReturned,
+                Some(241) => EventType::TreasuryOutboundTransferTrackingDetailsUpdated,
+                Some(242) => EventType::TreasuryReceivedCreditCreated,
+                Some(243) => EventType::TreasuryReceivedCreditFailed,
+                Some(244) => EventType::TreasuryReceivedCreditSucceeded,
+                Some(245) => EventType::TreasuryReceivedDebitCreated,
+                _ => EventType::Unknown(s.to_owned()),
             },
         )
     }
@@ -2441,798 +2507,732 @@ impl crate::rt::Decode for EventObject {
         let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
             (Some("account"), false) => {
-                r.decode::<crate::Account>().map(|x| EventObject::Account(Box::new(x)))
+                r.decode::<Box<crate::Account>>().map(EventObject::Account)
             }
             #[cfg(feature = "connect")]
             (Some("account"), true) => {
-                r.decode::<crate::DeletedAccount>()
-                    .map(|x| EventObject::DeletedAccount(Box::new(x)))
+                r.decode::<Box<crate::DeletedAccount>>().map(EventObject::DeletedAccount)
             }
             #[cfg(feature = "connect")]
             (Some("account_link"), _) => {
-                r.decode::<crate::AccountLink>()
-                    .map(|x| EventObject::AccountLink(Box::new(x)))
+                r.decode::<Box<crate::AccountLink>>().map(EventObject::AccountLink)
             }
             #[cfg(feature = "connect")]
             (Some("account_session"), _) => {
-                r.decode::<crate::AccountSession>()
-                    .map(|x| EventObject::AccountSession(Box::new(x)))
+                r.decode::<Box<crate::AccountSession>>().map(EventObject::AccountSession)
             }
             #[cfg(feature = "payments")]
             (Some("apple_pay_domain"), false) => {
-                r.decode::<crate::ApplePayDomain>()
-                    .map(|x| EventObject::ApplePayDomain(Box::new(x)))
+                r.decode::<Box<crate::ApplePayDomain>>().map(EventObject::ApplePayDomain)
             }
             #[cfg(feature = "payments")]
             (Some("apple_pay_domain"), true) => {
-                r.decode::<crate::DeletedApplePayDomain>()
-                    .map(|x| EventObject::DeletedApplePayDomain(Box::new(x)))
+                r.decode::<Box<crate::DeletedApplePayDomain>>()
+                    .map(EventObject::DeletedApplePayDomain)
             }
             (Some("application"), false) => {
-                r.decode::<crate::Application>()
-                    .map(|x| EventObject::Application(Box::new(x)))
+                r.decode::<Box<crate::Application>>().map(EventObject::Application)
             }
             (Some("application"), true) => {
-                r.decode::<crate::DeletedApplication>()
-                    .map(|x| EventObject::DeletedApplication(Box::new(x)))
+                r.decode::<Box<crate::DeletedApplication>>()
+                    .map(EventObject::DeletedApplication)
             }
             (Some("application_fee"), _) => {
-                r.decode::<crate::ApplicationFee>()
-                    .map(|x| EventObject::ApplicationFee(Box::new(x)))
+                r.decode::<Box<crate::ApplicationFee>>().map(EventObject::ApplicationFee)
             }
             #[cfg(feature = "connect")]
             (Some("apps.secret"), _) => {
-                r.decode::<crate::AppsSecret>()
-                    .map(|x| EventObject::AppsSecret(Box::new(x)))
+                r.decode::<Box<crate::AppsSecret>>().map(EventObject::AppsSecret)
             }
             #[cfg(feature = "payments")]
             (Some("balance"), _) => {
-                r.decode::<crate::Balance>().map(|x| EventObject::Balance(Box::new(x)))
+                r.decode::<Box<crate::Balance>>().map(EventObject::Balance)
             }
             #[cfg(feature = "payments")]
             (Some("balance_settings"), _) => {
-                r.decode::<crate::BalanceSettings>()
-                    .map(|x| EventObject::BalanceSettings(Box::new(x)))
+                r.decode::<Box<crate::BalanceSettings>>()
+                    .map(EventObject::BalanceSettings)
             }
             (Some("balance_transaction"), _) => {
-                r.decode::<crate::BalanceTransaction>()
-                    .map(|x| EventObject::BalanceTransaction(Box::new(x)))
+                r.decode::<Box<crate::BalanceTransaction>>()
+                    .map(EventObject::BalanceTransaction)
             }
             (Some("bank_account"), false) => {
-                r.decode::<crate::BankAccount>()
-                    .map(|x| EventObject::BankAccount(Box::new(x)))
+                r.decode::<Box<crate::BankAccount>>().map(EventObject::BankAccount)
             }
             (Some("bank_account"), true) => {
-                r.decode::<crate::DeletedBankAccount>()
-                    .map(|x| EventObject::DeletedBankAccount(Box::new(x)))
+                r.decode::<Box<crate::DeletedBankAccount>>()
+                    .map(EventObject::DeletedBankAccount)
             }
             #[cfg(feature = "billing")]
             (Some("billing.alert"), _) => {
-                r.decode::<crate::BillingAlert>()
-                    .map(|x| EventObject::BillingAlert(Box::new(x)))
+                r.decode::<Box<crate::BillingAlert>>().map(EventObject::BillingAlert)
             }
             #[cfg(feature = "billing")]
             (Some("billing.credit_balance_summary"), _) => {
-                r.decode::<crate::BillingCreditBalanceSummary>()
-                    .map(|x| EventObject::BillingCreditBalanceSummary(Box::new(x)))
+                r.decode::<Box<crate::BillingCreditBalanceSummary>>()
+                    .map(EventObject::BillingCreditBalanceSummary)
             }
             (Some("billing.credit_balance_transaction"), _) => {
-                r.decode::<crate::BillingCreditBalanceTransaction>()
-                    .map(|x| EventObject::BillingCreditBalanceTransaction(Box::new(x)))
+                r.decode::<Box<crate::BillingCreditBalanceTransaction>>()
+                    .map(EventObject::BillingCreditBalanceTransaction)
             }
             (Some("billing.credit_grant"), _) => {
-                r.decode::<crate::BillingCreditGrant>()
-                    .map(|x| EventObject::BillingCreditGrant(Box::new(x)))
+                r.decode::<Box<crate::BillingCreditGrant>>()
+                    .map(EventObject::BillingCreditGrant)
             }
             (Some("billing.meter"), _) => {
-                r.decode::<crate::BillingMeter>()
-                    .map(|x| EventObject::BillingMeter(Box::new(x)))
+                r.decode::<Box<crate::BillingMeter>>().map(EventObject::BillingMeter)
             }
             #[cfg(feature = "billing")]
             (Some("billing.meter_event"), _) => {
-                r.decode::<crate::BillingMeterEvent>()
-                    .map(|x| EventObject::BillingMeterEvent(Box::new(x)))
+                r.decode::<Box<crate::BillingMeterEvent>>()
+                    .map(EventObject::BillingMeterEvent)
             }
             #[cfg(feature = "billing")]
             (Some("billing.meter_event_adjustment"), _) => {
-                r.decode::<crate::BillingMeterEventAdjustment>()
-                    .map(|x| EventObject::BillingMeterEventAdjustment(Box::new(x)))
+                r.decode::<Box<crate::BillingMeterEventAdjustment>>()
+                    .map(EventObject::BillingMeterEventAdjustment)
             }
             #[cfg(feature = "billing")]
             (Some("billing.meter_event_summary"), _) => {
-                r.decode::<crate::BillingMeterEventSummary>()
-                    .map(|x| EventObject::BillingMeterEventSummary(Box::new(x)))
+                r.decode::<Box<crate::BillingMeterEventSummary>>()
+                    .map(EventObject::BillingMeterEventSummary)
             }
             #[cfg(feature = "billing")]
             (Some("billing_portal.configuration"), _) => {
-                r.decode::<crate::BillingPortalConfiguration>()
-                    .map(|x| EventObject::BillingPortalConfiguration(Box::new(x)))
+                r.decode::<Box<crate::BillingPortalConfiguration>>()
+                    .map(EventObject::BillingPortalConfiguration)
             }
             #[cfg(feature = "billing")]
             (Some("billing_portal.session"), _) => {
-                r.decode::<crate::BillingPortalSession>()
-                    .map(|x| EventObject::BillingPortalSession(Box::new(x)))
+                r.decode::<Box<crate::BillingPortalSession>>()
+                    .map(EventObject::BillingPortalSession)
             }
             #[cfg(feature = "connect")]
             (Some("capability"), _) => {
-                r.decode::<crate::Capability>()
-                    .map(|x| EventObject::Capability(Box::new(x)))
+                r.decode::<Box<crate::Capability>>().map(EventObject::Capability)
             }
             (Some("card"), false) => {
-                r.decode::<crate::Card>().map(|x| EventObject::Card(Box::new(x)))
+                r.decode::<Box<crate::Card>>().map(EventObject::Card)
             }
             (Some("card"), true) => {
-                r.decode::<crate::DeletedCard>()
-                    .map(|x| EventObject::DeletedCard(Box::new(x)))
+                r.decode::<Box<crate::DeletedCard>>().map(EventObject::DeletedCard)
             }
             (Some("cash_balance"), _) => {
-                r.decode::<crate::CashBalance>()
-                    .map(|x| EventObject::CashBalance(Box::new(x)))
+                r.decode::<Box<crate::CashBalance>>().map(EventObject::CashBalance)
             }
             (Some("charge"), _) => {
-                r.decode::<crate::Charge>().map(|x| EventObject::Charge(Box::new(x)))
+                r.decode::<Box<crate::Charge>>().map(EventObject::Charge)
             }
             #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
             (Some("checkout.session"), _) => {
-                r.decode::<crate::CheckoutSession>()
-                    .map(|x| EventObject::CheckoutSession(Box::new(x)))
+                r.decode::<Box<crate::CheckoutSession>>()
+                    .map(EventObject::CheckoutSession)
             }
             #[cfg(feature = "climate")]
             (Some("climate.order"), _) => {
-                r.decode::<crate::ClimateOrder>()
-                    .map(|x| EventObject::ClimateOrder(Box::new(x)))
+                r.decode::<Box<crate::ClimateOrder>>().map(EventObject::ClimateOrder)
             }
             #[cfg(feature = "climate")]
             (Some("climate.product"), _) => {
-                r.decode::<crate::ClimateProduct>()
-                    .map(|x| EventObject::ClimateProduct(Box::new(x)))
+                r.decode::<Box<crate::ClimateProduct>>().map(EventObject::ClimateProduct)
             }
             #[cfg(feature = "climate")]
             (Some("climate.supplier"), _) => {
-                r.decode::<crate::ClimateSupplier>()
-                    .map(|x| EventObject::ClimateSupplier(Box::new(x)))
+                r.decode::<Box<crate::ClimateSupplier>>()
+                    .map(EventObject::ClimateSupplier)
             }
             #[cfg(feature = "payments")]
             (Some("confirmation_token"), _) => {
-                r.decode::<crate::ConfirmationToken>()
-                    .map(|x| EventObject::ConfirmationToken(Box::new(x)))
+                r.decode::<Box<crate::ConfirmationToken>>()
+                    .map(EventObject::ConfirmationToken)
             }
             (Some("connect_collection_transfer"), _) => {
-                r.decode::<crate::ConnectCollectionTransfer>()
-                    .map(|x| EventObject::ConnectCollectionTransfer(Box::new(x)))
+                r.decode::<Box<crate::ConnectCollectionTransfer>>()
+                    .map(EventObject::ConnectCollectionTransfer)
             }
             #[cfg(feature = "connect")]
             (Some("country_spec"), _) => {
-                r.decode::<crate::CountrySpec>()
-                    .map(|x| EventObject::CountrySpec(Box::new(x)))
+                r.decode::<Box<crate::CountrySpec>>().map(EventObject::CountrySpec)
             }
             (Some("coupon"), false) => {
-                r.decode::<crate::Coupon>().map(|x| EventObject::Coupon(Box::new(x)))
+                r.decode::<Box<crate::Coupon>>().map(EventObject::Coupon)
             }
             #[cfg(feature = "billing")]
             (Some("coupon"), true) => {
-                r.decode::<crate::DeletedCoupon>()
-                    .map(|x| EventObject::DeletedCoupon(Box::new(x)))
+                r.decode::<Box<crate::DeletedCoupon>>().map(EventObject::DeletedCoupon)
             }
             #[cfg(any(feature = "billing", feature = "payments"))]
             (Some("credit_note"), _) => {
-                r.decode::<crate::CreditNote>()
-                    .map(|x| EventObject::CreditNote(Box::new(x)))
+                r.decode::<Box<crate::CreditNote>>().map(EventObject::CreditNote)
             }
             #[cfg(any(feature = "billing", feature = "payments"))]
             (Some("credit_note_line_item"), _) => {
-                r.decode::<crate::CreditNoteLineItem>()
-                    .map(|x| EventObject::CreditNoteLineItem(Box::new(x)))
+                r.decode::<Box<crate::CreditNoteLineItem>>()
+                    .map(EventObject::CreditNoteLineItem)
             }
             (Some("customer"), false) => {
-                r.decode::<crate::Customer>().map(|x| EventObject::Customer(Box::new(x)))
+                r.decode::<Box<crate::Customer>>().map(EventObject::Customer)
             }
             (Some("customer"), true) => {
-                r.decode::<crate::DeletedCustomer>()
-                    .map(|x| EventObject::DeletedCustomer(Box::new(x)))
+                r.decode::<Box<crate::DeletedCustomer>>()
+                    .map(EventObject::DeletedCustomer)
             }
             #[cfg(any(feature = "billing", feature = "payments"))]
             (Some("customer_balance_transaction"), _) => {
-                r.decode::<crate::CustomerBalanceTransaction>()
-                    .map(|x| EventObject::CustomerBalanceTransaction(Box::new(x)))
+                r.decode::<Box<crate::CustomerBalanceTransaction>>()
+                    .map(EventObject::CustomerBalanceTransaction)
             }
             (Some("customer_cash_balance_transaction"), _) => {
-                r.decode::<crate::CustomerCashBalanceTransaction>()
-                    .map(|x| EventObject::CustomerCashBalanceTransaction(Box::new(x)))
+                r.decode::<Box<crate::CustomerCashBalanceTransaction>>()
+                    .map(EventObject::CustomerCashBalanceTransaction)
             }
             #[cfg(feature = "payments")]
             (Some("customer_session"), _) => {
-                r.decode::<crate::CustomerSession>()
-                    .map(|x| EventObject::CustomerSession(Box::new(x)))
+                r.decode::<Box<crate::CustomerSession>>()
+                    .map(EventObject::CustomerSession)
             }
             (Some("discount"), false) => {
-                r.decode::<crate::Discount>().map(|x| EventObject::Discount(Box::new(x)))
+                r.decode::<Box<crate::Discount>>().map(EventObject::Discount)
             }
             (Some("discount"), true) => {
-                r.decode::<crate::DeletedDiscount>()
-                    .map(|x| EventObject::DeletedDiscount(Box::new(x)))
+                r.decode::<Box<crate::DeletedDiscount>>()
+                    .map(EventObject::DeletedDiscount)
             }
             (Some("dispute"), _) => {
-                r.decode::<crate::Dispute>().map(|x| EventObject::Dispute(Box::new(x)))
+                r.decode::<Box<crate::Dispute>>().map(EventObject::Dispute)
             }
             #[cfg(feature = "billing")]
             (Some("entitlements.active_entitlement"), _) => {
-                r.decode::<crate::EntitlementsActiveEntitlement>()
-                    .map(|x| EventObject::EntitlementsActiveEntitlement(Box::new(x)))
+                r.decode::<Box<crate::EntitlementsActiveEntitlement>>()
+                    .map(EventObject::EntitlementsActiveEntitlement)
             }
             #[cfg(any(feature = "billing", feature = "climate"))]
             (Some("entitlements.feature"), _) => {
-                r.decode::<crate::EntitlementsFeature>()
-                    .map(|x| EventObject::EntitlementsFeature(Box::new(x)))
+                r.decode::<Box<crate::EntitlementsFeature>>()
+                    .map(EventObject::EntitlementsFeature)
             }
             #[cfg(feature = "payments")]
             (Some("ephemeral_key"), _) => {
-                r.decode::<crate::EphemeralKey>()
-                    .map(|x| EventObject::EphemeralKey(Box::new(x)))
+                r.decode::<Box<crate::EphemeralKey>>().map(EventObject::EphemeralKey)
             }
             (Some("event"), _) => {
-                r.decode::<crate::Event2>().map(|x| EventObject::Event(Box::new(x)))
+                r.decode::<Box<crate::Event2>>().map(EventObject::Event)
             }
             #[cfg(feature = "payments")]
             (Some("exchange_rate"), _) => {
-                r.decode::<crate::ExchangeRate>()
-                    .map(|x| EventObject::ExchangeRate(Box::new(x)))
+                r.decode::<Box<crate::ExchangeRate>>().map(EventObject::ExchangeRate)
             }
             #[cfg(feature = "payments")]
             (Some("fabric_service"), _) => {
-                r.decode::<crate::FabricService>()
-                    .map(|x| EventObject::FabricService(Box::new(x)))
+                r.decode::<Box<crate::FabricService>>().map(EventObject::FabricService)
             }
             (Some("fee_refund"), _) => {
-                r.decode::<crate::FeeRefund>()
-                    .map(|x| EventObject::FeeRefund(Box::new(x)))
+                r.decode::<Box<crate::FeeRefund>>().map(EventObject::FeeRefund)
             }
-            (Some("file"), _) => {
-                r.decode::<crate::File>().map(|x| EventObject::File(Box::new(x)))
-            }
+            (Some("file"), _) => r.decode::<Box<crate::File>>().map(EventObject::File),
             (Some("file_link"), _) => {
-                r.decode::<crate::FileLink>().map(|x| EventObject::FileLink(Box::new(x)))
+                r.decode::<Box<crate::FileLink>>().map(EventObject::FileLink)
             }
             #[cfg(feature = "financial_connections")]
             (Some("financial_connections.account"), _) => {
-                r.decode::<crate::FinancialConnectionsAccount>()
-                    .map(|x| EventObject::FinancialConnectionsAccount(Box::new(x)))
+                r.decode::<Box<crate::FinancialConnectionsAccount>>()
+                    .map(EventObject::FinancialConnectionsAccount)
             }
             #[cfg(feature = "financial_connections")]
             (Some("financial_connections.account_owner"), _) => {
-                r.decode::<crate::FinancialConnectionsAccountOwner>()
-                    .map(|x| EventObject::FinancialConnectionsAccountOwner(Box::new(x)))
+                r.decode::<Box<crate::FinancialConnectionsAccountOwner>>()
+                    .map(EventObject::FinancialConnectionsAccountOwner)
             }
             #[cfg(feature = "financial_connections")]
             (Some("financial_connections.account_ownership"), _) => {
-                r.decode::<crate::FinancialConnectionsAccountOwnership>()
-                    .map(|x| EventObject::FinancialConnectionsAccountOwnership(
-                        Box::new(x),
-                    ))
+                r.decode::<Box<crate::FinancialConnectionsAccountOwnership>>()
+                    .map(EventObject::FinancialConnectionsAccountOwnership)
             }
             #[cfg(feature = "financial_connections")]
             (Some("financial_connections.session"), _) => {
-                r.decode::<crate::FinancialConnectionsSession>()
-                    .map(|x| EventObject::FinancialConnectionsSession(Box::new(x)))
+                r.decode::<Box<crate::FinancialConnectionsSession>>()
+                    .map(EventObject::FinancialConnectionsSession)
             }
             #[cfg(feature = "financial_connections")]
             (Some("financial_connections.transaction"), _) => {
-                r.decode::<crate::FinancialConnectionsTransaction>()
-                    .map(|x| EventObject::FinancialConnectionsTransaction(Box::new(x)))
+                r.decode::<Box<crate::FinancialConnectionsTransaction>>()
+                    .map(EventObject::FinancialConnectionsTransaction)
             }
             #[cfg(feature = "forwarding")]
             (Some("forwarding.request"), _) => {
-                r.decode::<crate::ForwardingRequest>()
-                    .map(|x| EventObject::ForwardingRequest(Box::new(x)))
+                r.decode::<Box<crate::ForwardingRequest>>()
+                    .map(EventObject::ForwardingRequest)
             }
             (Some("funding_instructions"), _) => {
-                r.decode::<crate::FundingInstructions>()
-                    .map(|x| EventObject::FundingInstructions(Box::new(x)))
+                r.decode::<Box<crate::FundingInstructions>>()
+                    .map(EventObject::FundingInstructions)
             }
             #[cfg(feature = "identity")]
             (Some("identity.verification_report"), _) => {
-                r.decode::<crate::IdentityVerificationReport>()
-                    .map(|x| EventObject::IdentityVerificationReport(Box::new(x)))
+                r.decode::<Box<crate::IdentityVerificationReport>>()
+                    .map(EventObject::IdentityVerificationReport)
             }
             #[cfg(feature = "identity")]
             (Some("identity.verification_session"), _) => {
-                r.decode::<crate::IdentityVerificationSession>()
-                    .map(|x| EventObject::IdentityVerificationSession(Box::new(x)))
+                r.decode::<Box<crate::IdentityVerificationSession>>()
+                    .map(EventObject::IdentityVerificationSession)
             }
             (Some("invoice"), false) => {
-                r.decode::<crate::Invoice>().map(|x| EventObject::Invoice(Box::new(x)))
+                r.decode::<Box<crate::Invoice>>().map(EventObject::Invoice)
             }
             (Some("invoice"), true) => {
-                r.decode::<crate::DeletedInvoice>()
-                    .map(|x| EventObject::DeletedInvoice(Box::new(x)))
+                r.decode::<Box<crate::DeletedInvoice>>().map(EventObject::DeletedInvoice)
             }
             (Some("invoice_payment"), _) => {
-                r.decode::<crate::InvoicePayment>()
-                    .map(|x| EventObject::InvoicePayment(Box::new(x)))
+                r.decode::<Box<crate::InvoicePayment>>().map(EventObject::InvoicePayment)
             }
             #[cfg(feature = "billing")]
             (Some("invoice_rendering_template"), _) => {
-                r.decode::<crate::InvoiceRenderingTemplate>()
-                    .map(|x| EventObject::InvoiceRenderingTemplate(Box::new(x)))
+                r.decode::<Box<crate::InvoiceRenderingTemplate>>()
+                    .map(EventObject::InvoiceRenderingTemplate)
             }
             #[cfg(feature = "billing")]
             (Some("invoiceitem"), false) => {
-                r.decode::<crate::Invoiceitem>()
-                    .map(|x| EventObject::Invoiceitem(Box::new(x)))
+                r.decode::<Box<crate::Invoiceitem>>().map(EventObject::Invoiceitem)
             }
             #[cfg(feature = "billing")]
             (Some("invoiceitem"), true) => {
-                r.decode::<crate::DeletedInvoiceitem>()
-                    .map(|x| EventObject::DeletedInvoiceitem(Box::new(x)))
+                r.decode::<Box<crate::DeletedInvoiceitem>>()
+                    .map(EventObject::DeletedInvoiceitem)
             }
             (Some("issuing.authorization"), _) => {
-                r.decode::<crate::IssuingAuthorization>()
-                    .map(|x| EventObject::IssuingAuthorization(Box::new(x)))
+                r.decode::<Box<crate::IssuingAuthorization>>()
+                    .map(EventObject::IssuingAuthorization)
             }
             (Some("issuing.card"), _) => {
-                r.decode::<crate::IssuingCard>()
-                    .map(|x| EventObject::IssuingCard(Box::new(x)))
+                r.decode::<Box<crate::IssuingCard>>().map(EventObject::IssuingCard)
             }
             (Some("issuing.cardholder"), _) => {
-                r.decode::<crate::IssuingCardholder>()
-                    .map(|x| EventObject::IssuingCardholder(Box::new(x)))
+                r.decode::<Box<crate::IssuingCardholder>>()
+                    .map(EventObject::IssuingCardholder)
             }
             (Some("issuing.dispute"), _) => {
-                r.decode::<crate::IssuingDispute>()
-                    .map(|x| EventObject::IssuingDispute(Box::new(x)))
+                r.decode::<Box<crate::IssuingDispute>>().map(EventObject::IssuingDispute)
             }
             (Some("issuing.personalization_design"), _) => {
-                r.decode::<crate::IssuingPersonalizationDesign>()
-                    .map(|x| EventObject::IssuingPersonalizationDesign(Box::new(x)))
+                r.decode::<Box<crate::IssuingPersonalizationDesign>>()
+                    .map(EventObject::IssuingPersonalizationDesign)
             }
             (Some("issuing.physical_bundle"), _) => {
-                r.decode::<crate::IssuingPhysicalBundle>()
-                    .map(|x| EventObject::IssuingPhysicalBundle(Box::new(x)))
+                r.decode::<Box<crate::IssuingPhysicalBundle>>()
+                    .map(EventObject::IssuingPhysicalBundle)
             }
             #[cfg(feature = "issuing")]
             (Some("issuing.settlement"), _) => {
-                r.decode::<crate::IssuingSettlement>()
-                    .map(|x| EventObject::IssuingSettlement(Box::new(x)))
+                r.decode::<Box<crate::IssuingSettlement>>()
+                    .map(EventObject::IssuingSettlement)
             }
             (Some("issuing.token"), _) => {
-                r.decode::<crate::IssuingToken>()
-                    .map(|x| EventObject::IssuingToken(Box::new(x)))
+                r.decode::<Box<crate::IssuingToken>>().map(EventObject::IssuingToken)
             }
             (Some("issuing.transaction"), _) => {
-                r.decode::<crate::IssuingTransaction>()
-                    .map(|x| EventObject::IssuingTransaction(Box::new(x)))
+                r.decode::<Box<crate::IssuingTransaction>>()
+                    .map(EventObject::IssuingTransaction)
             }
-            (Some("item"), _) => {
-                r.decode::<crate::Item>().map(|x| EventObject::Item(Box::new(x)))
-            }
+            (Some("item"), _) => r.decode::<Box<crate::Item>>().map(EventObject::Item),
             (Some("line_item"), _) => {
-                r.decode::<crate::LineItem>().map(|x| EventObject::LineItem(Box::new(x)))
+                r.decode::<Box<crate::LineItem>>().map(EventObject::LineItem)
             }
             #[cfg(feature = "connect")]
             (Some("login_link"), _) => {
-                r.decode::<crate::LoginLink>()
-                    .map(|x| EventObject::LoginLink(Box::new(x)))
+                r.decode::<Box<crate::LoginLink>>().map(EventObject::LoginLink)
             }
             (Some("mandate"), _) => {
-                r.decode::<crate::Mandate>().map(|x| EventObject::Mandate(Box::new(x)))
+                r.decode::<Box<crate::Mandate>>().map(EventObject::Mandate)
             }
             #[cfg(feature = "payments")]
             (Some("payment_attempt_record"), _) => {
-                r.decode::<crate::PaymentAttemptRecord>()
-                    .map(|x| EventObject::PaymentAttemptRecord(Box::new(x)))
+                r.decode::<Box<crate::PaymentAttemptRecord>>()
+                    .map(EventObject::PaymentAttemptRecord)
             }
             (Some("payment_intent"), _) => {
-                r.decode::<crate::PaymentIntent>()
-                    .map(|x| EventObject::PaymentIntent(Box::new(x)))
+                r.decode::<Box<crate::PaymentIntent>>().map(EventObject::PaymentIntent)
             }
             (Some("payment_intent_amount_details_line_item"), _) => {
-                r.decode::<crate::PaymentIntentAmountDetailsLineItem>()
-                    .map(|x| EventObject::PaymentIntentAmountDetailsLineItem(
-                        Box::new(x),
-                    ))
+                r.decode::<Box<crate::PaymentIntentAmountDetailsLineItem>>()
+                    .map(EventObject::PaymentIntentAmountDetailsLineItem)
             }
             #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
             (Some("payment_link"), _) => {
-                r.decode::<crate::PaymentLink>()
-                    .map(|x| EventObject::PaymentLink(Box::new(x)))
+                r.decode::<Box<crate::PaymentLink>>().map(EventObject::PaymentLink)
             }
             (Some("payment_method"), _) => {
-                r.decode::<crate::PaymentMethod>()
-                    .map(|x| EventObject::PaymentMethod(Box::new(x)))
+                r.decode::<Box<crate::PaymentMethod>>().map(EventObject::PaymentMethod)
             }
             #[cfg(any(feature = "checkout", feature = "payments"))]
             (Some("payment_method_configuration"), _) => {
-                r.decode::<crate::PaymentMethodConfiguration>()
-                    .map(|x| EventObject::PaymentMethodConfiguration(Box::new(x)))
+                r.decode::<Box<crate::PaymentMethodConfiguration>>()
+                    .map(EventObject::PaymentMethodConfiguration)
             }
             #[cfg(feature = "payments")]
             (Some("payment_method_domain"), _) => {
-                r.decode::<crate::PaymentMethodDomain>()
-                    .map(|x| EventObject::PaymentMethodDomain(Box::new(x)))
+                r.decode::<Box<crate::PaymentMethodDomain>>()
+                    .map(EventObject::PaymentMethodDomain)
             }
             (Some("payment_record"), _) => {
-                r.decode::<crate::PaymentRecord>()
-                    .map(|x| EventObject::PaymentRecord(Box::new(x)))
+                r.decode::<Box<crate::PaymentRecord>>().map(EventObject::PaymentRecord)
             }
             (Some("payout"), _) => {
-                r.decode::<crate::Payout>().map(|x| EventObject::Payout(Box::new(x)))
+                r.decode::<Box<crate::Payout>>().map(EventObject::Payout)
             }
             (Some("person"), false) => {
-                r.decode::<crate::Person>().map(|x| EventObject::Person(Box::new(x)))
+                r.decode::<Box<crate::Person>>().map(EventObject::Person)
             }
             #[cfg(feature = "connect")]
             (Some("person"), true) => {
-                r.decode::<crate::DeletedPerson>()
-                    .map(|x| EventObject::DeletedPerson(Box::new(x)))
+                r.decode::<Box<crate::DeletedPerson>>().map(EventObject::DeletedPerson)
             }
             #[cfg(feature = "billing")]
             (Some("plan"), false) => {
-                r.decode::<crate::Plan>().map(|x| EventObject::Plan(Box::new(x)))
+                r.decode::<Box<crate::Plan>>().map(EventObject::Plan)
             }
             #[cfg(feature = "billing")]
             (Some("plan"), true) => {
-                r.decode::<crate::DeletedPlan>()
-                    .map(|x| EventObject::DeletedPlan(Box::new(x)))
+                r.decode::<Box<crate::DeletedPlan>>().map(EventObject::DeletedPlan)
             }
             (Some("price"), false) => {
-                r.decode::<crate::Price>().map(|x| EventObject::Price(Box::new(x)))
+                r.decode::<Box<crate::Price>>().map(EventObject::Price)
             }
             (Some("price"), true) => {
-                r.decode::<crate::DeletedPrice>()
-                    .map(|x| EventObject::DeletedPrice(Box::new(x)))
+                r.decode::<Box<crate::DeletedPrice>>().map(EventObject::DeletedPrice)
             }
             (Some("product"), false) => {
-                r.decode::<crate::Product>().map(|x| EventObject::Product(Box::new(x)))
+                r.decode::<Box<crate::Product>>().map(EventObject::Product)
             }
             (Some("product"), true) => {
-                r.decode::<crate::DeletedProduct>()
-                    .map(|x| EventObject::DeletedProduct(Box::new(x)))
+                r.decode::<Box<crate::DeletedProduct>>().map(EventObject::DeletedProduct)
             }
             #[cfg(any(feature = "billing", feature = "climate"))]
             (Some("product_feature"), false) => {
-                r.decode::<crate::ProductFeature>()
-                    .map(|x| EventObject::ProductFeature(Box::new(x)))
+                r.decode::<Box<crate::ProductFeature>>().map(EventObject::ProductFeature)
             }
             #[cfg(any(feature = "billing", feature = "climate"))]
             (Some("product_feature"), true) => {
-                r.decode::<crate::DeletedProductFeature>()
-                    .map(|x| EventObject::DeletedProductFeature(Box::new(x)))
+                r.decode::<Box<crate::DeletedProductFeature>>()
+                    .map(EventObject::DeletedProductFeature)
             }
             (Some("promotion_code"), _) => {
-                r.decode::<crate::PromotionCode>()
-                    .map(|x| EventObject::PromotionCode(Box::new(x)))
+                r.decode::<Box<crate::PromotionCode>>().map(EventObject::PromotionCode)
             }
-            (Some("quote"), _) => {
-                r.decode::<crate::Quote>().map(|x| EventObject::Quote(Box::new(x)))
-            }
+            (Some("quote"), _) => r.decode::<Box<crate::Quote>>().map(EventObject::Quote),
             #[cfg(feature = "radar")]
             (Some("radar.early_fraud_warning"), _) => {
-                r.decode::<crate::RadarEarlyFraudWarning>()
-                    .map(|x| EventObject::RadarEarlyFraudWarning(Box::new(x)))
+                r.decode::<Box<crate::RadarEarlyFraudWarning>>()
+                    .map(EventObject::RadarEarlyFraudWarning)
             }
             #[cfg(feature = "radar")]
             (Some("radar.payment_evaluation"), _) => {
-                r.decode::<crate::RadarPaymentEvaluation>()
-                    .map(|x| EventObject::RadarPaymentEvaluation(Box::new(x)))
+                r.decode::<Box<crate::RadarPaymentEvaluation>>()
+                    .map(EventObject::RadarPaymentEvaluation)
             }
             #[cfg(feature = "radar")]
             (Some("radar.value_list"), false) => {
-                r.decode::<crate::RadarValueList>()
-                    .map(|x| EventObject::RadarValueList(Box::new(x)))
+                r.decode::<Box<crate::RadarValueList>>().map(EventObject::RadarValueList)
             }
             #[cfg(feature = "radar")]
             (Some("radar.value_list"), true) => {
-                r.decode::<crate::DeletedRadarValueList>()
-                    .map(|x| EventObject::DeletedRadarValueList(Box::new(x)))
+                r.decode::<Box<crate::DeletedRadarValueList>>()
+                    .map(EventObject::DeletedRadarValueList)
             }
             #[cfg(feature = "radar")]
             (Some("radar.value_list_item"), false) => {
-                r.decode::<crate::RadarValueListItem>()
-                    .map(|x| EventObject::RadarValueListItem(Box::new(x)))
+                r.decode::<Box<crate::RadarValueListItem>>()
+                    .map(EventObject::RadarValueListItem)
             }
             #[cfg(feature = "radar")]
             (Some("radar.value_list_item"), true) => {
-                r.decode::<crate::DeletedRadarValueListItem>()
-                    .map(|x| EventObject::DeletedRadarValueListItem(Box::new(x)))
+                r.decode::<Box<crate::DeletedRadarValueListItem>>()
+                    .map(EventObject::DeletedRadarValueListItem)
             }
             (Some("refund"), _) => {
-                r.decode::<crate::Refund>().map(|x| EventObject::Refund(Box::new(x)))
+                r.decode::<Box<crate::Refund>>().map(EventObject::Refund)
             }
             #[cfg(feature = "reporting")]
             (Some("reporting.report_run"), _) => {
-                r.decode::<crate::ReportingReportRun>()
-                    .map(|x| EventObject::ReportingReportRun(Box::new(x)))
+                r.decode::<Box<crate::ReportingReportRun>>()
+                    .map(EventObject::ReportingReportRun)
             }
             #[cfg(feature = "reporting")]
             (Some("reporting.report_type"), _) => {
-                r.decode::<crate::ReportingReportType>()
-                    .map(|x| EventObject::ReportingReportType(Box::new(x)))
+                r.decode::<Box<crate::ReportingReportType>>()
+                    .map(EventObject::ReportingReportType)
             }
             (Some("reserve_transaction"), _) => {
-                r.decode::<crate::ReserveTransaction>()
-                    .map(|x| EventObject::ReserveTransaction(Box::new(x)))
+                r.decode::<Box<crate::ReserveTransaction>>()
+                    .map(EventObject::ReserveTransaction)
             }
             (Some("review"), _) => {
-                r.decode::<crate::Review>().map(|x| EventObject::Review(Box::new(x)))
+                r.decode::<Box<crate::Review>>().map(EventObject::Review)
             }
             #[cfg(feature = "reporting")]
             (Some("scheduled_query_run"), _) => {
-                r.decode::<crate::ScheduledQueryRun>()
-                    .map(|x| EventObject::ScheduledQueryRun(Box::new(x)))
+                r.decode::<Box<crate::ScheduledQueryRun>>()
+                    .map(EventObject::ScheduledQueryRun)
             }
             (Some("setup_attempt"), _) => {
-                r.decode::<crate::SetupAttempt>()
-                    .map(|x| EventObject::SetupAttempt(Box::new(x)))
+                r.decode::<Box<crate::SetupAttempt>>().map(EventObject::SetupAttempt)
             }
             (Some("setup_intent"), _) => {
-                r.decode::<crate::SetupIntent>()
-                    .map(|x| EventObject::SetupIntent(Box::new(x)))
+                r.decode::<Box<crate::SetupIntent>>().map(EventObject::SetupIntent)
             }
             (Some("shipping_rate"), _) => {
-                r.decode::<crate::ShippingRate>()
-                    .map(|x| EventObject::ShippingRate(Box::new(x)))
+                r.decode::<Box<crate::ShippingRate>>().map(EventObject::ShippingRate)
             }
             #[cfg(feature = "reporting")]
             (Some("sigma.sigma_api_query"), _) => {
-                r.decode::<crate::SigmaSigmaApiQuery>()
-                    .map(|x| EventObject::SigmaSigmaApiQuery(Box::new(x)))
+                r.decode::<Box<crate::SigmaSigmaApiQuery>>()
+                    .map(EventObject::SigmaSigmaApiQuery)
             }
             (Some("source"), _) => {
-                r.decode::<crate::Source>().map(|x| EventObject::Source(Box::new(x)))
+                r.decode::<Box<crate::Source>>().map(EventObject::Source)
             }
             #[cfg(feature = "payments")]
             (Some("source_mandate_notification"), _) => {
-                r.decode::<crate::SourceMandateNotification>()
-                    .map(|x| EventObject::SourceMandateNotification(Box::new(x)))
+                r.decode::<Box<crate::SourceMandateNotification>>()
+                    .map(EventObject::SourceMandateNotification)
             }
             #[cfg(any(feature = "connect", feature = "payments"))]
             (Some("source_transaction"), _) => {
-                r.decode::<crate::SourceTransaction>()
-                    .map(|x| EventObject::SourceTransaction(Box::new(x)))
+                r.decode::<Box<crate::SourceTransaction>>()
+                    .map(EventObject::SourceTransaction)
             }
             (Some("subscription"), _) => {
-                r.decode::<crate::Subscription>()
-                    .map(|x| EventObject::Subscription(Box::new(x)))
+                r.decode::<Box<crate::Subscription>>().map(EventObject::Subscription)
             }
             (Some("subscription_item"), false) => {
-                r.decode::<crate::SubscriptionItem>()
-                    .map(|x| EventObject::SubscriptionItem(Box::new(x)))
+                r.decode::<Box<crate::SubscriptionItem>>()
+                    .map(EventObject::SubscriptionItem)
             }
             #[cfg(feature = "billing")]
             (Some("subscription_item"), true) => {
-                r.decode::<crate::DeletedSubscriptionItem>()
-                    .map(|x| EventObject::DeletedSubscriptionItem(Box::new(x)))
+                r.decode::<Box<crate::DeletedSubscriptionItem>>()
+                    .map(EventObject::DeletedSubscriptionItem)
             }
             (Some("subscription_schedule"), _) => {
-                r.decode::<crate::SubscriptionSchedule>()
-                    .map(|x| EventObject::SubscriptionSchedule(Box::new(x)))
+                r.decode::<Box<crate::SubscriptionSchedule>>()
+                    .map(EventObject::SubscriptionSchedule)
             }
             #[cfg(feature = "tax")]
             (Some("tax.association"), _) => {
-                r.decode::<crate::TaxAssociation>()
-                    .map(|x| EventObject::TaxAssociation(Box::new(x)))
+                r.decode::<Box<crate::TaxAssociation>>().map(EventObject::TaxAssociation)
             }
             #[cfg(feature = "tax")]
             (Some("tax.calculation"), _) => {
-                r.decode::<crate::TaxCalculation>()
-                    .map(|x| EventObject::TaxCalculation(Box::new(x)))
+                r.decode::<Box<crate::TaxCalculation>>().map(EventObject::TaxCalculation)
             }
             #[cfg(feature = "tax")]
             (Some("tax.calculation_line_item"), _) => {
-                r.decode::<crate::TaxCalculationLineItem>()
-                    .map(|x| EventObject::TaxCalculationLineItem(Box::new(x)))
+                r.decode::<Box<crate::TaxCalculationLineItem>>()
+                    .map(EventObject::TaxCalculationLineItem)
             }
             #[cfg(feature = "tax")]
             (Some("tax.registration"), _) => {
-                r.decode::<crate::TaxRegistration>()
-                    .map(|x| EventObject::TaxRegistration(Box::new(x)))
+                r.decode::<Box<crate::TaxRegistration>>()
+                    .map(EventObject::TaxRegistration)
             }
             #[cfg(feature = "tax")]
             (Some("tax.settings"), _) => {
-                r.decode::<crate::TaxSettings>()
-                    .map(|x| EventObject::TaxSettings(Box::new(x)))
+                r.decode::<Box<crate::TaxSettings>>().map(EventObject::TaxSettings)
             }
             #[cfg(feature = "tax")]
             (Some("tax.transaction"), _) => {
-                r.decode::<crate::TaxTransaction>()
-                    .map(|x| EventObject::TaxTransaction(Box::new(x)))
+                r.decode::<Box<crate::TaxTransaction>>().map(EventObject::TaxTransaction)
             }
             #[cfg(feature = "tax")]
             (Some("tax.transaction_line_item"), _) => {
-                r.decode::<crate::TaxTransactionLineItem>()
-                    .map(|x| EventObject::TaxTransactionLineItem(Box::new(x)))
+                r.decode::<Box<crate::TaxTransactionLineItem>>()
+                    .map(EventObject::TaxTransactionLineItem)
             }
             (Some("tax_code"), _) => {
-                r.decode::<crate::TaxCode>().map(|x| EventObject::TaxCode(Box::new(x)))
+                r.decode::<Box<crate::TaxCode>>().map(EventObject::TaxCode)
             }
             (Some("tax_deducted_at_source"), _) => {
-                r.decode::<crate::TaxDeductedAtSource>()
-                    .map(|x| EventObject::TaxDeductedAtSource(Box::new(x)))
+                r.decode::<Box<crate::TaxDeductedAtSource>>()
+                    .map(EventObject::TaxDeductedAtSource)
             }
             (Some("tax_id"), false) => {
-                r.decode::<crate::TaxId>().map(|x| EventObject::TaxId(Box::new(x)))
+                r.decode::<Box<crate::TaxId>>().map(EventObject::TaxId)
             }
             (Some("tax_id"), true) => {
-                r.decode::<crate::DeletedTaxId>()
-                    .map(|x| EventObject::DeletedTaxId(Box::new(x)))
+                r.decode::<Box<crate::DeletedTaxId>>().map(EventObject::DeletedTaxId)
             }
             (Some("tax_rate"), _) => {
-                r.decode::<crate::TaxRate>().map(|x| EventObject::TaxRate(Box::new(x)))
+                r.decode::<Box<crate::TaxRate>>().map(EventObject::TaxRate)
             }
             #[cfg(feature = "terminal")]
             (Some("terminal.configuration"), false) => {
-                r.decode::<crate::TerminalConfiguration>()
-                    .map(|x| EventObject::TerminalConfiguration(Box::new(x)))
+                r.decode::<Box<crate::TerminalConfiguration>>()
+                    .map(EventObject::TerminalConfiguration)
             }
             #[cfg(feature = "terminal")]
             (Some("terminal.configuration"), true) => {
-                r.decode::<crate::DeletedTerminalConfiguration>()
-                    .map(|x| EventObject::DeletedTerminalConfiguration(Box::new(x)))
+                r.decode::<Box<crate::DeletedTerminalConfiguration>>()
+                    .map(EventObject::DeletedTerminalConfiguration)
             }
             #[cfg(feature = "terminal")]
             (Some("terminal.connection_token"), _) => {
-                r.decode::<crate::TerminalConnectionToken>()
-                    .map(|x| EventObject::TerminalConnectionToken(Box::new(x)))
+                r.decode::<Box<crate::TerminalConnectionToken>>()
+                    .map(EventObject::TerminalConnectionToken)
             }
             #[cfg(feature = "terminal")]
             (Some("terminal.location"), false) => {
-                r.decode::<crate::TerminalLocation>()
-                    .map(|x| EventObject::TerminalLocation(Box::new(x)))
+                r.decode::<Box<crate::TerminalLocation>>()
+                    .map(EventObject::TerminalLocation)
             }
             #[cfg(feature = "terminal")]
             (Some("terminal.location"), true) => {
-                r.decode::<crate::DeletedTerminalLocation>()
-                    .map(|x| EventObject::DeletedTerminalLocation(Box::new(x)))
+                r.decode::<Box<crate::DeletedTerminalLocation>>()
+                    .map(EventObject::DeletedTerminalLocation)
             }
             #[cfg(feature = "terminal")]
             (Some("terminal.onboarding_link"), _) => {
-                r.decode::<crate::TerminalOnboardingLink>()
-                    .map(|x| EventObject::TerminalOnboardingLink(Box::new(x)))
+                r.decode::<Box<crate::TerminalOnboardingLink>>()
+                    .map(EventObject::TerminalOnboardingLink)
             }
             #[cfg(feature = "terminal")]
             (Some("terminal.reader"), false) => {
-                r.decode::<crate::TerminalReader>()
-                    .map(|x| EventObject::TerminalReader(Box::new(x)))
+                r.decode::<Box<crate::TerminalReader>>().map(EventObject::TerminalReader)
             }
             #[cfg(feature = "terminal")]
             (Some("terminal.reader"), true) => {
-                r.decode::<crate::DeletedTerminalReader>()
-                    .map(|x| EventObject::DeletedTerminalReader(Box::new(x)))
+                r.decode::<Box<crate::DeletedTerminalReader>>()
+                    .map(EventObject::DeletedTerminalReader)
             }
             (Some("test_helpers.test_clock"), false) => {
-                r.decode::<crate::TestHelpersTestClock>()
-                    .map(|x| EventObject::TestHelpersTestClock(Box::new(x)))
+                r.decode::<Box<crate::TestHelpersTestClock>>()
+                    .map(EventObject::TestHelpersTestClock)
             }
             (Some("test_helpers.test_clock"), true) => {
-                r.decode::<crate::DeletedTestHelpersTestClock>()
-                    .map(|x| EventObject::DeletedTestHelpersTestClock(Box::new(x)))
+                r.decode::<Box<crate::DeletedTestHelpersTestClock>>()
+                    .map(EventObject::DeletedTestHelpersTestClock)
             }
             #[cfg(any(feature = "issuing", feature = "payments"))]
-            (Some("token"), _) => {
-                r.decode::<crate::Token>().map(|x| EventObject::Token(Box::new(x)))
-            }
-            (Some("topup"), _) => {
-                r.decode::<crate::Topup>().map(|x| EventObject::Topup(Box::new(x)))
-            }
+            (Some("token"), _) => r.decode::<Box<crate::Token>>().map(EventObject::Token),
+            (Some("topup"), _) => r.decode::<Box<crate::Topup>>().map(EventObject::Topup),
             (Some("transfer"), _) => {
-                r.decode::<crate::Transfer>().map(|x| EventObject::Transfer(Box::new(x)))
+                r.decode::<Box<crate::Transfer>>().map(EventObject::Transfer)
             }
             (Some("transfer_reversal"), _) => {
-                r.decode::<crate::TransferReversal>()
-                    .map(|x| EventObject::TransferReversal(Box::new(x)))
+                r.decode::<Box<crate::TransferReversal>>()
+                    .map(EventObject::TransferReversal)
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.credit_reversal"), _) => {
-                r.decode::<crate::TreasuryCreditReversal>()
-                    .map(|x| EventObject::TreasuryCreditReversal(Box::new(x)))
+                r.decode::<Box<crate::TreasuryCreditReversal>>()
+                    .map(EventObject::TreasuryCreditReversal)
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.debit_reversal"), _) => {
-                r.decode::<crate::TreasuryDebitReversal>()
-                    .map(|x| EventObject::TreasuryDebitReversal(Box::new(x)))
+                r.decode::<Box<crate::TreasuryDebitReversal>>()
+                    .map(EventObject::TreasuryDebitReversal)
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.financial_account"), _) => {
-                r.decode::<crate::TreasuryFinancialAccount>()
-                    .map(|x| EventObject::TreasuryFinancialAccount(Box::new(x)))
+                r.decode::<Box<crate::TreasuryFinancialAccount>>()
+                    .map(EventObject::TreasuryFinancialAccount)
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.financial_account_features"), _) => {
-                r.decode::<crate::TreasuryFinancialAccountFeatures>()
-                    .map(|x| EventObject::TreasuryFinancialAccountFeatures(Box::new(x)))
+                r.decode::<Box<crate::TreasuryFinancialAccountFeatures>>()
+                    .map(EventObject::TreasuryFinancialAccountFeatures)
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.inbound_transfer"), _) => {
-                r.decode::<crate::TreasuryInboundTransfer>()
-                    .map(|x| EventObject::TreasuryInboundTransfer(Box::new(x)))
+                r.decode::<Box<crate::TreasuryInboundTransfer>>()
+                    .map(EventObject::TreasuryInboundTransfer)
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.outbound_payment"), _) => {
-                r.decode::<crate::TreasuryOutboundPayment>()
-                    .map(|x| EventObject::TreasuryOutboundPayment(Box::new(x)))
+                r.decode::<Box<crate::TreasuryOutboundPayment>>()
+                    .map(EventObject::TreasuryOutboundPayment)
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.outbound_transfer"), _) => {
-                r.decode::<crate::TreasuryOutboundTransfer>()
-                    .map(|x| EventObject::TreasuryOutboundTransfer(Box::new(x)))
+                r.decode::<Box<crate::TreasuryOutboundTransfer>>()
+                    .map(EventObject::TreasuryOutboundTransfer)
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.received_credit"), _) => {
-                r.decode::<crate::TreasuryReceivedCredit>()
-                    .map(|x| EventObject::TreasuryReceivedCredit(Box::new(x)))
+                r.decode::<Box<crate::TreasuryReceivedCredit>>()
+                    .map(EventObject::TreasuryReceivedCredit)
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.received_debit"), _) => {
-                r.decode::<crate::TreasuryReceivedDebit>()
-                    .map(|x| EventObject::TreasuryReceivedDebit(Box::new(x)))
+                r.decode::<Box<crate::TreasuryReceivedDebit>>()
+                    .map(EventObject::TreasuryReceivedDebit)
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.transaction"), _) => {
-                r.decode::<crate::TreasuryTransaction>()
-                    .map(|x| EventObject::TreasuryTransaction(Box::new(x)))
+                r.decode::<Box<crate::TreasuryTransaction>>()
+                    .map(EventObject::TreasuryTransaction)
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.transaction_entry"), _) => {
-                r.decode::<crate::TreasuryTransactionEntry>()
-                    .map(|x| EventObject::TreasuryTransactionEntry(Box::new(x)))
+                r.decode::<Box<crate::TreasuryTransactionEntry>>()
+                    .map(EventObject::TreasuryTransactionEntry)
             }
             #[cfg(feature = "v2")]
             (Some("v2.billing.meter_event"), _) => {
-                r.decode::<crate::V2BillingMeterEvent>()
-                    .map(|x| EventObject::V2BillingMeterEvent(Box::new(x)))
+                r.decode::<Box<crate::V2BillingMeterEvent>>()
+                    .map(EventObject::V2BillingMeterEvent)
             }
             #[cfg(feature = "v2")]
             (Some("v2.billing.meter_event_adjustment"), _) => {
-                r.decode::<crate::V2BillingMeterEventAdjustment>()
-                    .map(|x| EventObject::V2BillingMeterEventAdjustment(Box::new(x)))
+                r.decode::<Box<crate::V2BillingMeterEventAdjustment>>()
+                    .map(EventObject::V2BillingMeterEventAdjustment)
             }
             #[cfg(feature = "v2")]
             (Some("v2.billing.meter_event_session"), _) => {
-                r.decode::<crate::V2BillingMeterEventSession>()
-                    .map(|x| EventObject::V2BillingMeterEventSession(Box::new(x)))
+                r.decode::<Box<crate::V2BillingMeterEventSession>>()
+                    .map(EventObject::V2BillingMeterEventSession)
             }
             #[cfg(feature = "v2")]
             (Some("v2.core.account"), _) => {
-                r.decode::<crate::V2CoreAccount>()
-                    .map(|x| EventObject::V2CoreAccount(Box::new(x)))
+                r.decode::<Box<crate::V2CoreAccount>>().map(EventObject::V2CoreAccount)
             }
             #[cfg(feature = "v2")]
             (Some("v2.core.account_link"), _) => {
-                r.decode::<crate::V2CoreAccountLink>()
-                    .map(|x| EventObject::V2CoreAccountLink(Box::new(x)))
+                r.decode::<Box<crate::V2CoreAccountLink>>()
+                    .map(EventObject::V2CoreAccountLink)
             }
             #[cfg(feature = "v2")]
             (Some("v2.core.account_person"), _) => {
-                r.decode::<crate::V2CoreAccountPerson>()
-                    .map(|x| EventObject::V2CoreAccountPerson(Box::new(x)))
+                r.decode::<Box<crate::V2CoreAccountPerson>>()
+                    .map(EventObject::V2CoreAccountPerson)
             }
             #[cfg(feature = "v2")]
             (Some("v2.core.account_person_token"), _) => {
-                r.decode::<crate::V2CoreAccountPersonToken>()
-                    .map(|x| EventObject::V2CoreAccountPersonToken(Box::new(x)))
+                r.decode::<Box<crate::V2CoreAccountPersonToken>>()
+                    .map(EventObject::V2CoreAccountPersonToken)
             }
             #[cfg(feature = "v2")]
             (Some("v2.core.account_token"), _) => {
-                r.decode::<crate::V2CoreAccountToken>()
-                    .map(|x| EventObject::V2CoreAccountToken(Box::new(x)))
+                r.decode::<Box<crate::V2CoreAccountToken>>()
+                    .map(EventObject::V2CoreAccountToken)
             }
             #[cfg(feature = "v2")]
             (Some("v2.core.event"), _) => {
-                r.decode::<crate::V2CoreEvent>()
-                    .map(|x| EventObject::V2CoreEvent(Box::new(x)))
+                r.decode::<Box<crate::V2CoreEvent>>().map(EventObject::V2CoreEvent)
             }
             #[cfg(feature = "v2")]
             (Some("v2.core.event_destination"), _) => {
-                r.decode::<crate::V2CoreEventDestination>()
-                    .map(|x| EventObject::V2CoreEventDestination(Box::new(x)))
+                r.decode::<Box<crate::V2CoreEventDestination>>()
+                    .map(EventObject::V2CoreEventDestination)
             }
             (Some("webhook_endpoint"), false) => {
-                r.decode::<crate::WebhookEndpoint>()
-                    .map(|x| EventObject::WebhookEndpoint(Box::new(x)))
+                r.decode::<Box<crate::WebhookEndpoint>>()
+                    .map(EventObject::WebhookEndpoint)
             }
             (Some("webhook_endpoint"), true) => {
-                r.decode::<crate::DeletedWebhookEndpoint>()
-                    .map(|x| EventObject::DeletedWebhookEndpoint(Box::new(x)))
+                r.decode::<Box<crate::DeletedWebhookEndpoint>>()
+                    .map(EventObject::DeletedWebhookEndpoint)
             }
             _ => r.decode().map(EventObject::Unknown),
         }

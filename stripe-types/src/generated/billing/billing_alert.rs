@@ -153,71 +153,67 @@ impl crate::rt::Decode for BillingAlert {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::BillingAlertAlertType>,
-            f1: Option<crate::BillingAlertId>,
-            f2: Option<bool>,
-            f3: Option<crate::BillingAlertStatus>,
-            f4: Option<String>,
-            f5: Option<crate::ThresholdsResourceUsageThresholdConfig>,
+            f0: crate::rt::json::Slot<crate::BillingAlertAlertType>,
+            f1: crate::rt::json::Slot<crate::BillingAlertId>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<crate::BillingAlertStatus>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<crate::ThresholdsResourceUsageThresholdConfig>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a billing.alert object",
-            &[
-                "alert_type",
-                "id",
-                "livemode",
-                "object",
-                "status",
-                "title",
-                "usage_threshold",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.skip(),
-                4 => r.optional(&mut b.f3),
-                5 => r.required(&mut b.f4),
-                6 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3, f4: Some(f4), f5 } => {
+        let extra = r
+            .fields(
+                "a billing.alert object",
+                &[
+                    "alert_type",
+                    "id",
+                    "livemode",
+                    "object",
+                    "status",
+                    "title",
+                    "usage_threshold",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.skip(),
+                    4 => r.optional(&mut b.f3),
+                    5 => r.required(&mut b.f4),
+                    6 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f4.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f4)) => {
                 Ok(BillingAlert {
                     alert_type: f0,
                     id: f1,
                     livemode: f2,
-                    status: f3,
+                    status: b.f3.take(),
                     title: f4,
-                    usage_threshold: f5,
+                    usage_threshold: b.f5.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "alert_type"),
-                                    (b.f1.is_none(), "id"),
-                                    (b.f2.is_none(), "livemode"),
-                                    (b.f4.is_none(), "title"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "alert_type"),
+                        (taken.1.is_none(), "id"),
+                        (taken.2.is_none(), "livemode"),
+                        (taken.3.is_none(), "title"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -283,9 +279,9 @@ impl std::str::FromStr for BillingAlertAlertType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "usage_threshold" => BillingAlertAlertType::UsageThreshold,
-                v => BillingAlertAlertType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["usage_threshold"]) {
+                Some(0) => BillingAlertAlertType::UsageThreshold,
+                _ => BillingAlertAlertType::Unknown(s.to_owned()),
             },
         )
     }
@@ -346,11 +342,11 @@ impl std::str::FromStr for BillingAlertStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => BillingAlertStatus::Active,
-                "archived" => BillingAlertStatus::Archived,
-                "inactive" => BillingAlertStatus::Inactive,
-                v => BillingAlertStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "archived", "inactive"]) {
+                Some(0) => BillingAlertStatus::Active,
+                Some(1) => BillingAlertStatus::Archived,
+                Some(2) => BillingAlertStatus::Inactive,
+                _ => BillingAlertStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -480,9 +476,9 @@ impl std::str::FromStr for CreateBillingAlertUsageThresholdFiltersType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "customer" => CreateBillingAlertUsageThresholdFiltersType::Customer,
-                v => CreateBillingAlertUsageThresholdFiltersType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["customer"]) {
+                Some(0) => CreateBillingAlertUsageThresholdFiltersType::Customer,
+                _ => CreateBillingAlertUsageThresholdFiltersType::Unknown(s.to_owned()),
             },
         )
     }
@@ -531,9 +527,9 @@ impl std::str::FromStr for CreateBillingAlertUsageThresholdRecurrence {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "one_time" => CreateBillingAlertUsageThresholdRecurrence::OneTime,
-                v => CreateBillingAlertUsageThresholdRecurrence::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["one_time"]) {
+                Some(0) => CreateBillingAlertUsageThresholdRecurrence::OneTime,
+                _ => CreateBillingAlertUsageThresholdRecurrence::Unknown(s.to_owned()),
             },
         )
     }
@@ -753,9 +749,9 @@ impl std::str::FromStr for ListBillingAlertsAlertType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "usage_threshold" => ListBillingAlertsAlertType::UsageThreshold,
-                v => ListBillingAlertsAlertType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["usage_threshold"]) {
+                Some(0) => ListBillingAlertsAlertType::UsageThreshold,
+                _ => ListBillingAlertsAlertType::Unknown(s.to_owned()),
             },
         )
     }

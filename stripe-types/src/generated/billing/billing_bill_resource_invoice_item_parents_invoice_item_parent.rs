@@ -19,40 +19,41 @@ impl crate::rt::Decode for BillingBillResourceInvoiceItemParentsInvoiceItemParen
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::BillingBillResourceInvoiceItemParentsInvoiceItemSubscriptionParent,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::BillingBillResourceInvoiceItemParentsInvoiceItemParentType,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a billing_bill_resource_invoice_item_parents_invoice_item_parent object",
-            &["subscription_details", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a billing_bill_resource_invoice_item_parents_invoice_item_parent object",
+                &["subscription_details", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(BillingBillResourceInvoiceItemParentsInvoiceItemParent {
-                    subscription_details: f0,
+                    subscription_details: b.f0.take(),
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -114,13 +115,13 @@ impl std::str::FromStr for BillingBillResourceInvoiceItemParentsInvoiceItemParen
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "subscription_details" => {
+            match crate::rt::json::variant(s, &["subscription_details"]) {
+                Some(0) => {
                     BillingBillResourceInvoiceItemParentsInvoiceItemParentType::SubscriptionDetails
                 }
-                v => {
+                _ => {
                     BillingBillResourceInvoiceItemParentsInvoiceItemParentType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -15,22 +15,24 @@ impl crate::rt::Decode for BillingBillResourceInvoicingLinesCommonProrationDetai
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::BillingBillResourceInvoicingLinesCommonCreditedItems>,
+            f0: crate::rt::json::Slot<
+                crate::BillingBillResourceInvoicingLinesCommonCreditedItems,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a billing_bill_resource_invoicing_lines_common_proration_details object",
-            &["credited_items"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a billing_bill_resource_invoicing_lines_common_proration_details object",
+                &["credited_items"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(BillingBillResourceInvoicingLinesCommonProrationDetails {
-            credited_items: f0,
+            credited_items: b.f0.take(),
             extra,
         })
     }

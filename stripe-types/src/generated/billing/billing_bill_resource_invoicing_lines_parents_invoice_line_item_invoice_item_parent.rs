@@ -22,52 +22,50 @@ for BillingBillResourceInvoicingLinesParentsInvoiceLineItemInvoiceItemParent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<bool>,
-            f2: Option<crate::BillingBillResourceInvoicingLinesCommonProrationDetails>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<
+                crate::BillingBillResourceInvoicingLinesCommonProrationDetails,
+            >,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a billing_bill_resource_invoicing_lines_parents_invoice_line_item_invoice_item_parent object",
-            &["invoice_item", "proration", "proration_details", "subscription"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2, f3 } => {
+        let extra = r
+            .fields(
+                "a billing_bill_resource_invoicing_lines_parents_invoice_line_item_invoice_item_parent object",
+                &["invoice_item", "proration", "proration_details", "subscription"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(BillingBillResourceInvoicingLinesParentsInvoiceLineItemInvoiceItemParent {
                     invoice_item: f0,
                     proration: f1,
-                    proration_details: f2,
-                    subscription: f3,
+                    proration_details: b.f2.take(),
+                    subscription: b.f3.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "invoice_item"),
-                                    (b.f1.is_none(), "proration"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "invoice_item"),
+                        (taken.1.is_none(), "proration"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

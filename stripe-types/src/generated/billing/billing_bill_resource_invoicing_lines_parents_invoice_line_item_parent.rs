@@ -22,49 +22,47 @@ for BillingBillResourceInvoicingLinesParentsInvoiceLineItemParent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::BillingBillResourceInvoicingLinesParentsInvoiceLineItemInvoiceItemParent,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::BillingBillResourceInvoicingLinesParentsInvoiceLineItemSubscriptionItemParent,
             >,
-            f2: Option<
+            f2: crate::rt::json::Slot<
                 crate::BillingBillResourceInvoicingLinesParentsInvoiceLineItemParentType,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a billing_bill_resource_invoicing_lines_parents_invoice_line_item_parent object",
-            &["invoice_item_details", "subscription_item_details", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a billing_bill_resource_invoicing_lines_parents_invoice_line_item_parent object",
+                &["invoice_item_details", "subscription_item_details", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(),) {
+            (Some(f2),) => {
                 Ok(BillingBillResourceInvoicingLinesParentsInvoiceLineItemParent {
-                    invoice_item_details: f0,
-                    subscription_item_details: f1,
+                    invoice_item_details: b.f0.take(),
+                    subscription_item_details: b.f1.take(),
                     r#type: f2,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f2.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -131,16 +129,19 @@ for BillingBillResourceInvoicingLinesParentsInvoiceLineItemParentType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "invoice_item_details" => {
+            match crate::rt::json::variant(
+                s,
+                &["invoice_item_details", "subscription_item_details"],
+            ) {
+                Some(0) => {
                     BillingBillResourceInvoicingLinesParentsInvoiceLineItemParentType::InvoiceItemDetails
                 }
-                "subscription_item_details" => {
+                Some(1) => {
                     BillingBillResourceInvoicingLinesParentsInvoiceLineItemParentType::SubscriptionItemDetails
                 }
-                v => {
+                _ => {
                     BillingBillResourceInvoicingLinesParentsInvoiceLineItemParentType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

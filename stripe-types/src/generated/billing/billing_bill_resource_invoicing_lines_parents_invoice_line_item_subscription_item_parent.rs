@@ -24,62 +24,60 @@ for BillingBillResourceInvoicingLinesParentsInvoiceLineItemSubscriptionItemParen
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<bool>,
-            f2: Option<crate::BillingBillResourceInvoicingLinesCommonProrationDetails>,
-            f3: Option<String>,
-            f4: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<
+                crate::BillingBillResourceInvoicingLinesCommonProrationDetails,
+            >,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a billing_bill_resource_invoicing_lines_parents_invoice_line_item_subscription_item_parent object",
-            &[
-                "invoice_item",
-                "proration",
-                "proration_details",
-                "subscription",
-                "subscription_item",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2, f3, f4: Some(f4) } => {
+        let extra = r
+            .fields(
+                "a billing_bill_resource_invoicing_lines_parents_invoice_line_item_subscription_item_parent object",
+                &[
+                    "invoice_item",
+                    "proration",
+                    "proration_details",
+                    "subscription",
+                    "subscription_item",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f4.take()) {
+            (Some(f1), Some(f4)) => {
                 Ok(BillingBillResourceInvoicingLinesParentsInvoiceLineItemSubscriptionItemParent {
-                    invoice_item: f0,
+                    invoice_item: b.f0.take(),
                     proration: f1,
-                    proration_details: f2,
-                    subscription: f3,
+                    proration_details: b.f2.take(),
+                    subscription: b.f3.take(),
                     subscription_item: f4,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "proration"),
-                                    (b.f4.is_none(), "subscription_item"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "proration"),
+                        (taken.1.is_none(), "subscription_item"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -21,45 +21,47 @@ impl crate::rt::Decode for BillingBillResourceInvoicingParentsInvoiceParent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::BillingBillResourceInvoicingParentsInvoiceQuoteParent>,
-            f1: Option<
+            f0: crate::rt::json::Slot<
+                crate::BillingBillResourceInvoicingParentsInvoiceQuoteParent,
+            >,
+            f1: crate::rt::json::Slot<
                 crate::BillingBillResourceInvoicingParentsInvoiceSubscriptionParent,
             >,
-            f2: Option<crate::BillingBillResourceInvoicingParentsInvoiceParentType>,
+            f2: crate::rt::json::Slot<
+                crate::BillingBillResourceInvoicingParentsInvoiceParentType,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a billing_bill_resource_invoicing_parents_invoice_parent object",
-            &["quote_details", "subscription_details", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a billing_bill_resource_invoicing_parents_invoice_parent object",
+                &["quote_details", "subscription_details", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(),) {
+            (Some(f2),) => {
                 Ok(BillingBillResourceInvoicingParentsInvoiceParent {
-                    quote_details: f0,
-                    subscription_details: f1,
+                    quote_details: b.f0.take(),
+                    subscription_details: b.f1.take(),
                     r#type: f2,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f2.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -122,16 +124,19 @@ impl std::str::FromStr for BillingBillResourceInvoicingParentsInvoiceParentType 
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "quote_details" => {
+            match crate::rt::json::variant(
+                s,
+                &["quote_details", "subscription_details"],
+            ) {
+                Some(0) => {
                     BillingBillResourceInvoicingParentsInvoiceParentType::QuoteDetails
                 }
-                "subscription_details" => {
+                Some(1) => {
                     BillingBillResourceInvoicingParentsInvoiceParentType::SubscriptionDetails
                 }
-                v => {
+                _ => {
                     BillingBillResourceInvoicingParentsInvoiceParentType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -18,45 +18,41 @@ impl crate::rt::Decode for BillingBillResourceInvoicingParentsInvoiceSubscriptio
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Metadata>,
-            f1: Option<crate::rt::Expandable<crate::Subscription>>,
-            f2: Option<crate::rt::Timestamp>,
+            f0: crate::rt::json::Slot<crate::rt::Metadata>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::Subscription>>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a billing_bill_resource_invoicing_parents_invoice_subscription_parent object",
-            &["metadata", "subscription", "subscription_proration_date"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2 } => {
+        let extra = r
+            .fields(
+                "a billing_bill_resource_invoicing_parents_invoice_subscription_parent object",
+                &["metadata", "subscription", "subscription_proration_date"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(BillingBillResourceInvoicingParentsInvoiceSubscriptionParent {
-                    metadata: f0,
+                    metadata: b.f0.take(),
                     subscription: f1,
-                    subscription_proration_date: f2,
+                    subscription_proration_date: b.f2.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "subscription")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "subscription")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -18,43 +18,45 @@ impl crate::rt::Decode for BillingBillResourceInvoicingPricingPricing {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::BillingBillResourceInvoicingPricingPricingPriceDetails>,
-            f1: Option<crate::BillingBillResourceInvoicingPricingPricingType>,
-            f2: Option<crate::rt::Decimal>,
+            f0: crate::rt::json::Slot<
+                crate::BillingBillResourceInvoicingPricingPricingPriceDetails,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::BillingBillResourceInvoicingPricingPricingType,
+            >,
+            f2: crate::rt::json::Slot<crate::rt::Decimal>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a billing_bill_resource_invoicing_pricing_pricing object",
-            &["price_details", "type", "unit_amount_decimal"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2 } => {
+        let extra = r
+            .fields(
+                "a billing_bill_resource_invoicing_pricing_pricing object",
+                &["price_details", "type", "unit_amount_decimal"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(BillingBillResourceInvoicingPricingPricing {
-                    price_details: f0,
+                    price_details: b.f0.take(),
                     r#type: f1,
-                    unit_amount_decimal: f2,
+                    unit_amount_decimal: b.f2.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -112,12 +114,10 @@ impl std::str::FromStr for BillingBillResourceInvoicingPricingPricingType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "price_details" => {
-                    BillingBillResourceInvoicingPricingPricingType::PriceDetails
-                }
-                v => {
-                    BillingBillResourceInvoicingPricingPricingType::Unknown(v.to_owned())
+            match crate::rt::json::variant(s, &["price_details"]) {
+                Some(0) => BillingBillResourceInvoicingPricingPricingType::PriceDetails,
+                _ => {
+                    BillingBillResourceInvoicingPricingPricingType::Unknown(s.to_owned())
                 }
             },
         )

@@ -23,69 +23,71 @@ impl crate::rt::Decode for BillingBillResourceInvoicingTaxesTax {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::BillingBillResourceInvoicingTaxesTaxTaxBehavior>,
-            f2: Option<crate::BillingBillResourceInvoicingTaxesTaxRateDetails>,
-            f3: Option<crate::BillingBillResourceInvoicingTaxesTaxTaxabilityReason>,
-            f4: Option<i64>,
-            f5: Option<crate::BillingBillResourceInvoicingTaxesTaxType>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<
+                crate::BillingBillResourceInvoicingTaxesTaxTaxBehavior,
+            >,
+            f2: crate::rt::json::Slot<
+                crate::BillingBillResourceInvoicingTaxesTaxRateDetails,
+            >,
+            f3: crate::rt::json::Slot<
+                crate::BillingBillResourceInvoicingTaxesTaxTaxabilityReason,
+            >,
+            f4: crate::rt::json::Slot<i64>,
+            f5: crate::rt::json::Slot<crate::BillingBillResourceInvoicingTaxesTaxType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a billing_bill_resource_invoicing_taxes_tax object",
-            &[
-                "amount",
-                "tax_behavior",
-                "tax_rate_details",
-                "taxability_reason",
-                "taxable_amount",
-                "type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2, f3: Some(f3), f4, f5: Some(f5) } => {
+        let extra = r
+            .fields(
+                "a billing_bill_resource_invoicing_taxes_tax object",
+                &[
+                    "amount",
+                    "tax_behavior",
+                    "tax_rate_details",
+                    "taxability_reason",
+                    "taxable_amount",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f3.take(), b.f5.take()) {
+            (Some(f0), Some(f1), Some(f3), Some(f5)) => {
                 Ok(BillingBillResourceInvoicingTaxesTax {
                     amount: f0,
                     tax_behavior: f1,
-                    tax_rate_details: f2,
+                    tax_rate_details: b.f2.take(),
                     taxability_reason: f3,
-                    taxable_amount: f4,
+                    taxable_amount: b.f4.take(),
                     r#type: f5,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f1.is_none(), "tax_behavior"),
-                                    (b.f3.is_none(), "taxability_reason"),
-                                    (b.f5.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "tax_behavior"),
+                        (taken.2.is_none(), "taxability_reason"),
+                        (taken.3.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -147,12 +149,12 @@ impl std::str::FromStr for BillingBillResourceInvoicingTaxesTaxTaxBehavior {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "exclusive" => BillingBillResourceInvoicingTaxesTaxTaxBehavior::Exclusive,
-                "inclusive" => BillingBillResourceInvoicingTaxesTaxTaxBehavior::Inclusive,
-                v => {
+            match crate::rt::json::variant(s, &["exclusive", "inclusive"]) {
+                Some(0) => BillingBillResourceInvoicingTaxesTaxTaxBehavior::Exclusive,
+                Some(1) => BillingBillResourceInvoicingTaxesTaxTaxBehavior::Inclusive,
+                _ => {
                     BillingBillResourceInvoicingTaxesTaxTaxBehavior::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -279,58 +281,78 @@ impl std::str::FromStr for BillingBillResourceInvoicingTaxesTaxTaxabilityReason 
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "customer_exempt" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "customer_exempt",
+                    "not_available",
+                    "not_collecting",
+                    "not_subject_to_tax",
+                    "not_supported",
+                    "portion_product_exempt",
+                    "portion_reduced_rated",
+                    "portion_standard_rated",
+                    "product_exempt",
+                    "product_exempt_holiday",
+                    "proportionally_rated",
+                    "reduced_rated",
+                    "reverse_charge",
+                    "standard_rated",
+                    "taxable_basis_reduced",
+                    "zero_rated",
+                ],
+            ) {
+                Some(0) => {
                     BillingBillResourceInvoicingTaxesTaxTaxabilityReason::CustomerExempt
                 }
-                "not_available" => {
+                Some(1) => {
                     BillingBillResourceInvoicingTaxesTaxTaxabilityReason::NotAvailable
                 }
-                "not_collecting" => {
+                Some(2) => {
                     BillingBillResourceInvoicingTaxesTaxTaxabilityReason::NotCollecting
                 }
-                "not_subject_to_tax" => {
+                Some(3) => {
                     BillingBillResourceInvoicingTaxesTaxTaxabilityReason::NotSubjectToTax
                 }
-                "not_supported" => {
+                Some(4) => {
                     BillingBillResourceInvoicingTaxesTaxTaxabilityReason::NotSupported
                 }
-                "portion_product_exempt" => {
+                Some(5) => {
                     BillingBillResourceInvoicingTaxesTaxTaxabilityReason::PortionProductExempt
                 }
-                "portion_reduced_rated" => {
+                Some(6) => {
                     BillingBillResourceInvoicingTaxesTaxTaxabilityReason::PortionReducedRated
                 }
-                "portion_standard_rated" => {
+                Some(7) => {
                     BillingBillResourceInvoicingTaxesTaxTaxabilityReason::PortionStandardRated
                 }
-                "product_exempt" => {
+                Some(8) => {
                     BillingBillResourceInvoicingTaxesTaxTaxabilityReason::ProductExempt
                 }
-                "product_exempt_holiday" => {
+                Some(9) => {
                     BillingBillResourceInvoicingTaxesTaxTaxabilityReason::ProductExemptHoliday
                 }
-                "proportionally_rated" => {
+                Some(10) => {
                     BillingBillResourceInvoicingTaxesTaxTaxabilityReason::ProportionallyRated
                 }
-                "reduced_rated" => {
+                Some(11) => {
                     BillingBillResourceInvoicingTaxesTaxTaxabilityReason::ReducedRated
                 }
-                "reverse_charge" => {
+                Some(12) => {
                     BillingBillResourceInvoicingTaxesTaxTaxabilityReason::ReverseCharge
                 }
-                "standard_rated" => {
+                Some(13) => {
                     BillingBillResourceInvoicingTaxesTaxTaxabilityReason::StandardRated
                 }
-                "taxable_basis_reduced" => {
+                Some(14) => {
                     BillingBillResourceInvoicingTaxesTaxTaxabilityReason::TaxableBasisReduced
                 }
-                "zero_rated" => {
+                Some(15) => {
                     BillingBillResourceInvoicingTaxesTaxTaxabilityReason::ZeroRated
                 }
-                v => {
+                _ => {
                     BillingBillResourceInvoicingTaxesTaxTaxabilityReason::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -383,11 +405,9 @@ impl std::str::FromStr for BillingBillResourceInvoicingTaxesTaxType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "tax_rate_details" => {
-                    BillingBillResourceInvoicingTaxesTaxType::TaxRateDetails
-                }
-                v => BillingBillResourceInvoicingTaxesTaxType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["tax_rate_details"]) {
+                Some(0) => BillingBillResourceInvoicingTaxesTaxType::TaxRateDetails,
+                _ => BillingBillResourceInvoicingTaxesTaxType::Unknown(s.to_owned()),
             },
         )
     }

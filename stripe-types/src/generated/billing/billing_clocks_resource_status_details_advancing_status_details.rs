@@ -13,35 +13,33 @@ impl crate::rt::Decode for BillingClocksResourceStatusDetailsAdvancingStatusDeta
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a billing_clocks_resource_status_details_advancing_status_details object",
-            &["target_frozen_time"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a billing_clocks_resource_status_details_advancing_status_details object",
+                &["target_frozen_time"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(BillingClocksResourceStatusDetailsAdvancingStatusDetails {
                     target_frozen_time: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "target_frozen_time")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "target_frozen_time")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

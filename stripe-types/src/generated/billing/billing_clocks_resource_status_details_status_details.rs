@@ -14,22 +14,24 @@ impl crate::rt::Decode for BillingClocksResourceStatusDetailsStatusDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::BillingClocksResourceStatusDetailsAdvancingStatusDetails>,
+            f0: crate::rt::json::Slot<
+                crate::BillingClocksResourceStatusDetailsAdvancingStatusDetails,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a billing_clocks_resource_status_details_status_details object",
-            &["advancing"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a billing_clocks_resource_status_details_status_details object",
+                &["advancing"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(BillingClocksResourceStatusDetailsStatusDetails {
-            advancing: f0,
+            advancing: b.f0.take(),
             extra,
         })
     }

@@ -99,54 +99,52 @@ impl crate::rt::Decode for BillingCreditBalanceSummary {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::CreditBalance>>,
-            f1: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
-            f2: Option<String>,
-            f3: Option<bool>,
+            f0: crate::rt::json::Slot<Vec<crate::CreditBalance>>,
+            f1: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+            >,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<bool>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a billing.credit_balance_summary object",
-            &["balances", "customer", "customer_account", "livemode", "object"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.skip(),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2, f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a billing.credit_balance_summary object",
+                &["balances", "customer", "customer_account", "livemode", "object"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.skip(),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f3.take()) {
+            (Some(f0), Some(f1), Some(f3)) => {
                 Ok(BillingCreditBalanceSummary {
                     balances: f0,
                     customer: f1,
-                    customer_account: f2,
+                    customer_account: b.f2.take(),
                     livemode: f3,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "balances"),
-                                    (b.f1.is_none(), "customer"),
-                                    (b.f3.is_none(), "livemode"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "balances"),
+                        (taken.1.is_none(), "customer"),
+                        (taken.2.is_none(), "livemode"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -342,13 +340,13 @@ for RetrieveBillingCreditBalanceSummaryFilterApplicabilityScopePriceType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "metered" => {
+            match crate::rt::json::variant(s, &["metered"]) {
+                Some(0) => {
                     RetrieveBillingCreditBalanceSummaryFilterApplicabilityScopePriceType::Metered
                 }
-                v => {
+                _ => {
                     RetrieveBillingCreditBalanceSummaryFilterApplicabilityScopePriceType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -407,14 +405,12 @@ impl std::str::FromStr for RetrieveBillingCreditBalanceSummaryFilterType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "applicability_scope" => {
+            match crate::rt::json::variant(s, &["applicability_scope", "credit_grant"]) {
+                Some(0) => {
                     RetrieveBillingCreditBalanceSummaryFilterType::ApplicabilityScope
                 }
-                "credit_grant" => {
-                    RetrieveBillingCreditBalanceSummaryFilterType::CreditGrant
-                }
-                v => RetrieveBillingCreditBalanceSummaryFilterType::Unknown(v.to_owned()),
+                Some(1) => RetrieveBillingCreditBalanceSummaryFilterType::CreditGrant,
+                _ => RetrieveBillingCreditBalanceSummaryFilterType::Unknown(s.to_owned()),
             },
         )
     }

@@ -37,97 +37,85 @@ impl crate::rt::Decode for BillingCreditBalanceTransaction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<crate::BillingCreditGrantsResourceBalanceCredit>,
-            f2: Option<crate::rt::Expandable<crate::BillingCreditGrant>>,
-            f3: Option<crate::BillingCreditGrantsResourceBalanceDebit>,
-            f4: Option<crate::rt::Timestamp>,
-            f5: Option<crate::BillingCreditBalanceTransactionId>,
-            f6: Option<bool>,
-            f7: Option<crate::rt::Expandable<crate::TestHelpersTestClock>>,
-            f8: Option<crate::BillingCreditBalanceTransactionType>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<crate::BillingCreditGrantsResourceBalanceCredit>,
+            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::BillingCreditGrant>>,
+            f3: crate::rt::json::Slot<crate::BillingCreditGrantsResourceBalanceDebit>,
+            f4: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f5: crate::rt::json::Slot<crate::BillingCreditBalanceTransactionId>,
+            f6: crate::rt::json::Slot<bool>,
+            f7: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::TestHelpersTestClock>,
+            >,
+            f8: crate::rt::json::Slot<crate::BillingCreditBalanceTransactionType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a billing.credit_balance_transaction object",
-            &[
-                "created",
-                "credit",
-                "credit_grant",
-                "debit",
-                "effective_at",
-                "id",
-                "livemode",
-                "object",
-                "test_clock",
-                "type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.skip(),
-                8 => r.optional(&mut b.f7),
-                9 => r.optional(&mut b.f8),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1,
-                f2: Some(f2),
-                f3,
-                f4: Some(f4),
-                f5: Some(f5),
-                f6: Some(f6),
-                f7,
-                f8,
-            } => {
+        let extra = r
+            .fields(
+                "a billing.credit_balance_transaction object",
+                &[
+                    "created",
+                    "credit",
+                    "credit_grant",
+                    "debit",
+                    "effective_at",
+                    "id",
+                    "livemode",
+                    "object",
+                    "test_clock",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.skip(),
+                    8 => r.optional(&mut b.f7),
+                    9 => r.optional(&mut b.f8),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f2.take(), b.f4.take(), b.f5.take(), b.f6.take()) {
+            (Some(f0), Some(f2), Some(f4), Some(f5), Some(f6)) => {
                 Ok(BillingCreditBalanceTransaction {
                     created: f0,
-                    credit: f1,
+                    credit: b.f1.take(),
                     credit_grant: f2,
-                    debit: f3,
+                    debit: b.f3.take(),
                     effective_at: f4,
                     id: f5,
                     livemode: f6,
-                    test_clock: f7,
-                    r#type: f8,
+                    test_clock: b.f7.take(),
+                    r#type: b.f8.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "created"),
-                                    (b.f2.is_none(), "credit_grant"),
-                                    (b.f4.is_none(), "effective_at"),
-                                    (b.f5.is_none(), "id"),
-                                    (b.f6.is_none(), "livemode"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "credit_grant"),
+                        (taken.2.is_none(), "effective_at"),
+                        (taken.3.is_none(), "id"),
+                        (taken.4.is_none(), "livemode"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -197,10 +185,10 @@ impl std::str::FromStr for BillingCreditBalanceTransactionType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "credit" => BillingCreditBalanceTransactionType::Credit,
-                "debit" => BillingCreditBalanceTransactionType::Debit,
-                v => BillingCreditBalanceTransactionType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["credit", "debit"]) {
+                Some(0) => BillingCreditBalanceTransactionType::Credit,
+                Some(1) => BillingCreditBalanceTransactionType::Debit,
+                _ => BillingCreditBalanceTransactionType::Unknown(s.to_owned()),
             },
         )
     }

@@ -110,143 +110,148 @@ impl crate::rt::Decode for BillingCreditGrant {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::BillingCreditGrantsResourceAmount>,
-            f1: Option<crate::BillingCreditGrantsResourceApplicabilityConfig>,
-            f2: Option<crate::BillingCreditGrantCategory>,
-            f3: Option<crate::rt::Timestamp>,
-            f4: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
-            f5: Option<String>,
-            f6: Option<crate::rt::Timestamp>,
-            f7: Option<crate::rt::Timestamp>,
-            f8: Option<crate::BillingCreditGrantId>,
-            f9: Option<bool>,
-            f10: Option<crate::rt::Metadata>,
-            f11: Option<String>,
-            f12: Option<i64>,
-            f13: Option<crate::rt::Expandable<crate::TestHelpersTestClock>>,
-            f14: Option<crate::rt::Timestamp>,
-            f15: Option<crate::rt::Timestamp>,
+            f0: crate::rt::json::Slot<crate::BillingCreditGrantsResourceAmount>,
+            f1: crate::rt::json::Slot<
+                crate::BillingCreditGrantsResourceApplicabilityConfig,
+            >,
+            f2: crate::rt::json::Slot<crate::BillingCreditGrantCategory>,
+            f3: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f4: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+            >,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f7: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f8: crate::rt::json::Slot<crate::BillingCreditGrantId>,
+            f9: crate::rt::json::Slot<bool>,
+            f10: crate::rt::json::Slot<crate::rt::Metadata>,
+            f11: crate::rt::json::Slot<String>,
+            f12: crate::rt::json::Slot<i64>,
+            f13: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::TestHelpersTestClock>,
+            >,
+            f14: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f15: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a billing.credit_grant object",
-            &[
-                "amount",
-                "applicability_config",
-                "category",
-                "created",
-                "customer",
-                "customer_account",
-                "effective_at",
-                "expires_at",
-                "id",
-                "livemode",
-                "metadata",
-                "name",
-                "object",
-                "priority",
-                "test_clock",
-                "updated",
-                "voided_at",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.required(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.skip(),
-                13 => r.optional(&mut b.f12),
-                14 => r.optional(&mut b.f13),
-                15 => r.required(&mut b.f14),
-                16 => r.optional(&mut b.f15),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5,
-                f6,
-                f7,
-                f8: Some(f8),
-                f9: Some(f9),
-                f10: Some(f10),
-                f11,
-                f12,
-                f13,
-                f14: Some(f14),
-                f15,
-            } => {
+        let extra = r
+            .fields(
+                "a billing.credit_grant object",
+                &[
+                    "amount",
+                    "applicability_config",
+                    "category",
+                    "created",
+                    "customer",
+                    "customer_account",
+                    "effective_at",
+                    "expires_at",
+                    "id",
+                    "livemode",
+                    "metadata",
+                    "name",
+                    "object",
+                    "priority",
+                    "test_clock",
+                    "updated",
+                    "voided_at",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.required(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.skip(),
+                    13 => r.optional(&mut b.f12),
+                    14 => r.optional(&mut b.f13),
+                    15 => r.required(&mut b.f14),
+                    16 => r.optional(&mut b.f15),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f8.take(),
+            b.f9.take(),
+            b.f10.take(),
+            b.f14.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f1),
+                Some(f2),
+                Some(f3),
+                Some(f4),
+                Some(f8),
+                Some(f9),
+                Some(f10),
+                Some(f14),
+            ) => {
                 Ok(BillingCreditGrant {
                     amount: f0,
                     applicability_config: f1,
                     category: f2,
                     created: f3,
                     customer: f4,
-                    customer_account: f5,
-                    effective_at: f6,
-                    expires_at: f7,
+                    customer_account: b.f5.take(),
+                    effective_at: b.f6.take(),
+                    expires_at: b.f7.take(),
                     id: f8,
                     livemode: f9,
                     metadata: f10,
-                    name: f11,
-                    priority: f12,
-                    test_clock: f13,
+                    name: b.f11.take(),
+                    priority: b.f12.take(),
+                    test_clock: b.f13.take(),
                     updated: f14,
-                    voided_at: f15,
+                    voided_at: b.f15.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f1.is_none(), "applicability_config"),
-                                    (b.f2.is_none(), "category"),
-                                    (b.f3.is_none(), "created"),
-                                    (b.f4.is_none(), "customer"),
-                                    (b.f8.is_none(), "id"),
-                                    (b.f9.is_none(), "livemode"),
-                                    (b.f10.is_none(), "metadata"),
-                                    (b.f14.is_none(), "updated"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "applicability_config"),
+                        (taken.2.is_none(), "category"),
+                        (taken.3.is_none(), "created"),
+                        (taken.4.is_none(), "customer"),
+                        (taken.5.is_none(), "id"),
+                        (taken.6.is_none(), "livemode"),
+                        (taken.7.is_none(), "metadata"),
+                        (taken.8.is_none(), "updated"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -329,10 +334,10 @@ impl std::str::FromStr for BillingCreditGrantCategory {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "paid" => BillingCreditGrantCategory::Paid,
-                "promotional" => BillingCreditGrantCategory::Promotional,
-                v => BillingCreditGrantCategory::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["paid", "promotional"]) {
+                Some(0) => BillingCreditGrantCategory::Paid,
+                Some(1) => BillingCreditGrantCategory::Promotional,
+                _ => BillingCreditGrantCategory::Unknown(s.to_owned()),
             },
         )
     }
@@ -538,9 +543,9 @@ impl std::str::FromStr for CreateBillingCreditGrantAmountType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "monetary" => CreateBillingCreditGrantAmountType::Monetary,
-                v => CreateBillingCreditGrantAmountType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["monetary"]) {
+                Some(0) => CreateBillingCreditGrantAmountType::Monetary,
+                _ => CreateBillingCreditGrantAmountType::Unknown(s.to_owned()),
             },
         )
     }
@@ -592,10 +597,10 @@ impl std::str::FromStr for CreateBillingCreditGrantCategory {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "paid" => CreateBillingCreditGrantCategory::Paid,
-                "promotional" => CreateBillingCreditGrantCategory::Promotional,
-                v => CreateBillingCreditGrantCategory::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["paid", "promotional"]) {
+                Some(0) => CreateBillingCreditGrantCategory::Paid,
+                Some(1) => CreateBillingCreditGrantCategory::Promotional,
+                _ => CreateBillingCreditGrantCategory::Unknown(s.to_owned()),
             },
         )
     }

@@ -15,36 +15,37 @@ impl crate::rt::Decode for BillingCreditGrantsResourceAmount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::BillingCreditGrantsResourceMonetaryAmount>,
-            f1: Option<crate::BillingCreditGrantsResourceAmountType>,
+            f0: crate::rt::json::Slot<crate::BillingCreditGrantsResourceMonetaryAmount>,
+            f1: crate::rt::json::Slot<crate::BillingCreditGrantsResourceAmountType>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a billing_credit_grants_resource_amount object",
-            &["monetary", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a billing_credit_grants_resource_amount object",
+                &["monetary", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(BillingCreditGrantsResourceAmount {
-                    monetary: f0,
+                    monetary: b.f0.take(),
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -97,9 +98,9 @@ impl std::str::FromStr for BillingCreditGrantsResourceAmountType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "monetary" => BillingCreditGrantsResourceAmountType::Monetary,
-                v => BillingCreditGrantsResourceAmountType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["monetary"]) {
+                Some(0) => BillingCreditGrantsResourceAmountType::Monetary,
+                _ => BillingCreditGrantsResourceAmountType::Unknown(s.to_owned()),
             },
         )
     }

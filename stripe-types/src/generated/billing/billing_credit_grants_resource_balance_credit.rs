@@ -18,47 +18,45 @@ impl crate::rt::Decode for BillingCreditGrantsResourceBalanceCredit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::BillingCreditGrantsResourceAmount>,
-            f1: Option<
+            f0: crate::rt::json::Slot<crate::BillingCreditGrantsResourceAmount>,
+            f1: crate::rt::json::Slot<
                 crate::BillingCreditGrantsResourceBalanceCreditsApplicationInvoiceVoided,
             >,
-            f2: Option<crate::BillingCreditGrantsResourceBalanceCreditType>,
+            f2: crate::rt::json::Slot<
+                crate::BillingCreditGrantsResourceBalanceCreditType,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a billing_credit_grants_resource_balance_credit object",
-            &["amount", "credits_application_invoice_voided", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1, f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a billing_credit_grants_resource_balance_credit object",
+                &["amount", "credits_application_invoice_voided", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f2.take()) {
+            (Some(f0), Some(f2)) => {
                 Ok(BillingCreditGrantsResourceBalanceCredit {
                     amount: f0,
-                    credits_application_invoice_voided: f1,
+                    credits_application_invoice_voided: b.f1.take(),
                     r#type: f2,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "amount"), (b.f2.is_none(), "type")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "amount"), (taken.1.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -119,14 +117,15 @@ impl std::str::FromStr for BillingCreditGrantsResourceBalanceCreditType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "credits_application_invoice_voided" => {
+            match crate::rt::json::variant(
+                s,
+                &["credits_application_invoice_voided", "credits_granted"],
+            ) {
+                Some(0) => {
                     BillingCreditGrantsResourceBalanceCreditType::CreditsApplicationInvoiceVoided
                 }
-                "credits_granted" => {
-                    BillingCreditGrantsResourceBalanceCreditType::CreditsGranted
-                }
-                v => BillingCreditGrantsResourceBalanceCreditType::Unknown(v.to_owned()),
+                Some(1) => BillingCreditGrantsResourceBalanceCreditType::CreditsGranted,
+                _ => BillingCreditGrantsResourceBalanceCreditType::Unknown(s.to_owned()),
             },
         )
     }

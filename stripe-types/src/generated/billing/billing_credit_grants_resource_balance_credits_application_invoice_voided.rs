@@ -16,41 +16,40 @@ for BillingCreditGrantsResourceBalanceCreditsApplicationInvoiceVoided {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::Invoice>>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::Invoice>>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a billing_credit_grants_resource_balance_credits_application_invoice_voided object",
-            &["invoice", "invoice_line_item"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a billing_credit_grants_resource_balance_credits_application_invoice_voided object",
+                &["invoice", "invoice_line_item"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(BillingCreditGrantsResourceBalanceCreditsApplicationInvoiceVoided {
                     invoice: f0,
                     invoice_line_item: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "invoice"),
-                                    (b.f1.is_none(), "invoice_line_item"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "invoice"),
+                        (taken.1.is_none(), "invoice_line_item"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -16,45 +16,45 @@ impl crate::rt::Decode for BillingCreditGrantsResourceBalanceDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::BillingCreditGrantsResourceAmount>,
-            f1: Option<crate::BillingCreditGrantsResourceBalanceCreditsApplied>,
-            f2: Option<crate::BillingCreditGrantsResourceBalanceDebitType>,
+            f0: crate::rt::json::Slot<crate::BillingCreditGrantsResourceAmount>,
+            f1: crate::rt::json::Slot<
+                crate::BillingCreditGrantsResourceBalanceCreditsApplied,
+            >,
+            f2: crate::rt::json::Slot<
+                crate::BillingCreditGrantsResourceBalanceDebitType,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a billing_credit_grants_resource_balance_debit object",
-            &["amount", "credits_applied", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1, f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a billing_credit_grants_resource_balance_debit object",
+                &["amount", "credits_applied", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f2.take()) {
+            (Some(f0), Some(f2)) => {
                 Ok(BillingCreditGrantsResourceBalanceDebit {
                     amount: f0,
-                    credits_applied: f1,
+                    credits_applied: b.f1.take(),
                     r#type: f2,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "amount"), (b.f2.is_none(), "type")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "amount"), (taken.1.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -120,17 +120,14 @@ impl std::str::FromStr for BillingCreditGrantsResourceBalanceDebitType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "credits_applied" => {
-                    BillingCreditGrantsResourceBalanceDebitType::CreditsApplied
-                }
-                "credits_expired" => {
-                    BillingCreditGrantsResourceBalanceDebitType::CreditsExpired
-                }
-                "credits_voided" => {
-                    BillingCreditGrantsResourceBalanceDebitType::CreditsVoided
-                }
-                v => BillingCreditGrantsResourceBalanceDebitType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["credits_applied", "credits_expired", "credits_voided"],
+            ) {
+                Some(0) => BillingCreditGrantsResourceBalanceDebitType::CreditsApplied,
+                Some(1) => BillingCreditGrantsResourceBalanceDebitType::CreditsExpired,
+                Some(2) => BillingCreditGrantsResourceBalanceDebitType::CreditsVoided,
+                _ => BillingCreditGrantsResourceBalanceDebitType::Unknown(s.to_owned()),
             },
         )
     }

@@ -15,25 +15,28 @@ impl crate::rt::Decode for BillingCreditGrantsResourceScope {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::BillingCreditGrantsResourceScopePriceType>,
-            f1: Option<Vec<crate::BillingCreditGrantsResourceApplicablePrice>>,
+            f0: crate::rt::json::Slot<crate::BillingCreditGrantsResourceScopePriceType>,
+            f1: crate::rt::json::Slot<
+                Vec<crate::BillingCreditGrantsResourceApplicablePrice>,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a billing_credit_grants_resource_scope object",
-            &["price_type", "prices"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a billing_credit_grants_resource_scope object",
+                &["price_type", "prices"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(BillingCreditGrantsResourceScope {
-            price_type: f0,
-            prices: f1,
+            price_type: b.f0.take(),
+            prices: b.f1.take(),
             extra,
         })
     }
@@ -88,9 +91,9 @@ impl std::str::FromStr for BillingCreditGrantsResourceScopePriceType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "metered" => BillingCreditGrantsResourceScopePriceType::Metered,
-                v => BillingCreditGrantsResourceScopePriceType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["metered"]) {
+                Some(0) => BillingCreditGrantsResourceScopePriceType::Metered,
+                _ => BillingCreditGrantsResourceScopePriceType::Unknown(s.to_owned()),
             },
         )
     }

@@ -64,91 +64,105 @@ impl crate::rt::Decode for BillingMeter {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<crate::BillingMeterResourceCustomerMappingSettings>,
-            f2: Option<crate::BillingMeterResourceAggregationSettings>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<crate::BillingMeterEventTimeWindow>,
-            f6: Option<crate::BillingMeterId>,
-            f7: Option<bool>,
-            f8: Option<crate::BillingMeterStatus>,
-            f9: Option<crate::BillingMeterResourceBillingMeterStatusTransitions>,
-            f10: Option<crate::rt::Timestamp>,
-            f11: Option<crate::BillingMeterResourceBillingMeterValue>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<
+                crate::BillingMeterResourceCustomerMappingSettings,
+            >,
+            f2: crate::rt::json::Slot<crate::BillingMeterResourceAggregationSettings>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<crate::BillingMeterEventTimeWindow>,
+            f6: crate::rt::json::Slot<crate::BillingMeterId>,
+            f7: crate::rt::json::Slot<bool>,
+            f8: crate::rt::json::Slot<crate::BillingMeterStatus>,
+            f9: crate::rt::json::Slot<
+                crate::BillingMeterResourceBillingMeterStatusTransitions,
+            >,
+            f10: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f11: crate::rt::json::Slot<crate::BillingMeterResourceBillingMeterValue>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a billing.meter object",
-            &[
-                "created",
-                "customer_mapping",
-                "default_aggregation",
-                "display_name",
-                "event_name",
-                "event_time_window",
-                "id",
-                "livemode",
-                "object",
-                "status",
-                "status_transitions",
-                "updated",
-                "value_settings",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.skip(),
-                9 => r.required(&mut b.f8),
-                10 => r.required(&mut b.f9),
-                11 => r.required(&mut b.f10),
-                12 => r.required(&mut b.f11),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5,
-                f6: Some(f6),
-                f7: Some(f7),
-                f8: Some(f8),
-                f9: Some(f9),
-                f10: Some(f10),
-                f11: Some(f11),
-            } => {
+        let extra = r
+            .fields(
+                "a billing.meter object",
+                &[
+                    "created",
+                    "customer_mapping",
+                    "default_aggregation",
+                    "display_name",
+                    "event_name",
+                    "event_time_window",
+                    "id",
+                    "livemode",
+                    "object",
+                    "status",
+                    "status_transitions",
+                    "updated",
+                    "value_settings",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.skip(),
+                    9 => r.required(&mut b.f8),
+                    10 => r.required(&mut b.f9),
+                    11 => r.required(&mut b.f10),
+                    12 => r.required(&mut b.f11),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f8.take(),
+            b.f9.take(),
+            b.f10.take(),
+            b.f11.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f1),
+                Some(f2),
+                Some(f3),
+                Some(f4),
+                Some(f6),
+                Some(f7),
+                Some(f8),
+                Some(f9),
+                Some(f10),
+                Some(f11),
+            ) => {
                 Ok(BillingMeter {
                     created: f0,
                     customer_mapping: f1,
                     default_aggregation: f2,
                     display_name: f3,
                     event_name: f4,
-                    event_time_window: f5,
+                    event_time_window: b.f5.take(),
                     id: f6,
                     livemode: f7,
                     status: f8,
@@ -158,27 +172,24 @@ impl crate::rt::Decode for BillingMeter {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "created"),
-                                    (b.f1.is_none(), "customer_mapping"),
-                                    (b.f2.is_none(), "default_aggregation"),
-                                    (b.f3.is_none(), "display_name"),
-                                    (b.f4.is_none(), "event_name"),
-                                    (b.f6.is_none(), "id"),
-                                    (b.f7.is_none(), "livemode"),
-                                    (b.f8.is_none(), "status"),
-                                    (b.f9.is_none(), "status_transitions"),
-                                    (b.f10.is_none(), "updated"),
-                                    (b.f11.is_none(), "value_settings"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "customer_mapping"),
+                        (taken.2.is_none(), "default_aggregation"),
+                        (taken.3.is_none(), "display_name"),
+                        (taken.4.is_none(), "event_name"),
+                        (taken.5.is_none(), "id"),
+                        (taken.6.is_none(), "livemode"),
+                        (taken.7.is_none(), "status"),
+                        (taken.8.is_none(), "status_transitions"),
+                        (taken.9.is_none(), "updated"),
+                        (taken.10.is_none(), "value_settings"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -245,10 +256,10 @@ impl std::str::FromStr for BillingMeterEventTimeWindow {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "day" => BillingMeterEventTimeWindow::Day,
-                "hour" => BillingMeterEventTimeWindow::Hour,
-                v => BillingMeterEventTimeWindow::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["day", "hour"]) {
+                Some(0) => BillingMeterEventTimeWindow::Day,
+                Some(1) => BillingMeterEventTimeWindow::Hour,
+                _ => BillingMeterEventTimeWindow::Unknown(s.to_owned()),
             },
         )
     }
@@ -286,35 +297,35 @@ impl crate::rt::Decode for BillingMeterResourceAggregationSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::BillingMeterResourceAggregationSettingsFormula>,
+            f0: crate::rt::json::Slot<
+                crate::BillingMeterResourceAggregationSettingsFormula,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a billing_meter_resource_aggregation_settings object",
-            &["formula"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a billing_meter_resource_aggregation_settings object",
+                &["formula"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(BillingMeterResourceAggregationSettings {
                     formula: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "formula")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "formula")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -370,12 +381,12 @@ impl std::str::FromStr for BillingMeterResourceAggregationSettingsFormula {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "count" => BillingMeterResourceAggregationSettingsFormula::Count,
-                "last" => BillingMeterResourceAggregationSettingsFormula::Last,
-                "sum" => BillingMeterResourceAggregationSettingsFormula::Sum,
-                v => {
-                    BillingMeterResourceAggregationSettingsFormula::Unknown(v.to_owned())
+            match crate::rt::json::variant(s, &["count", "last", "sum"]) {
+                Some(0) => BillingMeterResourceAggregationSettingsFormula::Count,
+                Some(1) => BillingMeterResourceAggregationSettingsFormula::Last,
+                Some(2) => BillingMeterResourceAggregationSettingsFormula::Sum,
+                _ => {
+                    BillingMeterResourceAggregationSettingsFormula::Unknown(s.to_owned())
                 }
             },
         )
@@ -416,22 +427,22 @@ impl crate::rt::Decode for BillingMeterResourceBillingMeterEventAdjustmentCancel
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a billing_meter_resource_billing_meter_event_adjustment_cancel object",
-            &["identifier"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a billing_meter_resource_billing_meter_event_adjustment_cancel object",
+                &["identifier"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(BillingMeterResourceBillingMeterEventAdjustmentCancel {
-            identifier: f0,
+            identifier: b.f0.take(),
             extra,
         })
     }
@@ -477,22 +488,22 @@ impl crate::rt::Decode for BillingMeterResourceBillingMeterStatusTransitions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a billing_meter_resource_billing_meter_status_transitions object",
-            &["deactivated_at"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a billing_meter_resource_billing_meter_status_transitions object",
+                &["deactivated_at"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(BillingMeterResourceBillingMeterStatusTransitions {
-            deactivated_at: f0,
+            deactivated_at: b.f0.take(),
             extra,
         })
     }
@@ -534,35 +545,33 @@ impl crate::rt::Decode for BillingMeterResourceBillingMeterValue {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a billing_meter_resource_billing_meter_value object",
-            &["event_payload_key"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a billing_meter_resource_billing_meter_value object",
+                &["event_payload_key"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(BillingMeterResourceBillingMeterValue {
                     event_payload_key: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "event_payload_key")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "event_payload_key")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -604,41 +613,42 @@ impl crate::rt::Decode for BillingMeterResourceCustomerMappingSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::BillingMeterResourceCustomerMappingSettingsType>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<
+                crate::BillingMeterResourceCustomerMappingSettingsType,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a billing_meter_resource_customer_mapping_settings object",
-            &["event_payload_key", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a billing_meter_resource_customer_mapping_settings object",
+                &["event_payload_key", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(BillingMeterResourceCustomerMappingSettings {
                     event_payload_key: f0,
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "event_payload_key"),
-                                    (b.f1.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "event_payload_key"),
+                        (taken.1.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -689,11 +699,11 @@ impl std::str::FromStr for BillingMeterResourceCustomerMappingSettingsType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "by_id" => BillingMeterResourceCustomerMappingSettingsType::ById,
-                v => {
+            match crate::rt::json::variant(s, &["by_id"]) {
+                Some(0) => BillingMeterResourceCustomerMappingSettingsType::ById,
+                _ => {
                     BillingMeterResourceCustomerMappingSettingsType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -746,10 +756,10 @@ impl std::str::FromStr for BillingMeterStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => BillingMeterStatus::Active,
-                "inactive" => BillingMeterStatus::Inactive,
-                v => BillingMeterStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive"]) {
+                Some(0) => BillingMeterStatus::Active,
+                Some(1) => BillingMeterStatus::Inactive,
+                _ => BillingMeterStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -911,9 +921,9 @@ impl std::str::FromStr for CreateBillingMeterCustomerMappingType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "by_id" => CreateBillingMeterCustomerMappingType::ById,
-                v => CreateBillingMeterCustomerMappingType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["by_id"]) {
+                Some(0) => CreateBillingMeterCustomerMappingType::ById,
+                _ => CreateBillingMeterCustomerMappingType::Unknown(s.to_owned()),
             },
         )
     }
@@ -968,11 +978,11 @@ impl std::str::FromStr for CreateBillingMeterDefaultAggregationFormula {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "count" => CreateBillingMeterDefaultAggregationFormula::Count,
-                "last" => CreateBillingMeterDefaultAggregationFormula::Last,
-                "sum" => CreateBillingMeterDefaultAggregationFormula::Sum,
-                v => CreateBillingMeterDefaultAggregationFormula::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["count", "last", "sum"]) {
+                Some(0) => CreateBillingMeterDefaultAggregationFormula::Count,
+                Some(1) => CreateBillingMeterDefaultAggregationFormula::Last,
+                Some(2) => CreateBillingMeterDefaultAggregationFormula::Sum,
+                _ => CreateBillingMeterDefaultAggregationFormula::Unknown(s.to_owned()),
             },
         )
     }
@@ -1024,10 +1034,10 @@ impl std::str::FromStr for CreateBillingMeterEventTimeWindow {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "day" => CreateBillingMeterEventTimeWindow::Day,
-                "hour" => CreateBillingMeterEventTimeWindow::Hour,
-                v => CreateBillingMeterEventTimeWindow::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["day", "hour"]) {
+                Some(0) => CreateBillingMeterEventTimeWindow::Day,
+                Some(1) => CreateBillingMeterEventTimeWindow::Hour,
+                _ => CreateBillingMeterEventTimeWindow::Unknown(s.to_owned()),
             },
         )
     }
@@ -1267,10 +1277,10 @@ impl std::str::FromStr for ListBillingMetersStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => ListBillingMetersStatus::Active,
-                "inactive" => ListBillingMetersStatus::Inactive,
-                v => ListBillingMetersStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive"]) {
+                Some(0) => ListBillingMetersStatus::Active,
+                Some(1) => ListBillingMetersStatus::Inactive,
+                _ => ListBillingMetersStatus::Unknown(s.to_owned()),
             },
         )
     }

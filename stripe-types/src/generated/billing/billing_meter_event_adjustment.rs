@@ -28,38 +28,39 @@ impl crate::rt::Decode for BillingMeterEventAdjustment {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::BillingMeterResourceBillingMeterEventAdjustmentCancel>,
-            f1: Option<String>,
-            f2: Option<bool>,
-            f3: Option<crate::BillingMeterEventAdjustmentStatus>,
-            f4: Option<crate::BillingMeterEventAdjustmentType>,
+            f0: crate::rt::json::Slot<
+                crate::BillingMeterResourceBillingMeterEventAdjustmentCancel,
+            >,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<crate::BillingMeterEventAdjustmentStatus>,
+            f4: crate::rt::json::Slot<crate::BillingMeterEventAdjustmentType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a billing.meter_event_adjustment object",
-            &["cancel", "event_name", "livemode", "object", "status", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.skip(),
-                4 => r.required(&mut b.f3),
-                5 => r.required(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2: Some(f2), f3: Some(f3), f4: Some(f4) } => {
+        let extra = r
+            .fields(
+                "a billing.meter_event_adjustment object",
+                &["cancel", "event_name", "livemode", "object", "status", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.skip(),
+                    4 => r.required(&mut b.f3),
+                    5 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f2.take(), b.f3.take(), b.f4.take()) {
+            (Some(f1), Some(f2), Some(f3), Some(f4)) => {
                 Ok(BillingMeterEventAdjustment {
-                    cancel: f0,
+                    cancel: b.f0.take(),
                     event_name: f1,
                     livemode: f2,
                     status: f3,
@@ -67,20 +68,17 @@ impl crate::rt::Decode for BillingMeterEventAdjustment {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "event_name"),
-                                    (b.f2.is_none(), "livemode"),
-                                    (b.f3.is_none(), "status"),
-                                    (b.f4.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "event_name"),
+                        (taken.1.is_none(), "livemode"),
+                        (taken.2.is_none(), "status"),
+                        (taken.3.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -146,10 +144,10 @@ impl std::str::FromStr for BillingMeterEventAdjustmentStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "complete" => BillingMeterEventAdjustmentStatus::Complete,
-                "pending" => BillingMeterEventAdjustmentStatus::Pending,
-                v => BillingMeterEventAdjustmentStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["complete", "pending"]) {
+                Some(0) => BillingMeterEventAdjustmentStatus::Complete,
+                Some(1) => BillingMeterEventAdjustmentStatus::Pending,
+                _ => BillingMeterEventAdjustmentStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -204,9 +202,9 @@ impl std::str::FromStr for BillingMeterEventAdjustmentType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "cancel" => BillingMeterEventAdjustmentType::Cancel,
-                v => BillingMeterEventAdjustmentType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["cancel"]) {
+                Some(0) => BillingMeterEventAdjustmentType::Cancel,
+                _ => BillingMeterEventAdjustmentType::Unknown(s.to_owned()),
             },
         )
     }
@@ -339,9 +337,9 @@ impl std::str::FromStr for CreateBillingMeterEventAdjustmentType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "cancel" => CreateBillingMeterEventAdjustmentType::Cancel,
-                v => CreateBillingMeterEventAdjustmentType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["cancel"]) {
+                Some(0) => CreateBillingMeterEventAdjustmentType::Cancel,
+                _ => CreateBillingMeterEventAdjustmentType::Unknown(s.to_owned()),
             },
         )
     }

@@ -36,54 +36,53 @@ impl crate::rt::Decode for BillingMeterEventSummary {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<f64>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<crate::BillingMeterEventSummaryId>,
-            f3: Option<bool>,
-            f4: Option<String>,
-            f5: Option<crate::rt::Timestamp>,
+            f0: crate::rt::json::Slot<f64>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<crate::BillingMeterEventSummaryId>,
+            f3: crate::rt::json::Slot<bool>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a billing.meter_event_summary object",
-            &[
-                "aggregated_value",
-                "end_time",
-                "id",
-                "livemode",
-                "meter",
-                "object",
-                "start_time",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.skip(),
-                6 => r.required(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-            } => {
+        let extra = r
+            .fields(
+                "a billing.meter_event_summary object",
+                &[
+                    "aggregated_value",
+                    "end_time",
+                    "id",
+                    "livemode",
+                    "meter",
+                    "object",
+                    "start_time",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.skip(),
+                    6 => r.required(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f5.take(),
+        ) {
+            (Some(f0), Some(f1), Some(f2), Some(f3), Some(f4), Some(f5)) => {
                 Ok(BillingMeterEventSummary {
                     aggregated_value: f0,
                     end_time: f1,
@@ -94,22 +93,19 @@ impl crate::rt::Decode for BillingMeterEventSummary {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "aggregated_value"),
-                                    (b.f1.is_none(), "end_time"),
-                                    (b.f2.is_none(), "id"),
-                                    (b.f3.is_none(), "livemode"),
-                                    (b.f4.is_none(), "meter"),
-                                    (b.f5.is_none(), "start_time"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "aggregated_value"),
+                        (taken.1.is_none(), "end_time"),
+                        (taken.2.is_none(), "id"),
+                        (taken.3.is_none(), "livemode"),
+                        (taken.4.is_none(), "meter"),
+                        (taken.5.is_none(), "start_time"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -301,12 +297,12 @@ impl std::str::FromStr for ListBillingMeterEventSummariesValueGroupingWindow {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "day" => ListBillingMeterEventSummariesValueGroupingWindow::Day,
-                "hour" => ListBillingMeterEventSummariesValueGroupingWindow::Hour,
-                v => {
+            match crate::rt::json::variant(s, &["day", "hour"]) {
+                Some(0) => ListBillingMeterEventSummariesValueGroupingWindow::Day,
+                Some(1) => ListBillingMeterEventSummariesValueGroupingWindow::Hour,
+                _ => {
                     ListBillingMeterEventSummariesValueGroupingWindow::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -22,11 +22,13 @@ impl serde::Serialize for ApplicationOrDeletedApplication {
     }
 }
 impl From<crate::Application> for ApplicationOrDeletedApplication {
+    #[inline]
     fn from(v: crate::Application) -> Self {
         ApplicationOrDeletedApplication::Application(Box::new(v))
     }
 }
 impl From<crate::DeletedApplication> for ApplicationOrDeletedApplication {
+    #[inline]
     fn from(v: crate::DeletedApplication) -> Self {
         ApplicationOrDeletedApplication::DeletedApplication(Box::new(v))
     }
@@ -37,14 +39,10 @@ impl crate::rt::Decode for ApplicationOrDeletedApplication {
         let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
             (Some("application"), false) => {
-                r.decode()
-                    .map(|x| ApplicationOrDeletedApplication::Application(Box::new(x)))
+                r.decode().map(ApplicationOrDeletedApplication::Application)
             }
             (Some("application"), true) => {
-                r.decode()
-                    .map(|x| ApplicationOrDeletedApplication::DeletedApplication(
-                        Box::new(x),
-                    ))
+                r.decode().map(ApplicationOrDeletedApplication::DeletedApplication)
             }
             _ => r.decode().map(ApplicationOrDeletedApplication::Unknown),
         }
@@ -116,125 +114,129 @@ impl crate::rt::Decode for BillingPortalConfiguration {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::rt::Expandable<crate::ApplicationOrDeletedApplication>>,
-            f2: Option<crate::PortalBusinessProfile>,
-            f3: Option<crate::rt::Timestamp>,
-            f4: Option<String>,
-            f5: Option<crate::PortalFeatures>,
-            f6: Option<crate::BillingPortalConfigurationId>,
-            f7: Option<bool>,
-            f8: Option<bool>,
-            f9: Option<crate::PortalLoginPage>,
-            f10: Option<crate::rt::Metadata>,
-            f11: Option<String>,
-            f12: Option<crate::rt::Timestamp>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
+            >,
+            f2: crate::rt::json::Slot<crate::PortalBusinessProfile>,
+            f3: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<crate::PortalFeatures>,
+            f6: crate::rt::json::Slot<crate::BillingPortalConfigurationId>,
+            f7: crate::rt::json::Slot<bool>,
+            f8: crate::rt::json::Slot<bool>,
+            f9: crate::rt::json::Slot<crate::PortalLoginPage>,
+            f10: crate::rt::json::Slot<crate::rt::Metadata>,
+            f11: crate::rt::json::Slot<String>,
+            f12: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a billing_portal.configuration object",
-            &[
-                "active",
-                "application",
-                "business_profile",
-                "created",
-                "default_return_url",
-                "features",
-                "id",
-                "is_default",
-                "livemode",
-                "login_page",
-                "metadata",
-                "name",
-                "object",
-                "updated",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.skip(),
-                13 => r.required(&mut b.f12),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1,
-                f2: Some(f2),
-                f3: Some(f3),
-                f4,
-                f5: Some(f5),
-                f6: Some(f6),
-                f7: Some(f7),
-                f8: Some(f8),
-                f9: Some(f9),
-                f10,
-                f11,
-                f12: Some(f12),
-            } => {
+        let extra = r
+            .fields(
+                "a billing_portal.configuration object",
+                &[
+                    "active",
+                    "application",
+                    "business_profile",
+                    "created",
+                    "default_return_url",
+                    "features",
+                    "id",
+                    "is_default",
+                    "livemode",
+                    "login_page",
+                    "metadata",
+                    "name",
+                    "object",
+                    "updated",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.skip(),
+                    13 => r.required(&mut b.f12),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f5.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f8.take(),
+            b.f9.take(),
+            b.f12.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f2),
+                Some(f3),
+                Some(f5),
+                Some(f6),
+                Some(f7),
+                Some(f8),
+                Some(f9),
+                Some(f12),
+            ) => {
                 Ok(BillingPortalConfiguration {
                     active: f0,
-                    application: f1,
+                    application: b.f1.take(),
                     business_profile: f2,
                     created: f3,
-                    default_return_url: f4,
+                    default_return_url: b.f4.take(),
                     features: f5,
                     id: f6,
                     is_default: f7,
                     livemode: f8,
                     login_page: f9,
-                    metadata: f10,
-                    name: f11,
+                    metadata: b.f10.take(),
+                    name: b.f11.take(),
                     updated: f12,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "active"),
-                                    (b.f2.is_none(), "business_profile"),
-                                    (b.f3.is_none(), "created"),
-                                    (b.f5.is_none(), "features"),
-                                    (b.f6.is_none(), "id"),
-                                    (b.f7.is_none(), "is_default"),
-                                    (b.f8.is_none(), "livemode"),
-                                    (b.f9.is_none(), "login_page"),
-                                    (b.f12.is_none(), "updated"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "active"),
+                        (taken.1.is_none(), "business_profile"),
+                        (taken.2.is_none(), "created"),
+                        (taken.3.is_none(), "features"),
+                        (taken.4.is_none(), "id"),
+                        (taken.5.is_none(), "is_default"),
+                        (taken.6.is_none(), "livemode"),
+                        (taken.7.is_none(), "login_page"),
+                        (taken.8.is_none(), "updated"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -563,28 +565,31 @@ for CreateBillingPortalConfigurationFeaturesCustomerUpdateAllowedUpdates {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "address" => {
+            match crate::rt::json::variant(
+                s,
+                &["address", "email", "name", "phone", "shipping", "tax_id"],
+            ) {
+                Some(0) => {
                     CreateBillingPortalConfigurationFeaturesCustomerUpdateAllowedUpdates::Address
                 }
-                "email" => {
+                Some(1) => {
                     CreateBillingPortalConfigurationFeaturesCustomerUpdateAllowedUpdates::Email
                 }
-                "name" => {
+                Some(2) => {
                     CreateBillingPortalConfigurationFeaturesCustomerUpdateAllowedUpdates::Name
                 }
-                "phone" => {
+                Some(3) => {
                     CreateBillingPortalConfigurationFeaturesCustomerUpdateAllowedUpdates::Phone
                 }
-                "shipping" => {
+                Some(4) => {
                     CreateBillingPortalConfigurationFeaturesCustomerUpdateAllowedUpdates::Shipping
                 }
-                "tax_id" => {
+                Some(5) => {
                     CreateBillingPortalConfigurationFeaturesCustomerUpdateAllowedUpdates::TaxId
                 }
-                v => {
+                _ => {
                     CreateBillingPortalConfigurationFeaturesCustomerUpdateAllowedUpdates::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -678,34 +683,46 @@ for CreateBillingPortalConfigurationFeaturesSubscriptionCancelCancellationReason
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "customer_service" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "customer_service",
+                    "low_quality",
+                    "missing_features",
+                    "other",
+                    "switched_service",
+                    "too_complex",
+                    "too_expensive",
+                    "unused",
+                ],
+            ) {
+                Some(0) => {
                     CreateBillingPortalConfigurationFeaturesSubscriptionCancelCancellationReasonOptions::CustomerService
                 }
-                "low_quality" => {
+                Some(1) => {
                     CreateBillingPortalConfigurationFeaturesSubscriptionCancelCancellationReasonOptions::LowQuality
                 }
-                "missing_features" => {
+                Some(2) => {
                     CreateBillingPortalConfigurationFeaturesSubscriptionCancelCancellationReasonOptions::MissingFeatures
                 }
-                "other" => {
+                Some(3) => {
                     CreateBillingPortalConfigurationFeaturesSubscriptionCancelCancellationReasonOptions::Other
                 }
-                "switched_service" => {
+                Some(4) => {
                     CreateBillingPortalConfigurationFeaturesSubscriptionCancelCancellationReasonOptions::SwitchedService
                 }
-                "too_complex" => {
+                Some(5) => {
                     CreateBillingPortalConfigurationFeaturesSubscriptionCancelCancellationReasonOptions::TooComplex
                 }
-                "too_expensive" => {
+                Some(6) => {
                     CreateBillingPortalConfigurationFeaturesSubscriptionCancelCancellationReasonOptions::TooExpensive
                 }
-                "unused" => {
+                Some(7) => {
                     CreateBillingPortalConfigurationFeaturesSubscriptionCancelCancellationReasonOptions::Unused
                 }
-                v => {
+                _ => {
                     CreateBillingPortalConfigurationFeaturesSubscriptionCancelCancellationReasonOptions::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -769,16 +786,16 @@ for CreateBillingPortalConfigurationFeaturesSubscriptionCancelMode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "at_period_end" => {
+            match crate::rt::json::variant(s, &["at_period_end", "immediately"]) {
+                Some(0) => {
                     CreateBillingPortalConfigurationFeaturesSubscriptionCancelMode::AtPeriodEnd
                 }
-                "immediately" => {
+                Some(1) => {
                     CreateBillingPortalConfigurationFeaturesSubscriptionCancelMode::Immediately
                 }
-                v => {
+                _ => {
                     CreateBillingPortalConfigurationFeaturesSubscriptionCancelMode::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -847,19 +864,22 @@ for CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior 
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "always_invoice" => {
+            match crate::rt::json::variant(
+                s,
+                &["always_invoice", "create_prorations", "none"],
+            ) {
+                Some(0) => {
                     CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior::AlwaysInvoice
                 }
-                "create_prorations" => {
+                Some(1) => {
                     CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior::CreateProrations
                 }
-                "none" => {
+                Some(2) => {
                     CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior::None
                 }
-                v => {
+                _ => {
                     CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -923,16 +943,16 @@ for CreateBillingPortalConfigurationFeaturesSubscriptionUpdateBillingCycleAnchor
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "now" => {
+            match crate::rt::json::variant(s, &["now", "unchanged"]) {
+                Some(0) => {
                     CreateBillingPortalConfigurationFeaturesSubscriptionUpdateBillingCycleAnchor::Now
                 }
-                "unchanged" => {
+                Some(1) => {
                     CreateBillingPortalConfigurationFeaturesSubscriptionUpdateBillingCycleAnchor::Unchanged
                 }
-                v => {
+                _ => {
                     CreateBillingPortalConfigurationFeaturesSubscriptionUpdateBillingCycleAnchor::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1001,19 +1021,19 @@ for CreateBillingPortalConfigurationFeaturesSubscriptionUpdateDefaultAllowedUpda
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "price" => {
+            match crate::rt::json::variant(s, &["price", "promotion_code", "quantity"]) {
+                Some(0) => {
                     CreateBillingPortalConfigurationFeaturesSubscriptionUpdateDefaultAllowedUpdates::Price
                 }
-                "promotion_code" => {
+                Some(1) => {
                     CreateBillingPortalConfigurationFeaturesSubscriptionUpdateDefaultAllowedUpdates::PromotionCode
                 }
-                "quantity" => {
+                Some(2) => {
                     CreateBillingPortalConfigurationFeaturesSubscriptionUpdateDefaultAllowedUpdates::Quantity
                 }
-                v => {
+                _ => {
                     CreateBillingPortalConfigurationFeaturesSubscriptionUpdateDefaultAllowedUpdates::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1077,16 +1097,19 @@ for CreateBillingPortalConfigurationFeaturesSubscriptionUpdateScheduleAtPeriodEn
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "decreasing_item_amount" => {
+            match crate::rt::json::variant(
+                s,
+                &["decreasing_item_amount", "shortening_interval"],
+            ) {
+                Some(0) => {
                     CreateBillingPortalConfigurationFeaturesSubscriptionUpdateScheduleAtPeriodEndConditionsType::DecreasingItemAmount
                 }
-                "shortening_interval" => {
+                Some(1) => {
                     CreateBillingPortalConfigurationFeaturesSubscriptionUpdateScheduleAtPeriodEndConditionsType::ShorteningInterval
                 }
-                v => {
+                _ => {
                     CreateBillingPortalConfigurationFeaturesSubscriptionUpdateScheduleAtPeriodEndConditionsType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1150,16 +1173,16 @@ for CreateBillingPortalConfigurationFeaturesSubscriptionUpdateTrialUpdateBehavio
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "continue_trial" => {
+            match crate::rt::json::variant(s, &["continue_trial", "end_trial"]) {
+                Some(0) => {
                     CreateBillingPortalConfigurationFeaturesSubscriptionUpdateTrialUpdateBehavior::ContinueTrial
                 }
-                "end_trial" => {
+                Some(1) => {
                     CreateBillingPortalConfigurationFeaturesSubscriptionUpdateTrialUpdateBehavior::EndTrial
                 }
-                v => {
+                _ => {
                     CreateBillingPortalConfigurationFeaturesSubscriptionUpdateTrialUpdateBehavior::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

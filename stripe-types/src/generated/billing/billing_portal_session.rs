@@ -110,110 +110,103 @@ impl crate::rt::Decode for BillingPortalSession {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::BillingPortalConfiguration>>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<crate::PortalFlowsFlow>,
-            f5: Option<crate::BillingPortalSessionId>,
-            f6: Option<bool>,
-            f7: Option<crate::BillingPortalSessionLocale>,
-            f8: Option<String>,
-            f9: Option<String>,
-            f10: Option<crate::rt::Secret<String>>,
+            f0: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::BillingPortalConfiguration>,
+            >,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::PortalFlowsFlow>,
+            f5: crate::rt::json::Slot<crate::BillingPortalSessionId>,
+            f6: crate::rt::json::Slot<bool>,
+            f7: crate::rt::json::Slot<crate::BillingPortalSessionLocale>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<crate::rt::Secret<String>>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a billing_portal.session object",
-            &[
-                "configuration",
-                "created",
-                "customer",
-                "customer_account",
-                "flow",
-                "id",
-                "livemode",
-                "locale",
-                "object",
-                "on_behalf_of",
-                "return_url",
-                "url",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.skip(),
-                9 => r.optional(&mut b.f8),
-                10 => r.optional(&mut b.f9),
-                11 => r.required(&mut b.f10),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3,
-                f4,
-                f5: Some(f5),
-                f6: Some(f6),
-                f7,
-                f8,
-                f9,
-                f10: Some(f10),
-            } => {
+        let extra = r
+            .fields(
+                "a billing_portal.session object",
+                &[
+                    "configuration",
+                    "created",
+                    "customer",
+                    "customer_account",
+                    "flow",
+                    "id",
+                    "livemode",
+                    "locale",
+                    "object",
+                    "on_behalf_of",
+                    "return_url",
+                    "url",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.skip(),
+                    9 => r.optional(&mut b.f8),
+                    10 => r.optional(&mut b.f9),
+                    11 => r.required(&mut b.f10),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f5.take(),
+            b.f6.take(),
+            b.f10.take(),
+        ) {
+            (Some(f0), Some(f1), Some(f2), Some(f5), Some(f6), Some(f10)) => {
                 Ok(BillingPortalSession {
                     configuration: f0,
                     created: f1,
                     customer: f2,
-                    customer_account: f3,
-                    flow: f4,
+                    customer_account: b.f3.take(),
+                    flow: b.f4.take(),
                     id: f5,
                     livemode: f6,
-                    locale: f7,
-                    on_behalf_of: f8,
-                    return_url: f9,
+                    locale: b.f7.take(),
+                    on_behalf_of: b.f8.take(),
+                    return_url: b.f9.take(),
                     url: f10,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "configuration"),
-                                    (b.f1.is_none(), "created"),
-                                    (b.f2.is_none(), "customer"),
-                                    (b.f5.is_none(), "id"),
-                                    (b.f6.is_none(), "livemode"),
-                                    (b.f10.is_none(), "url"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "configuration"),
+                        (taken.1.is_none(), "created"),
+                        (taken.2.is_none(), "customer"),
+                        (taken.3.is_none(), "id"),
+                        (taken.4.is_none(), "livemode"),
+                        (taken.5.is_none(), "url"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -428,55 +421,106 @@ impl std::str::FromStr for BillingPortalSessionLocale {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "auto" => BillingPortalSessionLocale::Auto,
-                "bg" => BillingPortalSessionLocale::Bg,
-                "cs" => BillingPortalSessionLocale::Cs,
-                "da" => BillingPortalSessionLocale::Da,
-                "de" => BillingPortalSessionLocale::De,
-                "el" => BillingPortalSessionLocale::El,
-                "en" => BillingPortalSessionLocale::En,
-                "en-AU" => BillingPortalSessionLocale::EnAu,
-                "en-CA" => BillingPortalSessionLocale::EnCa,
-                "en-GB" => BillingPortalSessionLocale::EnGb,
-                "en-IE" => BillingPortalSessionLocale::EnIe,
-                "en-IN" => BillingPortalSessionLocale::EnIn,
-                "en-NZ" => BillingPortalSessionLocale::EnNz,
-                "en-SG" => BillingPortalSessionLocale::EnSg,
-                "es" => BillingPortalSessionLocale::Es,
-                "es-419" => BillingPortalSessionLocale::Es419,
-                "et" => BillingPortalSessionLocale::Et,
-                "fi" => BillingPortalSessionLocale::Fi,
-                "fil" => BillingPortalSessionLocale::Fil,
-                "fr" => BillingPortalSessionLocale::Fr,
-                "fr-CA" => BillingPortalSessionLocale::FrCa,
-                "hr" => BillingPortalSessionLocale::Hr,
-                "hu" => BillingPortalSessionLocale::Hu,
-                "id" => BillingPortalSessionLocale::Id,
-                "it" => BillingPortalSessionLocale::It,
-                "ja" => BillingPortalSessionLocale::Ja,
-                "ko" => BillingPortalSessionLocale::Ko,
-                "lt" => BillingPortalSessionLocale::Lt,
-                "lv" => BillingPortalSessionLocale::Lv,
-                "ms" => BillingPortalSessionLocale::Ms,
-                "mt" => BillingPortalSessionLocale::Mt,
-                "nb" => BillingPortalSessionLocale::Nb,
-                "nl" => BillingPortalSessionLocale::Nl,
-                "pl" => BillingPortalSessionLocale::Pl,
-                "pt" => BillingPortalSessionLocale::Pt,
-                "pt-BR" => BillingPortalSessionLocale::PtBr,
-                "ro" => BillingPortalSessionLocale::Ro,
-                "ru" => BillingPortalSessionLocale::Ru,
-                "sk" => BillingPortalSessionLocale::Sk,
-                "sl" => BillingPortalSessionLocale::Sl,
-                "sv" => BillingPortalSessionLocale::Sv,
-                "th" => BillingPortalSessionLocale::Th,
-                "tr" => BillingPortalSessionLocale::Tr,
-                "vi" => BillingPortalSessionLocale::Vi,
-                "zh" => BillingPortalSessionLocale::Zh,
-                "zh-HK" => BillingPortalSessionLocale::ZhHk,
-                "zh-TW" => BillingPortalSessionLocale::ZhTw,
-                v => BillingPortalSessionLocale::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "auto",
+                    "bg",
+                    "cs",
+                    "da",
+                    "de",
+                    "el",
+                    "en",
+                    "en-AU",
+                    "en-CA",
+                    "en-GB",
+                    "en-IE",
+                    "en-IN",
+                    "en-NZ",
+                    "en-SG",
+                    "es",
+                    "es-419",
+                    "et",
+                    "fi",
+                    "fil",
+                    "fr",
+                    "fr-CA",
+                    "hr",
+                    "hu",
+                    "id",
+                    "it",
+                    "ja",
+                    "ko",
+                    "lt",
+                    "lv",
+                    "ms",
+                    "mt",
+                    "nb",
+                    "nl",
+                    "pl",
+                    "pt",
+                    "pt-BR",
+                    "ro",
+                    "ru",
+                    "sk",
+                    "sl",
+                    "sv",
+                    "th",
+                    "tr",
+                    "vi",
+                    "zh",
+                    "zh-HK",
+                    "zh-TW",
+                ],
+            ) {
+                Some(0) => BillingPortalSessionLocale::Auto,
+                Some(1) => BillingPortalSessionLocale::Bg,
+                Some(2) => BillingPortalSessionLocale::Cs,
+                Some(3) => BillingPortalSessionLocale::Da,
+                Some(4) => BillingPortalSessionLocale::De,
+                Some(5) => BillingPortalSessionLocale::El,
+                Some(6) => BillingPortalSessionLocale::En,
+                Some(7) => BillingPortalSessionLocale::EnAu,
+                Some(8) => BillingPortalSessionLocale::EnCa,
+                Some(9) => BillingPortalSessionLocale::EnGb,
+                Some(10) => BillingPortalSessionLocale::EnIe,
+                Some(11) => BillingPortalSessionLocale::EnIn,
+                Some(12) => BillingPortalSessionLocale::EnNz,
+                Some(13) => BillingPortalSessionLocale::EnSg,
+                Some(14) => BillingPortalSessionLocale::Es,
+                Some(15) => BillingPortalSessionLocale::Es419,
+                Some(16) => BillingPortalSessionLocale::Et,
+                Some(17) => BillingPortalSessionLocale::Fi,
+                Some(18) => BillingPortalSessionLocale::Fil,
+                Some(19) => BillingPortalSessionLocale::Fr,
+                Some(20) => BillingPortalSessionLocale::FrCa,
+                Some(21) => BillingPortalSessionLocale::Hr,
+                Some(22) => BillingPortalSessionLocale::Hu,
+                Some(23) => BillingPortalSessionLocale::Id,
+                Some(24) => BillingPortalSessionLocale::It,
+                Some(25) => BillingPortalSessionLocale::Ja,
+                Some(26) => BillingPortalSessionLocale::Ko,
+                Some(27) => BillingPortalSessionLocale::Lt,
+                Some(28) => BillingPortalSessionLocale::Lv,
+                Some(29) => BillingPortalSessionLocale::Ms,
+                Some(30) => BillingPortalSessionLocale::Mt,
+                Some(31) => BillingPortalSessionLocale::Nb,
+                Some(32) => BillingPortalSessionLocale::Nl,
+                Some(33) => BillingPortalSessionLocale::Pl,
+                Some(34) => BillingPortalSessionLocale::Pt,
+                Some(35) => BillingPortalSessionLocale::PtBr,
+                Some(36) => BillingPortalSessionLocale::Ro,
+                Some(37) => BillingPortalSessionLocale::Ru,
+                Some(38) => BillingPortalSessionLocale::Sk,
+                Some(39) => BillingPortalSessionLocale::Sl,
+                Some(40) => BillingPortalSessionLocale::Sv,
+                Some(41) => BillingPortalSessionLocale::Th,
+                Some(42) => BillingPortalSessionLocale::Tr,
+                Some(43) => BillingPortalSessionLocale::Vi,
+                Some(44) => BillingPortalSessionLocale::Zh,
+                Some(45) => BillingPortalSessionLocale::ZhHk,
+                Some(46) => BillingPortalSessionLocale::ZhTw,
+                _ => BillingPortalSessionLocale::Unknown(s.to_owned()),
             },
         )
     }
@@ -697,19 +741,22 @@ impl std::str::FromStr for CreateBillingPortalSessionFlowDataAfterCompletionType
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "hosted_confirmation" => {
+            match crate::rt::json::variant(
+                s,
+                &["hosted_confirmation", "portal_homepage", "redirect"],
+            ) {
+                Some(0) => {
                     CreateBillingPortalSessionFlowDataAfterCompletionType::HostedConfirmation
                 }
-                "portal_homepage" => {
+                Some(1) => {
                     CreateBillingPortalSessionFlowDataAfterCompletionType::PortalHomepage
                 }
-                "redirect" => {
+                Some(2) => {
                     CreateBillingPortalSessionFlowDataAfterCompletionType::Redirect
                 }
-                v => {
+                _ => {
                     CreateBillingPortalSessionFlowDataAfterCompletionType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -766,13 +813,13 @@ for CreateBillingPortalSessionFlowDataSubscriptionCancelRetentionType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "coupon_offer" => {
+            match crate::rt::json::variant(s, &["coupon_offer"]) {
+                Some(0) => {
                     CreateBillingPortalSessionFlowDataSubscriptionCancelRetentionType::CouponOffer
                 }
-                v => {
+                _ => {
                     CreateBillingPortalSessionFlowDataSubscriptionCancelRetentionType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -843,20 +890,22 @@ impl std::str::FromStr for CreateBillingPortalSessionFlowDataType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "payment_method_update" => {
-                    CreateBillingPortalSessionFlowDataType::PaymentMethodUpdate
-                }
-                "subscription_cancel" => {
-                    CreateBillingPortalSessionFlowDataType::SubscriptionCancel
-                }
-                "subscription_update" => {
-                    CreateBillingPortalSessionFlowDataType::SubscriptionUpdate
-                }
-                "subscription_update_confirm" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "payment_method_update",
+                    "subscription_cancel",
+                    "subscription_update",
+                    "subscription_update_confirm",
+                ],
+            ) {
+                Some(0) => CreateBillingPortalSessionFlowDataType::PaymentMethodUpdate,
+                Some(1) => CreateBillingPortalSessionFlowDataType::SubscriptionCancel,
+                Some(2) => CreateBillingPortalSessionFlowDataType::SubscriptionUpdate,
+                Some(3) => {
                     CreateBillingPortalSessionFlowDataType::SubscriptionUpdateConfirm
                 }
-                v => CreateBillingPortalSessionFlowDataType::Unknown(v.to_owned()),
+                _ => CreateBillingPortalSessionFlowDataType::Unknown(s.to_owned()),
             },
         )
     }
@@ -1043,55 +1092,106 @@ impl std::str::FromStr for CreateBillingPortalSessionLocale {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "auto" => CreateBillingPortalSessionLocale::Auto,
-                "bg" => CreateBillingPortalSessionLocale::Bg,
-                "cs" => CreateBillingPortalSessionLocale::Cs,
-                "da" => CreateBillingPortalSessionLocale::Da,
-                "de" => CreateBillingPortalSessionLocale::De,
-                "el" => CreateBillingPortalSessionLocale::El,
-                "en" => CreateBillingPortalSessionLocale::En,
-                "en-AU" => CreateBillingPortalSessionLocale::EnAu,
-                "en-CA" => CreateBillingPortalSessionLocale::EnCa,
-                "en-GB" => CreateBillingPortalSessionLocale::EnGb,
-                "en-IE" => CreateBillingPortalSessionLocale::EnIe,
-                "en-IN" => CreateBillingPortalSessionLocale::EnIn,
-                "en-NZ" => CreateBillingPortalSessionLocale::EnNz,
-                "en-SG" => CreateBillingPortalSessionLocale::EnSg,
-                "es" => CreateBillingPortalSessionLocale::Es,
-                "es-419" => CreateBillingPortalSessionLocale::Es419,
-                "et" => CreateBillingPortalSessionLocale::Et,
-                "fi" => CreateBillingPortalSessionLocale::Fi,
-                "fil" => CreateBillingPortalSessionLocale::Fil,
-                "fr" => CreateBillingPortalSessionLocale::Fr,
-                "fr-CA" => CreateBillingPortalSessionLocale::FrCa,
-                "hr" => CreateBillingPortalSessionLocale::Hr,
-                "hu" => CreateBillingPortalSessionLocale::Hu,
-                "id" => CreateBillingPortalSessionLocale::Id,
-                "it" => CreateBillingPortalSessionLocale::It,
-                "ja" => CreateBillingPortalSessionLocale::Ja,
-                "ko" => CreateBillingPortalSessionLocale::Ko,
-                "lt" => CreateBillingPortalSessionLocale::Lt,
-                "lv" => CreateBillingPortalSessionLocale::Lv,
-                "ms" => CreateBillingPortalSessionLocale::Ms,
-                "mt" => CreateBillingPortalSessionLocale::Mt,
-                "nb" => CreateBillingPortalSessionLocale::Nb,
-                "nl" => CreateBillingPortalSessionLocale::Nl,
-                "pl" => CreateBillingPortalSessionLocale::Pl,
-                "pt" => CreateBillingPortalSessionLocale::Pt,
-                "pt-BR" => CreateBillingPortalSessionLocale::PtBr,
-                "ro" => CreateBillingPortalSessionLocale::Ro,
-                "ru" => CreateBillingPortalSessionLocale::Ru,
-                "sk" => CreateBillingPortalSessionLocale::Sk,
-                "sl" => CreateBillingPortalSessionLocale::Sl,
-                "sv" => CreateBillingPortalSessionLocale::Sv,
-                "th" => CreateBillingPortalSessionLocale::Th,
-                "tr" => CreateBillingPortalSessionLocale::Tr,
-                "vi" => CreateBillingPortalSessionLocale::Vi,
-                "zh" => CreateBillingPortalSessionLocale::Zh,
-                "zh-HK" => CreateBillingPortalSessionLocale::ZhHk,
-                "zh-TW" => CreateBillingPortalSessionLocale::ZhTw,
-                v => CreateBillingPortalSessionLocale::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "auto",
+                    "bg",
+                    "cs",
+                    "da",
+                    "de",
+                    "el",
+                    "en",
+                    "en-AU",
+                    "en-CA",
+                    "en-GB",
+                    "en-IE",
+                    "en-IN",
+                    "en-NZ",
+                    "en-SG",
+                    "es",
+                    "es-419",
+                    "et",
+                    "fi",
+                    "fil",
+                    "fr",
+                    "fr-CA",
+                    "hr",
+                    "hu",
+                    "id",
+                    "it",
+                    "ja",
+                    "ko",
+                    "lt",
+                    "lv",
+                    "ms",
+                    "mt",
+                    "nb",
+                    "nl",
+                    "pl",
+                    "pt",
+                    "pt-BR",
+                    "ro",
+                    "ru",
+                    "sk",
+                    "sl",
+                    "sv",
+                    "th",
+                    "tr",
+                    "vi",
+                    "zh",
+                    "zh-HK",
+                    "zh-TW",
+                ],
+            ) {
+                Some(0) => CreateBillingPortalSessionLocale::Auto,
+                Some(1) => CreateBillingPortalSessionLocale::Bg,
+                Some(2) => CreateBillingPortalSessionLocale::Cs,
+                Some(3) => CreateBillingPortalSessionLocale::Da,
+                Some(4) => CreateBillingPortalSessionLocale::De,
+                Some(5) => CreateBillingPortalSessionLocale::El,
+                Some(6) => CreateBillingPortalSessionLocale::En,
+                Some(7) => CreateBillingPortalSessionLocale::EnAu,
+                Some(8) => CreateBillingPortalSessionLocale::EnCa,
+                Some(9) => CreateBillingPortalSessionLocale::EnGb,
+                Some(10) => CreateBillingPortalSessionLocale::EnIe,
+                Some(11) => CreateBillingPortalSessionLocale::EnIn,
+                Some(12) => CreateBillingPortalSessionLocale::EnNz,
+                Some(13) => CreateBillingPortalSessionLocale::EnSg,
+                Some(14) => CreateBillingPortalSessionLocale::Es,
+                Some(15) => CreateBillingPortalSessionLocale::Es419,
+                Some(16) => CreateBillingPortalSessionLocale::Et,
+                Some(17) => CreateBillingPortalSessionLocale::Fi,
+                Some(18) => CreateBillingPortalSessionLocale::Fil,
+                Some(19) => CreateBillingPortalSessionLocale::Fr,
+                Some(20) => CreateBillingPortalSessionLocale::FrCa,
+                Some(21) => CreateBillingPortalSessionLocale::Hr,
+                Some(22) => CreateBillingPortalSessionLocale::Hu,
+                Some(23) => CreateBillingPortalSessionLocale::Id,
+                Some(24) => CreateBillingPortalSessionLocale::It,
+                Some(25) => CreateBillingPortalSessionLocale::Ja,
+                Some(26) => CreateBillingPortalSessionLocale::Ko,
+                Some(27) => CreateBillingPortalSessionLocale::Lt,
+                Some(28) => CreateBillingPortalSessionLocale::Lv,
+                Some(29) => CreateBillingPortalSessionLocale::Ms,
+                Some(30) => CreateBillingPortalSessionLocale::Mt,
+                Some(31) => CreateBillingPortalSessionLocale::Nb,
+                Some(32) => CreateBillingPortalSessionLocale::Nl,
+                Some(33) => CreateBillingPortalSessionLocale::Pl,
+                Some(34) => CreateBillingPortalSessionLocale::Pt,
+                Some(35) => CreateBillingPortalSessionLocale::PtBr,
+                Some(36) => CreateBillingPortalSessionLocale::Ro,
+                Some(37) => CreateBillingPortalSessionLocale::Ru,
+                Some(38) => CreateBillingPortalSessionLocale::Sk,
+                Some(39) => CreateBillingPortalSessionLocale::Sl,
+                Some(40) => CreateBillingPortalSessionLocale::Sv,
+                Some(41) => CreateBillingPortalSessionLocale::Th,
+                Some(42) => CreateBillingPortalSessionLocale::Tr,
+                Some(43) => CreateBillingPortalSessionLocale::Vi,
+                Some(44) => CreateBillingPortalSessionLocale::Zh,
+                Some(45) => CreateBillingPortalSessionLocale::ZhHk,
+                Some(46) => CreateBillingPortalSessionLocale::ZhTw,
+                _ => CreateBillingPortalSessionLocale::Unknown(s.to_owned()),
             },
         )
     }

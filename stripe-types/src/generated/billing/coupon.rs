@@ -81,140 +81,128 @@ impl crate::rt::Decode for Coupon {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::CouponAppliesTo>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<String>,
-            f4: Option<std::collections::BTreeMap<String, crate::CouponCurrencyOption>>,
-            f5: Option<crate::CouponDuration>,
-            f6: Option<i64>,
-            f7: Option<crate::CouponId>,
-            f8: Option<bool>,
-            f9: Option<i64>,
-            f10: Option<crate::rt::Metadata>,
-            f11: Option<String>,
-            f12: Option<f64>,
-            f13: Option<crate::rt::Timestamp>,
-            f14: Option<i64>,
-            f15: Option<bool>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::CouponAppliesTo>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<
+                std::collections::BTreeMap<String, crate::CouponCurrencyOption>,
+            >,
+            f5: crate::rt::json::Slot<crate::CouponDuration>,
+            f6: crate::rt::json::Slot<i64>,
+            f7: crate::rt::json::Slot<crate::CouponId>,
+            f8: crate::rt::json::Slot<bool>,
+            f9: crate::rt::json::Slot<i64>,
+            f10: crate::rt::json::Slot<crate::rt::Metadata>,
+            f11: crate::rt::json::Slot<String>,
+            f12: crate::rt::json::Slot<f64>,
+            f13: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f14: crate::rt::json::Slot<i64>,
+            f15: crate::rt::json::Slot<bool>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a coupon object",
-            &[
-                "amount_off",
-                "applies_to",
-                "created",
-                "currency",
-                "currency_options",
-                "duration",
-                "duration_in_months",
-                "id",
-                "livemode",
-                "max_redemptions",
-                "metadata",
-                "name",
-                "object",
-                "percent_off",
-                "redeem_by",
-                "times_redeemed",
-                "valid",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.skip(),
-                13 => r.optional(&mut b.f12),
-                14 => r.optional(&mut b.f13),
-                15 => r.required(&mut b.f14),
-                16 => r.required(&mut b.f15),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2: Some(f2),
-                f3,
-                f4,
-                f5: Some(f5),
-                f6,
-                f7: Some(f7),
-                f8: Some(f8),
-                f9,
-                f10,
-                f11,
-                f12,
-                f13,
-                f14: Some(f14),
-                f15: Some(f15),
-            } => {
+        let extra = r
+            .fields(
+                "a coupon object",
+                &[
+                    "amount_off",
+                    "applies_to",
+                    "created",
+                    "currency",
+                    "currency_options",
+                    "duration",
+                    "duration_in_months",
+                    "id",
+                    "livemode",
+                    "max_redemptions",
+                    "metadata",
+                    "name",
+                    "object",
+                    "percent_off",
+                    "redeem_by",
+                    "times_redeemed",
+                    "valid",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.skip(),
+                    13 => r.optional(&mut b.f12),
+                    14 => r.optional(&mut b.f13),
+                    15 => r.required(&mut b.f14),
+                    16 => r.required(&mut b.f15),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f2.take(),
+            b.f5.take(),
+            b.f7.take(),
+            b.f8.take(),
+            b.f14.take(),
+            b.f15.take(),
+        ) {
+            (Some(f2), Some(f5), Some(f7), Some(f8), Some(f14), Some(f15)) => {
                 Ok(Coupon {
-                    amount_off: f0,
-                    applies_to: f1,
+                    amount_off: b.f0.take(),
+                    applies_to: b.f1.take(),
                     created: f2,
-                    currency: f3,
-                    currency_options: f4,
+                    currency: b.f3.take(),
+                    currency_options: b.f4.take(),
                     duration: f5,
-                    duration_in_months: f6,
+                    duration_in_months: b.f6.take(),
                     id: f7,
                     livemode: f8,
-                    max_redemptions: f9,
-                    metadata: f10,
-                    name: f11,
-                    percent_off: f12,
-                    redeem_by: f13,
+                    max_redemptions: b.f9.take(),
+                    metadata: b.f10.take(),
+                    name: b.f11.take(),
+                    percent_off: b.f12.take(),
+                    redeem_by: b.f13.take(),
                     times_redeemed: f14,
                     valid: f15,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f2.is_none(), "created"),
-                                    (b.f5.is_none(), "duration"),
-                                    (b.f7.is_none(), "id"),
-                                    (b.f8.is_none(), "livemode"),
-                                    (b.f14.is_none(), "times_redeemed"),
-                                    (b.f15.is_none(), "valid"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "duration"),
+                        (taken.2.is_none(), "id"),
+                        (taken.3.is_none(), "livemode"),
+                        (taken.4.is_none(), "times_redeemed"),
+                        (taken.5.is_none(), "valid"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -290,35 +278,33 @@ impl crate::rt::Decode for CouponAppliesTo {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<String>>,
+            f0: crate::rt::json::Slot<Vec<String>>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a coupon_applies_to object",
-            &["products"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a coupon_applies_to object",
+                &["products"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(CouponAppliesTo {
                     products: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "products")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "products")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -358,35 +344,33 @@ impl crate::rt::Decode for CouponCurrencyOption {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
+            f0: crate::rt::json::Slot<i64>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a coupon_currency_option object",
-            &["amount_off"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a coupon_currency_option object",
+                &["amount_off"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(CouponCurrencyOption {
                     amount_off: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "amount_off")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "amount_off")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -442,11 +426,11 @@ impl std::str::FromStr for CouponDuration {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "forever" => CouponDuration::Forever,
-                "once" => CouponDuration::Once,
-                "repeating" => CouponDuration::Repeating,
-                v => CouponDuration::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["forever", "once", "repeating"]) {
+                Some(0) => CouponDuration::Forever,
+                Some(1) => CouponDuration::Once,
+                Some(2) => CouponDuration::Repeating,
+                _ => CouponDuration::Unknown(s.to_owned()),
             },
         )
     }
@@ -725,11 +709,11 @@ impl std::str::FromStr for CreateCouponDuration {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "forever" => CreateCouponDuration::Forever,
-                "once" => CreateCouponDuration::Once,
-                "repeating" => CreateCouponDuration::Repeating,
-                v => CreateCouponDuration::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["forever", "once", "repeating"]) {
+                Some(0) => CreateCouponDuration::Forever,
+                Some(1) => CreateCouponDuration::Once,
+                Some(2) => CreateCouponDuration::Repeating,
+                _ => CreateCouponDuration::Unknown(s.to_owned()),
             },
         )
     }
@@ -821,39 +805,38 @@ impl crate::rt::Decode for DeletedCoupon {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::DeletedCouponId>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::DeletedCouponId>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a deleted_coupon object",
-            &["deleted", "id", "object"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.skip(),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a deleted_coupon object",
+                &["deleted", "id", "object"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.skip(),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(DeletedCoupon {
                     deleted: f0,
                     id: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "deleted"), (taken.1.is_none(), "id")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1003,12 +986,14 @@ impl serde::Serialize for ListCouponsCreated {
 }
 #[cfg(feature = "billing")]
 impl From<crate::RangeQuerySpecs> for ListCouponsCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListCouponsCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "billing")]
 impl From<i64> for ListCouponsCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListCouponsCreated::Integer(v)
     }

@@ -236,10 +236,10 @@ impl std::str::FromStr for CreateCreditNoteEmailType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "credit_note" => CreateCreditNoteEmailType::CreditNote,
-                "none" => CreateCreditNoteEmailType::None,
-                v => CreateCreditNoteEmailType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["credit_note", "none"]) {
+                Some(0) => CreateCreditNoteEmailType::CreditNote,
+                Some(1) => CreateCreditNoteEmailType::None,
+                _ => CreateCreditNoteEmailType::Unknown(s.to_owned()),
             },
         )
     }
@@ -291,10 +291,13 @@ impl std::str::FromStr for CreateCreditNoteLinesType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "custom_line_item" => CreateCreditNoteLinesType::CustomLineItem,
-                "invoice_line_item" => CreateCreditNoteLinesType::InvoiceLineItem,
-                v => CreateCreditNoteLinesType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["custom_line_item", "invoice_line_item"],
+            ) {
+                Some(0) => CreateCreditNoteLinesType::CustomLineItem,
+                Some(1) => CreateCreditNoteLinesType::InvoiceLineItem,
+                _ => CreateCreditNoteLinesType::Unknown(s.to_owned()),
             },
         )
     }
@@ -352,12 +355,15 @@ impl std::str::FromStr for CreateCreditNoteReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "duplicate" => CreateCreditNoteReason::Duplicate,
-                "fraudulent" => CreateCreditNoteReason::Fraudulent,
-                "order_change" => CreateCreditNoteReason::OrderChange,
-                "product_unsatisfactory" => CreateCreditNoteReason::ProductUnsatisfactory,
-                v => CreateCreditNoteReason::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["duplicate", "fraudulent", "order_change", "product_unsatisfactory"],
+            ) {
+                Some(0) => CreateCreditNoteReason::Duplicate,
+                Some(1) => CreateCreditNoteReason::Fraudulent,
+                Some(2) => CreateCreditNoteReason::OrderChange,
+                Some(3) => CreateCreditNoteReason::ProductUnsatisfactory,
+                _ => CreateCreditNoteReason::Unknown(s.to_owned()),
             },
         )
     }
@@ -409,12 +415,10 @@ impl std::str::FromStr for CreateCreditNoteRefundsType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "payment_record_refund" => {
-                    CreateCreditNoteRefundsType::PaymentRecordRefund
-                }
-                "refund" => CreateCreditNoteRefundsType::Refund,
-                v => CreateCreditNoteRefundsType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["payment_record_refund", "refund"]) {
+                Some(0) => CreateCreditNoteRefundsType::PaymentRecordRefund,
+                Some(1) => CreateCreditNoteRefundsType::Refund,
+                _ => CreateCreditNoteRefundsType::Unknown(s.to_owned()),
             },
         )
     }
@@ -528,257 +532,267 @@ impl crate::rt::Decode for CreditNote {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<i64>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<String>,
-            f4: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
-            f5: Option<String>,
-            f6: Option<crate::rt::Expandable<crate::CustomerBalanceTransaction>>,
-            f7: Option<i64>,
-            f8: Option<Vec<crate::DiscountsResourceDiscountAmount>>,
-            f9: Option<crate::rt::Timestamp>,
-            f10: Option<crate::CreditNoteId>,
-            f11: Option<crate::rt::Expandable<crate::Invoice>>,
-            f12: Option<crate::rt::List<crate::CreditNoteLineItem>>,
-            f13: Option<bool>,
-            f14: Option<String>,
-            f15: Option<crate::rt::Metadata>,
-            f16: Option<String>,
-            f17: Option<i64>,
-            f18: Option<String>,
-            f19: Option<i64>,
-            f20: Option<i64>,
-            f21: Option<Vec<crate::CreditNotesPretaxCreditAmount>>,
-            f22: Option<crate::CreditNoteReason>,
-            f23: Option<Vec<crate::CreditNoteRefund>>,
-            f24: Option<crate::InvoicesResourceShippingCost>,
-            f25: Option<crate::CreditNoteStatus>,
-            f26: Option<i64>,
-            f27: Option<i64>,
-            f28: Option<i64>,
-            f29: Option<i64>,
-            f30: Option<Vec<crate::BillingBillResourceInvoicingTaxesTax>>,
-            f31: Option<crate::CreditNoteType>,
-            f32: Option<crate::rt::Timestamp>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+            >,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::CustomerBalanceTransaction>,
+            >,
+            f7: crate::rt::json::Slot<i64>,
+            f8: crate::rt::json::Slot<Vec<crate::DiscountsResourceDiscountAmount>>,
+            f9: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f10: crate::rt::json::Slot<crate::CreditNoteId>,
+            f11: crate::rt::json::Slot<crate::rt::Expandable<crate::Invoice>>,
+            f12: crate::rt::json::Slot<crate::rt::List<crate::CreditNoteLineItem>>,
+            f13: crate::rt::json::Slot<bool>,
+            f14: crate::rt::json::Slot<String>,
+            f15: crate::rt::json::Slot<crate::rt::Metadata>,
+            f16: crate::rt::json::Slot<String>,
+            f17: crate::rt::json::Slot<i64>,
+            f18: crate::rt::json::Slot<String>,
+            f19: crate::rt::json::Slot<i64>,
+            f20: crate::rt::json::Slot<i64>,
+            f21: crate::rt::json::Slot<Vec<crate::CreditNotesPretaxCreditAmount>>,
+            f22: crate::rt::json::Slot<crate::CreditNoteReason>,
+            f23: crate::rt::json::Slot<Vec<crate::CreditNoteRefund>>,
+            f24: crate::rt::json::Slot<crate::InvoicesResourceShippingCost>,
+            f25: crate::rt::json::Slot<crate::CreditNoteStatus>,
+            f26: crate::rt::json::Slot<i64>,
+            f27: crate::rt::json::Slot<i64>,
+            f28: crate::rt::json::Slot<i64>,
+            f29: crate::rt::json::Slot<i64>,
+            f30: crate::rt::json::Slot<Vec<crate::BillingBillResourceInvoicingTaxesTax>>,
+            f31: crate::rt::json::Slot<crate::CreditNoteType>,
+            f32: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
-            f21: None,
-            f22: None,
-            f23: None,
-            f24: None,
-            f25: None,
-            f26: None,
-            f27: None,
-            f28: None,
-            f29: None,
-            f30: None,
-            f31: None,
-            f32: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
+            f23: crate::rt::json::Slot::new(),
+            f24: crate::rt::json::Slot::new(),
+            f25: crate::rt::json::Slot::new(),
+            f26: crate::rt::json::Slot::new(),
+            f27: crate::rt::json::Slot::new(),
+            f28: crate::rt::json::Slot::new(),
+            f29: crate::rt::json::Slot::new(),
+            f30: crate::rt::json::Slot::new(),
+            f31: crate::rt::json::Slot::new(),
+            f32: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a credit_note object",
-            &[
-                "amount",
-                "amount_shipping",
-                "created",
-                "currency",
-                "customer",
-                "customer_account",
-                "customer_balance_transaction",
-                "discount_amount",
-                "discount_amounts",
-                "effective_at",
-                "id",
-                "invoice",
-                "lines",
-                "livemode",
-                "memo",
-                "metadata",
-                "number",
-                "object",
-                "out_of_band_amount",
-                "pdf",
-                "post_payment_amount",
-                "pre_payment_amount",
-                "pretax_credit_amounts",
-                "reason",
-                "refunds",
-                "shipping_cost",
-                "status",
-                "subtotal",
-                "subtotal_excluding_tax",
-                "total",
-                "total_excluding_tax",
-                "total_taxes",
-                "type",
-                "voided_at",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.required(&mut b.f10),
-                11 => r.required(&mut b.f11),
-                12 => r.required(&mut b.f12),
-                13 => r.required(&mut b.f13),
-                14 => r.optional(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.required(&mut b.f16),
-                17 => r.skip(),
-                18 => r.optional(&mut b.f17),
-                19 => r.required(&mut b.f18),
-                20 => r.required(&mut b.f19),
-                21 => r.required(&mut b.f20),
-                22 => r.required(&mut b.f21),
-                23 => r.optional(&mut b.f22),
-                24 => r.required(&mut b.f23),
-                25 => r.optional(&mut b.f24),
-                26 => r.required(&mut b.f25),
-                27 => r.required(&mut b.f26),
-                28 => r.optional(&mut b.f27),
-                29 => r.required(&mut b.f28),
-                30 => r.optional(&mut b.f29),
-                31 => r.optional(&mut b.f30),
-                32 => r.required(&mut b.f31),
-                33 => r.optional(&mut b.f32),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5,
-                f6,
-                f7: Some(f7),
-                f8: Some(f8),
-                f9,
-                f10: Some(f10),
-                f11: Some(f11),
-                f12: Some(f12),
-                f13: Some(f13),
-                f14,
-                f15,
-                f16: Some(f16),
-                f17,
-                f18: Some(f18),
-                f19: Some(f19),
-                f20: Some(f20),
-                f21: Some(f21),
-                f22,
-                f23: Some(f23),
-                f24,
-                f25: Some(f25),
-                f26: Some(f26),
-                f27,
-                f28: Some(f28),
-                f29,
-                f30,
-                f31: Some(f31),
-                f32,
-            } => {
+        let extra = r
+            .fields(
+                "a credit_note object",
+                &[
+                    "amount",
+                    "amount_shipping",
+                    "created",
+                    "currency",
+                    "customer",
+                    "customer_account",
+                    "customer_balance_transaction",
+                    "discount_amount",
+                    "discount_amounts",
+                    "effective_at",
+                    "id",
+                    "invoice",
+                    "lines",
+                    "livemode",
+                    "memo",
+                    "metadata",
+                    "number",
+                    "object",
+                    "out_of_band_amount",
+                    "pdf",
+                    "post_payment_amount",
+                    "pre_payment_amount",
+                    "pretax_credit_amounts",
+                    "reason",
+                    "refunds",
+                    "shipping_cost",
+                    "status",
+                    "subtotal",
+                    "subtotal_excluding_tax",
+                    "total",
+                    "total_excluding_tax",
+                    "total_taxes",
+                    "type",
+                    "voided_at",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.required(&mut b.f10),
+                    11 => r.required(&mut b.f11),
+                    12 => r.required(&mut b.f12),
+                    13 => r.required(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.required(&mut b.f16),
+                    17 => r.skip(),
+                    18 => r.optional(&mut b.f17),
+                    19 => r.required(&mut b.f18),
+                    20 => r.required(&mut b.f19),
+                    21 => r.required(&mut b.f20),
+                    22 => r.required(&mut b.f21),
+                    23 => r.optional(&mut b.f22),
+                    24 => r.required(&mut b.f23),
+                    25 => r.optional(&mut b.f24),
+                    26 => r.required(&mut b.f25),
+                    27 => r.required(&mut b.f26),
+                    28 => r.optional(&mut b.f27),
+                    29 => r.required(&mut b.f28),
+                    30 => r.optional(&mut b.f29),
+                    31 => r.optional(&mut b.f30),
+                    32 => r.required(&mut b.f31),
+                    33 => r.optional(&mut b.f32),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f7.take(),
+            b.f8.take(),
+            b.f10.take(),
+            b.f11.take(),
+            b.f12.take(),
+            b.f13.take(),
+            b.f16.take(),
+            b.f18.take(),
+            b.f19.take(),
+            b.f20.take(),
+            b.f21.take(),
+            b.f23.take(),
+            b.f25.take(),
+            b.f26.take(),
+            b.f28.take(),
+            b.f31.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f1),
+                Some(f2),
+                Some(f3),
+                Some(f4),
+                Some(f7),
+                Some(f8),
+                Some(f10),
+                Some(f11),
+                Some(f12),
+                Some(f13),
+                Some(f16),
+                Some(f18),
+                Some(f19),
+                Some(f20),
+                Some(f21),
+                Some(f23),
+                Some(f25),
+                Some(f26),
+                Some(f28),
+                Some(f31),
+            ) => {
                 Ok(CreditNote {
                     amount: f0,
                     amount_shipping: f1,
                     created: f2,
                     currency: f3,
                     customer: f4,
-                    customer_account: f5,
-                    customer_balance_transaction: f6,
+                    customer_account: b.f5.take(),
+                    customer_balance_transaction: b.f6.take(),
                     discount_amount: f7,
                     discount_amounts: f8,
-                    effective_at: f9,
+                    effective_at: b.f9.take(),
                     id: f10,
                     invoice: f11,
                     lines: f12,
                     livemode: f13,
-                    memo: f14,
-                    metadata: f15,
+                    memo: b.f14.take(),
+                    metadata: b.f15.take(),
                     number: f16,
-                    out_of_band_amount: f17,
+                    out_of_band_amount: b.f17.take(),
                     pdf: f18,
                     post_payment_amount: f19,
                     pre_payment_amount: f20,
                     pretax_credit_amounts: f21,
-                    reason: f22,
+                    reason: b.f22.take(),
                     refunds: f23,
-                    shipping_cost: f24,
+                    shipping_cost: b.f24.take(),
                     status: f25,
                     subtotal: f26,
-                    subtotal_excluding_tax: f27,
+                    subtotal_excluding_tax: b.f27.take(),
                     total: f28,
-                    total_excluding_tax: f29,
-                    total_taxes: f30,
+                    total_excluding_tax: b.f29.take(),
+                    total_taxes: b.f30.take(),
                     r#type: f31,
-                    voided_at: f32,
+                    voided_at: b.f32.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f1.is_none(), "amount_shipping"),
-                                    (b.f2.is_none(), "created"),
-                                    (b.f3.is_none(), "currency"),
-                                    (b.f4.is_none(), "customer"),
-                                    (b.f7.is_none(), "discount_amount"),
-                                    (b.f8.is_none(), "discount_amounts"),
-                                    (b.f10.is_none(), "id"),
-                                    (b.f11.is_none(), "invoice"),
-                                    (b.f12.is_none(), "lines"),
-                                    (b.f13.is_none(), "livemode"),
-                                    (b.f16.is_none(), "number"),
-                                    (b.f18.is_none(), "pdf"),
-                                    (b.f19.is_none(), "post_payment_amount"),
-                                    (b.f20.is_none(), "pre_payment_amount"),
-                                    (b.f21.is_none(), "pretax_credit_amounts"),
-                                    (b.f23.is_none(), "refunds"),
-                                    (b.f25.is_none(), "status"),
-                                    (b.f26.is_none(), "subtotal"),
-                                    (b.f28.is_none(), "total"),
-                                    (b.f31.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "amount_shipping"),
+                        (taken.2.is_none(), "created"),
+                        (taken.3.is_none(), "currency"),
+                        (taken.4.is_none(), "customer"),
+                        (taken.5.is_none(), "discount_amount"),
+                        (taken.6.is_none(), "discount_amounts"),
+                        (taken.7.is_none(), "id"),
+                        (taken.8.is_none(), "invoice"),
+                        (taken.9.is_none(), "lines"),
+                        (taken.10.is_none(), "livemode"),
+                        (taken.11.is_none(), "number"),
+                        (taken.12.is_none(), "pdf"),
+                        (taken.13.is_none(), "post_payment_amount"),
+                        (taken.14.is_none(), "pre_payment_amount"),
+                        (taken.15.is_none(), "pretax_credit_amounts"),
+                        (taken.16.is_none(), "refunds"),
+                        (taken.17.is_none(), "status"),
+                        (taken.18.is_none(), "subtotal"),
+                        (taken.19.is_none(), "total"),
+                        (taken.20.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1000,12 +1014,15 @@ impl std::str::FromStr for CreditNoteReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "duplicate" => CreditNoteReason::Duplicate,
-                "fraudulent" => CreditNoteReason::Fraudulent,
-                "order_change" => CreditNoteReason::OrderChange,
-                "product_unsatisfactory" => CreditNoteReason::ProductUnsatisfactory,
-                v => CreditNoteReason::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["duplicate", "fraudulent", "order_change", "product_unsatisfactory"],
+            ) {
+                Some(0) => CreditNoteReason::Duplicate,
+                Some(1) => CreditNoteReason::Fraudulent,
+                Some(2) => CreditNoteReason::OrderChange,
+                Some(3) => CreditNoteReason::ProductUnsatisfactory,
+                _ => CreditNoteReason::Unknown(s.to_owned()),
             },
         )
     }
@@ -1055,52 +1072,48 @@ impl crate::rt::Decode for CreditNoteRefund {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::CreditNotesPaymentRecordRefund>,
-            f2: Option<crate::rt::Expandable<crate::Refund>>,
-            f3: Option<crate::CreditNoteRefundType>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::CreditNotesPaymentRecordRefund>,
+            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::Refund>>,
+            f3: crate::rt::json::Slot<crate::CreditNoteRefundType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a credit_note_refund object",
-            &["amount_refunded", "payment_record_refund", "refund", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1, f2: Some(f2), f3 } => {
+        let extra = r
+            .fields(
+                "a credit_note_refund object",
+                &["amount_refunded", "payment_record_refund", "refund", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f2.take()) {
+            (Some(f0), Some(f2)) => {
                 Ok(CreditNoteRefund {
                     amount_refunded: f0,
-                    payment_record_refund: f1,
+                    payment_record_refund: b.f1.take(),
                     refund: f2,
-                    r#type: f3,
+                    r#type: b.f3.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount_refunded"),
-                                    (b.f2.is_none(), "refund"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount_refunded"),
+                        (taken.1.is_none(), "refund"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1227,10 +1240,10 @@ impl std::str::FromStr for CreditNoteRefundType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "payment_record_refund" => CreditNoteRefundType::PaymentRecordRefund,
-                "refund" => CreditNoteRefundType::Refund,
-                v => CreditNoteRefundType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["payment_record_refund", "refund"]) {
+                Some(0) => CreditNoteRefundType::PaymentRecordRefund,
+                Some(1) => CreditNoteRefundType::Refund,
+                _ => CreditNoteRefundType::Unknown(s.to_owned()),
             },
         )
     }
@@ -1317,10 +1330,10 @@ impl std::str::FromStr for CreditNoteStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "issued" => CreditNoteStatus::Issued,
-                "void" => CreditNoteStatus::Void,
-                v => CreditNoteStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["issued", "void"]) {
+                Some(0) => CreditNoteStatus::Issued,
+                Some(1) => CreditNoteStatus::Void,
+                _ => CreditNoteStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -1381,11 +1394,14 @@ impl std::str::FromStr for CreditNoteType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "mixed" => CreditNoteType::Mixed,
-                "post_payment" => CreditNoteType::PostPayment,
-                "pre_payment" => CreditNoteType::PrePayment,
-                v => CreditNoteType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["mixed", "post_payment", "pre_payment"],
+            ) {
+                Some(0) => CreditNoteType::Mixed,
+                Some(1) => CreditNoteType::PostPayment,
+                Some(2) => CreditNoteType::PrePayment,
+                _ => CreditNoteType::Unknown(s.to_owned()),
             },
         )
     }
@@ -1565,12 +1581,14 @@ impl serde::Serialize for ListCreditNotesCreated {
 }
 #[cfg(feature = "billing")]
 impl From<crate::RangeQuerySpecs> for ListCreditNotesCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListCreditNotesCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "billing")]
 impl From<i64> for ListCreditNotesCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListCreditNotesCreated::Integer(v)
     }
@@ -1900,14 +1918,15 @@ impl std::str::FromStr for RetrieveCreditNotesPreviewReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "duplicate" => RetrieveCreditNotesPreviewReason::Duplicate,
-                "fraudulent" => RetrieveCreditNotesPreviewReason::Fraudulent,
-                "order_change" => RetrieveCreditNotesPreviewReason::OrderChange,
-                "product_unsatisfactory" => {
-                    RetrieveCreditNotesPreviewReason::ProductUnsatisfactory
-                }
-                v => RetrieveCreditNotesPreviewReason::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["duplicate", "fraudulent", "order_change", "product_unsatisfactory"],
+            ) {
+                Some(0) => RetrieveCreditNotesPreviewReason::Duplicate,
+                Some(1) => RetrieveCreditNotesPreviewReason::Fraudulent,
+                Some(2) => RetrieveCreditNotesPreviewReason::OrderChange,
+                Some(3) => RetrieveCreditNotesPreviewReason::ProductUnsatisfactory,
+                _ => RetrieveCreditNotesPreviewReason::Unknown(s.to_owned()),
             },
         )
     }

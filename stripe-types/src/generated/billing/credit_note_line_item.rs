@@ -49,130 +49,129 @@ impl crate::rt::Decode for CreditNoteLineItem {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<String>,
-            f2: Option<i64>,
-            f3: Option<Vec<crate::DiscountsResourceDiscountAmount>>,
-            f4: Option<crate::CreditNoteLineItemId>,
-            f5: Option<String>,
-            f6: Option<bool>,
-            f7: Option<Vec<crate::CreditNotesPretaxCreditAmount>>,
-            f8: Option<i64>,
-            f9: Option<Vec<crate::TaxRate>>,
-            f10: Option<Vec<crate::BillingBillResourceInvoicingTaxesTax>>,
-            f11: Option<crate::CreditNoteLineItemType>,
-            f12: Option<i64>,
-            f13: Option<crate::rt::Decimal>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<i64>,
+            f3: crate::rt::json::Slot<Vec<crate::DiscountsResourceDiscountAmount>>,
+            f4: crate::rt::json::Slot<crate::CreditNoteLineItemId>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<bool>,
+            f7: crate::rt::json::Slot<Vec<crate::CreditNotesPretaxCreditAmount>>,
+            f8: crate::rt::json::Slot<i64>,
+            f9: crate::rt::json::Slot<Vec<crate::TaxRate>>,
+            f10: crate::rt::json::Slot<Vec<crate::BillingBillResourceInvoicingTaxesTax>>,
+            f11: crate::rt::json::Slot<crate::CreditNoteLineItemType>,
+            f12: crate::rt::json::Slot<i64>,
+            f13: crate::rt::json::Slot<crate::rt::Decimal>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a credit_note_line_item object",
-            &[
-                "amount",
-                "description",
-                "discount_amount",
-                "discount_amounts",
-                "id",
-                "invoice_line_item",
-                "livemode",
-                "object",
-                "pretax_credit_amounts",
-                "quantity",
-                "tax_rates",
-                "taxes",
-                "type",
-                "unit_amount",
-                "unit_amount_decimal",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.skip(),
-                8 => r.required(&mut b.f7),
-                9 => r.optional(&mut b.f8),
-                10 => r.required(&mut b.f9),
-                11 => r.optional(&mut b.f10),
-                12 => r.required(&mut b.f11),
-                13 => r.optional(&mut b.f12),
-                14 => r.optional(&mut b.f13),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1,
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5,
-                f6: Some(f6),
-                f7: Some(f7),
-                f8,
-                f9: Some(f9),
-                f10,
-                f11: Some(f11),
-                f12,
-                f13,
-            } => {
+        let extra = r
+            .fields(
+                "a credit_note_line_item object",
+                &[
+                    "amount",
+                    "description",
+                    "discount_amount",
+                    "discount_amounts",
+                    "id",
+                    "invoice_line_item",
+                    "livemode",
+                    "object",
+                    "pretax_credit_amounts",
+                    "quantity",
+                    "tax_rates",
+                    "taxes",
+                    "type",
+                    "unit_amount",
+                    "unit_amount_decimal",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.skip(),
+                    8 => r.required(&mut b.f7),
+                    9 => r.optional(&mut b.f8),
+                    10 => r.required(&mut b.f9),
+                    11 => r.optional(&mut b.f10),
+                    12 => r.required(&mut b.f11),
+                    13 => r.optional(&mut b.f12),
+                    14 => r.optional(&mut b.f13),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f9.take(),
+            b.f11.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f2),
+                Some(f3),
+                Some(f4),
+                Some(f6),
+                Some(f7),
+                Some(f9),
+                Some(f11),
+            ) => {
                 Ok(CreditNoteLineItem {
                     amount: f0,
-                    description: f1,
+                    description: b.f1.take(),
                     discount_amount: f2,
                     discount_amounts: f3,
                     id: f4,
-                    invoice_line_item: f5,
+                    invoice_line_item: b.f5.take(),
                     livemode: f6,
                     pretax_credit_amounts: f7,
-                    quantity: f8,
+                    quantity: b.f8.take(),
                     tax_rates: f9,
-                    taxes: f10,
+                    taxes: b.f10.take(),
                     r#type: f11,
-                    unit_amount: f12,
-                    unit_amount_decimal: f13,
+                    unit_amount: b.f12.take(),
+                    unit_amount_decimal: b.f13.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f2.is_none(), "discount_amount"),
-                                    (b.f3.is_none(), "discount_amounts"),
-                                    (b.f4.is_none(), "id"),
-                                    (b.f6.is_none(), "livemode"),
-                                    (b.f7.is_none(), "pretax_credit_amounts"),
-                                    (b.f9.is_none(), "tax_rates"),
-                                    (b.f11.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "discount_amount"),
+                        (taken.2.is_none(), "discount_amounts"),
+                        (taken.3.is_none(), "id"),
+                        (taken.4.is_none(), "livemode"),
+                        (taken.5.is_none(), "pretax_credit_amounts"),
+                        (taken.6.is_none(), "tax_rates"),
+                        (taken.7.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -257,10 +256,13 @@ impl std::str::FromStr for CreditNoteLineItemType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "custom_line_item" => CreditNoteLineItemType::CustomLineItem,
-                "invoice_line_item" => CreditNoteLineItemType::InvoiceLineItem,
-                v => CreditNoteLineItemType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["custom_line_item", "invoice_line_item"],
+            ) {
+                Some(0) => CreditNoteLineItemType::CustomLineItem,
+                Some(1) => CreditNoteLineItemType::InvoiceLineItem,
+                _ => CreditNoteLineItemType::Unknown(s.to_owned()),
             },
         )
     }
@@ -650,14 +652,15 @@ impl std::str::FromStr for ListCreditNotesPreviewLinesReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "duplicate" => ListCreditNotesPreviewLinesReason::Duplicate,
-                "fraudulent" => ListCreditNotesPreviewLinesReason::Fraudulent,
-                "order_change" => ListCreditNotesPreviewLinesReason::OrderChange,
-                "product_unsatisfactory" => {
-                    ListCreditNotesPreviewLinesReason::ProductUnsatisfactory
-                }
-                v => ListCreditNotesPreviewLinesReason::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["duplicate", "fraudulent", "order_change", "product_unsatisfactory"],
+            ) {
+                Some(0) => ListCreditNotesPreviewLinesReason::Duplicate,
+                Some(1) => ListCreditNotesPreviewLinesReason::Fraudulent,
+                Some(2) => ListCreditNotesPreviewLinesReason::OrderChange,
+                Some(3) => ListCreditNotesPreviewLinesReason::ProductUnsatisfactory,
+                _ => ListCreditNotesPreviewLinesReason::Unknown(s.to_owned()),
             },
         )
     }

@@ -130,28 +130,31 @@ impl std::str::FromStr for AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdiction
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "city" => {
+            match crate::rt::json::variant(
+                s,
+                &["city", "country", "county", "district", "multiple", "state"],
+            ) {
+                Some(0) => {
                     AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::City
                 }
-                "country" => {
+                Some(1) => {
                     AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::Country
                 }
-                "county" => {
+                Some(2) => {
                     AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::County
                 }
-                "district" => {
+                Some(3) => {
                     AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::District
                 }
-                "multiple" => {
+                Some(4) => {
                     AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::Multiple
                 }
-                "state" => {
+                Some(5) => {
                     AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::State
                 }
-                v => {
+                _ => {
                     AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -248,32 +251,46 @@ impl std::str::FromStr for AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "amusement_tax" => {
-                    AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::AmusementTax
-                }
-                "communications_tax" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "amusement_tax",
+                    "communications_tax",
+                    "gst",
+                    "hst",
+                    "igst",
+                    "jct",
+                    "lease_tax",
+                    "pst",
+                    "qst",
+                    "retail_delivery_fee",
+                    "rst",
+                    "sales_tax",
+                    "service_tax",
+                    "vat",
+                ],
+            ) {
+                Some(0) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::AmusementTax,
+                Some(1) => {
                     AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::CommunicationsTax
                 }
-                "gst" => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Gst,
-                "hst" => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Hst,
-                "igst" => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Igst,
-                "jct" => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Jct,
-                "lease_tax" => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::LeaseTax,
-                "pst" => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Pst,
-                "qst" => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Qst,
-                "retail_delivery_fee" => {
+                Some(2) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Gst,
+                Some(3) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Hst,
+                Some(4) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Igst,
+                Some(5) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Jct,
+                Some(6) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::LeaseTax,
+                Some(7) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Pst,
+                Some(8) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Qst,
+                Some(9) => {
                     AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::RetailDeliveryFee
                 }
-                "rst" => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Rst,
-                "sales_tax" => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::SalesTax,
-                "service_tax" => {
-                    AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::ServiceTax
-                }
-                "vat" => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Vat,
-                v => {
+                Some(10) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Rst,
+                Some(11) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::SalesTax,
+                Some(12) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::ServiceTax,
+                Some(13) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Vat,
+                _ => {
                     AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -394,52 +411,57 @@ impl std::str::FromStr for AddLinesInvoiceLinesTaxAmountsTaxabilityReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "customer_exempt" => {
-                    AddLinesInvoiceLinesTaxAmountsTaxabilityReason::CustomerExempt
-                }
-                "not_collecting" => {
-                    AddLinesInvoiceLinesTaxAmountsTaxabilityReason::NotCollecting
-                }
-                "not_subject_to_tax" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "customer_exempt",
+                    "not_collecting",
+                    "not_subject_to_tax",
+                    "not_supported",
+                    "portion_product_exempt",
+                    "portion_reduced_rated",
+                    "portion_standard_rated",
+                    "product_exempt",
+                    "product_exempt_holiday",
+                    "proportionally_rated",
+                    "reduced_rated",
+                    "reverse_charge",
+                    "standard_rated",
+                    "taxable_basis_reduced",
+                    "zero_rated",
+                ],
+            ) {
+                Some(0) => AddLinesInvoiceLinesTaxAmountsTaxabilityReason::CustomerExempt,
+                Some(1) => AddLinesInvoiceLinesTaxAmountsTaxabilityReason::NotCollecting,
+                Some(2) => {
                     AddLinesInvoiceLinesTaxAmountsTaxabilityReason::NotSubjectToTax
                 }
-                "not_supported" => {
-                    AddLinesInvoiceLinesTaxAmountsTaxabilityReason::NotSupported
-                }
-                "portion_product_exempt" => {
+                Some(3) => AddLinesInvoiceLinesTaxAmountsTaxabilityReason::NotSupported,
+                Some(4) => {
                     AddLinesInvoiceLinesTaxAmountsTaxabilityReason::PortionProductExempt
                 }
-                "portion_reduced_rated" => {
+                Some(5) => {
                     AddLinesInvoiceLinesTaxAmountsTaxabilityReason::PortionReducedRated
                 }
-                "portion_standard_rated" => {
+                Some(6) => {
                     AddLinesInvoiceLinesTaxAmountsTaxabilityReason::PortionStandardRated
                 }
-                "product_exempt" => {
-                    AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ProductExempt
-                }
-                "product_exempt_holiday" => {
+                Some(7) => AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ProductExempt,
+                Some(8) => {
                     AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ProductExemptHoliday
                 }
-                "proportionally_rated" => {
+                Some(9) => {
                     AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ProportionallyRated
                 }
-                "reduced_rated" => {
-                    AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ReducedRated
-                }
-                "reverse_charge" => {
-                    AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ReverseCharge
-                }
-                "standard_rated" => {
-                    AddLinesInvoiceLinesTaxAmountsTaxabilityReason::StandardRated
-                }
-                "taxable_basis_reduced" => {
+                Some(10) => AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ReducedRated,
+                Some(11) => AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ReverseCharge,
+                Some(12) => AddLinesInvoiceLinesTaxAmountsTaxabilityReason::StandardRated,
+                Some(13) => {
                     AddLinesInvoiceLinesTaxAmountsTaxabilityReason::TaxableBasisReduced
                 }
-                "zero_rated" => AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ZeroRated,
-                v => {
-                    AddLinesInvoiceLinesTaxAmountsTaxabilityReason::Unknown(v.to_owned())
+                Some(14) => AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ZeroRated,
+                _ => {
+                    AddLinesInvoiceLinesTaxAmountsTaxabilityReason::Unknown(s.to_owned())
                 }
             },
         )
@@ -1147,9 +1169,9 @@ impl std::str::FromStr for CreateInvoiceFromInvoiceAction {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "revision" => CreateInvoiceFromInvoiceAction::Revision,
-                v => CreateInvoiceFromInvoiceAction::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["revision"]) {
+                Some(0) => CreateInvoiceFromInvoiceAction::Revision,
+                _ => CreateInvoiceFromInvoiceAction::Unknown(s.to_owned()),
             },
         )
     }
@@ -1540,13 +1562,13 @@ for CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanInterval
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "month" => {
+            match crate::rt::json::variant(s, &["month"]) {
+                Some(0) => {
                     CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanInterval::Month
                 }
-                v => {
+                _ => {
                     CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanInterval::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1615,19 +1637,19 @@ for CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "bonus" => {
+            match crate::rt::json::variant(s, &["bonus", "fixed_count", "revolving"]) {
+                Some(0) => {
                     CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType::Bonus
                 }
-                "fixed_count" => {
+                Some(1) => {
                     CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType::FixedCount
                 }
-                "revolving" => {
+                Some(2) => {
                     CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType::Revolving
                 }
-                v => {
+                _ => {
                     CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1684,10 +1706,10 @@ impl std::str::FromStr for CreateInvoicePendingInvoiceItemsBehavior {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "exclude" => CreateInvoicePendingInvoiceItemsBehavior::Exclude,
-                "include" => CreateInvoicePendingInvoiceItemsBehavior::Include,
-                v => CreateInvoicePendingInvoiceItemsBehavior::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["exclude", "include"]) {
+                Some(0) => CreateInvoicePendingInvoiceItemsBehavior::Exclude,
+                Some(1) => CreateInvoicePendingInvoiceItemsBehavior::Include,
+                _ => CreateInvoicePendingInvoiceItemsBehavior::Unknown(s.to_owned()),
             },
         )
     }
@@ -1742,11 +1764,11 @@ impl std::str::FromStr for CreateInvoiceRenderingPdfPageSize {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "a4" => CreateInvoiceRenderingPdfPageSize::A4,
-                "auto" => CreateInvoiceRenderingPdfPageSize::Auto,
-                "letter" => CreateInvoiceRenderingPdfPageSize::Letter,
-                v => CreateInvoiceRenderingPdfPageSize::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["a4", "auto", "letter"]) {
+                Some(0) => CreateInvoiceRenderingPdfPageSize::A4,
+                Some(1) => CreateInvoiceRenderingPdfPageSize::Auto,
+                Some(2) => CreateInvoiceRenderingPdfPageSize::Letter,
+                _ => CreateInvoiceRenderingPdfPageSize::Unknown(s.to_owned()),
             },
         )
     }
@@ -2396,133 +2418,240 @@ impl std::str::FromStr for CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType 
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ad_nrt" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AdNrt,
-                "ae_trn" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AeTrn,
-                "al_tin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AlTin,
-                "am_tin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AmTin,
-                "ao_tin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AoTin,
-                "ar_cuit" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ArCuit,
-                "au_abn" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AuAbn,
-                "au_arn" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AuArn,
-                "aw_tin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AwTin,
-                "az_tin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AzTin,
-                "ba_tin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BaTin,
-                "bb_tin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BbTin,
-                "bd_bin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BdBin,
-                "bf_ifu" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BfIfu,
-                "bg_uic" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BgUic,
-                "bh_vat" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BhVat,
-                "bj_ifu" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BjIfu,
-                "bo_tin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BoTin,
-                "br_cnpj" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BrCnpj,
-                "br_cpf" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BrCpf,
-                "bs_tin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BsTin,
-                "by_tin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ByTin,
-                "ca_bn" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaBn,
-                "ca_gst_hst" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "ad_nrt",
+                    "ae_trn",
+                    "al_tin",
+                    "am_tin",
+                    "ao_tin",
+                    "ar_cuit",
+                    "au_abn",
+                    "au_arn",
+                    "aw_tin",
+                    "az_tin",
+                    "ba_tin",
+                    "bb_tin",
+                    "bd_bin",
+                    "bf_ifu",
+                    "bg_uic",
+                    "bh_vat",
+                    "bj_ifu",
+                    "bo_tin",
+                    "br_cnpj",
+                    "br_cpf",
+                    "bs_tin",
+                    "by_tin",
+                    "ca_bn",
+                    "ca_gst_hst",
+                    "ca_pst_bc",
+                    "ca_pst_mb",
+                    "ca_pst_sk",
+                    "ca_qst",
+                    "cd_nif",
+                    "ch_uid",
+                    "ch_vat",
+                    "cl_tin",
+                    "cm_niu",
+                    "cn_tin",
+                    "co_nit",
+                    "cr_tin",
+                    "cv_nif",
+                    "de_stn",
+                    "do_rcn",
+                    "ec_ruc",
+                    "eg_tin",
+                    "es_cif",
+                    "et_tin",
+                    "eu_oss_vat",
+                    "eu_vat",
+                    "gb_vat",
+                    "ge_vat",
+                    "gn_nif",
+                    "hk_br",
+                    "hr_oib",
+                    "hu_tin",
+                    "id_npwp",
+                    "il_vat",
+                    "in_gst",
+                    "is_vat",
+                    "jp_cn",
+                    "jp_rn",
+                    "jp_trn",
+                    "ke_pin",
+                    "kg_tin",
+                    "kh_tin",
+                    "kr_brn",
+                    "kz_bin",
+                    "la_tin",
+                    "li_uid",
+                    "li_vat",
+                    "ma_vat",
+                    "md_vat",
+                    "me_pib",
+                    "mk_vat",
+                    "mr_nif",
+                    "mx_rfc",
+                    "my_frp",
+                    "my_itn",
+                    "my_sst",
+                    "ng_tin",
+                    "no_vat",
+                    "no_voec",
+                    "np_pan",
+                    "nz_gst",
+                    "om_vat",
+                    "pe_ruc",
+                    "ph_tin",
+                    "pl_nip",
+                    "ro_tin",
+                    "rs_pib",
+                    "ru_inn",
+                    "ru_kpp",
+                    "sa_vat",
+                    "sg_gst",
+                    "sg_uen",
+                    "si_tin",
+                    "sn_ninea",
+                    "sr_fin",
+                    "sv_nit",
+                    "th_vat",
+                    "tj_tin",
+                    "tr_tin",
+                    "tw_vat",
+                    "tz_vat",
+                    "ua_vat",
+                    "ug_tin",
+                    "us_ein",
+                    "uy_ruc",
+                    "uz_tin",
+                    "uz_vat",
+                    "ve_rif",
+                    "vn_tin",
+                    "za_vat",
+                    "zm_tin",
+                    "zw_tin",
+                ],
+            ) {
+                Some(0) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AdNrt,
+                Some(1) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AeTrn,
+                Some(2) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AlTin,
+                Some(3) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AmTin,
+                Some(4) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AoTin,
+                Some(5) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ArCuit,
+                Some(6) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AuAbn,
+                Some(7) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AuArn,
+                Some(8) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AwTin,
+                Some(9) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AzTin,
+                Some(10) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BaTin,
+                Some(11) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BbTin,
+                Some(12) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BdBin,
+                Some(13) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BfIfu,
+                Some(14) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BgUic,
+                Some(15) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BhVat,
+                Some(16) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BjIfu,
+                Some(17) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BoTin,
+                Some(18) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BrCnpj,
+                Some(19) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BrCpf,
+                Some(20) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BsTin,
+                Some(21) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ByTin,
+                Some(22) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaBn,
+                Some(23) => {
                     CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaGstHst
                 }
-                "ca_pst_bc" => {
-                    CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaPstBc
-                }
-                "ca_pst_mb" => {
-                    CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaPstMb
-                }
-                "ca_pst_sk" => {
-                    CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaPstSk
-                }
-                "ca_qst" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaQst,
-                "cd_nif" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CdNif,
-                "ch_uid" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ChUid,
-                "ch_vat" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ChVat,
-                "cl_tin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ClTin,
-                "cm_niu" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CmNiu,
-                "cn_tin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CnTin,
-                "co_nit" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CoNit,
-                "cr_tin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CrTin,
-                "cv_nif" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CvNif,
-                "de_stn" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::DeStn,
-                "do_rcn" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::DoRcn,
-                "ec_ruc" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EcRuc,
-                "eg_tin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EgTin,
-                "es_cif" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EsCif,
-                "et_tin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EtTin,
-                "eu_oss_vat" => {
+                Some(24) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaPstBc,
+                Some(25) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaPstMb,
+                Some(26) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaPstSk,
+                Some(27) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaQst,
+                Some(28) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CdNif,
+                Some(29) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ChUid,
+                Some(30) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ChVat,
+                Some(31) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ClTin,
+                Some(32) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CmNiu,
+                Some(33) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CnTin,
+                Some(34) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CoNit,
+                Some(35) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CrTin,
+                Some(36) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CvNif,
+                Some(37) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::DeStn,
+                Some(38) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::DoRcn,
+                Some(39) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EcRuc,
+                Some(40) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EgTin,
+                Some(41) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EsCif,
+                Some(42) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EtTin,
+                Some(43) => {
                     CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EuOssVat
                 }
-                "eu_vat" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EuVat,
-                "gb_vat" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::GbVat,
-                "ge_vat" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::GeVat,
-                "gn_nif" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::GnNif,
-                "hk_br" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::HkBr,
-                "hr_oib" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::HrOib,
-                "hu_tin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::HuTin,
-                "id_npwp" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::IdNpwp,
-                "il_vat" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::IlVat,
-                "in_gst" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::InGst,
-                "is_vat" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::IsVat,
-                "jp_cn" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::JpCn,
-                "jp_rn" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::JpRn,
-                "jp_trn" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::JpTrn,
-                "ke_pin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::KePin,
-                "kg_tin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::KgTin,
-                "kh_tin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::KhTin,
-                "kr_brn" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::KrBrn,
-                "kz_bin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::KzBin,
-                "la_tin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::LaTin,
-                "li_uid" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::LiUid,
-                "li_vat" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::LiVat,
-                "ma_vat" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MaVat,
-                "md_vat" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MdVat,
-                "me_pib" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MePib,
-                "mk_vat" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MkVat,
-                "mr_nif" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MrNif,
-                "mx_rfc" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MxRfc,
-                "my_frp" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MyFrp,
-                "my_itn" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MyItn,
-                "my_sst" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MySst,
-                "ng_tin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::NgTin,
-                "no_vat" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::NoVat,
-                "no_voec" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::NoVoec,
-                "np_pan" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::NpPan,
-                "nz_gst" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::NzGst,
-                "om_vat" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::OmVat,
-                "pe_ruc" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::PeRuc,
-                "ph_tin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::PhTin,
-                "pl_nip" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::PlNip,
-                "ro_tin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::RoTin,
-                "rs_pib" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::RsPib,
-                "ru_inn" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::RuInn,
-                "ru_kpp" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::RuKpp,
-                "sa_vat" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SaVat,
-                "sg_gst" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SgGst,
-                "sg_uen" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SgUen,
-                "si_tin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SiTin,
-                "sn_ninea" => {
-                    CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SnNinea
-                }
-                "sr_fin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SrFin,
-                "sv_nit" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SvNit,
-                "th_vat" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ThVat,
-                "tj_tin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::TjTin,
-                "tr_tin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::TrTin,
-                "tw_vat" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::TwVat,
-                "tz_vat" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::TzVat,
-                "ua_vat" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UaVat,
-                "ug_tin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UgTin,
-                "us_ein" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UsEin,
-                "uy_ruc" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UyRuc,
-                "uz_tin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UzTin,
-                "uz_vat" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UzVat,
-                "ve_rif" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::VeRif,
-                "vn_tin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::VnTin,
-                "za_vat" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ZaVat,
-                "zm_tin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ZmTin,
-                "zw_tin" => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ZwTin,
-                v => {
+                Some(44) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EuVat,
+                Some(45) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::GbVat,
+                Some(46) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::GeVat,
+                Some(47) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::GnNif,
+                Some(48) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::HkBr,
+                Some(49) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::HrOib,
+                Some(50) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::HuTin,
+                Some(51) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::IdNpwp,
+                Some(52) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::IlVat,
+                Some(53) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::InGst,
+                Some(54) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::IsVat,
+                Some(55) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::JpCn,
+                Some(56) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::JpRn,
+                Some(57) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::JpTrn,
+                Some(58) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::KePin,
+                Some(59) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::KgTin,
+                Some(60) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::KhTin,
+                Some(61) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::KrBrn,
+                Some(62) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::KzBin,
+                Some(63) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::LaTin,
+                Some(64) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::LiUid,
+                Some(65) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::LiVat,
+                Some(66) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MaVat,
+                Some(67) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MdVat,
+                Some(68) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MePib,
+                Some(69) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MkVat,
+                Some(70) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MrNif,
+                Some(71) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MxRfc,
+                Some(72) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MyFrp,
+                Some(73) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MyItn,
+                Some(74) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MySst,
+                Some(75) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::NgTin,
+                Some(76) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::NoVat,
+                Some(77) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::NoVoec,
+                Some(78) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::NpPan,
+                Some(79) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::NzGst,
+                Some(80) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::OmVat,
+                Some(81) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::PeRuc,
+                Some(82) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::PhTin,
+                Some(83) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::PlNip,
+                Some(84) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::RoTin,
+                Some(85) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::RsPib,
+                Some(86) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::RuInn,
+                Some(87) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::RuKpp,
+                Some(88) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SaVat,
+                Some(89) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SgGst,
+                Some(90) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SgUen,
+                Some(91) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SiTin,
+                Some(92) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SnNinea,
+                Some(93) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SrFin,
+                Some(94) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SvNit,
+                Some(95) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ThVat,
+                Some(96) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::TjTin,
+                Some(97) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::TrTin,
+                Some(98) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::TwVat,
+                Some(99) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::TzVat,
+                Some(100) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UaVat,
+                Some(101) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UgTin,
+                Some(102) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UsEin,
+                Some(103) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UyRuc,
+                Some(104) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UzTin,
+                Some(105) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UzVat,
+                Some(106) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::VeRif,
+                Some(107) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::VnTin,
+                Some(108) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ZaVat,
+                Some(109) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ZmTin,
+                Some(110) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ZwTin,
+                _ => {
                     CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -2577,10 +2706,10 @@ impl std::str::FromStr for CreateInvoicesCreatePreviewPreviewMode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "next" => CreateInvoicesCreatePreviewPreviewMode::Next,
-                "recurring" => CreateInvoicesCreatePreviewPreviewMode::Recurring,
-                v => CreateInvoicesCreatePreviewPreviewMode::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["next", "recurring"]) {
+                Some(0) => CreateInvoicesCreatePreviewPreviewMode::Next,
+                Some(1) => CreateInvoicesCreatePreviewPreviewMode::Recurring,
+                _ => CreateInvoicesCreatePreviewPreviewMode::Unknown(s.to_owned()),
             },
         )
     }
@@ -2632,14 +2761,12 @@ impl std::str::FromStr for CreateInvoicesCreatePreviewScheduleDetailsEndBehavior
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "cancel" => CreateInvoicesCreatePreviewScheduleDetailsEndBehavior::Cancel,
-                "release" => {
-                    CreateInvoicesCreatePreviewScheduleDetailsEndBehavior::Release
-                }
-                v => {
+            match crate::rt::json::variant(s, &["cancel", "release"]) {
+                Some(0) => CreateInvoicesCreatePreviewScheduleDetailsEndBehavior::Cancel,
+                Some(1) => CreateInvoicesCreatePreviewScheduleDetailsEndBehavior::Release,
+                _ => {
                     CreateInvoicesCreatePreviewScheduleDetailsEndBehavior::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -2880,19 +3007,22 @@ for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "min_item_period_end" => {
+            match crate::rt::json::variant(
+                s,
+                &["min_item_period_end", "phase_end", "timestamp"],
+            ) {
+                Some(0) => {
                     CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::MinItemPeriodEnd
                 }
-                "phase_end" => {
+                Some(1) => {
                     CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::PhaseEnd
                 }
-                "timestamp" => {
+                Some(2) => {
                     CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::Timestamp
                 }
-                v => {
+                _ => {
                     CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -3000,19 +3130,22 @@ for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartTy
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "max_item_period_start" => {
+            match crate::rt::json::variant(
+                s,
+                &["max_item_period_start", "phase_start", "timestamp"],
+            ) {
+                Some(0) => {
                     CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::MaxItemPeriodStart
                 }
-                "phase_start" => {
+                Some(1) => {
                     CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::PhaseStart
                 }
-                "timestamp" => {
+                Some(2) => {
                     CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::Timestamp
                 }
-                v => {
+                _ => {
                     CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -3076,16 +3209,16 @@ for CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "automatic" => {
+            match crate::rt::json::variant(s, &["automatic", "phase_start"]) {
+                Some(0) => {
                     CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor::Automatic
                 }
-                "phase_start" => {
+                Some(1) => {
                     CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor::PhaseStart
                 }
-                v => {
+                _ => {
                     CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -3159,22 +3292,22 @@ for CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "day" => {
+            match crate::rt::json::variant(s, &["day", "month", "week", "year"]) {
+                Some(0) => {
                     CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval::Day
                 }
-                "month" => {
+                Some(1) => {
                     CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval::Month
                 }
-                "week" => {
+                Some(2) => {
                     CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval::Week
                 }
-                "year" => {
+                Some(3) => {
                     CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval::Year
                 }
-                v => {
+                _ => {
                     CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -3228,6 +3361,7 @@ impl serde::Serialize for CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDat
 #[cfg(feature = "billing")]
 impl From<crate::rt::Timestamp>
 for CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDate {
+    #[inline]
     fn from(v: crate::rt::Timestamp) -> Self {
         CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDate::Integer(v)
     }
@@ -3235,6 +3369,7 @@ for CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDate {
 #[cfg(feature = "billing")]
 impl From<crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString>
 for CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDate {
+    #[inline]
     fn from(
         v: crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString,
     ) -> Self {
@@ -3270,13 +3405,13 @@ for CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "now" => {
+            match crate::rt::json::variant(s, &["now"]) {
+                Some(0) => {
                     CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString::Now
                 }
-                v => {
+                _ => {
                     CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -3329,6 +3464,7 @@ impl serde::Serialize for CreateInvoicesCreatePreviewScheduleDetailsPhasesStartD
 #[cfg(feature = "billing")]
 impl From<crate::rt::Timestamp>
 for CreateInvoicesCreatePreviewScheduleDetailsPhasesStartDate {
+    #[inline]
     fn from(v: crate::rt::Timestamp) -> Self {
         CreateInvoicesCreatePreviewScheduleDetailsPhasesStartDate::Integer(v)
     }
@@ -3336,6 +3472,7 @@ for CreateInvoicesCreatePreviewScheduleDetailsPhasesStartDate {
 #[cfg(feature = "billing")]
 impl From<crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString>
 for CreateInvoicesCreatePreviewScheduleDetailsPhasesStartDate {
+    #[inline]
     fn from(
         v: crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString,
     ) -> Self {
@@ -3368,6 +3505,7 @@ impl serde::Serialize for CreateInvoicesCreatePreviewScheduleDetailsPhasesTrialE
 #[cfg(feature = "billing")]
 impl From<crate::rt::Timestamp>
 for CreateInvoicesCreatePreviewScheduleDetailsPhasesTrialEnd {
+    #[inline]
     fn from(v: crate::rt::Timestamp) -> Self {
         CreateInvoicesCreatePreviewScheduleDetailsPhasesTrialEnd::Integer(v)
     }
@@ -3375,6 +3513,7 @@ for CreateInvoicesCreatePreviewScheduleDetailsPhasesTrialEnd {
 #[cfg(feature = "billing")]
 impl From<crate::CreateCustomerSubscriptionTrialEndString>
 for CreateInvoicesCreatePreviewScheduleDetailsPhasesTrialEnd {
+    #[inline]
     fn from(v: crate::CreateCustomerSubscriptionTrialEndString) -> Self {
         CreateInvoicesCreatePreviewScheduleDetailsPhasesTrialEnd::String(v)
     }
@@ -3408,6 +3547,7 @@ for CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchor {
 #[cfg(feature = "billing")]
 impl From<crate::CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString>
 for CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchor {
+    #[inline]
     fn from(
         v: crate::CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString,
     ) -> Self {
@@ -3417,6 +3557,7 @@ for CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchor {
 #[cfg(feature = "billing")]
 impl From<crate::rt::Timestamp>
 for CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchor {
+    #[inline]
     fn from(v: crate::rt::Timestamp) -> Self {
         CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchor::Integer(v)
     }
@@ -3457,16 +3598,16 @@ for CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "now" => {
+            match crate::rt::json::variant(s, &["now", "unchanged"]) {
+                Some(0) => {
                     CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString::Now
                 }
-                "unchanged" => {
+                Some(1) => {
                     CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString::Unchanged
                 }
-                v => {
+                _ => {
                     CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -3520,11 +3661,11 @@ impl std::str::FromStr for CreateInvoicesCreatePreviewSubscriptionDetailsResumeA
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "now" => CreateInvoicesCreatePreviewSubscriptionDetailsResumeAt::Now,
-                v => {
+            match crate::rt::json::variant(s, &["now"]) {
+                Some(0) => CreateInvoicesCreatePreviewSubscriptionDetailsResumeAt::Now,
+                _ => {
                     CreateInvoicesCreatePreviewSubscriptionDetailsResumeAt::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -3695,39 +3836,38 @@ impl crate::rt::Decode for DeletedInvoice {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::DeletedInvoiceId>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::DeletedInvoiceId>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a deleted_invoice object",
-            &["deleted", "id", "object"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.skip(),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a deleted_invoice object",
+                &["deleted", "id", "object"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.skip(),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(DeletedInvoice {
                     deleted: f0,
                     id: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "deleted"), (taken.1.is_none(), "id")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -4157,522 +4297,513 @@ impl crate::rt::Decode for Invoice {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>>,
-            f3: Option<i64>,
-            f4: Option<i64>,
-            f5: Option<i64>,
-            f6: Option<i64>,
-            f7: Option<i64>,
-            f8: Option<crate::rt::Expandable<crate::ApplicationOrDeletedApplication>>,
-            f9: Option<i64>,
-            f10: Option<bool>,
-            f11: Option<bool>,
-            f12: Option<crate::AutomaticTax>,
-            f13: Option<crate::rt::Timestamp>,
-            f14: Option<crate::InvoiceBillingReason>,
-            f15: Option<crate::InvoiceCollectionMethod>,
-            f16: Option<crate::InvoicesResourceConfirmationSecret>,
-            f17: Option<crate::rt::Timestamp>,
-            f18: Option<String>,
-            f19: Option<Vec<crate::InvoiceSettingCustomField>>,
-            f20: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
-            f21: Option<String>,
-            f22: Option<crate::Address>,
-            f23: Option<String>,
-            f24: Option<String>,
-            f25: Option<String>,
-            f26: Option<crate::Shipping>,
-            f27: Option<crate::CustomerTaxExempt>,
-            f28: Option<Vec<crate::InvoicesResourceInvoiceTaxId>>,
-            f29: Option<crate::rt::Expandable<crate::PaymentMethod>>,
-            f30: Option<crate::rt::Expandable<crate::BankAccountOrCardOrSource>>,
-            f31: Option<Vec<crate::TaxRate>>,
-            f32: Option<String>,
-            f33: Option<Vec<crate::rt::Expandable<crate::DiscountOrDeletedDiscount>>>,
-            f34: Option<crate::rt::Timestamp>,
-            f35: Option<crate::rt::Timestamp>,
-            f36: Option<i64>,
-            f37: Option<String>,
-            f38: Option<crate::InvoicesResourceFromInvoice>,
-            f39: Option<String>,
-            f40: Option<crate::InvoiceId>,
-            f41: Option<String>,
-            f42: Option<crate::ConnectAccountReference>,
-            f43: Option<crate::ApiErrors>,
-            f44: Option<crate::rt::Expandable<crate::Invoice>>,
-            f45: Option<crate::rt::List<crate::LineItem>>,
-            f46: Option<bool>,
-            f47: Option<crate::rt::Metadata>,
-            f48: Option<crate::rt::Timestamp>,
-            f49: Option<String>,
-            f50: Option<crate::rt::Expandable<crate::Account>>,
-            f51: Option<crate::BillingBillResourceInvoicingParentsInvoiceParent>,
-            f52: Option<crate::InvoicesPaymentSettings>,
-            f53: Option<crate::rt::List<crate::InvoicePayment>>,
-            f54: Option<crate::rt::Timestamp>,
-            f55: Option<crate::rt::Timestamp>,
-            f56: Option<i64>,
-            f57: Option<i64>,
-            f58: Option<String>,
-            f59: Option<crate::InvoicesResourceInvoiceRendering>,
-            f60: Option<crate::InvoicesResourceShippingCost>,
-            f61: Option<crate::Shipping>,
-            f62: Option<i64>,
-            f63: Option<String>,
-            f64: Option<crate::InvoiceStatus>,
-            f65: Option<crate::InvoicesResourceStatusTransitions>,
-            f66: Option<i64>,
-            f67: Option<i64>,
-            f68: Option<crate::rt::Expandable<crate::TestHelpersTestClock>>,
-            f69: Option<crate::InvoiceThresholdReason>,
-            f70: Option<i64>,
-            f71: Option<Vec<crate::DiscountsResourceDiscountAmount>>,
-            f72: Option<i64>,
-            f73: Option<Vec<crate::InvoicesResourcePretaxCreditAmount>>,
-            f74: Option<Vec<crate::BillingBillResourceInvoicingTaxesTax>>,
-            f75: Option<crate::rt::Timestamp>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<
+                Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>,
+            >,
+            f3: crate::rt::json::Slot<i64>,
+            f4: crate::rt::json::Slot<i64>,
+            f5: crate::rt::json::Slot<i64>,
+            f6: crate::rt::json::Slot<i64>,
+            f7: crate::rt::json::Slot<i64>,
+            f8: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
+            >,
+            f9: crate::rt::json::Slot<i64>,
+            f10: crate::rt::json::Slot<bool>,
+            f11: crate::rt::json::Slot<bool>,
+            f12: crate::rt::json::Slot<crate::AutomaticTax>,
+            f13: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f14: crate::rt::json::Slot<crate::InvoiceBillingReason>,
+            f15: crate::rt::json::Slot<crate::InvoiceCollectionMethod>,
+            f16: crate::rt::json::Slot<crate::InvoicesResourceConfirmationSecret>,
+            f17: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f18: crate::rt::json::Slot<String>,
+            f19: crate::rt::json::Slot<Vec<crate::InvoiceSettingCustomField>>,
+            f20: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+            >,
+            f21: crate::rt::json::Slot<String>,
+            f22: crate::rt::json::Slot<crate::Address>,
+            f23: crate::rt::json::Slot<String>,
+            f24: crate::rt::json::Slot<String>,
+            f25: crate::rt::json::Slot<String>,
+            f26: crate::rt::json::Slot<crate::Shipping>,
+            f27: crate::rt::json::Slot<crate::CustomerTaxExempt>,
+            f28: crate::rt::json::Slot<Vec<crate::InvoicesResourceInvoiceTaxId>>,
+            f29: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
+            f30: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::BankAccountOrCardOrSource>,
+            >,
+            f31: crate::rt::json::Slot<Vec<crate::TaxRate>>,
+            f32: crate::rt::json::Slot<String>,
+            f33: crate::rt::json::Slot<
+                Vec<crate::rt::Expandable<crate::DiscountOrDeletedDiscount>>,
+            >,
+            f34: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f35: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f36: crate::rt::json::Slot<i64>,
+            f37: crate::rt::json::Slot<String>,
+            f38: crate::rt::json::Slot<crate::InvoicesResourceFromInvoice>,
+            f39: crate::rt::json::Slot<String>,
+            f40: crate::rt::json::Slot<crate::InvoiceId>,
+            f41: crate::rt::json::Slot<String>,
+            f42: crate::rt::json::Slot<crate::ConnectAccountReference>,
+            f43: crate::rt::json::Slot<crate::ApiErrors>,
+            f44: crate::rt::json::Slot<crate::rt::Expandable<crate::Invoice>>,
+            f45: crate::rt::json::Slot<crate::rt::List<crate::LineItem>>,
+            f46: crate::rt::json::Slot<bool>,
+            f47: crate::rt::json::Slot<crate::rt::Metadata>,
+            f48: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f49: crate::rt::json::Slot<String>,
+            f50: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
+            f51: crate::rt::json::Slot<
+                crate::BillingBillResourceInvoicingParentsInvoiceParent,
+            >,
+            f52: crate::rt::json::Slot<crate::InvoicesPaymentSettings>,
+            f53: crate::rt::json::Slot<crate::rt::List<crate::InvoicePayment>>,
+            f54: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f55: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f56: crate::rt::json::Slot<i64>,
+            f57: crate::rt::json::Slot<i64>,
+            f58: crate::rt::json::Slot<String>,
+            f59: crate::rt::json::Slot<crate::InvoicesResourceInvoiceRendering>,
+            f60: crate::rt::json::Slot<crate::InvoicesResourceShippingCost>,
+            f61: crate::rt::json::Slot<crate::Shipping>,
+            f62: crate::rt::json::Slot<i64>,
+            f63: crate::rt::json::Slot<String>,
+            f64: crate::rt::json::Slot<crate::InvoiceStatus>,
+            f65: crate::rt::json::Slot<crate::InvoicesResourceStatusTransitions>,
+            f66: crate::rt::json::Slot<i64>,
+            f67: crate::rt::json::Slot<i64>,
+            f68: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::TestHelpersTestClock>,
+            >,
+            f69: crate::rt::json::Slot<crate::InvoiceThresholdReason>,
+            f70: crate::rt::json::Slot<i64>,
+            f71: crate::rt::json::Slot<Vec<crate::DiscountsResourceDiscountAmount>>,
+            f72: crate::rt::json::Slot<i64>,
+            f73: crate::rt::json::Slot<Vec<crate::InvoicesResourcePretaxCreditAmount>>,
+            f74: crate::rt::json::Slot<Vec<crate::BillingBillResourceInvoicingTaxesTax>>,
+            f75: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
-            f21: None,
-            f22: None,
-            f23: None,
-            f24: None,
-            f25: None,
-            f26: None,
-            f27: None,
-            f28: None,
-            f29: None,
-            f30: None,
-            f31: None,
-            f32: None,
-            f33: None,
-            f34: None,
-            f35: None,
-            f36: None,
-            f37: None,
-            f38: None,
-            f39: None,
-            f40: None,
-            f41: None,
-            f42: None,
-            f43: None,
-            f44: None,
-            f45: None,
-            f46: None,
-            f47: None,
-            f48: None,
-            f49: None,
-            f50: None,
-            f51: None,
-            f52: None,
-            f53: None,
-            f54: None,
-            f55: None,
-            f56: None,
-            f57: None,
-            f58: None,
-            f59: None,
-            f60: None,
-            f61: None,
-            f62: None,
-            f63: None,
-            f64: None,
-            f65: None,
-            f66: None,
-            f67: None,
-            f68: None,
-            f69: None,
-            f70: None,
-            f71: None,
-            f72: None,
-            f73: None,
-            f74: None,
-            f75: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
+            f23: crate::rt::json::Slot::new(),
+            f24: crate::rt::json::Slot::new(),
+            f25: crate::rt::json::Slot::new(),
+            f26: crate::rt::json::Slot::new(),
+            f27: crate::rt::json::Slot::new(),
+            f28: crate::rt::json::Slot::new(),
+            f29: crate::rt::json::Slot::new(),
+            f30: crate::rt::json::Slot::new(),
+            f31: crate::rt::json::Slot::new(),
+            f32: crate::rt::json::Slot::new(),
+            f33: crate::rt::json::Slot::new(),
+            f34: crate::rt::json::Slot::new(),
+            f35: crate::rt::json::Slot::new(),
+            f36: crate::rt::json::Slot::new(),
+            f37: crate::rt::json::Slot::new(),
+            f38: crate::rt::json::Slot::new(),
+            f39: crate::rt::json::Slot::new(),
+            f40: crate::rt::json::Slot::new(),
+            f41: crate::rt::json::Slot::new(),
+            f42: crate::rt::json::Slot::new(),
+            f43: crate::rt::json::Slot::new(),
+            f44: crate::rt::json::Slot::new(),
+            f45: crate::rt::json::Slot::new(),
+            f46: crate::rt::json::Slot::new(),
+            f47: crate::rt::json::Slot::new(),
+            f48: crate::rt::json::Slot::new(),
+            f49: crate::rt::json::Slot::new(),
+            f50: crate::rt::json::Slot::new(),
+            f51: crate::rt::json::Slot::new(),
+            f52: crate::rt::json::Slot::new(),
+            f53: crate::rt::json::Slot::new(),
+            f54: crate::rt::json::Slot::new(),
+            f55: crate::rt::json::Slot::new(),
+            f56: crate::rt::json::Slot::new(),
+            f57: crate::rt::json::Slot::new(),
+            f58: crate::rt::json::Slot::new(),
+            f59: crate::rt::json::Slot::new(),
+            f60: crate::rt::json::Slot::new(),
+            f61: crate::rt::json::Slot::new(),
+            f62: crate::rt::json::Slot::new(),
+            f63: crate::rt::json::Slot::new(),
+            f64: crate::rt::json::Slot::new(),
+            f65: crate::rt::json::Slot::new(),
+            f66: crate::rt::json::Slot::new(),
+            f67: crate::rt::json::Slot::new(),
+            f68: crate::rt::json::Slot::new(),
+            f69: crate::rt::json::Slot::new(),
+            f70: crate::rt::json::Slot::new(),
+            f71: crate::rt::json::Slot::new(),
+            f72: crate::rt::json::Slot::new(),
+            f73: crate::rt::json::Slot::new(),
+            f74: crate::rt::json::Slot::new(),
+            f75: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoice object",
-            &[
-                "account_country",
-                "account_name",
-                "account_tax_ids",
-                "amount_due",
-                "amount_overpaid",
-                "amount_paid",
-                "amount_remaining",
-                "amount_shipping",
-                "application",
-                "attempt_count",
-                "attempted",
-                "auto_advance",
-                "automatic_tax",
-                "automatically_finalizes_at",
-                "billing_reason",
-                "collection_method",
-                "confirmation_secret",
-                "created",
-                "currency",
-                "custom_fields",
-                "customer",
-                "customer_account",
-                "customer_address",
-                "customer_email",
-                "customer_name",
-                "customer_phone",
-                "customer_shipping",
-                "customer_tax_exempt",
-                "customer_tax_ids",
-                "default_payment_method",
-                "default_source",
-                "default_tax_rates",
-                "description",
-                "discounts",
-                "due_date",
-                "effective_at",
-                "ending_balance",
-                "footer",
-                "from_invoice",
-                "hosted_invoice_url",
-                "id",
-                "invoice_pdf",
-                "issuer",
-                "last_finalization_error",
-                "latest_revision",
-                "lines",
-                "livemode",
-                "metadata",
-                "next_payment_attempt",
-                "number",
-                "object",
-                "on_behalf_of",
-                "parent",
-                "payment_settings",
-                "payments",
-                "period_end",
-                "period_start",
-                "post_payment_credit_notes_amount",
-                "pre_payment_credit_notes_amount",
-                "receipt_number",
-                "rendering",
-                "shipping_cost",
-                "shipping_details",
-                "starting_balance",
-                "statement_descriptor",
-                "status",
-                "status_transitions",
-                "subtotal",
-                "subtotal_excluding_tax",
-                "test_clock",
-                "threshold_reason",
-                "total",
-                "total_discount_amounts",
-                "total_excluding_tax",
-                "total_pretax_credit_amounts",
-                "total_taxes",
-                "webhooks_delivered_at",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.required(&mut b.f10),
-                11 => r.required(&mut b.f11),
-                12 => r.required(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                14 => r.optional(&mut b.f14),
-                15 => r.required(&mut b.f15),
-                16 => r.optional(&mut b.f16),
-                17 => r.required(&mut b.f17),
-                18 => r.required(&mut b.f18),
-                19 => r.optional(&mut b.f19),
-                20 => r.required(&mut b.f20),
-                21 => r.optional(&mut b.f21),
-                22 => r.optional(&mut b.f22),
-                23 => r.optional(&mut b.f23),
-                24 => r.optional(&mut b.f24),
-                25 => r.optional(&mut b.f25),
-                26 => r.optional(&mut b.f26),
-                27 => r.optional(&mut b.f27),
-                28 => r.optional(&mut b.f28),
-                29 => r.optional(&mut b.f29),
-                30 => r.optional(&mut b.f30),
-                31 => r.required(&mut b.f31),
-                32 => r.optional(&mut b.f32),
-                33 => r.required(&mut b.f33),
-                34 => r.optional(&mut b.f34),
-                35 => r.optional(&mut b.f35),
-                36 => r.optional(&mut b.f36),
-                37 => r.optional(&mut b.f37),
-                38 => r.optional(&mut b.f38),
-                39 => r.optional(&mut b.f39),
-                40 => r.required(&mut b.f40),
-                41 => r.optional(&mut b.f41),
-                42 => r.required(&mut b.f42),
-                43 => r.optional(&mut b.f43),
-                44 => r.optional(&mut b.f44),
-                45 => r.required(&mut b.f45),
-                46 => r.required(&mut b.f46),
-                47 => r.optional(&mut b.f47),
-                48 => r.optional(&mut b.f48),
-                49 => r.optional(&mut b.f49),
-                50 => r.skip(),
-                51 => r.optional(&mut b.f50),
-                52 => r.optional(&mut b.f51),
-                53 => r.required(&mut b.f52),
-                54 => r.optional(&mut b.f53),
-                55 => r.required(&mut b.f54),
-                56 => r.required(&mut b.f55),
-                57 => r.required(&mut b.f56),
-                58 => r.required(&mut b.f57),
-                59 => r.optional(&mut b.f58),
-                60 => r.optional(&mut b.f59),
-                61 => r.optional(&mut b.f60),
-                62 => r.optional(&mut b.f61),
-                63 => r.required(&mut b.f62),
-                64 => r.optional(&mut b.f63),
-                65 => r.optional(&mut b.f64),
-                66 => r.required(&mut b.f65),
-                67 => r.required(&mut b.f66),
-                68 => r.optional(&mut b.f67),
-                69 => r.optional(&mut b.f68),
-                70 => r.optional(&mut b.f69),
-                71 => r.required(&mut b.f70),
-                72 => r.optional(&mut b.f71),
-                73 => r.optional(&mut b.f72),
-                74 => r.optional(&mut b.f73),
-                75 => r.optional(&mut b.f74),
-                76 => r.optional(&mut b.f75),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2,
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-                f6: Some(f6),
-                f7: Some(f7),
-                f8,
-                f9: Some(f9),
-                f10: Some(f10),
-                f11: Some(f11),
-                f12: Some(f12),
-                f13,
-                f14,
-                f15: Some(f15),
-                f16,
-                f17: Some(f17),
-                f18: Some(f18),
-                f19,
-                f20: Some(f20),
-                f21,
-                f22,
-                f23,
-                f24,
-                f25,
-                f26,
-                f27,
-                f28,
-                f29,
-                f30,
-                f31: Some(f31),
-                f32,
-                f33: Some(f33),
-                f34,
-                f35,
-                f36,
-                f37,
-                f38,
-                f39,
-                f40: Some(f40),
-                f41,
-                f42: Some(f42),
-                f43,
-                f44,
-                f45: Some(f45),
-                f46: Some(f46),
-                f47,
-                f48,
-                f49,
-                f50,
-                f51,
-                f52: Some(f52),
-                f53,
-                f54: Some(f54),
-                f55: Some(f55),
-                f56: Some(f56),
-                f57: Some(f57),
-                f58,
-                f59,
-                f60,
-                f61,
-                f62: Some(f62),
-                f63,
-                f64,
-                f65: Some(f65),
-                f66: Some(f66),
-                f67,
-                f68,
-                f69,
-                f70: Some(f70),
-                f71,
-                f72,
-                f73,
-                f74,
-                f75,
-            } => {
+        let extra = r
+            .fields(
+                "a invoice object",
+                &[
+                    "account_country",
+                    "account_name",
+                    "account_tax_ids",
+                    "amount_due",
+                    "amount_overpaid",
+                    "amount_paid",
+                    "amount_remaining",
+                    "amount_shipping",
+                    "application",
+                    "attempt_count",
+                    "attempted",
+                    "auto_advance",
+                    "automatic_tax",
+                    "automatically_finalizes_at",
+                    "billing_reason",
+                    "collection_method",
+                    "confirmation_secret",
+                    "created",
+                    "currency",
+                    "custom_fields",
+                    "customer",
+                    "customer_account",
+                    "customer_address",
+                    "customer_email",
+                    "customer_name",
+                    "customer_phone",
+                    "customer_shipping",
+                    "customer_tax_exempt",
+                    "customer_tax_ids",
+                    "default_payment_method",
+                    "default_source",
+                    "default_tax_rates",
+                    "description",
+                    "discounts",
+                    "due_date",
+                    "effective_at",
+                    "ending_balance",
+                    "footer",
+                    "from_invoice",
+                    "hosted_invoice_url",
+                    "id",
+                    "invoice_pdf",
+                    "issuer",
+                    "last_finalization_error",
+                    "latest_revision",
+                    "lines",
+                    "livemode",
+                    "metadata",
+                    "next_payment_attempt",
+                    "number",
+                    "object",
+                    "on_behalf_of",
+                    "parent",
+                    "payment_settings",
+                    "payments",
+                    "period_end",
+                    "period_start",
+                    "post_payment_credit_notes_amount",
+                    "pre_payment_credit_notes_amount",
+                    "receipt_number",
+                    "rendering",
+                    "shipping_cost",
+                    "shipping_details",
+                    "starting_balance",
+                    "statement_descriptor",
+                    "status",
+                    "status_transitions",
+                    "subtotal",
+                    "subtotal_excluding_tax",
+                    "test_clock",
+                    "threshold_reason",
+                    "total",
+                    "total_discount_amounts",
+                    "total_excluding_tax",
+                    "total_pretax_credit_amounts",
+                    "total_taxes",
+                    "webhooks_delivered_at",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.required(&mut b.f10),
+                    11 => r.required(&mut b.f11),
+                    12 => r.required(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.required(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    17 => r.required(&mut b.f17),
+                    18 => r.required(&mut b.f18),
+                    19 => r.optional(&mut b.f19),
+                    20 => r.required(&mut b.f20),
+                    21 => r.optional(&mut b.f21),
+                    22 => r.optional(&mut b.f22),
+                    23 => r.optional(&mut b.f23),
+                    24 => r.optional(&mut b.f24),
+                    25 => r.optional(&mut b.f25),
+                    26 => r.optional(&mut b.f26),
+                    27 => r.optional(&mut b.f27),
+                    28 => r.optional(&mut b.f28),
+                    29 => r.optional(&mut b.f29),
+                    30 => r.optional(&mut b.f30),
+                    31 => r.required(&mut b.f31),
+                    32 => r.optional(&mut b.f32),
+                    33 => r.required(&mut b.f33),
+                    34 => r.optional(&mut b.f34),
+                    35 => r.optional(&mut b.f35),
+                    36 => r.optional(&mut b.f36),
+                    37 => r.optional(&mut b.f37),
+                    38 => r.optional(&mut b.f38),
+                    39 => r.optional(&mut b.f39),
+                    40 => r.required(&mut b.f40),
+                    41 => r.optional(&mut b.f41),
+                    42 => r.required(&mut b.f42),
+                    43 => r.optional(&mut b.f43),
+                    44 => r.optional(&mut b.f44),
+                    45 => r.required(&mut b.f45),
+                    46 => r.required(&mut b.f46),
+                    47 => r.optional(&mut b.f47),
+                    48 => r.optional(&mut b.f48),
+                    49 => r.optional(&mut b.f49),
+                    50 => r.skip(),
+                    51 => r.optional(&mut b.f50),
+                    52 => r.optional(&mut b.f51),
+                    53 => r.required(&mut b.f52),
+                    54 => r.optional(&mut b.f53),
+                    55 => r.required(&mut b.f54),
+                    56 => r.required(&mut b.f55),
+                    57 => r.required(&mut b.f56),
+                    58 => r.required(&mut b.f57),
+                    59 => r.optional(&mut b.f58),
+                    60 => r.optional(&mut b.f59),
+                    61 => r.optional(&mut b.f60),
+                    62 => r.optional(&mut b.f61),
+                    63 => r.required(&mut b.f62),
+                    64 => r.optional(&mut b.f63),
+                    65 => r.optional(&mut b.f64),
+                    66 => r.required(&mut b.f65),
+                    67 => r.required(&mut b.f66),
+                    68 => r.optional(&mut b.f67),
+                    69 => r.optional(&mut b.f68),
+                    70 => r.optional(&mut b.f69),
+                    71 => r.required(&mut b.f70),
+                    72 => r.optional(&mut b.f71),
+                    73 => r.optional(&mut b.f72),
+                    74 => r.optional(&mut b.f73),
+                    75 => r.optional(&mut b.f74),
+                    76 => r.optional(&mut b.f75),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f3.take(),
+            b.f4.take(),
+            b.f5.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f9.take(),
+            b.f10.take(),
+            b.f11.take(),
+            b.f12.take(),
+            b.f15.take(),
+            b.f17.take(),
+            b.f18.take(),
+            b.f20.take(),
+            b.f31.take(),
+            b.f33.take(),
+            b.f40.take(),
+            b.f42.take(),
+            b.f45.take(),
+            b.f46.take(),
+            b.f52.take(),
+            b.f54.take(),
+            b.f55.take(),
+            b.f56.take(),
+            b.f57.take(),
+            b.f62.take(),
+            b.f65.take(),
+            b.f66.take(),
+            b.f70.take(),
+        ) {
+            (
+                Some(f3),
+                Some(f4),
+                Some(f5),
+                Some(f6),
+                Some(f7),
+                Some(f9),
+                Some(f10),
+                Some(f11),
+                Some(f12),
+                Some(f15),
+                Some(f17),
+                Some(f18),
+                Some(f20),
+                Some(f31),
+                Some(f33),
+                Some(f40),
+                Some(f42),
+                Some(f45),
+                Some(f46),
+                Some(f52),
+                Some(f54),
+                Some(f55),
+                Some(f56),
+                Some(f57),
+                Some(f62),
+                Some(f65),
+                Some(f66),
+                Some(f70),
+            ) => {
                 Ok(Invoice {
-                    account_country: f0,
-                    account_name: f1,
-                    account_tax_ids: f2,
+                    account_country: b.f0.take(),
+                    account_name: b.f1.take(),
+                    account_tax_ids: b.f2.take(),
                     amount_due: f3,
                     amount_overpaid: f4,
                     amount_paid: f5,
                     amount_remaining: f6,
                     amount_shipping: f7,
-                    application: f8,
+                    application: b.f8.take(),
                     attempt_count: f9,
                     attempted: f10,
                     auto_advance: f11,
                     automatic_tax: f12,
-                    automatically_finalizes_at: f13,
-                    billing_reason: f14,
+                    automatically_finalizes_at: b.f13.take(),
+                    billing_reason: b.f14.take(),
                     collection_method: f15,
-                    confirmation_secret: f16,
+                    confirmation_secret: b.f16.take(),
                     created: f17,
                     currency: f18,
-                    custom_fields: f19,
+                    custom_fields: b.f19.take(),
                     customer: f20,
-                    customer_account: f21,
-                    customer_address: f22,
-                    customer_email: f23,
-                    customer_name: f24,
-                    customer_phone: f25,
-                    customer_shipping: f26,
-                    customer_tax_exempt: f27,
-                    customer_tax_ids: f28,
-                    default_payment_method: f29,
-                    default_source: f30,
+                    customer_account: b.f21.take(),
+                    customer_address: b.f22.take(),
+                    customer_email: b.f23.take(),
+                    customer_name: b.f24.take(),
+                    customer_phone: b.f25.take(),
+                    customer_shipping: b.f26.take(),
+                    customer_tax_exempt: b.f27.take(),
+                    customer_tax_ids: b.f28.take(),
+                    default_payment_method: b.f29.take(),
+                    default_source: b.f30.take(),
                     default_tax_rates: f31,
-                    description: f32,
+                    description: b.f32.take(),
                     discounts: f33,
-                    due_date: f34,
-                    effective_at: f35,
-                    ending_balance: f36,
-                    footer: f37,
-                    from_invoice: f38,
-                    hosted_invoice_url: f39,
+                    due_date: b.f34.take(),
+                    effective_at: b.f35.take(),
+                    ending_balance: b.f36.take(),
+                    footer: b.f37.take(),
+                    from_invoice: b.f38.take(),
+                    hosted_invoice_url: b.f39.take(),
                     id: f40,
-                    invoice_pdf: f41,
+                    invoice_pdf: b.f41.take(),
                     issuer: f42,
-                    last_finalization_error: f43,
-                    latest_revision: f44,
+                    last_finalization_error: b.f43.take(),
+                    latest_revision: b.f44.take(),
                     lines: f45,
                     livemode: f46,
-                    metadata: f47,
-                    next_payment_attempt: f48,
-                    number: f49,
-                    on_behalf_of: f50,
-                    parent: f51,
+                    metadata: b.f47.take(),
+                    next_payment_attempt: b.f48.take(),
+                    number: b.f49.take(),
+                    on_behalf_of: b.f50.take(),
+                    parent: b.f51.take(),
                     payment_settings: f52,
-                    payments: f53,
+                    payments: b.f53.take(),
                     period_end: f54,
                     period_start: f55,
                     post_payment_credit_notes_amount: f56,
                     pre_payment_credit_notes_amount: f57,
-                    receipt_number: f58,
-                    rendering: f59,
-                    shipping_cost: f60,
-                    shipping_details: f61,
+                    receipt_number: b.f58.take(),
+                    rendering: b.f59.take(),
+                    shipping_cost: b.f60.take(),
+                    shipping_details: b.f61.take(),
                     starting_balance: f62,
-                    statement_descriptor: f63,
-                    status: f64,
+                    statement_descriptor: b.f63.take(),
+                    status: b.f64.take(),
                     status_transitions: f65,
                     subtotal: f66,
-                    subtotal_excluding_tax: f67,
-                    test_clock: f68,
-                    threshold_reason: f69,
+                    subtotal_excluding_tax: b.f67.take(),
+                    test_clock: b.f68.take(),
+                    threshold_reason: b.f69.take(),
                     total: f70,
-                    total_discount_amounts: f71,
-                    total_excluding_tax: f72,
-                    total_pretax_credit_amounts: f73,
-                    total_taxes: f74,
-                    webhooks_delivered_at: f75,
+                    total_discount_amounts: b.f71.take(),
+                    total_excluding_tax: b.f72.take(),
+                    total_pretax_credit_amounts: b.f73.take(),
+                    total_taxes: b.f74.take(),
+                    webhooks_delivered_at: b.f75.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f3.is_none(), "amount_due"),
-                                    (b.f4.is_none(), "amount_overpaid"),
-                                    (b.f5.is_none(), "amount_paid"),
-                                    (b.f6.is_none(), "amount_remaining"),
-                                    (b.f7.is_none(), "amount_shipping"),
-                                    (b.f9.is_none(), "attempt_count"),
-                                    (b.f10.is_none(), "attempted"),
-                                    (b.f11.is_none(), "auto_advance"),
-                                    (b.f12.is_none(), "automatic_tax"),
-                                    (b.f15.is_none(), "collection_method"),
-                                    (b.f17.is_none(), "created"),
-                                    (b.f18.is_none(), "currency"),
-                                    (b.f20.is_none(), "customer"),
-                                    (b.f31.is_none(), "default_tax_rates"),
-                                    (b.f33.is_none(), "discounts"),
-                                    (b.f40.is_none(), "id"),
-                                    (b.f42.is_none(), "issuer"),
-                                    (b.f45.is_none(), "lines"),
-                                    (b.f46.is_none(), "livemode"),
-                                    (b.f52.is_none(), "payment_settings"),
-                                    (b.f54.is_none(), "period_end"),
-                                    (b.f55.is_none(), "period_start"),
-                                    (b.f56.is_none(), "post_payment_credit_notes_amount"),
-                                    (b.f57.is_none(), "pre_payment_credit_notes_amount"),
-                                    (b.f62.is_none(), "starting_balance"),
-                                    (b.f65.is_none(), "status_transitions"),
-                                    (b.f66.is_none(), "subtotal"),
-                                    (b.f70.is_none(), "total"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount_due"),
+                        (taken.1.is_none(), "amount_overpaid"),
+                        (taken.2.is_none(), "amount_paid"),
+                        (taken.3.is_none(), "amount_remaining"),
+                        (taken.4.is_none(), "amount_shipping"),
+                        (taken.5.is_none(), "attempt_count"),
+                        (taken.6.is_none(), "attempted"),
+                        (taken.7.is_none(), "auto_advance"),
+                        (taken.8.is_none(), "automatic_tax"),
+                        (taken.9.is_none(), "collection_method"),
+                        (taken.10.is_none(), "created"),
+                        (taken.11.is_none(), "currency"),
+                        (taken.12.is_none(), "customer"),
+                        (taken.13.is_none(), "default_tax_rates"),
+                        (taken.14.is_none(), "discounts"),
+                        (taken.15.is_none(), "id"),
+                        (taken.16.is_none(), "issuer"),
+                        (taken.17.is_none(), "lines"),
+                        (taken.18.is_none(), "livemode"),
+                        (taken.19.is_none(), "payment_settings"),
+                        (taken.20.is_none(), "period_end"),
+                        (taken.21.is_none(), "period_start"),
+                        (taken.22.is_none(), "post_payment_credit_notes_amount"),
+                        (taken.23.is_none(), "pre_payment_credit_notes_amount"),
+                        (taken.24.is_none(), "starting_balance"),
+                        (taken.25.is_none(), "status_transitions"),
+                        (taken.26.is_none(), "subtotal"),
+                        (taken.27.is_none(), "total"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -4926,19 +5057,30 @@ impl std::str::FromStr for InvoiceBillingReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "automatic_pending_invoice_item_invoice" => {
-                    InvoiceBillingReason::AutomaticPendingInvoiceItemInvoice
-                }
-                "manual" => InvoiceBillingReason::Manual,
-                "quote_accept" => InvoiceBillingReason::QuoteAccept,
-                "subscription" => InvoiceBillingReason::Subscription,
-                "subscription_create" => InvoiceBillingReason::SubscriptionCreate,
-                "subscription_cycle" => InvoiceBillingReason::SubscriptionCycle,
-                "subscription_threshold" => InvoiceBillingReason::SubscriptionThreshold,
-                "subscription_update" => InvoiceBillingReason::SubscriptionUpdate,
-                "upcoming" => InvoiceBillingReason::Upcoming,
-                v => InvoiceBillingReason::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "automatic_pending_invoice_item_invoice",
+                    "manual",
+                    "quote_accept",
+                    "subscription",
+                    "subscription_create",
+                    "subscription_cycle",
+                    "subscription_threshold",
+                    "subscription_update",
+                    "upcoming",
+                ],
+            ) {
+                Some(0) => InvoiceBillingReason::AutomaticPendingInvoiceItemInvoice,
+                Some(1) => InvoiceBillingReason::Manual,
+                Some(2) => InvoiceBillingReason::QuoteAccept,
+                Some(3) => InvoiceBillingReason::Subscription,
+                Some(4) => InvoiceBillingReason::SubscriptionCreate,
+                Some(5) => InvoiceBillingReason::SubscriptionCycle,
+                Some(6) => InvoiceBillingReason::SubscriptionThreshold,
+                Some(7) => InvoiceBillingReason::SubscriptionUpdate,
+                Some(8) => InvoiceBillingReason::Upcoming,
+                _ => InvoiceBillingReason::Unknown(s.to_owned()),
             },
         )
     }
@@ -4989,10 +5131,13 @@ impl std::str::FromStr for InvoiceCollectionMethod {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "charge_automatically" => InvoiceCollectionMethod::ChargeAutomatically,
-                "send_invoice" => InvoiceCollectionMethod::SendInvoice,
-                v => InvoiceCollectionMethod::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["charge_automatically", "send_invoice"],
+            ) {
+                Some(0) => InvoiceCollectionMethod::ChargeAutomatically,
+                Some(1) => InvoiceCollectionMethod::SendInvoice,
+                _ => InvoiceCollectionMethod::Unknown(s.to_owned()),
             },
         )
     }
@@ -5030,22 +5175,22 @@ impl crate::rt::Decode for InvoiceInstallmentsCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
+            f0: crate::rt::json::Slot<bool>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoice_installments_card object",
-            &["enabled"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoice_installments_card object",
+                &["enabled"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(InvoiceInstallmentsCard {
-            enabled: f0,
+            enabled: b.f0.take(),
             extra,
         })
     }
@@ -5264,41 +5409,40 @@ impl crate::rt::Decode for InvoiceItemThresholdReason {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<String>>,
-            f1: Option<i64>,
+            f0: crate::rt::json::Slot<Vec<String>>,
+            f1: crate::rt::json::Slot<i64>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoice_item_threshold_reason object",
-            &["line_item_ids", "usage_gte"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoice_item_threshold_reason object",
+                &["line_item_ids", "usage_gte"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(InvoiceItemThresholdReason {
                     line_item_ids: f0,
                     usage_gte: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "line_item_ids"),
-                                    (b.f1.is_none(), "usage_gte"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "line_item_ids"),
+                        (taken.1.is_none(), "usage_gte"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -5341,38 +5485,37 @@ impl crate::rt::Decode for InvoiceLineItemPeriod {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<crate::rt::Timestamp>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoice_line_item_period object",
-            &["end", "start"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoice_line_item_period object",
+                &["end", "start"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(InvoiceLineItemPeriod {
                     end: f0,
                     start: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "end"), (b.f1.is_none(), "start")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "end"), (taken.1.is_none(), "start")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -5417,32 +5560,30 @@ impl crate::rt::Decode for InvoiceMandateOptionsCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::InvoiceMandateOptionsCardAmountType>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::InvoiceMandateOptionsCardAmountType>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoice_mandate_options_card object",
-            &["amount", "amount_type", "description"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a invoice_mandate_options_card object",
+                &["amount", "amount_type", "description"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(InvoiceMandateOptionsCard {
-            amount: f0,
-            amount_type: f1,
-            description: f2,
+            amount: b.f0.take(),
+            amount_type: b.f1.take(),
+            description: b.f2.take(),
             extra,
         })
     }
@@ -5503,10 +5644,10 @@ impl std::str::FromStr for InvoiceMandateOptionsCardAmountType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "fixed" => InvoiceMandateOptionsCardAmountType::Fixed,
-                "maximum" => InvoiceMandateOptionsCardAmountType::Maximum,
-                v => InvoiceMandateOptionsCardAmountType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["fixed", "maximum"]) {
+                Some(0) => InvoiceMandateOptionsCardAmountType::Fixed,
+                Some(1) => InvoiceMandateOptionsCardAmountType::Maximum,
+                _ => InvoiceMandateOptionsCardAmountType::Unknown(s.to_owned()),
             },
         )
     }
@@ -5548,32 +5689,30 @@ impl crate::rt::Decode for InvoiceMandateOptionsPayto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::InvoiceMandateOptionsCardAmountType>,
-            f2: Option<crate::InvoiceMandateOptionsPaytoPurpose>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::InvoiceMandateOptionsCardAmountType>,
+            f2: crate::rt::json::Slot<crate::InvoiceMandateOptionsPaytoPurpose>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoice_mandate_options_payto object",
-            &["amount", "amount_type", "purpose"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a invoice_mandate_options_payto object",
+                &["amount", "amount_type", "purpose"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(InvoiceMandateOptionsPayto {
-            amount: f0,
-            amount_type: f1,
-            purpose: f2,
+            amount: b.f0.take(),
+            amount_type: b.f1.take(),
+            purpose: b.f2.take(),
             extra,
         })
     }
@@ -5661,21 +5800,34 @@ impl std::str::FromStr for InvoiceMandateOptionsPaytoPurpose {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "dependant_support" => {
-                    InvoiceMandateOptionsPaytoPurpose::DependantSupport
-                }
-                "government" => InvoiceMandateOptionsPaytoPurpose::Government,
-                "loan" => InvoiceMandateOptionsPaytoPurpose::Loan,
-                "mortgage" => InvoiceMandateOptionsPaytoPurpose::Mortgage,
-                "other" => InvoiceMandateOptionsPaytoPurpose::Other,
-                "pension" => InvoiceMandateOptionsPaytoPurpose::Pension,
-                "personal" => InvoiceMandateOptionsPaytoPurpose::Personal,
-                "retail" => InvoiceMandateOptionsPaytoPurpose::Retail,
-                "salary" => InvoiceMandateOptionsPaytoPurpose::Salary,
-                "tax" => InvoiceMandateOptionsPaytoPurpose::Tax,
-                "utility" => InvoiceMandateOptionsPaytoPurpose::Utility,
-                v => InvoiceMandateOptionsPaytoPurpose::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "dependant_support",
+                    "government",
+                    "loan",
+                    "mortgage",
+                    "other",
+                    "pension",
+                    "personal",
+                    "retail",
+                    "salary",
+                    "tax",
+                    "utility",
+                ],
+            ) {
+                Some(0) => InvoiceMandateOptionsPaytoPurpose::DependantSupport,
+                Some(1) => InvoiceMandateOptionsPaytoPurpose::Government,
+                Some(2) => InvoiceMandateOptionsPaytoPurpose::Loan,
+                Some(3) => InvoiceMandateOptionsPaytoPurpose::Mortgage,
+                Some(4) => InvoiceMandateOptionsPaytoPurpose::Other,
+                Some(5) => InvoiceMandateOptionsPaytoPurpose::Pension,
+                Some(6) => InvoiceMandateOptionsPaytoPurpose::Personal,
+                Some(7) => InvoiceMandateOptionsPaytoPurpose::Retail,
+                Some(8) => InvoiceMandateOptionsPaytoPurpose::Salary,
+                Some(9) => InvoiceMandateOptionsPaytoPurpose::Tax,
+                Some(10) => InvoiceMandateOptionsPaytoPurpose::Utility,
+                _ => InvoiceMandateOptionsPaytoPurpose::Unknown(s.to_owned()),
             },
         )
     }
@@ -5713,22 +5865,22 @@ impl crate::rt::Decode for InvoiceRenderingPdf {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::InvoiceRenderingPdfPageSize>,
+            f0: crate::rt::json::Slot<crate::InvoiceRenderingPdfPageSize>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoice_rendering_pdf object",
-            &["page_size"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoice_rendering_pdf object",
+                &["page_size"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(InvoiceRenderingPdf {
-            page_size: f0,
+            page_size: b.f0.take(),
             extra,
         })
     }
@@ -5786,11 +5938,11 @@ impl std::str::FromStr for InvoiceRenderingPdfPageSize {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "a4" => InvoiceRenderingPdfPageSize::A4,
-                "auto" => InvoiceRenderingPdfPageSize::Auto,
-                "letter" => InvoiceRenderingPdfPageSize::Letter,
-                v => InvoiceRenderingPdfPageSize::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["a4", "auto", "letter"]) {
+                Some(0) => InvoiceRenderingPdfPageSize::A4,
+                Some(1) => InvoiceRenderingPdfPageSize::Auto,
+                Some(2) => InvoiceRenderingPdfPageSize::Letter,
+                _ => InvoiceRenderingPdfPageSize::Unknown(s.to_owned()),
             },
         )
     }
@@ -5830,25 +5982,26 @@ impl crate::rt::Decode for InvoiceSettingCheckoutRenderingOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoice_setting_checkout_rendering_options object",
-            &["amount_tax_display", "template"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoice_setting_checkout_rendering_options object",
+                &["amount_tax_display", "template"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(InvoiceSettingCheckoutRenderingOptions {
-            amount_tax_display: f0,
-            template: f1,
+            amount_tax_display: b.f0.take(),
+            template: b.f1.take(),
             extra,
         })
     }
@@ -5895,38 +6048,37 @@ impl crate::rt::Decode for InvoiceSettingCustomField {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoice_setting_custom_field object",
-            &["name", "value"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoice_setting_custom_field object",
+                &["name", "value"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(InvoiceSettingCustomField {
                     name: f0,
                     value: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "name"), (b.f1.is_none(), "value")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "name"), (taken.1.is_none(), "value")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -5969,25 +6121,26 @@ impl crate::rt::Decode for InvoiceSettingCustomerRenderingOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoice_setting_customer_rendering_options object",
-            &["amount_tax_display", "template"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoice_setting_customer_rendering_options object",
+                &["amount_tax_display", "template"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(InvoiceSettingCustomerRenderingOptions {
-            amount_tax_display: f0,
-            template: f1,
+            amount_tax_display: b.f0.take(),
+            template: b.f1.take(),
             extra,
         })
     }
@@ -6038,36 +6191,39 @@ impl crate::rt::Decode for InvoiceSettingCustomerSetting {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::InvoiceSettingCustomField>>,
-            f1: Option<crate::rt::Expandable<crate::PaymentMethod>>,
-            f2: Option<String>,
-            f3: Option<crate::InvoiceSettingCustomerRenderingOptions>,
+            f0: crate::rt::json::Slot<Vec<crate::InvoiceSettingCustomField>>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::InvoiceSettingCustomerRenderingOptions>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoice_setting_customer_setting object",
-            &["custom_fields", "default_payment_method", "footer", "rendering_options"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a invoice_setting_customer_setting object",
+                &[
+                    "custom_fields",
+                    "default_payment_method",
+                    "footer",
+                    "rendering_options",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(InvoiceSettingCustomerSetting {
-            custom_fields: f0,
-            default_payment_method: f1,
-            footer: f2,
-            rendering_options: f3,
+            custom_fields: b.f0.take(),
+            default_payment_method: b.f1.take(),
+            footer: b.f2.take(),
+            rendering_options: b.f3.take(),
             extra,
         })
     }
@@ -6119,36 +6275,37 @@ impl crate::rt::Decode for InvoiceSettingQuoteSetting {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::ConnectAccountReference>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::ConnectAccountReference>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoice_setting_quote_setting object",
-            &["days_until_due", "issuer"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoice_setting_quote_setting object",
+                &["days_until_due", "issuer"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(InvoiceSettingQuoteSetting {
-                    days_until_due: f0,
+                    days_until_due: b.f0.take(),
                     issuer: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f1.is_none(), "issuer")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "issuer")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -6195,32 +6352,32 @@ impl crate::rt::Decode for InvoiceSettingSubscriptionSchedulePhaseSetting {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>>,
-            f1: Option<i64>,
-            f2: Option<crate::ConnectAccountReference>,
+            f0: crate::rt::json::Slot<
+                Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>,
+            >,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<crate::ConnectAccountReference>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoice_setting_subscription_schedule_phase_setting object",
-            &["account_tax_ids", "days_until_due", "issuer"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a invoice_setting_subscription_schedule_phase_setting object",
+                &["account_tax_ids", "days_until_due", "issuer"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(InvoiceSettingSubscriptionSchedulePhaseSetting {
-            account_tax_ids: f0,
-            days_until_due: f1,
-            issuer: f2,
+            account_tax_ids: b.f0.take(),
+            days_until_due: b.f1.take(),
+            issuer: b.f2.take(),
             extra,
         })
     }
@@ -6271,43 +6428,43 @@ impl crate::rt::Decode for InvoiceSettingSubscriptionScheduleSetting {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>>,
-            f1: Option<i64>,
-            f2: Option<crate::ConnectAccountReference>,
+            f0: crate::rt::json::Slot<
+                Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>,
+            >,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<crate::ConnectAccountReference>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoice_setting_subscription_schedule_setting object",
-            &["account_tax_ids", "days_until_due", "issuer"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a invoice_setting_subscription_schedule_setting object",
+                &["account_tax_ids", "days_until_due", "issuer"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(),) {
+            (Some(f2),) => {
                 Ok(InvoiceSettingSubscriptionScheduleSetting {
-                    account_tax_ids: f0,
-                    days_until_due: f1,
+                    account_tax_ids: b.f0.take(),
+                    days_until_due: b.f1.take(),
                     issuer: f2,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f2.is_none(), "issuer")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "issuer")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -6430,13 +6587,16 @@ impl std::str::FromStr for InvoiceStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "draft" => InvoiceStatus::Draft,
-                "open" => InvoiceStatus::Open,
-                "paid" => InvoiceStatus::Paid,
-                "uncollectible" => InvoiceStatus::Uncollectible,
-                "void" => InvoiceStatus::Void,
-                v => InvoiceStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["draft", "open", "paid", "uncollectible", "void"],
+            ) {
+                Some(0) => InvoiceStatus::Draft,
+                Some(1) => InvoiceStatus::Open,
+                Some(2) => InvoiceStatus::Paid,
+                Some(3) => InvoiceStatus::Uncollectible,
+                Some(4) => InvoiceStatus::Void,
+                _ => InvoiceStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -6476,38 +6636,37 @@ impl crate::rt::Decode for InvoiceThresholdReason {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<Vec<crate::InvoiceItemThresholdReason>>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<Vec<crate::InvoiceItemThresholdReason>>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoice_threshold_reason object",
-            &["amount_gte", "item_reasons"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoice_threshold_reason object",
+                &["amount_gte", "item_reasons"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(InvoiceThresholdReason {
-                    amount_gte: f0,
+                    amount_gte: b.f0.take(),
                     item_reasons: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "item_reasons")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "item_reasons")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -6864,12 +7023,14 @@ impl serde::Serialize for ListInvoicesCreated {
 }
 #[cfg(feature = "billing")]
 impl From<crate::RangeQuerySpecs> for ListInvoicesCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListInvoicesCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "billing")]
 impl From<i64> for ListInvoicesCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListInvoicesCreated::Integer(v)
     }
@@ -6895,12 +7056,14 @@ impl serde::Serialize for ListInvoicesDueDate {
 }
 #[cfg(feature = "billing")]
 impl From<crate::RangeQuerySpecs> for ListInvoicesDueDate {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListInvoicesDueDate::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "billing")]
 impl From<i64> for ListInvoicesDueDate {
+    #[inline]
     fn from(v: i64) -> Self {
         ListInvoicesDueDate::Integer(v)
     }
@@ -6943,13 +7106,16 @@ impl std::str::FromStr for ListInvoicesStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "draft" => ListInvoicesStatus::Draft,
-                "open" => ListInvoicesStatus::Open,
-                "paid" => ListInvoicesStatus::Paid,
-                "uncollectible" => ListInvoicesStatus::Uncollectible,
-                "void" => ListInvoicesStatus::Void,
-                v => ListInvoicesStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["draft", "open", "paid", "uncollectible", "void"],
+            ) {
+                Some(0) => ListInvoicesStatus::Draft,
+                Some(1) => ListInvoicesStatus::Open,
+                Some(2) => ListInvoicesStatus::Paid,
+                Some(3) => ListInvoicesStatus::Uncollectible,
+                Some(4) => ListInvoicesStatus::Void,
+                _ => ListInvoicesStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -7674,10 +7840,10 @@ impl std::str::FromStr for RemoveLinesInvoiceLinesBehavior {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "delete" => RemoveLinesInvoiceLinesBehavior::Delete,
-                "unassign" => RemoveLinesInvoiceLinesBehavior::Unassign,
-                v => RemoveLinesInvoiceLinesBehavior::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["delete", "unassign"]) {
+                Some(0) => RemoveLinesInvoiceLinesBehavior::Delete,
+                Some(1) => RemoveLinesInvoiceLinesBehavior::Unassign,
+                _ => RemoveLinesInvoiceLinesBehavior::Unknown(s.to_owned()),
             },
         )
     }
@@ -8392,11 +8558,13 @@ impl serde::Serialize for TaxIdOrDeletedTaxId {
     }
 }
 impl From<crate::TaxId> for TaxIdOrDeletedTaxId {
+    #[inline]
     fn from(v: crate::TaxId) -> Self {
         TaxIdOrDeletedTaxId::TaxId(Box::new(v))
     }
 }
 impl From<crate::DeletedTaxId> for TaxIdOrDeletedTaxId {
+    #[inline]
     fn from(v: crate::DeletedTaxId) -> Self {
         TaxIdOrDeletedTaxId::DeletedTaxId(Box::new(v))
     }
@@ -8406,12 +8574,8 @@ impl crate::rt::Decode for TaxIdOrDeletedTaxId {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
-            (Some("tax_id"), false) => {
-                r.decode().map(|x| TaxIdOrDeletedTaxId::TaxId(Box::new(x)))
-            }
-            (Some("tax_id"), true) => {
-                r.decode().map(|x| TaxIdOrDeletedTaxId::DeletedTaxId(Box::new(x)))
-            }
+            (Some("tax_id"), false) => r.decode().map(TaxIdOrDeletedTaxId::TaxId),
+            (Some("tax_id"), true) => r.decode().map(TaxIdOrDeletedTaxId::DeletedTaxId),
             _ => r.decode().map(TaxIdOrDeletedTaxId::Unknown),
         }
     }

@@ -22,11 +22,13 @@ impl serde::Serialize for InvoiceOrDeletedInvoice {
     }
 }
 impl From<crate::Invoice> for InvoiceOrDeletedInvoice {
+    #[inline]
     fn from(v: crate::Invoice) -> Self {
         InvoiceOrDeletedInvoice::Invoice(Box::new(v))
     }
 }
 impl From<crate::DeletedInvoice> for InvoiceOrDeletedInvoice {
+    #[inline]
     fn from(v: crate::DeletedInvoice) -> Self {
         InvoiceOrDeletedInvoice::DeletedInvoice(Box::new(v))
     }
@@ -36,11 +38,9 @@ impl crate::rt::Decode for InvoiceOrDeletedInvoice {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
-            (Some("invoice"), false) => {
-                r.decode().map(|x| InvoiceOrDeletedInvoice::Invoice(Box::new(x)))
-            }
+            (Some("invoice"), false) => r.decode().map(InvoiceOrDeletedInvoice::Invoice),
             (Some("invoice"), true) => {
-                r.decode().map(|x| InvoiceOrDeletedInvoice::DeletedInvoice(Box::new(x)))
+                r.decode().map(InvoiceOrDeletedInvoice::DeletedInvoice)
             }
             _ => r.decode().map(InvoiceOrDeletedInvoice::Unknown),
         }
@@ -106,81 +106,96 @@ impl crate::rt::Decode for InvoicePayment {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<i64>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<String>,
-            f4: Option<crate::InvoicePaymentId>,
-            f5: Option<crate::rt::Expandable<crate::InvoiceOrDeletedInvoice>>,
-            f6: Option<bool>,
-            f7: Option<bool>,
-            f8: Option<crate::InvoicesPaymentsInvoicePaymentAssociatedPayment>,
-            f9: Option<String>,
-            f10: Option<crate::InvoicesPaymentsInvoicePaymentStatusTransitions>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::InvoicePaymentId>,
+            f5: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::InvoiceOrDeletedInvoice>,
+            >,
+            f6: crate::rt::json::Slot<bool>,
+            f7: crate::rt::json::Slot<bool>,
+            f8: crate::rt::json::Slot<
+                crate::InvoicesPaymentsInvoicePaymentAssociatedPayment,
+            >,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<
+                crate::InvoicesPaymentsInvoicePaymentStatusTransitions,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoice_payment object",
-            &[
-                "amount_paid",
-                "amount_requested",
-                "created",
-                "currency",
-                "id",
-                "invoice",
-                "is_default",
-                "livemode",
-                "object",
-                "payment",
-                "status",
-                "status_transitions",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.skip(),
-                9 => r.required(&mut b.f8),
-                10 => r.required(&mut b.f9),
-                11 => r.required(&mut b.f10),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-                f6: Some(f6),
-                f7: Some(f7),
-                f8: Some(f8),
-                f9: Some(f9),
-                f10: Some(f10),
-            } => {
+        let extra = r
+            .fields(
+                "a invoice_payment object",
+                &[
+                    "amount_paid",
+                    "amount_requested",
+                    "created",
+                    "currency",
+                    "id",
+                    "invoice",
+                    "is_default",
+                    "livemode",
+                    "object",
+                    "payment",
+                    "status",
+                    "status_transitions",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.skip(),
+                    9 => r.required(&mut b.f8),
+                    10 => r.required(&mut b.f9),
+                    11 => r.required(&mut b.f10),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f5.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f8.take(),
+            b.f9.take(),
+            b.f10.take(),
+        ) {
+            (
+                Some(f1),
+                Some(f2),
+                Some(f3),
+                Some(f4),
+                Some(f5),
+                Some(f6),
+                Some(f7),
+                Some(f8),
+                Some(f9),
+                Some(f10),
+            ) => {
                 Ok(InvoicePayment {
-                    amount_paid: f0,
+                    amount_paid: b.f0.take(),
                     amount_requested: f1,
                     created: f2,
                     currency: f3,
@@ -194,26 +209,23 @@ impl crate::rt::Decode for InvoicePayment {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "amount_requested"),
-                                    (b.f2.is_none(), "created"),
-                                    (b.f3.is_none(), "currency"),
-                                    (b.f4.is_none(), "id"),
-                                    (b.f5.is_none(), "invoice"),
-                                    (b.f6.is_none(), "is_default"),
-                                    (b.f7.is_none(), "livemode"),
-                                    (b.f8.is_none(), "payment"),
-                                    (b.f9.is_none(), "status"),
-                                    (b.f10.is_none(), "status_transitions"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount_requested"),
+                        (taken.1.is_none(), "created"),
+                        (taken.2.is_none(), "currency"),
+                        (taken.3.is_none(), "id"),
+                        (taken.4.is_none(), "invoice"),
+                        (taken.5.is_none(), "is_default"),
+                        (taken.6.is_none(), "livemode"),
+                        (taken.7.is_none(), "payment"),
+                        (taken.8.is_none(), "status"),
+                        (taken.9.is_none(), "status_transitions"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -271,25 +283,30 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsAcssDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::InvoicePaymentMethodOptionsAcssDebitMandateOptions>,
-            f1: Option<crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod>,
+            f0: crate::rt::json::Slot<
+                crate::InvoicePaymentMethodOptionsAcssDebitMandateOptions,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoice_payment_method_options_acss_debit object",
-            &["mandate_options", "verification_method"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoice_payment_method_options_acss_debit object",
+                &["mandate_options", "verification_method"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(InvoicePaymentMethodOptionsAcssDebit {
-            mandate_options: f0,
-            verification_method: f1,
+            mandate_options: b.f0.take(),
+            verification_method: b.f1.take(),
             extra,
         })
     }
@@ -334,22 +351,24 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsAcssDebitMandateOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAcssDebitMandateOptionsTransactionType>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitMandateOptionsTransactionType,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoice_payment_method_options_acss_debit_mandate_options object",
-            &["transaction_type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoice_payment_method_options_acss_debit_mandate_options object",
+                &["transaction_type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(InvoicePaymentMethodOptionsAcssDebitMandateOptions {
-            transaction_type: f0,
+            transaction_type: b.f0.take(),
             extra,
         })
     }
@@ -392,35 +411,35 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsBancontact {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::InvoicePaymentMethodOptionsBancontactPreferredLanguage>,
+            f0: crate::rt::json::Slot<
+                crate::InvoicePaymentMethodOptionsBancontactPreferredLanguage,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoice_payment_method_options_bancontact object",
-            &["preferred_language"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoice_payment_method_options_bancontact object",
+                &["preferred_language"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(InvoicePaymentMethodOptionsBancontact {
                     preferred_language: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "preferred_language")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "preferred_language")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -479,14 +498,14 @@ impl std::str::FromStr for InvoicePaymentMethodOptionsBancontactPreferredLanguag
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "de" => InvoicePaymentMethodOptionsBancontactPreferredLanguage::De,
-                "en" => InvoicePaymentMethodOptionsBancontactPreferredLanguage::En,
-                "fr" => InvoicePaymentMethodOptionsBancontactPreferredLanguage::Fr,
-                "nl" => InvoicePaymentMethodOptionsBancontactPreferredLanguage::Nl,
-                v => {
+            match crate::rt::json::variant(s, &["de", "en", "fr", "nl"]) {
+                Some(0) => InvoicePaymentMethodOptionsBancontactPreferredLanguage::De,
+                Some(1) => InvoicePaymentMethodOptionsBancontactPreferredLanguage::En,
+                Some(2) => InvoicePaymentMethodOptionsBancontactPreferredLanguage::Fr,
+                Some(3) => InvoicePaymentMethodOptionsBancontactPreferredLanguage::Nl,
+                _ => {
                     InvoicePaymentMethodOptionsBancontactPreferredLanguage::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -530,25 +549,28 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::InvoiceInstallmentsCard>,
-            f1: Option<crate::CheckoutCardPaymentMethodOptionsRequestThreeDSecure>,
+            f0: crate::rt::json::Slot<crate::InvoiceInstallmentsCard>,
+            f1: crate::rt::json::Slot<
+                crate::CheckoutCardPaymentMethodOptionsRequestThreeDSecure,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoice_payment_method_options_card object",
-            &["installments", "request_three_d_secure"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoice_payment_method_options_card object",
+                &["installments", "request_three_d_secure"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(InvoicePaymentMethodOptionsCard {
-            installments: f0,
-            request_three_d_secure: f1,
+            installments: b.f0.take(),
+            request_three_d_secure: b.f1.take(),
             extra,
         })
     }
@@ -598,25 +620,30 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsCustomerBalance {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::InvoicePaymentMethodOptionsCustomerBalanceBankTransfer>,
-            f1: Option<crate::CheckoutCustomerBalancePaymentMethodOptionsFundingType>,
+            f0: crate::rt::json::Slot<
+                crate::InvoicePaymentMethodOptionsCustomerBalanceBankTransfer,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::CheckoutCustomerBalancePaymentMethodOptionsFundingType,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoice_payment_method_options_customer_balance object",
-            &["bank_transfer", "funding_type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoice_payment_method_options_customer_balance object",
+                &["bank_transfer", "funding_type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(InvoicePaymentMethodOptionsCustomerBalance {
-            bank_transfer: f0,
-            funding_type: f1,
+            bank_transfer: b.f0.take(),
+            funding_type: b.f1.take(),
             extra,
         })
     }
@@ -664,27 +691,28 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsCustomerBalanceBankTransfe
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer,
             >,
-            f1: Option<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoice_payment_method_options_customer_balance_bank_transfer object",
-            &["eu_bank_transfer", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoice_payment_method_options_customer_balance_bank_transfer object",
+                &["eu_bank_transfer", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(InvoicePaymentMethodOptionsCustomerBalanceBankTransfer {
-            eu_bank_transfer: f0,
-            r#type: f1,
+            eu_bank_transfer: b.f0.take(),
+            r#type: b.f1.take(),
             extra,
         })
     }
@@ -731,37 +759,35 @@ for InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry,
             >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoice_payment_method_options_customer_balance_bank_transfer_eu_bank_transfer object",
-            &["country"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoice_payment_method_options_customer_balance_bank_transfer_eu_bank_transfer object",
+                &["country"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer {
                     country: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "country")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "country")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -844,28 +870,28 @@ for InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry 
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "BE" => {
+            match crate::rt::json::variant(s, &["BE", "DE", "ES", "FR", "IE", "NL"]) {
+                Some(0) => {
                     InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry::Be
                 }
-                "DE" => {
+                Some(1) => {
                     InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry::De
                 }
-                "ES" => {
+                Some(2) => {
                     InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry::Es
                 }
-                "FR" => {
+                Some(3) => {
                     InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry::Fr
                 }
-                "IE" => {
+                Some(4) => {
                     InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry::Ie
                 }
-                "NL" => {
+                Some(5) => {
                     InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry::Nl
                 }
-                v => {
+                _ => {
                     InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransferCountry::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -906,18 +932,14 @@ pub struct InvoicePaymentMethodOptionsKonbini {
 impl crate::rt::Decode for InvoicePaymentMethodOptionsKonbini {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoice_payment_method_options_konbini object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a invoice_payment_method_options_konbini object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(InvoicePaymentMethodOptionsKonbini {
             extra,
         })
@@ -956,22 +978,22 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsPayto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::InvoiceMandateOptionsPayto>,
+            f0: crate::rt::json::Slot<crate::InvoiceMandateOptionsPayto>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoice_payment_method_options_payto object",
-            &["mandate_options"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoice_payment_method_options_payto object",
+                &["mandate_options"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(InvoicePaymentMethodOptionsPayto {
-            mandate_options: f0,
+            mandate_options: b.f0.take(),
             extra,
         })
     }
@@ -1010,18 +1032,14 @@ pub struct InvoicePaymentMethodOptionsSepaDebit {
 impl crate::rt::Decode for InvoicePaymentMethodOptionsSepaDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoice_payment_method_options_sepa_debit object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a invoice_payment_method_options_sepa_debit object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(InvoicePaymentMethodOptionsSepaDebit {
             extra,
         })
@@ -1066,27 +1084,30 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsUsBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions,
             >,
-            f1: Option<crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod>,
+            f1: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoice_payment_method_options_us_bank_account object",
-            &["financial_connections", "verification_method"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoice_payment_method_options_us_bank_account object",
+                &["financial_connections", "verification_method"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(InvoicePaymentMethodOptionsUsBankAccount {
-            financial_connections: f0,
-            verification_method: f1,
+            financial_connections: b.f0.take(),
+            verification_method: b.f1.take(),
             extra,
         })
     }
@@ -1142,42 +1163,40 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsUsBankAccountLinkedAccount
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions,
                 >,
             >,
-            f2: Option<
+            f2: crate::rt::json::Slot<
                 Vec<
                     crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch,
                 >,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoice_payment_method_options_us_bank_account_linked_account_options object",
-            &["filters", "permissions", "prefetch"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a invoice_payment_method_options_us_bank_account_linked_account_options object",
+                &["filters", "permissions", "prefetch"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions {
-            filters: f0,
-            permissions: f1,
-            prefetch: f2,
+            filters: b.f0.take(),
+            permissions: b.f1.take(),
+            prefetch: b.f2.take(),
             extra,
         })
     }
@@ -1231,26 +1250,26 @@ for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 Vec<
                     crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFiltersAccountSubcategories,
                 >,
             >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoice_payment_method_options_us_bank_account_linked_account_options_filters object",
-            &["account_subcategories"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoice_payment_method_options_us_bank_account_linked_account_options_filters object",
+                &["account_subcategories"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters {
-            account_subcategories: f0,
+            account_subcategories: b.f0.take(),
             extra,
         })
     }
@@ -1315,16 +1334,16 @@ for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFiltersAccountSu
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "checking" => {
+            match crate::rt::json::variant(s, &["checking", "savings"]) {
+                Some(0) => {
                     InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFiltersAccountSubcategories::Checking
                 }
-                "savings" => {
+                Some(1) => {
                     InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFiltersAccountSubcategories::Savings
                 }
-                v => {
+                _ => {
                     InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFiltersAccountSubcategories::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1398,22 +1417,25 @@ for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "balances" => {
+            match crate::rt::json::variant(
+                s,
+                &["balances", "ownership", "payment_method", "transactions"],
+            ) {
+                Some(0) => {
                     InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions::Balances
                 }
-                "ownership" => {
+                Some(1) => {
                     InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions::Ownership
                 }
-                "payment_method" => {
+                Some(2) => {
                     InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions::PaymentMethod
                 }
-                "transactions" => {
+                Some(3) => {
                     InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions::Transactions
                 }
-                v => {
+                _ => {
                     InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPermissions::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1482,19 +1504,22 @@ for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "balances" => {
+            match crate::rt::json::variant(
+                s,
+                &["balances", "ownership", "transactions"],
+            ) {
+                Some(0) => {
                     InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch::Balances
                 }
-                "ownership" => {
+                Some(1) => {
                     InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch::Ownership
                 }
-                "transactions" => {
+                Some(2) => {
                     InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch::Transactions
                 }
-                v => {
+                _ => {
                     InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1676,12 +1701,14 @@ impl serde::Serialize for ListInvoicePaymentsCreated {
 }
 #[cfg(any(feature = "billing", feature = "treasury"))]
 impl From<crate::RangeQuerySpecs> for ListInvoicePaymentsCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListInvoicePaymentsCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(any(feature = "billing", feature = "treasury"))]
 impl From<i64> for ListInvoicePaymentsCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListInvoicePaymentsCreated::Integer(v)
     }
@@ -1715,10 +1742,10 @@ impl std::str::FromStr for ListInvoicePaymentsPaymentType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "payment_intent" => ListInvoicePaymentsPaymentType::PaymentIntent,
-                "payment_record" => ListInvoicePaymentsPaymentType::PaymentRecord,
-                v => ListInvoicePaymentsPaymentType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["payment_intent", "payment_record"]) {
+                Some(0) => ListInvoicePaymentsPaymentType::PaymentIntent,
+                Some(1) => ListInvoicePaymentsPaymentType::PaymentRecord,
+                _ => ListInvoicePaymentsPaymentType::Unknown(s.to_owned()),
             },
         )
     }
@@ -1773,11 +1800,11 @@ impl std::str::FromStr for ListInvoicePaymentsStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "canceled" => ListInvoicePaymentsStatus::Canceled,
-                "open" => ListInvoicePaymentsStatus::Open,
-                "paid" => ListInvoicePaymentsStatus::Paid,
-                v => ListInvoicePaymentsStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["canceled", "open", "paid"]) {
+                Some(0) => ListInvoicePaymentsStatus::Canceled,
+                Some(1) => ListInvoicePaymentsStatus::Open,
+                Some(2) => ListInvoicePaymentsStatus::Paid,
+                _ => ListInvoicePaymentsStatus::Unknown(s.to_owned()),
             },
         )
     }

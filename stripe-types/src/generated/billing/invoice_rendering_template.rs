@@ -96,85 +96,73 @@ impl crate::rt::Decode for InvoiceRenderingTemplate {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<crate::InvoiceRenderingTemplateId>,
-            f2: Option<bool>,
-            f3: Option<crate::rt::Metadata>,
-            f4: Option<String>,
-            f5: Option<crate::InvoiceRenderingTemplateStatus>,
-            f6: Option<i64>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<crate::InvoiceRenderingTemplateId>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<crate::rt::Metadata>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<crate::InvoiceRenderingTemplateStatus>,
+            f6: crate::rt::json::Slot<i64>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoice_rendering_template object",
-            &[
-                "created",
-                "id",
-                "livemode",
-                "metadata",
-                "nickname",
-                "object",
-                "status",
-                "version",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.skip(),
-                6 => r.required(&mut b.f5),
-                7 => r.required(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3,
-                f4,
-                f5: Some(f5),
-                f6: Some(f6),
-            } => {
+        let extra = r
+            .fields(
+                "a invoice_rendering_template object",
+                &[
+                    "created",
+                    "id",
+                    "livemode",
+                    "metadata",
+                    "nickname",
+                    "object",
+                    "status",
+                    "version",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.skip(),
+                    6 => r.required(&mut b.f5),
+                    7 => r.required(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f5.take(), b.f6.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f5), Some(f6)) => {
                 Ok(InvoiceRenderingTemplate {
                     created: f0,
                     id: f1,
                     livemode: f2,
-                    metadata: f3,
-                    nickname: f4,
+                    metadata: b.f3.take(),
+                    nickname: b.f4.take(),
                     status: f5,
                     version: f6,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "created"),
-                                    (b.f1.is_none(), "id"),
-                                    (b.f2.is_none(), "livemode"),
-                                    (b.f5.is_none(), "status"),
-                                    (b.f6.is_none(), "version"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "id"),
+                        (taken.2.is_none(), "livemode"),
+                        (taken.3.is_none(), "status"),
+                        (taken.4.is_none(), "version"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -244,10 +232,10 @@ impl std::str::FromStr for InvoiceRenderingTemplateStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => InvoiceRenderingTemplateStatus::Active,
-                "archived" => InvoiceRenderingTemplateStatus::Archived,
-                v => InvoiceRenderingTemplateStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "archived"]) {
+                Some(0) => InvoiceRenderingTemplateStatus::Active,
+                Some(1) => InvoiceRenderingTemplateStatus::Archived,
+                _ => InvoiceRenderingTemplateStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -403,10 +391,10 @@ impl std::str::FromStr for ListInvoiceRenderingTemplatesStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => ListInvoiceRenderingTemplatesStatus::Active,
-                "archived" => ListInvoiceRenderingTemplatesStatus::Archived,
-                v => ListInvoiceRenderingTemplatesStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "archived"]) {
+                Some(0) => ListInvoiceRenderingTemplatesStatus::Active,
+                Some(1) => ListInvoiceRenderingTemplatesStatus::Archived,
+                _ => ListInvoiceRenderingTemplatesStatus::Unknown(s.to_owned()),
             },
         )
     }

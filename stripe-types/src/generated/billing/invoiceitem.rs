@@ -334,39 +334,38 @@ impl crate::rt::Decode for DeletedInvoiceitem {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::DeletedInvoiceitemId>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::DeletedInvoiceitemId>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a deleted_invoiceitem object",
-            &["deleted", "id", "object"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.skip(),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a deleted_invoiceitem object",
+                &["deleted", "id", "object"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.skip(),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(DeletedInvoiceitem {
                     deleted: f0,
                     id: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "deleted"), (taken.1.is_none(), "id")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -466,174 +465,178 @@ impl crate::rt::Decode for Invoiceitem {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<String>,
-            f2: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
-            f3: Option<String>,
-            f4: Option<crate::rt::Timestamp>,
-            f5: Option<String>,
-            f6: Option<bool>,
-            f7: Option<Vec<crate::rt::Expandable<crate::Discount>>>,
-            f8: Option<crate::InvoiceitemId>,
-            f9: Option<crate::rt::Expandable<crate::Invoice>>,
-            f10: Option<bool>,
-            f11: Option<crate::rt::Metadata>,
-            f12: Option<i64>,
-            f13: Option<crate::BillingBillResourceInvoiceItemParentsInvoiceItemParent>,
-            f14: Option<crate::InvoiceLineItemPeriod>,
-            f15: Option<crate::BillingBillResourceInvoicingPricingPricing>,
-            f16: Option<bool>,
-            f17: Option<crate::ProrationDetails>,
-            f18: Option<i64>,
-            f19: Option<Vec<crate::TaxRate>>,
-            f20: Option<crate::rt::Expandable<crate::TestHelpersTestClock>>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+            >,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<bool>,
+            f7: crate::rt::json::Slot<Vec<crate::rt::Expandable<crate::Discount>>>,
+            f8: crate::rt::json::Slot<crate::InvoiceitemId>,
+            f9: crate::rt::json::Slot<crate::rt::Expandable<crate::Invoice>>,
+            f10: crate::rt::json::Slot<bool>,
+            f11: crate::rt::json::Slot<crate::rt::Metadata>,
+            f12: crate::rt::json::Slot<i64>,
+            f13: crate::rt::json::Slot<
+                crate::BillingBillResourceInvoiceItemParentsInvoiceItemParent,
+            >,
+            f14: crate::rt::json::Slot<crate::InvoiceLineItemPeriod>,
+            f15: crate::rt::json::Slot<
+                crate::BillingBillResourceInvoicingPricingPricing,
+            >,
+            f16: crate::rt::json::Slot<bool>,
+            f17: crate::rt::json::Slot<crate::ProrationDetails>,
+            f18: crate::rt::json::Slot<i64>,
+            f19: crate::rt::json::Slot<Vec<crate::TaxRate>>,
+            f20: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::TestHelpersTestClock>,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoiceitem object",
-            &[
-                "amount",
-                "currency",
-                "customer",
-                "customer_account",
-                "date",
-                "description",
-                "discountable",
-                "discounts",
-                "id",
-                "invoice",
-                "livemode",
-                "metadata",
-                "net_amount",
-                "object",
-                "parent",
-                "period",
-                "pricing",
-                "proration",
-                "proration_details",
-                "quantity",
-                "tax_rates",
-                "test_clock",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.required(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.skip(),
-                14 => r.optional(&mut b.f13),
-                15 => r.required(&mut b.f14),
-                16 => r.optional(&mut b.f15),
-                17 => r.required(&mut b.f16),
-                18 => r.optional(&mut b.f17),
-                19 => r.required(&mut b.f18),
-                20 => r.optional(&mut b.f19),
-                21 => r.optional(&mut b.f20),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3,
-                f4: Some(f4),
-                f5,
-                f6: Some(f6),
-                f7,
-                f8: Some(f8),
-                f9,
-                f10: Some(f10),
-                f11,
-                f12,
-                f13,
-                f14: Some(f14),
-                f15,
-                f16: Some(f16),
-                f17,
-                f18: Some(f18),
-                f19,
-                f20,
-            } => {
+        let extra = r
+            .fields(
+                "a invoiceitem object",
+                &[
+                    "amount",
+                    "currency",
+                    "customer",
+                    "customer_account",
+                    "date",
+                    "description",
+                    "discountable",
+                    "discounts",
+                    "id",
+                    "invoice",
+                    "livemode",
+                    "metadata",
+                    "net_amount",
+                    "object",
+                    "parent",
+                    "period",
+                    "pricing",
+                    "proration",
+                    "proration_details",
+                    "quantity",
+                    "tax_rates",
+                    "test_clock",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.required(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.skip(),
+                    14 => r.optional(&mut b.f13),
+                    15 => r.required(&mut b.f14),
+                    16 => r.optional(&mut b.f15),
+                    17 => r.required(&mut b.f16),
+                    18 => r.optional(&mut b.f17),
+                    19 => r.required(&mut b.f18),
+                    20 => r.optional(&mut b.f19),
+                    21 => r.optional(&mut b.f20),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f4.take(),
+            b.f6.take(),
+            b.f8.take(),
+            b.f10.take(),
+            b.f14.take(),
+            b.f16.take(),
+            b.f18.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f1),
+                Some(f2),
+                Some(f4),
+                Some(f6),
+                Some(f8),
+                Some(f10),
+                Some(f14),
+                Some(f16),
+                Some(f18),
+            ) => {
                 Ok(Invoiceitem {
                     amount: f0,
                     currency: f1,
                     customer: f2,
-                    customer_account: f3,
+                    customer_account: b.f3.take(),
                     date: f4,
-                    description: f5,
+                    description: b.f5.take(),
                     discountable: f6,
-                    discounts: f7,
+                    discounts: b.f7.take(),
                     id: f8,
-                    invoice: f9,
+                    invoice: b.f9.take(),
                     livemode: f10,
-                    metadata: f11,
-                    net_amount: f12,
-                    parent: f13,
+                    metadata: b.f11.take(),
+                    net_amount: b.f12.take(),
+                    parent: b.f13.take(),
                     period: f14,
-                    pricing: f15,
+                    pricing: b.f15.take(),
                     proration: f16,
-                    proration_details: f17,
+                    proration_details: b.f17.take(),
                     quantity: f18,
-                    tax_rates: f19,
-                    test_clock: f20,
+                    tax_rates: b.f19.take(),
+                    test_clock: b.f20.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f1.is_none(), "currency"),
-                                    (b.f2.is_none(), "customer"),
-                                    (b.f4.is_none(), "date"),
-                                    (b.f6.is_none(), "discountable"),
-                                    (b.f8.is_none(), "id"),
-                                    (b.f10.is_none(), "livemode"),
-                                    (b.f14.is_none(), "period"),
-                                    (b.f16.is_none(), "proration"),
-                                    (b.f18.is_none(), "quantity"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "currency"),
+                        (taken.2.is_none(), "customer"),
+                        (taken.3.is_none(), "date"),
+                        (taken.4.is_none(), "discountable"),
+                        (taken.5.is_none(), "id"),
+                        (taken.6.is_none(), "livemode"),
+                        (taken.7.is_none(), "period"),
+                        (taken.8.is_none(), "proration"),
+                        (taken.9.is_none(), "quantity"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -868,12 +871,14 @@ impl serde::Serialize for ListInvoiceitemsCreated {
 }
 #[cfg(feature = "billing")]
 impl From<crate::RangeQuerySpecs> for ListInvoiceitemsCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListInvoiceitemsCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "billing")]
 impl From<i64> for ListInvoiceitemsCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListInvoiceitemsCreated::Integer(v)
     }

@@ -18,49 +18,45 @@ impl crate::rt::Decode for LineItemsTaxAmount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::TaxRate>,
-            f2: Option<crate::LineItemsTaxAmountTaxabilityReason>,
-            f3: Option<i64>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::TaxRate>,
+            f2: crate::rt::json::Slot<crate::LineItemsTaxAmountTaxabilityReason>,
+            f3: crate::rt::json::Slot<i64>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a line_items_tax_amount object",
-            &["amount", "rate", "taxability_reason", "taxable_amount"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2, f3 } => {
+        let extra = r
+            .fields(
+                "a line_items_tax_amount object",
+                &["amount", "rate", "taxability_reason", "taxable_amount"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(LineItemsTaxAmount {
                     amount: f0,
                     rate: f1,
-                    taxability_reason: f2,
-                    taxable_amount: f3,
+                    taxability_reason: b.f2.take(),
+                    taxable_amount: b.f3.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "amount"), (b.f1.is_none(), "rate")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "amount"), (taken.1.is_none(), "rate")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -171,37 +167,42 @@ impl std::str::FromStr for LineItemsTaxAmountTaxabilityReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "customer_exempt" => LineItemsTaxAmountTaxabilityReason::CustomerExempt,
-                "not_collecting" => LineItemsTaxAmountTaxabilityReason::NotCollecting,
-                "not_subject_to_tax" => {
-                    LineItemsTaxAmountTaxabilityReason::NotSubjectToTax
-                }
-                "not_supported" => LineItemsTaxAmountTaxabilityReason::NotSupported,
-                "portion_product_exempt" => {
-                    LineItemsTaxAmountTaxabilityReason::PortionProductExempt
-                }
-                "portion_reduced_rated" => {
-                    LineItemsTaxAmountTaxabilityReason::PortionReducedRated
-                }
-                "portion_standard_rated" => {
-                    LineItemsTaxAmountTaxabilityReason::PortionStandardRated
-                }
-                "product_exempt" => LineItemsTaxAmountTaxabilityReason::ProductExempt,
-                "product_exempt_holiday" => {
-                    LineItemsTaxAmountTaxabilityReason::ProductExemptHoliday
-                }
-                "proportionally_rated" => {
-                    LineItemsTaxAmountTaxabilityReason::ProportionallyRated
-                }
-                "reduced_rated" => LineItemsTaxAmountTaxabilityReason::ReducedRated,
-                "reverse_charge" => LineItemsTaxAmountTaxabilityReason::ReverseCharge,
-                "standard_rated" => LineItemsTaxAmountTaxabilityReason::StandardRated,
-                "taxable_basis_reduced" => {
-                    LineItemsTaxAmountTaxabilityReason::TaxableBasisReduced
-                }
-                "zero_rated" => LineItemsTaxAmountTaxabilityReason::ZeroRated,
-                v => LineItemsTaxAmountTaxabilityReason::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "customer_exempt",
+                    "not_collecting",
+                    "not_subject_to_tax",
+                    "not_supported",
+                    "portion_product_exempt",
+                    "portion_reduced_rated",
+                    "portion_standard_rated",
+                    "product_exempt",
+                    "product_exempt_holiday",
+                    "proportionally_rated",
+                    "reduced_rated",
+                    "reverse_charge",
+                    "standard_rated",
+                    "taxable_basis_reduced",
+                    "zero_rated",
+                ],
+            ) {
+                Some(0) => LineItemsTaxAmountTaxabilityReason::CustomerExempt,
+                Some(1) => LineItemsTaxAmountTaxabilityReason::NotCollecting,
+                Some(2) => LineItemsTaxAmountTaxabilityReason::NotSubjectToTax,
+                Some(3) => LineItemsTaxAmountTaxabilityReason::NotSupported,
+                Some(4) => LineItemsTaxAmountTaxabilityReason::PortionProductExempt,
+                Some(5) => LineItemsTaxAmountTaxabilityReason::PortionReducedRated,
+                Some(6) => LineItemsTaxAmountTaxabilityReason::PortionStandardRated,
+                Some(7) => LineItemsTaxAmountTaxabilityReason::ProductExempt,
+                Some(8) => LineItemsTaxAmountTaxabilityReason::ProductExemptHoliday,
+                Some(9) => LineItemsTaxAmountTaxabilityReason::ProportionallyRated,
+                Some(10) => LineItemsTaxAmountTaxabilityReason::ReducedRated,
+                Some(11) => LineItemsTaxAmountTaxabilityReason::ReverseCharge,
+                Some(12) => LineItemsTaxAmountTaxabilityReason::StandardRated,
+                Some(13) => LineItemsTaxAmountTaxabilityReason::TaxableBasisReduced,
+                Some(14) => LineItemsTaxAmountTaxabilityReason::ZeroRated,
+                _ => LineItemsTaxAmountTaxabilityReason::Unknown(s.to_owned()),
             },
         )
     }

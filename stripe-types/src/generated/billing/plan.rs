@@ -262,10 +262,10 @@ impl std::str::FromStr for CreatePlanBillingScheme {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "per_unit" => CreatePlanBillingScheme::PerUnit,
-                "tiered" => CreatePlanBillingScheme::Tiered,
-                v => CreatePlanBillingScheme::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["per_unit", "tiered"]) {
+                Some(0) => CreatePlanBillingScheme::PerUnit,
+                Some(1) => CreatePlanBillingScheme::Tiered,
+                _ => CreatePlanBillingScheme::Unknown(s.to_owned()),
             },
         )
     }
@@ -323,12 +323,12 @@ impl std::str::FromStr for CreatePlanInterval {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "day" => CreatePlanInterval::Day,
-                "month" => CreatePlanInterval::Month,
-                "week" => CreatePlanInterval::Week,
-                "year" => CreatePlanInterval::Year,
-                v => CreatePlanInterval::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["day", "month", "week", "year"]) {
+                Some(0) => CreatePlanInterval::Day,
+                Some(1) => CreatePlanInterval::Month,
+                Some(2) => CreatePlanInterval::Week,
+                Some(3) => CreatePlanInterval::Year,
+                _ => CreatePlanInterval::Unknown(s.to_owned()),
             },
         )
     }
@@ -372,12 +372,14 @@ impl serde::Serialize for CreatePlanProduct {
 }
 #[cfg(feature = "billing")]
 impl From<crate::InlineProductParams> for CreatePlanProduct {
+    #[inline]
     fn from(v: crate::InlineProductParams) -> Self {
         CreatePlanProduct::InlineProductParams(Box::new(v))
     }
 }
 #[cfg(feature = "billing")]
 impl From<String> for CreatePlanProduct {
+    #[inline]
     fn from(v: String) -> Self {
         CreatePlanProduct::String(v)
     }
@@ -411,10 +413,10 @@ impl std::str::FromStr for CreatePlanTiersMode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "graduated" => CreatePlanTiersMode::Graduated,
-                "volume" => CreatePlanTiersMode::Volume,
-                v => CreatePlanTiersMode::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["graduated", "volume"]) {
+                Some(0) => CreatePlanTiersMode::Graduated,
+                Some(1) => CreatePlanTiersMode::Volume,
+                _ => CreatePlanTiersMode::Unknown(s.to_owned()),
             },
         )
     }
@@ -458,12 +460,14 @@ impl serde::Serialize for CreatePlanTiersUpTo {
 }
 #[cfg(feature = "billing")]
 impl From<crate::CreatePlanTiersUpToString> for CreatePlanTiersUpTo {
+    #[inline]
     fn from(v: crate::CreatePlanTiersUpToString) -> Self {
         CreatePlanTiersUpTo::String(v)
     }
 }
 #[cfg(feature = "billing")]
 impl From<i64> for CreatePlanTiersUpTo {
+    #[inline]
     fn from(v: i64) -> Self {
         CreatePlanTiersUpTo::Integer(v)
     }
@@ -494,9 +498,9 @@ impl std::str::FromStr for CreatePlanTiersUpToString {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "inf" => CreatePlanTiersUpToString::Inf,
-                v => CreatePlanTiersUpToString::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["inf"]) {
+                Some(0) => CreatePlanTiersUpToString::Inf,
+                _ => CreatePlanTiersUpToString::Unknown(s.to_owned()),
             },
         )
     }
@@ -548,10 +552,10 @@ impl std::str::FromStr for CreatePlanTransformUsageRound {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "down" => CreatePlanTransformUsageRound::Down,
-                "up" => CreatePlanTransformUsageRound::Up,
-                v => CreatePlanTransformUsageRound::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["down", "up"]) {
+                Some(0) => CreatePlanTransformUsageRound::Down,
+                Some(1) => CreatePlanTransformUsageRound::Up,
+                _ => CreatePlanTransformUsageRound::Unknown(s.to_owned()),
             },
         )
     }
@@ -603,10 +607,10 @@ impl std::str::FromStr for CreatePlanUsageType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "licensed" => CreatePlanUsageType::Licensed,
-                "metered" => CreatePlanUsageType::Metered,
-                v => CreatePlanUsageType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["licensed", "metered"]) {
+                Some(0) => CreatePlanUsageType::Licensed,
+                Some(1) => CreatePlanUsageType::Metered,
+                _ => CreatePlanUsageType::Unknown(s.to_owned()),
             },
         )
     }
@@ -698,39 +702,38 @@ impl crate::rt::Decode for DeletedPlan {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::DeletedPlanId>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::DeletedPlanId>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a deleted_plan object",
-            &["deleted", "id", "object"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.skip(),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a deleted_plan object",
+                &["deleted", "id", "object"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.skip(),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(DeletedPlan {
                     deleted: f0,
                     id: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "deleted"), (taken.1.is_none(), "id")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -981,12 +984,14 @@ impl serde::Serialize for ListPlansCreated {
 }
 #[cfg(feature = "billing")]
 impl From<crate::RangeQuerySpecs> for ListPlansCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListPlansCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "billing")]
 impl From<i64> for ListPlansCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListPlansCreated::Integer(v)
     }
@@ -1057,123 +1062,124 @@ impl crate::rt::Decode for Plan {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<i64>,
-            f2: Option<crate::rt::Decimal>,
-            f3: Option<crate::PlanBillingScheme>,
-            f4: Option<crate::rt::Timestamp>,
-            f5: Option<String>,
-            f6: Option<crate::PlanId>,
-            f7: Option<crate::PlanInterval>,
-            f8: Option<i64>,
-            f9: Option<bool>,
-            f10: Option<crate::rt::Metadata>,
-            f11: Option<String>,
-            f12: Option<String>,
-            f13: Option<crate::rt::Expandable<crate::ProductOrDeletedProduct>>,
-            f14: Option<Vec<crate::PlanTier>>,
-            f15: Option<crate::PlanTiersMode>,
-            f16: Option<crate::TransformUsage>,
-            f17: Option<i64>,
-            f18: Option<crate::PlanUsageType>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<crate::rt::Decimal>,
+            f3: crate::rt::json::Slot<crate::PlanBillingScheme>,
+            f4: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<crate::PlanId>,
+            f7: crate::rt::json::Slot<crate::PlanInterval>,
+            f8: crate::rt::json::Slot<i64>,
+            f9: crate::rt::json::Slot<bool>,
+            f10: crate::rt::json::Slot<crate::rt::Metadata>,
+            f11: crate::rt::json::Slot<String>,
+            f12: crate::rt::json::Slot<String>,
+            f13: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::ProductOrDeletedProduct>,
+            >,
+            f14: crate::rt::json::Slot<Vec<crate::PlanTier>>,
+            f15: crate::rt::json::Slot<crate::PlanTiersMode>,
+            f16: crate::rt::json::Slot<crate::TransformUsage>,
+            f17: crate::rt::json::Slot<i64>,
+            f18: crate::rt::json::Slot<crate::PlanUsageType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a plan object",
-            &[
-                "active",
-                "amount",
-                "amount_decimal",
-                "billing_scheme",
-                "created",
-                "currency",
-                "id",
-                "interval",
-                "interval_count",
-                "livemode",
-                "metadata",
-                "meter",
-                "nickname",
-                "object",
-                "product",
-                "tiers",
-                "tiers_mode",
-                "transform_usage",
-                "trial_period_days",
-                "usage_type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.skip(),
-                14 => r.optional(&mut b.f13),
-                15 => r.optional(&mut b.f14),
-                16 => r.optional(&mut b.f15),
-                17 => r.optional(&mut b.f16),
-                18 => r.optional(&mut b.f17),
-                19 => r.required(&mut b.f18),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1,
-                f2,
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-                f6: Some(f6),
-                f7: Some(f7),
-                f8: Some(f8),
-                f9: Some(f9),
-                f10,
-                f11,
-                f12,
-                f13,
-                f14,
-                f15,
-                f16,
-                f17,
-                f18: Some(f18),
-            } => {
+        let extra = r
+            .fields(
+                "a plan object",
+                &[
+                    "active",
+                    "amount",
+                    "amount_decimal",
+                    "billing_scheme",
+                    "created",
+                    "currency",
+                    "id",
+                    "interval",
+                    "interval_count",
+                    "livemode",
+                    "metadata",
+                    "meter",
+                    "nickname",
+                    "object",
+                    "product",
+                    "tiers",
+                    "tiers_mode",
+                    "transform_usage",
+                    "trial_period_days",
+                    "usage_type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.skip(),
+                    14 => r.optional(&mut b.f13),
+                    15 => r.optional(&mut b.f14),
+                    16 => r.optional(&mut b.f15),
+                    17 => r.optional(&mut b.f16),
+                    18 => r.optional(&mut b.f17),
+                    19 => r.required(&mut b.f18),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f5.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f8.take(),
+            b.f9.take(),
+            b.f18.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f3),
+                Some(f4),
+                Some(f5),
+                Some(f6),
+                Some(f7),
+                Some(f8),
+                Some(f9),
+                Some(f18),
+            ) => {
                 Ok(Plan {
                     active: f0,
-                    amount: f1,
-                    amount_decimal: f2,
+                    amount: b.f1.take(),
+                    amount_decimal: b.f2.take(),
                     billing_scheme: f3,
                     created: f4,
                     currency: f5,
@@ -1181,37 +1187,34 @@ impl crate::rt::Decode for Plan {
                     interval: f7,
                     interval_count: f8,
                     livemode: f9,
-                    metadata: f10,
-                    meter: f11,
-                    nickname: f12,
-                    product: f13,
-                    tiers: f14,
-                    tiers_mode: f15,
-                    transform_usage: f16,
-                    trial_period_days: f17,
+                    metadata: b.f10.take(),
+                    meter: b.f11.take(),
+                    nickname: b.f12.take(),
+                    product: b.f13.take(),
+                    tiers: b.f14.take(),
+                    tiers_mode: b.f15.take(),
+                    transform_usage: b.f16.take(),
+                    trial_period_days: b.f17.take(),
                     usage_type: f18,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "active"),
-                                    (b.f3.is_none(), "billing_scheme"),
-                                    (b.f4.is_none(), "created"),
-                                    (b.f5.is_none(), "currency"),
-                                    (b.f6.is_none(), "id"),
-                                    (b.f7.is_none(), "interval"),
-                                    (b.f8.is_none(), "interval_count"),
-                                    (b.f9.is_none(), "livemode"),
-                                    (b.f18.is_none(), "usage_type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "active"),
+                        (taken.1.is_none(), "billing_scheme"),
+                        (taken.2.is_none(), "created"),
+                        (taken.3.is_none(), "currency"),
+                        (taken.4.is_none(), "id"),
+                        (taken.5.is_none(), "interval"),
+                        (taken.6.is_none(), "interval_count"),
+                        (taken.7.is_none(), "livemode"),
+                        (taken.8.is_none(), "usage_type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1306,10 +1309,10 @@ impl std::str::FromStr for PlanBillingScheme {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "per_unit" => PlanBillingScheme::PerUnit,
-                "tiered" => PlanBillingScheme::Tiered,
-                v => PlanBillingScheme::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["per_unit", "tiered"]) {
+                Some(0) => PlanBillingScheme::PerUnit,
+                Some(1) => PlanBillingScheme::Tiered,
+                _ => PlanBillingScheme::Unknown(s.to_owned()),
             },
         )
     }
@@ -1369,12 +1372,12 @@ impl std::str::FromStr for PlanInterval {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "day" => PlanInterval::Day,
-                "month" => PlanInterval::Month,
-                "week" => PlanInterval::Week,
-                "year" => PlanInterval::Year,
-                v => PlanInterval::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["day", "month", "week", "year"]) {
+                Some(0) => PlanInterval::Day,
+                Some(1) => PlanInterval::Month,
+                Some(2) => PlanInterval::Week,
+                Some(3) => PlanInterval::Year,
+                _ => PlanInterval::Unknown(s.to_owned()),
             },
         )
     }
@@ -1426,46 +1429,44 @@ impl crate::rt::Decode for PlanTier {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::rt::Decimal>,
-            f2: Option<i64>,
-            f3: Option<crate::rt::Decimal>,
-            f4: Option<i64>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::rt::Decimal>,
+            f2: crate::rt::json::Slot<i64>,
+            f3: crate::rt::json::Slot<crate::rt::Decimal>,
+            f4: crate::rt::json::Slot<i64>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a plan_tier object",
-            &[
-                "flat_amount",
-                "flat_amount_decimal",
-                "unit_amount",
-                "unit_amount_decimal",
-                "up_to",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4 } = b;
+        let extra = r
+            .fields(
+                "a plan_tier object",
+                &[
+                    "flat_amount",
+                    "flat_amount_decimal",
+                    "unit_amount",
+                    "unit_amount_decimal",
+                    "up_to",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PlanTier {
-            flat_amount: f0,
-            flat_amount_decimal: f1,
-            unit_amount: f2,
-            unit_amount_decimal: f3,
-            up_to: f4,
+            flat_amount: b.f0.take(),
+            flat_amount_decimal: b.f1.take(),
+            unit_amount: b.f2.take(),
+            unit_amount_decimal: b.f3.take(),
+            up_to: b.f4.take(),
             extra,
         })
     }
@@ -1535,10 +1536,10 @@ impl std::str::FromStr for PlanTiersMode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "graduated" => PlanTiersMode::Graduated,
-                "volume" => PlanTiersMode::Volume,
-                v => PlanTiersMode::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["graduated", "volume"]) {
+                Some(0) => PlanTiersMode::Graduated,
+                Some(1) => PlanTiersMode::Volume,
+                _ => PlanTiersMode::Unknown(s.to_owned()),
             },
         )
     }
@@ -1589,10 +1590,10 @@ impl std::str::FromStr for PlanUsageType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "licensed" => PlanUsageType::Licensed,
-                "metered" => PlanUsageType::Metered,
-                v => PlanUsageType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["licensed", "metered"]) {
+                Some(0) => PlanUsageType::Licensed,
+                Some(1) => PlanUsageType::Metered,
+                _ => PlanUsageType::Unknown(s.to_owned()),
             },
         )
     }
@@ -1639,11 +1640,13 @@ impl serde::Serialize for ProductOrDeletedProduct {
     }
 }
 impl From<crate::Product> for ProductOrDeletedProduct {
+    #[inline]
     fn from(v: crate::Product) -> Self {
         ProductOrDeletedProduct::Product(Box::new(v))
     }
 }
 impl From<crate::DeletedProduct> for ProductOrDeletedProduct {
+    #[inline]
     fn from(v: crate::DeletedProduct) -> Self {
         ProductOrDeletedProduct::DeletedProduct(Box::new(v))
     }
@@ -1653,11 +1656,9 @@ impl crate::rt::Decode for ProductOrDeletedProduct {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
-            (Some("product"), false) => {
-                r.decode().map(|x| ProductOrDeletedProduct::Product(Box::new(x)))
-            }
+            (Some("product"), false) => r.decode().map(ProductOrDeletedProduct::Product),
             (Some("product"), true) => {
-                r.decode().map(|x| ProductOrDeletedProduct::DeletedProduct(Box::new(x)))
+                r.decode().map(ProductOrDeletedProduct::DeletedProduct)
             }
             _ => r.decode().map(ProductOrDeletedProduct::Unknown),
         }

@@ -562,10 +562,10 @@ impl std::str::FromStr for CreatePriceTransformQuantityRound {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "down" => CreatePriceTransformQuantityRound::Down,
-                "up" => CreatePriceTransformQuantityRound::Up,
-                v => CreatePriceTransformQuantityRound::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["down", "up"]) {
+                Some(0) => CreatePriceTransformQuantityRound::Down,
+                Some(1) => CreatePriceTransformQuantityRound::Up,
+                _ => CreatePriceTransformQuantityRound::Unknown(s.to_owned()),
             },
         )
     }
@@ -607,39 +607,38 @@ impl crate::rt::Decode for DeletedPrice {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a deleted_price object",
-            &["deleted", "id", "object"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.skip(),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a deleted_price object",
+                &["deleted", "id", "object"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.skip(),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(DeletedPrice {
                     deleted: f0,
                     id: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "deleted"), (taken.1.is_none(), "id")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -855,12 +854,14 @@ impl serde::Serialize for ListPricesCreated {
 }
 #[cfg(feature = "billing")]
 impl From<crate::RangeQuerySpecs> for ListPricesCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListPricesCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "billing")]
 impl From<i64> for ListPricesCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListPricesCreated::Integer(v)
     }
@@ -894,10 +895,10 @@ impl std::str::FromStr for ListPricesType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "one_time" => ListPricesType::OneTime,
-                "recurring" => ListPricesType::Recurring,
-                v => ListPricesType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["one_time", "recurring"]) {
+                Some(0) => ListPricesType::OneTime,
+                Some(1) => ListPricesType::Recurring,
+                _ => ListPricesType::Unknown(s.to_owned()),
             },
         )
     }
@@ -984,167 +985,166 @@ impl crate::rt::Decode for Price {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::PlanBillingScheme>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<String>,
-            f4: Option<std::collections::BTreeMap<String, crate::CurrencyOption>>,
-            f5: Option<crate::CustomUnitAmount>,
-            f6: Option<crate::PriceId>,
-            f7: Option<bool>,
-            f8: Option<String>,
-            f9: Option<crate::rt::Metadata>,
-            f10: Option<String>,
-            f11: Option<crate::rt::Expandable<crate::ProductOrDeletedProduct>>,
-            f12: Option<crate::Recurring>,
-            f13: Option<crate::CurrencyOptionTaxBehavior>,
-            f14: Option<Vec<crate::PriceTier>>,
-            f15: Option<crate::PlanTiersMode>,
-            f16: Option<crate::TransformQuantity>,
-            f17: Option<crate::PriceType>,
-            f18: Option<i64>,
-            f19: Option<crate::rt::Decimal>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::PlanBillingScheme>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<
+                std::collections::BTreeMap<String, crate::CurrencyOption>,
+            >,
+            f5: crate::rt::json::Slot<crate::CustomUnitAmount>,
+            f6: crate::rt::json::Slot<crate::PriceId>,
+            f7: crate::rt::json::Slot<bool>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<crate::rt::Metadata>,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::ProductOrDeletedProduct>,
+            >,
+            f12: crate::rt::json::Slot<crate::Recurring>,
+            f13: crate::rt::json::Slot<crate::CurrencyOptionTaxBehavior>,
+            f14: crate::rt::json::Slot<Vec<crate::PriceTier>>,
+            f15: crate::rt::json::Slot<crate::PlanTiersMode>,
+            f16: crate::rt::json::Slot<crate::TransformQuantity>,
+            f17: crate::rt::json::Slot<crate::PriceType>,
+            f18: crate::rt::json::Slot<i64>,
+            f19: crate::rt::json::Slot<crate::rt::Decimal>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a price object",
-            &[
-                "active",
-                "billing_scheme",
-                "created",
-                "currency",
-                "currency_options",
-                "custom_unit_amount",
-                "id",
-                "livemode",
-                "lookup_key",
-                "metadata",
-                "nickname",
-                "object",
-                "product",
-                "recurring",
-                "tax_behavior",
-                "tiers",
-                "tiers_mode",
-                "transform_quantity",
-                "type",
-                "unit_amount",
-                "unit_amount_decimal",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.skip(),
-                12 => r.required(&mut b.f11),
-                13 => r.optional(&mut b.f12),
-                14 => r.optional(&mut b.f13),
-                15 => r.optional(&mut b.f14),
-                16 => r.optional(&mut b.f15),
-                17 => r.optional(&mut b.f16),
-                18 => r.required(&mut b.f17),
-                19 => r.optional(&mut b.f18),
-                20 => r.optional(&mut b.f19),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4,
-                f5,
-                f6: Some(f6),
-                f7: Some(f7),
-                f8,
-                f9: Some(f9),
-                f10,
-                f11: Some(f11),
-                f12,
-                f13,
-                f14,
-                f15,
-                f16,
-                f17: Some(f17),
-                f18,
-                f19,
-            } => {
+        let extra = r
+            .fields(
+                "a price object",
+                &[
+                    "active",
+                    "billing_scheme",
+                    "created",
+                    "currency",
+                    "currency_options",
+                    "custom_unit_amount",
+                    "id",
+                    "livemode",
+                    "lookup_key",
+                    "metadata",
+                    "nickname",
+                    "object",
+                    "product",
+                    "recurring",
+                    "tax_behavior",
+                    "tiers",
+                    "tiers_mode",
+                    "transform_quantity",
+                    "type",
+                    "unit_amount",
+                    "unit_amount_decimal",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.skip(),
+                    12 => r.required(&mut b.f11),
+                    13 => r.optional(&mut b.f12),
+                    14 => r.optional(&mut b.f13),
+                    15 => r.optional(&mut b.f14),
+                    16 => r.optional(&mut b.f15),
+                    17 => r.optional(&mut b.f16),
+                    18 => r.required(&mut b.f17),
+                    19 => r.optional(&mut b.f18),
+                    20 => r.optional(&mut b.f19),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f9.take(),
+            b.f11.take(),
+            b.f17.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f1),
+                Some(f2),
+                Some(f3),
+                Some(f6),
+                Some(f7),
+                Some(f9),
+                Some(f11),
+                Some(f17),
+            ) => {
                 Ok(Price {
                     active: f0,
                     billing_scheme: f1,
                     created: f2,
                     currency: f3,
-                    currency_options: f4,
-                    custom_unit_amount: f5,
+                    currency_options: b.f4.take(),
+                    custom_unit_amount: b.f5.take(),
                     id: f6,
                     livemode: f7,
-                    lookup_key: f8,
+                    lookup_key: b.f8.take(),
                     metadata: f9,
-                    nickname: f10,
+                    nickname: b.f10.take(),
                     product: f11,
-                    recurring: f12,
-                    tax_behavior: f13,
-                    tiers: f14,
-                    tiers_mode: f15,
-                    transform_quantity: f16,
+                    recurring: b.f12.take(),
+                    tax_behavior: b.f13.take(),
+                    tiers: b.f14.take(),
+                    tiers_mode: b.f15.take(),
+                    transform_quantity: b.f16.take(),
                     r#type: f17,
-                    unit_amount: f18,
-                    unit_amount_decimal: f19,
+                    unit_amount: b.f18.take(),
+                    unit_amount_decimal: b.f19.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "active"),
-                                    (b.f1.is_none(), "billing_scheme"),
-                                    (b.f2.is_none(), "created"),
-                                    (b.f3.is_none(), "currency"),
-                                    (b.f6.is_none(), "id"),
-                                    (b.f7.is_none(), "livemode"),
-                                    (b.f9.is_none(), "metadata"),
-                                    (b.f11.is_none(), "product"),
-                                    (b.f17.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "active"),
+                        (taken.1.is_none(), "billing_scheme"),
+                        (taken.2.is_none(), "created"),
+                        (taken.3.is_none(), "currency"),
+                        (taken.4.is_none(), "id"),
+                        (taken.5.is_none(), "livemode"),
+                        (taken.6.is_none(), "metadata"),
+                        (taken.7.is_none(), "product"),
+                        (taken.8.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1234,46 +1234,44 @@ impl crate::rt::Decode for PriceTier {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::rt::Decimal>,
-            f2: Option<i64>,
-            f3: Option<crate::rt::Decimal>,
-            f4: Option<i64>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::rt::Decimal>,
+            f2: crate::rt::json::Slot<i64>,
+            f3: crate::rt::json::Slot<crate::rt::Decimal>,
+            f4: crate::rt::json::Slot<i64>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a price_tier object",
-            &[
-                "flat_amount",
-                "flat_amount_decimal",
-                "unit_amount",
-                "unit_amount_decimal",
-                "up_to",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4 } = b;
+        let extra = r
+            .fields(
+                "a price_tier object",
+                &[
+                    "flat_amount",
+                    "flat_amount_decimal",
+                    "unit_amount",
+                    "unit_amount_decimal",
+                    "up_to",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PriceTier {
-            flat_amount: f0,
-            flat_amount_decimal: f1,
-            unit_amount: f2,
-            unit_amount_decimal: f3,
-            up_to: f4,
+            flat_amount: b.f0.take(),
+            flat_amount_decimal: b.f1.take(),
+            unit_amount: b.f2.take(),
+            unit_amount_decimal: b.f3.take(),
+            up_to: b.f4.take(),
             extra,
         })
     }
@@ -1340,10 +1338,10 @@ impl std::str::FromStr for PriceType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "one_time" => PriceType::OneTime,
-                "recurring" => PriceType::Recurring,
-                v => PriceType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["one_time", "recurring"]) {
+                Some(0) => PriceType::OneTime,
+                Some(1) => PriceType::Recurring,
+                _ => PriceType::Unknown(s.to_owned()),
             },
         )
     }

@@ -444,12 +444,14 @@ impl serde::Serialize for ListProductsCreated {
 }
 #[cfg(feature = "billing")]
 impl From<crate::RangeQuerySpecs> for ListProductsCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListProductsCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "billing")]
 impl From<i64> for ListProductsCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListProductsCreated::Integer(v)
     }

@@ -178,9 +178,9 @@ impl std::str::FromStr for CreatePromotionCodePromotionType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "coupon" => CreatePromotionCodePromotionType::Coupon,
-                v => CreatePromotionCodePromotionType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["coupon"]) {
+                Some(0) => CreatePromotionCodePromotionType::Coupon,
+                _ => CreatePromotionCodePromotionType::Unknown(s.to_owned()),
             },
         )
     }
@@ -476,12 +476,14 @@ impl serde::Serialize for ListPromotionCodesCreated {
 }
 #[cfg(feature = "billing")]
 impl From<crate::RangeQuerySpecs> for ListPromotionCodesCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListPromotionCodesCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "billing")]
 impl From<i64> for ListPromotionCodesCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListPromotionCodesCreated::Integer(v)
     }
@@ -565,124 +567,126 @@ impl crate::rt::Decode for PromotionCode {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<String>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
-            f4: Option<String>,
-            f5: Option<crate::rt::Timestamp>,
-            f6: Option<crate::PromotionCodeId>,
-            f7: Option<bool>,
-            f8: Option<i64>,
-            f9: Option<crate::rt::Metadata>,
-            f10: Option<crate::PromotionCodesResourcePromotion>,
-            f11: Option<crate::PromotionCodesResourceRestrictions>,
-            f12: Option<i64>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+            >,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f6: crate::rt::json::Slot<crate::PromotionCodeId>,
+            f7: crate::rt::json::Slot<bool>,
+            f8: crate::rt::json::Slot<i64>,
+            f9: crate::rt::json::Slot<crate::rt::Metadata>,
+            f10: crate::rt::json::Slot<crate::PromotionCodesResourcePromotion>,
+            f11: crate::rt::json::Slot<crate::PromotionCodesResourceRestrictions>,
+            f12: crate::rt::json::Slot<i64>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a promotion_code object",
-            &[
-                "active",
-                "code",
-                "created",
-                "customer",
-                "customer_account",
-                "expires_at",
-                "id",
-                "livemode",
-                "max_redemptions",
-                "metadata",
-                "object",
-                "promotion",
-                "restrictions",
-                "times_redeemed",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.skip(),
-                11 => r.required(&mut b.f10),
-                12 => r.required(&mut b.f11),
-                13 => r.required(&mut b.f12),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3,
-                f4,
-                f5,
-                f6: Some(f6),
-                f7: Some(f7),
-                f8,
-                f9,
-                f10: Some(f10),
-                f11: Some(f11),
-                f12: Some(f12),
-            } => {
+        let extra = r
+            .fields(
+                "a promotion_code object",
+                &[
+                    "active",
+                    "code",
+                    "created",
+                    "customer",
+                    "customer_account",
+                    "expires_at",
+                    "id",
+                    "livemode",
+                    "max_redemptions",
+                    "metadata",
+                    "object",
+                    "promotion",
+                    "restrictions",
+                    "times_redeemed",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.skip(),
+                    11 => r.required(&mut b.f10),
+                    12 => r.required(&mut b.f11),
+                    13 => r.required(&mut b.f12),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f10.take(),
+            b.f11.take(),
+            b.f12.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f1),
+                Some(f2),
+                Some(f6),
+                Some(f7),
+                Some(f10),
+                Some(f11),
+                Some(f12),
+            ) => {
                 Ok(PromotionCode {
                     active: f0,
                     code: f1,
                     created: f2,
-                    customer: f3,
-                    customer_account: f4,
-                    expires_at: f5,
+                    customer: b.f3.take(),
+                    customer_account: b.f4.take(),
+                    expires_at: b.f5.take(),
                     id: f6,
                     livemode: f7,
-                    max_redemptions: f8,
-                    metadata: f9,
+                    max_redemptions: b.f8.take(),
+                    metadata: b.f9.take(),
                     promotion: f10,
                     restrictions: f11,
                     times_redeemed: f12,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "active"),
-                                    (b.f1.is_none(), "code"),
-                                    (b.f2.is_none(), "created"),
-                                    (b.f6.is_none(), "id"),
-                                    (b.f7.is_none(), "livemode"),
-                                    (b.f10.is_none(), "promotion"),
-                                    (b.f11.is_none(), "restrictions"),
-                                    (b.f12.is_none(), "times_redeemed"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "active"),
+                        (taken.1.is_none(), "code"),
+                        (taken.2.is_none(), "created"),
+                        (taken.3.is_none(), "id"),
+                        (taken.4.is_none(), "livemode"),
+                        (taken.5.is_none(), "promotion"),
+                        (taken.6.is_none(), "restrictions"),
+                        (taken.7.is_none(), "times_redeemed"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -745,35 +749,33 @@ impl crate::rt::Decode for PromotionCodeCurrencyOption {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
+            f0: crate::rt::json::Slot<i64>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a promotion_code_currency_option object",
-            &["minimum_amount"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a promotion_code_currency_option object",
+                &["minimum_amount"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(PromotionCodeCurrencyOption {
                     minimum_amount: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "minimum_amount")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "minimum_amount")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -954,12 +954,14 @@ impl serde::Serialize for ListSubscriptionsCreated {
 }
 #[cfg(feature = "billing")]
 impl From<crate::RangeQuerySpecs> for ListSubscriptionsCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListSubscriptionsCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "billing")]
 impl From<i64> for ListSubscriptionsCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListSubscriptionsCreated::Integer(v)
     }
@@ -985,12 +987,14 @@ impl serde::Serialize for ListSubscriptionsCurrentPeriodEnd {
 }
 #[cfg(feature = "billing")]
 impl From<crate::RangeQuerySpecs> for ListSubscriptionsCurrentPeriodEnd {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListSubscriptionsCurrentPeriodEnd::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "billing")]
 impl From<i64> for ListSubscriptionsCurrentPeriodEnd {
+    #[inline]
     fn from(v: i64) -> Self {
         ListSubscriptionsCurrentPeriodEnd::Integer(v)
     }
@@ -1016,12 +1020,14 @@ impl serde::Serialize for ListSubscriptionsCurrentPeriodStart {
 }
 #[cfg(feature = "billing")]
 impl From<crate::RangeQuerySpecs> for ListSubscriptionsCurrentPeriodStart {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListSubscriptionsCurrentPeriodStart::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "billing")]
 impl From<i64> for ListSubscriptionsCurrentPeriodStart {
+    #[inline]
     fn from(v: i64) -> Self {
         ListSubscriptionsCurrentPeriodStart::Integer(v)
     }
@@ -1079,18 +1085,32 @@ impl std::str::FromStr for ListSubscriptionsStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => ListSubscriptionsStatus::Active,
-                "all" => ListSubscriptionsStatus::All,
-                "canceled" => ListSubscriptionsStatus::Canceled,
-                "ended" => ListSubscriptionsStatus::Ended,
-                "incomplete" => ListSubscriptionsStatus::Incomplete,
-                "incomplete_expired" => ListSubscriptionsStatus::IncompleteExpired,
-                "past_due" => ListSubscriptionsStatus::PastDue,
-                "paused" => ListSubscriptionsStatus::Paused,
-                "trialing" => ListSubscriptionsStatus::Trialing,
-                "unpaid" => ListSubscriptionsStatus::Unpaid,
-                v => ListSubscriptionsStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "active",
+                    "all",
+                    "canceled",
+                    "ended",
+                    "incomplete",
+                    "incomplete_expired",
+                    "past_due",
+                    "paused",
+                    "trialing",
+                    "unpaid",
+                ],
+            ) {
+                Some(0) => ListSubscriptionsStatus::Active,
+                Some(1) => ListSubscriptionsStatus::All,
+                Some(2) => ListSubscriptionsStatus::Canceled,
+                Some(3) => ListSubscriptionsStatus::Ended,
+                Some(4) => ListSubscriptionsStatus::Incomplete,
+                Some(5) => ListSubscriptionsStatus::IncompleteExpired,
+                Some(6) => ListSubscriptionsStatus::PastDue,
+                Some(7) => ListSubscriptionsStatus::Paused,
+                Some(8) => ListSubscriptionsStatus::Trialing,
+                Some(9) => ListSubscriptionsStatus::Unpaid,
+                _ => ListSubscriptionsStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -1206,9 +1226,9 @@ impl std::str::FromStr for MigrateSubscriptionBillingModeType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "flexible" => MigrateSubscriptionBillingModeType::Flexible,
-                v => MigrateSubscriptionBillingModeType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["flexible"]) {
+                Some(0) => MigrateSubscriptionBillingModeType::Flexible,
+                _ => MigrateSubscriptionBillingModeType::Unknown(s.to_owned()),
             },
         )
     }

@@ -311,39 +311,38 @@ impl crate::rt::Decode for DeletedSubscriptionItem {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::DeletedSubscriptionItemId>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::DeletedSubscriptionItemId>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a deleted_subscription_item object",
-            &["deleted", "id", "object"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.skip(),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a deleted_subscription_item object",
+                &["deleted", "id", "object"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.skip(),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(DeletedSubscriptionItem {
                     deleted: f0,
                     id: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "deleted"), (taken.1.is_none(), "id")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -564,81 +563,86 @@ impl crate::rt::Decode for SubscriptionItem {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::SubscriptionItemBillingThresholds>,
-            f1: Option<i64>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<crate::rt::Timestamp>,
-            f4: Option<Vec<crate::rt::Expandable<crate::Discount>>>,
-            f5: Option<crate::SubscriptionItemId>,
-            f6: Option<crate::rt::Metadata>,
-            f7: Option<crate::Price>,
-            f8: Option<i64>,
-            f9: Option<String>,
-            f10: Option<Vec<crate::TaxRate>>,
+            f0: crate::rt::json::Slot<crate::SubscriptionItemBillingThresholds>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f4: crate::rt::json::Slot<Vec<crate::rt::Expandable<crate::Discount>>>,
+            f5: crate::rt::json::Slot<crate::SubscriptionItemId>,
+            f6: crate::rt::json::Slot<crate::rt::Metadata>,
+            f7: crate::rt::json::Slot<crate::Price>,
+            f8: crate::rt::json::Slot<i64>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<Vec<crate::TaxRate>>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a subscription_item object",
-            &[
-                "billing_thresholds",
-                "created",
-                "current_period_end",
-                "current_period_start",
-                "discounts",
-                "id",
-                "metadata",
-                "object",
-                "price",
-                "quantity",
-                "subscription",
-                "tax_rates",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.skip(),
-                8 => r.required(&mut b.f7),
-                9 => r.optional(&mut b.f8),
-                10 => r.required(&mut b.f9),
-                11 => r.optional(&mut b.f10),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-                f6: Some(f6),
-                f7: Some(f7),
-                f8,
-                f9: Some(f9),
-                f10,
-            } => {
+        let extra = r
+            .fields(
+                "a subscription_item object",
+                &[
+                    "billing_thresholds",
+                    "created",
+                    "current_period_end",
+                    "current_period_start",
+                    "discounts",
+                    "id",
+                    "metadata",
+                    "object",
+                    "price",
+                    "quantity",
+                    "subscription",
+                    "tax_rates",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.skip(),
+                    8 => r.required(&mut b.f7),
+                    9 => r.optional(&mut b.f8),
+                    10 => r.required(&mut b.f9),
+                    11 => r.optional(&mut b.f10),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f5.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f9.take(),
+        ) {
+            (
+                Some(f1),
+                Some(f2),
+                Some(f3),
+                Some(f4),
+                Some(f5),
+                Some(f6),
+                Some(f7),
+                Some(f9),
+            ) => {
                 Ok(SubscriptionItem {
-                    billing_thresholds: f0,
+                    billing_thresholds: b.f0.take(),
                     created: f1,
                     current_period_end: f2,
                     current_period_start: f3,
@@ -646,30 +650,27 @@ impl crate::rt::Decode for SubscriptionItem {
                     id: f5,
                     metadata: f6,
                     price: f7,
-                    quantity: f8,
+                    quantity: b.f8.take(),
                     subscription: f9,
-                    tax_rates: f10,
+                    tax_rates: b.f10.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "created"),
-                                    (b.f2.is_none(), "current_period_end"),
-                                    (b.f3.is_none(), "current_period_start"),
-                                    (b.f4.is_none(), "discounts"),
-                                    (b.f5.is_none(), "id"),
-                                    (b.f6.is_none(), "metadata"),
-                                    (b.f7.is_none(), "price"),
-                                    (b.f9.is_none(), "subscription"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "current_period_end"),
+                        (taken.2.is_none(), "current_period_start"),
+                        (taken.3.is_none(), "discounts"),
+                        (taken.4.is_none(), "id"),
+                        (taken.5.is_none(), "metadata"),
+                        (taken.6.is_none(), "price"),
+                        (taken.7.is_none(), "subscription"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -726,22 +727,22 @@ impl crate::rt::Decode for SubscriptionItemBillingThresholds {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
+            f0: crate::rt::json::Slot<i64>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a subscription_item_billing_thresholds object",
-            &["usage_gte"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a subscription_item_billing_thresholds object",
+                &["usage_gte"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SubscriptionItemBillingThresholds {
-            usage_gte: f0,
+            usage_gte: b.f0.take(),
             extra,
         })
     }

@@ -286,12 +286,12 @@ impl std::str::FromStr for CreateSubscriptionScheduleEndBehavior {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "cancel" => CreateSubscriptionScheduleEndBehavior::Cancel,
-                "none" => CreateSubscriptionScheduleEndBehavior::None,
-                "release" => CreateSubscriptionScheduleEndBehavior::Release,
-                "renew" => CreateSubscriptionScheduleEndBehavior::Renew,
-                v => CreateSubscriptionScheduleEndBehavior::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["cancel", "none", "release", "renew"]) {
+                Some(0) => CreateSubscriptionScheduleEndBehavior::Cancel,
+                Some(1) => CreateSubscriptionScheduleEndBehavior::None,
+                Some(2) => CreateSubscriptionScheduleEndBehavior::Release,
+                Some(3) => CreateSubscriptionScheduleEndBehavior::Renew,
+                _ => CreateSubscriptionScheduleEndBehavior::Unknown(s.to_owned()),
             },
         )
     }
@@ -892,12 +892,14 @@ impl serde::Serialize for ListSubscriptionSchedulesCanceledAt {
 }
 #[cfg(feature = "billing")]
 impl From<crate::RangeQuerySpecs> for ListSubscriptionSchedulesCanceledAt {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListSubscriptionSchedulesCanceledAt::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "billing")]
 impl From<i64> for ListSubscriptionSchedulesCanceledAt {
+    #[inline]
     fn from(v: i64) -> Self {
         ListSubscriptionSchedulesCanceledAt::Integer(v)
     }
@@ -923,12 +925,14 @@ impl serde::Serialize for ListSubscriptionSchedulesCompletedAt {
 }
 #[cfg(feature = "billing")]
 impl From<crate::RangeQuerySpecs> for ListSubscriptionSchedulesCompletedAt {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListSubscriptionSchedulesCompletedAt::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "billing")]
 impl From<i64> for ListSubscriptionSchedulesCompletedAt {
+    #[inline]
     fn from(v: i64) -> Self {
         ListSubscriptionSchedulesCompletedAt::Integer(v)
     }
@@ -954,12 +958,14 @@ impl serde::Serialize for ListSubscriptionSchedulesCreated {
 }
 #[cfg(feature = "billing")]
 impl From<crate::RangeQuerySpecs> for ListSubscriptionSchedulesCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListSubscriptionSchedulesCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "billing")]
 impl From<i64> for ListSubscriptionSchedulesCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListSubscriptionSchedulesCreated::Integer(v)
     }
@@ -985,12 +991,14 @@ impl serde::Serialize for ListSubscriptionSchedulesReleasedAt {
 }
 #[cfg(feature = "billing")]
 impl From<crate::RangeQuerySpecs> for ListSubscriptionSchedulesReleasedAt {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListSubscriptionSchedulesReleasedAt::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "billing")]
 impl From<i64> for ListSubscriptionSchedulesReleasedAt {
+    #[inline]
     fn from(v: i64) -> Self {
         ListSubscriptionSchedulesReleasedAt::Integer(v)
     }
@@ -1017,11 +1025,13 @@ impl serde::Serialize for PriceOrDeletedPrice {
     }
 }
 impl From<crate::Price> for PriceOrDeletedPrice {
+    #[inline]
     fn from(v: crate::Price) -> Self {
         PriceOrDeletedPrice::Price(Box::new(v))
     }
 }
 impl From<crate::DeletedPrice> for PriceOrDeletedPrice {
+    #[inline]
     fn from(v: crate::DeletedPrice) -> Self {
         PriceOrDeletedPrice::DeletedPrice(Box::new(v))
     }
@@ -1031,12 +1041,8 @@ impl crate::rt::Decode for PriceOrDeletedPrice {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
-            (Some("price"), false) => {
-                r.decode().map(|x| PriceOrDeletedPrice::Price(Box::new(x)))
-            }
-            (Some("price"), true) => {
-                r.decode().map(|x| PriceOrDeletedPrice::DeletedPrice(Box::new(x)))
-            }
+            (Some("price"), false) => r.decode().map(PriceOrDeletedPrice::Price),
+            (Some("price"), true) => r.decode().map(PriceOrDeletedPrice::DeletedPrice),
             _ => r.decode().map(PriceOrDeletedPrice::Unknown),
         }
     }
@@ -1243,161 +1249,167 @@ impl crate::rt::Decode for SubscriptionSchedule {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::ApplicationOrDeletedApplication>>,
-            f1: Option<crate::SubscriptionsResourceBillingMode>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<crate::rt::Timestamp>,
-            f4: Option<crate::rt::Timestamp>,
-            f5: Option<crate::SubscriptionScheduleCurrentPhase>,
-            f6: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
-            f7: Option<String>,
-            f8: Option<crate::SubscriptionSchedulesResourceDefaultSettings>,
-            f9: Option<crate::SubscriptionScheduleEndBehavior>,
-            f10: Option<crate::SubscriptionScheduleId>,
-            f11: Option<bool>,
-            f12: Option<crate::rt::Metadata>,
-            f13: Option<Vec<crate::SubscriptionSchedulePhaseConfiguration>>,
-            f14: Option<crate::rt::Timestamp>,
-            f15: Option<String>,
-            f16: Option<crate::SubscriptionScheduleStatus>,
-            f17: Option<crate::rt::Expandable<crate::Subscription>>,
-            f18: Option<crate::rt::Expandable<crate::TestHelpersTestClock>>,
+            f0: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
+            >,
+            f1: crate::rt::json::Slot<crate::SubscriptionsResourceBillingMode>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f4: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f5: crate::rt::json::Slot<crate::SubscriptionScheduleCurrentPhase>,
+            f6: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+            >,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<
+                crate::SubscriptionSchedulesResourceDefaultSettings,
+            >,
+            f9: crate::rt::json::Slot<crate::SubscriptionScheduleEndBehavior>,
+            f10: crate::rt::json::Slot<crate::SubscriptionScheduleId>,
+            f11: crate::rt::json::Slot<bool>,
+            f12: crate::rt::json::Slot<crate::rt::Metadata>,
+            f13: crate::rt::json::Slot<
+                Vec<crate::SubscriptionSchedulePhaseConfiguration>,
+            >,
+            f14: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f15: crate::rt::json::Slot<String>,
+            f16: crate::rt::json::Slot<crate::SubscriptionScheduleStatus>,
+            f17: crate::rt::json::Slot<crate::rt::Expandable<crate::Subscription>>,
+            f18: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::TestHelpersTestClock>,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a subscription_schedule object",
-            &[
-                "application",
-                "billing_mode",
-                "canceled_at",
-                "completed_at",
-                "created",
-                "current_phase",
-                "customer",
-                "customer_account",
-                "default_settings",
-                "end_behavior",
-                "id",
-                "livemode",
-                "metadata",
-                "object",
-                "phases",
-                "released_at",
-                "released_subscription",
-                "status",
-                "subscription",
-                "test_clock",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.required(&mut b.f10),
-                11 => r.required(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.skip(),
-                14 => r.required(&mut b.f13),
-                15 => r.optional(&mut b.f14),
-                16 => r.optional(&mut b.f15),
-                17 => r.required(&mut b.f16),
-                18 => r.optional(&mut b.f17),
-                19 => r.optional(&mut b.f18),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1: Some(f1),
-                f2,
-                f3,
-                f4: Some(f4),
-                f5,
-                f6: Some(f6),
-                f7,
-                f8: Some(f8),
-                f9: Some(f9),
-                f10: Some(f10),
-                f11: Some(f11),
-                f12,
-                f13: Some(f13),
-                f14,
-                f15,
-                f16: Some(f16),
-                f17,
-                f18,
-            } => {
+        let extra = r
+            .fields(
+                "a subscription_schedule object",
+                &[
+                    "application",
+                    "billing_mode",
+                    "canceled_at",
+                    "completed_at",
+                    "created",
+                    "current_phase",
+                    "customer",
+                    "customer_account",
+                    "default_settings",
+                    "end_behavior",
+                    "id",
+                    "livemode",
+                    "metadata",
+                    "object",
+                    "phases",
+                    "released_at",
+                    "released_subscription",
+                    "status",
+                    "subscription",
+                    "test_clock",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.required(&mut b.f10),
+                    11 => r.required(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.skip(),
+                    14 => r.required(&mut b.f13),
+                    15 => r.optional(&mut b.f14),
+                    16 => r.optional(&mut b.f15),
+                    17 => r.required(&mut b.f16),
+                    18 => r.optional(&mut b.f17),
+                    19 => r.optional(&mut b.f18),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f1.take(),
+            b.f4.take(),
+            b.f6.take(),
+            b.f8.take(),
+            b.f9.take(),
+            b.f10.take(),
+            b.f11.take(),
+            b.f13.take(),
+            b.f16.take(),
+        ) {
+            (
+                Some(f1),
+                Some(f4),
+                Some(f6),
+                Some(f8),
+                Some(f9),
+                Some(f10),
+                Some(f11),
+                Some(f13),
+                Some(f16),
+            ) => {
                 Ok(SubscriptionSchedule {
-                    application: f0,
+                    application: b.f0.take(),
                     billing_mode: f1,
-                    canceled_at: f2,
-                    completed_at: f3,
+                    canceled_at: b.f2.take(),
+                    completed_at: b.f3.take(),
                     created: f4,
-                    current_phase: f5,
+                    current_phase: b.f5.take(),
                     customer: f6,
-                    customer_account: f7,
+                    customer_account: b.f7.take(),
                     default_settings: f8,
                     end_behavior: f9,
                     id: f10,
                     livemode: f11,
-                    metadata: f12,
+                    metadata: b.f12.take(),
                     phases: f13,
-                    released_at: f14,
-                    released_subscription: f15,
+                    released_at: b.f14.take(),
+                    released_subscription: b.f15.take(),
                     status: f16,
-                    subscription: f17,
-                    test_clock: f18,
+                    subscription: b.f17.take(),
+                    test_clock: b.f18.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "billing_mode"),
-                                    (b.f4.is_none(), "created"),
-                                    (b.f6.is_none(), "customer"),
-                                    (b.f8.is_none(), "default_settings"),
-                                    (b.f9.is_none(), "end_behavior"),
-                                    (b.f10.is_none(), "id"),
-                                    (b.f11.is_none(), "livemode"),
-                                    (b.f13.is_none(), "phases"),
-                                    (b.f16.is_none(), "status"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "billing_mode"),
+                        (taken.1.is_none(), "created"),
+                        (taken.2.is_none(), "customer"),
+                        (taken.3.is_none(), "default_settings"),
+                        (taken.4.is_none(), "end_behavior"),
+                        (taken.5.is_none(), "id"),
+                        (taken.6.is_none(), "livemode"),
+                        (taken.7.is_none(), "phases"),
+                        (taken.8.is_none(), "status"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1485,61 +1497,57 @@ impl crate::rt::Decode for SubscriptionScheduleAddInvoiceItem {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::DiscountsResourceStackableDiscount>>,
-            f1: Option<crate::rt::Metadata>,
-            f2: Option<crate::SubscriptionScheduleAddInvoiceItemPeriod>,
-            f3: Option<crate::rt::Expandable<crate::PriceOrDeletedPrice>>,
-            f4: Option<i64>,
-            f5: Option<Vec<crate::TaxRate>>,
+            f0: crate::rt::json::Slot<Vec<crate::DiscountsResourceStackableDiscount>>,
+            f1: crate::rt::json::Slot<crate::rt::Metadata>,
+            f2: crate::rt::json::Slot<crate::SubscriptionScheduleAddInvoiceItemPeriod>,
+            f3: crate::rt::json::Slot<crate::rt::Expandable<crate::PriceOrDeletedPrice>>,
+            f4: crate::rt::json::Slot<i64>,
+            f5: crate::rt::json::Slot<Vec<crate::TaxRate>>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a subscription_schedule_add_invoice_item object",
-            &["discounts", "metadata", "period", "price", "quantity", "tax_rates"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1, f2: Some(f2), f3: Some(f3), f4, f5 } => {
+        let extra = r
+            .fields(
+                "a subscription_schedule_add_invoice_item object",
+                &["discounts", "metadata", "period", "price", "quantity", "tax_rates"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f2.take(), b.f3.take()) {
+            (Some(f0), Some(f2), Some(f3)) => {
                 Ok(SubscriptionScheduleAddInvoiceItem {
                     discounts: f0,
-                    metadata: f1,
+                    metadata: b.f1.take(),
                     period: f2,
                     price: f3,
-                    quantity: f4,
-                    tax_rates: f5,
+                    quantity: b.f4.take(),
+                    tax_rates: b.f5.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "discounts"),
-                                    (b.f2.is_none(), "period"),
-                                    (b.f3.is_none(), "price"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "discounts"),
+                        (taken.1.is_none(), "period"),
+                        (taken.2.is_none(), "price"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1590,42 +1598,41 @@ impl crate::rt::Decode for SubscriptionScheduleAddInvoiceItemPeriod {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a subscription_schedule_add_invoice_item_period object",
-            &["end", "start"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a subscription_schedule_add_invoice_item_period object",
+                &["end", "start"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(SubscriptionScheduleAddInvoiceItemPeriod {
                     end: f0,
                     start: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "end"), (b.f1.is_none(), "start")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "end"), (taken.1.is_none(), "start")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1676,64 +1683,60 @@ impl crate::rt::Decode for SubscriptionScheduleConfigurationItem {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::SubscriptionItemBillingThresholds>,
-            f1: Option<Vec<crate::DiscountsResourceStackableDiscount>>,
-            f2: Option<crate::rt::Metadata>,
-            f3: Option<crate::rt::Expandable<crate::PriceOrDeletedPrice>>,
-            f4: Option<i64>,
-            f5: Option<Vec<crate::TaxRate>>,
+            f0: crate::rt::json::Slot<crate::SubscriptionItemBillingThresholds>,
+            f1: crate::rt::json::Slot<Vec<crate::DiscountsResourceStackableDiscount>>,
+            f2: crate::rt::json::Slot<crate::rt::Metadata>,
+            f3: crate::rt::json::Slot<crate::rt::Expandable<crate::PriceOrDeletedPrice>>,
+            f4: crate::rt::json::Slot<i64>,
+            f5: crate::rt::json::Slot<Vec<crate::TaxRate>>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a subscription_schedule_configuration_item object",
-            &[
-                "billing_thresholds",
-                "discounts",
-                "metadata",
-                "price",
-                "quantity",
-                "tax_rates",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2, f3: Some(f3), f4, f5 } => {
+        let extra = r
+            .fields(
+                "a subscription_schedule_configuration_item object",
+                &[
+                    "billing_thresholds",
+                    "discounts",
+                    "metadata",
+                    "price",
+                    "quantity",
+                    "tax_rates",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f3.take()) {
+            (Some(f1), Some(f3)) => {
                 Ok(SubscriptionScheduleConfigurationItem {
-                    billing_thresholds: f0,
+                    billing_thresholds: b.f0.take(),
                     discounts: f1,
-                    metadata: f2,
+                    metadata: b.f2.take(),
                     price: f3,
-                    quantity: f4,
-                    tax_rates: f5,
+                    quantity: b.f4.take(),
+                    tax_rates: b.f5.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "discounts"), (b.f3.is_none(), "price")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "discounts"), (taken.1.is_none(), "price")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1788,41 +1791,37 @@ impl crate::rt::Decode for SubscriptionScheduleCurrentPhase {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<crate::rt::Timestamp>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a subscription_schedule_current_phase object",
-            &["end_date", "start_date"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a subscription_schedule_current_phase object",
+                &["end_date", "start_date"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(SubscriptionScheduleCurrentPhase {
                     end_date: f0,
                     start_date: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "end_date"),
-                                    (b.f1.is_none(), "start_date"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "end_date"), (taken.1.is_none(), "start_date")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1937,12 +1936,12 @@ impl std::str::FromStr for SubscriptionScheduleEndBehavior {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "cancel" => SubscriptionScheduleEndBehavior::Cancel,
-                "none" => SubscriptionScheduleEndBehavior::None,
-                "release" => SubscriptionScheduleEndBehavior::Release,
-                "renew" => SubscriptionScheduleEndBehavior::Renew,
-                v => SubscriptionScheduleEndBehavior::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["cancel", "none", "release", "renew"]) {
+                Some(0) => SubscriptionScheduleEndBehavior::Cancel,
+                Some(1) => SubscriptionScheduleEndBehavior::None,
+                Some(2) => SubscriptionScheduleEndBehavior::Release,
+                Some(3) => SubscriptionScheduleEndBehavior::Renew,
+                _ => SubscriptionScheduleEndBehavior::Unknown(s.to_owned()),
             },
         )
     }
@@ -2019,163 +2018,160 @@ impl crate::rt::Decode for SubscriptionSchedulePhaseConfiguration {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::SubscriptionScheduleAddInvoiceItem>>,
-            f1: Option<f64>,
-            f2: Option<crate::SchedulesPhaseAutomaticTax>,
-            f3: Option<crate::SubscriptionSchedulePhaseConfigurationBillingCycleAnchor>,
-            f4: Option<crate::SubscriptionBillingThresholds>,
-            f5: Option<crate::InvoiceCollectionMethod>,
-            f6: Option<String>,
-            f7: Option<crate::rt::Expandable<crate::PaymentMethod>>,
-            f8: Option<Vec<crate::TaxRate>>,
-            f9: Option<String>,
-            f10: Option<Vec<crate::DiscountsResourceStackableDiscount>>,
-            f11: Option<crate::rt::Timestamp>,
-            f12: Option<crate::InvoiceSettingSubscriptionSchedulePhaseSetting>,
-            f13: Option<Vec<crate::SubscriptionScheduleConfigurationItem>>,
-            f14: Option<crate::rt::Metadata>,
-            f15: Option<crate::rt::Expandable<crate::Account>>,
-            f16: Option<crate::PortalSubscriptionCancelProrationBehavior>,
-            f17: Option<crate::rt::Timestamp>,
-            f18: Option<crate::SubscriptionTransferData>,
-            f19: Option<crate::rt::Timestamp>,
+            f0: crate::rt::json::Slot<Vec<crate::SubscriptionScheduleAddInvoiceItem>>,
+            f1: crate::rt::json::Slot<f64>,
+            f2: crate::rt::json::Slot<crate::SchedulesPhaseAutomaticTax>,
+            f3: crate::rt::json::Slot<
+                crate::SubscriptionSchedulePhaseConfigurationBillingCycleAnchor,
+            >,
+            f4: crate::rt::json::Slot<crate::SubscriptionBillingThresholds>,
+            f5: crate::rt::json::Slot<crate::InvoiceCollectionMethod>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
+            f8: crate::rt::json::Slot<Vec<crate::TaxRate>>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<Vec<crate::DiscountsResourceStackableDiscount>>,
+            f11: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f12: crate::rt::json::Slot<
+                crate::InvoiceSettingSubscriptionSchedulePhaseSetting,
+            >,
+            f13: crate::rt::json::Slot<
+                Vec<crate::SubscriptionScheduleConfigurationItem>,
+            >,
+            f14: crate::rt::json::Slot<crate::rt::Metadata>,
+            f15: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
+            f16: crate::rt::json::Slot<crate::PortalSubscriptionCancelProrationBehavior>,
+            f17: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f18: crate::rt::json::Slot<crate::SubscriptionTransferData>,
+            f19: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a subscription_schedule_phase_configuration object",
-            &[
-                "add_invoice_items",
-                "application_fee_percent",
-                "automatic_tax",
-                "billing_cycle_anchor",
-                "billing_thresholds",
-                "collection_method",
-                "currency",
-                "default_payment_method",
-                "default_tax_rates",
-                "description",
-                "discounts",
-                "end_date",
-                "invoice_settings",
-                "items",
-                "metadata",
-                "on_behalf_of",
-                "proration_behavior",
-                "start_date",
-                "transfer_data",
-                "trial_end",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.required(&mut b.f10),
-                11 => r.required(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.required(&mut b.f13),
-                14 => r.optional(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.required(&mut b.f16),
-                17 => r.required(&mut b.f17),
-                18 => r.optional(&mut b.f18),
-                19 => r.optional(&mut b.f19),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1,
-                f2,
-                f3,
-                f4,
-                f5,
-                f6: Some(f6),
-                f7,
-                f8,
-                f9,
-                f10: Some(f10),
-                f11: Some(f11),
-                f12,
-                f13: Some(f13),
-                f14,
-                f15,
-                f16: Some(f16),
-                f17: Some(f17),
-                f18,
-                f19,
-            } => {
+        let extra = r
+            .fields(
+                "a subscription_schedule_phase_configuration object",
+                &[
+                    "add_invoice_items",
+                    "application_fee_percent",
+                    "automatic_tax",
+                    "billing_cycle_anchor",
+                    "billing_thresholds",
+                    "collection_method",
+                    "currency",
+                    "default_payment_method",
+                    "default_tax_rates",
+                    "description",
+                    "discounts",
+                    "end_date",
+                    "invoice_settings",
+                    "items",
+                    "metadata",
+                    "on_behalf_of",
+                    "proration_behavior",
+                    "start_date",
+                    "transfer_data",
+                    "trial_end",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.required(&mut b.f10),
+                    11 => r.required(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.required(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.required(&mut b.f16),
+                    17 => r.required(&mut b.f17),
+                    18 => r.optional(&mut b.f18),
+                    19 => r.optional(&mut b.f19),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f6.take(),
+            b.f10.take(),
+            b.f11.take(),
+            b.f13.take(),
+            b.f16.take(),
+            b.f17.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f6),
+                Some(f10),
+                Some(f11),
+                Some(f13),
+                Some(f16),
+                Some(f17),
+            ) => {
                 Ok(SubscriptionSchedulePhaseConfiguration {
                     add_invoice_items: f0,
-                    application_fee_percent: f1,
-                    automatic_tax: f2,
-                    billing_cycle_anchor: f3,
-                    billing_thresholds: f4,
-                    collection_method: f5,
+                    application_fee_percent: b.f1.take(),
+                    automatic_tax: b.f2.take(),
+                    billing_cycle_anchor: b.f3.take(),
+                    billing_thresholds: b.f4.take(),
+                    collection_method: b.f5.take(),
                     currency: f6,
-                    default_payment_method: f7,
-                    default_tax_rates: f8,
-                    description: f9,
+                    default_payment_method: b.f7.take(),
+                    default_tax_rates: b.f8.take(),
+                    description: b.f9.take(),
                     discounts: f10,
                     end_date: f11,
-                    invoice_settings: f12,
+                    invoice_settings: b.f12.take(),
                     items: f13,
-                    metadata: f14,
-                    on_behalf_of: f15,
+                    metadata: b.f14.take(),
+                    on_behalf_of: b.f15.take(),
                     proration_behavior: f16,
                     start_date: f17,
-                    transfer_data: f18,
-                    trial_end: f19,
+                    transfer_data: b.f18.take(),
+                    trial_end: b.f19.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "add_invoice_items"),
-                                    (b.f6.is_none(), "currency"),
-                                    (b.f10.is_none(), "discounts"),
-                                    (b.f11.is_none(), "end_date"),
-                                    (b.f13.is_none(), "items"),
-                                    (b.f16.is_none(), "proration_behavior"),
-                                    (b.f17.is_none(), "start_date"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "add_invoice_items"),
+                        (taken.1.is_none(), "currency"),
+                        (taken.2.is_none(), "discounts"),
+                        (taken.3.is_none(), "end_date"),
+                        (taken.4.is_none(), "items"),
+                        (taken.5.is_none(), "proration_behavior"),
+                        (taken.6.is_none(), "start_date"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -2277,16 +2273,16 @@ impl std::str::FromStr for SubscriptionSchedulePhaseConfigurationBillingCycleAnc
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "automatic" => {
+            match crate::rt::json::variant(s, &["automatic", "phase_start"]) {
+                Some(0) => {
                     SubscriptionSchedulePhaseConfigurationBillingCycleAnchor::Automatic
                 }
-                "phase_start" => {
+                Some(1) => {
                     SubscriptionSchedulePhaseConfigurationBillingCycleAnchor::PhaseStart
                 }
-                v => {
+                _ => {
                     SubscriptionSchedulePhaseConfigurationBillingCycleAnchor::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -2349,13 +2345,16 @@ impl std::str::FromStr for SubscriptionScheduleStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => SubscriptionScheduleStatus::Active,
-                "canceled" => SubscriptionScheduleStatus::Canceled,
-                "completed" => SubscriptionScheduleStatus::Completed,
-                "not_started" => SubscriptionScheduleStatus::NotStarted,
-                "released" => SubscriptionScheduleStatus::Released,
-                v => SubscriptionScheduleStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["active", "canceled", "completed", "not_started", "released"],
+            ) {
+                Some(0) => SubscriptionScheduleStatus::Active,
+                Some(1) => SubscriptionScheduleStatus::Canceled,
+                Some(2) => SubscriptionScheduleStatus::Completed,
+                Some(3) => SubscriptionScheduleStatus::NotStarted,
+                Some(4) => SubscriptionScheduleStatus::Released,
+                _ => SubscriptionScheduleStatus::Unknown(s.to_owned()),
             },
         )
     }

@@ -382,147 +382,135 @@ impl crate::rt::Decode for TaxRate {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<String>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<f64>,
-            f6: Option<crate::TaxRateFlatAmount>,
-            f7: Option<crate::TaxRateId>,
-            f8: Option<bool>,
-            f9: Option<String>,
-            f10: Option<crate::TaxRateJurisdictionLevel>,
-            f11: Option<bool>,
-            f12: Option<crate::rt::Metadata>,
-            f13: Option<f64>,
-            f14: Option<crate::TaxProductResourceTaxRateDetailsRateType>,
-            f15: Option<String>,
-            f16: Option<crate::TaxProductResourceLineItemTaxRateDetailsTaxType>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<f64>,
+            f6: crate::rt::json::Slot<crate::TaxRateFlatAmount>,
+            f7: crate::rt::json::Slot<crate::TaxRateId>,
+            f8: crate::rt::json::Slot<bool>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<crate::TaxRateJurisdictionLevel>,
+            f11: crate::rt::json::Slot<bool>,
+            f12: crate::rt::json::Slot<crate::rt::Metadata>,
+            f13: crate::rt::json::Slot<f64>,
+            f14: crate::rt::json::Slot<crate::TaxProductResourceTaxRateDetailsRateType>,
+            f15: crate::rt::json::Slot<String>,
+            f16: crate::rt::json::Slot<
+                crate::TaxProductResourceLineItemTaxRateDetailsTaxType,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a tax_rate object",
-            &[
-                "active",
-                "country",
-                "created",
-                "description",
-                "display_name",
-                "effective_percentage",
-                "flat_amount",
-                "id",
-                "inclusive",
-                "jurisdiction",
-                "jurisdiction_level",
-                "livemode",
-                "metadata",
-                "object",
-                "percentage",
-                "rate_type",
-                "state",
-                "tax_type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.required(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.skip(),
-                14 => r.required(&mut b.f13),
-                15 => r.optional(&mut b.f14),
-                16 => r.optional(&mut b.f15),
-                17 => r.optional(&mut b.f16),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1,
-                f2: Some(f2),
-                f3,
-                f4: Some(f4),
-                f5,
-                f6,
-                f7: Some(f7),
-                f8: Some(f8),
-                f9,
-                f10,
-                f11: Some(f11),
-                f12,
-                f13: Some(f13),
-                f14,
-                f15,
-                f16,
-            } => {
+        let extra = r
+            .fields(
+                "a tax_rate object",
+                &[
+                    "active",
+                    "country",
+                    "created",
+                    "description",
+                    "display_name",
+                    "effective_percentage",
+                    "flat_amount",
+                    "id",
+                    "inclusive",
+                    "jurisdiction",
+                    "jurisdiction_level",
+                    "livemode",
+                    "metadata",
+                    "object",
+                    "percentage",
+                    "rate_type",
+                    "state",
+                    "tax_type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.required(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.skip(),
+                    14 => r.required(&mut b.f13),
+                    15 => r.optional(&mut b.f14),
+                    16 => r.optional(&mut b.f15),
+                    17 => r.optional(&mut b.f16),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f2.take(),
+            b.f4.take(),
+            b.f7.take(),
+            b.f8.take(),
+            b.f11.take(),
+            b.f13.take(),
+        ) {
+            (Some(f0), Some(f2), Some(f4), Some(f7), Some(f8), Some(f11), Some(f13)) => {
                 Ok(TaxRate {
                     active: f0,
-                    country: f1,
+                    country: b.f1.take(),
                     created: f2,
-                    description: f3,
+                    description: b.f3.take(),
                     display_name: f4,
-                    effective_percentage: f5,
-                    flat_amount: f6,
+                    effective_percentage: b.f5.take(),
+                    flat_amount: b.f6.take(),
                     id: f7,
                     inclusive: f8,
-                    jurisdiction: f9,
-                    jurisdiction_level: f10,
+                    jurisdiction: b.f9.take(),
+                    jurisdiction_level: b.f10.take(),
                     livemode: f11,
-                    metadata: f12,
+                    metadata: b.f12.take(),
                     percentage: f13,
-                    rate_type: f14,
-                    state: f15,
-                    tax_type: f16,
+                    rate_type: b.f14.take(),
+                    state: b.f15.take(),
+                    tax_type: b.f16.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "active"),
-                                    (b.f2.is_none(), "created"),
-                                    (b.f4.is_none(), "display_name"),
-                                    (b.f7.is_none(), "id"),
-                                    (b.f8.is_none(), "inclusive"),
-                                    (b.f11.is_none(), "livemode"),
-                                    (b.f13.is_none(), "percentage"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "active"),
+                        (taken.1.is_none(), "created"),
+                        (taken.2.is_none(), "display_name"),
+                        (taken.3.is_none(), "id"),
+                        (taken.4.is_none(), "inclusive"),
+                        (taken.5.is_none(), "livemode"),
+                        (taken.6.is_none(), "percentage"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -601,38 +589,37 @@ impl crate::rt::Decode for TaxRateFlatAmount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a tax_rate_flat_amount object",
-            &["amount", "currency"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a tax_rate_flat_amount object",
+                &["amount", "currency"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(TaxRateFlatAmount {
                     amount: f0,
                     currency: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "amount"), (b.f1.is_none(), "currency")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "amount"), (taken.1.is_none(), "currency")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -698,14 +685,17 @@ impl std::str::FromStr for TaxRateJurisdictionLevel {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "city" => TaxRateJurisdictionLevel::City,
-                "country" => TaxRateJurisdictionLevel::Country,
-                "county" => TaxRateJurisdictionLevel::County,
-                "district" => TaxRateJurisdictionLevel::District,
-                "multiple" => TaxRateJurisdictionLevel::Multiple,
-                "state" => TaxRateJurisdictionLevel::State,
-                v => TaxRateJurisdictionLevel::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["city", "country", "county", "district", "multiple", "state"],
+            ) {
+                Some(0) => TaxRateJurisdictionLevel::City,
+                Some(1) => TaxRateJurisdictionLevel::Country,
+                Some(2) => TaxRateJurisdictionLevel::County,
+                Some(3) => TaxRateJurisdictionLevel::District,
+                Some(4) => TaxRateJurisdictionLevel::Multiple,
+                Some(5) => TaxRateJurisdictionLevel::State,
+                _ => TaxRateJurisdictionLevel::Unknown(s.to_owned()),
             },
         )
     }

@@ -23,46 +23,50 @@ impl crate::rt::Decode for CheckoutAcssDebitMandateOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<Vec<crate::CheckoutAcssDebitMandateOptionsDefaultFor>>,
-            f2: Option<String>,
-            f3: Option<crate::CheckoutAcssDebitMandateOptionsPaymentSchedule>,
-            f4: Option<crate::CheckoutAcssDebitMandateOptionsTransactionType>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<
+                Vec<crate::CheckoutAcssDebitMandateOptionsDefaultFor>,
+            >,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitMandateOptionsPaymentSchedule,
+            >,
+            f4: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitMandateOptionsTransactionType,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a checkout_acss_debit_mandate_options object",
-            &[
-                "custom_mandate_url",
-                "default_for",
-                "interval_description",
-                "payment_schedule",
-                "transaction_type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4 } = b;
+        let extra = r
+            .fields(
+                "a checkout_acss_debit_mandate_options object",
+                &[
+                    "custom_mandate_url",
+                    "default_for",
+                    "interval_description",
+                    "payment_schedule",
+                    "transaction_type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(CheckoutAcssDebitMandateOptions {
-            custom_mandate_url: f0,
-            default_for: f1,
-            interval_description: f2,
-            payment_schedule: f3,
-            transaction_type: f4,
+            custom_mandate_url: b.f0.take(),
+            default_for: b.f1.take(),
+            interval_description: b.f2.take(),
+            payment_schedule: b.f3.take(),
+            transaction_type: b.f4.take(),
             extra,
         })
     }
@@ -132,10 +136,10 @@ impl std::str::FromStr for CheckoutAcssDebitMandateOptionsDefaultFor {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "invoice" => CheckoutAcssDebitMandateOptionsDefaultFor::Invoice,
-                "subscription" => CheckoutAcssDebitMandateOptionsDefaultFor::Subscription,
-                v => CheckoutAcssDebitMandateOptionsDefaultFor::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["invoice", "subscription"]) {
+                Some(0) => CheckoutAcssDebitMandateOptionsDefaultFor::Invoice,
+                Some(1) => CheckoutAcssDebitMandateOptionsDefaultFor::Subscription,
+                _ => CheckoutAcssDebitMandateOptionsDefaultFor::Unknown(s.to_owned()),
             },
         )
     }
@@ -189,12 +193,12 @@ impl std::str::FromStr for CheckoutAcssDebitMandateOptionsPaymentSchedule {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "combined" => CheckoutAcssDebitMandateOptionsPaymentSchedule::Combined,
-                "interval" => CheckoutAcssDebitMandateOptionsPaymentSchedule::Interval,
-                "sporadic" => CheckoutAcssDebitMandateOptionsPaymentSchedule::Sporadic,
-                v => {
-                    CheckoutAcssDebitMandateOptionsPaymentSchedule::Unknown(v.to_owned())
+            match crate::rt::json::variant(s, &["combined", "interval", "sporadic"]) {
+                Some(0) => CheckoutAcssDebitMandateOptionsPaymentSchedule::Combined,
+                Some(1) => CheckoutAcssDebitMandateOptionsPaymentSchedule::Interval,
+                Some(2) => CheckoutAcssDebitMandateOptionsPaymentSchedule::Sporadic,
+                _ => {
+                    CheckoutAcssDebitMandateOptionsPaymentSchedule::Unknown(s.to_owned())
                 }
             },
         )
@@ -246,11 +250,11 @@ impl std::str::FromStr for CheckoutAcssDebitMandateOptionsTransactionType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "business" => CheckoutAcssDebitMandateOptionsTransactionType::Business,
-                "personal" => CheckoutAcssDebitMandateOptionsTransactionType::Personal,
-                v => {
-                    CheckoutAcssDebitMandateOptionsTransactionType::Unknown(v.to_owned())
+            match crate::rt::json::variant(s, &["business", "personal"]) {
+                Some(0) => CheckoutAcssDebitMandateOptionsTransactionType::Business,
+                Some(1) => CheckoutAcssDebitMandateOptionsTransactionType::Personal,
+                _ => {
+                    CheckoutAcssDebitMandateOptionsTransactionType::Unknown(s.to_owned())
                 }
             },
         )

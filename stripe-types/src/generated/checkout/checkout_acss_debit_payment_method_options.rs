@@ -32,46 +32,50 @@ impl crate::rt::Decode for CheckoutAcssDebitPaymentMethodOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAcssDebitPaymentMethodOptionsCurrency>,
-            f1: Option<crate::CheckoutAcssDebitMandateOptions>,
-            f2: Option<crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage>,
-            f3: Option<String>,
-            f4: Option<crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitPaymentMethodOptionsCurrency,
+            >,
+            f1: crate::rt::json::Slot<crate::CheckoutAcssDebitMandateOptions>,
+            f2: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
+            >,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a checkout_acss_debit_payment_method_options object",
-            &[
-                "currency",
-                "mandate_options",
-                "setup_future_usage",
-                "target_date",
-                "verification_method",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4 } = b;
+        let extra = r
+            .fields(
+                "a checkout_acss_debit_payment_method_options object",
+                &[
+                    "currency",
+                    "mandate_options",
+                    "setup_future_usage",
+                    "target_date",
+                    "verification_method",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(CheckoutAcssDebitPaymentMethodOptions {
-            currency: f0,
-            mandate_options: f1,
-            setup_future_usage: f2,
-            target_date: f3,
-            verification_method: f4,
+            currency: b.f0.take(),
+            mandate_options: b.f1.take(),
+            setup_future_usage: b.f2.take(),
+            target_date: b.f3.take(),
+            verification_method: b.f4.take(),
             extra,
         })
     }
@@ -144,10 +148,10 @@ impl std::str::FromStr for CheckoutAcssDebitPaymentMethodOptionsCurrency {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "cad" => CheckoutAcssDebitPaymentMethodOptionsCurrency::Cad,
-                "usd" => CheckoutAcssDebitPaymentMethodOptionsCurrency::Usd,
-                v => CheckoutAcssDebitPaymentMethodOptionsCurrency::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["cad", "usd"]) {
+                Some(0) => CheckoutAcssDebitPaymentMethodOptionsCurrency::Cad,
+                Some(1) => CheckoutAcssDebitPaymentMethodOptionsCurrency::Usd,
+                _ => CheckoutAcssDebitPaymentMethodOptionsCurrency::Unknown(s.to_owned()),
             },
         )
     }
@@ -209,17 +213,17 @@ impl std::str::FromStr for CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "none" => CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage::None,
-                "off_session" => {
+            match crate::rt::json::variant(s, &["none", "off_session", "on_session"]) {
+                Some(0) => CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage::None,
+                Some(1) => {
                     CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage::OffSession
                 }
-                "on_session" => {
+                Some(2) => {
                     CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage::OnSession
                 }
-                v => {
+                _ => {
                     CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -280,19 +284,22 @@ impl std::str::FromStr for CheckoutAcssDebitPaymentMethodOptionsVerificationMeth
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "automatic" => {
+            match crate::rt::json::variant(
+                s,
+                &["automatic", "instant", "microdeposits"],
+            ) {
+                Some(0) => {
                     CheckoutAcssDebitPaymentMethodOptionsVerificationMethod::Automatic
                 }
-                "instant" => {
+                Some(1) => {
                     CheckoutAcssDebitPaymentMethodOptionsVerificationMethod::Instant
                 }
-                "microdeposits" => {
+                Some(2) => {
                     CheckoutAcssDebitPaymentMethodOptionsVerificationMethod::Microdeposits
                 }
-                v => {
+                _ => {
                     CheckoutAcssDebitPaymentMethodOptionsVerificationMethod::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -25,25 +25,28 @@ impl crate::rt::Decode for CheckoutAuBecsDebitPaymentMethodOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
+            >,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a checkout_au_becs_debit_payment_method_options object",
-            &["setup_future_usage", "target_date"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a checkout_au_becs_debit_payment_method_options object",
+                &["setup_future_usage", "target_date"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(CheckoutAuBecsDebitPaymentMethodOptions {
-            setup_future_usage: f0,
-            target_date: f1,
+            setup_future_usage: b.f0.take(),
+            target_date: b.f1.take(),
             extra,
         })
     }

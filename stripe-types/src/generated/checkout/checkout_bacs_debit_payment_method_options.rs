@@ -28,32 +28,34 @@ impl crate::rt::Decode for CheckoutBacsDebitPaymentMethodOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutPaymentMethodOptionsMandateOptionsBacsDebit>,
-            f1: Option<crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutPaymentMethodOptionsMandateOptionsBacsDebit,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
+            >,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a checkout_bacs_debit_payment_method_options object",
-            &["mandate_options", "setup_future_usage", "target_date"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a checkout_bacs_debit_payment_method_options object",
+                &["mandate_options", "setup_future_usage", "target_date"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(CheckoutBacsDebitPaymentMethodOptions {
-            mandate_options: f0,
-            setup_future_usage: f1,
-            target_date: f2,
+            mandate_options: b.f0.take(),
+            setup_future_usage: b.f1.take(),
+            target_date: b.f2.take(),
             extra,
         })
     }

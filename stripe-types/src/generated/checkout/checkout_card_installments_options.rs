@@ -15,22 +15,22 @@ impl crate::rt::Decode for CheckoutCardInstallmentsOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
+            f0: crate::rt::json::Slot<bool>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a checkout_card_installments_options object",
-            &["enabled"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a checkout_card_installments_options object",
+                &["enabled"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(CheckoutCardInstallmentsOptions {
-            enabled: f0,
+            enabled: b.f0.take(),
             extra,
         })
     }

@@ -51,95 +51,101 @@ impl crate::rt::Decode for CheckoutCardPaymentMethodOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
-            f1: Option<crate::CheckoutCardInstallmentsOptions>,
-            f2: Option<
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
+            >,
+            f1: crate::rt::json::Slot<crate::CheckoutCardInstallmentsOptions>,
+            f2: crate::rt::json::Slot<
                 crate::CheckoutCardPaymentMethodOptionsRequestExtendedAuthorization,
             >,
-            f3: Option<
+            f3: crate::rt::json::Slot<
                 crate::CheckoutCardPaymentMethodOptionsRequestIncrementalAuthorization,
             >,
-            f4: Option<crate::CheckoutCardPaymentMethodOptionsRequestMulticapture>,
-            f5: Option<crate::CheckoutCardPaymentMethodOptionsRequestOvercapture>,
-            f6: Option<crate::CheckoutCardPaymentMethodOptionsRequestThreeDSecure>,
-            f7: Option<
+            f4: crate::rt::json::Slot<
+                crate::CheckoutCardPaymentMethodOptionsRequestMulticapture,
+            >,
+            f5: crate::rt::json::Slot<
+                crate::CheckoutCardPaymentMethodOptionsRequestOvercapture,
+            >,
+            f6: crate::rt::json::Slot<
+                crate::CheckoutCardPaymentMethodOptionsRequestThreeDSecure,
+            >,
+            f7: crate::rt::json::Slot<
                 crate::PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictions,
             >,
-            f8: Option<crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage>,
-            f9: Option<String>,
-            f10: Option<String>,
+            f8: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
+            >,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a checkout_card_payment_method_options object",
-            &[
-                "capture_method",
-                "installments",
-                "request_extended_authorization",
-                "request_incremental_authorization",
-                "request_multicapture",
-                "request_overcapture",
-                "request_three_d_secure",
-                "restrictions",
-                "setup_future_usage",
-                "statement_descriptor_suffix_kana",
-                "statement_descriptor_suffix_kanji",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2, f3, f4, f5, f6: Some(f6), f7, f8, f9, f10 } => {
+        let extra = r
+            .fields(
+                "a checkout_card_payment_method_options object",
+                &[
+                    "capture_method",
+                    "installments",
+                    "request_extended_authorization",
+                    "request_incremental_authorization",
+                    "request_multicapture",
+                    "request_overcapture",
+                    "request_three_d_secure",
+                    "restrictions",
+                    "setup_future_usage",
+                    "statement_descriptor_suffix_kana",
+                    "statement_descriptor_suffix_kanji",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f6.take(),) {
+            (Some(f6),) => {
                 Ok(CheckoutCardPaymentMethodOptions {
-                    capture_method: f0,
-                    installments: f1,
-                    request_extended_authorization: f2,
-                    request_incremental_authorization: f3,
-                    request_multicapture: f4,
-                    request_overcapture: f5,
+                    capture_method: b.f0.take(),
+                    installments: b.f1.take(),
+                    request_extended_authorization: b.f2.take(),
+                    request_incremental_authorization: b.f3.take(),
+                    request_multicapture: b.f4.take(),
+                    request_overcapture: b.f5.take(),
                     request_three_d_secure: f6,
-                    restrictions: f7,
-                    setup_future_usage: f8,
-                    statement_descriptor_suffix_kana: f9,
-                    statement_descriptor_suffix_kanji: f10,
+                    restrictions: b.f7.take(),
+                    setup_future_usage: b.f8.take(),
+                    statement_descriptor_suffix_kana: b.f9.take(),
+                    statement_descriptor_suffix_kanji: b.f10.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f6.is_none(), "request_three_d_secure")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "request_three_d_secure")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -229,16 +235,16 @@ impl std::str::FromStr for CheckoutCardPaymentMethodOptionsRequestExtendedAuthor
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "if_available" => {
+            match crate::rt::json::variant(s, &["if_available", "never"]) {
+                Some(0) => {
                     CheckoutCardPaymentMethodOptionsRequestExtendedAuthorization::IfAvailable
                 }
-                "never" => {
+                Some(1) => {
                     CheckoutCardPaymentMethodOptionsRequestExtendedAuthorization::Never
                 }
-                v => {
+                _ => {
                     CheckoutCardPaymentMethodOptionsRequestExtendedAuthorization::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -299,16 +305,16 @@ for CheckoutCardPaymentMethodOptionsRequestIncrementalAuthorization {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "if_available" => {
+            match crate::rt::json::variant(s, &["if_available", "never"]) {
+                Some(0) => {
                     CheckoutCardPaymentMethodOptionsRequestIncrementalAuthorization::IfAvailable
                 }
-                "never" => {
+                Some(1) => {
                     CheckoutCardPaymentMethodOptionsRequestIncrementalAuthorization::Never
                 }
-                v => {
+                _ => {
                     CheckoutCardPaymentMethodOptionsRequestIncrementalAuthorization::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -367,14 +373,14 @@ impl std::str::FromStr for CheckoutCardPaymentMethodOptionsRequestMulticapture {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "if_available" => {
+            match crate::rt::json::variant(s, &["if_available", "never"]) {
+                Some(0) => {
                     CheckoutCardPaymentMethodOptionsRequestMulticapture::IfAvailable
                 }
-                "never" => CheckoutCardPaymentMethodOptionsRequestMulticapture::Never,
-                v => {
+                Some(1) => CheckoutCardPaymentMethodOptionsRequestMulticapture::Never,
+                _ => {
                     CheckoutCardPaymentMethodOptionsRequestMulticapture::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -430,14 +436,14 @@ impl std::str::FromStr for CheckoutCardPaymentMethodOptionsRequestOvercapture {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "if_available" => {
+            match crate::rt::json::variant(s, &["if_available", "never"]) {
+                Some(0) => {
                     CheckoutCardPaymentMethodOptionsRequestOvercapture::IfAvailable
                 }
-                "never" => CheckoutCardPaymentMethodOptionsRequestOvercapture::Never,
-                v => {
+                Some(1) => CheckoutCardPaymentMethodOptionsRequestOvercapture::Never,
+                _ => {
                     CheckoutCardPaymentMethodOptionsRequestOvercapture::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -494,17 +500,13 @@ impl std::str::FromStr for CheckoutCardPaymentMethodOptionsRequestThreeDSecure {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "any" => CheckoutCardPaymentMethodOptionsRequestThreeDSecure::Any,
-                "automatic" => {
-                    CheckoutCardPaymentMethodOptionsRequestThreeDSecure::Automatic
-                }
-                "challenge" => {
-                    CheckoutCardPaymentMethodOptionsRequestThreeDSecure::Challenge
-                }
-                v => {
+            match crate::rt::json::variant(s, &["any", "automatic", "challenge"]) {
+                Some(0) => CheckoutCardPaymentMethodOptionsRequestThreeDSecure::Any,
+                Some(1) => CheckoutCardPaymentMethodOptionsRequestThreeDSecure::Automatic,
+                Some(2) => CheckoutCardPaymentMethodOptionsRequestThreeDSecure::Challenge,
+                _ => {
                     CheckoutCardPaymentMethodOptionsRequestThreeDSecure::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

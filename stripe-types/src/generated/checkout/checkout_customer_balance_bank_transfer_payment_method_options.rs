@@ -28,38 +28,38 @@ impl crate::rt::Decode for CheckoutCustomerBalanceBankTransferPaymentMethodOptio
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodOptionsCustomerBalanceEuBankAccount>,
-            f1: Option<
+            f0: crate::rt::json::Slot<
+                crate::PaymentMethodOptionsCustomerBalanceEuBankAccount,
+            >,
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes,
                 >,
             >,
-            f2: Option<
+            f2: crate::rt::json::Slot<
                 crate::CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a checkout_customer_balance_bank_transfer_payment_method_options object",
-            &["eu_bank_transfer", "requested_address_types", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a checkout_customer_balance_bank_transfer_payment_method_options object",
+                &["eu_bank_transfer", "requested_address_types", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(CheckoutCustomerBalanceBankTransferPaymentMethodOptions {
-            eu_bank_transfer: f0,
-            requested_address_types: f1,
-            r#type: f2,
+            eu_bank_transfer: b.f0.take(),
+            requested_address_types: b.f1.take(),
+            r#type: b.f2.take(),
             extra,
         })
     }
@@ -156,31 +156,34 @@ for CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "aba" => {
+            match crate::rt::json::variant(
+                s,
+                &["aba", "iban", "sepa", "sort_code", "spei", "swift", "zengin"],
+            ) {
+                Some(0) => {
                     CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes::Aba
                 }
-                "iban" => {
+                Some(1) => {
                     CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes::Iban
                 }
-                "sepa" => {
+                Some(2) => {
                     CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes::Sepa
                 }
-                "sort_code" => {
+                Some(3) => {
                     CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes::SortCode
                 }
-                "spei" => {
+                Some(4) => {
                     CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes::Spei
                 }
-                "swift" => {
+                Some(5) => {
                     CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes::Swift
                 }
-                "zengin" => {
+                Some(6) => {
                     CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes::Zengin
                 }
-                v => {
+                _ => {
                     CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -259,25 +262,34 @@ impl std::str::FromStr for CheckoutCustomerBalanceBankTransferPaymentMethodOptio
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "eu_bank_transfer" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "eu_bank_transfer",
+                    "gb_bank_transfer",
+                    "jp_bank_transfer",
+                    "mx_bank_transfer",
+                    "us_bank_transfer",
+                ],
+            ) {
+                Some(0) => {
                     CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType::EuBankTransfer
                 }
-                "gb_bank_transfer" => {
+                Some(1) => {
                     CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType::GbBankTransfer
                 }
-                "jp_bank_transfer" => {
+                Some(2) => {
                     CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType::JpBankTransfer
                 }
-                "mx_bank_transfer" => {
+                Some(3) => {
                     CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType::MxBankTransfer
                 }
-                "us_bank_transfer" => {
+                Some(4) => {
                     CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType::UsBankTransfer
                 }
-                v => {
+                _ => {
                     CheckoutCustomerBalanceBankTransferPaymentMethodOptionsType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -30,32 +30,36 @@ impl crate::rt::Decode for CheckoutCustomerBalancePaymentMethodOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutCustomerBalanceBankTransferPaymentMethodOptions>,
-            f1: Option<crate::CheckoutCustomerBalancePaymentMethodOptionsFundingType>,
-            f2: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutCustomerBalanceBankTransferPaymentMethodOptions,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::CheckoutCustomerBalancePaymentMethodOptionsFundingType,
+            >,
+            f2: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a checkout_customer_balance_payment_method_options object",
-            &["bank_transfer", "funding_type", "setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a checkout_customer_balance_payment_method_options object",
+                &["bank_transfer", "funding_type", "setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(CheckoutCustomerBalancePaymentMethodOptions {
-            bank_transfer: f0,
-            funding_type: f1,
-            setup_future_usage: f2,
+            bank_transfer: b.f0.take(),
+            funding_type: b.f1.take(),
+            setup_future_usage: b.f2.take(),
             extra,
         })
     }
@@ -118,13 +122,13 @@ impl std::str::FromStr for CheckoutCustomerBalancePaymentMethodOptionsFundingTyp
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "bank_transfer" => {
+            match crate::rt::json::variant(s, &["bank_transfer"]) {
+                Some(0) => {
                     CheckoutCustomerBalancePaymentMethodOptionsFundingType::BankTransfer
                 }
-                v => {
+                _ => {
                     CheckoutCustomerBalancePaymentMethodOptionsFundingType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -25,25 +25,28 @@ impl crate::rt::Decode for CheckoutKonbiniPaymentMethodOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a checkout_konbini_payment_method_options object",
-            &["expires_after_days", "setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a checkout_konbini_payment_method_options object",
+                &["expires_after_days", "setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(CheckoutKonbiniPaymentMethodOptions {
-            expires_after_days: f0,
-            setup_future_usage: f1,
+            expires_after_days: b.f0.take(),
+            setup_future_usage: b.f1.take(),
             extra,
         })
     }

@@ -15,22 +15,22 @@ impl crate::rt::Decode for CheckoutLinkWalletOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutLinkWalletOptionsDisplay>,
+            f0: crate::rt::json::Slot<crate::CheckoutLinkWalletOptionsDisplay>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a checkout_link_wallet_options object",
-            &["display"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a checkout_link_wallet_options object",
+                &["display"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(CheckoutLinkWalletOptions {
-            display: f0,
+            display: b.f0.take(),
             extra,
         })
     }
@@ -91,10 +91,10 @@ impl std::str::FromStr for CheckoutLinkWalletOptionsDisplay {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "auto" => CheckoutLinkWalletOptionsDisplay::Auto,
-                "never" => CheckoutLinkWalletOptionsDisplay::Never,
-                v => CheckoutLinkWalletOptionsDisplay::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["auto", "never"]) {
+                Some(0) => CheckoutLinkWalletOptionsDisplay::Auto,
+                Some(1) => CheckoutLinkWalletOptionsDisplay::Never,
+                _ => CheckoutLinkWalletOptionsDisplay::Unknown(s.to_owned()),
             },
         )
     }

@@ -25,38 +25,39 @@ impl crate::rt::Decode for CheckoutOxxoPaymentMethodOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a checkout_oxxo_payment_method_options object",
-            &["expires_after_days", "setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1 } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a checkout_oxxo_payment_method_options object",
+                &["expires_after_days", "setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(CheckoutOxxoPaymentMethodOptions {
                     expires_after_days: f0,
-                    setup_future_usage: f1,
+                    setup_future_usage: b.f1.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "expires_after_days")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "expires_after_days")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

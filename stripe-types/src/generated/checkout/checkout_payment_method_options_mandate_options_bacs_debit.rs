@@ -15,22 +15,22 @@ impl crate::rt::Decode for CheckoutPaymentMethodOptionsMandateOptionsBacsDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a checkout_payment_method_options_mandate_options_bacs_debit object",
-            &["reference_prefix"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a checkout_payment_method_options_mandate_options_bacs_debit object",
+                &["reference_prefix"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(CheckoutPaymentMethodOptionsMandateOptionsBacsDebit {
-            reference_prefix: f0,
+            reference_prefix: b.f0.take(),
             extra,
         })
     }

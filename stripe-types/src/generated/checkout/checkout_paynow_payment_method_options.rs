@@ -23,22 +23,24 @@ impl crate::rt::Decode for CheckoutPaynowPaymentMethodOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a checkout_paynow_payment_method_options object",
-            &["setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a checkout_paynow_payment_method_options object",
+                &["setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(CheckoutPaynowPaymentMethodOptions {
-            setup_future_usage: f0,
+            setup_future_usage: b.f0.take(),
             extra,
         })
     }

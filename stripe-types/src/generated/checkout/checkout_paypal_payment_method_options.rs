@@ -29,36 +29,43 @@ impl crate::rt::Decode for CheckoutPaypalPaymentMethodOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
+            >,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<
+                crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a checkout_paypal_payment_method_options object",
-            &["capture_method", "preferred_locale", "reference", "setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a checkout_paypal_payment_method_options object",
+                &[
+                    "capture_method",
+                    "preferred_locale",
+                    "reference",
+                    "setup_future_usage",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(CheckoutPaypalPaymentMethodOptions {
-            capture_method: f0,
-            preferred_locale: f1,
-            reference: f2,
-            setup_future_usage: f3,
+            capture_method: b.f0.take(),
+            preferred_locale: b.f1.take(),
+            reference: b.f2.take(),
+            setup_future_usage: b.f3.take(),
             extra,
         })
     }

@@ -29,32 +29,34 @@ impl crate::rt::Decode for CheckoutPixPaymentMethodOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutPixPaymentMethodOptionsAmountIncludesIof>,
-            f1: Option<i64>,
-            f2: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutPixPaymentMethodOptionsAmountIncludesIof,
+            >,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a checkout_pix_payment_method_options object",
-            &["amount_includes_iof", "expires_after_seconds", "setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a checkout_pix_payment_method_options object",
+                &["amount_includes_iof", "expires_after_seconds", "setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(CheckoutPixPaymentMethodOptions {
-            amount_includes_iof: f0,
-            expires_after_seconds: f1,
-            setup_future_usage: f2,
+            amount_includes_iof: b.f0.take(),
+            expires_after_seconds: b.f1.take(),
+            setup_future_usage: b.f2.take(),
             extra,
         })
     }
@@ -118,12 +120,12 @@ impl std::str::FromStr for CheckoutPixPaymentMethodOptionsAmountIncludesIof {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "always" => CheckoutPixPaymentMethodOptionsAmountIncludesIof::Always,
-                "never" => CheckoutPixPaymentMethodOptionsAmountIncludesIof::Never,
-                v => {
+            match crate::rt::json::variant(s, &["always", "never"]) {
+                Some(0) => CheckoutPixPaymentMethodOptionsAmountIncludesIof::Always,
+                Some(1) => CheckoutPixPaymentMethodOptionsAmountIncludesIof::Never,
+                _ => {
                     CheckoutPixPaymentMethodOptionsAmountIncludesIof::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

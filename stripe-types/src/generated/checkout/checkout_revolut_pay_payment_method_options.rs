@@ -25,25 +25,30 @@ impl crate::rt::Decode for CheckoutRevolutPayPaymentMethodOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
-            f1: Option<crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a checkout_revolut_pay_payment_method_options object",
-            &["capture_method", "setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a checkout_revolut_pay_payment_method_options object",
+                &["capture_method", "setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(CheckoutRevolutPayPaymentMethodOptions {
-            capture_method: f0,
-            setup_future_usage: f1,
+            capture_method: b.f0.take(),
+            setup_future_usage: b.f1.take(),
             extra,
         })
     }

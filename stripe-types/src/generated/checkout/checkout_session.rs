@@ -563,439 +563,425 @@ impl crate::rt::Decode for CheckoutSession {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentPagesCheckoutSessionAdaptivePricing>,
-            f1: Option<crate::PaymentPagesCheckoutSessionAfterExpiration>,
-            f2: Option<bool>,
-            f3: Option<i64>,
-            f4: Option<i64>,
-            f5: Option<crate::PaymentPagesCheckoutSessionAutomaticTax>,
-            f6: Option<crate::CheckoutSessionBillingAddressCollection>,
-            f7: Option<crate::PaymentPagesCheckoutSessionBrandingSettings>,
-            f8: Option<String>,
-            f9: Option<String>,
-            f10: Option<crate::rt::Secret<String>>,
-            f11: Option<crate::PaymentPagesCheckoutSessionCollectedInformation>,
-            f12: Option<crate::PaymentPagesCheckoutSessionConsent>,
-            f13: Option<crate::PaymentPagesCheckoutSessionConsentCollection>,
-            f14: Option<crate::rt::Timestamp>,
-            f15: Option<String>,
-            f16: Option<crate::PaymentPagesCheckoutSessionCurrencyConversion>,
-            f17: Option<Vec<crate::PaymentPagesCheckoutSessionCustomFields>>,
-            f18: Option<crate::PaymentPagesCheckoutSessionCustomText>,
-            f19: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
-            f20: Option<String>,
-            f21: Option<crate::CheckoutSessionCustomerCreation>,
-            f22: Option<crate::PaymentPagesCheckoutSessionCustomerDetails>,
-            f23: Option<String>,
-            f24: Option<Vec<crate::PaymentPagesCheckoutSessionDiscount>>,
-            f25: Option<Vec<String>>,
-            f26: Option<crate::rt::Timestamp>,
-            f27: Option<crate::CheckoutSessionId>,
-            f28: Option<crate::rt::Expandable<crate::Invoice>>,
-            f29: Option<crate::PaymentPagesCheckoutSessionInvoiceCreation>,
-            f30: Option<crate::rt::List<crate::Item>>,
-            f31: Option<bool>,
-            f32: Option<crate::CheckoutSessionLocale>,
-            f33: Option<crate::rt::Metadata>,
-            f34: Option<crate::CheckoutSessionMode>,
-            f35: Option<crate::PaymentPagesCheckoutSessionNameCollection>,
-            f36: Option<Vec<crate::PaymentPagesCheckoutSessionOptionalItem>>,
-            f37: Option<crate::CheckoutSessionOriginContext>,
-            f38: Option<crate::rt::Expandable<crate::PaymentIntent>>,
-            f39: Option<crate::rt::Expandable<crate::PaymentLink>>,
-            f40: Option<crate::CheckoutSessionPaymentMethodCollection>,
-            f41: Option<crate::PaymentMethodConfigBizPaymentMethodConfigurationDetails>,
-            f42: Option<crate::CheckoutSessionPaymentMethodOptions>,
-            f43: Option<Vec<String>>,
-            f44: Option<crate::CheckoutSessionPaymentStatus>,
-            f45: Option<crate::PaymentPagesCheckoutSessionPermissions>,
-            f46: Option<crate::PaymentPagesCheckoutSessionPhoneNumberCollection>,
-            f47: Option<crate::PaymentFlowsPaymentIntentPresentmentDetails>,
-            f48: Option<String>,
-            f49: Option<crate::CheckoutSessionRedirectOnCompletion>,
-            f50: Option<String>,
-            f51: Option<crate::PaymentPagesCheckoutSessionSavedPaymentMethodOptions>,
-            f52: Option<crate::rt::Expandable<crate::SetupIntent>>,
-            f53: Option<crate::PaymentPagesCheckoutSessionShippingAddressCollection>,
-            f54: Option<crate::PaymentPagesCheckoutSessionShippingCost>,
-            f55: Option<Vec<crate::PaymentPagesCheckoutSessionShippingOption>>,
-            f56: Option<crate::CheckoutSessionStatus>,
-            f57: Option<crate::CheckoutSessionSubmitType>,
-            f58: Option<crate::rt::Expandable<crate::Subscription>>,
-            f59: Option<String>,
-            f60: Option<crate::PaymentPagesCheckoutSessionTaxIdCollection>,
-            f61: Option<crate::PaymentPagesCheckoutSessionTotalDetails>,
-            f62: Option<crate::CheckoutSessionUiMode>,
-            f63: Option<String>,
-            f64: Option<crate::CheckoutSessionWalletOptions>,
+            f0: crate::rt::json::Slot<crate::PaymentPagesCheckoutSessionAdaptivePricing>,
+            f1: crate::rt::json::Slot<crate::PaymentPagesCheckoutSessionAfterExpiration>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<i64>,
+            f4: crate::rt::json::Slot<i64>,
+            f5: crate::rt::json::Slot<crate::PaymentPagesCheckoutSessionAutomaticTax>,
+            f6: crate::rt::json::Slot<crate::CheckoutSessionBillingAddressCollection>,
+            f7: crate::rt::json::Slot<
+                crate::PaymentPagesCheckoutSessionBrandingSettings,
+            >,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<crate::rt::Secret<String>>,
+            f11: crate::rt::json::Slot<
+                crate::PaymentPagesCheckoutSessionCollectedInformation,
+            >,
+            f12: crate::rt::json::Slot<crate::PaymentPagesCheckoutSessionConsent>,
+            f13: crate::rt::json::Slot<
+                crate::PaymentPagesCheckoutSessionConsentCollection,
+            >,
+            f14: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f15: crate::rt::json::Slot<String>,
+            f16: crate::rt::json::Slot<
+                crate::PaymentPagesCheckoutSessionCurrencyConversion,
+            >,
+            f17: crate::rt::json::Slot<
+                Vec<crate::PaymentPagesCheckoutSessionCustomFields>,
+            >,
+            f18: crate::rt::json::Slot<crate::PaymentPagesCheckoutSessionCustomText>,
+            f19: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+            >,
+            f20: crate::rt::json::Slot<String>,
+            f21: crate::rt::json::Slot<crate::CheckoutSessionCustomerCreation>,
+            f22: crate::rt::json::Slot<
+                crate::PaymentPagesCheckoutSessionCustomerDetails,
+            >,
+            f23: crate::rt::json::Slot<String>,
+            f24: crate::rt::json::Slot<Vec<crate::PaymentPagesCheckoutSessionDiscount>>,
+            f25: crate::rt::json::Slot<Vec<String>>,
+            f26: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f27: crate::rt::json::Slot<crate::CheckoutSessionId>,
+            f28: crate::rt::json::Slot<crate::rt::Expandable<crate::Invoice>>,
+            f29: crate::rt::json::Slot<
+                crate::PaymentPagesCheckoutSessionInvoiceCreation,
+            >,
+            f30: crate::rt::json::Slot<crate::rt::List<crate::Item>>,
+            f31: crate::rt::json::Slot<bool>,
+            f32: crate::rt::json::Slot<crate::CheckoutSessionLocale>,
+            f33: crate::rt::json::Slot<crate::rt::Metadata>,
+            f34: crate::rt::json::Slot<crate::CheckoutSessionMode>,
+            f35: crate::rt::json::Slot<crate::PaymentPagesCheckoutSessionNameCollection>,
+            f36: crate::rt::json::Slot<
+                Vec<crate::PaymentPagesCheckoutSessionOptionalItem>,
+            >,
+            f37: crate::rt::json::Slot<crate::CheckoutSessionOriginContext>,
+            f38: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
+            f39: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentLink>>,
+            f40: crate::rt::json::Slot<crate::CheckoutSessionPaymentMethodCollection>,
+            f41: crate::rt::json::Slot<
+                crate::PaymentMethodConfigBizPaymentMethodConfigurationDetails,
+            >,
+            f42: crate::rt::json::Slot<crate::CheckoutSessionPaymentMethodOptions>,
+            f43: crate::rt::json::Slot<Vec<String>>,
+            f44: crate::rt::json::Slot<crate::CheckoutSessionPaymentStatus>,
+            f45: crate::rt::json::Slot<crate::PaymentPagesCheckoutSessionPermissions>,
+            f46: crate::rt::json::Slot<
+                crate::PaymentPagesCheckoutSessionPhoneNumberCollection,
+            >,
+            f47: crate::rt::json::Slot<
+                crate::PaymentFlowsPaymentIntentPresentmentDetails,
+            >,
+            f48: crate::rt::json::Slot<String>,
+            f49: crate::rt::json::Slot<crate::CheckoutSessionRedirectOnCompletion>,
+            f50: crate::rt::json::Slot<String>,
+            f51: crate::rt::json::Slot<
+                crate::PaymentPagesCheckoutSessionSavedPaymentMethodOptions,
+            >,
+            f52: crate::rt::json::Slot<crate::rt::Expandable<crate::SetupIntent>>,
+            f53: crate::rt::json::Slot<
+                crate::PaymentPagesCheckoutSessionShippingAddressCollection,
+            >,
+            f54: crate::rt::json::Slot<crate::PaymentPagesCheckoutSessionShippingCost>,
+            f55: crate::rt::json::Slot<
+                Vec<crate::PaymentPagesCheckoutSessionShippingOption>,
+            >,
+            f56: crate::rt::json::Slot<crate::CheckoutSessionStatus>,
+            f57: crate::rt::json::Slot<crate::CheckoutSessionSubmitType>,
+            f58: crate::rt::json::Slot<crate::rt::Expandable<crate::Subscription>>,
+            f59: crate::rt::json::Slot<String>,
+            f60: crate::rt::json::Slot<
+                crate::PaymentPagesCheckoutSessionTaxIdCollection,
+            >,
+            f61: crate::rt::json::Slot<crate::PaymentPagesCheckoutSessionTotalDetails>,
+            f62: crate::rt::json::Slot<crate::CheckoutSessionUiMode>,
+            f63: crate::rt::json::Slot<String>,
+            f64: crate::rt::json::Slot<crate::CheckoutSessionWalletOptions>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
-            f21: None,
-            f22: None,
-            f23: None,
-            f24: None,
-            f25: None,
-            f26: None,
-            f27: None,
-            f28: None,
-            f29: None,
-            f30: None,
-            f31: None,
-            f32: None,
-            f33: None,
-            f34: None,
-            f35: None,
-            f36: None,
-            f37: None,
-            f38: None,
-            f39: None,
-            f40: None,
-            f41: None,
-            f42: None,
-            f43: None,
-            f44: None,
-            f45: None,
-            f46: None,
-            f47: None,
-            f48: None,
-            f49: None,
-            f50: None,
-            f51: None,
-            f52: None,
-            f53: None,
-            f54: None,
-            f55: None,
-            f56: None,
-            f57: None,
-            f58: None,
-            f59: None,
-            f60: None,
-            f61: None,
-            f62: None,
-            f63: None,
-            f64: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
+            f23: crate::rt::json::Slot::new(),
+            f24: crate::rt::json::Slot::new(),
+            f25: crate::rt::json::Slot::new(),
+            f26: crate::rt::json::Slot::new(),
+            f27: crate::rt::json::Slot::new(),
+            f28: crate::rt::json::Slot::new(),
+            f29: crate::rt::json::Slot::new(),
+            f30: crate::rt::json::Slot::new(),
+            f31: crate::rt::json::Slot::new(),
+            f32: crate::rt::json::Slot::new(),
+            f33: crate::rt::json::Slot::new(),
+            f34: crate::rt::json::Slot::new(),
+            f35: crate::rt::json::Slot::new(),
+            f36: crate::rt::json::Slot::new(),
+            f37: crate::rt::json::Slot::new(),
+            f38: crate::rt::json::Slot::new(),
+            f39: crate::rt::json::Slot::new(),
+            f40: crate::rt::json::Slot::new(),
+            f41: crate::rt::json::Slot::new(),
+            f42: crate::rt::json::Slot::new(),
+            f43: crate::rt::json::Slot::new(),
+            f44: crate::rt::json::Slot::new(),
+            f45: crate::rt::json::Slot::new(),
+            f46: crate::rt::json::Slot::new(),
+            f47: crate::rt::json::Slot::new(),
+            f48: crate::rt::json::Slot::new(),
+            f49: crate::rt::json::Slot::new(),
+            f50: crate::rt::json::Slot::new(),
+            f51: crate::rt::json::Slot::new(),
+            f52: crate::rt::json::Slot::new(),
+            f53: crate::rt::json::Slot::new(),
+            f54: crate::rt::json::Slot::new(),
+            f55: crate::rt::json::Slot::new(),
+            f56: crate::rt::json::Slot::new(),
+            f57: crate::rt::json::Slot::new(),
+            f58: crate::rt::json::Slot::new(),
+            f59: crate::rt::json::Slot::new(),
+            f60: crate::rt::json::Slot::new(),
+            f61: crate::rt::json::Slot::new(),
+            f62: crate::rt::json::Slot::new(),
+            f63: crate::rt::json::Slot::new(),
+            f64: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a checkout.session object",
-            &[
-                "adaptive_pricing",
-                "after_expiration",
-                "allow_promotion_codes",
-                "amount_subtotal",
-                "amount_total",
-                "automatic_tax",
-                "billing_address_collection",
-                "branding_settings",
-                "cancel_url",
-                "client_reference_id",
-                "client_secret",
-                "collected_information",
-                "consent",
-                "consent_collection",
-                "created",
-                "currency",
-                "currency_conversion",
-                "custom_fields",
-                "custom_text",
-                "customer",
-                "customer_account",
-                "customer_creation",
-                "customer_details",
-                "customer_email",
-                "discounts",
-                "excluded_payment_method_types",
-                "expires_at",
-                "id",
-                "invoice",
-                "invoice_creation",
-                "line_items",
-                "livemode",
-                "locale",
-                "metadata",
-                "mode",
-                "name_collection",
-                "object",
-                "optional_items",
-                "origin_context",
-                "payment_intent",
-                "payment_link",
-                "payment_method_collection",
-                "payment_method_configuration_details",
-                "payment_method_options",
-                "payment_method_types",
-                "payment_status",
-                "permissions",
-                "phone_number_collection",
-                "presentment_details",
-                "recovered_from",
-                "redirect_on_completion",
-                "return_url",
-                "saved_payment_method_options",
-                "setup_intent",
-                "shipping_address_collection",
-                "shipping_cost",
-                "shipping_options",
-                "status",
-                "submit_type",
-                "subscription",
-                "success_url",
-                "tax_id_collection",
-                "total_details",
-                "ui_mode",
-                "url",
-                "wallet_options",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                14 => r.required(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.optional(&mut b.f16),
-                17 => r.required(&mut b.f17),
-                18 => r.required(&mut b.f18),
-                19 => r.optional(&mut b.f19),
-                20 => r.optional(&mut b.f20),
-                21 => r.optional(&mut b.f21),
-                22 => r.optional(&mut b.f22),
-                23 => r.optional(&mut b.f23),
-                24 => r.optional(&mut b.f24),
-                25 => r.optional(&mut b.f25),
-                26 => r.required(&mut b.f26),
-                27 => r.required(&mut b.f27),
-                28 => r.optional(&mut b.f28),
-                29 => r.optional(&mut b.f29),
-                30 => r.optional(&mut b.f30),
-                31 => r.required(&mut b.f31),
-                32 => r.optional(&mut b.f32),
-                33 => r.optional(&mut b.f33),
-                34 => r.required(&mut b.f34),
-                35 => r.optional(&mut b.f35),
-                36 => r.skip(),
-                37 => r.optional(&mut b.f36),
-                38 => r.optional(&mut b.f37),
-                39 => r.optional(&mut b.f38),
-                40 => r.optional(&mut b.f39),
-                41 => r.optional(&mut b.f40),
-                42 => r.optional(&mut b.f41),
-                43 => r.optional(&mut b.f42),
-                44 => r.required(&mut b.f43),
-                45 => r.required(&mut b.f44),
-                46 => r.optional(&mut b.f45),
-                47 => r.optional(&mut b.f46),
-                48 => r.optional(&mut b.f47),
-                49 => r.optional(&mut b.f48),
-                50 => r.optional(&mut b.f49),
-                51 => r.optional(&mut b.f50),
-                52 => r.optional(&mut b.f51),
-                53 => r.optional(&mut b.f52),
-                54 => r.optional(&mut b.f53),
-                55 => r.optional(&mut b.f54),
-                56 => r.required(&mut b.f55),
-                57 => r.optional(&mut b.f56),
-                58 => r.optional(&mut b.f57),
-                59 => r.optional(&mut b.f58),
-                60 => r.optional(&mut b.f59),
-                61 => r.optional(&mut b.f60),
-                62 => r.optional(&mut b.f61),
-                63 => r.optional(&mut b.f62),
-                64 => r.optional(&mut b.f63),
-                65 => r.optional(&mut b.f64),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2,
-                f3,
-                f4,
-                f5: Some(f5),
-                f6,
-                f7,
-                f8,
-                f9,
-                f10,
-                f11,
-                f12,
-                f13,
-                f14: Some(f14),
-                f15,
-                f16,
-                f17: Some(f17),
-                f18: Some(f18),
-                f19,
-                f20,
-                f21,
-                f22,
-                f23,
-                f24,
-                f25,
-                f26: Some(f26),
-                f27: Some(f27),
-                f28,
-                f29,
-                f30,
-                f31: Some(f31),
-                f32,
-                f33,
-                f34: Some(f34),
-                f35,
-                f36,
-                f37,
-                f38,
-                f39,
-                f40,
-                f41,
-                f42,
-                f43: Some(f43),
-                f44: Some(f44),
-                f45,
-                f46,
-                f47,
-                f48,
-                f49,
-                f50,
-                f51,
-                f52,
-                f53,
-                f54,
-                f55: Some(f55),
-                f56,
-                f57,
-                f58,
-                f59,
-                f60,
-                f61,
-                f62,
-                f63,
-                f64,
-            } => {
+        let extra = r
+            .fields(
+                "a checkout.session object",
+                &[
+                    "adaptive_pricing",
+                    "after_expiration",
+                    "allow_promotion_codes",
+                    "amount_subtotal",
+                    "amount_total",
+                    "automatic_tax",
+                    "billing_address_collection",
+                    "branding_settings",
+                    "cancel_url",
+                    "client_reference_id",
+                    "client_secret",
+                    "collected_information",
+                    "consent",
+                    "consent_collection",
+                    "created",
+                    "currency",
+                    "currency_conversion",
+                    "custom_fields",
+                    "custom_text",
+                    "customer",
+                    "customer_account",
+                    "customer_creation",
+                    "customer_details",
+                    "customer_email",
+                    "discounts",
+                    "excluded_payment_method_types",
+                    "expires_at",
+                    "id",
+                    "invoice",
+                    "invoice_creation",
+                    "line_items",
+                    "livemode",
+                    "locale",
+                    "metadata",
+                    "mode",
+                    "name_collection",
+                    "object",
+                    "optional_items",
+                    "origin_context",
+                    "payment_intent",
+                    "payment_link",
+                    "payment_method_collection",
+                    "payment_method_configuration_details",
+                    "payment_method_options",
+                    "payment_method_types",
+                    "payment_status",
+                    "permissions",
+                    "phone_number_collection",
+                    "presentment_details",
+                    "recovered_from",
+                    "redirect_on_completion",
+                    "return_url",
+                    "saved_payment_method_options",
+                    "setup_intent",
+                    "shipping_address_collection",
+                    "shipping_cost",
+                    "shipping_options",
+                    "status",
+                    "submit_type",
+                    "subscription",
+                    "success_url",
+                    "tax_id_collection",
+                    "total_details",
+                    "ui_mode",
+                    "url",
+                    "wallet_options",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.required(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    17 => r.required(&mut b.f17),
+                    18 => r.required(&mut b.f18),
+                    19 => r.optional(&mut b.f19),
+                    20 => r.optional(&mut b.f20),
+                    21 => r.optional(&mut b.f21),
+                    22 => r.optional(&mut b.f22),
+                    23 => r.optional(&mut b.f23),
+                    24 => r.optional(&mut b.f24),
+                    25 => r.optional(&mut b.f25),
+                    26 => r.required(&mut b.f26),
+                    27 => r.required(&mut b.f27),
+                    28 => r.optional(&mut b.f28),
+                    29 => r.optional(&mut b.f29),
+                    30 => r.optional(&mut b.f30),
+                    31 => r.required(&mut b.f31),
+                    32 => r.optional(&mut b.f32),
+                    33 => r.optional(&mut b.f33),
+                    34 => r.required(&mut b.f34),
+                    35 => r.optional(&mut b.f35),
+                    36 => r.skip(),
+                    37 => r.optional(&mut b.f36),
+                    38 => r.optional(&mut b.f37),
+                    39 => r.optional(&mut b.f38),
+                    40 => r.optional(&mut b.f39),
+                    41 => r.optional(&mut b.f40),
+                    42 => r.optional(&mut b.f41),
+                    43 => r.optional(&mut b.f42),
+                    44 => r.required(&mut b.f43),
+                    45 => r.required(&mut b.f44),
+                    46 => r.optional(&mut b.f45),
+                    47 => r.optional(&mut b.f46),
+                    48 => r.optional(&mut b.f47),
+                    49 => r.optional(&mut b.f48),
+                    50 => r.optional(&mut b.f49),
+                    51 => r.optional(&mut b.f50),
+                    52 => r.optional(&mut b.f51),
+                    53 => r.optional(&mut b.f52),
+                    54 => r.optional(&mut b.f53),
+                    55 => r.optional(&mut b.f54),
+                    56 => r.required(&mut b.f55),
+                    57 => r.optional(&mut b.f56),
+                    58 => r.optional(&mut b.f57),
+                    59 => r.optional(&mut b.f58),
+                    60 => r.optional(&mut b.f59),
+                    61 => r.optional(&mut b.f60),
+                    62 => r.optional(&mut b.f61),
+                    63 => r.optional(&mut b.f62),
+                    64 => r.optional(&mut b.f63),
+                    65 => r.optional(&mut b.f64),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f5.take(),
+            b.f14.take(),
+            b.f17.take(),
+            b.f18.take(),
+            b.f26.take(),
+            b.f27.take(),
+            b.f31.take(),
+            b.f34.take(),
+            b.f43.take(),
+            b.f44.take(),
+            b.f55.take(),
+        ) {
+            (
+                Some(f5),
+                Some(f14),
+                Some(f17),
+                Some(f18),
+                Some(f26),
+                Some(f27),
+                Some(f31),
+                Some(f34),
+                Some(f43),
+                Some(f44),
+                Some(f55),
+            ) => {
                 Ok(CheckoutSession {
-                    adaptive_pricing: f0,
-                    after_expiration: f1,
-                    allow_promotion_codes: f2,
-                    amount_subtotal: f3,
-                    amount_total: f4,
+                    adaptive_pricing: b.f0.take(),
+                    after_expiration: b.f1.take(),
+                    allow_promotion_codes: b.f2.take(),
+                    amount_subtotal: b.f3.take(),
+                    amount_total: b.f4.take(),
                     automatic_tax: f5,
-                    billing_address_collection: f6,
-                    branding_settings: f7,
-                    cancel_url: f8,
-                    client_reference_id: f9,
-                    client_secret: f10,
-                    collected_information: f11,
-                    consent: f12,
-                    consent_collection: f13,
+                    billing_address_collection: b.f6.take(),
+                    branding_settings: b.f7.take(),
+                    cancel_url: b.f8.take(),
+                    client_reference_id: b.f9.take(),
+                    client_secret: b.f10.take(),
+                    collected_information: b.f11.take(),
+                    consent: b.f12.take(),
+                    consent_collection: b.f13.take(),
                     created: f14,
-                    currency: f15,
-                    currency_conversion: f16,
+                    currency: b.f15.take(),
+                    currency_conversion: b.f16.take(),
                     custom_fields: f17,
                     custom_text: f18,
-                    customer: f19,
-                    customer_account: f20,
-                    customer_creation: f21,
-                    customer_details: f22,
-                    customer_email: f23,
-                    discounts: f24,
-                    excluded_payment_method_types: f25,
+                    customer: b.f19.take(),
+                    customer_account: b.f20.take(),
+                    customer_creation: b.f21.take(),
+                    customer_details: b.f22.take(),
+                    customer_email: b.f23.take(),
+                    discounts: b.f24.take(),
+                    excluded_payment_method_types: b.f25.take(),
                     expires_at: f26,
                     id: f27,
-                    invoice: f28,
-                    invoice_creation: f29,
-                    line_items: f30,
+                    invoice: b.f28.take(),
+                    invoice_creation: b.f29.take(),
+                    line_items: b.f30.take(),
                     livemode: f31,
-                    locale: f32,
-                    metadata: f33,
+                    locale: b.f32.take(),
+                    metadata: b.f33.take(),
                     mode: f34,
-                    name_collection: f35,
-                    optional_items: f36,
-                    origin_context: f37,
-                    payment_intent: f38,
-                    payment_link: f39,
-                    payment_method_collection: f40,
-                    payment_method_configuration_details: f41,
-                    payment_method_options: f42,
+                    name_collection: b.f35.take(),
+                    optional_items: b.f36.take(),
+                    origin_context: b.f37.take(),
+                    payment_intent: b.f38.take(),
+                    payment_link: b.f39.take(),
+                    payment_method_collection: b.f40.take(),
+                    payment_method_configuration_details: b.f41.take(),
+                    payment_method_options: b.f42.take(),
                     payment_method_types: f43,
                     payment_status: f44,
-                    permissions: f45,
-                    phone_number_collection: f46,
-                    presentment_details: f47,
-                    recovered_from: f48,
-                    redirect_on_completion: f49,
-                    return_url: f50,
-                    saved_payment_method_options: f51,
-                    setup_intent: f52,
-                    shipping_address_collection: f53,
-                    shipping_cost: f54,
+                    permissions: b.f45.take(),
+                    phone_number_collection: b.f46.take(),
+                    presentment_details: b.f47.take(),
+                    recovered_from: b.f48.take(),
+                    redirect_on_completion: b.f49.take(),
+                    return_url: b.f50.take(),
+                    saved_payment_method_options: b.f51.take(),
+                    setup_intent: b.f52.take(),
+                    shipping_address_collection: b.f53.take(),
+                    shipping_cost: b.f54.take(),
                     shipping_options: f55,
-                    status: f56,
-                    submit_type: f57,
-                    subscription: f58,
-                    success_url: f59,
-                    tax_id_collection: f60,
-                    total_details: f61,
-                    ui_mode: f62,
-                    url: f63,
-                    wallet_options: f64,
+                    status: b.f56.take(),
+                    submit_type: b.f57.take(),
+                    subscription: b.f58.take(),
+                    success_url: b.f59.take(),
+                    tax_id_collection: b.f60.take(),
+                    total_details: b.f61.take(),
+                    ui_mode: b.f62.take(),
+                    url: b.f63.take(),
+                    wallet_options: b.f64.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f5.is_none(), "automatic_tax"),
-                                    (b.f14.is_none(), "created"),
-                                    (b.f17.is_none(), "custom_fields"),
-                                    (b.f18.is_none(), "custom_text"),
-                                    (b.f26.is_none(), "expires_at"),
-                                    (b.f27.is_none(), "id"),
-                                    (b.f31.is_none(), "livemode"),
-                                    (b.f34.is_none(), "mode"),
-                                    (b.f43.is_none(), "payment_method_types"),
-                                    (b.f44.is_none(), "payment_status"),
-                                    (b.f55.is_none(), "shipping_options"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "automatic_tax"),
+                        (taken.1.is_none(), "created"),
+                        (taken.2.is_none(), "custom_fields"),
+                        (taken.3.is_none(), "custom_text"),
+                        (taken.4.is_none(), "expires_at"),
+                        (taken.5.is_none(), "id"),
+                        (taken.6.is_none(), "livemode"),
+                        (taken.7.is_none(), "mode"),
+                        (taken.8.is_none(), "payment_method_types"),
+                        (taken.9.is_none(), "payment_status"),
+                        (taken.10.is_none(), "shipping_options"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1227,10 +1213,10 @@ impl std::str::FromStr for CheckoutSessionBillingAddressCollection {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "auto" => CheckoutSessionBillingAddressCollection::Auto,
-                "required" => CheckoutSessionBillingAddressCollection::Required,
-                v => CheckoutSessionBillingAddressCollection::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["auto", "required"]) {
+                Some(0) => CheckoutSessionBillingAddressCollection::Auto,
+                Some(1) => CheckoutSessionBillingAddressCollection::Required,
+                _ => CheckoutSessionBillingAddressCollection::Unknown(s.to_owned()),
             },
         )
     }
@@ -1288,10 +1274,10 @@ impl std::str::FromStr for CheckoutSessionCustomerCreation {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "always" => CheckoutSessionCustomerCreation::Always,
-                "if_required" => CheckoutSessionCustomerCreation::IfRequired,
-                v => CheckoutSessionCustomerCreation::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["always", "if_required"]) {
+                Some(0) => CheckoutSessionCustomerCreation::Always,
+                Some(1) => CheckoutSessionCustomerCreation::IfRequired,
+                _ => CheckoutSessionCustomerCreation::Unknown(s.to_owned()),
             },
         )
     }
@@ -1466,49 +1452,94 @@ impl std::str::FromStr for CheckoutSessionLocale {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "auto" => CheckoutSessionLocale::Auto,
-                "bg" => CheckoutSessionLocale::Bg,
-                "cs" => CheckoutSessionLocale::Cs,
-                "da" => CheckoutSessionLocale::Da,
-                "de" => CheckoutSessionLocale::De,
-                "el" => CheckoutSessionLocale::El,
-                "en" => CheckoutSessionLocale::En,
-                "en-GB" => CheckoutSessionLocale::EnGb,
-                "es" => CheckoutSessionLocale::Es,
-                "es-419" => CheckoutSessionLocale::Es419,
-                "et" => CheckoutSessionLocale::Et,
-                "fi" => CheckoutSessionLocale::Fi,
-                "fil" => CheckoutSessionLocale::Fil,
-                "fr" => CheckoutSessionLocale::Fr,
-                "fr-CA" => CheckoutSessionLocale::FrCa,
-                "hr" => CheckoutSessionLocale::Hr,
-                "hu" => CheckoutSessionLocale::Hu,
-                "id" => CheckoutSessionLocale::Id,
-                "it" => CheckoutSessionLocale::It,
-                "ja" => CheckoutSessionLocale::Ja,
-                "ko" => CheckoutSessionLocale::Ko,
-                "lt" => CheckoutSessionLocale::Lt,
-                "lv" => CheckoutSessionLocale::Lv,
-                "ms" => CheckoutSessionLocale::Ms,
-                "mt" => CheckoutSessionLocale::Mt,
-                "nb" => CheckoutSessionLocale::Nb,
-                "nl" => CheckoutSessionLocale::Nl,
-                "pl" => CheckoutSessionLocale::Pl,
-                "pt" => CheckoutSessionLocale::Pt,
-                "pt-BR" => CheckoutSessionLocale::PtBr,
-                "ro" => CheckoutSessionLocale::Ro,
-                "ru" => CheckoutSessionLocale::Ru,
-                "sk" => CheckoutSessionLocale::Sk,
-                "sl" => CheckoutSessionLocale::Sl,
-                "sv" => CheckoutSessionLocale::Sv,
-                "th" => CheckoutSessionLocale::Th,
-                "tr" => CheckoutSessionLocale::Tr,
-                "vi" => CheckoutSessionLocale::Vi,
-                "zh" => CheckoutSessionLocale::Zh,
-                "zh-HK" => CheckoutSessionLocale::ZhHk,
-                "zh-TW" => CheckoutSessionLocale::ZhTw,
-                v => CheckoutSessionLocale::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "auto",
+                    "bg",
+                    "cs",
+                    "da",
+                    "de",
+                    "el",
+                    "en",
+                    "en-GB",
+                    "es",
+                    "es-419",
+                    "et",
+                    "fi",
+                    "fil",
+                    "fr",
+                    "fr-CA",
+                    "hr",
+                    "hu",
+                    "id",
+                    "it",
+                    "ja",
+                    "ko",
+                    "lt",
+                    "lv",
+                    "ms",
+                    "mt",
+                    "nb",
+                    "nl",
+                    "pl",
+                    "pt",
+                    "pt-BR",
+                    "ro",
+                    "ru",
+                    "sk",
+                    "sl",
+                    "sv",
+                    "th",
+                    "tr",
+                    "vi",
+                    "zh",
+                    "zh-HK",
+                    "zh-TW",
+                ],
+            ) {
+                Some(0) => CheckoutSessionLocale::Auto,
+                Some(1) => CheckoutSessionLocale::Bg,
+                Some(2) => CheckoutSessionLocale::Cs,
+                Some(3) => CheckoutSessionLocale::Da,
+                Some(4) => CheckoutSessionLocale::De,
+                Some(5) => CheckoutSessionLocale::El,
+                Some(6) => CheckoutSessionLocale::En,
+                Some(7) => CheckoutSessionLocale::EnGb,
+                Some(8) => CheckoutSessionLocale::Es,
+                Some(9) => CheckoutSessionLocale::Es419,
+                Some(10) => CheckoutSessionLocale::Et,
+                Some(11) => CheckoutSessionLocale::Fi,
+                Some(12) => CheckoutSessionLocale::Fil,
+                Some(13) => CheckoutSessionLocale::Fr,
+                Some(14) => CheckoutSessionLocale::FrCa,
+                Some(15) => CheckoutSessionLocale::Hr,
+                Some(16) => CheckoutSessionLocale::Hu,
+                Some(17) => CheckoutSessionLocale::Id,
+                Some(18) => CheckoutSessionLocale::It,
+                Some(19) => CheckoutSessionLocale::Ja,
+                Some(20) => CheckoutSessionLocale::Ko,
+                Some(21) => CheckoutSessionLocale::Lt,
+                Some(22) => CheckoutSessionLocale::Lv,
+                Some(23) => CheckoutSessionLocale::Ms,
+                Some(24) => CheckoutSessionLocale::Mt,
+                Some(25) => CheckoutSessionLocale::Nb,
+                Some(26) => CheckoutSessionLocale::Nl,
+                Some(27) => CheckoutSessionLocale::Pl,
+                Some(28) => CheckoutSessionLocale::Pt,
+                Some(29) => CheckoutSessionLocale::PtBr,
+                Some(30) => CheckoutSessionLocale::Ro,
+                Some(31) => CheckoutSessionLocale::Ru,
+                Some(32) => CheckoutSessionLocale::Sk,
+                Some(33) => CheckoutSessionLocale::Sl,
+                Some(34) => CheckoutSessionLocale::Sv,
+                Some(35) => CheckoutSessionLocale::Th,
+                Some(36) => CheckoutSessionLocale::Tr,
+                Some(37) => CheckoutSessionLocale::Vi,
+                Some(38) => CheckoutSessionLocale::Zh,
+                Some(39) => CheckoutSessionLocale::ZhHk,
+                Some(40) => CheckoutSessionLocale::ZhTw,
+                _ => CheckoutSessionLocale::Unknown(s.to_owned()),
             },
         )
     }
@@ -1569,11 +1600,11 @@ impl std::str::FromStr for CheckoutSessionMode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "payment" => CheckoutSessionMode::Payment,
-                "setup" => CheckoutSessionMode::Setup,
-                "subscription" => CheckoutSessionMode::Subscription,
-                v => CheckoutSessionMode::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["payment", "setup", "subscription"]) {
+                Some(0) => CheckoutSessionMode::Payment,
+                Some(1) => CheckoutSessionMode::Setup,
+                Some(2) => CheckoutSessionMode::Subscription,
+                _ => CheckoutSessionMode::Unknown(s.to_owned()),
             },
         )
     }
@@ -1631,10 +1662,10 @@ impl std::str::FromStr for CheckoutSessionOriginContext {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "mobile_app" => CheckoutSessionOriginContext::MobileApp,
-                "web" => CheckoutSessionOriginContext::Web,
-                v => CheckoutSessionOriginContext::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["mobile_app", "web"]) {
+                Some(0) => CheckoutSessionOriginContext::MobileApp,
+                Some(1) => CheckoutSessionOriginContext::Web,
+                _ => CheckoutSessionOriginContext::Unknown(s.to_owned()),
             },
         )
     }
@@ -1692,10 +1723,10 @@ impl std::str::FromStr for CheckoutSessionPaymentMethodCollection {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "always" => CheckoutSessionPaymentMethodCollection::Always,
-                "if_required" => CheckoutSessionPaymentMethodCollection::IfRequired,
-                v => CheckoutSessionPaymentMethodCollection::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["always", "if_required"]) {
+                Some(0) => CheckoutSessionPaymentMethodCollection::Always,
+                Some(1) => CheckoutSessionPaymentMethodCollection::IfRequired,
+                _ => CheckoutSessionPaymentMethodCollection::Unknown(s.to_owned()),
             },
         )
     }
@@ -1779,274 +1810,233 @@ impl crate::rt::Decode for CheckoutSessionPaymentMethodOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAcssDebitPaymentMethodOptions>,
-            f1: Option<crate::CheckoutAffirmPaymentMethodOptions>,
-            f2: Option<crate::CheckoutAfterpayClearpayPaymentMethodOptions>,
-            f3: Option<crate::CheckoutAlipayPaymentMethodOptions>,
-            f4: Option<crate::CheckoutAlmaPaymentMethodOptions>,
-            f5: Option<crate::CheckoutAmazonPayPaymentMethodOptions>,
-            f6: Option<crate::CheckoutAuBecsDebitPaymentMethodOptions>,
-            f7: Option<crate::CheckoutBacsDebitPaymentMethodOptions>,
-            f8: Option<crate::CheckoutBancontactPaymentMethodOptions>,
-            f9: Option<crate::CheckoutBilliePaymentMethodOptions>,
-            f10: Option<crate::CheckoutBoletoPaymentMethodOptions>,
-            f11: Option<crate::CheckoutCardPaymentMethodOptions>,
-            f12: Option<crate::CheckoutCashappPaymentMethodOptions>,
-            f13: Option<crate::CheckoutCustomerBalancePaymentMethodOptions>,
-            f14: Option<crate::CheckoutEpsPaymentMethodOptions>,
-            f15: Option<crate::CheckoutFpxPaymentMethodOptions>,
-            f16: Option<crate::CheckoutGiropayPaymentMethodOptions>,
-            f17: Option<crate::CheckoutGrabPayPaymentMethodOptions>,
-            f18: Option<crate::CheckoutIdealPaymentMethodOptions>,
-            f19: Option<crate::CheckoutKakaoPayPaymentMethodOptions>,
-            f20: Option<crate::CheckoutKlarnaPaymentMethodOptions>,
-            f21: Option<crate::CheckoutKonbiniPaymentMethodOptions>,
-            f22: Option<crate::CheckoutKrCardPaymentMethodOptions>,
-            f23: Option<crate::CheckoutLinkPaymentMethodOptions>,
-            f24: Option<crate::CheckoutMobilepayPaymentMethodOptions>,
-            f25: Option<crate::CheckoutMultibancoPaymentMethodOptions>,
-            f26: Option<crate::CheckoutNaverPayPaymentMethodOptions>,
-            f27: Option<crate::CheckoutOxxoPaymentMethodOptions>,
-            f28: Option<crate::CheckoutP24PaymentMethodOptions>,
-            f29: Option<crate::CheckoutPaycoPaymentMethodOptions>,
-            f30: Option<crate::CheckoutPaynowPaymentMethodOptions>,
-            f31: Option<crate::CheckoutPaypalPaymentMethodOptions>,
-            f32: Option<crate::CheckoutPaytoPaymentMethodOptions>,
-            f33: Option<crate::CheckoutPixPaymentMethodOptions>,
-            f34: Option<crate::CheckoutRevolutPayPaymentMethodOptions>,
-            f35: Option<crate::CheckoutSamsungPayPaymentMethodOptions>,
-            f36: Option<crate::CheckoutSatispayPaymentMethodOptions>,
-            f37: Option<crate::CheckoutSepaDebitPaymentMethodOptions>,
-            f38: Option<crate::CheckoutSofortPaymentMethodOptions>,
-            f39: Option<crate::CheckoutSwishPaymentMethodOptions>,
-            f40: Option<crate::CheckoutTwintPaymentMethodOptions>,
-            f41: Option<crate::CheckoutUsBankAccountPaymentMethodOptions>,
+            f0: crate::rt::json::Slot<crate::CheckoutAcssDebitPaymentMethodOptions>,
+            f1: crate::rt::json::Slot<crate::CheckoutAffirmPaymentMethodOptions>,
+            f2: crate::rt::json::Slot<
+                crate::CheckoutAfterpayClearpayPaymentMethodOptions,
+            >,
+            f3: crate::rt::json::Slot<crate::CheckoutAlipayPaymentMethodOptions>,
+            f4: crate::rt::json::Slot<crate::CheckoutAlmaPaymentMethodOptions>,
+            f5: crate::rt::json::Slot<crate::CheckoutAmazonPayPaymentMethodOptions>,
+            f6: crate::rt::json::Slot<crate::CheckoutAuBecsDebitPaymentMethodOptions>,
+            f7: crate::rt::json::Slot<crate::CheckoutBacsDebitPaymentMethodOptions>,
+            f8: crate::rt::json::Slot<crate::CheckoutBancontactPaymentMethodOptions>,
+            f9: crate::rt::json::Slot<crate::CheckoutBilliePaymentMethodOptions>,
+            f10: crate::rt::json::Slot<crate::CheckoutBoletoPaymentMethodOptions>,
+            f11: crate::rt::json::Slot<crate::CheckoutCardPaymentMethodOptions>,
+            f12: crate::rt::json::Slot<crate::CheckoutCashappPaymentMethodOptions>,
+            f13: crate::rt::json::Slot<
+                crate::CheckoutCustomerBalancePaymentMethodOptions,
+            >,
+            f14: crate::rt::json::Slot<crate::CheckoutEpsPaymentMethodOptions>,
+            f15: crate::rt::json::Slot<crate::CheckoutFpxPaymentMethodOptions>,
+            f16: crate::rt::json::Slot<crate::CheckoutGiropayPaymentMethodOptions>,
+            f17: crate::rt::json::Slot<crate::CheckoutGrabPayPaymentMethodOptions>,
+            f18: crate::rt::json::Slot<crate::CheckoutIdealPaymentMethodOptions>,
+            f19: crate::rt::json::Slot<crate::CheckoutKakaoPayPaymentMethodOptions>,
+            f20: crate::rt::json::Slot<crate::CheckoutKlarnaPaymentMethodOptions>,
+            f21: crate::rt::json::Slot<crate::CheckoutKonbiniPaymentMethodOptions>,
+            f22: crate::rt::json::Slot<crate::CheckoutKrCardPaymentMethodOptions>,
+            f23: crate::rt::json::Slot<crate::CheckoutLinkPaymentMethodOptions>,
+            f24: crate::rt::json::Slot<crate::CheckoutMobilepayPaymentMethodOptions>,
+            f25: crate::rt::json::Slot<crate::CheckoutMultibancoPaymentMethodOptions>,
+            f26: crate::rt::json::Slot<crate::CheckoutNaverPayPaymentMethodOptions>,
+            f27: crate::rt::json::Slot<crate::CheckoutOxxoPaymentMethodOptions>,
+            f28: crate::rt::json::Slot<crate::CheckoutP24PaymentMethodOptions>,
+            f29: crate::rt::json::Slot<crate::CheckoutPaycoPaymentMethodOptions>,
+            f30: crate::rt::json::Slot<crate::CheckoutPaynowPaymentMethodOptions>,
+            f31: crate::rt::json::Slot<crate::CheckoutPaypalPaymentMethodOptions>,
+            f32: crate::rt::json::Slot<crate::CheckoutPaytoPaymentMethodOptions>,
+            f33: crate::rt::json::Slot<crate::CheckoutPixPaymentMethodOptions>,
+            f34: crate::rt::json::Slot<crate::CheckoutRevolutPayPaymentMethodOptions>,
+            f35: crate::rt::json::Slot<crate::CheckoutSamsungPayPaymentMethodOptions>,
+            f36: crate::rt::json::Slot<crate::CheckoutSatispayPaymentMethodOptions>,
+            f37: crate::rt::json::Slot<crate::CheckoutSepaDebitPaymentMethodOptions>,
+            f38: crate::rt::json::Slot<crate::CheckoutSofortPaymentMethodOptions>,
+            f39: crate::rt::json::Slot<crate::CheckoutSwishPaymentMethodOptions>,
+            f40: crate::rt::json::Slot<crate::CheckoutTwintPaymentMethodOptions>,
+            f41: crate::rt::json::Slot<crate::CheckoutUsBankAccountPaymentMethodOptions>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
-            f21: None,
-            f22: None,
-            f23: None,
-            f24: None,
-            f25: None,
-            f26: None,
-            f27: None,
-            f28: None,
-            f29: None,
-            f30: None,
-            f31: None,
-            f32: None,
-            f33: None,
-            f34: None,
-            f35: None,
-            f36: None,
-            f37: None,
-            f38: None,
-            f39: None,
-            f40: None,
-            f41: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
+            f23: crate::rt::json::Slot::new(),
+            f24: crate::rt::json::Slot::new(),
+            f25: crate::rt::json::Slot::new(),
+            f26: crate::rt::json::Slot::new(),
+            f27: crate::rt::json::Slot::new(),
+            f28: crate::rt::json::Slot::new(),
+            f29: crate::rt::json::Slot::new(),
+            f30: crate::rt::json::Slot::new(),
+            f31: crate::rt::json::Slot::new(),
+            f32: crate::rt::json::Slot::new(),
+            f33: crate::rt::json::Slot::new(),
+            f34: crate::rt::json::Slot::new(),
+            f35: crate::rt::json::Slot::new(),
+            f36: crate::rt::json::Slot::new(),
+            f37: crate::rt::json::Slot::new(),
+            f38: crate::rt::json::Slot::new(),
+            f39: crate::rt::json::Slot::new(),
+            f40: crate::rt::json::Slot::new(),
+            f41: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a checkout_session_payment_method_options object",
-            &[
-                "acss_debit",
-                "affirm",
-                "afterpay_clearpay",
-                "alipay",
-                "alma",
-                "amazon_pay",
-                "au_becs_debit",
-                "bacs_debit",
-                "bancontact",
-                "billie",
-                "boleto",
-                "card",
-                "cashapp",
-                "customer_balance",
-                "eps",
-                "fpx",
-                "giropay",
-                "grabpay",
-                "ideal",
-                "kakao_pay",
-                "klarna",
-                "konbini",
-                "kr_card",
-                "link",
-                "mobilepay",
-                "multibanco",
-                "naver_pay",
-                "oxxo",
-                "p24",
-                "payco",
-                "paynow",
-                "paypal",
-                "payto",
-                "pix",
-                "revolut_pay",
-                "samsung_pay",
-                "satispay",
-                "sepa_debit",
-                "sofort",
-                "swish",
-                "twint",
-                "us_bank_account",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                14 => r.optional(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.optional(&mut b.f16),
-                17 => r.optional(&mut b.f17),
-                18 => r.optional(&mut b.f18),
-                19 => r.optional(&mut b.f19),
-                20 => r.optional(&mut b.f20),
-                21 => r.optional(&mut b.f21),
-                22 => r.optional(&mut b.f22),
-                23 => r.optional(&mut b.f23),
-                24 => r.optional(&mut b.f24),
-                25 => r.optional(&mut b.f25),
-                26 => r.optional(&mut b.f26),
-                27 => r.optional(&mut b.f27),
-                28 => r.optional(&mut b.f28),
-                29 => r.optional(&mut b.f29),
-                30 => r.optional(&mut b.f30),
-                31 => r.optional(&mut b.f31),
-                32 => r.optional(&mut b.f32),
-                33 => r.optional(&mut b.f33),
-                34 => r.optional(&mut b.f34),
-                35 => r.optional(&mut b.f35),
-                36 => r.optional(&mut b.f36),
-                37 => r.optional(&mut b.f37),
-                38 => r.optional(&mut b.f38),
-                39 => r.optional(&mut b.f39),
-                40 => r.optional(&mut b.f40),
-                41 => r.optional(&mut b.f41),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {
-            f0,
-            f1,
-            f2,
-            f3,
-            f4,
-            f5,
-            f6,
-            f7,
-            f8,
-            f9,
-            f10,
-            f11,
-            f12,
-            f13,
-            f14,
-            f15,
-            f16,
-            f17,
-            f18,
-            f19,
-            f20,
-            f21,
-            f22,
-            f23,
-            f24,
-            f25,
-            f26,
-            f27,
-            f28,
-            f29,
-            f30,
-            f31,
-            f32,
-            f33,
-            f34,
-            f35,
-            f36,
-            f37,
-            f38,
-            f39,
-            f40,
-            f41,
-        } = b;
+        let extra = r
+            .fields(
+                "a checkout_session_payment_method_options object",
+                &[
+                    "acss_debit",
+                    "affirm",
+                    "afterpay_clearpay",
+                    "alipay",
+                    "alma",
+                    "amazon_pay",
+                    "au_becs_debit",
+                    "bacs_debit",
+                    "bancontact",
+                    "billie",
+                    "boleto",
+                    "card",
+                    "cashapp",
+                    "customer_balance",
+                    "eps",
+                    "fpx",
+                    "giropay",
+                    "grabpay",
+                    "ideal",
+                    "kakao_pay",
+                    "klarna",
+                    "konbini",
+                    "kr_card",
+                    "link",
+                    "mobilepay",
+                    "multibanco",
+                    "naver_pay",
+                    "oxxo",
+                    "p24",
+                    "payco",
+                    "paynow",
+                    "paypal",
+                    "payto",
+                    "pix",
+                    "revolut_pay",
+                    "samsung_pay",
+                    "satispay",
+                    "sepa_debit",
+                    "sofort",
+                    "swish",
+                    "twint",
+                    "us_bank_account",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    17 => r.optional(&mut b.f17),
+                    18 => r.optional(&mut b.f18),
+                    19 => r.optional(&mut b.f19),
+                    20 => r.optional(&mut b.f20),
+                    21 => r.optional(&mut b.f21),
+                    22 => r.optional(&mut b.f22),
+                    23 => r.optional(&mut b.f23),
+                    24 => r.optional(&mut b.f24),
+                    25 => r.optional(&mut b.f25),
+                    26 => r.optional(&mut b.f26),
+                    27 => r.optional(&mut b.f27),
+                    28 => r.optional(&mut b.f28),
+                    29 => r.optional(&mut b.f29),
+                    30 => r.optional(&mut b.f30),
+                    31 => r.optional(&mut b.f31),
+                    32 => r.optional(&mut b.f32),
+                    33 => r.optional(&mut b.f33),
+                    34 => r.optional(&mut b.f34),
+                    35 => r.optional(&mut b.f35),
+                    36 => r.optional(&mut b.f36),
+                    37 => r.optional(&mut b.f37),
+                    38 => r.optional(&mut b.f38),
+                    39 => r.optional(&mut b.f39),
+                    40 => r.optional(&mut b.f40),
+                    41 => r.optional(&mut b.f41),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(CheckoutSessionPaymentMethodOptions {
-            acss_debit: f0,
-            affirm: f1,
-            afterpay_clearpay: f2,
-            alipay: f3,
-            alma: f4,
-            amazon_pay: f5,
-            au_becs_debit: f6,
-            bacs_debit: f7,
-            bancontact: f8,
-            billie: f9,
-            boleto: f10,
-            card: f11,
-            cashapp: f12,
-            customer_balance: f13,
-            eps: f14,
-            fpx: f15,
-            giropay: f16,
-            grabpay: f17,
-            ideal: f18,
-            kakao_pay: f19,
-            klarna: f20,
-            konbini: f21,
-            kr_card: f22,
-            link: f23,
-            mobilepay: f24,
-            multibanco: f25,
-            naver_pay: f26,
-            oxxo: f27,
-            p24: f28,
-            payco: f29,
-            paynow: f30,
-            paypal: f31,
-            payto: f32,
-            pix: f33,
-            revolut_pay: f34,
-            samsung_pay: f35,
-            satispay: f36,
-            sepa_debit: f37,
-            sofort: f38,
-            swish: f39,
-            twint: f40,
-            us_bank_account: f41,
+            acss_debit: b.f0.take(),
+            affirm: b.f1.take(),
+            afterpay_clearpay: b.f2.take(),
+            alipay: b.f3.take(),
+            alma: b.f4.take(),
+            amazon_pay: b.f5.take(),
+            au_becs_debit: b.f6.take(),
+            bacs_debit: b.f7.take(),
+            bancontact: b.f8.take(),
+            billie: b.f9.take(),
+            boleto: b.f10.take(),
+            card: b.f11.take(),
+            cashapp: b.f12.take(),
+            customer_balance: b.f13.take(),
+            eps: b.f14.take(),
+            fpx: b.f15.take(),
+            giropay: b.f16.take(),
+            grabpay: b.f17.take(),
+            ideal: b.f18.take(),
+            kakao_pay: b.f19.take(),
+            klarna: b.f20.take(),
+            konbini: b.f21.take(),
+            kr_card: b.f22.take(),
+            link: b.f23.take(),
+            mobilepay: b.f24.take(),
+            multibanco: b.f25.take(),
+            naver_pay: b.f26.take(),
+            oxxo: b.f27.take(),
+            p24: b.f28.take(),
+            payco: b.f29.take(),
+            paynow: b.f30.take(),
+            paypal: b.f31.take(),
+            payto: b.f32.take(),
+            pix: b.f33.take(),
+            revolut_pay: b.f34.take(),
+            samsung_pay: b.f35.take(),
+            satispay: b.f36.take(),
+            sepa_debit: b.f37.take(),
+            sofort: b.f38.take(),
+            swish: b.f39.take(),
+            twint: b.f40.take(),
+            us_bank_account: b.f41.take(),
             extra,
         })
     }
@@ -2233,11 +2223,14 @@ impl std::str::FromStr for CheckoutSessionPaymentStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "no_payment_required" => CheckoutSessionPaymentStatus::NoPaymentRequired,
-                "paid" => CheckoutSessionPaymentStatus::Paid,
-                "unpaid" => CheckoutSessionPaymentStatus::Unpaid,
-                v => CheckoutSessionPaymentStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["no_payment_required", "paid", "unpaid"],
+            ) {
+                Some(0) => CheckoutSessionPaymentStatus::NoPaymentRequired,
+                Some(1) => CheckoutSessionPaymentStatus::Paid,
+                Some(2) => CheckoutSessionPaymentStatus::Unpaid,
+                _ => CheckoutSessionPaymentStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -2298,11 +2291,11 @@ impl std::str::FromStr for CheckoutSessionRedirectOnCompletion {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "always" => CheckoutSessionRedirectOnCompletion::Always,
-                "if_required" => CheckoutSessionRedirectOnCompletion::IfRequired,
-                "never" => CheckoutSessionRedirectOnCompletion::Never,
-                v => CheckoutSessionRedirectOnCompletion::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["always", "if_required", "never"]) {
+                Some(0) => CheckoutSessionRedirectOnCompletion::Always,
+                Some(1) => CheckoutSessionRedirectOnCompletion::IfRequired,
+                Some(2) => CheckoutSessionRedirectOnCompletion::Never,
+                _ => CheckoutSessionRedirectOnCompletion::Unknown(s.to_owned()),
             },
         )
     }
@@ -2363,11 +2356,11 @@ impl std::str::FromStr for CheckoutSessionStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "complete" => CheckoutSessionStatus::Complete,
-                "expired" => CheckoutSessionStatus::Expired,
-                "open" => CheckoutSessionStatus::Open,
-                v => CheckoutSessionStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["complete", "expired", "open"]) {
+                Some(0) => CheckoutSessionStatus::Complete,
+                Some(1) => CheckoutSessionStatus::Expired,
+                Some(2) => CheckoutSessionStatus::Open,
+                _ => CheckoutSessionStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -2434,13 +2427,16 @@ impl std::str::FromStr for CheckoutSessionSubmitType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "auto" => CheckoutSessionSubmitType::Auto,
-                "book" => CheckoutSessionSubmitType::Book,
-                "donate" => CheckoutSessionSubmitType::Donate,
-                "pay" => CheckoutSessionSubmitType::Pay,
-                "subscribe" => CheckoutSessionSubmitType::Subscribe,
-                v => CheckoutSessionSubmitType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["auto", "book", "donate", "pay", "subscribe"],
+            ) {
+                Some(0) => CheckoutSessionSubmitType::Auto,
+                Some(1) => CheckoutSessionSubmitType::Book,
+                Some(2) => CheckoutSessionSubmitType::Donate,
+                Some(3) => CheckoutSessionSubmitType::Pay,
+                Some(4) => CheckoutSessionSubmitType::Subscribe,
+                _ => CheckoutSessionSubmitType::Unknown(s.to_owned()),
             },
         )
     }
@@ -2501,11 +2497,11 @@ impl std::str::FromStr for CheckoutSessionUiMode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "custom" => CheckoutSessionUiMode::Custom,
-                "embedded" => CheckoutSessionUiMode::Embedded,
-                "hosted" => CheckoutSessionUiMode::Hosted,
-                v => CheckoutSessionUiMode::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["custom", "embedded", "hosted"]) {
+                Some(0) => CheckoutSessionUiMode::Custom,
+                Some(1) => CheckoutSessionUiMode::Embedded,
+                Some(2) => CheckoutSessionUiMode::Hosted,
+                _ => CheckoutSessionUiMode::Unknown(s.to_owned()),
             },
         )
     }
@@ -2548,22 +2544,22 @@ impl crate::rt::Decode for CheckoutSessionWalletOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutLinkWalletOptions>,
+            f0: crate::rt::json::Slot<crate::CheckoutLinkWalletOptions>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a checkout_session_wallet_options object",
-            &["link"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a checkout_session_wallet_options object",
+                &["link"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(CheckoutSessionWalletOptions {
-            link: f0,
+            link: b.f0.take(),
             extra,
         })
     }
@@ -3539,11 +3535,11 @@ impl std::str::FromStr for CreateCheckoutSessionAutomaticTaxLiabilityType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account" => CreateCheckoutSessionAutomaticTaxLiabilityType::Account,
-                "self" => CreateCheckoutSessionAutomaticTaxLiabilityType::Self_,
-                v => {
-                    CreateCheckoutSessionAutomaticTaxLiabilityType::Unknown(v.to_owned())
+            match crate::rt::json::variant(s, &["account", "self"]) {
+                Some(0) => CreateCheckoutSessionAutomaticTaxLiabilityType::Account,
+                Some(1) => CreateCheckoutSessionAutomaticTaxLiabilityType::Self_,
+                _ => {
+                    CreateCheckoutSessionAutomaticTaxLiabilityType::Unknown(s.to_owned())
                 }
             },
         )
@@ -3596,10 +3592,10 @@ impl std::str::FromStr for CreateCheckoutSessionBillingAddressCollection {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "auto" => CreateCheckoutSessionBillingAddressCollection::Auto,
-                "required" => CreateCheckoutSessionBillingAddressCollection::Required,
-                v => CreateCheckoutSessionBillingAddressCollection::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["auto", "required"]) {
+                Some(0) => CreateCheckoutSessionBillingAddressCollection::Auto,
+                Some(1) => CreateCheckoutSessionBillingAddressCollection::Required,
+                _ => CreateCheckoutSessionBillingAddressCollection::Unknown(s.to_owned()),
             },
         )
     }
@@ -3656,15 +3652,13 @@ impl std::str::FromStr for CreateCheckoutSessionBrandingSettingsBorderStyle {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "pill" => CreateCheckoutSessionBrandingSettingsBorderStyle::Pill,
-                "rectangular" => {
-                    CreateCheckoutSessionBrandingSettingsBorderStyle::Rectangular
-                }
-                "rounded" => CreateCheckoutSessionBrandingSettingsBorderStyle::Rounded,
-                v => {
+            match crate::rt::json::variant(s, &["pill", "rectangular", "rounded"]) {
+                Some(0) => CreateCheckoutSessionBrandingSettingsBorderStyle::Pill,
+                Some(1) => CreateCheckoutSessionBrandingSettingsBorderStyle::Rectangular,
+                Some(2) => CreateCheckoutSessionBrandingSettingsBorderStyle::Rounded,
+                _ => {
                     CreateCheckoutSessionBrandingSettingsBorderStyle::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -3802,60 +3796,70 @@ impl std::str::FromStr for CreateCheckoutSessionBrandingSettingsFontFamily {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "be_vietnam_pro" => {
-                    CreateCheckoutSessionBrandingSettingsFontFamily::BeVietnamPro
-                }
-                "bitter" => CreateCheckoutSessionBrandingSettingsFontFamily::Bitter,
-                "chakra_petch" => {
-                    CreateCheckoutSessionBrandingSettingsFontFamily::ChakraPetch
-                }
-                "default" => CreateCheckoutSessionBrandingSettingsFontFamily::Default,
-                "hahmlet" => CreateCheckoutSessionBrandingSettingsFontFamily::Hahmlet,
-                "inconsolata" => {
-                    CreateCheckoutSessionBrandingSettingsFontFamily::Inconsolata
-                }
-                "inter" => CreateCheckoutSessionBrandingSettingsFontFamily::Inter,
-                "lato" => CreateCheckoutSessionBrandingSettingsFontFamily::Lato,
-                "lora" => CreateCheckoutSessionBrandingSettingsFontFamily::Lora,
-                "m_plus_1_code" => {
-                    CreateCheckoutSessionBrandingSettingsFontFamily::MPlus1Code
-                }
-                "montserrat" => {
-                    CreateCheckoutSessionBrandingSettingsFontFamily::Montserrat
-                }
-                "noto_sans" => CreateCheckoutSessionBrandingSettingsFontFamily::NotoSans,
-                "noto_sans_jp" => {
-                    CreateCheckoutSessionBrandingSettingsFontFamily::NotoSansJp
-                }
-                "noto_serif" => {
-                    CreateCheckoutSessionBrandingSettingsFontFamily::NotoSerif
-                }
-                "nunito" => CreateCheckoutSessionBrandingSettingsFontFamily::Nunito,
-                "open_sans" => CreateCheckoutSessionBrandingSettingsFontFamily::OpenSans,
-                "pridi" => CreateCheckoutSessionBrandingSettingsFontFamily::Pridi,
-                "pt_sans" => CreateCheckoutSessionBrandingSettingsFontFamily::PtSans,
-                "pt_serif" => CreateCheckoutSessionBrandingSettingsFontFamily::PtSerif,
-                "raleway" => CreateCheckoutSessionBrandingSettingsFontFamily::Raleway,
-                "roboto" => CreateCheckoutSessionBrandingSettingsFontFamily::Roboto,
-                "roboto_slab" => {
-                    CreateCheckoutSessionBrandingSettingsFontFamily::RobotoSlab
-                }
-                "source_sans_pro" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "be_vietnam_pro",
+                    "bitter",
+                    "chakra_petch",
+                    "default",
+                    "hahmlet",
+                    "inconsolata",
+                    "inter",
+                    "lato",
+                    "lora",
+                    "m_plus_1_code",
+                    "montserrat",
+                    "noto_sans",
+                    "noto_sans_jp",
+                    "noto_serif",
+                    "nunito",
+                    "open_sans",
+                    "pridi",
+                    "pt_sans",
+                    "pt_serif",
+                    "raleway",
+                    "roboto",
+                    "roboto_slab",
+                    "source_sans_pro",
+                    "titillium_web",
+                    "ubuntu_mono",
+                    "zen_maru_gothic",
+                ],
+            ) {
+                Some(0) => CreateCheckoutSessionBrandingSettingsFontFamily::BeVietnamPro,
+                Some(1) => CreateCheckoutSessionBrandingSettingsFontFamily::Bitter,
+                Some(2) => CreateCheckoutSessionBrandingSettingsFontFamily::ChakraPetch,
+                Some(3) => CreateCheckoutSessionBrandingSettingsFontFamily::Default,
+                Some(4) => CreateCheckoutSessionBrandingSettingsFontFamily::Hahmlet,
+                Some(5) => CreateCheckoutSessionBrandingSettingsFontFamily::Inconsolata,
+                Some(6) => CreateCheckoutSessionBrandingSettingsFontFamily::Inter,
+                Some(7) => CreateCheckoutSessionBrandingSettingsFontFamily::Lato,
+                Some(8) => CreateCheckoutSessionBrandingSettingsFontFamily::Lora,
+                Some(9) => CreateCheckoutSessionBrandingSettingsFontFamily::MPlus1Code,
+                Some(10) => CreateCheckoutSessionBrandingSettingsFontFamily::Montserrat,
+                Some(11) => CreateCheckoutSessionBrandingSettingsFontFamily::NotoSans,
+                Some(12) => CreateCheckoutSessionBrandingSettingsFontFamily::NotoSansJp,
+                Some(13) => CreateCheckoutSessionBrandingSettingsFontFamily::NotoSerif,
+                Some(14) => CreateCheckoutSessionBrandingSettingsFontFamily::Nunito,
+                Some(15) => CreateCheckoutSessionBrandingSettingsFontFamily::OpenSans,
+                Some(16) => CreateCheckoutSessionBrandingSettingsFontFamily::Pridi,
+                Some(17) => CreateCheckoutSessionBrandingSettingsFontFamily::PtSans,
+                Some(18) => CreateCheckoutSessionBrandingSettingsFontFamily::PtSerif,
+                Some(19) => CreateCheckoutSessionBrandingSettingsFontFamily::Raleway,
+                Some(20) => CreateCheckoutSessionBrandingSettingsFontFamily::Roboto,
+                Some(21) => CreateCheckoutSessionBrandingSettingsFontFamily::RobotoSlab,
+                Some(22) => {
                     CreateCheckoutSessionBrandingSettingsFontFamily::SourceSansPro
                 }
-                "titillium_web" => {
-                    CreateCheckoutSessionBrandingSettingsFontFamily::TitilliumWeb
-                }
-                "ubuntu_mono" => {
-                    CreateCheckoutSessionBrandingSettingsFontFamily::UbuntuMono
-                }
-                "zen_maru_gothic" => {
+                Some(23) => CreateCheckoutSessionBrandingSettingsFontFamily::TitilliumWeb,
+                Some(24) => CreateCheckoutSessionBrandingSettingsFontFamily::UbuntuMono,
+                Some(25) => {
                     CreateCheckoutSessionBrandingSettingsFontFamily::ZenMaruGothic
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionBrandingSettingsFontFamily::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -3909,10 +3913,10 @@ impl std::str::FromStr for CreateCheckoutSessionBrandingSettingsIconType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "file" => CreateCheckoutSessionBrandingSettingsIconType::File,
-                "url" => CreateCheckoutSessionBrandingSettingsIconType::Url,
-                v => CreateCheckoutSessionBrandingSettingsIconType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["file", "url"]) {
+                Some(0) => CreateCheckoutSessionBrandingSettingsIconType::File,
+                Some(1) => CreateCheckoutSessionBrandingSettingsIconType::Url,
+                _ => CreateCheckoutSessionBrandingSettingsIconType::Unknown(s.to_owned()),
             },
         )
     }
@@ -3964,10 +3968,10 @@ impl std::str::FromStr for CreateCheckoutSessionBrandingSettingsLogoType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "file" => CreateCheckoutSessionBrandingSettingsLogoType::File,
-                "url" => CreateCheckoutSessionBrandingSettingsLogoType::Url,
-                v => CreateCheckoutSessionBrandingSettingsLogoType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["file", "url"]) {
+                Some(0) => CreateCheckoutSessionBrandingSettingsLogoType::File,
+                Some(1) => CreateCheckoutSessionBrandingSettingsLogoType::Url,
+                _ => CreateCheckoutSessionBrandingSettingsLogoType::Unknown(s.to_owned()),
             },
         )
     }
@@ -4026,16 +4030,16 @@ for CreateCheckoutSessionConsentCollectionPaymentMethodReuseAgreementPosition {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "auto" => {
+            match crate::rt::json::variant(s, &["auto", "hidden"]) {
+                Some(0) => {
                     CreateCheckoutSessionConsentCollectionPaymentMethodReuseAgreementPosition::Auto
                 }
-                "hidden" => {
+                Some(1) => {
                     CreateCheckoutSessionConsentCollectionPaymentMethodReuseAgreementPosition::Hidden
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionConsentCollectionPaymentMethodReuseAgreementPosition::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -4092,12 +4096,12 @@ impl std::str::FromStr for CreateCheckoutSessionConsentCollectionPromotions {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "auto" => CreateCheckoutSessionConsentCollectionPromotions::Auto,
-                "none" => CreateCheckoutSessionConsentCollectionPromotions::None,
-                v => {
+            match crate::rt::json::variant(s, &["auto", "none"]) {
+                Some(0) => CreateCheckoutSessionConsentCollectionPromotions::Auto,
+                Some(1) => CreateCheckoutSessionConsentCollectionPromotions::None,
+                _ => {
                     CreateCheckoutSessionConsentCollectionPromotions::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -4151,14 +4155,12 @@ impl std::str::FromStr for CreateCheckoutSessionConsentCollectionTermsOfService 
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "none" => CreateCheckoutSessionConsentCollectionTermsOfService::None,
-                "required" => {
-                    CreateCheckoutSessionConsentCollectionTermsOfService::Required
-                }
-                v => {
+            match crate::rt::json::variant(s, &["none", "required"]) {
+                Some(0) => CreateCheckoutSessionConsentCollectionTermsOfService::None,
+                Some(1) => CreateCheckoutSessionConsentCollectionTermsOfService::Required,
+                _ => {
                     CreateCheckoutSessionConsentCollectionTermsOfService::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -4210,9 +4212,9 @@ impl std::str::FromStr for CreateCheckoutSessionCustomFieldsLabelType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "custom" => CreateCheckoutSessionCustomFieldsLabelType::Custom,
-                v => CreateCheckoutSessionCustomFieldsLabelType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["custom"]) {
+                Some(0) => CreateCheckoutSessionCustomFieldsLabelType::Custom,
+                _ => CreateCheckoutSessionCustomFieldsLabelType::Unknown(s.to_owned()),
             },
         )
     }
@@ -4267,11 +4269,11 @@ impl std::str::FromStr for CreateCheckoutSessionCustomFieldsType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "dropdown" => CreateCheckoutSessionCustomFieldsType::Dropdown,
-                "numeric" => CreateCheckoutSessionCustomFieldsType::Numeric,
-                "text" => CreateCheckoutSessionCustomFieldsType::Text,
-                v => CreateCheckoutSessionCustomFieldsType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["dropdown", "numeric", "text"]) {
+                Some(0) => CreateCheckoutSessionCustomFieldsType::Dropdown,
+                Some(1) => CreateCheckoutSessionCustomFieldsType::Numeric,
+                Some(2) => CreateCheckoutSessionCustomFieldsType::Text,
+                _ => CreateCheckoutSessionCustomFieldsType::Unknown(s.to_owned()),
             },
         )
     }
@@ -4323,10 +4325,10 @@ impl std::str::FromStr for CreateCheckoutSessionCustomerCreation {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "always" => CreateCheckoutSessionCustomerCreation::Always,
-                "if_required" => CreateCheckoutSessionCustomerCreation::IfRequired,
-                v => CreateCheckoutSessionCustomerCreation::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["always", "if_required"]) {
+                Some(0) => CreateCheckoutSessionCustomerCreation::Always,
+                Some(1) => CreateCheckoutSessionCustomerCreation::IfRequired,
+                _ => CreateCheckoutSessionCustomerCreation::Unknown(s.to_owned()),
             },
         )
     }
@@ -4378,10 +4380,10 @@ impl std::str::FromStr for CreateCheckoutSessionCustomerUpdateAddress {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "auto" => CreateCheckoutSessionCustomerUpdateAddress::Auto,
-                "never" => CreateCheckoutSessionCustomerUpdateAddress::Never,
-                v => CreateCheckoutSessionCustomerUpdateAddress::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["auto", "never"]) {
+                Some(0) => CreateCheckoutSessionCustomerUpdateAddress::Auto,
+                Some(1) => CreateCheckoutSessionCustomerUpdateAddress::Never,
+                _ => CreateCheckoutSessionCustomerUpdateAddress::Unknown(s.to_owned()),
             },
         )
     }
@@ -4433,10 +4435,10 @@ impl std::str::FromStr for CreateCheckoutSessionCustomerUpdateName {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "auto" => CreateCheckoutSessionCustomerUpdateName::Auto,
-                "never" => CreateCheckoutSessionCustomerUpdateName::Never,
-                v => CreateCheckoutSessionCustomerUpdateName::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["auto", "never"]) {
+                Some(0) => CreateCheckoutSessionCustomerUpdateName::Auto,
+                Some(1) => CreateCheckoutSessionCustomerUpdateName::Never,
+                _ => CreateCheckoutSessionCustomerUpdateName::Unknown(s.to_owned()),
             },
         )
     }
@@ -4488,10 +4490,10 @@ impl std::str::FromStr for CreateCheckoutSessionCustomerUpdateShipping {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "auto" => CreateCheckoutSessionCustomerUpdateShipping::Auto,
-                "never" => CreateCheckoutSessionCustomerUpdateShipping::Never,
-                v => CreateCheckoutSessionCustomerUpdateShipping::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["auto", "never"]) {
+                Some(0) => CreateCheckoutSessionCustomerUpdateShipping::Auto,
+                Some(1) => CreateCheckoutSessionCustomerUpdateShipping::Never,
+                _ => CreateCheckoutSessionCustomerUpdateShipping::Unknown(s.to_owned()),
             },
         )
     }
@@ -4694,89 +4696,120 @@ impl std::str::FromStr for CreateCheckoutSessionExcludedPaymentMethodTypes {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "acss_debit" => {
-                    CreateCheckoutSessionExcludedPaymentMethodTypes::AcssDebit
-                }
-                "affirm" => CreateCheckoutSessionExcludedPaymentMethodTypes::Affirm,
-                "afterpay_clearpay" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "acss_debit",
+                    "affirm",
+                    "afterpay_clearpay",
+                    "alipay",
+                    "alma",
+                    "amazon_pay",
+                    "au_becs_debit",
+                    "bacs_debit",
+                    "bancontact",
+                    "billie",
+                    "blik",
+                    "boleto",
+                    "card",
+                    "cashapp",
+                    "crypto",
+                    "customer_balance",
+                    "eps",
+                    "fpx",
+                    "giropay",
+                    "grabpay",
+                    "ideal",
+                    "kakao_pay",
+                    "klarna",
+                    "konbini",
+                    "kr_card",
+                    "mb_way",
+                    "mobilepay",
+                    "multibanco",
+                    "naver_pay",
+                    "nz_bank_account",
+                    "oxxo",
+                    "p24",
+                    "pay_by_bank",
+                    "payco",
+                    "paynow",
+                    "paypal",
+                    "payto",
+                    "pix",
+                    "promptpay",
+                    "revolut_pay",
+                    "samsung_pay",
+                    "satispay",
+                    "sepa_debit",
+                    "sofort",
+                    "swish",
+                    "twint",
+                    "us_bank_account",
+                    "wechat_pay",
+                    "zip",
+                ],
+            ) {
+                Some(0) => CreateCheckoutSessionExcludedPaymentMethodTypes::AcssDebit,
+                Some(1) => CreateCheckoutSessionExcludedPaymentMethodTypes::Affirm,
+                Some(2) => {
                     CreateCheckoutSessionExcludedPaymentMethodTypes::AfterpayClearpay
                 }
-                "alipay" => CreateCheckoutSessionExcludedPaymentMethodTypes::Alipay,
-                "alma" => CreateCheckoutSessionExcludedPaymentMethodTypes::Alma,
-                "amazon_pay" => {
-                    CreateCheckoutSessionExcludedPaymentMethodTypes::AmazonPay
-                }
-                "au_becs_debit" => {
-                    CreateCheckoutSessionExcludedPaymentMethodTypes::AuBecsDebit
-                }
-                "bacs_debit" => {
-                    CreateCheckoutSessionExcludedPaymentMethodTypes::BacsDebit
-                }
-                "bancontact" => {
-                    CreateCheckoutSessionExcludedPaymentMethodTypes::Bancontact
-                }
-                "billie" => CreateCheckoutSessionExcludedPaymentMethodTypes::Billie,
-                "blik" => CreateCheckoutSessionExcludedPaymentMethodTypes::Blik,
-                "boleto" => CreateCheckoutSessionExcludedPaymentMethodTypes::Boleto,
-                "card" => CreateCheckoutSessionExcludedPaymentMethodTypes::Card,
-                "cashapp" => CreateCheckoutSessionExcludedPaymentMethodTypes::Cashapp,
-                "crypto" => CreateCheckoutSessionExcludedPaymentMethodTypes::Crypto,
-                "customer_balance" => {
+                Some(3) => CreateCheckoutSessionExcludedPaymentMethodTypes::Alipay,
+                Some(4) => CreateCheckoutSessionExcludedPaymentMethodTypes::Alma,
+                Some(5) => CreateCheckoutSessionExcludedPaymentMethodTypes::AmazonPay,
+                Some(6) => CreateCheckoutSessionExcludedPaymentMethodTypes::AuBecsDebit,
+                Some(7) => CreateCheckoutSessionExcludedPaymentMethodTypes::BacsDebit,
+                Some(8) => CreateCheckoutSessionExcludedPaymentMethodTypes::Bancontact,
+                Some(9) => CreateCheckoutSessionExcludedPaymentMethodTypes::Billie,
+                Some(10) => CreateCheckoutSessionExcludedPaymentMethodTypes::Blik,
+                Some(11) => CreateCheckoutSessionExcludedPaymentMethodTypes::Boleto,
+                Some(12) => CreateCheckoutSessionExcludedPaymentMethodTypes::Card,
+                Some(13) => CreateCheckoutSessionExcludedPaymentMethodTypes::Cashapp,
+                Some(14) => CreateCheckoutSessionExcludedPaymentMethodTypes::Crypto,
+                Some(15) => {
                     CreateCheckoutSessionExcludedPaymentMethodTypes::CustomerBalance
                 }
-                "eps" => CreateCheckoutSessionExcludedPaymentMethodTypes::Eps,
-                "fpx" => CreateCheckoutSessionExcludedPaymentMethodTypes::Fpx,
-                "giropay" => CreateCheckoutSessionExcludedPaymentMethodTypes::Giropay,
-                "grabpay" => CreateCheckoutSessionExcludedPaymentMethodTypes::Grabpay,
-                "ideal" => CreateCheckoutSessionExcludedPaymentMethodTypes::Ideal,
-                "kakao_pay" => CreateCheckoutSessionExcludedPaymentMethodTypes::KakaoPay,
-                "klarna" => CreateCheckoutSessionExcludedPaymentMethodTypes::Klarna,
-                "konbini" => CreateCheckoutSessionExcludedPaymentMethodTypes::Konbini,
-                "kr_card" => CreateCheckoutSessionExcludedPaymentMethodTypes::KrCard,
-                "mb_way" => CreateCheckoutSessionExcludedPaymentMethodTypes::MbWay,
-                "mobilepay" => CreateCheckoutSessionExcludedPaymentMethodTypes::Mobilepay,
-                "multibanco" => {
-                    CreateCheckoutSessionExcludedPaymentMethodTypes::Multibanco
-                }
-                "naver_pay" => CreateCheckoutSessionExcludedPaymentMethodTypes::NaverPay,
-                "nz_bank_account" => {
+                Some(16) => CreateCheckoutSessionExcludedPaymentMethodTypes::Eps,
+                Some(17) => CreateCheckoutSessionExcludedPaymentMethodTypes::Fpx,
+                Some(18) => CreateCheckoutSessionExcludedPaymentMethodTypes::Giropay,
+                Some(19) => CreateCheckoutSessionExcludedPaymentMethodTypes::Grabpay,
+                Some(20) => CreateCheckoutSessionExcludedPaymentMethodTypes::Ideal,
+                Some(21) => CreateCheckoutSessionExcludedPaymentMethodTypes::KakaoPay,
+                Some(22) => CreateCheckoutSessionExcludedPaymentMethodTypes::Klarna,
+                Some(23) => CreateCheckoutSessionExcludedPaymentMethodTypes::Konbini,
+                Some(24) => CreateCheckoutSessionExcludedPaymentMethodTypes::KrCard,
+                Some(25) => CreateCheckoutSessionExcludedPaymentMethodTypes::MbWay,
+                Some(26) => CreateCheckoutSessionExcludedPaymentMethodTypes::Mobilepay,
+                Some(27) => CreateCheckoutSessionExcludedPaymentMethodTypes::Multibanco,
+                Some(28) => CreateCheckoutSessionExcludedPaymentMethodTypes::NaverPay,
+                Some(29) => {
                     CreateCheckoutSessionExcludedPaymentMethodTypes::NzBankAccount
                 }
-                "oxxo" => CreateCheckoutSessionExcludedPaymentMethodTypes::Oxxo,
-                "p24" => CreateCheckoutSessionExcludedPaymentMethodTypes::P24,
-                "pay_by_bank" => {
-                    CreateCheckoutSessionExcludedPaymentMethodTypes::PayByBank
-                }
-                "payco" => CreateCheckoutSessionExcludedPaymentMethodTypes::Payco,
-                "paynow" => CreateCheckoutSessionExcludedPaymentMethodTypes::Paynow,
-                "paypal" => CreateCheckoutSessionExcludedPaymentMethodTypes::Paypal,
-                "payto" => CreateCheckoutSessionExcludedPaymentMethodTypes::Payto,
-                "pix" => CreateCheckoutSessionExcludedPaymentMethodTypes::Pix,
-                "promptpay" => CreateCheckoutSessionExcludedPaymentMethodTypes::Promptpay,
-                "revolut_pay" => {
-                    CreateCheckoutSessionExcludedPaymentMethodTypes::RevolutPay
-                }
-                "samsung_pay" => {
-                    CreateCheckoutSessionExcludedPaymentMethodTypes::SamsungPay
-                }
-                "satispay" => CreateCheckoutSessionExcludedPaymentMethodTypes::Satispay,
-                "sepa_debit" => {
-                    CreateCheckoutSessionExcludedPaymentMethodTypes::SepaDebit
-                }
-                "sofort" => CreateCheckoutSessionExcludedPaymentMethodTypes::Sofort,
-                "swish" => CreateCheckoutSessionExcludedPaymentMethodTypes::Swish,
-                "twint" => CreateCheckoutSessionExcludedPaymentMethodTypes::Twint,
-                "us_bank_account" => {
+                Some(30) => CreateCheckoutSessionExcludedPaymentMethodTypes::Oxxo,
+                Some(31) => CreateCheckoutSessionExcludedPaymentMethodTypes::P24,
+                Some(32) => CreateCheckoutSessionExcludedPaymentMethodTypes::PayByBank,
+                Some(33) => CreateCheckoutSessionExcludedPaymentMethodTypes::Payco,
+                Some(34) => CreateCheckoutSessionExcludedPaymentMethodTypes::Paynow,
+                Some(35) => CreateCheckoutSessionExcludedPaymentMethodTypes::Paypal,
+                Some(36) => CreateCheckoutSessionExcludedPaymentMethodTypes::Payto,
+                Some(37) => CreateCheckoutSessionExcludedPaymentMethodTypes::Pix,
+                Some(38) => CreateCheckoutSessionExcludedPaymentMethodTypes::Promptpay,
+                Some(39) => CreateCheckoutSessionExcludedPaymentMethodTypes::RevolutPay,
+                Some(40) => CreateCheckoutSessionExcludedPaymentMethodTypes::SamsungPay,
+                Some(41) => CreateCheckoutSessionExcludedPaymentMethodTypes::Satispay,
+                Some(42) => CreateCheckoutSessionExcludedPaymentMethodTypes::SepaDebit,
+                Some(43) => CreateCheckoutSessionExcludedPaymentMethodTypes::Sofort,
+                Some(44) => CreateCheckoutSessionExcludedPaymentMethodTypes::Swish,
+                Some(45) => CreateCheckoutSessionExcludedPaymentMethodTypes::Twint,
+                Some(46) => {
                     CreateCheckoutSessionExcludedPaymentMethodTypes::UsBankAccount
                 }
-                "wechat_pay" => {
-                    CreateCheckoutSessionExcludedPaymentMethodTypes::WechatPay
-                }
-                "zip" => CreateCheckoutSessionExcludedPaymentMethodTypes::Zip,
-                v => {
+                Some(47) => CreateCheckoutSessionExcludedPaymentMethodTypes::WechatPay,
+                Some(48) => CreateCheckoutSessionExcludedPaymentMethodTypes::Zip,
+                _ => {
                     CreateCheckoutSessionExcludedPaymentMethodTypes::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -4870,16 +4903,16 @@ impl std::str::FromStr for CreateCheckoutSessionInvoiceCreationInvoiceDataIssuer
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account" => {
+            match crate::rt::json::variant(s, &["account", "self"]) {
+                Some(0) => {
                     CreateCheckoutSessionInvoiceCreationInvoiceDataIssuerType::Account
                 }
-                "self" => {
+                Some(1) => {
                     CreateCheckoutSessionInvoiceCreationInvoiceDataIssuerType::Self_
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionInvoiceCreationInvoiceDataIssuerType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -4947,16 +4980,19 @@ for CreateCheckoutSessionInvoiceCreationInvoiceDataRenderingOptionsAmountTaxDisp
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "exclude_tax" => {
+            match crate::rt::json::variant(
+                s,
+                &["exclude_tax", "include_inclusive_tax"],
+            ) {
+                Some(0) => {
                     CreateCheckoutSessionInvoiceCreationInvoiceDataRenderingOptionsAmountTaxDisplay::ExcludeTax
                 }
-                "include_inclusive_tax" => {
+                Some(1) => {
                     CreateCheckoutSessionInvoiceCreationInvoiceDataRenderingOptionsAmountTaxDisplay::IncludeInclusiveTax
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionInvoiceCreationInvoiceDataRenderingOptionsAmountTaxDisplay::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -5025,16 +5061,16 @@ impl std::str::FromStr for CreateCheckoutSessionLineItemsPriceDataRecurringInter
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "day" => CreateCheckoutSessionLineItemsPriceDataRecurringInterval::Day,
-                "month" => {
+            match crate::rt::json::variant(s, &["day", "month", "week", "year"]) {
+                Some(0) => CreateCheckoutSessionLineItemsPriceDataRecurringInterval::Day,
+                Some(1) => {
                     CreateCheckoutSessionLineItemsPriceDataRecurringInterval::Month
                 }
-                "week" => CreateCheckoutSessionLineItemsPriceDataRecurringInterval::Week,
-                "year" => CreateCheckoutSessionLineItemsPriceDataRecurringInterval::Year,
-                v => {
+                Some(2) => CreateCheckoutSessionLineItemsPriceDataRecurringInterval::Week,
+                Some(3) => CreateCheckoutSessionLineItemsPriceDataRecurringInterval::Year,
+                _ => {
                     CreateCheckoutSessionLineItemsPriceDataRecurringInterval::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -5094,19 +5130,18 @@ impl std::str::FromStr for CreateCheckoutSessionLineItemsPriceDataTaxBehavior {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "exclusive" => {
-                    CreateCheckoutSessionLineItemsPriceDataTaxBehavior::Exclusive
-                }
-                "inclusive" => {
-                    CreateCheckoutSessionLineItemsPriceDataTaxBehavior::Inclusive
-                }
-                "unspecified" => {
+            match crate::rt::json::variant(
+                s,
+                &["exclusive", "inclusive", "unspecified"],
+            ) {
+                Some(0) => CreateCheckoutSessionLineItemsPriceDataTaxBehavior::Exclusive,
+                Some(1) => CreateCheckoutSessionLineItemsPriceDataTaxBehavior::Inclusive,
+                Some(2) => {
                     CreateCheckoutSessionLineItemsPriceDataTaxBehavior::Unspecified
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionLineItemsPriceDataTaxBehavior::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -5278,49 +5313,94 @@ impl std::str::FromStr for CreateCheckoutSessionLocale {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "auto" => CreateCheckoutSessionLocale::Auto,
-                "bg" => CreateCheckoutSessionLocale::Bg,
-                "cs" => CreateCheckoutSessionLocale::Cs,
-                "da" => CreateCheckoutSessionLocale::Da,
-                "de" => CreateCheckoutSessionLocale::De,
-                "el" => CreateCheckoutSessionLocale::El,
-                "en" => CreateCheckoutSessionLocale::En,
-                "en-GB" => CreateCheckoutSessionLocale::EnGb,
-                "es" => CreateCheckoutSessionLocale::Es,
-                "es-419" => CreateCheckoutSessionLocale::Es419,
-                "et" => CreateCheckoutSessionLocale::Et,
-                "fi" => CreateCheckoutSessionLocale::Fi,
-                "fil" => CreateCheckoutSessionLocale::Fil,
-                "fr" => CreateCheckoutSessionLocale::Fr,
-                "fr-CA" => CreateCheckoutSessionLocale::FrCa,
-                "hr" => CreateCheckoutSessionLocale::Hr,
-                "hu" => CreateCheckoutSessionLocale::Hu,
-                "id" => CreateCheckoutSessionLocale::Id,
-                "it" => CreateCheckoutSessionLocale::It,
-                "ja" => CreateCheckoutSessionLocale::Ja,
-                "ko" => CreateCheckoutSessionLocale::Ko,
-                "lt" => CreateCheckoutSessionLocale::Lt,
-                "lv" => CreateCheckoutSessionLocale::Lv,
-                "ms" => CreateCheckoutSessionLocale::Ms,
-                "mt" => CreateCheckoutSessionLocale::Mt,
-                "nb" => CreateCheckoutSessionLocale::Nb,
-                "nl" => CreateCheckoutSessionLocale::Nl,
-                "pl" => CreateCheckoutSessionLocale::Pl,
-                "pt" => CreateCheckoutSessionLocale::Pt,
-                "pt-BR" => CreateCheckoutSessionLocale::PtBr,
-                "ro" => CreateCheckoutSessionLocale::Ro,
-                "ru" => CreateCheckoutSessionLocale::Ru,
-                "sk" => CreateCheckoutSessionLocale::Sk,
-                "sl" => CreateCheckoutSessionLocale::Sl,
-                "sv" => CreateCheckoutSessionLocale::Sv,
-                "th" => CreateCheckoutSessionLocale::Th,
-                "tr" => CreateCheckoutSessionLocale::Tr,
-                "vi" => CreateCheckoutSessionLocale::Vi,
-                "zh" => CreateCheckoutSessionLocale::Zh,
-                "zh-HK" => CreateCheckoutSessionLocale::ZhHk,
-                "zh-TW" => CreateCheckoutSessionLocale::ZhTw,
-                v => CreateCheckoutSessionLocale::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "auto",
+                    "bg",
+                    "cs",
+                    "da",
+                    "de",
+                    "el",
+                    "en",
+                    "en-GB",
+                    "es",
+                    "es-419",
+                    "et",
+                    "fi",
+                    "fil",
+                    "fr",
+                    "fr-CA",
+                    "hr",
+                    "hu",
+                    "id",
+                    "it",
+                    "ja",
+                    "ko",
+                    "lt",
+                    "lv",
+                    "ms",
+                    "mt",
+                    "nb",
+                    "nl",
+                    "pl",
+                    "pt",
+                    "pt-BR",
+                    "ro",
+                    "ru",
+                    "sk",
+                    "sl",
+                    "sv",
+                    "th",
+                    "tr",
+                    "vi",
+                    "zh",
+                    "zh-HK",
+                    "zh-TW",
+                ],
+            ) {
+                Some(0) => CreateCheckoutSessionLocale::Auto,
+                Some(1) => CreateCheckoutSessionLocale::Bg,
+                Some(2) => CreateCheckoutSessionLocale::Cs,
+                Some(3) => CreateCheckoutSessionLocale::Da,
+                Some(4) => CreateCheckoutSessionLocale::De,
+                Some(5) => CreateCheckoutSessionLocale::El,
+                Some(6) => CreateCheckoutSessionLocale::En,
+                Some(7) => CreateCheckoutSessionLocale::EnGb,
+                Some(8) => CreateCheckoutSessionLocale::Es,
+                Some(9) => CreateCheckoutSessionLocale::Es419,
+                Some(10) => CreateCheckoutSessionLocale::Et,
+                Some(11) => CreateCheckoutSessionLocale::Fi,
+                Some(12) => CreateCheckoutSessionLocale::Fil,
+                Some(13) => CreateCheckoutSessionLocale::Fr,
+                Some(14) => CreateCheckoutSessionLocale::FrCa,
+                Some(15) => CreateCheckoutSessionLocale::Hr,
+                Some(16) => CreateCheckoutSessionLocale::Hu,
+                Some(17) => CreateCheckoutSessionLocale::Id,
+                Some(18) => CreateCheckoutSessionLocale::It,
+                Some(19) => CreateCheckoutSessionLocale::Ja,
+                Some(20) => CreateCheckoutSessionLocale::Ko,
+                Some(21) => CreateCheckoutSessionLocale::Lt,
+                Some(22) => CreateCheckoutSessionLocale::Lv,
+                Some(23) => CreateCheckoutSessionLocale::Ms,
+                Some(24) => CreateCheckoutSessionLocale::Mt,
+                Some(25) => CreateCheckoutSessionLocale::Nb,
+                Some(26) => CreateCheckoutSessionLocale::Nl,
+                Some(27) => CreateCheckoutSessionLocale::Pl,
+                Some(28) => CreateCheckoutSessionLocale::Pt,
+                Some(29) => CreateCheckoutSessionLocale::PtBr,
+                Some(30) => CreateCheckoutSessionLocale::Ro,
+                Some(31) => CreateCheckoutSessionLocale::Ru,
+                Some(32) => CreateCheckoutSessionLocale::Sk,
+                Some(33) => CreateCheckoutSessionLocale::Sl,
+                Some(34) => CreateCheckoutSessionLocale::Sv,
+                Some(35) => CreateCheckoutSessionLocale::Th,
+                Some(36) => CreateCheckoutSessionLocale::Tr,
+                Some(37) => CreateCheckoutSessionLocale::Vi,
+                Some(38) => CreateCheckoutSessionLocale::Zh,
+                Some(39) => CreateCheckoutSessionLocale::ZhHk,
+                Some(40) => CreateCheckoutSessionLocale::ZhTw,
+                _ => CreateCheckoutSessionLocale::Unknown(s.to_owned()),
             },
         )
     }
@@ -5375,11 +5455,11 @@ impl std::str::FromStr for CreateCheckoutSessionMode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "payment" => CreateCheckoutSessionMode::Payment,
-                "setup" => CreateCheckoutSessionMode::Setup,
-                "subscription" => CreateCheckoutSessionMode::Subscription,
-                v => CreateCheckoutSessionMode::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["payment", "setup", "subscription"]) {
+                Some(0) => CreateCheckoutSessionMode::Payment,
+                Some(1) => CreateCheckoutSessionMode::Setup,
+                Some(2) => CreateCheckoutSessionMode::Subscription,
+                _ => CreateCheckoutSessionMode::Unknown(s.to_owned()),
             },
         )
     }
@@ -5431,10 +5511,10 @@ impl std::str::FromStr for CreateCheckoutSessionOriginContext {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "mobile_app" => CreateCheckoutSessionOriginContext::MobileApp,
-                "web" => CreateCheckoutSessionOriginContext::Web,
-                v => CreateCheckoutSessionOriginContext::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["mobile_app", "web"]) {
+                Some(0) => CreateCheckoutSessionOriginContext::MobileApp,
+                Some(1) => CreateCheckoutSessionOriginContext::Web,
+                _ => CreateCheckoutSessionOriginContext::Unknown(s.to_owned()),
             },
         )
     }
@@ -5491,17 +5571,18 @@ impl std::str::FromStr for CreateCheckoutSessionPaymentIntentDataCaptureMethod {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "automatic" => {
-                    CreateCheckoutSessionPaymentIntentDataCaptureMethod::Automatic
-                }
-                "automatic_async" => {
+            match crate::rt::json::variant(
+                s,
+                &["automatic", "automatic_async", "manual"],
+            ) {
+                Some(0) => CreateCheckoutSessionPaymentIntentDataCaptureMethod::Automatic,
+                Some(1) => {
                     CreateCheckoutSessionPaymentIntentDataCaptureMethod::AutomaticAsync
                 }
-                "manual" => CreateCheckoutSessionPaymentIntentDataCaptureMethod::Manual,
-                v => {
+                Some(2) => CreateCheckoutSessionPaymentIntentDataCaptureMethod::Manual,
+                _ => {
                     CreateCheckoutSessionPaymentIntentDataCaptureMethod::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -5560,16 +5641,16 @@ impl std::str::FromStr for CreateCheckoutSessionPaymentIntentDataSetupFutureUsag
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "off_session" => {
+            match crate::rt::json::variant(s, &["off_session", "on_session"]) {
+                Some(0) => {
                     CreateCheckoutSessionPaymentIntentDataSetupFutureUsage::OffSession
                 }
-                "on_session" => {
+                Some(1) => {
                     CreateCheckoutSessionPaymentIntentDataSetupFutureUsage::OnSession
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionPaymentIntentDataSetupFutureUsage::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -5752,10 +5833,10 @@ impl std::str::FromStr for CreateCheckoutSessionPaymentMethodCollection {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "always" => CreateCheckoutSessionPaymentMethodCollection::Always,
-                "if_required" => CreateCheckoutSessionPaymentMethodCollection::IfRequired,
-                v => CreateCheckoutSessionPaymentMethodCollection::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["always", "if_required"]) {
+                Some(0) => CreateCheckoutSessionPaymentMethodCollection::Always,
+                Some(1) => CreateCheckoutSessionPaymentMethodCollection::IfRequired,
+                _ => CreateCheckoutSessionPaymentMethodCollection::Unknown(s.to_owned()),
             },
         )
     }
@@ -5812,17 +5893,15 @@ impl std::str::FromStr for CreateCheckoutSessionPaymentMethodDataAllowRedisplay 
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "always" => CreateCheckoutSessionPaymentMethodDataAllowRedisplay::Always,
-                "limited" => {
-                    CreateCheckoutSessionPaymentMethodDataAllowRedisplay::Limited
-                }
-                "unspecified" => {
+            match crate::rt::json::variant(s, &["always", "limited", "unspecified"]) {
+                Some(0) => CreateCheckoutSessionPaymentMethodDataAllowRedisplay::Always,
+                Some(1) => CreateCheckoutSessionPaymentMethodDataAllowRedisplay::Limited,
+                Some(2) => {
                     CreateCheckoutSessionPaymentMethodDataAllowRedisplay::Unspecified
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionPaymentMethodDataAllowRedisplay::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -5963,12 +6042,16 @@ impl std::str::FromStr for CreateCheckoutSessionPaymentMethodOptionsAcssDebitCur
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "cad" => CreateCheckoutSessionPaymentMethodOptionsAcssDebitCurrency::Cad,
-                "usd" => CreateCheckoutSessionPaymentMethodOptionsAcssDebitCurrency::Usd,
-                v => {
+            match crate::rt::json::variant(s, &["cad", "usd"]) {
+                Some(0) => {
+                    CreateCheckoutSessionPaymentMethodOptionsAcssDebitCurrency::Cad
+                }
+                Some(1) => {
+                    CreateCheckoutSessionPaymentMethodOptionsAcssDebitCurrency::Usd
+                }
+                _ => {
                     CreateCheckoutSessionPaymentMethodOptionsAcssDebitCurrency::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -6030,16 +6113,16 @@ for CreateCheckoutSessionPaymentMethodOptionsAcssDebitMandateOptionsDefaultFor {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "invoice" => {
+            match crate::rt::json::variant(s, &["invoice", "subscription"]) {
+                Some(0) => {
                     CreateCheckoutSessionPaymentMethodOptionsAcssDebitMandateOptionsDefaultFor::Invoice
                 }
-                "subscription" => {
+                Some(1) => {
                     CreateCheckoutSessionPaymentMethodOptionsAcssDebitMandateOptionsDefaultFor::Subscription
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionPaymentMethodOptionsAcssDebitMandateOptionsDefaultFor::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -6108,19 +6191,19 @@ for CreateCheckoutSessionPaymentMethodOptionsAcssDebitMandateOptionsPaymentSched
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "combined" => {
+            match crate::rt::json::variant(s, &["combined", "interval", "sporadic"]) {
+                Some(0) => {
                     CreateCheckoutSessionPaymentMethodOptionsAcssDebitMandateOptionsPaymentSchedule::Combined
                 }
-                "interval" => {
+                Some(1) => {
                     CreateCheckoutSessionPaymentMethodOptionsAcssDebitMandateOptionsPaymentSchedule::Interval
                 }
-                "sporadic" => {
+                Some(2) => {
                     CreateCheckoutSessionPaymentMethodOptionsAcssDebitMandateOptionsPaymentSchedule::Sporadic
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionPaymentMethodOptionsAcssDebitMandateOptionsPaymentSchedule::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -6184,16 +6267,16 @@ for CreateCheckoutSessionPaymentMethodOptionsAcssDebitMandateOptionsTransactionT
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "business" => {
+            match crate::rt::json::variant(s, &["business", "personal"]) {
+                Some(0) => {
                     CreateCheckoutSessionPaymentMethodOptionsAcssDebitMandateOptionsTransactionType::Business
                 }
-                "personal" => {
+                Some(1) => {
                     CreateCheckoutSessionPaymentMethodOptionsAcssDebitMandateOptionsTransactionType::Personal
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionPaymentMethodOptionsAcssDebitMandateOptionsTransactionType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -6262,19 +6345,19 @@ for CreateCheckoutSessionPaymentMethodOptionsAcssDebitSetupFutureUsage {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "none" => {
+            match crate::rt::json::variant(s, &["none", "off_session", "on_session"]) {
+                Some(0) => {
                     CreateCheckoutSessionPaymentMethodOptionsAcssDebitSetupFutureUsage::None
                 }
-                "off_session" => {
+                Some(1) => {
                     CreateCheckoutSessionPaymentMethodOptionsAcssDebitSetupFutureUsage::OffSession
                 }
-                "on_session" => {
+                Some(2) => {
                     CreateCheckoutSessionPaymentMethodOptionsAcssDebitSetupFutureUsage::OnSession
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionPaymentMethodOptionsAcssDebitSetupFutureUsage::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -6343,19 +6426,22 @@ for CreateCheckoutSessionPaymentMethodOptionsAcssDebitVerificationMethod {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "automatic" => {
+            match crate::rt::json::variant(
+                s,
+                &["automatic", "instant", "microdeposits"],
+            ) {
+                Some(0) => {
                     CreateCheckoutSessionPaymentMethodOptionsAcssDebitVerificationMethod::Automatic
                 }
-                "instant" => {
+                Some(1) => {
                     CreateCheckoutSessionPaymentMethodOptionsAcssDebitVerificationMethod::Instant
                 }
-                "microdeposits" => {
+                Some(2) => {
                     CreateCheckoutSessionPaymentMethodOptionsAcssDebitVerificationMethod::Microdeposits
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionPaymentMethodOptionsAcssDebitVerificationMethod::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -6463,13 +6549,13 @@ impl std::str::FromStr for CreateCheckoutSessionPaymentMethodOptionsAffirmCaptur
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "manual" => {
+            match crate::rt::json::variant(s, &["manual"]) {
+                Some(0) => {
                     CreateCheckoutSessionPaymentMethodOptionsAffirmCaptureMethod::Manual
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionPaymentMethodOptionsAffirmCaptureMethod::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -6526,13 +6612,13 @@ for CreateCheckoutSessionPaymentMethodOptionsAffirmSetupFutureUsage {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "none" => {
+            match crate::rt::json::variant(s, &["none"]) {
+                Some(0) => {
                     CreateCheckoutSessionPaymentMethodOptionsAffirmSetupFutureUsage::None
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionPaymentMethodOptionsAffirmSetupFutureUsage::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -6718,16 +6804,16 @@ for CreateCheckoutSessionPaymentMethodOptionsAmazonPaySetupFutureUsage {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "none" => {
+            match crate::rt::json::variant(s, &["none", "off_session"]) {
+                Some(0) => {
                     CreateCheckoutSessionPaymentMethodOptionsAmazonPaySetupFutureUsage::None
                 }
-                "off_session" => {
+                Some(1) => {
                     CreateCheckoutSessionPaymentMethodOptionsAmazonPaySetupFutureUsage::OffSession
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionPaymentMethodOptionsAmazonPaySetupFutureUsage::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -7110,16 +7196,16 @@ for CreateCheckoutSessionPaymentMethodOptionsCardRequestExtendedAuthorization {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "if_available" => {
+            match crate::rt::json::variant(s, &["if_available", "never"]) {
+                Some(0) => {
                     CreateCheckoutSessionPaymentMethodOptionsCardRequestExtendedAuthorization::IfAvailable
                 }
-                "never" => {
+                Some(1) => {
                     CreateCheckoutSessionPaymentMethodOptionsCardRequestExtendedAuthorization::Never
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionPaymentMethodOptionsCardRequestExtendedAuthorization::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -7183,16 +7269,16 @@ for CreateCheckoutSessionPaymentMethodOptionsCardRequestIncrementalAuthorization
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "if_available" => {
+            match crate::rt::json::variant(s, &["if_available", "never"]) {
+                Some(0) => {
                     CreateCheckoutSessionPaymentMethodOptionsCardRequestIncrementalAuthorization::IfAvailable
                 }
-                "never" => {
+                Some(1) => {
                     CreateCheckoutSessionPaymentMethodOptionsCardRequestIncrementalAuthorization::Never
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionPaymentMethodOptionsCardRequestIncrementalAuthorization::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -7256,16 +7342,16 @@ for CreateCheckoutSessionPaymentMethodOptionsCardRequestMulticapture {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "if_available" => {
+            match crate::rt::json::variant(s, &["if_available", "never"]) {
+                Some(0) => {
                     CreateCheckoutSessionPaymentMethodOptionsCardRequestMulticapture::IfAvailable
                 }
-                "never" => {
+                Some(1) => {
                     CreateCheckoutSessionPaymentMethodOptionsCardRequestMulticapture::Never
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionPaymentMethodOptionsCardRequestMulticapture::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -7329,16 +7415,16 @@ for CreateCheckoutSessionPaymentMethodOptionsCardRequestOvercapture {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "if_available" => {
+            match crate::rt::json::variant(s, &["if_available", "never"]) {
+                Some(0) => {
                     CreateCheckoutSessionPaymentMethodOptionsCardRequestOvercapture::IfAvailable
                 }
-                "never" => {
+                Some(1) => {
                     CreateCheckoutSessionPaymentMethodOptionsCardRequestOvercapture::Never
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionPaymentMethodOptionsCardRequestOvercapture::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -7407,19 +7493,19 @@ for CreateCheckoutSessionPaymentMethodOptionsCardRequestThreeDSecure {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "any" => {
+            match crate::rt::json::variant(s, &["any", "automatic", "challenge"]) {
+                Some(0) => {
                     CreateCheckoutSessionPaymentMethodOptionsCardRequestThreeDSecure::Any
                 }
-                "automatic" => {
+                Some(1) => {
                     CreateCheckoutSessionPaymentMethodOptionsCardRequestThreeDSecure::Automatic
                 }
-                "challenge" => {
+                Some(2) => {
                     CreateCheckoutSessionPaymentMethodOptionsCardRequestThreeDSecure::Challenge
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionPaymentMethodOptionsCardRequestThreeDSecure::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -7493,22 +7579,25 @@ for CreateCheckoutSessionPaymentMethodOptionsCardRestrictionsBrandsBlocked {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "american_express" => {
+            match crate::rt::json::variant(
+                s,
+                &["american_express", "discover_global_network", "mastercard", "visa"],
+            ) {
+                Some(0) => {
                     CreateCheckoutSessionPaymentMethodOptionsCardRestrictionsBrandsBlocked::AmericanExpress
                 }
-                "discover_global_network" => {
+                Some(1) => {
                     CreateCheckoutSessionPaymentMethodOptionsCardRestrictionsBrandsBlocked::DiscoverGlobalNetwork
                 }
-                "mastercard" => {
+                Some(2) => {
                     CreateCheckoutSessionPaymentMethodOptionsCardRestrictionsBrandsBlocked::Mastercard
                 }
-                "visa" => {
+                Some(3) => {
                     CreateCheckoutSessionPaymentMethodOptionsCardRestrictionsBrandsBlocked::Visa
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionPaymentMethodOptionsCardRestrictionsBrandsBlocked::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -7712,31 +7801,34 @@ for CreateCheckoutSessionPaymentMethodOptionsCustomerBalanceBankTransferRequeste
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "aba" => {
+            match crate::rt::json::variant(
+                s,
+                &["aba", "iban", "sepa", "sort_code", "spei", "swift", "zengin"],
+            ) {
+                Some(0) => {
                     CreateCheckoutSessionPaymentMethodOptionsCustomerBalanceBankTransferRequestedAddressTypes::Aba
                 }
-                "iban" => {
+                Some(1) => {
                     CreateCheckoutSessionPaymentMethodOptionsCustomerBalanceBankTransferRequestedAddressTypes::Iban
                 }
-                "sepa" => {
+                Some(2) => {
                     CreateCheckoutSessionPaymentMethodOptionsCustomerBalanceBankTransferRequestedAddressTypes::Sepa
                 }
-                "sort_code" => {
+                Some(3) => {
                     CreateCheckoutSessionPaymentMethodOptionsCustomerBalanceBankTransferRequestedAddressTypes::SortCode
                 }
-                "spei" => {
+                Some(4) => {
                     CreateCheckoutSessionPaymentMethodOptionsCustomerBalanceBankTransferRequestedAddressTypes::Spei
                 }
-                "swift" => {
+                Some(5) => {
                     CreateCheckoutSessionPaymentMethodOptionsCustomerBalanceBankTransferRequestedAddressTypes::Swift
                 }
-                "zengin" => {
+                Some(6) => {
                     CreateCheckoutSessionPaymentMethodOptionsCustomerBalanceBankTransferRequestedAddressTypes::Zengin
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionPaymentMethodOptionsCustomerBalanceBankTransferRequestedAddressTypes::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -7815,25 +7907,34 @@ for CreateCheckoutSessionPaymentMethodOptionsCustomerBalanceBankTransferType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "eu_bank_transfer" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "eu_bank_transfer",
+                    "gb_bank_transfer",
+                    "jp_bank_transfer",
+                    "mx_bank_transfer",
+                    "us_bank_transfer",
+                ],
+            ) {
+                Some(0) => {
                     CreateCheckoutSessionPaymentMethodOptionsCustomerBalanceBankTransferType::EuBankTransfer
                 }
-                "gb_bank_transfer" => {
+                Some(1) => {
                     CreateCheckoutSessionPaymentMethodOptionsCustomerBalanceBankTransferType::GbBankTransfer
                 }
-                "jp_bank_transfer" => {
+                Some(2) => {
                     CreateCheckoutSessionPaymentMethodOptionsCustomerBalanceBankTransferType::JpBankTransfer
                 }
-                "mx_bank_transfer" => {
+                Some(3) => {
                     CreateCheckoutSessionPaymentMethodOptionsCustomerBalanceBankTransferType::MxBankTransfer
                 }
-                "us_bank_transfer" => {
+                Some(4) => {
                     CreateCheckoutSessionPaymentMethodOptionsCustomerBalanceBankTransferType::UsBankTransfer
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionPaymentMethodOptionsCustomerBalanceBankTransferType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -7892,13 +7993,13 @@ for CreateCheckoutSessionPaymentMethodOptionsCustomerBalanceFundingType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "bank_transfer" => {
+            match crate::rt::json::variant(s, &["bank_transfer"]) {
+                Some(0) => {
                     CreateCheckoutSessionPaymentMethodOptionsCustomerBalanceFundingType::BankTransfer
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionPaymentMethodOptionsCustomerBalanceFundingType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -8074,22 +8175,22 @@ for CreateCheckoutSessionPaymentMethodOptionsKlarnaSubscriptionsInterval {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "day" => {
+            match crate::rt::json::variant(s, &["day", "month", "week", "year"]) {
+                Some(0) => {
                     CreateCheckoutSessionPaymentMethodOptionsKlarnaSubscriptionsInterval::Day
                 }
-                "month" => {
+                Some(1) => {
                     CreateCheckoutSessionPaymentMethodOptionsKlarnaSubscriptionsInterval::Month
                 }
-                "week" => {
+                Some(2) => {
                     CreateCheckoutSessionPaymentMethodOptionsKlarnaSubscriptionsInterval::Week
                 }
-                "year" => {
+                Some(3) => {
                     CreateCheckoutSessionPaymentMethodOptionsKlarnaSubscriptionsInterval::Year
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionPaymentMethodOptionsKlarnaSubscriptionsInterval::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -8448,73 +8549,98 @@ for CreateCheckoutSessionPaymentMethodOptionsPaypalPreferredLocale {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "cs-CZ" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "cs-CZ",
+                    "da-DK",
+                    "de-AT",
+                    "de-DE",
+                    "de-LU",
+                    "el-GR",
+                    "en-GB",
+                    "en-US",
+                    "es-ES",
+                    "fi-FI",
+                    "fr-BE",
+                    "fr-FR",
+                    "fr-LU",
+                    "hu-HU",
+                    "it-IT",
+                    "nl-BE",
+                    "nl-NL",
+                    "pl-PL",
+                    "pt-PT",
+                    "sk-SK",
+                    "sv-SE",
+                ],
+            ) {
+                Some(0) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaypalPreferredLocale::CsCz
                 }
-                "da-DK" => {
+                Some(1) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaypalPreferredLocale::DaDk
                 }
-                "de-AT" => {
+                Some(2) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaypalPreferredLocale::DeAt
                 }
-                "de-DE" => {
+                Some(3) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaypalPreferredLocale::DeDe
                 }
-                "de-LU" => {
+                Some(4) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaypalPreferredLocale::DeLu
                 }
-                "el-GR" => {
+                Some(5) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaypalPreferredLocale::ElGr
                 }
-                "en-GB" => {
+                Some(6) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaypalPreferredLocale::EnGb
                 }
-                "en-US" => {
+                Some(7) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaypalPreferredLocale::EnUs
                 }
-                "es-ES" => {
+                Some(8) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaypalPreferredLocale::EsEs
                 }
-                "fi-FI" => {
+                Some(9) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaypalPreferredLocale::FiFi
                 }
-                "fr-BE" => {
+                Some(10) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaypalPreferredLocale::FrBe
                 }
-                "fr-FR" => {
+                Some(11) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaypalPreferredLocale::FrFr
                 }
-                "fr-LU" => {
+                Some(12) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaypalPreferredLocale::FrLu
                 }
-                "hu-HU" => {
+                Some(13) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaypalPreferredLocale::HuHu
                 }
-                "it-IT" => {
+                Some(14) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaypalPreferredLocale::ItIt
                 }
-                "nl-BE" => {
+                Some(15) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaypalPreferredLocale::NlBe
                 }
-                "nl-NL" => {
+                Some(16) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaypalPreferredLocale::NlNl
                 }
-                "pl-PL" => {
+                Some(17) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaypalPreferredLocale::PlPl
                 }
-                "pt-PT" => {
+                Some(18) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaypalPreferredLocale::PtPt
                 }
-                "sk-SK" => {
+                Some(19) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaypalPreferredLocale::SkSk
                 }
-                "sv-SE" => {
+                Some(20) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaypalPreferredLocale::SvSe
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionPaymentMethodOptionsPaypalPreferredLocale::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -8630,16 +8756,16 @@ for CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsAmountType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "fixed" => {
+            match crate::rt::json::variant(s, &["fixed", "maximum"]) {
+                Some(0) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsAmountType::Fixed
                 }
-                "maximum" => {
+                Some(1) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsAmountType::Maximum
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsAmountType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -8733,34 +8859,46 @@ for CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsPaymentSchedule 
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "adhoc" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "adhoc",
+                    "annual",
+                    "daily",
+                    "fortnightly",
+                    "monthly",
+                    "quarterly",
+                    "semi_annual",
+                    "weekly",
+                ],
+            ) {
+                Some(0) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsPaymentSchedule::Adhoc
                 }
-                "annual" => {
+                Some(1) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsPaymentSchedule::Annual
                 }
-                "daily" => {
+                Some(2) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsPaymentSchedule::Daily
                 }
-                "fortnightly" => {
+                Some(3) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsPaymentSchedule::Fortnightly
                 }
-                "monthly" => {
+                Some(4) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsPaymentSchedule::Monthly
                 }
-                "quarterly" => {
+                Some(5) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsPaymentSchedule::Quarterly
                 }
-                "semi_annual" => {
+                Some(6) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsPaymentSchedule::SemiAnnual
                 }
-                "weekly" => {
+                Some(7) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsPaymentSchedule::Weekly
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsPaymentSchedule::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -8869,43 +9007,58 @@ for CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsPurpose {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "dependant_support" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "dependant_support",
+                    "government",
+                    "loan",
+                    "mortgage",
+                    "other",
+                    "pension",
+                    "personal",
+                    "retail",
+                    "salary",
+                    "tax",
+                    "utility",
+                ],
+            ) {
+                Some(0) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsPurpose::DependantSupport
                 }
-                "government" => {
+                Some(1) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsPurpose::Government
                 }
-                "loan" => {
+                Some(2) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsPurpose::Loan
                 }
-                "mortgage" => {
+                Some(3) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsPurpose::Mortgage
                 }
-                "other" => {
+                Some(4) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsPurpose::Other
                 }
-                "pension" => {
+                Some(5) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsPurpose::Pension
                 }
-                "personal" => {
+                Some(6) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsPurpose::Personal
                 }
-                "retail" => {
+                Some(7) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsPurpose::Retail
                 }
-                "salary" => {
+                Some(8) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsPurpose::Salary
                 }
-                "tax" => {
+                Some(9) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsPurpose::Tax
                 }
-                "utility" => {
+                Some(10) => {
                     CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsPurpose::Utility
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsPurpose::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -9032,16 +9185,16 @@ for CreateCheckoutSessionPaymentMethodOptionsPixAmountIncludesIof {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "always" => {
+            match crate::rt::json::variant(s, &["always", "never"]) {
+                Some(0) => {
                     CreateCheckoutSessionPaymentMethodOptionsPixAmountIncludesIof::Always
                 }
-                "never" => {
+                Some(1) => {
                     CreateCheckoutSessionPaymentMethodOptionsPixAmountIncludesIof::Never
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionPaymentMethodOptionsPixAmountIncludesIof::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -9218,22 +9371,25 @@ for CreateCheckoutSessionPaymentMethodOptionsUsBankAccountFinancialConnectionsPe
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "balances" => {
+            match crate::rt::json::variant(
+                s,
+                &["balances", "ownership", "payment_method", "transactions"],
+            ) {
+                Some(0) => {
                     CreateCheckoutSessionPaymentMethodOptionsUsBankAccountFinancialConnectionsPermissions::Balances
                 }
-                "ownership" => {
+                Some(1) => {
                     CreateCheckoutSessionPaymentMethodOptionsUsBankAccountFinancialConnectionsPermissions::Ownership
                 }
-                "payment_method" => {
+                Some(2) => {
                     CreateCheckoutSessionPaymentMethodOptionsUsBankAccountFinancialConnectionsPermissions::PaymentMethod
                 }
-                "transactions" => {
+                Some(3) => {
                     CreateCheckoutSessionPaymentMethodOptionsUsBankAccountFinancialConnectionsPermissions::Transactions
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionPaymentMethodOptionsUsBankAccountFinancialConnectionsPermissions::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -9302,19 +9458,22 @@ for CreateCheckoutSessionPaymentMethodOptionsUsBankAccountFinancialConnectionsPr
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "balances" => {
+            match crate::rt::json::variant(
+                s,
+                &["balances", "ownership", "transactions"],
+            ) {
+                Some(0) => {
                     CreateCheckoutSessionPaymentMethodOptionsUsBankAccountFinancialConnectionsPrefetch::Balances
                 }
-                "ownership" => {
+                Some(1) => {
                     CreateCheckoutSessionPaymentMethodOptionsUsBankAccountFinancialConnectionsPrefetch::Ownership
                 }
-                "transactions" => {
+                Some(2) => {
                     CreateCheckoutSessionPaymentMethodOptionsUsBankAccountFinancialConnectionsPrefetch::Transactions
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionPaymentMethodOptionsUsBankAccountFinancialConnectionsPrefetch::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -9378,16 +9537,16 @@ for CreateCheckoutSessionPaymentMethodOptionsUsBankAccountVerificationMethod {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "automatic" => {
+            match crate::rt::json::variant(s, &["automatic", "instant"]) {
+                Some(0) => {
                     CreateCheckoutSessionPaymentMethodOptionsUsBankAccountVerificationMethod::Automatic
                 }
-                "instant" => {
+                Some(1) => {
                     CreateCheckoutSessionPaymentMethodOptionsUsBankAccountVerificationMethod::Instant
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionPaymentMethodOptionsUsBankAccountVerificationMethod::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -9503,15 +9662,15 @@ impl std::str::FromStr for CreateCheckoutSessionPaymentMethodOptionsWechatPayCli
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "android" => {
+            match crate::rt::json::variant(s, &["android", "ios", "web"]) {
+                Some(0) => {
                     CreateCheckoutSessionPaymentMethodOptionsWechatPayClient::Android
                 }
-                "ios" => CreateCheckoutSessionPaymentMethodOptionsWechatPayClient::Ios,
-                "web" => CreateCheckoutSessionPaymentMethodOptionsWechatPayClient::Web,
-                v => {
+                Some(1) => CreateCheckoutSessionPaymentMethodOptionsWechatPayClient::Ios,
+                Some(2) => CreateCheckoutSessionPaymentMethodOptionsWechatPayClient::Web,
+                _ => {
                     CreateCheckoutSessionPaymentMethodOptionsWechatPayClient::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -9714,66 +9873,112 @@ impl std::str::FromStr for CreateCheckoutSessionPaymentMethodTypes {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "acss_debit" => CreateCheckoutSessionPaymentMethodTypes::AcssDebit,
-                "affirm" => CreateCheckoutSessionPaymentMethodTypes::Affirm,
-                "afterpay_clearpay" => {
-                    CreateCheckoutSessionPaymentMethodTypes::AfterpayClearpay
-                }
-                "alipay" => CreateCheckoutSessionPaymentMethodTypes::Alipay,
-                "alma" => CreateCheckoutSessionPaymentMethodTypes::Alma,
-                "amazon_pay" => CreateCheckoutSessionPaymentMethodTypes::AmazonPay,
-                "au_becs_debit" => CreateCheckoutSessionPaymentMethodTypes::AuBecsDebit,
-                "bacs_debit" => CreateCheckoutSessionPaymentMethodTypes::BacsDebit,
-                "bancontact" => CreateCheckoutSessionPaymentMethodTypes::Bancontact,
-                "billie" => CreateCheckoutSessionPaymentMethodTypes::Billie,
-                "blik" => CreateCheckoutSessionPaymentMethodTypes::Blik,
-                "boleto" => CreateCheckoutSessionPaymentMethodTypes::Boleto,
-                "card" => CreateCheckoutSessionPaymentMethodTypes::Card,
-                "cashapp" => CreateCheckoutSessionPaymentMethodTypes::Cashapp,
-                "crypto" => CreateCheckoutSessionPaymentMethodTypes::Crypto,
-                "customer_balance" => {
-                    CreateCheckoutSessionPaymentMethodTypes::CustomerBalance
-                }
-                "eps" => CreateCheckoutSessionPaymentMethodTypes::Eps,
-                "fpx" => CreateCheckoutSessionPaymentMethodTypes::Fpx,
-                "giropay" => CreateCheckoutSessionPaymentMethodTypes::Giropay,
-                "grabpay" => CreateCheckoutSessionPaymentMethodTypes::Grabpay,
-                "ideal" => CreateCheckoutSessionPaymentMethodTypes::Ideal,
-                "kakao_pay" => CreateCheckoutSessionPaymentMethodTypes::KakaoPay,
-                "klarna" => CreateCheckoutSessionPaymentMethodTypes::Klarna,
-                "konbini" => CreateCheckoutSessionPaymentMethodTypes::Konbini,
-                "kr_card" => CreateCheckoutSessionPaymentMethodTypes::KrCard,
-                "link" => CreateCheckoutSessionPaymentMethodTypes::Link,
-                "mb_way" => CreateCheckoutSessionPaymentMethodTypes::MbWay,
-                "mobilepay" => CreateCheckoutSessionPaymentMethodTypes::Mobilepay,
-                "multibanco" => CreateCheckoutSessionPaymentMethodTypes::Multibanco,
-                "naver_pay" => CreateCheckoutSessionPaymentMethodTypes::NaverPay,
-                "nz_bank_account" => {
-                    CreateCheckoutSessionPaymentMethodTypes::NzBankAccount
-                }
-                "oxxo" => CreateCheckoutSessionPaymentMethodTypes::Oxxo,
-                "p24" => CreateCheckoutSessionPaymentMethodTypes::P24,
-                "pay_by_bank" => CreateCheckoutSessionPaymentMethodTypes::PayByBank,
-                "payco" => CreateCheckoutSessionPaymentMethodTypes::Payco,
-                "paynow" => CreateCheckoutSessionPaymentMethodTypes::Paynow,
-                "paypal" => CreateCheckoutSessionPaymentMethodTypes::Paypal,
-                "payto" => CreateCheckoutSessionPaymentMethodTypes::Payto,
-                "pix" => CreateCheckoutSessionPaymentMethodTypes::Pix,
-                "promptpay" => CreateCheckoutSessionPaymentMethodTypes::Promptpay,
-                "revolut_pay" => CreateCheckoutSessionPaymentMethodTypes::RevolutPay,
-                "samsung_pay" => CreateCheckoutSessionPaymentMethodTypes::SamsungPay,
-                "satispay" => CreateCheckoutSessionPaymentMethodTypes::Satispay,
-                "sepa_debit" => CreateCheckoutSessionPaymentMethodTypes::SepaDebit,
-                "sofort" => CreateCheckoutSessionPaymentMethodTypes::Sofort,
-                "swish" => CreateCheckoutSessionPaymentMethodTypes::Swish,
-                "twint" => CreateCheckoutSessionPaymentMethodTypes::Twint,
-                "us_bank_account" => {
-                    CreateCheckoutSessionPaymentMethodTypes::UsBankAccount
-                }
-                "wechat_pay" => CreateCheckoutSessionPaymentMethodTypes::WechatPay,
-                "zip" => CreateCheckoutSessionPaymentMethodTypes::Zip,
-                v => CreateCheckoutSessionPaymentMethodTypes::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "acss_debit",
+                    "affirm",
+                    "afterpay_clearpay",
+                    "alipay",
+                    "alma",
+                    "amazon_pay",
+                    "au_becs_debit",
+                    "bacs_debit",
+                    "bancontact",
+                    "billie",
+                    "blik",
+                    "boleto",
+                    "card",
+                    "cashapp",
+                    "crypto",
+                    "customer_balance",
+                    "eps",
+                    "fpx",
+                    "giropay",
+                    "grabpay",
+                    "ideal",
+                    "kakao_pay",
+                    "klarna",
+                    "konbini",
+                    "kr_card",
+                    "link",
+                    "mb_way",
+                    "mobilepay",
+                    "multibanco",
+                    "naver_pay",
+                    "nz_bank_account",
+                    "oxxo",
+                    "p24",
+                    "pay_by_bank",
+                    "payco",
+                    "paynow",
+                    "paypal",
+                    "payto",
+                    "pix",
+                    "promptpay",
+                    "revolut_pay",
+                    "samsung_pay",
+                    "satispay",
+                    "sepa_debit",
+                    "sofort",
+                    "swish",
+                    "twint",
+                    "us_bank_account",
+                    "wechat_pay",
+                    "zip",
+                ],
+            ) {
+                Some(0) => CreateCheckoutSessionPaymentMethodTypes::AcssDebit,
+                Some(1) => CreateCheckoutSessionPaymentMethodTypes::Affirm,
+                Some(2) => CreateCheckoutSessionPaymentMethodTypes::AfterpayClearpay,
+                Some(3) => CreateCheckoutSessionPaymentMethodTypes::Alipay,
+                Some(4) => CreateCheckoutSessionPaymentMethodTypes::Alma,
+                Some(5) => CreateCheckoutSessionPaymentMethodTypes::AmazonPay,
+                Some(6) => CreateCheckoutSessionPaymentMethodTypes::AuBecsDebit,
+                Some(7) => CreateCheckoutSessionPaymentMethodTypes::BacsDebit,
+                Some(8) => CreateCheckoutSessionPaymentMethodTypes::Bancontact,
+                Some(9) => CreateCheckoutSessionPaymentMethodTypes::Billie,
+                Some(10) => CreateCheckoutSessionPaymentMethodTypes::Blik,
+                Some(11) => CreateCheckoutSessionPaymentMethodTypes::Boleto,
+                Some(12) => CreateCheckoutSessionPaymentMethodTypes::Card,
+                Some(13) => CreateCheckoutSessionPaymentMethodTypes::Cashapp,
+                Some(14) => CreateCheckoutSessionPaymentMethodTypes::Crypto,
+                Some(15) => CreateCheckoutSessionPaymentMethodTypes::CustomerBalance,
+                Some(16) => CreateCheckoutSessionPaymentMethodTypes::Eps,
+                Some(17) => CreateCheckoutSessionPaymentMethodTypes::Fpx,
+                Some(18) => CreateCheckoutSessionPaymentMethodTypes::Giropay,
+                Some(19) => CreateCheckoutSessionPaymentMethodTypes::Grabpay,
+                Some(20) => CreateCheckoutSessionPaymentMethodTypes::Ideal,
+                Some(21) => CreateCheckoutSessionPaymentMethodTypes::KakaoPay,
+                Some(22) => CreateCheckoutSessionPaymentMethodTypes::Klarna,
+                Some(23) => CreateCheckoutSessionPaymentMethodTypes::Konbini,
+                Some(24) => CreateCheckoutSessionPaymentMethodTypes::KrCard,
+                Some(25) => CreateCheckoutSessionPaymentMethodTypes::Link,
+                Some(26) => CreateCheckoutSessionPaymentMethodTypes::MbWay,
+                Some(27) => CreateCheckoutSessionPaymentMethodTypes::Mobilepay,
+                Some(28) => CreateCheckoutSessionPaymentMethodTypes::Multibanco,
+                Some(29) => CreateCheckoutSessionPaymentMethodTypes::NaverPay,
+                Some(30) => CreateCheckoutSessionPaymentMethodTypes::NzBankAccount,
+                Some(31) => CreateCheckoutSessionPaymentMethodTypes::Oxxo,
+                Some(32) => CreateCheckoutSessionPaymentMethodTypes::P24,
+                Some(33) => CreateCheckoutSessionPaymentMethodTypes::PayByBank,
+                Some(34) => CreateCheckoutSessionPaymentMethodTypes::Payco,
+                Some(35) => CreateCheckoutSessionPaymentMethodTypes::Paynow,
+                Some(36) => CreateCheckoutSessionPaymentMethodTypes::Paypal,
+                Some(37) => CreateCheckoutSessionPaymentMethodTypes::Payto,
+                Some(38) => CreateCheckoutSessionPaymentMethodTypes::Pix,
+                Some(39) => CreateCheckoutSessionPaymentMethodTypes::Promptpay,
+                Some(40) => CreateCheckoutSessionPaymentMethodTypes::RevolutPay,
+                Some(41) => CreateCheckoutSessionPaymentMethodTypes::SamsungPay,
+                Some(42) => CreateCheckoutSessionPaymentMethodTypes::Satispay,
+                Some(43) => CreateCheckoutSessionPaymentMethodTypes::SepaDebit,
+                Some(44) => CreateCheckoutSessionPaymentMethodTypes::Sofort,
+                Some(45) => CreateCheckoutSessionPaymentMethodTypes::Swish,
+                Some(46) => CreateCheckoutSessionPaymentMethodTypes::Twint,
+                Some(47) => CreateCheckoutSessionPaymentMethodTypes::UsBankAccount,
+                Some(48) => CreateCheckoutSessionPaymentMethodTypes::WechatPay,
+                Some(49) => CreateCheckoutSessionPaymentMethodTypes::Zip,
+                _ => CreateCheckoutSessionPaymentMethodTypes::Unknown(s.to_owned()),
             },
         )
     }
@@ -9829,16 +10034,16 @@ impl std::str::FromStr for CreateCheckoutSessionPermissionsUpdateShippingDetails
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "client_only" => {
+            match crate::rt::json::variant(s, &["client_only", "server_only"]) {
+                Some(0) => {
                     CreateCheckoutSessionPermissionsUpdateShippingDetails::ClientOnly
                 }
-                "server_only" => {
+                Some(1) => {
                     CreateCheckoutSessionPermissionsUpdateShippingDetails::ServerOnly
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionPermissionsUpdateShippingDetails::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -9896,11 +10101,11 @@ impl std::str::FromStr for CreateCheckoutSessionRedirectOnCompletion {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "always" => CreateCheckoutSessionRedirectOnCompletion::Always,
-                "if_required" => CreateCheckoutSessionRedirectOnCompletion::IfRequired,
-                "never" => CreateCheckoutSessionRedirectOnCompletion::Never,
-                v => CreateCheckoutSessionRedirectOnCompletion::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["always", "if_required", "never"]) {
+                Some(0) => CreateCheckoutSessionRedirectOnCompletion::Always,
+                Some(1) => CreateCheckoutSessionRedirectOnCompletion::IfRequired,
+                Some(2) => CreateCheckoutSessionRedirectOnCompletion::Never,
+                _ => CreateCheckoutSessionRedirectOnCompletion::Unknown(s.to_owned()),
             },
         )
     }
@@ -9964,19 +10169,19 @@ for CreateCheckoutSessionSavedPaymentMethodOptionsAllowRedisplayFilters {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "always" => {
+            match crate::rt::json::variant(s, &["always", "limited", "unspecified"]) {
+                Some(0) => {
                     CreateCheckoutSessionSavedPaymentMethodOptionsAllowRedisplayFilters::Always
                 }
-                "limited" => {
+                Some(1) => {
                     CreateCheckoutSessionSavedPaymentMethodOptionsAllowRedisplayFilters::Limited
                 }
-                "unspecified" => {
+                Some(2) => {
                     CreateCheckoutSessionSavedPaymentMethodOptionsAllowRedisplayFilters::Unspecified
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionSavedPaymentMethodOptionsAllowRedisplayFilters::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -10040,16 +10245,16 @@ for CreateCheckoutSessionSavedPaymentMethodOptionsPaymentMethodRemove {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "disabled" => {
+            match crate::rt::json::variant(s, &["disabled", "enabled"]) {
+                Some(0) => {
                     CreateCheckoutSessionSavedPaymentMethodOptionsPaymentMethodRemove::Disabled
                 }
-                "enabled" => {
+                Some(1) => {
                     CreateCheckoutSessionSavedPaymentMethodOptionsPaymentMethodRemove::Enabled
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionSavedPaymentMethodOptionsPaymentMethodRemove::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -10113,16 +10318,16 @@ for CreateCheckoutSessionSavedPaymentMethodOptionsPaymentMethodSave {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "disabled" => {
+            match crate::rt::json::variant(s, &["disabled", "enabled"]) {
+                Some(0) => {
                     CreateCheckoutSessionSavedPaymentMethodOptionsPaymentMethodSave::Disabled
                 }
-                "enabled" => {
+                Some(1) => {
                     CreateCheckoutSessionSavedPaymentMethodOptionsPaymentMethodSave::Enabled
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionSavedPaymentMethodOptionsPaymentMethodSave::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -10890,724 +11095,966 @@ for CreateCheckoutSessionShippingAddressCollectionAllowedCountries {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "AC" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "AC",
+                    "AD",
+                    "AE",
+                    "AF",
+                    "AG",
+                    "AI",
+                    "AL",
+                    "AM",
+                    "AO",
+                    "AQ",
+                    "AR",
+                    "AT",
+                    "AU",
+                    "AW",
+                    "AX",
+                    "AZ",
+                    "BA",
+                    "BB",
+                    "BD",
+                    "BE",
+                    "BF",
+                    "BG",
+                    "BH",
+                    "BI",
+                    "BJ",
+                    "BL",
+                    "BM",
+                    "BN",
+                    "BO",
+                    "BQ",
+                    "BR",
+                    "BS",
+                    "BT",
+                    "BV",
+                    "BW",
+                    "BY",
+                    "BZ",
+                    "CA",
+                    "CD",
+                    "CF",
+                    "CG",
+                    "CH",
+                    "CI",
+                    "CK",
+                    "CL",
+                    "CM",
+                    "CN",
+                    "CO",
+                    "CR",
+                    "CV",
+                    "CW",
+                    "CY",
+                    "CZ",
+                    "DE",
+                    "DJ",
+                    "DK",
+                    "DM",
+                    "DO",
+                    "DZ",
+                    "EC",
+                    "EE",
+                    "EG",
+                    "EH",
+                    "ER",
+                    "ES",
+                    "ET",
+                    "FI",
+                    "FJ",
+                    "FK",
+                    "FO",
+                    "FR",
+                    "GA",
+                    "GB",
+                    "GD",
+                    "GE",
+                    "GF",
+                    "GG",
+                    "GH",
+                    "GI",
+                    "GL",
+                    "GM",
+                    "GN",
+                    "GP",
+                    "GQ",
+                    "GR",
+                    "GS",
+                    "GT",
+                    "GU",
+                    "GW",
+                    "GY",
+                    "HK",
+                    "HN",
+                    "HR",
+                    "HT",
+                    "HU",
+                    "ID",
+                    "IE",
+                    "IL",
+                    "IM",
+                    "IN",
+                    "IO",
+                    "IQ",
+                    "IS",
+                    "IT",
+                    "JE",
+                    "JM",
+                    "JO",
+                    "JP",
+                    "KE",
+                    "KG",
+                    "KH",
+                    "KI",
+                    "KM",
+                    "KN",
+                    "KR",
+                    "KW",
+                    "KY",
+                    "KZ",
+                    "LA",
+                    "LB",
+                    "LC",
+                    "LI",
+                    "LK",
+                    "LR",
+                    "LS",
+                    "LT",
+                    "LU",
+                    "LV",
+                    "LY",
+                    "MA",
+                    "MC",
+                    "MD",
+                    "ME",
+                    "MF",
+                    "MG",
+                    "MK",
+                    "ML",
+                    "MM",
+                    "MN",
+                    "MO",
+                    "MQ",
+                    "MR",
+                    "MS",
+                    "MT",
+                    "MU",
+                    "MV",
+                    "MW",
+                    "MX",
+                    "MY",
+                    "MZ",
+                    "NA",
+                    "NC",
+                    "NE",
+                    "NG",
+                    "NI",
+                    "NL",
+                    "NO",
+                    "NP",
+                    "NR",
+                    "NU",
+                    "NZ",
+                    "OM",
+                    "PA",
+                    "PE",
+                    "PF",
+                    "PG",
+                    "PH",
+                    "PK",
+                    "PL",
+                    "PM",
+                    "PN",
+                    "PR",
+                    "PS",
+                    "PT",
+                    "PY",
+                    "QA",
+                    "RE",
+                    "RO",
+                    "RS",
+                    "RU",
+                    "RW",
+                    "SA",
+                    "SB",
+                    "SC",
+                    "SD",
+                    "SE",
+                    "SG",
+                    "SH",
+                    "SI",
+                    "SJ",
+                    "SK",
+                    "SL",
+                    "SM",
+                    "SN",
+                    "SO",
+                    "SR",
+                    "SS",
+                    "ST",
+                    "SV",
+                    "SX",
+                    "SZ",
+                    "TA",
+                    "TC",
+                    "TD",
+                    "TF",
+                    "TG",
+                    "TH",
+                    "TJ",
+                    "TK",
+                    "TL",
+                    "TM",
+                    "TN",
+                    "TO",
+                    "TR",
+                    "TT",
+                    "TV",
+                    "TW",
+                    "TZ",
+                    "UA",
+                    "UG",
+                    "US",
+                    "UY",
+                    "UZ",
+                    "VA",
+                    "VC",
+                    "VE",
+                    "VG",
+                    "VN",
+                    "VU",
+                    "WF",
+                    "WS",
+                    "XK",
+                    "YE",
+                    "YT",
+                    "ZA",
+                    "ZM",
+                    "ZW",
+                    "ZZ",
+                ],
+            ) {
+                Some(0) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ac
                 }
-                "AD" => {
+                Some(1) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ad
                 }
-                "AE" => {
+                Some(2) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ae
                 }
-                "AF" => {
+                Some(3) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Af
                 }
-                "AG" => {
+                Some(4) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ag
                 }
-                "AI" => {
+                Some(5) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ai
                 }
-                "AL" => {
+                Some(6) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Al
                 }
-                "AM" => {
+                Some(7) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Am
                 }
-                "AO" => {
+                Some(8) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ao
                 }
-                "AQ" => {
+                Some(9) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Aq
                 }
-                "AR" => {
+                Some(10) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ar
                 }
-                "AT" => {
+                Some(11) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::At
                 }
-                "AU" => {
+                Some(12) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Au
                 }
-                "AW" => {
+                Some(13) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Aw
                 }
-                "AX" => {
+                Some(14) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ax
                 }
-                "AZ" => {
+                Some(15) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Az
                 }
-                "BA" => {
+                Some(16) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ba
                 }
-                "BB" => {
+                Some(17) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Bb
                 }
-                "BD" => {
+                Some(18) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Bd
                 }
-                "BE" => {
+                Some(19) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Be
                 }
-                "BF" => {
+                Some(20) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Bf
                 }
-                "BG" => {
+                Some(21) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Bg
                 }
-                "BH" => {
+                Some(22) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Bh
                 }
-                "BI" => {
+                Some(23) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Bi
                 }
-                "BJ" => {
+                Some(24) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Bj
                 }
-                "BL" => {
+                Some(25) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Bl
                 }
-                "BM" => {
+                Some(26) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Bm
                 }
-                "BN" => {
+                Some(27) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Bn
                 }
-                "BO" => {
+                Some(28) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Bo
                 }
-                "BQ" => {
+                Some(29) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Bq
                 }
-                "BR" => {
+                Some(30) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Br
                 }
-                "BS" => {
+                Some(31) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Bs
                 }
-                "BT" => {
+                Some(32) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Bt
                 }
-                "BV" => {
+                Some(33) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Bv
                 }
-                "BW" => {
+                Some(34) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Bw
                 }
-                "BY" => {
+                Some(35) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::By
                 }
-                "BZ" => {
+                Some(36) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Bz
                 }
-                "CA" => {
+                Some(37) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ca
                 }
-                "CD" => {
+                Some(38) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Cd
                 }
-                "CF" => {
+                Some(39) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Cf
                 }
-                "CG" => {
+                Some(40) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Cg
                 }
-                "CH" => {
+                Some(41) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ch
                 }
-                "CI" => {
+                Some(42) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ci
                 }
-                "CK" => {
+                Some(43) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ck
                 }
-                "CL" => {
+                Some(44) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Cl
                 }
-                "CM" => {
+                Some(45) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Cm
                 }
-                "CN" => {
+                Some(46) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Cn
                 }
-                "CO" => {
+                Some(47) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Co
                 }
-                "CR" => {
+                Some(48) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Cr
                 }
-                "CV" => {
+                Some(49) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Cv
                 }
-                "CW" => {
+                Some(50) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Cw
                 }
-                "CY" => {
+                Some(51) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Cy
                 }
-                "CZ" => {
+                Some(52) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Cz
                 }
-                "DE" => {
+                Some(53) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::De
                 }
-                "DJ" => {
+                Some(54) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Dj
                 }
-                "DK" => {
+                Some(55) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Dk
                 }
-                "DM" => {
+                Some(56) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Dm
                 }
-                "DO" => {
+                Some(57) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Do
                 }
-                "DZ" => {
+                Some(58) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Dz
                 }
-                "EC" => {
+                Some(59) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ec
                 }
-                "EE" => {
+                Some(60) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ee
                 }
-                "EG" => {
+                Some(61) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Eg
                 }
-                "EH" => {
+                Some(62) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Eh
                 }
-                "ER" => {
+                Some(63) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Er
                 }
-                "ES" => {
+                Some(64) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Es
                 }
-                "ET" => {
+                Some(65) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Et
                 }
-                "FI" => {
+                Some(66) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Fi
                 }
-                "FJ" => {
+                Some(67) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Fj
                 }
-                "FK" => {
+                Some(68) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Fk
                 }
-                "FO" => {
+                Some(69) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Fo
                 }
-                "FR" => {
+                Some(70) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Fr
                 }
-                "GA" => {
+                Some(71) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ga
                 }
-                "GB" => {
+                Some(72) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Gb
                 }
-                "GD" => {
+                Some(73) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Gd
                 }
-                "GE" => {
+                Some(74) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ge
                 }
-                "GF" => {
+                Some(75) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Gf
                 }
-                "GG" => {
+                Some(76) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Gg
                 }
-                "GH" => {
+                Some(77) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Gh
                 }
-                "GI" => {
+                Some(78) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Gi
                 }
-                "GL" => {
+                Some(79) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Gl
                 }
-                "GM" => {
+                Some(80) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Gm
                 }
-                "GN" => {
+                Some(81) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Gn
                 }
-                "GP" => {
+                Some(82) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Gp
                 }
-                "GQ" => {
+                Some(83) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Gq
                 }
-                "GR" => {
+                Some(84) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Gr
                 }
-                "GS" => {
+                Some(85) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Gs
                 }
-                "GT" => {
+                Some(86) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Gt
                 }
-                "GU" => {
+                Some(87) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Gu
                 }
-                "GW" => {
+                Some(88) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Gw
                 }
-                "GY" => {
+                Some(89) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Gy
                 }
-                "HK" => {
+                Some(90) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Hk
                 }
-                "HN" => {
+                Some(91) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Hn
                 }
-                "HR" => {
+                Some(92) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Hr
                 }
-                "HT" => {
+                Some(93) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ht
                 }
-                "HU" => {
+                Some(94) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Hu
                 }
-                "ID" => {
+                Some(95) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Id
                 }
-                "IE" => {
+                Some(96) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ie
                 }
-                "IL" => {
+                Some(97) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Il
                 }
-                "IM" => {
+                Some(98) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Im
                 }
-                "IN" => {
+                Some(99) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::In
                 }
-                "IO" => {
+                Some(100) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Io
                 }
-                "IQ" => {
+                Some(101) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Iq
                 }
-                "IS" => {
+                Some(102) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Is
                 }
-                "IT" => {
+                Some(103) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::It
                 }
-                "JE" => {
+                Some(104) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Je
                 }
-                "JM" => {
+                Some(105) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Jm
                 }
-                "JO" => {
+                Some(106) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Jo
                 }
-                "JP" => {
+                Some(107) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Jp
                 }
-                "KE" => {
+                Some(108) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ke
                 }
-                "KG" => {
+                Some(109) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Kg
                 }
-                "KH" => {
+                Some(110) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Kh
                 }
-                "KI" => {
+                Some(111) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ki
                 }
-                "KM" => {
+                Some(112) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Km
                 }
-                "KN" => {
+                Some(113) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Kn
                 }
-                "KR" => {
+                Some(114) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Kr
                 }
-                "KW" => {
+                Some(115) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Kw
                 }
-                "KY" => {
+                Some(116) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ky
                 }
-                "KZ" => {
+                Some(117) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Kz
                 }
-                "LA" => {
+                Some(118) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::La
                 }
-                "LB" => {
+                Some(119) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Lb
                 }
-                "LC" => {
+                Some(120) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Lc
                 }
-                "LI" => {
+                Some(121) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Li
                 }
-                "LK" => {
+                Some(122) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Lk
                 }
-                "LR" => {
+                Some(123) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Lr
                 }
-                "LS" => {
+                Some(124) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ls
                 }
-                "LT" => {
+                Some(125) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Lt
                 }
-                "LU" => {
+                Some(126) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Lu
                 }
-                "LV" => {
+                Some(127) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Lv
                 }
-                "LY" => {
+                Some(128) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ly
                 }
-                "MA" => {
+                Some(129) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ma
                 }
-                "MC" => {
+                Some(130) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Mc
                 }
-                "MD" => {
+                Some(131) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Md
                 }
-                "ME" => {
+                Some(132) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Me
                 }
-                "MF" => {
+                Some(133) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Mf
                 }
-                "MG" => {
+                Some(134) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Mg
                 }
-                "MK" => {
+                Some(135) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Mk
                 }
-                "ML" => {
+                Some(136) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ml
                 }
-                "MM" => {
+                Some(137) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Mm
                 }
-                "MN" => {
+                Some(138) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Mn
                 }
-                "MO" => {
+                Some(139) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Mo
                 }
-                "MQ" => {
+                Some(140) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Mq
                 }
-                "MR" => {
+                Some(141) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Mr
                 }
-                "MS" => {
+                Some(142) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ms
                 }
-                "MT" => {
+                Some(143) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Mt
                 }
-                "MU" => {
+                Some(144) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Mu
                 }
-                "MV" => {
+                Some(145) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Mv
                 }
-                "MW" => {
+                Some(146) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Mw
                 }
-                "MX" => {
+                Some(147) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Mx
                 }
-                "MY" => {
+                Some(148) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::My
                 }
-                "MZ" => {
+                Some(149) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Mz
                 }
-                "NA" => {
+                Some(150) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Na
                 }
-                "NC" => {
+                Some(151) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Nc
                 }
-                "NE" => {
+                Some(152) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ne
                 }
-                "NG" => {
+                Some(153) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ng
                 }
-                "NI" => {
+                Some(154) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ni
                 }
-                "NL" => {
+                Some(155) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Nl
                 }
-                "NO" => {
+                Some(156) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::No
                 }
-                "NP" => {
+                Some(157) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Np
                 }
-                "NR" => {
+                Some(158) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Nr
                 }
-                "NU" => {
+                Some(159) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Nu
                 }
-                "NZ" => {
+                Some(160) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Nz
                 }
-                "OM" => {
+                Some(161) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Om
                 }
-                "PA" => {
+                Some(162) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Pa
                 }
-                "PE" => {
+                Some(163) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Pe
                 }
-                "PF" => {
+                Some(164) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Pf
                 }
-                "PG" => {
+                Some(165) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Pg
                 }
-                "PH" => {
+                Some(166) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ph
                 }
-                "PK" => {
+                Some(167) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Pk
                 }
-                "PL" => {
+                Some(168) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Pl
                 }
-                "PM" => {
+                Some(169) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Pm
                 }
-                "PN" => {
+                Some(170) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Pn
                 }
-                "PR" => {
+                Some(171) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Pr
                 }
-                "PS" => {
+                Some(172) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ps
                 }
-                "PT" => {
+                Some(173) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Pt
                 }
-                "PY" => {
+                Some(174) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Py
                 }
-                "QA" => {
+                Some(175) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Qa
                 }
-                "RE" => {
+                Some(176) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Re
                 }
-                "RO" => {
+                Some(177) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ro
                 }
-                "RS" => {
+                Some(178) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Rs
                 }
-                "RU" => {
+                Some(179) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ru
                 }
-                "RW" => {
+                Some(180) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Rw
                 }
-                "SA" => {
+                Some(181) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Sa
                 }
-                "SB" => {
+                Some(182) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Sb
                 }
-                "SC" => {
+                Some(183) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Sc
                 }
-                "SD" => {
+                Some(184) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Sd
                 }
-                "SE" => {
+                Some(185) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Se
                 }
-                "SG" => {
+                Some(186) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Sg
                 }
-                "SH" => {
+                Some(187) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Sh
                 }
-                "SI" => {
+                Some(188) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Si
                 }
-                "SJ" => {
+                Some(189) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Sj
                 }
-                "SK" => {
+                Some(190) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Sk
                 }
-                "SL" => {
+                Some(191) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Sl
                 }
-                "SM" => {
+                Some(192) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Sm
                 }
-                "SN" => {
+                Some(193) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Sn
                 }
-                "SO" => {
+                Some(194) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::So
                 }
-                "SR" => {
+                Some(195) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Sr
                 }
-                "SS" => {
+                Some(196) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ss
                 }
-                "ST" => {
+                Some(197) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::St
                 }
-                "SV" => {
+                Some(198) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Sv
                 }
-                "SX" => {
+                Some(199) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Sx
                 }
-                "SZ" => {
+                Some(200) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Sz
                 }
-                "TA" => {
+                Some(201) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ta
                 }
-                "TC" => {
+                Some(202) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Tc
                 }
-                "TD" => {
+                Some(203) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Td
                 }
-                "TF" => {
+                Some(204) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Tf
                 }
-                "TG" => {
+                Some(205) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Tg
                 }
-                "TH" => {
+                Some(206) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Th
                 }
-                "TJ" => {
+                Some(207) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Tj
                 }
-                "TK" => {
+                Some(208) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Tk
                 }
-                "TL" => {
+                Some(209) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Tl
                 }
-                "TM" => {
+                Some(210) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Tm
                 }
-                "TN" => {
+                Some(211) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Tn
                 }
-                "TO" => {
+                Some(212) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::To
                 }
-                "TR" => {
+                Some(213) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Tr
                 }
-                "TT" => {
+                Some(214) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Tt
                 }
-                "TV" => {
+                Some(215) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Tv
                 }
-                "TW" => {
+                Some(216) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Tw
                 }
-                "TZ" => {
+                Some(217) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Tz
                 }
-                "UA" => {
+                Some(218) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ua
                 }
-                "UG" => {
+                Some(219) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ug
                 }
-                "US" => {
+                Some(220) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Us
                 }
-                "UY" => {
+                Some(221) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Uy
                 }
-                "UZ" => {
+                Some(222) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Uz
                 }
-                "VA" => {
+                Some(223) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Va
                 }
-                "VC" => {
+                Some(224) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Vc
                 }
-                "VE" => {
+                Some(225) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ve
                 }
-                "VG" => {
+                Some(226) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Vg
                 }
-                "VN" => {
+                Some(227) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Vn
                 }
-                "VU" => {
+                Some(228) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Vu
                 }
-                "WF" => {
+                Some(229) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Wf
                 }
-                "WS" => {
+                Some(230) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ws
                 }
-                "XK" => {
+                Some(231) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Xk
                 }
-                "YE" => {
+                Some(232) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Ye
                 }
-                "YT" => {
+                Some(233) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Yt
                 }
-                "ZA" => {
+                Some(234) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Za
                 }
-                "ZM" => {
+                Some(235) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Zm
                 }
-                "ZW" => {
+                Some(236) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Zw
                 }
-                "ZZ" => {
+                Some(237) => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Zz
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionShippingAddressCollectionAllowedCountries::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -11686,25 +12133,28 @@ for CreateCheckoutSessionShippingOptionsShippingRateDataDeliveryEstimateMaximumU
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "business_day" => {
+            match crate::rt::json::variant(
+                s,
+                &["business_day", "day", "hour", "month", "week"],
+            ) {
+                Some(0) => {
                     CreateCheckoutSessionShippingOptionsShippingRateDataDeliveryEstimateMaximumUnit::BusinessDay
                 }
-                "day" => {
+                Some(1) => {
                     CreateCheckoutSessionShippingOptionsShippingRateDataDeliveryEstimateMaximumUnit::Day
                 }
-                "hour" => {
+                Some(2) => {
                     CreateCheckoutSessionShippingOptionsShippingRateDataDeliveryEstimateMaximumUnit::Hour
                 }
-                "month" => {
+                Some(3) => {
                     CreateCheckoutSessionShippingOptionsShippingRateDataDeliveryEstimateMaximumUnit::Month
                 }
-                "week" => {
+                Some(4) => {
                     CreateCheckoutSessionShippingOptionsShippingRateDataDeliveryEstimateMaximumUnit::Week
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionShippingOptionsShippingRateDataDeliveryEstimateMaximumUnit::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -11817,25 +12267,28 @@ for CreateCheckoutSessionShippingOptionsShippingRateDataDeliveryEstimateMinimumU
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "business_day" => {
+            match crate::rt::json::variant(
+                s,
+                &["business_day", "day", "hour", "month", "week"],
+            ) {
+                Some(0) => {
                     CreateCheckoutSessionShippingOptionsShippingRateDataDeliveryEstimateMinimumUnit::BusinessDay
                 }
-                "day" => {
+                Some(1) => {
                     CreateCheckoutSessionShippingOptionsShippingRateDataDeliveryEstimateMinimumUnit::Day
                 }
-                "hour" => {
+                Some(2) => {
                     CreateCheckoutSessionShippingOptionsShippingRateDataDeliveryEstimateMinimumUnit::Hour
                 }
-                "month" => {
+                Some(3) => {
                     CreateCheckoutSessionShippingOptionsShippingRateDataDeliveryEstimateMinimumUnit::Month
                 }
-                "week" => {
+                Some(4) => {
                     CreateCheckoutSessionShippingOptionsShippingRateDataDeliveryEstimateMinimumUnit::Week
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionShippingOptionsShippingRateDataDeliveryEstimateMinimumUnit::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -11929,13 +12382,13 @@ impl std::str::FromStr for CreateCheckoutSessionShippingOptionsShippingRateDataT
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "fixed_amount" => {
+            match crate::rt::json::variant(s, &["fixed_amount"]) {
+                Some(0) => {
                     CreateCheckoutSessionShippingOptionsShippingRateDataType::FixedAmount
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionShippingOptionsShippingRateDataType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -11999,13 +12452,16 @@ impl std::str::FromStr for CreateCheckoutSessionSubmitType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "auto" => CreateCheckoutSessionSubmitType::Auto,
-                "book" => CreateCheckoutSessionSubmitType::Book,
-                "donate" => CreateCheckoutSessionSubmitType::Donate,
-                "pay" => CreateCheckoutSessionSubmitType::Pay,
-                "subscribe" => CreateCheckoutSessionSubmitType::Subscribe,
-                v => CreateCheckoutSessionSubmitType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["auto", "book", "donate", "pay", "subscribe"],
+            ) {
+                Some(0) => CreateCheckoutSessionSubmitType::Auto,
+                Some(1) => CreateCheckoutSessionSubmitType::Book,
+                Some(2) => CreateCheckoutSessionSubmitType::Donate,
+                Some(3) => CreateCheckoutSessionSubmitType::Pay,
+                Some(4) => CreateCheckoutSessionSubmitType::Subscribe,
+                _ => CreateCheckoutSessionSubmitType::Unknown(s.to_owned()),
             },
         )
     }
@@ -12064,16 +12520,16 @@ for CreateCheckoutSessionSubscriptionDataBillingModeFlexibleProrationDiscounts {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "included" => {
+            match crate::rt::json::variant(s, &["included", "itemized"]) {
+                Some(0) => {
                     CreateCheckoutSessionSubscriptionDataBillingModeFlexibleProrationDiscounts::Included
                 }
-                "itemized" => {
+                Some(1) => {
                     CreateCheckoutSessionSubscriptionDataBillingModeFlexibleProrationDiscounts::Itemized
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionSubscriptionDataBillingModeFlexibleProrationDiscounts::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -12130,16 +12586,12 @@ impl std::str::FromStr for CreateCheckoutSessionSubscriptionDataBillingModeType 
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "classic" => {
-                    CreateCheckoutSessionSubscriptionDataBillingModeType::Classic
-                }
-                "flexible" => {
-                    CreateCheckoutSessionSubscriptionDataBillingModeType::Flexible
-                }
-                v => {
+            match crate::rt::json::variant(s, &["classic", "flexible"]) {
+                Some(0) => CreateCheckoutSessionSubscriptionDataBillingModeType::Classic,
+                Some(1) => CreateCheckoutSessionSubscriptionDataBillingModeType::Flexible,
+                _ => {
                     CreateCheckoutSessionSubscriptionDataBillingModeType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -12196,14 +12648,14 @@ impl std::str::FromStr for CreateCheckoutSessionSubscriptionDataProrationBehavio
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "create_prorations" => {
+            match crate::rt::json::variant(s, &["create_prorations", "none"]) {
+                Some(0) => {
                     CreateCheckoutSessionSubscriptionDataProrationBehavior::CreateProrations
                 }
-                "none" => CreateCheckoutSessionSubscriptionDataProrationBehavior::None,
-                v => {
+                Some(1) => CreateCheckoutSessionSubscriptionDataProrationBehavior::None,
+                _ => {
                     CreateCheckoutSessionSubscriptionDataProrationBehavior::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -12304,19 +12756,19 @@ for CreateCheckoutSessionSubscriptionDataTrialSettingsEndBehaviorMissingPaymentM
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "cancel" => {
+            match crate::rt::json::variant(s, &["cancel", "create_invoice", "pause"]) {
+                Some(0) => {
                     CreateCheckoutSessionSubscriptionDataTrialSettingsEndBehaviorMissingPaymentMethod::Cancel
                 }
-                "create_invoice" => {
+                Some(1) => {
                     CreateCheckoutSessionSubscriptionDataTrialSettingsEndBehaviorMissingPaymentMethod::CreateInvoice
                 }
-                "pause" => {
+                Some(2) => {
                     CreateCheckoutSessionSubscriptionDataTrialSettingsEndBehaviorMissingPaymentMethod::Pause
                 }
-                v => {
+                _ => {
                     CreateCheckoutSessionSubscriptionDataTrialSettingsEndBehaviorMissingPaymentMethod::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -12373,12 +12825,10 @@ impl std::str::FromStr for CreateCheckoutSessionTaxIdCollectionRequired {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "if_supported" => {
-                    CreateCheckoutSessionTaxIdCollectionRequired::IfSupported
-                }
-                "never" => CreateCheckoutSessionTaxIdCollectionRequired::Never,
-                v => CreateCheckoutSessionTaxIdCollectionRequired::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["if_supported", "never"]) {
+                Some(0) => CreateCheckoutSessionTaxIdCollectionRequired::IfSupported,
+                Some(1) => CreateCheckoutSessionTaxIdCollectionRequired::Never,
+                _ => CreateCheckoutSessionTaxIdCollectionRequired::Unknown(s.to_owned()),
             },
         )
     }
@@ -12433,11 +12883,11 @@ impl std::str::FromStr for CreateCheckoutSessionUiMode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "custom" => CreateCheckoutSessionUiMode::Custom,
-                "embedded" => CreateCheckoutSessionUiMode::Embedded,
-                "hosted" => CreateCheckoutSessionUiMode::Hosted,
-                v => CreateCheckoutSessionUiMode::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["custom", "embedded", "hosted"]) {
+                Some(0) => CreateCheckoutSessionUiMode::Custom,
+                Some(1) => CreateCheckoutSessionUiMode::Embedded,
+                Some(2) => CreateCheckoutSessionUiMode::Hosted,
+                _ => CreateCheckoutSessionUiMode::Unknown(s.to_owned()),
             },
         )
     }
@@ -12521,10 +12971,10 @@ impl std::str::FromStr for CreateCheckoutSessionWalletOptionsLinkDisplay {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "auto" => CreateCheckoutSessionWalletOptionsLinkDisplay::Auto,
-                "never" => CreateCheckoutSessionWalletOptionsLinkDisplay::Never,
-                v => CreateCheckoutSessionWalletOptionsLinkDisplay::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["auto", "never"]) {
+                Some(0) => CreateCheckoutSessionWalletOptionsLinkDisplay::Auto,
+                Some(1) => CreateCheckoutSessionWalletOptionsLinkDisplay::Never,
+                _ => CreateCheckoutSessionWalletOptionsLinkDisplay::Unknown(s.to_owned()),
             },
         )
     }
@@ -13925,12 +14375,14 @@ impl serde::Serialize for ListCheckoutSessionsCreated {
 }
 #[cfg(any(feature = "checkout", feature = "identity"))]
 impl From<crate::RangeQuerySpecs> for ListCheckoutSessionsCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListCheckoutSessionsCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(any(feature = "checkout", feature = "identity"))]
 impl From<i64> for ListCheckoutSessionsCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListCheckoutSessionsCreated::Integer(v)
     }
@@ -13967,11 +14419,11 @@ impl std::str::FromStr for ListCheckoutSessionsStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "complete" => ListCheckoutSessionsStatus::Complete,
-                "expired" => ListCheckoutSessionsStatus::Expired,
-                "open" => ListCheckoutSessionsStatus::Open,
-                v => ListCheckoutSessionsStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["complete", "expired", "open"]) {
+                Some(0) => ListCheckoutSessionsStatus::Complete,
+                Some(1) => ListCheckoutSessionsStatus::Expired,
+                Some(2) => ListCheckoutSessionsStatus::Open,
+                _ => ListCheckoutSessionsStatus::Unknown(s.to_owned()),
             },
         )
     }

@@ -30,43 +30,43 @@ impl crate::rt::Decode for CheckoutUsBankAccountPaymentMethodOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::LinkedAccountOptionsCommon>,
-            f1: Option<crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage>,
-            f2: Option<String>,
-            f3: Option<
+            f0: crate::rt::json::Slot<crate::LinkedAccountOptionsCommon>,
+            f1: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
+            >,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<
                 crate::CheckoutUsBankAccountPaymentMethodOptionsVerificationMethod,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a checkout_us_bank_account_payment_method_options object",
-            &[
-                "financial_connections",
-                "setup_future_usage",
-                "target_date",
-                "verification_method",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a checkout_us_bank_account_payment_method_options object",
+                &[
+                    "financial_connections",
+                    "setup_future_usage",
+                    "target_date",
+                    "verification_method",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(CheckoutUsBankAccountPaymentMethodOptions {
-            financial_connections: f0,
-            setup_future_usage: f1,
-            target_date: f2,
-            verification_method: f3,
+            financial_connections: b.f0.take(),
+            setup_future_usage: b.f1.take(),
+            target_date: b.f2.take(),
+            verification_method: b.f3.take(),
             extra,
         })
     }
@@ -140,16 +140,16 @@ impl std::str::FromStr for CheckoutUsBankAccountPaymentMethodOptionsVerification
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "automatic" => {
+            match crate::rt::json::variant(s, &["automatic", "instant"]) {
+                Some(0) => {
                     CheckoutUsBankAccountPaymentMethodOptionsVerificationMethod::Automatic
                 }
-                "instant" => {
+                Some(1) => {
                     CheckoutUsBankAccountPaymentMethodOptionsVerificationMethod::Instant
                 }
-                v => {
+                _ => {
                     CheckoutUsBankAccountPaymentMethodOptionsVerificationMethod::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

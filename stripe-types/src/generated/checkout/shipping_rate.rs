@@ -152,9 +152,9 @@ impl std::str::FromStr for CreateShippingRateType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "fixed_amount" => CreateShippingRateType::FixedAmount,
-                v => CreateShippingRateType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["fixed_amount"]) {
+                Some(0) => CreateShippingRateType::FixedAmount,
+                _ => CreateShippingRateType::Unknown(s.to_owned()),
             },
         )
     }
@@ -394,12 +394,14 @@ impl serde::Serialize for ListShippingRatesCreated {
 }
 #[cfg(any(feature = "billing", feature = "checkout"))]
 impl From<crate::RangeQuerySpecs> for ListShippingRatesCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListShippingRatesCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(any(feature = "billing", feature = "checkout"))]
 impl From<i64> for ListShippingRatesCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListShippingRatesCreated::Integer(v)
     }
@@ -503,110 +505,101 @@ impl crate::rt::Decode for ShippingRate {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<crate::ShippingRateDeliveryEstimate>,
-            f3: Option<String>,
-            f4: Option<crate::ShippingRateFixedAmount>,
-            f5: Option<crate::ShippingRateId>,
-            f6: Option<bool>,
-            f7: Option<crate::rt::Metadata>,
-            f8: Option<crate::CurrencyOptionTaxBehavior>,
-            f9: Option<crate::rt::Expandable<crate::TaxCode>>,
-            f10: Option<crate::ShippingRateType>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<crate::ShippingRateDeliveryEstimate>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::ShippingRateFixedAmount>,
+            f5: crate::rt::json::Slot<crate::ShippingRateId>,
+            f6: crate::rt::json::Slot<bool>,
+            f7: crate::rt::json::Slot<crate::rt::Metadata>,
+            f8: crate::rt::json::Slot<crate::CurrencyOptionTaxBehavior>,
+            f9: crate::rt::json::Slot<crate::rt::Expandable<crate::TaxCode>>,
+            f10: crate::rt::json::Slot<crate::ShippingRateType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a shipping_rate object",
-            &[
-                "active",
-                "created",
-                "delivery_estimate",
-                "display_name",
-                "fixed_amount",
-                "id",
-                "livemode",
-                "metadata",
-                "object",
-                "tax_behavior",
-                "tax_code",
-                "type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.skip(),
-                9 => r.optional(&mut b.f8),
-                10 => r.optional(&mut b.f9),
-                11 => r.required(&mut b.f10),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2,
-                f3,
-                f4,
-                f5: Some(f5),
-                f6: Some(f6),
-                f7: Some(f7),
-                f8,
-                f9,
-                f10: Some(f10),
-            } => {
+        let extra = r
+            .fields(
+                "a shipping_rate object",
+                &[
+                    "active",
+                    "created",
+                    "delivery_estimate",
+                    "display_name",
+                    "fixed_amount",
+                    "id",
+                    "livemode",
+                    "metadata",
+                    "object",
+                    "tax_behavior",
+                    "tax_code",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.skip(),
+                    9 => r.optional(&mut b.f8),
+                    10 => r.optional(&mut b.f9),
+                    11 => r.required(&mut b.f10),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f5.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f10.take(),
+        ) {
+            (Some(f0), Some(f1), Some(f5), Some(f6), Some(f7), Some(f10)) => {
                 Ok(ShippingRate {
                     active: f0,
                     created: f1,
-                    delivery_estimate: f2,
-                    display_name: f3,
-                    fixed_amount: f4,
+                    delivery_estimate: b.f2.take(),
+                    display_name: b.f3.take(),
+                    fixed_amount: b.f4.take(),
                     id: f5,
                     livemode: f6,
                     metadata: f7,
-                    tax_behavior: f8,
-                    tax_code: f9,
+                    tax_behavior: b.f8.take(),
+                    tax_code: b.f9.take(),
                     r#type: f10,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "active"),
-                                    (b.f1.is_none(), "created"),
-                                    (b.f5.is_none(), "id"),
-                                    (b.f6.is_none(), "livemode"),
-                                    (b.f7.is_none(), "metadata"),
-                                    (b.f10.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "active"),
+                        (taken.1.is_none(), "created"),
+                        (taken.2.is_none(), "id"),
+                        (taken.3.is_none(), "livemode"),
+                        (taken.4.is_none(), "metadata"),
+                        (taken.5.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -669,41 +662,37 @@ impl crate::rt::Decode for ShippingRateCurrencyOption {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::CurrencyOptionTaxBehavior>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::CurrencyOptionTaxBehavior>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a shipping_rate_currency_option object",
-            &["amount", "tax_behavior"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a shipping_rate_currency_option object",
+                &["amount", "tax_behavior"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(ShippingRateCurrencyOption {
                     amount: f0,
                     tax_behavior: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f1.is_none(), "tax_behavior"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "amount"), (taken.1.is_none(), "tax_behavior")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -746,25 +735,26 @@ impl crate::rt::Decode for ShippingRateDeliveryEstimate {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::ShippingRateDeliveryEstimateBound>,
-            f1: Option<crate::ShippingRateDeliveryEstimateBound>,
+            f0: crate::rt::json::Slot<crate::ShippingRateDeliveryEstimateBound>,
+            f1: crate::rt::json::Slot<crate::ShippingRateDeliveryEstimateBound>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a shipping_rate_delivery_estimate object",
-            &["maximum", "minimum"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a shipping_rate_delivery_estimate object",
+                &["maximum", "minimum"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(ShippingRateDeliveryEstimate {
-            maximum: f0,
-            minimum: f1,
+            maximum: b.f0.take(),
+            minimum: b.f1.take(),
             extra,
         })
     }
@@ -811,38 +801,37 @@ impl crate::rt::Decode for ShippingRateDeliveryEstimateBound {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::ShippingRateDeliveryEstimateBoundUnit>,
-            f1: Option<i64>,
+            f0: crate::rt::json::Slot<crate::ShippingRateDeliveryEstimateBoundUnit>,
+            f1: crate::rt::json::Slot<i64>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a shipping_rate_delivery_estimate_bound object",
-            &["unit", "value"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a shipping_rate_delivery_estimate_bound object",
+                &["unit", "value"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(ShippingRateDeliveryEstimateBound {
                     unit: f0,
                     value: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "unit"), (b.f1.is_none(), "value")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "unit"), (taken.1.is_none(), "value")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -905,13 +894,16 @@ impl std::str::FromStr for ShippingRateDeliveryEstimateBoundUnit {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "business_day" => ShippingRateDeliveryEstimateBoundUnit::BusinessDay,
-                "day" => ShippingRateDeliveryEstimateBoundUnit::Day,
-                "hour" => ShippingRateDeliveryEstimateBoundUnit::Hour,
-                "month" => ShippingRateDeliveryEstimateBoundUnit::Month,
-                "week" => ShippingRateDeliveryEstimateBoundUnit::Week,
-                v => ShippingRateDeliveryEstimateBoundUnit::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["business_day", "day", "hour", "month", "week"],
+            ) {
+                Some(0) => ShippingRateDeliveryEstimateBoundUnit::BusinessDay,
+                Some(1) => ShippingRateDeliveryEstimateBoundUnit::Day,
+                Some(2) => ShippingRateDeliveryEstimateBoundUnit::Hour,
+                Some(3) => ShippingRateDeliveryEstimateBoundUnit::Month,
+                Some(4) => ShippingRateDeliveryEstimateBoundUnit::Week,
+                _ => ShippingRateDeliveryEstimateBoundUnit::Unknown(s.to_owned()),
             },
         )
     }
@@ -955,47 +947,43 @@ impl crate::rt::Decode for ShippingRateFixedAmount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<String>,
-            f2: Option<
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<
                 std::collections::BTreeMap<String, crate::ShippingRateCurrencyOption>,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a shipping_rate_fixed_amount object",
-            &["amount", "currency", "currency_options"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2 } => {
+        let extra = r
+            .fields(
+                "a shipping_rate_fixed_amount object",
+                &["amount", "currency", "currency_options"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(ShippingRateFixedAmount {
                     amount: f0,
                     currency: f1,
-                    currency_options: f2,
+                    currency_options: b.f2.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "amount"), (b.f1.is_none(), "currency")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "amount"), (taken.1.is_none(), "currency")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1049,9 +1037,9 @@ impl std::str::FromStr for ShippingRateType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "fixed_amount" => ShippingRateType::FixedAmount,
-                v => ShippingRateType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["fixed_amount"]) {
+                Some(0) => ShippingRateType::FixedAmount,
+                _ => ShippingRateType::Unknown(s.to_owned()),
             },
         )
     }

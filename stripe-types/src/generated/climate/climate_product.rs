@@ -43,70 +43,68 @@ impl crate::rt::Decode for ClimateProduct {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<
                 std::collections::BTreeMap<String, crate::ClimateRemovalsProductsPrice>,
             >,
-            f2: Option<i64>,
-            f3: Option<crate::ClimateProductId>,
-            f4: Option<bool>,
-            f5: Option<crate::rt::Decimal>,
-            f6: Option<String>,
-            f7: Option<Vec<crate::ClimateSupplier>>,
+            f2: crate::rt::json::Slot<i64>,
+            f3: crate::rt::json::Slot<crate::ClimateProductId>,
+            f4: crate::rt::json::Slot<bool>,
+            f5: crate::rt::json::Slot<crate::rt::Decimal>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<Vec<crate::ClimateSupplier>>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a climate.product object",
-            &[
-                "created",
-                "current_prices_per_metric_ton",
-                "delivery_year",
-                "id",
-                "livemode",
-                "metric_tons_available",
-                "name",
-                "object",
-                "suppliers",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.skip(),
-                8 => r.required(&mut b.f7),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2,
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-                f6: Some(f6),
-                f7: Some(f7),
-            } => {
+        let extra = r
+            .fields(
+                "a climate.product object",
+                &[
+                    "created",
+                    "current_prices_per_metric_ton",
+                    "delivery_year",
+                    "id",
+                    "livemode",
+                    "metric_tons_available",
+                    "name",
+                    "object",
+                    "suppliers",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.skip(),
+                    8 => r.required(&mut b.f7),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f5.take(),
+            b.f6.take(),
+            b.f7.take(),
+        ) {
+            (Some(f0), Some(f1), Some(f3), Some(f4), Some(f5), Some(f6), Some(f7)) => {
                 Ok(ClimateProduct {
                     created: f0,
                     current_prices_per_metric_ton: f1,
-                    delivery_year: f2,
+                    delivery_year: b.f2.take(),
                     id: f3,
                     livemode: f4,
                     metric_tons_available: f5,
@@ -115,23 +113,20 @@ impl crate::rt::Decode for ClimateProduct {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "created"),
-                                    (b.f1.is_none(), "current_prices_per_metric_ton"),
-                                    (b.f3.is_none(), "id"),
-                                    (b.f4.is_none(), "livemode"),
-                                    (b.f5.is_none(), "metric_tons_available"),
-                                    (b.f6.is_none(), "name"),
-                                    (b.f7.is_none(), "suppliers"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "current_prices_per_metric_ton"),
+                        (taken.2.is_none(), "id"),
+                        (taken.3.is_none(), "livemode"),
+                        (taken.4.is_none(), "metric_tons_available"),
+                        (taken.5.is_none(), "name"),
+                        (taken.6.is_none(), "suppliers"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

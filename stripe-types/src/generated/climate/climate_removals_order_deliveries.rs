@@ -22,57 +22,53 @@ impl crate::rt::Decode for ClimateRemovalsOrderDeliveries {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<crate::ClimateRemovalsLocation>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<crate::ClimateSupplier>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<crate::ClimateRemovalsLocation>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::ClimateSupplier>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a climate_removals_order_deliveries object",
-            &["delivered_at", "location", "metric_tons", "registry_url", "supplier"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1, f2: Some(f2), f3, f4: Some(f4) } => {
+        let extra = r
+            .fields(
+                "a climate_removals_order_deliveries object",
+                &["delivered_at", "location", "metric_tons", "registry_url", "supplier"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f2.take(), b.f4.take()) {
+            (Some(f0), Some(f2), Some(f4)) => {
                 Ok(ClimateRemovalsOrderDeliveries {
                     delivered_at: f0,
-                    location: f1,
+                    location: b.f1.take(),
                     metric_tons: f2,
-                    registry_url: f3,
+                    registry_url: b.f3.take(),
                     supplier: f4,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "delivered_at"),
-                                    (b.f2.is_none(), "metric_tons"),
-                                    (b.f4.is_none(), "supplier"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "delivered_at"),
+                        (taken.1.is_none(), "metric_tons"),
+                        (taken.2.is_none(), "supplier"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

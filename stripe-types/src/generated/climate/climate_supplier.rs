@@ -33,54 +33,53 @@ impl crate::rt::Decode for ClimateSupplier {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::ClimateSupplierId>,
-            f1: Option<String>,
-            f2: Option<bool>,
-            f3: Option<Vec<crate::ClimateRemovalsLocation>>,
-            f4: Option<String>,
-            f5: Option<crate::ClimateSupplierRemovalPathway>,
+            f0: crate::rt::json::Slot<crate::ClimateSupplierId>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<Vec<crate::ClimateRemovalsLocation>>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<crate::ClimateSupplierRemovalPathway>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a climate.supplier object",
-            &[
-                "id",
-                "info_url",
-                "livemode",
-                "locations",
-                "name",
-                "object",
-                "removal_pathway",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.skip(),
-                6 => r.required(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-            } => {
+        let extra = r
+            .fields(
+                "a climate.supplier object",
+                &[
+                    "id",
+                    "info_url",
+                    "livemode",
+                    "locations",
+                    "name",
+                    "object",
+                    "removal_pathway",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.skip(),
+                    6 => r.required(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f5.take(),
+        ) {
+            (Some(f0), Some(f1), Some(f2), Some(f3), Some(f4), Some(f5)) => {
                 Ok(ClimateSupplier {
                     id: f0,
                     info_url: f1,
@@ -91,22 +90,19 @@ impl crate::rt::Decode for ClimateSupplier {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "id"),
-                                    (b.f1.is_none(), "info_url"),
-                                    (b.f2.is_none(), "livemode"),
-                                    (b.f3.is_none(), "locations"),
-                                    (b.f4.is_none(), "name"),
-                                    (b.f5.is_none(), "removal_pathway"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "id"),
+                        (taken.1.is_none(), "info_url"),
+                        (taken.2.is_none(), "livemode"),
+                        (taken.3.is_none(), "locations"),
+                        (taken.4.is_none(), "name"),
+                        (taken.5.is_none(), "removal_pathway"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -176,15 +172,18 @@ impl std::str::FromStr for ClimateSupplierRemovalPathway {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "biomass_carbon_removal_and_storage" => {
-                    ClimateSupplierRemovalPathway::BiomassCarbonRemovalAndStorage
-                }
-                "direct_air_capture" => ClimateSupplierRemovalPathway::DirectAirCapture,
-                "enhanced_weathering" => {
-                    ClimateSupplierRemovalPathway::EnhancedWeathering
-                }
-                v => ClimateSupplierRemovalPathway::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "biomass_carbon_removal_and_storage",
+                    "direct_air_capture",
+                    "enhanced_weathering",
+                ],
+            ) {
+                Some(0) => ClimateSupplierRemovalPathway::BiomassCarbonRemovalAndStorage,
+                Some(1) => ClimateSupplierRemovalPathway::DirectAirCapture,
+                Some(2) => ClimateSupplierRemovalPathway::EnhancedWeathering,
+                _ => ClimateSupplierRemovalPathway::Unknown(s.to_owned()),
             },
         )
     }

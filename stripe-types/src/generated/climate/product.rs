@@ -21,39 +21,38 @@ impl crate::rt::Decode for DeletedProduct {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::DeletedProductId>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::DeletedProductId>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a deleted_product object",
-            &["deleted", "id", "object"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.skip(),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a deleted_product object",
+                &["deleted", "id", "object"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.skip(),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(DeletedProduct {
                     deleted: f0,
                     id: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "deleted"), (taken.1.is_none(), "id")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -140,149 +139,147 @@ impl crate::rt::Decode for Product {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<crate::rt::Expandable<crate::Price>>,
-            f3: Option<String>,
-            f4: Option<crate::ProductId>,
-            f5: Option<Vec<String>>,
-            f6: Option<bool>,
-            f7: Option<Vec<crate::ProductMarketingFeature>>,
-            f8: Option<crate::rt::Metadata>,
-            f9: Option<String>,
-            f10: Option<crate::PackageDimensions>,
-            f11: Option<bool>,
-            f12: Option<String>,
-            f13: Option<crate::rt::Expandable<crate::TaxCode>>,
-            f14: Option<String>,
-            f15: Option<crate::rt::Timestamp>,
-            f16: Option<String>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::Price>>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::ProductId>,
+            f5: crate::rt::json::Slot<Vec<String>>,
+            f6: crate::rt::json::Slot<bool>,
+            f7: crate::rt::json::Slot<Vec<crate::ProductMarketingFeature>>,
+            f8: crate::rt::json::Slot<crate::rt::Metadata>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<crate::PackageDimensions>,
+            f11: crate::rt::json::Slot<bool>,
+            f12: crate::rt::json::Slot<String>,
+            f13: crate::rt::json::Slot<crate::rt::Expandable<crate::TaxCode>>,
+            f14: crate::rt::json::Slot<String>,
+            f15: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f16: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a product object",
-            &[
-                "active",
-                "created",
-                "default_price",
-                "description",
-                "id",
-                "images",
-                "livemode",
-                "marketing_features",
-                "metadata",
-                "name",
-                "object",
-                "package_dimensions",
-                "shippable",
-                "statement_descriptor",
-                "tax_code",
-                "unit_label",
-                "updated",
-                "url",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.skip(),
-                11 => r.optional(&mut b.f10),
-                12 => r.optional(&mut b.f11),
-                13 => r.optional(&mut b.f12),
-                14 => r.optional(&mut b.f13),
-                15 => r.optional(&mut b.f14),
-                16 => r.required(&mut b.f15),
-                17 => r.optional(&mut b.f16),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2,
-                f3,
-                f4: Some(f4),
-                f5: Some(f5),
-                f6: Some(f6),
-                f7: Some(f7),
-                f8: Some(f8),
-                f9: Some(f9),
-                f10,
-                f11,
-                f12,
-                f13,
-                f14,
-                f15: Some(f15),
-                f16,
-            } => {
+        let extra = r
+            .fields(
+                "a product object",
+                &[
+                    "active",
+                    "created",
+                    "default_price",
+                    "description",
+                    "id",
+                    "images",
+                    "livemode",
+                    "marketing_features",
+                    "metadata",
+                    "name",
+                    "object",
+                    "package_dimensions",
+                    "shippable",
+                    "statement_descriptor",
+                    "tax_code",
+                    "unit_label",
+                    "updated",
+                    "url",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.skip(),
+                    11 => r.optional(&mut b.f10),
+                    12 => r.optional(&mut b.f11),
+                    13 => r.optional(&mut b.f12),
+                    14 => r.optional(&mut b.f13),
+                    15 => r.optional(&mut b.f14),
+                    16 => r.required(&mut b.f15),
+                    17 => r.optional(&mut b.f16),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f4.take(),
+            b.f5.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f8.take(),
+            b.f9.take(),
+            b.f15.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f1),
+                Some(f4),
+                Some(f5),
+                Some(f6),
+                Some(f7),
+                Some(f8),
+                Some(f9),
+                Some(f15),
+            ) => {
                 Ok(Product {
                     active: f0,
                     created: f1,
-                    default_price: f2,
-                    description: f3,
+                    default_price: b.f2.take(),
+                    description: b.f3.take(),
                     id: f4,
                     images: f5,
                     livemode: f6,
                     marketing_features: f7,
                     metadata: f8,
                     name: f9,
-                    package_dimensions: f10,
-                    shippable: f11,
-                    statement_descriptor: f12,
-                    tax_code: f13,
-                    unit_label: f14,
+                    package_dimensions: b.f10.take(),
+                    shippable: b.f11.take(),
+                    statement_descriptor: b.f12.take(),
+                    tax_code: b.f13.take(),
+                    unit_label: b.f14.take(),
                     updated: f15,
-                    url: f16,
+                    url: b.f16.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "active"),
-                                    (b.f1.is_none(), "created"),
-                                    (b.f4.is_none(), "id"),
-                                    (b.f5.is_none(), "images"),
-                                    (b.f6.is_none(), "livemode"),
-                                    (b.f7.is_none(), "marketing_features"),
-                                    (b.f8.is_none(), "metadata"),
-                                    (b.f9.is_none(), "name"),
-                                    (b.f15.is_none(), "updated"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "active"),
+                        (taken.1.is_none(), "created"),
+                        (taken.2.is_none(), "id"),
+                        (taken.3.is_none(), "images"),
+                        (taken.4.is_none(), "livemode"),
+                        (taken.5.is_none(), "marketing_features"),
+                        (taken.6.is_none(), "metadata"),
+                        (taken.7.is_none(), "name"),
+                        (taken.8.is_none(), "updated"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -355,22 +352,22 @@ impl crate::rt::Decode for ProductMarketingFeature {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a product_marketing_feature object",
-            &["name"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a product_marketing_feature object",
+                &["name"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(ProductMarketingFeature {
-            name: f0,
+            name: b.f0.take(),
             extra,
         })
     }

@@ -65,164 +65,140 @@ impl crate::rt::Decode for Account {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::AccountBusinessProfile>,
-            f1: Option<crate::AccountBusinessType>,
-            f2: Option<crate::AccountCapabilities>,
-            f3: Option<bool>,
-            f4: Option<crate::LegalEntityCompany>,
-            f5: Option<crate::AccountUnificationAccountController>,
-            f6: Option<String>,
-            f7: Option<crate::rt::Timestamp>,
-            f8: Option<String>,
-            f9: Option<bool>,
-            f10: Option<String>,
-            f11: Option<crate::rt::List<crate::BankAccountOrCard>>,
-            f12: Option<crate::AccountFutureRequirements>,
-            f13: Option<crate::AccountGroupMembership>,
-            f14: Option<crate::AccountId>,
-            f15: Option<crate::Person>,
-            f16: Option<crate::rt::Metadata>,
-            f17: Option<bool>,
-            f18: Option<crate::AccountRequirements>,
-            f19: Option<crate::AccountSettings>,
-            f20: Option<crate::AccountTosAcceptance>,
-            f21: Option<crate::AccountType>,
+            f0: crate::rt::json::Slot<crate::AccountBusinessProfile>,
+            f1: crate::rt::json::Slot<crate::AccountBusinessType>,
+            f2: crate::rt::json::Slot<crate::AccountCapabilities>,
+            f3: crate::rt::json::Slot<bool>,
+            f4: crate::rt::json::Slot<crate::LegalEntityCompany>,
+            f5: crate::rt::json::Slot<crate::AccountUnificationAccountController>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<bool>,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<crate::rt::List<crate::BankAccountOrCard>>,
+            f12: crate::rt::json::Slot<crate::AccountFutureRequirements>,
+            f13: crate::rt::json::Slot<crate::AccountGroupMembership>,
+            f14: crate::rt::json::Slot<crate::AccountId>,
+            f15: crate::rt::json::Slot<crate::Person>,
+            f16: crate::rt::json::Slot<crate::rt::Metadata>,
+            f17: crate::rt::json::Slot<bool>,
+            f18: crate::rt::json::Slot<crate::AccountRequirements>,
+            f19: crate::rt::json::Slot<crate::AccountSettings>,
+            f20: crate::rt::json::Slot<crate::AccountTosAcceptance>,
+            f21: crate::rt::json::Slot<crate::AccountType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
-            f21: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a account object",
-            &[
-                "business_profile",
-                "business_type",
-                "capabilities",
-                "charges_enabled",
-                "company",
-                "controller",
-                "country",
-                "created",
-                "default_currency",
-                "details_submitted",
-                "email",
-                "external_accounts",
-                "future_requirements",
-                "groups",
-                "id",
-                "individual",
-                "metadata",
-                "object",
-                "payouts_enabled",
-                "requirements",
-                "settings",
-                "tos_acceptance",
-                "type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                14 => r.required(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.optional(&mut b.f16),
-                17 => r.skip(),
-                18 => r.optional(&mut b.f17),
-                19 => r.optional(&mut b.f18),
-                20 => r.optional(&mut b.f19),
-                21 => r.optional(&mut b.f20),
-                22 => r.optional(&mut b.f21),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2,
-                f3,
-                f4,
-                f5,
-                f6,
-                f7,
-                f8,
-                f9,
-                f10,
-                f11,
-                f12,
-                f13,
-                f14: Some(f14),
-                f15,
-                f16,
-                f17,
-                f18,
-                f19,
-                f20,
-                f21,
-            } => {
+        let extra = r
+            .fields(
+                "a account object",
+                &[
+                    "business_profile",
+                    "business_type",
+                    "capabilities",
+                    "charges_enabled",
+                    "company",
+                    "controller",
+                    "country",
+                    "created",
+                    "default_currency",
+                    "details_submitted",
+                    "email",
+                    "external_accounts",
+                    "future_requirements",
+                    "groups",
+                    "id",
+                    "individual",
+                    "metadata",
+                    "object",
+                    "payouts_enabled",
+                    "requirements",
+                    "settings",
+                    "tos_acceptance",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.required(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    17 => r.skip(),
+                    18 => r.optional(&mut b.f17),
+                    19 => r.optional(&mut b.f18),
+                    20 => r.optional(&mut b.f19),
+                    21 => r.optional(&mut b.f20),
+                    22 => r.optional(&mut b.f21),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f14.take(),) {
+            (Some(f14),) => {
                 Ok(Account {
-                    business_profile: f0,
-                    business_type: f1,
-                    capabilities: f2,
-                    charges_enabled: f3,
-                    company: f4,
-                    controller: f5,
-                    country: f6,
-                    created: f7,
-                    default_currency: f8,
-                    details_submitted: f9,
-                    email: f10,
-                    external_accounts: f11,
-                    future_requirements: f12,
-                    groups: f13,
+                    business_profile: b.f0.take(),
+                    business_type: b.f1.take(),
+                    capabilities: b.f2.take(),
+                    charges_enabled: b.f3.take(),
+                    company: b.f4.take(),
+                    controller: b.f5.take(),
+                    country: b.f6.take(),
+                    created: b.f7.take(),
+                    default_currency: b.f8.take(),
+                    details_submitted: b.f9.take(),
+                    email: b.f10.take(),
+                    external_accounts: b.f11.take(),
+                    future_requirements: b.f12.take(),
+                    groups: b.f13.take(),
                     id: f14,
-                    individual: f15,
-                    metadata: f16,
-                    payouts_enabled: f17,
-                    requirements: f18,
-                    settings: f19,
-                    tos_acceptance: f20,
-                    r#type: f21,
+                    individual: b.f15.take(),
+                    metadata: b.f16.take(),
+                    payouts_enabled: b.f17.take(),
+                    requirements: b.f18.take(),
+                    settings: b.f19.take(),
+                    tos_acceptance: b.f20.take(),
+                    r#type: b.f21.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r.missing(crate::rt::json::first_missing(&[(b.f14.is_none(), "id")])),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(&[(taken.0.is_none(), "id")]);
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -330,32 +306,30 @@ impl crate::rt::Decode for AccountAnnualRevenue {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a account_annual_revenue object",
-            &["amount", "currency", "fiscal_year_end"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a account_annual_revenue object",
+                &["amount", "currency", "fiscal_year_end"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(AccountAnnualRevenue {
-            amount: f0,
-            currency: f1,
-            fiscal_year_end: f2,
+            amount: b.f0.take(),
+            currency: b.f1.take(),
+            fiscal_year_end: b.f2.take(),
             extra,
         })
     }
@@ -405,25 +379,26 @@ impl crate::rt::Decode for AccountBacsDebitPaymentsSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a account_bacs_debit_payments_settings object",
-            &["display_name", "service_user_number"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a account_bacs_debit_payments_settings object",
+                &["display_name", "service_user_number"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(AccountBacsDebitPaymentsSettings {
-            display_name: f0,
-            service_user_number: f1,
+            display_name: b.f0.take(),
+            service_user_number: b.f1.take(),
             extra,
         })
     }
@@ -474,36 +449,34 @@ impl crate::rt::Decode for AccountBrandingSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::File>>,
-            f1: Option<crate::rt::Expandable<crate::File>>,
-            f2: Option<String>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a account_branding_settings object",
-            &["icon", "logo", "primary_color", "secondary_color"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a account_branding_settings object",
+                &["icon", "logo", "primary_color", "secondary_color"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(AccountBrandingSettings {
-            icon: f0,
-            logo: f1,
-            primary_color: f2,
-            secondary_color: f3,
+            icon: b.f0.take(),
+            logo: b.f1.take(),
+            primary_color: b.f2.take(),
+            secondary_color: b.f3.take(),
             extra,
         })
     }
@@ -577,83 +550,81 @@ impl crate::rt::Decode for AccountBusinessProfile {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::AccountAnnualRevenue>,
-            f1: Option<i64>,
-            f2: Option<String>,
-            f3: Option<
+            f0: crate::rt::json::Slot<crate::AccountAnnualRevenue>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<
                 Vec<crate::AccountBusinessProfileMinorityOwnedBusinessDesignation>,
             >,
-            f4: Option<crate::AccountMonthlyEstimatedRevenue>,
-            f5: Option<String>,
-            f6: Option<String>,
-            f7: Option<crate::Address>,
-            f8: Option<String>,
-            f9: Option<String>,
-            f10: Option<String>,
-            f11: Option<String>,
+            f4: crate::rt::json::Slot<crate::AccountMonthlyEstimatedRevenue>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<crate::Address>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a account_business_profile object",
-            &[
-                "annual_revenue",
-                "estimated_worker_count",
-                "mcc",
-                "minority_owned_business_designation",
-                "monthly_estimated_revenue",
-                "name",
-                "product_description",
-                "support_address",
-                "support_email",
-                "support_phone",
-                "support_url",
-                "url",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11 } = b;
+        let extra = r
+            .fields(
+                "a account_business_profile object",
+                &[
+                    "annual_revenue",
+                    "estimated_worker_count",
+                    "mcc",
+                    "minority_owned_business_designation",
+                    "monthly_estimated_revenue",
+                    "name",
+                    "product_description",
+                    "support_address",
+                    "support_email",
+                    "support_phone",
+                    "support_url",
+                    "url",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(AccountBusinessProfile {
-            annual_revenue: f0,
-            estimated_worker_count: f1,
-            mcc: f2,
-            minority_owned_business_designation: f3,
-            monthly_estimated_revenue: f4,
-            name: f5,
-            product_description: f6,
-            support_address: f7,
-            support_email: f8,
-            support_phone: f9,
-            support_url: f10,
-            url: f11,
+            annual_revenue: b.f0.take(),
+            estimated_worker_count: b.f1.take(),
+            mcc: b.f2.take(),
+            minority_owned_business_designation: b.f3.take(),
+            monthly_estimated_revenue: b.f4.take(),
+            name: b.f5.take(),
+            product_description: b.f6.take(),
+            support_address: b.f7.take(),
+            support_email: b.f8.take(),
+            support_phone: b.f9.take(),
+            support_url: b.f10.take(),
+            url: b.f11.take(),
             extra,
         })
     }
@@ -760,25 +731,34 @@ impl std::str::FromStr for AccountBusinessProfileMinorityOwnedBusinessDesignatio
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "lgbtqi_owned_business" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "lgbtqi_owned_business",
+                    "minority_owned_business",
+                    "none_of_these_apply",
+                    "prefer_not_to_answer",
+                    "women_owned_business",
+                ],
+            ) {
+                Some(0) => {
                     AccountBusinessProfileMinorityOwnedBusinessDesignation::LgbtqiOwnedBusiness
                 }
-                "minority_owned_business" => {
+                Some(1) => {
                     AccountBusinessProfileMinorityOwnedBusinessDesignation::MinorityOwnedBusiness
                 }
-                "none_of_these_apply" => {
+                Some(2) => {
                     AccountBusinessProfileMinorityOwnedBusinessDesignation::NoneOfTheseApply
                 }
-                "prefer_not_to_answer" => {
+                Some(3) => {
                     AccountBusinessProfileMinorityOwnedBusinessDesignation::PreferNotToAnswer
                 }
-                "women_owned_business" => {
+                Some(4) => {
                     AccountBusinessProfileMinorityOwnedBusinessDesignation::WomenOwnedBusiness
                 }
-                v => {
+                _ => {
                     AccountBusinessProfileMinorityOwnedBusinessDesignation::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -838,12 +818,15 @@ impl std::str::FromStr for AccountBusinessType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "company" => AccountBusinessType::Company,
-                "government_entity" => AccountBusinessType::GovernmentEntity,
-                "individual" => AccountBusinessType::Individual,
-                "non_profit" => AccountBusinessType::NonProfit,
-                v => AccountBusinessType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["company", "government_entity", "individual", "non_profit"],
+            ) {
+                Some(0) => AccountBusinessType::Company,
+                Some(1) => AccountBusinessType::GovernmentEntity,
+                Some(2) => AccountBusinessType::Individual,
+                Some(3) => AccountBusinessType::NonProfit,
+                _ => AccountBusinessType::Unknown(s.to_owned()),
             },
         )
     }
@@ -1023,388 +1006,332 @@ impl crate::rt::Decode for AccountCapabilities {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::AccountCapabilitiesAcssDebitPayments>,
-            f1: Option<crate::AccountCapabilitiesAffirmPayments>,
-            f2: Option<crate::AccountCapabilitiesAfterpayClearpayPayments>,
-            f3: Option<crate::AccountCapabilitiesAlmaPayments>,
-            f4: Option<crate::AccountCapabilitiesAmazonPayPayments>,
-            f5: Option<crate::AccountCapabilitiesAcssDebitPayments>,
-            f6: Option<crate::AccountCapabilitiesAcssDebitPayments>,
-            f7: Option<crate::AccountCapabilitiesBancontactPayments>,
-            f8: Option<crate::AccountCapabilitiesBankTransferPayments>,
-            f9: Option<crate::AccountCapabilitiesBilliePayments>,
-            f10: Option<crate::AccountCapabilitiesBlikPayments>,
-            f11: Option<crate::AccountCapabilitiesBoletoPayments>,
-            f12: Option<crate::AccountCapabilitiesCardIssuing>,
-            f13: Option<crate::AccountCapabilitiesCardPayments>,
-            f14: Option<crate::AccountCapabilitiesCartesBancairesPayments>,
-            f15: Option<crate::AccountCapabilitiesCashappPayments>,
-            f16: Option<crate::AccountCapabilitiesCryptoPayments>,
-            f17: Option<crate::AccountCapabilitiesEpsPayments>,
-            f18: Option<crate::AccountCapabilitiesFpxPayments>,
-            f19: Option<crate::AccountCapabilitiesBankTransferPayments>,
-            f20: Option<crate::AccountCapabilitiesGiropayPayments>,
-            f21: Option<crate::AccountCapabilitiesGrabpayPayments>,
-            f22: Option<crate::AccountCapabilitiesIdealPayments>,
-            f23: Option<crate::AccountCapabilitiesIndiaInternationalPayments>,
-            f24: Option<crate::AccountCapabilitiesJcbPayments>,
-            f25: Option<crate::AccountCapabilitiesBankTransferPayments>,
-            f26: Option<crate::AccountCapabilitiesAmazonPayPayments>,
-            f27: Option<crate::AccountCapabilitiesKlarnaPayments>,
-            f28: Option<crate::AccountCapabilitiesKonbiniPayments>,
-            f29: Option<crate::AccountCapabilitiesCardPayments>,
-            f30: Option<crate::AccountCapabilitiesLegacyPayments>,
-            f31: Option<crate::AccountCapabilitiesLinkPayments>,
-            f32: Option<crate::AccountCapabilitiesMbWayPayments>,
-            f33: Option<crate::AccountCapabilitiesMobilepayPayments>,
-            f34: Option<crate::AccountCapabilitiesMultibancoPayments>,
-            f35: Option<crate::AccountCapabilitiesBankTransferPayments>,
-            f36: Option<crate::AccountCapabilitiesAmazonPayPayments>,
-            f37: Option<crate::AccountCapabilitiesAcssDebitPayments>,
-            f38: Option<crate::AccountCapabilitiesOxxoPayments>,
-            f39: Option<crate::AccountCapabilitiesP24Payments>,
-            f40: Option<crate::AccountCapabilitiesPayByBankPayments>,
-            f41: Option<crate::AccountCapabilitiesPaycoPayments>,
-            f42: Option<crate::AccountCapabilitiesPaynowPayments>,
-            f43: Option<crate::AccountCapabilitiesPaytoPayments>,
-            f44: Option<crate::AccountCapabilitiesPixPayments>,
-            f45: Option<crate::AccountCapabilitiesPromptpayPayments>,
-            f46: Option<crate::AccountCapabilitiesAmazonPayPayments>,
-            f47: Option<crate::AccountCapabilitiesAmazonPayPayments>,
-            f48: Option<crate::AccountCapabilitiesSatispayPayments>,
-            f49: Option<crate::AccountCapabilitiesBankTransferPayments>,
-            f50: Option<crate::AccountCapabilitiesAcssDebitPayments>,
-            f51: Option<crate::AccountCapabilitiesSofortPayments>,
-            f52: Option<crate::AccountCapabilitiesSwishPayments>,
-            f53: Option<crate::AccountCapabilitiesTaxReportingUs1099K>,
-            f54: Option<crate::AccountCapabilitiesTaxReportingUs1099Misc>,
-            f55: Option<crate::AccountCapabilitiesTransfers>,
-            f56: Option<crate::AccountCapabilitiesTreasury>,
-            f57: Option<crate::AccountCapabilitiesTwintPayments>,
-            f58: Option<crate::AccountCapabilitiesUsBankAccountAchPayments>,
-            f59: Option<crate::AccountCapabilitiesBankTransferPayments>,
-            f60: Option<crate::AccountCapabilitiesZipPayments>,
+            f0: crate::rt::json::Slot<crate::AccountCapabilitiesAcssDebitPayments>,
+            f1: crate::rt::json::Slot<crate::AccountCapabilitiesAffirmPayments>,
+            f2: crate::rt::json::Slot<
+                crate::AccountCapabilitiesAfterpayClearpayPayments,
+            >,
+            f3: crate::rt::json::Slot<crate::AccountCapabilitiesAlmaPayments>,
+            f4: crate::rt::json::Slot<crate::AccountCapabilitiesAmazonPayPayments>,
+            f5: crate::rt::json::Slot<crate::AccountCapabilitiesAcssDebitPayments>,
+            f6: crate::rt::json::Slot<crate::AccountCapabilitiesAcssDebitPayments>,
+            f7: crate::rt::json::Slot<crate::AccountCapabilitiesBancontactPayments>,
+            f8: crate::rt::json::Slot<crate::AccountCapabilitiesBankTransferPayments>,
+            f9: crate::rt::json::Slot<crate::AccountCapabilitiesBilliePayments>,
+            f10: crate::rt::json::Slot<crate::AccountCapabilitiesBlikPayments>,
+            f11: crate::rt::json::Slot<crate::AccountCapabilitiesBoletoPayments>,
+            f12: crate::rt::json::Slot<crate::AccountCapabilitiesCardIssuing>,
+            f13: crate::rt::json::Slot<crate::AccountCapabilitiesCardPayments>,
+            f14: crate::rt::json::Slot<
+                crate::AccountCapabilitiesCartesBancairesPayments,
+            >,
+            f15: crate::rt::json::Slot<crate::AccountCapabilitiesCashappPayments>,
+            f16: crate::rt::json::Slot<crate::AccountCapabilitiesCryptoPayments>,
+            f17: crate::rt::json::Slot<crate::AccountCapabilitiesEpsPayments>,
+            f18: crate::rt::json::Slot<crate::AccountCapabilitiesFpxPayments>,
+            f19: crate::rt::json::Slot<crate::AccountCapabilitiesBankTransferPayments>,
+            f20: crate::rt::json::Slot<crate::AccountCapabilitiesGiropayPayments>,
+            f21: crate::rt::json::Slot<crate::AccountCapabilitiesGrabpayPayments>,
+            f22: crate::rt::json::Slot<crate::AccountCapabilitiesIdealPayments>,
+            f23: crate::rt::json::Slot<
+                crate::AccountCapabilitiesIndiaInternationalPayments,
+            >,
+            f24: crate::rt::json::Slot<crate::AccountCapabilitiesJcbPayments>,
+            f25: crate::rt::json::Slot<crate::AccountCapabilitiesBankTransferPayments>,
+            f26: crate::rt::json::Slot<crate::AccountCapabilitiesAmazonPayPayments>,
+            f27: crate::rt::json::Slot<crate::AccountCapabilitiesKlarnaPayments>,
+            f28: crate::rt::json::Slot<crate::AccountCapabilitiesKonbiniPayments>,
+            f29: crate::rt::json::Slot<crate::AccountCapabilitiesCardPayments>,
+            f30: crate::rt::json::Slot<crate::AccountCapabilitiesLegacyPayments>,
+            f31: crate::rt::json::Slot<crate::AccountCapabilitiesLinkPayments>,
+            f32: crate::rt::json::Slot<crate::AccountCapabilitiesMbWayPayments>,
+            f33: crate::rt::json::Slot<crate::AccountCapabilitiesMobilepayPayments>,
+            f34: crate::rt::json::Slot<crate::AccountCapabilitiesMultibancoPayments>,
+            f35: crate::rt::json::Slot<crate::AccountCapabilitiesBankTransferPayments>,
+            f36: crate::rt::json::Slot<crate::AccountCapabilitiesAmazonPayPayments>,
+            f37: crate::rt::json::Slot<crate::AccountCapabilitiesAcssDebitPayments>,
+            f38: crate::rt::json::Slot<crate::AccountCapabilitiesOxxoPayments>,
+            f39: crate::rt::json::Slot<crate::AccountCapabilitiesP24Payments>,
+            f40: crate::rt::json::Slot<crate::AccountCapabilitiesPayByBankPayments>,
+            f41: crate::rt::json::Slot<crate::AccountCapabilitiesPaycoPayments>,
+            f42: crate::rt::json::Slot<crate::AccountCapabilitiesPaynowPayments>,
+            f43: crate::rt::json::Slot<crate::AccountCapabilitiesPaytoPayments>,
+            f44: crate::rt::json::Slot<crate::AccountCapabilitiesPixPayments>,
+            f45: crate::rt::json::Slot<crate::AccountCapabilitiesPromptpayPayments>,
+            f46: crate::rt::json::Slot<crate::AccountCapabilitiesAmazonPayPayments>,
+            f47: crate::rt::json::Slot<crate::AccountCapabilitiesAmazonPayPayments>,
+            f48: crate::rt::json::Slot<crate::AccountCapabilitiesSatispayPayments>,
+            f49: crate::rt::json::Slot<crate::AccountCapabilitiesBankTransferPayments>,
+            f50: crate::rt::json::Slot<crate::AccountCapabilitiesAcssDebitPayments>,
+            f51: crate::rt::json::Slot<crate::AccountCapabilitiesSofortPayments>,
+            f52: crate::rt::json::Slot<crate::AccountCapabilitiesSwishPayments>,
+            f53: crate::rt::json::Slot<crate::AccountCapabilitiesTaxReportingUs1099K>,
+            f54: crate::rt::json::Slot<crate::AccountCapabilitiesTaxReportingUs1099Misc>,
+            f55: crate::rt::json::Slot<crate::AccountCapabilitiesTransfers>,
+            f56: crate::rt::json::Slot<crate::AccountCapabilitiesTreasury>,
+            f57: crate::rt::json::Slot<crate::AccountCapabilitiesTwintPayments>,
+            f58: crate::rt::json::Slot<
+                crate::AccountCapabilitiesUsBankAccountAchPayments,
+            >,
+            f59: crate::rt::json::Slot<crate::AccountCapabilitiesBankTransferPayments>,
+            f60: crate::rt::json::Slot<crate::AccountCapabilitiesZipPayments>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
-            f21: None,
-            f22: None,
-            f23: None,
-            f24: None,
-            f25: None,
-            f26: None,
-            f27: None,
-            f28: None,
-            f29: None,
-            f30: None,
-            f31: None,
-            f32: None,
-            f33: None,
-            f34: None,
-            f35: None,
-            f36: None,
-            f37: None,
-            f38: None,
-            f39: None,
-            f40: None,
-            f41: None,
-            f42: None,
-            f43: None,
-            f44: None,
-            f45: None,
-            f46: None,
-            f47: None,
-            f48: None,
-            f49: None,
-            f50: None,
-            f51: None,
-            f52: None,
-            f53: None,
-            f54: None,
-            f55: None,
-            f56: None,
-            f57: None,
-            f58: None,
-            f59: None,
-            f60: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
+            f23: crate::rt::json::Slot::new(),
+            f24: crate::rt::json::Slot::new(),
+            f25: crate::rt::json::Slot::new(),
+            f26: crate::rt::json::Slot::new(),
+            f27: crate::rt::json::Slot::new(),
+            f28: crate::rt::json::Slot::new(),
+            f29: crate::rt::json::Slot::new(),
+            f30: crate::rt::json::Slot::new(),
+            f31: crate::rt::json::Slot::new(),
+            f32: crate::rt::json::Slot::new(),
+            f33: crate::rt::json::Slot::new(),
+            f34: crate::rt::json::Slot::new(),
+            f35: crate::rt::json::Slot::new(),
+            f36: crate::rt::json::Slot::new(),
+            f37: crate::rt::json::Slot::new(),
+            f38: crate::rt::json::Slot::new(),
+            f39: crate::rt::json::Slot::new(),
+            f40: crate::rt::json::Slot::new(),
+            f41: crate::rt::json::Slot::new(),
+            f42: crate::rt::json::Slot::new(),
+            f43: crate::rt::json::Slot::new(),
+            f44: crate::rt::json::Slot::new(),
+            f45: crate::rt::json::Slot::new(),
+            f46: crate::rt::json::Slot::new(),
+            f47: crate::rt::json::Slot::new(),
+            f48: crate::rt::json::Slot::new(),
+            f49: crate::rt::json::Slot::new(),
+            f50: crate::rt::json::Slot::new(),
+            f51: crate::rt::json::Slot::new(),
+            f52: crate::rt::json::Slot::new(),
+            f53: crate::rt::json::Slot::new(),
+            f54: crate::rt::json::Slot::new(),
+            f55: crate::rt::json::Slot::new(),
+            f56: crate::rt::json::Slot::new(),
+            f57: crate::rt::json::Slot::new(),
+            f58: crate::rt::json::Slot::new(),
+            f59: crate::rt::json::Slot::new(),
+            f60: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a account_capabilities object",
-            &[
-                "acss_debit_payments",
-                "affirm_payments",
-                "afterpay_clearpay_payments",
-                "alma_payments",
-                "amazon_pay_payments",
-                "au_becs_debit_payments",
-                "bacs_debit_payments",
-                "bancontact_payments",
-                "bank_transfer_payments",
-                "billie_payments",
-                "blik_payments",
-                "boleto_payments",
-                "card_issuing",
-                "card_payments",
-                "cartes_bancaires_payments",
-                "cashapp_payments",
-                "crypto_payments",
-                "eps_payments",
-                "fpx_payments",
-                "gb_bank_transfer_payments",
-                "giropay_payments",
-                "grabpay_payments",
-                "ideal_payments",
-                "india_international_payments",
-                "jcb_payments",
-                "jp_bank_transfer_payments",
-                "kakao_pay_payments",
-                "klarna_payments",
-                "konbini_payments",
-                "kr_card_payments",
-                "legacy_payments",
-                "link_payments",
-                "mb_way_payments",
-                "mobilepay_payments",
-                "multibanco_payments",
-                "mx_bank_transfer_payments",
-                "naver_pay_payments",
-                "nz_bank_account_becs_debit_payments",
-                "oxxo_payments",
-                "p24_payments",
-                "pay_by_bank_payments",
-                "payco_payments",
-                "paynow_payments",
-                "payto_payments",
-                "pix_payments",
-                "promptpay_payments",
-                "revolut_pay_payments",
-                "samsung_pay_payments",
-                "satispay_payments",
-                "sepa_bank_transfer_payments",
-                "sepa_debit_payments",
-                "sofort_payments",
-                "swish_payments",
-                "tax_reporting_us_1099_k",
-                "tax_reporting_us_1099_misc",
-                "transfers",
-                "treasury",
-                "twint_payments",
-                "us_bank_account_ach_payments",
-                "us_bank_transfer_payments",
-                "zip_payments",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                14 => r.optional(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.optional(&mut b.f16),
-                17 => r.optional(&mut b.f17),
-                18 => r.optional(&mut b.f18),
-                19 => r.optional(&mut b.f19),
-                20 => r.optional(&mut b.f20),
-                21 => r.optional(&mut b.f21),
-                22 => r.optional(&mut b.f22),
-                23 => r.optional(&mut b.f23),
-                24 => r.optional(&mut b.f24),
-                25 => r.optional(&mut b.f25),
-                26 => r.optional(&mut b.f26),
-                27 => r.optional(&mut b.f27),
-                28 => r.optional(&mut b.f28),
-                29 => r.optional(&mut b.f29),
-                30 => r.optional(&mut b.f30),
-                31 => r.optional(&mut b.f31),
-                32 => r.optional(&mut b.f32),
-                33 => r.optional(&mut b.f33),
-                34 => r.optional(&mut b.f34),
-                35 => r.optional(&mut b.f35),
-                36 => r.optional(&mut b.f36),
-                37 => r.optional(&mut b.f37),
-                38 => r.optional(&mut b.f38),
-                39 => r.optional(&mut b.f39),
-                40 => r.optional(&mut b.f40),
-                41 => r.optional(&mut b.f41),
-                42 => r.optional(&mut b.f42),
-                43 => r.optional(&mut b.f43),
-                44 => r.optional(&mut b.f44),
-                45 => r.optional(&mut b.f45),
-                46 => r.optional(&mut b.f46),
-                47 => r.optional(&mut b.f47),
-                48 => r.optional(&mut b.f48),
-                49 => r.optional(&mut b.f49),
-                50 => r.optional(&mut b.f50),
-                51 => r.optional(&mut b.f51),
-                52 => r.optional(&mut b.f52),
-                53 => r.optional(&mut b.f53),
-                54 => r.optional(&mut b.f54),
-                55 => r.optional(&mut b.f55),
-                56 => r.optional(&mut b.f56),
-                57 => r.optional(&mut b.f57),
-                58 => r.optional(&mut b.f58),
-                59 => r.optional(&mut b.f59),
-                60 => r.optional(&mut b.f60),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {
-            f0,
-            f1,
-            f2,
-            f3,
-            f4,
-            f5,
-            f6,
-            f7,
-            f8,
-            f9,
-            f10,
-            f11,
-            f12,
-            f13,
-            f14,
-            f15,
-            f16,
-            f17,
-            f18,
-            f19,
-            f20,
-            f21,
-            f22,
-            f23,
-            f24,
-            f25,
-            f26,
-            f27,
-            f28,
-            f29,
-            f30,
-            f31,
-            f32,
-            f33,
-            f34,
-            f35,
-            f36,
-            f37,
-            f38,
-            f39,
-            f40,
-            f41,
-            f42,
-            f43,
-            f44,
-            f45,
-            f46,
-            f47,
-            f48,
-            f49,
-            f50,
-            f51,
-            f52,
-            f53,
-            f54,
-            f55,
-            f56,
-            f57,
-            f58,
-            f59,
-            f60,
-        } = b;
+        let extra = r
+            .fields(
+                "a account_capabilities object",
+                &[
+                    "acss_debit_payments",
+                    "affirm_payments",
+                    "afterpay_clearpay_payments",
+                    "alma_payments",
+                    "amazon_pay_payments",
+                    "au_becs_debit_payments",
+                    "bacs_debit_payments",
+                    "bancontact_payments",
+                    "bank_transfer_payments",
+                    "billie_payments",
+                    "blik_payments",
+                    "boleto_payments",
+                    "card_issuing",
+                    "card_payments",
+                    "cartes_bancaires_payments",
+                    "cashapp_payments",
+                    "crypto_payments",
+                    "eps_payments",
+                    "fpx_payments",
+                    "gb_bank_transfer_payments",
+                    "giropay_payments",
+                    "grabpay_payments",
+                    "ideal_payments",
+                    "india_international_payments",
+                    "jcb_payments",
+                    "jp_bank_transfer_payments",
+                    "kakao_pay_payments",
+                    "klarna_payments",
+                    "konbini_payments",
+                    "kr_card_payments",
+                    "legacy_payments",
+                    "link_payments",
+                    "mb_way_payments",
+                    "mobilepay_payments",
+                    "multibanco_payments",
+                    "mx_bank_transfer_payments",
+                    "naver_pay_payments",
+                    "nz_bank_account_becs_debit_payments",
+                    "oxxo_payments",
+                    "p24_payments",
+                    "pay_by_bank_payments",
+                    "payco_payments",
+                    "paynow_payments",
+                    "payto_payments",
+                    "pix_payments",
+                    "promptpay_payments",
+                    "revolut_pay_payments",
+                    "samsung_pay_payments",
+                    "satispay_payments",
+                    "sepa_bank_transfer_payments",
+                    "sepa_debit_payments",
+                    "sofort_payments",
+                    "swish_payments",
+                    "tax_reporting_us_1099_k",
+                    "tax_reporting_us_1099_misc",
+                    "transfers",
+                    "treasury",
+                    "twint_payments",
+                    "us_bank_account_ach_payments",
+                    "us_bank_transfer_payments",
+                    "zip_payments",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    17 => r.optional(&mut b.f17),
+                    18 => r.optional(&mut b.f18),
+                    19 => r.optional(&mut b.f19),
+                    20 => r.optional(&mut b.f20),
+                    21 => r.optional(&mut b.f21),
+                    22 => r.optional(&mut b.f22),
+                    23 => r.optional(&mut b.f23),
+                    24 => r.optional(&mut b.f24),
+                    25 => r.optional(&mut b.f25),
+                    26 => r.optional(&mut b.f26),
+                    27 => r.optional(&mut b.f27),
+                    28 => r.optional(&mut b.f28),
+                    29 => r.optional(&mut b.f29),
+                    30 => r.optional(&mut b.f30),
+                    31 => r.optional(&mut b.f31),
+                    32 => r.optional(&mut b.f32),
+                    33 => r.optional(&mut b.f33),
+                    34 => r.optional(&mut b.f34),
+                    35 => r.optional(&mut b.f35),
+                    36 => r.optional(&mut b.f36),
+                    37 => r.optional(&mut b.f37),
+                    38 => r.optional(&mut b.f38),
+                    39 => r.optional(&mut b.f39),
+                    40 => r.optional(&mut b.f40),
+                    41 => r.optional(&mut b.f41),
+                    42 => r.optional(&mut b.f42),
+                    43 => r.optional(&mut b.f43),
+                    44 => r.optional(&mut b.f44),
+                    45 => r.optional(&mut b.f45),
+                    46 => r.optional(&mut b.f46),
+                    47 => r.optional(&mut b.f47),
+                    48 => r.optional(&mut b.f48),
+                    49 => r.optional(&mut b.f49),
+                    50 => r.optional(&mut b.f50),
+                    51 => r.optional(&mut b.f51),
+                    52 => r.optional(&mut b.f52),
+                    53 => r.optional(&mut b.f53),
+                    54 => r.optional(&mut b.f54),
+                    55 => r.optional(&mut b.f55),
+                    56 => r.optional(&mut b.f56),
+                    57 => r.optional(&mut b.f57),
+                    58 => r.optional(&mut b.f58),
+                    59 => r.optional(&mut b.f59),
+                    60 => r.optional(&mut b.f60),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(AccountCapabilities {
-            acss_debit_payments: f0,
-            affirm_payments: f1,
-            afterpay_clearpay_payments: f2,
-            alma_payments: f3,
-            amazon_pay_payments: f4,
-            au_becs_debit_payments: f5,
-            bacs_debit_payments: f6,
-            bancontact_payments: f7,
-            bank_transfer_payments: f8,
-            billie_payments: f9,
-            blik_payments: f10,
-            boleto_payments: f11,
-            card_issuing: f12,
-            card_payments: f13,
-            cartes_bancaires_payments: f14,
-            cashapp_payments: f15,
-            crypto_payments: f16,
-            eps_payments: f17,
-            fpx_payments: f18,
-            gb_bank_transfer_payments: f19,
-            giropay_payments: f20,
-            grabpay_payments: f21,
-            ideal_payments: f22,
-            india_international_payments: f23,
-            jcb_payments: f24,
-            jp_bank_transfer_payments: f25,
-            kakao_pay_payments: f26,
-            klarna_payments: f27,
-            konbini_payments: f28,
-            kr_card_payments: f29,
-            legacy_payments: f30,
-            link_payments: f31,
-            mb_way_payments: f32,
-            mobilepay_payments: f33,
-            multibanco_payments: f34,
-            mx_bank_transfer_payments: f35,
-            naver_pay_payments: f36,
-            nz_bank_account_becs_debit_payments: f37,
-            oxxo_payments: f38,
-            p24_payments: f39,
-            pay_by_bank_payments: f40,
-            payco_payments: f41,
-            paynow_payments: f42,
-            payto_payments: f43,
-            pix_payments: f44,
-            promptpay_payments: f45,
-            revolut_pay_payments: f46,
-            samsung_pay_payments: f47,
-            satispay_payments: f48,
-            sepa_bank_transfer_payments: f49,
-            sepa_debit_payments: f50,
-            sofort_payments: f51,
-            swish_payments: f52,
-            tax_reporting_us_1099_k: f53,
-            tax_reporting_us_1099_misc: f54,
-            transfers: f55,
-            treasury: f56,
-            twint_payments: f57,
-            us_bank_account_ach_payments: f58,
-            us_bank_transfer_payments: f59,
-            zip_payments: f60,
+            acss_debit_payments: b.f0.take(),
+            affirm_payments: b.f1.take(),
+            afterpay_clearpay_payments: b.f2.take(),
+            alma_payments: b.f3.take(),
+            amazon_pay_payments: b.f4.take(),
+            au_becs_debit_payments: b.f5.take(),
+            bacs_debit_payments: b.f6.take(),
+            bancontact_payments: b.f7.take(),
+            bank_transfer_payments: b.f8.take(),
+            billie_payments: b.f9.take(),
+            blik_payments: b.f10.take(),
+            boleto_payments: b.f11.take(),
+            card_issuing: b.f12.take(),
+            card_payments: b.f13.take(),
+            cartes_bancaires_payments: b.f14.take(),
+            cashapp_payments: b.f15.take(),
+            crypto_payments: b.f16.take(),
+            eps_payments: b.f17.take(),
+            fpx_payments: b.f18.take(),
+            gb_bank_transfer_payments: b.f19.take(),
+            giropay_payments: b.f20.take(),
+            grabpay_payments: b.f21.take(),
+            ideal_payments: b.f22.take(),
+            india_international_payments: b.f23.take(),
+            jcb_payments: b.f24.take(),
+            jp_bank_transfer_payments: b.f25.take(),
+            kakao_pay_payments: b.f26.take(),
+            klarna_payments: b.f27.take(),
+            konbini_payments: b.f28.take(),
+            kr_card_payments: b.f29.take(),
+            legacy_payments: b.f30.take(),
+            link_payments: b.f31.take(),
+            mb_way_payments: b.f32.take(),
+            mobilepay_payments: b.f33.take(),
+            multibanco_payments: b.f34.take(),
+            mx_bank_transfer_payments: b.f35.take(),
+            naver_pay_payments: b.f36.take(),
+            nz_bank_account_becs_debit_payments: b.f37.take(),
+            oxxo_payments: b.f38.take(),
+            p24_payments: b.f39.take(),
+            pay_by_bank_payments: b.f40.take(),
+            payco_payments: b.f41.take(),
+            paynow_payments: b.f42.take(),
+            payto_payments: b.f43.take(),
+            pix_payments: b.f44.take(),
+            promptpay_payments: b.f45.take(),
+            revolut_pay_payments: b.f46.take(),
+            samsung_pay_payments: b.f47.take(),
+            satispay_payments: b.f48.take(),
+            sepa_bank_transfer_payments: b.f49.take(),
+            sepa_debit_payments: b.f50.take(),
+            sofort_payments: b.f51.take(),
+            swish_payments: b.f52.take(),
+            tax_reporting_us_1099_k: b.f53.take(),
+            tax_reporting_us_1099_misc: b.f54.take(),
+            transfers: b.f55.take(),
+            treasury: b.f56.take(),
+            twint_payments: b.f57.take(),
+            us_bank_account_ach_payments: b.f58.take(),
+            us_bank_transfer_payments: b.f59.take(),
+            zip_payments: b.f60.take(),
             extra,
         })
     }
@@ -1642,11 +1569,11 @@ impl std::str::FromStr for AccountCapabilitiesAcssDebitPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesAcssDebitPayments::Active,
-                "inactive" => AccountCapabilitiesAcssDebitPayments::Inactive,
-                "pending" => AccountCapabilitiesAcssDebitPayments::Pending,
-                v => AccountCapabilitiesAcssDebitPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesAcssDebitPayments::Active,
+                Some(1) => AccountCapabilitiesAcssDebitPayments::Inactive,
+                Some(2) => AccountCapabilitiesAcssDebitPayments::Pending,
+                _ => AccountCapabilitiesAcssDebitPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -1700,11 +1627,11 @@ impl std::str::FromStr for AccountCapabilitiesAffirmPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesAffirmPayments::Active,
-                "inactive" => AccountCapabilitiesAffirmPayments::Inactive,
-                "pending" => AccountCapabilitiesAffirmPayments::Pending,
-                v => AccountCapabilitiesAffirmPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesAffirmPayments::Active,
+                Some(1) => AccountCapabilitiesAffirmPayments::Inactive,
+                Some(2) => AccountCapabilitiesAffirmPayments::Pending,
+                _ => AccountCapabilitiesAffirmPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -1758,11 +1685,11 @@ impl std::str::FromStr for AccountCapabilitiesAfterpayClearpayPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesAfterpayClearpayPayments::Active,
-                "inactive" => AccountCapabilitiesAfterpayClearpayPayments::Inactive,
-                "pending" => AccountCapabilitiesAfterpayClearpayPayments::Pending,
-                v => AccountCapabilitiesAfterpayClearpayPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesAfterpayClearpayPayments::Active,
+                Some(1) => AccountCapabilitiesAfterpayClearpayPayments::Inactive,
+                Some(2) => AccountCapabilitiesAfterpayClearpayPayments::Pending,
+                _ => AccountCapabilitiesAfterpayClearpayPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -1816,11 +1743,11 @@ impl std::str::FromStr for AccountCapabilitiesAlmaPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesAlmaPayments::Active,
-                "inactive" => AccountCapabilitiesAlmaPayments::Inactive,
-                "pending" => AccountCapabilitiesAlmaPayments::Pending,
-                v => AccountCapabilitiesAlmaPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesAlmaPayments::Active,
+                Some(1) => AccountCapabilitiesAlmaPayments::Inactive,
+                Some(2) => AccountCapabilitiesAlmaPayments::Pending,
+                _ => AccountCapabilitiesAlmaPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -1874,11 +1801,11 @@ impl std::str::FromStr for AccountCapabilitiesAmazonPayPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesAmazonPayPayments::Active,
-                "inactive" => AccountCapabilitiesAmazonPayPayments::Inactive,
-                "pending" => AccountCapabilitiesAmazonPayPayments::Pending,
-                v => AccountCapabilitiesAmazonPayPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesAmazonPayPayments::Active,
+                Some(1) => AccountCapabilitiesAmazonPayPayments::Inactive,
+                Some(2) => AccountCapabilitiesAmazonPayPayments::Pending,
+                _ => AccountCapabilitiesAmazonPayPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -1932,11 +1859,11 @@ impl std::str::FromStr for AccountCapabilitiesBancontactPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesBancontactPayments::Active,
-                "inactive" => AccountCapabilitiesBancontactPayments::Inactive,
-                "pending" => AccountCapabilitiesBancontactPayments::Pending,
-                v => AccountCapabilitiesBancontactPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesBancontactPayments::Active,
+                Some(1) => AccountCapabilitiesBancontactPayments::Inactive,
+                Some(2) => AccountCapabilitiesBancontactPayments::Pending,
+                _ => AccountCapabilitiesBancontactPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -1990,11 +1917,11 @@ impl std::str::FromStr for AccountCapabilitiesBankTransferPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesBankTransferPayments::Active,
-                "inactive" => AccountCapabilitiesBankTransferPayments::Inactive,
-                "pending" => AccountCapabilitiesBankTransferPayments::Pending,
-                v => AccountCapabilitiesBankTransferPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesBankTransferPayments::Active,
+                Some(1) => AccountCapabilitiesBankTransferPayments::Inactive,
+                Some(2) => AccountCapabilitiesBankTransferPayments::Pending,
+                _ => AccountCapabilitiesBankTransferPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -2048,11 +1975,11 @@ impl std::str::FromStr for AccountCapabilitiesBilliePayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesBilliePayments::Active,
-                "inactive" => AccountCapabilitiesBilliePayments::Inactive,
-                "pending" => AccountCapabilitiesBilliePayments::Pending,
-                v => AccountCapabilitiesBilliePayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesBilliePayments::Active,
+                Some(1) => AccountCapabilitiesBilliePayments::Inactive,
+                Some(2) => AccountCapabilitiesBilliePayments::Pending,
+                _ => AccountCapabilitiesBilliePayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -2106,11 +2033,11 @@ impl std::str::FromStr for AccountCapabilitiesBlikPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesBlikPayments::Active,
-                "inactive" => AccountCapabilitiesBlikPayments::Inactive,
-                "pending" => AccountCapabilitiesBlikPayments::Pending,
-                v => AccountCapabilitiesBlikPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesBlikPayments::Active,
+                Some(1) => AccountCapabilitiesBlikPayments::Inactive,
+                Some(2) => AccountCapabilitiesBlikPayments::Pending,
+                _ => AccountCapabilitiesBlikPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -2164,11 +2091,11 @@ impl std::str::FromStr for AccountCapabilitiesBoletoPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesBoletoPayments::Active,
-                "inactive" => AccountCapabilitiesBoletoPayments::Inactive,
-                "pending" => AccountCapabilitiesBoletoPayments::Pending,
-                v => AccountCapabilitiesBoletoPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesBoletoPayments::Active,
+                Some(1) => AccountCapabilitiesBoletoPayments::Inactive,
+                Some(2) => AccountCapabilitiesBoletoPayments::Pending,
+                _ => AccountCapabilitiesBoletoPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -2222,11 +2149,11 @@ impl std::str::FromStr for AccountCapabilitiesCardIssuing {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesCardIssuing::Active,
-                "inactive" => AccountCapabilitiesCardIssuing::Inactive,
-                "pending" => AccountCapabilitiesCardIssuing::Pending,
-                v => AccountCapabilitiesCardIssuing::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesCardIssuing::Active,
+                Some(1) => AccountCapabilitiesCardIssuing::Inactive,
+                Some(2) => AccountCapabilitiesCardIssuing::Pending,
+                _ => AccountCapabilitiesCardIssuing::Unknown(s.to_owned()),
             },
         )
     }
@@ -2280,11 +2207,11 @@ impl std::str::FromStr for AccountCapabilitiesCardPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesCardPayments::Active,
-                "inactive" => AccountCapabilitiesCardPayments::Inactive,
-                "pending" => AccountCapabilitiesCardPayments::Pending,
-                v => AccountCapabilitiesCardPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesCardPayments::Active,
+                Some(1) => AccountCapabilitiesCardPayments::Inactive,
+                Some(2) => AccountCapabilitiesCardPayments::Pending,
+                _ => AccountCapabilitiesCardPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -2338,11 +2265,11 @@ impl std::str::FromStr for AccountCapabilitiesCartesBancairesPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesCartesBancairesPayments::Active,
-                "inactive" => AccountCapabilitiesCartesBancairesPayments::Inactive,
-                "pending" => AccountCapabilitiesCartesBancairesPayments::Pending,
-                v => AccountCapabilitiesCartesBancairesPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesCartesBancairesPayments::Active,
+                Some(1) => AccountCapabilitiesCartesBancairesPayments::Inactive,
+                Some(2) => AccountCapabilitiesCartesBancairesPayments::Pending,
+                _ => AccountCapabilitiesCartesBancairesPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -2396,11 +2323,11 @@ impl std::str::FromStr for AccountCapabilitiesCashappPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesCashappPayments::Active,
-                "inactive" => AccountCapabilitiesCashappPayments::Inactive,
-                "pending" => AccountCapabilitiesCashappPayments::Pending,
-                v => AccountCapabilitiesCashappPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesCashappPayments::Active,
+                Some(1) => AccountCapabilitiesCashappPayments::Inactive,
+                Some(2) => AccountCapabilitiesCashappPayments::Pending,
+                _ => AccountCapabilitiesCashappPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -2454,11 +2381,11 @@ impl std::str::FromStr for AccountCapabilitiesCryptoPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesCryptoPayments::Active,
-                "inactive" => AccountCapabilitiesCryptoPayments::Inactive,
-                "pending" => AccountCapabilitiesCryptoPayments::Pending,
-                v => AccountCapabilitiesCryptoPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesCryptoPayments::Active,
+                Some(1) => AccountCapabilitiesCryptoPayments::Inactive,
+                Some(2) => AccountCapabilitiesCryptoPayments::Pending,
+                _ => AccountCapabilitiesCryptoPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -2512,11 +2439,11 @@ impl std::str::FromStr for AccountCapabilitiesEpsPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesEpsPayments::Active,
-                "inactive" => AccountCapabilitiesEpsPayments::Inactive,
-                "pending" => AccountCapabilitiesEpsPayments::Pending,
-                v => AccountCapabilitiesEpsPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesEpsPayments::Active,
+                Some(1) => AccountCapabilitiesEpsPayments::Inactive,
+                Some(2) => AccountCapabilitiesEpsPayments::Pending,
+                _ => AccountCapabilitiesEpsPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -2570,11 +2497,11 @@ impl std::str::FromStr for AccountCapabilitiesFpxPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesFpxPayments::Active,
-                "inactive" => AccountCapabilitiesFpxPayments::Inactive,
-                "pending" => AccountCapabilitiesFpxPayments::Pending,
-                v => AccountCapabilitiesFpxPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesFpxPayments::Active,
+                Some(1) => AccountCapabilitiesFpxPayments::Inactive,
+                Some(2) => AccountCapabilitiesFpxPayments::Pending,
+                _ => AccountCapabilitiesFpxPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -2628,11 +2555,11 @@ impl std::str::FromStr for AccountCapabilitiesGiropayPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesGiropayPayments::Active,
-                "inactive" => AccountCapabilitiesGiropayPayments::Inactive,
-                "pending" => AccountCapabilitiesGiropayPayments::Pending,
-                v => AccountCapabilitiesGiropayPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesGiropayPayments::Active,
+                Some(1) => AccountCapabilitiesGiropayPayments::Inactive,
+                Some(2) => AccountCapabilitiesGiropayPayments::Pending,
+                _ => AccountCapabilitiesGiropayPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -2686,11 +2613,11 @@ impl std::str::FromStr for AccountCapabilitiesGrabpayPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesGrabpayPayments::Active,
-                "inactive" => AccountCapabilitiesGrabpayPayments::Inactive,
-                "pending" => AccountCapabilitiesGrabpayPayments::Pending,
-                v => AccountCapabilitiesGrabpayPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesGrabpayPayments::Active,
+                Some(1) => AccountCapabilitiesGrabpayPayments::Inactive,
+                Some(2) => AccountCapabilitiesGrabpayPayments::Pending,
+                _ => AccountCapabilitiesGrabpayPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -2744,11 +2671,11 @@ impl std::str::FromStr for AccountCapabilitiesIdealPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesIdealPayments::Active,
-                "inactive" => AccountCapabilitiesIdealPayments::Inactive,
-                "pending" => AccountCapabilitiesIdealPayments::Pending,
-                v => AccountCapabilitiesIdealPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesIdealPayments::Active,
+                Some(1) => AccountCapabilitiesIdealPayments::Inactive,
+                Some(2) => AccountCapabilitiesIdealPayments::Pending,
+                _ => AccountCapabilitiesIdealPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -2802,11 +2729,11 @@ impl std::str::FromStr for AccountCapabilitiesIndiaInternationalPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesIndiaInternationalPayments::Active,
-                "inactive" => AccountCapabilitiesIndiaInternationalPayments::Inactive,
-                "pending" => AccountCapabilitiesIndiaInternationalPayments::Pending,
-                v => AccountCapabilitiesIndiaInternationalPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesIndiaInternationalPayments::Active,
+                Some(1) => AccountCapabilitiesIndiaInternationalPayments::Inactive,
+                Some(2) => AccountCapabilitiesIndiaInternationalPayments::Pending,
+                _ => AccountCapabilitiesIndiaInternationalPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -2860,11 +2787,11 @@ impl std::str::FromStr for AccountCapabilitiesJcbPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesJcbPayments::Active,
-                "inactive" => AccountCapabilitiesJcbPayments::Inactive,
-                "pending" => AccountCapabilitiesJcbPayments::Pending,
-                v => AccountCapabilitiesJcbPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesJcbPayments::Active,
+                Some(1) => AccountCapabilitiesJcbPayments::Inactive,
+                Some(2) => AccountCapabilitiesJcbPayments::Pending,
+                _ => AccountCapabilitiesJcbPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -2918,11 +2845,11 @@ impl std::str::FromStr for AccountCapabilitiesKlarnaPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesKlarnaPayments::Active,
-                "inactive" => AccountCapabilitiesKlarnaPayments::Inactive,
-                "pending" => AccountCapabilitiesKlarnaPayments::Pending,
-                v => AccountCapabilitiesKlarnaPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesKlarnaPayments::Active,
+                Some(1) => AccountCapabilitiesKlarnaPayments::Inactive,
+                Some(2) => AccountCapabilitiesKlarnaPayments::Pending,
+                _ => AccountCapabilitiesKlarnaPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -2976,11 +2903,11 @@ impl std::str::FromStr for AccountCapabilitiesKonbiniPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesKonbiniPayments::Active,
-                "inactive" => AccountCapabilitiesKonbiniPayments::Inactive,
-                "pending" => AccountCapabilitiesKonbiniPayments::Pending,
-                v => AccountCapabilitiesKonbiniPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesKonbiniPayments::Active,
+                Some(1) => AccountCapabilitiesKonbiniPayments::Inactive,
+                Some(2) => AccountCapabilitiesKonbiniPayments::Pending,
+                _ => AccountCapabilitiesKonbiniPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -3034,11 +2961,11 @@ impl std::str::FromStr for AccountCapabilitiesLegacyPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesLegacyPayments::Active,
-                "inactive" => AccountCapabilitiesLegacyPayments::Inactive,
-                "pending" => AccountCapabilitiesLegacyPayments::Pending,
-                v => AccountCapabilitiesLegacyPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesLegacyPayments::Active,
+                Some(1) => AccountCapabilitiesLegacyPayments::Inactive,
+                Some(2) => AccountCapabilitiesLegacyPayments::Pending,
+                _ => AccountCapabilitiesLegacyPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -3092,11 +3019,11 @@ impl std::str::FromStr for AccountCapabilitiesLinkPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesLinkPayments::Active,
-                "inactive" => AccountCapabilitiesLinkPayments::Inactive,
-                "pending" => AccountCapabilitiesLinkPayments::Pending,
-                v => AccountCapabilitiesLinkPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesLinkPayments::Active,
+                Some(1) => AccountCapabilitiesLinkPayments::Inactive,
+                Some(2) => AccountCapabilitiesLinkPayments::Pending,
+                _ => AccountCapabilitiesLinkPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -3150,11 +3077,11 @@ impl std::str::FromStr for AccountCapabilitiesMbWayPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesMbWayPayments::Active,
-                "inactive" => AccountCapabilitiesMbWayPayments::Inactive,
-                "pending" => AccountCapabilitiesMbWayPayments::Pending,
-                v => AccountCapabilitiesMbWayPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesMbWayPayments::Active,
+                Some(1) => AccountCapabilitiesMbWayPayments::Inactive,
+                Some(2) => AccountCapabilitiesMbWayPayments::Pending,
+                _ => AccountCapabilitiesMbWayPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -3208,11 +3135,11 @@ impl std::str::FromStr for AccountCapabilitiesMobilepayPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesMobilepayPayments::Active,
-                "inactive" => AccountCapabilitiesMobilepayPayments::Inactive,
-                "pending" => AccountCapabilitiesMobilepayPayments::Pending,
-                v => AccountCapabilitiesMobilepayPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesMobilepayPayments::Active,
+                Some(1) => AccountCapabilitiesMobilepayPayments::Inactive,
+                Some(2) => AccountCapabilitiesMobilepayPayments::Pending,
+                _ => AccountCapabilitiesMobilepayPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -3266,11 +3193,11 @@ impl std::str::FromStr for AccountCapabilitiesMultibancoPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesMultibancoPayments::Active,
-                "inactive" => AccountCapabilitiesMultibancoPayments::Inactive,
-                "pending" => AccountCapabilitiesMultibancoPayments::Pending,
-                v => AccountCapabilitiesMultibancoPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesMultibancoPayments::Active,
+                Some(1) => AccountCapabilitiesMultibancoPayments::Inactive,
+                Some(2) => AccountCapabilitiesMultibancoPayments::Pending,
+                _ => AccountCapabilitiesMultibancoPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -3324,11 +3251,11 @@ impl std::str::FromStr for AccountCapabilitiesOxxoPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesOxxoPayments::Active,
-                "inactive" => AccountCapabilitiesOxxoPayments::Inactive,
-                "pending" => AccountCapabilitiesOxxoPayments::Pending,
-                v => AccountCapabilitiesOxxoPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesOxxoPayments::Active,
+                Some(1) => AccountCapabilitiesOxxoPayments::Inactive,
+                Some(2) => AccountCapabilitiesOxxoPayments::Pending,
+                _ => AccountCapabilitiesOxxoPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -3382,11 +3309,11 @@ impl std::str::FromStr for AccountCapabilitiesP24Payments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesP24Payments::Active,
-                "inactive" => AccountCapabilitiesP24Payments::Inactive,
-                "pending" => AccountCapabilitiesP24Payments::Pending,
-                v => AccountCapabilitiesP24Payments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesP24Payments::Active,
+                Some(1) => AccountCapabilitiesP24Payments::Inactive,
+                Some(2) => AccountCapabilitiesP24Payments::Pending,
+                _ => AccountCapabilitiesP24Payments::Unknown(s.to_owned()),
             },
         )
     }
@@ -3440,11 +3367,11 @@ impl std::str::FromStr for AccountCapabilitiesPayByBankPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesPayByBankPayments::Active,
-                "inactive" => AccountCapabilitiesPayByBankPayments::Inactive,
-                "pending" => AccountCapabilitiesPayByBankPayments::Pending,
-                v => AccountCapabilitiesPayByBankPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesPayByBankPayments::Active,
+                Some(1) => AccountCapabilitiesPayByBankPayments::Inactive,
+                Some(2) => AccountCapabilitiesPayByBankPayments::Pending,
+                _ => AccountCapabilitiesPayByBankPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -3498,11 +3425,11 @@ impl std::str::FromStr for AccountCapabilitiesPaycoPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesPaycoPayments::Active,
-                "inactive" => AccountCapabilitiesPaycoPayments::Inactive,
-                "pending" => AccountCapabilitiesPaycoPayments::Pending,
-                v => AccountCapabilitiesPaycoPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesPaycoPayments::Active,
+                Some(1) => AccountCapabilitiesPaycoPayments::Inactive,
+                Some(2) => AccountCapabilitiesPaycoPayments::Pending,
+                _ => AccountCapabilitiesPaycoPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -3556,11 +3483,11 @@ impl std::str::FromStr for AccountCapabilitiesPaynowPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesPaynowPayments::Active,
-                "inactive" => AccountCapabilitiesPaynowPayments::Inactive,
-                "pending" => AccountCapabilitiesPaynowPayments::Pending,
-                v => AccountCapabilitiesPaynowPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesPaynowPayments::Active,
+                Some(1) => AccountCapabilitiesPaynowPayments::Inactive,
+                Some(2) => AccountCapabilitiesPaynowPayments::Pending,
+                _ => AccountCapabilitiesPaynowPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -3614,11 +3541,11 @@ impl std::str::FromStr for AccountCapabilitiesPaytoPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesPaytoPayments::Active,
-                "inactive" => AccountCapabilitiesPaytoPayments::Inactive,
-                "pending" => AccountCapabilitiesPaytoPayments::Pending,
-                v => AccountCapabilitiesPaytoPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesPaytoPayments::Active,
+                Some(1) => AccountCapabilitiesPaytoPayments::Inactive,
+                Some(2) => AccountCapabilitiesPaytoPayments::Pending,
+                _ => AccountCapabilitiesPaytoPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -3672,11 +3599,11 @@ impl std::str::FromStr for AccountCapabilitiesPixPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesPixPayments::Active,
-                "inactive" => AccountCapabilitiesPixPayments::Inactive,
-                "pending" => AccountCapabilitiesPixPayments::Pending,
-                v => AccountCapabilitiesPixPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesPixPayments::Active,
+                Some(1) => AccountCapabilitiesPixPayments::Inactive,
+                Some(2) => AccountCapabilitiesPixPayments::Pending,
+                _ => AccountCapabilitiesPixPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -3730,11 +3657,11 @@ impl std::str::FromStr for AccountCapabilitiesPromptpayPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesPromptpayPayments::Active,
-                "inactive" => AccountCapabilitiesPromptpayPayments::Inactive,
-                "pending" => AccountCapabilitiesPromptpayPayments::Pending,
-                v => AccountCapabilitiesPromptpayPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesPromptpayPayments::Active,
+                Some(1) => AccountCapabilitiesPromptpayPayments::Inactive,
+                Some(2) => AccountCapabilitiesPromptpayPayments::Pending,
+                _ => AccountCapabilitiesPromptpayPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -3788,11 +3715,11 @@ impl std::str::FromStr for AccountCapabilitiesSatispayPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesSatispayPayments::Active,
-                "inactive" => AccountCapabilitiesSatispayPayments::Inactive,
-                "pending" => AccountCapabilitiesSatispayPayments::Pending,
-                v => AccountCapabilitiesSatispayPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesSatispayPayments::Active,
+                Some(1) => AccountCapabilitiesSatispayPayments::Inactive,
+                Some(2) => AccountCapabilitiesSatispayPayments::Pending,
+                _ => AccountCapabilitiesSatispayPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -3846,11 +3773,11 @@ impl std::str::FromStr for AccountCapabilitiesSofortPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesSofortPayments::Active,
-                "inactive" => AccountCapabilitiesSofortPayments::Inactive,
-                "pending" => AccountCapabilitiesSofortPayments::Pending,
-                v => AccountCapabilitiesSofortPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesSofortPayments::Active,
+                Some(1) => AccountCapabilitiesSofortPayments::Inactive,
+                Some(2) => AccountCapabilitiesSofortPayments::Pending,
+                _ => AccountCapabilitiesSofortPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -3904,11 +3831,11 @@ impl std::str::FromStr for AccountCapabilitiesSwishPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesSwishPayments::Active,
-                "inactive" => AccountCapabilitiesSwishPayments::Inactive,
-                "pending" => AccountCapabilitiesSwishPayments::Pending,
-                v => AccountCapabilitiesSwishPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesSwishPayments::Active,
+                Some(1) => AccountCapabilitiesSwishPayments::Inactive,
+                Some(2) => AccountCapabilitiesSwishPayments::Pending,
+                _ => AccountCapabilitiesSwishPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -3962,11 +3889,11 @@ impl std::str::FromStr for AccountCapabilitiesTaxReportingUs1099K {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesTaxReportingUs1099K::Active,
-                "inactive" => AccountCapabilitiesTaxReportingUs1099K::Inactive,
-                "pending" => AccountCapabilitiesTaxReportingUs1099K::Pending,
-                v => AccountCapabilitiesTaxReportingUs1099K::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesTaxReportingUs1099K::Active,
+                Some(1) => AccountCapabilitiesTaxReportingUs1099K::Inactive,
+                Some(2) => AccountCapabilitiesTaxReportingUs1099K::Pending,
+                _ => AccountCapabilitiesTaxReportingUs1099K::Unknown(s.to_owned()),
             },
         )
     }
@@ -4020,11 +3947,11 @@ impl std::str::FromStr for AccountCapabilitiesTaxReportingUs1099Misc {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesTaxReportingUs1099Misc::Active,
-                "inactive" => AccountCapabilitiesTaxReportingUs1099Misc::Inactive,
-                "pending" => AccountCapabilitiesTaxReportingUs1099Misc::Pending,
-                v => AccountCapabilitiesTaxReportingUs1099Misc::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesTaxReportingUs1099Misc::Active,
+                Some(1) => AccountCapabilitiesTaxReportingUs1099Misc::Inactive,
+                Some(2) => AccountCapabilitiesTaxReportingUs1099Misc::Pending,
+                _ => AccountCapabilitiesTaxReportingUs1099Misc::Unknown(s.to_owned()),
             },
         )
     }
@@ -4078,11 +4005,11 @@ impl std::str::FromStr for AccountCapabilitiesTransfers {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesTransfers::Active,
-                "inactive" => AccountCapabilitiesTransfers::Inactive,
-                "pending" => AccountCapabilitiesTransfers::Pending,
-                v => AccountCapabilitiesTransfers::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesTransfers::Active,
+                Some(1) => AccountCapabilitiesTransfers::Inactive,
+                Some(2) => AccountCapabilitiesTransfers::Pending,
+                _ => AccountCapabilitiesTransfers::Unknown(s.to_owned()),
             },
         )
     }
@@ -4136,11 +4063,11 @@ impl std::str::FromStr for AccountCapabilitiesTreasury {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesTreasury::Active,
-                "inactive" => AccountCapabilitiesTreasury::Inactive,
-                "pending" => AccountCapabilitiesTreasury::Pending,
-                v => AccountCapabilitiesTreasury::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesTreasury::Active,
+                Some(1) => AccountCapabilitiesTreasury::Inactive,
+                Some(2) => AccountCapabilitiesTreasury::Pending,
+                _ => AccountCapabilitiesTreasury::Unknown(s.to_owned()),
             },
         )
     }
@@ -4194,11 +4121,11 @@ impl std::str::FromStr for AccountCapabilitiesTwintPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesTwintPayments::Active,
-                "inactive" => AccountCapabilitiesTwintPayments::Inactive,
-                "pending" => AccountCapabilitiesTwintPayments::Pending,
-                v => AccountCapabilitiesTwintPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesTwintPayments::Active,
+                Some(1) => AccountCapabilitiesTwintPayments::Inactive,
+                Some(2) => AccountCapabilitiesTwintPayments::Pending,
+                _ => AccountCapabilitiesTwintPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -4252,11 +4179,11 @@ impl std::str::FromStr for AccountCapabilitiesUsBankAccountAchPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesUsBankAccountAchPayments::Active,
-                "inactive" => AccountCapabilitiesUsBankAccountAchPayments::Inactive,
-                "pending" => AccountCapabilitiesUsBankAccountAchPayments::Pending,
-                v => AccountCapabilitiesUsBankAccountAchPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesUsBankAccountAchPayments::Active,
+                Some(1) => AccountCapabilitiesUsBankAccountAchPayments::Inactive,
+                Some(2) => AccountCapabilitiesUsBankAccountAchPayments::Pending,
+                _ => AccountCapabilitiesUsBankAccountAchPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -4310,11 +4237,11 @@ impl std::str::FromStr for AccountCapabilitiesZipPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => AccountCapabilitiesZipPayments::Active,
-                "inactive" => AccountCapabilitiesZipPayments::Inactive,
-                "pending" => AccountCapabilitiesZipPayments::Pending,
-                v => AccountCapabilitiesZipPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => AccountCapabilitiesZipPayments::Active,
+                Some(1) => AccountCapabilitiesZipPayments::Inactive,
+                Some(2) => AccountCapabilitiesZipPayments::Pending,
+                _ => AccountCapabilitiesZipPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -4370,67 +4297,59 @@ impl crate::rt::Decode for AccountCapabilityFutureRequirements {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::AccountRequirementsAlternative>>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<Vec<String>>,
-            f3: Option<crate::AccountCapabilityFutureRequirementsDisabledReason>,
-            f4: Option<Vec<crate::AccountRequirementsError>>,
-            f5: Option<Vec<String>>,
-            f6: Option<Vec<String>>,
-            f7: Option<Vec<String>>,
+            f0: crate::rt::json::Slot<Vec<crate::AccountRequirementsAlternative>>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<Vec<String>>,
+            f3: crate::rt::json::Slot<
+                crate::AccountCapabilityFutureRequirementsDisabledReason,
+            >,
+            f4: crate::rt::json::Slot<Vec<crate::AccountRequirementsError>>,
+            f5: crate::rt::json::Slot<Vec<String>>,
+            f6: crate::rt::json::Slot<Vec<String>>,
+            f7: crate::rt::json::Slot<Vec<String>>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a account_capability_future_requirements object",
-            &[
-                "alternatives",
-                "current_deadline",
-                "currently_due",
-                "disabled_reason",
-                "errors",
-                "eventually_due",
-                "past_due",
-                "pending_verification",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2: Some(f2),
-                f3,
-                f4: Some(f4),
-                f5: Some(f5),
-                f6: Some(f6),
-                f7: Some(f7),
-            } => {
+        let extra = r
+            .fields(
+                "a account_capability_future_requirements object",
+                &[
+                    "alternatives",
+                    "current_deadline",
+                    "currently_due",
+                    "disabled_reason",
+                    "errors",
+                    "eventually_due",
+                    "past_due",
+                    "pending_verification",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(), b.f4.take(), b.f5.take(), b.f6.take(), b.f7.take()) {
+            (Some(f2), Some(f4), Some(f5), Some(f6), Some(f7)) => {
                 Ok(AccountCapabilityFutureRequirements {
-                    alternatives: f0,
-                    current_deadline: f1,
+                    alternatives: b.f0.take(),
+                    current_deadline: b.f1.take(),
                     currently_due: f2,
-                    disabled_reason: f3,
+                    disabled_reason: b.f3.take(),
                     errors: f4,
                     eventually_due: f5,
                     past_due: f6,
@@ -4438,21 +4357,18 @@ impl crate::rt::Decode for AccountCapabilityFutureRequirements {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f2.is_none(), "currently_due"),
-                                    (b.f4.is_none(), "errors"),
-                                    (b.f5.is_none(), "eventually_due"),
-                                    (b.f6.is_none(), "past_due"),
-                                    (b.f7.is_none(), "pending_verification"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "currently_due"),
+                        (taken.1.is_none(), "errors"),
+                        (taken.2.is_none(), "eventually_due"),
+                        (taken.3.is_none(), "past_due"),
+                        (taken.4.is_none(), "pending_verification"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -4566,38 +4482,52 @@ impl std::str::FromStr for AccountCapabilityFutureRequirementsDisabledReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "other" => AccountCapabilityFutureRequirementsDisabledReason::Other,
-                "paused.inactivity" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "other",
+                    "paused.inactivity",
+                    "pending.onboarding",
+                    "pending.review",
+                    "platform_disabled",
+                    "platform_paused",
+                    "rejected.inactivity",
+                    "rejected.other",
+                    "rejected.unsupported_business",
+                    "requirements.fields_needed",
+                ],
+            ) {
+                Some(0) => AccountCapabilityFutureRequirementsDisabledReason::Other,
+                Some(1) => {
                     AccountCapabilityFutureRequirementsDisabledReason::PausedInactivity
                 }
-                "pending.onboarding" => {
+                Some(2) => {
                     AccountCapabilityFutureRequirementsDisabledReason::PendingOnboarding
                 }
-                "pending.review" => {
+                Some(3) => {
                     AccountCapabilityFutureRequirementsDisabledReason::PendingReview
                 }
-                "platform_disabled" => {
+                Some(4) => {
                     AccountCapabilityFutureRequirementsDisabledReason::PlatformDisabled
                 }
-                "platform_paused" => {
+                Some(5) => {
                     AccountCapabilityFutureRequirementsDisabledReason::PlatformPaused
                 }
-                "rejected.inactivity" => {
+                Some(6) => {
                     AccountCapabilityFutureRequirementsDisabledReason::RejectedInactivity
                 }
-                "rejected.other" => {
+                Some(7) => {
                     AccountCapabilityFutureRequirementsDisabledReason::RejectedOther
                 }
-                "rejected.unsupported_business" => {
+                Some(8) => {
                     AccountCapabilityFutureRequirementsDisabledReason::RejectedUnsupportedBusiness
                 }
-                "requirements.fields_needed" => {
+                Some(9) => {
                     AccountCapabilityFutureRequirementsDisabledReason::RequirementsFieldsNeeded
                 }
-                v => {
+                _ => {
                     AccountCapabilityFutureRequirementsDisabledReason::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -4659,67 +4589,59 @@ impl crate::rt::Decode for AccountCapabilityRequirements {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::AccountRequirementsAlternative>>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<Vec<String>>,
-            f3: Option<crate::AccountCapabilityFutureRequirementsDisabledReason>,
-            f4: Option<Vec<crate::AccountRequirementsError>>,
-            f5: Option<Vec<String>>,
-            f6: Option<Vec<String>>,
-            f7: Option<Vec<String>>,
+            f0: crate::rt::json::Slot<Vec<crate::AccountRequirementsAlternative>>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<Vec<String>>,
+            f3: crate::rt::json::Slot<
+                crate::AccountCapabilityFutureRequirementsDisabledReason,
+            >,
+            f4: crate::rt::json::Slot<Vec<crate::AccountRequirementsError>>,
+            f5: crate::rt::json::Slot<Vec<String>>,
+            f6: crate::rt::json::Slot<Vec<String>>,
+            f7: crate::rt::json::Slot<Vec<String>>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a account_capability_requirements object",
-            &[
-                "alternatives",
-                "current_deadline",
-                "currently_due",
-                "disabled_reason",
-                "errors",
-                "eventually_due",
-                "past_due",
-                "pending_verification",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2: Some(f2),
-                f3,
-                f4: Some(f4),
-                f5: Some(f5),
-                f6: Some(f6),
-                f7: Some(f7),
-            } => {
+        let extra = r
+            .fields(
+                "a account_capability_requirements object",
+                &[
+                    "alternatives",
+                    "current_deadline",
+                    "currently_due",
+                    "disabled_reason",
+                    "errors",
+                    "eventually_due",
+                    "past_due",
+                    "pending_verification",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(), b.f4.take(), b.f5.take(), b.f6.take(), b.f7.take()) {
+            (Some(f2), Some(f4), Some(f5), Some(f6), Some(f7)) => {
                 Ok(AccountCapabilityRequirements {
-                    alternatives: f0,
-                    current_deadline: f1,
+                    alternatives: b.f0.take(),
+                    current_deadline: b.f1.take(),
                     currently_due: f2,
-                    disabled_reason: f3,
+                    disabled_reason: b.f3.take(),
                     errors: f4,
                     eventually_due: f5,
                     past_due: f6,
@@ -4727,21 +4649,18 @@ impl crate::rt::Decode for AccountCapabilityRequirements {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f2.is_none(), "currently_due"),
-                                    (b.f4.is_none(), "errors"),
-                                    (b.f5.is_none(), "eventually_due"),
-                                    (b.f6.is_none(), "past_due"),
-                                    (b.f7.is_none(), "pending_verification"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "currently_due"),
+                        (taken.1.is_none(), "errors"),
+                        (taken.2.is_none(), "eventually_due"),
+                        (taken.3.is_none(), "past_due"),
+                        (taken.4.is_none(), "pending_verification"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -4796,22 +4715,22 @@ impl crate::rt::Decode for AccountCardIssuingSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CardIssuingAccountTermsOfService>,
+            f0: crate::rt::json::Slot<crate::CardIssuingAccountTermsOfService>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a account_card_issuing_settings object",
-            &["tos_acceptance"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a account_card_issuing_settings object",
+                &["tos_acceptance"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(AccountCardIssuingSettings {
-            tos_acceptance: f0,
+            tos_acceptance: b.f0.take(),
             extra,
         })
     }
@@ -4858,41 +4777,39 @@ impl crate::rt::Decode for AccountCardPaymentsSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::AccountDeclineChargeOn>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<crate::AccountDeclineChargeOn>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a account_card_payments_settings object",
-            &[
-                "decline_on",
-                "statement_descriptor_prefix",
-                "statement_descriptor_prefix_kana",
-                "statement_descriptor_prefix_kanji",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a account_card_payments_settings object",
+                &[
+                    "decline_on",
+                    "statement_descriptor_prefix",
+                    "statement_descriptor_prefix_kana",
+                    "statement_descriptor_prefix_kanji",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(AccountCardPaymentsSettings {
-            decline_on: f0,
-            statement_descriptor_prefix: f1,
-            statement_descriptor_prefix_kana: f2,
-            statement_descriptor_prefix_kanji: f3,
+            decline_on: b.f0.take(),
+            statement_descriptor_prefix: b.f1.take(),
+            statement_descriptor_prefix_kana: b.f2.take(),
+            statement_descriptor_prefix_kanji: b.f3.take(),
             extra,
         })
     }
@@ -4945,25 +4862,26 @@ impl crate::rt::Decode for AccountDashboardSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a account_dashboard_settings object",
-            &["display_name", "timezone"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a account_dashboard_settings object",
+                &["display_name", "timezone"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(AccountDashboardSettings {
-            display_name: f0,
-            timezone: f1,
+            display_name: b.f0.take(),
+            timezone: b.f1.take(),
             extra,
         })
     }
@@ -5010,41 +4928,40 @@ impl crate::rt::Decode for AccountDeclineChargeOn {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<bool>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<bool>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a account_decline_charge_on object",
-            &["avs_failure", "cvc_failure"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a account_decline_charge_on object",
+                &["avs_failure", "cvc_failure"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(AccountDeclineChargeOn {
                     avs_failure: f0,
                     cvc_failure: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "avs_failure"),
-                                    (b.f1.is_none(), "cvc_failure"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "avs_failure"),
+                        (taken.1.is_none(), "cvc_failure"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -5099,61 +5016,59 @@ impl crate::rt::Decode for AccountFutureRequirements {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::AccountRequirementsAlternative>>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<Vec<String>>,
-            f3: Option<crate::AccountFutureRequirementsDisabledReason>,
-            f4: Option<Vec<crate::AccountRequirementsError>>,
-            f5: Option<Vec<String>>,
-            f6: Option<Vec<String>>,
-            f7: Option<Vec<String>>,
+            f0: crate::rt::json::Slot<Vec<crate::AccountRequirementsAlternative>>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<Vec<String>>,
+            f3: crate::rt::json::Slot<crate::AccountFutureRequirementsDisabledReason>,
+            f4: crate::rt::json::Slot<Vec<crate::AccountRequirementsError>>,
+            f5: crate::rt::json::Slot<Vec<String>>,
+            f6: crate::rt::json::Slot<Vec<String>>,
+            f7: crate::rt::json::Slot<Vec<String>>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a account_future_requirements object",
-            &[
-                "alternatives",
-                "current_deadline",
-                "currently_due",
-                "disabled_reason",
-                "errors",
-                "eventually_due",
-                "past_due",
-                "pending_verification",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6, f7 } = b;
+        let extra = r
+            .fields(
+                "a account_future_requirements object",
+                &[
+                    "alternatives",
+                    "current_deadline",
+                    "currently_due",
+                    "disabled_reason",
+                    "errors",
+                    "eventually_due",
+                    "past_due",
+                    "pending_verification",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(AccountFutureRequirements {
-            alternatives: f0,
-            current_deadline: f1,
-            currently_due: f2,
-            disabled_reason: f3,
-            errors: f4,
-            eventually_due: f5,
-            past_due: f6,
-            pending_verification: f7,
+            alternatives: b.f0.take(),
+            current_deadline: b.f1.take(),
+            currently_due: b.f2.take(),
+            disabled_reason: b.f3.take(),
+            errors: b.f4.take(),
+            eventually_due: b.f5.take(),
+            past_due: b.f6.take(),
+            pending_verification: b.f7.take(),
             extra,
         })
     }
@@ -5284,47 +5199,52 @@ impl std::str::FromStr for AccountFutureRequirementsDisabledReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "action_required.requested_capabilities" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "action_required.requested_capabilities",
+                    "listed",
+                    "other",
+                    "platform_paused",
+                    "rejected.fraud",
+                    "rejected.incomplete_verification",
+                    "rejected.listed",
+                    "rejected.other",
+                    "rejected.platform_fraud",
+                    "rejected.platform_other",
+                    "rejected.platform_terms_of_service",
+                    "rejected.terms_of_service",
+                    "requirements.past_due",
+                    "requirements.pending_verification",
+                    "under_review",
+                ],
+            ) {
+                Some(0) => {
                     AccountFutureRequirementsDisabledReason::ActionRequiredRequestedCapabilities
                 }
-                "listed" => AccountFutureRequirementsDisabledReason::Listed,
-                "other" => AccountFutureRequirementsDisabledReason::Other,
-                "platform_paused" => {
-                    AccountFutureRequirementsDisabledReason::PlatformPaused
-                }
-                "rejected.fraud" => {
-                    AccountFutureRequirementsDisabledReason::RejectedFraud
-                }
-                "rejected.incomplete_verification" => {
+                Some(1) => AccountFutureRequirementsDisabledReason::Listed,
+                Some(2) => AccountFutureRequirementsDisabledReason::Other,
+                Some(3) => AccountFutureRequirementsDisabledReason::PlatformPaused,
+                Some(4) => AccountFutureRequirementsDisabledReason::RejectedFraud,
+                Some(5) => {
                     AccountFutureRequirementsDisabledReason::RejectedIncompleteVerification
                 }
-                "rejected.listed" => {
-                    AccountFutureRequirementsDisabledReason::RejectedListed
-                }
-                "rejected.other" => {
-                    AccountFutureRequirementsDisabledReason::RejectedOther
-                }
-                "rejected.platform_fraud" => {
-                    AccountFutureRequirementsDisabledReason::RejectedPlatformFraud
-                }
-                "rejected.platform_other" => {
-                    AccountFutureRequirementsDisabledReason::RejectedPlatformOther
-                }
-                "rejected.platform_terms_of_service" => {
+                Some(6) => AccountFutureRequirementsDisabledReason::RejectedListed,
+                Some(7) => AccountFutureRequirementsDisabledReason::RejectedOther,
+                Some(8) => AccountFutureRequirementsDisabledReason::RejectedPlatformFraud,
+                Some(9) => AccountFutureRequirementsDisabledReason::RejectedPlatformOther,
+                Some(10) => {
                     AccountFutureRequirementsDisabledReason::RejectedPlatformTermsOfService
                 }
-                "rejected.terms_of_service" => {
+                Some(11) => {
                     AccountFutureRequirementsDisabledReason::RejectedTermsOfService
                 }
-                "requirements.past_due" => {
-                    AccountFutureRequirementsDisabledReason::RequirementsPastDue
-                }
-                "requirements.pending_verification" => {
+                Some(12) => AccountFutureRequirementsDisabledReason::RequirementsPastDue,
+                Some(13) => {
                     AccountFutureRequirementsDisabledReason::RequirementsPendingVerification
                 }
-                "under_review" => AccountFutureRequirementsDisabledReason::UnderReview,
-                v => AccountFutureRequirementsDisabledReason::Unknown(v.to_owned()),
+                Some(14) => AccountFutureRequirementsDisabledReason::UnderReview,
+                _ => AccountFutureRequirementsDisabledReason::Unknown(s.to_owned()),
             },
         )
     }
@@ -5362,22 +5282,22 @@ impl crate::rt::Decode for AccountGroupMembership {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a account_group_membership object",
-            &["payments_pricing"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a account_group_membership object",
+                &["payments_pricing"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(AccountGroupMembership {
-            payments_pricing: f0,
+            payments_pricing: b.f0.take(),
             extra,
         })
     }
@@ -5455,25 +5375,28 @@ impl crate::rt::Decode for AccountInvoicesSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::rt::Expandable<crate::TaxId>>>,
-            f1: Option<crate::AccountInvoicesSettingsHostedPaymentMethodSave>,
+            f0: crate::rt::json::Slot<Vec<crate::rt::Expandable<crate::TaxId>>>,
+            f1: crate::rt::json::Slot<
+                crate::AccountInvoicesSettingsHostedPaymentMethodSave,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a account_invoices_settings object",
-            &["default_account_tax_ids", "hosted_payment_method_save"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a account_invoices_settings object",
+                &["default_account_tax_ids", "hosted_payment_method_save"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(AccountInvoicesSettings {
-            default_account_tax_ids: f0,
-            hosted_payment_method_save: f1,
+            default_account_tax_ids: b.f0.take(),
+            hosted_payment_method_save: b.f1.take(),
             extra,
         })
     }
@@ -5534,12 +5457,12 @@ impl std::str::FromStr for AccountInvoicesSettingsHostedPaymentMethodSave {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "always" => AccountInvoicesSettingsHostedPaymentMethodSave::Always,
-                "never" => AccountInvoicesSettingsHostedPaymentMethodSave::Never,
-                "offer" => AccountInvoicesSettingsHostedPaymentMethodSave::Offer,
-                v => {
-                    AccountInvoicesSettingsHostedPaymentMethodSave::Unknown(v.to_owned())
+            match crate::rt::json::variant(s, &["always", "never", "offer"]) {
+                Some(0) => AccountInvoicesSettingsHostedPaymentMethodSave::Always,
+                Some(1) => AccountInvoicesSettingsHostedPaymentMethodSave::Never,
+                Some(2) => AccountInvoicesSettingsHostedPaymentMethodSave::Offer,
+                _ => {
+                    AccountInvoicesSettingsHostedPaymentMethodSave::Unknown(s.to_owned())
                 }
             },
         )
@@ -5580,38 +5503,37 @@ impl crate::rt::Decode for AccountMonthlyEstimatedRevenue {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a account_monthly_estimated_revenue object",
-            &["amount", "currency"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a account_monthly_estimated_revenue object",
+                &["amount", "currency"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(AccountMonthlyEstimatedRevenue {
                     amount: f0,
                     currency: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "amount"), (b.f1.is_none(), "currency")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "amount"), (taken.1.is_none(), "currency")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -5656,36 +5578,34 @@ impl crate::rt::Decode for AccountPaymentsSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a account_payments_settings object",
-            &[
-                "statement_descriptor",
-                "statement_descriptor_kana",
-                "statement_descriptor_kanji",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a account_payments_settings object",
+                &[
+                    "statement_descriptor",
+                    "statement_descriptor_kana",
+                    "statement_descriptor_kanji",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(AccountPaymentsSettings {
-            statement_descriptor: f0,
-            statement_descriptor_kana: f1,
-            statement_descriptor_kanji: f2,
+            statement_descriptor: b.f0.take(),
+            statement_descriptor_kana: b.f1.take(),
+            statement_descriptor_kanji: b.f2.take(),
             extra,
         })
     }
@@ -5736,48 +5656,44 @@ impl crate::rt::Decode for AccountPayoutSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::TransferSchedule>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::TransferSchedule>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a account_payout_settings object",
-            &["debit_negative_balances", "schedule", "statement_descriptor"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2 } => {
+        let extra = r
+            .fields(
+                "a account_payout_settings object",
+                &["debit_negative_balances", "schedule", "statement_descriptor"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(AccountPayoutSettings {
                     debit_negative_balances: f0,
                     schedule: f1,
-                    statement_descriptor: f2,
+                    statement_descriptor: b.f2.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "debit_negative_balances"),
-                                    (b.f1.is_none(), "schedule"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "debit_negative_balances"),
+                        (taken.1.is_none(), "schedule"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -5835,61 +5751,59 @@ impl crate::rt::Decode for AccountRequirements {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::AccountRequirementsAlternative>>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<Vec<String>>,
-            f3: Option<crate::AccountFutureRequirementsDisabledReason>,
-            f4: Option<Vec<crate::AccountRequirementsError>>,
-            f5: Option<Vec<String>>,
-            f6: Option<Vec<String>>,
-            f7: Option<Vec<String>>,
+            f0: crate::rt::json::Slot<Vec<crate::AccountRequirementsAlternative>>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<Vec<String>>,
+            f3: crate::rt::json::Slot<crate::AccountFutureRequirementsDisabledReason>,
+            f4: crate::rt::json::Slot<Vec<crate::AccountRequirementsError>>,
+            f5: crate::rt::json::Slot<Vec<String>>,
+            f6: crate::rt::json::Slot<Vec<String>>,
+            f7: crate::rt::json::Slot<Vec<String>>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a account_requirements object",
-            &[
-                "alternatives",
-                "current_deadline",
-                "currently_due",
-                "disabled_reason",
-                "errors",
-                "eventually_due",
-                "past_due",
-                "pending_verification",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6, f7 } = b;
+        let extra = r
+            .fields(
+                "a account_requirements object",
+                &[
+                    "alternatives",
+                    "current_deadline",
+                    "currently_due",
+                    "disabled_reason",
+                    "errors",
+                    "eventually_due",
+                    "past_due",
+                    "pending_verification",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(AccountRequirements {
-            alternatives: f0,
-            current_deadline: f1,
-            currently_due: f2,
-            disabled_reason: f3,
-            errors: f4,
-            eventually_due: f5,
-            past_due: f6,
-            pending_verification: f7,
+            alternatives: b.f0.take(),
+            current_deadline: b.f1.take(),
+            currently_due: b.f2.take(),
+            disabled_reason: b.f3.take(),
+            errors: b.f4.take(),
+            eventually_due: b.f5.take(),
+            past_due: b.f6.take(),
+            pending_verification: b.f7.take(),
             extra,
         })
     }
@@ -5954,41 +5868,40 @@ impl crate::rt::Decode for AccountRequirementsAlternative {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<String>>,
-            f1: Option<Vec<String>>,
+            f0: crate::rt::json::Slot<Vec<String>>,
+            f1: crate::rt::json::Slot<Vec<String>>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a account_requirements_alternative object",
-            &["alternative_fields_due", "original_fields_due"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a account_requirements_alternative object",
+                &["alternative_fields_due", "original_fields_due"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(AccountRequirementsAlternative {
                     alternative_fields_due: f0,
                     original_fields_due: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "alternative_fields_due"),
-                                    (b.f1.is_none(), "original_fields_due"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "alternative_fields_due"),
+                        (taken.1.is_none(), "original_fields_due"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -6033,29 +5946,28 @@ impl crate::rt::Decode for AccountRequirementsError {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::AccountRequirementsErrorCode>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<crate::AccountRequirementsErrorCode>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a account_requirements_error object",
-            &["code", "reason", "requirement"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a account_requirements_error object",
+                &["code", "reason", "requirement"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
                 Ok(AccountRequirementsError {
                     code: f0,
                     reason: f1,
@@ -6063,19 +5975,16 @@ impl crate::rt::Decode for AccountRequirementsError {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "code"),
-                                    (b.f1.is_none(), "reason"),
-                                    (b.f2.is_none(), "requirement"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "code"),
+                        (taken.1.is_none(), "reason"),
+                        (taken.2.is_none(), "requirement"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -6590,284 +6499,288 @@ impl std::str::FromStr for AccountRequirementsErrorCode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "external_request" => AccountRequirementsErrorCode::ExternalRequest,
-                "information_missing" => AccountRequirementsErrorCode::InformationMissing,
-                "invalid_address_city_state_postal_code" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "external_request",
+                    "information_missing",
+                    "invalid_address_city_state_postal_code",
+                    "invalid_address_highway_contract_box",
+                    "invalid_address_private_mailbox",
+                    "invalid_business_profile_name",
+                    "invalid_business_profile_name_denylisted",
+                    "invalid_company_name_denylisted",
+                    "invalid_dob_age_over_maximum",
+                    "invalid_dob_age_under_18",
+                    "invalid_dob_age_under_minimum",
+                    "invalid_product_description_length",
+                    "invalid_product_description_url_match",
+                    "invalid_representative_country",
+                    "invalid_signator",
+                    "invalid_statement_descriptor_business_mismatch",
+                    "invalid_statement_descriptor_denylisted",
+                    "invalid_statement_descriptor_length",
+                    "invalid_statement_descriptor_prefix_denylisted",
+                    "invalid_statement_descriptor_prefix_mismatch",
+                    "invalid_street_address",
+                    "invalid_tax_id",
+                    "invalid_tax_id_format",
+                    "invalid_tos_acceptance",
+                    "invalid_url_denylisted",
+                    "invalid_url_format",
+                    "invalid_url_web_presence_detected",
+                    "invalid_url_website_business_information_mismatch",
+                    "invalid_url_website_empty",
+                    "invalid_url_website_inaccessible",
+                    "invalid_url_website_inaccessible_geoblocked",
+                    "invalid_url_website_inaccessible_password_protected",
+                    "invalid_url_website_incomplete",
+                    "invalid_url_website_incomplete_cancellation_policy",
+                    "invalid_url_website_incomplete_customer_service_details",
+                    "invalid_url_website_incomplete_legal_restrictions",
+                    "invalid_url_website_incomplete_refund_policy",
+                    "invalid_url_website_incomplete_return_policy",
+                    "invalid_url_website_incomplete_terms_and_conditions",
+                    "invalid_url_website_incomplete_under_construction",
+                    "invalid_url_website_other",
+                    "invalid_value_other",
+                    "unsupported_business_type",
+                    "verification_directors_mismatch",
+                    "verification_document_address_mismatch",
+                    "verification_document_address_missing",
+                    "verification_document_corrupt",
+                    "verification_document_country_not_supported",
+                    "verification_document_directors_mismatch",
+                    "verification_document_dob_mismatch",
+                    "verification_document_duplicate_type",
+                    "verification_document_expired",
+                    "verification_document_failed_copy",
+                    "verification_document_failed_greyscale",
+                    "verification_document_failed_other",
+                    "verification_document_failed_test_mode",
+                    "verification_document_fraudulent",
+                    "verification_document_id_number_mismatch",
+                    "verification_document_id_number_missing",
+                    "verification_document_incomplete",
+                    "verification_document_invalid",
+                    "verification_document_issue_or_expiry_date_missing",
+                    "verification_document_manipulated",
+                    "verification_document_missing_back",
+                    "verification_document_missing_front",
+                    "verification_document_name_mismatch",
+                    "verification_document_name_missing",
+                    "verification_document_nationality_mismatch",
+                    "verification_document_not_readable",
+                    "verification_document_not_signed",
+                    "verification_document_not_uploaded",
+                    "verification_document_photo_mismatch",
+                    "verification_document_too_large",
+                    "verification_document_type_not_supported",
+                    "verification_extraneous_directors",
+                    "verification_failed_address_match",
+                    "verification_failed_authorizer_authority",
+                    "verification_failed_business_iec_number",
+                    "verification_failed_document_match",
+                    "verification_failed_id_number_match",
+                    "verification_failed_keyed_identity",
+                    "verification_failed_keyed_match",
+                    "verification_failed_name_match",
+                    "verification_failed_other",
+                    "verification_failed_representative_authority",
+                    "verification_failed_residential_address",
+                    "verification_failed_tax_id_match",
+                    "verification_failed_tax_id_not_issued",
+                    "verification_legal_entity_structure_mismatch",
+                    "verification_missing_directors",
+                    "verification_missing_executives",
+                    "verification_missing_owners",
+                    "verification_rejected_ownership_exemption_reason",
+                    "verification_requires_additional_memorandum_of_associations",
+                    "verification_requires_additional_proof_of_registration",
+                    "verification_supportability",
+                ],
+            ) {
+                Some(0) => AccountRequirementsErrorCode::ExternalRequest,
+                Some(1) => AccountRequirementsErrorCode::InformationMissing,
+                Some(2) => {
                     AccountRequirementsErrorCode::InvalidAddressCityStatePostalCode
                 }
-                "invalid_address_highway_contract_box" => {
-                    AccountRequirementsErrorCode::InvalidAddressHighwayContractBox
-                }
-                "invalid_address_private_mailbox" => {
-                    AccountRequirementsErrorCode::InvalidAddressPrivateMailbox
-                }
-                "invalid_business_profile_name" => {
-                    AccountRequirementsErrorCode::InvalidBusinessProfileName
-                }
-                "invalid_business_profile_name_denylisted" => {
+                Some(3) => AccountRequirementsErrorCode::InvalidAddressHighwayContractBox,
+                Some(4) => AccountRequirementsErrorCode::InvalidAddressPrivateMailbox,
+                Some(5) => AccountRequirementsErrorCode::InvalidBusinessProfileName,
+                Some(6) => {
                     AccountRequirementsErrorCode::InvalidBusinessProfileNameDenylisted
                 }
-                "invalid_company_name_denylisted" => {
-                    AccountRequirementsErrorCode::InvalidCompanyNameDenylisted
-                }
-                "invalid_dob_age_over_maximum" => {
-                    AccountRequirementsErrorCode::InvalidDobAgeOverMaximum
-                }
-                "invalid_dob_age_under_18" => {
-                    AccountRequirementsErrorCode::InvalidDobAgeUnder18
-                }
-                "invalid_dob_age_under_minimum" => {
-                    AccountRequirementsErrorCode::InvalidDobAgeUnderMinimum
-                }
-                "invalid_product_description_length" => {
-                    AccountRequirementsErrorCode::InvalidProductDescriptionLength
-                }
-                "invalid_product_description_url_match" => {
+                Some(7) => AccountRequirementsErrorCode::InvalidCompanyNameDenylisted,
+                Some(8) => AccountRequirementsErrorCode::InvalidDobAgeOverMaximum,
+                Some(9) => AccountRequirementsErrorCode::InvalidDobAgeUnder18,
+                Some(10) => AccountRequirementsErrorCode::InvalidDobAgeUnderMinimum,
+                Some(11) => AccountRequirementsErrorCode::InvalidProductDescriptionLength,
+                Some(12) => {
                     AccountRequirementsErrorCode::InvalidProductDescriptionUrlMatch
                 }
-                "invalid_representative_country" => {
-                    AccountRequirementsErrorCode::InvalidRepresentativeCountry
-                }
-                "invalid_signator" => AccountRequirementsErrorCode::InvalidSignator,
-                "invalid_statement_descriptor_business_mismatch" => {
+                Some(13) => AccountRequirementsErrorCode::InvalidRepresentativeCountry,
+                Some(14) => AccountRequirementsErrorCode::InvalidSignator,
+                Some(15) => {
                     AccountRequirementsErrorCode::InvalidStatementDescriptorBusinessMismatch
                 }
-                "invalid_statement_descriptor_denylisted" => {
+                Some(16) => {
                     AccountRequirementsErrorCode::InvalidStatementDescriptorDenylisted
                 }
-                "invalid_statement_descriptor_length" => {
+                Some(17) => {
                     AccountRequirementsErrorCode::InvalidStatementDescriptorLength
                 }
-                "invalid_statement_descriptor_prefix_denylisted" => {
+                Some(18) => {
                     AccountRequirementsErrorCode::InvalidStatementDescriptorPrefixDenylisted
                 }
-                "invalid_statement_descriptor_prefix_mismatch" => {
+                Some(19) => {
                     AccountRequirementsErrorCode::InvalidStatementDescriptorPrefixMismatch
                 }
-                "invalid_street_address" => {
-                    AccountRequirementsErrorCode::InvalidStreetAddress
-                }
-                "invalid_tax_id" => AccountRequirementsErrorCode::InvalidTaxId,
-                "invalid_tax_id_format" => {
-                    AccountRequirementsErrorCode::InvalidTaxIdFormat
-                }
-                "invalid_tos_acceptance" => {
-                    AccountRequirementsErrorCode::InvalidTosAcceptance
-                }
-                "invalid_url_denylisted" => {
-                    AccountRequirementsErrorCode::InvalidUrlDenylisted
-                }
-                "invalid_url_format" => AccountRequirementsErrorCode::InvalidUrlFormat,
-                "invalid_url_web_presence_detected" => {
-                    AccountRequirementsErrorCode::InvalidUrlWebPresenceDetected
-                }
-                "invalid_url_website_business_information_mismatch" => {
+                Some(20) => AccountRequirementsErrorCode::InvalidStreetAddress,
+                Some(21) => AccountRequirementsErrorCode::InvalidTaxId,
+                Some(22) => AccountRequirementsErrorCode::InvalidTaxIdFormat,
+                Some(23) => AccountRequirementsErrorCode::InvalidTosAcceptance,
+                Some(24) => AccountRequirementsErrorCode::InvalidUrlDenylisted,
+                Some(25) => AccountRequirementsErrorCode::InvalidUrlFormat,
+                Some(26) => AccountRequirementsErrorCode::InvalidUrlWebPresenceDetected,
+                Some(27) => {
                     AccountRequirementsErrorCode::InvalidUrlWebsiteBusinessInformationMismatch
                 }
-                "invalid_url_website_empty" => {
-                    AccountRequirementsErrorCode::InvalidUrlWebsiteEmpty
-                }
-                "invalid_url_website_inaccessible" => {
-                    AccountRequirementsErrorCode::InvalidUrlWebsiteInaccessible
-                }
-                "invalid_url_website_inaccessible_geoblocked" => {
+                Some(28) => AccountRequirementsErrorCode::InvalidUrlWebsiteEmpty,
+                Some(29) => AccountRequirementsErrorCode::InvalidUrlWebsiteInaccessible,
+                Some(30) => {
                     AccountRequirementsErrorCode::InvalidUrlWebsiteInaccessibleGeoblocked
                 }
-                "invalid_url_website_inaccessible_password_protected" => {
+                Some(31) => {
                     AccountRequirementsErrorCode::InvalidUrlWebsiteInaccessiblePasswordProtected
                 }
-                "invalid_url_website_incomplete" => {
-                    AccountRequirementsErrorCode::InvalidUrlWebsiteIncomplete
-                }
-                "invalid_url_website_incomplete_cancellation_policy" => {
+                Some(32) => AccountRequirementsErrorCode::InvalidUrlWebsiteIncomplete,
+                Some(33) => {
                     AccountRequirementsErrorCode::InvalidUrlWebsiteIncompleteCancellationPolicy
                 }
-                "invalid_url_website_incomplete_customer_service_details" => {
+                Some(34) => {
                     AccountRequirementsErrorCode::InvalidUrlWebsiteIncompleteCustomerServiceDetails
                 }
-                "invalid_url_website_incomplete_legal_restrictions" => {
+                Some(35) => {
                     AccountRequirementsErrorCode::InvalidUrlWebsiteIncompleteLegalRestrictions
                 }
-                "invalid_url_website_incomplete_refund_policy" => {
+                Some(36) => {
                     AccountRequirementsErrorCode::InvalidUrlWebsiteIncompleteRefundPolicy
                 }
-                "invalid_url_website_incomplete_return_policy" => {
+                Some(37) => {
                     AccountRequirementsErrorCode::InvalidUrlWebsiteIncompleteReturnPolicy
                 }
-                "invalid_url_website_incomplete_terms_and_conditions" => {
+                Some(38) => {
                     AccountRequirementsErrorCode::InvalidUrlWebsiteIncompleteTermsAndConditions
                 }
-                "invalid_url_website_incomplete_under_construction" => {
+                Some(39) => {
                     AccountRequirementsErrorCode::InvalidUrlWebsiteIncompleteUnderConstruction
                 }
-                "invalid_url_website_other" => {
-                    AccountRequirementsErrorCode::InvalidUrlWebsiteOther
-                }
-                "invalid_value_other" => AccountRequirementsErrorCode::InvalidValueOther,
-                "unsupported_business_type" => {
-                    AccountRequirementsErrorCode::UnsupportedBusinessType
-                }
-                "verification_directors_mismatch" => {
-                    AccountRequirementsErrorCode::VerificationDirectorsMismatch
-                }
-                "verification_document_address_mismatch" => {
+                Some(40) => AccountRequirementsErrorCode::InvalidUrlWebsiteOther,
+                Some(41) => AccountRequirementsErrorCode::InvalidValueOther,
+                Some(42) => AccountRequirementsErrorCode::UnsupportedBusinessType,
+                Some(43) => AccountRequirementsErrorCode::VerificationDirectorsMismatch,
+                Some(44) => {
                     AccountRequirementsErrorCode::VerificationDocumentAddressMismatch
                 }
-                "verification_document_address_missing" => {
+                Some(45) => {
                     AccountRequirementsErrorCode::VerificationDocumentAddressMissing
                 }
-                "verification_document_corrupt" => {
-                    AccountRequirementsErrorCode::VerificationDocumentCorrupt
-                }
-                "verification_document_country_not_supported" => {
+                Some(46) => AccountRequirementsErrorCode::VerificationDocumentCorrupt,
+                Some(47) => {
                     AccountRequirementsErrorCode::VerificationDocumentCountryNotSupported
                 }
-                "verification_document_directors_mismatch" => {
+                Some(48) => {
                     AccountRequirementsErrorCode::VerificationDocumentDirectorsMismatch
                 }
-                "verification_document_dob_mismatch" => {
-                    AccountRequirementsErrorCode::VerificationDocumentDobMismatch
-                }
-                "verification_document_duplicate_type" => {
+                Some(49) => AccountRequirementsErrorCode::VerificationDocumentDobMismatch,
+                Some(50) => {
                     AccountRequirementsErrorCode::VerificationDocumentDuplicateType
                 }
-                "verification_document_expired" => {
-                    AccountRequirementsErrorCode::VerificationDocumentExpired
-                }
-                "verification_document_failed_copy" => {
-                    AccountRequirementsErrorCode::VerificationDocumentFailedCopy
-                }
-                "verification_document_failed_greyscale" => {
+                Some(51) => AccountRequirementsErrorCode::VerificationDocumentExpired,
+                Some(52) => AccountRequirementsErrorCode::VerificationDocumentFailedCopy,
+                Some(53) => {
                     AccountRequirementsErrorCode::VerificationDocumentFailedGreyscale
                 }
-                "verification_document_failed_other" => {
-                    AccountRequirementsErrorCode::VerificationDocumentFailedOther
-                }
-                "verification_document_failed_test_mode" => {
+                Some(54) => AccountRequirementsErrorCode::VerificationDocumentFailedOther,
+                Some(55) => {
                     AccountRequirementsErrorCode::VerificationDocumentFailedTestMode
                 }
-                "verification_document_fraudulent" => {
-                    AccountRequirementsErrorCode::VerificationDocumentFraudulent
-                }
-                "verification_document_id_number_mismatch" => {
+                Some(56) => AccountRequirementsErrorCode::VerificationDocumentFraudulent,
+                Some(57) => {
                     AccountRequirementsErrorCode::VerificationDocumentIdNumberMismatch
                 }
-                "verification_document_id_number_missing" => {
+                Some(58) => {
                     AccountRequirementsErrorCode::VerificationDocumentIdNumberMissing
                 }
-                "verification_document_incomplete" => {
-                    AccountRequirementsErrorCode::VerificationDocumentIncomplete
-                }
-                "verification_document_invalid" => {
-                    AccountRequirementsErrorCode::VerificationDocumentInvalid
-                }
-                "verification_document_issue_or_expiry_date_missing" => {
+                Some(59) => AccountRequirementsErrorCode::VerificationDocumentIncomplete,
+                Some(60) => AccountRequirementsErrorCode::VerificationDocumentInvalid,
+                Some(61) => {
                     AccountRequirementsErrorCode::VerificationDocumentIssueOrExpiryDateMissing
                 }
-                "verification_document_manipulated" => {
-                    AccountRequirementsErrorCode::VerificationDocumentManipulated
-                }
-                "verification_document_missing_back" => {
-                    AccountRequirementsErrorCode::VerificationDocumentMissingBack
-                }
-                "verification_document_missing_front" => {
+                Some(62) => AccountRequirementsErrorCode::VerificationDocumentManipulated,
+                Some(63) => AccountRequirementsErrorCode::VerificationDocumentMissingBack,
+                Some(64) => {
                     AccountRequirementsErrorCode::VerificationDocumentMissingFront
                 }
-                "verification_document_name_mismatch" => {
+                Some(65) => {
                     AccountRequirementsErrorCode::VerificationDocumentNameMismatch
                 }
-                "verification_document_name_missing" => {
-                    AccountRequirementsErrorCode::VerificationDocumentNameMissing
-                }
-                "verification_document_nationality_mismatch" => {
+                Some(66) => AccountRequirementsErrorCode::VerificationDocumentNameMissing,
+                Some(67) => {
                     AccountRequirementsErrorCode::VerificationDocumentNationalityMismatch
                 }
-                "verification_document_not_readable" => {
-                    AccountRequirementsErrorCode::VerificationDocumentNotReadable
-                }
-                "verification_document_not_signed" => {
-                    AccountRequirementsErrorCode::VerificationDocumentNotSigned
-                }
-                "verification_document_not_uploaded" => {
-                    AccountRequirementsErrorCode::VerificationDocumentNotUploaded
-                }
-                "verification_document_photo_mismatch" => {
+                Some(68) => AccountRequirementsErrorCode::VerificationDocumentNotReadable,
+                Some(69) => AccountRequirementsErrorCode::VerificationDocumentNotSigned,
+                Some(70) => AccountRequirementsErrorCode::VerificationDocumentNotUploaded,
+                Some(71) => {
                     AccountRequirementsErrorCode::VerificationDocumentPhotoMismatch
                 }
-                "verification_document_too_large" => {
-                    AccountRequirementsErrorCode::VerificationDocumentTooLarge
-                }
-                "verification_document_type_not_supported" => {
+                Some(72) => AccountRequirementsErrorCode::VerificationDocumentTooLarge,
+                Some(73) => {
                     AccountRequirementsErrorCode::VerificationDocumentTypeNotSupported
                 }
-                "verification_extraneous_directors" => {
-                    AccountRequirementsErrorCode::VerificationExtraneousDirectors
-                }
-                "verification_failed_address_match" => {
-                    AccountRequirementsErrorCode::VerificationFailedAddressMatch
-                }
-                "verification_failed_authorizer_authority" => {
+                Some(74) => AccountRequirementsErrorCode::VerificationExtraneousDirectors,
+                Some(75) => AccountRequirementsErrorCode::VerificationFailedAddressMatch,
+                Some(76) => {
                     AccountRequirementsErrorCode::VerificationFailedAuthorizerAuthority
                 }
-                "verification_failed_business_iec_number" => {
+                Some(77) => {
                     AccountRequirementsErrorCode::VerificationFailedBusinessIecNumber
                 }
-                "verification_failed_document_match" => {
-                    AccountRequirementsErrorCode::VerificationFailedDocumentMatch
-                }
-                "verification_failed_id_number_match" => {
-                    AccountRequirementsErrorCode::VerificationFailedIdNumberMatch
-                }
-                "verification_failed_keyed_identity" => {
-                    AccountRequirementsErrorCode::VerificationFailedKeyedIdentity
-                }
-                "verification_failed_keyed_match" => {
-                    AccountRequirementsErrorCode::VerificationFailedKeyedMatch
-                }
-                "verification_failed_name_match" => {
-                    AccountRequirementsErrorCode::VerificationFailedNameMatch
-                }
-                "verification_failed_other" => {
-                    AccountRequirementsErrorCode::VerificationFailedOther
-                }
-                "verification_failed_representative_authority" => {
+                Some(78) => AccountRequirementsErrorCode::VerificationFailedDocumentMatch,
+                Some(79) => AccountRequirementsErrorCode::VerificationFailedIdNumberMatch,
+                Some(80) => AccountRequirementsErrorCode::VerificationFailedKeyedIdentity,
+                Some(81) => AccountRequirementsErrorCode::VerificationFailedKeyedMatch,
+                Some(82) => AccountRequirementsErrorCode::VerificationFailedNameMatch,
+                Some(83) => AccountRequirementsErrorCode::VerificationFailedOther,
+                Some(84) => {
                     AccountRequirementsErrorCode::VerificationFailedRepresentativeAuthority
                 }
-                "verification_failed_residential_address" => {
+                Some(85) => {
                     AccountRequirementsErrorCode::VerificationFailedResidentialAddress
                 }
-                "verification_failed_tax_id_match" => {
-                    AccountRequirementsErrorCode::VerificationFailedTaxIdMatch
-                }
-                "verification_failed_tax_id_not_issued" => {
+                Some(86) => AccountRequirementsErrorCode::VerificationFailedTaxIdMatch,
+                Some(87) => {
                     AccountRequirementsErrorCode::VerificationFailedTaxIdNotIssued
                 }
-                "verification_legal_entity_structure_mismatch" => {
+                Some(88) => {
                     AccountRequirementsErrorCode::VerificationLegalEntityStructureMismatch
                 }
-                "verification_missing_directors" => {
-                    AccountRequirementsErrorCode::VerificationMissingDirectors
-                }
-                "verification_missing_executives" => {
-                    AccountRequirementsErrorCode::VerificationMissingExecutives
-                }
-                "verification_missing_owners" => {
-                    AccountRequirementsErrorCode::VerificationMissingOwners
-                }
-                "verification_rejected_ownership_exemption_reason" => {
+                Some(89) => AccountRequirementsErrorCode::VerificationMissingDirectors,
+                Some(90) => AccountRequirementsErrorCode::VerificationMissingExecutives,
+                Some(91) => AccountRequirementsErrorCode::VerificationMissingOwners,
+                Some(92) => {
                     AccountRequirementsErrorCode::VerificationRejectedOwnershipExemptionReason
                 }
-                "verification_requires_additional_memorandum_of_associations" => {
+                Some(93) => {
                     AccountRequirementsErrorCode::VerificationRequiresAdditionalMemorandumOfAssociations
                 }
-                "verification_requires_additional_proof_of_registration" => {
+                Some(94) => {
                     AccountRequirementsErrorCode::VerificationRequiresAdditionalProofOfRegistration
                 }
-                "verification_supportability" => {
-                    AccountRequirementsErrorCode::VerificationSupportability
-                }
-                v => AccountRequirementsErrorCode::Unknown(v.to_owned()),
+                Some(95) => AccountRequirementsErrorCode::VerificationSupportability,
+                _ => AccountRequirementsErrorCode::Unknown(s.to_owned()),
             },
         )
     }
@@ -6905,22 +6818,22 @@ impl crate::rt::Decode for AccountSepaDebitPaymentsSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a account_sepa_debit_payments_settings object",
-            &["creditor_id"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a account_sepa_debit_payments_settings object",
+                &["creditor_id"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(AccountSepaDebitPaymentsSettings {
-            creditor_id: f0,
+            creditor_id: b.f0.take(),
             extra,
         })
     }
@@ -6970,100 +6883,85 @@ impl crate::rt::Decode for AccountSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::AccountBacsDebitPaymentsSettings>,
-            f1: Option<crate::AccountBrandingSettings>,
-            f2: Option<crate::AccountCardIssuingSettings>,
-            f3: Option<crate::AccountCardPaymentsSettings>,
-            f4: Option<crate::AccountDashboardSettings>,
-            f5: Option<crate::AccountInvoicesSettings>,
-            f6: Option<crate::AccountPaymentsSettings>,
-            f7: Option<crate::AccountPayoutSettings>,
-            f8: Option<crate::AccountSepaDebitPaymentsSettings>,
-            f9: Option<crate::AccountTreasurySettings>,
+            f0: crate::rt::json::Slot<crate::AccountBacsDebitPaymentsSettings>,
+            f1: crate::rt::json::Slot<crate::AccountBrandingSettings>,
+            f2: crate::rt::json::Slot<crate::AccountCardIssuingSettings>,
+            f3: crate::rt::json::Slot<crate::AccountCardPaymentsSettings>,
+            f4: crate::rt::json::Slot<crate::AccountDashboardSettings>,
+            f5: crate::rt::json::Slot<crate::AccountInvoicesSettings>,
+            f6: crate::rt::json::Slot<crate::AccountPaymentsSettings>,
+            f7: crate::rt::json::Slot<crate::AccountPayoutSettings>,
+            f8: crate::rt::json::Slot<crate::AccountSepaDebitPaymentsSettings>,
+            f9: crate::rt::json::Slot<crate::AccountTreasurySettings>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a account_settings object",
-            &[
-                "bacs_debit_payments",
-                "branding",
-                "card_issuing",
-                "card_payments",
-                "dashboard",
-                "invoices",
-                "payments",
-                "payouts",
-                "sepa_debit_payments",
-                "treasury",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1: Some(f1),
-                f2,
-                f3: Some(f3),
-                f4: Some(f4),
-                f5,
-                f6: Some(f6),
-                f7,
-                f8,
-                f9,
-            } => {
+        let extra = r
+            .fields(
+                "a account_settings object",
+                &[
+                    "bacs_debit_payments",
+                    "branding",
+                    "card_issuing",
+                    "card_payments",
+                    "dashboard",
+                    "invoices",
+                    "payments",
+                    "payouts",
+                    "sepa_debit_payments",
+                    "treasury",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f3.take(), b.f4.take(), b.f6.take()) {
+            (Some(f1), Some(f3), Some(f4), Some(f6)) => {
                 Ok(AccountSettings {
-                    bacs_debit_payments: f0,
+                    bacs_debit_payments: b.f0.take(),
                     branding: f1,
-                    card_issuing: f2,
+                    card_issuing: b.f2.take(),
                     card_payments: f3,
                     dashboard: f4,
-                    invoices: f5,
+                    invoices: b.f5.take(),
                     payments: f6,
-                    payouts: f7,
-                    sepa_debit_payments: f8,
-                    treasury: f9,
+                    payouts: b.f7.take(),
+                    sepa_debit_payments: b.f8.take(),
+                    treasury: b.f9.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "branding"),
-                                    (b.f3.is_none(), "card_payments"),
-                                    (b.f4.is_none(), "dashboard"),
-                                    (b.f6.is_none(), "payments"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "branding"),
+                        (taken.1.is_none(), "card_payments"),
+                        (taken.2.is_none(), "dashboard"),
+                        (taken.3.is_none(), "payments"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -7128,32 +7026,30 @@ impl crate::rt::Decode for AccountTermsOfService {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a account_terms_of_service object",
-            &["date", "ip", "user_agent"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a account_terms_of_service object",
+                &["date", "ip", "user_agent"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(AccountTermsOfService {
-            date: f0,
-            ip: f1,
-            user_agent: f2,
+            date: b.f0.take(),
+            ip: b.f1.take(),
+            user_agent: b.f2.take(),
             extra,
         })
     }
@@ -7207,36 +7103,34 @@ impl crate::rt::Decode for AccountTosAcceptance {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a account_tos_acceptance object",
-            &["date", "ip", "service_agreement", "user_agent"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a account_tos_acceptance object",
+                &["date", "ip", "service_agreement", "user_agent"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(AccountTosAcceptance {
-            date: f0,
-            ip: f1,
-            service_agreement: f2,
-            user_agent: f3,
+            date: b.f0.take(),
+            ip: b.f1.take(),
+            service_agreement: b.f2.take(),
+            user_agent: b.f3.take(),
             extra,
         })
     }
@@ -7286,22 +7180,22 @@ impl crate::rt::Decode for AccountTreasurySettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::AccountTermsOfService>,
+            f0: crate::rt::json::Slot<crate::AccountTermsOfService>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a account_treasury_settings object",
-            &["tos_acceptance"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a account_treasury_settings object",
+                &["tos_acceptance"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(AccountTreasurySettings {
-            tos_acceptance: f0,
+            tos_acceptance: b.f0.take(),
             extra,
         })
     }
@@ -7362,12 +7256,15 @@ impl std::str::FromStr for AccountType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "custom" => AccountType::Custom,
-                "express" => AccountType::Express,
-                "none" => AccountType::None,
-                "standard" => AccountType::Standard,
-                v => AccountType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["custom", "express", "none", "standard"],
+            ) {
+                Some(0) => AccountType::Custom,
+                Some(1) => AccountType::Express,
+                Some(2) => AccountType::None,
+                Some(3) => AccountType::Standard,
+                _ => AccountType::Unknown(s.to_owned()),
             },
         )
     }
@@ -7416,62 +7313,64 @@ impl crate::rt::Decode for AccountUnificationAccountController {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::AccountUnificationAccountControllerFees>,
-            f1: Option<bool>,
-            f2: Option<crate::AccountUnificationAccountControllerLosses>,
-            f3: Option<crate::AccountUnificationAccountControllerRequirementCollection>,
-            f4: Option<crate::AccountUnificationAccountControllerStripeDashboard>,
-            f5: Option<crate::AccountUnificationAccountControllerType>,
+            f0: crate::rt::json::Slot<crate::AccountUnificationAccountControllerFees>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<crate::AccountUnificationAccountControllerLosses>,
+            f3: crate::rt::json::Slot<
+                crate::AccountUnificationAccountControllerRequirementCollection,
+            >,
+            f4: crate::rt::json::Slot<
+                crate::AccountUnificationAccountControllerStripeDashboard,
+            >,
+            f5: crate::rt::json::Slot<crate::AccountUnificationAccountControllerType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a account_unification_account_controller object",
-            &[
-                "fees",
-                "is_controller",
-                "losses",
-                "requirement_collection",
-                "stripe_dashboard",
-                "type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2, f3, f4, f5: Some(f5) } => {
+        let extra = r
+            .fields(
+                "a account_unification_account_controller object",
+                &[
+                    "fees",
+                    "is_controller",
+                    "losses",
+                    "requirement_collection",
+                    "stripe_dashboard",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f5.take(),) {
+            (Some(f5),) => {
                 Ok(AccountUnificationAccountController {
-                    fees: f0,
-                    is_controller: f1,
-                    losses: f2,
-                    requirement_collection: f3,
-                    stripe_dashboard: f4,
+                    fees: b.f0.take(),
+                    is_controller: b.f1.take(),
+                    losses: b.f2.take(),
+                    requirement_collection: b.f3.take(),
+                    stripe_dashboard: b.f4.take(),
                     r#type: f5,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f5.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -7526,33 +7425,35 @@ impl crate::rt::Decode for AccountUnificationAccountControllerFees {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::AccountUnificationAccountControllerFeesPayer>,
+            f0: crate::rt::json::Slot<
+                crate::AccountUnificationAccountControllerFeesPayer,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a account_unification_account_controller_fees object",
-            &["payer"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a account_unification_account_controller_fees object",
+                &["payer"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(AccountUnificationAccountControllerFees {
                     payer: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "payer")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "payer")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -7615,18 +7516,19 @@ impl std::str::FromStr for AccountUnificationAccountControllerFeesPayer {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account" => AccountUnificationAccountControllerFeesPayer::Account,
-                "application" => {
-                    AccountUnificationAccountControllerFeesPayer::Application
-                }
-                "application_custom" => {
+            match crate::rt::json::variant(
+                s,
+                &["account", "application", "application_custom", "application_express"],
+            ) {
+                Some(0) => AccountUnificationAccountControllerFeesPayer::Account,
+                Some(1) => AccountUnificationAccountControllerFeesPayer::Application,
+                Some(2) => {
                     AccountUnificationAccountControllerFeesPayer::ApplicationCustom
                 }
-                "application_express" => {
+                Some(3) => {
                     AccountUnificationAccountControllerFeesPayer::ApplicationExpress
                 }
-                v => AccountUnificationAccountControllerFeesPayer::Unknown(v.to_owned()),
+                _ => AccountUnificationAccountControllerFeesPayer::Unknown(s.to_owned()),
             },
         )
     }
@@ -7664,35 +7566,35 @@ impl crate::rt::Decode for AccountUnificationAccountControllerLosses {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::AccountUnificationAccountControllerLossesPayments>,
+            f0: crate::rt::json::Slot<
+                crate::AccountUnificationAccountControllerLossesPayments,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a account_unification_account_controller_losses object",
-            &["payments"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a account_unification_account_controller_losses object",
+                &["payments"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(AccountUnificationAccountControllerLosses {
                     payments: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "payments")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "payments")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -7747,14 +7649,12 @@ impl std::str::FromStr for AccountUnificationAccountControllerLossesPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "application" => {
-                    AccountUnificationAccountControllerLossesPayments::Application
-                }
-                "stripe" => AccountUnificationAccountControllerLossesPayments::Stripe,
-                v => {
+            match crate::rt::json::variant(s, &["application", "stripe"]) {
+                Some(0) => AccountUnificationAccountControllerLossesPayments::Application,
+                Some(1) => AccountUnificationAccountControllerLossesPayments::Stripe,
+                _ => {
                     AccountUnificationAccountControllerLossesPayments::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -7809,16 +7709,16 @@ impl std::str::FromStr for AccountUnificationAccountControllerRequirementCollect
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "application" => {
+            match crate::rt::json::variant(s, &["application", "stripe"]) {
+                Some(0) => {
                     AccountUnificationAccountControllerRequirementCollection::Application
                 }
-                "stripe" => {
+                Some(1) => {
                     AccountUnificationAccountControllerRequirementCollection::Stripe
                 }
-                v => {
+                _ => {
                     AccountUnificationAccountControllerRequirementCollection::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -7859,33 +7759,35 @@ impl crate::rt::Decode for AccountUnificationAccountControllerStripeDashboard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::AccountUnificationAccountControllerStripeDashboardType>,
+            f0: crate::rt::json::Slot<
+                crate::AccountUnificationAccountControllerStripeDashboardType,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a account_unification_account_controller_stripe_dashboard object",
-            &["type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a account_unification_account_controller_stripe_dashboard object",
+                &["type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(AccountUnificationAccountControllerStripeDashboard {
                     r#type: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -7942,15 +7844,15 @@ impl std::str::FromStr for AccountUnificationAccountControllerStripeDashboardTyp
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "express" => {
+            match crate::rt::json::variant(s, &["express", "full", "none"]) {
+                Some(0) => {
                     AccountUnificationAccountControllerStripeDashboardType::Express
                 }
-                "full" => AccountUnificationAccountControllerStripeDashboardType::Full,
-                "none" => AccountUnificationAccountControllerStripeDashboardType::None,
-                v => {
+                Some(1) => AccountUnificationAccountControllerStripeDashboardType::Full,
+                Some(2) => AccountUnificationAccountControllerStripeDashboardType::None,
+                _ => {
                     AccountUnificationAccountControllerStripeDashboardType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -8004,10 +7906,10 @@ impl std::str::FromStr for AccountUnificationAccountControllerType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account" => AccountUnificationAccountControllerType::Account,
-                "application" => AccountUnificationAccountControllerType::Application,
-                v => AccountUnificationAccountControllerType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["account", "application"]) {
+                Some(0) => AccountUnificationAccountControllerType::Account,
+                Some(1) => AccountUnificationAccountControllerType::Application,
+                _ => AccountUnificationAccountControllerType::Unknown(s.to_owned()),
             },
         )
     }
@@ -8194,11 +8096,13 @@ impl serde::Serialize for BankAccountOrCard {
     }
 }
 impl From<crate::BankAccount> for BankAccountOrCard {
+    #[inline]
     fn from(v: crate::BankAccount) -> Self {
         BankAccountOrCard::BankAccount(Box::new(v))
     }
 }
 impl From<crate::Card> for BankAccountOrCard {
+    #[inline]
     fn from(v: crate::Card) -> Self {
         BankAccountOrCard::Card(Box::new(v))
     }
@@ -8208,10 +8112,8 @@ impl crate::rt::Decode for BankAccountOrCard {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
-            (Some("bank_account"), _) => {
-                r.decode().map(|x| BankAccountOrCard::BankAccount(Box::new(x)))
-            }
-            (Some("card"), _) => r.decode().map(|x| BankAccountOrCard::Card(Box::new(x))),
+            (Some("bank_account"), _) => r.decode().map(BankAccountOrCard::BankAccount),
+            (Some("card"), _) => r.decode().map(BankAccountOrCard::Card),
             _ => r.decode().map(BankAccountOrCard::Unknown),
         }
     }
@@ -10434,12 +10336,14 @@ impl serde::Serialize for CreateAccountBankAccount {
 }
 #[cfg(feature = "connect")]
 impl From<crate::ExternalAccountPayoutBankAccount> for CreateAccountBankAccount {
+    #[inline]
     fn from(v: crate::ExternalAccountPayoutBankAccount) -> Self {
         CreateAccountBankAccount::ExternalAccountPayoutBankAccount(Box::new(v))
     }
 }
 #[cfg(feature = "connect")]
 impl From<String> for CreateAccountBankAccount {
+    #[inline]
     fn from(v: String) -> Self {
         CreateAccountBankAccount::String(v)
     }
@@ -10480,16 +10384,16 @@ for CreateAccountBankAccountExternalAccountPayoutBankAccountAccountHolderType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "company" => {
+            match crate::rt::json::variant(s, &["company", "individual"]) {
+                Some(0) => {
                     CreateAccountBankAccountExternalAccountPayoutBankAccountAccountHolderType::Company
                 }
-                "individual" => {
+                Some(1) => {
                     CreateAccountBankAccountExternalAccountPayoutBankAccountAccountHolderType::Individual
                 }
-                v => {
+                _ => {
                     CreateAccountBankAccountExternalAccountPayoutBankAccountAccountHolderType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -10563,22 +10467,25 @@ for CreateAccountBankAccountExternalAccountPayoutBankAccountAccountType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "checking" => {
+            match crate::rt::json::variant(
+                s,
+                &["checking", "futsu", "savings", "toza"],
+            ) {
+                Some(0) => {
                     CreateAccountBankAccountExternalAccountPayoutBankAccountAccountType::Checking
                 }
-                "futsu" => {
+                Some(1) => {
                     CreateAccountBankAccountExternalAccountPayoutBankAccountAccountType::Futsu
                 }
-                "savings" => {
+                Some(2) => {
                     CreateAccountBankAccountExternalAccountPayoutBankAccountAccountType::Savings
                 }
-                "toza" => {
+                Some(3) => {
                     CreateAccountBankAccountExternalAccountPayoutBankAccountAccountType::Toza
                 }
-                v => {
+                _ => {
                     CreateAccountBankAccountExternalAccountPayoutBankAccountAccountType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -10637,13 +10544,13 @@ for CreateAccountBankAccountExternalAccountPayoutBankAccountObject {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "bank_account" => {
+            match crate::rt::json::variant(s, &["bank_account"]) {
+                Some(0) => {
                     CreateAccountBankAccountExternalAccountPayoutBankAccountObject::BankAccount
                 }
-                v => {
+                _ => {
                     CreateAccountBankAccountExternalAccountPayoutBankAccountObject::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -10719,25 +10626,34 @@ impl std::str::FromStr for CreateAccountBusinessProfileMinorityOwnedBusinessDesi
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "lgbtqi_owned_business" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "lgbtqi_owned_business",
+                    "minority_owned_business",
+                    "none_of_these_apply",
+                    "prefer_not_to_answer",
+                    "women_owned_business",
+                ],
+            ) {
+                Some(0) => {
                     CreateAccountBusinessProfileMinorityOwnedBusinessDesignation::LgbtqiOwnedBusiness
                 }
-                "minority_owned_business" => {
+                Some(1) => {
                     CreateAccountBusinessProfileMinorityOwnedBusinessDesignation::MinorityOwnedBusiness
                 }
-                "none_of_these_apply" => {
+                Some(2) => {
                     CreateAccountBusinessProfileMinorityOwnedBusinessDesignation::NoneOfTheseApply
                 }
-                "prefer_not_to_answer" => {
+                Some(3) => {
                     CreateAccountBusinessProfileMinorityOwnedBusinessDesignation::PreferNotToAnswer
                 }
-                "women_owned_business" => {
+                Some(4) => {
                     CreateAccountBusinessProfileMinorityOwnedBusinessDesignation::WomenOwnedBusiness
                 }
-                v => {
+                _ => {
                     CreateAccountBusinessProfileMinorityOwnedBusinessDesignation::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -10798,12 +10714,15 @@ impl std::str::FromStr for CreateAccountBusinessType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "company" => CreateAccountBusinessType::Company,
-                "government_entity" => CreateAccountBusinessType::GovernmentEntity,
-                "individual" => CreateAccountBusinessType::Individual,
-                "non_profit" => CreateAccountBusinessType::NonProfit,
-                v => CreateAccountBusinessType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["company", "government_entity", "individual", "non_profit"],
+            ) {
+                Some(0) => CreateAccountBusinessType::Company,
+                Some(1) => CreateAccountBusinessType::GovernmentEntity,
+                Some(2) => CreateAccountBusinessType::Individual,
+                Some(3) => CreateAccountBusinessType::NonProfit,
+                _ => CreateAccountBusinessType::Unknown(s.to_owned()),
             },
         )
     }
@@ -10859,14 +10778,20 @@ impl std::str::FromStr for CreateAccountCompanyOwnershipExemptionReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "qualified_entity_exceeds_ownership_threshold" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "qualified_entity_exceeds_ownership_threshold",
+                    "qualifies_as_financial_institution",
+                ],
+            ) {
+                Some(0) => {
                     CreateAccountCompanyOwnershipExemptionReason::QualifiedEntityExceedsOwnershipThreshold
                 }
-                "qualifies_as_financial_institution" => {
+                Some(1) => {
                     CreateAccountCompanyOwnershipExemptionReason::QualifiesAsFinancialInstitution
                 }
-                v => CreateAccountCompanyOwnershipExemptionReason::Unknown(v.to_owned()),
+                _ => CreateAccountCompanyOwnershipExemptionReason::Unknown(s.to_owned()),
             },
         )
     }
@@ -10999,55 +10924,60 @@ impl std::str::FromStr for CreateAccountCompanyStructure {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "free_zone_establishment" => {
-                    CreateAccountCompanyStructure::FreeZoneEstablishment
-                }
-                "free_zone_llc" => CreateAccountCompanyStructure::FreeZoneLlc,
-                "government_instrumentality" => {
-                    CreateAccountCompanyStructure::GovernmentInstrumentality
-                }
-                "governmental_unit" => CreateAccountCompanyStructure::GovernmentalUnit,
-                "incorporated_non_profit" => {
-                    CreateAccountCompanyStructure::IncorporatedNonProfit
-                }
-                "incorporated_partnership" => {
-                    CreateAccountCompanyStructure::IncorporatedPartnership
-                }
-                "limited_liability_partnership" => {
-                    CreateAccountCompanyStructure::LimitedLiabilityPartnership
-                }
-                "llc" => CreateAccountCompanyStructure::Llc,
-                "multi_member_llc" => CreateAccountCompanyStructure::MultiMemberLlc,
-                "private_company" => CreateAccountCompanyStructure::PrivateCompany,
-                "private_corporation" => {
-                    CreateAccountCompanyStructure::PrivateCorporation
-                }
-                "private_partnership" => {
-                    CreateAccountCompanyStructure::PrivatePartnership
-                }
-                "public_company" => CreateAccountCompanyStructure::PublicCompany,
-                "public_corporation" => CreateAccountCompanyStructure::PublicCorporation,
-                "public_partnership" => CreateAccountCompanyStructure::PublicPartnership,
-                "registered_charity" => CreateAccountCompanyStructure::RegisteredCharity,
-                "single_member_llc" => CreateAccountCompanyStructure::SingleMemberLlc,
-                "sole_establishment" => CreateAccountCompanyStructure::SoleEstablishment,
-                "sole_proprietorship" => {
-                    CreateAccountCompanyStructure::SoleProprietorship
-                }
-                "tax_exempt_government_instrumentality" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "free_zone_establishment",
+                    "free_zone_llc",
+                    "government_instrumentality",
+                    "governmental_unit",
+                    "incorporated_non_profit",
+                    "incorporated_partnership",
+                    "limited_liability_partnership",
+                    "llc",
+                    "multi_member_llc",
+                    "private_company",
+                    "private_corporation",
+                    "private_partnership",
+                    "public_company",
+                    "public_corporation",
+                    "public_partnership",
+                    "registered_charity",
+                    "single_member_llc",
+                    "sole_establishment",
+                    "sole_proprietorship",
+                    "tax_exempt_government_instrumentality",
+                    "unincorporated_association",
+                    "unincorporated_non_profit",
+                    "unincorporated_partnership",
+                ],
+            ) {
+                Some(0) => CreateAccountCompanyStructure::FreeZoneEstablishment,
+                Some(1) => CreateAccountCompanyStructure::FreeZoneLlc,
+                Some(2) => CreateAccountCompanyStructure::GovernmentInstrumentality,
+                Some(3) => CreateAccountCompanyStructure::GovernmentalUnit,
+                Some(4) => CreateAccountCompanyStructure::IncorporatedNonProfit,
+                Some(5) => CreateAccountCompanyStructure::IncorporatedPartnership,
+                Some(6) => CreateAccountCompanyStructure::LimitedLiabilityPartnership,
+                Some(7) => CreateAccountCompanyStructure::Llc,
+                Some(8) => CreateAccountCompanyStructure::MultiMemberLlc,
+                Some(9) => CreateAccountCompanyStructure::PrivateCompany,
+                Some(10) => CreateAccountCompanyStructure::PrivateCorporation,
+                Some(11) => CreateAccountCompanyStructure::PrivatePartnership,
+                Some(12) => CreateAccountCompanyStructure::PublicCompany,
+                Some(13) => CreateAccountCompanyStructure::PublicCorporation,
+                Some(14) => CreateAccountCompanyStructure::PublicPartnership,
+                Some(15) => CreateAccountCompanyStructure::RegisteredCharity,
+                Some(16) => CreateAccountCompanyStructure::SingleMemberLlc,
+                Some(17) => CreateAccountCompanyStructure::SoleEstablishment,
+                Some(18) => CreateAccountCompanyStructure::SoleProprietorship,
+                Some(19) => {
                     CreateAccountCompanyStructure::TaxExemptGovernmentInstrumentality
                 }
-                "unincorporated_association" => {
-                    CreateAccountCompanyStructure::UnincorporatedAssociation
-                }
-                "unincorporated_non_profit" => {
-                    CreateAccountCompanyStructure::UnincorporatedNonProfit
-                }
-                "unincorporated_partnership" => {
-                    CreateAccountCompanyStructure::UnincorporatedPartnership
-                }
-                v => CreateAccountCompanyStructure::Unknown(v.to_owned()),
+                Some(20) => CreateAccountCompanyStructure::UnincorporatedAssociation,
+                Some(21) => CreateAccountCompanyStructure::UnincorporatedNonProfit,
+                Some(22) => CreateAccountCompanyStructure::UnincorporatedPartnership,
+                _ => CreateAccountCompanyStructure::Unknown(s.to_owned()),
             },
         )
     }
@@ -11099,10 +11029,10 @@ impl std::str::FromStr for CreateAccountControllerFeesPayer {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account" => CreateAccountControllerFeesPayer::Account,
-                "application" => CreateAccountControllerFeesPayer::Application,
-                v => CreateAccountControllerFeesPayer::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["account", "application"]) {
+                Some(0) => CreateAccountControllerFeesPayer::Account,
+                Some(1) => CreateAccountControllerFeesPayer::Application,
+                _ => CreateAccountControllerFeesPayer::Unknown(s.to_owned()),
             },
         )
     }
@@ -11154,10 +11084,10 @@ impl std::str::FromStr for CreateAccountControllerLossesPayments {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "application" => CreateAccountControllerLossesPayments::Application,
-                "stripe" => CreateAccountControllerLossesPayments::Stripe,
-                v => CreateAccountControllerLossesPayments::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["application", "stripe"]) {
+                Some(0) => CreateAccountControllerLossesPayments::Application,
+                Some(1) => CreateAccountControllerLossesPayments::Stripe,
+                _ => CreateAccountControllerLossesPayments::Unknown(s.to_owned()),
             },
         )
     }
@@ -11209,12 +11139,10 @@ impl std::str::FromStr for CreateAccountControllerRequirementCollection {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "application" => {
-                    CreateAccountControllerRequirementCollection::Application
-                }
-                "stripe" => CreateAccountControllerRequirementCollection::Stripe,
-                v => CreateAccountControllerRequirementCollection::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["application", "stripe"]) {
+                Some(0) => CreateAccountControllerRequirementCollection::Application,
+                Some(1) => CreateAccountControllerRequirementCollection::Stripe,
+                _ => CreateAccountControllerRequirementCollection::Unknown(s.to_owned()),
             },
         )
     }
@@ -11269,11 +11197,11 @@ impl std::str::FromStr for CreateAccountControllerStripeDashboardType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "express" => CreateAccountControllerStripeDashboardType::Express,
-                "full" => CreateAccountControllerStripeDashboardType::Full,
-                "none" => CreateAccountControllerStripeDashboardType::None,
-                v => CreateAccountControllerStripeDashboardType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["express", "full", "none"]) {
+                Some(0) => CreateAccountControllerStripeDashboardType::Express,
+                Some(1) => CreateAccountControllerStripeDashboardType::Full,
+                Some(2) => CreateAccountControllerStripeDashboardType::None,
+                _ => CreateAccountControllerStripeDashboardType::Unknown(s.to_owned()),
             },
         )
     }
@@ -11325,10 +11253,10 @@ impl std::str::FromStr for CreateAccountIndividualPoliticalExposure {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "existing" => CreateAccountIndividualPoliticalExposure::Existing,
-                "none" => CreateAccountIndividualPoliticalExposure::None,
-                v => CreateAccountIndividualPoliticalExposure::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["existing", "none"]) {
+                Some(0) => CreateAccountIndividualPoliticalExposure::Existing,
+                Some(1) => CreateAccountIndividualPoliticalExposure::None,
+                _ => CreateAccountIndividualPoliticalExposure::Unknown(s.to_owned()),
             },
         )
     }
@@ -11383,13 +11311,13 @@ impl std::str::FromStr for CreateAccountSettingsInvoicesHostedPaymentMethodSave 
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "always" => CreateAccountSettingsInvoicesHostedPaymentMethodSave::Always,
-                "never" => CreateAccountSettingsInvoicesHostedPaymentMethodSave::Never,
-                "offer" => CreateAccountSettingsInvoicesHostedPaymentMethodSave::Offer,
-                v => {
+            match crate::rt::json::variant(s, &["always", "never", "offer"]) {
+                Some(0) => CreateAccountSettingsInvoicesHostedPaymentMethodSave::Always,
+                Some(1) => CreateAccountSettingsInvoicesHostedPaymentMethodSave::Never,
+                Some(2) => CreateAccountSettingsInvoicesHostedPaymentMethodSave::Offer,
+                _ => {
                     CreateAccountSettingsInvoicesHostedPaymentMethodSave::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -11437,12 +11365,14 @@ impl serde::Serialize for CreateAccountSettingsPayoutsScheduleDelayDays {
 #[cfg(feature = "connect")]
 impl From<crate::CreateAccountSettingsPayoutsScheduleDelayDaysString>
 for CreateAccountSettingsPayoutsScheduleDelayDays {
+    #[inline]
     fn from(v: crate::CreateAccountSettingsPayoutsScheduleDelayDaysString) -> Self {
         CreateAccountSettingsPayoutsScheduleDelayDays::String(v)
     }
 }
 #[cfg(feature = "connect")]
 impl From<i64> for CreateAccountSettingsPayoutsScheduleDelayDays {
+    #[inline]
     fn from(v: i64) -> Self {
         CreateAccountSettingsPayoutsScheduleDelayDays::Integer(v)
     }
@@ -11473,11 +11403,11 @@ impl std::str::FromStr for CreateAccountSettingsPayoutsScheduleDelayDaysString {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "minimum" => CreateAccountSettingsPayoutsScheduleDelayDaysString::Minimum,
-                v => {
+            match crate::rt::json::variant(s, &["minimum"]) {
+                Some(0) => CreateAccountSettingsPayoutsScheduleDelayDaysString::Minimum,
+                _ => {
                     CreateAccountSettingsPayoutsScheduleDelayDaysString::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -11538,12 +11468,15 @@ impl std::str::FromStr for CreateAccountSettingsPayoutsScheduleInterval {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "daily" => CreateAccountSettingsPayoutsScheduleInterval::Daily,
-                "manual" => CreateAccountSettingsPayoutsScheduleInterval::Manual,
-                "monthly" => CreateAccountSettingsPayoutsScheduleInterval::Monthly,
-                "weekly" => CreateAccountSettingsPayoutsScheduleInterval::Weekly,
-                v => CreateAccountSettingsPayoutsScheduleInterval::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["daily", "manual", "monthly", "weekly"],
+            ) {
+                Some(0) => CreateAccountSettingsPayoutsScheduleInterval::Daily,
+                Some(1) => CreateAccountSettingsPayoutsScheduleInterval::Manual,
+                Some(2) => CreateAccountSettingsPayoutsScheduleInterval::Monthly,
+                Some(3) => CreateAccountSettingsPayoutsScheduleInterval::Weekly,
+                _ => CreateAccountSettingsPayoutsScheduleInterval::Unknown(s.to_owned()),
             },
         )
     }
@@ -11610,19 +11543,28 @@ impl std::str::FromStr for CreateAccountSettingsPayoutsScheduleWeeklyAnchor {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "friday" => CreateAccountSettingsPayoutsScheduleWeeklyAnchor::Friday,
-                "monday" => CreateAccountSettingsPayoutsScheduleWeeklyAnchor::Monday,
-                "saturday" => CreateAccountSettingsPayoutsScheduleWeeklyAnchor::Saturday,
-                "sunday" => CreateAccountSettingsPayoutsScheduleWeeklyAnchor::Sunday,
-                "thursday" => CreateAccountSettingsPayoutsScheduleWeeklyAnchor::Thursday,
-                "tuesday" => CreateAccountSettingsPayoutsScheduleWeeklyAnchor::Tuesday,
-                "wednesday" => {
-                    CreateAccountSettingsPayoutsScheduleWeeklyAnchor::Wednesday
-                }
-                v => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "friday",
+                    "monday",
+                    "saturday",
+                    "sunday",
+                    "thursday",
+                    "tuesday",
+                    "wednesday",
+                ],
+            ) {
+                Some(0) => CreateAccountSettingsPayoutsScheduleWeeklyAnchor::Friday,
+                Some(1) => CreateAccountSettingsPayoutsScheduleWeeklyAnchor::Monday,
+                Some(2) => CreateAccountSettingsPayoutsScheduleWeeklyAnchor::Saturday,
+                Some(3) => CreateAccountSettingsPayoutsScheduleWeeklyAnchor::Sunday,
+                Some(4) => CreateAccountSettingsPayoutsScheduleWeeklyAnchor::Thursday,
+                Some(5) => CreateAccountSettingsPayoutsScheduleWeeklyAnchor::Tuesday,
+                Some(6) => CreateAccountSettingsPayoutsScheduleWeeklyAnchor::Wednesday,
+                _ => {
                     CreateAccountSettingsPayoutsScheduleWeeklyAnchor::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -11687,21 +11629,20 @@ impl std::str::FromStr for CreateAccountSettingsPayoutsScheduleWeeklyPayoutDays 
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "friday" => CreateAccountSettingsPayoutsScheduleWeeklyPayoutDays::Friday,
-                "monday" => CreateAccountSettingsPayoutsScheduleWeeklyPayoutDays::Monday,
-                "thursday" => {
-                    CreateAccountSettingsPayoutsScheduleWeeklyPayoutDays::Thursday
-                }
-                "tuesday" => {
-                    CreateAccountSettingsPayoutsScheduleWeeklyPayoutDays::Tuesday
-                }
-                "wednesday" => {
+            match crate::rt::json::variant(
+                s,
+                &["friday", "monday", "thursday", "tuesday", "wednesday"],
+            ) {
+                Some(0) => CreateAccountSettingsPayoutsScheduleWeeklyPayoutDays::Friday,
+                Some(1) => CreateAccountSettingsPayoutsScheduleWeeklyPayoutDays::Monday,
+                Some(2) => CreateAccountSettingsPayoutsScheduleWeeklyPayoutDays::Thursday,
+                Some(3) => CreateAccountSettingsPayoutsScheduleWeeklyPayoutDays::Tuesday,
+                Some(4) => {
                     CreateAccountSettingsPayoutsScheduleWeeklyPayoutDays::Wednesday
                 }
-                v => {
+                _ => {
                     CreateAccountSettingsPayoutsScheduleWeeklyPayoutDays::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -11759,11 +11700,11 @@ impl std::str::FromStr for CreateAccountType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "custom" => CreateAccountType::Custom,
-                "express" => CreateAccountType::Express,
-                "standard" => CreateAccountType::Standard,
-                v => CreateAccountType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["custom", "express", "standard"]) {
+                Some(0) => CreateAccountType::Custom,
+                Some(1) => CreateAccountType::Express,
+                Some(2) => CreateAccountType::Standard,
+                _ => CreateAccountType::Unknown(s.to_owned()),
             },
         )
     }
@@ -11938,39 +11879,38 @@ impl crate::rt::Decode for DeletedAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::DeletedAccountId>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::DeletedAccountId>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a deleted_account object",
-            &["deleted", "id", "object"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.skip(),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a deleted_account object",
+                &["deleted", "id", "object"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.skip(),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(DeletedAccount {
                     deleted: f0,
                     id: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "deleted"), (taken.1.is_none(), "id")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -13363,12 +13303,14 @@ impl serde::Serialize for ListAccountsCreated {
 }
 #[cfg(any(feature = "connect", feature = "treasury"))]
 impl From<crate::RangeQuerySpecs> for ListAccountsCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListAccountsCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(any(feature = "connect", feature = "treasury"))]
 impl From<i64> for ListAccountsCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListAccountsCreated::Integer(v)
     }

@@ -136,10 +136,10 @@ impl std::str::FromStr for ListAccountExternalAccountsObject {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "bank_account" => ListAccountExternalAccountsObject::BankAccount,
-                "card" => ListAccountExternalAccountsObject::Card,
-                v => ListAccountExternalAccountsObject::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["bank_account", "card"]) {
+                Some(0) => ListAccountExternalAccountsObject::BankAccount,
+                Some(1) => ListAccountExternalAccountsObject::Card,
+                _ => ListAccountExternalAccountsObject::Unknown(s.to_owned()),
             },
         )
     }

@@ -27,30 +27,29 @@ impl crate::rt::Decode for AccountLink {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<crate::rt::Secret<String>>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<crate::rt::Secret<String>>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a account_link object",
-            &["created", "expires_at", "object", "url"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.skip(),
-                3 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a account_link object",
+                &["created", "expires_at", "object", "url"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.skip(),
+                    3 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
                 Ok(AccountLink {
                     created: f0,
                     expires_at: f1,
@@ -58,19 +57,16 @@ impl crate::rt::Decode for AccountLink {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "created"),
-                                    (b.f1.is_none(), "expires_at"),
-                                    (b.f2.is_none(), "url"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "expires_at"),
+                        (taken.2.is_none(), "url"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -293,10 +289,10 @@ impl std::str::FromStr for CreateAccountLinkCollect {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "currently_due" => CreateAccountLinkCollect::CurrentlyDue,
-                "eventually_due" => CreateAccountLinkCollect::EventuallyDue,
-                v => CreateAccountLinkCollect::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["currently_due", "eventually_due"]) {
+                Some(0) => CreateAccountLinkCollect::CurrentlyDue,
+                Some(1) => CreateAccountLinkCollect::EventuallyDue,
+                _ => CreateAccountLinkCollect::Unknown(s.to_owned()),
             },
         )
     }
@@ -348,12 +344,10 @@ impl std::str::FromStr for CreateAccountLinkCollectionOptionsFields {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "currently_due" => CreateAccountLinkCollectionOptionsFields::CurrentlyDue,
-                "eventually_due" => {
-                    CreateAccountLinkCollectionOptionsFields::EventuallyDue
-                }
-                v => CreateAccountLinkCollectionOptionsFields::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["currently_due", "eventually_due"]) {
+                Some(0) => CreateAccountLinkCollectionOptionsFields::CurrentlyDue,
+                Some(1) => CreateAccountLinkCollectionOptionsFields::EventuallyDue,
+                _ => CreateAccountLinkCollectionOptionsFields::Unknown(s.to_owned()),
             },
         )
     }
@@ -405,14 +399,12 @@ impl std::str::FromStr for CreateAccountLinkCollectionOptionsFutureRequirements 
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "include" => {
-                    CreateAccountLinkCollectionOptionsFutureRequirements::Include
-                }
-                "omit" => CreateAccountLinkCollectionOptionsFutureRequirements::Omit,
-                v => {
+            match crate::rt::json::variant(s, &["include", "omit"]) {
+                Some(0) => CreateAccountLinkCollectionOptionsFutureRequirements::Include,
+                Some(1) => CreateAccountLinkCollectionOptionsFutureRequirements::Omit,
+                _ => {
                     CreateAccountLinkCollectionOptionsFutureRequirements::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -467,10 +459,13 @@ impl std::str::FromStr for CreateAccountLinkType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account_onboarding" => CreateAccountLinkType::AccountOnboarding,
-                "account_update" => CreateAccountLinkType::AccountUpdate,
-                v => CreateAccountLinkType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["account_onboarding", "account_update"],
+            ) {
+                Some(0) => CreateAccountLinkType::AccountOnboarding,
+                Some(1) => CreateAccountLinkType::AccountUpdate,
+                _ => CreateAccountLinkType::Unknown(s.to_owned()),
             },
         )
     }

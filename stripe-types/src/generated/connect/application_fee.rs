@@ -45,133 +45,138 @@ impl crate::rt::Decode for ApplicationFee {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::Account>>,
-            f1: Option<i64>,
-            f2: Option<i64>,
-            f3: Option<crate::rt::Expandable<crate::Application>>,
-            f4: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
-            f5: Option<crate::rt::Expandable<crate::Charge>>,
-            f6: Option<crate::rt::Timestamp>,
-            f7: Option<String>,
-            f8: Option<crate::PlatformEarningFeeSource>,
-            f9: Option<crate::ApplicationFeeId>,
-            f10: Option<bool>,
-            f11: Option<crate::rt::Expandable<crate::Charge>>,
-            f12: Option<bool>,
-            f13: Option<crate::rt::List<crate::FeeRefund>>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<i64>,
+            f3: crate::rt::json::Slot<crate::rt::Expandable<crate::Application>>,
+            f4: crate::rt::json::Slot<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f5: crate::rt::json::Slot<crate::rt::Expandable<crate::Charge>>,
+            f6: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<crate::PlatformEarningFeeSource>,
+            f9: crate::rt::json::Slot<crate::ApplicationFeeId>,
+            f10: crate::rt::json::Slot<bool>,
+            f11: crate::rt::json::Slot<crate::rt::Expandable<crate::Charge>>,
+            f12: crate::rt::json::Slot<bool>,
+            f13: crate::rt::json::Slot<crate::rt::List<crate::FeeRefund>>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a application_fee object",
-            &[
-                "account",
-                "amount",
-                "amount_refunded",
-                "application",
-                "balance_transaction",
-                "charge",
-                "created",
-                "currency",
-                "fee_source",
-                "id",
-                "livemode",
-                "object",
-                "originating_transaction",
-                "refunded",
-                "refunds",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.required(&mut b.f10),
-                11 => r.skip(),
-                12 => r.optional(&mut b.f11),
-                13 => r.required(&mut b.f12),
-                14 => r.required(&mut b.f13),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4,
-                f5: Some(f5),
-                f6: Some(f6),
-                f7: Some(f7),
-                f8,
-                f9: Some(f9),
-                f10: Some(f10),
-                f11,
-                f12: Some(f12),
-                f13: Some(f13),
-            } => {
+        let extra = r
+            .fields(
+                "a application_fee object",
+                &[
+                    "account",
+                    "amount",
+                    "amount_refunded",
+                    "application",
+                    "balance_transaction",
+                    "charge",
+                    "created",
+                    "currency",
+                    "fee_source",
+                    "id",
+                    "livemode",
+                    "object",
+                    "originating_transaction",
+                    "refunded",
+                    "refunds",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.required(&mut b.f10),
+                    11 => r.skip(),
+                    12 => r.optional(&mut b.f11),
+                    13 => r.required(&mut b.f12),
+                    14 => r.required(&mut b.f13),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f5.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f9.take(),
+            b.f10.take(),
+            b.f12.take(),
+            b.f13.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f1),
+                Some(f2),
+                Some(f3),
+                Some(f5),
+                Some(f6),
+                Some(f7),
+                Some(f9),
+                Some(f10),
+                Some(f12),
+                Some(f13),
+            ) => {
                 Ok(ApplicationFee {
                     account: f0,
                     amount: f1,
                     amount_refunded: f2,
                     application: f3,
-                    balance_transaction: f4,
+                    balance_transaction: b.f4.take(),
                     charge: f5,
                     created: f6,
                     currency: f7,
-                    fee_source: f8,
+                    fee_source: b.f8.take(),
                     id: f9,
                     livemode: f10,
-                    originating_transaction: f11,
+                    originating_transaction: b.f11.take(),
                     refunded: f12,
                     refunds: f13,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "account"),
-                                    (b.f1.is_none(), "amount"),
-                                    (b.f2.is_none(), "amount_refunded"),
-                                    (b.f3.is_none(), "application"),
-                                    (b.f5.is_none(), "charge"),
-                                    (b.f6.is_none(), "created"),
-                                    (b.f7.is_none(), "currency"),
-                                    (b.f9.is_none(), "id"),
-                                    (b.f10.is_none(), "livemode"),
-                                    (b.f12.is_none(), "refunded"),
-                                    (b.f13.is_none(), "refunds"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "account"),
+                        (taken.1.is_none(), "amount"),
+                        (taken.2.is_none(), "amount_refunded"),
+                        (taken.3.is_none(), "application"),
+                        (taken.4.is_none(), "charge"),
+                        (taken.5.is_none(), "created"),
+                        (taken.6.is_none(), "currency"),
+                        (taken.7.is_none(), "id"),
+                        (taken.8.is_none(), "livemode"),
+                        (taken.9.is_none(), "refunded"),
+                        (taken.10.is_none(), "refunds"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -347,12 +352,14 @@ impl serde::Serialize for ListApplicationFeesCreated {
 }
 #[cfg(feature = "connect")]
 impl From<crate::RangeQuerySpecs> for ListApplicationFeesCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListApplicationFeesCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "connect")]
 impl From<i64> for ListApplicationFeesCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListApplicationFeesCreated::Integer(v)
     }

@@ -44,91 +44,78 @@ impl crate::rt::Decode for AppsSecret {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<bool>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<crate::AppsSecretId>,
-            f4: Option<bool>,
-            f5: Option<String>,
-            f6: Option<String>,
-            f7: Option<crate::SecretServiceResourceScope>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<crate::AppsSecretId>,
+            f4: crate::rt::json::Slot<bool>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<crate::SecretServiceResourceScope>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a apps.secret object",
-            &[
-                "created",
-                "deleted",
-                "expires_at",
-                "id",
-                "livemode",
-                "name",
-                "object",
-                "payload",
-                "scope",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.skip(),
-                7 => r.optional(&mut b.f6),
-                8 => r.required(&mut b.f7),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1,
-                f2,
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-                f6,
-                f7: Some(f7),
-            } => {
+        let extra = r
+            .fields(
+                "a apps.secret object",
+                &[
+                    "created",
+                    "deleted",
+                    "expires_at",
+                    "id",
+                    "livemode",
+                    "name",
+                    "object",
+                    "payload",
+                    "scope",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.skip(),
+                    7 => r.optional(&mut b.f6),
+                    8 => r.required(&mut b.f7),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f3.take(), b.f4.take(), b.f5.take(), b.f7.take()) {
+            (Some(f0), Some(f3), Some(f4), Some(f5), Some(f7)) => {
                 Ok(AppsSecret {
                     created: f0,
-                    deleted: f1,
-                    expires_at: f2,
+                    deleted: b.f1.take(),
+                    expires_at: b.f2.take(),
                     id: f3,
                     livemode: f4,
                     name: f5,
-                    payload: f6,
+                    payload: b.f6.take(),
                     scope: f7,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "created"),
-                                    (b.f3.is_none(), "id"),
-                                    (b.f4.is_none(), "livemode"),
-                                    (b.f5.is_none(), "name"),
-                                    (b.f7.is_none(), "scope"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "id"),
+                        (taken.2.is_none(), "livemode"),
+                        (taken.3.is_none(), "name"),
+                        (taken.4.is_none(), "scope"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -432,10 +419,10 @@ impl std::str::FromStr for ListAppsSecretsScopeType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account" => ListAppsSecretsScopeType::Account,
-                "user" => ListAppsSecretsScopeType::User,
-                v => ListAppsSecretsScopeType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["account", "user"]) {
+                Some(0) => ListAppsSecretsScopeType::Account,
+                Some(1) => ListAppsSecretsScopeType::User,
+                _ => ListAppsSecretsScopeType::Unknown(s.to_owned()),
             },
         )
     }

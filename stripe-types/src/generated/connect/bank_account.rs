@@ -61,151 +61,130 @@ impl crate::rt::Decode for BankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::Account>>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<Vec<crate::BankAccountAvailablePayoutMethods>>,
-            f5: Option<String>,
-            f6: Option<String>,
-            f7: Option<String>,
-            f8: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
-            f9: Option<bool>,
-            f10: Option<String>,
-            f11: Option<crate::ExternalAccountRequirements>,
-            f12: Option<crate::BankAccountId>,
-            f13: Option<String>,
-            f14: Option<crate::rt::Metadata>,
-            f15: Option<crate::ExternalAccountRequirements>,
-            f16: Option<String>,
-            f17: Option<String>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<Vec<crate::BankAccountAvailablePayoutMethods>>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+            >,
+            f9: crate::rt::json::Slot<bool>,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<crate::ExternalAccountRequirements>,
+            f12: crate::rt::json::Slot<crate::BankAccountId>,
+            f13: crate::rt::json::Slot<String>,
+            f14: crate::rt::json::Slot<crate::rt::Metadata>,
+            f15: crate::rt::json::Slot<crate::ExternalAccountRequirements>,
+            f16: crate::rt::json::Slot<String>,
+            f17: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a bank_account object",
-            &[
-                "account",
-                "account_holder_name",
-                "account_holder_type",
-                "account_type",
-                "available_payout_methods",
-                "bank_name",
-                "country",
-                "currency",
-                "customer",
-                "default_for_currency",
-                "fingerprint",
-                "future_requirements",
-                "id",
-                "last4",
-                "metadata",
-                "object",
-                "requirements",
-                "routing_number",
-                "status",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.required(&mut b.f12),
-                13 => r.required(&mut b.f13),
-                14 => r.optional(&mut b.f14),
-                15 => r.skip(),
-                16 => r.optional(&mut b.f15),
-                17 => r.optional(&mut b.f16),
-                18 => r.required(&mut b.f17),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2,
-                f3,
-                f4,
-                f5,
-                f6: Some(f6),
-                f7: Some(f7),
-                f8,
-                f9,
-                f10,
-                f11,
-                f12: Some(f12),
-                f13: Some(f13),
-                f14,
-                f15,
-                f16,
-                f17: Some(f17),
-            } => {
+        let extra = r
+            .fields(
+                "a bank_account object",
+                &[
+                    "account",
+                    "account_holder_name",
+                    "account_holder_type",
+                    "account_type",
+                    "available_payout_methods",
+                    "bank_name",
+                    "country",
+                    "currency",
+                    "customer",
+                    "default_for_currency",
+                    "fingerprint",
+                    "future_requirements",
+                    "id",
+                    "last4",
+                    "metadata",
+                    "object",
+                    "requirements",
+                    "routing_number",
+                    "status",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.required(&mut b.f12),
+                    13 => r.required(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.skip(),
+                    16 => r.optional(&mut b.f15),
+                    17 => r.optional(&mut b.f16),
+                    18 => r.required(&mut b.f17),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f6.take(), b.f7.take(), b.f12.take(), b.f13.take(), b.f17.take()) {
+            (Some(f6), Some(f7), Some(f12), Some(f13), Some(f17)) => {
                 Ok(BankAccount {
-                    account: f0,
-                    account_holder_name: f1,
-                    account_holder_type: f2,
-                    account_type: f3,
-                    available_payout_methods: f4,
-                    bank_name: f5,
+                    account: b.f0.take(),
+                    account_holder_name: b.f1.take(),
+                    account_holder_type: b.f2.take(),
+                    account_type: b.f3.take(),
+                    available_payout_methods: b.f4.take(),
+                    bank_name: b.f5.take(),
                     country: f6,
                     currency: f7,
-                    customer: f8,
-                    default_for_currency: f9,
-                    fingerprint: f10,
-                    future_requirements: f11,
+                    customer: b.f8.take(),
+                    default_for_currency: b.f9.take(),
+                    fingerprint: b.f10.take(),
+                    future_requirements: b.f11.take(),
                     id: f12,
                     last4: f13,
-                    metadata: f14,
-                    requirements: f15,
-                    routing_number: f16,
+                    metadata: b.f14.take(),
+                    requirements: b.f15.take(),
+                    routing_number: b.f16.take(),
                     status: f17,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f6.is_none(), "country"),
-                                    (b.f7.is_none(), "currency"),
-                                    (b.f12.is_none(), "id"),
-                                    (b.f13.is_none(), "last4"),
-                                    (b.f17.is_none(), "status"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "country"),
+                        (taken.1.is_none(), "currency"),
+                        (taken.2.is_none(), "id"),
+                        (taken.3.is_none(), "last4"),
+                        (taken.4.is_none(), "status"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -302,10 +281,10 @@ impl std::str::FromStr for BankAccountAvailablePayoutMethods {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "instant" => BankAccountAvailablePayoutMethods::Instant,
-                "standard" => BankAccountAvailablePayoutMethods::Standard,
-                v => BankAccountAvailablePayoutMethods::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["instant", "standard"]) {
+                Some(0) => BankAccountAvailablePayoutMethods::Instant,
+                Some(1) => BankAccountAvailablePayoutMethods::Standard,
+                _ => BankAccountAvailablePayoutMethods::Unknown(s.to_owned()),
             },
         )
     }
@@ -352,11 +331,13 @@ impl serde::Serialize for CustomerOrDeletedCustomer {
     }
 }
 impl From<crate::Customer> for CustomerOrDeletedCustomer {
+    #[inline]
     fn from(v: crate::Customer) -> Self {
         CustomerOrDeletedCustomer::Customer(Box::new(v))
     }
 }
 impl From<crate::DeletedCustomer> for CustomerOrDeletedCustomer {
+    #[inline]
     fn from(v: crate::DeletedCustomer) -> Self {
         CustomerOrDeletedCustomer::DeletedCustomer(Box::new(v))
     }
@@ -367,11 +348,10 @@ impl crate::rt::Decode for CustomerOrDeletedCustomer {
         let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
             (Some("customer"), false) => {
-                r.decode().map(|x| CustomerOrDeletedCustomer::Customer(Box::new(x)))
+                r.decode().map(CustomerOrDeletedCustomer::Customer)
             }
             (Some("customer"), true) => {
-                r.decode()
-                    .map(|x| CustomerOrDeletedCustomer::DeletedCustomer(Box::new(x)))
+                r.decode().map(CustomerOrDeletedCustomer::DeletedCustomer)
             }
             _ => r.decode().map(CustomerOrDeletedCustomer::Unknown),
         }
@@ -416,46 +396,42 @@ impl crate::rt::Decode for DeletedBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<bool>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a deleted_bank_account object",
-            &["currency", "deleted", "id", "object"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.skip(),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a deleted_bank_account object",
+                &["currency", "deleted", "id", "object"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.skip(),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f2.take()) {
+            (Some(f1), Some(f2)) => {
                 Ok(DeletedBankAccount {
-                    currency: f0,
+                    currency: b.f0.take(),
                     deleted: f1,
                     id: f2,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "deleted"), (b.f2.is_none(), "id")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "deleted"), (taken.1.is_none(), "id")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -35,84 +35,72 @@ impl crate::rt::Decode for Capability {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::Account>>,
-            f1: Option<crate::AccountCapabilityFutureRequirements>,
-            f2: Option<crate::CapabilityId>,
-            f3: Option<bool>,
-            f4: Option<crate::rt::Timestamp>,
-            f5: Option<crate::AccountCapabilityRequirements>,
-            f6: Option<crate::CapabilityStatus>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
+            f1: crate::rt::json::Slot<crate::AccountCapabilityFutureRequirements>,
+            f2: crate::rt::json::Slot<crate::CapabilityId>,
+            f3: crate::rt::json::Slot<bool>,
+            f4: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f5: crate::rt::json::Slot<crate::AccountCapabilityRequirements>,
+            f6: crate::rt::json::Slot<crate::CapabilityStatus>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a capability object",
-            &[
-                "account",
-                "future_requirements",
-                "id",
-                "object",
-                "requested",
-                "requested_at",
-                "requirements",
-                "status",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.skip(),
-                4 => r.required(&mut b.f3),
-                5 => r.optional(&mut b.f4),
-                6 => r.optional(&mut b.f5),
-                7 => r.required(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1,
-                f2: Some(f2),
-                f3: Some(f3),
-                f4,
-                f5,
-                f6: Some(f6),
-            } => {
+        let extra = r
+            .fields(
+                "a capability object",
+                &[
+                    "account",
+                    "future_requirements",
+                    "id",
+                    "object",
+                    "requested",
+                    "requested_at",
+                    "requirements",
+                    "status",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.skip(),
+                    4 => r.required(&mut b.f3),
+                    5 => r.optional(&mut b.f4),
+                    6 => r.optional(&mut b.f5),
+                    7 => r.required(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f2.take(), b.f3.take(), b.f6.take()) {
+            (Some(f0), Some(f2), Some(f3), Some(f6)) => {
                 Ok(Capability {
                     account: f0,
-                    future_requirements: f1,
+                    future_requirements: b.f1.take(),
                     id: f2,
                     requested: f3,
-                    requested_at: f4,
-                    requirements: f5,
+                    requested_at: b.f4.take(),
+                    requirements: b.f5.take(),
                     status: f6,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "account"),
-                                    (b.f2.is_none(), "id"),
-                                    (b.f3.is_none(), "requested"),
-                                    (b.f6.is_none(), "status"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "account"),
+                        (taken.1.is_none(), "id"),
+                        (taken.2.is_none(), "requested"),
+                        (taken.3.is_none(), "status"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -190,12 +178,15 @@ impl std::str::FromStr for CapabilityStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => CapabilityStatus::Active,
-                "inactive" => CapabilityStatus::Inactive,
-                "pending" => CapabilityStatus::Pending,
-                "unrequested" => CapabilityStatus::Unrequested,
-                v => CapabilityStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["active", "inactive", "pending", "unrequested"],
+            ) {
+                Some(0) => CapabilityStatus::Active,
+                Some(1) => CapabilityStatus::Inactive,
+                Some(2) => CapabilityStatus::Pending,
+                Some(3) => CapabilityStatus::Unrequested,
+                _ => CapabilityStatus::Unknown(s.to_owned()),
             },
         )
     }

@@ -42,59 +42,58 @@ impl crate::rt::Decode for CountrySpec {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::CountrySpecId>,
-            f2: Option<std::collections::BTreeMap<String, Vec<String>>>,
-            f3: Option<Vec<String>>,
-            f4: Option<Vec<String>>,
-            f5: Option<Vec<String>>,
-            f6: Option<crate::CountrySpecVerificationFields>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::CountrySpecId>,
+            f2: crate::rt::json::Slot<std::collections::BTreeMap<String, Vec<String>>>,
+            f3: crate::rt::json::Slot<Vec<String>>,
+            f4: crate::rt::json::Slot<Vec<String>>,
+            f5: crate::rt::json::Slot<Vec<String>>,
+            f6: crate::rt::json::Slot<crate::CountrySpecVerificationFields>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a country_spec object",
-            &[
-                "default_currency",
-                "id",
-                "object",
-                "supported_bank_account_currencies",
-                "supported_payment_currencies",
-                "supported_payment_methods",
-                "supported_transfer_countries",
-                "verification_fields",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.skip(),
-                3 => r.required(&mut b.f2),
-                4 => r.required(&mut b.f3),
-                5 => r.required(&mut b.f4),
-                6 => r.required(&mut b.f5),
-                7 => r.required(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-                f6: Some(f6),
-            } => {
+        let extra = r
+            .fields(
+                "a country_spec object",
+                &[
+                    "default_currency",
+                    "id",
+                    "object",
+                    "supported_bank_account_currencies",
+                    "supported_payment_currencies",
+                    "supported_payment_methods",
+                    "supported_transfer_countries",
+                    "verification_fields",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.skip(),
+                    3 => r.required(&mut b.f2),
+                    4 => r.required(&mut b.f3),
+                    5 => r.required(&mut b.f4),
+                    6 => r.required(&mut b.f5),
+                    7 => r.required(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f5.take(),
+            b.f6.take(),
+        ) {
+            (Some(f0), Some(f1), Some(f2), Some(f3), Some(f4), Some(f5), Some(f6)) => {
                 Ok(CountrySpec {
                     default_currency: f0,
                     id: f1,
@@ -106,23 +105,20 @@ impl crate::rt::Decode for CountrySpec {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "default_currency"),
-                                    (b.f1.is_none(), "id"),
-                                    (b.f2.is_none(), "supported_bank_account_currencies"),
-                                    (b.f3.is_none(), "supported_payment_currencies"),
-                                    (b.f4.is_none(), "supported_payment_methods"),
-                                    (b.f5.is_none(), "supported_transfer_countries"),
-                                    (b.f6.is_none(), "verification_fields"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "default_currency"),
+                        (taken.1.is_none(), "id"),
+                        (taken.2.is_none(), "supported_bank_account_currencies"),
+                        (taken.3.is_none(), "supported_payment_currencies"),
+                        (taken.4.is_none(), "supported_payment_methods"),
+                        (taken.5.is_none(), "supported_transfer_countries"),
+                        (taken.6.is_none(), "verification_fields"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -188,41 +184,37 @@ impl crate::rt::Decode for CountrySpecVerificationFieldDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<String>>,
-            f1: Option<Vec<String>>,
+            f0: crate::rt::json::Slot<Vec<String>>,
+            f1: crate::rt::json::Slot<Vec<String>>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a country_spec_verification_field_details object",
-            &["additional", "minimum"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a country_spec_verification_field_details object",
+                &["additional", "minimum"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(CountrySpecVerificationFieldDetails {
                     additional: f0,
                     minimum: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "additional"),
-                                    (b.f1.is_none(), "minimum"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "additional"), (taken.1.is_none(), "minimum")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -268,41 +260,37 @@ impl crate::rt::Decode for CountrySpecVerificationFields {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CountrySpecVerificationFieldDetails>,
-            f1: Option<crate::CountrySpecVerificationFieldDetails>,
+            f0: crate::rt::json::Slot<crate::CountrySpecVerificationFieldDetails>,
+            f1: crate::rt::json::Slot<crate::CountrySpecVerificationFieldDetails>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a country_spec_verification_fields object",
-            &["company", "individual"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a country_spec_verification_fields object",
+                &["company", "individual"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(CountrySpecVerificationFields {
                     company: f0,
                     individual: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "company"),
-                                    (b.f1.is_none(), "individual"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "company"), (taken.1.is_none(), "individual")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -344,12 +344,14 @@ impl serde::Serialize for DeletedExternalAccount {
 }
 #[cfg(feature = "connect")]
 impl From<crate::DeletedBankAccount> for DeletedExternalAccount {
+    #[inline]
     fn from(v: crate::DeletedBankAccount) -> Self {
         DeletedExternalAccount::DeletedBankAccount(Box::new(v))
     }
 }
 #[cfg(feature = "connect")]
 impl From<crate::DeletedCard> for DeletedExternalAccount {
+    #[inline]
     fn from(v: crate::DeletedCard) -> Self {
         DeletedExternalAccount::DeletedCard(Box::new(v))
     }
@@ -361,12 +363,9 @@ impl crate::rt::Decode for DeletedExternalAccount {
         let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
             (Some("bank_account"), _) => {
-                r.decode()
-                    .map(|x| DeletedExternalAccount::DeletedBankAccount(Box::new(x)))
+                r.decode().map(DeletedExternalAccount::DeletedBankAccount)
             }
-            (Some("card"), _) => {
-                r.decode().map(|x| DeletedExternalAccount::DeletedCard(Box::new(x)))
-            }
+            (Some("card"), _) => r.decode().map(DeletedExternalAccount::DeletedCard),
             _ => r.decode().map(DeletedExternalAccount::Unknown),
         }
     }
@@ -416,12 +415,14 @@ impl serde::Serialize for ExternalAccount {
 }
 #[cfg(feature = "connect")]
 impl From<crate::BankAccount> for ExternalAccount {
+    #[inline]
     fn from(v: crate::BankAccount) -> Self {
         ExternalAccount::BankAccount(Box::new(v))
     }
 }
 #[cfg(feature = "connect")]
 impl From<crate::Card> for ExternalAccount {
+    #[inline]
     fn from(v: crate::Card) -> Self {
         ExternalAccount::Card(Box::new(v))
     }
@@ -432,10 +433,8 @@ impl crate::rt::Decode for ExternalAccount {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
-            (Some("bank_account"), _) => {
-                r.decode().map(|x| ExternalAccount::BankAccount(Box::new(x)))
-            }
-            (Some("card"), _) => r.decode().map(|x| ExternalAccount::Card(Box::new(x))),
+            (Some("bank_account"), _) => r.decode().map(ExternalAccount::BankAccount),
+            (Some("card"), _) => r.decode().map(ExternalAccount::Card),
             _ => r.decode().map(ExternalAccount::Unknown),
         }
     }
@@ -475,36 +474,34 @@ impl crate::rt::Decode for ExternalAccountRequirements {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<String>>,
-            f1: Option<Vec<crate::AccountRequirementsError>>,
-            f2: Option<Vec<String>>,
-            f3: Option<Vec<String>>,
+            f0: crate::rt::json::Slot<Vec<String>>,
+            f1: crate::rt::json::Slot<Vec<crate::AccountRequirementsError>>,
+            f2: crate::rt::json::Slot<Vec<String>>,
+            f3: crate::rt::json::Slot<Vec<String>>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a external_account_requirements object",
-            &["currently_due", "errors", "past_due", "pending_verification"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a external_account_requirements object",
+                &["currently_due", "errors", "past_due", "pending_verification"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(ExternalAccountRequirements {
-            currently_due: f0,
-            errors: f1,
-            past_due: f2,
-            pending_verification: f3,
+            currently_due: b.f0.take(),
+            errors: b.f1.take(),
+            past_due: b.f2.take(),
+            pending_verification: b.f3.take(),
             extra,
         })
     }

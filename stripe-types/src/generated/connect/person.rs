@@ -548,29 +548,40 @@ impl std::str::FromStr for CreateAccountPersonUsCfpbDataEthnicityDetailsEthnicit
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "cuban" => CreateAccountPersonUsCfpbDataEthnicityDetailsEthnicity::Cuban,
-                "hispanic_or_latino" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "cuban",
+                    "hispanic_or_latino",
+                    "mexican",
+                    "not_hispanic_or_latino",
+                    "other_hispanic_or_latino",
+                    "prefer_not_to_answer",
+                    "puerto_rican",
+                ],
+            ) {
+                Some(0) => CreateAccountPersonUsCfpbDataEthnicityDetailsEthnicity::Cuban,
+                Some(1) => {
                     CreateAccountPersonUsCfpbDataEthnicityDetailsEthnicity::HispanicOrLatino
                 }
-                "mexican" => {
+                Some(2) => {
                     CreateAccountPersonUsCfpbDataEthnicityDetailsEthnicity::Mexican
                 }
-                "not_hispanic_or_latino" => {
+                Some(3) => {
                     CreateAccountPersonUsCfpbDataEthnicityDetailsEthnicity::NotHispanicOrLatino
                 }
-                "other_hispanic_or_latino" => {
+                Some(4) => {
                     CreateAccountPersonUsCfpbDataEthnicityDetailsEthnicity::OtherHispanicOrLatino
                 }
-                "prefer_not_to_answer" => {
+                Some(5) => {
                     CreateAccountPersonUsCfpbDataEthnicityDetailsEthnicity::PreferNotToAnswer
                 }
-                "puerto_rican" => {
+                Some(6) => {
                     CreateAccountPersonUsCfpbDataEthnicityDetailsEthnicity::PuertoRican
                 }
-                v => {
+                _ => {
                     CreateAccountPersonUsCfpbDataEthnicityDetailsEthnicity::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -709,52 +720,74 @@ impl std::str::FromStr for CreateAccountPersonUsCfpbDataRaceDetailsRace {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "african_american" => {
-                    CreateAccountPersonUsCfpbDataRaceDetailsRace::AfricanAmerican
-                }
-                "american_indian_or_alaska_native" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "african_american",
+                    "american_indian_or_alaska_native",
+                    "asian",
+                    "asian_indian",
+                    "black_or_african_american",
+                    "chinese",
+                    "ethiopian",
+                    "filipino",
+                    "guamanian_or_chamorro",
+                    "haitian",
+                    "jamaican",
+                    "japanese",
+                    "korean",
+                    "native_hawaiian",
+                    "native_hawaiian_or_other_pacific_islander",
+                    "nigerian",
+                    "other_asian",
+                    "other_black_or_african_american",
+                    "other_pacific_islander",
+                    "prefer_not_to_answer",
+                    "samoan",
+                    "somali",
+                    "vietnamese",
+                    "white",
+                ],
+            ) {
+                Some(0) => CreateAccountPersonUsCfpbDataRaceDetailsRace::AfricanAmerican,
+                Some(1) => {
                     CreateAccountPersonUsCfpbDataRaceDetailsRace::AmericanIndianOrAlaskaNative
                 }
-                "asian" => CreateAccountPersonUsCfpbDataRaceDetailsRace::Asian,
-                "asian_indian" => {
-                    CreateAccountPersonUsCfpbDataRaceDetailsRace::AsianIndian
-                }
-                "black_or_african_american" => {
+                Some(2) => CreateAccountPersonUsCfpbDataRaceDetailsRace::Asian,
+                Some(3) => CreateAccountPersonUsCfpbDataRaceDetailsRace::AsianIndian,
+                Some(4) => {
                     CreateAccountPersonUsCfpbDataRaceDetailsRace::BlackOrAfricanAmerican
                 }
-                "chinese" => CreateAccountPersonUsCfpbDataRaceDetailsRace::Chinese,
-                "ethiopian" => CreateAccountPersonUsCfpbDataRaceDetailsRace::Ethiopian,
-                "filipino" => CreateAccountPersonUsCfpbDataRaceDetailsRace::Filipino,
-                "guamanian_or_chamorro" => {
+                Some(5) => CreateAccountPersonUsCfpbDataRaceDetailsRace::Chinese,
+                Some(6) => CreateAccountPersonUsCfpbDataRaceDetailsRace::Ethiopian,
+                Some(7) => CreateAccountPersonUsCfpbDataRaceDetailsRace::Filipino,
+                Some(8) => {
                     CreateAccountPersonUsCfpbDataRaceDetailsRace::GuamanianOrChamorro
                 }
-                "haitian" => CreateAccountPersonUsCfpbDataRaceDetailsRace::Haitian,
-                "jamaican" => CreateAccountPersonUsCfpbDataRaceDetailsRace::Jamaican,
-                "japanese" => CreateAccountPersonUsCfpbDataRaceDetailsRace::Japanese,
-                "korean" => CreateAccountPersonUsCfpbDataRaceDetailsRace::Korean,
-                "native_hawaiian" => {
-                    CreateAccountPersonUsCfpbDataRaceDetailsRace::NativeHawaiian
-                }
-                "native_hawaiian_or_other_pacific_islander" => {
+                Some(9) => CreateAccountPersonUsCfpbDataRaceDetailsRace::Haitian,
+                Some(10) => CreateAccountPersonUsCfpbDataRaceDetailsRace::Jamaican,
+                Some(11) => CreateAccountPersonUsCfpbDataRaceDetailsRace::Japanese,
+                Some(12) => CreateAccountPersonUsCfpbDataRaceDetailsRace::Korean,
+                Some(13) => CreateAccountPersonUsCfpbDataRaceDetailsRace::NativeHawaiian,
+                Some(14) => {
                     CreateAccountPersonUsCfpbDataRaceDetailsRace::NativeHawaiianOrOtherPacificIslander
                 }
-                "nigerian" => CreateAccountPersonUsCfpbDataRaceDetailsRace::Nigerian,
-                "other_asian" => CreateAccountPersonUsCfpbDataRaceDetailsRace::OtherAsian,
-                "other_black_or_african_american" => {
+                Some(15) => CreateAccountPersonUsCfpbDataRaceDetailsRace::Nigerian,
+                Some(16) => CreateAccountPersonUsCfpbDataRaceDetailsRace::OtherAsian,
+                Some(17) => {
                     CreateAccountPersonUsCfpbDataRaceDetailsRace::OtherBlackOrAfricanAmerican
                 }
-                "other_pacific_islander" => {
+                Some(18) => {
                     CreateAccountPersonUsCfpbDataRaceDetailsRace::OtherPacificIslander
                 }
-                "prefer_not_to_answer" => {
+                Some(19) => {
                     CreateAccountPersonUsCfpbDataRaceDetailsRace::PreferNotToAnswer
                 }
-                "samoan" => CreateAccountPersonUsCfpbDataRaceDetailsRace::Samoan,
-                "somali" => CreateAccountPersonUsCfpbDataRaceDetailsRace::Somali,
-                "vietnamese" => CreateAccountPersonUsCfpbDataRaceDetailsRace::Vietnamese,
-                "white" => CreateAccountPersonUsCfpbDataRaceDetailsRace::White,
-                v => CreateAccountPersonUsCfpbDataRaceDetailsRace::Unknown(v.to_owned()),
+                Some(20) => CreateAccountPersonUsCfpbDataRaceDetailsRace::Samoan,
+                Some(21) => CreateAccountPersonUsCfpbDataRaceDetailsRace::Somali,
+                Some(22) => CreateAccountPersonUsCfpbDataRaceDetailsRace::Vietnamese,
+                Some(23) => CreateAccountPersonUsCfpbDataRaceDetailsRace::White,
+                _ => CreateAccountPersonUsCfpbDataRaceDetailsRace::Unknown(s.to_owned()),
             },
         )
     }
@@ -910,39 +943,38 @@ impl crate::rt::Decode for DeletedPerson {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::DeletedPersonId>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::DeletedPersonId>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a deleted_person object",
-            &["deleted", "id", "object"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.skip(),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a deleted_person object",
+                &["deleted", "id", "object"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.skip(),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(DeletedPerson {
                     deleted: f0,
                     id: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "deleted"), (taken.1.is_none(), "id")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1326,227 +1358,191 @@ impl crate::rt::Decode for Person {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::PersonAdditionalTosAcceptances>,
-            f2: Option<crate::Address>,
-            f3: Option<crate::LegalEntityJapanAddress>,
-            f4: Option<crate::LegalEntityJapanAddress>,
-            f5: Option<crate::rt::Timestamp>,
-            f6: Option<crate::LegalEntityDob>,
-            f7: Option<String>,
-            f8: Option<String>,
-            f9: Option<String>,
-            f10: Option<String>,
-            f11: Option<Vec<String>>,
-            f12: Option<crate::PersonFutureRequirements>,
-            f13: Option<String>,
-            f14: Option<crate::PersonId>,
-            f15: Option<bool>,
-            f16: Option<bool>,
-            f17: Option<String>,
-            f18: Option<String>,
-            f19: Option<String>,
-            f20: Option<String>,
-            f21: Option<crate::rt::Metadata>,
-            f22: Option<String>,
-            f23: Option<String>,
-            f24: Option<crate::PersonPoliticalExposure>,
-            f25: Option<crate::Address>,
-            f26: Option<crate::PersonRelationship>,
-            f27: Option<crate::PersonRequirements>,
-            f28: Option<bool>,
-            f29: Option<crate::PersonUsCfpbData>,
-            f30: Option<crate::LegalEntityPersonVerification>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::PersonAdditionalTosAcceptances>,
+            f2: crate::rt::json::Slot<crate::Address>,
+            f3: crate::rt::json::Slot<crate::LegalEntityJapanAddress>,
+            f4: crate::rt::json::Slot<crate::LegalEntityJapanAddress>,
+            f5: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f6: crate::rt::json::Slot<crate::LegalEntityDob>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<Vec<String>>,
+            f12: crate::rt::json::Slot<crate::PersonFutureRequirements>,
+            f13: crate::rt::json::Slot<String>,
+            f14: crate::rt::json::Slot<crate::PersonId>,
+            f15: crate::rt::json::Slot<bool>,
+            f16: crate::rt::json::Slot<bool>,
+            f17: crate::rt::json::Slot<String>,
+            f18: crate::rt::json::Slot<String>,
+            f19: crate::rt::json::Slot<String>,
+            f20: crate::rt::json::Slot<String>,
+            f21: crate::rt::json::Slot<crate::rt::Metadata>,
+            f22: crate::rt::json::Slot<String>,
+            f23: crate::rt::json::Slot<String>,
+            f24: crate::rt::json::Slot<crate::PersonPoliticalExposure>,
+            f25: crate::rt::json::Slot<crate::Address>,
+            f26: crate::rt::json::Slot<crate::PersonRelationship>,
+            f27: crate::rt::json::Slot<crate::PersonRequirements>,
+            f28: crate::rt::json::Slot<bool>,
+            f29: crate::rt::json::Slot<crate::PersonUsCfpbData>,
+            f30: crate::rt::json::Slot<crate::LegalEntityPersonVerification>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
-            f21: None,
-            f22: None,
-            f23: None,
-            f24: None,
-            f25: None,
-            f26: None,
-            f27: None,
-            f28: None,
-            f29: None,
-            f30: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
+            f23: crate::rt::json::Slot::new(),
+            f24: crate::rt::json::Slot::new(),
+            f25: crate::rt::json::Slot::new(),
+            f26: crate::rt::json::Slot::new(),
+            f27: crate::rt::json::Slot::new(),
+            f28: crate::rt::json::Slot::new(),
+            f29: crate::rt::json::Slot::new(),
+            f30: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a person object",
-            &[
-                "account",
-                "additional_tos_acceptances",
-                "address",
-                "address_kana",
-                "address_kanji",
-                "created",
-                "dob",
-                "email",
-                "first_name",
-                "first_name_kana",
-                "first_name_kanji",
-                "full_name_aliases",
-                "future_requirements",
-                "gender",
-                "id",
-                "id_number_provided",
-                "id_number_secondary_provided",
-                "last_name",
-                "last_name_kana",
-                "last_name_kanji",
-                "maiden_name",
-                "metadata",
-                "nationality",
-                "object",
-                "phone",
-                "political_exposure",
-                "registered_address",
-                "relationship",
-                "requirements",
-                "ssn_last_4_provided",
-                "us_cfpb_data",
-                "verification",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                14 => r.required(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.optional(&mut b.f16),
-                17 => r.optional(&mut b.f17),
-                18 => r.optional(&mut b.f18),
-                19 => r.optional(&mut b.f19),
-                20 => r.optional(&mut b.f20),
-                21 => r.optional(&mut b.f21),
-                22 => r.optional(&mut b.f22),
-                23 => r.skip(),
-                24 => r.optional(&mut b.f23),
-                25 => r.optional(&mut b.f24),
-                26 => r.optional(&mut b.f25),
-                27 => r.optional(&mut b.f26),
-                28 => r.optional(&mut b.f27),
-                29 => r.optional(&mut b.f28),
-                30 => r.optional(&mut b.f29),
-                31 => r.optional(&mut b.f30),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1,
-                f2,
-                f3,
-                f4,
-                f5: Some(f5),
-                f6,
-                f7,
-                f8,
-                f9,
-                f10,
-                f11,
-                f12,
-                f13,
-                f14: Some(f14),
-                f15,
-                f16,
-                f17,
-                f18,
-                f19,
-                f20,
-                f21,
-                f22,
-                f23,
-                f24,
-                f25,
-                f26,
-                f27,
-                f28,
-                f29,
-                f30,
-            } => {
+        let extra = r
+            .fields(
+                "a person object",
+                &[
+                    "account",
+                    "additional_tos_acceptances",
+                    "address",
+                    "address_kana",
+                    "address_kanji",
+                    "created",
+                    "dob",
+                    "email",
+                    "first_name",
+                    "first_name_kana",
+                    "first_name_kanji",
+                    "full_name_aliases",
+                    "future_requirements",
+                    "gender",
+                    "id",
+                    "id_number_provided",
+                    "id_number_secondary_provided",
+                    "last_name",
+                    "last_name_kana",
+                    "last_name_kanji",
+                    "maiden_name",
+                    "metadata",
+                    "nationality",
+                    "object",
+                    "phone",
+                    "political_exposure",
+                    "registered_address",
+                    "relationship",
+                    "requirements",
+                    "ssn_last_4_provided",
+                    "us_cfpb_data",
+                    "verification",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.required(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    17 => r.optional(&mut b.f17),
+                    18 => r.optional(&mut b.f18),
+                    19 => r.optional(&mut b.f19),
+                    20 => r.optional(&mut b.f20),
+                    21 => r.optional(&mut b.f21),
+                    22 => r.optional(&mut b.f22),
+                    23 => r.skip(),
+                    24 => r.optional(&mut b.f23),
+                    25 => r.optional(&mut b.f24),
+                    26 => r.optional(&mut b.f25),
+                    27 => r.optional(&mut b.f26),
+                    28 => r.optional(&mut b.f27),
+                    29 => r.optional(&mut b.f28),
+                    30 => r.optional(&mut b.f29),
+                    31 => r.optional(&mut b.f30),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f5.take(), b.f14.take()) {
+            (Some(f0), Some(f5), Some(f14)) => {
                 Ok(Person {
                     account: f0,
-                    additional_tos_acceptances: f1,
-                    address: f2,
-                    address_kana: f3,
-                    address_kanji: f4,
+                    additional_tos_acceptances: b.f1.take(),
+                    address: b.f2.take(),
+                    address_kana: b.f3.take(),
+                    address_kanji: b.f4.take(),
                     created: f5,
-                    dob: f6,
-                    email: f7,
-                    first_name: f8,
-                    first_name_kana: f9,
-                    first_name_kanji: f10,
-                    full_name_aliases: f11,
-                    future_requirements: f12,
-                    gender: f13,
+                    dob: b.f6.take(),
+                    email: b.f7.take(),
+                    first_name: b.f8.take(),
+                    first_name_kana: b.f9.take(),
+                    first_name_kanji: b.f10.take(),
+                    full_name_aliases: b.f11.take(),
+                    future_requirements: b.f12.take(),
+                    gender: b.f13.take(),
                     id: f14,
-                    id_number_provided: f15,
-                    id_number_secondary_provided: f16,
-                    last_name: f17,
-                    last_name_kana: f18,
-                    last_name_kanji: f19,
-                    maiden_name: f20,
-                    metadata: f21,
-                    nationality: f22,
-                    phone: f23,
-                    political_exposure: f24,
-                    registered_address: f25,
-                    relationship: f26,
-                    requirements: f27,
-                    ssn_last_4_provided: f28,
-                    us_cfpb_data: f29,
-                    verification: f30,
+                    id_number_provided: b.f15.take(),
+                    id_number_secondary_provided: b.f16.take(),
+                    last_name: b.f17.take(),
+                    last_name_kana: b.f18.take(),
+                    last_name_kanji: b.f19.take(),
+                    maiden_name: b.f20.take(),
+                    metadata: b.f21.take(),
+                    nationality: b.f22.take(),
+                    phone: b.f23.take(),
+                    political_exposure: b.f24.take(),
+                    registered_address: b.f25.take(),
+                    relationship: b.f26.take(),
+                    requirements: b.f27.take(),
+                    ssn_last_4_provided: b.f28.take(),
+                    us_cfpb_data: b.f29.take(),
+                    verification: b.f30.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "account"),
-                                    (b.f5.is_none(), "created"),
-                                    (b.f14.is_none(), "id"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "account"),
+                        (taken.1.is_none(), "created"),
+                        (taken.2.is_none(), "id"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1677,32 +1673,30 @@ impl crate::rt::Decode for PersonAdditionalTosAcceptance {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a person_additional_tos_acceptance object",
-            &["date", "ip", "user_agent"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a person_additional_tos_acceptance object",
+                &["date", "ip", "user_agent"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PersonAdditionalTosAcceptance {
-            date: f0,
-            ip: f1,
-            user_agent: f2,
+            date: b.f0.take(),
+            ip: b.f1.take(),
+            user_agent: b.f2.take(),
             extra,
         })
     }
@@ -1750,22 +1744,22 @@ impl crate::rt::Decode for PersonAdditionalTosAcceptances {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PersonAdditionalTosAcceptance>,
+            f0: crate::rt::json::Slot<crate::PersonAdditionalTosAcceptance>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a person_additional_tos_acceptances object",
-            &["account"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a person_additional_tos_acceptances object",
+                &["account"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PersonAdditionalTosAcceptances {
-            account: f0,
+            account: b.f0.take(),
             extra,
         })
     }
@@ -1898,25 +1892,26 @@ impl crate::rt::Decode for PersonEthnicityDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::PersonEthnicityDetailsEthnicity>>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<Vec<crate::PersonEthnicityDetailsEthnicity>>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a person_ethnicity_details object",
-            &["ethnicity", "ethnicity_other"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a person_ethnicity_details object",
+                &["ethnicity", "ethnicity_other"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PersonEthnicityDetails {
-            ethnicity: f0,
-            ethnicity_other: f1,
+            ethnicity: b.f0.take(),
+            ethnicity_other: b.f1.take(),
             extra,
         })
     }
@@ -1993,21 +1988,26 @@ impl std::str::FromStr for PersonEthnicityDetailsEthnicity {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "cuban" => PersonEthnicityDetailsEthnicity::Cuban,
-                "hispanic_or_latino" => PersonEthnicityDetailsEthnicity::HispanicOrLatino,
-                "mexican" => PersonEthnicityDetailsEthnicity::Mexican,
-                "not_hispanic_or_latino" => {
-                    PersonEthnicityDetailsEthnicity::NotHispanicOrLatino
-                }
-                "other_hispanic_or_latino" => {
-                    PersonEthnicityDetailsEthnicity::OtherHispanicOrLatino
-                }
-                "prefer_not_to_answer" => {
-                    PersonEthnicityDetailsEthnicity::PreferNotToAnswer
-                }
-                "puerto_rican" => PersonEthnicityDetailsEthnicity::PuertoRican,
-                v => PersonEthnicityDetailsEthnicity::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "cuban",
+                    "hispanic_or_latino",
+                    "mexican",
+                    "not_hispanic_or_latino",
+                    "other_hispanic_or_latino",
+                    "prefer_not_to_answer",
+                    "puerto_rican",
+                ],
+            ) {
+                Some(0) => PersonEthnicityDetailsEthnicity::Cuban,
+                Some(1) => PersonEthnicityDetailsEthnicity::HispanicOrLatino,
+                Some(2) => PersonEthnicityDetailsEthnicity::Mexican,
+                Some(3) => PersonEthnicityDetailsEthnicity::NotHispanicOrLatino,
+                Some(4) => PersonEthnicityDetailsEthnicity::OtherHispanicOrLatino,
+                Some(5) => PersonEthnicityDetailsEthnicity::PreferNotToAnswer,
+                Some(6) => PersonEthnicityDetailsEthnicity::PuertoRican,
+                _ => PersonEthnicityDetailsEthnicity::Unknown(s.to_owned()),
             },
         )
     }
@@ -2055,54 +2055,46 @@ impl crate::rt::Decode for PersonFutureRequirements {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::AccountRequirementsAlternative>>,
-            f1: Option<Vec<String>>,
-            f2: Option<Vec<crate::AccountRequirementsError>>,
-            f3: Option<Vec<String>>,
-            f4: Option<Vec<String>>,
-            f5: Option<Vec<String>>,
+            f0: crate::rt::json::Slot<Vec<crate::AccountRequirementsAlternative>>,
+            f1: crate::rt::json::Slot<Vec<String>>,
+            f2: crate::rt::json::Slot<Vec<crate::AccountRequirementsError>>,
+            f3: crate::rt::json::Slot<Vec<String>>,
+            f4: crate::rt::json::Slot<Vec<String>>,
+            f5: crate::rt::json::Slot<Vec<String>>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a person_future_requirements object",
-            &[
-                "alternatives",
-                "currently_due",
-                "errors",
-                "eventually_due",
-                "past_due",
-                "pending_verification",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-            } => {
+        let extra = r
+            .fields(
+                "a person_future_requirements object",
+                &[
+                    "alternatives",
+                    "currently_due",
+                    "errors",
+                    "eventually_due",
+                    "past_due",
+                    "pending_verification",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f2.take(), b.f3.take(), b.f4.take(), b.f5.take()) {
+            (Some(f1), Some(f2), Some(f3), Some(f4), Some(f5)) => {
                 Ok(PersonFutureRequirements {
-                    alternatives: f0,
+                    alternatives: b.f0.take(),
                     currently_due: f1,
                     errors: f2,
                     eventually_due: f3,
@@ -2111,21 +2103,18 @@ impl crate::rt::Decode for PersonFutureRequirements {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "currently_due"),
-                                    (b.f2.is_none(), "errors"),
-                                    (b.f3.is_none(), "eventually_due"),
-                                    (b.f4.is_none(), "past_due"),
-                                    (b.f5.is_none(), "pending_verification"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "currently_due"),
+                        (taken.1.is_none(), "errors"),
+                        (taken.2.is_none(), "eventually_due"),
+                        (taken.3.is_none(), "past_due"),
+                        (taken.4.is_none(), "pending_verification"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -2185,10 +2174,10 @@ impl std::str::FromStr for PersonPoliticalExposure {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "existing" => PersonPoliticalExposure::Existing,
-                "none" => PersonPoliticalExposure::None,
-                v => PersonPoliticalExposure::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["existing", "none"]) {
+                Some(0) => PersonPoliticalExposure::Existing,
+                Some(1) => PersonPoliticalExposure::None,
+                _ => PersonPoliticalExposure::Unknown(s.to_owned()),
             },
         )
     }
@@ -2228,25 +2217,26 @@ impl crate::rt::Decode for PersonRaceDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::PersonRaceDetailsRace>>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<Vec<crate::PersonRaceDetailsRace>>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a person_race_details object",
-            &["race", "race_other"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a person_race_details object",
+                &["race", "race_other"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PersonRaceDetails {
-            race: f0,
-            race_other: f1,
+            race: b.f0.take(),
+            race_other: b.f1.take(),
             extra,
         })
     }
@@ -2376,40 +2366,60 @@ impl std::str::FromStr for PersonRaceDetailsRace {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "african_american" => PersonRaceDetailsRace::AfricanAmerican,
-                "american_indian_or_alaska_native" => {
-                    PersonRaceDetailsRace::AmericanIndianOrAlaskaNative
-                }
-                "asian" => PersonRaceDetailsRace::Asian,
-                "asian_indian" => PersonRaceDetailsRace::AsianIndian,
-                "black_or_african_american" => {
-                    PersonRaceDetailsRace::BlackOrAfricanAmerican
-                }
-                "chinese" => PersonRaceDetailsRace::Chinese,
-                "ethiopian" => PersonRaceDetailsRace::Ethiopian,
-                "filipino" => PersonRaceDetailsRace::Filipino,
-                "guamanian_or_chamorro" => PersonRaceDetailsRace::GuamanianOrChamorro,
-                "haitian" => PersonRaceDetailsRace::Haitian,
-                "jamaican" => PersonRaceDetailsRace::Jamaican,
-                "japanese" => PersonRaceDetailsRace::Japanese,
-                "korean" => PersonRaceDetailsRace::Korean,
-                "native_hawaiian" => PersonRaceDetailsRace::NativeHawaiian,
-                "native_hawaiian_or_other_pacific_islander" => {
-                    PersonRaceDetailsRace::NativeHawaiianOrOtherPacificIslander
-                }
-                "nigerian" => PersonRaceDetailsRace::Nigerian,
-                "other_asian" => PersonRaceDetailsRace::OtherAsian,
-                "other_black_or_african_american" => {
-                    PersonRaceDetailsRace::OtherBlackOrAfricanAmerican
-                }
-                "other_pacific_islander" => PersonRaceDetailsRace::OtherPacificIslander,
-                "prefer_not_to_answer" => PersonRaceDetailsRace::PreferNotToAnswer,
-                "samoan" => PersonRaceDetailsRace::Samoan,
-                "somali" => PersonRaceDetailsRace::Somali,
-                "vietnamese" => PersonRaceDetailsRace::Vietnamese,
-                "white" => PersonRaceDetailsRace::White,
-                v => PersonRaceDetailsRace::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "african_american",
+                    "american_indian_or_alaska_native",
+                    "asian",
+                    "asian_indian",
+                    "black_or_african_american",
+                    "chinese",
+                    "ethiopian",
+                    "filipino",
+                    "guamanian_or_chamorro",
+                    "haitian",
+                    "jamaican",
+                    "japanese",
+                    "korean",
+                    "native_hawaiian",
+                    "native_hawaiian_or_other_pacific_islander",
+                    "nigerian",
+                    "other_asian",
+                    "other_black_or_african_american",
+                    "other_pacific_islander",
+                    "prefer_not_to_answer",
+                    "samoan",
+                    "somali",
+                    "vietnamese",
+                    "white",
+                ],
+            ) {
+                Some(0) => PersonRaceDetailsRace::AfricanAmerican,
+                Some(1) => PersonRaceDetailsRace::AmericanIndianOrAlaskaNative,
+                Some(2) => PersonRaceDetailsRace::Asian,
+                Some(3) => PersonRaceDetailsRace::AsianIndian,
+                Some(4) => PersonRaceDetailsRace::BlackOrAfricanAmerican,
+                Some(5) => PersonRaceDetailsRace::Chinese,
+                Some(6) => PersonRaceDetailsRace::Ethiopian,
+                Some(7) => PersonRaceDetailsRace::Filipino,
+                Some(8) => PersonRaceDetailsRace::GuamanianOrChamorro,
+                Some(9) => PersonRaceDetailsRace::Haitian,
+                Some(10) => PersonRaceDetailsRace::Jamaican,
+                Some(11) => PersonRaceDetailsRace::Japanese,
+                Some(12) => PersonRaceDetailsRace::Korean,
+                Some(13) => PersonRaceDetailsRace::NativeHawaiian,
+                Some(14) => PersonRaceDetailsRace::NativeHawaiianOrOtherPacificIslander,
+                Some(15) => PersonRaceDetailsRace::Nigerian,
+                Some(16) => PersonRaceDetailsRace::OtherAsian,
+                Some(17) => PersonRaceDetailsRace::OtherBlackOrAfricanAmerican,
+                Some(18) => PersonRaceDetailsRace::OtherPacificIslander,
+                Some(19) => PersonRaceDetailsRace::PreferNotToAnswer,
+                Some(20) => PersonRaceDetailsRace::Samoan,
+                Some(21) => PersonRaceDetailsRace::Somali,
+                Some(22) => PersonRaceDetailsRace::Vietnamese,
+                Some(23) => PersonRaceDetailsRace::White,
+                _ => PersonRaceDetailsRace::Unknown(s.to_owned()),
             },
         )
     }
@@ -2461,61 +2471,59 @@ impl crate::rt::Decode for PersonRelationship {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<bool>,
-            f2: Option<bool>,
-            f3: Option<bool>,
-            f4: Option<bool>,
-            f5: Option<f64>,
-            f6: Option<bool>,
-            f7: Option<String>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<bool>,
+            f4: crate::rt::json::Slot<bool>,
+            f5: crate::rt::json::Slot<f64>,
+            f6: crate::rt::json::Slot<bool>,
+            f7: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a person_relationship object",
-            &[
-                "authorizer",
-                "director",
-                "executive",
-                "legal_guardian",
-                "owner",
-                "percent_ownership",
-                "representative",
-                "title",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6, f7 } = b;
+        let extra = r
+            .fields(
+                "a person_relationship object",
+                &[
+                    "authorizer",
+                    "director",
+                    "executive",
+                    "legal_guardian",
+                    "owner",
+                    "percent_ownership",
+                    "representative",
+                    "title",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PersonRelationship {
-            authorizer: f0,
-            director: f1,
-            executive: f2,
-            legal_guardian: f3,
-            owner: f4,
-            percent_ownership: f5,
-            representative: f6,
-            title: f7,
+            authorizer: b.f0.take(),
+            director: b.f1.take(),
+            executive: b.f2.take(),
+            legal_guardian: b.f3.take(),
+            owner: b.f4.take(),
+            percent_ownership: b.f5.take(),
+            representative: b.f6.take(),
+            title: b.f7.take(),
             extra,
         })
     }
@@ -2588,54 +2596,46 @@ impl crate::rt::Decode for PersonRequirements {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::AccountRequirementsAlternative>>,
-            f1: Option<Vec<String>>,
-            f2: Option<Vec<crate::AccountRequirementsError>>,
-            f3: Option<Vec<String>>,
-            f4: Option<Vec<String>>,
-            f5: Option<Vec<String>>,
+            f0: crate::rt::json::Slot<Vec<crate::AccountRequirementsAlternative>>,
+            f1: crate::rt::json::Slot<Vec<String>>,
+            f2: crate::rt::json::Slot<Vec<crate::AccountRequirementsError>>,
+            f3: crate::rt::json::Slot<Vec<String>>,
+            f4: crate::rt::json::Slot<Vec<String>>,
+            f5: crate::rt::json::Slot<Vec<String>>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a person_requirements object",
-            &[
-                "alternatives",
-                "currently_due",
-                "errors",
-                "eventually_due",
-                "past_due",
-                "pending_verification",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-            } => {
+        let extra = r
+            .fields(
+                "a person_requirements object",
+                &[
+                    "alternatives",
+                    "currently_due",
+                    "errors",
+                    "eventually_due",
+                    "past_due",
+                    "pending_verification",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f2.take(), b.f3.take(), b.f4.take(), b.f5.take()) {
+            (Some(f1), Some(f2), Some(f3), Some(f4), Some(f5)) => {
                 Ok(PersonRequirements {
-                    alternatives: f0,
+                    alternatives: b.f0.take(),
                     currently_due: f1,
                     errors: f2,
                     eventually_due: f3,
@@ -2644,21 +2644,18 @@ impl crate::rt::Decode for PersonRequirements {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "currently_due"),
-                                    (b.f2.is_none(), "errors"),
-                                    (b.f3.is_none(), "eventually_due"),
-                                    (b.f4.is_none(), "past_due"),
-                                    (b.f5.is_none(), "pending_verification"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "currently_due"),
+                        (taken.1.is_none(), "errors"),
+                        (taken.2.is_none(), "eventually_due"),
+                        (taken.3.is_none(), "past_due"),
+                        (taken.4.is_none(), "pending_verification"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -2709,32 +2706,30 @@ impl crate::rt::Decode for PersonUsCfpbData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PersonEthnicityDetails>,
-            f1: Option<crate::PersonRaceDetails>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<crate::PersonEthnicityDetails>,
+            f1: crate::rt::json::Slot<crate::PersonRaceDetails>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a person_us_cfpb_data object",
-            &["ethnicity_details", "race_details", "self_identified_gender"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a person_us_cfpb_data object",
+                &["ethnicity_details", "race_details", "self_identified_gender"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PersonUsCfpbData {
-            ethnicity_details: f0,
-            race_details: f1,
-            self_identified_gender: f2,
+            ethnicity_details: b.f0.take(),
+            race_details: b.f1.take(),
+            self_identified_gender: b.f2.take(),
             extra,
         })
     }

@@ -62,168 +62,144 @@ impl crate::rt::Decode for Refund {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
-            f2: Option<crate::rt::Expandable<crate::Charge>>,
-            f3: Option<crate::rt::Timestamp>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<crate::RefundDestinationDetails>,
-            f7: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
-            f8: Option<String>,
-            f9: Option<crate::RefundId>,
-            f10: Option<String>,
-            f11: Option<crate::rt::Metadata>,
-            f12: Option<crate::RefundNextAction>,
-            f13: Option<crate::rt::Expandable<crate::PaymentIntent>>,
-            f14: Option<crate::RefundPendingReason>,
-            f15: Option<crate::PaymentFlowsPaymentIntentPresentmentDetails>,
-            f16: Option<crate::RefundReason>,
-            f17: Option<String>,
-            f18: Option<crate::rt::Expandable<crate::TransferReversal>>,
-            f19: Option<String>,
-            f20: Option<crate::rt::Expandable<crate::TransferReversal>>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::Charge>>,
+            f3: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<crate::RefundDestinationDetails>,
+            f7: crate::rt::json::Slot<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<crate::RefundId>,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<crate::rt::Metadata>,
+            f12: crate::rt::json::Slot<crate::RefundNextAction>,
+            f13: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
+            f14: crate::rt::json::Slot<crate::RefundPendingReason>,
+            f15: crate::rt::json::Slot<
+                crate::PaymentFlowsPaymentIntentPresentmentDetails,
+            >,
+            f16: crate::rt::json::Slot<crate::RefundReason>,
+            f17: crate::rt::json::Slot<String>,
+            f18: crate::rt::json::Slot<crate::rt::Expandable<crate::TransferReversal>>,
+            f19: crate::rt::json::Slot<String>,
+            f20: crate::rt::json::Slot<crate::rt::Expandable<crate::TransferReversal>>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a refund object",
-            &[
-                "amount",
-                "balance_transaction",
-                "charge",
-                "created",
-                "currency",
-                "description",
-                "destination_details",
-                "failure_balance_transaction",
-                "failure_reason",
-                "id",
-                "instructions_email",
-                "metadata",
-                "next_action",
-                "object",
-                "payment_intent",
-                "pending_reason",
-                "presentment_details",
-                "reason",
-                "receipt_number",
-                "source_transfer_reversal",
-                "status",
-                "transfer_reversal",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.skip(),
-                14 => r.optional(&mut b.f13),
-                15 => r.optional(&mut b.f14),
-                16 => r.optional(&mut b.f15),
-                17 => r.optional(&mut b.f16),
-                18 => r.optional(&mut b.f17),
-                19 => r.optional(&mut b.f18),
-                20 => r.optional(&mut b.f19),
-                21 => r.optional(&mut b.f20),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1,
-                f2,
-                f3: Some(f3),
-                f4: Some(f4),
-                f5,
-                f6,
-                f7,
-                f8,
-                f9: Some(f9),
-                f10,
-                f11,
-                f12,
-                f13,
-                f14,
-                f15,
-                f16,
-                f17,
-                f18,
-                f19,
-                f20,
-            } => {
+        let extra = r
+            .fields(
+                "a refund object",
+                &[
+                    "amount",
+                    "balance_transaction",
+                    "charge",
+                    "created",
+                    "currency",
+                    "description",
+                    "destination_details",
+                    "failure_balance_transaction",
+                    "failure_reason",
+                    "id",
+                    "instructions_email",
+                    "metadata",
+                    "next_action",
+                    "object",
+                    "payment_intent",
+                    "pending_reason",
+                    "presentment_details",
+                    "reason",
+                    "receipt_number",
+                    "source_transfer_reversal",
+                    "status",
+                    "transfer_reversal",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.skip(),
+                    14 => r.optional(&mut b.f13),
+                    15 => r.optional(&mut b.f14),
+                    16 => r.optional(&mut b.f15),
+                    17 => r.optional(&mut b.f16),
+                    18 => r.optional(&mut b.f17),
+                    19 => r.optional(&mut b.f18),
+                    20 => r.optional(&mut b.f19),
+                    21 => r.optional(&mut b.f20),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f3.take(), b.f4.take(), b.f9.take()) {
+            (Some(f0), Some(f3), Some(f4), Some(f9)) => {
                 Ok(Refund {
                     amount: f0,
-                    balance_transaction: f1,
-                    charge: f2,
+                    balance_transaction: b.f1.take(),
+                    charge: b.f2.take(),
                     created: f3,
                     currency: f4,
-                    description: f5,
-                    destination_details: f6,
-                    failure_balance_transaction: f7,
-                    failure_reason: f8,
+                    description: b.f5.take(),
+                    destination_details: b.f6.take(),
+                    failure_balance_transaction: b.f7.take(),
+                    failure_reason: b.f8.take(),
                     id: f9,
-                    instructions_email: f10,
-                    metadata: f11,
-                    next_action: f12,
-                    payment_intent: f13,
-                    pending_reason: f14,
-                    presentment_details: f15,
-                    reason: f16,
-                    receipt_number: f17,
-                    source_transfer_reversal: f18,
-                    status: f19,
-                    transfer_reversal: f20,
+                    instructions_email: b.f10.take(),
+                    metadata: b.f11.take(),
+                    next_action: b.f12.take(),
+                    payment_intent: b.f13.take(),
+                    pending_reason: b.f14.take(),
+                    presentment_details: b.f15.take(),
+                    reason: b.f16.take(),
+                    receipt_number: b.f17.take(),
+                    source_transfer_reversal: b.f18.take(),
+                    status: b.f19.take(),
+                    transfer_reversal: b.f20.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f3.is_none(), "created"),
-                                    (b.f4.is_none(), "currency"),
-                                    (b.f9.is_none(), "id"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "created"),
+                        (taken.2.is_none(), "currency"),
+                        (taken.3.is_none(), "id"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -353,249 +329,210 @@ impl crate::rt::Decode for RefundDestinationDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::DestinationDetailsUnimplemented>,
-            f1: Option<crate::DestinationDetailsUnimplemented>,
-            f2: Option<crate::DestinationDetailsUnimplemented>,
-            f3: Option<crate::DestinationDetailsUnimplemented>,
-            f4: Option<crate::DestinationDetailsUnimplemented>,
-            f5: Option<crate::DestinationDetailsUnimplemented>,
-            f6: Option<crate::RefundDestinationDetailsBlik>,
-            f7: Option<crate::RefundDestinationDetailsBrBankTransfer>,
-            f8: Option<crate::RefundDestinationDetailsCard>,
-            f9: Option<crate::DestinationDetailsUnimplemented>,
-            f10: Option<crate::RefundDestinationDetailsCrypto>,
-            f11: Option<crate::DestinationDetailsUnimplemented>,
-            f12: Option<crate::DestinationDetailsUnimplemented>,
-            f13: Option<crate::RefundDestinationDetailsEuBankTransfer>,
-            f14: Option<crate::RefundDestinationDetailsGbBankTransfer>,
-            f15: Option<crate::DestinationDetailsUnimplemented>,
-            f16: Option<crate::DestinationDetailsUnimplemented>,
-            f17: Option<crate::RefundDestinationDetailsJpBankTransfer>,
-            f18: Option<crate::DestinationDetailsUnimplemented>,
-            f19: Option<crate::RefundDestinationDetailsMbWay>,
-            f20: Option<crate::RefundDestinationDetailsMultibanco>,
-            f21: Option<crate::RefundDestinationDetailsMxBankTransfer>,
-            f22: Option<crate::DestinationDetailsUnimplemented>,
-            f23: Option<crate::RefundDestinationDetailsP24>,
-            f24: Option<crate::DestinationDetailsUnimplemented>,
-            f25: Option<crate::RefundDestinationDetailsPaypal>,
-            f26: Option<crate::DestinationDetailsUnimplemented>,
-            f27: Option<crate::DestinationDetailsUnimplemented>,
-            f28: Option<crate::DestinationDetailsUnimplemented>,
-            f29: Option<crate::RefundDestinationDetailsSwish>,
-            f30: Option<crate::RefundDestinationDetailsThBankTransfer>,
-            f31: Option<crate::DestinationDetailsUnimplemented>,
-            f32: Option<String>,
-            f33: Option<crate::RefundDestinationDetailsUsBankTransfer>,
-            f34: Option<crate::DestinationDetailsUnimplemented>,
-            f35: Option<crate::DestinationDetailsUnimplemented>,
+            f0: crate::rt::json::Slot<crate::DestinationDetailsUnimplemented>,
+            f1: crate::rt::json::Slot<crate::DestinationDetailsUnimplemented>,
+            f2: crate::rt::json::Slot<crate::DestinationDetailsUnimplemented>,
+            f3: crate::rt::json::Slot<crate::DestinationDetailsUnimplemented>,
+            f4: crate::rt::json::Slot<crate::DestinationDetailsUnimplemented>,
+            f5: crate::rt::json::Slot<crate::DestinationDetailsUnimplemented>,
+            f6: crate::rt::json::Slot<crate::RefundDestinationDetailsBlik>,
+            f7: crate::rt::json::Slot<crate::RefundDestinationDetailsBrBankTransfer>,
+            f8: crate::rt::json::Slot<crate::RefundDestinationDetailsCard>,
+            f9: crate::rt::json::Slot<crate::DestinationDetailsUnimplemented>,
+            f10: crate::rt::json::Slot<crate::RefundDestinationDetailsCrypto>,
+            f11: crate::rt::json::Slot<crate::DestinationDetailsUnimplemented>,
+            f12: crate::rt::json::Slot<crate::DestinationDetailsUnimplemented>,
+            f13: crate::rt::json::Slot<crate::RefundDestinationDetailsEuBankTransfer>,
+            f14: crate::rt::json::Slot<crate::RefundDestinationDetailsGbBankTransfer>,
+            f15: crate::rt::json::Slot<crate::DestinationDetailsUnimplemented>,
+            f16: crate::rt::json::Slot<crate::DestinationDetailsUnimplemented>,
+            f17: crate::rt::json::Slot<crate::RefundDestinationDetailsJpBankTransfer>,
+            f18: crate::rt::json::Slot<crate::DestinationDetailsUnimplemented>,
+            f19: crate::rt::json::Slot<crate::RefundDestinationDetailsMbWay>,
+            f20: crate::rt::json::Slot<crate::RefundDestinationDetailsMultibanco>,
+            f21: crate::rt::json::Slot<crate::RefundDestinationDetailsMxBankTransfer>,
+            f22: crate::rt::json::Slot<crate::DestinationDetailsUnimplemented>,
+            f23: crate::rt::json::Slot<crate::RefundDestinationDetailsP24>,
+            f24: crate::rt::json::Slot<crate::DestinationDetailsUnimplemented>,
+            f25: crate::rt::json::Slot<crate::RefundDestinationDetailsPaypal>,
+            f26: crate::rt::json::Slot<crate::DestinationDetailsUnimplemented>,
+            f27: crate::rt::json::Slot<crate::DestinationDetailsUnimplemented>,
+            f28: crate::rt::json::Slot<crate::DestinationDetailsUnimplemented>,
+            f29: crate::rt::json::Slot<crate::RefundDestinationDetailsSwish>,
+            f30: crate::rt::json::Slot<crate::RefundDestinationDetailsThBankTransfer>,
+            f31: crate::rt::json::Slot<crate::DestinationDetailsUnimplemented>,
+            f32: crate::rt::json::Slot<String>,
+            f33: crate::rt::json::Slot<crate::RefundDestinationDetailsUsBankTransfer>,
+            f34: crate::rt::json::Slot<crate::DestinationDetailsUnimplemented>,
+            f35: crate::rt::json::Slot<crate::DestinationDetailsUnimplemented>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
-            f21: None,
-            f22: None,
-            f23: None,
-            f24: None,
-            f25: None,
-            f26: None,
-            f27: None,
-            f28: None,
-            f29: None,
-            f30: None,
-            f31: None,
-            f32: None,
-            f33: None,
-            f34: None,
-            f35: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
+            f23: crate::rt::json::Slot::new(),
+            f24: crate::rt::json::Slot::new(),
+            f25: crate::rt::json::Slot::new(),
+            f26: crate::rt::json::Slot::new(),
+            f27: crate::rt::json::Slot::new(),
+            f28: crate::rt::json::Slot::new(),
+            f29: crate::rt::json::Slot::new(),
+            f30: crate::rt::json::Slot::new(),
+            f31: crate::rt::json::Slot::new(),
+            f32: crate::rt::json::Slot::new(),
+            f33: crate::rt::json::Slot::new(),
+            f34: crate::rt::json::Slot::new(),
+            f35: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a refund_destination_details object",
-            &[
-                "affirm",
-                "afterpay_clearpay",
-                "alipay",
-                "alma",
-                "amazon_pay",
-                "au_bank_transfer",
-                "blik",
-                "br_bank_transfer",
-                "card",
-                "cashapp",
-                "crypto",
-                "customer_cash_balance",
-                "eps",
-                "eu_bank_transfer",
-                "gb_bank_transfer",
-                "giropay",
-                "grabpay",
-                "jp_bank_transfer",
-                "klarna",
-                "mb_way",
-                "multibanco",
-                "mx_bank_transfer",
-                "nz_bank_transfer",
-                "p24",
-                "paynow",
-                "paypal",
-                "pix",
-                "revolut",
-                "sofort",
-                "swish",
-                "th_bank_transfer",
-                "twint",
-                "type",
-                "us_bank_transfer",
-                "wechat_pay",
-                "zip",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                14 => r.optional(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.optional(&mut b.f16),
-                17 => r.optional(&mut b.f17),
-                18 => r.optional(&mut b.f18),
-                19 => r.optional(&mut b.f19),
-                20 => r.optional(&mut b.f20),
-                21 => r.optional(&mut b.f21),
-                22 => r.optional(&mut b.f22),
-                23 => r.optional(&mut b.f23),
-                24 => r.optional(&mut b.f24),
-                25 => r.optional(&mut b.f25),
-                26 => r.optional(&mut b.f26),
-                27 => r.optional(&mut b.f27),
-                28 => r.optional(&mut b.f28),
-                29 => r.optional(&mut b.f29),
-                30 => r.optional(&mut b.f30),
-                31 => r.optional(&mut b.f31),
-                32 => r.required(&mut b.f32),
-                33 => r.optional(&mut b.f33),
-                34 => r.optional(&mut b.f34),
-                35 => r.optional(&mut b.f35),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2,
-                f3,
-                f4,
-                f5,
-                f6,
-                f7,
-                f8,
-                f9,
-                f10,
-                f11,
-                f12,
-                f13,
-                f14,
-                f15,
-                f16,
-                f17,
-                f18,
-                f19,
-                f20,
-                f21,
-                f22,
-                f23,
-                f24,
-                f25,
-                f26,
-                f27,
-                f28,
-                f29,
-                f30,
-                f31,
-                f32: Some(f32),
-                f33,
-                f34,
-                f35,
-            } => {
+        let extra = r
+            .fields(
+                "a refund_destination_details object",
+                &[
+                    "affirm",
+                    "afterpay_clearpay",
+                    "alipay",
+                    "alma",
+                    "amazon_pay",
+                    "au_bank_transfer",
+                    "blik",
+                    "br_bank_transfer",
+                    "card",
+                    "cashapp",
+                    "crypto",
+                    "customer_cash_balance",
+                    "eps",
+                    "eu_bank_transfer",
+                    "gb_bank_transfer",
+                    "giropay",
+                    "grabpay",
+                    "jp_bank_transfer",
+                    "klarna",
+                    "mb_way",
+                    "multibanco",
+                    "mx_bank_transfer",
+                    "nz_bank_transfer",
+                    "p24",
+                    "paynow",
+                    "paypal",
+                    "pix",
+                    "revolut",
+                    "sofort",
+                    "swish",
+                    "th_bank_transfer",
+                    "twint",
+                    "type",
+                    "us_bank_transfer",
+                    "wechat_pay",
+                    "zip",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    17 => r.optional(&mut b.f17),
+                    18 => r.optional(&mut b.f18),
+                    19 => r.optional(&mut b.f19),
+                    20 => r.optional(&mut b.f20),
+                    21 => r.optional(&mut b.f21),
+                    22 => r.optional(&mut b.f22),
+                    23 => r.optional(&mut b.f23),
+                    24 => r.optional(&mut b.f24),
+                    25 => r.optional(&mut b.f25),
+                    26 => r.optional(&mut b.f26),
+                    27 => r.optional(&mut b.f27),
+                    28 => r.optional(&mut b.f28),
+                    29 => r.optional(&mut b.f29),
+                    30 => r.optional(&mut b.f30),
+                    31 => r.optional(&mut b.f31),
+                    32 => r.required(&mut b.f32),
+                    33 => r.optional(&mut b.f33),
+                    34 => r.optional(&mut b.f34),
+                    35 => r.optional(&mut b.f35),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f32.take(),) {
+            (Some(f32),) => {
                 Ok(RefundDestinationDetails {
-                    affirm: f0,
-                    afterpay_clearpay: f1,
-                    alipay: f2,
-                    alma: f3,
-                    amazon_pay: f4,
-                    au_bank_transfer: f5,
-                    blik: f6,
-                    br_bank_transfer: f7,
-                    card: f8,
-                    cashapp: f9,
-                    crypto: f10,
-                    customer_cash_balance: f11,
-                    eps: f12,
-                    eu_bank_transfer: f13,
-                    gb_bank_transfer: f14,
-                    giropay: f15,
-                    grabpay: f16,
-                    jp_bank_transfer: f17,
-                    klarna: f18,
-                    mb_way: f19,
-                    multibanco: f20,
-                    mx_bank_transfer: f21,
-                    nz_bank_transfer: f22,
-                    p24: f23,
-                    paynow: f24,
-                    paypal: f25,
-                    pix: f26,
-                    revolut: f27,
-                    sofort: f28,
-                    swish: f29,
-                    th_bank_transfer: f30,
-                    twint: f31,
+                    affirm: b.f0.take(),
+                    afterpay_clearpay: b.f1.take(),
+                    alipay: b.f2.take(),
+                    alma: b.f3.take(),
+                    amazon_pay: b.f4.take(),
+                    au_bank_transfer: b.f5.take(),
+                    blik: b.f6.take(),
+                    br_bank_transfer: b.f7.take(),
+                    card: b.f8.take(),
+                    cashapp: b.f9.take(),
+                    crypto: b.f10.take(),
+                    customer_cash_balance: b.f11.take(),
+                    eps: b.f12.take(),
+                    eu_bank_transfer: b.f13.take(),
+                    gb_bank_transfer: b.f14.take(),
+                    giropay: b.f15.take(),
+                    grabpay: b.f16.take(),
+                    jp_bank_transfer: b.f17.take(),
+                    klarna: b.f18.take(),
+                    mb_way: b.f19.take(),
+                    multibanco: b.f20.take(),
+                    mx_bank_transfer: b.f21.take(),
+                    nz_bank_transfer: b.f22.take(),
+                    p24: b.f23.take(),
+                    paynow: b.f24.take(),
+                    paypal: b.f25.take(),
+                    pix: b.f26.take(),
+                    revolut: b.f27.take(),
+                    sofort: b.f28.take(),
+                    swish: b.f29.take(),
+                    th_bank_transfer: b.f30.take(),
+                    twint: b.f31.take(),
                     r#type: f32,
-                    us_bank_transfer: f33,
-                    wechat_pay: f34,
-                    zip: f35,
+                    us_bank_transfer: b.f33.take(),
+                    wechat_pay: b.f34.take(),
+                    zip: b.f35.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f32.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -744,32 +681,30 @@ impl crate::rt::Decode for RefundDestinationDetailsBlik {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a refund_destination_details_blik object",
-            &["network_decline_code", "reference", "reference_status"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a refund_destination_details_blik object",
+                &["network_decline_code", "reference", "reference_status"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(RefundDestinationDetailsBlik {
-            network_decline_code: f0,
-            reference: f1,
-            reference_status: f2,
+            network_decline_code: b.f0.take(),
+            reference: b.f1.take(),
+            reference_status: b.f2.take(),
             extra,
         })
     }
@@ -819,25 +754,26 @@ impl crate::rt::Decode for RefundDestinationDetailsBrBankTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a refund_destination_details_br_bank_transfer object",
-            &["reference", "reference_status"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a refund_destination_details_br_bank_transfer object",
+                &["reference", "reference_status"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(RefundDestinationDetailsBrBankTransfer {
-            reference: f0,
-            reference_status: f1,
+            reference: b.f0.take(),
+            reference_status: b.f1.take(),
             extra,
         })
     }
@@ -888,47 +824,45 @@ impl crate::rt::Decode for RefundDestinationDetailsCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<crate::RefundDestinationDetailsCardType>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::RefundDestinationDetailsCardType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a refund_destination_details_card object",
-            &["reference", "reference_status", "reference_type", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2, f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a refund_destination_details_card object",
+                &["reference", "reference_status", "reference_type", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f3.take(),) {
+            (Some(f3),) => {
                 Ok(RefundDestinationDetailsCard {
-                    reference: f0,
-                    reference_status: f1,
-                    reference_type: f2,
+                    reference: b.f0.take(),
+                    reference_status: b.f1.take(),
+                    reference_type: b.f2.take(),
                     r#type: f3,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f3.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -993,11 +927,11 @@ impl std::str::FromStr for RefundDestinationDetailsCardType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "pending" => RefundDestinationDetailsCardType::Pending,
-                "refund" => RefundDestinationDetailsCardType::Refund,
-                "reversal" => RefundDestinationDetailsCardType::Reversal,
-                v => RefundDestinationDetailsCardType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["pending", "refund", "reversal"]) {
+                Some(0) => RefundDestinationDetailsCardType::Pending,
+                Some(1) => RefundDestinationDetailsCardType::Refund,
+                Some(2) => RefundDestinationDetailsCardType::Reversal,
+                _ => RefundDestinationDetailsCardType::Unknown(s.to_owned()),
             },
         )
     }
@@ -1035,22 +969,22 @@ impl crate::rt::Decode for RefundDestinationDetailsCrypto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a refund_destination_details_crypto object",
-            &["reference"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a refund_destination_details_crypto object",
+                &["reference"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(RefundDestinationDetailsCrypto {
-            reference: f0,
+            reference: b.f0.take(),
             extra,
         })
     }
@@ -1094,25 +1028,26 @@ impl crate::rt::Decode for RefundDestinationDetailsEuBankTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a refund_destination_details_eu_bank_transfer object",
-            &["reference", "reference_status"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a refund_destination_details_eu_bank_transfer object",
+                &["reference", "reference_status"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(RefundDestinationDetailsEuBankTransfer {
-            reference: f0,
-            reference_status: f1,
+            reference: b.f0.take(),
+            reference_status: b.f1.take(),
             extra,
         })
     }
@@ -1159,25 +1094,26 @@ impl crate::rt::Decode for RefundDestinationDetailsGbBankTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a refund_destination_details_gb_bank_transfer object",
-            &["reference", "reference_status"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a refund_destination_details_gb_bank_transfer object",
+                &["reference", "reference_status"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(RefundDestinationDetailsGbBankTransfer {
-            reference: f0,
-            reference_status: f1,
+            reference: b.f0.take(),
+            reference_status: b.f1.take(),
             extra,
         })
     }
@@ -1224,25 +1160,26 @@ impl crate::rt::Decode for RefundDestinationDetailsJpBankTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a refund_destination_details_jp_bank_transfer object",
-            &["reference", "reference_status"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a refund_destination_details_jp_bank_transfer object",
+                &["reference", "reference_status"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(RefundDestinationDetailsJpBankTransfer {
-            reference: f0,
-            reference_status: f1,
+            reference: b.f0.take(),
+            reference_status: b.f1.take(),
             extra,
         })
     }
@@ -1289,25 +1226,26 @@ impl crate::rt::Decode for RefundDestinationDetailsMbWay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a refund_destination_details_mb_way object",
-            &["reference", "reference_status"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a refund_destination_details_mb_way object",
+                &["reference", "reference_status"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(RefundDestinationDetailsMbWay {
-            reference: f0,
-            reference_status: f1,
+            reference: b.f0.take(),
+            reference_status: b.f1.take(),
             extra,
         })
     }
@@ -1354,25 +1292,26 @@ impl crate::rt::Decode for RefundDestinationDetailsMultibanco {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a refund_destination_details_multibanco object",
-            &["reference", "reference_status"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a refund_destination_details_multibanco object",
+                &["reference", "reference_status"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(RefundDestinationDetailsMultibanco {
-            reference: f0,
-            reference_status: f1,
+            reference: b.f0.take(),
+            reference_status: b.f1.take(),
             extra,
         })
     }
@@ -1419,25 +1358,26 @@ impl crate::rt::Decode for RefundDestinationDetailsMxBankTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a refund_destination_details_mx_bank_transfer object",
-            &["reference", "reference_status"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a refund_destination_details_mx_bank_transfer object",
+                &["reference", "reference_status"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(RefundDestinationDetailsMxBankTransfer {
-            reference: f0,
-            reference_status: f1,
+            reference: b.f0.take(),
+            reference_status: b.f1.take(),
             extra,
         })
     }
@@ -1484,25 +1424,26 @@ impl crate::rt::Decode for RefundDestinationDetailsP24 {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a refund_destination_details_p24 object",
-            &["reference", "reference_status"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a refund_destination_details_p24 object",
+                &["reference", "reference_status"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(RefundDestinationDetailsP24 {
-            reference: f0,
-            reference_status: f1,
+            reference: b.f0.take(),
+            reference_status: b.f1.take(),
             extra,
         })
     }
@@ -1547,22 +1488,22 @@ impl crate::rt::Decode for RefundDestinationDetailsPaypal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a refund_destination_details_paypal object",
-            &["network_decline_code"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a refund_destination_details_paypal object",
+                &["network_decline_code"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(RefundDestinationDetailsPaypal {
-            network_decline_code: f0,
+            network_decline_code: b.f0.take(),
             extra,
         })
     }
@@ -1608,32 +1549,30 @@ impl crate::rt::Decode for RefundDestinationDetailsSwish {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a refund_destination_details_swish object",
-            &["network_decline_code", "reference", "reference_status"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a refund_destination_details_swish object",
+                &["network_decline_code", "reference", "reference_status"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(RefundDestinationDetailsSwish {
-            network_decline_code: f0,
-            reference: f1,
-            reference_status: f2,
+            network_decline_code: b.f0.take(),
+            reference: b.f1.take(),
+            reference_status: b.f2.take(),
             extra,
         })
     }
@@ -1683,25 +1622,26 @@ impl crate::rt::Decode for RefundDestinationDetailsThBankTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a refund_destination_details_th_bank_transfer object",
-            &["reference", "reference_status"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a refund_destination_details_th_bank_transfer object",
+                &["reference", "reference_status"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(RefundDestinationDetailsThBankTransfer {
-            reference: f0,
-            reference_status: f1,
+            reference: b.f0.take(),
+            reference_status: b.f1.take(),
             extra,
         })
     }
@@ -1748,25 +1688,26 @@ impl crate::rt::Decode for RefundDestinationDetailsUsBankTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a refund_destination_details_us_bank_transfer object",
-            &["reference", "reference_status"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a refund_destination_details_us_bank_transfer object",
+                &["reference", "reference_status"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(RefundDestinationDetailsUsBankTransfer {
-            reference: f0,
-            reference_status: f1,
+            reference: b.f0.take(),
+            reference_status: b.f1.take(),
             extra,
         })
     }
@@ -1812,36 +1753,37 @@ impl crate::rt::Decode for RefundNextAction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::RefundNextActionDisplayDetails>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<crate::RefundNextActionDisplayDetails>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a refund_next_action object",
-            &["display_details", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a refund_next_action object",
+                &["display_details", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(RefundNextAction {
-                    display_details: f0,
+                    display_details: b.f0.take(),
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1885,41 +1827,40 @@ impl crate::rt::Decode for RefundNextActionDisplayDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::EmailSent>,
-            f1: Option<crate::rt::Timestamp>,
+            f0: crate::rt::json::Slot<crate::EmailSent>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a refund_next_action_display_details object",
-            &["email_sent", "expires_at"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a refund_next_action_display_details object",
+                &["email_sent", "expires_at"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(RefundNextActionDisplayDetails {
                     email_sent: f0,
                     expires_at: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "email_sent"),
-                                    (b.f1.is_none(), "expires_at"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "email_sent"),
+                        (taken.1.is_none(), "expires_at"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1976,11 +1917,14 @@ impl std::str::FromStr for RefundPendingReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "charge_pending" => RefundPendingReason::ChargePending,
-                "insufficient_funds" => RefundPendingReason::InsufficientFunds,
-                "processing" => RefundPendingReason::Processing,
-                v => RefundPendingReason::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["charge_pending", "insufficient_funds", "processing"],
+            ) {
+                Some(0) => RefundPendingReason::ChargePending,
+                Some(1) => RefundPendingReason::InsufficientFunds,
+                Some(2) => RefundPendingReason::Processing,
+                _ => RefundPendingReason::Unknown(s.to_owned()),
             },
         )
     }
@@ -2037,12 +1981,20 @@ impl std::str::FromStr for RefundReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "duplicate" => RefundReason::Duplicate,
-                "expired_uncaptured_charge" => RefundReason::ExpiredUncapturedCharge,
-                "fraudulent" => RefundReason::Fraudulent,
-                "requested_by_customer" => RefundReason::RequestedByCustomer,
-                v => RefundReason::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "duplicate",
+                    "expired_uncaptured_charge",
+                    "fraudulent",
+                    "requested_by_customer",
+                ],
+            ) {
+                Some(0) => RefundReason::Duplicate,
+                Some(1) => RefundReason::ExpiredUncapturedCharge,
+                Some(2) => RefundReason::Fraudulent,
+                Some(3) => RefundReason::RequestedByCustomer,
+                _ => RefundReason::Unknown(s.to_owned()),
             },
         )
     }

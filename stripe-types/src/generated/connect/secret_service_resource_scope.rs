@@ -17,36 +17,37 @@ impl crate::rt::Decode for SecretServiceResourceScope {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::SecretServiceResourceScopeType>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<crate::SecretServiceResourceScopeType>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a secret_service_resource_scope object",
-            &["type", "user"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1 } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a secret_service_resource_scope object",
+                &["type", "user"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(SecretServiceResourceScope {
                     r#type: f0,
-                    user: f1,
+                    user: b.f1.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -108,10 +109,10 @@ impl std::str::FromStr for SecretServiceResourceScopeType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account" => SecretServiceResourceScopeType::Account,
-                "user" => SecretServiceResourceScopeType::User,
-                v => SecretServiceResourceScopeType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["account", "user"]) {
+                Some(0) => SecretServiceResourceScopeType::Account,
+                Some(1) => SecretServiceResourceScopeType::User,
+                _ => SecretServiceResourceScopeType::Unknown(s.to_owned()),
             },
         )
     }

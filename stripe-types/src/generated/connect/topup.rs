@@ -318,12 +318,14 @@ impl serde::Serialize for ListTopupsAmount {
 }
 #[cfg(feature = "connect")]
 impl From<crate::RangeQuerySpecs> for ListTopupsAmount {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListTopupsAmount::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "connect")]
 impl From<i64> for ListTopupsAmount {
+    #[inline]
     fn from(v: i64) -> Self {
         ListTopupsAmount::Integer(v)
     }
@@ -349,12 +351,14 @@ impl serde::Serialize for ListTopupsCreated {
 }
 #[cfg(feature = "connect")]
 impl From<crate::RangeQuerySpecs> for ListTopupsCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListTopupsCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "connect")]
 impl From<i64> for ListTopupsCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListTopupsCreated::Integer(v)
     }
@@ -394,12 +398,15 @@ impl std::str::FromStr for ListTopupsStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "canceled" => ListTopupsStatus::Canceled,
-                "failed" => ListTopupsStatus::Failed,
-                "pending" => ListTopupsStatus::Pending,
-                "succeeded" => ListTopupsStatus::Succeeded,
-                v => ListTopupsStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["canceled", "failed", "pending", "succeeded"],
+            ) {
+                Some(0) => ListTopupsStatus::Canceled,
+                Some(1) => ListTopupsStatus::Failed,
+                Some(2) => ListTopupsStatus::Pending,
+                Some(3) => ListTopupsStatus::Succeeded,
+                _ => ListTopupsStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -530,135 +537,123 @@ impl crate::rt::Decode for Topup {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<i64>,
-            f6: Option<String>,
-            f7: Option<String>,
-            f8: Option<crate::TopupId>,
-            f9: Option<bool>,
-            f10: Option<crate::rt::Metadata>,
-            f11: Option<crate::Source>,
-            f12: Option<String>,
-            f13: Option<crate::TopupStatus>,
-            f14: Option<String>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<i64>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<crate::TopupId>,
+            f9: crate::rt::json::Slot<bool>,
+            f10: crate::rt::json::Slot<crate::rt::Metadata>,
+            f11: crate::rt::json::Slot<crate::Source>,
+            f12: crate::rt::json::Slot<String>,
+            f13: crate::rt::json::Slot<crate::TopupStatus>,
+            f14: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a topup object",
-            &[
-                "amount",
-                "balance_transaction",
-                "created",
-                "currency",
-                "description",
-                "expected_availability_date",
-                "failure_code",
-                "failure_message",
-                "id",
-                "livemode",
-                "metadata",
-                "object",
-                "source",
-                "statement_descriptor",
-                "status",
-                "transfer_group",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.required(&mut b.f10),
-                11 => r.skip(),
-                12 => r.optional(&mut b.f11),
-                13 => r.optional(&mut b.f12),
-                14 => r.required(&mut b.f13),
-                15 => r.optional(&mut b.f14),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1,
-                f2: Some(f2),
-                f3: Some(f3),
-                f4,
-                f5,
-                f6,
-                f7,
-                f8: Some(f8),
-                f9: Some(f9),
-                f10: Some(f10),
-                f11,
-                f12,
-                f13: Some(f13),
-                f14,
-            } => {
+        let extra = r
+            .fields(
+                "a topup object",
+                &[
+                    "amount",
+                    "balance_transaction",
+                    "created",
+                    "currency",
+                    "description",
+                    "expected_availability_date",
+                    "failure_code",
+                    "failure_message",
+                    "id",
+                    "livemode",
+                    "metadata",
+                    "object",
+                    "source",
+                    "statement_descriptor",
+                    "status",
+                    "transfer_group",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.required(&mut b.f10),
+                    11 => r.skip(),
+                    12 => r.optional(&mut b.f11),
+                    13 => r.optional(&mut b.f12),
+                    14 => r.required(&mut b.f13),
+                    15 => r.optional(&mut b.f14),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f8.take(),
+            b.f9.take(),
+            b.f10.take(),
+            b.f13.take(),
+        ) {
+            (Some(f0), Some(f2), Some(f3), Some(f8), Some(f9), Some(f10), Some(f13)) => {
                 Ok(Topup {
                     amount: f0,
-                    balance_transaction: f1,
+                    balance_transaction: b.f1.take(),
                     created: f2,
                     currency: f3,
-                    description: f4,
-                    expected_availability_date: f5,
-                    failure_code: f6,
-                    failure_message: f7,
+                    description: b.f4.take(),
+                    expected_availability_date: b.f5.take(),
+                    failure_code: b.f6.take(),
+                    failure_message: b.f7.take(),
                     id: f8,
                     livemode: f9,
                     metadata: f10,
-                    source: f11,
-                    statement_descriptor: f12,
+                    source: b.f11.take(),
+                    statement_descriptor: b.f12.take(),
                     status: f13,
-                    transfer_group: f14,
+                    transfer_group: b.f14.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f2.is_none(), "created"),
-                                    (b.f3.is_none(), "currency"),
-                                    (b.f8.is_none(), "id"),
-                                    (b.f9.is_none(), "livemode"),
-                                    (b.f10.is_none(), "metadata"),
-                                    (b.f13.is_none(), "status"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "created"),
+                        (taken.2.is_none(), "currency"),
+                        (taken.3.is_none(), "id"),
+                        (taken.4.is_none(), "livemode"),
+                        (taken.5.is_none(), "metadata"),
+                        (taken.6.is_none(), "status"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -751,13 +746,16 @@ impl std::str::FromStr for TopupStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "canceled" => TopupStatus::Canceled,
-                "failed" => TopupStatus::Failed,
-                "pending" => TopupStatus::Pending,
-                "reversed" => TopupStatus::Reversed,
-                "succeeded" => TopupStatus::Succeeded,
-                v => TopupStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["canceled", "failed", "pending", "reversed", "succeeded"],
+            ) {
+                Some(0) => TopupStatus::Canceled,
+                Some(1) => TopupStatus::Failed,
+                Some(2) => TopupStatus::Pending,
+                Some(3) => TopupStatus::Reversed,
+                Some(4) => TopupStatus::Succeeded,
+                _ => TopupStatus::Unknown(s.to_owned()),
             },
         )
     }

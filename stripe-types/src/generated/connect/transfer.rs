@@ -270,12 +270,14 @@ impl serde::Serialize for ListTransfersCreated {
 }
 #[cfg(feature = "connect")]
 impl From<crate::RangeQuerySpecs> for ListTransfersCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListTransfersCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "connect")]
 impl From<i64> for ListTransfersCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListTransfersCreated::Integer(v)
     }
@@ -397,143 +399,142 @@ impl crate::rt::Decode for Transfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<i64>,
-            f2: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
-            f3: Option<crate::rt::Timestamp>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<crate::rt::Expandable<crate::Account>>,
-            f7: Option<crate::rt::Expandable<crate::Charge>>,
-            f8: Option<crate::TransferId>,
-            f9: Option<bool>,
-            f10: Option<crate::rt::Metadata>,
-            f11: Option<crate::rt::List<crate::TransferReversal>>,
-            f12: Option<bool>,
-            f13: Option<crate::rt::Expandable<crate::Charge>>,
-            f14: Option<String>,
-            f15: Option<String>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f3: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
+            f7: crate::rt::json::Slot<crate::rt::Expandable<crate::Charge>>,
+            f8: crate::rt::json::Slot<crate::TransferId>,
+            f9: crate::rt::json::Slot<bool>,
+            f10: crate::rt::json::Slot<crate::rt::Metadata>,
+            f11: crate::rt::json::Slot<crate::rt::List<crate::TransferReversal>>,
+            f12: crate::rt::json::Slot<bool>,
+            f13: crate::rt::json::Slot<crate::rt::Expandable<crate::Charge>>,
+            f14: crate::rt::json::Slot<String>,
+            f15: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a transfer object",
-            &[
-                "amount",
-                "amount_reversed",
-                "balance_transaction",
-                "created",
-                "currency",
-                "description",
-                "destination",
-                "destination_payment",
-                "id",
-                "livemode",
-                "metadata",
-                "object",
-                "reversals",
-                "reversed",
-                "source_transaction",
-                "source_type",
-                "transfer_group",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.required(&mut b.f10),
-                11 => r.skip(),
-                12 => r.required(&mut b.f11),
-                13 => r.required(&mut b.f12),
-                14 => r.optional(&mut b.f13),
-                15 => r.optional(&mut b.f14),
-                16 => r.optional(&mut b.f15),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2,
-                f3: Some(f3),
-                f4: Some(f4),
-                f5,
-                f6,
-                f7,
-                f8: Some(f8),
-                f9: Some(f9),
-                f10: Some(f10),
-                f11: Some(f11),
-                f12: Some(f12),
-                f13,
-                f14,
-                f15,
-            } => {
+        let extra = r
+            .fields(
+                "a transfer object",
+                &[
+                    "amount",
+                    "amount_reversed",
+                    "balance_transaction",
+                    "created",
+                    "currency",
+                    "description",
+                    "destination",
+                    "destination_payment",
+                    "id",
+                    "livemode",
+                    "metadata",
+                    "object",
+                    "reversals",
+                    "reversed",
+                    "source_transaction",
+                    "source_type",
+                    "transfer_group",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.required(&mut b.f10),
+                    11 => r.skip(),
+                    12 => r.required(&mut b.f11),
+                    13 => r.required(&mut b.f12),
+                    14 => r.optional(&mut b.f13),
+                    15 => r.optional(&mut b.f14),
+                    16 => r.optional(&mut b.f15),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f8.take(),
+            b.f9.take(),
+            b.f10.take(),
+            b.f11.take(),
+            b.f12.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f1),
+                Some(f3),
+                Some(f4),
+                Some(f8),
+                Some(f9),
+                Some(f10),
+                Some(f11),
+                Some(f12),
+            ) => {
                 Ok(Transfer {
                     amount: f0,
                     amount_reversed: f1,
-                    balance_transaction: f2,
+                    balance_transaction: b.f2.take(),
                     created: f3,
                     currency: f4,
-                    description: f5,
-                    destination: f6,
-                    destination_payment: f7,
+                    description: b.f5.take(),
+                    destination: b.f6.take(),
+                    destination_payment: b.f7.take(),
                     id: f8,
                     livemode: f9,
                     metadata: f10,
                     reversals: f11,
                     reversed: f12,
-                    source_transaction: f13,
-                    source_type: f14,
-                    transfer_group: f15,
+                    source_transaction: b.f13.take(),
+                    source_type: b.f14.take(),
+                    transfer_group: b.f15.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f1.is_none(), "amount_reversed"),
-                                    (b.f3.is_none(), "created"),
-                                    (b.f4.is_none(), "currency"),
-                                    (b.f8.is_none(), "id"),
-                                    (b.f9.is_none(), "livemode"),
-                                    (b.f10.is_none(), "metadata"),
-                                    (b.f11.is_none(), "reversals"),
-                                    (b.f12.is_none(), "reversed"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "amount_reversed"),
+                        (taken.2.is_none(), "created"),
+                        (taken.3.is_none(), "currency"),
+                        (taken.4.is_none(), "id"),
+                        (taken.5.is_none(), "livemode"),
+                        (taken.6.is_none(), "metadata"),
+                        (taken.7.is_none(), "reversals"),
+                        (taken.8.is_none(), "reversed"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -607,38 +608,37 @@ impl crate::rt::Decode for TransferData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::rt::Expandable<crate::Account>>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a transfer_data object",
-            &["amount", "destination"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a transfer_data object",
+                &["amount", "destination"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(TransferData {
-                    amount: f0,
+                    amount: b.f0.take(),
                     destination: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "destination")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "destination")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -693,69 +693,62 @@ impl crate::rt::Decode for TransferSchedule {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<String>,
-            f2: Option<i64>,
-            f3: Option<Vec<i64>>,
-            f4: Option<String>,
-            f5: Option<
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<i64>,
+            f3: crate::rt::json::Slot<Vec<i64>>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<
                 Vec<crate::BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays>,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a transfer_schedule object",
-            &[
-                "delay_days",
-                "interval",
-                "monthly_anchor",
-                "monthly_payout_days",
-                "weekly_anchor",
-                "weekly_payout_days",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2, f3, f4, f5 } => {
+        let extra = r
+            .fields(
+                "a transfer_schedule object",
+                &[
+                    "delay_days",
+                    "interval",
+                    "monthly_anchor",
+                    "monthly_payout_days",
+                    "weekly_anchor",
+                    "weekly_payout_days",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(TransferSchedule {
                     delay_days: f0,
                     interval: f1,
-                    monthly_anchor: f2,
-                    monthly_payout_days: f3,
-                    weekly_anchor: f4,
-                    weekly_payout_days: f5,
+                    monthly_anchor: b.f2.take(),
+                    monthly_payout_days: b.f3.take(),
+                    weekly_anchor: b.f4.take(),
+                    weekly_payout_days: b.f5.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "delay_days"),
-                                    (b.f1.is_none(), "interval"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "delay_days"), (taken.1.is_none(), "interval")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

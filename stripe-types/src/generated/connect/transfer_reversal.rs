@@ -316,97 +316,83 @@ impl crate::rt::Decode for TransferReversal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<String>,
-            f4: Option<crate::rt::Expandable<crate::Refund>>,
-            f5: Option<crate::TransferReversalId>,
-            f6: Option<crate::rt::Metadata>,
-            f7: Option<crate::rt::Expandable<crate::Refund>>,
-            f8: Option<crate::rt::Expandable<crate::Transfer>>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::rt::Expandable<crate::Refund>>,
+            f5: crate::rt::json::Slot<crate::TransferReversalId>,
+            f6: crate::rt::json::Slot<crate::rt::Metadata>,
+            f7: crate::rt::json::Slot<crate::rt::Expandable<crate::Refund>>,
+            f8: crate::rt::json::Slot<crate::rt::Expandable<crate::Transfer>>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a transfer_reversal object",
-            &[
-                "amount",
-                "balance_transaction",
-                "created",
-                "currency",
-                "destination_payment_refund",
-                "id",
-                "metadata",
-                "object",
-                "source_refund",
-                "transfer",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.skip(),
-                8 => r.optional(&mut b.f7),
-                9 => r.required(&mut b.f8),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1,
-                f2: Some(f2),
-                f3: Some(f3),
-                f4,
-                f5: Some(f5),
-                f6,
-                f7,
-                f8: Some(f8),
-            } => {
+        let extra = r
+            .fields(
+                "a transfer_reversal object",
+                &[
+                    "amount",
+                    "balance_transaction",
+                    "created",
+                    "currency",
+                    "destination_payment_refund",
+                    "id",
+                    "metadata",
+                    "object",
+                    "source_refund",
+                    "transfer",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.skip(),
+                    8 => r.optional(&mut b.f7),
+                    9 => r.required(&mut b.f8),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f2.take(), b.f3.take(), b.f5.take(), b.f8.take()) {
+            (Some(f0), Some(f2), Some(f3), Some(f5), Some(f8)) => {
                 Ok(TransferReversal {
                     amount: f0,
-                    balance_transaction: f1,
+                    balance_transaction: b.f1.take(),
                     created: f2,
                     currency: f3,
-                    destination_payment_refund: f4,
+                    destination_payment_refund: b.f4.take(),
                     id: f5,
-                    metadata: f6,
-                    source_refund: f7,
+                    metadata: b.f6.take(),
+                    source_refund: b.f7.take(),
                     transfer: f8,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f2.is_none(), "created"),
-                                    (b.f3.is_none(), "currency"),
-                                    (b.f5.is_none(), "id"),
-                                    (b.f8.is_none(), "transfer"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "created"),
+                        (taken.2.is_none(), "currency"),
+                        (taken.3.is_none(), "id"),
+                        (taken.4.is_none(), "transfer"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -14,25 +14,28 @@ impl crate::rt::Decode for AmazonPayUnderlyingPaymentMethodFundingDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodDetailsPassthroughCard>,
-            f1: Option<crate::AmazonPayUnderlyingPaymentMethodFundingDetailsType>,
+            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsPassthroughCard>,
+            f1: crate::rt::json::Slot<
+                crate::AmazonPayUnderlyingPaymentMethodFundingDetailsType,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a amazon_pay_underlying_payment_method_funding_details object",
-            &["card", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a amazon_pay_underlying_payment_method_funding_details object",
+                &["card", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(AmazonPayUnderlyingPaymentMethodFundingDetails {
-            card: f0,
-            r#type: f1,
+            card: b.f0.take(),
+            r#type: b.f1.take(),
             extra,
         })
     }
@@ -87,11 +90,11 @@ impl std::str::FromStr for AmazonPayUnderlyingPaymentMethodFundingDetailsType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "card" => AmazonPayUnderlyingPaymentMethodFundingDetailsType::Card,
-                v => {
+            match crate::rt::json::variant(s, &["card"]) {
+                Some(0) => AmazonPayUnderlyingPaymentMethodFundingDetailsType::Card,
+                _ => {
                     AmazonPayUnderlyingPaymentMethodFundingDetailsType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -40,129 +40,110 @@ impl crate::rt::Decode for ApiErrors {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<String>,
-            f7: Option<String>,
-            f8: Option<String>,
-            f9: Option<Box<crate::PaymentIntent>>,
-            f10: Option<crate::PaymentMethod>,
-            f11: Option<String>,
-            f12: Option<String>,
-            f13: Option<Box<crate::SetupIntent>>,
-            f14: Option<crate::BankAccountOrCardOrSource>,
-            f15: Option<crate::ApiErrorsType>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<Box<crate::PaymentIntent>>,
+            f10: crate::rt::json::Slot<crate::PaymentMethod>,
+            f11: crate::rt::json::Slot<String>,
+            f12: crate::rt::json::Slot<String>,
+            f13: crate::rt::json::Slot<Box<crate::SetupIntent>>,
+            f14: crate::rt::json::Slot<crate::BankAccountOrCardOrSource>,
+            f15: crate::rt::json::Slot<crate::ApiErrorsType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a api_errors object",
-            &[
-                "advice_code",
-                "charge",
-                "code",
-                "decline_code",
-                "doc_url",
-                "message",
-                "network_advice_code",
-                "network_decline_code",
-                "param",
-                "payment_intent",
-                "payment_method",
-                "payment_method_type",
-                "request_log_url",
-                "setup_intent",
-                "source",
-                "type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                14 => r.optional(&mut b.f14),
-                15 => r.required(&mut b.f15),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2,
-                f3,
-                f4,
-                f5,
-                f6,
-                f7,
-                f8,
-                f9,
-                f10,
-                f11,
-                f12,
-                f13,
-                f14,
-                f15: Some(f15),
-            } => {
+        let extra = r
+            .fields(
+                "a api_errors object",
+                &[
+                    "advice_code",
+                    "charge",
+                    "code",
+                    "decline_code",
+                    "doc_url",
+                    "message",
+                    "network_advice_code",
+                    "network_decline_code",
+                    "param",
+                    "payment_intent",
+                    "payment_method",
+                    "payment_method_type",
+                    "request_log_url",
+                    "setup_intent",
+                    "source",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.required(&mut b.f15),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f15.take(),) {
+            (Some(f15),) => {
                 Ok(ApiErrors {
-                    advice_code: f0,
-                    charge: f1,
-                    code: f2,
-                    decline_code: f3,
-                    doc_url: f4,
-                    message: f5,
-                    network_advice_code: f6,
-                    network_decline_code: f7,
-                    param: f8,
-                    payment_intent: f9,
-                    payment_method: f10,
-                    payment_method_type: f11,
-                    request_log_url: f12,
-                    setup_intent: f13,
-                    source: f14,
+                    advice_code: b.f0.take(),
+                    charge: b.f1.take(),
+                    code: b.f2.take(),
+                    decline_code: b.f3.take(),
+                    doc_url: b.f4.take(),
+                    message: b.f5.take(),
+                    network_advice_code: b.f6.take(),
+                    network_decline_code: b.f7.take(),
+                    param: b.f8.take(),
+                    payment_intent: b.f9.take(),
+                    payment_method: b.f10.take(),
+                    payment_method_type: b.f11.take(),
+                    request_log_url: b.f12.take(),
+                    setup_intent: b.f13.take(),
+                    source: b.f14.take(),
                     r#type: f15,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f15.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -266,12 +247,20 @@ impl std::str::FromStr for ApiErrorsType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "api_error" => ApiErrorsType::ApiError,
-                "card_error" => ApiErrorsType::CardError,
-                "idempotency_error" => ApiErrorsType::IdempotencyError,
-                "invalid_request_error" => ApiErrorsType::InvalidRequestError,
-                v => ApiErrorsType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "api_error",
+                    "card_error",
+                    "idempotency_error",
+                    "invalid_request_error",
+                ],
+            ) {
+                Some(0) => ApiErrorsType::ApiError,
+                Some(1) => ApiErrorsType::CardError,
+                Some(2) => ApiErrorsType::IdempotencyError,
+                Some(3) => ApiErrorsType::InvalidRequestError,
+                _ => ApiErrorsType::Unknown(s.to_owned()),
             },
         )
     }
@@ -321,16 +310,19 @@ impl serde::Serialize for BankAccountOrCardOrSource {
     }
 }
 impl From<crate::BankAccount> for BankAccountOrCardOrSource {
+    #[inline]
     fn from(v: crate::BankAccount) -> Self {
         BankAccountOrCardOrSource::BankAccount(Box::new(v))
     }
 }
 impl From<crate::Card> for BankAccountOrCardOrSource {
+    #[inline]
     fn from(v: crate::Card) -> Self {
         BankAccountOrCardOrSource::Card(Box::new(v))
     }
 }
 impl From<crate::Source> for BankAccountOrCardOrSource {
+    #[inline]
     fn from(v: crate::Source) -> Self {
         BankAccountOrCardOrSource::Source(Box::new(v))
     }
@@ -341,14 +333,10 @@ impl crate::rt::Decode for BankAccountOrCardOrSource {
         let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
             (Some("bank_account"), _) => {
-                r.decode().map(|x| BankAccountOrCardOrSource::BankAccount(Box::new(x)))
+                r.decode().map(BankAccountOrCardOrSource::BankAccount)
             }
-            (Some("card"), _) => {
-                r.decode().map(|x| BankAccountOrCardOrSource::Card(Box::new(x)))
-            }
-            (Some("source"), _) => {
-                r.decode().map(|x| BankAccountOrCardOrSource::Source(Box::new(x)))
-            }
+            (Some("card"), _) => r.decode().map(BankAccountOrCardOrSource::Card),
+            (Some("source"), _) => r.decode().map(BankAccountOrCardOrSource::Source),
             _ => r.decode().map(BankAccountOrCardOrSource::Unknown),
         }
     }

@@ -21,53 +21,49 @@ impl crate::rt::Decode for AutomaticTax {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::AutomaticTaxDisabledReason>,
-            f1: Option<bool>,
-            f2: Option<crate::ConnectAccountReference>,
-            f3: Option<String>,
-            f4: Option<crate::AutomaticTaxStatus>,
+            f0: crate::rt::json::Slot<crate::AutomaticTaxDisabledReason>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<crate::ConnectAccountReference>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::AutomaticTaxStatus>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a automatic_tax object",
-            &["disabled_reason", "enabled", "liability", "provider", "status"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2, f3, f4 } => {
+        let extra = r
+            .fields(
+                "a automatic_tax object",
+                &["disabled_reason", "enabled", "liability", "provider", "status"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(AutomaticTax {
-                    disabled_reason: f0,
+                    disabled_reason: b.f0.take(),
                     enabled: f1,
-                    liability: f2,
-                    provider: f3,
-                    status: f4,
+                    liability: b.f2.take(),
+                    provider: b.f3.take(),
+                    status: b.f4.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "enabled")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "enabled")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -136,14 +132,13 @@ impl std::str::FromStr for AutomaticTaxDisabledReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "finalization_requires_location_inputs" => {
-                    AutomaticTaxDisabledReason::FinalizationRequiresLocationInputs
-                }
-                "finalization_system_error" => {
-                    AutomaticTaxDisabledReason::FinalizationSystemError
-                }
-                v => AutomaticTaxDisabledReason::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["finalization_requires_location_inputs", "finalization_system_error"],
+            ) {
+                Some(0) => AutomaticTaxDisabledReason::FinalizationRequiresLocationInputs,
+                Some(1) => AutomaticTaxDisabledReason::FinalizationSystemError,
+                _ => AutomaticTaxDisabledReason::Unknown(s.to_owned()),
             },
         )
     }
@@ -197,11 +192,14 @@ impl std::str::FromStr for AutomaticTaxStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "complete" => AutomaticTaxStatus::Complete,
-                "failed" => AutomaticTaxStatus::Failed,
-                "requires_location_inputs" => AutomaticTaxStatus::RequiresLocationInputs,
-                v => AutomaticTaxStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["complete", "failed", "requires_location_inputs"],
+            ) {
+                Some(0) => AutomaticTaxStatus::Complete,
+                Some(1) => AutomaticTaxStatus::Failed,
+                Some(2) => AutomaticTaxStatus::RequiresLocationInputs,
+                _ => AutomaticTaxStatus::Unknown(s.to_owned()),
             },
         )
     }

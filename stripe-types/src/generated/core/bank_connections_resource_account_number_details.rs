@@ -21,55 +21,60 @@ impl crate::rt::Decode for BankConnectionsResourceAccountNumberDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<crate::BankConnectionsResourceAccountNumberDetailsIdentifierType>,
-            f2: Option<crate::BankConnectionsResourceAccountNumberDetailsStatus>,
-            f3: Option<
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<
+                crate::BankConnectionsResourceAccountNumberDetailsIdentifierType,
+            >,
+            f2: crate::rt::json::Slot<
+                crate::BankConnectionsResourceAccountNumberDetailsStatus,
+            >,
+            f3: crate::rt::json::Slot<
                 Vec<crate::BankConnectionsResourceAccountNumberDetailsSupportedNetworks>,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a bank_connections_resource_account_number_details object",
-            &["expected_expiry_date", "identifier_type", "status", "supported_networks"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a bank_connections_resource_account_number_details object",
+                &[
+                    "expected_expiry_date",
+                    "identifier_type",
+                    "status",
+                    "supported_networks",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f2.take(), b.f3.take()) {
+            (Some(f1), Some(f2), Some(f3)) => {
                 Ok(BankConnectionsResourceAccountNumberDetails {
-                    expected_expiry_date: f0,
+                    expected_expiry_date: b.f0.take(),
                     identifier_type: f1,
                     status: f2,
                     supported_networks: f3,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "identifier_type"),
-                                    (b.f2.is_none(), "status"),
-                                    (b.f3.is_none(), "supported_networks"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "identifier_type"),
+                        (taken.1.is_none(), "status"),
+                        (taken.2.is_none(), "supported_networks"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -131,16 +136,19 @@ impl std::str::FromStr for BankConnectionsResourceAccountNumberDetailsIdentifier
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account_number" => {
+            match crate::rt::json::variant(
+                s,
+                &["account_number", "tokenized_account_number"],
+            ) {
+                Some(0) => {
                     BankConnectionsResourceAccountNumberDetailsIdentifierType::AccountNumber
                 }
-                "tokenized_account_number" => {
+                Some(1) => {
                     BankConnectionsResourceAccountNumberDetailsIdentifierType::TokenizedAccountNumber
                 }
-                v => {
+                _ => {
                     BankConnectionsResourceAccountNumberDetailsIdentifierType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -198,16 +206,14 @@ impl std::str::FromStr for BankConnectionsResourceAccountNumberDetailsStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "deactivated" => {
-                    BankConnectionsResourceAccountNumberDetailsStatus::Deactivated
-                }
-                "transactable" => {
+            match crate::rt::json::variant(s, &["deactivated", "transactable"]) {
+                Some(0) => BankConnectionsResourceAccountNumberDetailsStatus::Deactivated,
+                Some(1) => {
                     BankConnectionsResourceAccountNumberDetailsStatus::Transactable
                 }
-                v => {
+                _ => {
                     BankConnectionsResourceAccountNumberDetailsStatus::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -257,13 +263,13 @@ impl std::str::FromStr for BankConnectionsResourceAccountNumberDetailsSupportedN
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ach" => {
+            match crate::rt::json::variant(s, &["ach"]) {
+                Some(0) => {
                     BankConnectionsResourceAccountNumberDetailsSupportedNetworks::Ach
                 }
-                v => {
+                _ => {
                     BankConnectionsResourceAccountNumberDetailsSupportedNetworks::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

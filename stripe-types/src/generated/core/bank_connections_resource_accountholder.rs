@@ -18,47 +18,45 @@ impl crate::rt::Decode for BankConnectionsResourceAccountholder {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::Account>>,
-            f1: Option<crate::rt::Expandable<crate::Customer>>,
-            f2: Option<String>,
-            f3: Option<crate::BankConnectionsResourceAccountholderType>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::Customer>>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::BankConnectionsResourceAccountholderType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a bank_connections_resource_accountholder object",
-            &["account", "customer", "customer_account", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2, f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a bank_connections_resource_accountholder object",
+                &["account", "customer", "customer_account", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f3.take(),) {
+            (Some(f3),) => {
                 Ok(BankConnectionsResourceAccountholder {
-                    account: f0,
-                    customer: f1,
-                    customer_account: f2,
+                    account: b.f0.take(),
+                    customer: b.f1.take(),
+                    customer_account: b.f2.take(),
                     r#type: f3,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f3.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -120,10 +118,10 @@ impl std::str::FromStr for BankConnectionsResourceAccountholderType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account" => BankConnectionsResourceAccountholderType::Account,
-                "customer" => BankConnectionsResourceAccountholderType::Customer,
-                v => BankConnectionsResourceAccountholderType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["account", "customer"]) {
+                Some(0) => BankConnectionsResourceAccountholderType::Account,
+                Some(1) => BankConnectionsResourceAccountholderType::Customer,
+                _ => BankConnectionsResourceAccountholderType::Unknown(s.to_owned()),
             },
         )
     }

@@ -23,57 +23,57 @@ impl crate::rt::Decode for BankConnectionsResourceBalance {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<crate::BankConnectionsResourceBalanceApiResourceCashBalance>,
-            f2: Option<crate::BankConnectionsResourceBalanceApiResourceCreditBalance>,
-            f3: Option<std::collections::BTreeMap<String, i64>>,
-            f4: Option<crate::BankConnectionsResourceBalanceType>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<
+                crate::BankConnectionsResourceBalanceApiResourceCashBalance,
+            >,
+            f2: crate::rt::json::Slot<
+                crate::BankConnectionsResourceBalanceApiResourceCreditBalance,
+            >,
+            f3: crate::rt::json::Slot<std::collections::BTreeMap<String, i64>>,
+            f4: crate::rt::json::Slot<crate::BankConnectionsResourceBalanceType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a bank_connections_resource_balance object",
-            &["as_of", "cash", "credit", "current", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1, f2, f3: Some(f3), f4: Some(f4) } => {
+        let extra = r
+            .fields(
+                "a bank_connections_resource_balance object",
+                &["as_of", "cash", "credit", "current", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f3.take(), b.f4.take()) {
+            (Some(f0), Some(f3), Some(f4)) => {
                 Ok(BankConnectionsResourceBalance {
                     as_of: f0,
-                    cash: f1,
-                    credit: f2,
+                    cash: b.f1.take(),
+                    credit: b.f2.take(),
                     current: f3,
                     r#type: f4,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "as_of"),
-                                    (b.f3.is_none(), "current"),
-                                    (b.f4.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "as_of"),
+                        (taken.1.is_none(), "current"),
+                        (taken.2.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -134,10 +134,10 @@ impl std::str::FromStr for BankConnectionsResourceBalanceType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "cash" => BankConnectionsResourceBalanceType::Cash,
-                "credit" => BankConnectionsResourceBalanceType::Credit,
-                v => BankConnectionsResourceBalanceType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["cash", "credit"]) {
+                Some(0) => BankConnectionsResourceBalanceType::Cash,
+                Some(1) => BankConnectionsResourceBalanceType::Credit,
+                _ => BankConnectionsResourceBalanceType::Unknown(s.to_owned()),
             },
         )
     }

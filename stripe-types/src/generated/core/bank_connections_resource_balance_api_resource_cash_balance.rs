@@ -17,22 +17,22 @@ impl crate::rt::Decode for BankConnectionsResourceBalanceApiResourceCashBalance 
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<std::collections::BTreeMap<String, i64>>,
+            f0: crate::rt::json::Slot<std::collections::BTreeMap<String, i64>>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a bank_connections_resource_balance_api_resource_cash_balance object",
-            &["available"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a bank_connections_resource_balance_api_resource_cash_balance object",
+                &["available"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(BankConnectionsResourceBalanceApiResourceCashBalance {
-            available: f0,
+            available: b.f0.take(),
             extra,
         })
     }

@@ -17,29 +17,30 @@ impl crate::rt::Decode for BankConnectionsResourceLinkAccountSessionFilters {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 Vec<
                     crate::BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories,
                 >,
             >,
-            f1: Option<Vec<String>>,
+            f1: crate::rt::json::Slot<Vec<String>>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a bank_connections_resource_link_account_session_filters object",
-            &["account_subcategories", "countries"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a bank_connections_resource_link_account_session_filters object",
+                &["account_subcategories", "countries"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(BankConnectionsResourceLinkAccountSessionFilters {
-            account_subcategories: f0,
-            countries: f1,
+            account_subcategories: b.f0.take(),
+            countries: b.f1.take(),
             extra,
         })
     }
@@ -119,25 +120,28 @@ for BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "checking" => {
+            match crate::rt::json::variant(
+                s,
+                &["checking", "credit_card", "line_of_credit", "mortgage", "savings"],
+            ) {
+                Some(0) => {
                     BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories::Checking
                 }
-                "credit_card" => {
+                Some(1) => {
                     BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories::CreditCard
                 }
-                "line_of_credit" => {
+                Some(2) => {
                     BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories::LineOfCredit
                 }
-                "mortgage" => {
+                Some(3) => {
                     BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories::Mortgage
                 }
-                "savings" => {
+                Some(4) => {
                     BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories::Savings
                 }
-                v => {
+                _ => {
                     BankConnectionsResourceLinkAccountSessionFiltersAccountSubcategories::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

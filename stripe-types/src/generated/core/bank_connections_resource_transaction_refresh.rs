@@ -19,53 +19,51 @@ impl crate::rt::Decode for BankConnectionsResourceTransactionRefresh {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<crate::BankConnectionsResourceBalanceRefreshStatus>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<
+                crate::BankConnectionsResourceBalanceRefreshStatus,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a bank_connections_resource_transaction_refresh object",
-            &["id", "last_attempted_at", "next_refresh_available_at", "status"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2, f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a bank_connections_resource_transaction_refresh object",
+                &["id", "last_attempted_at", "next_refresh_available_at", "status"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f3.take()) {
+            (Some(f0), Some(f1), Some(f3)) => {
                 Ok(BankConnectionsResourceTransactionRefresh {
                     id: f0,
                     last_attempted_at: f1,
-                    next_refresh_available_at: f2,
+                    next_refresh_available_at: b.f2.take(),
                     status: f3,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "id"),
-                                    (b.f1.is_none(), "last_attempted_at"),
-                                    (b.f3.is_none(), "status"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "id"),
+                        (taken.1.is_none(), "last_attempted_at"),
+                        (taken.2.is_none(), "status"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -17,32 +17,30 @@ impl crate::rt::Decode for CancellationDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::CancellationDetailsFeedback>,
-            f2: Option<crate::CancellationDetailsReason>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::CancellationDetailsFeedback>,
+            f2: crate::rt::json::Slot<crate::CancellationDetailsReason>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a cancellation_details object",
-            &["comment", "feedback", "reason"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a cancellation_details object",
+                &["comment", "feedback", "reason"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(CancellationDetails {
-            comment: f0,
-            feedback: f1,
-            reason: f2,
+            comment: b.f0.take(),
+            feedback: b.f1.take(),
+            reason: b.f2.take(),
             extra,
         })
     }
@@ -121,16 +119,28 @@ impl std::str::FromStr for CancellationDetailsFeedback {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "customer_service" => CancellationDetailsFeedback::CustomerService,
-                "low_quality" => CancellationDetailsFeedback::LowQuality,
-                "missing_features" => CancellationDetailsFeedback::MissingFeatures,
-                "other" => CancellationDetailsFeedback::Other,
-                "switched_service" => CancellationDetailsFeedback::SwitchedService,
-                "too_complex" => CancellationDetailsFeedback::TooComplex,
-                "too_expensive" => CancellationDetailsFeedback::TooExpensive,
-                "unused" => CancellationDetailsFeedback::Unused,
-                v => CancellationDetailsFeedback::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "customer_service",
+                    "low_quality",
+                    "missing_features",
+                    "other",
+                    "switched_service",
+                    "too_complex",
+                    "too_expensive",
+                    "unused",
+                ],
+            ) {
+                Some(0) => CancellationDetailsFeedback::CustomerService,
+                Some(1) => CancellationDetailsFeedback::LowQuality,
+                Some(2) => CancellationDetailsFeedback::MissingFeatures,
+                Some(3) => CancellationDetailsFeedback::Other,
+                Some(4) => CancellationDetailsFeedback::SwitchedService,
+                Some(5) => CancellationDetailsFeedback::TooComplex,
+                Some(6) => CancellationDetailsFeedback::TooExpensive,
+                Some(7) => CancellationDetailsFeedback::Unused,
+                _ => CancellationDetailsFeedback::Unknown(s.to_owned()),
             },
         )
     }
@@ -184,13 +194,14 @@ impl std::str::FromStr for CancellationDetailsReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "cancellation_requested" => {
-                    CancellationDetailsReason::CancellationRequested
-                }
-                "payment_disputed" => CancellationDetailsReason::PaymentDisputed,
-                "payment_failed" => CancellationDetailsReason::PaymentFailed,
-                v => CancellationDetailsReason::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["cancellation_requested", "payment_disputed", "payment_failed"],
+            ) {
+                Some(0) => CancellationDetailsReason::CancellationRequested,
+                Some(1) => CancellationDetailsReason::PaymentDisputed,
+                Some(2) => CancellationDetailsReason::PaymentFailed,
+                _ => CancellationDetailsReason::Unknown(s.to_owned()),
             },
         )
     }

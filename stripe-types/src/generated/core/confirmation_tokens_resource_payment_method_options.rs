@@ -13,24 +13,24 @@ impl crate::rt::Decode for ConfirmationTokensResourcePaymentMethodOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::ConfirmationTokensResourcePaymentMethodOptionsResourceCard,
             >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a confirmation_tokens_resource_payment_method_options object",
-            &["card"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a confirmation_tokens_resource_payment_method_options object",
+                &["card"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(ConfirmationTokensResourcePaymentMethodOptions {
-            card: f0,
+            card: b.f0.take(),
             extra,
         })
     }

@@ -16,27 +16,28 @@ impl crate::rt::Decode for ConfirmationTokensResourcePaymentMethodOptionsResourc
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<
                 crate::ConfirmationTokensResourcePaymentMethodOptionsResourceCardResourceInstallment,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a confirmation_tokens_resource_payment_method_options_resource_card object",
-            &["cvc_token", "installments"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a confirmation_tokens_resource_payment_method_options_resource_card object",
+                &["cvc_token", "installments"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(ConfirmationTokensResourcePaymentMethodOptionsResourceCard {
-            cvc_token: f0,
-            installments: f1,
+            cvc_token: b.f0.take(),
+            installments: b.f1.take(),
             extra,
         })
     }

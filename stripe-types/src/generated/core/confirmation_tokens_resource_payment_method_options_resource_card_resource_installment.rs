@@ -13,22 +13,22 @@ for ConfirmationTokensResourcePaymentMethodOptionsResourceCardResourceInstallmen
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodDetailsCardInstallmentsPlan>,
+            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsCardInstallmentsPlan>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a confirmation_tokens_resource_payment_method_options_resource_card_resource_installment object",
-            &["plan"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a confirmation_tokens_resource_payment_method_options_resource_card_resource_installment object",
+                &["plan"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(ConfirmationTokensResourcePaymentMethodOptionsResourceCardResourceInstallment {
-            plan: f0,
+            plan: b.f0.take(),
             extra,
         })
     }

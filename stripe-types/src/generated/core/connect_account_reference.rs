@@ -15,36 +15,37 @@ impl crate::rt::Decode for ConnectAccountReference {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::Account>>,
-            f1: Option<crate::ConnectAccountReferenceType>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
+            f1: crate::rt::json::Slot<crate::ConnectAccountReferenceType>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a connect_account_reference object",
-            &["account", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a connect_account_reference object",
+                &["account", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(ConnectAccountReference {
-                    account: f0,
+                    account: b.f0.take(),
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -100,10 +101,10 @@ impl std::str::FromStr for ConnectAccountReferenceType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account" => ConnectAccountReferenceType::Account,
-                "self" => ConnectAccountReferenceType::Self_,
-                v => ConnectAccountReferenceType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["account", "self"]) {
+                Some(0) => ConnectAccountReferenceType::Account,
+                Some(1) => ConnectAccountReferenceType::Self_,
+                _ => ConnectAccountReferenceType::Unknown(s.to_owned()),
             },
         )
     }

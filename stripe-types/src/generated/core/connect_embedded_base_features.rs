@@ -10,18 +10,14 @@ pub struct ConnectEmbeddedBaseFeatures {
 impl crate::rt::Decode for ConnectEmbeddedBaseFeatures {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a connect_embedded_base_features object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a connect_embedded_base_features object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(ConnectEmbeddedBaseFeatures {
             extra,
         })

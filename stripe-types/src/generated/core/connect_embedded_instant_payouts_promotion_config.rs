@@ -14,38 +14,39 @@ impl crate::rt::Decode for ConnectEmbeddedInstantPayoutsPromotionConfig {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::ConnectEmbeddedInstantPayoutsPromotionFeatures>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<
+                crate::ConnectEmbeddedInstantPayoutsPromotionFeatures,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a connect_embedded_instant_payouts_promotion_config object",
-            &["enabled", "features"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a connect_embedded_instant_payouts_promotion_config object",
+                &["enabled", "features"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(ConnectEmbeddedInstantPayoutsPromotionConfig {
                     enabled: f0,
                     features: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "enabled"), (b.f1.is_none(), "features")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "enabled"), (taken.1.is_none(), "features")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

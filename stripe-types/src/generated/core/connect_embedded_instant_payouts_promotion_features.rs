@@ -17,33 +17,32 @@ impl crate::rt::Decode for ConnectEmbeddedInstantPayoutsPromotionFeatures {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<bool>,
-            f2: Option<bool>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<bool>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a connect_embedded_instant_payouts_promotion_features object",
-            &[
-                "disable_stripe_user_authentication",
-                "external_account_collection",
-                "instant_payouts",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a connect_embedded_instant_payouts_promotion_features object",
+                &[
+                    "disable_stripe_user_authentication",
+                    "external_account_collection",
+                    "instant_payouts",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
                 Ok(ConnectEmbeddedInstantPayoutsPromotionFeatures {
                     disable_stripe_user_authentication: f0,
                     external_account_collection: f1,
@@ -51,19 +50,16 @@ impl crate::rt::Decode for ConnectEmbeddedInstantPayoutsPromotionFeatures {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "disable_stripe_user_authentication"),
-                                    (b.f1.is_none(), "external_account_collection"),
-                                    (b.f2.is_none(), "instant_payouts"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "disable_stripe_user_authentication"),
+                        (taken.1.is_none(), "external_account_collection"),
+                        (taken.2.is_none(), "instant_payouts"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -17,33 +17,32 @@ impl crate::rt::Decode for ConnectEmbeddedPaymentDisputesFeatures {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<bool>,
-            f2: Option<bool>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<bool>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a connect_embedded_payment_disputes_features object",
-            &[
-                "destination_on_behalf_of_charge_management",
-                "dispute_management",
-                "refund_management",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a connect_embedded_payment_disputes_features object",
+                &[
+                    "destination_on_behalf_of_charge_management",
+                    "dispute_management",
+                    "refund_management",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
                 Ok(ConnectEmbeddedPaymentDisputesFeatures {
                     destination_on_behalf_of_charge_management: f0,
                     dispute_management: f1,
@@ -51,22 +50,19 @@ impl crate::rt::Decode for ConnectEmbeddedPaymentDisputesFeatures {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (
-                                        b.f0.is_none(),
-                                        "destination_on_behalf_of_charge_management",
-                                    ),
-                                    (b.f1.is_none(), "dispute_management"),
-                                    (b.f2.is_none(), "refund_management"),
-                                ],
-                            ),
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (
+                            taken.0.is_none(),
+                            "destination_on_behalf_of_charge_management",
                         ),
-                )
+                        (taken.1.is_none(), "dispute_management"),
+                        (taken.2.is_none(), "refund_management"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

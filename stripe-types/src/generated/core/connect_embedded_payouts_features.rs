@@ -21,47 +21,40 @@ impl crate::rt::Decode for ConnectEmbeddedPayoutsFeatures {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<bool>,
-            f2: Option<bool>,
-            f3: Option<bool>,
-            f4: Option<bool>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<bool>,
+            f4: crate::rt::json::Slot<bool>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a connect_embedded_payouts_features object",
-            &[
-                "disable_stripe_user_authentication",
-                "edit_payout_schedule",
-                "external_account_collection",
-                "instant_payouts",
-                "standard_payouts",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-            } => {
+        let extra = r
+            .fields(
+                "a connect_embedded_payouts_features object",
+                &[
+                    "disable_stripe_user_authentication",
+                    "edit_payout_schedule",
+                    "external_account_collection",
+                    "instant_payouts",
+                    "standard_payouts",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f3.take(), b.f4.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f3), Some(f4)) => {
                 Ok(ConnectEmbeddedPayoutsFeatures {
                     disable_stripe_user_authentication: f0,
                     edit_payout_schedule: f1,
@@ -71,21 +64,18 @@ impl crate::rt::Decode for ConnectEmbeddedPayoutsFeatures {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "disable_stripe_user_authentication"),
-                                    (b.f1.is_none(), "edit_payout_schedule"),
-                                    (b.f2.is_none(), "external_account_collection"),
-                                    (b.f3.is_none(), "instant_payouts"),
-                                    (b.f4.is_none(), "standard_payouts"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "disable_stripe_user_authentication"),
+                        (taken.1.is_none(), "edit_payout_schedule"),
+                        (taken.2.is_none(), "external_account_collection"),
+                        (taken.3.is_none(), "instant_payouts"),
+                        (taken.4.is_none(), "standard_payouts"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -13,41 +13,40 @@ impl crate::rt::Decode for CreditBalance {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::BillingCreditGrantsResourceAmount>,
-            f1: Option<crate::BillingCreditGrantsResourceAmount>,
+            f0: crate::rt::json::Slot<crate::BillingCreditGrantsResourceAmount>,
+            f1: crate::rt::json::Slot<crate::BillingCreditGrantsResourceAmount>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a credit_balance object",
-            &["available_balance", "ledger_balance"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a credit_balance object",
+                &["available_balance", "ledger_balance"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(CreditBalance {
                     available_balance: f0,
                     ledger_balance: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "available_balance"),
-                                    (b.f1.is_none(), "ledger_balance"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "available_balance"),
+                        (taken.1.is_none(), "ledger_balance"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -21,49 +21,49 @@ impl crate::rt::Decode for CreditNotesPretaxCreditAmount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::rt::Expandable<crate::BillingCreditBalanceTransaction>>,
-            f2: Option<crate::rt::Expandable<crate::DiscountOrDeletedDiscount>>,
-            f3: Option<crate::CreditNotesPretaxCreditAmountType>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::BillingCreditBalanceTransaction>,
+            >,
+            f2: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::DiscountOrDeletedDiscount>,
+            >,
+            f3: crate::rt::json::Slot<crate::CreditNotesPretaxCreditAmountType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a credit_notes_pretax_credit_amount object",
-            &["amount", "credit_balance_transaction", "discount", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1, f2, f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a credit_notes_pretax_credit_amount object",
+                &["amount", "credit_balance_transaction", "discount", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f3.take()) {
+            (Some(f0), Some(f3)) => {
                 Ok(CreditNotesPretaxCreditAmount {
                     amount: f0,
-                    credit_balance_transaction: f1,
-                    discount: f2,
+                    credit_balance_transaction: b.f1.take(),
+                    discount: b.f2.take(),
                     r#type: f3,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "amount"), (b.f3.is_none(), "type")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "amount"), (taken.1.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -125,12 +125,13 @@ impl std::str::FromStr for CreditNotesPretaxCreditAmountType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "credit_balance_transaction" => {
-                    CreditNotesPretaxCreditAmountType::CreditBalanceTransaction
-                }
-                "discount" => CreditNotesPretaxCreditAmountType::Discount,
-                v => CreditNotesPretaxCreditAmountType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["credit_balance_transaction", "discount"],
+            ) {
+                Some(0) => CreditNotesPretaxCreditAmountType::CreditBalanceTransaction,
+                Some(1) => CreditNotesPretaxCreditAmountType::Discount,
+                _ => CreditNotesPretaxCreditAmountType::Unknown(s.to_owned()),
             },
         )
     }
@@ -177,11 +178,13 @@ impl serde::Serialize for DiscountOrDeletedDiscount {
     }
 }
 impl From<crate::Discount> for DiscountOrDeletedDiscount {
+    #[inline]
     fn from(v: crate::Discount) -> Self {
         DiscountOrDeletedDiscount::Discount(Box::new(v))
     }
 }
 impl From<crate::DeletedDiscount> for DiscountOrDeletedDiscount {
+    #[inline]
     fn from(v: crate::DeletedDiscount) -> Self {
         DiscountOrDeletedDiscount::DeletedDiscount(Box::new(v))
     }
@@ -192,11 +195,10 @@ impl crate::rt::Decode for DiscountOrDeletedDiscount {
         let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
             (Some("discount"), false) => {
-                r.decode().map(|x| DiscountOrDeletedDiscount::Discount(Box::new(x)))
+                r.decode().map(DiscountOrDeletedDiscount::Discount)
             }
             (Some("discount"), true) => {
-                r.decode()
-                    .map(|x| DiscountOrDeletedDiscount::DeletedDiscount(Box::new(x)))
+                r.decode().map(DiscountOrDeletedDiscount::DeletedDiscount)
             }
             _ => r.decode().map(DiscountOrDeletedDiscount::Unknown),
         }

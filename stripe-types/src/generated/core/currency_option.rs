@@ -21,46 +21,44 @@ impl crate::rt::Decode for CurrencyOption {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CustomUnitAmount>,
-            f1: Option<crate::CurrencyOptionTaxBehavior>,
-            f2: Option<Vec<crate::PriceTier>>,
-            f3: Option<i64>,
-            f4: Option<crate::rt::Decimal>,
+            f0: crate::rt::json::Slot<crate::CustomUnitAmount>,
+            f1: crate::rt::json::Slot<crate::CurrencyOptionTaxBehavior>,
+            f2: crate::rt::json::Slot<Vec<crate::PriceTier>>,
+            f3: crate::rt::json::Slot<i64>,
+            f4: crate::rt::json::Slot<crate::rt::Decimal>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a currency_option object",
-            &[
-                "custom_unit_amount",
-                "tax_behavior",
-                "tiers",
-                "unit_amount",
-                "unit_amount_decimal",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4 } = b;
+        let extra = r
+            .fields(
+                "a currency_option object",
+                &[
+                    "custom_unit_amount",
+                    "tax_behavior",
+                    "tiers",
+                    "unit_amount",
+                    "unit_amount_decimal",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(CurrencyOption {
-            custom_unit_amount: f0,
-            tax_behavior: f1,
-            tiers: f2,
-            unit_amount: f3,
-            unit_amount_decimal: f4,
+            custom_unit_amount: b.f0.take(),
+            tax_behavior: b.f1.take(),
+            tiers: b.f2.take(),
+            unit_amount: b.f3.take(),
+            unit_amount_decimal: b.f4.take(),
             extra,
         })
     }
@@ -130,11 +128,14 @@ impl std::str::FromStr for CurrencyOptionTaxBehavior {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "exclusive" => CurrencyOptionTaxBehavior::Exclusive,
-                "inclusive" => CurrencyOptionTaxBehavior::Inclusive,
-                "unspecified" => CurrencyOptionTaxBehavior::Unspecified,
-                v => CurrencyOptionTaxBehavior::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["exclusive", "inclusive", "unspecified"],
+            ) {
+                Some(0) => CurrencyOptionTaxBehavior::Exclusive,
+                Some(1) => CurrencyOptionTaxBehavior::Inclusive,
+                Some(2) => CurrencyOptionTaxBehavior::Unspecified,
+                _ => CurrencyOptionTaxBehavior::Unknown(s.to_owned()),
             },
         )
     }

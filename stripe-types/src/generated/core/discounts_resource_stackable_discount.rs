@@ -17,32 +17,30 @@ impl crate::rt::Decode for DiscountsResourceStackableDiscount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::Coupon>>,
-            f1: Option<crate::rt::Expandable<crate::Discount>>,
-            f2: Option<crate::rt::Expandable<crate::PromotionCode>>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::Coupon>>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::Discount>>,
+            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::PromotionCode>>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a discounts_resource_stackable_discount object",
-            &["coupon", "discount", "promotion_code"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a discounts_resource_stackable_discount object",
+                &["coupon", "discount", "promotion_code"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(DiscountsResourceStackableDiscount {
-            coupon: f0,
-            discount: f1,
-            promotion_code: f2,
+            coupon: b.f0.take(),
+            discount: b.f1.take(),
+            promotion_code: b.f2.take(),
             extra,
         })
     }

@@ -53,104 +53,96 @@ impl crate::rt::Decode for Event2 {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<crate::rt::Timestamp>,
-            f4: Option<crate::NotificationEventData>,
-            f5: Option<crate::Event2Id>,
-            f6: Option<bool>,
-            f7: Option<i64>,
-            f8: Option<crate::NotificationEventRequest>,
-            f9: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f4: crate::rt::json::Slot<crate::NotificationEventData>,
+            f5: crate::rt::json::Slot<crate::Event2Id>,
+            f6: crate::rt::json::Slot<bool>,
+            f7: crate::rt::json::Slot<i64>,
+            f8: crate::rt::json::Slot<crate::NotificationEventRequest>,
+            f9: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a event object",
-            &[
-                "account",
-                "api_version",
-                "context",
-                "created",
-                "data",
-                "id",
-                "livemode",
-                "object",
-                "pending_webhooks",
-                "request",
-                "type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.skip(),
-                8 => r.required(&mut b.f7),
-                9 => r.optional(&mut b.f8),
-                10 => r.required(&mut b.f9),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2,
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-                f6: Some(f6),
-                f7: Some(f7),
-                f8,
-                f9: Some(f9),
-            } => {
+        let extra = r
+            .fields(
+                "a event object",
+                &[
+                    "account",
+                    "api_version",
+                    "context",
+                    "created",
+                    "data",
+                    "id",
+                    "livemode",
+                    "object",
+                    "pending_webhooks",
+                    "request",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.skip(),
+                    8 => r.required(&mut b.f7),
+                    9 => r.optional(&mut b.f8),
+                    10 => r.required(&mut b.f9),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f3.take(),
+            b.f4.take(),
+            b.f5.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f9.take(),
+        ) {
+            (Some(f3), Some(f4), Some(f5), Some(f6), Some(f7), Some(f9)) => {
                 Ok(Event2 {
-                    account: f0,
-                    api_version: f1,
-                    context: f2,
+                    account: b.f0.take(),
+                    api_version: b.f1.take(),
+                    context: b.f2.take(),
                     created: f3,
                     data: f4,
                     id: f5,
                     livemode: f6,
                     pending_webhooks: f7,
-                    request: f8,
+                    request: b.f8.take(),
                     r#type: f9,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f3.is_none(), "created"),
-                                    (b.f4.is_none(), "data"),
-                                    (b.f5.is_none(), "id"),
-                                    (b.f6.is_none(), "livemode"),
-                                    (b.f7.is_none(), "pending_webhooks"),
-                                    (b.f9.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "data"),
+                        (taken.2.is_none(), "id"),
+                        (taken.3.is_none(), "livemode"),
+                        (taken.4.is_none(), "pending_webhooks"),
+                        (taken.5.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -339,11 +331,13 @@ impl serde::Serialize for ListEventsCreated {
     }
 }
 impl From<crate::RangeQuerySpecs> for ListEventsCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListEventsCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 impl From<i64> for ListEventsCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListEventsCreated::Integer(v)
     }

@@ -35,85 +35,73 @@ impl crate::rt::Decode for FeeRefund {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<String>,
-            f4: Option<crate::rt::Expandable<crate::ApplicationFee>>,
-            f5: Option<crate::FeeRefundId>,
-            f6: Option<crate::rt::Metadata>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::rt::Expandable<crate::ApplicationFee>>,
+            f5: crate::rt::json::Slot<crate::FeeRefundId>,
+            f6: crate::rt::json::Slot<crate::rt::Metadata>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a fee_refund object",
-            &[
-                "amount",
-                "balance_transaction",
-                "created",
-                "currency",
-                "fee",
-                "id",
-                "metadata",
-                "object",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.skip(),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1,
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-                f6,
-            } => {
+        let extra = r
+            .fields(
+                "a fee_refund object",
+                &[
+                    "amount",
+                    "balance_transaction",
+                    "created",
+                    "currency",
+                    "fee",
+                    "id",
+                    "metadata",
+                    "object",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.skip(),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f2.take(), b.f3.take(), b.f4.take(), b.f5.take()) {
+            (Some(f0), Some(f2), Some(f3), Some(f4), Some(f5)) => {
                 Ok(FeeRefund {
                     amount: f0,
-                    balance_transaction: f1,
+                    balance_transaction: b.f1.take(),
                     created: f2,
                     currency: f3,
                     fee: f4,
                     id: f5,
-                    metadata: f6,
+                    metadata: b.f6.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f2.is_none(), "created"),
-                                    (b.f3.is_none(), "currency"),
-                                    (b.f4.is_none(), "fee"),
-                                    (b.f5.is_none(), "id"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "created"),
+                        (taken.2.is_none(), "currency"),
+                        (taken.3.is_none(), "fee"),
+                        (taken.4.is_none(), "id"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -139,25 +139,38 @@ impl std::str::FromStr for CreateFilePurpose {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account_requirement" => CreateFilePurpose::AccountRequirement,
-                "additional_verification" => CreateFilePurpose::AdditionalVerification,
-                "business_icon" => CreateFilePurpose::BusinessIcon,
-                "business_logo" => CreateFilePurpose::BusinessLogo,
-                "customer_signature" => CreateFilePurpose::CustomerSignature,
-                "dispute_evidence" => CreateFilePurpose::DisputeEvidence,
-                "identity_document" => CreateFilePurpose::IdentityDocument,
-                "issuing_regulatory_reporting" => {
-                    CreateFilePurpose::IssuingRegulatoryReporting
-                }
-                "pci_document" => CreateFilePurpose::PciDocument,
-                "platform_terms_of_service" => CreateFilePurpose::PlatformTermsOfService,
-                "tax_document_user_upload" => CreateFilePurpose::TaxDocumentUserUpload,
-                "terminal_android_apk" => CreateFilePurpose::TerminalAndroidApk,
-                "terminal_reader_splashscreen" => {
-                    CreateFilePurpose::TerminalReaderSplashscreen
-                }
-                v => CreateFilePurpose::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "account_requirement",
+                    "additional_verification",
+                    "business_icon",
+                    "business_logo",
+                    "customer_signature",
+                    "dispute_evidence",
+                    "identity_document",
+                    "issuing_regulatory_reporting",
+                    "pci_document",
+                    "platform_terms_of_service",
+                    "tax_document_user_upload",
+                    "terminal_android_apk",
+                    "terminal_reader_splashscreen",
+                ],
+            ) {
+                Some(0) => CreateFilePurpose::AccountRequirement,
+                Some(1) => CreateFilePurpose::AdditionalVerification,
+                Some(2) => CreateFilePurpose::BusinessIcon,
+                Some(3) => CreateFilePurpose::BusinessLogo,
+                Some(4) => CreateFilePurpose::CustomerSignature,
+                Some(5) => CreateFilePurpose::DisputeEvidence,
+                Some(6) => CreateFilePurpose::IdentityDocument,
+                Some(7) => CreateFilePurpose::IssuingRegulatoryReporting,
+                Some(8) => CreateFilePurpose::PciDocument,
+                Some(9) => CreateFilePurpose::PlatformTermsOfService,
+                Some(10) => CreateFilePurpose::TaxDocumentUserUpload,
+                Some(11) => CreateFilePurpose::TerminalAndroidApk,
+                Some(12) => CreateFilePurpose::TerminalReaderSplashscreen,
+                _ => CreateFilePurpose::Unknown(s.to_owned()),
             },
         )
     }
@@ -220,102 +233,87 @@ impl crate::rt::Decode for File {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<String>,
-            f3: Option<crate::FileId>,
-            f4: Option<crate::rt::List<crate::FileLink>>,
-            f5: Option<crate::FilePurpose>,
-            f6: Option<i64>,
-            f7: Option<String>,
-            f8: Option<String>,
-            f9: Option<String>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::FileId>,
+            f4: crate::rt::json::Slot<crate::rt::List<crate::FileLink>>,
+            f5: crate::rt::json::Slot<crate::FilePurpose>,
+            f6: crate::rt::json::Slot<i64>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a file object",
-            &[
-                "created",
-                "expires_at",
-                "filename",
-                "id",
-                "links",
-                "object",
-                "purpose",
-                "size",
-                "title",
-                "type",
-                "url",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.skip(),
-                6 => r.required(&mut b.f5),
-                7 => r.required(&mut b.f6),
-                8 => r.optional(&mut b.f7),
-                9 => r.optional(&mut b.f8),
-                10 => r.optional(&mut b.f9),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1,
-                f2,
-                f3: Some(f3),
-                f4,
-                f5: Some(f5),
-                f6: Some(f6),
-                f7,
-                f8,
-                f9,
-            } => {
+        let extra = r
+            .fields(
+                "a file object",
+                &[
+                    "created",
+                    "expires_at",
+                    "filename",
+                    "id",
+                    "links",
+                    "object",
+                    "purpose",
+                    "size",
+                    "title",
+                    "type",
+                    "url",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.skip(),
+                    6 => r.required(&mut b.f5),
+                    7 => r.required(&mut b.f6),
+                    8 => r.optional(&mut b.f7),
+                    9 => r.optional(&mut b.f8),
+                    10 => r.optional(&mut b.f9),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f3.take(), b.f5.take(), b.f6.take()) {
+            (Some(f0), Some(f3), Some(f5), Some(f6)) => {
                 Ok(File {
                     created: f0,
-                    expires_at: f1,
-                    filename: f2,
+                    expires_at: b.f1.take(),
+                    filename: b.f2.take(),
                     id: f3,
-                    links: f4,
+                    links: b.f4.take(),
                     purpose: f5,
                     size: f6,
-                    title: f7,
-                    r#type: f8,
-                    url: f9,
+                    title: b.f7.take(),
+                    r#type: b.f8.take(),
+                    url: b.f9.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "created"),
-                                    (b.f3.is_none(), "id"),
-                                    (b.f5.is_none(), "purpose"),
-                                    (b.f6.is_none(), "size"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "id"),
+                        (taken.2.is_none(), "purpose"),
+                        (taken.3.is_none(), "size"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -486,31 +484,50 @@ impl std::str::FromStr for FilePurpose {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account_requirement" => FilePurpose::AccountRequirement,
-                "additional_verification" => FilePurpose::AdditionalVerification,
-                "business_icon" => FilePurpose::BusinessIcon,
-                "business_logo" => FilePurpose::BusinessLogo,
-                "customer_signature" => FilePurpose::CustomerSignature,
-                "dispute_evidence" => FilePurpose::DisputeEvidence,
-                "document_provider_identity_document" => {
-                    FilePurpose::DocumentProviderIdentityDocument
-                }
-                "finance_report_run" => FilePurpose::FinanceReportRun,
-                "financial_account_statement" => FilePurpose::FinancialAccountStatement,
-                "identity_document" => FilePurpose::IdentityDocument,
-                "identity_document_downloadable" => {
-                    FilePurpose::IdentityDocumentDownloadable
-                }
-                "issuing_regulatory_reporting" => FilePurpose::IssuingRegulatoryReporting,
-                "pci_document" => FilePurpose::PciDocument,
-                "platform_terms_of_service" => FilePurpose::PlatformTermsOfService,
-                "selfie" => FilePurpose::Selfie,
-                "sigma_scheduled_query" => FilePurpose::SigmaScheduledQuery,
-                "tax_document_user_upload" => FilePurpose::TaxDocumentUserUpload,
-                "terminal_android_apk" => FilePurpose::TerminalAndroidApk,
-                "terminal_reader_splashscreen" => FilePurpose::TerminalReaderSplashscreen,
-                v => FilePurpose::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "account_requirement",
+                    "additional_verification",
+                    "business_icon",
+                    "business_logo",
+                    "customer_signature",
+                    "dispute_evidence",
+                    "document_provider_identity_document",
+                    "finance_report_run",
+                    "financial_account_statement",
+                    "identity_document",
+                    "identity_document_downloadable",
+                    "issuing_regulatory_reporting",
+                    "pci_document",
+                    "platform_terms_of_service",
+                    "selfie",
+                    "sigma_scheduled_query",
+                    "tax_document_user_upload",
+                    "terminal_android_apk",
+                    "terminal_reader_splashscreen",
+                ],
+            ) {
+                Some(0) => FilePurpose::AccountRequirement,
+                Some(1) => FilePurpose::AdditionalVerification,
+                Some(2) => FilePurpose::BusinessIcon,
+                Some(3) => FilePurpose::BusinessLogo,
+                Some(4) => FilePurpose::CustomerSignature,
+                Some(5) => FilePurpose::DisputeEvidence,
+                Some(6) => FilePurpose::DocumentProviderIdentityDocument,
+                Some(7) => FilePurpose::FinanceReportRun,
+                Some(8) => FilePurpose::FinancialAccountStatement,
+                Some(9) => FilePurpose::IdentityDocument,
+                Some(10) => FilePurpose::IdentityDocumentDownloadable,
+                Some(11) => FilePurpose::IssuingRegulatoryReporting,
+                Some(12) => FilePurpose::PciDocument,
+                Some(13) => FilePurpose::PlatformTermsOfService,
+                Some(14) => FilePurpose::Selfie,
+                Some(15) => FilePurpose::SigmaScheduledQuery,
+                Some(16) => FilePurpose::TaxDocumentUserUpload,
+                Some(17) => FilePurpose::TerminalAndroidApk,
+                Some(18) => FilePurpose::TerminalReaderSplashscreen,
+                _ => FilePurpose::Unknown(s.to_owned()),
             },
         )
     }
@@ -657,11 +674,13 @@ impl serde::Serialize for ListFilesCreated {
     }
 }
 impl From<crate::RangeQuerySpecs> for ListFilesCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListFilesCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 impl From<i64> for ListFilesCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListFilesCreated::Integer(v)
     }
@@ -751,37 +770,50 @@ impl std::str::FromStr for ListFilesPurpose {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account_requirement" => ListFilesPurpose::AccountRequirement,
-                "additional_verification" => ListFilesPurpose::AdditionalVerification,
-                "business_icon" => ListFilesPurpose::BusinessIcon,
-                "business_logo" => ListFilesPurpose::BusinessLogo,
-                "customer_signature" => ListFilesPurpose::CustomerSignature,
-                "dispute_evidence" => ListFilesPurpose::DisputeEvidence,
-                "document_provider_identity_document" => {
-                    ListFilesPurpose::DocumentProviderIdentityDocument
-                }
-                "finance_report_run" => ListFilesPurpose::FinanceReportRun,
-                "financial_account_statement" => {
-                    ListFilesPurpose::FinancialAccountStatement
-                }
-                "identity_document" => ListFilesPurpose::IdentityDocument,
-                "identity_document_downloadable" => {
-                    ListFilesPurpose::IdentityDocumentDownloadable
-                }
-                "issuing_regulatory_reporting" => {
-                    ListFilesPurpose::IssuingRegulatoryReporting
-                }
-                "pci_document" => ListFilesPurpose::PciDocument,
-                "platform_terms_of_service" => ListFilesPurpose::PlatformTermsOfService,
-                "selfie" => ListFilesPurpose::Selfie,
-                "sigma_scheduled_query" => ListFilesPurpose::SigmaScheduledQuery,
-                "tax_document_user_upload" => ListFilesPurpose::TaxDocumentUserUpload,
-                "terminal_android_apk" => ListFilesPurpose::TerminalAndroidApk,
-                "terminal_reader_splashscreen" => {
-                    ListFilesPurpose::TerminalReaderSplashscreen
-                }
-                v => ListFilesPurpose::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "account_requirement",
+                    "additional_verification",
+                    "business_icon",
+                    "business_logo",
+                    "customer_signature",
+                    "dispute_evidence",
+                    "document_provider_identity_document",
+                    "finance_report_run",
+                    "financial_account_statement",
+                    "identity_document",
+                    "identity_document_downloadable",
+                    "issuing_regulatory_reporting",
+                    "pci_document",
+                    "platform_terms_of_service",
+                    "selfie",
+                    "sigma_scheduled_query",
+                    "tax_document_user_upload",
+                    "terminal_android_apk",
+                    "terminal_reader_splashscreen",
+                ],
+            ) {
+                Some(0) => ListFilesPurpose::AccountRequirement,
+                Some(1) => ListFilesPurpose::AdditionalVerification,
+                Some(2) => ListFilesPurpose::BusinessIcon,
+                Some(3) => ListFilesPurpose::BusinessLogo,
+                Some(4) => ListFilesPurpose::CustomerSignature,
+                Some(5) => ListFilesPurpose::DisputeEvidence,
+                Some(6) => ListFilesPurpose::DocumentProviderIdentityDocument,
+                Some(7) => ListFilesPurpose::FinanceReportRun,
+                Some(8) => ListFilesPurpose::FinancialAccountStatement,
+                Some(9) => ListFilesPurpose::IdentityDocument,
+                Some(10) => ListFilesPurpose::IdentityDocumentDownloadable,
+                Some(11) => ListFilesPurpose::IssuingRegulatoryReporting,
+                Some(12) => ListFilesPurpose::PciDocument,
+                Some(13) => ListFilesPurpose::PlatformTermsOfService,
+                Some(14) => ListFilesPurpose::Selfie,
+                Some(15) => ListFilesPurpose::SigmaScheduledQuery,
+                Some(16) => ListFilesPurpose::TaxDocumentUserUpload,
+                Some(17) => ListFilesPurpose::TerminalAndroidApk,
+                Some(18) => ListFilesPurpose::TerminalReaderSplashscreen,
+                _ => ListFilesPurpose::Unknown(s.to_owned()),
             },
         )
     }

@@ -113,92 +113,86 @@ impl crate::rt::Decode for FileLink {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<bool>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<crate::rt::Expandable<crate::File>>,
-            f4: Option<crate::FileLinkId>,
-            f5: Option<bool>,
-            f6: Option<crate::rt::Metadata>,
-            f7: Option<String>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
+            f4: crate::rt::json::Slot<crate::FileLinkId>,
+            f5: crate::rt::json::Slot<bool>,
+            f6: crate::rt::json::Slot<crate::rt::Metadata>,
+            f7: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a file_link object",
-            &[
-                "created",
-                "expired",
-                "expires_at",
-                "file",
-                "id",
-                "livemode",
-                "metadata",
-                "object",
-                "url",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.skip(),
-                8 => r.optional(&mut b.f7),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2,
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-                f6: Some(f6),
-                f7,
-            } => {
+        let extra = r
+            .fields(
+                "a file_link object",
+                &[
+                    "created",
+                    "expired",
+                    "expires_at",
+                    "file",
+                    "id",
+                    "livemode",
+                    "metadata",
+                    "object",
+                    "url",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.skip(),
+                    8 => r.optional(&mut b.f7),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f5.take(),
+            b.f6.take(),
+        ) {
+            (Some(f0), Some(f1), Some(f3), Some(f4), Some(f5), Some(f6)) => {
                 Ok(FileLink {
                     created: f0,
                     expired: f1,
-                    expires_at: f2,
+                    expires_at: b.f2.take(),
                     file: f3,
                     id: f4,
                     livemode: f5,
                     metadata: f6,
-                    url: f7,
+                    url: b.f7.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "created"),
-                                    (b.f1.is_none(), "expired"),
-                                    (b.f3.is_none(), "file"),
-                                    (b.f4.is_none(), "id"),
-                                    (b.f5.is_none(), "livemode"),
-                                    (b.f6.is_none(), "metadata"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "expired"),
+                        (taken.2.is_none(), "file"),
+                        (taken.3.is_none(), "id"),
+                        (taken.4.is_none(), "livemode"),
+                        (taken.5.is_none(), "metadata"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -370,11 +364,13 @@ impl serde::Serialize for ListFileLinksCreated {
     }
 }
 impl From<crate::RangeQuerySpecs> for ListFileLinksCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListFileLinksCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 impl From<i64> for ListFileLinksCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListFileLinksCreated::Integer(v)
     }
@@ -535,11 +531,13 @@ impl serde::Serialize for UpdateFileLinkExpiresAt {
     }
 }
 impl From<crate::UpdateFileLinkExpiresAtString> for UpdateFileLinkExpiresAt {
+    #[inline]
     fn from(v: crate::UpdateFileLinkExpiresAtString) -> Self {
         UpdateFileLinkExpiresAt::String(v)
     }
 }
 impl From<crate::rt::Timestamp> for UpdateFileLinkExpiresAt {
+    #[inline]
     fn from(v: crate::rt::Timestamp) -> Self {
         UpdateFileLinkExpiresAt::Integer(v)
     }
@@ -567,9 +565,9 @@ impl std::str::FromStr for UpdateFileLinkExpiresAtString {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "now" => UpdateFileLinkExpiresAtString::Now,
-                v => UpdateFileLinkExpiresAtString::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["now"]) {
+                Some(0) => UpdateFileLinkExpiresAtString::Now,
+                _ => UpdateFileLinkExpiresAtString::Unknown(s.to_owned()),
             },
         )
     }

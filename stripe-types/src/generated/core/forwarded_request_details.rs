@@ -17,29 +17,28 @@ impl crate::rt::Decode for ForwardedRequestDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<Vec<crate::ForwardedRequestHeader>>,
-            f2: Option<crate::ForwardedRequestDetailsHttpMethod>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<Vec<crate::ForwardedRequestHeader>>,
+            f2: crate::rt::json::Slot<crate::ForwardedRequestDetailsHttpMethod>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a forwarded_request_details object",
-            &["body", "headers", "http_method"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a forwarded_request_details object",
+                &["body", "headers", "http_method"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
                 Ok(ForwardedRequestDetails {
                     body: f0,
                     headers: f1,
@@ -47,19 +46,16 @@ impl crate::rt::Decode for ForwardedRequestDetails {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "body"),
-                                    (b.f1.is_none(), "headers"),
-                                    (b.f2.is_none(), "http_method"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "body"),
+                        (taken.1.is_none(), "headers"),
+                        (taken.2.is_none(), "http_method"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -111,9 +107,9 @@ impl std::str::FromStr for ForwardedRequestDetailsHttpMethod {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "POST" => ForwardedRequestDetailsHttpMethod::Post,
-                v => ForwardedRequestDetailsHttpMethod::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["POST"]) {
+                Some(0) => ForwardedRequestDetailsHttpMethod::Post,
+                _ => ForwardedRequestDetailsHttpMethod::Unknown(s.to_owned()),
             },
         )
     }

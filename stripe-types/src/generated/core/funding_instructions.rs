@@ -26,33 +26,34 @@ impl crate::rt::Decode for FundingInstructions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::FundingInstructionsBankTransfer>,
-            f1: Option<String>,
-            f2: Option<crate::CheckoutCustomerBalancePaymentMethodOptionsFundingType>,
-            f3: Option<bool>,
+            f0: crate::rt::json::Slot<crate::FundingInstructionsBankTransfer>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<
+                crate::CheckoutCustomerBalancePaymentMethodOptionsFundingType,
+            >,
+            f3: crate::rt::json::Slot<bool>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a funding_instructions object",
-            &["bank_transfer", "currency", "funding_type", "livemode", "object"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.skip(),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a funding_instructions object",
+                &["bank_transfer", "currency", "funding_type", "livemode", "object"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.skip(),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f3.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f3)) => {
                 Ok(FundingInstructions {
                     bank_transfer: f0,
                     currency: f1,
@@ -61,20 +62,17 @@ impl crate::rt::Decode for FundingInstructions {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "bank_transfer"),
-                                    (b.f1.is_none(), "currency"),
-                                    (b.f2.is_none(), "funding_type"),
-                                    (b.f3.is_none(), "livemode"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "bank_transfer"),
+                        (taken.1.is_none(), "currency"),
+                        (taken.2.is_none(), "funding_type"),
+                        (taken.3.is_none(), "livemode"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -122,29 +120,30 @@ impl crate::rt::Decode for FundingInstructionsBankTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<Vec<crate::FundingInstructionsBankTransferFinancialAddress>>,
-            f2: Option<crate::FundingInstructionsBankTransferType>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<
+                Vec<crate::FundingInstructionsBankTransferFinancialAddress>,
+            >,
+            f2: crate::rt::json::Slot<crate::FundingInstructionsBankTransferType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a funding_instructions_bank_transfer object",
-            &["country", "financial_addresses", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a funding_instructions_bank_transfer object",
+                &["country", "financial_addresses", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
                 Ok(FundingInstructionsBankTransfer {
                     country: f0,
                     financial_addresses: f1,
@@ -152,19 +151,16 @@ impl crate::rt::Decode for FundingInstructionsBankTransfer {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "country"),
-                                    (b.f1.is_none(), "financial_addresses"),
-                                    (b.f2.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "country"),
+                        (taken.1.is_none(), "financial_addresses"),
+                        (taken.2.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -216,57 +212,56 @@ impl crate::rt::Decode for FundingInstructionsBankTransferAbaRecord {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::Address>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<crate::Address>,
-            f5: Option<String>,
-            f6: Option<String>,
+            f0: crate::rt::json::Slot<crate::Address>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::Address>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a funding_instructions_bank_transfer_aba_record object",
-            &[
-                "account_holder_address",
-                "account_holder_name",
-                "account_number",
-                "account_type",
-                "bank_address",
-                "bank_name",
-                "routing_number",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-                f6: Some(f6),
-            } => {
+        let extra = r
+            .fields(
+                "a funding_instructions_bank_transfer_aba_record object",
+                &[
+                    "account_holder_address",
+                    "account_holder_name",
+                    "account_number",
+                    "account_type",
+                    "bank_address",
+                    "bank_name",
+                    "routing_number",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f5.take(),
+            b.f6.take(),
+        ) {
+            (Some(f0), Some(f1), Some(f2), Some(f3), Some(f4), Some(f5), Some(f6)) => {
                 Ok(FundingInstructionsBankTransferAbaRecord {
                     account_holder_address: f0,
                     account_holder_name: f1,
@@ -278,23 +273,20 @@ impl crate::rt::Decode for FundingInstructionsBankTransferAbaRecord {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "account_holder_address"),
-                                    (b.f1.is_none(), "account_holder_name"),
-                                    (b.f2.is_none(), "account_number"),
-                                    (b.f3.is_none(), "account_type"),
-                                    (b.f4.is_none(), "bank_address"),
-                                    (b.f5.is_none(), "bank_name"),
-                                    (b.f6.is_none(), "routing_number"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "account_holder_address"),
+                        (taken.1.is_none(), "account_holder_name"),
+                        (taken.2.is_none(), "account_number"),
+                        (taken.3.is_none(), "account_type"),
+                        (taken.4.is_none(), "bank_address"),
+                        (taken.5.is_none(), "bank_name"),
+                        (taken.6.is_none(), "routing_number"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -350,76 +342,80 @@ impl crate::rt::Decode for FundingInstructionsBankTransferFinancialAddress {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::FundingInstructionsBankTransferAbaRecord>,
-            f1: Option<crate::FundingInstructionsBankTransferIbanRecord>,
-            f2: Option<crate::FundingInstructionsBankTransferSortCodeRecord>,
-            f3: Option<crate::FundingInstructionsBankTransferSpeiRecord>,
-            f4: Option<
+            f0: crate::rt::json::Slot<crate::FundingInstructionsBankTransferAbaRecord>,
+            f1: crate::rt::json::Slot<crate::FundingInstructionsBankTransferIbanRecord>,
+            f2: crate::rt::json::Slot<
+                crate::FundingInstructionsBankTransferSortCodeRecord,
+            >,
+            f3: crate::rt::json::Slot<crate::FundingInstructionsBankTransferSpeiRecord>,
+            f4: crate::rt::json::Slot<
                 Vec<
                     crate::FundingInstructionsBankTransferFinancialAddressSupportedNetworks,
                 >,
             >,
-            f5: Option<crate::FundingInstructionsBankTransferSwiftRecord>,
-            f6: Option<crate::FundingInstructionsBankTransferFinancialAddressType>,
-            f7: Option<crate::FundingInstructionsBankTransferZenginRecord>,
+            f5: crate::rt::json::Slot<crate::FundingInstructionsBankTransferSwiftRecord>,
+            f6: crate::rt::json::Slot<
+                crate::FundingInstructionsBankTransferFinancialAddressType,
+            >,
+            f7: crate::rt::json::Slot<
+                crate::FundingInstructionsBankTransferZenginRecord,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a funding_instructions_bank_transfer_financial_address object",
-            &[
-                "aba",
-                "iban",
-                "sort_code",
-                "spei",
-                "supported_networks",
-                "swift",
-                "type",
-                "zengin",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2, f3, f4, f5, f6: Some(f6), f7 } => {
+        let extra = r
+            .fields(
+                "a funding_instructions_bank_transfer_financial_address object",
+                &[
+                    "aba",
+                    "iban",
+                    "sort_code",
+                    "spei",
+                    "supported_networks",
+                    "swift",
+                    "type",
+                    "zengin",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f6.take(),) {
+            (Some(f6),) => {
                 Ok(FundingInstructionsBankTransferFinancialAddress {
-                    aba: f0,
-                    iban: f1,
-                    sort_code: f2,
-                    spei: f3,
-                    supported_networks: f4,
-                    swift: f5,
+                    aba: b.f0.take(),
+                    iban: b.f1.take(),
+                    sort_code: b.f2.take(),
+                    spei: b.f3.take(),
+                    supported_networks: b.f4.take(),
+                    swift: b.f5.take(),
                     r#type: f6,
-                    zengin: f7,
+                    zengin: b.f7.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f6.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -530,34 +526,46 @@ for FundingInstructionsBankTransferFinancialAddressSupportedNetworks {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ach" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "ach",
+                    "bacs",
+                    "domestic_wire_us",
+                    "fps",
+                    "sepa",
+                    "spei",
+                    "swift",
+                    "zengin",
+                ],
+            ) {
+                Some(0) => {
                     FundingInstructionsBankTransferFinancialAddressSupportedNetworks::Ach
                 }
-                "bacs" => {
+                Some(1) => {
                     FundingInstructionsBankTransferFinancialAddressSupportedNetworks::Bacs
                 }
-                "domestic_wire_us" => {
+                Some(2) => {
                     FundingInstructionsBankTransferFinancialAddressSupportedNetworks::DomesticWireUs
                 }
-                "fps" => {
+                Some(3) => {
                     FundingInstructionsBankTransferFinancialAddressSupportedNetworks::Fps
                 }
-                "sepa" => {
+                Some(4) => {
                     FundingInstructionsBankTransferFinancialAddressSupportedNetworks::Sepa
                 }
-                "spei" => {
+                Some(5) => {
                     FundingInstructionsBankTransferFinancialAddressSupportedNetworks::Spei
                 }
-                "swift" => {
+                Some(6) => {
                     FundingInstructionsBankTransferFinancialAddressSupportedNetworks::Swift
                 }
-                "zengin" => {
+                Some(7) => {
                     FundingInstructionsBankTransferFinancialAddressSupportedNetworks::Zengin
                 }
-                v => {
+                _ => {
                     FundingInstructionsBankTransferFinancialAddressSupportedNetworks::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -626,18 +634,19 @@ impl std::str::FromStr for FundingInstructionsBankTransferFinancialAddressType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "aba" => FundingInstructionsBankTransferFinancialAddressType::Aba,
-                "iban" => FundingInstructionsBankTransferFinancialAddressType::Iban,
-                "sort_code" => {
-                    FundingInstructionsBankTransferFinancialAddressType::SortCode
-                }
-                "spei" => FundingInstructionsBankTransferFinancialAddressType::Spei,
-                "swift" => FundingInstructionsBankTransferFinancialAddressType::Swift,
-                "zengin" => FundingInstructionsBankTransferFinancialAddressType::Zengin,
-                v => {
+            match crate::rt::json::variant(
+                s,
+                &["aba", "iban", "sort_code", "spei", "swift", "zengin"],
+            ) {
+                Some(0) => FundingInstructionsBankTransferFinancialAddressType::Aba,
+                Some(1) => FundingInstructionsBankTransferFinancialAddressType::Iban,
+                Some(2) => FundingInstructionsBankTransferFinancialAddressType::SortCode,
+                Some(3) => FundingInstructionsBankTransferFinancialAddressType::Spei,
+                Some(4) => FundingInstructionsBankTransferFinancialAddressType::Swift,
+                Some(5) => FundingInstructionsBankTransferFinancialAddressType::Zengin,
+                _ => {
                     FundingInstructionsBankTransferFinancialAddressType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -686,52 +695,51 @@ impl crate::rt::Decode for FundingInstructionsBankTransferIbanRecord {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::Address>,
-            f1: Option<String>,
-            f2: Option<crate::Address>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
+            f0: crate::rt::json::Slot<crate::Address>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<crate::Address>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a funding_instructions_bank_transfer_iban_record object",
-            &[
-                "account_holder_address",
-                "account_holder_name",
-                "bank_address",
-                "bic",
-                "country",
-                "iban",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-            } => {
+        let extra = r
+            .fields(
+                "a funding_instructions_bank_transfer_iban_record object",
+                &[
+                    "account_holder_address",
+                    "account_holder_name",
+                    "bank_address",
+                    "bic",
+                    "country",
+                    "iban",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f5.take(),
+        ) {
+            (Some(f0), Some(f1), Some(f2), Some(f3), Some(f4), Some(f5)) => {
                 Ok(FundingInstructionsBankTransferIbanRecord {
                     account_holder_address: f0,
                     account_holder_name: f1,
@@ -742,22 +750,19 @@ impl crate::rt::Decode for FundingInstructionsBankTransferIbanRecord {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "account_holder_address"),
-                                    (b.f1.is_none(), "account_holder_name"),
-                                    (b.f2.is_none(), "bank_address"),
-                                    (b.f3.is_none(), "bic"),
-                                    (b.f4.is_none(), "country"),
-                                    (b.f5.is_none(), "iban"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "account_holder_address"),
+                        (taken.1.is_none(), "account_holder_name"),
+                        (taken.2.is_none(), "bank_address"),
+                        (taken.3.is_none(), "bic"),
+                        (taken.4.is_none(), "country"),
+                        (taken.5.is_none(), "iban"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -808,47 +813,40 @@ impl crate::rt::Decode for FundingInstructionsBankTransferSortCodeRecord {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::Address>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<crate::Address>,
-            f4: Option<String>,
+            f0: crate::rt::json::Slot<crate::Address>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::Address>,
+            f4: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a funding_instructions_bank_transfer_sort_code_record object",
-            &[
-                "account_holder_address",
-                "account_holder_name",
-                "account_number",
-                "bank_address",
-                "sort_code",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-            } => {
+        let extra = r
+            .fields(
+                "a funding_instructions_bank_transfer_sort_code_record object",
+                &[
+                    "account_holder_address",
+                    "account_holder_name",
+                    "account_number",
+                    "bank_address",
+                    "sort_code",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f3.take(), b.f4.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f3), Some(f4)) => {
                 Ok(FundingInstructionsBankTransferSortCodeRecord {
                     account_holder_address: f0,
                     account_holder_name: f1,
@@ -858,21 +856,18 @@ impl crate::rt::Decode for FundingInstructionsBankTransferSortCodeRecord {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "account_holder_address"),
-                                    (b.f1.is_none(), "account_holder_name"),
-                                    (b.f2.is_none(), "account_number"),
-                                    (b.f3.is_none(), "bank_address"),
-                                    (b.f4.is_none(), "sort_code"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "account_holder_address"),
+                        (taken.1.is_none(), "account_holder_name"),
+                        (taken.2.is_none(), "account_number"),
+                        (taken.3.is_none(), "bank_address"),
+                        (taken.4.is_none(), "sort_code"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -924,52 +919,51 @@ impl crate::rt::Decode for FundingInstructionsBankTransferSpeiRecord {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::Address>,
-            f1: Option<String>,
-            f2: Option<crate::Address>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
+            f0: crate::rt::json::Slot<crate::Address>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<crate::Address>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a funding_instructions_bank_transfer_spei_record object",
-            &[
-                "account_holder_address",
-                "account_holder_name",
-                "bank_address",
-                "bank_code",
-                "bank_name",
-                "clabe",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-            } => {
+        let extra = r
+            .fields(
+                "a funding_instructions_bank_transfer_spei_record object",
+                &[
+                    "account_holder_address",
+                    "account_holder_name",
+                    "bank_address",
+                    "bank_code",
+                    "bank_name",
+                    "clabe",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f5.take(),
+        ) {
+            (Some(f0), Some(f1), Some(f2), Some(f3), Some(f4), Some(f5)) => {
                 Ok(FundingInstructionsBankTransferSpeiRecord {
                     account_holder_address: f0,
                     account_holder_name: f1,
@@ -980,22 +974,19 @@ impl crate::rt::Decode for FundingInstructionsBankTransferSpeiRecord {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "account_holder_address"),
-                                    (b.f1.is_none(), "account_holder_name"),
-                                    (b.f2.is_none(), "bank_address"),
-                                    (b.f3.is_none(), "bank_code"),
-                                    (b.f4.is_none(), "bank_name"),
-                                    (b.f5.is_none(), "clabe"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "account_holder_address"),
+                        (taken.1.is_none(), "account_holder_name"),
+                        (taken.2.is_none(), "bank_address"),
+                        (taken.3.is_none(), "bank_code"),
+                        (taken.4.is_none(), "bank_name"),
+                        (taken.5.is_none(), "clabe"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1050,57 +1041,56 @@ impl crate::rt::Decode for FundingInstructionsBankTransferSwiftRecord {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::Address>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<crate::Address>,
-            f5: Option<String>,
-            f6: Option<String>,
+            f0: crate::rt::json::Slot<crate::Address>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::Address>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a funding_instructions_bank_transfer_swift_record object",
-            &[
-                "account_holder_address",
-                "account_holder_name",
-                "account_number",
-                "account_type",
-                "bank_address",
-                "bank_name",
-                "swift_code",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-                f6: Some(f6),
-            } => {
+        let extra = r
+            .fields(
+                "a funding_instructions_bank_transfer_swift_record object",
+                &[
+                    "account_holder_address",
+                    "account_holder_name",
+                    "account_number",
+                    "account_type",
+                    "bank_address",
+                    "bank_name",
+                    "swift_code",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f5.take(),
+            b.f6.take(),
+        ) {
+            (Some(f0), Some(f1), Some(f2), Some(f3), Some(f4), Some(f5), Some(f6)) => {
                 Ok(FundingInstructionsBankTransferSwiftRecord {
                     account_holder_address: f0,
                     account_holder_name: f1,
@@ -1112,23 +1102,20 @@ impl crate::rt::Decode for FundingInstructionsBankTransferSwiftRecord {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "account_holder_address"),
-                                    (b.f1.is_none(), "account_holder_name"),
-                                    (b.f2.is_none(), "account_number"),
-                                    (b.f3.is_none(), "account_type"),
-                                    (b.f4.is_none(), "bank_address"),
-                                    (b.f5.is_none(), "bank_name"),
-                                    (b.f6.is_none(), "swift_code"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "account_holder_address"),
+                        (taken.1.is_none(), "account_holder_name"),
+                        (taken.2.is_none(), "account_number"),
+                        (taken.3.is_none(), "account_type"),
+                        (taken.4.is_none(), "bank_address"),
+                        (taken.5.is_none(), "bank_name"),
+                        (taken.6.is_none(), "swift_code"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1187,10 +1174,13 @@ impl std::str::FromStr for FundingInstructionsBankTransferType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "eu_bank_transfer" => FundingInstructionsBankTransferType::EuBankTransfer,
-                "jp_bank_transfer" => FundingInstructionsBankTransferType::JpBankTransfer,
-                v => FundingInstructionsBankTransferType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["eu_bank_transfer", "jp_bank_transfer"],
+            ) {
+                Some(0) => FundingInstructionsBankTransferType::EuBankTransfer,
+                Some(1) => FundingInstructionsBankTransferType::JpBankTransfer,
+                _ => FundingInstructionsBankTransferType::Unknown(s.to_owned()),
             },
         )
     }
@@ -1242,82 +1232,78 @@ impl crate::rt::Decode for FundingInstructionsBankTransferZenginRecord {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::Address>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<crate::Address>,
-            f5: Option<String>,
-            f6: Option<String>,
-            f7: Option<String>,
-            f8: Option<String>,
+            f0: crate::rt::json::Slot<crate::Address>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::Address>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a funding_instructions_bank_transfer_zengin_record object",
-            &[
-                "account_holder_address",
-                "account_holder_name",
-                "account_number",
-                "account_type",
-                "bank_address",
-                "bank_code",
-                "bank_name",
-                "branch_code",
-                "branch_name",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1, f2, f3, f4: Some(f4), f5, f6, f7, f8 } => {
+        let extra = r
+            .fields(
+                "a funding_instructions_bank_transfer_zengin_record object",
+                &[
+                    "account_holder_address",
+                    "account_holder_name",
+                    "account_number",
+                    "account_type",
+                    "bank_address",
+                    "bank_code",
+                    "bank_name",
+                    "branch_code",
+                    "branch_name",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f4.take()) {
+            (Some(f0), Some(f4)) => {
                 Ok(FundingInstructionsBankTransferZenginRecord {
                     account_holder_address: f0,
-                    account_holder_name: f1,
-                    account_number: f2,
-                    account_type: f3,
+                    account_holder_name: b.f1.take(),
+                    account_number: b.f2.take(),
+                    account_type: b.f3.take(),
                     bank_address: f4,
-                    bank_code: f5,
-                    bank_name: f6,
-                    branch_code: f7,
-                    branch_name: f8,
+                    bank_code: b.f5.take(),
+                    bank_name: b.f6.take(),
+                    branch_code: b.f7.take(),
+                    branch_name: b.f8.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "account_holder_address"),
-                                    (b.f4.is_none(), "bank_address"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "account_holder_address"),
+                        (taken.1.is_none(), "bank_address"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -41,125 +41,105 @@ impl crate::rt::Decode for GelatoDocumentReport {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::Address>,
-            f1: Option<crate::GelatoDataDocumentReportDateOfBirth>,
-            f2: Option<crate::GelatoDocumentReportError>,
-            f3: Option<crate::GelatoDataDocumentReportExpirationDate>,
-            f4: Option<Vec<String>>,
-            f5: Option<String>,
-            f6: Option<crate::GelatoDataDocumentReportIssuedDate>,
-            f7: Option<String>,
-            f8: Option<String>,
-            f9: Option<String>,
-            f10: Option<crate::GelatoDocumentReportSex>,
-            f11: Option<crate::GelatoDocumentReportStatus>,
-            f12: Option<crate::GelatoDocumentReportType>,
-            f13: Option<String>,
-            f14: Option<String>,
+            f0: crate::rt::json::Slot<crate::Address>,
+            f1: crate::rt::json::Slot<crate::GelatoDataDocumentReportDateOfBirth>,
+            f2: crate::rt::json::Slot<crate::GelatoDocumentReportError>,
+            f3: crate::rt::json::Slot<crate::GelatoDataDocumentReportExpirationDate>,
+            f4: crate::rt::json::Slot<Vec<String>>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<crate::GelatoDataDocumentReportIssuedDate>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<crate::GelatoDocumentReportSex>,
+            f11: crate::rt::json::Slot<crate::GelatoDocumentReportStatus>,
+            f12: crate::rt::json::Slot<crate::GelatoDocumentReportType>,
+            f13: crate::rt::json::Slot<String>,
+            f14: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a gelato_document_report object",
-            &[
-                "address",
-                "dob",
-                "error",
-                "expiration_date",
-                "files",
-                "first_name",
-                "issued_date",
-                "issuing_country",
-                "last_name",
-                "number",
-                "sex",
-                "status",
-                "type",
-                "unparsed_place_of_birth",
-                "unparsed_sex",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.required(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                14 => r.optional(&mut b.f14),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2,
-                f3,
-                f4,
-                f5,
-                f6,
-                f7,
-                f8,
-                f9,
-                f10,
-                f11: Some(f11),
-                f12,
-                f13,
-                f14,
-            } => {
+        let extra = r
+            .fields(
+                "a gelato_document_report object",
+                &[
+                    "address",
+                    "dob",
+                    "error",
+                    "expiration_date",
+                    "files",
+                    "first_name",
+                    "issued_date",
+                    "issuing_country",
+                    "last_name",
+                    "number",
+                    "sex",
+                    "status",
+                    "type",
+                    "unparsed_place_of_birth",
+                    "unparsed_sex",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.required(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f11.take(),) {
+            (Some(f11),) => {
                 Ok(GelatoDocumentReport {
-                    address: f0,
-                    dob: f1,
-                    error: f2,
-                    expiration_date: f3,
-                    files: f4,
-                    first_name: f5,
-                    issued_date: f6,
-                    issuing_country: f7,
-                    last_name: f8,
-                    number: f9,
-                    sex: f10,
+                    address: b.f0.take(),
+                    dob: b.f1.take(),
+                    error: b.f2.take(),
+                    expiration_date: b.f3.take(),
+                    files: b.f4.take(),
+                    first_name: b.f5.take(),
+                    issued_date: b.f6.take(),
+                    issuing_country: b.f7.take(),
+                    last_name: b.f8.take(),
+                    number: b.f9.take(),
+                    sex: b.f10.take(),
                     status: f11,
-                    r#type: f12,
-                    unparsed_place_of_birth: f13,
-                    unparsed_sex: f14,
+                    r#type: b.f12.take(),
+                    unparsed_place_of_birth: b.f13.take(),
+                    unparsed_sex: b.f14.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f11.is_none(), "status")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "status")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -260,12 +240,15 @@ impl std::str::FromStr for GelatoDocumentReportSex {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "[redacted]" => GelatoDocumentReportSex::Redacted,
-                "female" => GelatoDocumentReportSex::Female,
-                "male" => GelatoDocumentReportSex::Male,
-                "unknown" => GelatoDocumentReportSex::UnknownValue,
-                v => GelatoDocumentReportSex::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["[redacted]", "female", "male", "unknown"],
+            ) {
+                Some(0) => GelatoDocumentReportSex::Redacted,
+                Some(1) => GelatoDocumentReportSex::Female,
+                Some(2) => GelatoDocumentReportSex::Male,
+                Some(3) => GelatoDocumentReportSex::UnknownValue,
+                _ => GelatoDocumentReportSex::Unknown(s.to_owned()),
             },
         )
     }
@@ -316,10 +299,10 @@ impl std::str::FromStr for GelatoDocumentReportStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "unverified" => GelatoDocumentReportStatus::Unverified,
-                "verified" => GelatoDocumentReportStatus::Verified,
-                v => GelatoDocumentReportStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["unverified", "verified"]) {
+                Some(0) => GelatoDocumentReportStatus::Unverified,
+                Some(1) => GelatoDocumentReportStatus::Verified,
+                _ => GelatoDocumentReportStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -373,11 +356,14 @@ impl std::str::FromStr for GelatoDocumentReportType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "driving_license" => GelatoDocumentReportType::DrivingLicense,
-                "id_card" => GelatoDocumentReportType::IdCard,
-                "passport" => GelatoDocumentReportType::Passport,
-                v => GelatoDocumentReportType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["driving_license", "id_card", "passport"],
+            ) {
+                Some(0) => GelatoDocumentReportType::DrivingLicense,
+                Some(1) => GelatoDocumentReportType::IdCard,
+                Some(2) => GelatoDocumentReportType::Passport,
+                _ => GelatoDocumentReportType::Unknown(s.to_owned()),
             },
         )
     }

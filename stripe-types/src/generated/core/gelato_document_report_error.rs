@@ -15,25 +15,26 @@ impl crate::rt::Decode for GelatoDocumentReportError {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::GelatoDocumentReportErrorCode>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<crate::GelatoDocumentReportErrorCode>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a gelato_document_report_error object",
-            &["code", "reason"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a gelato_document_report_error object",
+                &["code", "reason"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(GelatoDocumentReportError {
-            code: f0,
-            reason: f1,
+            code: b.f0.take(),
+            reason: b.f1.take(),
             extra,
         })
     }
@@ -98,15 +99,18 @@ impl std::str::FromStr for GelatoDocumentReportErrorCode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "document_expired" => GelatoDocumentReportErrorCode::DocumentExpired,
-                "document_type_not_supported" => {
-                    GelatoDocumentReportErrorCode::DocumentTypeNotSupported
-                }
-                "document_unverified_other" => {
-                    GelatoDocumentReportErrorCode::DocumentUnverifiedOther
-                }
-                v => GelatoDocumentReportErrorCode::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "document_expired",
+                    "document_type_not_supported",
+                    "document_unverified_other",
+                ],
+            ) {
+                Some(0) => GelatoDocumentReportErrorCode::DocumentExpired,
+                Some(1) => GelatoDocumentReportErrorCode::DocumentTypeNotSupported,
+                Some(2) => GelatoDocumentReportErrorCode::DocumentUnverifiedOther,
+                _ => GelatoDocumentReportErrorCode::Unknown(s.to_owned()),
             },
         )
     }

@@ -15,25 +15,26 @@ impl crate::rt::Decode for GelatoEmailReportError {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::GelatoEmailReportErrorCode>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<crate::GelatoEmailReportErrorCode>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a gelato_email_report_error object",
-            &["code", "reason"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a gelato_email_report_error object",
+                &["code", "reason"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(GelatoEmailReportError {
-            code: f0,
-            reason: f1,
+            code: b.f0.take(),
+            reason: b.f1.take(),
             extra,
         })
     }
@@ -93,14 +94,13 @@ impl std::str::FromStr for GelatoEmailReportErrorCode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "email_unverified_other" => {
-                    GelatoEmailReportErrorCode::EmailUnverifiedOther
-                }
-                "email_verification_declined" => {
-                    GelatoEmailReportErrorCode::EmailVerificationDeclined
-                }
-                v => GelatoEmailReportErrorCode::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["email_unverified_other", "email_verification_declined"],
+            ) {
+                Some(0) => GelatoEmailReportErrorCode::EmailUnverifiedOther,
+                Some(1) => GelatoEmailReportErrorCode::EmailVerificationDeclined,
+                _ => GelatoEmailReportErrorCode::Unknown(s.to_owned()),
             },
         )
     }

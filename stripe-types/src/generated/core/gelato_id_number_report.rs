@@ -25,67 +25,65 @@ impl crate::rt::Decode for GelatoIdNumberReport {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::GelatoDataIdNumberReportDate>,
-            f1: Option<crate::GelatoIdNumberReportError>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<crate::GelatoIdNumberReportIdNumberType>,
-            f5: Option<String>,
-            f6: Option<crate::GelatoDocumentReportStatus>,
+            f0: crate::rt::json::Slot<crate::GelatoDataIdNumberReportDate>,
+            f1: crate::rt::json::Slot<crate::GelatoIdNumberReportError>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::GelatoIdNumberReportIdNumberType>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<crate::GelatoDocumentReportStatus>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a gelato_id_number_report object",
-            &[
-                "dob",
-                "error",
-                "first_name",
-                "id_number",
-                "id_number_type",
-                "last_name",
-                "status",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2, f3, f4, f5, f6: Some(f6) } => {
+        let extra = r
+            .fields(
+                "a gelato_id_number_report object",
+                &[
+                    "dob",
+                    "error",
+                    "first_name",
+                    "id_number",
+                    "id_number_type",
+                    "last_name",
+                    "status",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f6.take(),) {
+            (Some(f6),) => {
                 Ok(GelatoIdNumberReport {
-                    dob: f0,
-                    error: f1,
-                    first_name: f2,
-                    id_number: f3,
-                    id_number_type: f4,
-                    last_name: f5,
+                    dob: b.f0.take(),
+                    error: b.f1.take(),
+                    first_name: b.f2.take(),
+                    id_number: b.f3.take(),
+                    id_number_type: b.f4.take(),
+                    last_name: b.f5.take(),
                     status: f6,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f6.is_none(), "status")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "status")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -159,11 +157,11 @@ impl std::str::FromStr for GelatoIdNumberReportIdNumberType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "br_cpf" => GelatoIdNumberReportIdNumberType::BrCpf,
-                "sg_nric" => GelatoIdNumberReportIdNumberType::SgNric,
-                "us_ssn" => GelatoIdNumberReportIdNumberType::UsSsn,
-                v => GelatoIdNumberReportIdNumberType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["br_cpf", "sg_nric", "us_ssn"]) {
+                Some(0) => GelatoIdNumberReportIdNumberType::BrCpf,
+                Some(1) => GelatoIdNumberReportIdNumberType::SgNric,
+                Some(2) => GelatoIdNumberReportIdNumberType::UsSsn,
+                _ => GelatoIdNumberReportIdNumberType::Unknown(s.to_owned()),
             },
         )
     }

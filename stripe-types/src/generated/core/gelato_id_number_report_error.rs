@@ -15,25 +15,26 @@ impl crate::rt::Decode for GelatoIdNumberReportError {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::GelatoIdNumberReportErrorCode>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<crate::GelatoIdNumberReportErrorCode>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a gelato_id_number_report_error object",
-            &["code", "reason"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a gelato_id_number_report_error object",
+                &["code", "reason"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(GelatoIdNumberReportError {
-            code: f0,
-            reason: f1,
+            code: b.f0.take(),
+            reason: b.f1.take(),
             extra,
         })
     }
@@ -98,15 +99,20 @@ impl std::str::FromStr for GelatoIdNumberReportErrorCode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "id_number_insufficient_document_data" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "id_number_insufficient_document_data",
+                    "id_number_mismatch",
+                    "id_number_unverified_other",
+                ],
+            ) {
+                Some(0) => {
                     GelatoIdNumberReportErrorCode::IdNumberInsufficientDocumentData
                 }
-                "id_number_mismatch" => GelatoIdNumberReportErrorCode::IdNumberMismatch,
-                "id_number_unverified_other" => {
-                    GelatoIdNumberReportErrorCode::IdNumberUnverifiedOther
-                }
-                v => GelatoIdNumberReportErrorCode::Unknown(v.to_owned()),
+                Some(1) => GelatoIdNumberReportErrorCode::IdNumberMismatch,
+                Some(2) => GelatoIdNumberReportErrorCode::IdNumberUnverifiedOther,
+                _ => GelatoIdNumberReportErrorCode::Unknown(s.to_owned()),
             },
         )
     }

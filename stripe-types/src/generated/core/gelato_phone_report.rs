@@ -17,43 +17,41 @@ impl crate::rt::Decode for GelatoPhoneReport {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::GelatoPhoneReportError>,
-            f1: Option<String>,
-            f2: Option<crate::GelatoDocumentReportStatus>,
+            f0: crate::rt::json::Slot<crate::GelatoPhoneReportError>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<crate::GelatoDocumentReportStatus>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a gelato_phone_report object",
-            &["error", "phone", "status"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a gelato_phone_report object",
+                &["error", "phone", "status"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(),) {
+            (Some(f2),) => {
                 Ok(GelatoPhoneReport {
-                    error: f0,
-                    phone: f1,
+                    error: b.f0.take(),
+                    phone: b.f1.take(),
                     status: f2,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f2.is_none(), "status")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "status")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

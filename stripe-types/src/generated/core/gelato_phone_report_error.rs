@@ -15,25 +15,26 @@ impl crate::rt::Decode for GelatoPhoneReportError {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::GelatoPhoneReportErrorCode>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<crate::GelatoPhoneReportErrorCode>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a gelato_phone_report_error object",
-            &["code", "reason"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a gelato_phone_report_error object",
+                &["code", "reason"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(GelatoPhoneReportError {
-            code: f0,
-            reason: f1,
+            code: b.f0.take(),
+            reason: b.f1.take(),
             extra,
         })
     }
@@ -93,14 +94,13 @@ impl std::str::FromStr for GelatoPhoneReportErrorCode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "phone_unverified_other" => {
-                    GelatoPhoneReportErrorCode::PhoneUnverifiedOther
-                }
-                "phone_verification_declined" => {
-                    GelatoPhoneReportErrorCode::PhoneVerificationDeclined
-                }
-                v => GelatoPhoneReportErrorCode::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["phone_unverified_other", "phone_verification_declined"],
+            ) {
+                Some(0) => GelatoPhoneReportErrorCode::PhoneUnverifiedOther,
+                Some(1) => GelatoPhoneReportErrorCode::PhoneVerificationDeclined,
+                _ => GelatoPhoneReportErrorCode::Unknown(s.to_owned()),
             },
         )
     }

@@ -19,41 +19,41 @@ impl crate::rt::Decode for GelatoReportDocumentOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::GelatoReportDocumentOptionsAllowedTypes>>,
-            f1: Option<bool>,
-            f2: Option<bool>,
-            f3: Option<bool>,
+            f0: crate::rt::json::Slot<
+                Vec<crate::GelatoReportDocumentOptionsAllowedTypes>,
+            >,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<bool>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a gelato_report_document_options object",
-            &[
-                "allowed_types",
-                "require_id_number",
-                "require_live_capture",
-                "require_matching_selfie",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a gelato_report_document_options object",
+                &[
+                    "allowed_types",
+                    "require_id_number",
+                    "require_live_capture",
+                    "require_matching_selfie",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(GelatoReportDocumentOptions {
-            allowed_types: f0,
-            require_id_number: f1,
-            require_live_capture: f2,
-            require_matching_selfie: f3,
+            allowed_types: b.f0.take(),
+            require_id_number: b.f1.take(),
+            require_live_capture: b.f2.take(),
+            require_matching_selfie: b.f3.take(),
             extra,
         })
     }
@@ -120,13 +120,14 @@ impl std::str::FromStr for GelatoReportDocumentOptionsAllowedTypes {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "driving_license" => {
-                    GelatoReportDocumentOptionsAllowedTypes::DrivingLicense
-                }
-                "id_card" => GelatoReportDocumentOptionsAllowedTypes::IdCard,
-                "passport" => GelatoReportDocumentOptionsAllowedTypes::Passport,
-                v => GelatoReportDocumentOptionsAllowedTypes::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["driving_license", "id_card", "passport"],
+            ) {
+                Some(0) => GelatoReportDocumentOptionsAllowedTypes::DrivingLicense,
+                Some(1) => GelatoReportDocumentOptionsAllowedTypes::IdCard,
+                Some(2) => GelatoReportDocumentOptionsAllowedTypes::Passport,
+                _ => GelatoReportDocumentOptionsAllowedTypes::Unknown(s.to_owned()),
             },
         )
     }

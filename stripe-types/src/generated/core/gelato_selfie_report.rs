@@ -19,47 +19,45 @@ impl crate::rt::Decode for GelatoSelfieReport {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::GelatoSelfieReportError>,
-            f2: Option<String>,
-            f3: Option<crate::GelatoDocumentReportStatus>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::GelatoSelfieReportError>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::GelatoDocumentReportStatus>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a gelato_selfie_report object",
-            &["document", "error", "selfie", "status"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2, f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a gelato_selfie_report object",
+                &["document", "error", "selfie", "status"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f3.take(),) {
+            (Some(f3),) => {
                 Ok(GelatoSelfieReport {
-                    document: f0,
-                    error: f1,
-                    selfie: f2,
+                    document: b.f0.take(),
+                    error: b.f1.take(),
+                    selfie: b.f2.take(),
                     status: f3,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f3.is_none(), "status")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "status")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -15,25 +15,26 @@ impl crate::rt::Decode for GelatoSelfieReportError {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::GelatoSelfieReportErrorCode>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<crate::GelatoSelfieReportErrorCode>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a gelato_selfie_report_error object",
-            &["code", "reason"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a gelato_selfie_report_error object",
+                &["code", "reason"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(GelatoSelfieReportError {
-            code: f0,
-            reason: f1,
+            code: b.f0.take(),
+            reason: b.f1.take(),
             extra,
         })
     }
@@ -101,16 +102,20 @@ impl std::str::FromStr for GelatoSelfieReportErrorCode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "selfie_document_missing_photo" => {
-                    GelatoSelfieReportErrorCode::SelfieDocumentMissingPhoto
-                }
-                "selfie_face_mismatch" => GelatoSelfieReportErrorCode::SelfieFaceMismatch,
-                "selfie_manipulated" => GelatoSelfieReportErrorCode::SelfieManipulated,
-                "selfie_unverified_other" => {
-                    GelatoSelfieReportErrorCode::SelfieUnverifiedOther
-                }
-                v => GelatoSelfieReportErrorCode::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "selfie_document_missing_photo",
+                    "selfie_face_mismatch",
+                    "selfie_manipulated",
+                    "selfie_unverified_other",
+                ],
+            ) {
+                Some(0) => GelatoSelfieReportErrorCode::SelfieDocumentMissingPhoto,
+                Some(1) => GelatoSelfieReportErrorCode::SelfieFaceMismatch,
+                Some(2) => GelatoSelfieReportErrorCode::SelfieManipulated,
+                Some(3) => GelatoSelfieReportErrorCode::SelfieUnverifiedOther,
+                _ => GelatoSelfieReportErrorCode::Unknown(s.to_owned()),
             },
         )
     }

@@ -13,22 +13,22 @@ impl crate::rt::Decode for GelatoSessionEmailOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
+            f0: crate::rt::json::Slot<bool>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a gelato_session_email_options object",
-            &["require_verification"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a gelato_session_email_options object",
+                &["require_verification"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(GelatoSessionEmailOptions {
-            require_verification: f0,
+            require_verification: b.f0.take(),
             extra,
         })
     }

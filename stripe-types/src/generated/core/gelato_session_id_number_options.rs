@@ -10,18 +10,14 @@ pub struct GelatoSessionIdNumberOptions {
 impl crate::rt::Decode for GelatoSessionIdNumberOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a gelato_session_id_number_options object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a gelato_session_id_number_options object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(GelatoSessionIdNumberOptions {
             extra,
         })

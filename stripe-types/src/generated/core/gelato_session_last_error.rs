@@ -15,25 +15,26 @@ impl crate::rt::Decode for GelatoSessionLastError {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::GelatoSessionLastErrorCode>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<crate::GelatoSessionLastErrorCode>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a gelato_session_last_error object",
-            &["code", "reason"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a gelato_session_last_error object",
+                &["code", "reason"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(GelatoSessionLastError {
-            code: f0,
-            reason: f1,
+            code: b.f0.take(),
+            reason: b.f1.take(),
             extra,
         })
     }
@@ -158,49 +159,50 @@ impl std::str::FromStr for GelatoSessionLastErrorCode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "abandoned" => GelatoSessionLastErrorCode::Abandoned,
-                "consent_declined" => GelatoSessionLastErrorCode::ConsentDeclined,
-                "country_not_supported" => {
-                    GelatoSessionLastErrorCode::CountryNotSupported
-                }
-                "device_not_supported" => GelatoSessionLastErrorCode::DeviceNotSupported,
-                "document_expired" => GelatoSessionLastErrorCode::DocumentExpired,
-                "document_type_not_supported" => {
-                    GelatoSessionLastErrorCode::DocumentTypeNotSupported
-                }
-                "document_unverified_other" => {
-                    GelatoSessionLastErrorCode::DocumentUnverifiedOther
-                }
-                "email_unverified_other" => {
-                    GelatoSessionLastErrorCode::EmailUnverifiedOther
-                }
-                "email_verification_declined" => {
-                    GelatoSessionLastErrorCode::EmailVerificationDeclined
-                }
-                "id_number_insufficient_document_data" => {
-                    GelatoSessionLastErrorCode::IdNumberInsufficientDocumentData
-                }
-                "id_number_mismatch" => GelatoSessionLastErrorCode::IdNumberMismatch,
-                "id_number_unverified_other" => {
-                    GelatoSessionLastErrorCode::IdNumberUnverifiedOther
-                }
-                "phone_unverified_other" => {
-                    GelatoSessionLastErrorCode::PhoneUnverifiedOther
-                }
-                "phone_verification_declined" => {
-                    GelatoSessionLastErrorCode::PhoneVerificationDeclined
-                }
-                "selfie_document_missing_photo" => {
-                    GelatoSessionLastErrorCode::SelfieDocumentMissingPhoto
-                }
-                "selfie_face_mismatch" => GelatoSessionLastErrorCode::SelfieFaceMismatch,
-                "selfie_manipulated" => GelatoSessionLastErrorCode::SelfieManipulated,
-                "selfie_unverified_other" => {
-                    GelatoSessionLastErrorCode::SelfieUnverifiedOther
-                }
-                "under_supported_age" => GelatoSessionLastErrorCode::UnderSupportedAge,
-                v => GelatoSessionLastErrorCode::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "abandoned",
+                    "consent_declined",
+                    "country_not_supported",
+                    "device_not_supported",
+                    "document_expired",
+                    "document_type_not_supported",
+                    "document_unverified_other",
+                    "email_unverified_other",
+                    "email_verification_declined",
+                    "id_number_insufficient_document_data",
+                    "id_number_mismatch",
+                    "id_number_unverified_other",
+                    "phone_unverified_other",
+                    "phone_verification_declined",
+                    "selfie_document_missing_photo",
+                    "selfie_face_mismatch",
+                    "selfie_manipulated",
+                    "selfie_unverified_other",
+                    "under_supported_age",
+                ],
+            ) {
+                Some(0) => GelatoSessionLastErrorCode::Abandoned,
+                Some(1) => GelatoSessionLastErrorCode::ConsentDeclined,
+                Some(2) => GelatoSessionLastErrorCode::CountryNotSupported,
+                Some(3) => GelatoSessionLastErrorCode::DeviceNotSupported,
+                Some(4) => GelatoSessionLastErrorCode::DocumentExpired,
+                Some(5) => GelatoSessionLastErrorCode::DocumentTypeNotSupported,
+                Some(6) => GelatoSessionLastErrorCode::DocumentUnverifiedOther,
+                Some(7) => GelatoSessionLastErrorCode::EmailUnverifiedOther,
+                Some(8) => GelatoSessionLastErrorCode::EmailVerificationDeclined,
+                Some(9) => GelatoSessionLastErrorCode::IdNumberInsufficientDocumentData,
+                Some(10) => GelatoSessionLastErrorCode::IdNumberMismatch,
+                Some(11) => GelatoSessionLastErrorCode::IdNumberUnverifiedOther,
+                Some(12) => GelatoSessionLastErrorCode::PhoneUnverifiedOther,
+                Some(13) => GelatoSessionLastErrorCode::PhoneVerificationDeclined,
+                Some(14) => GelatoSessionLastErrorCode::SelfieDocumentMissingPhoto,
+                Some(15) => GelatoSessionLastErrorCode::SelfieFaceMismatch,
+                Some(16) => GelatoSessionLastErrorCode::SelfieManipulated,
+                Some(17) => GelatoSessionLastErrorCode::SelfieUnverifiedOther,
+                Some(18) => GelatoSessionLastErrorCode::UnderSupportedAge,
+                _ => GelatoSessionLastErrorCode::Unknown(s.to_owned()),
             },
         )
     }

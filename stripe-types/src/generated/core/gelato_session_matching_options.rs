@@ -15,25 +15,26 @@ impl crate::rt::Decode for GelatoSessionMatchingOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::GelatoSessionMatchingOptionsDob>,
-            f1: Option<crate::GelatoSessionMatchingOptionsName>,
+            f0: crate::rt::json::Slot<crate::GelatoSessionMatchingOptionsDob>,
+            f1: crate::rt::json::Slot<crate::GelatoSessionMatchingOptionsName>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a gelato_session_matching_options object",
-            &["dob", "name"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a gelato_session_matching_options object",
+                &["dob", "name"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(GelatoSessionMatchingOptions {
-            dob: f0,
-            name: f1,
+            dob: b.f0.take(),
+            name: b.f1.take(),
             extra,
         })
     }
@@ -91,10 +92,10 @@ impl std::str::FromStr for GelatoSessionMatchingOptionsDob {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "none" => GelatoSessionMatchingOptionsDob::None,
-                "similar" => GelatoSessionMatchingOptionsDob::Similar,
-                v => GelatoSessionMatchingOptionsDob::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["none", "similar"]) {
+                Some(0) => GelatoSessionMatchingOptionsDob::None,
+                Some(1) => GelatoSessionMatchingOptionsDob::Similar,
+                _ => GelatoSessionMatchingOptionsDob::Unknown(s.to_owned()),
             },
         )
     }
@@ -145,10 +146,10 @@ impl std::str::FromStr for GelatoSessionMatchingOptionsName {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "none" => GelatoSessionMatchingOptionsName::None,
-                "similar" => GelatoSessionMatchingOptionsName::Similar,
-                v => GelatoSessionMatchingOptionsName::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["none", "similar"]) {
+                Some(0) => GelatoSessionMatchingOptionsName::None,
+                Some(1) => GelatoSessionMatchingOptionsName::Similar,
+                _ => GelatoSessionMatchingOptionsName::Unknown(s.to_owned()),
             },
         )
     }

@@ -13,25 +13,26 @@ impl crate::rt::Decode for GelatoVerificationReportOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::GelatoReportDocumentOptions>,
-            f1: Option<crate::GelatoReportIdNumberOptions>,
+            f0: crate::rt::json::Slot<crate::GelatoReportDocumentOptions>,
+            f1: crate::rt::json::Slot<crate::GelatoReportIdNumberOptions>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a gelato_verification_report_options object",
-            &["document", "id_number"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a gelato_verification_report_options object",
+                &["document", "id_number"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(GelatoVerificationReportOptions {
-            document: f0,
-            id_number: f1,
+            document: b.f0.take(),
+            id_number: b.f1.take(),
             extra,
         })
     }

@@ -16,40 +16,38 @@ impl crate::rt::Decode for GelatoVerificationSessionOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::GelatoSessionDocumentOptions>,
-            f1: Option<crate::GelatoSessionEmailOptions>,
-            f2: Option<crate::GelatoSessionIdNumberOptions>,
-            f3: Option<crate::GelatoSessionMatchingOptions>,
-            f4: Option<crate::GelatoSessionPhoneOptions>,
+            f0: crate::rt::json::Slot<crate::GelatoSessionDocumentOptions>,
+            f1: crate::rt::json::Slot<crate::GelatoSessionEmailOptions>,
+            f2: crate::rt::json::Slot<crate::GelatoSessionIdNumberOptions>,
+            f3: crate::rt::json::Slot<crate::GelatoSessionMatchingOptions>,
+            f4: crate::rt::json::Slot<crate::GelatoSessionPhoneOptions>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a gelato_verification_session_options object",
-            &["document", "email", "id_number", "matching", "phone"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4 } = b;
+        let extra = r
+            .fields(
+                "a gelato_verification_session_options object",
+                &["document", "email", "id_number", "matching", "phone"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(GelatoVerificationSessionOptions {
-            document: f0,
-            email: f1,
-            id_number: f2,
-            matching: f3,
-            phone: f4,
+            document: b.f0.take(),
+            email: b.f1.take(),
+            id_number: b.f2.take(),
+            matching: b.f3.take(),
+            phone: b.f4.take(),
             extra,
         })
     }

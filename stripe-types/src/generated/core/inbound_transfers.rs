@@ -17,48 +17,46 @@ impl crate::rt::Decode for InboundTransfers {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::TreasurySharedResourceBillingDetails>,
-            f1: Option<crate::InboundTransfersType>,
-            f2: Option<crate::InboundTransfersPaymentMethodDetailsUsBankAccount>,
+            f0: crate::rt::json::Slot<crate::TreasurySharedResourceBillingDetails>,
+            f1: crate::rt::json::Slot<crate::InboundTransfersType>,
+            f2: crate::rt::json::Slot<
+                crate::InboundTransfersPaymentMethodDetailsUsBankAccount,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a inbound_transfers object",
-            &["billing_details", "type", "us_bank_account"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2 } => {
+        let extra = r
+            .fields(
+                "a inbound_transfers object",
+                &["billing_details", "type", "us_bank_account"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(InboundTransfers {
                     billing_details: f0,
                     r#type: f1,
-                    us_bank_account: f2,
+                    us_bank_account: b.f2.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "billing_details"),
-                                    (b.f1.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "billing_details"),
+                        (taken.1.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -112,9 +110,9 @@ impl std::str::FromStr for InboundTransfersType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "us_bank_account" => InboundTransfersType::UsBankAccount,
-                v => InboundTransfersType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["us_bank_account"]) {
+                Some(0) => InboundTransfersType::UsBankAccount,
+                _ => InboundTransfersType::Unknown(s.to_owned()),
             },
         )
     }

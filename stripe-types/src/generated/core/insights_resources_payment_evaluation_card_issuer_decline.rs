@@ -15,43 +15,42 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationCardIssuerDecline {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<f64>,
-            f1: Option<
+            f0: crate::rt::json::Slot<f64>,
+            f1: crate::rt::json::Slot<
                 crate::InsightsResourcesPaymentEvaluationCardIssuerDeclineRecommendedAction,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a insights_resources_payment_evaluation_card_issuer_decline object",
-            &["model_score", "recommended_action"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a insights_resources_payment_evaluation_card_issuer_decline object",
+                &["model_score", "recommended_action"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(InsightsResourcesPaymentEvaluationCardIssuerDecline {
                     model_score: f0,
                     recommended_action: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "model_score"),
-                                    (b.f1.is_none(), "recommended_action"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "model_score"),
+                        (taken.1.is_none(), "recommended_action"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -113,16 +112,16 @@ for InsightsResourcesPaymentEvaluationCardIssuerDeclineRecommendedAction {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "block" => {
+            match crate::rt::json::variant(s, &["block", "continue"]) {
+                Some(0) => {
                     InsightsResourcesPaymentEvaluationCardIssuerDeclineRecommendedAction::Block
                 }
-                "continue" => {
+                Some(1) => {
                     InsightsResourcesPaymentEvaluationCardIssuerDeclineRecommendedAction::Continue
                 }
-                v => {
+                _ => {
                     InsightsResourcesPaymentEvaluationCardIssuerDeclineRecommendedAction::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

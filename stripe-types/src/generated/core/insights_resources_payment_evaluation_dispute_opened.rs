@@ -17,29 +17,30 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationDisputeOpened {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<String>,
-            f2: Option<crate::InsightsResourcesPaymentEvaluationDisputeOpenedReason>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<
+                crate::InsightsResourcesPaymentEvaluationDisputeOpenedReason,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a insights_resources_payment_evaluation_dispute_opened object",
-            &["amount", "currency", "reason"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a insights_resources_payment_evaluation_dispute_opened object",
+                &["amount", "currency", "reason"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
                 Ok(InsightsResourcesPaymentEvaluationDisputeOpened {
                     amount: f0,
                     currency: f1,
@@ -47,19 +48,16 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationDisputeOpened {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f1.is_none(), "currency"),
-                                    (b.f2.is_none(), "reason"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "currency"),
+                        (taken.2.is_none(), "reason"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -161,43 +159,56 @@ impl std::str::FromStr for InsightsResourcesPaymentEvaluationDisputeOpenedReason
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account_not_available" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "account_not_available",
+                    "credit_not_processed",
+                    "customer_initiated",
+                    "duplicate",
+                    "fraudulent",
+                    "general",
+                    "noncompliant",
+                    "product_not_received",
+                    "product_unacceptable",
+                    "subscription_canceled",
+                    "unrecognized",
+                ],
+            ) {
+                Some(0) => {
                     InsightsResourcesPaymentEvaluationDisputeOpenedReason::AccountNotAvailable
                 }
-                "credit_not_processed" => {
+                Some(1) => {
                     InsightsResourcesPaymentEvaluationDisputeOpenedReason::CreditNotProcessed
                 }
-                "customer_initiated" => {
+                Some(2) => {
                     InsightsResourcesPaymentEvaluationDisputeOpenedReason::CustomerInitiated
                 }
-                "duplicate" => {
+                Some(3) => {
                     InsightsResourcesPaymentEvaluationDisputeOpenedReason::Duplicate
                 }
-                "fraudulent" => {
+                Some(4) => {
                     InsightsResourcesPaymentEvaluationDisputeOpenedReason::Fraudulent
                 }
-                "general" => {
-                    InsightsResourcesPaymentEvaluationDisputeOpenedReason::General
-                }
-                "noncompliant" => {
+                Some(5) => InsightsResourcesPaymentEvaluationDisputeOpenedReason::General,
+                Some(6) => {
                     InsightsResourcesPaymentEvaluationDisputeOpenedReason::Noncompliant
                 }
-                "product_not_received" => {
+                Some(7) => {
                     InsightsResourcesPaymentEvaluationDisputeOpenedReason::ProductNotReceived
                 }
-                "product_unacceptable" => {
+                Some(8) => {
                     InsightsResourcesPaymentEvaluationDisputeOpenedReason::ProductUnacceptable
                 }
-                "subscription_canceled" => {
+                Some(9) => {
                     InsightsResourcesPaymentEvaluationDisputeOpenedReason::SubscriptionCanceled
                 }
-                "unrecognized" => {
+                Some(10) => {
                     InsightsResourcesPaymentEvaluationDisputeOpenedReason::Unrecognized
                 }
-                v => {
+                _ => {
                     InsightsResourcesPaymentEvaluationDisputeOpenedReason::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -13,37 +13,35 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationEarlyFraudWarningRe
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType,
             >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a insights_resources_payment_evaluation_early_fraud_warning_received object",
-            &["fraud_type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a insights_resources_payment_evaluation_early_fraud_warning_received object",
+                &["fraud_type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(InsightsResourcesPaymentEvaluationEarlyFraudWarningReceived {
                     fraud_type: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "fraud_type")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "fraud_type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -114,22 +112,30 @@ for InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "made_with_lost_card" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "made_with_lost_card",
+                    "made_with_stolen_card",
+                    "other",
+                    "unauthorized_use_of_card",
+                ],
+            ) {
+                Some(0) => {
                     InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType::MadeWithLostCard
                 }
-                "made_with_stolen_card" => {
+                Some(1) => {
                     InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType::MadeWithStolenCard
                 }
-                "other" => {
+                Some(2) => {
                     InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType::Other
                 }
-                "unauthorized_use_of_card" => {
+                Some(3) => {
                     InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType::UnauthorizedUseOfCard
                 }
-                v => {
+                _ => {
                     InsightsResourcesPaymentEvaluationEarlyFraudWarningReceivedFraudType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -26,73 +26,75 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationEvent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::InsightsResourcesPaymentEvaluationDisputeOpened>,
-            f1: Option<
+            f0: crate::rt::json::Slot<
+                crate::InsightsResourcesPaymentEvaluationDisputeOpened,
+            >,
+            f1: crate::rt::json::Slot<
                 crate::InsightsResourcesPaymentEvaluationEarlyFraudWarningReceived,
             >,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<crate::InsightsResourcesPaymentEvaluationRefunded>,
-            f4: Option<crate::InsightsResourcesPaymentEvaluationEventType>,
-            f5: Option<crate::InsightsResourcesPaymentEvaluationUserInterventionRaised>,
-            f6: Option<
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<crate::InsightsResourcesPaymentEvaluationRefunded>,
+            f4: crate::rt::json::Slot<
+                crate::InsightsResourcesPaymentEvaluationEventType,
+            >,
+            f5: crate::rt::json::Slot<
+                crate::InsightsResourcesPaymentEvaluationUserInterventionRaised,
+            >,
+            f6: crate::rt::json::Slot<
                 crate::InsightsResourcesPaymentEvaluationUserInterventionResolved,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a insights_resources_payment_evaluation_event object",
-            &[
-                "dispute_opened",
-                "early_fraud_warning_received",
-                "occurred_at",
-                "refunded",
-                "type",
-                "user_intervention_raised",
-                "user_intervention_resolved",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2: Some(f2), f3, f4: Some(f4), f5, f6 } => {
+        let extra = r
+            .fields(
+                "a insights_resources_payment_evaluation_event object",
+                &[
+                    "dispute_opened",
+                    "early_fraud_warning_received",
+                    "occurred_at",
+                    "refunded",
+                    "type",
+                    "user_intervention_raised",
+                    "user_intervention_resolved",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(), b.f4.take()) {
+            (Some(f2), Some(f4)) => {
                 Ok(InsightsResourcesPaymentEvaluationEvent {
-                    dispute_opened: f0,
-                    early_fraud_warning_received: f1,
+                    dispute_opened: b.f0.take(),
+                    early_fraud_warning_received: b.f1.take(),
                     occurred_at: f2,
-                    refunded: f3,
+                    refunded: b.f3.take(),
                     r#type: f4,
-                    user_intervention_raised: f5,
-                    user_intervention_resolved: f6,
+                    user_intervention_raised: b.f5.take(),
+                    user_intervention_resolved: b.f6.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f2.is_none(), "occurred_at"), (b.f4.is_none(), "type")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "occurred_at"), (taken.1.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -178,21 +180,28 @@ impl std::str::FromStr for InsightsResourcesPaymentEvaluationEventType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "dispute_opened" => {
-                    InsightsResourcesPaymentEvaluationEventType::DisputeOpened
-                }
-                "early_fraud_warning_received" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "dispute_opened",
+                    "early_fraud_warning_received",
+                    "refunded",
+                    "user_intervention_raised",
+                    "user_intervention_resolved",
+                ],
+            ) {
+                Some(0) => InsightsResourcesPaymentEvaluationEventType::DisputeOpened,
+                Some(1) => {
                     InsightsResourcesPaymentEvaluationEventType::EarlyFraudWarningReceived
                 }
-                "refunded" => InsightsResourcesPaymentEvaluationEventType::Refunded,
-                "user_intervention_raised" => {
+                Some(2) => InsightsResourcesPaymentEvaluationEventType::Refunded,
+                Some(3) => {
                     InsightsResourcesPaymentEvaluationEventType::UserInterventionRaised
                 }
-                "user_intervention_resolved" => {
+                Some(4) => {
                     InsightsResourcesPaymentEvaluationEventType::UserInterventionResolved
                 }
-                v => InsightsResourcesPaymentEvaluationEventType::Unknown(v.to_owned()),
+                _ => InsightsResourcesPaymentEvaluationEventType::Unknown(s.to_owned()),
             },
         )
     }

@@ -18,48 +18,46 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationInsights {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::InsightsResourcesPaymentEvaluationCardIssuerDecline>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<crate::InsightsResourcesPaymentEvaluationScorer>,
+            f0: crate::rt::json::Slot<
+                crate::InsightsResourcesPaymentEvaluationCardIssuerDecline,
+            >,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<crate::InsightsResourcesPaymentEvaluationScorer>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a insights_resources_payment_evaluation_insights object",
-            &["card_issuer_decline", "evaluated_at", "fraudulent_dispute"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a insights_resources_payment_evaluation_insights object",
+                &["card_issuer_decline", "evaluated_at", "fraudulent_dispute"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f2.take()) {
+            (Some(f1), Some(f2)) => {
                 Ok(InsightsResourcesPaymentEvaluationInsights {
-                    card_issuer_decline: f0,
+                    card_issuer_decline: b.f0.take(),
                     evaluated_at: f1,
                     fraudulent_dispute: f2,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "evaluated_at"),
-                                    (b.f2.is_none(), "fraudulent_dispute"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "evaluated_at"),
+                        (taken.1.is_none(), "fraudulent_dispute"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

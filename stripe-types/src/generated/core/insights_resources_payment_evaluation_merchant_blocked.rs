@@ -13,33 +13,35 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationMerchantBlocked {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::InsightsResourcesPaymentEvaluationMerchantBlockedReason>,
+            f0: crate::rt::json::Slot<
+                crate::InsightsResourcesPaymentEvaluationMerchantBlockedReason,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a insights_resources_payment_evaluation_merchant_blocked object",
-            &["reason"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a insights_resources_payment_evaluation_merchant_blocked object",
+                &["reason"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(InsightsResourcesPaymentEvaluationMerchantBlocked {
                     reason: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "reason")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "reason")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -104,20 +106,28 @@ impl std::str::FromStr for InsightsResourcesPaymentEvaluationMerchantBlockedReas
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "authentication_required" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "authentication_required",
+                    "blocked_for_fraud",
+                    "invalid_payment",
+                    "other",
+                ],
+            ) {
+                Some(0) => {
                     InsightsResourcesPaymentEvaluationMerchantBlockedReason::AuthenticationRequired
                 }
-                "blocked_for_fraud" => {
+                Some(1) => {
                     InsightsResourcesPaymentEvaluationMerchantBlockedReason::BlockedForFraud
                 }
-                "invalid_payment" => {
+                Some(2) => {
                     InsightsResourcesPaymentEvaluationMerchantBlockedReason::InvalidPayment
                 }
-                "other" => InsightsResourcesPaymentEvaluationMerchantBlockedReason::Other,
-                v => {
+                Some(3) => InsightsResourcesPaymentEvaluationMerchantBlockedReason::Other,
+                _ => {
                     InsightsResourcesPaymentEvaluationMerchantBlockedReason::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -19,29 +19,30 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationMoneyMovementCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::InsightsResourcesPaymentEvaluationMoneyMovementCardCustomerPresence,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a insights_resources_payment_evaluation_money_movement_card object",
-            &["customer_presence", "payment_type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a insights_resources_payment_evaluation_money_movement_card object",
+                &["customer_presence", "payment_type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(InsightsResourcesPaymentEvaluationMoneyMovementCard {
-            customer_presence: f0,
-            payment_type: f1,
+            customer_presence: b.f0.take(),
+            payment_type: b.f1.take(),
             extra,
         })
     }
@@ -107,16 +108,16 @@ for InsightsResourcesPaymentEvaluationMoneyMovementCardCustomerPresence {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "off_session" => {
+            match crate::rt::json::variant(s, &["off_session", "on_session"]) {
+                Some(0) => {
                     InsightsResourcesPaymentEvaluationMoneyMovementCardCustomerPresence::OffSession
                 }
-                "on_session" => {
+                Some(1) => {
                     InsightsResourcesPaymentEvaluationMoneyMovementCardCustomerPresence::OnSession
                 }
-                v => {
+                _ => {
                     InsightsResourcesPaymentEvaluationMoneyMovementCardCustomerPresence::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -190,22 +191,25 @@ for InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "one_off" => {
+            match crate::rt::json::variant(
+                s,
+                &["one_off", "recurring", "setup_one_off", "setup_recurring"],
+            ) {
+                Some(0) => {
                     InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType::OneOff
                 }
-                "recurring" => {
+                Some(1) => {
                     InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType::Recurring
                 }
-                "setup_one_off" => {
+                Some(2) => {
                     InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType::SetupOneOff
                 }
-                "setup_recurring" => {
+                Some(3) => {
                     InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType::SetupRecurring
                 }
-                v => {
+                _ => {
                     InsightsResourcesPaymentEvaluationMoneyMovementCardPaymentType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -15,40 +15,41 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationMoneyMovementDetail
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::InsightsResourcesPaymentEvaluationMoneyMovementCard>,
-            f1: Option<
+            f0: crate::rt::json::Slot<
+                crate::InsightsResourcesPaymentEvaluationMoneyMovementCard,
+            >,
+            f1: crate::rt::json::Slot<
                 crate::InsightsResourcesPaymentEvaluationMoneyMovementDetailsMoneyMovementType,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a insights_resources_payment_evaluation_money_movement_details object",
-            &["card", "money_movement_type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a insights_resources_payment_evaluation_money_movement_details object",
+                &["card", "money_movement_type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(InsightsResourcesPaymentEvaluationMoneyMovementDetails {
-                    card: f0,
+                    card: b.f0.take(),
                     money_movement_type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "money_movement_type")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "money_movement_type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -107,13 +108,13 @@ for InsightsResourcesPaymentEvaluationMoneyMovementDetailsMoneyMovementType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "card" => {
+            match crate::rt::json::variant(s, &["card"]) {
+                Some(0) => {
                     InsightsResourcesPaymentEvaluationMoneyMovementDetailsMoneyMovementType::Card
                 }
-                v => {
+                _ => {
                     InsightsResourcesPaymentEvaluationMoneyMovementDetailsMoneyMovementType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

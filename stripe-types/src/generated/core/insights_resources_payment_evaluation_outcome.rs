@@ -20,51 +20,61 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationOutcome {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::InsightsResourcesPaymentEvaluationMerchantBlocked>,
-            f1: Option<String>,
-            f2: Option<crate::InsightsResourcesPaymentEvaluationRejected>,
-            f3: Option<crate::InsightsResourcesPaymentEvaluationSucceeded>,
-            f4: Option<crate::InsightsResourcesPaymentEvaluationOutcomeType>,
+            f0: crate::rt::json::Slot<
+                crate::InsightsResourcesPaymentEvaluationMerchantBlocked,
+            >,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<crate::InsightsResourcesPaymentEvaluationRejected>,
+            f3: crate::rt::json::Slot<
+                crate::InsightsResourcesPaymentEvaluationSucceeded,
+            >,
+            f4: crate::rt::json::Slot<
+                crate::InsightsResourcesPaymentEvaluationOutcomeType,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a insights_resources_payment_evaluation_outcome object",
-            &["merchant_blocked", "payment_intent_id", "rejected", "succeeded", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2, f3, f4: Some(f4) } => {
+        let extra = r
+            .fields(
+                "a insights_resources_payment_evaluation_outcome object",
+                &[
+                    "merchant_blocked",
+                    "payment_intent_id",
+                    "rejected",
+                    "succeeded",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f4.take(),) {
+            (Some(f4),) => {
                 Ok(InsightsResourcesPaymentEvaluationOutcome {
-                    merchant_blocked: f0,
-                    payment_intent_id: f1,
-                    rejected: f2,
-                    succeeded: f3,
+                    merchant_blocked: b.f0.take(),
+                    payment_intent_id: b.f1.take(),
+                    rejected: b.f2.take(),
+                    succeeded: b.f3.take(),
                     r#type: f4,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f4.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -137,14 +147,15 @@ impl std::str::FromStr for InsightsResourcesPaymentEvaluationOutcomeType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "failed" => InsightsResourcesPaymentEvaluationOutcomeType::Failed,
-                "merchant_blocked" => {
-                    InsightsResourcesPaymentEvaluationOutcomeType::MerchantBlocked
-                }
-                "rejected" => InsightsResourcesPaymentEvaluationOutcomeType::Rejected,
-                "succeeded" => InsightsResourcesPaymentEvaluationOutcomeType::Succeeded,
-                v => InsightsResourcesPaymentEvaluationOutcomeType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["failed", "merchant_blocked", "rejected", "succeeded"],
+            ) {
+                Some(0) => InsightsResourcesPaymentEvaluationOutcomeType::Failed,
+                Some(1) => InsightsResourcesPaymentEvaluationOutcomeType::MerchantBlocked,
+                Some(2) => InsightsResourcesPaymentEvaluationOutcomeType::Rejected,
+                Some(3) => InsightsResourcesPaymentEvaluationOutcomeType::Succeeded,
+                _ => InsightsResourcesPaymentEvaluationOutcomeType::Unknown(s.to_owned()),
             },
         )
     }

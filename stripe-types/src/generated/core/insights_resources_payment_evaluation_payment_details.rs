@@ -29,69 +29,69 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationPaymentDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<crate::InsightsResourcesPaymentEvaluationMoneyMovementDetails>,
-            f4: Option<crate::InsightsResourcesPaymentEvaluationPaymentMethodDetails>,
-            f5: Option<crate::InsightsResourcesPaymentEvaluationShipping>,
-            f6: Option<String>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<
+                crate::InsightsResourcesPaymentEvaluationMoneyMovementDetails,
+            >,
+            f4: crate::rt::json::Slot<
+                crate::InsightsResourcesPaymentEvaluationPaymentMethodDetails,
+            >,
+            f5: crate::rt::json::Slot<crate::InsightsResourcesPaymentEvaluationShipping>,
+            f6: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a insights_resources_payment_evaluation_payment_details object",
-            &[
-                "amount",
-                "currency",
-                "description",
-                "money_movement_details",
-                "payment_method_details",
-                "shipping_details",
-                "statement_descriptor",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2, f3, f4, f5, f6 } => {
+        let extra = r
+            .fields(
+                "a insights_resources_payment_evaluation_payment_details object",
+                &[
+                    "amount",
+                    "currency",
+                    "description",
+                    "money_movement_details",
+                    "payment_method_details",
+                    "shipping_details",
+                    "statement_descriptor",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(InsightsResourcesPaymentEvaluationPaymentDetails {
                     amount: f0,
                     currency: f1,
-                    description: f2,
-                    money_movement_details: f3,
-                    payment_method_details: f4,
-                    shipping_details: f5,
-                    statement_descriptor: f6,
+                    description: b.f2.take(),
+                    money_movement_details: b.f3.take(),
+                    payment_method_details: b.f4.take(),
+                    shipping_details: b.f5.take(),
+                    statement_descriptor: b.f6.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "amount"), (b.f1.is_none(), "currency")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "amount"), (taken.1.is_none(), "currency")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -15,38 +15,39 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationPaymentMethodDetail
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::InsightsResourcesPaymentEvaluationBillingDetails>,
-            f1: Option<crate::rt::Expandable<crate::PaymentMethod>>,
+            f0: crate::rt::json::Slot<
+                crate::InsightsResourcesPaymentEvaluationBillingDetails,
+            >,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a insights_resources_payment_evaluation_payment_method_details object",
-            &["billing_details", "payment_method"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a insights_resources_payment_evaluation_payment_method_details object",
+                &["billing_details", "payment_method"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(InsightsResourcesPaymentEvaluationPaymentMethodDetails {
-                    billing_details: f0,
+                    billing_details: b.f0.take(),
                     payment_method: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "payment_method")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "payment_method")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

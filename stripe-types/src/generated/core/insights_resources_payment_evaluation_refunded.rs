@@ -17,29 +17,30 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationRefunded {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<String>,
-            f2: Option<crate::InsightsResourcesPaymentEvaluationRefundedReason>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<
+                crate::InsightsResourcesPaymentEvaluationRefundedReason,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a insights_resources_payment_evaluation_refunded object",
-            &["amount", "currency", "reason"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a insights_resources_payment_evaluation_refunded object",
+                &["amount", "currency", "reason"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
                 Ok(InsightsResourcesPaymentEvaluationRefunded {
                     amount: f0,
                     currency: f1,
@@ -47,19 +48,16 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationRefunded {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f1.is_none(), "currency"),
-                                    (b.f2.is_none(), "reason"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "currency"),
+                        (taken.2.is_none(), "reason"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -122,20 +120,19 @@ impl std::str::FromStr for InsightsResourcesPaymentEvaluationRefundedReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "duplicate" => {
-                    InsightsResourcesPaymentEvaluationRefundedReason::Duplicate
-                }
-                "fraudulent" => {
-                    InsightsResourcesPaymentEvaluationRefundedReason::Fraudulent
-                }
-                "other" => InsightsResourcesPaymentEvaluationRefundedReason::Other,
-                "requested_by_customer" => {
+            match crate::rt::json::variant(
+                s,
+                &["duplicate", "fraudulent", "other", "requested_by_customer"],
+            ) {
+                Some(0) => InsightsResourcesPaymentEvaluationRefundedReason::Duplicate,
+                Some(1) => InsightsResourcesPaymentEvaluationRefundedReason::Fraudulent,
+                Some(2) => InsightsResourcesPaymentEvaluationRefundedReason::Other,
+                Some(3) => {
                     InsightsResourcesPaymentEvaluationRefundedReason::RequestedByCustomer
                 }
-                v => {
+                _ => {
                     InsightsResourcesPaymentEvaluationRefundedReason::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -19,36 +19,44 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationRejectedCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::InsightsResourcesPaymentEvaluationRejectedCardAddressLine1Check,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::InsightsResourcesPaymentEvaluationRejectedCardAddressPostalCodeCheck,
             >,
-            f2: Option<crate::InsightsResourcesPaymentEvaluationRejectedCardCvcCheck>,
-            f3: Option<crate::InsightsResourcesPaymentEvaluationRejectedCardReason>,
+            f2: crate::rt::json::Slot<
+                crate::InsightsResourcesPaymentEvaluationRejectedCardCvcCheck,
+            >,
+            f3: crate::rt::json::Slot<
+                crate::InsightsResourcesPaymentEvaluationRejectedCardReason,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a insights_resources_payment_evaluation_rejected_card object",
-            &["address_line1_check", "address_postal_code_check", "cvc_check", "reason"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a insights_resources_payment_evaluation_rejected_card object",
+                &[
+                    "address_line1_check",
+                    "address_postal_code_check",
+                    "cvc_check",
+                    "reason",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f3.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f3)) => {
                 Ok(InsightsResourcesPaymentEvaluationRejectedCard {
                     address_line1_check: f0,
                     address_postal_code_check: f1,
@@ -57,20 +65,17 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationRejectedCard {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "address_line1_check"),
-                                    (b.f1.is_none(), "address_postal_code_check"),
-                                    (b.f2.is_none(), "cvc_check"),
-                                    (b.f3.is_none(), "reason"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "address_line1_check"),
+                        (taken.1.is_none(), "address_postal_code_check"),
+                        (taken.2.is_none(), "cvc_check"),
+                        (taken.3.is_none(), "reason"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -146,22 +151,25 @@ for InsightsResourcesPaymentEvaluationRejectedCardAddressLine1Check {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "fail" => {
+            match crate::rt::json::variant(
+                s,
+                &["fail", "pass", "unavailable", "unchecked"],
+            ) {
+                Some(0) => {
                     InsightsResourcesPaymentEvaluationRejectedCardAddressLine1Check::Fail
                 }
-                "pass" => {
+                Some(1) => {
                     InsightsResourcesPaymentEvaluationRejectedCardAddressLine1Check::Pass
                 }
-                "unavailable" => {
+                Some(2) => {
                     InsightsResourcesPaymentEvaluationRejectedCardAddressLine1Check::Unavailable
                 }
-                "unchecked" => {
+                Some(3) => {
                     InsightsResourcesPaymentEvaluationRejectedCardAddressLine1Check::Unchecked
                 }
-                v => {
+                _ => {
                     InsightsResourcesPaymentEvaluationRejectedCardAddressLine1Check::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -235,22 +243,25 @@ for InsightsResourcesPaymentEvaluationRejectedCardAddressPostalCodeCheck {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "fail" => {
+            match crate::rt::json::variant(
+                s,
+                &["fail", "pass", "unavailable", "unchecked"],
+            ) {
+                Some(0) => {
                     InsightsResourcesPaymentEvaluationRejectedCardAddressPostalCodeCheck::Fail
                 }
-                "pass" => {
+                Some(1) => {
                     InsightsResourcesPaymentEvaluationRejectedCardAddressPostalCodeCheck::Pass
                 }
-                "unavailable" => {
+                Some(2) => {
                     InsightsResourcesPaymentEvaluationRejectedCardAddressPostalCodeCheck::Unavailable
                 }
-                "unchecked" => {
+                Some(3) => {
                     InsightsResourcesPaymentEvaluationRejectedCardAddressPostalCodeCheck::Unchecked
                 }
-                v => {
+                _ => {
                     InsightsResourcesPaymentEvaluationRejectedCardAddressPostalCodeCheck::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -317,18 +328,21 @@ impl std::str::FromStr for InsightsResourcesPaymentEvaluationRejectedCardCvcChec
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "fail" => InsightsResourcesPaymentEvaluationRejectedCardCvcCheck::Fail,
-                "pass" => InsightsResourcesPaymentEvaluationRejectedCardCvcCheck::Pass,
-                "unavailable" => {
+            match crate::rt::json::variant(
+                s,
+                &["fail", "pass", "unavailable", "unchecked"],
+            ) {
+                Some(0) => InsightsResourcesPaymentEvaluationRejectedCardCvcCheck::Fail,
+                Some(1) => InsightsResourcesPaymentEvaluationRejectedCardCvcCheck::Pass,
+                Some(2) => {
                     InsightsResourcesPaymentEvaluationRejectedCardCvcCheck::Unavailable
                 }
-                "unchecked" => {
+                Some(3) => {
                     InsightsResourcesPaymentEvaluationRejectedCardCvcCheck::Unchecked
                 }
-                v => {
+                _ => {
                     InsightsResourcesPaymentEvaluationRejectedCardCvcCheck::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -435,47 +449,60 @@ impl std::str::FromStr for InsightsResourcesPaymentEvaluationRejectedCardReason 
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "authentication_failed" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "authentication_failed",
+                    "do_not_honor",
+                    "expired",
+                    "incorrect_cvc",
+                    "incorrect_number",
+                    "incorrect_postal_code",
+                    "insufficient_funds",
+                    "invalid_account",
+                    "lost_card",
+                    "other",
+                    "processing_error",
+                    "reported_stolen",
+                    "try_again_later",
+                ],
+            ) {
+                Some(0) => {
                     InsightsResourcesPaymentEvaluationRejectedCardReason::AuthenticationFailed
                 }
-                "do_not_honor" => {
+                Some(1) => {
                     InsightsResourcesPaymentEvaluationRejectedCardReason::DoNotHonor
                 }
-                "expired" => {
-                    InsightsResourcesPaymentEvaluationRejectedCardReason::Expired
-                }
-                "incorrect_cvc" => {
+                Some(2) => InsightsResourcesPaymentEvaluationRejectedCardReason::Expired,
+                Some(3) => {
                     InsightsResourcesPaymentEvaluationRejectedCardReason::IncorrectCvc
                 }
-                "incorrect_number" => {
+                Some(4) => {
                     InsightsResourcesPaymentEvaluationRejectedCardReason::IncorrectNumber
                 }
-                "incorrect_postal_code" => {
+                Some(5) => {
                     InsightsResourcesPaymentEvaluationRejectedCardReason::IncorrectPostalCode
                 }
-                "insufficient_funds" => {
+                Some(6) => {
                     InsightsResourcesPaymentEvaluationRejectedCardReason::InsufficientFunds
                 }
-                "invalid_account" => {
+                Some(7) => {
                     InsightsResourcesPaymentEvaluationRejectedCardReason::InvalidAccount
                 }
-                "lost_card" => {
-                    InsightsResourcesPaymentEvaluationRejectedCardReason::LostCard
-                }
-                "other" => InsightsResourcesPaymentEvaluationRejectedCardReason::Other,
-                "processing_error" => {
+                Some(8) => InsightsResourcesPaymentEvaluationRejectedCardReason::LostCard,
+                Some(9) => InsightsResourcesPaymentEvaluationRejectedCardReason::Other,
+                Some(10) => {
                     InsightsResourcesPaymentEvaluationRejectedCardReason::ProcessingError
                 }
-                "reported_stolen" => {
+                Some(11) => {
                     InsightsResourcesPaymentEvaluationRejectedCardReason::ReportedStolen
                 }
-                "try_again_later" => {
+                Some(12) => {
                     InsightsResourcesPaymentEvaluationRejectedCardReason::TryAgainLater
                 }
-                v => {
+                _ => {
                     InsightsResourcesPaymentEvaluationRejectedCardReason::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

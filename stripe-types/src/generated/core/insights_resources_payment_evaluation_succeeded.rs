@@ -12,22 +12,24 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationSucceeded {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::InsightsResourcesPaymentEvaluationSucceededCard>,
+            f0: crate::rt::json::Slot<
+                crate::InsightsResourcesPaymentEvaluationSucceededCard,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a insights_resources_payment_evaluation_succeeded object",
-            &["card"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a insights_resources_payment_evaluation_succeeded object",
+                &["card"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(InsightsResourcesPaymentEvaluationSucceeded {
-            card: f0,
+            card: b.f0.take(),
             extra,
         })
     }

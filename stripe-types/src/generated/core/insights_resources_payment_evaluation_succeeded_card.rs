@@ -17,33 +17,34 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationSucceededCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::InsightsResourcesPaymentEvaluationRejectedCardAddressLine1Check,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::InsightsResourcesPaymentEvaluationRejectedCardAddressPostalCodeCheck,
             >,
-            f2: Option<crate::InsightsResourcesPaymentEvaluationRejectedCardCvcCheck>,
+            f2: crate::rt::json::Slot<
+                crate::InsightsResourcesPaymentEvaluationRejectedCardCvcCheck,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a insights_resources_payment_evaluation_succeeded_card object",
-            &["address_line1_check", "address_postal_code_check", "cvc_check"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a insights_resources_payment_evaluation_succeeded_card object",
+                &["address_line1_check", "address_postal_code_check", "cvc_check"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
                 Ok(InsightsResourcesPaymentEvaluationSucceededCard {
                     address_line1_check: f0,
                     address_postal_code_check: f1,
@@ -51,19 +52,16 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationSucceededCard {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "address_line1_check"),
-                                    (b.f1.is_none(), "address_postal_code_check"),
-                                    (b.f2.is_none(), "cvc_check"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "address_line1_check"),
+                        (taken.1.is_none(), "address_postal_code_check"),
+                        (taken.2.is_none(), "cvc_check"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

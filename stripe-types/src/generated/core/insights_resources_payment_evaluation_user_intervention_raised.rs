@@ -18,49 +18,45 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationUserInterventionRai
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::InsightsResourcesPaymentEvaluationUserInterventionRaisedCustom,
             >,
-            f1: Option<String>,
-            f2: Option<
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<
                 crate::InsightsResourcesPaymentEvaluationUserInterventionRaisedType,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a insights_resources_payment_evaluation_user_intervention_raised object",
-            &["custom", "key", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a insights_resources_payment_evaluation_user_intervention_raised object",
+                &["custom", "key", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f2.take()) {
+            (Some(f1), Some(f2)) => {
                 Ok(InsightsResourcesPaymentEvaluationUserInterventionRaised {
-                    custom: f0,
+                    custom: b.f0.take(),
                     key: f1,
                     r#type: f2,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "key"), (b.f2.is_none(), "type")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "key"), (taken.1.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -125,19 +121,19 @@ impl std::str::FromStr for InsightsResourcesPaymentEvaluationUserInterventionRai
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "3ds" => {
+            match crate::rt::json::variant(s, &["3ds", "captcha", "custom"]) {
+                Some(0) => {
                     InsightsResourcesPaymentEvaluationUserInterventionRaisedType::V3ds
                 }
-                "captcha" => {
+                Some(1) => {
                     InsightsResourcesPaymentEvaluationUserInterventionRaisedType::Captcha
                 }
-                "custom" => {
+                Some(2) => {
                     InsightsResourcesPaymentEvaluationUserInterventionRaisedType::Custom
                 }
-                v => {
+                _ => {
                     InsightsResourcesPaymentEvaluationUserInterventionRaisedType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -17,35 +17,37 @@ impl crate::rt::Decode for InsightsResourcesPaymentEvaluationUserInterventionRes
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<
                 crate::InsightsResourcesPaymentEvaluationUserInterventionResolvedOutcome,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a insights_resources_payment_evaluation_user_intervention_resolved object",
-            &["key", "outcome"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1 } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a insights_resources_payment_evaluation_user_intervention_resolved object",
+                &["key", "outcome"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(InsightsResourcesPaymentEvaluationUserInterventionResolved {
                     key: f0,
-                    outcome: f1,
+                    outcome: b.f1.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r.missing(crate::rt::json::first_missing(&[(b.f0.is_none(), "key")])),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(&[(taken.0.is_none(), "key")]);
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -114,19 +116,19 @@ for InsightsResourcesPaymentEvaluationUserInterventionResolvedOutcome {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "abandoned" => {
+            match crate::rt::json::variant(s, &["abandoned", "failed", "passed"]) {
+                Some(0) => {
                     InsightsResourcesPaymentEvaluationUserInterventionResolvedOutcome::Abandoned
                 }
-                "failed" => {
+                Some(1) => {
                     InsightsResourcesPaymentEvaluationUserInterventionResolvedOutcome::Failed
                 }
-                "passed" => {
+                Some(2) => {
                     InsightsResourcesPaymentEvaluationUserInterventionResolvedOutcome::Passed
                 }
-                v => {
+                _ => {
                     InsightsResourcesPaymentEvaluationUserInterventionResolvedOutcome::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -21,40 +21,38 @@ impl crate::rt::Decode for InternalCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<i64>,
-            f3: Option<i64>,
-            f4: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<i64>,
+            f3: crate::rt::json::Slot<i64>,
+            f4: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a internal_card object",
-            &["brand", "country", "exp_month", "exp_year", "last4"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4 } = b;
+        let extra = r
+            .fields(
+                "a internal_card object",
+                &["brand", "country", "exp_month", "exp_year", "last4"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(InternalCard {
-            brand: f0,
-            country: f1,
-            exp_month: f2,
-            exp_year: f3,
-            last4: f4,
+            brand: b.f0.take(),
+            country: b.f1.take(),
+            exp_month: b.f2.take(),
+            exp_year: b.f3.take(),
+            last4: b.f4.take(),
             extra,
         })
     }

@@ -19,32 +19,32 @@ impl crate::rt::Decode for InvoicesPaymentSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::InvoicesPaymentMethodOptions>,
-            f2: Option<Vec<crate::InvoicesPaymentSettingsPaymentMethodTypes>>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::InvoicesPaymentMethodOptions>,
+            f2: crate::rt::json::Slot<
+                Vec<crate::InvoicesPaymentSettingsPaymentMethodTypes>,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoices_payment_settings object",
-            &["default_mandate", "payment_method_options", "payment_method_types"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a invoices_payment_settings object",
+                &["default_mandate", "payment_method_options", "payment_method_types"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(InvoicesPaymentSettings {
-            default_mandate: f0,
-            payment_method_options: f1,
-            payment_method_types: f2,
+            default_mandate: b.f0.take(),
+            payment_method_options: b.f1.take(),
+            payment_method_types: b.f2.take(),
             extra,
         })
     }
@@ -230,61 +230,94 @@ impl std::str::FromStr for InvoicesPaymentSettingsPaymentMethodTypes {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ach_credit_transfer" => {
-                    InvoicesPaymentSettingsPaymentMethodTypes::AchCreditTransfer
-                }
-                "ach_debit" => InvoicesPaymentSettingsPaymentMethodTypes::AchDebit,
-                "acss_debit" => InvoicesPaymentSettingsPaymentMethodTypes::AcssDebit,
-                "affirm" => InvoicesPaymentSettingsPaymentMethodTypes::Affirm,
-                "amazon_pay" => InvoicesPaymentSettingsPaymentMethodTypes::AmazonPay,
-                "au_becs_debit" => InvoicesPaymentSettingsPaymentMethodTypes::AuBecsDebit,
-                "bacs_debit" => InvoicesPaymentSettingsPaymentMethodTypes::BacsDebit,
-                "bancontact" => InvoicesPaymentSettingsPaymentMethodTypes::Bancontact,
-                "boleto" => InvoicesPaymentSettingsPaymentMethodTypes::Boleto,
-                "card" => InvoicesPaymentSettingsPaymentMethodTypes::Card,
-                "cashapp" => InvoicesPaymentSettingsPaymentMethodTypes::Cashapp,
-                "crypto" => InvoicesPaymentSettingsPaymentMethodTypes::Crypto,
-                "custom" => InvoicesPaymentSettingsPaymentMethodTypes::Custom,
-                "customer_balance" => {
-                    InvoicesPaymentSettingsPaymentMethodTypes::CustomerBalance
-                }
-                "eps" => InvoicesPaymentSettingsPaymentMethodTypes::Eps,
-                "fpx" => InvoicesPaymentSettingsPaymentMethodTypes::Fpx,
-                "giropay" => InvoicesPaymentSettingsPaymentMethodTypes::Giropay,
-                "grabpay" => InvoicesPaymentSettingsPaymentMethodTypes::Grabpay,
-                "ideal" => InvoicesPaymentSettingsPaymentMethodTypes::Ideal,
-                "jp_credit_transfer" => {
-                    InvoicesPaymentSettingsPaymentMethodTypes::JpCreditTransfer
-                }
-                "kakao_pay" => InvoicesPaymentSettingsPaymentMethodTypes::KakaoPay,
-                "klarna" => InvoicesPaymentSettingsPaymentMethodTypes::Klarna,
-                "konbini" => InvoicesPaymentSettingsPaymentMethodTypes::Konbini,
-                "kr_card" => InvoicesPaymentSettingsPaymentMethodTypes::KrCard,
-                "link" => InvoicesPaymentSettingsPaymentMethodTypes::Link,
-                "multibanco" => InvoicesPaymentSettingsPaymentMethodTypes::Multibanco,
-                "naver_pay" => InvoicesPaymentSettingsPaymentMethodTypes::NaverPay,
-                "nz_bank_account" => {
-                    InvoicesPaymentSettingsPaymentMethodTypes::NzBankAccount
-                }
-                "p24" => InvoicesPaymentSettingsPaymentMethodTypes::P24,
-                "payco" => InvoicesPaymentSettingsPaymentMethodTypes::Payco,
-                "paynow" => InvoicesPaymentSettingsPaymentMethodTypes::Paynow,
-                "paypal" => InvoicesPaymentSettingsPaymentMethodTypes::Paypal,
-                "payto" => InvoicesPaymentSettingsPaymentMethodTypes::Payto,
-                "promptpay" => InvoicesPaymentSettingsPaymentMethodTypes::Promptpay,
-                "revolut_pay" => InvoicesPaymentSettingsPaymentMethodTypes::RevolutPay,
-                "sepa_credit_transfer" => {
-                    InvoicesPaymentSettingsPaymentMethodTypes::SepaCreditTransfer
-                }
-                "sepa_debit" => InvoicesPaymentSettingsPaymentMethodTypes::SepaDebit,
-                "sofort" => InvoicesPaymentSettingsPaymentMethodTypes::Sofort,
-                "swish" => InvoicesPaymentSettingsPaymentMethodTypes::Swish,
-                "us_bank_account" => {
-                    InvoicesPaymentSettingsPaymentMethodTypes::UsBankAccount
-                }
-                "wechat_pay" => InvoicesPaymentSettingsPaymentMethodTypes::WechatPay,
-                v => InvoicesPaymentSettingsPaymentMethodTypes::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "ach_credit_transfer",
+                    "ach_debit",
+                    "acss_debit",
+                    "affirm",
+                    "amazon_pay",
+                    "au_becs_debit",
+                    "bacs_debit",
+                    "bancontact",
+                    "boleto",
+                    "card",
+                    "cashapp",
+                    "crypto",
+                    "custom",
+                    "customer_balance",
+                    "eps",
+                    "fpx",
+                    "giropay",
+                    "grabpay",
+                    "ideal",
+                    "jp_credit_transfer",
+                    "kakao_pay",
+                    "klarna",
+                    "konbini",
+                    "kr_card",
+                    "link",
+                    "multibanco",
+                    "naver_pay",
+                    "nz_bank_account",
+                    "p24",
+                    "payco",
+                    "paynow",
+                    "paypal",
+                    "payto",
+                    "promptpay",
+                    "revolut_pay",
+                    "sepa_credit_transfer",
+                    "sepa_debit",
+                    "sofort",
+                    "swish",
+                    "us_bank_account",
+                    "wechat_pay",
+                ],
+            ) {
+                Some(0) => InvoicesPaymentSettingsPaymentMethodTypes::AchCreditTransfer,
+                Some(1) => InvoicesPaymentSettingsPaymentMethodTypes::AchDebit,
+                Some(2) => InvoicesPaymentSettingsPaymentMethodTypes::AcssDebit,
+                Some(3) => InvoicesPaymentSettingsPaymentMethodTypes::Affirm,
+                Some(4) => InvoicesPaymentSettingsPaymentMethodTypes::AmazonPay,
+                Some(5) => InvoicesPaymentSettingsPaymentMethodTypes::AuBecsDebit,
+                Some(6) => InvoicesPaymentSettingsPaymentMethodTypes::BacsDebit,
+                Some(7) => InvoicesPaymentSettingsPaymentMethodTypes::Bancontact,
+                Some(8) => InvoicesPaymentSettingsPaymentMethodTypes::Boleto,
+                Some(9) => InvoicesPaymentSettingsPaymentMethodTypes::Card,
+                Some(10) => InvoicesPaymentSettingsPaymentMethodTypes::Cashapp,
+                Some(11) => InvoicesPaymentSettingsPaymentMethodTypes::Crypto,
+                Some(12) => InvoicesPaymentSettingsPaymentMethodTypes::Custom,
+                Some(13) => InvoicesPaymentSettingsPaymentMethodTypes::CustomerBalance,
+                Some(14) => InvoicesPaymentSettingsPaymentMethodTypes::Eps,
+                Some(15) => InvoicesPaymentSettingsPaymentMethodTypes::Fpx,
+                Some(16) => InvoicesPaymentSettingsPaymentMethodTypes::Giropay,
+                Some(17) => InvoicesPaymentSettingsPaymentMethodTypes::Grabpay,
+                Some(18) => InvoicesPaymentSettingsPaymentMethodTypes::Ideal,
+                Some(19) => InvoicesPaymentSettingsPaymentMethodTypes::JpCreditTransfer,
+                Some(20) => InvoicesPaymentSettingsPaymentMethodTypes::KakaoPay,
+                Some(21) => InvoicesPaymentSettingsPaymentMethodTypes::Klarna,
+                Some(22) => InvoicesPaymentSettingsPaymentMethodTypes::Konbini,
+                Some(23) => InvoicesPaymentSettingsPaymentMethodTypes::KrCard,
+                Some(24) => InvoicesPaymentSettingsPaymentMethodTypes::Link,
+                Some(25) => InvoicesPaymentSettingsPaymentMethodTypes::Multibanco,
+                Some(26) => InvoicesPaymentSettingsPaymentMethodTypes::NaverPay,
+                Some(27) => InvoicesPaymentSettingsPaymentMethodTypes::NzBankAccount,
+                Some(28) => InvoicesPaymentSettingsPaymentMethodTypes::P24,
+                Some(29) => InvoicesPaymentSettingsPaymentMethodTypes::Payco,
+                Some(30) => InvoicesPaymentSettingsPaymentMethodTypes::Paynow,
+                Some(31) => InvoicesPaymentSettingsPaymentMethodTypes::Paypal,
+                Some(32) => InvoicesPaymentSettingsPaymentMethodTypes::Payto,
+                Some(33) => InvoicesPaymentSettingsPaymentMethodTypes::Promptpay,
+                Some(34) => InvoicesPaymentSettingsPaymentMethodTypes::RevolutPay,
+                Some(35) => InvoicesPaymentSettingsPaymentMethodTypes::SepaCreditTransfer,
+                Some(36) => InvoicesPaymentSettingsPaymentMethodTypes::SepaDebit,
+                Some(37) => InvoicesPaymentSettingsPaymentMethodTypes::Sofort,
+                Some(38) => InvoicesPaymentSettingsPaymentMethodTypes::Swish,
+                Some(39) => InvoicesPaymentSettingsPaymentMethodTypes::UsBankAccount,
+                Some(40) => InvoicesPaymentSettingsPaymentMethodTypes::WechatPay,
+                _ => InvoicesPaymentSettingsPaymentMethodTypes::Unknown(s.to_owned()),
             },
         )
     }

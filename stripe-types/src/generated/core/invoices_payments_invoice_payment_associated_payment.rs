@@ -19,47 +19,47 @@ impl crate::rt::Decode for InvoicesPaymentsInvoicePaymentAssociatedPayment {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::Charge>>,
-            f1: Option<crate::rt::Expandable<crate::PaymentIntent>>,
-            f2: Option<crate::rt::Expandable<crate::PaymentRecord>>,
-            f3: Option<crate::InvoicesPaymentsInvoicePaymentAssociatedPaymentType>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::Charge>>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
+            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentRecord>>,
+            f3: crate::rt::json::Slot<
+                crate::InvoicesPaymentsInvoicePaymentAssociatedPaymentType,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoices_payments_invoice_payment_associated_payment object",
-            &["charge", "payment_intent", "payment_record", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2, f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a invoices_payments_invoice_payment_associated_payment object",
+                &["charge", "payment_intent", "payment_record", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f3.take(),) {
+            (Some(f3),) => {
                 Ok(InvoicesPaymentsInvoicePaymentAssociatedPayment {
-                    charge: f0,
-                    payment_intent: f1,
-                    payment_record: f2,
+                    charge: b.f0.take(),
+                    payment_intent: b.f1.take(),
+                    payment_record: b.f2.take(),
                     r#type: f3,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f3.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -128,17 +128,20 @@ impl std::str::FromStr for InvoicesPaymentsInvoicePaymentAssociatedPaymentType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "charge" => InvoicesPaymentsInvoicePaymentAssociatedPaymentType::Charge,
-                "payment_intent" => {
+            match crate::rt::json::variant(
+                s,
+                &["charge", "payment_intent", "payment_record"],
+            ) {
+                Some(0) => InvoicesPaymentsInvoicePaymentAssociatedPaymentType::Charge,
+                Some(1) => {
                     InvoicesPaymentsInvoicePaymentAssociatedPaymentType::PaymentIntent
                 }
-                "payment_record" => {
+                Some(2) => {
                     InvoicesPaymentsInvoicePaymentAssociatedPaymentType::PaymentRecord
                 }
-                v => {
+                _ => {
                     InvoicesPaymentsInvoicePaymentAssociatedPaymentType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

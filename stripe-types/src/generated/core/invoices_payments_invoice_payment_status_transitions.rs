@@ -15,25 +15,26 @@ impl crate::rt::Decode for InvoicesPaymentsInvoicePaymentStatusTransitions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<crate::rt::Timestamp>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoices_payments_invoice_payment_status_transitions object",
-            &["canceled_at", "paid_at"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a invoices_payments_invoice_payment_status_transitions object",
+                &["canceled_at", "paid_at"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(InvoicesPaymentsInvoicePaymentStatusTransitions {
-            canceled_at: f0,
-            paid_at: f1,
+            canceled_at: b.f0.take(),
+            paid_at: b.f1.take(),
             extra,
         })
     }

@@ -19,36 +19,34 @@ impl crate::rt::Decode for InvoicesResourceInvoiceRendering {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::InvoiceRenderingPdf>,
-            f2: Option<String>,
-            f3: Option<i64>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::InvoiceRenderingPdf>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<i64>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoices_resource_invoice_rendering object",
-            &["amount_tax_display", "pdf", "template", "template_version"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a invoices_resource_invoice_rendering object",
+                &["amount_tax_display", "pdf", "template", "template_version"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(InvoicesResourceInvoiceRendering {
-            amount_tax_display: f0,
-            pdf: f1,
-            template: f2,
-            template_version: f3,
+            amount_tax_display: b.f0.take(),
+            pdf: b.f1.take(),
+            template: b.f2.take(),
+            template_version: b.f3.take(),
             extra,
         })
     }

@@ -21,49 +21,49 @@ impl crate::rt::Decode for InvoicesResourcePretaxCreditAmount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::rt::Expandable<crate::BillingCreditBalanceTransaction>>,
-            f2: Option<crate::rt::Expandable<crate::DiscountOrDeletedDiscount>>,
-            f3: Option<crate::CreditNotesPretaxCreditAmountType>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::BillingCreditBalanceTransaction>,
+            >,
+            f2: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::DiscountOrDeletedDiscount>,
+            >,
+            f3: crate::rt::json::Slot<crate::CreditNotesPretaxCreditAmountType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoices_resource_pretax_credit_amount object",
-            &["amount", "credit_balance_transaction", "discount", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1, f2, f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a invoices_resource_pretax_credit_amount object",
+                &["amount", "credit_balance_transaction", "discount", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f3.take()) {
+            (Some(f0), Some(f3)) => {
                 Ok(InvoicesResourcePretaxCreditAmount {
                     amount: f0,
-                    credit_balance_transaction: f1,
-                    discount: f2,
+                    credit_balance_transaction: b.f1.take(),
+                    discount: b.f2.take(),
                     r#type: f3,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "amount"), (b.f3.is_none(), "type")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "amount"), (taken.1.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -19,36 +19,34 @@ impl crate::rt::Decode for InvoicesResourceStatusTransitions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<crate::rt::Timestamp>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a invoices_resource_status_transitions object",
-            &["finalized_at", "marked_uncollectible_at", "paid_at", "voided_at"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a invoices_resource_status_transitions object",
+                &["finalized_at", "marked_uncollectible_at", "paid_at", "voided_at"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(InvoicesResourceStatusTransitions {
-            finalized_at: f0,
-            marked_uncollectible_at: f1,
-            paid_at: f2,
-            voided_at: f3,
+            finalized_at: b.f0.take(),
+            marked_uncollectible_at: b.f1.take(),
+            paid_at: b.f2.take(),
+            voided_at: b.f3.take(),
             extra,
         })
     }

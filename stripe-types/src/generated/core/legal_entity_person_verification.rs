@@ -20,51 +20,55 @@ impl crate::rt::Decode for LegalEntityPersonVerification {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::LegalEntityPersonVerificationDocument>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<crate::LegalEntityPersonVerificationDocument>,
-            f4: Option<String>,
+            f0: crate::rt::json::Slot<crate::LegalEntityPersonVerificationDocument>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::LegalEntityPersonVerificationDocument>,
+            f4: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a legal_entity_person_verification object",
-            &["additional_document", "details", "details_code", "document", "status"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2, f3, f4: Some(f4) } => {
+        let extra = r
+            .fields(
+                "a legal_entity_person_verification object",
+                &[
+                    "additional_document",
+                    "details",
+                    "details_code",
+                    "document",
+                    "status",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f4.take(),) {
+            (Some(f4),) => {
                 Ok(LegalEntityPersonVerification {
-                    additional_document: f0,
-                    details: f1,
-                    details_code: f2,
-                    document: f3,
+                    additional_document: b.f0.take(),
+                    details: b.f1.take(),
+                    details_code: b.f2.take(),
+                    document: b.f3.take(),
                     status: f4,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f4.is_none(), "status")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "status")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

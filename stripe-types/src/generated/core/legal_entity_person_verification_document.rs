@@ -19,36 +19,34 @@ impl crate::rt::Decode for LegalEntityPersonVerificationDocument {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::File>>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<crate::rt::Expandable<crate::File>>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a legal_entity_person_verification_document object",
-            &["back", "details", "details_code", "front"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a legal_entity_person_verification_document object",
+                &["back", "details", "details_code", "front"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(LegalEntityPersonVerificationDocument {
-            back: f0,
-            details: f1,
-            details_code: f2,
-            front: f3,
+            back: b.f0.take(),
+            details: b.f1.take(),
+            details_code: b.f2.take(),
+            front: b.f3.take(),
             extra,
         })
     }

@@ -10,18 +10,14 @@ pub struct OfflineAcceptance {
 impl crate::rt::Decode for OfflineAcceptance {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a offline_acceptance object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a offline_acceptance object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(OfflineAcceptance { extra })
     }
 }

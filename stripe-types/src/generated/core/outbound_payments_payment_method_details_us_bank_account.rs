@@ -31,78 +31,76 @@ impl crate::rt::Decode for OutboundPaymentsPaymentMethodDetailsUsBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountType,
             >,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<crate::rt::Expandable<crate::Mandate>>,
-            f6: Option<crate::OutboundPaymentsPaymentMethodDetailsUsBankAccountNetwork>,
-            f7: Option<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<crate::rt::Expandable<crate::Mandate>>,
+            f6: crate::rt::json::Slot<
+                crate::OutboundPaymentsPaymentMethodDetailsUsBankAccountNetwork,
+            >,
+            f7: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a outbound_payments_payment_method_details_us_bank_account object",
-            &[
-                "account_holder_type",
-                "account_type",
-                "bank_name",
-                "fingerprint",
-                "last4",
-                "mandate",
-                "network",
-                "routing_number",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2, f3, f4, f5, f6: Some(f6), f7 } => {
+        let extra = r
+            .fields(
+                "a outbound_payments_payment_method_details_us_bank_account object",
+                &[
+                    "account_holder_type",
+                    "account_type",
+                    "bank_name",
+                    "fingerprint",
+                    "last4",
+                    "mandate",
+                    "network",
+                    "routing_number",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f6.take(),) {
+            (Some(f6),) => {
                 Ok(OutboundPaymentsPaymentMethodDetailsUsBankAccount {
-                    account_holder_type: f0,
-                    account_type: f1,
-                    bank_name: f2,
-                    fingerprint: f3,
-                    last4: f4,
-                    mandate: f5,
+                    account_holder_type: b.f0.take(),
+                    account_type: b.f1.take(),
+                    bank_name: b.f2.take(),
+                    fingerprint: b.f3.take(),
+                    last4: b.f4.take(),
+                    mandate: b.f5.take(),
                     network: f6,
-                    routing_number: f7,
+                    routing_number: b.f7.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f6.is_none(), "network")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "network")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -178,14 +176,14 @@ impl std::str::FromStr for OutboundPaymentsPaymentMethodDetailsUsBankAccountNetw
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ach" => OutboundPaymentsPaymentMethodDetailsUsBankAccountNetwork::Ach,
-                "us_domestic_wire" => {
+            match crate::rt::json::variant(s, &["ach", "us_domestic_wire"]) {
+                Some(0) => OutboundPaymentsPaymentMethodDetailsUsBankAccountNetwork::Ach,
+                Some(1) => {
                     OutboundPaymentsPaymentMethodDetailsUsBankAccountNetwork::UsDomesticWire
                 }
-                v => {
+                _ => {
                     OutboundPaymentsPaymentMethodDetailsUsBankAccountNetwork::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

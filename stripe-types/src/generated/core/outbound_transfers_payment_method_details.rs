@@ -20,52 +20,52 @@ impl crate::rt::Decode for OutboundTransfersPaymentMethodDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::TreasurySharedResourceBillingDetails>,
-            f1: Option<crate::OutboundTransfersPaymentMethodDetailsFinancialAccount>,
-            f2: Option<crate::OutboundPaymentsPaymentMethodDetailsType>,
-            f3: Option<crate::OutboundTransfersPaymentMethodDetailsUsBankAccount>,
+            f0: crate::rt::json::Slot<crate::TreasurySharedResourceBillingDetails>,
+            f1: crate::rt::json::Slot<
+                crate::OutboundTransfersPaymentMethodDetailsFinancialAccount,
+            >,
+            f2: crate::rt::json::Slot<crate::OutboundPaymentsPaymentMethodDetailsType>,
+            f3: crate::rt::json::Slot<
+                crate::OutboundTransfersPaymentMethodDetailsUsBankAccount,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a outbound_transfers_payment_method_details object",
-            &["billing_details", "financial_account", "type", "us_bank_account"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1, f2: Some(f2), f3 } => {
+        let extra = r
+            .fields(
+                "a outbound_transfers_payment_method_details object",
+                &["billing_details", "financial_account", "type", "us_bank_account"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f2.take()) {
+            (Some(f0), Some(f2)) => {
                 Ok(OutboundTransfersPaymentMethodDetails {
                     billing_details: f0,
-                    financial_account: f1,
+                    financial_account: b.f1.take(),
                     r#type: f2,
-                    us_bank_account: f3,
+                    us_bank_account: b.f3.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "billing_details"),
-                                    (b.f2.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "billing_details"),
+                        (taken.1.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -19,32 +19,31 @@ impl crate::rt::Decode for PackageDimensions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<f64>,
-            f1: Option<f64>,
-            f2: Option<f64>,
-            f3: Option<f64>,
+            f0: crate::rt::json::Slot<f64>,
+            f1: crate::rt::json::Slot<f64>,
+            f2: crate::rt::json::Slot<f64>,
+            f3: crate::rt::json::Slot<f64>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a package_dimensions object",
-            &["height", "length", "weight", "width"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a package_dimensions object",
+                &["height", "length", "weight", "width"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f3.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f3)) => {
                 Ok(PackageDimensions {
                     height: f0,
                     length: f1,
@@ -53,20 +52,17 @@ impl crate::rt::Decode for PackageDimensions {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "height"),
-                                    (b.f1.is_none(), "length"),
-                                    (b.f2.is_none(), "weight"),
-                                    (b.f3.is_none(), "width"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "height"),
+                        (taken.1.is_none(), "length"),
+                        (taken.2.is_none(), "weight"),
+                        (taken.3.is_none(), "width"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -21,44 +21,44 @@ impl crate::rt::Decode for PaymentFlowsAmountDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::PaymentFlowsAmountDetailsResourceError>,
-            f2: Option<crate::rt::List<crate::PaymentIntentAmountDetailsLineItem>>,
-            f3: Option<crate::PaymentFlowsAmountDetailsResourceShipping>,
-            f4: Option<crate::PaymentFlowsAmountDetailsResourceTax>,
-            f5: Option<crate::PaymentFlowsAmountDetailsClientResourceTip>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::PaymentFlowsAmountDetailsResourceError>,
+            f2: crate::rt::json::Slot<
+                crate::rt::List<crate::PaymentIntentAmountDetailsLineItem>,
+            >,
+            f3: crate::rt::json::Slot<crate::PaymentFlowsAmountDetailsResourceShipping>,
+            f4: crate::rt::json::Slot<crate::PaymentFlowsAmountDetailsResourceTax>,
+            f5: crate::rt::json::Slot<crate::PaymentFlowsAmountDetailsClientResourceTip>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_flows_amount_details object",
-            &["discount_amount", "error", "line_items", "shipping", "tax", "tip"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        let extra = r
+            .fields(
+                "a payment_flows_amount_details object",
+                &["discount_amount", "error", "line_items", "shipping", "tax", "tip"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentFlowsAmountDetails {
-            discount_amount: f0,
-            error: f1,
-            line_items: f2,
-            shipping: f3,
-            tax: f4,
-            tip: f5,
+            discount_amount: b.f0.take(),
+            error: b.f1.take(),
+            line_items: b.f2.take(),
+            shipping: b.f3.take(),
+            tax: b.f4.take(),
+            tip: b.f5.take(),
             extra,
         })
     }

@@ -12,22 +12,22 @@ impl crate::rt::Decode for PaymentFlowsAmountDetailsClient {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentFlowsAmountDetailsClientResourceTip>,
+            f0: crate::rt::json::Slot<crate::PaymentFlowsAmountDetailsClientResourceTip>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_flows_amount_details_client object",
-            &["tip"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_flows_amount_details_client object",
+                &["tip"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentFlowsAmountDetailsClient {
-            tip: f0,
+            tip: b.f0.take(),
             extra,
         })
     }

@@ -13,22 +13,22 @@ impl crate::rt::Decode for PaymentFlowsAmountDetailsClientResourceTip {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
+            f0: crate::rt::json::Slot<i64>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_flows_amount_details_client_resource_tip object",
-            &["amount"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_flows_amount_details_client_resource_tip object",
+                &["amount"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentFlowsAmountDetailsClientResourceTip {
-            amount: f0,
+            amount: b.f0.take(),
             extra,
         })
     }

@@ -15,25 +15,26 @@ impl crate::rt::Decode for PaymentFlowsAmountDetailsResourceError {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentFlowsAmountDetailsResourceErrorCode>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<crate::PaymentFlowsAmountDetailsResourceErrorCode>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_flows_amount_details_resource_error object",
-            &["code", "message"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_flows_amount_details_resource_error object",
+                &["code", "message"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentFlowsAmountDetailsResourceError {
-            code: f0,
-            message: f1,
+            code: b.f0.take(),
+            message: b.f1.take(),
             extra,
         })
     }
@@ -95,14 +96,20 @@ impl std::str::FromStr for PaymentFlowsAmountDetailsResourceErrorCode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "amount_details_amount_mismatch" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "amount_details_amount_mismatch",
+                    "amount_details_tax_shipping_discount_greater_than_amount",
+                ],
+            ) {
+                Some(0) => {
                     PaymentFlowsAmountDetailsResourceErrorCode::AmountDetailsAmountMismatch
                 }
-                "amount_details_tax_shipping_discount_greater_than_amount" => {
+                Some(1) => {
                     PaymentFlowsAmountDetailsResourceErrorCode::AmountDetailsTaxShippingDiscountGreaterThanAmount
                 }
-                v => PaymentFlowsAmountDetailsResourceErrorCode::Unknown(v.to_owned()),
+                _ => PaymentFlowsAmountDetailsResourceErrorCode::Unknown(s.to_owned()),
             },
         )
     }

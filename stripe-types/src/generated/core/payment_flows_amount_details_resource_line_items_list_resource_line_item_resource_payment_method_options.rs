@@ -24,44 +24,42 @@ for PaymentFlowsAmountDetailsResourceLineItemsListResourceLineItemResourcePaymen
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::PaymentFlowsPrivatePaymentMethodsCardPaymentIntentAmountDetailsLineItemPaymentMethodOptions,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::PaymentFlowsPrivatePaymentMethodsCardPresentAmountDetailsLineItemPaymentMethodOptions,
             >,
-            f2: Option<
+            f2: crate::rt::json::Slot<
                 crate::PaymentFlowsPrivatePaymentMethodsKlarnaPaymentIntentAmountDetailsLineItemPaymentMethodOptions,
             >,
-            f3: Option<
+            f3: crate::rt::json::Slot<
                 crate::PaymentFlowsPrivatePaymentMethodsPaypalAmountDetailsLineItemPaymentMethodOptions,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_flows_amount_details_resource_line_items_list_resource_line_item_resource_payment_method_options object",
-            &["card", "card_present", "klarna", "paypal"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a payment_flows_amount_details_resource_line_items_list_resource_line_item_resource_payment_method_options object",
+                &["card", "card_present", "klarna", "paypal"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentFlowsAmountDetailsResourceLineItemsListResourceLineItemResourcePaymentMethodOptions {
-            card: f0,
-            card_present: f1,
-            klarna: f2,
-            paypal: f3,
+            card: b.f0.take(),
+            card_present: b.f1.take(),
+            klarna: b.f2.take(),
+            paypal: b.f3.take(),
             extra,
         })
     }

@@ -19,40 +19,39 @@ impl crate::rt::Decode for PaymentFlowsAutomaticPaymentMethodsPaymentIntent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::PaymentFlowsAutomaticPaymentMethodsPaymentIntentAllowRedirects,
             >,
-            f1: Option<bool>,
+            f1: crate::rt::json::Slot<bool>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_flows_automatic_payment_methods_payment_intent object",
-            &["allow_redirects", "enabled"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_flows_automatic_payment_methods_payment_intent object",
+                &["allow_redirects", "enabled"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(PaymentFlowsAutomaticPaymentMethodsPaymentIntent {
-                    allow_redirects: f0,
+                    allow_redirects: b.f0.take(),
                     enabled: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "enabled")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "enabled")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -115,16 +114,16 @@ for PaymentFlowsAutomaticPaymentMethodsPaymentIntentAllowRedirects {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "always" => {
+            match crate::rt::json::variant(s, &["always", "never"]) {
+                Some(0) => {
                     PaymentFlowsAutomaticPaymentMethodsPaymentIntentAllowRedirects::Always
                 }
-                "never" => {
+                Some(1) => {
                     PaymentFlowsAutomaticPaymentMethodsPaymentIntentAllowRedirects::Never
                 }
-                v => {
+                _ => {
                     PaymentFlowsAutomaticPaymentMethodsPaymentIntentAllowRedirects::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -19,27 +19,28 @@ impl crate::rt::Decode for PaymentFlowsAutomaticPaymentMethodsSetupIntent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::PaymentFlowsAutomaticPaymentMethodsPaymentIntentAllowRedirects,
             >,
-            f1: Option<bool>,
+            f1: crate::rt::json::Slot<bool>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_flows_automatic_payment_methods_setup_intent object",
-            &["allow_redirects", "enabled"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_flows_automatic_payment_methods_setup_intent object",
+                &["allow_redirects", "enabled"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentFlowsAutomaticPaymentMethodsSetupIntent {
-            allow_redirects: f0,
-            enabled: f1,
+            allow_redirects: b.f0.take(),
+            enabled: b.f1.take(),
             extra,
         })
     }

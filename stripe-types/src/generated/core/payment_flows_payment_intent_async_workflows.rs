@@ -12,22 +12,24 @@ impl crate::rt::Decode for PaymentFlowsPaymentIntentAsyncWorkflows {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentFlowsPaymentIntentAsyncWorkflowsResourceInputs>,
+            f0: crate::rt::json::Slot<
+                crate::PaymentFlowsPaymentIntentAsyncWorkflowsResourceInputs,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_flows_payment_intent_async_workflows object",
-            &["inputs"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_flows_payment_intent_async_workflows object",
+                &["inputs"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentFlowsPaymentIntentAsyncWorkflows {
-            inputs: f0,
+            inputs: b.f0.take(),
             extra,
         })
     }

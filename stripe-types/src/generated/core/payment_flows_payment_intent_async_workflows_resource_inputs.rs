@@ -14,24 +14,24 @@ impl crate::rt::Decode for PaymentFlowsPaymentIntentAsyncWorkflowsResourceInputs
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::PaymentFlowsPaymentIntentAsyncWorkflowsResourceInputsResourceTax,
             >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_flows_payment_intent_async_workflows_resource_inputs object",
-            &["tax"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_flows_payment_intent_async_workflows_resource_inputs object",
+                &["tax"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentFlowsPaymentIntentAsyncWorkflowsResourceInputs {
-            tax: f0,
+            tax: b.f0.take(),
             extra,
         })
     }

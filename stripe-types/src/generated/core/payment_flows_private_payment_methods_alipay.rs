@@ -10,18 +10,14 @@ pub struct PaymentFlowsPrivatePaymentMethodsAlipay {
 impl crate::rt::Decode for PaymentFlowsPrivatePaymentMethodsAlipay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_flows_private_payment_methods_alipay object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_flows_private_payment_methods_alipay object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentFlowsPrivatePaymentMethodsAlipay {
             extra,
         })

@@ -14,35 +14,35 @@ for PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceMulticapture {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceMulticaptureStatus,
             >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_flows_private_payment_methods_card_details_api_resource_multicapture object",
-            &["status"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_flows_private_payment_methods_card_details_api_resource_multicapture object",
+                &["status"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceMulticapture {
                     status: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "status")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "status")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -105,16 +105,16 @@ for PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceMulticaptureStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "available" => {
+            match crate::rt::json::variant(s, &["available", "unavailable"]) {
+                Some(0) => {
                     PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceMulticaptureStatus::Available
                 }
-                "unavailable" => {
+                Some(1) => {
                     PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceMulticaptureStatus::Unavailable
                 }
-                v => {
+                _ => {
                     PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceMulticaptureStatus::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -13,22 +13,22 @@ for PaymentFlowsPrivatePaymentMethodsCardPaymentIntentAmountDetailsLineItemPayme
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_flows_private_payment_methods_card_payment_intent_amount_details_line_item_payment_method_options object",
-            &["commodity_code"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_flows_private_payment_methods_card_payment_intent_amount_details_line_item_payment_method_options object",
+                &["commodity_code"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentFlowsPrivatePaymentMethodsCardPaymentIntentAmountDetailsLineItemPaymentMethodOptions {
-            commodity_code: f0,
+            commodity_code: b.f0.take(),
             extra,
         })
     }

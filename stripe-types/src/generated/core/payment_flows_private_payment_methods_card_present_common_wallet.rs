@@ -13,35 +13,35 @@ impl crate::rt::Decode for PaymentFlowsPrivatePaymentMethodsCardPresentCommonWal
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::PaymentFlowsPrivatePaymentMethodsCardPresentCommonWalletType,
             >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_flows_private_payment_methods_card_present_common_wallet object",
-            &["type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_flows_private_payment_methods_card_present_common_wallet object",
+                &["type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(PaymentFlowsPrivatePaymentMethodsCardPresentCommonWallet {
                     r#type: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -109,22 +109,25 @@ impl std::str::FromStr for PaymentFlowsPrivatePaymentMethodsCardPresentCommonWal
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "apple_pay" => {
+            match crate::rt::json::variant(
+                s,
+                &["apple_pay", "google_pay", "samsung_pay", "unknown"],
+            ) {
+                Some(0) => {
                     PaymentFlowsPrivatePaymentMethodsCardPresentCommonWalletType::ApplePay
                 }
-                "google_pay" => {
+                Some(1) => {
                     PaymentFlowsPrivatePaymentMethodsCardPresentCommonWalletType::GooglePay
                 }
-                "samsung_pay" => {
+                Some(2) => {
                     PaymentFlowsPrivatePaymentMethodsCardPresentCommonWalletType::SamsungPay
                 }
-                "unknown" => {
+                Some(3) => {
                     PaymentFlowsPrivatePaymentMethodsCardPresentCommonWalletType::UnknownValue
                 }
-                v => {
+                _ => {
                     PaymentFlowsPrivatePaymentMethodsCardPresentCommonWalletType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -13,22 +13,24 @@ impl crate::rt::Decode for PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOp
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_flows_private_payment_methods_payco_payment_method_options object",
-            &["capture_method"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_flows_private_payment_methods_payco_payment_method_options object",
+                &["capture_method"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOptions {
-            capture_method: f0,
+            capture_method: b.f0.take(),
             extra,
         })
     }

@@ -20,34 +20,32 @@ for PaymentFlowsPrivatePaymentMethodsPaypalAmountDetailsLineItemPaymentMethodOpt
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::PaymentFlowsPrivatePaymentMethodsPaypalAmountDetailsLineItemPaymentMethodOptionsCategory,
             >,
-            f1: Option<String>,
-            f2: Option<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_flows_private_payment_methods_paypal_amount_details_line_item_payment_method_options object",
-            &["category", "description", "sold_by"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a payment_flows_private_payment_methods_paypal_amount_details_line_item_payment_method_options object",
+                &["category", "description", "sold_by"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentFlowsPrivatePaymentMethodsPaypalAmountDetailsLineItemPaymentMethodOptions {
-            category: f0,
-            description: f1,
-            sold_by: f2,
+            category: b.f0.take(),
+            description: b.f1.take(),
+            sold_by: b.f2.take(),
             extra,
         })
     }
@@ -123,19 +121,22 @@ for PaymentFlowsPrivatePaymentMethodsPaypalAmountDetailsLineItemPaymentMethodOpt
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "digital_goods" => {
+            match crate::rt::json::variant(
+                s,
+                &["digital_goods", "donation", "physical_goods"],
+            ) {
+                Some(0) => {
                     PaymentFlowsPrivatePaymentMethodsPaypalAmountDetailsLineItemPaymentMethodOptionsCategory::DigitalGoods
                 }
-                "donation" => {
+                Some(1) => {
                     PaymentFlowsPrivatePaymentMethodsPaypalAmountDetailsLineItemPaymentMethodOptionsCategory::Donation
                 }
-                "physical_goods" => {
+                Some(2) => {
                     PaymentFlowsPrivatePaymentMethodsPaypalAmountDetailsLineItemPaymentMethodOptionsCategory::PhysicalGoods
                 }
-                v => {
+                _ => {
                     PaymentFlowsPrivatePaymentMethodsPaypalAmountDetailsLineItemPaymentMethodOptionsCategory::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -17,43 +17,45 @@ impl crate::rt::Decode for PaymentLinksResourceAfterCompletion {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentLinksResourceCompletionBehaviorConfirmationPage>,
-            f1: Option<crate::PaymentLinksResourceCompletionBehaviorRedirect>,
-            f2: Option<crate::PaymentLinksResourceAfterCompletionType>,
+            f0: crate::rt::json::Slot<
+                crate::PaymentLinksResourceCompletionBehaviorConfirmationPage,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::PaymentLinksResourceCompletionBehaviorRedirect,
+            >,
+            f2: crate::rt::json::Slot<crate::PaymentLinksResourceAfterCompletionType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_links_resource_after_completion object",
-            &["hosted_confirmation", "redirect", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a payment_links_resource_after_completion object",
+                &["hosted_confirmation", "redirect", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(),) {
+            (Some(f2),) => {
                 Ok(PaymentLinksResourceAfterCompletion {
-                    hosted_confirmation: f0,
-                    redirect: f1,
+                    hosted_confirmation: b.f0.take(),
+                    redirect: b.f1.take(),
                     r#type: f2,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f2.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -114,12 +116,10 @@ impl std::str::FromStr for PaymentLinksResourceAfterCompletionType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "hosted_confirmation" => {
-                    PaymentLinksResourceAfterCompletionType::HostedConfirmation
-                }
-                "redirect" => PaymentLinksResourceAfterCompletionType::Redirect,
-                v => PaymentLinksResourceAfterCompletionType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["hosted_confirmation", "redirect"]) {
+                Some(0) => PaymentLinksResourceAfterCompletionType::HostedConfirmation,
+                Some(1) => PaymentLinksResourceAfterCompletionType::Redirect,
+                _ => PaymentLinksResourceAfterCompletionType::Unknown(s.to_owned()),
             },
         )
     }

@@ -13,22 +13,22 @@ impl crate::rt::Decode for PaymentLinksResourceCompletionBehaviorConfirmationPag
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_links_resource_completion_behavior_confirmation_page object",
-            &["custom_message"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_links_resource_completion_behavior_confirmation_page object",
+                &["custom_message"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentLinksResourceCompletionBehaviorConfirmationPage {
-            custom_message: f0,
+            custom_message: b.f0.take(),
             extra,
         })
     }

@@ -13,30 +13,31 @@ impl crate::rt::Decode for PaymentLinksResourceCompletionBehaviorRedirect {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_links_resource_completion_behavior_redirect object",
-            &["url"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_links_resource_completion_behavior_redirect object",
+                &["url"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(PaymentLinksResourceCompletionBehaviorRedirect {
                     url: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r.missing(crate::rt::json::first_missing(&[(b.f0.is_none(), "url")])),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(&[(taken.0.is_none(), "url")]);
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -15,36 +15,37 @@ impl crate::rt::Decode for PaymentLinksResourceCustomFieldsLabel {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::PaymentLinksResourceCustomFieldsLabelType>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::PaymentLinksResourceCustomFieldsLabelType>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_links_resource_custom_fields_label object",
-            &["custom", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_links_resource_custom_fields_label object",
+                &["custom", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(PaymentLinksResourceCustomFieldsLabel {
-                    custom: f0,
+                    custom: b.f0.take(),
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -97,9 +98,9 @@ impl std::str::FromStr for PaymentLinksResourceCustomFieldsLabelType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "custom" => PaymentLinksResourceCustomFieldsLabelType::Custom,
-                v => PaymentLinksResourceCustomFieldsLabelType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["custom"]) {
+                Some(0) => PaymentLinksResourceCustomFieldsLabelType::Custom,
+                _ => PaymentLinksResourceCustomFieldsLabelType::Unknown(s.to_owned()),
             },
         )
     }

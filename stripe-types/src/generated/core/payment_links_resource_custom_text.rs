@@ -21,41 +21,39 @@ impl crate::rt::Decode for PaymentLinksResourceCustomText {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentLinksResourceCustomTextPosition>,
-            f1: Option<crate::PaymentLinksResourceCustomTextPosition>,
-            f2: Option<crate::PaymentLinksResourceCustomTextPosition>,
-            f3: Option<crate::PaymentLinksResourceCustomTextPosition>,
+            f0: crate::rt::json::Slot<crate::PaymentLinksResourceCustomTextPosition>,
+            f1: crate::rt::json::Slot<crate::PaymentLinksResourceCustomTextPosition>,
+            f2: crate::rt::json::Slot<crate::PaymentLinksResourceCustomTextPosition>,
+            f3: crate::rt::json::Slot<crate::PaymentLinksResourceCustomTextPosition>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_links_resource_custom_text object",
-            &[
-                "after_submit",
-                "shipping_address",
-                "submit",
-                "terms_of_service_acceptance",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a payment_links_resource_custom_text object",
+                &[
+                    "after_submit",
+                    "shipping_address",
+                    "submit",
+                    "terms_of_service_acceptance",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentLinksResourceCustomText {
-            after_submit: f0,
-            shipping_address: f1,
-            submit: f2,
-            terms_of_service_acceptance: f3,
+            after_submit: b.f0.take(),
+            shipping_address: b.f1.take(),
+            submit: b.f2.take(),
+            terms_of_service_acceptance: b.f3.take(),
             extra,
         })
     }

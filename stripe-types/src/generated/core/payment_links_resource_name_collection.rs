@@ -13,25 +13,26 @@ impl crate::rt::Decode for PaymentLinksResourceNameCollection {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentLinksResourceBusinessName>,
-            f1: Option<crate::PaymentLinksResourceIndividualName>,
+            f0: crate::rt::json::Slot<crate::PaymentLinksResourceBusinessName>,
+            f1: crate::rt::json::Slot<crate::PaymentLinksResourceIndividualName>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_links_resource_name_collection object",
-            &["business", "individual"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_links_resource_name_collection object",
+                &["business", "individual"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentLinksResourceNameCollection {
-            business: f0,
-            individual: f1,
+            business: b.f0.take(),
+            individual: b.f1.take(),
             extra,
         })
     }

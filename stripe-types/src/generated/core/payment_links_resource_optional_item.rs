@@ -16,45 +16,43 @@ impl crate::rt::Decode for PaymentLinksResourceOptionalItem {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentLinksResourceOptionalItemAdjustableQuantity>,
-            f1: Option<String>,
-            f2: Option<i64>,
+            f0: crate::rt::json::Slot<
+                crate::PaymentLinksResourceOptionalItemAdjustableQuantity,
+            >,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<i64>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_links_resource_optional_item object",
-            &["adjustable_quantity", "price", "quantity"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a payment_links_resource_optional_item object",
+                &["adjustable_quantity", "price", "quantity"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f2.take()) {
+            (Some(f1), Some(f2)) => {
                 Ok(PaymentLinksResourceOptionalItem {
-                    adjustable_quantity: f0,
+                    adjustable_quantity: b.f0.take(),
                     price: f1,
                     quantity: f2,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "price"), (b.f2.is_none(), "quantity")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "price"), (taken.1.is_none(), "quantity")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -25,69 +25,65 @@ impl crate::rt::Decode for PaymentLinksResourcePaymentIntentData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentIntentCaptureMethod>,
-            f1: Option<String>,
-            f2: Option<crate::rt::Metadata>,
-            f3: Option<crate::ConfirmationTokenSetupFutureUsage>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<String>,
+            f0: crate::rt::json::Slot<crate::PaymentIntentCaptureMethod>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<crate::rt::Metadata>,
+            f3: crate::rt::json::Slot<crate::ConfirmationTokenSetupFutureUsage>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_links_resource_payment_intent_data object",
-            &[
-                "capture_method",
-                "description",
-                "metadata",
-                "setup_future_usage",
-                "statement_descriptor",
-                "statement_descriptor_suffix",
-                "transfer_group",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2: Some(f2), f3, f4, f5, f6 } => {
+        let extra = r
+            .fields(
+                "a payment_links_resource_payment_intent_data object",
+                &[
+                    "capture_method",
+                    "description",
+                    "metadata",
+                    "setup_future_usage",
+                    "statement_descriptor",
+                    "statement_descriptor_suffix",
+                    "transfer_group",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(),) {
+            (Some(f2),) => {
                 Ok(PaymentLinksResourcePaymentIntentData {
-                    capture_method: f0,
-                    description: f1,
+                    capture_method: b.f0.take(),
+                    description: b.f1.take(),
                     metadata: f2,
-                    setup_future_usage: f3,
-                    statement_descriptor: f4,
-                    statement_descriptor_suffix: f5,
-                    transfer_group: f6,
+                    setup_future_usage: b.f3.take(),
+                    statement_descriptor: b.f4.take(),
+                    statement_descriptor_suffix: b.f5.take(),
+                    transfer_group: b.f6.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f2.is_none(), "metadata")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "metadata")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -15,35 +15,35 @@ impl crate::rt::Decode for PaymentLinksResourcePaymentMethodReuseAgreement {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentLinksResourcePaymentMethodReuseAgreementPosition>,
+            f0: crate::rt::json::Slot<
+                crate::PaymentLinksResourcePaymentMethodReuseAgreementPosition,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_links_resource_payment_method_reuse_agreement object",
-            &["position"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_links_resource_payment_method_reuse_agreement object",
+                &["position"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(PaymentLinksResourcePaymentMethodReuseAgreement {
                     position: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "position")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "position")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -96,14 +96,14 @@ impl std::str::FromStr for PaymentLinksResourcePaymentMethodReuseAgreementPositi
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "auto" => PaymentLinksResourcePaymentMethodReuseAgreementPosition::Auto,
-                "hidden" => {
+            match crate::rt::json::variant(s, &["auto", "hidden"]) {
+                Some(0) => PaymentLinksResourcePaymentMethodReuseAgreementPosition::Auto,
+                Some(1) => {
                     PaymentLinksResourcePaymentMethodReuseAgreementPosition::Hidden
                 }
-                v => {
+                _ => {
                     PaymentLinksResourcePaymentMethodReuseAgreementPosition::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -15,37 +15,35 @@ impl crate::rt::Decode for PaymentLinksResourceShippingAddressCollection {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 Vec<crate::PaymentLinksResourceShippingAddressCollectionAllowedCountries>,
             >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_links_resource_shipping_address_collection object",
-            &["allowed_countries"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_links_resource_shipping_address_collection object",
+                &["allowed_countries"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(PaymentLinksResourceShippingAddressCollection {
                     allowed_countries: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "allowed_countries")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "allowed_countries")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -809,248 +807,966 @@ for PaymentLinksResourceShippingAddressCollectionAllowedCountries {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "AC" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ac,
-                "AD" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ad,
-                "AE" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ae,
-                "AF" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Af,
-                "AG" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ag,
-                "AI" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ai,
-                "AL" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Al,
-                "AM" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Am,
-                "AO" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ao,
-                "AQ" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Aq,
-                "AR" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ar,
-                "AT" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::At,
-                "AU" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Au,
-                "AW" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Aw,
-                "AX" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ax,
-                "AZ" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Az,
-                "BA" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ba,
-                "BB" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bb,
-                "BD" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bd,
-                "BE" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Be,
-                "BF" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bf,
-                "BG" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bg,
-                "BH" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bh,
-                "BI" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bi,
-                "BJ" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bj,
-                "BL" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bl,
-                "BM" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bm,
-                "BN" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bn,
-                "BO" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bo,
-                "BQ" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bq,
-                "BR" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Br,
-                "BS" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bs,
-                "BT" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bt,
-                "BV" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bv,
-                "BW" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bw,
-                "BY" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::By,
-                "BZ" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bz,
-                "CA" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ca,
-                "CD" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Cd,
-                "CF" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Cf,
-                "CG" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Cg,
-                "CH" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ch,
-                "CI" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ci,
-                "CK" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ck,
-                "CL" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Cl,
-                "CM" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Cm,
-                "CN" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Cn,
-                "CO" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Co,
-                "CR" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Cr,
-                "CV" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Cv,
-                "CW" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Cw,
-                "CY" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Cy,
-                "CZ" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Cz,
-                "DE" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::De,
-                "DJ" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Dj,
-                "DK" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Dk,
-                "DM" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Dm,
-                "DO" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Do,
-                "DZ" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Dz,
-                "EC" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ec,
-                "EE" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ee,
-                "EG" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Eg,
-                "EH" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Eh,
-                "ER" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Er,
-                "ES" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Es,
-                "ET" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Et,
-                "FI" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Fi,
-                "FJ" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Fj,
-                "FK" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Fk,
-                "FO" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Fo,
-                "FR" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Fr,
-                "GA" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ga,
-                "GB" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gb,
-                "GD" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gd,
-                "GE" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ge,
-                "GF" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gf,
-                "GG" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gg,
-                "GH" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gh,
-                "GI" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gi,
-                "GL" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gl,
-                "GM" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gm,
-                "GN" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gn,
-                "GP" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gp,
-                "GQ" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gq,
-                "GR" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gr,
-                "GS" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gs,
-                "GT" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gt,
-                "GU" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gu,
-                "GW" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gw,
-                "GY" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gy,
-                "HK" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Hk,
-                "HN" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Hn,
-                "HR" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Hr,
-                "HT" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ht,
-                "HU" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Hu,
-                "ID" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Id,
-                "IE" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ie,
-                "IL" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Il,
-                "IM" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Im,
-                "IN" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::In,
-                "IO" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Io,
-                "IQ" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Iq,
-                "IS" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Is,
-                "IT" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::It,
-                "JE" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Je,
-                "JM" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Jm,
-                "JO" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Jo,
-                "JP" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Jp,
-                "KE" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ke,
-                "KG" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Kg,
-                "KH" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Kh,
-                "KI" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ki,
-                "KM" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Km,
-                "KN" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Kn,
-                "KR" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Kr,
-                "KW" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Kw,
-                "KY" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ky,
-                "KZ" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Kz,
-                "LA" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::La,
-                "LB" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Lb,
-                "LC" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Lc,
-                "LI" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Li,
-                "LK" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Lk,
-                "LR" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Lr,
-                "LS" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ls,
-                "LT" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Lt,
-                "LU" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Lu,
-                "LV" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Lv,
-                "LY" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ly,
-                "MA" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ma,
-                "MC" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Mc,
-                "MD" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Md,
-                "ME" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Me,
-                "MF" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Mf,
-                "MG" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Mg,
-                "MK" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Mk,
-                "ML" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ml,
-                "MM" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Mm,
-                "MN" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Mn,
-                "MO" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Mo,
-                "MQ" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Mq,
-                "MR" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Mr,
-                "MS" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ms,
-                "MT" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Mt,
-                "MU" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Mu,
-                "MV" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Mv,
-                "MW" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Mw,
-                "MX" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Mx,
-                "MY" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::My,
-                "MZ" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Mz,
-                "NA" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Na,
-                "NC" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Nc,
-                "NE" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ne,
-                "NG" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ng,
-                "NI" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ni,
-                "NL" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Nl,
-                "NO" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::No,
-                "NP" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Np,
-                "NR" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Nr,
-                "NU" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Nu,
-                "NZ" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Nz,
-                "OM" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Om,
-                "PA" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Pa,
-                "PE" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Pe,
-                "PF" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Pf,
-                "PG" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Pg,
-                "PH" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ph,
-                "PK" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Pk,
-                "PL" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Pl,
-                "PM" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Pm,
-                "PN" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Pn,
-                "PR" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Pr,
-                "PS" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ps,
-                "PT" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Pt,
-                "PY" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Py,
-                "QA" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Qa,
-                "RE" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Re,
-                "RO" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ro,
-                "RS" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Rs,
-                "RU" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ru,
-                "RW" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Rw,
-                "SA" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Sa,
-                "SB" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Sb,
-                "SC" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Sc,
-                "SD" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Sd,
-                "SE" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Se,
-                "SG" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Sg,
-                "SH" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Sh,
-                "SI" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Si,
-                "SJ" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Sj,
-                "SK" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Sk,
-                "SL" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Sl,
-                "SM" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Sm,
-                "SN" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Sn,
-                "SO" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::So,
-                "SR" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Sr,
-                "SS" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ss,
-                "ST" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::St,
-                "SV" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Sv,
-                "SX" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Sx,
-                "SZ" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Sz,
-                "TA" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ta,
-                "TC" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Tc,
-                "TD" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Td,
-                "TF" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Tf,
-                "TG" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Tg,
-                "TH" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Th,
-                "TJ" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Tj,
-                "TK" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Tk,
-                "TL" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Tl,
-                "TM" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Tm,
-                "TN" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Tn,
-                "TO" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::To,
-                "TR" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Tr,
-                "TT" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Tt,
-                "TV" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Tv,
-                "TW" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Tw,
-                "TZ" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Tz,
-                "UA" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ua,
-                "UG" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ug,
-                "US" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Us,
-                "UY" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Uy,
-                "UZ" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Uz,
-                "VA" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Va,
-                "VC" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Vc,
-                "VE" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ve,
-                "VG" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Vg,
-                "VN" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Vn,
-                "VU" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Vu,
-                "WF" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Wf,
-                "WS" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ws,
-                "XK" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Xk,
-                "YE" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ye,
-                "YT" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Yt,
-                "ZA" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Za,
-                "ZM" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Zm,
-                "ZW" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Zw,
-                "ZZ" => PaymentLinksResourceShippingAddressCollectionAllowedCountries::Zz,
-                v => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "AC",
+                    "AD",
+                    "AE",
+                    "AF",
+                    "AG",
+                    "AI",
+                    "AL",
+                    "AM",
+                    "AO",
+                    "AQ",
+                    "AR",
+                    "AT",
+                    "AU",
+                    "AW",
+                    "AX",
+                    "AZ",
+                    "BA",
+                    "BB",
+                    "BD",
+                    "BE",
+                    "BF",
+                    "BG",
+                    "BH",
+                    "BI",
+                    "BJ",
+                    "BL",
+                    "BM",
+                    "BN",
+                    "BO",
+                    "BQ",
+                    "BR",
+                    "BS",
+                    "BT",
+                    "BV",
+                    "BW",
+                    "BY",
+                    "BZ",
+                    "CA",
+                    "CD",
+                    "CF",
+                    "CG",
+                    "CH",
+                    "CI",
+                    "CK",
+                    "CL",
+                    "CM",
+                    "CN",
+                    "CO",
+                    "CR",
+                    "CV",
+                    "CW",
+                    "CY",
+                    "CZ",
+                    "DE",
+                    "DJ",
+                    "DK",
+                    "DM",
+                    "DO",
+                    "DZ",
+                    "EC",
+                    "EE",
+                    "EG",
+                    "EH",
+                    "ER",
+                    "ES",
+                    "ET",
+                    "FI",
+                    "FJ",
+                    "FK",
+                    "FO",
+                    "FR",
+                    "GA",
+                    "GB",
+                    "GD",
+                    "GE",
+                    "GF",
+                    "GG",
+                    "GH",
+                    "GI",
+                    "GL",
+                    "GM",
+                    "GN",
+                    "GP",
+                    "GQ",
+                    "GR",
+                    "GS",
+                    "GT",
+                    "GU",
+                    "GW",
+                    "GY",
+                    "HK",
+                    "HN",
+                    "HR",
+                    "HT",
+                    "HU",
+                    "ID",
+                    "IE",
+                    "IL",
+                    "IM",
+                    "IN",
+                    "IO",
+                    "IQ",
+                    "IS",
+                    "IT",
+                    "JE",
+                    "JM",
+                    "JO",
+                    "JP",
+                    "KE",
+                    "KG",
+                    "KH",
+                    "KI",
+                    "KM",
+                    "KN",
+                    "KR",
+                    "KW",
+                    "KY",
+                    "KZ",
+                    "LA",
+                    "LB",
+                    "LC",
+                    "LI",
+                    "LK",
+                    "LR",
+                    "LS",
+                    "LT",
+                    "LU",
+                    "LV",
+                    "LY",
+                    "MA",
+                    "MC",
+                    "MD",
+                    "ME",
+                    "MF",
+                    "MG",
+                    "MK",
+                    "ML",
+                    "MM",
+                    "MN",
+                    "MO",
+                    "MQ",
+                    "MR",
+                    "MS",
+                    "MT",
+                    "MU",
+                    "MV",
+                    "MW",
+                    "MX",
+                    "MY",
+                    "MZ",
+                    "NA",
+                    "NC",
+                    "NE",
+                    "NG",
+                    "NI",
+                    "NL",
+                    "NO",
+                    "NP",
+                    "NR",
+                    "NU",
+                    "NZ",
+                    "OM",
+                    "PA",
+                    "PE",
+                    "PF",
+                    "PG",
+                    "PH",
+                    "PK",
+                    "PL",
+                    "PM",
+                    "PN",
+                    "PR",
+                    "PS",
+                    "PT",
+                    "PY",
+                    "QA",
+                    "RE",
+                    "RO",
+                    "RS",
+                    "RU",
+                    "RW",
+                    "SA",
+                    "SB",
+                    "SC",
+                    "SD",
+                    "SE",
+                    "SG",
+                    "SH",
+                    "SI",
+                    "SJ",
+                    "SK",
+                    "SL",
+                    "SM",
+                    "SN",
+                    "SO",
+                    "SR",
+                    "SS",
+                    "ST",
+                    "SV",
+                    "SX",
+                    "SZ",
+                    "TA",
+                    "TC",
+                    "TD",
+                    "TF",
+                    "TG",
+                    "TH",
+                    "TJ",
+                    "TK",
+                    "TL",
+                    "TM",
+                    "TN",
+                    "TO",
+                    "TR",
+                    "TT",
+                    "TV",
+                    "TW",
+                    "TZ",
+                    "UA",
+                    "UG",
+                    "US",
+                    "UY",
+                    "UZ",
+                    "VA",
+                    "VC",
+                    "VE",
+                    "VG",
+                    "VN",
+                    "VU",
+                    "WF",
+                    "WS",
+                    "XK",
+                    "YE",
+                    "YT",
+                    "ZA",
+                    "ZM",
+                    "ZW",
+                    "ZZ",
+                ],
+            ) {
+                Some(0) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ac
+                }
+                Some(1) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ad
+                }
+                Some(2) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ae
+                }
+                Some(3) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Af
+                }
+                Some(4) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ag
+                }
+                Some(5) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ai
+                }
+                Some(6) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Al
+                }
+                Some(7) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Am
+                }
+                Some(8) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ao
+                }
+                Some(9) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Aq
+                }
+                Some(10) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ar
+                }
+                Some(11) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::At
+                }
+                Some(12) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Au
+                }
+                Some(13) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Aw
+                }
+                Some(14) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ax
+                }
+                Some(15) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Az
+                }
+                Some(16) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ba
+                }
+                Some(17) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bb
+                }
+                Some(18) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bd
+                }
+                Some(19) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Be
+                }
+                Some(20) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bf
+                }
+                Some(21) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bg
+                }
+                Some(22) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bh
+                }
+                Some(23) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bi
+                }
+                Some(24) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bj
+                }
+                Some(25) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bl
+                }
+                Some(26) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bm
+                }
+                Some(27) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bn
+                }
+                Some(28) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bo
+                }
+                Some(29) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bq
+                }
+                Some(30) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Br
+                }
+                Some(31) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bs
+                }
+                Some(32) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bt
+                }
+                Some(33) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bv
+                }
+                Some(34) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bw
+                }
+                Some(35) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::By
+                }
+                Some(36) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Bz
+                }
+                Some(37) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ca
+                }
+                Some(38) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Cd
+                }
+                Some(39) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Cf
+                }
+                Some(40) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Cg
+                }
+                Some(41) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ch
+                }
+                Some(42) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ci
+                }
+                Some(43) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ck
+                }
+                Some(44) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Cl
+                }
+                Some(45) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Cm
+                }
+                Some(46) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Cn
+                }
+                Some(47) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Co
+                }
+                Some(48) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Cr
+                }
+                Some(49) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Cv
+                }
+                Some(50) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Cw
+                }
+                Some(51) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Cy
+                }
+                Some(52) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Cz
+                }
+                Some(53) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::De
+                }
+                Some(54) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Dj
+                }
+                Some(55) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Dk
+                }
+                Some(56) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Dm
+                }
+                Some(57) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Do
+                }
+                Some(58) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Dz
+                }
+                Some(59) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ec
+                }
+                Some(60) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ee
+                }
+                Some(61) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Eg
+                }
+                Some(62) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Eh
+                }
+                Some(63) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Er
+                }
+                Some(64) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Es
+                }
+                Some(65) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Et
+                }
+                Some(66) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Fi
+                }
+                Some(67) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Fj
+                }
+                Some(68) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Fk
+                }
+                Some(69) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Fo
+                }
+                Some(70) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Fr
+                }
+                Some(71) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ga
+                }
+                Some(72) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gb
+                }
+                Some(73) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gd
+                }
+                Some(74) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ge
+                }
+                Some(75) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gf
+                }
+                Some(76) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gg
+                }
+                Some(77) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gh
+                }
+                Some(78) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gi
+                }
+                Some(79) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gl
+                }
+                Some(80) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gm
+                }
+                Some(81) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gn
+                }
+                Some(82) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gp
+                }
+                Some(83) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gq
+                }
+                Some(84) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gr
+                }
+                Some(85) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gs
+                }
+                Some(86) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gt
+                }
+                Some(87) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gu
+                }
+                Some(88) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gw
+                }
+                Some(89) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Gy
+                }
+                Some(90) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Hk
+                }
+                Some(91) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Hn
+                }
+                Some(92) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Hr
+                }
+                Some(93) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ht
+                }
+                Some(94) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Hu
+                }
+                Some(95) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Id
+                }
+                Some(96) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ie
+                }
+                Some(97) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Il
+                }
+                Some(98) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Im
+                }
+                Some(99) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::In
+                }
+                Some(100) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Io
+                }
+                Some(101) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Iq
+                }
+                Some(102) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Is
+                }
+                Some(103) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::It
+                }
+                Some(104) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Je
+                }
+                Some(105) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Jm
+                }
+                Some(106) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Jo
+                }
+                Some(107) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Jp
+                }
+                Some(108) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ke
+                }
+                Some(109) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Kg
+                }
+                Some(110) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Kh
+                }
+                Some(111) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ki
+                }
+                Some(112) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Km
+                }
+                Some(113) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Kn
+                }
+                Some(114) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Kr
+                }
+                Some(115) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Kw
+                }
+                Some(116) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ky
+                }
+                Some(117) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Kz
+                }
+                Some(118) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::La
+                }
+                Some(119) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Lb
+                }
+                Some(120) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Lc
+                }
+                Some(121) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Li
+                }
+                Some(122) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Lk
+                }
+                Some(123) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Lr
+                }
+                Some(124) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ls
+                }
+                Some(125) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Lt
+                }
+                Some(126) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Lu
+                }
+                Some(127) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Lv
+                }
+                Some(128) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ly
+                }
+                Some(129) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ma
+                }
+                Some(130) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Mc
+                }
+                Some(131) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Md
+                }
+                Some(132) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Me
+                }
+                Some(133) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Mf
+                }
+                Some(134) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Mg
+                }
+                Some(135) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Mk
+                }
+                Some(136) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ml
+                }
+                Some(137) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Mm
+                }
+                Some(138) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Mn
+                }
+                Some(139) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Mo
+                }
+                Some(140) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Mq
+                }
+                Some(141) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Mr
+                }
+                Some(142) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ms
+                }
+                Some(143) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Mt
+                }
+                Some(144) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Mu
+                }
+                Some(145) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Mv
+                }
+                Some(146) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Mw
+                }
+                Some(147) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Mx
+                }
+                Some(148) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::My
+                }
+                Some(149) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Mz
+                }
+                Some(150) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Na
+                }
+                Some(151) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Nc
+                }
+                Some(152) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ne
+                }
+                Some(153) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ng
+                }
+                Some(154) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ni
+                }
+                Some(155) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Nl
+                }
+                Some(156) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::No
+                }
+                Some(157) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Np
+                }
+                Some(158) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Nr
+                }
+                Some(159) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Nu
+                }
+                Some(160) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Nz
+                }
+                Some(161) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Om
+                }
+                Some(162) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Pa
+                }
+                Some(163) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Pe
+                }
+                Some(164) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Pf
+                }
+                Some(165) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Pg
+                }
+                Some(166) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ph
+                }
+                Some(167) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Pk
+                }
+                Some(168) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Pl
+                }
+                Some(169) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Pm
+                }
+                Some(170) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Pn
+                }
+                Some(171) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Pr
+                }
+                Some(172) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ps
+                }
+                Some(173) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Pt
+                }
+                Some(174) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Py
+                }
+                Some(175) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Qa
+                }
+                Some(176) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Re
+                }
+                Some(177) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ro
+                }
+                Some(178) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Rs
+                }
+                Some(179) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ru
+                }
+                Some(180) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Rw
+                }
+                Some(181) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Sa
+                }
+                Some(182) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Sb
+                }
+                Some(183) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Sc
+                }
+                Some(184) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Sd
+                }
+                Some(185) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Se
+                }
+                Some(186) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Sg
+                }
+                Some(187) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Sh
+                }
+                Some(188) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Si
+                }
+                Some(189) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Sj
+                }
+                Some(190) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Sk
+                }
+                Some(191) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Sl
+                }
+                Some(192) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Sm
+                }
+                Some(193) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Sn
+                }
+                Some(194) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::So
+                }
+                Some(195) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Sr
+                }
+                Some(196) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ss
+                }
+                Some(197) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::St
+                }
+                Some(198) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Sv
+                }
+                Some(199) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Sx
+                }
+                Some(200) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Sz
+                }
+                Some(201) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ta
+                }
+                Some(202) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Tc
+                }
+                Some(203) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Td
+                }
+                Some(204) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Tf
+                }
+                Some(205) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Tg
+                }
+                Some(206) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Th
+                }
+                Some(207) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Tj
+                }
+                Some(208) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Tk
+                }
+                Some(209) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Tl
+                }
+                Some(210) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Tm
+                }
+                Some(211) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Tn
+                }
+                Some(212) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::To
+                }
+                Some(213) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Tr
+                }
+                Some(214) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Tt
+                }
+                Some(215) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Tv
+                }
+                Some(216) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Tw
+                }
+                Some(217) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Tz
+                }
+                Some(218) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ua
+                }
+                Some(219) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ug
+                }
+                Some(220) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Us
+                }
+                Some(221) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Uy
+                }
+                Some(222) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Uz
+                }
+                Some(223) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Va
+                }
+                Some(224) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Vc
+                }
+                Some(225) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ve
+                }
+                Some(226) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Vg
+                }
+                Some(227) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Vn
+                }
+                Some(228) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Vu
+                }
+                Some(229) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Wf
+                }
+                Some(230) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ws
+                }
+                Some(231) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Xk
+                }
+                Some(232) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Ye
+                }
+                Some(233) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Yt
+                }
+                Some(234) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Za
+                }
+                Some(235) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Zm
+                }
+                Some(236) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Zw
+                }
+                Some(237) => {
+                    PaymentLinksResourceShippingAddressCollectionAllowedCountries::Zz
+                }
+                _ => {
                     PaymentLinksResourceShippingAddressCollectionAllowedCountries::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -20,62 +20,60 @@ impl crate::rt::Decode for PaymentLinksResourceSubscriptionData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::PaymentLinksResourceSubscriptionDataInvoiceSettings>,
-            f2: Option<crate::rt::Metadata>,
-            f3: Option<i64>,
-            f4: Option<crate::SubscriptionsTrialsResourceTrialSettings>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<
+                crate::PaymentLinksResourceSubscriptionDataInvoiceSettings,
+            >,
+            f2: crate::rt::json::Slot<crate::rt::Metadata>,
+            f3: crate::rt::json::Slot<i64>,
+            f4: crate::rt::json::Slot<crate::SubscriptionsTrialsResourceTrialSettings>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_links_resource_subscription_data object",
-            &[
-                "description",
-                "invoice_settings",
-                "metadata",
-                "trial_period_days",
-                "trial_settings",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2: Some(f2), f3, f4 } => {
+        let extra = r
+            .fields(
+                "a payment_links_resource_subscription_data object",
+                &[
+                    "description",
+                    "invoice_settings",
+                    "metadata",
+                    "trial_period_days",
+                    "trial_settings",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f2.take()) {
+            (Some(f1), Some(f2)) => {
                 Ok(PaymentLinksResourceSubscriptionData {
-                    description: f0,
+                    description: b.f0.take(),
                     invoice_settings: f1,
                     metadata: f2,
-                    trial_period_days: f3,
-                    trial_settings: f4,
+                    trial_period_days: b.f3.take(),
+                    trial_settings: b.f4.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "invoice_settings"),
-                                    (b.f2.is_none(), "metadata"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "invoice_settings"),
+                        (taken.1.is_none(), "metadata"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

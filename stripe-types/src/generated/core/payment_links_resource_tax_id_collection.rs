@@ -14,38 +14,39 @@ impl crate::rt::Decode for PaymentLinksResourceTaxIdCollection {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::PaymentLinksResourceTaxIdCollectionRequired>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<
+                crate::PaymentLinksResourceTaxIdCollectionRequired,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_links_resource_tax_id_collection object",
-            &["enabled", "required"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_links_resource_tax_id_collection object",
+                &["enabled", "required"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(PaymentLinksResourceTaxIdCollection {
                     enabled: f0,
                     required: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "enabled"), (b.f1.is_none(), "required")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "enabled"), (taken.1.is_none(), "required")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -99,12 +100,10 @@ impl std::str::FromStr for PaymentLinksResourceTaxIdCollectionRequired {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "if_supported" => {
-                    PaymentLinksResourceTaxIdCollectionRequired::IfSupported
-                }
-                "never" => PaymentLinksResourceTaxIdCollectionRequired::Never,
-                v => PaymentLinksResourceTaxIdCollectionRequired::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["if_supported", "never"]) {
+                Some(0) => PaymentLinksResourceTaxIdCollectionRequired::IfSupported,
+                Some(1) => PaymentLinksResourceTaxIdCollectionRequired::Never,
+                _ => PaymentLinksResourceTaxIdCollectionRequired::Unknown(s.to_owned()),
             },
         )
     }

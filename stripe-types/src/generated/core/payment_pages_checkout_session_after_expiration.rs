@@ -13,22 +13,24 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionAfterExpiration {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentPagesCheckoutSessionAfterExpirationRecovery>,
+            f0: crate::rt::json::Slot<
+                crate::PaymentPagesCheckoutSessionAfterExpirationRecovery,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_pages_checkout_session_after_expiration object",
-            &["recovery"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_pages_checkout_session_after_expiration object",
+                &["recovery"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentPagesCheckoutSessionAfterExpiration {
-            recovery: f0,
+            recovery: b.f0.take(),
             extra,
         })
     }

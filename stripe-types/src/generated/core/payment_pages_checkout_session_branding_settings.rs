@@ -25,83 +25,77 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionBrandingSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::PaymentPagesCheckoutSessionBrandingSettingsBorderStyle>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<crate::PaymentPagesCheckoutSessionBrandingSettingsIcon>,
-            f6: Option<crate::PaymentPagesCheckoutSessionBrandingSettingsLogo>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<
+                crate::PaymentPagesCheckoutSessionBrandingSettingsBorderStyle,
+            >,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<
+                crate::PaymentPagesCheckoutSessionBrandingSettingsIcon,
+            >,
+            f6: crate::rt::json::Slot<
+                crate::PaymentPagesCheckoutSessionBrandingSettingsLogo,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_pages_checkout_session_branding_settings object",
-            &[
-                "background_color",
-                "border_style",
-                "button_color",
-                "display_name",
-                "font_family",
-                "icon",
-                "logo",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5,
-                f6,
-            } => {
+        let extra = r
+            .fields(
+                "a payment_pages_checkout_session_branding_settings object",
+                &[
+                    "background_color",
+                    "border_style",
+                    "button_color",
+                    "display_name",
+                    "font_family",
+                    "icon",
+                    "logo",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f3.take(), b.f4.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f3), Some(f4)) => {
                 Ok(PaymentPagesCheckoutSessionBrandingSettings {
                     background_color: f0,
                     border_style: f1,
                     button_color: f2,
                     display_name: f3,
                     font_family: f4,
-                    icon: f5,
-                    logo: f6,
+                    icon: b.f5.take(),
+                    logo: b.f6.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "background_color"),
-                                    (b.f1.is_none(), "border_style"),
-                                    (b.f2.is_none(), "button_color"),
-                                    (b.f3.is_none(), "display_name"),
-                                    (b.f4.is_none(), "font_family"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "background_color"),
+                        (taken.1.is_none(), "border_style"),
+                        (taken.2.is_none(), "button_color"),
+                        (taken.3.is_none(), "display_name"),
+                        (taken.4.is_none(), "font_family"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -169,17 +163,17 @@ impl std::str::FromStr for PaymentPagesCheckoutSessionBrandingSettingsBorderStyl
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "pill" => PaymentPagesCheckoutSessionBrandingSettingsBorderStyle::Pill,
-                "rectangular" => {
+            match crate::rt::json::variant(s, &["pill", "rectangular", "rounded"]) {
+                Some(0) => PaymentPagesCheckoutSessionBrandingSettingsBorderStyle::Pill,
+                Some(1) => {
                     PaymentPagesCheckoutSessionBrandingSettingsBorderStyle::Rectangular
                 }
-                "rounded" => {
+                Some(2) => {
                     PaymentPagesCheckoutSessionBrandingSettingsBorderStyle::Rounded
                 }
-                v => {
+                _ => {
                     PaymentPagesCheckoutSessionBrandingSettingsBorderStyle::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -17,43 +17,43 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionBrandingSettingsIcon {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::PaymentPagesCheckoutSessionBrandingSettingsIconType>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<
+                crate::PaymentPagesCheckoutSessionBrandingSettingsIconType,
+            >,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_pages_checkout_session_branding_settings_icon object",
-            &["file", "type", "url"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2 } => {
+        let extra = r
+            .fields(
+                "a payment_pages_checkout_session_branding_settings_icon object",
+                &["file", "type", "url"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(PaymentPagesCheckoutSessionBrandingSettingsIcon {
-                    file: f0,
+                    file: b.f0.take(),
                     r#type: f1,
-                    url: f2,
+                    url: b.f2.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -112,12 +112,12 @@ impl std::str::FromStr for PaymentPagesCheckoutSessionBrandingSettingsIconType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "file" => PaymentPagesCheckoutSessionBrandingSettingsIconType::File,
-                "url" => PaymentPagesCheckoutSessionBrandingSettingsIconType::Url,
-                v => {
+            match crate::rt::json::variant(s, &["file", "url"]) {
+                Some(0) => PaymentPagesCheckoutSessionBrandingSettingsIconType::File,
+                Some(1) => PaymentPagesCheckoutSessionBrandingSettingsIconType::Url,
+                _ => {
                     PaymentPagesCheckoutSessionBrandingSettingsIconType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -19,32 +19,32 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionCollectedInformation {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<crate::PaymentPagesCheckoutSessionCheckoutAddressDetails>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<
+                crate::PaymentPagesCheckoutSessionCheckoutAddressDetails,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_pages_checkout_session_collected_information object",
-            &["business_name", "individual_name", "shipping_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a payment_pages_checkout_session_collected_information object",
+                &["business_name", "individual_name", "shipping_details"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentPagesCheckoutSessionCollectedInformation {
-            business_name: f0,
-            individual_name: f1,
-            shipping_details: f2,
+            business_name: b.f0.take(),
+            individual_name: b.f1.take(),
+            shipping_details: b.f2.take(),
             extra,
         })
     }

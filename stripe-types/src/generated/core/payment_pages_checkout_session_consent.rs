@@ -18,25 +18,30 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionConsent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentPagesCheckoutSessionConsentPromotions>,
-            f1: Option<crate::PaymentPagesCheckoutSessionConsentTermsOfService>,
+            f0: crate::rt::json::Slot<
+                crate::PaymentPagesCheckoutSessionConsentPromotions,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::PaymentPagesCheckoutSessionConsentTermsOfService,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_pages_checkout_session_consent object",
-            &["promotions", "terms_of_service"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_pages_checkout_session_consent object",
+                &["promotions", "terms_of_service"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentPagesCheckoutSessionConsent {
-            promotions: f0,
-            terms_of_service: f1,
+            promotions: b.f0.take(),
+            terms_of_service: b.f1.take(),
             extra,
         })
     }
@@ -94,10 +99,10 @@ impl std::str::FromStr for PaymentPagesCheckoutSessionConsentPromotions {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "opt_in" => PaymentPagesCheckoutSessionConsentPromotions::OptIn,
-                "opt_out" => PaymentPagesCheckoutSessionConsentPromotions::OptOut,
-                v => PaymentPagesCheckoutSessionConsentPromotions::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["opt_in", "opt_out"]) {
+                Some(0) => PaymentPagesCheckoutSessionConsentPromotions::OptIn,
+                Some(1) => PaymentPagesCheckoutSessionConsentPromotions::OptOut,
+                _ => PaymentPagesCheckoutSessionConsentPromotions::Unknown(s.to_owned()),
             },
         )
     }
@@ -145,11 +150,11 @@ impl std::str::FromStr for PaymentPagesCheckoutSessionConsentTermsOfService {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "accepted" => PaymentPagesCheckoutSessionConsentTermsOfService::Accepted,
-                v => {
+            match crate::rt::json::variant(s, &["accepted"]) {
+                Some(0) => PaymentPagesCheckoutSessionConsentTermsOfService::Accepted,
+                _ => {
                     PaymentPagesCheckoutSessionConsentTermsOfService::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

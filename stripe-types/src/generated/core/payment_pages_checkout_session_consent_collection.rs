@@ -23,32 +23,36 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionConsentCollection {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentPagesCheckoutSessionPaymentMethodReuseAgreement>,
-            f1: Option<crate::PaymentLinksResourceConsentCollectionPromotions>,
-            f2: Option<crate::PaymentLinksResourceConsentCollectionTermsOfService>,
+            f0: crate::rt::json::Slot<
+                crate::PaymentPagesCheckoutSessionPaymentMethodReuseAgreement,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::PaymentLinksResourceConsentCollectionPromotions,
+            >,
+            f2: crate::rt::json::Slot<
+                crate::PaymentLinksResourceConsentCollectionTermsOfService,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_pages_checkout_session_consent_collection object",
-            &["payment_method_reuse_agreement", "promotions", "terms_of_service"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a payment_pages_checkout_session_consent_collection object",
+                &["payment_method_reuse_agreement", "promotions", "terms_of_service"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentPagesCheckoutSessionConsentCollection {
-            payment_method_reuse_agreement: f0,
-            promotions: f1,
-            terms_of_service: f2,
+            payment_method_reuse_agreement: b.f0.take(),
+            promotions: b.f1.take(),
+            terms_of_service: b.f2.take(),
             extra,
         })
     }

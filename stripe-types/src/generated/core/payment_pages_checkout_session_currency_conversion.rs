@@ -19,32 +19,31 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionCurrencyConversion {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<i64>,
-            f2: Option<crate::rt::Decimal>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<crate::rt::Decimal>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_pages_checkout_session_currency_conversion object",
-            &["amount_subtotal", "amount_total", "fx_rate", "source_currency"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a payment_pages_checkout_session_currency_conversion object",
+                &["amount_subtotal", "amount_total", "fx_rate", "source_currency"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f3.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f3)) => {
                 Ok(PaymentPagesCheckoutSessionCurrencyConversion {
                     amount_subtotal: f0,
                     amount_total: f1,
@@ -53,20 +52,17 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionCurrencyConversion {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount_subtotal"),
-                                    (b.f1.is_none(), "amount_total"),
-                                    (b.f2.is_none(), "fx_rate"),
-                                    (b.f3.is_none(), "source_currency"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount_subtotal"),
+                        (taken.1.is_none(), "amount_total"),
+                        (taken.2.is_none(), "fx_rate"),
+                        (taken.3.is_none(), "source_currency"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

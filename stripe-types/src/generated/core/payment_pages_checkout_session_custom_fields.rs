@@ -21,74 +21,70 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionCustomFields {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentPagesCheckoutSessionCustomFieldsDropdown>,
-            f1: Option<String>,
-            f2: Option<crate::PaymentPagesCheckoutSessionCustomFieldsLabel>,
-            f3: Option<crate::PaymentPagesCheckoutSessionCustomFieldsNumeric>,
-            f4: Option<bool>,
-            f5: Option<crate::PaymentPagesCheckoutSessionCustomFieldsText>,
-            f6: Option<crate::PaymentLinksResourceCustomFieldsType>,
+            f0: crate::rt::json::Slot<
+                crate::PaymentPagesCheckoutSessionCustomFieldsDropdown,
+            >,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<
+                crate::PaymentPagesCheckoutSessionCustomFieldsLabel,
+            >,
+            f3: crate::rt::json::Slot<
+                crate::PaymentPagesCheckoutSessionCustomFieldsNumeric,
+            >,
+            f4: crate::rt::json::Slot<bool>,
+            f5: crate::rt::json::Slot<
+                crate::PaymentPagesCheckoutSessionCustomFieldsText,
+            >,
+            f6: crate::rt::json::Slot<crate::PaymentLinksResourceCustomFieldsType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_pages_checkout_session_custom_fields object",
-            &["dropdown", "key", "label", "numeric", "optional", "text", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1: Some(f1),
-                f2: Some(f2),
-                f3,
-                f4: Some(f4),
-                f5,
-                f6: Some(f6),
-            } => {
+        let extra = r
+            .fields(
+                "a payment_pages_checkout_session_custom_fields object",
+                &["dropdown", "key", "label", "numeric", "optional", "text", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f2.take(), b.f4.take(), b.f6.take()) {
+            (Some(f1), Some(f2), Some(f4), Some(f6)) => {
                 Ok(PaymentPagesCheckoutSessionCustomFields {
-                    dropdown: f0,
+                    dropdown: b.f0.take(),
                     key: f1,
                     label: f2,
-                    numeric: f3,
+                    numeric: b.f3.take(),
                     optional: f4,
-                    text: f5,
+                    text: b.f5.take(),
                     r#type: f6,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "key"),
-                                    (b.f2.is_none(), "label"),
-                                    (b.f4.is_none(), "optional"),
-                                    (b.f6.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "key"),
+                        (taken.1.is_none(), "label"),
+                        (taken.2.is_none(), "optional"),
+                        (taken.3.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

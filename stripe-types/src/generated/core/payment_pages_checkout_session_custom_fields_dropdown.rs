@@ -17,45 +17,43 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionCustomFieldsDropdown {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<Vec<crate::PaymentPagesCheckoutSessionCustomFieldsOption>>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<
+                Vec<crate::PaymentPagesCheckoutSessionCustomFieldsOption>,
+            >,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_pages_checkout_session_custom_fields_dropdown object",
-            &["default_value", "options", "value"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2 } => {
+        let extra = r
+            .fields(
+                "a payment_pages_checkout_session_custom_fields_dropdown object",
+                &["default_value", "options", "value"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(PaymentPagesCheckoutSessionCustomFieldsDropdown {
-                    default_value: f0,
+                    default_value: b.f0.take(),
                     options: f1,
-                    value: f2,
+                    value: b.f2.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "options")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "options")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -19,36 +19,34 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionCustomFieldsText {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<i64>,
-            f2: Option<i64>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<i64>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_pages_checkout_session_custom_fields_text object",
-            &["default_value", "maximum_length", "minimum_length", "value"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a payment_pages_checkout_session_custom_fields_text object",
+                &["default_value", "maximum_length", "minimum_length", "value"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentPagesCheckoutSessionCustomFieldsText {
-            default_value: f0,
-            maximum_length: f1,
-            minimum_length: f2,
-            value: f3,
+            default_value: b.f0.take(),
+            maximum_length: b.f1.take(),
+            minimum_length: b.f2.take(),
+            value: b.f3.take(),
             extra,
         })
     }

@@ -21,41 +21,47 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionCustomText {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentPagesCheckoutSessionCustomTextPosition>,
-            f1: Option<crate::PaymentPagesCheckoutSessionCustomTextPosition>,
-            f2: Option<crate::PaymentPagesCheckoutSessionCustomTextPosition>,
-            f3: Option<crate::PaymentPagesCheckoutSessionCustomTextPosition>,
+            f0: crate::rt::json::Slot<
+                crate::PaymentPagesCheckoutSessionCustomTextPosition,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::PaymentPagesCheckoutSessionCustomTextPosition,
+            >,
+            f2: crate::rt::json::Slot<
+                crate::PaymentPagesCheckoutSessionCustomTextPosition,
+            >,
+            f3: crate::rt::json::Slot<
+                crate::PaymentPagesCheckoutSessionCustomTextPosition,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_pages_checkout_session_custom_text object",
-            &[
-                "after_submit",
-                "shipping_address",
-                "submit",
-                "terms_of_service_acceptance",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a payment_pages_checkout_session_custom_text object",
+                &[
+                    "after_submit",
+                    "shipping_address",
+                    "submit",
+                    "terms_of_service_acceptance",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentPagesCheckoutSessionCustomText {
-            after_submit: f0,
-            shipping_address: f1,
-            submit: f2,
-            terms_of_service_acceptance: f3,
+            after_submit: b.f0.take(),
+            shipping_address: b.f1.take(),
+            submit: b.f2.take(),
+            terms_of_service_acceptance: b.f3.take(),
             extra,
         })
     }

@@ -15,25 +15,26 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionDiscount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::Coupon>>,
-            f1: Option<crate::rt::Expandable<crate::PromotionCode>>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::Coupon>>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::PromotionCode>>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_pages_checkout_session_discount object",
-            &["coupon", "promotion_code"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_pages_checkout_session_discount object",
+                &["coupon", "promotion_code"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentPagesCheckoutSessionDiscount {
-            coupon: f0,
-            promotion_code: f1,
+            coupon: b.f0.take(),
+            promotion_code: b.f1.take(),
             extra,
         })
     }

@@ -25,56 +25,56 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionInvoiceSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>>,
-            f1: Option<Vec<crate::InvoiceSettingCustomField>>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<crate::ConnectAccountReference>,
-            f5: Option<crate::rt::Metadata>,
-            f6: Option<crate::InvoiceSettingCheckoutRenderingOptions>,
+            f0: crate::rt::json::Slot<
+                Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>,
+            >,
+            f1: crate::rt::json::Slot<Vec<crate::InvoiceSettingCustomField>>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::ConnectAccountReference>,
+            f5: crate::rt::json::Slot<crate::rt::Metadata>,
+            f6: crate::rt::json::Slot<crate::InvoiceSettingCheckoutRenderingOptions>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_pages_checkout_session_invoice_settings object",
-            &[
-                "account_tax_ids",
-                "custom_fields",
-                "description",
-                "footer",
-                "issuer",
-                "metadata",
-                "rendering_options",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6 } = b;
+        let extra = r
+            .fields(
+                "a payment_pages_checkout_session_invoice_settings object",
+                &[
+                    "account_tax_ids",
+                    "custom_fields",
+                    "description",
+                    "footer",
+                    "issuer",
+                    "metadata",
+                    "rendering_options",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentPagesCheckoutSessionInvoiceSettings {
-            account_tax_ids: f0,
-            custom_fields: f1,
-            description: f2,
-            footer: f3,
-            issuer: f4,
-            metadata: f5,
-            rendering_options: f6,
+            account_tax_ids: b.f0.take(),
+            custom_fields: b.f1.take(),
+            description: b.f2.take(),
+            footer: b.f3.take(),
+            issuer: b.f4.take(),
+            metadata: b.f5.take(),
+            rendering_options: b.f6.take(),
             extra,
         })
     }

@@ -19,24 +19,24 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionPermissions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::PaymentPagesCheckoutSessionPermissionsUpdateShippingDetails,
             >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_pages_checkout_session_permissions object",
-            &["update_shipping_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_pages_checkout_session_permissions object",
+                &["update_shipping_details"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentPagesCheckoutSessionPermissions {
-            update_shipping_details: f0,
+            update_shipping_details: b.f0.take(),
             extra,
         })
     }
@@ -95,16 +95,16 @@ impl std::str::FromStr for PaymentPagesCheckoutSessionPermissionsUpdateShippingD
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "client_only" => {
+            match crate::rt::json::variant(s, &["client_only", "server_only"]) {
+                Some(0) => {
                     PaymentPagesCheckoutSessionPermissionsUpdateShippingDetails::ClientOnly
                 }
-                "server_only" => {
+                Some(1) => {
                     PaymentPagesCheckoutSessionPermissionsUpdateShippingDetails::ServerOnly
                 }
-                v => {
+                _ => {
                     PaymentPagesCheckoutSessionPermissionsUpdateShippingDetails::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

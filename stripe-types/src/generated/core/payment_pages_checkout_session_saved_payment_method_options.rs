@@ -25,40 +25,42 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionSavedPaymentMethodOptions 
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 Vec<
                     crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodAllowRedisplayFilters,
                 >,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodRemove,
             >,
-            f2: Option<
+            f2: crate::rt::json::Slot<
                 crate::CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodSave,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_pages_checkout_session_saved_payment_method_options object",
-            &["allow_redisplay_filters", "payment_method_remove", "payment_method_save"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a payment_pages_checkout_session_saved_payment_method_options object",
+                &[
+                    "allow_redisplay_filters",
+                    "payment_method_remove",
+                    "payment_method_save",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentPagesCheckoutSessionSavedPaymentMethodOptions {
-            allow_redisplay_filters: f0,
-            payment_method_remove: f1,
-            payment_method_save: f2,
+            allow_redisplay_filters: b.f0.take(),
+            payment_method_remove: b.f1.take(),
+            payment_method_save: b.f2.take(),
             extra,
         })
     }

@@ -21,57 +21,59 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionShippingCost {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<i64>,
-            f2: Option<i64>,
-            f3: Option<crate::rt::Expandable<crate::ShippingRate>>,
-            f4: Option<Vec<crate::LineItemsTaxAmount>>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<i64>,
+            f3: crate::rt::json::Slot<crate::rt::Expandable<crate::ShippingRate>>,
+            f4: crate::rt::json::Slot<Vec<crate::LineItemsTaxAmount>>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_pages_checkout_session_shipping_cost object",
-            &["amount_subtotal", "amount_tax", "amount_total", "shipping_rate", "taxes"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3, f4 } => {
+        let extra = r
+            .fields(
+                "a payment_pages_checkout_session_shipping_cost object",
+                &[
+                    "amount_subtotal",
+                    "amount_tax",
+                    "amount_total",
+                    "shipping_rate",
+                    "taxes",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
                 Ok(PaymentPagesCheckoutSessionShippingCost {
                     amount_subtotal: f0,
                     amount_tax: f1,
                     amount_total: f2,
-                    shipping_rate: f3,
-                    taxes: f4,
+                    shipping_rate: b.f3.take(),
+                    taxes: b.f4.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount_subtotal"),
-                                    (b.f1.is_none(), "amount_tax"),
-                                    (b.f2.is_none(), "amount_total"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount_subtotal"),
+                        (taken.1.is_none(), "amount_tax"),
+                        (taken.2.is_none(), "amount_total"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -15,38 +15,37 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionTotalDetailsResourceBreakd
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::LineItemsDiscountAmount>>,
-            f1: Option<Vec<crate::LineItemsTaxAmount>>,
+            f0: crate::rt::json::Slot<Vec<crate::LineItemsDiscountAmount>>,
+            f1: crate::rt::json::Slot<Vec<crate::LineItemsTaxAmount>>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_pages_checkout_session_total_details_resource_breakdown object",
-            &["discounts", "taxes"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_pages_checkout_session_total_details_resource_breakdown object",
+                &["discounts", "taxes"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(PaymentPagesCheckoutSessionTotalDetailsResourceBreakdown {
                     discounts: f0,
                     taxes: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "discounts"), (b.f1.is_none(), "taxes")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "discounts"), (taken.1.is_none(), "taxes")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -18,26 +18,26 @@ for PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 Vec<
                     crate::PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocked,
                 >,
             >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_pages_private_card_payment_method_options_resource_restrictions object",
-            &["brands_blocked"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_pages_private_card_payment_method_options_resource_restrictions object",
+                &["brands_blocked"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictions {
-            brands_blocked: f0,
+            brands_blocked: b.f0.take(),
             extra,
         })
     }
@@ -112,22 +112,25 @@ for PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocked
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "american_express" => {
+            match crate::rt::json::variant(
+                s,
+                &["american_express", "discover_global_network", "mastercard", "visa"],
+            ) {
+                Some(0) => {
                     PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocked::AmericanExpress
                 }
-                "discover_global_network" => {
+                Some(1) => {
                     PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocked::DiscoverGlobalNetwork
                 }
-                "mastercard" => {
+                Some(2) => {
                     PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocked::Mastercard
                 }
-                "visa" => {
+                Some(3) => {
                     PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocked::Visa
                 }
-                v => {
+                _ => {
                     PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictionsBrandsBlocked::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

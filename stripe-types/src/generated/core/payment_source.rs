@@ -22,11 +22,13 @@ impl serde::Serialize for DeletedPaymentSource {
     }
 }
 impl From<crate::DeletedBankAccount> for DeletedPaymentSource {
+    #[inline]
     fn from(v: crate::DeletedBankAccount) -> Self {
         DeletedPaymentSource::DeletedBankAccount(Box::new(v))
     }
 }
 impl From<crate::DeletedCard> for DeletedPaymentSource {
+    #[inline]
     fn from(v: crate::DeletedCard) -> Self {
         DeletedPaymentSource::DeletedCard(Box::new(v))
     }
@@ -37,11 +39,9 @@ impl crate::rt::Decode for DeletedPaymentSource {
         let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
             (Some("bank_account"), _) => {
-                r.decode().map(|x| DeletedPaymentSource::DeletedBankAccount(Box::new(x)))
+                r.decode().map(DeletedPaymentSource::DeletedBankAccount)
             }
-            (Some("card"), _) => {
-                r.decode().map(|x| DeletedPaymentSource::DeletedCard(Box::new(x)))
-            }
+            (Some("card"), _) => r.decode().map(DeletedPaymentSource::DeletedCard),
             _ => r.decode().map(DeletedPaymentSource::Unknown),
         }
     }
@@ -90,21 +90,25 @@ impl serde::Serialize for PaymentSource {
     }
 }
 impl From<crate::Account> for PaymentSource {
+    #[inline]
     fn from(v: crate::Account) -> Self {
         PaymentSource::Account(Box::new(v))
     }
 }
 impl From<crate::BankAccount> for PaymentSource {
+    #[inline]
     fn from(v: crate::BankAccount) -> Self {
         PaymentSource::BankAccount(Box::new(v))
     }
 }
 impl From<crate::Card> for PaymentSource {
+    #[inline]
     fn from(v: crate::Card) -> Self {
         PaymentSource::Card(Box::new(v))
     }
 }
 impl From<crate::Source> for PaymentSource {
+    #[inline]
     fn from(v: crate::Source) -> Self {
         PaymentSource::Source(Box::new(v))
     }
@@ -114,14 +118,10 @@ impl crate::rt::Decode for PaymentSource {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
-            (Some("account"), _) => {
-                r.decode().map(|x| PaymentSource::Account(Box::new(x)))
-            }
-            (Some("bank_account"), _) => {
-                r.decode().map(|x| PaymentSource::BankAccount(Box::new(x)))
-            }
-            (Some("card"), _) => r.decode().map(|x| PaymentSource::Card(Box::new(x))),
-            (Some("source"), _) => r.decode().map(|x| PaymentSource::Source(Box::new(x))),
+            (Some("account"), _) => r.decode().map(PaymentSource::Account),
+            (Some("bank_account"), _) => r.decode().map(PaymentSource::BankAccount),
+            (Some("card"), _) => r.decode().map(PaymentSource::Card),
+            (Some("source"), _) => r.decode().map(PaymentSource::Source),
             _ => r.decode().map(PaymentSource::Unknown),
         }
     }

@@ -72,191 +72,164 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<
                 crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand,
             >,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<
                 crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceChecks,
             >,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<i64>,
-            f7: Option<i64>,
-            f8: Option<String>,
-            f9: Option<
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<i64>,
+            f7: crate::rt::json::Slot<i64>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<
                 crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding,
             >,
-            f10: Option<String>,
-            f11: Option<
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<
                 crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceInstallments,
             >,
-            f12: Option<String>,
-            f13: Option<String>,
-            f14: Option<
+            f12: crate::rt::json::Slot<String>,
+            f13: crate::rt::json::Slot<String>,
+            f14: crate::rt::json::Slot<
                 crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork,
             >,
-            f15: Option<String>,
-            f16: Option<String>,
-            f17: Option<
+            f15: crate::rt::json::Slot<String>,
+            f16: crate::rt::json::Slot<String>,
+            f17: crate::rt::json::Slot<
                 crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceNetworkToken,
             >,
-            f18: Option<String>,
-            f19: Option<
+            f18: crate::rt::json::Slot<String>,
+            f19: crate::rt::json::Slot<
                 crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsStoredCredentialUsage,
             >,
-            f20: Option<
+            f20: crate::rt::json::Slot<
                 crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecure,
             >,
-            f21: Option<
+            f21: crate::rt::json::Slot<
                 crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceWallet,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
-            f21: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payments_primitives_payment_records_resource_payment_method_card_details object",
-            &[
-                "authorization_code",
-                "brand",
-                "capture_before",
-                "checks",
-                "country",
-                "description",
-                "exp_month",
-                "exp_year",
-                "fingerprint",
-                "funding",
-                "iin",
-                "installments",
-                "issuer",
-                "last4",
-                "network",
-                "network_advice_code",
-                "network_decline_code",
-                "network_token",
-                "network_transaction_id",
-                "stored_credential_usage",
-                "three_d_secure",
-                "wallet",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.required(&mut b.f13),
-                14 => r.optional(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.optional(&mut b.f16),
-                17 => r.optional(&mut b.f17),
-                18 => r.optional(&mut b.f18),
-                19 => r.optional(&mut b.f19),
-                20 => r.optional(&mut b.f20),
-                21 => r.optional(&mut b.f21),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1: Some(f1),
-                f2,
-                f3,
-                f4,
-                f5,
-                f6: Some(f6),
-                f7: Some(f7),
-                f8,
-                f9: Some(f9),
-                f10,
-                f11,
-                f12,
-                f13: Some(f13),
-                f14,
-                f15,
-                f16,
-                f17,
-                f18,
-                f19,
-                f20,
-                f21,
-            } => {
+        let extra = r
+            .fields(
+                "a payments_primitives_payment_records_resource_payment_method_card_details object",
+                &[
+                    "authorization_code",
+                    "brand",
+                    "capture_before",
+                    "checks",
+                    "country",
+                    "description",
+                    "exp_month",
+                    "exp_year",
+                    "fingerprint",
+                    "funding",
+                    "iin",
+                    "installments",
+                    "issuer",
+                    "last4",
+                    "network",
+                    "network_advice_code",
+                    "network_decline_code",
+                    "network_token",
+                    "network_transaction_id",
+                    "stored_credential_usage",
+                    "three_d_secure",
+                    "wallet",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.required(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    17 => r.optional(&mut b.f17),
+                    18 => r.optional(&mut b.f18),
+                    19 => r.optional(&mut b.f19),
+                    20 => r.optional(&mut b.f20),
+                    21 => r.optional(&mut b.f21),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f6.take(), b.f7.take(), b.f9.take(), b.f13.take()) {
+            (Some(f1), Some(f6), Some(f7), Some(f9), Some(f13)) => {
                 Ok(PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetails {
-                    authorization_code: f0,
+                    authorization_code: b.f0.take(),
                     brand: f1,
-                    capture_before: f2,
-                    checks: f3,
-                    country: f4,
-                    description: f5,
+                    capture_before: b.f2.take(),
+                    checks: b.f3.take(),
+                    country: b.f4.take(),
+                    description: b.f5.take(),
                     exp_month: f6,
                     exp_year: f7,
-                    fingerprint: f8,
+                    fingerprint: b.f8.take(),
                     funding: f9,
-                    iin: f10,
-                    installments: f11,
-                    issuer: f12,
+                    iin: b.f10.take(),
+                    installments: b.f11.take(),
+                    issuer: b.f12.take(),
                     last4: f13,
-                    network: f14,
-                    network_advice_code: f15,
-                    network_decline_code: f16,
-                    network_token: f17,
-                    network_transaction_id: f18,
-                    stored_credential_usage: f19,
-                    three_d_secure: f20,
-                    wallet: f21,
+                    network: b.f14.take(),
+                    network_advice_code: b.f15.take(),
+                    network_decline_code: b.f16.take(),
+                    network_token: b.f17.take(),
+                    network_transaction_id: b.f18.take(),
+                    stored_credential_usage: b.f19.take(),
+                    three_d_secure: b.f20.take(),
+                    wallet: b.f21.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "brand"),
-                                    (b.f6.is_none(), "exp_month"),
-                                    (b.f7.is_none(), "exp_year"),
-                                    (b.f9.is_none(), "funding"),
-                                    (b.f13.is_none(), "last4"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "brand"),
+                        (taken.1.is_none(), "exp_month"),
+                        (taken.2.is_none(), "exp_year"),
+                        (taken.3.is_none(), "funding"),
+                        (taken.4.is_none(), "last4"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -424,46 +397,62 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "amex" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "amex",
+                    "cartes_bancaires",
+                    "diners",
+                    "discover",
+                    "eftpos_au",
+                    "interac",
+                    "jcb",
+                    "link",
+                    "mastercard",
+                    "unionpay",
+                    "unknown",
+                    "visa",
+                ],
+            ) {
+                Some(0) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::Amex
                 }
-                "cartes_bancaires" => {
+                Some(1) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::CartesBancaires
                 }
-                "diners" => {
+                Some(2) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::Diners
                 }
-                "discover" => {
+                Some(3) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::Discover
                 }
-                "eftpos_au" => {
+                Some(4) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::EftposAu
                 }
-                "interac" => {
+                Some(5) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::Interac
                 }
-                "jcb" => {
+                Some(6) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::Jcb
                 }
-                "link" => {
+                Some(7) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::Link
                 }
-                "mastercard" => {
+                Some(8) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::Mastercard
                 }
-                "unionpay" => {
+                Some(9) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::Unionpay
                 }
-                "unknown" => {
+                Some(10) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::UnknownValue
                 }
-                "visa" => {
+                Some(11) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::Visa
                 }
-                v => {
+                _ => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsBrand::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -537,22 +526,25 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "credit" => {
+            match crate::rt::json::variant(
+                s,
+                &["credit", "debit", "prepaid", "unknown"],
+            ) {
+                Some(0) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding::Credit
                 }
-                "debit" => {
+                Some(1) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding::Debit
                 }
-                "prepaid" => {
+                Some(2) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding::Prepaid
                 }
-                "unknown" => {
+                Some(3) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding::UnknownValue
                 }
-                v => {
+                _ => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsFunding::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -666,46 +658,62 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "amex" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "amex",
+                    "cartes_bancaires",
+                    "diners",
+                    "discover",
+                    "eftpos_au",
+                    "interac",
+                    "jcb",
+                    "link",
+                    "mastercard",
+                    "unionpay",
+                    "unknown",
+                    "visa",
+                ],
+            ) {
+                Some(0) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::Amex
                 }
-                "cartes_bancaires" => {
+                Some(1) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::CartesBancaires
                 }
-                "diners" => {
+                Some(2) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::Diners
                 }
-                "discover" => {
+                Some(3) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::Discover
                 }
-                "eftpos_au" => {
+                Some(4) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::EftposAu
                 }
-                "interac" => {
+                Some(5) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::Interac
                 }
-                "jcb" => {
+                Some(6) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::Jcb
                 }
-                "link" => {
+                Some(7) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::Link
                 }
-                "mastercard" => {
+                Some(8) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::Mastercard
                 }
-                "unionpay" => {
+                Some(9) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::Unionpay
                 }
-                "unknown" => {
+                Some(10) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::UnknownValue
                 }
-                "visa" => {
+                Some(11) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::Visa
                 }
-                v => {
+                _ => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsNetwork::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -769,16 +777,16 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsStoredCreden
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "recurring" => {
+            match crate::rt::json::variant(s, &["recurring", "unscheduled"]) {
+                Some(0) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsStoredCredentialUsage::Recurring
                 }
-                "unscheduled" => {
+                Some(1) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsStoredCredentialUsage::Unscheduled
                 }
-                v => {
+                _ => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsStoredCredentialUsage::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -19,36 +19,36 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceChec
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::InsightsResourcesPaymentEvaluationRejectedCardAddressLine1Check,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::InsightsResourcesPaymentEvaluationRejectedCardAddressPostalCodeCheck,
             >,
-            f2: Option<crate::InsightsResourcesPaymentEvaluationRejectedCardCvcCheck>,
+            f2: crate::rt::json::Slot<
+                crate::InsightsResourcesPaymentEvaluationRejectedCardCvcCheck,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payments_primitives_payment_records_resource_payment_method_card_details_resource_checks object",
-            &["address_line1_check", "address_postal_code_check", "cvc_check"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a payments_primitives_payment_records_resource_payment_method_card_details_resource_checks object",
+                &["address_line1_check", "address_postal_code_check", "cvc_check"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceChecks {
-            address_line1_check: f0,
-            address_postal_code_check: f1,
-            cvc_check: f2,
+            address_line1_check: b.f0.take(),
+            address_postal_code_check: b.f1.take(),
+            cvc_check: b.f2.take(),
             extra,
         })
     }

@@ -24,44 +24,42 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThre
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureAuthenticationFlow,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult,
             >,
-            f2: Option<
+            f2: crate::rt::json::Slot<
                 crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResultReason,
             >,
-            f3: Option<
+            f3: crate::rt::json::Slot<
                 crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureVersion,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payments_primitives_payment_records_resource_payment_method_card_details_resource_three_d_secure object",
-            &["authentication_flow", "result", "result_reason", "version"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a payments_primitives_payment_records_resource_payment_method_card_details_resource_three_d_secure object",
+                &["authentication_flow", "result", "result_reason", "version"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecure {
-            authentication_flow: f0,
-            result: f1,
-            result_reason: f2,
-            version: f3,
+            authentication_flow: b.f0.take(),
+            result: b.f1.take(),
+            result_reason: b.f2.take(),
+            version: b.f3.take(),
             extra,
         })
     }
@@ -135,16 +133,16 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThre
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "challenge" => {
+            match crate::rt::json::variant(s, &["challenge", "frictionless"]) {
+                Some(0) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureAuthenticationFlow::Challenge
                 }
-                "frictionless" => {
+                Some(1) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureAuthenticationFlow::Frictionless
                 }
-                v => {
+                _ => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureAuthenticationFlow::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -228,28 +226,38 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThre
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "attempt_acknowledged" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "attempt_acknowledged",
+                    "authenticated",
+                    "exempted",
+                    "failed",
+                    "not_supported",
+                    "processing_error",
+                ],
+            ) {
+                Some(0) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::AttemptAcknowledged
                 }
-                "authenticated" => {
+                Some(1) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::Authenticated
                 }
-                "exempted" => {
+                Some(2) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::Exempted
                 }
-                "failed" => {
+                Some(3) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::Failed
                 }
-                "not_supported" => {
+                Some(4) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::NotSupported
                 }
-                "processing_error" => {
+                Some(5) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::ProcessingError
                 }
-                v => {
+                _ => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -338,31 +346,42 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThre
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "abandoned" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "abandoned",
+                    "bypassed",
+                    "canceled",
+                    "card_not_enrolled",
+                    "network_not_supported",
+                    "protocol_error",
+                    "rejected",
+                ],
+            ) {
+                Some(0) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResultReason::Abandoned
                 }
-                "bypassed" => {
+                Some(1) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResultReason::Bypassed
                 }
-                "canceled" => {
+                Some(2) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResultReason::Canceled
                 }
-                "card_not_enrolled" => {
+                Some(3) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResultReason::CardNotEnrolled
                 }
-                "network_not_supported" => {
+                Some(4) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResultReason::NetworkNotSupported
                 }
-                "protocol_error" => {
+                Some(5) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResultReason::ProtocolError
                 }
-                "rejected" => {
+                Some(6) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResultReason::Rejected
                 }
-                v => {
+                _ => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResultReason::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -431,19 +450,19 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThre
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "1.0.2" => {
+            match crate::rt::json::variant(s, &["1.0.2", "2.1.0", "2.2.0"]) {
+                Some(0) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureVersion::V102
                 }
-                "2.1.0" => {
+                Some(1) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureVersion::V210
                 }
-                "2.2.0" => {
+                Some(2) => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureVersion::V220
                 }
-                v => {
+                _ => {
                     PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureVersion::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -14,33 +14,33 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceWall
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payments_primitives_payment_records_resource_payment_method_card_details_resource_wallet_resource_apple_pay object",
-            &["type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payments_primitives_payment_records_resource_payment_method_card_details_resource_wallet_resource_apple_pay object",
+                &["type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceWalletResourceApplePay {
                     r#type: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

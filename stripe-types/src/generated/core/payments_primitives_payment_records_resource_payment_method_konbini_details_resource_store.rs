@@ -14,22 +14,22 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodKonbiniDetailsResourceS
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodDetailsKonbiniStoreChain>,
+            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsKonbiniStoreChain>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payments_primitives_payment_records_resource_payment_method_konbini_details_resource_store object",
-            &["chain"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payments_primitives_payment_records_resource_payment_method_konbini_details_resource_store object",
+                &["chain"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentsPrimitivesPaymentRecordsResourcePaymentMethodKonbiniDetailsResourceStore {
-            chain: f0,
+            chain: b.f0.take(),
             extra,
         })
     }

@@ -16,40 +16,41 @@ impl crate::rt::Decode for PaymentsPrimitivesPaymentRecordsResourceProcessorDeta
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsResourceCustomDetails,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsType,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payments_primitives_payment_records_resource_processor_details object",
-            &["custom", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payments_primitives_payment_records_resource_processor_details object",
+                &["custom", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(PaymentsPrimitivesPaymentRecordsResourceProcessorDetails {
-                    custom: f0,
+                    custom: b.f0.take(),
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -105,13 +106,13 @@ impl std::str::FromStr for PaymentsPrimitivesPaymentRecordsResourceProcessorDeta
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "custom" => {
+            match crate::rt::json::variant(s, &["custom"]) {
+                Some(0) => {
                     PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsType::Custom
                 }
-                v => {
+                _ => {
                     PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -16,22 +16,22 @@ for PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsResourceCustomDetail
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payments_primitives_payment_records_resource_processor_details_resource_custom_details object",
-            &["payment_reference"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payments_primitives_payment_records_resource_processor_details_resource_custom_details object",
+                &["payment_reference"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsResourceCustomDetails {
-            payment_reference: f0,
+            payment_reference: b.f0.take(),
             extra,
         })
     }

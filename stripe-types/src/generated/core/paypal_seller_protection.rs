@@ -15,36 +15,39 @@ impl crate::rt::Decode for PaypalSellerProtection {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::PaypalSellerProtectionDisputeCategories>>,
-            f1: Option<crate::PaypalSellerProtectionStatus>,
+            f0: crate::rt::json::Slot<
+                Vec<crate::PaypalSellerProtectionDisputeCategories>,
+            >,
+            f1: crate::rt::json::Slot<crate::PaypalSellerProtectionStatus>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a paypal_seller_protection object",
-            &["dispute_categories", "status"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a paypal_seller_protection object",
+                &["dispute_categories", "status"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(PaypalSellerProtection {
-                    dispute_categories: f0,
+                    dispute_categories: b.f0.take(),
                     status: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f1.is_none(), "status")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "status")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -102,12 +105,10 @@ impl std::str::FromStr for PaypalSellerProtectionDisputeCategories {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "fraudulent" => PaypalSellerProtectionDisputeCategories::Fraudulent,
-                "product_not_received" => {
-                    PaypalSellerProtectionDisputeCategories::ProductNotReceived
-                }
-                v => PaypalSellerProtectionDisputeCategories::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["fraudulent", "product_not_received"]) {
+                Some(0) => PaypalSellerProtectionDisputeCategories::Fraudulent,
+                Some(1) => PaypalSellerProtectionDisputeCategories::ProductNotReceived,
+                _ => PaypalSellerProtectionDisputeCategories::Unknown(s.to_owned()),
             },
         )
     }
@@ -161,11 +162,14 @@ impl std::str::FromStr for PaypalSellerProtectionStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "eligible" => PaypalSellerProtectionStatus::Eligible,
-                "not_eligible" => PaypalSellerProtectionStatus::NotEligible,
-                "partially_eligible" => PaypalSellerProtectionStatus::PartiallyEligible,
-                v => PaypalSellerProtectionStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["eligible", "not_eligible", "partially_eligible"],
+            ) {
+                Some(0) => PaypalSellerProtectionStatus::Eligible,
+                Some(1) => PaypalSellerProtectionStatus::NotEligible,
+                Some(2) => PaypalSellerProtectionStatus::PartiallyEligible,
+                _ => PaypalSellerProtectionStatus::Unknown(s.to_owned()),
             },
         )
     }

@@ -17,43 +17,41 @@ impl crate::rt::Decode for PlatformEarningFeeSource {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<crate::PlatformEarningFeeSourceType>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<crate::PlatformEarningFeeSourceType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a platform_earning_fee_source object",
-            &["charge", "payout", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a platform_earning_fee_source object",
+                &["charge", "payout", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(),) {
+            (Some(f2),) => {
                 Ok(PlatformEarningFeeSource {
-                    charge: f0,
-                    payout: f1,
+                    charge: b.f0.take(),
+                    payout: b.f1.take(),
                     r#type: f2,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f2.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -112,10 +110,10 @@ impl std::str::FromStr for PlatformEarningFeeSourceType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "charge" => PlatformEarningFeeSourceType::Charge,
-                "payout" => PlatformEarningFeeSourceType::Payout,
-                v => PlatformEarningFeeSourceType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["charge", "payout"]) {
+                Some(0) => PlatformEarningFeeSourceType::Charge,
+                Some(1) => PlatformEarningFeeSourceType::Payout,
+                _ => PlatformEarningFeeSourceType::Unknown(s.to_owned()),
             },
         )
     }

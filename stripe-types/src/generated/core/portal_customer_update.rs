@@ -15,41 +15,40 @@ impl crate::rt::Decode for PortalCustomerUpdate {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::PortalCustomerUpdateAllowedUpdates>>,
-            f1: Option<bool>,
+            f0: crate::rt::json::Slot<Vec<crate::PortalCustomerUpdateAllowedUpdates>>,
+            f1: crate::rt::json::Slot<bool>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a portal_customer_update object",
-            &["allowed_updates", "enabled"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a portal_customer_update object",
+                &["allowed_updates", "enabled"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(PortalCustomerUpdate {
                     allowed_updates: f0,
                     enabled: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "allowed_updates"),
-                                    (b.f1.is_none(), "enabled"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "allowed_updates"),
+                        (taken.1.is_none(), "enabled"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -115,14 +114,17 @@ impl std::str::FromStr for PortalCustomerUpdateAllowedUpdates {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "address" => PortalCustomerUpdateAllowedUpdates::Address,
-                "email" => PortalCustomerUpdateAllowedUpdates::Email,
-                "name" => PortalCustomerUpdateAllowedUpdates::Name,
-                "phone" => PortalCustomerUpdateAllowedUpdates::Phone,
-                "shipping" => PortalCustomerUpdateAllowedUpdates::Shipping,
-                "tax_id" => PortalCustomerUpdateAllowedUpdates::TaxId,
-                v => PortalCustomerUpdateAllowedUpdates::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["address", "email", "name", "phone", "shipping", "tax_id"],
+            ) {
+                Some(0) => PortalCustomerUpdateAllowedUpdates::Address,
+                Some(1) => PortalCustomerUpdateAllowedUpdates::Email,
+                Some(2) => PortalCustomerUpdateAllowedUpdates::Name,
+                Some(3) => PortalCustomerUpdateAllowedUpdates::Phone,
+                Some(4) => PortalCustomerUpdateAllowedUpdates::Shipping,
+                Some(5) => PortalCustomerUpdateAllowedUpdates::TaxId,
+                _ => PortalCustomerUpdateAllowedUpdates::Unknown(s.to_owned()),
             },
         )
     }

@@ -16,47 +16,40 @@ impl crate::rt::Decode for PortalFeatures {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PortalCustomerUpdate>,
-            f1: Option<crate::PortalInvoiceList>,
-            f2: Option<crate::PortalPaymentMethodUpdate>,
-            f3: Option<crate::PortalSubscriptionCancel>,
-            f4: Option<crate::PortalSubscriptionUpdate>,
+            f0: crate::rt::json::Slot<crate::PortalCustomerUpdate>,
+            f1: crate::rt::json::Slot<crate::PortalInvoiceList>,
+            f2: crate::rt::json::Slot<crate::PortalPaymentMethodUpdate>,
+            f3: crate::rt::json::Slot<crate::PortalSubscriptionCancel>,
+            f4: crate::rt::json::Slot<crate::PortalSubscriptionUpdate>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a portal_features object",
-            &[
-                "customer_update",
-                "invoice_history",
-                "payment_method_update",
-                "subscription_cancel",
-                "subscription_update",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-            } => {
+        let extra = r
+            .fields(
+                "a portal_features object",
+                &[
+                    "customer_update",
+                    "invoice_history",
+                    "payment_method_update",
+                    "subscription_cancel",
+                    "subscription_update",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f3.take(), b.f4.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f3), Some(f4)) => {
                 Ok(PortalFeatures {
                     customer_update: f0,
                     invoice_history: f1,
@@ -66,21 +59,18 @@ impl crate::rt::Decode for PortalFeatures {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "customer_update"),
-                                    (b.f1.is_none(), "invoice_history"),
-                                    (b.f2.is_none(), "payment_method_update"),
-                                    (b.f3.is_none(), "subscription_cancel"),
-                                    (b.f4.is_none(), "subscription_update"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "customer_update"),
+                        (taken.1.is_none(), "invoice_history"),
+                        (taken.2.is_none(), "payment_method_update"),
+                        (taken.3.is_none(), "subscription_cancel"),
+                        (taken.4.is_none(), "subscription_update"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -13,22 +13,22 @@ impl crate::rt::Decode for PortalFlowsAfterCompletionHostedConfirmation {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a portal_flows_after_completion_hosted_confirmation object",
-            &["custom_message"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a portal_flows_after_completion_hosted_confirmation object",
+                &["custom_message"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PortalFlowsAfterCompletionHostedConfirmation {
-            custom_message: f0,
+            custom_message: b.f0.take(),
             extra,
         })
     }

@@ -22,62 +22,58 @@ impl crate::rt::Decode for PortalFlowsFlow {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PortalFlowsFlowAfterCompletion>,
-            f1: Option<crate::PortalFlowsFlowSubscriptionCancel>,
-            f2: Option<crate::PortalFlowsFlowSubscriptionUpdate>,
-            f3: Option<crate::PortalFlowsFlowSubscriptionUpdateConfirm>,
-            f4: Option<crate::PortalFlowsFlowType>,
+            f0: crate::rt::json::Slot<crate::PortalFlowsFlowAfterCompletion>,
+            f1: crate::rt::json::Slot<crate::PortalFlowsFlowSubscriptionCancel>,
+            f2: crate::rt::json::Slot<crate::PortalFlowsFlowSubscriptionUpdate>,
+            f3: crate::rt::json::Slot<crate::PortalFlowsFlowSubscriptionUpdateConfirm>,
+            f4: crate::rt::json::Slot<crate::PortalFlowsFlowType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a portal_flows_flow object",
-            &[
-                "after_completion",
-                "subscription_cancel",
-                "subscription_update",
-                "subscription_update_confirm",
-                "type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1, f2, f3, f4: Some(f4) } => {
+        let extra = r
+            .fields(
+                "a portal_flows_flow object",
+                &[
+                    "after_completion",
+                    "subscription_cancel",
+                    "subscription_update",
+                    "subscription_update_confirm",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f4.take()) {
+            (Some(f0), Some(f4)) => {
                 Ok(PortalFlowsFlow {
                     after_completion: f0,
-                    subscription_cancel: f1,
-                    subscription_update: f2,
-                    subscription_update_confirm: f3,
+                    subscription_cancel: b.f1.take(),
+                    subscription_update: b.f2.take(),
+                    subscription_update_confirm: b.f3.take(),
                     r#type: f4,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "after_completion"),
-                                    (b.f4.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "after_completion"),
+                        (taken.1.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -148,14 +144,20 @@ impl std::str::FromStr for PortalFlowsFlowType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "payment_method_update" => PortalFlowsFlowType::PaymentMethodUpdate,
-                "subscription_cancel" => PortalFlowsFlowType::SubscriptionCancel,
-                "subscription_update" => PortalFlowsFlowType::SubscriptionUpdate,
-                "subscription_update_confirm" => {
-                    PortalFlowsFlowType::SubscriptionUpdateConfirm
-                }
-                v => PortalFlowsFlowType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "payment_method_update",
+                    "subscription_cancel",
+                    "subscription_update",
+                    "subscription_update_confirm",
+                ],
+            ) {
+                Some(0) => PortalFlowsFlowType::PaymentMethodUpdate,
+                Some(1) => PortalFlowsFlowType::SubscriptionCancel,
+                Some(2) => PortalFlowsFlowType::SubscriptionUpdate,
+                Some(3) => PortalFlowsFlowType::SubscriptionUpdateConfirm,
+                _ => PortalFlowsFlowType::Unknown(s.to_owned()),
             },
         )
     }

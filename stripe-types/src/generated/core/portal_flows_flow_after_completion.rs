@@ -17,43 +17,43 @@ impl crate::rt::Decode for PortalFlowsFlowAfterCompletion {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PortalFlowsAfterCompletionHostedConfirmation>,
-            f1: Option<crate::PortalFlowsAfterCompletionRedirect>,
-            f2: Option<crate::PortalFlowsFlowAfterCompletionType>,
+            f0: crate::rt::json::Slot<
+                crate::PortalFlowsAfterCompletionHostedConfirmation,
+            >,
+            f1: crate::rt::json::Slot<crate::PortalFlowsAfterCompletionRedirect>,
+            f2: crate::rt::json::Slot<crate::PortalFlowsFlowAfterCompletionType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a portal_flows_flow_after_completion object",
-            &["hosted_confirmation", "redirect", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a portal_flows_flow_after_completion object",
+                &["hosted_confirmation", "redirect", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(),) {
+            (Some(f2),) => {
                 Ok(PortalFlowsFlowAfterCompletion {
-                    hosted_confirmation: f0,
-                    redirect: f1,
+                    hosted_confirmation: b.f0.take(),
+                    redirect: b.f1.take(),
                     r#type: f2,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f2.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -117,13 +117,14 @@ impl std::str::FromStr for PortalFlowsFlowAfterCompletionType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "hosted_confirmation" => {
-                    PortalFlowsFlowAfterCompletionType::HostedConfirmation
-                }
-                "portal_homepage" => PortalFlowsFlowAfterCompletionType::PortalHomepage,
-                "redirect" => PortalFlowsFlowAfterCompletionType::Redirect,
-                v => PortalFlowsFlowAfterCompletionType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["hosted_confirmation", "portal_homepage", "redirect"],
+            ) {
+                Some(0) => PortalFlowsFlowAfterCompletionType::HostedConfirmation,
+                Some(1) => PortalFlowsFlowAfterCompletionType::PortalHomepage,
+                Some(2) => PortalFlowsFlowAfterCompletionType::Redirect,
+                _ => PortalFlowsFlowAfterCompletionType::Unknown(s.to_owned()),
             },
         )
     }

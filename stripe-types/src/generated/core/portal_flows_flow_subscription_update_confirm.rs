@@ -17,48 +17,45 @@ impl crate::rt::Decode for PortalFlowsFlowSubscriptionUpdateConfirm {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::PortalFlowsSubscriptionUpdateConfirmDiscount>>,
-            f1: Option<Vec<crate::PortalFlowsSubscriptionUpdateConfirmItem>>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<
+                Vec<crate::PortalFlowsSubscriptionUpdateConfirmDiscount>,
+            >,
+            f1: crate::rt::json::Slot<
+                Vec<crate::PortalFlowsSubscriptionUpdateConfirmItem>,
+            >,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a portal_flows_flow_subscription_update_confirm object",
-            &["discounts", "items", "subscription"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a portal_flows_flow_subscription_update_confirm object",
+                &["discounts", "items", "subscription"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f2.take()) {
+            (Some(f1), Some(f2)) => {
                 Ok(PortalFlowsFlowSubscriptionUpdateConfirm {
-                    discounts: f0,
+                    discounts: b.f0.take(),
                     items: f1,
                     subscription: f2,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "items"),
-                                    (b.f2.is_none(), "subscription"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "items"), (taken.1.is_none(), "subscription")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

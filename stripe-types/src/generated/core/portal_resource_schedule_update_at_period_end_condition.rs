@@ -13,33 +13,35 @@ impl crate::rt::Decode for PortalResourceScheduleUpdateAtPeriodEndCondition {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PortalResourceScheduleUpdateAtPeriodEndConditionType>,
+            f0: crate::rt::json::Slot<
+                crate::PortalResourceScheduleUpdateAtPeriodEndConditionType,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a portal_resource_schedule_update_at_period_end_condition object",
-            &["type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a portal_resource_schedule_update_at_period_end_condition object",
+                &["type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(PortalResourceScheduleUpdateAtPeriodEndCondition {
                     r#type: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -96,16 +98,19 @@ impl std::str::FromStr for PortalResourceScheduleUpdateAtPeriodEndConditionType 
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "decreasing_item_amount" => {
+            match crate::rt::json::variant(
+                s,
+                &["decreasing_item_amount", "shortening_interval"],
+            ) {
+                Some(0) => {
                     PortalResourceScheduleUpdateAtPeriodEndConditionType::DecreasingItemAmount
                 }
-                "shortening_interval" => {
+                Some(1) => {
                     PortalResourceScheduleUpdateAtPeriodEndConditionType::ShorteningInterval
                 }
-                v => {
+                _ => {
                     PortalResourceScheduleUpdateAtPeriodEndConditionType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

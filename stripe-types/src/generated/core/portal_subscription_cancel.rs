@@ -18,32 +18,31 @@ impl crate::rt::Decode for PortalSubscriptionCancel {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PortalSubscriptionCancellationReason>,
-            f1: Option<bool>,
-            f2: Option<crate::PortalSubscriptionCancelMode>,
-            f3: Option<crate::PortalSubscriptionCancelProrationBehavior>,
+            f0: crate::rt::json::Slot<crate::PortalSubscriptionCancellationReason>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<crate::PortalSubscriptionCancelMode>,
+            f3: crate::rt::json::Slot<crate::PortalSubscriptionCancelProrationBehavior>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a portal_subscription_cancel object",
-            &["cancellation_reason", "enabled", "mode", "proration_behavior"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a portal_subscription_cancel object",
+                &["cancellation_reason", "enabled", "mode", "proration_behavior"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f3.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f3)) => {
                 Ok(PortalSubscriptionCancel {
                     cancellation_reason: f0,
                     enabled: f1,
@@ -52,20 +51,17 @@ impl crate::rt::Decode for PortalSubscriptionCancel {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "cancellation_reason"),
-                                    (b.f1.is_none(), "enabled"),
-                                    (b.f2.is_none(), "mode"),
-                                    (b.f3.is_none(), "proration_behavior"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "cancellation_reason"),
+                        (taken.1.is_none(), "enabled"),
+                        (taken.2.is_none(), "mode"),
+                        (taken.3.is_none(), "proration_behavior"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -121,10 +117,10 @@ impl std::str::FromStr for PortalSubscriptionCancelMode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "at_period_end" => PortalSubscriptionCancelMode::AtPeriodEnd,
-                "immediately" => PortalSubscriptionCancelMode::Immediately,
-                v => PortalSubscriptionCancelMode::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["at_period_end", "immediately"]) {
+                Some(0) => PortalSubscriptionCancelMode::AtPeriodEnd,
+                Some(1) => PortalSubscriptionCancelMode::Immediately,
+                _ => PortalSubscriptionCancelMode::Unknown(s.to_owned()),
             },
         )
     }
@@ -180,15 +176,14 @@ impl std::str::FromStr for PortalSubscriptionCancelProrationBehavior {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "always_invoice" => {
-                    PortalSubscriptionCancelProrationBehavior::AlwaysInvoice
-                }
-                "create_prorations" => {
-                    PortalSubscriptionCancelProrationBehavior::CreateProrations
-                }
-                "none" => PortalSubscriptionCancelProrationBehavior::None,
-                v => PortalSubscriptionCancelProrationBehavior::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["always_invoice", "create_prorations", "none"],
+            ) {
+                Some(0) => PortalSubscriptionCancelProrationBehavior::AlwaysInvoice,
+                Some(1) => PortalSubscriptionCancelProrationBehavior::CreateProrations,
+                Some(2) => PortalSubscriptionCancelProrationBehavior::None,
+                _ => PortalSubscriptionCancelProrationBehavior::Unknown(s.to_owned()),
             },
         )
     }

@@ -15,38 +15,39 @@ impl crate::rt::Decode for PortalSubscriptionCancellationReason {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<Vec<crate::PortalSubscriptionCancellationReasonOptions>>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<
+                Vec<crate::PortalSubscriptionCancellationReasonOptions>,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a portal_subscription_cancellation_reason object",
-            &["enabled", "options"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a portal_subscription_cancellation_reason object",
+                &["enabled", "options"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(PortalSubscriptionCancellationReason {
                     enabled: f0,
                     options: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "enabled"), (b.f1.is_none(), "options")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "enabled"), (taken.1.is_none(), "options")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -124,24 +125,28 @@ impl std::str::FromStr for PortalSubscriptionCancellationReasonOptions {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "customer_service" => {
-                    PortalSubscriptionCancellationReasonOptions::CustomerService
-                }
-                "low_quality" => PortalSubscriptionCancellationReasonOptions::LowQuality,
-                "missing_features" => {
-                    PortalSubscriptionCancellationReasonOptions::MissingFeatures
-                }
-                "other" => PortalSubscriptionCancellationReasonOptions::Other,
-                "switched_service" => {
-                    PortalSubscriptionCancellationReasonOptions::SwitchedService
-                }
-                "too_complex" => PortalSubscriptionCancellationReasonOptions::TooComplex,
-                "too_expensive" => {
-                    PortalSubscriptionCancellationReasonOptions::TooExpensive
-                }
-                "unused" => PortalSubscriptionCancellationReasonOptions::Unused,
-                v => PortalSubscriptionCancellationReasonOptions::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "customer_service",
+                    "low_quality",
+                    "missing_features",
+                    "other",
+                    "switched_service",
+                    "too_complex",
+                    "too_expensive",
+                    "unused",
+                ],
+            ) {
+                Some(0) => PortalSubscriptionCancellationReasonOptions::CustomerService,
+                Some(1) => PortalSubscriptionCancellationReasonOptions::LowQuality,
+                Some(2) => PortalSubscriptionCancellationReasonOptions::MissingFeatures,
+                Some(3) => PortalSubscriptionCancellationReasonOptions::Other,
+                Some(4) => PortalSubscriptionCancellationReasonOptions::SwitchedService,
+                Some(5) => PortalSubscriptionCancellationReasonOptions::TooComplex,
+                Some(6) => PortalSubscriptionCancellationReasonOptions::TooExpensive,
+                Some(7) => PortalSubscriptionCancellationReasonOptions::Unused,
+                _ => PortalSubscriptionCancellationReasonOptions::Unknown(s.to_owned()),
             },
         )
     }

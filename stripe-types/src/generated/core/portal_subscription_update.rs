@@ -26,83 +26,75 @@ impl crate::rt::Decode for PortalSubscriptionUpdate {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PortalSubscriptionUpdateBillingCycleAnchor>,
-            f1: Option<Vec<crate::PortalSubscriptionUpdateDefaultAllowedUpdates>>,
-            f2: Option<bool>,
-            f3: Option<Vec<crate::PortalSubscriptionUpdateProduct>>,
-            f4: Option<crate::PortalSubscriptionCancelProrationBehavior>,
-            f5: Option<crate::PortalResourceScheduleUpdateAtPeriodEnd>,
-            f6: Option<crate::PortalSubscriptionUpdateTrialUpdateBehavior>,
+            f0: crate::rt::json::Slot<crate::PortalSubscriptionUpdateBillingCycleAnchor>,
+            f1: crate::rt::json::Slot<
+                Vec<crate::PortalSubscriptionUpdateDefaultAllowedUpdates>,
+            >,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<Vec<crate::PortalSubscriptionUpdateProduct>>,
+            f4: crate::rt::json::Slot<crate::PortalSubscriptionCancelProrationBehavior>,
+            f5: crate::rt::json::Slot<crate::PortalResourceScheduleUpdateAtPeriodEnd>,
+            f6: crate::rt::json::Slot<
+                crate::PortalSubscriptionUpdateTrialUpdateBehavior,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a portal_subscription_update object",
-            &[
-                "billing_cycle_anchor",
-                "default_allowed_updates",
-                "enabled",
-                "products",
-                "proration_behavior",
-                "schedule_at_period_end",
-                "trial_update_behavior",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1: Some(f1),
-                f2: Some(f2),
-                f3,
-                f4: Some(f4),
-                f5: Some(f5),
-                f6: Some(f6),
-            } => {
+        let extra = r
+            .fields(
+                "a portal_subscription_update object",
+                &[
+                    "billing_cycle_anchor",
+                    "default_allowed_updates",
+                    "enabled",
+                    "products",
+                    "proration_behavior",
+                    "schedule_at_period_end",
+                    "trial_update_behavior",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f2.take(), b.f4.take(), b.f5.take(), b.f6.take()) {
+            (Some(f1), Some(f2), Some(f4), Some(f5), Some(f6)) => {
                 Ok(PortalSubscriptionUpdate {
-                    billing_cycle_anchor: f0,
+                    billing_cycle_anchor: b.f0.take(),
                     default_allowed_updates: f1,
                     enabled: f2,
-                    products: f3,
+                    products: b.f3.take(),
                     proration_behavior: f4,
                     schedule_at_period_end: f5,
                     trial_update_behavior: f6,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "default_allowed_updates"),
-                                    (b.f2.is_none(), "enabled"),
-                                    (b.f4.is_none(), "proration_behavior"),
-                                    (b.f5.is_none(), "schedule_at_period_end"),
-                                    (b.f6.is_none(), "trial_update_behavior"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "default_allowed_updates"),
+                        (taken.1.is_none(), "enabled"),
+                        (taken.2.is_none(), "proration_behavior"),
+                        (taken.3.is_none(), "schedule_at_period_end"),
+                        (taken.4.is_none(), "trial_update_behavior"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -165,10 +157,10 @@ impl std::str::FromStr for PortalSubscriptionUpdateBillingCycleAnchor {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "now" => PortalSubscriptionUpdateBillingCycleAnchor::Now,
-                "unchanged" => PortalSubscriptionUpdateBillingCycleAnchor::Unchanged,
-                v => PortalSubscriptionUpdateBillingCycleAnchor::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["now", "unchanged"]) {
+                Some(0) => PortalSubscriptionUpdateBillingCycleAnchor::Now,
+                Some(1) => PortalSubscriptionUpdateBillingCycleAnchor::Unchanged,
+                _ => PortalSubscriptionUpdateBillingCycleAnchor::Unknown(s.to_owned()),
             },
         )
     }
@@ -224,13 +216,11 @@ impl std::str::FromStr for PortalSubscriptionUpdateDefaultAllowedUpdates {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "price" => PortalSubscriptionUpdateDefaultAllowedUpdates::Price,
-                "promotion_code" => {
-                    PortalSubscriptionUpdateDefaultAllowedUpdates::PromotionCode
-                }
-                "quantity" => PortalSubscriptionUpdateDefaultAllowedUpdates::Quantity,
-                v => PortalSubscriptionUpdateDefaultAllowedUpdates::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["price", "promotion_code", "quantity"]) {
+                Some(0) => PortalSubscriptionUpdateDefaultAllowedUpdates::Price,
+                Some(1) => PortalSubscriptionUpdateDefaultAllowedUpdates::PromotionCode,
+                Some(2) => PortalSubscriptionUpdateDefaultAllowedUpdates::Quantity,
+                _ => PortalSubscriptionUpdateDefaultAllowedUpdates::Unknown(s.to_owned()),
             },
         )
     }
@@ -283,12 +273,10 @@ impl std::str::FromStr for PortalSubscriptionUpdateTrialUpdateBehavior {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "continue_trial" => {
-                    PortalSubscriptionUpdateTrialUpdateBehavior::ContinueTrial
-                }
-                "end_trial" => PortalSubscriptionUpdateTrialUpdateBehavior::EndTrial,
-                v => PortalSubscriptionUpdateTrialUpdateBehavior::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["continue_trial", "end_trial"]) {
+                Some(0) => PortalSubscriptionUpdateTrialUpdateBehavior::ContinueTrial,
+                Some(1) => PortalSubscriptionUpdateTrialUpdateBehavior::EndTrial,
+                _ => PortalSubscriptionUpdateTrialUpdateBehavior::Unknown(s.to_owned()),
             },
         )
     }

@@ -16,29 +16,30 @@ impl crate::rt::Decode for PortalSubscriptionUpdateProduct {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PortalSubscriptionUpdateProductAdjustableQuantity>,
-            f1: Option<Vec<String>>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<
+                crate::PortalSubscriptionUpdateProductAdjustableQuantity,
+            >,
+            f1: crate::rt::json::Slot<Vec<String>>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a portal_subscription_update_product object",
-            &["adjustable_quantity", "prices", "product"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a portal_subscription_update_product object",
+                &["adjustable_quantity", "prices", "product"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
                 Ok(PortalSubscriptionUpdateProduct {
                     adjustable_quantity: f0,
                     prices: f1,
@@ -46,19 +47,16 @@ impl crate::rt::Decode for PortalSubscriptionUpdateProduct {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "adjustable_quantity"),
-                                    (b.f1.is_none(), "prices"),
-                                    (b.f2.is_none(), "product"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "adjustable_quantity"),
+                        (taken.1.is_none(), "prices"),
+                        (taken.2.is_none(), "product"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -21,56 +21,52 @@ impl crate::rt::Decode for PromotionCodesResourceRestrictions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 std::collections::BTreeMap<String, crate::PromotionCodeCurrencyOption>,
             >,
-            f1: Option<bool>,
-            f2: Option<i64>,
-            f3: Option<String>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<i64>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a promotion_codes_resource_restrictions object",
-            &[
-                "currency_options",
-                "first_time_transaction",
-                "minimum_amount",
-                "minimum_amount_currency",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2, f3 } => {
+        let extra = r
+            .fields(
+                "a promotion_codes_resource_restrictions object",
+                &[
+                    "currency_options",
+                    "first_time_transaction",
+                    "minimum_amount",
+                    "minimum_amount_currency",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(PromotionCodesResourceRestrictions {
-                    currency_options: f0,
+                    currency_options: b.f0.take(),
                     first_time_transaction: f1,
-                    minimum_amount: f2,
-                    minimum_amount_currency: f3,
+                    minimum_amount: b.f2.take(),
+                    minimum_amount_currency: b.f3.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "first_time_transaction")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "first_time_transaction")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -20,47 +20,40 @@ impl crate::rt::Decode for QuotesResourceRecurring {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<i64>,
-            f2: Option<crate::QuotesResourceRecurringInterval>,
-            f3: Option<i64>,
-            f4: Option<crate::QuotesResourceTotalDetails>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<crate::QuotesResourceRecurringInterval>,
+            f3: crate::rt::json::Slot<i64>,
+            f4: crate::rt::json::Slot<crate::QuotesResourceTotalDetails>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a quotes_resource_recurring object",
-            &[
-                "amount_subtotal",
-                "amount_total",
-                "interval",
-                "interval_count",
-                "total_details",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-            } => {
+        let extra = r
+            .fields(
+                "a quotes_resource_recurring object",
+                &[
+                    "amount_subtotal",
+                    "amount_total",
+                    "interval",
+                    "interval_count",
+                    "total_details",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f3.take(), b.f4.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f3), Some(f4)) => {
                 Ok(QuotesResourceRecurring {
                     amount_subtotal: f0,
                     amount_total: f1,
@@ -70,21 +63,18 @@ impl crate::rt::Decode for QuotesResourceRecurring {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount_subtotal"),
-                                    (b.f1.is_none(), "amount_total"),
-                                    (b.f2.is_none(), "interval"),
-                                    (b.f3.is_none(), "interval_count"),
-                                    (b.f4.is_none(), "total_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount_subtotal"),
+                        (taken.1.is_none(), "amount_total"),
+                        (taken.2.is_none(), "interval"),
+                        (taken.3.is_none(), "interval_count"),
+                        (taken.4.is_none(), "total_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -147,12 +137,12 @@ impl std::str::FromStr for QuotesResourceRecurringInterval {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "day" => QuotesResourceRecurringInterval::Day,
-                "month" => QuotesResourceRecurringInterval::Month,
-                "week" => QuotesResourceRecurringInterval::Week,
-                "year" => QuotesResourceRecurringInterval::Year,
-                v => QuotesResourceRecurringInterval::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["day", "month", "week", "year"]) {
+                Some(0) => QuotesResourceRecurringInterval::Day,
+                Some(1) => QuotesResourceRecurringInterval::Month,
+                Some(2) => QuotesResourceRecurringInterval::Week,
+                Some(3) => QuotesResourceRecurringInterval::Year,
+                _ => QuotesResourceRecurringInterval::Unknown(s.to_owned()),
             },
         )
     }

@@ -17,32 +17,30 @@ impl crate::rt::Decode for QuotesResourceStatusTransitions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<crate::rt::Timestamp>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a quotes_resource_status_transitions object",
-            &["accepted_at", "canceled_at", "finalized_at"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a quotes_resource_status_transitions object",
+                &["accepted_at", "canceled_at", "finalized_at"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(QuotesResourceStatusTransitions {
-            accepted_at: f0,
-            canceled_at: f1,
-            finalized_at: f2,
+            accepted_at: b.f0.take(),
+            canceled_at: b.f1.take(),
+            finalized_at: b.f2.take(),
             extra,
         })
     }

@@ -14,36 +14,39 @@ impl crate::rt::Decode for QuotesResourceSubscriptionDataBillingMode {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::SubscriptionsResourceBillingModeFlexible>,
-            f1: Option<crate::QuotesResourceSubscriptionDataBillingModeType>,
+            f0: crate::rt::json::Slot<crate::SubscriptionsResourceBillingModeFlexible>,
+            f1: crate::rt::json::Slot<
+                crate::QuotesResourceSubscriptionDataBillingModeType,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a quotes_resource_subscription_data_billing_mode object",
-            &["flexible", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a quotes_resource_subscription_data_billing_mode object",
+                &["flexible", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(QuotesResourceSubscriptionDataBillingMode {
-                    flexible: f0,
+                    flexible: b.f0.take(),
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -99,10 +102,10 @@ impl std::str::FromStr for QuotesResourceSubscriptionDataBillingModeType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "classic" => QuotesResourceSubscriptionDataBillingModeType::Classic,
-                "flexible" => QuotesResourceSubscriptionDataBillingModeType::Flexible,
-                v => QuotesResourceSubscriptionDataBillingModeType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["classic", "flexible"]) {
+                Some(0) => QuotesResourceSubscriptionDataBillingModeType::Classic,
+                Some(1) => QuotesResourceSubscriptionDataBillingModeType::Flexible,
+                _ => QuotesResourceSubscriptionDataBillingModeType::Unknown(s.to_owned()),
             },
         )
     }

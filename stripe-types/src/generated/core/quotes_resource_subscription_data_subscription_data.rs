@@ -20,59 +20,55 @@ impl crate::rt::Decode for QuotesResourceSubscriptionDataSubscriptionData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::QuotesResourceSubscriptionDataBillingMode>,
-            f1: Option<String>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<crate::rt::Metadata>,
-            f4: Option<i64>,
+            f0: crate::rt::json::Slot<crate::QuotesResourceSubscriptionDataBillingMode>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<crate::rt::Metadata>,
+            f4: crate::rt::json::Slot<i64>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a quotes_resource_subscription_data_subscription_data object",
-            &[
-                "billing_mode",
-                "description",
-                "effective_date",
-                "metadata",
-                "trial_period_days",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1, f2, f3, f4 } => {
+        let extra = r
+            .fields(
+                "a quotes_resource_subscription_data_subscription_data object",
+                &[
+                    "billing_mode",
+                    "description",
+                    "effective_date",
+                    "metadata",
+                    "trial_period_days",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(QuotesResourceSubscriptionDataSubscriptionData {
                     billing_mode: f0,
-                    description: f1,
-                    effective_date: f2,
-                    metadata: f3,
-                    trial_period_days: f4,
+                    description: b.f1.take(),
+                    effective_date: b.f2.take(),
+                    metadata: b.f3.take(),
+                    trial_period_days: b.f4.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "billing_mode")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "billing_mode")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

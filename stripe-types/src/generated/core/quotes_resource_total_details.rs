@@ -18,52 +18,50 @@ impl crate::rt::Decode for QuotesResourceTotalDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<i64>,
-            f2: Option<i64>,
-            f3: Option<crate::QuotesResourceTotalDetailsResourceBreakdown>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<i64>,
+            f3: crate::rt::json::Slot<
+                crate::QuotesResourceTotalDetailsResourceBreakdown,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a quotes_resource_total_details object",
-            &["amount_discount", "amount_shipping", "amount_tax", "breakdown"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1, f2: Some(f2), f3 } => {
+        let extra = r
+            .fields(
+                "a quotes_resource_total_details object",
+                &["amount_discount", "amount_shipping", "amount_tax", "breakdown"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f2.take()) {
+            (Some(f0), Some(f2)) => {
                 Ok(QuotesResourceTotalDetails {
                     amount_discount: f0,
-                    amount_shipping: f1,
+                    amount_shipping: b.f1.take(),
                     amount_tax: f2,
-                    breakdown: f3,
+                    breakdown: b.f3.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount_discount"),
-                                    (b.f2.is_none(), "amount_tax"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount_discount"),
+                        (taken.1.is_none(), "amount_tax"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -18,53 +18,49 @@ impl crate::rt::Decode for QuotesResourceUpfront {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<i64>,
-            f2: Option<crate::rt::List<crate::Item>>,
-            f3: Option<crate::QuotesResourceTotalDetails>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<crate::rt::List<crate::Item>>,
+            f3: crate::rt::json::Slot<crate::QuotesResourceTotalDetails>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a quotes_resource_upfront object",
-            &["amount_subtotal", "amount_total", "line_items", "total_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2, f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a quotes_resource_upfront object",
+                &["amount_subtotal", "amount_total", "line_items", "total_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f3.take()) {
+            (Some(f0), Some(f1), Some(f3)) => {
                 Ok(QuotesResourceUpfront {
                     amount_subtotal: f0,
                     amount_total: f1,
-                    line_items: f2,
+                    line_items: b.f2.take(),
                     total_details: f3,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount_subtotal"),
-                                    (b.f1.is_none(), "amount_total"),
-                                    (b.f3.is_none(), "total_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount_subtotal"),
+                        (taken.1.is_none(), "amount_total"),
+                        (taken.2.is_none(), "total_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -19,53 +19,49 @@ impl crate::rt::Decode for Recurring {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::QuotesResourceRecurringInterval>,
-            f1: Option<i64>,
-            f2: Option<String>,
-            f3: Option<crate::PlanUsageType>,
+            f0: crate::rt::json::Slot<crate::QuotesResourceRecurringInterval>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::PlanUsageType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a recurring object",
-            &["interval", "interval_count", "meter", "usage_type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2, f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a recurring object",
+                &["interval", "interval_count", "meter", "usage_type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f3.take()) {
+            (Some(f0), Some(f1), Some(f3)) => {
                 Ok(Recurring {
                     interval: f0,
                     interval_count: f1,
-                    meter: f2,
+                    meter: b.f2.take(),
                     usage_type: f3,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "interval"),
-                                    (b.f1.is_none(), "interval_count"),
-                                    (b.f3.is_none(), "usage_type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "interval"),
+                        (taken.1.is_none(), "interval_count"),
+                        (taken.2.is_none(), "usage_type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -17,45 +17,41 @@ impl crate::rt::Decode for SchedulesPhaseAutomaticTax {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::SchedulesPhaseAutomaticTaxDisabledReason>,
-            f1: Option<bool>,
-            f2: Option<crate::ConnectAccountReference>,
+            f0: crate::rt::json::Slot<crate::SchedulesPhaseAutomaticTaxDisabledReason>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<crate::ConnectAccountReference>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a schedules_phase_automatic_tax object",
-            &["disabled_reason", "enabled", "liability"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2 } => {
+        let extra = r
+            .fields(
+                "a schedules_phase_automatic_tax object",
+                &["disabled_reason", "enabled", "liability"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(SchedulesPhaseAutomaticTax {
-                    disabled_reason: f0,
+                    disabled_reason: b.f0.take(),
                     enabled: f1,
-                    liability: f2,
+                    liability: b.f2.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "enabled")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "enabled")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -113,11 +109,11 @@ impl std::str::FromStr for SchedulesPhaseAutomaticTaxDisabledReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "requires_location_inputs" => {
+            match crate::rt::json::variant(s, &["requires_location_inputs"]) {
+                Some(0) => {
                     SchedulesPhaseAutomaticTaxDisabledReason::RequiresLocationInputs
                 }
-                v => SchedulesPhaseAutomaticTaxDisabledReason::Unknown(v.to_owned()),
+                _ => SchedulesPhaseAutomaticTaxDisabledReason::Unknown(s.to_owned()),
             },
         )
     }

@@ -15,25 +15,26 @@ impl crate::rt::Decode for SepaDebitGeneratedFrom {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::Charge>>,
-            f1: Option<crate::rt::Expandable<crate::SetupAttempt>>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::Charge>>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::SetupAttempt>>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a sepa_debit_generated_from object",
-            &["charge", "setup_attempt"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a sepa_debit_generated_from object",
+                &["charge", "setup_attempt"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SepaDebitGeneratedFrom {
-            charge: f0,
-            setup_attempt: f1,
+            charge: b.f0.take(),
+            setup_attempt: b.f1.take(),
             extra,
         })
     }

@@ -17,43 +17,43 @@ impl crate::rt::Decode for SubscriptionsResourceBillingMode {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::SubscriptionsResourceBillingModeFlexible>,
-            f1: Option<crate::QuotesResourceSubscriptionDataBillingModeType>,
-            f2: Option<crate::rt::Timestamp>,
+            f0: crate::rt::json::Slot<crate::SubscriptionsResourceBillingModeFlexible>,
+            f1: crate::rt::json::Slot<
+                crate::QuotesResourceSubscriptionDataBillingModeType,
+            >,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a subscriptions_resource_billing_mode object",
-            &["flexible", "type", "updated_at"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2 } => {
+        let extra = r
+            .fields(
+                "a subscriptions_resource_billing_mode object",
+                &["flexible", "type", "updated_at"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(SubscriptionsResourceBillingMode {
-                    flexible: f0,
+                    flexible: b.f0.take(),
                     r#type: f1,
-                    updated_at: f2,
+                    updated_at: b.f2.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -15,24 +15,24 @@ impl crate::rt::Decode for SubscriptionsResourceBillingModeFlexible {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::SubscriptionsResourceBillingModeFlexibleProrationDiscounts,
             >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a subscriptions_resource_billing_mode_flexible object",
-            &["proration_discounts"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a subscriptions_resource_billing_mode_flexible object",
+                &["proration_discounts"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SubscriptionsResourceBillingModeFlexible {
-            proration_discounts: f0,
+            proration_discounts: b.f0.take(),
             extra,
         })
     }
@@ -91,16 +91,16 @@ impl std::str::FromStr for SubscriptionsResourceBillingModeFlexibleProrationDisc
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "included" => {
+            match crate::rt::json::variant(s, &["included", "itemized"]) {
+                Some(0) => {
                     SubscriptionsResourceBillingModeFlexibleProrationDiscounts::Included
                 }
-                "itemized" => {
+                Some(1) => {
                     SubscriptionsResourceBillingModeFlexibleProrationDiscounts::Itemized
                 }
-                v => {
+                _ => {
                     SubscriptionsResourceBillingModeFlexibleProrationDiscounts::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

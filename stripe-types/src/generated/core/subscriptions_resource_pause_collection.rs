@@ -16,38 +16,39 @@ impl crate::rt::Decode for SubscriptionsResourcePauseCollection {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::SubscriptionsResourcePauseCollectionBehavior>,
-            f1: Option<crate::rt::Timestamp>,
+            f0: crate::rt::json::Slot<
+                crate::SubscriptionsResourcePauseCollectionBehavior,
+            >,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a subscriptions_resource_pause_collection object",
-            &["behavior", "resumes_at"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1 } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a subscriptions_resource_pause_collection object",
+                &["behavior", "resumes_at"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(SubscriptionsResourcePauseCollection {
                     behavior: f0,
-                    resumes_at: f1,
+                    resumes_at: b.f1.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "behavior")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "behavior")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -108,15 +109,16 @@ impl std::str::FromStr for SubscriptionsResourcePauseCollectionBehavior {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "keep_as_draft" => {
-                    SubscriptionsResourcePauseCollectionBehavior::KeepAsDraft
-                }
-                "mark_uncollectible" => {
+            match crate::rt::json::variant(
+                s,
+                &["keep_as_draft", "mark_uncollectible", "void"],
+            ) {
+                Some(0) => SubscriptionsResourcePauseCollectionBehavior::KeepAsDraft,
+                Some(1) => {
                     SubscriptionsResourcePauseCollectionBehavior::MarkUncollectible
                 }
-                "void" => SubscriptionsResourcePauseCollectionBehavior::Void,
-                v => SubscriptionsResourcePauseCollectionBehavior::Unknown(v.to_owned()),
+                Some(2) => SubscriptionsResourcePauseCollectionBehavior::Void,
+                _ => SubscriptionsResourcePauseCollectionBehavior::Unknown(s.to_owned()),
             },
         )
     }

@@ -21,38 +21,38 @@ impl crate::rt::Decode for SubscriptionsResourcePaymentSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::SubscriptionsResourcePaymentMethodOptions>,
-            f1: Option<Vec<crate::InvoicesPaymentSettingsPaymentMethodTypes>>,
-            f2: Option<
+            f0: crate::rt::json::Slot<crate::SubscriptionsResourcePaymentMethodOptions>,
+            f1: crate::rt::json::Slot<
+                Vec<crate::InvoicesPaymentSettingsPaymentMethodTypes>,
+            >,
+            f2: crate::rt::json::Slot<
                 crate::SubscriptionsResourcePaymentSettingsSaveDefaultPaymentMethod,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a subscriptions_resource_payment_settings object",
-            &[
-                "payment_method_options",
-                "payment_method_types",
-                "save_default_payment_method",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a subscriptions_resource_payment_settings object",
+                &[
+                    "payment_method_options",
+                    "payment_method_types",
+                    "save_default_payment_method",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SubscriptionsResourcePaymentSettings {
-            payment_method_options: f0,
-            payment_method_types: f1,
-            save_default_payment_method: f2,
+            payment_method_options: b.f0.take(),
+            payment_method_types: b.f1.take(),
+            save_default_payment_method: b.f2.take(),
             extra,
         })
     }
@@ -115,16 +115,16 @@ impl std::str::FromStr for SubscriptionsResourcePaymentSettingsSaveDefaultPaymen
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "off" => {
+            match crate::rt::json::variant(s, &["off", "on_subscription"]) {
+                Some(0) => {
                     SubscriptionsResourcePaymentSettingsSaveDefaultPaymentMethod::Off
                 }
-                "on_subscription" => {
+                Some(1) => {
                     SubscriptionsResourcePaymentSettingsSaveDefaultPaymentMethod::OnSubscription
                 }
-                v => {
+                _ => {
                     SubscriptionsResourcePaymentSettingsSaveDefaultPaymentMethod::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

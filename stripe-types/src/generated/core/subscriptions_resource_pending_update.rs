@@ -22,59 +22,55 @@ impl crate::rt::Decode for SubscriptionsResourcePendingUpdate {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<Vec<crate::SubscriptionItem>>,
-            f3: Option<crate::rt::Timestamp>,
-            f4: Option<bool>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<Vec<crate::SubscriptionItem>>,
+            f3: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f4: crate::rt::json::Slot<bool>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a subscriptions_resource_pending_update object",
-            &[
-                "billing_cycle_anchor",
-                "expires_at",
-                "subscription_items",
-                "trial_end",
-                "trial_from_plan",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2, f3, f4 } => {
+        let extra = r
+            .fields(
+                "a subscriptions_resource_pending_update object",
+                &[
+                    "billing_cycle_anchor",
+                    "expires_at",
+                    "subscription_items",
+                    "trial_end",
+                    "trial_from_plan",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(SubscriptionsResourcePendingUpdate {
-                    billing_cycle_anchor: f0,
+                    billing_cycle_anchor: b.f0.take(),
                     expires_at: f1,
-                    subscription_items: f2,
-                    trial_end: f3,
-                    trial_from_plan: f4,
+                    subscription_items: b.f2.take(),
+                    trial_end: b.f3.take(),
+                    trial_from_plan: b.f4.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "expires_at")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "expires_at")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -14,36 +14,39 @@ impl crate::rt::Decode for SubscriptionsResourceSubscriptionInvoiceSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>>,
-            f1: Option<crate::ConnectAccountReference>,
+            f0: crate::rt::json::Slot<
+                Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>,
+            >,
+            f1: crate::rt::json::Slot<crate::ConnectAccountReference>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a subscriptions_resource_subscription_invoice_settings object",
-            &["account_tax_ids", "issuer"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a subscriptions_resource_subscription_invoice_settings object",
+                &["account_tax_ids", "issuer"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(SubscriptionsResourceSubscriptionInvoiceSettings {
-                    account_tax_ids: f0,
+                    account_tax_ids: b.f0.take(),
                     issuer: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f1.is_none(), "issuer")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "issuer")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

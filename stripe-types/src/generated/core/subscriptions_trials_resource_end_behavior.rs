@@ -13,37 +13,35 @@ impl crate::rt::Decode for SubscriptionsTrialsResourceEndBehavior {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::SubscriptionsTrialsResourceEndBehaviorMissingPaymentMethod,
             >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a subscriptions_trials_resource_end_behavior object",
-            &["missing_payment_method"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a subscriptions_trials_resource_end_behavior object",
+                &["missing_payment_method"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(SubscriptionsTrialsResourceEndBehavior {
                     missing_payment_method: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "missing_payment_method")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "missing_payment_method")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -103,19 +101,19 @@ impl std::str::FromStr for SubscriptionsTrialsResourceEndBehaviorMissingPaymentM
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "cancel" => {
+            match crate::rt::json::variant(s, &["cancel", "create_invoice", "pause"]) {
+                Some(0) => {
                     SubscriptionsTrialsResourceEndBehaviorMissingPaymentMethod::Cancel
                 }
-                "create_invoice" => {
+                Some(1) => {
                     SubscriptionsTrialsResourceEndBehaviorMissingPaymentMethod::CreateInvoice
                 }
-                "pause" => {
+                Some(2) => {
                     SubscriptionsTrialsResourceEndBehaviorMissingPaymentMethod::Pause
                 }
-                v => {
+                _ => {
                     SubscriptionsTrialsResourceEndBehaviorMissingPaymentMethod::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

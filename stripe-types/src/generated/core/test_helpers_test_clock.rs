@@ -21,39 +21,38 @@ impl crate::rt::Decode for DeletedTestHelpersTestClock {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::DeletedTestHelpersTestClockId>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::DeletedTestHelpersTestClockId>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a deleted_test_helpers.test_clock object",
-            &["deleted", "id", "object"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.skip(),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a deleted_test_helpers.test_clock object",
+                &["deleted", "id", "object"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.skip(),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(DeletedTestHelpersTestClock {
                     deleted: f0,
                     id: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "deleted"), (taken.1.is_none(), "id")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -116,93 +115,90 @@ impl crate::rt::Decode for TestHelpersTestClock {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<crate::TestHelpersTestClockId>,
-            f4: Option<bool>,
-            f5: Option<String>,
-            f6: Option<crate::TestHelpersTestClockStatus>,
-            f7: Option<crate::BillingClocksResourceStatusDetailsStatusDetails>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<crate::TestHelpersTestClockId>,
+            f4: crate::rt::json::Slot<bool>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<crate::TestHelpersTestClockStatus>,
+            f7: crate::rt::json::Slot<
+                crate::BillingClocksResourceStatusDetailsStatusDetails,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a test_helpers.test_clock object",
-            &[
-                "created",
-                "deletes_after",
-                "frozen_time",
-                "id",
-                "livemode",
-                "name",
-                "object",
-                "status",
-                "status_details",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.skip(),
-                7 => r.required(&mut b.f6),
-                8 => r.required(&mut b.f7),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5,
-                f6: Some(f6),
-                f7: Some(f7),
-            } => {
+        let extra = r
+            .fields(
+                "a test_helpers.test_clock object",
+                &[
+                    "created",
+                    "deletes_after",
+                    "frozen_time",
+                    "id",
+                    "livemode",
+                    "name",
+                    "object",
+                    "status",
+                    "status_details",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.skip(),
+                    7 => r.required(&mut b.f6),
+                    8 => r.required(&mut b.f7),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f6.take(),
+            b.f7.take(),
+        ) {
+            (Some(f0), Some(f1), Some(f2), Some(f3), Some(f4), Some(f6), Some(f7)) => {
                 Ok(TestHelpersTestClock {
                     created: f0,
                     deletes_after: f1,
                     frozen_time: f2,
                     id: f3,
                     livemode: f4,
-                    name: f5,
+                    name: b.f5.take(),
                     status: f6,
                     status_details: f7,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "created"),
-                                    (b.f1.is_none(), "deletes_after"),
-                                    (b.f2.is_none(), "frozen_time"),
-                                    (b.f3.is_none(), "id"),
-                                    (b.f4.is_none(), "livemode"),
-                                    (b.f6.is_none(), "status"),
-                                    (b.f7.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "deletes_after"),
+                        (taken.2.is_none(), "frozen_time"),
+                        (taken.3.is_none(), "id"),
+                        (taken.4.is_none(), "livemode"),
+                        (taken.5.is_none(), "status"),
+                        (taken.6.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -268,11 +264,14 @@ impl std::str::FromStr for TestHelpersTestClockStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "advancing" => TestHelpersTestClockStatus::Advancing,
-                "internal_failure" => TestHelpersTestClockStatus::InternalFailure,
-                "ready" => TestHelpersTestClockStatus::Ready,
-                v => TestHelpersTestClockStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["advancing", "internal_failure", "ready"],
+            ) {
+                Some(0) => TestHelpersTestClockStatus::Advancing,
+                Some(1) => TestHelpersTestClockStatus::InternalFailure,
+                Some(2) => TestHelpersTestClockStatus::Ready,
+                _ => TestHelpersTestClockStatus::Unknown(s.to_owned()),
             },
         )
     }

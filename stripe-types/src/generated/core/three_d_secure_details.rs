@@ -33,55 +33,55 @@ impl crate::rt::Decode for ThreeDSecureDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureAuthenticationFlow,
             >,
-            f1: Option<crate::ThreeDSecureDetailsElectronicCommerceIndicator>,
-            f2: Option<crate::ThreeDSecureDetailsResult>,
-            f3: Option<
+            f1: crate::rt::json::Slot<
+                crate::ThreeDSecureDetailsElectronicCommerceIndicator,
+            >,
+            f2: crate::rt::json::Slot<crate::ThreeDSecureDetailsResult>,
+            f3: crate::rt::json::Slot<
                 crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResultReason,
             >,
-            f4: Option<String>,
-            f5: Option<crate::ThreeDSecureDetailsVersion>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<crate::ThreeDSecureDetailsVersion>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a three_d_secure_details object",
-            &[
-                "authentication_flow",
-                "electronic_commerce_indicator",
-                "result",
-                "result_reason",
-                "transaction_id",
-                "version",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        let extra = r
+            .fields(
+                "a three_d_secure_details object",
+                &[
+                    "authentication_flow",
+                    "electronic_commerce_indicator",
+                    "result",
+                    "result_reason",
+                    "transaction_id",
+                    "version",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(ThreeDSecureDetails {
-            authentication_flow: f0,
-            electronic_commerce_indicator: f1,
-            result: f2,
-            result_reason: f3,
-            transaction_id: f4,
-            version: f5,
+            authentication_flow: b.f0.take(),
+            electronic_commerce_indicator: b.f1.take(),
+            result: b.f2.take(),
+            result_reason: b.f3.take(),
+            transaction_id: b.f4.take(),
+            version: b.f5.take(),
             extra,
         })
     }
@@ -160,14 +160,14 @@ impl std::str::FromStr for ThreeDSecureDetailsElectronicCommerceIndicator {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "01" => ThreeDSecureDetailsElectronicCommerceIndicator::V01,
-                "02" => ThreeDSecureDetailsElectronicCommerceIndicator::V02,
-                "05" => ThreeDSecureDetailsElectronicCommerceIndicator::V05,
-                "06" => ThreeDSecureDetailsElectronicCommerceIndicator::V06,
-                "07" => ThreeDSecureDetailsElectronicCommerceIndicator::V07,
-                v => {
-                    ThreeDSecureDetailsElectronicCommerceIndicator::Unknown(v.to_owned())
+            match crate::rt::json::variant(s, &["01", "02", "05", "06", "07"]) {
+                Some(0) => ThreeDSecureDetailsElectronicCommerceIndicator::V01,
+                Some(1) => ThreeDSecureDetailsElectronicCommerceIndicator::V02,
+                Some(2) => ThreeDSecureDetailsElectronicCommerceIndicator::V05,
+                Some(3) => ThreeDSecureDetailsElectronicCommerceIndicator::V06,
+                Some(4) => ThreeDSecureDetailsElectronicCommerceIndicator::V07,
+                _ => {
+                    ThreeDSecureDetailsElectronicCommerceIndicator::Unknown(s.to_owned())
                 }
             },
         )
@@ -231,14 +231,24 @@ impl std::str::FromStr for ThreeDSecureDetailsResult {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "attempt_acknowledged" => ThreeDSecureDetailsResult::AttemptAcknowledged,
-                "authenticated" => ThreeDSecureDetailsResult::Authenticated,
-                "exempted" => ThreeDSecureDetailsResult::Exempted,
-                "failed" => ThreeDSecureDetailsResult::Failed,
-                "not_supported" => ThreeDSecureDetailsResult::NotSupported,
-                "processing_error" => ThreeDSecureDetailsResult::ProcessingError,
-                v => ThreeDSecureDetailsResult::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "attempt_acknowledged",
+                    "authenticated",
+                    "exempted",
+                    "failed",
+                    "not_supported",
+                    "processing_error",
+                ],
+            ) {
+                Some(0) => ThreeDSecureDetailsResult::AttemptAcknowledged,
+                Some(1) => ThreeDSecureDetailsResult::Authenticated,
+                Some(2) => ThreeDSecureDetailsResult::Exempted,
+                Some(3) => ThreeDSecureDetailsResult::Failed,
+                Some(4) => ThreeDSecureDetailsResult::NotSupported,
+                Some(5) => ThreeDSecureDetailsResult::ProcessingError,
+                _ => ThreeDSecureDetailsResult::Unknown(s.to_owned()),
             },
         )
     }
@@ -298,13 +308,16 @@ impl std::str::FromStr for ThreeDSecureDetailsVersion {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "1.0.2" => ThreeDSecureDetailsVersion::V102,
-                "2.1.0" => ThreeDSecureDetailsVersion::V210,
-                "2.2.0" => ThreeDSecureDetailsVersion::V220,
-                "2.3.0" => ThreeDSecureDetailsVersion::V230,
-                "2.3.1" => ThreeDSecureDetailsVersion::V231,
-                v => ThreeDSecureDetailsVersion::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["1.0.2", "2.1.0", "2.2.0", "2.3.0", "2.3.1"],
+            ) {
+                Some(0) => ThreeDSecureDetailsVersion::V102,
+                Some(1) => ThreeDSecureDetailsVersion::V210,
+                Some(2) => ThreeDSecureDetailsVersion::V220,
+                Some(3) => ThreeDSecureDetailsVersion::V230,
+                Some(4) => ThreeDSecureDetailsVersion::V231,
+                _ => ThreeDSecureDetailsVersion::Unknown(s.to_owned()),
             },
         )
     }

@@ -38,65 +38,67 @@ impl crate::rt::Decode for ThreeDSecureDetailsCharge {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureAuthenticationFlow,
             >,
-            f1: Option<crate::ThreeDSecureDetailsElectronicCommerceIndicator>,
-            f2: Option<crate::ThreeDSecureDetailsChargeExemptionIndicator>,
-            f3: Option<bool>,
-            f4: Option<crate::ThreeDSecureDetailsChargeResult>,
-            f5: Option<
+            f1: crate::rt::json::Slot<
+                crate::ThreeDSecureDetailsElectronicCommerceIndicator,
+            >,
+            f2: crate::rt::json::Slot<
+                crate::ThreeDSecureDetailsChargeExemptionIndicator,
+            >,
+            f3: crate::rt::json::Slot<bool>,
+            f4: crate::rt::json::Slot<crate::ThreeDSecureDetailsChargeResult>,
+            f5: crate::rt::json::Slot<
                 crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResultReason,
             >,
-            f6: Option<String>,
-            f7: Option<crate::ThreeDSecureDetailsChargeVersion>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<crate::ThreeDSecureDetailsChargeVersion>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a three_d_secure_details_charge object",
-            &[
-                "authentication_flow",
-                "electronic_commerce_indicator",
-                "exemption_indicator",
-                "exemption_indicator_applied",
-                "result",
-                "result_reason",
-                "transaction_id",
-                "version",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6, f7 } = b;
+        let extra = r
+            .fields(
+                "a three_d_secure_details_charge object",
+                &[
+                    "authentication_flow",
+                    "electronic_commerce_indicator",
+                    "exemption_indicator",
+                    "exemption_indicator_applied",
+                    "result",
+                    "result_reason",
+                    "transaction_id",
+                    "version",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(ThreeDSecureDetailsCharge {
-            authentication_flow: f0,
-            electronic_commerce_indicator: f1,
-            exemption_indicator: f2,
-            exemption_indicator_applied: f3,
-            result: f4,
-            result_reason: f5,
-            transaction_id: f6,
-            version: f7,
+            authentication_flow: b.f0.take(),
+            electronic_commerce_indicator: b.f1.take(),
+            exemption_indicator: b.f2.take(),
+            exemption_indicator_applied: b.f3.take(),
+            result: b.f4.take(),
+            result_reason: b.f5.take(),
+            transaction_id: b.f6.take(),
+            version: b.f7.take(),
             extra,
         })
     }
@@ -172,10 +174,10 @@ impl std::str::FromStr for ThreeDSecureDetailsChargeExemptionIndicator {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "low_risk" => ThreeDSecureDetailsChargeExemptionIndicator::LowRisk,
-                "none" => ThreeDSecureDetailsChargeExemptionIndicator::None,
-                v => ThreeDSecureDetailsChargeExemptionIndicator::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["low_risk", "none"]) {
+                Some(0) => ThreeDSecureDetailsChargeExemptionIndicator::LowRisk,
+                Some(1) => ThreeDSecureDetailsChargeExemptionIndicator::None,
+                _ => ThreeDSecureDetailsChargeExemptionIndicator::Unknown(s.to_owned()),
             },
         )
     }
@@ -240,16 +242,24 @@ impl std::str::FromStr for ThreeDSecureDetailsChargeResult {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "attempt_acknowledged" => {
-                    ThreeDSecureDetailsChargeResult::AttemptAcknowledged
-                }
-                "authenticated" => ThreeDSecureDetailsChargeResult::Authenticated,
-                "exempted" => ThreeDSecureDetailsChargeResult::Exempted,
-                "failed" => ThreeDSecureDetailsChargeResult::Failed,
-                "not_supported" => ThreeDSecureDetailsChargeResult::NotSupported,
-                "processing_error" => ThreeDSecureDetailsChargeResult::ProcessingError,
-                v => ThreeDSecureDetailsChargeResult::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "attempt_acknowledged",
+                    "authenticated",
+                    "exempted",
+                    "failed",
+                    "not_supported",
+                    "processing_error",
+                ],
+            ) {
+                Some(0) => ThreeDSecureDetailsChargeResult::AttemptAcknowledged,
+                Some(1) => ThreeDSecureDetailsChargeResult::Authenticated,
+                Some(2) => ThreeDSecureDetailsChargeResult::Exempted,
+                Some(3) => ThreeDSecureDetailsChargeResult::Failed,
+                Some(4) => ThreeDSecureDetailsChargeResult::NotSupported,
+                Some(5) => ThreeDSecureDetailsChargeResult::ProcessingError,
+                _ => ThreeDSecureDetailsChargeResult::Unknown(s.to_owned()),
             },
         )
     }
@@ -309,13 +319,16 @@ impl std::str::FromStr for ThreeDSecureDetailsChargeVersion {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "1.0.2" => ThreeDSecureDetailsChargeVersion::V102,
-                "2.1.0" => ThreeDSecureDetailsChargeVersion::V210,
-                "2.2.0" => ThreeDSecureDetailsChargeVersion::V220,
-                "2.3.0" => ThreeDSecureDetailsChargeVersion::V230,
-                "2.3.1" => ThreeDSecureDetailsChargeVersion::V231,
-                v => ThreeDSecureDetailsChargeVersion::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["1.0.2", "2.1.0", "2.2.0", "2.3.0", "2.3.1"],
+            ) {
+                Some(0) => ThreeDSecureDetailsChargeVersion::V102,
+                Some(1) => ThreeDSecureDetailsChargeVersion::V210,
+                Some(2) => ThreeDSecureDetailsChargeVersion::V220,
+                Some(3) => ThreeDSecureDetailsChargeVersion::V230,
+                Some(4) => ThreeDSecureDetailsChargeVersion::V231,
+                _ => ThreeDSecureDetailsChargeVersion::Unknown(s.to_owned()),
             },
         )
     }

@@ -14,36 +14,37 @@ impl crate::rt::Decode for ThresholdsResourceUsageAlertFilter {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::Customer>>,
-            f1: Option<crate::ThresholdsResourceUsageAlertFilterType>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::Customer>>,
+            f1: crate::rt::json::Slot<crate::ThresholdsResourceUsageAlertFilterType>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a thresholds_resource_usage_alert_filter object",
-            &["customer", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a thresholds_resource_usage_alert_filter object",
+                &["customer", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(ThresholdsResourceUsageAlertFilter {
-                    customer: f0,
+                    customer: b.f0.take(),
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -96,9 +97,9 @@ impl std::str::FromStr for ThresholdsResourceUsageAlertFilterType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "customer" => ThresholdsResourceUsageAlertFilterType::Customer,
-                v => ThresholdsResourceUsageAlertFilterType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["customer"]) {
+                Some(0) => ThresholdsResourceUsageAlertFilterType::Customer,
+                _ => ThresholdsResourceUsageAlertFilterType::Unknown(s.to_owned()),
             },
         )
     }

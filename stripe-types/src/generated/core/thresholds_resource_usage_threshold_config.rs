@@ -19,53 +19,51 @@ impl crate::rt::Decode for ThresholdsResourceUsageThresholdConfig {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::ThresholdsResourceUsageAlertFilter>>,
-            f1: Option<i64>,
-            f2: Option<crate::rt::Expandable<crate::BillingMeter>>,
-            f3: Option<crate::ThresholdsResourceUsageThresholdConfigRecurrence>,
+            f0: crate::rt::json::Slot<Vec<crate::ThresholdsResourceUsageAlertFilter>>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::BillingMeter>>,
+            f3: crate::rt::json::Slot<
+                crate::ThresholdsResourceUsageThresholdConfigRecurrence,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a thresholds_resource_usage_threshold_config object",
-            &["filters", "gte", "meter", "recurrence"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a thresholds_resource_usage_threshold_config object",
+                &["filters", "gte", "meter", "recurrence"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f2.take(), b.f3.take()) {
+            (Some(f1), Some(f2), Some(f3)) => {
                 Ok(ThresholdsResourceUsageThresholdConfig {
-                    filters: f0,
+                    filters: b.f0.take(),
                     gte: f1,
                     meter: f2,
                     recurrence: f3,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "gte"),
-                                    (b.f2.is_none(), "meter"),
-                                    (b.f3.is_none(), "recurrence"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "gte"),
+                        (taken.1.is_none(), "meter"),
+                        (taken.2.is_none(), "recurrence"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -120,11 +118,11 @@ impl std::str::FromStr for ThresholdsResourceUsageThresholdConfigRecurrence {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "one_time" => ThresholdsResourceUsageThresholdConfigRecurrence::OneTime,
-                v => {
+            match crate::rt::json::variant(s, &["one_time"]) {
+                Some(0) => ThresholdsResourceUsageThresholdConfigRecurrence::OneTime,
+                _ => {
                     ThresholdsResourceUsageThresholdConfigRecurrence::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -15,38 +15,37 @@ impl crate::rt::Decode for TransformUsage {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::TransformUsageRound>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::TransformUsageRound>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a transform_usage object",
-            &["divide_by", "round"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a transform_usage object",
+                &["divide_by", "round"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(TransformUsage {
                     divide_by: f0,
                     round: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "divide_by"), (b.f1.is_none(), "round")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "divide_by"), (taken.1.is_none(), "round")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -100,10 +99,10 @@ impl std::str::FromStr for TransformUsageRound {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "down" => TransformUsageRound::Down,
-                "up" => TransformUsageRound::Up,
-                v => TransformUsageRound::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["down", "up"]) {
+                Some(0) => TransformUsageRound::Down,
+                Some(1) => TransformUsageRound::Up,
+                _ => TransformUsageRound::Unknown(s.to_owned()),
             },
         )
     }

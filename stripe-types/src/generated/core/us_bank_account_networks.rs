@@ -15,38 +15,37 @@ impl crate::rt::Decode for UsBankAccountNetworks {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<Vec<crate::UsBankAccountNetworksSupported>>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<Vec<crate::UsBankAccountNetworksSupported>>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a us_bank_account_networks object",
-            &["preferred", "supported"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a us_bank_account_networks object",
+                &["preferred", "supported"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(UsBankAccountNetworks {
-                    preferred: f0,
+                    preferred: b.f0.take(),
                     supported: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "supported")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "supported")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -102,10 +101,10 @@ impl std::str::FromStr for UsBankAccountNetworksSupported {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ach" => UsBankAccountNetworksSupported::Ach,
-                "us_domestic_wire" => UsBankAccountNetworksSupported::UsDomesticWire,
-                v => UsBankAccountNetworksSupported::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["ach", "us_domestic_wire"]) {
+                Some(0) => UsBankAccountNetworksSupported::Ach,
+                Some(1) => UsBankAccountNetworksSupported::UsDomesticWire,
+                _ => UsBankAccountNetworksSupported::Unknown(s.to_owned()),
             },
         )
     }

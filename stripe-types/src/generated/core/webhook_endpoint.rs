@@ -492,130 +492,252 @@ impl std::str::FromStr for CreateWebhookEndpointApiVersion {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "2011-01-01" => CreateWebhookEndpointApiVersion::V20110101,
-                "2011-06-21" => CreateWebhookEndpointApiVersion::V20110621,
-                "2011-06-28" => CreateWebhookEndpointApiVersion::V20110628,
-                "2011-08-01" => CreateWebhookEndpointApiVersion::V20110801,
-                "2011-09-15" => CreateWebhookEndpointApiVersion::V20110915,
-                "2011-11-17" => CreateWebhookEndpointApiVersion::V20111117,
-                "2012-02-23" => CreateWebhookEndpointApiVersion::V20120223,
-                "2012-03-25" => CreateWebhookEndpointApiVersion::V20120325,
-                "2012-06-18" => CreateWebhookEndpointApiVersion::V20120618,
-                "2012-06-28" => CreateWebhookEndpointApiVersion::V20120628,
-                "2012-07-09" => CreateWebhookEndpointApiVersion::V20120709,
-                "2012-09-24" => CreateWebhookEndpointApiVersion::V20120924,
-                "2012-10-26" => CreateWebhookEndpointApiVersion::V20121026,
-                "2012-11-07" => CreateWebhookEndpointApiVersion::V20121107,
-                "2013-02-11" => CreateWebhookEndpointApiVersion::V20130211,
-                "2013-02-13" => CreateWebhookEndpointApiVersion::V20130213,
-                "2013-07-05" => CreateWebhookEndpointApiVersion::V20130705,
-                "2013-08-12" => CreateWebhookEndpointApiVersion::V20130812,
-                "2013-08-13" => CreateWebhookEndpointApiVersion::V20130813,
-                "2013-10-29" => CreateWebhookEndpointApiVersion::V20131029,
-                "2013-12-03" => CreateWebhookEndpointApiVersion::V20131203,
-                "2014-01-31" => CreateWebhookEndpointApiVersion::V20140131,
-                "2014-03-13" => CreateWebhookEndpointApiVersion::V20140313,
-                "2014-03-28" => CreateWebhookEndpointApiVersion::V20140328,
-                "2014-05-19" => CreateWebhookEndpointApiVersion::V20140519,
-                "2014-06-13" => CreateWebhookEndpointApiVersion::V20140613,
-                "2014-06-17" => CreateWebhookEndpointApiVersion::V20140617,
-                "2014-07-22" => CreateWebhookEndpointApiVersion::V20140722,
-                "2014-07-26" => CreateWebhookEndpointApiVersion::V20140726,
-                "2014-08-04" => CreateWebhookEndpointApiVersion::V20140804,
-                "2014-08-20" => CreateWebhookEndpointApiVersion::V20140820,
-                "2014-09-08" => CreateWebhookEndpointApiVersion::V20140908,
-                "2014-10-07" => CreateWebhookEndpointApiVersion::V20141007,
-                "2014-11-05" => CreateWebhookEndpointApiVersion::V20141105,
-                "2014-11-20" => CreateWebhookEndpointApiVersion::V20141120,
-                "2014-12-08" => CreateWebhookEndpointApiVersion::V20141208,
-                "2014-12-17" => CreateWebhookEndpointApiVersion::V20141217,
-                "2014-12-22" => CreateWebhookEndpointApiVersion::V20141222,
-                "2015-01-11" => CreateWebhookEndpointApiVersion::V20150111,
-                "2015-01-26" => CreateWebhookEndpointApiVersion::V20150126,
-                "2015-02-10" => CreateWebhookEndpointApiVersion::V20150210,
-                "2015-02-16" => CreateWebhookEndpointApiVersion::V20150216,
-                "2015-02-18" => CreateWebhookEndpointApiVersion::V20150218,
-                "2015-03-24" => CreateWebhookEndpointApiVersion::V20150324,
-                "2015-04-07" => CreateWebhookEndpointApiVersion::V20150407,
-                "2015-06-15" => CreateWebhookEndpointApiVersion::V20150615,
-                "2015-07-07" => CreateWebhookEndpointApiVersion::V20150707,
-                "2015-07-13" => CreateWebhookEndpointApiVersion::V20150713,
-                "2015-07-28" => CreateWebhookEndpointApiVersion::V20150728,
-                "2015-08-07" => CreateWebhookEndpointApiVersion::V20150807,
-                "2015-08-19" => CreateWebhookEndpointApiVersion::V20150819,
-                "2015-09-03" => CreateWebhookEndpointApiVersion::V20150903,
-                "2015-09-08" => CreateWebhookEndpointApiVersion::V20150908,
-                "2015-09-23" => CreateWebhookEndpointApiVersion::V20150923,
-                "2015-10-01" => CreateWebhookEndpointApiVersion::V20151001,
-                "2015-10-12" => CreateWebhookEndpointApiVersion::V20151012,
-                "2015-10-16" => CreateWebhookEndpointApiVersion::V20151016,
-                "2016-02-03" => CreateWebhookEndpointApiVersion::V20160203,
-                "2016-02-19" => CreateWebhookEndpointApiVersion::V20160219,
-                "2016-02-22" => CreateWebhookEndpointApiVersion::V20160222,
-                "2016-02-23" => CreateWebhookEndpointApiVersion::V20160223,
-                "2016-02-29" => CreateWebhookEndpointApiVersion::V20160229,
-                "2016-03-07" => CreateWebhookEndpointApiVersion::V20160307,
-                "2016-06-15" => CreateWebhookEndpointApiVersion::V20160615,
-                "2016-07-06" => CreateWebhookEndpointApiVersion::V20160706,
-                "2016-10-19" => CreateWebhookEndpointApiVersion::V20161019,
-                "2017-01-27" => CreateWebhookEndpointApiVersion::V20170127,
-                "2017-02-14" => CreateWebhookEndpointApiVersion::V20170214,
-                "2017-04-06" => CreateWebhookEndpointApiVersion::V20170406,
-                "2017-05-25" => CreateWebhookEndpointApiVersion::V20170525,
-                "2017-06-05" => CreateWebhookEndpointApiVersion::V20170605,
-                "2017-08-15" => CreateWebhookEndpointApiVersion::V20170815,
-                "2017-12-14" => CreateWebhookEndpointApiVersion::V20171214,
-                "2018-01-23" => CreateWebhookEndpointApiVersion::V20180123,
-                "2018-02-05" => CreateWebhookEndpointApiVersion::V20180205,
-                "2018-02-06" => CreateWebhookEndpointApiVersion::V20180206,
-                "2018-02-28" => CreateWebhookEndpointApiVersion::V20180228,
-                "2018-05-21" => CreateWebhookEndpointApiVersion::V20180521,
-                "2018-07-27" => CreateWebhookEndpointApiVersion::V20180727,
-                "2018-08-23" => CreateWebhookEndpointApiVersion::V20180823,
-                "2018-09-06" => CreateWebhookEndpointApiVersion::V20180906,
-                "2018-09-24" => CreateWebhookEndpointApiVersion::V20180924,
-                "2018-10-31" => CreateWebhookEndpointApiVersion::V20181031,
-                "2018-11-08" => CreateWebhookEndpointApiVersion::V20181108,
-                "2019-02-11" => CreateWebhookEndpointApiVersion::V20190211,
-                "2019-02-19" => CreateWebhookEndpointApiVersion::V20190219,
-                "2019-03-14" => CreateWebhookEndpointApiVersion::V20190314,
-                "2019-05-16" => CreateWebhookEndpointApiVersion::V20190516,
-                "2019-08-14" => CreateWebhookEndpointApiVersion::V20190814,
-                "2019-09-09" => CreateWebhookEndpointApiVersion::V20190909,
-                "2019-10-08" => CreateWebhookEndpointApiVersion::V20191008,
-                "2019-10-17" => CreateWebhookEndpointApiVersion::V20191017,
-                "2019-11-05" => CreateWebhookEndpointApiVersion::V20191105,
-                "2019-12-03" => CreateWebhookEndpointApiVersion::V20191203,
-                "2020-03-02" => CreateWebhookEndpointApiVersion::V20200302,
-                "2020-08-27" => CreateWebhookEndpointApiVersion::V20200827,
-                "2022-08-01" => CreateWebhookEndpointApiVersion::V20220801,
-                "2022-11-15" => CreateWebhookEndpointApiVersion::V20221115,
-                "2023-08-16" => CreateWebhookEndpointApiVersion::V20230816,
-                "2023-10-16" => CreateWebhookEndpointApiVersion::V20231016,
-                "2024-04-10" => CreateWebhookEndpointApiVersion::V20240410,
-                "2024-06-20" => CreateWebhookEndpointApiVersion::V20240620,
-                "2024-09-30.acacia" => CreateWebhookEndpointApiVersion::V20240930Acacia,
-                "2024-10-28.acacia" => CreateWebhookEndpointApiVersion::V20241028Acacia,
-                "2024-11-20.acacia" => CreateWebhookEndpointApiVersion::V20241120Acacia,
-                "2024-12-18.acacia" => CreateWebhookEndpointApiVersion::V20241218Acacia,
-                "2025-01-27.acacia" => CreateWebhookEndpointApiVersion::V20250127Acacia,
-                "2025-02-24.acacia" => CreateWebhookEndpointApiVersion::V20250224Acacia,
-                "2025-03-01.dashboard" => {
-                    CreateWebhookEndpointApiVersion::V20250301Dashboard
-                }
-                "2025-03-31.basil" => CreateWebhookEndpointApiVersion::V20250331Basil,
-                "2025-04-30.basil" => CreateWebhookEndpointApiVersion::V20250430Basil,
-                "2025-05-28.basil" => CreateWebhookEndpointApiVersion::V20250528Basil,
-                "2025-06-30.basil" => CreateWebhookEndpointApiVersion::V20250630Basil,
-                "2025-07-30.basil" => CreateWebhookEndpointApiVersion::V20250730Basil,
-                "2025-08-27.basil" => CreateWebhookEndpointApiVersion::V20250827Basil,
-                "2025-09-30.clover" => CreateWebhookEndpointApiVersion::V20250930Clover,
-                "2025-10-29.clover" => CreateWebhookEndpointApiVersion::V20251029Clover,
-                "2025-11-17.clover" => CreateWebhookEndpointApiVersion::V20251117Clover,
-                "2025-12-15.clover" => CreateWebhookEndpointApiVersion::V20251215Clover,
-                "2026-01-28.clover" => CreateWebhookEndpointApiVersion::V20260128Clover,
-                v => CreateWebhookEndpointApiVersion::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "2011-01-01",
+                    "2011-06-21",
+                    "2011-06-28",
+                    "2011-08-01",
+                    "2011-09-15",
+                    "2011-11-17",
+                    "2012-02-23",
+                    "2012-03-25",
+                    "2012-06-18",
+                    "2012-06-28",
+                    "2012-07-09",
+                    "2012-09-24",
+                    "2012-10-26",
+                    "2012-11-07",
+                    "2013-02-11",
+                    "2013-02-13",
+                    "2013-07-05",
+                    "2013-08-12",
+                    "2013-08-13",
+                    "2013-10-29",
+                    "2013-12-03",
+                    "2014-01-31",
+                    "2014-03-13",
+                    "2014-03-28",
+                    "2014-05-19",
+                    "2014-06-13",
+                    "2014-06-17",
+                    "2014-07-22",
+                    "2014-07-26",
+                    "2014-08-04",
+                    "2014-08-20",
+                    "2014-09-08",
+                    "2014-10-07",
+                    "2014-11-05",
+                    "2014-11-20",
+                    "2014-12-08",
+                    "2014-12-17",
+                    "2014-12-22",
+                    "2015-01-11",
+                    "2015-01-26",
+                    "2015-02-10",
+                    "2015-02-16",
+                    "2015-02-18",
+                    "2015-03-24",
+                    "2015-04-07",
+                    "2015-06-15",
+                    "2015-07-07",
+                    "2015-07-13",
+                    "2015-07-28",
+                    "2015-08-07",
+                    "2015-08-19",
+                    "2015-09-03",
+                    "2015-09-08",
+                    "2015-09-23",
+                    "2015-10-01",
+                    "2015-10-12",
+                    "2015-10-16",
+                    "2016-02-03",
+                    "2016-02-19",
+                    "2016-02-22",
+                    "2016-02-23",
+                    "2016-02-29",
+                    "2016-03-07",
+                    "2016-06-15",
+                    "2016-07-06",
+                    "2016-10-19",
+                    "2017-01-27",
+                    "2017-02-14",
+                    "2017-04-06",
+                    "2017-05-25",
+                    "2017-06-05",
+                    "2017-08-15",
+                    "2017-12-14",
+                    "2018-01-23",
+                    "2018-02-05",
+                    "2018-02-06",
+                    "2018-02-28",
+                    "2018-05-21",
+                    "2018-07-27",
+                    "2018-08-23",
+                    "2018-09-06",
+                    "2018-09-24",
+                    "2018-10-31",
+                    "2018-11-08",
+                    "2019-02-11",
+                    "2019-02-19",
+                    "2019-03-14",
+                    "2019-05-16",
+                    "2019-08-14",
+                    "2019-09-09",
+                    "2019-10-08",
+                    "2019-10-17",
+                    "2019-11-05",
+                    "2019-12-03",
+                    "2020-03-02",
+                    "2020-08-27",
+                    "2022-08-01",
+                    "2022-11-15",
+                    "2023-08-16",
+                    "2023-10-16",
+                    "2024-04-10",
+                    "2024-06-20",
+                    "2024-09-30.acacia",
+                    "2024-10-28.acacia",
+                    "2024-11-20.acacia",
+                    "2024-12-18.acacia",
+                    "2025-01-27.acacia",
+                    "2025-02-24.acacia",
+                    "2025-03-01.dashboard",
+                    "2025-03-31.basil",
+                    "2025-04-30.basil",
+                    "2025-05-28.basil",
+                    "2025-06-30.basil",
+                    "2025-07-30.basil",
+                    "2025-08-27.basil",
+                    "2025-09-30.clover",
+                    "2025-10-29.clover",
+                    "2025-11-17.clover",
+                    "2025-12-15.clover",
+                    "2026-01-28.clover",
+                ],
+            ) {
+                Some(0) => CreateWebhookEndpointApiVersion::V20110101,
+                Some(1) => CreateWebhookEndpointApiVersion::V20110621,
+                Some(2) => CreateWebhookEndpointApiVersion::V20110628,
+                Some(3) => CreateWebhookEndpointApiVersion::V20110801,
+                Some(4) => CreateWebhookEndpointApiVersion::V20110915,
+                Some(5) => CreateWebhookEndpointApiVersion::V20111117,
+                Some(6) => CreateWebhookEndpointApiVersion::V20120223,
+                Some(7) => CreateWebhookEndpointApiVersion::V20120325,
+                Some(8) => CreateWebhookEndpointApiVersion::V20120618,
+                Some(9) => CreateWebhookEndpointApiVersion::V20120628,
+                Some(10) => CreateWebhookEndpointApiVersion::V20120709,
+                Some(11) => CreateWebhookEndpointApiVersion::V20120924,
+                Some(12) => CreateWebhookEndpointApiVersion::V20121026,
+                Some(13) => CreateWebhookEndpointApiVersion::V20121107,
+                Some(14) => CreateWebhookEndpointApiVersion::V20130211,
+                Some(15) => CreateWebhookEndpointApiVersion::V20130213,
+                Some(16) => CreateWebhookEndpointApiVersion::V20130705,
+                Some(17) => CreateWebhookEndpointApiVersion::V20130812,
+                Some(18) => CreateWebhookEndpointApiVersion::V20130813,
+                Some(19) => CreateWebhookEndpointApiVersion::V20131029,
+                Some(20) => CreateWebhookEndpointApiVersion::V20131203,
+                Some(21) => CreateWebhookEndpointApiVersion::V20140131,
+                Some(22) => CreateWebhookEndpointApiVersion::V20140313,
+                Some(23) => CreateWebhookEndpointApiVersion::V20140328,
+                Some(24) => CreateWebhookEndpointApiVersion::V20140519,
+                Some(25) => CreateWebhookEndpointApiVersion::V20140613,
+                Some(26) => CreateWebhookEndpointApiVersion::V20140617,
+                Some(27) => CreateWebhookEndpointApiVersion::V20140722,
+                Some(28) => CreateWebhookEndpointApiVersion::V20140726,
+                Some(29) => CreateWebhookEndpointApiVersion::V20140804,
+                Some(30) => CreateWebhookEndpointApiVersion::V20140820,
+                Some(31) => CreateWebhookEndpointApiVersion::V20140908,
+                Some(32) => CreateWebhookEndpointApiVersion::V20141007,
+                Some(33) => CreateWebhookEndpointApiVersion::V20141105,
+                Some(34) => CreateWebhookEndpointApiVersion::V20141120,
+                Some(35) => CreateWebhookEndpointApiVersion::V20141208,
+                Some(36) => CreateWebhookEndpointApiVersion::V20141217,
+                Some(37) => CreateWebhookEndpointApiVersion::V20141222,
+                Some(38) => CreateWebhookEndpointApiVersion::V20150111,
+                Some(39) => CreateWebhookEndpointApiVersion::V20150126,
+                Some(40) => CreateWebhookEndpointApiVersion::V20150210,
+                Some(41) => CreateWebhookEndpointApiVersion::V20150216,
+                Some(42) => CreateWebhookEndpointApiVersion::V20150218,
+                Some(43) => CreateWebhookEndpointApiVersion::V20150324,
+                Some(44) => CreateWebhookEndpointApiVersion::V20150407,
+                Some(45) => CreateWebhookEndpointApiVersion::V20150615,
+                Some(46) => CreateWebhookEndpointApiVersion::V20150707,
+                Some(47) => CreateWebhookEndpointApiVersion::V20150713,
+                Some(48) => CreateWebhookEndpointApiVersion::V20150728,
+                Some(49) => CreateWebhookEndpointApiVersion::V20150807,
+                Some(50) => CreateWebhookEndpointApiVersion::V20150819,
+                Some(51) => CreateWebhookEndpointApiVersion::V20150903,
+                Some(52) => CreateWebhookEndpointApiVersion::V20150908,
+                Some(53) => CreateWebhookEndpointApiVersion::V20150923,
+                Some(54) => CreateWebhookEndpointApiVersion::V20151001,
+                Some(55) => CreateWebhookEndpointApiVersion::V20151012,
+                Some(56) => CreateWebhookEndpointApiVersion::V20151016,
+                Some(57) => CreateWebhookEndpointApiVersion::V20160203,
+                Some(58) => CreateWebhookEndpointApiVersion::V20160219,
+                Some(59) => CreateWebhookEndpointApiVersion::V20160222,
+                Some(60) => CreateWebhookEndpointApiVersion::V20160223,
+                Some(61) => CreateWebhookEndpointApiVersion::V20160229,
+                Some(62) => CreateWebhookEndpointApiVersion::V20160307,
+                Some(63) => CreateWebhookEndpointApiVersion::V20160615,
+                Some(64) => CreateWebhookEndpointApiVersion::V20160706,
+                Some(65) => CreateWebhookEndpointApiVersion::V20161019,
+                Some(66) => CreateWebhookEndpointApiVersion::V20170127,
+                Some(67) => CreateWebhookEndpointApiVersion::V20170214,
+                Some(68) => CreateWebhookEndpointApiVersion::V20170406,
+                Some(69) => CreateWebhookEndpointApiVersion::V20170525,
+                Some(70) => CreateWebhookEndpointApiVersion::V20170605,
+                Some(71) => CreateWebhookEndpointApiVersion::V20170815,
+                Some(72) => CreateWebhookEndpointApiVersion::V20171214,
+                Some(73) => CreateWebhookEndpointApiVersion::V20180123,
+                Some(74) => CreateWebhookEndpointApiVersion::V20180205,
+                Some(75) => CreateWebhookEndpointApiVersion::V20180206,
+                Some(76) => CreateWebhookEndpointApiVersion::V20180228,
+                Some(77) => CreateWebhookEndpointApiVersion::V20180521,
+                Some(78) => CreateWebhookEndpointApiVersion::V20180727,
+                Some(79) => CreateWebhookEndpointApiVersion::V20180823,
+                Some(80) => CreateWebhookEndpointApiVersion::V20180906,
+                Some(81) => CreateWebhookEndpointApiVersion::V20180924,
+                Some(82) => CreateWebhookEndpointApiVersion::V20181031,
+                Some(83) => CreateWebhookEndpointApiVersion::V20181108,
+                Some(84) => CreateWebhookEndpointApiVersion::V20190211,
+                Some(85) => CreateWebhookEndpointApiVersion::V20190219,
+                Some(86) => CreateWebhookEndpointApiVersion::V20190314,
+                Some(87) => CreateWebhookEndpointApiVersion::V20190516,
+                Some(88) => CreateWebhookEndpointApiVersion::V20190814,
+                Some(89) => CreateWebhookEndpointApiVersion::V20190909,
+                Some(90) => CreateWebhookEndpointApiVersion::V20191008,
+                Some(91) => CreateWebhookEndpointApiVersion::V20191017,
+                Some(92) => CreateWebhookEndpointApiVersion::V20191105,
+                Some(93) => CreateWebhookEndpointApiVersion::V20191203,
+                Some(94) => CreateWebhookEndpointApiVersion::V20200302,
+                Some(95) => CreateWebhookEndpointApiVersion::V20200827,
+                Some(96) => CreateWebhookEndpointApiVersion::V20220801,
+                Some(97) => CreateWebhookEndpointApiVersion::V20221115,
+                Some(98) => CreateWebhookEndpointApiVersion::V20230816,
+                Some(99) => CreateWebhookEndpointApiVersion::V20231016,
+                Some(100) => CreateWebhookEndpointApiVersion::V20240410,
+                Some(101) => CreateWebhookEndpointApiVersion::V20240620,
+                Some(102) => CreateWebhookEndpointApiVersion::V20240930Acacia,
+                Some(103) => CreateWebhookEndpointApiVersion::V20241028Acacia,
+                Some(104) => CreateWebhookEndpointApiVersion::V20241120Acacia,
+                Some(105) => CreateWebhookEndpointApiVersion::V20241218Acacia,
+                Some(106) => CreateWebhookEndpointApiVersion::V20250127Acacia,
+                Some(107) => CreateWebhookEndpointApiVersion::V20250224Acacia,
+                Some(108) => CreateWebhookEndpointApiVersion::V20250301Dashboard,
+                Some(109) => CreateWebhookEndpointApiVersion::V20250331Basil,
+                Some(110) => CreateWebhookEndpointApiVersion::V20250430Basil,
+                Some(111) => CreateWebhookEndpointApiVersion::V20250528Basil,
+                Some(112) => CreateWebhookEndpointApiVersion::V20250630Basil,
+                Some(113) => CreateWebhookEndpointApiVersion::V20250730Basil,
+                Some(114) => CreateWebhookEndpointApiVersion::V20250827Basil,
+                Some(115) => CreateWebhookEndpointApiVersion::V20250930Clover,
+                Some(116) => CreateWebhookEndpointApiVersion::V20251029Clover,
+                Some(117) => CreateWebhookEndpointApiVersion::V20251117Clover,
+                Some(118) => CreateWebhookEndpointApiVersion::V20251215Clover,
+                Some(119) => CreateWebhookEndpointApiVersion::V20260128Clover,
+                _ => CreateWebhookEndpointApiVersion::Unknown(s.to_owned()),
             },
         )
     }
@@ -1750,623 +1872,734 @@ impl std::str::FromStr for CreateWebhookEndpointEnabledEvents {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "*" => CreateWebhookEndpointEnabledEvents::Empty,
-                "account.application.authorized" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "*",
+                    "account.application.authorized",
+                    "account.application.deauthorized",
+                    "account.external_account.created",
+                    "account.external_account.deleted",
+                    "account.external_account.updated",
+                    "account.updated",
+                    "application_fee.created",
+                    "application_fee.refund.updated",
+                    "application_fee.refunded",
+                    "balance.available",
+                    "balance_settings.updated",
+                    "billing.alert.triggered",
+                    "billing_portal.configuration.created",
+                    "billing_portal.configuration.updated",
+                    "billing_portal.session.created",
+                    "capability.updated",
+                    "cash_balance.funds_available",
+                    "charge.captured",
+                    "charge.dispute.closed",
+                    "charge.dispute.created",
+                    "charge.dispute.funds_reinstated",
+                    "charge.dispute.funds_withdrawn",
+                    "charge.dispute.updated",
+                    "charge.expired",
+                    "charge.failed",
+                    "charge.pending",
+                    "charge.refund.updated",
+                    "charge.refunded",
+                    "charge.succeeded",
+                    "charge.updated",
+                    "checkout.session.async_payment_failed",
+                    "checkout.session.async_payment_succeeded",
+                    "checkout.session.completed",
+                    "checkout.session.expired",
+                    "climate.order.canceled",
+                    "climate.order.created",
+                    "climate.order.delayed",
+                    "climate.order.delivered",
+                    "climate.order.product_substituted",
+                    "climate.product.created",
+                    "climate.product.pricing_updated",
+                    "coupon.created",
+                    "coupon.deleted",
+                    "coupon.updated",
+                    "credit_note.created",
+                    "credit_note.updated",
+                    "credit_note.voided",
+                    "customer.created",
+                    "customer.deleted",
+                    "customer.discount.created",
+                    "customer.discount.deleted",
+                    "customer.discount.updated",
+                    "customer.source.created",
+                    "customer.source.deleted",
+                    "customer.source.expiring",
+                    "customer.source.updated",
+                    "customer.subscription.created",
+                    "customer.subscription.deleted",
+                    "customer.subscription.paused",
+                    "customer.subscription.pending_update_applied",
+                    "customer.subscription.pending_update_expired",
+                    "customer.subscription.resumed",
+                    "customer.subscription.trial_will_end",
+                    "customer.subscription.updated",
+                    "customer.tax_id.created",
+                    "customer.tax_id.deleted",
+                    "customer.tax_id.updated",
+                    "customer.updated",
+                    "customer_cash_balance_transaction.created",
+                    "entitlements.active_entitlement_summary.updated",
+                    "file.created",
+                    "financial_connections.account.account_numbers_updated",
+                    "financial_connections.account.created",
+                    "financial_connections.account.deactivated",
+                    "financial_connections.account.disconnected",
+                    "financial_connections.account.reactivated",
+                    "financial_connections.account.refreshed_balance",
+                    "financial_connections.account.refreshed_ownership",
+                    "financial_connections.account.refreshed_transactions",
+                    "financial_connections.account.upcoming_account_number_expiry",
+                    "identity.verification_session.canceled",
+                    "identity.verification_session.created",
+                    "identity.verification_session.processing",
+                    "identity.verification_session.redacted",
+                    "identity.verification_session.requires_input",
+                    "identity.verification_session.verified",
+                    "invoice.created",
+                    "invoice.deleted",
+                    "invoice.finalization_failed",
+                    "invoice.finalized",
+                    "invoice.marked_uncollectible",
+                    "invoice.overdue",
+                    "invoice.overpaid",
+                    "invoice.paid",
+                    "invoice.payment_action_required",
+                    "invoice.payment_attempt_required",
+                    "invoice.payment_failed",
+                    "invoice.payment_succeeded",
+                    "invoice.sent",
+                    "invoice.upcoming",
+                    "invoice.updated",
+                    "invoice.voided",
+                    "invoice.will_be_due",
+                    "invoice_payment.paid",
+                    "invoiceitem.created",
+                    "invoiceitem.deleted",
+                    "issuing_authorization.created",
+                    "issuing_authorization.request",
+                    "issuing_authorization.updated",
+                    "issuing_card.created",
+                    "issuing_card.updated",
+                    "issuing_cardholder.created",
+                    "issuing_cardholder.updated",
+                    "issuing_dispute.closed",
+                    "issuing_dispute.created",
+                    "issuing_dispute.funds_reinstated",
+                    "issuing_dispute.funds_rescinded",
+                    "issuing_dispute.submitted",
+                    "issuing_dispute.updated",
+                    "issuing_personalization_design.activated",
+                    "issuing_personalization_design.deactivated",
+                    "issuing_personalization_design.rejected",
+                    "issuing_personalization_design.updated",
+                    "issuing_token.created",
+                    "issuing_token.updated",
+                    "issuing_transaction.created",
+                    "issuing_transaction.purchase_details_receipt_updated",
+                    "issuing_transaction.updated",
+                    "mandate.updated",
+                    "payment_intent.amount_capturable_updated",
+                    "payment_intent.canceled",
+                    "payment_intent.created",
+                    "payment_intent.partially_funded",
+                    "payment_intent.payment_failed",
+                    "payment_intent.processing",
+                    "payment_intent.requires_action",
+                    "payment_intent.succeeded",
+                    "payment_link.created",
+                    "payment_link.updated",
+                    "payment_method.attached",
+                    "payment_method.automatically_updated",
+                    "payment_method.detached",
+                    "payment_method.updated",
+                    "payout.canceled",
+                    "payout.created",
+                    "payout.failed",
+                    "payout.paid",
+                    "payout.reconciliation_completed",
+                    "payout.updated",
+                    "person.created",
+                    "person.deleted",
+                    "person.updated",
+                    "plan.created",
+                    "plan.deleted",
+                    "plan.updated",
+                    "price.created",
+                    "price.deleted",
+                    "price.updated",
+                    "product.created",
+                    "product.deleted",
+                    "product.updated",
+                    "promotion_code.created",
+                    "promotion_code.updated",
+                    "quote.accepted",
+                    "quote.canceled",
+                    "quote.created",
+                    "quote.finalized",
+                    "radar.early_fraud_warning.created",
+                    "radar.early_fraud_warning.updated",
+                    "refund.created",
+                    "refund.failed",
+                    "refund.updated",
+                    "reporting.report_run.failed",
+                    "reporting.report_run.succeeded",
+                    "reporting.report_type.updated",
+                    "review.closed",
+                    "review.opened",
+                    "setup_intent.canceled",
+                    "setup_intent.created",
+                    "setup_intent.requires_action",
+                    "setup_intent.setup_failed",
+                    "setup_intent.succeeded",
+                    "sigma.scheduled_query_run.created",
+                    "source.canceled",
+                    "source.chargeable",
+                    "source.failed",
+                    "source.mandate_notification",
+                    "source.refund_attributes_required",
+                    "source.transaction.created",
+                    "source.transaction.updated",
+                    "subscription_schedule.aborted",
+                    "subscription_schedule.canceled",
+                    "subscription_schedule.completed",
+                    "subscription_schedule.created",
+                    "subscription_schedule.expiring",
+                    "subscription_schedule.released",
+                    "subscription_schedule.updated",
+                    "tax.settings.updated",
+                    "tax_rate.created",
+                    "tax_rate.updated",
+                    "terminal.reader.action_failed",
+                    "terminal.reader.action_succeeded",
+                    "terminal.reader.action_updated",
+                    "test_helpers.test_clock.advancing",
+                    "test_helpers.test_clock.created",
+                    "test_helpers.test_clock.deleted",
+                    "test_helpers.test_clock.internal_failure",
+                    "test_helpers.test_clock.ready",
+                    "topup.canceled",
+                    "topup.created",
+                    "topup.failed",
+                    "topup.reversed",
+                    "topup.succeeded",
+                    "transfer.created",
+                    "transfer.reversed",
+                    "transfer.updated",
+                    "treasury.credit_reversal.created",
+                    "treasury.credit_reversal.posted",
+                    "treasury.debit_reversal.completed",
+                    "treasury.debit_reversal.created",
+                    "treasury.debit_reversal.initial_credit_granted",
+                    "treasury.financial_account.closed",
+                    "treasury.financial_account.created",
+                    "treasury.financial_account.features_status_updated",
+                    "treasury.inbound_transfer.canceled",
+                    "treasury.inbound_transfer.created",
+                    "treasury.inbound_transfer.failed",
+                    "treasury.inbound_transfer.succeeded",
+                    "treasury.outbound_payment.canceled",
+                    "treasury.outbound_payment.created",
+                    "treasury.outbound_payment.expected_arrival_date_updated",
+                    "treasury.outbound_payment.failed",
+                    "treasury.outbound_payment.posted",
+                    "treasury.outbound_payment.returned",
+                    "treasury.outbound_payment.tracking_details_updated",
+                    "treasury.outbound_transfer.canceled",
+                    "treasury.outbound_transfer.created",
+                    "treasury.outbound_transfer.expected_arrival_date_updated",
+                    "treasury.outbound_transfer.failed",
+                    "treasury.outbound_transfer.posted",
+                    "treasury.outbound_transfer.returned",
+                    "treasury.outbound_transfer.tracking_details_updated",
+                    "treasury.received_credit.created",
+                    "treasury.received_credit.failed",
+                    "treasury.received_credit.succeeded",
+                    "treasury.received_debit.created",
+                ],
+            ) {
+                Some(0) => CreateWebhookEndpointEnabledEvents::Empty,
+                Some(1) => {
                     CreateWebhookEndpointEnabledEvents::AccountApplicationAuthorized
                 }
-                "account.application.deauthorized" => {
+                Some(2) => {
                     CreateWebhookEndpointEnabledEvents::AccountApplicationDeauthorized
                 }
-                "account.external_account.created" => {
+                Some(3) => {
                     CreateWebhookEndpointEnabledEvents::AccountExternalAccountCreated
                 }
-                "account.external_account.deleted" => {
+                Some(4) => {
                     CreateWebhookEndpointEnabledEvents::AccountExternalAccountDeleted
                 }
-                "account.external_account.updated" => {
+                Some(5) => {
                     CreateWebhookEndpointEnabledEvents::AccountExternalAccountUpdated
                 }
-                "account.updated" => CreateWebhookEndpointEnabledEvents::AccountUpdated,
-                "application_fee.created" => {
-                    CreateWebhookEndpointEnabledEvents::ApplicationFeeCreated
-                }
-                "application_fee.refund.updated" => {
+                Some(6) => CreateWebhookEndpointEnabledEvents::AccountUpdated,
+                Some(7) => CreateWebhookEndpointEnabledEvents::ApplicationFeeCreated,
+                Some(8) => {
                     CreateWebhookEndpointEnabledEvents::ApplicationFeeRefundUpdated
                 }
-                "application_fee.refunded" => {
-                    CreateWebhookEndpointEnabledEvents::ApplicationFeeRefunded
-                }
-                "balance.available" => {
-                    CreateWebhookEndpointEnabledEvents::BalanceAvailable
-                }
-                "balance_settings.updated" => {
-                    CreateWebhookEndpointEnabledEvents::BalanceSettingsUpdated
-                }
-                "billing.alert.triggered" => {
-                    CreateWebhookEndpointEnabledEvents::BillingAlertTriggered
-                }
-                "billing_portal.configuration.created" => {
+                Some(9) => CreateWebhookEndpointEnabledEvents::ApplicationFeeRefunded,
+                Some(10) => CreateWebhookEndpointEnabledEvents::BalanceAvailable,
+                Some(11) => CreateWebhookEndpointEnabledEvents::BalanceSettingsUpdated,
+                Some(12) => CreateWebhookEndpointEnabledEvents::BillingAlertTriggered,
+                Some(13) => {
                     CreateWebhookEndpointEnabledEvents::BillingPortalConfigurationCreated
                 }
-                "billing_portal.configuration.updated" => {
+                Some(14) => {
                     CreateWebhookEndpointEnabledEvents::BillingPortalConfigurationUpdated
                 }
-                "billing_portal.session.created" => {
+                Some(15) => {
                     CreateWebhookEndpointEnabledEvents::BillingPortalSessionCreated
                 }
-                "capability.updated" => {
-                    CreateWebhookEndpointEnabledEvents::CapabilityUpdated
-                }
-                "cash_balance.funds_available" => {
-                    CreateWebhookEndpointEnabledEvents::CashBalanceFundsAvailable
-                }
-                "charge.captured" => CreateWebhookEndpointEnabledEvents::ChargeCaptured,
-                "charge.dispute.closed" => {
-                    CreateWebhookEndpointEnabledEvents::ChargeDisputeClosed
-                }
-                "charge.dispute.created" => {
-                    CreateWebhookEndpointEnabledEvents::ChargeDisputeCreated
-                }
-                "charge.dispute.funds_reinstated" => {
+                Some(16) => CreateWebhookEndpointEnabledEvents::CapabilityUpdated,
+                Some(17) => CreateWebhookEndpointEnabledEvents::CashBalanceFundsAvailable,
+                Some(18) => CreateWebhookEndpointEnabledEvents::ChargeCaptured,
+                Some(19) => CreateWebhookEndpointEnabledEvents::ChargeDisputeClosed,
+                Some(20) => CreateWebhookEndpointEnabledEvents::ChargeDisputeCreated,
+                Some(21) => {
                     CreateWebhookEndpointEnabledEvents::ChargeDisputeFundsReinstated
                 }
-                "charge.dispute.funds_withdrawn" => {
+                Some(22) => {
                     CreateWebhookEndpointEnabledEvents::ChargeDisputeFundsWithdrawn
                 }
-                "charge.dispute.updated" => {
-                    CreateWebhookEndpointEnabledEvents::ChargeDisputeUpdated
-                }
-                "charge.expired" => CreateWebhookEndpointEnabledEvents::ChargeExpired,
-                "charge.failed" => CreateWebhookEndpointEnabledEvents::ChargeFailed,
-                "charge.pending" => CreateWebhookEndpointEnabledEvents::ChargePending,
-                "charge.refund.updated" => {
-                    CreateWebhookEndpointEnabledEvents::ChargeRefundUpdated
-                }
-                "charge.refunded" => CreateWebhookEndpointEnabledEvents::ChargeRefunded,
-                "charge.succeeded" => CreateWebhookEndpointEnabledEvents::ChargeSucceeded,
-                "charge.updated" => CreateWebhookEndpointEnabledEvents::ChargeUpdated,
-                "checkout.session.async_payment_failed" => {
+                Some(23) => CreateWebhookEndpointEnabledEvents::ChargeDisputeUpdated,
+                Some(24) => CreateWebhookEndpointEnabledEvents::ChargeExpired,
+                Some(25) => CreateWebhookEndpointEnabledEvents::ChargeFailed,
+                Some(26) => CreateWebhookEndpointEnabledEvents::ChargePending,
+                Some(27) => CreateWebhookEndpointEnabledEvents::ChargeRefundUpdated,
+                Some(28) => CreateWebhookEndpointEnabledEvents::ChargeRefunded,
+                Some(29) => CreateWebhookEndpointEnabledEvents::ChargeSucceeded,
+                Some(30) => CreateWebhookEndpointEnabledEvents::ChargeUpdated,
+                Some(31) => {
                     CreateWebhookEndpointEnabledEvents::CheckoutSessionAsyncPaymentFailed
                 }
-                "checkout.session.async_payment_succeeded" => {
+                Some(32) => {
                     CreateWebhookEndpointEnabledEvents::CheckoutSessionAsyncPaymentSucceeded
                 }
-                "checkout.session.completed" => {
-                    CreateWebhookEndpointEnabledEvents::CheckoutSessionCompleted
-                }
-                "checkout.session.expired" => {
-                    CreateWebhookEndpointEnabledEvents::CheckoutSessionExpired
-                }
-                "climate.order.canceled" => {
-                    CreateWebhookEndpointEnabledEvents::ClimateOrderCanceled
-                }
-                "climate.order.created" => {
-                    CreateWebhookEndpointEnabledEvents::ClimateOrderCreated
-                }
-                "climate.order.delayed" => {
-                    CreateWebhookEndpointEnabledEvents::ClimateOrderDelayed
-                }
-                "climate.order.delivered" => {
-                    CreateWebhookEndpointEnabledEvents::ClimateOrderDelivered
-                }
-                "climate.order.product_substituted" => {
+                Some(33) => CreateWebhookEndpointEnabledEvents::CheckoutSessionCompleted,
+                Some(34) => CreateWebhookEndpointEnabledEvents::CheckoutSessionExpired,
+                Some(35) => CreateWebhookEndpointEnabledEvents::ClimateOrderCanceled,
+                Some(36) => CreateWebhookEndpointEnabledEvents::ClimateOrderCreated,
+                Some(37) => CreateWebhookEndpointEnabledEvents::ClimateOrderDelayed,
+                Some(38) => CreateWebhookEndpointEnabledEvents::ClimateOrderDelivered,
+                Some(39) => {
                     CreateWebhookEndpointEnabledEvents::ClimateOrderProductSubstituted
                 }
-                "climate.product.created" => {
-                    CreateWebhookEndpointEnabledEvents::ClimateProductCreated
-                }
-                "climate.product.pricing_updated" => {
+                Some(40) => CreateWebhookEndpointEnabledEvents::ClimateProductCreated,
+                Some(41) => {
                     CreateWebhookEndpointEnabledEvents::ClimateProductPricingUpdated
                 }
-                "coupon.created" => CreateWebhookEndpointEnabledEvents::CouponCreated,
-                "coupon.deleted" => CreateWebhookEndpointEnabledEvents::CouponDeleted,
-                "coupon.updated" => CreateWebhookEndpointEnabledEvents::CouponUpdated,
-                "credit_note.created" => {
-                    CreateWebhookEndpointEnabledEvents::CreditNoteCreated
-                }
-                "credit_note.updated" => {
-                    CreateWebhookEndpointEnabledEvents::CreditNoteUpdated
-                }
-                "credit_note.voided" => {
-                    CreateWebhookEndpointEnabledEvents::CreditNoteVoided
-                }
-                "customer.created" => CreateWebhookEndpointEnabledEvents::CustomerCreated,
-                "customer.deleted" => CreateWebhookEndpointEnabledEvents::CustomerDeleted,
-                "customer.discount.created" => {
-                    CreateWebhookEndpointEnabledEvents::CustomerDiscountCreated
-                }
-                "customer.discount.deleted" => {
-                    CreateWebhookEndpointEnabledEvents::CustomerDiscountDeleted
-                }
-                "customer.discount.updated" => {
-                    CreateWebhookEndpointEnabledEvents::CustomerDiscountUpdated
-                }
-                "customer.source.created" => {
-                    CreateWebhookEndpointEnabledEvents::CustomerSourceCreated
-                }
-                "customer.source.deleted" => {
-                    CreateWebhookEndpointEnabledEvents::CustomerSourceDeleted
-                }
-                "customer.source.expiring" => {
-                    CreateWebhookEndpointEnabledEvents::CustomerSourceExpiring
-                }
-                "customer.source.updated" => {
-                    CreateWebhookEndpointEnabledEvents::CustomerSourceUpdated
-                }
-                "customer.subscription.created" => {
+                Some(42) => CreateWebhookEndpointEnabledEvents::CouponCreated,
+                Some(43) => CreateWebhookEndpointEnabledEvents::CouponDeleted,
+                Some(44) => CreateWebhookEndpointEnabledEvents::CouponUpdated,
+                Some(45) => CreateWebhookEndpointEnabledEvents::CreditNoteCreated,
+                Some(46) => CreateWebhookEndpointEnabledEvents::CreditNoteUpdated,
+                Some(47) => CreateWebhookEndpointEnabledEvents::CreditNoteVoided,
+                Some(48) => CreateWebhookEndpointEnabledEvents::CustomerCreated,
+                Some(49) => CreateWebhookEndpointEnabledEvents::CustomerDeleted,
+                Some(50) => CreateWebhookEndpointEnabledEvents::CustomerDiscountCreated,
+                Some(51) => CreateWebhookEndpointEnabledEvents::CustomerDiscountDeleted,
+                Some(52) => CreateWebhookEndpointEnabledEvents::CustomerDiscountUpdated,
+                Some(53) => CreateWebhookEndpointEnabledEvents::CustomerSourceCreated,
+                Some(54) => CreateWebhookEndpointEnabledEvents::CustomerSourceDeleted,
+                Some(55) => CreateWebhookEndpointEnabledEvents::CustomerSourceExpiring,
+                Some(56) => CreateWebhookEndpointEnabledEvents::CustomerSourceUpdated,
+                Some(57) => {
                     CreateWebhookEndpointEnabledEvents::CustomerSubscriptionCreated
                 }
-                "customer.subscription.deleted" => {
+                Some(58) => {
                     CreateWebhookEndpointEnabledEvents::CustomerSubscriptionDeleted
                 }
-                "customer.subscription.paused" => {
+                Some(59) => {
                     CreateWebhookEndpointEnabledEvents::CustomerSubscriptionPaused
                 }
-                "customer.subscription.pending_update_applied" => {
+                Some(60) => {
                     CreateWebhookEndpointEnabledEvents::CustomerSubscriptionPendingUpdateApplied
                 }
-                "customer.subscription.pending_update_expired" => {
+                Some(61) => {
                     CreateWebhookEndpointEnabledEvents::CustomerSubscriptionPendingUpdateExpired
                 }
-                "customer.subscription.resumed" => {
+                Some(62) => {
                     CreateWebhookEndpointEnabledEvents::CustomerSubscriptionResumed
                 }
-                "customer.subscription.trial_will_end" => {
+                Some(63) => {
                     CreateWebhookEndpointEnabledEvents::CustomerSubscriptionTrialWillEnd
                 }
-                "customer.subscription.updated" => {
+                Some(64) => {
                     CreateWebhookEndpointEnabledEvents::CustomerSubscriptionUpdated
                 }
-                "customer.tax_id.created" => {
-                    CreateWebhookEndpointEnabledEvents::CustomerTaxIdCreated
-                }
-                "customer.tax_id.deleted" => {
-                    CreateWebhookEndpointEnabledEvents::CustomerTaxIdDeleted
-                }
-                "customer.tax_id.updated" => {
-                    CreateWebhookEndpointEnabledEvents::CustomerTaxIdUpdated
-                }
-                "customer.updated" => CreateWebhookEndpointEnabledEvents::CustomerUpdated,
-                "customer_cash_balance_transaction.created" => {
+                Some(65) => CreateWebhookEndpointEnabledEvents::CustomerTaxIdCreated,
+                Some(66) => CreateWebhookEndpointEnabledEvents::CustomerTaxIdDeleted,
+                Some(67) => CreateWebhookEndpointEnabledEvents::CustomerTaxIdUpdated,
+                Some(68) => CreateWebhookEndpointEnabledEvents::CustomerUpdated,
+                Some(69) => {
                     CreateWebhookEndpointEnabledEvents::CustomerCashBalanceTransactionCreated
                 }
-                "entitlements.active_entitlement_summary.updated" => {
+                Some(70) => {
                     CreateWebhookEndpointEnabledEvents::EntitlementsActiveEntitlementSummaryUpdated
                 }
-                "file.created" => CreateWebhookEndpointEnabledEvents::FileCreated,
-                "financial_connections.account.account_numbers_updated" => {
+                Some(71) => CreateWebhookEndpointEnabledEvents::FileCreated,
+                Some(72) => {
                     CreateWebhookEndpointEnabledEvents::FinancialConnectionsAccountAccountNumbersUpdated
                 }
-                "financial_connections.account.created" => {
+                Some(73) => {
                     CreateWebhookEndpointEnabledEvents::FinancialConnectionsAccountCreated
                 }
-                "financial_connections.account.deactivated" => {
+                Some(74) => {
                     CreateWebhookEndpointEnabledEvents::FinancialConnectionsAccountDeactivated
                 }
-                "financial_connections.account.disconnected" => {
+                Some(75) => {
                     CreateWebhookEndpointEnabledEvents::FinancialConnectionsAccountDisconnected
                 }
-                "financial_connections.account.reactivated" => {
+                Some(76) => {
                     CreateWebhookEndpointEnabledEvents::FinancialConnectionsAccountReactivated
                 }
-                "financial_connections.account.refreshed_balance" => {
+                Some(77) => {
                     CreateWebhookEndpointEnabledEvents::FinancialConnectionsAccountRefreshedBalance
                 }
-                "financial_connections.account.refreshed_ownership" => {
+                Some(78) => {
                     CreateWebhookEndpointEnabledEvents::FinancialConnectionsAccountRefreshedOwnership
                 }
-                "financial_connections.account.refreshed_transactions" => {
+                Some(79) => {
                     CreateWebhookEndpointEnabledEvents::FinancialConnectionsAccountRefreshedTransactions
                 }
-                "financial_connections.account.upcoming_account_number_expiry" => {
+                Some(80) => {
                     CreateWebhookEndpointEnabledEvents::FinancialConnectionsAccountUpcomingAccountNumberExpiry
                 }
-                "identity.verification_session.canceled" => {
+                Some(81) => {
                     CreateWebhookEndpointEnabledEvents::IdentityVerificationSessionCanceled
                 }
-                "identity.verification_session.created" => {
+                Some(82) => {
                     CreateWebhookEndpointEnabledEvents::IdentityVerificationSessionCreated
                 }
-                "identity.verification_session.processing" => {
+                Some(83) => {
                     CreateWebhookEndpointEnabledEvents::IdentityVerificationSessionProcessing
                 }
-                "identity.verification_session.redacted" => {
+                Some(84) => {
                     CreateWebhookEndpointEnabledEvents::IdentityVerificationSessionRedacted
                 }
-                "identity.verification_session.requires_input" => {
+                Some(85) => {
                     CreateWebhookEndpointEnabledEvents::IdentityVerificationSessionRequiresInput
                 }
-                "identity.verification_session.verified" => {
+                Some(86) => {
                     CreateWebhookEndpointEnabledEvents::IdentityVerificationSessionVerified
                 }
-                "invoice.created" => CreateWebhookEndpointEnabledEvents::InvoiceCreated,
-                "invoice.deleted" => CreateWebhookEndpointEnabledEvents::InvoiceDeleted,
-                "invoice.finalization_failed" => {
-                    CreateWebhookEndpointEnabledEvents::InvoiceFinalizationFailed
-                }
-                "invoice.finalized" => {
-                    CreateWebhookEndpointEnabledEvents::InvoiceFinalized
-                }
-                "invoice.marked_uncollectible" => {
+                Some(87) => CreateWebhookEndpointEnabledEvents::InvoiceCreated,
+                Some(88) => CreateWebhookEndpointEnabledEvents::InvoiceDeleted,
+                Some(89) => CreateWebhookEndpointEnabledEvents::InvoiceFinalizationFailed,
+                Some(90) => CreateWebhookEndpointEnabledEvents::InvoiceFinalized,
+                Some(91) => {
                     CreateWebhookEndpointEnabledEvents::InvoiceMarkedUncollectible
                 }
-                "invoice.overdue" => CreateWebhookEndpointEnabledEvents::InvoiceOverdue,
-                "invoice.overpaid" => CreateWebhookEndpointEnabledEvents::InvoiceOverpaid,
-                "invoice.paid" => CreateWebhookEndpointEnabledEvents::InvoicePaid,
-                "invoice.payment_action_required" => {
+                Some(92) => CreateWebhookEndpointEnabledEvents::InvoiceOverdue,
+                Some(93) => CreateWebhookEndpointEnabledEvents::InvoiceOverpaid,
+                Some(94) => CreateWebhookEndpointEnabledEvents::InvoicePaid,
+                Some(95) => {
                     CreateWebhookEndpointEnabledEvents::InvoicePaymentActionRequired
                 }
-                "invoice.payment_attempt_required" => {
+                Some(96) => {
                     CreateWebhookEndpointEnabledEvents::InvoicePaymentAttemptRequired
                 }
-                "invoice.payment_failed" => {
-                    CreateWebhookEndpointEnabledEvents::InvoicePaymentFailed
-                }
-                "invoice.payment_succeeded" => {
-                    CreateWebhookEndpointEnabledEvents::InvoicePaymentSucceeded
-                }
-                "invoice.sent" => CreateWebhookEndpointEnabledEvents::InvoiceSent,
-                "invoice.upcoming" => CreateWebhookEndpointEnabledEvents::InvoiceUpcoming,
-                "invoice.updated" => CreateWebhookEndpointEnabledEvents::InvoiceUpdated,
-                "invoice.voided" => CreateWebhookEndpointEnabledEvents::InvoiceVoided,
-                "invoice.will_be_due" => {
-                    CreateWebhookEndpointEnabledEvents::InvoiceWillBeDue
-                }
-                "invoice_payment.paid" => {
-                    CreateWebhookEndpointEnabledEvents::InvoicePaymentPaid
-                }
-                "invoiceitem.created" => {
-                    CreateWebhookEndpointEnabledEvents::InvoiceitemCreated
-                }
-                "invoiceitem.deleted" => {
-                    CreateWebhookEndpointEnabledEvents::InvoiceitemDeleted
-                }
-                "issuing_authorization.created" => {
+                Some(97) => CreateWebhookEndpointEnabledEvents::InvoicePaymentFailed,
+                Some(98) => CreateWebhookEndpointEnabledEvents::InvoicePaymentSucceeded,
+                Some(99) => CreateWebhookEndpointEnabledEvents::InvoiceSent,
+                Some(100) => CreateWebhookEndpointEnabledEvents::InvoiceUpcoming,
+                Some(101) => CreateWebhookEndpointEnabledEvents::InvoiceUpdated,
+                Some(102) => CreateWebhookEndpointEnabledEvents::InvoiceVoided,
+                Some(103) => CreateWebhookEndpointEnabledEvents::InvoiceWillBeDue,
+                Some(104) => CreateWebhookEndpointEnabledEvents::InvoicePaymentPaid,
+                Some(105) => CreateWebhookEndpointEnabledEvents::InvoiceitemCreated,
+                Some(106) => CreateWebhookEndpointEnabledEvents::InvoiceitemDeleted,
+                Some(107) => {
                     CreateWebhookEndpointEnabledEvents::IssuingAuthorizationCreated
                 }
-                "issuing_authorization.request" => {
+                Some(108) => {
                     CreateWebhookEndpointEnabledEvents::IssuingAuthorizationRequest
                 }
-                "issuing_authorization.updated" => {
+                Some(109) => {
                     CreateWebhookEndpointEnabledEvents::IssuingAuthorizationUpdated
                 }
-                "issuing_card.created" => {
-                    CreateWebhookEndpointEnabledEvents::IssuingCardCreated
-                }
-                "issuing_card.updated" => {
-                    CreateWebhookEndpointEnabledEvents::IssuingCardUpdated
-                }
-                "issuing_cardholder.created" => {
-                    CreateWebhookEndpointEnabledEvents::IssuingCardholderCreated
-                }
-                "issuing_cardholder.updated" => {
-                    CreateWebhookEndpointEnabledEvents::IssuingCardholderUpdated
-                }
-                "issuing_dispute.closed" => {
-                    CreateWebhookEndpointEnabledEvents::IssuingDisputeClosed
-                }
-                "issuing_dispute.created" => {
-                    CreateWebhookEndpointEnabledEvents::IssuingDisputeCreated
-                }
-                "issuing_dispute.funds_reinstated" => {
+                Some(110) => CreateWebhookEndpointEnabledEvents::IssuingCardCreated,
+                Some(111) => CreateWebhookEndpointEnabledEvents::IssuingCardUpdated,
+                Some(112) => CreateWebhookEndpointEnabledEvents::IssuingCardholderCreated,
+                Some(113) => CreateWebhookEndpointEnabledEvents::IssuingCardholderUpdated,
+                Some(114) => CreateWebhookEndpointEnabledEvents::IssuingDisputeClosed,
+                Some(115) => CreateWebhookEndpointEnabledEvents::IssuingDisputeCreated,
+                Some(116) => {
                     CreateWebhookEndpointEnabledEvents::IssuingDisputeFundsReinstated
                 }
-                "issuing_dispute.funds_rescinded" => {
+                Some(117) => {
                     CreateWebhookEndpointEnabledEvents::IssuingDisputeFundsRescinded
                 }
-                "issuing_dispute.submitted" => {
-                    CreateWebhookEndpointEnabledEvents::IssuingDisputeSubmitted
-                }
-                "issuing_dispute.updated" => {
-                    CreateWebhookEndpointEnabledEvents::IssuingDisputeUpdated
-                }
-                "issuing_personalization_design.activated" => {
+                Some(118) => CreateWebhookEndpointEnabledEvents::IssuingDisputeSubmitted,
+                Some(119) => CreateWebhookEndpointEnabledEvents::IssuingDisputeUpdated,
+                Some(120) => {
                     CreateWebhookEndpointEnabledEvents::IssuingPersonalizationDesignActivated
                 }
-                "issuing_personalization_design.deactivated" => {
+                Some(121) => {
                     CreateWebhookEndpointEnabledEvents::IssuingPersonalizationDesignDeactivated
                 }
-                "issuing_personalization_design.rejected" => {
+                Some(122) => {
                     CreateWebhookEndpointEnabledEvents::IssuingPersonalizationDesignRejected
                 }
-                "issuing_personalization_design.updated" => {
+                Some(123) => {
                     CreateWebhookEndpointEnabledEvents::IssuingPersonalizationDesignUpdated
                 }
-                "issuing_token.created" => {
-                    CreateWebhookEndpointEnabledEvents::IssuingTokenCreated
-                }
-                "issuing_token.updated" => {
-                    CreateWebhookEndpointEnabledEvents::IssuingTokenUpdated
-                }
-                "issuing_transaction.created" => {
+                Some(124) => CreateWebhookEndpointEnabledEvents::IssuingTokenCreated,
+                Some(125) => CreateWebhookEndpointEnabledEvents::IssuingTokenUpdated,
+                Some(126) => {
                     CreateWebhookEndpointEnabledEvents::IssuingTransactionCreated
                 }
-                "issuing_transaction.purchase_details_receipt_updated" => {
+                Some(127) => {
                     CreateWebhookEndpointEnabledEvents::IssuingTransactionPurchaseDetailsReceiptUpdated
                 }
-                "issuing_transaction.updated" => {
+                Some(128) => {
                     CreateWebhookEndpointEnabledEvents::IssuingTransactionUpdated
                 }
-                "mandate.updated" => CreateWebhookEndpointEnabledEvents::MandateUpdated,
-                "payment_intent.amount_capturable_updated" => {
+                Some(129) => CreateWebhookEndpointEnabledEvents::MandateUpdated,
+                Some(130) => {
                     CreateWebhookEndpointEnabledEvents::PaymentIntentAmountCapturableUpdated
                 }
-                "payment_intent.canceled" => {
-                    CreateWebhookEndpointEnabledEvents::PaymentIntentCanceled
-                }
-                "payment_intent.created" => {
-                    CreateWebhookEndpointEnabledEvents::PaymentIntentCreated
-                }
-                "payment_intent.partially_funded" => {
+                Some(131) => CreateWebhookEndpointEnabledEvents::PaymentIntentCanceled,
+                Some(132) => CreateWebhookEndpointEnabledEvents::PaymentIntentCreated,
+                Some(133) => {
                     CreateWebhookEndpointEnabledEvents::PaymentIntentPartiallyFunded
                 }
-                "payment_intent.payment_failed" => {
+                Some(134) => {
                     CreateWebhookEndpointEnabledEvents::PaymentIntentPaymentFailed
                 }
-                "payment_intent.processing" => {
-                    CreateWebhookEndpointEnabledEvents::PaymentIntentProcessing
-                }
-                "payment_intent.requires_action" => {
+                Some(135) => CreateWebhookEndpointEnabledEvents::PaymentIntentProcessing,
+                Some(136) => {
                     CreateWebhookEndpointEnabledEvents::PaymentIntentRequiresAction
                 }
-                "payment_intent.succeeded" => {
-                    CreateWebhookEndpointEnabledEvents::PaymentIntentSucceeded
-                }
-                "payment_link.created" => {
-                    CreateWebhookEndpointEnabledEvents::PaymentLinkCreated
-                }
-                "payment_link.updated" => {
-                    CreateWebhookEndpointEnabledEvents::PaymentLinkUpdated
-                }
-                "payment_method.attached" => {
-                    CreateWebhookEndpointEnabledEvents::PaymentMethodAttached
-                }
-                "payment_method.automatically_updated" => {
+                Some(137) => CreateWebhookEndpointEnabledEvents::PaymentIntentSucceeded,
+                Some(138) => CreateWebhookEndpointEnabledEvents::PaymentLinkCreated,
+                Some(139) => CreateWebhookEndpointEnabledEvents::PaymentLinkUpdated,
+                Some(140) => CreateWebhookEndpointEnabledEvents::PaymentMethodAttached,
+                Some(141) => {
                     CreateWebhookEndpointEnabledEvents::PaymentMethodAutomaticallyUpdated
                 }
-                "payment_method.detached" => {
-                    CreateWebhookEndpointEnabledEvents::PaymentMethodDetached
-                }
-                "payment_method.updated" => {
-                    CreateWebhookEndpointEnabledEvents::PaymentMethodUpdated
-                }
-                "payout.canceled" => CreateWebhookEndpointEnabledEvents::PayoutCanceled,
-                "payout.created" => CreateWebhookEndpointEnabledEvents::PayoutCreated,
-                "payout.failed" => CreateWebhookEndpointEnabledEvents::PayoutFailed,
-                "payout.paid" => CreateWebhookEndpointEnabledEvents::PayoutPaid,
-                "payout.reconciliation_completed" => {
+                Some(142) => CreateWebhookEndpointEnabledEvents::PaymentMethodDetached,
+                Some(143) => CreateWebhookEndpointEnabledEvents::PaymentMethodUpdated,
+                Some(144) => CreateWebhookEndpointEnabledEvents::PayoutCanceled,
+                Some(145) => CreateWebhookEndpointEnabledEvents::PayoutCreated,
+                Some(146) => CreateWebhookEndpointEnabledEvents::PayoutFailed,
+                Some(147) => CreateWebhookEndpointEnabledEvents::PayoutPaid,
+                Some(148) => {
                     CreateWebhookEndpointEnabledEvents::PayoutReconciliationCompleted
                 }
-                "payout.updated" => CreateWebhookEndpointEnabledEvents::PayoutUpdated,
-                "person.created" => CreateWebhookEndpointEnabledEvents::PersonCreated,
-                "person.deleted" => CreateWebhookEndpointEnabledEvents::PersonDeleted,
-                "person.updated" => CreateWebhookEndpointEnabledEvents::PersonUpdated,
-                "plan.created" => CreateWebhookEndpointEnabledEvents::PlanCreated,
-                "plan.deleted" => CreateWebhookEndpointEnabledEvents::PlanDeleted,
-                "plan.updated" => CreateWebhookEndpointEnabledEvents::PlanUpdated,
-                "price.created" => CreateWebhookEndpointEnabledEvents::PriceCreated,
-                "price.deleted" => CreateWebhookEndpointEnabledEvents::PriceDeleted,
-                "price.updated" => CreateWebhookEndpointEnabledEvents::PriceUpdated,
-                "product.created" => CreateWebhookEndpointEnabledEvents::ProductCreated,
-                "product.deleted" => CreateWebhookEndpointEnabledEvents::ProductDeleted,
-                "product.updated" => CreateWebhookEndpointEnabledEvents::ProductUpdated,
-                "promotion_code.created" => {
-                    CreateWebhookEndpointEnabledEvents::PromotionCodeCreated
-                }
-                "promotion_code.updated" => {
-                    CreateWebhookEndpointEnabledEvents::PromotionCodeUpdated
-                }
-                "quote.accepted" => CreateWebhookEndpointEnabledEvents::QuoteAccepted,
-                "quote.canceled" => CreateWebhookEndpointEnabledEvents::QuoteCanceled,
-                "quote.created" => CreateWebhookEndpointEnabledEvents::QuoteCreated,
-                "quote.finalized" => CreateWebhookEndpointEnabledEvents::QuoteFinalized,
-                "radar.early_fraud_warning.created" => {
+                Some(149) => CreateWebhookEndpointEnabledEvents::PayoutUpdated,
+                Some(150) => CreateWebhookEndpointEnabledEvents::PersonCreated,
+                Some(151) => CreateWebhookEndpointEnabledEvents::PersonDeleted,
+                Some(152) => CreateWebhookEndpointEnabledEvents::PersonUpdated,
+                Some(153) => CreateWebhookEndpointEnabledEvents::PlanCreated,
+                Some(154) => CreateWebhookEndpointEnabledEvents::PlanDeleted,
+                Some(155) => CreateWebhookEndpointEnabledEvents::PlanUpdated,
+                Some(156) => CreateWebhookEndpointEnabledEvents::PriceCreated,
+                Some(157) => CreateWebhookEndpointEnabledEvents::PriceDeleted,
+                Some(158) => CreateWebhookEndpointEnabledEvents::PriceUpdated,
+                Some(159) => CreateWebhookEndpointEnabledEvents::ProductCreated,
+                Some(160) => CreateWebhookEndpointEnabledEvents::ProductDeleted,
+                Some(161) => CreateWebhookEndpointEnabledEvents::ProductUpdated,
+                Some(162) => CreateWebhookEndpointEnabledEvents::PromotionCodeCreated,
+                Some(163) => CreateWebhookEndpointEnabledEvents::PromotionCodeUpdated,
+                Some(164) => CreateWebhookEndpointEnabledEvents::QuoteAccepted,
+                Some(165) => CreateWebhookEndpointEnabledEvents::QuoteCanceled,
+                Some(166) => CreateWebhookEndpointEnabledEvents::QuoteCreated,
+                Some(167) => CreateWebhookEndpointEnabledEvents::QuoteFinalized,
+                Some(168) => {
                     CreateWebhookEndpointEnabledEvents::RadarEarlyFraudWarningCreated
                 }
-                "radar.early_fraud_warning.updated" => {
+                Some(169) => {
                     CreateWebhookEndpointEnabledEvents::RadarEarlyFraudWarningUpdated
                 }
-                "refund.created" => CreateWebhookEndpointEnabledEvents::RefundCreated,
-                "refund.failed" => CreateWebhookEndpointEnabledEvents::RefundFailed,
-                "refund.updated" => CreateWebhookEndpointEnabledEvents::RefundUpdated,
-                "reporting.report_run.failed" => {
-                    CreateWebhookEndpointEnabledEvents::ReportingReportRunFailed
-                }
-                "reporting.report_run.succeeded" => {
+                Some(170) => CreateWebhookEndpointEnabledEvents::RefundCreated,
+                Some(171) => CreateWebhookEndpointEnabledEvents::RefundFailed,
+                Some(172) => CreateWebhookEndpointEnabledEvents::RefundUpdated,
+                Some(173) => CreateWebhookEndpointEnabledEvents::ReportingReportRunFailed,
+                Some(174) => {
                     CreateWebhookEndpointEnabledEvents::ReportingReportRunSucceeded
                 }
-                "reporting.report_type.updated" => {
+                Some(175) => {
                     CreateWebhookEndpointEnabledEvents::ReportingReportTypeUpdated
                 }
-                "review.closed" => CreateWebhookEndpointEnabledEvents::ReviewClosed,
-                "review.opened" => CreateWebhookEndpointEnabledEvents::ReviewOpened,
-                "setup_intent.canceled" => {
-                    CreateWebhookEndpointEnabledEvents::SetupIntentCanceled
-                }
-                "setup_intent.created" => {
-                    CreateWebhookEndpointEnabledEvents::SetupIntentCreated
-                }
-                "setup_intent.requires_action" => {
+                Some(176) => CreateWebhookEndpointEnabledEvents::ReviewClosed,
+                Some(177) => CreateWebhookEndpointEnabledEvents::ReviewOpened,
+                Some(178) => CreateWebhookEndpointEnabledEvents::SetupIntentCanceled,
+                Some(179) => CreateWebhookEndpointEnabledEvents::SetupIntentCreated,
+                Some(180) => {
                     CreateWebhookEndpointEnabledEvents::SetupIntentRequiresAction
                 }
-                "setup_intent.setup_failed" => {
-                    CreateWebhookEndpointEnabledEvents::SetupIntentSetupFailed
-                }
-                "setup_intent.succeeded" => {
-                    CreateWebhookEndpointEnabledEvents::SetupIntentSucceeded
-                }
-                "sigma.scheduled_query_run.created" => {
+                Some(181) => CreateWebhookEndpointEnabledEvents::SetupIntentSetupFailed,
+                Some(182) => CreateWebhookEndpointEnabledEvents::SetupIntentSucceeded,
+                Some(183) => {
                     CreateWebhookEndpointEnabledEvents::SigmaScheduledQueryRunCreated
                 }
-                "source.canceled" => CreateWebhookEndpointEnabledEvents::SourceCanceled,
-                "source.chargeable" => {
-                    CreateWebhookEndpointEnabledEvents::SourceChargeable
-                }
-                "source.failed" => CreateWebhookEndpointEnabledEvents::SourceFailed,
-                "source.mandate_notification" => {
+                Some(184) => CreateWebhookEndpointEnabledEvents::SourceCanceled,
+                Some(185) => CreateWebhookEndpointEnabledEvents::SourceChargeable,
+                Some(186) => CreateWebhookEndpointEnabledEvents::SourceFailed,
+                Some(187) => {
                     CreateWebhookEndpointEnabledEvents::SourceMandateNotification
                 }
-                "source.refund_attributes_required" => {
+                Some(188) => {
                     CreateWebhookEndpointEnabledEvents::SourceRefundAttributesRequired
                 }
-                "source.transaction.created" => {
-                    CreateWebhookEndpointEnabledEvents::SourceTransactionCreated
-                }
-                "source.transaction.updated" => {
-                    CreateWebhookEndpointEnabledEvents::SourceTransactionUpdated
-                }
-                "subscription_schedule.aborted" => {
+                Some(189) => CreateWebhookEndpointEnabledEvents::SourceTransactionCreated,
+                Some(190) => CreateWebhookEndpointEnabledEvents::SourceTransactionUpdated,
+                Some(191) => {
                     CreateWebhookEndpointEnabledEvents::SubscriptionScheduleAborted
                 }
-                "subscription_schedule.canceled" => {
+                Some(192) => {
                     CreateWebhookEndpointEnabledEvents::SubscriptionScheduleCanceled
                 }
-                "subscription_schedule.completed" => {
+                Some(193) => {
                     CreateWebhookEndpointEnabledEvents::SubscriptionScheduleCompleted
                 }
-                "subscription_schedule.created" => {
+                Some(194) => {
                     CreateWebhookEndpointEnabledEvents::SubscriptionScheduleCreated
                 }
-                "subscription_schedule.expiring" => {
+                Some(195) => {
                     CreateWebhookEndpointEnabledEvents::SubscriptionScheduleExpiring
                 }
-                "subscription_schedule.released" => {
+                Some(196) => {
                     CreateWebhookEndpointEnabledEvents::SubscriptionScheduleReleased
                 }
-                "subscription_schedule.updated" => {
+                Some(197) => {
                     CreateWebhookEndpointEnabledEvents::SubscriptionScheduleUpdated
                 }
-                "tax.settings.updated" => {
-                    CreateWebhookEndpointEnabledEvents::TaxSettingsUpdated
-                }
-                "tax_rate.created" => CreateWebhookEndpointEnabledEvents::TaxRateCreated,
-                "tax_rate.updated" => CreateWebhookEndpointEnabledEvents::TaxRateUpdated,
-                "terminal.reader.action_failed" => {
+                Some(198) => CreateWebhookEndpointEnabledEvents::TaxSettingsUpdated,
+                Some(199) => CreateWebhookEndpointEnabledEvents::TaxRateCreated,
+                Some(200) => CreateWebhookEndpointEnabledEvents::TaxRateUpdated,
+                Some(201) => {
                     CreateWebhookEndpointEnabledEvents::TerminalReaderActionFailed
                 }
-                "terminal.reader.action_succeeded" => {
+                Some(202) => {
                     CreateWebhookEndpointEnabledEvents::TerminalReaderActionSucceeded
                 }
-                "terminal.reader.action_updated" => {
+                Some(203) => {
                     CreateWebhookEndpointEnabledEvents::TerminalReaderActionUpdated
                 }
-                "test_helpers.test_clock.advancing" => {
+                Some(204) => {
                     CreateWebhookEndpointEnabledEvents::TestHelpersTestClockAdvancing
                 }
-                "test_helpers.test_clock.created" => {
+                Some(205) => {
                     CreateWebhookEndpointEnabledEvents::TestHelpersTestClockCreated
                 }
-                "test_helpers.test_clock.deleted" => {
+                Some(206) => {
                     CreateWebhookEndpointEnabledEvents::TestHelpersTestClockDeleted
                 }
-                "test_helpers.test_clock.internal_failure" => {
+                Some(207) => {
                     CreateWebhookEndpointEnabledEvents::TestHelpersTestClockInternalFailure
                 }
-                "test_helpers.test_clock.ready" => {
+                Some(208) => {
                     CreateWebhookEndpointEnabledEvents::TestHelpersTestClockReady
                 }
-                "topup.canceled" => CreateWebhookEndpointEnabledEvents::TopupCanceled,
-                "topup.created" => CreateWebhookEndpointEnabledEvents::TopupCreated,
-                "topup.failed" => CreateWebhookEndpointEnabledEvents::TopupFailed,
-                "topup.reversed" => CreateWebhookEndpointEnabledEvents::TopupReversed,
-                "topup.succeeded" => CreateWebhookEndpointEnabledEvents::TopupSucceeded,
-                "transfer.created" => CreateWebhookEndpointEnabledEvents::TransferCreated,
-                "transfer.reversed" => {
-                    CreateWebhookEndpointEnabledEvents::TransferReversed
-                }
-                "transfer.updated" => CreateWebhookEndpointEnabledEvents::TransferUpdated,
-                "treasury.credit_reversal.created" => {
+                Some(209) => CreateWebhookEndpointEnabledEvents::TopupCanceled,
+                Some(210) => CreateWebhookEndpointEnabledEvents::TopupCreated,
+                Some(211) => CreateWebhookEndpointEnabledEvents::TopupFailed,
+                Some(212) => CreateWebhookEndpointEnabledEvents::TopupReversed,
+                Some(213) => CreateWebhookEndpointEnabledEvents::TopupSucceeded,
+                Some(214) => CreateWebhookEndpointEnabledEvents::TransferCreated,
+                Some(215) => CreateWebhookEndpointEnabledEvents::TransferReversed,
+                Some(216) => CreateWebhookEndpointEnabledEvents::TransferUpdated,
+                Some(217) => {
                     CreateWebhookEndpointEnabledEvents::TreasuryCreditReversalCreated
                 }
-                "treasury.credit_reversal.posted" => {
+                Some(218) => {
                     CreateWebhookEndpointEnabledEvents::TreasuryCreditReversalPosted
                 }
-                "treasury.debit_reversal.completed" => {
+                Some(219) => {
                     CreateWebhookEndpointEnabledEvents::TreasuryDebitReversalCompleted
                 }
-                "treasury.debit_reversal.created" => {
+                Some(220) => {
                     CreateWebhookEndpointEnabledEvents::TreasuryDebitReversalCreated
                 }
-                "treasury.debit_reversal.initial_credit_granted" => {
+                Some(221) => {
                     CreateWebhookEndpointEnabledEvents::TreasuryDebitReversalInitialCreditGranted
                 }
-                "treasury.financial_account.closed" => {
+                Some(222) => {
                     CreateWebhookEndpointEnabledEvents::TreasuryFinancialAccountClosed
                 }
-                "treasury.financial_account.created" => {
+                Some(223) => {
                     CreateWebhookEndpointEnabledEvents::TreasuryFinancialAccountCreated
                 }
-                "treasury.financial_account.features_status_updated" => {
+                Some(224) => {
                     CreateWebhookEndpointEnabledEvents::TreasuryFinancialAccountFeaturesStatusUpdated
                 }
-                "treasury.inbound_transfer.canceled" => {
+                Some(225) => {
                     CreateWebhookEndpointEnabledEvents::TreasuryInboundTransferCanceled
                 }
-                "treasury.inbound_transfer.created" => {
+                Some(226) => {
                     CreateWebhookEndpointEnabledEvents::TreasuryInboundTransferCreated
                 }
-                "treasury.inbound_transfer.failed" => {
+                Some(227) => {
                     CreateWebhookEndpointEnabledEvents::TreasuryInboundTransferFailed
                 }
-                "treasury.inbound_transfer.succeeded" => {
+                Some(228) => {
                     CreateWebhookEndpointEnabledEvents::TreasuryInboundTransferSucceeded
                 }
-                "treasury.outbound_payment.canceled" => {
+                Some(229) => {
                     CreateWebhookEndpointEnabledEvents::TreasuryOutboundPaymentCanceled
                 }
-                "treasury.outbound_payment.created" => {
+                Some(230) => {
                     CreateWebhookEndpointEnabledEvents::TreasuryOutboundPaymentCreated
                 }
-                "treasury.outbound_payment.expected_arrival_date_updated" => {
+                Some(231) => {
                     CreateWebhookEndpointEnabledEvents::TreasuryOutboundPaymentExpectedArrivalDateUpdated
                 }
-                "treasury.outbound_payment.failed" => {
+                Some(232) => {
                     CreateWebhookEndpointEnabledEvents::TreasuryOutboundPaymentFailed
                 }
-                "treasury.outbound_payment.posted" => {
+                Some(233) => {
                     CreateWebhookEndpointEnabledEvents::TreasuryOutboundPaymentPosted
                 }
-                "treasury.outbound_payment.returned" => {
+                Some(234) => {
                     CreateWebhookEndpointEnabledEvents::TreasuryOutboundPaymentReturned
                 }
-                "treasury.outbound_payment.tracking_details_updated" => {
+                Some(235) => {
                     CreateWebhookEndpointEnabledEvents::TreasuryOutboundPaymentTrackingDetailsUpdated
                 }
-                "treasury.outbound_transfer.canceled" => {
+                Some(236) => {
                     CreateWebhookEndpointEnabledEvents::TreasuryOutboundTransferCanceled
                 }
-                "treasury.outbound_transfer.created" => {
+                Some(237) => {
                     CreateWebhookEndpointEnabledEvents::TreasuryOutboundTransferCreated
                 }
-                "treasury.outbound_transfer.expected_arrival_date_updated" => {
+                Some(238) => {
                     CreateWebhookEndpointEnabledEvents::TreasuryOutboundTransferExpectedArrivalDateUpdated
                 }
-                "treasury.outbound_transfer.failed" => {
+                Some(239) => {
                     CreateWebhookEndpointEnabledEvents::TreasuryOutboundTransferFailed
                 }
-                "treasury.outbound_transfer.posted" => {
+                Some(240) => {
                     CreateWebhookEndpointEnabledEvents::TreasuryOutboundTransferPosted
                 }
-                "treasury.outbound_transfer.returned" => {
+                Some(241) => {
                     CreateWebhookEndpointEnabledEvents::TreasuryOutboundTransferReturned
                 }
-                "treasury.outbound_transfer.tracking_details_updated" => {
+                Some(242) => {
                     CreateWebhookEndpointEnabledEvents::TreasuryOutboundTransferTrackingDetailsUpdated
                 }
-                "treasury.received_credit.created" => {
+                Some(243) => {
                     CreateWebhookEndpointEnabledEvents::TreasuryReceivedCreditCreated
                 }
-                "treasury.received_credit.failed" => {
+                Some(244) => {
                     CreateWebhookEndpointEnabledEvents::TreasuryReceivedCreditFailed
                 }
-                "treasury.received_credit.succeeded" => {
+                Some(245) => {
                     CreateWebhookEndpointEnabledEvents::TreasuryReceivedCreditSucceeded
                 }
-                "treasury.received_debit.created" => {
+                Some(246) => {
                     CreateWebhookEndpointEnabledEvents::TreasuryReceivedDebitCreated
                 }
-                v => CreateWebhookEndpointEnabledEvents::Unknown(v.to_owned()),
+                _ => CreateWebhookEndpointEnabledEvents::Unknown(s.to_owned()),
             },
         )
     }
@@ -2452,39 +2685,38 @@ impl crate::rt::Decode for DeletedWebhookEndpoint {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::DeletedWebhookEndpointId>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::DeletedWebhookEndpointId>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a deleted_webhook_endpoint object",
-            &["deleted", "id", "object"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.skip(),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a deleted_webhook_endpoint object",
+                &["deleted", "id", "object"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.skip(),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(DeletedWebhookEndpoint {
                     deleted: f0,
                     id: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "deleted"), (taken.1.is_none(), "id")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -2813,111 +3045,103 @@ impl crate::rt::Decode for WebhookEndpoint {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<String>,
-            f4: Option<Vec<String>>,
-            f5: Option<crate::WebhookEndpointId>,
-            f6: Option<bool>,
-            f7: Option<crate::rt::Metadata>,
-            f8: Option<crate::rt::Secret<String>>,
-            f9: Option<String>,
-            f10: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<Vec<String>>,
+            f5: crate::rt::json::Slot<crate::WebhookEndpointId>,
+            f6: crate::rt::json::Slot<bool>,
+            f7: crate::rt::json::Slot<crate::rt::Metadata>,
+            f8: crate::rt::json::Slot<crate::rt::Secret<String>>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a webhook_endpoint object",
-            &[
-                "api_version",
-                "application",
-                "created",
-                "description",
-                "enabled_events",
-                "id",
-                "livemode",
-                "metadata",
-                "object",
-                "secret",
-                "status",
-                "url",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.skip(),
-                9 => r.optional(&mut b.f8),
-                10 => r.required(&mut b.f9),
-                11 => r.required(&mut b.f10),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2: Some(f2),
-                f3,
-                f4: Some(f4),
-                f5: Some(f5),
-                f6: Some(f6),
-                f7: Some(f7),
-                f8,
-                f9: Some(f9),
-                f10: Some(f10),
-            } => {
+        let extra = r
+            .fields(
+                "a webhook_endpoint object",
+                &[
+                    "api_version",
+                    "application",
+                    "created",
+                    "description",
+                    "enabled_events",
+                    "id",
+                    "livemode",
+                    "metadata",
+                    "object",
+                    "secret",
+                    "status",
+                    "url",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.skip(),
+                    9 => r.optional(&mut b.f8),
+                    10 => r.required(&mut b.f9),
+                    11 => r.required(&mut b.f10),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f2.take(),
+            b.f4.take(),
+            b.f5.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f9.take(),
+            b.f10.take(),
+        ) {
+            (Some(f2), Some(f4), Some(f5), Some(f6), Some(f7), Some(f9), Some(f10)) => {
                 Ok(WebhookEndpoint {
-                    api_version: f0,
-                    application: f1,
+                    api_version: b.f0.take(),
+                    application: b.f1.take(),
                     created: f2,
-                    description: f3,
+                    description: b.f3.take(),
                     enabled_events: f4,
                     id: f5,
                     livemode: f6,
                     metadata: f7,
-                    secret: f8,
+                    secret: b.f8.take(),
                     status: f9,
                     url: f10,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f2.is_none(), "created"),
-                                    (b.f4.is_none(), "enabled_events"),
-                                    (b.f5.is_none(), "id"),
-                                    (b.f6.is_none(), "livemode"),
-                                    (b.f7.is_none(), "metadata"),
-                                    (b.f9.is_none(), "status"),
-                                    (b.f10.is_none(), "url"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "enabled_events"),
+                        (taken.2.is_none(), "id"),
+                        (taken.3.is_none(), "livemode"),
+                        (taken.4.is_none(), "metadata"),
+                        (taken.5.is_none(), "status"),
+                        (taken.6.is_none(), "url"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

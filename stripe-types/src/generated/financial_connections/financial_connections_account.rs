@@ -245,164 +245,164 @@ impl crate::rt::Decode for FinancialConnectionsAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::BankConnectionsResourceAccountholder>,
-            f1: Option<Vec<crate::BankConnectionsResourceAccountNumberDetails>>,
-            f2: Option<crate::BankConnectionsResourceBalance>,
-            f3: Option<crate::BankConnectionsResourceBalanceRefresh>,
-            f4: Option<crate::FinancialConnectionsAccountCategory>,
-            f5: Option<crate::rt::Timestamp>,
-            f6: Option<String>,
-            f7: Option<crate::FinancialConnectionsAccountId>,
-            f8: Option<String>,
-            f9: Option<String>,
-            f10: Option<bool>,
-            f11: Option<
+            f0: crate::rt::json::Slot<crate::BankConnectionsResourceAccountholder>,
+            f1: crate::rt::json::Slot<
+                Vec<crate::BankConnectionsResourceAccountNumberDetails>,
+            >,
+            f2: crate::rt::json::Slot<crate::BankConnectionsResourceBalance>,
+            f3: crate::rt::json::Slot<crate::BankConnectionsResourceBalanceRefresh>,
+            f4: crate::rt::json::Slot<crate::FinancialConnectionsAccountCategory>,
+            f5: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<crate::FinancialConnectionsAccountId>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<bool>,
+            f11: crate::rt::json::Slot<
                 crate::rt::Expandable<crate::FinancialConnectionsAccountOwnership>,
             >,
-            f12: Option<crate::BankConnectionsResourceOwnershipRefresh>,
-            f13: Option<Vec<crate::FinancialConnectionsAccountPermissions>>,
-            f14: Option<crate::FinancialConnectionsAccountStatus>,
-            f15: Option<crate::FinancialConnectionsAccountSubcategory>,
-            f16: Option<Vec<crate::FinancialConnectionsAccountSubscriptions>>,
-            f17: Option<
+            f12: crate::rt::json::Slot<crate::BankConnectionsResourceOwnershipRefresh>,
+            f13: crate::rt::json::Slot<
+                Vec<crate::FinancialConnectionsAccountPermissions>,
+            >,
+            f14: crate::rt::json::Slot<crate::FinancialConnectionsAccountStatus>,
+            f15: crate::rt::json::Slot<crate::FinancialConnectionsAccountSubcategory>,
+            f16: crate::rt::json::Slot<
+                Vec<crate::FinancialConnectionsAccountSubscriptions>,
+            >,
+            f17: crate::rt::json::Slot<
                 Vec<crate::FinancialConnectionsAccountSupportedPaymentMethodTypes>,
             >,
-            f18: Option<crate::BankConnectionsResourceTransactionRefresh>,
+            f18: crate::rt::json::Slot<crate::BankConnectionsResourceTransactionRefresh>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a financial_connections.account object",
-            &[
-                "account_holder",
-                "account_numbers",
-                "balance",
-                "balance_refresh",
-                "category",
-                "created",
-                "display_name",
-                "id",
-                "institution_name",
-                "last4",
-                "livemode",
-                "object",
-                "ownership",
-                "ownership_refresh",
-                "permissions",
-                "status",
-                "subcategory",
-                "subscriptions",
-                "supported_payment_method_types",
-                "transaction_refresh",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.required(&mut b.f10),
-                11 => r.skip(),
-                12 => r.optional(&mut b.f11),
-                13 => r.optional(&mut b.f12),
-                14 => r.optional(&mut b.f13),
-                15 => r.required(&mut b.f14),
-                16 => r.required(&mut b.f15),
-                17 => r.optional(&mut b.f16),
-                18 => r.required(&mut b.f17),
-                19 => r.optional(&mut b.f18),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2,
-                f3,
-                f4: Some(f4),
-                f5: Some(f5),
-                f6,
-                f7: Some(f7),
-                f8: Some(f8),
-                f9,
-                f10: Some(f10),
-                f11,
-                f12,
-                f13,
-                f14: Some(f14),
-                f15: Some(f15),
-                f16,
-                f17: Some(f17),
-                f18,
-            } => {
+        let extra = r
+            .fields(
+                "a financial_connections.account object",
+                &[
+                    "account_holder",
+                    "account_numbers",
+                    "balance",
+                    "balance_refresh",
+                    "category",
+                    "created",
+                    "display_name",
+                    "id",
+                    "institution_name",
+                    "last4",
+                    "livemode",
+                    "object",
+                    "ownership",
+                    "ownership_refresh",
+                    "permissions",
+                    "status",
+                    "subcategory",
+                    "subscriptions",
+                    "supported_payment_method_types",
+                    "transaction_refresh",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.required(&mut b.f10),
+                    11 => r.skip(),
+                    12 => r.optional(&mut b.f11),
+                    13 => r.optional(&mut b.f12),
+                    14 => r.optional(&mut b.f13),
+                    15 => r.required(&mut b.f14),
+                    16 => r.required(&mut b.f15),
+                    17 => r.optional(&mut b.f16),
+                    18 => r.required(&mut b.f17),
+                    19 => r.optional(&mut b.f18),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f4.take(),
+            b.f5.take(),
+            b.f7.take(),
+            b.f8.take(),
+            b.f10.take(),
+            b.f14.take(),
+            b.f15.take(),
+            b.f17.take(),
+        ) {
+            (
+                Some(f4),
+                Some(f5),
+                Some(f7),
+                Some(f8),
+                Some(f10),
+                Some(f14),
+                Some(f15),
+                Some(f17),
+            ) => {
                 Ok(FinancialConnectionsAccount {
-                    account_holder: f0,
-                    account_numbers: f1,
-                    balance: f2,
-                    balance_refresh: f3,
+                    account_holder: b.f0.take(),
+                    account_numbers: b.f1.take(),
+                    balance: b.f2.take(),
+                    balance_refresh: b.f3.take(),
                     category: f4,
                     created: f5,
-                    display_name: f6,
+                    display_name: b.f6.take(),
                     id: f7,
                     institution_name: f8,
-                    last4: f9,
+                    last4: b.f9.take(),
                     livemode: f10,
-                    ownership: f11,
-                    ownership_refresh: f12,
-                    permissions: f13,
+                    ownership: b.f11.take(),
+                    ownership_refresh: b.f12.take(),
+                    permissions: b.f13.take(),
                     status: f14,
                     subcategory: f15,
-                    subscriptions: f16,
+                    subscriptions: b.f16.take(),
                     supported_payment_method_types: f17,
-                    transaction_refresh: f18,
+                    transaction_refresh: b.f18.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f4.is_none(), "category"),
-                                    (b.f5.is_none(), "created"),
-                                    (b.f7.is_none(), "id"),
-                                    (b.f8.is_none(), "institution_name"),
-                                    (b.f10.is_none(), "livemode"),
-                                    (b.f14.is_none(), "status"),
-                                    (b.f15.is_none(), "subcategory"),
-                                    (b.f17.is_none(), "supported_payment_method_types"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "category"),
+                        (taken.1.is_none(), "created"),
+                        (taken.2.is_none(), "id"),
+                        (taken.3.is_none(), "institution_name"),
+                        (taken.4.is_none(), "livemode"),
+                        (taken.5.is_none(), "status"),
+                        (taken.6.is_none(), "subcategory"),
+                        (taken.7.is_none(), "supported_payment_method_types"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -511,12 +511,15 @@ impl std::str::FromStr for FinancialConnectionsAccountCategory {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "cash" => FinancialConnectionsAccountCategory::Cash,
-                "credit" => FinancialConnectionsAccountCategory::Credit,
-                "investment" => FinancialConnectionsAccountCategory::Investment,
-                "other" => FinancialConnectionsAccountCategory::Other,
-                v => FinancialConnectionsAccountCategory::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["cash", "credit", "investment", "other"],
+            ) {
+                Some(0) => FinancialConnectionsAccountCategory::Cash,
+                Some(1) => FinancialConnectionsAccountCategory::Credit,
+                Some(2) => FinancialConnectionsAccountCategory::Investment,
+                Some(3) => FinancialConnectionsAccountCategory::Other,
+                _ => FinancialConnectionsAccountCategory::Unknown(s.to_owned()),
             },
         )
     }
@@ -569,30 +572,31 @@ impl crate::rt::Decode for FinancialConnectionsAccountOwnership {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<String>,
-            f2: Option<crate::rt::List<crate::FinancialConnectionsAccountOwner>>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<
+                crate::rt::List<crate::FinancialConnectionsAccountOwner>,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a financial_connections.account_ownership object",
-            &["created", "id", "object", "owners"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.skip(),
-                3 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a financial_connections.account_ownership object",
+                &["created", "id", "object", "owners"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.skip(),
+                    3 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
                 Ok(FinancialConnectionsAccountOwnership {
                     created: f0,
                     id: f1,
@@ -600,19 +604,16 @@ impl crate::rt::Decode for FinancialConnectionsAccountOwnership {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "created"),
-                                    (b.f1.is_none(), "id"),
-                                    (b.f2.is_none(), "owners"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "id"),
+                        (taken.2.is_none(), "owners"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -680,12 +681,15 @@ impl std::str::FromStr for FinancialConnectionsAccountPermissions {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "balances" => FinancialConnectionsAccountPermissions::Balances,
-                "ownership" => FinancialConnectionsAccountPermissions::Ownership,
-                "payment_method" => FinancialConnectionsAccountPermissions::PaymentMethod,
-                "transactions" => FinancialConnectionsAccountPermissions::Transactions,
-                v => FinancialConnectionsAccountPermissions::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["balances", "ownership", "payment_method", "transactions"],
+            ) {
+                Some(0) => FinancialConnectionsAccountPermissions::Balances,
+                Some(1) => FinancialConnectionsAccountPermissions::Ownership,
+                Some(2) => FinancialConnectionsAccountPermissions::PaymentMethod,
+                Some(3) => FinancialConnectionsAccountPermissions::Transactions,
+                _ => FinancialConnectionsAccountPermissions::Unknown(s.to_owned()),
             },
         )
     }
@@ -746,11 +750,11 @@ impl std::str::FromStr for FinancialConnectionsAccountStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => FinancialConnectionsAccountStatus::Active,
-                "disconnected" => FinancialConnectionsAccountStatus::Disconnected,
-                "inactive" => FinancialConnectionsAccountStatus::Inactive,
-                v => FinancialConnectionsAccountStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "disconnected", "inactive"]) {
+                Some(0) => FinancialConnectionsAccountStatus::Active,
+                Some(1) => FinancialConnectionsAccountStatus::Disconnected,
+                Some(2) => FinancialConnectionsAccountStatus::Inactive,
+                _ => FinancialConnectionsAccountStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -820,14 +824,24 @@ impl std::str::FromStr for FinancialConnectionsAccountSubcategory {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "checking" => FinancialConnectionsAccountSubcategory::Checking,
-                "credit_card" => FinancialConnectionsAccountSubcategory::CreditCard,
-                "line_of_credit" => FinancialConnectionsAccountSubcategory::LineOfCredit,
-                "mortgage" => FinancialConnectionsAccountSubcategory::Mortgage,
-                "other" => FinancialConnectionsAccountSubcategory::Other,
-                "savings" => FinancialConnectionsAccountSubcategory::Savings,
-                v => FinancialConnectionsAccountSubcategory::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "checking",
+                    "credit_card",
+                    "line_of_credit",
+                    "mortgage",
+                    "other",
+                    "savings",
+                ],
+            ) {
+                Some(0) => FinancialConnectionsAccountSubcategory::Checking,
+                Some(1) => FinancialConnectionsAccountSubcategory::CreditCard,
+                Some(2) => FinancialConnectionsAccountSubcategory::LineOfCredit,
+                Some(3) => FinancialConnectionsAccountSubcategory::Mortgage,
+                Some(4) => FinancialConnectionsAccountSubcategory::Other,
+                Some(5) => FinancialConnectionsAccountSubcategory::Savings,
+                _ => FinancialConnectionsAccountSubcategory::Unknown(s.to_owned()),
             },
         )
     }
@@ -882,9 +896,9 @@ impl std::str::FromStr for FinancialConnectionsAccountSubscriptions {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "transactions" => FinancialConnectionsAccountSubscriptions::Transactions,
-                v => FinancialConnectionsAccountSubscriptions::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["transactions"]) {
+                Some(0) => FinancialConnectionsAccountSubscriptions::Transactions,
+                _ => FinancialConnectionsAccountSubscriptions::Unknown(s.to_owned()),
             },
         )
     }
@@ -944,14 +958,14 @@ impl std::str::FromStr for FinancialConnectionsAccountSupportedPaymentMethodType
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "link" => FinancialConnectionsAccountSupportedPaymentMethodTypes::Link,
-                "us_bank_account" => {
+            match crate::rt::json::variant(s, &["link", "us_bank_account"]) {
+                Some(0) => FinancialConnectionsAccountSupportedPaymentMethodTypes::Link,
+                Some(1) => {
                     FinancialConnectionsAccountSupportedPaymentMethodTypes::UsBankAccount
                 }
-                v => {
+                _ => {
                     FinancialConnectionsAccountSupportedPaymentMethodTypes::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1300,13 +1314,14 @@ impl std::str::FromStr for RefreshFinancialConnectionsAccountFeatures {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "balance" => RefreshFinancialConnectionsAccountFeatures::Balance,
-                "ownership" => RefreshFinancialConnectionsAccountFeatures::Ownership,
-                "transactions" => {
-                    RefreshFinancialConnectionsAccountFeatures::Transactions
-                }
-                v => RefreshFinancialConnectionsAccountFeatures::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["balance", "ownership", "transactions"],
+            ) {
+                Some(0) => RefreshFinancialConnectionsAccountFeatures::Balance,
+                Some(1) => RefreshFinancialConnectionsAccountFeatures::Ownership,
+                Some(2) => RefreshFinancialConnectionsAccountFeatures::Transactions,
+                _ => RefreshFinancialConnectionsAccountFeatures::Unknown(s.to_owned()),
             },
         )
     }
@@ -1613,11 +1628,9 @@ impl std::str::FromStr for SubscribeFinancialConnectionsAccountFeatures {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "transactions" => {
-                    SubscribeFinancialConnectionsAccountFeatures::Transactions
-                }
-                v => SubscribeFinancialConnectionsAccountFeatures::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["transactions"]) {
+                Some(0) => SubscribeFinancialConnectionsAccountFeatures::Transactions,
+                _ => SubscribeFinancialConnectionsAccountFeatures::Unknown(s.to_owned()),
             },
         )
     }

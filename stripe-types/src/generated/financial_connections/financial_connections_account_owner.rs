@@ -37,75 +37,71 @@ impl crate::rt::Decode for FinancialConnectionsAccountOwner {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::FinancialConnectionsAccountOwnerId>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<crate::rt::Timestamp>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::FinancialConnectionsAccountOwnerId>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a financial_connections.account_owner object",
-            &[
-                "email",
-                "id",
-                "name",
-                "object",
-                "ownership",
-                "phone",
-                "raw_address",
-                "refreshed_at",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.skip(),
-                4 => r.required(&mut b.f3),
-                5 => r.optional(&mut b.f4),
-                6 => r.optional(&mut b.f5),
-                7 => r.optional(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2: Some(f2), f3: Some(f3), f4, f5, f6 } => {
+        let extra = r
+            .fields(
+                "a financial_connections.account_owner object",
+                &[
+                    "email",
+                    "id",
+                    "name",
+                    "object",
+                    "ownership",
+                    "phone",
+                    "raw_address",
+                    "refreshed_at",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.skip(),
+                    4 => r.required(&mut b.f3),
+                    5 => r.optional(&mut b.f4),
+                    6 => r.optional(&mut b.f5),
+                    7 => r.optional(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f2.take(), b.f3.take()) {
+            (Some(f1), Some(f2), Some(f3)) => {
                 Ok(FinancialConnectionsAccountOwner {
-                    email: f0,
+                    email: b.f0.take(),
                     id: f1,
                     name: f2,
                     ownership: f3,
-                    phone: f4,
-                    raw_address: f5,
-                    refreshed_at: f6,
+                    phone: b.f4.take(),
+                    raw_address: b.f5.take(),
+                    refreshed_at: b.f6.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "id"),
-                                    (b.f2.is_none(), "name"),
-                                    (b.f3.is_none(), "ownership"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "id"),
+                        (taken.1.is_none(), "name"),
+                        (taken.2.is_none(), "ownership"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

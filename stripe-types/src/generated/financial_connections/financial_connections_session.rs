@@ -189,14 +189,12 @@ impl std::str::FromStr for CreateFinancialConnectionsSessionAccountHolderType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account" => CreateFinancialConnectionsSessionAccountHolderType::Account,
-                "customer" => {
-                    CreateFinancialConnectionsSessionAccountHolderType::Customer
-                }
-                v => {
+            match crate::rt::json::variant(s, &["account", "customer"]) {
+                Some(0) => CreateFinancialConnectionsSessionAccountHolderType::Account,
+                Some(1) => CreateFinancialConnectionsSessionAccountHolderType::Customer,
+                _ => {
                     CreateFinancialConnectionsSessionAccountHolderType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -270,25 +268,28 @@ impl std::str::FromStr for CreateFinancialConnectionsSessionFiltersAccountSubcat
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "checking" => {
+            match crate::rt::json::variant(
+                s,
+                &["checking", "credit_card", "line_of_credit", "mortgage", "savings"],
+            ) {
+                Some(0) => {
                     CreateFinancialConnectionsSessionFiltersAccountSubcategories::Checking
                 }
-                "credit_card" => {
+                Some(1) => {
                     CreateFinancialConnectionsSessionFiltersAccountSubcategories::CreditCard
                 }
-                "line_of_credit" => {
+                Some(2) => {
                     CreateFinancialConnectionsSessionFiltersAccountSubcategories::LineOfCredit
                 }
-                "mortgage" => {
+                Some(3) => {
                     CreateFinancialConnectionsSessionFiltersAccountSubcategories::Mortgage
                 }
-                "savings" => {
+                Some(4) => {
                     CreateFinancialConnectionsSessionFiltersAccountSubcategories::Savings
                 }
-                v => {
+                _ => {
                     CreateFinancialConnectionsSessionFiltersAccountSubcategories::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -351,16 +352,15 @@ impl std::str::FromStr for CreateFinancialConnectionsSessionPermissions {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "balances" => CreateFinancialConnectionsSessionPermissions::Balances,
-                "ownership" => CreateFinancialConnectionsSessionPermissions::Ownership,
-                "payment_method" => {
-                    CreateFinancialConnectionsSessionPermissions::PaymentMethod
-                }
-                "transactions" => {
-                    CreateFinancialConnectionsSessionPermissions::Transactions
-                }
-                v => CreateFinancialConnectionsSessionPermissions::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["balances", "ownership", "payment_method", "transactions"],
+            ) {
+                Some(0) => CreateFinancialConnectionsSessionPermissions::Balances,
+                Some(1) => CreateFinancialConnectionsSessionPermissions::Ownership,
+                Some(2) => CreateFinancialConnectionsSessionPermissions::PaymentMethod,
+                Some(3) => CreateFinancialConnectionsSessionPermissions::Transactions,
+                _ => CreateFinancialConnectionsSessionPermissions::Unknown(s.to_owned()),
             },
         )
     }
@@ -415,11 +415,14 @@ impl std::str::FromStr for CreateFinancialConnectionsSessionPrefetch {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "balances" => CreateFinancialConnectionsSessionPrefetch::Balances,
-                "ownership" => CreateFinancialConnectionsSessionPrefetch::Ownership,
-                "transactions" => CreateFinancialConnectionsSessionPrefetch::Transactions,
-                v => CreateFinancialConnectionsSessionPrefetch::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["balances", "ownership", "transactions"],
+            ) {
+                Some(0) => CreateFinancialConnectionsSessionPrefetch::Balances,
+                Some(1) => CreateFinancialConnectionsSessionPrefetch::Ownership,
+                Some(2) => CreateFinancialConnectionsSessionPrefetch::Transactions,
+                _ => CreateFinancialConnectionsSessionPrefetch::Unknown(s.to_owned()),
             },
         )
     }
@@ -635,96 +638,88 @@ impl crate::rt::Decode for FinancialConnectionsSession {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::BankConnectionsResourceAccountholder>,
-            f1: Option<crate::rt::List<crate::FinancialConnectionsAccount>>,
-            f2: Option<crate::rt::Secret<String>>,
-            f3: Option<crate::BankConnectionsResourceLinkAccountSessionFilters>,
-            f4: Option<crate::FinancialConnectionsSessionId>,
-            f5: Option<bool>,
-            f6: Option<Vec<crate::FinancialConnectionsSessionPermissions>>,
-            f7: Option<Vec<crate::FinancialConnectionsSessionPrefetch>>,
-            f8: Option<String>,
+            f0: crate::rt::json::Slot<crate::BankConnectionsResourceAccountholder>,
+            f1: crate::rt::json::Slot<
+                crate::rt::List<crate::FinancialConnectionsAccount>,
+            >,
+            f2: crate::rt::json::Slot<crate::rt::Secret<String>>,
+            f3: crate::rt::json::Slot<
+                crate::BankConnectionsResourceLinkAccountSessionFilters,
+            >,
+            f4: crate::rt::json::Slot<crate::FinancialConnectionsSessionId>,
+            f5: crate::rt::json::Slot<bool>,
+            f6: crate::rt::json::Slot<
+                Vec<crate::FinancialConnectionsSessionPermissions>,
+            >,
+            f7: crate::rt::json::Slot<Vec<crate::FinancialConnectionsSessionPrefetch>>,
+            f8: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a financial_connections.session object",
-            &[
-                "account_holder",
-                "accounts",
-                "client_secret",
-                "filters",
-                "id",
-                "livemode",
-                "object",
-                "permissions",
-                "prefetch",
-                "return_url",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.skip(),
-                7 => r.required(&mut b.f6),
-                8 => r.optional(&mut b.f7),
-                9 => r.optional(&mut b.f8),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1: Some(f1),
-                f2,
-                f3,
-                f4: Some(f4),
-                f5: Some(f5),
-                f6: Some(f6),
-                f7,
-                f8,
-            } => {
+        let extra = r
+            .fields(
+                "a financial_connections.session object",
+                &[
+                    "account_holder",
+                    "accounts",
+                    "client_secret",
+                    "filters",
+                    "id",
+                    "livemode",
+                    "object",
+                    "permissions",
+                    "prefetch",
+                    "return_url",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.skip(),
+                    7 => r.required(&mut b.f6),
+                    8 => r.optional(&mut b.f7),
+                    9 => r.optional(&mut b.f8),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f4.take(), b.f5.take(), b.f6.take()) {
+            (Some(f1), Some(f4), Some(f5), Some(f6)) => {
                 Ok(FinancialConnectionsSession {
-                    account_holder: f0,
+                    account_holder: b.f0.take(),
                     accounts: f1,
-                    client_secret: f2,
-                    filters: f3,
+                    client_secret: b.f2.take(),
+                    filters: b.f3.take(),
                     id: f4,
                     livemode: f5,
                     permissions: f6,
-                    prefetch: f7,
-                    return_url: f8,
+                    prefetch: b.f7.take(),
+                    return_url: b.f8.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "accounts"),
-                                    (b.f4.is_none(), "id"),
-                                    (b.f5.is_none(), "livemode"),
-                                    (b.f6.is_none(), "permissions"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "accounts"),
+                        (taken.1.is_none(), "id"),
+                        (taken.2.is_none(), "livemode"),
+                        (taken.3.is_none(), "permissions"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -808,12 +803,15 @@ impl std::str::FromStr for FinancialConnectionsSessionPermissions {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "balances" => FinancialConnectionsSessionPermissions::Balances,
-                "ownership" => FinancialConnectionsSessionPermissions::Ownership,
-                "payment_method" => FinancialConnectionsSessionPermissions::PaymentMethod,
-                "transactions" => FinancialConnectionsSessionPermissions::Transactions,
-                v => FinancialConnectionsSessionPermissions::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["balances", "ownership", "payment_method", "transactions"],
+            ) {
+                Some(0) => FinancialConnectionsSessionPermissions::Balances,
+                Some(1) => FinancialConnectionsSessionPermissions::Ownership,
+                Some(2) => FinancialConnectionsSessionPermissions::PaymentMethod,
+                Some(3) => FinancialConnectionsSessionPermissions::Transactions,
+                _ => FinancialConnectionsSessionPermissions::Unknown(s.to_owned()),
             },
         )
     }
@@ -874,11 +872,14 @@ impl std::str::FromStr for FinancialConnectionsSessionPrefetch {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "balances" => FinancialConnectionsSessionPrefetch::Balances,
-                "ownership" => FinancialConnectionsSessionPrefetch::Ownership,
-                "transactions" => FinancialConnectionsSessionPrefetch::Transactions,
-                v => FinancialConnectionsSessionPrefetch::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["balances", "ownership", "transactions"],
+            ) {
+                Some(0) => FinancialConnectionsSessionPrefetch::Balances,
+                Some(1) => FinancialConnectionsSessionPrefetch::Ownership,
+                Some(2) => FinancialConnectionsSessionPrefetch::Transactions,
+                _ => FinancialConnectionsSessionPrefetch::Unknown(s.to_owned()),
             },
         )
     }

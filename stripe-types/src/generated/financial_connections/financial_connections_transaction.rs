@@ -44,81 +44,92 @@ impl crate::rt::Decode for FinancialConnectionsTransaction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<i64>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<crate::FinancialConnectionsTransactionId>,
-            f5: Option<bool>,
-            f6: Option<crate::FinancialConnectionsTransactionStatus>,
-            f7: Option<
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::FinancialConnectionsTransactionId>,
+            f5: crate::rt::json::Slot<bool>,
+            f6: crate::rt::json::Slot<crate::FinancialConnectionsTransactionStatus>,
+            f7: crate::rt::json::Slot<
                 crate::BankConnectionsResourceTransactionResourceStatusTransitions,
             >,
-            f8: Option<crate::rt::Timestamp>,
-            f9: Option<String>,
-            f10: Option<crate::rt::Timestamp>,
+            f8: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a financial_connections.transaction object",
-            &[
-                "account",
-                "amount",
-                "currency",
-                "description",
-                "id",
-                "livemode",
-                "object",
-                "status",
-                "status_transitions",
-                "transacted_at",
-                "transaction_refresh",
-                "updated",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.skip(),
-                7 => r.required(&mut b.f6),
-                8 => r.required(&mut b.f7),
-                9 => r.required(&mut b.f8),
-                10 => r.required(&mut b.f9),
-                11 => r.required(&mut b.f10),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-                f6: Some(f6),
-                f7: Some(f7),
-                f8: Some(f8),
-                f9: Some(f9),
-                f10: Some(f10),
-            } => {
+        let extra = r
+            .fields(
+                "a financial_connections.transaction object",
+                &[
+                    "account",
+                    "amount",
+                    "currency",
+                    "description",
+                    "id",
+                    "livemode",
+                    "object",
+                    "status",
+                    "status_transitions",
+                    "transacted_at",
+                    "transaction_refresh",
+                    "updated",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.skip(),
+                    7 => r.required(&mut b.f6),
+                    8 => r.required(&mut b.f7),
+                    9 => r.required(&mut b.f8),
+                    10 => r.required(&mut b.f9),
+                    11 => r.required(&mut b.f10),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f5.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f8.take(),
+            b.f9.take(),
+            b.f10.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f1),
+                Some(f2),
+                Some(f3),
+                Some(f4),
+                Some(f5),
+                Some(f6),
+                Some(f7),
+                Some(f8),
+                Some(f9),
+                Some(f10),
+            ) => {
                 Ok(FinancialConnectionsTransaction {
                     account: f0,
                     amount: f1,
@@ -134,27 +145,24 @@ impl crate::rt::Decode for FinancialConnectionsTransaction {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "account"),
-                                    (b.f1.is_none(), "amount"),
-                                    (b.f2.is_none(), "currency"),
-                                    (b.f3.is_none(), "description"),
-                                    (b.f4.is_none(), "id"),
-                                    (b.f5.is_none(), "livemode"),
-                                    (b.f6.is_none(), "status"),
-                                    (b.f7.is_none(), "status_transitions"),
-                                    (b.f8.is_none(), "transacted_at"),
-                                    (b.f9.is_none(), "transaction_refresh"),
-                                    (b.f10.is_none(), "updated"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "account"),
+                        (taken.1.is_none(), "amount"),
+                        (taken.2.is_none(), "currency"),
+                        (taken.3.is_none(), "description"),
+                        (taken.4.is_none(), "id"),
+                        (taken.5.is_none(), "livemode"),
+                        (taken.6.is_none(), "status"),
+                        (taken.7.is_none(), "status_transitions"),
+                        (taken.8.is_none(), "transacted_at"),
+                        (taken.9.is_none(), "transaction_refresh"),
+                        (taken.10.is_none(), "updated"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -227,11 +235,11 @@ impl std::str::FromStr for FinancialConnectionsTransactionStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "pending" => FinancialConnectionsTransactionStatus::Pending,
-                "posted" => FinancialConnectionsTransactionStatus::Posted,
-                "void" => FinancialConnectionsTransactionStatus::Void,
-                v => FinancialConnectionsTransactionStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["pending", "posted", "void"]) {
+                Some(0) => FinancialConnectionsTransactionStatus::Pending,
+                Some(1) => FinancialConnectionsTransactionStatus::Posted,
+                Some(2) => FinancialConnectionsTransactionStatus::Void,
+                _ => FinancialConnectionsTransactionStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -403,12 +411,14 @@ impl serde::Serialize for ListFinancialConnectionsTransactionsTransactedAt {
 }
 #[cfg(feature = "financial_connections")]
 impl From<crate::RangeQuerySpecs> for ListFinancialConnectionsTransactionsTransactedAt {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListFinancialConnectionsTransactionsTransactedAt::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "financial_connections")]
 impl From<i64> for ListFinancialConnectionsTransactionsTransactedAt {
+    #[inline]
     fn from(v: i64) -> Self {
         ListFinancialConnectionsTransactionsTransactedAt::Integer(v)
     }

@@ -20,38 +20,36 @@ impl crate::rt::Decode for LinkedAccountOptionsCommon {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::PaymentFlowsPrivatePaymentMethodsFinancialConnectionsCommonLinkedAccountOptionsFilters,
             >,
-            f1: Option<Vec<crate::LinkedAccountOptionsCommonPermissions>>,
-            f2: Option<Vec<crate::LinkedAccountOptionsCommonPrefetch>>,
-            f3: Option<String>,
+            f1: crate::rt::json::Slot<Vec<crate::LinkedAccountOptionsCommonPermissions>>,
+            f2: crate::rt::json::Slot<Vec<crate::LinkedAccountOptionsCommonPrefetch>>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a linked_account_options_common object",
-            &["filters", "permissions", "prefetch", "return_url"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a linked_account_options_common object",
+                &["filters", "permissions", "prefetch", "return_url"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(LinkedAccountOptionsCommon {
-            filters: f0,
-            permissions: f1,
-            prefetch: f2,
-            return_url: f3,
+            filters: b.f0.take(),
+            permissions: b.f1.take(),
+            prefetch: b.f2.take(),
+            return_url: b.f3.take(),
             extra,
         })
     }
@@ -121,12 +119,15 @@ impl std::str::FromStr for LinkedAccountOptionsCommonPermissions {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "balances" => LinkedAccountOptionsCommonPermissions::Balances,
-                "ownership" => LinkedAccountOptionsCommonPermissions::Ownership,
-                "payment_method" => LinkedAccountOptionsCommonPermissions::PaymentMethod,
-                "transactions" => LinkedAccountOptionsCommonPermissions::Transactions,
-                v => LinkedAccountOptionsCommonPermissions::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["balances", "ownership", "payment_method", "transactions"],
+            ) {
+                Some(0) => LinkedAccountOptionsCommonPermissions::Balances,
+                Some(1) => LinkedAccountOptionsCommonPermissions::Ownership,
+                Some(2) => LinkedAccountOptionsCommonPermissions::PaymentMethod,
+                Some(3) => LinkedAccountOptionsCommonPermissions::Transactions,
+                _ => LinkedAccountOptionsCommonPermissions::Unknown(s.to_owned()),
             },
         )
     }
@@ -180,11 +181,14 @@ impl std::str::FromStr for LinkedAccountOptionsCommonPrefetch {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "balances" => LinkedAccountOptionsCommonPrefetch::Balances,
-                "ownership" => LinkedAccountOptionsCommonPrefetch::Ownership,
-                "transactions" => LinkedAccountOptionsCommonPrefetch::Transactions,
-                v => LinkedAccountOptionsCommonPrefetch::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["balances", "ownership", "transactions"],
+            ) {
+                Some(0) => LinkedAccountOptionsCommonPrefetch::Balances,
+                Some(1) => LinkedAccountOptionsCommonPrefetch::Ownership,
+                Some(2) => LinkedAccountOptionsCommonPrefetch::Transactions,
+                _ => LinkedAccountOptionsCommonPrefetch::Unknown(s.to_owned()),
             },
         )
     }

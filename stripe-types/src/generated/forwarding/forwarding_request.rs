@@ -131,15 +131,22 @@ impl std::str::FromStr for CreateForwardingRequestReplacements {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "card_cvc" => CreateForwardingRequestReplacements::CardCvc,
-                "card_expiry" => CreateForwardingRequestReplacements::CardExpiry,
-                "card_number" => CreateForwardingRequestReplacements::CardNumber,
-                "cardholder_name" => CreateForwardingRequestReplacements::CardholderName,
-                "request_signature" => {
-                    CreateForwardingRequestReplacements::RequestSignature
-                }
-                v => CreateForwardingRequestReplacements::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "card_cvc",
+                    "card_expiry",
+                    "card_number",
+                    "cardholder_name",
+                    "request_signature",
+                ],
+            ) {
+                Some(0) => CreateForwardingRequestReplacements::CardCvc,
+                Some(1) => CreateForwardingRequestReplacements::CardExpiry,
+                Some(2) => CreateForwardingRequestReplacements::CardNumber,
+                Some(3) => CreateForwardingRequestReplacements::CardholderName,
+                Some(4) => CreateForwardingRequestReplacements::RequestSignature,
+                _ => CreateForwardingRequestReplacements::Unknown(s.to_owned()),
             },
         )
     }
@@ -276,103 +283,88 @@ impl crate::rt::Decode for ForwardingRequest {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<crate::ForwardingRequestId>,
-            f2: Option<bool>,
-            f3: Option<crate::rt::Metadata>,
-            f4: Option<String>,
-            f5: Option<Vec<crate::ForwardingRequestReplacements>>,
-            f6: Option<crate::ForwardedRequestContext>,
-            f7: Option<crate::ForwardedRequestDetails>,
-            f8: Option<crate::ForwardedResponseDetails>,
-            f9: Option<String>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<crate::ForwardingRequestId>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<crate::rt::Metadata>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<Vec<crate::ForwardingRequestReplacements>>,
+            f6: crate::rt::json::Slot<crate::ForwardedRequestContext>,
+            f7: crate::rt::json::Slot<crate::ForwardedRequestDetails>,
+            f8: crate::rt::json::Slot<crate::ForwardedResponseDetails>,
+            f9: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a forwarding.request object",
-            &[
-                "created",
-                "id",
-                "livemode",
-                "metadata",
-                "object",
-                "payment_method",
-                "replacements",
-                "request_context",
-                "request_details",
-                "response_details",
-                "url",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.skip(),
-                5 => r.required(&mut b.f4),
-                6 => r.required(&mut b.f5),
-                7 => r.optional(&mut b.f6),
-                8 => r.optional(&mut b.f7),
-                9 => r.optional(&mut b.f8),
-                10 => r.optional(&mut b.f9),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3,
-                f4: Some(f4),
-                f5: Some(f5),
-                f6,
-                f7,
-                f8,
-                f9,
-            } => {
+        let extra = r
+            .fields(
+                "a forwarding.request object",
+                &[
+                    "created",
+                    "id",
+                    "livemode",
+                    "metadata",
+                    "object",
+                    "payment_method",
+                    "replacements",
+                    "request_context",
+                    "request_details",
+                    "response_details",
+                    "url",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.skip(),
+                    5 => r.required(&mut b.f4),
+                    6 => r.required(&mut b.f5),
+                    7 => r.optional(&mut b.f6),
+                    8 => r.optional(&mut b.f7),
+                    9 => r.optional(&mut b.f8),
+                    10 => r.optional(&mut b.f9),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f4.take(), b.f5.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f4), Some(f5)) => {
                 Ok(ForwardingRequest {
                     created: f0,
                     id: f1,
                     livemode: f2,
-                    metadata: f3,
+                    metadata: b.f3.take(),
                     payment_method: f4,
                     replacements: f5,
-                    request_context: f6,
-                    request_details: f7,
-                    response_details: f8,
-                    url: f9,
+                    request_context: b.f6.take(),
+                    request_details: b.f7.take(),
+                    response_details: b.f8.take(),
+                    url: b.f9.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "created"),
-                                    (b.f1.is_none(), "id"),
-                                    (b.f2.is_none(), "livemode"),
-                                    (b.f4.is_none(), "payment_method"),
-                                    (b.f5.is_none(), "replacements"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "id"),
+                        (taken.2.is_none(), "livemode"),
+                        (taken.3.is_none(), "payment_method"),
+                        (taken.4.is_none(), "replacements"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -460,13 +452,22 @@ impl std::str::FromStr for ForwardingRequestReplacements {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "card_cvc" => ForwardingRequestReplacements::CardCvc,
-                "card_expiry" => ForwardingRequestReplacements::CardExpiry,
-                "card_number" => ForwardingRequestReplacements::CardNumber,
-                "cardholder_name" => ForwardingRequestReplacements::CardholderName,
-                "request_signature" => ForwardingRequestReplacements::RequestSignature,
-                v => ForwardingRequestReplacements::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "card_cvc",
+                    "card_expiry",
+                    "card_number",
+                    "cardholder_name",
+                    "request_signature",
+                ],
+            ) {
+                Some(0) => ForwardingRequestReplacements::CardCvc,
+                Some(1) => ForwardingRequestReplacements::CardExpiry,
+                Some(2) => ForwardingRequestReplacements::CardNumber,
+                Some(3) => ForwardingRequestReplacements::CardholderName,
+                Some(4) => ForwardingRequestReplacements::RequestSignature,
+                _ => ForwardingRequestReplacements::Unknown(s.to_owned()),
             },
         )
     }

@@ -51,120 +51,102 @@ impl crate::rt::Decode for IdentityVerificationReport {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<crate::GelatoDocumentReport>,
-            f3: Option<crate::GelatoEmailReport>,
-            f4: Option<crate::IdentityVerificationReportId>,
-            f5: Option<crate::GelatoIdNumberReport>,
-            f6: Option<bool>,
-            f7: Option<crate::GelatoVerificationReportOptions>,
-            f8: Option<crate::GelatoPhoneReport>,
-            f9: Option<crate::GelatoSelfieReport>,
-            f10: Option<crate::IdentityVerificationReportType>,
-            f11: Option<String>,
-            f12: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<crate::GelatoDocumentReport>,
+            f3: crate::rt::json::Slot<crate::GelatoEmailReport>,
+            f4: crate::rt::json::Slot<crate::IdentityVerificationReportId>,
+            f5: crate::rt::json::Slot<crate::GelatoIdNumberReport>,
+            f6: crate::rt::json::Slot<bool>,
+            f7: crate::rt::json::Slot<crate::GelatoVerificationReportOptions>,
+            f8: crate::rt::json::Slot<crate::GelatoPhoneReport>,
+            f9: crate::rt::json::Slot<crate::GelatoSelfieReport>,
+            f10: crate::rt::json::Slot<crate::IdentityVerificationReportType>,
+            f11: crate::rt::json::Slot<String>,
+            f12: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a identity.verification_report object",
-            &[
-                "client_reference_id",
-                "created",
-                "document",
-                "email",
-                "id",
-                "id_number",
-                "livemode",
-                "object",
-                "options",
-                "phone",
-                "selfie",
-                "type",
-                "verification_flow",
-                "verification_session",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.skip(),
-                8 => r.optional(&mut b.f7),
-                9 => r.optional(&mut b.f8),
-                10 => r.optional(&mut b.f9),
-                11 => r.required(&mut b.f10),
-                12 => r.optional(&mut b.f11),
-                13 => r.optional(&mut b.f12),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1: Some(f1),
-                f2,
-                f3,
-                f4: Some(f4),
-                f5,
-                f6: Some(f6),
-                f7,
-                f8,
-                f9,
-                f10: Some(f10),
-                f11,
-                f12,
-            } => {
+        let extra = r
+            .fields(
+                "a identity.verification_report object",
+                &[
+                    "client_reference_id",
+                    "created",
+                    "document",
+                    "email",
+                    "id",
+                    "id_number",
+                    "livemode",
+                    "object",
+                    "options",
+                    "phone",
+                    "selfie",
+                    "type",
+                    "verification_flow",
+                    "verification_session",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.skip(),
+                    8 => r.optional(&mut b.f7),
+                    9 => r.optional(&mut b.f8),
+                    10 => r.optional(&mut b.f9),
+                    11 => r.required(&mut b.f10),
+                    12 => r.optional(&mut b.f11),
+                    13 => r.optional(&mut b.f12),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f4.take(), b.f6.take(), b.f10.take()) {
+            (Some(f1), Some(f4), Some(f6), Some(f10)) => {
                 Ok(IdentityVerificationReport {
-                    client_reference_id: f0,
+                    client_reference_id: b.f0.take(),
                     created: f1,
-                    document: f2,
-                    email: f3,
+                    document: b.f2.take(),
+                    email: b.f3.take(),
                     id: f4,
-                    id_number: f5,
+                    id_number: b.f5.take(),
                     livemode: f6,
-                    options: f7,
-                    phone: f8,
-                    selfie: f9,
+                    options: b.f7.take(),
+                    phone: b.f8.take(),
+                    selfie: b.f9.take(),
                     r#type: f10,
-                    verification_flow: f11,
-                    verification_session: f12,
+                    verification_flow: b.f11.take(),
+                    verification_session: b.f12.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "created"),
-                                    (b.f4.is_none(), "id"),
-                                    (b.f6.is_none(), "livemode"),
-                                    (b.f10.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "id"),
+                        (taken.2.is_none(), "livemode"),
+                        (taken.3.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -257,11 +239,14 @@ impl std::str::FromStr for IdentityVerificationReportType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "document" => IdentityVerificationReportType::Document,
-                "id_number" => IdentityVerificationReportType::IdNumber,
-                "verification_flow" => IdentityVerificationReportType::VerificationFlow,
-                v => IdentityVerificationReportType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["document", "id_number", "verification_flow"],
+            ) {
+                Some(0) => IdentityVerificationReportType::Document,
+                Some(1) => IdentityVerificationReportType::IdNumber,
+                Some(2) => IdentityVerificationReportType::VerificationFlow,
+                _ => IdentityVerificationReportType::Unknown(s.to_owned()),
             },
         )
     }
@@ -447,12 +432,14 @@ impl serde::Serialize for ListIdentityVerificationReportsCreated {
 }
 #[cfg(feature = "identity")]
 impl From<crate::RangeQuerySpecs> for ListIdentityVerificationReportsCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListIdentityVerificationReportsCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "identity")]
 impl From<i64> for ListIdentityVerificationReportsCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListIdentityVerificationReportsCreated::Integer(v)
     }
@@ -486,10 +473,10 @@ impl std::str::FromStr for ListIdentityVerificationReportsType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "document" => ListIdentityVerificationReportsType::Document,
-                "id_number" => ListIdentityVerificationReportsType::IdNumber,
-                v => ListIdentityVerificationReportsType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["document", "id_number"]) {
+                Some(0) => ListIdentityVerificationReportsType::Document,
+                Some(1) => ListIdentityVerificationReportsType::IdNumber,
+                _ => ListIdentityVerificationReportsType::Unknown(s.to_owned()),
             },
         )
     }

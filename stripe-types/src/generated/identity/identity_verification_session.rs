@@ -275,19 +275,22 @@ impl std::str::FromStr for CreateIdentityVerificationSessionOptionsDocumentAllow
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "driving_license" => {
+            match crate::rt::json::variant(
+                s,
+                &["driving_license", "id_card", "passport"],
+            ) {
+                Some(0) => {
                     CreateIdentityVerificationSessionOptionsDocumentAllowedTypes::DrivingLicense
                 }
-                "id_card" => {
+                Some(1) => {
                     CreateIdentityVerificationSessionOptionsDocumentAllowedTypes::IdCard
                 }
-                "passport" => {
+                Some(2) => {
                     CreateIdentityVerificationSessionOptionsDocumentAllowedTypes::Passport
                 }
-                v => {
+                _ => {
                     CreateIdentityVerificationSessionOptionsDocumentAllowedTypes::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -342,10 +345,10 @@ impl std::str::FromStr for CreateIdentityVerificationSessionType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "document" => CreateIdentityVerificationSessionType::Document,
-                "id_number" => CreateIdentityVerificationSessionType::IdNumber,
-                v => CreateIdentityVerificationSessionType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["document", "id_number"]) {
+                Some(0) => CreateIdentityVerificationSessionType::Document,
+                Some(1) => CreateIdentityVerificationSessionType::IdNumber,
+                _ => CreateIdentityVerificationSessionType::Unknown(s.to_owned()),
             },
         )
     }
@@ -505,158 +508,143 @@ impl crate::rt::Decode for IdentityVerificationSession {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::rt::Secret<String>>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<crate::IdentityVerificationSessionId>,
-            f4: Option<crate::GelatoSessionLastError>,
-            f5: Option<crate::rt::Expandable<crate::IdentityVerificationReport>>,
-            f6: Option<bool>,
-            f7: Option<crate::rt::Metadata>,
-            f8: Option<crate::GelatoVerificationSessionOptions>,
-            f9: Option<crate::GelatoProvidedDetails>,
-            f10: Option<crate::VerificationSessionRedaction>,
-            f11: Option<String>,
-            f12: Option<String>,
-            f13: Option<crate::GelatoRelatedPerson>,
-            f14: Option<crate::IdentityVerificationSessionStatus>,
-            f15: Option<crate::IdentityVerificationSessionType>,
-            f16: Option<String>,
-            f17: Option<String>,
-            f18: Option<crate::GelatoVerifiedOutputs>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::rt::Secret<String>>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<crate::IdentityVerificationSessionId>,
+            f4: crate::rt::json::Slot<crate::GelatoSessionLastError>,
+            f5: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::IdentityVerificationReport>,
+            >,
+            f6: crate::rt::json::Slot<bool>,
+            f7: crate::rt::json::Slot<crate::rt::Metadata>,
+            f8: crate::rt::json::Slot<crate::GelatoVerificationSessionOptions>,
+            f9: crate::rt::json::Slot<crate::GelatoProvidedDetails>,
+            f10: crate::rt::json::Slot<crate::VerificationSessionRedaction>,
+            f11: crate::rt::json::Slot<String>,
+            f12: crate::rt::json::Slot<String>,
+            f13: crate::rt::json::Slot<crate::GelatoRelatedPerson>,
+            f14: crate::rt::json::Slot<crate::IdentityVerificationSessionStatus>,
+            f15: crate::rt::json::Slot<crate::IdentityVerificationSessionType>,
+            f16: crate::rt::json::Slot<String>,
+            f17: crate::rt::json::Slot<String>,
+            f18: crate::rt::json::Slot<crate::GelatoVerifiedOutputs>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a identity.verification_session object",
-            &[
-                "client_reference_id",
-                "client_secret",
-                "created",
-                "id",
-                "last_error",
-                "last_verification_report",
-                "livemode",
-                "metadata",
-                "object",
-                "options",
-                "provided_details",
-                "redaction",
-                "related_customer",
-                "related_customer_account",
-                "related_person",
-                "status",
-                "type",
-                "url",
-                "verification_flow",
-                "verified_outputs",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.skip(),
-                9 => r.optional(&mut b.f8),
-                10 => r.optional(&mut b.f9),
-                11 => r.optional(&mut b.f10),
-                12 => r.optional(&mut b.f11),
-                13 => r.optional(&mut b.f12),
-                14 => r.optional(&mut b.f13),
-                15 => r.required(&mut b.f14),
-                16 => r.required(&mut b.f15),
-                17 => r.optional(&mut b.f16),
-                18 => r.optional(&mut b.f17),
-                19 => r.optional(&mut b.f18),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2: Some(f2),
-                f3: Some(f3),
-                f4,
-                f5,
-                f6: Some(f6),
-                f7: Some(f7),
-                f8,
-                f9,
-                f10,
-                f11,
-                f12,
-                f13,
-                f14: Some(f14),
-                f15: Some(f15),
-                f16,
-                f17,
-                f18,
-            } => {
+        let extra = r
+            .fields(
+                "a identity.verification_session object",
+                &[
+                    "client_reference_id",
+                    "client_secret",
+                    "created",
+                    "id",
+                    "last_error",
+                    "last_verification_report",
+                    "livemode",
+                    "metadata",
+                    "object",
+                    "options",
+                    "provided_details",
+                    "redaction",
+                    "related_customer",
+                    "related_customer_account",
+                    "related_person",
+                    "status",
+                    "type",
+                    "url",
+                    "verification_flow",
+                    "verified_outputs",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.skip(),
+                    9 => r.optional(&mut b.f8),
+                    10 => r.optional(&mut b.f9),
+                    11 => r.optional(&mut b.f10),
+                    12 => r.optional(&mut b.f11),
+                    13 => r.optional(&mut b.f12),
+                    14 => r.optional(&mut b.f13),
+                    15 => r.required(&mut b.f14),
+                    16 => r.required(&mut b.f15),
+                    17 => r.optional(&mut b.f16),
+                    18 => r.optional(&mut b.f17),
+                    19 => r.optional(&mut b.f18),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f2.take(),
+            b.f3.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f14.take(),
+            b.f15.take(),
+        ) {
+            (Some(f2), Some(f3), Some(f6), Some(f7), Some(f14), Some(f15)) => {
                 Ok(IdentityVerificationSession {
-                    client_reference_id: f0,
-                    client_secret: f1,
+                    client_reference_id: b.f0.take(),
+                    client_secret: b.f1.take(),
                     created: f2,
                     id: f3,
-                    last_error: f4,
-                    last_verification_report: f5,
+                    last_error: b.f4.take(),
+                    last_verification_report: b.f5.take(),
                     livemode: f6,
                     metadata: f7,
-                    options: f8,
-                    provided_details: f9,
-                    redaction: f10,
-                    related_customer: f11,
-                    related_customer_account: f12,
-                    related_person: f13,
+                    options: b.f8.take(),
+                    provided_details: b.f9.take(),
+                    redaction: b.f10.take(),
+                    related_customer: b.f11.take(),
+                    related_customer_account: b.f12.take(),
+                    related_person: b.f13.take(),
                     status: f14,
                     r#type: f15,
-                    url: f16,
-                    verification_flow: f17,
-                    verified_outputs: f18,
+                    url: b.f16.take(),
+                    verification_flow: b.f17.take(),
+                    verified_outputs: b.f18.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f2.is_none(), "created"),
-                                    (b.f3.is_none(), "id"),
-                                    (b.f6.is_none(), "livemode"),
-                                    (b.f7.is_none(), "metadata"),
-                                    (b.f14.is_none(), "status"),
-                                    (b.f15.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "id"),
+                        (taken.2.is_none(), "livemode"),
+                        (taken.3.is_none(), "metadata"),
+                        (taken.4.is_none(), "status"),
+                        (taken.5.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -766,12 +754,15 @@ impl std::str::FromStr for IdentityVerificationSessionStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "canceled" => IdentityVerificationSessionStatus::Canceled,
-                "processing" => IdentityVerificationSessionStatus::Processing,
-                "requires_input" => IdentityVerificationSessionStatus::RequiresInput,
-                "verified" => IdentityVerificationSessionStatus::Verified,
-                v => IdentityVerificationSessionStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["canceled", "processing", "requires_input", "verified"],
+            ) {
+                Some(0) => IdentityVerificationSessionStatus::Canceled,
+                Some(1) => IdentityVerificationSessionStatus::Processing,
+                Some(2) => IdentityVerificationSessionStatus::RequiresInput,
+                Some(3) => IdentityVerificationSessionStatus::Verified,
+                _ => IdentityVerificationSessionStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -832,11 +823,14 @@ impl std::str::FromStr for IdentityVerificationSessionType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "document" => IdentityVerificationSessionType::Document,
-                "id_number" => IdentityVerificationSessionType::IdNumber,
-                "verification_flow" => IdentityVerificationSessionType::VerificationFlow,
-                v => IdentityVerificationSessionType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["document", "id_number", "verification_flow"],
+            ) {
+                Some(0) => IdentityVerificationSessionType::Document,
+                Some(1) => IdentityVerificationSessionType::IdNumber,
+                Some(2) => IdentityVerificationSessionType::VerificationFlow,
+                _ => IdentityVerificationSessionType::Unknown(s.to_owned()),
             },
         )
     }
@@ -1044,12 +1038,15 @@ impl std::str::FromStr for ListIdentityVerificationSessionsStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "canceled" => ListIdentityVerificationSessionsStatus::Canceled,
-                "processing" => ListIdentityVerificationSessionsStatus::Processing,
-                "requires_input" => ListIdentityVerificationSessionsStatus::RequiresInput,
-                "verified" => ListIdentityVerificationSessionsStatus::Verified,
-                v => ListIdentityVerificationSessionsStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["canceled", "processing", "requires_input", "verified"],
+            ) {
+                Some(0) => ListIdentityVerificationSessionsStatus::Canceled,
+                Some(1) => ListIdentityVerificationSessionsStatus::Processing,
+                Some(2) => ListIdentityVerificationSessionsStatus::RequiresInput,
+                Some(3) => ListIdentityVerificationSessionsStatus::Verified,
+                _ => ListIdentityVerificationSessionsStatus::Unknown(s.to_owned()),
             },
         )
     }

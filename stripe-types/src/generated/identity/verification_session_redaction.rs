@@ -15,33 +15,33 @@ impl crate::rt::Decode for VerificationSessionRedaction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::VerificationSessionRedactionStatus>,
+            f0: crate::rt::json::Slot<crate::VerificationSessionRedactionStatus>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a verification_session_redaction object",
-            &["status"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a verification_session_redaction object",
+                &["status"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(VerificationSessionRedaction {
                     status: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "status")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "status")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -100,10 +100,10 @@ impl std::str::FromStr for VerificationSessionRedactionStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "processing" => VerificationSessionRedactionStatus::Processing,
-                "redacted" => VerificationSessionRedactionStatus::Redacted,
-                v => VerificationSessionRedactionStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["processing", "redacted"]) {
+                Some(0) => VerificationSessionRedactionStatus::Processing,
+                Some(1) => VerificationSessionRedactionStatus::Redacted,
+                _ => VerificationSessionRedactionStatus::Unknown(s.to_owned()),
             },
         )
     }

@@ -595,23 +595,26 @@ impl std::str::FromStr for CreateTestHelpersIssuingAuthorizationAuthorizationMet
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "chip" => CreateTestHelpersIssuingAuthorizationAuthorizationMethod::Chip,
-                "contactless" => {
+            match crate::rt::json::variant(
+                s,
+                &["chip", "contactless", "keyed_in", "online", "swipe"],
+            ) {
+                Some(0) => CreateTestHelpersIssuingAuthorizationAuthorizationMethod::Chip,
+                Some(1) => {
                     CreateTestHelpersIssuingAuthorizationAuthorizationMethod::Contactless
                 }
-                "keyed_in" => {
+                Some(2) => {
                     CreateTestHelpersIssuingAuthorizationAuthorizationMethod::KeyedIn
                 }
-                "online" => {
+                Some(3) => {
                     CreateTestHelpersIssuingAuthorizationAuthorizationMethod::Online
                 }
-                "swipe" => {
+                Some(4) => {
                     CreateTestHelpersIssuingAuthorizationAuthorizationMethod::Swipe
                 }
-                v => {
+                _ => {
                     CreateTestHelpersIssuingAuthorizationAuthorizationMethod::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -675,19 +678,22 @@ impl std::str::FromStr for CreateTestHelpersIssuingAuthorizationFleetPurchaseTyp
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "fuel_and_non_fuel_purchase" => {
+            match crate::rt::json::variant(
+                s,
+                &["fuel_and_non_fuel_purchase", "fuel_purchase", "non_fuel_purchase"],
+            ) {
+                Some(0) => {
                     CreateTestHelpersIssuingAuthorizationFleetPurchaseType::FuelAndNonFuelPurchase
                 }
-                "fuel_purchase" => {
+                Some(1) => {
                     CreateTestHelpersIssuingAuthorizationFleetPurchaseType::FuelPurchase
                 }
-                "non_fuel_purchase" => {
+                Some(2) => {
                     CreateTestHelpersIssuingAuthorizationFleetPurchaseType::NonFuelPurchase
                 }
-                v => {
+                _ => {
                     CreateTestHelpersIssuingAuthorizationFleetPurchaseType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -751,19 +757,22 @@ impl std::str::FromStr for CreateTestHelpersIssuingAuthorizationFleetServiceType
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "full_service" => {
+            match crate::rt::json::variant(
+                s,
+                &["full_service", "non_fuel_transaction", "self_service"],
+            ) {
+                Some(0) => {
                     CreateTestHelpersIssuingAuthorizationFleetServiceType::FullService
                 }
-                "non_fuel_transaction" => {
+                Some(1) => {
                     CreateTestHelpersIssuingAuthorizationFleetServiceType::NonFuelTransaction
                 }
-                "self_service" => {
+                Some(2) => {
                     CreateTestHelpersIssuingAuthorizationFleetServiceType::SelfService
                 }
-                v => {
+                _ => {
                     CreateTestHelpersIssuingAuthorizationFleetServiceType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -900,22 +909,25 @@ for CreateTestHelpersIssuingAuthorizationFraudDisputabilityLikelihood {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "neutral" => {
+            match crate::rt::json::variant(
+                s,
+                &["neutral", "unknown", "very_likely", "very_unlikely"],
+            ) {
+                Some(0) => {
                     CreateTestHelpersIssuingAuthorizationFraudDisputabilityLikelihood::Neutral
                 }
-                "unknown" => {
+                Some(1) => {
                     CreateTestHelpersIssuingAuthorizationFraudDisputabilityLikelihood::UnknownValue
                 }
-                "very_likely" => {
+                Some(2) => {
                     CreateTestHelpersIssuingAuthorizationFraudDisputabilityLikelihood::VeryLikely
                 }
-                "very_unlikely" => {
+                Some(3) => {
                     CreateTestHelpersIssuingAuthorizationFraudDisputabilityLikelihood::VeryUnlikely
                 }
-                v => {
+                _ => {
                     CreateTestHelpersIssuingAuthorizationFraudDisputabilityLikelihood::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -987,19 +999,22 @@ impl std::str::FromStr for CreateTestHelpersIssuingAuthorizationFuelType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "diesel" => CreateTestHelpersIssuingAuthorizationFuelType::Diesel,
-                "other" => CreateTestHelpersIssuingAuthorizationFuelType::Other,
-                "unleaded_plus" => {
-                    CreateTestHelpersIssuingAuthorizationFuelType::UnleadedPlus
-                }
-                "unleaded_regular" => {
-                    CreateTestHelpersIssuingAuthorizationFuelType::UnleadedRegular
-                }
-                "unleaded_super" => {
-                    CreateTestHelpersIssuingAuthorizationFuelType::UnleadedSuper
-                }
-                v => CreateTestHelpersIssuingAuthorizationFuelType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "diesel",
+                    "other",
+                    "unleaded_plus",
+                    "unleaded_regular",
+                    "unleaded_super",
+                ],
+            ) {
+                Some(0) => CreateTestHelpersIssuingAuthorizationFuelType::Diesel,
+                Some(1) => CreateTestHelpersIssuingAuthorizationFuelType::Other,
+                Some(2) => CreateTestHelpersIssuingAuthorizationFuelType::UnleadedPlus,
+                Some(3) => CreateTestHelpersIssuingAuthorizationFuelType::UnleadedRegular,
+                Some(4) => CreateTestHelpersIssuingAuthorizationFuelType::UnleadedSuper,
+                _ => CreateTestHelpersIssuingAuthorizationFuelType::Unknown(s.to_owned()),
             },
         )
     }
@@ -1075,22 +1090,28 @@ impl std::str::FromStr for CreateTestHelpersIssuingAuthorizationFuelUnit {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "charging_minute" => {
-                    CreateTestHelpersIssuingAuthorizationFuelUnit::ChargingMinute
-                }
-                "imperial_gallon" => {
-                    CreateTestHelpersIssuingAuthorizationFuelUnit::ImperialGallon
-                }
-                "kilogram" => CreateTestHelpersIssuingAuthorizationFuelUnit::Kilogram,
-                "kilowatt_hour" => {
-                    CreateTestHelpersIssuingAuthorizationFuelUnit::KilowattHour
-                }
-                "liter" => CreateTestHelpersIssuingAuthorizationFuelUnit::Liter,
-                "other" => CreateTestHelpersIssuingAuthorizationFuelUnit::Other,
-                "pound" => CreateTestHelpersIssuingAuthorizationFuelUnit::Pound,
-                "us_gallon" => CreateTestHelpersIssuingAuthorizationFuelUnit::UsGallon,
-                v => CreateTestHelpersIssuingAuthorizationFuelUnit::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "charging_minute",
+                    "imperial_gallon",
+                    "kilogram",
+                    "kilowatt_hour",
+                    "liter",
+                    "other",
+                    "pound",
+                    "us_gallon",
+                ],
+            ) {
+                Some(0) => CreateTestHelpersIssuingAuthorizationFuelUnit::ChargingMinute,
+                Some(1) => CreateTestHelpersIssuingAuthorizationFuelUnit::ImperialGallon,
+                Some(2) => CreateTestHelpersIssuingAuthorizationFuelUnit::Kilogram,
+                Some(3) => CreateTestHelpersIssuingAuthorizationFuelUnit::KilowattHour,
+                Some(4) => CreateTestHelpersIssuingAuthorizationFuelUnit::Liter,
+                Some(5) => CreateTestHelpersIssuingAuthorizationFuelUnit::Other,
+                Some(6) => CreateTestHelpersIssuingAuthorizationFuelUnit::Pound,
+                Some(7) => CreateTestHelpersIssuingAuthorizationFuelUnit::UsGallon,
+                _ => CreateTestHelpersIssuingAuthorizationFuelUnit::Unknown(s.to_owned()),
             },
         )
     }
@@ -2606,892 +2627,1190 @@ impl std::str::FromStr for CreateTestHelpersIssuingAuthorizationMerchantDataCate
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ac_refrigeration_repair" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "ac_refrigeration_repair",
+                    "accounting_bookkeeping_services",
+                    "advertising_services",
+                    "agricultural_cooperative",
+                    "airlines_air_carriers",
+                    "airports_flying_fields",
+                    "ambulance_services",
+                    "amusement_parks_carnivals",
+                    "antique_reproductions",
+                    "antique_shops",
+                    "aquariums",
+                    "architectural_surveying_services",
+                    "art_dealers_and_galleries",
+                    "artists_supply_and_craft_shops",
+                    "auto_and_home_supply_stores",
+                    "auto_body_repair_shops",
+                    "auto_paint_shops",
+                    "auto_service_shops",
+                    "automated_cash_disburse",
+                    "automated_fuel_dispensers",
+                    "automobile_associations",
+                    "automotive_parts_and_accessories_stores",
+                    "automotive_tire_stores",
+                    "bail_and_bond_payments",
+                    "bakeries",
+                    "bands_orchestras",
+                    "barber_and_beauty_shops",
+                    "betting_casino_gambling",
+                    "bicycle_shops",
+                    "billiard_pool_establishments",
+                    "boat_dealers",
+                    "boat_rentals_and_leases",
+                    "book_stores",
+                    "books_periodicals_and_newspapers",
+                    "bowling_alleys",
+                    "bus_lines",
+                    "business_secretarial_schools",
+                    "buying_shopping_services",
+                    "cable_satellite_and_other_pay_television_and_radio",
+                    "camera_and_photographic_supply_stores",
+                    "candy_nut_and_confectionery_stores",
+                    "car_and_truck_dealers_new_used",
+                    "car_and_truck_dealers_used_only",
+                    "car_rental_agencies",
+                    "car_washes",
+                    "carpentry_services",
+                    "carpet_upholstery_cleaning",
+                    "caterers",
+                    "charitable_and_social_service_organizations_fundraising",
+                    "chemicals_and_allied_products",
+                    "child_care_services",
+                    "childrens_and_infants_wear_stores",
+                    "chiropodists_podiatrists",
+                    "chiropractors",
+                    "cigar_stores_and_stands",
+                    "civic_social_fraternal_associations",
+                    "cleaning_and_maintenance",
+                    "clothing_rental",
+                    "colleges_universities",
+                    "commercial_equipment",
+                    "commercial_footwear",
+                    "commercial_photography_art_and_graphics",
+                    "commuter_transport_and_ferries",
+                    "computer_network_services",
+                    "computer_programming",
+                    "computer_repair",
+                    "computer_software_stores",
+                    "computers_peripherals_and_software",
+                    "concrete_work_services",
+                    "construction_materials",
+                    "consulting_public_relations",
+                    "correspondence_schools",
+                    "cosmetic_stores",
+                    "counseling_services",
+                    "country_clubs",
+                    "courier_services",
+                    "court_costs",
+                    "credit_reporting_agencies",
+                    "cruise_lines",
+                    "dairy_products_stores",
+                    "dance_hall_studios_schools",
+                    "dating_escort_services",
+                    "dentists_orthodontists",
+                    "department_stores",
+                    "detective_agencies",
+                    "digital_goods_applications",
+                    "digital_goods_games",
+                    "digital_goods_large_volume",
+                    "digital_goods_media",
+                    "direct_marketing_catalog_merchant",
+                    "direct_marketing_combination_catalog_and_retail_merchant",
+                    "direct_marketing_inbound_telemarketing",
+                    "direct_marketing_insurance_services",
+                    "direct_marketing_other",
+                    "direct_marketing_outbound_telemarketing",
+                    "direct_marketing_subscription",
+                    "direct_marketing_travel",
+                    "discount_stores",
+                    "doctors",
+                    "door_to_door_sales",
+                    "drapery_window_covering_and_upholstery_stores",
+                    "drinking_places",
+                    "drug_stores_and_pharmacies",
+                    "drugs_drug_proprietaries_and_druggist_sundries",
+                    "dry_cleaners",
+                    "durable_goods",
+                    "duty_free_stores",
+                    "eating_places_restaurants",
+                    "educational_services",
+                    "electric_razor_stores",
+                    "electric_vehicle_charging",
+                    "electrical_parts_and_equipment",
+                    "electrical_services",
+                    "electronics_repair_shops",
+                    "electronics_stores",
+                    "elementary_secondary_schools",
+                    "emergency_services_gcas_visa_use_only",
+                    "employment_temp_agencies",
+                    "equipment_rental",
+                    "exterminating_services",
+                    "family_clothing_stores",
+                    "fast_food_restaurants",
+                    "financial_institutions",
+                    "fines_government_administrative_entities",
+                    "fireplace_fireplace_screens_and_accessories_stores",
+                    "floor_covering_stores",
+                    "florists",
+                    "florists_supplies_nursery_stock_and_flowers",
+                    "freezer_and_locker_meat_provisioners",
+                    "fuel_dealers_non_automotive",
+                    "funeral_services_crematories",
+                    "furniture_home_furnishings_and_equipment_stores_except_appliances",
+                    "furniture_repair_refinishing",
+                    "furriers_and_fur_shops",
+                    "general_services",
+                    "gift_card_novelty_and_souvenir_shops",
+                    "glass_paint_and_wallpaper_stores",
+                    "glassware_crystal_stores",
+                    "golf_courses_public",
+                    "government_licensed_horse_dog_racing_us_region_only",
+                    "government_licensed_online_casions_online_gambling_us_region_only",
+                    "government_owned_lotteries_non_us_region",
+                    "government_owned_lotteries_us_region_only",
+                    "government_services",
+                    "grocery_stores_supermarkets",
+                    "hardware_equipment_and_supplies",
+                    "hardware_stores",
+                    "health_and_beauty_spas",
+                    "hearing_aids_sales_and_supplies",
+                    "heating_plumbing_a_c",
+                    "hobby_toy_and_game_shops",
+                    "home_supply_warehouse_stores",
+                    "hospitals",
+                    "hotels_motels_and_resorts",
+                    "household_appliance_stores",
+                    "industrial_supplies",
+                    "information_retrieval_services",
+                    "insurance_default",
+                    "insurance_underwriting_premiums",
+                    "intra_company_purchases",
+                    "jewelry_stores_watches_clocks_and_silverware_stores",
+                    "landscaping_services",
+                    "laundries",
+                    "laundry_cleaning_services",
+                    "legal_services_attorneys",
+                    "luggage_and_leather_goods_stores",
+                    "lumber_building_materials_stores",
+                    "manual_cash_disburse",
+                    "marinas_service_and_supplies",
+                    "marketplaces",
+                    "masonry_stonework_and_plaster",
+                    "massage_parlors",
+                    "medical_and_dental_labs",
+                    "medical_dental_ophthalmic_and_hospital_equipment_and_supplies",
+                    "medical_services",
+                    "membership_organizations",
+                    "mens_and_boys_clothing_and_accessories_stores",
+                    "mens_womens_clothing_stores",
+                    "metal_service_centers",
+                    "miscellaneous_apparel_and_accessory_shops",
+                    "miscellaneous_auto_dealers",
+                    "miscellaneous_business_services",
+                    "miscellaneous_food_stores",
+                    "miscellaneous_general_merchandise",
+                    "miscellaneous_general_services",
+                    "miscellaneous_home_furnishing_specialty_stores",
+                    "miscellaneous_publishing_and_printing",
+                    "miscellaneous_recreation_services",
+                    "miscellaneous_repair_shops",
+                    "miscellaneous_specialty_retail",
+                    "mobile_home_dealers",
+                    "motion_picture_theaters",
+                    "motor_freight_carriers_and_trucking",
+                    "motor_homes_dealers",
+                    "motor_vehicle_supplies_and_new_parts",
+                    "motorcycle_shops_and_dealers",
+                    "motorcycle_shops_dealers",
+                    "music_stores_musical_instruments_pianos_and_sheet_music",
+                    "news_dealers_and_newsstands",
+                    "non_fi_money_orders",
+                    "non_fi_stored_value_card_purchase_load",
+                    "nondurable_goods",
+                    "nurseries_lawn_and_garden_supply_stores",
+                    "nursing_personal_care",
+                    "office_and_commercial_furniture",
+                    "opticians_eyeglasses",
+                    "optometrists_ophthalmologist",
+                    "orthopedic_goods_prosthetic_devices",
+                    "osteopaths",
+                    "package_stores_beer_wine_and_liquor",
+                    "paints_varnishes_and_supplies",
+                    "parking_lots_garages",
+                    "passenger_railways",
+                    "pawn_shops",
+                    "pet_shops_pet_food_and_supplies",
+                    "petroleum_and_petroleum_products",
+                    "photo_developing",
+                    "photographic_photocopy_microfilm_equipment_and_supplies",
+                    "photographic_studios",
+                    "picture_video_production",
+                    "piece_goods_notions_and_other_dry_goods",
+                    "plumbing_heating_equipment_and_supplies",
+                    "political_organizations",
+                    "postal_services_government_only",
+                    "precious_stones_and_metals_watches_and_jewelry",
+                    "professional_services",
+                    "public_warehousing_and_storage",
+                    "quick_copy_repro_and_blueprint",
+                    "railroads",
+                    "real_estate_agents_and_managers_rentals",
+                    "record_stores",
+                    "recreational_vehicle_rentals",
+                    "religious_goods_stores",
+                    "religious_organizations",
+                    "roofing_siding_sheet_metal",
+                    "secretarial_support_services",
+                    "security_brokers_dealers",
+                    "service_stations",
+                    "sewing_needlework_fabric_and_piece_goods_stores",
+                    "shoe_repair_hat_cleaning",
+                    "shoe_stores",
+                    "small_appliance_repair",
+                    "snowmobile_dealers",
+                    "special_trade_services",
+                    "specialty_cleaning",
+                    "sporting_goods_stores",
+                    "sporting_recreation_camps",
+                    "sports_and_riding_apparel_stores",
+                    "sports_clubs_fields",
+                    "stamp_and_coin_stores",
+                    "stationary_office_supplies_printing_and_writing_paper",
+                    "stationery_stores_office_and_school_supply_stores",
+                    "swimming_pools_sales",
+                    "t_ui_travel_germany",
+                    "tailors_alterations",
+                    "tax_payments_government_agencies",
+                    "tax_preparation_services",
+                    "taxicabs_limousines",
+                    "telecommunication_equipment_and_telephone_sales",
+                    "telecommunication_services",
+                    "telegraph_services",
+                    "tent_and_awning_shops",
+                    "testing_laboratories",
+                    "theatrical_ticket_agencies",
+                    "timeshares",
+                    "tire_retreading_and_repair",
+                    "tolls_bridge_fees",
+                    "tourist_attractions_and_exhibits",
+                    "towing_services",
+                    "trailer_parks_campgrounds",
+                    "transportation_services",
+                    "travel_agencies_tour_operators",
+                    "truck_stop_iteration",
+                    "truck_utility_trailer_rentals",
+                    "typesetting_plate_making_and_related_services",
+                    "typewriter_stores",
+                    "u_s_federal_government_agencies_or_departments",
+                    "uniforms_commercial_clothing",
+                    "used_merchandise_and_secondhand_stores",
+                    "utilities",
+                    "variety_stores",
+                    "veterinary_services",
+                    "video_amusement_game_supplies",
+                    "video_game_arcades",
+                    "video_tape_rental_stores",
+                    "vocational_trade_schools",
+                    "watch_jewelry_repair",
+                    "welding_repair",
+                    "wholesale_clubs",
+                    "wig_and_toupee_stores",
+                    "wires_money_orders",
+                    "womens_accessory_and_specialty_shops",
+                    "womens_ready_to_wear_stores",
+                    "wrecking_and_salvage_yards",
+                ],
+            ) {
+                Some(0) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::AcRefrigerationRepair
                 }
-                "accounting_bookkeeping_services" => {
+                Some(1) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::AccountingBookkeepingServices
                 }
-                "advertising_services" => {
+                Some(2) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::AdvertisingServices
                 }
-                "agricultural_cooperative" => {
+                Some(3) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::AgriculturalCooperative
                 }
-                "airlines_air_carriers" => {
+                Some(4) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::AirlinesAirCarriers
                 }
-                "airports_flying_fields" => {
+                Some(5) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::AirportsFlyingFields
                 }
-                "ambulance_services" => {
+                Some(6) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::AmbulanceServices
                 }
-                "amusement_parks_carnivals" => {
+                Some(7) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::AmusementParksCarnivals
                 }
-                "antique_reproductions" => {
+                Some(8) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::AntiqueReproductions
                 }
-                "antique_shops" => {
+                Some(9) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::AntiqueShops
                 }
-                "aquariums" => {
+                Some(10) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::Aquariums
                 }
-                "architectural_surveying_services" => {
+                Some(11) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::ArchitecturalSurveyingServices
                 }
-                "art_dealers_and_galleries" => {
+                Some(12) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::ArtDealersAndGalleries
                 }
-                "artists_supply_and_craft_shops" => {
+                Some(13) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::ArtistsSupplyAndCraftShops
                 }
-                "auto_and_home_supply_stores" => {
+                Some(14) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::AutoAndHomeSupplyStores
                 }
-                "auto_body_repair_shops" => {
+                Some(15) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::AutoBodyRepairShops
                 }
-                "auto_paint_shops" => {
+                Some(16) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::AutoPaintShops
                 }
-                "auto_service_shops" => {
+                Some(17) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::AutoServiceShops
                 }
-                "automated_cash_disburse" => {
+                Some(18) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::AutomatedCashDisburse
                 }
-                "automated_fuel_dispensers" => {
+                Some(19) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::AutomatedFuelDispensers
                 }
-                "automobile_associations" => {
+                Some(20) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::AutomobileAssociations
                 }
-                "automotive_parts_and_accessories_stores" => {
+                Some(21) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::AutomotivePartsAndAccessoriesStores
                 }
-                "automotive_tire_stores" => {
+                Some(22) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::AutomotiveTireStores
                 }
-                "bail_and_bond_payments" => {
+                Some(23) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::BailAndBondPayments
                 }
-                "bakeries" => {
+                Some(24) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::Bakeries
                 }
-                "bands_orchestras" => {
+                Some(25) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::BandsOrchestras
                 }
-                "barber_and_beauty_shops" => {
+                Some(26) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::BarberAndBeautyShops
                 }
-                "betting_casino_gambling" => {
+                Some(27) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::BettingCasinoGambling
                 }
-                "bicycle_shops" => {
+                Some(28) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::BicycleShops
                 }
-                "billiard_pool_establishments" => {
+                Some(29) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::BilliardPoolEstablishments
                 }
-                "boat_dealers" => {
+                Some(30) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::BoatDealers
                 }
-                "boat_rentals_and_leases" => {
+                Some(31) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::BoatRentalsAndLeases
                 }
-                "book_stores" => {
+                Some(32) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::BookStores
                 }
-                "books_periodicals_and_newspapers" => {
+                Some(33) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::BooksPeriodicalsAndNewspapers
                 }
-                "bowling_alleys" => {
+                Some(34) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::BowlingAlleys
                 }
-                "bus_lines" => {
+                Some(35) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::BusLines
                 }
-                "business_secretarial_schools" => {
+                Some(36) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::BusinessSecretarialSchools
                 }
-                "buying_shopping_services" => {
+                Some(37) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::BuyingShoppingServices
                 }
-                "cable_satellite_and_other_pay_television_and_radio" => {
+                Some(38) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::CableSatelliteAndOtherPayTelevisionAndRadio
                 }
-                "camera_and_photographic_supply_stores" => {
+                Some(39) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::CameraAndPhotographicSupplyStores
                 }
-                "candy_nut_and_confectionery_stores" => {
+                Some(40) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::CandyNutAndConfectioneryStores
                 }
-                "car_and_truck_dealers_new_used" => {
+                Some(41) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::CarAndTruckDealersNewUsed
                 }
-                "car_and_truck_dealers_used_only" => {
+                Some(42) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::CarAndTruckDealersUsedOnly
                 }
-                "car_rental_agencies" => {
+                Some(43) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::CarRentalAgencies
                 }
-                "car_washes" => {
+                Some(44) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::CarWashes
                 }
-                "carpentry_services" => {
+                Some(45) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::CarpentryServices
                 }
-                "carpet_upholstery_cleaning" => {
+                Some(46) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::CarpetUpholsteryCleaning
                 }
-                "caterers" => {
+                Some(47) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::Caterers
                 }
-                "charitable_and_social_service_organizations_fundraising" => {
+                Some(48) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::CharitableAndSocialServiceOrganizationsFundraising
                 }
-                "chemicals_and_allied_products" => {
+                Some(49) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::ChemicalsAndAlliedProducts
                 }
-                "child_care_services" => {
+                Some(50) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::ChildCareServices
                 }
-                "childrens_and_infants_wear_stores" => {
+                Some(51) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::ChildrensAndInfantsWearStores
                 }
-                "chiropodists_podiatrists" => {
+                Some(52) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::ChiropodistsPodiatrists
                 }
-                "chiropractors" => {
+                Some(53) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::Chiropractors
                 }
-                "cigar_stores_and_stands" => {
+                Some(54) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::CigarStoresAndStands
                 }
-                "civic_social_fraternal_associations" => {
+                Some(55) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::CivicSocialFraternalAssociations
                 }
-                "cleaning_and_maintenance" => {
+                Some(56) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::CleaningAndMaintenance
                 }
-                "clothing_rental" => {
+                Some(57) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::ClothingRental
                 }
-                "colleges_universities" => {
+                Some(58) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::CollegesUniversities
                 }
-                "commercial_equipment" => {
+                Some(59) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::CommercialEquipment
                 }
-                "commercial_footwear" => {
+                Some(60) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::CommercialFootwear
                 }
-                "commercial_photography_art_and_graphics" => {
+                Some(61) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::CommercialPhotographyArtAndGraphics
                 }
-                "commuter_transport_and_ferries" => {
+                Some(62) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::CommuterTransportAndFerries
                 }
-                "computer_network_services" => {
+                Some(63) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::ComputerNetworkServices
                 }
-                "computer_programming" => {
+                Some(64) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::ComputerProgramming
                 }
-                "computer_repair" => {
+                Some(65) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::ComputerRepair
                 }
-                "computer_software_stores" => {
+                Some(66) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::ComputerSoftwareStores
                 }
-                "computers_peripherals_and_software" => {
+                Some(67) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::ComputersPeripheralsAndSoftware
                 }
-                "concrete_work_services" => {
+                Some(68) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::ConcreteWorkServices
                 }
-                "construction_materials" => {
+                Some(69) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::ConstructionMaterials
                 }
-                "consulting_public_relations" => {
+                Some(70) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::ConsultingPublicRelations
                 }
-                "correspondence_schools" => {
+                Some(71) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::CorrespondenceSchools
                 }
-                "cosmetic_stores" => {
+                Some(72) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::CosmeticStores
                 }
-                "counseling_services" => {
+                Some(73) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::CounselingServices
                 }
-                "country_clubs" => {
+                Some(74) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::CountryClubs
                 }
-                "courier_services" => {
+                Some(75) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::CourierServices
                 }
-                "court_costs" => {
+                Some(76) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::CourtCosts
                 }
-                "credit_reporting_agencies" => {
+                Some(77) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::CreditReportingAgencies
                 }
-                "cruise_lines" => {
+                Some(78) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::CruiseLines
                 }
-                "dairy_products_stores" => {
+                Some(79) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::DairyProductsStores
                 }
-                "dance_hall_studios_schools" => {
+                Some(80) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::DanceHallStudiosSchools
                 }
-                "dating_escort_services" => {
+                Some(81) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::DatingEscortServices
                 }
-                "dentists_orthodontists" => {
+                Some(82) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::DentistsOrthodontists
                 }
-                "department_stores" => {
+                Some(83) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::DepartmentStores
                 }
-                "detective_agencies" => {
+                Some(84) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::DetectiveAgencies
                 }
-                "digital_goods_applications" => {
+                Some(85) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::DigitalGoodsApplications
                 }
-                "digital_goods_games" => {
+                Some(86) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::DigitalGoodsGames
                 }
-                "digital_goods_large_volume" => {
+                Some(87) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::DigitalGoodsLargeVolume
                 }
-                "digital_goods_media" => {
+                Some(88) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::DigitalGoodsMedia
                 }
-                "direct_marketing_catalog_merchant" => {
+                Some(89) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::DirectMarketingCatalogMerchant
                 }
-                "direct_marketing_combination_catalog_and_retail_merchant" => {
+                Some(90) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::DirectMarketingCombinationCatalogAndRetailMerchant
                 }
-                "direct_marketing_inbound_telemarketing" => {
+                Some(91) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::DirectMarketingInboundTelemarketing
                 }
-                "direct_marketing_insurance_services" => {
+                Some(92) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::DirectMarketingInsuranceServices
                 }
-                "direct_marketing_other" => {
+                Some(93) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::DirectMarketingOther
                 }
-                "direct_marketing_outbound_telemarketing" => {
+                Some(94) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::DirectMarketingOutboundTelemarketing
                 }
-                "direct_marketing_subscription" => {
+                Some(95) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::DirectMarketingSubscription
                 }
-                "direct_marketing_travel" => {
+                Some(96) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::DirectMarketingTravel
                 }
-                "discount_stores" => {
+                Some(97) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::DiscountStores
                 }
-                "doctors" => {
+                Some(98) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::Doctors
                 }
-                "door_to_door_sales" => {
+                Some(99) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::DoorToDoorSales
                 }
-                "drapery_window_covering_and_upholstery_stores" => {
+                Some(100) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::DraperyWindowCoveringAndUpholsteryStores
                 }
-                "drinking_places" => {
+                Some(101) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::DrinkingPlaces
                 }
-                "drug_stores_and_pharmacies" => {
+                Some(102) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::DrugStoresAndPharmacies
                 }
-                "drugs_drug_proprietaries_and_druggist_sundries" => {
+                Some(103) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::DrugsDrugProprietariesAndDruggistSundries
                 }
-                "dry_cleaners" => {
+                Some(104) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::DryCleaners
                 }
-                "durable_goods" => {
+                Some(105) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::DurableGoods
                 }
-                "duty_free_stores" => {
+                Some(106) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::DutyFreeStores
                 }
-                "eating_places_restaurants" => {
+                Some(107) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::EatingPlacesRestaurants
                 }
-                "educational_services" => {
+                Some(108) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::EducationalServices
                 }
-                "electric_razor_stores" => {
+                Some(109) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::ElectricRazorStores
                 }
-                "electric_vehicle_charging" => {
+                Some(110) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::ElectricVehicleCharging
                 }
-                "electrical_parts_and_equipment" => {
+                Some(111) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::ElectricalPartsAndEquipment
                 }
-                "electrical_services" => {
+                Some(112) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::ElectricalServices
                 }
-                "electronics_repair_shops" => {
+                Some(113) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::ElectronicsRepairShops
                 }
-                "electronics_stores" => {
+                Some(114) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::ElectronicsStores
                 }
-                "elementary_secondary_schools" => {
+                Some(115) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::ElementarySecondarySchools
                 }
-                "emergency_services_gcas_visa_use_only" => {
+                Some(116) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::EmergencyServicesGcasVisaUseOnly
                 }
-                "employment_temp_agencies" => {
+                Some(117) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::EmploymentTempAgencies
                 }
-                "equipment_rental" => {
+                Some(118) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::EquipmentRental
                 }
-                "exterminating_services" => {
+                Some(119) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::ExterminatingServices
                 }
-                "family_clothing_stores" => {
+                Some(120) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::FamilyClothingStores
                 }
-                "fast_food_restaurants" => {
+                Some(121) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::FastFoodRestaurants
                 }
-                "financial_institutions" => {
+                Some(122) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::FinancialInstitutions
                 }
-                "fines_government_administrative_entities" => {
+                Some(123) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::FinesGovernmentAdministrativeEntities
                 }
-                "fireplace_fireplace_screens_and_accessories_stores" => {
+                Some(124) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::FireplaceFireplaceScreensAndAccessoriesStores
                 }
-                "floor_covering_stores" => {
+                Some(125) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::FloorCoveringStores
                 }
-                "florists" => {
+                Some(126) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::Florists
                 }
-                "florists_supplies_nursery_stock_and_flowers" => {
+                Some(127) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::FloristsSuppliesNurseryStockAndFlowers
                 }
-                "freezer_and_locker_meat_provisioners" => {
+                Some(128) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::FreezerAndLockerMeatProvisioners
                 }
-                "fuel_dealers_non_automotive" => {
+                Some(129) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::FuelDealersNonAutomotive
                 }
-                "funeral_services_crematories" => {
+                Some(130) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::FuneralServicesCrematories
                 }
-                "furniture_home_furnishings_and_equipment_stores_except_appliances" => {
+                Some(131) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances
                 }
-                "furniture_repair_refinishing" => {
+                Some(132) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::FurnitureRepairRefinishing
                 }
-                "furriers_and_fur_shops" => {
+                Some(133) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::FurriersAndFurShops
                 }
-                "general_services" => {
+                Some(134) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::GeneralServices
                 }
-                "gift_card_novelty_and_souvenir_shops" => {
+                Some(135) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::GiftCardNoveltyAndSouvenirShops
                 }
-                "glass_paint_and_wallpaper_stores" => {
+                Some(136) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::GlassPaintAndWallpaperStores
                 }
-                "glassware_crystal_stores" => {
+                Some(137) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::GlasswareCrystalStores
                 }
-                "golf_courses_public" => {
+                Some(138) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::GolfCoursesPublic
                 }
-                "government_licensed_horse_dog_racing_us_region_only" => {
+                Some(139) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::GovernmentLicensedHorseDogRacingUsRegionOnly
                 }
-                "government_licensed_online_casions_online_gambling_us_region_only" => {
+                Some(140) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly
                 }
-                "government_owned_lotteries_non_us_region" => {
+                Some(141) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::GovernmentOwnedLotteriesNonUsRegion
                 }
-                "government_owned_lotteries_us_region_only" => {
+                Some(142) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::GovernmentOwnedLotteriesUsRegionOnly
                 }
-                "government_services" => {
+                Some(143) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::GovernmentServices
                 }
-                "grocery_stores_supermarkets" => {
+                Some(144) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::GroceryStoresSupermarkets
                 }
-                "hardware_equipment_and_supplies" => {
+                Some(145) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::HardwareEquipmentAndSupplies
                 }
-                "hardware_stores" => {
+                Some(146) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::HardwareStores
                 }
-                "health_and_beauty_spas" => {
+                Some(147) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::HealthAndBeautySpas
                 }
-                "hearing_aids_sales_and_supplies" => {
+                Some(148) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::HearingAidsSalesAndSupplies
                 }
-                "heating_plumbing_a_c" => {
+                Some(149) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::HeatingPlumbingAC
                 }
-                "hobby_toy_and_game_shops" => {
+                Some(150) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::HobbyToyAndGameShops
                 }
-                "home_supply_warehouse_stores" => {
+                Some(151) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::HomeSupplyWarehouseStores
                 }
-                "hospitals" => {
+                Some(152) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::Hospitals
                 }
-                "hotels_motels_and_resorts" => {
+                Some(153) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::HotelsMotelsAndResorts
                 }
-                "household_appliance_stores" => {
+                Some(154) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::HouseholdApplianceStores
                 }
-                "industrial_supplies" => {
+                Some(155) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::IndustrialSupplies
                 }
-                "information_retrieval_services" => {
+                Some(156) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::InformationRetrievalServices
                 }
-                "insurance_default" => {
+                Some(157) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::InsuranceDefault
                 }
-                "insurance_underwriting_premiums" => {
+                Some(158) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::InsuranceUnderwritingPremiums
                 }
-                "intra_company_purchases" => {
+                Some(159) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::IntraCompanyPurchases
                 }
-                "jewelry_stores_watches_clocks_and_silverware_stores" => {
+                Some(160) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::JewelryStoresWatchesClocksAndSilverwareStores
                 }
-                "landscaping_services" => {
+                Some(161) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::LandscapingServices
                 }
-                "laundries" => {
+                Some(162) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::Laundries
                 }
-                "laundry_cleaning_services" => {
+                Some(163) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::LaundryCleaningServices
                 }
-                "legal_services_attorneys" => {
+                Some(164) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::LegalServicesAttorneys
                 }
-                "luggage_and_leather_goods_stores" => {
+                Some(165) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::LuggageAndLeatherGoodsStores
                 }
-                "lumber_building_materials_stores" => {
+                Some(166) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::LumberBuildingMaterialsStores
                 }
-                "manual_cash_disburse" => {
+                Some(167) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::ManualCashDisburse
                 }
-                "marinas_service_and_supplies" => {
+                Some(168) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::MarinasServiceAndSupplies
                 }
-                "marketplaces" => {
+                Some(169) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::Marketplaces
                 }
-                "masonry_stonework_and_plaster" => {
+                Some(170) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::MasonryStoneworkAndPlaster
                 }
-                "massage_parlors" => {
+                Some(171) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::MassageParlors
                 }
-                "medical_and_dental_labs" => {
+                Some(172) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::MedicalAndDentalLabs
                 }
-                "medical_dental_ophthalmic_and_hospital_equipment_and_supplies" => {
+                Some(173) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies
                 }
-                "medical_services" => {
+                Some(174) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::MedicalServices
                 }
-                "membership_organizations" => {
+                Some(175) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::MembershipOrganizations
                 }
-                "mens_and_boys_clothing_and_accessories_stores" => {
+                Some(176) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::MensAndBoysClothingAndAccessoriesStores
                 }
-                "mens_womens_clothing_stores" => {
+                Some(177) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::MensWomensClothingStores
                 }
-                "metal_service_centers" => {
+                Some(178) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::MetalServiceCenters
                 }
-                "miscellaneous_apparel_and_accessory_shops" => {
+                Some(179) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::MiscellaneousApparelAndAccessoryShops
                 }
-                "miscellaneous_auto_dealers" => {
+                Some(180) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::MiscellaneousAutoDealers
                 }
-                "miscellaneous_business_services" => {
+                Some(181) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::MiscellaneousBusinessServices
                 }
-                "miscellaneous_food_stores" => {
+                Some(182) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::MiscellaneousFoodStores
                 }
-                "miscellaneous_general_merchandise" => {
+                Some(183) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::MiscellaneousGeneralMerchandise
                 }
-                "miscellaneous_general_services" => {
+                Some(184) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::MiscellaneousGeneralServices
                 }
-                "miscellaneous_home_furnishing_specialty_stores" => {
+                Some(185) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::MiscellaneousHomeFurnishingSpecialtyStores
                 }
-                "miscellaneous_publishing_and_printing" => {
+                Some(186) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::MiscellaneousPublishingAndPrinting
                 }
-                "miscellaneous_recreation_services" => {
+                Some(187) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::MiscellaneousRecreationServices
                 }
-                "miscellaneous_repair_shops" => {
+                Some(188) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::MiscellaneousRepairShops
                 }
-                "miscellaneous_specialty_retail" => {
+                Some(189) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::MiscellaneousSpecialtyRetail
                 }
-                "mobile_home_dealers" => {
+                Some(190) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::MobileHomeDealers
                 }
-                "motion_picture_theaters" => {
+                Some(191) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::MotionPictureTheaters
                 }
-                "motor_freight_carriers_and_trucking" => {
+                Some(192) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::MotorFreightCarriersAndTrucking
                 }
-                "motor_homes_dealers" => {
+                Some(193) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::MotorHomesDealers
                 }
-                "motor_vehicle_supplies_and_new_parts" => {
+                Some(194) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::MotorVehicleSuppliesAndNewParts
                 }
-                "motorcycle_shops_and_dealers" => {
+                Some(195) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::MotorcycleShopsAndDealers
                 }
-                "motorcycle_shops_dealers" => {
+                Some(196) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::MotorcycleShopsDealers
                 }
-                "music_stores_musical_instruments_pianos_and_sheet_music" => {
+                Some(197) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::MusicStoresMusicalInstrumentsPianosAndSheetMusic
                 }
-                "news_dealers_and_newsstands" => {
+                Some(198) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::NewsDealersAndNewsstands
                 }
-                "non_fi_money_orders" => {
+                Some(199) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::NonFiMoneyOrders
                 }
-                "non_fi_stored_value_card_purchase_load" => {
+                Some(200) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::NonFiStoredValueCardPurchaseLoad
                 }
-                "nondurable_goods" => {
+                Some(201) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::NondurableGoods
                 }
-                "nurseries_lawn_and_garden_supply_stores" => {
+                Some(202) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::NurseriesLawnAndGardenSupplyStores
                 }
-                "nursing_personal_care" => {
+                Some(203) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::NursingPersonalCare
                 }
-                "office_and_commercial_furniture" => {
+                Some(204) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::OfficeAndCommercialFurniture
                 }
-                "opticians_eyeglasses" => {
+                Some(205) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::OpticiansEyeglasses
                 }
-                "optometrists_ophthalmologist" => {
+                Some(206) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::OptometristsOphthalmologist
                 }
-                "orthopedic_goods_prosthetic_devices" => {
+                Some(207) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::OrthopedicGoodsProstheticDevices
                 }
-                "osteopaths" => {
+                Some(208) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::Osteopaths
                 }
-                "package_stores_beer_wine_and_liquor" => {
+                Some(209) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::PackageStoresBeerWineAndLiquor
                 }
-                "paints_varnishes_and_supplies" => {
+                Some(210) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::PaintsVarnishesAndSupplies
                 }
-                "parking_lots_garages" => {
+                Some(211) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::ParkingLotsGarages
                 }
-                "passenger_railways" => {
+                Some(212) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::PassengerRailways
                 }
-                "pawn_shops" => {
+                Some(213) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::PawnShops
                 }
-                "pet_shops_pet_food_and_supplies" => {
+                Some(214) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::PetShopsPetFoodAndSupplies
                 }
-                "petroleum_and_petroleum_products" => {
+                Some(215) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::PetroleumAndPetroleumProducts
                 }
-                "photo_developing" => {
+                Some(216) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::PhotoDeveloping
                 }
-                "photographic_photocopy_microfilm_equipment_and_supplies" => {
+                Some(217) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::PhotographicPhotocopyMicrofilmEquipmentAndSupplies
                 }
-                "photographic_studios" => {
+                Some(218) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::PhotographicStudios
                 }
-                "picture_video_production" => {
+                Some(219) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::PictureVideoProduction
                 }
-                "piece_goods_notions_and_other_dry_goods" => {
+                Some(220) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::PieceGoodsNotionsAndOtherDryGoods
                 }
-                "plumbing_heating_equipment_and_supplies" => {
+                Some(221) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::PlumbingHeatingEquipmentAndSupplies
                 }
-                "political_organizations" => {
+                Some(222) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::PoliticalOrganizations
                 }
-                "postal_services_government_only" => {
+                Some(223) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::PostalServicesGovernmentOnly
                 }
-                "precious_stones_and_metals_watches_and_jewelry" => {
+                Some(224) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::PreciousStonesAndMetalsWatchesAndJewelry
                 }
-                "professional_services" => {
+                Some(225) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::ProfessionalServices
                 }
-                "public_warehousing_and_storage" => {
+                Some(226) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::PublicWarehousingAndStorage
                 }
-                "quick_copy_repro_and_blueprint" => {
+                Some(227) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::QuickCopyReproAndBlueprint
                 }
-                "railroads" => {
+                Some(228) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::Railroads
                 }
-                "real_estate_agents_and_managers_rentals" => {
+                Some(229) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::RealEstateAgentsAndManagersRentals
                 }
-                "record_stores" => {
+                Some(230) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::RecordStores
                 }
-                "recreational_vehicle_rentals" => {
+                Some(231) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::RecreationalVehicleRentals
                 }
-                "religious_goods_stores" => {
+                Some(232) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::ReligiousGoodsStores
                 }
-                "religious_organizations" => {
+                Some(233) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::ReligiousOrganizations
                 }
-                "roofing_siding_sheet_metal" => {
+                Some(234) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::RoofingSidingSheetMetal
                 }
-                "secretarial_support_services" => {
+                Some(235) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::SecretarialSupportServices
                 }
-                "security_brokers_dealers" => {
+                Some(236) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::SecurityBrokersDealers
                 }
-                "service_stations" => {
+                Some(237) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::ServiceStations
                 }
-                "sewing_needlework_fabric_and_piece_goods_stores" => {
+                Some(238) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::SewingNeedleworkFabricAndPieceGoodsStores
                 }
-                "shoe_repair_hat_cleaning" => {
+                Some(239) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::ShoeRepairHatCleaning
                 }
-                "shoe_stores" => {
+                Some(240) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::ShoeStores
                 }
-                "small_appliance_repair" => {
+                Some(241) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::SmallApplianceRepair
                 }
-                "snowmobile_dealers" => {
+                Some(242) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::SnowmobileDealers
                 }
-                "special_trade_services" => {
+                Some(243) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::SpecialTradeServices
                 }
-                "specialty_cleaning" => {
+                Some(244) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::SpecialtyCleaning
                 }
-                "sporting_goods_stores" => {
+                Some(245) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::SportingGoodsStores
                 }
-                "sporting_recreation_camps" => {
+                Some(246) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::SportingRecreationCamps
                 }
-                "sports_and_riding_apparel_stores" => {
+                Some(247) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::SportsAndRidingApparelStores
                 }
-                "sports_clubs_fields" => {
+                Some(248) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::SportsClubsFields
                 }
-                "stamp_and_coin_stores" => {
+                Some(249) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::StampAndCoinStores
                 }
-                "stationary_office_supplies_printing_and_writing_paper" => {
+                Some(250) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::StationaryOfficeSuppliesPrintingAndWritingPaper
                 }
-                "stationery_stores_office_and_school_supply_stores" => {
+                Some(251) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::StationeryStoresOfficeAndSchoolSupplyStores
                 }
-                "swimming_pools_sales" => {
+                Some(252) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::SwimmingPoolsSales
                 }
-                "t_ui_travel_germany" => {
+                Some(253) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::TUiTravelGermany
                 }
-                "tailors_alterations" => {
+                Some(254) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::TailorsAlterations
                 }
-                "tax_payments_government_agencies" => {
+                Some(255) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::TaxPaymentsGovernmentAgencies
                 }
-                "tax_preparation_services" => {
+                Some(256) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::TaxPreparationServices
                 }
-                "taxicabs_limousines" => {
+                Some(257) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::TaxicabsLimousines
                 }
-                "telecommunication_equipment_and_telephone_sales" => {
+                Some(258) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::TelecommunicationEquipmentAndTelephoneSales
                 }
-                "telecommunication_services" => {
+                Some(259) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::TelecommunicationServices
                 }
-                "telegraph_services" => {
+                Some(260) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::TelegraphServices
                 }
-                "tent_and_awning_shops" => {
+                Some(261) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::TentAndAwningShops
                 }
-                "testing_laboratories" => {
+                Some(262) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::TestingLaboratories
                 }
-                "theatrical_ticket_agencies" => {
+                Some(263) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::TheatricalTicketAgencies
                 }
-                "timeshares" => {
+                Some(264) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::Timeshares
                 }
-                "tire_retreading_and_repair" => {
+                Some(265) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::TireRetreadingAndRepair
                 }
-                "tolls_bridge_fees" => {
+                Some(266) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::TollsBridgeFees
                 }
-                "tourist_attractions_and_exhibits" => {
+                Some(267) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::TouristAttractionsAndExhibits
                 }
-                "towing_services" => {
+                Some(268) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::TowingServices
                 }
-                "trailer_parks_campgrounds" => {
+                Some(269) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::TrailerParksCampgrounds
                 }
-                "transportation_services" => {
+                Some(270) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::TransportationServices
                 }
-                "travel_agencies_tour_operators" => {
+                Some(271) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::TravelAgenciesTourOperators
                 }
-                "truck_stop_iteration" => {
+                Some(272) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::TruckStopIteration
                 }
-                "truck_utility_trailer_rentals" => {
+                Some(273) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::TruckUtilityTrailerRentals
                 }
-                "typesetting_plate_making_and_related_services" => {
+                Some(274) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::TypesettingPlateMakingAndRelatedServices
                 }
-                "typewriter_stores" => {
+                Some(275) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::TypewriterStores
                 }
-                "u_s_federal_government_agencies_or_departments" => {
+                Some(276) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::USFederalGovernmentAgenciesOrDepartments
                 }
-                "uniforms_commercial_clothing" => {
+                Some(277) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::UniformsCommercialClothing
                 }
-                "used_merchandise_and_secondhand_stores" => {
+                Some(278) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::UsedMerchandiseAndSecondhandStores
                 }
-                "utilities" => {
+                Some(279) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::Utilities
                 }
-                "variety_stores" => {
+                Some(280) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::VarietyStores
                 }
-                "veterinary_services" => {
+                Some(281) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::VeterinaryServices
                 }
-                "video_amusement_game_supplies" => {
+                Some(282) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::VideoAmusementGameSupplies
                 }
-                "video_game_arcades" => {
+                Some(283) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::VideoGameArcades
                 }
-                "video_tape_rental_stores" => {
+                Some(284) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::VideoTapeRentalStores
                 }
-                "vocational_trade_schools" => {
+                Some(285) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::VocationalTradeSchools
                 }
-                "watch_jewelry_repair" => {
+                Some(286) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::WatchJewelryRepair
                 }
-                "welding_repair" => {
+                Some(287) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::WeldingRepair
                 }
-                "wholesale_clubs" => {
+                Some(288) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::WholesaleClubs
                 }
-                "wig_and_toupee_stores" => {
+                Some(289) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::WigAndToupeeStores
                 }
-                "wires_money_orders" => {
+                Some(290) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::WiresMoneyOrders
                 }
-                "womens_accessory_and_specialty_shops" => {
+                Some(291) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::WomensAccessoryAndSpecialtyShops
                 }
-                "womens_ready_to_wear_stores" => {
+                Some(292) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::WomensReadyToWearStores
                 }
-                "wrecking_and_salvage_yards" => {
+                Some(293) => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::WreckingAndSalvageYards
                 }
-                v => {
+                _ => {
                     CreateTestHelpersIssuingAuthorizationMerchantDataCategory::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -3573,28 +3892,31 @@ for CreateTestHelpersIssuingAuthorizationRiskAssessmentCardTestingRiskRiskLevel 
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "elevated" => {
+            match crate::rt::json::variant(
+                s,
+                &["elevated", "highest", "low", "normal", "not_assessed", "unknown"],
+            ) {
+                Some(0) => {
                     CreateTestHelpersIssuingAuthorizationRiskAssessmentCardTestingRiskRiskLevel::Elevated
                 }
-                "highest" => {
+                Some(1) => {
                     CreateTestHelpersIssuingAuthorizationRiskAssessmentCardTestingRiskRiskLevel::Highest
                 }
-                "low" => {
+                Some(2) => {
                     CreateTestHelpersIssuingAuthorizationRiskAssessmentCardTestingRiskRiskLevel::Low
                 }
-                "normal" => {
+                Some(3) => {
                     CreateTestHelpersIssuingAuthorizationRiskAssessmentCardTestingRiskRiskLevel::Normal
                 }
-                "not_assessed" => {
+                Some(4) => {
                     CreateTestHelpersIssuingAuthorizationRiskAssessmentCardTestingRiskRiskLevel::NotAssessed
                 }
-                "unknown" => {
+                Some(5) => {
                     CreateTestHelpersIssuingAuthorizationRiskAssessmentCardTestingRiskRiskLevel::UnknownValue
                 }
-                v => {
+                _ => {
                     CreateTestHelpersIssuingAuthorizationRiskAssessmentCardTestingRiskRiskLevel::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -3663,19 +3985,19 @@ for CreateTestHelpersIssuingAuthorizationVerificationDataAddressLine1Check {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "match" => {
+            match crate::rt::json::variant(s, &["match", "mismatch", "not_provided"]) {
+                Some(0) => {
                     CreateTestHelpersIssuingAuthorizationVerificationDataAddressLine1Check::Match
                 }
-                "mismatch" => {
+                Some(1) => {
                     CreateTestHelpersIssuingAuthorizationVerificationDataAddressLine1Check::Mismatch
                 }
-                "not_provided" => {
+                Some(2) => {
                     CreateTestHelpersIssuingAuthorizationVerificationDataAddressLine1Check::NotProvided
                 }
-                v => {
+                _ => {
                     CreateTestHelpersIssuingAuthorizationVerificationDataAddressLine1Check::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -3744,19 +4066,19 @@ for CreateTestHelpersIssuingAuthorizationVerificationDataAddressPostalCodeCheck 
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "match" => {
+            match crate::rt::json::variant(s, &["match", "mismatch", "not_provided"]) {
+                Some(0) => {
                     CreateTestHelpersIssuingAuthorizationVerificationDataAddressPostalCodeCheck::Match
                 }
-                "mismatch" => {
+                Some(1) => {
                     CreateTestHelpersIssuingAuthorizationVerificationDataAddressPostalCodeCheck::Mismatch
                 }
-                "not_provided" => {
+                Some(2) => {
                     CreateTestHelpersIssuingAuthorizationVerificationDataAddressPostalCodeCheck::NotProvided
                 }
-                v => {
+                _ => {
                     CreateTestHelpersIssuingAuthorizationVerificationDataAddressPostalCodeCheck::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -3820,16 +4142,16 @@ for CreateTestHelpersIssuingAuthorizationVerificationDataAuthenticationExemption
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "acquirer" => {
+            match crate::rt::json::variant(s, &["acquirer", "issuer"]) {
+                Some(0) => {
                     CreateTestHelpersIssuingAuthorizationVerificationDataAuthenticationExemptionClaimedBy::Acquirer
                 }
-                "issuer" => {
+                Some(1) => {
                     CreateTestHelpersIssuingAuthorizationVerificationDataAuthenticationExemptionClaimedBy::Issuer
                 }
-                v => {
+                _ => {
                     CreateTestHelpersIssuingAuthorizationVerificationDataAuthenticationExemptionClaimedBy::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -3898,19 +4220,22 @@ for CreateTestHelpersIssuingAuthorizationVerificationDataAuthenticationExemption
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "low_value_transaction" => {
+            match crate::rt::json::variant(
+                s,
+                &["low_value_transaction", "transaction_risk_analysis", "unknown"],
+            ) {
+                Some(0) => {
                     CreateTestHelpersIssuingAuthorizationVerificationDataAuthenticationExemptionType::LowValueTransaction
                 }
-                "transaction_risk_analysis" => {
+                Some(1) => {
                     CreateTestHelpersIssuingAuthorizationVerificationDataAuthenticationExemptionType::TransactionRiskAnalysis
                 }
-                "unknown" => {
+                Some(2) => {
                     CreateTestHelpersIssuingAuthorizationVerificationDataAuthenticationExemptionType::UnknownValue
                 }
-                v => {
+                _ => {
                     CreateTestHelpersIssuingAuthorizationVerificationDataAuthenticationExemptionType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -3979,19 +4304,19 @@ for CreateTestHelpersIssuingAuthorizationVerificationDataCvcCheck {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "match" => {
+            match crate::rt::json::variant(s, &["match", "mismatch", "not_provided"]) {
+                Some(0) => {
                     CreateTestHelpersIssuingAuthorizationVerificationDataCvcCheck::Match
                 }
-                "mismatch" => {
+                Some(1) => {
                     CreateTestHelpersIssuingAuthorizationVerificationDataCvcCheck::Mismatch
                 }
-                "not_provided" => {
+                Some(2) => {
                     CreateTestHelpersIssuingAuthorizationVerificationDataCvcCheck::NotProvided
                 }
-                v => {
+                _ => {
                     CreateTestHelpersIssuingAuthorizationVerificationDataCvcCheck::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -4059,19 +4384,19 @@ for CreateTestHelpersIssuingAuthorizationVerificationDataExpiryCheck {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "match" => {
+            match crate::rt::json::variant(s, &["match", "mismatch", "not_provided"]) {
+                Some(0) => {
                     CreateTestHelpersIssuingAuthorizationVerificationDataExpiryCheck::Match
                 }
-                "mismatch" => {
+                Some(1) => {
                     CreateTestHelpersIssuingAuthorizationVerificationDataExpiryCheck::Mismatch
                 }
-                "not_provided" => {
+                Some(2) => {
                     CreateTestHelpersIssuingAuthorizationVerificationDataExpiryCheck::NotProvided
                 }
-                v => {
+                _ => {
                     CreateTestHelpersIssuingAuthorizationVerificationDataExpiryCheck::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -4145,22 +4470,25 @@ for CreateTestHelpersIssuingAuthorizationVerificationDataThreeDSecureResult {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "attempt_acknowledged" => {
+            match crate::rt::json::variant(
+                s,
+                &["attempt_acknowledged", "authenticated", "failed", "required"],
+            ) {
+                Some(0) => {
                     CreateTestHelpersIssuingAuthorizationVerificationDataThreeDSecureResult::AttemptAcknowledged
                 }
-                "authenticated" => {
+                Some(1) => {
                     CreateTestHelpersIssuingAuthorizationVerificationDataThreeDSecureResult::Authenticated
                 }
-                "failed" => {
+                Some(2) => {
                     CreateTestHelpersIssuingAuthorizationVerificationDataThreeDSecureResult::Failed
                 }
-                "required" => {
+                Some(3) => {
                     CreateTestHelpersIssuingAuthorizationVerificationDataThreeDSecureResult::Required
                 }
-                v => {
+                _ => {
                     CreateTestHelpersIssuingAuthorizationVerificationDataThreeDSecureResult::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -4220,11 +4548,14 @@ impl std::str::FromStr for CreateTestHelpersIssuingAuthorizationWallet {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "apple_pay" => CreateTestHelpersIssuingAuthorizationWallet::ApplePay,
-                "google_pay" => CreateTestHelpersIssuingAuthorizationWallet::GooglePay,
-                "samsung_pay" => CreateTestHelpersIssuingAuthorizationWallet::SamsungPay,
-                v => CreateTestHelpersIssuingAuthorizationWallet::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["apple_pay", "google_pay", "samsung_pay"],
+            ) {
+                Some(0) => CreateTestHelpersIssuingAuthorizationWallet::ApplePay,
+                Some(1) => CreateTestHelpersIssuingAuthorizationWallet::GooglePay,
+                Some(2) => CreateTestHelpersIssuingAuthorizationWallet::SamsungPay,
+                _ => CreateTestHelpersIssuingAuthorizationWallet::Unknown(s.to_owned()),
             },
         )
     }
@@ -5242,223 +5573,226 @@ impl crate::rt::Decode for IssuingAuthorization {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::IssuingAuthorizationAmountDetails>,
-            f2: Option<bool>,
-            f3: Option<crate::IssuingAuthorizationAuthorizationMethod>,
-            f4: Option<Vec<crate::BalanceTransaction>>,
-            f5: Option<crate::IssuingCard>,
-            f6: Option<crate::rt::Expandable<crate::IssuingCardholder>>,
-            f7: Option<crate::rt::Timestamp>,
-            f8: Option<String>,
-            f9: Option<crate::IssuingAuthorizationFleetData>,
-            f10: Option<Vec<crate::IssuingAuthorizationFraudChallenge>>,
-            f11: Option<crate::IssuingAuthorizationFuelData>,
-            f12: Option<crate::IssuingAuthorizationId>,
-            f13: Option<bool>,
-            f14: Option<i64>,
-            f15: Option<String>,
-            f16: Option<crate::IssuingAuthorizationMerchantData>,
-            f17: Option<crate::rt::Metadata>,
-            f18: Option<crate::IssuingAuthorizationNetworkData>,
-            f19: Option<crate::IssuingAuthorizationPendingRequest>,
-            f20: Option<Vec<crate::IssuingAuthorizationRequest>>,
-            f21: Option<crate::IssuingAuthorizationStatus>,
-            f22: Option<crate::rt::Expandable<crate::IssuingToken>>,
-            f23: Option<Vec<crate::IssuingTransaction>>,
-            f24: Option<crate::IssuingAuthorizationTreasury>,
-            f25: Option<crate::IssuingAuthorizationVerificationData>,
-            f26: Option<bool>,
-            f27: Option<String>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::IssuingAuthorizationAmountDetails>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<crate::IssuingAuthorizationAuthorizationMethod>,
+            f4: crate::rt::json::Slot<Vec<crate::BalanceTransaction>>,
+            f5: crate::rt::json::Slot<crate::IssuingCard>,
+            f6: crate::rt::json::Slot<crate::rt::Expandable<crate::IssuingCardholder>>,
+            f7: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<crate::IssuingAuthorizationFleetData>,
+            f10: crate::rt::json::Slot<Vec<crate::IssuingAuthorizationFraudChallenge>>,
+            f11: crate::rt::json::Slot<crate::IssuingAuthorizationFuelData>,
+            f12: crate::rt::json::Slot<crate::IssuingAuthorizationId>,
+            f13: crate::rt::json::Slot<bool>,
+            f14: crate::rt::json::Slot<i64>,
+            f15: crate::rt::json::Slot<String>,
+            f16: crate::rt::json::Slot<crate::IssuingAuthorizationMerchantData>,
+            f17: crate::rt::json::Slot<crate::rt::Metadata>,
+            f18: crate::rt::json::Slot<crate::IssuingAuthorizationNetworkData>,
+            f19: crate::rt::json::Slot<crate::IssuingAuthorizationPendingRequest>,
+            f20: crate::rt::json::Slot<Vec<crate::IssuingAuthorizationRequest>>,
+            f21: crate::rt::json::Slot<crate::IssuingAuthorizationStatus>,
+            f22: crate::rt::json::Slot<crate::rt::Expandable<crate::IssuingToken>>,
+            f23: crate::rt::json::Slot<Vec<crate::IssuingTransaction>>,
+            f24: crate::rt::json::Slot<crate::IssuingAuthorizationTreasury>,
+            f25: crate::rt::json::Slot<crate::IssuingAuthorizationVerificationData>,
+            f26: crate::rt::json::Slot<bool>,
+            f27: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
-            f21: None,
-            f22: None,
-            f23: None,
-            f24: None,
-            f25: None,
-            f26: None,
-            f27: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
+            f23: crate::rt::json::Slot::new(),
+            f24: crate::rt::json::Slot::new(),
+            f25: crate::rt::json::Slot::new(),
+            f26: crate::rt::json::Slot::new(),
+            f27: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing.authorization object",
-            &[
-                "amount",
-                "amount_details",
-                "approved",
-                "authorization_method",
-                "balance_transactions",
-                "card",
-                "cardholder",
-                "created",
-                "currency",
-                "fleet",
-                "fraud_challenges",
-                "fuel",
-                "id",
-                "livemode",
-                "merchant_amount",
-                "merchant_currency",
-                "merchant_data",
-                "metadata",
-                "network_data",
-                "object",
-                "pending_request",
-                "request_history",
-                "status",
-                "token",
-                "transactions",
-                "treasury",
-                "verification_data",
-                "verified_by_fraud_challenge",
-                "wallet",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.required(&mut b.f12),
-                13 => r.required(&mut b.f13),
-                14 => r.required(&mut b.f14),
-                15 => r.required(&mut b.f15),
-                16 => r.required(&mut b.f16),
-                17 => r.required(&mut b.f17),
-                18 => r.optional(&mut b.f18),
-                19 => r.skip(),
-                20 => r.optional(&mut b.f19),
-                21 => r.required(&mut b.f20),
-                22 => r.required(&mut b.f21),
-                23 => r.optional(&mut b.f22),
-                24 => r.required(&mut b.f23),
-                25 => r.optional(&mut b.f24),
-                26 => r.required(&mut b.f25),
-                27 => r.optional(&mut b.f26),
-                28 => r.optional(&mut b.f27),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1,
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-                f6,
-                f7: Some(f7),
-                f8: Some(f8),
-                f9,
-                f10,
-                f11,
-                f12: Some(f12),
-                f13: Some(f13),
-                f14: Some(f14),
-                f15: Some(f15),
-                f16: Some(f16),
-                f17: Some(f17),
-                f18,
-                f19,
-                f20: Some(f20),
-                f21: Some(f21),
-                f22,
-                f23: Some(f23),
-                f24,
-                f25: Some(f25),
-                f26,
-                f27,
-            } => {
+        let extra = r
+            .fields(
+                "a issuing.authorization object",
+                &[
+                    "amount",
+                    "amount_details",
+                    "approved",
+                    "authorization_method",
+                    "balance_transactions",
+                    "card",
+                    "cardholder",
+                    "created",
+                    "currency",
+                    "fleet",
+                    "fraud_challenges",
+                    "fuel",
+                    "id",
+                    "livemode",
+                    "merchant_amount",
+                    "merchant_currency",
+                    "merchant_data",
+                    "metadata",
+                    "network_data",
+                    "object",
+                    "pending_request",
+                    "request_history",
+                    "status",
+                    "token",
+                    "transactions",
+                    "treasury",
+                    "verification_data",
+                    "verified_by_fraud_challenge",
+                    "wallet",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.required(&mut b.f12),
+                    13 => r.required(&mut b.f13),
+                    14 => r.required(&mut b.f14),
+                    15 => r.required(&mut b.f15),
+                    16 => r.required(&mut b.f16),
+                    17 => r.required(&mut b.f17),
+                    18 => r.optional(&mut b.f18),
+                    19 => r.skip(),
+                    20 => r.optional(&mut b.f19),
+                    21 => r.required(&mut b.f20),
+                    22 => r.required(&mut b.f21),
+                    23 => r.optional(&mut b.f22),
+                    24 => r.required(&mut b.f23),
+                    25 => r.optional(&mut b.f24),
+                    26 => r.required(&mut b.f25),
+                    27 => r.optional(&mut b.f26),
+                    28 => r.optional(&mut b.f27),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f5.take(),
+            b.f7.take(),
+            b.f8.take(),
+            b.f12.take(),
+            b.f13.take(),
+            b.f14.take(),
+            b.f15.take(),
+            b.f16.take(),
+            b.f17.take(),
+            b.f20.take(),
+            b.f21.take(),
+            b.f23.take(),
+            b.f25.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f2),
+                Some(f3),
+                Some(f4),
+                Some(f5),
+                Some(f7),
+                Some(f8),
+                Some(f12),
+                Some(f13),
+                Some(f14),
+                Some(f15),
+                Some(f16),
+                Some(f17),
+                Some(f20),
+                Some(f21),
+                Some(f23),
+                Some(f25),
+            ) => {
                 Ok(IssuingAuthorization {
                     amount: f0,
-                    amount_details: f1,
+                    amount_details: b.f1.take(),
                     approved: f2,
                     authorization_method: f3,
                     balance_transactions: f4,
                     card: f5,
-                    cardholder: f6,
+                    cardholder: b.f6.take(),
                     created: f7,
                     currency: f8,
-                    fleet: f9,
-                    fraud_challenges: f10,
-                    fuel: f11,
+                    fleet: b.f9.take(),
+                    fraud_challenges: b.f10.take(),
+                    fuel: b.f11.take(),
                     id: f12,
                     livemode: f13,
                     merchant_amount: f14,
                     merchant_currency: f15,
                     merchant_data: f16,
                     metadata: f17,
-                    network_data: f18,
-                    pending_request: f19,
+                    network_data: b.f18.take(),
+                    pending_request: b.f19.take(),
                     request_history: f20,
                     status: f21,
-                    token: f22,
+                    token: b.f22.take(),
                     transactions: f23,
-                    treasury: f24,
+                    treasury: b.f24.take(),
                     verification_data: f25,
-                    verified_by_fraud_challenge: f26,
-                    wallet: f27,
+                    verified_by_fraud_challenge: b.f26.take(),
+                    wallet: b.f27.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f2.is_none(), "approved"),
-                                    (b.f3.is_none(), "authorization_method"),
-                                    (b.f4.is_none(), "balance_transactions"),
-                                    (b.f5.is_none(), "card"),
-                                    (b.f7.is_none(), "created"),
-                                    (b.f8.is_none(), "currency"),
-                                    (b.f12.is_none(), "id"),
-                                    (b.f13.is_none(), "livemode"),
-                                    (b.f14.is_none(), "merchant_amount"),
-                                    (b.f15.is_none(), "merchant_currency"),
-                                    (b.f16.is_none(), "merchant_data"),
-                                    (b.f17.is_none(), "metadata"),
-                                    (b.f20.is_none(), "request_history"),
-                                    (b.f21.is_none(), "status"),
-                                    (b.f23.is_none(), "transactions"),
-                                    (b.f25.is_none(), "verification_data"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "approved"),
+                        (taken.2.is_none(), "authorization_method"),
+                        (taken.3.is_none(), "balance_transactions"),
+                        (taken.4.is_none(), "card"),
+                        (taken.5.is_none(), "created"),
+                        (taken.6.is_none(), "currency"),
+                        (taken.7.is_none(), "id"),
+                        (taken.8.is_none(), "livemode"),
+                        (taken.9.is_none(), "merchant_amount"),
+                        (taken.10.is_none(), "merchant_currency"),
+                        (taken.11.is_none(), "merchant_data"),
+                        (taken.12.is_none(), "metadata"),
+                        (taken.13.is_none(), "request_history"),
+                        (taken.14.is_none(), "status"),
+                        (taken.15.is_none(), "transactions"),
+                        (taken.16.is_none(), "verification_data"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -5550,25 +5884,26 @@ impl crate::rt::Decode for IssuingAuthorizationAmountDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<i64>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<i64>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_authorization_amount_details object",
-            &["atm_fee", "cashback_amount"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_authorization_amount_details object",
+                &["atm_fee", "cashback_amount"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingAuthorizationAmountDetails {
-            atm_fee: f0,
-            cashback_amount: f1,
+            atm_fee: b.f0.take(),
+            cashback_amount: b.f1.take(),
             extra,
         })
     }
@@ -5615,38 +5950,41 @@ impl crate::rt::Decode for IssuingAuthorizationAuthenticationExemption {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::IssuingAuthorizationAuthenticationExemptionClaimedBy>,
-            f1: Option<crate::IssuingAuthorizationAuthenticationExemptionType>,
+            f0: crate::rt::json::Slot<
+                crate::IssuingAuthorizationAuthenticationExemptionClaimedBy,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::IssuingAuthorizationAuthenticationExemptionType,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_authorization_authentication_exemption object",
-            &["claimed_by", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_authorization_authentication_exemption object",
+                &["claimed_by", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(IssuingAuthorizationAuthenticationExemption {
                     claimed_by: f0,
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "claimed_by"), (b.f1.is_none(), "type")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "claimed_by"), (taken.1.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -5700,14 +6038,12 @@ impl std::str::FromStr for IssuingAuthorizationAuthenticationExemptionClaimedBy 
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "acquirer" => {
-                    IssuingAuthorizationAuthenticationExemptionClaimedBy::Acquirer
-                }
-                "issuer" => IssuingAuthorizationAuthenticationExemptionClaimedBy::Issuer,
-                v => {
+            match crate::rt::json::variant(s, &["acquirer", "issuer"]) {
+                Some(0) => IssuingAuthorizationAuthenticationExemptionClaimedBy::Acquirer,
+                Some(1) => IssuingAuthorizationAuthenticationExemptionClaimedBy::Issuer,
+                _ => {
                     IssuingAuthorizationAuthenticationExemptionClaimedBy::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -5768,19 +6104,20 @@ impl std::str::FromStr for IssuingAuthorizationAuthenticationExemptionType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "low_value_transaction" => {
+            match crate::rt::json::variant(
+                s,
+                &["low_value_transaction", "transaction_risk_analysis", "unknown"],
+            ) {
+                Some(0) => {
                     IssuingAuthorizationAuthenticationExemptionType::LowValueTransaction
                 }
-                "transaction_risk_analysis" => {
+                Some(1) => {
                     IssuingAuthorizationAuthenticationExemptionType::TransactionRiskAnalysis
                 }
-                "unknown" => {
-                    IssuingAuthorizationAuthenticationExemptionType::UnknownValue
-                }
-                v => {
+                Some(2) => IssuingAuthorizationAuthenticationExemptionType::UnknownValue,
+                _ => {
                     IssuingAuthorizationAuthenticationExemptionType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -5842,13 +6179,16 @@ impl std::str::FromStr for IssuingAuthorizationAuthorizationMethod {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "chip" => IssuingAuthorizationAuthorizationMethod::Chip,
-                "contactless" => IssuingAuthorizationAuthorizationMethod::Contactless,
-                "keyed_in" => IssuingAuthorizationAuthorizationMethod::KeyedIn,
-                "online" => IssuingAuthorizationAuthorizationMethod::Online,
-                "swipe" => IssuingAuthorizationAuthorizationMethod::Swipe,
-                v => IssuingAuthorizationAuthorizationMethod::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["chip", "contactless", "keyed_in", "online", "swipe"],
+            ) {
+                Some(0) => IssuingAuthorizationAuthorizationMethod::Chip,
+                Some(1) => IssuingAuthorizationAuthorizationMethod::Contactless,
+                Some(2) => IssuingAuthorizationAuthorizationMethod::KeyedIn,
+                Some(3) => IssuingAuthorizationAuthorizationMethod::Online,
+                Some(4) => IssuingAuthorizationAuthorizationMethod::Swipe,
+                _ => IssuingAuthorizationAuthorizationMethod::Unknown(s.to_owned()),
             },
         )
     }
@@ -5896,51 +6236,49 @@ impl crate::rt::Decode for IssuingAuthorizationFleetCardholderPromptData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<i64>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<i64>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_authorization_fleet_cardholder_prompt_data object",
-            &[
-                "alphanumeric_id",
-                "driver_id",
-                "odometer",
-                "unspecified_id",
-                "user_id",
-                "vehicle_number",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        let extra = r
+            .fields(
+                "a issuing_authorization_fleet_cardholder_prompt_data object",
+                &[
+                    "alphanumeric_id",
+                    "driver_id",
+                    "odometer",
+                    "unspecified_id",
+                    "user_id",
+                    "vehicle_number",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingAuthorizationFleetCardholderPromptData {
-            alphanumeric_id: f0,
-            driver_id: f1,
-            odometer: f2,
-            unspecified_id: f3,
-            user_id: f4,
-            vehicle_number: f5,
+            alphanumeric_id: b.f0.take(),
+            driver_id: b.f1.take(),
+            odometer: b.f2.take(),
+            unspecified_id: b.f3.take(),
+            user_id: b.f4.take(),
+            vehicle_number: b.f5.take(),
             extra,
         })
     }
@@ -6005,41 +6343,41 @@ impl crate::rt::Decode for IssuingAuthorizationFleetData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::IssuingAuthorizationFleetCardholderPromptData>,
-            f1: Option<crate::IssuingAuthorizationFleetDataPurchaseType>,
-            f2: Option<crate::IssuingAuthorizationFleetReportedBreakdown>,
-            f3: Option<crate::IssuingAuthorizationFleetDataServiceType>,
+            f0: crate::rt::json::Slot<
+                crate::IssuingAuthorizationFleetCardholderPromptData,
+            >,
+            f1: crate::rt::json::Slot<crate::IssuingAuthorizationFleetDataPurchaseType>,
+            f2: crate::rt::json::Slot<crate::IssuingAuthorizationFleetReportedBreakdown>,
+            f3: crate::rt::json::Slot<crate::IssuingAuthorizationFleetDataServiceType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_authorization_fleet_data object",
-            &[
-                "cardholder_prompt_data",
-                "purchase_type",
-                "reported_breakdown",
-                "service_type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a issuing_authorization_fleet_data object",
+                &[
+                    "cardholder_prompt_data",
+                    "purchase_type",
+                    "reported_breakdown",
+                    "service_type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingAuthorizationFleetData {
-            cardholder_prompt_data: f0,
-            purchase_type: f1,
-            reported_breakdown: f2,
-            service_type: f3,
+            cardholder_prompt_data: b.f0.take(),
+            purchase_type: b.f1.take(),
+            reported_breakdown: b.f2.take(),
+            service_type: b.f3.take(),
             extra,
         })
     }
@@ -6110,17 +6448,16 @@ impl std::str::FromStr for IssuingAuthorizationFleetDataPurchaseType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "fuel_and_non_fuel_purchase" => {
+            match crate::rt::json::variant(
+                s,
+                &["fuel_and_non_fuel_purchase", "fuel_purchase", "non_fuel_purchase"],
+            ) {
+                Some(0) => {
                     IssuingAuthorizationFleetDataPurchaseType::FuelAndNonFuelPurchase
                 }
-                "fuel_purchase" => {
-                    IssuingAuthorizationFleetDataPurchaseType::FuelPurchase
-                }
-                "non_fuel_purchase" => {
-                    IssuingAuthorizationFleetDataPurchaseType::NonFuelPurchase
-                }
-                v => IssuingAuthorizationFleetDataPurchaseType::Unknown(v.to_owned()),
+                Some(1) => IssuingAuthorizationFleetDataPurchaseType::FuelPurchase,
+                Some(2) => IssuingAuthorizationFleetDataPurchaseType::NonFuelPurchase,
+                _ => IssuingAuthorizationFleetDataPurchaseType::Unknown(s.to_owned()),
             },
         )
     }
@@ -6176,13 +6513,14 @@ impl std::str::FromStr for IssuingAuthorizationFleetDataServiceType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "full_service" => IssuingAuthorizationFleetDataServiceType::FullService,
-                "non_fuel_transaction" => {
-                    IssuingAuthorizationFleetDataServiceType::NonFuelTransaction
-                }
-                "self_service" => IssuingAuthorizationFleetDataServiceType::SelfService,
-                v => IssuingAuthorizationFleetDataServiceType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["full_service", "non_fuel_transaction", "self_service"],
+            ) {
+                Some(0) => IssuingAuthorizationFleetDataServiceType::FullService,
+                Some(1) => IssuingAuthorizationFleetDataServiceType::NonFuelTransaction,
+                Some(2) => IssuingAuthorizationFleetDataServiceType::SelfService,
+                _ => IssuingAuthorizationFleetDataServiceType::Unknown(s.to_owned()),
             },
         )
     }
@@ -6220,22 +6558,22 @@ impl crate::rt::Decode for IssuingAuthorizationFleetFuelPriceData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Decimal>,
+            f0: crate::rt::json::Slot<crate::rt::Decimal>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_authorization_fleet_fuel_price_data object",
-            &["gross_amount_decimal"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_authorization_fleet_fuel_price_data object",
+                &["gross_amount_decimal"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingAuthorizationFleetFuelPriceData {
-            gross_amount_decimal: f0,
+            gross_amount_decimal: b.f0.take(),
             extra,
         })
     }
@@ -6277,22 +6615,22 @@ impl crate::rt::Decode for IssuingAuthorizationFleetNonFuelPriceData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Decimal>,
+            f0: crate::rt::json::Slot<crate::rt::Decimal>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_authorization_fleet_non_fuel_price_data object",
-            &["gross_amount_decimal"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_authorization_fleet_non_fuel_price_data object",
+                &["gross_amount_decimal"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingAuthorizationFleetNonFuelPriceData {
-            gross_amount_decimal: f0,
+            gross_amount_decimal: b.f0.take(),
             extra,
         })
     }
@@ -6338,32 +6676,30 @@ impl crate::rt::Decode for IssuingAuthorizationFleetReportedBreakdown {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::IssuingAuthorizationFleetFuelPriceData>,
-            f1: Option<crate::IssuingAuthorizationFleetNonFuelPriceData>,
-            f2: Option<crate::IssuingAuthorizationFleetTaxData>,
+            f0: crate::rt::json::Slot<crate::IssuingAuthorizationFleetFuelPriceData>,
+            f1: crate::rt::json::Slot<crate::IssuingAuthorizationFleetNonFuelPriceData>,
+            f2: crate::rt::json::Slot<crate::IssuingAuthorizationFleetTaxData>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_authorization_fleet_reported_breakdown object",
-            &["fuel", "non_fuel", "tax"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a issuing_authorization_fleet_reported_breakdown object",
+                &["fuel", "non_fuel", "tax"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingAuthorizationFleetReportedBreakdown {
-            fuel: f0,
-            non_fuel: f1,
-            tax: f2,
+            fuel: b.f0.take(),
+            non_fuel: b.f1.take(),
+            tax: b.f2.take(),
             extra,
         })
     }
@@ -6413,25 +6749,26 @@ impl crate::rt::Decode for IssuingAuthorizationFleetTaxData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Decimal>,
-            f1: Option<crate::rt::Decimal>,
+            f0: crate::rt::json::Slot<crate::rt::Decimal>,
+            f1: crate::rt::json::Slot<crate::rt::Decimal>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_authorization_fleet_tax_data object",
-            &["local_amount_decimal", "national_amount_decimal"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_authorization_fleet_tax_data object",
+                &["local_amount_decimal", "national_amount_decimal"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingAuthorizationFleetTaxData {
-            local_amount_decimal: f0,
-            national_amount_decimal: f1,
+            local_amount_decimal: b.f0.take(),
+            national_amount_decimal: b.f1.take(),
             extra,
         })
     }
@@ -6482,45 +6819,43 @@ impl crate::rt::Decode for IssuingAuthorizationFraudChallenge {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::IssuingAuthorizationFraudChallengeChannel>,
-            f1: Option<crate::IssuingAuthorizationFraudChallengeStatus>,
-            f2: Option<crate::IssuingAuthorizationFraudChallengeUndeliverableReason>,
+            f0: crate::rt::json::Slot<crate::IssuingAuthorizationFraudChallengeChannel>,
+            f1: crate::rt::json::Slot<crate::IssuingAuthorizationFraudChallengeStatus>,
+            f2: crate::rt::json::Slot<
+                crate::IssuingAuthorizationFraudChallengeUndeliverableReason,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_authorization_fraud_challenge object",
-            &["channel", "status", "undeliverable_reason"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2 } => {
+        let extra = r
+            .fields(
+                "a issuing_authorization_fraud_challenge object",
+                &["channel", "status", "undeliverable_reason"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(IssuingAuthorizationFraudChallenge {
                     channel: f0,
                     status: f1,
-                    undeliverable_reason: f2,
+                    undeliverable_reason: b.f2.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "channel"), (b.f1.is_none(), "status")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "channel"), (taken.1.is_none(), "status")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -6574,9 +6909,9 @@ impl std::str::FromStr for IssuingAuthorizationFraudChallengeChannel {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "sms" => IssuingAuthorizationFraudChallengeChannel::Sms,
-                v => IssuingAuthorizationFraudChallengeChannel::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["sms"]) {
+                Some(0) => IssuingAuthorizationFraudChallengeChannel::Sms,
+                _ => IssuingAuthorizationFraudChallengeChannel::Unknown(s.to_owned()),
             },
         )
     }
@@ -6636,15 +6971,16 @@ impl std::str::FromStr for IssuingAuthorizationFraudChallengeStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "expired" => IssuingAuthorizationFraudChallengeStatus::Expired,
-                "pending" => IssuingAuthorizationFraudChallengeStatus::Pending,
-                "rejected" => IssuingAuthorizationFraudChallengeStatus::Rejected,
-                "undeliverable" => {
-                    IssuingAuthorizationFraudChallengeStatus::Undeliverable
-                }
-                "verified" => IssuingAuthorizationFraudChallengeStatus::Verified,
-                v => IssuingAuthorizationFraudChallengeStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["expired", "pending", "rejected", "undeliverable", "verified"],
+            ) {
+                Some(0) => IssuingAuthorizationFraudChallengeStatus::Expired,
+                Some(1) => IssuingAuthorizationFraudChallengeStatus::Pending,
+                Some(2) => IssuingAuthorizationFraudChallengeStatus::Rejected,
+                Some(3) => IssuingAuthorizationFraudChallengeStatus::Undeliverable,
+                Some(4) => IssuingAuthorizationFraudChallengeStatus::Verified,
+                _ => IssuingAuthorizationFraudChallengeStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -6699,16 +7035,19 @@ impl std::str::FromStr for IssuingAuthorizationFraudChallengeUndeliverableReason
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "no_phone_number" => {
+            match crate::rt::json::variant(
+                s,
+                &["no_phone_number", "unsupported_phone_number"],
+            ) {
+                Some(0) => {
                     IssuingAuthorizationFraudChallengeUndeliverableReason::NoPhoneNumber
                 }
-                "unsupported_phone_number" => {
+                Some(1) => {
                     IssuingAuthorizationFraudChallengeUndeliverableReason::UnsupportedPhoneNumber
                 }
-                v => {
+                _ => {
                     IssuingAuthorizationFraudChallengeUndeliverableReason::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -6757,46 +7096,44 @@ impl crate::rt::Decode for IssuingAuthorizationFuelData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::rt::Decimal>,
-            f2: Option<crate::IssuingAuthorizationFuelDataType>,
-            f3: Option<crate::IssuingAuthorizationFuelDataUnit>,
-            f4: Option<crate::rt::Decimal>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::rt::Decimal>,
+            f2: crate::rt::json::Slot<crate::IssuingAuthorizationFuelDataType>,
+            f3: crate::rt::json::Slot<crate::IssuingAuthorizationFuelDataUnit>,
+            f4: crate::rt::json::Slot<crate::rt::Decimal>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_authorization_fuel_data object",
-            &[
-                "industry_product_code",
-                "quantity_decimal",
-                "type",
-                "unit",
-                "unit_cost_decimal",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4 } = b;
+        let extra = r
+            .fields(
+                "a issuing_authorization_fuel_data object",
+                &[
+                    "industry_product_code",
+                    "quantity_decimal",
+                    "type",
+                    "unit",
+                    "unit_cost_decimal",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingAuthorizationFuelData {
-            industry_product_code: f0,
-            quantity_decimal: f1,
-            r#type: f2,
-            unit: f3,
-            unit_cost_decimal: f4,
+            industry_product_code: b.f0.take(),
+            quantity_decimal: b.f1.take(),
+            r#type: b.f2.take(),
+            unit: b.f3.take(),
+            unit_cost_decimal: b.f4.take(),
             extra,
         })
     }
@@ -6872,13 +7209,22 @@ impl std::str::FromStr for IssuingAuthorizationFuelDataType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "diesel" => IssuingAuthorizationFuelDataType::Diesel,
-                "other" => IssuingAuthorizationFuelDataType::Other,
-                "unleaded_plus" => IssuingAuthorizationFuelDataType::UnleadedPlus,
-                "unleaded_regular" => IssuingAuthorizationFuelDataType::UnleadedRegular,
-                "unleaded_super" => IssuingAuthorizationFuelDataType::UnleadedSuper,
-                v => IssuingAuthorizationFuelDataType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "diesel",
+                    "other",
+                    "unleaded_plus",
+                    "unleaded_regular",
+                    "unleaded_super",
+                ],
+            ) {
+                Some(0) => IssuingAuthorizationFuelDataType::Diesel,
+                Some(1) => IssuingAuthorizationFuelDataType::Other,
+                Some(2) => IssuingAuthorizationFuelDataType::UnleadedPlus,
+                Some(3) => IssuingAuthorizationFuelDataType::UnleadedRegular,
+                Some(4) => IssuingAuthorizationFuelDataType::UnleadedSuper,
+                _ => IssuingAuthorizationFuelDataType::Unknown(s.to_owned()),
             },
         )
     }
@@ -6947,16 +7293,28 @@ impl std::str::FromStr for IssuingAuthorizationFuelDataUnit {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "charging_minute" => IssuingAuthorizationFuelDataUnit::ChargingMinute,
-                "imperial_gallon" => IssuingAuthorizationFuelDataUnit::ImperialGallon,
-                "kilogram" => IssuingAuthorizationFuelDataUnit::Kilogram,
-                "kilowatt_hour" => IssuingAuthorizationFuelDataUnit::KilowattHour,
-                "liter" => IssuingAuthorizationFuelDataUnit::Liter,
-                "other" => IssuingAuthorizationFuelDataUnit::Other,
-                "pound" => IssuingAuthorizationFuelDataUnit::Pound,
-                "us_gallon" => IssuingAuthorizationFuelDataUnit::UsGallon,
-                v => IssuingAuthorizationFuelDataUnit::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "charging_minute",
+                    "imperial_gallon",
+                    "kilogram",
+                    "kilowatt_hour",
+                    "liter",
+                    "other",
+                    "pound",
+                    "us_gallon",
+                ],
+            ) {
+                Some(0) => IssuingAuthorizationFuelDataUnit::ChargingMinute,
+                Some(1) => IssuingAuthorizationFuelDataUnit::ImperialGallon,
+                Some(2) => IssuingAuthorizationFuelDataUnit::Kilogram,
+                Some(3) => IssuingAuthorizationFuelDataUnit::KilowattHour,
+                Some(4) => IssuingAuthorizationFuelDataUnit::Liter,
+                Some(5) => IssuingAuthorizationFuelDataUnit::Other,
+                Some(6) => IssuingAuthorizationFuelDataUnit::Pound,
+                Some(7) => IssuingAuthorizationFuelDataUnit::UsGallon,
+                _ => IssuingAuthorizationFuelDataUnit::Unknown(s.to_owned()),
             },
         )
     }
@@ -7014,105 +7372,89 @@ impl crate::rt::Decode for IssuingAuthorizationMerchantData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<String>,
-            f7: Option<String>,
-            f8: Option<String>,
-            f9: Option<String>,
-            f10: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_authorization_merchant_data object",
-            &[
-                "category",
-                "category_code",
-                "city",
-                "country",
-                "name",
-                "network_id",
-                "postal_code",
-                "state",
-                "tax_id",
-                "terminal_id",
-                "url",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2,
-                f3,
-                f4,
-                f5: Some(f5),
-                f6,
-                f7,
-                f8,
-                f9,
-                f10,
-            } => {
+        let extra = r
+            .fields(
+                "a issuing_authorization_merchant_data object",
+                &[
+                    "category",
+                    "category_code",
+                    "city",
+                    "country",
+                    "name",
+                    "network_id",
+                    "postal_code",
+                    "state",
+                    "tax_id",
+                    "terminal_id",
+                    "url",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f5.take()) {
+            (Some(f0), Some(f1), Some(f5)) => {
                 Ok(IssuingAuthorizationMerchantData {
                     category: f0,
                     category_code: f1,
-                    city: f2,
-                    country: f3,
-                    name: f4,
+                    city: b.f2.take(),
+                    country: b.f3.take(),
+                    name: b.f4.take(),
                     network_id: f5,
-                    postal_code: f6,
-                    state: f7,
-                    tax_id: f8,
-                    terminal_id: f9,
-                    url: f10,
+                    postal_code: b.f6.take(),
+                    state: b.f7.take(),
+                    tax_id: b.f8.take(),
+                    terminal_id: b.f9.take(),
+                    url: b.f10.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "category"),
-                                    (b.f1.is_none(), "category_code"),
-                                    (b.f5.is_none(), "network_id"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "category"),
+                        (taken.1.is_none(), "category_code"),
+                        (taken.2.is_none(), "network_id"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -7182,32 +7524,34 @@ impl crate::rt::Decode for IssuingAuthorizationNetworkData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_authorization_network_data object",
-            &["acquiring_institution_id", "system_trace_audit_number", "transaction_id"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a issuing_authorization_network_data object",
+                &[
+                    "acquiring_institution_id",
+                    "system_trace_audit_number",
+                    "transaction_id",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingAuthorizationNetworkData {
-            acquiring_institution_id: f0,
-            system_trace_audit_number: f1,
-            transaction_id: f2,
+            acquiring_institution_id: b.f0.take(),
+            system_trace_audit_number: b.f1.take(),
+            transaction_id: b.f2.take(),
             extra,
         })
     }
@@ -7267,83 +7611,71 @@ impl crate::rt::Decode for IssuingAuthorizationPendingRequest {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::IssuingAuthorizationAmountDetails>,
-            f2: Option<String>,
-            f3: Option<bool>,
-            f4: Option<i64>,
-            f5: Option<String>,
-            f6: Option<i64>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::IssuingAuthorizationAmountDetails>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<bool>,
+            f4: crate::rt::json::Slot<i64>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<i64>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_authorization_pending_request object",
-            &[
-                "amount",
-                "amount_details",
-                "currency",
-                "is_amount_controllable",
-                "merchant_amount",
-                "merchant_currency",
-                "network_risk_score",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1,
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-                f6,
-            } => {
+        let extra = r
+            .fields(
+                "a issuing_authorization_pending_request object",
+                &[
+                    "amount",
+                    "amount_details",
+                    "currency",
+                    "is_amount_controllable",
+                    "merchant_amount",
+                    "merchant_currency",
+                    "network_risk_score",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f2.take(), b.f3.take(), b.f4.take(), b.f5.take()) {
+            (Some(f0), Some(f2), Some(f3), Some(f4), Some(f5)) => {
                 Ok(IssuingAuthorizationPendingRequest {
                     amount: f0,
-                    amount_details: f1,
+                    amount_details: b.f1.take(),
                     currency: f2,
                     is_amount_controllable: f3,
                     merchant_amount: f4,
                     merchant_currency: f5,
-                    network_risk_score: f6,
+                    network_risk_score: b.f6.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f2.is_none(), "currency"),
-                                    (b.f3.is_none(), "is_amount_controllable"),
-                                    (b.f4.is_none(), "merchant_amount"),
-                                    (b.f5.is_none(), "merchant_currency"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "currency"),
+                        (taken.2.is_none(), "is_amount_controllable"),
+                        (taken.3.is_none(), "merchant_amount"),
+                        (taken.4.is_none(), "merchant_currency"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -7415,115 +7747,106 @@ impl crate::rt::Decode for IssuingAuthorizationRequest {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::IssuingAuthorizationAmountDetails>,
-            f2: Option<bool>,
-            f3: Option<String>,
-            f4: Option<crate::rt::Timestamp>,
-            f5: Option<String>,
-            f6: Option<i64>,
-            f7: Option<String>,
-            f8: Option<i64>,
-            f9: Option<crate::IssuingAuthorizationRequestReason>,
-            f10: Option<String>,
-            f11: Option<crate::rt::Timestamp>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::IssuingAuthorizationAmountDetails>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<i64>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<i64>,
+            f9: crate::rt::json::Slot<crate::IssuingAuthorizationRequestReason>,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_authorization_request object",
-            &[
-                "amount",
-                "amount_details",
-                "approved",
-                "authorization_code",
-                "created",
-                "currency",
-                "merchant_amount",
-                "merchant_currency",
-                "network_risk_score",
-                "reason",
-                "reason_message",
-                "requested_at",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1,
-                f2: Some(f2),
-                f3,
-                f4: Some(f4),
-                f5: Some(f5),
-                f6: Some(f6),
-                f7: Some(f7),
-                f8,
-                f9: Some(f9),
-                f10,
-                f11,
-            } => {
+        let extra = r
+            .fields(
+                "a issuing_authorization_request object",
+                &[
+                    "amount",
+                    "amount_details",
+                    "approved",
+                    "authorization_code",
+                    "created",
+                    "currency",
+                    "merchant_amount",
+                    "merchant_currency",
+                    "network_risk_score",
+                    "reason",
+                    "reason_message",
+                    "requested_at",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f2.take(),
+            b.f4.take(),
+            b.f5.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f9.take(),
+        ) {
+            (Some(f0), Some(f2), Some(f4), Some(f5), Some(f6), Some(f7), Some(f9)) => {
                 Ok(IssuingAuthorizationRequest {
                     amount: f0,
-                    amount_details: f1,
+                    amount_details: b.f1.take(),
                     approved: f2,
-                    authorization_code: f3,
+                    authorization_code: b.f3.take(),
                     created: f4,
                     currency: f5,
                     merchant_amount: f6,
                     merchant_currency: f7,
-                    network_risk_score: f8,
+                    network_risk_score: b.f8.take(),
                     reason: f9,
-                    reason_message: f10,
-                    requested_at: f11,
+                    reason_message: b.f10.take(),
+                    requested_at: b.f11.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f2.is_none(), "approved"),
-                                    (b.f4.is_none(), "created"),
-                                    (b.f5.is_none(), "currency"),
-                                    (b.f6.is_none(), "merchant_amount"),
-                                    (b.f7.is_none(), "merchant_currency"),
-                                    (b.f9.is_none(), "reason"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "approved"),
+                        (taken.2.is_none(), "created"),
+                        (taken.3.is_none(), "currency"),
+                        (taken.4.is_none(), "merchant_amount"),
+                        (taken.5.is_none(), "merchant_currency"),
+                        (taken.6.is_none(), "reason"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -7659,42 +7982,54 @@ impl std::str::FromStr for IssuingAuthorizationRequestReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account_disabled" => IssuingAuthorizationRequestReason::AccountDisabled,
-                "card_active" => IssuingAuthorizationRequestReason::CardActive,
-                "card_canceled" => IssuingAuthorizationRequestReason::CardCanceled,
-                "card_expired" => IssuingAuthorizationRequestReason::CardExpired,
-                "card_inactive" => IssuingAuthorizationRequestReason::CardInactive,
-                "cardholder_blocked" => {
-                    IssuingAuthorizationRequestReason::CardholderBlocked
-                }
-                "cardholder_inactive" => {
-                    IssuingAuthorizationRequestReason::CardholderInactive
-                }
-                "cardholder_verification_required" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "account_disabled",
+                    "card_active",
+                    "card_canceled",
+                    "card_expired",
+                    "card_inactive",
+                    "cardholder_blocked",
+                    "cardholder_inactive",
+                    "cardholder_verification_required",
+                    "insecure_authorization_method",
+                    "insufficient_funds",
+                    "network_fallback",
+                    "not_allowed",
+                    "pin_blocked",
+                    "spending_controls",
+                    "suspected_fraud",
+                    "verification_failed",
+                    "webhook_approved",
+                    "webhook_declined",
+                    "webhook_error",
+                    "webhook_timeout",
+                ],
+            ) {
+                Some(0) => IssuingAuthorizationRequestReason::AccountDisabled,
+                Some(1) => IssuingAuthorizationRequestReason::CardActive,
+                Some(2) => IssuingAuthorizationRequestReason::CardCanceled,
+                Some(3) => IssuingAuthorizationRequestReason::CardExpired,
+                Some(4) => IssuingAuthorizationRequestReason::CardInactive,
+                Some(5) => IssuingAuthorizationRequestReason::CardholderBlocked,
+                Some(6) => IssuingAuthorizationRequestReason::CardholderInactive,
+                Some(7) => {
                     IssuingAuthorizationRequestReason::CardholderVerificationRequired
                 }
-                "insecure_authorization_method" => {
-                    IssuingAuthorizationRequestReason::InsecureAuthorizationMethod
-                }
-                "insufficient_funds" => {
-                    IssuingAuthorizationRequestReason::InsufficientFunds
-                }
-                "network_fallback" => IssuingAuthorizationRequestReason::NetworkFallback,
-                "not_allowed" => IssuingAuthorizationRequestReason::NotAllowed,
-                "pin_blocked" => IssuingAuthorizationRequestReason::PinBlocked,
-                "spending_controls" => {
-                    IssuingAuthorizationRequestReason::SpendingControls
-                }
-                "suspected_fraud" => IssuingAuthorizationRequestReason::SuspectedFraud,
-                "verification_failed" => {
-                    IssuingAuthorizationRequestReason::VerificationFailed
-                }
-                "webhook_approved" => IssuingAuthorizationRequestReason::WebhookApproved,
-                "webhook_declined" => IssuingAuthorizationRequestReason::WebhookDeclined,
-                "webhook_error" => IssuingAuthorizationRequestReason::WebhookError,
-                "webhook_timeout" => IssuingAuthorizationRequestReason::WebhookTimeout,
-                v => IssuingAuthorizationRequestReason::Unknown(v.to_owned()),
+                Some(8) => IssuingAuthorizationRequestReason::InsecureAuthorizationMethod,
+                Some(9) => IssuingAuthorizationRequestReason::InsufficientFunds,
+                Some(10) => IssuingAuthorizationRequestReason::NetworkFallback,
+                Some(11) => IssuingAuthorizationRequestReason::NotAllowed,
+                Some(12) => IssuingAuthorizationRequestReason::PinBlocked,
+                Some(13) => IssuingAuthorizationRequestReason::SpendingControls,
+                Some(14) => IssuingAuthorizationRequestReason::SuspectedFraud,
+                Some(15) => IssuingAuthorizationRequestReason::VerificationFailed,
+                Some(16) => IssuingAuthorizationRequestReason::WebhookApproved,
+                Some(17) => IssuingAuthorizationRequestReason::WebhookDeclined,
+                Some(18) => IssuingAuthorizationRequestReason::WebhookError,
+                Some(19) => IssuingAuthorizationRequestReason::WebhookTimeout,
+                _ => IssuingAuthorizationRequestReason::Unknown(s.to_owned()),
             },
         )
     }
@@ -7751,12 +8086,15 @@ impl std::str::FromStr for IssuingAuthorizationStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "closed" => IssuingAuthorizationStatus::Closed,
-                "expired" => IssuingAuthorizationStatus::Expired,
-                "pending" => IssuingAuthorizationStatus::Pending,
-                "reversed" => IssuingAuthorizationStatus::Reversed,
-                v => IssuingAuthorizationStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["closed", "expired", "pending", "reversed"],
+            ) {
+                Some(0) => IssuingAuthorizationStatus::Closed,
+                Some(1) => IssuingAuthorizationStatus::Expired,
+                Some(2) => IssuingAuthorizationStatus::Pending,
+                Some(3) => IssuingAuthorizationStatus::Reversed,
+                _ => IssuingAuthorizationStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -7794,33 +8132,33 @@ impl crate::rt::Decode for IssuingAuthorizationThreeDSecure {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::IssuingAuthorizationThreeDSecureResult>,
+            f0: crate::rt::json::Slot<crate::IssuingAuthorizationThreeDSecureResult>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_authorization_three_d_secure object",
-            &["result"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_authorization_three_d_secure object",
+                &["result"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(IssuingAuthorizationThreeDSecure {
                     result: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "result")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "result")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -7881,14 +8219,15 @@ impl std::str::FromStr for IssuingAuthorizationThreeDSecureResult {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "attempt_acknowledged" => {
-                    IssuingAuthorizationThreeDSecureResult::AttemptAcknowledged
-                }
-                "authenticated" => IssuingAuthorizationThreeDSecureResult::Authenticated,
-                "failed" => IssuingAuthorizationThreeDSecureResult::Failed,
-                "required" => IssuingAuthorizationThreeDSecureResult::Required,
-                v => IssuingAuthorizationThreeDSecureResult::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["attempt_acknowledged", "authenticated", "failed", "required"],
+            ) {
+                Some(0) => IssuingAuthorizationThreeDSecureResult::AttemptAcknowledged,
+                Some(1) => IssuingAuthorizationThreeDSecureResult::Authenticated,
+                Some(2) => IssuingAuthorizationThreeDSecureResult::Failed,
+                Some(3) => IssuingAuthorizationThreeDSecureResult::Required,
+                _ => IssuingAuthorizationThreeDSecureResult::Unknown(s.to_owned()),
             },
         )
     }
@@ -7930,48 +8269,44 @@ impl crate::rt::Decode for IssuingAuthorizationTreasury {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<String>>,
-            f1: Option<Vec<String>>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<Vec<String>>,
+            f1: crate::rt::json::Slot<Vec<String>>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_authorization_treasury object",
-            &["received_credits", "received_debits", "transaction"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2 } => {
+        let extra = r
+            .fields(
+                "a issuing_authorization_treasury object",
+                &["received_credits", "received_debits", "transaction"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(IssuingAuthorizationTreasury {
                     received_credits: f0,
                     received_debits: f1,
-                    transaction: f2,
+                    transaction: b.f2.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "received_credits"),
-                                    (b.f1.is_none(), "received_debits"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "received_credits"),
+                        (taken.1.is_none(), "received_debits"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -8029,84 +8364,80 @@ impl crate::rt::Decode for IssuingAuthorizationVerificationData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::IssuingAuthorizationVerificationDataAddressLine1Check>,
-            f1: Option<
+            f0: crate::rt::json::Slot<
+                crate::IssuingAuthorizationVerificationDataAddressLine1Check,
+            >,
+            f1: crate::rt::json::Slot<
                 crate::IssuingAuthorizationVerificationDataAddressPostalCodeCheck,
             >,
-            f2: Option<crate::IssuingAuthorizationAuthenticationExemption>,
-            f3: Option<crate::IssuingAuthorizationVerificationDataCvcCheck>,
-            f4: Option<crate::IssuingAuthorizationVerificationDataExpiryCheck>,
-            f5: Option<String>,
-            f6: Option<crate::IssuingAuthorizationThreeDSecure>,
+            f2: crate::rt::json::Slot<
+                crate::IssuingAuthorizationAuthenticationExemption,
+            >,
+            f3: crate::rt::json::Slot<
+                crate::IssuingAuthorizationVerificationDataCvcCheck,
+            >,
+            f4: crate::rt::json::Slot<
+                crate::IssuingAuthorizationVerificationDataExpiryCheck,
+            >,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<crate::IssuingAuthorizationThreeDSecure>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_authorization_verification_data object",
-            &[
-                "address_line1_check",
-                "address_postal_code_check",
-                "authentication_exemption",
-                "cvc_check",
-                "expiry_check",
-                "postal_code",
-                "three_d_secure",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2,
-                f3: Some(f3),
-                f4: Some(f4),
-                f5,
-                f6,
-            } => {
+        let extra = r
+            .fields(
+                "a issuing_authorization_verification_data object",
+                &[
+                    "address_line1_check",
+                    "address_postal_code_check",
+                    "authentication_exemption",
+                    "cvc_check",
+                    "expiry_check",
+                    "postal_code",
+                    "three_d_secure",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f3.take(), b.f4.take()) {
+            (Some(f0), Some(f1), Some(f3), Some(f4)) => {
                 Ok(IssuingAuthorizationVerificationData {
                     address_line1_check: f0,
                     address_postal_code_check: f1,
-                    authentication_exemption: f2,
+                    authentication_exemption: b.f2.take(),
                     cvc_check: f3,
                     expiry_check: f4,
-                    postal_code: f5,
-                    three_d_secure: f6,
+                    postal_code: b.f5.take(),
+                    three_d_secure: b.f6.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "address_line1_check"),
-                                    (b.f1.is_none(), "address_postal_code_check"),
-                                    (b.f3.is_none(), "cvc_check"),
-                                    (b.f4.is_none(), "expiry_check"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "address_line1_check"),
+                        (taken.1.is_none(), "address_postal_code_check"),
+                        (taken.2.is_none(), "cvc_check"),
+                        (taken.3.is_none(), "expiry_check"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -8179,17 +8510,17 @@ impl std::str::FromStr for IssuingAuthorizationVerificationDataAddressLine1Check
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "match" => IssuingAuthorizationVerificationDataAddressLine1Check::Match,
-                "mismatch" => {
+            match crate::rt::json::variant(s, &["match", "mismatch", "not_provided"]) {
+                Some(0) => IssuingAuthorizationVerificationDataAddressLine1Check::Match,
+                Some(1) => {
                     IssuingAuthorizationVerificationDataAddressLine1Check::Mismatch
                 }
-                "not_provided" => {
+                Some(2) => {
                     IssuingAuthorizationVerificationDataAddressLine1Check::NotProvided
                 }
-                v => {
+                _ => {
                     IssuingAuthorizationVerificationDataAddressLine1Check::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -8250,19 +8581,19 @@ impl std::str::FromStr for IssuingAuthorizationVerificationDataAddressPostalCode
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "match" => {
+            match crate::rt::json::variant(s, &["match", "mismatch", "not_provided"]) {
+                Some(0) => {
                     IssuingAuthorizationVerificationDataAddressPostalCodeCheck::Match
                 }
-                "mismatch" => {
+                Some(1) => {
                     IssuingAuthorizationVerificationDataAddressPostalCodeCheck::Mismatch
                 }
-                "not_provided" => {
+                Some(2) => {
                     IssuingAuthorizationVerificationDataAddressPostalCodeCheck::NotProvided
                 }
-                v => {
+                _ => {
                     IssuingAuthorizationVerificationDataAddressPostalCodeCheck::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -8319,13 +8650,11 @@ impl std::str::FromStr for IssuingAuthorizationVerificationDataCvcCheck {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "match" => IssuingAuthorizationVerificationDataCvcCheck::Match,
-                "mismatch" => IssuingAuthorizationVerificationDataCvcCheck::Mismatch,
-                "not_provided" => {
-                    IssuingAuthorizationVerificationDataCvcCheck::NotProvided
-                }
-                v => IssuingAuthorizationVerificationDataCvcCheck::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["match", "mismatch", "not_provided"]) {
+                Some(0) => IssuingAuthorizationVerificationDataCvcCheck::Match,
+                Some(1) => IssuingAuthorizationVerificationDataCvcCheck::Mismatch,
+                Some(2) => IssuingAuthorizationVerificationDataCvcCheck::NotProvided,
+                _ => IssuingAuthorizationVerificationDataCvcCheck::Unknown(s.to_owned()),
             },
         )
     }
@@ -8381,15 +8710,13 @@ impl std::str::FromStr for IssuingAuthorizationVerificationDataExpiryCheck {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "match" => IssuingAuthorizationVerificationDataExpiryCheck::Match,
-                "mismatch" => IssuingAuthorizationVerificationDataExpiryCheck::Mismatch,
-                "not_provided" => {
-                    IssuingAuthorizationVerificationDataExpiryCheck::NotProvided
-                }
-                v => {
+            match crate::rt::json::variant(s, &["match", "mismatch", "not_provided"]) {
+                Some(0) => IssuingAuthorizationVerificationDataExpiryCheck::Match,
+                Some(1) => IssuingAuthorizationVerificationDataExpiryCheck::Mismatch,
+                Some(2) => IssuingAuthorizationVerificationDataExpiryCheck::NotProvided,
+                _ => {
                     IssuingAuthorizationVerificationDataExpiryCheck::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -8573,12 +8900,14 @@ impl serde::Serialize for ListIssuingAuthorizationsCreated {
 }
 #[cfg(feature = "issuing")]
 impl From<crate::RangeQuerySpecs> for ListIssuingAuthorizationsCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListIssuingAuthorizationsCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "issuing")]
 impl From<i64> for ListIssuingAuthorizationsCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListIssuingAuthorizationsCreated::Integer(v)
     }
@@ -8618,12 +8947,15 @@ impl std::str::FromStr for ListIssuingAuthorizationsStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "closed" => ListIssuingAuthorizationsStatus::Closed,
-                "expired" => ListIssuingAuthorizationsStatus::Expired,
-                "pending" => ListIssuingAuthorizationsStatus::Pending,
-                "reversed" => ListIssuingAuthorizationsStatus::Reversed,
-                v => ListIssuingAuthorizationsStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["closed", "expired", "pending", "reversed"],
+            ) {
+                Some(0) => ListIssuingAuthorizationsStatus::Closed,
+                Some(1) => ListIssuingAuthorizationsStatus::Expired,
+                Some(2) => ListIssuingAuthorizationsStatus::Pending,
+                Some(3) => ListIssuingAuthorizationsStatus::Reversed,
+                _ => ListIssuingAuthorizationsStatus::Unknown(s.to_owned()),
             },
         )
     }

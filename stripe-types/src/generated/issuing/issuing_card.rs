@@ -367,12 +367,15 @@ impl std::str::FromStr for CreateIssuingCardReplacementReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "damaged" => CreateIssuingCardReplacementReason::Damaged,
-                "expired" => CreateIssuingCardReplacementReason::Expired,
-                "lost" => CreateIssuingCardReplacementReason::Lost,
-                "stolen" => CreateIssuingCardReplacementReason::Stolen,
-                v => CreateIssuingCardReplacementReason::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["damaged", "expired", "lost", "stolen"],
+            ) {
+                Some(0) => CreateIssuingCardReplacementReason::Damaged,
+                Some(1) => CreateIssuingCardReplacementReason::Expired,
+                Some(2) => CreateIssuingCardReplacementReason::Lost,
+                Some(3) => CreateIssuingCardReplacementReason::Stolen,
+                _ => CreateIssuingCardReplacementReason::Unknown(s.to_owned()),
             },
         )
     }
@@ -431,16 +434,19 @@ impl std::str::FromStr for CreateIssuingCardShippingAddressValidationMode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "disabled" => CreateIssuingCardShippingAddressValidationMode::Disabled,
-                "normalization_only" => {
+            match crate::rt::json::variant(
+                s,
+                &["disabled", "normalization_only", "validation_and_normalization"],
+            ) {
+                Some(0) => CreateIssuingCardShippingAddressValidationMode::Disabled,
+                Some(1) => {
                     CreateIssuingCardShippingAddressValidationMode::NormalizationOnly
                 }
-                "validation_and_normalization" => {
+                Some(2) => {
                     CreateIssuingCardShippingAddressValidationMode::ValidationAndNormalization
                 }
-                v => {
-                    CreateIssuingCardShippingAddressValidationMode::Unknown(v.to_owned())
+                _ => {
+                    CreateIssuingCardShippingAddressValidationMode::Unknown(s.to_owned())
                 }
             },
         )
@@ -496,11 +502,11 @@ impl std::str::FromStr for CreateIssuingCardShippingService {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "express" => CreateIssuingCardShippingService::Express,
-                "priority" => CreateIssuingCardShippingService::Priority,
-                "standard" => CreateIssuingCardShippingService::Standard,
-                v => CreateIssuingCardShippingService::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["express", "priority", "standard"]) {
+                Some(0) => CreateIssuingCardShippingService::Express,
+                Some(1) => CreateIssuingCardShippingService::Priority,
+                Some(2) => CreateIssuingCardShippingService::Standard,
+                _ => CreateIssuingCardShippingService::Unknown(s.to_owned()),
             },
         )
     }
@@ -552,10 +558,10 @@ impl std::str::FromStr for CreateIssuingCardShippingType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "bulk" => CreateIssuingCardShippingType::Bulk,
-                "individual" => CreateIssuingCardShippingType::Individual,
-                v => CreateIssuingCardShippingType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["bulk", "individual"]) {
+                Some(0) => CreateIssuingCardShippingType::Bulk,
+                Some(1) => CreateIssuingCardShippingType::Individual,
+                _ => CreateIssuingCardShippingType::Unknown(s.to_owned()),
             },
         )
     }
@@ -607,10 +613,10 @@ impl std::str::FromStr for CreateIssuingCardStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => CreateIssuingCardStatus::Active,
-                "inactive" => CreateIssuingCardStatus::Inactive,
-                v => CreateIssuingCardStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive"]) {
+                Some(0) => CreateIssuingCardStatus::Active,
+                Some(1) => CreateIssuingCardStatus::Inactive,
+                _ => CreateIssuingCardStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -662,10 +668,10 @@ impl std::str::FromStr for CreateIssuingCardType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "physical" => CreateIssuingCardType::Physical,
-                "virtual" => CreateIssuingCardType::Virtual,
-                v => CreateIssuingCardType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["physical", "virtual"]) {
+                Some(0) => CreateIssuingCardType::Physical,
+                Some(1) => CreateIssuingCardType::Virtual,
+                _ => CreateIssuingCardType::Unknown(s.to_owned()),
             },
         )
     }
@@ -1113,201 +1119,201 @@ impl crate::rt::Decode for IssuingCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::IssuingCardCancellationReason>,
-            f2: Option<crate::IssuingCardholder>,
-            f3: Option<crate::rt::Timestamp>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<i64>,
-            f7: Option<i64>,
-            f8: Option<String>,
-            f9: Option<crate::IssuingCardId>,
-            f10: Option<String>,
-            f11: Option<crate::IssuingCardFraudWarning>,
-            f12: Option<bool>,
-            f13: Option<crate::rt::Metadata>,
-            f14: Option<String>,
-            f15: Option<crate::rt::Expandable<crate::IssuingPersonalizationDesign>>,
-            f16: Option<crate::rt::Expandable<crate::IssuingCard>>,
-            f17: Option<crate::rt::Expandable<crate::IssuingCard>>,
-            f18: Option<crate::IssuingCardReplacementReason>,
-            f19: Option<String>,
-            f20: Option<crate::IssuingCardShipping>,
-            f21: Option<crate::IssuingCardAuthorizationControls>,
-            f22: Option<crate::IssuingCardStatus>,
-            f23: Option<crate::IssuingCardType>,
-            f24: Option<crate::IssuingCardWallets>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::IssuingCardCancellationReason>,
+            f2: crate::rt::json::Slot<crate::IssuingCardholder>,
+            f3: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<i64>,
+            f7: crate::rt::json::Slot<i64>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<crate::IssuingCardId>,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<crate::IssuingCardFraudWarning>,
+            f12: crate::rt::json::Slot<bool>,
+            f13: crate::rt::json::Slot<crate::rt::Metadata>,
+            f14: crate::rt::json::Slot<String>,
+            f15: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::IssuingPersonalizationDesign>,
+            >,
+            f16: crate::rt::json::Slot<crate::rt::Expandable<crate::IssuingCard>>,
+            f17: crate::rt::json::Slot<crate::rt::Expandable<crate::IssuingCard>>,
+            f18: crate::rt::json::Slot<crate::IssuingCardReplacementReason>,
+            f19: crate::rt::json::Slot<String>,
+            f20: crate::rt::json::Slot<crate::IssuingCardShipping>,
+            f21: crate::rt::json::Slot<crate::IssuingCardAuthorizationControls>,
+            f22: crate::rt::json::Slot<crate::IssuingCardStatus>,
+            f23: crate::rt::json::Slot<crate::IssuingCardType>,
+            f24: crate::rt::json::Slot<crate::IssuingCardWallets>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
-            f21: None,
-            f22: None,
-            f23: None,
-            f24: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
+            f23: crate::rt::json::Slot::new(),
+            f24: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing.card object",
-            &[
-                "brand",
-                "cancellation_reason",
-                "cardholder",
-                "created",
-                "currency",
-                "cvc",
-                "exp_month",
-                "exp_year",
-                "financial_account",
-                "id",
-                "last4",
-                "latest_fraud_warning",
-                "livemode",
-                "metadata",
-                "number",
-                "object",
-                "personalization_design",
-                "replaced_by",
-                "replacement_for",
-                "replacement_reason",
-                "second_line",
-                "shipping",
-                "spending_controls",
-                "status",
-                "type",
-                "wallets",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.required(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.required(&mut b.f12),
-                13 => r.required(&mut b.f13),
-                14 => r.optional(&mut b.f14),
-                15 => r.skip(),
-                16 => r.optional(&mut b.f15),
-                17 => r.optional(&mut b.f16),
-                18 => r.optional(&mut b.f17),
-                19 => r.optional(&mut b.f18),
-                20 => r.optional(&mut b.f19),
-                21 => r.optional(&mut b.f20),
-                22 => r.required(&mut b.f21),
-                23 => r.required(&mut b.f22),
-                24 => r.required(&mut b.f23),
-                25 => r.optional(&mut b.f24),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1,
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5,
-                f6: Some(f6),
-                f7: Some(f7),
-                f8,
-                f9: Some(f9),
-                f10: Some(f10),
-                f11,
-                f12: Some(f12),
-                f13: Some(f13),
-                f14,
-                f15,
-                f16,
-                f17,
-                f18,
-                f19,
-                f20,
-                f21: Some(f21),
-                f22: Some(f22),
-                f23: Some(f23),
-                f24,
-            } => {
+        let extra = r
+            .fields(
+                "a issuing.card object",
+                &[
+                    "brand",
+                    "cancellation_reason",
+                    "cardholder",
+                    "created",
+                    "currency",
+                    "cvc",
+                    "exp_month",
+                    "exp_year",
+                    "financial_account",
+                    "id",
+                    "last4",
+                    "latest_fraud_warning",
+                    "livemode",
+                    "metadata",
+                    "number",
+                    "object",
+                    "personalization_design",
+                    "replaced_by",
+                    "replacement_for",
+                    "replacement_reason",
+                    "second_line",
+                    "shipping",
+                    "spending_controls",
+                    "status",
+                    "type",
+                    "wallets",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.required(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.required(&mut b.f12),
+                    13 => r.required(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.skip(),
+                    16 => r.optional(&mut b.f15),
+                    17 => r.optional(&mut b.f16),
+                    18 => r.optional(&mut b.f17),
+                    19 => r.optional(&mut b.f18),
+                    20 => r.optional(&mut b.f19),
+                    21 => r.optional(&mut b.f20),
+                    22 => r.required(&mut b.f21),
+                    23 => r.required(&mut b.f22),
+                    24 => r.required(&mut b.f23),
+                    25 => r.optional(&mut b.f24),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f9.take(),
+            b.f10.take(),
+            b.f12.take(),
+            b.f13.take(),
+            b.f21.take(),
+            b.f22.take(),
+            b.f23.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f2),
+                Some(f3),
+                Some(f4),
+                Some(f6),
+                Some(f7),
+                Some(f9),
+                Some(f10),
+                Some(f12),
+                Some(f13),
+                Some(f21),
+                Some(f22),
+                Some(f23),
+            ) => {
                 Ok(IssuingCard {
                     brand: f0,
-                    cancellation_reason: f1,
+                    cancellation_reason: b.f1.take(),
                     cardholder: f2,
                     created: f3,
                     currency: f4,
-                    cvc: f5,
+                    cvc: b.f5.take(),
                     exp_month: f6,
                     exp_year: f7,
-                    financial_account: f8,
+                    financial_account: b.f8.take(),
                     id: f9,
                     last4: f10,
-                    latest_fraud_warning: f11,
+                    latest_fraud_warning: b.f11.take(),
                     livemode: f12,
                     metadata: f13,
-                    number: f14,
-                    personalization_design: f15,
-                    replaced_by: f16,
-                    replacement_for: f17,
-                    replacement_reason: f18,
-                    second_line: f19,
-                    shipping: f20,
+                    number: b.f14.take(),
+                    personalization_design: b.f15.take(),
+                    replaced_by: b.f16.take(),
+                    replacement_for: b.f17.take(),
+                    replacement_reason: b.f18.take(),
+                    second_line: b.f19.take(),
+                    shipping: b.f20.take(),
                     spending_controls: f21,
                     status: f22,
                     r#type: f23,
-                    wallets: f24,
+                    wallets: b.f24.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "brand"),
-                                    (b.f2.is_none(), "cardholder"),
-                                    (b.f3.is_none(), "created"),
-                                    (b.f4.is_none(), "currency"),
-                                    (b.f6.is_none(), "exp_month"),
-                                    (b.f7.is_none(), "exp_year"),
-                                    (b.f9.is_none(), "id"),
-                                    (b.f10.is_none(), "last4"),
-                                    (b.f12.is_none(), "livemode"),
-                                    (b.f13.is_none(), "metadata"),
-                                    (b.f21.is_none(), "spending_controls"),
-                                    (b.f22.is_none(), "status"),
-                                    (b.f23.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "brand"),
+                        (taken.1.is_none(), "cardholder"),
+                        (taken.2.is_none(), "created"),
+                        (taken.3.is_none(), "currency"),
+                        (taken.4.is_none(), "exp_month"),
+                        (taken.5.is_none(), "exp_year"),
+                        (taken.6.is_none(), "id"),
+                        (taken.7.is_none(), "last4"),
+                        (taken.8.is_none(), "livemode"),
+                        (taken.9.is_none(), "metadata"),
+                        (taken.10.is_none(), "spending_controls"),
+                        (taken.11.is_none(), "status"),
+                        (taken.12.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1398,38 +1404,37 @@ impl crate::rt::Decode for IssuingCardApplePay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::IssuingCardApplePayIneligibleReason>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::IssuingCardApplePayIneligibleReason>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_card_apple_pay object",
-            &["eligible", "ineligible_reason"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1 } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_card_apple_pay object",
+                &["eligible", "ineligible_reason"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(IssuingCardApplePay {
                     eligible: f0,
-                    ineligible_reason: f1,
+                    ineligible_reason: b.f1.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "eligible")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "eligible")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1492,17 +1497,18 @@ impl std::str::FromStr for IssuingCardApplePayIneligibleReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "missing_agreement" => {
-                    IssuingCardApplePayIneligibleReason::MissingAgreement
-                }
-                "missing_cardholder_contact" => {
-                    IssuingCardApplePayIneligibleReason::MissingCardholderContact
-                }
-                "unsupported_region" => {
-                    IssuingCardApplePayIneligibleReason::UnsupportedRegion
-                }
-                v => IssuingCardApplePayIneligibleReason::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "missing_agreement",
+                    "missing_cardholder_contact",
+                    "unsupported_region",
+                ],
+            ) {
+                Some(0) => IssuingCardApplePayIneligibleReason::MissingAgreement,
+                Some(1) => IssuingCardApplePayIneligibleReason::MissingCardholderContact,
+                Some(2) => IssuingCardApplePayIneligibleReason::UnsupportedRegion,
+                _ => IssuingCardApplePayIneligibleReason::Unknown(s.to_owned()),
             },
         )
     }
@@ -1554,51 +1560,53 @@ impl crate::rt::Decode for IssuingCardAuthorizationControls {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::IssuingCardAuthorizationControlsAllowedCategories>>,
-            f1: Option<Vec<String>>,
-            f2: Option<Vec<crate::IssuingCardAuthorizationControlsBlockedCategories>>,
-            f3: Option<Vec<String>>,
-            f4: Option<Vec<crate::IssuingCardSpendingLimit>>,
-            f5: Option<String>,
+            f0: crate::rt::json::Slot<
+                Vec<crate::IssuingCardAuthorizationControlsAllowedCategories>,
+            >,
+            f1: crate::rt::json::Slot<Vec<String>>,
+            f2: crate::rt::json::Slot<
+                Vec<crate::IssuingCardAuthorizationControlsBlockedCategories>,
+            >,
+            f3: crate::rt::json::Slot<Vec<String>>,
+            f4: crate::rt::json::Slot<Vec<crate::IssuingCardSpendingLimit>>,
+            f5: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_card_authorization_controls object",
-            &[
-                "allowed_categories",
-                "allowed_merchant_countries",
-                "blocked_categories",
-                "blocked_merchant_countries",
-                "spending_limits",
-                "spending_limits_currency",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        let extra = r
+            .fields(
+                "a issuing_card_authorization_controls object",
+                &[
+                    "allowed_categories",
+                    "allowed_merchant_countries",
+                    "blocked_categories",
+                    "blocked_merchant_countries",
+                    "spending_limits",
+                    "spending_limits_currency",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingCardAuthorizationControls {
-            allowed_categories: f0,
-            allowed_merchant_countries: f1,
-            blocked_categories: f2,
-            blocked_merchant_countries: f3,
-            spending_limits: f4,
-            spending_limits_currency: f5,
+            allowed_categories: b.f0.take(),
+            allowed_merchant_countries: b.f1.take(),
+            blocked_categories: b.f2.take(),
+            blocked_merchant_countries: b.f3.take(),
+            spending_limits: b.f4.take(),
+            spending_limits_currency: b.f5.take(),
             extra,
         })
     }
@@ -3109,887 +3117,1166 @@ impl std::str::FromStr for IssuingCardAuthorizationControlsAllowedCategories {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ac_refrigeration_repair" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "ac_refrigeration_repair",
+                    "accounting_bookkeeping_services",
+                    "advertising_services",
+                    "agricultural_cooperative",
+                    "airlines_air_carriers",
+                    "airports_flying_fields",
+                    "ambulance_services",
+                    "amusement_parks_carnivals",
+                    "antique_reproductions",
+                    "antique_shops",
+                    "aquariums",
+                    "architectural_surveying_services",
+                    "art_dealers_and_galleries",
+                    "artists_supply_and_craft_shops",
+                    "auto_and_home_supply_stores",
+                    "auto_body_repair_shops",
+                    "auto_paint_shops",
+                    "auto_service_shops",
+                    "automated_cash_disburse",
+                    "automated_fuel_dispensers",
+                    "automobile_associations",
+                    "automotive_parts_and_accessories_stores",
+                    "automotive_tire_stores",
+                    "bail_and_bond_payments",
+                    "bakeries",
+                    "bands_orchestras",
+                    "barber_and_beauty_shops",
+                    "betting_casino_gambling",
+                    "bicycle_shops",
+                    "billiard_pool_establishments",
+                    "boat_dealers",
+                    "boat_rentals_and_leases",
+                    "book_stores",
+                    "books_periodicals_and_newspapers",
+                    "bowling_alleys",
+                    "bus_lines",
+                    "business_secretarial_schools",
+                    "buying_shopping_services",
+                    "cable_satellite_and_other_pay_television_and_radio",
+                    "camera_and_photographic_supply_stores",
+                    "candy_nut_and_confectionery_stores",
+                    "car_and_truck_dealers_new_used",
+                    "car_and_truck_dealers_used_only",
+                    "car_rental_agencies",
+                    "car_washes",
+                    "carpentry_services",
+                    "carpet_upholstery_cleaning",
+                    "caterers",
+                    "charitable_and_social_service_organizations_fundraising",
+                    "chemicals_and_allied_products",
+                    "child_care_services",
+                    "childrens_and_infants_wear_stores",
+                    "chiropodists_podiatrists",
+                    "chiropractors",
+                    "cigar_stores_and_stands",
+                    "civic_social_fraternal_associations",
+                    "cleaning_and_maintenance",
+                    "clothing_rental",
+                    "colleges_universities",
+                    "commercial_equipment",
+                    "commercial_footwear",
+                    "commercial_photography_art_and_graphics",
+                    "commuter_transport_and_ferries",
+                    "computer_network_services",
+                    "computer_programming",
+                    "computer_repair",
+                    "computer_software_stores",
+                    "computers_peripherals_and_software",
+                    "concrete_work_services",
+                    "construction_materials",
+                    "consulting_public_relations",
+                    "correspondence_schools",
+                    "cosmetic_stores",
+                    "counseling_services",
+                    "country_clubs",
+                    "courier_services",
+                    "court_costs",
+                    "credit_reporting_agencies",
+                    "cruise_lines",
+                    "dairy_products_stores",
+                    "dance_hall_studios_schools",
+                    "dating_escort_services",
+                    "dentists_orthodontists",
+                    "department_stores",
+                    "detective_agencies",
+                    "digital_goods_applications",
+                    "digital_goods_games",
+                    "digital_goods_large_volume",
+                    "digital_goods_media",
+                    "direct_marketing_catalog_merchant",
+                    "direct_marketing_combination_catalog_and_retail_merchant",
+                    "direct_marketing_inbound_telemarketing",
+                    "direct_marketing_insurance_services",
+                    "direct_marketing_other",
+                    "direct_marketing_outbound_telemarketing",
+                    "direct_marketing_subscription",
+                    "direct_marketing_travel",
+                    "discount_stores",
+                    "doctors",
+                    "door_to_door_sales",
+                    "drapery_window_covering_and_upholstery_stores",
+                    "drinking_places",
+                    "drug_stores_and_pharmacies",
+                    "drugs_drug_proprietaries_and_druggist_sundries",
+                    "dry_cleaners",
+                    "durable_goods",
+                    "duty_free_stores",
+                    "eating_places_restaurants",
+                    "educational_services",
+                    "electric_razor_stores",
+                    "electric_vehicle_charging",
+                    "electrical_parts_and_equipment",
+                    "electrical_services",
+                    "electronics_repair_shops",
+                    "electronics_stores",
+                    "elementary_secondary_schools",
+                    "emergency_services_gcas_visa_use_only",
+                    "employment_temp_agencies",
+                    "equipment_rental",
+                    "exterminating_services",
+                    "family_clothing_stores",
+                    "fast_food_restaurants",
+                    "financial_institutions",
+                    "fines_government_administrative_entities",
+                    "fireplace_fireplace_screens_and_accessories_stores",
+                    "floor_covering_stores",
+                    "florists",
+                    "florists_supplies_nursery_stock_and_flowers",
+                    "freezer_and_locker_meat_provisioners",
+                    "fuel_dealers_non_automotive",
+                    "funeral_services_crematories",
+                    "furniture_home_furnishings_and_equipment_stores_except_appliances",
+                    "furniture_repair_refinishing",
+                    "furriers_and_fur_shops",
+                    "general_services",
+                    "gift_card_novelty_and_souvenir_shops",
+                    "glass_paint_and_wallpaper_stores",
+                    "glassware_crystal_stores",
+                    "golf_courses_public",
+                    "government_licensed_horse_dog_racing_us_region_only",
+                    "government_licensed_online_casions_online_gambling_us_region_only",
+                    "government_owned_lotteries_non_us_region",
+                    "government_owned_lotteries_us_region_only",
+                    "government_services",
+                    "grocery_stores_supermarkets",
+                    "hardware_equipment_and_supplies",
+                    "hardware_stores",
+                    "health_and_beauty_spas",
+                    "hearing_aids_sales_and_supplies",
+                    "heating_plumbing_a_c",
+                    "hobby_toy_and_game_shops",
+                    "home_supply_warehouse_stores",
+                    "hospitals",
+                    "hotels_motels_and_resorts",
+                    "household_appliance_stores",
+                    "industrial_supplies",
+                    "information_retrieval_services",
+                    "insurance_default",
+                    "insurance_underwriting_premiums",
+                    "intra_company_purchases",
+                    "jewelry_stores_watches_clocks_and_silverware_stores",
+                    "landscaping_services",
+                    "laundries",
+                    "laundry_cleaning_services",
+                    "legal_services_attorneys",
+                    "luggage_and_leather_goods_stores",
+                    "lumber_building_materials_stores",
+                    "manual_cash_disburse",
+                    "marinas_service_and_supplies",
+                    "marketplaces",
+                    "masonry_stonework_and_plaster",
+                    "massage_parlors",
+                    "medical_and_dental_labs",
+                    "medical_dental_ophthalmic_and_hospital_equipment_and_supplies",
+                    "medical_services",
+                    "membership_organizations",
+                    "mens_and_boys_clothing_and_accessories_stores",
+                    "mens_womens_clothing_stores",
+                    "metal_service_centers",
+                    "miscellaneous",
+                    "miscellaneous_apparel_and_accessory_shops",
+                    "miscellaneous_auto_dealers",
+                    "miscellaneous_business_services",
+                    "miscellaneous_food_stores",
+                    "miscellaneous_general_merchandise",
+                    "miscellaneous_general_services",
+                    "miscellaneous_home_furnishing_specialty_stores",
+                    "miscellaneous_publishing_and_printing",
+                    "miscellaneous_recreation_services",
+                    "miscellaneous_repair_shops",
+                    "miscellaneous_specialty_retail",
+                    "mobile_home_dealers",
+                    "motion_picture_theaters",
+                    "motor_freight_carriers_and_trucking",
+                    "motor_homes_dealers",
+                    "motor_vehicle_supplies_and_new_parts",
+                    "motorcycle_shops_and_dealers",
+                    "motorcycle_shops_dealers",
+                    "music_stores_musical_instruments_pianos_and_sheet_music",
+                    "news_dealers_and_newsstands",
+                    "non_fi_money_orders",
+                    "non_fi_stored_value_card_purchase_load",
+                    "nondurable_goods",
+                    "nurseries_lawn_and_garden_supply_stores",
+                    "nursing_personal_care",
+                    "office_and_commercial_furniture",
+                    "opticians_eyeglasses",
+                    "optometrists_ophthalmologist",
+                    "orthopedic_goods_prosthetic_devices",
+                    "osteopaths",
+                    "package_stores_beer_wine_and_liquor",
+                    "paints_varnishes_and_supplies",
+                    "parking_lots_garages",
+                    "passenger_railways",
+                    "pawn_shops",
+                    "pet_shops_pet_food_and_supplies",
+                    "petroleum_and_petroleum_products",
+                    "photo_developing",
+                    "photographic_photocopy_microfilm_equipment_and_supplies",
+                    "photographic_studios",
+                    "picture_video_production",
+                    "piece_goods_notions_and_other_dry_goods",
+                    "plumbing_heating_equipment_and_supplies",
+                    "political_organizations",
+                    "postal_services_government_only",
+                    "precious_stones_and_metals_watches_and_jewelry",
+                    "professional_services",
+                    "public_warehousing_and_storage",
+                    "quick_copy_repro_and_blueprint",
+                    "railroads",
+                    "real_estate_agents_and_managers_rentals",
+                    "record_stores",
+                    "recreational_vehicle_rentals",
+                    "religious_goods_stores",
+                    "religious_organizations",
+                    "roofing_siding_sheet_metal",
+                    "secretarial_support_services",
+                    "security_brokers_dealers",
+                    "service_stations",
+                    "sewing_needlework_fabric_and_piece_goods_stores",
+                    "shoe_repair_hat_cleaning",
+                    "shoe_stores",
+                    "small_appliance_repair",
+                    "snowmobile_dealers",
+                    "special_trade_services",
+                    "specialty_cleaning",
+                    "sporting_goods_stores",
+                    "sporting_recreation_camps",
+                    "sports_and_riding_apparel_stores",
+                    "sports_clubs_fields",
+                    "stamp_and_coin_stores",
+                    "stationary_office_supplies_printing_and_writing_paper",
+                    "stationery_stores_office_and_school_supply_stores",
+                    "swimming_pools_sales",
+                    "t_ui_travel_germany",
+                    "tailors_alterations",
+                    "tax_payments_government_agencies",
+                    "tax_preparation_services",
+                    "taxicabs_limousines",
+                    "telecommunication_equipment_and_telephone_sales",
+                    "telecommunication_services",
+                    "telegraph_services",
+                    "tent_and_awning_shops",
+                    "testing_laboratories",
+                    "theatrical_ticket_agencies",
+                    "timeshares",
+                    "tire_retreading_and_repair",
+                    "tolls_bridge_fees",
+                    "tourist_attractions_and_exhibits",
+                    "towing_services",
+                    "trailer_parks_campgrounds",
+                    "transportation_services",
+                    "travel_agencies_tour_operators",
+                    "truck_stop_iteration",
+                    "truck_utility_trailer_rentals",
+                    "typesetting_plate_making_and_related_services",
+                    "typewriter_stores",
+                    "u_s_federal_government_agencies_or_departments",
+                    "uniforms_commercial_clothing",
+                    "used_merchandise_and_secondhand_stores",
+                    "utilities",
+                    "variety_stores",
+                    "veterinary_services",
+                    "video_amusement_game_supplies",
+                    "video_game_arcades",
+                    "video_tape_rental_stores",
+                    "vocational_trade_schools",
+                    "watch_jewelry_repair",
+                    "welding_repair",
+                    "wholesale_clubs",
+                    "wig_and_toupee_stores",
+                    "wires_money_orders",
+                    "womens_accessory_and_specialty_shops",
+                    "womens_ready_to_wear_stores",
+                    "wrecking_and_salvage_yards",
+                ],
+            ) {
+                Some(0) => {
                     IssuingCardAuthorizationControlsAllowedCategories::AcRefrigerationRepair
                 }
-                "accounting_bookkeeping_services" => {
+                Some(1) => {
                     IssuingCardAuthorizationControlsAllowedCategories::AccountingBookkeepingServices
                 }
-                "advertising_services" => {
+                Some(2) => {
                     IssuingCardAuthorizationControlsAllowedCategories::AdvertisingServices
                 }
-                "agricultural_cooperative" => {
+                Some(3) => {
                     IssuingCardAuthorizationControlsAllowedCategories::AgriculturalCooperative
                 }
-                "airlines_air_carriers" => {
+                Some(4) => {
                     IssuingCardAuthorizationControlsAllowedCategories::AirlinesAirCarriers
                 }
-                "airports_flying_fields" => {
+                Some(5) => {
                     IssuingCardAuthorizationControlsAllowedCategories::AirportsFlyingFields
                 }
-                "ambulance_services" => {
+                Some(6) => {
                     IssuingCardAuthorizationControlsAllowedCategories::AmbulanceServices
                 }
-                "amusement_parks_carnivals" => {
+                Some(7) => {
                     IssuingCardAuthorizationControlsAllowedCategories::AmusementParksCarnivals
                 }
-                "antique_reproductions" => {
+                Some(8) => {
                     IssuingCardAuthorizationControlsAllowedCategories::AntiqueReproductions
                 }
-                "antique_shops" => {
+                Some(9) => {
                     IssuingCardAuthorizationControlsAllowedCategories::AntiqueShops
                 }
-                "aquariums" => {
-                    IssuingCardAuthorizationControlsAllowedCategories::Aquariums
-                }
-                "architectural_surveying_services" => {
+                Some(10) => IssuingCardAuthorizationControlsAllowedCategories::Aquariums,
+                Some(11) => {
                     IssuingCardAuthorizationControlsAllowedCategories::ArchitecturalSurveyingServices
                 }
-                "art_dealers_and_galleries" => {
+                Some(12) => {
                     IssuingCardAuthorizationControlsAllowedCategories::ArtDealersAndGalleries
                 }
-                "artists_supply_and_craft_shops" => {
+                Some(13) => {
                     IssuingCardAuthorizationControlsAllowedCategories::ArtistsSupplyAndCraftShops
                 }
-                "auto_and_home_supply_stores" => {
+                Some(14) => {
                     IssuingCardAuthorizationControlsAllowedCategories::AutoAndHomeSupplyStores
                 }
-                "auto_body_repair_shops" => {
+                Some(15) => {
                     IssuingCardAuthorizationControlsAllowedCategories::AutoBodyRepairShops
                 }
-                "auto_paint_shops" => {
+                Some(16) => {
                     IssuingCardAuthorizationControlsAllowedCategories::AutoPaintShops
                 }
-                "auto_service_shops" => {
+                Some(17) => {
                     IssuingCardAuthorizationControlsAllowedCategories::AutoServiceShops
                 }
-                "automated_cash_disburse" => {
+                Some(18) => {
                     IssuingCardAuthorizationControlsAllowedCategories::AutomatedCashDisburse
                 }
-                "automated_fuel_dispensers" => {
+                Some(19) => {
                     IssuingCardAuthorizationControlsAllowedCategories::AutomatedFuelDispensers
                 }
-                "automobile_associations" => {
+                Some(20) => {
                     IssuingCardAuthorizationControlsAllowedCategories::AutomobileAssociations
                 }
-                "automotive_parts_and_accessories_stores" => {
+                Some(21) => {
                     IssuingCardAuthorizationControlsAllowedCategories::AutomotivePartsAndAccessoriesStores
                 }
-                "automotive_tire_stores" => {
+                Some(22) => {
                     IssuingCardAuthorizationControlsAllowedCategories::AutomotiveTireStores
                 }
-                "bail_and_bond_payments" => {
+                Some(23) => {
                     IssuingCardAuthorizationControlsAllowedCategories::BailAndBondPayments
                 }
-                "bakeries" => IssuingCardAuthorizationControlsAllowedCategories::Bakeries,
-                "bands_orchestras" => {
+                Some(24) => IssuingCardAuthorizationControlsAllowedCategories::Bakeries,
+                Some(25) => {
                     IssuingCardAuthorizationControlsAllowedCategories::BandsOrchestras
                 }
-                "barber_and_beauty_shops" => {
+                Some(26) => {
                     IssuingCardAuthorizationControlsAllowedCategories::BarberAndBeautyShops
                 }
-                "betting_casino_gambling" => {
+                Some(27) => {
                     IssuingCardAuthorizationControlsAllowedCategories::BettingCasinoGambling
                 }
-                "bicycle_shops" => {
+                Some(28) => {
                     IssuingCardAuthorizationControlsAllowedCategories::BicycleShops
                 }
-                "billiard_pool_establishments" => {
+                Some(29) => {
                     IssuingCardAuthorizationControlsAllowedCategories::BilliardPoolEstablishments
                 }
-                "boat_dealers" => {
+                Some(30) => {
                     IssuingCardAuthorizationControlsAllowedCategories::BoatDealers
                 }
-                "boat_rentals_and_leases" => {
+                Some(31) => {
                     IssuingCardAuthorizationControlsAllowedCategories::BoatRentalsAndLeases
                 }
-                "book_stores" => {
-                    IssuingCardAuthorizationControlsAllowedCategories::BookStores
-                }
-                "books_periodicals_and_newspapers" => {
+                Some(32) => IssuingCardAuthorizationControlsAllowedCategories::BookStores,
+                Some(33) => {
                     IssuingCardAuthorizationControlsAllowedCategories::BooksPeriodicalsAndNewspapers
                 }
-                "bowling_alleys" => {
+                Some(34) => {
                     IssuingCardAuthorizationControlsAllowedCategories::BowlingAlleys
                 }
-                "bus_lines" => {
-                    IssuingCardAuthorizationControlsAllowedCategories::BusLines
-                }
-                "business_secretarial_schools" => {
+                Some(35) => IssuingCardAuthorizationControlsAllowedCategories::BusLines,
+                Some(36) => {
                     IssuingCardAuthorizationControlsAllowedCategories::BusinessSecretarialSchools
                 }
-                "buying_shopping_services" => {
+                Some(37) => {
                     IssuingCardAuthorizationControlsAllowedCategories::BuyingShoppingServices
                 }
-                "cable_satellite_and_other_pay_television_and_radio" => {
+                Some(38) => {
                     IssuingCardAuthorizationControlsAllowedCategories::CableSatelliteAndOtherPayTelevisionAndRadio
                 }
-                "camera_and_photographic_supply_stores" => {
+                Some(39) => {
                     IssuingCardAuthorizationControlsAllowedCategories::CameraAndPhotographicSupplyStores
                 }
-                "candy_nut_and_confectionery_stores" => {
+                Some(40) => {
                     IssuingCardAuthorizationControlsAllowedCategories::CandyNutAndConfectioneryStores
                 }
-                "car_and_truck_dealers_new_used" => {
+                Some(41) => {
                     IssuingCardAuthorizationControlsAllowedCategories::CarAndTruckDealersNewUsed
                 }
-                "car_and_truck_dealers_used_only" => {
+                Some(42) => {
                     IssuingCardAuthorizationControlsAllowedCategories::CarAndTruckDealersUsedOnly
                 }
-                "car_rental_agencies" => {
+                Some(43) => {
                     IssuingCardAuthorizationControlsAllowedCategories::CarRentalAgencies
                 }
-                "car_washes" => {
-                    IssuingCardAuthorizationControlsAllowedCategories::CarWashes
-                }
-                "carpentry_services" => {
+                Some(44) => IssuingCardAuthorizationControlsAllowedCategories::CarWashes,
+                Some(45) => {
                     IssuingCardAuthorizationControlsAllowedCategories::CarpentryServices
                 }
-                "carpet_upholstery_cleaning" => {
+                Some(46) => {
                     IssuingCardAuthorizationControlsAllowedCategories::CarpetUpholsteryCleaning
                 }
-                "caterers" => IssuingCardAuthorizationControlsAllowedCategories::Caterers,
-                "charitable_and_social_service_organizations_fundraising" => {
+                Some(47) => IssuingCardAuthorizationControlsAllowedCategories::Caterers,
+                Some(48) => {
                     IssuingCardAuthorizationControlsAllowedCategories::CharitableAndSocialServiceOrganizationsFundraising
                 }
-                "chemicals_and_allied_products" => {
+                Some(49) => {
                     IssuingCardAuthorizationControlsAllowedCategories::ChemicalsAndAlliedProducts
                 }
-                "child_care_services" => {
+                Some(50) => {
                     IssuingCardAuthorizationControlsAllowedCategories::ChildCareServices
                 }
-                "childrens_and_infants_wear_stores" => {
+                Some(51) => {
                     IssuingCardAuthorizationControlsAllowedCategories::ChildrensAndInfantsWearStores
                 }
-                "chiropodists_podiatrists" => {
+                Some(52) => {
                     IssuingCardAuthorizationControlsAllowedCategories::ChiropodistsPodiatrists
                 }
-                "chiropractors" => {
+                Some(53) => {
                     IssuingCardAuthorizationControlsAllowedCategories::Chiropractors
                 }
-                "cigar_stores_and_stands" => {
+                Some(54) => {
                     IssuingCardAuthorizationControlsAllowedCategories::CigarStoresAndStands
                 }
-                "civic_social_fraternal_associations" => {
+                Some(55) => {
                     IssuingCardAuthorizationControlsAllowedCategories::CivicSocialFraternalAssociations
                 }
-                "cleaning_and_maintenance" => {
+                Some(56) => {
                     IssuingCardAuthorizationControlsAllowedCategories::CleaningAndMaintenance
                 }
-                "clothing_rental" => {
+                Some(57) => {
                     IssuingCardAuthorizationControlsAllowedCategories::ClothingRental
                 }
-                "colleges_universities" => {
+                Some(58) => {
                     IssuingCardAuthorizationControlsAllowedCategories::CollegesUniversities
                 }
-                "commercial_equipment" => {
+                Some(59) => {
                     IssuingCardAuthorizationControlsAllowedCategories::CommercialEquipment
                 }
-                "commercial_footwear" => {
+                Some(60) => {
                     IssuingCardAuthorizationControlsAllowedCategories::CommercialFootwear
                 }
-                "commercial_photography_art_and_graphics" => {
+                Some(61) => {
                     IssuingCardAuthorizationControlsAllowedCategories::CommercialPhotographyArtAndGraphics
                 }
-                "commuter_transport_and_ferries" => {
+                Some(62) => {
                     IssuingCardAuthorizationControlsAllowedCategories::CommuterTransportAndFerries
                 }
-                "computer_network_services" => {
+                Some(63) => {
                     IssuingCardAuthorizationControlsAllowedCategories::ComputerNetworkServices
                 }
-                "computer_programming" => {
+                Some(64) => {
                     IssuingCardAuthorizationControlsAllowedCategories::ComputerProgramming
                 }
-                "computer_repair" => {
+                Some(65) => {
                     IssuingCardAuthorizationControlsAllowedCategories::ComputerRepair
                 }
-                "computer_software_stores" => {
+                Some(66) => {
                     IssuingCardAuthorizationControlsAllowedCategories::ComputerSoftwareStores
                 }
-                "computers_peripherals_and_software" => {
+                Some(67) => {
                     IssuingCardAuthorizationControlsAllowedCategories::ComputersPeripheralsAndSoftware
                 }
-                "concrete_work_services" => {
+                Some(68) => {
                     IssuingCardAuthorizationControlsAllowedCategories::ConcreteWorkServices
                 }
-                "construction_materials" => {
+                Some(69) => {
                     IssuingCardAuthorizationControlsAllowedCategories::ConstructionMaterials
                 }
-                "consulting_public_relations" => {
+                Some(70) => {
                     IssuingCardAuthorizationControlsAllowedCategories::ConsultingPublicRelations
                 }
-                "correspondence_schools" => {
+                Some(71) => {
                     IssuingCardAuthorizationControlsAllowedCategories::CorrespondenceSchools
                 }
-                "cosmetic_stores" => {
+                Some(72) => {
                     IssuingCardAuthorizationControlsAllowedCategories::CosmeticStores
                 }
-                "counseling_services" => {
+                Some(73) => {
                     IssuingCardAuthorizationControlsAllowedCategories::CounselingServices
                 }
-                "country_clubs" => {
+                Some(74) => {
                     IssuingCardAuthorizationControlsAllowedCategories::CountryClubs
                 }
-                "courier_services" => {
+                Some(75) => {
                     IssuingCardAuthorizationControlsAllowedCategories::CourierServices
                 }
-                "court_costs" => {
-                    IssuingCardAuthorizationControlsAllowedCategories::CourtCosts
-                }
-                "credit_reporting_agencies" => {
+                Some(76) => IssuingCardAuthorizationControlsAllowedCategories::CourtCosts,
+                Some(77) => {
                     IssuingCardAuthorizationControlsAllowedCategories::CreditReportingAgencies
                 }
-                "cruise_lines" => {
+                Some(78) => {
                     IssuingCardAuthorizationControlsAllowedCategories::CruiseLines
                 }
-                "dairy_products_stores" => {
+                Some(79) => {
                     IssuingCardAuthorizationControlsAllowedCategories::DairyProductsStores
                 }
-                "dance_hall_studios_schools" => {
+                Some(80) => {
                     IssuingCardAuthorizationControlsAllowedCategories::DanceHallStudiosSchools
                 }
-                "dating_escort_services" => {
+                Some(81) => {
                     IssuingCardAuthorizationControlsAllowedCategories::DatingEscortServices
                 }
-                "dentists_orthodontists" => {
+                Some(82) => {
                     IssuingCardAuthorizationControlsAllowedCategories::DentistsOrthodontists
                 }
-                "department_stores" => {
+                Some(83) => {
                     IssuingCardAuthorizationControlsAllowedCategories::DepartmentStores
                 }
-                "detective_agencies" => {
+                Some(84) => {
                     IssuingCardAuthorizationControlsAllowedCategories::DetectiveAgencies
                 }
-                "digital_goods_applications" => {
+                Some(85) => {
                     IssuingCardAuthorizationControlsAllowedCategories::DigitalGoodsApplications
                 }
-                "digital_goods_games" => {
+                Some(86) => {
                     IssuingCardAuthorizationControlsAllowedCategories::DigitalGoodsGames
                 }
-                "digital_goods_large_volume" => {
+                Some(87) => {
                     IssuingCardAuthorizationControlsAllowedCategories::DigitalGoodsLargeVolume
                 }
-                "digital_goods_media" => {
+                Some(88) => {
                     IssuingCardAuthorizationControlsAllowedCategories::DigitalGoodsMedia
                 }
-                "direct_marketing_catalog_merchant" => {
+                Some(89) => {
                     IssuingCardAuthorizationControlsAllowedCategories::DirectMarketingCatalogMerchant
                 }
-                "direct_marketing_combination_catalog_and_retail_merchant" => {
+                Some(90) => {
                     IssuingCardAuthorizationControlsAllowedCategories::DirectMarketingCombinationCatalogAndRetailMerchant
                 }
-                "direct_marketing_inbound_telemarketing" => {
+                Some(91) => {
                     IssuingCardAuthorizationControlsAllowedCategories::DirectMarketingInboundTelemarketing
                 }
-                "direct_marketing_insurance_services" => {
+                Some(92) => {
                     IssuingCardAuthorizationControlsAllowedCategories::DirectMarketingInsuranceServices
                 }
-                "direct_marketing_other" => {
+                Some(93) => {
                     IssuingCardAuthorizationControlsAllowedCategories::DirectMarketingOther
                 }
-                "direct_marketing_outbound_telemarketing" => {
+                Some(94) => {
                     IssuingCardAuthorizationControlsAllowedCategories::DirectMarketingOutboundTelemarketing
                 }
-                "direct_marketing_subscription" => {
+                Some(95) => {
                     IssuingCardAuthorizationControlsAllowedCategories::DirectMarketingSubscription
                 }
-                "direct_marketing_travel" => {
+                Some(96) => {
                     IssuingCardAuthorizationControlsAllowedCategories::DirectMarketingTravel
                 }
-                "discount_stores" => {
+                Some(97) => {
                     IssuingCardAuthorizationControlsAllowedCategories::DiscountStores
                 }
-                "doctors" => IssuingCardAuthorizationControlsAllowedCategories::Doctors,
-                "door_to_door_sales" => {
+                Some(98) => IssuingCardAuthorizationControlsAllowedCategories::Doctors,
+                Some(99) => {
                     IssuingCardAuthorizationControlsAllowedCategories::DoorToDoorSales
                 }
-                "drapery_window_covering_and_upholstery_stores" => {
+                Some(100) => {
                     IssuingCardAuthorizationControlsAllowedCategories::DraperyWindowCoveringAndUpholsteryStores
                 }
-                "drinking_places" => {
+                Some(101) => {
                     IssuingCardAuthorizationControlsAllowedCategories::DrinkingPlaces
                 }
-                "drug_stores_and_pharmacies" => {
+                Some(102) => {
                     IssuingCardAuthorizationControlsAllowedCategories::DrugStoresAndPharmacies
                 }
-                "drugs_drug_proprietaries_and_druggist_sundries" => {
+                Some(103) => {
                     IssuingCardAuthorizationControlsAllowedCategories::DrugsDrugProprietariesAndDruggistSundries
                 }
-                "dry_cleaners" => {
+                Some(104) => {
                     IssuingCardAuthorizationControlsAllowedCategories::DryCleaners
                 }
-                "durable_goods" => {
+                Some(105) => {
                     IssuingCardAuthorizationControlsAllowedCategories::DurableGoods
                 }
-                "duty_free_stores" => {
+                Some(106) => {
                     IssuingCardAuthorizationControlsAllowedCategories::DutyFreeStores
                 }
-                "eating_places_restaurants" => {
+                Some(107) => {
                     IssuingCardAuthorizationControlsAllowedCategories::EatingPlacesRestaurants
                 }
-                "educational_services" => {
+                Some(108) => {
                     IssuingCardAuthorizationControlsAllowedCategories::EducationalServices
                 }
-                "electric_razor_stores" => {
+                Some(109) => {
                     IssuingCardAuthorizationControlsAllowedCategories::ElectricRazorStores
                 }
-                "electric_vehicle_charging" => {
+                Some(110) => {
                     IssuingCardAuthorizationControlsAllowedCategories::ElectricVehicleCharging
                 }
-                "electrical_parts_and_equipment" => {
+                Some(111) => {
                     IssuingCardAuthorizationControlsAllowedCategories::ElectricalPartsAndEquipment
                 }
-                "electrical_services" => {
+                Some(112) => {
                     IssuingCardAuthorizationControlsAllowedCategories::ElectricalServices
                 }
-                "electronics_repair_shops" => {
+                Some(113) => {
                     IssuingCardAuthorizationControlsAllowedCategories::ElectronicsRepairShops
                 }
-                "electronics_stores" => {
+                Some(114) => {
                     IssuingCardAuthorizationControlsAllowedCategories::ElectronicsStores
                 }
-                "elementary_secondary_schools" => {
+                Some(115) => {
                     IssuingCardAuthorizationControlsAllowedCategories::ElementarySecondarySchools
                 }
-                "emergency_services_gcas_visa_use_only" => {
+                Some(116) => {
                     IssuingCardAuthorizationControlsAllowedCategories::EmergencyServicesGcasVisaUseOnly
                 }
-                "employment_temp_agencies" => {
+                Some(117) => {
                     IssuingCardAuthorizationControlsAllowedCategories::EmploymentTempAgencies
                 }
-                "equipment_rental" => {
+                Some(118) => {
                     IssuingCardAuthorizationControlsAllowedCategories::EquipmentRental
                 }
-                "exterminating_services" => {
+                Some(119) => {
                     IssuingCardAuthorizationControlsAllowedCategories::ExterminatingServices
                 }
-                "family_clothing_stores" => {
+                Some(120) => {
                     IssuingCardAuthorizationControlsAllowedCategories::FamilyClothingStores
                 }
-                "fast_food_restaurants" => {
+                Some(121) => {
                     IssuingCardAuthorizationControlsAllowedCategories::FastFoodRestaurants
                 }
-                "financial_institutions" => {
+                Some(122) => {
                     IssuingCardAuthorizationControlsAllowedCategories::FinancialInstitutions
                 }
-                "fines_government_administrative_entities" => {
+                Some(123) => {
                     IssuingCardAuthorizationControlsAllowedCategories::FinesGovernmentAdministrativeEntities
                 }
-                "fireplace_fireplace_screens_and_accessories_stores" => {
+                Some(124) => {
                     IssuingCardAuthorizationControlsAllowedCategories::FireplaceFireplaceScreensAndAccessoriesStores
                 }
-                "floor_covering_stores" => {
+                Some(125) => {
                     IssuingCardAuthorizationControlsAllowedCategories::FloorCoveringStores
                 }
-                "florists" => IssuingCardAuthorizationControlsAllowedCategories::Florists,
-                "florists_supplies_nursery_stock_and_flowers" => {
+                Some(126) => IssuingCardAuthorizationControlsAllowedCategories::Florists,
+                Some(127) => {
                     IssuingCardAuthorizationControlsAllowedCategories::FloristsSuppliesNurseryStockAndFlowers
                 }
-                "freezer_and_locker_meat_provisioners" => {
+                Some(128) => {
                     IssuingCardAuthorizationControlsAllowedCategories::FreezerAndLockerMeatProvisioners
                 }
-                "fuel_dealers_non_automotive" => {
+                Some(129) => {
                     IssuingCardAuthorizationControlsAllowedCategories::FuelDealersNonAutomotive
                 }
-                "funeral_services_crematories" => {
+                Some(130) => {
                     IssuingCardAuthorizationControlsAllowedCategories::FuneralServicesCrematories
                 }
-                "furniture_home_furnishings_and_equipment_stores_except_appliances" => {
+                Some(131) => {
                     IssuingCardAuthorizationControlsAllowedCategories::FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances
                 }
-                "furniture_repair_refinishing" => {
+                Some(132) => {
                     IssuingCardAuthorizationControlsAllowedCategories::FurnitureRepairRefinishing
                 }
-                "furriers_and_fur_shops" => {
+                Some(133) => {
                     IssuingCardAuthorizationControlsAllowedCategories::FurriersAndFurShops
                 }
-                "general_services" => {
+                Some(134) => {
                     IssuingCardAuthorizationControlsAllowedCategories::GeneralServices
                 }
-                "gift_card_novelty_and_souvenir_shops" => {
+                Some(135) => {
                     IssuingCardAuthorizationControlsAllowedCategories::GiftCardNoveltyAndSouvenirShops
                 }
-                "glass_paint_and_wallpaper_stores" => {
+                Some(136) => {
                     IssuingCardAuthorizationControlsAllowedCategories::GlassPaintAndWallpaperStores
                 }
-                "glassware_crystal_stores" => {
+                Some(137) => {
                     IssuingCardAuthorizationControlsAllowedCategories::GlasswareCrystalStores
                 }
-                "golf_courses_public" => {
+                Some(138) => {
                     IssuingCardAuthorizationControlsAllowedCategories::GolfCoursesPublic
                 }
-                "government_licensed_horse_dog_racing_us_region_only" => {
+                Some(139) => {
                     IssuingCardAuthorizationControlsAllowedCategories::GovernmentLicensedHorseDogRacingUsRegionOnly
                 }
-                "government_licensed_online_casions_online_gambling_us_region_only" => {
+                Some(140) => {
                     IssuingCardAuthorizationControlsAllowedCategories::GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly
                 }
-                "government_owned_lotteries_non_us_region" => {
+                Some(141) => {
                     IssuingCardAuthorizationControlsAllowedCategories::GovernmentOwnedLotteriesNonUsRegion
                 }
-                "government_owned_lotteries_us_region_only" => {
+                Some(142) => {
                     IssuingCardAuthorizationControlsAllowedCategories::GovernmentOwnedLotteriesUsRegionOnly
                 }
-                "government_services" => {
+                Some(143) => {
                     IssuingCardAuthorizationControlsAllowedCategories::GovernmentServices
                 }
-                "grocery_stores_supermarkets" => {
+                Some(144) => {
                     IssuingCardAuthorizationControlsAllowedCategories::GroceryStoresSupermarkets
                 }
-                "hardware_equipment_and_supplies" => {
+                Some(145) => {
                     IssuingCardAuthorizationControlsAllowedCategories::HardwareEquipmentAndSupplies
                 }
-                "hardware_stores" => {
+                Some(146) => {
                     IssuingCardAuthorizationControlsAllowedCategories::HardwareStores
                 }
-                "health_and_beauty_spas" => {
+                Some(147) => {
                     IssuingCardAuthorizationControlsAllowedCategories::HealthAndBeautySpas
                 }
-                "hearing_aids_sales_and_supplies" => {
+                Some(148) => {
                     IssuingCardAuthorizationControlsAllowedCategories::HearingAidsSalesAndSupplies
                 }
-                "heating_plumbing_a_c" => {
+                Some(149) => {
                     IssuingCardAuthorizationControlsAllowedCategories::HeatingPlumbingAC
                 }
-                "hobby_toy_and_game_shops" => {
+                Some(150) => {
                     IssuingCardAuthorizationControlsAllowedCategories::HobbyToyAndGameShops
                 }
-                "home_supply_warehouse_stores" => {
+                Some(151) => {
                     IssuingCardAuthorizationControlsAllowedCategories::HomeSupplyWarehouseStores
                 }
-                "hospitals" => {
-                    IssuingCardAuthorizationControlsAllowedCategories::Hospitals
-                }
-                "hotels_motels_and_resorts" => {
+                Some(152) => IssuingCardAuthorizationControlsAllowedCategories::Hospitals,
+                Some(153) => {
                     IssuingCardAuthorizationControlsAllowedCategories::HotelsMotelsAndResorts
                 }
-                "household_appliance_stores" => {
+                Some(154) => {
                     IssuingCardAuthorizationControlsAllowedCategories::HouseholdApplianceStores
                 }
-                "industrial_supplies" => {
+                Some(155) => {
                     IssuingCardAuthorizationControlsAllowedCategories::IndustrialSupplies
                 }
-                "information_retrieval_services" => {
+                Some(156) => {
                     IssuingCardAuthorizationControlsAllowedCategories::InformationRetrievalServices
                 }
-                "insurance_default" => {
+                Some(157) => {
                     IssuingCardAuthorizationControlsAllowedCategories::InsuranceDefault
                 }
-                "insurance_underwriting_premiums" => {
+                Some(158) => {
                     IssuingCardAuthorizationControlsAllowedCategories::InsuranceUnderwritingPremiums
                 }
-                "intra_company_purchases" => {
+                Some(159) => {
                     IssuingCardAuthorizationControlsAllowedCategories::IntraCompanyPurchases
                 }
-                "jewelry_stores_watches_clocks_and_silverware_stores" => {
+                Some(160) => {
                     IssuingCardAuthorizationControlsAllowedCategories::JewelryStoresWatchesClocksAndSilverwareStores
                 }
-                "landscaping_services" => {
+                Some(161) => {
                     IssuingCardAuthorizationControlsAllowedCategories::LandscapingServices
                 }
-                "laundries" => {
-                    IssuingCardAuthorizationControlsAllowedCategories::Laundries
-                }
-                "laundry_cleaning_services" => {
+                Some(162) => IssuingCardAuthorizationControlsAllowedCategories::Laundries,
+                Some(163) => {
                     IssuingCardAuthorizationControlsAllowedCategories::LaundryCleaningServices
                 }
-                "legal_services_attorneys" => {
+                Some(164) => {
                     IssuingCardAuthorizationControlsAllowedCategories::LegalServicesAttorneys
                 }
-                "luggage_and_leather_goods_stores" => {
+                Some(165) => {
                     IssuingCardAuthorizationControlsAllowedCategories::LuggageAndLeatherGoodsStores
                 }
-                "lumber_building_materials_stores" => {
+                Some(166) => {
                     IssuingCardAuthorizationControlsAllowedCategories::LumberBuildingMaterialsStores
                 }
-                "manual_cash_disburse" => {
+                Some(167) => {
                     IssuingCardAuthorizationControlsAllowedCategories::ManualCashDisburse
                 }
-                "marinas_service_and_supplies" => {
+                Some(168) => {
                     IssuingCardAuthorizationControlsAllowedCategories::MarinasServiceAndSupplies
                 }
-                "marketplaces" => {
+                Some(169) => {
                     IssuingCardAuthorizationControlsAllowedCategories::Marketplaces
                 }
-                "masonry_stonework_and_plaster" => {
+                Some(170) => {
                     IssuingCardAuthorizationControlsAllowedCategories::MasonryStoneworkAndPlaster
                 }
-                "massage_parlors" => {
+                Some(171) => {
                     IssuingCardAuthorizationControlsAllowedCategories::MassageParlors
                 }
-                "medical_and_dental_labs" => {
+                Some(172) => {
                     IssuingCardAuthorizationControlsAllowedCategories::MedicalAndDentalLabs
                 }
-                "medical_dental_ophthalmic_and_hospital_equipment_and_supplies" => {
+                Some(173) => {
                     IssuingCardAuthorizationControlsAllowedCategories::MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies
                 }
-                "medical_services" => {
+                Some(174) => {
                     IssuingCardAuthorizationControlsAllowedCategories::MedicalServices
                 }
-                "membership_organizations" => {
+                Some(175) => {
                     IssuingCardAuthorizationControlsAllowedCategories::MembershipOrganizations
                 }
-                "mens_and_boys_clothing_and_accessories_stores" => {
+                Some(176) => {
                     IssuingCardAuthorizationControlsAllowedCategories::MensAndBoysClothingAndAccessoriesStores
                 }
-                "mens_womens_clothing_stores" => {
+                Some(177) => {
                     IssuingCardAuthorizationControlsAllowedCategories::MensWomensClothingStores
                 }
-                "metal_service_centers" => {
+                Some(178) => {
                     IssuingCardAuthorizationControlsAllowedCategories::MetalServiceCenters
                 }
-                "miscellaneous" => {
+                Some(179) => {
                     IssuingCardAuthorizationControlsAllowedCategories::Miscellaneous
                 }
-                "miscellaneous_apparel_and_accessory_shops" => {
+                Some(180) => {
                     IssuingCardAuthorizationControlsAllowedCategories::MiscellaneousApparelAndAccessoryShops
                 }
-                "miscellaneous_auto_dealers" => {
+                Some(181) => {
                     IssuingCardAuthorizationControlsAllowedCategories::MiscellaneousAutoDealers
                 }
-                "miscellaneous_business_services" => {
+                Some(182) => {
                     IssuingCardAuthorizationControlsAllowedCategories::MiscellaneousBusinessServices
                 }
-                "miscellaneous_food_stores" => {
+                Some(183) => {
                     IssuingCardAuthorizationControlsAllowedCategories::MiscellaneousFoodStores
                 }
-                "miscellaneous_general_merchandise" => {
+                Some(184) => {
                     IssuingCardAuthorizationControlsAllowedCategories::MiscellaneousGeneralMerchandise
                 }
-                "miscellaneous_general_services" => {
+                Some(185) => {
                     IssuingCardAuthorizationControlsAllowedCategories::MiscellaneousGeneralServices
                 }
-                "miscellaneous_home_furnishing_specialty_stores" => {
+                Some(186) => {
                     IssuingCardAuthorizationControlsAllowedCategories::MiscellaneousHomeFurnishingSpecialtyStores
                 }
-                "miscellaneous_publishing_and_printing" => {
+                Some(187) => {
                     IssuingCardAuthorizationControlsAllowedCategories::MiscellaneousPublishingAndPrinting
                 }
-                "miscellaneous_recreation_services" => {
+                Some(188) => {
                     IssuingCardAuthorizationControlsAllowedCategories::MiscellaneousRecreationServices
                 }
-                "miscellaneous_repair_shops" => {
+                Some(189) => {
                     IssuingCardAuthorizationControlsAllowedCategories::MiscellaneousRepairShops
                 }
-                "miscellaneous_specialty_retail" => {
+                Some(190) => {
                     IssuingCardAuthorizationControlsAllowedCategories::MiscellaneousSpecialtyRetail
                 }
-                "mobile_home_dealers" => {
+                Some(191) => {
                     IssuingCardAuthorizationControlsAllowedCategories::MobileHomeDealers
                 }
-                "motion_picture_theaters" => {
+                Some(192) => {
                     IssuingCardAuthorizationControlsAllowedCategories::MotionPictureTheaters
                 }
-                "motor_freight_carriers_and_trucking" => {
+                Some(193) => {
                     IssuingCardAuthorizationControlsAllowedCategories::MotorFreightCarriersAndTrucking
                 }
-                "motor_homes_dealers" => {
+                Some(194) => {
                     IssuingCardAuthorizationControlsAllowedCategories::MotorHomesDealers
                 }
-                "motor_vehicle_supplies_and_new_parts" => {
+                Some(195) => {
                     IssuingCardAuthorizationControlsAllowedCategories::MotorVehicleSuppliesAndNewParts
                 }
-                "motorcycle_shops_and_dealers" => {
+                Some(196) => {
                     IssuingCardAuthorizationControlsAllowedCategories::MotorcycleShopsAndDealers
                 }
-                "motorcycle_shops_dealers" => {
+                Some(197) => {
                     IssuingCardAuthorizationControlsAllowedCategories::MotorcycleShopsDealers
                 }
-                "music_stores_musical_instruments_pianos_and_sheet_music" => {
+                Some(198) => {
                     IssuingCardAuthorizationControlsAllowedCategories::MusicStoresMusicalInstrumentsPianosAndSheetMusic
                 }
-                "news_dealers_and_newsstands" => {
+                Some(199) => {
                     IssuingCardAuthorizationControlsAllowedCategories::NewsDealersAndNewsstands
                 }
-                "non_fi_money_orders" => {
+                Some(200) => {
                     IssuingCardAuthorizationControlsAllowedCategories::NonFiMoneyOrders
                 }
-                "non_fi_stored_value_card_purchase_load" => {
+                Some(201) => {
                     IssuingCardAuthorizationControlsAllowedCategories::NonFiStoredValueCardPurchaseLoad
                 }
-                "nondurable_goods" => {
+                Some(202) => {
                     IssuingCardAuthorizationControlsAllowedCategories::NondurableGoods
                 }
-                "nurseries_lawn_and_garden_supply_stores" => {
+                Some(203) => {
                     IssuingCardAuthorizationControlsAllowedCategories::NurseriesLawnAndGardenSupplyStores
                 }
-                "nursing_personal_care" => {
+                Some(204) => {
                     IssuingCardAuthorizationControlsAllowedCategories::NursingPersonalCare
                 }
-                "office_and_commercial_furniture" => {
+                Some(205) => {
                     IssuingCardAuthorizationControlsAllowedCategories::OfficeAndCommercialFurniture
                 }
-                "opticians_eyeglasses" => {
+                Some(206) => {
                     IssuingCardAuthorizationControlsAllowedCategories::OpticiansEyeglasses
                 }
-                "optometrists_ophthalmologist" => {
+                Some(207) => {
                     IssuingCardAuthorizationControlsAllowedCategories::OptometristsOphthalmologist
                 }
-                "orthopedic_goods_prosthetic_devices" => {
+                Some(208) => {
                     IssuingCardAuthorizationControlsAllowedCategories::OrthopedicGoodsProstheticDevices
                 }
-                "osteopaths" => {
+                Some(209) => {
                     IssuingCardAuthorizationControlsAllowedCategories::Osteopaths
                 }
-                "package_stores_beer_wine_and_liquor" => {
+                Some(210) => {
                     IssuingCardAuthorizationControlsAllowedCategories::PackageStoresBeerWineAndLiquor
                 }
-                "paints_varnishes_and_supplies" => {
+                Some(211) => {
                     IssuingCardAuthorizationControlsAllowedCategories::PaintsVarnishesAndSupplies
                 }
-                "parking_lots_garages" => {
+                Some(212) => {
                     IssuingCardAuthorizationControlsAllowedCategories::ParkingLotsGarages
                 }
-                "passenger_railways" => {
+                Some(213) => {
                     IssuingCardAuthorizationControlsAllowedCategories::PassengerRailways
                 }
-                "pawn_shops" => {
-                    IssuingCardAuthorizationControlsAllowedCategories::PawnShops
-                }
-                "pet_shops_pet_food_and_supplies" => {
+                Some(214) => IssuingCardAuthorizationControlsAllowedCategories::PawnShops,
+                Some(215) => {
                     IssuingCardAuthorizationControlsAllowedCategories::PetShopsPetFoodAndSupplies
                 }
-                "petroleum_and_petroleum_products" => {
+                Some(216) => {
                     IssuingCardAuthorizationControlsAllowedCategories::PetroleumAndPetroleumProducts
                 }
-                "photo_developing" => {
+                Some(217) => {
                     IssuingCardAuthorizationControlsAllowedCategories::PhotoDeveloping
                 }
-                "photographic_photocopy_microfilm_equipment_and_supplies" => {
+                Some(218) => {
                     IssuingCardAuthorizationControlsAllowedCategories::PhotographicPhotocopyMicrofilmEquipmentAndSupplies
                 }
-                "photographic_studios" => {
+                Some(219) => {
                     IssuingCardAuthorizationControlsAllowedCategories::PhotographicStudios
                 }
-                "picture_video_production" => {
+                Some(220) => {
                     IssuingCardAuthorizationControlsAllowedCategories::PictureVideoProduction
                 }
-                "piece_goods_notions_and_other_dry_goods" => {
+                Some(221) => {
                     IssuingCardAuthorizationControlsAllowedCategories::PieceGoodsNotionsAndOtherDryGoods
                 }
-                "plumbing_heating_equipment_and_supplies" => {
+                Some(222) => {
                     IssuingCardAuthorizationControlsAllowedCategories::PlumbingHeatingEquipmentAndSupplies
                 }
-                "political_organizations" => {
+                Some(223) => {
                     IssuingCardAuthorizationControlsAllowedCategories::PoliticalOrganizations
                 }
-                "postal_services_government_only" => {
+                Some(224) => {
                     IssuingCardAuthorizationControlsAllowedCategories::PostalServicesGovernmentOnly
                 }
-                "precious_stones_and_metals_watches_and_jewelry" => {
+                Some(225) => {
                     IssuingCardAuthorizationControlsAllowedCategories::PreciousStonesAndMetalsWatchesAndJewelry
                 }
-                "professional_services" => {
+                Some(226) => {
                     IssuingCardAuthorizationControlsAllowedCategories::ProfessionalServices
                 }
-                "public_warehousing_and_storage" => {
+                Some(227) => {
                     IssuingCardAuthorizationControlsAllowedCategories::PublicWarehousingAndStorage
                 }
-                "quick_copy_repro_and_blueprint" => {
+                Some(228) => {
                     IssuingCardAuthorizationControlsAllowedCategories::QuickCopyReproAndBlueprint
                 }
-                "railroads" => {
-                    IssuingCardAuthorizationControlsAllowedCategories::Railroads
-                }
-                "real_estate_agents_and_managers_rentals" => {
+                Some(229) => IssuingCardAuthorizationControlsAllowedCategories::Railroads,
+                Some(230) => {
                     IssuingCardAuthorizationControlsAllowedCategories::RealEstateAgentsAndManagersRentals
                 }
-                "record_stores" => {
+                Some(231) => {
                     IssuingCardAuthorizationControlsAllowedCategories::RecordStores
                 }
-                "recreational_vehicle_rentals" => {
+                Some(232) => {
                     IssuingCardAuthorizationControlsAllowedCategories::RecreationalVehicleRentals
                 }
-                "religious_goods_stores" => {
+                Some(233) => {
                     IssuingCardAuthorizationControlsAllowedCategories::ReligiousGoodsStores
                 }
-                "religious_organizations" => {
+                Some(234) => {
                     IssuingCardAuthorizationControlsAllowedCategories::ReligiousOrganizations
                 }
-                "roofing_siding_sheet_metal" => {
+                Some(235) => {
                     IssuingCardAuthorizationControlsAllowedCategories::RoofingSidingSheetMetal
                 }
-                "secretarial_support_services" => {
+                Some(236) => {
                     IssuingCardAuthorizationControlsAllowedCategories::SecretarialSupportServices
                 }
-                "security_brokers_dealers" => {
+                Some(237) => {
                     IssuingCardAuthorizationControlsAllowedCategories::SecurityBrokersDealers
                 }
-                "service_stations" => {
+                Some(238) => {
                     IssuingCardAuthorizationControlsAllowedCategories::ServiceStations
                 }
-                "sewing_needlework_fabric_and_piece_goods_stores" => {
+                Some(239) => {
                     IssuingCardAuthorizationControlsAllowedCategories::SewingNeedleworkFabricAndPieceGoodsStores
                 }
-                "shoe_repair_hat_cleaning" => {
+                Some(240) => {
                     IssuingCardAuthorizationControlsAllowedCategories::ShoeRepairHatCleaning
                 }
-                "shoe_stores" => {
+                Some(241) => {
                     IssuingCardAuthorizationControlsAllowedCategories::ShoeStores
                 }
-                "small_appliance_repair" => {
+                Some(242) => {
                     IssuingCardAuthorizationControlsAllowedCategories::SmallApplianceRepair
                 }
-                "snowmobile_dealers" => {
+                Some(243) => {
                     IssuingCardAuthorizationControlsAllowedCategories::SnowmobileDealers
                 }
-                "special_trade_services" => {
+                Some(244) => {
                     IssuingCardAuthorizationControlsAllowedCategories::SpecialTradeServices
                 }
-                "specialty_cleaning" => {
+                Some(245) => {
                     IssuingCardAuthorizationControlsAllowedCategories::SpecialtyCleaning
                 }
-                "sporting_goods_stores" => {
+                Some(246) => {
                     IssuingCardAuthorizationControlsAllowedCategories::SportingGoodsStores
                 }
-                "sporting_recreation_camps" => {
+                Some(247) => {
                     IssuingCardAuthorizationControlsAllowedCategories::SportingRecreationCamps
                 }
-                "sports_and_riding_apparel_stores" => {
+                Some(248) => {
                     IssuingCardAuthorizationControlsAllowedCategories::SportsAndRidingApparelStores
                 }
-                "sports_clubs_fields" => {
+                Some(249) => {
                     IssuingCardAuthorizationControlsAllowedCategories::SportsClubsFields
                 }
-                "stamp_and_coin_stores" => {
+                Some(250) => {
                     IssuingCardAuthorizationControlsAllowedCategories::StampAndCoinStores
                 }
-                "stationary_office_supplies_printing_and_writing_paper" => {
+                Some(251) => {
                     IssuingCardAuthorizationControlsAllowedCategories::StationaryOfficeSuppliesPrintingAndWritingPaper
                 }
-                "stationery_stores_office_and_school_supply_stores" => {
+                Some(252) => {
                     IssuingCardAuthorizationControlsAllowedCategories::StationeryStoresOfficeAndSchoolSupplyStores
                 }
-                "swimming_pools_sales" => {
+                Some(253) => {
                     IssuingCardAuthorizationControlsAllowedCategories::SwimmingPoolsSales
                 }
-                "t_ui_travel_germany" => {
+                Some(254) => {
                     IssuingCardAuthorizationControlsAllowedCategories::TUiTravelGermany
                 }
-                "tailors_alterations" => {
+                Some(255) => {
                     IssuingCardAuthorizationControlsAllowedCategories::TailorsAlterations
                 }
-                "tax_payments_government_agencies" => {
+                Some(256) => {
                     IssuingCardAuthorizationControlsAllowedCategories::TaxPaymentsGovernmentAgencies
                 }
-                "tax_preparation_services" => {
+                Some(257) => {
                     IssuingCardAuthorizationControlsAllowedCategories::TaxPreparationServices
                 }
-                "taxicabs_limousines" => {
+                Some(258) => {
                     IssuingCardAuthorizationControlsAllowedCategories::TaxicabsLimousines
                 }
-                "telecommunication_equipment_and_telephone_sales" => {
+                Some(259) => {
                     IssuingCardAuthorizationControlsAllowedCategories::TelecommunicationEquipmentAndTelephoneSales
                 }
-                "telecommunication_services" => {
+                Some(260) => {
                     IssuingCardAuthorizationControlsAllowedCategories::TelecommunicationServices
                 }
-                "telegraph_services" => {
+                Some(261) => {
                     IssuingCardAuthorizationControlsAllowedCategories::TelegraphServices
                 }
-                "tent_and_awning_shops" => {
+                Some(262) => {
                     IssuingCardAuthorizationControlsAllowedCategories::TentAndAwningShops
                 }
-                "testing_laboratories" => {
+                Some(263) => {
                     IssuingCardAuthorizationControlsAllowedCategories::TestingLaboratories
                 }
-                "theatrical_ticket_agencies" => {
+                Some(264) => {
                     IssuingCardAuthorizationControlsAllowedCategories::TheatricalTicketAgencies
                 }
-                "timeshares" => {
+                Some(265) => {
                     IssuingCardAuthorizationControlsAllowedCategories::Timeshares
                 }
-                "tire_retreading_and_repair" => {
+                Some(266) => {
                     IssuingCardAuthorizationControlsAllowedCategories::TireRetreadingAndRepair
                 }
-                "tolls_bridge_fees" => {
+                Some(267) => {
                     IssuingCardAuthorizationControlsAllowedCategories::TollsBridgeFees
                 }
-                "tourist_attractions_and_exhibits" => {
+                Some(268) => {
                     IssuingCardAuthorizationControlsAllowedCategories::TouristAttractionsAndExhibits
                 }
-                "towing_services" => {
+                Some(269) => {
                     IssuingCardAuthorizationControlsAllowedCategories::TowingServices
                 }
-                "trailer_parks_campgrounds" => {
+                Some(270) => {
                     IssuingCardAuthorizationControlsAllowedCategories::TrailerParksCampgrounds
                 }
-                "transportation_services" => {
+                Some(271) => {
                     IssuingCardAuthorizationControlsAllowedCategories::TransportationServices
                 }
-                "travel_agencies_tour_operators" => {
+                Some(272) => {
                     IssuingCardAuthorizationControlsAllowedCategories::TravelAgenciesTourOperators
                 }
-                "truck_stop_iteration" => {
+                Some(273) => {
                     IssuingCardAuthorizationControlsAllowedCategories::TruckStopIteration
                 }
-                "truck_utility_trailer_rentals" => {
+                Some(274) => {
                     IssuingCardAuthorizationControlsAllowedCategories::TruckUtilityTrailerRentals
                 }
-                "typesetting_plate_making_and_related_services" => {
+                Some(275) => {
                     IssuingCardAuthorizationControlsAllowedCategories::TypesettingPlateMakingAndRelatedServices
                 }
-                "typewriter_stores" => {
+                Some(276) => {
                     IssuingCardAuthorizationControlsAllowedCategories::TypewriterStores
                 }
-                "u_s_federal_government_agencies_or_departments" => {
+                Some(277) => {
                     IssuingCardAuthorizationControlsAllowedCategories::USFederalGovernmentAgenciesOrDepartments
                 }
-                "uniforms_commercial_clothing" => {
+                Some(278) => {
                     IssuingCardAuthorizationControlsAllowedCategories::UniformsCommercialClothing
                 }
-                "used_merchandise_and_secondhand_stores" => {
+                Some(279) => {
                     IssuingCardAuthorizationControlsAllowedCategories::UsedMerchandiseAndSecondhandStores
                 }
-                "utilities" => {
-                    IssuingCardAuthorizationControlsAllowedCategories::Utilities
-                }
-                "variety_stores" => {
+                Some(280) => IssuingCardAuthorizationControlsAllowedCategories::Utilities,
+                Some(281) => {
                     IssuingCardAuthorizationControlsAllowedCategories::VarietyStores
                 }
-                "veterinary_services" => {
+                Some(282) => {
                     IssuingCardAuthorizationControlsAllowedCategories::VeterinaryServices
                 }
-                "video_amusement_game_supplies" => {
+                Some(283) => {
                     IssuingCardAuthorizationControlsAllowedCategories::VideoAmusementGameSupplies
                 }
-                "video_game_arcades" => {
+                Some(284) => {
                     IssuingCardAuthorizationControlsAllowedCategories::VideoGameArcades
                 }
-                "video_tape_rental_stores" => {
+                Some(285) => {
                     IssuingCardAuthorizationControlsAllowedCategories::VideoTapeRentalStores
                 }
-                "vocational_trade_schools" => {
+                Some(286) => {
                     IssuingCardAuthorizationControlsAllowedCategories::VocationalTradeSchools
                 }
-                "watch_jewelry_repair" => {
+                Some(287) => {
                     IssuingCardAuthorizationControlsAllowedCategories::WatchJewelryRepair
                 }
-                "welding_repair" => {
+                Some(288) => {
                     IssuingCardAuthorizationControlsAllowedCategories::WeldingRepair
                 }
-                "wholesale_clubs" => {
+                Some(289) => {
                     IssuingCardAuthorizationControlsAllowedCategories::WholesaleClubs
                 }
-                "wig_and_toupee_stores" => {
+                Some(290) => {
                     IssuingCardAuthorizationControlsAllowedCategories::WigAndToupeeStores
                 }
-                "wires_money_orders" => {
+                Some(291) => {
                     IssuingCardAuthorizationControlsAllowedCategories::WiresMoneyOrders
                 }
-                "womens_accessory_and_specialty_shops" => {
+                Some(292) => {
                     IssuingCardAuthorizationControlsAllowedCategories::WomensAccessoryAndSpecialtyShops
                 }
-                "womens_ready_to_wear_stores" => {
+                Some(293) => {
                     IssuingCardAuthorizationControlsAllowedCategories::WomensReadyToWearStores
                 }
-                "wrecking_and_salvage_yards" => {
+                Some(294) => {
                     IssuingCardAuthorizationControlsAllowedCategories::WreckingAndSalvageYards
                 }
-                v => {
+                _ => {
                     IssuingCardAuthorizationControlsAllowedCategories::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -5483,887 +5770,1166 @@ impl std::str::FromStr for IssuingCardAuthorizationControlsBlockedCategories {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ac_refrigeration_repair" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "ac_refrigeration_repair",
+                    "accounting_bookkeeping_services",
+                    "advertising_services",
+                    "agricultural_cooperative",
+                    "airlines_air_carriers",
+                    "airports_flying_fields",
+                    "ambulance_services",
+                    "amusement_parks_carnivals",
+                    "antique_reproductions",
+                    "antique_shops",
+                    "aquariums",
+                    "architectural_surveying_services",
+                    "art_dealers_and_galleries",
+                    "artists_supply_and_craft_shops",
+                    "auto_and_home_supply_stores",
+                    "auto_body_repair_shops",
+                    "auto_paint_shops",
+                    "auto_service_shops",
+                    "automated_cash_disburse",
+                    "automated_fuel_dispensers",
+                    "automobile_associations",
+                    "automotive_parts_and_accessories_stores",
+                    "automotive_tire_stores",
+                    "bail_and_bond_payments",
+                    "bakeries",
+                    "bands_orchestras",
+                    "barber_and_beauty_shops",
+                    "betting_casino_gambling",
+                    "bicycle_shops",
+                    "billiard_pool_establishments",
+                    "boat_dealers",
+                    "boat_rentals_and_leases",
+                    "book_stores",
+                    "books_periodicals_and_newspapers",
+                    "bowling_alleys",
+                    "bus_lines",
+                    "business_secretarial_schools",
+                    "buying_shopping_services",
+                    "cable_satellite_and_other_pay_television_and_radio",
+                    "camera_and_photographic_supply_stores",
+                    "candy_nut_and_confectionery_stores",
+                    "car_and_truck_dealers_new_used",
+                    "car_and_truck_dealers_used_only",
+                    "car_rental_agencies",
+                    "car_washes",
+                    "carpentry_services",
+                    "carpet_upholstery_cleaning",
+                    "caterers",
+                    "charitable_and_social_service_organizations_fundraising",
+                    "chemicals_and_allied_products",
+                    "child_care_services",
+                    "childrens_and_infants_wear_stores",
+                    "chiropodists_podiatrists",
+                    "chiropractors",
+                    "cigar_stores_and_stands",
+                    "civic_social_fraternal_associations",
+                    "cleaning_and_maintenance",
+                    "clothing_rental",
+                    "colleges_universities",
+                    "commercial_equipment",
+                    "commercial_footwear",
+                    "commercial_photography_art_and_graphics",
+                    "commuter_transport_and_ferries",
+                    "computer_network_services",
+                    "computer_programming",
+                    "computer_repair",
+                    "computer_software_stores",
+                    "computers_peripherals_and_software",
+                    "concrete_work_services",
+                    "construction_materials",
+                    "consulting_public_relations",
+                    "correspondence_schools",
+                    "cosmetic_stores",
+                    "counseling_services",
+                    "country_clubs",
+                    "courier_services",
+                    "court_costs",
+                    "credit_reporting_agencies",
+                    "cruise_lines",
+                    "dairy_products_stores",
+                    "dance_hall_studios_schools",
+                    "dating_escort_services",
+                    "dentists_orthodontists",
+                    "department_stores",
+                    "detective_agencies",
+                    "digital_goods_applications",
+                    "digital_goods_games",
+                    "digital_goods_large_volume",
+                    "digital_goods_media",
+                    "direct_marketing_catalog_merchant",
+                    "direct_marketing_combination_catalog_and_retail_merchant",
+                    "direct_marketing_inbound_telemarketing",
+                    "direct_marketing_insurance_services",
+                    "direct_marketing_other",
+                    "direct_marketing_outbound_telemarketing",
+                    "direct_marketing_subscription",
+                    "direct_marketing_travel",
+                    "discount_stores",
+                    "doctors",
+                    "door_to_door_sales",
+                    "drapery_window_covering_and_upholstery_stores",
+                    "drinking_places",
+                    "drug_stores_and_pharmacies",
+                    "drugs_drug_proprietaries_and_druggist_sundries",
+                    "dry_cleaners",
+                    "durable_goods",
+                    "duty_free_stores",
+                    "eating_places_restaurants",
+                    "educational_services",
+                    "electric_razor_stores",
+                    "electric_vehicle_charging",
+                    "electrical_parts_and_equipment",
+                    "electrical_services",
+                    "electronics_repair_shops",
+                    "electronics_stores",
+                    "elementary_secondary_schools",
+                    "emergency_services_gcas_visa_use_only",
+                    "employment_temp_agencies",
+                    "equipment_rental",
+                    "exterminating_services",
+                    "family_clothing_stores",
+                    "fast_food_restaurants",
+                    "financial_institutions",
+                    "fines_government_administrative_entities",
+                    "fireplace_fireplace_screens_and_accessories_stores",
+                    "floor_covering_stores",
+                    "florists",
+                    "florists_supplies_nursery_stock_and_flowers",
+                    "freezer_and_locker_meat_provisioners",
+                    "fuel_dealers_non_automotive",
+                    "funeral_services_crematories",
+                    "furniture_home_furnishings_and_equipment_stores_except_appliances",
+                    "furniture_repair_refinishing",
+                    "furriers_and_fur_shops",
+                    "general_services",
+                    "gift_card_novelty_and_souvenir_shops",
+                    "glass_paint_and_wallpaper_stores",
+                    "glassware_crystal_stores",
+                    "golf_courses_public",
+                    "government_licensed_horse_dog_racing_us_region_only",
+                    "government_licensed_online_casions_online_gambling_us_region_only",
+                    "government_owned_lotteries_non_us_region",
+                    "government_owned_lotteries_us_region_only",
+                    "government_services",
+                    "grocery_stores_supermarkets",
+                    "hardware_equipment_and_supplies",
+                    "hardware_stores",
+                    "health_and_beauty_spas",
+                    "hearing_aids_sales_and_supplies",
+                    "heating_plumbing_a_c",
+                    "hobby_toy_and_game_shops",
+                    "home_supply_warehouse_stores",
+                    "hospitals",
+                    "hotels_motels_and_resorts",
+                    "household_appliance_stores",
+                    "industrial_supplies",
+                    "information_retrieval_services",
+                    "insurance_default",
+                    "insurance_underwriting_premiums",
+                    "intra_company_purchases",
+                    "jewelry_stores_watches_clocks_and_silverware_stores",
+                    "landscaping_services",
+                    "laundries",
+                    "laundry_cleaning_services",
+                    "legal_services_attorneys",
+                    "luggage_and_leather_goods_stores",
+                    "lumber_building_materials_stores",
+                    "manual_cash_disburse",
+                    "marinas_service_and_supplies",
+                    "marketplaces",
+                    "masonry_stonework_and_plaster",
+                    "massage_parlors",
+                    "medical_and_dental_labs",
+                    "medical_dental_ophthalmic_and_hospital_equipment_and_supplies",
+                    "medical_services",
+                    "membership_organizations",
+                    "mens_and_boys_clothing_and_accessories_stores",
+                    "mens_womens_clothing_stores",
+                    "metal_service_centers",
+                    "miscellaneous",
+                    "miscellaneous_apparel_and_accessory_shops",
+                    "miscellaneous_auto_dealers",
+                    "miscellaneous_business_services",
+                    "miscellaneous_food_stores",
+                    "miscellaneous_general_merchandise",
+                    "miscellaneous_general_services",
+                    "miscellaneous_home_furnishing_specialty_stores",
+                    "miscellaneous_publishing_and_printing",
+                    "miscellaneous_recreation_services",
+                    "miscellaneous_repair_shops",
+                    "miscellaneous_specialty_retail",
+                    "mobile_home_dealers",
+                    "motion_picture_theaters",
+                    "motor_freight_carriers_and_trucking",
+                    "motor_homes_dealers",
+                    "motor_vehicle_supplies_and_new_parts",
+                    "motorcycle_shops_and_dealers",
+                    "motorcycle_shops_dealers",
+                    "music_stores_musical_instruments_pianos_and_sheet_music",
+                    "news_dealers_and_newsstands",
+                    "non_fi_money_orders",
+                    "non_fi_stored_value_card_purchase_load",
+                    "nondurable_goods",
+                    "nurseries_lawn_and_garden_supply_stores",
+                    "nursing_personal_care",
+                    "office_and_commercial_furniture",
+                    "opticians_eyeglasses",
+                    "optometrists_ophthalmologist",
+                    "orthopedic_goods_prosthetic_devices",
+                    "osteopaths",
+                    "package_stores_beer_wine_and_liquor",
+                    "paints_varnishes_and_supplies",
+                    "parking_lots_garages",
+                    "passenger_railways",
+                    "pawn_shops",
+                    "pet_shops_pet_food_and_supplies",
+                    "petroleum_and_petroleum_products",
+                    "photo_developing",
+                    "photographic_photocopy_microfilm_equipment_and_supplies",
+                    "photographic_studios",
+                    "picture_video_production",
+                    "piece_goods_notions_and_other_dry_goods",
+                    "plumbing_heating_equipment_and_supplies",
+                    "political_organizations",
+                    "postal_services_government_only",
+                    "precious_stones_and_metals_watches_and_jewelry",
+                    "professional_services",
+                    "public_warehousing_and_storage",
+                    "quick_copy_repro_and_blueprint",
+                    "railroads",
+                    "real_estate_agents_and_managers_rentals",
+                    "record_stores",
+                    "recreational_vehicle_rentals",
+                    "religious_goods_stores",
+                    "religious_organizations",
+                    "roofing_siding_sheet_metal",
+                    "secretarial_support_services",
+                    "security_brokers_dealers",
+                    "service_stations",
+                    "sewing_needlework_fabric_and_piece_goods_stores",
+                    "shoe_repair_hat_cleaning",
+                    "shoe_stores",
+                    "small_appliance_repair",
+                    "snowmobile_dealers",
+                    "special_trade_services",
+                    "specialty_cleaning",
+                    "sporting_goods_stores",
+                    "sporting_recreation_camps",
+                    "sports_and_riding_apparel_stores",
+                    "sports_clubs_fields",
+                    "stamp_and_coin_stores",
+                    "stationary_office_supplies_printing_and_writing_paper",
+                    "stationery_stores_office_and_school_supply_stores",
+                    "swimming_pools_sales",
+                    "t_ui_travel_germany",
+                    "tailors_alterations",
+                    "tax_payments_government_agencies",
+                    "tax_preparation_services",
+                    "taxicabs_limousines",
+                    "telecommunication_equipment_and_telephone_sales",
+                    "telecommunication_services",
+                    "telegraph_services",
+                    "tent_and_awning_shops",
+                    "testing_laboratories",
+                    "theatrical_ticket_agencies",
+                    "timeshares",
+                    "tire_retreading_and_repair",
+                    "tolls_bridge_fees",
+                    "tourist_attractions_and_exhibits",
+                    "towing_services",
+                    "trailer_parks_campgrounds",
+                    "transportation_services",
+                    "travel_agencies_tour_operators",
+                    "truck_stop_iteration",
+                    "truck_utility_trailer_rentals",
+                    "typesetting_plate_making_and_related_services",
+                    "typewriter_stores",
+                    "u_s_federal_government_agencies_or_departments",
+                    "uniforms_commercial_clothing",
+                    "used_merchandise_and_secondhand_stores",
+                    "utilities",
+                    "variety_stores",
+                    "veterinary_services",
+                    "video_amusement_game_supplies",
+                    "video_game_arcades",
+                    "video_tape_rental_stores",
+                    "vocational_trade_schools",
+                    "watch_jewelry_repair",
+                    "welding_repair",
+                    "wholesale_clubs",
+                    "wig_and_toupee_stores",
+                    "wires_money_orders",
+                    "womens_accessory_and_specialty_shops",
+                    "womens_ready_to_wear_stores",
+                    "wrecking_and_salvage_yards",
+                ],
+            ) {
+                Some(0) => {
                     IssuingCardAuthorizationControlsBlockedCategories::AcRefrigerationRepair
                 }
-                "accounting_bookkeeping_services" => {
+                Some(1) => {
                     IssuingCardAuthorizationControlsBlockedCategories::AccountingBookkeepingServices
                 }
-                "advertising_services" => {
+                Some(2) => {
                     IssuingCardAuthorizationControlsBlockedCategories::AdvertisingServices
                 }
-                "agricultural_cooperative" => {
+                Some(3) => {
                     IssuingCardAuthorizationControlsBlockedCategories::AgriculturalCooperative
                 }
-                "airlines_air_carriers" => {
+                Some(4) => {
                     IssuingCardAuthorizationControlsBlockedCategories::AirlinesAirCarriers
                 }
-                "airports_flying_fields" => {
+                Some(5) => {
                     IssuingCardAuthorizationControlsBlockedCategories::AirportsFlyingFields
                 }
-                "ambulance_services" => {
+                Some(6) => {
                     IssuingCardAuthorizationControlsBlockedCategories::AmbulanceServices
                 }
-                "amusement_parks_carnivals" => {
+                Some(7) => {
                     IssuingCardAuthorizationControlsBlockedCategories::AmusementParksCarnivals
                 }
-                "antique_reproductions" => {
+                Some(8) => {
                     IssuingCardAuthorizationControlsBlockedCategories::AntiqueReproductions
                 }
-                "antique_shops" => {
+                Some(9) => {
                     IssuingCardAuthorizationControlsBlockedCategories::AntiqueShops
                 }
-                "aquariums" => {
-                    IssuingCardAuthorizationControlsBlockedCategories::Aquariums
-                }
-                "architectural_surveying_services" => {
+                Some(10) => IssuingCardAuthorizationControlsBlockedCategories::Aquariums,
+                Some(11) => {
                     IssuingCardAuthorizationControlsBlockedCategories::ArchitecturalSurveyingServices
                 }
-                "art_dealers_and_galleries" => {
+                Some(12) => {
                     IssuingCardAuthorizationControlsBlockedCategories::ArtDealersAndGalleries
                 }
-                "artists_supply_and_craft_shops" => {
+                Some(13) => {
                     IssuingCardAuthorizationControlsBlockedCategories::ArtistsSupplyAndCraftShops
                 }
-                "auto_and_home_supply_stores" => {
+                Some(14) => {
                     IssuingCardAuthorizationControlsBlockedCategories::AutoAndHomeSupplyStores
                 }
-                "auto_body_repair_shops" => {
+                Some(15) => {
                     IssuingCardAuthorizationControlsBlockedCategories::AutoBodyRepairShops
                 }
-                "auto_paint_shops" => {
+                Some(16) => {
                     IssuingCardAuthorizationControlsBlockedCategories::AutoPaintShops
                 }
-                "auto_service_shops" => {
+                Some(17) => {
                     IssuingCardAuthorizationControlsBlockedCategories::AutoServiceShops
                 }
-                "automated_cash_disburse" => {
+                Some(18) => {
                     IssuingCardAuthorizationControlsBlockedCategories::AutomatedCashDisburse
                 }
-                "automated_fuel_dispensers" => {
+                Some(19) => {
                     IssuingCardAuthorizationControlsBlockedCategories::AutomatedFuelDispensers
                 }
-                "automobile_associations" => {
+                Some(20) => {
                     IssuingCardAuthorizationControlsBlockedCategories::AutomobileAssociations
                 }
-                "automotive_parts_and_accessories_stores" => {
+                Some(21) => {
                     IssuingCardAuthorizationControlsBlockedCategories::AutomotivePartsAndAccessoriesStores
                 }
-                "automotive_tire_stores" => {
+                Some(22) => {
                     IssuingCardAuthorizationControlsBlockedCategories::AutomotiveTireStores
                 }
-                "bail_and_bond_payments" => {
+                Some(23) => {
                     IssuingCardAuthorizationControlsBlockedCategories::BailAndBondPayments
                 }
-                "bakeries" => IssuingCardAuthorizationControlsBlockedCategories::Bakeries,
-                "bands_orchestras" => {
+                Some(24) => IssuingCardAuthorizationControlsBlockedCategories::Bakeries,
+                Some(25) => {
                     IssuingCardAuthorizationControlsBlockedCategories::BandsOrchestras
                 }
-                "barber_and_beauty_shops" => {
+                Some(26) => {
                     IssuingCardAuthorizationControlsBlockedCategories::BarberAndBeautyShops
                 }
-                "betting_casino_gambling" => {
+                Some(27) => {
                     IssuingCardAuthorizationControlsBlockedCategories::BettingCasinoGambling
                 }
-                "bicycle_shops" => {
+                Some(28) => {
                     IssuingCardAuthorizationControlsBlockedCategories::BicycleShops
                 }
-                "billiard_pool_establishments" => {
+                Some(29) => {
                     IssuingCardAuthorizationControlsBlockedCategories::BilliardPoolEstablishments
                 }
-                "boat_dealers" => {
+                Some(30) => {
                     IssuingCardAuthorizationControlsBlockedCategories::BoatDealers
                 }
-                "boat_rentals_and_leases" => {
+                Some(31) => {
                     IssuingCardAuthorizationControlsBlockedCategories::BoatRentalsAndLeases
                 }
-                "book_stores" => {
-                    IssuingCardAuthorizationControlsBlockedCategories::BookStores
-                }
-                "books_periodicals_and_newspapers" => {
+                Some(32) => IssuingCardAuthorizationControlsBlockedCategories::BookStores,
+                Some(33) => {
                     IssuingCardAuthorizationControlsBlockedCategories::BooksPeriodicalsAndNewspapers
                 }
-                "bowling_alleys" => {
+                Some(34) => {
                     IssuingCardAuthorizationControlsBlockedCategories::BowlingAlleys
                 }
-                "bus_lines" => {
-                    IssuingCardAuthorizationControlsBlockedCategories::BusLines
-                }
-                "business_secretarial_schools" => {
+                Some(35) => IssuingCardAuthorizationControlsBlockedCategories::BusLines,
+                Some(36) => {
                     IssuingCardAuthorizationControlsBlockedCategories::BusinessSecretarialSchools
                 }
-                "buying_shopping_services" => {
+                Some(37) => {
                     IssuingCardAuthorizationControlsBlockedCategories::BuyingShoppingServices
                 }
-                "cable_satellite_and_other_pay_television_and_radio" => {
+                Some(38) => {
                     IssuingCardAuthorizationControlsBlockedCategories::CableSatelliteAndOtherPayTelevisionAndRadio
                 }
-                "camera_and_photographic_supply_stores" => {
+                Some(39) => {
                     IssuingCardAuthorizationControlsBlockedCategories::CameraAndPhotographicSupplyStores
                 }
-                "candy_nut_and_confectionery_stores" => {
+                Some(40) => {
                     IssuingCardAuthorizationControlsBlockedCategories::CandyNutAndConfectioneryStores
                 }
-                "car_and_truck_dealers_new_used" => {
+                Some(41) => {
                     IssuingCardAuthorizationControlsBlockedCategories::CarAndTruckDealersNewUsed
                 }
-                "car_and_truck_dealers_used_only" => {
+                Some(42) => {
                     IssuingCardAuthorizationControlsBlockedCategories::CarAndTruckDealersUsedOnly
                 }
-                "car_rental_agencies" => {
+                Some(43) => {
                     IssuingCardAuthorizationControlsBlockedCategories::CarRentalAgencies
                 }
-                "car_washes" => {
-                    IssuingCardAuthorizationControlsBlockedCategories::CarWashes
-                }
-                "carpentry_services" => {
+                Some(44) => IssuingCardAuthorizationControlsBlockedCategories::CarWashes,
+                Some(45) => {
                     IssuingCardAuthorizationControlsBlockedCategories::CarpentryServices
                 }
-                "carpet_upholstery_cleaning" => {
+                Some(46) => {
                     IssuingCardAuthorizationControlsBlockedCategories::CarpetUpholsteryCleaning
                 }
-                "caterers" => IssuingCardAuthorizationControlsBlockedCategories::Caterers,
-                "charitable_and_social_service_organizations_fundraising" => {
+                Some(47) => IssuingCardAuthorizationControlsBlockedCategories::Caterers,
+                Some(48) => {
                     IssuingCardAuthorizationControlsBlockedCategories::CharitableAndSocialServiceOrganizationsFundraising
                 }
-                "chemicals_and_allied_products" => {
+                Some(49) => {
                     IssuingCardAuthorizationControlsBlockedCategories::ChemicalsAndAlliedProducts
                 }
-                "child_care_services" => {
+                Some(50) => {
                     IssuingCardAuthorizationControlsBlockedCategories::ChildCareServices
                 }
-                "childrens_and_infants_wear_stores" => {
+                Some(51) => {
                     IssuingCardAuthorizationControlsBlockedCategories::ChildrensAndInfantsWearStores
                 }
-                "chiropodists_podiatrists" => {
+                Some(52) => {
                     IssuingCardAuthorizationControlsBlockedCategories::ChiropodistsPodiatrists
                 }
-                "chiropractors" => {
+                Some(53) => {
                     IssuingCardAuthorizationControlsBlockedCategories::Chiropractors
                 }
-                "cigar_stores_and_stands" => {
+                Some(54) => {
                     IssuingCardAuthorizationControlsBlockedCategories::CigarStoresAndStands
                 }
-                "civic_social_fraternal_associations" => {
+                Some(55) => {
                     IssuingCardAuthorizationControlsBlockedCategories::CivicSocialFraternalAssociations
                 }
-                "cleaning_and_maintenance" => {
+                Some(56) => {
                     IssuingCardAuthorizationControlsBlockedCategories::CleaningAndMaintenance
                 }
-                "clothing_rental" => {
+                Some(57) => {
                     IssuingCardAuthorizationControlsBlockedCategories::ClothingRental
                 }
-                "colleges_universities" => {
+                Some(58) => {
                     IssuingCardAuthorizationControlsBlockedCategories::CollegesUniversities
                 }
-                "commercial_equipment" => {
+                Some(59) => {
                     IssuingCardAuthorizationControlsBlockedCategories::CommercialEquipment
                 }
-                "commercial_footwear" => {
+                Some(60) => {
                     IssuingCardAuthorizationControlsBlockedCategories::CommercialFootwear
                 }
-                "commercial_photography_art_and_graphics" => {
+                Some(61) => {
                     IssuingCardAuthorizationControlsBlockedCategories::CommercialPhotographyArtAndGraphics
                 }
-                "commuter_transport_and_ferries" => {
+                Some(62) => {
                     IssuingCardAuthorizationControlsBlockedCategories::CommuterTransportAndFerries
                 }
-                "computer_network_services" => {
+                Some(63) => {
                     IssuingCardAuthorizationControlsBlockedCategories::ComputerNetworkServices
                 }
-                "computer_programming" => {
+                Some(64) => {
                     IssuingCardAuthorizationControlsBlockedCategories::ComputerProgramming
                 }
-                "computer_repair" => {
+                Some(65) => {
                     IssuingCardAuthorizationControlsBlockedCategories::ComputerRepair
                 }
-                "computer_software_stores" => {
+                Some(66) => {
                     IssuingCardAuthorizationControlsBlockedCategories::ComputerSoftwareStores
                 }
-                "computers_peripherals_and_software" => {
+                Some(67) => {
                     IssuingCardAuthorizationControlsBlockedCategories::ComputersPeripheralsAndSoftware
                 }
-                "concrete_work_services" => {
+                Some(68) => {
                     IssuingCardAuthorizationControlsBlockedCategories::ConcreteWorkServices
                 }
-                "construction_materials" => {
+                Some(69) => {
                     IssuingCardAuthorizationControlsBlockedCategories::ConstructionMaterials
                 }
-                "consulting_public_relations" => {
+                Some(70) => {
                     IssuingCardAuthorizationControlsBlockedCategories::ConsultingPublicRelations
                 }
-                "correspondence_schools" => {
+                Some(71) => {
                     IssuingCardAuthorizationControlsBlockedCategories::CorrespondenceSchools
                 }
-                "cosmetic_stores" => {
+                Some(72) => {
                     IssuingCardAuthorizationControlsBlockedCategories::CosmeticStores
                 }
-                "counseling_services" => {
+                Some(73) => {
                     IssuingCardAuthorizationControlsBlockedCategories::CounselingServices
                 }
-                "country_clubs" => {
+                Some(74) => {
                     IssuingCardAuthorizationControlsBlockedCategories::CountryClubs
                 }
-                "courier_services" => {
+                Some(75) => {
                     IssuingCardAuthorizationControlsBlockedCategories::CourierServices
                 }
-                "court_costs" => {
-                    IssuingCardAuthorizationControlsBlockedCategories::CourtCosts
-                }
-                "credit_reporting_agencies" => {
+                Some(76) => IssuingCardAuthorizationControlsBlockedCategories::CourtCosts,
+                Some(77) => {
                     IssuingCardAuthorizationControlsBlockedCategories::CreditReportingAgencies
                 }
-                "cruise_lines" => {
+                Some(78) => {
                     IssuingCardAuthorizationControlsBlockedCategories::CruiseLines
                 }
-                "dairy_products_stores" => {
+                Some(79) => {
                     IssuingCardAuthorizationControlsBlockedCategories::DairyProductsStores
                 }
-                "dance_hall_studios_schools" => {
+                Some(80) => {
                     IssuingCardAuthorizationControlsBlockedCategories::DanceHallStudiosSchools
                 }
-                "dating_escort_services" => {
+                Some(81) => {
                     IssuingCardAuthorizationControlsBlockedCategories::DatingEscortServices
                 }
-                "dentists_orthodontists" => {
+                Some(82) => {
                     IssuingCardAuthorizationControlsBlockedCategories::DentistsOrthodontists
                 }
-                "department_stores" => {
+                Some(83) => {
                     IssuingCardAuthorizationControlsBlockedCategories::DepartmentStores
                 }
-                "detective_agencies" => {
+                Some(84) => {
                     IssuingCardAuthorizationControlsBlockedCategories::DetectiveAgencies
                 }
-                "digital_goods_applications" => {
+                Some(85) => {
                     IssuingCardAuthorizationControlsBlockedCategories::DigitalGoodsApplications
                 }
-                "digital_goods_games" => {
+                Some(86) => {
                     IssuingCardAuthorizationControlsBlockedCategories::DigitalGoodsGames
                 }
-                "digital_goods_large_volume" => {
+                Some(87) => {
                     IssuingCardAuthorizationControlsBlockedCategories::DigitalGoodsLargeVolume
                 }
-                "digital_goods_media" => {
+                Some(88) => {
                     IssuingCardAuthorizationControlsBlockedCategories::DigitalGoodsMedia
                 }
-                "direct_marketing_catalog_merchant" => {
+                Some(89) => {
                     IssuingCardAuthorizationControlsBlockedCategories::DirectMarketingCatalogMerchant
                 }
-                "direct_marketing_combination_catalog_and_retail_merchant" => {
+                Some(90) => {
                     IssuingCardAuthorizationControlsBlockedCategories::DirectMarketingCombinationCatalogAndRetailMerchant
                 }
-                "direct_marketing_inbound_telemarketing" => {
+                Some(91) => {
                     IssuingCardAuthorizationControlsBlockedCategories::DirectMarketingInboundTelemarketing
                 }
-                "direct_marketing_insurance_services" => {
+                Some(92) => {
                     IssuingCardAuthorizationControlsBlockedCategories::DirectMarketingInsuranceServices
                 }
-                "direct_marketing_other" => {
+                Some(93) => {
                     IssuingCardAuthorizationControlsBlockedCategories::DirectMarketingOther
                 }
-                "direct_marketing_outbound_telemarketing" => {
+                Some(94) => {
                     IssuingCardAuthorizationControlsBlockedCategories::DirectMarketingOutboundTelemarketing
                 }
-                "direct_marketing_subscription" => {
+                Some(95) => {
                     IssuingCardAuthorizationControlsBlockedCategories::DirectMarketingSubscription
                 }
-                "direct_marketing_travel" => {
+                Some(96) => {
                     IssuingCardAuthorizationControlsBlockedCategories::DirectMarketingTravel
                 }
-                "discount_stores" => {
+                Some(97) => {
                     IssuingCardAuthorizationControlsBlockedCategories::DiscountStores
                 }
-                "doctors" => IssuingCardAuthorizationControlsBlockedCategories::Doctors,
-                "door_to_door_sales" => {
+                Some(98) => IssuingCardAuthorizationControlsBlockedCategories::Doctors,
+                Some(99) => {
                     IssuingCardAuthorizationControlsBlockedCategories::DoorToDoorSales
                 }
-                "drapery_window_covering_and_upholstery_stores" => {
+                Some(100) => {
                     IssuingCardAuthorizationControlsBlockedCategories::DraperyWindowCoveringAndUpholsteryStores
                 }
-                "drinking_places" => {
+                Some(101) => {
                     IssuingCardAuthorizationControlsBlockedCategories::DrinkingPlaces
                 }
-                "drug_stores_and_pharmacies" => {
+                Some(102) => {
                     IssuingCardAuthorizationControlsBlockedCategories::DrugStoresAndPharmacies
                 }
-                "drugs_drug_proprietaries_and_druggist_sundries" => {
+                Some(103) => {
                     IssuingCardAuthorizationControlsBlockedCategories::DrugsDrugProprietariesAndDruggistSundries
                 }
-                "dry_cleaners" => {
+                Some(104) => {
                     IssuingCardAuthorizationControlsBlockedCategories::DryCleaners
                 }
-                "durable_goods" => {
+                Some(105) => {
                     IssuingCardAuthorizationControlsBlockedCategories::DurableGoods
                 }
-                "duty_free_stores" => {
+                Some(106) => {
                     IssuingCardAuthorizationControlsBlockedCategories::DutyFreeStores
                 }
-                "eating_places_restaurants" => {
+                Some(107) => {
                     IssuingCardAuthorizationControlsBlockedCategories::EatingPlacesRestaurants
                 }
-                "educational_services" => {
+                Some(108) => {
                     IssuingCardAuthorizationControlsBlockedCategories::EducationalServices
                 }
-                "electric_razor_stores" => {
+                Some(109) => {
                     IssuingCardAuthorizationControlsBlockedCategories::ElectricRazorStores
                 }
-                "electric_vehicle_charging" => {
+                Some(110) => {
                     IssuingCardAuthorizationControlsBlockedCategories::ElectricVehicleCharging
                 }
-                "electrical_parts_and_equipment" => {
+                Some(111) => {
                     IssuingCardAuthorizationControlsBlockedCategories::ElectricalPartsAndEquipment
                 }
-                "electrical_services" => {
+                Some(112) => {
                     IssuingCardAuthorizationControlsBlockedCategories::ElectricalServices
                 }
-                "electronics_repair_shops" => {
+                Some(113) => {
                     IssuingCardAuthorizationControlsBlockedCategories::ElectronicsRepairShops
                 }
-                "electronics_stores" => {
+                Some(114) => {
                     IssuingCardAuthorizationControlsBlockedCategories::ElectronicsStores
                 }
-                "elementary_secondary_schools" => {
+                Some(115) => {
                     IssuingCardAuthorizationControlsBlockedCategories::ElementarySecondarySchools
                 }
-                "emergency_services_gcas_visa_use_only" => {
+                Some(116) => {
                     IssuingCardAuthorizationControlsBlockedCategories::EmergencyServicesGcasVisaUseOnly
                 }
-                "employment_temp_agencies" => {
+                Some(117) => {
                     IssuingCardAuthorizationControlsBlockedCategories::EmploymentTempAgencies
                 }
-                "equipment_rental" => {
+                Some(118) => {
                     IssuingCardAuthorizationControlsBlockedCategories::EquipmentRental
                 }
-                "exterminating_services" => {
+                Some(119) => {
                     IssuingCardAuthorizationControlsBlockedCategories::ExterminatingServices
                 }
-                "family_clothing_stores" => {
+                Some(120) => {
                     IssuingCardAuthorizationControlsBlockedCategories::FamilyClothingStores
                 }
-                "fast_food_restaurants" => {
+                Some(121) => {
                     IssuingCardAuthorizationControlsBlockedCategories::FastFoodRestaurants
                 }
-                "financial_institutions" => {
+                Some(122) => {
                     IssuingCardAuthorizationControlsBlockedCategories::FinancialInstitutions
                 }
-                "fines_government_administrative_entities" => {
+                Some(123) => {
                     IssuingCardAuthorizationControlsBlockedCategories::FinesGovernmentAdministrativeEntities
                 }
-                "fireplace_fireplace_screens_and_accessories_stores" => {
+                Some(124) => {
                     IssuingCardAuthorizationControlsBlockedCategories::FireplaceFireplaceScreensAndAccessoriesStores
                 }
-                "floor_covering_stores" => {
+                Some(125) => {
                     IssuingCardAuthorizationControlsBlockedCategories::FloorCoveringStores
                 }
-                "florists" => IssuingCardAuthorizationControlsBlockedCategories::Florists,
-                "florists_supplies_nursery_stock_and_flowers" => {
+                Some(126) => IssuingCardAuthorizationControlsBlockedCategories::Florists,
+                Some(127) => {
                     IssuingCardAuthorizationControlsBlockedCategories::FloristsSuppliesNurseryStockAndFlowers
                 }
-                "freezer_and_locker_meat_provisioners" => {
+                Some(128) => {
                     IssuingCardAuthorizationControlsBlockedCategories::FreezerAndLockerMeatProvisioners
                 }
-                "fuel_dealers_non_automotive" => {
+                Some(129) => {
                     IssuingCardAuthorizationControlsBlockedCategories::FuelDealersNonAutomotive
                 }
-                "funeral_services_crematories" => {
+                Some(130) => {
                     IssuingCardAuthorizationControlsBlockedCategories::FuneralServicesCrematories
                 }
-                "furniture_home_furnishings_and_equipment_stores_except_appliances" => {
+                Some(131) => {
                     IssuingCardAuthorizationControlsBlockedCategories::FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances
                 }
-                "furniture_repair_refinishing" => {
+                Some(132) => {
                     IssuingCardAuthorizationControlsBlockedCategories::FurnitureRepairRefinishing
                 }
-                "furriers_and_fur_shops" => {
+                Some(133) => {
                     IssuingCardAuthorizationControlsBlockedCategories::FurriersAndFurShops
                 }
-                "general_services" => {
+                Some(134) => {
                     IssuingCardAuthorizationControlsBlockedCategories::GeneralServices
                 }
-                "gift_card_novelty_and_souvenir_shops" => {
+                Some(135) => {
                     IssuingCardAuthorizationControlsBlockedCategories::GiftCardNoveltyAndSouvenirShops
                 }
-                "glass_paint_and_wallpaper_stores" => {
+                Some(136) => {
                     IssuingCardAuthorizationControlsBlockedCategories::GlassPaintAndWallpaperStores
                 }
-                "glassware_crystal_stores" => {
+                Some(137) => {
                     IssuingCardAuthorizationControlsBlockedCategories::GlasswareCrystalStores
                 }
-                "golf_courses_public" => {
+                Some(138) => {
                     IssuingCardAuthorizationControlsBlockedCategories::GolfCoursesPublic
                 }
-                "government_licensed_horse_dog_racing_us_region_only" => {
+                Some(139) => {
                     IssuingCardAuthorizationControlsBlockedCategories::GovernmentLicensedHorseDogRacingUsRegionOnly
                 }
-                "government_licensed_online_casions_online_gambling_us_region_only" => {
+                Some(140) => {
                     IssuingCardAuthorizationControlsBlockedCategories::GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly
                 }
-                "government_owned_lotteries_non_us_region" => {
+                Some(141) => {
                     IssuingCardAuthorizationControlsBlockedCategories::GovernmentOwnedLotteriesNonUsRegion
                 }
-                "government_owned_lotteries_us_region_only" => {
+                Some(142) => {
                     IssuingCardAuthorizationControlsBlockedCategories::GovernmentOwnedLotteriesUsRegionOnly
                 }
-                "government_services" => {
+                Some(143) => {
                     IssuingCardAuthorizationControlsBlockedCategories::GovernmentServices
                 }
-                "grocery_stores_supermarkets" => {
+                Some(144) => {
                     IssuingCardAuthorizationControlsBlockedCategories::GroceryStoresSupermarkets
                 }
-                "hardware_equipment_and_supplies" => {
+                Some(145) => {
                     IssuingCardAuthorizationControlsBlockedCategories::HardwareEquipmentAndSupplies
                 }
-                "hardware_stores" => {
+                Some(146) => {
                     IssuingCardAuthorizationControlsBlockedCategories::HardwareStores
                 }
-                "health_and_beauty_spas" => {
+                Some(147) => {
                     IssuingCardAuthorizationControlsBlockedCategories::HealthAndBeautySpas
                 }
-                "hearing_aids_sales_and_supplies" => {
+                Some(148) => {
                     IssuingCardAuthorizationControlsBlockedCategories::HearingAidsSalesAndSupplies
                 }
-                "heating_plumbing_a_c" => {
+                Some(149) => {
                     IssuingCardAuthorizationControlsBlockedCategories::HeatingPlumbingAC
                 }
-                "hobby_toy_and_game_shops" => {
+                Some(150) => {
                     IssuingCardAuthorizationControlsBlockedCategories::HobbyToyAndGameShops
                 }
-                "home_supply_warehouse_stores" => {
+                Some(151) => {
                     IssuingCardAuthorizationControlsBlockedCategories::HomeSupplyWarehouseStores
                 }
-                "hospitals" => {
-                    IssuingCardAuthorizationControlsBlockedCategories::Hospitals
-                }
-                "hotels_motels_and_resorts" => {
+                Some(152) => IssuingCardAuthorizationControlsBlockedCategories::Hospitals,
+                Some(153) => {
                     IssuingCardAuthorizationControlsBlockedCategories::HotelsMotelsAndResorts
                 }
-                "household_appliance_stores" => {
+                Some(154) => {
                     IssuingCardAuthorizationControlsBlockedCategories::HouseholdApplianceStores
                 }
-                "industrial_supplies" => {
+                Some(155) => {
                     IssuingCardAuthorizationControlsBlockedCategories::IndustrialSupplies
                 }
-                "information_retrieval_services" => {
+                Some(156) => {
                     IssuingCardAuthorizationControlsBlockedCategories::InformationRetrievalServices
                 }
-                "insurance_default" => {
+                Some(157) => {
                     IssuingCardAuthorizationControlsBlockedCategories::InsuranceDefault
                 }
-                "insurance_underwriting_premiums" => {
+                Some(158) => {
                     IssuingCardAuthorizationControlsBlockedCategories::InsuranceUnderwritingPremiums
                 }
-                "intra_company_purchases" => {
+                Some(159) => {
                     IssuingCardAuthorizationControlsBlockedCategories::IntraCompanyPurchases
                 }
-                "jewelry_stores_watches_clocks_and_silverware_stores" => {
+                Some(160) => {
                     IssuingCardAuthorizationControlsBlockedCategories::JewelryStoresWatchesClocksAndSilverwareStores
                 }
-                "landscaping_services" => {
+                Some(161) => {
                     IssuingCardAuthorizationControlsBlockedCategories::LandscapingServices
                 }
-                "laundries" => {
-                    IssuingCardAuthorizationControlsBlockedCategories::Laundries
-                }
-                "laundry_cleaning_services" => {
+                Some(162) => IssuingCardAuthorizationControlsBlockedCategories::Laundries,
+                Some(163) => {
                     IssuingCardAuthorizationControlsBlockedCategories::LaundryCleaningServices
                 }
-                "legal_services_attorneys" => {
+                Some(164) => {
                     IssuingCardAuthorizationControlsBlockedCategories::LegalServicesAttorneys
                 }
-                "luggage_and_leather_goods_stores" => {
+                Some(165) => {
                     IssuingCardAuthorizationControlsBlockedCategories::LuggageAndLeatherGoodsStores
                 }
-                "lumber_building_materials_stores" => {
+                Some(166) => {
                     IssuingCardAuthorizationControlsBlockedCategories::LumberBuildingMaterialsStores
                 }
-                "manual_cash_disburse" => {
+                Some(167) => {
                     IssuingCardAuthorizationControlsBlockedCategories::ManualCashDisburse
                 }
-                "marinas_service_and_supplies" => {
+                Some(168) => {
                     IssuingCardAuthorizationControlsBlockedCategories::MarinasServiceAndSupplies
                 }
-                "marketplaces" => {
+                Some(169) => {
                     IssuingCardAuthorizationControlsBlockedCategories::Marketplaces
                 }
-                "masonry_stonework_and_plaster" => {
+                Some(170) => {
                     IssuingCardAuthorizationControlsBlockedCategories::MasonryStoneworkAndPlaster
                 }
-                "massage_parlors" => {
+                Some(171) => {
                     IssuingCardAuthorizationControlsBlockedCategories::MassageParlors
                 }
-                "medical_and_dental_labs" => {
+                Some(172) => {
                     IssuingCardAuthorizationControlsBlockedCategories::MedicalAndDentalLabs
                 }
-                "medical_dental_ophthalmic_and_hospital_equipment_and_supplies" => {
+                Some(173) => {
                     IssuingCardAuthorizationControlsBlockedCategories::MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies
                 }
-                "medical_services" => {
+                Some(174) => {
                     IssuingCardAuthorizationControlsBlockedCategories::MedicalServices
                 }
-                "membership_organizations" => {
+                Some(175) => {
                     IssuingCardAuthorizationControlsBlockedCategories::MembershipOrganizations
                 }
-                "mens_and_boys_clothing_and_accessories_stores" => {
+                Some(176) => {
                     IssuingCardAuthorizationControlsBlockedCategories::MensAndBoysClothingAndAccessoriesStores
                 }
-                "mens_womens_clothing_stores" => {
+                Some(177) => {
                     IssuingCardAuthorizationControlsBlockedCategories::MensWomensClothingStores
                 }
-                "metal_service_centers" => {
+                Some(178) => {
                     IssuingCardAuthorizationControlsBlockedCategories::MetalServiceCenters
                 }
-                "miscellaneous" => {
+                Some(179) => {
                     IssuingCardAuthorizationControlsBlockedCategories::Miscellaneous
                 }
-                "miscellaneous_apparel_and_accessory_shops" => {
+                Some(180) => {
                     IssuingCardAuthorizationControlsBlockedCategories::MiscellaneousApparelAndAccessoryShops
                 }
-                "miscellaneous_auto_dealers" => {
+                Some(181) => {
                     IssuingCardAuthorizationControlsBlockedCategories::MiscellaneousAutoDealers
                 }
-                "miscellaneous_business_services" => {
+                Some(182) => {
                     IssuingCardAuthorizationControlsBlockedCategories::MiscellaneousBusinessServices
                 }
-                "miscellaneous_food_stores" => {
+                Some(183) => {
                     IssuingCardAuthorizationControlsBlockedCategories::MiscellaneousFoodStores
                 }
-                "miscellaneous_general_merchandise" => {
+                Some(184) => {
                     IssuingCardAuthorizationControlsBlockedCategories::MiscellaneousGeneralMerchandise
                 }
-                "miscellaneous_general_services" => {
+                Some(185) => {
                     IssuingCardAuthorizationControlsBlockedCategories::MiscellaneousGeneralServices
                 }
-                "miscellaneous_home_furnishing_specialty_stores" => {
+                Some(186) => {
                     IssuingCardAuthorizationControlsBlockedCategories::MiscellaneousHomeFurnishingSpecialtyStores
                 }
-                "miscellaneous_publishing_and_printing" => {
+                Some(187) => {
                     IssuingCardAuthorizationControlsBlockedCategories::MiscellaneousPublishingAndPrinting
                 }
-                "miscellaneous_recreation_services" => {
+                Some(188) => {
                     IssuingCardAuthorizationControlsBlockedCategories::MiscellaneousRecreationServices
                 }
-                "miscellaneous_repair_shops" => {
+                Some(189) => {
                     IssuingCardAuthorizationControlsBlockedCategories::MiscellaneousRepairShops
                 }
-                "miscellaneous_specialty_retail" => {
+                Some(190) => {
                     IssuingCardAuthorizationControlsBlockedCategories::MiscellaneousSpecialtyRetail
                 }
-                "mobile_home_dealers" => {
+                Some(191) => {
                     IssuingCardAuthorizationControlsBlockedCategories::MobileHomeDealers
                 }
-                "motion_picture_theaters" => {
+                Some(192) => {
                     IssuingCardAuthorizationControlsBlockedCategories::MotionPictureTheaters
                 }
-                "motor_freight_carriers_and_trucking" => {
+                Some(193) => {
                     IssuingCardAuthorizationControlsBlockedCategories::MotorFreightCarriersAndTrucking
                 }
-                "motor_homes_dealers" => {
+                Some(194) => {
                     IssuingCardAuthorizationControlsBlockedCategories::MotorHomesDealers
                 }
-                "motor_vehicle_supplies_and_new_parts" => {
+                Some(195) => {
                     IssuingCardAuthorizationControlsBlockedCategories::MotorVehicleSuppliesAndNewParts
                 }
-                "motorcycle_shops_and_dealers" => {
+                Some(196) => {
                     IssuingCardAuthorizationControlsBlockedCategories::MotorcycleShopsAndDealers
                 }
-                "motorcycle_shops_dealers" => {
+                Some(197) => {
                     IssuingCardAuthorizationControlsBlockedCategories::MotorcycleShopsDealers
                 }
-                "music_stores_musical_instruments_pianos_and_sheet_music" => {
+                Some(198) => {
                     IssuingCardAuthorizationControlsBlockedCategories::MusicStoresMusicalInstrumentsPianosAndSheetMusic
                 }
-                "news_dealers_and_newsstands" => {
+                Some(199) => {
                     IssuingCardAuthorizationControlsBlockedCategories::NewsDealersAndNewsstands
                 }
-                "non_fi_money_orders" => {
+                Some(200) => {
                     IssuingCardAuthorizationControlsBlockedCategories::NonFiMoneyOrders
                 }
-                "non_fi_stored_value_card_purchase_load" => {
+                Some(201) => {
                     IssuingCardAuthorizationControlsBlockedCategories::NonFiStoredValueCardPurchaseLoad
                 }
-                "nondurable_goods" => {
+                Some(202) => {
                     IssuingCardAuthorizationControlsBlockedCategories::NondurableGoods
                 }
-                "nurseries_lawn_and_garden_supply_stores" => {
+                Some(203) => {
                     IssuingCardAuthorizationControlsBlockedCategories::NurseriesLawnAndGardenSupplyStores
                 }
-                "nursing_personal_care" => {
+                Some(204) => {
                     IssuingCardAuthorizationControlsBlockedCategories::NursingPersonalCare
                 }
-                "office_and_commercial_furniture" => {
+                Some(205) => {
                     IssuingCardAuthorizationControlsBlockedCategories::OfficeAndCommercialFurniture
                 }
-                "opticians_eyeglasses" => {
+                Some(206) => {
                     IssuingCardAuthorizationControlsBlockedCategories::OpticiansEyeglasses
                 }
-                "optometrists_ophthalmologist" => {
+                Some(207) => {
                     IssuingCardAuthorizationControlsBlockedCategories::OptometristsOphthalmologist
                 }
-                "orthopedic_goods_prosthetic_devices" => {
+                Some(208) => {
                     IssuingCardAuthorizationControlsBlockedCategories::OrthopedicGoodsProstheticDevices
                 }
-                "osteopaths" => {
+                Some(209) => {
                     IssuingCardAuthorizationControlsBlockedCategories::Osteopaths
                 }
-                "package_stores_beer_wine_and_liquor" => {
+                Some(210) => {
                     IssuingCardAuthorizationControlsBlockedCategories::PackageStoresBeerWineAndLiquor
                 }
-                "paints_varnishes_and_supplies" => {
+                Some(211) => {
                     IssuingCardAuthorizationControlsBlockedCategories::PaintsVarnishesAndSupplies
                 }
-                "parking_lots_garages" => {
+                Some(212) => {
                     IssuingCardAuthorizationControlsBlockedCategories::ParkingLotsGarages
                 }
-                "passenger_railways" => {
+                Some(213) => {
                     IssuingCardAuthorizationControlsBlockedCategories::PassengerRailways
                 }
-                "pawn_shops" => {
-                    IssuingCardAuthorizationControlsBlockedCategories::PawnShops
-                }
-                "pet_shops_pet_food_and_supplies" => {
+                Some(214) => IssuingCardAuthorizationControlsBlockedCategories::PawnShops,
+                Some(215) => {
                     IssuingCardAuthorizationControlsBlockedCategories::PetShopsPetFoodAndSupplies
                 }
-                "petroleum_and_petroleum_products" => {
+                Some(216) => {
                     IssuingCardAuthorizationControlsBlockedCategories::PetroleumAndPetroleumProducts
                 }
-                "photo_developing" => {
+                Some(217) => {
                     IssuingCardAuthorizationControlsBlockedCategories::PhotoDeveloping
                 }
-                "photographic_photocopy_microfilm_equipment_and_supplies" => {
+                Some(218) => {
                     IssuingCardAuthorizationControlsBlockedCategories::PhotographicPhotocopyMicrofilmEquipmentAndSupplies
                 }
-                "photographic_studios" => {
+                Some(219) => {
                     IssuingCardAuthorizationControlsBlockedCategories::PhotographicStudios
                 }
-                "picture_video_production" => {
+                Some(220) => {
                     IssuingCardAuthorizationControlsBlockedCategories::PictureVideoProduction
                 }
-                "piece_goods_notions_and_other_dry_goods" => {
+                Some(221) => {
                     IssuingCardAuthorizationControlsBlockedCategories::PieceGoodsNotionsAndOtherDryGoods
                 }
-                "plumbing_heating_equipment_and_supplies" => {
+                Some(222) => {
                     IssuingCardAuthorizationControlsBlockedCategories::PlumbingHeatingEquipmentAndSupplies
                 }
-                "political_organizations" => {
+                Some(223) => {
                     IssuingCardAuthorizationControlsBlockedCategories::PoliticalOrganizations
                 }
-                "postal_services_government_only" => {
+                Some(224) => {
                     IssuingCardAuthorizationControlsBlockedCategories::PostalServicesGovernmentOnly
                 }
-                "precious_stones_and_metals_watches_and_jewelry" => {
+                Some(225) => {
                     IssuingCardAuthorizationControlsBlockedCategories::PreciousStonesAndMetalsWatchesAndJewelry
                 }
-                "professional_services" => {
+                Some(226) => {
                     IssuingCardAuthorizationControlsBlockedCategories::ProfessionalServices
                 }
-                "public_warehousing_and_storage" => {
+                Some(227) => {
                     IssuingCardAuthorizationControlsBlockedCategories::PublicWarehousingAndStorage
                 }
-                "quick_copy_repro_and_blueprint" => {
+                Some(228) => {
                     IssuingCardAuthorizationControlsBlockedCategories::QuickCopyReproAndBlueprint
                 }
-                "railroads" => {
-                    IssuingCardAuthorizationControlsBlockedCategories::Railroads
-                }
-                "real_estate_agents_and_managers_rentals" => {
+                Some(229) => IssuingCardAuthorizationControlsBlockedCategories::Railroads,
+                Some(230) => {
                     IssuingCardAuthorizationControlsBlockedCategories::RealEstateAgentsAndManagersRentals
                 }
-                "record_stores" => {
+                Some(231) => {
                     IssuingCardAuthorizationControlsBlockedCategories::RecordStores
                 }
-                "recreational_vehicle_rentals" => {
+                Some(232) => {
                     IssuingCardAuthorizationControlsBlockedCategories::RecreationalVehicleRentals
                 }
-                "religious_goods_stores" => {
+                Some(233) => {
                     IssuingCardAuthorizationControlsBlockedCategories::ReligiousGoodsStores
                 }
-                "religious_organizations" => {
+                Some(234) => {
                     IssuingCardAuthorizationControlsBlockedCategories::ReligiousOrganizations
                 }
-                "roofing_siding_sheet_metal" => {
+                Some(235) => {
                     IssuingCardAuthorizationControlsBlockedCategories::RoofingSidingSheetMetal
                 }
-                "secretarial_support_services" => {
+                Some(236) => {
                     IssuingCardAuthorizationControlsBlockedCategories::SecretarialSupportServices
                 }
-                "security_brokers_dealers" => {
+                Some(237) => {
                     IssuingCardAuthorizationControlsBlockedCategories::SecurityBrokersDealers
                 }
-                "service_stations" => {
+                Some(238) => {
                     IssuingCardAuthorizationControlsBlockedCategories::ServiceStations
                 }
-                "sewing_needlework_fabric_and_piece_goods_stores" => {
+                Some(239) => {
                     IssuingCardAuthorizationControlsBlockedCategories::SewingNeedleworkFabricAndPieceGoodsStores
                 }
-                "shoe_repair_hat_cleaning" => {
+                Some(240) => {
                     IssuingCardAuthorizationControlsBlockedCategories::ShoeRepairHatCleaning
                 }
-                "shoe_stores" => {
+                Some(241) => {
                     IssuingCardAuthorizationControlsBlockedCategories::ShoeStores
                 }
-                "small_appliance_repair" => {
+                Some(242) => {
                     IssuingCardAuthorizationControlsBlockedCategories::SmallApplianceRepair
                 }
-                "snowmobile_dealers" => {
+                Some(243) => {
                     IssuingCardAuthorizationControlsBlockedCategories::SnowmobileDealers
                 }
-                "special_trade_services" => {
+                Some(244) => {
                     IssuingCardAuthorizationControlsBlockedCategories::SpecialTradeServices
                 }
-                "specialty_cleaning" => {
+                Some(245) => {
                     IssuingCardAuthorizationControlsBlockedCategories::SpecialtyCleaning
                 }
-                "sporting_goods_stores" => {
+                Some(246) => {
                     IssuingCardAuthorizationControlsBlockedCategories::SportingGoodsStores
                 }
-                "sporting_recreation_camps" => {
+                Some(247) => {
                     IssuingCardAuthorizationControlsBlockedCategories::SportingRecreationCamps
                 }
-                "sports_and_riding_apparel_stores" => {
+                Some(248) => {
                     IssuingCardAuthorizationControlsBlockedCategories::SportsAndRidingApparelStores
                 }
-                "sports_clubs_fields" => {
+                Some(249) => {
                     IssuingCardAuthorizationControlsBlockedCategories::SportsClubsFields
                 }
-                "stamp_and_coin_stores" => {
+                Some(250) => {
                     IssuingCardAuthorizationControlsBlockedCategories::StampAndCoinStores
                 }
-                "stationary_office_supplies_printing_and_writing_paper" => {
+                Some(251) => {
                     IssuingCardAuthorizationControlsBlockedCategories::StationaryOfficeSuppliesPrintingAndWritingPaper
                 }
-                "stationery_stores_office_and_school_supply_stores" => {
+                Some(252) => {
                     IssuingCardAuthorizationControlsBlockedCategories::StationeryStoresOfficeAndSchoolSupplyStores
                 }
-                "swimming_pools_sales" => {
+                Some(253) => {
                     IssuingCardAuthorizationControlsBlockedCategories::SwimmingPoolsSales
                 }
-                "t_ui_travel_germany" => {
+                Some(254) => {
                     IssuingCardAuthorizationControlsBlockedCategories::TUiTravelGermany
                 }
-                "tailors_alterations" => {
+                Some(255) => {
                     IssuingCardAuthorizationControlsBlockedCategories::TailorsAlterations
                 }
-                "tax_payments_government_agencies" => {
+                Some(256) => {
                     IssuingCardAuthorizationControlsBlockedCategories::TaxPaymentsGovernmentAgencies
                 }
-                "tax_preparation_services" => {
+                Some(257) => {
                     IssuingCardAuthorizationControlsBlockedCategories::TaxPreparationServices
                 }
-                "taxicabs_limousines" => {
+                Some(258) => {
                     IssuingCardAuthorizationControlsBlockedCategories::TaxicabsLimousines
                 }
-                "telecommunication_equipment_and_telephone_sales" => {
+                Some(259) => {
                     IssuingCardAuthorizationControlsBlockedCategories::TelecommunicationEquipmentAndTelephoneSales
                 }
-                "telecommunication_services" => {
+                Some(260) => {
                     IssuingCardAuthorizationControlsBlockedCategories::TelecommunicationServices
                 }
-                "telegraph_services" => {
+                Some(261) => {
                     IssuingCardAuthorizationControlsBlockedCategories::TelegraphServices
                 }
-                "tent_and_awning_shops" => {
+                Some(262) => {
                     IssuingCardAuthorizationControlsBlockedCategories::TentAndAwningShops
                 }
-                "testing_laboratories" => {
+                Some(263) => {
                     IssuingCardAuthorizationControlsBlockedCategories::TestingLaboratories
                 }
-                "theatrical_ticket_agencies" => {
+                Some(264) => {
                     IssuingCardAuthorizationControlsBlockedCategories::TheatricalTicketAgencies
                 }
-                "timeshares" => {
+                Some(265) => {
                     IssuingCardAuthorizationControlsBlockedCategories::Timeshares
                 }
-                "tire_retreading_and_repair" => {
+                Some(266) => {
                     IssuingCardAuthorizationControlsBlockedCategories::TireRetreadingAndRepair
                 }
-                "tolls_bridge_fees" => {
+                Some(267) => {
                     IssuingCardAuthorizationControlsBlockedCategories::TollsBridgeFees
                 }
-                "tourist_attractions_and_exhibits" => {
+                Some(268) => {
                     IssuingCardAuthorizationControlsBlockedCategories::TouristAttractionsAndExhibits
                 }
-                "towing_services" => {
+                Some(269) => {
                     IssuingCardAuthorizationControlsBlockedCategories::TowingServices
                 }
-                "trailer_parks_campgrounds" => {
+                Some(270) => {
                     IssuingCardAuthorizationControlsBlockedCategories::TrailerParksCampgrounds
                 }
-                "transportation_services" => {
+                Some(271) => {
                     IssuingCardAuthorizationControlsBlockedCategories::TransportationServices
                 }
-                "travel_agencies_tour_operators" => {
+                Some(272) => {
                     IssuingCardAuthorizationControlsBlockedCategories::TravelAgenciesTourOperators
                 }
-                "truck_stop_iteration" => {
+                Some(273) => {
                     IssuingCardAuthorizationControlsBlockedCategories::TruckStopIteration
                 }
-                "truck_utility_trailer_rentals" => {
+                Some(274) => {
                     IssuingCardAuthorizationControlsBlockedCategories::TruckUtilityTrailerRentals
                 }
-                "typesetting_plate_making_and_related_services" => {
+                Some(275) => {
                     IssuingCardAuthorizationControlsBlockedCategories::TypesettingPlateMakingAndRelatedServices
                 }
-                "typewriter_stores" => {
+                Some(276) => {
                     IssuingCardAuthorizationControlsBlockedCategories::TypewriterStores
                 }
-                "u_s_federal_government_agencies_or_departments" => {
+                Some(277) => {
                     IssuingCardAuthorizationControlsBlockedCategories::USFederalGovernmentAgenciesOrDepartments
                 }
-                "uniforms_commercial_clothing" => {
+                Some(278) => {
                     IssuingCardAuthorizationControlsBlockedCategories::UniformsCommercialClothing
                 }
-                "used_merchandise_and_secondhand_stores" => {
+                Some(279) => {
                     IssuingCardAuthorizationControlsBlockedCategories::UsedMerchandiseAndSecondhandStores
                 }
-                "utilities" => {
-                    IssuingCardAuthorizationControlsBlockedCategories::Utilities
-                }
-                "variety_stores" => {
+                Some(280) => IssuingCardAuthorizationControlsBlockedCategories::Utilities,
+                Some(281) => {
                     IssuingCardAuthorizationControlsBlockedCategories::VarietyStores
                 }
-                "veterinary_services" => {
+                Some(282) => {
                     IssuingCardAuthorizationControlsBlockedCategories::VeterinaryServices
                 }
-                "video_amusement_game_supplies" => {
+                Some(283) => {
                     IssuingCardAuthorizationControlsBlockedCategories::VideoAmusementGameSupplies
                 }
-                "video_game_arcades" => {
+                Some(284) => {
                     IssuingCardAuthorizationControlsBlockedCategories::VideoGameArcades
                 }
-                "video_tape_rental_stores" => {
+                Some(285) => {
                     IssuingCardAuthorizationControlsBlockedCategories::VideoTapeRentalStores
                 }
-                "vocational_trade_schools" => {
+                Some(286) => {
                     IssuingCardAuthorizationControlsBlockedCategories::VocationalTradeSchools
                 }
-                "watch_jewelry_repair" => {
+                Some(287) => {
                     IssuingCardAuthorizationControlsBlockedCategories::WatchJewelryRepair
                 }
-                "welding_repair" => {
+                Some(288) => {
                     IssuingCardAuthorizationControlsBlockedCategories::WeldingRepair
                 }
-                "wholesale_clubs" => {
+                Some(289) => {
                     IssuingCardAuthorizationControlsBlockedCategories::WholesaleClubs
                 }
-                "wig_and_toupee_stores" => {
+                Some(290) => {
                     IssuingCardAuthorizationControlsBlockedCategories::WigAndToupeeStores
                 }
-                "wires_money_orders" => {
+                Some(291) => {
                     IssuingCardAuthorizationControlsBlockedCategories::WiresMoneyOrders
                 }
-                "womens_accessory_and_specialty_shops" => {
+                Some(292) => {
                     IssuingCardAuthorizationControlsBlockedCategories::WomensAccessoryAndSpecialtyShops
                 }
-                "womens_ready_to_wear_stores" => {
+                Some(293) => {
                     IssuingCardAuthorizationControlsBlockedCategories::WomensReadyToWearStores
                 }
-                "wrecking_and_salvage_yards" => {
+                Some(294) => {
                     IssuingCardAuthorizationControlsBlockedCategories::WreckingAndSalvageYards
                 }
-                v => {
+                _ => {
                     IssuingCardAuthorizationControlsBlockedCategories::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -6419,11 +6985,11 @@ impl std::str::FromStr for IssuingCardCancellationReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "design_rejected" => IssuingCardCancellationReason::DesignRejected,
-                "lost" => IssuingCardCancellationReason::Lost,
-                "stolen" => IssuingCardCancellationReason::Stolen,
-                v => IssuingCardCancellationReason::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["design_rejected", "lost", "stolen"]) {
+                Some(0) => IssuingCardCancellationReason::DesignRejected,
+                Some(1) => IssuingCardCancellationReason::Lost,
+                Some(2) => IssuingCardCancellationReason::Stolen,
+                _ => IssuingCardCancellationReason::Unknown(s.to_owned()),
             },
         )
     }
@@ -6463,25 +7029,26 @@ impl crate::rt::Decode for IssuingCardFraudWarning {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<crate::IssuingCardFraudWarningType>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<crate::IssuingCardFraudWarningType>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_card_fraud_warning object",
-            &["started_at", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_card_fraud_warning object",
+                &["started_at", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingCardFraudWarning {
-            started_at: f0,
-            r#type: f1,
+            started_at: b.f0.take(),
+            r#type: b.f1.take(),
             extra,
         })
     }
@@ -6545,14 +7112,20 @@ impl std::str::FromStr for IssuingCardFraudWarningType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "card_testing_exposure" => {
-                    IssuingCardFraudWarningType::CardTestingExposure
-                }
-                "fraud_dispute_filed" => IssuingCardFraudWarningType::FraudDisputeFiled,
-                "third_party_reported" => IssuingCardFraudWarningType::ThirdPartyReported,
-                "user_indicated_fraud" => IssuingCardFraudWarningType::UserIndicatedFraud,
-                v => IssuingCardFraudWarningType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "card_testing_exposure",
+                    "fraud_dispute_filed",
+                    "third_party_reported",
+                    "user_indicated_fraud",
+                ],
+            ) {
+                Some(0) => IssuingCardFraudWarningType::CardTestingExposure,
+                Some(1) => IssuingCardFraudWarningType::FraudDisputeFiled,
+                Some(2) => IssuingCardFraudWarningType::ThirdPartyReported,
+                Some(3) => IssuingCardFraudWarningType::UserIndicatedFraud,
+                _ => IssuingCardFraudWarningType::Unknown(s.to_owned()),
             },
         )
     }
@@ -6592,38 +7165,37 @@ impl crate::rt::Decode for IssuingCardGooglePay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::IssuingCardApplePayIneligibleReason>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::IssuingCardApplePayIneligibleReason>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_card_google_pay object",
-            &["eligible", "ineligible_reason"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1 } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_card_google_pay object",
+                &["eligible", "ineligible_reason"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(IssuingCardGooglePay {
                     eligible: f0,
-                    ineligible_reason: f1,
+                    ineligible_reason: b.f1.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "eligible")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "eligible")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -6685,12 +7257,15 @@ impl std::str::FromStr for IssuingCardReplacementReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "damaged" => IssuingCardReplacementReason::Damaged,
-                "expired" => IssuingCardReplacementReason::Expired,
-                "lost" => IssuingCardReplacementReason::Lost,
-                "stolen" => IssuingCardReplacementReason::Stolen,
-                v => IssuingCardReplacementReason::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["damaged", "expired", "lost", "stolen"],
+            ) {
+                Some(0) => IssuingCardReplacementReason::Damaged,
+                Some(1) => IssuingCardReplacementReason::Expired,
+                Some(2) => IssuingCardReplacementReason::Lost,
+                Some(3) => IssuingCardReplacementReason::Stolen,
+                _ => IssuingCardReplacementReason::Unknown(s.to_owned()),
             },
         )
     }
@@ -6751,118 +7326,100 @@ impl crate::rt::Decode for IssuingCardShipping {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::Address>,
-            f1: Option<crate::IssuingCardShippingAddressValidation>,
-            f2: Option<crate::IssuingCardShippingCarrier>,
-            f3: Option<crate::IssuingCardShippingCustoms>,
-            f4: Option<crate::rt::Timestamp>,
-            f5: Option<String>,
-            f6: Option<String>,
-            f7: Option<bool>,
-            f8: Option<crate::IssuingCardShippingService>,
-            f9: Option<crate::IssuingCardShippingStatus>,
-            f10: Option<String>,
-            f11: Option<String>,
-            f12: Option<crate::IssuingCardShippingType>,
+            f0: crate::rt::json::Slot<crate::Address>,
+            f1: crate::rt::json::Slot<crate::IssuingCardShippingAddressValidation>,
+            f2: crate::rt::json::Slot<crate::IssuingCardShippingCarrier>,
+            f3: crate::rt::json::Slot<crate::IssuingCardShippingCustoms>,
+            f4: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<bool>,
+            f8: crate::rt::json::Slot<crate::IssuingCardShippingService>,
+            f9: crate::rt::json::Slot<crate::IssuingCardShippingStatus>,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<String>,
+            f12: crate::rt::json::Slot<crate::IssuingCardShippingType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_card_shipping object",
-            &[
-                "address",
-                "address_validation",
-                "carrier",
-                "customs",
-                "eta",
-                "name",
-                "phone_number",
-                "require_signature",
-                "service",
-                "status",
-                "tracking_number",
-                "tracking_url",
-                "type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.required(&mut b.f12),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1,
-                f2,
-                f3,
-                f4,
-                f5: Some(f5),
-                f6,
-                f7,
-                f8: Some(f8),
-                f9,
-                f10,
-                f11,
-                f12: Some(f12),
-            } => {
+        let extra = r
+            .fields(
+                "a issuing_card_shipping object",
+                &[
+                    "address",
+                    "address_validation",
+                    "carrier",
+                    "customs",
+                    "eta",
+                    "name",
+                    "phone_number",
+                    "require_signature",
+                    "service",
+                    "status",
+                    "tracking_number",
+                    "tracking_url",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.required(&mut b.f12),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f5.take(), b.f8.take(), b.f12.take()) {
+            (Some(f0), Some(f5), Some(f8), Some(f12)) => {
                 Ok(IssuingCardShipping {
                     address: f0,
-                    address_validation: f1,
-                    carrier: f2,
-                    customs: f3,
-                    eta: f4,
+                    address_validation: b.f1.take(),
+                    carrier: b.f2.take(),
+                    customs: b.f3.take(),
+                    eta: b.f4.take(),
                     name: f5,
-                    phone_number: f6,
-                    require_signature: f7,
+                    phone_number: b.f6.take(),
+                    require_signature: b.f7.take(),
                     service: f8,
-                    status: f9,
-                    tracking_number: f10,
-                    tracking_url: f11,
+                    status: b.f9.take(),
+                    tracking_number: b.f10.take(),
+                    tracking_url: b.f11.take(),
                     r#type: f12,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "address"),
-                                    (b.f5.is_none(), "name"),
-                                    (b.f8.is_none(), "service"),
-                                    (b.f12.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "address"),
+                        (taken.1.is_none(), "name"),
+                        (taken.2.is_none(), "service"),
+                        (taken.3.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -6936,43 +7493,41 @@ impl crate::rt::Decode for IssuingCardShippingAddressValidation {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::IssuingCardShippingAddressValidationMode>,
-            f1: Option<crate::Address>,
-            f2: Option<crate::IssuingCardShippingAddressValidationResult>,
+            f0: crate::rt::json::Slot<crate::IssuingCardShippingAddressValidationMode>,
+            f1: crate::rt::json::Slot<crate::Address>,
+            f2: crate::rt::json::Slot<crate::IssuingCardShippingAddressValidationResult>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_card_shipping_address_validation object",
-            &["mode", "normalized_address", "result"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1, f2 } => {
+        let extra = r
+            .fields(
+                "a issuing_card_shipping_address_validation object",
+                &["mode", "normalized_address", "result"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(IssuingCardShippingAddressValidation {
                     mode: f0,
-                    normalized_address: f1,
-                    result: f2,
+                    normalized_address: b.f1.take(),
+                    result: b.f2.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "mode")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "mode")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -7038,15 +7593,16 @@ impl std::str::FromStr for IssuingCardShippingAddressValidationMode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "disabled" => IssuingCardShippingAddressValidationMode::Disabled,
-                "normalization_only" => {
-                    IssuingCardShippingAddressValidationMode::NormalizationOnly
-                }
-                "validation_and_normalization" => {
+            match crate::rt::json::variant(
+                s,
+                &["disabled", "normalization_only", "validation_and_normalization"],
+            ) {
+                Some(0) => IssuingCardShippingAddressValidationMode::Disabled,
+                Some(1) => IssuingCardShippingAddressValidationMode::NormalizationOnly,
+                Some(2) => {
                     IssuingCardShippingAddressValidationMode::ValidationAndNormalization
                 }
-                v => IssuingCardShippingAddressValidationMode::Unknown(v.to_owned()),
+                _ => IssuingCardShippingAddressValidationMode::Unknown(s.to_owned()),
             },
         )
     }
@@ -7104,17 +7660,16 @@ impl std::str::FromStr for IssuingCardShippingAddressValidationResult {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "indeterminate" => {
-                    IssuingCardShippingAddressValidationResult::Indeterminate
-                }
-                "likely_deliverable" => {
-                    IssuingCardShippingAddressValidationResult::LikelyDeliverable
-                }
-                "likely_undeliverable" => {
+            match crate::rt::json::variant(
+                s,
+                &["indeterminate", "likely_deliverable", "likely_undeliverable"],
+            ) {
+                Some(0) => IssuingCardShippingAddressValidationResult::Indeterminate,
+                Some(1) => IssuingCardShippingAddressValidationResult::LikelyDeliverable,
+                Some(2) => {
                     IssuingCardShippingAddressValidationResult::LikelyUndeliverable
                 }
-                v => IssuingCardShippingAddressValidationResult::Unknown(v.to_owned()),
+                _ => IssuingCardShippingAddressValidationResult::Unknown(s.to_owned()),
             },
         )
     }
@@ -7171,12 +7726,12 @@ impl std::str::FromStr for IssuingCardShippingCarrier {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "dhl" => IssuingCardShippingCarrier::Dhl,
-                "fedex" => IssuingCardShippingCarrier::Fedex,
-                "royal_mail" => IssuingCardShippingCarrier::RoyalMail,
-                "usps" => IssuingCardShippingCarrier::Usps,
-                v => IssuingCardShippingCarrier::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["dhl", "fedex", "royal_mail", "usps"]) {
+                Some(0) => IssuingCardShippingCarrier::Dhl,
+                Some(1) => IssuingCardShippingCarrier::Fedex,
+                Some(2) => IssuingCardShippingCarrier::RoyalMail,
+                Some(3) => IssuingCardShippingCarrier::Usps,
+                _ => IssuingCardShippingCarrier::Unknown(s.to_owned()),
             },
         )
     }
@@ -7214,22 +7769,22 @@ impl crate::rt::Decode for IssuingCardShippingCustoms {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_card_shipping_customs object",
-            &["eori_number"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_card_shipping_customs object",
+                &["eori_number"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingCardShippingCustoms {
-            eori_number: f0,
+            eori_number: b.f0.take(),
             extra,
         })
     }
@@ -7287,11 +7842,11 @@ impl std::str::FromStr for IssuingCardShippingService {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "express" => IssuingCardShippingService::Express,
-                "priority" => IssuingCardShippingService::Priority,
-                "standard" => IssuingCardShippingService::Standard,
-                v => IssuingCardShippingService::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["express", "priority", "standard"]) {
+                Some(0) => IssuingCardShippingService::Express,
+                Some(1) => IssuingCardShippingService::Priority,
+                Some(2) => IssuingCardShippingService::Standard,
+                _ => IssuingCardShippingService::Unknown(s.to_owned()),
             },
         )
     }
@@ -7357,15 +7912,26 @@ impl std::str::FromStr for IssuingCardShippingStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "canceled" => IssuingCardShippingStatus::Canceled,
-                "delivered" => IssuingCardShippingStatus::Delivered,
-                "failure" => IssuingCardShippingStatus::Failure,
-                "pending" => IssuingCardShippingStatus::Pending,
-                "returned" => IssuingCardShippingStatus::Returned,
-                "shipped" => IssuingCardShippingStatus::Shipped,
-                "submitted" => IssuingCardShippingStatus::Submitted,
-                v => IssuingCardShippingStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "canceled",
+                    "delivered",
+                    "failure",
+                    "pending",
+                    "returned",
+                    "shipped",
+                    "submitted",
+                ],
+            ) {
+                Some(0) => IssuingCardShippingStatus::Canceled,
+                Some(1) => IssuingCardShippingStatus::Delivered,
+                Some(2) => IssuingCardShippingStatus::Failure,
+                Some(3) => IssuingCardShippingStatus::Pending,
+                Some(4) => IssuingCardShippingStatus::Returned,
+                Some(5) => IssuingCardShippingStatus::Shipped,
+                Some(6) => IssuingCardShippingStatus::Submitted,
+                _ => IssuingCardShippingStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -7416,10 +7982,10 @@ impl std::str::FromStr for IssuingCardShippingType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "bulk" => IssuingCardShippingType::Bulk,
-                "individual" => IssuingCardShippingType::Individual,
-                v => IssuingCardShippingType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["bulk", "individual"]) {
+                Some(0) => IssuingCardShippingType::Bulk,
+                Some(1) => IssuingCardShippingType::Individual,
+                _ => IssuingCardShippingType::Unknown(s.to_owned()),
             },
         )
     }
@@ -7461,45 +8027,41 @@ impl crate::rt::Decode for IssuingCardSpendingLimit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<Vec<crate::IssuingCardSpendingLimitCategories>>,
-            f2: Option<crate::IssuingCardSpendingLimitInterval>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<Vec<crate::IssuingCardSpendingLimitCategories>>,
+            f2: crate::rt::json::Slot<crate::IssuingCardSpendingLimitInterval>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_card_spending_limit object",
-            &["amount", "categories", "interval"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1, f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a issuing_card_spending_limit object",
+                &["amount", "categories", "interval"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f2.take()) {
+            (Some(f0), Some(f2)) => {
                 Ok(IssuingCardSpendingLimit {
                     amount: f0,
-                    categories: f1,
+                    categories: b.f1.take(),
                     interval: f2,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "amount"), (b.f2.is_none(), "interval")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "amount"), (taken.1.is_none(), "interval")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -8889,793 +9451,806 @@ impl std::str::FromStr for IssuingCardSpendingLimitCategories {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ac_refrigeration_repair" => {
-                    IssuingCardSpendingLimitCategories::AcRefrigerationRepair
-                }
-                "accounting_bookkeeping_services" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "ac_refrigeration_repair",
+                    "accounting_bookkeeping_services",
+                    "advertising_services",
+                    "agricultural_cooperative",
+                    "airlines_air_carriers",
+                    "airports_flying_fields",
+                    "ambulance_services",
+                    "amusement_parks_carnivals",
+                    "antique_reproductions",
+                    "antique_shops",
+                    "aquariums",
+                    "architectural_surveying_services",
+                    "art_dealers_and_galleries",
+                    "artists_supply_and_craft_shops",
+                    "auto_and_home_supply_stores",
+                    "auto_body_repair_shops",
+                    "auto_paint_shops",
+                    "auto_service_shops",
+                    "automated_cash_disburse",
+                    "automated_fuel_dispensers",
+                    "automobile_associations",
+                    "automotive_parts_and_accessories_stores",
+                    "automotive_tire_stores",
+                    "bail_and_bond_payments",
+                    "bakeries",
+                    "bands_orchestras",
+                    "barber_and_beauty_shops",
+                    "betting_casino_gambling",
+                    "bicycle_shops",
+                    "billiard_pool_establishments",
+                    "boat_dealers",
+                    "boat_rentals_and_leases",
+                    "book_stores",
+                    "books_periodicals_and_newspapers",
+                    "bowling_alleys",
+                    "bus_lines",
+                    "business_secretarial_schools",
+                    "buying_shopping_services",
+                    "cable_satellite_and_other_pay_television_and_radio",
+                    "camera_and_photographic_supply_stores",
+                    "candy_nut_and_confectionery_stores",
+                    "car_and_truck_dealers_new_used",
+                    "car_and_truck_dealers_used_only",
+                    "car_rental_agencies",
+                    "car_washes",
+                    "carpentry_services",
+                    "carpet_upholstery_cleaning",
+                    "caterers",
+                    "charitable_and_social_service_organizations_fundraising",
+                    "chemicals_and_allied_products",
+                    "child_care_services",
+                    "childrens_and_infants_wear_stores",
+                    "chiropodists_podiatrists",
+                    "chiropractors",
+                    "cigar_stores_and_stands",
+                    "civic_social_fraternal_associations",
+                    "cleaning_and_maintenance",
+                    "clothing_rental",
+                    "colleges_universities",
+                    "commercial_equipment",
+                    "commercial_footwear",
+                    "commercial_photography_art_and_graphics",
+                    "commuter_transport_and_ferries",
+                    "computer_network_services",
+                    "computer_programming",
+                    "computer_repair",
+                    "computer_software_stores",
+                    "computers_peripherals_and_software",
+                    "concrete_work_services",
+                    "construction_materials",
+                    "consulting_public_relations",
+                    "correspondence_schools",
+                    "cosmetic_stores",
+                    "counseling_services",
+                    "country_clubs",
+                    "courier_services",
+                    "court_costs",
+                    "credit_reporting_agencies",
+                    "cruise_lines",
+                    "dairy_products_stores",
+                    "dance_hall_studios_schools",
+                    "dating_escort_services",
+                    "dentists_orthodontists",
+                    "department_stores",
+                    "detective_agencies",
+                    "digital_goods_applications",
+                    "digital_goods_games",
+                    "digital_goods_large_volume",
+                    "digital_goods_media",
+                    "direct_marketing_catalog_merchant",
+                    "direct_marketing_combination_catalog_and_retail_merchant",
+                    "direct_marketing_inbound_telemarketing",
+                    "direct_marketing_insurance_services",
+                    "direct_marketing_other",
+                    "direct_marketing_outbound_telemarketing",
+                    "direct_marketing_subscription",
+                    "direct_marketing_travel",
+                    "discount_stores",
+                    "doctors",
+                    "door_to_door_sales",
+                    "drapery_window_covering_and_upholstery_stores",
+                    "drinking_places",
+                    "drug_stores_and_pharmacies",
+                    "drugs_drug_proprietaries_and_druggist_sundries",
+                    "dry_cleaners",
+                    "durable_goods",
+                    "duty_free_stores",
+                    "eating_places_restaurants",
+                    "educational_services",
+                    "electric_razor_stores",
+                    "electric_vehicle_charging",
+                    "electrical_parts_and_equipment",
+                    "electrical_services",
+                    "electronics_repair_shops",
+                    "electronics_stores",
+                    "elementary_secondary_schools",
+                    "emergency_services_gcas_visa_use_only",
+                    "employment_temp_agencies",
+                    "equipment_rental",
+                    "exterminating_services",
+                    "family_clothing_stores",
+                    "fast_food_restaurants",
+                    "financial_institutions",
+                    "fines_government_administrative_entities",
+                    "fireplace_fireplace_screens_and_accessories_stores",
+                    "floor_covering_stores",
+                    "florists",
+                    "florists_supplies_nursery_stock_and_flowers",
+                    "freezer_and_locker_meat_provisioners",
+                    "fuel_dealers_non_automotive",
+                    "funeral_services_crematories",
+                    "furniture_home_furnishings_and_equipment_stores_except_appliances",
+                    "furniture_repair_refinishing",
+                    "furriers_and_fur_shops",
+                    "general_services",
+                    "gift_card_novelty_and_souvenir_shops",
+                    "glass_paint_and_wallpaper_stores",
+                    "glassware_crystal_stores",
+                    "golf_courses_public",
+                    "government_licensed_horse_dog_racing_us_region_only",
+                    "government_licensed_online_casions_online_gambling_us_region_only",
+                    "government_owned_lotteries_non_us_region",
+                    "government_owned_lotteries_us_region_only",
+                    "government_services",
+                    "grocery_stores_supermarkets",
+                    "hardware_equipment_and_supplies",
+                    "hardware_stores",
+                    "health_and_beauty_spas",
+                    "hearing_aids_sales_and_supplies",
+                    "heating_plumbing_a_c",
+                    "hobby_toy_and_game_shops",
+                    "home_supply_warehouse_stores",
+                    "hospitals",
+                    "hotels_motels_and_resorts",
+                    "household_appliance_stores",
+                    "industrial_supplies",
+                    "information_retrieval_services",
+                    "insurance_default",
+                    "insurance_underwriting_premiums",
+                    "intra_company_purchases",
+                    "jewelry_stores_watches_clocks_and_silverware_stores",
+                    "landscaping_services",
+                    "laundries",
+                    "laundry_cleaning_services",
+                    "legal_services_attorneys",
+                    "luggage_and_leather_goods_stores",
+                    "lumber_building_materials_stores",
+                    "manual_cash_disburse",
+                    "marinas_service_and_supplies",
+                    "marketplaces",
+                    "masonry_stonework_and_plaster",
+                    "massage_parlors",
+                    "medical_and_dental_labs",
+                    "medical_dental_ophthalmic_and_hospital_equipment_and_supplies",
+                    "medical_services",
+                    "membership_organizations",
+                    "mens_and_boys_clothing_and_accessories_stores",
+                    "mens_womens_clothing_stores",
+                    "metal_service_centers",
+                    "miscellaneous",
+                    "miscellaneous_apparel_and_accessory_shops",
+                    "miscellaneous_auto_dealers",
+                    "miscellaneous_business_services",
+                    "miscellaneous_food_stores",
+                    "miscellaneous_general_merchandise",
+                    "miscellaneous_general_services",
+                    "miscellaneous_home_furnishing_specialty_stores",
+                    "miscellaneous_publishing_and_printing",
+                    "miscellaneous_recreation_services",
+                    "miscellaneous_repair_shops",
+                    "miscellaneous_specialty_retail",
+                    "mobile_home_dealers",
+                    "motion_picture_theaters",
+                    "motor_freight_carriers_and_trucking",
+                    "motor_homes_dealers",
+                    "motor_vehicle_supplies_and_new_parts",
+                    "motorcycle_shops_and_dealers",
+                    "motorcycle_shops_dealers",
+                    "music_stores_musical_instruments_pianos_and_sheet_music",
+                    "news_dealers_and_newsstands",
+                    "non_fi_money_orders",
+                    "non_fi_stored_value_card_purchase_load",
+                    "nondurable_goods",
+                    "nurseries_lawn_and_garden_supply_stores",
+                    "nursing_personal_care",
+                    "office_and_commercial_furniture",
+                    "opticians_eyeglasses",
+                    "optometrists_ophthalmologist",
+                    "orthopedic_goods_prosthetic_devices",
+                    "osteopaths",
+                    "package_stores_beer_wine_and_liquor",
+                    "paints_varnishes_and_supplies",
+                    "parking_lots_garages",
+                    "passenger_railways",
+                    "pawn_shops",
+                    "pet_shops_pet_food_and_supplies",
+                    "petroleum_and_petroleum_products",
+                    "photo_developing",
+                    "photographic_photocopy_microfilm_equipment_and_supplies",
+                    "photographic_studios",
+                    "picture_video_production",
+                    "piece_goods_notions_and_other_dry_goods",
+                    "plumbing_heating_equipment_and_supplies",
+                    "political_organizations",
+                    "postal_services_government_only",
+                    "precious_stones_and_metals_watches_and_jewelry",
+                    "professional_services",
+                    "public_warehousing_and_storage",
+                    "quick_copy_repro_and_blueprint",
+                    "railroads",
+                    "real_estate_agents_and_managers_rentals",
+                    "record_stores",
+                    "recreational_vehicle_rentals",
+                    "religious_goods_stores",
+                    "religious_organizations",
+                    "roofing_siding_sheet_metal",
+                    "secretarial_support_services",
+                    "security_brokers_dealers",
+                    "service_stations",
+                    "sewing_needlework_fabric_and_piece_goods_stores",
+                    "shoe_repair_hat_cleaning",
+                    "shoe_stores",
+                    "small_appliance_repair",
+                    "snowmobile_dealers",
+                    "special_trade_services",
+                    "specialty_cleaning",
+                    "sporting_goods_stores",
+                    "sporting_recreation_camps",
+                    "sports_and_riding_apparel_stores",
+                    "sports_clubs_fields",
+                    "stamp_and_coin_stores",
+                    "stationary_office_supplies_printing_and_writing_paper",
+                    "stationery_stores_office_and_school_supply_stores",
+                    "swimming_pools_sales",
+                    "t_ui_travel_germany",
+                    "tailors_alterations",
+                    "tax_payments_government_agencies",
+                    "tax_preparation_services",
+                    "taxicabs_limousines",
+                    "telecommunication_equipment_and_telephone_sales",
+                    "telecommunication_services",
+                    "telegraph_services",
+                    "tent_and_awning_shops",
+                    "testing_laboratories",
+                    "theatrical_ticket_agencies",
+                    "timeshares",
+                    "tire_retreading_and_repair",
+                    "tolls_bridge_fees",
+                    "tourist_attractions_and_exhibits",
+                    "towing_services",
+                    "trailer_parks_campgrounds",
+                    "transportation_services",
+                    "travel_agencies_tour_operators",
+                    "truck_stop_iteration",
+                    "truck_utility_trailer_rentals",
+                    "typesetting_plate_making_and_related_services",
+                    "typewriter_stores",
+                    "u_s_federal_government_agencies_or_departments",
+                    "uniforms_commercial_clothing",
+                    "used_merchandise_and_secondhand_stores",
+                    "utilities",
+                    "variety_stores",
+                    "veterinary_services",
+                    "video_amusement_game_supplies",
+                    "video_game_arcades",
+                    "video_tape_rental_stores",
+                    "vocational_trade_schools",
+                    "watch_jewelry_repair",
+                    "welding_repair",
+                    "wholesale_clubs",
+                    "wig_and_toupee_stores",
+                    "wires_money_orders",
+                    "womens_accessory_and_specialty_shops",
+                    "womens_ready_to_wear_stores",
+                    "wrecking_and_salvage_yards",
+                ],
+            ) {
+                Some(0) => IssuingCardSpendingLimitCategories::AcRefrigerationRepair,
+                Some(1) => {
                     IssuingCardSpendingLimitCategories::AccountingBookkeepingServices
                 }
-                "advertising_services" => {
-                    IssuingCardSpendingLimitCategories::AdvertisingServices
-                }
-                "agricultural_cooperative" => {
-                    IssuingCardSpendingLimitCategories::AgriculturalCooperative
-                }
-                "airlines_air_carriers" => {
-                    IssuingCardSpendingLimitCategories::AirlinesAirCarriers
-                }
-                "airports_flying_fields" => {
-                    IssuingCardSpendingLimitCategories::AirportsFlyingFields
-                }
-                "ambulance_services" => {
-                    IssuingCardSpendingLimitCategories::AmbulanceServices
-                }
-                "amusement_parks_carnivals" => {
-                    IssuingCardSpendingLimitCategories::AmusementParksCarnivals
-                }
-                "antique_reproductions" => {
-                    IssuingCardSpendingLimitCategories::AntiqueReproductions
-                }
-                "antique_shops" => IssuingCardSpendingLimitCategories::AntiqueShops,
-                "aquariums" => IssuingCardSpendingLimitCategories::Aquariums,
-                "architectural_surveying_services" => {
+                Some(2) => IssuingCardSpendingLimitCategories::AdvertisingServices,
+                Some(3) => IssuingCardSpendingLimitCategories::AgriculturalCooperative,
+                Some(4) => IssuingCardSpendingLimitCategories::AirlinesAirCarriers,
+                Some(5) => IssuingCardSpendingLimitCategories::AirportsFlyingFields,
+                Some(6) => IssuingCardSpendingLimitCategories::AmbulanceServices,
+                Some(7) => IssuingCardSpendingLimitCategories::AmusementParksCarnivals,
+                Some(8) => IssuingCardSpendingLimitCategories::AntiqueReproductions,
+                Some(9) => IssuingCardSpendingLimitCategories::AntiqueShops,
+                Some(10) => IssuingCardSpendingLimitCategories::Aquariums,
+                Some(11) => {
                     IssuingCardSpendingLimitCategories::ArchitecturalSurveyingServices
                 }
-                "art_dealers_and_galleries" => {
-                    IssuingCardSpendingLimitCategories::ArtDealersAndGalleries
-                }
-                "artists_supply_and_craft_shops" => {
+                Some(12) => IssuingCardSpendingLimitCategories::ArtDealersAndGalleries,
+                Some(13) => {
                     IssuingCardSpendingLimitCategories::ArtistsSupplyAndCraftShops
                 }
-                "auto_and_home_supply_stores" => {
-                    IssuingCardSpendingLimitCategories::AutoAndHomeSupplyStores
-                }
-                "auto_body_repair_shops" => {
-                    IssuingCardSpendingLimitCategories::AutoBodyRepairShops
-                }
-                "auto_paint_shops" => IssuingCardSpendingLimitCategories::AutoPaintShops,
-                "auto_service_shops" => {
-                    IssuingCardSpendingLimitCategories::AutoServiceShops
-                }
-                "automated_cash_disburse" => {
-                    IssuingCardSpendingLimitCategories::AutomatedCashDisburse
-                }
-                "automated_fuel_dispensers" => {
-                    IssuingCardSpendingLimitCategories::AutomatedFuelDispensers
-                }
-                "automobile_associations" => {
-                    IssuingCardSpendingLimitCategories::AutomobileAssociations
-                }
-                "automotive_parts_and_accessories_stores" => {
+                Some(14) => IssuingCardSpendingLimitCategories::AutoAndHomeSupplyStores,
+                Some(15) => IssuingCardSpendingLimitCategories::AutoBodyRepairShops,
+                Some(16) => IssuingCardSpendingLimitCategories::AutoPaintShops,
+                Some(17) => IssuingCardSpendingLimitCategories::AutoServiceShops,
+                Some(18) => IssuingCardSpendingLimitCategories::AutomatedCashDisburse,
+                Some(19) => IssuingCardSpendingLimitCategories::AutomatedFuelDispensers,
+                Some(20) => IssuingCardSpendingLimitCategories::AutomobileAssociations,
+                Some(21) => {
                     IssuingCardSpendingLimitCategories::AutomotivePartsAndAccessoriesStores
                 }
-                "automotive_tire_stores" => {
-                    IssuingCardSpendingLimitCategories::AutomotiveTireStores
-                }
-                "bail_and_bond_payments" => {
-                    IssuingCardSpendingLimitCategories::BailAndBondPayments
-                }
-                "bakeries" => IssuingCardSpendingLimitCategories::Bakeries,
-                "bands_orchestras" => IssuingCardSpendingLimitCategories::BandsOrchestras,
-                "barber_and_beauty_shops" => {
-                    IssuingCardSpendingLimitCategories::BarberAndBeautyShops
-                }
-                "betting_casino_gambling" => {
-                    IssuingCardSpendingLimitCategories::BettingCasinoGambling
-                }
-                "bicycle_shops" => IssuingCardSpendingLimitCategories::BicycleShops,
-                "billiard_pool_establishments" => {
+                Some(22) => IssuingCardSpendingLimitCategories::AutomotiveTireStores,
+                Some(23) => IssuingCardSpendingLimitCategories::BailAndBondPayments,
+                Some(24) => IssuingCardSpendingLimitCategories::Bakeries,
+                Some(25) => IssuingCardSpendingLimitCategories::BandsOrchestras,
+                Some(26) => IssuingCardSpendingLimitCategories::BarberAndBeautyShops,
+                Some(27) => IssuingCardSpendingLimitCategories::BettingCasinoGambling,
+                Some(28) => IssuingCardSpendingLimitCategories::BicycleShops,
+                Some(29) => {
                     IssuingCardSpendingLimitCategories::BilliardPoolEstablishments
                 }
-                "boat_dealers" => IssuingCardSpendingLimitCategories::BoatDealers,
-                "boat_rentals_and_leases" => {
-                    IssuingCardSpendingLimitCategories::BoatRentalsAndLeases
-                }
-                "book_stores" => IssuingCardSpendingLimitCategories::BookStores,
-                "books_periodicals_and_newspapers" => {
+                Some(30) => IssuingCardSpendingLimitCategories::BoatDealers,
+                Some(31) => IssuingCardSpendingLimitCategories::BoatRentalsAndLeases,
+                Some(32) => IssuingCardSpendingLimitCategories::BookStores,
+                Some(33) => {
                     IssuingCardSpendingLimitCategories::BooksPeriodicalsAndNewspapers
                 }
-                "bowling_alleys" => IssuingCardSpendingLimitCategories::BowlingAlleys,
-                "bus_lines" => IssuingCardSpendingLimitCategories::BusLines,
-                "business_secretarial_schools" => {
+                Some(34) => IssuingCardSpendingLimitCategories::BowlingAlleys,
+                Some(35) => IssuingCardSpendingLimitCategories::BusLines,
+                Some(36) => {
                     IssuingCardSpendingLimitCategories::BusinessSecretarialSchools
                 }
-                "buying_shopping_services" => {
-                    IssuingCardSpendingLimitCategories::BuyingShoppingServices
-                }
-                "cable_satellite_and_other_pay_television_and_radio" => {
+                Some(37) => IssuingCardSpendingLimitCategories::BuyingShoppingServices,
+                Some(38) => {
                     IssuingCardSpendingLimitCategories::CableSatelliteAndOtherPayTelevisionAndRadio
                 }
-                "camera_and_photographic_supply_stores" => {
+                Some(39) => {
                     IssuingCardSpendingLimitCategories::CameraAndPhotographicSupplyStores
                 }
-                "candy_nut_and_confectionery_stores" => {
+                Some(40) => {
                     IssuingCardSpendingLimitCategories::CandyNutAndConfectioneryStores
                 }
-                "car_and_truck_dealers_new_used" => {
-                    IssuingCardSpendingLimitCategories::CarAndTruckDealersNewUsed
-                }
-                "car_and_truck_dealers_used_only" => {
+                Some(41) => IssuingCardSpendingLimitCategories::CarAndTruckDealersNewUsed,
+                Some(42) => {
                     IssuingCardSpendingLimitCategories::CarAndTruckDealersUsedOnly
                 }
-                "car_rental_agencies" => {
-                    IssuingCardSpendingLimitCategories::CarRentalAgencies
-                }
-                "car_washes" => IssuingCardSpendingLimitCategories::CarWashes,
-                "carpentry_services" => {
-                    IssuingCardSpendingLimitCategories::CarpentryServices
-                }
-                "carpet_upholstery_cleaning" => {
-                    IssuingCardSpendingLimitCategories::CarpetUpholsteryCleaning
-                }
-                "caterers" => IssuingCardSpendingLimitCategories::Caterers,
-                "charitable_and_social_service_organizations_fundraising" => {
+                Some(43) => IssuingCardSpendingLimitCategories::CarRentalAgencies,
+                Some(44) => IssuingCardSpendingLimitCategories::CarWashes,
+                Some(45) => IssuingCardSpendingLimitCategories::CarpentryServices,
+                Some(46) => IssuingCardSpendingLimitCategories::CarpetUpholsteryCleaning,
+                Some(47) => IssuingCardSpendingLimitCategories::Caterers,
+                Some(48) => {
                     IssuingCardSpendingLimitCategories::CharitableAndSocialServiceOrganizationsFundraising
                 }
-                "chemicals_and_allied_products" => {
+                Some(49) => {
                     IssuingCardSpendingLimitCategories::ChemicalsAndAlliedProducts
                 }
-                "child_care_services" => {
-                    IssuingCardSpendingLimitCategories::ChildCareServices
-                }
-                "childrens_and_infants_wear_stores" => {
+                Some(50) => IssuingCardSpendingLimitCategories::ChildCareServices,
+                Some(51) => {
                     IssuingCardSpendingLimitCategories::ChildrensAndInfantsWearStores
                 }
-                "chiropodists_podiatrists" => {
-                    IssuingCardSpendingLimitCategories::ChiropodistsPodiatrists
-                }
-                "chiropractors" => IssuingCardSpendingLimitCategories::Chiropractors,
-                "cigar_stores_and_stands" => {
-                    IssuingCardSpendingLimitCategories::CigarStoresAndStands
-                }
-                "civic_social_fraternal_associations" => {
+                Some(52) => IssuingCardSpendingLimitCategories::ChiropodistsPodiatrists,
+                Some(53) => IssuingCardSpendingLimitCategories::Chiropractors,
+                Some(54) => IssuingCardSpendingLimitCategories::CigarStoresAndStands,
+                Some(55) => {
                     IssuingCardSpendingLimitCategories::CivicSocialFraternalAssociations
                 }
-                "cleaning_and_maintenance" => {
-                    IssuingCardSpendingLimitCategories::CleaningAndMaintenance
-                }
-                "clothing_rental" => IssuingCardSpendingLimitCategories::ClothingRental,
-                "colleges_universities" => {
-                    IssuingCardSpendingLimitCategories::CollegesUniversities
-                }
-                "commercial_equipment" => {
-                    IssuingCardSpendingLimitCategories::CommercialEquipment
-                }
-                "commercial_footwear" => {
-                    IssuingCardSpendingLimitCategories::CommercialFootwear
-                }
-                "commercial_photography_art_and_graphics" => {
+                Some(56) => IssuingCardSpendingLimitCategories::CleaningAndMaintenance,
+                Some(57) => IssuingCardSpendingLimitCategories::ClothingRental,
+                Some(58) => IssuingCardSpendingLimitCategories::CollegesUniversities,
+                Some(59) => IssuingCardSpendingLimitCategories::CommercialEquipment,
+                Some(60) => IssuingCardSpendingLimitCategories::CommercialFootwear,
+                Some(61) => {
                     IssuingCardSpendingLimitCategories::CommercialPhotographyArtAndGraphics
                 }
-                "commuter_transport_and_ferries" => {
+                Some(62) => {
                     IssuingCardSpendingLimitCategories::CommuterTransportAndFerries
                 }
-                "computer_network_services" => {
-                    IssuingCardSpendingLimitCategories::ComputerNetworkServices
-                }
-                "computer_programming" => {
-                    IssuingCardSpendingLimitCategories::ComputerProgramming
-                }
-                "computer_repair" => IssuingCardSpendingLimitCategories::ComputerRepair,
-                "computer_software_stores" => {
-                    IssuingCardSpendingLimitCategories::ComputerSoftwareStores
-                }
-                "computers_peripherals_and_software" => {
+                Some(63) => IssuingCardSpendingLimitCategories::ComputerNetworkServices,
+                Some(64) => IssuingCardSpendingLimitCategories::ComputerProgramming,
+                Some(65) => IssuingCardSpendingLimitCategories::ComputerRepair,
+                Some(66) => IssuingCardSpendingLimitCategories::ComputerSoftwareStores,
+                Some(67) => {
                     IssuingCardSpendingLimitCategories::ComputersPeripheralsAndSoftware
                 }
-                "concrete_work_services" => {
-                    IssuingCardSpendingLimitCategories::ConcreteWorkServices
-                }
-                "construction_materials" => {
-                    IssuingCardSpendingLimitCategories::ConstructionMaterials
-                }
-                "consulting_public_relations" => {
-                    IssuingCardSpendingLimitCategories::ConsultingPublicRelations
-                }
-                "correspondence_schools" => {
-                    IssuingCardSpendingLimitCategories::CorrespondenceSchools
-                }
-                "cosmetic_stores" => IssuingCardSpendingLimitCategories::CosmeticStores,
-                "counseling_services" => {
-                    IssuingCardSpendingLimitCategories::CounselingServices
-                }
-                "country_clubs" => IssuingCardSpendingLimitCategories::CountryClubs,
-                "courier_services" => IssuingCardSpendingLimitCategories::CourierServices,
-                "court_costs" => IssuingCardSpendingLimitCategories::CourtCosts,
-                "credit_reporting_agencies" => {
-                    IssuingCardSpendingLimitCategories::CreditReportingAgencies
-                }
-                "cruise_lines" => IssuingCardSpendingLimitCategories::CruiseLines,
-                "dairy_products_stores" => {
-                    IssuingCardSpendingLimitCategories::DairyProductsStores
-                }
-                "dance_hall_studios_schools" => {
-                    IssuingCardSpendingLimitCategories::DanceHallStudiosSchools
-                }
-                "dating_escort_services" => {
-                    IssuingCardSpendingLimitCategories::DatingEscortServices
-                }
-                "dentists_orthodontists" => {
-                    IssuingCardSpendingLimitCategories::DentistsOrthodontists
-                }
-                "department_stores" => {
-                    IssuingCardSpendingLimitCategories::DepartmentStores
-                }
-                "detective_agencies" => {
-                    IssuingCardSpendingLimitCategories::DetectiveAgencies
-                }
-                "digital_goods_applications" => {
-                    IssuingCardSpendingLimitCategories::DigitalGoodsApplications
-                }
-                "digital_goods_games" => {
-                    IssuingCardSpendingLimitCategories::DigitalGoodsGames
-                }
-                "digital_goods_large_volume" => {
-                    IssuingCardSpendingLimitCategories::DigitalGoodsLargeVolume
-                }
-                "digital_goods_media" => {
-                    IssuingCardSpendingLimitCategories::DigitalGoodsMedia
-                }
-                "direct_marketing_catalog_merchant" => {
+                Some(68) => IssuingCardSpendingLimitCategories::ConcreteWorkServices,
+                Some(69) => IssuingCardSpendingLimitCategories::ConstructionMaterials,
+                Some(70) => IssuingCardSpendingLimitCategories::ConsultingPublicRelations,
+                Some(71) => IssuingCardSpendingLimitCategories::CorrespondenceSchools,
+                Some(72) => IssuingCardSpendingLimitCategories::CosmeticStores,
+                Some(73) => IssuingCardSpendingLimitCategories::CounselingServices,
+                Some(74) => IssuingCardSpendingLimitCategories::CountryClubs,
+                Some(75) => IssuingCardSpendingLimitCategories::CourierServices,
+                Some(76) => IssuingCardSpendingLimitCategories::CourtCosts,
+                Some(77) => IssuingCardSpendingLimitCategories::CreditReportingAgencies,
+                Some(78) => IssuingCardSpendingLimitCategories::CruiseLines,
+                Some(79) => IssuingCardSpendingLimitCategories::DairyProductsStores,
+                Some(80) => IssuingCardSpendingLimitCategories::DanceHallStudiosSchools,
+                Some(81) => IssuingCardSpendingLimitCategories::DatingEscortServices,
+                Some(82) => IssuingCardSpendingLimitCategories::DentistsOrthodontists,
+                Some(83) => IssuingCardSpendingLimitCategories::DepartmentStores,
+                Some(84) => IssuingCardSpendingLimitCategories::DetectiveAgencies,
+                Some(85) => IssuingCardSpendingLimitCategories::DigitalGoodsApplications,
+                Some(86) => IssuingCardSpendingLimitCategories::DigitalGoodsGames,
+                Some(87) => IssuingCardSpendingLimitCategories::DigitalGoodsLargeVolume,
+                Some(88) => IssuingCardSpendingLimitCategories::DigitalGoodsMedia,
+                Some(89) => {
                     IssuingCardSpendingLimitCategories::DirectMarketingCatalogMerchant
                 }
-                "direct_marketing_combination_catalog_and_retail_merchant" => {
+                Some(90) => {
                     IssuingCardSpendingLimitCategories::DirectMarketingCombinationCatalogAndRetailMerchant
                 }
-                "direct_marketing_inbound_telemarketing" => {
+                Some(91) => {
                     IssuingCardSpendingLimitCategories::DirectMarketingInboundTelemarketing
                 }
-                "direct_marketing_insurance_services" => {
+                Some(92) => {
                     IssuingCardSpendingLimitCategories::DirectMarketingInsuranceServices
                 }
-                "direct_marketing_other" => {
-                    IssuingCardSpendingLimitCategories::DirectMarketingOther
-                }
-                "direct_marketing_outbound_telemarketing" => {
+                Some(93) => IssuingCardSpendingLimitCategories::DirectMarketingOther,
+                Some(94) => {
                     IssuingCardSpendingLimitCategories::DirectMarketingOutboundTelemarketing
                 }
-                "direct_marketing_subscription" => {
+                Some(95) => {
                     IssuingCardSpendingLimitCategories::DirectMarketingSubscription
                 }
-                "direct_marketing_travel" => {
-                    IssuingCardSpendingLimitCategories::DirectMarketingTravel
-                }
-                "discount_stores" => IssuingCardSpendingLimitCategories::DiscountStores,
-                "doctors" => IssuingCardSpendingLimitCategories::Doctors,
-                "door_to_door_sales" => {
-                    IssuingCardSpendingLimitCategories::DoorToDoorSales
-                }
-                "drapery_window_covering_and_upholstery_stores" => {
+                Some(96) => IssuingCardSpendingLimitCategories::DirectMarketingTravel,
+                Some(97) => IssuingCardSpendingLimitCategories::DiscountStores,
+                Some(98) => IssuingCardSpendingLimitCategories::Doctors,
+                Some(99) => IssuingCardSpendingLimitCategories::DoorToDoorSales,
+                Some(100) => {
                     IssuingCardSpendingLimitCategories::DraperyWindowCoveringAndUpholsteryStores
                 }
-                "drinking_places" => IssuingCardSpendingLimitCategories::DrinkingPlaces,
-                "drug_stores_and_pharmacies" => {
-                    IssuingCardSpendingLimitCategories::DrugStoresAndPharmacies
-                }
-                "drugs_drug_proprietaries_and_druggist_sundries" => {
+                Some(101) => IssuingCardSpendingLimitCategories::DrinkingPlaces,
+                Some(102) => IssuingCardSpendingLimitCategories::DrugStoresAndPharmacies,
+                Some(103) => {
                     IssuingCardSpendingLimitCategories::DrugsDrugProprietariesAndDruggistSundries
                 }
-                "dry_cleaners" => IssuingCardSpendingLimitCategories::DryCleaners,
-                "durable_goods" => IssuingCardSpendingLimitCategories::DurableGoods,
-                "duty_free_stores" => IssuingCardSpendingLimitCategories::DutyFreeStores,
-                "eating_places_restaurants" => {
-                    IssuingCardSpendingLimitCategories::EatingPlacesRestaurants
-                }
-                "educational_services" => {
-                    IssuingCardSpendingLimitCategories::EducationalServices
-                }
-                "electric_razor_stores" => {
-                    IssuingCardSpendingLimitCategories::ElectricRazorStores
-                }
-                "electric_vehicle_charging" => {
-                    IssuingCardSpendingLimitCategories::ElectricVehicleCharging
-                }
-                "electrical_parts_and_equipment" => {
+                Some(104) => IssuingCardSpendingLimitCategories::DryCleaners,
+                Some(105) => IssuingCardSpendingLimitCategories::DurableGoods,
+                Some(106) => IssuingCardSpendingLimitCategories::DutyFreeStores,
+                Some(107) => IssuingCardSpendingLimitCategories::EatingPlacesRestaurants,
+                Some(108) => IssuingCardSpendingLimitCategories::EducationalServices,
+                Some(109) => IssuingCardSpendingLimitCategories::ElectricRazorStores,
+                Some(110) => IssuingCardSpendingLimitCategories::ElectricVehicleCharging,
+                Some(111) => {
                     IssuingCardSpendingLimitCategories::ElectricalPartsAndEquipment
                 }
-                "electrical_services" => {
-                    IssuingCardSpendingLimitCategories::ElectricalServices
-                }
-                "electronics_repair_shops" => {
-                    IssuingCardSpendingLimitCategories::ElectronicsRepairShops
-                }
-                "electronics_stores" => {
-                    IssuingCardSpendingLimitCategories::ElectronicsStores
-                }
-                "elementary_secondary_schools" => {
+                Some(112) => IssuingCardSpendingLimitCategories::ElectricalServices,
+                Some(113) => IssuingCardSpendingLimitCategories::ElectronicsRepairShops,
+                Some(114) => IssuingCardSpendingLimitCategories::ElectronicsStores,
+                Some(115) => {
                     IssuingCardSpendingLimitCategories::ElementarySecondarySchools
                 }
-                "emergency_services_gcas_visa_use_only" => {
+                Some(116) => {
                     IssuingCardSpendingLimitCategories::EmergencyServicesGcasVisaUseOnly
                 }
-                "employment_temp_agencies" => {
-                    IssuingCardSpendingLimitCategories::EmploymentTempAgencies
-                }
-                "equipment_rental" => IssuingCardSpendingLimitCategories::EquipmentRental,
-                "exterminating_services" => {
-                    IssuingCardSpendingLimitCategories::ExterminatingServices
-                }
-                "family_clothing_stores" => {
-                    IssuingCardSpendingLimitCategories::FamilyClothingStores
-                }
-                "fast_food_restaurants" => {
-                    IssuingCardSpendingLimitCategories::FastFoodRestaurants
-                }
-                "financial_institutions" => {
-                    IssuingCardSpendingLimitCategories::FinancialInstitutions
-                }
-                "fines_government_administrative_entities" => {
+                Some(117) => IssuingCardSpendingLimitCategories::EmploymentTempAgencies,
+                Some(118) => IssuingCardSpendingLimitCategories::EquipmentRental,
+                Some(119) => IssuingCardSpendingLimitCategories::ExterminatingServices,
+                Some(120) => IssuingCardSpendingLimitCategories::FamilyClothingStores,
+                Some(121) => IssuingCardSpendingLimitCategories::FastFoodRestaurants,
+                Some(122) => IssuingCardSpendingLimitCategories::FinancialInstitutions,
+                Some(123) => {
                     IssuingCardSpendingLimitCategories::FinesGovernmentAdministrativeEntities
                 }
-                "fireplace_fireplace_screens_and_accessories_stores" => {
+                Some(124) => {
                     IssuingCardSpendingLimitCategories::FireplaceFireplaceScreensAndAccessoriesStores
                 }
-                "floor_covering_stores" => {
-                    IssuingCardSpendingLimitCategories::FloorCoveringStores
-                }
-                "florists" => IssuingCardSpendingLimitCategories::Florists,
-                "florists_supplies_nursery_stock_and_flowers" => {
+                Some(125) => IssuingCardSpendingLimitCategories::FloorCoveringStores,
+                Some(126) => IssuingCardSpendingLimitCategories::Florists,
+                Some(127) => {
                     IssuingCardSpendingLimitCategories::FloristsSuppliesNurseryStockAndFlowers
                 }
-                "freezer_and_locker_meat_provisioners" => {
+                Some(128) => {
                     IssuingCardSpendingLimitCategories::FreezerAndLockerMeatProvisioners
                 }
-                "fuel_dealers_non_automotive" => {
-                    IssuingCardSpendingLimitCategories::FuelDealersNonAutomotive
-                }
-                "funeral_services_crematories" => {
+                Some(129) => IssuingCardSpendingLimitCategories::FuelDealersNonAutomotive,
+                Some(130) => {
                     IssuingCardSpendingLimitCategories::FuneralServicesCrematories
                 }
-                "furniture_home_furnishings_and_equipment_stores_except_appliances" => {
+                Some(131) => {
                     IssuingCardSpendingLimitCategories::FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances
                 }
-                "furniture_repair_refinishing" => {
+                Some(132) => {
                     IssuingCardSpendingLimitCategories::FurnitureRepairRefinishing
                 }
-                "furriers_and_fur_shops" => {
-                    IssuingCardSpendingLimitCategories::FurriersAndFurShops
-                }
-                "general_services" => IssuingCardSpendingLimitCategories::GeneralServices,
-                "gift_card_novelty_and_souvenir_shops" => {
+                Some(133) => IssuingCardSpendingLimitCategories::FurriersAndFurShops,
+                Some(134) => IssuingCardSpendingLimitCategories::GeneralServices,
+                Some(135) => {
                     IssuingCardSpendingLimitCategories::GiftCardNoveltyAndSouvenirShops
                 }
-                "glass_paint_and_wallpaper_stores" => {
+                Some(136) => {
                     IssuingCardSpendingLimitCategories::GlassPaintAndWallpaperStores
                 }
-                "glassware_crystal_stores" => {
-                    IssuingCardSpendingLimitCategories::GlasswareCrystalStores
-                }
-                "golf_courses_public" => {
-                    IssuingCardSpendingLimitCategories::GolfCoursesPublic
-                }
-                "government_licensed_horse_dog_racing_us_region_only" => {
+                Some(137) => IssuingCardSpendingLimitCategories::GlasswareCrystalStores,
+                Some(138) => IssuingCardSpendingLimitCategories::GolfCoursesPublic,
+                Some(139) => {
                     IssuingCardSpendingLimitCategories::GovernmentLicensedHorseDogRacingUsRegionOnly
                 }
-                "government_licensed_online_casions_online_gambling_us_region_only" => {
+                Some(140) => {
                     IssuingCardSpendingLimitCategories::GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly
                 }
-                "government_owned_lotteries_non_us_region" => {
+                Some(141) => {
                     IssuingCardSpendingLimitCategories::GovernmentOwnedLotteriesNonUsRegion
                 }
-                "government_owned_lotteries_us_region_only" => {
+                Some(142) => {
                     IssuingCardSpendingLimitCategories::GovernmentOwnedLotteriesUsRegionOnly
                 }
-                "government_services" => {
-                    IssuingCardSpendingLimitCategories::GovernmentServices
-                }
-                "grocery_stores_supermarkets" => {
+                Some(143) => IssuingCardSpendingLimitCategories::GovernmentServices,
+                Some(144) => {
                     IssuingCardSpendingLimitCategories::GroceryStoresSupermarkets
                 }
-                "hardware_equipment_and_supplies" => {
+                Some(145) => {
                     IssuingCardSpendingLimitCategories::HardwareEquipmentAndSupplies
                 }
-                "hardware_stores" => IssuingCardSpendingLimitCategories::HardwareStores,
-                "health_and_beauty_spas" => {
-                    IssuingCardSpendingLimitCategories::HealthAndBeautySpas
-                }
-                "hearing_aids_sales_and_supplies" => {
+                Some(146) => IssuingCardSpendingLimitCategories::HardwareStores,
+                Some(147) => IssuingCardSpendingLimitCategories::HealthAndBeautySpas,
+                Some(148) => {
                     IssuingCardSpendingLimitCategories::HearingAidsSalesAndSupplies
                 }
-                "heating_plumbing_a_c" => {
-                    IssuingCardSpendingLimitCategories::HeatingPlumbingAC
-                }
-                "hobby_toy_and_game_shops" => {
-                    IssuingCardSpendingLimitCategories::HobbyToyAndGameShops
-                }
-                "home_supply_warehouse_stores" => {
+                Some(149) => IssuingCardSpendingLimitCategories::HeatingPlumbingAC,
+                Some(150) => IssuingCardSpendingLimitCategories::HobbyToyAndGameShops,
+                Some(151) => {
                     IssuingCardSpendingLimitCategories::HomeSupplyWarehouseStores
                 }
-                "hospitals" => IssuingCardSpendingLimitCategories::Hospitals,
-                "hotels_motels_and_resorts" => {
-                    IssuingCardSpendingLimitCategories::HotelsMotelsAndResorts
-                }
-                "household_appliance_stores" => {
-                    IssuingCardSpendingLimitCategories::HouseholdApplianceStores
-                }
-                "industrial_supplies" => {
-                    IssuingCardSpendingLimitCategories::IndustrialSupplies
-                }
-                "information_retrieval_services" => {
+                Some(152) => IssuingCardSpendingLimitCategories::Hospitals,
+                Some(153) => IssuingCardSpendingLimitCategories::HotelsMotelsAndResorts,
+                Some(154) => IssuingCardSpendingLimitCategories::HouseholdApplianceStores,
+                Some(155) => IssuingCardSpendingLimitCategories::IndustrialSupplies,
+                Some(156) => {
                     IssuingCardSpendingLimitCategories::InformationRetrievalServices
                 }
-                "insurance_default" => {
-                    IssuingCardSpendingLimitCategories::InsuranceDefault
-                }
-                "insurance_underwriting_premiums" => {
+                Some(157) => IssuingCardSpendingLimitCategories::InsuranceDefault,
+                Some(158) => {
                     IssuingCardSpendingLimitCategories::InsuranceUnderwritingPremiums
                 }
-                "intra_company_purchases" => {
-                    IssuingCardSpendingLimitCategories::IntraCompanyPurchases
-                }
-                "jewelry_stores_watches_clocks_and_silverware_stores" => {
+                Some(159) => IssuingCardSpendingLimitCategories::IntraCompanyPurchases,
+                Some(160) => {
                     IssuingCardSpendingLimitCategories::JewelryStoresWatchesClocksAndSilverwareStores
                 }
-                "landscaping_services" => {
-                    IssuingCardSpendingLimitCategories::LandscapingServices
-                }
-                "laundries" => IssuingCardSpendingLimitCategories::Laundries,
-                "laundry_cleaning_services" => {
-                    IssuingCardSpendingLimitCategories::LaundryCleaningServices
-                }
-                "legal_services_attorneys" => {
-                    IssuingCardSpendingLimitCategories::LegalServicesAttorneys
-                }
-                "luggage_and_leather_goods_stores" => {
+                Some(161) => IssuingCardSpendingLimitCategories::LandscapingServices,
+                Some(162) => IssuingCardSpendingLimitCategories::Laundries,
+                Some(163) => IssuingCardSpendingLimitCategories::LaundryCleaningServices,
+                Some(164) => IssuingCardSpendingLimitCategories::LegalServicesAttorneys,
+                Some(165) => {
                     IssuingCardSpendingLimitCategories::LuggageAndLeatherGoodsStores
                 }
-                "lumber_building_materials_stores" => {
+                Some(166) => {
                     IssuingCardSpendingLimitCategories::LumberBuildingMaterialsStores
                 }
-                "manual_cash_disburse" => {
-                    IssuingCardSpendingLimitCategories::ManualCashDisburse
-                }
-                "marinas_service_and_supplies" => {
+                Some(167) => IssuingCardSpendingLimitCategories::ManualCashDisburse,
+                Some(168) => {
                     IssuingCardSpendingLimitCategories::MarinasServiceAndSupplies
                 }
-                "marketplaces" => IssuingCardSpendingLimitCategories::Marketplaces,
-                "masonry_stonework_and_plaster" => {
+                Some(169) => IssuingCardSpendingLimitCategories::Marketplaces,
+                Some(170) => {
                     IssuingCardSpendingLimitCategories::MasonryStoneworkAndPlaster
                 }
-                "massage_parlors" => IssuingCardSpendingLimitCategories::MassageParlors,
-                "medical_and_dental_labs" => {
-                    IssuingCardSpendingLimitCategories::MedicalAndDentalLabs
-                }
-                "medical_dental_ophthalmic_and_hospital_equipment_and_supplies" => {
+                Some(171) => IssuingCardSpendingLimitCategories::MassageParlors,
+                Some(172) => IssuingCardSpendingLimitCategories::MedicalAndDentalLabs,
+                Some(173) => {
                     IssuingCardSpendingLimitCategories::MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies
                 }
-                "medical_services" => IssuingCardSpendingLimitCategories::MedicalServices,
-                "membership_organizations" => {
-                    IssuingCardSpendingLimitCategories::MembershipOrganizations
-                }
-                "mens_and_boys_clothing_and_accessories_stores" => {
+                Some(174) => IssuingCardSpendingLimitCategories::MedicalServices,
+                Some(175) => IssuingCardSpendingLimitCategories::MembershipOrganizations,
+                Some(176) => {
                     IssuingCardSpendingLimitCategories::MensAndBoysClothingAndAccessoriesStores
                 }
-                "mens_womens_clothing_stores" => {
-                    IssuingCardSpendingLimitCategories::MensWomensClothingStores
-                }
-                "metal_service_centers" => {
-                    IssuingCardSpendingLimitCategories::MetalServiceCenters
-                }
-                "miscellaneous" => IssuingCardSpendingLimitCategories::Miscellaneous,
-                "miscellaneous_apparel_and_accessory_shops" => {
+                Some(177) => IssuingCardSpendingLimitCategories::MensWomensClothingStores,
+                Some(178) => IssuingCardSpendingLimitCategories::MetalServiceCenters,
+                Some(179) => IssuingCardSpendingLimitCategories::Miscellaneous,
+                Some(180) => {
                     IssuingCardSpendingLimitCategories::MiscellaneousApparelAndAccessoryShops
                 }
-                "miscellaneous_auto_dealers" => {
-                    IssuingCardSpendingLimitCategories::MiscellaneousAutoDealers
-                }
-                "miscellaneous_business_services" => {
+                Some(181) => IssuingCardSpendingLimitCategories::MiscellaneousAutoDealers,
+                Some(182) => {
                     IssuingCardSpendingLimitCategories::MiscellaneousBusinessServices
                 }
-                "miscellaneous_food_stores" => {
-                    IssuingCardSpendingLimitCategories::MiscellaneousFoodStores
-                }
-                "miscellaneous_general_merchandise" => {
+                Some(183) => IssuingCardSpendingLimitCategories::MiscellaneousFoodStores,
+                Some(184) => {
                     IssuingCardSpendingLimitCategories::MiscellaneousGeneralMerchandise
                 }
-                "miscellaneous_general_services" => {
+                Some(185) => {
                     IssuingCardSpendingLimitCategories::MiscellaneousGeneralServices
                 }
-                "miscellaneous_home_furnishing_specialty_stores" => {
+                Some(186) => {
                     IssuingCardSpendingLimitCategories::MiscellaneousHomeFurnishingSpecialtyStores
                 }
-                "miscellaneous_publishing_and_printing" => {
+                Some(187) => {
                     IssuingCardSpendingLimitCategories::MiscellaneousPublishingAndPrinting
                 }
-                "miscellaneous_recreation_services" => {
+                Some(188) => {
                     IssuingCardSpendingLimitCategories::MiscellaneousRecreationServices
                 }
-                "miscellaneous_repair_shops" => {
-                    IssuingCardSpendingLimitCategories::MiscellaneousRepairShops
-                }
-                "miscellaneous_specialty_retail" => {
+                Some(189) => IssuingCardSpendingLimitCategories::MiscellaneousRepairShops,
+                Some(190) => {
                     IssuingCardSpendingLimitCategories::MiscellaneousSpecialtyRetail
                 }
-                "mobile_home_dealers" => {
-                    IssuingCardSpendingLimitCategories::MobileHomeDealers
-                }
-                "motion_picture_theaters" => {
-                    IssuingCardSpendingLimitCategories::MotionPictureTheaters
-                }
-                "motor_freight_carriers_and_trucking" => {
+                Some(191) => IssuingCardSpendingLimitCategories::MobileHomeDealers,
+                Some(192) => IssuingCardSpendingLimitCategories::MotionPictureTheaters,
+                Some(193) => {
                     IssuingCardSpendingLimitCategories::MotorFreightCarriersAndTrucking
                 }
-                "motor_homes_dealers" => {
-                    IssuingCardSpendingLimitCategories::MotorHomesDealers
-                }
-                "motor_vehicle_supplies_and_new_parts" => {
+                Some(194) => IssuingCardSpendingLimitCategories::MotorHomesDealers,
+                Some(195) => {
                     IssuingCardSpendingLimitCategories::MotorVehicleSuppliesAndNewParts
                 }
-                "motorcycle_shops_and_dealers" => {
+                Some(196) => {
                     IssuingCardSpendingLimitCategories::MotorcycleShopsAndDealers
                 }
-                "motorcycle_shops_dealers" => {
-                    IssuingCardSpendingLimitCategories::MotorcycleShopsDealers
-                }
-                "music_stores_musical_instruments_pianos_and_sheet_music" => {
+                Some(197) => IssuingCardSpendingLimitCategories::MotorcycleShopsDealers,
+                Some(198) => {
                     IssuingCardSpendingLimitCategories::MusicStoresMusicalInstrumentsPianosAndSheetMusic
                 }
-                "news_dealers_and_newsstands" => {
-                    IssuingCardSpendingLimitCategories::NewsDealersAndNewsstands
-                }
-                "non_fi_money_orders" => {
-                    IssuingCardSpendingLimitCategories::NonFiMoneyOrders
-                }
-                "non_fi_stored_value_card_purchase_load" => {
+                Some(199) => IssuingCardSpendingLimitCategories::NewsDealersAndNewsstands,
+                Some(200) => IssuingCardSpendingLimitCategories::NonFiMoneyOrders,
+                Some(201) => {
                     IssuingCardSpendingLimitCategories::NonFiStoredValueCardPurchaseLoad
                 }
-                "nondurable_goods" => IssuingCardSpendingLimitCategories::NondurableGoods,
-                "nurseries_lawn_and_garden_supply_stores" => {
+                Some(202) => IssuingCardSpendingLimitCategories::NondurableGoods,
+                Some(203) => {
                     IssuingCardSpendingLimitCategories::NurseriesLawnAndGardenSupplyStores
                 }
-                "nursing_personal_care" => {
-                    IssuingCardSpendingLimitCategories::NursingPersonalCare
-                }
-                "office_and_commercial_furniture" => {
+                Some(204) => IssuingCardSpendingLimitCategories::NursingPersonalCare,
+                Some(205) => {
                     IssuingCardSpendingLimitCategories::OfficeAndCommercialFurniture
                 }
-                "opticians_eyeglasses" => {
-                    IssuingCardSpendingLimitCategories::OpticiansEyeglasses
-                }
-                "optometrists_ophthalmologist" => {
+                Some(206) => IssuingCardSpendingLimitCategories::OpticiansEyeglasses,
+                Some(207) => {
                     IssuingCardSpendingLimitCategories::OptometristsOphthalmologist
                 }
-                "orthopedic_goods_prosthetic_devices" => {
+                Some(208) => {
                     IssuingCardSpendingLimitCategories::OrthopedicGoodsProstheticDevices
                 }
-                "osteopaths" => IssuingCardSpendingLimitCategories::Osteopaths,
-                "package_stores_beer_wine_and_liquor" => {
+                Some(209) => IssuingCardSpendingLimitCategories::Osteopaths,
+                Some(210) => {
                     IssuingCardSpendingLimitCategories::PackageStoresBeerWineAndLiquor
                 }
-                "paints_varnishes_and_supplies" => {
+                Some(211) => {
                     IssuingCardSpendingLimitCategories::PaintsVarnishesAndSupplies
                 }
-                "parking_lots_garages" => {
-                    IssuingCardSpendingLimitCategories::ParkingLotsGarages
-                }
-                "passenger_railways" => {
-                    IssuingCardSpendingLimitCategories::PassengerRailways
-                }
-                "pawn_shops" => IssuingCardSpendingLimitCategories::PawnShops,
-                "pet_shops_pet_food_and_supplies" => {
+                Some(212) => IssuingCardSpendingLimitCategories::ParkingLotsGarages,
+                Some(213) => IssuingCardSpendingLimitCategories::PassengerRailways,
+                Some(214) => IssuingCardSpendingLimitCategories::PawnShops,
+                Some(215) => {
                     IssuingCardSpendingLimitCategories::PetShopsPetFoodAndSupplies
                 }
-                "petroleum_and_petroleum_products" => {
+                Some(216) => {
                     IssuingCardSpendingLimitCategories::PetroleumAndPetroleumProducts
                 }
-                "photo_developing" => IssuingCardSpendingLimitCategories::PhotoDeveloping,
-                "photographic_photocopy_microfilm_equipment_and_supplies" => {
+                Some(217) => IssuingCardSpendingLimitCategories::PhotoDeveloping,
+                Some(218) => {
                     IssuingCardSpendingLimitCategories::PhotographicPhotocopyMicrofilmEquipmentAndSupplies
                 }
-                "photographic_studios" => {
-                    IssuingCardSpendingLimitCategories::PhotographicStudios
-                }
-                "picture_video_production" => {
-                    IssuingCardSpendingLimitCategories::PictureVideoProduction
-                }
-                "piece_goods_notions_and_other_dry_goods" => {
+                Some(219) => IssuingCardSpendingLimitCategories::PhotographicStudios,
+                Some(220) => IssuingCardSpendingLimitCategories::PictureVideoProduction,
+                Some(221) => {
                     IssuingCardSpendingLimitCategories::PieceGoodsNotionsAndOtherDryGoods
                 }
-                "plumbing_heating_equipment_and_supplies" => {
+                Some(222) => {
                     IssuingCardSpendingLimitCategories::PlumbingHeatingEquipmentAndSupplies
                 }
-                "political_organizations" => {
-                    IssuingCardSpendingLimitCategories::PoliticalOrganizations
-                }
-                "postal_services_government_only" => {
+                Some(223) => IssuingCardSpendingLimitCategories::PoliticalOrganizations,
+                Some(224) => {
                     IssuingCardSpendingLimitCategories::PostalServicesGovernmentOnly
                 }
-                "precious_stones_and_metals_watches_and_jewelry" => {
+                Some(225) => {
                     IssuingCardSpendingLimitCategories::PreciousStonesAndMetalsWatchesAndJewelry
                 }
-                "professional_services" => {
-                    IssuingCardSpendingLimitCategories::ProfessionalServices
-                }
-                "public_warehousing_and_storage" => {
+                Some(226) => IssuingCardSpendingLimitCategories::ProfessionalServices,
+                Some(227) => {
                     IssuingCardSpendingLimitCategories::PublicWarehousingAndStorage
                 }
-                "quick_copy_repro_and_blueprint" => {
+                Some(228) => {
                     IssuingCardSpendingLimitCategories::QuickCopyReproAndBlueprint
                 }
-                "railroads" => IssuingCardSpendingLimitCategories::Railroads,
-                "real_estate_agents_and_managers_rentals" => {
+                Some(229) => IssuingCardSpendingLimitCategories::Railroads,
+                Some(230) => {
                     IssuingCardSpendingLimitCategories::RealEstateAgentsAndManagersRentals
                 }
-                "record_stores" => IssuingCardSpendingLimitCategories::RecordStores,
-                "recreational_vehicle_rentals" => {
+                Some(231) => IssuingCardSpendingLimitCategories::RecordStores,
+                Some(232) => {
                     IssuingCardSpendingLimitCategories::RecreationalVehicleRentals
                 }
-                "religious_goods_stores" => {
-                    IssuingCardSpendingLimitCategories::ReligiousGoodsStores
-                }
-                "religious_organizations" => {
-                    IssuingCardSpendingLimitCategories::ReligiousOrganizations
-                }
-                "roofing_siding_sheet_metal" => {
-                    IssuingCardSpendingLimitCategories::RoofingSidingSheetMetal
-                }
-                "secretarial_support_services" => {
+                Some(233) => IssuingCardSpendingLimitCategories::ReligiousGoodsStores,
+                Some(234) => IssuingCardSpendingLimitCategories::ReligiousOrganizations,
+                Some(235) => IssuingCardSpendingLimitCategories::RoofingSidingSheetMetal,
+                Some(236) => {
                     IssuingCardSpendingLimitCategories::SecretarialSupportServices
                 }
-                "security_brokers_dealers" => {
-                    IssuingCardSpendingLimitCategories::SecurityBrokersDealers
-                }
-                "service_stations" => IssuingCardSpendingLimitCategories::ServiceStations,
-                "sewing_needlework_fabric_and_piece_goods_stores" => {
+                Some(237) => IssuingCardSpendingLimitCategories::SecurityBrokersDealers,
+                Some(238) => IssuingCardSpendingLimitCategories::ServiceStations,
+                Some(239) => {
                     IssuingCardSpendingLimitCategories::SewingNeedleworkFabricAndPieceGoodsStores
                 }
-                "shoe_repair_hat_cleaning" => {
-                    IssuingCardSpendingLimitCategories::ShoeRepairHatCleaning
-                }
-                "shoe_stores" => IssuingCardSpendingLimitCategories::ShoeStores,
-                "small_appliance_repair" => {
-                    IssuingCardSpendingLimitCategories::SmallApplianceRepair
-                }
-                "snowmobile_dealers" => {
-                    IssuingCardSpendingLimitCategories::SnowmobileDealers
-                }
-                "special_trade_services" => {
-                    IssuingCardSpendingLimitCategories::SpecialTradeServices
-                }
-                "specialty_cleaning" => {
-                    IssuingCardSpendingLimitCategories::SpecialtyCleaning
-                }
-                "sporting_goods_stores" => {
-                    IssuingCardSpendingLimitCategories::SportingGoodsStores
-                }
-                "sporting_recreation_camps" => {
-                    IssuingCardSpendingLimitCategories::SportingRecreationCamps
-                }
-                "sports_and_riding_apparel_stores" => {
+                Some(240) => IssuingCardSpendingLimitCategories::ShoeRepairHatCleaning,
+                Some(241) => IssuingCardSpendingLimitCategories::ShoeStores,
+                Some(242) => IssuingCardSpendingLimitCategories::SmallApplianceRepair,
+                Some(243) => IssuingCardSpendingLimitCategories::SnowmobileDealers,
+                Some(244) => IssuingCardSpendingLimitCategories::SpecialTradeServices,
+                Some(245) => IssuingCardSpendingLimitCategories::SpecialtyCleaning,
+                Some(246) => IssuingCardSpendingLimitCategories::SportingGoodsStores,
+                Some(247) => IssuingCardSpendingLimitCategories::SportingRecreationCamps,
+                Some(248) => {
                     IssuingCardSpendingLimitCategories::SportsAndRidingApparelStores
                 }
-                "sports_clubs_fields" => {
-                    IssuingCardSpendingLimitCategories::SportsClubsFields
-                }
-                "stamp_and_coin_stores" => {
-                    IssuingCardSpendingLimitCategories::StampAndCoinStores
-                }
-                "stationary_office_supplies_printing_and_writing_paper" => {
+                Some(249) => IssuingCardSpendingLimitCategories::SportsClubsFields,
+                Some(250) => IssuingCardSpendingLimitCategories::StampAndCoinStores,
+                Some(251) => {
                     IssuingCardSpendingLimitCategories::StationaryOfficeSuppliesPrintingAndWritingPaper
                 }
-                "stationery_stores_office_and_school_supply_stores" => {
+                Some(252) => {
                     IssuingCardSpendingLimitCategories::StationeryStoresOfficeAndSchoolSupplyStores
                 }
-                "swimming_pools_sales" => {
-                    IssuingCardSpendingLimitCategories::SwimmingPoolsSales
-                }
-                "t_ui_travel_germany" => {
-                    IssuingCardSpendingLimitCategories::TUiTravelGermany
-                }
-                "tailors_alterations" => {
-                    IssuingCardSpendingLimitCategories::TailorsAlterations
-                }
-                "tax_payments_government_agencies" => {
+                Some(253) => IssuingCardSpendingLimitCategories::SwimmingPoolsSales,
+                Some(254) => IssuingCardSpendingLimitCategories::TUiTravelGermany,
+                Some(255) => IssuingCardSpendingLimitCategories::TailorsAlterations,
+                Some(256) => {
                     IssuingCardSpendingLimitCategories::TaxPaymentsGovernmentAgencies
                 }
-                "tax_preparation_services" => {
-                    IssuingCardSpendingLimitCategories::TaxPreparationServices
-                }
-                "taxicabs_limousines" => {
-                    IssuingCardSpendingLimitCategories::TaxicabsLimousines
-                }
-                "telecommunication_equipment_and_telephone_sales" => {
+                Some(257) => IssuingCardSpendingLimitCategories::TaxPreparationServices,
+                Some(258) => IssuingCardSpendingLimitCategories::TaxicabsLimousines,
+                Some(259) => {
                     IssuingCardSpendingLimitCategories::TelecommunicationEquipmentAndTelephoneSales
                 }
-                "telecommunication_services" => {
+                Some(260) => {
                     IssuingCardSpendingLimitCategories::TelecommunicationServices
                 }
-                "telegraph_services" => {
-                    IssuingCardSpendingLimitCategories::TelegraphServices
-                }
-                "tent_and_awning_shops" => {
-                    IssuingCardSpendingLimitCategories::TentAndAwningShops
-                }
-                "testing_laboratories" => {
-                    IssuingCardSpendingLimitCategories::TestingLaboratories
-                }
-                "theatrical_ticket_agencies" => {
-                    IssuingCardSpendingLimitCategories::TheatricalTicketAgencies
-                }
-                "timeshares" => IssuingCardSpendingLimitCategories::Timeshares,
-                "tire_retreading_and_repair" => {
-                    IssuingCardSpendingLimitCategories::TireRetreadingAndRepair
-                }
-                "tolls_bridge_fees" => {
-                    IssuingCardSpendingLimitCategories::TollsBridgeFees
-                }
-                "tourist_attractions_and_exhibits" => {
+                Some(261) => IssuingCardSpendingLimitCategories::TelegraphServices,
+                Some(262) => IssuingCardSpendingLimitCategories::TentAndAwningShops,
+                Some(263) => IssuingCardSpendingLimitCategories::TestingLaboratories,
+                Some(264) => IssuingCardSpendingLimitCategories::TheatricalTicketAgencies,
+                Some(265) => IssuingCardSpendingLimitCategories::Timeshares,
+                Some(266) => IssuingCardSpendingLimitCategories::TireRetreadingAndRepair,
+                Some(267) => IssuingCardSpendingLimitCategories::TollsBridgeFees,
+                Some(268) => {
                     IssuingCardSpendingLimitCategories::TouristAttractionsAndExhibits
                 }
-                "towing_services" => IssuingCardSpendingLimitCategories::TowingServices,
-                "trailer_parks_campgrounds" => {
-                    IssuingCardSpendingLimitCategories::TrailerParksCampgrounds
-                }
-                "transportation_services" => {
-                    IssuingCardSpendingLimitCategories::TransportationServices
-                }
-                "travel_agencies_tour_operators" => {
+                Some(269) => IssuingCardSpendingLimitCategories::TowingServices,
+                Some(270) => IssuingCardSpendingLimitCategories::TrailerParksCampgrounds,
+                Some(271) => IssuingCardSpendingLimitCategories::TransportationServices,
+                Some(272) => {
                     IssuingCardSpendingLimitCategories::TravelAgenciesTourOperators
                 }
-                "truck_stop_iteration" => {
-                    IssuingCardSpendingLimitCategories::TruckStopIteration
-                }
-                "truck_utility_trailer_rentals" => {
+                Some(273) => IssuingCardSpendingLimitCategories::TruckStopIteration,
+                Some(274) => {
                     IssuingCardSpendingLimitCategories::TruckUtilityTrailerRentals
                 }
-                "typesetting_plate_making_and_related_services" => {
+                Some(275) => {
                     IssuingCardSpendingLimitCategories::TypesettingPlateMakingAndRelatedServices
                 }
-                "typewriter_stores" => {
-                    IssuingCardSpendingLimitCategories::TypewriterStores
-                }
-                "u_s_federal_government_agencies_or_departments" => {
+                Some(276) => IssuingCardSpendingLimitCategories::TypewriterStores,
+                Some(277) => {
                     IssuingCardSpendingLimitCategories::USFederalGovernmentAgenciesOrDepartments
                 }
-                "uniforms_commercial_clothing" => {
+                Some(278) => {
                     IssuingCardSpendingLimitCategories::UniformsCommercialClothing
                 }
-                "used_merchandise_and_secondhand_stores" => {
+                Some(279) => {
                     IssuingCardSpendingLimitCategories::UsedMerchandiseAndSecondhandStores
                 }
-                "utilities" => IssuingCardSpendingLimitCategories::Utilities,
-                "variety_stores" => IssuingCardSpendingLimitCategories::VarietyStores,
-                "veterinary_services" => {
-                    IssuingCardSpendingLimitCategories::VeterinaryServices
-                }
-                "video_amusement_game_supplies" => {
+                Some(280) => IssuingCardSpendingLimitCategories::Utilities,
+                Some(281) => IssuingCardSpendingLimitCategories::VarietyStores,
+                Some(282) => IssuingCardSpendingLimitCategories::VeterinaryServices,
+                Some(283) => {
                     IssuingCardSpendingLimitCategories::VideoAmusementGameSupplies
                 }
-                "video_game_arcades" => {
-                    IssuingCardSpendingLimitCategories::VideoGameArcades
-                }
-                "video_tape_rental_stores" => {
-                    IssuingCardSpendingLimitCategories::VideoTapeRentalStores
-                }
-                "vocational_trade_schools" => {
-                    IssuingCardSpendingLimitCategories::VocationalTradeSchools
-                }
-                "watch_jewelry_repair" => {
-                    IssuingCardSpendingLimitCategories::WatchJewelryRepair
-                }
-                "welding_repair" => IssuingCardSpendingLimitCategories::WeldingRepair,
-                "wholesale_clubs" => IssuingCardSpendingLimitCategories::WholesaleClubs,
-                "wig_and_toupee_stores" => {
-                    IssuingCardSpendingLimitCategories::WigAndToupeeStores
-                }
-                "wires_money_orders" => {
-                    IssuingCardSpendingLimitCategories::WiresMoneyOrders
-                }
-                "womens_accessory_and_specialty_shops" => {
+                Some(284) => IssuingCardSpendingLimitCategories::VideoGameArcades,
+                Some(285) => IssuingCardSpendingLimitCategories::VideoTapeRentalStores,
+                Some(286) => IssuingCardSpendingLimitCategories::VocationalTradeSchools,
+                Some(287) => IssuingCardSpendingLimitCategories::WatchJewelryRepair,
+                Some(288) => IssuingCardSpendingLimitCategories::WeldingRepair,
+                Some(289) => IssuingCardSpendingLimitCategories::WholesaleClubs,
+                Some(290) => IssuingCardSpendingLimitCategories::WigAndToupeeStores,
+                Some(291) => IssuingCardSpendingLimitCategories::WiresMoneyOrders,
+                Some(292) => {
                     IssuingCardSpendingLimitCategories::WomensAccessoryAndSpecialtyShops
                 }
-                "womens_ready_to_wear_stores" => {
-                    IssuingCardSpendingLimitCategories::WomensReadyToWearStores
-                }
-                "wrecking_and_salvage_yards" => {
-                    IssuingCardSpendingLimitCategories::WreckingAndSalvageYards
-                }
-                v => IssuingCardSpendingLimitCategories::Unknown(v.to_owned()),
+                Some(293) => IssuingCardSpendingLimitCategories::WomensReadyToWearStores,
+                Some(294) => IssuingCardSpendingLimitCategories::WreckingAndSalvageYards,
+                _ => IssuingCardSpendingLimitCategories::Unknown(s.to_owned()),
             },
         )
     }
@@ -9738,14 +10313,24 @@ impl std::str::FromStr for IssuingCardSpendingLimitInterval {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "all_time" => IssuingCardSpendingLimitInterval::AllTime,
-                "daily" => IssuingCardSpendingLimitInterval::Daily,
-                "monthly" => IssuingCardSpendingLimitInterval::Monthly,
-                "per_authorization" => IssuingCardSpendingLimitInterval::PerAuthorization,
-                "weekly" => IssuingCardSpendingLimitInterval::Weekly,
-                "yearly" => IssuingCardSpendingLimitInterval::Yearly,
-                v => IssuingCardSpendingLimitInterval::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "all_time",
+                    "daily",
+                    "monthly",
+                    "per_authorization",
+                    "weekly",
+                    "yearly",
+                ],
+            ) {
+                Some(0) => IssuingCardSpendingLimitInterval::AllTime,
+                Some(1) => IssuingCardSpendingLimitInterval::Daily,
+                Some(2) => IssuingCardSpendingLimitInterval::Monthly,
+                Some(3) => IssuingCardSpendingLimitInterval::PerAuthorization,
+                Some(4) => IssuingCardSpendingLimitInterval::Weekly,
+                Some(5) => IssuingCardSpendingLimitInterval::Yearly,
+                _ => IssuingCardSpendingLimitInterval::Unknown(s.to_owned()),
             },
         )
     }
@@ -9799,11 +10384,11 @@ impl std::str::FromStr for IssuingCardStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => IssuingCardStatus::Active,
-                "canceled" => IssuingCardStatus::Canceled,
-                "inactive" => IssuingCardStatus::Inactive,
-                v => IssuingCardStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "canceled", "inactive"]) {
+                Some(0) => IssuingCardStatus::Active,
+                Some(1) => IssuingCardStatus::Canceled,
+                Some(2) => IssuingCardStatus::Inactive,
+                _ => IssuingCardStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -9854,10 +10439,10 @@ impl std::str::FromStr for IssuingCardType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "physical" => IssuingCardType::Physical,
-                "virtual" => IssuingCardType::Virtual,
-                v => IssuingCardType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["physical", "virtual"]) {
+                Some(0) => IssuingCardType::Physical,
+                Some(1) => IssuingCardType::Virtual,
+                _ => IssuingCardType::Unknown(s.to_owned()),
             },
         )
     }
@@ -9897,48 +10482,44 @@ impl crate::rt::Decode for IssuingCardWallets {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::IssuingCardApplePay>,
-            f1: Option<crate::IssuingCardGooglePay>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<crate::IssuingCardApplePay>,
+            f1: crate::rt::json::Slot<crate::IssuingCardGooglePay>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_card_wallets object",
-            &["apple_pay", "google_pay", "primary_account_identifier"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2 } => {
+        let extra = r
+            .fields(
+                "a issuing_card_wallets object",
+                &["apple_pay", "google_pay", "primary_account_identifier"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(IssuingCardWallets {
                     apple_pay: f0,
                     google_pay: f1,
-                    primary_account_identifier: f2,
+                    primary_account_identifier: b.f2.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "apple_pay"),
-                                    (b.f1.is_none(), "google_pay"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "apple_pay"),
+                        (taken.1.is_none(), "google_pay"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -10162,12 +10743,14 @@ impl serde::Serialize for ListIssuingCardsCreated {
 }
 #[cfg(feature = "issuing")]
 impl From<crate::RangeQuerySpecs> for ListIssuingCardsCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListIssuingCardsCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "issuing")]
 impl From<i64> for ListIssuingCardsCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListIssuingCardsCreated::Integer(v)
     }
@@ -10204,11 +10787,11 @@ impl std::str::FromStr for ListIssuingCardsStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => ListIssuingCardsStatus::Active,
-                "canceled" => ListIssuingCardsStatus::Canceled,
-                "inactive" => ListIssuingCardsStatus::Inactive,
-                v => ListIssuingCardsStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "canceled", "inactive"]) {
+                Some(0) => ListIssuingCardsStatus::Active,
+                Some(1) => ListIssuingCardsStatus::Canceled,
+                Some(2) => ListIssuingCardsStatus::Inactive,
+                _ => ListIssuingCardsStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -10260,10 +10843,10 @@ impl std::str::FromStr for ListIssuingCardsType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "physical" => ListIssuingCardsType::Physical,
-                "virtual" => ListIssuingCardsType::Virtual,
-                v => ListIssuingCardsType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["physical", "virtual"]) {
+                Some(0) => ListIssuingCardsType::Physical,
+                Some(1) => ListIssuingCardsType::Virtual,
+                _ => ListIssuingCardsType::Unknown(s.to_owned()),
             },
         )
     }
@@ -10608,10 +11191,10 @@ impl std::str::FromStr for UpdateIssuingCardCancellationReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "lost" => UpdateIssuingCardCancellationReason::Lost,
-                "stolen" => UpdateIssuingCardCancellationReason::Stolen,
-                v => UpdateIssuingCardCancellationReason::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["lost", "stolen"]) {
+                Some(0) => UpdateIssuingCardCancellationReason::Lost,
+                Some(1) => UpdateIssuingCardCancellationReason::Stolen,
+                _ => UpdateIssuingCardCancellationReason::Unknown(s.to_owned()),
             },
         )
     }
@@ -10666,11 +11249,11 @@ impl std::str::FromStr for UpdateIssuingCardStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => UpdateIssuingCardStatus::Active,
-                "canceled" => UpdateIssuingCardStatus::Canceled,
-                "inactive" => UpdateIssuingCardStatus::Inactive,
-                v => UpdateIssuingCardStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "canceled", "inactive"]) {
+                Some(0) => UpdateIssuingCardStatus::Active,
+                Some(1) => UpdateIssuingCardStatus::Canceled,
+                Some(2) => UpdateIssuingCardStatus::Inactive,
+                _ => UpdateIssuingCardStatus::Unknown(s.to_owned()),
             },
         )
     }

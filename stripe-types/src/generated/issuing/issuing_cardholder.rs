@@ -400,13 +400,13 @@ impl std::str::FromStr for CreateIssuingCardholderPreferredLocales {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "de" => CreateIssuingCardholderPreferredLocales::De,
-                "en" => CreateIssuingCardholderPreferredLocales::En,
-                "es" => CreateIssuingCardholderPreferredLocales::Es,
-                "fr" => CreateIssuingCardholderPreferredLocales::Fr,
-                "it" => CreateIssuingCardholderPreferredLocales::It,
-                v => CreateIssuingCardholderPreferredLocales::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["de", "en", "es", "fr", "it"]) {
+                Some(0) => CreateIssuingCardholderPreferredLocales::De,
+                Some(1) => CreateIssuingCardholderPreferredLocales::En,
+                Some(2) => CreateIssuingCardholderPreferredLocales::Es,
+                Some(3) => CreateIssuingCardholderPreferredLocales::Fr,
+                Some(4) => CreateIssuingCardholderPreferredLocales::It,
+                _ => CreateIssuingCardholderPreferredLocales::Unknown(s.to_owned()),
             },
         )
     }
@@ -1927,895 +1927,1194 @@ impl std::str::FromStr for CreateIssuingCardholderSpendingControlsAllowedCategor
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ac_refrigeration_repair" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "ac_refrigeration_repair",
+                    "accounting_bookkeeping_services",
+                    "advertising_services",
+                    "agricultural_cooperative",
+                    "airlines_air_carriers",
+                    "airports_flying_fields",
+                    "ambulance_services",
+                    "amusement_parks_carnivals",
+                    "antique_reproductions",
+                    "antique_shops",
+                    "aquariums",
+                    "architectural_surveying_services",
+                    "art_dealers_and_galleries",
+                    "artists_supply_and_craft_shops",
+                    "auto_and_home_supply_stores",
+                    "auto_body_repair_shops",
+                    "auto_paint_shops",
+                    "auto_service_shops",
+                    "automated_cash_disburse",
+                    "automated_fuel_dispensers",
+                    "automobile_associations",
+                    "automotive_parts_and_accessories_stores",
+                    "automotive_tire_stores",
+                    "bail_and_bond_payments",
+                    "bakeries",
+                    "bands_orchestras",
+                    "barber_and_beauty_shops",
+                    "betting_casino_gambling",
+                    "bicycle_shops",
+                    "billiard_pool_establishments",
+                    "boat_dealers",
+                    "boat_rentals_and_leases",
+                    "book_stores",
+                    "books_periodicals_and_newspapers",
+                    "bowling_alleys",
+                    "bus_lines",
+                    "business_secretarial_schools",
+                    "buying_shopping_services",
+                    "cable_satellite_and_other_pay_television_and_radio",
+                    "camera_and_photographic_supply_stores",
+                    "candy_nut_and_confectionery_stores",
+                    "car_and_truck_dealers_new_used",
+                    "car_and_truck_dealers_used_only",
+                    "car_rental_agencies",
+                    "car_washes",
+                    "carpentry_services",
+                    "carpet_upholstery_cleaning",
+                    "caterers",
+                    "charitable_and_social_service_organizations_fundraising",
+                    "chemicals_and_allied_products",
+                    "child_care_services",
+                    "childrens_and_infants_wear_stores",
+                    "chiropodists_podiatrists",
+                    "chiropractors",
+                    "cigar_stores_and_stands",
+                    "civic_social_fraternal_associations",
+                    "cleaning_and_maintenance",
+                    "clothing_rental",
+                    "colleges_universities",
+                    "commercial_equipment",
+                    "commercial_footwear",
+                    "commercial_photography_art_and_graphics",
+                    "commuter_transport_and_ferries",
+                    "computer_network_services",
+                    "computer_programming",
+                    "computer_repair",
+                    "computer_software_stores",
+                    "computers_peripherals_and_software",
+                    "concrete_work_services",
+                    "construction_materials",
+                    "consulting_public_relations",
+                    "correspondence_schools",
+                    "cosmetic_stores",
+                    "counseling_services",
+                    "country_clubs",
+                    "courier_services",
+                    "court_costs",
+                    "credit_reporting_agencies",
+                    "cruise_lines",
+                    "dairy_products_stores",
+                    "dance_hall_studios_schools",
+                    "dating_escort_services",
+                    "dentists_orthodontists",
+                    "department_stores",
+                    "detective_agencies",
+                    "digital_goods_applications",
+                    "digital_goods_games",
+                    "digital_goods_large_volume",
+                    "digital_goods_media",
+                    "direct_marketing_catalog_merchant",
+                    "direct_marketing_combination_catalog_and_retail_merchant",
+                    "direct_marketing_inbound_telemarketing",
+                    "direct_marketing_insurance_services",
+                    "direct_marketing_other",
+                    "direct_marketing_outbound_telemarketing",
+                    "direct_marketing_subscription",
+                    "direct_marketing_travel",
+                    "discount_stores",
+                    "doctors",
+                    "door_to_door_sales",
+                    "drapery_window_covering_and_upholstery_stores",
+                    "drinking_places",
+                    "drug_stores_and_pharmacies",
+                    "drugs_drug_proprietaries_and_druggist_sundries",
+                    "dry_cleaners",
+                    "durable_goods",
+                    "duty_free_stores",
+                    "eating_places_restaurants",
+                    "educational_services",
+                    "electric_razor_stores",
+                    "electric_vehicle_charging",
+                    "electrical_parts_and_equipment",
+                    "electrical_services",
+                    "electronics_repair_shops",
+                    "electronics_stores",
+                    "elementary_secondary_schools",
+                    "emergency_services_gcas_visa_use_only",
+                    "employment_temp_agencies",
+                    "equipment_rental",
+                    "exterminating_services",
+                    "family_clothing_stores",
+                    "fast_food_restaurants",
+                    "financial_institutions",
+                    "fines_government_administrative_entities",
+                    "fireplace_fireplace_screens_and_accessories_stores",
+                    "floor_covering_stores",
+                    "florists",
+                    "florists_supplies_nursery_stock_and_flowers",
+                    "freezer_and_locker_meat_provisioners",
+                    "fuel_dealers_non_automotive",
+                    "funeral_services_crematories",
+                    "furniture_home_furnishings_and_equipment_stores_except_appliances",
+                    "furniture_repair_refinishing",
+                    "furriers_and_fur_shops",
+                    "general_services",
+                    "gift_card_novelty_and_souvenir_shops",
+                    "glass_paint_and_wallpaper_stores",
+                    "glassware_crystal_stores",
+                    "golf_courses_public",
+                    "government_licensed_horse_dog_racing_us_region_only",
+                    "government_licensed_online_casions_online_gambling_us_region_only",
+                    "government_owned_lotteries_non_us_region",
+                    "government_owned_lotteries_us_region_only",
+                    "government_services",
+                    "grocery_stores_supermarkets",
+                    "hardware_equipment_and_supplies",
+                    "hardware_stores",
+                    "health_and_beauty_spas",
+                    "hearing_aids_sales_and_supplies",
+                    "heating_plumbing_a_c",
+                    "hobby_toy_and_game_shops",
+                    "home_supply_warehouse_stores",
+                    "hospitals",
+                    "hotels_motels_and_resorts",
+                    "household_appliance_stores",
+                    "industrial_supplies",
+                    "information_retrieval_services",
+                    "insurance_default",
+                    "insurance_underwriting_premiums",
+                    "intra_company_purchases",
+                    "jewelry_stores_watches_clocks_and_silverware_stores",
+                    "landscaping_services",
+                    "laundries",
+                    "laundry_cleaning_services",
+                    "legal_services_attorneys",
+                    "luggage_and_leather_goods_stores",
+                    "lumber_building_materials_stores",
+                    "manual_cash_disburse",
+                    "marinas_service_and_supplies",
+                    "marketplaces",
+                    "masonry_stonework_and_plaster",
+                    "massage_parlors",
+                    "medical_and_dental_labs",
+                    "medical_dental_ophthalmic_and_hospital_equipment_and_supplies",
+                    "medical_services",
+                    "membership_organizations",
+                    "mens_and_boys_clothing_and_accessories_stores",
+                    "mens_womens_clothing_stores",
+                    "metal_service_centers",
+                    "miscellaneous",
+                    "miscellaneous_apparel_and_accessory_shops",
+                    "miscellaneous_auto_dealers",
+                    "miscellaneous_business_services",
+                    "miscellaneous_food_stores",
+                    "miscellaneous_general_merchandise",
+                    "miscellaneous_general_services",
+                    "miscellaneous_home_furnishing_specialty_stores",
+                    "miscellaneous_publishing_and_printing",
+                    "miscellaneous_recreation_services",
+                    "miscellaneous_repair_shops",
+                    "miscellaneous_specialty_retail",
+                    "mobile_home_dealers",
+                    "motion_picture_theaters",
+                    "motor_freight_carriers_and_trucking",
+                    "motor_homes_dealers",
+                    "motor_vehicle_supplies_and_new_parts",
+                    "motorcycle_shops_and_dealers",
+                    "motorcycle_shops_dealers",
+                    "music_stores_musical_instruments_pianos_and_sheet_music",
+                    "news_dealers_and_newsstands",
+                    "non_fi_money_orders",
+                    "non_fi_stored_value_card_purchase_load",
+                    "nondurable_goods",
+                    "nurseries_lawn_and_garden_supply_stores",
+                    "nursing_personal_care",
+                    "office_and_commercial_furniture",
+                    "opticians_eyeglasses",
+                    "optometrists_ophthalmologist",
+                    "orthopedic_goods_prosthetic_devices",
+                    "osteopaths",
+                    "package_stores_beer_wine_and_liquor",
+                    "paints_varnishes_and_supplies",
+                    "parking_lots_garages",
+                    "passenger_railways",
+                    "pawn_shops",
+                    "pet_shops_pet_food_and_supplies",
+                    "petroleum_and_petroleum_products",
+                    "photo_developing",
+                    "photographic_photocopy_microfilm_equipment_and_supplies",
+                    "photographic_studios",
+                    "picture_video_production",
+                    "piece_goods_notions_and_other_dry_goods",
+                    "plumbing_heating_equipment_and_supplies",
+                    "political_organizations",
+                    "postal_services_government_only",
+                    "precious_stones_and_metals_watches_and_jewelry",
+                    "professional_services",
+                    "public_warehousing_and_storage",
+                    "quick_copy_repro_and_blueprint",
+                    "railroads",
+                    "real_estate_agents_and_managers_rentals",
+                    "record_stores",
+                    "recreational_vehicle_rentals",
+                    "religious_goods_stores",
+                    "religious_organizations",
+                    "roofing_siding_sheet_metal",
+                    "secretarial_support_services",
+                    "security_brokers_dealers",
+                    "service_stations",
+                    "sewing_needlework_fabric_and_piece_goods_stores",
+                    "shoe_repair_hat_cleaning",
+                    "shoe_stores",
+                    "small_appliance_repair",
+                    "snowmobile_dealers",
+                    "special_trade_services",
+                    "specialty_cleaning",
+                    "sporting_goods_stores",
+                    "sporting_recreation_camps",
+                    "sports_and_riding_apparel_stores",
+                    "sports_clubs_fields",
+                    "stamp_and_coin_stores",
+                    "stationary_office_supplies_printing_and_writing_paper",
+                    "stationery_stores_office_and_school_supply_stores",
+                    "swimming_pools_sales",
+                    "t_ui_travel_germany",
+                    "tailors_alterations",
+                    "tax_payments_government_agencies",
+                    "tax_preparation_services",
+                    "taxicabs_limousines",
+                    "telecommunication_equipment_and_telephone_sales",
+                    "telecommunication_services",
+                    "telegraph_services",
+                    "tent_and_awning_shops",
+                    "testing_laboratories",
+                    "theatrical_ticket_agencies",
+                    "timeshares",
+                    "tire_retreading_and_repair",
+                    "tolls_bridge_fees",
+                    "tourist_attractions_and_exhibits",
+                    "towing_services",
+                    "trailer_parks_campgrounds",
+                    "transportation_services",
+                    "travel_agencies_tour_operators",
+                    "truck_stop_iteration",
+                    "truck_utility_trailer_rentals",
+                    "typesetting_plate_making_and_related_services",
+                    "typewriter_stores",
+                    "u_s_federal_government_agencies_or_departments",
+                    "uniforms_commercial_clothing",
+                    "used_merchandise_and_secondhand_stores",
+                    "utilities",
+                    "variety_stores",
+                    "veterinary_services",
+                    "video_amusement_game_supplies",
+                    "video_game_arcades",
+                    "video_tape_rental_stores",
+                    "vocational_trade_schools",
+                    "watch_jewelry_repair",
+                    "welding_repair",
+                    "wholesale_clubs",
+                    "wig_and_toupee_stores",
+                    "wires_money_orders",
+                    "womens_accessory_and_specialty_shops",
+                    "womens_ready_to_wear_stores",
+                    "wrecking_and_salvage_yards",
+                ],
+            ) {
+                Some(0) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::AcRefrigerationRepair
                 }
-                "accounting_bookkeeping_services" => {
+                Some(1) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::AccountingBookkeepingServices
                 }
-                "advertising_services" => {
+                Some(2) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::AdvertisingServices
                 }
-                "agricultural_cooperative" => {
+                Some(3) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::AgriculturalCooperative
                 }
-                "airlines_air_carriers" => {
+                Some(4) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::AirlinesAirCarriers
                 }
-                "airports_flying_fields" => {
+                Some(5) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::AirportsFlyingFields
                 }
-                "ambulance_services" => {
+                Some(6) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::AmbulanceServices
                 }
-                "amusement_parks_carnivals" => {
+                Some(7) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::AmusementParksCarnivals
                 }
-                "antique_reproductions" => {
+                Some(8) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::AntiqueReproductions
                 }
-                "antique_shops" => {
+                Some(9) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::AntiqueShops
                 }
-                "aquariums" => {
+                Some(10) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::Aquariums
                 }
-                "architectural_surveying_services" => {
+                Some(11) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::ArchitecturalSurveyingServices
                 }
-                "art_dealers_and_galleries" => {
+                Some(12) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::ArtDealersAndGalleries
                 }
-                "artists_supply_and_craft_shops" => {
+                Some(13) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::ArtistsSupplyAndCraftShops
                 }
-                "auto_and_home_supply_stores" => {
+                Some(14) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::AutoAndHomeSupplyStores
                 }
-                "auto_body_repair_shops" => {
+                Some(15) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::AutoBodyRepairShops
                 }
-                "auto_paint_shops" => {
+                Some(16) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::AutoPaintShops
                 }
-                "auto_service_shops" => {
+                Some(17) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::AutoServiceShops
                 }
-                "automated_cash_disburse" => {
+                Some(18) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::AutomatedCashDisburse
                 }
-                "automated_fuel_dispensers" => {
+                Some(19) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::AutomatedFuelDispensers
                 }
-                "automobile_associations" => {
+                Some(20) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::AutomobileAssociations
                 }
-                "automotive_parts_and_accessories_stores" => {
+                Some(21) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::AutomotivePartsAndAccessoriesStores
                 }
-                "automotive_tire_stores" => {
+                Some(22) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::AutomotiveTireStores
                 }
-                "bail_and_bond_payments" => {
+                Some(23) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::BailAndBondPayments
                 }
-                "bakeries" => {
+                Some(24) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::Bakeries
                 }
-                "bands_orchestras" => {
+                Some(25) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::BandsOrchestras
                 }
-                "barber_and_beauty_shops" => {
+                Some(26) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::BarberAndBeautyShops
                 }
-                "betting_casino_gambling" => {
+                Some(27) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::BettingCasinoGambling
                 }
-                "bicycle_shops" => {
+                Some(28) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::BicycleShops
                 }
-                "billiard_pool_establishments" => {
+                Some(29) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::BilliardPoolEstablishments
                 }
-                "boat_dealers" => {
+                Some(30) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::BoatDealers
                 }
-                "boat_rentals_and_leases" => {
+                Some(31) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::BoatRentalsAndLeases
                 }
-                "book_stores" => {
+                Some(32) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::BookStores
                 }
-                "books_periodicals_and_newspapers" => {
+                Some(33) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::BooksPeriodicalsAndNewspapers
                 }
-                "bowling_alleys" => {
+                Some(34) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::BowlingAlleys
                 }
-                "bus_lines" => {
+                Some(35) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::BusLines
                 }
-                "business_secretarial_schools" => {
+                Some(36) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::BusinessSecretarialSchools
                 }
-                "buying_shopping_services" => {
+                Some(37) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::BuyingShoppingServices
                 }
-                "cable_satellite_and_other_pay_television_and_radio" => {
+                Some(38) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::CableSatelliteAndOtherPayTelevisionAndRadio
                 }
-                "camera_and_photographic_supply_stores" => {
+                Some(39) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::CameraAndPhotographicSupplyStores
                 }
-                "candy_nut_and_confectionery_stores" => {
+                Some(40) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::CandyNutAndConfectioneryStores
                 }
-                "car_and_truck_dealers_new_used" => {
+                Some(41) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::CarAndTruckDealersNewUsed
                 }
-                "car_and_truck_dealers_used_only" => {
+                Some(42) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::CarAndTruckDealersUsedOnly
                 }
-                "car_rental_agencies" => {
+                Some(43) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::CarRentalAgencies
                 }
-                "car_washes" => {
+                Some(44) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::CarWashes
                 }
-                "carpentry_services" => {
+                Some(45) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::CarpentryServices
                 }
-                "carpet_upholstery_cleaning" => {
+                Some(46) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::CarpetUpholsteryCleaning
                 }
-                "caterers" => {
+                Some(47) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::Caterers
                 }
-                "charitable_and_social_service_organizations_fundraising" => {
+                Some(48) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::CharitableAndSocialServiceOrganizationsFundraising
                 }
-                "chemicals_and_allied_products" => {
+                Some(49) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::ChemicalsAndAlliedProducts
                 }
-                "child_care_services" => {
+                Some(50) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::ChildCareServices
                 }
-                "childrens_and_infants_wear_stores" => {
+                Some(51) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::ChildrensAndInfantsWearStores
                 }
-                "chiropodists_podiatrists" => {
+                Some(52) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::ChiropodistsPodiatrists
                 }
-                "chiropractors" => {
+                Some(53) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::Chiropractors
                 }
-                "cigar_stores_and_stands" => {
+                Some(54) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::CigarStoresAndStands
                 }
-                "civic_social_fraternal_associations" => {
+                Some(55) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::CivicSocialFraternalAssociations
                 }
-                "cleaning_and_maintenance" => {
+                Some(56) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::CleaningAndMaintenance
                 }
-                "clothing_rental" => {
+                Some(57) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::ClothingRental
                 }
-                "colleges_universities" => {
+                Some(58) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::CollegesUniversities
                 }
-                "commercial_equipment" => {
+                Some(59) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::CommercialEquipment
                 }
-                "commercial_footwear" => {
+                Some(60) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::CommercialFootwear
                 }
-                "commercial_photography_art_and_graphics" => {
+                Some(61) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::CommercialPhotographyArtAndGraphics
                 }
-                "commuter_transport_and_ferries" => {
+                Some(62) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::CommuterTransportAndFerries
                 }
-                "computer_network_services" => {
+                Some(63) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::ComputerNetworkServices
                 }
-                "computer_programming" => {
+                Some(64) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::ComputerProgramming
                 }
-                "computer_repair" => {
+                Some(65) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::ComputerRepair
                 }
-                "computer_software_stores" => {
+                Some(66) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::ComputerSoftwareStores
                 }
-                "computers_peripherals_and_software" => {
+                Some(67) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::ComputersPeripheralsAndSoftware
                 }
-                "concrete_work_services" => {
+                Some(68) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::ConcreteWorkServices
                 }
-                "construction_materials" => {
+                Some(69) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::ConstructionMaterials
                 }
-                "consulting_public_relations" => {
+                Some(70) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::ConsultingPublicRelations
                 }
-                "correspondence_schools" => {
+                Some(71) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::CorrespondenceSchools
                 }
-                "cosmetic_stores" => {
+                Some(72) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::CosmeticStores
                 }
-                "counseling_services" => {
+                Some(73) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::CounselingServices
                 }
-                "country_clubs" => {
+                Some(74) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::CountryClubs
                 }
-                "courier_services" => {
+                Some(75) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::CourierServices
                 }
-                "court_costs" => {
+                Some(76) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::CourtCosts
                 }
-                "credit_reporting_agencies" => {
+                Some(77) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::CreditReportingAgencies
                 }
-                "cruise_lines" => {
+                Some(78) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::CruiseLines
                 }
-                "dairy_products_stores" => {
+                Some(79) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::DairyProductsStores
                 }
-                "dance_hall_studios_schools" => {
+                Some(80) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::DanceHallStudiosSchools
                 }
-                "dating_escort_services" => {
+                Some(81) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::DatingEscortServices
                 }
-                "dentists_orthodontists" => {
+                Some(82) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::DentistsOrthodontists
                 }
-                "department_stores" => {
+                Some(83) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::DepartmentStores
                 }
-                "detective_agencies" => {
+                Some(84) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::DetectiveAgencies
                 }
-                "digital_goods_applications" => {
+                Some(85) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::DigitalGoodsApplications
                 }
-                "digital_goods_games" => {
+                Some(86) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::DigitalGoodsGames
                 }
-                "digital_goods_large_volume" => {
+                Some(87) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::DigitalGoodsLargeVolume
                 }
-                "digital_goods_media" => {
+                Some(88) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::DigitalGoodsMedia
                 }
-                "direct_marketing_catalog_merchant" => {
+                Some(89) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::DirectMarketingCatalogMerchant
                 }
-                "direct_marketing_combination_catalog_and_retail_merchant" => {
+                Some(90) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::DirectMarketingCombinationCatalogAndRetailMerchant
                 }
-                "direct_marketing_inbound_telemarketing" => {
+                Some(91) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::DirectMarketingInboundTelemarketing
                 }
-                "direct_marketing_insurance_services" => {
+                Some(92) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::DirectMarketingInsuranceServices
                 }
-                "direct_marketing_other" => {
+                Some(93) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::DirectMarketingOther
                 }
-                "direct_marketing_outbound_telemarketing" => {
+                Some(94) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::DirectMarketingOutboundTelemarketing
                 }
-                "direct_marketing_subscription" => {
+                Some(95) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::DirectMarketingSubscription
                 }
-                "direct_marketing_travel" => {
+                Some(96) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::DirectMarketingTravel
                 }
-                "discount_stores" => {
+                Some(97) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::DiscountStores
                 }
-                "doctors" => {
+                Some(98) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::Doctors
                 }
-                "door_to_door_sales" => {
+                Some(99) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::DoorToDoorSales
                 }
-                "drapery_window_covering_and_upholstery_stores" => {
+                Some(100) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::DraperyWindowCoveringAndUpholsteryStores
                 }
-                "drinking_places" => {
+                Some(101) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::DrinkingPlaces
                 }
-                "drug_stores_and_pharmacies" => {
+                Some(102) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::DrugStoresAndPharmacies
                 }
-                "drugs_drug_proprietaries_and_druggist_sundries" => {
+                Some(103) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::DrugsDrugProprietariesAndDruggistSundries
                 }
-                "dry_cleaners" => {
+                Some(104) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::DryCleaners
                 }
-                "durable_goods" => {
+                Some(105) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::DurableGoods
                 }
-                "duty_free_stores" => {
+                Some(106) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::DutyFreeStores
                 }
-                "eating_places_restaurants" => {
+                Some(107) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::EatingPlacesRestaurants
                 }
-                "educational_services" => {
+                Some(108) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::EducationalServices
                 }
-                "electric_razor_stores" => {
+                Some(109) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::ElectricRazorStores
                 }
-                "electric_vehicle_charging" => {
+                Some(110) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::ElectricVehicleCharging
                 }
-                "electrical_parts_and_equipment" => {
+                Some(111) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::ElectricalPartsAndEquipment
                 }
-                "electrical_services" => {
+                Some(112) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::ElectricalServices
                 }
-                "electronics_repair_shops" => {
+                Some(113) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::ElectronicsRepairShops
                 }
-                "electronics_stores" => {
+                Some(114) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::ElectronicsStores
                 }
-                "elementary_secondary_schools" => {
+                Some(115) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::ElementarySecondarySchools
                 }
-                "emergency_services_gcas_visa_use_only" => {
+                Some(116) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::EmergencyServicesGcasVisaUseOnly
                 }
-                "employment_temp_agencies" => {
+                Some(117) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::EmploymentTempAgencies
                 }
-                "equipment_rental" => {
+                Some(118) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::EquipmentRental
                 }
-                "exterminating_services" => {
+                Some(119) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::ExterminatingServices
                 }
-                "family_clothing_stores" => {
+                Some(120) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::FamilyClothingStores
                 }
-                "fast_food_restaurants" => {
+                Some(121) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::FastFoodRestaurants
                 }
-                "financial_institutions" => {
+                Some(122) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::FinancialInstitutions
                 }
-                "fines_government_administrative_entities" => {
+                Some(123) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::FinesGovernmentAdministrativeEntities
                 }
-                "fireplace_fireplace_screens_and_accessories_stores" => {
+                Some(124) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::FireplaceFireplaceScreensAndAccessoriesStores
                 }
-                "floor_covering_stores" => {
+                Some(125) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::FloorCoveringStores
                 }
-                "florists" => {
+                Some(126) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::Florists
                 }
-                "florists_supplies_nursery_stock_and_flowers" => {
+                Some(127) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::FloristsSuppliesNurseryStockAndFlowers
                 }
-                "freezer_and_locker_meat_provisioners" => {
+                Some(128) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::FreezerAndLockerMeatProvisioners
                 }
-                "fuel_dealers_non_automotive" => {
+                Some(129) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::FuelDealersNonAutomotive
                 }
-                "funeral_services_crematories" => {
+                Some(130) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::FuneralServicesCrematories
                 }
-                "furniture_home_furnishings_and_equipment_stores_except_appliances" => {
+                Some(131) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances
                 }
-                "furniture_repair_refinishing" => {
+                Some(132) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::FurnitureRepairRefinishing
                 }
-                "furriers_and_fur_shops" => {
+                Some(133) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::FurriersAndFurShops
                 }
-                "general_services" => {
+                Some(134) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::GeneralServices
                 }
-                "gift_card_novelty_and_souvenir_shops" => {
+                Some(135) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::GiftCardNoveltyAndSouvenirShops
                 }
-                "glass_paint_and_wallpaper_stores" => {
+                Some(136) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::GlassPaintAndWallpaperStores
                 }
-                "glassware_crystal_stores" => {
+                Some(137) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::GlasswareCrystalStores
                 }
-                "golf_courses_public" => {
+                Some(138) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::GolfCoursesPublic
                 }
-                "government_licensed_horse_dog_racing_us_region_only" => {
+                Some(139) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::GovernmentLicensedHorseDogRacingUsRegionOnly
                 }
-                "government_licensed_online_casions_online_gambling_us_region_only" => {
+                Some(140) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly
                 }
-                "government_owned_lotteries_non_us_region" => {
+                Some(141) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::GovernmentOwnedLotteriesNonUsRegion
                 }
-                "government_owned_lotteries_us_region_only" => {
+                Some(142) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::GovernmentOwnedLotteriesUsRegionOnly
                 }
-                "government_services" => {
+                Some(143) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::GovernmentServices
                 }
-                "grocery_stores_supermarkets" => {
+                Some(144) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::GroceryStoresSupermarkets
                 }
-                "hardware_equipment_and_supplies" => {
+                Some(145) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::HardwareEquipmentAndSupplies
                 }
-                "hardware_stores" => {
+                Some(146) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::HardwareStores
                 }
-                "health_and_beauty_spas" => {
+                Some(147) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::HealthAndBeautySpas
                 }
-                "hearing_aids_sales_and_supplies" => {
+                Some(148) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::HearingAidsSalesAndSupplies
                 }
-                "heating_plumbing_a_c" => {
+                Some(149) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::HeatingPlumbingAC
                 }
-                "hobby_toy_and_game_shops" => {
+                Some(150) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::HobbyToyAndGameShops
                 }
-                "home_supply_warehouse_stores" => {
+                Some(151) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::HomeSupplyWarehouseStores
                 }
-                "hospitals" => {
+                Some(152) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::Hospitals
                 }
-                "hotels_motels_and_resorts" => {
+                Some(153) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::HotelsMotelsAndResorts
                 }
-                "household_appliance_stores" => {
+                Some(154) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::HouseholdApplianceStores
                 }
-                "industrial_supplies" => {
+                Some(155) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::IndustrialSupplies
                 }
-                "information_retrieval_services" => {
+                Some(156) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::InformationRetrievalServices
                 }
-                "insurance_default" => {
+                Some(157) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::InsuranceDefault
                 }
-                "insurance_underwriting_premiums" => {
+                Some(158) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::InsuranceUnderwritingPremiums
                 }
-                "intra_company_purchases" => {
+                Some(159) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::IntraCompanyPurchases
                 }
-                "jewelry_stores_watches_clocks_and_silverware_stores" => {
+                Some(160) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::JewelryStoresWatchesClocksAndSilverwareStores
                 }
-                "landscaping_services" => {
+                Some(161) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::LandscapingServices
                 }
-                "laundries" => {
+                Some(162) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::Laundries
                 }
-                "laundry_cleaning_services" => {
+                Some(163) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::LaundryCleaningServices
                 }
-                "legal_services_attorneys" => {
+                Some(164) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::LegalServicesAttorneys
                 }
-                "luggage_and_leather_goods_stores" => {
+                Some(165) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::LuggageAndLeatherGoodsStores
                 }
-                "lumber_building_materials_stores" => {
+                Some(166) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::LumberBuildingMaterialsStores
                 }
-                "manual_cash_disburse" => {
+                Some(167) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::ManualCashDisburse
                 }
-                "marinas_service_and_supplies" => {
+                Some(168) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::MarinasServiceAndSupplies
                 }
-                "marketplaces" => {
+                Some(169) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::Marketplaces
                 }
-                "masonry_stonework_and_plaster" => {
+                Some(170) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::MasonryStoneworkAndPlaster
                 }
-                "massage_parlors" => {
+                Some(171) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::MassageParlors
                 }
-                "medical_and_dental_labs" => {
+                Some(172) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::MedicalAndDentalLabs
                 }
-                "medical_dental_ophthalmic_and_hospital_equipment_and_supplies" => {
+                Some(173) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies
                 }
-                "medical_services" => {
+                Some(174) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::MedicalServices
                 }
-                "membership_organizations" => {
+                Some(175) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::MembershipOrganizations
                 }
-                "mens_and_boys_clothing_and_accessories_stores" => {
+                Some(176) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::MensAndBoysClothingAndAccessoriesStores
                 }
-                "mens_womens_clothing_stores" => {
+                Some(177) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::MensWomensClothingStores
                 }
-                "metal_service_centers" => {
+                Some(178) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::MetalServiceCenters
                 }
-                "miscellaneous" => {
+                Some(179) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::Miscellaneous
                 }
-                "miscellaneous_apparel_and_accessory_shops" => {
+                Some(180) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::MiscellaneousApparelAndAccessoryShops
                 }
-                "miscellaneous_auto_dealers" => {
+                Some(181) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::MiscellaneousAutoDealers
                 }
-                "miscellaneous_business_services" => {
+                Some(182) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::MiscellaneousBusinessServices
                 }
-                "miscellaneous_food_stores" => {
+                Some(183) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::MiscellaneousFoodStores
                 }
-                "miscellaneous_general_merchandise" => {
+                Some(184) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::MiscellaneousGeneralMerchandise
                 }
-                "miscellaneous_general_services" => {
+                Some(185) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::MiscellaneousGeneralServices
                 }
-                "miscellaneous_home_furnishing_specialty_stores" => {
+                Some(186) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::MiscellaneousHomeFurnishingSpecialtyStores
                 }
-                "miscellaneous_publishing_and_printing" => {
+                Some(187) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::MiscellaneousPublishingAndPrinting
                 }
-                "miscellaneous_recreation_services" => {
+                Some(188) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::MiscellaneousRecreationServices
                 }
-                "miscellaneous_repair_shops" => {
+                Some(189) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::MiscellaneousRepairShops
                 }
-                "miscellaneous_specialty_retail" => {
+                Some(190) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::MiscellaneousSpecialtyRetail
                 }
-                "mobile_home_dealers" => {
+                Some(191) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::MobileHomeDealers
                 }
-                "motion_picture_theaters" => {
+                Some(192) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::MotionPictureTheaters
                 }
-                "motor_freight_carriers_and_trucking" => {
+                Some(193) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::MotorFreightCarriersAndTrucking
                 }
-                "motor_homes_dealers" => {
+                Some(194) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::MotorHomesDealers
                 }
-                "motor_vehicle_supplies_and_new_parts" => {
+                Some(195) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::MotorVehicleSuppliesAndNewParts
                 }
-                "motorcycle_shops_and_dealers" => {
+                Some(196) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::MotorcycleShopsAndDealers
                 }
-                "motorcycle_shops_dealers" => {
+                Some(197) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::MotorcycleShopsDealers
                 }
-                "music_stores_musical_instruments_pianos_and_sheet_music" => {
+                Some(198) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::MusicStoresMusicalInstrumentsPianosAndSheetMusic
                 }
-                "news_dealers_and_newsstands" => {
+                Some(199) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::NewsDealersAndNewsstands
                 }
-                "non_fi_money_orders" => {
+                Some(200) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::NonFiMoneyOrders
                 }
-                "non_fi_stored_value_card_purchase_load" => {
+                Some(201) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::NonFiStoredValueCardPurchaseLoad
                 }
-                "nondurable_goods" => {
+                Some(202) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::NondurableGoods
                 }
-                "nurseries_lawn_and_garden_supply_stores" => {
+                Some(203) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::NurseriesLawnAndGardenSupplyStores
                 }
-                "nursing_personal_care" => {
+                Some(204) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::NursingPersonalCare
                 }
-                "office_and_commercial_furniture" => {
+                Some(205) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::OfficeAndCommercialFurniture
                 }
-                "opticians_eyeglasses" => {
+                Some(206) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::OpticiansEyeglasses
                 }
-                "optometrists_ophthalmologist" => {
+                Some(207) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::OptometristsOphthalmologist
                 }
-                "orthopedic_goods_prosthetic_devices" => {
+                Some(208) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::OrthopedicGoodsProstheticDevices
                 }
-                "osteopaths" => {
+                Some(209) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::Osteopaths
                 }
-                "package_stores_beer_wine_and_liquor" => {
+                Some(210) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::PackageStoresBeerWineAndLiquor
                 }
-                "paints_varnishes_and_supplies" => {
+                Some(211) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::PaintsVarnishesAndSupplies
                 }
-                "parking_lots_garages" => {
+                Some(212) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::ParkingLotsGarages
                 }
-                "passenger_railways" => {
+                Some(213) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::PassengerRailways
                 }
-                "pawn_shops" => {
+                Some(214) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::PawnShops
                 }
-                "pet_shops_pet_food_and_supplies" => {
+                Some(215) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::PetShopsPetFoodAndSupplies
                 }
-                "petroleum_and_petroleum_products" => {
+                Some(216) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::PetroleumAndPetroleumProducts
                 }
-                "photo_developing" => {
+                Some(217) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::PhotoDeveloping
                 }
-                "photographic_photocopy_microfilm_equipment_and_supplies" => {
+                Some(218) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::PhotographicPhotocopyMicrofilmEquipmentAndSupplies
                 }
-                "photographic_studios" => {
+                Some(219) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::PhotographicStudios
                 }
-                "picture_video_production" => {
+                Some(220) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::PictureVideoProduction
                 }
-                "piece_goods_notions_and_other_dry_goods" => {
+                Some(221) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::PieceGoodsNotionsAndOtherDryGoods
                 }
-                "plumbing_heating_equipment_and_supplies" => {
+                Some(222) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::PlumbingHeatingEquipmentAndSupplies
                 }
-                "political_organizations" => {
+                Some(223) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::PoliticalOrganizations
                 }
-                "postal_services_government_only" => {
+                Some(224) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::PostalServicesGovernmentOnly
                 }
-                "precious_stones_and_metals_watches_and_jewelry" => {
+                Some(225) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::PreciousStonesAndMetalsWatchesAndJewelry
                 }
-                "professional_services" => {
+                Some(226) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::ProfessionalServices
                 }
-                "public_warehousing_and_storage" => {
+                Some(227) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::PublicWarehousingAndStorage
                 }
-                "quick_copy_repro_and_blueprint" => {
+                Some(228) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::QuickCopyReproAndBlueprint
                 }
-                "railroads" => {
+                Some(229) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::Railroads
                 }
-                "real_estate_agents_and_managers_rentals" => {
+                Some(230) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::RealEstateAgentsAndManagersRentals
                 }
-                "record_stores" => {
+                Some(231) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::RecordStores
                 }
-                "recreational_vehicle_rentals" => {
+                Some(232) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::RecreationalVehicleRentals
                 }
-                "religious_goods_stores" => {
+                Some(233) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::ReligiousGoodsStores
                 }
-                "religious_organizations" => {
+                Some(234) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::ReligiousOrganizations
                 }
-                "roofing_siding_sheet_metal" => {
+                Some(235) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::RoofingSidingSheetMetal
                 }
-                "secretarial_support_services" => {
+                Some(236) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::SecretarialSupportServices
                 }
-                "security_brokers_dealers" => {
+                Some(237) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::SecurityBrokersDealers
                 }
-                "service_stations" => {
+                Some(238) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::ServiceStations
                 }
-                "sewing_needlework_fabric_and_piece_goods_stores" => {
+                Some(239) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::SewingNeedleworkFabricAndPieceGoodsStores
                 }
-                "shoe_repair_hat_cleaning" => {
+                Some(240) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::ShoeRepairHatCleaning
                 }
-                "shoe_stores" => {
+                Some(241) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::ShoeStores
                 }
-                "small_appliance_repair" => {
+                Some(242) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::SmallApplianceRepair
                 }
-                "snowmobile_dealers" => {
+                Some(243) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::SnowmobileDealers
                 }
-                "special_trade_services" => {
+                Some(244) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::SpecialTradeServices
                 }
-                "specialty_cleaning" => {
+                Some(245) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::SpecialtyCleaning
                 }
-                "sporting_goods_stores" => {
+                Some(246) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::SportingGoodsStores
                 }
-                "sporting_recreation_camps" => {
+                Some(247) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::SportingRecreationCamps
                 }
-                "sports_and_riding_apparel_stores" => {
+                Some(248) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::SportsAndRidingApparelStores
                 }
-                "sports_clubs_fields" => {
+                Some(249) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::SportsClubsFields
                 }
-                "stamp_and_coin_stores" => {
+                Some(250) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::StampAndCoinStores
                 }
-                "stationary_office_supplies_printing_and_writing_paper" => {
+                Some(251) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::StationaryOfficeSuppliesPrintingAndWritingPaper
                 }
-                "stationery_stores_office_and_school_supply_stores" => {
+                Some(252) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::StationeryStoresOfficeAndSchoolSupplyStores
                 }
-                "swimming_pools_sales" => {
+                Some(253) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::SwimmingPoolsSales
                 }
-                "t_ui_travel_germany" => {
+                Some(254) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::TUiTravelGermany
                 }
-                "tailors_alterations" => {
+                Some(255) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::TailorsAlterations
                 }
-                "tax_payments_government_agencies" => {
+                Some(256) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::TaxPaymentsGovernmentAgencies
                 }
-                "tax_preparation_services" => {
+                Some(257) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::TaxPreparationServices
                 }
-                "taxicabs_limousines" => {
+                Some(258) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::TaxicabsLimousines
                 }
-                "telecommunication_equipment_and_telephone_sales" => {
+                Some(259) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::TelecommunicationEquipmentAndTelephoneSales
                 }
-                "telecommunication_services" => {
+                Some(260) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::TelecommunicationServices
                 }
-                "telegraph_services" => {
+                Some(261) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::TelegraphServices
                 }
-                "tent_and_awning_shops" => {
+                Some(262) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::TentAndAwningShops
                 }
-                "testing_laboratories" => {
+                Some(263) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::TestingLaboratories
                 }
-                "theatrical_ticket_agencies" => {
+                Some(264) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::TheatricalTicketAgencies
                 }
-                "timeshares" => {
+                Some(265) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::Timeshares
                 }
-                "tire_retreading_and_repair" => {
+                Some(266) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::TireRetreadingAndRepair
                 }
-                "tolls_bridge_fees" => {
+                Some(267) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::TollsBridgeFees
                 }
-                "tourist_attractions_and_exhibits" => {
+                Some(268) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::TouristAttractionsAndExhibits
                 }
-                "towing_services" => {
+                Some(269) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::TowingServices
                 }
-                "trailer_parks_campgrounds" => {
+                Some(270) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::TrailerParksCampgrounds
                 }
-                "transportation_services" => {
+                Some(271) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::TransportationServices
                 }
-                "travel_agencies_tour_operators" => {
+                Some(272) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::TravelAgenciesTourOperators
                 }
-                "truck_stop_iteration" => {
+                Some(273) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::TruckStopIteration
                 }
-                "truck_utility_trailer_rentals" => {
+                Some(274) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::TruckUtilityTrailerRentals
                 }
-                "typesetting_plate_making_and_related_services" => {
+                Some(275) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::TypesettingPlateMakingAndRelatedServices
                 }
-                "typewriter_stores" => {
+                Some(276) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::TypewriterStores
                 }
-                "u_s_federal_government_agencies_or_departments" => {
+                Some(277) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::USFederalGovernmentAgenciesOrDepartments
                 }
-                "uniforms_commercial_clothing" => {
+                Some(278) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::UniformsCommercialClothing
                 }
-                "used_merchandise_and_secondhand_stores" => {
+                Some(279) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::UsedMerchandiseAndSecondhandStores
                 }
-                "utilities" => {
+                Some(280) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::Utilities
                 }
-                "variety_stores" => {
+                Some(281) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::VarietyStores
                 }
-                "veterinary_services" => {
+                Some(282) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::VeterinaryServices
                 }
-                "video_amusement_game_supplies" => {
+                Some(283) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::VideoAmusementGameSupplies
                 }
-                "video_game_arcades" => {
+                Some(284) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::VideoGameArcades
                 }
-                "video_tape_rental_stores" => {
+                Some(285) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::VideoTapeRentalStores
                 }
-                "vocational_trade_schools" => {
+                Some(286) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::VocationalTradeSchools
                 }
-                "watch_jewelry_repair" => {
+                Some(287) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::WatchJewelryRepair
                 }
-                "welding_repair" => {
+                Some(288) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::WeldingRepair
                 }
-                "wholesale_clubs" => {
+                Some(289) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::WholesaleClubs
                 }
-                "wig_and_toupee_stores" => {
+                Some(290) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::WigAndToupeeStores
                 }
-                "wires_money_orders" => {
+                Some(291) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::WiresMoneyOrders
                 }
-                "womens_accessory_and_specialty_shops" => {
+                Some(292) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::WomensAccessoryAndSpecialtyShops
                 }
-                "womens_ready_to_wear_stores" => {
+                Some(293) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::WomensReadyToWearStores
                 }
-                "wrecking_and_salvage_yards" => {
+                Some(294) => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::WreckingAndSalvageYards
                 }
-                v => {
+                _ => {
                     CreateIssuingCardholderSpendingControlsAllowedCategories::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -4339,895 +4638,1194 @@ impl std::str::FromStr for CreateIssuingCardholderSpendingControlsBlockedCategor
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ac_refrigeration_repair" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "ac_refrigeration_repair",
+                    "accounting_bookkeeping_services",
+                    "advertising_services",
+                    "agricultural_cooperative",
+                    "airlines_air_carriers",
+                    "airports_flying_fields",
+                    "ambulance_services",
+                    "amusement_parks_carnivals",
+                    "antique_reproductions",
+                    "antique_shops",
+                    "aquariums",
+                    "architectural_surveying_services",
+                    "art_dealers_and_galleries",
+                    "artists_supply_and_craft_shops",
+                    "auto_and_home_supply_stores",
+                    "auto_body_repair_shops",
+                    "auto_paint_shops",
+                    "auto_service_shops",
+                    "automated_cash_disburse",
+                    "automated_fuel_dispensers",
+                    "automobile_associations",
+                    "automotive_parts_and_accessories_stores",
+                    "automotive_tire_stores",
+                    "bail_and_bond_payments",
+                    "bakeries",
+                    "bands_orchestras",
+                    "barber_and_beauty_shops",
+                    "betting_casino_gambling",
+                    "bicycle_shops",
+                    "billiard_pool_establishments",
+                    "boat_dealers",
+                    "boat_rentals_and_leases",
+                    "book_stores",
+                    "books_periodicals_and_newspapers",
+                    "bowling_alleys",
+                    "bus_lines",
+                    "business_secretarial_schools",
+                    "buying_shopping_services",
+                    "cable_satellite_and_other_pay_television_and_radio",
+                    "camera_and_photographic_supply_stores",
+                    "candy_nut_and_confectionery_stores",
+                    "car_and_truck_dealers_new_used",
+                    "car_and_truck_dealers_used_only",
+                    "car_rental_agencies",
+                    "car_washes",
+                    "carpentry_services",
+                    "carpet_upholstery_cleaning",
+                    "caterers",
+                    "charitable_and_social_service_organizations_fundraising",
+                    "chemicals_and_allied_products",
+                    "child_care_services",
+                    "childrens_and_infants_wear_stores",
+                    "chiropodists_podiatrists",
+                    "chiropractors",
+                    "cigar_stores_and_stands",
+                    "civic_social_fraternal_associations",
+                    "cleaning_and_maintenance",
+                    "clothing_rental",
+                    "colleges_universities",
+                    "commercial_equipment",
+                    "commercial_footwear",
+                    "commercial_photography_art_and_graphics",
+                    "commuter_transport_and_ferries",
+                    "computer_network_services",
+                    "computer_programming",
+                    "computer_repair",
+                    "computer_software_stores",
+                    "computers_peripherals_and_software",
+                    "concrete_work_services",
+                    "construction_materials",
+                    "consulting_public_relations",
+                    "correspondence_schools",
+                    "cosmetic_stores",
+                    "counseling_services",
+                    "country_clubs",
+                    "courier_services",
+                    "court_costs",
+                    "credit_reporting_agencies",
+                    "cruise_lines",
+                    "dairy_products_stores",
+                    "dance_hall_studios_schools",
+                    "dating_escort_services",
+                    "dentists_orthodontists",
+                    "department_stores",
+                    "detective_agencies",
+                    "digital_goods_applications",
+                    "digital_goods_games",
+                    "digital_goods_large_volume",
+                    "digital_goods_media",
+                    "direct_marketing_catalog_merchant",
+                    "direct_marketing_combination_catalog_and_retail_merchant",
+                    "direct_marketing_inbound_telemarketing",
+                    "direct_marketing_insurance_services",
+                    "direct_marketing_other",
+                    "direct_marketing_outbound_telemarketing",
+                    "direct_marketing_subscription",
+                    "direct_marketing_travel",
+                    "discount_stores",
+                    "doctors",
+                    "door_to_door_sales",
+                    "drapery_window_covering_and_upholstery_stores",
+                    "drinking_places",
+                    "drug_stores_and_pharmacies",
+                    "drugs_drug_proprietaries_and_druggist_sundries",
+                    "dry_cleaners",
+                    "durable_goods",
+                    "duty_free_stores",
+                    "eating_places_restaurants",
+                    "educational_services",
+                    "electric_razor_stores",
+                    "electric_vehicle_charging",
+                    "electrical_parts_and_equipment",
+                    "electrical_services",
+                    "electronics_repair_shops",
+                    "electronics_stores",
+                    "elementary_secondary_schools",
+                    "emergency_services_gcas_visa_use_only",
+                    "employment_temp_agencies",
+                    "equipment_rental",
+                    "exterminating_services",
+                    "family_clothing_stores",
+                    "fast_food_restaurants",
+                    "financial_institutions",
+                    "fines_government_administrative_entities",
+                    "fireplace_fireplace_screens_and_accessories_stores",
+                    "floor_covering_stores",
+                    "florists",
+                    "florists_supplies_nursery_stock_and_flowers",
+                    "freezer_and_locker_meat_provisioners",
+                    "fuel_dealers_non_automotive",
+                    "funeral_services_crematories",
+                    "furniture_home_furnishings_and_equipment_stores_except_appliances",
+                    "furniture_repair_refinishing",
+                    "furriers_and_fur_shops",
+                    "general_services",
+                    "gift_card_novelty_and_souvenir_shops",
+                    "glass_paint_and_wallpaper_stores",
+                    "glassware_crystal_stores",
+                    "golf_courses_public",
+                    "government_licensed_horse_dog_racing_us_region_only",
+                    "government_licensed_online_casions_online_gambling_us_region_only",
+                    "government_owned_lotteries_non_us_region",
+                    "government_owned_lotteries_us_region_only",
+                    "government_services",
+                    "grocery_stores_supermarkets",
+                    "hardware_equipment_and_supplies",
+                    "hardware_stores",
+                    "health_and_beauty_spas",
+                    "hearing_aids_sales_and_supplies",
+                    "heating_plumbing_a_c",
+                    "hobby_toy_and_game_shops",
+                    "home_supply_warehouse_stores",
+                    "hospitals",
+                    "hotels_motels_and_resorts",
+                    "household_appliance_stores",
+                    "industrial_supplies",
+                    "information_retrieval_services",
+                    "insurance_default",
+                    "insurance_underwriting_premiums",
+                    "intra_company_purchases",
+                    "jewelry_stores_watches_clocks_and_silverware_stores",
+                    "landscaping_services",
+                    "laundries",
+                    "laundry_cleaning_services",
+                    "legal_services_attorneys",
+                    "luggage_and_leather_goods_stores",
+                    "lumber_building_materials_stores",
+                    "manual_cash_disburse",
+                    "marinas_service_and_supplies",
+                    "marketplaces",
+                    "masonry_stonework_and_plaster",
+                    "massage_parlors",
+                    "medical_and_dental_labs",
+                    "medical_dental_ophthalmic_and_hospital_equipment_and_supplies",
+                    "medical_services",
+                    "membership_organizations",
+                    "mens_and_boys_clothing_and_accessories_stores",
+                    "mens_womens_clothing_stores",
+                    "metal_service_centers",
+                    "miscellaneous",
+                    "miscellaneous_apparel_and_accessory_shops",
+                    "miscellaneous_auto_dealers",
+                    "miscellaneous_business_services",
+                    "miscellaneous_food_stores",
+                    "miscellaneous_general_merchandise",
+                    "miscellaneous_general_services",
+                    "miscellaneous_home_furnishing_specialty_stores",
+                    "miscellaneous_publishing_and_printing",
+                    "miscellaneous_recreation_services",
+                    "miscellaneous_repair_shops",
+                    "miscellaneous_specialty_retail",
+                    "mobile_home_dealers",
+                    "motion_picture_theaters",
+                    "motor_freight_carriers_and_trucking",
+                    "motor_homes_dealers",
+                    "motor_vehicle_supplies_and_new_parts",
+                    "motorcycle_shops_and_dealers",
+                    "motorcycle_shops_dealers",
+                    "music_stores_musical_instruments_pianos_and_sheet_music",
+                    "news_dealers_and_newsstands",
+                    "non_fi_money_orders",
+                    "non_fi_stored_value_card_purchase_load",
+                    "nondurable_goods",
+                    "nurseries_lawn_and_garden_supply_stores",
+                    "nursing_personal_care",
+                    "office_and_commercial_furniture",
+                    "opticians_eyeglasses",
+                    "optometrists_ophthalmologist",
+                    "orthopedic_goods_prosthetic_devices",
+                    "osteopaths",
+                    "package_stores_beer_wine_and_liquor",
+                    "paints_varnishes_and_supplies",
+                    "parking_lots_garages",
+                    "passenger_railways",
+                    "pawn_shops",
+                    "pet_shops_pet_food_and_supplies",
+                    "petroleum_and_petroleum_products",
+                    "photo_developing",
+                    "photographic_photocopy_microfilm_equipment_and_supplies",
+                    "photographic_studios",
+                    "picture_video_production",
+                    "piece_goods_notions_and_other_dry_goods",
+                    "plumbing_heating_equipment_and_supplies",
+                    "political_organizations",
+                    "postal_services_government_only",
+                    "precious_stones_and_metals_watches_and_jewelry",
+                    "professional_services",
+                    "public_warehousing_and_storage",
+                    "quick_copy_repro_and_blueprint",
+                    "railroads",
+                    "real_estate_agents_and_managers_rentals",
+                    "record_stores",
+                    "recreational_vehicle_rentals",
+                    "religious_goods_stores",
+                    "religious_organizations",
+                    "roofing_siding_sheet_metal",
+                    "secretarial_support_services",
+                    "security_brokers_dealers",
+                    "service_stations",
+                    "sewing_needlework_fabric_and_piece_goods_stores",
+                    "shoe_repair_hat_cleaning",
+                    "shoe_stores",
+                    "small_appliance_repair",
+                    "snowmobile_dealers",
+                    "special_trade_services",
+                    "specialty_cleaning",
+                    "sporting_goods_stores",
+                    "sporting_recreation_camps",
+                    "sports_and_riding_apparel_stores",
+                    "sports_clubs_fields",
+                    "stamp_and_coin_stores",
+                    "stationary_office_supplies_printing_and_writing_paper",
+                    "stationery_stores_office_and_school_supply_stores",
+                    "swimming_pools_sales",
+                    "t_ui_travel_germany",
+                    "tailors_alterations",
+                    "tax_payments_government_agencies",
+                    "tax_preparation_services",
+                    "taxicabs_limousines",
+                    "telecommunication_equipment_and_telephone_sales",
+                    "telecommunication_services",
+                    "telegraph_services",
+                    "tent_and_awning_shops",
+                    "testing_laboratories",
+                    "theatrical_ticket_agencies",
+                    "timeshares",
+                    "tire_retreading_and_repair",
+                    "tolls_bridge_fees",
+                    "tourist_attractions_and_exhibits",
+                    "towing_services",
+                    "trailer_parks_campgrounds",
+                    "transportation_services",
+                    "travel_agencies_tour_operators",
+                    "truck_stop_iteration",
+                    "truck_utility_trailer_rentals",
+                    "typesetting_plate_making_and_related_services",
+                    "typewriter_stores",
+                    "u_s_federal_government_agencies_or_departments",
+                    "uniforms_commercial_clothing",
+                    "used_merchandise_and_secondhand_stores",
+                    "utilities",
+                    "variety_stores",
+                    "veterinary_services",
+                    "video_amusement_game_supplies",
+                    "video_game_arcades",
+                    "video_tape_rental_stores",
+                    "vocational_trade_schools",
+                    "watch_jewelry_repair",
+                    "welding_repair",
+                    "wholesale_clubs",
+                    "wig_and_toupee_stores",
+                    "wires_money_orders",
+                    "womens_accessory_and_specialty_shops",
+                    "womens_ready_to_wear_stores",
+                    "wrecking_and_salvage_yards",
+                ],
+            ) {
+                Some(0) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::AcRefrigerationRepair
                 }
-                "accounting_bookkeeping_services" => {
+                Some(1) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::AccountingBookkeepingServices
                 }
-                "advertising_services" => {
+                Some(2) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::AdvertisingServices
                 }
-                "agricultural_cooperative" => {
+                Some(3) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::AgriculturalCooperative
                 }
-                "airlines_air_carriers" => {
+                Some(4) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::AirlinesAirCarriers
                 }
-                "airports_flying_fields" => {
+                Some(5) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::AirportsFlyingFields
                 }
-                "ambulance_services" => {
+                Some(6) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::AmbulanceServices
                 }
-                "amusement_parks_carnivals" => {
+                Some(7) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::AmusementParksCarnivals
                 }
-                "antique_reproductions" => {
+                Some(8) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::AntiqueReproductions
                 }
-                "antique_shops" => {
+                Some(9) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::AntiqueShops
                 }
-                "aquariums" => {
+                Some(10) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::Aquariums
                 }
-                "architectural_surveying_services" => {
+                Some(11) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::ArchitecturalSurveyingServices
                 }
-                "art_dealers_and_galleries" => {
+                Some(12) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::ArtDealersAndGalleries
                 }
-                "artists_supply_and_craft_shops" => {
+                Some(13) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::ArtistsSupplyAndCraftShops
                 }
-                "auto_and_home_supply_stores" => {
+                Some(14) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::AutoAndHomeSupplyStores
                 }
-                "auto_body_repair_shops" => {
+                Some(15) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::AutoBodyRepairShops
                 }
-                "auto_paint_shops" => {
+                Some(16) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::AutoPaintShops
                 }
-                "auto_service_shops" => {
+                Some(17) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::AutoServiceShops
                 }
-                "automated_cash_disburse" => {
+                Some(18) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::AutomatedCashDisburse
                 }
-                "automated_fuel_dispensers" => {
+                Some(19) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::AutomatedFuelDispensers
                 }
-                "automobile_associations" => {
+                Some(20) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::AutomobileAssociations
                 }
-                "automotive_parts_and_accessories_stores" => {
+                Some(21) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::AutomotivePartsAndAccessoriesStores
                 }
-                "automotive_tire_stores" => {
+                Some(22) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::AutomotiveTireStores
                 }
-                "bail_and_bond_payments" => {
+                Some(23) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::BailAndBondPayments
                 }
-                "bakeries" => {
+                Some(24) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::Bakeries
                 }
-                "bands_orchestras" => {
+                Some(25) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::BandsOrchestras
                 }
-                "barber_and_beauty_shops" => {
+                Some(26) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::BarberAndBeautyShops
                 }
-                "betting_casino_gambling" => {
+                Some(27) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::BettingCasinoGambling
                 }
-                "bicycle_shops" => {
+                Some(28) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::BicycleShops
                 }
-                "billiard_pool_establishments" => {
+                Some(29) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::BilliardPoolEstablishments
                 }
-                "boat_dealers" => {
+                Some(30) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::BoatDealers
                 }
-                "boat_rentals_and_leases" => {
+                Some(31) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::BoatRentalsAndLeases
                 }
-                "book_stores" => {
+                Some(32) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::BookStores
                 }
-                "books_periodicals_and_newspapers" => {
+                Some(33) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::BooksPeriodicalsAndNewspapers
                 }
-                "bowling_alleys" => {
+                Some(34) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::BowlingAlleys
                 }
-                "bus_lines" => {
+                Some(35) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::BusLines
                 }
-                "business_secretarial_schools" => {
+                Some(36) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::BusinessSecretarialSchools
                 }
-                "buying_shopping_services" => {
+                Some(37) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::BuyingShoppingServices
                 }
-                "cable_satellite_and_other_pay_television_and_radio" => {
+                Some(38) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::CableSatelliteAndOtherPayTelevisionAndRadio
                 }
-                "camera_and_photographic_supply_stores" => {
+                Some(39) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::CameraAndPhotographicSupplyStores
                 }
-                "candy_nut_and_confectionery_stores" => {
+                Some(40) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::CandyNutAndConfectioneryStores
                 }
-                "car_and_truck_dealers_new_used" => {
+                Some(41) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::CarAndTruckDealersNewUsed
                 }
-                "car_and_truck_dealers_used_only" => {
+                Some(42) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::CarAndTruckDealersUsedOnly
                 }
-                "car_rental_agencies" => {
+                Some(43) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::CarRentalAgencies
                 }
-                "car_washes" => {
+                Some(44) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::CarWashes
                 }
-                "carpentry_services" => {
+                Some(45) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::CarpentryServices
                 }
-                "carpet_upholstery_cleaning" => {
+                Some(46) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::CarpetUpholsteryCleaning
                 }
-                "caterers" => {
+                Some(47) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::Caterers
                 }
-                "charitable_and_social_service_organizations_fundraising" => {
+                Some(48) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::CharitableAndSocialServiceOrganizationsFundraising
                 }
-                "chemicals_and_allied_products" => {
+                Some(49) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::ChemicalsAndAlliedProducts
                 }
-                "child_care_services" => {
+                Some(50) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::ChildCareServices
                 }
-                "childrens_and_infants_wear_stores" => {
+                Some(51) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::ChildrensAndInfantsWearStores
                 }
-                "chiropodists_podiatrists" => {
+                Some(52) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::ChiropodistsPodiatrists
                 }
-                "chiropractors" => {
+                Some(53) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::Chiropractors
                 }
-                "cigar_stores_and_stands" => {
+                Some(54) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::CigarStoresAndStands
                 }
-                "civic_social_fraternal_associations" => {
+                Some(55) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::CivicSocialFraternalAssociations
                 }
-                "cleaning_and_maintenance" => {
+                Some(56) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::CleaningAndMaintenance
                 }
-                "clothing_rental" => {
+                Some(57) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::ClothingRental
                 }
-                "colleges_universities" => {
+                Some(58) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::CollegesUniversities
                 }
-                "commercial_equipment" => {
+                Some(59) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::CommercialEquipment
                 }
-                "commercial_footwear" => {
+                Some(60) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::CommercialFootwear
                 }
-                "commercial_photography_art_and_graphics" => {
+                Some(61) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::CommercialPhotographyArtAndGraphics
                 }
-                "commuter_transport_and_ferries" => {
+                Some(62) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::CommuterTransportAndFerries
                 }
-                "computer_network_services" => {
+                Some(63) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::ComputerNetworkServices
                 }
-                "computer_programming" => {
+                Some(64) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::ComputerProgramming
                 }
-                "computer_repair" => {
+                Some(65) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::ComputerRepair
                 }
-                "computer_software_stores" => {
+                Some(66) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::ComputerSoftwareStores
                 }
-                "computers_peripherals_and_software" => {
+                Some(67) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::ComputersPeripheralsAndSoftware
                 }
-                "concrete_work_services" => {
+                Some(68) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::ConcreteWorkServices
                 }
-                "construction_materials" => {
+                Some(69) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::ConstructionMaterials
                 }
-                "consulting_public_relations" => {
+                Some(70) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::ConsultingPublicRelations
                 }
-                "correspondence_schools" => {
+                Some(71) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::CorrespondenceSchools
                 }
-                "cosmetic_stores" => {
+                Some(72) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::CosmeticStores
                 }
-                "counseling_services" => {
+                Some(73) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::CounselingServices
                 }
-                "country_clubs" => {
+                Some(74) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::CountryClubs
                 }
-                "courier_services" => {
+                Some(75) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::CourierServices
                 }
-                "court_costs" => {
+                Some(76) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::CourtCosts
                 }
-                "credit_reporting_agencies" => {
+                Some(77) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::CreditReportingAgencies
                 }
-                "cruise_lines" => {
+                Some(78) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::CruiseLines
                 }
-                "dairy_products_stores" => {
+                Some(79) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::DairyProductsStores
                 }
-                "dance_hall_studios_schools" => {
+                Some(80) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::DanceHallStudiosSchools
                 }
-                "dating_escort_services" => {
+                Some(81) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::DatingEscortServices
                 }
-                "dentists_orthodontists" => {
+                Some(82) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::DentistsOrthodontists
                 }
-                "department_stores" => {
+                Some(83) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::DepartmentStores
                 }
-                "detective_agencies" => {
+                Some(84) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::DetectiveAgencies
                 }
-                "digital_goods_applications" => {
+                Some(85) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::DigitalGoodsApplications
                 }
-                "digital_goods_games" => {
+                Some(86) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::DigitalGoodsGames
                 }
-                "digital_goods_large_volume" => {
+                Some(87) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::DigitalGoodsLargeVolume
                 }
-                "digital_goods_media" => {
+                Some(88) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::DigitalGoodsMedia
                 }
-                "direct_marketing_catalog_merchant" => {
+                Some(89) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::DirectMarketingCatalogMerchant
                 }
-                "direct_marketing_combination_catalog_and_retail_merchant" => {
+                Some(90) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::DirectMarketingCombinationCatalogAndRetailMerchant
                 }
-                "direct_marketing_inbound_telemarketing" => {
+                Some(91) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::DirectMarketingInboundTelemarketing
                 }
-                "direct_marketing_insurance_services" => {
+                Some(92) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::DirectMarketingInsuranceServices
                 }
-                "direct_marketing_other" => {
+                Some(93) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::DirectMarketingOther
                 }
-                "direct_marketing_outbound_telemarketing" => {
+                Some(94) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::DirectMarketingOutboundTelemarketing
                 }
-                "direct_marketing_subscription" => {
+                Some(95) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::DirectMarketingSubscription
                 }
-                "direct_marketing_travel" => {
+                Some(96) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::DirectMarketingTravel
                 }
-                "discount_stores" => {
+                Some(97) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::DiscountStores
                 }
-                "doctors" => {
+                Some(98) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::Doctors
                 }
-                "door_to_door_sales" => {
+                Some(99) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::DoorToDoorSales
                 }
-                "drapery_window_covering_and_upholstery_stores" => {
+                Some(100) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::DraperyWindowCoveringAndUpholsteryStores
                 }
-                "drinking_places" => {
+                Some(101) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::DrinkingPlaces
                 }
-                "drug_stores_and_pharmacies" => {
+                Some(102) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::DrugStoresAndPharmacies
                 }
-                "drugs_drug_proprietaries_and_druggist_sundries" => {
+                Some(103) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::DrugsDrugProprietariesAndDruggistSundries
                 }
-                "dry_cleaners" => {
+                Some(104) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::DryCleaners
                 }
-                "durable_goods" => {
+                Some(105) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::DurableGoods
                 }
-                "duty_free_stores" => {
+                Some(106) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::DutyFreeStores
                 }
-                "eating_places_restaurants" => {
+                Some(107) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::EatingPlacesRestaurants
                 }
-                "educational_services" => {
+                Some(108) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::EducationalServices
                 }
-                "electric_razor_stores" => {
+                Some(109) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::ElectricRazorStores
                 }
-                "electric_vehicle_charging" => {
+                Some(110) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::ElectricVehicleCharging
                 }
-                "electrical_parts_and_equipment" => {
+                Some(111) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::ElectricalPartsAndEquipment
                 }
-                "electrical_services" => {
+                Some(112) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::ElectricalServices
                 }
-                "electronics_repair_shops" => {
+                Some(113) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::ElectronicsRepairShops
                 }
-                "electronics_stores" => {
+                Some(114) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::ElectronicsStores
                 }
-                "elementary_secondary_schools" => {
+                Some(115) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::ElementarySecondarySchools
                 }
-                "emergency_services_gcas_visa_use_only" => {
+                Some(116) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::EmergencyServicesGcasVisaUseOnly
                 }
-                "employment_temp_agencies" => {
+                Some(117) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::EmploymentTempAgencies
                 }
-                "equipment_rental" => {
+                Some(118) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::EquipmentRental
                 }
-                "exterminating_services" => {
+                Some(119) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::ExterminatingServices
                 }
-                "family_clothing_stores" => {
+                Some(120) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::FamilyClothingStores
                 }
-                "fast_food_restaurants" => {
+                Some(121) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::FastFoodRestaurants
                 }
-                "financial_institutions" => {
+                Some(122) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::FinancialInstitutions
                 }
-                "fines_government_administrative_entities" => {
+                Some(123) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::FinesGovernmentAdministrativeEntities
                 }
-                "fireplace_fireplace_screens_and_accessories_stores" => {
+                Some(124) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::FireplaceFireplaceScreensAndAccessoriesStores
                 }
-                "floor_covering_stores" => {
+                Some(125) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::FloorCoveringStores
                 }
-                "florists" => {
+                Some(126) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::Florists
                 }
-                "florists_supplies_nursery_stock_and_flowers" => {
+                Some(127) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::FloristsSuppliesNurseryStockAndFlowers
                 }
-                "freezer_and_locker_meat_provisioners" => {
+                Some(128) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::FreezerAndLockerMeatProvisioners
                 }
-                "fuel_dealers_non_automotive" => {
+                Some(129) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::FuelDealersNonAutomotive
                 }
-                "funeral_services_crematories" => {
+                Some(130) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::FuneralServicesCrematories
                 }
-                "furniture_home_furnishings_and_equipment_stores_except_appliances" => {
+                Some(131) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances
                 }
-                "furniture_repair_refinishing" => {
+                Some(132) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::FurnitureRepairRefinishing
                 }
-                "furriers_and_fur_shops" => {
+                Some(133) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::FurriersAndFurShops
                 }
-                "general_services" => {
+                Some(134) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::GeneralServices
                 }
-                "gift_card_novelty_and_souvenir_shops" => {
+                Some(135) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::GiftCardNoveltyAndSouvenirShops
                 }
-                "glass_paint_and_wallpaper_stores" => {
+                Some(136) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::GlassPaintAndWallpaperStores
                 }
-                "glassware_crystal_stores" => {
+                Some(137) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::GlasswareCrystalStores
                 }
-                "golf_courses_public" => {
+                Some(138) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::GolfCoursesPublic
                 }
-                "government_licensed_horse_dog_racing_us_region_only" => {
+                Some(139) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::GovernmentLicensedHorseDogRacingUsRegionOnly
                 }
-                "government_licensed_online_casions_online_gambling_us_region_only" => {
+                Some(140) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly
                 }
-                "government_owned_lotteries_non_us_region" => {
+                Some(141) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::GovernmentOwnedLotteriesNonUsRegion
                 }
-                "government_owned_lotteries_us_region_only" => {
+                Some(142) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::GovernmentOwnedLotteriesUsRegionOnly
                 }
-                "government_services" => {
+                Some(143) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::GovernmentServices
                 }
-                "grocery_stores_supermarkets" => {
+                Some(144) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::GroceryStoresSupermarkets
                 }
-                "hardware_equipment_and_supplies" => {
+                Some(145) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::HardwareEquipmentAndSupplies
                 }
-                "hardware_stores" => {
+                Some(146) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::HardwareStores
                 }
-                "health_and_beauty_spas" => {
+                Some(147) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::HealthAndBeautySpas
                 }
-                "hearing_aids_sales_and_supplies" => {
+                Some(148) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::HearingAidsSalesAndSupplies
                 }
-                "heating_plumbing_a_c" => {
+                Some(149) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::HeatingPlumbingAC
                 }
-                "hobby_toy_and_game_shops" => {
+                Some(150) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::HobbyToyAndGameShops
                 }
-                "home_supply_warehouse_stores" => {
+                Some(151) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::HomeSupplyWarehouseStores
                 }
-                "hospitals" => {
+                Some(152) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::Hospitals
                 }
-                "hotels_motels_and_resorts" => {
+                Some(153) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::HotelsMotelsAndResorts
                 }
-                "household_appliance_stores" => {
+                Some(154) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::HouseholdApplianceStores
                 }
-                "industrial_supplies" => {
+                Some(155) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::IndustrialSupplies
                 }
-                "information_retrieval_services" => {
+                Some(156) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::InformationRetrievalServices
                 }
-                "insurance_default" => {
+                Some(157) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::InsuranceDefault
                 }
-                "insurance_underwriting_premiums" => {
+                Some(158) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::InsuranceUnderwritingPremiums
                 }
-                "intra_company_purchases" => {
+                Some(159) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::IntraCompanyPurchases
                 }
-                "jewelry_stores_watches_clocks_and_silverware_stores" => {
+                Some(160) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::JewelryStoresWatchesClocksAndSilverwareStores
                 }
-                "landscaping_services" => {
+                Some(161) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::LandscapingServices
                 }
-                "laundries" => {
+                Some(162) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::Laundries
                 }
-                "laundry_cleaning_services" => {
+                Some(163) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::LaundryCleaningServices
                 }
-                "legal_services_attorneys" => {
+                Some(164) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::LegalServicesAttorneys
                 }
-                "luggage_and_leather_goods_stores" => {
+                Some(165) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::LuggageAndLeatherGoodsStores
                 }
-                "lumber_building_materials_stores" => {
+                Some(166) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::LumberBuildingMaterialsStores
                 }
-                "manual_cash_disburse" => {
+                Some(167) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::ManualCashDisburse
                 }
-                "marinas_service_and_supplies" => {
+                Some(168) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::MarinasServiceAndSupplies
                 }
-                "marketplaces" => {
+                Some(169) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::Marketplaces
                 }
-                "masonry_stonework_and_plaster" => {
+                Some(170) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::MasonryStoneworkAndPlaster
                 }
-                "massage_parlors" => {
+                Some(171) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::MassageParlors
                 }
-                "medical_and_dental_labs" => {
+                Some(172) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::MedicalAndDentalLabs
                 }
-                "medical_dental_ophthalmic_and_hospital_equipment_and_supplies" => {
+                Some(173) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies
                 }
-                "medical_services" => {
+                Some(174) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::MedicalServices
                 }
-                "membership_organizations" => {
+                Some(175) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::MembershipOrganizations
                 }
-                "mens_and_boys_clothing_and_accessories_stores" => {
+                Some(176) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::MensAndBoysClothingAndAccessoriesStores
                 }
-                "mens_womens_clothing_stores" => {
+                Some(177) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::MensWomensClothingStores
                 }
-                "metal_service_centers" => {
+                Some(178) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::MetalServiceCenters
                 }
-                "miscellaneous" => {
+                Some(179) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::Miscellaneous
                 }
-                "miscellaneous_apparel_and_accessory_shops" => {
+                Some(180) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::MiscellaneousApparelAndAccessoryShops
                 }
-                "miscellaneous_auto_dealers" => {
+                Some(181) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::MiscellaneousAutoDealers
                 }
-                "miscellaneous_business_services" => {
+                Some(182) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::MiscellaneousBusinessServices
                 }
-                "miscellaneous_food_stores" => {
+                Some(183) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::MiscellaneousFoodStores
                 }
-                "miscellaneous_general_merchandise" => {
+                Some(184) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::MiscellaneousGeneralMerchandise
                 }
-                "miscellaneous_general_services" => {
+                Some(185) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::MiscellaneousGeneralServices
                 }
-                "miscellaneous_home_furnishing_specialty_stores" => {
+                Some(186) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::MiscellaneousHomeFurnishingSpecialtyStores
                 }
-                "miscellaneous_publishing_and_printing" => {
+                Some(187) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::MiscellaneousPublishingAndPrinting
                 }
-                "miscellaneous_recreation_services" => {
+                Some(188) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::MiscellaneousRecreationServices
                 }
-                "miscellaneous_repair_shops" => {
+                Some(189) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::MiscellaneousRepairShops
                 }
-                "miscellaneous_specialty_retail" => {
+                Some(190) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::MiscellaneousSpecialtyRetail
                 }
-                "mobile_home_dealers" => {
+                Some(191) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::MobileHomeDealers
                 }
-                "motion_picture_theaters" => {
+                Some(192) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::MotionPictureTheaters
                 }
-                "motor_freight_carriers_and_trucking" => {
+                Some(193) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::MotorFreightCarriersAndTrucking
                 }
-                "motor_homes_dealers" => {
+                Some(194) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::MotorHomesDealers
                 }
-                "motor_vehicle_supplies_and_new_parts" => {
+                Some(195) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::MotorVehicleSuppliesAndNewParts
                 }
-                "motorcycle_shops_and_dealers" => {
+                Some(196) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::MotorcycleShopsAndDealers
                 }
-                "motorcycle_shops_dealers" => {
+                Some(197) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::MotorcycleShopsDealers
                 }
-                "music_stores_musical_instruments_pianos_and_sheet_music" => {
+                Some(198) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::MusicStoresMusicalInstrumentsPianosAndSheetMusic
                 }
-                "news_dealers_and_newsstands" => {
+                Some(199) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::NewsDealersAndNewsstands
                 }
-                "non_fi_money_orders" => {
+                Some(200) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::NonFiMoneyOrders
                 }
-                "non_fi_stored_value_card_purchase_load" => {
+                Some(201) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::NonFiStoredValueCardPurchaseLoad
                 }
-                "nondurable_goods" => {
+                Some(202) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::NondurableGoods
                 }
-                "nurseries_lawn_and_garden_supply_stores" => {
+                Some(203) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::NurseriesLawnAndGardenSupplyStores
                 }
-                "nursing_personal_care" => {
+                Some(204) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::NursingPersonalCare
                 }
-                "office_and_commercial_furniture" => {
+                Some(205) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::OfficeAndCommercialFurniture
                 }
-                "opticians_eyeglasses" => {
+                Some(206) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::OpticiansEyeglasses
                 }
-                "optometrists_ophthalmologist" => {
+                Some(207) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::OptometristsOphthalmologist
                 }
-                "orthopedic_goods_prosthetic_devices" => {
+                Some(208) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::OrthopedicGoodsProstheticDevices
                 }
-                "osteopaths" => {
+                Some(209) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::Osteopaths
                 }
-                "package_stores_beer_wine_and_liquor" => {
+                Some(210) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::PackageStoresBeerWineAndLiquor
                 }
-                "paints_varnishes_and_supplies" => {
+                Some(211) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::PaintsVarnishesAndSupplies
                 }
-                "parking_lots_garages" => {
+                Some(212) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::ParkingLotsGarages
                 }
-                "passenger_railways" => {
+                Some(213) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::PassengerRailways
                 }
-                "pawn_shops" => {
+                Some(214) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::PawnShops
                 }
-                "pet_shops_pet_food_and_supplies" => {
+                Some(215) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::PetShopsPetFoodAndSupplies
                 }
-                "petroleum_and_petroleum_products" => {
+                Some(216) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::PetroleumAndPetroleumProducts
                 }
-                "photo_developing" => {
+                Some(217) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::PhotoDeveloping
                 }
-                "photographic_photocopy_microfilm_equipment_and_supplies" => {
+                Some(218) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::PhotographicPhotocopyMicrofilmEquipmentAndSupplies
                 }
-                "photographic_studios" => {
+                Some(219) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::PhotographicStudios
                 }
-                "picture_video_production" => {
+                Some(220) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::PictureVideoProduction
                 }
-                "piece_goods_notions_and_other_dry_goods" => {
+                Some(221) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::PieceGoodsNotionsAndOtherDryGoods
                 }
-                "plumbing_heating_equipment_and_supplies" => {
+                Some(222) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::PlumbingHeatingEquipmentAndSupplies
                 }
-                "political_organizations" => {
+                Some(223) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::PoliticalOrganizations
                 }
-                "postal_services_government_only" => {
+                Some(224) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::PostalServicesGovernmentOnly
                 }
-                "precious_stones_and_metals_watches_and_jewelry" => {
+                Some(225) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::PreciousStonesAndMetalsWatchesAndJewelry
                 }
-                "professional_services" => {
+                Some(226) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::ProfessionalServices
                 }
-                "public_warehousing_and_storage" => {
+                Some(227) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::PublicWarehousingAndStorage
                 }
-                "quick_copy_repro_and_blueprint" => {
+                Some(228) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::QuickCopyReproAndBlueprint
                 }
-                "railroads" => {
+                Some(229) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::Railroads
                 }
-                "real_estate_agents_and_managers_rentals" => {
+                Some(230) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::RealEstateAgentsAndManagersRentals
                 }
-                "record_stores" => {
+                Some(231) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::RecordStores
                 }
-                "recreational_vehicle_rentals" => {
+                Some(232) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::RecreationalVehicleRentals
                 }
-                "religious_goods_stores" => {
+                Some(233) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::ReligiousGoodsStores
                 }
-                "religious_organizations" => {
+                Some(234) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::ReligiousOrganizations
                 }
-                "roofing_siding_sheet_metal" => {
+                Some(235) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::RoofingSidingSheetMetal
                 }
-                "secretarial_support_services" => {
+                Some(236) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::SecretarialSupportServices
                 }
-                "security_brokers_dealers" => {
+                Some(237) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::SecurityBrokersDealers
                 }
-                "service_stations" => {
+                Some(238) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::ServiceStations
                 }
-                "sewing_needlework_fabric_and_piece_goods_stores" => {
+                Some(239) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::SewingNeedleworkFabricAndPieceGoodsStores
                 }
-                "shoe_repair_hat_cleaning" => {
+                Some(240) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::ShoeRepairHatCleaning
                 }
-                "shoe_stores" => {
+                Some(241) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::ShoeStores
                 }
-                "small_appliance_repair" => {
+                Some(242) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::SmallApplianceRepair
                 }
-                "snowmobile_dealers" => {
+                Some(243) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::SnowmobileDealers
                 }
-                "special_trade_services" => {
+                Some(244) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::SpecialTradeServices
                 }
-                "specialty_cleaning" => {
+                Some(245) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::SpecialtyCleaning
                 }
-                "sporting_goods_stores" => {
+                Some(246) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::SportingGoodsStores
                 }
-                "sporting_recreation_camps" => {
+                Some(247) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::SportingRecreationCamps
                 }
-                "sports_and_riding_apparel_stores" => {
+                Some(248) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::SportsAndRidingApparelStores
                 }
-                "sports_clubs_fields" => {
+                Some(249) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::SportsClubsFields
                 }
-                "stamp_and_coin_stores" => {
+                Some(250) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::StampAndCoinStores
                 }
-                "stationary_office_supplies_printing_and_writing_paper" => {
+                Some(251) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::StationaryOfficeSuppliesPrintingAndWritingPaper
                 }
-                "stationery_stores_office_and_school_supply_stores" => {
+                Some(252) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::StationeryStoresOfficeAndSchoolSupplyStores
                 }
-                "swimming_pools_sales" => {
+                Some(253) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::SwimmingPoolsSales
                 }
-                "t_ui_travel_germany" => {
+                Some(254) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::TUiTravelGermany
                 }
-                "tailors_alterations" => {
+                Some(255) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::TailorsAlterations
                 }
-                "tax_payments_government_agencies" => {
+                Some(256) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::TaxPaymentsGovernmentAgencies
                 }
-                "tax_preparation_services" => {
+                Some(257) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::TaxPreparationServices
                 }
-                "taxicabs_limousines" => {
+                Some(258) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::TaxicabsLimousines
                 }
-                "telecommunication_equipment_and_telephone_sales" => {
+                Some(259) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::TelecommunicationEquipmentAndTelephoneSales
                 }
-                "telecommunication_services" => {
+                Some(260) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::TelecommunicationServices
                 }
-                "telegraph_services" => {
+                Some(261) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::TelegraphServices
                 }
-                "tent_and_awning_shops" => {
+                Some(262) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::TentAndAwningShops
                 }
-                "testing_laboratories" => {
+                Some(263) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::TestingLaboratories
                 }
-                "theatrical_ticket_agencies" => {
+                Some(264) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::TheatricalTicketAgencies
                 }
-                "timeshares" => {
+                Some(265) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::Timeshares
                 }
-                "tire_retreading_and_repair" => {
+                Some(266) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::TireRetreadingAndRepair
                 }
-                "tolls_bridge_fees" => {
+                Some(267) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::TollsBridgeFees
                 }
-                "tourist_attractions_and_exhibits" => {
+                Some(268) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::TouristAttractionsAndExhibits
                 }
-                "towing_services" => {
+                Some(269) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::TowingServices
                 }
-                "trailer_parks_campgrounds" => {
+                Some(270) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::TrailerParksCampgrounds
                 }
-                "transportation_services" => {
+                Some(271) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::TransportationServices
                 }
-                "travel_agencies_tour_operators" => {
+                Some(272) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::TravelAgenciesTourOperators
                 }
-                "truck_stop_iteration" => {
+                Some(273) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::TruckStopIteration
                 }
-                "truck_utility_trailer_rentals" => {
+                Some(274) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::TruckUtilityTrailerRentals
                 }
-                "typesetting_plate_making_and_related_services" => {
+                Some(275) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::TypesettingPlateMakingAndRelatedServices
                 }
-                "typewriter_stores" => {
+                Some(276) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::TypewriterStores
                 }
-                "u_s_federal_government_agencies_or_departments" => {
+                Some(277) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::USFederalGovernmentAgenciesOrDepartments
                 }
-                "uniforms_commercial_clothing" => {
+                Some(278) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::UniformsCommercialClothing
                 }
-                "used_merchandise_and_secondhand_stores" => {
+                Some(279) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::UsedMerchandiseAndSecondhandStores
                 }
-                "utilities" => {
+                Some(280) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::Utilities
                 }
-                "variety_stores" => {
+                Some(281) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::VarietyStores
                 }
-                "veterinary_services" => {
+                Some(282) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::VeterinaryServices
                 }
-                "video_amusement_game_supplies" => {
+                Some(283) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::VideoAmusementGameSupplies
                 }
-                "video_game_arcades" => {
+                Some(284) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::VideoGameArcades
                 }
-                "video_tape_rental_stores" => {
+                Some(285) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::VideoTapeRentalStores
                 }
-                "vocational_trade_schools" => {
+                Some(286) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::VocationalTradeSchools
                 }
-                "watch_jewelry_repair" => {
+                Some(287) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::WatchJewelryRepair
                 }
-                "welding_repair" => {
+                Some(288) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::WeldingRepair
                 }
-                "wholesale_clubs" => {
+                Some(289) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::WholesaleClubs
                 }
-                "wig_and_toupee_stores" => {
+                Some(290) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::WigAndToupeeStores
                 }
-                "wires_money_orders" => {
+                Some(291) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::WiresMoneyOrders
                 }
-                "womens_accessory_and_specialty_shops" => {
+                Some(292) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::WomensAccessoryAndSpecialtyShops
                 }
-                "womens_ready_to_wear_stores" => {
+                Some(293) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::WomensReadyToWearStores
                 }
-                "wrecking_and_salvage_yards" => {
+                Some(294) => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::WreckingAndSalvageYards
                 }
-                v => {
+                _ => {
                     CreateIssuingCardholderSpendingControlsBlockedCategories::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -6754,895 +7352,1194 @@ for CreateIssuingCardholderSpendingControlsSpendingLimitsCategories {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ac_refrigeration_repair" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "ac_refrigeration_repair",
+                    "accounting_bookkeeping_services",
+                    "advertising_services",
+                    "agricultural_cooperative",
+                    "airlines_air_carriers",
+                    "airports_flying_fields",
+                    "ambulance_services",
+                    "amusement_parks_carnivals",
+                    "antique_reproductions",
+                    "antique_shops",
+                    "aquariums",
+                    "architectural_surveying_services",
+                    "art_dealers_and_galleries",
+                    "artists_supply_and_craft_shops",
+                    "auto_and_home_supply_stores",
+                    "auto_body_repair_shops",
+                    "auto_paint_shops",
+                    "auto_service_shops",
+                    "automated_cash_disburse",
+                    "automated_fuel_dispensers",
+                    "automobile_associations",
+                    "automotive_parts_and_accessories_stores",
+                    "automotive_tire_stores",
+                    "bail_and_bond_payments",
+                    "bakeries",
+                    "bands_orchestras",
+                    "barber_and_beauty_shops",
+                    "betting_casino_gambling",
+                    "bicycle_shops",
+                    "billiard_pool_establishments",
+                    "boat_dealers",
+                    "boat_rentals_and_leases",
+                    "book_stores",
+                    "books_periodicals_and_newspapers",
+                    "bowling_alleys",
+                    "bus_lines",
+                    "business_secretarial_schools",
+                    "buying_shopping_services",
+                    "cable_satellite_and_other_pay_television_and_radio",
+                    "camera_and_photographic_supply_stores",
+                    "candy_nut_and_confectionery_stores",
+                    "car_and_truck_dealers_new_used",
+                    "car_and_truck_dealers_used_only",
+                    "car_rental_agencies",
+                    "car_washes",
+                    "carpentry_services",
+                    "carpet_upholstery_cleaning",
+                    "caterers",
+                    "charitable_and_social_service_organizations_fundraising",
+                    "chemicals_and_allied_products",
+                    "child_care_services",
+                    "childrens_and_infants_wear_stores",
+                    "chiropodists_podiatrists",
+                    "chiropractors",
+                    "cigar_stores_and_stands",
+                    "civic_social_fraternal_associations",
+                    "cleaning_and_maintenance",
+                    "clothing_rental",
+                    "colleges_universities",
+                    "commercial_equipment",
+                    "commercial_footwear",
+                    "commercial_photography_art_and_graphics",
+                    "commuter_transport_and_ferries",
+                    "computer_network_services",
+                    "computer_programming",
+                    "computer_repair",
+                    "computer_software_stores",
+                    "computers_peripherals_and_software",
+                    "concrete_work_services",
+                    "construction_materials",
+                    "consulting_public_relations",
+                    "correspondence_schools",
+                    "cosmetic_stores",
+                    "counseling_services",
+                    "country_clubs",
+                    "courier_services",
+                    "court_costs",
+                    "credit_reporting_agencies",
+                    "cruise_lines",
+                    "dairy_products_stores",
+                    "dance_hall_studios_schools",
+                    "dating_escort_services",
+                    "dentists_orthodontists",
+                    "department_stores",
+                    "detective_agencies",
+                    "digital_goods_applications",
+                    "digital_goods_games",
+                    "digital_goods_large_volume",
+                    "digital_goods_media",
+                    "direct_marketing_catalog_merchant",
+                    "direct_marketing_combination_catalog_and_retail_merchant",
+                    "direct_marketing_inbound_telemarketing",
+                    "direct_marketing_insurance_services",
+                    "direct_marketing_other",
+                    "direct_marketing_outbound_telemarketing",
+                    "direct_marketing_subscription",
+                    "direct_marketing_travel",
+                    "discount_stores",
+                    "doctors",
+                    "door_to_door_sales",
+                    "drapery_window_covering_and_upholstery_stores",
+                    "drinking_places",
+                    "drug_stores_and_pharmacies",
+                    "drugs_drug_proprietaries_and_druggist_sundries",
+                    "dry_cleaners",
+                    "durable_goods",
+                    "duty_free_stores",
+                    "eating_places_restaurants",
+                    "educational_services",
+                    "electric_razor_stores",
+                    "electric_vehicle_charging",
+                    "electrical_parts_and_equipment",
+                    "electrical_services",
+                    "electronics_repair_shops",
+                    "electronics_stores",
+                    "elementary_secondary_schools",
+                    "emergency_services_gcas_visa_use_only",
+                    "employment_temp_agencies",
+                    "equipment_rental",
+                    "exterminating_services",
+                    "family_clothing_stores",
+                    "fast_food_restaurants",
+                    "financial_institutions",
+                    "fines_government_administrative_entities",
+                    "fireplace_fireplace_screens_and_accessories_stores",
+                    "floor_covering_stores",
+                    "florists",
+                    "florists_supplies_nursery_stock_and_flowers",
+                    "freezer_and_locker_meat_provisioners",
+                    "fuel_dealers_non_automotive",
+                    "funeral_services_crematories",
+                    "furniture_home_furnishings_and_equipment_stores_except_appliances",
+                    "furniture_repair_refinishing",
+                    "furriers_and_fur_shops",
+                    "general_services",
+                    "gift_card_novelty_and_souvenir_shops",
+                    "glass_paint_and_wallpaper_stores",
+                    "glassware_crystal_stores",
+                    "golf_courses_public",
+                    "government_licensed_horse_dog_racing_us_region_only",
+                    "government_licensed_online_casions_online_gambling_us_region_only",
+                    "government_owned_lotteries_non_us_region",
+                    "government_owned_lotteries_us_region_only",
+                    "government_services",
+                    "grocery_stores_supermarkets",
+                    "hardware_equipment_and_supplies",
+                    "hardware_stores",
+                    "health_and_beauty_spas",
+                    "hearing_aids_sales_and_supplies",
+                    "heating_plumbing_a_c",
+                    "hobby_toy_and_game_shops",
+                    "home_supply_warehouse_stores",
+                    "hospitals",
+                    "hotels_motels_and_resorts",
+                    "household_appliance_stores",
+                    "industrial_supplies",
+                    "information_retrieval_services",
+                    "insurance_default",
+                    "insurance_underwriting_premiums",
+                    "intra_company_purchases",
+                    "jewelry_stores_watches_clocks_and_silverware_stores",
+                    "landscaping_services",
+                    "laundries",
+                    "laundry_cleaning_services",
+                    "legal_services_attorneys",
+                    "luggage_and_leather_goods_stores",
+                    "lumber_building_materials_stores",
+                    "manual_cash_disburse",
+                    "marinas_service_and_supplies",
+                    "marketplaces",
+                    "masonry_stonework_and_plaster",
+                    "massage_parlors",
+                    "medical_and_dental_labs",
+                    "medical_dental_ophthalmic_and_hospital_equipment_and_supplies",
+                    "medical_services",
+                    "membership_organizations",
+                    "mens_and_boys_clothing_and_accessories_stores",
+                    "mens_womens_clothing_stores",
+                    "metal_service_centers",
+                    "miscellaneous",
+                    "miscellaneous_apparel_and_accessory_shops",
+                    "miscellaneous_auto_dealers",
+                    "miscellaneous_business_services",
+                    "miscellaneous_food_stores",
+                    "miscellaneous_general_merchandise",
+                    "miscellaneous_general_services",
+                    "miscellaneous_home_furnishing_specialty_stores",
+                    "miscellaneous_publishing_and_printing",
+                    "miscellaneous_recreation_services",
+                    "miscellaneous_repair_shops",
+                    "miscellaneous_specialty_retail",
+                    "mobile_home_dealers",
+                    "motion_picture_theaters",
+                    "motor_freight_carriers_and_trucking",
+                    "motor_homes_dealers",
+                    "motor_vehicle_supplies_and_new_parts",
+                    "motorcycle_shops_and_dealers",
+                    "motorcycle_shops_dealers",
+                    "music_stores_musical_instruments_pianos_and_sheet_music",
+                    "news_dealers_and_newsstands",
+                    "non_fi_money_orders",
+                    "non_fi_stored_value_card_purchase_load",
+                    "nondurable_goods",
+                    "nurseries_lawn_and_garden_supply_stores",
+                    "nursing_personal_care",
+                    "office_and_commercial_furniture",
+                    "opticians_eyeglasses",
+                    "optometrists_ophthalmologist",
+                    "orthopedic_goods_prosthetic_devices",
+                    "osteopaths",
+                    "package_stores_beer_wine_and_liquor",
+                    "paints_varnishes_and_supplies",
+                    "parking_lots_garages",
+                    "passenger_railways",
+                    "pawn_shops",
+                    "pet_shops_pet_food_and_supplies",
+                    "petroleum_and_petroleum_products",
+                    "photo_developing",
+                    "photographic_photocopy_microfilm_equipment_and_supplies",
+                    "photographic_studios",
+                    "picture_video_production",
+                    "piece_goods_notions_and_other_dry_goods",
+                    "plumbing_heating_equipment_and_supplies",
+                    "political_organizations",
+                    "postal_services_government_only",
+                    "precious_stones_and_metals_watches_and_jewelry",
+                    "professional_services",
+                    "public_warehousing_and_storage",
+                    "quick_copy_repro_and_blueprint",
+                    "railroads",
+                    "real_estate_agents_and_managers_rentals",
+                    "record_stores",
+                    "recreational_vehicle_rentals",
+                    "religious_goods_stores",
+                    "religious_organizations",
+                    "roofing_siding_sheet_metal",
+                    "secretarial_support_services",
+                    "security_brokers_dealers",
+                    "service_stations",
+                    "sewing_needlework_fabric_and_piece_goods_stores",
+                    "shoe_repair_hat_cleaning",
+                    "shoe_stores",
+                    "small_appliance_repair",
+                    "snowmobile_dealers",
+                    "special_trade_services",
+                    "specialty_cleaning",
+                    "sporting_goods_stores",
+                    "sporting_recreation_camps",
+                    "sports_and_riding_apparel_stores",
+                    "sports_clubs_fields",
+                    "stamp_and_coin_stores",
+                    "stationary_office_supplies_printing_and_writing_paper",
+                    "stationery_stores_office_and_school_supply_stores",
+                    "swimming_pools_sales",
+                    "t_ui_travel_germany",
+                    "tailors_alterations",
+                    "tax_payments_government_agencies",
+                    "tax_preparation_services",
+                    "taxicabs_limousines",
+                    "telecommunication_equipment_and_telephone_sales",
+                    "telecommunication_services",
+                    "telegraph_services",
+                    "tent_and_awning_shops",
+                    "testing_laboratories",
+                    "theatrical_ticket_agencies",
+                    "timeshares",
+                    "tire_retreading_and_repair",
+                    "tolls_bridge_fees",
+                    "tourist_attractions_and_exhibits",
+                    "towing_services",
+                    "trailer_parks_campgrounds",
+                    "transportation_services",
+                    "travel_agencies_tour_operators",
+                    "truck_stop_iteration",
+                    "truck_utility_trailer_rentals",
+                    "typesetting_plate_making_and_related_services",
+                    "typewriter_stores",
+                    "u_s_federal_government_agencies_or_departments",
+                    "uniforms_commercial_clothing",
+                    "used_merchandise_and_secondhand_stores",
+                    "utilities",
+                    "variety_stores",
+                    "veterinary_services",
+                    "video_amusement_game_supplies",
+                    "video_game_arcades",
+                    "video_tape_rental_stores",
+                    "vocational_trade_schools",
+                    "watch_jewelry_repair",
+                    "welding_repair",
+                    "wholesale_clubs",
+                    "wig_and_toupee_stores",
+                    "wires_money_orders",
+                    "womens_accessory_and_specialty_shops",
+                    "womens_ready_to_wear_stores",
+                    "wrecking_and_salvage_yards",
+                ],
+            ) {
+                Some(0) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::AcRefrigerationRepair
                 }
-                "accounting_bookkeeping_services" => {
+                Some(1) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::AccountingBookkeepingServices
                 }
-                "advertising_services" => {
+                Some(2) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::AdvertisingServices
                 }
-                "agricultural_cooperative" => {
+                Some(3) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::AgriculturalCooperative
                 }
-                "airlines_air_carriers" => {
+                Some(4) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::AirlinesAirCarriers
                 }
-                "airports_flying_fields" => {
+                Some(5) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::AirportsFlyingFields
                 }
-                "ambulance_services" => {
+                Some(6) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::AmbulanceServices
                 }
-                "amusement_parks_carnivals" => {
+                Some(7) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::AmusementParksCarnivals
                 }
-                "antique_reproductions" => {
+                Some(8) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::AntiqueReproductions
                 }
-                "antique_shops" => {
+                Some(9) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::AntiqueShops
                 }
-                "aquariums" => {
+                Some(10) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::Aquariums
                 }
-                "architectural_surveying_services" => {
+                Some(11) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::ArchitecturalSurveyingServices
                 }
-                "art_dealers_and_galleries" => {
+                Some(12) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::ArtDealersAndGalleries
                 }
-                "artists_supply_and_craft_shops" => {
+                Some(13) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::ArtistsSupplyAndCraftShops
                 }
-                "auto_and_home_supply_stores" => {
+                Some(14) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::AutoAndHomeSupplyStores
                 }
-                "auto_body_repair_shops" => {
+                Some(15) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::AutoBodyRepairShops
                 }
-                "auto_paint_shops" => {
+                Some(16) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::AutoPaintShops
                 }
-                "auto_service_shops" => {
+                Some(17) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::AutoServiceShops
                 }
-                "automated_cash_disburse" => {
+                Some(18) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::AutomatedCashDisburse
                 }
-                "automated_fuel_dispensers" => {
+                Some(19) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::AutomatedFuelDispensers
                 }
-                "automobile_associations" => {
+                Some(20) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::AutomobileAssociations
                 }
-                "automotive_parts_and_accessories_stores" => {
+                Some(21) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::AutomotivePartsAndAccessoriesStores
                 }
-                "automotive_tire_stores" => {
+                Some(22) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::AutomotiveTireStores
                 }
-                "bail_and_bond_payments" => {
+                Some(23) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::BailAndBondPayments
                 }
-                "bakeries" => {
+                Some(24) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::Bakeries
                 }
-                "bands_orchestras" => {
+                Some(25) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::BandsOrchestras
                 }
-                "barber_and_beauty_shops" => {
+                Some(26) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::BarberAndBeautyShops
                 }
-                "betting_casino_gambling" => {
+                Some(27) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::BettingCasinoGambling
                 }
-                "bicycle_shops" => {
+                Some(28) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::BicycleShops
                 }
-                "billiard_pool_establishments" => {
+                Some(29) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::BilliardPoolEstablishments
                 }
-                "boat_dealers" => {
+                Some(30) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::BoatDealers
                 }
-                "boat_rentals_and_leases" => {
+                Some(31) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::BoatRentalsAndLeases
                 }
-                "book_stores" => {
+                Some(32) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::BookStores
                 }
-                "books_periodicals_and_newspapers" => {
+                Some(33) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::BooksPeriodicalsAndNewspapers
                 }
-                "bowling_alleys" => {
+                Some(34) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::BowlingAlleys
                 }
-                "bus_lines" => {
+                Some(35) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::BusLines
                 }
-                "business_secretarial_schools" => {
+                Some(36) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::BusinessSecretarialSchools
                 }
-                "buying_shopping_services" => {
+                Some(37) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::BuyingShoppingServices
                 }
-                "cable_satellite_and_other_pay_television_and_radio" => {
+                Some(38) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::CableSatelliteAndOtherPayTelevisionAndRadio
                 }
-                "camera_and_photographic_supply_stores" => {
+                Some(39) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::CameraAndPhotographicSupplyStores
                 }
-                "candy_nut_and_confectionery_stores" => {
+                Some(40) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::CandyNutAndConfectioneryStores
                 }
-                "car_and_truck_dealers_new_used" => {
+                Some(41) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::CarAndTruckDealersNewUsed
                 }
-                "car_and_truck_dealers_used_only" => {
+                Some(42) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::CarAndTruckDealersUsedOnly
                 }
-                "car_rental_agencies" => {
+                Some(43) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::CarRentalAgencies
                 }
-                "car_washes" => {
+                Some(44) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::CarWashes
                 }
-                "carpentry_services" => {
+                Some(45) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::CarpentryServices
                 }
-                "carpet_upholstery_cleaning" => {
+                Some(46) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::CarpetUpholsteryCleaning
                 }
-                "caterers" => {
+                Some(47) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::Caterers
                 }
-                "charitable_and_social_service_organizations_fundraising" => {
+                Some(48) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::CharitableAndSocialServiceOrganizationsFundraising
                 }
-                "chemicals_and_allied_products" => {
+                Some(49) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::ChemicalsAndAlliedProducts
                 }
-                "child_care_services" => {
+                Some(50) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::ChildCareServices
                 }
-                "childrens_and_infants_wear_stores" => {
+                Some(51) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::ChildrensAndInfantsWearStores
                 }
-                "chiropodists_podiatrists" => {
+                Some(52) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::ChiropodistsPodiatrists
                 }
-                "chiropractors" => {
+                Some(53) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::Chiropractors
                 }
-                "cigar_stores_and_stands" => {
+                Some(54) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::CigarStoresAndStands
                 }
-                "civic_social_fraternal_associations" => {
+                Some(55) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::CivicSocialFraternalAssociations
                 }
-                "cleaning_and_maintenance" => {
+                Some(56) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::CleaningAndMaintenance
                 }
-                "clothing_rental" => {
+                Some(57) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::ClothingRental
                 }
-                "colleges_universities" => {
+                Some(58) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::CollegesUniversities
                 }
-                "commercial_equipment" => {
+                Some(59) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::CommercialEquipment
                 }
-                "commercial_footwear" => {
+                Some(60) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::CommercialFootwear
                 }
-                "commercial_photography_art_and_graphics" => {
+                Some(61) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::CommercialPhotographyArtAndGraphics
                 }
-                "commuter_transport_and_ferries" => {
+                Some(62) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::CommuterTransportAndFerries
                 }
-                "computer_network_services" => {
+                Some(63) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::ComputerNetworkServices
                 }
-                "computer_programming" => {
+                Some(64) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::ComputerProgramming
                 }
-                "computer_repair" => {
+                Some(65) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::ComputerRepair
                 }
-                "computer_software_stores" => {
+                Some(66) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::ComputerSoftwareStores
                 }
-                "computers_peripherals_and_software" => {
+                Some(67) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::ComputersPeripheralsAndSoftware
                 }
-                "concrete_work_services" => {
+                Some(68) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::ConcreteWorkServices
                 }
-                "construction_materials" => {
+                Some(69) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::ConstructionMaterials
                 }
-                "consulting_public_relations" => {
+                Some(70) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::ConsultingPublicRelations
                 }
-                "correspondence_schools" => {
+                Some(71) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::CorrespondenceSchools
                 }
-                "cosmetic_stores" => {
+                Some(72) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::CosmeticStores
                 }
-                "counseling_services" => {
+                Some(73) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::CounselingServices
                 }
-                "country_clubs" => {
+                Some(74) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::CountryClubs
                 }
-                "courier_services" => {
+                Some(75) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::CourierServices
                 }
-                "court_costs" => {
+                Some(76) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::CourtCosts
                 }
-                "credit_reporting_agencies" => {
+                Some(77) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::CreditReportingAgencies
                 }
-                "cruise_lines" => {
+                Some(78) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::CruiseLines
                 }
-                "dairy_products_stores" => {
+                Some(79) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::DairyProductsStores
                 }
-                "dance_hall_studios_schools" => {
+                Some(80) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::DanceHallStudiosSchools
                 }
-                "dating_escort_services" => {
+                Some(81) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::DatingEscortServices
                 }
-                "dentists_orthodontists" => {
+                Some(82) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::DentistsOrthodontists
                 }
-                "department_stores" => {
+                Some(83) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::DepartmentStores
                 }
-                "detective_agencies" => {
+                Some(84) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::DetectiveAgencies
                 }
-                "digital_goods_applications" => {
+                Some(85) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::DigitalGoodsApplications
                 }
-                "digital_goods_games" => {
+                Some(86) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::DigitalGoodsGames
                 }
-                "digital_goods_large_volume" => {
+                Some(87) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::DigitalGoodsLargeVolume
                 }
-                "digital_goods_media" => {
+                Some(88) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::DigitalGoodsMedia
                 }
-                "direct_marketing_catalog_merchant" => {
+                Some(89) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::DirectMarketingCatalogMerchant
                 }
-                "direct_marketing_combination_catalog_and_retail_merchant" => {
+                Some(90) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::DirectMarketingCombinationCatalogAndRetailMerchant
                 }
-                "direct_marketing_inbound_telemarketing" => {
+                Some(91) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::DirectMarketingInboundTelemarketing
                 }
-                "direct_marketing_insurance_services" => {
+                Some(92) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::DirectMarketingInsuranceServices
                 }
-                "direct_marketing_other" => {
+                Some(93) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::DirectMarketingOther
                 }
-                "direct_marketing_outbound_telemarketing" => {
+                Some(94) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::DirectMarketingOutboundTelemarketing
                 }
-                "direct_marketing_subscription" => {
+                Some(95) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::DirectMarketingSubscription
                 }
-                "direct_marketing_travel" => {
+                Some(96) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::DirectMarketingTravel
                 }
-                "discount_stores" => {
+                Some(97) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::DiscountStores
                 }
-                "doctors" => {
+                Some(98) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::Doctors
                 }
-                "door_to_door_sales" => {
+                Some(99) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::DoorToDoorSales
                 }
-                "drapery_window_covering_and_upholstery_stores" => {
+                Some(100) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::DraperyWindowCoveringAndUpholsteryStores
                 }
-                "drinking_places" => {
+                Some(101) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::DrinkingPlaces
                 }
-                "drug_stores_and_pharmacies" => {
+                Some(102) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::DrugStoresAndPharmacies
                 }
-                "drugs_drug_proprietaries_and_druggist_sundries" => {
+                Some(103) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::DrugsDrugProprietariesAndDruggistSundries
                 }
-                "dry_cleaners" => {
+                Some(104) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::DryCleaners
                 }
-                "durable_goods" => {
+                Some(105) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::DurableGoods
                 }
-                "duty_free_stores" => {
+                Some(106) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::DutyFreeStores
                 }
-                "eating_places_restaurants" => {
+                Some(107) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::EatingPlacesRestaurants
                 }
-                "educational_services" => {
+                Some(108) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::EducationalServices
                 }
-                "electric_razor_stores" => {
+                Some(109) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::ElectricRazorStores
                 }
-                "electric_vehicle_charging" => {
+                Some(110) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::ElectricVehicleCharging
                 }
-                "electrical_parts_and_equipment" => {
+                Some(111) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::ElectricalPartsAndEquipment
                 }
-                "electrical_services" => {
+                Some(112) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::ElectricalServices
                 }
-                "electronics_repair_shops" => {
+                Some(113) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::ElectronicsRepairShops
                 }
-                "electronics_stores" => {
+                Some(114) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::ElectronicsStores
                 }
-                "elementary_secondary_schools" => {
+                Some(115) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::ElementarySecondarySchools
                 }
-                "emergency_services_gcas_visa_use_only" => {
+                Some(116) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::EmergencyServicesGcasVisaUseOnly
                 }
-                "employment_temp_agencies" => {
+                Some(117) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::EmploymentTempAgencies
                 }
-                "equipment_rental" => {
+                Some(118) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::EquipmentRental
                 }
-                "exterminating_services" => {
+                Some(119) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::ExterminatingServices
                 }
-                "family_clothing_stores" => {
+                Some(120) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::FamilyClothingStores
                 }
-                "fast_food_restaurants" => {
+                Some(121) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::FastFoodRestaurants
                 }
-                "financial_institutions" => {
+                Some(122) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::FinancialInstitutions
                 }
-                "fines_government_administrative_entities" => {
+                Some(123) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::FinesGovernmentAdministrativeEntities
                 }
-                "fireplace_fireplace_screens_and_accessories_stores" => {
+                Some(124) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::FireplaceFireplaceScreensAndAccessoriesStores
                 }
-                "floor_covering_stores" => {
+                Some(125) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::FloorCoveringStores
                 }
-                "florists" => {
+                Some(126) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::Florists
                 }
-                "florists_supplies_nursery_stock_and_flowers" => {
+                Some(127) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::FloristsSuppliesNurseryStockAndFlowers
                 }
-                "freezer_and_locker_meat_provisioners" => {
+                Some(128) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::FreezerAndLockerMeatProvisioners
                 }
-                "fuel_dealers_non_automotive" => {
+                Some(129) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::FuelDealersNonAutomotive
                 }
-                "funeral_services_crematories" => {
+                Some(130) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::FuneralServicesCrematories
                 }
-                "furniture_home_furnishings_and_equipment_stores_except_appliances" => {
+                Some(131) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::FurnitureHomeFurnishingsAndEquipmentStoresExceptAppliances
                 }
-                "furniture_repair_refinishing" => {
+                Some(132) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::FurnitureRepairRefinishing
                 }
-                "furriers_and_fur_shops" => {
+                Some(133) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::FurriersAndFurShops
                 }
-                "general_services" => {
+                Some(134) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::GeneralServices
                 }
-                "gift_card_novelty_and_souvenir_shops" => {
+                Some(135) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::GiftCardNoveltyAndSouvenirShops
                 }
-                "glass_paint_and_wallpaper_stores" => {
+                Some(136) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::GlassPaintAndWallpaperStores
                 }
-                "glassware_crystal_stores" => {
+                Some(137) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::GlasswareCrystalStores
                 }
-                "golf_courses_public" => {
+                Some(138) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::GolfCoursesPublic
                 }
-                "government_licensed_horse_dog_racing_us_region_only" => {
+                Some(139) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::GovernmentLicensedHorseDogRacingUsRegionOnly
                 }
-                "government_licensed_online_casions_online_gambling_us_region_only" => {
+                Some(140) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::GovernmentLicensedOnlineCasionsOnlineGamblingUsRegionOnly
                 }
-                "government_owned_lotteries_non_us_region" => {
+                Some(141) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::GovernmentOwnedLotteriesNonUsRegion
                 }
-                "government_owned_lotteries_us_region_only" => {
+                Some(142) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::GovernmentOwnedLotteriesUsRegionOnly
                 }
-                "government_services" => {
+                Some(143) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::GovernmentServices
                 }
-                "grocery_stores_supermarkets" => {
+                Some(144) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::GroceryStoresSupermarkets
                 }
-                "hardware_equipment_and_supplies" => {
+                Some(145) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::HardwareEquipmentAndSupplies
                 }
-                "hardware_stores" => {
+                Some(146) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::HardwareStores
                 }
-                "health_and_beauty_spas" => {
+                Some(147) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::HealthAndBeautySpas
                 }
-                "hearing_aids_sales_and_supplies" => {
+                Some(148) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::HearingAidsSalesAndSupplies
                 }
-                "heating_plumbing_a_c" => {
+                Some(149) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::HeatingPlumbingAC
                 }
-                "hobby_toy_and_game_shops" => {
+                Some(150) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::HobbyToyAndGameShops
                 }
-                "home_supply_warehouse_stores" => {
+                Some(151) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::HomeSupplyWarehouseStores
                 }
-                "hospitals" => {
+                Some(152) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::Hospitals
                 }
-                "hotels_motels_and_resorts" => {
+                Some(153) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::HotelsMotelsAndResorts
                 }
-                "household_appliance_stores" => {
+                Some(154) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::HouseholdApplianceStores
                 }
-                "industrial_supplies" => {
+                Some(155) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::IndustrialSupplies
                 }
-                "information_retrieval_services" => {
+                Some(156) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::InformationRetrievalServices
                 }
-                "insurance_default" => {
+                Some(157) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::InsuranceDefault
                 }
-                "insurance_underwriting_premiums" => {
+                Some(158) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::InsuranceUnderwritingPremiums
                 }
-                "intra_company_purchases" => {
+                Some(159) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::IntraCompanyPurchases
                 }
-                "jewelry_stores_watches_clocks_and_silverware_stores" => {
+                Some(160) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::JewelryStoresWatchesClocksAndSilverwareStores
                 }
-                "landscaping_services" => {
+                Some(161) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::LandscapingServices
                 }
-                "laundries" => {
+                Some(162) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::Laundries
                 }
-                "laundry_cleaning_services" => {
+                Some(163) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::LaundryCleaningServices
                 }
-                "legal_services_attorneys" => {
+                Some(164) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::LegalServicesAttorneys
                 }
-                "luggage_and_leather_goods_stores" => {
+                Some(165) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::LuggageAndLeatherGoodsStores
                 }
-                "lumber_building_materials_stores" => {
+                Some(166) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::LumberBuildingMaterialsStores
                 }
-                "manual_cash_disburse" => {
+                Some(167) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::ManualCashDisburse
                 }
-                "marinas_service_and_supplies" => {
+                Some(168) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::MarinasServiceAndSupplies
                 }
-                "marketplaces" => {
+                Some(169) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::Marketplaces
                 }
-                "masonry_stonework_and_plaster" => {
+                Some(170) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::MasonryStoneworkAndPlaster
                 }
-                "massage_parlors" => {
+                Some(171) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::MassageParlors
                 }
-                "medical_and_dental_labs" => {
+                Some(172) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::MedicalAndDentalLabs
                 }
-                "medical_dental_ophthalmic_and_hospital_equipment_and_supplies" => {
+                Some(173) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::MedicalDentalOphthalmicAndHospitalEquipmentAndSupplies
                 }
-                "medical_services" => {
+                Some(174) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::MedicalServices
                 }
-                "membership_organizations" => {
+                Some(175) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::MembershipOrganizations
                 }
-                "mens_and_boys_clothing_and_accessories_stores" => {
+                Some(176) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::MensAndBoysClothingAndAccessoriesStores
                 }
-                "mens_womens_clothing_stores" => {
+                Some(177) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::MensWomensClothingStores
                 }
-                "metal_service_centers" => {
+                Some(178) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::MetalServiceCenters
                 }
-                "miscellaneous" => {
+                Some(179) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::Miscellaneous
                 }
-                "miscellaneous_apparel_and_accessory_shops" => {
+                Some(180) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::MiscellaneousApparelAndAccessoryShops
                 }
-                "miscellaneous_auto_dealers" => {
+                Some(181) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::MiscellaneousAutoDealers
                 }
-                "miscellaneous_business_services" => {
+                Some(182) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::MiscellaneousBusinessServices
                 }
-                "miscellaneous_food_stores" => {
+                Some(183) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::MiscellaneousFoodStores
                 }
-                "miscellaneous_general_merchandise" => {
+                Some(184) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::MiscellaneousGeneralMerchandise
                 }
-                "miscellaneous_general_services" => {
+                Some(185) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::MiscellaneousGeneralServices
                 }
-                "miscellaneous_home_furnishing_specialty_stores" => {
+                Some(186) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::MiscellaneousHomeFurnishingSpecialtyStores
                 }
-                "miscellaneous_publishing_and_printing" => {
+                Some(187) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::MiscellaneousPublishingAndPrinting
                 }
-                "miscellaneous_recreation_services" => {
+                Some(188) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::MiscellaneousRecreationServices
                 }
-                "miscellaneous_repair_shops" => {
+                Some(189) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::MiscellaneousRepairShops
                 }
-                "miscellaneous_specialty_retail" => {
+                Some(190) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::MiscellaneousSpecialtyRetail
                 }
-                "mobile_home_dealers" => {
+                Some(191) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::MobileHomeDealers
                 }
-                "motion_picture_theaters" => {
+                Some(192) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::MotionPictureTheaters
                 }
-                "motor_freight_carriers_and_trucking" => {
+                Some(193) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::MotorFreightCarriersAndTrucking
                 }
-                "motor_homes_dealers" => {
+                Some(194) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::MotorHomesDealers
                 }
-                "motor_vehicle_supplies_and_new_parts" => {
+                Some(195) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::MotorVehicleSuppliesAndNewParts
                 }
-                "motorcycle_shops_and_dealers" => {
+                Some(196) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::MotorcycleShopsAndDealers
                 }
-                "motorcycle_shops_dealers" => {
+                Some(197) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::MotorcycleShopsDealers
                 }
-                "music_stores_musical_instruments_pianos_and_sheet_music" => {
+                Some(198) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::MusicStoresMusicalInstrumentsPianosAndSheetMusic
                 }
-                "news_dealers_and_newsstands" => {
+                Some(199) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::NewsDealersAndNewsstands
                 }
-                "non_fi_money_orders" => {
+                Some(200) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::NonFiMoneyOrders
                 }
-                "non_fi_stored_value_card_purchase_load" => {
+                Some(201) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::NonFiStoredValueCardPurchaseLoad
                 }
-                "nondurable_goods" => {
+                Some(202) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::NondurableGoods
                 }
-                "nurseries_lawn_and_garden_supply_stores" => {
+                Some(203) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::NurseriesLawnAndGardenSupplyStores
                 }
-                "nursing_personal_care" => {
+                Some(204) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::NursingPersonalCare
                 }
-                "office_and_commercial_furniture" => {
+                Some(205) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::OfficeAndCommercialFurniture
                 }
-                "opticians_eyeglasses" => {
+                Some(206) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::OpticiansEyeglasses
                 }
-                "optometrists_ophthalmologist" => {
+                Some(207) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::OptometristsOphthalmologist
                 }
-                "orthopedic_goods_prosthetic_devices" => {
+                Some(208) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::OrthopedicGoodsProstheticDevices
                 }
-                "osteopaths" => {
+                Some(209) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::Osteopaths
                 }
-                "package_stores_beer_wine_and_liquor" => {
+                Some(210) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::PackageStoresBeerWineAndLiquor
                 }
-                "paints_varnishes_and_supplies" => {
+                Some(211) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::PaintsVarnishesAndSupplies
                 }
-                "parking_lots_garages" => {
+                Some(212) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::ParkingLotsGarages
                 }
-                "passenger_railways" => {
+                Some(213) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::PassengerRailways
                 }
-                "pawn_shops" => {
+                Some(214) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::PawnShops
                 }
-                "pet_shops_pet_food_and_supplies" => {
+                Some(215) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::PetShopsPetFoodAndSupplies
                 }
-                "petroleum_and_petroleum_products" => {
+                Some(216) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::PetroleumAndPetroleumProducts
                 }
-                "photo_developing" => {
+                Some(217) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::PhotoDeveloping
                 }
-                "photographic_photocopy_microfilm_equipment_and_supplies" => {
+                Some(218) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::PhotographicPhotocopyMicrofilmEquipmentAndSupplies
                 }
-                "photographic_studios" => {
+                Some(219) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::PhotographicStudios
                 }
-                "picture_video_production" => {
+                Some(220) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::PictureVideoProduction
                 }
-                "piece_goods_notions_and_other_dry_goods" => {
+                Some(221) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::PieceGoodsNotionsAndOtherDryGoods
                 }
-                "plumbing_heating_equipment_and_supplies" => {
+                Some(222) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::PlumbingHeatingEquipmentAndSupplies
                 }
-                "political_organizations" => {
+                Some(223) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::PoliticalOrganizations
                 }
-                "postal_services_government_only" => {
+                Some(224) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::PostalServicesGovernmentOnly
                 }
-                "precious_stones_and_metals_watches_and_jewelry" => {
+                Some(225) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::PreciousStonesAndMetalsWatchesAndJewelry
                 }
-                "professional_services" => {
+                Some(226) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::ProfessionalServices
                 }
-                "public_warehousing_and_storage" => {
+                Some(227) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::PublicWarehousingAndStorage
                 }
-                "quick_copy_repro_and_blueprint" => {
+                Some(228) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::QuickCopyReproAndBlueprint
                 }
-                "railroads" => {
+                Some(229) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::Railroads
                 }
-                "real_estate_agents_and_managers_rentals" => {
+                Some(230) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::RealEstateAgentsAndManagersRentals
                 }
-                "record_stores" => {
+                Some(231) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::RecordStores
                 }
-                "recreational_vehicle_rentals" => {
+                Some(232) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::RecreationalVehicleRentals
                 }
-                "religious_goods_stores" => {
+                Some(233) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::ReligiousGoodsStores
                 }
-                "religious_organizations" => {
+                Some(234) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::ReligiousOrganizations
                 }
-                "roofing_siding_sheet_metal" => {
+                Some(235) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::RoofingSidingSheetMetal
                 }
-                "secretarial_support_services" => {
+                Some(236) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::SecretarialSupportServices
                 }
-                "security_brokers_dealers" => {
+                Some(237) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::SecurityBrokersDealers
                 }
-                "service_stations" => {
+                Some(238) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::ServiceStations
                 }
-                "sewing_needlework_fabric_and_piece_goods_stores" => {
+                Some(239) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::SewingNeedleworkFabricAndPieceGoodsStores
                 }
-                "shoe_repair_hat_cleaning" => {
+                Some(240) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::ShoeRepairHatCleaning
                 }
-                "shoe_stores" => {
+                Some(241) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::ShoeStores
                 }
-                "small_appliance_repair" => {
+                Some(242) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::SmallApplianceRepair
                 }
-                "snowmobile_dealers" => {
+                Some(243) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::SnowmobileDealers
                 }
-                "special_trade_services" => {
+                Some(244) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::SpecialTradeServices
                 }
-                "specialty_cleaning" => {
+                Some(245) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::SpecialtyCleaning
                 }
-                "sporting_goods_stores" => {
+                Some(246) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::SportingGoodsStores
                 }
-                "sporting_recreation_camps" => {
+                Some(247) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::SportingRecreationCamps
                 }
-                "sports_and_riding_apparel_stores" => {
+                Some(248) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::SportsAndRidingApparelStores
                 }
-                "sports_clubs_fields" => {
+                Some(249) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::SportsClubsFields
                 }
-                "stamp_and_coin_stores" => {
+                Some(250) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::StampAndCoinStores
                 }
-                "stationary_office_supplies_printing_and_writing_paper" => {
+                Some(251) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::StationaryOfficeSuppliesPrintingAndWritingPaper
                 }
-                "stationery_stores_office_and_school_supply_stores" => {
+                Some(252) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::StationeryStoresOfficeAndSchoolSupplyStores
                 }
-                "swimming_pools_sales" => {
+                Some(253) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::SwimmingPoolsSales
                 }
-                "t_ui_travel_germany" => {
+                Some(254) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::TUiTravelGermany
                 }
-                "tailors_alterations" => {
+                Some(255) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::TailorsAlterations
                 }
-                "tax_payments_government_agencies" => {
+                Some(256) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::TaxPaymentsGovernmentAgencies
                 }
-                "tax_preparation_services" => {
+                Some(257) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::TaxPreparationServices
                 }
-                "taxicabs_limousines" => {
+                Some(258) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::TaxicabsLimousines
                 }
-                "telecommunication_equipment_and_telephone_sales" => {
+                Some(259) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::TelecommunicationEquipmentAndTelephoneSales
                 }
-                "telecommunication_services" => {
+                Some(260) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::TelecommunicationServices
                 }
-                "telegraph_services" => {
+                Some(261) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::TelegraphServices
                 }
-                "tent_and_awning_shops" => {
+                Some(262) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::TentAndAwningShops
                 }
-                "testing_laboratories" => {
+                Some(263) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::TestingLaboratories
                 }
-                "theatrical_ticket_agencies" => {
+                Some(264) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::TheatricalTicketAgencies
                 }
-                "timeshares" => {
+                Some(265) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::Timeshares
                 }
-                "tire_retreading_and_repair" => {
+                Some(266) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::TireRetreadingAndRepair
                 }
-                "tolls_bridge_fees" => {
+                Some(267) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::TollsBridgeFees
                 }
-                "tourist_attractions_and_exhibits" => {
+                Some(268) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::TouristAttractionsAndExhibits
                 }
-                "towing_services" => {
+                Some(269) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::TowingServices
                 }
-                "trailer_parks_campgrounds" => {
+                Some(270) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::TrailerParksCampgrounds
                 }
-                "transportation_services" => {
+                Some(271) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::TransportationServices
                 }
-                "travel_agencies_tour_operators" => {
+                Some(272) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::TravelAgenciesTourOperators
                 }
-                "truck_stop_iteration" => {
+                Some(273) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::TruckStopIteration
                 }
-                "truck_utility_trailer_rentals" => {
+                Some(274) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::TruckUtilityTrailerRentals
                 }
-                "typesetting_plate_making_and_related_services" => {
+                Some(275) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::TypesettingPlateMakingAndRelatedServices
                 }
-                "typewriter_stores" => {
+                Some(276) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::TypewriterStores
                 }
-                "u_s_federal_government_agencies_or_departments" => {
+                Some(277) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::USFederalGovernmentAgenciesOrDepartments
                 }
-                "uniforms_commercial_clothing" => {
+                Some(278) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::UniformsCommercialClothing
                 }
-                "used_merchandise_and_secondhand_stores" => {
+                Some(279) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::UsedMerchandiseAndSecondhandStores
                 }
-                "utilities" => {
+                Some(280) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::Utilities
                 }
-                "variety_stores" => {
+                Some(281) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::VarietyStores
                 }
-                "veterinary_services" => {
+                Some(282) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::VeterinaryServices
                 }
-                "video_amusement_game_supplies" => {
+                Some(283) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::VideoAmusementGameSupplies
                 }
-                "video_game_arcades" => {
+                Some(284) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::VideoGameArcades
                 }
-                "video_tape_rental_stores" => {
+                Some(285) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::VideoTapeRentalStores
                 }
-                "vocational_trade_schools" => {
+                Some(286) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::VocationalTradeSchools
                 }
-                "watch_jewelry_repair" => {
+                Some(287) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::WatchJewelryRepair
                 }
-                "welding_repair" => {
+                Some(288) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::WeldingRepair
                 }
-                "wholesale_clubs" => {
+                Some(289) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::WholesaleClubs
                 }
-                "wig_and_toupee_stores" => {
+                Some(290) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::WigAndToupeeStores
                 }
-                "wires_money_orders" => {
+                Some(291) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::WiresMoneyOrders
                 }
-                "womens_accessory_and_specialty_shops" => {
+                Some(292) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::WomensAccessoryAndSpecialtyShops
                 }
-                "womens_ready_to_wear_stores" => {
+                Some(293) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::WomensReadyToWearStores
                 }
-                "wrecking_and_salvage_yards" => {
+                Some(294) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::WreckingAndSalvageYards
                 }
-                v => {
+                _ => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsCategories::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -7726,28 +8623,38 @@ for CreateIssuingCardholderSpendingControlsSpendingLimitsInterval {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "all_time" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "all_time",
+                    "daily",
+                    "monthly",
+                    "per_authorization",
+                    "weekly",
+                    "yearly",
+                ],
+            ) {
+                Some(0) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsInterval::AllTime
                 }
-                "daily" => {
+                Some(1) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsInterval::Daily
                 }
-                "monthly" => {
+                Some(2) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsInterval::Monthly
                 }
-                "per_authorization" => {
+                Some(3) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsInterval::PerAuthorization
                 }
-                "weekly" => {
+                Some(4) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsInterval::Weekly
                 }
-                "yearly" => {
+                Some(5) => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsInterval::Yearly
                 }
-                v => {
+                _ => {
                     CreateIssuingCardholderSpendingControlsSpendingLimitsInterval::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -7803,10 +8710,10 @@ impl std::str::FromStr for CreateIssuingCardholderStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => CreateIssuingCardholderStatus::Active,
-                "inactive" => CreateIssuingCardholderStatus::Inactive,
-                v => CreateIssuingCardholderStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive"]) {
+                Some(0) => CreateIssuingCardholderStatus::Active,
+                Some(1) => CreateIssuingCardholderStatus::Inactive,
+                _ => CreateIssuingCardholderStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -7858,10 +8765,10 @@ impl std::str::FromStr for CreateIssuingCardholderType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "company" => CreateIssuingCardholderType::Company,
-                "individual" => CreateIssuingCardholderType::Individual,
-                v => CreateIssuingCardholderType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["company", "individual"]) {
+                Some(0) => CreateIssuingCardholderType::Company,
+                Some(1) => CreateIssuingCardholderType::Individual,
+                _ => CreateIssuingCardholderType::Unknown(s.to_owned()),
             },
         )
     }
@@ -7999,137 +8906,137 @@ impl crate::rt::Decode for IssuingCardholder {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::IssuingCardholderAddress>,
-            f1: Option<crate::IssuingCardholderCompany>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<String>,
-            f4: Option<crate::IssuingCardholderId>,
-            f5: Option<crate::IssuingCardholderIndividual>,
-            f6: Option<bool>,
-            f7: Option<crate::rt::Metadata>,
-            f8: Option<String>,
-            f9: Option<String>,
-            f10: Option<Vec<crate::IssuingCardholderPreferredLocales>>,
-            f11: Option<crate::IssuingCardholderRequirements>,
-            f12: Option<crate::IssuingCardholderAuthorizationControls>,
-            f13: Option<crate::IssuingCardholderStatus>,
-            f14: Option<crate::IssuingCardholderType>,
+            f0: crate::rt::json::Slot<crate::IssuingCardholderAddress>,
+            f1: crate::rt::json::Slot<crate::IssuingCardholderCompany>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::IssuingCardholderId>,
+            f5: crate::rt::json::Slot<crate::IssuingCardholderIndividual>,
+            f6: crate::rt::json::Slot<bool>,
+            f7: crate::rt::json::Slot<crate::rt::Metadata>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<Vec<crate::IssuingCardholderPreferredLocales>>,
+            f11: crate::rt::json::Slot<crate::IssuingCardholderRequirements>,
+            f12: crate::rt::json::Slot<crate::IssuingCardholderAuthorizationControls>,
+            f13: crate::rt::json::Slot<crate::IssuingCardholderStatus>,
+            f14: crate::rt::json::Slot<crate::IssuingCardholderType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing.cardholder object",
-            &[
-                "billing",
-                "company",
-                "created",
-                "email",
-                "id",
-                "individual",
-                "livemode",
-                "metadata",
-                "name",
-                "object",
-                "phone_number",
-                "preferred_locales",
-                "requirements",
-                "spending_controls",
-                "status",
-                "type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.skip(),
-                10 => r.optional(&mut b.f9),
-                11 => r.optional(&mut b.f10),
-                12 => r.required(&mut b.f11),
-                13 => r.optional(&mut b.f12),
-                14 => r.required(&mut b.f13),
-                15 => r.required(&mut b.f14),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1,
-                f2: Some(f2),
-                f3,
-                f4: Some(f4),
-                f5,
-                f6: Some(f6),
-                f7: Some(f7),
-                f8: Some(f8),
-                f9,
-                f10,
-                f11: Some(f11),
-                f12,
-                f13: Some(f13),
-                f14: Some(f14),
-            } => {
+        let extra = r
+            .fields(
+                "a issuing.cardholder object",
+                &[
+                    "billing",
+                    "company",
+                    "created",
+                    "email",
+                    "id",
+                    "individual",
+                    "livemode",
+                    "metadata",
+                    "name",
+                    "object",
+                    "phone_number",
+                    "preferred_locales",
+                    "requirements",
+                    "spending_controls",
+                    "status",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.skip(),
+                    10 => r.optional(&mut b.f9),
+                    11 => r.optional(&mut b.f10),
+                    12 => r.required(&mut b.f11),
+                    13 => r.optional(&mut b.f12),
+                    14 => r.required(&mut b.f13),
+                    15 => r.required(&mut b.f14),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f2.take(),
+            b.f4.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f8.take(),
+            b.f11.take(),
+            b.f13.take(),
+            b.f14.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f2),
+                Some(f4),
+                Some(f6),
+                Some(f7),
+                Some(f8),
+                Some(f11),
+                Some(f13),
+                Some(f14),
+            ) => {
                 Ok(IssuingCardholder {
                     billing: f0,
-                    company: f1,
+                    company: b.f1.take(),
                     created: f2,
-                    email: f3,
+                    email: b.f3.take(),
                     id: f4,
-                    individual: f5,
+                    individual: b.f5.take(),
                     livemode: f6,
                     metadata: f7,
                     name: f8,
-                    phone_number: f9,
-                    preferred_locales: f10,
+                    phone_number: b.f9.take(),
+                    preferred_locales: b.f10.take(),
                     requirements: f11,
-                    spending_controls: f12,
+                    spending_controls: b.f12.take(),
                     status: f13,
                     r#type: f14,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "billing"),
-                                    (b.f2.is_none(), "created"),
-                                    (b.f4.is_none(), "id"),
-                                    (b.f6.is_none(), "livemode"),
-                                    (b.f7.is_none(), "metadata"),
-                                    (b.f8.is_none(), "name"),
-                                    (b.f11.is_none(), "requirements"),
-                                    (b.f13.is_none(), "status"),
-                                    (b.f14.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "billing"),
+                        (taken.1.is_none(), "created"),
+                        (taken.2.is_none(), "id"),
+                        (taken.3.is_none(), "livemode"),
+                        (taken.4.is_none(), "metadata"),
+                        (taken.5.is_none(), "name"),
+                        (taken.6.is_none(), "requirements"),
+                        (taken.7.is_none(), "status"),
+                        (taken.8.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -8195,35 +9102,33 @@ impl crate::rt::Decode for IssuingCardholderAddress {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::Address>,
+            f0: crate::rt::json::Slot<crate::Address>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_cardholder_address object",
-            &["address"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_cardholder_address object",
+                &["address"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(IssuingCardholderAddress {
                     address: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "address")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "address")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -8277,51 +9182,53 @@ impl crate::rt::Decode for IssuingCardholderAuthorizationControls {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::IssuingCardAuthorizationControlsAllowedCategories>>,
-            f1: Option<Vec<String>>,
-            f2: Option<Vec<crate::IssuingCardAuthorizationControlsBlockedCategories>>,
-            f3: Option<Vec<String>>,
-            f4: Option<Vec<crate::IssuingCardholderSpendingLimit>>,
-            f5: Option<String>,
+            f0: crate::rt::json::Slot<
+                Vec<crate::IssuingCardAuthorizationControlsAllowedCategories>,
+            >,
+            f1: crate::rt::json::Slot<Vec<String>>,
+            f2: crate::rt::json::Slot<
+                Vec<crate::IssuingCardAuthorizationControlsBlockedCategories>,
+            >,
+            f3: crate::rt::json::Slot<Vec<String>>,
+            f4: crate::rt::json::Slot<Vec<crate::IssuingCardholderSpendingLimit>>,
+            f5: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_cardholder_authorization_controls object",
-            &[
-                "allowed_categories",
-                "allowed_merchant_countries",
-                "blocked_categories",
-                "blocked_merchant_countries",
-                "spending_limits",
-                "spending_limits_currency",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        let extra = r
+            .fields(
+                "a issuing_cardholder_authorization_controls object",
+                &[
+                    "allowed_categories",
+                    "allowed_merchant_countries",
+                    "blocked_categories",
+                    "blocked_merchant_countries",
+                    "spending_limits",
+                    "spending_limits_currency",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingCardholderAuthorizationControls {
-            allowed_categories: f0,
-            allowed_merchant_countries: f1,
-            blocked_categories: f2,
-            blocked_merchant_countries: f3,
-            spending_limits: f4,
-            spending_limits_currency: f5,
+            allowed_categories: b.f0.take(),
+            allowed_merchant_countries: b.f1.take(),
+            blocked_categories: b.f2.take(),
+            blocked_merchant_countries: b.f3.take(),
+            spending_limits: b.f4.take(),
+            spending_limits_currency: b.f5.take(),
             extra,
         })
     }
@@ -8378,22 +9285,22 @@ impl crate::rt::Decode for IssuingCardholderCardIssuing {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::IssuingCardholderUserTermsAcceptance>,
+            f0: crate::rt::json::Slot<crate::IssuingCardholderUserTermsAcceptance>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_cardholder_card_issuing object",
-            &["user_terms_acceptance"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_cardholder_card_issuing object",
+                &["user_terms_acceptance"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingCardholderCardIssuing {
-            user_terms_acceptance: f0,
+            user_terms_acceptance: b.f0.take(),
             extra,
         })
     }
@@ -8435,35 +9342,33 @@ impl crate::rt::Decode for IssuingCardholderCompany {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
+            f0: crate::rt::json::Slot<bool>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_cardholder_company object",
-            &["tax_id_provided"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_cardholder_company object",
+                &["tax_id_provided"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(IssuingCardholderCompany {
                     tax_id_provided: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "tax_id_provided")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "tax_id_provided")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -8505,25 +9410,26 @@ impl crate::rt::Decode for IssuingCardholderIdDocument {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::File>>,
-            f1: Option<crate::rt::Expandable<crate::File>>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_cardholder_id_document object",
-            &["back", "front"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_cardholder_id_document object",
+                &["back", "front"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingCardholderIdDocument {
-            back: f0,
-            front: f1,
+            back: b.f0.take(),
+            front: b.f1.take(),
             extra,
         })
     }
@@ -8576,40 +9482,38 @@ impl crate::rt::Decode for IssuingCardholderIndividual {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::IssuingCardholderCardIssuing>,
-            f1: Option<crate::IssuingCardholderIndividualDob>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<crate::IssuingCardholderVerification>,
+            f0: crate::rt::json::Slot<crate::IssuingCardholderCardIssuing>,
+            f1: crate::rt::json::Slot<crate::IssuingCardholderIndividualDob>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::IssuingCardholderVerification>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_cardholder_individual object",
-            &["card_issuing", "dob", "first_name", "last_name", "verification"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4 } = b;
+        let extra = r
+            .fields(
+                "a issuing_cardholder_individual object",
+                &["card_issuing", "dob", "first_name", "last_name", "verification"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingCardholderIndividual {
-            card_issuing: f0,
-            dob: f1,
-            first_name: f2,
-            last_name: f3,
-            verification: f4,
+            card_issuing: b.f0.take(),
+            dob: b.f1.take(),
+            first_name: b.f2.take(),
+            last_name: b.f3.take(),
+            verification: b.f4.take(),
             extra,
         })
     }
@@ -8667,32 +9571,30 @@ impl crate::rt::Decode for IssuingCardholderIndividualDob {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<i64>,
-            f2: Option<i64>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<i64>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_cardholder_individual_dob object",
-            &["day", "month", "year"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a issuing_cardholder_individual_dob object",
+                &["day", "month", "year"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingCardholderIndividualDob {
-            day: f0,
-            month: f1,
-            year: f2,
+            day: b.f0.take(),
+            month: b.f1.take(),
+            year: b.f2.take(),
             extra,
         })
     }
@@ -8762,13 +9664,13 @@ impl std::str::FromStr for IssuingCardholderPreferredLocales {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "de" => IssuingCardholderPreferredLocales::De,
-                "en" => IssuingCardholderPreferredLocales::En,
-                "es" => IssuingCardholderPreferredLocales::Es,
-                "fr" => IssuingCardholderPreferredLocales::Fr,
-                "it" => IssuingCardholderPreferredLocales::It,
-                v => IssuingCardholderPreferredLocales::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["de", "en", "es", "fr", "it"]) {
+                Some(0) => IssuingCardholderPreferredLocales::De,
+                Some(1) => IssuingCardholderPreferredLocales::En,
+                Some(2) => IssuingCardholderPreferredLocales::Es,
+                Some(3) => IssuingCardholderPreferredLocales::Fr,
+                Some(4) => IssuingCardholderPreferredLocales::It,
+                _ => IssuingCardholderPreferredLocales::Unknown(s.to_owned()),
             },
         )
     }
@@ -8808,25 +9710,28 @@ impl crate::rt::Decode for IssuingCardholderRequirements {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::IssuingCardholderRequirementsDisabledReason>,
-            f1: Option<Vec<crate::IssuingCardholderRequirementsPastDue>>,
+            f0: crate::rt::json::Slot<
+                crate::IssuingCardholderRequirementsDisabledReason,
+            >,
+            f1: crate::rt::json::Slot<Vec<crate::IssuingCardholderRequirementsPastDue>>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_cardholder_requirements object",
-            &["disabled_reason", "past_due"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_cardholder_requirements object",
+                &["disabled_reason", "past_due"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingCardholderRequirements {
-            disabled_reason: f0,
-            past_due: f1,
+            disabled_reason: b.f0.take(),
+            past_due: b.f1.take(),
             extra,
         })
     }
@@ -8894,18 +9799,17 @@ impl std::str::FromStr for IssuingCardholderRequirementsDisabledReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "listed" => IssuingCardholderRequirementsDisabledReason::Listed,
-                "rejected.listed" => {
-                    IssuingCardholderRequirementsDisabledReason::RejectedListed
-                }
-                "requirements.past_due" => {
+            match crate::rt::json::variant(
+                s,
+                &["listed", "rejected.listed", "requirements.past_due", "under_review"],
+            ) {
+                Some(0) => IssuingCardholderRequirementsDisabledReason::Listed,
+                Some(1) => IssuingCardholderRequirementsDisabledReason::RejectedListed,
+                Some(2) => {
                     IssuingCardholderRequirementsDisabledReason::RequirementsPastDue
                 }
-                "under_review" => {
-                    IssuingCardholderRequirementsDisabledReason::UnderReview
-                }
-                v => IssuingCardholderRequirementsDisabledReason::Unknown(v.to_owned()),
+                Some(3) => IssuingCardholderRequirementsDisabledReason::UnderReview,
+                _ => IssuingCardholderRequirementsDisabledReason::Unknown(s.to_owned()),
             },
         )
     }
@@ -8993,33 +9897,36 @@ impl std::str::FromStr for IssuingCardholderRequirementsPastDue {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "company.tax_id" => IssuingCardholderRequirementsPastDue::CompanyTaxId,
-                "individual.card_issuing.user_terms_acceptance.date" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "company.tax_id",
+                    "individual.card_issuing.user_terms_acceptance.date",
+                    "individual.card_issuing.user_terms_acceptance.ip",
+                    "individual.dob.day",
+                    "individual.dob.month",
+                    "individual.dob.year",
+                    "individual.first_name",
+                    "individual.last_name",
+                    "individual.verification.document",
+                ],
+            ) {
+                Some(0) => IssuingCardholderRequirementsPastDue::CompanyTaxId,
+                Some(1) => {
                     IssuingCardholderRequirementsPastDue::IndividualCardIssuingUserTermsAcceptanceDate
                 }
-                "individual.card_issuing.user_terms_acceptance.ip" => {
+                Some(2) => {
                     IssuingCardholderRequirementsPastDue::IndividualCardIssuingUserTermsAcceptanceIp
                 }
-                "individual.dob.day" => {
-                    IssuingCardholderRequirementsPastDue::IndividualDobDay
-                }
-                "individual.dob.month" => {
-                    IssuingCardholderRequirementsPastDue::IndividualDobMonth
-                }
-                "individual.dob.year" => {
-                    IssuingCardholderRequirementsPastDue::IndividualDobYear
-                }
-                "individual.first_name" => {
-                    IssuingCardholderRequirementsPastDue::IndividualFirstName
-                }
-                "individual.last_name" => {
-                    IssuingCardholderRequirementsPastDue::IndividualLastName
-                }
-                "individual.verification.document" => {
+                Some(3) => IssuingCardholderRequirementsPastDue::IndividualDobDay,
+                Some(4) => IssuingCardholderRequirementsPastDue::IndividualDobMonth,
+                Some(5) => IssuingCardholderRequirementsPastDue::IndividualDobYear,
+                Some(6) => IssuingCardholderRequirementsPastDue::IndividualFirstName,
+                Some(7) => IssuingCardholderRequirementsPastDue::IndividualLastName,
+                Some(8) => {
                     IssuingCardholderRequirementsPastDue::IndividualVerificationDocument
                 }
-                v => IssuingCardholderRequirementsPastDue::Unknown(v.to_owned()),
+                _ => IssuingCardholderRequirementsPastDue::Unknown(s.to_owned()),
             },
         )
     }
@@ -9061,45 +9968,41 @@ impl crate::rt::Decode for IssuingCardholderSpendingLimit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<Vec<crate::IssuingCardSpendingLimitCategories>>,
-            f2: Option<crate::IssuingCardSpendingLimitInterval>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<Vec<crate::IssuingCardSpendingLimitCategories>>,
+            f2: crate::rt::json::Slot<crate::IssuingCardSpendingLimitInterval>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_cardholder_spending_limit object",
-            &["amount", "categories", "interval"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1, f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a issuing_cardholder_spending_limit object",
+                &["amount", "categories", "interval"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f2.take()) {
+            (Some(f0), Some(f2)) => {
                 Ok(IssuingCardholderSpendingLimit {
                     amount: f0,
-                    categories: f1,
+                    categories: b.f1.take(),
                     interval: f2,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "amount"), (b.f2.is_none(), "interval")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "amount"), (taken.1.is_none(), "interval")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -9159,11 +10062,11 @@ impl std::str::FromStr for IssuingCardholderStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => IssuingCardholderStatus::Active,
-                "blocked" => IssuingCardholderStatus::Blocked,
-                "inactive" => IssuingCardholderStatus::Inactive,
-                v => IssuingCardholderStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "blocked", "inactive"]) {
+                Some(0) => IssuingCardholderStatus::Active,
+                Some(1) => IssuingCardholderStatus::Blocked,
+                Some(2) => IssuingCardholderStatus::Inactive,
+                _ => IssuingCardholderStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -9214,10 +10117,10 @@ impl std::str::FromStr for IssuingCardholderType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "company" => IssuingCardholderType::Company,
-                "individual" => IssuingCardholderType::Individual,
-                v => IssuingCardholderType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["company", "individual"]) {
+                Some(0) => IssuingCardholderType::Company,
+                Some(1) => IssuingCardholderType::Individual,
+                _ => IssuingCardholderType::Unknown(s.to_owned()),
             },
         )
     }
@@ -9259,32 +10162,30 @@ impl crate::rt::Decode for IssuingCardholderUserTermsAcceptance {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_cardholder_user_terms_acceptance object",
-            &["date", "ip", "user_agent"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a issuing_cardholder_user_terms_acceptance object",
+                &["date", "ip", "user_agent"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingCardholderUserTermsAcceptance {
-            date: f0,
-            ip: f1,
-            user_agent: f2,
+            date: b.f0.take(),
+            ip: b.f1.take(),
+            user_agent: b.f2.take(),
             extra,
         })
     }
@@ -9332,22 +10233,22 @@ impl crate::rt::Decode for IssuingCardholderVerification {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::IssuingCardholderIdDocument>,
+            f0: crate::rt::json::Slot<crate::IssuingCardholderIdDocument>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_cardholder_verification object",
-            &["document"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_cardholder_verification object",
+                &["document"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingCardholderVerification {
-            document: f0,
+            document: b.f0.take(),
             extra,
         })
     }
@@ -9541,12 +10442,14 @@ impl serde::Serialize for ListIssuingCardholdersCreated {
 }
 #[cfg(feature = "issuing")]
 impl From<crate::RangeQuerySpecs> for ListIssuingCardholdersCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListIssuingCardholdersCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "issuing")]
 impl From<i64> for ListIssuingCardholdersCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListIssuingCardholdersCreated::Integer(v)
     }
@@ -9583,11 +10486,11 @@ impl std::str::FromStr for ListIssuingCardholdersStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => ListIssuingCardholdersStatus::Active,
-                "blocked" => ListIssuingCardholdersStatus::Blocked,
-                "inactive" => ListIssuingCardholdersStatus::Inactive,
-                v => ListIssuingCardholdersStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "blocked", "inactive"]) {
+                Some(0) => ListIssuingCardholdersStatus::Active,
+                Some(1) => ListIssuingCardholdersStatus::Blocked,
+                Some(2) => ListIssuingCardholdersStatus::Inactive,
+                _ => ListIssuingCardholdersStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -9639,10 +10542,10 @@ impl std::str::FromStr for ListIssuingCardholdersType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "company" => ListIssuingCardholdersType::Company,
-                "individual" => ListIssuingCardholdersType::Individual,
-                v => ListIssuingCardholdersType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["company", "individual"]) {
+                Some(0) => ListIssuingCardholdersType::Company,
+                Some(1) => ListIssuingCardholdersType::Individual,
+                _ => ListIssuingCardholdersType::Unknown(s.to_owned()),
             },
         )
     }

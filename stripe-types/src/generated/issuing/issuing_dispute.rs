@@ -276,14 +276,12 @@ impl std::str::FromStr for CreateIssuingDisputeEvidenceCanceledProductType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "merchandise" => {
-                    CreateIssuingDisputeEvidenceCanceledProductType::Merchandise
-                }
-                "service" => CreateIssuingDisputeEvidenceCanceledProductType::Service,
-                v => {
+            match crate::rt::json::variant(s, &["merchandise", "service"]) {
+                Some(0) => CreateIssuingDisputeEvidenceCanceledProductType::Merchandise,
+                Some(1) => CreateIssuingDisputeEvidenceCanceledProductType::Service,
+                _ => {
                     CreateIssuingDisputeEvidenceCanceledProductType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -339,16 +337,14 @@ impl std::str::FromStr for CreateIssuingDisputeEvidenceCanceledReturnStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "merchant_rejected" => {
+            match crate::rt::json::variant(s, &["merchant_rejected", "successful"]) {
+                Some(0) => {
                     CreateIssuingDisputeEvidenceCanceledReturnStatus::MerchantRejected
                 }
-                "successful" => {
-                    CreateIssuingDisputeEvidenceCanceledReturnStatus::Successful
-                }
-                v => {
+                Some(1) => CreateIssuingDisputeEvidenceCanceledReturnStatus::Successful,
+                _ => {
                     CreateIssuingDisputeEvidenceCanceledReturnStatus::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -426,22 +422,28 @@ impl std::str::FromStr for CreateIssuingDisputeEvidenceReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "canceled" => CreateIssuingDisputeEvidenceReason::Canceled,
-                "duplicate" => CreateIssuingDisputeEvidenceReason::Duplicate,
-                "fraudulent" => CreateIssuingDisputeEvidenceReason::Fraudulent,
-                "merchandise_not_as_described" => {
-                    CreateIssuingDisputeEvidenceReason::MerchandiseNotAsDescribed
-                }
-                "no_valid_authorization" => {
-                    CreateIssuingDisputeEvidenceReason::NoValidAuthorization
-                }
-                "not_received" => CreateIssuingDisputeEvidenceReason::NotReceived,
-                "other" => CreateIssuingDisputeEvidenceReason::Other,
-                "service_not_as_described" => {
-                    CreateIssuingDisputeEvidenceReason::ServiceNotAsDescribed
-                }
-                v => CreateIssuingDisputeEvidenceReason::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "canceled",
+                    "duplicate",
+                    "fraudulent",
+                    "merchandise_not_as_described",
+                    "no_valid_authorization",
+                    "not_received",
+                    "other",
+                    "service_not_as_described",
+                ],
+            ) {
+                Some(0) => CreateIssuingDisputeEvidenceReason::Canceled,
+                Some(1) => CreateIssuingDisputeEvidenceReason::Duplicate,
+                Some(2) => CreateIssuingDisputeEvidenceReason::Fraudulent,
+                Some(3) => CreateIssuingDisputeEvidenceReason::MerchandiseNotAsDescribed,
+                Some(4) => CreateIssuingDisputeEvidenceReason::NoValidAuthorization,
+                Some(5) => CreateIssuingDisputeEvidenceReason::NotReceived,
+                Some(6) => CreateIssuingDisputeEvidenceReason::Other,
+                Some(7) => CreateIssuingDisputeEvidenceReason::ServiceNotAsDescribed,
+                _ => CreateIssuingDisputeEvidenceReason::Unknown(s.to_owned()),
             },
         )
     }
@@ -761,119 +763,122 @@ impl crate::rt::Decode for IssuingDispute {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<Vec<crate::BalanceTransaction>>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<String>,
-            f4: Option<crate::IssuingDisputeEvidence>,
-            f5: Option<crate::IssuingDisputeId>,
-            f6: Option<bool>,
-            f7: Option<crate::IssuingDisputeLossReason>,
-            f8: Option<crate::rt::Metadata>,
-            f9: Option<crate::IssuingDisputeStatus>,
-            f10: Option<crate::rt::Expandable<crate::IssuingTransaction>>,
-            f11: Option<crate::IssuingDisputeTreasury>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<Vec<crate::BalanceTransaction>>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::IssuingDisputeEvidence>,
+            f5: crate::rt::json::Slot<crate::IssuingDisputeId>,
+            f6: crate::rt::json::Slot<bool>,
+            f7: crate::rt::json::Slot<crate::IssuingDisputeLossReason>,
+            f8: crate::rt::json::Slot<crate::rt::Metadata>,
+            f9: crate::rt::json::Slot<crate::IssuingDisputeStatus>,
+            f10: crate::rt::json::Slot<crate::rt::Expandable<crate::IssuingTransaction>>,
+            f11: crate::rt::json::Slot<crate::IssuingDisputeTreasury>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing.dispute object",
-            &[
-                "amount",
-                "balance_transactions",
-                "created",
-                "currency",
-                "evidence",
-                "id",
-                "livemode",
-                "loss_reason",
-                "metadata",
-                "object",
-                "status",
-                "transaction",
-                "treasury",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.skip(),
-                10 => r.required(&mut b.f9),
-                11 => r.required(&mut b.f10),
-                12 => r.optional(&mut b.f11),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1,
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-                f6: Some(f6),
-                f7,
-                f8: Some(f8),
-                f9: Some(f9),
-                f10: Some(f10),
-                f11,
-            } => {
+        let extra = r
+            .fields(
+                "a issuing.dispute object",
+                &[
+                    "amount",
+                    "balance_transactions",
+                    "created",
+                    "currency",
+                    "evidence",
+                    "id",
+                    "livemode",
+                    "loss_reason",
+                    "metadata",
+                    "object",
+                    "status",
+                    "transaction",
+                    "treasury",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.skip(),
+                    10 => r.required(&mut b.f9),
+                    11 => r.required(&mut b.f10),
+                    12 => r.optional(&mut b.f11),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f5.take(),
+            b.f6.take(),
+            b.f8.take(),
+            b.f9.take(),
+            b.f10.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f2),
+                Some(f3),
+                Some(f4),
+                Some(f5),
+                Some(f6),
+                Some(f8),
+                Some(f9),
+                Some(f10),
+            ) => {
                 Ok(IssuingDispute {
                     amount: f0,
-                    balance_transactions: f1,
+                    balance_transactions: b.f1.take(),
                     created: f2,
                     currency: f3,
                     evidence: f4,
                     id: f5,
                     livemode: f6,
-                    loss_reason: f7,
+                    loss_reason: b.f7.take(),
                     metadata: f8,
                     status: f9,
                     transaction: f10,
-                    treasury: f11,
+                    treasury: b.f11.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f2.is_none(), "created"),
-                                    (b.f3.is_none(), "currency"),
-                                    (b.f4.is_none(), "evidence"),
-                                    (b.f5.is_none(), "id"),
-                                    (b.f6.is_none(), "livemode"),
-                                    (b.f8.is_none(), "metadata"),
-                                    (b.f9.is_none(), "status"),
-                                    (b.f10.is_none(), "transaction"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "created"),
+                        (taken.2.is_none(), "currency"),
+                        (taken.3.is_none(), "evidence"),
+                        (taken.4.is_none(), "id"),
+                        (taken.5.is_none(), "livemode"),
+                        (taken.6.is_none(), "metadata"),
+                        (taken.7.is_none(), "status"),
+                        (taken.8.is_none(), "transaction"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -949,71 +954,69 @@ impl crate::rt::Decode for IssuingDisputeCanceledEvidence {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::File>>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<bool>,
-            f3: Option<String>,
-            f4: Option<crate::rt::Timestamp>,
-            f5: Option<String>,
-            f6: Option<String>,
-            f7: Option<crate::IssuingDisputeCanceledEvidenceProductType>,
-            f8: Option<crate::IssuingDisputeCanceledEvidenceReturnStatus>,
-            f9: Option<crate::rt::Timestamp>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<crate::IssuingDisputeCanceledEvidenceProductType>,
+            f8: crate::rt::json::Slot<crate::IssuingDisputeCanceledEvidenceReturnStatus>,
+            f9: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_dispute_canceled_evidence object",
-            &[
-                "additional_documentation",
-                "canceled_at",
-                "cancellation_policy_provided",
-                "cancellation_reason",
-                "expected_at",
-                "explanation",
-                "product_description",
-                "product_type",
-                "return_status",
-                "returned_at",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8, f9 } = b;
+        let extra = r
+            .fields(
+                "a issuing_dispute_canceled_evidence object",
+                &[
+                    "additional_documentation",
+                    "canceled_at",
+                    "cancellation_policy_provided",
+                    "cancellation_reason",
+                    "expected_at",
+                    "explanation",
+                    "product_description",
+                    "product_type",
+                    "return_status",
+                    "returned_at",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingDisputeCanceledEvidence {
-            additional_documentation: f0,
-            canceled_at: f1,
-            cancellation_policy_provided: f2,
-            cancellation_reason: f3,
-            expected_at: f4,
-            explanation: f5,
-            product_description: f6,
-            product_type: f7,
-            return_status: f8,
-            returned_at: f9,
+            additional_documentation: b.f0.take(),
+            canceled_at: b.f1.take(),
+            cancellation_policy_provided: b.f2.take(),
+            cancellation_reason: b.f3.take(),
+            expected_at: b.f4.take(),
+            explanation: b.f5.take(),
+            product_description: b.f6.take(),
+            product_type: b.f7.take(),
+            return_status: b.f8.take(),
+            returned_at: b.f9.take(),
             extra,
         })
     }
@@ -1095,10 +1098,10 @@ impl std::str::FromStr for IssuingDisputeCanceledEvidenceProductType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "merchandise" => IssuingDisputeCanceledEvidenceProductType::Merchandise,
-                "service" => IssuingDisputeCanceledEvidenceProductType::Service,
-                v => IssuingDisputeCanceledEvidenceProductType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["merchandise", "service"]) {
+                Some(0) => IssuingDisputeCanceledEvidenceProductType::Merchandise,
+                Some(1) => IssuingDisputeCanceledEvidenceProductType::Service,
+                _ => IssuingDisputeCanceledEvidenceProductType::Unknown(s.to_owned()),
             },
         )
     }
@@ -1151,12 +1154,10 @@ impl std::str::FromStr for IssuingDisputeCanceledEvidenceReturnStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "merchant_rejected" => {
-                    IssuingDisputeCanceledEvidenceReturnStatus::MerchantRejected
-                }
-                "successful" => IssuingDisputeCanceledEvidenceReturnStatus::Successful,
-                v => IssuingDisputeCanceledEvidenceReturnStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["merchant_rejected", "successful"]) {
+                Some(0) => IssuingDisputeCanceledEvidenceReturnStatus::MerchantRejected,
+                Some(1) => IssuingDisputeCanceledEvidenceReturnStatus::Successful,
+                _ => IssuingDisputeCanceledEvidenceReturnStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -1204,51 +1205,49 @@ impl crate::rt::Decode for IssuingDisputeDuplicateEvidence {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::File>>,
-            f1: Option<crate::rt::Expandable<crate::File>>,
-            f2: Option<crate::rt::Expandable<crate::File>>,
-            f3: Option<crate::rt::Expandable<crate::File>>,
-            f4: Option<String>,
-            f5: Option<String>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
+            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
+            f3: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_dispute_duplicate_evidence object",
-            &[
-                "additional_documentation",
-                "card_statement",
-                "cash_receipt",
-                "check_image",
-                "explanation",
-                "original_transaction",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        let extra = r
+            .fields(
+                "a issuing_dispute_duplicate_evidence object",
+                &[
+                    "additional_documentation",
+                    "card_statement",
+                    "cash_receipt",
+                    "check_image",
+                    "explanation",
+                    "original_transaction",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingDisputeDuplicateEvidence {
-            additional_documentation: f0,
-            card_statement: f1,
-            cash_receipt: f2,
-            check_image: f3,
-            explanation: f4,
-            original_transaction: f5,
+            additional_documentation: b.f0.take(),
+            card_statement: b.f1.take(),
+            cash_receipt: b.f2.take(),
+            check_image: b.f3.take(),
+            explanation: b.f4.take(),
+            original_transaction: b.f5.take(),
             extra,
         })
     }
@@ -1319,77 +1318,79 @@ impl crate::rt::Decode for IssuingDisputeEvidence {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::IssuingDisputeCanceledEvidence>,
-            f1: Option<crate::IssuingDisputeDuplicateEvidence>,
-            f2: Option<crate::IssuingDisputeFraudulentEvidence>,
-            f3: Option<crate::IssuingDisputeMerchandiseNotAsDescribedEvidence>,
-            f4: Option<crate::IssuingDisputeNoValidAuthorizationEvidence>,
-            f5: Option<crate::IssuingDisputeNotReceivedEvidence>,
-            f6: Option<crate::IssuingDisputeOtherEvidence>,
-            f7: Option<crate::IssuingDisputeEvidenceReason>,
-            f8: Option<crate::IssuingDisputeServiceNotAsDescribedEvidence>,
+            f0: crate::rt::json::Slot<crate::IssuingDisputeCanceledEvidence>,
+            f1: crate::rt::json::Slot<crate::IssuingDisputeDuplicateEvidence>,
+            f2: crate::rt::json::Slot<crate::IssuingDisputeFraudulentEvidence>,
+            f3: crate::rt::json::Slot<
+                crate::IssuingDisputeMerchandiseNotAsDescribedEvidence,
+            >,
+            f4: crate::rt::json::Slot<crate::IssuingDisputeNoValidAuthorizationEvidence>,
+            f5: crate::rt::json::Slot<crate::IssuingDisputeNotReceivedEvidence>,
+            f6: crate::rt::json::Slot<crate::IssuingDisputeOtherEvidence>,
+            f7: crate::rt::json::Slot<crate::IssuingDisputeEvidenceReason>,
+            f8: crate::rt::json::Slot<
+                crate::IssuingDisputeServiceNotAsDescribedEvidence,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_dispute_evidence object",
-            &[
-                "canceled",
-                "duplicate",
-                "fraudulent",
-                "merchandise_not_as_described",
-                "no_valid_authorization",
-                "not_received",
-                "other",
-                "reason",
-                "service_not_as_described",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2, f3, f4, f5, f6, f7: Some(f7), f8 } => {
+        let extra = r
+            .fields(
+                "a issuing_dispute_evidence object",
+                &[
+                    "canceled",
+                    "duplicate",
+                    "fraudulent",
+                    "merchandise_not_as_described",
+                    "no_valid_authorization",
+                    "not_received",
+                    "other",
+                    "reason",
+                    "service_not_as_described",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f7.take(),) {
+            (Some(f7),) => {
                 Ok(IssuingDisputeEvidence {
-                    canceled: f0,
-                    duplicate: f1,
-                    fraudulent: f2,
-                    merchandise_not_as_described: f3,
-                    no_valid_authorization: f4,
-                    not_received: f5,
-                    other: f6,
+                    canceled: b.f0.take(),
+                    duplicate: b.f1.take(),
+                    fraudulent: b.f2.take(),
+                    merchandise_not_as_described: b.f3.take(),
+                    no_valid_authorization: b.f4.take(),
+                    not_received: b.f5.take(),
+                    other: b.f6.take(),
                     reason: f7,
-                    service_not_as_described: f8,
+                    service_not_as_described: b.f8.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f7.is_none(), "reason")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "reason")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1490,22 +1491,28 @@ impl std::str::FromStr for IssuingDisputeEvidenceReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "canceled" => IssuingDisputeEvidenceReason::Canceled,
-                "duplicate" => IssuingDisputeEvidenceReason::Duplicate,
-                "fraudulent" => IssuingDisputeEvidenceReason::Fraudulent,
-                "merchandise_not_as_described" => {
-                    IssuingDisputeEvidenceReason::MerchandiseNotAsDescribed
-                }
-                "no_valid_authorization" => {
-                    IssuingDisputeEvidenceReason::NoValidAuthorization
-                }
-                "not_received" => IssuingDisputeEvidenceReason::NotReceived,
-                "other" => IssuingDisputeEvidenceReason::Other,
-                "service_not_as_described" => {
-                    IssuingDisputeEvidenceReason::ServiceNotAsDescribed
-                }
-                v => IssuingDisputeEvidenceReason::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "canceled",
+                    "duplicate",
+                    "fraudulent",
+                    "merchandise_not_as_described",
+                    "no_valid_authorization",
+                    "not_received",
+                    "other",
+                    "service_not_as_described",
+                ],
+            ) {
+                Some(0) => IssuingDisputeEvidenceReason::Canceled,
+                Some(1) => IssuingDisputeEvidenceReason::Duplicate,
+                Some(2) => IssuingDisputeEvidenceReason::Fraudulent,
+                Some(3) => IssuingDisputeEvidenceReason::MerchandiseNotAsDescribed,
+                Some(4) => IssuingDisputeEvidenceReason::NoValidAuthorization,
+                Some(5) => IssuingDisputeEvidenceReason::NotReceived,
+                Some(6) => IssuingDisputeEvidenceReason::Other,
+                Some(7) => IssuingDisputeEvidenceReason::ServiceNotAsDescribed,
+                _ => IssuingDisputeEvidenceReason::Unknown(s.to_owned()),
             },
         )
     }
@@ -1545,25 +1552,26 @@ impl crate::rt::Decode for IssuingDisputeFraudulentEvidence {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::File>>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_dispute_fraudulent_evidence object",
-            &["additional_documentation", "explanation"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_dispute_fraudulent_evidence object",
+                &["additional_documentation", "explanation"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingDisputeFraudulentEvidence {
-            additional_documentation: f0,
-            explanation: f1,
+            additional_documentation: b.f0.take(),
+            explanation: b.f1.take(),
             extra,
         })
     }
@@ -1703,62 +1711,60 @@ impl std::str::FromStr for IssuingDisputeLossReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "cardholder_authentication_issuer_liability" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "cardholder_authentication_issuer_liability",
+                    "eci5_token_transaction_with_tavv",
+                    "excess_disputes_in_timeframe",
+                    "has_not_met_the_minimum_dispute_amount_requirements",
+                    "invalid_duplicate_dispute",
+                    "invalid_incorrect_amount_dispute",
+                    "invalid_no_authorization",
+                    "invalid_use_of_disputes",
+                    "merchandise_delivered_or_shipped",
+                    "merchandise_or_service_as_described",
+                    "not_cancelled",
+                    "other",
+                    "refund_issued",
+                    "submitted_beyond_allowable_time_limit",
+                    "transaction_3ds_required",
+                    "transaction_approved_after_prior_fraud_dispute",
+                    "transaction_authorized",
+                    "transaction_electronically_read",
+                    "transaction_qualifies_for_visa_easy_payment_service",
+                    "transaction_unattended",
+                ],
+            ) {
+                Some(0) => {
                     IssuingDisputeLossReason::CardholderAuthenticationIssuerLiability
                 }
-                "eci5_token_transaction_with_tavv" => {
-                    IssuingDisputeLossReason::Eci5TokenTransactionWithTavv
-                }
-                "excess_disputes_in_timeframe" => {
-                    IssuingDisputeLossReason::ExcessDisputesInTimeframe
-                }
-                "has_not_met_the_minimum_dispute_amount_requirements" => {
+                Some(1) => IssuingDisputeLossReason::Eci5TokenTransactionWithTavv,
+                Some(2) => IssuingDisputeLossReason::ExcessDisputesInTimeframe,
+                Some(3) => {
                     IssuingDisputeLossReason::HasNotMetTheMinimumDisputeAmountRequirements
                 }
-                "invalid_duplicate_dispute" => {
-                    IssuingDisputeLossReason::InvalidDuplicateDispute
-                }
-                "invalid_incorrect_amount_dispute" => {
-                    IssuingDisputeLossReason::InvalidIncorrectAmountDispute
-                }
-                "invalid_no_authorization" => {
-                    IssuingDisputeLossReason::InvalidNoAuthorization
-                }
-                "invalid_use_of_disputes" => {
-                    IssuingDisputeLossReason::InvalidUseOfDisputes
-                }
-                "merchandise_delivered_or_shipped" => {
-                    IssuingDisputeLossReason::MerchandiseDeliveredOrShipped
-                }
-                "merchandise_or_service_as_described" => {
-                    IssuingDisputeLossReason::MerchandiseOrServiceAsDescribed
-                }
-                "not_cancelled" => IssuingDisputeLossReason::NotCancelled,
-                "other" => IssuingDisputeLossReason::Other,
-                "refund_issued" => IssuingDisputeLossReason::RefundIssued,
-                "submitted_beyond_allowable_time_limit" => {
-                    IssuingDisputeLossReason::SubmittedBeyondAllowableTimeLimit
-                }
-                "transaction_3ds_required" => {
-                    IssuingDisputeLossReason::Transaction3dsRequired
-                }
-                "transaction_approved_after_prior_fraud_dispute" => {
+                Some(4) => IssuingDisputeLossReason::InvalidDuplicateDispute,
+                Some(5) => IssuingDisputeLossReason::InvalidIncorrectAmountDispute,
+                Some(6) => IssuingDisputeLossReason::InvalidNoAuthorization,
+                Some(7) => IssuingDisputeLossReason::InvalidUseOfDisputes,
+                Some(8) => IssuingDisputeLossReason::MerchandiseDeliveredOrShipped,
+                Some(9) => IssuingDisputeLossReason::MerchandiseOrServiceAsDescribed,
+                Some(10) => IssuingDisputeLossReason::NotCancelled,
+                Some(11) => IssuingDisputeLossReason::Other,
+                Some(12) => IssuingDisputeLossReason::RefundIssued,
+                Some(13) => IssuingDisputeLossReason::SubmittedBeyondAllowableTimeLimit,
+                Some(14) => IssuingDisputeLossReason::Transaction3dsRequired,
+                Some(15) => {
                     IssuingDisputeLossReason::TransactionApprovedAfterPriorFraudDispute
                 }
-                "transaction_authorized" => {
-                    IssuingDisputeLossReason::TransactionAuthorized
-                }
-                "transaction_electronically_read" => {
-                    IssuingDisputeLossReason::TransactionElectronicallyRead
-                }
-                "transaction_qualifies_for_visa_easy_payment_service" => {
+                Some(16) => IssuingDisputeLossReason::TransactionAuthorized,
+                Some(17) => IssuingDisputeLossReason::TransactionElectronicallyRead,
+                Some(18) => {
                     IssuingDisputeLossReason::TransactionQualifiesForVisaEasyPaymentService
                 }
-                "transaction_unattended" => {
-                    IssuingDisputeLossReason::TransactionUnattended
-                }
-                v => IssuingDisputeLossReason::Unknown(v.to_owned()),
+                Some(19) => IssuingDisputeLossReason::TransactionUnattended,
+                _ => IssuingDisputeLossReason::Unknown(s.to_owned()),
             },
         )
     }
@@ -1806,51 +1812,49 @@ impl crate::rt::Decode for IssuingDisputeMerchandiseNotAsDescribedEvidence {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::File>>,
-            f1: Option<String>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<String>,
-            f4: Option<crate::IssuingDisputeCanceledEvidenceReturnStatus>,
-            f5: Option<crate::rt::Timestamp>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::IssuingDisputeCanceledEvidenceReturnStatus>,
+            f5: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_dispute_merchandise_not_as_described_evidence object",
-            &[
-                "additional_documentation",
-                "explanation",
-                "received_at",
-                "return_description",
-                "return_status",
-                "returned_at",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        let extra = r
+            .fields(
+                "a issuing_dispute_merchandise_not_as_described_evidence object",
+                &[
+                    "additional_documentation",
+                    "explanation",
+                    "received_at",
+                    "return_description",
+                    "return_status",
+                    "returned_at",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingDisputeMerchandiseNotAsDescribedEvidence {
-            additional_documentation: f0,
-            explanation: f1,
-            received_at: f2,
-            return_description: f3,
-            return_status: f4,
-            returned_at: f5,
+            additional_documentation: b.f0.take(),
+            explanation: b.f1.take(),
+            received_at: b.f2.take(),
+            return_description: b.f3.take(),
+            return_status: b.f4.take(),
+            returned_at: b.f5.take(),
             extra,
         })
     }
@@ -1909,25 +1913,26 @@ impl crate::rt::Decode for IssuingDisputeNoValidAuthorizationEvidence {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::File>>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_dispute_no_valid_authorization_evidence object",
-            &["additional_documentation", "explanation"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_dispute_no_valid_authorization_evidence object",
+                &["additional_documentation", "explanation"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingDisputeNoValidAuthorizationEvidence {
-            additional_documentation: f0,
-            explanation: f1,
+            additional_documentation: b.f0.take(),
+            explanation: b.f1.take(),
             extra,
         })
     }
@@ -1980,46 +1985,44 @@ impl crate::rt::Decode for IssuingDisputeNotReceivedEvidence {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::File>>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<crate::IssuingDisputeCanceledEvidenceProductType>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::IssuingDisputeCanceledEvidenceProductType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_dispute_not_received_evidence object",
-            &[
-                "additional_documentation",
-                "expected_at",
-                "explanation",
-                "product_description",
-                "product_type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4 } = b;
+        let extra = r
+            .fields(
+                "a issuing_dispute_not_received_evidence object",
+                &[
+                    "additional_documentation",
+                    "expected_at",
+                    "explanation",
+                    "product_description",
+                    "product_type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingDisputeNotReceivedEvidence {
-            additional_documentation: f0,
-            expected_at: f1,
-            explanation: f2,
-            product_description: f3,
-            product_type: f4,
+            additional_documentation: b.f0.take(),
+            expected_at: b.f1.take(),
+            explanation: b.f2.take(),
+            product_description: b.f3.take(),
+            product_type: b.f4.take(),
             extra,
         })
     }
@@ -2079,41 +2082,39 @@ impl crate::rt::Decode for IssuingDisputeOtherEvidence {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::File>>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<crate::IssuingDisputeCanceledEvidenceProductType>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::IssuingDisputeCanceledEvidenceProductType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_dispute_other_evidence object",
-            &[
-                "additional_documentation",
-                "explanation",
-                "product_description",
-                "product_type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a issuing_dispute_other_evidence object",
+                &[
+                    "additional_documentation",
+                    "explanation",
+                    "product_description",
+                    "product_type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingDisputeOtherEvidence {
-            additional_documentation: f0,
-            explanation: f1,
-            product_description: f2,
-            product_type: f3,
+            additional_documentation: b.f0.take(),
+            explanation: b.f1.take(),
+            product_description: b.f2.take(),
+            product_type: b.f3.take(),
             extra,
         })
     }
@@ -2172,46 +2173,44 @@ impl crate::rt::Decode for IssuingDisputeServiceNotAsDescribedEvidence {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::File>>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<crate::rt::Timestamp>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_dispute_service_not_as_described_evidence object",
-            &[
-                "additional_documentation",
-                "canceled_at",
-                "cancellation_reason",
-                "explanation",
-                "received_at",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4 } = b;
+        let extra = r
+            .fields(
+                "a issuing_dispute_service_not_as_described_evidence object",
+                &[
+                    "additional_documentation",
+                    "canceled_at",
+                    "cancellation_reason",
+                    "explanation",
+                    "received_at",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingDisputeServiceNotAsDescribedEvidence {
-            additional_documentation: f0,
-            canceled_at: f1,
-            cancellation_reason: f2,
-            explanation: f3,
-            received_at: f4,
+            additional_documentation: b.f0.take(),
+            canceled_at: b.f1.take(),
+            cancellation_reason: b.f2.take(),
+            explanation: b.f3.take(),
+            received_at: b.f4.take(),
             extra,
         })
     }
@@ -2287,13 +2286,16 @@ impl std::str::FromStr for IssuingDisputeStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "expired" => IssuingDisputeStatus::Expired,
-                "lost" => IssuingDisputeStatus::Lost,
-                "submitted" => IssuingDisputeStatus::Submitted,
-                "unsubmitted" => IssuingDisputeStatus::Unsubmitted,
-                "won" => IssuingDisputeStatus::Won,
-                v => IssuingDisputeStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["expired", "lost", "submitted", "unsubmitted", "won"],
+            ) {
+                Some(0) => IssuingDisputeStatus::Expired,
+                Some(1) => IssuingDisputeStatus::Lost,
+                Some(2) => IssuingDisputeStatus::Submitted,
+                Some(3) => IssuingDisputeStatus::Unsubmitted,
+                Some(4) => IssuingDisputeStatus::Won,
+                _ => IssuingDisputeStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -2333,38 +2335,37 @@ impl crate::rt::Decode for IssuingDisputeTreasury {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_dispute_treasury object",
-            &["debit_reversal", "received_debit"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_dispute_treasury object",
+                &["debit_reversal", "received_debit"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(IssuingDisputeTreasury {
-                    debit_reversal: f0,
+                    debit_reversal: b.f0.take(),
                     received_debit: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "received_debit")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "received_debit")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -2551,13 +2552,16 @@ impl std::str::FromStr for ListIssuingDisputesStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "expired" => ListIssuingDisputesStatus::Expired,
-                "lost" => ListIssuingDisputesStatus::Lost,
-                "submitted" => ListIssuingDisputesStatus::Submitted,
-                "unsubmitted" => ListIssuingDisputesStatus::Unsubmitted,
-                "won" => ListIssuingDisputesStatus::Won,
-                v => ListIssuingDisputesStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["expired", "lost", "submitted", "unsubmitted", "won"],
+            ) {
+                Some(0) => ListIssuingDisputesStatus::Expired,
+                Some(1) => ListIssuingDisputesStatus::Lost,
+                Some(2) => ListIssuingDisputesStatus::Submitted,
+                Some(3) => ListIssuingDisputesStatus::Unsubmitted,
+                Some(4) => ListIssuingDisputesStatus::Won,
+                _ => ListIssuingDisputesStatus::Unknown(s.to_owned()),
             },
         )
     }

@@ -23,51 +23,49 @@ impl crate::rt::Decode for IssuingNetworkTokenDevice {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<crate::IssuingNetworkTokenDeviceType>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<crate::IssuingNetworkTokenDeviceType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_network_token_device object",
-            &[
-                "device_fingerprint",
-                "ip_address",
-                "location",
-                "name",
-                "phone_number",
-                "type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        let extra = r
+            .fields(
+                "a issuing_network_token_device object",
+                &[
+                    "device_fingerprint",
+                    "ip_address",
+                    "location",
+                    "name",
+                    "phone_number",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingNetworkTokenDevice {
-            device_fingerprint: f0,
-            ip_address: f1,
-            location: f2,
-            name: f3,
-            phone_number: f4,
-            r#type: f5,
+            device_fingerprint: b.f0.take(),
+            ip_address: b.f1.take(),
+            location: b.f2.take(),
+            name: b.f3.take(),
+            phone_number: b.f4.take(),
+            r#type: b.f5.take(),
             extra,
         })
     }
@@ -140,11 +138,11 @@ impl std::str::FromStr for IssuingNetworkTokenDeviceType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "other" => IssuingNetworkTokenDeviceType::Other,
-                "phone" => IssuingNetworkTokenDeviceType::Phone,
-                "watch" => IssuingNetworkTokenDeviceType::Watch,
-                v => IssuingNetworkTokenDeviceType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["other", "phone", "watch"]) {
+                Some(0) => IssuingNetworkTokenDeviceType::Other,
+                Some(1) => IssuingNetworkTokenDeviceType::Phone,
+                Some(2) => IssuingNetworkTokenDeviceType::Watch,
+                _ => IssuingNetworkTokenDeviceType::Unknown(s.to_owned()),
             },
         )
     }

@@ -17,51 +17,49 @@ impl crate::rt::Decode for IssuingNetworkTokenNetworkData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::IssuingNetworkTokenDevice>,
-            f1: Option<crate::IssuingNetworkTokenMastercard>,
-            f2: Option<crate::IssuingNetworkTokenNetworkDataType>,
-            f3: Option<crate::IssuingNetworkTokenVisa>,
-            f4: Option<crate::IssuingNetworkTokenWalletProvider>,
+            f0: crate::rt::json::Slot<crate::IssuingNetworkTokenDevice>,
+            f1: crate::rt::json::Slot<crate::IssuingNetworkTokenMastercard>,
+            f2: crate::rt::json::Slot<crate::IssuingNetworkTokenNetworkDataType>,
+            f3: crate::rt::json::Slot<crate::IssuingNetworkTokenVisa>,
+            f4: crate::rt::json::Slot<crate::IssuingNetworkTokenWalletProvider>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_network_token_network_data object",
-            &["device", "mastercard", "type", "visa", "wallet_provider"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2: Some(f2), f3, f4 } => {
+        let extra = r
+            .fields(
+                "a issuing_network_token_network_data object",
+                &["device", "mastercard", "type", "visa", "wallet_provider"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(),) {
+            (Some(f2),) => {
                 Ok(IssuingNetworkTokenNetworkData {
-                    device: f0,
-                    mastercard: f1,
+                    device: b.f0.take(),
+                    mastercard: b.f1.take(),
                     r#type: f2,
-                    visa: f3,
-                    wallet_provider: f4,
+                    visa: b.f3.take(),
+                    wallet_provider: b.f4.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f2.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -126,10 +124,10 @@ impl std::str::FromStr for IssuingNetworkTokenNetworkDataType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "mastercard" => IssuingNetworkTokenNetworkDataType::Mastercard,
-                "visa" => IssuingNetworkTokenNetworkDataType::Visa,
-                v => IssuingNetworkTokenNetworkDataType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["mastercard", "visa"]) {
+                Some(0) => IssuingNetworkTokenNetworkDataType::Mastercard,
+                Some(1) => IssuingNetworkTokenNetworkDataType::Visa,
+                _ => IssuingNetworkTokenNetworkDataType::Unknown(s.to_owned()),
             },
         )
     }

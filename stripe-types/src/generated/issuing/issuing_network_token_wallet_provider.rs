@@ -34,71 +34,75 @@ impl crate::rt::Decode for IssuingNetworkTokenWalletProvider {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<i64>,
-            f2: Option<crate::IssuingNetworkTokenWalletProviderCardNumberSource>,
-            f3: Option<crate::IssuingNetworkTokenAddress>,
-            f4: Option<String>,
-            f5: Option<i64>,
-            f6: Option<String>,
-            f7: Option<Vec<crate::IssuingNetworkTokenWalletProviderReasonCodes>>,
-            f8: Option<crate::IssuingNetworkTokenWalletProviderSuggestedDecision>,
-            f9: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<
+                crate::IssuingNetworkTokenWalletProviderCardNumberSource,
+            >,
+            f3: crate::rt::json::Slot<crate::IssuingNetworkTokenAddress>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<i64>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<
+                Vec<crate::IssuingNetworkTokenWalletProviderReasonCodes>,
+            >,
+            f8: crate::rt::json::Slot<
+                crate::IssuingNetworkTokenWalletProviderSuggestedDecision,
+            >,
+            f9: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_network_token_wallet_provider object",
-            &[
-                "account_id",
-                "account_trust_score",
-                "card_number_source",
-                "cardholder_address",
-                "cardholder_name",
-                "device_trust_score",
-                "hashed_account_email_address",
-                "reason_codes",
-                "suggested_decision",
-                "suggested_decision_version",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8, f9 } = b;
+        let extra = r
+            .fields(
+                "a issuing_network_token_wallet_provider object",
+                &[
+                    "account_id",
+                    "account_trust_score",
+                    "card_number_source",
+                    "cardholder_address",
+                    "cardholder_name",
+                    "device_trust_score",
+                    "hashed_account_email_address",
+                    "reason_codes",
+                    "suggested_decision",
+                    "suggested_decision_version",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingNetworkTokenWalletProvider {
-            account_id: f0,
-            account_trust_score: f1,
-            card_number_source: f2,
-            cardholder_address: f3,
-            cardholder_name: f4,
-            device_trust_score: f5,
-            hashed_account_email_address: f6,
-            reason_codes: f7,
-            suggested_decision: f8,
-            suggested_decision_version: f9,
+            account_id: b.f0.take(),
+            account_trust_score: b.f1.take(),
+            card_number_source: b.f2.take(),
+            cardholder_address: b.f3.take(),
+            cardholder_name: b.f4.take(),
+            device_trust_score: b.f5.take(),
+            hashed_account_email_address: b.f6.take(),
+            reason_codes: b.f7.take(),
+            suggested_decision: b.f8.take(),
+            suggested_decision_version: b.f9.take(),
             extra,
         })
     }
@@ -186,14 +190,14 @@ impl std::str::FromStr for IssuingNetworkTokenWalletProviderCardNumberSource {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "app" => IssuingNetworkTokenWalletProviderCardNumberSource::App,
-                "manual" => IssuingNetworkTokenWalletProviderCardNumberSource::Manual,
-                "on_file" => IssuingNetworkTokenWalletProviderCardNumberSource::OnFile,
-                "other" => IssuingNetworkTokenWalletProviderCardNumberSource::Other,
-                v => {
+            match crate::rt::json::variant(s, &["app", "manual", "on_file", "other"]) {
+                Some(0) => IssuingNetworkTokenWalletProviderCardNumberSource::App,
+                Some(1) => IssuingNetworkTokenWalletProviderCardNumberSource::Manual,
+                Some(2) => IssuingNetworkTokenWalletProviderCardNumberSource::OnFile,
+                Some(3) => IssuingNetworkTokenWalletProviderCardNumberSource::Other,
+                _ => {
                     IssuingNetworkTokenWalletProviderCardNumberSource::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -376,90 +380,106 @@ impl std::str::FromStr for IssuingNetworkTokenWalletProviderReasonCodes {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account_card_too_new" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "account_card_too_new",
+                    "account_recently_changed",
+                    "account_too_new",
+                    "account_too_new_since_launch",
+                    "additional_device",
+                    "data_expired",
+                    "defer_id_v_decision",
+                    "device_recently_lost",
+                    "good_activity_history",
+                    "has_suspended_tokens",
+                    "high_risk",
+                    "inactive_account",
+                    "long_account_tenure",
+                    "low_account_score",
+                    "low_device_score",
+                    "low_phone_number_score",
+                    "network_service_error",
+                    "outside_home_territory",
+                    "provisioning_cardholder_mismatch",
+                    "provisioning_device_and_cardholder_mismatch",
+                    "provisioning_device_mismatch",
+                    "same_device_no_prior_authentication",
+                    "same_device_successful_prior_authentication",
+                    "software_update",
+                    "suspicious_activity",
+                    "too_many_different_cardholders",
+                    "too_many_recent_attempts",
+                    "too_many_recent_tokens",
+                ],
+            ) {
+                Some(0) => {
                     IssuingNetworkTokenWalletProviderReasonCodes::AccountCardTooNew
                 }
-                "account_recently_changed" => {
+                Some(1) => {
                     IssuingNetworkTokenWalletProviderReasonCodes::AccountRecentlyChanged
                 }
-                "account_too_new" => {
-                    IssuingNetworkTokenWalletProviderReasonCodes::AccountTooNew
-                }
-                "account_too_new_since_launch" => {
+                Some(2) => IssuingNetworkTokenWalletProviderReasonCodes::AccountTooNew,
+                Some(3) => {
                     IssuingNetworkTokenWalletProviderReasonCodes::AccountTooNewSinceLaunch
                 }
-                "additional_device" => {
-                    IssuingNetworkTokenWalletProviderReasonCodes::AdditionalDevice
-                }
-                "data_expired" => {
-                    IssuingNetworkTokenWalletProviderReasonCodes::DataExpired
-                }
-                "defer_id_v_decision" => {
-                    IssuingNetworkTokenWalletProviderReasonCodes::DeferIdVDecision
-                }
-                "device_recently_lost" => {
+                Some(4) => IssuingNetworkTokenWalletProviderReasonCodes::AdditionalDevice,
+                Some(5) => IssuingNetworkTokenWalletProviderReasonCodes::DataExpired,
+                Some(6) => IssuingNetworkTokenWalletProviderReasonCodes::DeferIdVDecision,
+                Some(7) => {
                     IssuingNetworkTokenWalletProviderReasonCodes::DeviceRecentlyLost
                 }
-                "good_activity_history" => {
+                Some(8) => {
                     IssuingNetworkTokenWalletProviderReasonCodes::GoodActivityHistory
                 }
-                "has_suspended_tokens" => {
+                Some(9) => {
                     IssuingNetworkTokenWalletProviderReasonCodes::HasSuspendedTokens
                 }
-                "high_risk" => IssuingNetworkTokenWalletProviderReasonCodes::HighRisk,
-                "inactive_account" => {
-                    IssuingNetworkTokenWalletProviderReasonCodes::InactiveAccount
-                }
-                "long_account_tenure" => {
+                Some(10) => IssuingNetworkTokenWalletProviderReasonCodes::HighRisk,
+                Some(11) => IssuingNetworkTokenWalletProviderReasonCodes::InactiveAccount,
+                Some(12) => {
                     IssuingNetworkTokenWalletProviderReasonCodes::LongAccountTenure
                 }
-                "low_account_score" => {
-                    IssuingNetworkTokenWalletProviderReasonCodes::LowAccountScore
-                }
-                "low_device_score" => {
-                    IssuingNetworkTokenWalletProviderReasonCodes::LowDeviceScore
-                }
-                "low_phone_number_score" => {
+                Some(13) => IssuingNetworkTokenWalletProviderReasonCodes::LowAccountScore,
+                Some(14) => IssuingNetworkTokenWalletProviderReasonCodes::LowDeviceScore,
+                Some(15) => {
                     IssuingNetworkTokenWalletProviderReasonCodes::LowPhoneNumberScore
                 }
-                "network_service_error" => {
+                Some(16) => {
                     IssuingNetworkTokenWalletProviderReasonCodes::NetworkServiceError
                 }
-                "outside_home_territory" => {
+                Some(17) => {
                     IssuingNetworkTokenWalletProviderReasonCodes::OutsideHomeTerritory
                 }
-                "provisioning_cardholder_mismatch" => {
+                Some(18) => {
                     IssuingNetworkTokenWalletProviderReasonCodes::ProvisioningCardholderMismatch
                 }
-                "provisioning_device_and_cardholder_mismatch" => {
+                Some(19) => {
                     IssuingNetworkTokenWalletProviderReasonCodes::ProvisioningDeviceAndCardholderMismatch
                 }
-                "provisioning_device_mismatch" => {
+                Some(20) => {
                     IssuingNetworkTokenWalletProviderReasonCodes::ProvisioningDeviceMismatch
                 }
-                "same_device_no_prior_authentication" => {
+                Some(21) => {
                     IssuingNetworkTokenWalletProviderReasonCodes::SameDeviceNoPriorAuthentication
                 }
-                "same_device_successful_prior_authentication" => {
+                Some(22) => {
                     IssuingNetworkTokenWalletProviderReasonCodes::SameDeviceSuccessfulPriorAuthentication
                 }
-                "software_update" => {
-                    IssuingNetworkTokenWalletProviderReasonCodes::SoftwareUpdate
-                }
-                "suspicious_activity" => {
+                Some(23) => IssuingNetworkTokenWalletProviderReasonCodes::SoftwareUpdate,
+                Some(24) => {
                     IssuingNetworkTokenWalletProviderReasonCodes::SuspiciousActivity
                 }
-                "too_many_different_cardholders" => {
+                Some(25) => {
                     IssuingNetworkTokenWalletProviderReasonCodes::TooManyDifferentCardholders
                 }
-                "too_many_recent_attempts" => {
+                Some(26) => {
                     IssuingNetworkTokenWalletProviderReasonCodes::TooManyRecentAttempts
                 }
-                "too_many_recent_tokens" => {
+                Some(27) => {
                     IssuingNetworkTokenWalletProviderReasonCodes::TooManyRecentTokens
                 }
-                v => IssuingNetworkTokenWalletProviderReasonCodes::Unknown(v.to_owned()),
+                _ => IssuingNetworkTokenWalletProviderReasonCodes::Unknown(s.to_owned()),
             },
         )
     }
@@ -515,15 +535,15 @@ impl std::str::FromStr for IssuingNetworkTokenWalletProviderSuggestedDecision {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "approve" => IssuingNetworkTokenWalletProviderSuggestedDecision::Approve,
-                "decline" => IssuingNetworkTokenWalletProviderSuggestedDecision::Decline,
-                "require_auth" => {
+            match crate::rt::json::variant(s, &["approve", "decline", "require_auth"]) {
+                Some(0) => IssuingNetworkTokenWalletProviderSuggestedDecision::Approve,
+                Some(1) => IssuingNetworkTokenWalletProviderSuggestedDecision::Decline,
+                Some(2) => {
                     IssuingNetworkTokenWalletProviderSuggestedDecision::RequireAuth
                 }
-                v => {
+                _ => {
                     IssuingNetworkTokenWalletProviderSuggestedDecision::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

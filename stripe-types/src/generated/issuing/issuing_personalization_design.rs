@@ -351,93 +351,101 @@ impl crate::rt::Decode for IssuingPersonalizationDesign {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::File>>,
-            f1: Option<crate::IssuingPersonalizationDesignCarrierText>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<crate::IssuingPersonalizationDesignId>,
-            f4: Option<bool>,
-            f5: Option<String>,
-            f6: Option<crate::rt::Metadata>,
-            f7: Option<String>,
-            f8: Option<crate::rt::Expandable<crate::IssuingPhysicalBundle>>,
-            f9: Option<crate::IssuingPersonalizationDesignPreferences>,
-            f10: Option<crate::IssuingPersonalizationDesignRejectionReasons>,
-            f11: Option<crate::IssuingPersonalizationDesignStatus>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
+            f1: crate::rt::json::Slot<crate::IssuingPersonalizationDesignCarrierText>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<crate::IssuingPersonalizationDesignId>,
+            f4: crate::rt::json::Slot<bool>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<crate::rt::Metadata>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::IssuingPhysicalBundle>,
+            >,
+            f9: crate::rt::json::Slot<crate::IssuingPersonalizationDesignPreferences>,
+            f10: crate::rt::json::Slot<
+                crate::IssuingPersonalizationDesignRejectionReasons,
+            >,
+            f11: crate::rt::json::Slot<crate::IssuingPersonalizationDesignStatus>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing.personalization_design object",
-            &[
-                "card_logo",
-                "carrier_text",
-                "created",
-                "id",
-                "livemode",
-                "lookup_key",
-                "metadata",
-                "name",
-                "object",
-                "physical_bundle",
-                "preferences",
-                "rejection_reasons",
-                "status",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.skip(),
-                9 => r.required(&mut b.f8),
-                10 => r.required(&mut b.f9),
-                11 => r.required(&mut b.f10),
-                12 => r.required(&mut b.f11),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5,
-                f6: Some(f6),
-                f7,
-                f8: Some(f8),
-                f9: Some(f9),
-                f10: Some(f10),
-                f11: Some(f11),
-            } => {
+        let extra = r
+            .fields(
+                "a issuing.personalization_design object",
+                &[
+                    "card_logo",
+                    "carrier_text",
+                    "created",
+                    "id",
+                    "livemode",
+                    "lookup_key",
+                    "metadata",
+                    "name",
+                    "object",
+                    "physical_bundle",
+                    "preferences",
+                    "rejection_reasons",
+                    "status",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.skip(),
+                    9 => r.required(&mut b.f8),
+                    10 => r.required(&mut b.f9),
+                    11 => r.required(&mut b.f10),
+                    12 => r.required(&mut b.f11),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f6.take(),
+            b.f8.take(),
+            b.f9.take(),
+            b.f10.take(),
+            b.f11.take(),
+        ) {
+            (
+                Some(f2),
+                Some(f3),
+                Some(f4),
+                Some(f6),
+                Some(f8),
+                Some(f9),
+                Some(f10),
+                Some(f11),
+            ) => {
                 Ok(IssuingPersonalizationDesign {
-                    card_logo: f0,
-                    carrier_text: f1,
+                    card_logo: b.f0.take(),
+                    carrier_text: b.f1.take(),
                     created: f2,
                     id: f3,
                     livemode: f4,
-                    lookup_key: f5,
+                    lookup_key: b.f5.take(),
                     metadata: f6,
-                    name: f7,
+                    name: b.f7.take(),
                     physical_bundle: f8,
                     preferences: f9,
                     rejection_reasons: f10,
@@ -445,24 +453,21 @@ impl crate::rt::Decode for IssuingPersonalizationDesign {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f2.is_none(), "created"),
-                                    (b.f3.is_none(), "id"),
-                                    (b.f4.is_none(), "livemode"),
-                                    (b.f6.is_none(), "metadata"),
-                                    (b.f8.is_none(), "physical_bundle"),
-                                    (b.f9.is_none(), "preferences"),
-                                    (b.f10.is_none(), "rejection_reasons"),
-                                    (b.f11.is_none(), "status"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "id"),
+                        (taken.2.is_none(), "livemode"),
+                        (taken.3.is_none(), "metadata"),
+                        (taken.4.is_none(), "physical_bundle"),
+                        (taken.5.is_none(), "preferences"),
+                        (taken.6.is_none(), "rejection_reasons"),
+                        (taken.7.is_none(), "status"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -528,36 +533,34 @@ impl crate::rt::Decode for IssuingPersonalizationDesignCarrierText {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_personalization_design_carrier_text object",
-            &["footer_body", "footer_title", "header_body", "header_title"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a issuing_personalization_design_carrier_text object",
+                &["footer_body", "footer_title", "header_body", "header_title"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingPersonalizationDesignCarrierText {
-            footer_body: f0,
-            footer_title: f1,
-            header_body: f2,
-            header_title: f3,
+            footer_body: b.f0.take(),
+            footer_title: b.f1.take(),
+            header_body: b.f2.take(),
+            header_title: b.f3.take(),
             extra,
         })
     }
@@ -610,38 +613,37 @@ impl crate::rt::Decode for IssuingPersonalizationDesignPreferences {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<bool>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<bool>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_personalization_design_preferences object",
-            &["is_default", "is_platform_default"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1 } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_personalization_design_preferences object",
+                &["is_default", "is_platform_default"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(IssuingPersonalizationDesignPreferences {
                     is_default: f0,
-                    is_platform_default: f1,
+                    is_platform_default: b.f1.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "is_default")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "is_default")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -690,27 +692,30 @@ impl crate::rt::Decode for IssuingPersonalizationDesignRejectionReasons {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::IssuingPersonalizationDesignRejectionReasonsCardLogo>>,
-            f1: Option<
+            f0: crate::rt::json::Slot<
+                Vec<crate::IssuingPersonalizationDesignRejectionReasonsCardLogo>,
+            >,
+            f1: crate::rt::json::Slot<
                 Vec<crate::IssuingPersonalizationDesignRejectionReasonsCarrierText>,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_personalization_design_rejection_reasons object",
-            &["card_logo", "carrier_text"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_personalization_design_rejection_reasons object",
+                &["card_logo", "carrier_text"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingPersonalizationDesignRejectionReasons {
-            card_logo: f0,
-            carrier_text: f1,
+            card_logo: b.f0.take(),
+            carrier_text: b.f1.take(),
             extra,
         })
     }
@@ -800,32 +805,44 @@ impl std::str::FromStr for IssuingPersonalizationDesignRejectionReasonsCardLogo 
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "geographic_location" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "geographic_location",
+                    "inappropriate",
+                    "network_name",
+                    "non_binary_image",
+                    "non_fiat_currency",
+                    "other",
+                    "other_entity",
+                    "promotional_material",
+                ],
+            ) {
+                Some(0) => {
                     IssuingPersonalizationDesignRejectionReasonsCardLogo::GeographicLocation
                 }
-                "inappropriate" => {
+                Some(1) => {
                     IssuingPersonalizationDesignRejectionReasonsCardLogo::Inappropriate
                 }
-                "network_name" => {
+                Some(2) => {
                     IssuingPersonalizationDesignRejectionReasonsCardLogo::NetworkName
                 }
-                "non_binary_image" => {
+                Some(3) => {
                     IssuingPersonalizationDesignRejectionReasonsCardLogo::NonBinaryImage
                 }
-                "non_fiat_currency" => {
+                Some(4) => {
                     IssuingPersonalizationDesignRejectionReasonsCardLogo::NonFiatCurrency
                 }
-                "other" => IssuingPersonalizationDesignRejectionReasonsCardLogo::Other,
-                "other_entity" => {
+                Some(5) => IssuingPersonalizationDesignRejectionReasonsCardLogo::Other,
+                Some(6) => {
                     IssuingPersonalizationDesignRejectionReasonsCardLogo::OtherEntity
                 }
-                "promotional_material" => {
+                Some(7) => {
                     IssuingPersonalizationDesignRejectionReasonsCardLogo::PromotionalMaterial
                 }
-                v => {
+                _ => {
                     IssuingPersonalizationDesignRejectionReasonsCardLogo::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -906,29 +923,40 @@ impl std::str::FromStr for IssuingPersonalizationDesignRejectionReasonsCarrierTe
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "geographic_location" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "geographic_location",
+                    "inappropriate",
+                    "network_name",
+                    "non_fiat_currency",
+                    "other",
+                    "other_entity",
+                    "promotional_material",
+                ],
+            ) {
+                Some(0) => {
                     IssuingPersonalizationDesignRejectionReasonsCarrierText::GeographicLocation
                 }
-                "inappropriate" => {
+                Some(1) => {
                     IssuingPersonalizationDesignRejectionReasonsCarrierText::Inappropriate
                 }
-                "network_name" => {
+                Some(2) => {
                     IssuingPersonalizationDesignRejectionReasonsCarrierText::NetworkName
                 }
-                "non_fiat_currency" => {
+                Some(3) => {
                     IssuingPersonalizationDesignRejectionReasonsCarrierText::NonFiatCurrency
                 }
-                "other" => IssuingPersonalizationDesignRejectionReasonsCarrierText::Other,
-                "other_entity" => {
+                Some(4) => IssuingPersonalizationDesignRejectionReasonsCarrierText::Other,
+                Some(5) => {
                     IssuingPersonalizationDesignRejectionReasonsCarrierText::OtherEntity
                 }
-                "promotional_material" => {
+                Some(6) => {
                     IssuingPersonalizationDesignRejectionReasonsCarrierText::PromotionalMaterial
                 }
-                v => {
+                _ => {
                     IssuingPersonalizationDesignRejectionReasonsCarrierText::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -988,12 +1016,15 @@ impl std::str::FromStr for IssuingPersonalizationDesignStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => IssuingPersonalizationDesignStatus::Active,
-                "inactive" => IssuingPersonalizationDesignStatus::Inactive,
-                "rejected" => IssuingPersonalizationDesignStatus::Rejected,
-                "review" => IssuingPersonalizationDesignStatus::Review,
-                v => IssuingPersonalizationDesignStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["active", "inactive", "rejected", "review"],
+            ) {
+                Some(0) => IssuingPersonalizationDesignStatus::Active,
+                Some(1) => IssuingPersonalizationDesignStatus::Inactive,
+                Some(2) => IssuingPersonalizationDesignStatus::Rejected,
+                Some(3) => IssuingPersonalizationDesignStatus::Review,
+                _ => IssuingPersonalizationDesignStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -1178,12 +1209,15 @@ impl std::str::FromStr for ListIssuingPersonalizationDesignsStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => ListIssuingPersonalizationDesignsStatus::Active,
-                "inactive" => ListIssuingPersonalizationDesignsStatus::Inactive,
-                "rejected" => ListIssuingPersonalizationDesignsStatus::Rejected,
-                "review" => ListIssuingPersonalizationDesignsStatus::Review,
-                v => ListIssuingPersonalizationDesignsStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["active", "inactive", "rejected", "review"],
+            ) {
+                Some(0) => ListIssuingPersonalizationDesignsStatus::Active,
+                Some(1) => ListIssuingPersonalizationDesignsStatus::Inactive,
+                Some(2) => ListIssuingPersonalizationDesignsStatus::Rejected,
+                Some(3) => ListIssuingPersonalizationDesignsStatus::Review,
+                _ => ListIssuingPersonalizationDesignsStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -1404,34 +1438,46 @@ for RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "geographic_location" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "geographic_location",
+                    "inappropriate",
+                    "network_name",
+                    "non_binary_image",
+                    "non_fiat_currency",
+                    "other",
+                    "other_entity",
+                    "promotional_material",
+                ],
+            ) {
+                Some(0) => {
                     RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo::GeographicLocation
                 }
-                "inappropriate" => {
+                Some(1) => {
                     RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo::Inappropriate
                 }
-                "network_name" => {
+                Some(2) => {
                     RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo::NetworkName
                 }
-                "non_binary_image" => {
+                Some(3) => {
                     RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo::NonBinaryImage
                 }
-                "non_fiat_currency" => {
+                Some(4) => {
                     RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo::NonFiatCurrency
                 }
-                "other" => {
+                Some(5) => {
                     RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo::Other
                 }
-                "other_entity" => {
+                Some(6) => {
                     RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo::OtherEntity
                 }
-                "promotional_material" => {
+                Some(7) => {
                     RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo::PromotionalMaterial
                 }
-                v => {
+                _ => {
                     RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1520,31 +1566,42 @@ for RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "geographic_location" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "geographic_location",
+                    "inappropriate",
+                    "network_name",
+                    "non_fiat_currency",
+                    "other",
+                    "other_entity",
+                    "promotional_material",
+                ],
+            ) {
+                Some(0) => {
                     RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText::GeographicLocation
                 }
-                "inappropriate" => {
+                Some(1) => {
                     RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText::Inappropriate
                 }
-                "network_name" => {
+                Some(2) => {
                     RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText::NetworkName
                 }
-                "non_fiat_currency" => {
+                Some(3) => {
                     RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText::NonFiatCurrency
                 }
-                "other" => {
+                Some(4) => {
                     RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText::Other
                 }
-                "other_entity" => {
+                Some(5) => {
                     RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText::OtherEntity
                 }
-                "promotional_material" => {
+                Some(6) => {
                     RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText::PromotionalMaterial
                 }
-                v => {
+                _ => {
                     RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

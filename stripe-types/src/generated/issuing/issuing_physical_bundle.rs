@@ -28,46 +28,45 @@ impl crate::rt::Decode for IssuingPhysicalBundle {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::IssuingPhysicalBundleFeatures>,
-            f1: Option<crate::IssuingPhysicalBundleId>,
-            f2: Option<bool>,
-            f3: Option<String>,
-            f4: Option<crate::IssuingPhysicalBundleStatus>,
-            f5: Option<crate::IssuingPhysicalBundleType>,
+            f0: crate::rt::json::Slot<crate::IssuingPhysicalBundleFeatures>,
+            f1: crate::rt::json::Slot<crate::IssuingPhysicalBundleId>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::IssuingPhysicalBundleStatus>,
+            f5: crate::rt::json::Slot<crate::IssuingPhysicalBundleType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing.physical_bundle object",
-            &["features", "id", "livemode", "name", "object", "status", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.skip(),
-                5 => r.required(&mut b.f4),
-                6 => r.required(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-            } => {
+        let extra = r
+            .fields(
+                "a issuing.physical_bundle object",
+                &["features", "id", "livemode", "name", "object", "status", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.skip(),
+                    5 => r.required(&mut b.f4),
+                    6 => r.required(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f5.take(),
+        ) {
+            (Some(f0), Some(f1), Some(f2), Some(f3), Some(f4), Some(f5)) => {
                 Ok(IssuingPhysicalBundle {
                     features: f0,
                     id: f1,
@@ -78,22 +77,19 @@ impl crate::rt::Decode for IssuingPhysicalBundle {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "features"),
-                                    (b.f1.is_none(), "id"),
-                                    (b.f2.is_none(), "livemode"),
-                                    (b.f3.is_none(), "name"),
-                                    (b.f4.is_none(), "status"),
-                                    (b.f5.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "features"),
+                        (taken.1.is_none(), "id"),
+                        (taken.2.is_none(), "livemode"),
+                        (taken.3.is_none(), "name"),
+                        (taken.4.is_none(), "status"),
+                        (taken.5.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -143,29 +139,28 @@ impl crate::rt::Decode for IssuingPhysicalBundleFeatures {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::IssuingPhysicalBundleFeaturesCardLogo>,
-            f1: Option<crate::IssuingPhysicalBundleFeaturesCarrierText>,
-            f2: Option<crate::IssuingPhysicalBundleFeaturesSecondLine>,
+            f0: crate::rt::json::Slot<crate::IssuingPhysicalBundleFeaturesCardLogo>,
+            f1: crate::rt::json::Slot<crate::IssuingPhysicalBundleFeaturesCarrierText>,
+            f2: crate::rt::json::Slot<crate::IssuingPhysicalBundleFeaturesSecondLine>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_physical_bundle_features object",
-            &["card_logo", "carrier_text", "second_line"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a issuing_physical_bundle_features object",
+                &["card_logo", "carrier_text", "second_line"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
                 Ok(IssuingPhysicalBundleFeatures {
                     card_logo: f0,
                     carrier_text: f1,
@@ -173,19 +168,16 @@ impl crate::rt::Decode for IssuingPhysicalBundleFeatures {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "card_logo"),
-                                    (b.f1.is_none(), "carrier_text"),
-                                    (b.f2.is_none(), "second_line"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "card_logo"),
+                        (taken.1.is_none(), "carrier_text"),
+                        (taken.2.is_none(), "second_line"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -243,11 +235,11 @@ impl std::str::FromStr for IssuingPhysicalBundleFeaturesCardLogo {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "optional" => IssuingPhysicalBundleFeaturesCardLogo::Optional,
-                "required" => IssuingPhysicalBundleFeaturesCardLogo::Required,
-                "unsupported" => IssuingPhysicalBundleFeaturesCardLogo::Unsupported,
-                v => IssuingPhysicalBundleFeaturesCardLogo::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["optional", "required", "unsupported"]) {
+                Some(0) => IssuingPhysicalBundleFeaturesCardLogo::Optional,
+                Some(1) => IssuingPhysicalBundleFeaturesCardLogo::Required,
+                Some(2) => IssuingPhysicalBundleFeaturesCardLogo::Unsupported,
+                _ => IssuingPhysicalBundleFeaturesCardLogo::Unknown(s.to_owned()),
             },
         )
     }
@@ -301,11 +293,11 @@ impl std::str::FromStr for IssuingPhysicalBundleFeaturesCarrierText {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "optional" => IssuingPhysicalBundleFeaturesCarrierText::Optional,
-                "required" => IssuingPhysicalBundleFeaturesCarrierText::Required,
-                "unsupported" => IssuingPhysicalBundleFeaturesCarrierText::Unsupported,
-                v => IssuingPhysicalBundleFeaturesCarrierText::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["optional", "required", "unsupported"]) {
+                Some(0) => IssuingPhysicalBundleFeaturesCarrierText::Optional,
+                Some(1) => IssuingPhysicalBundleFeaturesCarrierText::Required,
+                Some(2) => IssuingPhysicalBundleFeaturesCarrierText::Unsupported,
+                _ => IssuingPhysicalBundleFeaturesCarrierText::Unknown(s.to_owned()),
             },
         )
     }
@@ -359,11 +351,11 @@ impl std::str::FromStr for IssuingPhysicalBundleFeaturesSecondLine {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "optional" => IssuingPhysicalBundleFeaturesSecondLine::Optional,
-                "required" => IssuingPhysicalBundleFeaturesSecondLine::Required,
-                "unsupported" => IssuingPhysicalBundleFeaturesSecondLine::Unsupported,
-                v => IssuingPhysicalBundleFeaturesSecondLine::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["optional", "required", "unsupported"]) {
+                Some(0) => IssuingPhysicalBundleFeaturesSecondLine::Optional,
+                Some(1) => IssuingPhysicalBundleFeaturesSecondLine::Required,
+                Some(2) => IssuingPhysicalBundleFeaturesSecondLine::Unsupported,
+                _ => IssuingPhysicalBundleFeaturesSecondLine::Unknown(s.to_owned()),
             },
         )
     }
@@ -417,11 +409,11 @@ impl std::str::FromStr for IssuingPhysicalBundleStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => IssuingPhysicalBundleStatus::Active,
-                "inactive" => IssuingPhysicalBundleStatus::Inactive,
-                "review" => IssuingPhysicalBundleStatus::Review,
-                v => IssuingPhysicalBundleStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "review"]) {
+                Some(0) => IssuingPhysicalBundleStatus::Active,
+                Some(1) => IssuingPhysicalBundleStatus::Inactive,
+                Some(2) => IssuingPhysicalBundleStatus::Review,
+                _ => IssuingPhysicalBundleStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -472,10 +464,10 @@ impl std::str::FromStr for IssuingPhysicalBundleType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "custom" => IssuingPhysicalBundleType::Custom,
-                "standard" => IssuingPhysicalBundleType::Standard,
-                v => IssuingPhysicalBundleType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["custom", "standard"]) {
+                Some(0) => IssuingPhysicalBundleType::Custom,
+                Some(1) => IssuingPhysicalBundleType::Standard,
+                _ => IssuingPhysicalBundleType::Unknown(s.to_owned()),
             },
         )
     }
@@ -646,11 +638,11 @@ impl std::str::FromStr for ListIssuingPhysicalBundlesStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => ListIssuingPhysicalBundlesStatus::Active,
-                "inactive" => ListIssuingPhysicalBundlesStatus::Inactive,
-                "review" => ListIssuingPhysicalBundlesStatus::Review,
-                v => ListIssuingPhysicalBundlesStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "review"]) {
+                Some(0) => ListIssuingPhysicalBundlesStatus::Active,
+                Some(1) => ListIssuingPhysicalBundlesStatus::Inactive,
+                Some(2) => ListIssuingPhysicalBundlesStatus::Review,
+                _ => ListIssuingPhysicalBundlesStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -702,10 +694,10 @@ impl std::str::FromStr for ListIssuingPhysicalBundlesType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "custom" => ListIssuingPhysicalBundlesType::Custom,
-                "standard" => ListIssuingPhysicalBundlesType::Standard,
-                v => ListIssuingPhysicalBundlesType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["custom", "standard"]) {
+                Some(0) => ListIssuingPhysicalBundlesType::Custom,
+                Some(1) => ListIssuingPhysicalBundlesType::Standard,
+                _ => ListIssuingPhysicalBundlesType::Unknown(s.to_owned()),
             },
         )
     }

@@ -222,10 +222,10 @@ impl std::str::FromStr for CreateTestHelpersIssuingSettlementNetwork {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "maestro" => CreateTestHelpersIssuingSettlementNetwork::Maestro,
-                "visa" => CreateTestHelpersIssuingSettlementNetwork::Visa,
-                v => CreateTestHelpersIssuingSettlementNetwork::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["maestro", "visa"]) {
+                Some(0) => CreateTestHelpersIssuingSettlementNetwork::Maestro,
+                Some(1) => CreateTestHelpersIssuingSettlementNetwork::Visa,
+                _ => CreateTestHelpersIssuingSettlementNetwork::Unknown(s.to_owned()),
             },
         )
     }
@@ -301,104 +301,120 @@ impl crate::rt::Decode for IssuingSettlement {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<String>,
-            f4: Option<crate::IssuingSettlementId>,
-            f5: Option<i64>,
-            f6: Option<bool>,
-            f7: Option<crate::rt::Metadata>,
-            f8: Option<i64>,
-            f9: Option<crate::IssuingSettlementNetwork>,
-            f10: Option<i64>,
-            f11: Option<String>,
-            f12: Option<String>,
-            f13: Option<crate::IssuingSettlementStatus>,
-            f14: Option<i64>,
-            f15: Option<i64>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::IssuingSettlementId>,
+            f5: crate::rt::json::Slot<i64>,
+            f6: crate::rt::json::Slot<bool>,
+            f7: crate::rt::json::Slot<crate::rt::Metadata>,
+            f8: crate::rt::json::Slot<i64>,
+            f9: crate::rt::json::Slot<crate::IssuingSettlementNetwork>,
+            f10: crate::rt::json::Slot<i64>,
+            f11: crate::rt::json::Slot<String>,
+            f12: crate::rt::json::Slot<String>,
+            f13: crate::rt::json::Slot<crate::IssuingSettlementStatus>,
+            f14: crate::rt::json::Slot<i64>,
+            f15: crate::rt::json::Slot<i64>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing.settlement object",
-            &[
-                "bin",
-                "clearing_date",
-                "created",
-                "currency",
-                "id",
-                "interchange_fees_amount",
-                "livemode",
-                "metadata",
-                "net_total_amount",
-                "network",
-                "network_fees_amount",
-                "network_settlement_identifier",
-                "object",
-                "settlement_service",
-                "status",
-                "transaction_amount",
-                "transaction_count",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.required(&mut b.f10),
-                11 => r.required(&mut b.f11),
-                12 => r.skip(),
-                13 => r.required(&mut b.f12),
-                14 => r.required(&mut b.f13),
-                15 => r.required(&mut b.f14),
-                16 => r.required(&mut b.f15),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-                f6: Some(f6),
-                f7: Some(f7),
-                f8: Some(f8),
-                f9: Some(f9),
-                f10: Some(f10),
-                f11: Some(f11),
-                f12: Some(f12),
-                f13: Some(f13),
-                f14: Some(f14),
-                f15: Some(f15),
-            } => {
+        let extra = r
+            .fields(
+                "a issuing.settlement object",
+                &[
+                    "bin",
+                    "clearing_date",
+                    "created",
+                    "currency",
+                    "id",
+                    "interchange_fees_amount",
+                    "livemode",
+                    "metadata",
+                    "net_total_amount",
+                    "network",
+                    "network_fees_amount",
+                    "network_settlement_identifier",
+                    "object",
+                    "settlement_service",
+                    "status",
+                    "transaction_amount",
+                    "transaction_count",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.required(&mut b.f10),
+                    11 => r.required(&mut b.f11),
+                    12 => r.skip(),
+                    13 => r.required(&mut b.f12),
+                    14 => r.required(&mut b.f13),
+                    15 => r.required(&mut b.f14),
+                    16 => r.required(&mut b.f15),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f5.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f8.take(),
+            b.f9.take(),
+            b.f10.take(),
+            b.f11.take(),
+            b.f12.take(),
+            b.f13.take(),
+            b.f14.take(),
+            b.f15.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f1),
+                Some(f2),
+                Some(f3),
+                Some(f4),
+                Some(f5),
+                Some(f6),
+                Some(f7),
+                Some(f8),
+                Some(f9),
+                Some(f10),
+                Some(f11),
+                Some(f12),
+                Some(f13),
+                Some(f14),
+                Some(f15),
+            ) => {
                 Ok(IssuingSettlement {
                     bin: f0,
                     clearing_date: f1,
@@ -419,32 +435,29 @@ impl crate::rt::Decode for IssuingSettlement {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "bin"),
-                                    (b.f1.is_none(), "clearing_date"),
-                                    (b.f2.is_none(), "created"),
-                                    (b.f3.is_none(), "currency"),
-                                    (b.f4.is_none(), "id"),
-                                    (b.f5.is_none(), "interchange_fees_amount"),
-                                    (b.f6.is_none(), "livemode"),
-                                    (b.f7.is_none(), "metadata"),
-                                    (b.f8.is_none(), "net_total_amount"),
-                                    (b.f9.is_none(), "network"),
-                                    (b.f10.is_none(), "network_fees_amount"),
-                                    (b.f11.is_none(), "network_settlement_identifier"),
-                                    (b.f12.is_none(), "settlement_service"),
-                                    (b.f13.is_none(), "status"),
-                                    (b.f14.is_none(), "transaction_amount"),
-                                    (b.f15.is_none(), "transaction_count"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "bin"),
+                        (taken.1.is_none(), "clearing_date"),
+                        (taken.2.is_none(), "created"),
+                        (taken.3.is_none(), "currency"),
+                        (taken.4.is_none(), "id"),
+                        (taken.5.is_none(), "interchange_fees_amount"),
+                        (taken.6.is_none(), "livemode"),
+                        (taken.7.is_none(), "metadata"),
+                        (taken.8.is_none(), "net_total_amount"),
+                        (taken.9.is_none(), "network"),
+                        (taken.10.is_none(), "network_fees_amount"),
+                        (taken.11.is_none(), "network_settlement_identifier"),
+                        (taken.12.is_none(), "settlement_service"),
+                        (taken.13.is_none(), "status"),
+                        (taken.14.is_none(), "transaction_amount"),
+                        (taken.15.is_none(), "transaction_count"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -522,10 +535,10 @@ impl std::str::FromStr for IssuingSettlementNetwork {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "maestro" => IssuingSettlementNetwork::Maestro,
-                "visa" => IssuingSettlementNetwork::Visa,
-                v => IssuingSettlementNetwork::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["maestro", "visa"]) {
+                Some(0) => IssuingSettlementNetwork::Maestro,
+                Some(1) => IssuingSettlementNetwork::Visa,
+                _ => IssuingSettlementNetwork::Unknown(s.to_owned()),
             },
         )
     }
@@ -583,10 +596,10 @@ impl std::str::FromStr for IssuingSettlementStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "complete" => IssuingSettlementStatus::Complete,
-                "pending" => IssuingSettlementStatus::Pending,
-                v => IssuingSettlementStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["complete", "pending"]) {
+                Some(0) => IssuingSettlementStatus::Complete,
+                Some(1) => IssuingSettlementStatus::Pending,
+                _ => IssuingSettlementStatus::Unknown(s.to_owned()),
             },
         )
     }

@@ -38,111 +38,103 @@ impl crate::rt::Decode for IssuingToken {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::IssuingCard>>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<String>,
-            f3: Option<crate::IssuingTokenId>,
-            f4: Option<String>,
-            f5: Option<bool>,
-            f6: Option<crate::IssuingTokenNetwork>,
-            f7: Option<crate::IssuingNetworkTokenNetworkData>,
-            f8: Option<crate::rt::Timestamp>,
-            f9: Option<crate::IssuingTokenStatus>,
-            f10: Option<crate::IssuingTokenWalletProvider>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::IssuingCard>>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::IssuingTokenId>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<bool>,
+            f6: crate::rt::json::Slot<crate::IssuingTokenNetwork>,
+            f7: crate::rt::json::Slot<crate::IssuingNetworkTokenNetworkData>,
+            f8: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f9: crate::rt::json::Slot<crate::IssuingTokenStatus>,
+            f10: crate::rt::json::Slot<crate::IssuingTokenWalletProvider>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing.token object",
-            &[
-                "card",
-                "created",
-                "device_fingerprint",
-                "id",
-                "last4",
-                "livemode",
-                "network",
-                "network_data",
-                "network_updated_at",
-                "object",
-                "status",
-                "wallet_provider",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.skip(),
-                10 => r.required(&mut b.f9),
-                11 => r.optional(&mut b.f10),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2,
-                f3: Some(f3),
-                f4,
-                f5: Some(f5),
-                f6: Some(f6),
-                f7,
-                f8: Some(f8),
-                f9: Some(f9),
-                f10,
-            } => {
+        let extra = r
+            .fields(
+                "a issuing.token object",
+                &[
+                    "card",
+                    "created",
+                    "device_fingerprint",
+                    "id",
+                    "last4",
+                    "livemode",
+                    "network",
+                    "network_data",
+                    "network_updated_at",
+                    "object",
+                    "status",
+                    "wallet_provider",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.skip(),
+                    10 => r.required(&mut b.f9),
+                    11 => r.optional(&mut b.f10),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f3.take(),
+            b.f5.take(),
+            b.f6.take(),
+            b.f8.take(),
+            b.f9.take(),
+        ) {
+            (Some(f0), Some(f1), Some(f3), Some(f5), Some(f6), Some(f8), Some(f9)) => {
                 Ok(IssuingToken {
                     card: f0,
                     created: f1,
-                    device_fingerprint: f2,
+                    device_fingerprint: b.f2.take(),
                     id: f3,
-                    last4: f4,
+                    last4: b.f4.take(),
                     livemode: f5,
                     network: f6,
-                    network_data: f7,
+                    network_data: b.f7.take(),
                     network_updated_at: f8,
                     status: f9,
-                    wallet_provider: f10,
+                    wallet_provider: b.f10.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "card"),
-                                    (b.f1.is_none(), "created"),
-                                    (b.f3.is_none(), "id"),
-                                    (b.f5.is_none(), "livemode"),
-                                    (b.f6.is_none(), "network"),
-                                    (b.f8.is_none(), "network_updated_at"),
-                                    (b.f9.is_none(), "status"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "card"),
+                        (taken.1.is_none(), "created"),
+                        (taken.2.is_none(), "id"),
+                        (taken.3.is_none(), "livemode"),
+                        (taken.4.is_none(), "network"),
+                        (taken.5.is_none(), "network_updated_at"),
+                        (taken.6.is_none(), "status"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -214,10 +206,10 @@ impl std::str::FromStr for IssuingTokenNetwork {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "mastercard" => IssuingTokenNetwork::Mastercard,
-                "visa" => IssuingTokenNetwork::Visa,
-                v => IssuingTokenNetwork::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["mastercard", "visa"]) {
+                Some(0) => IssuingTokenNetwork::Mastercard,
+                Some(1) => IssuingTokenNetwork::Visa,
+                _ => IssuingTokenNetwork::Unknown(s.to_owned()),
             },
         )
     }
@@ -274,12 +266,15 @@ impl std::str::FromStr for IssuingTokenStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => IssuingTokenStatus::Active,
-                "deleted" => IssuingTokenStatus::Deleted,
-                "requested" => IssuingTokenStatus::Requested,
-                "suspended" => IssuingTokenStatus::Suspended,
-                v => IssuingTokenStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["active", "deleted", "requested", "suspended"],
+            ) {
+                Some(0) => IssuingTokenStatus::Active,
+                Some(1) => IssuingTokenStatus::Deleted,
+                Some(2) => IssuingTokenStatus::Requested,
+                Some(3) => IssuingTokenStatus::Suspended,
+                _ => IssuingTokenStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -333,11 +328,14 @@ impl std::str::FromStr for IssuingTokenWalletProvider {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "apple_pay" => IssuingTokenWalletProvider::ApplePay,
-                "google_pay" => IssuingTokenWalletProvider::GooglePay,
-                "samsung_pay" => IssuingTokenWalletProvider::SamsungPay,
-                v => IssuingTokenWalletProvider::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["apple_pay", "google_pay", "samsung_pay"],
+            ) {
+                Some(0) => IssuingTokenWalletProvider::ApplePay,
+                Some(1) => IssuingTokenWalletProvider::GooglePay,
+                Some(2) => IssuingTokenWalletProvider::SamsungPay,
+                _ => IssuingTokenWalletProvider::Unknown(s.to_owned()),
             },
         )
     }
@@ -495,12 +493,14 @@ impl serde::Serialize for ListIssuingTokensCreated {
 }
 #[cfg(feature = "issuing")]
 impl From<crate::RangeQuerySpecs> for ListIssuingTokensCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListIssuingTokensCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "issuing")]
 impl From<i64> for ListIssuingTokensCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListIssuingTokensCreated::Integer(v)
     }
@@ -540,12 +540,15 @@ impl std::str::FromStr for ListIssuingTokensStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => ListIssuingTokensStatus::Active,
-                "deleted" => ListIssuingTokensStatus::Deleted,
-                "requested" => ListIssuingTokensStatus::Requested,
-                "suspended" => ListIssuingTokensStatus::Suspended,
-                v => ListIssuingTokensStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["active", "deleted", "requested", "suspended"],
+            ) {
+                Some(0) => ListIssuingTokensStatus::Active,
+                Some(1) => ListIssuingTokensStatus::Deleted,
+                Some(2) => ListIssuingTokensStatus::Requested,
+                Some(3) => ListIssuingTokensStatus::Suspended,
+                _ => ListIssuingTokensStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -727,11 +730,11 @@ impl std::str::FromStr for UpdateIssuingTokenStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => UpdateIssuingTokenStatus::Active,
-                "deleted" => UpdateIssuingTokenStatus::Deleted,
-                "suspended" => UpdateIssuingTokenStatus::Suspended,
-                v => UpdateIssuingTokenStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "deleted", "suspended"]) {
+                Some(0) => UpdateIssuingTokenStatus::Active,
+                Some(1) => UpdateIssuingTokenStatus::Deleted,
+                Some(2) => UpdateIssuingTokenStatus::Suspended,
+                _ => UpdateIssuingTokenStatus::Unknown(s.to_owned()),
             },
         )
     }

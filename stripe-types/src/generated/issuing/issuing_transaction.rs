@@ -262,175 +262,175 @@ impl crate::rt::Decode for IssuingTransaction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::IssuingTransactionAmountDetails>,
-            f2: Option<crate::rt::Expandable<crate::IssuingAuthorization>>,
-            f3: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
-            f4: Option<crate::rt::Expandable<crate::IssuingCard>>,
-            f5: Option<crate::rt::Expandable<crate::IssuingCardholder>>,
-            f6: Option<crate::rt::Timestamp>,
-            f7: Option<String>,
-            f8: Option<crate::rt::Expandable<crate::IssuingDispute>>,
-            f9: Option<crate::IssuingTransactionId>,
-            f10: Option<bool>,
-            f11: Option<i64>,
-            f12: Option<String>,
-            f13: Option<crate::IssuingAuthorizationMerchantData>,
-            f14: Option<crate::rt::Metadata>,
-            f15: Option<crate::IssuingTransactionNetworkData>,
-            f16: Option<crate::IssuingTransactionPurchaseDetails>,
-            f17: Option<crate::rt::Expandable<crate::IssuingToken>>,
-            f18: Option<crate::IssuingTransactionTreasury>,
-            f19: Option<crate::IssuingTransactionType>,
-            f20: Option<crate::IssuingTransactionWallet>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::IssuingTransactionAmountDetails>,
+            f2: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::IssuingAuthorization>,
+            >,
+            f3: crate::rt::json::Slot<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f4: crate::rt::json::Slot<crate::rt::Expandable<crate::IssuingCard>>,
+            f5: crate::rt::json::Slot<crate::rt::Expandable<crate::IssuingCardholder>>,
+            f6: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<crate::rt::Expandable<crate::IssuingDispute>>,
+            f9: crate::rt::json::Slot<crate::IssuingTransactionId>,
+            f10: crate::rt::json::Slot<bool>,
+            f11: crate::rt::json::Slot<i64>,
+            f12: crate::rt::json::Slot<String>,
+            f13: crate::rt::json::Slot<crate::IssuingAuthorizationMerchantData>,
+            f14: crate::rt::json::Slot<crate::rt::Metadata>,
+            f15: crate::rt::json::Slot<crate::IssuingTransactionNetworkData>,
+            f16: crate::rt::json::Slot<crate::IssuingTransactionPurchaseDetails>,
+            f17: crate::rt::json::Slot<crate::rt::Expandable<crate::IssuingToken>>,
+            f18: crate::rt::json::Slot<crate::IssuingTransactionTreasury>,
+            f19: crate::rt::json::Slot<crate::IssuingTransactionType>,
+            f20: crate::rt::json::Slot<crate::IssuingTransactionWallet>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing.transaction object",
-            &[
-                "amount",
-                "amount_details",
-                "authorization",
-                "balance_transaction",
-                "card",
-                "cardholder",
-                "created",
-                "currency",
-                "dispute",
-                "id",
-                "livemode",
-                "merchant_amount",
-                "merchant_currency",
-                "merchant_data",
-                "metadata",
-                "network_data",
-                "object",
-                "purchase_details",
-                "token",
-                "treasury",
-                "type",
-                "wallet",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.required(&mut b.f10),
-                11 => r.required(&mut b.f11),
-                12 => r.required(&mut b.f12),
-                13 => r.required(&mut b.f13),
-                14 => r.required(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.skip(),
-                17 => r.optional(&mut b.f16),
-                18 => r.optional(&mut b.f17),
-                19 => r.optional(&mut b.f18),
-                20 => r.required(&mut b.f19),
-                21 => r.optional(&mut b.f20),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1,
-                f2,
-                f3,
-                f4: Some(f4),
-                f5,
-                f6: Some(f6),
-                f7: Some(f7),
-                f8,
-                f9: Some(f9),
-                f10: Some(f10),
-                f11: Some(f11),
-                f12: Some(f12),
-                f13: Some(f13),
-                f14: Some(f14),
-                f15,
-                f16,
-                f17,
-                f18,
-                f19: Some(f19),
-                f20,
-            } => {
+        let extra = r
+            .fields(
+                "a issuing.transaction object",
+                &[
+                    "amount",
+                    "amount_details",
+                    "authorization",
+                    "balance_transaction",
+                    "card",
+                    "cardholder",
+                    "created",
+                    "currency",
+                    "dispute",
+                    "id",
+                    "livemode",
+                    "merchant_amount",
+                    "merchant_currency",
+                    "merchant_data",
+                    "metadata",
+                    "network_data",
+                    "object",
+                    "purchase_details",
+                    "token",
+                    "treasury",
+                    "type",
+                    "wallet",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.required(&mut b.f10),
+                    11 => r.required(&mut b.f11),
+                    12 => r.required(&mut b.f12),
+                    13 => r.required(&mut b.f13),
+                    14 => r.required(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.skip(),
+                    17 => r.optional(&mut b.f16),
+                    18 => r.optional(&mut b.f17),
+                    19 => r.optional(&mut b.f18),
+                    20 => r.required(&mut b.f19),
+                    21 => r.optional(&mut b.f20),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f4.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f9.take(),
+            b.f10.take(),
+            b.f11.take(),
+            b.f12.take(),
+            b.f13.take(),
+            b.f14.take(),
+            b.f19.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f4),
+                Some(f6),
+                Some(f7),
+                Some(f9),
+                Some(f10),
+                Some(f11),
+                Some(f12),
+                Some(f13),
+                Some(f14),
+                Some(f19),
+            ) => {
                 Ok(IssuingTransaction {
                     amount: f0,
-                    amount_details: f1,
-                    authorization: f2,
-                    balance_transaction: f3,
+                    amount_details: b.f1.take(),
+                    authorization: b.f2.take(),
+                    balance_transaction: b.f3.take(),
                     card: f4,
-                    cardholder: f5,
+                    cardholder: b.f5.take(),
                     created: f6,
                     currency: f7,
-                    dispute: f8,
+                    dispute: b.f8.take(),
                     id: f9,
                     livemode: f10,
                     merchant_amount: f11,
                     merchant_currency: f12,
                     merchant_data: f13,
                     metadata: f14,
-                    network_data: f15,
-                    purchase_details: f16,
-                    token: f17,
-                    treasury: f18,
+                    network_data: b.f15.take(),
+                    purchase_details: b.f16.take(),
+                    token: b.f17.take(),
+                    treasury: b.f18.take(),
                     r#type: f19,
-                    wallet: f20,
+                    wallet: b.f20.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f4.is_none(), "card"),
-                                    (b.f6.is_none(), "created"),
-                                    (b.f7.is_none(), "currency"),
-                                    (b.f9.is_none(), "id"),
-                                    (b.f10.is_none(), "livemode"),
-                                    (b.f11.is_none(), "merchant_amount"),
-                                    (b.f12.is_none(), "merchant_currency"),
-                                    (b.f13.is_none(), "merchant_data"),
-                                    (b.f14.is_none(), "metadata"),
-                                    (b.f19.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "card"),
+                        (taken.2.is_none(), "created"),
+                        (taken.3.is_none(), "currency"),
+                        (taken.4.is_none(), "id"),
+                        (taken.5.is_none(), "livemode"),
+                        (taken.6.is_none(), "merchant_amount"),
+                        (taken.7.is_none(), "merchant_currency"),
+                        (taken.8.is_none(), "merchant_data"),
+                        (taken.9.is_none(), "metadata"),
+                        (taken.10.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -513,25 +513,26 @@ impl crate::rt::Decode for IssuingTransactionAmountDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<i64>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<i64>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_transaction_amount_details object",
-            &["atm_fee", "cashback_amount"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_transaction_amount_details object",
+                &["atm_fee", "cashback_amount"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingTransactionAmountDetails {
-            atm_fee: f0,
-            cashback_amount: f1,
+            atm_fee: b.f0.take(),
+            cashback_amount: b.f1.take(),
             extra,
         })
     }
@@ -584,40 +585,44 @@ impl crate::rt::Decode for IssuingTransactionFleetCardholderPromptData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<i64>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_transaction_fleet_cardholder_prompt_data object",
-            &["driver_id", "odometer", "unspecified_id", "user_id", "vehicle_number"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4 } = b;
+        let extra = r
+            .fields(
+                "a issuing_transaction_fleet_cardholder_prompt_data object",
+                &[
+                    "driver_id",
+                    "odometer",
+                    "unspecified_id",
+                    "user_id",
+                    "vehicle_number",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingTransactionFleetCardholderPromptData {
-            driver_id: f0,
-            odometer: f1,
-            unspecified_id: f2,
-            user_id: f3,
-            vehicle_number: f4,
+            driver_id: b.f0.take(),
+            odometer: b.f1.take(),
+            unspecified_id: b.f2.take(),
+            user_id: b.f3.take(),
+            vehicle_number: b.f4.take(),
             extra,
         })
     }
@@ -679,41 +684,41 @@ impl crate::rt::Decode for IssuingTransactionFleetData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::IssuingTransactionFleetCardholderPromptData>,
-            f1: Option<String>,
-            f2: Option<crate::IssuingTransactionFleetReportedBreakdown>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<
+                crate::IssuingTransactionFleetCardholderPromptData,
+            >,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<crate::IssuingTransactionFleetReportedBreakdown>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_transaction_fleet_data object",
-            &[
-                "cardholder_prompt_data",
-                "purchase_type",
-                "reported_breakdown",
-                "service_type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a issuing_transaction_fleet_data object",
+                &[
+                    "cardholder_prompt_data",
+                    "purchase_type",
+                    "reported_breakdown",
+                    "service_type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingTransactionFleetData {
-            cardholder_prompt_data: f0,
-            purchase_type: f1,
-            reported_breakdown: f2,
-            service_type: f3,
+            cardholder_prompt_data: b.f0.take(),
+            purchase_type: b.f1.take(),
+            reported_breakdown: b.f2.take(),
+            service_type: b.f3.take(),
             extra,
         })
     }
@@ -764,22 +769,22 @@ impl crate::rt::Decode for IssuingTransactionFleetFuelPriceData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Decimal>,
+            f0: crate::rt::json::Slot<crate::rt::Decimal>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_transaction_fleet_fuel_price_data object",
-            &["gross_amount_decimal"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_transaction_fleet_fuel_price_data object",
+                &["gross_amount_decimal"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingTransactionFleetFuelPriceData {
-            gross_amount_decimal: f0,
+            gross_amount_decimal: b.f0.take(),
             extra,
         })
     }
@@ -821,22 +826,22 @@ impl crate::rt::Decode for IssuingTransactionFleetNonFuelPriceData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Decimal>,
+            f0: crate::rt::json::Slot<crate::rt::Decimal>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_transaction_fleet_non_fuel_price_data object",
-            &["gross_amount_decimal"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_transaction_fleet_non_fuel_price_data object",
+                &["gross_amount_decimal"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingTransactionFleetNonFuelPriceData {
-            gross_amount_decimal: f0,
+            gross_amount_decimal: b.f0.take(),
             extra,
         })
     }
@@ -882,32 +887,30 @@ impl crate::rt::Decode for IssuingTransactionFleetReportedBreakdown {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::IssuingTransactionFleetFuelPriceData>,
-            f1: Option<crate::IssuingTransactionFleetNonFuelPriceData>,
-            f2: Option<crate::IssuingTransactionFleetTaxData>,
+            f0: crate::rt::json::Slot<crate::IssuingTransactionFleetFuelPriceData>,
+            f1: crate::rt::json::Slot<crate::IssuingTransactionFleetNonFuelPriceData>,
+            f2: crate::rt::json::Slot<crate::IssuingTransactionFleetTaxData>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_transaction_fleet_reported_breakdown object",
-            &["fuel", "non_fuel", "tax"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a issuing_transaction_fleet_reported_breakdown object",
+                &["fuel", "non_fuel", "tax"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingTransactionFleetReportedBreakdown {
-            fuel: f0,
-            non_fuel: f1,
-            tax: f2,
+            fuel: b.f0.take(),
+            non_fuel: b.f1.take(),
+            tax: b.f2.take(),
             extra,
         })
     }
@@ -957,25 +960,26 @@ impl crate::rt::Decode for IssuingTransactionFleetTaxData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Decimal>,
-            f1: Option<crate::rt::Decimal>,
+            f0: crate::rt::json::Slot<crate::rt::Decimal>,
+            f1: crate::rt::json::Slot<crate::rt::Decimal>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_transaction_fleet_tax_data object",
-            &["local_amount_decimal", "national_amount_decimal"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_transaction_fleet_tax_data object",
+                &["local_amount_decimal", "national_amount_decimal"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingTransactionFleetTaxData {
-            local_amount_decimal: f0,
-            national_amount_decimal: f1,
+            local_amount_decimal: b.f0.take(),
+            national_amount_decimal: b.f1.take(),
             extra,
         })
     }
@@ -1028,46 +1032,44 @@ impl crate::rt::Decode for IssuingTransactionFlightData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<String>,
-            f2: Option<bool>,
-            f3: Option<Vec<crate::IssuingTransactionFlightDataLeg>>,
-            f4: Option<String>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<Vec<crate::IssuingTransactionFlightDataLeg>>,
+            f4: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_transaction_flight_data object",
-            &[
-                "departure_at",
-                "passenger_name",
-                "refundable",
-                "segments",
-                "travel_agency",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4 } = b;
+        let extra = r
+            .fields(
+                "a issuing_transaction_flight_data object",
+                &[
+                    "departure_at",
+                    "passenger_name",
+                    "refundable",
+                    "segments",
+                    "travel_agency",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingTransactionFlightData {
-            departure_at: f0,
-            passenger_name: f1,
-            refundable: f2,
-            segments: f3,
-            travel_agency: f4,
+            departure_at: b.f0.take(),
+            passenger_name: b.f1.take(),
+            refundable: b.f2.take(),
+            segments: b.f3.take(),
+            travel_agency: b.f4.take(),
             extra,
         })
     }
@@ -1131,51 +1133,49 @@ impl crate::rt::Decode for IssuingTransactionFlightDataLeg {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<bool>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<bool>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_transaction_flight_data_leg object",
-            &[
-                "arrival_airport_code",
-                "carrier",
-                "departure_airport_code",
-                "flight_number",
-                "service_class",
-                "stopover_allowed",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        let extra = r
+            .fields(
+                "a issuing_transaction_flight_data_leg object",
+                &[
+                    "arrival_airport_code",
+                    "carrier",
+                    "departure_airport_code",
+                    "flight_number",
+                    "service_class",
+                    "stopover_allowed",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingTransactionFlightDataLeg {
-            arrival_airport_code: f0,
-            carrier: f1,
-            departure_airport_code: f2,
-            flight_number: f3,
-            service_class: f4,
-            stopover_allowed: f5,
+            arrival_airport_code: b.f0.take(),
+            carrier: b.f1.take(),
+            departure_airport_code: b.f2.take(),
+            flight_number: b.f3.take(),
+            service_class: b.f4.take(),
+            stopover_allowed: b.f5.take(),
             extra,
         })
     }
@@ -1240,63 +1240,59 @@ impl crate::rt::Decode for IssuingTransactionFuelData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::rt::Decimal>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<crate::rt::Decimal>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::rt::Decimal>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::rt::Decimal>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_transaction_fuel_data object",
-            &[
-                "industry_product_code",
-                "quantity_decimal",
-                "type",
-                "unit",
-                "unit_cost_decimal",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2: Some(f2), f3: Some(f3), f4: Some(f4) } => {
+        let extra = r
+            .fields(
+                "a issuing_transaction_fuel_data object",
+                &[
+                    "industry_product_code",
+                    "quantity_decimal",
+                    "type",
+                    "unit",
+                    "unit_cost_decimal",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(), b.f3.take(), b.f4.take()) {
+            (Some(f2), Some(f3), Some(f4)) => {
                 Ok(IssuingTransactionFuelData {
-                    industry_product_code: f0,
-                    quantity_decimal: f1,
+                    industry_product_code: b.f0.take(),
+                    quantity_decimal: b.f1.take(),
                     r#type: f2,
                     unit: f3,
                     unit_cost_decimal: f4,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f2.is_none(), "type"),
-                                    (b.f3.is_none(), "unit"),
-                                    (b.f4.is_none(), "unit_cost_decimal"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "type"),
+                        (taken.1.is_none(), "unit"),
+                        (taken.2.is_none(), "unit_cost_decimal"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1346,25 +1342,26 @@ impl crate::rt::Decode for IssuingTransactionLodgingData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<i64>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<i64>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_transaction_lodging_data object",
-            &["check_in_at", "nights"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_transaction_lodging_data object",
+                &["check_in_at", "nights"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingTransactionLodgingData {
-            check_in_at: f0,
-            nights: f1,
+            check_in_at: b.f0.take(),
+            nights: b.f1.take(),
             extra,
         })
     }
@@ -1413,32 +1410,30 @@ impl crate::rt::Decode for IssuingTransactionNetworkData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_transaction_network_data object",
-            &["authorization_code", "processing_date", "transaction_id"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a issuing_transaction_network_data object",
+                &["authorization_code", "processing_date", "transaction_id"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingTransactionNetworkData {
-            authorization_code: f0,
-            processing_date: f1,
-            transaction_id: f2,
+            authorization_code: b.f0.take(),
+            processing_date: b.f1.take(),
+            transaction_id: b.f2.take(),
             extra,
         })
     }
@@ -1496,44 +1491,42 @@ impl crate::rt::Decode for IssuingTransactionPurchaseDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::IssuingTransactionFleetData>,
-            f1: Option<crate::IssuingTransactionFlightData>,
-            f2: Option<crate::IssuingTransactionFuelData>,
-            f3: Option<crate::IssuingTransactionLodgingData>,
-            f4: Option<Vec<crate::IssuingTransactionReceiptData>>,
-            f5: Option<String>,
+            f0: crate::rt::json::Slot<crate::IssuingTransactionFleetData>,
+            f1: crate::rt::json::Slot<crate::IssuingTransactionFlightData>,
+            f2: crate::rt::json::Slot<crate::IssuingTransactionFuelData>,
+            f3: crate::rt::json::Slot<crate::IssuingTransactionLodgingData>,
+            f4: crate::rt::json::Slot<Vec<crate::IssuingTransactionReceiptData>>,
+            f5: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_transaction_purchase_details object",
-            &["fleet", "flight", "fuel", "lodging", "receipt", "reference"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        let extra = r
+            .fields(
+                "a issuing_transaction_purchase_details object",
+                &["fleet", "flight", "fuel", "lodging", "receipt", "reference"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingTransactionPurchaseDetails {
-            fleet: f0,
-            flight: f1,
-            fuel: f2,
-            lodging: f3,
-            receipt: f4,
-            reference: f5,
+            fleet: b.f0.take(),
+            flight: b.f1.take(),
+            fuel: b.f2.take(),
+            lodging: b.f3.take(),
+            receipt: b.f4.take(),
+            reference: b.f5.take(),
             extra,
         })
     }
@@ -1596,36 +1589,34 @@ impl crate::rt::Decode for IssuingTransactionReceiptData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<f64>,
-            f2: Option<i64>,
-            f3: Option<i64>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<f64>,
+            f2: crate::rt::json::Slot<i64>,
+            f3: crate::rt::json::Slot<i64>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_transaction_receipt_data object",
-            &["description", "quantity", "total", "unit_cost"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a issuing_transaction_receipt_data object",
+                &["description", "quantity", "total", "unit_cost"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingTransactionReceiptData {
-            description: f0,
-            quantity: f1,
-            total: f2,
-            unit_cost: f3,
+            description: b.f0.take(),
+            quantity: b.f1.take(),
+            total: b.f2.take(),
+            unit_cost: b.f3.take(),
             extra,
         })
     }
@@ -1678,25 +1669,26 @@ impl crate::rt::Decode for IssuingTransactionTreasury {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a issuing_transaction_treasury object",
-            &["received_credit", "received_debit"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a issuing_transaction_treasury object",
+                &["received_credit", "received_debit"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(IssuingTransactionTreasury {
-            received_credit: f0,
-            received_debit: f1,
+            received_credit: b.f0.take(),
+            received_debit: b.f1.take(),
             extra,
         })
     }
@@ -1754,10 +1746,10 @@ impl std::str::FromStr for IssuingTransactionType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "capture" => IssuingTransactionType::Capture,
-                "refund" => IssuingTransactionType::Refund,
-                v => IssuingTransactionType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["capture", "refund"]) {
+                Some(0) => IssuingTransactionType::Capture,
+                Some(1) => IssuingTransactionType::Refund,
+                _ => IssuingTransactionType::Unknown(s.to_owned()),
             },
         )
     }
@@ -1811,11 +1803,14 @@ impl std::str::FromStr for IssuingTransactionWallet {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "apple_pay" => IssuingTransactionWallet::ApplePay,
-                "google_pay" => IssuingTransactionWallet::GooglePay,
-                "samsung_pay" => IssuingTransactionWallet::SamsungPay,
-                v => IssuingTransactionWallet::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["apple_pay", "google_pay", "samsung_pay"],
+            ) {
+                Some(0) => IssuingTransactionWallet::ApplePay,
+                Some(1) => IssuingTransactionWallet::GooglePay,
+                Some(2) => IssuingTransactionWallet::SamsungPay,
+                _ => IssuingTransactionWallet::Unknown(s.to_owned()),
             },
         )
     }
@@ -2002,10 +1997,10 @@ impl std::str::FromStr for ListIssuingTransactionsType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "capture" => ListIssuingTransactionsType::Capture,
-                "refund" => ListIssuingTransactionsType::Refund,
-                v => ListIssuingTransactionsType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["capture", "refund"]) {
+                Some(0) => ListIssuingTransactionsType::Capture,
+                Some(1) => ListIssuingTransactionsType::Refund,
+                _ => ListIssuingTransactionsType::Unknown(s.to_owned()),
             },
         )
     }

@@ -54,68 +54,58 @@ impl crate::rt::Decode for Token {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::BankAccount>,
-            f1: Option<crate::Card>,
-            f2: Option<String>,
-            f3: Option<crate::rt::Timestamp>,
-            f4: Option<crate::TokenId>,
-            f5: Option<bool>,
-            f6: Option<String>,
-            f7: Option<bool>,
+            f0: crate::rt::json::Slot<crate::BankAccount>,
+            f1: crate::rt::json::Slot<crate::Card>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f4: crate::rt::json::Slot<crate::TokenId>,
+            f5: crate::rt::json::Slot<bool>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<bool>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a token object",
-            &[
-                "bank_account",
-                "card",
-                "client_ip",
-                "created",
-                "id",
-                "livemode",
-                "object",
-                "type",
-                "used",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.skip(),
-                7 => r.required(&mut b.f6),
-                8 => r.required(&mut b.f7),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2,
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-                f6: Some(f6),
-                f7: Some(f7),
-            } => {
+        let extra = r
+            .fields(
+                "a token object",
+                &[
+                    "bank_account",
+                    "card",
+                    "client_ip",
+                    "created",
+                    "id",
+                    "livemode",
+                    "object",
+                    "type",
+                    "used",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.skip(),
+                    7 => r.required(&mut b.f6),
+                    8 => r.required(&mut b.f7),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f3.take(), b.f4.take(), b.f5.take(), b.f6.take(), b.f7.take()) {
+            (Some(f3), Some(f4), Some(f5), Some(f6), Some(f7)) => {
                 Ok(Token {
-                    bank_account: f0,
-                    card: f1,
-                    client_ip: f2,
+                    bank_account: b.f0.take(),
+                    card: b.f1.take(),
+                    client_ip: b.f2.take(),
                     created: f3,
                     id: f4,
                     livemode: f5,
@@ -124,21 +114,18 @@ impl crate::rt::Decode for Token {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f3.is_none(), "created"),
-                                    (b.f4.is_none(), "id"),
-                                    (b.f5.is_none(), "livemode"),
-                                    (b.f6.is_none(), "type"),
-                                    (b.f7.is_none(), "used"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "id"),
+                        (taken.2.is_none(), "livemode"),
+                        (taken.3.is_none(), "type"),
+                        (taken.4.is_none(), "used"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -195,22 +182,22 @@ impl crate::rt::Decode for TokenCardNetworks {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a token_card_networks object",
-            &["preferred"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a token_card_networks object",
+                &["preferred"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TokenCardNetworks {
-            preferred: f0,
+            preferred: b.f0.take(),
             extra,
         })
     }

@@ -19,36 +19,34 @@ impl crate::rt::Decode for BalanceSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::BalanceSettingsResourcePayments>,
+            f0: crate::rt::json::Slot<crate::BalanceSettingsResourcePayments>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a balance_settings object",
-            &["object", "payments"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.skip(),
-                1 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a balance_settings object",
+                &["object", "payments"],
+                &mut |r, i| match i {
+                    0 => r.skip(),
+                    1 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(BalanceSettings {
                     payments: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "payments")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "payments")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -97,45 +95,41 @@ impl crate::rt::Decode for BalanceSettingsResourcePayments {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::BalanceSettingsResourcePayouts>,
-            f2: Option<crate::BalanceSettingsResourceSettlementTiming>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::BalanceSettingsResourcePayouts>,
+            f2: crate::rt::json::Slot<crate::BalanceSettingsResourceSettlementTiming>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a balance_settings_resource_payments object",
-            &["debit_negative_balances", "payouts", "settlement_timing"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a balance_settings_resource_payments object",
+                &["debit_negative_balances", "payouts", "settlement_timing"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(),) {
+            (Some(f2),) => {
                 Ok(BalanceSettingsResourcePayments {
-                    debit_negative_balances: f0,
-                    payouts: f1,
+                    debit_negative_balances: b.f0.take(),
+                    payouts: b.f1.take(),
                     settlement_timing: f2,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f2.is_none(), "settlement_timing")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "settlement_timing")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -192,34 +186,34 @@ impl crate::rt::Decode for BalanceSettingsResourcePayoutSchedule {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::BalanceSettingsResourcePayoutScheduleInterval>,
-            f1: Option<Vec<i64>>,
-            f2: Option<
+            f0: crate::rt::json::Slot<
+                crate::BalanceSettingsResourcePayoutScheduleInterval,
+            >,
+            f1: crate::rt::json::Slot<Vec<i64>>,
+            f2: crate::rt::json::Slot<
                 Vec<crate::BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays>,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a balance_settings_resource_payout_schedule object",
-            &["interval", "monthly_payout_days", "weekly_payout_days"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a balance_settings_resource_payout_schedule object",
+                &["interval", "monthly_payout_days", "weekly_payout_days"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(BalanceSettingsResourcePayoutSchedule {
-            interval: f0,
-            monthly_payout_days: f1,
-            weekly_payout_days: f2,
+            interval: b.f0.take(),
+            monthly_payout_days: b.f1.take(),
+            weekly_payout_days: b.f2.take(),
             extra,
         })
     }
@@ -292,12 +286,15 @@ impl std::str::FromStr for BalanceSettingsResourcePayoutScheduleInterval {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "daily" => BalanceSettingsResourcePayoutScheduleInterval::Daily,
-                "manual" => BalanceSettingsResourcePayoutScheduleInterval::Manual,
-                "monthly" => BalanceSettingsResourcePayoutScheduleInterval::Monthly,
-                "weekly" => BalanceSettingsResourcePayoutScheduleInterval::Weekly,
-                v => BalanceSettingsResourcePayoutScheduleInterval::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["daily", "manual", "monthly", "weekly"],
+            ) {
+                Some(0) => BalanceSettingsResourcePayoutScheduleInterval::Daily,
+                Some(1) => BalanceSettingsResourcePayoutScheduleInterval::Manual,
+                Some(2) => BalanceSettingsResourcePayoutScheduleInterval::Monthly,
+                Some(3) => BalanceSettingsResourcePayoutScheduleInterval::Weekly,
+                _ => BalanceSettingsResourcePayoutScheduleInterval::Unknown(s.to_owned()),
             },
         )
     }
@@ -363,21 +360,22 @@ impl std::str::FromStr for BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "friday" => BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays::Friday,
-                "monday" => BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays::Monday,
-                "thursday" => {
+            match crate::rt::json::variant(
+                s,
+                &["friday", "monday", "thursday", "tuesday", "wednesday"],
+            ) {
+                Some(0) => BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays::Friday,
+                Some(1) => BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays::Monday,
+                Some(2) => {
                     BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays::Thursday
                 }
-                "tuesday" => {
-                    BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays::Tuesday
-                }
-                "wednesday" => {
+                Some(3) => BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays::Tuesday,
+                Some(4) => {
                     BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays::Wednesday
                 }
-                v => {
+                _ => {
                     BalanceSettingsResourcePayoutScheduleWeeklyPayoutDays::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -426,52 +424,50 @@ impl crate::rt::Decode for BalanceSettingsResourcePayouts {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<std::collections::BTreeMap<String, i64>>,
-            f1: Option<crate::BalanceSettingsResourcePayoutSchedule>,
-            f2: Option<String>,
-            f3: Option<crate::BalanceSettingsResourcePayoutsStatus>,
+            f0: crate::rt::json::Slot<std::collections::BTreeMap<String, i64>>,
+            f1: crate::rt::json::Slot<crate::BalanceSettingsResourcePayoutSchedule>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::BalanceSettingsResourcePayoutsStatus>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a balance_settings_resource_payouts object",
-            &[
-                "minimum_balance_by_currency",
-                "schedule",
-                "statement_descriptor",
-                "status",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2, f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a balance_settings_resource_payouts object",
+                &[
+                    "minimum_balance_by_currency",
+                    "schedule",
+                    "statement_descriptor",
+                    "status",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f3.take(),) {
+            (Some(f3),) => {
                 Ok(BalanceSettingsResourcePayouts {
-                    minimum_balance_by_currency: f0,
-                    schedule: f1,
-                    statement_descriptor: f2,
+                    minimum_balance_by_currency: b.f0.take(),
+                    schedule: b.f1.take(),
+                    statement_descriptor: b.f2.take(),
                     status: f3,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f3.is_none(), "status")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "status")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -539,10 +535,10 @@ impl std::str::FromStr for BalanceSettingsResourcePayoutsStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "disabled" => BalanceSettingsResourcePayoutsStatus::Disabled,
-                "enabled" => BalanceSettingsResourcePayoutsStatus::Enabled,
-                v => BalanceSettingsResourcePayoutsStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["disabled", "enabled"]) {
+                Some(0) => BalanceSettingsResourcePayoutsStatus::Disabled,
+                Some(1) => BalanceSettingsResourcePayoutsStatus::Enabled,
+                _ => BalanceSettingsResourcePayoutsStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -588,38 +584,37 @@ impl crate::rt::Decode for BalanceSettingsResourceSettlementTiming {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<i64>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<i64>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a balance_settings_resource_settlement_timing object",
-            &["delay_days", "delay_days_override"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1 } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a balance_settings_resource_settlement_timing object",
+                &["delay_days", "delay_days_override"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(BalanceSettingsResourceSettlementTiming {
                     delay_days: f0,
-                    delay_days_override: f1,
+                    delay_days_override: b.f1.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "delay_days")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "delay_days")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -50,140 +50,148 @@ impl crate::rt::Decode for BalanceTransaction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<crate::BalanceTransactionBalanceType>,
-            f3: Option<crate::rt::Timestamp>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<f64>,
-            f7: Option<i64>,
-            f8: Option<Vec<crate::Fee>>,
-            f9: Option<crate::BalanceTransactionId>,
-            f10: Option<i64>,
-            f11: Option<String>,
-            f12: Option<crate::rt::Expandable<crate::BalanceTransactionSource>>,
-            f13: Option<String>,
-            f14: Option<crate::BalanceTransactionType>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<crate::BalanceTransactionBalanceType>,
+            f3: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<f64>,
+            f7: crate::rt::json::Slot<i64>,
+            f8: crate::rt::json::Slot<Vec<crate::Fee>>,
+            f9: crate::rt::json::Slot<crate::BalanceTransactionId>,
+            f10: crate::rt::json::Slot<i64>,
+            f11: crate::rt::json::Slot<String>,
+            f12: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::BalanceTransactionSource>,
+            >,
+            f13: crate::rt::json::Slot<String>,
+            f14: crate::rt::json::Slot<crate::BalanceTransactionType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a balance_transaction object",
-            &[
-                "amount",
-                "available_on",
-                "balance_type",
-                "created",
-                "currency",
-                "description",
-                "exchange_rate",
-                "fee",
-                "fee_details",
-                "id",
-                "net",
-                "object",
-                "reporting_category",
-                "source",
-                "status",
-                "type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.required(&mut b.f10),
-                11 => r.skip(),
-                12 => r.required(&mut b.f11),
-                13 => r.optional(&mut b.f12),
-                14 => r.required(&mut b.f13),
-                15 => r.required(&mut b.f14),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5,
-                f6,
-                f7: Some(f7),
-                f8: Some(f8),
-                f9: Some(f9),
-                f10: Some(f10),
-                f11: Some(f11),
-                f12,
-                f13: Some(f13),
-                f14: Some(f14),
-            } => {
+        let extra = r
+            .fields(
+                "a balance_transaction object",
+                &[
+                    "amount",
+                    "available_on",
+                    "balance_type",
+                    "created",
+                    "currency",
+                    "description",
+                    "exchange_rate",
+                    "fee",
+                    "fee_details",
+                    "id",
+                    "net",
+                    "object",
+                    "reporting_category",
+                    "source",
+                    "status",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.required(&mut b.f10),
+                    11 => r.skip(),
+                    12 => r.required(&mut b.f11),
+                    13 => r.optional(&mut b.f12),
+                    14 => r.required(&mut b.f13),
+                    15 => r.required(&mut b.f14),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f7.take(),
+            b.f8.take(),
+            b.f9.take(),
+            b.f10.take(),
+            b.f11.take(),
+            b.f13.take(),
+            b.f14.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f1),
+                Some(f2),
+                Some(f3),
+                Some(f4),
+                Some(f7),
+                Some(f8),
+                Some(f9),
+                Some(f10),
+                Some(f11),
+                Some(f13),
+                Some(f14),
+            ) => {
                 Ok(BalanceTransaction {
                     amount: f0,
                     available_on: f1,
                     balance_type: f2,
                     created: f3,
                     currency: f4,
-                    description: f5,
-                    exchange_rate: f6,
+                    description: b.f5.take(),
+                    exchange_rate: b.f6.take(),
                     fee: f7,
                     fee_details: f8,
                     id: f9,
                     net: f10,
                     reporting_category: f11,
-                    source: f12,
+                    source: b.f12.take(),
                     status: f13,
                     r#type: f14,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f1.is_none(), "available_on"),
-                                    (b.f2.is_none(), "balance_type"),
-                                    (b.f3.is_none(), "created"),
-                                    (b.f4.is_none(), "currency"),
-                                    (b.f7.is_none(), "fee"),
-                                    (b.f8.is_none(), "fee_details"),
-                                    (b.f9.is_none(), "id"),
-                                    (b.f10.is_none(), "net"),
-                                    (b.f11.is_none(), "reporting_category"),
-                                    (b.f13.is_none(), "status"),
-                                    (b.f14.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "available_on"),
+                        (taken.2.is_none(), "balance_type"),
+                        (taken.3.is_none(), "created"),
+                        (taken.4.is_none(), "currency"),
+                        (taken.5.is_none(), "fee"),
+                        (taken.6.is_none(), "fee_details"),
+                        (taken.7.is_none(), "id"),
+                        (taken.8.is_none(), "net"),
+                        (taken.9.is_none(), "reporting_category"),
+                        (taken.10.is_none(), "status"),
+                        (taken.11.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -265,14 +273,20 @@ impl std::str::FromStr for BalanceTransactionBalanceType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "issuing" => BalanceTransactionBalanceType::Issuing,
-                "payments" => BalanceTransactionBalanceType::Payments,
-                "refund_and_dispute_prefunding" => {
-                    BalanceTransactionBalanceType::RefundAndDisputePrefunding
-                }
-                "risk_reserved" => BalanceTransactionBalanceType::RiskReserved,
-                v => BalanceTransactionBalanceType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "issuing",
+                    "payments",
+                    "refund_and_dispute_prefunding",
+                    "risk_reserved",
+                ],
+            ) {
+                Some(0) => BalanceTransactionBalanceType::Issuing,
+                Some(1) => BalanceTransactionBalanceType::Payments,
+                Some(2) => BalanceTransactionBalanceType::RefundAndDisputePrefunding,
+                Some(3) => BalanceTransactionBalanceType::RiskReserved,
+                _ => BalanceTransactionBalanceType::Unknown(s.to_owned()),
             },
         )
     }
@@ -361,81 +375,97 @@ impl serde::Serialize for BalanceTransactionSource {
     }
 }
 impl From<crate::ApplicationFee> for BalanceTransactionSource {
+    #[inline]
     fn from(v: crate::ApplicationFee) -> Self {
         BalanceTransactionSource::ApplicationFee(Box::new(v))
     }
 }
 impl From<crate::Charge> for BalanceTransactionSource {
+    #[inline]
     fn from(v: crate::Charge) -> Self {
         BalanceTransactionSource::Charge(Box::new(v))
     }
 }
 impl From<crate::ConnectCollectionTransfer> for BalanceTransactionSource {
+    #[inline]
     fn from(v: crate::ConnectCollectionTransfer) -> Self {
         BalanceTransactionSource::ConnectCollectionTransfer(Box::new(v))
     }
 }
 impl From<crate::CustomerCashBalanceTransaction> for BalanceTransactionSource {
+    #[inline]
     fn from(v: crate::CustomerCashBalanceTransaction) -> Self {
         BalanceTransactionSource::CustomerCashBalanceTransaction(Box::new(v))
     }
 }
 impl From<crate::Dispute> for BalanceTransactionSource {
+    #[inline]
     fn from(v: crate::Dispute) -> Self {
         BalanceTransactionSource::Dispute(Box::new(v))
     }
 }
 impl From<crate::FeeRefund> for BalanceTransactionSource {
+    #[inline]
     fn from(v: crate::FeeRefund) -> Self {
         BalanceTransactionSource::FeeRefund(Box::new(v))
     }
 }
 impl From<crate::IssuingAuthorization> for BalanceTransactionSource {
+    #[inline]
     fn from(v: crate::IssuingAuthorization) -> Self {
         BalanceTransactionSource::IssuingAuthorization(Box::new(v))
     }
 }
 impl From<crate::IssuingDispute> for BalanceTransactionSource {
+    #[inline]
     fn from(v: crate::IssuingDispute) -> Self {
         BalanceTransactionSource::IssuingDispute(Box::new(v))
     }
 }
 impl From<crate::IssuingTransaction> for BalanceTransactionSource {
+    #[inline]
     fn from(v: crate::IssuingTransaction) -> Self {
         BalanceTransactionSource::IssuingTransaction(Box::new(v))
     }
 }
 impl From<crate::Payout> for BalanceTransactionSource {
+    #[inline]
     fn from(v: crate::Payout) -> Self {
         BalanceTransactionSource::Payout(Box::new(v))
     }
 }
 impl From<crate::Refund> for BalanceTransactionSource {
+    #[inline]
     fn from(v: crate::Refund) -> Self {
         BalanceTransactionSource::Refund(Box::new(v))
     }
 }
 impl From<crate::ReserveTransaction> for BalanceTransactionSource {
+    #[inline]
     fn from(v: crate::ReserveTransaction) -> Self {
         BalanceTransactionSource::ReserveTransaction(Box::new(v))
     }
 }
 impl From<crate::TaxDeductedAtSource> for BalanceTransactionSource {
+    #[inline]
     fn from(v: crate::TaxDeductedAtSource) -> Self {
         BalanceTransactionSource::TaxDeductedAtSource(Box::new(v))
     }
 }
 impl From<crate::Topup> for BalanceTransactionSource {
+    #[inline]
     fn from(v: crate::Topup) -> Self {
         BalanceTransactionSource::Topup(Box::new(v))
     }
 }
 impl From<crate::Transfer> for BalanceTransactionSource {
+    #[inline]
     fn from(v: crate::Transfer) -> Self {
         BalanceTransactionSource::Transfer(Box::new(v))
     }
 }
 impl From<crate::TransferReversal> for BalanceTransactionSource {
+    #[inline]
     fn from(v: crate::TransferReversal) -> Self {
         BalanceTransactionSource::TransferReversal(Box::new(v))
     }
@@ -446,63 +476,40 @@ impl crate::rt::Decode for BalanceTransactionSource {
         let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
             (Some("application_fee"), _) => {
-                r.decode().map(|x| BalanceTransactionSource::ApplicationFee(Box::new(x)))
+                r.decode().map(BalanceTransactionSource::ApplicationFee)
             }
-            (Some("charge"), _) => {
-                r.decode().map(|x| BalanceTransactionSource::Charge(Box::new(x)))
-            }
+            (Some("charge"), _) => r.decode().map(BalanceTransactionSource::Charge),
             (Some("connect_collection_transfer"), _) => {
-                r.decode()
-                    .map(|x| BalanceTransactionSource::ConnectCollectionTransfer(
-                        Box::new(x),
-                    ))
+                r.decode().map(BalanceTransactionSource::ConnectCollectionTransfer)
             }
             (Some("customer_cash_balance_transaction"), _) => {
-                r.decode()
-                    .map(|x| BalanceTransactionSource::CustomerCashBalanceTransaction(
-                        Box::new(x),
-                    ))
+                r.decode().map(BalanceTransactionSource::CustomerCashBalanceTransaction)
             }
-            (Some("dispute"), _) => {
-                r.decode().map(|x| BalanceTransactionSource::Dispute(Box::new(x)))
-            }
+            (Some("dispute"), _) => r.decode().map(BalanceTransactionSource::Dispute),
             (Some("fee_refund"), _) => {
-                r.decode().map(|x| BalanceTransactionSource::FeeRefund(Box::new(x)))
+                r.decode().map(BalanceTransactionSource::FeeRefund)
             }
             (Some("issuing.authorization"), _) => {
-                r.decode()
-                    .map(|x| BalanceTransactionSource::IssuingAuthorization(Box::new(x)))
+                r.decode().map(BalanceTransactionSource::IssuingAuthorization)
             }
             (Some("issuing.dispute"), _) => {
-                r.decode().map(|x| BalanceTransactionSource::IssuingDispute(Box::new(x)))
+                r.decode().map(BalanceTransactionSource::IssuingDispute)
             }
             (Some("issuing.transaction"), _) => {
-                r.decode()
-                    .map(|x| BalanceTransactionSource::IssuingTransaction(Box::new(x)))
+                r.decode().map(BalanceTransactionSource::IssuingTransaction)
             }
-            (Some("payout"), _) => {
-                r.decode().map(|x| BalanceTransactionSource::Payout(Box::new(x)))
-            }
-            (Some("refund"), _) => {
-                r.decode().map(|x| BalanceTransactionSource::Refund(Box::new(x)))
-            }
+            (Some("payout"), _) => r.decode().map(BalanceTransactionSource::Payout),
+            (Some("refund"), _) => r.decode().map(BalanceTransactionSource::Refund),
             (Some("reserve_transaction"), _) => {
-                r.decode()
-                    .map(|x| BalanceTransactionSource::ReserveTransaction(Box::new(x)))
+                r.decode().map(BalanceTransactionSource::ReserveTransaction)
             }
             (Some("tax_deducted_at_source"), _) => {
-                r.decode()
-                    .map(|x| BalanceTransactionSource::TaxDeductedAtSource(Box::new(x)))
+                r.decode().map(BalanceTransactionSource::TaxDeductedAtSource)
             }
-            (Some("topup"), _) => {
-                r.decode().map(|x| BalanceTransactionSource::Topup(Box::new(x)))
-            }
-            (Some("transfer"), _) => {
-                r.decode().map(|x| BalanceTransactionSource::Transfer(Box::new(x)))
-            }
+            (Some("topup"), _) => r.decode().map(BalanceTransactionSource::Topup),
+            (Some("transfer"), _) => r.decode().map(BalanceTransactionSource::Transfer),
             (Some("transfer_reversal"), _) => {
-                r.decode()
-                    .map(|x| BalanceTransactionSource::TransferReversal(Box::new(x)))
+                r.decode().map(BalanceTransactionSource::TransferReversal)
             }
             _ => r.decode().map(BalanceTransactionSource::Unknown),
         }
@@ -734,74 +741,104 @@ impl std::str::FromStr for BalanceTransactionType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "adjustment" => BalanceTransactionType::Adjustment,
-                "advance" => BalanceTransactionType::Advance,
-                "advance_funding" => BalanceTransactionType::AdvanceFunding,
-                "anticipation_repayment" => BalanceTransactionType::AnticipationRepayment,
-                "application_fee" => BalanceTransactionType::ApplicationFee,
-                "application_fee_refund" => BalanceTransactionType::ApplicationFeeRefund,
-                "charge" => BalanceTransactionType::Charge,
-                "climate_order_purchase" => BalanceTransactionType::ClimateOrderPurchase,
-                "climate_order_refund" => BalanceTransactionType::ClimateOrderRefund,
-                "connect_collection_transfer" => {
-                    BalanceTransactionType::ConnectCollectionTransfer
-                }
-                "contribution" => BalanceTransactionType::Contribution,
-                "issuing_authorization_hold" => {
-                    BalanceTransactionType::IssuingAuthorizationHold
-                }
-                "issuing_authorization_release" => {
-                    BalanceTransactionType::IssuingAuthorizationRelease
-                }
-                "issuing_dispute" => BalanceTransactionType::IssuingDispute,
-                "issuing_transaction" => BalanceTransactionType::IssuingTransaction,
-                "obligation_outbound" => BalanceTransactionType::ObligationOutbound,
-                "obligation_reversal_inbound" => {
-                    BalanceTransactionType::ObligationReversalInbound
-                }
-                "payment" => BalanceTransactionType::Payment,
-                "payment_failure_refund" => BalanceTransactionType::PaymentFailureRefund,
-                "payment_network_reserve_hold" => {
-                    BalanceTransactionType::PaymentNetworkReserveHold
-                }
-                "payment_network_reserve_release" => {
-                    BalanceTransactionType::PaymentNetworkReserveRelease
-                }
-                "payment_refund" => BalanceTransactionType::PaymentRefund,
-                "payment_reversal" => BalanceTransactionType::PaymentReversal,
-                "payment_unreconciled" => BalanceTransactionType::PaymentUnreconciled,
-                "payout" => BalanceTransactionType::Payout,
-                "payout_cancel" => BalanceTransactionType::PayoutCancel,
-                "payout_failure" => BalanceTransactionType::PayoutFailure,
-                "payout_minimum_balance_hold" => {
-                    BalanceTransactionType::PayoutMinimumBalanceHold
-                }
-                "payout_minimum_balance_release" => {
-                    BalanceTransactionType::PayoutMinimumBalanceRelease
-                }
-                "refund" => BalanceTransactionType::Refund,
-                "refund_failure" => BalanceTransactionType::RefundFailure,
-                "reserve_hold" => BalanceTransactionType::ReserveHold,
-                "reserve_release" => BalanceTransactionType::ReserveRelease,
-                "reserve_transaction" => BalanceTransactionType::ReserveTransaction,
-                "reserved_funds" => BalanceTransactionType::ReservedFunds,
-                "stripe_balance_payment_debit" => {
-                    BalanceTransactionType::StripeBalancePaymentDebit
-                }
-                "stripe_balance_payment_debit_reversal" => {
-                    BalanceTransactionType::StripeBalancePaymentDebitReversal
-                }
-                "stripe_fee" => BalanceTransactionType::StripeFee,
-                "stripe_fx_fee" => BalanceTransactionType::StripeFxFee,
-                "tax_fee" => BalanceTransactionType::TaxFee,
-                "topup" => BalanceTransactionType::Topup,
-                "topup_reversal" => BalanceTransactionType::TopupReversal,
-                "transfer" => BalanceTransactionType::Transfer,
-                "transfer_cancel" => BalanceTransactionType::TransferCancel,
-                "transfer_failure" => BalanceTransactionType::TransferFailure,
-                "transfer_refund" => BalanceTransactionType::TransferRefund,
-                v => BalanceTransactionType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "adjustment",
+                    "advance",
+                    "advance_funding",
+                    "anticipation_repayment",
+                    "application_fee",
+                    "application_fee_refund",
+                    "charge",
+                    "climate_order_purchase",
+                    "climate_order_refund",
+                    "connect_collection_transfer",
+                    "contribution",
+                    "issuing_authorization_hold",
+                    "issuing_authorization_release",
+                    "issuing_dispute",
+                    "issuing_transaction",
+                    "obligation_outbound",
+                    "obligation_reversal_inbound",
+                    "payment",
+                    "payment_failure_refund",
+                    "payment_network_reserve_hold",
+                    "payment_network_reserve_release",
+                    "payment_refund",
+                    "payment_reversal",
+                    "payment_unreconciled",
+                    "payout",
+                    "payout_cancel",
+                    "payout_failure",
+                    "payout_minimum_balance_hold",
+                    "payout_minimum_balance_release",
+                    "refund",
+                    "refund_failure",
+                    "reserve_hold",
+                    "reserve_release",
+                    "reserve_transaction",
+                    "reserved_funds",
+                    "stripe_balance_payment_debit",
+                    "stripe_balance_payment_debit_reversal",
+                    "stripe_fee",
+                    "stripe_fx_fee",
+                    "tax_fee",
+                    "topup",
+                    "topup_reversal",
+                    "transfer",
+                    "transfer_cancel",
+                    "transfer_failure",
+                    "transfer_refund",
+                ],
+            ) {
+                Some(0) => BalanceTransactionType::Adjustment,
+                Some(1) => BalanceTransactionType::Advance,
+                Some(2) => BalanceTransactionType::AdvanceFunding,
+                Some(3) => BalanceTransactionType::AnticipationRepayment,
+                Some(4) => BalanceTransactionType::ApplicationFee,
+                Some(5) => BalanceTransactionType::ApplicationFeeRefund,
+                Some(6) => BalanceTransactionType::Charge,
+                Some(7) => BalanceTransactionType::ClimateOrderPurchase,
+                Some(8) => BalanceTransactionType::ClimateOrderRefund,
+                Some(9) => BalanceTransactionType::ConnectCollectionTransfer,
+                Some(10) => BalanceTransactionType::Contribution,
+                Some(11) => BalanceTransactionType::IssuingAuthorizationHold,
+                Some(12) => BalanceTransactionType::IssuingAuthorizationRelease,
+                Some(13) => BalanceTransactionType::IssuingDispute,
+                Some(14) => BalanceTransactionType::IssuingTransaction,
+                Some(15) => BalanceTransactionType::ObligationOutbound,
+                Some(16) => BalanceTransactionType::ObligationReversalInbound,
+                Some(17) => BalanceTransactionType::Payment,
+                Some(18) => BalanceTransactionType::PaymentFailureRefund,
+                Some(19) => BalanceTransactionType::PaymentNetworkReserveHold,
+                Some(20) => BalanceTransactionType::PaymentNetworkReserveRelease,
+                Some(21) => BalanceTransactionType::PaymentRefund,
+                Some(22) => BalanceTransactionType::PaymentReversal,
+                Some(23) => BalanceTransactionType::PaymentUnreconciled,
+                Some(24) => BalanceTransactionType::Payout,
+                Some(25) => BalanceTransactionType::PayoutCancel,
+                Some(26) => BalanceTransactionType::PayoutFailure,
+                Some(27) => BalanceTransactionType::PayoutMinimumBalanceHold,
+                Some(28) => BalanceTransactionType::PayoutMinimumBalanceRelease,
+                Some(29) => BalanceTransactionType::Refund,
+                Some(30) => BalanceTransactionType::RefundFailure,
+                Some(31) => BalanceTransactionType::ReserveHold,
+                Some(32) => BalanceTransactionType::ReserveRelease,
+                Some(33) => BalanceTransactionType::ReserveTransaction,
+                Some(34) => BalanceTransactionType::ReservedFunds,
+                Some(35) => BalanceTransactionType::StripeBalancePaymentDebit,
+                Some(36) => BalanceTransactionType::StripeBalancePaymentDebitReversal,
+                Some(37) => BalanceTransactionType::StripeFee,
+                Some(38) => BalanceTransactionType::StripeFxFee,
+                Some(39) => BalanceTransactionType::TaxFee,
+                Some(40) => BalanceTransactionType::Topup,
+                Some(41) => BalanceTransactionType::TopupReversal,
+                Some(42) => BalanceTransactionType::Transfer,
+                Some(43) => BalanceTransactionType::TransferCancel,
+                Some(44) => BalanceTransactionType::TransferFailure,
+                Some(45) => BalanceTransactionType::TransferRefund,
+                _ => BalanceTransactionType::Unknown(s.to_owned()),
             },
         )
     }
@@ -990,12 +1027,14 @@ impl serde::Serialize for ListBalanceHistoryCreated {
 }
 #[cfg(feature = "payments")]
 impl From<crate::RangeQuerySpecs> for ListBalanceHistoryCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListBalanceHistoryCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "payments")]
 impl From<i64> for ListBalanceHistoryCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListBalanceHistoryCreated::Integer(v)
     }
@@ -1167,12 +1206,14 @@ impl serde::Serialize for ListBalanceTransactionsCreated {
 }
 #[cfg(any(feature = "issuing", feature = "payments", feature = "treasury"))]
 impl From<crate::RangeQuerySpecs> for ListBalanceTransactionsCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListBalanceTransactionsCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(any(feature = "issuing", feature = "payments", feature = "treasury"))]
 impl From<i64> for ListBalanceTransactionsCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListBalanceTransactionsCreated::Integer(v)
     }

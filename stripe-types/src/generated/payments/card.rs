@@ -83,230 +83,203 @@ impl crate::rt::Decode for Card {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::Account>>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<String>,
-            f7: Option<String>,
-            f8: Option<String>,
-            f9: Option<crate::CardAllowRedisplay>,
-            f10: Option<Vec<crate::BankAccountAvailablePayoutMethods>>,
-            f11: Option<String>,
-            f12: Option<String>,
-            f13: Option<String>,
-            f14: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
-            f15: Option<String>,
-            f16: Option<bool>,
-            f17: Option<String>,
-            f18: Option<i64>,
-            f19: Option<i64>,
-            f20: Option<String>,
-            f21: Option<String>,
-            f22: Option<crate::CardId>,
-            f23: Option<String>,
-            f24: Option<String>,
-            f25: Option<crate::rt::Metadata>,
-            f26: Option<String>,
-            f27: Option<crate::TokenCardNetworks>,
-            f28: Option<crate::CardRegulatedStatus>,
-            f29: Option<String>,
-            f30: Option<String>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<crate::CardAllowRedisplay>,
+            f10: crate::rt::json::Slot<Vec<crate::BankAccountAvailablePayoutMethods>>,
+            f11: crate::rt::json::Slot<String>,
+            f12: crate::rt::json::Slot<String>,
+            f13: crate::rt::json::Slot<String>,
+            f14: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+            >,
+            f15: crate::rt::json::Slot<String>,
+            f16: crate::rt::json::Slot<bool>,
+            f17: crate::rt::json::Slot<String>,
+            f18: crate::rt::json::Slot<i64>,
+            f19: crate::rt::json::Slot<i64>,
+            f20: crate::rt::json::Slot<String>,
+            f21: crate::rt::json::Slot<String>,
+            f22: crate::rt::json::Slot<crate::CardId>,
+            f23: crate::rt::json::Slot<String>,
+            f24: crate::rt::json::Slot<String>,
+            f25: crate::rt::json::Slot<crate::rt::Metadata>,
+            f26: crate::rt::json::Slot<String>,
+            f27: crate::rt::json::Slot<crate::TokenCardNetworks>,
+            f28: crate::rt::json::Slot<crate::CardRegulatedStatus>,
+            f29: crate::rt::json::Slot<String>,
+            f30: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
-            f21: None,
-            f22: None,
-            f23: None,
-            f24: None,
-            f25: None,
-            f26: None,
-            f27: None,
-            f28: None,
-            f29: None,
-            f30: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
+            f23: crate::rt::json::Slot::new(),
+            f24: crate::rt::json::Slot::new(),
+            f25: crate::rt::json::Slot::new(),
+            f26: crate::rt::json::Slot::new(),
+            f27: crate::rt::json::Slot::new(),
+            f28: crate::rt::json::Slot::new(),
+            f29: crate::rt::json::Slot::new(),
+            f30: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a card object",
-            &[
-                "account",
-                "address_city",
-                "address_country",
-                "address_line1",
-                "address_line1_check",
-                "address_line2",
-                "address_state",
-                "address_zip",
-                "address_zip_check",
-                "allow_redisplay",
-                "available_payout_methods",
-                "brand",
-                "country",
-                "currency",
-                "customer",
-                "cvc_check",
-                "default_for_currency",
-                "dynamic_last4",
-                "exp_month",
-                "exp_year",
-                "fingerprint",
-                "funding",
-                "id",
-                "iin",
-                "last4",
-                "metadata",
-                "name",
-                "networks",
-                "object",
-                "regulated_status",
-                "status",
-                "tokenization_method",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.required(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                14 => r.optional(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.optional(&mut b.f16),
-                17 => r.optional(&mut b.f17),
-                18 => r.required(&mut b.f18),
-                19 => r.required(&mut b.f19),
-                20 => r.optional(&mut b.f20),
-                21 => r.required(&mut b.f21),
-                22 => r.required(&mut b.f22),
-                23 => r.optional(&mut b.f23),
-                24 => r.required(&mut b.f24),
-                25 => r.optional(&mut b.f25),
-                26 => r.optional(&mut b.f26),
-                27 => r.optional(&mut b.f27),
-                28 => r.skip(),
-                29 => r.optional(&mut b.f28),
-                30 => r.optional(&mut b.f29),
-                31 => r.optional(&mut b.f30),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2,
-                f3,
-                f4,
-                f5,
-                f6,
-                f7,
-                f8,
-                f9,
-                f10,
-                f11: Some(f11),
-                f12,
-                f13,
-                f14,
-                f15,
-                f16,
-                f17,
-                f18: Some(f18),
-                f19: Some(f19),
-                f20,
-                f21: Some(f21),
-                f22: Some(f22),
-                f23,
-                f24: Some(f24),
-                f25,
-                f26,
-                f27,
-                f28,
-                f29,
-                f30,
-            } => {
+        let extra = r
+            .fields(
+                "a card object",
+                &[
+                    "account",
+                    "address_city",
+                    "address_country",
+                    "address_line1",
+                    "address_line1_check",
+                    "address_line2",
+                    "address_state",
+                    "address_zip",
+                    "address_zip_check",
+                    "allow_redisplay",
+                    "available_payout_methods",
+                    "brand",
+                    "country",
+                    "currency",
+                    "customer",
+                    "cvc_check",
+                    "default_for_currency",
+                    "dynamic_last4",
+                    "exp_month",
+                    "exp_year",
+                    "fingerprint",
+                    "funding",
+                    "id",
+                    "iin",
+                    "last4",
+                    "metadata",
+                    "name",
+                    "networks",
+                    "object",
+                    "regulated_status",
+                    "status",
+                    "tokenization_method",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.required(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    17 => r.optional(&mut b.f17),
+                    18 => r.required(&mut b.f18),
+                    19 => r.required(&mut b.f19),
+                    20 => r.optional(&mut b.f20),
+                    21 => r.required(&mut b.f21),
+                    22 => r.required(&mut b.f22),
+                    23 => r.optional(&mut b.f23),
+                    24 => r.required(&mut b.f24),
+                    25 => r.optional(&mut b.f25),
+                    26 => r.optional(&mut b.f26),
+                    27 => r.optional(&mut b.f27),
+                    28 => r.skip(),
+                    29 => r.optional(&mut b.f28),
+                    30 => r.optional(&mut b.f29),
+                    31 => r.optional(&mut b.f30),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f11.take(),
+            b.f18.take(),
+            b.f19.take(),
+            b.f21.take(),
+            b.f22.take(),
+            b.f24.take(),
+        ) {
+            (Some(f11), Some(f18), Some(f19), Some(f21), Some(f22), Some(f24)) => {
                 Ok(Card {
-                    account: f0,
-                    address_city: f1,
-                    address_country: f2,
-                    address_line1: f3,
-                    address_line1_check: f4,
-                    address_line2: f5,
-                    address_state: f6,
-                    address_zip: f7,
-                    address_zip_check: f8,
-                    allow_redisplay: f9,
-                    available_payout_methods: f10,
+                    account: b.f0.take(),
+                    address_city: b.f1.take(),
+                    address_country: b.f2.take(),
+                    address_line1: b.f3.take(),
+                    address_line1_check: b.f4.take(),
+                    address_line2: b.f5.take(),
+                    address_state: b.f6.take(),
+                    address_zip: b.f7.take(),
+                    address_zip_check: b.f8.take(),
+                    allow_redisplay: b.f9.take(),
+                    available_payout_methods: b.f10.take(),
                     brand: f11,
-                    country: f12,
-                    currency: f13,
-                    customer: f14,
-                    cvc_check: f15,
-                    default_for_currency: f16,
-                    dynamic_last4: f17,
+                    country: b.f12.take(),
+                    currency: b.f13.take(),
+                    customer: b.f14.take(),
+                    cvc_check: b.f15.take(),
+                    default_for_currency: b.f16.take(),
+                    dynamic_last4: b.f17.take(),
                     exp_month: f18,
                     exp_year: f19,
-                    fingerprint: f20,
+                    fingerprint: b.f20.take(),
                     funding: f21,
                     id: f22,
-                    iin: f23,
+                    iin: b.f23.take(),
                     last4: f24,
-                    metadata: f25,
-                    name: f26,
-                    networks: f27,
-                    regulated_status: f28,
-                    status: f29,
-                    tokenization_method: f30,
+                    metadata: b.f25.take(),
+                    name: b.f26.take(),
+                    networks: b.f27.take(),
+                    regulated_status: b.f28.take(),
+                    status: b.f29.take(),
+                    tokenization_method: b.f30.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f11.is_none(), "brand"),
-                                    (b.f18.is_none(), "exp_month"),
-                                    (b.f19.is_none(), "exp_year"),
-                                    (b.f21.is_none(), "funding"),
-                                    (b.f22.is_none(), "id"),
-                                    (b.f24.is_none(), "last4"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "brand"),
+                        (taken.1.is_none(), "exp_month"),
+                        (taken.2.is_none(), "exp_year"),
+                        (taken.3.is_none(), "funding"),
+                        (taken.4.is_none(), "id"),
+                        (taken.5.is_none(), "last4"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -443,11 +416,11 @@ impl std::str::FromStr for CardAllowRedisplay {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "always" => CardAllowRedisplay::Always,
-                "limited" => CardAllowRedisplay::Limited,
-                "unspecified" => CardAllowRedisplay::Unspecified,
-                v => CardAllowRedisplay::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["always", "limited", "unspecified"]) {
+                Some(0) => CardAllowRedisplay::Always,
+                Some(1) => CardAllowRedisplay::Limited,
+                Some(2) => CardAllowRedisplay::Unspecified,
+                _ => CardAllowRedisplay::Unknown(s.to_owned()),
             },
         )
     }
@@ -486,36 +459,37 @@ impl crate::rt::Decode for CardGeneratedFromPaymentMethodDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodDetailsCardPresent>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsCardPresent>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a card_generated_from_payment_method_details object",
-            &["card_present", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a card_generated_from_payment_method_details object",
+                &["card_present", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(CardGeneratedFromPaymentMethodDetails {
-                    card_present: f0,
+                    card_present: b.f0.take(),
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -562,32 +536,30 @@ impl crate::rt::Decode for CardIssuingAccountTermsOfService {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a card_issuing_account_terms_of_service object",
-            &["date", "ip", "user_agent"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a card_issuing_account_terms_of_service object",
+                &["date", "ip", "user_agent"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(CardIssuingAccountTermsOfService {
-            date: f0,
-            ip: f1,
-            user_agent: f2,
+            date: b.f0.take(),
+            ip: b.f1.take(),
+            user_agent: b.f2.take(),
             extra,
         })
     }
@@ -632,18 +604,14 @@ pub struct CardMandatePaymentMethodDetails {
 impl crate::rt::Decode for CardMandatePaymentMethodDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a card_mandate_payment_method_details object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a card_mandate_payment_method_details object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(CardMandatePaymentMethodDetails {
             extra,
         })
@@ -696,10 +664,10 @@ impl std::str::FromStr for CardRegulatedStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "regulated" => CardRegulatedStatus::Regulated,
-                "unregulated" => CardRegulatedStatus::Unregulated,
-                v => CardRegulatedStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["regulated", "unregulated"]) {
+                Some(0) => CardRegulatedStatus::Regulated,
+                Some(1) => CardRegulatedStatus::Unregulated,
+                _ => CardRegulatedStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -745,46 +713,42 @@ impl crate::rt::Decode for DeletedCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<bool>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a deleted_card object",
-            &["currency", "deleted", "id", "object"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.skip(),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a deleted_card object",
+                &["currency", "deleted", "id", "object"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.skip(),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f2.take()) {
+            (Some(f1), Some(f2)) => {
                 Ok(DeletedCard {
-                    currency: f0,
+                    currency: b.f0.take(),
                     deleted: f1,
                     id: f2,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "deleted"), (b.f2.is_none(), "id")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "deleted"), (taken.1.is_none(), "id")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -24,65 +24,61 @@ impl crate::rt::Decode for CashBalance {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<std::collections::BTreeMap<String, i64>>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<bool>,
-            f4: Option<crate::CustomerBalanceCustomerBalanceSettings>,
+            f0: crate::rt::json::Slot<std::collections::BTreeMap<String, i64>>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<bool>,
+            f4: crate::rt::json::Slot<crate::CustomerBalanceCustomerBalanceSettings>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a cash_balance object",
-            &[
-                "available",
-                "customer",
-                "customer_account",
-                "livemode",
-                "object",
-                "settings",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.skip(),
-                5 => r.required(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2, f3: Some(f3), f4: Some(f4) } => {
+        let extra = r
+            .fields(
+                "a cash_balance object",
+                &[
+                    "available",
+                    "customer",
+                    "customer_account",
+                    "livemode",
+                    "object",
+                    "settings",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.skip(),
+                    5 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f3.take(), b.f4.take()) {
+            (Some(f1), Some(f3), Some(f4)) => {
                 Ok(CashBalance {
-                    available: f0,
+                    available: b.f0.take(),
                     customer: f1,
-                    customer_account: f2,
+                    customer_account: b.f2.take(),
                     livemode: f3,
                     settings: f4,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "customer"),
-                                    (b.f3.is_none(), "livemode"),
-                                    (b.f4.is_none(), "settings"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "customer"),
+                        (taken.1.is_none(), "livemode"),
+                        (taken.2.is_none(), "settings"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

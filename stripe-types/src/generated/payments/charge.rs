@@ -296,316 +296,301 @@ impl crate::rt::Decode for Charge {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<i64>,
-            f2: Option<i64>,
-            f3: Option<crate::rt::Expandable<crate::Application>>,
-            f4: Option<crate::rt::Expandable<crate::ApplicationFee>>,
-            f5: Option<i64>,
-            f6: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
-            f7: Option<crate::BillingDetails>,
-            f8: Option<String>,
-            f9: Option<bool>,
-            f10: Option<crate::rt::Timestamp>,
-            f11: Option<String>,
-            f12: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
-            f13: Option<String>,
-            f14: Option<bool>,
-            f15: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
-            f16: Option<String>,
-            f17: Option<String>,
-            f18: Option<crate::ChargeFraudDetails>,
-            f19: Option<crate::ChargeId>,
-            f20: Option<bool>,
-            f21: Option<crate::rt::Metadata>,
-            f22: Option<crate::rt::Expandable<crate::Account>>,
-            f23: Option<crate::ChargeOutcome>,
-            f24: Option<bool>,
-            f25: Option<crate::rt::Expandable<crate::PaymentIntent>>,
-            f26: Option<String>,
-            f27: Option<crate::PaymentMethodDetails>,
-            f28: Option<crate::PaymentFlowsPaymentIntentPresentmentDetails>,
-            f29: Option<crate::RadarRadarOptions>,
-            f30: Option<String>,
-            f31: Option<String>,
-            f32: Option<String>,
-            f33: Option<bool>,
-            f34: Option<crate::rt::List<crate::Refund>>,
-            f35: Option<crate::rt::Expandable<crate::Review>>,
-            f36: Option<crate::Shipping>,
-            f37: Option<crate::rt::Expandable<crate::Transfer>>,
-            f38: Option<String>,
-            f39: Option<String>,
-            f40: Option<crate::ChargeStatus>,
-            f41: Option<crate::rt::Expandable<crate::Transfer>>,
-            f42: Option<crate::ChargeTransferData>,
-            f43: Option<String>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<i64>,
+            f3: crate::rt::json::Slot<crate::rt::Expandable<crate::Application>>,
+            f4: crate::rt::json::Slot<crate::rt::Expandable<crate::ApplicationFee>>,
+            f5: crate::rt::json::Slot<i64>,
+            f6: crate::rt::json::Slot<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f7: crate::rt::json::Slot<crate::BillingDetails>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<bool>,
+            f10: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f11: crate::rt::json::Slot<String>,
+            f12: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+            >,
+            f13: crate::rt::json::Slot<String>,
+            f14: crate::rt::json::Slot<bool>,
+            f15: crate::rt::json::Slot<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f16: crate::rt::json::Slot<String>,
+            f17: crate::rt::json::Slot<String>,
+            f18: crate::rt::json::Slot<crate::ChargeFraudDetails>,
+            f19: crate::rt::json::Slot<crate::ChargeId>,
+            f20: crate::rt::json::Slot<bool>,
+            f21: crate::rt::json::Slot<crate::rt::Metadata>,
+            f22: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
+            f23: crate::rt::json::Slot<crate::ChargeOutcome>,
+            f24: crate::rt::json::Slot<bool>,
+            f25: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
+            f26: crate::rt::json::Slot<String>,
+            f27: crate::rt::json::Slot<crate::PaymentMethodDetails>,
+            f28: crate::rt::json::Slot<
+                crate::PaymentFlowsPaymentIntentPresentmentDetails,
+            >,
+            f29: crate::rt::json::Slot<crate::RadarRadarOptions>,
+            f30: crate::rt::json::Slot<String>,
+            f31: crate::rt::json::Slot<String>,
+            f32: crate::rt::json::Slot<String>,
+            f33: crate::rt::json::Slot<bool>,
+            f34: crate::rt::json::Slot<crate::rt::List<crate::Refund>>,
+            f35: crate::rt::json::Slot<crate::rt::Expandable<crate::Review>>,
+            f36: crate::rt::json::Slot<crate::Shipping>,
+            f37: crate::rt::json::Slot<crate::rt::Expandable<crate::Transfer>>,
+            f38: crate::rt::json::Slot<String>,
+            f39: crate::rt::json::Slot<String>,
+            f40: crate::rt::json::Slot<crate::ChargeStatus>,
+            f41: crate::rt::json::Slot<crate::rt::Expandable<crate::Transfer>>,
+            f42: crate::rt::json::Slot<crate::ChargeTransferData>,
+            f43: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
-            f21: None,
-            f22: None,
-            f23: None,
-            f24: None,
-            f25: None,
-            f26: None,
-            f27: None,
-            f28: None,
-            f29: None,
-            f30: None,
-            f31: None,
-            f32: None,
-            f33: None,
-            f34: None,
-            f35: None,
-            f36: None,
-            f37: None,
-            f38: None,
-            f39: None,
-            f40: None,
-            f41: None,
-            f42: None,
-            f43: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
+            f23: crate::rt::json::Slot::new(),
+            f24: crate::rt::json::Slot::new(),
+            f25: crate::rt::json::Slot::new(),
+            f26: crate::rt::json::Slot::new(),
+            f27: crate::rt::json::Slot::new(),
+            f28: crate::rt::json::Slot::new(),
+            f29: crate::rt::json::Slot::new(),
+            f30: crate::rt::json::Slot::new(),
+            f31: crate::rt::json::Slot::new(),
+            f32: crate::rt::json::Slot::new(),
+            f33: crate::rt::json::Slot::new(),
+            f34: crate::rt::json::Slot::new(),
+            f35: crate::rt::json::Slot::new(),
+            f36: crate::rt::json::Slot::new(),
+            f37: crate::rt::json::Slot::new(),
+            f38: crate::rt::json::Slot::new(),
+            f39: crate::rt::json::Slot::new(),
+            f40: crate::rt::json::Slot::new(),
+            f41: crate::rt::json::Slot::new(),
+            f42: crate::rt::json::Slot::new(),
+            f43: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a charge object",
-            &[
-                "amount",
-                "amount_captured",
-                "amount_refunded",
-                "application",
-                "application_fee",
-                "application_fee_amount",
-                "balance_transaction",
-                "billing_details",
-                "calculated_statement_descriptor",
-                "captured",
-                "created",
-                "currency",
-                "customer",
-                "description",
-                "disputed",
-                "failure_balance_transaction",
-                "failure_code",
-                "failure_message",
-                "fraud_details",
-                "id",
-                "livemode",
-                "metadata",
-                "object",
-                "on_behalf_of",
-                "outcome",
-                "paid",
-                "payment_intent",
-                "payment_method",
-                "payment_method_details",
-                "presentment_details",
-                "radar_options",
-                "receipt_email",
-                "receipt_number",
-                "receipt_url",
-                "refunded",
-                "refunds",
-                "review",
-                "shipping",
-                "source_transfer",
-                "statement_descriptor",
-                "statement_descriptor_suffix",
-                "status",
-                "transfer",
-                "transfer_data",
-                "transfer_group",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.required(&mut b.f10),
-                11 => r.required(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                14 => r.required(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.optional(&mut b.f16),
-                17 => r.optional(&mut b.f17),
-                18 => r.optional(&mut b.f18),
-                19 => r.required(&mut b.f19),
-                20 => r.required(&mut b.f20),
-                21 => r.required(&mut b.f21),
-                22 => r.skip(),
-                23 => r.optional(&mut b.f22),
-                24 => r.optional(&mut b.f23),
-                25 => r.required(&mut b.f24),
-                26 => r.optional(&mut b.f25),
-                27 => r.optional(&mut b.f26),
-                28 => r.optional(&mut b.f27),
-                29 => r.optional(&mut b.f28),
-                30 => r.optional(&mut b.f29),
-                31 => r.optional(&mut b.f30),
-                32 => r.optional(&mut b.f31),
-                33 => r.optional(&mut b.f32),
-                34 => r.required(&mut b.f33),
-                35 => r.optional(&mut b.f34),
-                36 => r.optional(&mut b.f35),
-                37 => r.optional(&mut b.f36),
-                38 => r.optional(&mut b.f37),
-                39 => r.optional(&mut b.f38),
-                40 => r.optional(&mut b.f39),
-                41 => r.required(&mut b.f40),
-                42 => r.optional(&mut b.f41),
-                43 => r.optional(&mut b.f42),
-                44 => r.optional(&mut b.f43),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3,
-                f4,
-                f5,
-                f6,
-                f7: Some(f7),
-                f8,
-                f9: Some(f9),
-                f10: Some(f10),
-                f11: Some(f11),
-                f12,
-                f13,
-                f14: Some(f14),
-                f15,
-                f16,
-                f17,
-                f18,
-                f19: Some(f19),
-                f20: Some(f20),
-                f21: Some(f21),
-                f22,
-                f23,
-                f24: Some(f24),
-                f25,
-                f26,
-                f27,
-                f28,
-                f29,
-                f30,
-                f31,
-                f32,
-                f33: Some(f33),
-                f34,
-                f35,
-                f36,
-                f37,
-                f38,
-                f39,
-                f40: Some(f40),
-                f41,
-                f42,
-                f43,
-            } => {
+        let extra = r
+            .fields(
+                "a charge object",
+                &[
+                    "amount",
+                    "amount_captured",
+                    "amount_refunded",
+                    "application",
+                    "application_fee",
+                    "application_fee_amount",
+                    "balance_transaction",
+                    "billing_details",
+                    "calculated_statement_descriptor",
+                    "captured",
+                    "created",
+                    "currency",
+                    "customer",
+                    "description",
+                    "disputed",
+                    "failure_balance_transaction",
+                    "failure_code",
+                    "failure_message",
+                    "fraud_details",
+                    "id",
+                    "livemode",
+                    "metadata",
+                    "object",
+                    "on_behalf_of",
+                    "outcome",
+                    "paid",
+                    "payment_intent",
+                    "payment_method",
+                    "payment_method_details",
+                    "presentment_details",
+                    "radar_options",
+                    "receipt_email",
+                    "receipt_number",
+                    "receipt_url",
+                    "refunded",
+                    "refunds",
+                    "review",
+                    "shipping",
+                    "source_transfer",
+                    "statement_descriptor",
+                    "statement_descriptor_suffix",
+                    "status",
+                    "transfer",
+                    "transfer_data",
+                    "transfer_group",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.required(&mut b.f10),
+                    11 => r.required(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.required(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    17 => r.optional(&mut b.f17),
+                    18 => r.optional(&mut b.f18),
+                    19 => r.required(&mut b.f19),
+                    20 => r.required(&mut b.f20),
+                    21 => r.required(&mut b.f21),
+                    22 => r.skip(),
+                    23 => r.optional(&mut b.f22),
+                    24 => r.optional(&mut b.f23),
+                    25 => r.required(&mut b.f24),
+                    26 => r.optional(&mut b.f25),
+                    27 => r.optional(&mut b.f26),
+                    28 => r.optional(&mut b.f27),
+                    29 => r.optional(&mut b.f28),
+                    30 => r.optional(&mut b.f29),
+                    31 => r.optional(&mut b.f30),
+                    32 => r.optional(&mut b.f31),
+                    33 => r.optional(&mut b.f32),
+                    34 => r.required(&mut b.f33),
+                    35 => r.optional(&mut b.f34),
+                    36 => r.optional(&mut b.f35),
+                    37 => r.optional(&mut b.f36),
+                    38 => r.optional(&mut b.f37),
+                    39 => r.optional(&mut b.f38),
+                    40 => r.optional(&mut b.f39),
+                    41 => r.required(&mut b.f40),
+                    42 => r.optional(&mut b.f41),
+                    43 => r.optional(&mut b.f42),
+                    44 => r.optional(&mut b.f43),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f7.take(),
+            b.f9.take(),
+            b.f10.take(),
+            b.f11.take(),
+            b.f14.take(),
+            b.f19.take(),
+            b.f20.take(),
+            b.f21.take(),
+            b.f24.take(),
+            b.f33.take(),
+            b.f40.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f1),
+                Some(f2),
+                Some(f7),
+                Some(f9),
+                Some(f10),
+                Some(f11),
+                Some(f14),
+                Some(f19),
+                Some(f20),
+                Some(f21),
+                Some(f24),
+                Some(f33),
+                Some(f40),
+            ) => {
                 Ok(Charge {
                     amount: f0,
                     amount_captured: f1,
                     amount_refunded: f2,
-                    application: f3,
-                    application_fee: f4,
-                    application_fee_amount: f5,
-                    balance_transaction: f6,
+                    application: b.f3.take(),
+                    application_fee: b.f4.take(),
+                    application_fee_amount: b.f5.take(),
+                    balance_transaction: b.f6.take(),
                     billing_details: f7,
-                    calculated_statement_descriptor: f8,
+                    calculated_statement_descriptor: b.f8.take(),
                     captured: f9,
                     created: f10,
                     currency: f11,
-                    customer: f12,
-                    description: f13,
+                    customer: b.f12.take(),
+                    description: b.f13.take(),
                     disputed: f14,
-                    failure_balance_transaction: f15,
-                    failure_code: f16,
-                    failure_message: f17,
-                    fraud_details: f18,
+                    failure_balance_transaction: b.f15.take(),
+                    failure_code: b.f16.take(),
+                    failure_message: b.f17.take(),
+                    fraud_details: b.f18.take(),
                     id: f19,
                     livemode: f20,
                     metadata: f21,
-                    on_behalf_of: f22,
-                    outcome: f23,
+                    on_behalf_of: b.f22.take(),
+                    outcome: b.f23.take(),
                     paid: f24,
-                    payment_intent: f25,
-                    payment_method: f26,
-                    payment_method_details: f27,
-                    presentment_details: f28,
-                    radar_options: f29,
-                    receipt_email: f30,
-                    receipt_number: f31,
-                    receipt_url: f32,
+                    payment_intent: b.f25.take(),
+                    payment_method: b.f26.take(),
+                    payment_method_details: b.f27.take(),
+                    presentment_details: b.f28.take(),
+                    radar_options: b.f29.take(),
+                    receipt_email: b.f30.take(),
+                    receipt_number: b.f31.take(),
+                    receipt_url: b.f32.take(),
                     refunded: f33,
-                    refunds: f34,
-                    review: f35,
-                    shipping: f36,
-                    source_transfer: f37,
-                    statement_descriptor: f38,
-                    statement_descriptor_suffix: f39,
+                    refunds: b.f34.take(),
+                    review: b.f35.take(),
+                    shipping: b.f36.take(),
+                    source_transfer: b.f37.take(),
+                    statement_descriptor: b.f38.take(),
+                    statement_descriptor_suffix: b.f39.take(),
                     status: f40,
-                    transfer: f41,
-                    transfer_data: f42,
-                    transfer_group: f43,
+                    transfer: b.f41.take(),
+                    transfer_data: b.f42.take(),
+                    transfer_group: b.f43.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f1.is_none(), "amount_captured"),
-                                    (b.f2.is_none(), "amount_refunded"),
-                                    (b.f7.is_none(), "billing_details"),
-                                    (b.f9.is_none(), "captured"),
-                                    (b.f10.is_none(), "created"),
-                                    (b.f11.is_none(), "currency"),
-                                    (b.f14.is_none(), "disputed"),
-                                    (b.f19.is_none(), "id"),
-                                    (b.f20.is_none(), "livemode"),
-                                    (b.f21.is_none(), "metadata"),
-                                    (b.f24.is_none(), "paid"),
-                                    (b.f33.is_none(), "refunded"),
-                                    (b.f40.is_none(), "status"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "amount_captured"),
+                        (taken.2.is_none(), "amount_refunded"),
+                        (taken.3.is_none(), "billing_details"),
+                        (taken.4.is_none(), "captured"),
+                        (taken.5.is_none(), "created"),
+                        (taken.6.is_none(), "currency"),
+                        (taken.7.is_none(), "disputed"),
+                        (taken.8.is_none(), "id"),
+                        (taken.9.is_none(), "livemode"),
+                        (taken.10.is_none(), "metadata"),
+                        (taken.11.is_none(), "paid"),
+                        (taken.12.is_none(), "refunded"),
+                        (taken.13.is_none(), "status"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -751,25 +736,26 @@ impl crate::rt::Decode for ChargeFraudDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a charge_fraud_details object",
-            &["stripe_report", "user_report"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a charge_fraud_details object",
+                &["stripe_report", "user_report"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(ChargeFraudDetails {
-            stripe_report: f0,
-            user_report: f1,
+            stripe_report: b.f0.take(),
+            user_report: b.f1.take(),
             extra,
         })
     }
@@ -832,82 +818,80 @@ impl crate::rt::Decode for ChargeOutcome {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::ChargeOutcomeAdviceCode>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<i64>,
-            f7: Option<crate::rt::Expandable<crate::Rule>>,
-            f8: Option<String>,
-            f9: Option<String>,
+            f0: crate::rt::json::Slot<crate::ChargeOutcomeAdviceCode>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<i64>,
+            f7: crate::rt::json::Slot<crate::rt::Expandable<crate::Rule>>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a charge_outcome object",
-            &[
-                "advice_code",
-                "network_advice_code",
-                "network_decline_code",
-                "network_status",
-                "reason",
-                "risk_level",
-                "risk_score",
-                "rule",
-                "seller_message",
-                "type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8, f9: Some(f9) } => {
+        let extra = r
+            .fields(
+                "a charge_outcome object",
+                &[
+                    "advice_code",
+                    "network_advice_code",
+                    "network_decline_code",
+                    "network_status",
+                    "reason",
+                    "risk_level",
+                    "risk_score",
+                    "rule",
+                    "seller_message",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f9.take(),) {
+            (Some(f9),) => {
                 Ok(ChargeOutcome {
-                    advice_code: f0,
-                    network_advice_code: f1,
-                    network_decline_code: f2,
-                    network_status: f3,
-                    reason: f4,
-                    risk_level: f5,
-                    risk_score: f6,
-                    rule: f7,
-                    seller_message: f8,
+                    advice_code: b.f0.take(),
+                    network_advice_code: b.f1.take(),
+                    network_decline_code: b.f2.take(),
+                    network_status: b.f3.take(),
+                    reason: b.f4.take(),
+                    risk_level: b.f5.take(),
+                    risk_score: b.f6.take(),
+                    rule: b.f7.take(),
+                    seller_message: b.f8.take(),
                     r#type: f9,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f9.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -990,11 +974,14 @@ impl std::str::FromStr for ChargeOutcomeAdviceCode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "confirm_card_data" => ChargeOutcomeAdviceCode::ConfirmCardData,
-                "do_not_try_again" => ChargeOutcomeAdviceCode::DoNotTryAgain,
-                "try_again_later" => ChargeOutcomeAdviceCode::TryAgainLater,
-                v => ChargeOutcomeAdviceCode::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["confirm_card_data", "do_not_try_again", "try_again_later"],
+            ) {
+                Some(0) => ChargeOutcomeAdviceCode::ConfirmCardData,
+                Some(1) => ChargeOutcomeAdviceCode::DoNotTryAgain,
+                Some(2) => ChargeOutcomeAdviceCode::TryAgainLater,
+                _ => ChargeOutcomeAdviceCode::Unknown(s.to_owned()),
             },
         )
     }
@@ -1048,11 +1035,11 @@ impl std::str::FromStr for ChargeStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "failed" => ChargeStatus::Failed,
-                "pending" => ChargeStatus::Pending,
-                "succeeded" => ChargeStatus::Succeeded,
-                v => ChargeStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["failed", "pending", "succeeded"]) {
+                Some(0) => ChargeStatus::Failed,
+                Some(1) => ChargeStatus::Pending,
+                Some(2) => ChargeStatus::Succeeded,
+                _ => ChargeStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -1092,38 +1079,37 @@ impl crate::rt::Decode for ChargeTransferData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::rt::Expandable<crate::Account>>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a charge_transfer_data object",
-            &["amount", "destination"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a charge_transfer_data object",
+                &["amount", "destination"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(ChargeTransferData {
-                    amount: f0,
+                    amount: b.f0.take(),
                     destination: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "destination")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "destination")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1442,12 +1428,14 @@ impl serde::Serialize for CreateChargeCard {
 }
 #[cfg(feature = "payments")]
 impl From<crate::CustomerPaymentSourceCard> for CreateChargeCard {
+    #[inline]
     fn from(v: crate::CustomerPaymentSourceCard) -> Self {
         CreateChargeCard::CustomerPaymentSourceCard(Box::new(v))
     }
 }
 #[cfg(feature = "payments")]
 impl From<String> for CreateChargeCard {
+    #[inline]
     fn from(v: String) -> Self {
         CreateChargeCard::String(v)
     }
@@ -1478,11 +1466,11 @@ impl std::str::FromStr for CreateChargeCardCustomerPaymentSourceCardObject {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "card" => CreateChargeCardCustomerPaymentSourceCardObject::Card,
-                v => {
+            match crate::rt::json::variant(s, &["card"]) {
+                Some(0) => CreateChargeCardCustomerPaymentSourceCardObject::Card,
+                _ => {
                     CreateChargeCardCustomerPaymentSourceCardObject::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1528,12 +1516,14 @@ impl serde::Serialize for CreateChargeDestination {
 }
 #[cfg(feature = "payments")]
 impl From<crate::DestinationSpecs> for CreateChargeDestination {
+    #[inline]
     fn from(v: crate::DestinationSpecs) -> Self {
         CreateChargeDestination::DestinationSpecs(Box::new(v))
     }
 }
 #[cfg(feature = "payments")]
 impl From<String> for CreateChargeDestination {
+    #[inline]
     fn from(v: String) -> Self {
         CreateChargeDestination::String(v)
     }
@@ -1878,12 +1868,14 @@ impl serde::Serialize for ListChargesCreated {
 }
 #[cfg(feature = "payments")]
 impl From<crate::RangeQuerySpecs> for ListChargesCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListChargesCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "payments")]
 impl From<i64> for ListChargesCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListChargesCreated::Integer(v)
     }
@@ -2238,11 +2230,14 @@ impl std::str::FromStr for RefundChargeReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "duplicate" => RefundChargeReason::Duplicate,
-                "fraudulent" => RefundChargeReason::Fraudulent,
-                "requested_by_customer" => RefundChargeReason::RequestedByCustomer,
-                v => RefundChargeReason::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["duplicate", "fraudulent", "requested_by_customer"],
+            ) {
+                Some(0) => RefundChargeReason::Duplicate,
+                Some(1) => RefundChargeReason::Fraudulent,
+                Some(2) => RefundChargeReason::RequestedByCustomer,
+                _ => RefundChargeReason::Unknown(s.to_owned()),
             },
         )
     }
@@ -2604,10 +2599,10 @@ impl std::str::FromStr for UpdateChargeFraudDetailsUserReport {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "fraudulent" => UpdateChargeFraudDetailsUserReport::Fraudulent,
-                "safe" => UpdateChargeFraudDetailsUserReport::Safe,
-                v => UpdateChargeFraudDetailsUserReport::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["fraudulent", "safe"]) {
+                Some(0) => UpdateChargeFraudDetailsUserReport::Fraudulent,
+                Some(1) => UpdateChargeFraudDetailsUserReport::Safe,
+                _ => UpdateChargeFraudDetailsUserReport::Unknown(s.to_owned()),
             },
         )
     }

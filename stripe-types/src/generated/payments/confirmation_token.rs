@@ -95,120 +95,106 @@ impl crate::rt::Decode for ConfirmationToken {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<crate::ConfirmationTokenId>,
-            f3: Option<bool>,
-            f4: Option<crate::ConfirmationTokensResourceMandateData>,
-            f5: Option<String>,
-            f6: Option<crate::ConfirmationTokensResourcePaymentMethodOptions>,
-            f7: Option<crate::ConfirmationTokensResourcePaymentMethodPreview>,
-            f8: Option<String>,
-            f9: Option<crate::ConfirmationTokenSetupFutureUsage>,
-            f10: Option<String>,
-            f11: Option<crate::ConfirmationTokensResourceShipping>,
-            f12: Option<bool>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<crate::ConfirmationTokenId>,
+            f3: crate::rt::json::Slot<bool>,
+            f4: crate::rt::json::Slot<crate::ConfirmationTokensResourceMandateData>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<
+                crate::ConfirmationTokensResourcePaymentMethodOptions,
+            >,
+            f7: crate::rt::json::Slot<
+                crate::ConfirmationTokensResourcePaymentMethodPreview,
+            >,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<crate::ConfirmationTokenSetupFutureUsage>,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<crate::ConfirmationTokensResourceShipping>,
+            f12: crate::rt::json::Slot<bool>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a confirmation_token object",
-            &[
-                "created",
-                "expires_at",
-                "id",
-                "livemode",
-                "mandate_data",
-                "object",
-                "payment_intent",
-                "payment_method_options",
-                "payment_method_preview",
-                "return_url",
-                "setup_future_usage",
-                "setup_intent",
-                "shipping",
-                "use_stripe_sdk",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.skip(),
-                6 => r.optional(&mut b.f5),
-                7 => r.optional(&mut b.f6),
-                8 => r.optional(&mut b.f7),
-                9 => r.optional(&mut b.f8),
-                10 => r.optional(&mut b.f9),
-                11 => r.optional(&mut b.f10),
-                12 => r.optional(&mut b.f11),
-                13 => r.required(&mut b.f12),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1,
-                f2: Some(f2),
-                f3: Some(f3),
-                f4,
-                f5,
-                f6,
-                f7,
-                f8,
-                f9,
-                f10,
-                f11,
-                f12: Some(f12),
-            } => {
+        let extra = r
+            .fields(
+                "a confirmation_token object",
+                &[
+                    "created",
+                    "expires_at",
+                    "id",
+                    "livemode",
+                    "mandate_data",
+                    "object",
+                    "payment_intent",
+                    "payment_method_options",
+                    "payment_method_preview",
+                    "return_url",
+                    "setup_future_usage",
+                    "setup_intent",
+                    "shipping",
+                    "use_stripe_sdk",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.skip(),
+                    6 => r.optional(&mut b.f5),
+                    7 => r.optional(&mut b.f6),
+                    8 => r.optional(&mut b.f7),
+                    9 => r.optional(&mut b.f8),
+                    10 => r.optional(&mut b.f9),
+                    11 => r.optional(&mut b.f10),
+                    12 => r.optional(&mut b.f11),
+                    13 => r.required(&mut b.f12),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f2.take(), b.f3.take(), b.f12.take()) {
+            (Some(f0), Some(f2), Some(f3), Some(f12)) => {
                 Ok(ConfirmationToken {
                     created: f0,
-                    expires_at: f1,
+                    expires_at: b.f1.take(),
                     id: f2,
                     livemode: f3,
-                    mandate_data: f4,
-                    payment_intent: f5,
-                    payment_method_options: f6,
-                    payment_method_preview: f7,
-                    return_url: f8,
-                    setup_future_usage: f9,
-                    setup_intent: f10,
-                    shipping: f11,
+                    mandate_data: b.f4.take(),
+                    payment_intent: b.f5.take(),
+                    payment_method_options: b.f6.take(),
+                    payment_method_preview: b.f7.take(),
+                    return_url: b.f8.take(),
+                    setup_future_usage: b.f9.take(),
+                    setup_intent: b.f10.take(),
+                    shipping: b.f11.take(),
                     use_stripe_sdk: f12,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "created"),
-                                    (b.f2.is_none(), "id"),
-                                    (b.f3.is_none(), "livemode"),
-                                    (b.f12.is_none(), "use_stripe_sdk"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "id"),
+                        (taken.2.is_none(), "livemode"),
+                        (taken.3.is_none(), "use_stripe_sdk"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -295,10 +281,10 @@ impl std::str::FromStr for ConfirmationTokenSetupFutureUsage {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "off_session" => ConfirmationTokenSetupFutureUsage::OffSession,
-                "on_session" => ConfirmationTokenSetupFutureUsage::OnSession,
-                v => ConfirmationTokenSetupFutureUsage::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["off_session", "on_session"]) {
+                Some(0) => ConfirmationTokenSetupFutureUsage::OffSession,
+                Some(1) => ConfirmationTokenSetupFutureUsage::OnSession,
+                _ => ConfirmationTokenSetupFutureUsage::Unknown(s.to_owned()),
             },
         )
     }

@@ -395,17 +395,18 @@ impl std::str::FromStr for CreateCustomerCashBalanceSettingsReconciliationMode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "automatic" => {
-                    CreateCustomerCashBalanceSettingsReconciliationMode::Automatic
-                }
-                "manual" => CreateCustomerCashBalanceSettingsReconciliationMode::Manual,
-                "merchant_default" => {
+            match crate::rt::json::variant(
+                s,
+                &["automatic", "manual", "merchant_default"],
+            ) {
+                Some(0) => CreateCustomerCashBalanceSettingsReconciliationMode::Automatic,
+                Some(1) => CreateCustomerCashBalanceSettingsReconciliationMode::Manual,
+                Some(2) => {
                     CreateCustomerCashBalanceSettingsReconciliationMode::MerchantDefault
                 }
-                v => {
+                _ => {
                     CreateCustomerCashBalanceSettingsReconciliationMode::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -463,11 +464,11 @@ impl std::str::FromStr for CreateCustomerTaxExempt {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "exempt" => CreateCustomerTaxExempt::Exempt,
-                "none" => CreateCustomerTaxExempt::None,
-                "reverse" => CreateCustomerTaxExempt::Reverse,
-                v => CreateCustomerTaxExempt::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["exempt", "none", "reverse"]) {
+                Some(0) => CreateCustomerTaxExempt::Exempt,
+                Some(1) => CreateCustomerTaxExempt::None,
+                Some(2) => CreateCustomerTaxExempt::Reverse,
+                _ => CreateCustomerTaxExempt::Unknown(s.to_owned()),
             },
         )
     }
@@ -846,119 +847,234 @@ impl std::str::FromStr for CreateCustomerTaxIdDataType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ad_nrt" => CreateCustomerTaxIdDataType::AdNrt,
-                "ae_trn" => CreateCustomerTaxIdDataType::AeTrn,
-                "al_tin" => CreateCustomerTaxIdDataType::AlTin,
-                "am_tin" => CreateCustomerTaxIdDataType::AmTin,
-                "ao_tin" => CreateCustomerTaxIdDataType::AoTin,
-                "ar_cuit" => CreateCustomerTaxIdDataType::ArCuit,
-                "au_abn" => CreateCustomerTaxIdDataType::AuAbn,
-                "au_arn" => CreateCustomerTaxIdDataType::AuArn,
-                "aw_tin" => CreateCustomerTaxIdDataType::AwTin,
-                "az_tin" => CreateCustomerTaxIdDataType::AzTin,
-                "ba_tin" => CreateCustomerTaxIdDataType::BaTin,
-                "bb_tin" => CreateCustomerTaxIdDataType::BbTin,
-                "bd_bin" => CreateCustomerTaxIdDataType::BdBin,
-                "bf_ifu" => CreateCustomerTaxIdDataType::BfIfu,
-                "bg_uic" => CreateCustomerTaxIdDataType::BgUic,
-                "bh_vat" => CreateCustomerTaxIdDataType::BhVat,
-                "bj_ifu" => CreateCustomerTaxIdDataType::BjIfu,
-                "bo_tin" => CreateCustomerTaxIdDataType::BoTin,
-                "br_cnpj" => CreateCustomerTaxIdDataType::BrCnpj,
-                "br_cpf" => CreateCustomerTaxIdDataType::BrCpf,
-                "bs_tin" => CreateCustomerTaxIdDataType::BsTin,
-                "by_tin" => CreateCustomerTaxIdDataType::ByTin,
-                "ca_bn" => CreateCustomerTaxIdDataType::CaBn,
-                "ca_gst_hst" => CreateCustomerTaxIdDataType::CaGstHst,
-                "ca_pst_bc" => CreateCustomerTaxIdDataType::CaPstBc,
-                "ca_pst_mb" => CreateCustomerTaxIdDataType::CaPstMb,
-                "ca_pst_sk" => CreateCustomerTaxIdDataType::CaPstSk,
-                "ca_qst" => CreateCustomerTaxIdDataType::CaQst,
-                "cd_nif" => CreateCustomerTaxIdDataType::CdNif,
-                "ch_uid" => CreateCustomerTaxIdDataType::ChUid,
-                "ch_vat" => CreateCustomerTaxIdDataType::ChVat,
-                "cl_tin" => CreateCustomerTaxIdDataType::ClTin,
-                "cm_niu" => CreateCustomerTaxIdDataType::CmNiu,
-                "cn_tin" => CreateCustomerTaxIdDataType::CnTin,
-                "co_nit" => CreateCustomerTaxIdDataType::CoNit,
-                "cr_tin" => CreateCustomerTaxIdDataType::CrTin,
-                "cv_nif" => CreateCustomerTaxIdDataType::CvNif,
-                "de_stn" => CreateCustomerTaxIdDataType::DeStn,
-                "do_rcn" => CreateCustomerTaxIdDataType::DoRcn,
-                "ec_ruc" => CreateCustomerTaxIdDataType::EcRuc,
-                "eg_tin" => CreateCustomerTaxIdDataType::EgTin,
-                "es_cif" => CreateCustomerTaxIdDataType::EsCif,
-                "et_tin" => CreateCustomerTaxIdDataType::EtTin,
-                "eu_oss_vat" => CreateCustomerTaxIdDataType::EuOssVat,
-                "eu_vat" => CreateCustomerTaxIdDataType::EuVat,
-                "gb_vat" => CreateCustomerTaxIdDataType::GbVat,
-                "ge_vat" => CreateCustomerTaxIdDataType::GeVat,
-                "gn_nif" => CreateCustomerTaxIdDataType::GnNif,
-                "hk_br" => CreateCustomerTaxIdDataType::HkBr,
-                "hr_oib" => CreateCustomerTaxIdDataType::HrOib,
-                "hu_tin" => CreateCustomerTaxIdDataType::HuTin,
-                "id_npwp" => CreateCustomerTaxIdDataType::IdNpwp,
-                "il_vat" => CreateCustomerTaxIdDataType::IlVat,
-                "in_gst" => CreateCustomerTaxIdDataType::InGst,
-                "is_vat" => CreateCustomerTaxIdDataType::IsVat,
-                "jp_cn" => CreateCustomerTaxIdDataType::JpCn,
-                "jp_rn" => CreateCustomerTaxIdDataType::JpRn,
-                "jp_trn" => CreateCustomerTaxIdDataType::JpTrn,
-                "ke_pin" => CreateCustomerTaxIdDataType::KePin,
-                "kg_tin" => CreateCustomerTaxIdDataType::KgTin,
-                "kh_tin" => CreateCustomerTaxIdDataType::KhTin,
-                "kr_brn" => CreateCustomerTaxIdDataType::KrBrn,
-                "kz_bin" => CreateCustomerTaxIdDataType::KzBin,
-                "la_tin" => CreateCustomerTaxIdDataType::LaTin,
-                "li_uid" => CreateCustomerTaxIdDataType::LiUid,
-                "li_vat" => CreateCustomerTaxIdDataType::LiVat,
-                "ma_vat" => CreateCustomerTaxIdDataType::MaVat,
-                "md_vat" => CreateCustomerTaxIdDataType::MdVat,
-                "me_pib" => CreateCustomerTaxIdDataType::MePib,
-                "mk_vat" => CreateCustomerTaxIdDataType::MkVat,
-                "mr_nif" => CreateCustomerTaxIdDataType::MrNif,
-                "mx_rfc" => CreateCustomerTaxIdDataType::MxRfc,
-                "my_frp" => CreateCustomerTaxIdDataType::MyFrp,
-                "my_itn" => CreateCustomerTaxIdDataType::MyItn,
-                "my_sst" => CreateCustomerTaxIdDataType::MySst,
-                "ng_tin" => CreateCustomerTaxIdDataType::NgTin,
-                "no_vat" => CreateCustomerTaxIdDataType::NoVat,
-                "no_voec" => CreateCustomerTaxIdDataType::NoVoec,
-                "np_pan" => CreateCustomerTaxIdDataType::NpPan,
-                "nz_gst" => CreateCustomerTaxIdDataType::NzGst,
-                "om_vat" => CreateCustomerTaxIdDataType::OmVat,
-                "pe_ruc" => CreateCustomerTaxIdDataType::PeRuc,
-                "ph_tin" => CreateCustomerTaxIdDataType::PhTin,
-                "pl_nip" => CreateCustomerTaxIdDataType::PlNip,
-                "ro_tin" => CreateCustomerTaxIdDataType::RoTin,
-                "rs_pib" => CreateCustomerTaxIdDataType::RsPib,
-                "ru_inn" => CreateCustomerTaxIdDataType::RuInn,
-                "ru_kpp" => CreateCustomerTaxIdDataType::RuKpp,
-                "sa_vat" => CreateCustomerTaxIdDataType::SaVat,
-                "sg_gst" => CreateCustomerTaxIdDataType::SgGst,
-                "sg_uen" => CreateCustomerTaxIdDataType::SgUen,
-                "si_tin" => CreateCustomerTaxIdDataType::SiTin,
-                "sn_ninea" => CreateCustomerTaxIdDataType::SnNinea,
-                "sr_fin" => CreateCustomerTaxIdDataType::SrFin,
-                "sv_nit" => CreateCustomerTaxIdDataType::SvNit,
-                "th_vat" => CreateCustomerTaxIdDataType::ThVat,
-                "tj_tin" => CreateCustomerTaxIdDataType::TjTin,
-                "tr_tin" => CreateCustomerTaxIdDataType::TrTin,
-                "tw_vat" => CreateCustomerTaxIdDataType::TwVat,
-                "tz_vat" => CreateCustomerTaxIdDataType::TzVat,
-                "ua_vat" => CreateCustomerTaxIdDataType::UaVat,
-                "ug_tin" => CreateCustomerTaxIdDataType::UgTin,
-                "us_ein" => CreateCustomerTaxIdDataType::UsEin,
-                "uy_ruc" => CreateCustomerTaxIdDataType::UyRuc,
-                "uz_tin" => CreateCustomerTaxIdDataType::UzTin,
-                "uz_vat" => CreateCustomerTaxIdDataType::UzVat,
-                "ve_rif" => CreateCustomerTaxIdDataType::VeRif,
-                "vn_tin" => CreateCustomerTaxIdDataType::VnTin,
-                "za_vat" => CreateCustomerTaxIdDataType::ZaVat,
-                "zm_tin" => CreateCustomerTaxIdDataType::ZmTin,
-                "zw_tin" => CreateCustomerTaxIdDataType::ZwTin,
-                v => CreateCustomerTaxIdDataType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "ad_nrt",
+                    "ae_trn",
+                    "al_tin",
+                    "am_tin",
+                    "ao_tin",
+                    "ar_cuit",
+                    "au_abn",
+                    "au_arn",
+                    "aw_tin",
+                    "az_tin",
+                    "ba_tin",
+                    "bb_tin",
+                    "bd_bin",
+                    "bf_ifu",
+                    "bg_uic",
+                    "bh_vat",
+                    "bj_ifu",
+                    "bo_tin",
+                    "br_cnpj",
+                    "br_cpf",
+                    "bs_tin",
+                    "by_tin",
+                    "ca_bn",
+                    "ca_gst_hst",
+                    "ca_pst_bc",
+                    "ca_pst_mb",
+                    "ca_pst_sk",
+                    "ca_qst",
+                    "cd_nif",
+                    "ch_uid",
+                    "ch_vat",
+                    "cl_tin",
+                    "cm_niu",
+                    "cn_tin",
+                    "co_nit",
+                    "cr_tin",
+                    "cv_nif",
+                    "de_stn",
+                    "do_rcn",
+                    "ec_ruc",
+                    "eg_tin",
+                    "es_cif",
+                    "et_tin",
+                    "eu_oss_vat",
+                    "eu_vat",
+                    "gb_vat",
+                    "ge_vat",
+                    "gn_nif",
+                    "hk_br",
+                    "hr_oib",
+                    "hu_tin",
+                    "id_npwp",
+                    "il_vat",
+                    "in_gst",
+                    "is_vat",
+                    "jp_cn",
+                    "jp_rn",
+                    "jp_trn",
+                    "ke_pin",
+                    "kg_tin",
+                    "kh_tin",
+                    "kr_brn",
+                    "kz_bin",
+                    "la_tin",
+                    "li_uid",
+                    "li_vat",
+                    "ma_vat",
+                    "md_vat",
+                    "me_pib",
+                    "mk_vat",
+                    "mr_nif",
+                    "mx_rfc",
+                    "my_frp",
+                    "my_itn",
+                    "my_sst",
+                    "ng_tin",
+                    "no_vat",
+                    "no_voec",
+                    "np_pan",
+                    "nz_gst",
+                    "om_vat",
+                    "pe_ruc",
+                    "ph_tin",
+                    "pl_nip",
+                    "ro_tin",
+                    "rs_pib",
+                    "ru_inn",
+                    "ru_kpp",
+                    "sa_vat",
+                    "sg_gst",
+                    "sg_uen",
+                    "si_tin",
+                    "sn_ninea",
+                    "sr_fin",
+                    "sv_nit",
+                    "th_vat",
+                    "tj_tin",
+                    "tr_tin",
+                    "tw_vat",
+                    "tz_vat",
+                    "ua_vat",
+                    "ug_tin",
+                    "us_ein",
+                    "uy_ruc",
+                    "uz_tin",
+                    "uz_vat",
+                    "ve_rif",
+                    "vn_tin",
+                    "za_vat",
+                    "zm_tin",
+                    "zw_tin",
+                ],
+            ) {
+                Some(0) => CreateCustomerTaxIdDataType::AdNrt,
+                Some(1) => CreateCustomerTaxIdDataType::AeTrn,
+                Some(2) => CreateCustomerTaxIdDataType::AlTin,
+                Some(3) => CreateCustomerTaxIdDataType::AmTin,
+                Some(4) => CreateCustomerTaxIdDataType::AoTin,
+                Some(5) => CreateCustomerTaxIdDataType::ArCuit,
+                Some(6) => CreateCustomerTaxIdDataType::AuAbn,
+                Some(7) => CreateCustomerTaxIdDataType::AuArn,
+                Some(8) => CreateCustomerTaxIdDataType::AwTin,
+                Some(9) => CreateCustomerTaxIdDataType::AzTin,
+                Some(10) => CreateCustomerTaxIdDataType::BaTin,
+                Some(11) => CreateCustomerTaxIdDataType::BbTin,
+                Some(12) => CreateCustomerTaxIdDataType::BdBin,
+                Some(13) => CreateCustomerTaxIdDataType::BfIfu,
+                Some(14) => CreateCustomerTaxIdDataType::BgUic,
+                Some(15) => CreateCustomerTaxIdDataType::BhVat,
+                Some(16) => CreateCustomerTaxIdDataType::BjIfu,
+                Some(17) => CreateCustomerTaxIdDataType::BoTin,
+                Some(18) => CreateCustomerTaxIdDataType::BrCnpj,
+                Some(19) => CreateCustomerTaxIdDataType::BrCpf,
+                Some(20) => CreateCustomerTaxIdDataType::BsTin,
+                Some(21) => CreateCustomerTaxIdDataType::ByTin,
+                Some(22) => CreateCustomerTaxIdDataType::CaBn,
+                Some(23) => CreateCustomerTaxIdDataType::CaGstHst,
+                Some(24) => CreateCustomerTaxIdDataType::CaPstBc,
+                Some(25) => CreateCustomerTaxIdDataType::CaPstMb,
+                Some(26) => CreateCustomerTaxIdDataType::CaPstSk,
+                Some(27) => CreateCustomerTaxIdDataType::CaQst,
+                Some(28) => CreateCustomerTaxIdDataType::CdNif,
+                Some(29) => CreateCustomerTaxIdDataType::ChUid,
+                Some(30) => CreateCustomerTaxIdDataType::ChVat,
+                Some(31) => CreateCustomerTaxIdDataType::ClTin,
+                Some(32) => CreateCustomerTaxIdDataType::CmNiu,
+                Some(33) => CreateCustomerTaxIdDataType::CnTin,
+                Some(34) => CreateCustomerTaxIdDataType::CoNit,
+                Some(35) => CreateCustomerTaxIdDataType::CrTin,
+                Some(36) => CreateCustomerTaxIdDataType::CvNif,
+                Some(37) => CreateCustomerTaxIdDataType::DeStn,
+                Some(38) => CreateCustomerTaxIdDataType::DoRcn,
+                Some(39) => CreateCustomerTaxIdDataType::EcRuc,
+                Some(40) => CreateCustomerTaxIdDataType::EgTin,
+                Some(41) => CreateCustomerTaxIdDataType::EsCif,
+                Some(42) => CreateCustomerTaxIdDataType::EtTin,
+                Some(43) => CreateCustomerTaxIdDataType::EuOssVat,
+                Some(44) => CreateCustomerTaxIdDataType::EuVat,
+                Some(45) => CreateCustomerTaxIdDataType::GbVat,
+                Some(46) => CreateCustomerTaxIdDataType::GeVat,
+                Some(47) => CreateCustomerTaxIdDataType::GnNif,
+                Some(48) => CreateCustomerTaxIdDataType::HkBr,
+                Some(49) => CreateCustomerTaxIdDataType::HrOib,
+                Some(50) => CreateCustomerTaxIdDataType::HuTin,
+                Some(51) => CreateCustomerTaxIdDataType::IdNpwp,
+                Some(52) => CreateCustomerTaxIdDataType::IlVat,
+                Some(53) => CreateCustomerTaxIdDataType::InGst,
+                Some(54) => CreateCustomerTaxIdDataType::IsVat,
+                Some(55) => CreateCustomerTaxIdDataType::JpCn,
+                Some(56) => CreateCustomerTaxIdDataType::JpRn,
+                Some(57) => CreateCustomerTaxIdDataType::JpTrn,
+                Some(58) => CreateCustomerTaxIdDataType::KePin,
+                Some(59) => CreateCustomerTaxIdDataType::KgTin,
+                Some(60) => CreateCustomerTaxIdDataType::KhTin,
+                Some(61) => CreateCustomerTaxIdDataType::KrBrn,
+                Some(62) => CreateCustomerTaxIdDataType::KzBin,
+                Some(63) => CreateCustomerTaxIdDataType::LaTin,
+                Some(64) => CreateCustomerTaxIdDataType::LiUid,
+                Some(65) => CreateCustomerTaxIdDataType::LiVat,
+                Some(66) => CreateCustomerTaxIdDataType::MaVat,
+                Some(67) => CreateCustomerTaxIdDataType::MdVat,
+                Some(68) => CreateCustomerTaxIdDataType::MePib,
+                Some(69) => CreateCustomerTaxIdDataType::MkVat,
+                Some(70) => CreateCustomerTaxIdDataType::MrNif,
+                Some(71) => CreateCustomerTaxIdDataType::MxRfc,
+                Some(72) => CreateCustomerTaxIdDataType::MyFrp,
+                Some(73) => CreateCustomerTaxIdDataType::MyItn,
+                Some(74) => CreateCustomerTaxIdDataType::MySst,
+                Some(75) => CreateCustomerTaxIdDataType::NgTin,
+                Some(76) => CreateCustomerTaxIdDataType::NoVat,
+                Some(77) => CreateCustomerTaxIdDataType::NoVoec,
+                Some(78) => CreateCustomerTaxIdDataType::NpPan,
+                Some(79) => CreateCustomerTaxIdDataType::NzGst,
+                Some(80) => CreateCustomerTaxIdDataType::OmVat,
+                Some(81) => CreateCustomerTaxIdDataType::PeRuc,
+                Some(82) => CreateCustomerTaxIdDataType::PhTin,
+                Some(83) => CreateCustomerTaxIdDataType::PlNip,
+                Some(84) => CreateCustomerTaxIdDataType::RoTin,
+                Some(85) => CreateCustomerTaxIdDataType::RsPib,
+                Some(86) => CreateCustomerTaxIdDataType::RuInn,
+                Some(87) => CreateCustomerTaxIdDataType::RuKpp,
+                Some(88) => CreateCustomerTaxIdDataType::SaVat,
+                Some(89) => CreateCustomerTaxIdDataType::SgGst,
+                Some(90) => CreateCustomerTaxIdDataType::SgUen,
+                Some(91) => CreateCustomerTaxIdDataType::SiTin,
+                Some(92) => CreateCustomerTaxIdDataType::SnNinea,
+                Some(93) => CreateCustomerTaxIdDataType::SrFin,
+                Some(94) => CreateCustomerTaxIdDataType::SvNit,
+                Some(95) => CreateCustomerTaxIdDataType::ThVat,
+                Some(96) => CreateCustomerTaxIdDataType::TjTin,
+                Some(97) => CreateCustomerTaxIdDataType::TrTin,
+                Some(98) => CreateCustomerTaxIdDataType::TwVat,
+                Some(99) => CreateCustomerTaxIdDataType::TzVat,
+                Some(100) => CreateCustomerTaxIdDataType::UaVat,
+                Some(101) => CreateCustomerTaxIdDataType::UgTin,
+                Some(102) => CreateCustomerTaxIdDataType::UsEin,
+                Some(103) => CreateCustomerTaxIdDataType::UyRuc,
+                Some(104) => CreateCustomerTaxIdDataType::UzTin,
+                Some(105) => CreateCustomerTaxIdDataType::UzVat,
+                Some(106) => CreateCustomerTaxIdDataType::VeRif,
+                Some(107) => CreateCustomerTaxIdDataType::VnTin,
+                Some(108) => CreateCustomerTaxIdDataType::ZaVat,
+                Some(109) => CreateCustomerTaxIdDataType::ZmTin,
+                Some(110) => CreateCustomerTaxIdDataType::ZwTin,
+                _ => CreateCustomerTaxIdDataType::Unknown(s.to_owned()),
             },
         )
     }
@@ -1010,10 +1126,10 @@ impl std::str::FromStr for CreateCustomerTaxValidateLocation {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "deferred" => CreateCustomerTaxValidateLocation::Deferred,
-                "immediately" => CreateCustomerTaxValidateLocation::Immediately,
-                v => CreateCustomerTaxValidateLocation::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["deferred", "immediately"]) {
+                Some(0) => CreateCustomerTaxValidateLocation::Deferred,
+                Some(1) => CreateCustomerTaxValidateLocation::Immediately,
+                _ => CreateCustomerTaxValidateLocation::Unknown(s.to_owned()),
             },
         )
     }
@@ -1118,221 +1234,192 @@ impl crate::rt::Decode for Customer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::Address>,
-            f1: Option<i64>,
-            f2: Option<String>,
-            f3: Option<crate::CashBalance>,
-            f4: Option<crate::rt::Timestamp>,
-            f5: Option<String>,
-            f6: Option<String>,
-            f7: Option<crate::rt::Expandable<crate::BankAccountOrCardOrSource>>,
-            f8: Option<bool>,
-            f9: Option<String>,
-            f10: Option<crate::Discount>,
-            f11: Option<String>,
-            f12: Option<crate::CustomerId>,
-            f13: Option<String>,
-            f14: Option<std::collections::BTreeMap<String, i64>>,
-            f15: Option<String>,
-            f16: Option<crate::InvoiceSettingCustomerSetting>,
-            f17: Option<bool>,
-            f18: Option<crate::rt::Metadata>,
-            f19: Option<String>,
-            f20: Option<i64>,
-            f21: Option<String>,
-            f22: Option<Vec<String>>,
-            f23: Option<crate::Shipping>,
-            f24: Option<crate::rt::List<crate::BankAccountOrCardOrSource>>,
-            f25: Option<crate::rt::List<crate::Subscription>>,
-            f26: Option<crate::CustomerTax>,
-            f27: Option<crate::CustomerTaxExempt>,
-            f28: Option<crate::rt::List<crate::TaxId>>,
-            f29: Option<crate::rt::Expandable<crate::TestHelpersTestClock>>,
+            f0: crate::rt::json::Slot<crate::Address>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::CashBalance>,
+            f4: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::BankAccountOrCardOrSource>,
+            >,
+            f8: crate::rt::json::Slot<bool>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<crate::Discount>,
+            f11: crate::rt::json::Slot<String>,
+            f12: crate::rt::json::Slot<crate::CustomerId>,
+            f13: crate::rt::json::Slot<String>,
+            f14: crate::rt::json::Slot<std::collections::BTreeMap<String, i64>>,
+            f15: crate::rt::json::Slot<String>,
+            f16: crate::rt::json::Slot<crate::InvoiceSettingCustomerSetting>,
+            f17: crate::rt::json::Slot<bool>,
+            f18: crate::rt::json::Slot<crate::rt::Metadata>,
+            f19: crate::rt::json::Slot<String>,
+            f20: crate::rt::json::Slot<i64>,
+            f21: crate::rt::json::Slot<String>,
+            f22: crate::rt::json::Slot<Vec<String>>,
+            f23: crate::rt::json::Slot<crate::Shipping>,
+            f24: crate::rt::json::Slot<
+                crate::rt::List<crate::BankAccountOrCardOrSource>,
+            >,
+            f25: crate::rt::json::Slot<crate::rt::List<crate::Subscription>>,
+            f26: crate::rt::json::Slot<crate::CustomerTax>,
+            f27: crate::rt::json::Slot<crate::CustomerTaxExempt>,
+            f28: crate::rt::json::Slot<crate::rt::List<crate::TaxId>>,
+            f29: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::TestHelpersTestClock>,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
-            f21: None,
-            f22: None,
-            f23: None,
-            f24: None,
-            f25: None,
-            f26: None,
-            f27: None,
-            f28: None,
-            f29: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
+            f23: crate::rt::json::Slot::new(),
+            f24: crate::rt::json::Slot::new(),
+            f25: crate::rt::json::Slot::new(),
+            f26: crate::rt::json::Slot::new(),
+            f27: crate::rt::json::Slot::new(),
+            f28: crate::rt::json::Slot::new(),
+            f29: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a customer object",
-            &[
-                "address",
-                "balance",
-                "business_name",
-                "cash_balance",
-                "created",
-                "currency",
-                "customer_account",
-                "default_source",
-                "delinquent",
-                "description",
-                "discount",
-                "email",
-                "id",
-                "individual_name",
-                "invoice_credit_balance",
-                "invoice_prefix",
-                "invoice_settings",
-                "livemode",
-                "metadata",
-                "name",
-                "next_invoice_sequence",
-                "object",
-                "phone",
-                "preferred_locales",
-                "shipping",
-                "sources",
-                "subscriptions",
-                "tax",
-                "tax_exempt",
-                "tax_ids",
-                "test_clock",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.required(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                14 => r.optional(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.optional(&mut b.f16),
-                17 => r.required(&mut b.f17),
-                18 => r.optional(&mut b.f18),
-                19 => r.optional(&mut b.f19),
-                20 => r.optional(&mut b.f20),
-                21 => r.skip(),
-                22 => r.optional(&mut b.f21),
-                23 => r.optional(&mut b.f22),
-                24 => r.optional(&mut b.f23),
-                25 => r.optional(&mut b.f24),
-                26 => r.optional(&mut b.f25),
-                27 => r.optional(&mut b.f26),
-                28 => r.optional(&mut b.f27),
-                29 => r.optional(&mut b.f28),
-                30 => r.optional(&mut b.f29),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2,
-                f3,
-                f4: Some(f4),
-                f5,
-                f6,
-                f7,
-                f8,
-                f9,
-                f10,
-                f11,
-                f12: Some(f12),
-                f13,
-                f14,
-                f15,
-                f16,
-                f17: Some(f17),
-                f18,
-                f19,
-                f20,
-                f21,
-                f22,
-                f23,
-                f24,
-                f25,
-                f26,
-                f27,
-                f28,
-                f29,
-            } => {
+        let extra = r
+            .fields(
+                "a customer object",
+                &[
+                    "address",
+                    "balance",
+                    "business_name",
+                    "cash_balance",
+                    "created",
+                    "currency",
+                    "customer_account",
+                    "default_source",
+                    "delinquent",
+                    "description",
+                    "discount",
+                    "email",
+                    "id",
+                    "individual_name",
+                    "invoice_credit_balance",
+                    "invoice_prefix",
+                    "invoice_settings",
+                    "livemode",
+                    "metadata",
+                    "name",
+                    "next_invoice_sequence",
+                    "object",
+                    "phone",
+                    "preferred_locales",
+                    "shipping",
+                    "sources",
+                    "subscriptions",
+                    "tax",
+                    "tax_exempt",
+                    "tax_ids",
+                    "test_clock",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.required(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    17 => r.required(&mut b.f17),
+                    18 => r.optional(&mut b.f18),
+                    19 => r.optional(&mut b.f19),
+                    20 => r.optional(&mut b.f20),
+                    21 => r.skip(),
+                    22 => r.optional(&mut b.f21),
+                    23 => r.optional(&mut b.f22),
+                    24 => r.optional(&mut b.f23),
+                    25 => r.optional(&mut b.f24),
+                    26 => r.optional(&mut b.f25),
+                    27 => r.optional(&mut b.f26),
+                    28 => r.optional(&mut b.f27),
+                    29 => r.optional(&mut b.f28),
+                    30 => r.optional(&mut b.f29),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f4.take(), b.f12.take(), b.f17.take()) {
+            (Some(f4), Some(f12), Some(f17)) => {
                 Ok(Customer {
-                    address: f0,
-                    balance: f1,
-                    business_name: f2,
-                    cash_balance: f3,
+                    address: b.f0.take(),
+                    balance: b.f1.take(),
+                    business_name: b.f2.take(),
+                    cash_balance: b.f3.take(),
                     created: f4,
-                    currency: f5,
-                    customer_account: f6,
-                    default_source: f7,
-                    delinquent: f8,
-                    description: f9,
-                    discount: f10,
-                    email: f11,
+                    currency: b.f5.take(),
+                    customer_account: b.f6.take(),
+                    default_source: b.f7.take(),
+                    delinquent: b.f8.take(),
+                    description: b.f9.take(),
+                    discount: b.f10.take(),
+                    email: b.f11.take(),
                     id: f12,
-                    individual_name: f13,
-                    invoice_credit_balance: f14,
-                    invoice_prefix: f15,
-                    invoice_settings: f16,
+                    individual_name: b.f13.take(),
+                    invoice_credit_balance: b.f14.take(),
+                    invoice_prefix: b.f15.take(),
+                    invoice_settings: b.f16.take(),
                     livemode: f17,
-                    metadata: f18,
-                    name: f19,
-                    next_invoice_sequence: f20,
-                    phone: f21,
-                    preferred_locales: f22,
-                    shipping: f23,
-                    sources: f24,
-                    subscriptions: f25,
-                    tax: f26,
-                    tax_exempt: f27,
-                    tax_ids: f28,
-                    test_clock: f29,
+                    metadata: b.f18.take(),
+                    name: b.f19.take(),
+                    next_invoice_sequence: b.f20.take(),
+                    phone: b.f21.take(),
+                    preferred_locales: b.f22.take(),
+                    shipping: b.f23.take(),
+                    sources: b.f24.take(),
+                    subscriptions: b.f25.take(),
+                    tax: b.f26.take(),
+                    tax_exempt: b.f27.take(),
+                    tax_ids: b.f28.take(),
+                    test_clock: b.f29.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f4.is_none(), "created"),
-                                    (b.f12.is_none(), "id"),
-                                    (b.f17.is_none(), "livemode"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "id"),
+                        (taken.2.is_none(), "livemode"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1460,47 +1547,45 @@ impl crate::rt::Decode for CustomerAcceptance {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<crate::OfflineAcceptance>,
-            f2: Option<crate::OnlineAcceptance>,
-            f3: Option<crate::CustomerAcceptanceType>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<crate::OfflineAcceptance>,
+            f2: crate::rt::json::Slot<crate::OnlineAcceptance>,
+            f3: crate::rt::json::Slot<crate::CustomerAcceptanceType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a customer_acceptance object",
-            &["accepted_at", "offline", "online", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2, f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a customer_acceptance object",
+                &["accepted_at", "offline", "online", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f3.take(),) {
+            (Some(f3),) => {
                 Ok(CustomerAcceptance {
-                    accepted_at: f0,
-                    offline: f1,
-                    online: f2,
+                    accepted_at: b.f0.take(),
+                    offline: b.f1.take(),
+                    online: b.f2.take(),
                     r#type: f3,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f3.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1562,10 +1647,10 @@ impl std::str::FromStr for CustomerAcceptanceType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "offline" => CustomerAcceptanceType::Offline,
-                "online" => CustomerAcceptanceType::Online,
-                v => CustomerAcceptanceType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["offline", "online"]) {
+                Some(0) => CustomerAcceptanceType::Offline,
+                Some(1) => CustomerAcceptanceType::Online,
+                _ => CustomerAcceptanceType::Unknown(s.to_owned()),
             },
         )
     }
@@ -1605,41 +1690,42 @@ impl crate::rt::Decode for CustomerBalanceCustomerBalanceSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CustomerBalanceCustomerBalanceSettingsReconciliationMode>,
-            f1: Option<bool>,
+            f0: crate::rt::json::Slot<
+                crate::CustomerBalanceCustomerBalanceSettingsReconciliationMode,
+            >,
+            f1: crate::rt::json::Slot<bool>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a customer_balance_customer_balance_settings object",
-            &["reconciliation_mode", "using_merchant_default"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a customer_balance_customer_balance_settings object",
+                &["reconciliation_mode", "using_merchant_default"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(CustomerBalanceCustomerBalanceSettings {
                     reconciliation_mode: f0,
                     using_merchant_default: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "reconciliation_mode"),
-                                    (b.f1.is_none(), "using_merchant_default"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "reconciliation_mode"),
+                        (taken.1.is_none(), "using_merchant_default"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1695,16 +1781,16 @@ impl std::str::FromStr for CustomerBalanceCustomerBalanceSettingsReconciliationM
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "automatic" => {
+            match crate::rt::json::variant(s, &["automatic", "manual"]) {
+                Some(0) => {
                     CustomerBalanceCustomerBalanceSettingsReconciliationMode::Automatic
                 }
-                "manual" => {
+                Some(1) => {
                     CustomerBalanceCustomerBalanceSettingsReconciliationMode::Manual
                 }
-                v => {
+                _ => {
                     CustomerBalanceCustomerBalanceSettingsReconciliationMode::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1748,41 +1834,42 @@ for CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
-            f1: Option<crate::rt::Expandable<crate::CustomerCashBalanceTransaction>>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f1: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::CustomerCashBalanceTransaction>,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a customer_balance_resource_cash_balance_transaction_resource_adjusted_for_overdraft object",
-            &["balance_transaction", "linked_transaction"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a customer_balance_resource_cash_balance_transaction_resource_adjusted_for_overdraft object",
+                &["balance_transaction", "linked_transaction"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft {
                     balance_transaction: f0,
                     linked_transaction: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "balance_transaction"),
-                                    (b.f1.is_none(), "linked_transaction"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "balance_transaction"),
+                        (taken.1.is_none(), "linked_transaction"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1827,35 +1914,33 @@ for CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPaymentTransac
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::PaymentIntent>>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a customer_balance_resource_cash_balance_transaction_resource_applied_to_payment_transaction object",
-            &["payment_intent"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a customer_balance_resource_cash_balance_transaction_resource_applied_to_payment_transaction object",
+                &["payment_intent"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPaymentTransaction {
                     payment_intent: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "payment_intent")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "payment_intent")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1898,37 +1983,35 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransaction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransfer,
             >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a customer_balance_resource_cash_balance_transaction_resource_funded_transaction object",
-            &["bank_transfer"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a customer_balance_resource_cash_balance_transaction_resource_funded_transaction object",
+                &["bank_transfer"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(CustomerBalanceResourceCashBalanceTransactionResourceFundedTransaction {
                     bank_transfer: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "bank_transfer")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "bank_transfer")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1986,72 +2069,70 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceEuBankTransfer,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceGbBankTransfer,
             >,
-            f2: Option<
+            f2: crate::rt::json::Slot<
                 crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceJpBankTransfer,
             >,
-            f3: Option<String>,
-            f4: Option<
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<
                 crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferType,
             >,
-            f5: Option<
+            f5: crate::rt::json::Slot<
                 crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransfer,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a customer_balance_resource_cash_balance_transaction_resource_funded_transaction_resource_bank_transfer object",
-            &[
-                "eu_bank_transfer",
-                "gb_bank_transfer",
-                "jp_bank_transfer",
-                "reference",
-                "type",
-                "us_bank_transfer",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2, f3, f4: Some(f4), f5 } => {
+        let extra = r
+            .fields(
+                "a customer_balance_resource_cash_balance_transaction_resource_funded_transaction_resource_bank_transfer object",
+                &[
+                    "eu_bank_transfer",
+                    "gb_bank_transfer",
+                    "jp_bank_transfer",
+                    "reference",
+                    "type",
+                    "us_bank_transfer",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f4.take(),) {
+            (Some(f4),) => {
                 Ok(CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransfer {
-                    eu_bank_transfer: f0,
-                    gb_bank_transfer: f1,
-                    jp_bank_transfer: f2,
-                    reference: f3,
+                    eu_bank_transfer: b.f0.take(),
+                    gb_bank_transfer: b.f1.take(),
+                    jp_bank_transfer: b.f2.take(),
+                    reference: b.f3.take(),
                     r#type: f4,
-                    us_bank_transfer: f5,
+                    us_bank_transfer: b.f5.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f4.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -2114,32 +2195,30 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a customer_balance_resource_cash_balance_transaction_resource_funded_transaction_resource_bank_transfer_resource_eu_bank_transfer object",
-            &["bic", "iban_last4", "sender_name"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a customer_balance_resource_cash_balance_transaction_resource_funded_transaction_resource_bank_transfer_resource_eu_bank_transfer object",
+                &["bic", "iban_last4", "sender_name"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceEuBankTransfer {
-            bic: f0,
-            iban_last4: f1,
-            sender_name: f2,
+            bic: b.f0.take(),
+            iban_last4: b.f1.take(),
+            sender_name: b.f2.take(),
             extra,
         })
     }
@@ -2195,32 +2274,30 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a customer_balance_resource_cash_balance_transaction_resource_funded_transaction_resource_bank_transfer_resource_gb_bank_transfer object",
-            &["account_number_last4", "sender_name", "sort_code"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a customer_balance_resource_cash_balance_transaction_resource_funded_transaction_resource_bank_transfer_resource_gb_bank_transfer object",
+                &["account_number_last4", "sender_name", "sort_code"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceGbBankTransfer {
-            account_number_last4: f0,
-            sender_name: f1,
-            sort_code: f2,
+            account_number_last4: b.f0.take(),
+            sender_name: b.f1.take(),
+            sort_code: b.f2.take(),
             extra,
         })
     }
@@ -2276,32 +2353,30 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a customer_balance_resource_cash_balance_transaction_resource_funded_transaction_resource_bank_transfer_resource_jp_bank_transfer object",
-            &["sender_bank", "sender_branch", "sender_name"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a customer_balance_resource_cash_balance_transaction_resource_funded_transaction_resource_bank_transfer_resource_jp_bank_transfer object",
+                &["sender_bank", "sender_branch", "sender_name"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceJpBankTransfer {
-            sender_bank: f0,
-            sender_branch: f1,
-            sender_name: f2,
+            sender_bank: b.f0.take(),
+            sender_branch: b.f1.take(),
+            sender_name: b.f2.take(),
             extra,
         })
     }
@@ -2357,27 +2432,28 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransferNetwork,
             >,
-            f1: Option<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a customer_balance_resource_cash_balance_transaction_resource_funded_transaction_resource_bank_transfer_resource_us_bank_transfer object",
-            &["network", "sender_name"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a customer_balance_resource_cash_balance_transaction_resource_funded_transaction_resource_bank_transfer_resource_us_bank_transfer object",
+                &["network", "sender_name"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransfer {
-            network: f0,
-            sender_name: f1,
+            network: b.f0.take(),
+            sender_name: b.f1.take(),
             extra,
         })
     }
@@ -2450,19 +2526,19 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ach" => {
+            match crate::rt::json::variant(s, &["ach", "domestic_wire_us", "swift"]) {
+                Some(0) => {
                     CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransferNetwork::Ach
                 }
-                "domestic_wire_us" => {
+                Some(1) => {
                     CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransferNetwork::DomesticWireUs
                 }
-                "swift" => {
+                Some(2) => {
                     CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransferNetwork::Swift
                 }
-                v => {
+                _ => {
                     CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferResourceUsBankTransferNetwork::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -2541,25 +2617,34 @@ for CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResour
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "eu_bank_transfer" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "eu_bank_transfer",
+                    "gb_bank_transfer",
+                    "jp_bank_transfer",
+                    "mx_bank_transfer",
+                    "us_bank_transfer",
+                ],
+            ) {
+                Some(0) => {
                     CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferType::EuBankTransfer
                 }
-                "gb_bank_transfer" => {
+                Some(1) => {
                     CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferType::GbBankTransfer
                 }
-                "jp_bank_transfer" => {
+                Some(2) => {
                     CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferType::JpBankTransfer
                 }
-                "mx_bank_transfer" => {
+                Some(3) => {
                     CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferType::MxBankTransfer
                 }
-                "us_bank_transfer" => {
+                Some(4) => {
                     CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferType::UsBankTransfer
                 }
-                v => {
+                _ => {
                     CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -2604,33 +2689,33 @@ for CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTran
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::Refund>>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::Refund>>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a customer_balance_resource_cash_balance_transaction_resource_refunded_from_payment_transaction object",
-            &["refund"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a customer_balance_resource_cash_balance_transaction_resource_refunded_from_payment_transaction object",
+                &["refund"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTransaction {
                     refund: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "refund")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "refund")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -2674,35 +2759,33 @@ for CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::BalanceTransaction>>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a customer_balance_resource_cash_balance_transaction_resource_transferred_to_balance object",
-            &["balance_transaction"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a customer_balance_resource_cash_balance_transaction_resource_transferred_to_balance object",
+                &["balance_transaction"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance {
                     balance_transaction: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "balance_transaction")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "balance_transaction")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -2746,35 +2829,33 @@ for CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTra
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::PaymentIntent>>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a customer_balance_resource_cash_balance_transaction_resource_unapplied_from_payment_transaction object",
-            &["payment_intent"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a customer_balance_resource_cash_balance_transaction_resource_unapplied_from_payment_transaction object",
+                &["payment_intent"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTransaction {
                     payment_intent: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "payment_intent")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "payment_intent")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -3063,52 +3144,48 @@ impl crate::rt::Decode for CustomerTax {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CustomerTaxAutomaticTax>,
-            f1: Option<String>,
-            f2: Option<crate::CustomerTaxLocation>,
-            f3: Option<crate::CustomerTaxProvider>,
+            f0: crate::rt::json::Slot<crate::CustomerTaxAutomaticTax>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<crate::CustomerTaxLocation>,
+            f3: crate::rt::json::Slot<crate::CustomerTaxProvider>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a customer_tax object",
-            &["automatic_tax", "ip_address", "location", "provider"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1, f2, f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a customer_tax object",
+                &["automatic_tax", "ip_address", "location", "provider"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f3.take()) {
+            (Some(f0), Some(f3)) => {
                 Ok(CustomerTax {
                     automatic_tax: f0,
-                    ip_address: f1,
-                    location: f2,
+                    ip_address: b.f1.take(),
+                    location: b.f2.take(),
                     provider: f3,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "automatic_tax"),
-                                    (b.f3.is_none(), "provider"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "automatic_tax"),
+                        (taken.1.is_none(), "provider"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -3174,12 +3251,15 @@ impl std::str::FromStr for CustomerTaxAutomaticTax {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "failed" => CustomerTaxAutomaticTax::Failed,
-                "not_collecting" => CustomerTaxAutomaticTax::NotCollecting,
-                "supported" => CustomerTaxAutomaticTax::Supported,
-                "unrecognized_location" => CustomerTaxAutomaticTax::UnrecognizedLocation,
-                v => CustomerTaxAutomaticTax::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["failed", "not_collecting", "supported", "unrecognized_location"],
+            ) {
+                Some(0) => CustomerTaxAutomaticTax::Failed,
+                Some(1) => CustomerTaxAutomaticTax::NotCollecting,
+                Some(2) => CustomerTaxAutomaticTax::Supported,
+                Some(3) => CustomerTaxAutomaticTax::UnrecognizedLocation,
+                _ => CustomerTaxAutomaticTax::Unknown(s.to_owned()),
             },
         )
     }
@@ -3233,11 +3313,11 @@ impl std::str::FromStr for CustomerTaxExempt {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "exempt" => CustomerTaxExempt::Exempt,
-                "none" => CustomerTaxExempt::None,
-                "reverse" => CustomerTaxExempt::Reverse,
-                v => CustomerTaxExempt::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["exempt", "none", "reverse"]) {
+                Some(0) => CustomerTaxExempt::Exempt,
+                Some(1) => CustomerTaxExempt::None,
+                Some(2) => CustomerTaxExempt::Reverse,
+                _ => CustomerTaxExempt::Unknown(s.to_owned()),
             },
         )
     }
@@ -3279,45 +3359,41 @@ impl crate::rt::Decode for CustomerTaxLocation {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::CustomerTaxLocationSource>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::CustomerTaxLocationSource>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a customer_tax_location object",
-            &["country", "source", "state"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2 } => {
+        let extra = r
+            .fields(
+                "a customer_tax_location object",
+                &["country", "source", "state"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(CustomerTaxLocation {
                     country: f0,
                     source: f1,
-                    state: f2,
+                    state: b.f2.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "country"), (b.f1.is_none(), "source")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "country"), (taken.1.is_none(), "source")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -3380,12 +3456,20 @@ impl std::str::FromStr for CustomerTaxLocationSource {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "billing_address" => CustomerTaxLocationSource::BillingAddress,
-                "ip_address" => CustomerTaxLocationSource::IpAddress,
-                "payment_method" => CustomerTaxLocationSource::PaymentMethod,
-                "shipping_destination" => CustomerTaxLocationSource::ShippingDestination,
-                v => CustomerTaxLocationSource::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "billing_address",
+                    "ip_address",
+                    "payment_method",
+                    "shipping_destination",
+                ],
+            ) {
+                Some(0) => CustomerTaxLocationSource::BillingAddress,
+                Some(1) => CustomerTaxLocationSource::IpAddress,
+                Some(2) => CustomerTaxLocationSource::PaymentMethod,
+                Some(3) => CustomerTaxLocationSource::ShippingDestination,
+                _ => CustomerTaxLocationSource::Unknown(s.to_owned()),
             },
         )
     }
@@ -3442,12 +3526,15 @@ impl std::str::FromStr for CustomerTaxProvider {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "anrok" => CustomerTaxProvider::Anrok,
-                "avalara" => CustomerTaxProvider::Avalara,
-                "sphere" => CustomerTaxProvider::Sphere,
-                "stripe" => CustomerTaxProvider::Stripe,
-                v => CustomerTaxProvider::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["anrok", "avalara", "sphere", "stripe"],
+            ) {
+                Some(0) => CustomerTaxProvider::Anrok,
+                Some(1) => CustomerTaxProvider::Avalara,
+                Some(2) => CustomerTaxProvider::Sphere,
+                Some(3) => CustomerTaxProvider::Stripe,
+                _ => CustomerTaxProvider::Unknown(s.to_owned()),
             },
         )
     }
@@ -3570,39 +3657,38 @@ impl crate::rt::Decode for DeletedCustomer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::DeletedCustomerId>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::DeletedCustomerId>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a deleted_customer object",
-            &["deleted", "id", "object"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.skip(),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a deleted_customer object",
+                &["deleted", "id", "object"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.skip(),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(DeletedCustomer {
                     deleted: f0,
                     id: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "deleted"), (taken.1.is_none(), "id")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -3771,12 +3857,14 @@ impl serde::Serialize for ListCustomersCreated {
 }
 #[cfg(feature = "payments")]
 impl From<crate::RangeQuerySpecs> for ListCustomersCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListCustomersCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "payments")]
 impl From<i64> for ListCustomersCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListCustomersCreated::Integer(v)
     }
@@ -4456,12 +4544,14 @@ impl serde::Serialize for UpdateCustomerBankAccount2 {
 }
 #[cfg(feature = "payments")]
 impl From<crate::CustomerPaymentSourceBankAccount> for UpdateCustomerBankAccount2 {
+    #[inline]
     fn from(v: crate::CustomerPaymentSourceBankAccount) -> Self {
         UpdateCustomerBankAccount2::CustomerPaymentSourceBankAccount(Box::new(v))
     }
 }
 #[cfg(feature = "payments")]
 impl From<String> for UpdateCustomerBankAccount2 {
+    #[inline]
     fn from(v: String) -> Self {
         UpdateCustomerBankAccount2::String(v)
     }
@@ -4487,12 +4577,14 @@ impl serde::Serialize for UpdateCustomerCard2 {
 }
 #[cfg(feature = "payments")]
 impl From<crate::CustomerPaymentSourceCard> for UpdateCustomerCard2 {
+    #[inline]
     fn from(v: crate::CustomerPaymentSourceCard) -> Self {
         UpdateCustomerCard2::CustomerPaymentSourceCard(Box::new(v))
     }
 }
 #[cfg(feature = "payments")]
 impl From<String> for UpdateCustomerCard2 {
+    #[inline]
     fn from(v: String) -> Self {
         UpdateCustomerCard2::String(v)
     }
@@ -4529,11 +4621,11 @@ impl std::str::FromStr for UpdateCustomerTaxValidateLocation {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "auto" => UpdateCustomerTaxValidateLocation::Auto,
-                "deferred" => UpdateCustomerTaxValidateLocation::Deferred,
-                "immediately" => UpdateCustomerTaxValidateLocation::Immediately,
-                v => UpdateCustomerTaxValidateLocation::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["auto", "deferred", "immediately"]) {
+                Some(0) => UpdateCustomerTaxValidateLocation::Auto,
+                Some(1) => UpdateCustomerTaxValidateLocation::Deferred,
+                Some(2) => UpdateCustomerTaxValidateLocation::Immediately,
+                _ => UpdateCustomerTaxValidateLocation::Unknown(s.to_owned()),
             },
         )
     }

@@ -151,130 +151,129 @@ impl crate::rt::Decode for CustomerBalanceTransaction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::rt::Expandable<crate::CheckoutSession>>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<crate::rt::Expandable<crate::CreditNote>>,
-            f4: Option<String>,
-            f5: Option<crate::rt::Expandable<crate::Customer>>,
-            f6: Option<String>,
-            f7: Option<String>,
-            f8: Option<i64>,
-            f9: Option<crate::CustomerBalanceTransactionId>,
-            f10: Option<crate::rt::Expandable<crate::Invoice>>,
-            f11: Option<bool>,
-            f12: Option<crate::rt::Metadata>,
-            f13: Option<crate::CustomerBalanceTransactionType>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::CheckoutSession>>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<crate::rt::Expandable<crate::CreditNote>>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<crate::rt::Expandable<crate::Customer>>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<i64>,
+            f9: crate::rt::json::Slot<crate::CustomerBalanceTransactionId>,
+            f10: crate::rt::json::Slot<crate::rt::Expandable<crate::Invoice>>,
+            f11: crate::rt::json::Slot<bool>,
+            f12: crate::rt::json::Slot<crate::rt::Metadata>,
+            f13: crate::rt::json::Slot<crate::CustomerBalanceTransactionType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a customer_balance_transaction object",
-            &[
-                "amount",
-                "checkout_session",
-                "created",
-                "credit_note",
-                "currency",
-                "customer",
-                "customer_account",
-                "description",
-                "ending_balance",
-                "id",
-                "invoice",
-                "livemode",
-                "metadata",
-                "object",
-                "type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.required(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.skip(),
-                14 => r.required(&mut b.f13),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1,
-                f2: Some(f2),
-                f3,
-                f4: Some(f4),
-                f5: Some(f5),
-                f6,
-                f7,
-                f8: Some(f8),
-                f9: Some(f9),
-                f10,
-                f11: Some(f11),
-                f12,
-                f13: Some(f13),
-            } => {
+        let extra = r
+            .fields(
+                "a customer_balance_transaction object",
+                &[
+                    "amount",
+                    "checkout_session",
+                    "created",
+                    "credit_note",
+                    "currency",
+                    "customer",
+                    "customer_account",
+                    "description",
+                    "ending_balance",
+                    "id",
+                    "invoice",
+                    "livemode",
+                    "metadata",
+                    "object",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.required(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.skip(),
+                    14 => r.required(&mut b.f13),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f2.take(),
+            b.f4.take(),
+            b.f5.take(),
+            b.f8.take(),
+            b.f9.take(),
+            b.f11.take(),
+            b.f13.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f2),
+                Some(f4),
+                Some(f5),
+                Some(f8),
+                Some(f9),
+                Some(f11),
+                Some(f13),
+            ) => {
                 Ok(CustomerBalanceTransaction {
                     amount: f0,
-                    checkout_session: f1,
+                    checkout_session: b.f1.take(),
                     created: f2,
-                    credit_note: f3,
+                    credit_note: b.f3.take(),
                     currency: f4,
                     customer: f5,
-                    customer_account: f6,
-                    description: f7,
+                    customer_account: b.f6.take(),
+                    description: b.f7.take(),
                     ending_balance: f8,
                     id: f9,
-                    invoice: f10,
+                    invoice: b.f10.take(),
                     livemode: f11,
-                    metadata: f12,
+                    metadata: b.f12.take(),
                     r#type: f13,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f2.is_none(), "created"),
-                                    (b.f4.is_none(), "currency"),
-                                    (b.f5.is_none(), "customer"),
-                                    (b.f8.is_none(), "ending_balance"),
-                                    (b.f9.is_none(), "id"),
-                                    (b.f11.is_none(), "livemode"),
-                                    (b.f13.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "created"),
+                        (taken.2.is_none(), "currency"),
+                        (taken.3.is_none(), "customer"),
+                        (taken.4.is_none(), "ending_balance"),
+                        (taken.5.is_none(), "id"),
+                        (taken.6.is_none(), "livemode"),
+                        (taken.7.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -397,28 +396,40 @@ impl std::str::FromStr for CustomerBalanceTransactionType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "adjustment" => CustomerBalanceTransactionType::Adjustment,
-                "applied_to_invoice" => CustomerBalanceTransactionType::AppliedToInvoice,
-                "checkout_session_subscription_payment" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "adjustment",
+                    "applied_to_invoice",
+                    "checkout_session_subscription_payment",
+                    "checkout_session_subscription_payment_canceled",
+                    "credit_note",
+                    "initial",
+                    "invoice_overpaid",
+                    "invoice_too_large",
+                    "invoice_too_small",
+                    "migration",
+                    "unapplied_from_invoice",
+                    "unspent_receiver_credit",
+                ],
+            ) {
+                Some(0) => CustomerBalanceTransactionType::Adjustment,
+                Some(1) => CustomerBalanceTransactionType::AppliedToInvoice,
+                Some(2) => {
                     CustomerBalanceTransactionType::CheckoutSessionSubscriptionPayment
                 }
-                "checkout_session_subscription_payment_canceled" => {
+                Some(3) => {
                     CustomerBalanceTransactionType::CheckoutSessionSubscriptionPaymentCanceled
                 }
-                "credit_note" => CustomerBalanceTransactionType::CreditNote,
-                "initial" => CustomerBalanceTransactionType::Initial,
-                "invoice_overpaid" => CustomerBalanceTransactionType::InvoiceOverpaid,
-                "invoice_too_large" => CustomerBalanceTransactionType::InvoiceTooLarge,
-                "invoice_too_small" => CustomerBalanceTransactionType::InvoiceTooSmall,
-                "migration" => CustomerBalanceTransactionType::Migration,
-                "unapplied_from_invoice" => {
-                    CustomerBalanceTransactionType::UnappliedFromInvoice
-                }
-                "unspent_receiver_credit" => {
-                    CustomerBalanceTransactionType::UnspentReceiverCredit
-                }
-                v => CustomerBalanceTransactionType::Unknown(v.to_owned()),
+                Some(4) => CustomerBalanceTransactionType::CreditNote,
+                Some(5) => CustomerBalanceTransactionType::Initial,
+                Some(6) => CustomerBalanceTransactionType::InvoiceOverpaid,
+                Some(7) => CustomerBalanceTransactionType::InvoiceTooLarge,
+                Some(8) => CustomerBalanceTransactionType::InvoiceTooSmall,
+                Some(9) => CustomerBalanceTransactionType::Migration,
+                Some(10) => CustomerBalanceTransactionType::UnappliedFromInvoice,
+                Some(11) => CustomerBalanceTransactionType::UnspentReceiverCredit,
+                _ => CustomerBalanceTransactionType::Unknown(s.to_owned()),
             },
         )
     }

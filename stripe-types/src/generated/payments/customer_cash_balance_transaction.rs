@@ -58,148 +58,146 @@ impl crate::rt::Decode for CustomerCashBalanceTransaction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPaymentTransaction,
             >,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<String>,
-            f4: Option<crate::rt::Expandable<crate::Customer>>,
-            f5: Option<String>,
-            f6: Option<i64>,
-            f7: Option<
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::rt::Expandable<crate::Customer>>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<i64>,
+            f7: crate::rt::json::Slot<
                 crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransaction,
             >,
-            f8: Option<crate::CustomerCashBalanceTransactionId>,
-            f9: Option<bool>,
-            f10: Option<i64>,
-            f11: Option<
+            f8: crate::rt::json::Slot<crate::CustomerCashBalanceTransactionId>,
+            f9: crate::rt::json::Slot<bool>,
+            f10: crate::rt::json::Slot<i64>,
+            f11: crate::rt::json::Slot<
                 crate::CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTransaction,
             >,
-            f12: Option<
+            f12: crate::rt::json::Slot<
                 crate::CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance,
             >,
-            f13: Option<crate::CustomerCashBalanceTransactionType>,
-            f14: Option<
+            f13: crate::rt::json::Slot<crate::CustomerCashBalanceTransactionType>,
+            f14: crate::rt::json::Slot<
                 crate::CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTransaction,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a customer_cash_balance_transaction object",
-            &[
-                "adjusted_for_overdraft",
-                "applied_to_payment",
-                "created",
-                "currency",
-                "customer",
-                "customer_account",
-                "ending_balance",
-                "funded",
-                "id",
-                "livemode",
-                "net_amount",
-                "object",
-                "refunded_from_payment",
-                "transferred_to_balance",
-                "type",
-                "unapplied_from_payment",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.required(&mut b.f10),
-                11 => r.skip(),
-                12 => r.optional(&mut b.f11),
-                13 => r.optional(&mut b.f12),
-                14 => r.required(&mut b.f13),
-                15 => r.optional(&mut b.f14),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5,
-                f6: Some(f6),
-                f7,
-                f8: Some(f8),
-                f9: Some(f9),
-                f10: Some(f10),
-                f11,
-                f12,
-                f13: Some(f13),
-                f14,
-            } => {
+        let extra = r
+            .fields(
+                "a customer_cash_balance_transaction object",
+                &[
+                    "adjusted_for_overdraft",
+                    "applied_to_payment",
+                    "created",
+                    "currency",
+                    "customer",
+                    "customer_account",
+                    "ending_balance",
+                    "funded",
+                    "id",
+                    "livemode",
+                    "net_amount",
+                    "object",
+                    "refunded_from_payment",
+                    "transferred_to_balance",
+                    "type",
+                    "unapplied_from_payment",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.required(&mut b.f10),
+                    11 => r.skip(),
+                    12 => r.optional(&mut b.f11),
+                    13 => r.optional(&mut b.f12),
+                    14 => r.required(&mut b.f13),
+                    15 => r.optional(&mut b.f14),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f6.take(),
+            b.f8.take(),
+            b.f9.take(),
+            b.f10.take(),
+            b.f13.take(),
+        ) {
+            (
+                Some(f2),
+                Some(f3),
+                Some(f4),
+                Some(f6),
+                Some(f8),
+                Some(f9),
+                Some(f10),
+                Some(f13),
+            ) => {
                 Ok(CustomerCashBalanceTransaction {
-                    adjusted_for_overdraft: f0,
-                    applied_to_payment: f1,
+                    adjusted_for_overdraft: b.f0.take(),
+                    applied_to_payment: b.f1.take(),
                     created: f2,
                     currency: f3,
                     customer: f4,
-                    customer_account: f5,
+                    customer_account: b.f5.take(),
                     ending_balance: f6,
-                    funded: f7,
+                    funded: b.f7.take(),
                     id: f8,
                     livemode: f9,
                     net_amount: f10,
-                    refunded_from_payment: f11,
-                    transferred_to_balance: f12,
+                    refunded_from_payment: b.f11.take(),
+                    transferred_to_balance: b.f12.take(),
                     r#type: f13,
-                    unapplied_from_payment: f14,
+                    unapplied_from_payment: b.f14.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f2.is_none(), "created"),
-                                    (b.f3.is_none(), "currency"),
-                                    (b.f4.is_none(), "customer"),
-                                    (b.f6.is_none(), "ending_balance"),
-                                    (b.f8.is_none(), "id"),
-                                    (b.f9.is_none(), "livemode"),
-                                    (b.f10.is_none(), "net_amount"),
-                                    (b.f13.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "currency"),
+                        (taken.2.is_none(), "customer"),
+                        (taken.3.is_none(), "ending_balance"),
+                        (taken.4.is_none(), "id"),
+                        (taken.5.is_none(), "livemode"),
+                        (taken.6.is_none(), "net_amount"),
+                        (taken.7.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -310,27 +308,30 @@ impl std::str::FromStr for CustomerCashBalanceTransactionType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "adjusted_for_overdraft" => {
-                    CustomerCashBalanceTransactionType::AdjustedForOverdraft
-                }
-                "applied_to_payment" => {
-                    CustomerCashBalanceTransactionType::AppliedToPayment
-                }
-                "funded" => CustomerCashBalanceTransactionType::Funded,
-                "funding_reversed" => CustomerCashBalanceTransactionType::FundingReversed,
-                "refunded_from_payment" => {
-                    CustomerCashBalanceTransactionType::RefundedFromPayment
-                }
-                "return_canceled" => CustomerCashBalanceTransactionType::ReturnCanceled,
-                "return_initiated" => CustomerCashBalanceTransactionType::ReturnInitiated,
-                "transferred_to_balance" => {
-                    CustomerCashBalanceTransactionType::TransferredToBalance
-                }
-                "unapplied_from_payment" => {
-                    CustomerCashBalanceTransactionType::UnappliedFromPayment
-                }
-                v => CustomerCashBalanceTransactionType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "adjusted_for_overdraft",
+                    "applied_to_payment",
+                    "funded",
+                    "funding_reversed",
+                    "refunded_from_payment",
+                    "return_canceled",
+                    "return_initiated",
+                    "transferred_to_balance",
+                    "unapplied_from_payment",
+                ],
+            ) {
+                Some(0) => CustomerCashBalanceTransactionType::AdjustedForOverdraft,
+                Some(1) => CustomerCashBalanceTransactionType::AppliedToPayment,
+                Some(2) => CustomerCashBalanceTransactionType::Funded,
+                Some(3) => CustomerCashBalanceTransactionType::FundingReversed,
+                Some(4) => CustomerCashBalanceTransactionType::RefundedFromPayment,
+                Some(5) => CustomerCashBalanceTransactionType::ReturnCanceled,
+                Some(6) => CustomerCashBalanceTransactionType::ReturnInitiated,
+                Some(7) => CustomerCashBalanceTransactionType::TransferredToBalance,
+                Some(8) => CustomerCashBalanceTransactionType::UnappliedFromPayment,
+                _ => CustomerCashBalanceTransactionType::Unknown(s.to_owned()),
             },
         )
     }

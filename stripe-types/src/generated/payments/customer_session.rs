@@ -314,16 +314,16 @@ for CreateCustomerSessionComponentsMobilePaymentElementFeaturesPaymentMethodRedi
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "disabled" => {
+            match crate::rt::json::variant(s, &["disabled", "enabled"]) {
+                Some(0) => {
                     CreateCustomerSessionComponentsMobilePaymentElementFeaturesPaymentMethodRedisplay::Disabled
                 }
-                "enabled" => {
+                Some(1) => {
                     CreateCustomerSessionComponentsMobilePaymentElementFeaturesPaymentMethodRedisplay::Enabled
                 }
-                v => {
+                _ => {
                     CreateCustomerSessionComponentsMobilePaymentElementFeaturesPaymentMethodRedisplay::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -392,19 +392,19 @@ for CreateCustomerSessionComponentsMobilePaymentElementFeaturesPaymentMethodSave
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "always" => {
+            match crate::rt::json::variant(s, &["always", "limited", "unspecified"]) {
+                Some(0) => {
                     CreateCustomerSessionComponentsMobilePaymentElementFeaturesPaymentMethodSaveAllowRedisplayOverride::Always
                 }
-                "limited" => {
+                Some(1) => {
                     CreateCustomerSessionComponentsMobilePaymentElementFeaturesPaymentMethodSaveAllowRedisplayOverride::Limited
                 }
-                "unspecified" => {
+                Some(2) => {
                     CreateCustomerSessionComponentsMobilePaymentElementFeaturesPaymentMethodSaveAllowRedisplayOverride::Unspecified
                 }
-                v => {
+                _ => {
                     CreateCustomerSessionComponentsMobilePaymentElementFeaturesPaymentMethodSaveAllowRedisplayOverride::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -583,16 +583,16 @@ for CreateCustomerSessionComponentsPaymentElementFeaturesPaymentMethodSaveUsage 
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "off_session" => {
+            match crate::rt::json::variant(s, &["off_session", "on_session"]) {
+                Some(0) => {
                     CreateCustomerSessionComponentsPaymentElementFeaturesPaymentMethodSaveUsage::OffSession
                 }
-                "on_session" => {
+                Some(1) => {
                     CreateCustomerSessionComponentsPaymentElementFeaturesPaymentMethodSaveUsage::OnSession
                 }
-                v => {
+                _ => {
                     CreateCustomerSessionComponentsPaymentElementFeaturesPaymentMethodSaveUsage::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -658,85 +658,73 @@ impl crate::rt::Decode for CustomerSession {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Secret<String>>,
-            f1: Option<crate::CustomerSessionResourceComponents>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<crate::rt::Expandable<crate::Customer>>,
-            f4: Option<String>,
-            f5: Option<crate::rt::Timestamp>,
-            f6: Option<bool>,
+            f0: crate::rt::json::Slot<crate::rt::Secret<String>>,
+            f1: crate::rt::json::Slot<crate::CustomerSessionResourceComponents>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<crate::rt::Expandable<crate::Customer>>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f6: crate::rt::json::Slot<bool>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a customer_session object",
-            &[
-                "client_secret",
-                "components",
-                "created",
-                "customer",
-                "customer_account",
-                "expires_at",
-                "livemode",
-                "object",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.skip(),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1,
-                f2: Some(f2),
-                f3: Some(f3),
-                f4,
-                f5: Some(f5),
-                f6: Some(f6),
-            } => {
+        let extra = r
+            .fields(
+                "a customer_session object",
+                &[
+                    "client_secret",
+                    "components",
+                    "created",
+                    "customer",
+                    "customer_account",
+                    "expires_at",
+                    "livemode",
+                    "object",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.skip(),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f2.take(), b.f3.take(), b.f5.take(), b.f6.take()) {
+            (Some(f0), Some(f2), Some(f3), Some(f5), Some(f6)) => {
                 Ok(CustomerSession {
                     client_secret: f0,
-                    components: f1,
+                    components: b.f1.take(),
                     created: f2,
                     customer: f3,
-                    customer_account: f4,
+                    customer_account: b.f4.take(),
                     expires_at: f5,
                     livemode: f6,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "client_secret"),
-                                    (b.f2.is_none(), "created"),
-                                    (b.f3.is_none(), "customer"),
-                                    (b.f5.is_none(), "expires_at"),
-                                    (b.f6.is_none(), "livemode"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "client_secret"),
+                        (taken.1.is_none(), "created"),
+                        (taken.2.is_none(), "customer"),
+                        (taken.3.is_none(), "expires_at"),
+                        (taken.4.is_none(), "livemode"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -795,49 +783,50 @@ impl crate::rt::Decode for CustomerSessionResourceComponents {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CustomerSessionResourceComponentsResourceBuyButton>,
-            f1: Option<crate::CustomerSessionResourceComponentsResourceCustomerSheet>,
-            f2: Option<
+            f0: crate::rt::json::Slot<
+                crate::CustomerSessionResourceComponentsResourceBuyButton,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::CustomerSessionResourceComponentsResourceCustomerSheet,
+            >,
+            f2: crate::rt::json::Slot<
                 crate::CustomerSessionResourceComponentsResourceMobilePaymentElement,
             >,
-            f3: Option<crate::CustomerSessionResourceComponentsResourcePaymentElement>,
-            f4: Option<crate::CustomerSessionResourceComponentsResourcePricingTable>,
+            f3: crate::rt::json::Slot<
+                crate::CustomerSessionResourceComponentsResourcePaymentElement,
+            >,
+            f4: crate::rt::json::Slot<
+                crate::CustomerSessionResourceComponentsResourcePricingTable,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a customer_session_resource_components object",
-            &[
-                "buy_button",
-                "customer_sheet",
-                "mobile_payment_element",
-                "payment_element",
-                "pricing_table",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-            } => {
+        let extra = r
+            .fields(
+                "a customer_session_resource_components object",
+                &[
+                    "buy_button",
+                    "customer_sheet",
+                    "mobile_payment_element",
+                    "payment_element",
+                    "pricing_table",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f3.take(), b.f4.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f3), Some(f4)) => {
                 Ok(CustomerSessionResourceComponents {
                     buy_button: f0,
                     customer_sheet: f1,
@@ -847,21 +836,18 @@ impl crate::rt::Decode for CustomerSessionResourceComponents {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "buy_button"),
-                                    (b.f1.is_none(), "customer_sheet"),
-                                    (b.f2.is_none(), "mobile_payment_element"),
-                                    (b.f3.is_none(), "payment_element"),
-                                    (b.f4.is_none(), "pricing_table"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "buy_button"),
+                        (taken.1.is_none(), "customer_sheet"),
+                        (taken.2.is_none(), "mobile_payment_element"),
+                        (taken.3.is_none(), "payment_element"),
+                        (taken.4.is_none(), "pricing_table"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -910,35 +896,33 @@ impl crate::rt::Decode for CustomerSessionResourceComponentsResourceBuyButton {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
+            f0: crate::rt::json::Slot<bool>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a customer_session_resource_components_resource_buy_button object",
-            &["enabled"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a customer_session_resource_components_resource_buy_button object",
+                &["enabled"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(CustomerSessionResourceComponentsResourceBuyButton {
                     enabled: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "enabled")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "enabled")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -988,40 +972,39 @@ impl crate::rt::Decode for CustomerSessionResourceComponentsResourceCustomerShee
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<
                 crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeatures,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a customer_session_resource_components_resource_customer_sheet object",
-            &["enabled", "features"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1 } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a customer_session_resource_components_resource_customer_sheet object",
+                &["enabled", "features"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(CustomerSessionResourceComponentsResourceCustomerSheet {
                     enabled: f0,
-                    features: f1,
+                    features: b.f1.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "enabled")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "enabled")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1083,31 +1066,32 @@ for CustomerSessionResourceComponentsResourceCustomerSheetResourceFeatures {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 Vec<
                     crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodAllowRedisplayFilters,
                 >,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodRemove,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a customer_session_resource_components_resource_customer_sheet_resource_features object",
-            &["payment_method_allow_redisplay_filters", "payment_method_remove"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a customer_session_resource_components_resource_customer_sheet_resource_features object",
+                &["payment_method_allow_redisplay_filters", "payment_method_remove"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(CustomerSessionResourceComponentsResourceCustomerSheetResourceFeatures {
-            payment_method_allow_redisplay_filters: f0,
-            payment_method_remove: f1,
+            payment_method_allow_redisplay_filters: b.f0.take(),
+            payment_method_remove: b.f1.take(),
             extra,
         })
     }
@@ -1183,19 +1167,19 @@ for CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymen
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "always" => {
+            match crate::rt::json::variant(s, &["always", "limited", "unspecified"]) {
+                Some(0) => {
                     CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodAllowRedisplayFilters::Always
                 }
-                "limited" => {
+                Some(1) => {
                     CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodAllowRedisplayFilters::Limited
                 }
-                "unspecified" => {
+                Some(2) => {
                     CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodAllowRedisplayFilters::Unspecified
                 }
-                v => {
+                _ => {
                     CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodAllowRedisplayFilters::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1259,16 +1243,16 @@ for CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymen
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "disabled" => {
+            match crate::rt::json::variant(s, &["disabled", "enabled"]) {
+                Some(0) => {
                     CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodRemove::Disabled
                 }
-                "enabled" => {
+                Some(1) => {
                     CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodRemove::Enabled
                 }
-                v => {
+                _ => {
                     CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodRemove::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1319,40 +1303,39 @@ for CustomerSessionResourceComponentsResourceMobilePaymentElement {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<
                 crate::CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeatures,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a customer_session_resource_components_resource_mobile_payment_element object",
-            &["enabled", "features"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1 } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a customer_session_resource_components_resource_mobile_payment_element object",
+                &["enabled", "features"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(CustomerSessionResourceComponentsResourceMobilePaymentElement {
                     enabled: f0,
-                    features: f1,
+                    features: b.f1.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "enabled")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "enabled")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1430,58 +1413,56 @@ for CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeature
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 Vec<
                     crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodAllowRedisplayFilters,
                 >,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodRedisplay,
             >,
-            f2: Option<
+            f2: crate::rt::json::Slot<
                 crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodRemove,
             >,
-            f3: Option<
+            f3: crate::rt::json::Slot<
                 crate::CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodSave,
             >,
-            f4: Option<
+            f4: crate::rt::json::Slot<
                 crate::CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodSaveAllowRedisplayOverride,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a customer_session_resource_components_resource_mobile_payment_element_resource_features object",
-            &[
-                "payment_method_allow_redisplay_filters",
-                "payment_method_redisplay",
-                "payment_method_remove",
-                "payment_method_save",
-                "payment_method_save_allow_redisplay_override",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4 } = b;
+        let extra = r
+            .fields(
+                "a customer_session_resource_components_resource_mobile_payment_element_resource_features object",
+                &[
+                    "payment_method_allow_redisplay_filters",
+                    "payment_method_redisplay",
+                    "payment_method_remove",
+                    "payment_method_save",
+                    "payment_method_save_allow_redisplay_override",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeatures {
-            payment_method_allow_redisplay_filters: f0,
-            payment_method_redisplay: f1,
-            payment_method_remove: f2,
-            payment_method_save: f3,
-            payment_method_save_allow_redisplay_override: f4,
+            payment_method_allow_redisplay_filters: b.f0.take(),
+            payment_method_redisplay: b.f1.take(),
+            payment_method_remove: b.f2.take(),
+            payment_method_save: b.f3.take(),
+            payment_method_save_allow_redisplay_override: b.f4.take(),
             extra,
         })
     }
@@ -1564,16 +1545,16 @@ for CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeature
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "disabled" => {
+            match crate::rt::json::variant(s, &["disabled", "enabled"]) {
+                Some(0) => {
                     CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodRedisplay::Disabled
                 }
-                "enabled" => {
+                Some(1) => {
                     CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodRedisplay::Enabled
                 }
-                v => {
+                _ => {
                     CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodRedisplay::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1641,16 +1622,16 @@ for CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeature
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "disabled" => {
+            match crate::rt::json::variant(s, &["disabled", "enabled"]) {
+                Some(0) => {
                     CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodSave::Disabled
                 }
-                "enabled" => {
+                Some(1) => {
                     CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodSave::Enabled
                 }
-                v => {
+                _ => {
                     CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodSave::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1722,19 +1703,19 @@ for CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeature
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "always" => {
+            match crate::rt::json::variant(s, &["always", "limited", "unspecified"]) {
+                Some(0) => {
                     CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodSaveAllowRedisplayOverride::Always
                 }
-                "limited" => {
+                Some(1) => {
                     CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodSaveAllowRedisplayOverride::Limited
                 }
-                "unspecified" => {
+                Some(2) => {
                     CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodSaveAllowRedisplayOverride::Unspecified
                 }
-                v => {
+                _ => {
                     CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodSaveAllowRedisplayOverride::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1788,40 +1769,39 @@ impl crate::rt::Decode for CustomerSessionResourceComponentsResourcePaymentEleme
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<
                 crate::CustomerSessionResourceComponentsResourcePaymentElementResourceFeatures,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a customer_session_resource_components_resource_payment_element object",
-            &["enabled", "features"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1 } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a customer_session_resource_components_resource_payment_element object",
+                &["enabled", "features"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(CustomerSessionResourceComponentsResourcePaymentElement {
                     enabled: f0,
-                    features: f1,
+                    features: b.f1.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "enabled")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "enabled")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1893,81 +1873,77 @@ for CustomerSessionResourceComponentsResourcePaymentElementResourceFeatures {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 Vec<
                     crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodAllowRedisplayFilters,
                 >,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodRedisplay,
             >,
-            f2: Option<i64>,
-            f3: Option<
+            f2: crate::rt::json::Slot<i64>,
+            f3: crate::rt::json::Slot<
                 crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodRemove,
             >,
-            f4: Option<
+            f4: crate::rt::json::Slot<
                 crate::CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodSave,
             >,
-            f5: Option<
+            f5: crate::rt::json::Slot<
                 crate::CustomerSessionResourceComponentsResourcePaymentElementResourceFeaturesPaymentMethodSaveUsage,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a customer_session_resource_components_resource_payment_element_resource_features object",
-            &[
-                "payment_method_allow_redisplay_filters",
-                "payment_method_redisplay",
-                "payment_method_redisplay_limit",
-                "payment_method_remove",
-                "payment_method_save",
-                "payment_method_save_usage",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2, f3: Some(f3), f4: Some(f4), f5 } => {
+        let extra = r
+            .fields(
+                "a customer_session_resource_components_resource_payment_element_resource_features object",
+                &[
+                    "payment_method_allow_redisplay_filters",
+                    "payment_method_redisplay",
+                    "payment_method_redisplay_limit",
+                    "payment_method_remove",
+                    "payment_method_save",
+                    "payment_method_save_usage",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f3.take(), b.f4.take()) {
+            (Some(f0), Some(f1), Some(f3), Some(f4)) => {
                 Ok(CustomerSessionResourceComponentsResourcePaymentElementResourceFeatures {
                     payment_method_allow_redisplay_filters: f0,
                     payment_method_redisplay: f1,
-                    payment_method_redisplay_limit: f2,
+                    payment_method_redisplay_limit: b.f2.take(),
                     payment_method_remove: f3,
                     payment_method_save: f4,
-                    payment_method_save_usage: f5,
+                    payment_method_save_usage: b.f5.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "payment_method_allow_redisplay_filters"),
-                                    (b.f1.is_none(), "payment_method_redisplay"),
-                                    (b.f3.is_none(), "payment_method_remove"),
-                                    (b.f4.is_none(), "payment_method_save"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "payment_method_allow_redisplay_filters"),
+                        (taken.1.is_none(), "payment_method_redisplay"),
+                        (taken.2.is_none(), "payment_method_remove"),
+                        (taken.3.is_none(), "payment_method_save"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -2048,16 +2024,16 @@ for CustomerSessionResourceComponentsResourcePaymentElementResourceFeaturesPayme
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "off_session" => {
+            match crate::rt::json::variant(s, &["off_session", "on_session"]) {
+                Some(0) => {
                     CustomerSessionResourceComponentsResourcePaymentElementResourceFeaturesPaymentMethodSaveUsage::OffSession
                 }
-                "on_session" => {
+                Some(1) => {
                     CustomerSessionResourceComponentsResourcePaymentElementResourceFeaturesPaymentMethodSaveUsage::OnSession
                 }
-                v => {
+                _ => {
                     CustomerSessionResourceComponentsResourcePaymentElementResourceFeaturesPaymentMethodSaveUsage::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -2107,35 +2083,33 @@ impl crate::rt::Decode for CustomerSessionResourceComponentsResourcePricingTable
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
+            f0: crate::rt::json::Slot<bool>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a customer_session_resource_components_resource_pricing_table object",
-            &["enabled"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a customer_session_resource_components_resource_pricing_table object",
+                &["enabled"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(CustomerSessionResourceComponentsResourcePricingTable {
                     enabled: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "enabled")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "enabled")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -142,114 +142,99 @@ impl crate::rt::Decode for DeletedDiscount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
-            f2: Option<String>,
-            f3: Option<bool>,
-            f4: Option<crate::DeletedDiscountId>,
-            f5: Option<String>,
-            f6: Option<String>,
-            f7: Option<crate::rt::Expandable<crate::PromotionCode>>,
-            f8: Option<crate::DiscountSource>,
-            f9: Option<crate::rt::Timestamp>,
-            f10: Option<String>,
-            f11: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+            >,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<bool>,
+            f4: crate::rt::json::Slot<crate::DeletedDiscountId>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<crate::rt::Expandable<crate::PromotionCode>>,
+            f8: crate::rt::json::Slot<crate::DiscountSource>,
+            f9: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a deleted_discount object",
-            &[
-                "checkout_session",
-                "customer",
-                "customer_account",
-                "deleted",
-                "id",
-                "invoice",
-                "invoice_item",
-                "object",
-                "promotion_code",
-                "source",
-                "start",
-                "subscription",
-                "subscription_item",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.skip(),
-                8 => r.optional(&mut b.f7),
-                9 => r.required(&mut b.f8),
-                10 => r.required(&mut b.f9),
-                11 => r.optional(&mut b.f10),
-                12 => r.optional(&mut b.f11),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2,
-                f3: Some(f3),
-                f4: Some(f4),
-                f5,
-                f6,
-                f7,
-                f8: Some(f8),
-                f9: Some(f9),
-                f10,
-                f11,
-            } => {
+        let extra = r
+            .fields(
+                "a deleted_discount object",
+                &[
+                    "checkout_session",
+                    "customer",
+                    "customer_account",
+                    "deleted",
+                    "id",
+                    "invoice",
+                    "invoice_item",
+                    "object",
+                    "promotion_code",
+                    "source",
+                    "start",
+                    "subscription",
+                    "subscription_item",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.skip(),
+                    8 => r.optional(&mut b.f7),
+                    9 => r.required(&mut b.f8),
+                    10 => r.required(&mut b.f9),
+                    11 => r.optional(&mut b.f10),
+                    12 => r.optional(&mut b.f11),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f3.take(), b.f4.take(), b.f8.take(), b.f9.take()) {
+            (Some(f3), Some(f4), Some(f8), Some(f9)) => {
                 Ok(DeletedDiscount {
-                    checkout_session: f0,
-                    customer: f1,
-                    customer_account: f2,
+                    checkout_session: b.f0.take(),
+                    customer: b.f1.take(),
+                    customer_account: b.f2.take(),
                     deleted: f3,
                     id: f4,
-                    invoice: f5,
-                    invoice_item: f6,
-                    promotion_code: f7,
+                    invoice: b.f5.take(),
+                    invoice_item: b.f6.take(),
+                    promotion_code: b.f7.take(),
                     source: f8,
                     start: f9,
-                    subscription: f10,
-                    subscription_item: f11,
+                    subscription: b.f10.take(),
+                    subscription_item: b.f11.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f3.is_none(), "deleted"),
-                                    (b.f4.is_none(), "id"),
-                                    (b.f8.is_none(), "source"),
-                                    (b.f9.is_none(), "start"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "deleted"),
+                        (taken.1.is_none(), "id"),
+                        (taken.2.is_none(), "source"),
+                        (taken.3.is_none(), "start"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -347,113 +332,98 @@ impl crate::rt::Decode for Discount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
-            f2: Option<String>,
-            f3: Option<crate::rt::Timestamp>,
-            f4: Option<crate::DiscountId>,
-            f5: Option<String>,
-            f6: Option<String>,
-            f7: Option<crate::rt::Expandable<crate::PromotionCode>>,
-            f8: Option<crate::DiscountSource>,
-            f9: Option<crate::rt::Timestamp>,
-            f10: Option<String>,
-            f11: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+            >,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f4: crate::rt::json::Slot<crate::DiscountId>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<crate::rt::Expandable<crate::PromotionCode>>,
+            f8: crate::rt::json::Slot<crate::DiscountSource>,
+            f9: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a discount object",
-            &[
-                "checkout_session",
-                "customer",
-                "customer_account",
-                "end",
-                "id",
-                "invoice",
-                "invoice_item",
-                "object",
-                "promotion_code",
-                "source",
-                "start",
-                "subscription",
-                "subscription_item",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.skip(),
-                8 => r.optional(&mut b.f7),
-                9 => r.required(&mut b.f8),
-                10 => r.required(&mut b.f9),
-                11 => r.optional(&mut b.f10),
-                12 => r.optional(&mut b.f11),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2,
-                f3,
-                f4: Some(f4),
-                f5,
-                f6,
-                f7,
-                f8: Some(f8),
-                f9: Some(f9),
-                f10,
-                f11,
-            } => {
+        let extra = r
+            .fields(
+                "a discount object",
+                &[
+                    "checkout_session",
+                    "customer",
+                    "customer_account",
+                    "end",
+                    "id",
+                    "invoice",
+                    "invoice_item",
+                    "object",
+                    "promotion_code",
+                    "source",
+                    "start",
+                    "subscription",
+                    "subscription_item",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.skip(),
+                    8 => r.optional(&mut b.f7),
+                    9 => r.required(&mut b.f8),
+                    10 => r.required(&mut b.f9),
+                    11 => r.optional(&mut b.f10),
+                    12 => r.optional(&mut b.f11),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f4.take(), b.f8.take(), b.f9.take()) {
+            (Some(f4), Some(f8), Some(f9)) => {
                 Ok(Discount {
-                    checkout_session: f0,
-                    customer: f1,
-                    customer_account: f2,
-                    end: f3,
+                    checkout_session: b.f0.take(),
+                    customer: b.f1.take(),
+                    customer_account: b.f2.take(),
+                    end: b.f3.take(),
                     id: f4,
-                    invoice: f5,
-                    invoice_item: f6,
-                    promotion_code: f7,
+                    invoice: b.f5.take(),
+                    invoice_item: b.f6.take(),
+                    promotion_code: b.f7.take(),
                     source: f8,
                     start: f9,
-                    subscription: f10,
-                    subscription_item: f11,
+                    subscription: b.f10.take(),
+                    subscription_item: b.f11.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f4.is_none(), "id"),
-                                    (b.f8.is_none(), "source"),
-                                    (b.f9.is_none(), "start"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "id"),
+                        (taken.1.is_none(), "source"),
+                        (taken.2.is_none(), "start"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -525,36 +495,37 @@ impl crate::rt::Decode for DiscountSource {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::Coupon>>,
-            f1: Option<crate::DiscountSourceType>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::Coupon>>,
+            f1: crate::rt::json::Slot<crate::DiscountSourceType>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a discount_source object",
-            &["coupon", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a discount_source object",
+                &["coupon", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(DiscountSource {
-                    coupon: f0,
+                    coupon: b.f0.take(),
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -607,9 +578,9 @@ impl std::str::FromStr for DiscountSourceType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "coupon" => DiscountSourceType::Coupon,
-                v => DiscountSourceType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["coupon"]) {
+                Some(0) => DiscountSourceType::Coupon,
+                _ => DiscountSourceType::Unknown(s.to_owned()),
             },
         )
     }

@@ -246,16 +246,16 @@ for CreateChargeDisputeEvidenceEnhancedEvidenceVisaCompellingEvidence3DisputedTr
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "merchandise" => {
+            match crate::rt::json::variant(s, &["merchandise", "services"]) {
+                Some(0) => {
                     CreateChargeDisputeEvidenceEnhancedEvidenceVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices::Merchandise
                 }
-                "services" => {
+                Some(1) => {
                     CreateChargeDisputeEvidenceEnhancedEvidenceVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices::Services
                 }
-                v => {
+                _ => {
                     CreateChargeDisputeEvidenceEnhancedEvidenceVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -333,104 +333,116 @@ impl crate::rt::Decode for Dispute {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<Vec<crate::BalanceTransaction>>,
-            f2: Option<crate::rt::Expandable<crate::Charge>>,
-            f3: Option<crate::rt::Timestamp>,
-            f4: Option<String>,
-            f5: Option<Vec<crate::DisputeEnhancedEligibilityTypes>>,
-            f6: Option<crate::DisputeEvidence>,
-            f7: Option<crate::DisputeEvidenceDetails>,
-            f8: Option<crate::DisputeId>,
-            f9: Option<bool>,
-            f10: Option<bool>,
-            f11: Option<crate::rt::Metadata>,
-            f12: Option<crate::rt::Expandable<crate::PaymentIntent>>,
-            f13: Option<crate::DisputePaymentMethodDetails>,
-            f14: Option<String>,
-            f15: Option<crate::DisputeStatus>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<Vec<crate::BalanceTransaction>>,
+            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::Charge>>,
+            f3: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<Vec<crate::DisputeEnhancedEligibilityTypes>>,
+            f6: crate::rt::json::Slot<crate::DisputeEvidence>,
+            f7: crate::rt::json::Slot<crate::DisputeEvidenceDetails>,
+            f8: crate::rt::json::Slot<crate::DisputeId>,
+            f9: crate::rt::json::Slot<bool>,
+            f10: crate::rt::json::Slot<bool>,
+            f11: crate::rt::json::Slot<crate::rt::Metadata>,
+            f12: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
+            f13: crate::rt::json::Slot<crate::DisputePaymentMethodDetails>,
+            f14: crate::rt::json::Slot<String>,
+            f15: crate::rt::json::Slot<crate::DisputeStatus>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a dispute object",
-            &[
-                "amount",
-                "balance_transactions",
-                "charge",
-                "created",
-                "currency",
-                "enhanced_eligibility_types",
-                "evidence",
-                "evidence_details",
-                "id",
-                "is_charge_refundable",
-                "livemode",
-                "metadata",
-                "object",
-                "payment_intent",
-                "payment_method_details",
-                "reason",
-                "status",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.required(&mut b.f10),
-                11 => r.required(&mut b.f11),
-                12 => r.skip(),
-                13 => r.optional(&mut b.f12),
-                14 => r.optional(&mut b.f13),
-                15 => r.required(&mut b.f14),
-                16 => r.required(&mut b.f15),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-                f6: Some(f6),
-                f7: Some(f7),
-                f8: Some(f8),
-                f9: Some(f9),
-                f10: Some(f10),
-                f11: Some(f11),
-                f12,
-                f13,
-                f14: Some(f14),
-                f15: Some(f15),
-            } => {
+        let extra = r
+            .fields(
+                "a dispute object",
+                &[
+                    "amount",
+                    "balance_transactions",
+                    "charge",
+                    "created",
+                    "currency",
+                    "enhanced_eligibility_types",
+                    "evidence",
+                    "evidence_details",
+                    "id",
+                    "is_charge_refundable",
+                    "livemode",
+                    "metadata",
+                    "object",
+                    "payment_intent",
+                    "payment_method_details",
+                    "reason",
+                    "status",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.required(&mut b.f10),
+                    11 => r.required(&mut b.f11),
+                    12 => r.skip(),
+                    13 => r.optional(&mut b.f12),
+                    14 => r.optional(&mut b.f13),
+                    15 => r.required(&mut b.f14),
+                    16 => r.required(&mut b.f15),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f5.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f8.take(),
+            b.f9.take(),
+            b.f10.take(),
+            b.f11.take(),
+            b.f14.take(),
+            b.f15.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f1),
+                Some(f2),
+                Some(f3),
+                Some(f4),
+                Some(f5),
+                Some(f6),
+                Some(f7),
+                Some(f8),
+                Some(f9),
+                Some(f10),
+                Some(f11),
+                Some(f14),
+                Some(f15),
+            ) => {
                 Ok(Dispute {
                     amount: f0,
                     balance_transactions: f1,
@@ -444,37 +456,34 @@ impl crate::rt::Decode for Dispute {
                     is_charge_refundable: f9,
                     livemode: f10,
                     metadata: f11,
-                    payment_intent: f12,
-                    payment_method_details: f13,
+                    payment_intent: b.f12.take(),
+                    payment_method_details: b.f13.take(),
                     reason: f14,
                     status: f15,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f1.is_none(), "balance_transactions"),
-                                    (b.f2.is_none(), "charge"),
-                                    (b.f3.is_none(), "created"),
-                                    (b.f4.is_none(), "currency"),
-                                    (b.f5.is_none(), "enhanced_eligibility_types"),
-                                    (b.f6.is_none(), "evidence"),
-                                    (b.f7.is_none(), "evidence_details"),
-                                    (b.f8.is_none(), "id"),
-                                    (b.f9.is_none(), "is_charge_refundable"),
-                                    (b.f10.is_none(), "livemode"),
-                                    (b.f11.is_none(), "metadata"),
-                                    (b.f14.is_none(), "reason"),
-                                    (b.f15.is_none(), "status"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "balance_transactions"),
+                        (taken.2.is_none(), "charge"),
+                        (taken.3.is_none(), "created"),
+                        (taken.4.is_none(), "currency"),
+                        (taken.5.is_none(), "enhanced_eligibility_types"),
+                        (taken.6.is_none(), "evidence"),
+                        (taken.7.is_none(), "evidence_details"),
+                        (taken.8.is_none(), "id"),
+                        (taken.9.is_none(), "is_charge_refundable"),
+                        (taken.10.is_none(), "livemode"),
+                        (taken.11.is_none(), "metadata"),
+                        (taken.12.is_none(), "reason"),
+                        (taken.13.is_none(), "status"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -539,25 +548,28 @@ impl crate::rt::Decode for DisputeEnhancedEligibility {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::DisputeEnhancedEligibilityVisaCompellingEvidence3>,
-            f1: Option<crate::DisputeEnhancedEligibilityVisaCompliance>,
+            f0: crate::rt::json::Slot<
+                crate::DisputeEnhancedEligibilityVisaCompellingEvidence3,
+            >,
+            f1: crate::rt::json::Slot<crate::DisputeEnhancedEligibilityVisaCompliance>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a dispute_enhanced_eligibility object",
-            &["visa_compelling_evidence_3", "visa_compliance"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a dispute_enhanced_eligibility object",
+                &["visa_compelling_evidence_3", "visa_compliance"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(DisputeEnhancedEligibility {
-            visa_compelling_evidence_3: f0,
-            visa_compliance: f1,
+            visa_compelling_evidence_3: b.f0.take(),
+            visa_compliance: b.f1.take(),
             extra,
         })
     }
@@ -617,12 +629,13 @@ impl std::str::FromStr for DisputeEnhancedEligibilityTypes {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "visa_compelling_evidence_3" => {
-                    DisputeEnhancedEligibilityTypes::VisaCompellingEvidence3
-                }
-                "visa_compliance" => DisputeEnhancedEligibilityTypes::VisaCompliance,
-                v => DisputeEnhancedEligibilityTypes::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["visa_compelling_evidence_3", "visa_compliance"],
+            ) {
+                Some(0) => DisputeEnhancedEligibilityTypes::VisaCompellingEvidence3,
+                Some(1) => DisputeEnhancedEligibilityTypes::VisaCompliance,
+                _ => DisputeEnhancedEligibilityTypes::Unknown(s.to_owned()),
             },
         )
     }
@@ -664,45 +677,46 @@ impl crate::rt::Decode for DisputeEnhancedEligibilityVisaCompellingEvidence3 {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 Vec<
                     crate::DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions,
                 >,
             >,
-            f1: Option<crate::DisputeEnhancedEligibilityVisaCompellingEvidence3Status>,
+            f1: crate::rt::json::Slot<
+                crate::DisputeEnhancedEligibilityVisaCompellingEvidence3Status,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a dispute_enhanced_eligibility_visa_compelling_evidence3 object",
-            &["required_actions", "status"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a dispute_enhanced_eligibility_visa_compelling_evidence3 object",
+                &["required_actions", "status"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(DisputeEnhancedEligibilityVisaCompellingEvidence3 {
                     required_actions: f0,
                     status: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "required_actions"),
-                                    (b.f1.is_none(), "status"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "required_actions"),
+                        (taken.1.is_none(), "status"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -778,25 +792,34 @@ for DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "missing_customer_identifiers" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "missing_customer_identifiers",
+                    "missing_disputed_transaction_description",
+                    "missing_merchandise_or_services",
+                    "missing_prior_undisputed_transaction_description",
+                    "missing_prior_undisputed_transactions",
+                ],
+            ) {
+                Some(0) => {
                     DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions::MissingCustomerIdentifiers
                 }
-                "missing_disputed_transaction_description" => {
+                Some(1) => {
                     DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions::MissingDisputedTransactionDescription
                 }
-                "missing_merchandise_or_services" => {
+                Some(2) => {
                     DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions::MissingMerchandiseOrServices
                 }
-                "missing_prior_undisputed_transaction_description" => {
+                Some(3) => {
                     DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions::MissingPriorUndisputedTransactionDescription
                 }
-                "missing_prior_undisputed_transactions" => {
+                Some(4) => {
                     DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions::MissingPriorUndisputedTransactions
                 }
-                v => {
+                _ => {
                     DisputeEnhancedEligibilityVisaCompellingEvidence3RequiredActions::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -862,19 +885,22 @@ impl std::str::FromStr for DisputeEnhancedEligibilityVisaCompellingEvidence3Stat
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "not_qualified" => {
+            match crate::rt::json::variant(
+                s,
+                &["not_qualified", "qualified", "requires_action"],
+            ) {
+                Some(0) => {
                     DisputeEnhancedEligibilityVisaCompellingEvidence3Status::NotQualified
                 }
-                "qualified" => {
+                Some(1) => {
                     DisputeEnhancedEligibilityVisaCompellingEvidence3Status::Qualified
                 }
-                "requires_action" => {
+                Some(2) => {
                     DisputeEnhancedEligibilityVisaCompellingEvidence3Status::RequiresAction
                 }
-                v => {
+                _ => {
                     DisputeEnhancedEligibilityVisaCompellingEvidence3Status::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -915,33 +941,35 @@ impl crate::rt::Decode for DisputeEnhancedEligibilityVisaCompliance {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::DisputeEnhancedEligibilityVisaComplianceStatus>,
+            f0: crate::rt::json::Slot<
+                crate::DisputeEnhancedEligibilityVisaComplianceStatus,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a dispute_enhanced_eligibility_visa_compliance object",
-            &["status"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a dispute_enhanced_eligibility_visa_compliance object",
+                &["status"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(DisputeEnhancedEligibilityVisaCompliance {
                     status: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "status")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "status")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -998,15 +1026,18 @@ impl std::str::FromStr for DisputeEnhancedEligibilityVisaComplianceStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "fee_acknowledged" => {
+            match crate::rt::json::variant(
+                s,
+                &["fee_acknowledged", "requires_fee_acknowledgement"],
+            ) {
+                Some(0) => {
                     DisputeEnhancedEligibilityVisaComplianceStatus::FeeAcknowledged
                 }
-                "requires_fee_acknowledgement" => {
+                Some(1) => {
                     DisputeEnhancedEligibilityVisaComplianceStatus::RequiresFeeAcknowledgement
                 }
-                v => {
-                    DisputeEnhancedEligibilityVisaComplianceStatus::Unknown(v.to_owned())
+                _ => {
+                    DisputeEnhancedEligibilityVisaComplianceStatus::Unknown(s.to_owned())
                 }
             },
         )
@@ -1047,25 +1078,28 @@ impl crate::rt::Decode for DisputeEnhancedEvidence {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::DisputeEnhancedEvidenceVisaCompellingEvidence3>,
-            f1: Option<crate::DisputeEnhancedEvidenceVisaCompliance>,
+            f0: crate::rt::json::Slot<
+                crate::DisputeEnhancedEvidenceVisaCompellingEvidence3,
+            >,
+            f1: crate::rt::json::Slot<crate::DisputeEnhancedEvidenceVisaCompliance>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a dispute_enhanced_evidence object",
-            &["visa_compelling_evidence_3", "visa_compliance"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a dispute_enhanced_evidence object",
+                &["visa_compelling_evidence_3", "visa_compliance"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(DisputeEnhancedEvidence {
-            visa_compelling_evidence_3: f0,
-            visa_compliance: f1,
+            visa_compelling_evidence_3: b.f0.take(),
+            visa_compliance: b.f1.take(),
             extra,
         })
     }
@@ -1116,40 +1150,41 @@ impl crate::rt::Decode for DisputeEnhancedEvidenceVisaCompellingEvidence3 {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::DisputeVisaCompellingEvidence3DisputedTransaction>,
-            f1: Option<
+            f0: crate::rt::json::Slot<
+                crate::DisputeVisaCompellingEvidence3DisputedTransaction,
+            >,
+            f1: crate::rt::json::Slot<
                 Vec<crate::DisputeVisaCompellingEvidence3PriorUndisputedTransaction>,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a dispute_enhanced_evidence_visa_compelling_evidence3 object",
-            &["disputed_transaction", "prior_undisputed_transactions"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a dispute_enhanced_evidence_visa_compelling_evidence3 object",
+                &["disputed_transaction", "prior_undisputed_transactions"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(DisputeEnhancedEvidenceVisaCompellingEvidence3 {
-                    disputed_transaction: f0,
+                    disputed_transaction: b.f0.take(),
                     prior_undisputed_transactions: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "prior_undisputed_transactions")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "prior_undisputed_transactions")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1195,35 +1230,33 @@ impl crate::rt::Decode for DisputeEnhancedEvidenceVisaCompliance {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
+            f0: crate::rt::json::Slot<bool>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a dispute_enhanced_evidence_visa_compliance object",
-            &["fee_acknowledged"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a dispute_enhanced_evidence_visa_compliance object",
+                &["fee_acknowledged"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(DisputeEnhancedEvidenceVisaCompliance {
                     fee_acknowledged: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "fee_acknowledged")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "fee_acknowledged")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1316,203 +1349,170 @@ impl crate::rt::Decode for DisputeEvidence {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<crate::rt::Expandable<crate::File>>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<crate::rt::Expandable<crate::File>>,
-            f6: Option<String>,
-            f7: Option<String>,
-            f8: Option<String>,
-            f9: Option<crate::rt::Expandable<crate::File>>,
-            f10: Option<crate::rt::Expandable<crate::File>>,
-            f11: Option<String>,
-            f12: Option<String>,
-            f13: Option<crate::DisputeEnhancedEvidence>,
-            f14: Option<String>,
-            f15: Option<crate::rt::Expandable<crate::File>>,
-            f16: Option<crate::rt::Expandable<crate::File>>,
-            f17: Option<String>,
-            f18: Option<String>,
-            f19: Option<String>,
-            f20: Option<crate::rt::Expandable<crate::File>>,
-            f21: Option<String>,
-            f22: Option<String>,
-            f23: Option<String>,
-            f24: Option<crate::rt::Expandable<crate::File>>,
-            f25: Option<String>,
-            f26: Option<crate::rt::Expandable<crate::File>>,
-            f27: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
+            f10: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
+            f11: crate::rt::json::Slot<String>,
+            f12: crate::rt::json::Slot<String>,
+            f13: crate::rt::json::Slot<crate::DisputeEnhancedEvidence>,
+            f14: crate::rt::json::Slot<String>,
+            f15: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
+            f16: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
+            f17: crate::rt::json::Slot<String>,
+            f18: crate::rt::json::Slot<String>,
+            f19: crate::rt::json::Slot<String>,
+            f20: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
+            f21: crate::rt::json::Slot<String>,
+            f22: crate::rt::json::Slot<String>,
+            f23: crate::rt::json::Slot<String>,
+            f24: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
+            f25: crate::rt::json::Slot<String>,
+            f26: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
+            f27: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
-            f21: None,
-            f22: None,
-            f23: None,
-            f24: None,
-            f25: None,
-            f26: None,
-            f27: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
+            f23: crate::rt::json::Slot::new(),
+            f24: crate::rt::json::Slot::new(),
+            f25: crate::rt::json::Slot::new(),
+            f26: crate::rt::json::Slot::new(),
+            f27: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a dispute_evidence object",
-            &[
-                "access_activity_log",
-                "billing_address",
-                "cancellation_policy",
-                "cancellation_policy_disclosure",
-                "cancellation_rebuttal",
-                "customer_communication",
-                "customer_email_address",
-                "customer_name",
-                "customer_purchase_ip",
-                "customer_signature",
-                "duplicate_charge_documentation",
-                "duplicate_charge_explanation",
-                "duplicate_charge_id",
-                "enhanced_evidence",
-                "product_description",
-                "receipt",
-                "refund_policy",
-                "refund_policy_disclosure",
-                "refund_refusal_explanation",
-                "service_date",
-                "service_documentation",
-                "shipping_address",
-                "shipping_carrier",
-                "shipping_date",
-                "shipping_documentation",
-                "shipping_tracking_number",
-                "uncategorized_file",
-                "uncategorized_text",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.required(&mut b.f13),
-                14 => r.optional(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.optional(&mut b.f16),
-                17 => r.optional(&mut b.f17),
-                18 => r.optional(&mut b.f18),
-                19 => r.optional(&mut b.f19),
-                20 => r.optional(&mut b.f20),
-                21 => r.optional(&mut b.f21),
-                22 => r.optional(&mut b.f22),
-                23 => r.optional(&mut b.f23),
-                24 => r.optional(&mut b.f24),
-                25 => r.optional(&mut b.f25),
-                26 => r.optional(&mut b.f26),
-                27 => r.optional(&mut b.f27),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2,
-                f3,
-                f4,
-                f5,
-                f6,
-                f7,
-                f8,
-                f9,
-                f10,
-                f11,
-                f12,
-                f13: Some(f13),
-                f14,
-                f15,
-                f16,
-                f17,
-                f18,
-                f19,
-                f20,
-                f21,
-                f22,
-                f23,
-                f24,
-                f25,
-                f26,
-                f27,
-            } => {
+        let extra = r
+            .fields(
+                "a dispute_evidence object",
+                &[
+                    "access_activity_log",
+                    "billing_address",
+                    "cancellation_policy",
+                    "cancellation_policy_disclosure",
+                    "cancellation_rebuttal",
+                    "customer_communication",
+                    "customer_email_address",
+                    "customer_name",
+                    "customer_purchase_ip",
+                    "customer_signature",
+                    "duplicate_charge_documentation",
+                    "duplicate_charge_explanation",
+                    "duplicate_charge_id",
+                    "enhanced_evidence",
+                    "product_description",
+                    "receipt",
+                    "refund_policy",
+                    "refund_policy_disclosure",
+                    "refund_refusal_explanation",
+                    "service_date",
+                    "service_documentation",
+                    "shipping_address",
+                    "shipping_carrier",
+                    "shipping_date",
+                    "shipping_documentation",
+                    "shipping_tracking_number",
+                    "uncategorized_file",
+                    "uncategorized_text",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.required(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    17 => r.optional(&mut b.f17),
+                    18 => r.optional(&mut b.f18),
+                    19 => r.optional(&mut b.f19),
+                    20 => r.optional(&mut b.f20),
+                    21 => r.optional(&mut b.f21),
+                    22 => r.optional(&mut b.f22),
+                    23 => r.optional(&mut b.f23),
+                    24 => r.optional(&mut b.f24),
+                    25 => r.optional(&mut b.f25),
+                    26 => r.optional(&mut b.f26),
+                    27 => r.optional(&mut b.f27),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f13.take(),) {
+            (Some(f13),) => {
                 Ok(DisputeEvidence {
-                    access_activity_log: f0,
-                    billing_address: f1,
-                    cancellation_policy: f2,
-                    cancellation_policy_disclosure: f3,
-                    cancellation_rebuttal: f4,
-                    customer_communication: f5,
-                    customer_email_address: f6,
-                    customer_name: f7,
-                    customer_purchase_ip: f8,
-                    customer_signature: f9,
-                    duplicate_charge_documentation: f10,
-                    duplicate_charge_explanation: f11,
-                    duplicate_charge_id: f12,
+                    access_activity_log: b.f0.take(),
+                    billing_address: b.f1.take(),
+                    cancellation_policy: b.f2.take(),
+                    cancellation_policy_disclosure: b.f3.take(),
+                    cancellation_rebuttal: b.f4.take(),
+                    customer_communication: b.f5.take(),
+                    customer_email_address: b.f6.take(),
+                    customer_name: b.f7.take(),
+                    customer_purchase_ip: b.f8.take(),
+                    customer_signature: b.f9.take(),
+                    duplicate_charge_documentation: b.f10.take(),
+                    duplicate_charge_explanation: b.f11.take(),
+                    duplicate_charge_id: b.f12.take(),
                     enhanced_evidence: f13,
-                    product_description: f14,
-                    receipt: f15,
-                    refund_policy: f16,
-                    refund_policy_disclosure: f17,
-                    refund_refusal_explanation: f18,
-                    service_date: f19,
-                    service_documentation: f20,
-                    shipping_address: f21,
-                    shipping_carrier: f22,
-                    shipping_date: f23,
-                    shipping_documentation: f24,
-                    shipping_tracking_number: f25,
-                    uncategorized_file: f26,
-                    uncategorized_text: f27,
+                    product_description: b.f14.take(),
+                    receipt: b.f15.take(),
+                    refund_policy: b.f16.take(),
+                    refund_policy_disclosure: b.f17.take(),
+                    refund_refusal_explanation: b.f18.take(),
+                    service_date: b.f19.take(),
+                    service_documentation: b.f20.take(),
+                    shipping_address: b.f21.take(),
+                    shipping_carrier: b.f22.take(),
+                    shipping_date: b.f23.take(),
+                    shipping_documentation: b.f24.take(),
+                    shipping_tracking_number: b.f25.take(),
+                    uncategorized_file: b.f26.take(),
+                    uncategorized_text: b.f27.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f13.is_none(), "enhanced_evidence")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "enhanced_evidence")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1640,43 +1640,42 @@ impl crate::rt::Decode for DisputeEvidenceDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<crate::DisputeEnhancedEligibility>,
-            f2: Option<bool>,
-            f3: Option<bool>,
-            f4: Option<i64>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<crate::DisputeEnhancedEligibility>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<bool>,
+            f4: crate::rt::json::Slot<i64>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a dispute_evidence_details object",
-            &[
-                "due_by",
-                "enhanced_eligibility",
-                "has_evidence",
-                "past_due",
-                "submission_count",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2: Some(f2), f3: Some(f3), f4: Some(f4) } => {
+        let extra = r
+            .fields(
+                "a dispute_evidence_details object",
+                &[
+                    "due_by",
+                    "enhanced_eligibility",
+                    "has_evidence",
+                    "past_due",
+                    "submission_count",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f2.take(), b.f3.take(), b.f4.take()) {
+            (Some(f1), Some(f2), Some(f3), Some(f4)) => {
                 Ok(DisputeEvidenceDetails {
-                    due_by: f0,
+                    due_by: b.f0.take(),
                     enhanced_eligibility: f1,
                     has_evidence: f2,
                     past_due: f3,
@@ -1684,20 +1683,17 @@ impl crate::rt::Decode for DisputeEvidenceDetails {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "enhanced_eligibility"),
-                                    (b.f2.is_none(), "has_evidence"),
-                                    (b.f3.is_none(), "past_due"),
-                                    (b.f4.is_none(), "submission_count"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "enhanced_eligibility"),
+                        (taken.1.is_none(), "has_evidence"),
+                        (taken.2.is_none(), "past_due"),
+                        (taken.3.is_none(), "submission_count"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -2024,51 +2020,49 @@ impl crate::rt::Decode for DisputePaymentMethodDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::DisputePaymentMethodDetailsAmazonPay>,
-            f1: Option<crate::DisputePaymentMethodDetailsCard>,
-            f2: Option<crate::DisputePaymentMethodDetailsKlarna>,
-            f3: Option<crate::DisputePaymentMethodDetailsPaypal>,
-            f4: Option<crate::DisputePaymentMethodDetailsType>,
+            f0: crate::rt::json::Slot<crate::DisputePaymentMethodDetailsAmazonPay>,
+            f1: crate::rt::json::Slot<crate::DisputePaymentMethodDetailsCard>,
+            f2: crate::rt::json::Slot<crate::DisputePaymentMethodDetailsKlarna>,
+            f3: crate::rt::json::Slot<crate::DisputePaymentMethodDetailsPaypal>,
+            f4: crate::rt::json::Slot<crate::DisputePaymentMethodDetailsType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a dispute_payment_method_details object",
-            &["amazon_pay", "card", "klarna", "paypal", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2, f3, f4: Some(f4) } => {
+        let extra = r
+            .fields(
+                "a dispute_payment_method_details object",
+                &["amazon_pay", "card", "klarna", "paypal", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f4.take(),) {
+            (Some(f4),) => {
                 Ok(DisputePaymentMethodDetails {
-                    amazon_pay: f0,
-                    card: f1,
-                    klarna: f2,
-                    paypal: f3,
+                    amazon_pay: b.f0.take(),
+                    card: b.f1.take(),
+                    klarna: b.f2.take(),
+                    paypal: b.f3.take(),
                     r#type: f4,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f4.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -2120,22 +2114,24 @@ impl crate::rt::Decode for DisputePaymentMethodDetailsAmazonPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::DisputePaymentMethodDetailsAmazonPayDisputeType>,
+            f0: crate::rt::json::Slot<
+                crate::DisputePaymentMethodDetailsAmazonPayDisputeType,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a dispute_payment_method_details_amazon_pay object",
-            &["dispute_type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a dispute_payment_method_details_amazon_pay object",
+                &["dispute_type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(DisputePaymentMethodDetailsAmazonPay {
-            dispute_type: f0,
+            dispute_type: b.f0.take(),
             extra,
         })
     }
@@ -2190,14 +2186,12 @@ impl std::str::FromStr for DisputePaymentMethodDetailsAmazonPayDisputeType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "chargeback" => {
-                    DisputePaymentMethodDetailsAmazonPayDisputeType::Chargeback
-                }
-                "claim" => DisputePaymentMethodDetailsAmazonPayDisputeType::Claim,
-                v => {
+            match crate::rt::json::variant(s, &["chargeback", "claim"]) {
+                Some(0) => DisputePaymentMethodDetailsAmazonPayDisputeType::Chargeback,
+                Some(1) => DisputePaymentMethodDetailsAmazonPayDisputeType::Claim,
+                _ => {
                     DisputePaymentMethodDetailsAmazonPayDisputeType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -2241,45 +2235,41 @@ impl crate::rt::Decode for DisputePaymentMethodDetailsCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::DisputePaymentMethodDetailsCardCaseType>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::DisputePaymentMethodDetailsCardCaseType>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a dispute_payment_method_details_card object",
-            &["brand", "case_type", "network_reason_code"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2 } => {
+        let extra = r
+            .fields(
+                "a dispute_payment_method_details_card object",
+                &["brand", "case_type", "network_reason_code"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(DisputePaymentMethodDetailsCard {
                     brand: f0,
                     case_type: f1,
-                    network_reason_code: f2,
+                    network_reason_code: b.f2.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "brand"), (b.f1.is_none(), "case_type")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "brand"), (taken.1.is_none(), "case_type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -2345,13 +2335,16 @@ impl std::str::FromStr for DisputePaymentMethodDetailsCardCaseType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "block" => DisputePaymentMethodDetailsCardCaseType::Block,
-                "chargeback" => DisputePaymentMethodDetailsCardCaseType::Chargeback,
-                "compliance" => DisputePaymentMethodDetailsCardCaseType::Compliance,
-                "inquiry" => DisputePaymentMethodDetailsCardCaseType::Inquiry,
-                "resolution" => DisputePaymentMethodDetailsCardCaseType::Resolution,
-                v => DisputePaymentMethodDetailsCardCaseType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["block", "chargeback", "compliance", "inquiry", "resolution"],
+            ) {
+                Some(0) => DisputePaymentMethodDetailsCardCaseType::Block,
+                Some(1) => DisputePaymentMethodDetailsCardCaseType::Chargeback,
+                Some(2) => DisputePaymentMethodDetailsCardCaseType::Compliance,
+                Some(3) => DisputePaymentMethodDetailsCardCaseType::Inquiry,
+                Some(4) => DisputePaymentMethodDetailsCardCaseType::Resolution,
+                _ => DisputePaymentMethodDetailsCardCaseType::Unknown(s.to_owned()),
             },
         )
     }
@@ -2391,25 +2384,26 @@ impl crate::rt::Decode for DisputePaymentMethodDetailsKlarna {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a dispute_payment_method_details_klarna object",
-            &["chargeback_loss_reason_code", "reason_code"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a dispute_payment_method_details_klarna object",
+                &["chargeback_loss_reason_code", "reason_code"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(DisputePaymentMethodDetailsKlarna {
-            chargeback_loss_reason_code: f0,
-            reason_code: f1,
+            chargeback_loss_reason_code: b.f0.take(),
+            reason_code: b.f1.take(),
             extra,
         })
     }
@@ -2456,25 +2450,26 @@ impl crate::rt::Decode for DisputePaymentMethodDetailsPaypal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a dispute_payment_method_details_paypal object",
-            &["case_id", "reason_code"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a dispute_payment_method_details_paypal object",
+                &["case_id", "reason_code"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(DisputePaymentMethodDetailsPaypal {
-            case_id: f0,
-            reason_code: f1,
+            case_id: b.f0.take(),
+            reason_code: b.f1.take(),
             extra,
         })
     }
@@ -2538,12 +2533,15 @@ impl std::str::FromStr for DisputePaymentMethodDetailsType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "amazon_pay" => DisputePaymentMethodDetailsType::AmazonPay,
-                "card" => DisputePaymentMethodDetailsType::Card,
-                "klarna" => DisputePaymentMethodDetailsType::Klarna,
-                "paypal" => DisputePaymentMethodDetailsType::Paypal,
-                v => DisputePaymentMethodDetailsType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["amazon_pay", "card", "klarna", "paypal"],
+            ) {
+                Some(0) => DisputePaymentMethodDetailsType::AmazonPay,
+                Some(1) => DisputePaymentMethodDetailsType::Card,
+                Some(2) => DisputePaymentMethodDetailsType::Klarna,
+                Some(3) => DisputePaymentMethodDetailsType::Paypal,
+                _ => DisputePaymentMethodDetailsType::Unknown(s.to_owned()),
             },
         )
     }
@@ -2612,16 +2610,28 @@ impl std::str::FromStr for DisputeStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "lost" => DisputeStatus::Lost,
-                "needs_response" => DisputeStatus::NeedsResponse,
-                "prevented" => DisputeStatus::Prevented,
-                "under_review" => DisputeStatus::UnderReview,
-                "warning_closed" => DisputeStatus::WarningClosed,
-                "warning_needs_response" => DisputeStatus::WarningNeedsResponse,
-                "warning_under_review" => DisputeStatus::WarningUnderReview,
-                "won" => DisputeStatus::Won,
-                v => DisputeStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "lost",
+                    "needs_response",
+                    "prevented",
+                    "under_review",
+                    "warning_closed",
+                    "warning_needs_response",
+                    "warning_under_review",
+                    "won",
+                ],
+            ) {
+                Some(0) => DisputeStatus::Lost,
+                Some(1) => DisputeStatus::NeedsResponse,
+                Some(2) => DisputeStatus::Prevented,
+                Some(3) => DisputeStatus::UnderReview,
+                Some(4) => DisputeStatus::WarningClosed,
+                Some(5) => DisputeStatus::WarningNeedsResponse,
+                Some(6) => DisputeStatus::WarningUnderReview,
+                Some(7) => DisputeStatus::Won,
+                _ => DisputeStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -2669,44 +2679,42 @@ impl crate::rt::Decode for DisputeTransactionShippingAddress {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a dispute_transaction_shipping_address object",
-            &["city", "country", "line1", "line2", "postal_code", "state"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        let extra = r
+            .fields(
+                "a dispute_transaction_shipping_address object",
+                &["city", "country", "line1", "line2", "postal_code", "state"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(DisputeTransactionShippingAddress {
-            city: f0,
-            country: f1,
-            line1: f2,
-            line2: f3,
-            postal_code: f4,
-            state: f5,
+            city: b.f0.take(),
+            country: b.f1.take(),
+            line1: b.f2.take(),
+            line2: b.f3.take(),
+            postal_code: b.f4.take(),
+            state: b.f5.take(),
             extra,
         })
     }
@@ -2779,63 +2787,61 @@ impl crate::rt::Decode for DisputeVisaCompellingEvidence3DisputedTransaction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<
                 crate::DisputeVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices,
             >,
-            f6: Option<String>,
-            f7: Option<crate::DisputeTransactionShippingAddress>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<crate::DisputeTransactionShippingAddress>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a dispute_visa_compelling_evidence3_disputed_transaction object",
-            &[
-                "customer_account_id",
-                "customer_device_fingerprint",
-                "customer_device_id",
-                "customer_email_address",
-                "customer_purchase_ip",
-                "merchandise_or_services",
-                "product_description",
-                "shipping_address",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6, f7 } = b;
+        let extra = r
+            .fields(
+                "a dispute_visa_compelling_evidence3_disputed_transaction object",
+                &[
+                    "customer_account_id",
+                    "customer_device_fingerprint",
+                    "customer_device_id",
+                    "customer_email_address",
+                    "customer_purchase_ip",
+                    "merchandise_or_services",
+                    "product_description",
+                    "shipping_address",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(DisputeVisaCompellingEvidence3DisputedTransaction {
-            customer_account_id: f0,
-            customer_device_fingerprint: f1,
-            customer_device_id: f2,
-            customer_email_address: f3,
-            customer_purchase_ip: f4,
-            merchandise_or_services: f5,
-            product_description: f6,
-            shipping_address: f7,
+            customer_account_id: b.f0.take(),
+            customer_device_fingerprint: b.f1.take(),
+            customer_device_id: b.f2.take(),
+            customer_email_address: b.f3.take(),
+            customer_purchase_ip: b.f4.take(),
+            merchandise_or_services: b.f5.take(),
+            product_description: b.f6.take(),
+            shipping_address: b.f7.take(),
             extra,
         })
     }
@@ -2918,16 +2924,16 @@ for DisputeVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "merchandise" => {
+            match crate::rt::json::variant(s, &["merchandise", "services"]) {
+                Some(0) => {
                     DisputeVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices::Merchandise
                 }
-                "services" => {
+                Some(1) => {
                     DisputeVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices::Services
                 }
-                v => {
+                _ => {
                     DisputeVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -2985,72 +2991,70 @@ impl crate::rt::Decode for DisputeVisaCompellingEvidence3PriorUndisputedTransact
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<String>,
-            f7: Option<crate::DisputeTransactionShippingAddress>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<crate::DisputeTransactionShippingAddress>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a dispute_visa_compelling_evidence3_prior_undisputed_transaction object",
-            &[
-                "charge",
-                "customer_account_id",
-                "customer_device_fingerprint",
-                "customer_device_id",
-                "customer_email_address",
-                "customer_purchase_ip",
-                "product_description",
-                "shipping_address",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1, f2, f3, f4, f5, f6, f7 } => {
+        let extra = r
+            .fields(
+                "a dispute_visa_compelling_evidence3_prior_undisputed_transaction object",
+                &[
+                    "charge",
+                    "customer_account_id",
+                    "customer_device_fingerprint",
+                    "customer_device_id",
+                    "customer_email_address",
+                    "customer_purchase_ip",
+                    "product_description",
+                    "shipping_address",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(DisputeVisaCompellingEvidence3PriorUndisputedTransaction {
                     charge: f0,
-                    customer_account_id: f1,
-                    customer_device_fingerprint: f2,
-                    customer_device_id: f3,
-                    customer_email_address: f4,
-                    customer_purchase_ip: f5,
-                    product_description: f6,
-                    shipping_address: f7,
+                    customer_account_id: b.f1.take(),
+                    customer_device_fingerprint: b.f2.take(),
+                    customer_device_id: b.f3.take(),
+                    customer_email_address: b.f4.take(),
+                    customer_purchase_ip: b.f5.take(),
+                    product_description: b.f6.take(),
+                    shipping_address: b.f7.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "charge")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "charge")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -3282,12 +3286,14 @@ impl serde::Serialize for ListDisputesCreated {
 }
 #[cfg(any(feature = "issuing", feature = "payments"))]
 impl From<crate::RangeQuerySpecs> for ListDisputesCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListDisputesCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(any(feature = "issuing", feature = "payments"))]
 impl From<i64> for ListDisputesCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListDisputesCreated::Integer(v)
     }

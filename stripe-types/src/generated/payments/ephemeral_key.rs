@@ -187,59 +187,55 @@ impl crate::rt::Decode for EphemeralKey {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<crate::EphemeralKeyId>,
-            f3: Option<bool>,
-            f4: Option<crate::rt::Secret<String>>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<crate::EphemeralKeyId>,
+            f3: crate::rt::json::Slot<bool>,
+            f4: crate::rt::json::Slot<crate::rt::Secret<String>>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a ephemeral_key object",
-            &["created", "expires", "id", "livemode", "object", "secret"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.skip(),
-                5 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3: Some(f3), f4 } => {
+        let extra = r
+            .fields(
+                "a ephemeral_key object",
+                &["created", "expires", "id", "livemode", "object", "secret"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.skip(),
+                    5 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f3.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f3)) => {
                 Ok(EphemeralKey {
                     created: f0,
                     expires: f1,
                     id: f2,
                     livemode: f3,
-                    secret: f4,
+                    secret: b.f4.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "created"),
-                                    (b.f1.is_none(), "expires"),
-                                    (b.f2.is_none(), "id"),
-                                    (b.f3.is_none(), "livemode"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "expires"),
+                        (taken.2.is_none(), "id"),
+                        (taken.3.is_none(), "livemode"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -50,39 +50,38 @@ impl crate::rt::Decode for ExchangeRate {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::ExchangeRateId>,
-            f1: Option<std::collections::BTreeMap<String, f64>>,
+            f0: crate::rt::json::Slot<crate::ExchangeRateId>,
+            f1: crate::rt::json::Slot<std::collections::BTreeMap<String, f64>>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a exchange_rate object",
-            &["id", "object", "rates"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.skip(),
-                2 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a exchange_rate object",
+                &["id", "object", "rates"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.skip(),
+                    2 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(ExchangeRate {
                     id: f0,
                     rates: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "id"), (b.f1.is_none(), "rates")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "id"), (taken.1.is_none(), "rates")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

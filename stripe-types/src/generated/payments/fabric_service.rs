@@ -69,19 +69,15 @@ impl FabricService {
 impl crate::rt::Decode for FabricService {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a fabric_service object",
-            &["object"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.skip(),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a fabric_service object",
+                &["object"],
+                &mut |r, i| match i {
+                    0 => r.skip(),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(FabricService { extra })
     }
 }

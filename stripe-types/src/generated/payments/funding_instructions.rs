@@ -199,22 +199,22 @@ impl std::str::FromStr for FundingInstructionsCustomerBankTransferRequestedAddre
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "iban" => {
+            match crate::rt::json::variant(s, &["iban", "sort_code", "spei", "zengin"]) {
+                Some(0) => {
                     FundingInstructionsCustomerBankTransferRequestedAddressTypes::Iban
                 }
-                "sort_code" => {
+                Some(1) => {
                     FundingInstructionsCustomerBankTransferRequestedAddressTypes::SortCode
                 }
-                "spei" => {
+                Some(2) => {
                     FundingInstructionsCustomerBankTransferRequestedAddressTypes::Spei
                 }
-                "zengin" => {
+                Some(3) => {
                     FundingInstructionsCustomerBankTransferRequestedAddressTypes::Zengin
                 }
-                v => {
+                _ => {
                     FundingInstructionsCustomerBankTransferRequestedAddressTypes::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

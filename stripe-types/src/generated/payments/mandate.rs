@@ -33,105 +33,98 @@ impl crate::rt::Decode for Mandate {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CustomerAcceptance>,
-            f1: Option<crate::MandateId>,
-            f2: Option<bool>,
-            f3: Option<crate::MandateMultiUse>,
-            f4: Option<String>,
-            f5: Option<crate::rt::Expandable<crate::PaymentMethod>>,
-            f6: Option<crate::MandatePaymentMethodDetails>,
-            f7: Option<crate::MandateSingleUse>,
-            f8: Option<crate::MandateStatus>,
-            f9: Option<crate::MandateType>,
+            f0: crate::rt::json::Slot<crate::CustomerAcceptance>,
+            f1: crate::rt::json::Slot<crate::MandateId>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<crate::MandateMultiUse>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
+            f6: crate::rt::json::Slot<crate::MandatePaymentMethodDetails>,
+            f7: crate::rt::json::Slot<crate::MandateSingleUse>,
+            f8: crate::rt::json::Slot<crate::MandateStatus>,
+            f9: crate::rt::json::Slot<crate::MandateType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a mandate object",
-            &[
-                "customer_acceptance",
-                "id",
-                "livemode",
-                "multi_use",
-                "object",
-                "on_behalf_of",
-                "payment_method",
-                "payment_method_details",
-                "single_use",
-                "status",
-                "type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.skip(),
-                5 => r.optional(&mut b.f4),
-                6 => r.required(&mut b.f5),
-                7 => r.required(&mut b.f6),
-                8 => r.optional(&mut b.f7),
-                9 => r.required(&mut b.f8),
-                10 => r.required(&mut b.f9),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3,
-                f4,
-                f5: Some(f5),
-                f6: Some(f6),
-                f7,
-                f8: Some(f8),
-                f9: Some(f9),
-            } => {
+        let extra = r
+            .fields(
+                "a mandate object",
+                &[
+                    "customer_acceptance",
+                    "id",
+                    "livemode",
+                    "multi_use",
+                    "object",
+                    "on_behalf_of",
+                    "payment_method",
+                    "payment_method_details",
+                    "single_use",
+                    "status",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.skip(),
+                    5 => r.optional(&mut b.f4),
+                    6 => r.required(&mut b.f5),
+                    7 => r.required(&mut b.f6),
+                    8 => r.optional(&mut b.f7),
+                    9 => r.required(&mut b.f8),
+                    10 => r.required(&mut b.f9),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f5.take(),
+            b.f6.take(),
+            b.f8.take(),
+            b.f9.take(),
+        ) {
+            (Some(f0), Some(f1), Some(f2), Some(f5), Some(f6), Some(f8), Some(f9)) => {
                 Ok(Mandate {
                     customer_acceptance: f0,
                     id: f1,
                     livemode: f2,
-                    multi_use: f3,
-                    on_behalf_of: f4,
+                    multi_use: b.f3.take(),
+                    on_behalf_of: b.f4.take(),
                     payment_method: f5,
                     payment_method_details: f6,
-                    single_use: f7,
+                    single_use: b.f7.take(),
                     status: f8,
                     r#type: f9,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "customer_acceptance"),
-                                    (b.f1.is_none(), "id"),
-                                    (b.f2.is_none(), "livemode"),
-                                    (b.f5.is_none(), "payment_method"),
-                                    (b.f6.is_none(), "payment_method_details"),
-                                    (b.f8.is_none(), "status"),
-                                    (b.f9.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "customer_acceptance"),
+                        (taken.1.is_none(), "id"),
+                        (taken.2.is_none(), "livemode"),
+                        (taken.3.is_none(), "payment_method"),
+                        (taken.4.is_none(), "payment_method_details"),
+                        (taken.5.is_none(), "status"),
+                        (taken.6.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -193,57 +186,59 @@ impl crate::rt::Decode for MandateAcssDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::CheckoutAcssDebitMandateOptionsDefaultFor>>,
-            f1: Option<String>,
-            f2: Option<crate::CheckoutAcssDebitMandateOptionsPaymentSchedule>,
-            f3: Option<crate::CheckoutAcssDebitMandateOptionsTransactionType>,
+            f0: crate::rt::json::Slot<
+                Vec<crate::CheckoutAcssDebitMandateOptionsDefaultFor>,
+            >,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitMandateOptionsPaymentSchedule,
+            >,
+            f3: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitMandateOptionsTransactionType,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a mandate_acss_debit object",
-            &[
-                "default_for",
-                "interval_description",
-                "payment_schedule",
-                "transaction_type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2: Some(f2), f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a mandate_acss_debit object",
+                &[
+                    "default_for",
+                    "interval_description",
+                    "payment_schedule",
+                    "transaction_type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(), b.f3.take()) {
+            (Some(f2), Some(f3)) => {
                 Ok(MandateAcssDebit {
-                    default_for: f0,
-                    interval_description: f1,
+                    default_for: b.f0.take(),
+                    interval_description: b.f1.take(),
                     payment_schedule: f2,
                     transaction_type: f3,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f2.is_none(), "payment_schedule"),
-                                    (b.f3.is_none(), "transaction_type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "payment_schedule"),
+                        (taken.1.is_none(), "transaction_type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -287,18 +282,14 @@ pub struct MandateAmazonPay {
 impl crate::rt::Decode for MandateAmazonPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a mandate_amazon_pay object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a mandate_amazon_pay object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(MandateAmazonPay { extra })
     }
 }
@@ -336,30 +327,31 @@ impl crate::rt::Decode for MandateAuBecsDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a mandate_au_becs_debit object",
-            &["url"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a mandate_au_becs_debit object",
+                &["url"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(MandateAuBecsDebit {
                     url: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r.missing(crate::rt::json::first_missing(&[(b.f0.is_none(), "url")])),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(&[(taken.0.is_none(), "url")]);
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -405,53 +397,49 @@ impl crate::rt::Decode for MandateBacsDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::MandateBacsDebitNetworkStatus>,
-            f1: Option<String>,
-            f2: Option<crate::MandateBacsDebitRevocationReason>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<crate::MandateBacsDebitNetworkStatus>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<crate::MandateBacsDebitRevocationReason>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a mandate_bacs_debit object",
-            &["network_status", "reference", "revocation_reason", "url"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2, f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a mandate_bacs_debit object",
+                &["network_status", "reference", "revocation_reason", "url"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f3.take()) {
+            (Some(f0), Some(f1), Some(f3)) => {
                 Ok(MandateBacsDebit {
                     network_status: f0,
                     reference: f1,
-                    revocation_reason: f2,
+                    revocation_reason: b.f2.take(),
                     url: f3,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "network_status"),
-                                    (b.f1.is_none(), "reference"),
-                                    (b.f3.is_none(), "url"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "network_status"),
+                        (taken.1.is_none(), "reference"),
+                        (taken.2.is_none(), "url"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -515,12 +503,15 @@ impl std::str::FromStr for MandateBacsDebitNetworkStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "accepted" => MandateBacsDebitNetworkStatus::Accepted,
-                "pending" => MandateBacsDebitNetworkStatus::Pending,
-                "refused" => MandateBacsDebitNetworkStatus::Refused,
-                "revoked" => MandateBacsDebitNetworkStatus::Revoked,
-                v => MandateBacsDebitNetworkStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["accepted", "pending", "refused", "revoked"],
+            ) {
+                Some(0) => MandateBacsDebitNetworkStatus::Accepted,
+                Some(1) => MandateBacsDebitNetworkStatus::Pending,
+                Some(2) => MandateBacsDebitNetworkStatus::Refused,
+                Some(3) => MandateBacsDebitNetworkStatus::Revoked,
+                _ => MandateBacsDebitNetworkStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -586,19 +577,22 @@ impl std::str::FromStr for MandateBacsDebitRevocationReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account_closed" => MandateBacsDebitRevocationReason::AccountClosed,
-                "bank_account_restricted" => {
-                    MandateBacsDebitRevocationReason::BankAccountRestricted
-                }
-                "bank_ownership_changed" => {
-                    MandateBacsDebitRevocationReason::BankOwnershipChanged
-                }
-                "could_not_process" => MandateBacsDebitRevocationReason::CouldNotProcess,
-                "debit_not_authorized" => {
-                    MandateBacsDebitRevocationReason::DebitNotAuthorized
-                }
-                v => MandateBacsDebitRevocationReason::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "account_closed",
+                    "bank_account_restricted",
+                    "bank_ownership_changed",
+                    "could_not_process",
+                    "debit_not_authorized",
+                ],
+            ) {
+                Some(0) => MandateBacsDebitRevocationReason::AccountClosed,
+                Some(1) => MandateBacsDebitRevocationReason::BankAccountRestricted,
+                Some(2) => MandateBacsDebitRevocationReason::BankOwnershipChanged,
+                Some(3) => MandateBacsDebitRevocationReason::CouldNotProcess,
+                Some(4) => MandateBacsDebitRevocationReason::DebitNotAuthorized,
+                _ => MandateBacsDebitRevocationReason::Unknown(s.to_owned()),
             },
         )
     }
@@ -633,18 +627,14 @@ pub struct MandateCashapp {
 impl crate::rt::Decode for MandateCashapp {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a mandate_cashapp object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a mandate_cashapp object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(MandateCashapp { extra })
     }
 }
@@ -679,18 +669,14 @@ pub struct MandateKakaoPay {
 impl crate::rt::Decode for MandateKakaoPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a mandate_kakao_pay object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a mandate_kakao_pay object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(MandateKakaoPay { extra })
     }
 }
@@ -725,18 +711,14 @@ pub struct MandateKlarna {
 impl crate::rt::Decode for MandateKlarna {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a mandate_klarna object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a mandate_klarna object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(MandateKlarna { extra })
     }
 }
@@ -771,18 +753,14 @@ pub struct MandateKrCard {
 impl crate::rt::Decode for MandateKrCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a mandate_kr_card object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a mandate_kr_card object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(MandateKrCard { extra })
     }
 }
@@ -817,18 +795,14 @@ pub struct MandateLink {
 impl crate::rt::Decode for MandateLink {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a mandate_link object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a mandate_link object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(MandateLink { extra })
     }
 }
@@ -863,18 +837,14 @@ pub struct MandateMultiUse {
 impl crate::rt::Decode for MandateMultiUse {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a mandate_multi_use object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a mandate_multi_use object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(MandateMultiUse { extra })
     }
 }
@@ -909,18 +879,14 @@ pub struct MandateNaverPay {
 impl crate::rt::Decode for MandateNaverPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a mandate_naver_pay object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a mandate_naver_pay object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(MandateNaverPay { extra })
     }
 }
@@ -955,18 +921,14 @@ pub struct MandateNzBankAccount {
 impl crate::rt::Decode for MandateNzBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a mandate_nz_bank_account object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a mandate_nz_bank_account object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(MandateNzBankAccount { extra })
     }
 }
@@ -1018,56 +980,54 @@ impl crate::rt::Decode for MandateOptionsPayto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::InvoiceMandateOptionsCardAmountType>,
-            f2: Option<String>,
-            f3: Option<crate::MandateOptionsPaytoPaymentSchedule>,
-            f4: Option<i64>,
-            f5: Option<crate::InvoiceMandateOptionsPaytoPurpose>,
-            f6: Option<String>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::InvoiceMandateOptionsCardAmountType>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::MandateOptionsPaytoPaymentSchedule>,
+            f4: crate::rt::json::Slot<i64>,
+            f5: crate::rt::json::Slot<crate::InvoiceMandateOptionsPaytoPurpose>,
+            f6: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a mandate_options_payto object",
-            &[
-                "amount",
-                "amount_type",
-                "end_date",
-                "payment_schedule",
-                "payments_per_period",
-                "purpose",
-                "start_date",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6 } = b;
+        let extra = r
+            .fields(
+                "a mandate_options_payto object",
+                &[
+                    "amount",
+                    "amount_type",
+                    "end_date",
+                    "payment_schedule",
+                    "payments_per_period",
+                    "purpose",
+                    "start_date",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(MandateOptionsPayto {
-            amount: f0,
-            amount_type: f1,
-            end_date: f2,
-            payment_schedule: f3,
-            payments_per_period: f4,
-            purpose: f5,
-            start_date: f6,
+            amount: b.f0.take(),
+            amount_type: b.f1.take(),
+            end_date: b.f2.take(),
+            payment_schedule: b.f3.take(),
+            payments_per_period: b.f4.take(),
+            purpose: b.f5.take(),
+            start_date: b.f6.take(),
             extra,
         })
     }
@@ -1161,16 +1121,28 @@ impl std::str::FromStr for MandateOptionsPaytoPaymentSchedule {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "adhoc" => MandateOptionsPaytoPaymentSchedule::Adhoc,
-                "annual" => MandateOptionsPaytoPaymentSchedule::Annual,
-                "daily" => MandateOptionsPaytoPaymentSchedule::Daily,
-                "fortnightly" => MandateOptionsPaytoPaymentSchedule::Fortnightly,
-                "monthly" => MandateOptionsPaytoPaymentSchedule::Monthly,
-                "quarterly" => MandateOptionsPaytoPaymentSchedule::Quarterly,
-                "semi_annual" => MandateOptionsPaytoPaymentSchedule::SemiAnnual,
-                "weekly" => MandateOptionsPaytoPaymentSchedule::Weekly,
-                v => MandateOptionsPaytoPaymentSchedule::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "adhoc",
+                    "annual",
+                    "daily",
+                    "fortnightly",
+                    "monthly",
+                    "quarterly",
+                    "semi_annual",
+                    "weekly",
+                ],
+            ) {
+                Some(0) => MandateOptionsPaytoPaymentSchedule::Adhoc,
+                Some(1) => MandateOptionsPaytoPaymentSchedule::Annual,
+                Some(2) => MandateOptionsPaytoPaymentSchedule::Daily,
+                Some(3) => MandateOptionsPaytoPaymentSchedule::Fortnightly,
+                Some(4) => MandateOptionsPaytoPaymentSchedule::Monthly,
+                Some(5) => MandateOptionsPaytoPaymentSchedule::Quarterly,
+                Some(6) => MandateOptionsPaytoPaymentSchedule::SemiAnnual,
+                Some(7) => MandateOptionsPaytoPaymentSchedule::Weekly,
+                _ => MandateOptionsPaytoPaymentSchedule::Unknown(s.to_owned()),
             },
         )
     }
@@ -1225,141 +1197,120 @@ impl crate::rt::Decode for MandatePaymentMethodDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::MandateAcssDebit>,
-            f1: Option<crate::MandateAmazonPay>,
-            f2: Option<crate::MandateAuBecsDebit>,
-            f3: Option<crate::MandateBacsDebit>,
-            f4: Option<crate::CardMandatePaymentMethodDetails>,
-            f5: Option<crate::MandateCashapp>,
-            f6: Option<crate::MandateKakaoPay>,
-            f7: Option<crate::MandateKlarna>,
-            f8: Option<crate::MandateKrCard>,
-            f9: Option<crate::MandateLink>,
-            f10: Option<crate::MandateNaverPay>,
-            f11: Option<crate::MandateNzBankAccount>,
-            f12: Option<crate::MandatePaypal>,
-            f13: Option<crate::MandatePayto>,
-            f14: Option<crate::MandateRevolutPay>,
-            f15: Option<crate::MandateSepaDebit>,
-            f16: Option<String>,
-            f17: Option<crate::MandateUsBankAccount>,
+            f0: crate::rt::json::Slot<crate::MandateAcssDebit>,
+            f1: crate::rt::json::Slot<crate::MandateAmazonPay>,
+            f2: crate::rt::json::Slot<crate::MandateAuBecsDebit>,
+            f3: crate::rt::json::Slot<crate::MandateBacsDebit>,
+            f4: crate::rt::json::Slot<crate::CardMandatePaymentMethodDetails>,
+            f5: crate::rt::json::Slot<crate::MandateCashapp>,
+            f6: crate::rt::json::Slot<crate::MandateKakaoPay>,
+            f7: crate::rt::json::Slot<crate::MandateKlarna>,
+            f8: crate::rt::json::Slot<crate::MandateKrCard>,
+            f9: crate::rt::json::Slot<crate::MandateLink>,
+            f10: crate::rt::json::Slot<crate::MandateNaverPay>,
+            f11: crate::rt::json::Slot<crate::MandateNzBankAccount>,
+            f12: crate::rt::json::Slot<crate::MandatePaypal>,
+            f13: crate::rt::json::Slot<crate::MandatePayto>,
+            f14: crate::rt::json::Slot<crate::MandateRevolutPay>,
+            f15: crate::rt::json::Slot<crate::MandateSepaDebit>,
+            f16: crate::rt::json::Slot<String>,
+            f17: crate::rt::json::Slot<crate::MandateUsBankAccount>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a mandate_payment_method_details object",
-            &[
-                "acss_debit",
-                "amazon_pay",
-                "au_becs_debit",
-                "bacs_debit",
-                "card",
-                "cashapp",
-                "kakao_pay",
-                "klarna",
-                "kr_card",
-                "link",
-                "naver_pay",
-                "nz_bank_account",
-                "paypal",
-                "payto",
-                "revolut_pay",
-                "sepa_debit",
-                "type",
-                "us_bank_account",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                14 => r.optional(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.required(&mut b.f16),
-                17 => r.optional(&mut b.f17),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2,
-                f3,
-                f4,
-                f5,
-                f6,
-                f7,
-                f8,
-                f9,
-                f10,
-                f11,
-                f12,
-                f13,
-                f14,
-                f15,
-                f16: Some(f16),
-                f17,
-            } => {
+        let extra = r
+            .fields(
+                "a mandate_payment_method_details object",
+                &[
+                    "acss_debit",
+                    "amazon_pay",
+                    "au_becs_debit",
+                    "bacs_debit",
+                    "card",
+                    "cashapp",
+                    "kakao_pay",
+                    "klarna",
+                    "kr_card",
+                    "link",
+                    "naver_pay",
+                    "nz_bank_account",
+                    "paypal",
+                    "payto",
+                    "revolut_pay",
+                    "sepa_debit",
+                    "type",
+                    "us_bank_account",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.required(&mut b.f16),
+                    17 => r.optional(&mut b.f17),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f16.take(),) {
+            (Some(f16),) => {
                 Ok(MandatePaymentMethodDetails {
-                    acss_debit: f0,
-                    amazon_pay: f1,
-                    au_becs_debit: f2,
-                    bacs_debit: f3,
-                    card: f4,
-                    cashapp: f5,
-                    kakao_pay: f6,
-                    klarna: f7,
-                    kr_card: f8,
-                    link: f9,
-                    naver_pay: f10,
-                    nz_bank_account: f11,
-                    paypal: f12,
-                    payto: f13,
-                    revolut_pay: f14,
-                    sepa_debit: f15,
+                    acss_debit: b.f0.take(),
+                    amazon_pay: b.f1.take(),
+                    au_becs_debit: b.f2.take(),
+                    bacs_debit: b.f3.take(),
+                    card: b.f4.take(),
+                    cashapp: b.f5.take(),
+                    kakao_pay: b.f6.take(),
+                    klarna: b.f7.take(),
+                    kr_card: b.f8.take(),
+                    link: b.f9.take(),
+                    naver_pay: b.f10.take(),
+                    nz_bank_account: b.f11.take(),
+                    paypal: b.f12.take(),
+                    payto: b.f13.take(),
+                    revolut_pay: b.f14.take(),
+                    sepa_debit: b.f15.take(),
                     r#type: f16,
-                    us_bank_account: f17,
+                    us_bank_account: b.f17.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f16.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1452,25 +1403,26 @@ impl crate::rt::Decode for MandatePaypal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a mandate_paypal object",
-            &["billing_agreement_id", "payer_id"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a mandate_paypal object",
+                &["billing_agreement_id", "payer_id"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(MandatePaypal {
-            billing_agreement_id: f0,
-            payer_id: f1,
+            billing_agreement_id: b.f0.take(),
+            payer_id: b.f1.take(),
             extra,
         })
     }
@@ -1527,72 +1479,68 @@ impl crate::rt::Decode for MandatePayto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::InvoiceMandateOptionsCardAmountType>,
-            f2: Option<String>,
-            f3: Option<crate::MandateOptionsPaytoPaymentSchedule>,
-            f4: Option<i64>,
-            f5: Option<crate::InvoiceMandateOptionsPaytoPurpose>,
-            f6: Option<String>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::InvoiceMandateOptionsCardAmountType>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::MandateOptionsPaytoPaymentSchedule>,
+            f4: crate::rt::json::Slot<i64>,
+            f5: crate::rt::json::Slot<crate::InvoiceMandateOptionsPaytoPurpose>,
+            f6: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a mandate_payto object",
-            &[
-                "amount",
-                "amount_type",
-                "end_date",
-                "payment_schedule",
-                "payments_per_period",
-                "purpose",
-                "start_date",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2, f3: Some(f3), f4, f5, f6 } => {
+        let extra = r
+            .fields(
+                "a mandate_payto object",
+                &[
+                    "amount",
+                    "amount_type",
+                    "end_date",
+                    "payment_schedule",
+                    "payments_per_period",
+                    "purpose",
+                    "start_date",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f3.take()) {
+            (Some(f1), Some(f3)) => {
                 Ok(MandatePayto {
-                    amount: f0,
+                    amount: b.f0.take(),
                     amount_type: f1,
-                    end_date: f2,
+                    end_date: b.f2.take(),
                     payment_schedule: f3,
-                    payments_per_period: f4,
-                    purpose: f5,
-                    start_date: f6,
+                    payments_per_period: b.f4.take(),
+                    purpose: b.f5.take(),
+                    start_date: b.f6.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "amount_type"),
-                                    (b.f3.is_none(), "payment_schedule"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount_type"),
+                        (taken.1.is_none(), "payment_schedule"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1645,18 +1593,14 @@ pub struct MandateRevolutPay {
 impl crate::rt::Decode for MandateRevolutPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a mandate_revolut_pay object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a mandate_revolut_pay object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(MandateRevolutPay { extra })
     }
 }
@@ -1696,38 +1640,37 @@ impl crate::rt::Decode for MandateSepaDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a mandate_sepa_debit object",
-            &["reference", "url"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a mandate_sepa_debit object",
+                &["reference", "url"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(MandateSepaDebit {
                     reference: f0,
                     url: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "reference"), (b.f1.is_none(), "url")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "reference"), (taken.1.is_none(), "url")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1770,38 +1713,37 @@ impl crate::rt::Decode for MandateSingleUse {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a mandate_single_use object",
-            &["amount", "currency"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a mandate_single_use object",
+                &["amount", "currency"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(MandateSingleUse {
                     amount: f0,
                     currency: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "amount"), (b.f1.is_none(), "currency")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "amount"), (taken.1.is_none(), "currency")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1858,11 +1800,11 @@ impl std::str::FromStr for MandateStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => MandateStatus::Active,
-                "inactive" => MandateStatus::Inactive,
-                "pending" => MandateStatus::Pending,
-                v => MandateStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "inactive", "pending"]) {
+                Some(0) => MandateStatus::Active,
+                Some(1) => MandateStatus::Inactive,
+                Some(2) => MandateStatus::Pending,
+                _ => MandateStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -1913,10 +1855,10 @@ impl std::str::FromStr for MandateType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "multi_use" => MandateType::MultiUse,
-                "single_use" => MandateType::SingleUse,
-                v => MandateType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["multi_use", "single_use"]) {
+                Some(0) => MandateType::MultiUse,
+                Some(1) => MandateType::SingleUse,
+                _ => MandateType::Unknown(s.to_owned()),
             },
         )
     }
@@ -1954,22 +1896,22 @@ impl crate::rt::Decode for MandateUsBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::MandateUsBankAccountCollectionMethod>,
+            f0: crate::rt::json::Slot<crate::MandateUsBankAccountCollectionMethod>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a mandate_us_bank_account object",
-            &["collection_method"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a mandate_us_bank_account object",
+                &["collection_method"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(MandateUsBankAccount {
-            collection_method: f0,
+            collection_method: b.f0.take(),
             extra,
         })
     }
@@ -2021,9 +1963,9 @@ impl std::str::FromStr for MandateUsBankAccountCollectionMethod {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "paper" => MandateUsBankAccountCollectionMethod::Paper,
-                v => MandateUsBankAccountCollectionMethod::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["paper"]) {
+                Some(0) => MandateUsBankAccountCollectionMethod::Paper,
+                _ => MandateUsBankAccountCollectionMethod::Unknown(s.to_owned()),
             },
         )
     }

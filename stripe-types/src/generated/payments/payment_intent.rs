@@ -818,14 +818,15 @@ impl std::str::FromStr for CancelPaymentIntentCancellationReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "abandoned" => CancelPaymentIntentCancellationReason::Abandoned,
-                "duplicate" => CancelPaymentIntentCancellationReason::Duplicate,
-                "fraudulent" => CancelPaymentIntentCancellationReason::Fraudulent,
-                "requested_by_customer" => {
-                    CancelPaymentIntentCancellationReason::RequestedByCustomer
-                }
-                v => CancelPaymentIntentCancellationReason::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["abandoned", "duplicate", "fraudulent", "requested_by_customer"],
+            ) {
+                Some(0) => CancelPaymentIntentCancellationReason::Abandoned,
+                Some(1) => CancelPaymentIntentCancellationReason::Duplicate,
+                Some(2) => CancelPaymentIntentCancellationReason::Fraudulent,
+                Some(3) => CancelPaymentIntentCancellationReason::RequestedByCustomer,
+                _ => CancelPaymentIntentCancellationReason::Unknown(s.to_owned()),
             },
         )
     }
@@ -1535,12 +1536,14 @@ impl serde::Serialize for ConfirmPaymentIntentMandateData {
 }
 #[cfg(feature = "payments")]
 impl From<crate::SecretKeyParam> for ConfirmPaymentIntentMandateData {
+    #[inline]
     fn from(v: crate::SecretKeyParam) -> Self {
         ConfirmPaymentIntentMandateData::SecretKeyParam(Box::new(v))
     }
 }
 #[cfg(feature = "payments")]
 impl From<crate::ClientKeyParam> for ConfirmPaymentIntentMandateData {
+    #[inline]
     fn from(v: crate::ClientKeyParam) -> Self {
         ConfirmPaymentIntentMandateData::ClientKeyParam(Box::new(v))
     }
@@ -1653,13 +1656,13 @@ for ConfirmPaymentIntentMandateDataClientKeyParamCustomerAcceptanceType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "online" => {
+            match crate::rt::json::variant(s, &["online"]) {
+                Some(0) => {
                     ConfirmPaymentIntentMandateDataClientKeyParamCustomerAcceptanceType::Online
                 }
-                v => {
+                _ => {
                     ConfirmPaymentIntentMandateDataClientKeyParamCustomerAcceptanceType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -2418,19 +2421,22 @@ for CreatePaymentIntentAmountDetailsLineItemsPaymentMethodOptionsPaypalCategory 
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "digital_goods" => {
+            match crate::rt::json::variant(
+                s,
+                &["digital_goods", "donation", "physical_goods"],
+            ) {
+                Some(0) => {
                     CreatePaymentIntentAmountDetailsLineItemsPaymentMethodOptionsPaypalCategory::DigitalGoods
                 }
-                "donation" => {
+                Some(1) => {
                     CreatePaymentIntentAmountDetailsLineItemsPaymentMethodOptionsPaypalCategory::Donation
                 }
-                "physical_goods" => {
+                Some(2) => {
                     CreatePaymentIntentAmountDetailsLineItemsPaymentMethodOptionsPaypalCategory::PhysicalGoods
                 }
-                v => {
+                _ => {
                     CreatePaymentIntentAmountDetailsLineItemsPaymentMethodOptionsPaypalCategory::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -2487,16 +2493,16 @@ impl std::str::FromStr for CreatePaymentIntentAutomaticPaymentMethodsAllowRedire
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "always" => {
+            match crate::rt::json::variant(s, &["always", "never"]) {
+                Some(0) => {
                     CreatePaymentIntentAutomaticPaymentMethodsAllowRedirects::Always
                 }
-                "never" => {
+                Some(1) => {
                     CreatePaymentIntentAutomaticPaymentMethodsAllowRedirects::Never
                 }
-                v => {
+                _ => {
                     CreatePaymentIntentAutomaticPaymentMethodsAllowRedirects::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -2551,10 +2557,10 @@ impl std::str::FromStr for CreatePaymentIntentConfirmationMethod {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "automatic" => CreatePaymentIntentConfirmationMethod::Automatic,
-                "manual" => CreatePaymentIntentConfirmationMethod::Manual,
-                v => CreatePaymentIntentConfirmationMethod::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["automatic", "manual"]) {
+                Some(0) => CreatePaymentIntentConfirmationMethod::Automatic,
+                Some(1) => CreatePaymentIntentConfirmationMethod::Manual,
+                _ => CreatePaymentIntentConfirmationMethod::Unknown(s.to_owned()),
             },
         )
     }
@@ -2606,14 +2612,12 @@ impl std::str::FromStr for CreatePaymentIntentMandateDataCustomerAcceptanceType 
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "offline" => {
-                    CreatePaymentIntentMandateDataCustomerAcceptanceType::Offline
-                }
-                "online" => CreatePaymentIntentMandateDataCustomerAcceptanceType::Online,
-                v => {
+            match crate::rt::json::variant(s, &["offline", "online"]) {
+                Some(0) => CreatePaymentIntentMandateDataCustomerAcceptanceType::Offline,
+                Some(1) => CreatePaymentIntentMandateDataCustomerAcceptanceType::Online,
+                _ => {
                     CreatePaymentIntentMandateDataCustomerAcceptanceType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -2660,12 +2664,14 @@ impl serde::Serialize for CreatePaymentIntentOffSession {
 }
 #[cfg(feature = "payments")]
 impl From<bool> for CreatePaymentIntentOffSession {
+    #[inline]
     fn from(v: bool) -> Self {
         CreatePaymentIntentOffSession::Bool(v)
     }
 }
 #[cfg(feature = "payments")]
 impl From<crate::CreatePaymentIntentOffSessionString> for CreatePaymentIntentOffSession {
+    #[inline]
     fn from(v: crate::CreatePaymentIntentOffSessionString) -> Self {
         CreatePaymentIntentOffSession::String(v)
     }
@@ -2699,10 +2705,10 @@ impl std::str::FromStr for CreatePaymentIntentOffSessionString {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "one_off" => CreatePaymentIntentOffSessionString::OneOff,
-                "recurring" => CreatePaymentIntentOffSessionString::Recurring,
-                v => CreatePaymentIntentOffSessionString::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["one_off", "recurring"]) {
+                Some(0) => CreatePaymentIntentOffSessionString::OneOff,
+                Some(1) => CreatePaymentIntentOffSessionString::Recurring,
+                _ => CreatePaymentIntentOffSessionString::Unknown(s.to_owned()),
             },
         )
     }
@@ -3022,84 +3028,96 @@ impl std::str::FromStr for CreatePaymentIntentPaymentMethodDataEpsBank {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "arzte_und_apotheker_bank" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "arzte_und_apotheker_bank",
+                    "austrian_anadi_bank_ag",
+                    "bank_austria",
+                    "bankhaus_carl_spangler",
+                    "bankhaus_schelhammer_und_schattera_ag",
+                    "bawag_psk_ag",
+                    "bks_bank_ag",
+                    "brull_kallmus_bank_ag",
+                    "btv_vier_lander_bank",
+                    "capital_bank_grawe_gruppe_ag",
+                    "deutsche_bank_ag",
+                    "dolomitenbank",
+                    "easybank_ag",
+                    "erste_bank_und_sparkassen",
+                    "hypo_alpeadriabank_international_ag",
+                    "hypo_bank_burgenland_aktiengesellschaft",
+                    "hypo_noe_lb_fur_niederosterreich_u_wien",
+                    "hypo_oberosterreich_salzburg_steiermark",
+                    "hypo_tirol_bank_ag",
+                    "hypo_vorarlberg_bank_ag",
+                    "marchfelder_bank",
+                    "oberbank_ag",
+                    "raiffeisen_bankengruppe_osterreich",
+                    "schoellerbank_ag",
+                    "sparda_bank_wien",
+                    "volksbank_gruppe",
+                    "volkskreditbank_ag",
+                    "vr_bank_braunau",
+                ],
+            ) {
+                Some(0) => {
                     CreatePaymentIntentPaymentMethodDataEpsBank::ArzteUndApothekerBank
                 }
-                "austrian_anadi_bank_ag" => {
+                Some(1) => {
                     CreatePaymentIntentPaymentMethodDataEpsBank::AustrianAnadiBankAg
                 }
-                "bank_austria" => {
-                    CreatePaymentIntentPaymentMethodDataEpsBank::BankAustria
-                }
-                "bankhaus_carl_spangler" => {
+                Some(2) => CreatePaymentIntentPaymentMethodDataEpsBank::BankAustria,
+                Some(3) => {
                     CreatePaymentIntentPaymentMethodDataEpsBank::BankhausCarlSpangler
                 }
-                "bankhaus_schelhammer_und_schattera_ag" => {
+                Some(4) => {
                     CreatePaymentIntentPaymentMethodDataEpsBank::BankhausSchelhammerUndSchatteraAg
                 }
-                "bawag_psk_ag" => CreatePaymentIntentPaymentMethodDataEpsBank::BawagPskAg,
-                "bks_bank_ag" => CreatePaymentIntentPaymentMethodDataEpsBank::BksBankAg,
-                "brull_kallmus_bank_ag" => {
+                Some(5) => CreatePaymentIntentPaymentMethodDataEpsBank::BawagPskAg,
+                Some(6) => CreatePaymentIntentPaymentMethodDataEpsBank::BksBankAg,
+                Some(7) => {
                     CreatePaymentIntentPaymentMethodDataEpsBank::BrullKallmusBankAg
                 }
-                "btv_vier_lander_bank" => {
-                    CreatePaymentIntentPaymentMethodDataEpsBank::BtvVierLanderBank
-                }
-                "capital_bank_grawe_gruppe_ag" => {
+                Some(8) => CreatePaymentIntentPaymentMethodDataEpsBank::BtvVierLanderBank,
+                Some(9) => {
                     CreatePaymentIntentPaymentMethodDataEpsBank::CapitalBankGraweGruppeAg
                 }
-                "deutsche_bank_ag" => {
-                    CreatePaymentIntentPaymentMethodDataEpsBank::DeutscheBankAg
-                }
-                "dolomitenbank" => {
-                    CreatePaymentIntentPaymentMethodDataEpsBank::Dolomitenbank
-                }
-                "easybank_ag" => CreatePaymentIntentPaymentMethodDataEpsBank::EasybankAg,
-                "erste_bank_und_sparkassen" => {
+                Some(10) => CreatePaymentIntentPaymentMethodDataEpsBank::DeutscheBankAg,
+                Some(11) => CreatePaymentIntentPaymentMethodDataEpsBank::Dolomitenbank,
+                Some(12) => CreatePaymentIntentPaymentMethodDataEpsBank::EasybankAg,
+                Some(13) => {
                     CreatePaymentIntentPaymentMethodDataEpsBank::ErsteBankUndSparkassen
                 }
-                "hypo_alpeadriabank_international_ag" => {
+                Some(14) => {
                     CreatePaymentIntentPaymentMethodDataEpsBank::HypoAlpeadriabankInternationalAg
                 }
-                "hypo_bank_burgenland_aktiengesellschaft" => {
+                Some(15) => {
                     CreatePaymentIntentPaymentMethodDataEpsBank::HypoBankBurgenlandAktiengesellschaft
                 }
-                "hypo_noe_lb_fur_niederosterreich_u_wien" => {
+                Some(16) => {
                     CreatePaymentIntentPaymentMethodDataEpsBank::HypoNoeLbFurNiederosterreichUWien
                 }
-                "hypo_oberosterreich_salzburg_steiermark" => {
+                Some(17) => {
                     CreatePaymentIntentPaymentMethodDataEpsBank::HypoOberosterreichSalzburgSteiermark
                 }
-                "hypo_tirol_bank_ag" => {
-                    CreatePaymentIntentPaymentMethodDataEpsBank::HypoTirolBankAg
-                }
-                "hypo_vorarlberg_bank_ag" => {
+                Some(18) => CreatePaymentIntentPaymentMethodDataEpsBank::HypoTirolBankAg,
+                Some(19) => {
                     CreatePaymentIntentPaymentMethodDataEpsBank::HypoVorarlbergBankAg
                 }
-                "marchfelder_bank" => {
-                    CreatePaymentIntentPaymentMethodDataEpsBank::MarchfelderBank
-                }
-                "oberbank_ag" => CreatePaymentIntentPaymentMethodDataEpsBank::OberbankAg,
-                "raiffeisen_bankengruppe_osterreich" => {
+                Some(20) => CreatePaymentIntentPaymentMethodDataEpsBank::MarchfelderBank,
+                Some(21) => CreatePaymentIntentPaymentMethodDataEpsBank::OberbankAg,
+                Some(22) => {
                     CreatePaymentIntentPaymentMethodDataEpsBank::RaiffeisenBankengruppeOsterreich
                 }
-                "schoellerbank_ag" => {
-                    CreatePaymentIntentPaymentMethodDataEpsBank::SchoellerbankAg
-                }
-                "sparda_bank_wien" => {
-                    CreatePaymentIntentPaymentMethodDataEpsBank::SpardaBankWien
-                }
-                "volksbank_gruppe" => {
-                    CreatePaymentIntentPaymentMethodDataEpsBank::VolksbankGruppe
-                }
-                "volkskreditbank_ag" => {
+                Some(23) => CreatePaymentIntentPaymentMethodDataEpsBank::SchoellerbankAg,
+                Some(24) => CreatePaymentIntentPaymentMethodDataEpsBank::SpardaBankWien,
+                Some(25) => CreatePaymentIntentPaymentMethodDataEpsBank::VolksbankGruppe,
+                Some(26) => {
                     CreatePaymentIntentPaymentMethodDataEpsBank::VolkskreditbankAg
                 }
-                "vr_bank_braunau" => {
-                    CreatePaymentIntentPaymentMethodDataEpsBank::VrBankBraunau
-                }
-                v => CreatePaymentIntentPaymentMethodDataEpsBank::Unknown(v.to_owned()),
+                Some(27) => CreatePaymentIntentPaymentMethodDataEpsBank::VrBankBraunau,
+                _ => CreatePaymentIntentPaymentMethodDataEpsBank::Unknown(s.to_owned()),
             },
         )
     }
@@ -3240,44 +3258,58 @@ impl std::str::FromStr for CreatePaymentIntentPaymentMethodDataFpxBank {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "affin_bank" => CreatePaymentIntentPaymentMethodDataFpxBank::AffinBank,
-                "agrobank" => CreatePaymentIntentPaymentMethodDataFpxBank::Agrobank,
-                "alliance_bank" => {
-                    CreatePaymentIntentPaymentMethodDataFpxBank::AllianceBank
-                }
-                "ambank" => CreatePaymentIntentPaymentMethodDataFpxBank::Ambank,
-                "bank_islam" => CreatePaymentIntentPaymentMethodDataFpxBank::BankIslam,
-                "bank_muamalat" => {
-                    CreatePaymentIntentPaymentMethodDataFpxBank::BankMuamalat
-                }
-                "bank_of_china" => {
-                    CreatePaymentIntentPaymentMethodDataFpxBank::BankOfChina
-                }
-                "bank_rakyat" => CreatePaymentIntentPaymentMethodDataFpxBank::BankRakyat,
-                "bsn" => CreatePaymentIntentPaymentMethodDataFpxBank::Bsn,
-                "cimb" => CreatePaymentIntentPaymentMethodDataFpxBank::Cimb,
-                "deutsche_bank" => {
-                    CreatePaymentIntentPaymentMethodDataFpxBank::DeutscheBank
-                }
-                "hong_leong_bank" => {
-                    CreatePaymentIntentPaymentMethodDataFpxBank::HongLeongBank
-                }
-                "hsbc" => CreatePaymentIntentPaymentMethodDataFpxBank::Hsbc,
-                "kfh" => CreatePaymentIntentPaymentMethodDataFpxBank::Kfh,
-                "maybank2e" => CreatePaymentIntentPaymentMethodDataFpxBank::Maybank2e,
-                "maybank2u" => CreatePaymentIntentPaymentMethodDataFpxBank::Maybank2u,
-                "ocbc" => CreatePaymentIntentPaymentMethodDataFpxBank::Ocbc,
-                "pb_enterprise" => {
-                    CreatePaymentIntentPaymentMethodDataFpxBank::PbEnterprise
-                }
-                "public_bank" => CreatePaymentIntentPaymentMethodDataFpxBank::PublicBank,
-                "rhb" => CreatePaymentIntentPaymentMethodDataFpxBank::Rhb,
-                "standard_chartered" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "affin_bank",
+                    "agrobank",
+                    "alliance_bank",
+                    "ambank",
+                    "bank_islam",
+                    "bank_muamalat",
+                    "bank_of_china",
+                    "bank_rakyat",
+                    "bsn",
+                    "cimb",
+                    "deutsche_bank",
+                    "hong_leong_bank",
+                    "hsbc",
+                    "kfh",
+                    "maybank2e",
+                    "maybank2u",
+                    "ocbc",
+                    "pb_enterprise",
+                    "public_bank",
+                    "rhb",
+                    "standard_chartered",
+                    "uob",
+                ],
+            ) {
+                Some(0) => CreatePaymentIntentPaymentMethodDataFpxBank::AffinBank,
+                Some(1) => CreatePaymentIntentPaymentMethodDataFpxBank::Agrobank,
+                Some(2) => CreatePaymentIntentPaymentMethodDataFpxBank::AllianceBank,
+                Some(3) => CreatePaymentIntentPaymentMethodDataFpxBank::Ambank,
+                Some(4) => CreatePaymentIntentPaymentMethodDataFpxBank::BankIslam,
+                Some(5) => CreatePaymentIntentPaymentMethodDataFpxBank::BankMuamalat,
+                Some(6) => CreatePaymentIntentPaymentMethodDataFpxBank::BankOfChina,
+                Some(7) => CreatePaymentIntentPaymentMethodDataFpxBank::BankRakyat,
+                Some(8) => CreatePaymentIntentPaymentMethodDataFpxBank::Bsn,
+                Some(9) => CreatePaymentIntentPaymentMethodDataFpxBank::Cimb,
+                Some(10) => CreatePaymentIntentPaymentMethodDataFpxBank::DeutscheBank,
+                Some(11) => CreatePaymentIntentPaymentMethodDataFpxBank::HongLeongBank,
+                Some(12) => CreatePaymentIntentPaymentMethodDataFpxBank::Hsbc,
+                Some(13) => CreatePaymentIntentPaymentMethodDataFpxBank::Kfh,
+                Some(14) => CreatePaymentIntentPaymentMethodDataFpxBank::Maybank2e,
+                Some(15) => CreatePaymentIntentPaymentMethodDataFpxBank::Maybank2u,
+                Some(16) => CreatePaymentIntentPaymentMethodDataFpxBank::Ocbc,
+                Some(17) => CreatePaymentIntentPaymentMethodDataFpxBank::PbEnterprise,
+                Some(18) => CreatePaymentIntentPaymentMethodDataFpxBank::PublicBank,
+                Some(19) => CreatePaymentIntentPaymentMethodDataFpxBank::Rhb,
+                Some(20) => {
                     CreatePaymentIntentPaymentMethodDataFpxBank::StandardChartered
                 }
-                "uob" => CreatePaymentIntentPaymentMethodDataFpxBank::Uob,
-                v => CreatePaymentIntentPaymentMethodDataFpxBank::Unknown(v.to_owned()),
+                Some(21) => CreatePaymentIntentPaymentMethodDataFpxBank::Uob,
+                _ => CreatePaymentIntentPaymentMethodDataFpxBank::Unknown(s.to_owned()),
             },
         )
     }
@@ -3417,34 +3449,52 @@ impl std::str::FromStr for CreatePaymentIntentPaymentMethodDataIdealBank {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "abn_amro" => CreatePaymentIntentPaymentMethodDataIdealBank::AbnAmro,
-                "adyen" => CreatePaymentIntentPaymentMethodDataIdealBank::Adyen,
-                "asn_bank" => CreatePaymentIntentPaymentMethodDataIdealBank::AsnBank,
-                "bunq" => CreatePaymentIntentPaymentMethodDataIdealBank::Bunq,
-                "buut" => CreatePaymentIntentPaymentMethodDataIdealBank::Buut,
-                "finom" => CreatePaymentIntentPaymentMethodDataIdealBank::Finom,
-                "handelsbanken" => {
-                    CreatePaymentIntentPaymentMethodDataIdealBank::Handelsbanken
-                }
-                "ing" => CreatePaymentIntentPaymentMethodDataIdealBank::Ing,
-                "knab" => CreatePaymentIntentPaymentMethodDataIdealBank::Knab,
-                "mollie" => CreatePaymentIntentPaymentMethodDataIdealBank::Mollie,
-                "moneyou" => CreatePaymentIntentPaymentMethodDataIdealBank::Moneyou,
-                "n26" => CreatePaymentIntentPaymentMethodDataIdealBank::N26,
-                "nn" => CreatePaymentIntentPaymentMethodDataIdealBank::Nn,
-                "rabobank" => CreatePaymentIntentPaymentMethodDataIdealBank::Rabobank,
-                "regiobank" => CreatePaymentIntentPaymentMethodDataIdealBank::Regiobank,
-                "revolut" => CreatePaymentIntentPaymentMethodDataIdealBank::Revolut,
-                "sns_bank" => CreatePaymentIntentPaymentMethodDataIdealBank::SnsBank,
-                "triodos_bank" => {
-                    CreatePaymentIntentPaymentMethodDataIdealBank::TriodosBank
-                }
-                "van_lanschot" => {
-                    CreatePaymentIntentPaymentMethodDataIdealBank::VanLanschot
-                }
-                "yoursafe" => CreatePaymentIntentPaymentMethodDataIdealBank::Yoursafe,
-                v => CreatePaymentIntentPaymentMethodDataIdealBank::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "abn_amro",
+                    "adyen",
+                    "asn_bank",
+                    "bunq",
+                    "buut",
+                    "finom",
+                    "handelsbanken",
+                    "ing",
+                    "knab",
+                    "mollie",
+                    "moneyou",
+                    "n26",
+                    "nn",
+                    "rabobank",
+                    "regiobank",
+                    "revolut",
+                    "sns_bank",
+                    "triodos_bank",
+                    "van_lanschot",
+                    "yoursafe",
+                ],
+            ) {
+                Some(0) => CreatePaymentIntentPaymentMethodDataIdealBank::AbnAmro,
+                Some(1) => CreatePaymentIntentPaymentMethodDataIdealBank::Adyen,
+                Some(2) => CreatePaymentIntentPaymentMethodDataIdealBank::AsnBank,
+                Some(3) => CreatePaymentIntentPaymentMethodDataIdealBank::Bunq,
+                Some(4) => CreatePaymentIntentPaymentMethodDataIdealBank::Buut,
+                Some(5) => CreatePaymentIntentPaymentMethodDataIdealBank::Finom,
+                Some(6) => CreatePaymentIntentPaymentMethodDataIdealBank::Handelsbanken,
+                Some(7) => CreatePaymentIntentPaymentMethodDataIdealBank::Ing,
+                Some(8) => CreatePaymentIntentPaymentMethodDataIdealBank::Knab,
+                Some(9) => CreatePaymentIntentPaymentMethodDataIdealBank::Mollie,
+                Some(10) => CreatePaymentIntentPaymentMethodDataIdealBank::Moneyou,
+                Some(11) => CreatePaymentIntentPaymentMethodDataIdealBank::N26,
+                Some(12) => CreatePaymentIntentPaymentMethodDataIdealBank::Nn,
+                Some(13) => CreatePaymentIntentPaymentMethodDataIdealBank::Rabobank,
+                Some(14) => CreatePaymentIntentPaymentMethodDataIdealBank::Regiobank,
+                Some(15) => CreatePaymentIntentPaymentMethodDataIdealBank::Revolut,
+                Some(16) => CreatePaymentIntentPaymentMethodDataIdealBank::SnsBank,
+                Some(17) => CreatePaymentIntentPaymentMethodDataIdealBank::TriodosBank,
+                Some(18) => CreatePaymentIntentPaymentMethodDataIdealBank::VanLanschot,
+                Some(19) => CreatePaymentIntentPaymentMethodDataIdealBank::Yoursafe,
+                _ => CreatePaymentIntentPaymentMethodDataIdealBank::Unknown(s.to_owned()),
             },
         )
     }
@@ -3557,12 +3607,12 @@ impl std::str::FromStr for CreatePaymentIntentPaymentMethodDataNaverPayFunding {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "card" => CreatePaymentIntentPaymentMethodDataNaverPayFunding::Card,
-                "points" => CreatePaymentIntentPaymentMethodDataNaverPayFunding::Points,
-                v => {
+            match crate::rt::json::variant(s, &["card", "points"]) {
+                Some(0) => CreatePaymentIntentPaymentMethodDataNaverPayFunding::Card,
+                Some(1) => CreatePaymentIntentPaymentMethodDataNaverPayFunding::Points,
+                _ => {
                     CreatePaymentIntentPaymentMethodDataNaverPayFunding::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -3796,58 +3846,70 @@ impl std::str::FromStr for CreatePaymentIntentPaymentMethodDataP24Bank {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "alior_bank" => CreatePaymentIntentPaymentMethodDataP24Bank::AliorBank,
-                "bank_millennium" => {
-                    CreatePaymentIntentPaymentMethodDataP24Bank::BankMillennium
-                }
-                "bank_nowy_bfg_sa" => {
-                    CreatePaymentIntentPaymentMethodDataP24Bank::BankNowyBfgSa
-                }
-                "bank_pekao_sa" => {
-                    CreatePaymentIntentPaymentMethodDataP24Bank::BankPekaoSa
-                }
-                "banki_spbdzielcze" => {
-                    CreatePaymentIntentPaymentMethodDataP24Bank::BankiSpbdzielcze
-                }
-                "blik" => CreatePaymentIntentPaymentMethodDataP24Bank::Blik,
-                "bnp_paribas" => CreatePaymentIntentPaymentMethodDataP24Bank::BnpParibas,
-                "boz" => CreatePaymentIntentPaymentMethodDataP24Bank::Boz,
-                "citi_handlowy" => {
-                    CreatePaymentIntentPaymentMethodDataP24Bank::CitiHandlowy
-                }
-                "credit_agricole" => {
-                    CreatePaymentIntentPaymentMethodDataP24Bank::CreditAgricole
-                }
-                "envelobank" => CreatePaymentIntentPaymentMethodDataP24Bank::Envelobank,
-                "etransfer_pocztowy24" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "alior_bank",
+                    "bank_millennium",
+                    "bank_nowy_bfg_sa",
+                    "bank_pekao_sa",
+                    "banki_spbdzielcze",
+                    "blik",
+                    "bnp_paribas",
+                    "boz",
+                    "citi_handlowy",
+                    "credit_agricole",
+                    "envelobank",
+                    "etransfer_pocztowy24",
+                    "getin_bank",
+                    "ideabank",
+                    "ing",
+                    "inteligo",
+                    "mbank_mtransfer",
+                    "nest_przelew",
+                    "noble_pay",
+                    "pbac_z_ipko",
+                    "plus_bank",
+                    "santander_przelew24",
+                    "tmobile_usbugi_bankowe",
+                    "toyota_bank",
+                    "velobank",
+                    "volkswagen_bank",
+                ],
+            ) {
+                Some(0) => CreatePaymentIntentPaymentMethodDataP24Bank::AliorBank,
+                Some(1) => CreatePaymentIntentPaymentMethodDataP24Bank::BankMillennium,
+                Some(2) => CreatePaymentIntentPaymentMethodDataP24Bank::BankNowyBfgSa,
+                Some(3) => CreatePaymentIntentPaymentMethodDataP24Bank::BankPekaoSa,
+                Some(4) => CreatePaymentIntentPaymentMethodDataP24Bank::BankiSpbdzielcze,
+                Some(5) => CreatePaymentIntentPaymentMethodDataP24Bank::Blik,
+                Some(6) => CreatePaymentIntentPaymentMethodDataP24Bank::BnpParibas,
+                Some(7) => CreatePaymentIntentPaymentMethodDataP24Bank::Boz,
+                Some(8) => CreatePaymentIntentPaymentMethodDataP24Bank::CitiHandlowy,
+                Some(9) => CreatePaymentIntentPaymentMethodDataP24Bank::CreditAgricole,
+                Some(10) => CreatePaymentIntentPaymentMethodDataP24Bank::Envelobank,
+                Some(11) => {
                     CreatePaymentIntentPaymentMethodDataP24Bank::EtransferPocztowy24
                 }
-                "getin_bank" => CreatePaymentIntentPaymentMethodDataP24Bank::GetinBank,
-                "ideabank" => CreatePaymentIntentPaymentMethodDataP24Bank::Ideabank,
-                "ing" => CreatePaymentIntentPaymentMethodDataP24Bank::Ing,
-                "inteligo" => CreatePaymentIntentPaymentMethodDataP24Bank::Inteligo,
-                "mbank_mtransfer" => {
-                    CreatePaymentIntentPaymentMethodDataP24Bank::MbankMtransfer
-                }
-                "nest_przelew" => {
-                    CreatePaymentIntentPaymentMethodDataP24Bank::NestPrzelew
-                }
-                "noble_pay" => CreatePaymentIntentPaymentMethodDataP24Bank::NoblePay,
-                "pbac_z_ipko" => CreatePaymentIntentPaymentMethodDataP24Bank::PbacZIpko,
-                "plus_bank" => CreatePaymentIntentPaymentMethodDataP24Bank::PlusBank,
-                "santander_przelew24" => {
+                Some(12) => CreatePaymentIntentPaymentMethodDataP24Bank::GetinBank,
+                Some(13) => CreatePaymentIntentPaymentMethodDataP24Bank::Ideabank,
+                Some(14) => CreatePaymentIntentPaymentMethodDataP24Bank::Ing,
+                Some(15) => CreatePaymentIntentPaymentMethodDataP24Bank::Inteligo,
+                Some(16) => CreatePaymentIntentPaymentMethodDataP24Bank::MbankMtransfer,
+                Some(17) => CreatePaymentIntentPaymentMethodDataP24Bank::NestPrzelew,
+                Some(18) => CreatePaymentIntentPaymentMethodDataP24Bank::NoblePay,
+                Some(19) => CreatePaymentIntentPaymentMethodDataP24Bank::PbacZIpko,
+                Some(20) => CreatePaymentIntentPaymentMethodDataP24Bank::PlusBank,
+                Some(21) => {
                     CreatePaymentIntentPaymentMethodDataP24Bank::SantanderPrzelew24
                 }
-                "tmobile_usbugi_bankowe" => {
+                Some(22) => {
                     CreatePaymentIntentPaymentMethodDataP24Bank::TmobileUsbugiBankowe
                 }
-                "toyota_bank" => CreatePaymentIntentPaymentMethodDataP24Bank::ToyotaBank,
-                "velobank" => CreatePaymentIntentPaymentMethodDataP24Bank::Velobank,
-                "volkswagen_bank" => {
-                    CreatePaymentIntentPaymentMethodDataP24Bank::VolkswagenBank
-                }
-                v => CreatePaymentIntentPaymentMethodDataP24Bank::Unknown(v.to_owned()),
+                Some(23) => CreatePaymentIntentPaymentMethodDataP24Bank::ToyotaBank,
+                Some(24) => CreatePaymentIntentPaymentMethodDataP24Bank::Velobank,
+                Some(25) => CreatePaymentIntentPaymentMethodDataP24Bank::VolkswagenBank,
+                _ => CreatePaymentIntentPaymentMethodDataP24Bank::Unknown(s.to_owned()),
             },
         )
     }
@@ -4008,16 +4070,16 @@ impl std::str::FromStr for CreatePaymentIntentPaymentMethodDataSofortCountry {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "AT" => CreatePaymentIntentPaymentMethodDataSofortCountry::At,
-                "BE" => CreatePaymentIntentPaymentMethodDataSofortCountry::Be,
-                "DE" => CreatePaymentIntentPaymentMethodDataSofortCountry::De,
-                "ES" => CreatePaymentIntentPaymentMethodDataSofortCountry::Es,
-                "IT" => CreatePaymentIntentPaymentMethodDataSofortCountry::It,
-                "NL" => CreatePaymentIntentPaymentMethodDataSofortCountry::Nl,
-                v => {
+            match crate::rt::json::variant(s, &["AT", "BE", "DE", "ES", "IT", "NL"]) {
+                Some(0) => CreatePaymentIntentPaymentMethodDataSofortCountry::At,
+                Some(1) => CreatePaymentIntentPaymentMethodDataSofortCountry::Be,
+                Some(2) => CreatePaymentIntentPaymentMethodDataSofortCountry::De,
+                Some(3) => CreatePaymentIntentPaymentMethodDataSofortCountry::Es,
+                Some(4) => CreatePaymentIntentPaymentMethodDataSofortCountry::It,
+                Some(5) => CreatePaymentIntentPaymentMethodDataSofortCountry::Nl,
+                _ => {
                     CreatePaymentIntentPaymentMethodDataSofortCountry::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -4216,65 +4278,110 @@ impl std::str::FromStr for CreatePaymentIntentPaymentMethodDataType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "acss_debit" => CreatePaymentIntentPaymentMethodDataType::AcssDebit,
-                "affirm" => CreatePaymentIntentPaymentMethodDataType::Affirm,
-                "afterpay_clearpay" => {
-                    CreatePaymentIntentPaymentMethodDataType::AfterpayClearpay
-                }
-                "alipay" => CreatePaymentIntentPaymentMethodDataType::Alipay,
-                "alma" => CreatePaymentIntentPaymentMethodDataType::Alma,
-                "amazon_pay" => CreatePaymentIntentPaymentMethodDataType::AmazonPay,
-                "au_becs_debit" => CreatePaymentIntentPaymentMethodDataType::AuBecsDebit,
-                "bacs_debit" => CreatePaymentIntentPaymentMethodDataType::BacsDebit,
-                "bancontact" => CreatePaymentIntentPaymentMethodDataType::Bancontact,
-                "billie" => CreatePaymentIntentPaymentMethodDataType::Billie,
-                "blik" => CreatePaymentIntentPaymentMethodDataType::Blik,
-                "boleto" => CreatePaymentIntentPaymentMethodDataType::Boleto,
-                "cashapp" => CreatePaymentIntentPaymentMethodDataType::Cashapp,
-                "crypto" => CreatePaymentIntentPaymentMethodDataType::Crypto,
-                "customer_balance" => {
-                    CreatePaymentIntentPaymentMethodDataType::CustomerBalance
-                }
-                "eps" => CreatePaymentIntentPaymentMethodDataType::Eps,
-                "fpx" => CreatePaymentIntentPaymentMethodDataType::Fpx,
-                "giropay" => CreatePaymentIntentPaymentMethodDataType::Giropay,
-                "grabpay" => CreatePaymentIntentPaymentMethodDataType::Grabpay,
-                "ideal" => CreatePaymentIntentPaymentMethodDataType::Ideal,
-                "kakao_pay" => CreatePaymentIntentPaymentMethodDataType::KakaoPay,
-                "klarna" => CreatePaymentIntentPaymentMethodDataType::Klarna,
-                "konbini" => CreatePaymentIntentPaymentMethodDataType::Konbini,
-                "kr_card" => CreatePaymentIntentPaymentMethodDataType::KrCard,
-                "link" => CreatePaymentIntentPaymentMethodDataType::Link,
-                "mb_way" => CreatePaymentIntentPaymentMethodDataType::MbWay,
-                "mobilepay" => CreatePaymentIntentPaymentMethodDataType::Mobilepay,
-                "multibanco" => CreatePaymentIntentPaymentMethodDataType::Multibanco,
-                "naver_pay" => CreatePaymentIntentPaymentMethodDataType::NaverPay,
-                "nz_bank_account" => {
-                    CreatePaymentIntentPaymentMethodDataType::NzBankAccount
-                }
-                "oxxo" => CreatePaymentIntentPaymentMethodDataType::Oxxo,
-                "p24" => CreatePaymentIntentPaymentMethodDataType::P24,
-                "pay_by_bank" => CreatePaymentIntentPaymentMethodDataType::PayByBank,
-                "payco" => CreatePaymentIntentPaymentMethodDataType::Payco,
-                "paynow" => CreatePaymentIntentPaymentMethodDataType::Paynow,
-                "paypal" => CreatePaymentIntentPaymentMethodDataType::Paypal,
-                "payto" => CreatePaymentIntentPaymentMethodDataType::Payto,
-                "pix" => CreatePaymentIntentPaymentMethodDataType::Pix,
-                "promptpay" => CreatePaymentIntentPaymentMethodDataType::Promptpay,
-                "revolut_pay" => CreatePaymentIntentPaymentMethodDataType::RevolutPay,
-                "samsung_pay" => CreatePaymentIntentPaymentMethodDataType::SamsungPay,
-                "satispay" => CreatePaymentIntentPaymentMethodDataType::Satispay,
-                "sepa_debit" => CreatePaymentIntentPaymentMethodDataType::SepaDebit,
-                "sofort" => CreatePaymentIntentPaymentMethodDataType::Sofort,
-                "swish" => CreatePaymentIntentPaymentMethodDataType::Swish,
-                "twint" => CreatePaymentIntentPaymentMethodDataType::Twint,
-                "us_bank_account" => {
-                    CreatePaymentIntentPaymentMethodDataType::UsBankAccount
-                }
-                "wechat_pay" => CreatePaymentIntentPaymentMethodDataType::WechatPay,
-                "zip" => CreatePaymentIntentPaymentMethodDataType::Zip,
-                v => CreatePaymentIntentPaymentMethodDataType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "acss_debit",
+                    "affirm",
+                    "afterpay_clearpay",
+                    "alipay",
+                    "alma",
+                    "amazon_pay",
+                    "au_becs_debit",
+                    "bacs_debit",
+                    "bancontact",
+                    "billie",
+                    "blik",
+                    "boleto",
+                    "cashapp",
+                    "crypto",
+                    "customer_balance",
+                    "eps",
+                    "fpx",
+                    "giropay",
+                    "grabpay",
+                    "ideal",
+                    "kakao_pay",
+                    "klarna",
+                    "konbini",
+                    "kr_card",
+                    "link",
+                    "mb_way",
+                    "mobilepay",
+                    "multibanco",
+                    "naver_pay",
+                    "nz_bank_account",
+                    "oxxo",
+                    "p24",
+                    "pay_by_bank",
+                    "payco",
+                    "paynow",
+                    "paypal",
+                    "payto",
+                    "pix",
+                    "promptpay",
+                    "revolut_pay",
+                    "samsung_pay",
+                    "satispay",
+                    "sepa_debit",
+                    "sofort",
+                    "swish",
+                    "twint",
+                    "us_bank_account",
+                    "wechat_pay",
+                    "zip",
+                ],
+            ) {
+                Some(0) => CreatePaymentIntentPaymentMethodDataType::AcssDebit,
+                Some(1) => CreatePaymentIntentPaymentMethodDataType::Affirm,
+                Some(2) => CreatePaymentIntentPaymentMethodDataType::AfterpayClearpay,
+                Some(3) => CreatePaymentIntentPaymentMethodDataType::Alipay,
+                Some(4) => CreatePaymentIntentPaymentMethodDataType::Alma,
+                Some(5) => CreatePaymentIntentPaymentMethodDataType::AmazonPay,
+                Some(6) => CreatePaymentIntentPaymentMethodDataType::AuBecsDebit,
+                Some(7) => CreatePaymentIntentPaymentMethodDataType::BacsDebit,
+                Some(8) => CreatePaymentIntentPaymentMethodDataType::Bancontact,
+                Some(9) => CreatePaymentIntentPaymentMethodDataType::Billie,
+                Some(10) => CreatePaymentIntentPaymentMethodDataType::Blik,
+                Some(11) => CreatePaymentIntentPaymentMethodDataType::Boleto,
+                Some(12) => CreatePaymentIntentPaymentMethodDataType::Cashapp,
+                Some(13) => CreatePaymentIntentPaymentMethodDataType::Crypto,
+                Some(14) => CreatePaymentIntentPaymentMethodDataType::CustomerBalance,
+                Some(15) => CreatePaymentIntentPaymentMethodDataType::Eps,
+                Some(16) => CreatePaymentIntentPaymentMethodDataType::Fpx,
+                Some(17) => CreatePaymentIntentPaymentMethodDataType::Giropay,
+                Some(18) => CreatePaymentIntentPaymentMethodDataType::Grabpay,
+                Some(19) => CreatePaymentIntentPaymentMethodDataType::Ideal,
+                Some(20) => CreatePaymentIntentPaymentMethodDataType::KakaoPay,
+                Some(21) => CreatePaymentIntentPaymentMethodDataType::Klarna,
+                Some(22) => CreatePaymentIntentPaymentMethodDataType::Konbini,
+                Some(23) => CreatePaymentIntentPaymentMethodDataType::KrCard,
+                Some(24) => CreatePaymentIntentPaymentMethodDataType::Link,
+                Some(25) => CreatePaymentIntentPaymentMethodDataType::MbWay,
+                Some(26) => CreatePaymentIntentPaymentMethodDataType::Mobilepay,
+                Some(27) => CreatePaymentIntentPaymentMethodDataType::Multibanco,
+                Some(28) => CreatePaymentIntentPaymentMethodDataType::NaverPay,
+                Some(29) => CreatePaymentIntentPaymentMethodDataType::NzBankAccount,
+                Some(30) => CreatePaymentIntentPaymentMethodDataType::Oxxo,
+                Some(31) => CreatePaymentIntentPaymentMethodDataType::P24,
+                Some(32) => CreatePaymentIntentPaymentMethodDataType::PayByBank,
+                Some(33) => CreatePaymentIntentPaymentMethodDataType::Payco,
+                Some(34) => CreatePaymentIntentPaymentMethodDataType::Paynow,
+                Some(35) => CreatePaymentIntentPaymentMethodDataType::Paypal,
+                Some(36) => CreatePaymentIntentPaymentMethodDataType::Payto,
+                Some(37) => CreatePaymentIntentPaymentMethodDataType::Pix,
+                Some(38) => CreatePaymentIntentPaymentMethodDataType::Promptpay,
+                Some(39) => CreatePaymentIntentPaymentMethodDataType::RevolutPay,
+                Some(40) => CreatePaymentIntentPaymentMethodDataType::SamsungPay,
+                Some(41) => CreatePaymentIntentPaymentMethodDataType::Satispay,
+                Some(42) => CreatePaymentIntentPaymentMethodDataType::SepaDebit,
+                Some(43) => CreatePaymentIntentPaymentMethodDataType::Sofort,
+                Some(44) => CreatePaymentIntentPaymentMethodDataType::Swish,
+                Some(45) => CreatePaymentIntentPaymentMethodDataType::Twint,
+                Some(46) => CreatePaymentIntentPaymentMethodDataType::UsBankAccount,
+                Some(47) => CreatePaymentIntentPaymentMethodDataType::WechatPay,
+                Some(48) => CreatePaymentIntentPaymentMethodDataType::Zip,
+                _ => CreatePaymentIntentPaymentMethodDataType::Unknown(s.to_owned()),
             },
         )
     }
@@ -4409,16 +4516,16 @@ impl std::str::FromStr for CreatePaymentIntentPaymentMethodDataUsBankAccountAcco
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "checking" => {
+            match crate::rt::json::variant(s, &["checking", "savings"]) {
+                Some(0) => {
                     CreatePaymentIntentPaymentMethodDataUsBankAccountAccountType::Checking
                 }
-                "savings" => {
+                Some(1) => {
                     CreatePaymentIntentPaymentMethodDataUsBankAccountAccountType::Savings
                 }
-                v => {
+                _ => {
                     CreatePaymentIntentPaymentMethodDataUsBankAccountAccountType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -5796,25 +5903,28 @@ for CreatePaymentIntentPaymentMethodOptionsCardMandateOptionsInterval {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "day" => {
+            match crate::rt::json::variant(
+                s,
+                &["day", "month", "sporadic", "week", "year"],
+            ) {
+                Some(0) => {
                     CreatePaymentIntentPaymentMethodOptionsCardMandateOptionsInterval::Day
                 }
-                "month" => {
+                Some(1) => {
                     CreatePaymentIntentPaymentMethodOptionsCardMandateOptionsInterval::Month
                 }
-                "sporadic" => {
+                Some(2) => {
                     CreatePaymentIntentPaymentMethodOptionsCardMandateOptionsInterval::Sporadic
                 }
-                "week" => {
+                Some(3) => {
                     CreatePaymentIntentPaymentMethodOptionsCardMandateOptionsInterval::Week
                 }
-                "year" => {
+                Some(4) => {
                     CreatePaymentIntentPaymentMethodOptionsCardMandateOptionsInterval::Year
                 }
-                v => {
+                _ => {
                     CreatePaymentIntentPaymentMethodOptionsCardMandateOptionsInterval::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -5873,13 +5983,13 @@ for CreatePaymentIntentPaymentMethodOptionsCardMandateOptionsSupportedTypes {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "india" => {
+            match crate::rt::json::variant(s, &["india"]) {
+                Some(0) => {
                     CreatePaymentIntentPaymentMethodOptionsCardMandateOptionsSupportedTypes::India
                 }
-                v => {
+                _ => {
                     CreatePaymentIntentPaymentMethodOptionsCardMandateOptionsSupportedTypes::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -6014,16 +6124,16 @@ for CreatePaymentIntentPaymentMethodOptionsCardPresentCaptureMethod {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "manual" => {
+            match crate::rt::json::variant(s, &["manual", "manual_preferred"]) {
+                Some(0) => {
                     CreatePaymentIntentPaymentMethodOptionsCardPresentCaptureMethod::Manual
                 }
-                "manual_preferred" => {
+                Some(1) => {
                     CreatePaymentIntentPaymentMethodOptionsCardPresentCaptureMethod::ManualPreferred
                 }
-                v => {
+                _ => {
                     CreatePaymentIntentPaymentMethodOptionsCardPresentCaptureMethod::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -6087,16 +6197,16 @@ for CreatePaymentIntentPaymentMethodOptionsCardPresentRoutingRequestedPriority {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "domestic" => {
+            match crate::rt::json::variant(s, &["domestic", "international"]) {
+                Some(0) => {
                     CreatePaymentIntentPaymentMethodOptionsCardPresentRoutingRequestedPriority::Domestic
                 }
-                "international" => {
+                Some(1) => {
                     CreatePaymentIntentPaymentMethodOptionsCardPresentRoutingRequestedPriority::International
                 }
-                v => {
+                _ => {
                     CreatePaymentIntentPaymentMethodOptionsCardPresentRoutingRequestedPriority::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -6288,31 +6398,31 @@ for CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureAresTransStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "A" => {
+            match crate::rt::json::variant(s, &["A", "C", "I", "N", "R", "U", "Y"]) {
+                Some(0) => {
                     CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureAresTransStatus::A
                 }
-                "C" => {
+                Some(1) => {
                     CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureAresTransStatus::C
                 }
-                "I" => {
+                Some(2) => {
                     CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureAresTransStatus::I
                 }
-                "N" => {
+                Some(3) => {
                     CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureAresTransStatus::N
                 }
-                "R" => {
+                Some(4) => {
                     CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureAresTransStatus::R
                 }
-                "U" => {
+                Some(5) => {
                     CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureAresTransStatus::U
                 }
-                "Y" => {
+                Some(6) => {
                     CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureAresTransStatus::Y
                 }
-                v => {
+                _ => {
                     CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureAresTransStatus::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -6391,25 +6501,25 @@ for CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureElectronicCommerceInd
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "01" => {
+            match crate::rt::json::variant(s, &["01", "02", "05", "06", "07"]) {
+                Some(0) => {
                     CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureElectronicCommerceIndicator::V01
                 }
-                "02" => {
+                Some(1) => {
                     CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureElectronicCommerceIndicator::V02
                 }
-                "05" => {
+                Some(2) => {
                     CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureElectronicCommerceIndicator::V05
                 }
-                "06" => {
+                Some(3) => {
                     CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureElectronicCommerceIndicator::V06
                 }
-                "07" => {
+                Some(4) => {
                     CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureElectronicCommerceIndicator::V07
                 }
-                v => {
+                _ => {
                     CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureElectronicCommerceIndicator::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -6473,16 +6583,16 @@ for CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureExemptionIndicator {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "low_risk" => {
+            match crate::rt::json::variant(s, &["low_risk", "none"]) {
+                Some(0) => {
                     CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureExemptionIndicator::LowRisk
                 }
-                "none" => {
+                Some(1) => {
                     CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureExemptionIndicator::None
                 }
-                v => {
+                _ => {
                     CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureExemptionIndicator::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -6566,28 +6676,28 @@ for CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureNetworkOptionsCartesB
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "0" => {
+            match crate::rt::json::variant(s, &["0", "1", "2", "3", "4", "A"]) {
+                Some(0) => {
                     CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureNetworkOptionsCartesBancairesCbAvalgo::V0
                 }
-                "1" => {
+                Some(1) => {
                     CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureNetworkOptionsCartesBancairesCbAvalgo::V1
                 }
-                "2" => {
+                Some(2) => {
                     CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureNetworkOptionsCartesBancairesCbAvalgo::V2
                 }
-                "3" => {
+                Some(3) => {
                     CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureNetworkOptionsCartesBancairesCbAvalgo::V3
                 }
-                "4" => {
+                Some(4) => {
                     CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureNetworkOptionsCartesBancairesCbAvalgo::V4
                 }
-                "A" => {
+                Some(5) => {
                     CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureNetworkOptionsCartesBancairesCbAvalgo::A
                 }
-                v => {
+                _ => {
                     CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureNetworkOptionsCartesBancairesCbAvalgo::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -6666,25 +6776,28 @@ for CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureVersion {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "1.0.2" => {
+            match crate::rt::json::variant(
+                s,
+                &["1.0.2", "2.1.0", "2.2.0", "2.3.0", "2.3.1"],
+            ) {
+                Some(0) => {
                     CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureVersion::V102
                 }
-                "2.1.0" => {
+                Some(1) => {
                     CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureVersion::V210
                 }
-                "2.2.0" => {
+                Some(2) => {
                     CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureVersion::V220
                 }
-                "2.3.0" => {
+                Some(3) => {
                     CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureVersion::V230
                 }
-                "2.3.1" => {
+                Some(4) => {
                     CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureVersion::V231
                 }
-                v => {
+                _ => {
                     CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureVersion::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -6996,22 +7109,22 @@ for CreatePaymentIntentPaymentMethodOptionsKlarnaOnDemandPurchaseInterval {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "day" => {
+            match crate::rt::json::variant(s, &["day", "month", "week", "year"]) {
+                Some(0) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaOnDemandPurchaseInterval::Day
                 }
-                "month" => {
+                Some(1) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaOnDemandPurchaseInterval::Month
                 }
-                "week" => {
+                Some(2) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaOnDemandPurchaseInterval::Week
                 }
-                "year" => {
+                Some(3) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaOnDemandPurchaseInterval::Year
                 }
-                v => {
+                _ => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaOnDemandPurchaseInterval::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -7200,148 +7313,198 @@ impl std::str::FromStr for CreatePaymentIntentPaymentMethodOptionsKlarnaPreferre
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "cs-CZ" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "cs-CZ",
+                    "da-DK",
+                    "de-AT",
+                    "de-CH",
+                    "de-DE",
+                    "el-GR",
+                    "en-AT",
+                    "en-AU",
+                    "en-BE",
+                    "en-CA",
+                    "en-CH",
+                    "en-CZ",
+                    "en-DE",
+                    "en-DK",
+                    "en-ES",
+                    "en-FI",
+                    "en-FR",
+                    "en-GB",
+                    "en-GR",
+                    "en-IE",
+                    "en-IT",
+                    "en-NL",
+                    "en-NO",
+                    "en-NZ",
+                    "en-PL",
+                    "en-PT",
+                    "en-RO",
+                    "en-SE",
+                    "en-US",
+                    "es-ES",
+                    "es-US",
+                    "fi-FI",
+                    "fr-BE",
+                    "fr-CA",
+                    "fr-CH",
+                    "fr-FR",
+                    "it-CH",
+                    "it-IT",
+                    "nb-NO",
+                    "nl-BE",
+                    "nl-NL",
+                    "pl-PL",
+                    "pt-PT",
+                    "ro-RO",
+                    "sv-FI",
+                    "sv-SE",
+                ],
+            ) {
+                Some(0) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::CsCz
                 }
-                "da-DK" => {
+                Some(1) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::DaDk
                 }
-                "de-AT" => {
+                Some(2) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::DeAt
                 }
-                "de-CH" => {
+                Some(3) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::DeCh
                 }
-                "de-DE" => {
+                Some(4) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::DeDe
                 }
-                "el-GR" => {
+                Some(5) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::ElGr
                 }
-                "en-AT" => {
+                Some(6) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::EnAt
                 }
-                "en-AU" => {
+                Some(7) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::EnAu
                 }
-                "en-BE" => {
+                Some(8) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::EnBe
                 }
-                "en-CA" => {
+                Some(9) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::EnCa
                 }
-                "en-CH" => {
+                Some(10) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::EnCh
                 }
-                "en-CZ" => {
+                Some(11) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::EnCz
                 }
-                "en-DE" => {
+                Some(12) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::EnDe
                 }
-                "en-DK" => {
+                Some(13) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::EnDk
                 }
-                "en-ES" => {
+                Some(14) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::EnEs
                 }
-                "en-FI" => {
+                Some(15) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::EnFi
                 }
-                "en-FR" => {
+                Some(16) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::EnFr
                 }
-                "en-GB" => {
+                Some(17) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::EnGb
                 }
-                "en-GR" => {
+                Some(18) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::EnGr
                 }
-                "en-IE" => {
+                Some(19) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::EnIe
                 }
-                "en-IT" => {
+                Some(20) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::EnIt
                 }
-                "en-NL" => {
+                Some(21) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::EnNl
                 }
-                "en-NO" => {
+                Some(22) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::EnNo
                 }
-                "en-NZ" => {
+                Some(23) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::EnNz
                 }
-                "en-PL" => {
+                Some(24) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::EnPl
                 }
-                "en-PT" => {
+                Some(25) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::EnPt
                 }
-                "en-RO" => {
+                Some(26) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::EnRo
                 }
-                "en-SE" => {
+                Some(27) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::EnSe
                 }
-                "en-US" => {
+                Some(28) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::EnUs
                 }
-                "es-ES" => {
+                Some(29) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::EsEs
                 }
-                "es-US" => {
+                Some(30) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::EsUs
                 }
-                "fi-FI" => {
+                Some(31) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::FiFi
                 }
-                "fr-BE" => {
+                Some(32) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::FrBe
                 }
-                "fr-CA" => {
+                Some(33) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::FrCa
                 }
-                "fr-CH" => {
+                Some(34) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::FrCh
                 }
-                "fr-FR" => {
+                Some(35) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::FrFr
                 }
-                "it-CH" => {
+                Some(36) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::ItCh
                 }
-                "it-IT" => {
+                Some(37) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::ItIt
                 }
-                "nb-NO" => {
+                Some(38) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::NbNo
                 }
-                "nl-BE" => {
+                Some(39) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::NlBe
                 }
-                "nl-NL" => {
+                Some(40) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::NlNl
                 }
-                "pl-PL" => {
+                Some(41) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::PlPl
                 }
-                "pt-PT" => {
+                Some(42) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::PtPt
                 }
-                "ro-RO" => {
+                Some(43) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::RoRo
                 }
-                "sv-FI" => {
+                Some(44) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::SvFi
                 }
-                "sv-SE" => {
+                Some(45) => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::SvSe
                 }
-                v => {
+                _ => {
                     CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -7850,31 +8013,34 @@ for CreatePaymentIntentPaymentMethodOptionsSofortPreferredLanguage {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "de" => {
+            match crate::rt::json::variant(
+                s,
+                &["de", "en", "es", "fr", "it", "nl", "pl"],
+            ) {
+                Some(0) => {
                     CreatePaymentIntentPaymentMethodOptionsSofortPreferredLanguage::De
                 }
-                "en" => {
+                Some(1) => {
                     CreatePaymentIntentPaymentMethodOptionsSofortPreferredLanguage::En
                 }
-                "es" => {
+                Some(2) => {
                     CreatePaymentIntentPaymentMethodOptionsSofortPreferredLanguage::Es
                 }
-                "fr" => {
+                Some(3) => {
                     CreatePaymentIntentPaymentMethodOptionsSofortPreferredLanguage::Fr
                 }
-                "it" => {
+                Some(4) => {
                     CreatePaymentIntentPaymentMethodOptionsSofortPreferredLanguage::It
                 }
-                "nl" => {
+                Some(5) => {
                     CreatePaymentIntentPaymentMethodOptionsSofortPreferredLanguage::Nl
                 }
-                "pl" => {
+                Some(6) => {
                     CreatePaymentIntentPaymentMethodOptionsSofortPreferredLanguage::Pl
                 }
-                v => {
+                _ => {
                     CreatePaymentIntentPaymentMethodOptionsSofortPreferredLanguage::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -8205,13 +8371,13 @@ for CreatePaymentIntentPaymentMethodOptionsUsBankAccountMandateOptionsCollection
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "paper" => {
+            match crate::rt::json::variant(s, &["paper"]) {
+                Some(0) => {
                     CreatePaymentIntentPaymentMethodOptionsUsBankAccountMandateOptionsCollectionMethod::Paper
                 }
-                v => {
+                _ => {
                     CreatePaymentIntentPaymentMethodOptionsUsBankAccountMandateOptionsCollectionMethod::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -8275,16 +8441,16 @@ for CreatePaymentIntentPaymentMethodOptionsUsBankAccountNetworksRequested {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ach" => {
+            match crate::rt::json::variant(s, &["ach", "us_domestic_wire"]) {
+                Some(0) => {
                     CreatePaymentIntentPaymentMethodOptionsUsBankAccountNetworksRequested::Ach
                 }
-                "us_domestic_wire" => {
+                Some(1) => {
                     CreatePaymentIntentPaymentMethodOptionsUsBankAccountNetworksRequested::UsDomesticWire
                 }
-                v => {
+                _ => {
                     CreatePaymentIntentPaymentMethodOptionsUsBankAccountNetworksRequested::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -8825,12 +8991,14 @@ impl serde::Serialize for ListPaymentIntentsCreated {
 }
 #[cfg(feature = "payments")]
 impl From<crate::RangeQuerySpecs> for ListPaymentIntentsCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListPaymentIntentsCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "payments")]
 impl From<i64> for ListPaymentIntentsCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListPaymentIntentsCreated::Integer(v)
     }
@@ -9299,294 +9467,257 @@ impl crate::rt::Decode for PaymentIntent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<i64>,
-            f2: Option<crate::PaymentIntentAmountDetails>,
-            f3: Option<i64>,
-            f4: Option<crate::rt::Expandable<crate::Application>>,
-            f5: Option<i64>,
-            f6: Option<crate::PaymentFlowsAutomaticPaymentMethodsPaymentIntent>,
-            f7: Option<crate::rt::Timestamp>,
-            f8: Option<crate::PaymentIntentCancellationReason>,
-            f9: Option<crate::PaymentIntentCaptureMethod>,
-            f10: Option<crate::rt::Secret<String>>,
-            f11: Option<crate::PaymentIntentConfirmationMethod>,
-            f12: Option<crate::rt::Timestamp>,
-            f13: Option<String>,
-            f14: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
-            f15: Option<String>,
-            f16: Option<String>,
-            f17: Option<Vec<crate::PaymentIntentExcludedPaymentMethodTypes>>,
-            f18: Option<crate::PaymentFlowsPaymentIntentAsyncWorkflows>,
-            f19: Option<crate::PaymentIntentId>,
-            f20: Option<Box<crate::ApiErrors>>,
-            f21: Option<crate::rt::Expandable<crate::Charge>>,
-            f22: Option<bool>,
-            f23: Option<crate::rt::Metadata>,
-            f24: Option<crate::PaymentIntentNextAction>,
-            f25: Option<crate::rt::Expandable<crate::Account>>,
-            f26: Option<crate::PaymentFlowsPaymentDetails>,
-            f27: Option<crate::rt::Expandable<crate::PaymentMethod>>,
-            f28: Option<crate::PaymentMethodConfigBizPaymentMethodConfigurationDetails>,
-            f29: Option<crate::PaymentIntentPaymentMethodOptions>,
-            f30: Option<Vec<String>>,
-            f31: Option<crate::PaymentFlowsPaymentIntentPresentmentDetails>,
-            f32: Option<crate::PaymentIntentProcessing>,
-            f33: Option<String>,
-            f34: Option<crate::rt::Expandable<crate::Review>>,
-            f35: Option<crate::ConfirmationTokenSetupFutureUsage>,
-            f36: Option<crate::Shipping>,
-            f37: Option<String>,
-            f38: Option<String>,
-            f39: Option<crate::PaymentIntentStatus>,
-            f40: Option<crate::TransferData>,
-            f41: Option<String>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<crate::PaymentIntentAmountDetails>,
+            f3: crate::rt::json::Slot<i64>,
+            f4: crate::rt::json::Slot<crate::rt::Expandable<crate::Application>>,
+            f5: crate::rt::json::Slot<i64>,
+            f6: crate::rt::json::Slot<
+                crate::PaymentFlowsAutomaticPaymentMethodsPaymentIntent,
+            >,
+            f7: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f8: crate::rt::json::Slot<crate::PaymentIntentCancellationReason>,
+            f9: crate::rt::json::Slot<crate::PaymentIntentCaptureMethod>,
+            f10: crate::rt::json::Slot<crate::rt::Secret<String>>,
+            f11: crate::rt::json::Slot<crate::PaymentIntentConfirmationMethod>,
+            f12: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f13: crate::rt::json::Slot<String>,
+            f14: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+            >,
+            f15: crate::rt::json::Slot<String>,
+            f16: crate::rt::json::Slot<String>,
+            f17: crate::rt::json::Slot<
+                Vec<crate::PaymentIntentExcludedPaymentMethodTypes>,
+            >,
+            f18: crate::rt::json::Slot<crate::PaymentFlowsPaymentIntentAsyncWorkflows>,
+            f19: crate::rt::json::Slot<crate::PaymentIntentId>,
+            f20: crate::rt::json::Slot<Box<crate::ApiErrors>>,
+            f21: crate::rt::json::Slot<crate::rt::Expandable<crate::Charge>>,
+            f22: crate::rt::json::Slot<bool>,
+            f23: crate::rt::json::Slot<crate::rt::Metadata>,
+            f24: crate::rt::json::Slot<crate::PaymentIntentNextAction>,
+            f25: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
+            f26: crate::rt::json::Slot<crate::PaymentFlowsPaymentDetails>,
+            f27: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
+            f28: crate::rt::json::Slot<
+                crate::PaymentMethodConfigBizPaymentMethodConfigurationDetails,
+            >,
+            f29: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptions>,
+            f30: crate::rt::json::Slot<Vec<String>>,
+            f31: crate::rt::json::Slot<
+                crate::PaymentFlowsPaymentIntentPresentmentDetails,
+            >,
+            f32: crate::rt::json::Slot<crate::PaymentIntentProcessing>,
+            f33: crate::rt::json::Slot<String>,
+            f34: crate::rt::json::Slot<crate::rt::Expandable<crate::Review>>,
+            f35: crate::rt::json::Slot<crate::ConfirmationTokenSetupFutureUsage>,
+            f36: crate::rt::json::Slot<crate::Shipping>,
+            f37: crate::rt::json::Slot<String>,
+            f38: crate::rt::json::Slot<String>,
+            f39: crate::rt::json::Slot<crate::PaymentIntentStatus>,
+            f40: crate::rt::json::Slot<crate::TransferData>,
+            f41: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
-            f21: None,
-            f22: None,
-            f23: None,
-            f24: None,
-            f25: None,
-            f26: None,
-            f27: None,
-            f28: None,
-            f29: None,
-            f30: None,
-            f31: None,
-            f32: None,
-            f33: None,
-            f34: None,
-            f35: None,
-            f36: None,
-            f37: None,
-            f38: None,
-            f39: None,
-            f40: None,
-            f41: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
+            f23: crate::rt::json::Slot::new(),
+            f24: crate::rt::json::Slot::new(),
+            f25: crate::rt::json::Slot::new(),
+            f26: crate::rt::json::Slot::new(),
+            f27: crate::rt::json::Slot::new(),
+            f28: crate::rt::json::Slot::new(),
+            f29: crate::rt::json::Slot::new(),
+            f30: crate::rt::json::Slot::new(),
+            f31: crate::rt::json::Slot::new(),
+            f32: crate::rt::json::Slot::new(),
+            f33: crate::rt::json::Slot::new(),
+            f34: crate::rt::json::Slot::new(),
+            f35: crate::rt::json::Slot::new(),
+            f36: crate::rt::json::Slot::new(),
+            f37: crate::rt::json::Slot::new(),
+            f38: crate::rt::json::Slot::new(),
+            f39: crate::rt::json::Slot::new(),
+            f40: crate::rt::json::Slot::new(),
+            f41: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent object",
-            &[
-                "amount",
-                "amount_capturable",
-                "amount_details",
-                "amount_received",
-                "application",
-                "application_fee_amount",
-                "automatic_payment_methods",
-                "canceled_at",
-                "cancellation_reason",
-                "capture_method",
-                "client_secret",
-                "confirmation_method",
-                "created",
-                "currency",
-                "customer",
-                "customer_account",
-                "description",
-                "excluded_payment_method_types",
-                "hooks",
-                "id",
-                "last_payment_error",
-                "latest_charge",
-                "livemode",
-                "metadata",
-                "next_action",
-                "object",
-                "on_behalf_of",
-                "payment_details",
-                "payment_method",
-                "payment_method_configuration_details",
-                "payment_method_options",
-                "payment_method_types",
-                "presentment_details",
-                "processing",
-                "receipt_email",
-                "review",
-                "setup_future_usage",
-                "shipping",
-                "statement_descriptor",
-                "statement_descriptor_suffix",
-                "status",
-                "transfer_data",
-                "transfer_group",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.required(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                14 => r.optional(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.optional(&mut b.f16),
-                17 => r.optional(&mut b.f17),
-                18 => r.optional(&mut b.f18),
-                19 => r.required(&mut b.f19),
-                20 => r.optional(&mut b.f20),
-                21 => r.optional(&mut b.f21),
-                22 => r.required(&mut b.f22),
-                23 => r.optional(&mut b.f23),
-                24 => r.optional(&mut b.f24),
-                25 => r.skip(),
-                26 => r.optional(&mut b.f25),
-                27 => r.optional(&mut b.f26),
-                28 => r.optional(&mut b.f27),
-                29 => r.optional(&mut b.f28),
-                30 => r.optional(&mut b.f29),
-                31 => r.optional(&mut b.f30),
-                32 => r.optional(&mut b.f31),
-                33 => r.optional(&mut b.f32),
-                34 => r.optional(&mut b.f33),
-                35 => r.optional(&mut b.f34),
-                36 => r.optional(&mut b.f35),
-                37 => r.optional(&mut b.f36),
-                38 => r.optional(&mut b.f37),
-                39 => r.optional(&mut b.f38),
-                40 => r.required(&mut b.f39),
-                41 => r.optional(&mut b.f40),
-                42 => r.optional(&mut b.f41),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2,
-                f3,
-                f4,
-                f5,
-                f6,
-                f7,
-                f8,
-                f9,
-                f10,
-                f11,
-                f12: Some(f12),
-                f13,
-                f14,
-                f15,
-                f16,
-                f17,
-                f18,
-                f19: Some(f19),
-                f20,
-                f21,
-                f22: Some(f22),
-                f23,
-                f24,
-                f25,
-                f26,
-                f27,
-                f28,
-                f29,
-                f30,
-                f31,
-                f32,
-                f33,
-                f34,
-                f35,
-                f36,
-                f37,
-                f38,
-                f39: Some(f39),
-                f40,
-                f41,
-            } => {
+        let extra = r
+            .fields(
+                "a payment_intent object",
+                &[
+                    "amount",
+                    "amount_capturable",
+                    "amount_details",
+                    "amount_received",
+                    "application",
+                    "application_fee_amount",
+                    "automatic_payment_methods",
+                    "canceled_at",
+                    "cancellation_reason",
+                    "capture_method",
+                    "client_secret",
+                    "confirmation_method",
+                    "created",
+                    "currency",
+                    "customer",
+                    "customer_account",
+                    "description",
+                    "excluded_payment_method_types",
+                    "hooks",
+                    "id",
+                    "last_payment_error",
+                    "latest_charge",
+                    "livemode",
+                    "metadata",
+                    "next_action",
+                    "object",
+                    "on_behalf_of",
+                    "payment_details",
+                    "payment_method",
+                    "payment_method_configuration_details",
+                    "payment_method_options",
+                    "payment_method_types",
+                    "presentment_details",
+                    "processing",
+                    "receipt_email",
+                    "review",
+                    "setup_future_usage",
+                    "shipping",
+                    "statement_descriptor",
+                    "statement_descriptor_suffix",
+                    "status",
+                    "transfer_data",
+                    "transfer_group",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.required(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    17 => r.optional(&mut b.f17),
+                    18 => r.optional(&mut b.f18),
+                    19 => r.required(&mut b.f19),
+                    20 => r.optional(&mut b.f20),
+                    21 => r.optional(&mut b.f21),
+                    22 => r.required(&mut b.f22),
+                    23 => r.optional(&mut b.f23),
+                    24 => r.optional(&mut b.f24),
+                    25 => r.skip(),
+                    26 => r.optional(&mut b.f25),
+                    27 => r.optional(&mut b.f26),
+                    28 => r.optional(&mut b.f27),
+                    29 => r.optional(&mut b.f28),
+                    30 => r.optional(&mut b.f29),
+                    31 => r.optional(&mut b.f30),
+                    32 => r.optional(&mut b.f31),
+                    33 => r.optional(&mut b.f32),
+                    34 => r.optional(&mut b.f33),
+                    35 => r.optional(&mut b.f34),
+                    36 => r.optional(&mut b.f35),
+                    37 => r.optional(&mut b.f36),
+                    38 => r.optional(&mut b.f37),
+                    39 => r.optional(&mut b.f38),
+                    40 => r.required(&mut b.f39),
+                    41 => r.optional(&mut b.f40),
+                    42 => r.optional(&mut b.f41),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f12.take(), b.f19.take(), b.f22.take(), b.f39.take()) {
+            (Some(f12), Some(f19), Some(f22), Some(f39)) => {
                 Ok(PaymentIntent {
-                    amount: f0,
-                    amount_capturable: f1,
-                    amount_details: f2,
-                    amount_received: f3,
-                    application: f4,
-                    application_fee_amount: f5,
-                    automatic_payment_methods: f6,
-                    canceled_at: f7,
-                    cancellation_reason: f8,
-                    capture_method: f9,
-                    client_secret: f10,
-                    confirmation_method: f11,
+                    amount: b.f0.take(),
+                    amount_capturable: b.f1.take(),
+                    amount_details: b.f2.take(),
+                    amount_received: b.f3.take(),
+                    application: b.f4.take(),
+                    application_fee_amount: b.f5.take(),
+                    automatic_payment_methods: b.f6.take(),
+                    canceled_at: b.f7.take(),
+                    cancellation_reason: b.f8.take(),
+                    capture_method: b.f9.take(),
+                    client_secret: b.f10.take(),
+                    confirmation_method: b.f11.take(),
                     created: f12,
-                    currency: f13,
-                    customer: f14,
-                    customer_account: f15,
-                    description: f16,
-                    excluded_payment_method_types: f17,
-                    hooks: f18,
+                    currency: b.f13.take(),
+                    customer: b.f14.take(),
+                    customer_account: b.f15.take(),
+                    description: b.f16.take(),
+                    excluded_payment_method_types: b.f17.take(),
+                    hooks: b.f18.take(),
                     id: f19,
-                    last_payment_error: f20,
-                    latest_charge: f21,
+                    last_payment_error: b.f20.take(),
+                    latest_charge: b.f21.take(),
                     livemode: f22,
-                    metadata: f23,
-                    next_action: f24,
-                    on_behalf_of: f25,
-                    payment_details: f26,
-                    payment_method: f27,
-                    payment_method_configuration_details: f28,
-                    payment_method_options: f29,
-                    payment_method_types: f30,
-                    presentment_details: f31,
-                    processing: f32,
-                    receipt_email: f33,
-                    review: f34,
-                    setup_future_usage: f35,
-                    shipping: f36,
-                    statement_descriptor: f37,
-                    statement_descriptor_suffix: f38,
+                    metadata: b.f23.take(),
+                    next_action: b.f24.take(),
+                    on_behalf_of: b.f25.take(),
+                    payment_details: b.f26.take(),
+                    payment_method: b.f27.take(),
+                    payment_method_configuration_details: b.f28.take(),
+                    payment_method_options: b.f29.take(),
+                    payment_method_types: b.f30.take(),
+                    presentment_details: b.f31.take(),
+                    processing: b.f32.take(),
+                    receipt_email: b.f33.take(),
+                    review: b.f34.take(),
+                    setup_future_usage: b.f35.take(),
+                    shipping: b.f36.take(),
+                    statement_descriptor: b.f37.take(),
+                    statement_descriptor_suffix: b.f38.take(),
                     status: f39,
-                    transfer_data: f40,
-                    transfer_group: f41,
+                    transfer_data: b.f40.take(),
+                    transfer_group: b.f41.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f12.is_none(), "created"),
-                                    (b.f19.is_none(), "id"),
-                                    (b.f22.is_none(), "livemode"),
-                                    (b.f39.is_none(), "status"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "id"),
+                        (taken.2.is_none(), "livemode"),
+                        (taken.3.is_none(), "status"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -9755,11 +9886,13 @@ impl serde::Serialize for PaymentIntentAmountDetails {
     }
 }
 impl From<crate::PaymentFlowsAmountDetails> for PaymentIntentAmountDetails {
+    #[inline]
     fn from(v: crate::PaymentFlowsAmountDetails) -> Self {
         PaymentIntentAmountDetails::PaymentFlowsAmountDetails(Box::new(v))
     }
 }
 impl From<crate::PaymentFlowsAmountDetailsClient> for PaymentIntentAmountDetails {
+    #[inline]
     fn from(v: crate::PaymentFlowsAmountDetailsClient) -> Self {
         PaymentIntentAmountDetails::PaymentFlowsAmountDetailsClient(Box::new(v))
     }
@@ -9769,20 +9902,12 @@ impl crate::rt::Decode for PaymentIntentAmountDetails {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         let back = r.checkpoint();
         match r.decode() {
-            Ok(x) => {
-                return Ok(
-                    PaymentIntentAmountDetails::PaymentFlowsAmountDetails(Box::new(x)),
-                );
-            }
+            Ok(x) => return Ok(PaymentIntentAmountDetails::PaymentFlowsAmountDetails(x)),
             Err(_) => r.restore(back),
         }
         match r.decode() {
             Ok(x) => {
-                return Ok(
-                    PaymentIntentAmountDetails::PaymentFlowsAmountDetailsClient(
-                        Box::new(x),
-                    ),
-                );
+                return Ok(PaymentIntentAmountDetails::PaymentFlowsAmountDetailsClient(x));
             }
             Err(_) => r.restore(back),
         }
@@ -9884,18 +10009,28 @@ impl std::str::FromStr for PaymentIntentCancellationReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "abandoned" => PaymentIntentCancellationReason::Abandoned,
-                "automatic" => PaymentIntentCancellationReason::Automatic,
-                "duplicate" => PaymentIntentCancellationReason::Duplicate,
-                "expired" => PaymentIntentCancellationReason::Expired,
-                "failed_invoice" => PaymentIntentCancellationReason::FailedInvoice,
-                "fraudulent" => PaymentIntentCancellationReason::Fraudulent,
-                "requested_by_customer" => {
-                    PaymentIntentCancellationReason::RequestedByCustomer
-                }
-                "void_invoice" => PaymentIntentCancellationReason::VoidInvoice,
-                v => PaymentIntentCancellationReason::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "abandoned",
+                    "automatic",
+                    "duplicate",
+                    "expired",
+                    "failed_invoice",
+                    "fraudulent",
+                    "requested_by_customer",
+                    "void_invoice",
+                ],
+            ) {
+                Some(0) => PaymentIntentCancellationReason::Abandoned,
+                Some(1) => PaymentIntentCancellationReason::Automatic,
+                Some(2) => PaymentIntentCancellationReason::Duplicate,
+                Some(3) => PaymentIntentCancellationReason::Expired,
+                Some(4) => PaymentIntentCancellationReason::FailedInvoice,
+                Some(5) => PaymentIntentCancellationReason::Fraudulent,
+                Some(6) => PaymentIntentCancellationReason::RequestedByCustomer,
+                Some(7) => PaymentIntentCancellationReason::VoidInvoice,
+                _ => PaymentIntentCancellationReason::Unknown(s.to_owned()),
             },
         )
     }
@@ -9949,11 +10084,14 @@ impl std::str::FromStr for PaymentIntentCaptureMethod {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "automatic" => PaymentIntentCaptureMethod::Automatic,
-                "automatic_async" => PaymentIntentCaptureMethod::AutomaticAsync,
-                "manual" => PaymentIntentCaptureMethod::Manual,
-                v => PaymentIntentCaptureMethod::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["automatic", "automatic_async", "manual"],
+            ) {
+                Some(0) => PaymentIntentCaptureMethod::Automatic,
+                Some(1) => PaymentIntentCaptureMethod::AutomaticAsync,
+                Some(2) => PaymentIntentCaptureMethod::Manual,
+                _ => PaymentIntentCaptureMethod::Unknown(s.to_owned()),
             },
         )
     }
@@ -9992,22 +10130,24 @@ impl crate::rt::Decode for PaymentIntentCardProcessing {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentIntentProcessingCustomerNotification>,
+            f0: crate::rt::json::Slot<
+                crate::PaymentIntentProcessingCustomerNotification,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_card_processing object",
-            &["customer_notification"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_intent_card_processing object",
+                &["customer_notification"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentIntentCardProcessing {
-            customer_notification: f0,
+            customer_notification: b.f0.take(),
             extra,
         })
     }
@@ -10062,10 +10202,10 @@ impl std::str::FromStr for PaymentIntentConfirmationMethod {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "automatic" => PaymentIntentConfirmationMethod::Automatic,
-                "manual" => PaymentIntentConfirmationMethod::Manual,
-                v => PaymentIntentConfirmationMethod::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["automatic", "manual"]) {
+                Some(0) => PaymentIntentConfirmationMethod::Automatic,
+                Some(1) => PaymentIntentConfirmationMethod::Manual,
+                _ => PaymentIntentConfirmationMethod::Unknown(s.to_owned()),
             },
         )
     }
@@ -10261,65 +10401,110 @@ impl std::str::FromStr for PaymentIntentExcludedPaymentMethodTypes {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "acss_debit" => PaymentIntentExcludedPaymentMethodTypes::AcssDebit,
-                "affirm" => PaymentIntentExcludedPaymentMethodTypes::Affirm,
-                "afterpay_clearpay" => {
-                    PaymentIntentExcludedPaymentMethodTypes::AfterpayClearpay
-                }
-                "alipay" => PaymentIntentExcludedPaymentMethodTypes::Alipay,
-                "alma" => PaymentIntentExcludedPaymentMethodTypes::Alma,
-                "amazon_pay" => PaymentIntentExcludedPaymentMethodTypes::AmazonPay,
-                "au_becs_debit" => PaymentIntentExcludedPaymentMethodTypes::AuBecsDebit,
-                "bacs_debit" => PaymentIntentExcludedPaymentMethodTypes::BacsDebit,
-                "bancontact" => PaymentIntentExcludedPaymentMethodTypes::Bancontact,
-                "billie" => PaymentIntentExcludedPaymentMethodTypes::Billie,
-                "blik" => PaymentIntentExcludedPaymentMethodTypes::Blik,
-                "boleto" => PaymentIntentExcludedPaymentMethodTypes::Boleto,
-                "card" => PaymentIntentExcludedPaymentMethodTypes::Card,
-                "cashapp" => PaymentIntentExcludedPaymentMethodTypes::Cashapp,
-                "crypto" => PaymentIntentExcludedPaymentMethodTypes::Crypto,
-                "customer_balance" => {
-                    PaymentIntentExcludedPaymentMethodTypes::CustomerBalance
-                }
-                "eps" => PaymentIntentExcludedPaymentMethodTypes::Eps,
-                "fpx" => PaymentIntentExcludedPaymentMethodTypes::Fpx,
-                "giropay" => PaymentIntentExcludedPaymentMethodTypes::Giropay,
-                "grabpay" => PaymentIntentExcludedPaymentMethodTypes::Grabpay,
-                "ideal" => PaymentIntentExcludedPaymentMethodTypes::Ideal,
-                "kakao_pay" => PaymentIntentExcludedPaymentMethodTypes::KakaoPay,
-                "klarna" => PaymentIntentExcludedPaymentMethodTypes::Klarna,
-                "konbini" => PaymentIntentExcludedPaymentMethodTypes::Konbini,
-                "kr_card" => PaymentIntentExcludedPaymentMethodTypes::KrCard,
-                "mb_way" => PaymentIntentExcludedPaymentMethodTypes::MbWay,
-                "mobilepay" => PaymentIntentExcludedPaymentMethodTypes::Mobilepay,
-                "multibanco" => PaymentIntentExcludedPaymentMethodTypes::Multibanco,
-                "naver_pay" => PaymentIntentExcludedPaymentMethodTypes::NaverPay,
-                "nz_bank_account" => {
-                    PaymentIntentExcludedPaymentMethodTypes::NzBankAccount
-                }
-                "oxxo" => PaymentIntentExcludedPaymentMethodTypes::Oxxo,
-                "p24" => PaymentIntentExcludedPaymentMethodTypes::P24,
-                "pay_by_bank" => PaymentIntentExcludedPaymentMethodTypes::PayByBank,
-                "payco" => PaymentIntentExcludedPaymentMethodTypes::Payco,
-                "paynow" => PaymentIntentExcludedPaymentMethodTypes::Paynow,
-                "paypal" => PaymentIntentExcludedPaymentMethodTypes::Paypal,
-                "payto" => PaymentIntentExcludedPaymentMethodTypes::Payto,
-                "pix" => PaymentIntentExcludedPaymentMethodTypes::Pix,
-                "promptpay" => PaymentIntentExcludedPaymentMethodTypes::Promptpay,
-                "revolut_pay" => PaymentIntentExcludedPaymentMethodTypes::RevolutPay,
-                "samsung_pay" => PaymentIntentExcludedPaymentMethodTypes::SamsungPay,
-                "satispay" => PaymentIntentExcludedPaymentMethodTypes::Satispay,
-                "sepa_debit" => PaymentIntentExcludedPaymentMethodTypes::SepaDebit,
-                "sofort" => PaymentIntentExcludedPaymentMethodTypes::Sofort,
-                "swish" => PaymentIntentExcludedPaymentMethodTypes::Swish,
-                "twint" => PaymentIntentExcludedPaymentMethodTypes::Twint,
-                "us_bank_account" => {
-                    PaymentIntentExcludedPaymentMethodTypes::UsBankAccount
-                }
-                "wechat_pay" => PaymentIntentExcludedPaymentMethodTypes::WechatPay,
-                "zip" => PaymentIntentExcludedPaymentMethodTypes::Zip,
-                v => PaymentIntentExcludedPaymentMethodTypes::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "acss_debit",
+                    "affirm",
+                    "afterpay_clearpay",
+                    "alipay",
+                    "alma",
+                    "amazon_pay",
+                    "au_becs_debit",
+                    "bacs_debit",
+                    "bancontact",
+                    "billie",
+                    "blik",
+                    "boleto",
+                    "card",
+                    "cashapp",
+                    "crypto",
+                    "customer_balance",
+                    "eps",
+                    "fpx",
+                    "giropay",
+                    "grabpay",
+                    "ideal",
+                    "kakao_pay",
+                    "klarna",
+                    "konbini",
+                    "kr_card",
+                    "mb_way",
+                    "mobilepay",
+                    "multibanco",
+                    "naver_pay",
+                    "nz_bank_account",
+                    "oxxo",
+                    "p24",
+                    "pay_by_bank",
+                    "payco",
+                    "paynow",
+                    "paypal",
+                    "payto",
+                    "pix",
+                    "promptpay",
+                    "revolut_pay",
+                    "samsung_pay",
+                    "satispay",
+                    "sepa_debit",
+                    "sofort",
+                    "swish",
+                    "twint",
+                    "us_bank_account",
+                    "wechat_pay",
+                    "zip",
+                ],
+            ) {
+                Some(0) => PaymentIntentExcludedPaymentMethodTypes::AcssDebit,
+                Some(1) => PaymentIntentExcludedPaymentMethodTypes::Affirm,
+                Some(2) => PaymentIntentExcludedPaymentMethodTypes::AfterpayClearpay,
+                Some(3) => PaymentIntentExcludedPaymentMethodTypes::Alipay,
+                Some(4) => PaymentIntentExcludedPaymentMethodTypes::Alma,
+                Some(5) => PaymentIntentExcludedPaymentMethodTypes::AmazonPay,
+                Some(6) => PaymentIntentExcludedPaymentMethodTypes::AuBecsDebit,
+                Some(7) => PaymentIntentExcludedPaymentMethodTypes::BacsDebit,
+                Some(8) => PaymentIntentExcludedPaymentMethodTypes::Bancontact,
+                Some(9) => PaymentIntentExcludedPaymentMethodTypes::Billie,
+                Some(10) => PaymentIntentExcludedPaymentMethodTypes::Blik,
+                Some(11) => PaymentIntentExcludedPaymentMethodTypes::Boleto,
+                Some(12) => PaymentIntentExcludedPaymentMethodTypes::Card,
+                Some(13) => PaymentIntentExcludedPaymentMethodTypes::Cashapp,
+                Some(14) => PaymentIntentExcludedPaymentMethodTypes::Crypto,
+                Some(15) => PaymentIntentExcludedPaymentMethodTypes::CustomerBalance,
+                Some(16) => PaymentIntentExcludedPaymentMethodTypes::Eps,
+                Some(17) => PaymentIntentExcludedPaymentMethodTypes::Fpx,
+                Some(18) => PaymentIntentExcludedPaymentMethodTypes::Giropay,
+                Some(19) => PaymentIntentExcludedPaymentMethodTypes::Grabpay,
+                Some(20) => PaymentIntentExcludedPaymentMethodTypes::Ideal,
+                Some(21) => PaymentIntentExcludedPaymentMethodTypes::KakaoPay,
+                Some(22) => PaymentIntentExcludedPaymentMethodTypes::Klarna,
+                Some(23) => PaymentIntentExcludedPaymentMethodTypes::Konbini,
+                Some(24) => PaymentIntentExcludedPaymentMethodTypes::KrCard,
+                Some(25) => PaymentIntentExcludedPaymentMethodTypes::MbWay,
+                Some(26) => PaymentIntentExcludedPaymentMethodTypes::Mobilepay,
+                Some(27) => PaymentIntentExcludedPaymentMethodTypes::Multibanco,
+                Some(28) => PaymentIntentExcludedPaymentMethodTypes::NaverPay,
+                Some(29) => PaymentIntentExcludedPaymentMethodTypes::NzBankAccount,
+                Some(30) => PaymentIntentExcludedPaymentMethodTypes::Oxxo,
+                Some(31) => PaymentIntentExcludedPaymentMethodTypes::P24,
+                Some(32) => PaymentIntentExcludedPaymentMethodTypes::PayByBank,
+                Some(33) => PaymentIntentExcludedPaymentMethodTypes::Payco,
+                Some(34) => PaymentIntentExcludedPaymentMethodTypes::Paynow,
+                Some(35) => PaymentIntentExcludedPaymentMethodTypes::Paypal,
+                Some(36) => PaymentIntentExcludedPaymentMethodTypes::Payto,
+                Some(37) => PaymentIntentExcludedPaymentMethodTypes::Pix,
+                Some(38) => PaymentIntentExcludedPaymentMethodTypes::Promptpay,
+                Some(39) => PaymentIntentExcludedPaymentMethodTypes::RevolutPay,
+                Some(40) => PaymentIntentExcludedPaymentMethodTypes::SamsungPay,
+                Some(41) => PaymentIntentExcludedPaymentMethodTypes::Satispay,
+                Some(42) => PaymentIntentExcludedPaymentMethodTypes::SepaDebit,
+                Some(43) => PaymentIntentExcludedPaymentMethodTypes::Sofort,
+                Some(44) => PaymentIntentExcludedPaymentMethodTypes::Swish,
+                Some(45) => PaymentIntentExcludedPaymentMethodTypes::Twint,
+                Some(46) => PaymentIntentExcludedPaymentMethodTypes::UsBankAccount,
+                Some(47) => PaymentIntentExcludedPaymentMethodTypes::WechatPay,
+                Some(48) => PaymentIntentExcludedPaymentMethodTypes::Zip,
+                _ => PaymentIntentExcludedPaymentMethodTypes::Unknown(s.to_owned()),
             },
         )
     }
@@ -10400,151 +10585,147 @@ impl crate::rt::Decode for PaymentIntentNextAction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentIntentNextActionAlipayHandleRedirect>,
-            f1: Option<crate::PaymentIntentNextActionBoleto>,
-            f2: Option<crate::PaymentIntentNextActionCardAwaitNotification>,
-            f3: Option<
+            f0: crate::rt::json::Slot<
+                crate::PaymentIntentNextActionAlipayHandleRedirect,
+            >,
+            f1: crate::rt::json::Slot<crate::PaymentIntentNextActionBoleto>,
+            f2: crate::rt::json::Slot<
+                crate::PaymentIntentNextActionCardAwaitNotification,
+            >,
+            f3: crate::rt::json::Slot<
                 crate::PaymentIntentNextActionCashappHandleRedirectOrDisplayQrCode,
             >,
-            f4: Option<crate::PaymentIntentNextActionDisplayBankTransferInstructions>,
-            f5: Option<crate::PaymentIntentNextActionKonbini>,
-            f6: Option<crate::PaymentIntentNextActionDisplayMultibancoDetails>,
-            f7: Option<crate::PaymentIntentNextActionDisplayOxxoDetails>,
-            f8: Option<crate::PaymentIntentNextActionPaynowDisplayQrCode>,
-            f9: Option<crate::PaymentIntentNextActionPixDisplayQrCode>,
-            f10: Option<crate::PaymentIntentNextActionPromptpayDisplayQrCode>,
-            f11: Option<crate::PaymentIntentNextActionRedirectToUrl>,
-            f12: Option<
+            f4: crate::rt::json::Slot<
+                crate::PaymentIntentNextActionDisplayBankTransferInstructions,
+            >,
+            f5: crate::rt::json::Slot<crate::PaymentIntentNextActionKonbini>,
+            f6: crate::rt::json::Slot<
+                crate::PaymentIntentNextActionDisplayMultibancoDetails,
+            >,
+            f7: crate::rt::json::Slot<crate::PaymentIntentNextActionDisplayOxxoDetails>,
+            f8: crate::rt::json::Slot<crate::PaymentIntentNextActionPaynowDisplayQrCode>,
+            f9: crate::rt::json::Slot<crate::PaymentIntentNextActionPixDisplayQrCode>,
+            f10: crate::rt::json::Slot<
+                crate::PaymentIntentNextActionPromptpayDisplayQrCode,
+            >,
+            f11: crate::rt::json::Slot<crate::PaymentIntentNextActionRedirectToUrl>,
+            f12: crate::rt::json::Slot<
                 crate::PaymentIntentNextActionSwishHandleRedirectOrDisplayQrCode,
             >,
-            f13: Option<String>,
-            f14: Option<serde_json::Value>,
-            f15: Option<crate::PaymentIntentNextActionVerifyWithMicrodeposits>,
-            f16: Option<crate::PaymentIntentNextActionWechatPayDisplayQrCode>,
-            f17: Option<crate::PaymentIntentNextActionWechatPayRedirectToAndroidApp>,
-            f18: Option<crate::PaymentIntentNextActionWechatPayRedirectToIosApp>,
+            f13: crate::rt::json::Slot<String>,
+            f14: crate::rt::json::Slot<serde_json::Value>,
+            f15: crate::rt::json::Slot<
+                crate::PaymentIntentNextActionVerifyWithMicrodeposits,
+            >,
+            f16: crate::rt::json::Slot<
+                crate::PaymentIntentNextActionWechatPayDisplayQrCode,
+            >,
+            f17: crate::rt::json::Slot<
+                crate::PaymentIntentNextActionWechatPayRedirectToAndroidApp,
+            >,
+            f18: crate::rt::json::Slot<
+                crate::PaymentIntentNextActionWechatPayRedirectToIosApp,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_next_action object",
-            &[
-                "alipay_handle_redirect",
-                "boleto_display_details",
-                "card_await_notification",
-                "cashapp_handle_redirect_or_display_qr_code",
-                "display_bank_transfer_instructions",
-                "konbini_display_details",
-                "multibanco_display_details",
-                "oxxo_display_details",
-                "paynow_display_qr_code",
-                "pix_display_qr_code",
-                "promptpay_display_qr_code",
-                "redirect_to_url",
-                "swish_handle_redirect_or_display_qr_code",
-                "type",
-                "use_stripe_sdk",
-                "verify_with_microdeposits",
-                "wechat_pay_display_qr_code",
-                "wechat_pay_redirect_to_android_app",
-                "wechat_pay_redirect_to_ios_app",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.required(&mut b.f13),
-                14 => r.optional(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.optional(&mut b.f16),
-                17 => r.optional(&mut b.f17),
-                18 => r.optional(&mut b.f18),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2,
-                f3,
-                f4,
-                f5,
-                f6,
-                f7,
-                f8,
-                f9,
-                f10,
-                f11,
-                f12,
-                f13: Some(f13),
-                f14,
-                f15,
-                f16,
-                f17,
-                f18,
-            } => {
+        let extra = r
+            .fields(
+                "a payment_intent_next_action object",
+                &[
+                    "alipay_handle_redirect",
+                    "boleto_display_details",
+                    "card_await_notification",
+                    "cashapp_handle_redirect_or_display_qr_code",
+                    "display_bank_transfer_instructions",
+                    "konbini_display_details",
+                    "multibanco_display_details",
+                    "oxxo_display_details",
+                    "paynow_display_qr_code",
+                    "pix_display_qr_code",
+                    "promptpay_display_qr_code",
+                    "redirect_to_url",
+                    "swish_handle_redirect_or_display_qr_code",
+                    "type",
+                    "use_stripe_sdk",
+                    "verify_with_microdeposits",
+                    "wechat_pay_display_qr_code",
+                    "wechat_pay_redirect_to_android_app",
+                    "wechat_pay_redirect_to_ios_app",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.required(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    17 => r.optional(&mut b.f17),
+                    18 => r.optional(&mut b.f18),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f13.take(),) {
+            (Some(f13),) => {
                 Ok(PaymentIntentNextAction {
-                    alipay_handle_redirect: f0,
-                    boleto_display_details: f1,
-                    card_await_notification: f2,
-                    cashapp_handle_redirect_or_display_qr_code: f3,
-                    display_bank_transfer_instructions: f4,
-                    konbini_display_details: f5,
-                    multibanco_display_details: f6,
-                    oxxo_display_details: f7,
-                    paynow_display_qr_code: f8,
-                    pix_display_qr_code: f9,
-                    promptpay_display_qr_code: f10,
-                    redirect_to_url: f11,
-                    swish_handle_redirect_or_display_qr_code: f12,
+                    alipay_handle_redirect: b.f0.take(),
+                    boleto_display_details: b.f1.take(),
+                    card_await_notification: b.f2.take(),
+                    cashapp_handle_redirect_or_display_qr_code: b.f3.take(),
+                    display_bank_transfer_instructions: b.f4.take(),
+                    konbini_display_details: b.f5.take(),
+                    multibanco_display_details: b.f6.take(),
+                    oxxo_display_details: b.f7.take(),
+                    paynow_display_qr_code: b.f8.take(),
+                    pix_display_qr_code: b.f9.take(),
+                    promptpay_display_qr_code: b.f10.take(),
+                    redirect_to_url: b.f11.take(),
+                    swish_handle_redirect_or_display_qr_code: b.f12.take(),
                     r#type: f13,
-                    use_stripe_sdk: f14,
-                    verify_with_microdeposits: f15,
-                    wechat_pay_display_qr_code: f16,
-                    wechat_pay_redirect_to_android_app: f17,
-                    wechat_pay_redirect_to_ios_app: f18,
+                    use_stripe_sdk: b.f14.take(),
+                    verify_with_microdeposits: b.f15.take(),
+                    wechat_pay_display_qr_code: b.f16.take(),
+                    wechat_pay_redirect_to_android_app: b.f17.take(),
+                    wechat_pay_redirect_to_ios_app: b.f18.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f13.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -10644,36 +10825,34 @@ impl crate::rt::Decode for PaymentIntentNextActionAlipayHandleRedirect {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_next_action_alipay_handle_redirect object",
-            &["native_data", "native_url", "return_url", "url"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a payment_intent_next_action_alipay_handle_redirect object",
+                &["native_data", "native_url", "return_url", "url"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentIntentNextActionAlipayHandleRedirect {
-            native_data: f0,
-            native_url: f1,
-            return_url: f2,
-            url: f3,
+            native_data: b.f0.take(),
+            native_url: b.f1.take(),
+            return_url: b.f2.take(),
+            url: b.f3.take(),
             extra,
         })
     }
@@ -10730,36 +10909,34 @@ impl crate::rt::Decode for PaymentIntentNextActionBoleto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_next_action_boleto object",
-            &["expires_at", "hosted_voucher_url", "number", "pdf"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a payment_intent_next_action_boleto object",
+                &["expires_at", "hosted_voucher_url", "number", "pdf"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentIntentNextActionBoleto {
-            expires_at: f0,
-            hosted_voucher_url: f1,
-            number: f2,
-            pdf: f3,
+            expires_at: b.f0.take(),
+            hosted_voucher_url: b.f1.take(),
+            number: b.f2.take(),
+            pdf: b.f3.take(),
             extra,
         })
     }
@@ -10812,25 +10989,26 @@ impl crate::rt::Decode for PaymentIntentNextActionCardAwaitNotification {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<bool>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<bool>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_next_action_card_await_notification object",
-            &["charge_attempt_at", "customer_approval_required"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_intent_next_action_card_await_notification object",
+                &["charge_attempt_at", "customer_approval_required"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentIntentNextActionCardAwaitNotification {
-            charge_attempt_at: f0,
-            customer_approval_required: f1,
+            charge_attempt_at: b.f0.take(),
+            customer_approval_required: b.f1.take(),
             extra,
         })
     }
@@ -10878,29 +11056,28 @@ impl crate::rt::Decode for PaymentIntentNextActionCashappHandleRedirectOrDisplay
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<crate::PaymentIntentNextActionCashappQrCode>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<crate::PaymentIntentNextActionCashappQrCode>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_next_action_cashapp_handle_redirect_or_display_qr_code object",
-            &["hosted_instructions_url", "mobile_auth_url", "qr_code"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a payment_intent_next_action_cashapp_handle_redirect_or_display_qr_code object",
+                &["hosted_instructions_url", "mobile_auth_url", "qr_code"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
                 Ok(PaymentIntentNextActionCashappHandleRedirectOrDisplayQrCode {
                     hosted_instructions_url: f0,
                     mobile_auth_url: f1,
@@ -10908,19 +11085,16 @@ impl crate::rt::Decode for PaymentIntentNextActionCashappHandleRedirectOrDisplay
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "hosted_instructions_url"),
-                                    (b.f1.is_none(), "mobile_auth_url"),
-                                    (b.f2.is_none(), "qr_code"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "hosted_instructions_url"),
+                        (taken.1.is_none(), "mobile_auth_url"),
+                        (taken.2.is_none(), "qr_code"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -10967,29 +11141,28 @@ impl crate::rt::Decode for PaymentIntentNextActionCashappQrCode {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_next_action_cashapp_qr_code object",
-            &["expires_at", "image_url_png", "image_url_svg"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a payment_intent_next_action_cashapp_qr_code object",
+                &["expires_at", "image_url_png", "image_url_svg"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
                 Ok(PaymentIntentNextActionCashappQrCode {
                     expires_at: f0,
                     image_url_png: f1,
@@ -10997,19 +11170,16 @@ impl crate::rt::Decode for PaymentIntentNextActionCashappQrCode {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "expires_at"),
-                                    (b.f1.is_none(), "image_url_png"),
-                                    (b.f2.is_none(), "image_url_svg"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "expires_at"),
+                        (taken.1.is_none(), "image_url_png"),
+                        (taken.2.is_none(), "image_url_svg"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -11063,64 +11233,64 @@ impl crate::rt::Decode for PaymentIntentNextActionDisplayBankTransferInstruction
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<String>,
-            f2: Option<Vec<crate::FundingInstructionsBankTransferFinancialAddress>>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<
+                Vec<crate::FundingInstructionsBankTransferFinancialAddress>,
+            >,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<
                 crate::PaymentIntentNextActionDisplayBankTransferInstructionsType,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_next_action_display_bank_transfer_instructions object",
-            &[
-                "amount_remaining",
-                "currency",
-                "financial_addresses",
-                "hosted_instructions_url",
-                "reference",
-                "type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2, f3, f4, f5: Some(f5) } => {
+        let extra = r
+            .fields(
+                "a payment_intent_next_action_display_bank_transfer_instructions object",
+                &[
+                    "amount_remaining",
+                    "currency",
+                    "financial_addresses",
+                    "hosted_instructions_url",
+                    "reference",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f5.take(),) {
+            (Some(f5),) => {
                 Ok(PaymentIntentNextActionDisplayBankTransferInstructions {
-                    amount_remaining: f0,
-                    currency: f1,
-                    financial_addresses: f2,
-                    hosted_instructions_url: f3,
-                    reference: f4,
+                    amount_remaining: b.f0.take(),
+                    currency: b.f1.take(),
+                    financial_addresses: b.f2.take(),
+                    hosted_instructions_url: b.f3.take(),
+                    reference: b.f4.take(),
                     r#type: f5,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f5.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -11208,25 +11378,34 @@ impl std::str::FromStr for PaymentIntentNextActionDisplayBankTransferInstruction
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "eu_bank_transfer" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "eu_bank_transfer",
+                    "gb_bank_transfer",
+                    "jp_bank_transfer",
+                    "mx_bank_transfer",
+                    "us_bank_transfer",
+                ],
+            ) {
+                Some(0) => {
                     PaymentIntentNextActionDisplayBankTransferInstructionsType::EuBankTransfer
                 }
-                "gb_bank_transfer" => {
+                Some(1) => {
                     PaymentIntentNextActionDisplayBankTransferInstructionsType::GbBankTransfer
                 }
-                "jp_bank_transfer" => {
+                Some(2) => {
                     PaymentIntentNextActionDisplayBankTransferInstructionsType::JpBankTransfer
                 }
-                "mx_bank_transfer" => {
+                Some(3) => {
                     PaymentIntentNextActionDisplayBankTransferInstructionsType::MxBankTransfer
                 }
-                "us_bank_transfer" => {
+                Some(4) => {
                     PaymentIntentNextActionDisplayBankTransferInstructionsType::UsBankTransfer
                 }
-                v => {
+                _ => {
                     PaymentIntentNextActionDisplayBankTransferInstructionsType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -11273,36 +11452,34 @@ impl crate::rt::Decode for PaymentIntentNextActionDisplayMultibancoDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<String>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_next_action_display_multibanco_details object",
-            &["entity", "expires_at", "hosted_voucher_url", "reference"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a payment_intent_next_action_display_multibanco_details object",
+                &["entity", "expires_at", "hosted_voucher_url", "reference"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentIntentNextActionDisplayMultibancoDetails {
-            entity: f0,
-            expires_at: f1,
-            hosted_voucher_url: f2,
-            reference: f3,
+            entity: b.f0.take(),
+            expires_at: b.f1.take(),
+            hosted_voucher_url: b.f2.take(),
+            reference: b.f3.take(),
             extra,
         })
     }
@@ -11357,32 +11534,30 @@ impl crate::rt::Decode for PaymentIntentNextActionDisplayOxxoDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_next_action_display_oxxo_details object",
-            &["expires_after", "hosted_voucher_url", "number"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a payment_intent_next_action_display_oxxo_details object",
+                &["expires_after", "hosted_voucher_url", "number"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentIntentNextActionDisplayOxxoDetails {
-            expires_after: f0,
-            hosted_voucher_url: f1,
-            number: f2,
+            expires_after: b.f0.take(),
+            hosted_voucher_url: b.f1.take(),
+            number: b.f2.take(),
             extra,
         })
     }
@@ -11433,48 +11608,41 @@ impl crate::rt::Decode for PaymentIntentNextActionKonbini {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<String>,
-            f2: Option<crate::PaymentIntentNextActionKonbiniStores>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<crate::PaymentIntentNextActionKonbiniStores>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_next_action_konbini object",
-            &["expires_at", "hosted_voucher_url", "stores"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1, f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a payment_intent_next_action_konbini object",
+                &["expires_at", "hosted_voucher_url", "stores"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f2.take()) {
+            (Some(f0), Some(f2)) => {
                 Ok(PaymentIntentNextActionKonbini {
                     expires_at: f0,
-                    hosted_voucher_url: f1,
+                    hosted_voucher_url: b.f1.take(),
                     stores: f2,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "expires_at"),
-                                    (b.f2.is_none(), "stores"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "expires_at"), (taken.1.is_none(), "stores")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -11520,38 +11688,37 @@ impl crate::rt::Decode for PaymentIntentNextActionKonbiniFamilymart {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_next_action_konbini_familymart object",
-            &["confirmation_number", "payment_code"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_intent_next_action_konbini_familymart object",
+                &["confirmation_number", "payment_code"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(PaymentIntentNextActionKonbiniFamilymart {
-                    confirmation_number: f0,
+                    confirmation_number: b.f0.take(),
                     payment_code: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "payment_code")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "payment_code")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -11596,38 +11763,37 @@ impl crate::rt::Decode for PaymentIntentNextActionKonbiniLawson {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_next_action_konbini_lawson object",
-            &["confirmation_number", "payment_code"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_intent_next_action_konbini_lawson object",
+                &["confirmation_number", "payment_code"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(PaymentIntentNextActionKonbiniLawson {
-                    confirmation_number: f0,
+                    confirmation_number: b.f0.take(),
                     payment_code: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "payment_code")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "payment_code")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -11672,38 +11838,37 @@ impl crate::rt::Decode for PaymentIntentNextActionKonbiniMinistop {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_next_action_konbini_ministop object",
-            &["confirmation_number", "payment_code"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_intent_next_action_konbini_ministop object",
+                &["confirmation_number", "payment_code"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(PaymentIntentNextActionKonbiniMinistop {
-                    confirmation_number: f0,
+                    confirmation_number: b.f0.take(),
                     payment_code: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "payment_code")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "payment_code")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -11748,38 +11913,37 @@ impl crate::rt::Decode for PaymentIntentNextActionKonbiniSeicomart {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_next_action_konbini_seicomart object",
-            &["confirmation_number", "payment_code"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_intent_next_action_konbini_seicomart object",
+                &["confirmation_number", "payment_code"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(PaymentIntentNextActionKonbiniSeicomart {
-                    confirmation_number: f0,
+                    confirmation_number: b.f0.take(),
                     payment_code: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "payment_code")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "payment_code")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -11828,36 +11992,34 @@ impl crate::rt::Decode for PaymentIntentNextActionKonbiniStores {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentIntentNextActionKonbiniFamilymart>,
-            f1: Option<crate::PaymentIntentNextActionKonbiniLawson>,
-            f2: Option<crate::PaymentIntentNextActionKonbiniMinistop>,
-            f3: Option<crate::PaymentIntentNextActionKonbiniSeicomart>,
+            f0: crate::rt::json::Slot<crate::PaymentIntentNextActionKonbiniFamilymart>,
+            f1: crate::rt::json::Slot<crate::PaymentIntentNextActionKonbiniLawson>,
+            f2: crate::rt::json::Slot<crate::PaymentIntentNextActionKonbiniMinistop>,
+            f3: crate::rt::json::Slot<crate::PaymentIntentNextActionKonbiniSeicomart>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_next_action_konbini_stores object",
-            &["familymart", "lawson", "ministop", "seicomart"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a payment_intent_next_action_konbini_stores object",
+                &["familymart", "lawson", "ministop", "seicomart"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentIntentNextActionKonbiniStores {
-            familymart: f0,
-            lawson: f1,
-            ministop: f2,
-            seicomart: f3,
+            familymart: b.f0.take(),
+            lawson: b.f1.take(),
+            ministop: b.f2.take(),
+            seicomart: b.f3.take(),
             extra,
         })
     }
@@ -11914,53 +12076,49 @@ impl crate::rt::Decode for PaymentIntentNextActionPaynowDisplayQrCode {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_next_action_paynow_display_qr_code object",
-            &["data", "hosted_instructions_url", "image_url_png", "image_url_svg"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1, f2: Some(f2), f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a payment_intent_next_action_paynow_display_qr_code object",
+                &["data", "hosted_instructions_url", "image_url_png", "image_url_svg"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f2.take(), b.f3.take()) {
+            (Some(f0), Some(f2), Some(f3)) => {
                 Ok(PaymentIntentNextActionPaynowDisplayQrCode {
                     data: f0,
-                    hosted_instructions_url: f1,
+                    hosted_instructions_url: b.f1.take(),
                     image_url_png: f2,
                     image_url_svg: f3,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "data"),
-                                    (b.f2.is_none(), "image_url_png"),
-                                    (b.f3.is_none(), "image_url_svg"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "data"),
+                        (taken.1.is_none(), "image_url_png"),
+                        (taken.2.is_none(), "image_url_svg"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -12013,46 +12171,44 @@ impl crate::rt::Decode for PaymentIntentNextActionPixDisplayQrCode {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<i64>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_next_action_pix_display_qr_code object",
-            &[
-                "data",
-                "expires_at",
-                "hosted_instructions_url",
-                "image_url_png",
-                "image_url_svg",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4 } = b;
+        let extra = r
+            .fields(
+                "a payment_intent_next_action_pix_display_qr_code object",
+                &[
+                    "data",
+                    "expires_at",
+                    "hosted_instructions_url",
+                    "image_url_png",
+                    "image_url_svg",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentIntentNextActionPixDisplayQrCode {
-            data: f0,
-            expires_at: f1,
-            hosted_instructions_url: f2,
-            image_url_png: f3,
-            image_url_svg: f4,
+            data: b.f0.take(),
+            expires_at: b.f1.take(),
+            hosted_instructions_url: b.f2.take(),
+            image_url_png: b.f3.take(),
+            image_url_svg: b.f4.take(),
             extra,
         })
     }
@@ -12112,32 +12268,31 @@ impl crate::rt::Decode for PaymentIntentNextActionPromptpayDisplayQrCode {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_next_action_promptpay_display_qr_code object",
-            &["data", "hosted_instructions_url", "image_url_png", "image_url_svg"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a payment_intent_next_action_promptpay_display_qr_code object",
+                &["data", "hosted_instructions_url", "image_url_png", "image_url_svg"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f3.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f3)) => {
                 Ok(PaymentIntentNextActionPromptpayDisplayQrCode {
                     data: f0,
                     hosted_instructions_url: f1,
@@ -12146,20 +12301,17 @@ impl crate::rt::Decode for PaymentIntentNextActionPromptpayDisplayQrCode {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "data"),
-                                    (b.f1.is_none(), "hosted_instructions_url"),
-                                    (b.f2.is_none(), "image_url_png"),
-                                    (b.f3.is_none(), "image_url_svg"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "data"),
+                        (taken.1.is_none(), "hosted_instructions_url"),
+                        (taken.2.is_none(), "image_url_png"),
+                        (taken.3.is_none(), "image_url_svg"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -12204,25 +12356,26 @@ impl crate::rt::Decode for PaymentIntentNextActionRedirectToUrl {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_next_action_redirect_to_url object",
-            &["return_url", "url"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_intent_next_action_redirect_to_url object",
+                &["return_url", "url"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentIntentNextActionRedirectToUrl {
-            return_url: f0,
-            url: f1,
+            return_url: b.f0.take(),
+            url: b.f1.take(),
             extra,
         })
     }
@@ -12268,41 +12421,40 @@ impl crate::rt::Decode for PaymentIntentNextActionSwishHandleRedirectOrDisplayQr
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::PaymentIntentNextActionSwishQrCode>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::PaymentIntentNextActionSwishQrCode>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_next_action_swish_handle_redirect_or_display_qr_code object",
-            &["hosted_instructions_url", "qr_code"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_intent_next_action_swish_handle_redirect_or_display_qr_code object",
+                &["hosted_instructions_url", "qr_code"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(PaymentIntentNextActionSwishHandleRedirectOrDisplayQrCode {
                     hosted_instructions_url: f0,
                     qr_code: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "hosted_instructions_url"),
-                                    (b.f1.is_none(), "qr_code"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "hosted_instructions_url"),
+                        (taken.1.is_none(), "qr_code"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -12348,29 +12500,28 @@ impl crate::rt::Decode for PaymentIntentNextActionSwishQrCode {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_next_action_swish_qr_code object",
-            &["data", "image_url_png", "image_url_svg"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a payment_intent_next_action_swish_qr_code object",
+                &["data", "image_url_png", "image_url_svg"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
                 Ok(PaymentIntentNextActionSwishQrCode {
                     data: f0,
                     image_url_png: f1,
@@ -12378,19 +12529,16 @@ impl crate::rt::Decode for PaymentIntentNextActionSwishQrCode {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "data"),
-                                    (b.f1.is_none(), "image_url_png"),
-                                    (b.f2.is_none(), "image_url_svg"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "data"),
+                        (taken.1.is_none(), "image_url_png"),
+                        (taken.2.is_none(), "image_url_svg"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -12438,50 +12586,46 @@ impl crate::rt::Decode for PaymentIntentNextActionVerifyWithMicrodeposits {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<String>,
-            f2: Option<
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<
                 crate::PaymentIntentNextActionVerifyWithMicrodepositsMicrodepositType,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_next_action_verify_with_microdeposits object",
-            &["arrival_date", "hosted_verification_url", "microdeposit_type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2 } => {
+        let extra = r
+            .fields(
+                "a payment_intent_next_action_verify_with_microdeposits object",
+                &["arrival_date", "hosted_verification_url", "microdeposit_type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(PaymentIntentNextActionVerifyWithMicrodeposits {
                     arrival_date: f0,
                     hosted_verification_url: f1,
-                    microdeposit_type: f2,
+                    microdeposit_type: b.f2.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "arrival_date"),
-                                    (b.f1.is_none(), "hosted_verification_url"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "arrival_date"),
+                        (taken.1.is_none(), "hosted_verification_url"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -12545,16 +12689,16 @@ for PaymentIntentNextActionVerifyWithMicrodepositsMicrodepositType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "amounts" => {
+            match crate::rt::json::variant(s, &["amounts", "descriptor_code"]) {
+                Some(0) => {
                     PaymentIntentNextActionVerifyWithMicrodepositsMicrodepositType::Amounts
                 }
-                "descriptor_code" => {
+                Some(1) => {
                     PaymentIntentNextActionVerifyWithMicrodepositsMicrodepositType::DescriptorCode
                 }
-                v => {
+                _ => {
                     PaymentIntentNextActionVerifyWithMicrodepositsMicrodepositType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -12606,47 +12750,40 @@ impl crate::rt::Decode for PaymentIntentNextActionWechatPayDisplayQrCode {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_next_action_wechat_pay_display_qr_code object",
-            &[
-                "data",
-                "hosted_instructions_url",
-                "image_data_url",
-                "image_url_png",
-                "image_url_svg",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-            } => {
+        let extra = r
+            .fields(
+                "a payment_intent_next_action_wechat_pay_display_qr_code object",
+                &[
+                    "data",
+                    "hosted_instructions_url",
+                    "image_data_url",
+                    "image_url_png",
+                    "image_url_svg",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f3.take(), b.f4.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f3), Some(f4)) => {
                 Ok(PaymentIntentNextActionWechatPayDisplayQrCode {
                     data: f0,
                     hosted_instructions_url: f1,
@@ -12656,21 +12793,18 @@ impl crate::rt::Decode for PaymentIntentNextActionWechatPayDisplayQrCode {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "data"),
-                                    (b.f1.is_none(), "hosted_instructions_url"),
-                                    (b.f2.is_none(), "image_data_url"),
-                                    (b.f3.is_none(), "image_url_png"),
-                                    (b.f4.is_none(), "image_url_svg"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "data"),
+                        (taken.1.is_none(), "hosted_instructions_url"),
+                        (taken.2.is_none(), "image_data_url"),
+                        (taken.3.is_none(), "image_url_png"),
+                        (taken.4.is_none(), "image_url_svg"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -12726,57 +12860,56 @@ impl crate::rt::Decode for PaymentIntentNextActionWechatPayRedirectToAndroidApp 
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_next_action_wechat_pay_redirect_to_android_app object",
-            &[
-                "app_id",
-                "nonce_str",
-                "package",
-                "partner_id",
-                "prepay_id",
-                "sign",
-                "timestamp",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-                f6: Some(f6),
-            } => {
+        let extra = r
+            .fields(
+                "a payment_intent_next_action_wechat_pay_redirect_to_android_app object",
+                &[
+                    "app_id",
+                    "nonce_str",
+                    "package",
+                    "partner_id",
+                    "prepay_id",
+                    "sign",
+                    "timestamp",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f5.take(),
+            b.f6.take(),
+        ) {
+            (Some(f0), Some(f1), Some(f2), Some(f3), Some(f4), Some(f5), Some(f6)) => {
                 Ok(PaymentIntentNextActionWechatPayRedirectToAndroidApp {
                     app_id: f0,
                     nonce_str: f1,
@@ -12788,23 +12921,20 @@ impl crate::rt::Decode for PaymentIntentNextActionWechatPayRedirectToAndroidApp 
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "app_id"),
-                                    (b.f1.is_none(), "nonce_str"),
-                                    (b.f2.is_none(), "package"),
-                                    (b.f3.is_none(), "partner_id"),
-                                    (b.f4.is_none(), "prepay_id"),
-                                    (b.f5.is_none(), "sign"),
-                                    (b.f6.is_none(), "timestamp"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "app_id"),
+                        (taken.1.is_none(), "nonce_str"),
+                        (taken.2.is_none(), "package"),
+                        (taken.3.is_none(), "partner_id"),
+                        (taken.4.is_none(), "prepay_id"),
+                        (taken.5.is_none(), "sign"),
+                        (taken.6.is_none(), "timestamp"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -12851,35 +12981,33 @@ impl crate::rt::Decode for PaymentIntentNextActionWechatPayRedirectToIosApp {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_next_action_wechat_pay_redirect_to_ios_app object",
-            &["native_url"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_intent_next_action_wechat_pay_redirect_to_ios_app object",
+                &["native_url"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(PaymentIntentNextActionWechatPayRedirectToIosApp {
                     native_url: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "native_url")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "native_url")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -13207,334 +13335,315 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentIntentPaymentMethodOptionsAcssDebit2>,
-            f1: Option<crate::PaymentIntentPaymentMethodOptionsAffirm>,
-            f2: Option<crate::PaymentIntentPaymentMethodOptionsAfterpayClearpay>,
-            f3: Option<crate::PaymentIntentPaymentMethodOptionsAlipay>,
-            f4: Option<crate::PaymentIntentPaymentMethodOptionsAlma>,
-            f5: Option<crate::PaymentIntentPaymentMethodOptionsAmazonPay>,
-            f6: Option<crate::PaymentIntentPaymentMethodOptionsAuBecsDebit2>,
-            f7: Option<crate::PaymentIntentPaymentMethodOptionsBacsDebit2>,
-            f8: Option<crate::PaymentIntentPaymentMethodOptionsBancontact>,
-            f9: Option<crate::PaymentIntentPaymentMethodOptionsBillie>,
-            f10: Option<crate::PaymentIntentPaymentMethodOptionsBlik2>,
-            f11: Option<crate::PaymentIntentPaymentMethodOptionsBoleto>,
-            f12: Option<crate::PaymentIntentPaymentMethodOptionsCard2>,
-            f13: Option<crate::PaymentIntentPaymentMethodOptionsCardPresent>,
-            f14: Option<crate::PaymentIntentPaymentMethodOptionsCashapp>,
-            f15: Option<crate::PaymentIntentPaymentMethodOptionsCrypto>,
-            f16: Option<crate::PaymentIntentPaymentMethodOptionsCustomerBalance>,
-            f17: Option<crate::PaymentIntentPaymentMethodOptionsEps2>,
-            f18: Option<crate::PaymentIntentPaymentMethodOptionsFpx>,
-            f19: Option<crate::PaymentIntentPaymentMethodOptionsGiropay>,
-            f20: Option<crate::PaymentIntentPaymentMethodOptionsGrabpay>,
-            f21: Option<crate::PaymentIntentPaymentMethodOptionsIdeal>,
-            f22: Option<crate::PaymentIntentPaymentMethodOptionsInteracPresent>,
-            f23: Option<crate::PaymentIntentPaymentMethodOptionsKakaoPay>,
-            f24: Option<crate::PaymentIntentPaymentMethodOptionsKlarna>,
-            f25: Option<crate::PaymentIntentPaymentMethodOptionsKonbini>,
-            f26: Option<crate::PaymentIntentPaymentMethodOptionsKrCard>,
-            f27: Option<crate::PaymentIntentPaymentMethodOptionsLink2>,
-            f28: Option<crate::PaymentIntentPaymentMethodOptionsMbWay>,
-            f29: Option<crate::PaymentIntentPaymentMethodOptionsMobilepay2>,
-            f30: Option<crate::PaymentIntentPaymentMethodOptionsMultibanco>,
-            f31: Option<crate::PaymentIntentPaymentMethodOptionsNaverPay>,
-            f32: Option<crate::PaymentIntentPaymentMethodOptionsNzBankAccount2>,
-            f33: Option<crate::PaymentIntentPaymentMethodOptionsOxxo>,
-            f34: Option<crate::PaymentIntentPaymentMethodOptionsP24>,
-            f35: Option<crate::PaymentIntentPaymentMethodOptionsPayByBank>,
-            f36: Option<crate::PaymentIntentPaymentMethodOptionsPayco>,
-            f37: Option<crate::PaymentIntentPaymentMethodOptionsPaynow>,
-            f38: Option<crate::PaymentIntentPaymentMethodOptionsPaypal>,
-            f39: Option<crate::PaymentIntentPaymentMethodOptionsPayto2>,
-            f40: Option<crate::PaymentIntentPaymentMethodOptionsPix>,
-            f41: Option<crate::PaymentIntentPaymentMethodOptionsPromptpay>,
-            f42: Option<crate::PaymentIntentPaymentMethodOptionsRevolutPay>,
-            f43: Option<crate::PaymentIntentPaymentMethodOptionsSamsungPay>,
-            f44: Option<crate::PaymentIntentPaymentMethodOptionsSatispay>,
-            f45: Option<crate::PaymentIntentPaymentMethodOptionsSepaDebit2>,
-            f46: Option<crate::PaymentIntentPaymentMethodOptionsSofort>,
-            f47: Option<crate::PaymentIntentPaymentMethodOptionsSwish2>,
-            f48: Option<crate::PaymentIntentPaymentMethodOptionsTwint>,
-            f49: Option<crate::PaymentIntentPaymentMethodOptionsUsBankAccount2>,
-            f50: Option<crate::PaymentIntentPaymentMethodOptionsWechatPay>,
-            f51: Option<crate::PaymentIntentPaymentMethodOptionsZip>,
+            f0: crate::rt::json::Slot<
+                crate::PaymentIntentPaymentMethodOptionsAcssDebit2,
+            >,
+            f1: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsAffirm>,
+            f2: crate::rt::json::Slot<
+                crate::PaymentIntentPaymentMethodOptionsAfterpayClearpay,
+            >,
+            f3: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsAlipay>,
+            f4: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsAlma>,
+            f5: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsAmazonPay>,
+            f6: crate::rt::json::Slot<
+                crate::PaymentIntentPaymentMethodOptionsAuBecsDebit2,
+            >,
+            f7: crate::rt::json::Slot<
+                crate::PaymentIntentPaymentMethodOptionsBacsDebit2,
+            >,
+            f8: crate::rt::json::Slot<
+                crate::PaymentIntentPaymentMethodOptionsBancontact,
+            >,
+            f9: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsBillie>,
+            f10: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsBlik2>,
+            f11: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsBoleto>,
+            f12: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsCard2>,
+            f13: crate::rt::json::Slot<
+                crate::PaymentIntentPaymentMethodOptionsCardPresent,
+            >,
+            f14: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsCashapp>,
+            f15: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsCrypto>,
+            f16: crate::rt::json::Slot<
+                crate::PaymentIntentPaymentMethodOptionsCustomerBalance,
+            >,
+            f17: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsEps2>,
+            f18: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsFpx>,
+            f19: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsGiropay>,
+            f20: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsGrabpay>,
+            f21: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsIdeal>,
+            f22: crate::rt::json::Slot<
+                crate::PaymentIntentPaymentMethodOptionsInteracPresent,
+            >,
+            f23: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsKakaoPay>,
+            f24: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsKlarna>,
+            f25: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsKonbini>,
+            f26: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsKrCard>,
+            f27: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsLink2>,
+            f28: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsMbWay>,
+            f29: crate::rt::json::Slot<
+                crate::PaymentIntentPaymentMethodOptionsMobilepay2,
+            >,
+            f30: crate::rt::json::Slot<
+                crate::PaymentIntentPaymentMethodOptionsMultibanco,
+            >,
+            f31: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsNaverPay>,
+            f32: crate::rt::json::Slot<
+                crate::PaymentIntentPaymentMethodOptionsNzBankAccount2,
+            >,
+            f33: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsOxxo>,
+            f34: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsP24>,
+            f35: crate::rt::json::Slot<
+                crate::PaymentIntentPaymentMethodOptionsPayByBank,
+            >,
+            f36: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsPayco>,
+            f37: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsPaynow>,
+            f38: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsPaypal>,
+            f39: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsPayto2>,
+            f40: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsPix>,
+            f41: crate::rt::json::Slot<
+                crate::PaymentIntentPaymentMethodOptionsPromptpay,
+            >,
+            f42: crate::rt::json::Slot<
+                crate::PaymentIntentPaymentMethodOptionsRevolutPay,
+            >,
+            f43: crate::rt::json::Slot<
+                crate::PaymentIntentPaymentMethodOptionsSamsungPay,
+            >,
+            f44: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsSatispay>,
+            f45: crate::rt::json::Slot<
+                crate::PaymentIntentPaymentMethodOptionsSepaDebit2,
+            >,
+            f46: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsSofort>,
+            f47: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsSwish2>,
+            f48: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsTwint>,
+            f49: crate::rt::json::Slot<
+                crate::PaymentIntentPaymentMethodOptionsUsBankAccount2,
+            >,
+            f50: crate::rt::json::Slot<
+                crate::PaymentIntentPaymentMethodOptionsWechatPay,
+            >,
+            f51: crate::rt::json::Slot<crate::PaymentIntentPaymentMethodOptionsZip>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
-            f21: None,
-            f22: None,
-            f23: None,
-            f24: None,
-            f25: None,
-            f26: None,
-            f27: None,
-            f28: None,
-            f29: None,
-            f30: None,
-            f31: None,
-            f32: None,
-            f33: None,
-            f34: None,
-            f35: None,
-            f36: None,
-            f37: None,
-            f38: None,
-            f39: None,
-            f40: None,
-            f41: None,
-            f42: None,
-            f43: None,
-            f44: None,
-            f45: None,
-            f46: None,
-            f47: None,
-            f48: None,
-            f49: None,
-            f50: None,
-            f51: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
+            f23: crate::rt::json::Slot::new(),
+            f24: crate::rt::json::Slot::new(),
+            f25: crate::rt::json::Slot::new(),
+            f26: crate::rt::json::Slot::new(),
+            f27: crate::rt::json::Slot::new(),
+            f28: crate::rt::json::Slot::new(),
+            f29: crate::rt::json::Slot::new(),
+            f30: crate::rt::json::Slot::new(),
+            f31: crate::rt::json::Slot::new(),
+            f32: crate::rt::json::Slot::new(),
+            f33: crate::rt::json::Slot::new(),
+            f34: crate::rt::json::Slot::new(),
+            f35: crate::rt::json::Slot::new(),
+            f36: crate::rt::json::Slot::new(),
+            f37: crate::rt::json::Slot::new(),
+            f38: crate::rt::json::Slot::new(),
+            f39: crate::rt::json::Slot::new(),
+            f40: crate::rt::json::Slot::new(),
+            f41: crate::rt::json::Slot::new(),
+            f42: crate::rt::json::Slot::new(),
+            f43: crate::rt::json::Slot::new(),
+            f44: crate::rt::json::Slot::new(),
+            f45: crate::rt::json::Slot::new(),
+            f46: crate::rt::json::Slot::new(),
+            f47: crate::rt::json::Slot::new(),
+            f48: crate::rt::json::Slot::new(),
+            f49: crate::rt::json::Slot::new(),
+            f50: crate::rt::json::Slot::new(),
+            f51: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_payment_method_options object",
-            &[
-                "acss_debit",
-                "affirm",
-                "afterpay_clearpay",
-                "alipay",
-                "alma",
-                "amazon_pay",
-                "au_becs_debit",
-                "bacs_debit",
-                "bancontact",
-                "billie",
-                "blik",
-                "boleto",
-                "card",
-                "card_present",
-                "cashapp",
-                "crypto",
-                "customer_balance",
-                "eps",
-                "fpx",
-                "giropay",
-                "grabpay",
-                "ideal",
-                "interac_present",
-                "kakao_pay",
-                "klarna",
-                "konbini",
-                "kr_card",
-                "link",
-                "mb_way",
-                "mobilepay",
-                "multibanco",
-                "naver_pay",
-                "nz_bank_account",
-                "oxxo",
-                "p24",
-                "pay_by_bank",
-                "payco",
-                "paynow",
-                "paypal",
-                "payto",
-                "pix",
-                "promptpay",
-                "revolut_pay",
-                "samsung_pay",
-                "satispay",
-                "sepa_debit",
-                "sofort",
-                "swish",
-                "twint",
-                "us_bank_account",
-                "wechat_pay",
-                "zip",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                14 => r.optional(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.optional(&mut b.f16),
-                17 => r.optional(&mut b.f17),
-                18 => r.optional(&mut b.f18),
-                19 => r.optional(&mut b.f19),
-                20 => r.optional(&mut b.f20),
-                21 => r.optional(&mut b.f21),
-                22 => r.optional(&mut b.f22),
-                23 => r.optional(&mut b.f23),
-                24 => r.optional(&mut b.f24),
-                25 => r.optional(&mut b.f25),
-                26 => r.optional(&mut b.f26),
-                27 => r.optional(&mut b.f27),
-                28 => r.optional(&mut b.f28),
-                29 => r.optional(&mut b.f29),
-                30 => r.optional(&mut b.f30),
-                31 => r.optional(&mut b.f31),
-                32 => r.optional(&mut b.f32),
-                33 => r.optional(&mut b.f33),
-                34 => r.optional(&mut b.f34),
-                35 => r.optional(&mut b.f35),
-                36 => r.optional(&mut b.f36),
-                37 => r.optional(&mut b.f37),
-                38 => r.optional(&mut b.f38),
-                39 => r.optional(&mut b.f39),
-                40 => r.optional(&mut b.f40),
-                41 => r.optional(&mut b.f41),
-                42 => r.optional(&mut b.f42),
-                43 => r.optional(&mut b.f43),
-                44 => r.optional(&mut b.f44),
-                45 => r.optional(&mut b.f45),
-                46 => r.optional(&mut b.f46),
-                47 => r.optional(&mut b.f47),
-                48 => r.optional(&mut b.f48),
-                49 => r.optional(&mut b.f49),
-                50 => r.optional(&mut b.f50),
-                51 => r.optional(&mut b.f51),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {
-            f0,
-            f1,
-            f2,
-            f3,
-            f4,
-            f5,
-            f6,
-            f7,
-            f8,
-            f9,
-            f10,
-            f11,
-            f12,
-            f13,
-            f14,
-            f15,
-            f16,
-            f17,
-            f18,
-            f19,
-            f20,
-            f21,
-            f22,
-            f23,
-            f24,
-            f25,
-            f26,
-            f27,
-            f28,
-            f29,
-            f30,
-            f31,
-            f32,
-            f33,
-            f34,
-            f35,
-            f36,
-            f37,
-            f38,
-            f39,
-            f40,
-            f41,
-            f42,
-            f43,
-            f44,
-            f45,
-            f46,
-            f47,
-            f48,
-            f49,
-            f50,
-            f51,
-        } = b;
+        let extra = r
+            .fields(
+                "a payment_intent_payment_method_options object",
+                &[
+                    "acss_debit",
+                    "affirm",
+                    "afterpay_clearpay",
+                    "alipay",
+                    "alma",
+                    "amazon_pay",
+                    "au_becs_debit",
+                    "bacs_debit",
+                    "bancontact",
+                    "billie",
+                    "blik",
+                    "boleto",
+                    "card",
+                    "card_present",
+                    "cashapp",
+                    "crypto",
+                    "customer_balance",
+                    "eps",
+                    "fpx",
+                    "giropay",
+                    "grabpay",
+                    "ideal",
+                    "interac_present",
+                    "kakao_pay",
+                    "klarna",
+                    "konbini",
+                    "kr_card",
+                    "link",
+                    "mb_way",
+                    "mobilepay",
+                    "multibanco",
+                    "naver_pay",
+                    "nz_bank_account",
+                    "oxxo",
+                    "p24",
+                    "pay_by_bank",
+                    "payco",
+                    "paynow",
+                    "paypal",
+                    "payto",
+                    "pix",
+                    "promptpay",
+                    "revolut_pay",
+                    "samsung_pay",
+                    "satispay",
+                    "sepa_debit",
+                    "sofort",
+                    "swish",
+                    "twint",
+                    "us_bank_account",
+                    "wechat_pay",
+                    "zip",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    17 => r.optional(&mut b.f17),
+                    18 => r.optional(&mut b.f18),
+                    19 => r.optional(&mut b.f19),
+                    20 => r.optional(&mut b.f20),
+                    21 => r.optional(&mut b.f21),
+                    22 => r.optional(&mut b.f22),
+                    23 => r.optional(&mut b.f23),
+                    24 => r.optional(&mut b.f24),
+                    25 => r.optional(&mut b.f25),
+                    26 => r.optional(&mut b.f26),
+                    27 => r.optional(&mut b.f27),
+                    28 => r.optional(&mut b.f28),
+                    29 => r.optional(&mut b.f29),
+                    30 => r.optional(&mut b.f30),
+                    31 => r.optional(&mut b.f31),
+                    32 => r.optional(&mut b.f32),
+                    33 => r.optional(&mut b.f33),
+                    34 => r.optional(&mut b.f34),
+                    35 => r.optional(&mut b.f35),
+                    36 => r.optional(&mut b.f36),
+                    37 => r.optional(&mut b.f37),
+                    38 => r.optional(&mut b.f38),
+                    39 => r.optional(&mut b.f39),
+                    40 => r.optional(&mut b.f40),
+                    41 => r.optional(&mut b.f41),
+                    42 => r.optional(&mut b.f42),
+                    43 => r.optional(&mut b.f43),
+                    44 => r.optional(&mut b.f44),
+                    45 => r.optional(&mut b.f45),
+                    46 => r.optional(&mut b.f46),
+                    47 => r.optional(&mut b.f47),
+                    48 => r.optional(&mut b.f48),
+                    49 => r.optional(&mut b.f49),
+                    50 => r.optional(&mut b.f50),
+                    51 => r.optional(&mut b.f51),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentIntentPaymentMethodOptions {
-            acss_debit: f0,
-            affirm: f1,
-            afterpay_clearpay: f2,
-            alipay: f3,
-            alma: f4,
-            amazon_pay: f5,
-            au_becs_debit: f6,
-            bacs_debit: f7,
-            bancontact: f8,
-            billie: f9,
-            blik: f10,
-            boleto: f11,
-            card: f12,
-            card_present: f13,
-            cashapp: f14,
-            crypto: f15,
-            customer_balance: f16,
-            eps: f17,
-            fpx: f18,
-            giropay: f19,
-            grabpay: f20,
-            ideal: f21,
-            interac_present: f22,
-            kakao_pay: f23,
-            klarna: f24,
-            konbini: f25,
-            kr_card: f26,
-            link: f27,
-            mb_way: f28,
-            mobilepay: f29,
-            multibanco: f30,
-            naver_pay: f31,
-            nz_bank_account: f32,
-            oxxo: f33,
-            p24: f34,
-            pay_by_bank: f35,
-            payco: f36,
-            paynow: f37,
-            paypal: f38,
-            payto: f39,
-            pix: f40,
-            promptpay: f41,
-            revolut_pay: f42,
-            samsung_pay: f43,
-            satispay: f44,
-            sepa_debit: f45,
-            sofort: f46,
-            swish: f47,
-            twint: f48,
-            us_bank_account: f49,
-            wechat_pay: f50,
-            zip: f51,
+            acss_debit: b.f0.take(),
+            affirm: b.f1.take(),
+            afterpay_clearpay: b.f2.take(),
+            alipay: b.f3.take(),
+            alma: b.f4.take(),
+            amazon_pay: b.f5.take(),
+            au_becs_debit: b.f6.take(),
+            bacs_debit: b.f7.take(),
+            bancontact: b.f8.take(),
+            billie: b.f9.take(),
+            blik: b.f10.take(),
+            boleto: b.f11.take(),
+            card: b.f12.take(),
+            card_present: b.f13.take(),
+            cashapp: b.f14.take(),
+            crypto: b.f15.take(),
+            customer_balance: b.f16.take(),
+            eps: b.f17.take(),
+            fpx: b.f18.take(),
+            giropay: b.f19.take(),
+            grabpay: b.f20.take(),
+            ideal: b.f21.take(),
+            interac_present: b.f22.take(),
+            kakao_pay: b.f23.take(),
+            klarna: b.f24.take(),
+            konbini: b.f25.take(),
+            kr_card: b.f26.take(),
+            link: b.f27.take(),
+            mb_way: b.f28.take(),
+            mobilepay: b.f29.take(),
+            multibanco: b.f30.take(),
+            naver_pay: b.f31.take(),
+            nz_bank_account: b.f32.take(),
+            oxxo: b.f33.take(),
+            p24: b.f34.take(),
+            pay_by_bank: b.f35.take(),
+            payco: b.f36.take(),
+            paynow: b.f37.take(),
+            paypal: b.f38.take(),
+            payto: b.f39.take(),
+            pix: b.f40.take(),
+            promptpay: b.f41.take(),
+            revolut_pay: b.f42.take(),
+            samsung_pay: b.f43.take(),
+            satispay: b.f44.take(),
+            sepa_debit: b.f45.take(),
+            sofort: b.f46.take(),
+            swish: b.f47.take(),
+            twint: b.f48.take(),
+            us_bank_account: b.f49.take(),
+            wechat_pay: b.f50.take(),
+            zip: b.f51.take(),
             extra,
         })
     }
@@ -13746,41 +13855,45 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsAcssDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentIntentPaymentMethodOptionsMandateOptionsAcssDebit>,
-            f1: Option<crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage>,
-            f2: Option<String>,
-            f3: Option<crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod>,
+            f0: crate::rt::json::Slot<
+                crate::PaymentIntentPaymentMethodOptionsMandateOptionsAcssDebit,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
+            >,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_payment_method_options_acss_debit object",
-            &[
-                "mandate_options",
-                "setup_future_usage",
-                "target_date",
-                "verification_method",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a payment_intent_payment_method_options_acss_debit object",
+                &[
+                    "mandate_options",
+                    "setup_future_usage",
+                    "target_date",
+                    "verification_method",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentIntentPaymentMethodOptionsAcssDebit {
-            mandate_options: f0,
-            setup_future_usage: f1,
-            target_date: f2,
-            verification_method: f3,
+            mandate_options: b.f0.take(),
+            setup_future_usage: b.f1.take(),
+            target_date: b.f2.take(),
+            verification_method: b.f3.take(),
             extra,
         })
     }
@@ -13849,6 +13962,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsAcssDebit2 {
 }
 impl From<crate::PaymentIntentPaymentMethodOptionsAcssDebit>
 for PaymentIntentPaymentMethodOptionsAcssDebit2 {
+    #[inline]
     fn from(v: crate::PaymentIntentPaymentMethodOptionsAcssDebit) -> Self {
         PaymentIntentPaymentMethodOptionsAcssDebit2::PaymentIntentPaymentMethodOptionsAcssDebit(
             Box::new(v),
@@ -13857,6 +13971,7 @@ for PaymentIntentPaymentMethodOptionsAcssDebit2 {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsAcssDebit2 {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsAcssDebit2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -13871,7 +13986,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsAcssDebit2 {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsAcssDebit2::PaymentIntentPaymentMethodOptionsAcssDebit(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -13881,7 +13996,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsAcssDebit2 {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsAcssDebit2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -13939,12 +14054,14 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsAffirm {
 }
 impl From<crate::PaymentMethodOptionsAffirm>
 for PaymentIntentPaymentMethodOptionsAffirm {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsAffirm) -> Self {
         PaymentIntentPaymentMethodOptionsAffirm::PaymentMethodOptionsAffirm(Box::new(v))
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsAffirm {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsAffirm::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -13959,7 +14076,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsAffirm {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsAffirm::PaymentMethodOptionsAffirm(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -13969,7 +14086,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsAffirm {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsAffirm::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -14031,6 +14148,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsAfterpayClearpay {
 }
 impl From<crate::PaymentMethodOptionsAfterpayClearpay>
 for PaymentIntentPaymentMethodOptionsAfterpayClearpay {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsAfterpayClearpay) -> Self {
         PaymentIntentPaymentMethodOptionsAfterpayClearpay::PaymentMethodOptionsAfterpayClearpay(
             Box::new(v),
@@ -14039,6 +14157,7 @@ for PaymentIntentPaymentMethodOptionsAfterpayClearpay {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsAfterpayClearpay {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsAfterpayClearpay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -14053,7 +14172,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsAfterpayClearpay {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsAfterpayClearpay::PaymentMethodOptionsAfterpayClearpay(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -14063,7 +14182,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsAfterpayClearpay {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsAfterpayClearpay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -14121,12 +14240,14 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsAlipay {
 }
 impl From<crate::PaymentMethodOptionsAlipay>
 for PaymentIntentPaymentMethodOptionsAlipay {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsAlipay) -> Self {
         PaymentIntentPaymentMethodOptionsAlipay::PaymentMethodOptionsAlipay(Box::new(v))
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsAlipay {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsAlipay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -14141,7 +14262,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsAlipay {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsAlipay::PaymentMethodOptionsAlipay(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -14151,7 +14272,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsAlipay {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsAlipay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -14208,12 +14329,14 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsAlma {
     }
 }
 impl From<crate::PaymentMethodOptionsAlma> for PaymentIntentPaymentMethodOptionsAlma {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsAlma) -> Self {
         PaymentIntentPaymentMethodOptionsAlma::PaymentMethodOptionsAlma(Box::new(v))
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsAlma {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsAlma::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -14227,9 +14350,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsAlma {
         match r.decode() {
             Ok(x) => {
                 return Ok(
-                    PaymentIntentPaymentMethodOptionsAlma::PaymentMethodOptionsAlma(
-                        Box::new(x),
-                    ),
+                    PaymentIntentPaymentMethodOptionsAlma::PaymentMethodOptionsAlma(x),
                 );
             }
             Err(_) => r.restore(back),
@@ -14238,7 +14359,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsAlma {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsAlma::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -14296,6 +14417,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsAmazonPay {
 }
 impl From<crate::PaymentMethodOptionsAmazonPay>
 for PaymentIntentPaymentMethodOptionsAmazonPay {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsAmazonPay) -> Self {
         PaymentIntentPaymentMethodOptionsAmazonPay::PaymentMethodOptionsAmazonPay(
             Box::new(v),
@@ -14304,6 +14426,7 @@ for PaymentIntentPaymentMethodOptionsAmazonPay {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsAmazonPay {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsAmazonPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -14318,7 +14441,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsAmazonPay {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsAmazonPay::PaymentMethodOptionsAmazonPay(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -14328,7 +14451,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsAmazonPay {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsAmazonPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -14380,25 +14503,28 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsAuBecsDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
+            >,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_payment_method_options_au_becs_debit object",
-            &["setup_future_usage", "target_date"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_intent_payment_method_options_au_becs_debit object",
+                &["setup_future_usage", "target_date"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentIntentPaymentMethodOptionsAuBecsDebit {
-            setup_future_usage: f0,
-            target_date: f1,
+            setup_future_usage: b.f0.take(),
+            target_date: b.f1.take(),
             extra,
         })
     }
@@ -14461,6 +14587,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsAuBecsDebit2 {
 }
 impl From<crate::PaymentIntentPaymentMethodOptionsAuBecsDebit>
 for PaymentIntentPaymentMethodOptionsAuBecsDebit2 {
+    #[inline]
     fn from(v: crate::PaymentIntentPaymentMethodOptionsAuBecsDebit) -> Self {
         PaymentIntentPaymentMethodOptionsAuBecsDebit2::PaymentIntentPaymentMethodOptionsAuBecsDebit(
             Box::new(v),
@@ -14469,6 +14596,7 @@ for PaymentIntentPaymentMethodOptionsAuBecsDebit2 {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsAuBecsDebit2 {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsAuBecsDebit2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -14483,7 +14611,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsAuBecsDebit2 {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsAuBecsDebit2::PaymentIntentPaymentMethodOptionsAuBecsDebit(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -14493,7 +14621,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsAuBecsDebit2 {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsAuBecsDebit2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -14548,32 +14676,34 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsBacsDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentIntentPaymentMethodOptionsMandateOptionsBacsDebit>,
-            f1: Option<crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<
+                crate::PaymentIntentPaymentMethodOptionsMandateOptionsBacsDebit,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
+            >,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_payment_method_options_bacs_debit object",
-            &["mandate_options", "setup_future_usage", "target_date"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a payment_intent_payment_method_options_bacs_debit object",
+                &["mandate_options", "setup_future_usage", "target_date"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentIntentPaymentMethodOptionsBacsDebit {
-            mandate_options: f0,
-            setup_future_usage: f1,
-            target_date: f2,
+            mandate_options: b.f0.take(),
+            setup_future_usage: b.f1.take(),
+            target_date: b.f2.take(),
             extra,
         })
     }
@@ -14639,6 +14769,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsBacsDebit2 {
 }
 impl From<crate::PaymentIntentPaymentMethodOptionsBacsDebit>
 for PaymentIntentPaymentMethodOptionsBacsDebit2 {
+    #[inline]
     fn from(v: crate::PaymentIntentPaymentMethodOptionsBacsDebit) -> Self {
         PaymentIntentPaymentMethodOptionsBacsDebit2::PaymentIntentPaymentMethodOptionsBacsDebit(
             Box::new(v),
@@ -14647,6 +14778,7 @@ for PaymentIntentPaymentMethodOptionsBacsDebit2 {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsBacsDebit2 {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsBacsDebit2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -14661,7 +14793,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsBacsDebit2 {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsBacsDebit2::PaymentIntentPaymentMethodOptionsBacsDebit(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -14671,7 +14803,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsBacsDebit2 {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsBacsDebit2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -14729,6 +14861,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsBancontact {
 }
 impl From<crate::PaymentMethodOptionsBancontact>
 for PaymentIntentPaymentMethodOptionsBancontact {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsBancontact) -> Self {
         PaymentIntentPaymentMethodOptionsBancontact::PaymentMethodOptionsBancontact(
             Box::new(v),
@@ -14737,6 +14870,7 @@ for PaymentIntentPaymentMethodOptionsBancontact {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsBancontact {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsBancontact::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -14751,7 +14885,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsBancontact {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsBancontact::PaymentMethodOptionsBancontact(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -14761,7 +14895,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsBancontact {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsBancontact::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -14819,12 +14953,14 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsBillie {
 }
 impl From<crate::PaymentMethodOptionsBillie>
 for PaymentIntentPaymentMethodOptionsBillie {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsBillie) -> Self {
         PaymentIntentPaymentMethodOptionsBillie::PaymentMethodOptionsBillie(Box::new(v))
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsBillie {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsBillie::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -14839,7 +14975,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsBillie {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsBillie::PaymentMethodOptionsBillie(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -14849,7 +14985,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsBillie {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsBillie::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -14899,22 +15035,24 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsBlik {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_payment_method_options_blik object",
-            &["setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_intent_payment_method_options_blik object",
+                &["setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentIntentPaymentMethodOptionsBlik {
-            setup_future_usage: f0,
+            setup_future_usage: b.f0.take(),
             extra,
         })
     }
@@ -14974,6 +15112,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsBlik2 {
 }
 impl From<crate::PaymentIntentPaymentMethodOptionsBlik>
 for PaymentIntentPaymentMethodOptionsBlik2 {
+    #[inline]
     fn from(v: crate::PaymentIntentPaymentMethodOptionsBlik) -> Self {
         PaymentIntentPaymentMethodOptionsBlik2::PaymentIntentPaymentMethodOptionsBlik(
             Box::new(v),
@@ -14982,6 +15121,7 @@ for PaymentIntentPaymentMethodOptionsBlik2 {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsBlik2 {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsBlik2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -14996,7 +15136,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsBlik2 {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsBlik2::PaymentIntentPaymentMethodOptionsBlik(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -15006,7 +15146,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsBlik2 {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsBlik2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -15064,12 +15204,14 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsBoleto {
 }
 impl From<crate::PaymentMethodOptionsBoleto>
 for PaymentIntentPaymentMethodOptionsBoleto {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsBoleto) -> Self {
         PaymentIntentPaymentMethodOptionsBoleto::PaymentMethodOptionsBoleto(Box::new(v))
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsBoleto {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsBoleto::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -15084,7 +15226,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsBoleto {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsBoleto::PaymentMethodOptionsBoleto(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -15094,7 +15236,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsBoleto {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsBoleto::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -15180,90 +15322,100 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
-            f1: Option<crate::PaymentMethodOptionsCardInstallments>,
-            f2: Option<crate::PaymentMethodOptionsCardMandateOptions>,
-            f3: Option<crate::PaymentIntentPaymentMethodOptionsCardNetwork>,
-            f4: Option<
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
+            >,
+            f1: crate::rt::json::Slot<crate::PaymentMethodOptionsCardInstallments>,
+            f2: crate::rt::json::Slot<crate::PaymentMethodOptionsCardMandateOptions>,
+            f3: crate::rt::json::Slot<
+                crate::PaymentIntentPaymentMethodOptionsCardNetwork,
+            >,
+            f4: crate::rt::json::Slot<
                 crate::CheckoutCardPaymentMethodOptionsRequestExtendedAuthorization,
             >,
-            f5: Option<
+            f5: crate::rt::json::Slot<
                 crate::CheckoutCardPaymentMethodOptionsRequestIncrementalAuthorization,
             >,
-            f6: Option<crate::CheckoutCardPaymentMethodOptionsRequestMulticapture>,
-            f7: Option<crate::CheckoutCardPaymentMethodOptionsRequestOvercapture>,
-            f8: Option<crate::CheckoutCardPaymentMethodOptionsRequestThreeDSecure>,
-            f9: Option<bool>,
-            f10: Option<crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage>,
-            f11: Option<String>,
-            f12: Option<String>,
+            f6: crate::rt::json::Slot<
+                crate::CheckoutCardPaymentMethodOptionsRequestMulticapture,
+            >,
+            f7: crate::rt::json::Slot<
+                crate::CheckoutCardPaymentMethodOptionsRequestOvercapture,
+            >,
+            f8: crate::rt::json::Slot<
+                crate::CheckoutCardPaymentMethodOptionsRequestThreeDSecure,
+            >,
+            f9: crate::rt::json::Slot<bool>,
+            f10: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
+            >,
+            f11: crate::rt::json::Slot<String>,
+            f12: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_payment_method_options_card object",
-            &[
-                "capture_method",
-                "installments",
-                "mandate_options",
-                "network",
-                "request_extended_authorization",
-                "request_incremental_authorization",
-                "request_multicapture",
-                "request_overcapture",
-                "request_three_d_secure",
-                "require_cvc_recollection",
-                "setup_future_usage",
-                "statement_descriptor_suffix_kana",
-                "statement_descriptor_suffix_kanji",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12 } = b;
+        let extra = r
+            .fields(
+                "a payment_intent_payment_method_options_card object",
+                &[
+                    "capture_method",
+                    "installments",
+                    "mandate_options",
+                    "network",
+                    "request_extended_authorization",
+                    "request_incremental_authorization",
+                    "request_multicapture",
+                    "request_overcapture",
+                    "request_three_d_secure",
+                    "require_cvc_recollection",
+                    "setup_future_usage",
+                    "statement_descriptor_suffix_kana",
+                    "statement_descriptor_suffix_kanji",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentIntentPaymentMethodOptionsCard {
-            capture_method: f0,
-            installments: f1,
-            mandate_options: f2,
-            network: f3,
-            request_extended_authorization: f4,
-            request_incremental_authorization: f5,
-            request_multicapture: f6,
-            request_overcapture: f7,
-            request_three_d_secure: f8,
-            require_cvc_recollection: f9,
-            setup_future_usage: f10,
-            statement_descriptor_suffix_kana: f11,
-            statement_descriptor_suffix_kanji: f12,
+            capture_method: b.f0.take(),
+            installments: b.f1.take(),
+            mandate_options: b.f2.take(),
+            network: b.f3.take(),
+            request_extended_authorization: b.f4.take(),
+            request_incremental_authorization: b.f5.take(),
+            request_multicapture: b.f6.take(),
+            request_overcapture: b.f7.take(),
+            request_three_d_secure: b.f8.take(),
+            require_cvc_recollection: b.f9.take(),
+            setup_future_usage: b.f10.take(),
+            statement_descriptor_suffix_kana: b.f11.take(),
+            statement_descriptor_suffix_kanji: b.f12.take(),
             extra,
         })
     }
@@ -15359,6 +15511,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsCard2 {
 }
 impl From<crate::PaymentIntentPaymentMethodOptionsCard>
 for PaymentIntentPaymentMethodOptionsCard2 {
+    #[inline]
     fn from(v: crate::PaymentIntentPaymentMethodOptionsCard) -> Self {
         PaymentIntentPaymentMethodOptionsCard2::PaymentIntentPaymentMethodOptionsCard(
             Box::new(v),
@@ -15367,6 +15520,7 @@ for PaymentIntentPaymentMethodOptionsCard2 {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsCard2 {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsCard2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -15381,7 +15535,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsCard2 {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsCard2::PaymentIntentPaymentMethodOptionsCard(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -15391,7 +15545,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsCard2 {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsCard2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -15481,23 +15635,38 @@ impl std::str::FromStr for PaymentIntentPaymentMethodOptionsCardNetwork {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "amex" => PaymentIntentPaymentMethodOptionsCardNetwork::Amex,
-                "cartes_bancaires" => {
-                    PaymentIntentPaymentMethodOptionsCardNetwork::CartesBancaires
-                }
-                "diners" => PaymentIntentPaymentMethodOptionsCardNetwork::Diners,
-                "discover" => PaymentIntentPaymentMethodOptionsCardNetwork::Discover,
-                "eftpos_au" => PaymentIntentPaymentMethodOptionsCardNetwork::EftposAu,
-                "girocard" => PaymentIntentPaymentMethodOptionsCardNetwork::Girocard,
-                "interac" => PaymentIntentPaymentMethodOptionsCardNetwork::Interac,
-                "jcb" => PaymentIntentPaymentMethodOptionsCardNetwork::Jcb,
-                "link" => PaymentIntentPaymentMethodOptionsCardNetwork::Link,
-                "mastercard" => PaymentIntentPaymentMethodOptionsCardNetwork::Mastercard,
-                "unionpay" => PaymentIntentPaymentMethodOptionsCardNetwork::Unionpay,
-                "unknown" => PaymentIntentPaymentMethodOptionsCardNetwork::UnknownValue,
-                "visa" => PaymentIntentPaymentMethodOptionsCardNetwork::Visa,
-                v => PaymentIntentPaymentMethodOptionsCardNetwork::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "amex",
+                    "cartes_bancaires",
+                    "diners",
+                    "discover",
+                    "eftpos_au",
+                    "girocard",
+                    "interac",
+                    "jcb",
+                    "link",
+                    "mastercard",
+                    "unionpay",
+                    "unknown",
+                    "visa",
+                ],
+            ) {
+                Some(0) => PaymentIntentPaymentMethodOptionsCardNetwork::Amex,
+                Some(1) => PaymentIntentPaymentMethodOptionsCardNetwork::CartesBancaires,
+                Some(2) => PaymentIntentPaymentMethodOptionsCardNetwork::Diners,
+                Some(3) => PaymentIntentPaymentMethodOptionsCardNetwork::Discover,
+                Some(4) => PaymentIntentPaymentMethodOptionsCardNetwork::EftposAu,
+                Some(5) => PaymentIntentPaymentMethodOptionsCardNetwork::Girocard,
+                Some(6) => PaymentIntentPaymentMethodOptionsCardNetwork::Interac,
+                Some(7) => PaymentIntentPaymentMethodOptionsCardNetwork::Jcb,
+                Some(8) => PaymentIntentPaymentMethodOptionsCardNetwork::Link,
+                Some(9) => PaymentIntentPaymentMethodOptionsCardNetwork::Mastercard,
+                Some(10) => PaymentIntentPaymentMethodOptionsCardNetwork::Unionpay,
+                Some(11) => PaymentIntentPaymentMethodOptionsCardNetwork::UnknownValue,
+                Some(12) => PaymentIntentPaymentMethodOptionsCardNetwork::Visa,
+                _ => PaymentIntentPaymentMethodOptionsCardNetwork::Unknown(s.to_owned()),
             },
         )
     }
@@ -15551,6 +15720,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsCardPresent {
 }
 impl From<crate::PaymentMethodOptionsCardPresent>
 for PaymentIntentPaymentMethodOptionsCardPresent {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsCardPresent) -> Self {
         PaymentIntentPaymentMethodOptionsCardPresent::PaymentMethodOptionsCardPresent(
             Box::new(v),
@@ -15559,6 +15729,7 @@ for PaymentIntentPaymentMethodOptionsCardPresent {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsCardPresent {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsCardPresent::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -15573,7 +15744,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsCardPresent {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsCardPresent::PaymentMethodOptionsCardPresent(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -15583,7 +15754,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsCardPresent {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsCardPresent::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -15641,6 +15812,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsCashapp {
 }
 impl From<crate::PaymentMethodOptionsCashapp>
 for PaymentIntentPaymentMethodOptionsCashapp {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsCashapp) -> Self {
         PaymentIntentPaymentMethodOptionsCashapp::PaymentMethodOptionsCashapp(
             Box::new(v),
@@ -15649,6 +15821,7 @@ for PaymentIntentPaymentMethodOptionsCashapp {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsCashapp {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsCashapp::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -15663,7 +15836,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsCashapp {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsCashapp::PaymentMethodOptionsCashapp(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -15673,7 +15846,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsCashapp {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsCashapp::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -15731,12 +15904,14 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsCrypto {
 }
 impl From<crate::PaymentMethodOptionsCrypto>
 for PaymentIntentPaymentMethodOptionsCrypto {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsCrypto) -> Self {
         PaymentIntentPaymentMethodOptionsCrypto::PaymentMethodOptionsCrypto(Box::new(v))
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsCrypto {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsCrypto::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -15751,7 +15926,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsCrypto {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsCrypto::PaymentMethodOptionsCrypto(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -15761,7 +15936,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsCrypto {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsCrypto::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -15821,6 +15996,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsCustomerBalance {
 }
 impl From<crate::PaymentMethodOptionsCustomerBalance>
 for PaymentIntentPaymentMethodOptionsCustomerBalance {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsCustomerBalance) -> Self {
         PaymentIntentPaymentMethodOptionsCustomerBalance::PaymentMethodOptionsCustomerBalance(
             Box::new(v),
@@ -15829,6 +16005,7 @@ for PaymentIntentPaymentMethodOptionsCustomerBalance {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsCustomerBalance {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsCustomerBalance::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -15843,7 +16020,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsCustomerBalance {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsCustomerBalance::PaymentMethodOptionsCustomerBalance(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -15853,7 +16030,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsCustomerBalance {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsCustomerBalance::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -15903,22 +16080,24 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsEps {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_payment_method_options_eps object",
-            &["setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_intent_payment_method_options_eps object",
+                &["setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentIntentPaymentMethodOptionsEps {
-            setup_future_usage: f0,
+            setup_future_usage: b.f0.take(),
             extra,
         })
     }
@@ -15978,6 +16157,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsEps2 {
 }
 impl From<crate::PaymentIntentPaymentMethodOptionsEps>
 for PaymentIntentPaymentMethodOptionsEps2 {
+    #[inline]
     fn from(v: crate::PaymentIntentPaymentMethodOptionsEps) -> Self {
         PaymentIntentPaymentMethodOptionsEps2::PaymentIntentPaymentMethodOptionsEps(
             Box::new(v),
@@ -15986,6 +16166,7 @@ for PaymentIntentPaymentMethodOptionsEps2 {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsEps2 {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsEps2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -16000,7 +16181,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsEps2 {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsEps2::PaymentIntentPaymentMethodOptionsEps(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -16010,7 +16191,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsEps2 {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsEps2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -16067,12 +16248,14 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsFpx {
     }
 }
 impl From<crate::PaymentMethodOptionsFpx> for PaymentIntentPaymentMethodOptionsFpx {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsFpx) -> Self {
         PaymentIntentPaymentMethodOptionsFpx::PaymentMethodOptionsFpx(Box::new(v))
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsFpx {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsFpx::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -16086,9 +16269,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsFpx {
         match r.decode() {
             Ok(x) => {
                 return Ok(
-                    PaymentIntentPaymentMethodOptionsFpx::PaymentMethodOptionsFpx(
-                        Box::new(x),
-                    ),
+                    PaymentIntentPaymentMethodOptionsFpx::PaymentMethodOptionsFpx(x),
                 );
             }
             Err(_) => r.restore(back),
@@ -16097,7 +16278,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsFpx {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsFpx::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -16155,6 +16336,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsGiropay {
 }
 impl From<crate::PaymentMethodOptionsGiropay>
 for PaymentIntentPaymentMethodOptionsGiropay {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsGiropay) -> Self {
         PaymentIntentPaymentMethodOptionsGiropay::PaymentMethodOptionsGiropay(
             Box::new(v),
@@ -16163,6 +16345,7 @@ for PaymentIntentPaymentMethodOptionsGiropay {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsGiropay {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsGiropay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -16177,7 +16360,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsGiropay {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsGiropay::PaymentMethodOptionsGiropay(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -16187,7 +16370,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsGiropay {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsGiropay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -16245,6 +16428,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsGrabpay {
 }
 impl From<crate::PaymentMethodOptionsGrabpay>
 for PaymentIntentPaymentMethodOptionsGrabpay {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsGrabpay) -> Self {
         PaymentIntentPaymentMethodOptionsGrabpay::PaymentMethodOptionsGrabpay(
             Box::new(v),
@@ -16253,6 +16437,7 @@ for PaymentIntentPaymentMethodOptionsGrabpay {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsGrabpay {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsGrabpay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -16267,7 +16452,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsGrabpay {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsGrabpay::PaymentMethodOptionsGrabpay(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -16277,7 +16462,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsGrabpay {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsGrabpay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -16334,12 +16519,14 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsIdeal {
     }
 }
 impl From<crate::PaymentMethodOptionsIdeal> for PaymentIntentPaymentMethodOptionsIdeal {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsIdeal) -> Self {
         PaymentIntentPaymentMethodOptionsIdeal::PaymentMethodOptionsIdeal(Box::new(v))
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsIdeal {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsIdeal::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -16353,9 +16540,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsIdeal {
         match r.decode() {
             Ok(x) => {
                 return Ok(
-                    PaymentIntentPaymentMethodOptionsIdeal::PaymentMethodOptionsIdeal(
-                        Box::new(x),
-                    ),
+                    PaymentIntentPaymentMethodOptionsIdeal::PaymentMethodOptionsIdeal(x),
                 );
             }
             Err(_) => r.restore(back),
@@ -16364,7 +16549,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsIdeal {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsIdeal::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -16422,6 +16607,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsInteracPresent {
 }
 impl From<crate::PaymentMethodOptionsInteracPresent>
 for PaymentIntentPaymentMethodOptionsInteracPresent {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsInteracPresent) -> Self {
         PaymentIntentPaymentMethodOptionsInteracPresent::PaymentMethodOptionsInteracPresent(
             Box::new(v),
@@ -16430,6 +16616,7 @@ for PaymentIntentPaymentMethodOptionsInteracPresent {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsInteracPresent {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsInteracPresent::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -16444,7 +16631,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsInteracPresent {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsInteracPresent::PaymentMethodOptionsInteracPresent(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -16454,7 +16641,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsInteracPresent {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsInteracPresent::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -16514,6 +16701,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsKakaoPay {
 }
 impl From<crate::PaymentFlowsPrivatePaymentMethodsKakaoPayPaymentMethodOptions>
 for PaymentIntentPaymentMethodOptionsKakaoPay {
+    #[inline]
     fn from(
         v: crate::PaymentFlowsPrivatePaymentMethodsKakaoPayPaymentMethodOptions,
     ) -> Self {
@@ -16524,6 +16712,7 @@ for PaymentIntentPaymentMethodOptionsKakaoPay {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsKakaoPay {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsKakaoPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -16538,7 +16727,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsKakaoPay {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsKakaoPay::PaymentFlowsPrivatePaymentMethodsKakaoPayPaymentMethodOptions(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -16548,7 +16737,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsKakaoPay {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsKakaoPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -16606,12 +16795,14 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsKlarna {
 }
 impl From<crate::PaymentMethodOptionsKlarna>
 for PaymentIntentPaymentMethodOptionsKlarna {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsKlarna) -> Self {
         PaymentIntentPaymentMethodOptionsKlarna::PaymentMethodOptionsKlarna(Box::new(v))
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsKlarna {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsKlarna::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -16626,7 +16817,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsKlarna {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsKlarna::PaymentMethodOptionsKlarna(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -16636,7 +16827,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsKlarna {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsKlarna::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -16694,6 +16885,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsKonbini {
 }
 impl From<crate::PaymentMethodOptionsKonbini>
 for PaymentIntentPaymentMethodOptionsKonbini {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsKonbini) -> Self {
         PaymentIntentPaymentMethodOptionsKonbini::PaymentMethodOptionsKonbini(
             Box::new(v),
@@ -16702,6 +16894,7 @@ for PaymentIntentPaymentMethodOptionsKonbini {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsKonbini {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsKonbini::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -16716,7 +16909,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsKonbini {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsKonbini::PaymentMethodOptionsKonbini(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -16726,7 +16919,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsKonbini {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsKonbini::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -16784,12 +16977,14 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsKrCard {
 }
 impl From<crate::PaymentMethodOptionsKrCard>
 for PaymentIntentPaymentMethodOptionsKrCard {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsKrCard) -> Self {
         PaymentIntentPaymentMethodOptionsKrCard::PaymentMethodOptionsKrCard(Box::new(v))
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsKrCard {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsKrCard::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -16804,7 +16999,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsKrCard {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsKrCard::PaymentMethodOptionsKrCard(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -16814,7 +17009,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsKrCard {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsKrCard::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -16866,25 +17061,30 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsLink {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
-            f1: Option<crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_payment_method_options_link object",
-            &["capture_method", "setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_intent_payment_method_options_link object",
+                &["capture_method", "setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentIntentPaymentMethodOptionsLink {
-            capture_method: f0,
-            setup_future_usage: f1,
+            capture_method: b.f0.take(),
+            setup_future_usage: b.f1.take(),
             extra,
         })
     }
@@ -16947,6 +17147,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsLink2 {
 }
 impl From<crate::PaymentIntentPaymentMethodOptionsLink>
 for PaymentIntentPaymentMethodOptionsLink2 {
+    #[inline]
     fn from(v: crate::PaymentIntentPaymentMethodOptionsLink) -> Self {
         PaymentIntentPaymentMethodOptionsLink2::PaymentIntentPaymentMethodOptionsLink(
             Box::new(v),
@@ -16955,6 +17156,7 @@ for PaymentIntentPaymentMethodOptionsLink2 {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsLink2 {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsLink2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -16969,7 +17171,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsLink2 {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsLink2::PaymentIntentPaymentMethodOptionsLink(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -16979,7 +17181,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsLink2 {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsLink2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -17027,41 +17229,43 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsMandateOptionsAcssDe
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<crate::CheckoutAcssDebitMandateOptionsPaymentSchedule>,
-            f3: Option<crate::CheckoutAcssDebitMandateOptionsTransactionType>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitMandateOptionsPaymentSchedule,
+            >,
+            f3: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitMandateOptionsTransactionType,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_payment_method_options_mandate_options_acss_debit object",
-            &[
-                "custom_mandate_url",
-                "interval_description",
-                "payment_schedule",
-                "transaction_type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a payment_intent_payment_method_options_mandate_options_acss_debit object",
+                &[
+                    "custom_mandate_url",
+                    "interval_description",
+                    "payment_schedule",
+                    "transaction_type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentIntentPaymentMethodOptionsMandateOptionsAcssDebit {
-            custom_mandate_url: f0,
-            interval_description: f1,
-            payment_schedule: f2,
-            transaction_type: f3,
+            custom_mandate_url: b.f0.take(),
+            interval_description: b.f1.take(),
+            payment_schedule: b.f2.take(),
+            transaction_type: b.f3.take(),
             extra,
         })
     }
@@ -17113,22 +17317,22 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsMandateOptionsBacsDe
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_payment_method_options_mandate_options_bacs_debit object",
-            &["reference_prefix"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_intent_payment_method_options_mandate_options_bacs_debit object",
+                &["reference_prefix"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentIntentPaymentMethodOptionsMandateOptionsBacsDebit {
-            reference_prefix: f0,
+            reference_prefix: b.f0.take(),
             extra,
         })
     }
@@ -17256,51 +17460,49 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsMandateOptionsPayto 
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::InvoiceMandateOptionsCardAmountType>,
-            f2: Option<String>,
-            f3: Option<crate::MandateOptionsPaytoPaymentSchedule>,
-            f4: Option<i64>,
-            f5: Option<crate::InvoiceMandateOptionsPaytoPurpose>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::InvoiceMandateOptionsCardAmountType>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::MandateOptionsPaytoPaymentSchedule>,
+            f4: crate::rt::json::Slot<i64>,
+            f5: crate::rt::json::Slot<crate::InvoiceMandateOptionsPaytoPurpose>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_payment_method_options_mandate_options_payto object",
-            &[
-                "amount",
-                "amount_type",
-                "end_date",
-                "payment_schedule",
-                "payments_per_period",
-                "purpose",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        let extra = r
+            .fields(
+                "a payment_intent_payment_method_options_mandate_options_payto object",
+                &[
+                    "amount",
+                    "amount_type",
+                    "end_date",
+                    "payment_schedule",
+                    "payments_per_period",
+                    "purpose",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentIntentPaymentMethodOptionsMandateOptionsPayto {
-            amount: f0,
-            amount_type: f1,
-            end_date: f2,
-            payment_schedule: f3,
-            payments_per_period: f4,
-            purpose: f5,
+            amount: b.f0.take(),
+            amount_type: b.f1.take(),
+            end_date: b.f2.take(),
+            payment_schedule: b.f3.take(),
+            payments_per_period: b.f4.take(),
+            purpose: b.f5.take(),
             extra,
         })
     }
@@ -17358,22 +17560,22 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsMandateOptionsSepaDe
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_payment_method_options_mandate_options_sepa_debit object",
-            &["reference_prefix"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_intent_payment_method_options_mandate_options_sepa_debit object",
+                &["reference_prefix"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentIntentPaymentMethodOptionsMandateOptionsSepaDebit {
-            reference_prefix: f0,
+            reference_prefix: b.f0.take(),
             extra,
         })
     }
@@ -17431,12 +17633,14 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsMbWay {
     }
 }
 impl From<crate::PaymentMethodOptionsMbWay> for PaymentIntentPaymentMethodOptionsMbWay {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsMbWay) -> Self {
         PaymentIntentPaymentMethodOptionsMbWay::PaymentMethodOptionsMbWay(Box::new(v))
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsMbWay {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsMbWay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -17450,9 +17654,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsMbWay {
         match r.decode() {
             Ok(x) => {
                 return Ok(
-                    PaymentIntentPaymentMethodOptionsMbWay::PaymentMethodOptionsMbWay(
-                        Box::new(x),
-                    ),
+                    PaymentIntentPaymentMethodOptionsMbWay::PaymentMethodOptionsMbWay(x),
                 );
             }
             Err(_) => r.restore(back),
@@ -17461,7 +17663,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsMbWay {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsMbWay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -17513,25 +17715,30 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsMobilepay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
-            f1: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_payment_method_options_mobilepay object",
-            &["capture_method", "setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_intent_payment_method_options_mobilepay object",
+                &["capture_method", "setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentIntentPaymentMethodOptionsMobilepay {
-            capture_method: f0,
-            setup_future_usage: f1,
+            capture_method: b.f0.take(),
+            setup_future_usage: b.f1.take(),
             extra,
         })
     }
@@ -17594,6 +17801,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsMobilepay2 {
 }
 impl From<crate::PaymentIntentPaymentMethodOptionsMobilepay>
 for PaymentIntentPaymentMethodOptionsMobilepay2 {
+    #[inline]
     fn from(v: crate::PaymentIntentPaymentMethodOptionsMobilepay) -> Self {
         PaymentIntentPaymentMethodOptionsMobilepay2::PaymentIntentPaymentMethodOptionsMobilepay(
             Box::new(v),
@@ -17602,6 +17810,7 @@ for PaymentIntentPaymentMethodOptionsMobilepay2 {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsMobilepay2 {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsMobilepay2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -17616,7 +17825,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsMobilepay2 {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsMobilepay2::PaymentIntentPaymentMethodOptionsMobilepay(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -17626,7 +17835,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsMobilepay2 {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsMobilepay2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -17684,6 +17893,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsMultibanco {
 }
 impl From<crate::PaymentMethodOptionsMultibanco>
 for PaymentIntentPaymentMethodOptionsMultibanco {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsMultibanco) -> Self {
         PaymentIntentPaymentMethodOptionsMultibanco::PaymentMethodOptionsMultibanco(
             Box::new(v),
@@ -17692,6 +17902,7 @@ for PaymentIntentPaymentMethodOptionsMultibanco {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsMultibanco {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsMultibanco::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -17706,7 +17917,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsMultibanco {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsMultibanco::PaymentMethodOptionsMultibanco(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -17716,7 +17927,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsMultibanco {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsMultibanco::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -17776,6 +17987,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsNaverPay {
 }
 impl From<crate::PaymentFlowsPrivatePaymentMethodsNaverPayPaymentMethodOptions>
 for PaymentIntentPaymentMethodOptionsNaverPay {
+    #[inline]
     fn from(
         v: crate::PaymentFlowsPrivatePaymentMethodsNaverPayPaymentMethodOptions,
     ) -> Self {
@@ -17786,6 +17998,7 @@ for PaymentIntentPaymentMethodOptionsNaverPay {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsNaverPay {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsNaverPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -17800,7 +18013,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsNaverPay {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsNaverPay::PaymentFlowsPrivatePaymentMethodsNaverPayPaymentMethodOptions(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -17810,7 +18023,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsNaverPay {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsNaverPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -17862,25 +18075,28 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsNzBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
+            >,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_payment_method_options_nz_bank_account object",
-            &["setup_future_usage", "target_date"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_intent_payment_method_options_nz_bank_account object",
+                &["setup_future_usage", "target_date"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentIntentPaymentMethodOptionsNzBankAccount {
-            setup_future_usage: f0,
-            target_date: f1,
+            setup_future_usage: b.f0.take(),
+            target_date: b.f1.take(),
             extra,
         })
     }
@@ -17943,6 +18159,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsNzBankAccount2 {
 }
 impl From<crate::PaymentIntentPaymentMethodOptionsNzBankAccount>
 for PaymentIntentPaymentMethodOptionsNzBankAccount2 {
+    #[inline]
     fn from(v: crate::PaymentIntentPaymentMethodOptionsNzBankAccount) -> Self {
         PaymentIntentPaymentMethodOptionsNzBankAccount2::PaymentIntentPaymentMethodOptionsNzBankAccount(
             Box::new(v),
@@ -17951,6 +18168,7 @@ for PaymentIntentPaymentMethodOptionsNzBankAccount2 {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsNzBankAccount2 {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsNzBankAccount2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -17965,7 +18183,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsNzBankAccount2 {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsNzBankAccount2::PaymentIntentPaymentMethodOptionsNzBankAccount(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -17975,7 +18193,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsNzBankAccount2 {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsNzBankAccount2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -18032,12 +18250,14 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsOxxo {
     }
 }
 impl From<crate::PaymentMethodOptionsOxxo> for PaymentIntentPaymentMethodOptionsOxxo {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsOxxo) -> Self {
         PaymentIntentPaymentMethodOptionsOxxo::PaymentMethodOptionsOxxo(Box::new(v))
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsOxxo {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsOxxo::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -18051,9 +18271,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsOxxo {
         match r.decode() {
             Ok(x) => {
                 return Ok(
-                    PaymentIntentPaymentMethodOptionsOxxo::PaymentMethodOptionsOxxo(
-                        Box::new(x),
-                    ),
+                    PaymentIntentPaymentMethodOptionsOxxo::PaymentMethodOptionsOxxo(x),
                 );
             }
             Err(_) => r.restore(back),
@@ -18062,7 +18280,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsOxxo {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsOxxo::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -18119,12 +18337,14 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsP24 {
     }
 }
 impl From<crate::PaymentMethodOptionsP24> for PaymentIntentPaymentMethodOptionsP24 {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsP24) -> Self {
         PaymentIntentPaymentMethodOptionsP24::PaymentMethodOptionsP24(Box::new(v))
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsP24 {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsP24::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -18138,9 +18358,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsP24 {
         match r.decode() {
             Ok(x) => {
                 return Ok(
-                    PaymentIntentPaymentMethodOptionsP24::PaymentMethodOptionsP24(
-                        Box::new(x),
-                    ),
+                    PaymentIntentPaymentMethodOptionsP24::PaymentMethodOptionsP24(x),
                 );
             }
             Err(_) => r.restore(back),
@@ -18149,7 +18367,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsP24 {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsP24::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -18284,6 +18502,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsPayByBank {
 }
 impl From<crate::PaymentMethodOptionsPayByBank>
 for PaymentIntentPaymentMethodOptionsPayByBank {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsPayByBank) -> Self {
         PaymentIntentPaymentMethodOptionsPayByBank::PaymentMethodOptionsPayByBank(
             Box::new(v),
@@ -18292,6 +18511,7 @@ for PaymentIntentPaymentMethodOptionsPayByBank {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsPayByBank {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsPayByBank::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -18306,7 +18526,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsPayByBank {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsPayByBank::PaymentMethodOptionsPayByBank(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -18316,7 +18536,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsPayByBank {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsPayByBank::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -18376,6 +18596,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsPayco {
 }
 impl From<crate::PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOptions>
 for PaymentIntentPaymentMethodOptionsPayco {
+    #[inline]
     fn from(
         v: crate::PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOptions,
     ) -> Self {
@@ -18386,6 +18607,7 @@ for PaymentIntentPaymentMethodOptionsPayco {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsPayco {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsPayco::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -18400,7 +18622,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsPayco {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsPayco::PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOptions(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -18410,7 +18632,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsPayco {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsPayco::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -18468,12 +18690,14 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsPaynow {
 }
 impl From<crate::PaymentMethodOptionsPaynow>
 for PaymentIntentPaymentMethodOptionsPaynow {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsPaynow) -> Self {
         PaymentIntentPaymentMethodOptionsPaynow::PaymentMethodOptionsPaynow(Box::new(v))
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsPaynow {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsPaynow::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -18488,7 +18712,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsPaynow {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsPaynow::PaymentMethodOptionsPaynow(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -18498,7 +18722,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsPaynow {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsPaynow::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -18556,12 +18780,14 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsPaypal {
 }
 impl From<crate::PaymentMethodOptionsPaypal>
 for PaymentIntentPaymentMethodOptionsPaypal {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsPaypal) -> Self {
         PaymentIntentPaymentMethodOptionsPaypal::PaymentMethodOptionsPaypal(Box::new(v))
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsPaypal {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsPaypal::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -18576,7 +18802,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsPaypal {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsPaypal::PaymentMethodOptionsPaypal(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -18586,7 +18812,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsPaypal {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsPaypal::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -18639,25 +18865,30 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsPayto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentIntentPaymentMethodOptionsMandateOptionsPayto>,
-            f1: Option<crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::PaymentIntentPaymentMethodOptionsMandateOptionsPayto,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_payment_method_options_payto object",
-            &["mandate_options", "setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_intent_payment_method_options_payto object",
+                &["mandate_options", "setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentIntentPaymentMethodOptionsPayto {
-            mandate_options: f0,
-            setup_future_usage: f1,
+            mandate_options: b.f0.take(),
+            setup_future_usage: b.f1.take(),
             extra,
         })
     }
@@ -18720,6 +18951,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsPayto2 {
 }
 impl From<crate::PaymentIntentPaymentMethodOptionsPayto>
 for PaymentIntentPaymentMethodOptionsPayto2 {
+    #[inline]
     fn from(v: crate::PaymentIntentPaymentMethodOptionsPayto) -> Self {
         PaymentIntentPaymentMethodOptionsPayto2::PaymentIntentPaymentMethodOptionsPayto(
             Box::new(v),
@@ -18728,6 +18960,7 @@ for PaymentIntentPaymentMethodOptionsPayto2 {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsPayto2 {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsPayto2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -18742,7 +18975,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsPayto2 {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsPayto2::PaymentIntentPaymentMethodOptionsPayto(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -18752,7 +18985,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsPayto2 {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsPayto2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -18809,12 +19042,14 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsPix {
     }
 }
 impl From<crate::PaymentMethodOptionsPix> for PaymentIntentPaymentMethodOptionsPix {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsPix) -> Self {
         PaymentIntentPaymentMethodOptionsPix::PaymentMethodOptionsPix(Box::new(v))
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsPix {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsPix::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -18828,9 +19063,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsPix {
         match r.decode() {
             Ok(x) => {
                 return Ok(
-                    PaymentIntentPaymentMethodOptionsPix::PaymentMethodOptionsPix(
-                        Box::new(x),
-                    ),
+                    PaymentIntentPaymentMethodOptionsPix::PaymentMethodOptionsPix(x),
                 );
             }
             Err(_) => r.restore(back),
@@ -18839,7 +19072,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsPix {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsPix::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -18897,6 +19130,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsPromptpay {
 }
 impl From<crate::PaymentMethodOptionsPromptpay>
 for PaymentIntentPaymentMethodOptionsPromptpay {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsPromptpay) -> Self {
         PaymentIntentPaymentMethodOptionsPromptpay::PaymentMethodOptionsPromptpay(
             Box::new(v),
@@ -18905,6 +19139,7 @@ for PaymentIntentPaymentMethodOptionsPromptpay {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsPromptpay {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsPromptpay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -18919,7 +19154,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsPromptpay {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsPromptpay::PaymentMethodOptionsPromptpay(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -18929,7 +19164,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsPromptpay {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsPromptpay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -18987,6 +19222,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsRevolutPay {
 }
 impl From<crate::PaymentMethodOptionsRevolutPay>
 for PaymentIntentPaymentMethodOptionsRevolutPay {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsRevolutPay) -> Self {
         PaymentIntentPaymentMethodOptionsRevolutPay::PaymentMethodOptionsRevolutPay(
             Box::new(v),
@@ -18995,6 +19231,7 @@ for PaymentIntentPaymentMethodOptionsRevolutPay {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsRevolutPay {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsRevolutPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -19009,7 +19246,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsRevolutPay {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsRevolutPay::PaymentMethodOptionsRevolutPay(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -19019,7 +19256,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsRevolutPay {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsRevolutPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -19079,6 +19316,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsSamsungPay {
 }
 impl From<crate::PaymentFlowsPrivatePaymentMethodsSamsungPayPaymentMethodOptions>
 for PaymentIntentPaymentMethodOptionsSamsungPay {
+    #[inline]
     fn from(
         v: crate::PaymentFlowsPrivatePaymentMethodsSamsungPayPaymentMethodOptions,
     ) -> Self {
@@ -19089,6 +19327,7 @@ for PaymentIntentPaymentMethodOptionsSamsungPay {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsSamsungPay {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsSamsungPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -19103,7 +19342,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsSamsungPay {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsSamsungPay::PaymentFlowsPrivatePaymentMethodsSamsungPayPaymentMethodOptions(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -19113,7 +19352,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsSamsungPay {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsSamsungPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -19171,6 +19410,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsSatispay {
 }
 impl From<crate::PaymentMethodOptionsSatispay>
 for PaymentIntentPaymentMethodOptionsSatispay {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsSatispay) -> Self {
         PaymentIntentPaymentMethodOptionsSatispay::PaymentMethodOptionsSatispay(
             Box::new(v),
@@ -19179,6 +19419,7 @@ for PaymentIntentPaymentMethodOptionsSatispay {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsSatispay {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsSatispay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -19193,7 +19434,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsSatispay {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsSatispay::PaymentMethodOptionsSatispay(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -19203,7 +19444,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsSatispay {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsSatispay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -19258,32 +19499,34 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsSepaDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentIntentPaymentMethodOptionsMandateOptionsSepaDebit>,
-            f1: Option<crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<
+                crate::PaymentIntentPaymentMethodOptionsMandateOptionsSepaDebit,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
+            >,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_payment_method_options_sepa_debit object",
-            &["mandate_options", "setup_future_usage", "target_date"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a payment_intent_payment_method_options_sepa_debit object",
+                &["mandate_options", "setup_future_usage", "target_date"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentIntentPaymentMethodOptionsSepaDebit {
-            mandate_options: f0,
-            setup_future_usage: f1,
-            target_date: f2,
+            mandate_options: b.f0.take(),
+            setup_future_usage: b.f1.take(),
+            target_date: b.f2.take(),
             extra,
         })
     }
@@ -19349,6 +19592,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsSepaDebit2 {
 }
 impl From<crate::PaymentIntentPaymentMethodOptionsSepaDebit>
 for PaymentIntentPaymentMethodOptionsSepaDebit2 {
+    #[inline]
     fn from(v: crate::PaymentIntentPaymentMethodOptionsSepaDebit) -> Self {
         PaymentIntentPaymentMethodOptionsSepaDebit2::PaymentIntentPaymentMethodOptionsSepaDebit(
             Box::new(v),
@@ -19357,6 +19601,7 @@ for PaymentIntentPaymentMethodOptionsSepaDebit2 {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsSepaDebit2 {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsSepaDebit2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -19371,7 +19616,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsSepaDebit2 {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsSepaDebit2::PaymentIntentPaymentMethodOptionsSepaDebit(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -19381,7 +19626,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsSepaDebit2 {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsSepaDebit2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -19439,12 +19684,14 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsSofort {
 }
 impl From<crate::PaymentMethodOptionsSofort>
 for PaymentIntentPaymentMethodOptionsSofort {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsSofort) -> Self {
         PaymentIntentPaymentMethodOptionsSofort::PaymentMethodOptionsSofort(Box::new(v))
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsSofort {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsSofort::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -19459,7 +19706,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsSofort {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsSofort::PaymentMethodOptionsSofort(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -19469,7 +19716,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsSofort {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsSofort::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -19521,25 +19768,28 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsSwish {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_payment_method_options_swish object",
-            &["reference", "setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_intent_payment_method_options_swish object",
+                &["reference", "setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentIntentPaymentMethodOptionsSwish {
-            reference: f0,
-            setup_future_usage: f1,
+            reference: b.f0.take(),
+            setup_future_usage: b.f1.take(),
             extra,
         })
     }
@@ -19602,6 +19852,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsSwish2 {
 }
 impl From<crate::PaymentIntentPaymentMethodOptionsSwish>
 for PaymentIntentPaymentMethodOptionsSwish2 {
+    #[inline]
     fn from(v: crate::PaymentIntentPaymentMethodOptionsSwish) -> Self {
         PaymentIntentPaymentMethodOptionsSwish2::PaymentIntentPaymentMethodOptionsSwish(
             Box::new(v),
@@ -19610,6 +19861,7 @@ for PaymentIntentPaymentMethodOptionsSwish2 {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsSwish2 {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsSwish2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -19624,7 +19876,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsSwish2 {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsSwish2::PaymentIntentPaymentMethodOptionsSwish(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -19634,7 +19886,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsSwish2 {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsSwish2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -19691,12 +19943,14 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsTwint {
     }
 }
 impl From<crate::PaymentMethodOptionsTwint> for PaymentIntentPaymentMethodOptionsTwint {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsTwint) -> Self {
         PaymentIntentPaymentMethodOptionsTwint::PaymentMethodOptionsTwint(Box::new(v))
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsTwint {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsTwint::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -19710,9 +19964,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsTwint {
         match r.decode() {
             Ok(x) => {
                 return Ok(
-                    PaymentIntentPaymentMethodOptionsTwint::PaymentMethodOptionsTwint(
-                        Box::new(x),
-                    ),
+                    PaymentIntentPaymentMethodOptionsTwint::PaymentMethodOptionsTwint(x),
                 );
             }
             Err(_) => r.restore(back),
@@ -19721,7 +19973,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsTwint {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsTwint::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -19779,46 +20031,50 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsUsBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::LinkedAccountOptionsCommon>,
-            f1: Option<crate::PaymentMethodOptionsUsBankAccountMandateOptions>,
-            f2: Option<crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage>,
-            f3: Option<String>,
-            f4: Option<crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod>,
+            f0: crate::rt::json::Slot<crate::LinkedAccountOptionsCommon>,
+            f1: crate::rt::json::Slot<
+                crate::PaymentMethodOptionsUsBankAccountMandateOptions,
+            >,
+            f2: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
+            >,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_payment_method_options_us_bank_account object",
-            &[
-                "financial_connections",
-                "mandate_options",
-                "setup_future_usage",
-                "target_date",
-                "verification_method",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4 } = b;
+        let extra = r
+            .fields(
+                "a payment_intent_payment_method_options_us_bank_account object",
+                &[
+                    "financial_connections",
+                    "mandate_options",
+                    "setup_future_usage",
+                    "target_date",
+                    "verification_method",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentIntentPaymentMethodOptionsUsBankAccount {
-            financial_connections: f0,
-            mandate_options: f1,
-            setup_future_usage: f2,
-            target_date: f3,
-            verification_method: f4,
+            financial_connections: b.f0.take(),
+            mandate_options: b.f1.take(),
+            setup_future_usage: b.f2.take(),
+            target_date: b.f3.take(),
+            verification_method: b.f4.take(),
             extra,
         })
     }
@@ -19890,6 +20146,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsUsBankAccount2 {
 }
 impl From<crate::PaymentIntentPaymentMethodOptionsUsBankAccount>
 for PaymentIntentPaymentMethodOptionsUsBankAccount2 {
+    #[inline]
     fn from(v: crate::PaymentIntentPaymentMethodOptionsUsBankAccount) -> Self {
         PaymentIntentPaymentMethodOptionsUsBankAccount2::PaymentIntentPaymentMethodOptionsUsBankAccount(
             Box::new(v),
@@ -19898,6 +20155,7 @@ for PaymentIntentPaymentMethodOptionsUsBankAccount2 {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsUsBankAccount2 {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsUsBankAccount2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -19912,7 +20170,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsUsBankAccount2 {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsUsBankAccount2::PaymentIntentPaymentMethodOptionsUsBankAccount(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -19922,7 +20180,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsUsBankAccount2 {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsUsBankAccount2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -19980,6 +20238,7 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsWechatPay {
 }
 impl From<crate::PaymentMethodOptionsWechatPay>
 for PaymentIntentPaymentMethodOptionsWechatPay {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsWechatPay) -> Self {
         PaymentIntentPaymentMethodOptionsWechatPay::PaymentMethodOptionsWechatPay(
             Box::new(v),
@@ -19988,6 +20247,7 @@ for PaymentIntentPaymentMethodOptionsWechatPay {
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsWechatPay {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsWechatPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -20002,7 +20262,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsWechatPay {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsWechatPay::PaymentMethodOptionsWechatPay(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -20012,7 +20272,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsWechatPay {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsWechatPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -20069,12 +20329,14 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsZip {
     }
 }
 impl From<crate::PaymentMethodOptionsZip> for PaymentIntentPaymentMethodOptionsZip {
+    #[inline]
     fn from(v: crate::PaymentMethodOptionsZip) -> Self {
         PaymentIntentPaymentMethodOptionsZip::PaymentMethodOptionsZip(Box::new(v))
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
 for PaymentIntentPaymentMethodOptionsZip {
+    #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsZip::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -20088,9 +20350,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsZip {
         match r.decode() {
             Ok(x) => {
                 return Ok(
-                    PaymentIntentPaymentMethodOptionsZip::PaymentMethodOptionsZip(
-                        Box::new(x),
-                    ),
+                    PaymentIntentPaymentMethodOptionsZip::PaymentMethodOptionsZip(x),
                 );
             }
             Err(_) => r.restore(back),
@@ -20099,7 +20359,7 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsZip {
             Ok(x) => {
                 return Ok(
                     PaymentIntentPaymentMethodOptionsZip::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -20142,36 +20402,37 @@ impl crate::rt::Decode for PaymentIntentProcessing {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentIntentCardProcessing>,
-            f1: Option<crate::PaymentIntentProcessingType>,
+            f0: crate::rt::json::Slot<crate::PaymentIntentCardProcessing>,
+            f1: crate::rt::json::Slot<crate::PaymentIntentProcessingType>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_processing object",
-            &["card", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_intent_processing object",
+                &["card", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(PaymentIntentProcessing {
-                    card: f0,
+                    card: b.f0.take(),
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -20216,25 +20477,26 @@ impl crate::rt::Decode for PaymentIntentProcessingCustomerNotification {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::rt::Timestamp>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_processing_customer_notification object",
-            &["approval_requested", "completes_at"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_intent_processing_customer_notification object",
+                &["approval_requested", "completes_at"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentIntentProcessingCustomerNotification {
-            approval_requested: f0,
-            completes_at: f1,
+            approval_requested: b.f0.take(),
+            completes_at: b.f1.take(),
             extra,
         })
     }
@@ -20289,9 +20551,9 @@ impl std::str::FromStr for PaymentIntentProcessingType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "card" => PaymentIntentProcessingType::Card,
-                v => PaymentIntentProcessingType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["card"]) {
+                Some(0) => PaymentIntentProcessingType::Card,
+                _ => PaymentIntentProcessingType::Unknown(s.to_owned()),
             },
         )
     }
@@ -20357,15 +20619,26 @@ impl std::str::FromStr for PaymentIntentStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "canceled" => PaymentIntentStatus::Canceled,
-                "processing" => PaymentIntentStatus::Processing,
-                "requires_action" => PaymentIntentStatus::RequiresAction,
-                "requires_capture" => PaymentIntentStatus::RequiresCapture,
-                "requires_confirmation" => PaymentIntentStatus::RequiresConfirmation,
-                "requires_payment_method" => PaymentIntentStatus::RequiresPaymentMethod,
-                "succeeded" => PaymentIntentStatus::Succeeded,
-                v => PaymentIntentStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "canceled",
+                    "processing",
+                    "requires_action",
+                    "requires_capture",
+                    "requires_confirmation",
+                    "requires_payment_method",
+                    "succeeded",
+                ],
+            ) {
+                Some(0) => PaymentIntentStatus::Canceled,
+                Some(1) => PaymentIntentStatus::Processing,
+                Some(2) => PaymentIntentStatus::RequiresAction,
+                Some(3) => PaymentIntentStatus::RequiresCapture,
+                Some(4) => PaymentIntentStatus::RequiresConfirmation,
+                Some(5) => PaymentIntentStatus::RequiresPaymentMethod,
+                Some(6) => PaymentIntentStatus::Succeeded,
+                _ => PaymentIntentStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -20428,63 +20701,67 @@ impl crate::rt::Decode for PaymentIntentTypeSpecificPaymentMethodOptionsClient {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::PaymentIntentTypeSpecificPaymentMethodOptionsClientCaptureMethod,
             >,
-            f1: Option<crate::PaymentFlowsInstallmentOptions>,
-            f2: Option<crate::PaymentIntentPaymentMethodOptionsMandateOptionsPayto>,
-            f3: Option<bool>,
-            f4: Option<bool>,
-            f5: Option<crate::PaymentMethodOptionsCardPresentRouting>,
-            f6: Option<crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage>,
-            f7: Option<crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod>,
+            f1: crate::rt::json::Slot<crate::PaymentFlowsInstallmentOptions>,
+            f2: crate::rt::json::Slot<
+                crate::PaymentIntentPaymentMethodOptionsMandateOptionsPayto,
+            >,
+            f3: crate::rt::json::Slot<bool>,
+            f4: crate::rt::json::Slot<bool>,
+            f5: crate::rt::json::Slot<crate::PaymentMethodOptionsCardPresentRouting>,
+            f6: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
+            >,
+            f7: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_type_specific_payment_method_options_client object",
-            &[
-                "capture_method",
-                "installments",
-                "mandate_options",
-                "request_incremental_authorization_support",
-                "require_cvc_recollection",
-                "routing",
-                "setup_future_usage",
-                "verification_method",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6, f7 } = b;
+        let extra = r
+            .fields(
+                "a payment_intent_type_specific_payment_method_options_client object",
+                &[
+                    "capture_method",
+                    "installments",
+                    "mandate_options",
+                    "request_incremental_authorization_support",
+                    "require_cvc_recollection",
+                    "routing",
+                    "setup_future_usage",
+                    "verification_method",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentIntentTypeSpecificPaymentMethodOptionsClient {
-            capture_method: f0,
-            installments: f1,
-            mandate_options: f2,
-            request_incremental_authorization_support: f3,
-            require_cvc_recollection: f4,
-            routing: f5,
-            setup_future_usage: f6,
-            verification_method: f7,
+            capture_method: b.f0.take(),
+            installments: b.f1.take(),
+            mandate_options: b.f2.take(),
+            request_incremental_authorization_support: b.f3.take(),
+            require_cvc_recollection: b.f4.take(),
+            routing: b.f5.take(),
+            setup_future_usage: b.f6.take(),
+            verification_method: b.f7.take(),
             extra,
         })
     }
@@ -20568,16 +20845,16 @@ for PaymentIntentTypeSpecificPaymentMethodOptionsClientCaptureMethod {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "manual" => {
+            match crate::rt::json::variant(s, &["manual", "manual_preferred"]) {
+                Some(0) => {
                     PaymentIntentTypeSpecificPaymentMethodOptionsClientCaptureMethod::Manual
                 }
-                "manual_preferred" => {
+                Some(1) => {
                     PaymentIntentTypeSpecificPaymentMethodOptionsClientCaptureMethod::ManualPreferred
                 }
-                v => {
+                _ => {
                     PaymentIntentTypeSpecificPaymentMethodOptionsClientCaptureMethod::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

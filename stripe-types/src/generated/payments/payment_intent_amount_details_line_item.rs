@@ -138,100 +138,86 @@ impl crate::rt::Decode for PaymentIntentAmountDetailsLineItem {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::PaymentIntentAmountDetailsLineItemId>,
-            f2: Option<
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::PaymentIntentAmountDetailsLineItemId>,
+            f2: crate::rt::json::Slot<
                 crate::PaymentFlowsAmountDetailsResourceLineItemsListResourceLineItemResourcePaymentMethodOptions,
             >,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<i64>,
-            f6: Option<
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<i64>,
+            f6: crate::rt::json::Slot<
                 crate::PaymentFlowsAmountDetailsResourceLineItemsListResourceLineItemResourceTax,
             >,
-            f7: Option<i64>,
-            f8: Option<String>,
+            f7: crate::rt::json::Slot<i64>,
+            f8: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_intent_amount_details_line_item object",
-            &[
-                "discount_amount",
-                "id",
-                "object",
-                "payment_method_options",
-                "product_code",
-                "product_name",
-                "quantity",
-                "tax",
-                "unit_cost",
-                "unit_of_measure",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.skip(),
-                3 => r.optional(&mut b.f2),
-                4 => r.optional(&mut b.f3),
-                5 => r.required(&mut b.f4),
-                6 => r.required(&mut b.f5),
-                7 => r.optional(&mut b.f6),
-                8 => r.required(&mut b.f7),
-                9 => r.optional(&mut b.f8),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1: Some(f1),
-                f2,
-                f3,
-                f4: Some(f4),
-                f5: Some(f5),
-                f6,
-                f7: Some(f7),
-                f8,
-            } => {
+        let extra = r
+            .fields(
+                "a payment_intent_amount_details_line_item object",
+                &[
+                    "discount_amount",
+                    "id",
+                    "object",
+                    "payment_method_options",
+                    "product_code",
+                    "product_name",
+                    "quantity",
+                    "tax",
+                    "unit_cost",
+                    "unit_of_measure",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.skip(),
+                    3 => r.optional(&mut b.f2),
+                    4 => r.optional(&mut b.f3),
+                    5 => r.required(&mut b.f4),
+                    6 => r.required(&mut b.f5),
+                    7 => r.optional(&mut b.f6),
+                    8 => r.required(&mut b.f7),
+                    9 => r.optional(&mut b.f8),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f4.take(), b.f5.take(), b.f7.take()) {
+            (Some(f1), Some(f4), Some(f5), Some(f7)) => {
                 Ok(PaymentIntentAmountDetailsLineItem {
-                    discount_amount: f0,
+                    discount_amount: b.f0.take(),
                     id: f1,
-                    payment_method_options: f2,
-                    product_code: f3,
+                    payment_method_options: b.f2.take(),
+                    product_code: b.f3.take(),
                     product_name: f4,
                     quantity: f5,
-                    tax: f6,
+                    tax: b.f6.take(),
                     unit_cost: f7,
-                    unit_of_measure: f8,
+                    unit_of_measure: b.f8.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "id"),
-                                    (b.f4.is_none(), "product_name"),
-                                    (b.f5.is_none(), "quantity"),
-                                    (b.f7.is_none(), "unit_cost"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "id"),
+                        (taken.1.is_none(), "product_name"),
+                        (taken.2.is_none(), "quantity"),
+                        (taken.3.is_none(), "unit_cost"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

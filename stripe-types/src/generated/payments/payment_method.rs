@@ -1057,12 +1057,14 @@ impl serde::Serialize for CreatePaymentMethodCard {
 }
 #[cfg(feature = "payments")]
 impl From<crate::CardDetailsParams> for CreatePaymentMethodCard {
+    #[inline]
     fn from(v: crate::CardDetailsParams) -> Self {
         CreatePaymentMethodCard::CardDetailsParams(Box::new(v))
     }
 }
 #[cfg(feature = "payments")]
 impl From<crate::TokenParams> for CreatePaymentMethodCard {
+    #[inline]
     fn from(v: crate::TokenParams) -> Self {
         CreatePaymentMethodCard::TokenParams(Box::new(v))
     }
@@ -1103,17 +1105,22 @@ impl std::str::FromStr for CreatePaymentMethodCardCardDetailsParamsNetworksPrefe
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "cartes_bancaires" => {
+            match crate::rt::json::variant(
+                s,
+                &["cartes_bancaires", "mastercard", "visa"],
+            ) {
+                Some(0) => {
                     CreatePaymentMethodCardCardDetailsParamsNetworksPreferred::CartesBancaires
                 }
-                "mastercard" => {
+                Some(1) => {
                     CreatePaymentMethodCardCardDetailsParamsNetworksPreferred::Mastercard
                 }
-                "visa" => CreatePaymentMethodCardCardDetailsParamsNetworksPreferred::Visa,
-                v => {
+                Some(2) => {
+                    CreatePaymentMethodCardCardDetailsParamsNetworksPreferred::Visa
+                }
+                _ => {
                     CreatePaymentMethodCardCardDetailsParamsNetworksPreferred::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1315,59 +1322,114 @@ impl std::str::FromStr for CreatePaymentMethodType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "acss_debit" => CreatePaymentMethodType::AcssDebit,
-                "affirm" => CreatePaymentMethodType::Affirm,
-                "afterpay_clearpay" => CreatePaymentMethodType::AfterpayClearpay,
-                "alipay" => CreatePaymentMethodType::Alipay,
-                "alma" => CreatePaymentMethodType::Alma,
-                "amazon_pay" => CreatePaymentMethodType::AmazonPay,
-                "au_becs_debit" => CreatePaymentMethodType::AuBecsDebit,
-                "bacs_debit" => CreatePaymentMethodType::BacsDebit,
-                "bancontact" => CreatePaymentMethodType::Bancontact,
-                "billie" => CreatePaymentMethodType::Billie,
-                "blik" => CreatePaymentMethodType::Blik,
-                "boleto" => CreatePaymentMethodType::Boleto,
-                "card" => CreatePaymentMethodType::Card,
-                "cashapp" => CreatePaymentMethodType::Cashapp,
-                "crypto" => CreatePaymentMethodType::Crypto,
-                "custom" => CreatePaymentMethodType::Custom,
-                "customer_balance" => CreatePaymentMethodType::CustomerBalance,
-                "eps" => CreatePaymentMethodType::Eps,
-                "fpx" => CreatePaymentMethodType::Fpx,
-                "giropay" => CreatePaymentMethodType::Giropay,
-                "grabpay" => CreatePaymentMethodType::Grabpay,
-                "ideal" => CreatePaymentMethodType::Ideal,
-                "kakao_pay" => CreatePaymentMethodType::KakaoPay,
-                "klarna" => CreatePaymentMethodType::Klarna,
-                "konbini" => CreatePaymentMethodType::Konbini,
-                "kr_card" => CreatePaymentMethodType::KrCard,
-                "link" => CreatePaymentMethodType::Link,
-                "mb_way" => CreatePaymentMethodType::MbWay,
-                "mobilepay" => CreatePaymentMethodType::Mobilepay,
-                "multibanco" => CreatePaymentMethodType::Multibanco,
-                "naver_pay" => CreatePaymentMethodType::NaverPay,
-                "nz_bank_account" => CreatePaymentMethodType::NzBankAccount,
-                "oxxo" => CreatePaymentMethodType::Oxxo,
-                "p24" => CreatePaymentMethodType::P24,
-                "pay_by_bank" => CreatePaymentMethodType::PayByBank,
-                "payco" => CreatePaymentMethodType::Payco,
-                "paynow" => CreatePaymentMethodType::Paynow,
-                "paypal" => CreatePaymentMethodType::Paypal,
-                "payto" => CreatePaymentMethodType::Payto,
-                "pix" => CreatePaymentMethodType::Pix,
-                "promptpay" => CreatePaymentMethodType::Promptpay,
-                "revolut_pay" => CreatePaymentMethodType::RevolutPay,
-                "samsung_pay" => CreatePaymentMethodType::SamsungPay,
-                "satispay" => CreatePaymentMethodType::Satispay,
-                "sepa_debit" => CreatePaymentMethodType::SepaDebit,
-                "sofort" => CreatePaymentMethodType::Sofort,
-                "swish" => CreatePaymentMethodType::Swish,
-                "twint" => CreatePaymentMethodType::Twint,
-                "us_bank_account" => CreatePaymentMethodType::UsBankAccount,
-                "wechat_pay" => CreatePaymentMethodType::WechatPay,
-                "zip" => CreatePaymentMethodType::Zip,
-                v => CreatePaymentMethodType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "acss_debit",
+                    "affirm",
+                    "afterpay_clearpay",
+                    "alipay",
+                    "alma",
+                    "amazon_pay",
+                    "au_becs_debit",
+                    "bacs_debit",
+                    "bancontact",
+                    "billie",
+                    "blik",
+                    "boleto",
+                    "card",
+                    "cashapp",
+                    "crypto",
+                    "custom",
+                    "customer_balance",
+                    "eps",
+                    "fpx",
+                    "giropay",
+                    "grabpay",
+                    "ideal",
+                    "kakao_pay",
+                    "klarna",
+                    "konbini",
+                    "kr_card",
+                    "link",
+                    "mb_way",
+                    "mobilepay",
+                    "multibanco",
+                    "naver_pay",
+                    "nz_bank_account",
+                    "oxxo",
+                    "p24",
+                    "pay_by_bank",
+                    "payco",
+                    "paynow",
+                    "paypal",
+                    "payto",
+                    "pix",
+                    "promptpay",
+                    "revolut_pay",
+                    "samsung_pay",
+                    "satispay",
+                    "sepa_debit",
+                    "sofort",
+                    "swish",
+                    "twint",
+                    "us_bank_account",
+                    "wechat_pay",
+                    "zip",
+                ],
+            ) {
+                Some(0) => CreatePaymentMethodType::AcssDebit,
+                Some(1) => CreatePaymentMethodType::Affirm,
+                Some(2) => CreatePaymentMethodType::AfterpayClearpay,
+                Some(3) => CreatePaymentMethodType::Alipay,
+                Some(4) => CreatePaymentMethodType::Alma,
+                Some(5) => CreatePaymentMethodType::AmazonPay,
+                Some(6) => CreatePaymentMethodType::AuBecsDebit,
+                Some(7) => CreatePaymentMethodType::BacsDebit,
+                Some(8) => CreatePaymentMethodType::Bancontact,
+                Some(9) => CreatePaymentMethodType::Billie,
+                Some(10) => CreatePaymentMethodType::Blik,
+                Some(11) => CreatePaymentMethodType::Boleto,
+                Some(12) => CreatePaymentMethodType::Card,
+                Some(13) => CreatePaymentMethodType::Cashapp,
+                Some(14) => CreatePaymentMethodType::Crypto,
+                Some(15) => CreatePaymentMethodType::Custom,
+                Some(16) => CreatePaymentMethodType::CustomerBalance,
+                Some(17) => CreatePaymentMethodType::Eps,
+                Some(18) => CreatePaymentMethodType::Fpx,
+                Some(19) => CreatePaymentMethodType::Giropay,
+                Some(20) => CreatePaymentMethodType::Grabpay,
+                Some(21) => CreatePaymentMethodType::Ideal,
+                Some(22) => CreatePaymentMethodType::KakaoPay,
+                Some(23) => CreatePaymentMethodType::Klarna,
+                Some(24) => CreatePaymentMethodType::Konbini,
+                Some(25) => CreatePaymentMethodType::KrCard,
+                Some(26) => CreatePaymentMethodType::Link,
+                Some(27) => CreatePaymentMethodType::MbWay,
+                Some(28) => CreatePaymentMethodType::Mobilepay,
+                Some(29) => CreatePaymentMethodType::Multibanco,
+                Some(30) => CreatePaymentMethodType::NaverPay,
+                Some(31) => CreatePaymentMethodType::NzBankAccount,
+                Some(32) => CreatePaymentMethodType::Oxxo,
+                Some(33) => CreatePaymentMethodType::P24,
+                Some(34) => CreatePaymentMethodType::PayByBank,
+                Some(35) => CreatePaymentMethodType::Payco,
+                Some(36) => CreatePaymentMethodType::Paynow,
+                Some(37) => CreatePaymentMethodType::Paypal,
+                Some(38) => CreatePaymentMethodType::Payto,
+                Some(39) => CreatePaymentMethodType::Pix,
+                Some(40) => CreatePaymentMethodType::Promptpay,
+                Some(41) => CreatePaymentMethodType::RevolutPay,
+                Some(42) => CreatePaymentMethodType::SamsungPay,
+                Some(43) => CreatePaymentMethodType::Satispay,
+                Some(44) => CreatePaymentMethodType::SepaDebit,
+                Some(45) => CreatePaymentMethodType::Sofort,
+                Some(46) => CreatePaymentMethodType::Swish,
+                Some(47) => CreatePaymentMethodType::Twint,
+                Some(48) => CreatePaymentMethodType::UsBankAccount,
+                Some(49) => CreatePaymentMethodType::WechatPay,
+                Some(50) => CreatePaymentMethodType::Zip,
+                _ => CreatePaymentMethodType::Unknown(s.to_owned()),
             },
         )
     }
@@ -1749,59 +1811,114 @@ impl std::str::FromStr for ListCustomerPaymentMethodsType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "acss_debit" => ListCustomerPaymentMethodsType::AcssDebit,
-                "affirm" => ListCustomerPaymentMethodsType::Affirm,
-                "afterpay_clearpay" => ListCustomerPaymentMethodsType::AfterpayClearpay,
-                "alipay" => ListCustomerPaymentMethodsType::Alipay,
-                "alma" => ListCustomerPaymentMethodsType::Alma,
-                "amazon_pay" => ListCustomerPaymentMethodsType::AmazonPay,
-                "au_becs_debit" => ListCustomerPaymentMethodsType::AuBecsDebit,
-                "bacs_debit" => ListCustomerPaymentMethodsType::BacsDebit,
-                "bancontact" => ListCustomerPaymentMethodsType::Bancontact,
-                "billie" => ListCustomerPaymentMethodsType::Billie,
-                "blik" => ListCustomerPaymentMethodsType::Blik,
-                "boleto" => ListCustomerPaymentMethodsType::Boleto,
-                "card" => ListCustomerPaymentMethodsType::Card,
-                "cashapp" => ListCustomerPaymentMethodsType::Cashapp,
-                "crypto" => ListCustomerPaymentMethodsType::Crypto,
-                "custom" => ListCustomerPaymentMethodsType::Custom,
-                "customer_balance" => ListCustomerPaymentMethodsType::CustomerBalance,
-                "eps" => ListCustomerPaymentMethodsType::Eps,
-                "fpx" => ListCustomerPaymentMethodsType::Fpx,
-                "giropay" => ListCustomerPaymentMethodsType::Giropay,
-                "grabpay" => ListCustomerPaymentMethodsType::Grabpay,
-                "ideal" => ListCustomerPaymentMethodsType::Ideal,
-                "kakao_pay" => ListCustomerPaymentMethodsType::KakaoPay,
-                "klarna" => ListCustomerPaymentMethodsType::Klarna,
-                "konbini" => ListCustomerPaymentMethodsType::Konbini,
-                "kr_card" => ListCustomerPaymentMethodsType::KrCard,
-                "link" => ListCustomerPaymentMethodsType::Link,
-                "mb_way" => ListCustomerPaymentMethodsType::MbWay,
-                "mobilepay" => ListCustomerPaymentMethodsType::Mobilepay,
-                "multibanco" => ListCustomerPaymentMethodsType::Multibanco,
-                "naver_pay" => ListCustomerPaymentMethodsType::NaverPay,
-                "nz_bank_account" => ListCustomerPaymentMethodsType::NzBankAccount,
-                "oxxo" => ListCustomerPaymentMethodsType::Oxxo,
-                "p24" => ListCustomerPaymentMethodsType::P24,
-                "pay_by_bank" => ListCustomerPaymentMethodsType::PayByBank,
-                "payco" => ListCustomerPaymentMethodsType::Payco,
-                "paynow" => ListCustomerPaymentMethodsType::Paynow,
-                "paypal" => ListCustomerPaymentMethodsType::Paypal,
-                "payto" => ListCustomerPaymentMethodsType::Payto,
-                "pix" => ListCustomerPaymentMethodsType::Pix,
-                "promptpay" => ListCustomerPaymentMethodsType::Promptpay,
-                "revolut_pay" => ListCustomerPaymentMethodsType::RevolutPay,
-                "samsung_pay" => ListCustomerPaymentMethodsType::SamsungPay,
-                "satispay" => ListCustomerPaymentMethodsType::Satispay,
-                "sepa_debit" => ListCustomerPaymentMethodsType::SepaDebit,
-                "sofort" => ListCustomerPaymentMethodsType::Sofort,
-                "swish" => ListCustomerPaymentMethodsType::Swish,
-                "twint" => ListCustomerPaymentMethodsType::Twint,
-                "us_bank_account" => ListCustomerPaymentMethodsType::UsBankAccount,
-                "wechat_pay" => ListCustomerPaymentMethodsType::WechatPay,
-                "zip" => ListCustomerPaymentMethodsType::Zip,
-                v => ListCustomerPaymentMethodsType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "acss_debit",
+                    "affirm",
+                    "afterpay_clearpay",
+                    "alipay",
+                    "alma",
+                    "amazon_pay",
+                    "au_becs_debit",
+                    "bacs_debit",
+                    "bancontact",
+                    "billie",
+                    "blik",
+                    "boleto",
+                    "card",
+                    "cashapp",
+                    "crypto",
+                    "custom",
+                    "customer_balance",
+                    "eps",
+                    "fpx",
+                    "giropay",
+                    "grabpay",
+                    "ideal",
+                    "kakao_pay",
+                    "klarna",
+                    "konbini",
+                    "kr_card",
+                    "link",
+                    "mb_way",
+                    "mobilepay",
+                    "multibanco",
+                    "naver_pay",
+                    "nz_bank_account",
+                    "oxxo",
+                    "p24",
+                    "pay_by_bank",
+                    "payco",
+                    "paynow",
+                    "paypal",
+                    "payto",
+                    "pix",
+                    "promptpay",
+                    "revolut_pay",
+                    "samsung_pay",
+                    "satispay",
+                    "sepa_debit",
+                    "sofort",
+                    "swish",
+                    "twint",
+                    "us_bank_account",
+                    "wechat_pay",
+                    "zip",
+                ],
+            ) {
+                Some(0) => ListCustomerPaymentMethodsType::AcssDebit,
+                Some(1) => ListCustomerPaymentMethodsType::Affirm,
+                Some(2) => ListCustomerPaymentMethodsType::AfterpayClearpay,
+                Some(3) => ListCustomerPaymentMethodsType::Alipay,
+                Some(4) => ListCustomerPaymentMethodsType::Alma,
+                Some(5) => ListCustomerPaymentMethodsType::AmazonPay,
+                Some(6) => ListCustomerPaymentMethodsType::AuBecsDebit,
+                Some(7) => ListCustomerPaymentMethodsType::BacsDebit,
+                Some(8) => ListCustomerPaymentMethodsType::Bancontact,
+                Some(9) => ListCustomerPaymentMethodsType::Billie,
+                Some(10) => ListCustomerPaymentMethodsType::Blik,
+                Some(11) => ListCustomerPaymentMethodsType::Boleto,
+                Some(12) => ListCustomerPaymentMethodsType::Card,
+                Some(13) => ListCustomerPaymentMethodsType::Cashapp,
+                Some(14) => ListCustomerPaymentMethodsType::Crypto,
+                Some(15) => ListCustomerPaymentMethodsType::Custom,
+                Some(16) => ListCustomerPaymentMethodsType::CustomerBalance,
+                Some(17) => ListCustomerPaymentMethodsType::Eps,
+                Some(18) => ListCustomerPaymentMethodsType::Fpx,
+                Some(19) => ListCustomerPaymentMethodsType::Giropay,
+                Some(20) => ListCustomerPaymentMethodsType::Grabpay,
+                Some(21) => ListCustomerPaymentMethodsType::Ideal,
+                Some(22) => ListCustomerPaymentMethodsType::KakaoPay,
+                Some(23) => ListCustomerPaymentMethodsType::Klarna,
+                Some(24) => ListCustomerPaymentMethodsType::Konbini,
+                Some(25) => ListCustomerPaymentMethodsType::KrCard,
+                Some(26) => ListCustomerPaymentMethodsType::Link,
+                Some(27) => ListCustomerPaymentMethodsType::MbWay,
+                Some(28) => ListCustomerPaymentMethodsType::Mobilepay,
+                Some(29) => ListCustomerPaymentMethodsType::Multibanco,
+                Some(30) => ListCustomerPaymentMethodsType::NaverPay,
+                Some(31) => ListCustomerPaymentMethodsType::NzBankAccount,
+                Some(32) => ListCustomerPaymentMethodsType::Oxxo,
+                Some(33) => ListCustomerPaymentMethodsType::P24,
+                Some(34) => ListCustomerPaymentMethodsType::PayByBank,
+                Some(35) => ListCustomerPaymentMethodsType::Payco,
+                Some(36) => ListCustomerPaymentMethodsType::Paynow,
+                Some(37) => ListCustomerPaymentMethodsType::Paypal,
+                Some(38) => ListCustomerPaymentMethodsType::Payto,
+                Some(39) => ListCustomerPaymentMethodsType::Pix,
+                Some(40) => ListCustomerPaymentMethodsType::Promptpay,
+                Some(41) => ListCustomerPaymentMethodsType::RevolutPay,
+                Some(42) => ListCustomerPaymentMethodsType::SamsungPay,
+                Some(43) => ListCustomerPaymentMethodsType::Satispay,
+                Some(44) => ListCustomerPaymentMethodsType::SepaDebit,
+                Some(45) => ListCustomerPaymentMethodsType::Sofort,
+                Some(46) => ListCustomerPaymentMethodsType::Swish,
+                Some(47) => ListCustomerPaymentMethodsType::Twint,
+                Some(48) => ListCustomerPaymentMethodsType::UsBankAccount,
+                Some(49) => ListCustomerPaymentMethodsType::WechatPay,
+                Some(50) => ListCustomerPaymentMethodsType::Zip,
+                _ => ListCustomerPaymentMethodsType::Unknown(s.to_owned()),
             },
         )
     }
@@ -2121,421 +2238,353 @@ impl crate::rt::Decode for PaymentMethod {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodAcssDebit>,
-            f1: Option<crate::PaymentMethodAffirm>,
-            f2: Option<crate::PaymentMethodAfterpayClearpay>,
-            f3: Option<crate::PaymentFlowsPrivatePaymentMethodsAlipay>,
-            f4: Option<crate::CardAllowRedisplay>,
-            f5: Option<crate::PaymentMethodAlma>,
-            f6: Option<crate::PaymentMethodAmazonPay>,
-            f7: Option<crate::PaymentMethodAuBecsDebit>,
-            f8: Option<crate::PaymentMethodBacsDebit>,
-            f9: Option<crate::PaymentMethodBancontact>,
-            f10: Option<crate::PaymentMethodBillie>,
-            f11: Option<crate::BillingDetails>,
-            f12: Option<crate::PaymentMethodBlik>,
-            f13: Option<crate::PaymentMethodBoleto>,
-            f14: Option<crate::PaymentMethodCard>,
-            f15: Option<crate::PaymentMethodCardPresent>,
-            f16: Option<crate::PaymentMethodCashapp>,
-            f17: Option<crate::rt::Timestamp>,
-            f18: Option<crate::PaymentMethodCrypto>,
-            f19: Option<crate::PaymentMethodCustom>,
-            f20: Option<crate::rt::Expandable<crate::Customer>>,
-            f21: Option<String>,
-            f22: Option<crate::PaymentMethodCustomerBalance>,
-            f23: Option<crate::PaymentMethodEps>,
-            f24: Option<crate::PaymentMethodFpx>,
-            f25: Option<crate::PaymentMethodGiropay>,
-            f26: Option<crate::PaymentMethodGrabpay>,
-            f27: Option<crate::PaymentMethodId>,
-            f28: Option<crate::PaymentMethodIdeal>,
-            f29: Option<crate::PaymentMethodInteracPresent>,
-            f30: Option<crate::PaymentMethodKakaoPay>,
-            f31: Option<crate::PaymentMethodKlarna>,
-            f32: Option<crate::PaymentMethodKonbini>,
-            f33: Option<crate::PaymentMethodKrCard>,
-            f34: Option<crate::PaymentMethodLink>,
-            f35: Option<bool>,
-            f36: Option<crate::PaymentMethodMbWay>,
-            f37: Option<crate::rt::Metadata>,
-            f38: Option<crate::PaymentMethodMobilepay>,
-            f39: Option<crate::PaymentMethodMultibanco>,
-            f40: Option<crate::PaymentMethodNaverPay>,
-            f41: Option<crate::PaymentMethodNzBankAccount>,
-            f42: Option<crate::PaymentMethodOxxo>,
-            f43: Option<crate::PaymentMethodP24>,
-            f44: Option<crate::PaymentMethodPayByBank>,
-            f45: Option<crate::PaymentMethodPayco>,
-            f46: Option<crate::PaymentMethodPaynow>,
-            f47: Option<crate::PaymentMethodPaypal>,
-            f48: Option<crate::PaymentMethodPayto>,
-            f49: Option<crate::PaymentMethodPix>,
-            f50: Option<crate::PaymentMethodPromptpay>,
-            f51: Option<crate::RadarRadarOptions>,
-            f52: Option<crate::PaymentMethodRevolutPay>,
-            f53: Option<crate::PaymentMethodSamsungPay>,
-            f54: Option<crate::PaymentMethodSatispay>,
-            f55: Option<crate::PaymentMethodSepaDebit>,
-            f56: Option<crate::PaymentMethodSofort>,
-            f57: Option<crate::PaymentMethodSwish>,
-            f58: Option<crate::PaymentMethodTwint>,
-            f59: Option<crate::PaymentMethodType>,
-            f60: Option<crate::PaymentMethodUsBankAccount>,
-            f61: Option<crate::PaymentMethodWechatPay>,
-            f62: Option<crate::PaymentMethodZip>,
+            f0: crate::rt::json::Slot<crate::PaymentMethodAcssDebit>,
+            f1: crate::rt::json::Slot<crate::PaymentMethodAffirm>,
+            f2: crate::rt::json::Slot<crate::PaymentMethodAfterpayClearpay>,
+            f3: crate::rt::json::Slot<crate::PaymentFlowsPrivatePaymentMethodsAlipay>,
+            f4: crate::rt::json::Slot<crate::CardAllowRedisplay>,
+            f5: crate::rt::json::Slot<crate::PaymentMethodAlma>,
+            f6: crate::rt::json::Slot<crate::PaymentMethodAmazonPay>,
+            f7: crate::rt::json::Slot<crate::PaymentMethodAuBecsDebit>,
+            f8: crate::rt::json::Slot<crate::PaymentMethodBacsDebit>,
+            f9: crate::rt::json::Slot<crate::PaymentMethodBancontact>,
+            f10: crate::rt::json::Slot<crate::PaymentMethodBillie>,
+            f11: crate::rt::json::Slot<crate::BillingDetails>,
+            f12: crate::rt::json::Slot<crate::PaymentMethodBlik>,
+            f13: crate::rt::json::Slot<crate::PaymentMethodBoleto>,
+            f14: crate::rt::json::Slot<crate::PaymentMethodCard>,
+            f15: crate::rt::json::Slot<crate::PaymentMethodCardPresent>,
+            f16: crate::rt::json::Slot<crate::PaymentMethodCashapp>,
+            f17: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f18: crate::rt::json::Slot<crate::PaymentMethodCrypto>,
+            f19: crate::rt::json::Slot<crate::PaymentMethodCustom>,
+            f20: crate::rt::json::Slot<crate::rt::Expandable<crate::Customer>>,
+            f21: crate::rt::json::Slot<String>,
+            f22: crate::rt::json::Slot<crate::PaymentMethodCustomerBalance>,
+            f23: crate::rt::json::Slot<crate::PaymentMethodEps>,
+            f24: crate::rt::json::Slot<crate::PaymentMethodFpx>,
+            f25: crate::rt::json::Slot<crate::PaymentMethodGiropay>,
+            f26: crate::rt::json::Slot<crate::PaymentMethodGrabpay>,
+            f27: crate::rt::json::Slot<crate::PaymentMethodId>,
+            f28: crate::rt::json::Slot<crate::PaymentMethodIdeal>,
+            f29: crate::rt::json::Slot<crate::PaymentMethodInteracPresent>,
+            f30: crate::rt::json::Slot<crate::PaymentMethodKakaoPay>,
+            f31: crate::rt::json::Slot<crate::PaymentMethodKlarna>,
+            f32: crate::rt::json::Slot<crate::PaymentMethodKonbini>,
+            f33: crate::rt::json::Slot<crate::PaymentMethodKrCard>,
+            f34: crate::rt::json::Slot<crate::PaymentMethodLink>,
+            f35: crate::rt::json::Slot<bool>,
+            f36: crate::rt::json::Slot<crate::PaymentMethodMbWay>,
+            f37: crate::rt::json::Slot<crate::rt::Metadata>,
+            f38: crate::rt::json::Slot<crate::PaymentMethodMobilepay>,
+            f39: crate::rt::json::Slot<crate::PaymentMethodMultibanco>,
+            f40: crate::rt::json::Slot<crate::PaymentMethodNaverPay>,
+            f41: crate::rt::json::Slot<crate::PaymentMethodNzBankAccount>,
+            f42: crate::rt::json::Slot<crate::PaymentMethodOxxo>,
+            f43: crate::rt::json::Slot<crate::PaymentMethodP24>,
+            f44: crate::rt::json::Slot<crate::PaymentMethodPayByBank>,
+            f45: crate::rt::json::Slot<crate::PaymentMethodPayco>,
+            f46: crate::rt::json::Slot<crate::PaymentMethodPaynow>,
+            f47: crate::rt::json::Slot<crate::PaymentMethodPaypal>,
+            f48: crate::rt::json::Slot<crate::PaymentMethodPayto>,
+            f49: crate::rt::json::Slot<crate::PaymentMethodPix>,
+            f50: crate::rt::json::Slot<crate::PaymentMethodPromptpay>,
+            f51: crate::rt::json::Slot<crate::RadarRadarOptions>,
+            f52: crate::rt::json::Slot<crate::PaymentMethodRevolutPay>,
+            f53: crate::rt::json::Slot<crate::PaymentMethodSamsungPay>,
+            f54: crate::rt::json::Slot<crate::PaymentMethodSatispay>,
+            f55: crate::rt::json::Slot<crate::PaymentMethodSepaDebit>,
+            f56: crate::rt::json::Slot<crate::PaymentMethodSofort>,
+            f57: crate::rt::json::Slot<crate::PaymentMethodSwish>,
+            f58: crate::rt::json::Slot<crate::PaymentMethodTwint>,
+            f59: crate::rt::json::Slot<crate::PaymentMethodType>,
+            f60: crate::rt::json::Slot<crate::PaymentMethodUsBankAccount>,
+            f61: crate::rt::json::Slot<crate::PaymentMethodWechatPay>,
+            f62: crate::rt::json::Slot<crate::PaymentMethodZip>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
-            f21: None,
-            f22: None,
-            f23: None,
-            f24: None,
-            f25: None,
-            f26: None,
-            f27: None,
-            f28: None,
-            f29: None,
-            f30: None,
-            f31: None,
-            f32: None,
-            f33: None,
-            f34: None,
-            f35: None,
-            f36: None,
-            f37: None,
-            f38: None,
-            f39: None,
-            f40: None,
-            f41: None,
-            f42: None,
-            f43: None,
-            f44: None,
-            f45: None,
-            f46: None,
-            f47: None,
-            f48: None,
-            f49: None,
-            f50: None,
-            f51: None,
-            f52: None,
-            f53: None,
-            f54: None,
-            f55: None,
-            f56: None,
-            f57: None,
-            f58: None,
-            f59: None,
-            f60: None,
-            f61: None,
-            f62: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
+            f23: crate::rt::json::Slot::new(),
+            f24: crate::rt::json::Slot::new(),
+            f25: crate::rt::json::Slot::new(),
+            f26: crate::rt::json::Slot::new(),
+            f27: crate::rt::json::Slot::new(),
+            f28: crate::rt::json::Slot::new(),
+            f29: crate::rt::json::Slot::new(),
+            f30: crate::rt::json::Slot::new(),
+            f31: crate::rt::json::Slot::new(),
+            f32: crate::rt::json::Slot::new(),
+            f33: crate::rt::json::Slot::new(),
+            f34: crate::rt::json::Slot::new(),
+            f35: crate::rt::json::Slot::new(),
+            f36: crate::rt::json::Slot::new(),
+            f37: crate::rt::json::Slot::new(),
+            f38: crate::rt::json::Slot::new(),
+            f39: crate::rt::json::Slot::new(),
+            f40: crate::rt::json::Slot::new(),
+            f41: crate::rt::json::Slot::new(),
+            f42: crate::rt::json::Slot::new(),
+            f43: crate::rt::json::Slot::new(),
+            f44: crate::rt::json::Slot::new(),
+            f45: crate::rt::json::Slot::new(),
+            f46: crate::rt::json::Slot::new(),
+            f47: crate::rt::json::Slot::new(),
+            f48: crate::rt::json::Slot::new(),
+            f49: crate::rt::json::Slot::new(),
+            f50: crate::rt::json::Slot::new(),
+            f51: crate::rt::json::Slot::new(),
+            f52: crate::rt::json::Slot::new(),
+            f53: crate::rt::json::Slot::new(),
+            f54: crate::rt::json::Slot::new(),
+            f55: crate::rt::json::Slot::new(),
+            f56: crate::rt::json::Slot::new(),
+            f57: crate::rt::json::Slot::new(),
+            f58: crate::rt::json::Slot::new(),
+            f59: crate::rt::json::Slot::new(),
+            f60: crate::rt::json::Slot::new(),
+            f61: crate::rt::json::Slot::new(),
+            f62: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method object",
-            &[
-                "acss_debit",
-                "affirm",
-                "afterpay_clearpay",
-                "alipay",
-                "allow_redisplay",
-                "alma",
-                "amazon_pay",
-                "au_becs_debit",
-                "bacs_debit",
-                "bancontact",
-                "billie",
-                "billing_details",
-                "blik",
-                "boleto",
-                "card",
-                "card_present",
-                "cashapp",
-                "created",
-                "crypto",
-                "custom",
-                "customer",
-                "customer_account",
-                "customer_balance",
-                "eps",
-                "fpx",
-                "giropay",
-                "grabpay",
-                "id",
-                "ideal",
-                "interac_present",
-                "kakao_pay",
-                "klarna",
-                "konbini",
-                "kr_card",
-                "link",
-                "livemode",
-                "mb_way",
-                "metadata",
-                "mobilepay",
-                "multibanco",
-                "naver_pay",
-                "nz_bank_account",
-                "object",
-                "oxxo",
-                "p24",
-                "pay_by_bank",
-                "payco",
-                "paynow",
-                "paypal",
-                "payto",
-                "pix",
-                "promptpay",
-                "radar_options",
-                "revolut_pay",
-                "samsung_pay",
-                "satispay",
-                "sepa_debit",
-                "sofort",
-                "swish",
-                "twint",
-                "type",
-                "us_bank_account",
-                "wechat_pay",
-                "zip",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.required(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                14 => r.optional(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.optional(&mut b.f16),
-                17 => r.required(&mut b.f17),
-                18 => r.optional(&mut b.f18),
-                19 => r.optional(&mut b.f19),
-                20 => r.optional(&mut b.f20),
-                21 => r.optional(&mut b.f21),
-                22 => r.optional(&mut b.f22),
-                23 => r.optional(&mut b.f23),
-                24 => r.optional(&mut b.f24),
-                25 => r.optional(&mut b.f25),
-                26 => r.optional(&mut b.f26),
-                27 => r.required(&mut b.f27),
-                28 => r.optional(&mut b.f28),
-                29 => r.optional(&mut b.f29),
-                30 => r.optional(&mut b.f30),
-                31 => r.optional(&mut b.f31),
-                32 => r.optional(&mut b.f32),
-                33 => r.optional(&mut b.f33),
-                34 => r.optional(&mut b.f34),
-                35 => r.required(&mut b.f35),
-                36 => r.optional(&mut b.f36),
-                37 => r.optional(&mut b.f37),
-                38 => r.optional(&mut b.f38),
-                39 => r.optional(&mut b.f39),
-                40 => r.optional(&mut b.f40),
-                41 => r.optional(&mut b.f41),
-                42 => r.skip(),
-                43 => r.optional(&mut b.f42),
-                44 => r.optional(&mut b.f43),
-                45 => r.optional(&mut b.f44),
-                46 => r.optional(&mut b.f45),
-                47 => r.optional(&mut b.f46),
-                48 => r.optional(&mut b.f47),
-                49 => r.optional(&mut b.f48),
-                50 => r.optional(&mut b.f49),
-                51 => r.optional(&mut b.f50),
-                52 => r.optional(&mut b.f51),
-                53 => r.optional(&mut b.f52),
-                54 => r.optional(&mut b.f53),
-                55 => r.optional(&mut b.f54),
-                56 => r.optional(&mut b.f55),
-                57 => r.optional(&mut b.f56),
-                58 => r.optional(&mut b.f57),
-                59 => r.optional(&mut b.f58),
-                60 => r.required(&mut b.f59),
-                61 => r.optional(&mut b.f60),
-                62 => r.optional(&mut b.f61),
-                63 => r.optional(&mut b.f62),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2,
-                f3,
-                f4,
-                f5,
-                f6,
-                f7,
-                f8,
-                f9,
-                f10,
-                f11: Some(f11),
-                f12,
-                f13,
-                f14,
-                f15,
-                f16,
-                f17: Some(f17),
-                f18,
-                f19,
-                f20,
-                f21,
-                f22,
-                f23,
-                f24,
-                f25,
-                f26,
-                f27: Some(f27),
-                f28,
-                f29,
-                f30,
-                f31,
-                f32,
-                f33,
-                f34,
-                f35: Some(f35),
-                f36,
-                f37,
-                f38,
-                f39,
-                f40,
-                f41,
-                f42,
-                f43,
-                f44,
-                f45,
-                f46,
-                f47,
-                f48,
-                f49,
-                f50,
-                f51,
-                f52,
-                f53,
-                f54,
-                f55,
-                f56,
-                f57,
-                f58,
-                f59: Some(f59),
-                f60,
-                f61,
-                f62,
-            } => {
+        let extra = r
+            .fields(
+                "a payment_method object",
+                &[
+                    "acss_debit",
+                    "affirm",
+                    "afterpay_clearpay",
+                    "alipay",
+                    "allow_redisplay",
+                    "alma",
+                    "amazon_pay",
+                    "au_becs_debit",
+                    "bacs_debit",
+                    "bancontact",
+                    "billie",
+                    "billing_details",
+                    "blik",
+                    "boleto",
+                    "card",
+                    "card_present",
+                    "cashapp",
+                    "created",
+                    "crypto",
+                    "custom",
+                    "customer",
+                    "customer_account",
+                    "customer_balance",
+                    "eps",
+                    "fpx",
+                    "giropay",
+                    "grabpay",
+                    "id",
+                    "ideal",
+                    "interac_present",
+                    "kakao_pay",
+                    "klarna",
+                    "konbini",
+                    "kr_card",
+                    "link",
+                    "livemode",
+                    "mb_way",
+                    "metadata",
+                    "mobilepay",
+                    "multibanco",
+                    "naver_pay",
+                    "nz_bank_account",
+                    "object",
+                    "oxxo",
+                    "p24",
+                    "pay_by_bank",
+                    "payco",
+                    "paynow",
+                    "paypal",
+                    "payto",
+                    "pix",
+                    "promptpay",
+                    "radar_options",
+                    "revolut_pay",
+                    "samsung_pay",
+                    "satispay",
+                    "sepa_debit",
+                    "sofort",
+                    "swish",
+                    "twint",
+                    "type",
+                    "us_bank_account",
+                    "wechat_pay",
+                    "zip",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.required(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    17 => r.required(&mut b.f17),
+                    18 => r.optional(&mut b.f18),
+                    19 => r.optional(&mut b.f19),
+                    20 => r.optional(&mut b.f20),
+                    21 => r.optional(&mut b.f21),
+                    22 => r.optional(&mut b.f22),
+                    23 => r.optional(&mut b.f23),
+                    24 => r.optional(&mut b.f24),
+                    25 => r.optional(&mut b.f25),
+                    26 => r.optional(&mut b.f26),
+                    27 => r.required(&mut b.f27),
+                    28 => r.optional(&mut b.f28),
+                    29 => r.optional(&mut b.f29),
+                    30 => r.optional(&mut b.f30),
+                    31 => r.optional(&mut b.f31),
+                    32 => r.optional(&mut b.f32),
+                    33 => r.optional(&mut b.f33),
+                    34 => r.optional(&mut b.f34),
+                    35 => r.required(&mut b.f35),
+                    36 => r.optional(&mut b.f36),
+                    37 => r.optional(&mut b.f37),
+                    38 => r.optional(&mut b.f38),
+                    39 => r.optional(&mut b.f39),
+                    40 => r.optional(&mut b.f40),
+                    41 => r.optional(&mut b.f41),
+                    42 => r.skip(),
+                    43 => r.optional(&mut b.f42),
+                    44 => r.optional(&mut b.f43),
+                    45 => r.optional(&mut b.f44),
+                    46 => r.optional(&mut b.f45),
+                    47 => r.optional(&mut b.f46),
+                    48 => r.optional(&mut b.f47),
+                    49 => r.optional(&mut b.f48),
+                    50 => r.optional(&mut b.f49),
+                    51 => r.optional(&mut b.f50),
+                    52 => r.optional(&mut b.f51),
+                    53 => r.optional(&mut b.f52),
+                    54 => r.optional(&mut b.f53),
+                    55 => r.optional(&mut b.f54),
+                    56 => r.optional(&mut b.f55),
+                    57 => r.optional(&mut b.f56),
+                    58 => r.optional(&mut b.f57),
+                    59 => r.optional(&mut b.f58),
+                    60 => r.required(&mut b.f59),
+                    61 => r.optional(&mut b.f60),
+                    62 => r.optional(&mut b.f61),
+                    63 => r.optional(&mut b.f62),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f11.take(), b.f17.take(), b.f27.take(), b.f35.take(), b.f59.take()) {
+            (Some(f11), Some(f17), Some(f27), Some(f35), Some(f59)) => {
                 Ok(PaymentMethod {
-                    acss_debit: f0,
-                    affirm: f1,
-                    afterpay_clearpay: f2,
-                    alipay: f3,
-                    allow_redisplay: f4,
-                    alma: f5,
-                    amazon_pay: f6,
-                    au_becs_debit: f7,
-                    bacs_debit: f8,
-                    bancontact: f9,
-                    billie: f10,
+                    acss_debit: b.f0.take(),
+                    affirm: b.f1.take(),
+                    afterpay_clearpay: b.f2.take(),
+                    alipay: b.f3.take(),
+                    allow_redisplay: b.f4.take(),
+                    alma: b.f5.take(),
+                    amazon_pay: b.f6.take(),
+                    au_becs_debit: b.f7.take(),
+                    bacs_debit: b.f8.take(),
+                    bancontact: b.f9.take(),
+                    billie: b.f10.take(),
                     billing_details: f11,
-                    blik: f12,
-                    boleto: f13,
-                    card: f14,
-                    card_present: f15,
-                    cashapp: f16,
+                    blik: b.f12.take(),
+                    boleto: b.f13.take(),
+                    card: b.f14.take(),
+                    card_present: b.f15.take(),
+                    cashapp: b.f16.take(),
                     created: f17,
-                    crypto: f18,
-                    custom: f19,
-                    customer: f20,
-                    customer_account: f21,
-                    customer_balance: f22,
-                    eps: f23,
-                    fpx: f24,
-                    giropay: f25,
-                    grabpay: f26,
+                    crypto: b.f18.take(),
+                    custom: b.f19.take(),
+                    customer: b.f20.take(),
+                    customer_account: b.f21.take(),
+                    customer_balance: b.f22.take(),
+                    eps: b.f23.take(),
+                    fpx: b.f24.take(),
+                    giropay: b.f25.take(),
+                    grabpay: b.f26.take(),
                     id: f27,
-                    ideal: f28,
-                    interac_present: f29,
-                    kakao_pay: f30,
-                    klarna: f31,
-                    konbini: f32,
-                    kr_card: f33,
-                    link: f34,
+                    ideal: b.f28.take(),
+                    interac_present: b.f29.take(),
+                    kakao_pay: b.f30.take(),
+                    klarna: b.f31.take(),
+                    konbini: b.f32.take(),
+                    kr_card: b.f33.take(),
+                    link: b.f34.take(),
                     livemode: f35,
-                    mb_way: f36,
-                    metadata: f37,
-                    mobilepay: f38,
-                    multibanco: f39,
-                    naver_pay: f40,
-                    nz_bank_account: f41,
-                    oxxo: f42,
-                    p24: f43,
-                    pay_by_bank: f44,
-                    payco: f45,
-                    paynow: f46,
-                    paypal: f47,
-                    payto: f48,
-                    pix: f49,
-                    promptpay: f50,
-                    radar_options: f51,
-                    revolut_pay: f52,
-                    samsung_pay: f53,
-                    satispay: f54,
-                    sepa_debit: f55,
-                    sofort: f56,
-                    swish: f57,
-                    twint: f58,
+                    mb_way: b.f36.take(),
+                    metadata: b.f37.take(),
+                    mobilepay: b.f38.take(),
+                    multibanco: b.f39.take(),
+                    naver_pay: b.f40.take(),
+                    nz_bank_account: b.f41.take(),
+                    oxxo: b.f42.take(),
+                    p24: b.f43.take(),
+                    pay_by_bank: b.f44.take(),
+                    payco: b.f45.take(),
+                    paynow: b.f46.take(),
+                    paypal: b.f47.take(),
+                    payto: b.f48.take(),
+                    pix: b.f49.take(),
+                    promptpay: b.f50.take(),
+                    radar_options: b.f51.take(),
+                    revolut_pay: b.f52.take(),
+                    samsung_pay: b.f53.take(),
+                    satispay: b.f54.take(),
+                    sepa_debit: b.f55.take(),
+                    sofort: b.f56.take(),
+                    swish: b.f57.take(),
+                    twint: b.f58.take(),
                     r#type: f59,
-                    us_bank_account: f60,
-                    wechat_pay: f61,
-                    zip: f62,
+                    us_bank_account: b.f60.take(),
+                    wechat_pay: b.f61.take(),
+                    zip: b.f62.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f11.is_none(), "billing_details"),
-                                    (b.f17.is_none(), "created"),
-                                    (b.f27.is_none(), "id"),
-                                    (b.f35.is_none(), "livemode"),
-                                    (b.f59.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "billing_details"),
+                        (taken.1.is_none(), "created"),
+                        (taken.2.is_none(), "id"),
+                        (taken.3.is_none(), "livemode"),
+                        (taken.4.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -2762,46 +2811,44 @@ impl crate::rt::Decode for PaymentMethodAcssDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_acss_debit object",
-            &[
-                "bank_name",
-                "fingerprint",
-                "institution_number",
-                "last4",
-                "transit_number",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_acss_debit object",
+                &[
+                    "bank_name",
+                    "fingerprint",
+                    "institution_number",
+                    "last4",
+                    "transit_number",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodAcssDebit {
-            bank_name: f0,
-            fingerprint: f1,
-            institution_number: f2,
-            last4: f3,
-            transit_number: f4,
+            bank_name: b.f0.take(),
+            fingerprint: b.f1.take(),
+            institution_number: b.f2.take(),
+            last4: b.f3.take(),
+            transit_number: b.f4.take(),
             extra,
         })
     }
@@ -2852,18 +2899,14 @@ pub struct PaymentMethodAffirm {
 impl crate::rt::Decode for PaymentMethodAffirm {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_affirm object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_affirm object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodAffirm { extra })
     }
 }
@@ -2898,18 +2941,14 @@ pub struct PaymentMethodAfterpayClearpay {
 impl crate::rt::Decode for PaymentMethodAfterpayClearpay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_afterpay_clearpay object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_afterpay_clearpay object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodAfterpayClearpay {
             extra,
         })
@@ -2946,18 +2985,14 @@ pub struct PaymentMethodAlma {
 impl crate::rt::Decode for PaymentMethodAlma {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_alma object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_alma object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodAlma { extra })
     }
 }
@@ -2992,18 +3027,14 @@ pub struct PaymentMethodAmazonPay {
 impl crate::rt::Decode for PaymentMethodAmazonPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_amazon_pay object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_amazon_pay object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodAmazonPay { extra })
     }
 }
@@ -3045,32 +3076,30 @@ impl crate::rt::Decode for PaymentMethodAuBecsDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_au_becs_debit object",
-            &["bsb_number", "fingerprint", "last4"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_au_becs_debit object",
+                &["bsb_number", "fingerprint", "last4"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodAuBecsDebit {
-            bsb_number: f0,
-            fingerprint: f1,
-            last4: f2,
+            bsb_number: b.f0.take(),
+            fingerprint: b.f1.take(),
+            last4: b.f2.take(),
             extra,
         })
     }
@@ -3122,32 +3151,30 @@ impl crate::rt::Decode for PaymentMethodBacsDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_bacs_debit object",
-            &["fingerprint", "last4", "sort_code"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_bacs_debit object",
+                &["fingerprint", "last4", "sort_code"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodBacsDebit {
-            fingerprint: f0,
-            last4: f1,
-            sort_code: f2,
+            fingerprint: b.f0.take(),
+            last4: b.f1.take(),
+            sort_code: b.f2.take(),
             extra,
         })
     }
@@ -3192,18 +3219,14 @@ pub struct PaymentMethodBancontact {
 impl crate::rt::Decode for PaymentMethodBancontact {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_bancontact object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_bancontact object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodBancontact { extra })
     }
 }
@@ -3238,18 +3261,14 @@ pub struct PaymentMethodBillie {
 impl crate::rt::Decode for PaymentMethodBillie {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_billie object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_billie object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodBillie { extra })
     }
 }
@@ -3284,18 +3303,14 @@ pub struct PaymentMethodBlik {
 impl crate::rt::Decode for PaymentMethodBlik {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_blik object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_blik object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodBlik { extra })
     }
 }
@@ -3333,33 +3348,33 @@ impl crate::rt::Decode for PaymentMethodBoleto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_boleto object",
-            &["tax_id"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_boleto object",
+                &["tax_id"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(PaymentMethodBoleto {
                     tax_id: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "tax_id")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "tax_id")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -3427,125 +3442,106 @@ impl crate::rt::Decode for PaymentMethodCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::PaymentMethodCardChecks>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<i64>,
-            f5: Option<i64>,
-            f6: Option<String>,
-            f7: Option<String>,
-            f8: Option<crate::PaymentMethodCardGeneratedCard>,
-            f9: Option<String>,
-            f10: Option<crate::Networks>,
-            f11: Option<crate::CardRegulatedStatus>,
-            f12: Option<crate::ThreeDSecureUsage>,
-            f13: Option<crate::PaymentMethodCardWallet>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::PaymentMethodCardChecks>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<i64>,
+            f5: crate::rt::json::Slot<i64>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<crate::PaymentMethodCardGeneratedCard>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<crate::Networks>,
+            f11: crate::rt::json::Slot<crate::CardRegulatedStatus>,
+            f12: crate::rt::json::Slot<crate::ThreeDSecureUsage>,
+            f13: crate::rt::json::Slot<crate::PaymentMethodCardWallet>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_card object",
-            &[
-                "brand",
-                "checks",
-                "country",
-                "display_brand",
-                "exp_month",
-                "exp_year",
-                "fingerprint",
-                "funding",
-                "generated_from",
-                "last4",
-                "networks",
-                "regulated_status",
-                "three_d_secure_usage",
-                "wallet",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1,
-                f2,
-                f3,
-                f4: Some(f4),
-                f5: Some(f5),
-                f6,
-                f7: Some(f7),
-                f8,
-                f9: Some(f9),
-                f10,
-                f11,
-                f12,
-                f13,
-            } => {
+        let extra = r
+            .fields(
+                "a payment_method_card object",
+                &[
+                    "brand",
+                    "checks",
+                    "country",
+                    "display_brand",
+                    "exp_month",
+                    "exp_year",
+                    "fingerprint",
+                    "funding",
+                    "generated_from",
+                    "last4",
+                    "networks",
+                    "regulated_status",
+                    "three_d_secure_usage",
+                    "wallet",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f4.take(), b.f5.take(), b.f7.take(), b.f9.take()) {
+            (Some(f0), Some(f4), Some(f5), Some(f7), Some(f9)) => {
                 Ok(PaymentMethodCard {
                     brand: f0,
-                    checks: f1,
-                    country: f2,
-                    display_brand: f3,
+                    checks: b.f1.take(),
+                    country: b.f2.take(),
+                    display_brand: b.f3.take(),
                     exp_month: f4,
                     exp_year: f5,
-                    fingerprint: f6,
+                    fingerprint: b.f6.take(),
                     funding: f7,
-                    generated_from: f8,
+                    generated_from: b.f8.take(),
                     last4: f9,
-                    networks: f10,
-                    regulated_status: f11,
-                    three_d_secure_usage: f12,
-                    wallet: f13,
+                    networks: b.f10.take(),
+                    regulated_status: b.f11.take(),
+                    three_d_secure_usage: b.f12.take(),
+                    wallet: b.f13.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "brand"),
-                                    (b.f4.is_none(), "exp_month"),
-                                    (b.f5.is_none(), "exp_year"),
-                                    (b.f7.is_none(), "funding"),
-                                    (b.f9.is_none(), "last4"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "brand"),
+                        (taken.1.is_none(), "exp_month"),
+                        (taken.2.is_none(), "exp_year"),
+                        (taken.3.is_none(), "funding"),
+                        (taken.4.is_none(), "last4"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -3620,32 +3616,30 @@ impl crate::rt::Decode for PaymentMethodCardChecks {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_card_checks object",
-            &["address_line1_check", "address_postal_code_check", "cvc_check"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_card_checks object",
+                &["address_line1_check", "address_postal_code_check", "cvc_check"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodCardChecks {
-            address_line1_check: f0,
-            address_postal_code_check: f1,
-            cvc_check: f2,
+            address_line1_check: b.f0.take(),
+            address_postal_code_check: b.f1.take(),
+            cvc_check: b.f2.take(),
             extra,
         })
     }
@@ -3697,32 +3691,30 @@ impl crate::rt::Decode for PaymentMethodCardGeneratedCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::CardGeneratedFromPaymentMethodDetails>,
-            f2: Option<crate::rt::Expandable<crate::SetupAttempt>>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::CardGeneratedFromPaymentMethodDetails>,
+            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::SetupAttempt>>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_card_generated_card object",
-            &["charge", "payment_method_details", "setup_attempt"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_card_generated_card object",
+                &["charge", "payment_method_details", "setup_attempt"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodCardGeneratedCard {
-            charge: f0,
-            payment_method_details: f1,
-            setup_attempt: f2,
+            charge: b.f0.take(),
+            payment_method_details: b.f1.take(),
+            setup_attempt: b.f2.take(),
             extra,
         })
     }
@@ -3801,134 +3793,112 @@ impl crate::rt::Decode for PaymentMethodCardPresent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<i64>,
-            f6: Option<i64>,
-            f7: Option<String>,
-            f8: Option<String>,
-            f9: Option<String>,
-            f10: Option<String>,
-            f11: Option<crate::PaymentMethodCardPresentNetworks>,
-            f12: Option<crate::PaymentMethodDetailsCardPresentOffline>,
-            f13: Option<Vec<String>>,
-            f14: Option<crate::PaymentMethodCardPresentReadMethod>,
-            f15: Option<crate::PaymentFlowsPrivatePaymentMethodsCardPresentCommonWallet>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<i64>,
+            f6: crate::rt::json::Slot<i64>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<crate::PaymentMethodCardPresentNetworks>,
+            f12: crate::rt::json::Slot<crate::PaymentMethodDetailsCardPresentOffline>,
+            f13: crate::rt::json::Slot<Vec<String>>,
+            f14: crate::rt::json::Slot<crate::PaymentMethodCardPresentReadMethod>,
+            f15: crate::rt::json::Slot<
+                crate::PaymentFlowsPrivatePaymentMethodsCardPresentCommonWallet,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_card_present object",
-            &[
-                "brand",
-                "brand_product",
-                "cardholder_name",
-                "country",
-                "description",
-                "exp_month",
-                "exp_year",
-                "fingerprint",
-                "funding",
-                "issuer",
-                "last4",
-                "networks",
-                "offline",
-                "preferred_locales",
-                "read_method",
-                "wallet",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                14 => r.optional(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2,
-                f3,
-                f4,
-                f5: Some(f5),
-                f6: Some(f6),
-                f7,
-                f8,
-                f9,
-                f10,
-                f11,
-                f12,
-                f13,
-                f14,
-                f15,
-            } => {
+        let extra = r
+            .fields(
+                "a payment_method_card_present object",
+                &[
+                    "brand",
+                    "brand_product",
+                    "cardholder_name",
+                    "country",
+                    "description",
+                    "exp_month",
+                    "exp_year",
+                    "fingerprint",
+                    "funding",
+                    "issuer",
+                    "last4",
+                    "networks",
+                    "offline",
+                    "preferred_locales",
+                    "read_method",
+                    "wallet",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f5.take(), b.f6.take()) {
+            (Some(f5), Some(f6)) => {
                 Ok(PaymentMethodCardPresent {
-                    brand: f0,
-                    brand_product: f1,
-                    cardholder_name: f2,
-                    country: f3,
-                    description: f4,
+                    brand: b.f0.take(),
+                    brand_product: b.f1.take(),
+                    cardholder_name: b.f2.take(),
+                    country: b.f3.take(),
+                    description: b.f4.take(),
                     exp_month: f5,
                     exp_year: f6,
-                    fingerprint: f7,
-                    funding: f8,
-                    issuer: f9,
-                    last4: f10,
-                    networks: f11,
-                    offline: f12,
-                    preferred_locales: f13,
-                    read_method: f14,
-                    wallet: f15,
+                    fingerprint: b.f7.take(),
+                    funding: b.f8.take(),
+                    issuer: b.f9.take(),
+                    last4: b.f10.take(),
+                    networks: b.f11.take(),
+                    offline: b.f12.take(),
+                    preferred_locales: b.f13.take(),
+                    read_method: b.f14.take(),
+                    wallet: b.f15.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f5.is_none(), "exp_month"),
-                                    (b.f6.is_none(), "exp_year"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "exp_month"), (taken.1.is_none(), "exp_year")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -4013,38 +3983,37 @@ impl crate::rt::Decode for PaymentMethodCardPresentNetworks {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<String>>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<Vec<String>>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_card_present_networks object",
-            &["available", "preferred"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1 } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_card_present_networks object",
+                &["available", "preferred"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(PaymentMethodCardPresentNetworks {
                     available: f0,
-                    preferred: f1,
+                    preferred: b.f1.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "available")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "available")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -4115,19 +4084,22 @@ impl std::str::FromStr for PaymentMethodCardPresentReadMethod {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "contact_emv" => PaymentMethodCardPresentReadMethod::ContactEmv,
-                "contactless_emv" => PaymentMethodCardPresentReadMethod::ContactlessEmv,
-                "contactless_magstripe_mode" => {
-                    PaymentMethodCardPresentReadMethod::ContactlessMagstripeMode
-                }
-                "magnetic_stripe_fallback" => {
-                    PaymentMethodCardPresentReadMethod::MagneticStripeFallback
-                }
-                "magnetic_stripe_track2" => {
-                    PaymentMethodCardPresentReadMethod::MagneticStripeTrack2
-                }
-                v => PaymentMethodCardPresentReadMethod::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "contact_emv",
+                    "contactless_emv",
+                    "contactless_magstripe_mode",
+                    "magnetic_stripe_fallback",
+                    "magnetic_stripe_track2",
+                ],
+            ) {
+                Some(0) => PaymentMethodCardPresentReadMethod::ContactEmv,
+                Some(1) => PaymentMethodCardPresentReadMethod::ContactlessEmv,
+                Some(2) => PaymentMethodCardPresentReadMethod::ContactlessMagstripeMode,
+                Some(3) => PaymentMethodCardPresentReadMethod::MagneticStripeFallback,
+                Some(4) => PaymentMethodCardPresentReadMethod::MagneticStripeTrack2,
+                _ => PaymentMethodCardPresentReadMethod::Unknown(s.to_owned()),
             },
         )
     }
@@ -4174,77 +4146,75 @@ impl crate::rt::Decode for PaymentMethodCardWallet {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodCardWalletAmexExpressCheckout>,
-            f1: Option<crate::PaymentMethodCardWalletApplePay>,
-            f2: Option<String>,
-            f3: Option<crate::PaymentMethodCardWalletGooglePay>,
-            f4: Option<crate::PaymentMethodCardWalletLink>,
-            f5: Option<crate::PaymentMethodCardWalletMasterpass>,
-            f6: Option<crate::PaymentMethodCardWalletSamsungPay>,
-            f7: Option<crate::PaymentMethodCardWalletType>,
-            f8: Option<crate::PaymentMethodCardWalletVisaCheckout>,
+            f0: crate::rt::json::Slot<crate::PaymentMethodCardWalletAmexExpressCheckout>,
+            f1: crate::rt::json::Slot<crate::PaymentMethodCardWalletApplePay>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::PaymentMethodCardWalletGooglePay>,
+            f4: crate::rt::json::Slot<crate::PaymentMethodCardWalletLink>,
+            f5: crate::rt::json::Slot<crate::PaymentMethodCardWalletMasterpass>,
+            f6: crate::rt::json::Slot<crate::PaymentMethodCardWalletSamsungPay>,
+            f7: crate::rt::json::Slot<crate::PaymentMethodCardWalletType>,
+            f8: crate::rt::json::Slot<crate::PaymentMethodCardWalletVisaCheckout>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_card_wallet object",
-            &[
-                "amex_express_checkout",
-                "apple_pay",
-                "dynamic_last4",
-                "google_pay",
-                "link",
-                "masterpass",
-                "samsung_pay",
-                "type",
-                "visa_checkout",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2, f3, f4, f5, f6, f7: Some(f7), f8 } => {
+        let extra = r
+            .fields(
+                "a payment_method_card_wallet object",
+                &[
+                    "amex_express_checkout",
+                    "apple_pay",
+                    "dynamic_last4",
+                    "google_pay",
+                    "link",
+                    "masterpass",
+                    "samsung_pay",
+                    "type",
+                    "visa_checkout",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f7.take(),) {
+            (Some(f7),) => {
                 Ok(PaymentMethodCardWallet {
-                    amex_express_checkout: f0,
-                    apple_pay: f1,
-                    dynamic_last4: f2,
-                    google_pay: f3,
-                    link: f4,
-                    masterpass: f5,
-                    samsung_pay: f6,
+                    amex_express_checkout: b.f0.take(),
+                    apple_pay: b.f1.take(),
+                    dynamic_last4: b.f2.take(),
+                    google_pay: b.f3.take(),
+                    link: b.f4.take(),
+                    masterpass: b.f5.take(),
+                    samsung_pay: b.f6.take(),
                     r#type: f7,
-                    visa_checkout: f8,
+                    visa_checkout: b.f8.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f7.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -4305,18 +4275,14 @@ pub struct PaymentMethodCardWalletAmexExpressCheckout {
 impl crate::rt::Decode for PaymentMethodCardWalletAmexExpressCheckout {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_card_wallet_amex_express_checkout object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_card_wallet_amex_express_checkout object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodCardWalletAmexExpressCheckout {
             extra,
         })
@@ -4353,18 +4319,14 @@ pub struct PaymentMethodCardWalletApplePay {
 impl crate::rt::Decode for PaymentMethodCardWalletApplePay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_card_wallet_apple_pay object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_card_wallet_apple_pay object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodCardWalletApplePay {
             extra,
         })
@@ -4401,18 +4363,14 @@ pub struct PaymentMethodCardWalletGooglePay {
 impl crate::rt::Decode for PaymentMethodCardWalletGooglePay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_card_wallet_google_pay object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_card_wallet_google_pay object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodCardWalletGooglePay {
             extra,
         })
@@ -4449,18 +4407,14 @@ pub struct PaymentMethodCardWalletLink {
 impl crate::rt::Decode for PaymentMethodCardWalletLink {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_card_wallet_link object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_card_wallet_link object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodCardWalletLink {
             extra,
         })
@@ -4506,36 +4460,34 @@ impl crate::rt::Decode for PaymentMethodCardWalletMasterpass {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::Address>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<crate::Address>,
+            f0: crate::rt::json::Slot<crate::Address>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::Address>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_card_wallet_masterpass object",
-            &["billing_address", "email", "name", "shipping_address"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_card_wallet_masterpass object",
+                &["billing_address", "email", "name", "shipping_address"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodCardWalletMasterpass {
-            billing_address: f0,
-            email: f1,
-            name: f2,
-            shipping_address: f3,
+            billing_address: b.f0.take(),
+            email: b.f1.take(),
+            name: b.f2.take(),
+            shipping_address: b.f3.take(),
             extra,
         })
     }
@@ -4583,18 +4535,14 @@ pub struct PaymentMethodCardWalletSamsungPay {
 impl crate::rt::Decode for PaymentMethodCardWalletSamsungPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_card_wallet_samsung_pay object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_card_wallet_samsung_pay object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodCardWalletSamsungPay {
             extra,
         })
@@ -4662,17 +4610,26 @@ impl std::str::FromStr for PaymentMethodCardWalletType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "amex_express_checkout" => {
-                    PaymentMethodCardWalletType::AmexExpressCheckout
-                }
-                "apple_pay" => PaymentMethodCardWalletType::ApplePay,
-                "google_pay" => PaymentMethodCardWalletType::GooglePay,
-                "link" => PaymentMethodCardWalletType::Link,
-                "masterpass" => PaymentMethodCardWalletType::Masterpass,
-                "samsung_pay" => PaymentMethodCardWalletType::SamsungPay,
-                "visa_checkout" => PaymentMethodCardWalletType::VisaCheckout,
-                v => PaymentMethodCardWalletType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "amex_express_checkout",
+                    "apple_pay",
+                    "google_pay",
+                    "link",
+                    "masterpass",
+                    "samsung_pay",
+                    "visa_checkout",
+                ],
+            ) {
+                Some(0) => PaymentMethodCardWalletType::AmexExpressCheckout,
+                Some(1) => PaymentMethodCardWalletType::ApplePay,
+                Some(2) => PaymentMethodCardWalletType::GooglePay,
+                Some(3) => PaymentMethodCardWalletType::Link,
+                Some(4) => PaymentMethodCardWalletType::Masterpass,
+                Some(5) => PaymentMethodCardWalletType::SamsungPay,
+                Some(6) => PaymentMethodCardWalletType::VisaCheckout,
+                _ => PaymentMethodCardWalletType::Unknown(s.to_owned()),
             },
         )
     }
@@ -4716,36 +4673,34 @@ impl crate::rt::Decode for PaymentMethodCardWalletVisaCheckout {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::Address>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<crate::Address>,
+            f0: crate::rt::json::Slot<crate::Address>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::Address>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_card_wallet_visa_checkout object",
-            &["billing_address", "email", "name", "shipping_address"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_card_wallet_visa_checkout object",
+                &["billing_address", "email", "name", "shipping_address"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodCardWalletVisaCheckout {
-            billing_address: f0,
-            email: f1,
-            name: f2,
-            shipping_address: f3,
+            billing_address: b.f0.take(),
+            email: b.f1.take(),
+            name: b.f2.take(),
+            shipping_address: b.f3.take(),
             extra,
         })
     }
@@ -4798,25 +4753,26 @@ impl crate::rt::Decode for PaymentMethodCashapp {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_cashapp object",
-            &["buyer_id", "cashtag"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_cashapp object",
+                &["buyer_id", "cashtag"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodCashapp {
-            buyer_id: f0,
-            cashtag: f1,
+            buyer_id: b.f0.take(),
+            cashtag: b.f1.take(),
             extra,
         })
     }
@@ -4863,31 +4819,35 @@ impl crate::rt::Decode for PaymentMethodConfigBizPaymentMethodConfigurationDetai
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_config_biz_payment_method_configuration_details object",
-            &["id", "parent"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1 } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_config_biz_payment_method_configuration_details object",
+                &["id", "parent"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(PaymentMethodConfigBizPaymentMethodConfigurationDetails {
                     id: f0,
-                    parent: f1,
+                    parent: b.f1.take(),
                     extra,
                 })
             }
-            b => {
-                Err(r.missing(crate::rt::json::first_missing(&[(b.f0.is_none(), "id")])))
+            taken => {
+                let name = crate::rt::json::first_missing(&[(taken.0.is_none(), "id")]);
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -4937,45 +4897,45 @@ impl crate::rt::Decode for PaymentMethodConfigResourceDisplayPreference {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::PaymentMethodConfigResourceDisplayPreferencePreference>,
-            f2: Option<crate::PaymentMethodConfigResourceDisplayPreferenceValue>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<
+                crate::PaymentMethodConfigResourceDisplayPreferencePreference,
+            >,
+            f2: crate::rt::json::Slot<
+                crate::PaymentMethodConfigResourceDisplayPreferenceValue,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_config_resource_display_preference object",
-            &["overridable", "preference", "value"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a payment_method_config_resource_display_preference object",
+                &["overridable", "preference", "value"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f2.take()) {
+            (Some(f1), Some(f2)) => {
                 Ok(PaymentMethodConfigResourceDisplayPreference {
-                    overridable: f0,
+                    overridable: b.f0.take(),
                     preference: f1,
                     value: f2,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "preference"), (b.f2.is_none(), "value")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "preference"), (taken.1.is_none(), "value")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -5041,13 +5001,13 @@ impl std::str::FromStr for PaymentMethodConfigResourceDisplayPreferencePreferenc
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "none" => PaymentMethodConfigResourceDisplayPreferencePreference::None,
-                "off" => PaymentMethodConfigResourceDisplayPreferencePreference::Off,
-                "on" => PaymentMethodConfigResourceDisplayPreferencePreference::On,
-                v => {
+            match crate::rt::json::variant(s, &["none", "off", "on"]) {
+                Some(0) => PaymentMethodConfigResourceDisplayPreferencePreference::None,
+                Some(1) => PaymentMethodConfigResourceDisplayPreferencePreference::Off,
+                Some(2) => PaymentMethodConfigResourceDisplayPreferencePreference::On,
+                _ => {
                     PaymentMethodConfigResourceDisplayPreferencePreference::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -5108,12 +5068,12 @@ impl std::str::FromStr for PaymentMethodConfigResourceDisplayPreferenceValue {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "off" => PaymentMethodConfigResourceDisplayPreferenceValue::Off,
-                "on" => PaymentMethodConfigResourceDisplayPreferenceValue::On,
-                v => {
+            match crate::rt::json::variant(s, &["off", "on"]) {
+                Some(0) => PaymentMethodConfigResourceDisplayPreferenceValue::Off,
+                Some(1) => PaymentMethodConfigResourceDisplayPreferenceValue::On,
+                _ => {
                     PaymentMethodConfigResourceDisplayPreferenceValue::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -5160,41 +5120,42 @@ impl crate::rt::Decode for PaymentMethodConfigResourcePaymentMethodProperties {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::PaymentMethodConfigResourceDisplayPreference>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<
+                crate::PaymentMethodConfigResourceDisplayPreference,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_config_resource_payment_method_properties object",
-            &["available", "display_preference"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_config_resource_payment_method_properties object",
+                &["available", "display_preference"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(PaymentMethodConfigResourcePaymentMethodProperties {
                     available: f0,
                     display_preference: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "available"),
-                                    (b.f1.is_none(), "display_preference"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "available"),
+                        (taken.1.is_none(), "display_preference"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -5236,18 +5197,14 @@ pub struct PaymentMethodCrypto {
 impl crate::rt::Decode for PaymentMethodCrypto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_crypto object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_crypto object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodCrypto { extra })
     }
 }
@@ -5289,43 +5246,41 @@ impl crate::rt::Decode for PaymentMethodCustom {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::CustomLogo>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::CustomLogo>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_custom object",
-            &["display_name", "logo", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a payment_method_custom object",
+                &["display_name", "logo", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(),) {
+            (Some(f2),) => {
                 Ok(PaymentMethodCustom {
-                    display_name: f0,
-                    logo: f1,
+                    display_name: b.f0.take(),
+                    logo: b.f1.take(),
                     r#type: f2,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f2.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -5368,18 +5323,14 @@ pub struct PaymentMethodCustomerBalance {
 impl crate::rt::Decode for PaymentMethodCustomerBalance {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_customer_balance object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_customer_balance object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodCustomerBalance {
             extra,
         })
@@ -5477,375 +5428,317 @@ impl crate::rt::Decode for PaymentMethodDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodDetailsAchCreditTransfer>,
-            f1: Option<crate::PaymentMethodDetailsAchDebit>,
-            f2: Option<crate::PaymentMethodDetailsAcssDebit>,
-            f3: Option<crate::PaymentMethodDetailsAffirm>,
-            f4: Option<crate::PaymentMethodDetailsAfterpayClearpay>,
-            f5: Option<crate::PaymentFlowsPrivatePaymentMethodsAlipayDetails>,
-            f6: Option<crate::PaymentMethodDetailsAlma>,
-            f7: Option<crate::PaymentMethodDetailsAmazonPay>,
-            f8: Option<crate::PaymentMethodDetailsAuBecsDebit>,
-            f9: Option<crate::PaymentMethodDetailsBacsDebit>,
-            f10: Option<crate::PaymentMethodDetailsBancontact>,
-            f11: Option<crate::PaymentMethodDetailsBillie>,
-            f12: Option<crate::PaymentMethodDetailsBlik>,
-            f13: Option<crate::PaymentMethodDetailsBoleto>,
-            f14: Option<crate::PaymentMethodDetailsCard>,
-            f15: Option<crate::PaymentMethodDetailsCardPresent>,
-            f16: Option<crate::PaymentMethodDetailsCashapp>,
-            f17: Option<crate::PaymentMethodDetailsCrypto>,
-            f18: Option<crate::PaymentMethodDetailsCustomerBalance>,
-            f19: Option<crate::PaymentMethodDetailsEps>,
-            f20: Option<crate::PaymentMethodDetailsFpx>,
-            f21: Option<crate::PaymentMethodDetailsGiropay>,
-            f22: Option<crate::PaymentMethodDetailsGrabpay>,
-            f23: Option<crate::PaymentMethodDetailsIdeal>,
-            f24: Option<crate::PaymentMethodDetailsInteracPresent>,
-            f25: Option<crate::PaymentMethodDetailsKakaoPay>,
-            f26: Option<crate::PaymentMethodDetailsKlarna>,
-            f27: Option<crate::PaymentMethodDetailsKonbini>,
-            f28: Option<crate::PaymentMethodDetailsKrCard>,
-            f29: Option<crate::PaymentMethodDetailsLink>,
-            f30: Option<crate::PaymentMethodDetailsMbWay>,
-            f31: Option<crate::PaymentMethodDetailsMobilepay>,
-            f32: Option<crate::PaymentMethodDetailsMultibanco>,
-            f33: Option<crate::PaymentMethodDetailsNaverPay>,
-            f34: Option<crate::PaymentMethodDetailsNzBankAccount>,
-            f35: Option<crate::PaymentMethodDetailsOxxo>,
-            f36: Option<crate::PaymentMethodDetailsP24>,
-            f37: Option<crate::PaymentMethodDetailsPayByBank>,
-            f38: Option<crate::PaymentMethodDetailsPayco>,
-            f39: Option<crate::PaymentMethodDetailsPaynow>,
-            f40: Option<crate::PaymentMethodDetailsPaypal>,
-            f41: Option<crate::PaymentMethodDetailsPayto>,
-            f42: Option<crate::PaymentMethodDetailsPix>,
-            f43: Option<crate::PaymentMethodDetailsPromptpay>,
-            f44: Option<crate::PaymentMethodDetailsRevolutPay>,
-            f45: Option<crate::PaymentMethodDetailsSamsungPay>,
-            f46: Option<crate::PaymentMethodDetailsSatispay>,
-            f47: Option<crate::PaymentMethodDetailsSepaDebit>,
-            f48: Option<crate::PaymentMethodDetailsSofort>,
-            f49: Option<crate::PaymentMethodDetailsStripeAccount>,
-            f50: Option<crate::PaymentMethodDetailsSwish>,
-            f51: Option<crate::PaymentMethodDetailsTwint>,
-            f52: Option<String>,
-            f53: Option<crate::PaymentMethodDetailsUsBankAccount>,
-            f54: Option<crate::PaymentMethodDetailsWechat>,
-            f55: Option<crate::PaymentMethodDetailsWechatPay>,
-            f56: Option<crate::PaymentMethodDetailsZip>,
+            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsAchCreditTransfer>,
+            f1: crate::rt::json::Slot<crate::PaymentMethodDetailsAchDebit>,
+            f2: crate::rt::json::Slot<crate::PaymentMethodDetailsAcssDebit>,
+            f3: crate::rt::json::Slot<crate::PaymentMethodDetailsAffirm>,
+            f4: crate::rt::json::Slot<crate::PaymentMethodDetailsAfterpayClearpay>,
+            f5: crate::rt::json::Slot<
+                crate::PaymentFlowsPrivatePaymentMethodsAlipayDetails,
+            >,
+            f6: crate::rt::json::Slot<crate::PaymentMethodDetailsAlma>,
+            f7: crate::rt::json::Slot<crate::PaymentMethodDetailsAmazonPay>,
+            f8: crate::rt::json::Slot<crate::PaymentMethodDetailsAuBecsDebit>,
+            f9: crate::rt::json::Slot<crate::PaymentMethodDetailsBacsDebit>,
+            f10: crate::rt::json::Slot<crate::PaymentMethodDetailsBancontact>,
+            f11: crate::rt::json::Slot<crate::PaymentMethodDetailsBillie>,
+            f12: crate::rt::json::Slot<crate::PaymentMethodDetailsBlik>,
+            f13: crate::rt::json::Slot<crate::PaymentMethodDetailsBoleto>,
+            f14: crate::rt::json::Slot<crate::PaymentMethodDetailsCard>,
+            f15: crate::rt::json::Slot<crate::PaymentMethodDetailsCardPresent>,
+            f16: crate::rt::json::Slot<crate::PaymentMethodDetailsCashapp>,
+            f17: crate::rt::json::Slot<crate::PaymentMethodDetailsCrypto>,
+            f18: crate::rt::json::Slot<crate::PaymentMethodDetailsCustomerBalance>,
+            f19: crate::rt::json::Slot<crate::PaymentMethodDetailsEps>,
+            f20: crate::rt::json::Slot<crate::PaymentMethodDetailsFpx>,
+            f21: crate::rt::json::Slot<crate::PaymentMethodDetailsGiropay>,
+            f22: crate::rt::json::Slot<crate::PaymentMethodDetailsGrabpay>,
+            f23: crate::rt::json::Slot<crate::PaymentMethodDetailsIdeal>,
+            f24: crate::rt::json::Slot<crate::PaymentMethodDetailsInteracPresent>,
+            f25: crate::rt::json::Slot<crate::PaymentMethodDetailsKakaoPay>,
+            f26: crate::rt::json::Slot<crate::PaymentMethodDetailsKlarna>,
+            f27: crate::rt::json::Slot<crate::PaymentMethodDetailsKonbini>,
+            f28: crate::rt::json::Slot<crate::PaymentMethodDetailsKrCard>,
+            f29: crate::rt::json::Slot<crate::PaymentMethodDetailsLink>,
+            f30: crate::rt::json::Slot<crate::PaymentMethodDetailsMbWay>,
+            f31: crate::rt::json::Slot<crate::PaymentMethodDetailsMobilepay>,
+            f32: crate::rt::json::Slot<crate::PaymentMethodDetailsMultibanco>,
+            f33: crate::rt::json::Slot<crate::PaymentMethodDetailsNaverPay>,
+            f34: crate::rt::json::Slot<crate::PaymentMethodDetailsNzBankAccount>,
+            f35: crate::rt::json::Slot<crate::PaymentMethodDetailsOxxo>,
+            f36: crate::rt::json::Slot<crate::PaymentMethodDetailsP24>,
+            f37: crate::rt::json::Slot<crate::PaymentMethodDetailsPayByBank>,
+            f38: crate::rt::json::Slot<crate::PaymentMethodDetailsPayco>,
+            f39: crate::rt::json::Slot<crate::PaymentMethodDetailsPaynow>,
+            f40: crate::rt::json::Slot<crate::PaymentMethodDetailsPaypal>,
+            f41: crate::rt::json::Slot<crate::PaymentMethodDetailsPayto>,
+            f42: crate::rt::json::Slot<crate::PaymentMethodDetailsPix>,
+            f43: crate::rt::json::Slot<crate::PaymentMethodDetailsPromptpay>,
+            f44: crate::rt::json::Slot<crate::PaymentMethodDetailsRevolutPay>,
+            f45: crate::rt::json::Slot<crate::PaymentMethodDetailsSamsungPay>,
+            f46: crate::rt::json::Slot<crate::PaymentMethodDetailsSatispay>,
+            f47: crate::rt::json::Slot<crate::PaymentMethodDetailsSepaDebit>,
+            f48: crate::rt::json::Slot<crate::PaymentMethodDetailsSofort>,
+            f49: crate::rt::json::Slot<crate::PaymentMethodDetailsStripeAccount>,
+            f50: crate::rt::json::Slot<crate::PaymentMethodDetailsSwish>,
+            f51: crate::rt::json::Slot<crate::PaymentMethodDetailsTwint>,
+            f52: crate::rt::json::Slot<String>,
+            f53: crate::rt::json::Slot<crate::PaymentMethodDetailsUsBankAccount>,
+            f54: crate::rt::json::Slot<crate::PaymentMethodDetailsWechat>,
+            f55: crate::rt::json::Slot<crate::PaymentMethodDetailsWechatPay>,
+            f56: crate::rt::json::Slot<crate::PaymentMethodDetailsZip>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
-            f21: None,
-            f22: None,
-            f23: None,
-            f24: None,
-            f25: None,
-            f26: None,
-            f27: None,
-            f28: None,
-            f29: None,
-            f30: None,
-            f31: None,
-            f32: None,
-            f33: None,
-            f34: None,
-            f35: None,
-            f36: None,
-            f37: None,
-            f38: None,
-            f39: None,
-            f40: None,
-            f41: None,
-            f42: None,
-            f43: None,
-            f44: None,
-            f45: None,
-            f46: None,
-            f47: None,
-            f48: None,
-            f49: None,
-            f50: None,
-            f51: None,
-            f52: None,
-            f53: None,
-            f54: None,
-            f55: None,
-            f56: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
+            f23: crate::rt::json::Slot::new(),
+            f24: crate::rt::json::Slot::new(),
+            f25: crate::rt::json::Slot::new(),
+            f26: crate::rt::json::Slot::new(),
+            f27: crate::rt::json::Slot::new(),
+            f28: crate::rt::json::Slot::new(),
+            f29: crate::rt::json::Slot::new(),
+            f30: crate::rt::json::Slot::new(),
+            f31: crate::rt::json::Slot::new(),
+            f32: crate::rt::json::Slot::new(),
+            f33: crate::rt::json::Slot::new(),
+            f34: crate::rt::json::Slot::new(),
+            f35: crate::rt::json::Slot::new(),
+            f36: crate::rt::json::Slot::new(),
+            f37: crate::rt::json::Slot::new(),
+            f38: crate::rt::json::Slot::new(),
+            f39: crate::rt::json::Slot::new(),
+            f40: crate::rt::json::Slot::new(),
+            f41: crate::rt::json::Slot::new(),
+            f42: crate::rt::json::Slot::new(),
+            f43: crate::rt::json::Slot::new(),
+            f44: crate::rt::json::Slot::new(),
+            f45: crate::rt::json::Slot::new(),
+            f46: crate::rt::json::Slot::new(),
+            f47: crate::rt::json::Slot::new(),
+            f48: crate::rt::json::Slot::new(),
+            f49: crate::rt::json::Slot::new(),
+            f50: crate::rt::json::Slot::new(),
+            f51: crate::rt::json::Slot::new(),
+            f52: crate::rt::json::Slot::new(),
+            f53: crate::rt::json::Slot::new(),
+            f54: crate::rt::json::Slot::new(),
+            f55: crate::rt::json::Slot::new(),
+            f56: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details object",
-            &[
-                "ach_credit_transfer",
-                "ach_debit",
-                "acss_debit",
-                "affirm",
-                "afterpay_clearpay",
-                "alipay",
-                "alma",
-                "amazon_pay",
-                "au_becs_debit",
-                "bacs_debit",
-                "bancontact",
-                "billie",
-                "blik",
-                "boleto",
-                "card",
-                "card_present",
-                "cashapp",
-                "crypto",
-                "customer_balance",
-                "eps",
-                "fpx",
-                "giropay",
-                "grabpay",
-                "ideal",
-                "interac_present",
-                "kakao_pay",
-                "klarna",
-                "konbini",
-                "kr_card",
-                "link",
-                "mb_way",
-                "mobilepay",
-                "multibanco",
-                "naver_pay",
-                "nz_bank_account",
-                "oxxo",
-                "p24",
-                "pay_by_bank",
-                "payco",
-                "paynow",
-                "paypal",
-                "payto",
-                "pix",
-                "promptpay",
-                "revolut_pay",
-                "samsung_pay",
-                "satispay",
-                "sepa_debit",
-                "sofort",
-                "stripe_account",
-                "swish",
-                "twint",
-                "type",
-                "us_bank_account",
-                "wechat",
-                "wechat_pay",
-                "zip",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                14 => r.optional(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.optional(&mut b.f16),
-                17 => r.optional(&mut b.f17),
-                18 => r.optional(&mut b.f18),
-                19 => r.optional(&mut b.f19),
-                20 => r.optional(&mut b.f20),
-                21 => r.optional(&mut b.f21),
-                22 => r.optional(&mut b.f22),
-                23 => r.optional(&mut b.f23),
-                24 => r.optional(&mut b.f24),
-                25 => r.optional(&mut b.f25),
-                26 => r.optional(&mut b.f26),
-                27 => r.optional(&mut b.f27),
-                28 => r.optional(&mut b.f28),
-                29 => r.optional(&mut b.f29),
-                30 => r.optional(&mut b.f30),
-                31 => r.optional(&mut b.f31),
-                32 => r.optional(&mut b.f32),
-                33 => r.optional(&mut b.f33),
-                34 => r.optional(&mut b.f34),
-                35 => r.optional(&mut b.f35),
-                36 => r.optional(&mut b.f36),
-                37 => r.optional(&mut b.f37),
-                38 => r.optional(&mut b.f38),
-                39 => r.optional(&mut b.f39),
-                40 => r.optional(&mut b.f40),
-                41 => r.optional(&mut b.f41),
-                42 => r.optional(&mut b.f42),
-                43 => r.optional(&mut b.f43),
-                44 => r.optional(&mut b.f44),
-                45 => r.optional(&mut b.f45),
-                46 => r.optional(&mut b.f46),
-                47 => r.optional(&mut b.f47),
-                48 => r.optional(&mut b.f48),
-                49 => r.optional(&mut b.f49),
-                50 => r.optional(&mut b.f50),
-                51 => r.optional(&mut b.f51),
-                52 => r.required(&mut b.f52),
-                53 => r.optional(&mut b.f53),
-                54 => r.optional(&mut b.f54),
-                55 => r.optional(&mut b.f55),
-                56 => r.optional(&mut b.f56),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2,
-                f3,
-                f4,
-                f5,
-                f6,
-                f7,
-                f8,
-                f9,
-                f10,
-                f11,
-                f12,
-                f13,
-                f14,
-                f15,
-                f16,
-                f17,
-                f18,
-                f19,
-                f20,
-                f21,
-                f22,
-                f23,
-                f24,
-                f25,
-                f26,
-                f27,
-                f28,
-                f29,
-                f30,
-                f31,
-                f32,
-                f33,
-                f34,
-                f35,
-                f36,
-                f37,
-                f38,
-                f39,
-                f40,
-                f41,
-                f42,
-                f43,
-                f44,
-                f45,
-                f46,
-                f47,
-                f48,
-                f49,
-                f50,
-                f51,
-                f52: Some(f52),
-                f53,
-                f54,
-                f55,
-                f56,
-            } => {
+        let extra = r
+            .fields(
+                "a payment_method_details object",
+                &[
+                    "ach_credit_transfer",
+                    "ach_debit",
+                    "acss_debit",
+                    "affirm",
+                    "afterpay_clearpay",
+                    "alipay",
+                    "alma",
+                    "amazon_pay",
+                    "au_becs_debit",
+                    "bacs_debit",
+                    "bancontact",
+                    "billie",
+                    "blik",
+                    "boleto",
+                    "card",
+                    "card_present",
+                    "cashapp",
+                    "crypto",
+                    "customer_balance",
+                    "eps",
+                    "fpx",
+                    "giropay",
+                    "grabpay",
+                    "ideal",
+                    "interac_present",
+                    "kakao_pay",
+                    "klarna",
+                    "konbini",
+                    "kr_card",
+                    "link",
+                    "mb_way",
+                    "mobilepay",
+                    "multibanco",
+                    "naver_pay",
+                    "nz_bank_account",
+                    "oxxo",
+                    "p24",
+                    "pay_by_bank",
+                    "payco",
+                    "paynow",
+                    "paypal",
+                    "payto",
+                    "pix",
+                    "promptpay",
+                    "revolut_pay",
+                    "samsung_pay",
+                    "satispay",
+                    "sepa_debit",
+                    "sofort",
+                    "stripe_account",
+                    "swish",
+                    "twint",
+                    "type",
+                    "us_bank_account",
+                    "wechat",
+                    "wechat_pay",
+                    "zip",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    17 => r.optional(&mut b.f17),
+                    18 => r.optional(&mut b.f18),
+                    19 => r.optional(&mut b.f19),
+                    20 => r.optional(&mut b.f20),
+                    21 => r.optional(&mut b.f21),
+                    22 => r.optional(&mut b.f22),
+                    23 => r.optional(&mut b.f23),
+                    24 => r.optional(&mut b.f24),
+                    25 => r.optional(&mut b.f25),
+                    26 => r.optional(&mut b.f26),
+                    27 => r.optional(&mut b.f27),
+                    28 => r.optional(&mut b.f28),
+                    29 => r.optional(&mut b.f29),
+                    30 => r.optional(&mut b.f30),
+                    31 => r.optional(&mut b.f31),
+                    32 => r.optional(&mut b.f32),
+                    33 => r.optional(&mut b.f33),
+                    34 => r.optional(&mut b.f34),
+                    35 => r.optional(&mut b.f35),
+                    36 => r.optional(&mut b.f36),
+                    37 => r.optional(&mut b.f37),
+                    38 => r.optional(&mut b.f38),
+                    39 => r.optional(&mut b.f39),
+                    40 => r.optional(&mut b.f40),
+                    41 => r.optional(&mut b.f41),
+                    42 => r.optional(&mut b.f42),
+                    43 => r.optional(&mut b.f43),
+                    44 => r.optional(&mut b.f44),
+                    45 => r.optional(&mut b.f45),
+                    46 => r.optional(&mut b.f46),
+                    47 => r.optional(&mut b.f47),
+                    48 => r.optional(&mut b.f48),
+                    49 => r.optional(&mut b.f49),
+                    50 => r.optional(&mut b.f50),
+                    51 => r.optional(&mut b.f51),
+                    52 => r.required(&mut b.f52),
+                    53 => r.optional(&mut b.f53),
+                    54 => r.optional(&mut b.f54),
+                    55 => r.optional(&mut b.f55),
+                    56 => r.optional(&mut b.f56),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f52.take(),) {
+            (Some(f52),) => {
                 Ok(PaymentMethodDetails {
-                    ach_credit_transfer: f0,
-                    ach_debit: f1,
-                    acss_debit: f2,
-                    affirm: f3,
-                    afterpay_clearpay: f4,
-                    alipay: f5,
-                    alma: f6,
-                    amazon_pay: f7,
-                    au_becs_debit: f8,
-                    bacs_debit: f9,
-                    bancontact: f10,
-                    billie: f11,
-                    blik: f12,
-                    boleto: f13,
-                    card: f14,
-                    card_present: f15,
-                    cashapp: f16,
-                    crypto: f17,
-                    customer_balance: f18,
-                    eps: f19,
-                    fpx: f20,
-                    giropay: f21,
-                    grabpay: f22,
-                    ideal: f23,
-                    interac_present: f24,
-                    kakao_pay: f25,
-                    klarna: f26,
-                    konbini: f27,
-                    kr_card: f28,
-                    link: f29,
-                    mb_way: f30,
-                    mobilepay: f31,
-                    multibanco: f32,
-                    naver_pay: f33,
-                    nz_bank_account: f34,
-                    oxxo: f35,
-                    p24: f36,
-                    pay_by_bank: f37,
-                    payco: f38,
-                    paynow: f39,
-                    paypal: f40,
-                    payto: f41,
-                    pix: f42,
-                    promptpay: f43,
-                    revolut_pay: f44,
-                    samsung_pay: f45,
-                    satispay: f46,
-                    sepa_debit: f47,
-                    sofort: f48,
-                    stripe_account: f49,
-                    swish: f50,
-                    twint: f51,
+                    ach_credit_transfer: b.f0.take(),
+                    ach_debit: b.f1.take(),
+                    acss_debit: b.f2.take(),
+                    affirm: b.f3.take(),
+                    afterpay_clearpay: b.f4.take(),
+                    alipay: b.f5.take(),
+                    alma: b.f6.take(),
+                    amazon_pay: b.f7.take(),
+                    au_becs_debit: b.f8.take(),
+                    bacs_debit: b.f9.take(),
+                    bancontact: b.f10.take(),
+                    billie: b.f11.take(),
+                    blik: b.f12.take(),
+                    boleto: b.f13.take(),
+                    card: b.f14.take(),
+                    card_present: b.f15.take(),
+                    cashapp: b.f16.take(),
+                    crypto: b.f17.take(),
+                    customer_balance: b.f18.take(),
+                    eps: b.f19.take(),
+                    fpx: b.f20.take(),
+                    giropay: b.f21.take(),
+                    grabpay: b.f22.take(),
+                    ideal: b.f23.take(),
+                    interac_present: b.f24.take(),
+                    kakao_pay: b.f25.take(),
+                    klarna: b.f26.take(),
+                    konbini: b.f27.take(),
+                    kr_card: b.f28.take(),
+                    link: b.f29.take(),
+                    mb_way: b.f30.take(),
+                    mobilepay: b.f31.take(),
+                    multibanco: b.f32.take(),
+                    naver_pay: b.f33.take(),
+                    nz_bank_account: b.f34.take(),
+                    oxxo: b.f35.take(),
+                    p24: b.f36.take(),
+                    pay_by_bank: b.f37.take(),
+                    payco: b.f38.take(),
+                    paynow: b.f39.take(),
+                    paypal: b.f40.take(),
+                    payto: b.f41.take(),
+                    pix: b.f42.take(),
+                    promptpay: b.f43.take(),
+                    revolut_pay: b.f44.take(),
+                    samsung_pay: b.f45.take(),
+                    satispay: b.f46.take(),
+                    sepa_debit: b.f47.take(),
+                    sofort: b.f48.take(),
+                    stripe_account: b.f49.take(),
+                    swish: b.f50.take(),
+                    twint: b.f51.take(),
                     r#type: f52,
-                    us_bank_account: f53,
-                    wechat: f54,
-                    wechat_pay: f55,
-                    zip: f56,
+                    us_bank_account: b.f53.take(),
+                    wechat: b.f54.take(),
+                    wechat_pay: b.f55.take(),
+                    zip: b.f56.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f52.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -6059,36 +5952,34 @@ impl crate::rt::Decode for PaymentMethodDetailsAchCreditTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_ach_credit_transfer object",
-            &["account_number", "bank_name", "routing_number", "swift_code"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_ach_credit_transfer object",
+                &["account_number", "bank_name", "routing_number", "swift_code"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsAchCreditTransfer {
-            account_number: f0,
-            bank_name: f1,
-            routing_number: f2,
-            swift_code: f3,
+            account_number: b.f0.take(),
+            bank_name: b.f1.take(),
+            routing_number: b.f2.take(),
+            swift_code: b.f3.take(),
             extra,
         })
     }
@@ -6151,53 +6042,51 @@ impl crate::rt::Decode for PaymentMethodDetailsAchDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType,
             >,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_ach_debit object",
-            &[
-                "account_holder_type",
-                "bank_name",
-                "country",
-                "fingerprint",
-                "last4",
-                "routing_number",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_ach_debit object",
+                &[
+                    "account_holder_type",
+                    "bank_name",
+                    "country",
+                    "fingerprint",
+                    "last4",
+                    "routing_number",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsAchDebit {
-            account_holder_type: f0,
-            bank_name: f1,
-            country: f2,
-            fingerprint: f3,
-            last4: f4,
-            routing_number: f5,
+            account_holder_type: b.f0.take(),
+            bank_name: b.f1.take(),
+            country: b.f2.take(),
+            fingerprint: b.f3.take(),
+            last4: b.f4.take(),
+            routing_number: b.f5.take(),
             extra,
         })
     }
@@ -6266,56 +6155,54 @@ impl crate::rt::Decode for PaymentMethodDetailsAcssDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_acss_debit object",
-            &[
-                "bank_name",
-                "expected_debit_date",
-                "fingerprint",
-                "institution_number",
-                "last4",
-                "mandate",
-                "transit_number",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_acss_debit object",
+                &[
+                    "bank_name",
+                    "expected_debit_date",
+                    "fingerprint",
+                    "institution_number",
+                    "last4",
+                    "mandate",
+                    "transit_number",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsAcssDebit {
-            bank_name: f0,
-            expected_debit_date: f1,
-            fingerprint: f2,
-            institution_number: f3,
-            last4: f4,
-            mandate: f5,
-            transit_number: f6,
+            bank_name: b.f0.take(),
+            expected_debit_date: b.f1.take(),
+            fingerprint: b.f2.take(),
+            institution_number: b.f3.take(),
+            last4: b.f4.take(),
+            mandate: b.f5.take(),
+            transit_number: b.f6.take(),
             extra,
         })
     }
@@ -6379,32 +6266,30 @@ impl crate::rt::Decode for PaymentMethodDetailsAffirm {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_affirm object",
-            &["location", "reader", "transaction_id"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_affirm object",
+                &["location", "reader", "transaction_id"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsAffirm {
-            location: f0,
-            reader: f1,
-            transaction_id: f2,
+            location: b.f0.take(),
+            reader: b.f1.take(),
+            transaction_id: b.f2.take(),
             extra,
         })
     }
@@ -6454,25 +6339,26 @@ impl crate::rt::Decode for PaymentMethodDetailsAfterpayClearpay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_afterpay_clearpay object",
-            &["order_id", "reference"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_details_afterpay_clearpay object",
+                &["order_id", "reference"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsAfterpayClearpay {
-            order_id: f0,
-            reference: f1,
+            order_id: b.f0.take(),
+            reference: b.f1.take(),
             extra,
         })
     }
@@ -6518,25 +6404,26 @@ impl crate::rt::Decode for PaymentMethodDetailsAlma {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::AlmaInstallments>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<crate::AlmaInstallments>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_alma object",
-            &["installments", "transaction_id"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_details_alma object",
+                &["installments", "transaction_id"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsAlma {
-            installments: f0,
-            transaction_id: f1,
+            installments: b.f0.take(),
+            transaction_id: b.f1.take(),
             extra,
         })
     }
@@ -6582,25 +6469,28 @@ impl crate::rt::Decode for PaymentMethodDetailsAmazonPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::AmazonPayUnderlyingPaymentMethodFundingDetails>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<
+                crate::AmazonPayUnderlyingPaymentMethodFundingDetails,
+            >,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_amazon_pay object",
-            &["funding", "transaction_id"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_details_amazon_pay object",
+                &["funding", "transaction_id"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsAmazonPay {
-            funding: f0,
-            transaction_id: f1,
+            funding: b.f0.take(),
+            transaction_id: b.f1.take(),
             extra,
         })
     }
@@ -6653,40 +6543,44 @@ impl crate::rt::Decode for PaymentMethodDetailsAuBecsDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_au_becs_debit object",
-            &["bsb_number", "expected_debit_date", "fingerprint", "last4", "mandate"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_au_becs_debit object",
+                &[
+                    "bsb_number",
+                    "expected_debit_date",
+                    "fingerprint",
+                    "last4",
+                    "mandate",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsAuBecsDebit {
-            bsb_number: f0,
-            expected_debit_date: f1,
-            fingerprint: f2,
-            last4: f3,
-            mandate: f4,
+            bsb_number: b.f0.take(),
+            expected_debit_date: b.f1.take(),
+            fingerprint: b.f2.take(),
+            last4: b.f3.take(),
+            mandate: b.f4.take(),
             extra,
         })
     }
@@ -6748,40 +6642,38 @@ impl crate::rt::Decode for PaymentMethodDetailsBacsDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_bacs_debit object",
-            &["expected_debit_date", "fingerprint", "last4", "mandate", "sort_code"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_bacs_debit object",
+                &["expected_debit_date", "fingerprint", "last4", "mandate", "sort_code"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsBacsDebit {
-            expected_debit_date: f0,
-            fingerprint: f1,
-            last4: f2,
-            mandate: f3,
-            sort_code: f4,
+            expected_debit_date: b.f0.take(),
+            fingerprint: b.f1.take(),
+            last4: b.f2.take(),
+            mandate: b.f3.take(),
+            sort_code: b.f4.take(),
             extra,
         })
     }
@@ -6853,61 +6745,61 @@ impl crate::rt::Decode for PaymentMethodDetailsBancontact {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<crate::rt::Expandable<crate::PaymentMethod>>,
-            f4: Option<crate::rt::Expandable<crate::Mandate>>,
-            f5: Option<String>,
-            f6: Option<crate::InvoicePaymentMethodOptionsBancontactPreferredLanguage>,
-            f7: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
+            f4: crate::rt::json::Slot<crate::rt::Expandable<crate::Mandate>>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<
+                crate::InvoicePaymentMethodOptionsBancontactPreferredLanguage,
+            >,
+            f7: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_bancontact object",
-            &[
-                "bank_code",
-                "bank_name",
-                "bic",
-                "generated_sepa_debit",
-                "generated_sepa_debit_mandate",
-                "iban_last4",
-                "preferred_language",
-                "verified_name",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6, f7 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_bancontact object",
+                &[
+                    "bank_code",
+                    "bank_name",
+                    "bic",
+                    "generated_sepa_debit",
+                    "generated_sepa_debit_mandate",
+                    "iban_last4",
+                    "preferred_language",
+                    "verified_name",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsBancontact {
-            bank_code: f0,
-            bank_name: f1,
-            bic: f2,
-            generated_sepa_debit: f3,
-            generated_sepa_debit_mandate: f4,
-            iban_last4: f5,
-            preferred_language: f6,
-            verified_name: f7,
+            bank_code: b.f0.take(),
+            bank_name: b.f1.take(),
+            bic: b.f2.take(),
+            generated_sepa_debit: b.f3.take(),
+            generated_sepa_debit_mandate: b.f4.take(),
+            iban_last4: b.f5.take(),
+            preferred_language: b.f6.take(),
+            verified_name: b.f7.take(),
             extra,
         })
     }
@@ -6970,22 +6862,22 @@ impl crate::rt::Decode for PaymentMethodDetailsBillie {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_billie object",
-            &["transaction_id"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_details_billie object",
+                &["transaction_id"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsBillie {
-            transaction_id: f0,
+            transaction_id: b.f0.take(),
             extra,
         })
     }
@@ -7027,22 +6919,22 @@ impl crate::rt::Decode for PaymentMethodDetailsBlik {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_blik object",
-            &["buyer_id"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_details_blik object",
+                &["buyer_id"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsBlik {
-            buyer_id: f0,
+            buyer_id: b.f0.take(),
             extra,
         })
     }
@@ -7084,33 +6976,33 @@ impl crate::rt::Decode for PaymentMethodDetailsBoleto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_boleto object",
-            &["tax_id"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_details_boleto object",
+                &["tax_id"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(PaymentMethodDetailsBoleto {
                     tax_id: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "tax_id")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "tax_id")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -7202,184 +7094,153 @@ impl crate::rt::Decode for PaymentMethodDetailsCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<crate::rt::Timestamp>,
-            f4: Option<crate::PaymentMethodDetailsCardChecks>,
-            f5: Option<String>,
-            f6: Option<i64>,
-            f7: Option<i64>,
-            f8: Option<
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f4: crate::rt::json::Slot<crate::PaymentMethodDetailsCardChecks>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<i64>,
+            f7: crate::rt::json::Slot<i64>,
+            f8: crate::rt::json::Slot<
                 crate::PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceEnterpriseFeaturesExtendedAuthorizationExtendedAuthorization,
             >,
-            f9: Option<String>,
-            f10: Option<String>,
-            f11: Option<
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<
                 crate::PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceEnterpriseFeaturesIncrementalAuthorizationIncrementalAuthorization,
             >,
-            f12: Option<crate::PaymentMethodDetailsCardInstallments>,
-            f13: Option<String>,
-            f14: Option<String>,
-            f15: Option<
+            f12: crate::rt::json::Slot<crate::PaymentMethodDetailsCardInstallments>,
+            f13: crate::rt::json::Slot<String>,
+            f14: crate::rt::json::Slot<String>,
+            f15: crate::rt::json::Slot<
                 crate::PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceMulticapture,
             >,
-            f16: Option<String>,
-            f17: Option<crate::PaymentMethodDetailsCardNetworkToken>,
-            f18: Option<String>,
-            f19: Option<
+            f16: crate::rt::json::Slot<String>,
+            f17: crate::rt::json::Slot<crate::PaymentMethodDetailsCardNetworkToken>,
+            f18: crate::rt::json::Slot<String>,
+            f19: crate::rt::json::Slot<
                 crate::PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceEnterpriseFeaturesOvercaptureOvercapture,
             >,
-            f20: Option<crate::CardRegulatedStatus>,
-            f21: Option<crate::ThreeDSecureDetailsCharge>,
-            f22: Option<crate::PaymentMethodDetailsCardWallet>,
+            f20: crate::rt::json::Slot<crate::CardRegulatedStatus>,
+            f21: crate::rt::json::Slot<crate::ThreeDSecureDetailsCharge>,
+            f22: crate::rt::json::Slot<crate::PaymentMethodDetailsCardWallet>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
-            f21: None,
-            f22: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_card object",
-            &[
-                "amount_authorized",
-                "authorization_code",
-                "brand",
-                "capture_before",
-                "checks",
-                "country",
-                "exp_month",
-                "exp_year",
-                "extended_authorization",
-                "fingerprint",
-                "funding",
-                "incremental_authorization",
-                "installments",
-                "last4",
-                "mandate",
-                "multicapture",
-                "network",
-                "network_token",
-                "network_transaction_id",
-                "overcapture",
-                "regulated_status",
-                "three_d_secure",
-                "wallet",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                14 => r.optional(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.optional(&mut b.f16),
-                17 => r.optional(&mut b.f17),
-                18 => r.optional(&mut b.f18),
-                19 => r.optional(&mut b.f19),
-                20 => r.optional(&mut b.f20),
-                21 => r.optional(&mut b.f21),
-                22 => r.optional(&mut b.f22),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2,
-                f3,
-                f4,
-                f5,
-                f6: Some(f6),
-                f7: Some(f7),
-                f8,
-                f9,
-                f10,
-                f11,
-                f12,
-                f13,
-                f14,
-                f15,
-                f16,
-                f17,
-                f18,
-                f19,
-                f20,
-                f21,
-                f22,
-            } => {
+        let extra = r
+            .fields(
+                "a payment_method_details_card object",
+                &[
+                    "amount_authorized",
+                    "authorization_code",
+                    "brand",
+                    "capture_before",
+                    "checks",
+                    "country",
+                    "exp_month",
+                    "exp_year",
+                    "extended_authorization",
+                    "fingerprint",
+                    "funding",
+                    "incremental_authorization",
+                    "installments",
+                    "last4",
+                    "mandate",
+                    "multicapture",
+                    "network",
+                    "network_token",
+                    "network_transaction_id",
+                    "overcapture",
+                    "regulated_status",
+                    "three_d_secure",
+                    "wallet",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    17 => r.optional(&mut b.f17),
+                    18 => r.optional(&mut b.f18),
+                    19 => r.optional(&mut b.f19),
+                    20 => r.optional(&mut b.f20),
+                    21 => r.optional(&mut b.f21),
+                    22 => r.optional(&mut b.f22),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f6.take(), b.f7.take()) {
+            (Some(f6), Some(f7)) => {
                 Ok(PaymentMethodDetailsCard {
-                    amount_authorized: f0,
-                    authorization_code: f1,
-                    brand: f2,
-                    capture_before: f3,
-                    checks: f4,
-                    country: f5,
+                    amount_authorized: b.f0.take(),
+                    authorization_code: b.f1.take(),
+                    brand: b.f2.take(),
+                    capture_before: b.f3.take(),
+                    checks: b.f4.take(),
+                    country: b.f5.take(),
                     exp_month: f6,
                     exp_year: f7,
-                    extended_authorization: f8,
-                    fingerprint: f9,
-                    funding: f10,
-                    incremental_authorization: f11,
-                    installments: f12,
-                    last4: f13,
-                    mandate: f14,
-                    multicapture: f15,
-                    network: f16,
-                    network_token: f17,
-                    network_transaction_id: f18,
-                    overcapture: f19,
-                    regulated_status: f20,
-                    three_d_secure: f21,
-                    wallet: f22,
+                    extended_authorization: b.f8.take(),
+                    fingerprint: b.f9.take(),
+                    funding: b.f10.take(),
+                    incremental_authorization: b.f11.take(),
+                    installments: b.f12.take(),
+                    last4: b.f13.take(),
+                    mandate: b.f14.take(),
+                    multicapture: b.f15.take(),
+                    network: b.f16.take(),
+                    network_token: b.f17.take(),
+                    network_transaction_id: b.f18.take(),
+                    overcapture: b.f19.take(),
+                    regulated_status: b.f20.take(),
+                    three_d_secure: b.f21.take(),
+                    wallet: b.f22.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f6.is_none(), "exp_month"),
-                                    (b.f7.is_none(), "exp_year"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "exp_month"), (taken.1.is_none(), "exp_year")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -7487,32 +7348,30 @@ impl crate::rt::Decode for PaymentMethodDetailsCardChecks {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_card_checks object",
-            &["address_line1_check", "address_postal_code_check", "cvc_check"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_card_checks object",
+                &["address_line1_check", "address_postal_code_check", "cvc_check"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsCardChecks {
-            address_line1_check: f0,
-            address_postal_code_check: f1,
-            cvc_check: f2,
+            address_line1_check: b.f0.take(),
+            address_postal_code_check: b.f1.take(),
+            cvc_check: b.f2.take(),
             extra,
         })
     }
@@ -7560,22 +7419,22 @@ impl crate::rt::Decode for PaymentMethodDetailsCardInstallments {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodDetailsCardInstallmentsPlan>,
+            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsCardInstallmentsPlan>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_card_installments object",
-            &["plan"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_details_card_installments object",
+                &["plan"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsCardInstallments {
-            plan: f0,
+            plan: b.f0.take(),
             extra,
         })
     }
@@ -7622,43 +7481,45 @@ impl crate::rt::Decode for PaymentMethodDetailsCardInstallmentsPlan {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::PaymentMethodDetailsCardInstallmentsPlanInterval>,
-            f2: Option<crate::PaymentMethodDetailsCardInstallmentsPlanType>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<
+                crate::PaymentMethodDetailsCardInstallmentsPlanInterval,
+            >,
+            f2: crate::rt::json::Slot<
+                crate::PaymentMethodDetailsCardInstallmentsPlanType,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_card_installments_plan object",
-            &["count", "interval", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a payment_method_details_card_installments_plan object",
+                &["count", "interval", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(),) {
+            (Some(f2),) => {
                 Ok(PaymentMethodDetailsCardInstallmentsPlan {
-                    count: f0,
-                    interval: f1,
+                    count: b.f0.take(),
+                    interval: b.f1.take(),
                     r#type: f2,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f2.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -7714,11 +7575,11 @@ impl std::str::FromStr for PaymentMethodDetailsCardInstallmentsPlanInterval {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "month" => PaymentMethodDetailsCardInstallmentsPlanInterval::Month,
-                v => {
+            match crate::rt::json::variant(s, &["month"]) {
+                Some(0) => PaymentMethodDetailsCardInstallmentsPlanInterval::Month,
+                _ => {
                     PaymentMethodDetailsCardInstallmentsPlanInterval::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -7774,11 +7635,11 @@ impl std::str::FromStr for PaymentMethodDetailsCardInstallmentsPlanType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "bonus" => PaymentMethodDetailsCardInstallmentsPlanType::Bonus,
-                "fixed_count" => PaymentMethodDetailsCardInstallmentsPlanType::FixedCount,
-                "revolving" => PaymentMethodDetailsCardInstallmentsPlanType::Revolving,
-                v => PaymentMethodDetailsCardInstallmentsPlanType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["bonus", "fixed_count", "revolving"]) {
+                Some(0) => PaymentMethodDetailsCardInstallmentsPlanType::Bonus,
+                Some(1) => PaymentMethodDetailsCardInstallmentsPlanType::FixedCount,
+                Some(2) => PaymentMethodDetailsCardInstallmentsPlanType::Revolving,
+                _ => PaymentMethodDetailsCardInstallmentsPlanType::Unknown(s.to_owned()),
             },
         )
     }
@@ -7816,33 +7677,33 @@ impl crate::rt::Decode for PaymentMethodDetailsCardNetworkToken {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
+            f0: crate::rt::json::Slot<bool>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_card_network_token object",
-            &["used"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_details_card_network_token object",
+                &["used"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(PaymentMethodDetailsCardNetworkToken {
                     used: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "used")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "used")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -7929,184 +7790,157 @@ impl crate::rt::Decode for PaymentMethodDetailsCardPresent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<crate::rt::Timestamp>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<String>,
-            f7: Option<String>,
-            f8: Option<i64>,
-            f9: Option<i64>,
-            f10: Option<String>,
-            f11: Option<String>,
-            f12: Option<String>,
-            f13: Option<bool>,
-            f14: Option<String>,
-            f15: Option<String>,
-            f16: Option<String>,
-            f17: Option<String>,
-            f18: Option<crate::PaymentMethodDetailsCardPresentOffline>,
-            f19: Option<bool>,
-            f20: Option<Vec<String>>,
-            f21: Option<crate::PaymentMethodCardPresentReadMethod>,
-            f22: Option<crate::PaymentMethodDetailsCardPresentReceipt>,
-            f23: Option<crate::PaymentFlowsPrivatePaymentMethodsCardPresentCommonWallet>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<i64>,
+            f9: crate::rt::json::Slot<i64>,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<String>,
+            f12: crate::rt::json::Slot<String>,
+            f13: crate::rt::json::Slot<bool>,
+            f14: crate::rt::json::Slot<String>,
+            f15: crate::rt::json::Slot<String>,
+            f16: crate::rt::json::Slot<String>,
+            f17: crate::rt::json::Slot<String>,
+            f18: crate::rt::json::Slot<crate::PaymentMethodDetailsCardPresentOffline>,
+            f19: crate::rt::json::Slot<bool>,
+            f20: crate::rt::json::Slot<Vec<String>>,
+            f21: crate::rt::json::Slot<crate::PaymentMethodCardPresentReadMethod>,
+            f22: crate::rt::json::Slot<crate::PaymentMethodDetailsCardPresentReceipt>,
+            f23: crate::rt::json::Slot<
+                crate::PaymentFlowsPrivatePaymentMethodsCardPresentCommonWallet,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
-            f21: None,
-            f22: None,
-            f23: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
+            f23: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_card_present object",
-            &[
-                "amount_authorized",
-                "brand",
-                "brand_product",
-                "capture_before",
-                "cardholder_name",
-                "country",
-                "description",
-                "emv_auth_data",
-                "exp_month",
-                "exp_year",
-                "fingerprint",
-                "funding",
-                "generated_card",
-                "incremental_authorization_supported",
-                "issuer",
-                "last4",
-                "network",
-                "network_transaction_id",
-                "offline",
-                "overcapture_supported",
-                "preferred_locales",
-                "read_method",
-                "receipt",
-                "wallet",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.required(&mut b.f13),
-                14 => r.optional(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.optional(&mut b.f16),
-                17 => r.optional(&mut b.f17),
-                18 => r.optional(&mut b.f18),
-                19 => r.required(&mut b.f19),
-                20 => r.optional(&mut b.f20),
-                21 => r.optional(&mut b.f21),
-                22 => r.optional(&mut b.f22),
-                23 => r.optional(&mut b.f23),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2,
-                f3,
-                f4,
-                f5,
-                f6,
-                f7,
-                f8: Some(f8),
-                f9: Some(f9),
-                f10,
-                f11,
-                f12,
-                f13: Some(f13),
-                f14,
-                f15,
-                f16,
-                f17,
-                f18,
-                f19: Some(f19),
-                f20,
-                f21,
-                f22,
-                f23,
-            } => {
+        let extra = r
+            .fields(
+                "a payment_method_details_card_present object",
+                &[
+                    "amount_authorized",
+                    "brand",
+                    "brand_product",
+                    "capture_before",
+                    "cardholder_name",
+                    "country",
+                    "description",
+                    "emv_auth_data",
+                    "exp_month",
+                    "exp_year",
+                    "fingerprint",
+                    "funding",
+                    "generated_card",
+                    "incremental_authorization_supported",
+                    "issuer",
+                    "last4",
+                    "network",
+                    "network_transaction_id",
+                    "offline",
+                    "overcapture_supported",
+                    "preferred_locales",
+                    "read_method",
+                    "receipt",
+                    "wallet",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.required(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    17 => r.optional(&mut b.f17),
+                    18 => r.optional(&mut b.f18),
+                    19 => r.required(&mut b.f19),
+                    20 => r.optional(&mut b.f20),
+                    21 => r.optional(&mut b.f21),
+                    22 => r.optional(&mut b.f22),
+                    23 => r.optional(&mut b.f23),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f8.take(), b.f9.take(), b.f13.take(), b.f19.take()) {
+            (Some(f8), Some(f9), Some(f13), Some(f19)) => {
                 Ok(PaymentMethodDetailsCardPresent {
-                    amount_authorized: f0,
-                    brand: f1,
-                    brand_product: f2,
-                    capture_before: f3,
-                    cardholder_name: f4,
-                    country: f5,
-                    description: f6,
-                    emv_auth_data: f7,
+                    amount_authorized: b.f0.take(),
+                    brand: b.f1.take(),
+                    brand_product: b.f2.take(),
+                    capture_before: b.f3.take(),
+                    cardholder_name: b.f4.take(),
+                    country: b.f5.take(),
+                    description: b.f6.take(),
+                    emv_auth_data: b.f7.take(),
                     exp_month: f8,
                     exp_year: f9,
-                    fingerprint: f10,
-                    funding: f11,
-                    generated_card: f12,
+                    fingerprint: b.f10.take(),
+                    funding: b.f11.take(),
+                    generated_card: b.f12.take(),
                     incremental_authorization_supported: f13,
-                    issuer: f14,
-                    last4: f15,
-                    network: f16,
-                    network_transaction_id: f17,
-                    offline: f18,
+                    issuer: b.f14.take(),
+                    last4: b.f15.take(),
+                    network: b.f16.take(),
+                    network_transaction_id: b.f17.take(),
+                    offline: b.f18.take(),
                     overcapture_supported: f19,
-                    preferred_locales: f20,
-                    read_method: f21,
-                    receipt: f22,
-                    wallet: f23,
+                    preferred_locales: b.f20.take(),
+                    read_method: b.f21.take(),
+                    receipt: b.f22.take(),
+                    wallet: b.f23.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f8.is_none(), "exp_month"),
-                                    (b.f9.is_none(), "exp_year"),
-                                    (b.f13.is_none(), "incremental_authorization_supported"),
-                                    (b.f19.is_none(), "overcapture_supported"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "exp_month"),
+                        (taken.1.is_none(), "exp_year"),
+                        (taken.2.is_none(), "incremental_authorization_supported"),
+                        (taken.3.is_none(), "overcapture_supported"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -8214,25 +8048,26 @@ impl crate::rt::Decode for PaymentMethodDetailsCardPresentOffline {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<crate::PaymentMethodDetailsCardPresentOfflineType>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<crate::PaymentMethodDetailsCardPresentOfflineType>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_card_present_offline object",
-            &["stored_at", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_details_card_present_offline object",
+                &["stored_at", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsCardPresentOffline {
-            stored_at: f0,
-            r#type: f1,
+            stored_at: b.f0.take(),
+            r#type: b.f1.take(),
             extra,
         })
     }
@@ -8287,9 +8122,9 @@ impl std::str::FromStr for PaymentMethodDetailsCardPresentOfflineType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "deferred" => PaymentMethodDetailsCardPresentOfflineType::Deferred,
-                v => PaymentMethodDetailsCardPresentOfflineType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["deferred"]) {
+                Some(0) => PaymentMethodDetailsCardPresentOfflineType::Deferred,
+                _ => PaymentMethodDetailsCardPresentOfflineType::Unknown(s.to_owned()),
             },
         )
     }
@@ -8343,66 +8178,66 @@ impl crate::rt::Decode for PaymentMethodDetailsCardPresentReceipt {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodDetailsCardPresentReceiptAccountType>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<String>,
-            f7: Option<String>,
-            f8: Option<String>,
+            f0: crate::rt::json::Slot<
+                crate::PaymentMethodDetailsCardPresentReceiptAccountType,
+            >,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_card_present_receipt object",
-            &[
-                "account_type",
-                "application_cryptogram",
-                "application_preferred_name",
-                "authorization_code",
-                "authorization_response_code",
-                "cardholder_verification_method",
-                "dedicated_file_name",
-                "terminal_verification_results",
-                "transaction_status_information",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_card_present_receipt object",
+                &[
+                    "account_type",
+                    "application_cryptogram",
+                    "application_preferred_name",
+                    "authorization_code",
+                    "authorization_response_code",
+                    "cardholder_verification_method",
+                    "dedicated_file_name",
+                    "terminal_verification_results",
+                    "transaction_status_information",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsCardPresentReceipt {
-            account_type: f0,
-            application_cryptogram: f1,
-            application_preferred_name: f2,
-            authorization_code: f3,
-            authorization_response_code: f4,
-            cardholder_verification_method: f5,
-            dedicated_file_name: f6,
-            terminal_verification_results: f7,
-            transaction_status_information: f8,
+            account_type: b.f0.take(),
+            application_cryptogram: b.f1.take(),
+            application_preferred_name: b.f2.take(),
+            authorization_code: b.f3.take(),
+            authorization_response_code: b.f4.take(),
+            cardholder_verification_method: b.f5.take(),
+            dedicated_file_name: b.f6.take(),
+            terminal_verification_results: b.f7.take(),
+            transaction_status_information: b.f8.take(),
             extra,
         })
     }
@@ -8487,16 +8322,19 @@ impl std::str::FromStr for PaymentMethodDetailsCardPresentReceiptAccountType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "checking" => PaymentMethodDetailsCardPresentReceiptAccountType::Checking,
-                "credit" => PaymentMethodDetailsCardPresentReceiptAccountType::Credit,
-                "prepaid" => PaymentMethodDetailsCardPresentReceiptAccountType::Prepaid,
-                "unknown" => {
+            match crate::rt::json::variant(
+                s,
+                &["checking", "credit", "prepaid", "unknown"],
+            ) {
+                Some(0) => PaymentMethodDetailsCardPresentReceiptAccountType::Checking,
+                Some(1) => PaymentMethodDetailsCardPresentReceiptAccountType::Credit,
+                Some(2) => PaymentMethodDetailsCardPresentReceiptAccountType::Prepaid,
+                Some(3) => {
                     PaymentMethodDetailsCardPresentReceiptAccountType::UnknownValue
                 }
-                v => {
+                _ => {
                     PaymentMethodDetailsCardPresentReceiptAccountType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -8547,77 +8385,77 @@ impl crate::rt::Decode for PaymentMethodDetailsCardWallet {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodDetailsCardWalletAmexExpressCheckout>,
-            f1: Option<crate::PaymentMethodDetailsCardWalletApplePay>,
-            f2: Option<String>,
-            f3: Option<crate::PaymentMethodDetailsCardWalletGooglePay>,
-            f4: Option<crate::PaymentMethodDetailsCardWalletLink>,
-            f5: Option<crate::PaymentMethodDetailsCardWalletMasterpass>,
-            f6: Option<crate::PaymentMethodDetailsCardWalletSamsungPay>,
-            f7: Option<crate::PaymentMethodCardWalletType>,
-            f8: Option<crate::PaymentMethodDetailsCardWalletVisaCheckout>,
+            f0: crate::rt::json::Slot<
+                crate::PaymentMethodDetailsCardWalletAmexExpressCheckout,
+            >,
+            f1: crate::rt::json::Slot<crate::PaymentMethodDetailsCardWalletApplePay>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::PaymentMethodDetailsCardWalletGooglePay>,
+            f4: crate::rt::json::Slot<crate::PaymentMethodDetailsCardWalletLink>,
+            f5: crate::rt::json::Slot<crate::PaymentMethodDetailsCardWalletMasterpass>,
+            f6: crate::rt::json::Slot<crate::PaymentMethodDetailsCardWalletSamsungPay>,
+            f7: crate::rt::json::Slot<crate::PaymentMethodCardWalletType>,
+            f8: crate::rt::json::Slot<crate::PaymentMethodDetailsCardWalletVisaCheckout>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_card_wallet object",
-            &[
-                "amex_express_checkout",
-                "apple_pay",
-                "dynamic_last4",
-                "google_pay",
-                "link",
-                "masterpass",
-                "samsung_pay",
-                "type",
-                "visa_checkout",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2, f3, f4, f5, f6, f7: Some(f7), f8 } => {
+        let extra = r
+            .fields(
+                "a payment_method_details_card_wallet object",
+                &[
+                    "amex_express_checkout",
+                    "apple_pay",
+                    "dynamic_last4",
+                    "google_pay",
+                    "link",
+                    "masterpass",
+                    "samsung_pay",
+                    "type",
+                    "visa_checkout",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f7.take(),) {
+            (Some(f7),) => {
                 Ok(PaymentMethodDetailsCardWallet {
-                    amex_express_checkout: f0,
-                    apple_pay: f1,
-                    dynamic_last4: f2,
-                    google_pay: f3,
-                    link: f4,
-                    masterpass: f5,
-                    samsung_pay: f6,
+                    amex_express_checkout: b.f0.take(),
+                    apple_pay: b.f1.take(),
+                    dynamic_last4: b.f2.take(),
+                    google_pay: b.f3.take(),
+                    link: b.f4.take(),
+                    masterpass: b.f5.take(),
+                    samsung_pay: b.f6.take(),
                     r#type: f7,
-                    visa_checkout: f8,
+                    visa_checkout: b.f8.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f7.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -8678,18 +8516,14 @@ pub struct PaymentMethodDetailsCardWalletAmexExpressCheckout {
 impl crate::rt::Decode for PaymentMethodDetailsCardWalletAmexExpressCheckout {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_card_wallet_amex_express_checkout object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_card_wallet_amex_express_checkout object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsCardWalletAmexExpressCheckout {
             extra,
         })
@@ -8726,18 +8560,14 @@ pub struct PaymentMethodDetailsCardWalletApplePay {
 impl crate::rt::Decode for PaymentMethodDetailsCardWalletApplePay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_card_wallet_apple_pay object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_card_wallet_apple_pay object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsCardWalletApplePay {
             extra,
         })
@@ -8774,18 +8604,14 @@ pub struct PaymentMethodDetailsCardWalletGooglePay {
 impl crate::rt::Decode for PaymentMethodDetailsCardWalletGooglePay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_card_wallet_google_pay object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_card_wallet_google_pay object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsCardWalletGooglePay {
             extra,
         })
@@ -8822,18 +8648,14 @@ pub struct PaymentMethodDetailsCardWalletLink {
 impl crate::rt::Decode for PaymentMethodDetailsCardWalletLink {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_card_wallet_link object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_card_wallet_link object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsCardWalletLink {
             extra,
         })
@@ -8879,36 +8701,34 @@ impl crate::rt::Decode for PaymentMethodDetailsCardWalletMasterpass {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::Address>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<crate::Address>,
+            f0: crate::rt::json::Slot<crate::Address>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::Address>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_card_wallet_masterpass object",
-            &["billing_address", "email", "name", "shipping_address"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_card_wallet_masterpass object",
+                &["billing_address", "email", "name", "shipping_address"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsCardWalletMasterpass {
-            billing_address: f0,
-            email: f1,
-            name: f2,
-            shipping_address: f3,
+            billing_address: b.f0.take(),
+            email: b.f1.take(),
+            name: b.f2.take(),
+            shipping_address: b.f3.take(),
             extra,
         })
     }
@@ -8956,18 +8776,14 @@ pub struct PaymentMethodDetailsCardWalletSamsungPay {
 impl crate::rt::Decode for PaymentMethodDetailsCardWalletSamsungPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_card_wallet_samsung_pay object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_card_wallet_samsung_pay object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsCardWalletSamsungPay {
             extra,
         })
@@ -9013,36 +8829,34 @@ impl crate::rt::Decode for PaymentMethodDetailsCardWalletVisaCheckout {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::Address>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<crate::Address>,
+            f0: crate::rt::json::Slot<crate::Address>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::Address>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_card_wallet_visa_checkout object",
-            &["billing_address", "email", "name", "shipping_address"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_card_wallet_visa_checkout object",
+                &["billing_address", "email", "name", "shipping_address"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsCardWalletVisaCheckout {
-            billing_address: f0,
-            email: f1,
-            name: f2,
-            shipping_address: f3,
+            billing_address: b.f0.take(),
+            email: b.f1.take(),
+            name: b.f2.take(),
+            shipping_address: b.f3.take(),
             extra,
         })
     }
@@ -9097,32 +8911,30 @@ impl crate::rt::Decode for PaymentMethodDetailsCashapp {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_cashapp object",
-            &["buyer_id", "cashtag", "transaction_id"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_cashapp object",
+                &["buyer_id", "cashtag", "transaction_id"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsCashapp {
-            buyer_id: f0,
-            cashtag: f1,
-            transaction_id: f2,
+            buyer_id: b.f0.take(),
+            cashtag: b.f1.take(),
+            transaction_id: b.f2.take(),
             extra,
         })
     }
@@ -9176,36 +8988,34 @@ impl crate::rt::Decode for PaymentMethodDetailsCrypto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::PaymentMethodDetailsCryptoNetwork>,
-            f2: Option<crate::PaymentMethodDetailsCryptoTokenCurrency>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::PaymentMethodDetailsCryptoNetwork>,
+            f2: crate::rt::json::Slot<crate::PaymentMethodDetailsCryptoTokenCurrency>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_crypto object",
-            &["buyer_address", "network", "token_currency", "transaction_hash"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_crypto object",
+                &["buyer_address", "network", "token_currency", "transaction_hash"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsCrypto {
-            buyer_address: f0,
-            network: f1,
-            token_currency: f2,
-            transaction_hash: f3,
+            buyer_address: b.f0.take(),
+            network: b.f1.take(),
+            token_currency: b.f2.take(),
+            transaction_hash: b.f3.take(),
             extra,
         })
     }
@@ -9275,12 +9085,15 @@ impl std::str::FromStr for PaymentMethodDetailsCryptoNetwork {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "base" => PaymentMethodDetailsCryptoNetwork::Base,
-                "ethereum" => PaymentMethodDetailsCryptoNetwork::Ethereum,
-                "polygon" => PaymentMethodDetailsCryptoNetwork::Polygon,
-                "solana" => PaymentMethodDetailsCryptoNetwork::Solana,
-                v => PaymentMethodDetailsCryptoNetwork::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["base", "ethereum", "polygon", "solana"],
+            ) {
+                Some(0) => PaymentMethodDetailsCryptoNetwork::Base,
+                Some(1) => PaymentMethodDetailsCryptoNetwork::Ethereum,
+                Some(2) => PaymentMethodDetailsCryptoNetwork::Polygon,
+                Some(3) => PaymentMethodDetailsCryptoNetwork::Solana,
+                _ => PaymentMethodDetailsCryptoNetwork::Unknown(s.to_owned()),
             },
         )
     }
@@ -9334,11 +9147,11 @@ impl std::str::FromStr for PaymentMethodDetailsCryptoTokenCurrency {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "usdc" => PaymentMethodDetailsCryptoTokenCurrency::Usdc,
-                "usdg" => PaymentMethodDetailsCryptoTokenCurrency::Usdg,
-                "usdp" => PaymentMethodDetailsCryptoTokenCurrency::Usdp,
-                v => PaymentMethodDetailsCryptoTokenCurrency::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["usdc", "usdg", "usdp"]) {
+                Some(0) => PaymentMethodDetailsCryptoTokenCurrency::Usdc,
+                Some(1) => PaymentMethodDetailsCryptoTokenCurrency::Usdg,
+                Some(2) => PaymentMethodDetailsCryptoTokenCurrency::Usdp,
+                _ => PaymentMethodDetailsCryptoTokenCurrency::Unknown(s.to_owned()),
             },
         )
     }
@@ -9373,18 +9186,14 @@ pub struct PaymentMethodDetailsCustomerBalance {
 impl crate::rt::Decode for PaymentMethodDetailsCustomerBalance {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_customer_balance object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_customer_balance object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsCustomerBalance {
             extra,
         })
@@ -9428,25 +9237,26 @@ impl crate::rt::Decode for PaymentMethodDetailsEps {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodDetailsEpsBank>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsEpsBank>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_eps object",
-            &["bank", "verified_name"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_details_eps object",
+                &["bank", "verified_name"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsEps {
-            bank: f0,
-            verified_name: f1,
+            bank: b.f0.take(),
+            verified_name: b.f1.take(),
             extra,
         })
     }
@@ -9602,62 +9412,74 @@ impl std::str::FromStr for PaymentMethodDetailsEpsBank {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "arzte_und_apotheker_bank" => {
-                    PaymentMethodDetailsEpsBank::ArzteUndApothekerBank
-                }
-                "austrian_anadi_bank_ag" => {
-                    PaymentMethodDetailsEpsBank::AustrianAnadiBankAg
-                }
-                "bank_austria" => PaymentMethodDetailsEpsBank::BankAustria,
-                "bankhaus_carl_spangler" => {
-                    PaymentMethodDetailsEpsBank::BankhausCarlSpangler
-                }
-                "bankhaus_schelhammer_und_schattera_ag" => {
-                    PaymentMethodDetailsEpsBank::BankhausSchelhammerUndSchatteraAg
-                }
-                "bawag_psk_ag" => PaymentMethodDetailsEpsBank::BawagPskAg,
-                "bks_bank_ag" => PaymentMethodDetailsEpsBank::BksBankAg,
-                "brull_kallmus_bank_ag" => {
-                    PaymentMethodDetailsEpsBank::BrullKallmusBankAg
-                }
-                "btv_vier_lander_bank" => PaymentMethodDetailsEpsBank::BtvVierLanderBank,
-                "capital_bank_grawe_gruppe_ag" => {
-                    PaymentMethodDetailsEpsBank::CapitalBankGraweGruppeAg
-                }
-                "deutsche_bank_ag" => PaymentMethodDetailsEpsBank::DeutscheBankAg,
-                "dolomitenbank" => PaymentMethodDetailsEpsBank::Dolomitenbank,
-                "easybank_ag" => PaymentMethodDetailsEpsBank::EasybankAg,
-                "erste_bank_und_sparkassen" => {
-                    PaymentMethodDetailsEpsBank::ErsteBankUndSparkassen
-                }
-                "hypo_alpeadriabank_international_ag" => {
-                    PaymentMethodDetailsEpsBank::HypoAlpeadriabankInternationalAg
-                }
-                "hypo_bank_burgenland_aktiengesellschaft" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "arzte_und_apotheker_bank",
+                    "austrian_anadi_bank_ag",
+                    "bank_austria",
+                    "bankhaus_carl_spangler",
+                    "bankhaus_schelhammer_und_schattera_ag",
+                    "bawag_psk_ag",
+                    "bks_bank_ag",
+                    "brull_kallmus_bank_ag",
+                    "btv_vier_lander_bank",
+                    "capital_bank_grawe_gruppe_ag",
+                    "deutsche_bank_ag",
+                    "dolomitenbank",
+                    "easybank_ag",
+                    "erste_bank_und_sparkassen",
+                    "hypo_alpeadriabank_international_ag",
+                    "hypo_bank_burgenland_aktiengesellschaft",
+                    "hypo_noe_lb_fur_niederosterreich_u_wien",
+                    "hypo_oberosterreich_salzburg_steiermark",
+                    "hypo_tirol_bank_ag",
+                    "hypo_vorarlberg_bank_ag",
+                    "marchfelder_bank",
+                    "oberbank_ag",
+                    "raiffeisen_bankengruppe_osterreich",
+                    "schoellerbank_ag",
+                    "sparda_bank_wien",
+                    "volksbank_gruppe",
+                    "volkskreditbank_ag",
+                    "vr_bank_braunau",
+                ],
+            ) {
+                Some(0) => PaymentMethodDetailsEpsBank::ArzteUndApothekerBank,
+                Some(1) => PaymentMethodDetailsEpsBank::AustrianAnadiBankAg,
+                Some(2) => PaymentMethodDetailsEpsBank::BankAustria,
+                Some(3) => PaymentMethodDetailsEpsBank::BankhausCarlSpangler,
+                Some(4) => PaymentMethodDetailsEpsBank::BankhausSchelhammerUndSchatteraAg,
+                Some(5) => PaymentMethodDetailsEpsBank::BawagPskAg,
+                Some(6) => PaymentMethodDetailsEpsBank::BksBankAg,
+                Some(7) => PaymentMethodDetailsEpsBank::BrullKallmusBankAg,
+                Some(8) => PaymentMethodDetailsEpsBank::BtvVierLanderBank,
+                Some(9) => PaymentMethodDetailsEpsBank::CapitalBankGraweGruppeAg,
+                Some(10) => PaymentMethodDetailsEpsBank::DeutscheBankAg,
+                Some(11) => PaymentMethodDetailsEpsBank::Dolomitenbank,
+                Some(12) => PaymentMethodDetailsEpsBank::EasybankAg,
+                Some(13) => PaymentMethodDetailsEpsBank::ErsteBankUndSparkassen,
+                Some(14) => PaymentMethodDetailsEpsBank::HypoAlpeadriabankInternationalAg,
+                Some(15) => {
                     PaymentMethodDetailsEpsBank::HypoBankBurgenlandAktiengesellschaft
                 }
-                "hypo_noe_lb_fur_niederosterreich_u_wien" => {
+                Some(16) => {
                     PaymentMethodDetailsEpsBank::HypoNoeLbFurNiederosterreichUWien
                 }
-                "hypo_oberosterreich_salzburg_steiermark" => {
+                Some(17) => {
                     PaymentMethodDetailsEpsBank::HypoOberosterreichSalzburgSteiermark
                 }
-                "hypo_tirol_bank_ag" => PaymentMethodDetailsEpsBank::HypoTirolBankAg,
-                "hypo_vorarlberg_bank_ag" => {
-                    PaymentMethodDetailsEpsBank::HypoVorarlbergBankAg
-                }
-                "marchfelder_bank" => PaymentMethodDetailsEpsBank::MarchfelderBank,
-                "oberbank_ag" => PaymentMethodDetailsEpsBank::OberbankAg,
-                "raiffeisen_bankengruppe_osterreich" => {
-                    PaymentMethodDetailsEpsBank::RaiffeisenBankengruppeOsterreich
-                }
-                "schoellerbank_ag" => PaymentMethodDetailsEpsBank::SchoellerbankAg,
-                "sparda_bank_wien" => PaymentMethodDetailsEpsBank::SpardaBankWien,
-                "volksbank_gruppe" => PaymentMethodDetailsEpsBank::VolksbankGruppe,
-                "volkskreditbank_ag" => PaymentMethodDetailsEpsBank::VolkskreditbankAg,
-                "vr_bank_braunau" => PaymentMethodDetailsEpsBank::VrBankBraunau,
-                v => PaymentMethodDetailsEpsBank::Unknown(v.to_owned()),
+                Some(18) => PaymentMethodDetailsEpsBank::HypoTirolBankAg,
+                Some(19) => PaymentMethodDetailsEpsBank::HypoVorarlbergBankAg,
+                Some(20) => PaymentMethodDetailsEpsBank::MarchfelderBank,
+                Some(21) => PaymentMethodDetailsEpsBank::OberbankAg,
+                Some(22) => PaymentMethodDetailsEpsBank::RaiffeisenBankengruppeOsterreich,
+                Some(23) => PaymentMethodDetailsEpsBank::SchoellerbankAg,
+                Some(24) => PaymentMethodDetailsEpsBank::SpardaBankWien,
+                Some(25) => PaymentMethodDetailsEpsBank::VolksbankGruppe,
+                Some(26) => PaymentMethodDetailsEpsBank::VolkskreditbankAg,
+                Some(27) => PaymentMethodDetailsEpsBank::VrBankBraunau,
+                _ => PaymentMethodDetailsEpsBank::Unknown(s.to_owned()),
             },
         )
     }
@@ -9697,36 +9519,37 @@ impl crate::rt::Decode for PaymentMethodDetailsFpx {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodDetailsFpxBank>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsFpxBank>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_fpx object",
-            &["bank", "transaction_id"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1 } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_details_fpx object",
+                &["bank", "transaction_id"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(PaymentMethodDetailsFpx {
                     bank: f0,
-                    transaction_id: f1,
+                    transaction_id: b.f1.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "bank")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "bank")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -9842,30 +9665,56 @@ impl std::str::FromStr for PaymentMethodDetailsFpxBank {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "affin_bank" => PaymentMethodDetailsFpxBank::AffinBank,
-                "agrobank" => PaymentMethodDetailsFpxBank::Agrobank,
-                "alliance_bank" => PaymentMethodDetailsFpxBank::AllianceBank,
-                "ambank" => PaymentMethodDetailsFpxBank::Ambank,
-                "bank_islam" => PaymentMethodDetailsFpxBank::BankIslam,
-                "bank_muamalat" => PaymentMethodDetailsFpxBank::BankMuamalat,
-                "bank_of_china" => PaymentMethodDetailsFpxBank::BankOfChina,
-                "bank_rakyat" => PaymentMethodDetailsFpxBank::BankRakyat,
-                "bsn" => PaymentMethodDetailsFpxBank::Bsn,
-                "cimb" => PaymentMethodDetailsFpxBank::Cimb,
-                "deutsche_bank" => PaymentMethodDetailsFpxBank::DeutscheBank,
-                "hong_leong_bank" => PaymentMethodDetailsFpxBank::HongLeongBank,
-                "hsbc" => PaymentMethodDetailsFpxBank::Hsbc,
-                "kfh" => PaymentMethodDetailsFpxBank::Kfh,
-                "maybank2e" => PaymentMethodDetailsFpxBank::Maybank2e,
-                "maybank2u" => PaymentMethodDetailsFpxBank::Maybank2u,
-                "ocbc" => PaymentMethodDetailsFpxBank::Ocbc,
-                "pb_enterprise" => PaymentMethodDetailsFpxBank::PbEnterprise,
-                "public_bank" => PaymentMethodDetailsFpxBank::PublicBank,
-                "rhb" => PaymentMethodDetailsFpxBank::Rhb,
-                "standard_chartered" => PaymentMethodDetailsFpxBank::StandardChartered,
-                "uob" => PaymentMethodDetailsFpxBank::Uob,
-                v => PaymentMethodDetailsFpxBank::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "affin_bank",
+                    "agrobank",
+                    "alliance_bank",
+                    "ambank",
+                    "bank_islam",
+                    "bank_muamalat",
+                    "bank_of_china",
+                    "bank_rakyat",
+                    "bsn",
+                    "cimb",
+                    "deutsche_bank",
+                    "hong_leong_bank",
+                    "hsbc",
+                    "kfh",
+                    "maybank2e",
+                    "maybank2u",
+                    "ocbc",
+                    "pb_enterprise",
+                    "public_bank",
+                    "rhb",
+                    "standard_chartered",
+                    "uob",
+                ],
+            ) {
+                Some(0) => PaymentMethodDetailsFpxBank::AffinBank,
+                Some(1) => PaymentMethodDetailsFpxBank::Agrobank,
+                Some(2) => PaymentMethodDetailsFpxBank::AllianceBank,
+                Some(3) => PaymentMethodDetailsFpxBank::Ambank,
+                Some(4) => PaymentMethodDetailsFpxBank::BankIslam,
+                Some(5) => PaymentMethodDetailsFpxBank::BankMuamalat,
+                Some(6) => PaymentMethodDetailsFpxBank::BankOfChina,
+                Some(7) => PaymentMethodDetailsFpxBank::BankRakyat,
+                Some(8) => PaymentMethodDetailsFpxBank::Bsn,
+                Some(9) => PaymentMethodDetailsFpxBank::Cimb,
+                Some(10) => PaymentMethodDetailsFpxBank::DeutscheBank,
+                Some(11) => PaymentMethodDetailsFpxBank::HongLeongBank,
+                Some(12) => PaymentMethodDetailsFpxBank::Hsbc,
+                Some(13) => PaymentMethodDetailsFpxBank::Kfh,
+                Some(14) => PaymentMethodDetailsFpxBank::Maybank2e,
+                Some(15) => PaymentMethodDetailsFpxBank::Maybank2u,
+                Some(16) => PaymentMethodDetailsFpxBank::Ocbc,
+                Some(17) => PaymentMethodDetailsFpxBank::PbEnterprise,
+                Some(18) => PaymentMethodDetailsFpxBank::PublicBank,
+                Some(19) => PaymentMethodDetailsFpxBank::Rhb,
+                Some(20) => PaymentMethodDetailsFpxBank::StandardChartered,
+                Some(21) => PaymentMethodDetailsFpxBank::Uob,
+                _ => PaymentMethodDetailsFpxBank::Unknown(s.to_owned()),
             },
         )
     }
@@ -9911,36 +9760,34 @@ impl crate::rt::Decode for PaymentMethodDetailsGiropay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_giropay object",
-            &["bank_code", "bank_name", "bic", "verified_name"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_giropay object",
+                &["bank_code", "bank_name", "bic", "verified_name"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsGiropay {
-            bank_code: f0,
-            bank_name: f1,
-            bic: f2,
-            verified_name: f3,
+            bank_code: b.f0.take(),
+            bank_name: b.f1.take(),
+            bic: b.f2.take(),
+            verified_name: b.f3.take(),
             extra,
         })
     }
@@ -9991,22 +9838,22 @@ impl crate::rt::Decode for PaymentMethodDetailsGrabpay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_grabpay object",
-            &["transaction_id"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_details_grabpay object",
+                &["transaction_id"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsGrabpay {
-            transaction_id: f0,
+            transaction_id: b.f0.take(),
             extra,
         })
     }
@@ -10061,56 +9908,54 @@ impl crate::rt::Decode for PaymentMethodDetailsIdeal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodDetailsIdealBank>,
-            f1: Option<crate::PaymentMethodDetailsIdealBic>,
-            f2: Option<crate::rt::Expandable<crate::PaymentMethod>>,
-            f3: Option<crate::rt::Expandable<crate::Mandate>>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<String>,
+            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsIdealBank>,
+            f1: crate::rt::json::Slot<crate::PaymentMethodDetailsIdealBic>,
+            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
+            f3: crate::rt::json::Slot<crate::rt::Expandable<crate::Mandate>>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_ideal object",
-            &[
-                "bank",
-                "bic",
-                "generated_sepa_debit",
-                "generated_sepa_debit_mandate",
-                "iban_last4",
-                "transaction_id",
-                "verified_name",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_ideal object",
+                &[
+                    "bank",
+                    "bic",
+                    "generated_sepa_debit",
+                    "generated_sepa_debit_mandate",
+                    "iban_last4",
+                    "transaction_id",
+                    "verified_name",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsIdeal {
-            bank: f0,
-            bic: f1,
-            generated_sepa_debit: f2,
-            generated_sepa_debit_mandate: f3,
-            iban_last4: f4,
-            transaction_id: f5,
-            verified_name: f6,
+            bank: b.f0.take(),
+            bic: b.f1.take(),
+            generated_sepa_debit: b.f2.take(),
+            generated_sepa_debit_mandate: b.f3.take(),
+            iban_last4: b.f4.take(),
+            transaction_id: b.f5.take(),
+            verified_name: b.f6.take(),
             extra,
         })
     }
@@ -10237,28 +10082,52 @@ impl std::str::FromStr for PaymentMethodDetailsIdealBank {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "abn_amro" => PaymentMethodDetailsIdealBank::AbnAmro,
-                "adyen" => PaymentMethodDetailsIdealBank::Adyen,
-                "asn_bank" => PaymentMethodDetailsIdealBank::AsnBank,
-                "bunq" => PaymentMethodDetailsIdealBank::Bunq,
-                "buut" => PaymentMethodDetailsIdealBank::Buut,
-                "finom" => PaymentMethodDetailsIdealBank::Finom,
-                "handelsbanken" => PaymentMethodDetailsIdealBank::Handelsbanken,
-                "ing" => PaymentMethodDetailsIdealBank::Ing,
-                "knab" => PaymentMethodDetailsIdealBank::Knab,
-                "mollie" => PaymentMethodDetailsIdealBank::Mollie,
-                "moneyou" => PaymentMethodDetailsIdealBank::Moneyou,
-                "n26" => PaymentMethodDetailsIdealBank::N26,
-                "nn" => PaymentMethodDetailsIdealBank::Nn,
-                "rabobank" => PaymentMethodDetailsIdealBank::Rabobank,
-                "regiobank" => PaymentMethodDetailsIdealBank::Regiobank,
-                "revolut" => PaymentMethodDetailsIdealBank::Revolut,
-                "sns_bank" => PaymentMethodDetailsIdealBank::SnsBank,
-                "triodos_bank" => PaymentMethodDetailsIdealBank::TriodosBank,
-                "van_lanschot" => PaymentMethodDetailsIdealBank::VanLanschot,
-                "yoursafe" => PaymentMethodDetailsIdealBank::Yoursafe,
-                v => PaymentMethodDetailsIdealBank::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "abn_amro",
+                    "adyen",
+                    "asn_bank",
+                    "bunq",
+                    "buut",
+                    "finom",
+                    "handelsbanken",
+                    "ing",
+                    "knab",
+                    "mollie",
+                    "moneyou",
+                    "n26",
+                    "nn",
+                    "rabobank",
+                    "regiobank",
+                    "revolut",
+                    "sns_bank",
+                    "triodos_bank",
+                    "van_lanschot",
+                    "yoursafe",
+                ],
+            ) {
+                Some(0) => PaymentMethodDetailsIdealBank::AbnAmro,
+                Some(1) => PaymentMethodDetailsIdealBank::Adyen,
+                Some(2) => PaymentMethodDetailsIdealBank::AsnBank,
+                Some(3) => PaymentMethodDetailsIdealBank::Bunq,
+                Some(4) => PaymentMethodDetailsIdealBank::Buut,
+                Some(5) => PaymentMethodDetailsIdealBank::Finom,
+                Some(6) => PaymentMethodDetailsIdealBank::Handelsbanken,
+                Some(7) => PaymentMethodDetailsIdealBank::Ing,
+                Some(8) => PaymentMethodDetailsIdealBank::Knab,
+                Some(9) => PaymentMethodDetailsIdealBank::Mollie,
+                Some(10) => PaymentMethodDetailsIdealBank::Moneyou,
+                Some(11) => PaymentMethodDetailsIdealBank::N26,
+                Some(12) => PaymentMethodDetailsIdealBank::Nn,
+                Some(13) => PaymentMethodDetailsIdealBank::Rabobank,
+                Some(14) => PaymentMethodDetailsIdealBank::Regiobank,
+                Some(15) => PaymentMethodDetailsIdealBank::Revolut,
+                Some(16) => PaymentMethodDetailsIdealBank::SnsBank,
+                Some(17) => PaymentMethodDetailsIdealBank::TriodosBank,
+                Some(18) => PaymentMethodDetailsIdealBank::VanLanschot,
+                Some(19) => PaymentMethodDetailsIdealBank::Yoursafe,
+                _ => PaymentMethodDetailsIdealBank::Unknown(s.to_owned()),
             },
         )
     }
@@ -10366,29 +10235,54 @@ impl std::str::FromStr for PaymentMethodDetailsIdealBic {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ABNANL2A" => PaymentMethodDetailsIdealBic::Abnanl2a,
-                "ADYBNL2A" => PaymentMethodDetailsIdealBic::Adybnl2a,
-                "ASNBNL21" => PaymentMethodDetailsIdealBic::Asnbnl21,
-                "BITSNL2A" => PaymentMethodDetailsIdealBic::Bitsnl2a,
-                "BUNQNL2A" => PaymentMethodDetailsIdealBic::Bunqnl2a,
-                "BUUTNL2A" => PaymentMethodDetailsIdealBic::Buutnl2a,
-                "FNOMNL22" => PaymentMethodDetailsIdealBic::Fnomnl22,
-                "FVLBNL22" => PaymentMethodDetailsIdealBic::Fvlbnl22,
-                "HANDNL2A" => PaymentMethodDetailsIdealBic::Handnl2a,
-                "INGBNL2A" => PaymentMethodDetailsIdealBic::Ingbnl2a,
-                "KNABNL2H" => PaymentMethodDetailsIdealBic::Knabnl2h,
-                "MLLENL2A" => PaymentMethodDetailsIdealBic::Mllenl2a,
-                "MOYONL21" => PaymentMethodDetailsIdealBic::Moyonl21,
-                "NNBANL2G" => PaymentMethodDetailsIdealBic::Nnbanl2g,
-                "NTSBDEB1" => PaymentMethodDetailsIdealBic::Ntsbdeb1,
-                "RABONL2U" => PaymentMethodDetailsIdealBic::Rabonl2u,
-                "RBRBNL21" => PaymentMethodDetailsIdealBic::Rbrbnl21,
-                "REVOIE23" => PaymentMethodDetailsIdealBic::Revoie23,
-                "REVOLT21" => PaymentMethodDetailsIdealBic::Revolt21,
-                "SNSBNL2A" => PaymentMethodDetailsIdealBic::Snsbnl2a,
-                "TRIONL2U" => PaymentMethodDetailsIdealBic::Trionl2u,
-                v => PaymentMethodDetailsIdealBic::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "ABNANL2A",
+                    "ADYBNL2A",
+                    "ASNBNL21",
+                    "BITSNL2A",
+                    "BUNQNL2A",
+                    "BUUTNL2A",
+                    "FNOMNL22",
+                    "FVLBNL22",
+                    "HANDNL2A",
+                    "INGBNL2A",
+                    "KNABNL2H",
+                    "MLLENL2A",
+                    "MOYONL21",
+                    "NNBANL2G",
+                    "NTSBDEB1",
+                    "RABONL2U",
+                    "RBRBNL21",
+                    "REVOIE23",
+                    "REVOLT21",
+                    "SNSBNL2A",
+                    "TRIONL2U",
+                ],
+            ) {
+                Some(0) => PaymentMethodDetailsIdealBic::Abnanl2a,
+                Some(1) => PaymentMethodDetailsIdealBic::Adybnl2a,
+                Some(2) => PaymentMethodDetailsIdealBic::Asnbnl21,
+                Some(3) => PaymentMethodDetailsIdealBic::Bitsnl2a,
+                Some(4) => PaymentMethodDetailsIdealBic::Bunqnl2a,
+                Some(5) => PaymentMethodDetailsIdealBic::Buutnl2a,
+                Some(6) => PaymentMethodDetailsIdealBic::Fnomnl22,
+                Some(7) => PaymentMethodDetailsIdealBic::Fvlbnl22,
+                Some(8) => PaymentMethodDetailsIdealBic::Handnl2a,
+                Some(9) => PaymentMethodDetailsIdealBic::Ingbnl2a,
+                Some(10) => PaymentMethodDetailsIdealBic::Knabnl2h,
+                Some(11) => PaymentMethodDetailsIdealBic::Mllenl2a,
+                Some(12) => PaymentMethodDetailsIdealBic::Moyonl21,
+                Some(13) => PaymentMethodDetailsIdealBic::Nnbanl2g,
+                Some(14) => PaymentMethodDetailsIdealBic::Ntsbdeb1,
+                Some(15) => PaymentMethodDetailsIdealBic::Rabonl2u,
+                Some(16) => PaymentMethodDetailsIdealBic::Rbrbnl21,
+                Some(17) => PaymentMethodDetailsIdealBic::Revoie23,
+                Some(18) => PaymentMethodDetailsIdealBic::Revolt21,
+                Some(19) => PaymentMethodDetailsIdealBic::Snsbnl2a,
+                Some(20) => PaymentMethodDetailsIdealBic::Trionl2u,
+                _ => PaymentMethodDetailsIdealBic::Unknown(s.to_owned()),
             },
         )
     }
@@ -10460,140 +10354,115 @@ impl crate::rt::Decode for PaymentMethodDetailsInteracPresent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<i64>,
-            f6: Option<i64>,
-            f7: Option<String>,
-            f8: Option<String>,
-            f9: Option<String>,
-            f10: Option<String>,
-            f11: Option<String>,
-            f12: Option<String>,
-            f13: Option<String>,
-            f14: Option<Vec<String>>,
-            f15: Option<crate::PaymentMethodCardPresentReadMethod>,
-            f16: Option<crate::PaymentMethodDetailsInteracPresentReceipt>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<i64>,
+            f6: crate::rt::json::Slot<i64>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<String>,
+            f12: crate::rt::json::Slot<String>,
+            f13: crate::rt::json::Slot<String>,
+            f14: crate::rt::json::Slot<Vec<String>>,
+            f15: crate::rt::json::Slot<crate::PaymentMethodCardPresentReadMethod>,
+            f16: crate::rt::json::Slot<crate::PaymentMethodDetailsInteracPresentReceipt>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_interac_present object",
-            &[
-                "brand",
-                "cardholder_name",
-                "country",
-                "description",
-                "emv_auth_data",
-                "exp_month",
-                "exp_year",
-                "fingerprint",
-                "funding",
-                "generated_card",
-                "issuer",
-                "last4",
-                "network",
-                "network_transaction_id",
-                "preferred_locales",
-                "read_method",
-                "receipt",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                14 => r.optional(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.optional(&mut b.f16),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2,
-                f3,
-                f4,
-                f5: Some(f5),
-                f6: Some(f6),
-                f7,
-                f8,
-                f9,
-                f10,
-                f11,
-                f12,
-                f13,
-                f14,
-                f15,
-                f16,
-            } => {
+        let extra = r
+            .fields(
+                "a payment_method_details_interac_present object",
+                &[
+                    "brand",
+                    "cardholder_name",
+                    "country",
+                    "description",
+                    "emv_auth_data",
+                    "exp_month",
+                    "exp_year",
+                    "fingerprint",
+                    "funding",
+                    "generated_card",
+                    "issuer",
+                    "last4",
+                    "network",
+                    "network_transaction_id",
+                    "preferred_locales",
+                    "read_method",
+                    "receipt",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f5.take(), b.f6.take()) {
+            (Some(f5), Some(f6)) => {
                 Ok(PaymentMethodDetailsInteracPresent {
-                    brand: f0,
-                    cardholder_name: f1,
-                    country: f2,
-                    description: f3,
-                    emv_auth_data: f4,
+                    brand: b.f0.take(),
+                    cardholder_name: b.f1.take(),
+                    country: b.f2.take(),
+                    description: b.f3.take(),
+                    emv_auth_data: b.f4.take(),
                     exp_month: f5,
                     exp_year: f6,
-                    fingerprint: f7,
-                    funding: f8,
-                    generated_card: f9,
-                    issuer: f10,
-                    last4: f11,
-                    network: f12,
-                    network_transaction_id: f13,
-                    preferred_locales: f14,
-                    read_method: f15,
-                    receipt: f16,
+                    fingerprint: b.f7.take(),
+                    funding: b.f8.take(),
+                    generated_card: b.f9.take(),
+                    issuer: b.f10.take(),
+                    last4: b.f11.take(),
+                    network: b.f12.take(),
+                    network_transaction_id: b.f13.take(),
+                    preferred_locales: b.f14.take(),
+                    read_method: b.f15.take(),
+                    receipt: b.f16.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f5.is_none(), "exp_month"),
-                                    (b.f6.is_none(), "exp_year"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "exp_month"), (taken.1.is_none(), "exp_year")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -10697,66 +10566,66 @@ impl crate::rt::Decode for PaymentMethodDetailsInteracPresentReceipt {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodDetailsInteracPresentReceiptAccountType>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<String>,
-            f7: Option<String>,
-            f8: Option<String>,
+            f0: crate::rt::json::Slot<
+                crate::PaymentMethodDetailsInteracPresentReceiptAccountType,
+            >,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_interac_present_receipt object",
-            &[
-                "account_type",
-                "application_cryptogram",
-                "application_preferred_name",
-                "authorization_code",
-                "authorization_response_code",
-                "cardholder_verification_method",
-                "dedicated_file_name",
-                "terminal_verification_results",
-                "transaction_status_information",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_interac_present_receipt object",
+                &[
+                    "account_type",
+                    "application_cryptogram",
+                    "application_preferred_name",
+                    "authorization_code",
+                    "authorization_response_code",
+                    "cardholder_verification_method",
+                    "dedicated_file_name",
+                    "terminal_verification_results",
+                    "transaction_status_information",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsInteracPresentReceipt {
-            account_type: f0,
-            application_cryptogram: f1,
-            application_preferred_name: f2,
-            authorization_code: f3,
-            authorization_response_code: f4,
-            cardholder_verification_method: f5,
-            dedicated_file_name: f6,
-            terminal_verification_results: f7,
-            transaction_status_information: f8,
+            account_type: b.f0.take(),
+            application_cryptogram: b.f1.take(),
+            application_preferred_name: b.f2.take(),
+            authorization_code: b.f3.take(),
+            authorization_response_code: b.f4.take(),
+            cardholder_verification_method: b.f5.take(),
+            dedicated_file_name: b.f6.take(),
+            terminal_verification_results: b.f7.take(),
+            transaction_status_information: b.f8.take(),
             extra,
         })
     }
@@ -10840,19 +10709,15 @@ impl std::str::FromStr for PaymentMethodDetailsInteracPresentReceiptAccountType 
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "checking" => {
-                    PaymentMethodDetailsInteracPresentReceiptAccountType::Checking
-                }
-                "savings" => {
-                    PaymentMethodDetailsInteracPresentReceiptAccountType::Savings
-                }
-                "unknown" => {
+            match crate::rt::json::variant(s, &["checking", "savings", "unknown"]) {
+                Some(0) => PaymentMethodDetailsInteracPresentReceiptAccountType::Checking,
+                Some(1) => PaymentMethodDetailsInteracPresentReceiptAccountType::Savings,
+                Some(2) => {
                     PaymentMethodDetailsInteracPresentReceiptAccountType::UnknownValue
                 }
-                v => {
+                _ => {
                     PaymentMethodDetailsInteracPresentReceiptAccountType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -10895,25 +10760,26 @@ impl crate::rt::Decode for PaymentMethodDetailsKakaoPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_kakao_pay object",
-            &["buyer_id", "transaction_id"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_details_kakao_pay object",
+                &["buyer_id", "transaction_id"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsKakaoPay {
-            buyer_id: f0,
-            transaction_id: f1,
+            buyer_id: b.f0.take(),
+            transaction_id: b.f1.take(),
             extra,
         })
     }
@@ -10964,32 +10830,30 @@ impl crate::rt::Decode for PaymentMethodDetailsKlarna {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::KlarnaPayerDetails>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<crate::KlarnaPayerDetails>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_klarna object",
-            &["payer_details", "payment_method_category", "preferred_locale"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_klarna object",
+                &["payer_details", "payment_method_category", "preferred_locale"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsKlarna {
-            payer_details: f0,
-            payment_method_category: f1,
-            preferred_locale: f2,
+            payer_details: b.f0.take(),
+            payment_method_category: b.f1.take(),
+            preferred_locale: b.f2.take(),
             extra,
         })
     }
@@ -11037,22 +10901,22 @@ impl crate::rt::Decode for PaymentMethodDetailsKonbini {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodDetailsKonbiniStore>,
+            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsKonbiniStore>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_konbini object",
-            &["store"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_details_konbini object",
+                &["store"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsKonbini {
-            store: f0,
+            store: b.f0.take(),
             extra,
         })
     }
@@ -11094,22 +10958,22 @@ impl crate::rt::Decode for PaymentMethodDetailsKonbiniStore {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodDetailsKonbiniStoreChain>,
+            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsKonbiniStoreChain>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_konbini_store object",
-            &["chain"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_details_konbini_store object",
+                &["chain"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsKonbiniStore {
-            chain: f0,
+            chain: b.f0.take(),
             extra,
         })
     }
@@ -11170,12 +11034,15 @@ impl std::str::FromStr for PaymentMethodDetailsKonbiniStoreChain {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "familymart" => PaymentMethodDetailsKonbiniStoreChain::Familymart,
-                "lawson" => PaymentMethodDetailsKonbiniStoreChain::Lawson,
-                "ministop" => PaymentMethodDetailsKonbiniStoreChain::Ministop,
-                "seicomart" => PaymentMethodDetailsKonbiniStoreChain::Seicomart,
-                v => PaymentMethodDetailsKonbiniStoreChain::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["familymart", "lawson", "ministop", "seicomart"],
+            ) {
+                Some(0) => PaymentMethodDetailsKonbiniStoreChain::Familymart,
+                Some(1) => PaymentMethodDetailsKonbiniStoreChain::Lawson,
+                Some(2) => PaymentMethodDetailsKonbiniStoreChain::Ministop,
+                Some(3) => PaymentMethodDetailsKonbiniStoreChain::Seicomart,
+                _ => PaymentMethodDetailsKonbiniStoreChain::Unknown(s.to_owned()),
             },
         )
     }
@@ -11219,36 +11086,34 @@ impl crate::rt::Decode for PaymentMethodDetailsKrCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodDetailsKrCardBrand>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsKrCardBrand>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_kr_card object",
-            &["brand", "buyer_id", "last4", "transaction_id"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_kr_card object",
+                &["brand", "buyer_id", "last4", "transaction_id"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsKrCard {
-            brand: f0,
-            buyer_id: f1,
-            last4: f2,
-            transaction_id: f3,
+            brand: b.f0.take(),
+            buyer_id: b.f1.take(),
+            last4: b.f2.take(),
+            transaction_id: b.f3.take(),
             extra,
         })
     }
@@ -11372,30 +11237,56 @@ impl std::str::FromStr for PaymentMethodDetailsKrCardBrand {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "bc" => PaymentMethodDetailsKrCardBrand::Bc,
-                "citi" => PaymentMethodDetailsKrCardBrand::Citi,
-                "hana" => PaymentMethodDetailsKrCardBrand::Hana,
-                "hyundai" => PaymentMethodDetailsKrCardBrand::Hyundai,
-                "jeju" => PaymentMethodDetailsKrCardBrand::Jeju,
-                "jeonbuk" => PaymentMethodDetailsKrCardBrand::Jeonbuk,
-                "kakaobank" => PaymentMethodDetailsKrCardBrand::Kakaobank,
-                "kbank" => PaymentMethodDetailsKrCardBrand::Kbank,
-                "kdbbank" => PaymentMethodDetailsKrCardBrand::Kdbbank,
-                "kookmin" => PaymentMethodDetailsKrCardBrand::Kookmin,
-                "kwangju" => PaymentMethodDetailsKrCardBrand::Kwangju,
-                "lotte" => PaymentMethodDetailsKrCardBrand::Lotte,
-                "mg" => PaymentMethodDetailsKrCardBrand::Mg,
-                "nh" => PaymentMethodDetailsKrCardBrand::Nh,
-                "post" => PaymentMethodDetailsKrCardBrand::Post,
-                "samsung" => PaymentMethodDetailsKrCardBrand::Samsung,
-                "savingsbank" => PaymentMethodDetailsKrCardBrand::Savingsbank,
-                "shinhan" => PaymentMethodDetailsKrCardBrand::Shinhan,
-                "shinhyup" => PaymentMethodDetailsKrCardBrand::Shinhyup,
-                "suhyup" => PaymentMethodDetailsKrCardBrand::Suhyup,
-                "tossbank" => PaymentMethodDetailsKrCardBrand::Tossbank,
-                "woori" => PaymentMethodDetailsKrCardBrand::Woori,
-                v => PaymentMethodDetailsKrCardBrand::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "bc",
+                    "citi",
+                    "hana",
+                    "hyundai",
+                    "jeju",
+                    "jeonbuk",
+                    "kakaobank",
+                    "kbank",
+                    "kdbbank",
+                    "kookmin",
+                    "kwangju",
+                    "lotte",
+                    "mg",
+                    "nh",
+                    "post",
+                    "samsung",
+                    "savingsbank",
+                    "shinhan",
+                    "shinhyup",
+                    "suhyup",
+                    "tossbank",
+                    "woori",
+                ],
+            ) {
+                Some(0) => PaymentMethodDetailsKrCardBrand::Bc,
+                Some(1) => PaymentMethodDetailsKrCardBrand::Citi,
+                Some(2) => PaymentMethodDetailsKrCardBrand::Hana,
+                Some(3) => PaymentMethodDetailsKrCardBrand::Hyundai,
+                Some(4) => PaymentMethodDetailsKrCardBrand::Jeju,
+                Some(5) => PaymentMethodDetailsKrCardBrand::Jeonbuk,
+                Some(6) => PaymentMethodDetailsKrCardBrand::Kakaobank,
+                Some(7) => PaymentMethodDetailsKrCardBrand::Kbank,
+                Some(8) => PaymentMethodDetailsKrCardBrand::Kdbbank,
+                Some(9) => PaymentMethodDetailsKrCardBrand::Kookmin,
+                Some(10) => PaymentMethodDetailsKrCardBrand::Kwangju,
+                Some(11) => PaymentMethodDetailsKrCardBrand::Lotte,
+                Some(12) => PaymentMethodDetailsKrCardBrand::Mg,
+                Some(13) => PaymentMethodDetailsKrCardBrand::Nh,
+                Some(14) => PaymentMethodDetailsKrCardBrand::Post,
+                Some(15) => PaymentMethodDetailsKrCardBrand::Samsung,
+                Some(16) => PaymentMethodDetailsKrCardBrand::Savingsbank,
+                Some(17) => PaymentMethodDetailsKrCardBrand::Shinhan,
+                Some(18) => PaymentMethodDetailsKrCardBrand::Shinhyup,
+                Some(19) => PaymentMethodDetailsKrCardBrand::Suhyup,
+                Some(20) => PaymentMethodDetailsKrCardBrand::Tossbank,
+                Some(21) => PaymentMethodDetailsKrCardBrand::Woori,
+                _ => PaymentMethodDetailsKrCardBrand::Unknown(s.to_owned()),
             },
         )
     }
@@ -11434,22 +11325,22 @@ impl crate::rt::Decode for PaymentMethodDetailsLink {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_link object",
-            &["country"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_details_link object",
+                &["country"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsLink {
-            country: f0,
+            country: b.f0.take(),
             extra,
         })
     }
@@ -11488,18 +11379,14 @@ pub struct PaymentMethodDetailsMbWay {
 impl crate::rt::Decode for PaymentMethodDetailsMbWay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_mb_way object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_mb_way object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsMbWay { extra })
     }
 }
@@ -11537,22 +11424,22 @@ impl crate::rt::Decode for PaymentMethodDetailsMobilepay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::InternalCard>,
+            f0: crate::rt::json::Slot<crate::InternalCard>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_mobilepay object",
-            &["card"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_details_mobilepay object",
+                &["card"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsMobilepay {
-            card: f0,
+            card: b.f0.take(),
             extra,
         })
     }
@@ -11596,25 +11483,26 @@ impl crate::rt::Decode for PaymentMethodDetailsMultibanco {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_multibanco object",
-            &["entity", "reference"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_details_multibanco object",
+                &["entity", "reference"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsMultibanco {
-            entity: f0,
-            reference: f1,
+            entity: b.f0.take(),
+            reference: b.f1.take(),
             extra,
         })
     }
@@ -11661,25 +11549,26 @@ impl crate::rt::Decode for PaymentMethodDetailsNaverPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_naver_pay object",
-            &["buyer_id", "transaction_id"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_details_naver_pay object",
+                &["buyer_id", "transaction_id"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsNaverPay {
-            buyer_id: f0,
-            transaction_id: f1,
+            buyer_id: b.f0.take(),
+            transaction_id: b.f1.take(),
             extra,
         })
     }
@@ -11736,82 +11625,70 @@ impl crate::rt::Decode for PaymentMethodDetailsNzBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_nz_bank_account object",
-            &[
-                "account_holder_name",
-                "bank_code",
-                "bank_name",
-                "branch_code",
-                "expected_debit_date",
-                "last4",
-                "suffix",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4,
-                f5: Some(f5),
-                f6,
-            } => {
+        let extra = r
+            .fields(
+                "a payment_method_details_nz_bank_account object",
+                &[
+                    "account_holder_name",
+                    "bank_code",
+                    "bank_name",
+                    "branch_code",
+                    "expected_debit_date",
+                    "last4",
+                    "suffix",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f2.take(), b.f3.take(), b.f5.take()) {
+            (Some(f1), Some(f2), Some(f3), Some(f5)) => {
                 Ok(PaymentMethodDetailsNzBankAccount {
-                    account_holder_name: f0,
+                    account_holder_name: b.f0.take(),
                     bank_code: f1,
                     bank_name: f2,
                     branch_code: f3,
-                    expected_debit_date: f4,
+                    expected_debit_date: b.f4.take(),
                     last4: f5,
-                    suffix: f6,
+                    suffix: b.f6.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "bank_code"),
-                                    (b.f2.is_none(), "bank_name"),
-                                    (b.f3.is_none(), "branch_code"),
-                                    (b.f5.is_none(), "last4"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "bank_code"),
+                        (taken.1.is_none(), "bank_name"),
+                        (taken.2.is_none(), "branch_code"),
+                        (taken.3.is_none(), "last4"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -11863,22 +11740,22 @@ impl crate::rt::Decode for PaymentMethodDetailsOxxo {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_oxxo object",
-            &["number"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_details_oxxo object",
+                &["number"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsOxxo {
-            number: f0,
+            number: b.f0.take(),
             extra,
         })
     }
@@ -11926,32 +11803,30 @@ impl crate::rt::Decode for PaymentMethodDetailsP24 {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodDetailsP24Bank>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsP24Bank>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_p24 object",
-            &["bank", "reference", "verified_name"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_p24 object",
+                &["bank", "reference", "verified_name"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsP24 {
-            bank: f0,
-            reference: f1,
-            verified_name: f2,
+            bank: b.f0.take(),
+            reference: b.f1.take(),
+            verified_name: b.f2.take(),
             extra,
         })
     }
@@ -12084,38 +11959,64 @@ impl std::str::FromStr for PaymentMethodDetailsP24Bank {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "alior_bank" => PaymentMethodDetailsP24Bank::AliorBank,
-                "bank_millennium" => PaymentMethodDetailsP24Bank::BankMillennium,
-                "bank_nowy_bfg_sa" => PaymentMethodDetailsP24Bank::BankNowyBfgSa,
-                "bank_pekao_sa" => PaymentMethodDetailsP24Bank::BankPekaoSa,
-                "banki_spbdzielcze" => PaymentMethodDetailsP24Bank::BankiSpbdzielcze,
-                "blik" => PaymentMethodDetailsP24Bank::Blik,
-                "bnp_paribas" => PaymentMethodDetailsP24Bank::BnpParibas,
-                "boz" => PaymentMethodDetailsP24Bank::Boz,
-                "citi_handlowy" => PaymentMethodDetailsP24Bank::CitiHandlowy,
-                "credit_agricole" => PaymentMethodDetailsP24Bank::CreditAgricole,
-                "envelobank" => PaymentMethodDetailsP24Bank::Envelobank,
-                "etransfer_pocztowy24" => {
-                    PaymentMethodDetailsP24Bank::EtransferPocztowy24
-                }
-                "getin_bank" => PaymentMethodDetailsP24Bank::GetinBank,
-                "ideabank" => PaymentMethodDetailsP24Bank::Ideabank,
-                "ing" => PaymentMethodDetailsP24Bank::Ing,
-                "inteligo" => PaymentMethodDetailsP24Bank::Inteligo,
-                "mbank_mtransfer" => PaymentMethodDetailsP24Bank::MbankMtransfer,
-                "nest_przelew" => PaymentMethodDetailsP24Bank::NestPrzelew,
-                "noble_pay" => PaymentMethodDetailsP24Bank::NoblePay,
-                "pbac_z_ipko" => PaymentMethodDetailsP24Bank::PbacZIpko,
-                "plus_bank" => PaymentMethodDetailsP24Bank::PlusBank,
-                "santander_przelew24" => PaymentMethodDetailsP24Bank::SantanderPrzelew24,
-                "tmobile_usbugi_bankowe" => {
-                    PaymentMethodDetailsP24Bank::TmobileUsbugiBankowe
-                }
-                "toyota_bank" => PaymentMethodDetailsP24Bank::ToyotaBank,
-                "velobank" => PaymentMethodDetailsP24Bank::Velobank,
-                "volkswagen_bank" => PaymentMethodDetailsP24Bank::VolkswagenBank,
-                v => PaymentMethodDetailsP24Bank::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "alior_bank",
+                    "bank_millennium",
+                    "bank_nowy_bfg_sa",
+                    "bank_pekao_sa",
+                    "banki_spbdzielcze",
+                    "blik",
+                    "bnp_paribas",
+                    "boz",
+                    "citi_handlowy",
+                    "credit_agricole",
+                    "envelobank",
+                    "etransfer_pocztowy24",
+                    "getin_bank",
+                    "ideabank",
+                    "ing",
+                    "inteligo",
+                    "mbank_mtransfer",
+                    "nest_przelew",
+                    "noble_pay",
+                    "pbac_z_ipko",
+                    "plus_bank",
+                    "santander_przelew24",
+                    "tmobile_usbugi_bankowe",
+                    "toyota_bank",
+                    "velobank",
+                    "volkswagen_bank",
+                ],
+            ) {
+                Some(0) => PaymentMethodDetailsP24Bank::AliorBank,
+                Some(1) => PaymentMethodDetailsP24Bank::BankMillennium,
+                Some(2) => PaymentMethodDetailsP24Bank::BankNowyBfgSa,
+                Some(3) => PaymentMethodDetailsP24Bank::BankPekaoSa,
+                Some(4) => PaymentMethodDetailsP24Bank::BankiSpbdzielcze,
+                Some(5) => PaymentMethodDetailsP24Bank::Blik,
+                Some(6) => PaymentMethodDetailsP24Bank::BnpParibas,
+                Some(7) => PaymentMethodDetailsP24Bank::Boz,
+                Some(8) => PaymentMethodDetailsP24Bank::CitiHandlowy,
+                Some(9) => PaymentMethodDetailsP24Bank::CreditAgricole,
+                Some(10) => PaymentMethodDetailsP24Bank::Envelobank,
+                Some(11) => PaymentMethodDetailsP24Bank::EtransferPocztowy24,
+                Some(12) => PaymentMethodDetailsP24Bank::GetinBank,
+                Some(13) => PaymentMethodDetailsP24Bank::Ideabank,
+                Some(14) => PaymentMethodDetailsP24Bank::Ing,
+                Some(15) => PaymentMethodDetailsP24Bank::Inteligo,
+                Some(16) => PaymentMethodDetailsP24Bank::MbankMtransfer,
+                Some(17) => PaymentMethodDetailsP24Bank::NestPrzelew,
+                Some(18) => PaymentMethodDetailsP24Bank::NoblePay,
+                Some(19) => PaymentMethodDetailsP24Bank::PbacZIpko,
+                Some(20) => PaymentMethodDetailsP24Bank::PlusBank,
+                Some(21) => PaymentMethodDetailsP24Bank::SantanderPrzelew24,
+                Some(22) => PaymentMethodDetailsP24Bank::TmobileUsbugiBankowe,
+                Some(23) => PaymentMethodDetailsP24Bank::ToyotaBank,
+                Some(24) => PaymentMethodDetailsP24Bank::Velobank,
+                Some(25) => PaymentMethodDetailsP24Bank::VolkswagenBank,
+                _ => PaymentMethodDetailsP24Bank::Unknown(s.to_owned()),
             },
         )
     }
@@ -12163,44 +12064,42 @@ impl crate::rt::Decode for PaymentMethodDetailsPassthroughCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<i64>,
-            f3: Option<i64>,
-            f4: Option<String>,
-            f5: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<i64>,
+            f3: crate::rt::json::Slot<i64>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_passthrough_card object",
-            &["brand", "country", "exp_month", "exp_year", "funding", "last4"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_passthrough_card object",
+                &["brand", "country", "exp_month", "exp_year", "funding", "last4"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsPassthroughCard {
-            brand: f0,
-            country: f1,
-            exp_month: f2,
-            exp_year: f3,
-            funding: f4,
-            last4: f5,
+            brand: b.f0.take(),
+            country: b.f1.take(),
+            exp_month: b.f2.take(),
+            exp_year: b.f3.take(),
+            funding: b.f4.take(),
+            last4: b.f5.take(),
             extra,
         })
     }
@@ -12254,18 +12153,14 @@ pub struct PaymentMethodDetailsPayByBank {
 impl crate::rt::Decode for PaymentMethodDetailsPayByBank {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_pay_by_bank object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_pay_by_bank object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsPayByBank {
             extra,
         })
@@ -12307,25 +12202,26 @@ impl crate::rt::Decode for PaymentMethodDetailsPayco {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_payco object",
-            &["buyer_id", "transaction_id"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_details_payco object",
+                &["buyer_id", "transaction_id"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsPayco {
-            buyer_id: f0,
-            transaction_id: f1,
+            buyer_id: b.f0.take(),
+            transaction_id: b.f1.take(),
             extra,
         })
     }
@@ -12372,24 +12268,24 @@ impl crate::rt::Decode for PaymentMethodDetailsPaymentRecordKonbini {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodKonbiniDetailsResourceStore,
             >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_payment_record_konbini object",
-            &["store"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_details_payment_record_konbini object",
+                &["store"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsPaymentRecordKonbini {
-            store: f0,
+            store: b.f0.take(),
             extra,
         })
     }
@@ -12428,18 +12324,14 @@ pub struct PaymentMethodDetailsPaymentRecordMbWay {
 impl crate::rt::Decode for PaymentMethodDetailsPaymentRecordMbWay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_payment_record_mb_way object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_payment_record_mb_way object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsPaymentRecordMbWay {
             extra,
         })
@@ -12483,32 +12375,30 @@ impl crate::rt::Decode for PaymentMethodDetailsPaymentRecordPaynow {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_payment_record_paynow object",
-            &["location", "reader", "reference"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_payment_record_paynow object",
+                &["location", "reader", "reference"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsPaymentRecordPaynow {
-            location: f0,
-            reader: f1,
-            reference: f2,
+            location: b.f0.take(),
+            reader: b.f1.take(),
+            reference: b.f2.take(),
             extra,
         })
     }
@@ -12556,22 +12446,22 @@ impl crate::rt::Decode for PaymentMethodDetailsPaymentRecordPromptpay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_payment_record_promptpay object",
-            &["reference"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_details_payment_record_promptpay object",
+                &["reference"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsPaymentRecordPromptpay {
-            reference: f0,
+            reference: b.f0.take(),
             extra,
         })
     }
@@ -12633,70 +12523,68 @@ impl crate::rt::Decode for PaymentMethodDetailsPaymentRecordUsBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountType,
             >,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<crate::rt::Expandable<crate::Mandate>>,
-            f7: Option<String>,
-            f8: Option<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<crate::rt::Expandable<crate::Mandate>>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_payment_record_us_bank_account object",
-            &[
-                "account_holder_type",
-                "account_type",
-                "bank_name",
-                "expected_debit_date",
-                "fingerprint",
-                "last4",
-                "mandate",
-                "payment_reference",
-                "routing_number",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_payment_record_us_bank_account object",
+                &[
+                    "account_holder_type",
+                    "account_type",
+                    "bank_name",
+                    "expected_debit_date",
+                    "fingerprint",
+                    "last4",
+                    "mandate",
+                    "payment_reference",
+                    "routing_number",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsPaymentRecordUsBankAccount {
-            account_holder_type: f0,
-            account_type: f1,
-            bank_name: f2,
-            expected_debit_date: f3,
-            fingerprint: f4,
-            last4: f5,
-            mandate: f6,
-            payment_reference: f7,
-            routing_number: f8,
+            account_holder_type: b.f0.take(),
+            account_type: b.f1.take(),
+            bank_name: b.f2.take(),
+            expected_debit_date: b.f3.take(),
+            fingerprint: b.f4.take(),
+            last4: b.f5.take(),
+            mandate: b.f6.take(),
+            payment_reference: b.f7.take(),
+            routing_number: b.f8.take(),
             extra,
         })
     }
@@ -12768,36 +12656,34 @@ impl crate::rt::Decode for PaymentMethodDetailsPaymentRecordWechatPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_payment_record_wechat_pay object",
-            &["fingerprint", "location", "reader", "transaction_id"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_payment_record_wechat_pay object",
+                &["fingerprint", "location", "reader", "transaction_id"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsPaymentRecordWechatPay {
-            fingerprint: f0,
-            location: f1,
-            reader: f2,
-            transaction_id: f3,
+            fingerprint: b.f0.take(),
+            location: b.f1.take(),
+            reader: b.f2.take(),
+            transaction_id: b.f3.take(),
             extra,
         })
     }
@@ -12845,18 +12731,14 @@ pub struct PaymentMethodDetailsPaymentRecordZip {
 impl crate::rt::Decode for PaymentMethodDetailsPaymentRecordZip {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_payment_record_zip object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_payment_record_zip object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsPaymentRecordZip {
             extra,
         })
@@ -12900,32 +12782,30 @@ impl crate::rt::Decode for PaymentMethodDetailsPaynow {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_paynow object",
-            &["location", "reader", "reference"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_paynow object",
+                &["location", "reader", "reference"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsPaynow {
-            location: f0,
-            reader: f1,
-            reference: f2,
+            location: b.f0.take(),
+            reader: b.f1.take(),
+            reference: b.f2.take(),
             extra,
         })
     }
@@ -12985,51 +12865,49 @@ impl crate::rt::Decode for PaymentMethodDetailsPaypal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<crate::PaypalSellerProtection>,
-            f5: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::PaypalSellerProtection>,
+            f5: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_paypal object",
-            &[
-                "country",
-                "payer_email",
-                "payer_id",
-                "payer_name",
-                "seller_protection",
-                "transaction_id",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_paypal object",
+                &[
+                    "country",
+                    "payer_email",
+                    "payer_id",
+                    "payer_name",
+                    "seller_protection",
+                    "transaction_id",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsPaypal {
-            country: f0,
-            payer_email: f1,
-            payer_id: f2,
-            payer_name: f3,
-            seller_protection: f4,
-            transaction_id: f5,
+            country: b.f0.take(),
+            payer_email: b.f1.take(),
+            payer_id: b.f2.take(),
+            payer_name: b.f3.take(),
+            seller_protection: b.f4.take(),
+            transaction_id: b.f5.take(),
             extra,
         })
     }
@@ -13092,36 +12970,34 @@ impl crate::rt::Decode for PaymentMethodDetailsPayto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_payto object",
-            &["bsb_number", "last4", "mandate", "pay_id"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_payto object",
+                &["bsb_number", "last4", "mandate", "pay_id"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsPayto {
-            bsb_number: f0,
-            last4: f1,
-            mandate: f2,
-            pay_id: f3,
+            bsb_number: b.f0.take(),
+            last4: b.f1.take(),
+            mandate: b.f2.take(),
+            pay_id: b.f3.take(),
             extra,
         })
     }
@@ -13172,22 +13048,22 @@ impl crate::rt::Decode for PaymentMethodDetailsPix {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_pix object",
-            &["bank_transaction_id"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_details_pix object",
+                &["bank_transaction_id"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsPix {
-            bank_transaction_id: f0,
+            bank_transaction_id: b.f0.take(),
             extra,
         })
     }
@@ -13229,22 +13105,22 @@ impl crate::rt::Decode for PaymentMethodDetailsPromptpay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_promptpay object",
-            &["reference"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_details_promptpay object",
+                &["reference"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsPromptpay {
-            reference: f0,
+            reference: b.f0.take(),
             extra,
         })
     }
@@ -13287,25 +13163,28 @@ impl crate::rt::Decode for PaymentMethodDetailsRevolutPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::RevolutPayUnderlyingPaymentMethodFundingDetails>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<
+                crate::RevolutPayUnderlyingPaymentMethodFundingDetails,
+            >,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_revolut_pay object",
-            &["funding", "transaction_id"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_details_revolut_pay object",
+                &["funding", "transaction_id"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsRevolutPay {
-            funding: f0,
-            transaction_id: f1,
+            funding: b.f0.take(),
+            transaction_id: b.f1.take(),
             extra,
         })
     }
@@ -13352,25 +13231,26 @@ impl crate::rt::Decode for PaymentMethodDetailsSamsungPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_samsung_pay object",
-            &["buyer_id", "transaction_id"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_details_samsung_pay object",
+                &["buyer_id", "transaction_id"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsSamsungPay {
-            buyer_id: f0,
-            transaction_id: f1,
+            buyer_id: b.f0.take(),
+            transaction_id: b.f1.take(),
             extra,
         })
     }
@@ -13415,22 +13295,22 @@ impl crate::rt::Decode for PaymentMethodDetailsSatispay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_satispay object",
-            &["transaction_id"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_details_satispay object",
+                &["transaction_id"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsSatispay {
-            transaction_id: f0,
+            transaction_id: b.f0.take(),
             extra,
         })
     }
@@ -13484,56 +13364,54 @@ impl crate::rt::Decode for PaymentMethodDetailsSepaDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_sepa_debit object",
-            &[
-                "bank_code",
-                "branch_code",
-                "country",
-                "expected_debit_date",
-                "fingerprint",
-                "last4",
-                "mandate",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_sepa_debit object",
+                &[
+                    "bank_code",
+                    "branch_code",
+                    "country",
+                    "expected_debit_date",
+                    "fingerprint",
+                    "last4",
+                    "mandate",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsSepaDebit {
-            bank_code: f0,
-            branch_code: f1,
-            country: f2,
-            expected_debit_date: f3,
-            fingerprint: f4,
-            last4: f5,
-            mandate: f6,
+            bank_code: b.f0.take(),
+            branch_code: b.f1.take(),
+            country: b.f2.take(),
+            expected_debit_date: b.f3.take(),
+            fingerprint: b.f4.take(),
+            last4: b.f5.take(),
+            mandate: b.f6.take(),
             extra,
         })
     }
@@ -13611,66 +13489,66 @@ impl crate::rt::Decode for PaymentMethodDetailsSofort {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<crate::rt::Expandable<crate::PaymentMethod>>,
-            f5: Option<crate::rt::Expandable<crate::Mandate>>,
-            f6: Option<String>,
-            f7: Option<crate::PaymentMethodDetailsSofortPreferredLanguage>,
-            f8: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
+            f5: crate::rt::json::Slot<crate::rt::Expandable<crate::Mandate>>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<
+                crate::PaymentMethodDetailsSofortPreferredLanguage,
+            >,
+            f8: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_sofort object",
-            &[
-                "bank_code",
-                "bank_name",
-                "bic",
-                "country",
-                "generated_sepa_debit",
-                "generated_sepa_debit_mandate",
-                "iban_last4",
-                "preferred_language",
-                "verified_name",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_sofort object",
+                &[
+                    "bank_code",
+                    "bank_name",
+                    "bic",
+                    "country",
+                    "generated_sepa_debit",
+                    "generated_sepa_debit_mandate",
+                    "iban_last4",
+                    "preferred_language",
+                    "verified_name",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsSofort {
-            bank_code: f0,
-            bank_name: f1,
-            bic: f2,
-            country: f3,
-            generated_sepa_debit: f4,
-            generated_sepa_debit_mandate: f5,
-            iban_last4: f6,
-            preferred_language: f7,
-            verified_name: f8,
+            bank_code: b.f0.take(),
+            bank_name: b.f1.take(),
+            bic: b.f2.take(),
+            country: b.f3.take(),
+            generated_sepa_debit: b.f4.take(),
+            generated_sepa_debit_mandate: b.f5.take(),
+            iban_last4: b.f6.take(),
+            preferred_language: b.f7.take(),
+            verified_name: b.f8.take(),
             extra,
         })
     }
@@ -13764,15 +13642,18 @@ impl std::str::FromStr for PaymentMethodDetailsSofortPreferredLanguage {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "de" => PaymentMethodDetailsSofortPreferredLanguage::De,
-                "en" => PaymentMethodDetailsSofortPreferredLanguage::En,
-                "es" => PaymentMethodDetailsSofortPreferredLanguage::Es,
-                "fr" => PaymentMethodDetailsSofortPreferredLanguage::Fr,
-                "it" => PaymentMethodDetailsSofortPreferredLanguage::It,
-                "nl" => PaymentMethodDetailsSofortPreferredLanguage::Nl,
-                "pl" => PaymentMethodDetailsSofortPreferredLanguage::Pl,
-                v => PaymentMethodDetailsSofortPreferredLanguage::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["de", "en", "es", "fr", "it", "nl", "pl"],
+            ) {
+                Some(0) => PaymentMethodDetailsSofortPreferredLanguage::De,
+                Some(1) => PaymentMethodDetailsSofortPreferredLanguage::En,
+                Some(2) => PaymentMethodDetailsSofortPreferredLanguage::Es,
+                Some(3) => PaymentMethodDetailsSofortPreferredLanguage::Fr,
+                Some(4) => PaymentMethodDetailsSofortPreferredLanguage::It,
+                Some(5) => PaymentMethodDetailsSofortPreferredLanguage::Nl,
+                Some(6) => PaymentMethodDetailsSofortPreferredLanguage::Pl,
+                _ => PaymentMethodDetailsSofortPreferredLanguage::Unknown(s.to_owned()),
             },
         )
     }
@@ -13807,18 +13688,14 @@ pub struct PaymentMethodDetailsStripeAccount {
 impl crate::rt::Decode for PaymentMethodDetailsStripeAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_stripe_account object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_stripe_account object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsStripeAccount {
             extra,
         })
@@ -13862,32 +13739,30 @@ impl crate::rt::Decode for PaymentMethodDetailsSwish {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_swish object",
-            &["fingerprint", "payment_reference", "verified_phone_last4"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_swish object",
+                &["fingerprint", "payment_reference", "verified_phone_last4"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsSwish {
-            fingerprint: f0,
-            payment_reference: f1,
-            verified_phone_last4: f2,
+            fingerprint: b.f0.take(),
+            payment_reference: b.f1.take(),
+            verified_phone_last4: b.f2.take(),
             extra,
         })
     }
@@ -13932,18 +13807,14 @@ pub struct PaymentMethodDetailsTwint {
 impl crate::rt::Decode for PaymentMethodDetailsTwint {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_twint object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_twint object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsTwint { extra })
     }
 }
@@ -14001,70 +13872,68 @@ impl crate::rt::Decode for PaymentMethodDetailsUsBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountType,
             >,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<crate::rt::Expandable<crate::Mandate>>,
-            f7: Option<String>,
-            f8: Option<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<crate::rt::Expandable<crate::Mandate>>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_us_bank_account object",
-            &[
-                "account_holder_type",
-                "account_type",
-                "bank_name",
-                "expected_debit_date",
-                "fingerprint",
-                "last4",
-                "mandate",
-                "payment_reference",
-                "routing_number",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_us_bank_account object",
+                &[
+                    "account_holder_type",
+                    "account_type",
+                    "bank_name",
+                    "expected_debit_date",
+                    "fingerprint",
+                    "last4",
+                    "mandate",
+                    "payment_reference",
+                    "routing_number",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsUsBankAccount {
-            account_holder_type: f0,
-            account_type: f1,
-            bank_name: f2,
-            expected_debit_date: f3,
-            fingerprint: f4,
-            last4: f5,
-            mandate: f6,
-            payment_reference: f7,
-            routing_number: f8,
+            account_holder_type: b.f0.take(),
+            account_type: b.f1.take(),
+            bank_name: b.f2.take(),
+            expected_debit_date: b.f3.take(),
+            fingerprint: b.f4.take(),
+            last4: b.f5.take(),
+            mandate: b.f6.take(),
+            payment_reference: b.f7.take(),
+            routing_number: b.f8.take(),
             extra,
         })
     }
@@ -14127,18 +13996,14 @@ pub struct PaymentMethodDetailsWechat {
 impl crate::rt::Decode for PaymentMethodDetailsWechat {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_wechat object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_wechat object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsWechat {
             extra,
         })
@@ -14184,36 +14049,34 @@ impl crate::rt::Decode for PaymentMethodDetailsWechatPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_wechat_pay object",
-            &["fingerprint", "location", "reader", "transaction_id"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_wechat_pay object",
+                &["fingerprint", "location", "reader", "transaction_id"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsWechatPay {
-            fingerprint: f0,
-            location: f1,
-            reader: f2,
-            transaction_id: f3,
+            fingerprint: b.f0.take(),
+            location: b.f1.take(),
+            reader: b.f2.take(),
+            transaction_id: b.f3.take(),
             extra,
         })
     }
@@ -14261,18 +14124,14 @@ pub struct PaymentMethodDetailsZip {
 impl crate::rt::Decode for PaymentMethodDetailsZip {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_details_zip object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_details_zip object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodDetailsZip { extra })
     }
 }
@@ -14310,22 +14169,22 @@ impl crate::rt::Decode for PaymentMethodEps {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodDetailsEpsBank>,
+            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsEpsBank>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_eps object",
-            &["bank"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_eps object",
+                &["bank"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodEps {
-            bank: f0,
+            bank: b.f0.take(),
             extra,
         })
     }
@@ -14367,33 +14226,33 @@ impl crate::rt::Decode for PaymentMethodFpx {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodDetailsFpxBank>,
+            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsFpxBank>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_fpx object",
-            &["bank"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_fpx object",
+                &["bank"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(PaymentMethodFpx {
                     bank: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "bank")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "bank")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -14430,18 +14289,14 @@ pub struct PaymentMethodGiropay {
 impl crate::rt::Decode for PaymentMethodGiropay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_giropay object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_giropay object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodGiropay { extra })
     }
 }
@@ -14476,18 +14331,14 @@ pub struct PaymentMethodGrabpay {
 impl crate::rt::Decode for PaymentMethodGrabpay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_grabpay object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_grabpay object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodGrabpay { extra })
     }
 }
@@ -14527,25 +14378,26 @@ impl crate::rt::Decode for PaymentMethodIdeal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodDetailsIdealBank>,
-            f1: Option<crate::PaymentMethodDetailsIdealBic>,
+            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsIdealBank>,
+            f1: crate::rt::json::Slot<crate::PaymentMethodDetailsIdealBic>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_ideal object",
-            &["bank", "bic"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_ideal object",
+                &["bank", "bic"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodIdeal {
-            bank: f0,
-            bic: f1,
+            bank: b.f0.take(),
+            bic: b.f1.take(),
             extra,
         })
     }
@@ -14616,116 +14468,95 @@ impl crate::rt::Decode for PaymentMethodInteracPresent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<i64>,
-            f5: Option<i64>,
-            f6: Option<String>,
-            f7: Option<String>,
-            f8: Option<String>,
-            f9: Option<String>,
-            f10: Option<crate::PaymentMethodCardPresentNetworks>,
-            f11: Option<Vec<String>>,
-            f12: Option<crate::PaymentMethodCardPresentReadMethod>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<i64>,
+            f5: crate::rt::json::Slot<i64>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<crate::PaymentMethodCardPresentNetworks>,
+            f11: crate::rt::json::Slot<Vec<String>>,
+            f12: crate::rt::json::Slot<crate::PaymentMethodCardPresentReadMethod>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_interac_present object",
-            &[
-                "brand",
-                "cardholder_name",
-                "country",
-                "description",
-                "exp_month",
-                "exp_year",
-                "fingerprint",
-                "funding",
-                "issuer",
-                "last4",
-                "networks",
-                "preferred_locales",
-                "read_method",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2,
-                f3,
-                f4: Some(f4),
-                f5: Some(f5),
-                f6,
-                f7,
-                f8,
-                f9,
-                f10,
-                f11,
-                f12,
-            } => {
+        let extra = r
+            .fields(
+                "a payment_method_interac_present object",
+                &[
+                    "brand",
+                    "cardholder_name",
+                    "country",
+                    "description",
+                    "exp_month",
+                    "exp_year",
+                    "fingerprint",
+                    "funding",
+                    "issuer",
+                    "last4",
+                    "networks",
+                    "preferred_locales",
+                    "read_method",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f4.take(), b.f5.take()) {
+            (Some(f4), Some(f5)) => {
                 Ok(PaymentMethodInteracPresent {
-                    brand: f0,
-                    cardholder_name: f1,
-                    country: f2,
-                    description: f3,
+                    brand: b.f0.take(),
+                    cardholder_name: b.f1.take(),
+                    country: b.f2.take(),
+                    description: b.f3.take(),
                     exp_month: f4,
                     exp_year: f5,
-                    fingerprint: f6,
-                    funding: f7,
-                    issuer: f8,
-                    last4: f9,
-                    networks: f10,
-                    preferred_locales: f11,
-                    read_method: f12,
+                    fingerprint: b.f6.take(),
+                    funding: b.f7.take(),
+                    issuer: b.f8.take(),
+                    last4: b.f9.take(),
+                    networks: b.f10.take(),
+                    preferred_locales: b.f11.take(),
+                    read_method: b.f12.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f4.is_none(), "exp_month"),
-                                    (b.f5.is_none(), "exp_year"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "exp_month"), (taken.1.is_none(), "exp_year")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -14796,18 +14627,14 @@ pub struct PaymentMethodKakaoPay {
 impl crate::rt::Decode for PaymentMethodKakaoPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_kakao_pay object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_kakao_pay object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodKakaoPay { extra })
     }
 }
@@ -14845,22 +14672,22 @@ impl crate::rt::Decode for PaymentMethodKlarna {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentFlowsPrivatePaymentMethodsKlarnaDob>,
+            f0: crate::rt::json::Slot<crate::PaymentFlowsPrivatePaymentMethodsKlarnaDob>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_klarna object",
-            &["dob"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_klarna object",
+                &["dob"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodKlarna {
-            dob: f0,
+            dob: b.f0.take(),
             extra,
         })
     }
@@ -14899,18 +14726,14 @@ pub struct PaymentMethodKonbini {
 impl crate::rt::Decode for PaymentMethodKonbini {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_konbini object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_konbini object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodKonbini { extra })
     }
 }
@@ -14950,25 +14773,26 @@ impl crate::rt::Decode for PaymentMethodKrCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodDetailsKrCardBrand>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsKrCardBrand>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_kr_card object",
-            &["brand", "last4"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_kr_card object",
+                &["brand", "last4"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodKrCard {
-            brand: f0,
-            last4: f1,
+            brand: b.f0.take(),
+            last4: b.f1.take(),
             extra,
         })
     }
@@ -15013,22 +14837,22 @@ impl crate::rt::Decode for PaymentMethodLink {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_link object",
-            &["email"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_link object",
+                &["email"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodLink {
-            email: f0,
+            email: b.f0.take(),
             extra,
         })
     }
@@ -15067,18 +14891,14 @@ pub struct PaymentMethodMbWay {
 impl crate::rt::Decode for PaymentMethodMbWay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_mb_way object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_mb_way object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodMbWay { extra })
     }
 }
@@ -15113,18 +14933,14 @@ pub struct PaymentMethodMobilepay {
 impl crate::rt::Decode for PaymentMethodMobilepay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_mobilepay object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_mobilepay object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodMobilepay { extra })
     }
 }
@@ -15159,18 +14975,14 @@ pub struct PaymentMethodMultibanco {
 impl crate::rt::Decode for PaymentMethodMultibanco {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_multibanco object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_multibanco object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodMultibanco { extra })
     }
 }
@@ -15210,38 +15022,37 @@ impl crate::rt::Decode for PaymentMethodNaverPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::PaymentMethodNaverPayFunding>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::PaymentMethodNaverPayFunding>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_naver_pay object",
-            &["buyer_id", "funding"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_naver_pay object",
+                &["buyer_id", "funding"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(PaymentMethodNaverPay {
-                    buyer_id: f0,
+                    buyer_id: b.f0.take(),
                     funding: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "funding")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "funding")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -15297,10 +15108,10 @@ impl std::str::FromStr for PaymentMethodNaverPayFunding {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "card" => PaymentMethodNaverPayFunding::Card,
-                "points" => PaymentMethodNaverPayFunding::Points,
-                v => PaymentMethodNaverPayFunding::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["card", "points"]) {
+                Some(0) => PaymentMethodNaverPayFunding::Card,
+                Some(1) => PaymentMethodNaverPayFunding::Points,
+                _ => PaymentMethodNaverPayFunding::Unknown(s.to_owned()),
             },
         )
     }
@@ -15348,69 +15159,65 @@ impl crate::rt::Decode for PaymentMethodNzBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_nz_bank_account object",
-            &[
-                "account_holder_name",
-                "bank_code",
-                "bank_name",
-                "branch_code",
-                "last4",
-                "suffix",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2: Some(f2), f3: Some(f3), f4: Some(f4), f5 } => {
+        let extra = r
+            .fields(
+                "a payment_method_nz_bank_account object",
+                &[
+                    "account_holder_name",
+                    "bank_code",
+                    "bank_name",
+                    "branch_code",
+                    "last4",
+                    "suffix",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f2.take(), b.f3.take(), b.f4.take()) {
+            (Some(f1), Some(f2), Some(f3), Some(f4)) => {
                 Ok(PaymentMethodNzBankAccount {
-                    account_holder_name: f0,
+                    account_holder_name: b.f0.take(),
                     bank_code: f1,
                     bank_name: f2,
                     branch_code: f3,
                     last4: f4,
-                    suffix: f5,
+                    suffix: b.f5.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "bank_code"),
-                                    (b.f2.is_none(), "bank_name"),
-                                    (b.f3.is_none(), "branch_code"),
-                                    (b.f4.is_none(), "last4"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "bank_code"),
+                        (taken.1.is_none(), "bank_name"),
+                        (taken.2.is_none(), "branch_code"),
+                        (taken.3.is_none(), "last4"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -15471,32 +15278,34 @@ impl crate::rt::Decode for PaymentMethodOptionsAffirm {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
-            f1: Option<String>,
-            f2: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
+            >,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_affirm object",
-            &["capture_method", "preferred_locale", "setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_options_affirm object",
+                &["capture_method", "preferred_locale", "setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsAffirm {
-            capture_method: f0,
-            preferred_locale: f1,
-            setup_future_usage: f2,
+            capture_method: b.f0.take(),
+            preferred_locale: b.f1.take(),
+            setup_future_usage: b.f2.take(),
             extra,
         })
     }
@@ -15557,32 +15366,34 @@ impl crate::rt::Decode for PaymentMethodOptionsAfterpayClearpay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
-            f1: Option<String>,
-            f2: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
+            >,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_afterpay_clearpay object",
-            &["capture_method", "reference", "setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_options_afterpay_clearpay object",
+                &["capture_method", "reference", "setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsAfterpayClearpay {
-            capture_method: f0,
-            reference: f1,
-            setup_future_usage: f2,
+            capture_method: b.f0.take(),
+            reference: b.f1.take(),
+            setup_future_usage: b.f2.take(),
             extra,
         })
     }
@@ -15638,22 +15449,24 @@ impl crate::rt::Decode for PaymentMethodOptionsAlipay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_alipay object",
-            &["setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_options_alipay object",
+                &["setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsAlipay {
-            setup_future_usage: f0,
+            setup_future_usage: b.f0.take(),
             extra,
         })
     }
@@ -15695,22 +15508,24 @@ impl crate::rt::Decode for PaymentMethodOptionsAlma {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_alma object",
-            &["capture_method"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_options_alma object",
+                &["capture_method"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsAlma {
-            capture_method: f0,
+            capture_method: b.f0.take(),
             extra,
         })
     }
@@ -15762,25 +15577,30 @@ impl crate::rt::Decode for PaymentMethodOptionsAmazonPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
-            f1: Option<crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_amazon_pay object",
-            &["capture_method", "setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_options_amazon_pay object",
+                &["capture_method", "setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsAmazonPay {
-            capture_method: f0,
-            setup_future_usage: f1,
+            capture_method: b.f0.take(),
+            setup_future_usage: b.f1.take(),
             extra,
         })
     }
@@ -15835,38 +15655,41 @@ impl crate::rt::Decode for PaymentMethodOptionsBancontact {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::InvoicePaymentMethodOptionsBancontactPreferredLanguage>,
-            f1: Option<crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::InvoicePaymentMethodOptionsBancontactPreferredLanguage,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_bancontact object",
-            &["preferred_language", "setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1 } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_options_bancontact object",
+                &["preferred_language", "setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(PaymentMethodOptionsBancontact {
                     preferred_language: f0,
-                    setup_future_usage: f1,
+                    setup_future_usage: b.f1.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "preferred_language")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "preferred_language")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -15909,22 +15732,24 @@ impl crate::rt::Decode for PaymentMethodOptionsBillie {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_billie object",
-            &["capture_method"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_options_billie object",
+                &["capture_method"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsBillie {
-            capture_method: f0,
+            capture_method: b.f0.take(),
             extra,
         })
     }
@@ -15976,38 +15801,39 @@ impl crate::rt::Decode for PaymentMethodOptionsBoleto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_boleto object",
-            &["expires_after_days", "setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1 } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_options_boleto object",
+                &["expires_after_days", "setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(PaymentMethodOptionsBoleto {
                     expires_after_days: f0,
-                    setup_future_usage: f1,
+                    setup_future_usage: b.f1.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "expires_after_days")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "expires_after_days")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -16054,45 +15880,43 @@ impl crate::rt::Decode for PaymentMethodOptionsCardInstallments {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::PaymentMethodDetailsCardInstallmentsPlan>>,
-            f1: Option<bool>,
-            f2: Option<crate::PaymentMethodDetailsCardInstallmentsPlan>,
+            f0: crate::rt::json::Slot<
+                Vec<crate::PaymentMethodDetailsCardInstallmentsPlan>,
+            >,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<crate::PaymentMethodDetailsCardInstallmentsPlan>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_card_installments object",
-            &["available_plans", "enabled", "plan"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2 } => {
+        let extra = r
+            .fields(
+                "a payment_method_options_card_installments object",
+                &["available_plans", "enabled", "plan"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(PaymentMethodOptionsCardInstallments {
-                    available_plans: f0,
+                    available_plans: b.f0.take(),
                     enabled: f1,
-                    plan: f2,
+                    plan: b.f2.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "enabled")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "enabled")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -16156,95 +15980,85 @@ impl crate::rt::Decode for PaymentMethodOptionsCardMandateOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::InvoiceMandateOptionsCardAmountType>,
-            f2: Option<String>,
-            f3: Option<crate::rt::Timestamp>,
-            f4: Option<crate::PaymentMethodOptionsCardMandateOptionsInterval>,
-            f5: Option<i64>,
-            f6: Option<String>,
-            f7: Option<crate::rt::Timestamp>,
-            f8: Option<Vec<crate::PaymentMethodOptionsCardMandateOptionsSupportedTypes>>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::InvoiceMandateOptionsCardAmountType>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f4: crate::rt::json::Slot<
+                crate::PaymentMethodOptionsCardMandateOptionsInterval,
+            >,
+            f5: crate::rt::json::Slot<i64>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f8: crate::rt::json::Slot<
+                Vec<crate::PaymentMethodOptionsCardMandateOptionsSupportedTypes>,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_card_mandate_options object",
-            &[
-                "amount",
-                "amount_type",
-                "description",
-                "end_date",
-                "interval",
-                "interval_count",
-                "reference",
-                "start_date",
-                "supported_types",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2,
-                f3,
-                f4: Some(f4),
-                f5,
-                f6: Some(f6),
-                f7: Some(f7),
-                f8,
-            } => {
+        let extra = r
+            .fields(
+                "a payment_method_options_card_mandate_options object",
+                &[
+                    "amount",
+                    "amount_type",
+                    "description",
+                    "end_date",
+                    "interval",
+                    "interval_count",
+                    "reference",
+                    "start_date",
+                    "supported_types",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f4.take(), b.f6.take(), b.f7.take()) {
+            (Some(f0), Some(f1), Some(f4), Some(f6), Some(f7)) => {
                 Ok(PaymentMethodOptionsCardMandateOptions {
                     amount: f0,
                     amount_type: f1,
-                    description: f2,
-                    end_date: f3,
+                    description: b.f2.take(),
+                    end_date: b.f3.take(),
                     interval: f4,
-                    interval_count: f5,
+                    interval_count: b.f5.take(),
                     reference: f6,
                     start_date: f7,
-                    supported_types: f8,
+                    supported_types: b.f8.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f1.is_none(), "amount_type"),
-                                    (b.f4.is_none(), "interval"),
-                                    (b.f6.is_none(), "reference"),
-                                    (b.f7.is_none(), "start_date"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "amount_type"),
+                        (taken.2.is_none(), "interval"),
+                        (taken.3.is_none(), "reference"),
+                        (taken.4.is_none(), "start_date"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -16322,14 +16136,17 @@ impl std::str::FromStr for PaymentMethodOptionsCardMandateOptionsInterval {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "day" => PaymentMethodOptionsCardMandateOptionsInterval::Day,
-                "month" => PaymentMethodOptionsCardMandateOptionsInterval::Month,
-                "sporadic" => PaymentMethodOptionsCardMandateOptionsInterval::Sporadic,
-                "week" => PaymentMethodOptionsCardMandateOptionsInterval::Week,
-                "year" => PaymentMethodOptionsCardMandateOptionsInterval::Year,
-                v => {
-                    PaymentMethodOptionsCardMandateOptionsInterval::Unknown(v.to_owned())
+            match crate::rt::json::variant(
+                s,
+                &["day", "month", "sporadic", "week", "year"],
+            ) {
+                Some(0) => PaymentMethodOptionsCardMandateOptionsInterval::Day,
+                Some(1) => PaymentMethodOptionsCardMandateOptionsInterval::Month,
+                Some(2) => PaymentMethodOptionsCardMandateOptionsInterval::Sporadic,
+                Some(3) => PaymentMethodOptionsCardMandateOptionsInterval::Week,
+                Some(4) => PaymentMethodOptionsCardMandateOptionsInterval::Year,
+                _ => {
+                    PaymentMethodOptionsCardMandateOptionsInterval::Unknown(s.to_owned())
                 }
             },
         )
@@ -16378,11 +16195,11 @@ impl std::str::FromStr for PaymentMethodOptionsCardMandateOptionsSupportedTypes 
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "india" => PaymentMethodOptionsCardMandateOptionsSupportedTypes::India,
-                v => {
+            match crate::rt::json::variant(s, &["india"]) {
+                Some(0) => PaymentMethodOptionsCardMandateOptionsSupportedTypes::India,
+                _ => {
                     PaymentMethodOptionsCardMandateOptionsSupportedTypes::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -16430,43 +16247,41 @@ impl crate::rt::Decode for PaymentMethodOptionsCardPresent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::PaymentIntentTypeSpecificPaymentMethodOptionsClientCaptureMethod,
             >,
-            f1: Option<bool>,
-            f2: Option<bool>,
-            f3: Option<crate::PaymentMethodOptionsCardPresentRouting>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<crate::PaymentMethodOptionsCardPresentRouting>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_card_present object",
-            &[
-                "capture_method",
-                "request_extended_authorization",
-                "request_incremental_authorization_support",
-                "routing",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_options_card_present object",
+                &[
+                    "capture_method",
+                    "request_extended_authorization",
+                    "request_incremental_authorization_support",
+                    "routing",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsCardPresent {
-            capture_method: f0,
-            request_extended_authorization: f1,
-            request_incremental_authorization_support: f2,
-            routing: f3,
+            capture_method: b.f0.take(),
+            request_extended_authorization: b.f1.take(),
+            request_incremental_authorization_support: b.f2.take(),
+            routing: b.f3.take(),
             extra,
         })
     }
@@ -16519,22 +16334,24 @@ impl crate::rt::Decode for PaymentMethodOptionsCardPresentRouting {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodOptionsCardPresentRoutingRequestedPriority>,
+            f0: crate::rt::json::Slot<
+                crate::PaymentMethodOptionsCardPresentRoutingRequestedPriority,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_card_present_routing object",
-            &["requested_priority"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_options_card_present_routing object",
+                &["requested_priority"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsCardPresentRouting {
-            requested_priority: f0,
+            requested_priority: b.f0.take(),
             extra,
         })
     }
@@ -16593,16 +16410,16 @@ impl std::str::FromStr for PaymentMethodOptionsCardPresentRoutingRequestedPriori
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "domestic" => {
+            match crate::rt::json::variant(s, &["domestic", "international"]) {
+                Some(0) => {
                     PaymentMethodOptionsCardPresentRoutingRequestedPriority::Domestic
                 }
-                "international" => {
+                Some(1) => {
                     PaymentMethodOptionsCardPresentRoutingRequestedPriority::International
                 }
-                v => {
+                _ => {
                     PaymentMethodOptionsCardPresentRoutingRequestedPriority::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -16653,25 +16470,30 @@ impl crate::rt::Decode for PaymentMethodOptionsCashapp {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
-            f1: Option<crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_cashapp object",
-            &["capture_method", "setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_options_cashapp object",
+                &["capture_method", "setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsCashapp {
-            capture_method: f0,
-            setup_future_usage: f1,
+            capture_method: b.f0.take(),
+            setup_future_usage: b.f1.take(),
             extra,
         })
     }
@@ -16724,22 +16546,24 @@ impl crate::rt::Decode for PaymentMethodOptionsCrypto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_crypto object",
-            &["setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_options_crypto object",
+                &["setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsCrypto {
-            setup_future_usage: f0,
+            setup_future_usage: b.f0.take(),
             extra,
         })
     }
@@ -16794,32 +16618,36 @@ impl crate::rt::Decode for PaymentMethodOptionsCustomerBalance {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodOptionsCustomerBalanceBankTransfer>,
-            f1: Option<crate::CheckoutCustomerBalancePaymentMethodOptionsFundingType>,
-            f2: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::PaymentMethodOptionsCustomerBalanceBankTransfer,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::CheckoutCustomerBalancePaymentMethodOptionsFundingType,
+            >,
+            f2: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_customer_balance object",
-            &["bank_transfer", "funding_type", "setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_options_customer_balance object",
+                &["bank_transfer", "funding_type", "setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsCustomerBalance {
-            bank_transfer: f0,
-            funding_type: f1,
-            setup_future_usage: f2,
+            bank_transfer: b.f0.take(),
+            funding_type: b.f1.take(),
+            setup_future_usage: b.f2.take(),
             extra,
         })
     }
@@ -16880,38 +16708,38 @@ impl crate::rt::Decode for PaymentMethodOptionsCustomerBalanceBankTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodOptionsCustomerBalanceEuBankAccount>,
-            f1: Option<
+            f0: crate::rt::json::Slot<
+                crate::PaymentMethodOptionsCustomerBalanceEuBankAccount,
+            >,
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::CheckoutCustomerBalanceBankTransferPaymentMethodOptionsRequestedAddressTypes,
                 >,
             >,
-            f2: Option<
+            f2: crate::rt::json::Slot<
                 crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransactionResourceBankTransferType,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_customer_balance_bank_transfer object",
-            &["eu_bank_transfer", "requested_address_types", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_options_customer_balance_bank_transfer object",
+                &["eu_bank_transfer", "requested_address_types", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsCustomerBalanceBankTransfer {
-            eu_bank_transfer: f0,
-            requested_address_types: f1,
-            r#type: f2,
+            eu_bank_transfer: b.f0.take(),
+            requested_address_types: b.f1.take(),
+            r#type: b.f2.take(),
             extra,
         })
     }
@@ -16959,35 +16787,35 @@ impl crate::rt::Decode for PaymentMethodOptionsCustomerBalanceEuBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodOptionsCustomerBalanceEuBankAccountCountry>,
+            f0: crate::rt::json::Slot<
+                crate::PaymentMethodOptionsCustomerBalanceEuBankAccountCountry,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_customer_balance_eu_bank_account object",
-            &["country"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_options_customer_balance_eu_bank_account object",
+                &["country"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(PaymentMethodOptionsCustomerBalanceEuBankAccount {
                     country: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "country")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "country")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -17052,16 +16880,16 @@ impl std::str::FromStr for PaymentMethodOptionsCustomerBalanceEuBankAccountCount
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "BE" => PaymentMethodOptionsCustomerBalanceEuBankAccountCountry::Be,
-                "DE" => PaymentMethodOptionsCustomerBalanceEuBankAccountCountry::De,
-                "ES" => PaymentMethodOptionsCustomerBalanceEuBankAccountCountry::Es,
-                "FR" => PaymentMethodOptionsCustomerBalanceEuBankAccountCountry::Fr,
-                "IE" => PaymentMethodOptionsCustomerBalanceEuBankAccountCountry::Ie,
-                "NL" => PaymentMethodOptionsCustomerBalanceEuBankAccountCountry::Nl,
-                v => {
+            match crate::rt::json::variant(s, &["BE", "DE", "ES", "FR", "IE", "NL"]) {
+                Some(0) => PaymentMethodOptionsCustomerBalanceEuBankAccountCountry::Be,
+                Some(1) => PaymentMethodOptionsCustomerBalanceEuBankAccountCountry::De,
+                Some(2) => PaymentMethodOptionsCustomerBalanceEuBankAccountCountry::Es,
+                Some(3) => PaymentMethodOptionsCustomerBalanceEuBankAccountCountry::Fr,
+                Some(4) => PaymentMethodOptionsCustomerBalanceEuBankAccountCountry::Ie,
+                Some(5) => PaymentMethodOptionsCustomerBalanceEuBankAccountCountry::Nl,
+                _ => {
                     PaymentMethodOptionsCustomerBalanceEuBankAccountCountry::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -17110,22 +16938,24 @@ impl crate::rt::Decode for PaymentMethodOptionsFpx {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_fpx object",
-            &["setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_options_fpx object",
+                &["setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsFpx {
-            setup_future_usage: f0,
+            setup_future_usage: b.f0.take(),
             extra,
         })
     }
@@ -17175,22 +17005,24 @@ impl crate::rt::Decode for PaymentMethodOptionsGiropay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_giropay object",
-            &["setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_options_giropay object",
+                &["setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsGiropay {
-            setup_future_usage: f0,
+            setup_future_usage: b.f0.take(),
             extra,
         })
     }
@@ -17240,22 +17072,24 @@ impl crate::rt::Decode for PaymentMethodOptionsGrabpay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_grabpay object",
-            &["setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_options_grabpay object",
+                &["setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsGrabpay {
-            setup_future_usage: f0,
+            setup_future_usage: b.f0.take(),
             extra,
         })
     }
@@ -17305,22 +17139,24 @@ impl crate::rt::Decode for PaymentMethodOptionsIdeal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_ideal object",
-            &["setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_options_ideal object",
+                &["setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsIdeal {
-            setup_future_usage: f0,
+            setup_future_usage: b.f0.take(),
             extra,
         })
     }
@@ -17359,18 +17195,14 @@ pub struct PaymentMethodOptionsInteracPresent {
 impl crate::rt::Decode for PaymentMethodOptionsInteracPresent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_interac_present object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_options_interac_present object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsInteracPresent {
             extra,
         })
@@ -17422,32 +17254,34 @@ impl crate::rt::Decode for PaymentMethodOptionsKlarna {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
-            f1: Option<String>,
-            f2: Option<crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
+            >,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_klarna object",
-            &["capture_method", "preferred_locale", "setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_options_klarna object",
+                &["capture_method", "preferred_locale", "setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsKlarna {
-            capture_method: f0,
-            preferred_locale: f1,
-            setup_future_usage: f2,
+            capture_method: b.f0.take(),
+            preferred_locale: b.f1.take(),
+            setup_future_usage: b.f2.take(),
             extra,
         })
     }
@@ -17511,46 +17345,46 @@ impl crate::rt::Decode for PaymentMethodOptionsKonbini {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<i64>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<String>,
-            f4: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_konbini object",
-            &[
-                "confirmation_number",
-                "expires_after_days",
-                "expires_at",
-                "product_description",
-                "setup_future_usage",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_options_konbini object",
+                &[
+                    "confirmation_number",
+                    "expires_after_days",
+                    "expires_at",
+                    "product_description",
+                    "setup_future_usage",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsKonbini {
-            confirmation_number: f0,
-            expires_after_days: f1,
-            expires_at: f2,
-            product_description: f3,
-            setup_future_usage: f4,
+            confirmation_number: b.f0.take(),
+            expires_after_days: b.f1.take(),
+            expires_at: b.f2.take(),
+            product_description: b.f3.take(),
+            setup_future_usage: b.f4.take(),
             extra,
         })
     }
@@ -17614,25 +17448,30 @@ impl crate::rt::Decode for PaymentMethodOptionsKrCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
-            f1: Option<crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_kr_card object",
-            &["capture_method", "setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_options_kr_card object",
+                &["capture_method", "setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsKrCard {
-            capture_method: f0,
-            setup_future_usage: f1,
+            capture_method: b.f0.take(),
+            setup_future_usage: b.f1.take(),
             extra,
         })
     }
@@ -17685,22 +17524,24 @@ impl crate::rt::Decode for PaymentMethodOptionsMbWay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_mb_way object",
-            &["setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_options_mb_way object",
+                &["setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsMbWay {
-            setup_future_usage: f0,
+            setup_future_usage: b.f0.take(),
             extra,
         })
     }
@@ -17750,22 +17591,24 @@ impl crate::rt::Decode for PaymentMethodOptionsMultibanco {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_multibanco object",
-            &["setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_options_multibanco object",
+                &["setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsMultibanco {
-            setup_future_usage: f0,
+            setup_future_usage: b.f0.take(),
             extra,
         })
     }
@@ -17817,38 +17660,39 @@ impl crate::rt::Decode for PaymentMethodOptionsOxxo {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_oxxo object",
-            &["expires_after_days", "setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1 } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_options_oxxo object",
+                &["expires_after_days", "setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(PaymentMethodOptionsOxxo {
                     expires_after_days: f0,
-                    setup_future_usage: f1,
+                    setup_future_usage: b.f1.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "expires_after_days")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "expires_after_days")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -17899,22 +17743,24 @@ impl crate::rt::Decode for PaymentMethodOptionsP24 {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_p24 object",
-            &["setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_options_p24 object",
+                &["setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsP24 {
-            setup_future_usage: f0,
+            setup_future_usage: b.f0.take(),
             extra,
         })
     }
@@ -17953,18 +17799,14 @@ pub struct PaymentMethodOptionsPayByBank {
 impl crate::rt::Decode for PaymentMethodOptionsPayByBank {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_pay_by_bank object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_options_pay_by_bank object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsPayByBank {
             extra,
         })
@@ -18012,22 +17854,24 @@ impl crate::rt::Decode for PaymentMethodOptionsPaynow {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_paynow object",
-            &["setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_options_paynow object",
+                &["setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsPaynow {
-            setup_future_usage: f0,
+            setup_future_usage: b.f0.take(),
             extra,
         })
     }
@@ -18083,36 +17927,43 @@ impl crate::rt::Decode for PaymentMethodOptionsPaypal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
+            >,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<
+                crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_paypal object",
-            &["capture_method", "preferred_locale", "reference", "setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_options_paypal object",
+                &[
+                    "capture_method",
+                    "preferred_locale",
+                    "reference",
+                    "setup_future_usage",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsPaypal {
-            capture_method: f0,
-            preferred_locale: f1,
-            reference: f2,
-            setup_future_usage: f3,
+            capture_method: b.f0.take(),
+            preferred_locale: b.f1.take(),
+            reference: b.f2.take(),
+            setup_future_usage: b.f3.take(),
             extra,
         })
     }
@@ -18179,41 +18030,43 @@ impl crate::rt::Decode for PaymentMethodOptionsPix {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutPixPaymentMethodOptionsAmountIncludesIof>,
-            f1: Option<i64>,
-            f2: Option<i64>,
-            f3: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutPixPaymentMethodOptionsAmountIncludesIof,
+            >,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<i64>,
+            f3: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_pix object",
-            &[
-                "amount_includes_iof",
-                "expires_after_seconds",
-                "expires_at",
-                "setup_future_usage",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_options_pix object",
+                &[
+                    "amount_includes_iof",
+                    "expires_after_seconds",
+                    "expires_at",
+                    "setup_future_usage",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsPix {
-            amount_includes_iof: f0,
-            expires_after_seconds: f1,
-            expires_at: f2,
-            setup_future_usage: f3,
+            amount_includes_iof: b.f0.take(),
+            expires_after_seconds: b.f1.take(),
+            expires_at: b.f2.take(),
+            setup_future_usage: b.f3.take(),
             extra,
         })
     }
@@ -18272,22 +18125,24 @@ impl crate::rt::Decode for PaymentMethodOptionsPromptpay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_promptpay object",
-            &["setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_options_promptpay object",
+                &["setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsPromptpay {
-            setup_future_usage: f0,
+            setup_future_usage: b.f0.take(),
             extra,
         })
     }
@@ -18339,25 +18194,30 @@ impl crate::rt::Decode for PaymentMethodOptionsRevolutPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
-            f1: Option<crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_revolut_pay object",
-            &["capture_method", "setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_options_revolut_pay object",
+                &["capture_method", "setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsRevolutPay {
-            capture_method: f0,
-            setup_future_usage: f1,
+            capture_method: b.f0.take(),
+            setup_future_usage: b.f1.take(),
             extra,
         })
     }
@@ -18402,22 +18262,24 @@ impl crate::rt::Decode for PaymentMethodOptionsSatispay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_satispay object",
-            &["capture_method"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_options_satispay object",
+                &["capture_method"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsSatispay {
-            capture_method: f0,
+            capture_method: b.f0.take(),
             extra,
         })
     }
@@ -18469,25 +18331,30 @@ impl crate::rt::Decode for PaymentMethodOptionsSofort {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodDetailsSofortPreferredLanguage>,
-            f1: Option<crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::PaymentMethodDetailsSofortPreferredLanguage,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_sofort object",
-            &["preferred_language", "setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_options_sofort object",
+                &["preferred_language", "setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsSofort {
-            preferred_language: f0,
-            setup_future_usage: f1,
+            preferred_language: b.f0.take(),
+            setup_future_usage: b.f1.take(),
             extra,
         })
     }
@@ -18540,22 +18407,24 @@ impl crate::rt::Decode for PaymentMethodOptionsTwint {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_twint object",
-            &["setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_options_twint object",
+                &["setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsTwint {
-            setup_future_usage: f0,
+            setup_future_usage: b.f0.take(),
             extra,
         })
     }
@@ -18597,22 +18466,22 @@ impl crate::rt::Decode for PaymentMethodOptionsUsBankAccountMandateOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::MandateUsBankAccountCollectionMethod>,
+            f0: crate::rt::json::Slot<crate::MandateUsBankAccountCollectionMethod>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_us_bank_account_mandate_options object",
-            &["collection_method"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_options_us_bank_account_mandate_options object",
+                &["collection_method"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsUsBankAccountMandateOptions {
-            collection_method: f0,
+            collection_method: b.f0.take(),
             extra,
         })
     }
@@ -18666,32 +18535,32 @@ impl crate::rt::Decode for PaymentMethodOptionsWechatPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::PaymentMethodOptionsWechatPayClient>,
-            f2: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::PaymentMethodOptionsWechatPayClient>,
+            f2: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_wechat_pay object",
-            &["app_id", "client", "setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_options_wechat_pay object",
+                &["app_id", "client", "setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsWechatPay {
-            app_id: f0,
-            client: f1,
-            setup_future_usage: f2,
+            app_id: b.f0.take(),
+            client: b.f1.take(),
+            setup_future_usage: b.f2.take(),
             extra,
         })
     }
@@ -18755,11 +18624,11 @@ impl std::str::FromStr for PaymentMethodOptionsWechatPayClient {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "android" => PaymentMethodOptionsWechatPayClient::Android,
-                "ios" => PaymentMethodOptionsWechatPayClient::Ios,
-                "web" => PaymentMethodOptionsWechatPayClient::Web,
-                v => PaymentMethodOptionsWechatPayClient::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["android", "ios", "web"]) {
+                Some(0) => PaymentMethodOptionsWechatPayClient::Android,
+                Some(1) => PaymentMethodOptionsWechatPayClient::Ios,
+                Some(2) => PaymentMethodOptionsWechatPayClient::Web,
+                _ => PaymentMethodOptionsWechatPayClient::Unknown(s.to_owned()),
             },
         )
     }
@@ -18805,22 +18674,24 @@ impl crate::rt::Decode for PaymentMethodOptionsZip {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage>,
+            f0: crate::rt::json::Slot<
+                crate::CheckoutAffirmPaymentMethodOptionsSetupFutureUsage,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_options_zip object",
-            &["setup_future_usage"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_options_zip object",
+                &["setup_future_usage"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOptionsZip {
-            setup_future_usage: f0,
+            setup_future_usage: b.f0.take(),
             extra,
         })
     }
@@ -18859,18 +18730,14 @@ pub struct PaymentMethodOxxo {
 impl crate::rt::Decode for PaymentMethodOxxo {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_oxxo object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_oxxo object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodOxxo { extra })
     }
 }
@@ -18908,22 +18775,22 @@ impl crate::rt::Decode for PaymentMethodP24 {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodDetailsP24Bank>,
+            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsP24Bank>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_p24 object",
-            &["bank"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_p24 object",
+                &["bank"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodP24 {
-            bank: f0,
+            bank: b.f0.take(),
             extra,
         })
     }
@@ -18962,18 +18829,14 @@ pub struct PaymentMethodPayByBank {
 impl crate::rt::Decode for PaymentMethodPayByBank {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_pay_by_bank object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_pay_by_bank object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodPayByBank { extra })
     }
 }
@@ -19008,18 +18871,14 @@ pub struct PaymentMethodPayco {
 impl crate::rt::Decode for PaymentMethodPayco {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_payco object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_payco object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodPayco { extra })
     }
 }
@@ -19054,18 +18913,14 @@ pub struct PaymentMethodPaynow {
 impl crate::rt::Decode for PaymentMethodPaynow {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_paynow object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_paynow object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodPaynow { extra })
     }
 }
@@ -19108,32 +18963,30 @@ impl crate::rt::Decode for PaymentMethodPaypal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_paypal object",
-            &["country", "payer_email", "payer_id"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_paypal object",
+                &["country", "payer_email", "payer_id"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodPaypal {
-            country: f0,
-            payer_email: f1,
-            payer_id: f2,
+            country: b.f0.take(),
+            payer_email: b.f1.take(),
+            payer_id: b.f2.take(),
             extra,
         })
     }
@@ -19185,32 +19038,30 @@ impl crate::rt::Decode for PaymentMethodPayto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_payto object",
-            &["bsb_number", "last4", "pay_id"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_payto object",
+                &["bsb_number", "last4", "pay_id"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodPayto {
-            bsb_number: f0,
-            last4: f1,
-            pay_id: f2,
+            bsb_number: b.f0.take(),
+            last4: b.f1.take(),
+            pay_id: b.f2.take(),
             extra,
         })
     }
@@ -19255,18 +19106,14 @@ pub struct PaymentMethodPix {
 impl crate::rt::Decode for PaymentMethodPix {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_pix object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_pix object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodPix { extra })
     }
 }
@@ -19301,18 +19148,14 @@ pub struct PaymentMethodPromptpay {
 impl crate::rt::Decode for PaymentMethodPromptpay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_promptpay object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_promptpay object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodPromptpay { extra })
     }
 }
@@ -19347,18 +19190,14 @@ pub struct PaymentMethodRevolutPay {
 impl crate::rt::Decode for PaymentMethodRevolutPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_revolut_pay object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_revolut_pay object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodRevolutPay { extra })
     }
 }
@@ -19393,18 +19232,14 @@ pub struct PaymentMethodSamsungPay {
 impl crate::rt::Decode for PaymentMethodSamsungPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_samsung_pay object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_samsung_pay object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodSamsungPay { extra })
     }
 }
@@ -19439,18 +19274,14 @@ pub struct PaymentMethodSatispay {
 impl crate::rt::Decode for PaymentMethodSatispay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_satispay object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_satispay object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodSatispay { extra })
     }
 }
@@ -19498,51 +19329,49 @@ impl crate::rt::Decode for PaymentMethodSepaDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<crate::SepaDebitGeneratedFrom>,
-            f5: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::SepaDebitGeneratedFrom>,
+            f5: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_sepa_debit object",
-            &[
-                "bank_code",
-                "branch_code",
-                "country",
-                "fingerprint",
-                "generated_from",
-                "last4",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_sepa_debit object",
+                &[
+                    "bank_code",
+                    "branch_code",
+                    "country",
+                    "fingerprint",
+                    "generated_from",
+                    "last4",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodSepaDebit {
-            bank_code: f0,
-            branch_code: f1,
-            country: f2,
-            fingerprint: f3,
-            generated_from: f4,
-            last4: f5,
+            bank_code: b.f0.take(),
+            branch_code: b.f1.take(),
+            country: b.f2.take(),
+            fingerprint: b.f3.take(),
+            generated_from: b.f4.take(),
+            last4: b.f5.take(),
             extra,
         })
     }
@@ -19599,22 +19428,22 @@ impl crate::rt::Decode for PaymentMethodSofort {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_sofort object",
-            &["country"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_sofort object",
+                &["country"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodSofort {
-            country: f0,
+            country: b.f0.take(),
             extra,
         })
     }
@@ -19653,18 +19482,14 @@ pub struct PaymentMethodSwish {
 impl crate::rt::Decode for PaymentMethodSwish {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_swish object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_swish object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodSwish { extra })
     }
 }
@@ -19699,18 +19524,14 @@ pub struct PaymentMethodTwint {
 impl crate::rt::Decode for PaymentMethodTwint {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_twint object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_twint object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodTwint { extra })
     }
 }
@@ -19914,61 +19735,118 @@ impl std::str::FromStr for PaymentMethodType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "acss_debit" => PaymentMethodType::AcssDebit,
-                "affirm" => PaymentMethodType::Affirm,
-                "afterpay_clearpay" => PaymentMethodType::AfterpayClearpay,
-                "alipay" => PaymentMethodType::Alipay,
-                "alma" => PaymentMethodType::Alma,
-                "amazon_pay" => PaymentMethodType::AmazonPay,
-                "au_becs_debit" => PaymentMethodType::AuBecsDebit,
-                "bacs_debit" => PaymentMethodType::BacsDebit,
-                "bancontact" => PaymentMethodType::Bancontact,
-                "billie" => PaymentMethodType::Billie,
-                "blik" => PaymentMethodType::Blik,
-                "boleto" => PaymentMethodType::Boleto,
-                "card" => PaymentMethodType::Card,
-                "card_present" => PaymentMethodType::CardPresent,
-                "cashapp" => PaymentMethodType::Cashapp,
-                "crypto" => PaymentMethodType::Crypto,
-                "custom" => PaymentMethodType::Custom,
-                "customer_balance" => PaymentMethodType::CustomerBalance,
-                "eps" => PaymentMethodType::Eps,
-                "fpx" => PaymentMethodType::Fpx,
-                "giropay" => PaymentMethodType::Giropay,
-                "grabpay" => PaymentMethodType::Grabpay,
-                "ideal" => PaymentMethodType::Ideal,
-                "interac_present" => PaymentMethodType::InteracPresent,
-                "kakao_pay" => PaymentMethodType::KakaoPay,
-                "klarna" => PaymentMethodType::Klarna,
-                "konbini" => PaymentMethodType::Konbini,
-                "kr_card" => PaymentMethodType::KrCard,
-                "link" => PaymentMethodType::Link,
-                "mb_way" => PaymentMethodType::MbWay,
-                "mobilepay" => PaymentMethodType::Mobilepay,
-                "multibanco" => PaymentMethodType::Multibanco,
-                "naver_pay" => PaymentMethodType::NaverPay,
-                "nz_bank_account" => PaymentMethodType::NzBankAccount,
-                "oxxo" => PaymentMethodType::Oxxo,
-                "p24" => PaymentMethodType::P24,
-                "pay_by_bank" => PaymentMethodType::PayByBank,
-                "payco" => PaymentMethodType::Payco,
-                "paynow" => PaymentMethodType::Paynow,
-                "paypal" => PaymentMethodType::Paypal,
-                "payto" => PaymentMethodType::Payto,
-                "pix" => PaymentMethodType::Pix,
-                "promptpay" => PaymentMethodType::Promptpay,
-                "revolut_pay" => PaymentMethodType::RevolutPay,
-                "samsung_pay" => PaymentMethodType::SamsungPay,
-                "satispay" => PaymentMethodType::Satispay,
-                "sepa_debit" => PaymentMethodType::SepaDebit,
-                "sofort" => PaymentMethodType::Sofort,
-                "swish" => PaymentMethodType::Swish,
-                "twint" => PaymentMethodType::Twint,
-                "us_bank_account" => PaymentMethodType::UsBankAccount,
-                "wechat_pay" => PaymentMethodType::WechatPay,
-                "zip" => PaymentMethodType::Zip,
-                v => PaymentMethodType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "acss_debit",
+                    "affirm",
+                    "afterpay_clearpay",
+                    "alipay",
+                    "alma",
+                    "amazon_pay",
+                    "au_becs_debit",
+                    "bacs_debit",
+                    "bancontact",
+                    "billie",
+                    "blik",
+                    "boleto",
+                    "card",
+                    "card_present",
+                    "cashapp",
+                    "crypto",
+                    "custom",
+                    "customer_balance",
+                    "eps",
+                    "fpx",
+                    "giropay",
+                    "grabpay",
+                    "ideal",
+                    "interac_present",
+                    "kakao_pay",
+                    "klarna",
+                    "konbini",
+                    "kr_card",
+                    "link",
+                    "mb_way",
+                    "mobilepay",
+                    "multibanco",
+                    "naver_pay",
+                    "nz_bank_account",
+                    "oxxo",
+                    "p24",
+                    "pay_by_bank",
+                    "payco",
+                    "paynow",
+                    "paypal",
+                    "payto",
+                    "pix",
+                    "promptpay",
+                    "revolut_pay",
+                    "samsung_pay",
+                    "satispay",
+                    "sepa_debit",
+                    "sofort",
+                    "swish",
+                    "twint",
+                    "us_bank_account",
+                    "wechat_pay",
+                    "zip",
+                ],
+            ) {
+                Some(0) => PaymentMethodType::AcssDebit,
+                Some(1) => PaymentMethodType::Affirm,
+                Some(2) => PaymentMethodType::AfterpayClearpay,
+                Some(3) => PaymentMethodType::Alipay,
+                Some(4) => PaymentMethodType::Alma,
+                Some(5) => PaymentMethodType::AmazonPay,
+                Some(6) => PaymentMethodType::AuBecsDebit,
+                Some(7) => PaymentMethodType::BacsDebit,
+                Some(8) => PaymentMethodType::Bancontact,
+                Some(9) => PaymentMethodType::Billie,
+                Some(10) => PaymentMethodType::Blik,
+                Some(11) => PaymentMethodType::Boleto,
+                Some(12) => PaymentMethodType::Card,
+                Some(13) => PaymentMethodType::CardPresent,
+                Some(14) => PaymentMethodType::Cashapp,
+                Some(15) => PaymentMethodType::Crypto,
+                Some(16) => PaymentMethodType::Custom,
+                Some(17) => PaymentMethodType::CustomerBalance,
+                Some(18) => PaymentMethodType::Eps,
+                Some(19) => PaymentMethodType::Fpx,
+                Some(20) => PaymentMethodType::Giropay,
+                Some(21) => PaymentMethodType::Grabpay,
+                Some(22) => PaymentMethodType::Ideal,
+                Some(23) => PaymentMethodType::InteracPresent,
+                Some(24) => PaymentMethodType::KakaoPay,
+                Some(25) => PaymentMethodType::Klarna,
+                Some(26) => PaymentMethodType::Konbini,
+                Some(27) => PaymentMethodType::KrCard,
+                Some(28) => PaymentMethodType::Link,
+                Some(29) => PaymentMethodType::MbWay,
+                Some(30) => PaymentMethodType::Mobilepay,
+                Some(31) => PaymentMethodType::Multibanco,
+                Some(32) => PaymentMethodType::NaverPay,
+                Some(33) => PaymentMethodType::NzBankAccount,
+                Some(34) => PaymentMethodType::Oxxo,
+                Some(35) => PaymentMethodType::P24,
+                Some(36) => PaymentMethodType::PayByBank,
+                Some(37) => PaymentMethodType::Payco,
+                Some(38) => PaymentMethodType::Paynow,
+                Some(39) => PaymentMethodType::Paypal,
+                Some(40) => PaymentMethodType::Payto,
+                Some(41) => PaymentMethodType::Pix,
+                Some(42) => PaymentMethodType::Promptpay,
+                Some(43) => PaymentMethodType::RevolutPay,
+                Some(44) => PaymentMethodType::SamsungPay,
+                Some(45) => PaymentMethodType::Satispay,
+                Some(46) => PaymentMethodType::SepaDebit,
+                Some(47) => PaymentMethodType::Sofort,
+                Some(48) => PaymentMethodType::Swish,
+                Some(49) => PaymentMethodType::Twint,
+                Some(50) => PaymentMethodType::UsBankAccount,
+                Some(51) => PaymentMethodType::WechatPay,
+                Some(52) => PaymentMethodType::Zip,
+                _ => PaymentMethodType::Unknown(s.to_owned()),
             },
         )
     }
@@ -20026,70 +19904,68 @@ impl crate::rt::Decode for PaymentMethodUsBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountHolderType,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::InboundTransfersPaymentMethodDetailsUsBankAccountAccountType,
             >,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<crate::UsBankAccountNetworks>,
-            f7: Option<String>,
-            f8: Option<crate::PaymentMethodUsBankAccountStatusDetails>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<crate::UsBankAccountNetworks>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<crate::PaymentMethodUsBankAccountStatusDetails>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_us_bank_account object",
-            &[
-                "account_holder_type",
-                "account_type",
-                "bank_name",
-                "financial_connections_account",
-                "fingerprint",
-                "last4",
-                "networks",
-                "routing_number",
-                "status_details",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8 } = b;
+        let extra = r
+            .fields(
+                "a payment_method_us_bank_account object",
+                &[
+                    "account_holder_type",
+                    "account_type",
+                    "bank_name",
+                    "financial_connections_account",
+                    "fingerprint",
+                    "last4",
+                    "networks",
+                    "routing_number",
+                    "status_details",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodUsBankAccount {
-            account_holder_type: f0,
-            account_type: f1,
-            bank_name: f2,
-            financial_connections_account: f3,
-            fingerprint: f4,
-            last4: f5,
-            networks: f6,
-            routing_number: f7,
-            status_details: f8,
+            account_holder_type: b.f0.take(),
+            account_type: b.f1.take(),
+            bank_name: b.f2.take(),
+            financial_connections_account: b.f3.take(),
+            fingerprint: b.f4.take(),
+            last4: b.f5.take(),
+            networks: b.f6.take(),
+            routing_number: b.f7.take(),
+            status_details: b.f8.take(),
             extra,
         })
     }
@@ -20157,25 +20033,28 @@ impl crate::rt::Decode for PaymentMethodUsBankAccountBlocked {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodUsBankAccountBlockedNetworkCode>,
-            f1: Option<crate::PaymentMethodUsBankAccountBlockedReason>,
+            f0: crate::rt::json::Slot<
+                crate::PaymentMethodUsBankAccountBlockedNetworkCode,
+            >,
+            f1: crate::rt::json::Slot<crate::PaymentMethodUsBankAccountBlockedReason>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_us_bank_account_blocked object",
-            &["network_code", "reason"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_us_bank_account_blocked object",
+                &["network_code", "reason"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodUsBankAccountBlocked {
-            network_code: f0,
-            reason: f1,
+            network_code: b.f0.take(),
+            reason: b.f1.take(),
             extra,
         })
     }
@@ -20263,20 +20142,36 @@ impl std::str::FromStr for PaymentMethodUsBankAccountBlockedNetworkCode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "R02" => PaymentMethodUsBankAccountBlockedNetworkCode::R02,
-                "R03" => PaymentMethodUsBankAccountBlockedNetworkCode::R03,
-                "R04" => PaymentMethodUsBankAccountBlockedNetworkCode::R04,
-                "R05" => PaymentMethodUsBankAccountBlockedNetworkCode::R05,
-                "R07" => PaymentMethodUsBankAccountBlockedNetworkCode::R07,
-                "R08" => PaymentMethodUsBankAccountBlockedNetworkCode::R08,
-                "R10" => PaymentMethodUsBankAccountBlockedNetworkCode::R10,
-                "R11" => PaymentMethodUsBankAccountBlockedNetworkCode::R11,
-                "R16" => PaymentMethodUsBankAccountBlockedNetworkCode::R16,
-                "R20" => PaymentMethodUsBankAccountBlockedNetworkCode::R20,
-                "R29" => PaymentMethodUsBankAccountBlockedNetworkCode::R29,
-                "R31" => PaymentMethodUsBankAccountBlockedNetworkCode::R31,
-                v => PaymentMethodUsBankAccountBlockedNetworkCode::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "R02",
+                    "R03",
+                    "R04",
+                    "R05",
+                    "R07",
+                    "R08",
+                    "R10",
+                    "R11",
+                    "R16",
+                    "R20",
+                    "R29",
+                    "R31",
+                ],
+            ) {
+                Some(0) => PaymentMethodUsBankAccountBlockedNetworkCode::R02,
+                Some(1) => PaymentMethodUsBankAccountBlockedNetworkCode::R03,
+                Some(2) => PaymentMethodUsBankAccountBlockedNetworkCode::R04,
+                Some(3) => PaymentMethodUsBankAccountBlockedNetworkCode::R05,
+                Some(4) => PaymentMethodUsBankAccountBlockedNetworkCode::R07,
+                Some(5) => PaymentMethodUsBankAccountBlockedNetworkCode::R08,
+                Some(6) => PaymentMethodUsBankAccountBlockedNetworkCode::R10,
+                Some(7) => PaymentMethodUsBankAccountBlockedNetworkCode::R11,
+                Some(8) => PaymentMethodUsBankAccountBlockedNetworkCode::R16,
+                Some(9) => PaymentMethodUsBankAccountBlockedNetworkCode::R20,
+                Some(10) => PaymentMethodUsBankAccountBlockedNetworkCode::R29,
+                Some(11) => PaymentMethodUsBankAccountBlockedNetworkCode::R31,
+                _ => PaymentMethodUsBankAccountBlockedNetworkCode::Unknown(s.to_owned()),
             },
         )
     }
@@ -20356,29 +20251,30 @@ impl std::str::FromStr for PaymentMethodUsBankAccountBlockedReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "bank_account_closed" => {
-                    PaymentMethodUsBankAccountBlockedReason::BankAccountClosed
-                }
-                "bank_account_frozen" => {
-                    PaymentMethodUsBankAccountBlockedReason::BankAccountFrozen
-                }
-                "bank_account_invalid_details" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "bank_account_closed",
+                    "bank_account_frozen",
+                    "bank_account_invalid_details",
+                    "bank_account_restricted",
+                    "bank_account_unusable",
+                    "debit_not_authorized",
+                    "tokenized_account_number_deactivated",
+                ],
+            ) {
+                Some(0) => PaymentMethodUsBankAccountBlockedReason::BankAccountClosed,
+                Some(1) => PaymentMethodUsBankAccountBlockedReason::BankAccountFrozen,
+                Some(2) => {
                     PaymentMethodUsBankAccountBlockedReason::BankAccountInvalidDetails
                 }
-                "bank_account_restricted" => {
-                    PaymentMethodUsBankAccountBlockedReason::BankAccountRestricted
-                }
-                "bank_account_unusable" => {
-                    PaymentMethodUsBankAccountBlockedReason::BankAccountUnusable
-                }
-                "debit_not_authorized" => {
-                    PaymentMethodUsBankAccountBlockedReason::DebitNotAuthorized
-                }
-                "tokenized_account_number_deactivated" => {
+                Some(3) => PaymentMethodUsBankAccountBlockedReason::BankAccountRestricted,
+                Some(4) => PaymentMethodUsBankAccountBlockedReason::BankAccountUnusable,
+                Some(5) => PaymentMethodUsBankAccountBlockedReason::DebitNotAuthorized,
+                Some(6) => {
                     PaymentMethodUsBankAccountBlockedReason::TokenizedAccountNumberDeactivated
                 }
-                v => PaymentMethodUsBankAccountBlockedReason::Unknown(v.to_owned()),
+                _ => PaymentMethodUsBankAccountBlockedReason::Unknown(s.to_owned()),
             },
         )
     }
@@ -20415,22 +20311,22 @@ impl crate::rt::Decode for PaymentMethodUsBankAccountStatusDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodUsBankAccountBlocked>,
+            f0: crate::rt::json::Slot<crate::PaymentMethodUsBankAccountBlocked>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_us_bank_account_status_details object",
-            &["blocked"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_us_bank_account_status_details object",
+                &["blocked"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodUsBankAccountStatusDetails {
-            blocked: f0,
+            blocked: b.f0.take(),
             extra,
         })
     }
@@ -20469,18 +20365,14 @@ pub struct PaymentMethodWechatPay {
 impl crate::rt::Decode for PaymentMethodWechatPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_wechat_pay object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_wechat_pay object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodWechatPay { extra })
     }
 }
@@ -20515,18 +20407,14 @@ pub struct PaymentMethodZip {
 impl crate::rt::Decode for PaymentMethodZip {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_zip object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a payment_method_zip object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(PaymentMethodZip { extra })
     }
 }

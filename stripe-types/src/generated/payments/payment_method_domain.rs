@@ -216,79 +216,102 @@ impl crate::rt::Decode for PaymentMethodDomain {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodDomainResourcePaymentMethodStatus>,
-            f1: Option<crate::PaymentMethodDomainResourcePaymentMethodStatus>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<String>,
-            f4: Option<bool>,
-            f5: Option<crate::PaymentMethodDomainResourcePaymentMethodStatus>,
-            f6: Option<crate::PaymentMethodDomainId>,
-            f7: Option<crate::PaymentMethodDomainResourcePaymentMethodStatus>,
-            f8: Option<crate::PaymentMethodDomainResourcePaymentMethodStatus>,
-            f9: Option<bool>,
-            f10: Option<crate::PaymentMethodDomainResourcePaymentMethodStatus>,
+            f0: crate::rt::json::Slot<
+                crate::PaymentMethodDomainResourcePaymentMethodStatus,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::PaymentMethodDomainResourcePaymentMethodStatus,
+            >,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<bool>,
+            f5: crate::rt::json::Slot<
+                crate::PaymentMethodDomainResourcePaymentMethodStatus,
+            >,
+            f6: crate::rt::json::Slot<crate::PaymentMethodDomainId>,
+            f7: crate::rt::json::Slot<
+                crate::PaymentMethodDomainResourcePaymentMethodStatus,
+            >,
+            f8: crate::rt::json::Slot<
+                crate::PaymentMethodDomainResourcePaymentMethodStatus,
+            >,
+            f9: crate::rt::json::Slot<bool>,
+            f10: crate::rt::json::Slot<
+                crate::PaymentMethodDomainResourcePaymentMethodStatus,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_domain object",
-            &[
-                "amazon_pay",
-                "apple_pay",
-                "created",
-                "domain_name",
-                "enabled",
-                "google_pay",
-                "id",
-                "klarna",
-                "link",
-                "livemode",
-                "object",
-                "paypal",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.skip(),
-                11 => r.required(&mut b.f10),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-                f6: Some(f6),
-                f7: Some(f7),
-                f8: Some(f8),
-                f9: Some(f9),
-                f10: Some(f10),
-            } => {
+        let extra = r
+            .fields(
+                "a payment_method_domain object",
+                &[
+                    "amazon_pay",
+                    "apple_pay",
+                    "created",
+                    "domain_name",
+                    "enabled",
+                    "google_pay",
+                    "id",
+                    "klarna",
+                    "link",
+                    "livemode",
+                    "object",
+                    "paypal",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.skip(),
+                    11 => r.required(&mut b.f10),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f5.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f8.take(),
+            b.f9.take(),
+            b.f10.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f1),
+                Some(f2),
+                Some(f3),
+                Some(f4),
+                Some(f5),
+                Some(f6),
+                Some(f7),
+                Some(f8),
+                Some(f9),
+                Some(f10),
+            ) => {
                 Ok(PaymentMethodDomain {
                     amazon_pay: f0,
                     apple_pay: f1,
@@ -304,27 +327,24 @@ impl crate::rt::Decode for PaymentMethodDomain {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amazon_pay"),
-                                    (b.f1.is_none(), "apple_pay"),
-                                    (b.f2.is_none(), "created"),
-                                    (b.f3.is_none(), "domain_name"),
-                                    (b.f4.is_none(), "enabled"),
-                                    (b.f5.is_none(), "google_pay"),
-                                    (b.f6.is_none(), "id"),
-                                    (b.f7.is_none(), "klarna"),
-                                    (b.f8.is_none(), "link"),
-                                    (b.f9.is_none(), "livemode"),
-                                    (b.f10.is_none(), "paypal"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amazon_pay"),
+                        (taken.1.is_none(), "apple_pay"),
+                        (taken.2.is_none(), "created"),
+                        (taken.3.is_none(), "domain_name"),
+                        (taken.4.is_none(), "enabled"),
+                        (taken.5.is_none(), "google_pay"),
+                        (taken.6.is_none(), "id"),
+                        (taken.7.is_none(), "klarna"),
+                        (taken.8.is_none(), "link"),
+                        (taken.9.is_none(), "livemode"),
+                        (taken.10.is_none(), "paypal"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -383,36 +403,41 @@ impl crate::rt::Decode for PaymentMethodDomainResourcePaymentMethodStatus {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodDomainResourcePaymentMethodStatusStatus>,
-            f1: Option<crate::PaymentMethodDomainResourcePaymentMethodStatusDetails>,
+            f0: crate::rt::json::Slot<
+                crate::PaymentMethodDomainResourcePaymentMethodStatusStatus,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::PaymentMethodDomainResourcePaymentMethodStatusDetails,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_domain_resource_payment_method_status object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1 } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_domain_resource_payment_method_status object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(PaymentMethodDomainResourcePaymentMethodStatus {
                     status: f0,
-                    status_details: f1,
+                    status_details: b.f1.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "status")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "status")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -460,35 +485,33 @@ impl crate::rt::Decode for PaymentMethodDomainResourcePaymentMethodStatusDetails
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_method_domain_resource_payment_method_status_details object",
-            &["error_message"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a payment_method_domain_resource_payment_method_status_details object",
+                &["error_message"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(PaymentMethodDomainResourcePaymentMethodStatusDetails {
                     error_message: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "error_message")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error_message")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -548,14 +571,12 @@ impl std::str::FromStr for PaymentMethodDomainResourcePaymentMethodStatusStatus 
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => PaymentMethodDomainResourcePaymentMethodStatusStatus::Active,
-                "inactive" => {
-                    PaymentMethodDomainResourcePaymentMethodStatusStatus::Inactive
-                }
-                v => {
+            match crate::rt::json::variant(s, &["active", "inactive"]) {
+                Some(0) => PaymentMethodDomainResourcePaymentMethodStatusStatus::Active,
+                Some(1) => PaymentMethodDomainResourcePaymentMethodStatusStatus::Inactive,
+                _ => {
                     PaymentMethodDomainResourcePaymentMethodStatusStatus::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

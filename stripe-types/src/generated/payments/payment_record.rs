@@ -242,16 +242,12 @@ impl std::str::FromStr for CreatePaymentRecordsReportPaymentCustomerPresence {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "off_session" => {
-                    CreatePaymentRecordsReportPaymentCustomerPresence::OffSession
-                }
-                "on_session" => {
-                    CreatePaymentRecordsReportPaymentCustomerPresence::OnSession
-                }
-                v => {
+            match crate::rt::json::variant(s, &["off_session", "on_session"]) {
+                Some(0) => CreatePaymentRecordsReportPaymentCustomerPresence::OffSession,
+                Some(1) => CreatePaymentRecordsReportPaymentCustomerPresence::OnSession,
+                _ => {
                     CreatePaymentRecordsReportPaymentCustomerPresence::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -305,10 +301,10 @@ impl std::str::FromStr for CreatePaymentRecordsReportPaymentOutcome {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "failed" => CreatePaymentRecordsReportPaymentOutcome::Failed,
-                "guaranteed" => CreatePaymentRecordsReportPaymentOutcome::Guaranteed,
-                v => CreatePaymentRecordsReportPaymentOutcome::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["failed", "guaranteed"]) {
+                Some(0) => CreatePaymentRecordsReportPaymentOutcome::Failed,
+                Some(1) => CreatePaymentRecordsReportPaymentOutcome::Guaranteed,
+                _ => CreatePaymentRecordsReportPaymentOutcome::Unknown(s.to_owned()),
             },
         )
     }
@@ -568,13 +564,13 @@ impl std::str::FromStr for CreatePaymentRecordsReportPaymentPaymentMethodDetails
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "custom" => {
+            match crate::rt::json::variant(s, &["custom"]) {
+                Some(0) => {
                     CreatePaymentRecordsReportPaymentPaymentMethodDetailsType::Custom
                 }
-                v => {
+                _ => {
                     CreatePaymentRecordsReportPaymentPaymentMethodDetailsType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -833,128 +829,154 @@ impl crate::rt::Decode for PaymentRecord {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentsPrimitivesPaymentRecordsResourceAmount>,
-            f1: Option<crate::PaymentsPrimitivesPaymentRecordsResourceAmount>,
-            f2: Option<crate::PaymentsPrimitivesPaymentRecordsResourceAmount>,
-            f3: Option<crate::PaymentsPrimitivesPaymentRecordsResourceAmount>,
-            f4: Option<crate::PaymentsPrimitivesPaymentRecordsResourceAmount>,
-            f5: Option<crate::PaymentsPrimitivesPaymentRecordsResourceAmount>,
-            f6: Option<crate::PaymentsPrimitivesPaymentRecordsResourceAmount>,
-            f7: Option<String>,
-            f8: Option<crate::rt::Timestamp>,
-            f9: Option<crate::PaymentsPrimitivesPaymentRecordsResourceCustomerDetails>,
-            f10: Option<
+            f0: crate::rt::json::Slot<
+                crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
+            >,
+            f2: crate::rt::json::Slot<
+                crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
+            >,
+            f3: crate::rt::json::Slot<
+                crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
+            >,
+            f4: crate::rt::json::Slot<
+                crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
+            >,
+            f5: crate::rt::json::Slot<
+                crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
+            >,
+            f6: crate::rt::json::Slot<
+                crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
+            >,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f9: crate::rt::json::Slot<
+                crate::PaymentsPrimitivesPaymentRecordsResourceCustomerDetails,
+            >,
+            f10: crate::rt::json::Slot<
                 crate::InsightsResourcesPaymentEvaluationMoneyMovementCardCustomerPresence,
             >,
-            f11: Option<String>,
-            f12: Option<crate::PaymentRecordId>,
-            f13: Option<String>,
-            f14: Option<bool>,
-            f15: Option<crate::rt::Metadata>,
-            f16: Option<
+            f11: crate::rt::json::Slot<String>,
+            f12: crate::rt::json::Slot<crate::PaymentRecordId>,
+            f13: crate::rt::json::Slot<String>,
+            f14: crate::rt::json::Slot<bool>,
+            f15: crate::rt::json::Slot<crate::rt::Metadata>,
+            f16: crate::rt::json::Slot<
                 crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodDetails,
             >,
-            f17: Option<crate::PaymentsPrimitivesPaymentRecordsResourceProcessorDetails>,
-            f18: Option<crate::PaymentAttemptRecordReportedBy>,
-            f19: Option<crate::PaymentsPrimitivesPaymentRecordsResourceShippingDetails>,
+            f17: crate::rt::json::Slot<
+                crate::PaymentsPrimitivesPaymentRecordsResourceProcessorDetails,
+            >,
+            f18: crate::rt::json::Slot<crate::PaymentAttemptRecordReportedBy>,
+            f19: crate::rt::json::Slot<
+                crate::PaymentsPrimitivesPaymentRecordsResourceShippingDetails,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payment_record object",
-            &[
-                "amount",
-                "amount_authorized",
-                "amount_canceled",
-                "amount_failed",
-                "amount_guaranteed",
-                "amount_refunded",
-                "amount_requested",
-                "application",
-                "created",
-                "customer_details",
-                "customer_presence",
-                "description",
-                "id",
-                "latest_payment_attempt_record",
-                "livemode",
-                "metadata",
-                "object",
-                "payment_method_details",
-                "processor_details",
-                "reported_by",
-                "shipping_details",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.required(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                14 => r.required(&mut b.f14),
-                15 => r.required(&mut b.f15),
-                16 => r.skip(),
-                17 => r.optional(&mut b.f16),
-                18 => r.required(&mut b.f17),
-                19 => r.required(&mut b.f18),
-                20 => r.optional(&mut b.f19),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-                f6: Some(f6),
-                f7,
-                f8: Some(f8),
-                f9,
-                f10,
-                f11,
-                f12: Some(f12),
-                f13,
-                f14: Some(f14),
-                f15: Some(f15),
-                f16,
-                f17: Some(f17),
-                f18: Some(f18),
-                f19,
-            } => {
+        let extra = r
+            .fields(
+                "a payment_record object",
+                &[
+                    "amount",
+                    "amount_authorized",
+                    "amount_canceled",
+                    "amount_failed",
+                    "amount_guaranteed",
+                    "amount_refunded",
+                    "amount_requested",
+                    "application",
+                    "created",
+                    "customer_details",
+                    "customer_presence",
+                    "description",
+                    "id",
+                    "latest_payment_attempt_record",
+                    "livemode",
+                    "metadata",
+                    "object",
+                    "payment_method_details",
+                    "processor_details",
+                    "reported_by",
+                    "shipping_details",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.required(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.required(&mut b.f14),
+                    15 => r.required(&mut b.f15),
+                    16 => r.skip(),
+                    17 => r.optional(&mut b.f16),
+                    18 => r.required(&mut b.f17),
+                    19 => r.required(&mut b.f18),
+                    20 => r.optional(&mut b.f19),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f5.take(),
+            b.f6.take(),
+            b.f8.take(),
+            b.f12.take(),
+            b.f14.take(),
+            b.f15.take(),
+            b.f17.take(),
+            b.f18.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f1),
+                Some(f2),
+                Some(f3),
+                Some(f4),
+                Some(f5),
+                Some(f6),
+                Some(f8),
+                Some(f12),
+                Some(f14),
+                Some(f15),
+                Some(f17),
+                Some(f18),
+            ) => {
                 Ok(PaymentRecord {
                     amount: f0,
                     amount_authorized: f1,
@@ -963,45 +985,42 @@ impl crate::rt::Decode for PaymentRecord {
                     amount_guaranteed: f4,
                     amount_refunded: f5,
                     amount_requested: f6,
-                    application: f7,
+                    application: b.f7.take(),
                     created: f8,
-                    customer_details: f9,
-                    customer_presence: f10,
-                    description: f11,
+                    customer_details: b.f9.take(),
+                    customer_presence: b.f10.take(),
+                    description: b.f11.take(),
                     id: f12,
-                    latest_payment_attempt_record: f13,
+                    latest_payment_attempt_record: b.f13.take(),
                     livemode: f14,
                     metadata: f15,
-                    payment_method_details: f16,
+                    payment_method_details: b.f16.take(),
                     processor_details: f17,
                     reported_by: f18,
-                    shipping_details: f19,
+                    shipping_details: b.f19.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f1.is_none(), "amount_authorized"),
-                                    (b.f2.is_none(), "amount_canceled"),
-                                    (b.f3.is_none(), "amount_failed"),
-                                    (b.f4.is_none(), "amount_guaranteed"),
-                                    (b.f5.is_none(), "amount_refunded"),
-                                    (b.f6.is_none(), "amount_requested"),
-                                    (b.f8.is_none(), "created"),
-                                    (b.f12.is_none(), "id"),
-                                    (b.f14.is_none(), "livemode"),
-                                    (b.f15.is_none(), "metadata"),
-                                    (b.f17.is_none(), "processor_details"),
-                                    (b.f18.is_none(), "reported_by"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "amount_authorized"),
+                        (taken.2.is_none(), "amount_canceled"),
+                        (taken.3.is_none(), "amount_failed"),
+                        (taken.4.is_none(), "amount_guaranteed"),
+                        (taken.5.is_none(), "amount_refunded"),
+                        (taken.6.is_none(), "amount_requested"),
+                        (taken.7.is_none(), "created"),
+                        (taken.8.is_none(), "id"),
+                        (taken.9.is_none(), "livemode"),
+                        (taken.10.is_none(), "metadata"),
+                        (taken.11.is_none(), "processor_details"),
+                        (taken.12.is_none(), "reported_by"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1668,10 +1687,10 @@ impl std::str::FromStr for ReportPaymentAttemptPaymentRecordOutcome {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "failed" => ReportPaymentAttemptPaymentRecordOutcome::Failed,
-                "guaranteed" => ReportPaymentAttemptPaymentRecordOutcome::Guaranteed,
-                v => ReportPaymentAttemptPaymentRecordOutcome::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["failed", "guaranteed"]) {
+                Some(0) => ReportPaymentAttemptPaymentRecordOutcome::Failed,
+                Some(1) => ReportPaymentAttemptPaymentRecordOutcome::Guaranteed,
+                _ => ReportPaymentAttemptPaymentRecordOutcome::Unknown(s.to_owned()),
             },
         )
     }
@@ -1835,9 +1854,9 @@ impl std::str::FromStr for ReportRefundPaymentRecordOutcome {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "refunded" => ReportRefundPaymentRecordOutcome::Refunded,
-                v => ReportRefundPaymentRecordOutcome::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["refunded"]) {
+                Some(0) => ReportRefundPaymentRecordOutcome::Refunded,
+                _ => ReportRefundPaymentRecordOutcome::Unknown(s.to_owned()),
             },
         )
     }

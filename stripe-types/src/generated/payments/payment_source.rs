@@ -143,12 +143,14 @@ impl serde::Serialize for CreateCustomerBankAccountCard {
 }
 #[cfg(feature = "payments")]
 impl From<crate::CustomerPaymentSourceCard> for CreateCustomerBankAccountCard {
+    #[inline]
     fn from(v: crate::CustomerPaymentSourceCard) -> Self {
         CreateCustomerBankAccountCard::CustomerPaymentSourceCard(Box::new(v))
     }
 }
 #[cfg(feature = "payments")]
 impl From<String> for CreateCustomerBankAccountCard {
+    #[inline]
     fn from(v: String) -> Self {
         CreateCustomerBankAccountCard::String(v)
     }
@@ -296,12 +298,14 @@ impl serde::Serialize for CreateCustomerCardCard {
 }
 #[cfg(feature = "payments")]
 impl From<crate::CustomerPaymentSourceCard> for CreateCustomerCardCard {
+    #[inline]
     fn from(v: crate::CustomerPaymentSourceCard) -> Self {
         CreateCustomerCardCard::CustomerPaymentSourceCard(Box::new(v))
     }
 }
 #[cfg(feature = "payments")]
 impl From<String> for CreateCustomerCardCard {
+    #[inline]
     fn from(v: String) -> Self {
         CreateCustomerCardCard::String(v)
     }
@@ -449,12 +453,14 @@ impl serde::Serialize for CreateCustomerSourceCard {
 }
 #[cfg(feature = "payments")]
 impl From<crate::CustomerPaymentSourceCard> for CreateCustomerSourceCard {
+    #[inline]
     fn from(v: crate::CustomerPaymentSourceCard) -> Self {
         CreateCustomerSourceCard::CustomerPaymentSourceCard(Box::new(v))
     }
 }
 #[cfg(feature = "payments")]
 impl From<String> for CreateCustomerSourceCard {
+    #[inline]
     fn from(v: String) -> Self {
         CreateCustomerSourceCard::String(v)
     }

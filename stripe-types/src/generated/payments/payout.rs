@@ -231,10 +231,10 @@ impl std::str::FromStr for CreatePayoutMethod {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "instant" => CreatePayoutMethod::Instant,
-                "standard" => CreatePayoutMethod::Standard,
-                v => CreatePayoutMethod::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["instant", "standard"]) {
+                Some(0) => CreatePayoutMethod::Instant,
+                Some(1) => CreatePayoutMethod::Standard,
+                _ => CreatePayoutMethod::Unknown(s.to_owned()),
             },
         )
     }
@@ -289,11 +289,11 @@ impl std::str::FromStr for CreatePayoutSourceType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "bank_account" => CreatePayoutSourceType::BankAccount,
-                "card" => CreatePayoutSourceType::Card,
-                "fpx" => CreatePayoutSourceType::Fpx,
-                v => CreatePayoutSourceType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["bank_account", "card", "fpx"]) {
+                Some(0) => CreatePayoutSourceType::BankAccount,
+                Some(1) => CreatePayoutSourceType::Card,
+                Some(2) => CreatePayoutSourceType::Fpx,
+                _ => CreatePayoutSourceType::Unknown(s.to_owned()),
             },
         )
     }
@@ -467,12 +467,14 @@ impl serde::Serialize for ListPayoutsArrivalDate {
 }
 #[cfg(feature = "payments")]
 impl From<crate::RangeQuerySpecs> for ListPayoutsArrivalDate {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListPayoutsArrivalDate::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "payments")]
 impl From<i64> for ListPayoutsArrivalDate {
+    #[inline]
     fn from(v: i64) -> Self {
         ListPayoutsArrivalDate::Integer(v)
     }
@@ -498,12 +500,14 @@ impl serde::Serialize for ListPayoutsCreated {
 }
 #[cfg(feature = "payments")]
 impl From<crate::RangeQuerySpecs> for ListPayoutsCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListPayoutsCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "payments")]
 impl From<i64> for ListPayoutsCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListPayoutsCreated::Integer(v)
     }
@@ -586,206 +590,201 @@ impl crate::rt::Decode for Payout {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::rt::Expandable<crate::ApplicationFee>>,
-            f2: Option<i64>,
-            f3: Option<crate::rt::Timestamp>,
-            f4: Option<bool>,
-            f5: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
-            f6: Option<crate::rt::Timestamp>,
-            f7: Option<String>,
-            f8: Option<String>,
-            f9: Option<crate::rt::Expandable<crate::PayoutDestination>>,
-            f10: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
-            f11: Option<String>,
-            f12: Option<String>,
-            f13: Option<crate::PayoutId>,
-            f14: Option<bool>,
-            f15: Option<crate::rt::Metadata>,
-            f16: Option<String>,
-            f17: Option<crate::rt::Expandable<crate::Payout>>,
-            f18: Option<String>,
-            f19: Option<crate::PayoutReconciliationStatus>,
-            f20: Option<crate::rt::Expandable<crate::Payout>>,
-            f21: Option<String>,
-            f22: Option<String>,
-            f23: Option<String>,
-            f24: Option<crate::PayoutsTraceId>,
-            f25: Option<crate::PayoutType>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::ApplicationFee>>,
+            f2: crate::rt::json::Slot<i64>,
+            f3: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f4: crate::rt::json::Slot<bool>,
+            f5: crate::rt::json::Slot<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f6: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<crate::rt::Expandable<crate::PayoutDestination>>,
+            f10: crate::rt::json::Slot<crate::rt::Expandable<crate::BalanceTransaction>>,
+            f11: crate::rt::json::Slot<String>,
+            f12: crate::rt::json::Slot<String>,
+            f13: crate::rt::json::Slot<crate::PayoutId>,
+            f14: crate::rt::json::Slot<bool>,
+            f15: crate::rt::json::Slot<crate::rt::Metadata>,
+            f16: crate::rt::json::Slot<String>,
+            f17: crate::rt::json::Slot<crate::rt::Expandable<crate::Payout>>,
+            f18: crate::rt::json::Slot<String>,
+            f19: crate::rt::json::Slot<crate::PayoutReconciliationStatus>,
+            f20: crate::rt::json::Slot<crate::rt::Expandable<crate::Payout>>,
+            f21: crate::rt::json::Slot<String>,
+            f22: crate::rt::json::Slot<String>,
+            f23: crate::rt::json::Slot<String>,
+            f24: crate::rt::json::Slot<crate::PayoutsTraceId>,
+            f25: crate::rt::json::Slot<crate::PayoutType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
-            f21: None,
-            f22: None,
-            f23: None,
-            f24: None,
-            f25: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
+            f23: crate::rt::json::Slot::new(),
+            f24: crate::rt::json::Slot::new(),
+            f25: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a payout object",
-            &[
-                "amount",
-                "application_fee",
-                "application_fee_amount",
-                "arrival_date",
-                "automatic",
-                "balance_transaction",
-                "created",
-                "currency",
-                "description",
-                "destination",
-                "failure_balance_transaction",
-                "failure_code",
-                "failure_message",
-                "id",
-                "livemode",
-                "metadata",
-                "method",
-                "object",
-                "original_payout",
-                "payout_method",
-                "reconciliation_status",
-                "reversed_by",
-                "source_type",
-                "statement_descriptor",
-                "status",
-                "trace_id",
-                "type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.required(&mut b.f13),
-                14 => r.required(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.required(&mut b.f16),
-                17 => r.skip(),
-                18 => r.optional(&mut b.f17),
-                19 => r.optional(&mut b.f18),
-                20 => r.required(&mut b.f19),
-                21 => r.optional(&mut b.f20),
-                22 => r.required(&mut b.f21),
-                23 => r.optional(&mut b.f22),
-                24 => r.required(&mut b.f23),
-                25 => r.optional(&mut b.f24),
-                26 => r.required(&mut b.f25),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1,
-                f2,
-                f3: Some(f3),
-                f4: Some(f4),
-                f5,
-                f6: Some(f6),
-                f7: Some(f7),
-                f8,
-                f9,
-                f10,
-                f11,
-                f12,
-                f13: Some(f13),
-                f14: Some(f14),
-                f15,
-                f16: Some(f16),
-                f17,
-                f18,
-                f19: Some(f19),
-                f20,
-                f21: Some(f21),
-                f22,
-                f23: Some(f23),
-                f24,
-                f25: Some(f25),
-            } => {
+        let extra = r
+            .fields(
+                "a payout object",
+                &[
+                    "amount",
+                    "application_fee",
+                    "application_fee_amount",
+                    "arrival_date",
+                    "automatic",
+                    "balance_transaction",
+                    "created",
+                    "currency",
+                    "description",
+                    "destination",
+                    "failure_balance_transaction",
+                    "failure_code",
+                    "failure_message",
+                    "id",
+                    "livemode",
+                    "metadata",
+                    "method",
+                    "object",
+                    "original_payout",
+                    "payout_method",
+                    "reconciliation_status",
+                    "reversed_by",
+                    "source_type",
+                    "statement_descriptor",
+                    "status",
+                    "trace_id",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.required(&mut b.f13),
+                    14 => r.required(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.required(&mut b.f16),
+                    17 => r.skip(),
+                    18 => r.optional(&mut b.f17),
+                    19 => r.optional(&mut b.f18),
+                    20 => r.required(&mut b.f19),
+                    21 => r.optional(&mut b.f20),
+                    22 => r.required(&mut b.f21),
+                    23 => r.optional(&mut b.f22),
+                    24 => r.required(&mut b.f23),
+                    25 => r.optional(&mut b.f24),
+                    26 => r.required(&mut b.f25),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f13.take(),
+            b.f14.take(),
+            b.f16.take(),
+            b.f19.take(),
+            b.f21.take(),
+            b.f23.take(),
+            b.f25.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f3),
+                Some(f4),
+                Some(f6),
+                Some(f7),
+                Some(f13),
+                Some(f14),
+                Some(f16),
+                Some(f19),
+                Some(f21),
+                Some(f23),
+                Some(f25),
+            ) => {
                 Ok(Payout {
                     amount: f0,
-                    application_fee: f1,
-                    application_fee_amount: f2,
+                    application_fee: b.f1.take(),
+                    application_fee_amount: b.f2.take(),
                     arrival_date: f3,
                     automatic: f4,
-                    balance_transaction: f5,
+                    balance_transaction: b.f5.take(),
                     created: f6,
                     currency: f7,
-                    description: f8,
-                    destination: f9,
-                    failure_balance_transaction: f10,
-                    failure_code: f11,
-                    failure_message: f12,
+                    description: b.f8.take(),
+                    destination: b.f9.take(),
+                    failure_balance_transaction: b.f10.take(),
+                    failure_code: b.f11.take(),
+                    failure_message: b.f12.take(),
                     id: f13,
                     livemode: f14,
-                    metadata: f15,
+                    metadata: b.f15.take(),
                     method: f16,
-                    original_payout: f17,
-                    payout_method: f18,
+                    original_payout: b.f17.take(),
+                    payout_method: b.f18.take(),
                     reconciliation_status: f19,
-                    reversed_by: f20,
+                    reversed_by: b.f20.take(),
                     source_type: f21,
-                    statement_descriptor: f22,
+                    statement_descriptor: b.f22.take(),
                     status: f23,
-                    trace_id: f24,
+                    trace_id: b.f24.take(),
                     r#type: f25,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f3.is_none(), "arrival_date"),
-                                    (b.f4.is_none(), "automatic"),
-                                    (b.f6.is_none(), "created"),
-                                    (b.f7.is_none(), "currency"),
-                                    (b.f13.is_none(), "id"),
-                                    (b.f14.is_none(), "livemode"),
-                                    (b.f16.is_none(), "method"),
-                                    (b.f19.is_none(), "reconciliation_status"),
-                                    (b.f21.is_none(), "source_type"),
-                                    (b.f23.is_none(), "status"),
-                                    (b.f25.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "arrival_date"),
+                        (taken.2.is_none(), "automatic"),
+                        (taken.3.is_none(), "created"),
+                        (taken.4.is_none(), "currency"),
+                        (taken.5.is_none(), "id"),
+                        (taken.6.is_none(), "livemode"),
+                        (taken.7.is_none(), "method"),
+                        (taken.8.is_none(), "reconciliation_status"),
+                        (taken.9.is_none(), "source_type"),
+                        (taken.10.is_none(), "status"),
+                        (taken.11.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -894,21 +893,25 @@ impl serde::Serialize for PayoutDestination {
     }
 }
 impl From<crate::BankAccount> for PayoutDestination {
+    #[inline]
     fn from(v: crate::BankAccount) -> Self {
         PayoutDestination::BankAccount(Box::new(v))
     }
 }
 impl From<crate::Card> for PayoutDestination {
+    #[inline]
     fn from(v: crate::Card) -> Self {
         PayoutDestination::Card(Box::new(v))
     }
 }
 impl From<crate::DeletedBankAccount> for PayoutDestination {
+    #[inline]
     fn from(v: crate::DeletedBankAccount) -> Self {
         PayoutDestination::DeletedBankAccount(Box::new(v))
     }
 }
 impl From<crate::DeletedCard> for PayoutDestination {
+    #[inline]
     fn from(v: crate::DeletedCard) -> Self {
         PayoutDestination::DeletedCard(Box::new(v))
     }
@@ -919,17 +922,13 @@ impl crate::rt::Decode for PayoutDestination {
         let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
             (Some("bank_account"), false) => {
-                r.decode().map(|x| PayoutDestination::BankAccount(Box::new(x)))
+                r.decode().map(PayoutDestination::BankAccount)
             }
-            (Some("card"), false) => {
-                r.decode().map(|x| PayoutDestination::Card(Box::new(x)))
-            }
+            (Some("card"), false) => r.decode().map(PayoutDestination::Card),
             (Some("bank_account"), true) => {
-                r.decode().map(|x| PayoutDestination::DeletedBankAccount(Box::new(x)))
+                r.decode().map(PayoutDestination::DeletedBankAccount)
             }
-            (Some("card"), true) => {
-                r.decode().map(|x| PayoutDestination::DeletedCard(Box::new(x)))
-            }
+            (Some("card"), true) => r.decode().map(PayoutDestination::DeletedCard),
             _ => r.decode().map(PayoutDestination::Unknown),
         }
     }
@@ -981,11 +980,14 @@ impl std::str::FromStr for PayoutReconciliationStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "completed" => PayoutReconciliationStatus::Completed,
-                "in_progress" => PayoutReconciliationStatus::InProgress,
-                "not_applicable" => PayoutReconciliationStatus::NotApplicable,
-                v => PayoutReconciliationStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["completed", "in_progress", "not_applicable"],
+            ) {
+                Some(0) => PayoutReconciliationStatus::Completed,
+                Some(1) => PayoutReconciliationStatus::InProgress,
+                Some(2) => PayoutReconciliationStatus::NotApplicable,
+                _ => PayoutReconciliationStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -1036,10 +1038,10 @@ impl std::str::FromStr for PayoutType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "bank_account" => PayoutType::BankAccount,
-                "card" => PayoutType::Card,
-                v => PayoutType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["bank_account", "card"]) {
+                Some(0) => PayoutType::BankAccount,
+                Some(1) => PayoutType::Card,
+                _ => PayoutType::Unknown(s.to_owned()),
             },
         )
     }

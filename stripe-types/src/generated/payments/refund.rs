@@ -274,9 +274,9 @@ impl std::str::FromStr for CreateChargeRefundOrigin {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "customer_balance" => CreateChargeRefundOrigin::CustomerBalance,
-                v => CreateChargeRefundOrigin::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["customer_balance"]) {
+                Some(0) => CreateChargeRefundOrigin::CustomerBalance,
+                _ => CreateChargeRefundOrigin::Unknown(s.to_owned()),
             },
         )
     }
@@ -331,11 +331,14 @@ impl std::str::FromStr for CreateChargeRefundReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "duplicate" => CreateChargeRefundReason::Duplicate,
-                "fraudulent" => CreateChargeRefundReason::Fraudulent,
-                "requested_by_customer" => CreateChargeRefundReason::RequestedByCustomer,
-                v => CreateChargeRefundReason::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["duplicate", "fraudulent", "requested_by_customer"],
+            ) {
+                Some(0) => CreateChargeRefundReason::Duplicate,
+                Some(1) => CreateChargeRefundReason::Fraudulent,
+                Some(2) => CreateChargeRefundReason::RequestedByCustomer,
+                _ => CreateChargeRefundReason::Unknown(s.to_owned()),
             },
         )
     }
@@ -840,12 +843,14 @@ impl serde::Serialize for ListRefundsCreated {
 }
 #[cfg(feature = "payments")]
 impl From<crate::RangeQuerySpecs> for ListRefundsCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListRefundsCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "payments")]
 impl From<i64> for ListRefundsCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListRefundsCreated::Integer(v)
     }

@@ -28,18 +28,21 @@ impl serde::Serialize for CardOrBankAccountOrSource {
 }
 #[cfg(feature = "payments")]
 impl From<crate::Card> for CardOrBankAccountOrSource {
+    #[inline]
     fn from(v: crate::Card) -> Self {
         CardOrBankAccountOrSource::Card(Box::new(v))
     }
 }
 #[cfg(feature = "payments")]
 impl From<crate::BankAccount> for CardOrBankAccountOrSource {
+    #[inline]
     fn from(v: crate::BankAccount) -> Self {
         CardOrBankAccountOrSource::BankAccount(Box::new(v))
     }
 }
 #[cfg(feature = "payments")]
 impl From<crate::Source> for CardOrBankAccountOrSource {
+    #[inline]
     fn from(v: crate::Source) -> Self {
         CardOrBankAccountOrSource::Source(Box::new(v))
     }
@@ -50,15 +53,11 @@ impl crate::rt::Decode for CardOrBankAccountOrSource {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
-            (Some("card"), _) => {
-                r.decode().map(|x| CardOrBankAccountOrSource::Card(Box::new(x)))
-            }
+            (Some("card"), _) => r.decode().map(CardOrBankAccountOrSource::Card),
             (Some("bank_account"), _) => {
-                r.decode().map(|x| CardOrBankAccountOrSource::BankAccount(Box::new(x)))
+                r.decode().map(CardOrBankAccountOrSource::BankAccount)
             }
-            (Some("source"), _) => {
-                r.decode().map(|x| CardOrBankAccountOrSource::Source(Box::new(x)))
-            }
+            (Some("source"), _) => r.decode().map(CardOrBankAccountOrSource::Source),
             _ => r.decode().map(CardOrBankAccountOrSource::Unknown),
         }
     }
@@ -111,6 +110,7 @@ impl serde::Serialize for DeleteCustomersCustomerBankAccountsIdResponse {
 }
 #[cfg(feature = "payments")]
 impl From<crate::PaymentSource> for DeleteCustomersCustomerBankAccountsIdResponse {
+    #[inline]
     fn from(v: crate::PaymentSource) -> Self {
         DeleteCustomersCustomerBankAccountsIdResponse::PaymentSource(v)
     }
@@ -118,6 +118,7 @@ impl From<crate::PaymentSource> for DeleteCustomersCustomerBankAccountsIdRespons
 #[cfg(feature = "payments")]
 impl From<crate::DeletedPaymentSource>
 for DeleteCustomersCustomerBankAccountsIdResponse {
+    #[inline]
     fn from(v: crate::DeletedPaymentSource) -> Self {
         DeleteCustomersCustomerBankAccountsIdResponse::DeletedPaymentSource(v)
     }

@@ -127,12 +127,14 @@ impl serde::Serialize for ListSetupAttemptsCreated {
 }
 #[cfg(feature = "payments")]
 impl From<crate::RangeQuerySpecs> for ListSetupAttemptsCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListSetupAttemptsCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "payments")]
 impl From<i64> for ListSetupAttemptsCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListSetupAttemptsCreated::Integer(v)
     }
@@ -190,136 +192,136 @@ impl crate::rt::Decode for SetupAttempt {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::Application>>,
-            f1: Option<bool>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
-            f4: Option<String>,
-            f5: Option<Vec<crate::SetupAttemptFlowDirections>>,
-            f6: Option<crate::SetupAttemptId>,
-            f7: Option<bool>,
-            f8: Option<crate::rt::Expandable<crate::Account>>,
-            f9: Option<crate::rt::Expandable<crate::PaymentMethod>>,
-            f10: Option<crate::SetupAttemptPaymentMethodDetails>,
-            f11: Option<crate::ApiErrors>,
-            f12: Option<crate::rt::Expandable<crate::SetupIntent>>,
-            f13: Option<String>,
-            f14: Option<String>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::Application>>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+            >,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<Vec<crate::SetupAttemptFlowDirections>>,
+            f6: crate::rt::json::Slot<crate::SetupAttemptId>,
+            f7: crate::rt::json::Slot<bool>,
+            f8: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
+            f9: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
+            f10: crate::rt::json::Slot<crate::SetupAttemptPaymentMethodDetails>,
+            f11: crate::rt::json::Slot<crate::ApiErrors>,
+            f12: crate::rt::json::Slot<crate::rt::Expandable<crate::SetupIntent>>,
+            f13: crate::rt::json::Slot<String>,
+            f14: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_attempt object",
-            &[
-                "application",
-                "attach_to_self",
-                "created",
-                "customer",
-                "customer_account",
-                "flow_directions",
-                "id",
-                "livemode",
-                "object",
-                "on_behalf_of",
-                "payment_method",
-                "payment_method_details",
-                "setup_error",
-                "setup_intent",
-                "status",
-                "usage",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.skip(),
-                9 => r.optional(&mut b.f8),
-                10 => r.required(&mut b.f9),
-                11 => r.required(&mut b.f10),
-                12 => r.optional(&mut b.f11),
-                13 => r.required(&mut b.f12),
-                14 => r.required(&mut b.f13),
-                15 => r.required(&mut b.f14),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2: Some(f2),
-                f3,
-                f4,
-                f5,
-                f6: Some(f6),
-                f7: Some(f7),
-                f8,
-                f9: Some(f9),
-                f10: Some(f10),
-                f11,
-                f12: Some(f12),
-                f13: Some(f13),
-                f14: Some(f14),
-            } => {
+        let extra = r
+            .fields(
+                "a setup_attempt object",
+                &[
+                    "application",
+                    "attach_to_self",
+                    "created",
+                    "customer",
+                    "customer_account",
+                    "flow_directions",
+                    "id",
+                    "livemode",
+                    "object",
+                    "on_behalf_of",
+                    "payment_method",
+                    "payment_method_details",
+                    "setup_error",
+                    "setup_intent",
+                    "status",
+                    "usage",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.skip(),
+                    9 => r.optional(&mut b.f8),
+                    10 => r.required(&mut b.f9),
+                    11 => r.required(&mut b.f10),
+                    12 => r.optional(&mut b.f11),
+                    13 => r.required(&mut b.f12),
+                    14 => r.required(&mut b.f13),
+                    15 => r.required(&mut b.f14),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f2.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f9.take(),
+            b.f10.take(),
+            b.f12.take(),
+            b.f13.take(),
+            b.f14.take(),
+        ) {
+            (
+                Some(f2),
+                Some(f6),
+                Some(f7),
+                Some(f9),
+                Some(f10),
+                Some(f12),
+                Some(f13),
+                Some(f14),
+            ) => {
                 Ok(SetupAttempt {
-                    application: f0,
-                    attach_to_self: f1,
+                    application: b.f0.take(),
+                    attach_to_self: b.f1.take(),
                     created: f2,
-                    customer: f3,
-                    customer_account: f4,
-                    flow_directions: f5,
+                    customer: b.f3.take(),
+                    customer_account: b.f4.take(),
+                    flow_directions: b.f5.take(),
                     id: f6,
                     livemode: f7,
-                    on_behalf_of: f8,
+                    on_behalf_of: b.f8.take(),
                     payment_method: f9,
                     payment_method_details: f10,
-                    setup_error: f11,
+                    setup_error: b.f11.take(),
                     setup_intent: f12,
                     status: f13,
                     usage: f14,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f2.is_none(), "created"),
-                                    (b.f6.is_none(), "id"),
-                                    (b.f7.is_none(), "livemode"),
-                                    (b.f9.is_none(), "payment_method"),
-                                    (b.f10.is_none(), "payment_method_details"),
-                                    (b.f12.is_none(), "setup_intent"),
-                                    (b.f13.is_none(), "status"),
-                                    (b.f14.is_none(), "usage"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "id"),
+                        (taken.2.is_none(), "livemode"),
+                        (taken.3.is_none(), "payment_method"),
+                        (taken.4.is_none(), "payment_method_details"),
+                        (taken.5.is_none(), "setup_intent"),
+                        (taken.6.is_none(), "status"),
+                        (taken.7.is_none(), "usage"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -401,10 +403,10 @@ impl std::str::FromStr for SetupAttemptFlowDirections {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "inbound" => SetupAttemptFlowDirections::Inbound,
-                "outbound" => SetupAttemptFlowDirections::Outbound,
-                v => SetupAttemptFlowDirections::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["inbound", "outbound"]) {
+                Some(0) => SetupAttemptFlowDirections::Inbound,
+                Some(1) => SetupAttemptFlowDirections::Outbound,
+                _ => SetupAttemptFlowDirections::Unknown(s.to_owned()),
             },
         )
     }
@@ -464,171 +466,155 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::SetupAttemptPaymentMethodDetailsAcssDebit>,
-            f1: Option<crate::SetupAttemptPaymentMethodDetailsAmazonPay>,
-            f2: Option<crate::SetupAttemptPaymentMethodDetailsAuBecsDebit>,
-            f3: Option<crate::SetupAttemptPaymentMethodDetailsBacsDebit>,
-            f4: Option<crate::SetupAttemptPaymentMethodDetailsBancontact>,
-            f5: Option<crate::SetupAttemptPaymentMethodDetailsBoleto>,
-            f6: Option<crate::SetupAttemptPaymentMethodDetailsCard>,
-            f7: Option<crate::SetupAttemptPaymentMethodDetailsCardPresent>,
-            f8: Option<crate::SetupAttemptPaymentMethodDetailsCashapp>,
-            f9: Option<crate::SetupAttemptPaymentMethodDetailsIdeal>,
-            f10: Option<crate::SetupAttemptPaymentMethodDetailsKakaoPay>,
-            f11: Option<crate::SetupAttemptPaymentMethodDetailsKlarna>,
-            f12: Option<crate::SetupAttemptPaymentMethodDetailsKrCard>,
-            f13: Option<crate::SetupAttemptPaymentMethodDetailsLink>,
-            f14: Option<crate::SetupAttemptPaymentMethodDetailsNaverPay>,
-            f15: Option<crate::SetupAttemptPaymentMethodDetailsNzBankAccount>,
-            f16: Option<crate::SetupAttemptPaymentMethodDetailsPaypal>,
-            f17: Option<crate::SetupAttemptPaymentMethodDetailsPayto>,
-            f18: Option<crate::SetupAttemptPaymentMethodDetailsRevolutPay>,
-            f19: Option<crate::SetupAttemptPaymentMethodDetailsSepaDebit>,
-            f20: Option<crate::SetupAttemptPaymentMethodDetailsSofort>,
-            f21: Option<String>,
-            f22: Option<crate::SetupAttemptPaymentMethodDetailsUsBankAccount>,
+            f0: crate::rt::json::Slot<crate::SetupAttemptPaymentMethodDetailsAcssDebit>,
+            f1: crate::rt::json::Slot<crate::SetupAttemptPaymentMethodDetailsAmazonPay>,
+            f2: crate::rt::json::Slot<
+                crate::SetupAttemptPaymentMethodDetailsAuBecsDebit,
+            >,
+            f3: crate::rt::json::Slot<crate::SetupAttemptPaymentMethodDetailsBacsDebit>,
+            f4: crate::rt::json::Slot<crate::SetupAttemptPaymentMethodDetailsBancontact>,
+            f5: crate::rt::json::Slot<crate::SetupAttemptPaymentMethodDetailsBoleto>,
+            f6: crate::rt::json::Slot<crate::SetupAttemptPaymentMethodDetailsCard>,
+            f7: crate::rt::json::Slot<
+                crate::SetupAttemptPaymentMethodDetailsCardPresent,
+            >,
+            f8: crate::rt::json::Slot<crate::SetupAttemptPaymentMethodDetailsCashapp>,
+            f9: crate::rt::json::Slot<crate::SetupAttemptPaymentMethodDetailsIdeal>,
+            f10: crate::rt::json::Slot<crate::SetupAttemptPaymentMethodDetailsKakaoPay>,
+            f11: crate::rt::json::Slot<crate::SetupAttemptPaymentMethodDetailsKlarna>,
+            f12: crate::rt::json::Slot<crate::SetupAttemptPaymentMethodDetailsKrCard>,
+            f13: crate::rt::json::Slot<crate::SetupAttemptPaymentMethodDetailsLink>,
+            f14: crate::rt::json::Slot<crate::SetupAttemptPaymentMethodDetailsNaverPay>,
+            f15: crate::rt::json::Slot<
+                crate::SetupAttemptPaymentMethodDetailsNzBankAccount,
+            >,
+            f16: crate::rt::json::Slot<crate::SetupAttemptPaymentMethodDetailsPaypal>,
+            f17: crate::rt::json::Slot<crate::SetupAttemptPaymentMethodDetailsPayto>,
+            f18: crate::rt::json::Slot<
+                crate::SetupAttemptPaymentMethodDetailsRevolutPay,
+            >,
+            f19: crate::rt::json::Slot<crate::SetupAttemptPaymentMethodDetailsSepaDebit>,
+            f20: crate::rt::json::Slot<crate::SetupAttemptPaymentMethodDetailsSofort>,
+            f21: crate::rt::json::Slot<String>,
+            f22: crate::rt::json::Slot<
+                crate::SetupAttemptPaymentMethodDetailsUsBankAccount,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
-            f21: None,
-            f22: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_attempt_payment_method_details object",
-            &[
-                "acss_debit",
-                "amazon_pay",
-                "au_becs_debit",
-                "bacs_debit",
-                "bancontact",
-                "boleto",
-                "card",
-                "card_present",
-                "cashapp",
-                "ideal",
-                "kakao_pay",
-                "klarna",
-                "kr_card",
-                "link",
-                "naver_pay",
-                "nz_bank_account",
-                "paypal",
-                "payto",
-                "revolut_pay",
-                "sepa_debit",
-                "sofort",
-                "type",
-                "us_bank_account",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                14 => r.optional(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.optional(&mut b.f16),
-                17 => r.optional(&mut b.f17),
-                18 => r.optional(&mut b.f18),
-                19 => r.optional(&mut b.f19),
-                20 => r.optional(&mut b.f20),
-                21 => r.required(&mut b.f21),
-                22 => r.optional(&mut b.f22),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2,
-                f3,
-                f4,
-                f5,
-                f6,
-                f7,
-                f8,
-                f9,
-                f10,
-                f11,
-                f12,
-                f13,
-                f14,
-                f15,
-                f16,
-                f17,
-                f18,
-                f19,
-                f20,
-                f21: Some(f21),
-                f22,
-            } => {
+        let extra = r
+            .fields(
+                "a setup_attempt_payment_method_details object",
+                &[
+                    "acss_debit",
+                    "amazon_pay",
+                    "au_becs_debit",
+                    "bacs_debit",
+                    "bancontact",
+                    "boleto",
+                    "card",
+                    "card_present",
+                    "cashapp",
+                    "ideal",
+                    "kakao_pay",
+                    "klarna",
+                    "kr_card",
+                    "link",
+                    "naver_pay",
+                    "nz_bank_account",
+                    "paypal",
+                    "payto",
+                    "revolut_pay",
+                    "sepa_debit",
+                    "sofort",
+                    "type",
+                    "us_bank_account",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    17 => r.optional(&mut b.f17),
+                    18 => r.optional(&mut b.f18),
+                    19 => r.optional(&mut b.f19),
+                    20 => r.optional(&mut b.f20),
+                    21 => r.required(&mut b.f21),
+                    22 => r.optional(&mut b.f22),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f21.take(),) {
+            (Some(f21),) => {
                 Ok(SetupAttemptPaymentMethodDetails {
-                    acss_debit: f0,
-                    amazon_pay: f1,
-                    au_becs_debit: f2,
-                    bacs_debit: f3,
-                    bancontact: f4,
-                    boleto: f5,
-                    card: f6,
-                    card_present: f7,
-                    cashapp: f8,
-                    ideal: f9,
-                    kakao_pay: f10,
-                    klarna: f11,
-                    kr_card: f12,
-                    link: f13,
-                    naver_pay: f14,
-                    nz_bank_account: f15,
-                    paypal: f16,
-                    payto: f17,
-                    revolut_pay: f18,
-                    sepa_debit: f19,
-                    sofort: f20,
+                    acss_debit: b.f0.take(),
+                    amazon_pay: b.f1.take(),
+                    au_becs_debit: b.f2.take(),
+                    bacs_debit: b.f3.take(),
+                    bancontact: b.f4.take(),
+                    boleto: b.f5.take(),
+                    card: b.f6.take(),
+                    card_present: b.f7.take(),
+                    cashapp: b.f8.take(),
+                    ideal: b.f9.take(),
+                    kakao_pay: b.f10.take(),
+                    klarna: b.f11.take(),
+                    kr_card: b.f12.take(),
+                    link: b.f13.take(),
+                    naver_pay: b.f14.take(),
+                    nz_bank_account: b.f15.take(),
+                    paypal: b.f16.take(),
+                    payto: b.f17.take(),
+                    revolut_pay: b.f18.take(),
+                    sepa_debit: b.f19.take(),
+                    sofort: b.f20.take(),
                     r#type: f21,
-                    us_bank_account: f22,
+                    us_bank_account: b.f22.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f21.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -731,18 +717,14 @@ pub struct SetupAttemptPaymentMethodDetailsAcssDebit {
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsAcssDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_attempt_payment_method_details_acss_debit object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a setup_attempt_payment_method_details_acss_debit object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupAttemptPaymentMethodDetailsAcssDebit {
             extra,
         })
@@ -779,18 +761,14 @@ pub struct SetupAttemptPaymentMethodDetailsAmazonPay {
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsAmazonPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_attempt_payment_method_details_amazon_pay object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a setup_attempt_payment_method_details_amazon_pay object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupAttemptPaymentMethodDetailsAmazonPay {
             extra,
         })
@@ -827,18 +805,14 @@ pub struct SetupAttemptPaymentMethodDetailsAuBecsDebit {
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsAuBecsDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_attempt_payment_method_details_au_becs_debit object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a setup_attempt_payment_method_details_au_becs_debit object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupAttemptPaymentMethodDetailsAuBecsDebit {
             extra,
         })
@@ -875,18 +849,14 @@ pub struct SetupAttemptPaymentMethodDetailsBacsDebit {
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsBacsDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_attempt_payment_method_details_bacs_debit object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a setup_attempt_payment_method_details_bacs_debit object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupAttemptPaymentMethodDetailsBacsDebit {
             extra,
         })
@@ -944,61 +914,61 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsBancontact {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<crate::rt::Expandable<crate::PaymentMethod>>,
-            f4: Option<crate::rt::Expandable<crate::Mandate>>,
-            f5: Option<String>,
-            f6: Option<crate::InvoicePaymentMethodOptionsBancontactPreferredLanguage>,
-            f7: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
+            f4: crate::rt::json::Slot<crate::rt::Expandable<crate::Mandate>>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<
+                crate::InvoicePaymentMethodOptionsBancontactPreferredLanguage,
+            >,
+            f7: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_attempt_payment_method_details_bancontact object",
-            &[
-                "bank_code",
-                "bank_name",
-                "bic",
-                "generated_sepa_debit",
-                "generated_sepa_debit_mandate",
-                "iban_last4",
-                "preferred_language",
-                "verified_name",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6, f7 } = b;
+        let extra = r
+            .fields(
+                "a setup_attempt_payment_method_details_bancontact object",
+                &[
+                    "bank_code",
+                    "bank_name",
+                    "bic",
+                    "generated_sepa_debit",
+                    "generated_sepa_debit_mandate",
+                    "iban_last4",
+                    "preferred_language",
+                    "verified_name",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupAttemptPaymentMethodDetailsBancontact {
-            bank_code: f0,
-            bank_name: f1,
-            bic: f2,
-            generated_sepa_debit: f3,
-            generated_sepa_debit_mandate: f4,
-            iban_last4: f5,
-            preferred_language: f6,
-            verified_name: f7,
+            bank_code: b.f0.take(),
+            bank_name: b.f1.take(),
+            bic: b.f2.take(),
+            generated_sepa_debit: b.f3.take(),
+            generated_sepa_debit_mandate: b.f4.take(),
+            iban_last4: b.f5.take(),
+            preferred_language: b.f6.take(),
+            verified_name: b.f7.take(),
             extra,
         })
     }
@@ -1058,18 +1028,14 @@ pub struct SetupAttemptPaymentMethodDetailsBoleto {
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsBoleto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_attempt_payment_method_details_boleto object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a setup_attempt_payment_method_details_boleto object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupAttemptPaymentMethodDetailsBoleto {
             extra,
         })
@@ -1131,76 +1097,76 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::SetupAttemptPaymentMethodDetailsCardChecks>,
-            f2: Option<String>,
-            f3: Option<i64>,
-            f4: Option<i64>,
-            f5: Option<String>,
-            f6: Option<String>,
-            f7: Option<String>,
-            f8: Option<String>,
-            f9: Option<crate::ThreeDSecureDetails>,
-            f10: Option<crate::SetupAttemptPaymentMethodDetailsCardWallet>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::SetupAttemptPaymentMethodDetailsCardChecks>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<i64>,
+            f4: crate::rt::json::Slot<i64>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<crate::ThreeDSecureDetails>,
+            f10: crate::rt::json::Slot<
+                crate::SetupAttemptPaymentMethodDetailsCardWallet,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_attempt_payment_method_details_card object",
-            &[
-                "brand",
-                "checks",
-                "country",
-                "exp_month",
-                "exp_year",
-                "fingerprint",
-                "funding",
-                "last4",
-                "network",
-                "three_d_secure",
-                "wallet",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10 } = b;
+        let extra = r
+            .fields(
+                "a setup_attempt_payment_method_details_card object",
+                &[
+                    "brand",
+                    "checks",
+                    "country",
+                    "exp_month",
+                    "exp_year",
+                    "fingerprint",
+                    "funding",
+                    "last4",
+                    "network",
+                    "three_d_secure",
+                    "wallet",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupAttemptPaymentMethodDetailsCard {
-            brand: f0,
-            checks: f1,
-            country: f2,
-            exp_month: f3,
-            exp_year: f4,
-            fingerprint: f5,
-            funding: f6,
-            last4: f7,
-            network: f8,
-            three_d_secure: f9,
-            wallet: f10,
+            brand: b.f0.take(),
+            checks: b.f1.take(),
+            country: b.f2.take(),
+            exp_month: b.f3.take(),
+            exp_year: b.f4.take(),
+            fingerprint: b.f5.take(),
+            funding: b.f6.take(),
+            last4: b.f7.take(),
+            network: b.f8.take(),
+            three_d_secure: b.f9.take(),
+            wallet: b.f10.take(),
             extra,
         })
     }
@@ -1276,32 +1242,30 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsCardChecks {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_attempt_payment_method_details_card_checks object",
-            &["address_line1_check", "address_postal_code_check", "cvc_check"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a setup_attempt_payment_method_details_card_checks object",
+                &["address_line1_check", "address_postal_code_check", "cvc_check"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupAttemptPaymentMethodDetailsCardChecks {
-            address_line1_check: f0,
-            address_postal_code_check: f1,
-            cvc_check: f2,
+            address_line1_check: b.f0.take(),
+            address_postal_code_check: b.f1.take(),
+            cvc_check: b.f2.take(),
             extra,
         })
     }
@@ -1351,25 +1315,26 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsCardPresent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::PaymentMethod>>,
-            f1: Option<crate::PaymentMethodDetailsCardPresentOffline>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
+            f1: crate::rt::json::Slot<crate::PaymentMethodDetailsCardPresentOffline>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_attempt_payment_method_details_card_present object",
-            &["generated_card", "offline"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a setup_attempt_payment_method_details_card_present object",
+                &["generated_card", "offline"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupAttemptPaymentMethodDetailsCardPresent {
-            generated_card: f0,
-            offline: f1,
+            generated_card: b.f0.take(),
+            offline: b.f1.take(),
             extra,
         })
     }
@@ -1416,43 +1381,43 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsCardWallet {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodDetailsCardWalletApplePay>,
-            f1: Option<crate::PaymentMethodDetailsCardWalletGooglePay>,
-            f2: Option<crate::SetupAttemptPaymentMethodDetailsCardWalletType>,
+            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsCardWalletApplePay>,
+            f1: crate::rt::json::Slot<crate::PaymentMethodDetailsCardWalletGooglePay>,
+            f2: crate::rt::json::Slot<
+                crate::SetupAttemptPaymentMethodDetailsCardWalletType,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_attempt_payment_method_details_card_wallet object",
-            &["apple_pay", "google_pay", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a setup_attempt_payment_method_details_card_wallet object",
+                &["apple_pay", "google_pay", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(),) {
+            (Some(f2),) => {
                 Ok(SetupAttemptPaymentMethodDetailsCardWallet {
-                    apple_pay: f0,
-                    google_pay: f1,
+                    apple_pay: b.f0.take(),
+                    google_pay: b.f1.take(),
                     r#type: f2,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f2.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1514,12 +1479,12 @@ impl std::str::FromStr for SetupAttemptPaymentMethodDetailsCardWalletType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "apple_pay" => SetupAttemptPaymentMethodDetailsCardWalletType::ApplePay,
-                "google_pay" => SetupAttemptPaymentMethodDetailsCardWalletType::GooglePay,
-                "link" => SetupAttemptPaymentMethodDetailsCardWalletType::Link,
-                v => {
-                    SetupAttemptPaymentMethodDetailsCardWalletType::Unknown(v.to_owned())
+            match crate::rt::json::variant(s, &["apple_pay", "google_pay", "link"]) {
+                Some(0) => SetupAttemptPaymentMethodDetailsCardWalletType::ApplePay,
+                Some(1) => SetupAttemptPaymentMethodDetailsCardWalletType::GooglePay,
+                Some(2) => SetupAttemptPaymentMethodDetailsCardWalletType::Link,
+                _ => {
+                    SetupAttemptPaymentMethodDetailsCardWalletType::Unknown(s.to_owned())
                 }
             },
         )
@@ -1555,18 +1520,14 @@ pub struct SetupAttemptPaymentMethodDetailsCashapp {
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsCashapp {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_attempt_payment_method_details_cashapp object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a setup_attempt_payment_method_details_cashapp object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupAttemptPaymentMethodDetailsCashapp {
             extra,
         })
@@ -1617,51 +1578,49 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsIdeal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::PaymentMethodDetailsIdealBank>,
-            f1: Option<crate::PaymentMethodDetailsIdealBic>,
-            f2: Option<crate::rt::Expandable<crate::PaymentMethod>>,
-            f3: Option<crate::rt::Expandable<crate::Mandate>>,
-            f4: Option<String>,
-            f5: Option<String>,
+            f0: crate::rt::json::Slot<crate::PaymentMethodDetailsIdealBank>,
+            f1: crate::rt::json::Slot<crate::PaymentMethodDetailsIdealBic>,
+            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
+            f3: crate::rt::json::Slot<crate::rt::Expandable<crate::Mandate>>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_attempt_payment_method_details_ideal object",
-            &[
-                "bank",
-                "bic",
-                "generated_sepa_debit",
-                "generated_sepa_debit_mandate",
-                "iban_last4",
-                "verified_name",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        let extra = r
+            .fields(
+                "a setup_attempt_payment_method_details_ideal object",
+                &[
+                    "bank",
+                    "bic",
+                    "generated_sepa_debit",
+                    "generated_sepa_debit_mandate",
+                    "iban_last4",
+                    "verified_name",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupAttemptPaymentMethodDetailsIdeal {
-            bank: f0,
-            bic: f1,
-            generated_sepa_debit: f2,
-            generated_sepa_debit_mandate: f3,
-            iban_last4: f4,
-            verified_name: f5,
+            bank: b.f0.take(),
+            bic: b.f1.take(),
+            generated_sepa_debit: b.f2.take(),
+            generated_sepa_debit_mandate: b.f3.take(),
+            iban_last4: b.f4.take(),
+            verified_name: b.f5.take(),
             extra,
         })
     }
@@ -1715,18 +1674,14 @@ pub struct SetupAttemptPaymentMethodDetailsKakaoPay {
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsKakaoPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_attempt_payment_method_details_kakao_pay object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a setup_attempt_payment_method_details_kakao_pay object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupAttemptPaymentMethodDetailsKakaoPay {
             extra,
         })
@@ -1763,18 +1718,14 @@ pub struct SetupAttemptPaymentMethodDetailsKlarna {
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsKlarna {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_attempt_payment_method_details_klarna object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a setup_attempt_payment_method_details_klarna object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupAttemptPaymentMethodDetailsKlarna {
             extra,
         })
@@ -1811,18 +1762,14 @@ pub struct SetupAttemptPaymentMethodDetailsKrCard {
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsKrCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_attempt_payment_method_details_kr_card object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a setup_attempt_payment_method_details_kr_card object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupAttemptPaymentMethodDetailsKrCard {
             extra,
         })
@@ -1859,18 +1806,14 @@ pub struct SetupAttemptPaymentMethodDetailsLink {
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsLink {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_attempt_payment_method_details_link object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a setup_attempt_payment_method_details_link object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupAttemptPaymentMethodDetailsLink {
             extra,
         })
@@ -1910,22 +1853,22 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsNaverPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_attempt_payment_method_details_naver_pay object",
-            &["buyer_id"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a setup_attempt_payment_method_details_naver_pay object",
+                &["buyer_id"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupAttemptPaymentMethodDetailsNaverPay {
-            buyer_id: f0,
+            buyer_id: b.f0.take(),
             extra,
         })
     }
@@ -1964,18 +1907,14 @@ pub struct SetupAttemptPaymentMethodDetailsNzBankAccount {
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsNzBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_attempt_payment_method_details_nz_bank_account object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a setup_attempt_payment_method_details_nz_bank_account object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupAttemptPaymentMethodDetailsNzBankAccount {
             extra,
         })
@@ -2012,18 +1951,14 @@ pub struct SetupAttemptPaymentMethodDetailsPaypal {
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsPaypal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_attempt_payment_method_details_paypal object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a setup_attempt_payment_method_details_paypal object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupAttemptPaymentMethodDetailsPaypal {
             extra,
         })
@@ -2060,18 +1995,14 @@ pub struct SetupAttemptPaymentMethodDetailsPayto {
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsPayto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_attempt_payment_method_details_payto object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a setup_attempt_payment_method_details_payto object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupAttemptPaymentMethodDetailsPayto {
             extra,
         })
@@ -2108,18 +2039,14 @@ pub struct SetupAttemptPaymentMethodDetailsRevolutPay {
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsRevolutPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_attempt_payment_method_details_revolut_pay object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a setup_attempt_payment_method_details_revolut_pay object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupAttemptPaymentMethodDetailsRevolutPay {
             extra,
         })
@@ -2156,18 +2083,14 @@ pub struct SetupAttemptPaymentMethodDetailsSepaDebit {
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsSepaDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_attempt_payment_method_details_sepa_debit object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a setup_attempt_payment_method_details_sepa_debit object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupAttemptPaymentMethodDetailsSepaDebit {
             extra,
         })
@@ -2225,61 +2148,61 @@ impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsSofort {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<crate::rt::Expandable<crate::PaymentMethod>>,
-            f4: Option<crate::rt::Expandable<crate::Mandate>>,
-            f5: Option<String>,
-            f6: Option<crate::InvoicePaymentMethodOptionsBancontactPreferredLanguage>,
-            f7: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
+            f4: crate::rt::json::Slot<crate::rt::Expandable<crate::Mandate>>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<
+                crate::InvoicePaymentMethodOptionsBancontactPreferredLanguage,
+            >,
+            f7: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_attempt_payment_method_details_sofort object",
-            &[
-                "bank_code",
-                "bank_name",
-                "bic",
-                "generated_sepa_debit",
-                "generated_sepa_debit_mandate",
-                "iban_last4",
-                "preferred_language",
-                "verified_name",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6, f7 } = b;
+        let extra = r
+            .fields(
+                "a setup_attempt_payment_method_details_sofort object",
+                &[
+                    "bank_code",
+                    "bank_name",
+                    "bic",
+                    "generated_sepa_debit",
+                    "generated_sepa_debit_mandate",
+                    "iban_last4",
+                    "preferred_language",
+                    "verified_name",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupAttemptPaymentMethodDetailsSofort {
-            bank_code: f0,
-            bank_name: f1,
-            bic: f2,
-            generated_sepa_debit: f3,
-            generated_sepa_debit_mandate: f4,
-            iban_last4: f5,
-            preferred_language: f6,
-            verified_name: f7,
+            bank_code: b.f0.take(),
+            bank_name: b.f1.take(),
+            bic: b.f2.take(),
+            generated_sepa_debit: b.f3.take(),
+            generated_sepa_debit_mandate: b.f4.take(),
+            iban_last4: b.f5.take(),
+            preferred_language: b.f6.take(),
+            verified_name: b.f7.take(),
             extra,
         })
     }
@@ -2339,18 +2262,14 @@ pub struct SetupAttemptPaymentMethodDetailsUsBankAccount {
 impl crate::rt::Decode for SetupAttemptPaymentMethodDetailsUsBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_attempt_payment_method_details_us_bank_account object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a setup_attempt_payment_method_details_us_bank_account object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupAttemptPaymentMethodDetailsUsBankAccount {
             extra,
         })

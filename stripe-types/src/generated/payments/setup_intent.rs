@@ -110,13 +110,14 @@ impl std::str::FromStr for CancelSetupIntentCancellationReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "abandoned" => CancelSetupIntentCancellationReason::Abandoned,
-                "duplicate" => CancelSetupIntentCancellationReason::Duplicate,
-                "requested_by_customer" => {
-                    CancelSetupIntentCancellationReason::RequestedByCustomer
-                }
-                v => CancelSetupIntentCancellationReason::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["abandoned", "duplicate", "requested_by_customer"],
+            ) {
+                Some(0) => CancelSetupIntentCancellationReason::Abandoned,
+                Some(1) => CancelSetupIntentCancellationReason::Duplicate,
+                Some(2) => CancelSetupIntentCancellationReason::RequestedByCustomer,
+                _ => CancelSetupIntentCancellationReason::Unknown(s.to_owned()),
             },
         )
     }
@@ -700,10 +701,10 @@ impl std::str::FromStr for CreateSetupIntentFlowDirections {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "inbound" => CreateSetupIntentFlowDirections::Inbound,
-                "outbound" => CreateSetupIntentFlowDirections::Outbound,
-                v => CreateSetupIntentFlowDirections::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["inbound", "outbound"]) {
+                Some(0) => CreateSetupIntentFlowDirections::Inbound,
+                Some(1) => CreateSetupIntentFlowDirections::Outbound,
+                _ => CreateSetupIntentFlowDirections::Unknown(s.to_owned()),
             },
         )
     }
@@ -1371,10 +1372,10 @@ impl std::str::FromStr for CreateSetupIntentUsage {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "off_session" => CreateSetupIntentUsage::OffSession,
-                "on_session" => CreateSetupIntentUsage::OnSession,
-                v => CreateSetupIntentUsage::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["off_session", "on_session"]) {
+                Some(0) => CreateSetupIntentUsage::OffSession,
+                Some(1) => CreateSetupIntentUsage::OnSession,
+                _ => CreateSetupIntentUsage::Unknown(s.to_owned()),
             },
         )
     }
@@ -1724,200 +1725,184 @@ impl crate::rt::Decode for SetupIntent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::Application>>,
-            f1: Option<bool>,
-            f2: Option<crate::PaymentFlowsAutomaticPaymentMethodsSetupIntent>,
-            f3: Option<crate::SetupIntentCancellationReason>,
-            f4: Option<crate::rt::Secret<String>>,
-            f5: Option<crate::rt::Timestamp>,
-            f6: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
-            f7: Option<String>,
-            f8: Option<String>,
-            f9: Option<Vec<crate::PaymentIntentExcludedPaymentMethodTypes>>,
-            f10: Option<Vec<crate::SetupAttemptFlowDirections>>,
-            f11: Option<crate::SetupIntentId>,
-            f12: Option<Box<crate::ApiErrors>>,
-            f13: Option<crate::rt::Expandable<crate::SetupAttempt>>,
-            f14: Option<bool>,
-            f15: Option<crate::rt::Expandable<crate::Mandate>>,
-            f16: Option<crate::rt::Metadata>,
-            f17: Option<crate::SetupIntentNextAction>,
-            f18: Option<crate::rt::Expandable<crate::Account>>,
-            f19: Option<crate::rt::Expandable<crate::PaymentMethod>>,
-            f20: Option<crate::PaymentMethodConfigBizPaymentMethodConfigurationDetails>,
-            f21: Option<crate::SetupIntentPaymentMethodOptions>,
-            f22: Option<Vec<String>>,
-            f23: Option<crate::rt::Expandable<crate::Mandate>>,
-            f24: Option<crate::SetupIntentStatus>,
-            f25: Option<String>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::Application>>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<
+                crate::PaymentFlowsAutomaticPaymentMethodsSetupIntent,
+            >,
+            f3: crate::rt::json::Slot<crate::SetupIntentCancellationReason>,
+            f4: crate::rt::json::Slot<crate::rt::Secret<String>>,
+            f5: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f6: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+            >,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<
+                Vec<crate::PaymentIntentExcludedPaymentMethodTypes>,
+            >,
+            f10: crate::rt::json::Slot<Vec<crate::SetupAttemptFlowDirections>>,
+            f11: crate::rt::json::Slot<crate::SetupIntentId>,
+            f12: crate::rt::json::Slot<Box<crate::ApiErrors>>,
+            f13: crate::rt::json::Slot<crate::rt::Expandable<crate::SetupAttempt>>,
+            f14: crate::rt::json::Slot<bool>,
+            f15: crate::rt::json::Slot<crate::rt::Expandable<crate::Mandate>>,
+            f16: crate::rt::json::Slot<crate::rt::Metadata>,
+            f17: crate::rt::json::Slot<crate::SetupIntentNextAction>,
+            f18: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
+            f19: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
+            f20: crate::rt::json::Slot<
+                crate::PaymentMethodConfigBizPaymentMethodConfigurationDetails,
+            >,
+            f21: crate::rt::json::Slot<crate::SetupIntentPaymentMethodOptions>,
+            f22: crate::rt::json::Slot<Vec<String>>,
+            f23: crate::rt::json::Slot<crate::rt::Expandable<crate::Mandate>>,
+            f24: crate::rt::json::Slot<crate::SetupIntentStatus>,
+            f25: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
-            f21: None,
-            f22: None,
-            f23: None,
-            f24: None,
-            f25: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
+            f23: crate::rt::json::Slot::new(),
+            f24: crate::rt::json::Slot::new(),
+            f25: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_intent object",
-            &[
-                "application",
-                "attach_to_self",
-                "automatic_payment_methods",
-                "cancellation_reason",
-                "client_secret",
-                "created",
-                "customer",
-                "customer_account",
-                "description",
-                "excluded_payment_method_types",
-                "flow_directions",
-                "id",
-                "last_setup_error",
-                "latest_attempt",
-                "livemode",
-                "mandate",
-                "metadata",
-                "next_action",
-                "object",
-                "on_behalf_of",
-                "payment_method",
-                "payment_method_configuration_details",
-                "payment_method_options",
-                "payment_method_types",
-                "single_use_mandate",
-                "status",
-                "usage",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.required(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                14 => r.required(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.optional(&mut b.f16),
-                17 => r.optional(&mut b.f17),
-                18 => r.skip(),
-                19 => r.optional(&mut b.f18),
-                20 => r.optional(&mut b.f19),
-                21 => r.optional(&mut b.f20),
-                22 => r.optional(&mut b.f21),
-                23 => r.required(&mut b.f22),
-                24 => r.optional(&mut b.f23),
-                25 => r.required(&mut b.f24),
-                26 => r.required(&mut b.f25),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2,
-                f3,
-                f4,
-                f5: Some(f5),
-                f6,
-                f7,
-                f8,
-                f9,
-                f10,
-                f11: Some(f11),
-                f12,
-                f13,
-                f14: Some(f14),
-                f15,
-                f16,
-                f17,
-                f18,
-                f19,
-                f20,
-                f21,
-                f22: Some(f22),
-                f23,
-                f24: Some(f24),
-                f25: Some(f25),
-            } => {
+        let extra = r
+            .fields(
+                "a setup_intent object",
+                &[
+                    "application",
+                    "attach_to_self",
+                    "automatic_payment_methods",
+                    "cancellation_reason",
+                    "client_secret",
+                    "created",
+                    "customer",
+                    "customer_account",
+                    "description",
+                    "excluded_payment_method_types",
+                    "flow_directions",
+                    "id",
+                    "last_setup_error",
+                    "latest_attempt",
+                    "livemode",
+                    "mandate",
+                    "metadata",
+                    "next_action",
+                    "object",
+                    "on_behalf_of",
+                    "payment_method",
+                    "payment_method_configuration_details",
+                    "payment_method_options",
+                    "payment_method_types",
+                    "single_use_mandate",
+                    "status",
+                    "usage",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.required(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.required(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    17 => r.optional(&mut b.f17),
+                    18 => r.skip(),
+                    19 => r.optional(&mut b.f18),
+                    20 => r.optional(&mut b.f19),
+                    21 => r.optional(&mut b.f20),
+                    22 => r.optional(&mut b.f21),
+                    23 => r.required(&mut b.f22),
+                    24 => r.optional(&mut b.f23),
+                    25 => r.required(&mut b.f24),
+                    26 => r.required(&mut b.f25),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f5.take(),
+            b.f11.take(),
+            b.f14.take(),
+            b.f22.take(),
+            b.f24.take(),
+            b.f25.take(),
+        ) {
+            (Some(f5), Some(f11), Some(f14), Some(f22), Some(f24), Some(f25)) => {
                 Ok(SetupIntent {
-                    application: f0,
-                    attach_to_self: f1,
-                    automatic_payment_methods: f2,
-                    cancellation_reason: f3,
-                    client_secret: f4,
+                    application: b.f0.take(),
+                    attach_to_self: b.f1.take(),
+                    automatic_payment_methods: b.f2.take(),
+                    cancellation_reason: b.f3.take(),
+                    client_secret: b.f4.take(),
                     created: f5,
-                    customer: f6,
-                    customer_account: f7,
-                    description: f8,
-                    excluded_payment_method_types: f9,
-                    flow_directions: f10,
+                    customer: b.f6.take(),
+                    customer_account: b.f7.take(),
+                    description: b.f8.take(),
+                    excluded_payment_method_types: b.f9.take(),
+                    flow_directions: b.f10.take(),
                     id: f11,
-                    last_setup_error: f12,
-                    latest_attempt: f13,
+                    last_setup_error: b.f12.take(),
+                    latest_attempt: b.f13.take(),
                     livemode: f14,
-                    mandate: f15,
-                    metadata: f16,
-                    next_action: f17,
-                    on_behalf_of: f18,
-                    payment_method: f19,
-                    payment_method_configuration_details: f20,
-                    payment_method_options: f21,
+                    mandate: b.f15.take(),
+                    metadata: b.f16.take(),
+                    next_action: b.f17.take(),
+                    on_behalf_of: b.f18.take(),
+                    payment_method: b.f19.take(),
+                    payment_method_configuration_details: b.f20.take(),
+                    payment_method_options: b.f21.take(),
                     payment_method_types: f22,
-                    single_use_mandate: f23,
+                    single_use_mandate: b.f23.take(),
                     status: f24,
                     usage: f25,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f5.is_none(), "created"),
-                                    (b.f11.is_none(), "id"),
-                                    (b.f14.is_none(), "livemode"),
-                                    (b.f22.is_none(), "payment_method_types"),
-                                    (b.f24.is_none(), "status"),
-                                    (b.f25.is_none(), "usage"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "id"),
+                        (taken.2.is_none(), "livemode"),
+                        (taken.3.is_none(), "payment_method_types"),
+                        (taken.4.is_none(), "status"),
+                        (taken.5.is_none(), "usage"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -2039,13 +2024,14 @@ impl std::str::FromStr for SetupIntentCancellationReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "abandoned" => SetupIntentCancellationReason::Abandoned,
-                "duplicate" => SetupIntentCancellationReason::Duplicate,
-                "requested_by_customer" => {
-                    SetupIntentCancellationReason::RequestedByCustomer
-                }
-                v => SetupIntentCancellationReason::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["abandoned", "duplicate", "requested_by_customer"],
+            ) {
+                Some(0) => SetupIntentCancellationReason::Abandoned,
+                Some(1) => SetupIntentCancellationReason::Duplicate,
+                Some(2) => SetupIntentCancellationReason::RequestedByCustomer,
+                _ => SetupIntentCancellationReason::Unknown(s.to_owned()),
             },
         )
     }
@@ -2190,59 +2176,59 @@ impl crate::rt::Decode for SetupIntentNextAction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::PaymentIntentNextActionCashappHandleRedirectOrDisplayQrCode,
             >,
-            f1: Option<crate::SetupIntentNextActionRedirectToUrl>,
-            f2: Option<String>,
-            f3: Option<serde_json::Value>,
-            f4: Option<crate::SetupIntentNextActionVerifyWithMicrodeposits>,
+            f1: crate::rt::json::Slot<crate::SetupIntentNextActionRedirectToUrl>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<serde_json::Value>,
+            f4: crate::rt::json::Slot<
+                crate::SetupIntentNextActionVerifyWithMicrodeposits,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_intent_next_action object",
-            &[
-                "cashapp_handle_redirect_or_display_qr_code",
-                "redirect_to_url",
-                "type",
-                "use_stripe_sdk",
-                "verify_with_microdeposits",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2: Some(f2), f3, f4 } => {
+        let extra = r
+            .fields(
+                "a setup_intent_next_action object",
+                &[
+                    "cashapp_handle_redirect_or_display_qr_code",
+                    "redirect_to_url",
+                    "type",
+                    "use_stripe_sdk",
+                    "verify_with_microdeposits",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(),) {
+            (Some(f2),) => {
                 Ok(SetupIntentNextAction {
-                    cashapp_handle_redirect_or_display_qr_code: f0,
-                    redirect_to_url: f1,
+                    cashapp_handle_redirect_or_display_qr_code: b.f0.take(),
+                    redirect_to_url: b.f1.take(),
                     r#type: f2,
-                    use_stripe_sdk: f3,
-                    verify_with_microdeposits: f4,
+                    use_stripe_sdk: b.f3.take(),
+                    verify_with_microdeposits: b.f4.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f2.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -2296,25 +2282,26 @@ impl crate::rt::Decode for SetupIntentNextActionRedirectToUrl {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_intent_next_action_redirect_to_url object",
-            &["return_url", "url"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a setup_intent_next_action_redirect_to_url object",
+                &["return_url", "url"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupIntentNextActionRedirectToUrl {
-            return_url: f0,
-            url: f1,
+            return_url: b.f0.take(),
+            url: b.f1.take(),
             extra,
         })
     }
@@ -2365,50 +2352,46 @@ impl crate::rt::Decode for SetupIntentNextActionVerifyWithMicrodeposits {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<String>,
-            f2: Option<
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<
                 crate::PaymentIntentNextActionVerifyWithMicrodepositsMicrodepositType,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_intent_next_action_verify_with_microdeposits object",
-            &["arrival_date", "hosted_verification_url", "microdeposit_type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2 } => {
+        let extra = r
+            .fields(
+                "a setup_intent_next_action_verify_with_microdeposits object",
+                &["arrival_date", "hosted_verification_url", "microdeposit_type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(SetupIntentNextActionVerifyWithMicrodeposits {
                     arrival_date: f0,
                     hosted_verification_url: f1,
-                    microdeposit_type: f2,
+                    microdeposit_type: b.f2.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "arrival_date"),
-                                    (b.f1.is_none(), "hosted_verification_url"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "arrival_date"),
+                        (taken.1.is_none(), "hosted_verification_url"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -2541,76 +2524,78 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::SetupIntentPaymentMethodOptionsAcssDebit2>,
-            f1: Option<crate::SetupIntentPaymentMethodOptionsAmazonPay2>,
-            f2: Option<crate::SetupIntentPaymentMethodOptionsBacsDebit2>,
-            f3: Option<crate::SetupIntentPaymentMethodOptionsCard2>,
-            f4: Option<crate::SetupIntentPaymentMethodOptionsCardPresent2>,
-            f5: Option<crate::SetupIntentPaymentMethodOptionsKlarna2>,
-            f6: Option<crate::SetupIntentPaymentMethodOptionsLink2>,
-            f7: Option<crate::SetupIntentPaymentMethodOptionsPaypal2>,
-            f8: Option<crate::SetupIntentPaymentMethodOptionsPayto2>,
-            f9: Option<crate::SetupIntentPaymentMethodOptionsSepaDebit2>,
-            f10: Option<crate::SetupIntentPaymentMethodOptionsUsBankAccount2>,
+            f0: crate::rt::json::Slot<crate::SetupIntentPaymentMethodOptionsAcssDebit2>,
+            f1: crate::rt::json::Slot<crate::SetupIntentPaymentMethodOptionsAmazonPay2>,
+            f2: crate::rt::json::Slot<crate::SetupIntentPaymentMethodOptionsBacsDebit2>,
+            f3: crate::rt::json::Slot<crate::SetupIntentPaymentMethodOptionsCard2>,
+            f4: crate::rt::json::Slot<
+                crate::SetupIntentPaymentMethodOptionsCardPresent2,
+            >,
+            f5: crate::rt::json::Slot<crate::SetupIntentPaymentMethodOptionsKlarna2>,
+            f6: crate::rt::json::Slot<crate::SetupIntentPaymentMethodOptionsLink2>,
+            f7: crate::rt::json::Slot<crate::SetupIntentPaymentMethodOptionsPaypal2>,
+            f8: crate::rt::json::Slot<crate::SetupIntentPaymentMethodOptionsPayto2>,
+            f9: crate::rt::json::Slot<crate::SetupIntentPaymentMethodOptionsSepaDebit2>,
+            f10: crate::rt::json::Slot<
+                crate::SetupIntentPaymentMethodOptionsUsBankAccount2,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_intent_payment_method_options object",
-            &[
-                "acss_debit",
-                "amazon_pay",
-                "bacs_debit",
-                "card",
-                "card_present",
-                "klarna",
-                "link",
-                "paypal",
-                "payto",
-                "sepa_debit",
-                "us_bank_account",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10 } = b;
+        let extra = r
+            .fields(
+                "a setup_intent_payment_method_options object",
+                &[
+                    "acss_debit",
+                    "amazon_pay",
+                    "bacs_debit",
+                    "card",
+                    "card_present",
+                    "klarna",
+                    "link",
+                    "paypal",
+                    "payto",
+                    "sepa_debit",
+                    "us_bank_account",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupIntentPaymentMethodOptions {
-            acss_debit: f0,
-            amazon_pay: f1,
-            bacs_debit: f2,
-            card: f3,
-            card_present: f4,
-            klarna: f5,
-            link: f6,
-            paypal: f7,
-            payto: f8,
-            sepa_debit: f9,
-            us_bank_account: f10,
+            acss_debit: b.f0.take(),
+            amazon_pay: b.f1.take(),
+            bacs_debit: b.f2.take(),
+            card: b.f3.take(),
+            card_present: b.f4.take(),
+            klarna: b.f5.take(),
+            link: b.f6.take(),
+            paypal: b.f7.take(),
+            payto: b.f8.take(),
+            sepa_debit: b.f9.take(),
+            us_bank_account: b.f10.take(),
             extra,
         })
     }
@@ -2689,32 +2674,36 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsAcssDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::SetupIntentPaymentMethodOptionsAcssDebitCurrency>,
-            f1: Option<crate::SetupIntentPaymentMethodOptionsMandateOptionsAcssDebit>,
-            f2: Option<crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod>,
+            f0: crate::rt::json::Slot<
+                crate::SetupIntentPaymentMethodOptionsAcssDebitCurrency,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::SetupIntentPaymentMethodOptionsMandateOptionsAcssDebit,
+            >,
+            f2: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_intent_payment_method_options_acss_debit object",
-            &["currency", "mandate_options", "verification_method"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a setup_intent_payment_method_options_acss_debit object",
+                &["currency", "mandate_options", "verification_method"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupIntentPaymentMethodOptionsAcssDebit {
-            currency: f0,
-            mandate_options: f1,
-            verification_method: f2,
+            currency: b.f0.take(),
+            mandate_options: b.f1.take(),
+            verification_method: b.f2.take(),
             extra,
         })
     }
@@ -2780,6 +2769,7 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsAcssDebit2 {
 }
 impl From<crate::SetupIntentPaymentMethodOptionsAcssDebit>
 for SetupIntentPaymentMethodOptionsAcssDebit2 {
+    #[inline]
     fn from(v: crate::SetupIntentPaymentMethodOptionsAcssDebit) -> Self {
         SetupIntentPaymentMethodOptionsAcssDebit2::SetupIntentPaymentMethodOptionsAcssDebit(
             Box::new(v),
@@ -2788,6 +2778,7 @@ for SetupIntentPaymentMethodOptionsAcssDebit2 {
 }
 impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>
 for SetupIntentPaymentMethodOptionsAcssDebit2 {
+    #[inline]
     fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         SetupIntentPaymentMethodOptionsAcssDebit2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -2802,7 +2793,7 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsAcssDebit2 {
             Ok(x) => {
                 return Ok(
                     SetupIntentPaymentMethodOptionsAcssDebit2::SetupIntentPaymentMethodOptionsAcssDebit(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -2812,7 +2803,7 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsAcssDebit2 {
             Ok(x) => {
                 return Ok(
                     SetupIntentPaymentMethodOptionsAcssDebit2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -2867,12 +2858,12 @@ impl std::str::FromStr for SetupIntentPaymentMethodOptionsAcssDebitCurrency {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "cad" => SetupIntentPaymentMethodOptionsAcssDebitCurrency::Cad,
-                "usd" => SetupIntentPaymentMethodOptionsAcssDebitCurrency::Usd,
-                v => {
+            match crate::rt::json::variant(s, &["cad", "usd"]) {
+                Some(0) => SetupIntentPaymentMethodOptionsAcssDebitCurrency::Cad,
+                Some(1) => SetupIntentPaymentMethodOptionsAcssDebitCurrency::Usd,
+                _ => {
                     SetupIntentPaymentMethodOptionsAcssDebitCurrency::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -2909,18 +2900,14 @@ pub struct SetupIntentPaymentMethodOptionsAmazonPay {
 impl crate::rt::Decode for SetupIntentPaymentMethodOptionsAmazonPay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_intent_payment_method_options_amazon_pay object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a setup_intent_payment_method_options_amazon_pay object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupIntentPaymentMethodOptionsAmazonPay {
             extra,
         })
@@ -2978,6 +2965,7 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsAmazonPay2 {
 }
 impl From<crate::SetupIntentPaymentMethodOptionsAmazonPay>
 for SetupIntentPaymentMethodOptionsAmazonPay2 {
+    #[inline]
     fn from(v: crate::SetupIntentPaymentMethodOptionsAmazonPay) -> Self {
         SetupIntentPaymentMethodOptionsAmazonPay2::SetupIntentPaymentMethodOptionsAmazonPay(
             Box::new(v),
@@ -2986,6 +2974,7 @@ for SetupIntentPaymentMethodOptionsAmazonPay2 {
 }
 impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>
 for SetupIntentPaymentMethodOptionsAmazonPay2 {
+    #[inline]
     fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         SetupIntentPaymentMethodOptionsAmazonPay2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -3000,7 +2989,7 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsAmazonPay2 {
             Ok(x) => {
                 return Ok(
                     SetupIntentPaymentMethodOptionsAmazonPay2::SetupIntentPaymentMethodOptionsAmazonPay(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -3010,7 +2999,7 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsAmazonPay2 {
             Ok(x) => {
                 return Ok(
                     SetupIntentPaymentMethodOptionsAmazonPay2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -3053,22 +3042,24 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsBacsDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::SetupIntentPaymentMethodOptionsMandateOptionsBacsDebit>,
+            f0: crate::rt::json::Slot<
+                crate::SetupIntentPaymentMethodOptionsMandateOptionsBacsDebit,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_intent_payment_method_options_bacs_debit object",
-            &["mandate_options"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a setup_intent_payment_method_options_bacs_debit object",
+                &["mandate_options"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupIntentPaymentMethodOptionsBacsDebit {
-            mandate_options: f0,
+            mandate_options: b.f0.take(),
             extra,
         })
     }
@@ -3128,6 +3119,7 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsBacsDebit2 {
 }
 impl From<crate::SetupIntentPaymentMethodOptionsBacsDebit>
 for SetupIntentPaymentMethodOptionsBacsDebit2 {
+    #[inline]
     fn from(v: crate::SetupIntentPaymentMethodOptionsBacsDebit) -> Self {
         SetupIntentPaymentMethodOptionsBacsDebit2::SetupIntentPaymentMethodOptionsBacsDebit(
             Box::new(v),
@@ -3136,6 +3128,7 @@ for SetupIntentPaymentMethodOptionsBacsDebit2 {
 }
 impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>
 for SetupIntentPaymentMethodOptionsBacsDebit2 {
+    #[inline]
     fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         SetupIntentPaymentMethodOptionsBacsDebit2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -3150,7 +3143,7 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsBacsDebit2 {
             Ok(x) => {
                 return Ok(
                     SetupIntentPaymentMethodOptionsBacsDebit2::SetupIntentPaymentMethodOptionsBacsDebit(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -3160,7 +3153,7 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsBacsDebit2 {
             Ok(x) => {
                 return Ok(
                     SetupIntentPaymentMethodOptionsBacsDebit2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -3210,32 +3203,36 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::SetupIntentPaymentMethodOptionsCardMandateOptions>,
-            f1: Option<crate::PaymentIntentPaymentMethodOptionsCardNetwork>,
-            f2: Option<crate::CheckoutCardPaymentMethodOptionsRequestThreeDSecure>,
+            f0: crate::rt::json::Slot<
+                crate::SetupIntentPaymentMethodOptionsCardMandateOptions,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::PaymentIntentPaymentMethodOptionsCardNetwork,
+            >,
+            f2: crate::rt::json::Slot<
+                crate::CheckoutCardPaymentMethodOptionsRequestThreeDSecure,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_intent_payment_method_options_card object",
-            &["mandate_options", "network", "request_three_d_secure"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a setup_intent_payment_method_options_card object",
+                &["mandate_options", "network", "request_three_d_secure"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupIntentPaymentMethodOptionsCard {
-            mandate_options: f0,
-            network: f1,
-            request_three_d_secure: f2,
+            mandate_options: b.f0.take(),
+            network: b.f1.take(),
+            request_three_d_secure: b.f2.take(),
             extra,
         })
     }
@@ -3299,6 +3296,7 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsCard2 {
 }
 impl From<crate::SetupIntentPaymentMethodOptionsCard>
 for SetupIntentPaymentMethodOptionsCard2 {
+    #[inline]
     fn from(v: crate::SetupIntentPaymentMethodOptionsCard) -> Self {
         SetupIntentPaymentMethodOptionsCard2::SetupIntentPaymentMethodOptionsCard(
             Box::new(v),
@@ -3307,6 +3305,7 @@ for SetupIntentPaymentMethodOptionsCard2 {
 }
 impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>
 for SetupIntentPaymentMethodOptionsCard2 {
+    #[inline]
     fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         SetupIntentPaymentMethodOptionsCard2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -3321,7 +3320,7 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsCard2 {
             Ok(x) => {
                 return Ok(
                     SetupIntentPaymentMethodOptionsCard2::SetupIntentPaymentMethodOptionsCard(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -3331,7 +3330,7 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsCard2 {
             Ok(x) => {
                 return Ok(
                     SetupIntentPaymentMethodOptionsCard2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -3393,102 +3392,98 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsCardMandateOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::InvoiceMandateOptionsCardAmountType>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<crate::rt::Timestamp>,
-            f5: Option<crate::PaymentMethodOptionsCardMandateOptionsInterval>,
-            f6: Option<i64>,
-            f7: Option<String>,
-            f8: Option<crate::rt::Timestamp>,
-            f9: Option<Vec<crate::PaymentMethodOptionsCardMandateOptionsSupportedTypes>>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::InvoiceMandateOptionsCardAmountType>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f5: crate::rt::json::Slot<
+                crate::PaymentMethodOptionsCardMandateOptionsInterval,
+            >,
+            f6: crate::rt::json::Slot<i64>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f9: crate::rt::json::Slot<
+                Vec<crate::PaymentMethodOptionsCardMandateOptionsSupportedTypes>,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_intent_payment_method_options_card_mandate_options object",
-            &[
-                "amount",
-                "amount_type",
-                "currency",
-                "description",
-                "end_date",
-                "interval",
-                "interval_count",
-                "reference",
-                "start_date",
-                "supported_types",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3,
-                f4,
-                f5: Some(f5),
-                f6,
-                f7: Some(f7),
-                f8: Some(f8),
-                f9,
-            } => {
+        let extra = r
+            .fields(
+                "a setup_intent_payment_method_options_card_mandate_options object",
+                &[
+                    "amount",
+                    "amount_type",
+                    "currency",
+                    "description",
+                    "end_date",
+                    "interval",
+                    "interval_count",
+                    "reference",
+                    "start_date",
+                    "supported_types",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f5.take(),
+            b.f7.take(),
+            b.f8.take(),
+        ) {
+            (Some(f0), Some(f1), Some(f2), Some(f5), Some(f7), Some(f8)) => {
                 Ok(SetupIntentPaymentMethodOptionsCardMandateOptions {
                     amount: f0,
                     amount_type: f1,
                     currency: f2,
-                    description: f3,
-                    end_date: f4,
+                    description: b.f3.take(),
+                    end_date: b.f4.take(),
                     interval: f5,
-                    interval_count: f6,
+                    interval_count: b.f6.take(),
                     reference: f7,
                     start_date: f8,
-                    supported_types: f9,
+                    supported_types: b.f9.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f1.is_none(), "amount_type"),
-                                    (b.f2.is_none(), "currency"),
-                                    (b.f5.is_none(), "interval"),
-                                    (b.f7.is_none(), "reference"),
-                                    (b.f8.is_none(), "start_date"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "amount_type"),
+                        (taken.2.is_none(), "currency"),
+                        (taken.3.is_none(), "interval"),
+                        (taken.4.is_none(), "reference"),
+                        (taken.5.is_none(), "start_date"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -3542,18 +3537,14 @@ pub struct SetupIntentPaymentMethodOptionsCardPresent {
 impl crate::rt::Decode for SetupIntentPaymentMethodOptionsCardPresent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_intent_payment_method_options_card_present object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a setup_intent_payment_method_options_card_present object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupIntentPaymentMethodOptionsCardPresent {
             extra,
         })
@@ -3611,6 +3602,7 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsCardPresent2 {
 }
 impl From<crate::SetupIntentPaymentMethodOptionsCardPresent>
 for SetupIntentPaymentMethodOptionsCardPresent2 {
+    #[inline]
     fn from(v: crate::SetupIntentPaymentMethodOptionsCardPresent) -> Self {
         SetupIntentPaymentMethodOptionsCardPresent2::SetupIntentPaymentMethodOptionsCardPresent(
             Box::new(v),
@@ -3619,6 +3611,7 @@ for SetupIntentPaymentMethodOptionsCardPresent2 {
 }
 impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>
 for SetupIntentPaymentMethodOptionsCardPresent2 {
+    #[inline]
     fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         SetupIntentPaymentMethodOptionsCardPresent2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -3633,7 +3626,7 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsCardPresent2 {
             Ok(x) => {
                 return Ok(
                     SetupIntentPaymentMethodOptionsCardPresent2::SetupIntentPaymentMethodOptionsCardPresent(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -3643,7 +3636,7 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsCardPresent2 {
             Ok(x) => {
                 return Ok(
                     SetupIntentPaymentMethodOptionsCardPresent2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -3687,25 +3680,26 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsKlarna {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_intent_payment_method_options_klarna object",
-            &["currency", "preferred_locale"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a setup_intent_payment_method_options_klarna object",
+                &["currency", "preferred_locale"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupIntentPaymentMethodOptionsKlarna {
-            currency: f0,
-            preferred_locale: f1,
+            currency: b.f0.take(),
+            preferred_locale: b.f1.take(),
             extra,
         })
     }
@@ -3768,6 +3762,7 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsKlarna2 {
 }
 impl From<crate::SetupIntentPaymentMethodOptionsKlarna>
 for SetupIntentPaymentMethodOptionsKlarna2 {
+    #[inline]
     fn from(v: crate::SetupIntentPaymentMethodOptionsKlarna) -> Self {
         SetupIntentPaymentMethodOptionsKlarna2::SetupIntentPaymentMethodOptionsKlarna(
             Box::new(v),
@@ -3776,6 +3771,7 @@ for SetupIntentPaymentMethodOptionsKlarna2 {
 }
 impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>
 for SetupIntentPaymentMethodOptionsKlarna2 {
+    #[inline]
     fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         SetupIntentPaymentMethodOptionsKlarna2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -3790,7 +3786,7 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsKlarna2 {
             Ok(x) => {
                 return Ok(
                     SetupIntentPaymentMethodOptionsKlarna2::SetupIntentPaymentMethodOptionsKlarna(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -3800,7 +3796,7 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsKlarna2 {
             Ok(x) => {
                 return Ok(
                     SetupIntentPaymentMethodOptionsKlarna2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -3839,18 +3835,14 @@ pub struct SetupIntentPaymentMethodOptionsLink {
 impl crate::rt::Decode for SetupIntentPaymentMethodOptionsLink {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_intent_payment_method_options_link object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a setup_intent_payment_method_options_link object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupIntentPaymentMethodOptionsLink {
             extra,
         })
@@ -3906,6 +3898,7 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsLink2 {
 }
 impl From<crate::SetupIntentPaymentMethodOptionsLink>
 for SetupIntentPaymentMethodOptionsLink2 {
+    #[inline]
     fn from(v: crate::SetupIntentPaymentMethodOptionsLink) -> Self {
         SetupIntentPaymentMethodOptionsLink2::SetupIntentPaymentMethodOptionsLink(
             Box::new(v),
@@ -3914,6 +3907,7 @@ for SetupIntentPaymentMethodOptionsLink2 {
 }
 impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>
 for SetupIntentPaymentMethodOptionsLink2 {
+    #[inline]
     fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         SetupIntentPaymentMethodOptionsLink2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -3928,7 +3922,7 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsLink2 {
             Ok(x) => {
                 return Ok(
                     SetupIntentPaymentMethodOptionsLink2::SetupIntentPaymentMethodOptionsLink(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -3938,7 +3932,7 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsLink2 {
             Ok(x) => {
                 return Ok(
                     SetupIntentPaymentMethodOptionsLink2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -3988,46 +3982,50 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsMandateOptionsAcssDebi
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<Vec<crate::CheckoutAcssDebitMandateOptionsDefaultFor>>,
-            f2: Option<String>,
-            f3: Option<crate::CheckoutAcssDebitMandateOptionsPaymentSchedule>,
-            f4: Option<crate::CheckoutAcssDebitMandateOptionsTransactionType>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<
+                Vec<crate::CheckoutAcssDebitMandateOptionsDefaultFor>,
+            >,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitMandateOptionsPaymentSchedule,
+            >,
+            f4: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitMandateOptionsTransactionType,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_intent_payment_method_options_mandate_options_acss_debit object",
-            &[
-                "custom_mandate_url",
-                "default_for",
-                "interval_description",
-                "payment_schedule",
-                "transaction_type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4 } = b;
+        let extra = r
+            .fields(
+                "a setup_intent_payment_method_options_mandate_options_acss_debit object",
+                &[
+                    "custom_mandate_url",
+                    "default_for",
+                    "interval_description",
+                    "payment_schedule",
+                    "transaction_type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupIntentPaymentMethodOptionsMandateOptionsAcssDebit {
-            custom_mandate_url: f0,
-            default_for: f1,
-            interval_description: f2,
-            payment_schedule: f3,
-            transaction_type: f4,
+            custom_mandate_url: b.f0.take(),
+            default_for: b.f1.take(),
+            interval_description: b.f2.take(),
+            payment_schedule: b.f3.take(),
+            transaction_type: b.f4.take(),
             extra,
         })
     }
@@ -4082,22 +4080,22 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsMandateOptionsBacsDebi
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_intent_payment_method_options_mandate_options_bacs_debit object",
-            &["reference_prefix"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a setup_intent_payment_method_options_mandate_options_bacs_debit object",
+                &["reference_prefix"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupIntentPaymentMethodOptionsMandateOptionsBacsDebit {
-            reference_prefix: f0,
+            reference_prefix: b.f0.take(),
             extra,
         })
     }
@@ -4152,56 +4150,54 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsMandateOptionsPayto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::InvoiceMandateOptionsCardAmountType>,
-            f2: Option<String>,
-            f3: Option<crate::MandateOptionsPaytoPaymentSchedule>,
-            f4: Option<i64>,
-            f5: Option<crate::InvoiceMandateOptionsPaytoPurpose>,
-            f6: Option<String>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::InvoiceMandateOptionsCardAmountType>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::MandateOptionsPaytoPaymentSchedule>,
+            f4: crate::rt::json::Slot<i64>,
+            f5: crate::rt::json::Slot<crate::InvoiceMandateOptionsPaytoPurpose>,
+            f6: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_intent_payment_method_options_mandate_options_payto object",
-            &[
-                "amount",
-                "amount_type",
-                "end_date",
-                "payment_schedule",
-                "payments_per_period",
-                "purpose",
-                "start_date",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6 } = b;
+        let extra = r
+            .fields(
+                "a setup_intent_payment_method_options_mandate_options_payto object",
+                &[
+                    "amount",
+                    "amount_type",
+                    "end_date",
+                    "payment_schedule",
+                    "payments_per_period",
+                    "purpose",
+                    "start_date",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupIntentPaymentMethodOptionsMandateOptionsPayto {
-            amount: f0,
-            amount_type: f1,
-            end_date: f2,
-            payment_schedule: f3,
-            payments_per_period: f4,
-            purpose: f5,
-            start_date: f6,
+            amount: b.f0.take(),
+            amount_type: b.f1.take(),
+            end_date: b.f2.take(),
+            payment_schedule: b.f3.take(),
+            payments_per_period: b.f4.take(),
+            purpose: b.f5.take(),
+            start_date: b.f6.take(),
             extra,
         })
     }
@@ -4262,22 +4258,22 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsMandateOptionsSepaDebi
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_intent_payment_method_options_mandate_options_sepa_debit object",
-            &["reference_prefix"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a setup_intent_payment_method_options_mandate_options_sepa_debit object",
+                &["reference_prefix"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupIntentPaymentMethodOptionsMandateOptionsSepaDebit {
-            reference_prefix: f0,
+            reference_prefix: b.f0.take(),
             extra,
         })
     }
@@ -4386,22 +4382,22 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsPaypal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_intent_payment_method_options_paypal object",
-            &["billing_agreement_id"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a setup_intent_payment_method_options_paypal object",
+                &["billing_agreement_id"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupIntentPaymentMethodOptionsPaypal {
-            billing_agreement_id: f0,
+            billing_agreement_id: b.f0.take(),
             extra,
         })
     }
@@ -4461,6 +4457,7 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsPaypal2 {
 }
 impl From<crate::SetupIntentPaymentMethodOptionsPaypal>
 for SetupIntentPaymentMethodOptionsPaypal2 {
+    #[inline]
     fn from(v: crate::SetupIntentPaymentMethodOptionsPaypal) -> Self {
         SetupIntentPaymentMethodOptionsPaypal2::SetupIntentPaymentMethodOptionsPaypal(
             Box::new(v),
@@ -4469,6 +4466,7 @@ for SetupIntentPaymentMethodOptionsPaypal2 {
 }
 impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>
 for SetupIntentPaymentMethodOptionsPaypal2 {
+    #[inline]
     fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         SetupIntentPaymentMethodOptionsPaypal2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -4483,7 +4481,7 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsPaypal2 {
             Ok(x) => {
                 return Ok(
                     SetupIntentPaymentMethodOptionsPaypal2::SetupIntentPaymentMethodOptionsPaypal(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -4493,7 +4491,7 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsPaypal2 {
             Ok(x) => {
                 return Ok(
                     SetupIntentPaymentMethodOptionsPaypal2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -4536,22 +4534,24 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsPayto {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::SetupIntentPaymentMethodOptionsMandateOptionsPayto>,
+            f0: crate::rt::json::Slot<
+                crate::SetupIntentPaymentMethodOptionsMandateOptionsPayto,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_intent_payment_method_options_payto object",
-            &["mandate_options"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a setup_intent_payment_method_options_payto object",
+                &["mandate_options"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupIntentPaymentMethodOptionsPayto {
-            mandate_options: f0,
+            mandate_options: b.f0.take(),
             extra,
         })
     }
@@ -4611,6 +4611,7 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsPayto2 {
 }
 impl From<crate::SetupIntentPaymentMethodOptionsPayto>
 for SetupIntentPaymentMethodOptionsPayto2 {
+    #[inline]
     fn from(v: crate::SetupIntentPaymentMethodOptionsPayto) -> Self {
         SetupIntentPaymentMethodOptionsPayto2::SetupIntentPaymentMethodOptionsPayto(
             Box::new(v),
@@ -4619,6 +4620,7 @@ for SetupIntentPaymentMethodOptionsPayto2 {
 }
 impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>
 for SetupIntentPaymentMethodOptionsPayto2 {
+    #[inline]
     fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         SetupIntentPaymentMethodOptionsPayto2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -4633,7 +4635,7 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsPayto2 {
             Ok(x) => {
                 return Ok(
                     SetupIntentPaymentMethodOptionsPayto2::SetupIntentPaymentMethodOptionsPayto(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -4643,7 +4645,7 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsPayto2 {
             Ok(x) => {
                 return Ok(
                     SetupIntentPaymentMethodOptionsPayto2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -4686,22 +4688,24 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsSepaDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::SetupIntentPaymentMethodOptionsMandateOptionsSepaDebit>,
+            f0: crate::rt::json::Slot<
+                crate::SetupIntentPaymentMethodOptionsMandateOptionsSepaDebit,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_intent_payment_method_options_sepa_debit object",
-            &["mandate_options"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a setup_intent_payment_method_options_sepa_debit object",
+                &["mandate_options"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupIntentPaymentMethodOptionsSepaDebit {
-            mandate_options: f0,
+            mandate_options: b.f0.take(),
             extra,
         })
     }
@@ -4761,6 +4765,7 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsSepaDebit2 {
 }
 impl From<crate::SetupIntentPaymentMethodOptionsSepaDebit>
 for SetupIntentPaymentMethodOptionsSepaDebit2 {
+    #[inline]
     fn from(v: crate::SetupIntentPaymentMethodOptionsSepaDebit) -> Self {
         SetupIntentPaymentMethodOptionsSepaDebit2::SetupIntentPaymentMethodOptionsSepaDebit(
             Box::new(v),
@@ -4769,6 +4774,7 @@ for SetupIntentPaymentMethodOptionsSepaDebit2 {
 }
 impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>
 for SetupIntentPaymentMethodOptionsSepaDebit2 {
+    #[inline]
     fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         SetupIntentPaymentMethodOptionsSepaDebit2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -4783,7 +4789,7 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsSepaDebit2 {
             Ok(x) => {
                 return Ok(
                     SetupIntentPaymentMethodOptionsSepaDebit2::SetupIntentPaymentMethodOptionsSepaDebit(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -4793,7 +4799,7 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsSepaDebit2 {
             Ok(x) => {
                 return Ok(
                     SetupIntentPaymentMethodOptionsSepaDebit2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -4839,32 +4845,34 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsUsBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::LinkedAccountOptionsCommon>,
-            f1: Option<crate::PaymentMethodOptionsUsBankAccountMandateOptions>,
-            f2: Option<crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod>,
+            f0: crate::rt::json::Slot<crate::LinkedAccountOptionsCommon>,
+            f1: crate::rt::json::Slot<
+                crate::PaymentMethodOptionsUsBankAccountMandateOptions,
+            >,
+            f2: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_intent_payment_method_options_us_bank_account object",
-            &["financial_connections", "mandate_options", "verification_method"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a setup_intent_payment_method_options_us_bank_account object",
+                &["financial_connections", "mandate_options", "verification_method"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupIntentPaymentMethodOptionsUsBankAccount {
-            financial_connections: f0,
-            mandate_options: f1,
-            verification_method: f2,
+            financial_connections: b.f0.take(),
+            mandate_options: b.f1.take(),
+            verification_method: b.f2.take(),
             extra,
         })
     }
@@ -4930,6 +4938,7 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsUsBankAccount2 {
 }
 impl From<crate::SetupIntentPaymentMethodOptionsUsBankAccount>
 for SetupIntentPaymentMethodOptionsUsBankAccount2 {
+    #[inline]
     fn from(v: crate::SetupIntentPaymentMethodOptionsUsBankAccount) -> Self {
         SetupIntentPaymentMethodOptionsUsBankAccount2::SetupIntentPaymentMethodOptionsUsBankAccount(
             Box::new(v),
@@ -4938,6 +4947,7 @@ for SetupIntentPaymentMethodOptionsUsBankAccount2 {
 }
 impl From<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>
 for SetupIntentPaymentMethodOptionsUsBankAccount2 {
+    #[inline]
     fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         SetupIntentPaymentMethodOptionsUsBankAccount2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
             Box::new(v),
@@ -4952,7 +4962,7 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsUsBankAccount2 {
             Ok(x) => {
                 return Ok(
                     SetupIntentPaymentMethodOptionsUsBankAccount2::SetupIntentPaymentMethodOptionsUsBankAccount(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -4962,7 +4972,7 @@ impl crate::rt::Decode for SetupIntentPaymentMethodOptionsUsBankAccount2 {
             Ok(x) => {
                 return Ok(
                     SetupIntentPaymentMethodOptionsUsBankAccount2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-                        Box::new(x),
+                        x,
                     ),
                 );
             }
@@ -5057,14 +5067,24 @@ impl std::str::FromStr for SetupIntentStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "canceled" => SetupIntentStatus::Canceled,
-                "processing" => SetupIntentStatus::Processing,
-                "requires_action" => SetupIntentStatus::RequiresAction,
-                "requires_confirmation" => SetupIntentStatus::RequiresConfirmation,
-                "requires_payment_method" => SetupIntentStatus::RequiresPaymentMethod,
-                "succeeded" => SetupIntentStatus::Succeeded,
-                v => SetupIntentStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "canceled",
+                    "processing",
+                    "requires_action",
+                    "requires_confirmation",
+                    "requires_payment_method",
+                    "succeeded",
+                ],
+            ) {
+                Some(0) => SetupIntentStatus::Canceled,
+                Some(1) => SetupIntentStatus::Processing,
+                Some(2) => SetupIntentStatus::RequiresAction,
+                Some(3) => SetupIntentStatus::RequiresConfirmation,
+                Some(4) => SetupIntentStatus::RequiresPaymentMethod,
+                Some(5) => SetupIntentStatus::Succeeded,
+                _ => SetupIntentStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -5107,25 +5127,30 @@ impl crate::rt::Decode for SetupIntentTypeSpecificPaymentMethodOptionsClient {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::SetupIntentPaymentMethodOptionsMandateOptionsPayto>,
-            f1: Option<crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod>,
+            f0: crate::rt::json::Slot<
+                crate::SetupIntentPaymentMethodOptionsMandateOptionsPayto,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::CheckoutAcssDebitPaymentMethodOptionsVerificationMethod,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a setup_intent_type_specific_payment_method_options_client object",
-            &["mandate_options", "verification_method"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a setup_intent_type_specific_payment_method_options_client object",
+                &["mandate_options", "verification_method"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SetupIntentTypeSpecificPaymentMethodOptionsClient {
-            mandate_options: f0,
-            verification_method: f1,
+            mandate_options: b.f0.take(),
+            verification_method: b.f1.take(),
             extra,
         })
     }

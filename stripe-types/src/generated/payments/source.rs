@@ -249,12 +249,15 @@ impl std::str::FromStr for CreateSourceFlow {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "code_verification" => CreateSourceFlow::CodeVerification,
-                "none" => CreateSourceFlow::None,
-                "receiver" => CreateSourceFlow::Receiver,
-                "redirect" => CreateSourceFlow::Redirect,
-                v => CreateSourceFlow::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["code_verification", "none", "receiver", "redirect"],
+            ) {
+                Some(0) => CreateSourceFlow::CodeVerification,
+                Some(1) => CreateSourceFlow::None,
+                Some(2) => CreateSourceFlow::Receiver,
+                Some(3) => CreateSourceFlow::Redirect,
+                _ => CreateSourceFlow::Unknown(s.to_owned()),
             },
         )
     }
@@ -312,12 +315,15 @@ impl std::str::FromStr for CreateSourceMandateAcceptanceStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "accepted" => CreateSourceMandateAcceptanceStatus::Accepted,
-                "pending" => CreateSourceMandateAcceptanceStatus::Pending,
-                "refused" => CreateSourceMandateAcceptanceStatus::Refused,
-                "revoked" => CreateSourceMandateAcceptanceStatus::Revoked,
-                v => CreateSourceMandateAcceptanceStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["accepted", "pending", "refused", "revoked"],
+            ) {
+                Some(0) => CreateSourceMandateAcceptanceStatus::Accepted,
+                Some(1) => CreateSourceMandateAcceptanceStatus::Pending,
+                Some(2) => CreateSourceMandateAcceptanceStatus::Refused,
+                Some(3) => CreateSourceMandateAcceptanceStatus::Revoked,
+                _ => CreateSourceMandateAcceptanceStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -372,11 +378,11 @@ impl std::str::FromStr for CreateSourceMandateInterval {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "one_time" => CreateSourceMandateInterval::OneTime,
-                "scheduled" => CreateSourceMandateInterval::Scheduled,
-                "variable" => CreateSourceMandateInterval::Variable,
-                v => CreateSourceMandateInterval::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["one_time", "scheduled", "variable"]) {
+                Some(0) => CreateSourceMandateInterval::OneTime,
+                Some(1) => CreateSourceMandateInterval::Scheduled,
+                Some(2) => CreateSourceMandateInterval::Variable,
+                _ => CreateSourceMandateInterval::Unknown(s.to_owned()),
             },
         )
     }
@@ -437,15 +443,16 @@ impl std::str::FromStr for CreateSourceMandateNotificationMethod {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "deprecated_none" => {
-                    CreateSourceMandateNotificationMethod::DeprecatedNone
-                }
-                "email" => CreateSourceMandateNotificationMethod::Email,
-                "manual" => CreateSourceMandateNotificationMethod::Manual,
-                "none" => CreateSourceMandateNotificationMethod::None,
-                "stripe_email" => CreateSourceMandateNotificationMethod::StripeEmail,
-                v => CreateSourceMandateNotificationMethod::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["deprecated_none", "email", "manual", "none", "stripe_email"],
+            ) {
+                Some(0) => CreateSourceMandateNotificationMethod::DeprecatedNone,
+                Some(1) => CreateSourceMandateNotificationMethod::Email,
+                Some(2) => CreateSourceMandateNotificationMethod::Manual,
+                Some(3) => CreateSourceMandateNotificationMethod::None,
+                Some(4) => CreateSourceMandateNotificationMethod::StripeEmail,
+                _ => CreateSourceMandateNotificationMethod::Unknown(s.to_owned()),
             },
         )
     }
@@ -500,11 +507,11 @@ impl std::str::FromStr for CreateSourceReceiverRefundAttributesMethod {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "email" => CreateSourceReceiverRefundAttributesMethod::Email,
-                "manual" => CreateSourceReceiverRefundAttributesMethod::Manual,
-                "none" => CreateSourceReceiverRefundAttributesMethod::None,
-                v => CreateSourceReceiverRefundAttributesMethod::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["email", "manual", "none"]) {
+                Some(0) => CreateSourceReceiverRefundAttributesMethod::Email,
+                Some(1) => CreateSourceReceiverRefundAttributesMethod::Manual,
+                Some(2) => CreateSourceReceiverRefundAttributesMethod::None,
+                _ => CreateSourceReceiverRefundAttributesMethod::Unknown(s.to_owned()),
             },
         )
     }
@@ -562,12 +569,12 @@ impl std::str::FromStr for CreateSourceSourceOrderItemsType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "discount" => CreateSourceSourceOrderItemsType::Discount,
-                "shipping" => CreateSourceSourceOrderItemsType::Shipping,
-                "sku" => CreateSourceSourceOrderItemsType::Sku,
-                "tax" => CreateSourceSourceOrderItemsType::Tax,
-                v => CreateSourceSourceOrderItemsType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["discount", "shipping", "sku", "tax"]) {
+                Some(0) => CreateSourceSourceOrderItemsType::Discount,
+                Some(1) => CreateSourceSourceOrderItemsType::Shipping,
+                Some(2) => CreateSourceSourceOrderItemsType::Sku,
+                Some(3) => CreateSourceSourceOrderItemsType::Tax,
+                _ => CreateSourceSourceOrderItemsType::Unknown(s.to_owned()),
             },
         )
     }
@@ -619,10 +626,10 @@ impl std::str::FromStr for CreateSourceUsage {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "reusable" => CreateSourceUsage::Reusable,
-                "single_use" => CreateSourceUsage::SingleUse,
-                v => CreateSourceUsage::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["reusable", "single_use"]) {
+                Some(0) => CreateSourceUsage::Reusable,
+                Some(1) => CreateSourceUsage::SingleUse,
+                _ => CreateSourceUsage::Unknown(s.to_owned()),
             },
         )
     }
@@ -1309,267 +1316,241 @@ impl crate::rt::Decode for Source {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::SourceTypeAchCreditTransfer>,
-            f1: Option<crate::SourceTypeAchDebit>,
-            f2: Option<crate::SourceTypeAcssDebit>,
-            f3: Option<crate::SourceTypeAlipay>,
-            f4: Option<crate::CardAllowRedisplay>,
-            f5: Option<i64>,
-            f6: Option<crate::SourceTypeAuBecsDebit>,
-            f7: Option<crate::SourceTypeBancontact>,
-            f8: Option<crate::SourceTypeCard>,
-            f9: Option<crate::SourceTypeCardPresent>,
-            f10: Option<crate::rt::Secret<String>>,
-            f11: Option<crate::SourceCodeVerificationFlow>,
-            f12: Option<crate::rt::Timestamp>,
-            f13: Option<String>,
-            f14: Option<String>,
-            f15: Option<crate::SourceTypeEps>,
-            f16: Option<String>,
-            f17: Option<crate::SourceTypeGiropay>,
-            f18: Option<crate::SourceId>,
-            f19: Option<crate::SourceTypeIdeal>,
-            f20: Option<crate::SourceTypeKlarna>,
-            f21: Option<bool>,
-            f22: Option<crate::rt::Metadata>,
-            f23: Option<crate::SourceTypeMultibanco>,
-            f24: Option<crate::SourceOwner>,
-            f25: Option<crate::SourceTypeP24>,
-            f26: Option<crate::SourceReceiverFlow>,
-            f27: Option<crate::SourceRedirectFlow>,
-            f28: Option<crate::SourceTypeSepaDebit>,
-            f29: Option<crate::SourceTypeSofort>,
-            f30: Option<crate::SourceOrder>,
-            f31: Option<String>,
-            f32: Option<String>,
-            f33: Option<crate::SourceTypeThreeDSecure>,
-            f34: Option<crate::SourceType>,
-            f35: Option<String>,
-            f36: Option<crate::SourceTypeWechat>,
+            f0: crate::rt::json::Slot<crate::SourceTypeAchCreditTransfer>,
+            f1: crate::rt::json::Slot<crate::SourceTypeAchDebit>,
+            f2: crate::rt::json::Slot<crate::SourceTypeAcssDebit>,
+            f3: crate::rt::json::Slot<crate::SourceTypeAlipay>,
+            f4: crate::rt::json::Slot<crate::CardAllowRedisplay>,
+            f5: crate::rt::json::Slot<i64>,
+            f6: crate::rt::json::Slot<crate::SourceTypeAuBecsDebit>,
+            f7: crate::rt::json::Slot<crate::SourceTypeBancontact>,
+            f8: crate::rt::json::Slot<crate::SourceTypeCard>,
+            f9: crate::rt::json::Slot<crate::SourceTypeCardPresent>,
+            f10: crate::rt::json::Slot<crate::rt::Secret<String>>,
+            f11: crate::rt::json::Slot<crate::SourceCodeVerificationFlow>,
+            f12: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f13: crate::rt::json::Slot<String>,
+            f14: crate::rt::json::Slot<String>,
+            f15: crate::rt::json::Slot<crate::SourceTypeEps>,
+            f16: crate::rt::json::Slot<String>,
+            f17: crate::rt::json::Slot<crate::SourceTypeGiropay>,
+            f18: crate::rt::json::Slot<crate::SourceId>,
+            f19: crate::rt::json::Slot<crate::SourceTypeIdeal>,
+            f20: crate::rt::json::Slot<crate::SourceTypeKlarna>,
+            f21: crate::rt::json::Slot<bool>,
+            f22: crate::rt::json::Slot<crate::rt::Metadata>,
+            f23: crate::rt::json::Slot<crate::SourceTypeMultibanco>,
+            f24: crate::rt::json::Slot<crate::SourceOwner>,
+            f25: crate::rt::json::Slot<crate::SourceTypeP24>,
+            f26: crate::rt::json::Slot<crate::SourceReceiverFlow>,
+            f27: crate::rt::json::Slot<crate::SourceRedirectFlow>,
+            f28: crate::rt::json::Slot<crate::SourceTypeSepaDebit>,
+            f29: crate::rt::json::Slot<crate::SourceTypeSofort>,
+            f30: crate::rt::json::Slot<crate::SourceOrder>,
+            f31: crate::rt::json::Slot<String>,
+            f32: crate::rt::json::Slot<String>,
+            f33: crate::rt::json::Slot<crate::SourceTypeThreeDSecure>,
+            f34: crate::rt::json::Slot<crate::SourceType>,
+            f35: crate::rt::json::Slot<String>,
+            f36: crate::rt::json::Slot<crate::SourceTypeWechat>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
-            f21: None,
-            f22: None,
-            f23: None,
-            f24: None,
-            f25: None,
-            f26: None,
-            f27: None,
-            f28: None,
-            f29: None,
-            f30: None,
-            f31: None,
-            f32: None,
-            f33: None,
-            f34: None,
-            f35: None,
-            f36: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
+            f23: crate::rt::json::Slot::new(),
+            f24: crate::rt::json::Slot::new(),
+            f25: crate::rt::json::Slot::new(),
+            f26: crate::rt::json::Slot::new(),
+            f27: crate::rt::json::Slot::new(),
+            f28: crate::rt::json::Slot::new(),
+            f29: crate::rt::json::Slot::new(),
+            f30: crate::rt::json::Slot::new(),
+            f31: crate::rt::json::Slot::new(),
+            f32: crate::rt::json::Slot::new(),
+            f33: crate::rt::json::Slot::new(),
+            f34: crate::rt::json::Slot::new(),
+            f35: crate::rt::json::Slot::new(),
+            f36: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source object",
-            &[
-                "ach_credit_transfer",
-                "ach_debit",
-                "acss_debit",
-                "alipay",
-                "allow_redisplay",
-                "amount",
-                "au_becs_debit",
-                "bancontact",
-                "card",
-                "card_present",
-                "client_secret",
-                "code_verification",
-                "created",
-                "currency",
-                "customer",
-                "eps",
-                "flow",
-                "giropay",
-                "id",
-                "ideal",
-                "klarna",
-                "livemode",
-                "metadata",
-                "multibanco",
-                "object",
-                "owner",
-                "p24",
-                "receiver",
-                "redirect",
-                "sepa_debit",
-                "sofort",
-                "source_order",
-                "statement_descriptor",
-                "status",
-                "three_d_secure",
-                "type",
-                "usage",
-                "wechat",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.required(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.required(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                14 => r.optional(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.required(&mut b.f16),
-                17 => r.optional(&mut b.f17),
-                18 => r.required(&mut b.f18),
-                19 => r.optional(&mut b.f19),
-                20 => r.optional(&mut b.f20),
-                21 => r.required(&mut b.f21),
-                22 => r.optional(&mut b.f22),
-                23 => r.optional(&mut b.f23),
-                24 => r.skip(),
-                25 => r.optional(&mut b.f24),
-                26 => r.optional(&mut b.f25),
-                27 => r.optional(&mut b.f26),
-                28 => r.optional(&mut b.f27),
-                29 => r.optional(&mut b.f28),
-                30 => r.optional(&mut b.f29),
-                31 => r.optional(&mut b.f30),
-                32 => r.optional(&mut b.f31),
-                33 => r.required(&mut b.f32),
-                34 => r.optional(&mut b.f33),
-                35 => r.required(&mut b.f34),
-                36 => r.optional(&mut b.f35),
-                37 => r.optional(&mut b.f36),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2,
-                f3,
-                f4,
-                f5,
-                f6,
-                f7,
-                f8,
-                f9,
-                f10: Some(f10),
-                f11,
-                f12: Some(f12),
-                f13,
-                f14,
-                f15,
-                f16: Some(f16),
-                f17,
-                f18: Some(f18),
-                f19,
-                f20,
-                f21: Some(f21),
-                f22,
-                f23,
-                f24,
-                f25,
-                f26,
-                f27,
-                f28,
-                f29,
-                f30,
-                f31,
-                f32: Some(f32),
-                f33,
-                f34: Some(f34),
-                f35,
-                f36,
-            } => {
+        let extra = r
+            .fields(
+                "a source object",
+                &[
+                    "ach_credit_transfer",
+                    "ach_debit",
+                    "acss_debit",
+                    "alipay",
+                    "allow_redisplay",
+                    "amount",
+                    "au_becs_debit",
+                    "bancontact",
+                    "card",
+                    "card_present",
+                    "client_secret",
+                    "code_verification",
+                    "created",
+                    "currency",
+                    "customer",
+                    "eps",
+                    "flow",
+                    "giropay",
+                    "id",
+                    "ideal",
+                    "klarna",
+                    "livemode",
+                    "metadata",
+                    "multibanco",
+                    "object",
+                    "owner",
+                    "p24",
+                    "receiver",
+                    "redirect",
+                    "sepa_debit",
+                    "sofort",
+                    "source_order",
+                    "statement_descriptor",
+                    "status",
+                    "three_d_secure",
+                    "type",
+                    "usage",
+                    "wechat",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.required(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.required(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.required(&mut b.f16),
+                    17 => r.optional(&mut b.f17),
+                    18 => r.required(&mut b.f18),
+                    19 => r.optional(&mut b.f19),
+                    20 => r.optional(&mut b.f20),
+                    21 => r.required(&mut b.f21),
+                    22 => r.optional(&mut b.f22),
+                    23 => r.optional(&mut b.f23),
+                    24 => r.skip(),
+                    25 => r.optional(&mut b.f24),
+                    26 => r.optional(&mut b.f25),
+                    27 => r.optional(&mut b.f26),
+                    28 => r.optional(&mut b.f27),
+                    29 => r.optional(&mut b.f28),
+                    30 => r.optional(&mut b.f29),
+                    31 => r.optional(&mut b.f30),
+                    32 => r.optional(&mut b.f31),
+                    33 => r.required(&mut b.f32),
+                    34 => r.optional(&mut b.f33),
+                    35 => r.required(&mut b.f34),
+                    36 => r.optional(&mut b.f35),
+                    37 => r.optional(&mut b.f36),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f10.take(),
+            b.f12.take(),
+            b.f16.take(),
+            b.f18.take(),
+            b.f21.take(),
+            b.f32.take(),
+            b.f34.take(),
+        ) {
+            (
+                Some(f10),
+                Some(f12),
+                Some(f16),
+                Some(f18),
+                Some(f21),
+                Some(f32),
+                Some(f34),
+            ) => {
                 Ok(Source {
-                    ach_credit_transfer: f0,
-                    ach_debit: f1,
-                    acss_debit: f2,
-                    alipay: f3,
-                    allow_redisplay: f4,
-                    amount: f5,
-                    au_becs_debit: f6,
-                    bancontact: f7,
-                    card: f8,
-                    card_present: f9,
+                    ach_credit_transfer: b.f0.take(),
+                    ach_debit: b.f1.take(),
+                    acss_debit: b.f2.take(),
+                    alipay: b.f3.take(),
+                    allow_redisplay: b.f4.take(),
+                    amount: b.f5.take(),
+                    au_becs_debit: b.f6.take(),
+                    bancontact: b.f7.take(),
+                    card: b.f8.take(),
+                    card_present: b.f9.take(),
                     client_secret: f10,
-                    code_verification: f11,
+                    code_verification: b.f11.take(),
                     created: f12,
-                    currency: f13,
-                    customer: f14,
-                    eps: f15,
+                    currency: b.f13.take(),
+                    customer: b.f14.take(),
+                    eps: b.f15.take(),
                     flow: f16,
-                    giropay: f17,
+                    giropay: b.f17.take(),
                     id: f18,
-                    ideal: f19,
-                    klarna: f20,
+                    ideal: b.f19.take(),
+                    klarna: b.f20.take(),
                     livemode: f21,
-                    metadata: f22,
-                    multibanco: f23,
-                    owner: f24,
-                    p24: f25,
-                    receiver: f26,
-                    redirect: f27,
-                    sepa_debit: f28,
-                    sofort: f29,
-                    source_order: f30,
-                    statement_descriptor: f31,
+                    metadata: b.f22.take(),
+                    multibanco: b.f23.take(),
+                    owner: b.f24.take(),
+                    p24: b.f25.take(),
+                    receiver: b.f26.take(),
+                    redirect: b.f27.take(),
+                    sepa_debit: b.f28.take(),
+                    sofort: b.f29.take(),
+                    source_order: b.f30.take(),
+                    statement_descriptor: b.f31.take(),
                     status: f32,
-                    three_d_secure: f33,
+                    three_d_secure: b.f33.take(),
                     r#type: f34,
-                    usage: f35,
-                    wechat: f36,
+                    usage: b.f35.take(),
+                    wechat: b.f36.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f10.is_none(), "client_secret"),
-                                    (b.f12.is_none(), "created"),
-                                    (b.f16.is_none(), "flow"),
-                                    (b.f18.is_none(), "id"),
-                                    (b.f21.is_none(), "livemode"),
-                                    (b.f32.is_none(), "status"),
-                                    (b.f34.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "client_secret"),
+                        (taken.1.is_none(), "created"),
+                        (taken.2.is_none(), "flow"),
+                        (taken.3.is_none(), "id"),
+                        (taken.4.is_none(), "livemode"),
+                        (taken.5.is_none(), "status"),
+                        (taken.6.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1708,41 +1689,40 @@ impl crate::rt::Decode for SourceCodeVerificationFlow {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_code_verification_flow object",
-            &["attempts_remaining", "status"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a source_code_verification_flow object",
+                &["attempts_remaining", "status"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(SourceCodeVerificationFlow {
                     attempts_remaining: f0,
                     status: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "attempts_remaining"),
-                                    (b.f1.is_none(), "status"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "attempts_remaining"),
+                        (taken.1.is_none(), "status"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1790,53 +1770,49 @@ impl crate::rt::Decode for SourceOrder {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<Vec<crate::SourceOrderItem>>,
-            f4: Option<crate::Shipping>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<Vec<crate::SourceOrderItem>>,
+            f4: crate::rt::json::Slot<crate::Shipping>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_order object",
-            &["amount", "currency", "email", "items", "shipping"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2, f3, f4 } => {
+        let extra = r
+            .fields(
+                "a source_order object",
+                &["amount", "currency", "email", "items", "shipping"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(SourceOrder {
                     amount: f0,
                     currency: f1,
-                    email: f2,
-                    items: f3,
-                    shipping: f4,
+                    email: b.f2.take(),
+                    items: b.f3.take(),
+                    shipping: b.f4.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "amount"), (b.f1.is_none(), "currency")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "amount"), (taken.1.is_none(), "currency")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1896,44 +1872,42 @@ impl crate::rt::Decode for SourceOrderItem {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<i64>,
-            f5: Option<String>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<i64>,
+            f5: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_order_item object",
-            &["amount", "currency", "description", "parent", "quantity", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        let extra = r
+            .fields(
+                "a source_order_item object",
+                &["amount", "currency", "description", "parent", "quantity", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SourceOrderItem {
-            amount: f0,
-            currency: f1,
-            description: f2,
-            parent: f3,
-            quantity: f4,
-            r#type: f5,
+            amount: b.f0.take(),
+            currency: b.f1.take(),
+            description: b.f2.take(),
+            parent: b.f3.take(),
+            quantity: b.f4.take(),
+            r#type: b.f5.take(),
             extra,
         })
     }
@@ -2004,61 +1978,59 @@ impl crate::rt::Decode for SourceOwner {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::Address>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<crate::Address>,
-            f5: Option<String>,
-            f6: Option<String>,
-            f7: Option<String>,
+            f0: crate::rt::json::Slot<crate::Address>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::Address>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_owner object",
-            &[
-                "address",
-                "email",
-                "name",
-                "phone",
-                "verified_address",
-                "verified_email",
-                "verified_name",
-                "verified_phone",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6, f7 } = b;
+        let extra = r
+            .fields(
+                "a source_owner object",
+                &[
+                    "address",
+                    "email",
+                    "name",
+                    "phone",
+                    "verified_address",
+                    "verified_email",
+                    "verified_name",
+                    "verified_phone",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SourceOwner {
-            address: f0,
-            email: f1,
-            name: f2,
-            phone: f3,
-            verified_address: f4,
-            verified_email: f5,
-            verified_name: f6,
-            verified_phone: f7,
+            address: b.f0.take(),
+            email: b.f1.take(),
+            name: b.f2.take(),
+            phone: b.f3.take(),
+            verified_address: b.f4.take(),
+            verified_email: b.f5.take(),
+            verified_name: b.f6.take(),
+            verified_phone: b.f7.take(),
             extra,
         })
     }
@@ -2131,54 +2103,46 @@ impl crate::rt::Decode for SourceReceiverFlow {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<i64>,
-            f2: Option<i64>,
-            f3: Option<i64>,
-            f4: Option<String>,
-            f5: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<i64>,
+            f3: crate::rt::json::Slot<i64>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_receiver_flow object",
-            &[
-                "address",
-                "amount_charged",
-                "amount_received",
-                "amount_returned",
-                "refund_attributes_method",
-                "refund_attributes_status",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-            } => {
+        let extra = r
+            .fields(
+                "a source_receiver_flow object",
+                &[
+                    "address",
+                    "amount_charged",
+                    "amount_received",
+                    "amount_returned",
+                    "refund_attributes_method",
+                    "refund_attributes_status",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f2.take(), b.f3.take(), b.f4.take(), b.f5.take()) {
+            (Some(f1), Some(f2), Some(f3), Some(f4), Some(f5)) => {
                 Ok(SourceReceiverFlow {
-                    address: f0,
+                    address: b.f0.take(),
                     amount_charged: f1,
                     amount_received: f2,
                     amount_returned: f3,
@@ -2187,21 +2151,18 @@ impl crate::rt::Decode for SourceReceiverFlow {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "amount_charged"),
-                                    (b.f2.is_none(), "amount_received"),
-                                    (b.f3.is_none(), "amount_returned"),
-                                    (b.f4.is_none(), "refund_attributes_method"),
-                                    (b.f5.is_none(), "refund_attributes_status"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount_charged"),
+                        (taken.1.is_none(), "amount_received"),
+                        (taken.2.is_none(), "amount_returned"),
+                        (taken.3.is_none(), "refund_attributes_method"),
+                        (taken.4.is_none(), "refund_attributes_status"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -2254,53 +2215,49 @@ impl crate::rt::Decode for SourceRedirectFlow {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_redirect_flow object",
-            &["failure_reason", "return_url", "status", "url"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a source_redirect_flow object",
+                &["failure_reason", "return_url", "status", "url"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f2.take(), b.f3.take()) {
+            (Some(f1), Some(f2), Some(f3)) => {
                 Ok(SourceRedirectFlow {
-                    failure_reason: f0,
+                    failure_reason: b.f0.take(),
                     return_url: f1,
                     status: f2,
                     url: f3,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "return_url"),
-                                    (b.f2.is_none(), "status"),
-                                    (b.f3.is_none(), "url"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "return_url"),
+                        (taken.1.is_none(), "status"),
+                        (taken.2.is_none(), "url"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -2406,26 +2363,48 @@ impl std::str::FromStr for SourceType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ach_credit_transfer" => SourceType::AchCreditTransfer,
-                "ach_debit" => SourceType::AchDebit,
-                "acss_debit" => SourceType::AcssDebit,
-                "alipay" => SourceType::Alipay,
-                "au_becs_debit" => SourceType::AuBecsDebit,
-                "bancontact" => SourceType::Bancontact,
-                "card" => SourceType::Card,
-                "card_present" => SourceType::CardPresent,
-                "eps" => SourceType::Eps,
-                "giropay" => SourceType::Giropay,
-                "ideal" => SourceType::Ideal,
-                "klarna" => SourceType::Klarna,
-                "multibanco" => SourceType::Multibanco,
-                "p24" => SourceType::P24,
-                "sepa_debit" => SourceType::SepaDebit,
-                "sofort" => SourceType::Sofort,
-                "three_d_secure" => SourceType::ThreeDSecure,
-                "wechat" => SourceType::Wechat,
-                v => SourceType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "ach_credit_transfer",
+                    "ach_debit",
+                    "acss_debit",
+                    "alipay",
+                    "au_becs_debit",
+                    "bancontact",
+                    "card",
+                    "card_present",
+                    "eps",
+                    "giropay",
+                    "ideal",
+                    "klarna",
+                    "multibanco",
+                    "p24",
+                    "sepa_debit",
+                    "sofort",
+                    "three_d_secure",
+                    "wechat",
+                ],
+            ) {
+                Some(0) => SourceType::AchCreditTransfer,
+                Some(1) => SourceType::AchDebit,
+                Some(2) => SourceType::AcssDebit,
+                Some(3) => SourceType::Alipay,
+                Some(4) => SourceType::AuBecsDebit,
+                Some(5) => SourceType::Bancontact,
+                Some(6) => SourceType::Card,
+                Some(7) => SourceType::CardPresent,
+                Some(8) => SourceType::Eps,
+                Some(9) => SourceType::Giropay,
+                Some(10) => SourceType::Ideal,
+                Some(11) => SourceType::Klarna,
+                Some(12) => SourceType::Multibanco,
+                Some(13) => SourceType::P24,
+                Some(14) => SourceType::SepaDebit,
+                Some(15) => SourceType::Sofort,
+                Some(16) => SourceType::ThreeDSecure,
+                Some(17) => SourceType::Wechat,
+                _ => SourceType::Unknown(s.to_owned()),
             },
         )
     }
@@ -2468,61 +2447,59 @@ impl crate::rt::Decode for SourceTypeAchCreditTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<String>,
-            f7: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_type_ach_credit_transfer object",
-            &[
-                "account_number",
-                "bank_name",
-                "fingerprint",
-                "refund_account_holder_name",
-                "refund_account_holder_type",
-                "refund_routing_number",
-                "routing_number",
-                "swift_code",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6, f7 } = b;
+        let extra = r
+            .fields(
+                "a source_type_ach_credit_transfer object",
+                &[
+                    "account_number",
+                    "bank_name",
+                    "fingerprint",
+                    "refund_account_holder_name",
+                    "refund_account_holder_type",
+                    "refund_routing_number",
+                    "routing_number",
+                    "swift_code",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SourceTypeAchCreditTransfer {
-            account_number: f0,
-            bank_name: f1,
-            fingerprint: f2,
-            refund_account_holder_name: f3,
-            refund_account_holder_type: f4,
-            refund_routing_number: f5,
-            routing_number: f6,
-            swift_code: f7,
+            account_number: b.f0.take(),
+            bank_name: b.f1.take(),
+            fingerprint: b.f2.take(),
+            refund_account_holder_name: b.f3.take(),
+            refund_account_holder_type: b.f4.take(),
+            refund_routing_number: b.f5.take(),
+            routing_number: b.f6.take(),
+            swift_code: b.f7.take(),
             extra,
         })
     }
@@ -2588,44 +2565,49 @@ impl crate::rt::Decode for SourceTypeAchDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_type_ach_debit object",
-            &["bank_name", "country", "fingerprint", "last4", "routing_number", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        let extra = r
+            .fields(
+                "a source_type_ach_debit object",
+                &[
+                    "bank_name",
+                    "country",
+                    "fingerprint",
+                    "last4",
+                    "routing_number",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SourceTypeAchDebit {
-            bank_name: f0,
-            country: f1,
-            fingerprint: f2,
-            last4: f3,
-            routing_number: f4,
-            r#type: f5,
+            bank_name: b.f0.take(),
+            country: b.f1.take(),
+            fingerprint: b.f2.take(),
+            last4: b.f3.take(),
+            routing_number: b.f4.take(),
+            r#type: b.f5.take(),
             extra,
         })
     }
@@ -2689,71 +2671,69 @@ impl crate::rt::Decode for SourceTypeAcssDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<String>,
-            f7: Option<String>,
-            f8: Option<String>,
-            f9: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_type_acss_debit object",
-            &[
-                "bank_address_city",
-                "bank_address_line_1",
-                "bank_address_line_2",
-                "bank_address_postal_code",
-                "bank_name",
-                "category",
-                "country",
-                "fingerprint",
-                "last4",
-                "routing_number",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8, f9 } = b;
+        let extra = r
+            .fields(
+                "a source_type_acss_debit object",
+                &[
+                    "bank_address_city",
+                    "bank_address_line_1",
+                    "bank_address_line_2",
+                    "bank_address_postal_code",
+                    "bank_name",
+                    "category",
+                    "country",
+                    "fingerprint",
+                    "last4",
+                    "routing_number",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SourceTypeAcssDebit {
-            bank_address_city: f0,
-            bank_address_line_1: f1,
-            bank_address_line_2: f2,
-            bank_address_postal_code: f3,
-            bank_name: f4,
-            category: f5,
-            country: f6,
-            fingerprint: f7,
-            last4: f8,
-            routing_number: f9,
+            bank_address_city: b.f0.take(),
+            bank_address_line_1: b.f1.take(),
+            bank_address_line_2: b.f2.take(),
+            bank_address_postal_code: b.f3.take(),
+            bank_name: b.f4.take(),
+            category: b.f5.take(),
+            country: b.f6.take(),
+            fingerprint: b.f7.take(),
+            last4: b.f8.take(),
+            routing_number: b.f9.take(),
             extra,
         })
     }
@@ -2822,32 +2802,30 @@ impl crate::rt::Decode for SourceTypeAlipay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_type_alipay object",
-            &["data_string", "native_url", "statement_descriptor"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a source_type_alipay object",
+                &["data_string", "native_url", "statement_descriptor"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SourceTypeAlipay {
-            data_string: f0,
-            native_url: f1,
-            statement_descriptor: f2,
+            data_string: b.f0.take(),
+            native_url: b.f1.take(),
+            statement_descriptor: b.f2.take(),
             extra,
         })
     }
@@ -2895,32 +2873,30 @@ impl crate::rt::Decode for SourceTypeAuBecsDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_type_au_becs_debit object",
-            &["bsb_number", "fingerprint", "last4"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a source_type_au_becs_debit object",
+                &["bsb_number", "fingerprint", "last4"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SourceTypeAuBecsDebit {
-            bsb_number: f0,
-            fingerprint: f1,
-            last4: f2,
+            bsb_number: b.f0.take(),
+            fingerprint: b.f1.take(),
+            last4: b.f2.take(),
             extra,
         })
     }
@@ -2971,51 +2947,49 @@ impl crate::rt::Decode for SourceTypeBancontact {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_type_bancontact object",
-            &[
-                "bank_code",
-                "bank_name",
-                "bic",
-                "iban_last4",
-                "preferred_language",
-                "statement_descriptor",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        let extra = r
+            .fields(
+                "a source_type_bancontact object",
+                &[
+                    "bank_code",
+                    "bank_name",
+                    "bic",
+                    "iban_last4",
+                    "preferred_language",
+                    "statement_descriptor",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SourceTypeBancontact {
-            bank_code: f0,
-            bank_name: f1,
-            bic: f2,
-            iban_last4: f3,
-            preferred_language: f4,
-            statement_descriptor: f5,
+            bank_code: b.f0.take(),
+            bank_name: b.f1.take(),
+            bic: b.f2.take(),
+            iban_last4: b.f3.take(),
+            preferred_language: b.f4.take(),
+            statement_descriptor: b.f5.take(),
             extra,
         })
     }
@@ -3083,91 +3057,89 @@ impl crate::rt::Decode for SourceTypeCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<i64>,
-            f7: Option<i64>,
-            f8: Option<String>,
-            f9: Option<String>,
-            f10: Option<String>,
-            f11: Option<String>,
-            f12: Option<String>,
-            f13: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<i64>,
+            f7: crate::rt::json::Slot<i64>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<String>,
+            f12: crate::rt::json::Slot<String>,
+            f13: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_type_card object",
-            &[
-                "address_line1_check",
-                "address_zip_check",
-                "brand",
-                "country",
-                "cvc_check",
-                "dynamic_last4",
-                "exp_month",
-                "exp_year",
-                "fingerprint",
-                "funding",
-                "last4",
-                "name",
-                "three_d_secure",
-                "tokenization_method",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12, f13 } = b;
+        let extra = r
+            .fields(
+                "a source_type_card object",
+                &[
+                    "address_line1_check",
+                    "address_zip_check",
+                    "brand",
+                    "country",
+                    "cvc_check",
+                    "dynamic_last4",
+                    "exp_month",
+                    "exp_year",
+                    "fingerprint",
+                    "funding",
+                    "last4",
+                    "name",
+                    "three_d_secure",
+                    "tokenization_method",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SourceTypeCard {
-            address_line1_check: f0,
-            address_zip_check: f1,
-            brand: f2,
-            country: f3,
-            cvc_check: f4,
-            dynamic_last4: f5,
-            exp_month: f6,
-            exp_year: f7,
-            fingerprint: f8,
-            funding: f9,
-            last4: f10,
-            name: f11,
-            three_d_secure: f12,
-            tokenization_method: f13,
+            address_line1_check: b.f0.take(),
+            address_zip_check: b.f1.take(),
+            brand: b.f2.take(),
+            country: b.f3.take(),
+            cvc_check: b.f4.take(),
+            dynamic_last4: b.f5.take(),
+            exp_month: b.f6.take(),
+            exp_year: b.f7.take(),
+            fingerprint: b.f8.take(),
+            funding: b.f9.take(),
+            last4: b.f10.take(),
+            name: b.f11.take(),
+            three_d_secure: b.f12.take(),
+            tokenization_method: b.f13.take(),
             extra,
         })
     }
@@ -3268,160 +3240,134 @@ impl crate::rt::Decode for SourceTypeCardPresent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<String>,
-            f7: Option<String>,
-            f8: Option<String>,
-            f9: Option<String>,
-            f10: Option<String>,
-            f11: Option<String>,
-            f12: Option<i64>,
-            f13: Option<i64>,
-            f14: Option<String>,
-            f15: Option<String>,
-            f16: Option<String>,
-            f17: Option<String>,
-            f18: Option<String>,
-            f19: Option<String>,
-            f20: Option<String>,
-            f21: Option<String>,
-            f22: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<String>,
+            f12: crate::rt::json::Slot<i64>,
+            f13: crate::rt::json::Slot<i64>,
+            f14: crate::rt::json::Slot<String>,
+            f15: crate::rt::json::Slot<String>,
+            f16: crate::rt::json::Slot<String>,
+            f17: crate::rt::json::Slot<String>,
+            f18: crate::rt::json::Slot<String>,
+            f19: crate::rt::json::Slot<String>,
+            f20: crate::rt::json::Slot<String>,
+            f21: crate::rt::json::Slot<String>,
+            f22: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
-            f21: None,
-            f22: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_type_card_present object",
-            &[
-                "application_cryptogram",
-                "application_preferred_name",
-                "authorization_code",
-                "authorization_response_code",
-                "brand",
-                "country",
-                "cvm_type",
-                "data_type",
-                "dedicated_file_name",
-                "emv_auth_data",
-                "evidence_customer_signature",
-                "evidence_transaction_certificate",
-                "exp_month",
-                "exp_year",
-                "fingerprint",
-                "funding",
-                "last4",
-                "pos_device_id",
-                "pos_entry_mode",
-                "read_method",
-                "reader",
-                "terminal_verification_results",
-                "transaction_status_information",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                14 => r.optional(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.optional(&mut b.f16),
-                17 => r.optional(&mut b.f17),
-                18 => r.optional(&mut b.f18),
-                19 => r.optional(&mut b.f19),
-                20 => r.optional(&mut b.f20),
-                21 => r.optional(&mut b.f21),
-                22 => r.optional(&mut b.f22),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {
-            f0,
-            f1,
-            f2,
-            f3,
-            f4,
-            f5,
-            f6,
-            f7,
-            f8,
-            f9,
-            f10,
-            f11,
-            f12,
-            f13,
-            f14,
-            f15,
-            f16,
-            f17,
-            f18,
-            f19,
-            f20,
-            f21,
-            f22,
-        } = b;
+        let extra = r
+            .fields(
+                "a source_type_card_present object",
+                &[
+                    "application_cryptogram",
+                    "application_preferred_name",
+                    "authorization_code",
+                    "authorization_response_code",
+                    "brand",
+                    "country",
+                    "cvm_type",
+                    "data_type",
+                    "dedicated_file_name",
+                    "emv_auth_data",
+                    "evidence_customer_signature",
+                    "evidence_transaction_certificate",
+                    "exp_month",
+                    "exp_year",
+                    "fingerprint",
+                    "funding",
+                    "last4",
+                    "pos_device_id",
+                    "pos_entry_mode",
+                    "read_method",
+                    "reader",
+                    "terminal_verification_results",
+                    "transaction_status_information",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    17 => r.optional(&mut b.f17),
+                    18 => r.optional(&mut b.f18),
+                    19 => r.optional(&mut b.f19),
+                    20 => r.optional(&mut b.f20),
+                    21 => r.optional(&mut b.f21),
+                    22 => r.optional(&mut b.f22),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SourceTypeCardPresent {
-            application_cryptogram: f0,
-            application_preferred_name: f1,
-            authorization_code: f2,
-            authorization_response_code: f3,
-            brand: f4,
-            country: f5,
-            cvm_type: f6,
-            data_type: f7,
-            dedicated_file_name: f8,
-            emv_auth_data: f9,
-            evidence_customer_signature: f10,
-            evidence_transaction_certificate: f11,
-            exp_month: f12,
-            exp_year: f13,
-            fingerprint: f14,
-            funding: f15,
-            last4: f16,
-            pos_device_id: f17,
-            pos_entry_mode: f18,
-            read_method: f19,
-            reader: f20,
-            terminal_verification_results: f21,
-            transaction_status_information: f22,
+            application_cryptogram: b.f0.take(),
+            application_preferred_name: b.f1.take(),
+            authorization_code: b.f2.take(),
+            authorization_response_code: b.f3.take(),
+            brand: b.f4.take(),
+            country: b.f5.take(),
+            cvm_type: b.f6.take(),
+            data_type: b.f7.take(),
+            dedicated_file_name: b.f8.take(),
+            emv_auth_data: b.f9.take(),
+            evidence_customer_signature: b.f10.take(),
+            evidence_transaction_certificate: b.f11.take(),
+            exp_month: b.f12.take(),
+            exp_year: b.f13.take(),
+            fingerprint: b.f14.take(),
+            funding: b.f15.take(),
+            last4: b.f16.take(),
+            pos_device_id: b.f17.take(),
+            pos_entry_mode: b.f18.take(),
+            read_method: b.f19.take(),
+            reader: b.f20.take(),
+            terminal_verification_results: b.f21.take(),
+            transaction_status_information: b.f22.take(),
             extra,
         })
     }
@@ -3528,25 +3474,26 @@ impl crate::rt::Decode for SourceTypeEps {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_type_eps object",
-            &["reference", "statement_descriptor"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a source_type_eps object",
+                &["reference", "statement_descriptor"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SourceTypeEps {
-            reference: f0,
-            statement_descriptor: f1,
+            reference: b.f0.take(),
+            statement_descriptor: b.f1.take(),
             extra,
         })
     }
@@ -3592,36 +3539,34 @@ impl crate::rt::Decode for SourceTypeGiropay {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_type_giropay object",
-            &["bank_code", "bank_name", "bic", "statement_descriptor"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a source_type_giropay object",
+                &["bank_code", "bank_name", "bic", "statement_descriptor"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SourceTypeGiropay {
-            bank_code: f0,
-            bank_name: f1,
-            bic: f2,
-            statement_descriptor: f3,
+            bank_code: b.f0.take(),
+            bank_name: b.f1.take(),
+            bic: b.f2.take(),
+            statement_descriptor: b.f3.take(),
             extra,
         })
     }
@@ -3673,36 +3618,34 @@ impl crate::rt::Decode for SourceTypeIdeal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_type_ideal object",
-            &["bank", "bic", "iban_last4", "statement_descriptor"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a source_type_ideal object",
+                &["bank", "bic", "iban_last4", "statement_descriptor"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SourceTypeIdeal {
-            bank: f0,
-            bic: f1,
-            iban_last4: f2,
-            statement_descriptor: f3,
+            bank: b.f0.take(),
+            bic: b.f1.take(),
+            iban_last4: b.f2.take(),
+            statement_descriptor: b.f3.take(),
             extra,
         })
     }
@@ -3776,178 +3719,149 @@ impl crate::rt::Decode for SourceTypeKlarna {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<String>,
-            f7: Option<String>,
-            f8: Option<String>,
-            f9: Option<String>,
-            f10: Option<String>,
-            f11: Option<String>,
-            f12: Option<String>,
-            f13: Option<String>,
-            f14: Option<String>,
-            f15: Option<String>,
-            f16: Option<String>,
-            f17: Option<String>,
-            f18: Option<String>,
-            f19: Option<String>,
-            f20: Option<String>,
-            f21: Option<String>,
-            f22: Option<String>,
-            f23: Option<i64>,
-            f24: Option<String>,
-            f25: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<String>,
+            f12: crate::rt::json::Slot<String>,
+            f13: crate::rt::json::Slot<String>,
+            f14: crate::rt::json::Slot<String>,
+            f15: crate::rt::json::Slot<String>,
+            f16: crate::rt::json::Slot<String>,
+            f17: crate::rt::json::Slot<String>,
+            f18: crate::rt::json::Slot<String>,
+            f19: crate::rt::json::Slot<String>,
+            f20: crate::rt::json::Slot<String>,
+            f21: crate::rt::json::Slot<String>,
+            f22: crate::rt::json::Slot<String>,
+            f23: crate::rt::json::Slot<i64>,
+            f24: crate::rt::json::Slot<String>,
+            f25: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
-            f21: None,
-            f22: None,
-            f23: None,
-            f24: None,
-            f25: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
+            f23: crate::rt::json::Slot::new(),
+            f24: crate::rt::json::Slot::new(),
+            f25: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_type_klarna object",
-            &[
-                "background_image_url",
-                "client_token",
-                "first_name",
-                "last_name",
-                "locale",
-                "logo_url",
-                "page_title",
-                "pay_later_asset_urls_descriptive",
-                "pay_later_asset_urls_standard",
-                "pay_later_name",
-                "pay_later_redirect_url",
-                "pay_now_asset_urls_descriptive",
-                "pay_now_asset_urls_standard",
-                "pay_now_name",
-                "pay_now_redirect_url",
-                "pay_over_time_asset_urls_descriptive",
-                "pay_over_time_asset_urls_standard",
-                "pay_over_time_name",
-                "pay_over_time_redirect_url",
-                "payment_method_categories",
-                "purchase_country",
-                "purchase_type",
-                "redirect_url",
-                "shipping_delay",
-                "shipping_first_name",
-                "shipping_last_name",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                14 => r.optional(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.optional(&mut b.f16),
-                17 => r.optional(&mut b.f17),
-                18 => r.optional(&mut b.f18),
-                19 => r.optional(&mut b.f19),
-                20 => r.optional(&mut b.f20),
-                21 => r.optional(&mut b.f21),
-                22 => r.optional(&mut b.f22),
-                23 => r.optional(&mut b.f23),
-                24 => r.optional(&mut b.f24),
-                25 => r.optional(&mut b.f25),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {
-            f0,
-            f1,
-            f2,
-            f3,
-            f4,
-            f5,
-            f6,
-            f7,
-            f8,
-            f9,
-            f10,
-            f11,
-            f12,
-            f13,
-            f14,
-            f15,
-            f16,
-            f17,
-            f18,
-            f19,
-            f20,
-            f21,
-            f22,
-            f23,
-            f24,
-            f25,
-        } = b;
+        let extra = r
+            .fields(
+                "a source_type_klarna object",
+                &[
+                    "background_image_url",
+                    "client_token",
+                    "first_name",
+                    "last_name",
+                    "locale",
+                    "logo_url",
+                    "page_title",
+                    "pay_later_asset_urls_descriptive",
+                    "pay_later_asset_urls_standard",
+                    "pay_later_name",
+                    "pay_later_redirect_url",
+                    "pay_now_asset_urls_descriptive",
+                    "pay_now_asset_urls_standard",
+                    "pay_now_name",
+                    "pay_now_redirect_url",
+                    "pay_over_time_asset_urls_descriptive",
+                    "pay_over_time_asset_urls_standard",
+                    "pay_over_time_name",
+                    "pay_over_time_redirect_url",
+                    "payment_method_categories",
+                    "purchase_country",
+                    "purchase_type",
+                    "redirect_url",
+                    "shipping_delay",
+                    "shipping_first_name",
+                    "shipping_last_name",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    17 => r.optional(&mut b.f17),
+                    18 => r.optional(&mut b.f18),
+                    19 => r.optional(&mut b.f19),
+                    20 => r.optional(&mut b.f20),
+                    21 => r.optional(&mut b.f21),
+                    22 => r.optional(&mut b.f22),
+                    23 => r.optional(&mut b.f23),
+                    24 => r.optional(&mut b.f24),
+                    25 => r.optional(&mut b.f25),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SourceTypeKlarna {
-            background_image_url: f0,
-            client_token: f1,
-            first_name: f2,
-            last_name: f3,
-            locale: f4,
-            logo_url: f5,
-            page_title: f6,
-            pay_later_asset_urls_descriptive: f7,
-            pay_later_asset_urls_standard: f8,
-            pay_later_name: f9,
-            pay_later_redirect_url: f10,
-            pay_now_asset_urls_descriptive: f11,
-            pay_now_asset_urls_standard: f12,
-            pay_now_name: f13,
-            pay_now_redirect_url: f14,
-            pay_over_time_asset_urls_descriptive: f15,
-            pay_over_time_asset_urls_standard: f16,
-            pay_over_time_name: f17,
-            pay_over_time_redirect_url: f18,
-            payment_method_categories: f19,
-            purchase_country: f20,
-            purchase_type: f21,
-            redirect_url: f22,
-            shipping_delay: f23,
-            shipping_first_name: f24,
-            shipping_last_name: f25,
+            background_image_url: b.f0.take(),
+            client_token: b.f1.take(),
+            first_name: b.f2.take(),
+            last_name: b.f3.take(),
+            locale: b.f4.take(),
+            logo_url: b.f5.take(),
+            page_title: b.f6.take(),
+            pay_later_asset_urls_descriptive: b.f7.take(),
+            pay_later_asset_urls_standard: b.f8.take(),
+            pay_later_name: b.f9.take(),
+            pay_later_redirect_url: b.f10.take(),
+            pay_now_asset_urls_descriptive: b.f11.take(),
+            pay_now_asset_urls_standard: b.f12.take(),
+            pay_now_name: b.f13.take(),
+            pay_now_redirect_url: b.f14.take(),
+            pay_over_time_asset_urls_descriptive: b.f15.take(),
+            pay_over_time_asset_urls_standard: b.f16.take(),
+            pay_over_time_name: b.f17.take(),
+            pay_over_time_redirect_url: b.f18.take(),
+            payment_method_categories: b.f19.take(),
+            purchase_country: b.f20.take(),
+            purchase_type: b.f21.take(),
+            redirect_url: b.f22.take(),
+            shipping_delay: b.f23.take(),
+            shipping_first_name: b.f24.take(),
+            shipping_last_name: b.f25.take(),
             extra,
         })
     }
@@ -4071,71 +3985,69 @@ impl crate::rt::Decode for SourceTypeMultibanco {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<String>,
-            f7: Option<String>,
-            f8: Option<String>,
-            f9: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_type_multibanco object",
-            &[
-                "entity",
-                "reference",
-                "refund_account_holder_address_city",
-                "refund_account_holder_address_country",
-                "refund_account_holder_address_line1",
-                "refund_account_holder_address_line2",
-                "refund_account_holder_address_postal_code",
-                "refund_account_holder_address_state",
-                "refund_account_holder_name",
-                "refund_iban",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8, f9 } = b;
+        let extra = r
+            .fields(
+                "a source_type_multibanco object",
+                &[
+                    "entity",
+                    "reference",
+                    "refund_account_holder_address_city",
+                    "refund_account_holder_address_country",
+                    "refund_account_holder_address_line1",
+                    "refund_account_holder_address_line2",
+                    "refund_account_holder_address_postal_code",
+                    "refund_account_holder_address_state",
+                    "refund_account_holder_name",
+                    "refund_iban",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SourceTypeMultibanco {
-            entity: f0,
-            reference: f1,
-            refund_account_holder_address_city: f2,
-            refund_account_holder_address_country: f3,
-            refund_account_holder_address_line1: f4,
-            refund_account_holder_address_line2: f5,
-            refund_account_holder_address_postal_code: f6,
-            refund_account_holder_address_state: f7,
-            refund_account_holder_name: f8,
-            refund_iban: f9,
+            entity: b.f0.take(),
+            reference: b.f1.take(),
+            refund_account_holder_address_city: b.f2.take(),
+            refund_account_holder_address_country: b.f3.take(),
+            refund_account_holder_address_line1: b.f4.take(),
+            refund_account_holder_address_line2: b.f5.take(),
+            refund_account_holder_address_postal_code: b.f6.take(),
+            refund_account_holder_address_state: b.f7.take(),
+            refund_account_holder_name: b.f8.take(),
+            refund_iban: b.f9.take(),
             extra,
         })
     }
@@ -4202,22 +4114,22 @@ impl crate::rt::Decode for SourceTypeP24 {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_type_p24 object",
-            &["reference"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a source_type_p24 object",
+                &["reference"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SourceTypeP24 {
-            reference: f0,
+            reference: b.f0.take(),
             extra,
         })
     }
@@ -4263,56 +4175,54 @@ impl crate::rt::Decode for SourceTypeSepaDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_type_sepa_debit object",
-            &[
-                "bank_code",
-                "branch_code",
-                "country",
-                "fingerprint",
-                "last4",
-                "mandate_reference",
-                "mandate_url",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6 } = b;
+        let extra = r
+            .fields(
+                "a source_type_sepa_debit object",
+                &[
+                    "bank_code",
+                    "branch_code",
+                    "country",
+                    "fingerprint",
+                    "last4",
+                    "mandate_reference",
+                    "mandate_url",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SourceTypeSepaDebit {
-            bank_code: f0,
-            branch_code: f1,
-            country: f2,
-            fingerprint: f3,
-            last4: f4,
-            mandate_reference: f5,
-            mandate_url: f6,
+            bank_code: b.f0.take(),
+            branch_code: b.f1.take(),
+            country: b.f2.take(),
+            fingerprint: b.f3.take(),
+            last4: b.f4.take(),
+            mandate_reference: b.f5.take(),
+            mandate_url: b.f6.take(),
             extra,
         })
     }
@@ -4376,56 +4286,54 @@ impl crate::rt::Decode for SourceTypeSofort {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_type_sofort object",
-            &[
-                "bank_code",
-                "bank_name",
-                "bic",
-                "country",
-                "iban_last4",
-                "preferred_language",
-                "statement_descriptor",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6 } = b;
+        let extra = r
+            .fields(
+                "a source_type_sofort object",
+                &[
+                    "bank_code",
+                    "bank_name",
+                    "bic",
+                    "country",
+                    "iban_last4",
+                    "preferred_language",
+                    "statement_descriptor",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SourceTypeSofort {
-            bank_code: f0,
-            bank_name: f1,
-            bic: f2,
-            country: f3,
-            iban_last4: f4,
-            preferred_language: f5,
-            statement_descriptor: f6,
+            bank_code: b.f0.take(),
+            bank_name: b.f1.take(),
+            bic: b.f2.take(),
+            country: b.f3.take(),
+            iban_last4: b.f4.take(),
+            preferred_language: b.f5.take(),
+            statement_descriptor: b.f6.take(),
             extra,
         })
     }
@@ -4499,124 +4407,104 @@ impl crate::rt::Decode for SourceTypeThreeDSecure {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<bool>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<String>,
-            f7: Option<String>,
-            f8: Option<String>,
-            f9: Option<i64>,
-            f10: Option<i64>,
-            f11: Option<String>,
-            f12: Option<String>,
-            f13: Option<String>,
-            f14: Option<String>,
-            f15: Option<String>,
-            f16: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<i64>,
+            f10: crate::rt::json::Slot<i64>,
+            f11: crate::rt::json::Slot<String>,
+            f12: crate::rt::json::Slot<String>,
+            f13: crate::rt::json::Slot<String>,
+            f14: crate::rt::json::Slot<String>,
+            f15: crate::rt::json::Slot<String>,
+            f16: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_type_three_d_secure object",
-            &[
-                "address_line1_check",
-                "address_zip_check",
-                "authenticated",
-                "brand",
-                "card",
-                "country",
-                "customer",
-                "cvc_check",
-                "dynamic_last4",
-                "exp_month",
-                "exp_year",
-                "fingerprint",
-                "funding",
-                "last4",
-                "name",
-                "three_d_secure",
-                "tokenization_method",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                14 => r.optional(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.optional(&mut b.f16),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {
-            f0,
-            f1,
-            f2,
-            f3,
-            f4,
-            f5,
-            f6,
-            f7,
-            f8,
-            f9,
-            f10,
-            f11,
-            f12,
-            f13,
-            f14,
-            f15,
-            f16,
-        } = b;
+        let extra = r
+            .fields(
+                "a source_type_three_d_secure object",
+                &[
+                    "address_line1_check",
+                    "address_zip_check",
+                    "authenticated",
+                    "brand",
+                    "card",
+                    "country",
+                    "customer",
+                    "cvc_check",
+                    "dynamic_last4",
+                    "exp_month",
+                    "exp_year",
+                    "fingerprint",
+                    "funding",
+                    "last4",
+                    "name",
+                    "three_d_secure",
+                    "tokenization_method",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SourceTypeThreeDSecure {
-            address_line1_check: f0,
-            address_zip_check: f1,
-            authenticated: f2,
-            brand: f3,
-            card: f4,
-            country: f5,
-            customer: f6,
-            cvc_check: f7,
-            dynamic_last4: f8,
-            exp_month: f9,
-            exp_year: f10,
-            fingerprint: f11,
-            funding: f12,
-            last4: f13,
-            name: f14,
-            three_d_secure: f15,
-            tokenization_method: f16,
+            address_line1_check: b.f0.take(),
+            address_zip_check: b.f1.take(),
+            authenticated: b.f2.take(),
+            brand: b.f3.take(),
+            card: b.f4.take(),
+            country: b.f5.take(),
+            customer: b.f6.take(),
+            cvc_check: b.f7.take(),
+            dynamic_last4: b.f8.take(),
+            exp_month: b.f9.take(),
+            exp_year: b.f10.take(),
+            fingerprint: b.f11.take(),
+            funding: b.f12.take(),
+            last4: b.f13.take(),
+            name: b.f14.take(),
+            three_d_secure: b.f15.take(),
+            tokenization_method: b.f16.take(),
             extra,
         })
     }
@@ -4706,32 +4594,30 @@ impl crate::rt::Decode for SourceTypeWechat {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_type_wechat object",
-            &["prepay_id", "qr_code_url", "statement_descriptor"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a source_type_wechat object",
+                &["prepay_id", "qr_code_url", "statement_descriptor"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SourceTypeWechat {
-            prepay_id: f0,
-            qr_code_url: f1,
-            statement_descriptor: f2,
+            prepay_id: b.f0.take(),
+            qr_code_url: b.f1.take(),
+            statement_descriptor: b.f2.take(),
             extra,
         })
     }

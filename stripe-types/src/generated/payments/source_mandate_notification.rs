@@ -107,111 +107,103 @@ impl crate::rt::Decode for SourceMandateNotification {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::SourceMandateNotificationAcssDebitData>,
-            f1: Option<i64>,
-            f2: Option<crate::SourceMandateNotificationBacsDebitData>,
-            f3: Option<crate::rt::Timestamp>,
-            f4: Option<crate::SourceMandateNotificationId>,
-            f5: Option<bool>,
-            f6: Option<String>,
-            f7: Option<crate::SourceMandateNotificationSepaDebitData>,
-            f8: Option<crate::Source>,
-            f9: Option<String>,
-            f10: Option<String>,
+            f0: crate::rt::json::Slot<crate::SourceMandateNotificationAcssDebitData>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<crate::SourceMandateNotificationBacsDebitData>,
+            f3: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f4: crate::rt::json::Slot<crate::SourceMandateNotificationId>,
+            f5: crate::rt::json::Slot<bool>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<crate::SourceMandateNotificationSepaDebitData>,
+            f8: crate::rt::json::Slot<crate::Source>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_mandate_notification object",
-            &[
-                "acss_debit",
-                "amount",
-                "bacs_debit",
-                "created",
-                "id",
-                "livemode",
-                "object",
-                "reason",
-                "sepa_debit",
-                "source",
-                "status",
-                "type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.skip(),
-                7 => r.required(&mut b.f6),
-                8 => r.optional(&mut b.f7),
-                9 => r.required(&mut b.f8),
-                10 => r.required(&mut b.f9),
-                11 => r.required(&mut b.f10),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2,
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-                f6: Some(f6),
-                f7,
-                f8: Some(f8),
-                f9: Some(f9),
-                f10: Some(f10),
-            } => {
+        let extra = r
+            .fields(
+                "a source_mandate_notification object",
+                &[
+                    "acss_debit",
+                    "amount",
+                    "bacs_debit",
+                    "created",
+                    "id",
+                    "livemode",
+                    "object",
+                    "reason",
+                    "sepa_debit",
+                    "source",
+                    "status",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.skip(),
+                    7 => r.required(&mut b.f6),
+                    8 => r.optional(&mut b.f7),
+                    9 => r.required(&mut b.f8),
+                    10 => r.required(&mut b.f9),
+                    11 => r.required(&mut b.f10),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f3.take(),
+            b.f4.take(),
+            b.f5.take(),
+            b.f6.take(),
+            b.f8.take(),
+            b.f9.take(),
+            b.f10.take(),
+        ) {
+            (Some(f3), Some(f4), Some(f5), Some(f6), Some(f8), Some(f9), Some(f10)) => {
                 Ok(SourceMandateNotification {
-                    acss_debit: f0,
-                    amount: f1,
-                    bacs_debit: f2,
+                    acss_debit: b.f0.take(),
+                    amount: b.f1.take(),
+                    bacs_debit: b.f2.take(),
                     created: f3,
                     id: f4,
                     livemode: f5,
                     reason: f6,
-                    sepa_debit: f7,
+                    sepa_debit: b.f7.take(),
                     source: f8,
                     status: f9,
                     r#type: f10,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f3.is_none(), "created"),
-                                    (b.f4.is_none(), "id"),
-                                    (b.f5.is_none(), "livemode"),
-                                    (b.f6.is_none(), "reason"),
-                                    (b.f8.is_none(), "source"),
-                                    (b.f9.is_none(), "status"),
-                                    (b.f10.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "id"),
+                        (taken.2.is_none(), "livemode"),
+                        (taken.3.is_none(), "reason"),
+                        (taken.4.is_none(), "source"),
+                        (taken.5.is_none(), "status"),
+                        (taken.6.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -275,22 +267,22 @@ impl crate::rt::Decode for SourceMandateNotificationAcssDebitData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_mandate_notification_acss_debit_data object",
-            &["statement_descriptor"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a source_mandate_notification_acss_debit_data object",
+                &["statement_descriptor"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SourceMandateNotificationAcssDebitData {
-            statement_descriptor: f0,
+            statement_descriptor: b.f0.take(),
             extra,
         })
     }
@@ -337,22 +329,22 @@ impl crate::rt::Decode for SourceMandateNotificationBacsDebitData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_mandate_notification_bacs_debit_data object",
-            &["last4"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a source_mandate_notification_bacs_debit_data object",
+                &["last4"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SourceMandateNotificationBacsDebitData {
-            last4: f0,
+            last4: b.f0.take(),
             extra,
         })
     }
@@ -403,32 +395,30 @@ impl crate::rt::Decode for SourceMandateNotificationSepaDebitData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_mandate_notification_sepa_debit_data object",
-            &["creditor_identifier", "last4", "mandate_reference"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a source_mandate_notification_sepa_debit_data object",
+                &["creditor_identifier", "last4", "mandate_reference"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SourceMandateNotificationSepaDebitData {
-            creditor_identifier: f0,
-            last4: f1,
-            mandate_reference: f2,
+            creditor_identifier: b.f0.take(),
+            last4: b.f1.take(),
+            mandate_reference: b.f2.take(),
             extra,
         })
     }

@@ -202,124 +202,124 @@ impl crate::rt::Decode for SourceTransaction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::SourceTransactionAchCreditTransferData>,
-            f1: Option<i64>,
-            f2: Option<crate::SourceTransactionChfCreditTransferData>,
-            f3: Option<crate::rt::Timestamp>,
-            f4: Option<String>,
-            f5: Option<crate::SourceTransactionGbpCreditTransferData>,
-            f6: Option<crate::SourceTransactionId>,
-            f7: Option<bool>,
-            f8: Option<crate::SourceTransactionPaperCheckData>,
-            f9: Option<crate::SourceTransactionSepaCreditTransferData>,
-            f10: Option<String>,
-            f11: Option<String>,
-            f12: Option<crate::SourceTransactionType>,
+            f0: crate::rt::json::Slot<crate::SourceTransactionAchCreditTransferData>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<crate::SourceTransactionChfCreditTransferData>,
+            f3: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<crate::SourceTransactionGbpCreditTransferData>,
+            f6: crate::rt::json::Slot<crate::SourceTransactionId>,
+            f7: crate::rt::json::Slot<bool>,
+            f8: crate::rt::json::Slot<crate::SourceTransactionPaperCheckData>,
+            f9: crate::rt::json::Slot<crate::SourceTransactionSepaCreditTransferData>,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<String>,
+            f12: crate::rt::json::Slot<crate::SourceTransactionType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_transaction object",
-            &[
-                "ach_credit_transfer",
-                "amount",
-                "chf_credit_transfer",
-                "created",
-                "currency",
-                "gbp_credit_transfer",
-                "id",
-                "livemode",
-                "object",
-                "paper_check",
-                "sepa_credit_transfer",
-                "source",
-                "status",
-                "type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.skip(),
-                9 => r.optional(&mut b.f8),
-                10 => r.optional(&mut b.f9),
-                11 => r.required(&mut b.f10),
-                12 => r.required(&mut b.f11),
-                13 => r.required(&mut b.f12),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1: Some(f1),
-                f2,
-                f3: Some(f3),
-                f4: Some(f4),
-                f5,
-                f6: Some(f6),
-                f7: Some(f7),
-                f8,
-                f9,
-                f10: Some(f10),
-                f11: Some(f11),
-                f12: Some(f12),
-            } => {
+        let extra = r
+            .fields(
+                "a source_transaction object",
+                &[
+                    "ach_credit_transfer",
+                    "amount",
+                    "chf_credit_transfer",
+                    "created",
+                    "currency",
+                    "gbp_credit_transfer",
+                    "id",
+                    "livemode",
+                    "object",
+                    "paper_check",
+                    "sepa_credit_transfer",
+                    "source",
+                    "status",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.skip(),
+                    9 => r.optional(&mut b.f8),
+                    10 => r.optional(&mut b.f9),
+                    11 => r.required(&mut b.f10),
+                    12 => r.required(&mut b.f11),
+                    13 => r.required(&mut b.f12),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f1.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f10.take(),
+            b.f11.take(),
+            b.f12.take(),
+        ) {
+            (
+                Some(f1),
+                Some(f3),
+                Some(f4),
+                Some(f6),
+                Some(f7),
+                Some(f10),
+                Some(f11),
+                Some(f12),
+            ) => {
                 Ok(SourceTransaction {
-                    ach_credit_transfer: f0,
+                    ach_credit_transfer: b.f0.take(),
                     amount: f1,
-                    chf_credit_transfer: f2,
+                    chf_credit_transfer: b.f2.take(),
                     created: f3,
                     currency: f4,
-                    gbp_credit_transfer: f5,
+                    gbp_credit_transfer: b.f5.take(),
                     id: f6,
                     livemode: f7,
-                    paper_check: f8,
-                    sepa_credit_transfer: f9,
+                    paper_check: b.f8.take(),
+                    sepa_credit_transfer: b.f9.take(),
                     source: f10,
                     status: f11,
                     r#type: f12,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "amount"),
-                                    (b.f3.is_none(), "created"),
-                                    (b.f4.is_none(), "currency"),
-                                    (b.f6.is_none(), "id"),
-                                    (b.f7.is_none(), "livemode"),
-                                    (b.f10.is_none(), "source"),
-                                    (b.f11.is_none(), "status"),
-                                    (b.f12.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "created"),
+                        (taken.2.is_none(), "currency"),
+                        (taken.3.is_none(), "id"),
+                        (taken.4.is_none(), "livemode"),
+                        (taken.5.is_none(), "source"),
+                        (taken.6.is_none(), "status"),
+                        (taken.7.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -393,36 +393,34 @@ impl crate::rt::Decode for SourceTransactionAchCreditTransferData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_transaction_ach_credit_transfer_data object",
-            &["customer_data", "fingerprint", "last4", "routing_number"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a source_transaction_ach_credit_transfer_data object",
+                &["customer_data", "fingerprint", "last4", "routing_number"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SourceTransactionAchCreditTransferData {
-            customer_data: f0,
-            fingerprint: f1,
-            last4: f2,
-            routing_number: f3,
+            customer_data: b.f0.take(),
+            fingerprint: b.f1.take(),
+            last4: b.f2.take(),
+            routing_number: b.f3.take(),
             extra,
         })
     }
@@ -486,46 +484,44 @@ impl crate::rt::Decode for SourceTransactionChfCreditTransferData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_transaction_chf_credit_transfer_data object",
-            &[
-                "reference",
-                "sender_address_country",
-                "sender_address_line1",
-                "sender_iban",
-                "sender_name",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4 } = b;
+        let extra = r
+            .fields(
+                "a source_transaction_chf_credit_transfer_data object",
+                &[
+                    "reference",
+                    "sender_address_country",
+                    "sender_address_line1",
+                    "sender_iban",
+                    "sender_name",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SourceTransactionChfCreditTransferData {
-            reference: f0,
-            sender_address_country: f1,
-            sender_address_line1: f2,
-            sender_iban: f3,
-            sender_name: f4,
+            reference: b.f0.take(),
+            sender_address_country: b.f1.take(),
+            sender_address_line1: b.f2.take(),
+            sender_iban: b.f3.take(),
+            sender_name: b.f4.take(),
             extra,
         })
     }
@@ -596,56 +592,54 @@ impl crate::rt::Decode for SourceTransactionGbpCreditTransferData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_transaction_gbp_credit_transfer_data object",
-            &[
-                "fingerprint",
-                "funding_method",
-                "last4",
-                "reference",
-                "sender_account_number",
-                "sender_name",
-                "sender_sort_code",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6 } = b;
+        let extra = r
+            .fields(
+                "a source_transaction_gbp_credit_transfer_data object",
+                &[
+                    "fingerprint",
+                    "funding_method",
+                    "last4",
+                    "reference",
+                    "sender_account_number",
+                    "sender_name",
+                    "sender_sort_code",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SourceTransactionGbpCreditTransferData {
-            fingerprint: f0,
-            funding_method: f1,
-            last4: f2,
-            reference: f3,
-            sender_account_number: f4,
-            sender_name: f5,
-            sender_sort_code: f6,
+            fingerprint: b.f0.take(),
+            funding_method: b.f1.take(),
+            last4: b.f2.take(),
+            reference: b.f3.take(),
+            sender_account_number: b.f4.take(),
+            sender_name: b.f5.take(),
+            sender_sort_code: b.f6.take(),
             extra,
         })
     }
@@ -712,25 +706,26 @@ impl crate::rt::Decode for SourceTransactionPaperCheckData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_transaction_paper_check_data object",
-            &["available_at", "invoices"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a source_transaction_paper_check_data object",
+                &["available_at", "invoices"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SourceTransactionPaperCheckData {
-            available_at: f0,
-            invoices: f1,
+            available_at: b.f0.take(),
+            invoices: b.f1.take(),
             extra,
         })
     }
@@ -784,32 +779,30 @@ impl crate::rt::Decode for SourceTransactionSepaCreditTransferData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a source_transaction_sepa_credit_transfer_data object",
-            &["reference", "sender_iban", "sender_name"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a source_transaction_sepa_credit_transfer_data object",
+                &["reference", "sender_iban", "sender_name"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SourceTransactionSepaCreditTransferData {
-            reference: f0,
-            sender_iban: f1,
-            sender_name: f2,
+            reference: b.f0.take(),
+            sender_iban: b.f1.take(),
+            sender_name: b.f2.take(),
             extra,
         })
     }
@@ -918,24 +911,44 @@ impl std::str::FromStr for SourceTransactionType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ach_credit_transfer" => SourceTransactionType::AchCreditTransfer,
-                "ach_debit" => SourceTransactionType::AchDebit,
-                "alipay" => SourceTransactionType::Alipay,
-                "bancontact" => SourceTransactionType::Bancontact,
-                "card" => SourceTransactionType::Card,
-                "card_present" => SourceTransactionType::CardPresent,
-                "eps" => SourceTransactionType::Eps,
-                "giropay" => SourceTransactionType::Giropay,
-                "ideal" => SourceTransactionType::Ideal,
-                "klarna" => SourceTransactionType::Klarna,
-                "multibanco" => SourceTransactionType::Multibanco,
-                "p24" => SourceTransactionType::P24,
-                "sepa_debit" => SourceTransactionType::SepaDebit,
-                "sofort" => SourceTransactionType::Sofort,
-                "three_d_secure" => SourceTransactionType::ThreeDSecure,
-                "wechat" => SourceTransactionType::Wechat,
-                v => SourceTransactionType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "ach_credit_transfer",
+                    "ach_debit",
+                    "alipay",
+                    "bancontact",
+                    "card",
+                    "card_present",
+                    "eps",
+                    "giropay",
+                    "ideal",
+                    "klarna",
+                    "multibanco",
+                    "p24",
+                    "sepa_debit",
+                    "sofort",
+                    "three_d_secure",
+                    "wechat",
+                ],
+            ) {
+                Some(0) => SourceTransactionType::AchCreditTransfer,
+                Some(1) => SourceTransactionType::AchDebit,
+                Some(2) => SourceTransactionType::Alipay,
+                Some(3) => SourceTransactionType::Bancontact,
+                Some(4) => SourceTransactionType::Card,
+                Some(5) => SourceTransactionType::CardPresent,
+                Some(6) => SourceTransactionType::Eps,
+                Some(7) => SourceTransactionType::Giropay,
+                Some(8) => SourceTransactionType::Ideal,
+                Some(9) => SourceTransactionType::Klarna,
+                Some(10) => SourceTransactionType::Multibanco,
+                Some(11) => SourceTransactionType::P24,
+                Some(12) => SourceTransactionType::SepaDebit,
+                Some(13) => SourceTransactionType::Sofort,
+                Some(14) => SourceTransactionType::ThreeDSecure,
+                Some(15) => SourceTransactionType::Wechat,
+                _ => SourceTransactionType::Unknown(s.to_owned()),
             },
         )
     }

@@ -680,16 +680,16 @@ impl std::str::FromStr for CreateCustomerSubscriptionAddInvoiceItemsPeriodEndTyp
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "min_item_period_end" => {
+            match crate::rt::json::variant(s, &["min_item_period_end", "timestamp"]) {
+                Some(0) => {
                     CreateCustomerSubscriptionAddInvoiceItemsPeriodEndType::MinItemPeriodEnd
                 }
-                "timestamp" => {
+                Some(1) => {
                     CreateCustomerSubscriptionAddInvoiceItemsPeriodEndType::Timestamp
                 }
-                v => {
+                _ => {
                     CreateCustomerSubscriptionAddInvoiceItemsPeriodEndType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -751,17 +751,20 @@ impl std::str::FromStr for CreateCustomerSubscriptionAddInvoiceItemsPeriodStartT
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "max_item_period_start" => {
+            match crate::rt::json::variant(
+                s,
+                &["max_item_period_start", "now", "timestamp"],
+            ) {
+                Some(0) => {
                     CreateCustomerSubscriptionAddInvoiceItemsPeriodStartType::MaxItemPeriodStart
                 }
-                "now" => CreateCustomerSubscriptionAddInvoiceItemsPeriodStartType::Now,
-                "timestamp" => {
+                Some(1) => CreateCustomerSubscriptionAddInvoiceItemsPeriodStartType::Now,
+                Some(2) => {
                     CreateCustomerSubscriptionAddInvoiceItemsPeriodStartType::Timestamp
                 }
-                v => {
+                _ => {
                     CreateCustomerSubscriptionAddInvoiceItemsPeriodStartType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -808,6 +811,7 @@ impl serde::Serialize for CreateCustomerSubscriptionCancelAt {
 }
 #[cfg(any(feature = "billing", feature = "payments"))]
 impl From<crate::rt::Timestamp> for CreateCustomerSubscriptionCancelAt {
+    #[inline]
     fn from(v: crate::rt::Timestamp) -> Self {
         CreateCustomerSubscriptionCancelAt::Integer(v)
     }
@@ -815,6 +819,7 @@ impl From<crate::rt::Timestamp> for CreateCustomerSubscriptionCancelAt {
 #[cfg(any(feature = "billing", feature = "payments"))]
 impl From<crate::CreateCustomerSubscriptionCancelAtString>
 for CreateCustomerSubscriptionCancelAt {
+    #[inline]
     fn from(v: crate::CreateCustomerSubscriptionCancelAtString) -> Self {
         CreateCustomerSubscriptionCancelAt::String(v)
     }
@@ -848,14 +853,10 @@ impl std::str::FromStr for CreateCustomerSubscriptionCancelAtString {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "max_period_end" => {
-                    CreateCustomerSubscriptionCancelAtString::MaxPeriodEnd
-                }
-                "min_period_end" => {
-                    CreateCustomerSubscriptionCancelAtString::MinPeriodEnd
-                }
-                v => CreateCustomerSubscriptionCancelAtString::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["max_period_end", "min_period_end"]) {
+                Some(0) => CreateCustomerSubscriptionCancelAtString::MaxPeriodEnd,
+                Some(1) => CreateCustomerSubscriptionCancelAtString::MinPeriodEnd,
+                _ => CreateCustomerSubscriptionCancelAtString::Unknown(s.to_owned()),
             },
         )
     }
@@ -909,12 +910,15 @@ impl std::str::FromStr for CreateCustomerSubscriptionCollectionMethod {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "charge_automatically" => {
+            match crate::rt::json::variant(
+                s,
+                &["charge_automatically", "send_invoice"],
+            ) {
+                Some(0) => {
                     CreateCustomerSubscriptionCollectionMethod::ChargeAutomatically
                 }
-                "send_invoice" => CreateCustomerSubscriptionCollectionMethod::SendInvoice,
-                v => CreateCustomerSubscriptionCollectionMethod::Unknown(v.to_owned()),
+                Some(1) => CreateCustomerSubscriptionCollectionMethod::SendInvoice,
+                _ => CreateCustomerSubscriptionCollectionMethod::Unknown(s.to_owned()),
             },
         )
     }
@@ -980,20 +984,20 @@ impl std::str::FromStr for CreateCustomerSubscriptionPaymentBehavior {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "allow_incomplete" => {
-                    CreateCustomerSubscriptionPaymentBehavior::AllowIncomplete
-                }
-                "default_incomplete" => {
-                    CreateCustomerSubscriptionPaymentBehavior::DefaultIncomplete
-                }
-                "error_if_incomplete" => {
-                    CreateCustomerSubscriptionPaymentBehavior::ErrorIfIncomplete
-                }
-                "pending_if_incomplete" => {
-                    CreateCustomerSubscriptionPaymentBehavior::PendingIfIncomplete
-                }
-                v => CreateCustomerSubscriptionPaymentBehavior::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "allow_incomplete",
+                    "default_incomplete",
+                    "error_if_incomplete",
+                    "pending_if_incomplete",
+                ],
+            ) {
+                Some(0) => CreateCustomerSubscriptionPaymentBehavior::AllowIncomplete,
+                Some(1) => CreateCustomerSubscriptionPaymentBehavior::DefaultIncomplete,
+                Some(2) => CreateCustomerSubscriptionPaymentBehavior::ErrorIfIncomplete,
+                Some(3) => CreateCustomerSubscriptionPaymentBehavior::PendingIfIncomplete,
+                _ => CreateCustomerSubscriptionPaymentBehavior::Unknown(s.to_owned()),
             },
         )
     }
@@ -1136,22 +1140,22 @@ for CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsBancontactPrefe
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "de" => {
+            match crate::rt::json::variant(s, &["de", "en", "fr", "nl"]) {
+                Some(0) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsBancontactPreferredLanguage::De
                 }
-                "en" => {
+                Some(1) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsBancontactPreferredLanguage::En
                 }
-                "fr" => {
+                Some(2) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsBancontactPreferredLanguage::Fr
                 }
-                "nl" => {
+                Some(3) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsBancontactPreferredLanguage::Nl
                 }
-                v => {
+                _ => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsBancontactPreferredLanguage::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1327,49 +1331,66 @@ for CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsCardNetwork {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "amex" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "amex",
+                    "cartes_bancaires",
+                    "diners",
+                    "discover",
+                    "eftpos_au",
+                    "girocard",
+                    "interac",
+                    "jcb",
+                    "link",
+                    "mastercard",
+                    "unionpay",
+                    "unknown",
+                    "visa",
+                ],
+            ) {
+                Some(0) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsCardNetwork::Amex
                 }
-                "cartes_bancaires" => {
+                Some(1) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsCardNetwork::CartesBancaires
                 }
-                "diners" => {
+                Some(2) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsCardNetwork::Diners
                 }
-                "discover" => {
+                Some(3) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsCardNetwork::Discover
                 }
-                "eftpos_au" => {
+                Some(4) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsCardNetwork::EftposAu
                 }
-                "girocard" => {
+                Some(5) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsCardNetwork::Girocard
                 }
-                "interac" => {
+                Some(6) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsCardNetwork::Interac
                 }
-                "jcb" => {
+                Some(7) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsCardNetwork::Jcb
                 }
-                "link" => {
+                Some(8) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsCardNetwork::Link
                 }
-                "mastercard" => {
+                Some(9) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsCardNetwork::Mastercard
                 }
-                "unionpay" => {
+                Some(10) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsCardNetwork::Unionpay
                 }
-                "unknown" => {
+                Some(11) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsCardNetwork::UnknownValue
                 }
-                "visa" => {
+                Some(12) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsCardNetwork::Visa
                 }
-                v => {
+                _ => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsCardNetwork::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1679,16 +1700,16 @@ for CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsUsBankAccountFi
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "checking" => {
+            match crate::rt::json::variant(s, &["checking", "savings"]) {
+                Some(0) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsUsBankAccountFinancialConnectionsFiltersAccountSubcategories::Checking
                 }
-                "savings" => {
+                Some(1) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsUsBankAccountFinancialConnectionsFiltersAccountSubcategories::Savings
                 }
-                v => {
+                _ => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsUsBankAccountFinancialConnectionsFiltersAccountSubcategories::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1926,127 +1947,178 @@ impl std::str::FromStr for CreateCustomerSubscriptionPaymentSettingsPaymentMetho
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ach_credit_transfer" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "ach_credit_transfer",
+                    "ach_debit",
+                    "acss_debit",
+                    "affirm",
+                    "amazon_pay",
+                    "au_becs_debit",
+                    "bacs_debit",
+                    "bancontact",
+                    "boleto",
+                    "card",
+                    "cashapp",
+                    "crypto",
+                    "custom",
+                    "customer_balance",
+                    "eps",
+                    "fpx",
+                    "giropay",
+                    "grabpay",
+                    "ideal",
+                    "jp_credit_transfer",
+                    "kakao_pay",
+                    "klarna",
+                    "konbini",
+                    "kr_card",
+                    "link",
+                    "multibanco",
+                    "naver_pay",
+                    "nz_bank_account",
+                    "p24",
+                    "payco",
+                    "paynow",
+                    "paypal",
+                    "payto",
+                    "promptpay",
+                    "revolut_pay",
+                    "sepa_credit_transfer",
+                    "sepa_debit",
+                    "sofort",
+                    "swish",
+                    "us_bank_account",
+                    "wechat_pay",
+                ],
+            ) {
+                Some(0) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::AchCreditTransfer
                 }
-                "ach_debit" => {
+                Some(1) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::AchDebit
                 }
-                "acss_debit" => {
+                Some(2) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::AcssDebit
                 }
-                "affirm" => {
+                Some(3) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::Affirm
                 }
-                "amazon_pay" => {
+                Some(4) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::AmazonPay
                 }
-                "au_becs_debit" => {
+                Some(5) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::AuBecsDebit
                 }
-                "bacs_debit" => {
+                Some(6) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::BacsDebit
                 }
-                "bancontact" => {
+                Some(7) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::Bancontact
                 }
-                "boleto" => {
+                Some(8) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::Boleto
                 }
-                "card" => {
+                Some(9) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::Card
                 }
-                "cashapp" => {
+                Some(10) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::Cashapp
                 }
-                "crypto" => {
+                Some(11) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::Crypto
                 }
-                "custom" => {
+                Some(12) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::Custom
                 }
-                "customer_balance" => {
+                Some(13) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::CustomerBalance
                 }
-                "eps" => CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::Eps,
-                "fpx" => CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::Fpx,
-                "giropay" => {
+                Some(14) => {
+                    CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::Eps
+                }
+                Some(15) => {
+                    CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::Fpx
+                }
+                Some(16) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::Giropay
                 }
-                "grabpay" => {
+                Some(17) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::Grabpay
                 }
-                "ideal" => {
+                Some(18) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::Ideal
                 }
-                "jp_credit_transfer" => {
+                Some(19) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::JpCreditTransfer
                 }
-                "kakao_pay" => {
+                Some(20) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::KakaoPay
                 }
-                "klarna" => {
+                Some(21) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::Klarna
                 }
-                "konbini" => {
+                Some(22) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::Konbini
                 }
-                "kr_card" => {
+                Some(23) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::KrCard
                 }
-                "link" => {
+                Some(24) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::Link
                 }
-                "multibanco" => {
+                Some(25) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::Multibanco
                 }
-                "naver_pay" => {
+                Some(26) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::NaverPay
                 }
-                "nz_bank_account" => {
+                Some(27) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::NzBankAccount
                 }
-                "p24" => CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::P24,
-                "payco" => {
+                Some(28) => {
+                    CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::P24
+                }
+                Some(29) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::Payco
                 }
-                "paynow" => {
+                Some(30) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::Paynow
                 }
-                "paypal" => {
+                Some(31) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::Paypal
                 }
-                "payto" => {
+                Some(32) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::Payto
                 }
-                "promptpay" => {
+                Some(33) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::Promptpay
                 }
-                "revolut_pay" => {
+                Some(34) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::RevolutPay
                 }
-                "sepa_credit_transfer" => {
+                Some(35) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::SepaCreditTransfer
                 }
-                "sepa_debit" => {
+                Some(36) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::SepaDebit
                 }
-                "sofort" => {
+                Some(37) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::Sofort
                 }
-                "swish" => {
+                Some(38) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::Swish
                 }
-                "us_bank_account" => {
+                Some(39) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::UsBankAccount
                 }
-                "wechat_pay" => {
+                Some(40) => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::WechatPay
                 }
-                v => {
+                _ => {
                     CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -2108,16 +2180,16 @@ for CreateCustomerSubscriptionPaymentSettingsSaveDefaultPaymentMethod {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "off" => {
+            match crate::rt::json::variant(s, &["off", "on_subscription"]) {
+                Some(0) => {
                     CreateCustomerSubscriptionPaymentSettingsSaveDefaultPaymentMethod::Off
                 }
-                "on_subscription" => {
+                Some(1) => {
                     CreateCustomerSubscriptionPaymentSettingsSaveDefaultPaymentMethod::OnSubscription
                 }
-                v => {
+                _ => {
                     CreateCustomerSubscriptionPaymentSettingsSaveDefaultPaymentMethod::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -2182,22 +2254,22 @@ impl std::str::FromStr for CreateCustomerSubscriptionPendingInvoiceItemIntervalI
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "day" => {
+            match crate::rt::json::variant(s, &["day", "month", "week", "year"]) {
+                Some(0) => {
                     CreateCustomerSubscriptionPendingInvoiceItemIntervalInterval::Day
                 }
-                "month" => {
+                Some(1) => {
                     CreateCustomerSubscriptionPendingInvoiceItemIntervalInterval::Month
                 }
-                "week" => {
+                Some(2) => {
                     CreateCustomerSubscriptionPendingInvoiceItemIntervalInterval::Week
                 }
-                "year" => {
+                Some(3) => {
                     CreateCustomerSubscriptionPendingInvoiceItemIntervalInterval::Year
                 }
-                v => {
+                _ => {
                     CreateCustomerSubscriptionPendingInvoiceItemIntervalInterval::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -2245,12 +2317,14 @@ impl serde::Serialize for CreateCustomerSubscriptionTrialEnd {
 #[cfg(any(feature = "billing", feature = "payments"))]
 impl From<crate::CreateCustomerSubscriptionTrialEndString>
 for CreateCustomerSubscriptionTrialEnd {
+    #[inline]
     fn from(v: crate::CreateCustomerSubscriptionTrialEndString) -> Self {
         CreateCustomerSubscriptionTrialEnd::String(v)
     }
 }
 #[cfg(any(feature = "billing", feature = "payments"))]
 impl From<crate::rt::Timestamp> for CreateCustomerSubscriptionTrialEnd {
+    #[inline]
     fn from(v: crate::rt::Timestamp) -> Self {
         CreateCustomerSubscriptionTrialEnd::Integer(v)
     }
@@ -2281,9 +2355,9 @@ impl std::str::FromStr for CreateCustomerSubscriptionTrialEndString {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "now" => CreateCustomerSubscriptionTrialEndString::Now,
-                v => CreateCustomerSubscriptionTrialEndString::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["now"]) {
+                Some(0) => CreateCustomerSubscriptionTrialEndString::Now,
+                _ => CreateCustomerSubscriptionTrialEndString::Unknown(s.to_owned()),
             },
         )
     }
@@ -3530,318 +3604,317 @@ impl crate::rt::Decode for Subscription {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::ApplicationOrDeletedApplication>>,
-            f1: Option<f64>,
-            f2: Option<crate::SubscriptionAutomaticTax>,
-            f3: Option<crate::rt::Timestamp>,
-            f4: Option<crate::SubscriptionsResourceBillingCycleAnchorConfig>,
-            f5: Option<crate::SubscriptionsResourceBillingMode>,
-            f6: Option<crate::SubscriptionBillingThresholds>,
-            f7: Option<crate::rt::Timestamp>,
-            f8: Option<bool>,
-            f9: Option<crate::rt::Timestamp>,
-            f10: Option<crate::CancellationDetails>,
-            f11: Option<crate::InvoiceCollectionMethod>,
-            f12: Option<crate::rt::Timestamp>,
-            f13: Option<String>,
-            f14: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
-            f15: Option<String>,
-            f16: Option<i64>,
-            f17: Option<crate::rt::Expandable<crate::PaymentMethod>>,
-            f18: Option<crate::rt::Expandable<crate::BankAccountOrCardOrSource>>,
-            f19: Option<Vec<crate::TaxRate>>,
-            f20: Option<String>,
-            f21: Option<Vec<crate::rt::Expandable<crate::Discount>>>,
-            f22: Option<crate::rt::Timestamp>,
-            f23: Option<crate::SubscriptionId>,
-            f24: Option<crate::SubscriptionsResourceSubscriptionInvoiceSettings>,
-            f25: Option<crate::rt::List<crate::SubscriptionItem>>,
-            f26: Option<crate::rt::Expandable<crate::Invoice>>,
-            f27: Option<bool>,
-            f28: Option<crate::rt::Metadata>,
-            f29: Option<crate::rt::Timestamp>,
-            f30: Option<crate::rt::Expandable<crate::Account>>,
-            f31: Option<crate::SubscriptionsResourcePauseCollection>,
-            f32: Option<crate::SubscriptionsResourcePaymentSettings>,
-            f33: Option<crate::SubscriptionPendingInvoiceItemInterval>,
-            f34: Option<crate::rt::Expandable<crate::SetupIntent>>,
-            f35: Option<crate::SubscriptionsResourcePendingUpdate>,
-            f36: Option<crate::rt::Expandable<crate::SubscriptionSchedule>>,
-            f37: Option<crate::rt::Timestamp>,
-            f38: Option<crate::SubscriptionStatus>,
-            f39: Option<crate::rt::Expandable<crate::TestHelpersTestClock>>,
-            f40: Option<crate::SubscriptionTransferData>,
-            f41: Option<crate::rt::Timestamp>,
-            f42: Option<crate::SubscriptionsTrialsResourceTrialSettings>,
-            f43: Option<crate::rt::Timestamp>,
+            f0: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
+            >,
+            f1: crate::rt::json::Slot<f64>,
+            f2: crate::rt::json::Slot<crate::SubscriptionAutomaticTax>,
+            f3: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f4: crate::rt::json::Slot<
+                crate::SubscriptionsResourceBillingCycleAnchorConfig,
+            >,
+            f5: crate::rt::json::Slot<crate::SubscriptionsResourceBillingMode>,
+            f6: crate::rt::json::Slot<crate::SubscriptionBillingThresholds>,
+            f7: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f8: crate::rt::json::Slot<bool>,
+            f9: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f10: crate::rt::json::Slot<crate::CancellationDetails>,
+            f11: crate::rt::json::Slot<crate::InvoiceCollectionMethod>,
+            f12: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f13: crate::rt::json::Slot<String>,
+            f14: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+            >,
+            f15: crate::rt::json::Slot<String>,
+            f16: crate::rt::json::Slot<i64>,
+            f17: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
+            f18: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::BankAccountOrCardOrSource>,
+            >,
+            f19: crate::rt::json::Slot<Vec<crate::TaxRate>>,
+            f20: crate::rt::json::Slot<String>,
+            f21: crate::rt::json::Slot<Vec<crate::rt::Expandable<crate::Discount>>>,
+            f22: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f23: crate::rt::json::Slot<crate::SubscriptionId>,
+            f24: crate::rt::json::Slot<
+                crate::SubscriptionsResourceSubscriptionInvoiceSettings,
+            >,
+            f25: crate::rt::json::Slot<crate::rt::List<crate::SubscriptionItem>>,
+            f26: crate::rt::json::Slot<crate::rt::Expandable<crate::Invoice>>,
+            f27: crate::rt::json::Slot<bool>,
+            f28: crate::rt::json::Slot<crate::rt::Metadata>,
+            f29: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f30: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
+            f31: crate::rt::json::Slot<crate::SubscriptionsResourcePauseCollection>,
+            f32: crate::rt::json::Slot<crate::SubscriptionsResourcePaymentSettings>,
+            f33: crate::rt::json::Slot<crate::SubscriptionPendingInvoiceItemInterval>,
+            f34: crate::rt::json::Slot<crate::rt::Expandable<crate::SetupIntent>>,
+            f35: crate::rt::json::Slot<crate::SubscriptionsResourcePendingUpdate>,
+            f36: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::SubscriptionSchedule>,
+            >,
+            f37: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f38: crate::rt::json::Slot<crate::SubscriptionStatus>,
+            f39: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::TestHelpersTestClock>,
+            >,
+            f40: crate::rt::json::Slot<crate::SubscriptionTransferData>,
+            f41: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f42: crate::rt::json::Slot<crate::SubscriptionsTrialsResourceTrialSettings>,
+            f43: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
-            f21: None,
-            f22: None,
-            f23: None,
-            f24: None,
-            f25: None,
-            f26: None,
-            f27: None,
-            f28: None,
-            f29: None,
-            f30: None,
-            f31: None,
-            f32: None,
-            f33: None,
-            f34: None,
-            f35: None,
-            f36: None,
-            f37: None,
-            f38: None,
-            f39: None,
-            f40: None,
-            f41: None,
-            f42: None,
-            f43: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
+            f23: crate::rt::json::Slot::new(),
+            f24: crate::rt::json::Slot::new(),
+            f25: crate::rt::json::Slot::new(),
+            f26: crate::rt::json::Slot::new(),
+            f27: crate::rt::json::Slot::new(),
+            f28: crate::rt::json::Slot::new(),
+            f29: crate::rt::json::Slot::new(),
+            f30: crate::rt::json::Slot::new(),
+            f31: crate::rt::json::Slot::new(),
+            f32: crate::rt::json::Slot::new(),
+            f33: crate::rt::json::Slot::new(),
+            f34: crate::rt::json::Slot::new(),
+            f35: crate::rt::json::Slot::new(),
+            f36: crate::rt::json::Slot::new(),
+            f37: crate::rt::json::Slot::new(),
+            f38: crate::rt::json::Slot::new(),
+            f39: crate::rt::json::Slot::new(),
+            f40: crate::rt::json::Slot::new(),
+            f41: crate::rt::json::Slot::new(),
+            f42: crate::rt::json::Slot::new(),
+            f43: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a subscription object",
-            &[
-                "application",
-                "application_fee_percent",
-                "automatic_tax",
-                "billing_cycle_anchor",
-                "billing_cycle_anchor_config",
-                "billing_mode",
-                "billing_thresholds",
-                "cancel_at",
-                "cancel_at_period_end",
-                "canceled_at",
-                "cancellation_details",
-                "collection_method",
-                "created",
-                "currency",
-                "customer",
-                "customer_account",
-                "days_until_due",
-                "default_payment_method",
-                "default_source",
-                "default_tax_rates",
-                "description",
-                "discounts",
-                "ended_at",
-                "id",
-                "invoice_settings",
-                "items",
-                "latest_invoice",
-                "livemode",
-                "metadata",
-                "next_pending_invoice_item_invoice",
-                "object",
-                "on_behalf_of",
-                "pause_collection",
-                "payment_settings",
-                "pending_invoice_item_interval",
-                "pending_setup_intent",
-                "pending_update",
-                "schedule",
-                "start_date",
-                "status",
-                "test_clock",
-                "transfer_data",
-                "trial_end",
-                "trial_settings",
-                "trial_start",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.required(&mut b.f11),
-                12 => r.required(&mut b.f12),
-                13 => r.required(&mut b.f13),
-                14 => r.required(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.optional(&mut b.f16),
-                17 => r.optional(&mut b.f17),
-                18 => r.optional(&mut b.f18),
-                19 => r.optional(&mut b.f19),
-                20 => r.optional(&mut b.f20),
-                21 => r.required(&mut b.f21),
-                22 => r.optional(&mut b.f22),
-                23 => r.required(&mut b.f23),
-                24 => r.required(&mut b.f24),
-                25 => r.required(&mut b.f25),
-                26 => r.optional(&mut b.f26),
-                27 => r.required(&mut b.f27),
-                28 => r.required(&mut b.f28),
-                29 => r.optional(&mut b.f29),
-                30 => r.skip(),
-                31 => r.optional(&mut b.f30),
-                32 => r.optional(&mut b.f31),
-                33 => r.optional(&mut b.f32),
-                34 => r.optional(&mut b.f33),
-                35 => r.optional(&mut b.f34),
-                36 => r.optional(&mut b.f35),
-                37 => r.optional(&mut b.f36),
-                38 => r.required(&mut b.f37),
-                39 => r.required(&mut b.f38),
-                40 => r.optional(&mut b.f39),
-                41 => r.optional(&mut b.f40),
-                42 => r.optional(&mut b.f41),
-                43 => r.optional(&mut b.f42),
-                44 => r.optional(&mut b.f43),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2: Some(f2),
-                f3: Some(f3),
-                f4,
-                f5: Some(f5),
-                f6,
-                f7,
-                f8: Some(f8),
-                f9,
-                f10,
-                f11: Some(f11),
-                f12: Some(f12),
-                f13: Some(f13),
-                f14: Some(f14),
-                f15,
-                f16,
-                f17,
-                f18,
-                f19,
-                f20,
-                f21: Some(f21),
-                f22,
-                f23: Some(f23),
-                f24: Some(f24),
-                f25: Some(f25),
-                f26,
-                f27: Some(f27),
-                f28: Some(f28),
-                f29,
-                f30,
-                f31,
-                f32,
-                f33,
-                f34,
-                f35,
-                f36,
-                f37: Some(f37),
-                f38: Some(f38),
-                f39,
-                f40,
-                f41,
-                f42,
-                f43,
-            } => {
+        let extra = r
+            .fields(
+                "a subscription object",
+                &[
+                    "application",
+                    "application_fee_percent",
+                    "automatic_tax",
+                    "billing_cycle_anchor",
+                    "billing_cycle_anchor_config",
+                    "billing_mode",
+                    "billing_thresholds",
+                    "cancel_at",
+                    "cancel_at_period_end",
+                    "canceled_at",
+                    "cancellation_details",
+                    "collection_method",
+                    "created",
+                    "currency",
+                    "customer",
+                    "customer_account",
+                    "days_until_due",
+                    "default_payment_method",
+                    "default_source",
+                    "default_tax_rates",
+                    "description",
+                    "discounts",
+                    "ended_at",
+                    "id",
+                    "invoice_settings",
+                    "items",
+                    "latest_invoice",
+                    "livemode",
+                    "metadata",
+                    "next_pending_invoice_item_invoice",
+                    "object",
+                    "on_behalf_of",
+                    "pause_collection",
+                    "payment_settings",
+                    "pending_invoice_item_interval",
+                    "pending_setup_intent",
+                    "pending_update",
+                    "schedule",
+                    "start_date",
+                    "status",
+                    "test_clock",
+                    "transfer_data",
+                    "trial_end",
+                    "trial_settings",
+                    "trial_start",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.required(&mut b.f11),
+                    12 => r.required(&mut b.f12),
+                    13 => r.required(&mut b.f13),
+                    14 => r.required(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    17 => r.optional(&mut b.f17),
+                    18 => r.optional(&mut b.f18),
+                    19 => r.optional(&mut b.f19),
+                    20 => r.optional(&mut b.f20),
+                    21 => r.required(&mut b.f21),
+                    22 => r.optional(&mut b.f22),
+                    23 => r.required(&mut b.f23),
+                    24 => r.required(&mut b.f24),
+                    25 => r.required(&mut b.f25),
+                    26 => r.optional(&mut b.f26),
+                    27 => r.required(&mut b.f27),
+                    28 => r.required(&mut b.f28),
+                    29 => r.optional(&mut b.f29),
+                    30 => r.skip(),
+                    31 => r.optional(&mut b.f30),
+                    32 => r.optional(&mut b.f31),
+                    33 => r.optional(&mut b.f32),
+                    34 => r.optional(&mut b.f33),
+                    35 => r.optional(&mut b.f34),
+                    36 => r.optional(&mut b.f35),
+                    37 => r.optional(&mut b.f36),
+                    38 => r.required(&mut b.f37),
+                    39 => r.required(&mut b.f38),
+                    40 => r.optional(&mut b.f39),
+                    41 => r.optional(&mut b.f40),
+                    42 => r.optional(&mut b.f41),
+                    43 => r.optional(&mut b.f42),
+                    44 => r.optional(&mut b.f43),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f2.take(),
+            b.f3.take(),
+            b.f5.take(),
+            b.f8.take(),
+            b.f11.take(),
+            b.f12.take(),
+            b.f13.take(),
+            b.f14.take(),
+            b.f21.take(),
+            b.f23.take(),
+            b.f24.take(),
+            b.f25.take(),
+            b.f27.take(),
+            b.f28.take(),
+            b.f37.take(),
+            b.f38.take(),
+        ) {
+            (
+                Some(f2),
+                Some(f3),
+                Some(f5),
+                Some(f8),
+                Some(f11),
+                Some(f12),
+                Some(f13),
+                Some(f14),
+                Some(f21),
+                Some(f23),
+                Some(f24),
+                Some(f25),
+                Some(f27),
+                Some(f28),
+                Some(f37),
+                Some(f38),
+            ) => {
                 Ok(Subscription {
-                    application: f0,
-                    application_fee_percent: f1,
+                    application: b.f0.take(),
+                    application_fee_percent: b.f1.take(),
                     automatic_tax: f2,
                     billing_cycle_anchor: f3,
-                    billing_cycle_anchor_config: f4,
+                    billing_cycle_anchor_config: b.f4.take(),
                     billing_mode: f5,
-                    billing_thresholds: f6,
-                    cancel_at: f7,
+                    billing_thresholds: b.f6.take(),
+                    cancel_at: b.f7.take(),
                     cancel_at_period_end: f8,
-                    canceled_at: f9,
-                    cancellation_details: f10,
+                    canceled_at: b.f9.take(),
+                    cancellation_details: b.f10.take(),
                     collection_method: f11,
                     created: f12,
                     currency: f13,
                     customer: f14,
-                    customer_account: f15,
-                    days_until_due: f16,
-                    default_payment_method: f17,
-                    default_source: f18,
-                    default_tax_rates: f19,
-                    description: f20,
+                    customer_account: b.f15.take(),
+                    days_until_due: b.f16.take(),
+                    default_payment_method: b.f17.take(),
+                    default_source: b.f18.take(),
+                    default_tax_rates: b.f19.take(),
+                    description: b.f20.take(),
                     discounts: f21,
-                    ended_at: f22,
+                    ended_at: b.f22.take(),
                     id: f23,
                     invoice_settings: f24,
                     items: f25,
-                    latest_invoice: f26,
+                    latest_invoice: b.f26.take(),
                     livemode: f27,
                     metadata: f28,
-                    next_pending_invoice_item_invoice: f29,
-                    on_behalf_of: f30,
-                    pause_collection: f31,
-                    payment_settings: f32,
-                    pending_invoice_item_interval: f33,
-                    pending_setup_intent: f34,
-                    pending_update: f35,
-                    schedule: f36,
+                    next_pending_invoice_item_invoice: b.f29.take(),
+                    on_behalf_of: b.f30.take(),
+                    pause_collection: b.f31.take(),
+                    payment_settings: b.f32.take(),
+                    pending_invoice_item_interval: b.f33.take(),
+                    pending_setup_intent: b.f34.take(),
+                    pending_update: b.f35.take(),
+                    schedule: b.f36.take(),
                     start_date: f37,
                     status: f38,
-                    test_clock: f39,
-                    transfer_data: f40,
-                    trial_end: f41,
-                    trial_settings: f42,
-                    trial_start: f43,
+                    test_clock: b.f39.take(),
+                    transfer_data: b.f40.take(),
+                    trial_end: b.f41.take(),
+                    trial_settings: b.f42.take(),
+                    trial_start: b.f43.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f2.is_none(), "automatic_tax"),
-                                    (b.f3.is_none(), "billing_cycle_anchor"),
-                                    (b.f5.is_none(), "billing_mode"),
-                                    (b.f8.is_none(), "cancel_at_period_end"),
-                                    (b.f11.is_none(), "collection_method"),
-                                    (b.f12.is_none(), "created"),
-                                    (b.f13.is_none(), "currency"),
-                                    (b.f14.is_none(), "customer"),
-                                    (b.f21.is_none(), "discounts"),
-                                    (b.f23.is_none(), "id"),
-                                    (b.f24.is_none(), "invoice_settings"),
-                                    (b.f25.is_none(), "items"),
-                                    (b.f27.is_none(), "livemode"),
-                                    (b.f28.is_none(), "metadata"),
-                                    (b.f37.is_none(), "start_date"),
-                                    (b.f38.is_none(), "status"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "automatic_tax"),
+                        (taken.1.is_none(), "billing_cycle_anchor"),
+                        (taken.2.is_none(), "billing_mode"),
+                        (taken.3.is_none(), "cancel_at_period_end"),
+                        (taken.4.is_none(), "collection_method"),
+                        (taken.5.is_none(), "created"),
+                        (taken.6.is_none(), "currency"),
+                        (taken.7.is_none(), "customer"),
+                        (taken.8.is_none(), "discounts"),
+                        (taken.9.is_none(), "id"),
+                        (taken.10.is_none(), "invoice_settings"),
+                        (taken.11.is_none(), "items"),
+                        (taken.12.is_none(), "livemode"),
+                        (taken.13.is_none(), "metadata"),
+                        (taken.14.is_none(), "start_date"),
+                        (taken.15.is_none(), "status"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -3985,45 +4058,41 @@ impl crate::rt::Decode for SubscriptionAutomaticTax {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::SchedulesPhaseAutomaticTaxDisabledReason>,
-            f1: Option<bool>,
-            f2: Option<crate::ConnectAccountReference>,
+            f0: crate::rt::json::Slot<crate::SchedulesPhaseAutomaticTaxDisabledReason>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<crate::ConnectAccountReference>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a subscription_automatic_tax object",
-            &["disabled_reason", "enabled", "liability"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2 } => {
+        let extra = r
+            .fields(
+                "a subscription_automatic_tax object",
+                &["disabled_reason", "enabled", "liability"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(SubscriptionAutomaticTax {
-                    disabled_reason: f0,
+                    disabled_reason: b.f0.take(),
                     enabled: f1,
-                    liability: f2,
+                    liability: b.f2.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "enabled")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "enabled")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -4071,25 +4140,26 @@ impl crate::rt::Decode for SubscriptionBillingThresholds {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<bool>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<bool>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a subscription_billing_thresholds object",
-            &["amount_gte", "reset_billing_cycle_anchor"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a subscription_billing_thresholds object",
+                &["amount_gte", "reset_billing_cycle_anchor"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SubscriptionBillingThresholds {
-            amount_gte: f0,
-            reset_billing_cycle_anchor: f1,
+            amount_gte: b.f0.take(),
+            reset_billing_cycle_anchor: b.f1.take(),
             extra,
         })
     }
@@ -4355,32 +4425,34 @@ impl crate::rt::Decode for SubscriptionPaymentMethodOptionsCard {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::InvoiceMandateOptionsCard>,
-            f1: Option<crate::PaymentIntentPaymentMethodOptionsCardNetwork>,
-            f2: Option<crate::CheckoutCardPaymentMethodOptionsRequestThreeDSecure>,
+            f0: crate::rt::json::Slot<crate::InvoiceMandateOptionsCard>,
+            f1: crate::rt::json::Slot<
+                crate::PaymentIntentPaymentMethodOptionsCardNetwork,
+            >,
+            f2: crate::rt::json::Slot<
+                crate::CheckoutCardPaymentMethodOptionsRequestThreeDSecure,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a subscription_payment_method_options_card object",
-            &["mandate_options", "network", "request_three_d_secure"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a subscription_payment_method_options_card object",
+                &["mandate_options", "network", "request_three_d_secure"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(SubscriptionPaymentMethodOptionsCard {
-            mandate_options: f0,
-            network: f1,
-            request_three_d_secure: f2,
+            mandate_options: b.f0.take(),
+            network: b.f1.take(),
+            request_three_d_secure: b.f2.take(),
             extra,
         })
     }
@@ -4500,41 +4572,42 @@ impl crate::rt::Decode for SubscriptionPendingInvoiceItemInterval {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::SubscriptionPendingInvoiceItemIntervalInterval>,
-            f1: Option<i64>,
+            f0: crate::rt::json::Slot<
+                crate::SubscriptionPendingInvoiceItemIntervalInterval,
+            >,
+            f1: crate::rt::json::Slot<i64>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a subscription_pending_invoice_item_interval object",
-            &["interval", "interval_count"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a subscription_pending_invoice_item_interval object",
+                &["interval", "interval_count"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(SubscriptionPendingInvoiceItemInterval {
                     interval: f0,
                     interval_count: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "interval"),
-                                    (b.f1.is_none(), "interval_count"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "interval"),
+                        (taken.1.is_none(), "interval_count"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -4594,13 +4667,13 @@ impl std::str::FromStr for SubscriptionPendingInvoiceItemIntervalInterval {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "day" => SubscriptionPendingInvoiceItemIntervalInterval::Day,
-                "month" => SubscriptionPendingInvoiceItemIntervalInterval::Month,
-                "week" => SubscriptionPendingInvoiceItemIntervalInterval::Week,
-                "year" => SubscriptionPendingInvoiceItemIntervalInterval::Year,
-                v => {
-                    SubscriptionPendingInvoiceItemIntervalInterval::Unknown(v.to_owned())
+            match crate::rt::json::variant(s, &["day", "month", "week", "year"]) {
+                Some(0) => SubscriptionPendingInvoiceItemIntervalInterval::Day,
+                Some(1) => SubscriptionPendingInvoiceItemIntervalInterval::Month,
+                Some(2) => SubscriptionPendingInvoiceItemIntervalInterval::Week,
+                Some(3) => SubscriptionPendingInvoiceItemIntervalInterval::Year,
+                _ => {
+                    SubscriptionPendingInvoiceItemIntervalInterval::Unknown(s.to_owned())
                 }
             },
         )
@@ -4657,87 +4730,87 @@ impl crate::rt::Decode for SubscriptionSchedulesResourceDefaultSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<f64>,
-            f1: Option<crate::SubscriptionSchedulesResourceDefaultSettingsAutomaticTax>,
-            f2: Option<crate::SubscriptionSchedulePhaseConfigurationBillingCycleAnchor>,
-            f3: Option<crate::SubscriptionBillingThresholds>,
-            f4: Option<crate::InvoiceCollectionMethod>,
-            f5: Option<crate::rt::Expandable<crate::PaymentMethod>>,
-            f6: Option<String>,
-            f7: Option<crate::InvoiceSettingSubscriptionScheduleSetting>,
-            f8: Option<crate::rt::Expandable<crate::Account>>,
-            f9: Option<crate::SubscriptionTransferData>,
+            f0: crate::rt::json::Slot<f64>,
+            f1: crate::rt::json::Slot<
+                crate::SubscriptionSchedulesResourceDefaultSettingsAutomaticTax,
+            >,
+            f2: crate::rt::json::Slot<
+                crate::SubscriptionSchedulePhaseConfigurationBillingCycleAnchor,
+            >,
+            f3: crate::rt::json::Slot<crate::SubscriptionBillingThresholds>,
+            f4: crate::rt::json::Slot<crate::InvoiceCollectionMethod>,
+            f5: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<crate::InvoiceSettingSubscriptionScheduleSetting>,
+            f8: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
+            f9: crate::rt::json::Slot<crate::SubscriptionTransferData>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a subscription_schedules_resource_default_settings object",
-            &[
-                "application_fee_percent",
-                "automatic_tax",
-                "billing_cycle_anchor",
-                "billing_thresholds",
-                "collection_method",
-                "default_payment_method",
-                "description",
-                "invoice_settings",
-                "on_behalf_of",
-                "transfer_data",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2: Some(f2), f3, f4, f5, f6, f7: Some(f7), f8, f9 } => {
+        let extra = r
+            .fields(
+                "a subscription_schedules_resource_default_settings object",
+                &[
+                    "application_fee_percent",
+                    "automatic_tax",
+                    "billing_cycle_anchor",
+                    "billing_thresholds",
+                    "collection_method",
+                    "default_payment_method",
+                    "description",
+                    "invoice_settings",
+                    "on_behalf_of",
+                    "transfer_data",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(), b.f7.take()) {
+            (Some(f2), Some(f7)) => {
                 Ok(SubscriptionSchedulesResourceDefaultSettings {
-                    application_fee_percent: f0,
-                    automatic_tax: f1,
+                    application_fee_percent: b.f0.take(),
+                    automatic_tax: b.f1.take(),
                     billing_cycle_anchor: f2,
-                    billing_thresholds: f3,
-                    collection_method: f4,
-                    default_payment_method: f5,
-                    description: f6,
+                    billing_thresholds: b.f3.take(),
+                    collection_method: b.f4.take(),
+                    default_payment_method: b.f5.take(),
+                    description: b.f6.take(),
                     invoice_settings: f7,
-                    on_behalf_of: f8,
-                    transfer_data: f9,
+                    on_behalf_of: b.f8.take(),
+                    transfer_data: b.f9.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f2.is_none(), "billing_cycle_anchor"),
-                                    (b.f7.is_none(), "invoice_settings"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "billing_cycle_anchor"),
+                        (taken.1.is_none(), "invoice_settings"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -4806,45 +4879,41 @@ impl crate::rt::Decode for SubscriptionSchedulesResourceDefaultSettingsAutomatic
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::SchedulesPhaseAutomaticTaxDisabledReason>,
-            f1: Option<bool>,
-            f2: Option<crate::ConnectAccountReference>,
+            f0: crate::rt::json::Slot<crate::SchedulesPhaseAutomaticTaxDisabledReason>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<crate::ConnectAccountReference>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a subscription_schedules_resource_default_settings_automatic_tax object",
-            &["disabled_reason", "enabled", "liability"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2 } => {
+        let extra = r
+            .fields(
+                "a subscription_schedules_resource_default_settings_automatic_tax object",
+                &["disabled_reason", "enabled", "liability"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(SubscriptionSchedulesResourceDefaultSettingsAutomaticTax {
-                    disabled_reason: f0,
+                    disabled_reason: b.f0.take(),
                     enabled: f1,
-                    liability: f2,
+                    liability: b.f2.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "enabled")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "enabled")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -4894,38 +4963,39 @@ for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<
                 crate::SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEndType,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a subscription_schedules_resource_invoice_item_period_resource_period_end object",
-            &["timestamp", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a subscription_schedules_resource_invoice_item_period_resource_period_end object",
+                &["timestamp", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd {
-                    timestamp: f0,
+                    timestamp: b.f0.take(),
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -4996,19 +5066,22 @@ for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEndType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "min_item_period_end" => {
+            match crate::rt::json::variant(
+                s,
+                &["min_item_period_end", "phase_end", "timestamp"],
+            ) {
+                Some(0) => {
                     SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEndType::MinItemPeriodEnd
                 }
-                "phase_end" => {
+                Some(1) => {
                     SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEndType::PhaseEnd
                 }
-                "timestamp" => {
+                Some(2) => {
                     SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEndType::Timestamp
                 }
-                v => {
+                _ => {
                     SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEndType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -5055,38 +5128,39 @@ for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<
                 crate::SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStartType,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a subscription_schedules_resource_invoice_item_period_resource_period_start object",
-            &["timestamp", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a subscription_schedules_resource_invoice_item_period_resource_period_start object",
+                &["timestamp", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart {
-                    timestamp: f0,
+                    timestamp: b.f0.take(),
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -5157,19 +5231,22 @@ for SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStartType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "max_item_period_start" => {
+            match crate::rt::json::variant(
+                s,
+                &["max_item_period_start", "phase_start", "timestamp"],
+            ) {
+                Some(0) => {
                     SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStartType::MaxItemPeriodStart
                 }
-                "phase_start" => {
+                Some(1) => {
                     SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStartType::PhaseStart
                 }
-                "timestamp" => {
+                Some(2) => {
                     SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStartType::Timestamp
                 }
-                v => {
+                _ => {
                     SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStartType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -5244,16 +5321,28 @@ impl std::str::FromStr for SubscriptionStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => SubscriptionStatus::Active,
-                "canceled" => SubscriptionStatus::Canceled,
-                "incomplete" => SubscriptionStatus::Incomplete,
-                "incomplete_expired" => SubscriptionStatus::IncompleteExpired,
-                "past_due" => SubscriptionStatus::PastDue,
-                "paused" => SubscriptionStatus::Paused,
-                "trialing" => SubscriptionStatus::Trialing,
-                "unpaid" => SubscriptionStatus::Unpaid,
-                v => SubscriptionStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "active",
+                    "canceled",
+                    "incomplete",
+                    "incomplete_expired",
+                    "past_due",
+                    "paused",
+                    "trialing",
+                    "unpaid",
+                ],
+            ) {
+                Some(0) => SubscriptionStatus::Active,
+                Some(1) => SubscriptionStatus::Canceled,
+                Some(2) => SubscriptionStatus::Incomplete,
+                Some(3) => SubscriptionStatus::IncompleteExpired,
+                Some(4) => SubscriptionStatus::PastDue,
+                Some(5) => SubscriptionStatus::Paused,
+                Some(6) => SubscriptionStatus::Trialing,
+                Some(7) => SubscriptionStatus::Unpaid,
+                _ => SubscriptionStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -5293,38 +5382,37 @@ impl crate::rt::Decode for SubscriptionTransferData {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<f64>,
-            f1: Option<crate::rt::Expandable<crate::Account>>,
+            f0: crate::rt::json::Slot<f64>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a subscription_transfer_data object",
-            &["amount_percent", "destination"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a subscription_transfer_data object",
+                &["amount_percent", "destination"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(SubscriptionTransferData {
-                    amount_percent: f0,
+                    amount_percent: b.f0.take(),
                     destination: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "destination")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "destination")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -5871,30 +5959,42 @@ impl std::str::FromStr for UpdateCustomerSubscriptionCancellationDetailsFeedback
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "customer_service" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "customer_service",
+                    "low_quality",
+                    "missing_features",
+                    "other",
+                    "switched_service",
+                    "too_complex",
+                    "too_expensive",
+                    "unused",
+                ],
+            ) {
+                Some(0) => {
                     UpdateCustomerSubscriptionCancellationDetailsFeedback::CustomerService
                 }
-                "low_quality" => {
+                Some(1) => {
                     UpdateCustomerSubscriptionCancellationDetailsFeedback::LowQuality
                 }
-                "missing_features" => {
+                Some(2) => {
                     UpdateCustomerSubscriptionCancellationDetailsFeedback::MissingFeatures
                 }
-                "other" => UpdateCustomerSubscriptionCancellationDetailsFeedback::Other,
-                "switched_service" => {
+                Some(3) => UpdateCustomerSubscriptionCancellationDetailsFeedback::Other,
+                Some(4) => {
                     UpdateCustomerSubscriptionCancellationDetailsFeedback::SwitchedService
                 }
-                "too_complex" => {
+                Some(5) => {
                     UpdateCustomerSubscriptionCancellationDetailsFeedback::TooComplex
                 }
-                "too_expensive" => {
+                Some(6) => {
                     UpdateCustomerSubscriptionCancellationDetailsFeedback::TooExpensive
                 }
-                "unused" => UpdateCustomerSubscriptionCancellationDetailsFeedback::Unused,
-                v => {
+                Some(7) => UpdateCustomerSubscriptionCancellationDetailsFeedback::Unused,
+                _ => {
                     UpdateCustomerSubscriptionCancellationDetailsFeedback::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -5956,17 +6056,18 @@ impl std::str::FromStr for UpdateCustomerSubscriptionPauseCollectionBehavior {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "keep_as_draft" => {
-                    UpdateCustomerSubscriptionPauseCollectionBehavior::KeepAsDraft
-                }
-                "mark_uncollectible" => {
+            match crate::rt::json::variant(
+                s,
+                &["keep_as_draft", "mark_uncollectible", "void"],
+            ) {
+                Some(0) => UpdateCustomerSubscriptionPauseCollectionBehavior::KeepAsDraft,
+                Some(1) => {
                     UpdateCustomerSubscriptionPauseCollectionBehavior::MarkUncollectible
                 }
-                "void" => UpdateCustomerSubscriptionPauseCollectionBehavior::Void,
-                v => {
+                Some(2) => UpdateCustomerSubscriptionPauseCollectionBehavior::Void,
+                _ => {
                     UpdateCustomerSubscriptionPauseCollectionBehavior::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -477,12 +477,14 @@ impl serde::Serialize for CreateTokenCard {
 }
 #[cfg(feature = "payments")]
 impl From<crate::CreditCardSpecs> for CreateTokenCard {
+    #[inline]
     fn from(v: crate::CreditCardSpecs) -> Self {
         CreateTokenCard::CreditCardSpecs(Box::new(v))
     }
 }
 #[cfg(feature = "payments")]
 impl From<String> for CreateTokenCard {
+    #[inline]
     fn from(v: String) -> Self {
         CreateTokenCard::String(v)
     }

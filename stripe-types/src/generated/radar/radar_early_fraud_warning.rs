@@ -143,12 +143,14 @@ impl serde::Serialize for ListRadarEarlyFraudWarningsCreated {
 }
 #[cfg(feature = "radar")]
 impl From<crate::RangeQuerySpecs> for ListRadarEarlyFraudWarningsCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListRadarEarlyFraudWarningsCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "radar")]
 impl From<i64> for ListRadarEarlyFraudWarningsCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListRadarEarlyFraudWarningsCreated::Integer(v)
     }
@@ -191,59 +193,57 @@ impl crate::rt::Decode for RadarEarlyFraudWarning {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::rt::Expandable<crate::Charge>>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<String>,
-            f4: Option<crate::RadarEarlyFraudWarningId>,
-            f5: Option<bool>,
-            f6: Option<crate::rt::Expandable<crate::PaymentIntent>>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::Charge>>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::RadarEarlyFraudWarningId>,
+            f5: crate::rt::json::Slot<bool>,
+            f6: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a radar.early_fraud_warning object",
-            &[
-                "actionable",
-                "charge",
-                "created",
-                "fraud_type",
-                "id",
-                "livemode",
-                "object",
-                "payment_intent",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.skip(),
-                7 => r.optional(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-                f6,
-            } => {
+        let extra = r
+            .fields(
+                "a radar.early_fraud_warning object",
+                &[
+                    "actionable",
+                    "charge",
+                    "created",
+                    "fraud_type",
+                    "id",
+                    "livemode",
+                    "object",
+                    "payment_intent",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.skip(),
+                    7 => r.optional(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f5.take(),
+        ) {
+            (Some(f0), Some(f1), Some(f2), Some(f3), Some(f4), Some(f5)) => {
                 Ok(RadarEarlyFraudWarning {
                     actionable: f0,
                     charge: f1,
@@ -251,26 +251,23 @@ impl crate::rt::Decode for RadarEarlyFraudWarning {
                     fraud_type: f3,
                     id: f4,
                     livemode: f5,
-                    payment_intent: f6,
+                    payment_intent: b.f6.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "actionable"),
-                                    (b.f1.is_none(), "charge"),
-                                    (b.f2.is_none(), "created"),
-                                    (b.f3.is_none(), "fraud_type"),
-                                    (b.f4.is_none(), "id"),
-                                    (b.f5.is_none(), "livemode"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "actionable"),
+                        (taken.1.is_none(), "charge"),
+                        (taken.2.is_none(), "created"),
+                        (taken.3.is_none(), "fraud_type"),
+                        (taken.4.is_none(), "id"),
+                        (taken.5.is_none(), "livemode"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

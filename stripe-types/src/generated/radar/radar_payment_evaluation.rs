@@ -303,22 +303,25 @@ for CreateRadarPaymentEvaluationPaymentDetailsMoneyMovementDetailsCardPaymentTyp
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "one_off" => {
+            match crate::rt::json::variant(
+                s,
+                &["one_off", "recurring", "setup_one_off", "setup_recurring"],
+            ) {
+                Some(0) => {
                     CreateRadarPaymentEvaluationPaymentDetailsMoneyMovementDetailsCardPaymentType::OneOff
                 }
-                "recurring" => {
+                Some(1) => {
                     CreateRadarPaymentEvaluationPaymentDetailsMoneyMovementDetailsCardPaymentType::Recurring
                 }
-                "setup_one_off" => {
+                Some(2) => {
                     CreateRadarPaymentEvaluationPaymentDetailsMoneyMovementDetailsCardPaymentType::SetupOneOff
                 }
-                "setup_recurring" => {
+                Some(3) => {
                     CreateRadarPaymentEvaluationPaymentDetailsMoneyMovementDetailsCardPaymentType::SetupRecurring
                 }
-                v => {
+                _ => {
                     CreateRadarPaymentEvaluationPaymentDetailsMoneyMovementDetailsCardPaymentType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -377,13 +380,13 @@ for CreateRadarPaymentEvaluationPaymentDetailsMoneyMovementDetailsMoneyMovementT
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "card" => {
+            match crate::rt::json::variant(s, &["card"]) {
+                Some(0) => {
                     CreateRadarPaymentEvaluationPaymentDetailsMoneyMovementDetailsMoneyMovementType::Card
                 }
-                v => {
+                _ => {
                     CreateRadarPaymentEvaluationPaymentDetailsMoneyMovementDetailsMoneyMovementType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -584,103 +587,96 @@ impl crate::rt::Decode for RadarPaymentEvaluation {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::InsightsResourcesPaymentEvaluationClientDeviceMetadata>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<crate::InsightsResourcesPaymentEvaluationCustomerDetails>,
-            f3: Option<Vec<crate::InsightsResourcesPaymentEvaluationEvent>>,
-            f4: Option<crate::RadarPaymentEvaluationId>,
-            f5: Option<crate::InsightsResourcesPaymentEvaluationInsights>,
-            f6: Option<bool>,
-            f7: Option<crate::rt::Metadata>,
-            f8: Option<crate::InsightsResourcesPaymentEvaluationOutcome>,
-            f9: Option<crate::InsightsResourcesPaymentEvaluationPaymentDetails>,
+            f0: crate::rt::json::Slot<
+                crate::InsightsResourcesPaymentEvaluationClientDeviceMetadata,
+            >,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<
+                crate::InsightsResourcesPaymentEvaluationCustomerDetails,
+            >,
+            f3: crate::rt::json::Slot<
+                Vec<crate::InsightsResourcesPaymentEvaluationEvent>,
+            >,
+            f4: crate::rt::json::Slot<crate::RadarPaymentEvaluationId>,
+            f5: crate::rt::json::Slot<crate::InsightsResourcesPaymentEvaluationInsights>,
+            f6: crate::rt::json::Slot<bool>,
+            f7: crate::rt::json::Slot<crate::rt::Metadata>,
+            f8: crate::rt::json::Slot<crate::InsightsResourcesPaymentEvaluationOutcome>,
+            f9: crate::rt::json::Slot<
+                crate::InsightsResourcesPaymentEvaluationPaymentDetails,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a radar.payment_evaluation object",
-            &[
-                "client_device_metadata_details",
-                "created_at",
-                "customer_details",
-                "events",
-                "id",
-                "insights",
-                "livemode",
-                "metadata",
-                "object",
-                "outcome",
-                "payment_details",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.skip(),
-                9 => r.optional(&mut b.f8),
-                10 => r.optional(&mut b.f9),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1: Some(f1),
-                f2,
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-                f6: Some(f6),
-                f7,
-                f8,
-                f9,
-            } => {
+        let extra = r
+            .fields(
+                "a radar.payment_evaluation object",
+                &[
+                    "client_device_metadata_details",
+                    "created_at",
+                    "customer_details",
+                    "events",
+                    "id",
+                    "insights",
+                    "livemode",
+                    "metadata",
+                    "object",
+                    "outcome",
+                    "payment_details",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.skip(),
+                    9 => r.optional(&mut b.f8),
+                    10 => r.optional(&mut b.f9),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f3.take(), b.f4.take(), b.f5.take(), b.f6.take()) {
+            (Some(f1), Some(f3), Some(f4), Some(f5), Some(f6)) => {
                 Ok(RadarPaymentEvaluation {
-                    client_device_metadata_details: f0,
+                    client_device_metadata_details: b.f0.take(),
                     created_at: f1,
-                    customer_details: f2,
+                    customer_details: b.f2.take(),
                     events: f3,
                     id: f4,
                     insights: f5,
                     livemode: f6,
-                    metadata: f7,
-                    outcome: f8,
-                    payment_details: f9,
+                    metadata: b.f7.take(),
+                    outcome: b.f8.take(),
+                    payment_details: b.f9.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "created_at"),
-                                    (b.f3.is_none(), "events"),
-                                    (b.f4.is_none(), "id"),
-                                    (b.f5.is_none(), "insights"),
-                                    (b.f6.is_none(), "livemode"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created_at"),
+                        (taken.1.is_none(), "events"),
+                        (taken.2.is_none(), "id"),
+                        (taken.3.is_none(), "insights"),
+                        (taken.4.is_none(), "livemode"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

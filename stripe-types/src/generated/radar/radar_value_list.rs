@@ -143,24 +143,32 @@ impl std::str::FromStr for CreateRadarValueListItemType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "card_bin" => CreateRadarValueListItemType::CardBin,
-                "card_fingerprint" => CreateRadarValueListItemType::CardFingerprint,
-                "case_sensitive_string" => {
-                    CreateRadarValueListItemType::CaseSensitiveString
-                }
-                "country" => CreateRadarValueListItemType::Country,
-                "customer_id" => CreateRadarValueListItemType::CustomerId,
-                "email" => CreateRadarValueListItemType::Email,
-                "ip_address" => CreateRadarValueListItemType::IpAddress,
-                "sepa_debit_fingerprint" => {
-                    CreateRadarValueListItemType::SepaDebitFingerprint
-                }
-                "string" => CreateRadarValueListItemType::String,
-                "us_bank_account_fingerprint" => {
-                    CreateRadarValueListItemType::UsBankAccountFingerprint
-                }
-                v => CreateRadarValueListItemType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "card_bin",
+                    "card_fingerprint",
+                    "case_sensitive_string",
+                    "country",
+                    "customer_id",
+                    "email",
+                    "ip_address",
+                    "sepa_debit_fingerprint",
+                    "string",
+                    "us_bank_account_fingerprint",
+                ],
+            ) {
+                Some(0) => CreateRadarValueListItemType::CardBin,
+                Some(1) => CreateRadarValueListItemType::CardFingerprint,
+                Some(2) => CreateRadarValueListItemType::CaseSensitiveString,
+                Some(3) => CreateRadarValueListItemType::Country,
+                Some(4) => CreateRadarValueListItemType::CustomerId,
+                Some(5) => CreateRadarValueListItemType::Email,
+                Some(6) => CreateRadarValueListItemType::IpAddress,
+                Some(7) => CreateRadarValueListItemType::SepaDebitFingerprint,
+                Some(8) => CreateRadarValueListItemType::String,
+                Some(9) => CreateRadarValueListItemType::UsBankAccountFingerprint,
+                _ => CreateRadarValueListItemType::Unknown(s.to_owned()),
             },
         )
     }
@@ -257,39 +265,38 @@ impl crate::rt::Decode for DeletedRadarValueList {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::DeletedRadarValueListId>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::DeletedRadarValueListId>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a deleted_radar.value_list object",
-            &["deleted", "id", "object"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.skip(),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a deleted_radar.value_list object",
+                &["deleted", "id", "object"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.skip(),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(DeletedRadarValueList {
                     deleted: f0,
                     id: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "deleted"), (taken.1.is_none(), "id")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -461,12 +468,14 @@ impl serde::Serialize for ListRadarValueListsCreated {
 }
 #[cfg(feature = "radar")]
 impl From<crate::RangeQuerySpecs> for ListRadarValueListsCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListRadarValueListsCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "radar")]
 impl From<i64> for ListRadarValueListsCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListRadarValueListsCreated::Integer(v)
     }
@@ -512,69 +521,78 @@ impl crate::rt::Decode for RadarValueList {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<String>,
-            f3: Option<crate::RadarValueListId>,
-            f4: Option<crate::RadarValueListItemType>,
-            f5: Option<crate::rt::List<crate::RadarValueListItem>>,
-            f6: Option<bool>,
-            f7: Option<crate::rt::Metadata>,
-            f8: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::RadarValueListId>,
+            f4: crate::rt::json::Slot<crate::RadarValueListItemType>,
+            f5: crate::rt::json::Slot<crate::rt::List<crate::RadarValueListItem>>,
+            f6: crate::rt::json::Slot<bool>,
+            f7: crate::rt::json::Slot<crate::rt::Metadata>,
+            f8: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a radar.value_list object",
-            &[
-                "alias",
-                "created",
-                "created_by",
-                "id",
-                "item_type",
-                "list_items",
-                "livemode",
-                "metadata",
-                "name",
-                "object",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.skip(),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-                f6: Some(f6),
-                f7: Some(f7),
-                f8: Some(f8),
-            } => {
+        let extra = r
+            .fields(
+                "a radar.value_list object",
+                &[
+                    "alias",
+                    "created",
+                    "created_by",
+                    "id",
+                    "item_type",
+                    "list_items",
+                    "livemode",
+                    "metadata",
+                    "name",
+                    "object",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.skip(),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f5.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f8.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f1),
+                Some(f2),
+                Some(f3),
+                Some(f4),
+                Some(f5),
+                Some(f6),
+                Some(f7),
+                Some(f8),
+            ) => {
                 Ok(RadarValueList {
                     alias: f0,
                     created: f1,
@@ -588,25 +606,22 @@ impl crate::rt::Decode for RadarValueList {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "alias"),
-                                    (b.f1.is_none(), "created"),
-                                    (b.f2.is_none(), "created_by"),
-                                    (b.f3.is_none(), "id"),
-                                    (b.f4.is_none(), "item_type"),
-                                    (b.f5.is_none(), "list_items"),
-                                    (b.f6.is_none(), "livemode"),
-                                    (b.f7.is_none(), "metadata"),
-                                    (b.f8.is_none(), "name"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "alias"),
+                        (taken.1.is_none(), "created"),
+                        (taken.2.is_none(), "created_by"),
+                        (taken.3.is_none(), "id"),
+                        (taken.4.is_none(), "item_type"),
+                        (taken.5.is_none(), "list_items"),
+                        (taken.6.is_none(), "livemode"),
+                        (taken.7.is_none(), "metadata"),
+                        (taken.8.is_none(), "name"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -700,20 +715,32 @@ impl std::str::FromStr for RadarValueListItemType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "card_bin" => RadarValueListItemType::CardBin,
-                "card_fingerprint" => RadarValueListItemType::CardFingerprint,
-                "case_sensitive_string" => RadarValueListItemType::CaseSensitiveString,
-                "country" => RadarValueListItemType::Country,
-                "customer_id" => RadarValueListItemType::CustomerId,
-                "email" => RadarValueListItemType::Email,
-                "ip_address" => RadarValueListItemType::IpAddress,
-                "sepa_debit_fingerprint" => RadarValueListItemType::SepaDebitFingerprint,
-                "string" => RadarValueListItemType::String,
-                "us_bank_account_fingerprint" => {
-                    RadarValueListItemType::UsBankAccountFingerprint
-                }
-                v => RadarValueListItemType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "card_bin",
+                    "card_fingerprint",
+                    "case_sensitive_string",
+                    "country",
+                    "customer_id",
+                    "email",
+                    "ip_address",
+                    "sepa_debit_fingerprint",
+                    "string",
+                    "us_bank_account_fingerprint",
+                ],
+            ) {
+                Some(0) => RadarValueListItemType::CardBin,
+                Some(1) => RadarValueListItemType::CardFingerprint,
+                Some(2) => RadarValueListItemType::CaseSensitiveString,
+                Some(3) => RadarValueListItemType::Country,
+                Some(4) => RadarValueListItemType::CustomerId,
+                Some(5) => RadarValueListItemType::Email,
+                Some(6) => RadarValueListItemType::IpAddress,
+                Some(7) => RadarValueListItemType::SepaDebitFingerprint,
+                Some(8) => RadarValueListItemType::String,
+                Some(9) => RadarValueListItemType::UsBankAccountFingerprint,
+                _ => RadarValueListItemType::Unknown(s.to_owned()),
             },
         )
     }

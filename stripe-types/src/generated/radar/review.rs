@@ -178,12 +178,14 @@ impl serde::Serialize for ListReviewsCreated {
 }
 #[cfg(feature = "radar")]
 impl From<crate::RangeQuerySpecs> for ListReviewsCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListReviewsCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "radar")]
 impl From<i64> for ListReviewsCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListReviewsCreated::Integer(v)
     }
@@ -291,122 +293,111 @@ impl crate::rt::Decode for Review {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::rt::Expandable<crate::Charge>>,
-            f2: Option<crate::ReviewClosedReason>,
-            f3: Option<crate::rt::Timestamp>,
-            f4: Option<crate::ReviewId>,
-            f5: Option<String>,
-            f6: Option<crate::RadarReviewResourceLocation>,
-            f7: Option<bool>,
-            f8: Option<bool>,
-            f9: Option<crate::ReviewOpenedReason>,
-            f10: Option<crate::rt::Expandable<crate::PaymentIntent>>,
-            f11: Option<String>,
-            f12: Option<crate::RadarReviewResourceSession>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::Charge>>,
+            f2: crate::rt::json::Slot<crate::ReviewClosedReason>,
+            f3: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f4: crate::rt::json::Slot<crate::ReviewId>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<crate::RadarReviewResourceLocation>,
+            f7: crate::rt::json::Slot<bool>,
+            f8: crate::rt::json::Slot<bool>,
+            f9: crate::rt::json::Slot<crate::ReviewOpenedReason>,
+            f10: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
+            f11: crate::rt::json::Slot<String>,
+            f12: crate::rt::json::Slot<crate::RadarReviewResourceSession>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a review object",
-            &[
-                "billing_zip",
-                "charge",
-                "closed_reason",
-                "created",
-                "id",
-                "ip_address",
-                "ip_address_location",
-                "livemode",
-                "object",
-                "open",
-                "opened_reason",
-                "payment_intent",
-                "reason",
-                "session",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.skip(),
-                9 => r.required(&mut b.f8),
-                10 => r.required(&mut b.f9),
-                11 => r.optional(&mut b.f10),
-                12 => r.required(&mut b.f11),
-                13 => r.optional(&mut b.f12),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2,
-                f3: Some(f3),
-                f4: Some(f4),
-                f5,
-                f6,
-                f7: Some(f7),
-                f8: Some(f8),
-                f9: Some(f9),
-                f10,
-                f11: Some(f11),
-                f12,
-            } => {
+        let extra = r
+            .fields(
+                "a review object",
+                &[
+                    "billing_zip",
+                    "charge",
+                    "closed_reason",
+                    "created",
+                    "id",
+                    "ip_address",
+                    "ip_address_location",
+                    "livemode",
+                    "object",
+                    "open",
+                    "opened_reason",
+                    "payment_intent",
+                    "reason",
+                    "session",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.skip(),
+                    9 => r.required(&mut b.f8),
+                    10 => r.required(&mut b.f9),
+                    11 => r.optional(&mut b.f10),
+                    12 => r.required(&mut b.f11),
+                    13 => r.optional(&mut b.f12),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f3.take(),
+            b.f4.take(),
+            b.f7.take(),
+            b.f8.take(),
+            b.f9.take(),
+            b.f11.take(),
+        ) {
+            (Some(f3), Some(f4), Some(f7), Some(f8), Some(f9), Some(f11)) => {
                 Ok(Review {
-                    billing_zip: f0,
-                    charge: f1,
-                    closed_reason: f2,
+                    billing_zip: b.f0.take(),
+                    charge: b.f1.take(),
+                    closed_reason: b.f2.take(),
                     created: f3,
                     id: f4,
-                    ip_address: f5,
-                    ip_address_location: f6,
+                    ip_address: b.f5.take(),
+                    ip_address_location: b.f6.take(),
                     livemode: f7,
                     open: f8,
                     opened_reason: f9,
-                    payment_intent: f10,
+                    payment_intent: b.f10.take(),
                     reason: f11,
-                    session: f12,
+                    session: b.f12.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f3.is_none(), "created"),
-                                    (b.f4.is_none(), "id"),
-                                    (b.f7.is_none(), "livemode"),
-                                    (b.f8.is_none(), "open"),
-                                    (b.f9.is_none(), "opened_reason"),
-                                    (b.f11.is_none(), "reason"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "id"),
+                        (taken.2.is_none(), "livemode"),
+                        (taken.3.is_none(), "open"),
+                        (taken.4.is_none(), "opened_reason"),
+                        (taken.5.is_none(), "reason"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -504,16 +495,28 @@ impl std::str::FromStr for ReviewClosedReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "acknowledged" => ReviewClosedReason::Acknowledged,
-                "approved" => ReviewClosedReason::Approved,
-                "canceled" => ReviewClosedReason::Canceled,
-                "disputed" => ReviewClosedReason::Disputed,
-                "payment_never_settled" => ReviewClosedReason::PaymentNeverSettled,
-                "redacted" => ReviewClosedReason::Redacted,
-                "refunded" => ReviewClosedReason::Refunded,
-                "refunded_as_fraud" => ReviewClosedReason::RefundedAsFraud,
-                v => ReviewClosedReason::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "acknowledged",
+                    "approved",
+                    "canceled",
+                    "disputed",
+                    "payment_never_settled",
+                    "redacted",
+                    "refunded",
+                    "refunded_as_fraud",
+                ],
+            ) {
+                Some(0) => ReviewClosedReason::Acknowledged,
+                Some(1) => ReviewClosedReason::Approved,
+                Some(2) => ReviewClosedReason::Canceled,
+                Some(3) => ReviewClosedReason::Disputed,
+                Some(4) => ReviewClosedReason::PaymentNeverSettled,
+                Some(5) => ReviewClosedReason::Redacted,
+                Some(6) => ReviewClosedReason::Refunded,
+                Some(7) => ReviewClosedReason::RefundedAsFraud,
+                _ => ReviewClosedReason::Unknown(s.to_owned()),
             },
         )
     }
@@ -564,10 +567,10 @@ impl std::str::FromStr for ReviewOpenedReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "manual" => ReviewOpenedReason::Manual,
-                "rule" => ReviewOpenedReason::Rule,
-                v => ReviewOpenedReason::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["manual", "rule"]) {
+                Some(0) => ReviewOpenedReason::Manual,
+                Some(1) => ReviewOpenedReason::Rule,
+                _ => ReviewOpenedReason::Unknown(s.to_owned()),
             },
         )
     }

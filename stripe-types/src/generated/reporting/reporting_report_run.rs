@@ -258,105 +258,144 @@ impl std::str::FromStr for CreateReportingReportRunParametersReportingCategory {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "advance" => CreateReportingReportRunParametersReportingCategory::Advance,
-                "advance_funding" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "advance",
+                    "advance_funding",
+                    "anticipation_repayment",
+                    "charge",
+                    "charge_failure",
+                    "climate_order_purchase",
+                    "climate_order_refund",
+                    "connect_collection_transfer",
+                    "connect_reserved_funds",
+                    "contribution",
+                    "dispute",
+                    "dispute_reversal",
+                    "fee",
+                    "financing_paydown",
+                    "financing_paydown_reversal",
+                    "financing_payout",
+                    "financing_payout_reversal",
+                    "issuing_authorization_hold",
+                    "issuing_authorization_release",
+                    "issuing_dispute",
+                    "issuing_transaction",
+                    "network_cost",
+                    "other_adjustment",
+                    "partial_capture_reversal",
+                    "payout",
+                    "payout_reversal",
+                    "platform_earning",
+                    "platform_earning_refund",
+                    "refund",
+                    "refund_failure",
+                    "risk_reserved_funds",
+                    "tax",
+                    "topup",
+                    "topup_reversal",
+                    "transfer",
+                    "transfer_reversal",
+                    "unreconciled_customer_funds",
+                ],
+            ) {
+                Some(0) => CreateReportingReportRunParametersReportingCategory::Advance,
+                Some(1) => {
                     CreateReportingReportRunParametersReportingCategory::AdvanceFunding
                 }
-                "anticipation_repayment" => {
+                Some(2) => {
                     CreateReportingReportRunParametersReportingCategory::AnticipationRepayment
                 }
-                "charge" => CreateReportingReportRunParametersReportingCategory::Charge,
-                "charge_failure" => {
+                Some(3) => CreateReportingReportRunParametersReportingCategory::Charge,
+                Some(4) => {
                     CreateReportingReportRunParametersReportingCategory::ChargeFailure
                 }
-                "climate_order_purchase" => {
+                Some(5) => {
                     CreateReportingReportRunParametersReportingCategory::ClimateOrderPurchase
                 }
-                "climate_order_refund" => {
+                Some(6) => {
                     CreateReportingReportRunParametersReportingCategory::ClimateOrderRefund
                 }
-                "connect_collection_transfer" => {
+                Some(7) => {
                     CreateReportingReportRunParametersReportingCategory::ConnectCollectionTransfer
                 }
-                "connect_reserved_funds" => {
+                Some(8) => {
                     CreateReportingReportRunParametersReportingCategory::ConnectReservedFunds
                 }
-                "contribution" => {
+                Some(9) => {
                     CreateReportingReportRunParametersReportingCategory::Contribution
                 }
-                "dispute" => CreateReportingReportRunParametersReportingCategory::Dispute,
-                "dispute_reversal" => {
+                Some(10) => CreateReportingReportRunParametersReportingCategory::Dispute,
+                Some(11) => {
                     CreateReportingReportRunParametersReportingCategory::DisputeReversal
                 }
-                "fee" => CreateReportingReportRunParametersReportingCategory::Fee,
-                "financing_paydown" => {
+                Some(12) => CreateReportingReportRunParametersReportingCategory::Fee,
+                Some(13) => {
                     CreateReportingReportRunParametersReportingCategory::FinancingPaydown
                 }
-                "financing_paydown_reversal" => {
+                Some(14) => {
                     CreateReportingReportRunParametersReportingCategory::FinancingPaydownReversal
                 }
-                "financing_payout" => {
+                Some(15) => {
                     CreateReportingReportRunParametersReportingCategory::FinancingPayout
                 }
-                "financing_payout_reversal" => {
+                Some(16) => {
                     CreateReportingReportRunParametersReportingCategory::FinancingPayoutReversal
                 }
-                "issuing_authorization_hold" => {
+                Some(17) => {
                     CreateReportingReportRunParametersReportingCategory::IssuingAuthorizationHold
                 }
-                "issuing_authorization_release" => {
+                Some(18) => {
                     CreateReportingReportRunParametersReportingCategory::IssuingAuthorizationRelease
                 }
-                "issuing_dispute" => {
+                Some(19) => {
                     CreateReportingReportRunParametersReportingCategory::IssuingDispute
                 }
-                "issuing_transaction" => {
+                Some(20) => {
                     CreateReportingReportRunParametersReportingCategory::IssuingTransaction
                 }
-                "network_cost" => {
+                Some(21) => {
                     CreateReportingReportRunParametersReportingCategory::NetworkCost
                 }
-                "other_adjustment" => {
+                Some(22) => {
                     CreateReportingReportRunParametersReportingCategory::OtherAdjustment
                 }
-                "partial_capture_reversal" => {
+                Some(23) => {
                     CreateReportingReportRunParametersReportingCategory::PartialCaptureReversal
                 }
-                "payout" => CreateReportingReportRunParametersReportingCategory::Payout,
-                "payout_reversal" => {
+                Some(24) => CreateReportingReportRunParametersReportingCategory::Payout,
+                Some(25) => {
                     CreateReportingReportRunParametersReportingCategory::PayoutReversal
                 }
-                "platform_earning" => {
+                Some(26) => {
                     CreateReportingReportRunParametersReportingCategory::PlatformEarning
                 }
-                "platform_earning_refund" => {
+                Some(27) => {
                     CreateReportingReportRunParametersReportingCategory::PlatformEarningRefund
                 }
-                "refund" => CreateReportingReportRunParametersReportingCategory::Refund,
-                "refund_failure" => {
+                Some(28) => CreateReportingReportRunParametersReportingCategory::Refund,
+                Some(29) => {
                     CreateReportingReportRunParametersReportingCategory::RefundFailure
                 }
-                "risk_reserved_funds" => {
+                Some(30) => {
                     CreateReportingReportRunParametersReportingCategory::RiskReservedFunds
                 }
-                "tax" => CreateReportingReportRunParametersReportingCategory::Tax,
-                "topup" => CreateReportingReportRunParametersReportingCategory::Topup,
-                "topup_reversal" => {
+                Some(31) => CreateReportingReportRunParametersReportingCategory::Tax,
+                Some(32) => CreateReportingReportRunParametersReportingCategory::Topup,
+                Some(33) => {
                     CreateReportingReportRunParametersReportingCategory::TopupReversal
                 }
-                "transfer" => {
-                    CreateReportingReportRunParametersReportingCategory::Transfer
-                }
-                "transfer_reversal" => {
+                Some(34) => CreateReportingReportRunParametersReportingCategory::Transfer,
+                Some(35) => {
                     CreateReportingReportRunParametersReportingCategory::TransferReversal
                 }
-                "unreconciled_customer_funds" => {
+                Some(36) => {
                     CreateReportingReportRunParametersReportingCategory::UnreconciledCustomerFunds
                 }
-                v => {
+                _ => {
                     CreateReportingReportRunParametersReportingCategory::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -2766,1441 +2805,1408 @@ impl std::str::FromStr for CreateReportingReportRunParametersTimezone {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "Africa/Abidjan" => {
-                    CreateReportingReportRunParametersTimezone::AfricaAbidjan
-                }
-                "Africa/Accra" => CreateReportingReportRunParametersTimezone::AfricaAccra,
-                "Africa/Addis_Ababa" => {
-                    CreateReportingReportRunParametersTimezone::AfricaAddisAbaba
-                }
-                "Africa/Algiers" => {
-                    CreateReportingReportRunParametersTimezone::AfricaAlgiers
-                }
-                "Africa/Asmara" => {
-                    CreateReportingReportRunParametersTimezone::AfricaAsmara
-                }
-                "Africa/Asmera" => {
-                    CreateReportingReportRunParametersTimezone::AfricaAsmera
-                }
-                "Africa/Bamako" => {
-                    CreateReportingReportRunParametersTimezone::AfricaBamako
-                }
-                "Africa/Bangui" => {
-                    CreateReportingReportRunParametersTimezone::AfricaBangui
-                }
-                "Africa/Banjul" => {
-                    CreateReportingReportRunParametersTimezone::AfricaBanjul
-                }
-                "Africa/Bissau" => {
-                    CreateReportingReportRunParametersTimezone::AfricaBissau
-                }
-                "Africa/Blantyre" => {
-                    CreateReportingReportRunParametersTimezone::AfricaBlantyre
-                }
-                "Africa/Brazzaville" => {
-                    CreateReportingReportRunParametersTimezone::AfricaBrazzaville
-                }
-                "Africa/Bujumbura" => {
-                    CreateReportingReportRunParametersTimezone::AfricaBujumbura
-                }
-                "Africa/Cairo" => CreateReportingReportRunParametersTimezone::AfricaCairo,
-                "Africa/Casablanca" => {
-                    CreateReportingReportRunParametersTimezone::AfricaCasablanca
-                }
-                "Africa/Ceuta" => CreateReportingReportRunParametersTimezone::AfricaCeuta,
-                "Africa/Conakry" => {
-                    CreateReportingReportRunParametersTimezone::AfricaConakry
-                }
-                "Africa/Dakar" => CreateReportingReportRunParametersTimezone::AfricaDakar,
-                "Africa/Dar_es_Salaam" => {
-                    CreateReportingReportRunParametersTimezone::AfricaDarEsSalaam
-                }
-                "Africa/Djibouti" => {
-                    CreateReportingReportRunParametersTimezone::AfricaDjibouti
-                }
-                "Africa/Douala" => {
-                    CreateReportingReportRunParametersTimezone::AfricaDouala
-                }
-                "Africa/El_Aaiun" => {
-                    CreateReportingReportRunParametersTimezone::AfricaElAaiun
-                }
-                "Africa/Freetown" => {
-                    CreateReportingReportRunParametersTimezone::AfricaFreetown
-                }
-                "Africa/Gaborone" => {
-                    CreateReportingReportRunParametersTimezone::AfricaGaborone
-                }
-                "Africa/Harare" => {
-                    CreateReportingReportRunParametersTimezone::AfricaHarare
-                }
-                "Africa/Johannesburg" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "Africa/Abidjan",
+                    "Africa/Accra",
+                    "Africa/Addis_Ababa",
+                    "Africa/Algiers",
+                    "Africa/Asmara",
+                    "Africa/Asmera",
+                    "Africa/Bamako",
+                    "Africa/Bangui",
+                    "Africa/Banjul",
+                    "Africa/Bissau",
+                    "Africa/Blantyre",
+                    "Africa/Brazzaville",
+                    "Africa/Bujumbura",
+                    "Africa/Cairo",
+                    "Africa/Casablanca",
+                    "Africa/Ceuta",
+                    "Africa/Conakry",
+                    "Africa/Dakar",
+                    "Africa/Dar_es_Salaam",
+                    "Africa/Djibouti",
+                    "Africa/Douala",
+                    "Africa/El_Aaiun",
+                    "Africa/Freetown",
+                    "Africa/Gaborone",
+                    "Africa/Harare",
+                    "Africa/Johannesburg",
+                    "Africa/Juba",
+                    "Africa/Kampala",
+                    "Africa/Khartoum",
+                    "Africa/Kigali",
+                    "Africa/Kinshasa",
+                    "Africa/Lagos",
+                    "Africa/Libreville",
+                    "Africa/Lome",
+                    "Africa/Luanda",
+                    "Africa/Lubumbashi",
+                    "Africa/Lusaka",
+                    "Africa/Malabo",
+                    "Africa/Maputo",
+                    "Africa/Maseru",
+                    "Africa/Mbabane",
+                    "Africa/Mogadishu",
+                    "Africa/Monrovia",
+                    "Africa/Nairobi",
+                    "Africa/Ndjamena",
+                    "Africa/Niamey",
+                    "Africa/Nouakchott",
+                    "Africa/Ouagadougou",
+                    "Africa/Porto-Novo",
+                    "Africa/Sao_Tome",
+                    "Africa/Timbuktu",
+                    "Africa/Tripoli",
+                    "Africa/Tunis",
+                    "Africa/Windhoek",
+                    "America/Adak",
+                    "America/Anchorage",
+                    "America/Anguilla",
+                    "America/Antigua",
+                    "America/Araguaina",
+                    "America/Argentina/Buenos_Aires",
+                    "America/Argentina/Catamarca",
+                    "America/Argentina/ComodRivadavia",
+                    "America/Argentina/Cordoba",
+                    "America/Argentina/Jujuy",
+                    "America/Argentina/La_Rioja",
+                    "America/Argentina/Mendoza",
+                    "America/Argentina/Rio_Gallegos",
+                    "America/Argentina/Salta",
+                    "America/Argentina/San_Juan",
+                    "America/Argentina/San_Luis",
+                    "America/Argentina/Tucuman",
+                    "America/Argentina/Ushuaia",
+                    "America/Aruba",
+                    "America/Asuncion",
+                    "America/Atikokan",
+                    "America/Atka",
+                    "America/Bahia",
+                    "America/Bahia_Banderas",
+                    "America/Barbados",
+                    "America/Belem",
+                    "America/Belize",
+                    "America/Blanc-Sablon",
+                    "America/Boa_Vista",
+                    "America/Bogota",
+                    "America/Boise",
+                    "America/Buenos_Aires",
+                    "America/Cambridge_Bay",
+                    "America/Campo_Grande",
+                    "America/Cancun",
+                    "America/Caracas",
+                    "America/Catamarca",
+                    "America/Cayenne",
+                    "America/Cayman",
+                    "America/Chicago",
+                    "America/Chihuahua",
+                    "America/Ciudad_Juarez",
+                    "America/Coral_Harbour",
+                    "America/Cordoba",
+                    "America/Costa_Rica",
+                    "America/Coyhaique",
+                    "America/Creston",
+                    "America/Cuiaba",
+                    "America/Curacao",
+                    "America/Danmarkshavn",
+                    "America/Dawson",
+                    "America/Dawson_Creek",
+                    "America/Denver",
+                    "America/Detroit",
+                    "America/Dominica",
+                    "America/Edmonton",
+                    "America/Eirunepe",
+                    "America/El_Salvador",
+                    "America/Ensenada",
+                    "America/Fort_Nelson",
+                    "America/Fort_Wayne",
+                    "America/Fortaleza",
+                    "America/Glace_Bay",
+                    "America/Godthab",
+                    "America/Goose_Bay",
+                    "America/Grand_Turk",
+                    "America/Grenada",
+                    "America/Guadeloupe",
+                    "America/Guatemala",
+                    "America/Guayaquil",
+                    "America/Guyana",
+                    "America/Halifax",
+                    "America/Havana",
+                    "America/Hermosillo",
+                    "America/Indiana/Indianapolis",
+                    "America/Indiana/Knox",
+                    "America/Indiana/Marengo",
+                    "America/Indiana/Petersburg",
+                    "America/Indiana/Tell_City",
+                    "America/Indiana/Vevay",
+                    "America/Indiana/Vincennes",
+                    "America/Indiana/Winamac",
+                    "America/Indianapolis",
+                    "America/Inuvik",
+                    "America/Iqaluit",
+                    "America/Jamaica",
+                    "America/Jujuy",
+                    "America/Juneau",
+                    "America/Kentucky/Louisville",
+                    "America/Kentucky/Monticello",
+                    "America/Knox_IN",
+                    "America/Kralendijk",
+                    "America/La_Paz",
+                    "America/Lima",
+                    "America/Los_Angeles",
+                    "America/Louisville",
+                    "America/Lower_Princes",
+                    "America/Maceio",
+                    "America/Managua",
+                    "America/Manaus",
+                    "America/Marigot",
+                    "America/Martinique",
+                    "America/Matamoros",
+                    "America/Mazatlan",
+                    "America/Mendoza",
+                    "America/Menominee",
+                    "America/Merida",
+                    "America/Metlakatla",
+                    "America/Mexico_City",
+                    "America/Miquelon",
+                    "America/Moncton",
+                    "America/Monterrey",
+                    "America/Montevideo",
+                    "America/Montreal",
+                    "America/Montserrat",
+                    "America/Nassau",
+                    "America/New_York",
+                    "America/Nipigon",
+                    "America/Nome",
+                    "America/Noronha",
+                    "America/North_Dakota/Beulah",
+                    "America/North_Dakota/Center",
+                    "America/North_Dakota/New_Salem",
+                    "America/Nuuk",
+                    "America/Ojinaga",
+                    "America/Panama",
+                    "America/Pangnirtung",
+                    "America/Paramaribo",
+                    "America/Phoenix",
+                    "America/Port-au-Prince",
+                    "America/Port_of_Spain",
+                    "America/Porto_Acre",
+                    "America/Porto_Velho",
+                    "America/Puerto_Rico",
+                    "America/Punta_Arenas",
+                    "America/Rainy_River",
+                    "America/Rankin_Inlet",
+                    "America/Recife",
+                    "America/Regina",
+                    "America/Resolute",
+                    "America/Rio_Branco",
+                    "America/Rosario",
+                    "America/Santa_Isabel",
+                    "America/Santarem",
+                    "America/Santiago",
+                    "America/Santo_Domingo",
+                    "America/Sao_Paulo",
+                    "America/Scoresbysund",
+                    "America/Shiprock",
+                    "America/Sitka",
+                    "America/St_Barthelemy",
+                    "America/St_Johns",
+                    "America/St_Kitts",
+                    "America/St_Lucia",
+                    "America/St_Thomas",
+                    "America/St_Vincent",
+                    "America/Swift_Current",
+                    "America/Tegucigalpa",
+                    "America/Thule",
+                    "America/Thunder_Bay",
+                    "America/Tijuana",
+                    "America/Toronto",
+                    "America/Tortola",
+                    "America/Vancouver",
+                    "America/Virgin",
+                    "America/Whitehorse",
+                    "America/Winnipeg",
+                    "America/Yakutat",
+                    "America/Yellowknife",
+                    "Antarctica/Casey",
+                    "Antarctica/Davis",
+                    "Antarctica/DumontDUrville",
+                    "Antarctica/Macquarie",
+                    "Antarctica/Mawson",
+                    "Antarctica/McMurdo",
+                    "Antarctica/Palmer",
+                    "Antarctica/Rothera",
+                    "Antarctica/South_Pole",
+                    "Antarctica/Syowa",
+                    "Antarctica/Troll",
+                    "Antarctica/Vostok",
+                    "Arctic/Longyearbyen",
+                    "Asia/Aden",
+                    "Asia/Almaty",
+                    "Asia/Amman",
+                    "Asia/Anadyr",
+                    "Asia/Aqtau",
+                    "Asia/Aqtobe",
+                    "Asia/Ashgabat",
+                    "Asia/Ashkhabad",
+                    "Asia/Atyrau",
+                    "Asia/Baghdad",
+                    "Asia/Bahrain",
+                    "Asia/Baku",
+                    "Asia/Bangkok",
+                    "Asia/Barnaul",
+                    "Asia/Beirut",
+                    "Asia/Bishkek",
+                    "Asia/Brunei",
+                    "Asia/Calcutta",
+                    "Asia/Chita",
+                    "Asia/Choibalsan",
+                    "Asia/Chongqing",
+                    "Asia/Chungking",
+                    "Asia/Colombo",
+                    "Asia/Dacca",
+                    "Asia/Damascus",
+                    "Asia/Dhaka",
+                    "Asia/Dili",
+                    "Asia/Dubai",
+                    "Asia/Dushanbe",
+                    "Asia/Famagusta",
+                    "Asia/Gaza",
+                    "Asia/Harbin",
+                    "Asia/Hebron",
+                    "Asia/Ho_Chi_Minh",
+                    "Asia/Hong_Kong",
+                    "Asia/Hovd",
+                    "Asia/Irkutsk",
+                    "Asia/Istanbul",
+                    "Asia/Jakarta",
+                    "Asia/Jayapura",
+                    "Asia/Jerusalem",
+                    "Asia/Kabul",
+                    "Asia/Kamchatka",
+                    "Asia/Karachi",
+                    "Asia/Kashgar",
+                    "Asia/Kathmandu",
+                    "Asia/Katmandu",
+                    "Asia/Khandyga",
+                    "Asia/Kolkata",
+                    "Asia/Krasnoyarsk",
+                    "Asia/Kuala_Lumpur",
+                    "Asia/Kuching",
+                    "Asia/Kuwait",
+                    "Asia/Macao",
+                    "Asia/Macau",
+                    "Asia/Magadan",
+                    "Asia/Makassar",
+                    "Asia/Manila",
+                    "Asia/Muscat",
+                    "Asia/Nicosia",
+                    "Asia/Novokuznetsk",
+                    "Asia/Novosibirsk",
+                    "Asia/Omsk",
+                    "Asia/Oral",
+                    "Asia/Phnom_Penh",
+                    "Asia/Pontianak",
+                    "Asia/Pyongyang",
+                    "Asia/Qatar",
+                    "Asia/Qostanay",
+                    "Asia/Qyzylorda",
+                    "Asia/Rangoon",
+                    "Asia/Riyadh",
+                    "Asia/Saigon",
+                    "Asia/Sakhalin",
+                    "Asia/Samarkand",
+                    "Asia/Seoul",
+                    "Asia/Shanghai",
+                    "Asia/Singapore",
+                    "Asia/Srednekolymsk",
+                    "Asia/Taipei",
+                    "Asia/Tashkent",
+                    "Asia/Tbilisi",
+                    "Asia/Tehran",
+                    "Asia/Tel_Aviv",
+                    "Asia/Thimbu",
+                    "Asia/Thimphu",
+                    "Asia/Tokyo",
+                    "Asia/Tomsk",
+                    "Asia/Ujung_Pandang",
+                    "Asia/Ulaanbaatar",
+                    "Asia/Ulan_Bator",
+                    "Asia/Urumqi",
+                    "Asia/Ust-Nera",
+                    "Asia/Vientiane",
+                    "Asia/Vladivostok",
+                    "Asia/Yakutsk",
+                    "Asia/Yangon",
+                    "Asia/Yekaterinburg",
+                    "Asia/Yerevan",
+                    "Atlantic/Azores",
+                    "Atlantic/Bermuda",
+                    "Atlantic/Canary",
+                    "Atlantic/Cape_Verde",
+                    "Atlantic/Faeroe",
+                    "Atlantic/Faroe",
+                    "Atlantic/Jan_Mayen",
+                    "Atlantic/Madeira",
+                    "Atlantic/Reykjavik",
+                    "Atlantic/South_Georgia",
+                    "Atlantic/St_Helena",
+                    "Atlantic/Stanley",
+                    "Australia/ACT",
+                    "Australia/Adelaide",
+                    "Australia/Brisbane",
+                    "Australia/Broken_Hill",
+                    "Australia/Canberra",
+                    "Australia/Currie",
+                    "Australia/Darwin",
+                    "Australia/Eucla",
+                    "Australia/Hobart",
+                    "Australia/LHI",
+                    "Australia/Lindeman",
+                    "Australia/Lord_Howe",
+                    "Australia/Melbourne",
+                    "Australia/NSW",
+                    "Australia/North",
+                    "Australia/Perth",
+                    "Australia/Queensland",
+                    "Australia/South",
+                    "Australia/Sydney",
+                    "Australia/Tasmania",
+                    "Australia/Victoria",
+                    "Australia/West",
+                    "Australia/Yancowinna",
+                    "Brazil/Acre",
+                    "Brazil/DeNoronha",
+                    "Brazil/East",
+                    "Brazil/West",
+                    "CET",
+                    "CST6CDT",
+                    "Canada/Atlantic",
+                    "Canada/Central",
+                    "Canada/Eastern",
+                    "Canada/Mountain",
+                    "Canada/Newfoundland",
+                    "Canada/Pacific",
+                    "Canada/Saskatchewan",
+                    "Canada/Yukon",
+                    "Chile/Continental",
+                    "Chile/EasterIsland",
+                    "Cuba",
+                    "EET",
+                    "EST",
+                    "EST5EDT",
+                    "Egypt",
+                    "Eire",
+                    "Etc/GMT",
+                    "Etc/GMT+0",
+                    "Etc/GMT+1",
+                    "Etc/GMT+10",
+                    "Etc/GMT+11",
+                    "Etc/GMT+12",
+                    "Etc/GMT+2",
+                    "Etc/GMT+3",
+                    "Etc/GMT+4",
+                    "Etc/GMT+5",
+                    "Etc/GMT+6",
+                    "Etc/GMT+7",
+                    "Etc/GMT+8",
+                    "Etc/GMT+9",
+                    "Etc/GMT-0",
+                    "Etc/GMT-1",
+                    "Etc/GMT-10",
+                    "Etc/GMT-11",
+                    "Etc/GMT-12",
+                    "Etc/GMT-13",
+                    "Etc/GMT-14",
+                    "Etc/GMT-2",
+                    "Etc/GMT-3",
+                    "Etc/GMT-4",
+                    "Etc/GMT-5",
+                    "Etc/GMT-6",
+                    "Etc/GMT-7",
+                    "Etc/GMT-8",
+                    "Etc/GMT-9",
+                    "Etc/GMT0",
+                    "Etc/Greenwich",
+                    "Etc/UCT",
+                    "Etc/UTC",
+                    "Etc/Universal",
+                    "Etc/Zulu",
+                    "Europe/Amsterdam",
+                    "Europe/Andorra",
+                    "Europe/Astrakhan",
+                    "Europe/Athens",
+                    "Europe/Belfast",
+                    "Europe/Belgrade",
+                    "Europe/Berlin",
+                    "Europe/Bratislava",
+                    "Europe/Brussels",
+                    "Europe/Bucharest",
+                    "Europe/Budapest",
+                    "Europe/Busingen",
+                    "Europe/Chisinau",
+                    "Europe/Copenhagen",
+                    "Europe/Dublin",
+                    "Europe/Gibraltar",
+                    "Europe/Guernsey",
+                    "Europe/Helsinki",
+                    "Europe/Isle_of_Man",
+                    "Europe/Istanbul",
+                    "Europe/Jersey",
+                    "Europe/Kaliningrad",
+                    "Europe/Kiev",
+                    "Europe/Kirov",
+                    "Europe/Kyiv",
+                    "Europe/Lisbon",
+                    "Europe/Ljubljana",
+                    "Europe/London",
+                    "Europe/Luxembourg",
+                    "Europe/Madrid",
+                    "Europe/Malta",
+                    "Europe/Mariehamn",
+                    "Europe/Minsk",
+                    "Europe/Monaco",
+                    "Europe/Moscow",
+                    "Europe/Nicosia",
+                    "Europe/Oslo",
+                    "Europe/Paris",
+                    "Europe/Podgorica",
+                    "Europe/Prague",
+                    "Europe/Riga",
+                    "Europe/Rome",
+                    "Europe/Samara",
+                    "Europe/San_Marino",
+                    "Europe/Sarajevo",
+                    "Europe/Saratov",
+                    "Europe/Simferopol",
+                    "Europe/Skopje",
+                    "Europe/Sofia",
+                    "Europe/Stockholm",
+                    "Europe/Tallinn",
+                    "Europe/Tirane",
+                    "Europe/Tiraspol",
+                    "Europe/Ulyanovsk",
+                    "Europe/Uzhgorod",
+                    "Europe/Vaduz",
+                    "Europe/Vatican",
+                    "Europe/Vienna",
+                    "Europe/Vilnius",
+                    "Europe/Volgograd",
+                    "Europe/Warsaw",
+                    "Europe/Zagreb",
+                    "Europe/Zaporozhye",
+                    "Europe/Zurich",
+                    "Factory",
+                    "GB",
+                    "GB-Eire",
+                    "GMT",
+                    "GMT+0",
+                    "GMT-0",
+                    "GMT0",
+                    "Greenwich",
+                    "HST",
+                    "Hongkong",
+                    "Iceland",
+                    "Indian/Antananarivo",
+                    "Indian/Chagos",
+                    "Indian/Christmas",
+                    "Indian/Cocos",
+                    "Indian/Comoro",
+                    "Indian/Kerguelen",
+                    "Indian/Mahe",
+                    "Indian/Maldives",
+                    "Indian/Mauritius",
+                    "Indian/Mayotte",
+                    "Indian/Reunion",
+                    "Iran",
+                    "Israel",
+                    "Jamaica",
+                    "Japan",
+                    "Kwajalein",
+                    "Libya",
+                    "MET",
+                    "MST",
+                    "MST7MDT",
+                    "Mexico/BajaNorte",
+                    "Mexico/BajaSur",
+                    "Mexico/General",
+                    "NZ",
+                    "NZ-CHAT",
+                    "Navajo",
+                    "PRC",
+                    "PST8PDT",
+                    "Pacific/Apia",
+                    "Pacific/Auckland",
+                    "Pacific/Bougainville",
+                    "Pacific/Chatham",
+                    "Pacific/Chuuk",
+                    "Pacific/Easter",
+                    "Pacific/Efate",
+                    "Pacific/Enderbury",
+                    "Pacific/Fakaofo",
+                    "Pacific/Fiji",
+                    "Pacific/Funafuti",
+                    "Pacific/Galapagos",
+                    "Pacific/Gambier",
+                    "Pacific/Guadalcanal",
+                    "Pacific/Guam",
+                    "Pacific/Honolulu",
+                    "Pacific/Johnston",
+                    "Pacific/Kanton",
+                    "Pacific/Kiritimati",
+                    "Pacific/Kosrae",
+                    "Pacific/Kwajalein",
+                    "Pacific/Majuro",
+                    "Pacific/Marquesas",
+                    "Pacific/Midway",
+                    "Pacific/Nauru",
+                    "Pacific/Niue",
+                    "Pacific/Norfolk",
+                    "Pacific/Noumea",
+                    "Pacific/Pago_Pago",
+                    "Pacific/Palau",
+                    "Pacific/Pitcairn",
+                    "Pacific/Pohnpei",
+                    "Pacific/Ponape",
+                    "Pacific/Port_Moresby",
+                    "Pacific/Rarotonga",
+                    "Pacific/Saipan",
+                    "Pacific/Samoa",
+                    "Pacific/Tahiti",
+                    "Pacific/Tarawa",
+                    "Pacific/Tongatapu",
+                    "Pacific/Truk",
+                    "Pacific/Wake",
+                    "Pacific/Wallis",
+                    "Pacific/Yap",
+                    "Poland",
+                    "Portugal",
+                    "ROC",
+                    "ROK",
+                    "Singapore",
+                    "Turkey",
+                    "UCT",
+                    "US/Alaska",
+                    "US/Aleutian",
+                    "US/Arizona",
+                    "US/Central",
+                    "US/East-Indiana",
+                    "US/Eastern",
+                    "US/Hawaii",
+                    "US/Indiana-Starke",
+                    "US/Michigan",
+                    "US/Mountain",
+                    "US/Pacific",
+                    "US/Pacific-New",
+                    "US/Samoa",
+                    "UTC",
+                    "Universal",
+                    "W-SU",
+                    "WET",
+                    "Zulu",
+                ],
+            ) {
+                Some(0) => CreateReportingReportRunParametersTimezone::AfricaAbidjan,
+                Some(1) => CreateReportingReportRunParametersTimezone::AfricaAccra,
+                Some(2) => CreateReportingReportRunParametersTimezone::AfricaAddisAbaba,
+                Some(3) => CreateReportingReportRunParametersTimezone::AfricaAlgiers,
+                Some(4) => CreateReportingReportRunParametersTimezone::AfricaAsmara,
+                Some(5) => CreateReportingReportRunParametersTimezone::AfricaAsmera,
+                Some(6) => CreateReportingReportRunParametersTimezone::AfricaBamako,
+                Some(7) => CreateReportingReportRunParametersTimezone::AfricaBangui,
+                Some(8) => CreateReportingReportRunParametersTimezone::AfricaBanjul,
+                Some(9) => CreateReportingReportRunParametersTimezone::AfricaBissau,
+                Some(10) => CreateReportingReportRunParametersTimezone::AfricaBlantyre,
+                Some(11) => CreateReportingReportRunParametersTimezone::AfricaBrazzaville,
+                Some(12) => CreateReportingReportRunParametersTimezone::AfricaBujumbura,
+                Some(13) => CreateReportingReportRunParametersTimezone::AfricaCairo,
+                Some(14) => CreateReportingReportRunParametersTimezone::AfricaCasablanca,
+                Some(15) => CreateReportingReportRunParametersTimezone::AfricaCeuta,
+                Some(16) => CreateReportingReportRunParametersTimezone::AfricaConakry,
+                Some(17) => CreateReportingReportRunParametersTimezone::AfricaDakar,
+                Some(18) => CreateReportingReportRunParametersTimezone::AfricaDarEsSalaam,
+                Some(19) => CreateReportingReportRunParametersTimezone::AfricaDjibouti,
+                Some(20) => CreateReportingReportRunParametersTimezone::AfricaDouala,
+                Some(21) => CreateReportingReportRunParametersTimezone::AfricaElAaiun,
+                Some(22) => CreateReportingReportRunParametersTimezone::AfricaFreetown,
+                Some(23) => CreateReportingReportRunParametersTimezone::AfricaGaborone,
+                Some(24) => CreateReportingReportRunParametersTimezone::AfricaHarare,
+                Some(25) => {
                     CreateReportingReportRunParametersTimezone::AfricaJohannesburg
                 }
-                "Africa/Juba" => CreateReportingReportRunParametersTimezone::AfricaJuba,
-                "Africa/Kampala" => {
-                    CreateReportingReportRunParametersTimezone::AfricaKampala
-                }
-                "Africa/Khartoum" => {
-                    CreateReportingReportRunParametersTimezone::AfricaKhartoum
-                }
-                "Africa/Kigali" => {
-                    CreateReportingReportRunParametersTimezone::AfricaKigali
-                }
-                "Africa/Kinshasa" => {
-                    CreateReportingReportRunParametersTimezone::AfricaKinshasa
-                }
-                "Africa/Lagos" => CreateReportingReportRunParametersTimezone::AfricaLagos,
-                "Africa/Libreville" => {
-                    CreateReportingReportRunParametersTimezone::AfricaLibreville
-                }
-                "Africa/Lome" => CreateReportingReportRunParametersTimezone::AfricaLome,
-                "Africa/Luanda" => {
-                    CreateReportingReportRunParametersTimezone::AfricaLuanda
-                }
-                "Africa/Lubumbashi" => {
-                    CreateReportingReportRunParametersTimezone::AfricaLubumbashi
-                }
-                "Africa/Lusaka" => {
-                    CreateReportingReportRunParametersTimezone::AfricaLusaka
-                }
-                "Africa/Malabo" => {
-                    CreateReportingReportRunParametersTimezone::AfricaMalabo
-                }
-                "Africa/Maputo" => {
-                    CreateReportingReportRunParametersTimezone::AfricaMaputo
-                }
-                "Africa/Maseru" => {
-                    CreateReportingReportRunParametersTimezone::AfricaMaseru
-                }
-                "Africa/Mbabane" => {
-                    CreateReportingReportRunParametersTimezone::AfricaMbabane
-                }
-                "Africa/Mogadishu" => {
-                    CreateReportingReportRunParametersTimezone::AfricaMogadishu
-                }
-                "Africa/Monrovia" => {
-                    CreateReportingReportRunParametersTimezone::AfricaMonrovia
-                }
-                "Africa/Nairobi" => {
-                    CreateReportingReportRunParametersTimezone::AfricaNairobi
-                }
-                "Africa/Ndjamena" => {
-                    CreateReportingReportRunParametersTimezone::AfricaNdjamena
-                }
-                "Africa/Niamey" => {
-                    CreateReportingReportRunParametersTimezone::AfricaNiamey
-                }
-                "Africa/Nouakchott" => {
-                    CreateReportingReportRunParametersTimezone::AfricaNouakchott
-                }
-                "Africa/Ouagadougou" => {
-                    CreateReportingReportRunParametersTimezone::AfricaOuagadougou
-                }
-                "Africa/Porto-Novo" => {
-                    CreateReportingReportRunParametersTimezone::AfricaPortoNovo
-                }
-                "Africa/Sao_Tome" => {
-                    CreateReportingReportRunParametersTimezone::AfricaSaoTome
-                }
-                "Africa/Timbuktu" => {
-                    CreateReportingReportRunParametersTimezone::AfricaTimbuktu
-                }
-                "Africa/Tripoli" => {
-                    CreateReportingReportRunParametersTimezone::AfricaTripoli
-                }
-                "Africa/Tunis" => CreateReportingReportRunParametersTimezone::AfricaTunis,
-                "Africa/Windhoek" => {
-                    CreateReportingReportRunParametersTimezone::AfricaWindhoek
-                }
-                "America/Adak" => CreateReportingReportRunParametersTimezone::AmericaAdak,
-                "America/Anchorage" => {
-                    CreateReportingReportRunParametersTimezone::AmericaAnchorage
-                }
-                "America/Anguilla" => {
-                    CreateReportingReportRunParametersTimezone::AmericaAnguilla
-                }
-                "America/Antigua" => {
-                    CreateReportingReportRunParametersTimezone::AmericaAntigua
-                }
-                "America/Araguaina" => {
-                    CreateReportingReportRunParametersTimezone::AmericaAraguaina
-                }
-                "America/Argentina/Buenos_Aires" => {
+                Some(26) => CreateReportingReportRunParametersTimezone::AfricaJuba,
+                Some(27) => CreateReportingReportRunParametersTimezone::AfricaKampala,
+                Some(28) => CreateReportingReportRunParametersTimezone::AfricaKhartoum,
+                Some(29) => CreateReportingReportRunParametersTimezone::AfricaKigali,
+                Some(30) => CreateReportingReportRunParametersTimezone::AfricaKinshasa,
+                Some(31) => CreateReportingReportRunParametersTimezone::AfricaLagos,
+                Some(32) => CreateReportingReportRunParametersTimezone::AfricaLibreville,
+                Some(33) => CreateReportingReportRunParametersTimezone::AfricaLome,
+                Some(34) => CreateReportingReportRunParametersTimezone::AfricaLuanda,
+                Some(35) => CreateReportingReportRunParametersTimezone::AfricaLubumbashi,
+                Some(36) => CreateReportingReportRunParametersTimezone::AfricaLusaka,
+                Some(37) => CreateReportingReportRunParametersTimezone::AfricaMalabo,
+                Some(38) => CreateReportingReportRunParametersTimezone::AfricaMaputo,
+                Some(39) => CreateReportingReportRunParametersTimezone::AfricaMaseru,
+                Some(40) => CreateReportingReportRunParametersTimezone::AfricaMbabane,
+                Some(41) => CreateReportingReportRunParametersTimezone::AfricaMogadishu,
+                Some(42) => CreateReportingReportRunParametersTimezone::AfricaMonrovia,
+                Some(43) => CreateReportingReportRunParametersTimezone::AfricaNairobi,
+                Some(44) => CreateReportingReportRunParametersTimezone::AfricaNdjamena,
+                Some(45) => CreateReportingReportRunParametersTimezone::AfricaNiamey,
+                Some(46) => CreateReportingReportRunParametersTimezone::AfricaNouakchott,
+                Some(47) => CreateReportingReportRunParametersTimezone::AfricaOuagadougou,
+                Some(48) => CreateReportingReportRunParametersTimezone::AfricaPortoNovo,
+                Some(49) => CreateReportingReportRunParametersTimezone::AfricaSaoTome,
+                Some(50) => CreateReportingReportRunParametersTimezone::AfricaTimbuktu,
+                Some(51) => CreateReportingReportRunParametersTimezone::AfricaTripoli,
+                Some(52) => CreateReportingReportRunParametersTimezone::AfricaTunis,
+                Some(53) => CreateReportingReportRunParametersTimezone::AfricaWindhoek,
+                Some(54) => CreateReportingReportRunParametersTimezone::AmericaAdak,
+                Some(55) => CreateReportingReportRunParametersTimezone::AmericaAnchorage,
+                Some(56) => CreateReportingReportRunParametersTimezone::AmericaAnguilla,
+                Some(57) => CreateReportingReportRunParametersTimezone::AmericaAntigua,
+                Some(58) => CreateReportingReportRunParametersTimezone::AmericaAraguaina,
+                Some(59) => {
                     CreateReportingReportRunParametersTimezone::AmericaArgentinaBuenosAires
                 }
-                "America/Argentina/Catamarca" => {
+                Some(60) => {
                     CreateReportingReportRunParametersTimezone::AmericaArgentinaCatamarca
                 }
-                "America/Argentina/ComodRivadavia" => {
+                Some(61) => {
                     CreateReportingReportRunParametersTimezone::AmericaArgentinaComodRivadavia
                 }
-                "America/Argentina/Cordoba" => {
+                Some(62) => {
                     CreateReportingReportRunParametersTimezone::AmericaArgentinaCordoba
                 }
-                "America/Argentina/Jujuy" => {
+                Some(63) => {
                     CreateReportingReportRunParametersTimezone::AmericaArgentinaJujuy
                 }
-                "America/Argentina/La_Rioja" => {
+                Some(64) => {
                     CreateReportingReportRunParametersTimezone::AmericaArgentinaLaRioja
                 }
-                "America/Argentina/Mendoza" => {
+                Some(65) => {
                     CreateReportingReportRunParametersTimezone::AmericaArgentinaMendoza
                 }
-                "America/Argentina/Rio_Gallegos" => {
+                Some(66) => {
                     CreateReportingReportRunParametersTimezone::AmericaArgentinaRioGallegos
                 }
-                "America/Argentina/Salta" => {
+                Some(67) => {
                     CreateReportingReportRunParametersTimezone::AmericaArgentinaSalta
                 }
-                "America/Argentina/San_Juan" => {
+                Some(68) => {
                     CreateReportingReportRunParametersTimezone::AmericaArgentinaSanJuan
                 }
-                "America/Argentina/San_Luis" => {
+                Some(69) => {
                     CreateReportingReportRunParametersTimezone::AmericaArgentinaSanLuis
                 }
-                "America/Argentina/Tucuman" => {
+                Some(70) => {
                     CreateReportingReportRunParametersTimezone::AmericaArgentinaTucuman
                 }
-                "America/Argentina/Ushuaia" => {
+                Some(71) => {
                     CreateReportingReportRunParametersTimezone::AmericaArgentinaUshuaia
                 }
-                "America/Aruba" => {
-                    CreateReportingReportRunParametersTimezone::AmericaAruba
-                }
-                "America/Asuncion" => {
-                    CreateReportingReportRunParametersTimezone::AmericaAsuncion
-                }
-                "America/Atikokan" => {
-                    CreateReportingReportRunParametersTimezone::AmericaAtikokan
-                }
-                "America/Atka" => CreateReportingReportRunParametersTimezone::AmericaAtka,
-                "America/Bahia" => {
-                    CreateReportingReportRunParametersTimezone::AmericaBahia
-                }
-                "America/Bahia_Banderas" => {
+                Some(72) => CreateReportingReportRunParametersTimezone::AmericaAruba,
+                Some(73) => CreateReportingReportRunParametersTimezone::AmericaAsuncion,
+                Some(74) => CreateReportingReportRunParametersTimezone::AmericaAtikokan,
+                Some(75) => CreateReportingReportRunParametersTimezone::AmericaAtka,
+                Some(76) => CreateReportingReportRunParametersTimezone::AmericaBahia,
+                Some(77) => {
                     CreateReportingReportRunParametersTimezone::AmericaBahiaBanderas
                 }
-                "America/Barbados" => {
-                    CreateReportingReportRunParametersTimezone::AmericaBarbados
-                }
-                "America/Belem" => {
-                    CreateReportingReportRunParametersTimezone::AmericaBelem
-                }
-                "America/Belize" => {
-                    CreateReportingReportRunParametersTimezone::AmericaBelize
-                }
-                "America/Blanc-Sablon" => {
+                Some(78) => CreateReportingReportRunParametersTimezone::AmericaBarbados,
+                Some(79) => CreateReportingReportRunParametersTimezone::AmericaBelem,
+                Some(80) => CreateReportingReportRunParametersTimezone::AmericaBelize,
+                Some(81) => {
                     CreateReportingReportRunParametersTimezone::AmericaBlancSablon
                 }
-                "America/Boa_Vista" => {
-                    CreateReportingReportRunParametersTimezone::AmericaBoaVista
-                }
-                "America/Bogota" => {
-                    CreateReportingReportRunParametersTimezone::AmericaBogota
-                }
-                "America/Boise" => {
-                    CreateReportingReportRunParametersTimezone::AmericaBoise
-                }
-                "America/Buenos_Aires" => {
+                Some(82) => CreateReportingReportRunParametersTimezone::AmericaBoaVista,
+                Some(83) => CreateReportingReportRunParametersTimezone::AmericaBogota,
+                Some(84) => CreateReportingReportRunParametersTimezone::AmericaBoise,
+                Some(85) => {
                     CreateReportingReportRunParametersTimezone::AmericaBuenosAires
                 }
-                "America/Cambridge_Bay" => {
+                Some(86) => {
                     CreateReportingReportRunParametersTimezone::AmericaCambridgeBay
                 }
-                "America/Campo_Grande" => {
+                Some(87) => {
                     CreateReportingReportRunParametersTimezone::AmericaCampoGrande
                 }
-                "America/Cancun" => {
-                    CreateReportingReportRunParametersTimezone::AmericaCancun
-                }
-                "America/Caracas" => {
-                    CreateReportingReportRunParametersTimezone::AmericaCaracas
-                }
-                "America/Catamarca" => {
-                    CreateReportingReportRunParametersTimezone::AmericaCatamarca
-                }
-                "America/Cayenne" => {
-                    CreateReportingReportRunParametersTimezone::AmericaCayenne
-                }
-                "America/Cayman" => {
-                    CreateReportingReportRunParametersTimezone::AmericaCayman
-                }
-                "America/Chicago" => {
-                    CreateReportingReportRunParametersTimezone::AmericaChicago
-                }
-                "America/Chihuahua" => {
-                    CreateReportingReportRunParametersTimezone::AmericaChihuahua
-                }
-                "America/Ciudad_Juarez" => {
+                Some(88) => CreateReportingReportRunParametersTimezone::AmericaCancun,
+                Some(89) => CreateReportingReportRunParametersTimezone::AmericaCaracas,
+                Some(90) => CreateReportingReportRunParametersTimezone::AmericaCatamarca,
+                Some(91) => CreateReportingReportRunParametersTimezone::AmericaCayenne,
+                Some(92) => CreateReportingReportRunParametersTimezone::AmericaCayman,
+                Some(93) => CreateReportingReportRunParametersTimezone::AmericaChicago,
+                Some(94) => CreateReportingReportRunParametersTimezone::AmericaChihuahua,
+                Some(95) => {
                     CreateReportingReportRunParametersTimezone::AmericaCiudadJuarez
                 }
-                "America/Coral_Harbour" => {
+                Some(96) => {
                     CreateReportingReportRunParametersTimezone::AmericaCoralHarbour
                 }
-                "America/Cordoba" => {
-                    CreateReportingReportRunParametersTimezone::AmericaCordoba
-                }
-                "America/Costa_Rica" => {
-                    CreateReportingReportRunParametersTimezone::AmericaCostaRica
-                }
-                "America/Coyhaique" => {
-                    CreateReportingReportRunParametersTimezone::AmericaCoyhaique
-                }
-                "America/Creston" => {
-                    CreateReportingReportRunParametersTimezone::AmericaCreston
-                }
-                "America/Cuiaba" => {
-                    CreateReportingReportRunParametersTimezone::AmericaCuiaba
-                }
-                "America/Curacao" => {
-                    CreateReportingReportRunParametersTimezone::AmericaCuracao
-                }
-                "America/Danmarkshavn" => {
+                Some(97) => CreateReportingReportRunParametersTimezone::AmericaCordoba,
+                Some(98) => CreateReportingReportRunParametersTimezone::AmericaCostaRica,
+                Some(99) => CreateReportingReportRunParametersTimezone::AmericaCoyhaique,
+                Some(100) => CreateReportingReportRunParametersTimezone::AmericaCreston,
+                Some(101) => CreateReportingReportRunParametersTimezone::AmericaCuiaba,
+                Some(102) => CreateReportingReportRunParametersTimezone::AmericaCuracao,
+                Some(103) => {
                     CreateReportingReportRunParametersTimezone::AmericaDanmarkshavn
                 }
-                "America/Dawson" => {
-                    CreateReportingReportRunParametersTimezone::AmericaDawson
-                }
-                "America/Dawson_Creek" => {
+                Some(104) => CreateReportingReportRunParametersTimezone::AmericaDawson,
+                Some(105) => {
                     CreateReportingReportRunParametersTimezone::AmericaDawsonCreek
                 }
-                "America/Denver" => {
-                    CreateReportingReportRunParametersTimezone::AmericaDenver
-                }
-                "America/Detroit" => {
-                    CreateReportingReportRunParametersTimezone::AmericaDetroit
-                }
-                "America/Dominica" => {
-                    CreateReportingReportRunParametersTimezone::AmericaDominica
-                }
-                "America/Edmonton" => {
-                    CreateReportingReportRunParametersTimezone::AmericaEdmonton
-                }
-                "America/Eirunepe" => {
-                    CreateReportingReportRunParametersTimezone::AmericaEirunepe
-                }
-                "America/El_Salvador" => {
+                Some(106) => CreateReportingReportRunParametersTimezone::AmericaDenver,
+                Some(107) => CreateReportingReportRunParametersTimezone::AmericaDetroit,
+                Some(108) => CreateReportingReportRunParametersTimezone::AmericaDominica,
+                Some(109) => CreateReportingReportRunParametersTimezone::AmericaEdmonton,
+                Some(110) => CreateReportingReportRunParametersTimezone::AmericaEirunepe,
+                Some(111) => {
                     CreateReportingReportRunParametersTimezone::AmericaElSalvador
                 }
-                "America/Ensenada" => {
-                    CreateReportingReportRunParametersTimezone::AmericaEnsenada
-                }
-                "America/Fort_Nelson" => {
+                Some(112) => CreateReportingReportRunParametersTimezone::AmericaEnsenada,
+                Some(113) => {
                     CreateReportingReportRunParametersTimezone::AmericaFortNelson
                 }
-                "America/Fort_Wayne" => {
-                    CreateReportingReportRunParametersTimezone::AmericaFortWayne
-                }
-                "America/Fortaleza" => {
-                    CreateReportingReportRunParametersTimezone::AmericaFortaleza
-                }
-                "America/Glace_Bay" => {
-                    CreateReportingReportRunParametersTimezone::AmericaGlaceBay
-                }
-                "America/Godthab" => {
-                    CreateReportingReportRunParametersTimezone::AmericaGodthab
-                }
-                "America/Goose_Bay" => {
-                    CreateReportingReportRunParametersTimezone::AmericaGooseBay
-                }
-                "America/Grand_Turk" => {
-                    CreateReportingReportRunParametersTimezone::AmericaGrandTurk
-                }
-                "America/Grenada" => {
-                    CreateReportingReportRunParametersTimezone::AmericaGrenada
-                }
-                "America/Guadeloupe" => {
+                Some(114) => CreateReportingReportRunParametersTimezone::AmericaFortWayne,
+                Some(115) => CreateReportingReportRunParametersTimezone::AmericaFortaleza,
+                Some(116) => CreateReportingReportRunParametersTimezone::AmericaGlaceBay,
+                Some(117) => CreateReportingReportRunParametersTimezone::AmericaGodthab,
+                Some(118) => CreateReportingReportRunParametersTimezone::AmericaGooseBay,
+                Some(119) => CreateReportingReportRunParametersTimezone::AmericaGrandTurk,
+                Some(120) => CreateReportingReportRunParametersTimezone::AmericaGrenada,
+                Some(121) => {
                     CreateReportingReportRunParametersTimezone::AmericaGuadeloupe
                 }
-                "America/Guatemala" => {
-                    CreateReportingReportRunParametersTimezone::AmericaGuatemala
-                }
-                "America/Guayaquil" => {
-                    CreateReportingReportRunParametersTimezone::AmericaGuayaquil
-                }
-                "America/Guyana" => {
-                    CreateReportingReportRunParametersTimezone::AmericaGuyana
-                }
-                "America/Halifax" => {
-                    CreateReportingReportRunParametersTimezone::AmericaHalifax
-                }
-                "America/Havana" => {
-                    CreateReportingReportRunParametersTimezone::AmericaHavana
-                }
-                "America/Hermosillo" => {
+                Some(122) => CreateReportingReportRunParametersTimezone::AmericaGuatemala,
+                Some(123) => CreateReportingReportRunParametersTimezone::AmericaGuayaquil,
+                Some(124) => CreateReportingReportRunParametersTimezone::AmericaGuyana,
+                Some(125) => CreateReportingReportRunParametersTimezone::AmericaHalifax,
+                Some(126) => CreateReportingReportRunParametersTimezone::AmericaHavana,
+                Some(127) => {
                     CreateReportingReportRunParametersTimezone::AmericaHermosillo
                 }
-                "America/Indiana/Indianapolis" => {
+                Some(128) => {
                     CreateReportingReportRunParametersTimezone::AmericaIndianaIndianapolis
                 }
-                "America/Indiana/Knox" => {
+                Some(129) => {
                     CreateReportingReportRunParametersTimezone::AmericaIndianaKnox
                 }
-                "America/Indiana/Marengo" => {
+                Some(130) => {
                     CreateReportingReportRunParametersTimezone::AmericaIndianaMarengo
                 }
-                "America/Indiana/Petersburg" => {
+                Some(131) => {
                     CreateReportingReportRunParametersTimezone::AmericaIndianaPetersburg
                 }
-                "America/Indiana/Tell_City" => {
+                Some(132) => {
                     CreateReportingReportRunParametersTimezone::AmericaIndianaTellCity
                 }
-                "America/Indiana/Vevay" => {
+                Some(133) => {
                     CreateReportingReportRunParametersTimezone::AmericaIndianaVevay
                 }
-                "America/Indiana/Vincennes" => {
+                Some(134) => {
                     CreateReportingReportRunParametersTimezone::AmericaIndianaVincennes
                 }
-                "America/Indiana/Winamac" => {
+                Some(135) => {
                     CreateReportingReportRunParametersTimezone::AmericaIndianaWinamac
                 }
-                "America/Indianapolis" => {
+                Some(136) => {
                     CreateReportingReportRunParametersTimezone::AmericaIndianapolis
                 }
-                "America/Inuvik" => {
-                    CreateReportingReportRunParametersTimezone::AmericaInuvik
-                }
-                "America/Iqaluit" => {
-                    CreateReportingReportRunParametersTimezone::AmericaIqaluit
-                }
-                "America/Jamaica" => {
-                    CreateReportingReportRunParametersTimezone::AmericaJamaica
-                }
-                "America/Jujuy" => {
-                    CreateReportingReportRunParametersTimezone::AmericaJujuy
-                }
-                "America/Juneau" => {
-                    CreateReportingReportRunParametersTimezone::AmericaJuneau
-                }
-                "America/Kentucky/Louisville" => {
+                Some(137) => CreateReportingReportRunParametersTimezone::AmericaInuvik,
+                Some(138) => CreateReportingReportRunParametersTimezone::AmericaIqaluit,
+                Some(139) => CreateReportingReportRunParametersTimezone::AmericaJamaica,
+                Some(140) => CreateReportingReportRunParametersTimezone::AmericaJujuy,
+                Some(141) => CreateReportingReportRunParametersTimezone::AmericaJuneau,
+                Some(142) => {
                     CreateReportingReportRunParametersTimezone::AmericaKentuckyLouisville
                 }
-                "America/Kentucky/Monticello" => {
+                Some(143) => {
                     CreateReportingReportRunParametersTimezone::AmericaKentuckyMonticello
                 }
-                "America/Knox_IN" => {
-                    CreateReportingReportRunParametersTimezone::AmericaKnoxIn
-                }
-                "America/Kralendijk" => {
+                Some(144) => CreateReportingReportRunParametersTimezone::AmericaKnoxIn,
+                Some(145) => {
                     CreateReportingReportRunParametersTimezone::AmericaKralendijk
                 }
-                "America/La_Paz" => {
-                    CreateReportingReportRunParametersTimezone::AmericaLaPaz
-                }
-                "America/Lima" => CreateReportingReportRunParametersTimezone::AmericaLima,
-                "America/Los_Angeles" => {
+                Some(146) => CreateReportingReportRunParametersTimezone::AmericaLaPaz,
+                Some(147) => CreateReportingReportRunParametersTimezone::AmericaLima,
+                Some(148) => {
                     CreateReportingReportRunParametersTimezone::AmericaLosAngeles
                 }
-                "America/Louisville" => {
+                Some(149) => {
                     CreateReportingReportRunParametersTimezone::AmericaLouisville
                 }
-                "America/Lower_Princes" => {
+                Some(150) => {
                     CreateReportingReportRunParametersTimezone::AmericaLowerPrinces
                 }
-                "America/Maceio" => {
-                    CreateReportingReportRunParametersTimezone::AmericaMaceio
-                }
-                "America/Managua" => {
-                    CreateReportingReportRunParametersTimezone::AmericaManagua
-                }
-                "America/Manaus" => {
-                    CreateReportingReportRunParametersTimezone::AmericaManaus
-                }
-                "America/Marigot" => {
-                    CreateReportingReportRunParametersTimezone::AmericaMarigot
-                }
-                "America/Martinique" => {
+                Some(151) => CreateReportingReportRunParametersTimezone::AmericaMaceio,
+                Some(152) => CreateReportingReportRunParametersTimezone::AmericaManagua,
+                Some(153) => CreateReportingReportRunParametersTimezone::AmericaManaus,
+                Some(154) => CreateReportingReportRunParametersTimezone::AmericaMarigot,
+                Some(155) => {
                     CreateReportingReportRunParametersTimezone::AmericaMartinique
                 }
-                "America/Matamoros" => {
-                    CreateReportingReportRunParametersTimezone::AmericaMatamoros
-                }
-                "America/Mazatlan" => {
-                    CreateReportingReportRunParametersTimezone::AmericaMazatlan
-                }
-                "America/Mendoza" => {
-                    CreateReportingReportRunParametersTimezone::AmericaMendoza
-                }
-                "America/Menominee" => {
-                    CreateReportingReportRunParametersTimezone::AmericaMenominee
-                }
-                "America/Merida" => {
-                    CreateReportingReportRunParametersTimezone::AmericaMerida
-                }
-                "America/Metlakatla" => {
+                Some(156) => CreateReportingReportRunParametersTimezone::AmericaMatamoros,
+                Some(157) => CreateReportingReportRunParametersTimezone::AmericaMazatlan,
+                Some(158) => CreateReportingReportRunParametersTimezone::AmericaMendoza,
+                Some(159) => CreateReportingReportRunParametersTimezone::AmericaMenominee,
+                Some(160) => CreateReportingReportRunParametersTimezone::AmericaMerida,
+                Some(161) => {
                     CreateReportingReportRunParametersTimezone::AmericaMetlakatla
                 }
-                "America/Mexico_City" => {
+                Some(162) => {
                     CreateReportingReportRunParametersTimezone::AmericaMexicoCity
                 }
-                "America/Miquelon" => {
-                    CreateReportingReportRunParametersTimezone::AmericaMiquelon
-                }
-                "America/Moncton" => {
-                    CreateReportingReportRunParametersTimezone::AmericaMoncton
-                }
-                "America/Monterrey" => {
-                    CreateReportingReportRunParametersTimezone::AmericaMonterrey
-                }
-                "America/Montevideo" => {
+                Some(163) => CreateReportingReportRunParametersTimezone::AmericaMiquelon,
+                Some(164) => CreateReportingReportRunParametersTimezone::AmericaMoncton,
+                Some(165) => CreateReportingReportRunParametersTimezone::AmericaMonterrey,
+                Some(166) => {
                     CreateReportingReportRunParametersTimezone::AmericaMontevideo
                 }
-                "America/Montreal" => {
-                    CreateReportingReportRunParametersTimezone::AmericaMontreal
-                }
-                "America/Montserrat" => {
+                Some(167) => CreateReportingReportRunParametersTimezone::AmericaMontreal,
+                Some(168) => {
                     CreateReportingReportRunParametersTimezone::AmericaMontserrat
                 }
-                "America/Nassau" => {
-                    CreateReportingReportRunParametersTimezone::AmericaNassau
-                }
-                "America/New_York" => {
-                    CreateReportingReportRunParametersTimezone::AmericaNewYork
-                }
-                "America/Nipigon" => {
-                    CreateReportingReportRunParametersTimezone::AmericaNipigon
-                }
-                "America/Nome" => CreateReportingReportRunParametersTimezone::AmericaNome,
-                "America/Noronha" => {
-                    CreateReportingReportRunParametersTimezone::AmericaNoronha
-                }
-                "America/North_Dakota/Beulah" => {
+                Some(169) => CreateReportingReportRunParametersTimezone::AmericaNassau,
+                Some(170) => CreateReportingReportRunParametersTimezone::AmericaNewYork,
+                Some(171) => CreateReportingReportRunParametersTimezone::AmericaNipigon,
+                Some(172) => CreateReportingReportRunParametersTimezone::AmericaNome,
+                Some(173) => CreateReportingReportRunParametersTimezone::AmericaNoronha,
+                Some(174) => {
                     CreateReportingReportRunParametersTimezone::AmericaNorthDakotaBeulah
                 }
-                "America/North_Dakota/Center" => {
+                Some(175) => {
                     CreateReportingReportRunParametersTimezone::AmericaNorthDakotaCenter
                 }
-                "America/North_Dakota/New_Salem" => {
+                Some(176) => {
                     CreateReportingReportRunParametersTimezone::AmericaNorthDakotaNewSalem
                 }
-                "America/Nuuk" => CreateReportingReportRunParametersTimezone::AmericaNuuk,
-                "America/Ojinaga" => {
-                    CreateReportingReportRunParametersTimezone::AmericaOjinaga
-                }
-                "America/Panama" => {
-                    CreateReportingReportRunParametersTimezone::AmericaPanama
-                }
-                "America/Pangnirtung" => {
+                Some(177) => CreateReportingReportRunParametersTimezone::AmericaNuuk,
+                Some(178) => CreateReportingReportRunParametersTimezone::AmericaOjinaga,
+                Some(179) => CreateReportingReportRunParametersTimezone::AmericaPanama,
+                Some(180) => {
                     CreateReportingReportRunParametersTimezone::AmericaPangnirtung
                 }
-                "America/Paramaribo" => {
+                Some(181) => {
                     CreateReportingReportRunParametersTimezone::AmericaParamaribo
                 }
-                "America/Phoenix" => {
-                    CreateReportingReportRunParametersTimezone::AmericaPhoenix
-                }
-                "America/Port-au-Prince" => {
+                Some(182) => CreateReportingReportRunParametersTimezone::AmericaPhoenix,
+                Some(183) => {
                     CreateReportingReportRunParametersTimezone::AmericaPortAuPrince
                 }
-                "America/Port_of_Spain" => {
+                Some(184) => {
                     CreateReportingReportRunParametersTimezone::AmericaPortOfSpain
                 }
-                "America/Porto_Acre" => {
-                    CreateReportingReportRunParametersTimezone::AmericaPortoAcre
-                }
-                "America/Porto_Velho" => {
+                Some(185) => CreateReportingReportRunParametersTimezone::AmericaPortoAcre,
+                Some(186) => {
                     CreateReportingReportRunParametersTimezone::AmericaPortoVelho
                 }
-                "America/Puerto_Rico" => {
+                Some(187) => {
                     CreateReportingReportRunParametersTimezone::AmericaPuertoRico
                 }
-                "America/Punta_Arenas" => {
+                Some(188) => {
                     CreateReportingReportRunParametersTimezone::AmericaPuntaArenas
                 }
-                "America/Rainy_River" => {
+                Some(189) => {
                     CreateReportingReportRunParametersTimezone::AmericaRainyRiver
                 }
-                "America/Rankin_Inlet" => {
+                Some(190) => {
                     CreateReportingReportRunParametersTimezone::AmericaRankinInlet
                 }
-                "America/Recife" => {
-                    CreateReportingReportRunParametersTimezone::AmericaRecife
-                }
-                "America/Regina" => {
-                    CreateReportingReportRunParametersTimezone::AmericaRegina
-                }
-                "America/Resolute" => {
-                    CreateReportingReportRunParametersTimezone::AmericaResolute
-                }
-                "America/Rio_Branco" => {
-                    CreateReportingReportRunParametersTimezone::AmericaRioBranco
-                }
-                "America/Rosario" => {
-                    CreateReportingReportRunParametersTimezone::AmericaRosario
-                }
-                "America/Santa_Isabel" => {
+                Some(191) => CreateReportingReportRunParametersTimezone::AmericaRecife,
+                Some(192) => CreateReportingReportRunParametersTimezone::AmericaRegina,
+                Some(193) => CreateReportingReportRunParametersTimezone::AmericaResolute,
+                Some(194) => CreateReportingReportRunParametersTimezone::AmericaRioBranco,
+                Some(195) => CreateReportingReportRunParametersTimezone::AmericaRosario,
+                Some(196) => {
                     CreateReportingReportRunParametersTimezone::AmericaSantaIsabel
                 }
-                "America/Santarem" => {
-                    CreateReportingReportRunParametersTimezone::AmericaSantarem
-                }
-                "America/Santiago" => {
-                    CreateReportingReportRunParametersTimezone::AmericaSantiago
-                }
-                "America/Santo_Domingo" => {
+                Some(197) => CreateReportingReportRunParametersTimezone::AmericaSantarem,
+                Some(198) => CreateReportingReportRunParametersTimezone::AmericaSantiago,
+                Some(199) => {
                     CreateReportingReportRunParametersTimezone::AmericaSantoDomingo
                 }
-                "America/Sao_Paulo" => {
-                    CreateReportingReportRunParametersTimezone::AmericaSaoPaulo
-                }
-                "America/Scoresbysund" => {
+                Some(200) => CreateReportingReportRunParametersTimezone::AmericaSaoPaulo,
+                Some(201) => {
                     CreateReportingReportRunParametersTimezone::AmericaScoresbysund
                 }
-                "America/Shiprock" => {
-                    CreateReportingReportRunParametersTimezone::AmericaShiprock
-                }
-                "America/Sitka" => {
-                    CreateReportingReportRunParametersTimezone::AmericaSitka
-                }
-                "America/St_Barthelemy" => {
+                Some(202) => CreateReportingReportRunParametersTimezone::AmericaShiprock,
+                Some(203) => CreateReportingReportRunParametersTimezone::AmericaSitka,
+                Some(204) => {
                     CreateReportingReportRunParametersTimezone::AmericaStBarthelemy
                 }
-                "America/St_Johns" => {
-                    CreateReportingReportRunParametersTimezone::AmericaStJohns
-                }
-                "America/St_Kitts" => {
-                    CreateReportingReportRunParametersTimezone::AmericaStKitts
-                }
-                "America/St_Lucia" => {
-                    CreateReportingReportRunParametersTimezone::AmericaStLucia
-                }
-                "America/St_Thomas" => {
-                    CreateReportingReportRunParametersTimezone::AmericaStThomas
-                }
-                "America/St_Vincent" => {
-                    CreateReportingReportRunParametersTimezone::AmericaStVincent
-                }
-                "America/Swift_Current" => {
+                Some(205) => CreateReportingReportRunParametersTimezone::AmericaStJohns,
+                Some(206) => CreateReportingReportRunParametersTimezone::AmericaStKitts,
+                Some(207) => CreateReportingReportRunParametersTimezone::AmericaStLucia,
+                Some(208) => CreateReportingReportRunParametersTimezone::AmericaStThomas,
+                Some(209) => CreateReportingReportRunParametersTimezone::AmericaStVincent,
+                Some(210) => {
                     CreateReportingReportRunParametersTimezone::AmericaSwiftCurrent
                 }
-                "America/Tegucigalpa" => {
+                Some(211) => {
                     CreateReportingReportRunParametersTimezone::AmericaTegucigalpa
                 }
-                "America/Thule" => {
-                    CreateReportingReportRunParametersTimezone::AmericaThule
-                }
-                "America/Thunder_Bay" => {
+                Some(212) => CreateReportingReportRunParametersTimezone::AmericaThule,
+                Some(213) => {
                     CreateReportingReportRunParametersTimezone::AmericaThunderBay
                 }
-                "America/Tijuana" => {
-                    CreateReportingReportRunParametersTimezone::AmericaTijuana
-                }
-                "America/Toronto" => {
-                    CreateReportingReportRunParametersTimezone::AmericaToronto
-                }
-                "America/Tortola" => {
-                    CreateReportingReportRunParametersTimezone::AmericaTortola
-                }
-                "America/Vancouver" => {
-                    CreateReportingReportRunParametersTimezone::AmericaVancouver
-                }
-                "America/Virgin" => {
-                    CreateReportingReportRunParametersTimezone::AmericaVirgin
-                }
-                "America/Whitehorse" => {
+                Some(214) => CreateReportingReportRunParametersTimezone::AmericaTijuana,
+                Some(215) => CreateReportingReportRunParametersTimezone::AmericaToronto,
+                Some(216) => CreateReportingReportRunParametersTimezone::AmericaTortola,
+                Some(217) => CreateReportingReportRunParametersTimezone::AmericaVancouver,
+                Some(218) => CreateReportingReportRunParametersTimezone::AmericaVirgin,
+                Some(219) => {
                     CreateReportingReportRunParametersTimezone::AmericaWhitehorse
                 }
-                "America/Winnipeg" => {
-                    CreateReportingReportRunParametersTimezone::AmericaWinnipeg
-                }
-                "America/Yakutat" => {
-                    CreateReportingReportRunParametersTimezone::AmericaYakutat
-                }
-                "America/Yellowknife" => {
+                Some(220) => CreateReportingReportRunParametersTimezone::AmericaWinnipeg,
+                Some(221) => CreateReportingReportRunParametersTimezone::AmericaYakutat,
+                Some(222) => {
                     CreateReportingReportRunParametersTimezone::AmericaYellowknife
                 }
-                "Antarctica/Casey" => {
-                    CreateReportingReportRunParametersTimezone::AntarcticaCasey
-                }
-                "Antarctica/Davis" => {
-                    CreateReportingReportRunParametersTimezone::AntarcticaDavis
-                }
-                "Antarctica/DumontDUrville" => {
+                Some(223) => CreateReportingReportRunParametersTimezone::AntarcticaCasey,
+                Some(224) => CreateReportingReportRunParametersTimezone::AntarcticaDavis,
+                Some(225) => {
                     CreateReportingReportRunParametersTimezone::AntarcticaDumontDUrville
                 }
-                "Antarctica/Macquarie" => {
+                Some(226) => {
                     CreateReportingReportRunParametersTimezone::AntarcticaMacquarie
                 }
-                "Antarctica/Mawson" => {
-                    CreateReportingReportRunParametersTimezone::AntarcticaMawson
-                }
-                "Antarctica/McMurdo" => {
+                Some(227) => CreateReportingReportRunParametersTimezone::AntarcticaMawson,
+                Some(228) => {
                     CreateReportingReportRunParametersTimezone::AntarcticaMcMurdo
                 }
-                "Antarctica/Palmer" => {
-                    CreateReportingReportRunParametersTimezone::AntarcticaPalmer
-                }
-                "Antarctica/Rothera" => {
+                Some(229) => CreateReportingReportRunParametersTimezone::AntarcticaPalmer,
+                Some(230) => {
                     CreateReportingReportRunParametersTimezone::AntarcticaRothera
                 }
-                "Antarctica/South_Pole" => {
+                Some(231) => {
                     CreateReportingReportRunParametersTimezone::AntarcticaSouthPole
                 }
-                "Antarctica/Syowa" => {
-                    CreateReportingReportRunParametersTimezone::AntarcticaSyowa
-                }
-                "Antarctica/Troll" => {
-                    CreateReportingReportRunParametersTimezone::AntarcticaTroll
-                }
-                "Antarctica/Vostok" => {
-                    CreateReportingReportRunParametersTimezone::AntarcticaVostok
-                }
-                "Arctic/Longyearbyen" => {
+                Some(232) => CreateReportingReportRunParametersTimezone::AntarcticaSyowa,
+                Some(233) => CreateReportingReportRunParametersTimezone::AntarcticaTroll,
+                Some(234) => CreateReportingReportRunParametersTimezone::AntarcticaVostok,
+                Some(235) => {
                     CreateReportingReportRunParametersTimezone::ArcticLongyearbyen
                 }
-                "Asia/Aden" => CreateReportingReportRunParametersTimezone::AsiaAden,
-                "Asia/Almaty" => CreateReportingReportRunParametersTimezone::AsiaAlmaty,
-                "Asia/Amman" => CreateReportingReportRunParametersTimezone::AsiaAmman,
-                "Asia/Anadyr" => CreateReportingReportRunParametersTimezone::AsiaAnadyr,
-                "Asia/Aqtau" => CreateReportingReportRunParametersTimezone::AsiaAqtau,
-                "Asia/Aqtobe" => CreateReportingReportRunParametersTimezone::AsiaAqtobe,
-                "Asia/Ashgabat" => {
-                    CreateReportingReportRunParametersTimezone::AsiaAshgabat
-                }
-                "Asia/Ashkhabad" => {
-                    CreateReportingReportRunParametersTimezone::AsiaAshkhabad
-                }
-                "Asia/Atyrau" => CreateReportingReportRunParametersTimezone::AsiaAtyrau,
-                "Asia/Baghdad" => CreateReportingReportRunParametersTimezone::AsiaBaghdad,
-                "Asia/Bahrain" => CreateReportingReportRunParametersTimezone::AsiaBahrain,
-                "Asia/Baku" => CreateReportingReportRunParametersTimezone::AsiaBaku,
-                "Asia/Bangkok" => CreateReportingReportRunParametersTimezone::AsiaBangkok,
-                "Asia/Barnaul" => CreateReportingReportRunParametersTimezone::AsiaBarnaul,
-                "Asia/Beirut" => CreateReportingReportRunParametersTimezone::AsiaBeirut,
-                "Asia/Bishkek" => CreateReportingReportRunParametersTimezone::AsiaBishkek,
-                "Asia/Brunei" => CreateReportingReportRunParametersTimezone::AsiaBrunei,
-                "Asia/Calcutta" => {
-                    CreateReportingReportRunParametersTimezone::AsiaCalcutta
-                }
-                "Asia/Chita" => CreateReportingReportRunParametersTimezone::AsiaChita,
-                "Asia/Choibalsan" => {
-                    CreateReportingReportRunParametersTimezone::AsiaChoibalsan
-                }
-                "Asia/Chongqing" => {
-                    CreateReportingReportRunParametersTimezone::AsiaChongqing
-                }
-                "Asia/Chungking" => {
-                    CreateReportingReportRunParametersTimezone::AsiaChungking
-                }
-                "Asia/Colombo" => CreateReportingReportRunParametersTimezone::AsiaColombo,
-                "Asia/Dacca" => CreateReportingReportRunParametersTimezone::AsiaDacca,
-                "Asia/Damascus" => {
-                    CreateReportingReportRunParametersTimezone::AsiaDamascus
-                }
-                "Asia/Dhaka" => CreateReportingReportRunParametersTimezone::AsiaDhaka,
-                "Asia/Dili" => CreateReportingReportRunParametersTimezone::AsiaDili,
-                "Asia/Dubai" => CreateReportingReportRunParametersTimezone::AsiaDubai,
-                "Asia/Dushanbe" => {
-                    CreateReportingReportRunParametersTimezone::AsiaDushanbe
-                }
-                "Asia/Famagusta" => {
-                    CreateReportingReportRunParametersTimezone::AsiaFamagusta
-                }
-                "Asia/Gaza" => CreateReportingReportRunParametersTimezone::AsiaGaza,
-                "Asia/Harbin" => CreateReportingReportRunParametersTimezone::AsiaHarbin,
-                "Asia/Hebron" => CreateReportingReportRunParametersTimezone::AsiaHebron,
-                "Asia/Ho_Chi_Minh" => {
-                    CreateReportingReportRunParametersTimezone::AsiaHoChiMinh
-                }
-                "Asia/Hong_Kong" => {
-                    CreateReportingReportRunParametersTimezone::AsiaHongKong
-                }
-                "Asia/Hovd" => CreateReportingReportRunParametersTimezone::AsiaHovd,
-                "Asia/Irkutsk" => CreateReportingReportRunParametersTimezone::AsiaIrkutsk,
-                "Asia/Istanbul" => {
-                    CreateReportingReportRunParametersTimezone::AsiaIstanbul
-                }
-                "Asia/Jakarta" => CreateReportingReportRunParametersTimezone::AsiaJakarta,
-                "Asia/Jayapura" => {
-                    CreateReportingReportRunParametersTimezone::AsiaJayapura
-                }
-                "Asia/Jerusalem" => {
-                    CreateReportingReportRunParametersTimezone::AsiaJerusalem
-                }
-                "Asia/Kabul" => CreateReportingReportRunParametersTimezone::AsiaKabul,
-                "Asia/Kamchatka" => {
-                    CreateReportingReportRunParametersTimezone::AsiaKamchatka
-                }
-                "Asia/Karachi" => CreateReportingReportRunParametersTimezone::AsiaKarachi,
-                "Asia/Kashgar" => CreateReportingReportRunParametersTimezone::AsiaKashgar,
-                "Asia/Kathmandu" => {
-                    CreateReportingReportRunParametersTimezone::AsiaKathmandu
-                }
-                "Asia/Katmandu" => {
-                    CreateReportingReportRunParametersTimezone::AsiaKatmandu
-                }
-                "Asia/Khandyga" => {
-                    CreateReportingReportRunParametersTimezone::AsiaKhandyga
-                }
-                "Asia/Kolkata" => CreateReportingReportRunParametersTimezone::AsiaKolkata,
-                "Asia/Krasnoyarsk" => {
-                    CreateReportingReportRunParametersTimezone::AsiaKrasnoyarsk
-                }
-                "Asia/Kuala_Lumpur" => {
-                    CreateReportingReportRunParametersTimezone::AsiaKualaLumpur
-                }
-                "Asia/Kuching" => CreateReportingReportRunParametersTimezone::AsiaKuching,
-                "Asia/Kuwait" => CreateReportingReportRunParametersTimezone::AsiaKuwait,
-                "Asia/Macao" => CreateReportingReportRunParametersTimezone::AsiaMacao,
-                "Asia/Macau" => CreateReportingReportRunParametersTimezone::AsiaMacau,
-                "Asia/Magadan" => CreateReportingReportRunParametersTimezone::AsiaMagadan,
-                "Asia/Makassar" => {
-                    CreateReportingReportRunParametersTimezone::AsiaMakassar
-                }
-                "Asia/Manila" => CreateReportingReportRunParametersTimezone::AsiaManila,
-                "Asia/Muscat" => CreateReportingReportRunParametersTimezone::AsiaMuscat,
-                "Asia/Nicosia" => CreateReportingReportRunParametersTimezone::AsiaNicosia,
-                "Asia/Novokuznetsk" => {
-                    CreateReportingReportRunParametersTimezone::AsiaNovokuznetsk
-                }
-                "Asia/Novosibirsk" => {
-                    CreateReportingReportRunParametersTimezone::AsiaNovosibirsk
-                }
-                "Asia/Omsk" => CreateReportingReportRunParametersTimezone::AsiaOmsk,
-                "Asia/Oral" => CreateReportingReportRunParametersTimezone::AsiaOral,
-                "Asia/Phnom_Penh" => {
-                    CreateReportingReportRunParametersTimezone::AsiaPhnomPenh
-                }
-                "Asia/Pontianak" => {
-                    CreateReportingReportRunParametersTimezone::AsiaPontianak
-                }
-                "Asia/Pyongyang" => {
-                    CreateReportingReportRunParametersTimezone::AsiaPyongyang
-                }
-                "Asia/Qatar" => CreateReportingReportRunParametersTimezone::AsiaQatar,
-                "Asia/Qostanay" => {
-                    CreateReportingReportRunParametersTimezone::AsiaQostanay
-                }
-                "Asia/Qyzylorda" => {
-                    CreateReportingReportRunParametersTimezone::AsiaQyzylorda
-                }
-                "Asia/Rangoon" => CreateReportingReportRunParametersTimezone::AsiaRangoon,
-                "Asia/Riyadh" => CreateReportingReportRunParametersTimezone::AsiaRiyadh,
-                "Asia/Saigon" => CreateReportingReportRunParametersTimezone::AsiaSaigon,
-                "Asia/Sakhalin" => {
-                    CreateReportingReportRunParametersTimezone::AsiaSakhalin
-                }
-                "Asia/Samarkand" => {
-                    CreateReportingReportRunParametersTimezone::AsiaSamarkand
-                }
-                "Asia/Seoul" => CreateReportingReportRunParametersTimezone::AsiaSeoul,
-                "Asia/Shanghai" => {
-                    CreateReportingReportRunParametersTimezone::AsiaShanghai
-                }
-                "Asia/Singapore" => {
-                    CreateReportingReportRunParametersTimezone::AsiaSingapore
-                }
-                "Asia/Srednekolymsk" => {
+                Some(236) => CreateReportingReportRunParametersTimezone::AsiaAden,
+                Some(237) => CreateReportingReportRunParametersTimezone::AsiaAlmaty,
+                Some(238) => CreateReportingReportRunParametersTimezone::AsiaAmman,
+                Some(239) => CreateReportingReportRunParametersTimezone::AsiaAnadyr,
+                Some(240) => CreateReportingReportRunParametersTimezone::AsiaAqtau,
+                Some(241) => CreateReportingReportRunParametersTimezone::AsiaAqtobe,
+                Some(242) => CreateReportingReportRunParametersTimezone::AsiaAshgabat,
+                Some(243) => CreateReportingReportRunParametersTimezone::AsiaAshkhabad,
+                Some(244) => CreateReportingReportRunParametersTimezone::AsiaAtyrau,
+                Some(245) => CreateReportingReportRunParametersTimezone::AsiaBaghdad,
+                Some(246) => CreateReportingReportRunParametersTimezone::AsiaBahrain,
+                Some(247) => CreateReportingReportRunParametersTimezone::AsiaBaku,
+                Some(248) => CreateReportingReportRunParametersTimezone::AsiaBangkok,
+                Some(249) => CreateReportingReportRunParametersTimezone::AsiaBarnaul,
+                Some(250) => CreateReportingReportRunParametersTimezone::AsiaBeirut,
+                Some(251) => CreateReportingReportRunParametersTimezone::AsiaBishkek,
+                Some(252) => CreateReportingReportRunParametersTimezone::AsiaBrunei,
+                Some(253) => CreateReportingReportRunParametersTimezone::AsiaCalcutta,
+                Some(254) => CreateReportingReportRunParametersTimezone::AsiaChita,
+                Some(255) => CreateReportingReportRunParametersTimezone::AsiaChoibalsan,
+                Some(256) => CreateReportingReportRunParametersTimezone::AsiaChongqing,
+                Some(257) => CreateReportingReportRunParametersTimezone::AsiaChungking,
+                Some(258) => CreateReportingReportRunParametersTimezone::AsiaColombo,
+                Some(259) => CreateReportingReportRunParametersTimezone::AsiaDacca,
+                Some(260) => CreateReportingReportRunParametersTimezone::AsiaDamascus,
+                Some(261) => CreateReportingReportRunParametersTimezone::AsiaDhaka,
+                Some(262) => CreateReportingReportRunParametersTimezone::AsiaDili,
+                Some(263) => CreateReportingReportRunParametersTimezone::AsiaDubai,
+                Some(264) => CreateReportingReportRunParametersTimezone::AsiaDushanbe,
+                Some(265) => CreateReportingReportRunParametersTimezone::AsiaFamagusta,
+                Some(266) => CreateReportingReportRunParametersTimezone::AsiaGaza,
+                Some(267) => CreateReportingReportRunParametersTimezone::AsiaHarbin,
+                Some(268) => CreateReportingReportRunParametersTimezone::AsiaHebron,
+                Some(269) => CreateReportingReportRunParametersTimezone::AsiaHoChiMinh,
+                Some(270) => CreateReportingReportRunParametersTimezone::AsiaHongKong,
+                Some(271) => CreateReportingReportRunParametersTimezone::AsiaHovd,
+                Some(272) => CreateReportingReportRunParametersTimezone::AsiaIrkutsk,
+                Some(273) => CreateReportingReportRunParametersTimezone::AsiaIstanbul,
+                Some(274) => CreateReportingReportRunParametersTimezone::AsiaJakarta,
+                Some(275) => CreateReportingReportRunParametersTimezone::AsiaJayapura,
+                Some(276) => CreateReportingReportRunParametersTimezone::AsiaJerusalem,
+                Some(277) => CreateReportingReportRunParametersTimezone::AsiaKabul,
+                Some(278) => CreateReportingReportRunParametersTimezone::AsiaKamchatka,
+                Some(279) => CreateReportingReportRunParametersTimezone::AsiaKarachi,
+                Some(280) => CreateReportingReportRunParametersTimezone::AsiaKashgar,
+                Some(281) => CreateReportingReportRunParametersTimezone::AsiaKathmandu,
+                Some(282) => CreateReportingReportRunParametersTimezone::AsiaKatmandu,
+                Some(283) => CreateReportingReportRunParametersTimezone::AsiaKhandyga,
+                Some(284) => CreateReportingReportRunParametersTimezone::AsiaKolkata,
+                Some(285) => CreateReportingReportRunParametersTimezone::AsiaKrasnoyarsk,
+                Some(286) => CreateReportingReportRunParametersTimezone::AsiaKualaLumpur,
+                Some(287) => CreateReportingReportRunParametersTimezone::AsiaKuching,
+                Some(288) => CreateReportingReportRunParametersTimezone::AsiaKuwait,
+                Some(289) => CreateReportingReportRunParametersTimezone::AsiaMacao,
+                Some(290) => CreateReportingReportRunParametersTimezone::AsiaMacau,
+                Some(291) => CreateReportingReportRunParametersTimezone::AsiaMagadan,
+                Some(292) => CreateReportingReportRunParametersTimezone::AsiaMakassar,
+                Some(293) => CreateReportingReportRunParametersTimezone::AsiaManila,
+                Some(294) => CreateReportingReportRunParametersTimezone::AsiaMuscat,
+                Some(295) => CreateReportingReportRunParametersTimezone::AsiaNicosia,
+                Some(296) => CreateReportingReportRunParametersTimezone::AsiaNovokuznetsk,
+                Some(297) => CreateReportingReportRunParametersTimezone::AsiaNovosibirsk,
+                Some(298) => CreateReportingReportRunParametersTimezone::AsiaOmsk,
+                Some(299) => CreateReportingReportRunParametersTimezone::AsiaOral,
+                Some(300) => CreateReportingReportRunParametersTimezone::AsiaPhnomPenh,
+                Some(301) => CreateReportingReportRunParametersTimezone::AsiaPontianak,
+                Some(302) => CreateReportingReportRunParametersTimezone::AsiaPyongyang,
+                Some(303) => CreateReportingReportRunParametersTimezone::AsiaQatar,
+                Some(304) => CreateReportingReportRunParametersTimezone::AsiaQostanay,
+                Some(305) => CreateReportingReportRunParametersTimezone::AsiaQyzylorda,
+                Some(306) => CreateReportingReportRunParametersTimezone::AsiaRangoon,
+                Some(307) => CreateReportingReportRunParametersTimezone::AsiaRiyadh,
+                Some(308) => CreateReportingReportRunParametersTimezone::AsiaSaigon,
+                Some(309) => CreateReportingReportRunParametersTimezone::AsiaSakhalin,
+                Some(310) => CreateReportingReportRunParametersTimezone::AsiaSamarkand,
+                Some(311) => CreateReportingReportRunParametersTimezone::AsiaSeoul,
+                Some(312) => CreateReportingReportRunParametersTimezone::AsiaShanghai,
+                Some(313) => CreateReportingReportRunParametersTimezone::AsiaSingapore,
+                Some(314) => {
                     CreateReportingReportRunParametersTimezone::AsiaSrednekolymsk
                 }
-                "Asia/Taipei" => CreateReportingReportRunParametersTimezone::AsiaTaipei,
-                "Asia/Tashkent" => {
-                    CreateReportingReportRunParametersTimezone::AsiaTashkent
-                }
-                "Asia/Tbilisi" => CreateReportingReportRunParametersTimezone::AsiaTbilisi,
-                "Asia/Tehran" => CreateReportingReportRunParametersTimezone::AsiaTehran,
-                "Asia/Tel_Aviv" => {
-                    CreateReportingReportRunParametersTimezone::AsiaTelAviv
-                }
-                "Asia/Thimbu" => CreateReportingReportRunParametersTimezone::AsiaThimbu,
-                "Asia/Thimphu" => CreateReportingReportRunParametersTimezone::AsiaThimphu,
-                "Asia/Tokyo" => CreateReportingReportRunParametersTimezone::AsiaTokyo,
-                "Asia/Tomsk" => CreateReportingReportRunParametersTimezone::AsiaTomsk,
-                "Asia/Ujung_Pandang" => {
-                    CreateReportingReportRunParametersTimezone::AsiaUjungPandang
-                }
-                "Asia/Ulaanbaatar" => {
-                    CreateReportingReportRunParametersTimezone::AsiaUlaanbaatar
-                }
-                "Asia/Ulan_Bator" => {
-                    CreateReportingReportRunParametersTimezone::AsiaUlanBator
-                }
-                "Asia/Urumqi" => CreateReportingReportRunParametersTimezone::AsiaUrumqi,
-                "Asia/Ust-Nera" => {
-                    CreateReportingReportRunParametersTimezone::AsiaUstNera
-                }
-                "Asia/Vientiane" => {
-                    CreateReportingReportRunParametersTimezone::AsiaVientiane
-                }
-                "Asia/Vladivostok" => {
-                    CreateReportingReportRunParametersTimezone::AsiaVladivostok
-                }
-                "Asia/Yakutsk" => CreateReportingReportRunParametersTimezone::AsiaYakutsk,
-                "Asia/Yangon" => CreateReportingReportRunParametersTimezone::AsiaYangon,
-                "Asia/Yekaterinburg" => {
+                Some(315) => CreateReportingReportRunParametersTimezone::AsiaTaipei,
+                Some(316) => CreateReportingReportRunParametersTimezone::AsiaTashkent,
+                Some(317) => CreateReportingReportRunParametersTimezone::AsiaTbilisi,
+                Some(318) => CreateReportingReportRunParametersTimezone::AsiaTehran,
+                Some(319) => CreateReportingReportRunParametersTimezone::AsiaTelAviv,
+                Some(320) => CreateReportingReportRunParametersTimezone::AsiaThimbu,
+                Some(321) => CreateReportingReportRunParametersTimezone::AsiaThimphu,
+                Some(322) => CreateReportingReportRunParametersTimezone::AsiaTokyo,
+                Some(323) => CreateReportingReportRunParametersTimezone::AsiaTomsk,
+                Some(324) => CreateReportingReportRunParametersTimezone::AsiaUjungPandang,
+                Some(325) => CreateReportingReportRunParametersTimezone::AsiaUlaanbaatar,
+                Some(326) => CreateReportingReportRunParametersTimezone::AsiaUlanBator,
+                Some(327) => CreateReportingReportRunParametersTimezone::AsiaUrumqi,
+                Some(328) => CreateReportingReportRunParametersTimezone::AsiaUstNera,
+                Some(329) => CreateReportingReportRunParametersTimezone::AsiaVientiane,
+                Some(330) => CreateReportingReportRunParametersTimezone::AsiaVladivostok,
+                Some(331) => CreateReportingReportRunParametersTimezone::AsiaYakutsk,
+                Some(332) => CreateReportingReportRunParametersTimezone::AsiaYangon,
+                Some(333) => {
                     CreateReportingReportRunParametersTimezone::AsiaYekaterinburg
                 }
-                "Asia/Yerevan" => CreateReportingReportRunParametersTimezone::AsiaYerevan,
-                "Atlantic/Azores" => {
-                    CreateReportingReportRunParametersTimezone::AtlanticAzores
-                }
-                "Atlantic/Bermuda" => {
-                    CreateReportingReportRunParametersTimezone::AtlanticBermuda
-                }
-                "Atlantic/Canary" => {
-                    CreateReportingReportRunParametersTimezone::AtlanticCanary
-                }
-                "Atlantic/Cape_Verde" => {
+                Some(334) => CreateReportingReportRunParametersTimezone::AsiaYerevan,
+                Some(335) => CreateReportingReportRunParametersTimezone::AtlanticAzores,
+                Some(336) => CreateReportingReportRunParametersTimezone::AtlanticBermuda,
+                Some(337) => CreateReportingReportRunParametersTimezone::AtlanticCanary,
+                Some(338) => {
                     CreateReportingReportRunParametersTimezone::AtlanticCapeVerde
                 }
-                "Atlantic/Faeroe" => {
-                    CreateReportingReportRunParametersTimezone::AtlanticFaeroe
-                }
-                "Atlantic/Faroe" => {
-                    CreateReportingReportRunParametersTimezone::AtlanticFaroe
-                }
-                "Atlantic/Jan_Mayen" => {
-                    CreateReportingReportRunParametersTimezone::AtlanticJanMayen
-                }
-                "Atlantic/Madeira" => {
-                    CreateReportingReportRunParametersTimezone::AtlanticMadeira
-                }
-                "Atlantic/Reykjavik" => {
+                Some(339) => CreateReportingReportRunParametersTimezone::AtlanticFaeroe,
+                Some(340) => CreateReportingReportRunParametersTimezone::AtlanticFaroe,
+                Some(341) => CreateReportingReportRunParametersTimezone::AtlanticJanMayen,
+                Some(342) => CreateReportingReportRunParametersTimezone::AtlanticMadeira,
+                Some(343) => {
                     CreateReportingReportRunParametersTimezone::AtlanticReykjavik
                 }
-                "Atlantic/South_Georgia" => {
+                Some(344) => {
                     CreateReportingReportRunParametersTimezone::AtlanticSouthGeorgia
                 }
-                "Atlantic/St_Helena" => {
-                    CreateReportingReportRunParametersTimezone::AtlanticStHelena
-                }
-                "Atlantic/Stanley" => {
-                    CreateReportingReportRunParametersTimezone::AtlanticStanley
-                }
-                "Australia/ACT" => {
-                    CreateReportingReportRunParametersTimezone::AustraliaAct
-                }
-                "Australia/Adelaide" => {
+                Some(345) => CreateReportingReportRunParametersTimezone::AtlanticStHelena,
+                Some(346) => CreateReportingReportRunParametersTimezone::AtlanticStanley,
+                Some(347) => CreateReportingReportRunParametersTimezone::AustraliaAct,
+                Some(348) => {
                     CreateReportingReportRunParametersTimezone::AustraliaAdelaide
                 }
-                "Australia/Brisbane" => {
+                Some(349) => {
                     CreateReportingReportRunParametersTimezone::AustraliaBrisbane
                 }
-                "Australia/Broken_Hill" => {
+                Some(350) => {
                     CreateReportingReportRunParametersTimezone::AustraliaBrokenHill
                 }
-                "Australia/Canberra" => {
+                Some(351) => {
                     CreateReportingReportRunParametersTimezone::AustraliaCanberra
                 }
-                "Australia/Currie" => {
-                    CreateReportingReportRunParametersTimezone::AustraliaCurrie
-                }
-                "Australia/Darwin" => {
-                    CreateReportingReportRunParametersTimezone::AustraliaDarwin
-                }
-                "Australia/Eucla" => {
-                    CreateReportingReportRunParametersTimezone::AustraliaEucla
-                }
-                "Australia/Hobart" => {
-                    CreateReportingReportRunParametersTimezone::AustraliaHobart
-                }
-                "Australia/LHI" => {
-                    CreateReportingReportRunParametersTimezone::AustraliaLhi
-                }
-                "Australia/Lindeman" => {
+                Some(352) => CreateReportingReportRunParametersTimezone::AustraliaCurrie,
+                Some(353) => CreateReportingReportRunParametersTimezone::AustraliaDarwin,
+                Some(354) => CreateReportingReportRunParametersTimezone::AustraliaEucla,
+                Some(355) => CreateReportingReportRunParametersTimezone::AustraliaHobart,
+                Some(356) => CreateReportingReportRunParametersTimezone::AustraliaLhi,
+                Some(357) => {
                     CreateReportingReportRunParametersTimezone::AustraliaLindeman
                 }
-                "Australia/Lord_Howe" => {
+                Some(358) => {
                     CreateReportingReportRunParametersTimezone::AustraliaLordHowe
                 }
-                "Australia/Melbourne" => {
+                Some(359) => {
                     CreateReportingReportRunParametersTimezone::AustraliaMelbourne
                 }
-                "Australia/NSW" => {
-                    CreateReportingReportRunParametersTimezone::AustraliaNsw
-                }
-                "Australia/North" => {
-                    CreateReportingReportRunParametersTimezone::AustraliaNorth
-                }
-                "Australia/Perth" => {
-                    CreateReportingReportRunParametersTimezone::AustraliaPerth
-                }
-                "Australia/Queensland" => {
+                Some(360) => CreateReportingReportRunParametersTimezone::AustraliaNsw,
+                Some(361) => CreateReportingReportRunParametersTimezone::AustraliaNorth,
+                Some(362) => CreateReportingReportRunParametersTimezone::AustraliaPerth,
+                Some(363) => {
                     CreateReportingReportRunParametersTimezone::AustraliaQueensland
                 }
-                "Australia/South" => {
-                    CreateReportingReportRunParametersTimezone::AustraliaSouth
-                }
-                "Australia/Sydney" => {
-                    CreateReportingReportRunParametersTimezone::AustraliaSydney
-                }
-                "Australia/Tasmania" => {
+                Some(364) => CreateReportingReportRunParametersTimezone::AustraliaSouth,
+                Some(365) => CreateReportingReportRunParametersTimezone::AustraliaSydney,
+                Some(366) => {
                     CreateReportingReportRunParametersTimezone::AustraliaTasmania
                 }
-                "Australia/Victoria" => {
+                Some(367) => {
                     CreateReportingReportRunParametersTimezone::AustraliaVictoria
                 }
-                "Australia/West" => {
-                    CreateReportingReportRunParametersTimezone::AustraliaWest
-                }
-                "Australia/Yancowinna" => {
+                Some(368) => CreateReportingReportRunParametersTimezone::AustraliaWest,
+                Some(369) => {
                     CreateReportingReportRunParametersTimezone::AustraliaYancowinna
                 }
-                "Brazil/Acre" => CreateReportingReportRunParametersTimezone::BrazilAcre,
-                "Brazil/DeNoronha" => {
-                    CreateReportingReportRunParametersTimezone::BrazilDeNoronha
-                }
-                "Brazil/East" => CreateReportingReportRunParametersTimezone::BrazilEast,
-                "Brazil/West" => CreateReportingReportRunParametersTimezone::BrazilWest,
-                "CET" => CreateReportingReportRunParametersTimezone::Cet,
-                "CST6CDT" => CreateReportingReportRunParametersTimezone::Cst6cdt,
-                "Canada/Atlantic" => {
-                    CreateReportingReportRunParametersTimezone::CanadaAtlantic
-                }
-                "Canada/Central" => {
-                    CreateReportingReportRunParametersTimezone::CanadaCentral
-                }
-                "Canada/Eastern" => {
-                    CreateReportingReportRunParametersTimezone::CanadaEastern
-                }
-                "Canada/Mountain" => {
-                    CreateReportingReportRunParametersTimezone::CanadaMountain
-                }
-                "Canada/Newfoundland" => {
+                Some(370) => CreateReportingReportRunParametersTimezone::BrazilAcre,
+                Some(371) => CreateReportingReportRunParametersTimezone::BrazilDeNoronha,
+                Some(372) => CreateReportingReportRunParametersTimezone::BrazilEast,
+                Some(373) => CreateReportingReportRunParametersTimezone::BrazilWest,
+                Some(374) => CreateReportingReportRunParametersTimezone::Cet,
+                Some(375) => CreateReportingReportRunParametersTimezone::Cst6cdt,
+                Some(376) => CreateReportingReportRunParametersTimezone::CanadaAtlantic,
+                Some(377) => CreateReportingReportRunParametersTimezone::CanadaCentral,
+                Some(378) => CreateReportingReportRunParametersTimezone::CanadaEastern,
+                Some(379) => CreateReportingReportRunParametersTimezone::CanadaMountain,
+                Some(380) => {
                     CreateReportingReportRunParametersTimezone::CanadaNewfoundland
                 }
-                "Canada/Pacific" => {
-                    CreateReportingReportRunParametersTimezone::CanadaPacific
-                }
-                "Canada/Saskatchewan" => {
+                Some(381) => CreateReportingReportRunParametersTimezone::CanadaPacific,
+                Some(382) => {
                     CreateReportingReportRunParametersTimezone::CanadaSaskatchewan
                 }
-                "Canada/Yukon" => CreateReportingReportRunParametersTimezone::CanadaYukon,
-                "Chile/Continental" => {
-                    CreateReportingReportRunParametersTimezone::ChileContinental
-                }
-                "Chile/EasterIsland" => {
+                Some(383) => CreateReportingReportRunParametersTimezone::CanadaYukon,
+                Some(384) => CreateReportingReportRunParametersTimezone::ChileContinental,
+                Some(385) => {
                     CreateReportingReportRunParametersTimezone::ChileEasterIsland
                 }
-                "Cuba" => CreateReportingReportRunParametersTimezone::Cuba,
-                "EET" => CreateReportingReportRunParametersTimezone::Eet,
-                "EST" => CreateReportingReportRunParametersTimezone::Est,
-                "EST5EDT" => CreateReportingReportRunParametersTimezone::Est5edt,
-                "Egypt" => CreateReportingReportRunParametersTimezone::Egypt,
-                "Eire" => CreateReportingReportRunParametersTimezone::Eire,
-                "Etc/GMT" => CreateReportingReportRunParametersTimezone::EtcGmt,
-                "Etc/GMT+0" => CreateReportingReportRunParametersTimezone::EtcGmt0,
-                "Etc/GMT+1" => CreateReportingReportRunParametersTimezone::EtcGmt1,
-                "Etc/GMT+10" => CreateReportingReportRunParametersTimezone::EtcGmt10,
-                "Etc/GMT+11" => CreateReportingReportRunParametersTimezone::EtcGmt11,
-                "Etc/GMT+12" => CreateReportingReportRunParametersTimezone::EtcGmt12,
-                "Etc/GMT+2" => CreateReportingReportRunParametersTimezone::EtcGmt2,
-                "Etc/GMT+3" => CreateReportingReportRunParametersTimezone::EtcGmt3,
-                "Etc/GMT+4" => CreateReportingReportRunParametersTimezone::EtcGmt4,
-                "Etc/GMT+5" => CreateReportingReportRunParametersTimezone::EtcGmt5,
-                "Etc/GMT+6" => CreateReportingReportRunParametersTimezone::EtcGmt6,
-                "Etc/GMT+7" => CreateReportingReportRunParametersTimezone::EtcGmt7,
-                "Etc/GMT+8" => CreateReportingReportRunParametersTimezone::EtcGmt8,
-                "Etc/GMT+9" => CreateReportingReportRunParametersTimezone::EtcGmt9,
-                "Etc/GMT-0" => CreateReportingReportRunParametersTimezone::EtcGmt0_,
-                "Etc/GMT-1" => CreateReportingReportRunParametersTimezone::EtcGmt1_,
-                "Etc/GMT-10" => CreateReportingReportRunParametersTimezone::EtcGmt10_,
-                "Etc/GMT-11" => CreateReportingReportRunParametersTimezone::EtcGmt11_,
-                "Etc/GMT-12" => CreateReportingReportRunParametersTimezone::EtcGmt12_,
-                "Etc/GMT-13" => CreateReportingReportRunParametersTimezone::EtcGmt13,
-                "Etc/GMT-14" => CreateReportingReportRunParametersTimezone::EtcGmt14,
-                "Etc/GMT-2" => CreateReportingReportRunParametersTimezone::EtcGmt2_,
-                "Etc/GMT-3" => CreateReportingReportRunParametersTimezone::EtcGmt3_,
-                "Etc/GMT-4" => CreateReportingReportRunParametersTimezone::EtcGmt4_,
-                "Etc/GMT-5" => CreateReportingReportRunParametersTimezone::EtcGmt5_,
-                "Etc/GMT-6" => CreateReportingReportRunParametersTimezone::EtcGmt6_,
-                "Etc/GMT-7" => CreateReportingReportRunParametersTimezone::EtcGmt7_,
-                "Etc/GMT-8" => CreateReportingReportRunParametersTimezone::EtcGmt8_,
-                "Etc/GMT-9" => CreateReportingReportRunParametersTimezone::EtcGmt9_,
-                "Etc/GMT0" => CreateReportingReportRunParametersTimezone::EtcGmt0__,
-                "Etc/Greenwich" => {
-                    CreateReportingReportRunParametersTimezone::EtcGreenwich
-                }
-                "Etc/UCT" => CreateReportingReportRunParametersTimezone::EtcUct,
-                "Etc/UTC" => CreateReportingReportRunParametersTimezone::EtcUtc,
-                "Etc/Universal" => {
-                    CreateReportingReportRunParametersTimezone::EtcUniversal
-                }
-                "Etc/Zulu" => CreateReportingReportRunParametersTimezone::EtcZulu,
-                "Europe/Amsterdam" => {
-                    CreateReportingReportRunParametersTimezone::EuropeAmsterdam
-                }
-                "Europe/Andorra" => {
-                    CreateReportingReportRunParametersTimezone::EuropeAndorra
-                }
-                "Europe/Astrakhan" => {
-                    CreateReportingReportRunParametersTimezone::EuropeAstrakhan
-                }
-                "Europe/Athens" => {
-                    CreateReportingReportRunParametersTimezone::EuropeAthens
-                }
-                "Europe/Belfast" => {
-                    CreateReportingReportRunParametersTimezone::EuropeBelfast
-                }
-                "Europe/Belgrade" => {
-                    CreateReportingReportRunParametersTimezone::EuropeBelgrade
-                }
-                "Europe/Berlin" => {
-                    CreateReportingReportRunParametersTimezone::EuropeBerlin
-                }
-                "Europe/Bratislava" => {
-                    CreateReportingReportRunParametersTimezone::EuropeBratislava
-                }
-                "Europe/Brussels" => {
-                    CreateReportingReportRunParametersTimezone::EuropeBrussels
-                }
-                "Europe/Bucharest" => {
-                    CreateReportingReportRunParametersTimezone::EuropeBucharest
-                }
-                "Europe/Budapest" => {
-                    CreateReportingReportRunParametersTimezone::EuropeBudapest
-                }
-                "Europe/Busingen" => {
-                    CreateReportingReportRunParametersTimezone::EuropeBusingen
-                }
-                "Europe/Chisinau" => {
-                    CreateReportingReportRunParametersTimezone::EuropeChisinau
-                }
-                "Europe/Copenhagen" => {
-                    CreateReportingReportRunParametersTimezone::EuropeCopenhagen
-                }
-                "Europe/Dublin" => {
-                    CreateReportingReportRunParametersTimezone::EuropeDublin
-                }
-                "Europe/Gibraltar" => {
-                    CreateReportingReportRunParametersTimezone::EuropeGibraltar
-                }
-                "Europe/Guernsey" => {
-                    CreateReportingReportRunParametersTimezone::EuropeGuernsey
-                }
-                "Europe/Helsinki" => {
-                    CreateReportingReportRunParametersTimezone::EuropeHelsinki
-                }
-                "Europe/Isle_of_Man" => {
-                    CreateReportingReportRunParametersTimezone::EuropeIsleOfMan
-                }
-                "Europe/Istanbul" => {
-                    CreateReportingReportRunParametersTimezone::EuropeIstanbul
-                }
-                "Europe/Jersey" => {
-                    CreateReportingReportRunParametersTimezone::EuropeJersey
-                }
-                "Europe/Kaliningrad" => {
+                Some(386) => CreateReportingReportRunParametersTimezone::Cuba,
+                Some(387) => CreateReportingReportRunParametersTimezone::Eet,
+                Some(388) => CreateReportingReportRunParametersTimezone::Est,
+                Some(389) => CreateReportingReportRunParametersTimezone::Est5edt,
+                Some(390) => CreateReportingReportRunParametersTimezone::Egypt,
+                Some(391) => CreateReportingReportRunParametersTimezone::Eire,
+                Some(392) => CreateReportingReportRunParametersTimezone::EtcGmt,
+                Some(393) => CreateReportingReportRunParametersTimezone::EtcGmt0,
+                Some(394) => CreateReportingReportRunParametersTimezone::EtcGmt1,
+                Some(395) => CreateReportingReportRunParametersTimezone::EtcGmt10,
+                Some(396) => CreateReportingReportRunParametersTimezone::EtcGmt11,
+                Some(397) => CreateReportingReportRunParametersTimezone::EtcGmt12,
+                Some(398) => CreateReportingReportRunParametersTimezone::EtcGmt2,
+                Some(399) => CreateReportingReportRunParametersTimezone::EtcGmt3,
+                Some(400) => CreateReportingReportRunParametersTimezone::EtcGmt4,
+                Some(401) => CreateReportingReportRunParametersTimezone::EtcGmt5,
+                Some(402) => CreateReportingReportRunParametersTimezone::EtcGmt6,
+                Some(403) => CreateReportingReportRunParametersTimezone::EtcGmt7,
+                Some(404) => CreateReportingReportRunParametersTimezone::EtcGmt8,
+                Some(405) => CreateReportingReportRunParametersTimezone::EtcGmt9,
+                Some(406) => CreateReportingReportRunParametersTimezone::EtcGmt0_,
+                Some(407) => CreateReportingReportRunParametersTimezone::EtcGmt1_,
+                Some(408) => CreateReportingReportRunParametersTimezone::EtcGmt10_,
+                Some(409) => CreateReportingReportRunParametersTimezone::EtcGmt11_,
+                Some(410) => CreateReportingReportRunParametersTimezone::EtcGmt12_,
+                Some(411) => CreateReportingReportRunParametersTimezone::EtcGmt13,
+                Some(412) => CreateReportingReportRunParametersTimezone::EtcGmt14,
+                Some(413) => CreateReportingReportRunParametersTimezone::EtcGmt2_,
+                Some(414) => CreateReportingReportRunParametersTimezone::EtcGmt3_,
+                Some(415) => CreateReportingReportRunParametersTimezone::EtcGmt4_,
+                Some(416) => CreateReportingReportRunParametersTimezone::EtcGmt5_,
+                Some(417) => CreateReportingReportRunParametersTimezone::EtcGmt6_,
+                Some(418) => CreateReportingReportRunParametersTimezone::EtcGmt7_,
+                Some(419) => CreateReportingReportRunParametersTimezone::EtcGmt8_,
+                Some(420) => CreateReportingReportRunParametersTimezone::EtcGmt9_,
+                Some(421) => CreateReportingReportRunParametersTimezone::EtcGmt0__,
+                Some(422) => CreateReportingReportRunParametersTimezone::EtcGreenwich,
+                Some(423) => CreateReportingReportRunParametersTimezone::EtcUct,
+                Some(424) => CreateReportingReportRunParametersTimezone::EtcUtc,
+                Some(425) => CreateReportingReportRunParametersTimezone::EtcUniversal,
+                Some(426) => CreateReportingReportRunParametersTimezone::EtcZulu,
+                Some(427) => CreateReportingReportRunParametersTimezone::EuropeAmsterdam,
+                Some(428) => CreateReportingReportRunParametersTimezone::EuropeAndorra,
+                Some(429) => CreateReportingReportRunParametersTimezone::EuropeAstrakhan,
+                Some(430) => CreateReportingReportRunParametersTimezone::EuropeAthens,
+                Some(431) => CreateReportingReportRunParametersTimezone::EuropeBelfast,
+                Some(432) => CreateReportingReportRunParametersTimezone::EuropeBelgrade,
+                Some(433) => CreateReportingReportRunParametersTimezone::EuropeBerlin,
+                Some(434) => CreateReportingReportRunParametersTimezone::EuropeBratislava,
+                Some(435) => CreateReportingReportRunParametersTimezone::EuropeBrussels,
+                Some(436) => CreateReportingReportRunParametersTimezone::EuropeBucharest,
+                Some(437) => CreateReportingReportRunParametersTimezone::EuropeBudapest,
+                Some(438) => CreateReportingReportRunParametersTimezone::EuropeBusingen,
+                Some(439) => CreateReportingReportRunParametersTimezone::EuropeChisinau,
+                Some(440) => CreateReportingReportRunParametersTimezone::EuropeCopenhagen,
+                Some(441) => CreateReportingReportRunParametersTimezone::EuropeDublin,
+                Some(442) => CreateReportingReportRunParametersTimezone::EuropeGibraltar,
+                Some(443) => CreateReportingReportRunParametersTimezone::EuropeGuernsey,
+                Some(444) => CreateReportingReportRunParametersTimezone::EuropeHelsinki,
+                Some(445) => CreateReportingReportRunParametersTimezone::EuropeIsleOfMan,
+                Some(446) => CreateReportingReportRunParametersTimezone::EuropeIstanbul,
+                Some(447) => CreateReportingReportRunParametersTimezone::EuropeJersey,
+                Some(448) => {
                     CreateReportingReportRunParametersTimezone::EuropeKaliningrad
                 }
-                "Europe/Kiev" => CreateReportingReportRunParametersTimezone::EuropeKiev,
-                "Europe/Kirov" => CreateReportingReportRunParametersTimezone::EuropeKirov,
-                "Europe/Kyiv" => CreateReportingReportRunParametersTimezone::EuropeKyiv,
-                "Europe/Lisbon" => {
-                    CreateReportingReportRunParametersTimezone::EuropeLisbon
-                }
-                "Europe/Ljubljana" => {
-                    CreateReportingReportRunParametersTimezone::EuropeLjubljana
-                }
-                "Europe/London" => {
-                    CreateReportingReportRunParametersTimezone::EuropeLondon
-                }
-                "Europe/Luxembourg" => {
-                    CreateReportingReportRunParametersTimezone::EuropeLuxembourg
-                }
-                "Europe/Madrid" => {
-                    CreateReportingReportRunParametersTimezone::EuropeMadrid
-                }
-                "Europe/Malta" => CreateReportingReportRunParametersTimezone::EuropeMalta,
-                "Europe/Mariehamn" => {
-                    CreateReportingReportRunParametersTimezone::EuropeMariehamn
-                }
-                "Europe/Minsk" => CreateReportingReportRunParametersTimezone::EuropeMinsk,
-                "Europe/Monaco" => {
-                    CreateReportingReportRunParametersTimezone::EuropeMonaco
-                }
-                "Europe/Moscow" => {
-                    CreateReportingReportRunParametersTimezone::EuropeMoscow
-                }
-                "Europe/Nicosia" => {
-                    CreateReportingReportRunParametersTimezone::EuropeNicosia
-                }
-                "Europe/Oslo" => CreateReportingReportRunParametersTimezone::EuropeOslo,
-                "Europe/Paris" => CreateReportingReportRunParametersTimezone::EuropeParis,
-                "Europe/Podgorica" => {
-                    CreateReportingReportRunParametersTimezone::EuropePodgorica
-                }
-                "Europe/Prague" => {
-                    CreateReportingReportRunParametersTimezone::EuropePrague
-                }
-                "Europe/Riga" => CreateReportingReportRunParametersTimezone::EuropeRiga,
-                "Europe/Rome" => CreateReportingReportRunParametersTimezone::EuropeRome,
-                "Europe/Samara" => {
-                    CreateReportingReportRunParametersTimezone::EuropeSamara
-                }
-                "Europe/San_Marino" => {
-                    CreateReportingReportRunParametersTimezone::EuropeSanMarino
-                }
-                "Europe/Sarajevo" => {
-                    CreateReportingReportRunParametersTimezone::EuropeSarajevo
-                }
-                "Europe/Saratov" => {
-                    CreateReportingReportRunParametersTimezone::EuropeSaratov
-                }
-                "Europe/Simferopol" => {
-                    CreateReportingReportRunParametersTimezone::EuropeSimferopol
-                }
-                "Europe/Skopje" => {
-                    CreateReportingReportRunParametersTimezone::EuropeSkopje
-                }
-                "Europe/Sofia" => CreateReportingReportRunParametersTimezone::EuropeSofia,
-                "Europe/Stockholm" => {
-                    CreateReportingReportRunParametersTimezone::EuropeStockholm
-                }
-                "Europe/Tallinn" => {
-                    CreateReportingReportRunParametersTimezone::EuropeTallinn
-                }
-                "Europe/Tirane" => {
-                    CreateReportingReportRunParametersTimezone::EuropeTirane
-                }
-                "Europe/Tiraspol" => {
-                    CreateReportingReportRunParametersTimezone::EuropeTiraspol
-                }
-                "Europe/Ulyanovsk" => {
-                    CreateReportingReportRunParametersTimezone::EuropeUlyanovsk
-                }
-                "Europe/Uzhgorod" => {
-                    CreateReportingReportRunParametersTimezone::EuropeUzhgorod
-                }
-                "Europe/Vaduz" => CreateReportingReportRunParametersTimezone::EuropeVaduz,
-                "Europe/Vatican" => {
-                    CreateReportingReportRunParametersTimezone::EuropeVatican
-                }
-                "Europe/Vienna" => {
-                    CreateReportingReportRunParametersTimezone::EuropeVienna
-                }
-                "Europe/Vilnius" => {
-                    CreateReportingReportRunParametersTimezone::EuropeVilnius
-                }
-                "Europe/Volgograd" => {
-                    CreateReportingReportRunParametersTimezone::EuropeVolgograd
-                }
-                "Europe/Warsaw" => {
-                    CreateReportingReportRunParametersTimezone::EuropeWarsaw
-                }
-                "Europe/Zagreb" => {
-                    CreateReportingReportRunParametersTimezone::EuropeZagreb
-                }
-                "Europe/Zaporozhye" => {
-                    CreateReportingReportRunParametersTimezone::EuropeZaporozhye
-                }
-                "Europe/Zurich" => {
-                    CreateReportingReportRunParametersTimezone::EuropeZurich
-                }
-                "Factory" => CreateReportingReportRunParametersTimezone::Factory,
-                "GB" => CreateReportingReportRunParametersTimezone::Gb,
-                "GB-Eire" => CreateReportingReportRunParametersTimezone::GbEire,
-                "GMT" => CreateReportingReportRunParametersTimezone::Gmt,
-                "GMT+0" => CreateReportingReportRunParametersTimezone::Gmt0,
-                "GMT-0" => CreateReportingReportRunParametersTimezone::Gmt0_,
-                "GMT0" => CreateReportingReportRunParametersTimezone::Gmt0__,
-                "Greenwich" => CreateReportingReportRunParametersTimezone::Greenwich,
-                "HST" => CreateReportingReportRunParametersTimezone::Hst,
-                "Hongkong" => CreateReportingReportRunParametersTimezone::Hongkong,
-                "Iceland" => CreateReportingReportRunParametersTimezone::Iceland,
-                "Indian/Antananarivo" => {
+                Some(449) => CreateReportingReportRunParametersTimezone::EuropeKiev,
+                Some(450) => CreateReportingReportRunParametersTimezone::EuropeKirov,
+                Some(451) => CreateReportingReportRunParametersTimezone::EuropeKyiv,
+                Some(452) => CreateReportingReportRunParametersTimezone::EuropeLisbon,
+                Some(453) => CreateReportingReportRunParametersTimezone::EuropeLjubljana,
+                Some(454) => CreateReportingReportRunParametersTimezone::EuropeLondon,
+                Some(455) => CreateReportingReportRunParametersTimezone::EuropeLuxembourg,
+                Some(456) => CreateReportingReportRunParametersTimezone::EuropeMadrid,
+                Some(457) => CreateReportingReportRunParametersTimezone::EuropeMalta,
+                Some(458) => CreateReportingReportRunParametersTimezone::EuropeMariehamn,
+                Some(459) => CreateReportingReportRunParametersTimezone::EuropeMinsk,
+                Some(460) => CreateReportingReportRunParametersTimezone::EuropeMonaco,
+                Some(461) => CreateReportingReportRunParametersTimezone::EuropeMoscow,
+                Some(462) => CreateReportingReportRunParametersTimezone::EuropeNicosia,
+                Some(463) => CreateReportingReportRunParametersTimezone::EuropeOslo,
+                Some(464) => CreateReportingReportRunParametersTimezone::EuropeParis,
+                Some(465) => CreateReportingReportRunParametersTimezone::EuropePodgorica,
+                Some(466) => CreateReportingReportRunParametersTimezone::EuropePrague,
+                Some(467) => CreateReportingReportRunParametersTimezone::EuropeRiga,
+                Some(468) => CreateReportingReportRunParametersTimezone::EuropeRome,
+                Some(469) => CreateReportingReportRunParametersTimezone::EuropeSamara,
+                Some(470) => CreateReportingReportRunParametersTimezone::EuropeSanMarino,
+                Some(471) => CreateReportingReportRunParametersTimezone::EuropeSarajevo,
+                Some(472) => CreateReportingReportRunParametersTimezone::EuropeSaratov,
+                Some(473) => CreateReportingReportRunParametersTimezone::EuropeSimferopol,
+                Some(474) => CreateReportingReportRunParametersTimezone::EuropeSkopje,
+                Some(475) => CreateReportingReportRunParametersTimezone::EuropeSofia,
+                Some(476) => CreateReportingReportRunParametersTimezone::EuropeStockholm,
+                Some(477) => CreateReportingReportRunParametersTimezone::EuropeTallinn,
+                Some(478) => CreateReportingReportRunParametersTimezone::EuropeTirane,
+                Some(479) => CreateReportingReportRunParametersTimezone::EuropeTiraspol,
+                Some(480) => CreateReportingReportRunParametersTimezone::EuropeUlyanovsk,
+                Some(481) => CreateReportingReportRunParametersTimezone::EuropeUzhgorod,
+                Some(482) => CreateReportingReportRunParametersTimezone::EuropeVaduz,
+                Some(483) => CreateReportingReportRunParametersTimezone::EuropeVatican,
+                Some(484) => CreateReportingReportRunParametersTimezone::EuropeVienna,
+                Some(485) => CreateReportingReportRunParametersTimezone::EuropeVilnius,
+                Some(486) => CreateReportingReportRunParametersTimezone::EuropeVolgograd,
+                Some(487) => CreateReportingReportRunParametersTimezone::EuropeWarsaw,
+                Some(488) => CreateReportingReportRunParametersTimezone::EuropeZagreb,
+                Some(489) => CreateReportingReportRunParametersTimezone::EuropeZaporozhye,
+                Some(490) => CreateReportingReportRunParametersTimezone::EuropeZurich,
+                Some(491) => CreateReportingReportRunParametersTimezone::Factory,
+                Some(492) => CreateReportingReportRunParametersTimezone::Gb,
+                Some(493) => CreateReportingReportRunParametersTimezone::GbEire,
+                Some(494) => CreateReportingReportRunParametersTimezone::Gmt,
+                Some(495) => CreateReportingReportRunParametersTimezone::Gmt0,
+                Some(496) => CreateReportingReportRunParametersTimezone::Gmt0_,
+                Some(497) => CreateReportingReportRunParametersTimezone::Gmt0__,
+                Some(498) => CreateReportingReportRunParametersTimezone::Greenwich,
+                Some(499) => CreateReportingReportRunParametersTimezone::Hst,
+                Some(500) => CreateReportingReportRunParametersTimezone::Hongkong,
+                Some(501) => CreateReportingReportRunParametersTimezone::Iceland,
+                Some(502) => {
                     CreateReportingReportRunParametersTimezone::IndianAntananarivo
                 }
-                "Indian/Chagos" => {
-                    CreateReportingReportRunParametersTimezone::IndianChagos
-                }
-                "Indian/Christmas" => {
-                    CreateReportingReportRunParametersTimezone::IndianChristmas
-                }
-                "Indian/Cocos" => CreateReportingReportRunParametersTimezone::IndianCocos,
-                "Indian/Comoro" => {
-                    CreateReportingReportRunParametersTimezone::IndianComoro
-                }
-                "Indian/Kerguelen" => {
-                    CreateReportingReportRunParametersTimezone::IndianKerguelen
-                }
-                "Indian/Mahe" => CreateReportingReportRunParametersTimezone::IndianMahe,
-                "Indian/Maldives" => {
-                    CreateReportingReportRunParametersTimezone::IndianMaldives
-                }
-                "Indian/Mauritius" => {
-                    CreateReportingReportRunParametersTimezone::IndianMauritius
-                }
-                "Indian/Mayotte" => {
-                    CreateReportingReportRunParametersTimezone::IndianMayotte
-                }
-                "Indian/Reunion" => {
-                    CreateReportingReportRunParametersTimezone::IndianReunion
-                }
-                "Iran" => CreateReportingReportRunParametersTimezone::Iran,
-                "Israel" => CreateReportingReportRunParametersTimezone::Israel,
-                "Jamaica" => CreateReportingReportRunParametersTimezone::Jamaica,
-                "Japan" => CreateReportingReportRunParametersTimezone::Japan,
-                "Kwajalein" => CreateReportingReportRunParametersTimezone::Kwajalein,
-                "Libya" => CreateReportingReportRunParametersTimezone::Libya,
-                "MET" => CreateReportingReportRunParametersTimezone::Met,
-                "MST" => CreateReportingReportRunParametersTimezone::Mst,
-                "MST7MDT" => CreateReportingReportRunParametersTimezone::Mst7mdt,
-                "Mexico/BajaNorte" => {
-                    CreateReportingReportRunParametersTimezone::MexicoBajaNorte
-                }
-                "Mexico/BajaSur" => {
-                    CreateReportingReportRunParametersTimezone::MexicoBajaSur
-                }
-                "Mexico/General" => {
-                    CreateReportingReportRunParametersTimezone::MexicoGeneral
-                }
-                "NZ" => CreateReportingReportRunParametersTimezone::Nz,
-                "NZ-CHAT" => CreateReportingReportRunParametersTimezone::NzChat,
-                "Navajo" => CreateReportingReportRunParametersTimezone::Navajo,
-                "PRC" => CreateReportingReportRunParametersTimezone::Prc,
-                "PST8PDT" => CreateReportingReportRunParametersTimezone::Pst8pdt,
-                "Pacific/Apia" => CreateReportingReportRunParametersTimezone::PacificApia,
-                "Pacific/Auckland" => {
-                    CreateReportingReportRunParametersTimezone::PacificAuckland
-                }
-                "Pacific/Bougainville" => {
+                Some(503) => CreateReportingReportRunParametersTimezone::IndianChagos,
+                Some(504) => CreateReportingReportRunParametersTimezone::IndianChristmas,
+                Some(505) => CreateReportingReportRunParametersTimezone::IndianCocos,
+                Some(506) => CreateReportingReportRunParametersTimezone::IndianComoro,
+                Some(507) => CreateReportingReportRunParametersTimezone::IndianKerguelen,
+                Some(508) => CreateReportingReportRunParametersTimezone::IndianMahe,
+                Some(509) => CreateReportingReportRunParametersTimezone::IndianMaldives,
+                Some(510) => CreateReportingReportRunParametersTimezone::IndianMauritius,
+                Some(511) => CreateReportingReportRunParametersTimezone::IndianMayotte,
+                Some(512) => CreateReportingReportRunParametersTimezone::IndianReunion,
+                Some(513) => CreateReportingReportRunParametersTimezone::Iran,
+                Some(514) => CreateReportingReportRunParametersTimezone::Israel,
+                Some(515) => CreateReportingReportRunParametersTimezone::Jamaica,
+                Some(516) => CreateReportingReportRunParametersTimezone::Japan,
+                Some(517) => CreateReportingReportRunParametersTimezone::Kwajalein,
+                Some(518) => CreateReportingReportRunParametersTimezone::Libya,
+                Some(519) => CreateReportingReportRunParametersTimezone::Met,
+                Some(520) => CreateReportingReportRunParametersTimezone::Mst,
+                Some(521) => CreateReportingReportRunParametersTimezone::Mst7mdt,
+                Some(522) => CreateReportingReportRunParametersTimezone::MexicoBajaNorte,
+                Some(523) => CreateReportingReportRunParametersTimezone::MexicoBajaSur,
+                Some(524) => CreateReportingReportRunParametersTimezone::MexicoGeneral,
+                Some(525) => CreateReportingReportRunParametersTimezone::Nz,
+                Some(526) => CreateReportingReportRunParametersTimezone::NzChat,
+                Some(527) => CreateReportingReportRunParametersTimezone::Navajo,
+                Some(528) => CreateReportingReportRunParametersTimezone::Prc,
+                Some(529) => CreateReportingReportRunParametersTimezone::Pst8pdt,
+                Some(530) => CreateReportingReportRunParametersTimezone::PacificApia,
+                Some(531) => CreateReportingReportRunParametersTimezone::PacificAuckland,
+                Some(532) => {
                     CreateReportingReportRunParametersTimezone::PacificBougainville
                 }
-                "Pacific/Chatham" => {
-                    CreateReportingReportRunParametersTimezone::PacificChatham
-                }
-                "Pacific/Chuuk" => {
-                    CreateReportingReportRunParametersTimezone::PacificChuuk
-                }
-                "Pacific/Easter" => {
-                    CreateReportingReportRunParametersTimezone::PacificEaster
-                }
-                "Pacific/Efate" => {
-                    CreateReportingReportRunParametersTimezone::PacificEfate
-                }
-                "Pacific/Enderbury" => {
-                    CreateReportingReportRunParametersTimezone::PacificEnderbury
-                }
-                "Pacific/Fakaofo" => {
-                    CreateReportingReportRunParametersTimezone::PacificFakaofo
-                }
-                "Pacific/Fiji" => CreateReportingReportRunParametersTimezone::PacificFiji,
-                "Pacific/Funafuti" => {
-                    CreateReportingReportRunParametersTimezone::PacificFunafuti
-                }
-                "Pacific/Galapagos" => {
-                    CreateReportingReportRunParametersTimezone::PacificGalapagos
-                }
-                "Pacific/Gambier" => {
-                    CreateReportingReportRunParametersTimezone::PacificGambier
-                }
-                "Pacific/Guadalcanal" => {
+                Some(533) => CreateReportingReportRunParametersTimezone::PacificChatham,
+                Some(534) => CreateReportingReportRunParametersTimezone::PacificChuuk,
+                Some(535) => CreateReportingReportRunParametersTimezone::PacificEaster,
+                Some(536) => CreateReportingReportRunParametersTimezone::PacificEfate,
+                Some(537) => CreateReportingReportRunParametersTimezone::PacificEnderbury,
+                Some(538) => CreateReportingReportRunParametersTimezone::PacificFakaofo,
+                Some(539) => CreateReportingReportRunParametersTimezone::PacificFiji,
+                Some(540) => CreateReportingReportRunParametersTimezone::PacificFunafuti,
+                Some(541) => CreateReportingReportRunParametersTimezone::PacificGalapagos,
+                Some(542) => CreateReportingReportRunParametersTimezone::PacificGambier,
+                Some(543) => {
                     CreateReportingReportRunParametersTimezone::PacificGuadalcanal
                 }
-                "Pacific/Guam" => CreateReportingReportRunParametersTimezone::PacificGuam,
-                "Pacific/Honolulu" => {
-                    CreateReportingReportRunParametersTimezone::PacificHonolulu
-                }
-                "Pacific/Johnston" => {
-                    CreateReportingReportRunParametersTimezone::PacificJohnston
-                }
-                "Pacific/Kanton" => {
-                    CreateReportingReportRunParametersTimezone::PacificKanton
-                }
-                "Pacific/Kiritimati" => {
+                Some(544) => CreateReportingReportRunParametersTimezone::PacificGuam,
+                Some(545) => CreateReportingReportRunParametersTimezone::PacificHonolulu,
+                Some(546) => CreateReportingReportRunParametersTimezone::PacificJohnston,
+                Some(547) => CreateReportingReportRunParametersTimezone::PacificKanton,
+                Some(548) => {
                     CreateReportingReportRunParametersTimezone::PacificKiritimati
                 }
-                "Pacific/Kosrae" => {
-                    CreateReportingReportRunParametersTimezone::PacificKosrae
-                }
-                "Pacific/Kwajalein" => {
-                    CreateReportingReportRunParametersTimezone::PacificKwajalein
-                }
-                "Pacific/Majuro" => {
-                    CreateReportingReportRunParametersTimezone::PacificMajuro
-                }
-                "Pacific/Marquesas" => {
-                    CreateReportingReportRunParametersTimezone::PacificMarquesas
-                }
-                "Pacific/Midway" => {
-                    CreateReportingReportRunParametersTimezone::PacificMidway
-                }
-                "Pacific/Nauru" => {
-                    CreateReportingReportRunParametersTimezone::PacificNauru
-                }
-                "Pacific/Niue" => CreateReportingReportRunParametersTimezone::PacificNiue,
-                "Pacific/Norfolk" => {
-                    CreateReportingReportRunParametersTimezone::PacificNorfolk
-                }
-                "Pacific/Noumea" => {
-                    CreateReportingReportRunParametersTimezone::PacificNoumea
-                }
-                "Pacific/Pago_Pago" => {
-                    CreateReportingReportRunParametersTimezone::PacificPagoPago
-                }
-                "Pacific/Palau" => {
-                    CreateReportingReportRunParametersTimezone::PacificPalau
-                }
-                "Pacific/Pitcairn" => {
-                    CreateReportingReportRunParametersTimezone::PacificPitcairn
-                }
-                "Pacific/Pohnpei" => {
-                    CreateReportingReportRunParametersTimezone::PacificPohnpei
-                }
-                "Pacific/Ponape" => {
-                    CreateReportingReportRunParametersTimezone::PacificPonape
-                }
-                "Pacific/Port_Moresby" => {
+                Some(549) => CreateReportingReportRunParametersTimezone::PacificKosrae,
+                Some(550) => CreateReportingReportRunParametersTimezone::PacificKwajalein,
+                Some(551) => CreateReportingReportRunParametersTimezone::PacificMajuro,
+                Some(552) => CreateReportingReportRunParametersTimezone::PacificMarquesas,
+                Some(553) => CreateReportingReportRunParametersTimezone::PacificMidway,
+                Some(554) => CreateReportingReportRunParametersTimezone::PacificNauru,
+                Some(555) => CreateReportingReportRunParametersTimezone::PacificNiue,
+                Some(556) => CreateReportingReportRunParametersTimezone::PacificNorfolk,
+                Some(557) => CreateReportingReportRunParametersTimezone::PacificNoumea,
+                Some(558) => CreateReportingReportRunParametersTimezone::PacificPagoPago,
+                Some(559) => CreateReportingReportRunParametersTimezone::PacificPalau,
+                Some(560) => CreateReportingReportRunParametersTimezone::PacificPitcairn,
+                Some(561) => CreateReportingReportRunParametersTimezone::PacificPohnpei,
+                Some(562) => CreateReportingReportRunParametersTimezone::PacificPonape,
+                Some(563) => {
                     CreateReportingReportRunParametersTimezone::PacificPortMoresby
                 }
-                "Pacific/Rarotonga" => {
-                    CreateReportingReportRunParametersTimezone::PacificRarotonga
-                }
-                "Pacific/Saipan" => {
-                    CreateReportingReportRunParametersTimezone::PacificSaipan
-                }
-                "Pacific/Samoa" => {
-                    CreateReportingReportRunParametersTimezone::PacificSamoa
-                }
-                "Pacific/Tahiti" => {
-                    CreateReportingReportRunParametersTimezone::PacificTahiti
-                }
-                "Pacific/Tarawa" => {
-                    CreateReportingReportRunParametersTimezone::PacificTarawa
-                }
-                "Pacific/Tongatapu" => {
-                    CreateReportingReportRunParametersTimezone::PacificTongatapu
-                }
-                "Pacific/Truk" => CreateReportingReportRunParametersTimezone::PacificTruk,
-                "Pacific/Wake" => CreateReportingReportRunParametersTimezone::PacificWake,
-                "Pacific/Wallis" => {
-                    CreateReportingReportRunParametersTimezone::PacificWallis
-                }
-                "Pacific/Yap" => CreateReportingReportRunParametersTimezone::PacificYap,
-                "Poland" => CreateReportingReportRunParametersTimezone::Poland,
-                "Portugal" => CreateReportingReportRunParametersTimezone::Portugal,
-                "ROC" => CreateReportingReportRunParametersTimezone::Roc,
-                "ROK" => CreateReportingReportRunParametersTimezone::Rok,
-                "Singapore" => CreateReportingReportRunParametersTimezone::Singapore,
-                "Turkey" => CreateReportingReportRunParametersTimezone::Turkey,
-                "UCT" => CreateReportingReportRunParametersTimezone::Uct,
-                "US/Alaska" => CreateReportingReportRunParametersTimezone::UsAlaska,
-                "US/Aleutian" => CreateReportingReportRunParametersTimezone::UsAleutian,
-                "US/Arizona" => CreateReportingReportRunParametersTimezone::UsArizona,
-                "US/Central" => CreateReportingReportRunParametersTimezone::UsCentral,
-                "US/East-Indiana" => {
-                    CreateReportingReportRunParametersTimezone::UsEastIndiana
-                }
-                "US/Eastern" => CreateReportingReportRunParametersTimezone::UsEastern,
-                "US/Hawaii" => CreateReportingReportRunParametersTimezone::UsHawaii,
-                "US/Indiana-Starke" => {
-                    CreateReportingReportRunParametersTimezone::UsIndianaStarke
-                }
-                "US/Michigan" => CreateReportingReportRunParametersTimezone::UsMichigan,
-                "US/Mountain" => CreateReportingReportRunParametersTimezone::UsMountain,
-                "US/Pacific" => CreateReportingReportRunParametersTimezone::UsPacific,
-                "US/Pacific-New" => {
-                    CreateReportingReportRunParametersTimezone::UsPacificNew
-                }
-                "US/Samoa" => CreateReportingReportRunParametersTimezone::UsSamoa,
-                "UTC" => CreateReportingReportRunParametersTimezone::Utc,
-                "Universal" => CreateReportingReportRunParametersTimezone::Universal,
-                "W-SU" => CreateReportingReportRunParametersTimezone::WSu,
-                "WET" => CreateReportingReportRunParametersTimezone::Wet,
-                "Zulu" => CreateReportingReportRunParametersTimezone::Zulu,
-                v => CreateReportingReportRunParametersTimezone::Unknown(v.to_owned()),
+                Some(564) => CreateReportingReportRunParametersTimezone::PacificRarotonga,
+                Some(565) => CreateReportingReportRunParametersTimezone::PacificSaipan,
+                Some(566) => CreateReportingReportRunParametersTimezone::PacificSamoa,
+                Some(567) => CreateReportingReportRunParametersTimezone::PacificTahiti,
+                Some(568) => CreateReportingReportRunParametersTimezone::PacificTarawa,
+                Some(569) => CreateReportingReportRunParametersTimezone::PacificTongatapu,
+                Some(570) => CreateReportingReportRunParametersTimezone::PacificTruk,
+                Some(571) => CreateReportingReportRunParametersTimezone::PacificWake,
+                Some(572) => CreateReportingReportRunParametersTimezone::PacificWallis,
+                Some(573) => CreateReportingReportRunParametersTimezone::PacificYap,
+                Some(574) => CreateReportingReportRunParametersTimezone::Poland,
+                Some(575) => CreateReportingReportRunParametersTimezone::Portugal,
+                Some(576) => CreateReportingReportRunParametersTimezone::Roc,
+                Some(577) => CreateReportingReportRunParametersTimezone::Rok,
+                Some(578) => CreateReportingReportRunParametersTimezone::Singapore,
+                Some(579) => CreateReportingReportRunParametersTimezone::Turkey,
+                Some(580) => CreateReportingReportRunParametersTimezone::Uct,
+                Some(581) => CreateReportingReportRunParametersTimezone::UsAlaska,
+                Some(582) => CreateReportingReportRunParametersTimezone::UsAleutian,
+                Some(583) => CreateReportingReportRunParametersTimezone::UsArizona,
+                Some(584) => CreateReportingReportRunParametersTimezone::UsCentral,
+                Some(585) => CreateReportingReportRunParametersTimezone::UsEastIndiana,
+                Some(586) => CreateReportingReportRunParametersTimezone::UsEastern,
+                Some(587) => CreateReportingReportRunParametersTimezone::UsHawaii,
+                Some(588) => CreateReportingReportRunParametersTimezone::UsIndianaStarke,
+                Some(589) => CreateReportingReportRunParametersTimezone::UsMichigan,
+                Some(590) => CreateReportingReportRunParametersTimezone::UsMountain,
+                Some(591) => CreateReportingReportRunParametersTimezone::UsPacific,
+                Some(592) => CreateReportingReportRunParametersTimezone::UsPacificNew,
+                Some(593) => CreateReportingReportRunParametersTimezone::UsSamoa,
+                Some(594) => CreateReportingReportRunParametersTimezone::Utc,
+                Some(595) => CreateReportingReportRunParametersTimezone::Universal,
+                Some(596) => CreateReportingReportRunParametersTimezone::WSu,
+                Some(597) => CreateReportingReportRunParametersTimezone::Wet,
+                Some(598) => CreateReportingReportRunParametersTimezone::Zulu,
+                _ => CreateReportingReportRunParametersTimezone::Unknown(s.to_owned()),
             },
         )
     }
@@ -4344,12 +4350,14 @@ impl serde::Serialize for ListReportingReportRunsCreated {
 }
 #[cfg(feature = "reporting")]
 impl From<crate::RangeQuerySpecs> for ListReportingReportRunsCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListReportingReportRunsCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "reporting")]
 impl From<i64> for ListReportingReportRunsCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListReportingReportRunsCreated::Integer(v)
     }
@@ -4404,98 +4412,93 @@ impl crate::rt::Decode for ReportingReportRun {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<String>,
-            f2: Option<crate::ReportingReportRunId>,
-            f3: Option<bool>,
-            f4: Option<crate::FinancialReportingFinanceReportRunRunParameters>,
-            f5: Option<String>,
-            f6: Option<crate::File>,
-            f7: Option<String>,
-            f8: Option<crate::rt::Timestamp>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<crate::ReportingReportRunId>,
+            f3: crate::rt::json::Slot<bool>,
+            f4: crate::rt::json::Slot<
+                crate::FinancialReportingFinanceReportRunRunParameters,
+            >,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<crate::File>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a reporting.report_run object",
-            &[
-                "created",
-                "error",
-                "id",
-                "livemode",
-                "object",
-                "parameters",
-                "report_type",
-                "result",
-                "status",
-                "succeeded_at",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.skip(),
-                5 => r.required(&mut b.f4),
-                6 => r.required(&mut b.f5),
-                7 => r.optional(&mut b.f6),
-                8 => r.required(&mut b.f7),
-                9 => r.optional(&mut b.f8),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1,
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-                f6,
-                f7: Some(f7),
-                f8,
-            } => {
+        let extra = r
+            .fields(
+                "a reporting.report_run object",
+                &[
+                    "created",
+                    "error",
+                    "id",
+                    "livemode",
+                    "object",
+                    "parameters",
+                    "report_type",
+                    "result",
+                    "status",
+                    "succeeded_at",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.skip(),
+                    5 => r.required(&mut b.f4),
+                    6 => r.required(&mut b.f5),
+                    7 => r.optional(&mut b.f6),
+                    8 => r.required(&mut b.f7),
+                    9 => r.optional(&mut b.f8),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f5.take(),
+            b.f7.take(),
+        ) {
+            (Some(f0), Some(f2), Some(f3), Some(f4), Some(f5), Some(f7)) => {
                 Ok(ReportingReportRun {
                     created: f0,
-                    error: f1,
+                    error: b.f1.take(),
                     id: f2,
                     livemode: f3,
                     parameters: f4,
                     report_type: f5,
-                    result: f6,
+                    result: b.f6.take(),
                     status: f7,
-                    succeeded_at: f8,
+                    succeeded_at: b.f8.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "created"),
-                                    (b.f2.is_none(), "id"),
-                                    (b.f3.is_none(), "livemode"),
-                                    (b.f4.is_none(), "parameters"),
-                                    (b.f5.is_none(), "report_type"),
-                                    (b.f7.is_none(), "status"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "id"),
+                        (taken.2.is_none(), "livemode"),
+                        (taken.3.is_none(), "parameters"),
+                        (taken.4.is_none(), "report_type"),
+                        (taken.5.is_none(), "status"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -95,68 +95,66 @@ impl crate::rt::Decode for ReportingReportType {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<Vec<String>>,
-            f3: Option<crate::ReportingReportTypeId>,
-            f4: Option<bool>,
-            f5: Option<String>,
-            f6: Option<crate::rt::Timestamp>,
-            f7: Option<i64>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<Vec<String>>,
+            f3: crate::rt::json::Slot<crate::ReportingReportTypeId>,
+            f4: crate::rt::json::Slot<bool>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f7: crate::rt::json::Slot<i64>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a reporting.report_type object",
-            &[
-                "data_available_end",
-                "data_available_start",
-                "default_columns",
-                "id",
-                "livemode",
-                "name",
-                "object",
-                "updated",
-                "version",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.skip(),
-                7 => r.required(&mut b.f6),
-                8 => r.required(&mut b.f7),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2,
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-                f6: Some(f6),
-                f7: Some(f7),
-            } => {
+        let extra = r
+            .fields(
+                "a reporting.report_type object",
+                &[
+                    "data_available_end",
+                    "data_available_start",
+                    "default_columns",
+                    "id",
+                    "livemode",
+                    "name",
+                    "object",
+                    "updated",
+                    "version",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.skip(),
+                    7 => r.required(&mut b.f6),
+                    8 => r.required(&mut b.f7),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f5.take(),
+            b.f6.take(),
+            b.f7.take(),
+        ) {
+            (Some(f0), Some(f1), Some(f3), Some(f4), Some(f5), Some(f6), Some(f7)) => {
                 Ok(ReportingReportType {
                     data_available_end: f0,
                     data_available_start: f1,
-                    default_columns: f2,
+                    default_columns: b.f2.take(),
                     id: f3,
                     livemode: f4,
                     name: f5,
@@ -165,23 +163,20 @@ impl crate::rt::Decode for ReportingReportType {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "data_available_end"),
-                                    (b.f1.is_none(), "data_available_start"),
-                                    (b.f3.is_none(), "id"),
-                                    (b.f4.is_none(), "livemode"),
-                                    (b.f5.is_none(), "name"),
-                                    (b.f6.is_none(), "updated"),
-                                    (b.f7.is_none(), "version"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "data_available_end"),
+                        (taken.1.is_none(), "data_available_start"),
+                        (taken.2.is_none(), "id"),
+                        (taken.3.is_none(), "livemode"),
+                        (taken.4.is_none(), "name"),
+                        (taken.5.is_none(), "updated"),
+                        (taken.6.is_none(), "version"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -189,79 +189,85 @@ impl crate::rt::Decode for ScheduledQueryRun {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<crate::SigmaScheduledQueryRunError>,
-            f3: Option<crate::File>,
-            f4: Option<crate::ScheduledQueryRunId>,
-            f5: Option<bool>,
-            f6: Option<crate::rt::Timestamp>,
-            f7: Option<String>,
-            f8: Option<String>,
-            f9: Option<String>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<crate::SigmaScheduledQueryRunError>,
+            f3: crate::rt::json::Slot<crate::File>,
+            f4: crate::rt::json::Slot<crate::ScheduledQueryRunId>,
+            f5: crate::rt::json::Slot<bool>,
+            f6: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a scheduled_query_run object",
-            &[
-                "created",
-                "data_load_time",
-                "error",
-                "file",
-                "id",
-                "livemode",
-                "object",
-                "result_available_until",
-                "sql",
-                "status",
-                "title",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.skip(),
-                7 => r.required(&mut b.f6),
-                8 => r.required(&mut b.f7),
-                9 => r.required(&mut b.f8),
-                10 => r.required(&mut b.f9),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2,
-                f3,
-                f4: Some(f4),
-                f5: Some(f5),
-                f6: Some(f6),
-                f7: Some(f7),
-                f8: Some(f8),
-                f9: Some(f9),
-            } => {
+        let extra = r
+            .fields(
+                "a scheduled_query_run object",
+                &[
+                    "created",
+                    "data_load_time",
+                    "error",
+                    "file",
+                    "id",
+                    "livemode",
+                    "object",
+                    "result_available_until",
+                    "sql",
+                    "status",
+                    "title",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.skip(),
+                    7 => r.required(&mut b.f6),
+                    8 => r.required(&mut b.f7),
+                    9 => r.required(&mut b.f8),
+                    10 => r.required(&mut b.f9),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f4.take(),
+            b.f5.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f8.take(),
+            b.f9.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f1),
+                Some(f4),
+                Some(f5),
+                Some(f6),
+                Some(f7),
+                Some(f8),
+                Some(f9),
+            ) => {
                 Ok(ScheduledQueryRun {
                     created: f0,
                     data_load_time: f1,
-                    error: f2,
-                    file: f3,
+                    error: b.f2.take(),
+                    file: b.f3.take(),
                     id: f4,
                     livemode: f5,
                     result_available_until: f6,
@@ -271,24 +277,21 @@ impl crate::rt::Decode for ScheduledQueryRun {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "created"),
-                                    (b.f1.is_none(), "data_load_time"),
-                                    (b.f4.is_none(), "id"),
-                                    (b.f5.is_none(), "livemode"),
-                                    (b.f6.is_none(), "result_available_until"),
-                                    (b.f7.is_none(), "sql"),
-                                    (b.f8.is_none(), "status"),
-                                    (b.f9.is_none(), "title"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "data_load_time"),
+                        (taken.2.is_none(), "id"),
+                        (taken.3.is_none(), "livemode"),
+                        (taken.4.is_none(), "result_available_until"),
+                        (taken.5.is_none(), "sql"),
+                        (taken.6.is_none(), "status"),
+                        (taken.7.is_none(), "title"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -88,60 +88,58 @@ impl crate::rt::Decode for TaxAssociation {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::TaxAssociationId>,
-            f2: Option<String>,
-            f3: Option<Vec<crate::TaxProductResourceTaxAssociationTransactionAttempts>>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::TaxAssociationId>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<
+                Vec<crate::TaxProductResourceTaxAssociationTransactionAttempts>,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a tax.association object",
-            &[
-                "calculation",
-                "id",
-                "object",
-                "payment_intent",
-                "tax_transaction_attempts",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.skip(),
-                3 => r.required(&mut b.f2),
-                4 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3 } => {
+        let extra = r
+            .fields(
+                "a tax.association object",
+                &[
+                    "calculation",
+                    "id",
+                    "object",
+                    "payment_intent",
+                    "tax_transaction_attempts",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.skip(),
+                    3 => r.required(&mut b.f2),
+                    4 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
                 Ok(TaxAssociation {
                     calculation: f0,
                     id: f1,
                     payment_intent: f2,
-                    tax_transaction_attempts: f3,
+                    tax_transaction_attempts: b.f3.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "calculation"),
-                                    (b.f1.is_none(), "id"),
-                                    (b.f2.is_none(), "payment_intent"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "calculation"),
+                        (taken.1.is_none(), "id"),
+                        (taken.2.is_none(), "payment_intent"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

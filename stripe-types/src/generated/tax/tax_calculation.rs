@@ -316,12 +316,12 @@ impl std::str::FromStr for CreateTaxCalculationCustomerDetailsAddressSource {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "billing" => CreateTaxCalculationCustomerDetailsAddressSource::Billing,
-                "shipping" => CreateTaxCalculationCustomerDetailsAddressSource::Shipping,
-                v => {
+            match crate::rt::json::variant(s, &["billing", "shipping"]) {
+                Some(0) => CreateTaxCalculationCustomerDetailsAddressSource::Billing,
+                Some(1) => CreateTaxCalculationCustomerDetailsAddressSource::Shipping,
+                _ => {
                     CreateTaxCalculationCustomerDetailsAddressSource::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -382,17 +382,20 @@ impl std::str::FromStr for CreateTaxCalculationCustomerDetailsTaxabilityOverride
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "customer_exempt" => {
+            match crate::rt::json::variant(
+                s,
+                &["customer_exempt", "none", "reverse_charge"],
+            ) {
+                Some(0) => {
                     CreateTaxCalculationCustomerDetailsTaxabilityOverride::CustomerExempt
                 }
-                "none" => CreateTaxCalculationCustomerDetailsTaxabilityOverride::None,
-                "reverse_charge" => {
+                Some(1) => CreateTaxCalculationCustomerDetailsTaxabilityOverride::None,
+                Some(2) => {
                     CreateTaxCalculationCustomerDetailsTaxabilityOverride::ReverseCharge
                 }
-                v => {
+                _ => {
                     CreateTaxCalculationCustomerDetailsTaxabilityOverride::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -447,10 +450,10 @@ impl std::str::FromStr for CreateTaxCalculationLineItemsTaxBehavior {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "exclusive" => CreateTaxCalculationLineItemsTaxBehavior::Exclusive,
-                "inclusive" => CreateTaxCalculationLineItemsTaxBehavior::Inclusive,
-                v => CreateTaxCalculationLineItemsTaxBehavior::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["exclusive", "inclusive"]) {
+                Some(0) => CreateTaxCalculationLineItemsTaxBehavior::Exclusive,
+                Some(1) => CreateTaxCalculationLineItemsTaxBehavior::Inclusive,
+                _ => CreateTaxCalculationLineItemsTaxBehavior::Unknown(s.to_owned()),
             },
         )
     }
@@ -807,105 +810,109 @@ impl crate::rt::Decode for TaxCalculation {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<crate::TaxProductResourceCustomerDetails>,
-            f4: Option<crate::rt::Timestamp>,
-            f5: Option<crate::TaxCalculationId>,
-            f6: Option<crate::rt::List<crate::TaxCalculationLineItem>>,
-            f7: Option<bool>,
-            f8: Option<crate::TaxProductResourceShipFromDetails>,
-            f9: Option<crate::TaxProductResourceTaxCalculationShippingCost>,
-            f10: Option<i64>,
-            f11: Option<i64>,
-            f12: Option<Vec<crate::TaxProductResourceTaxBreakdown>>,
-            f13: Option<crate::rt::Timestamp>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::TaxProductResourceCustomerDetails>,
+            f4: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f5: crate::rt::json::Slot<crate::TaxCalculationId>,
+            f6: crate::rt::json::Slot<crate::rt::List<crate::TaxCalculationLineItem>>,
+            f7: crate::rt::json::Slot<bool>,
+            f8: crate::rt::json::Slot<crate::TaxProductResourceShipFromDetails>,
+            f9: crate::rt::json::Slot<
+                crate::TaxProductResourceTaxCalculationShippingCost,
+            >,
+            f10: crate::rt::json::Slot<i64>,
+            f11: crate::rt::json::Slot<i64>,
+            f12: crate::rt::json::Slot<Vec<crate::TaxProductResourceTaxBreakdown>>,
+            f13: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a tax.calculation object",
-            &[
-                "amount_total",
-                "currency",
-                "customer",
-                "customer_details",
-                "expires_at",
-                "id",
-                "line_items",
-                "livemode",
-                "object",
-                "ship_from_details",
-                "shipping_cost",
-                "tax_amount_exclusive",
-                "tax_amount_inclusive",
-                "tax_breakdown",
-                "tax_date",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.skip(),
-                9 => r.optional(&mut b.f8),
-                10 => r.optional(&mut b.f9),
-                11 => r.required(&mut b.f10),
-                12 => r.required(&mut b.f11),
-                13 => r.required(&mut b.f12),
-                14 => r.required(&mut b.f13),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2,
-                f3: Some(f3),
-                f4,
-                f5,
-                f6,
-                f7: Some(f7),
-                f8,
-                f9,
-                f10: Some(f10),
-                f11: Some(f11),
-                f12: Some(f12),
-                f13: Some(f13),
-            } => {
+        let extra = r
+            .fields(
+                "a tax.calculation object",
+                &[
+                    "amount_total",
+                    "currency",
+                    "customer",
+                    "customer_details",
+                    "expires_at",
+                    "id",
+                    "line_items",
+                    "livemode",
+                    "object",
+                    "ship_from_details",
+                    "shipping_cost",
+                    "tax_amount_exclusive",
+                    "tax_amount_inclusive",
+                    "tax_breakdown",
+                    "tax_date",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.skip(),
+                    9 => r.optional(&mut b.f8),
+                    10 => r.optional(&mut b.f9),
+                    11 => r.required(&mut b.f10),
+                    12 => r.required(&mut b.f11),
+                    13 => r.required(&mut b.f12),
+                    14 => r.required(&mut b.f13),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f3.take(),
+            b.f7.take(),
+            b.f10.take(),
+            b.f11.take(),
+            b.f12.take(),
+            b.f13.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f1),
+                Some(f3),
+                Some(f7),
+                Some(f10),
+                Some(f11),
+                Some(f12),
+                Some(f13),
+            ) => {
                 Ok(TaxCalculation {
                     amount_total: f0,
                     currency: f1,
-                    customer: f2,
+                    customer: b.f2.take(),
                     customer_details: f3,
-                    expires_at: f4,
-                    id: f5,
-                    line_items: f6,
+                    expires_at: b.f4.take(),
+                    id: b.f5.take(),
+                    line_items: b.f6.take(),
                     livemode: f7,
-                    ship_from_details: f8,
-                    shipping_cost: f9,
+                    ship_from_details: b.f8.take(),
+                    shipping_cost: b.f9.take(),
                     tax_amount_exclusive: f10,
                     tax_amount_inclusive: f11,
                     tax_breakdown: f12,
@@ -913,24 +920,21 @@ impl crate::rt::Decode for TaxCalculation {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount_total"),
-                                    (b.f1.is_none(), "currency"),
-                                    (b.f3.is_none(), "customer_details"),
-                                    (b.f7.is_none(), "livemode"),
-                                    (b.f10.is_none(), "tax_amount_exclusive"),
-                                    (b.f11.is_none(), "tax_amount_inclusive"),
-                                    (b.f12.is_none(), "tax_breakdown"),
-                                    (b.f13.is_none(), "tax_date"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount_total"),
+                        (taken.1.is_none(), "currency"),
+                        (taken.2.is_none(), "customer_details"),
+                        (taken.3.is_none(), "livemode"),
+                        (taken.4.is_none(), "tax_amount_exclusive"),
+                        (taken.5.is_none(), "tax_amount_inclusive"),
+                        (taken.6.is_none(), "tax_breakdown"),
+                        (taken.7.is_none(), "tax_date"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -23,39 +23,38 @@ impl crate::rt::Decode for TaxDeductedAtSource {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a tax_deducted_at_source object",
-            &[
-                "id",
-                "object",
-                "period_end",
-                "period_start",
-                "tax_deduction_account_number",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.skip(),
-                2 => r.required(&mut b.f1),
-                3 => r.required(&mut b.f2),
-                4 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a tax_deducted_at_source object",
+                &[
+                    "id",
+                    "object",
+                    "period_end",
+                    "period_start",
+                    "tax_deduction_account_number",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.skip(),
+                    2 => r.required(&mut b.f1),
+                    3 => r.required(&mut b.f2),
+                    4 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f3.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f3)) => {
                 Ok(TaxDeductedAtSource {
                     id: f0,
                     period_end: f1,
@@ -64,20 +63,17 @@ impl crate::rt::Decode for TaxDeductedAtSource {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "id"),
-                                    (b.f1.is_none(), "period_end"),
-                                    (b.f2.is_none(), "period_start"),
-                                    (b.f3.is_none(), "tax_deduction_account_number"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "id"),
+                        (taken.1.is_none(), "period_end"),
+                        (taken.2.is_none(), "period_start"),
+                        (taken.3.is_none(), "tax_deduction_account_number"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -21,51 +21,49 @@ impl crate::rt::Decode for TaxIDsOwner {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::Account>>,
-            f1: Option<crate::rt::Expandable<crate::Application>>,
-            f2: Option<crate::rt::Expandable<crate::Customer>>,
-            f3: Option<String>,
-            f4: Option<crate::TaxIDsOwnerType>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::Account>>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::Application>>,
+            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::Customer>>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::TaxIDsOwnerType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a tax_i_ds_owner object",
-            &["account", "application", "customer", "customer_account", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2, f3, f4: Some(f4) } => {
+        let extra = r
+            .fields(
+                "a tax_i_ds_owner object",
+                &["account", "application", "customer", "customer_account", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f4.take(),) {
+            (Some(f4),) => {
                 Ok(TaxIDsOwner {
-                    account: f0,
-                    application: f1,
-                    customer: f2,
-                    customer_account: f3,
+                    account: b.f0.take(),
+                    application: b.f1.take(),
+                    customer: b.f2.take(),
+                    customer_account: b.f3.take(),
                     r#type: f4,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f4.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -136,12 +134,15 @@ impl std::str::FromStr for TaxIDsOwnerType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account" => TaxIDsOwnerType::Account,
-                "application" => TaxIDsOwnerType::Application,
-                "customer" => TaxIDsOwnerType::Customer,
-                "self" => TaxIDsOwnerType::Self_,
-                v => TaxIDsOwnerType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["account", "application", "customer", "self"],
+            ) {
+                Some(0) => TaxIDsOwnerType::Account,
+                Some(1) => TaxIDsOwnerType::Application,
+                Some(2) => TaxIDsOwnerType::Customer,
+                Some(3) => TaxIDsOwnerType::Self_,
+                _ => TaxIDsOwnerType::Unknown(s.to_owned()),
             },
         )
     }

@@ -251,12 +251,15 @@ impl std::str::FromStr for ListTaxIdsOwnerType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account" => ListTaxIdsOwnerType::Account,
-                "application" => ListTaxIdsOwnerType::Application,
-                "customer" => ListTaxIdsOwnerType::Customer,
-                "self" => ListTaxIdsOwnerType::Self_,
-                v => ListTaxIdsOwnerType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["account", "application", "customer", "self"],
+            ) {
+                Some(0) => ListTaxIdsOwnerType::Account,
+                Some(1) => ListTaxIdsOwnerType::Application,
+                Some(2) => ListTaxIdsOwnerType::Customer,
+                Some(3) => ListTaxIdsOwnerType::Self_,
+                _ => ListTaxIdsOwnerType::Unknown(s.to_owned()),
             },
         )
     }

@@ -15,33 +15,35 @@ impl crate::rt::Decode for TaxProductRegistrationsResourceCountryOptionsDefault 
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefaultType>,
+            f0: crate::rt::json::Slot<
+                crate::TaxProductRegistrationsResourceCountryOptionsDefaultType,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a tax_product_registrations_resource_country_options_default object",
-            &["type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a tax_product_registrations_resource_country_options_default object",
+                &["type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(TaxProductRegistrationsResourceCountryOptionsDefault {
                     r#type: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -100,13 +102,13 @@ impl std::str::FromStr for TaxProductRegistrationsResourceCountryOptionsDefaultT
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "standard" => {
+            match crate::rt::json::variant(s, &["standard"]) {
+                Some(0) => {
                     TaxProductRegistrationsResourceCountryOptionsDefaultType::Standard
                 }
-                v => {
+                _ => {
                     TaxProductRegistrationsResourceCountryOptionsDefaultType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -19,40 +19,41 @@ for TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::TaxProductRegistrationsResourceCountryOptionsDefaultStandard,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoodsType,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a tax_product_registrations_resource_country_options_default_inbound_goods object",
-            &["standard", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a tax_product_registrations_resource_country_options_default_inbound_goods object",
+                &["standard", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods {
-                    standard: f0,
+                    standard: b.f0.take(),
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -119,13 +120,13 @@ for TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoodsType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "standard" => {
+            match crate::rt::json::variant(s, &["standard"]) {
+                Some(0) => {
                     TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoodsType::Standard
                 }
-                v => {
+                _ => {
                     TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoodsType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

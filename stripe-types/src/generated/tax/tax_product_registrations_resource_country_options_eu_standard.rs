@@ -15,37 +15,35 @@ impl crate::rt::Decode for TaxProductRegistrationsResourceCountryOptionsEuStanda
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::TaxProductRegistrationsResourceCountryOptionsEuStandardPlaceOfSupplyScheme,
             >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a tax_product_registrations_resource_country_options_eu_standard object",
-            &["place_of_supply_scheme"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a tax_product_registrations_resource_country_options_eu_standard object",
+                &["place_of_supply_scheme"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(TaxProductRegistrationsResourceCountryOptionsEuStandard {
                     place_of_supply_scheme: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "place_of_supply_scheme")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "place_of_supply_scheme")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -117,19 +115,22 @@ for TaxProductRegistrationsResourceCountryOptionsEuStandardPlaceOfSupplyScheme {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "inbound_goods" => {
+            match crate::rt::json::variant(
+                s,
+                &["inbound_goods", "small_seller", "standard"],
+            ) {
+                Some(0) => {
                     TaxProductRegistrationsResourceCountryOptionsEuStandardPlaceOfSupplyScheme::InboundGoods
                 }
-                "small_seller" => {
+                Some(1) => {
                     TaxProductRegistrationsResourceCountryOptionsEuStandardPlaceOfSupplyScheme::SmallSeller
                 }
-                "standard" => {
+                Some(2) => {
                     TaxProductRegistrationsResourceCountryOptionsEuStandardPlaceOfSupplyScheme::Standard
                 }
-                v => {
+                _ => {
                     TaxProductRegistrationsResourceCountryOptionsEuStandardPlaceOfSupplyScheme::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

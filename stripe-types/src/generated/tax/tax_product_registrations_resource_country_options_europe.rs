@@ -16,36 +16,41 @@ impl crate::rt::Decode for TaxProductRegistrationsResourceCountryOptionsEurope {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::TaxProductRegistrationsResourceCountryOptionsEuStandard>,
-            f1: Option<crate::TaxProductRegistrationsResourceCountryOptionsEuropeType>,
+            f0: crate::rt::json::Slot<
+                crate::TaxProductRegistrationsResourceCountryOptionsEuStandard,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::TaxProductRegistrationsResourceCountryOptionsEuropeType,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a tax_product_registrations_resource_country_options_europe object",
-            &["standard", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a tax_product_registrations_resource_country_options_europe object",
+                &["standard", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(TaxProductRegistrationsResourceCountryOptionsEurope {
-                    standard: f0,
+                    standard: b.f0.take(),
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -120,20 +125,23 @@ impl std::str::FromStr for TaxProductRegistrationsResourceCountryOptionsEuropeTy
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ioss" => TaxProductRegistrationsResourceCountryOptionsEuropeType::Ioss,
-                "oss_non_union" => {
+            match crate::rt::json::variant(
+                s,
+                &["ioss", "oss_non_union", "oss_union", "standard"],
+            ) {
+                Some(0) => TaxProductRegistrationsResourceCountryOptionsEuropeType::Ioss,
+                Some(1) => {
                     TaxProductRegistrationsResourceCountryOptionsEuropeType::OssNonUnion
                 }
-                "oss_union" => {
+                Some(2) => {
                     TaxProductRegistrationsResourceCountryOptionsEuropeType::OssUnion
                 }
-                "standard" => {
+                Some(3) => {
                     TaxProductRegistrationsResourceCountryOptionsEuropeType::Standard
                 }
-                v => {
+                _ => {
                     TaxProductRegistrationsResourceCountryOptionsEuropeType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -15,35 +15,35 @@ impl crate::rt::Decode for TaxProductRegistrationsResourceCountryOptionsSimplifi
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::TaxProductRegistrationsResourceCountryOptionsSimplifiedType,
             >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a tax_product_registrations_resource_country_options_simplified object",
-            &["type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a tax_product_registrations_resource_country_options_simplified object",
+                &["type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(TaxProductRegistrationsResourceCountryOptionsSimplified {
                     r#type: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -102,13 +102,13 @@ impl std::str::FromStr for TaxProductRegistrationsResourceCountryOptionsSimplifi
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => {
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => {
                     TaxProductRegistrationsResourceCountryOptionsSimplifiedType::Simplified
                 }
-                v => {
+                _ => {
                     TaxProductRegistrationsResourceCountryOptionsSimplifiedType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -26,67 +26,63 @@ impl crate::rt::Decode for TaxProductRegistrationsResourceCountryOptionsUnitedSt
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::TaxProductRegistrationsResourceCountryOptionsUsLocalAmusementTax,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::TaxProductRegistrationsResourceCountryOptionsUsLocalLeaseTax,
             >,
-            f2: Option<String>,
-            f3: Option<
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<
                 crate::TaxProductRegistrationsResourceCountryOptionsUsStateSalesTax,
             >,
-            f4: Option<
+            f4: crate::rt::json::Slot<
                 crate::TaxProductRegistrationsResourceCountryOptionsUnitedStatesType,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a tax_product_registrations_resource_country_options_united_states object",
-            &[
-                "local_amusement_tax",
-                "local_lease_tax",
-                "state",
-                "state_sales_tax",
-                "type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2: Some(f2), f3, f4: Some(f4) } => {
+        let extra = r
+            .fields(
+                "a tax_product_registrations_resource_country_options_united_states object",
+                &[
+                    "local_amusement_tax",
+                    "local_lease_tax",
+                    "state",
+                    "state_sales_tax",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(), b.f4.take()) {
+            (Some(f2), Some(f4)) => {
                 Ok(TaxProductRegistrationsResourceCountryOptionsUnitedStates {
-                    local_amusement_tax: f0,
-                    local_lease_tax: f1,
+                    local_amusement_tax: b.f0.take(),
+                    local_lease_tax: b.f1.take(),
                     state: f2,
-                    state_sales_tax: f3,
+                    state_sales_tax: b.f3.take(),
                     r#type: f4,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f2.is_none(), "state"), (b.f4.is_none(), "type")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "state"), (taken.1.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -178,25 +174,34 @@ for TaxProductRegistrationsResourceCountryOptionsUnitedStatesType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "local_amusement_tax" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "local_amusement_tax",
+                    "local_lease_tax",
+                    "state_communications_tax",
+                    "state_retail_delivery_fee",
+                    "state_sales_tax",
+                ],
+            ) {
+                Some(0) => {
                     TaxProductRegistrationsResourceCountryOptionsUnitedStatesType::LocalAmusementTax
                 }
-                "local_lease_tax" => {
+                Some(1) => {
                     TaxProductRegistrationsResourceCountryOptionsUnitedStatesType::LocalLeaseTax
                 }
-                "state_communications_tax" => {
+                Some(2) => {
                     TaxProductRegistrationsResourceCountryOptionsUnitedStatesType::StateCommunicationsTax
                 }
-                "state_retail_delivery_fee" => {
+                Some(3) => {
                     TaxProductRegistrationsResourceCountryOptionsUnitedStatesType::StateRetailDeliveryFee
                 }
-                "state_sales_tax" => {
+                Some(4) => {
                     TaxProductRegistrationsResourceCountryOptionsUnitedStatesType::StateSalesTax
                 }
-                v => {
+                _ => {
                     TaxProductRegistrationsResourceCountryOptionsUnitedStatesType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -17,26 +17,26 @@ impl crate::rt::Decode for TaxProductRegistrationsResourceCountryOptionsUsStateS
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 Vec<
                     crate::TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElection,
                 >,
             >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a tax_product_registrations_resource_country_options_us_state_sales_tax object",
-            &["elections"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a tax_product_registrations_resource_country_options_us_state_sales_tax object",
+                &["elections"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TaxProductRegistrationsResourceCountryOptionsUsStateSalesTax {
-            elections: f0,
+            elections: b.f0.take(),
             extra,
         })
     }

@@ -18,38 +18,39 @@ for TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElection {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<
                 crate::TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElectionType,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a tax_product_registrations_resource_country_options_us_state_sales_tax_election object",
-            &["jurisdiction", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a tax_product_registrations_resource_country_options_us_state_sales_tax_election object",
+                &["jurisdiction", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElection {
-                    jurisdiction: f0,
+                    jurisdiction: b.f0.take(),
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -126,19 +127,22 @@ for TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElectionType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "local_use_tax" => {
+            match crate::rt::json::variant(
+                s,
+                &["local_use_tax", "simplified_sellers_use_tax", "single_local_use_tax"],
+            ) {
+                Some(0) => {
                     TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElectionType::LocalUseTax
                 }
-                "simplified_sellers_use_tax" => {
+                Some(1) => {
                     TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElectionType::SimplifiedSellersUseTax
                 }
-                "single_local_use_tax" => {
+                Some(2) => {
                     TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElectionType::SingleLocalUseTax
                 }
-                v => {
+                _ => {
                     TaxProductRegistrationsResourceCountryOptionsUsStateSalesTaxElectionType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -23,62 +23,64 @@ impl crate::rt::Decode for TaxProductResourceCustomerDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::TaxProductResourcePostalAddress>,
-            f1: Option<crate::TaxProductResourceCustomerDetailsAddressSource>,
-            f2: Option<String>,
-            f3: Option<Vec<crate::TaxProductResourceCustomerDetailsResourceTaxId>>,
-            f4: Option<crate::TaxProductResourceCustomerDetailsTaxabilityOverride>,
+            f0: crate::rt::json::Slot<crate::TaxProductResourcePostalAddress>,
+            f1: crate::rt::json::Slot<
+                crate::TaxProductResourceCustomerDetailsAddressSource,
+            >,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<
+                Vec<crate::TaxProductResourceCustomerDetailsResourceTaxId>,
+            >,
+            f4: crate::rt::json::Slot<
+                crate::TaxProductResourceCustomerDetailsTaxabilityOverride,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a tax_product_resource_customer_details object",
-            &[
-                "address",
-                "address_source",
-                "ip_address",
-                "tax_ids",
-                "taxability_override",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2, f3: Some(f3), f4: Some(f4) } => {
+        let extra = r
+            .fields(
+                "a tax_product_resource_customer_details object",
+                &[
+                    "address",
+                    "address_source",
+                    "ip_address",
+                    "tax_ids",
+                    "taxability_override",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f3.take(), b.f4.take()) {
+            (Some(f3), Some(f4)) => {
                 Ok(TaxProductResourceCustomerDetails {
-                    address: f0,
-                    address_source: f1,
-                    ip_address: f2,
+                    address: b.f0.take(),
+                    address_source: b.f1.take(),
+                    ip_address: b.f2.take(),
                     tax_ids: f3,
                     taxability_override: f4,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f3.is_none(), "tax_ids"),
-                                    (b.f4.is_none(), "taxability_override"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "tax_ids"),
+                        (taken.1.is_none(), "taxability_override"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -147,11 +149,11 @@ impl std::str::FromStr for TaxProductResourceCustomerDetailsAddressSource {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "billing" => TaxProductResourceCustomerDetailsAddressSource::Billing,
-                "shipping" => TaxProductResourceCustomerDetailsAddressSource::Shipping,
-                v => {
-                    TaxProductResourceCustomerDetailsAddressSource::Unknown(v.to_owned())
+            match crate::rt::json::variant(s, &["billing", "shipping"]) {
+                Some(0) => TaxProductResourceCustomerDetailsAddressSource::Billing,
+                Some(1) => TaxProductResourceCustomerDetailsAddressSource::Shipping,
+                _ => {
+                    TaxProductResourceCustomerDetailsAddressSource::Unknown(s.to_owned())
                 }
             },
         )
@@ -217,17 +219,20 @@ impl std::str::FromStr for TaxProductResourceCustomerDetailsTaxabilityOverride {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "customer_exempt" => {
+            match crate::rt::json::variant(
+                s,
+                &["customer_exempt", "none", "reverse_charge"],
+            ) {
+                Some(0) => {
                     TaxProductResourceCustomerDetailsTaxabilityOverride::CustomerExempt
                 }
-                "none" => TaxProductResourceCustomerDetailsTaxabilityOverride::None,
-                "reverse_charge" => {
+                Some(1) => TaxProductResourceCustomerDetailsTaxabilityOverride::None,
+                Some(2) => {
                     TaxProductResourceCustomerDetailsTaxabilityOverride::ReverseCharge
                 }
-                v => {
+                _ => {
                     TaxProductResourceCustomerDetailsTaxabilityOverride::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

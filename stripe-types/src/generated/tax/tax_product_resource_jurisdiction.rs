@@ -21,53 +21,49 @@ impl crate::rt::Decode for TaxProductResourceJurisdiction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<crate::TaxProductResourceJurisdictionLevel>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<crate::TaxProductResourceJurisdictionLevel>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a tax_product_resource_jurisdiction object",
-            &["country", "display_name", "level", "state"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3 } => {
+        let extra = r
+            .fields(
+                "a tax_product_resource_jurisdiction object",
+                &["country", "display_name", "level", "state"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
                 Ok(TaxProductResourceJurisdiction {
                     country: f0,
                     display_name: f1,
                     level: f2,
-                    state: f3,
+                    state: b.f3.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "country"),
-                                    (b.f1.is_none(), "display_name"),
-                                    (b.f2.is_none(), "level"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "country"),
+                        (taken.1.is_none(), "display_name"),
+                        (taken.2.is_none(), "level"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -140,13 +136,16 @@ impl std::str::FromStr for TaxProductResourceJurisdictionLevel {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "city" => TaxProductResourceJurisdictionLevel::City,
-                "country" => TaxProductResourceJurisdictionLevel::Country,
-                "county" => TaxProductResourceJurisdictionLevel::County,
-                "district" => TaxProductResourceJurisdictionLevel::District,
-                "state" => TaxProductResourceJurisdictionLevel::State,
-                v => TaxProductResourceJurisdictionLevel::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["city", "country", "county", "district", "state"],
+            ) {
+                Some(0) => TaxProductResourceJurisdictionLevel::City,
+                Some(1) => TaxProductResourceJurisdictionLevel::Country,
+                Some(2) => TaxProductResourceJurisdictionLevel::County,
+                Some(3) => TaxProductResourceJurisdictionLevel::District,
+                Some(4) => TaxProductResourceJurisdictionLevel::State,
+                _ => TaxProductResourceJurisdictionLevel::Unknown(s.to_owned()),
             },
         )
     }

@@ -24,77 +24,68 @@ impl crate::rt::Decode for TaxProductResourceLineItemTaxBreakdown {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::TaxProductResourceJurisdiction>,
-            f2: Option<crate::TaxProductResourceLineItemTaxBreakdownSourcing>,
-            f3: Option<crate::TaxProductResourceLineItemTaxRateDetails>,
-            f4: Option<crate::LineItemsTaxAmountTaxabilityReason>,
-            f5: Option<i64>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::TaxProductResourceJurisdiction>,
+            f2: crate::rt::json::Slot<
+                crate::TaxProductResourceLineItemTaxBreakdownSourcing,
+            >,
+            f3: crate::rt::json::Slot<crate::TaxProductResourceLineItemTaxRateDetails>,
+            f4: crate::rt::json::Slot<crate::LineItemsTaxAmountTaxabilityReason>,
+            f5: crate::rt::json::Slot<i64>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a tax_product_resource_line_item_tax_breakdown object",
-            &[
-                "amount",
-                "jurisdiction",
-                "sourcing",
-                "tax_rate_details",
-                "taxability_reason",
-                "taxable_amount",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3,
-                f4: Some(f4),
-                f5: Some(f5),
-            } => {
+        let extra = r
+            .fields(
+                "a tax_product_resource_line_item_tax_breakdown object",
+                &[
+                    "amount",
+                    "jurisdiction",
+                    "sourcing",
+                    "tax_rate_details",
+                    "taxability_reason",
+                    "taxable_amount",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f4.take(), b.f5.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f4), Some(f5)) => {
                 Ok(TaxProductResourceLineItemTaxBreakdown {
                     amount: f0,
                     jurisdiction: f1,
                     sourcing: f2,
-                    tax_rate_details: f3,
+                    tax_rate_details: b.f3.take(),
                     taxability_reason: f4,
                     taxable_amount: f5,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f1.is_none(), "jurisdiction"),
-                                    (b.f2.is_none(), "sourcing"),
-                                    (b.f4.is_none(), "taxability_reason"),
-                                    (b.f5.is_none(), "taxable_amount"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "jurisdiction"),
+                        (taken.2.is_none(), "sourcing"),
+                        (taken.3.is_none(), "taxability_reason"),
+                        (taken.4.is_none(), "taxable_amount"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -160,13 +151,11 @@ impl std::str::FromStr for TaxProductResourceLineItemTaxBreakdownSourcing {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "destination" => {
-                    TaxProductResourceLineItemTaxBreakdownSourcing::Destination
-                }
-                "origin" => TaxProductResourceLineItemTaxBreakdownSourcing::Origin,
-                v => {
-                    TaxProductResourceLineItemTaxBreakdownSourcing::Unknown(v.to_owned())
+            match crate::rt::json::variant(s, &["destination", "origin"]) {
+                Some(0) => TaxProductResourceLineItemTaxBreakdownSourcing::Destination,
+                Some(1) => TaxProductResourceLineItemTaxBreakdownSourcing::Origin,
+                _ => {
+                    TaxProductResourceLineItemTaxBreakdownSourcing::Unknown(s.to_owned())
                 }
             },
         )

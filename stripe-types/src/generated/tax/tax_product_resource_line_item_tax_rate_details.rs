@@ -19,29 +19,30 @@ impl crate::rt::Decode for TaxProductResourceLineItemTaxRateDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<crate::TaxProductResourceLineItemTaxRateDetailsTaxType>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<
+                crate::TaxProductResourceLineItemTaxRateDetailsTaxType,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a tax_product_resource_line_item_tax_rate_details object",
-            &["display_name", "percentage_decimal", "tax_type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a tax_product_resource_line_item_tax_rate_details object",
+                &["display_name", "percentage_decimal", "tax_type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
                 Ok(TaxProductResourceLineItemTaxRateDetails {
                     display_name: f0,
                     percentage_decimal: f1,
@@ -49,19 +50,16 @@ impl crate::rt::Decode for TaxProductResourceLineItemTaxRateDetails {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "display_name"),
-                                    (b.f1.is_none(), "percentage_decimal"),
-                                    (b.f2.is_none(), "tax_type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "display_name"),
+                        (taken.1.is_none(), "percentage_decimal"),
+                        (taken.2.is_none(), "tax_type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -161,32 +159,46 @@ impl std::str::FromStr for TaxProductResourceLineItemTaxRateDetailsTaxType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "amusement_tax" => {
-                    TaxProductResourceLineItemTaxRateDetailsTaxType::AmusementTax
-                }
-                "communications_tax" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "amusement_tax",
+                    "communications_tax",
+                    "gst",
+                    "hst",
+                    "igst",
+                    "jct",
+                    "lease_tax",
+                    "pst",
+                    "qst",
+                    "retail_delivery_fee",
+                    "rst",
+                    "sales_tax",
+                    "service_tax",
+                    "vat",
+                ],
+            ) {
+                Some(0) => TaxProductResourceLineItemTaxRateDetailsTaxType::AmusementTax,
+                Some(1) => {
                     TaxProductResourceLineItemTaxRateDetailsTaxType::CommunicationsTax
                 }
-                "gst" => TaxProductResourceLineItemTaxRateDetailsTaxType::Gst,
-                "hst" => TaxProductResourceLineItemTaxRateDetailsTaxType::Hst,
-                "igst" => TaxProductResourceLineItemTaxRateDetailsTaxType::Igst,
-                "jct" => TaxProductResourceLineItemTaxRateDetailsTaxType::Jct,
-                "lease_tax" => TaxProductResourceLineItemTaxRateDetailsTaxType::LeaseTax,
-                "pst" => TaxProductResourceLineItemTaxRateDetailsTaxType::Pst,
-                "qst" => TaxProductResourceLineItemTaxRateDetailsTaxType::Qst,
-                "retail_delivery_fee" => {
+                Some(2) => TaxProductResourceLineItemTaxRateDetailsTaxType::Gst,
+                Some(3) => TaxProductResourceLineItemTaxRateDetailsTaxType::Hst,
+                Some(4) => TaxProductResourceLineItemTaxRateDetailsTaxType::Igst,
+                Some(5) => TaxProductResourceLineItemTaxRateDetailsTaxType::Jct,
+                Some(6) => TaxProductResourceLineItemTaxRateDetailsTaxType::LeaseTax,
+                Some(7) => TaxProductResourceLineItemTaxRateDetailsTaxType::Pst,
+                Some(8) => TaxProductResourceLineItemTaxRateDetailsTaxType::Qst,
+                Some(9) => {
                     TaxProductResourceLineItemTaxRateDetailsTaxType::RetailDeliveryFee
                 }
-                "rst" => TaxProductResourceLineItemTaxRateDetailsTaxType::Rst,
-                "sales_tax" => TaxProductResourceLineItemTaxRateDetailsTaxType::SalesTax,
-                "service_tax" => {
-                    TaxProductResourceLineItemTaxRateDetailsTaxType::ServiceTax
-                }
-                "vat" => TaxProductResourceLineItemTaxRateDetailsTaxType::Vat,
-                v => {
+                Some(10) => TaxProductResourceLineItemTaxRateDetailsTaxType::Rst,
+                Some(11) => TaxProductResourceLineItemTaxRateDetailsTaxType::SalesTax,
+                Some(12) => TaxProductResourceLineItemTaxRateDetailsTaxType::ServiceTax,
+                Some(13) => TaxProductResourceLineItemTaxRateDetailsTaxType::Vat,
+                _ => {
                     TaxProductResourceLineItemTaxRateDetailsTaxType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

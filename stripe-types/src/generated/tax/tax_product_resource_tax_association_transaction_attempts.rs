@@ -23,53 +23,49 @@ impl crate::rt::Decode for TaxProductResourceTaxAssociationTransactionAttempts {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::TaxProductResourceTaxAssociationTransactionAttemptsResourceCommitted,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::TaxProductResourceTaxAssociationTransactionAttemptsResourceErrored,
             >,
-            f2: Option<String>,
-            f3: Option<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a tax_product_resource_tax_association_transaction_attempts object",
-            &["committed", "errored", "source", "status"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2: Some(f2), f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a tax_product_resource_tax_association_transaction_attempts object",
+                &["committed", "errored", "source", "status"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(), b.f3.take()) {
+            (Some(f2), Some(f3)) => {
                 Ok(TaxProductResourceTaxAssociationTransactionAttempts {
-                    committed: f0,
-                    errored: f1,
+                    committed: b.f0.take(),
+                    errored: b.f1.take(),
                     source: f2,
                     status: f3,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f2.is_none(), "source"), (b.f3.is_none(), "status")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "source"), (taken.1.is_none(), "status")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -16,35 +16,35 @@ for TaxProductResourceTaxAssociationTransactionAttemptsResourceErrored {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason,
             >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a tax_product_resource_tax_association_transaction_attempts_resource_errored object",
-            &["reason"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a tax_product_resource_tax_association_transaction_attempts_resource_errored object",
+                &["reason"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(TaxProductResourceTaxAssociationTransactionAttemptsResourceErrored {
                     reason: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "reason")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "reason")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -128,25 +128,34 @@ for TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "another_payment_associated_with_calculation" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "another_payment_associated_with_calculation",
+                    "calculation_expired",
+                    "currency_mismatch",
+                    "original_transaction_voided",
+                    "unique_reference_violation",
+                ],
+            ) {
+                Some(0) => {
                     TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason::AnotherPaymentAssociatedWithCalculation
                 }
-                "calculation_expired" => {
+                Some(1) => {
                     TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason::CalculationExpired
                 }
-                "currency_mismatch" => {
+                Some(2) => {
                     TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason::CurrencyMismatch
                 }
-                "original_transaction_voided" => {
+                Some(3) => {
                     TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason::OriginalTransactionVoided
                 }
-                "unique_reference_violation" => {
+                Some(4) => {
                     TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason::UniqueReferenceViolation
                 }
-                v => {
+                _ => {
                     TaxProductResourceTaxAssociationTransactionAttemptsResourceErroredReason::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

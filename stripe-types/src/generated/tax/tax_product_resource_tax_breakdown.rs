@@ -22,47 +22,40 @@ impl crate::rt::Decode for TaxProductResourceTaxBreakdown {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<bool>,
-            f2: Option<crate::TaxProductResourceTaxRateDetails>,
-            f3: Option<crate::LineItemsTaxAmountTaxabilityReason>,
-            f4: Option<i64>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<crate::TaxProductResourceTaxRateDetails>,
+            f3: crate::rt::json::Slot<crate::LineItemsTaxAmountTaxabilityReason>,
+            f4: crate::rt::json::Slot<i64>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a tax_product_resource_tax_breakdown object",
-            &[
-                "amount",
-                "inclusive",
-                "tax_rate_details",
-                "taxability_reason",
-                "taxable_amount",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-            } => {
+        let extra = r
+            .fields(
+                "a tax_product_resource_tax_breakdown object",
+                &[
+                    "amount",
+                    "inclusive",
+                    "tax_rate_details",
+                    "taxability_reason",
+                    "taxable_amount",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f3.take(), b.f4.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f3), Some(f4)) => {
                 Ok(TaxProductResourceTaxBreakdown {
                     amount: f0,
                     inclusive: f1,
@@ -72,21 +65,18 @@ impl crate::rt::Decode for TaxProductResourceTaxBreakdown {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f1.is_none(), "inclusive"),
-                                    (b.f2.is_none(), "tax_rate_details"),
-                                    (b.f3.is_none(), "taxability_reason"),
-                                    (b.f4.is_none(), "taxable_amount"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "inclusive"),
+                        (taken.2.is_none(), "tax_rate_details"),
+                        (taken.3.is_none(), "taxability_reason"),
+                        (taken.4.is_none(), "taxable_amount"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -25,69 +25,69 @@ impl crate::rt::Decode for TaxProductResourceTaxCalculationShippingCost {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<i64>,
-            f2: Option<String>,
-            f3: Option<crate::BillingBillResourceInvoicingTaxesTaxTaxBehavior>,
-            f4: Option<Vec<crate::TaxProductResourceLineItemTaxBreakdown>>,
-            f5: Option<String>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<
+                crate::BillingBillResourceInvoicingTaxesTaxTaxBehavior,
+            >,
+            f4: crate::rt::json::Slot<
+                Vec<crate::TaxProductResourceLineItemTaxBreakdown>,
+            >,
+            f5: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a tax_product_resource_tax_calculation_shipping_cost object",
-            &[
-                "amount",
-                "amount_tax",
-                "shipping_rate",
-                "tax_behavior",
-                "tax_breakdown",
-                "tax_code",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2, f3: Some(f3), f4, f5: Some(f5) } => {
+        let extra = r
+            .fields(
+                "a tax_product_resource_tax_calculation_shipping_cost object",
+                &[
+                    "amount",
+                    "amount_tax",
+                    "shipping_rate",
+                    "tax_behavior",
+                    "tax_breakdown",
+                    "tax_code",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f3.take(), b.f5.take()) {
+            (Some(f0), Some(f1), Some(f3), Some(f5)) => {
                 Ok(TaxProductResourceTaxCalculationShippingCost {
                     amount: f0,
                     amount_tax: f1,
-                    shipping_rate: f2,
+                    shipping_rate: b.f2.take(),
                     tax_behavior: f3,
-                    tax_breakdown: f4,
+                    tax_breakdown: b.f4.take(),
                     tax_code: f5,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f1.is_none(), "amount_tax"),
-                                    (b.f3.is_none(), "tax_behavior"),
-                                    (b.f5.is_none(), "tax_code"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "amount_tax"),
+                        (taken.2.is_none(), "tax_behavior"),
+                        (taken.3.is_none(), "tax_code"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -25,64 +25,62 @@ impl crate::rt::Decode for TaxProductResourceTaxRateDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::TaxRateFlatAmount>,
-            f2: Option<String>,
-            f3: Option<crate::TaxProductResourceTaxRateDetailsRateType>,
-            f4: Option<String>,
-            f5: Option<crate::TaxProductResourceLineItemTaxRateDetailsTaxType>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::TaxRateFlatAmount>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::TaxProductResourceTaxRateDetailsRateType>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<
+                crate::TaxProductResourceLineItemTaxRateDetailsTaxType,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a tax_product_resource_tax_rate_details object",
-            &[
-                "country",
-                "flat_amount",
-                "percentage_decimal",
-                "rate_type",
-                "state",
-                "tax_type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2: Some(f2), f3, f4, f5 } => {
+        let extra = r
+            .fields(
+                "a tax_product_resource_tax_rate_details object",
+                &[
+                    "country",
+                    "flat_amount",
+                    "percentage_decimal",
+                    "rate_type",
+                    "state",
+                    "tax_type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(),) {
+            (Some(f2),) => {
                 Ok(TaxProductResourceTaxRateDetails {
-                    country: f0,
-                    flat_amount: f1,
+                    country: b.f0.take(),
+                    flat_amount: b.f1.take(),
                     percentage_decimal: f2,
-                    rate_type: f3,
-                    state: f4,
-                    tax_type: f5,
+                    rate_type: b.f3.take(),
+                    state: b.f4.take(),
+                    tax_type: b.f5.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f2.is_none(), "percentage_decimal")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "percentage_decimal")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -153,10 +151,10 @@ impl std::str::FromStr for TaxProductResourceTaxRateDetailsRateType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "flat_amount" => TaxProductResourceTaxRateDetailsRateType::FlatAmount,
-                "percentage" => TaxProductResourceTaxRateDetailsRateType::Percentage,
-                v => TaxProductResourceTaxRateDetailsRateType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["flat_amount", "percentage"]) {
+                Some(0) => TaxProductResourceTaxRateDetailsRateType::FlatAmount,
+                Some(1) => TaxProductResourceTaxRateDetailsRateType::Percentage,
+                _ => TaxProductResourceTaxRateDetailsRateType::Unknown(s.to_owned()),
             },
         )
     }

@@ -19,45 +19,45 @@ impl crate::rt::Decode for TaxProductResourceTaxSettingsDefaults {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::TaxProductResourceTaxSettingsDefaultsProvider>,
-            f1: Option<crate::TaxProductResourceTaxSettingsDefaultsTaxBehavior>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<
+                crate::TaxProductResourceTaxSettingsDefaultsProvider,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::TaxProductResourceTaxSettingsDefaultsTaxBehavior,
+            >,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a tax_product_resource_tax_settings_defaults object",
-            &["provider", "tax_behavior", "tax_code"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1, f2 } => {
+        let extra = r
+            .fields(
+                "a tax_product_resource_tax_settings_defaults object",
+                &["provider", "tax_behavior", "tax_code"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(TaxProductResourceTaxSettingsDefaults {
                     provider: f0,
-                    tax_behavior: f1,
-                    tax_code: f2,
+                    tax_behavior: b.f1.take(),
+                    tax_code: b.f2.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "provider")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "provider")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -128,12 +128,15 @@ impl std::str::FromStr for TaxProductResourceTaxSettingsDefaultsProvider {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "anrok" => TaxProductResourceTaxSettingsDefaultsProvider::Anrok,
-                "avalara" => TaxProductResourceTaxSettingsDefaultsProvider::Avalara,
-                "sphere" => TaxProductResourceTaxSettingsDefaultsProvider::Sphere,
-                "stripe" => TaxProductResourceTaxSettingsDefaultsProvider::Stripe,
-                v => TaxProductResourceTaxSettingsDefaultsProvider::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["anrok", "avalara", "sphere", "stripe"],
+            ) {
+                Some(0) => TaxProductResourceTaxSettingsDefaultsProvider::Anrok,
+                Some(1) => TaxProductResourceTaxSettingsDefaultsProvider::Avalara,
+                Some(2) => TaxProductResourceTaxSettingsDefaultsProvider::Sphere,
+                Some(3) => TaxProductResourceTaxSettingsDefaultsProvider::Stripe,
+                _ => TaxProductResourceTaxSettingsDefaultsProvider::Unknown(s.to_owned()),
             },
         )
     }
@@ -196,19 +199,18 @@ impl std::str::FromStr for TaxProductResourceTaxSettingsDefaultsTaxBehavior {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "exclusive" => {
-                    TaxProductResourceTaxSettingsDefaultsTaxBehavior::Exclusive
-                }
-                "inclusive" => {
-                    TaxProductResourceTaxSettingsDefaultsTaxBehavior::Inclusive
-                }
-                "inferred_by_currency" => {
+            match crate::rt::json::variant(
+                s,
+                &["exclusive", "inclusive", "inferred_by_currency"],
+            ) {
+                Some(0) => TaxProductResourceTaxSettingsDefaultsTaxBehavior::Exclusive,
+                Some(1) => TaxProductResourceTaxSettingsDefaultsTaxBehavior::Inclusive,
+                Some(2) => {
                     TaxProductResourceTaxSettingsDefaultsTaxBehavior::InferredByCurrency
                 }
-                v => {
+                _ => {
                     TaxProductResourceTaxSettingsDefaultsTaxBehavior::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -17,25 +17,30 @@ impl crate::rt::Decode for TaxProductResourceTaxSettingsStatusDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::TaxProductResourceTaxSettingsStatusDetailsResourceActive>,
-            f1: Option<crate::TaxProductResourceTaxSettingsStatusDetailsResourcePending>,
+            f0: crate::rt::json::Slot<
+                crate::TaxProductResourceTaxSettingsStatusDetailsResourceActive,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::TaxProductResourceTaxSettingsStatusDetailsResourcePending,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a tax_product_resource_tax_settings_status_details object",
-            &["active", "pending"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a tax_product_resource_tax_settings_status_details object",
+                &["active", "pending"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TaxProductResourceTaxSettingsStatusDetails {
-            active: f0,
-            pending: f1,
+            active: b.f0.take(),
+            pending: b.f1.take(),
             extra,
         })
     }

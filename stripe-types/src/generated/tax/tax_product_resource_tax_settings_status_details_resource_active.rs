@@ -12,18 +12,14 @@ pub struct TaxProductResourceTaxSettingsStatusDetailsResourceActive {
 impl crate::rt::Decode for TaxProductResourceTaxSettingsStatusDetailsResourceActive {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        struct Slots {}
-        let mut b = Slots {};
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a tax_product_resource_tax_settings_status_details_resource_active object",
-            &[],
-            &mut extra,
-            &mut |r, i| match i {
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {} = b;
+        let extra = r
+            .fields(
+                "a tax_product_resource_tax_settings_status_details_resource_active object",
+                &[],
+                &mut |r, i| match i {
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TaxProductResourceTaxSettingsStatusDetailsResourceActive {
             extra,
         })

@@ -15,22 +15,22 @@ impl crate::rt::Decode for TaxProductResourceTaxSettingsStatusDetailsResourcePen
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<String>>,
+            f0: crate::rt::json::Slot<Vec<String>>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a tax_product_resource_tax_settings_status_details_resource_pending object",
-            &["missing_fields"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a tax_product_resource_tax_settings_status_details_resource_pending object",
+                &["missing_fields"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TaxProductResourceTaxSettingsStatusDetailsResourcePending {
-            missing_fields: f0,
+            missing_fields: b.f0.take(),
             extra,
         })
     }

@@ -1342,12 +1342,14 @@ impl serde::Serialize for CreateTaxRegistrationActiveFrom {
 #[cfg(feature = "tax")]
 impl From<crate::CreateTaxRegistrationActiveFromString>
 for CreateTaxRegistrationActiveFrom {
+    #[inline]
     fn from(v: crate::CreateTaxRegistrationActiveFromString) -> Self {
         CreateTaxRegistrationActiveFrom::String(v)
     }
 }
 #[cfg(feature = "tax")]
 impl From<crate::rt::Timestamp> for CreateTaxRegistrationActiveFrom {
+    #[inline]
     fn from(v: crate::rt::Timestamp) -> Self {
         CreateTaxRegistrationActiveFrom::Integer(v)
     }
@@ -1378,9 +1380,9 @@ impl std::str::FromStr for CreateTaxRegistrationActiveFromString {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "now" => CreateTaxRegistrationActiveFromString::Now,
-                v => CreateTaxRegistrationActiveFromString::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["now"]) {
+                Some(0) => CreateTaxRegistrationActiveFromString::Now,
+                _ => CreateTaxRegistrationActiveFromString::Unknown(s.to_owned()),
             },
         )
     }
@@ -1439,16 +1441,16 @@ for CreateTaxRegistrationCountryOptionsAeStandardPlaceOfSupplyScheme {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "inbound_goods" => {
+            match crate::rt::json::variant(s, &["inbound_goods", "standard"]) {
+                Some(0) => {
                     CreateTaxRegistrationCountryOptionsAeStandardPlaceOfSupplyScheme::InboundGoods
                 }
-                "standard" => {
+                Some(1) => {
                     CreateTaxRegistrationCountryOptionsAeStandardPlaceOfSupplyScheme::Standard
                 }
-                v => {
+                _ => {
                     CreateTaxRegistrationCountryOptionsAeStandardPlaceOfSupplyScheme::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1502,9 +1504,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsAeType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "standard" => CreateTaxRegistrationCountryOptionsAeType::Standard,
-                v => CreateTaxRegistrationCountryOptionsAeType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["standard"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsAeType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsAeType::Unknown(s.to_owned()),
             },
         )
     }
@@ -1589,9 +1591,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsAlType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "standard" => CreateTaxRegistrationCountryOptionsAlType::Standard,
-                v => CreateTaxRegistrationCountryOptionsAlType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["standard"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsAlType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsAlType::Unknown(s.to_owned()),
             },
         )
     }
@@ -1640,9 +1642,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsAmType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsAmType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsAmType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsAmType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsAmType::Unknown(s.to_owned()),
             },
         )
     }
@@ -1727,9 +1729,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsAoType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "standard" => CreateTaxRegistrationCountryOptionsAoType::Standard,
-                v => CreateTaxRegistrationCountryOptionsAoType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["standard"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsAoType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsAoType::Unknown(s.to_owned()),
             },
         )
     }
@@ -1822,19 +1824,22 @@ for CreateTaxRegistrationCountryOptionsAtStandardPlaceOfSupplyScheme {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "inbound_goods" => {
+            match crate::rt::json::variant(
+                s,
+                &["inbound_goods", "small_seller", "standard"],
+            ) {
+                Some(0) => {
                     CreateTaxRegistrationCountryOptionsAtStandardPlaceOfSupplyScheme::InboundGoods
                 }
-                "small_seller" => {
+                Some(1) => {
                     CreateTaxRegistrationCountryOptionsAtStandardPlaceOfSupplyScheme::SmallSeller
                 }
-                "standard" => {
+                Some(2) => {
                     CreateTaxRegistrationCountryOptionsAtStandardPlaceOfSupplyScheme::Standard
                 }
-                v => {
+                _ => {
                     CreateTaxRegistrationCountryOptionsAtStandardPlaceOfSupplyScheme::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1897,12 +1902,15 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsAtType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ioss" => CreateTaxRegistrationCountryOptionsAtType::Ioss,
-                "oss_non_union" => CreateTaxRegistrationCountryOptionsAtType::OssNonUnion,
-                "oss_union" => CreateTaxRegistrationCountryOptionsAtType::OssUnion,
-                "standard" => CreateTaxRegistrationCountryOptionsAtType::Standard,
-                v => CreateTaxRegistrationCountryOptionsAtType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["ioss", "oss_non_union", "oss_union", "standard"],
+            ) {
+                Some(0) => CreateTaxRegistrationCountryOptionsAtType::Ioss,
+                Some(1) => CreateTaxRegistrationCountryOptionsAtType::OssNonUnion,
+                Some(2) => CreateTaxRegistrationCountryOptionsAtType::OssUnion,
+                Some(3) => CreateTaxRegistrationCountryOptionsAtType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsAtType::Unknown(s.to_owned()),
             },
         )
     }
@@ -1987,9 +1995,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsAuType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "standard" => CreateTaxRegistrationCountryOptionsAuType::Standard,
-                v => CreateTaxRegistrationCountryOptionsAuType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["standard"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsAuType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsAuType::Unknown(s.to_owned()),
             },
         )
     }
@@ -2074,9 +2082,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsAwType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "standard" => CreateTaxRegistrationCountryOptionsAwType::Standard,
-                v => CreateTaxRegistrationCountryOptionsAwType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["standard"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsAwType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsAwType::Unknown(s.to_owned()),
             },
         )
     }
@@ -2150,9 +2158,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsAzType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsAzType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsAzType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsAzType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsAzType::Unknown(s.to_owned()),
             },
         )
     }
@@ -2237,9 +2245,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsBaType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "standard" => CreateTaxRegistrationCountryOptionsBaType::Standard,
-                v => CreateTaxRegistrationCountryOptionsBaType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["standard"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsBaType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsBaType::Unknown(s.to_owned()),
             },
         )
     }
@@ -2324,9 +2332,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsBbType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "standard" => CreateTaxRegistrationCountryOptionsBbType::Standard,
-                v => CreateTaxRegistrationCountryOptionsBbType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["standard"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsBbType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsBbType::Unknown(s.to_owned()),
             },
         )
     }
@@ -2411,9 +2419,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsBdType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "standard" => CreateTaxRegistrationCountryOptionsBdType::Standard,
-                v => CreateTaxRegistrationCountryOptionsBdType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["standard"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsBdType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsBdType::Unknown(s.to_owned()),
             },
         )
     }
@@ -2510,12 +2518,15 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsBeType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ioss" => CreateTaxRegistrationCountryOptionsBeType::Ioss,
-                "oss_non_union" => CreateTaxRegistrationCountryOptionsBeType::OssNonUnion,
-                "oss_union" => CreateTaxRegistrationCountryOptionsBeType::OssUnion,
-                "standard" => CreateTaxRegistrationCountryOptionsBeType::Standard,
-                v => CreateTaxRegistrationCountryOptionsBeType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["ioss", "oss_non_union", "oss_union", "standard"],
+            ) {
+                Some(0) => CreateTaxRegistrationCountryOptionsBeType::Ioss,
+                Some(1) => CreateTaxRegistrationCountryOptionsBeType::OssNonUnion,
+                Some(2) => CreateTaxRegistrationCountryOptionsBeType::OssUnion,
+                Some(3) => CreateTaxRegistrationCountryOptionsBeType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsBeType::Unknown(s.to_owned()),
             },
         )
     }
@@ -2600,9 +2611,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsBfType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "standard" => CreateTaxRegistrationCountryOptionsBfType::Standard,
-                v => CreateTaxRegistrationCountryOptionsBfType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["standard"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsBfType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsBfType::Unknown(s.to_owned()),
             },
         )
     }
@@ -2699,12 +2710,15 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsBgType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ioss" => CreateTaxRegistrationCountryOptionsBgType::Ioss,
-                "oss_non_union" => CreateTaxRegistrationCountryOptionsBgType::OssNonUnion,
-                "oss_union" => CreateTaxRegistrationCountryOptionsBgType::OssUnion,
-                "standard" => CreateTaxRegistrationCountryOptionsBgType::Standard,
-                v => CreateTaxRegistrationCountryOptionsBgType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["ioss", "oss_non_union", "oss_union", "standard"],
+            ) {
+                Some(0) => CreateTaxRegistrationCountryOptionsBgType::Ioss,
+                Some(1) => CreateTaxRegistrationCountryOptionsBgType::OssNonUnion,
+                Some(2) => CreateTaxRegistrationCountryOptionsBgType::OssUnion,
+                Some(3) => CreateTaxRegistrationCountryOptionsBgType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsBgType::Unknown(s.to_owned()),
             },
         )
     }
@@ -2789,9 +2803,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsBhType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "standard" => CreateTaxRegistrationCountryOptionsBhType::Standard,
-                v => CreateTaxRegistrationCountryOptionsBhType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["standard"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsBhType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsBhType::Unknown(s.to_owned()),
             },
         )
     }
@@ -2865,9 +2879,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsBjType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsBjType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsBjType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsBjType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsBjType::Unknown(s.to_owned()),
             },
         )
     }
@@ -2952,9 +2966,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsBsType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "standard" => CreateTaxRegistrationCountryOptionsBsType::Standard,
-                v => CreateTaxRegistrationCountryOptionsBsType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["standard"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsBsType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsBsType::Unknown(s.to_owned()),
             },
         )
     }
@@ -3028,9 +3042,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsByType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsByType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsByType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsByType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsByType::Unknown(s.to_owned()),
             },
         )
     }
@@ -3087,13 +3101,14 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsCaType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "province_standard" => {
-                    CreateTaxRegistrationCountryOptionsCaType::ProvinceStandard
-                }
-                "simplified" => CreateTaxRegistrationCountryOptionsCaType::Simplified,
-                "standard" => CreateTaxRegistrationCountryOptionsCaType::Standard,
-                v => CreateTaxRegistrationCountryOptionsCaType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["province_standard", "simplified", "standard"],
+            ) {
+                Some(0) => CreateTaxRegistrationCountryOptionsCaType::ProvinceStandard,
+                Some(1) => CreateTaxRegistrationCountryOptionsCaType::Simplified,
+                Some(2) => CreateTaxRegistrationCountryOptionsCaType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsCaType::Unknown(s.to_owned()),
             },
         )
     }
@@ -3178,9 +3193,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsCdType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "standard" => CreateTaxRegistrationCountryOptionsCdType::Standard,
-                v => CreateTaxRegistrationCountryOptionsCdType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["standard"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsCdType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsCdType::Unknown(s.to_owned()),
             },
         )
     }
@@ -3265,9 +3280,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsChType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "standard" => CreateTaxRegistrationCountryOptionsChType::Standard,
-                v => CreateTaxRegistrationCountryOptionsChType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["standard"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsChType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsChType::Unknown(s.to_owned()),
             },
         )
     }
@@ -3341,9 +3356,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsClType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsClType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsClType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsClType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsClType::Unknown(s.to_owned()),
             },
         )
     }
@@ -3417,9 +3432,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsCmType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsCmType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsCmType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsCmType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsCmType::Unknown(s.to_owned()),
             },
         )
     }
@@ -3493,9 +3508,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsCoType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsCoType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsCoType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsCoType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsCoType::Unknown(s.to_owned()),
             },
         )
     }
@@ -3569,9 +3584,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsCrType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsCrType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsCrType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsCrType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsCrType::Unknown(s.to_owned()),
             },
         )
     }
@@ -3645,9 +3660,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsCvType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsCvType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsCvType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsCvType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsCvType::Unknown(s.to_owned()),
             },
         )
     }
@@ -3744,12 +3759,15 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsCyType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ioss" => CreateTaxRegistrationCountryOptionsCyType::Ioss,
-                "oss_non_union" => CreateTaxRegistrationCountryOptionsCyType::OssNonUnion,
-                "oss_union" => CreateTaxRegistrationCountryOptionsCyType::OssUnion,
-                "standard" => CreateTaxRegistrationCountryOptionsCyType::Standard,
-                v => CreateTaxRegistrationCountryOptionsCyType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["ioss", "oss_non_union", "oss_union", "standard"],
+            ) {
+                Some(0) => CreateTaxRegistrationCountryOptionsCyType::Ioss,
+                Some(1) => CreateTaxRegistrationCountryOptionsCyType::OssNonUnion,
+                Some(2) => CreateTaxRegistrationCountryOptionsCyType::OssUnion,
+                Some(3) => CreateTaxRegistrationCountryOptionsCyType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsCyType::Unknown(s.to_owned()),
             },
         )
     }
@@ -3846,12 +3864,15 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsCzType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ioss" => CreateTaxRegistrationCountryOptionsCzType::Ioss,
-                "oss_non_union" => CreateTaxRegistrationCountryOptionsCzType::OssNonUnion,
-                "oss_union" => CreateTaxRegistrationCountryOptionsCzType::OssUnion,
-                "standard" => CreateTaxRegistrationCountryOptionsCzType::Standard,
-                v => CreateTaxRegistrationCountryOptionsCzType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["ioss", "oss_non_union", "oss_union", "standard"],
+            ) {
+                Some(0) => CreateTaxRegistrationCountryOptionsCzType::Ioss,
+                Some(1) => CreateTaxRegistrationCountryOptionsCzType::OssNonUnion,
+                Some(2) => CreateTaxRegistrationCountryOptionsCzType::OssUnion,
+                Some(3) => CreateTaxRegistrationCountryOptionsCzType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsCzType::Unknown(s.to_owned()),
             },
         )
     }
@@ -3948,12 +3969,15 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsDeType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ioss" => CreateTaxRegistrationCountryOptionsDeType::Ioss,
-                "oss_non_union" => CreateTaxRegistrationCountryOptionsDeType::OssNonUnion,
-                "oss_union" => CreateTaxRegistrationCountryOptionsDeType::OssUnion,
-                "standard" => CreateTaxRegistrationCountryOptionsDeType::Standard,
-                v => CreateTaxRegistrationCountryOptionsDeType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["ioss", "oss_non_union", "oss_union", "standard"],
+            ) {
+                Some(0) => CreateTaxRegistrationCountryOptionsDeType::Ioss,
+                Some(1) => CreateTaxRegistrationCountryOptionsDeType::OssNonUnion,
+                Some(2) => CreateTaxRegistrationCountryOptionsDeType::OssUnion,
+                Some(3) => CreateTaxRegistrationCountryOptionsDeType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsDeType::Unknown(s.to_owned()),
             },
         )
     }
@@ -4050,12 +4074,15 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsDkType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ioss" => CreateTaxRegistrationCountryOptionsDkType::Ioss,
-                "oss_non_union" => CreateTaxRegistrationCountryOptionsDkType::OssNonUnion,
-                "oss_union" => CreateTaxRegistrationCountryOptionsDkType::OssUnion,
-                "standard" => CreateTaxRegistrationCountryOptionsDkType::Standard,
-                v => CreateTaxRegistrationCountryOptionsDkType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["ioss", "oss_non_union", "oss_union", "standard"],
+            ) {
+                Some(0) => CreateTaxRegistrationCountryOptionsDkType::Ioss,
+                Some(1) => CreateTaxRegistrationCountryOptionsDkType::OssNonUnion,
+                Some(2) => CreateTaxRegistrationCountryOptionsDkType::OssUnion,
+                Some(3) => CreateTaxRegistrationCountryOptionsDkType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsDkType::Unknown(s.to_owned()),
             },
         )
     }
@@ -4129,9 +4156,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsEcType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsEcType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsEcType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsEcType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsEcType::Unknown(s.to_owned()),
             },
         )
     }
@@ -4228,12 +4255,15 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsEeType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ioss" => CreateTaxRegistrationCountryOptionsEeType::Ioss,
-                "oss_non_union" => CreateTaxRegistrationCountryOptionsEeType::OssNonUnion,
-                "oss_union" => CreateTaxRegistrationCountryOptionsEeType::OssUnion,
-                "standard" => CreateTaxRegistrationCountryOptionsEeType::Standard,
-                v => CreateTaxRegistrationCountryOptionsEeType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["ioss", "oss_non_union", "oss_union", "standard"],
+            ) {
+                Some(0) => CreateTaxRegistrationCountryOptionsEeType::Ioss,
+                Some(1) => CreateTaxRegistrationCountryOptionsEeType::OssNonUnion,
+                Some(2) => CreateTaxRegistrationCountryOptionsEeType::OssUnion,
+                Some(3) => CreateTaxRegistrationCountryOptionsEeType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsEeType::Unknown(s.to_owned()),
             },
         )
     }
@@ -4307,9 +4337,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsEgType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsEgType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsEgType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsEgType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsEgType::Unknown(s.to_owned()),
             },
         )
     }
@@ -4406,12 +4436,15 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsEsType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ioss" => CreateTaxRegistrationCountryOptionsEsType::Ioss,
-                "oss_non_union" => CreateTaxRegistrationCountryOptionsEsType::OssNonUnion,
-                "oss_union" => CreateTaxRegistrationCountryOptionsEsType::OssUnion,
-                "standard" => CreateTaxRegistrationCountryOptionsEsType::Standard,
-                v => CreateTaxRegistrationCountryOptionsEsType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["ioss", "oss_non_union", "oss_union", "standard"],
+            ) {
+                Some(0) => CreateTaxRegistrationCountryOptionsEsType::Ioss,
+                Some(1) => CreateTaxRegistrationCountryOptionsEsType::OssNonUnion,
+                Some(2) => CreateTaxRegistrationCountryOptionsEsType::OssUnion,
+                Some(3) => CreateTaxRegistrationCountryOptionsEsType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsEsType::Unknown(s.to_owned()),
             },
         )
     }
@@ -4496,9 +4529,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsEtType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "standard" => CreateTaxRegistrationCountryOptionsEtType::Standard,
-                v => CreateTaxRegistrationCountryOptionsEtType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["standard"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsEtType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsEtType::Unknown(s.to_owned()),
             },
         )
     }
@@ -4595,12 +4628,15 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsFiType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ioss" => CreateTaxRegistrationCountryOptionsFiType::Ioss,
-                "oss_non_union" => CreateTaxRegistrationCountryOptionsFiType::OssNonUnion,
-                "oss_union" => CreateTaxRegistrationCountryOptionsFiType::OssUnion,
-                "standard" => CreateTaxRegistrationCountryOptionsFiType::Standard,
-                v => CreateTaxRegistrationCountryOptionsFiType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["ioss", "oss_non_union", "oss_union", "standard"],
+            ) {
+                Some(0) => CreateTaxRegistrationCountryOptionsFiType::Ioss,
+                Some(1) => CreateTaxRegistrationCountryOptionsFiType::OssNonUnion,
+                Some(2) => CreateTaxRegistrationCountryOptionsFiType::OssUnion,
+                Some(3) => CreateTaxRegistrationCountryOptionsFiType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsFiType::Unknown(s.to_owned()),
             },
         )
     }
@@ -4697,12 +4733,15 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsFrType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ioss" => CreateTaxRegistrationCountryOptionsFrType::Ioss,
-                "oss_non_union" => CreateTaxRegistrationCountryOptionsFrType::OssNonUnion,
-                "oss_union" => CreateTaxRegistrationCountryOptionsFrType::OssUnion,
-                "standard" => CreateTaxRegistrationCountryOptionsFrType::Standard,
-                v => CreateTaxRegistrationCountryOptionsFrType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["ioss", "oss_non_union", "oss_union", "standard"],
+            ) {
+                Some(0) => CreateTaxRegistrationCountryOptionsFrType::Ioss,
+                Some(1) => CreateTaxRegistrationCountryOptionsFrType::OssNonUnion,
+                Some(2) => CreateTaxRegistrationCountryOptionsFrType::OssUnion,
+                Some(3) => CreateTaxRegistrationCountryOptionsFrType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsFrType::Unknown(s.to_owned()),
             },
         )
     }
@@ -4787,9 +4826,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsGbType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "standard" => CreateTaxRegistrationCountryOptionsGbType::Standard,
-                v => CreateTaxRegistrationCountryOptionsGbType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["standard"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsGbType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsGbType::Unknown(s.to_owned()),
             },
         )
     }
@@ -4863,9 +4902,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsGeType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsGeType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsGeType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsGeType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsGeType::Unknown(s.to_owned()),
             },
         )
     }
@@ -4950,9 +4989,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsGnType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "standard" => CreateTaxRegistrationCountryOptionsGnType::Standard,
-                v => CreateTaxRegistrationCountryOptionsGnType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["standard"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsGnType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsGnType::Unknown(s.to_owned()),
             },
         )
     }
@@ -5049,12 +5088,15 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsGrType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ioss" => CreateTaxRegistrationCountryOptionsGrType::Ioss,
-                "oss_non_union" => CreateTaxRegistrationCountryOptionsGrType::OssNonUnion,
-                "oss_union" => CreateTaxRegistrationCountryOptionsGrType::OssUnion,
-                "standard" => CreateTaxRegistrationCountryOptionsGrType::Standard,
-                v => CreateTaxRegistrationCountryOptionsGrType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["ioss", "oss_non_union", "oss_union", "standard"],
+            ) {
+                Some(0) => CreateTaxRegistrationCountryOptionsGrType::Ioss,
+                Some(1) => CreateTaxRegistrationCountryOptionsGrType::OssNonUnion,
+                Some(2) => CreateTaxRegistrationCountryOptionsGrType::OssUnion,
+                Some(3) => CreateTaxRegistrationCountryOptionsGrType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsGrType::Unknown(s.to_owned()),
             },
         )
     }
@@ -5151,12 +5193,15 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsHrType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ioss" => CreateTaxRegistrationCountryOptionsHrType::Ioss,
-                "oss_non_union" => CreateTaxRegistrationCountryOptionsHrType::OssNonUnion,
-                "oss_union" => CreateTaxRegistrationCountryOptionsHrType::OssUnion,
-                "standard" => CreateTaxRegistrationCountryOptionsHrType::Standard,
-                v => CreateTaxRegistrationCountryOptionsHrType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["ioss", "oss_non_union", "oss_union", "standard"],
+            ) {
+                Some(0) => CreateTaxRegistrationCountryOptionsHrType::Ioss,
+                Some(1) => CreateTaxRegistrationCountryOptionsHrType::OssNonUnion,
+                Some(2) => CreateTaxRegistrationCountryOptionsHrType::OssUnion,
+                Some(3) => CreateTaxRegistrationCountryOptionsHrType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsHrType::Unknown(s.to_owned()),
             },
         )
     }
@@ -5253,12 +5298,15 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsHuType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ioss" => CreateTaxRegistrationCountryOptionsHuType::Ioss,
-                "oss_non_union" => CreateTaxRegistrationCountryOptionsHuType::OssNonUnion,
-                "oss_union" => CreateTaxRegistrationCountryOptionsHuType::OssUnion,
-                "standard" => CreateTaxRegistrationCountryOptionsHuType::Standard,
-                v => CreateTaxRegistrationCountryOptionsHuType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["ioss", "oss_non_union", "oss_union", "standard"],
+            ) {
+                Some(0) => CreateTaxRegistrationCountryOptionsHuType::Ioss,
+                Some(1) => CreateTaxRegistrationCountryOptionsHuType::OssNonUnion,
+                Some(2) => CreateTaxRegistrationCountryOptionsHuType::OssUnion,
+                Some(3) => CreateTaxRegistrationCountryOptionsHuType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsHuType::Unknown(s.to_owned()),
             },
         )
     }
@@ -5332,9 +5380,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsIdType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsIdType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsIdType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsIdType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsIdType::Unknown(s.to_owned()),
             },
         )
     }
@@ -5431,12 +5479,15 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsIeType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ioss" => CreateTaxRegistrationCountryOptionsIeType::Ioss,
-                "oss_non_union" => CreateTaxRegistrationCountryOptionsIeType::OssNonUnion,
-                "oss_union" => CreateTaxRegistrationCountryOptionsIeType::OssUnion,
-                "standard" => CreateTaxRegistrationCountryOptionsIeType::Standard,
-                v => CreateTaxRegistrationCountryOptionsIeType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["ioss", "oss_non_union", "oss_union", "standard"],
+            ) {
+                Some(0) => CreateTaxRegistrationCountryOptionsIeType::Ioss,
+                Some(1) => CreateTaxRegistrationCountryOptionsIeType::OssNonUnion,
+                Some(2) => CreateTaxRegistrationCountryOptionsIeType::OssUnion,
+                Some(3) => CreateTaxRegistrationCountryOptionsIeType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsIeType::Unknown(s.to_owned()),
             },
         )
     }
@@ -5510,9 +5561,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsInType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsInType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsInType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsInType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsInType::Unknown(s.to_owned()),
             },
         )
     }
@@ -5597,9 +5648,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsIsType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "standard" => CreateTaxRegistrationCountryOptionsIsType::Standard,
-                v => CreateTaxRegistrationCountryOptionsIsType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["standard"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsIsType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsIsType::Unknown(s.to_owned()),
             },
         )
     }
@@ -5696,12 +5747,15 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsItType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ioss" => CreateTaxRegistrationCountryOptionsItType::Ioss,
-                "oss_non_union" => CreateTaxRegistrationCountryOptionsItType::OssNonUnion,
-                "oss_union" => CreateTaxRegistrationCountryOptionsItType::OssUnion,
-                "standard" => CreateTaxRegistrationCountryOptionsItType::Standard,
-                v => CreateTaxRegistrationCountryOptionsItType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["ioss", "oss_non_union", "oss_union", "standard"],
+            ) {
+                Some(0) => CreateTaxRegistrationCountryOptionsItType::Ioss,
+                Some(1) => CreateTaxRegistrationCountryOptionsItType::OssNonUnion,
+                Some(2) => CreateTaxRegistrationCountryOptionsItType::OssUnion,
+                Some(3) => CreateTaxRegistrationCountryOptionsItType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsItType::Unknown(s.to_owned()),
             },
         )
     }
@@ -5786,9 +5840,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsJpType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "standard" => CreateTaxRegistrationCountryOptionsJpType::Standard,
-                v => CreateTaxRegistrationCountryOptionsJpType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["standard"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsJpType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsJpType::Unknown(s.to_owned()),
             },
         )
     }
@@ -5862,9 +5916,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsKeType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsKeType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsKeType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsKeType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsKeType::Unknown(s.to_owned()),
             },
         )
     }
@@ -5938,9 +5992,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsKgType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsKgType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsKgType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsKgType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsKgType::Unknown(s.to_owned()),
             },
         )
     }
@@ -6014,9 +6068,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsKhType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsKhType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsKhType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsKhType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsKhType::Unknown(s.to_owned()),
             },
         )
     }
@@ -6090,9 +6144,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsKrType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsKrType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsKrType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsKrType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsKrType::Unknown(s.to_owned()),
             },
         )
     }
@@ -6166,9 +6220,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsKzType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsKzType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsKzType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsKzType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsKzType::Unknown(s.to_owned()),
             },
         )
     }
@@ -6242,9 +6296,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsLaType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsLaType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsLaType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsLaType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsLaType::Unknown(s.to_owned()),
             },
         )
     }
@@ -6341,12 +6395,15 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsLtType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ioss" => CreateTaxRegistrationCountryOptionsLtType::Ioss,
-                "oss_non_union" => CreateTaxRegistrationCountryOptionsLtType::OssNonUnion,
-                "oss_union" => CreateTaxRegistrationCountryOptionsLtType::OssUnion,
-                "standard" => CreateTaxRegistrationCountryOptionsLtType::Standard,
-                v => CreateTaxRegistrationCountryOptionsLtType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["ioss", "oss_non_union", "oss_union", "standard"],
+            ) {
+                Some(0) => CreateTaxRegistrationCountryOptionsLtType::Ioss,
+                Some(1) => CreateTaxRegistrationCountryOptionsLtType::OssNonUnion,
+                Some(2) => CreateTaxRegistrationCountryOptionsLtType::OssUnion,
+                Some(3) => CreateTaxRegistrationCountryOptionsLtType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsLtType::Unknown(s.to_owned()),
             },
         )
     }
@@ -6443,12 +6500,15 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsLuType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ioss" => CreateTaxRegistrationCountryOptionsLuType::Ioss,
-                "oss_non_union" => CreateTaxRegistrationCountryOptionsLuType::OssNonUnion,
-                "oss_union" => CreateTaxRegistrationCountryOptionsLuType::OssUnion,
-                "standard" => CreateTaxRegistrationCountryOptionsLuType::Standard,
-                v => CreateTaxRegistrationCountryOptionsLuType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["ioss", "oss_non_union", "oss_union", "standard"],
+            ) {
+                Some(0) => CreateTaxRegistrationCountryOptionsLuType::Ioss,
+                Some(1) => CreateTaxRegistrationCountryOptionsLuType::OssNonUnion,
+                Some(2) => CreateTaxRegistrationCountryOptionsLuType::OssUnion,
+                Some(3) => CreateTaxRegistrationCountryOptionsLuType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsLuType::Unknown(s.to_owned()),
             },
         )
     }
@@ -6545,12 +6605,15 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsLvType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ioss" => CreateTaxRegistrationCountryOptionsLvType::Ioss,
-                "oss_non_union" => CreateTaxRegistrationCountryOptionsLvType::OssNonUnion,
-                "oss_union" => CreateTaxRegistrationCountryOptionsLvType::OssUnion,
-                "standard" => CreateTaxRegistrationCountryOptionsLvType::Standard,
-                v => CreateTaxRegistrationCountryOptionsLvType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["ioss", "oss_non_union", "oss_union", "standard"],
+            ) {
+                Some(0) => CreateTaxRegistrationCountryOptionsLvType::Ioss,
+                Some(1) => CreateTaxRegistrationCountryOptionsLvType::OssNonUnion,
+                Some(2) => CreateTaxRegistrationCountryOptionsLvType::OssUnion,
+                Some(3) => CreateTaxRegistrationCountryOptionsLvType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsLvType::Unknown(s.to_owned()),
             },
         )
     }
@@ -6624,9 +6687,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsMaType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsMaType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsMaType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsMaType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsMaType::Unknown(s.to_owned()),
             },
         )
     }
@@ -6700,9 +6763,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsMdType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsMdType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsMdType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsMdType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsMdType::Unknown(s.to_owned()),
             },
         )
     }
@@ -6787,9 +6850,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsMeType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "standard" => CreateTaxRegistrationCountryOptionsMeType::Standard,
-                v => CreateTaxRegistrationCountryOptionsMeType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["standard"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsMeType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsMeType::Unknown(s.to_owned()),
             },
         )
     }
@@ -6874,9 +6937,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsMkType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "standard" => CreateTaxRegistrationCountryOptionsMkType::Standard,
-                v => CreateTaxRegistrationCountryOptionsMkType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["standard"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsMkType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsMkType::Unknown(s.to_owned()),
             },
         )
     }
@@ -6961,9 +7024,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsMrType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "standard" => CreateTaxRegistrationCountryOptionsMrType::Standard,
-                v => CreateTaxRegistrationCountryOptionsMrType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["standard"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsMrType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsMrType::Unknown(s.to_owned()),
             },
         )
     }
@@ -7060,12 +7123,15 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsMtType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ioss" => CreateTaxRegistrationCountryOptionsMtType::Ioss,
-                "oss_non_union" => CreateTaxRegistrationCountryOptionsMtType::OssNonUnion,
-                "oss_union" => CreateTaxRegistrationCountryOptionsMtType::OssUnion,
-                "standard" => CreateTaxRegistrationCountryOptionsMtType::Standard,
-                v => CreateTaxRegistrationCountryOptionsMtType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["ioss", "oss_non_union", "oss_union", "standard"],
+            ) {
+                Some(0) => CreateTaxRegistrationCountryOptionsMtType::Ioss,
+                Some(1) => CreateTaxRegistrationCountryOptionsMtType::OssNonUnion,
+                Some(2) => CreateTaxRegistrationCountryOptionsMtType::OssUnion,
+                Some(3) => CreateTaxRegistrationCountryOptionsMtType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsMtType::Unknown(s.to_owned()),
             },
         )
     }
@@ -7139,9 +7205,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsMxType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsMxType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsMxType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsMxType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsMxType::Unknown(s.to_owned()),
             },
         )
     }
@@ -7215,9 +7281,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsMyType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsMyType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsMyType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsMyType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsMyType::Unknown(s.to_owned()),
             },
         )
     }
@@ -7291,9 +7357,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsNgType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsNgType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsNgType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsNgType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsNgType::Unknown(s.to_owned()),
             },
         )
     }
@@ -7390,12 +7456,15 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsNlType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ioss" => CreateTaxRegistrationCountryOptionsNlType::Ioss,
-                "oss_non_union" => CreateTaxRegistrationCountryOptionsNlType::OssNonUnion,
-                "oss_union" => CreateTaxRegistrationCountryOptionsNlType::OssUnion,
-                "standard" => CreateTaxRegistrationCountryOptionsNlType::Standard,
-                v => CreateTaxRegistrationCountryOptionsNlType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["ioss", "oss_non_union", "oss_union", "standard"],
+            ) {
+                Some(0) => CreateTaxRegistrationCountryOptionsNlType::Ioss,
+                Some(1) => CreateTaxRegistrationCountryOptionsNlType::OssNonUnion,
+                Some(2) => CreateTaxRegistrationCountryOptionsNlType::OssUnion,
+                Some(3) => CreateTaxRegistrationCountryOptionsNlType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsNlType::Unknown(s.to_owned()),
             },
         )
     }
@@ -7480,9 +7549,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsNoType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "standard" => CreateTaxRegistrationCountryOptionsNoType::Standard,
-                v => CreateTaxRegistrationCountryOptionsNoType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["standard"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsNoType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsNoType::Unknown(s.to_owned()),
             },
         )
     }
@@ -7556,9 +7625,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsNpType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsNpType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsNpType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsNpType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsNpType::Unknown(s.to_owned()),
             },
         )
     }
@@ -7643,9 +7712,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsNzType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "standard" => CreateTaxRegistrationCountryOptionsNzType::Standard,
-                v => CreateTaxRegistrationCountryOptionsNzType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["standard"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsNzType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsNzType::Unknown(s.to_owned()),
             },
         )
     }
@@ -7730,9 +7799,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsOmType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "standard" => CreateTaxRegistrationCountryOptionsOmType::Standard,
-                v => CreateTaxRegistrationCountryOptionsOmType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["standard"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsOmType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsOmType::Unknown(s.to_owned()),
             },
         )
     }
@@ -7806,9 +7875,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsPeType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsPeType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsPeType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsPeType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsPeType::Unknown(s.to_owned()),
             },
         )
     }
@@ -7882,9 +7951,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsPhType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsPhType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsPhType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsPhType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsPhType::Unknown(s.to_owned()),
             },
         )
     }
@@ -7981,12 +8050,15 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsPlType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ioss" => CreateTaxRegistrationCountryOptionsPlType::Ioss,
-                "oss_non_union" => CreateTaxRegistrationCountryOptionsPlType::OssNonUnion,
-                "oss_union" => CreateTaxRegistrationCountryOptionsPlType::OssUnion,
-                "standard" => CreateTaxRegistrationCountryOptionsPlType::Standard,
-                v => CreateTaxRegistrationCountryOptionsPlType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["ioss", "oss_non_union", "oss_union", "standard"],
+            ) {
+                Some(0) => CreateTaxRegistrationCountryOptionsPlType::Ioss,
+                Some(1) => CreateTaxRegistrationCountryOptionsPlType::OssNonUnion,
+                Some(2) => CreateTaxRegistrationCountryOptionsPlType::OssUnion,
+                Some(3) => CreateTaxRegistrationCountryOptionsPlType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsPlType::Unknown(s.to_owned()),
             },
         )
     }
@@ -8083,12 +8155,15 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsPtType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ioss" => CreateTaxRegistrationCountryOptionsPtType::Ioss,
-                "oss_non_union" => CreateTaxRegistrationCountryOptionsPtType::OssNonUnion,
-                "oss_union" => CreateTaxRegistrationCountryOptionsPtType::OssUnion,
-                "standard" => CreateTaxRegistrationCountryOptionsPtType::Standard,
-                v => CreateTaxRegistrationCountryOptionsPtType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["ioss", "oss_non_union", "oss_union", "standard"],
+            ) {
+                Some(0) => CreateTaxRegistrationCountryOptionsPtType::Ioss,
+                Some(1) => CreateTaxRegistrationCountryOptionsPtType::OssNonUnion,
+                Some(2) => CreateTaxRegistrationCountryOptionsPtType::OssUnion,
+                Some(3) => CreateTaxRegistrationCountryOptionsPtType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsPtType::Unknown(s.to_owned()),
             },
         )
     }
@@ -8185,12 +8260,15 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsRoType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ioss" => CreateTaxRegistrationCountryOptionsRoType::Ioss,
-                "oss_non_union" => CreateTaxRegistrationCountryOptionsRoType::OssNonUnion,
-                "oss_union" => CreateTaxRegistrationCountryOptionsRoType::OssUnion,
-                "standard" => CreateTaxRegistrationCountryOptionsRoType::Standard,
-                v => CreateTaxRegistrationCountryOptionsRoType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["ioss", "oss_non_union", "oss_union", "standard"],
+            ) {
+                Some(0) => CreateTaxRegistrationCountryOptionsRoType::Ioss,
+                Some(1) => CreateTaxRegistrationCountryOptionsRoType::OssNonUnion,
+                Some(2) => CreateTaxRegistrationCountryOptionsRoType::OssUnion,
+                Some(3) => CreateTaxRegistrationCountryOptionsRoType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsRoType::Unknown(s.to_owned()),
             },
         )
     }
@@ -8275,9 +8353,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsRsType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "standard" => CreateTaxRegistrationCountryOptionsRsType::Standard,
-                v => CreateTaxRegistrationCountryOptionsRsType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["standard"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsRsType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsRsType::Unknown(s.to_owned()),
             },
         )
     }
@@ -8351,9 +8429,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsRuType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsRuType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsRuType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsRuType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsRuType::Unknown(s.to_owned()),
             },
         )
     }
@@ -8427,9 +8505,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsSaType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsSaType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsSaType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsSaType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsSaType::Unknown(s.to_owned()),
             },
         )
     }
@@ -8526,12 +8604,15 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsSeType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ioss" => CreateTaxRegistrationCountryOptionsSeType::Ioss,
-                "oss_non_union" => CreateTaxRegistrationCountryOptionsSeType::OssNonUnion,
-                "oss_union" => CreateTaxRegistrationCountryOptionsSeType::OssUnion,
-                "standard" => CreateTaxRegistrationCountryOptionsSeType::Standard,
-                v => CreateTaxRegistrationCountryOptionsSeType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["ioss", "oss_non_union", "oss_union", "standard"],
+            ) {
+                Some(0) => CreateTaxRegistrationCountryOptionsSeType::Ioss,
+                Some(1) => CreateTaxRegistrationCountryOptionsSeType::OssNonUnion,
+                Some(2) => CreateTaxRegistrationCountryOptionsSeType::OssUnion,
+                Some(3) => CreateTaxRegistrationCountryOptionsSeType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsSeType::Unknown(s.to_owned()),
             },
         )
     }
@@ -8616,9 +8697,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsSgType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "standard" => CreateTaxRegistrationCountryOptionsSgType::Standard,
-                v => CreateTaxRegistrationCountryOptionsSgType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["standard"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsSgType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsSgType::Unknown(s.to_owned()),
             },
         )
     }
@@ -8715,12 +8796,15 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsSiType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ioss" => CreateTaxRegistrationCountryOptionsSiType::Ioss,
-                "oss_non_union" => CreateTaxRegistrationCountryOptionsSiType::OssNonUnion,
-                "oss_union" => CreateTaxRegistrationCountryOptionsSiType::OssUnion,
-                "standard" => CreateTaxRegistrationCountryOptionsSiType::Standard,
-                v => CreateTaxRegistrationCountryOptionsSiType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["ioss", "oss_non_union", "oss_union", "standard"],
+            ) {
+                Some(0) => CreateTaxRegistrationCountryOptionsSiType::Ioss,
+                Some(1) => CreateTaxRegistrationCountryOptionsSiType::OssNonUnion,
+                Some(2) => CreateTaxRegistrationCountryOptionsSiType::OssUnion,
+                Some(3) => CreateTaxRegistrationCountryOptionsSiType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsSiType::Unknown(s.to_owned()),
             },
         )
     }
@@ -8817,12 +8901,15 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsSkType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ioss" => CreateTaxRegistrationCountryOptionsSkType::Ioss,
-                "oss_non_union" => CreateTaxRegistrationCountryOptionsSkType::OssNonUnion,
-                "oss_union" => CreateTaxRegistrationCountryOptionsSkType::OssUnion,
-                "standard" => CreateTaxRegistrationCountryOptionsSkType::Standard,
-                v => CreateTaxRegistrationCountryOptionsSkType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["ioss", "oss_non_union", "oss_union", "standard"],
+            ) {
+                Some(0) => CreateTaxRegistrationCountryOptionsSkType::Ioss,
+                Some(1) => CreateTaxRegistrationCountryOptionsSkType::OssNonUnion,
+                Some(2) => CreateTaxRegistrationCountryOptionsSkType::OssUnion,
+                Some(3) => CreateTaxRegistrationCountryOptionsSkType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsSkType::Unknown(s.to_owned()),
             },
         )
     }
@@ -8896,9 +8983,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsSnType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsSnType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsSnType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsSnType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsSnType::Unknown(s.to_owned()),
             },
         )
     }
@@ -8983,9 +9070,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsSrType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "standard" => CreateTaxRegistrationCountryOptionsSrType::Standard,
-                v => CreateTaxRegistrationCountryOptionsSrType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["standard"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsSrType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsSrType::Unknown(s.to_owned()),
             },
         )
     }
@@ -9034,9 +9121,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsThType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsThType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsThType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsThType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsThType::Unknown(s.to_owned()),
             },
         )
     }
@@ -9110,9 +9197,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsTjType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsTjType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsTjType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsTjType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsTjType::Unknown(s.to_owned()),
             },
         )
     }
@@ -9186,9 +9273,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsTrType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsTrType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsTrType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsTrType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsTrType::Unknown(s.to_owned()),
             },
         )
     }
@@ -9262,9 +9349,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsTwType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsTwType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsTwType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsTwType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsTwType::Unknown(s.to_owned()),
             },
         )
     }
@@ -9338,9 +9425,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsTzType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsTzType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsTzType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsTzType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsTzType::Unknown(s.to_owned()),
             },
         )
     }
@@ -9414,9 +9501,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsUaType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsUaType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsUaType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsUaType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsUaType::Unknown(s.to_owned()),
             },
         )
     }
@@ -9490,9 +9577,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsUgType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsUgType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsUgType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsUgType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsUgType::Unknown(s.to_owned()),
             },
         )
     }
@@ -9556,19 +9643,22 @@ for CreateTaxRegistrationCountryOptionsUsStateSalesTaxElectionsType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "local_use_tax" => {
+            match crate::rt::json::variant(
+                s,
+                &["local_use_tax", "simplified_sellers_use_tax", "single_local_use_tax"],
+            ) {
+                Some(0) => {
                     CreateTaxRegistrationCountryOptionsUsStateSalesTaxElectionsType::LocalUseTax
                 }
-                "simplified_sellers_use_tax" => {
+                Some(1) => {
                     CreateTaxRegistrationCountryOptionsUsStateSalesTaxElectionsType::SimplifiedSellersUseTax
                 }
-                "single_local_use_tax" => {
+                Some(2) => {
                     CreateTaxRegistrationCountryOptionsUsStateSalesTaxElectionsType::SingleLocalUseTax
                 }
-                v => {
+                _ => {
                     CreateTaxRegistrationCountryOptionsUsStateSalesTaxElectionsType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -9640,23 +9730,26 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsUsType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "local_amusement_tax" => {
-                    CreateTaxRegistrationCountryOptionsUsType::LocalAmusementTax
-                }
-                "local_lease_tax" => {
-                    CreateTaxRegistrationCountryOptionsUsType::LocalLeaseTax
-                }
-                "state_communications_tax" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "local_amusement_tax",
+                    "local_lease_tax",
+                    "state_communications_tax",
+                    "state_retail_delivery_fee",
+                    "state_sales_tax",
+                ],
+            ) {
+                Some(0) => CreateTaxRegistrationCountryOptionsUsType::LocalAmusementTax,
+                Some(1) => CreateTaxRegistrationCountryOptionsUsType::LocalLeaseTax,
+                Some(2) => {
                     CreateTaxRegistrationCountryOptionsUsType::StateCommunicationsTax
                 }
-                "state_retail_delivery_fee" => {
+                Some(3) => {
                     CreateTaxRegistrationCountryOptionsUsType::StateRetailDeliveryFee
                 }
-                "state_sales_tax" => {
-                    CreateTaxRegistrationCountryOptionsUsType::StateSalesTax
-                }
-                v => CreateTaxRegistrationCountryOptionsUsType::Unknown(v.to_owned()),
+                Some(4) => CreateTaxRegistrationCountryOptionsUsType::StateSalesTax,
+                _ => CreateTaxRegistrationCountryOptionsUsType::Unknown(s.to_owned()),
             },
         )
     }
@@ -9741,9 +9834,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsUyType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "standard" => CreateTaxRegistrationCountryOptionsUyType::Standard,
-                v => CreateTaxRegistrationCountryOptionsUyType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["standard"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsUyType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsUyType::Unknown(s.to_owned()),
             },
         )
     }
@@ -9817,9 +9910,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsUzType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsUzType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsUzType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsUzType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsUzType::Unknown(s.to_owned()),
             },
         )
     }
@@ -9893,9 +9986,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsVnType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsVnType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsVnType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsVnType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsVnType::Unknown(s.to_owned()),
             },
         )
     }
@@ -9980,9 +10073,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsZaType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "standard" => CreateTaxRegistrationCountryOptionsZaType::Standard,
-                v => CreateTaxRegistrationCountryOptionsZaType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["standard"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsZaType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsZaType::Unknown(s.to_owned()),
             },
         )
     }
@@ -10056,9 +10149,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsZmType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "simplified" => CreateTaxRegistrationCountryOptionsZmType::Simplified,
-                v => CreateTaxRegistrationCountryOptionsZmType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["simplified"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsZmType::Simplified,
+                _ => CreateTaxRegistrationCountryOptionsZmType::Unknown(s.to_owned()),
             },
         )
     }
@@ -10143,9 +10236,9 @@ impl std::str::FromStr for CreateTaxRegistrationCountryOptionsZwType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "standard" => CreateTaxRegistrationCountryOptionsZwType::Standard,
-                v => CreateTaxRegistrationCountryOptionsZwType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["standard"]) {
+                Some(0) => CreateTaxRegistrationCountryOptionsZwType::Standard,
+                _ => CreateTaxRegistrationCountryOptionsZwType::Unknown(s.to_owned()),
             },
         )
     }
@@ -10375,12 +10468,15 @@ impl std::str::FromStr for ListTaxRegistrationsStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => ListTaxRegistrationsStatus::Active,
-                "all" => ListTaxRegistrationsStatus::All,
-                "expired" => ListTaxRegistrationsStatus::Expired,
-                "scheduled" => ListTaxRegistrationsStatus::Scheduled,
-                v => ListTaxRegistrationsStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["active", "all", "expired", "scheduled"],
+            ) {
+                Some(0) => ListTaxRegistrationsStatus::Active,
+                Some(1) => ListTaxRegistrationsStatus::All,
+                Some(2) => ListTaxRegistrationsStatus::Expired,
+                Some(3) => ListTaxRegistrationsStatus::Scheduled,
+                _ => ListTaxRegistrationsStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -10704,93 +10800,90 @@ impl crate::rt::Decode for TaxRegistration {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<String>,
-            f2: Option<crate::TaxProductRegistrationsResourceCountryOptions>,
-            f3: Option<crate::rt::Timestamp>,
-            f4: Option<crate::rt::Timestamp>,
-            f5: Option<crate::TaxRegistrationId>,
-            f6: Option<bool>,
-            f7: Option<crate::TaxRegistrationStatus>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<
+                crate::TaxProductRegistrationsResourceCountryOptions,
+            >,
+            f3: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f4: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f5: crate::rt::json::Slot<crate::TaxRegistrationId>,
+            f6: crate::rt::json::Slot<bool>,
+            f7: crate::rt::json::Slot<crate::TaxRegistrationStatus>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a tax.registration object",
-            &[
-                "active_from",
-                "country",
-                "country_options",
-                "created",
-                "expires_at",
-                "id",
-                "livemode",
-                "object",
-                "status",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.skip(),
-                8 => r.required(&mut b.f7),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4,
-                f5: Some(f5),
-                f6: Some(f6),
-                f7: Some(f7),
-            } => {
+        let extra = r
+            .fields(
+                "a tax.registration object",
+                &[
+                    "active_from",
+                    "country",
+                    "country_options",
+                    "created",
+                    "expires_at",
+                    "id",
+                    "livemode",
+                    "object",
+                    "status",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.skip(),
+                    8 => r.required(&mut b.f7),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f5.take(),
+            b.f6.take(),
+            b.f7.take(),
+        ) {
+            (Some(f0), Some(f1), Some(f2), Some(f3), Some(f5), Some(f6), Some(f7)) => {
                 Ok(TaxRegistration {
                     active_from: f0,
                     country: f1,
                     country_options: f2,
                     created: f3,
-                    expires_at: f4,
+                    expires_at: b.f4.take(),
                     id: f5,
                     livemode: f6,
                     status: f7,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "active_from"),
-                                    (b.f1.is_none(), "country"),
-                                    (b.f2.is_none(), "country_options"),
-                                    (b.f3.is_none(), "created"),
-                                    (b.f5.is_none(), "id"),
-                                    (b.f6.is_none(), "livemode"),
-                                    (b.f7.is_none(), "status"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "active_from"),
+                        (taken.1.is_none(), "country"),
+                        (taken.2.is_none(), "country_options"),
+                        (taken.3.is_none(), "created"),
+                        (taken.4.is_none(), "id"),
+                        (taken.5.is_none(), "livemode"),
+                        (taken.6.is_none(), "status"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -10862,11 +10955,11 @@ impl std::str::FromStr for TaxRegistrationStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => TaxRegistrationStatus::Active,
-                "expired" => TaxRegistrationStatus::Expired,
-                "scheduled" => TaxRegistrationStatus::Scheduled,
-                v => TaxRegistrationStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "expired", "scheduled"]) {
+                Some(0) => TaxRegistrationStatus::Active,
+                Some(1) => TaxRegistrationStatus::Expired,
+                Some(2) => TaxRegistrationStatus::Scheduled,
+                _ => TaxRegistrationStatus::Unknown(s.to_owned()),
             },
         )
     }

@@ -109,13 +109,14 @@ impl std::str::FromStr for CreateTaxSettingsDefaultsTaxBehavior {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "exclusive" => CreateTaxSettingsDefaultsTaxBehavior::Exclusive,
-                "inclusive" => CreateTaxSettingsDefaultsTaxBehavior::Inclusive,
-                "inferred_by_currency" => {
-                    CreateTaxSettingsDefaultsTaxBehavior::InferredByCurrency
-                }
-                v => CreateTaxSettingsDefaultsTaxBehavior::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["exclusive", "inclusive", "inferred_by_currency"],
+            ) {
+                Some(0) => CreateTaxSettingsDefaultsTaxBehavior::Exclusive,
+                Some(1) => CreateTaxSettingsDefaultsTaxBehavior::Inclusive,
+                Some(2) => CreateTaxSettingsDefaultsTaxBehavior::InferredByCurrency,
+                _ => CreateTaxSettingsDefaultsTaxBehavior::Unknown(s.to_owned()),
             },
         )
     }
@@ -283,66 +284,62 @@ impl crate::rt::Decode for TaxSettings {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::TaxProductResourceTaxSettingsDefaults>,
-            f1: Option<crate::TaxProductResourceTaxSettingsHeadOffice>,
-            f2: Option<bool>,
-            f3: Option<crate::TaxSettingsStatus>,
-            f4: Option<crate::TaxProductResourceTaxSettingsStatusDetails>,
+            f0: crate::rt::json::Slot<crate::TaxProductResourceTaxSettingsDefaults>,
+            f1: crate::rt::json::Slot<crate::TaxProductResourceTaxSettingsHeadOffice>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<crate::TaxSettingsStatus>,
+            f4: crate::rt::json::Slot<crate::TaxProductResourceTaxSettingsStatusDetails>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a tax.settings object",
-            &[
-                "defaults",
-                "head_office",
-                "livemode",
-                "object",
-                "status",
-                "status_details",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.skip(),
-                4 => r.required(&mut b.f3),
-                5 => r.required(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1, f2: Some(f2), f3: Some(f3), f4: Some(f4) } => {
+        let extra = r
+            .fields(
+                "a tax.settings object",
+                &[
+                    "defaults",
+                    "head_office",
+                    "livemode",
+                    "object",
+                    "status",
+                    "status_details",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.skip(),
+                    4 => r.required(&mut b.f3),
+                    5 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f2.take(), b.f3.take(), b.f4.take()) {
+            (Some(f0), Some(f2), Some(f3), Some(f4)) => {
                 Ok(TaxSettings {
                     defaults: f0,
-                    head_office: f1,
+                    head_office: b.f1.take(),
                     livemode: f2,
                     status: f3,
                     status_details: f4,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "defaults"),
-                                    (b.f2.is_none(), "livemode"),
-                                    (b.f3.is_none(), "status"),
-                                    (b.f4.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "defaults"),
+                        (taken.1.is_none(), "livemode"),
+                        (taken.2.is_none(), "status"),
+                        (taken.3.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -408,10 +405,10 @@ impl std::str::FromStr for TaxSettingsStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => TaxSettingsStatus::Active,
-                "pending" => TaxSettingsStatus::Pending,
-                v => TaxSettingsStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["active", "pending"]) {
+                Some(0) => TaxSettingsStatus::Active,
+                Some(1) => TaxSettingsStatus::Pending,
+                _ => TaxSettingsStatus::Unknown(s.to_owned()),
             },
         )
     }

@@ -233,10 +233,10 @@ impl std::str::FromStr for CreateTaxTransactionsCreateReversalMode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "full" => CreateTaxTransactionsCreateReversalMode::Full,
-                "partial" => CreateTaxTransactionsCreateReversalMode::Partial,
-                v => CreateTaxTransactionsCreateReversalMode::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["full", "partial"]) {
+                Some(0) => CreateTaxTransactionsCreateReversalMode::Full,
+                Some(1) => CreateTaxTransactionsCreateReversalMode::Partial,
+                _ => CreateTaxTransactionsCreateReversalMode::Unknown(s.to_owned()),
             },
         )
     }
@@ -371,137 +371,141 @@ impl crate::rt::Decode for TaxTransaction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<crate::TaxProductResourceCustomerDetails>,
-            f4: Option<crate::TaxTransactionId>,
-            f5: Option<crate::rt::List<crate::TaxTransactionLineItem>>,
-            f6: Option<bool>,
-            f7: Option<crate::rt::Metadata>,
-            f8: Option<crate::rt::Timestamp>,
-            f9: Option<String>,
-            f10: Option<crate::TaxProductResourceTaxTransactionResourceReversal>,
-            f11: Option<crate::TaxProductResourceShipFromDetails>,
-            f12: Option<crate::TaxProductResourceTaxTransactionShippingCost>,
-            f13: Option<crate::rt::Timestamp>,
-            f14: Option<crate::TaxTransactionType>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::TaxProductResourceCustomerDetails>,
+            f4: crate::rt::json::Slot<crate::TaxTransactionId>,
+            f5: crate::rt::json::Slot<crate::rt::List<crate::TaxTransactionLineItem>>,
+            f6: crate::rt::json::Slot<bool>,
+            f7: crate::rt::json::Slot<crate::rt::Metadata>,
+            f8: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<
+                crate::TaxProductResourceTaxTransactionResourceReversal,
+            >,
+            f11: crate::rt::json::Slot<crate::TaxProductResourceShipFromDetails>,
+            f12: crate::rt::json::Slot<
+                crate::TaxProductResourceTaxTransactionShippingCost,
+            >,
+            f13: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f14: crate::rt::json::Slot<crate::TaxTransactionType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a tax.transaction object",
-            &[
-                "created",
-                "currency",
-                "customer",
-                "customer_details",
-                "id",
-                "line_items",
-                "livemode",
-                "metadata",
-                "object",
-                "posted_at",
-                "reference",
-                "reversal",
-                "ship_from_details",
-                "shipping_cost",
-                "tax_date",
-                "type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.skip(),
-                9 => r.required(&mut b.f8),
-                10 => r.required(&mut b.f9),
-                11 => r.optional(&mut b.f10),
-                12 => r.optional(&mut b.f11),
-                13 => r.optional(&mut b.f12),
-                14 => r.required(&mut b.f13),
-                15 => r.required(&mut b.f14),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2,
-                f3: Some(f3),
-                f4: Some(f4),
-                f5,
-                f6: Some(f6),
-                f7,
-                f8: Some(f8),
-                f9: Some(f9),
-                f10,
-                f11,
-                f12,
-                f13: Some(f13),
-                f14: Some(f14),
-            } => {
+        let extra = r
+            .fields(
+                "a tax.transaction object",
+                &[
+                    "created",
+                    "currency",
+                    "customer",
+                    "customer_details",
+                    "id",
+                    "line_items",
+                    "livemode",
+                    "metadata",
+                    "object",
+                    "posted_at",
+                    "reference",
+                    "reversal",
+                    "ship_from_details",
+                    "shipping_cost",
+                    "tax_date",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.skip(),
+                    9 => r.required(&mut b.f8),
+                    10 => r.required(&mut b.f9),
+                    11 => r.optional(&mut b.f10),
+                    12 => r.optional(&mut b.f11),
+                    13 => r.optional(&mut b.f12),
+                    14 => r.required(&mut b.f13),
+                    15 => r.required(&mut b.f14),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f6.take(),
+            b.f8.take(),
+            b.f9.take(),
+            b.f13.take(),
+            b.f14.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f1),
+                Some(f3),
+                Some(f4),
+                Some(f6),
+                Some(f8),
+                Some(f9),
+                Some(f13),
+                Some(f14),
+            ) => {
                 Ok(TaxTransaction {
                     created: f0,
                     currency: f1,
-                    customer: f2,
+                    customer: b.f2.take(),
                     customer_details: f3,
                     id: f4,
-                    line_items: f5,
+                    line_items: b.f5.take(),
                     livemode: f6,
-                    metadata: f7,
+                    metadata: b.f7.take(),
                     posted_at: f8,
                     reference: f9,
-                    reversal: f10,
-                    ship_from_details: f11,
-                    shipping_cost: f12,
+                    reversal: b.f10.take(),
+                    ship_from_details: b.f11.take(),
+                    shipping_cost: b.f12.take(),
                     tax_date: f13,
                     r#type: f14,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "created"),
-                                    (b.f1.is_none(), "currency"),
-                                    (b.f3.is_none(), "customer_details"),
-                                    (b.f4.is_none(), "id"),
-                                    (b.f6.is_none(), "livemode"),
-                                    (b.f8.is_none(), "posted_at"),
-                                    (b.f9.is_none(), "reference"),
-                                    (b.f13.is_none(), "tax_date"),
-                                    (b.f14.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "currency"),
+                        (taken.2.is_none(), "customer_details"),
+                        (taken.3.is_none(), "id"),
+                        (taken.4.is_none(), "livemode"),
+                        (taken.5.is_none(), "posted_at"),
+                        (taken.6.is_none(), "reference"),
+                        (taken.7.is_none(), "tax_date"),
+                        (taken.8.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -587,10 +591,10 @@ impl std::str::FromStr for TaxTransactionType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "reversal" => TaxTransactionType::Reversal,
-                "transaction" => TaxTransactionType::Transaction,
-                v => TaxTransactionType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["reversal", "transaction"]) {
+                Some(0) => TaxTransactionType::Reversal,
+                Some(1) => TaxTransactionType::Transaction,
+                _ => TaxTransactionType::Unknown(s.to_owned()),
             },
         )
     }

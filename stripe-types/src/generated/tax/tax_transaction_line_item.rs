@@ -140,119 +140,126 @@ impl crate::rt::Decode for TaxTransactionLineItem {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<i64>,
-            f2: Option<crate::TaxTransactionLineItemId>,
-            f3: Option<bool>,
-            f4: Option<crate::rt::Metadata>,
-            f5: Option<String>,
-            f6: Option<i64>,
-            f7: Option<String>,
-            f8: Option<crate::TaxProductResourceTaxTransactionLineItemResourceReversal>,
-            f9: Option<crate::BillingBillResourceInvoicingTaxesTaxTaxBehavior>,
-            f10: Option<String>,
-            f11: Option<crate::TaxTransactionLineItemType>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<crate::TaxTransactionLineItemId>,
+            f3: crate::rt::json::Slot<bool>,
+            f4: crate::rt::json::Slot<crate::rt::Metadata>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<i64>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<
+                crate::TaxProductResourceTaxTransactionLineItemResourceReversal,
+            >,
+            f9: crate::rt::json::Slot<
+                crate::BillingBillResourceInvoicingTaxesTaxTaxBehavior,
+            >,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<crate::TaxTransactionLineItemType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a tax.transaction_line_item object",
-            &[
-                "amount",
-                "amount_tax",
-                "id",
-                "livemode",
-                "metadata",
-                "object",
-                "product",
-                "quantity",
-                "reference",
-                "reversal",
-                "tax_behavior",
-                "tax_code",
-                "type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.skip(),
-                6 => r.optional(&mut b.f5),
-                7 => r.required(&mut b.f6),
-                8 => r.required(&mut b.f7),
-                9 => r.optional(&mut b.f8),
-                10 => r.required(&mut b.f9),
-                11 => r.required(&mut b.f10),
-                12 => r.required(&mut b.f11),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4,
-                f5,
-                f6: Some(f6),
-                f7: Some(f7),
-                f8,
-                f9: Some(f9),
-                f10: Some(f10),
-                f11: Some(f11),
-            } => {
+        let extra = r
+            .fields(
+                "a tax.transaction_line_item object",
+                &[
+                    "amount",
+                    "amount_tax",
+                    "id",
+                    "livemode",
+                    "metadata",
+                    "object",
+                    "product",
+                    "quantity",
+                    "reference",
+                    "reversal",
+                    "tax_behavior",
+                    "tax_code",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.skip(),
+                    6 => r.optional(&mut b.f5),
+                    7 => r.required(&mut b.f6),
+                    8 => r.required(&mut b.f7),
+                    9 => r.optional(&mut b.f8),
+                    10 => r.required(&mut b.f9),
+                    11 => r.required(&mut b.f10),
+                    12 => r.required(&mut b.f11),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f9.take(),
+            b.f10.take(),
+            b.f11.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f1),
+                Some(f2),
+                Some(f3),
+                Some(f6),
+                Some(f7),
+                Some(f9),
+                Some(f10),
+                Some(f11),
+            ) => {
                 Ok(TaxTransactionLineItem {
                     amount: f0,
                     amount_tax: f1,
                     id: f2,
                     livemode: f3,
-                    metadata: f4,
-                    product: f5,
+                    metadata: b.f4.take(),
+                    product: b.f5.take(),
                     quantity: f6,
                     reference: f7,
-                    reversal: f8,
+                    reversal: b.f8.take(),
                     tax_behavior: f9,
                     tax_code: f10,
                     r#type: f11,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f1.is_none(), "amount_tax"),
-                                    (b.f2.is_none(), "id"),
-                                    (b.f3.is_none(), "livemode"),
-                                    (b.f6.is_none(), "quantity"),
-                                    (b.f7.is_none(), "reference"),
-                                    (b.f9.is_none(), "tax_behavior"),
-                                    (b.f10.is_none(), "tax_code"),
-                                    (b.f11.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "amount_tax"),
+                        (taken.2.is_none(), "id"),
+                        (taken.3.is_none(), "livemode"),
+                        (taken.4.is_none(), "quantity"),
+                        (taken.5.is_none(), "reference"),
+                        (taken.6.is_none(), "tax_behavior"),
+                        (taken.7.is_none(), "tax_code"),
+                        (taken.8.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -329,10 +336,10 @@ impl std::str::FromStr for TaxTransactionLineItemType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "reversal" => TaxTransactionLineItemType::Reversal,
-                "transaction" => TaxTransactionLineItemType::Transaction,
-                v => TaxTransactionLineItemType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["reversal", "transaction"]) {
+                Some(0) => TaxTransactionLineItemType::Reversal,
+                Some(1) => TaxTransactionLineItemType::Transaction,
+                _ => TaxTransactionLineItemType::Unknown(s.to_owned()),
             },
         )
     }

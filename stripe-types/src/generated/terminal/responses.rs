@@ -32,6 +32,7 @@ impl serde::Serialize for TerminalConfigurationOrDeletedTerminalConfiguration {
 #[cfg(feature = "terminal")]
 impl From<crate::TerminalConfiguration>
 for TerminalConfigurationOrDeletedTerminalConfiguration {
+    #[inline]
     fn from(v: crate::TerminalConfiguration) -> Self {
         TerminalConfigurationOrDeletedTerminalConfiguration::TerminalConfiguration(
             Box::new(v),
@@ -41,6 +42,7 @@ for TerminalConfigurationOrDeletedTerminalConfiguration {
 #[cfg(feature = "terminal")]
 impl From<crate::DeletedTerminalConfiguration>
 for TerminalConfigurationOrDeletedTerminalConfiguration {
+    #[inline]
     fn from(v: crate::DeletedTerminalConfiguration) -> Self {
         TerminalConfigurationOrDeletedTerminalConfiguration::DeletedTerminalConfiguration(
             Box::new(v),
@@ -55,15 +57,15 @@ impl crate::rt::Decode for TerminalConfigurationOrDeletedTerminalConfiguration {
         match (object.as_deref(), deleted) {
             (Some("terminal.configuration"), false) => {
                 r.decode()
-                    .map(|x| TerminalConfigurationOrDeletedTerminalConfiguration::TerminalConfiguration(
-                        Box::new(x),
-                    ))
+                    .map(
+                        TerminalConfigurationOrDeletedTerminalConfiguration::TerminalConfiguration,
+                    )
             }
             (Some("terminal.configuration"), true) => {
                 r.decode()
-                    .map(|x| TerminalConfigurationOrDeletedTerminalConfiguration::DeletedTerminalConfiguration(
-                        Box::new(x),
-                    ))
+                    .map(
+                        TerminalConfigurationOrDeletedTerminalConfiguration::DeletedTerminalConfiguration,
+                    )
             }
             _ => {
                 r.decode()
@@ -124,12 +126,14 @@ impl serde::Serialize for TerminalLocationOrDeletedTerminalLocation {
 }
 #[cfg(feature = "terminal")]
 impl From<crate::TerminalLocation> for TerminalLocationOrDeletedTerminalLocation {
+    #[inline]
     fn from(v: crate::TerminalLocation) -> Self {
         TerminalLocationOrDeletedTerminalLocation::TerminalLocation(Box::new(v))
     }
 }
 #[cfg(feature = "terminal")]
 impl From<crate::DeletedTerminalLocation> for TerminalLocationOrDeletedTerminalLocation {
+    #[inline]
     fn from(v: crate::DeletedTerminalLocation) -> Self {
         TerminalLocationOrDeletedTerminalLocation::DeletedTerminalLocation(Box::new(v))
     }
@@ -142,15 +146,13 @@ impl crate::rt::Decode for TerminalLocationOrDeletedTerminalLocation {
         match (object.as_deref(), deleted) {
             (Some("terminal.location"), false) => {
                 r.decode()
-                    .map(|x| TerminalLocationOrDeletedTerminalLocation::TerminalLocation(
-                        Box::new(x),
-                    ))
+                    .map(TerminalLocationOrDeletedTerminalLocation::TerminalLocation)
             }
             (Some("terminal.location"), true) => {
                 r.decode()
-                    .map(|x| TerminalLocationOrDeletedTerminalLocation::DeletedTerminalLocation(
-                        Box::new(x),
-                    ))
+                    .map(
+                        TerminalLocationOrDeletedTerminalLocation::DeletedTerminalLocation,
+                    )
             }
             _ => r.decode().map(TerminalLocationOrDeletedTerminalLocation::Unknown),
         }
@@ -205,12 +207,14 @@ impl serde::Serialize for TerminalReaderOrDeletedTerminalReader {
 }
 #[cfg(feature = "terminal")]
 impl From<crate::TerminalReader> for TerminalReaderOrDeletedTerminalReader {
+    #[inline]
     fn from(v: crate::TerminalReader) -> Self {
         TerminalReaderOrDeletedTerminalReader::TerminalReader(Box::new(v))
     }
 }
 #[cfg(feature = "terminal")]
 impl From<crate::DeletedTerminalReader> for TerminalReaderOrDeletedTerminalReader {
+    #[inline]
     fn from(v: crate::DeletedTerminalReader) -> Self {
         TerminalReaderOrDeletedTerminalReader::DeletedTerminalReader(Box::new(v))
     }
@@ -222,16 +226,11 @@ impl crate::rt::Decode for TerminalReaderOrDeletedTerminalReader {
         let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
             (Some("terminal.reader"), false) => {
-                r.decode()
-                    .map(|x| TerminalReaderOrDeletedTerminalReader::TerminalReader(
-                        Box::new(x),
-                    ))
+                r.decode().map(TerminalReaderOrDeletedTerminalReader::TerminalReader)
             }
             (Some("terminal.reader"), true) => {
                 r.decode()
-                    .map(|x| TerminalReaderOrDeletedTerminalReader::DeletedTerminalReader(
-                        Box::new(x),
-                    ))
+                    .map(TerminalReaderOrDeletedTerminalReader::DeletedTerminalReader)
             }
             _ => r.decode().map(TerminalReaderOrDeletedTerminalReader::Unknown),
         }

@@ -250,15 +250,14 @@ impl std::str::FromStr for CreateTerminalConfigurationWifiType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "enterprise_eap_peap" => {
-                    CreateTerminalConfigurationWifiType::EnterpriseEapPeap
-                }
-                "enterprise_eap_tls" => {
-                    CreateTerminalConfigurationWifiType::EnterpriseEapTls
-                }
-                "personal_psk" => CreateTerminalConfigurationWifiType::PersonalPsk,
-                v => CreateTerminalConfigurationWifiType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["enterprise_eap_peap", "enterprise_eap_tls", "personal_psk"],
+            ) {
+                Some(0) => CreateTerminalConfigurationWifiType::EnterpriseEapPeap,
+                Some(1) => CreateTerminalConfigurationWifiType::EnterpriseEapTls,
+                Some(2) => CreateTerminalConfigurationWifiType::PersonalPsk,
+                _ => CreateTerminalConfigurationWifiType::Unknown(s.to_owned()),
             },
         )
     }
@@ -404,39 +403,38 @@ impl crate::rt::Decode for DeletedTerminalConfiguration {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::DeletedTerminalConfigurationId>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::DeletedTerminalConfigurationId>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a deleted_terminal.configuration object",
-            &["deleted", "id", "object"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.skip(),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a deleted_terminal.configuration object",
+                &["deleted", "id", "object"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.skip(),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(DeletedTerminalConfiguration {
                     deleted: f0,
                     id: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "deleted"), (taken.1.is_none(), "id")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -878,117 +876,108 @@ impl crate::rt::Decode for TerminalConfiguration {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig,
             >,
-            f2: Option<crate::TerminalConfigurationId>,
-            f3: Option<bool>,
-            f4: Option<bool>,
-            f5: Option<String>,
-            f6: Option<crate::TerminalConfigurationConfigurationResourceOfflineConfig>,
-            f7: Option<crate::TerminalConfigurationConfigurationResourceRebootWindow>,
-            f8: Option<
+            f2: crate::rt::json::Slot<crate::TerminalConfigurationId>,
+            f3: crate::rt::json::Slot<bool>,
+            f4: crate::rt::json::Slot<bool>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<
+                crate::TerminalConfigurationConfigurationResourceOfflineConfig,
+            >,
+            f7: crate::rt::json::Slot<
+                crate::TerminalConfigurationConfigurationResourceRebootWindow,
+            >,
+            f8: crate::rt::json::Slot<
                 crate::TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig,
             >,
-            f9: Option<crate::TerminalConfigurationConfigurationResourceTipping>,
-            f10: Option<
+            f9: crate::rt::json::Slot<
+                crate::TerminalConfigurationConfigurationResourceTipping,
+            >,
+            f10: crate::rt::json::Slot<
                 crate::TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig,
             >,
-            f11: Option<crate::TerminalConfigurationConfigurationResourceWifiConfig>,
+            f11: crate::rt::json::Slot<
+                crate::TerminalConfigurationConfigurationResourceWifiConfig,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal.configuration object",
-            &[
-                "bbpos_wisepad3",
-                "bbpos_wisepos_e",
-                "id",
-                "is_account_default",
-                "livemode",
-                "name",
-                "object",
-                "offline",
-                "reboot_window",
-                "stripe_s700",
-                "tipping",
-                "verifone_p400",
-                "wifi",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.skip(),
-                7 => r.optional(&mut b.f6),
-                8 => r.optional(&mut b.f7),
-                9 => r.optional(&mut b.f8),
-                10 => r.optional(&mut b.f9),
-                11 => r.optional(&mut b.f10),
-                12 => r.optional(&mut b.f11),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2: Some(f2),
-                f3,
-                f4: Some(f4),
-                f5,
-                f6,
-                f7,
-                f8,
-                f9,
-                f10,
-                f11,
-            } => {
+        let extra = r
+            .fields(
+                "a terminal.configuration object",
+                &[
+                    "bbpos_wisepad3",
+                    "bbpos_wisepos_e",
+                    "id",
+                    "is_account_default",
+                    "livemode",
+                    "name",
+                    "object",
+                    "offline",
+                    "reboot_window",
+                    "stripe_s700",
+                    "tipping",
+                    "verifone_p400",
+                    "wifi",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.skip(),
+                    7 => r.optional(&mut b.f6),
+                    8 => r.optional(&mut b.f7),
+                    9 => r.optional(&mut b.f8),
+                    10 => r.optional(&mut b.f9),
+                    11 => r.optional(&mut b.f10),
+                    12 => r.optional(&mut b.f11),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(), b.f4.take()) {
+            (Some(f2), Some(f4)) => {
                 Ok(TerminalConfiguration {
-                    bbpos_wisepad3: f0,
-                    bbpos_wisepos_e: f1,
+                    bbpos_wisepad3: b.f0.take(),
+                    bbpos_wisepos_e: b.f1.take(),
                     id: f2,
-                    is_account_default: f3,
+                    is_account_default: b.f3.take(),
                     livemode: f4,
-                    name: f5,
-                    offline: f6,
-                    reboot_window: f7,
-                    stripe_s700: f8,
-                    tipping: f9,
-                    verifone_p400: f10,
-                    wifi: f11,
+                    name: b.f5.take(),
+                    offline: b.f6.take(),
+                    reboot_window: b.f7.take(),
+                    stripe_s700: b.f8.take(),
+                    tipping: b.f9.take(),
+                    verifone_p400: b.f10.take(),
+                    wifi: b.f11.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f2.is_none(), "id"), (b.f4.is_none(), "livemode")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "id"), (taken.1.is_none(), "livemode")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1070,32 +1059,30 @@ for TerminalConfigurationConfigurationResourceCurrencySpecificConfig {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<i64>>,
-            f1: Option<Vec<i64>>,
-            f2: Option<i64>,
+            f0: crate::rt::json::Slot<Vec<i64>>,
+            f1: crate::rt::json::Slot<Vec<i64>>,
+            f2: crate::rt::json::Slot<i64>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_configuration_configuration_resource_currency_specific_config object",
-            &["fixed_amounts", "percentages", "smart_tip_threshold"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a terminal_configuration_configuration_resource_currency_specific_config object",
+                &["fixed_amounts", "percentages", "smart_tip_threshold"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TerminalConfigurationConfigurationResourceCurrencySpecificConfig {
-            fixed_amounts: f0,
-            percentages: f1,
-            smart_tip_threshold: f2,
+            fixed_amounts: b.f0.take(),
+            percentages: b.f1.take(),
+            smart_tip_threshold: b.f2.take(),
             extra,
         })
     }
@@ -1152,22 +1139,22 @@ for TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::File>>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::File>>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_configuration_configuration_resource_device_type_specific_config object",
-            &["splashscreen"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a terminal_configuration_configuration_resource_device_type_specific_config object",
+                &["splashscreen"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TerminalConfigurationConfigurationResourceDeviceTypeSpecificConfig {
-            splashscreen: f0,
+            splashscreen: b.f0.take(),
             extra,
         })
     }
@@ -1223,53 +1210,49 @@ impl crate::rt::Decode for TerminalConfigurationConfigurationResourceEnterpriseP
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_configuration_configuration_resource_enterprise_peap_wifi object",
-            &["ca_certificate_file", "password", "ssid", "username"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a terminal_configuration_configuration_resource_enterprise_peap_wifi object",
+                &["ca_certificate_file", "password", "ssid", "username"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f2.take(), b.f3.take()) {
+            (Some(f1), Some(f2), Some(f3)) => {
                 Ok(TerminalConfigurationConfigurationResourceEnterprisePeapWifi {
-                    ca_certificate_file: f0,
+                    ca_certificate_file: b.f0.take(),
                     password: f1,
                     ssid: f2,
                     username: f3,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "password"),
-                                    (b.f2.is_none(), "ssid"),
-                                    (b.f3.is_none(), "username"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "password"),
+                        (taken.1.is_none(), "ssid"),
+                        (taken.2.is_none(), "username"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1328,63 +1311,59 @@ impl crate::rt::Decode for TerminalConfigurationConfigurationResourceEnterpriseT
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_configuration_configuration_resource_enterprise_tls_wifi object",
-            &[
-                "ca_certificate_file",
-                "client_certificate_file",
-                "private_key_file",
-                "private_key_file_password",
-                "ssid",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2: Some(f2), f3, f4: Some(f4) } => {
+        let extra = r
+            .fields(
+                "a terminal_configuration_configuration_resource_enterprise_tls_wifi object",
+                &[
+                    "ca_certificate_file",
+                    "client_certificate_file",
+                    "private_key_file",
+                    "private_key_file_password",
+                    "ssid",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f2.take(), b.f4.take()) {
+            (Some(f1), Some(f2), Some(f4)) => {
                 Ok(TerminalConfigurationConfigurationResourceEnterpriseTlsWifi {
-                    ca_certificate_file: f0,
+                    ca_certificate_file: b.f0.take(),
                     client_certificate_file: f1,
                     private_key_file: f2,
-                    private_key_file_password: f3,
+                    private_key_file_password: b.f3.take(),
                     ssid: f4,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "client_certificate_file"),
-                                    (b.f2.is_none(), "private_key_file"),
-                                    (b.f4.is_none(), "ssid"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "client_certificate_file"),
+                        (taken.1.is_none(), "private_key_file"),
+                        (taken.2.is_none(), "ssid"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1438,22 +1417,22 @@ impl crate::rt::Decode for TerminalConfigurationConfigurationResourceOfflineConf
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
+            f0: crate::rt::json::Slot<bool>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_configuration_configuration_resource_offline_config object",
-            &["enabled"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a terminal_configuration_configuration_resource_offline_config object",
+                &["enabled"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TerminalConfigurationConfigurationResourceOfflineConfig {
-            enabled: f0,
+            enabled: b.f0.take(),
             extra,
         })
     }
@@ -1503,38 +1482,37 @@ impl crate::rt::Decode for TerminalConfigurationConfigurationResourcePersonalPsk
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_configuration_configuration_resource_personal_psk_wifi object",
-            &["password", "ssid"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a terminal_configuration_configuration_resource_personal_psk_wifi object",
+                &["password", "ssid"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(TerminalConfigurationConfigurationResourcePersonalPskWifi {
                     password: f0,
                     ssid: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "password"), (b.f1.is_none(), "ssid")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "password"), (taken.1.is_none(), "ssid")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1583,41 +1561,37 @@ impl crate::rt::Decode for TerminalConfigurationConfigurationResourceRebootWindo
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<i64>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<i64>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_configuration_configuration_resource_reboot_window object",
-            &["end_hour", "start_hour"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a terminal_configuration_configuration_resource_reboot_window object",
+                &["end_hour", "start_hour"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(TerminalConfigurationConfigurationResourceRebootWindow {
                     end_hour: f0,
                     start_hour: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "end_hour"),
-                                    (b.f1.is_none(), "start_hour"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "end_hour"), (taken.1.is_none(), "start_hour")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1725,190 +1699,166 @@ impl crate::rt::Decode for TerminalConfigurationConfigurationResourceTipping {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
             >,
-            f2: Option<
+            f2: crate::rt::json::Slot<
                 crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
             >,
-            f3: Option<
+            f3: crate::rt::json::Slot<
                 crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
             >,
-            f4: Option<
+            f4: crate::rt::json::Slot<
                 crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
             >,
-            f5: Option<
+            f5: crate::rt::json::Slot<
                 crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
             >,
-            f6: Option<
+            f6: crate::rt::json::Slot<
                 crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
             >,
-            f7: Option<
+            f7: crate::rt::json::Slot<
                 crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
             >,
-            f8: Option<
+            f8: crate::rt::json::Slot<
                 crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
             >,
-            f9: Option<
+            f9: crate::rt::json::Slot<
                 crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
             >,
-            f10: Option<
+            f10: crate::rt::json::Slot<
                 crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
             >,
-            f11: Option<
+            f11: crate::rt::json::Slot<
                 crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
             >,
-            f12: Option<
+            f12: crate::rt::json::Slot<
                 crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
             >,
-            f13: Option<
+            f13: crate::rt::json::Slot<
                 crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
             >,
-            f14: Option<
+            f14: crate::rt::json::Slot<
                 crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
             >,
-            f15: Option<
+            f15: crate::rt::json::Slot<
                 crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
             >,
-            f16: Option<
+            f16: crate::rt::json::Slot<
                 crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
             >,
-            f17: Option<
+            f17: crate::rt::json::Slot<
                 crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
             >,
-            f18: Option<
+            f18: crate::rt::json::Slot<
                 crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
             >,
-            f19: Option<
+            f19: crate::rt::json::Slot<
                 crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
             >,
-            f20: Option<
+            f20: crate::rt::json::Slot<
                 crate::TerminalConfigurationConfigurationResourceCurrencySpecificConfig,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_configuration_configuration_resource_tipping object",
-            &[
-                "aed",
-                "aud",
-                "cad",
-                "chf",
-                "czk",
-                "dkk",
-                "eur",
-                "gbp",
-                "gip",
-                "hkd",
-                "huf",
-                "jpy",
-                "mxn",
-                "myr",
-                "nok",
-                "nzd",
-                "pln",
-                "ron",
-                "sek",
-                "sgd",
-                "usd",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                14 => r.optional(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.optional(&mut b.f16),
-                17 => r.optional(&mut b.f17),
-                18 => r.optional(&mut b.f18),
-                19 => r.optional(&mut b.f19),
-                20 => r.optional(&mut b.f20),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {
-            f0,
-            f1,
-            f2,
-            f3,
-            f4,
-            f5,
-            f6,
-            f7,
-            f8,
-            f9,
-            f10,
-            f11,
-            f12,
-            f13,
-            f14,
-            f15,
-            f16,
-            f17,
-            f18,
-            f19,
-            f20,
-        } = b;
+        let extra = r
+            .fields(
+                "a terminal_configuration_configuration_resource_tipping object",
+                &[
+                    "aed",
+                    "aud",
+                    "cad",
+                    "chf",
+                    "czk",
+                    "dkk",
+                    "eur",
+                    "gbp",
+                    "gip",
+                    "hkd",
+                    "huf",
+                    "jpy",
+                    "mxn",
+                    "myr",
+                    "nok",
+                    "nzd",
+                    "pln",
+                    "ron",
+                    "sek",
+                    "sgd",
+                    "usd",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    17 => r.optional(&mut b.f17),
+                    18 => r.optional(&mut b.f18),
+                    19 => r.optional(&mut b.f19),
+                    20 => r.optional(&mut b.f20),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TerminalConfigurationConfigurationResourceTipping {
-            aed: f0,
-            aud: f1,
-            cad: f2,
-            chf: f3,
-            czk: f4,
-            dkk: f5,
-            eur: f6,
-            gbp: f7,
-            gip: f8,
-            hkd: f9,
-            huf: f10,
-            jpy: f11,
-            mxn: f12,
-            myr: f13,
-            nok: f14,
-            nzd: f15,
-            pln: f16,
-            ron: f17,
-            sek: f18,
-            sgd: f19,
-            usd: f20,
+            aed: b.f0.take(),
+            aud: b.f1.take(),
+            cad: b.f2.take(),
+            chf: b.f3.take(),
+            czk: b.f4.take(),
+            dkk: b.f5.take(),
+            eur: b.f6.take(),
+            gbp: b.f7.take(),
+            gip: b.f8.take(),
+            hkd: b.f9.take(),
+            huf: b.f10.take(),
+            jpy: b.f11.take(),
+            mxn: b.f12.take(),
+            myr: b.f13.take(),
+            nok: b.f14.take(),
+            nzd: b.f15.take(),
+            pln: b.f16.take(),
+            ron: b.f17.take(),
+            sek: b.f18.take(),
+            sgd: b.f19.take(),
+            usd: b.f20.take(),
             extra,
         })
     }
@@ -2024,51 +1974,53 @@ impl crate::rt::Decode for TerminalConfigurationConfigurationResourceWifiConfig 
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::TerminalConfigurationConfigurationResourceEnterprisePeapWifi,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::TerminalConfigurationConfigurationResourceEnterpriseTlsWifi,
             >,
-            f2: Option<crate::TerminalConfigurationConfigurationResourcePersonalPskWifi>,
-            f3: Option<crate::TerminalConfigurationConfigurationResourceWifiConfigType>,
+            f2: crate::rt::json::Slot<
+                crate::TerminalConfigurationConfigurationResourcePersonalPskWifi,
+            >,
+            f3: crate::rt::json::Slot<
+                crate::TerminalConfigurationConfigurationResourceWifiConfigType,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_configuration_configuration_resource_wifi_config object",
-            &["enterprise_eap_peap", "enterprise_eap_tls", "personal_psk", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2, f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a terminal_configuration_configuration_resource_wifi_config object",
+                &["enterprise_eap_peap", "enterprise_eap_tls", "personal_psk", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f3.take(),) {
+            (Some(f3),) => {
                 Ok(TerminalConfigurationConfigurationResourceWifiConfig {
-                    enterprise_eap_peap: f0,
-                    enterprise_eap_tls: f1,
-                    personal_psk: f2,
+                    enterprise_eap_peap: b.f0.take(),
+                    enterprise_eap_tls: b.f1.take(),
+                    personal_psk: b.f2.take(),
                     r#type: f3,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f3.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -2146,19 +2098,22 @@ impl std::str::FromStr for TerminalConfigurationConfigurationResourceWifiConfigT
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "enterprise_eap_peap" => {
+            match crate::rt::json::variant(
+                s,
+                &["enterprise_eap_peap", "enterprise_eap_tls", "personal_psk"],
+            ) {
+                Some(0) => {
                     TerminalConfigurationConfigurationResourceWifiConfigType::EnterpriseEapPeap
                 }
-                "enterprise_eap_tls" => {
+                Some(1) => {
                     TerminalConfigurationConfigurationResourceWifiConfigType::EnterpriseEapTls
                 }
-                "personal_psk" => {
+                Some(2) => {
                     TerminalConfigurationConfigurationResourceWifiConfigType::PersonalPsk
                 }
-                v => {
+                _ => {
                     TerminalConfigurationConfigurationResourceWifiConfigType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -298,39 +298,38 @@ impl crate::rt::Decode for DeletedTerminalLocation {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::DeletedTerminalLocationId>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::DeletedTerminalLocationId>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a deleted_terminal.location object",
-            &["deleted", "id", "object"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.skip(),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a deleted_terminal.location object",
+                &["deleted", "id", "object"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.skip(),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(DeletedTerminalLocation {
                     deleted: f0,
                     id: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "deleted"), (taken.1.is_none(), "id")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -550,109 +549,93 @@ impl crate::rt::Decode for TerminalLocation {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::Address>,
-            f1: Option<crate::LegalEntityJapanAddress>,
-            f2: Option<crate::LegalEntityJapanAddress>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<String>,
-            f7: Option<crate::TerminalLocationId>,
-            f8: Option<bool>,
-            f9: Option<crate::rt::Metadata>,
-            f10: Option<String>,
+            f0: crate::rt::json::Slot<crate::Address>,
+            f1: crate::rt::json::Slot<crate::LegalEntityJapanAddress>,
+            f2: crate::rt::json::Slot<crate::LegalEntityJapanAddress>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<crate::TerminalLocationId>,
+            f8: crate::rt::json::Slot<bool>,
+            f9: crate::rt::json::Slot<crate::rt::Metadata>,
+            f10: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal.location object",
-            &[
-                "address",
-                "address_kana",
-                "address_kanji",
-                "configuration_overrides",
-                "display_name",
-                "display_name_kana",
-                "display_name_kanji",
-                "id",
-                "livemode",
-                "metadata",
-                "object",
-                "phone",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.skip(),
-                11 => r.optional(&mut b.f10),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1,
-                f2,
-                f3,
-                f4: Some(f4),
-                f5,
-                f6,
-                f7: Some(f7),
-                f8: Some(f8),
-                f9: Some(f9),
-                f10,
-            } => {
+        let extra = r
+            .fields(
+                "a terminal.location object",
+                &[
+                    "address",
+                    "address_kana",
+                    "address_kanji",
+                    "configuration_overrides",
+                    "display_name",
+                    "display_name_kana",
+                    "display_name_kanji",
+                    "id",
+                    "livemode",
+                    "metadata",
+                    "object",
+                    "phone",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.skip(),
+                    11 => r.optional(&mut b.f10),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f4.take(), b.f7.take(), b.f8.take(), b.f9.take()) {
+            (Some(f0), Some(f4), Some(f7), Some(f8), Some(f9)) => {
                 Ok(TerminalLocation {
                     address: f0,
-                    address_kana: f1,
-                    address_kanji: f2,
-                    configuration_overrides: f3,
+                    address_kana: b.f1.take(),
+                    address_kanji: b.f2.take(),
+                    configuration_overrides: b.f3.take(),
                     display_name: f4,
-                    display_name_kana: f5,
-                    display_name_kanji: f6,
+                    display_name_kana: b.f5.take(),
+                    display_name_kanji: b.f6.take(),
                     id: f7,
                     livemode: f8,
                     metadata: f9,
-                    phone: f10,
+                    phone: b.f10.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "address"),
-                                    (b.f4.is_none(), "display_name"),
-                                    (b.f7.is_none(), "id"),
-                                    (b.f8.is_none(), "livemode"),
-                                    (b.f9.is_none(), "metadata"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "address"),
+                        (taken.1.is_none(), "display_name"),
+                        (taken.2.is_none(), "id"),
+                        (taken.3.is_none(), "livemode"),
+                        (taken.4.is_none(), "metadata"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

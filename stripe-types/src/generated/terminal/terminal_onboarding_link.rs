@@ -137,11 +137,9 @@ impl std::str::FromStr for CreateTerminalOnboardingLinkLinkType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "apple_terms_and_conditions" => {
-                    CreateTerminalOnboardingLinkLinkType::AppleTermsAndConditions
-                }
-                v => CreateTerminalOnboardingLinkLinkType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["apple_terms_and_conditions"]) {
+                Some(0) => CreateTerminalOnboardingLinkLinkType::AppleTermsAndConditions,
+                _ => CreateTerminalOnboardingLinkLinkType::Unknown(s.to_owned()),
             },
         )
     }
@@ -223,54 +221,50 @@ impl crate::rt::Decode for TerminalOnboardingLink {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::TerminalOnboardingLinkLinkOptions>,
-            f1: Option<crate::TerminalOnboardingLinkLinkType>,
-            f2: Option<String>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<crate::TerminalOnboardingLinkLinkOptions>,
+            f1: crate::rt::json::Slot<crate::TerminalOnboardingLinkLinkType>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal.onboarding_link object",
-            &["link_options", "link_type", "object", "on_behalf_of", "redirect_url"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.skip(),
-                3 => r.optional(&mut b.f2),
-                4 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2, f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a terminal.onboarding_link object",
+                &["link_options", "link_type", "object", "on_behalf_of", "redirect_url"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.skip(),
+                    3 => r.optional(&mut b.f2),
+                    4 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f3.take()) {
+            (Some(f0), Some(f1), Some(f3)) => {
                 Ok(TerminalOnboardingLink {
                     link_options: f0,
                     link_type: f1,
-                    on_behalf_of: f2,
+                    on_behalf_of: b.f2.take(),
                     redirect_url: f3,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "link_options"),
-                                    (b.f1.is_none(), "link_type"),
-                                    (b.f3.is_none(), "redirect_url"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "link_options"),
+                        (taken.1.is_none(), "link_type"),
+                        (taken.2.is_none(), "redirect_url"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -323,38 +317,37 @@ impl crate::rt::Decode for TerminalOnboardingLinkAppleTermsAndConditions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_onboarding_link_apple_terms_and_conditions object",
-            &["allow_relinking", "merchant_display_name"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a terminal_onboarding_link_apple_terms_and_conditions object",
+                &["allow_relinking", "merchant_display_name"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(TerminalOnboardingLinkAppleTermsAndConditions {
-                    allow_relinking: f0,
+                    allow_relinking: b.f0.take(),
                     merchant_display_name: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "merchant_display_name")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "merchant_display_name")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -404,22 +397,24 @@ impl crate::rt::Decode for TerminalOnboardingLinkLinkOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::TerminalOnboardingLinkAppleTermsAndConditions>,
+            f0: crate::rt::json::Slot<
+                crate::TerminalOnboardingLinkAppleTermsAndConditions,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_onboarding_link_link_options object",
-            &["apple_terms_and_conditions"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a terminal_onboarding_link_link_options object",
+                &["apple_terms_and_conditions"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TerminalOnboardingLinkLinkOptions {
-            apple_terms_and_conditions: f0,
+            apple_terms_and_conditions: b.f0.take(),
             extra,
         })
     }
@@ -479,11 +474,9 @@ impl std::str::FromStr for TerminalOnboardingLinkLinkType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "apple_terms_and_conditions" => {
-                    TerminalOnboardingLinkLinkType::AppleTermsAndConditions
-                }
-                v => TerminalOnboardingLinkLinkType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["apple_terms_and_conditions"]) {
+                Some(0) => TerminalOnboardingLinkLinkType::AppleTermsAndConditions,
+                _ => TerminalOnboardingLinkLinkType::Unknown(s.to_owned()),
             },
         )
     }

@@ -347,16 +347,16 @@ impl std::str::FromStr for CollectInputsTerminalReaderInputsSelectionChoicesStyl
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "primary" => {
+            match crate::rt::json::variant(s, &["primary", "secondary"]) {
+                Some(0) => {
                     CollectInputsTerminalReaderInputsSelectionChoicesStyle::Primary
                 }
-                "secondary" => {
+                Some(1) => {
                     CollectInputsTerminalReaderInputsSelectionChoicesStyle::Secondary
                 }
-                v => {
+                _ => {
                     CollectInputsTerminalReaderInputsSelectionChoicesStyle::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -411,16 +411,12 @@ impl std::str::FromStr for CollectInputsTerminalReaderInputsTogglesDefaultValue 
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "disabled" => {
-                    CollectInputsTerminalReaderInputsTogglesDefaultValue::Disabled
-                }
-                "enabled" => {
-                    CollectInputsTerminalReaderInputsTogglesDefaultValue::Enabled
-                }
-                v => {
+            match crate::rt::json::variant(s, &["disabled", "enabled"]) {
+                Some(0) => CollectInputsTerminalReaderInputsTogglesDefaultValue::Disabled,
+                Some(1) => CollectInputsTerminalReaderInputsTogglesDefaultValue::Enabled,
+                _ => {
                     CollectInputsTerminalReaderInputsTogglesDefaultValue::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -487,14 +483,17 @@ impl std::str::FromStr for CollectInputsTerminalReaderInputsType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "email" => CollectInputsTerminalReaderInputsType::Email,
-                "numeric" => CollectInputsTerminalReaderInputsType::Numeric,
-                "phone" => CollectInputsTerminalReaderInputsType::Phone,
-                "selection" => CollectInputsTerminalReaderInputsType::Selection,
-                "signature" => CollectInputsTerminalReaderInputsType::Signature,
-                "text" => CollectInputsTerminalReaderInputsType::Text,
-                v => CollectInputsTerminalReaderInputsType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["email", "numeric", "phone", "selection", "signature", "text"],
+            ) {
+                Some(0) => CollectInputsTerminalReaderInputsType::Email,
+                Some(1) => CollectInputsTerminalReaderInputsType::Numeric,
+                Some(2) => CollectInputsTerminalReaderInputsType::Phone,
+                Some(3) => CollectInputsTerminalReaderInputsType::Selection,
+                Some(4) => CollectInputsTerminalReaderInputsType::Signature,
+                Some(5) => CollectInputsTerminalReaderInputsType::Text,
+                _ => CollectInputsTerminalReaderInputsType::Unknown(s.to_owned()),
             },
         )
     }
@@ -919,39 +918,38 @@ impl crate::rt::Decode for DeletedTerminalReader {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::DeletedTerminalReaderId>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<crate::DeletedTerminalReaderId>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a deleted_terminal.reader object",
-            &["deleted", "id", "object"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.skip(),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a deleted_terminal.reader object",
+                &["deleted", "id", "object"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.skip(),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(DeletedTerminalReader {
                     deleted: f0,
                     id: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "deleted"), (b.f1.is_none(), "id")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "deleted"), (taken.1.is_none(), "id")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1256,19 +1254,30 @@ impl std::str::FromStr for ListTerminalReadersDeviceType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "bbpos_chipper2x" => ListTerminalReadersDeviceType::BbposChipper2x,
-                "bbpos_wisepad3" => ListTerminalReadersDeviceType::BbposWisepad3,
-                "bbpos_wisepos_e" => ListTerminalReadersDeviceType::BbposWiseposE,
-                "mobile_phone_reader" => ListTerminalReadersDeviceType::MobilePhoneReader,
-                "simulated_stripe_s700" => {
-                    ListTerminalReadersDeviceType::SimulatedStripeS700
-                }
-                "simulated_wisepos_e" => ListTerminalReadersDeviceType::SimulatedWiseposE,
-                "stripe_m2" => ListTerminalReadersDeviceType::StripeM2,
-                "stripe_s700" => ListTerminalReadersDeviceType::StripeS700,
-                "verifone_P400" => ListTerminalReadersDeviceType::VerifoneP400,
-                v => ListTerminalReadersDeviceType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "bbpos_chipper2x",
+                    "bbpos_wisepad3",
+                    "bbpos_wisepos_e",
+                    "mobile_phone_reader",
+                    "simulated_stripe_s700",
+                    "simulated_wisepos_e",
+                    "stripe_m2",
+                    "stripe_s700",
+                    "verifone_P400",
+                ],
+            ) {
+                Some(0) => ListTerminalReadersDeviceType::BbposChipper2x,
+                Some(1) => ListTerminalReadersDeviceType::BbposWisepad3,
+                Some(2) => ListTerminalReadersDeviceType::BbposWiseposE,
+                Some(3) => ListTerminalReadersDeviceType::MobilePhoneReader,
+                Some(4) => ListTerminalReadersDeviceType::SimulatedStripeS700,
+                Some(5) => ListTerminalReadersDeviceType::SimulatedWiseposE,
+                Some(6) => ListTerminalReadersDeviceType::StripeM2,
+                Some(7) => ListTerminalReadersDeviceType::StripeS700,
+                Some(8) => ListTerminalReadersDeviceType::VerifoneP400,
+                _ => ListTerminalReadersDeviceType::Unknown(s.to_owned()),
             },
         )
     }
@@ -1320,10 +1329,10 @@ impl std::str::FromStr for ListTerminalReadersStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "offline" => ListTerminalReadersStatus::Offline,
-                "online" => ListTerminalReadersStatus::Online,
-                v => ListTerminalReadersStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["offline", "online"]) {
+                Some(0) => ListTerminalReadersStatus::Offline,
+                Some(1) => ListTerminalReadersStatus::Online,
+                _ => ListTerminalReadersStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -1547,17 +1556,18 @@ impl std::str::FromStr for PresentPaymentMethodTestHelpersTerminalReaderType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "card" => PresentPaymentMethodTestHelpersTerminalReaderType::Card,
-                "card_present" => {
-                    PresentPaymentMethodTestHelpersTerminalReaderType::CardPresent
-                }
-                "interac_present" => {
+            match crate::rt::json::variant(
+                s,
+                &["card", "card_present", "interac_present"],
+            ) {
+                Some(0) => PresentPaymentMethodTestHelpersTerminalReaderType::Card,
+                Some(1) => PresentPaymentMethodTestHelpersTerminalReaderType::CardPresent,
+                Some(2) => {
                     PresentPaymentMethodTestHelpersTerminalReaderType::InteracPresent
                 }
-                v => {
+                _ => {
                     PresentPaymentMethodTestHelpersTerminalReaderType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -2245,9 +2255,9 @@ impl std::str::FromStr for SetReaderDisplayTerminalReaderType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "cart" => SetReaderDisplayTerminalReaderType::Cart,
-                v => SetReaderDisplayTerminalReaderType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["cart"]) {
+                Some(0) => SetReaderDisplayTerminalReaderType::Cart,
+                _ => SetReaderDisplayTerminalReaderType::Unknown(s.to_owned()),
             },
         )
     }
@@ -2384,16 +2394,16 @@ for SucceedInputCollectionTestHelpersTerminalReaderSkipNonRequiredInputs {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "all" => {
+            match crate::rt::json::variant(s, &["all", "none"]) {
+                Some(0) => {
                     SucceedInputCollectionTestHelpersTerminalReaderSkipNonRequiredInputs::All
                 }
-                "none" => {
+                Some(1) => {
                     SucceedInputCollectionTestHelpersTerminalReaderSkipNonRequiredInputs::None
                 }
-                v => {
+                _ => {
                     SucceedInputCollectionTestHelpersTerminalReaderSkipNonRequiredInputs::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -2468,116 +2478,106 @@ impl crate::rt::Decode for TerminalReader {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::TerminalReaderReaderResourceReaderAction>,
-            f1: Option<String>,
-            f2: Option<crate::TerminalReaderDeviceType>,
-            f3: Option<crate::TerminalReaderId>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<crate::rt::Timestamp>,
-            f7: Option<bool>,
-            f8: Option<crate::rt::Expandable<crate::TerminalLocation>>,
-            f9: Option<crate::rt::Metadata>,
-            f10: Option<String>,
-            f11: Option<crate::TerminalReaderStatus>,
+            f0: crate::rt::json::Slot<crate::TerminalReaderReaderResourceReaderAction>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<crate::TerminalReaderDeviceType>,
+            f3: crate::rt::json::Slot<crate::TerminalReaderId>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f7: crate::rt::json::Slot<bool>,
+            f8: crate::rt::json::Slot<crate::rt::Expandable<crate::TerminalLocation>>,
+            f9: crate::rt::json::Slot<crate::rt::Metadata>,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<crate::TerminalReaderStatus>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal.reader object",
-            &[
-                "action",
-                "device_sw_version",
-                "device_type",
-                "id",
-                "ip_address",
-                "label",
-                "last_seen_at",
-                "livemode",
-                "location",
-                "metadata",
-                "object",
-                "serial_number",
-                "status",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.skip(),
-                11 => r.required(&mut b.f10),
-                12 => r.optional(&mut b.f11),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2: Some(f2),
-                f3: Some(f3),
-                f4,
-                f5: Some(f5),
-                f6,
-                f7: Some(f7),
-                f8,
-                f9: Some(f9),
-                f10: Some(f10),
-                f11,
-            } => {
+        let extra = r
+            .fields(
+                "a terminal.reader object",
+                &[
+                    "action",
+                    "device_sw_version",
+                    "device_type",
+                    "id",
+                    "ip_address",
+                    "label",
+                    "last_seen_at",
+                    "livemode",
+                    "location",
+                    "metadata",
+                    "object",
+                    "serial_number",
+                    "status",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.skip(),
+                    11 => r.required(&mut b.f10),
+                    12 => r.optional(&mut b.f11),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f2.take(),
+            b.f3.take(),
+            b.f5.take(),
+            b.f7.take(),
+            b.f9.take(),
+            b.f10.take(),
+        ) {
+            (Some(f2), Some(f3), Some(f5), Some(f7), Some(f9), Some(f10)) => {
                 Ok(TerminalReader {
-                    action: f0,
-                    device_sw_version: f1,
+                    action: b.f0.take(),
+                    device_sw_version: b.f1.take(),
                     device_type: f2,
                     id: f3,
-                    ip_address: f4,
+                    ip_address: b.f4.take(),
                     label: f5,
-                    last_seen_at: f6,
+                    last_seen_at: b.f6.take(),
                     livemode: f7,
-                    location: f8,
+                    location: b.f8.take(),
                     metadata: f9,
                     serial_number: f10,
-                    status: f11,
+                    status: b.f11.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f2.is_none(), "device_type"),
-                                    (b.f3.is_none(), "id"),
-                                    (b.f5.is_none(), "label"),
-                                    (b.f7.is_none(), "livemode"),
-                                    (b.f9.is_none(), "metadata"),
-                                    (b.f10.is_none(), "serial_number"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "device_type"),
+                        (taken.1.is_none(), "id"),
+                        (taken.2.is_none(), "label"),
+                        (taken.3.is_none(), "livemode"),
+                        (taken.4.is_none(), "metadata"),
+                        (taken.5.is_none(), "serial_number"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -2681,17 +2681,30 @@ impl std::str::FromStr for TerminalReaderDeviceType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "bbpos_chipper2x" => TerminalReaderDeviceType::BbposChipper2x,
-                "bbpos_wisepad3" => TerminalReaderDeviceType::BbposWisepad3,
-                "bbpos_wisepos_e" => TerminalReaderDeviceType::BbposWiseposE,
-                "mobile_phone_reader" => TerminalReaderDeviceType::MobilePhoneReader,
-                "simulated_stripe_s700" => TerminalReaderDeviceType::SimulatedStripeS700,
-                "simulated_wisepos_e" => TerminalReaderDeviceType::SimulatedWiseposE,
-                "stripe_m2" => TerminalReaderDeviceType::StripeM2,
-                "stripe_s700" => TerminalReaderDeviceType::StripeS700,
-                "verifone_P400" => TerminalReaderDeviceType::VerifoneP400,
-                v => TerminalReaderDeviceType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "bbpos_chipper2x",
+                    "bbpos_wisepad3",
+                    "bbpos_wisepos_e",
+                    "mobile_phone_reader",
+                    "simulated_stripe_s700",
+                    "simulated_wisepos_e",
+                    "stripe_m2",
+                    "stripe_s700",
+                    "verifone_P400",
+                ],
+            ) {
+                Some(0) => TerminalReaderDeviceType::BbposChipper2x,
+                Some(1) => TerminalReaderDeviceType::BbposWisepad3,
+                Some(2) => TerminalReaderDeviceType::BbposWiseposE,
+                Some(3) => TerminalReaderDeviceType::MobilePhoneReader,
+                Some(4) => TerminalReaderDeviceType::SimulatedStripeS700,
+                Some(5) => TerminalReaderDeviceType::SimulatedWiseposE,
+                Some(6) => TerminalReaderDeviceType::StripeM2,
+                Some(7) => TerminalReaderDeviceType::StripeS700,
+                Some(8) => TerminalReaderDeviceType::VerifoneP400,
+                _ => TerminalReaderDeviceType::Unknown(s.to_owned()),
             },
         )
     }
@@ -2741,53 +2754,49 @@ impl crate::rt::Decode for TerminalReaderReaderResourceCart {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<Vec<crate::TerminalReaderReaderResourceLineItem>>,
-            f2: Option<i64>,
-            f3: Option<i64>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<Vec<crate::TerminalReaderReaderResourceLineItem>>,
+            f2: crate::rt::json::Slot<i64>,
+            f3: crate::rt::json::Slot<i64>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_reader_reader_resource_cart object",
-            &["currency", "line_items", "tax", "total"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2, f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a terminal_reader_reader_resource_cart object",
+                &["currency", "line_items", "tax", "total"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f3.take()) {
+            (Some(f0), Some(f1), Some(f3)) => {
                 Ok(TerminalReaderReaderResourceCart {
                     currency: f0,
                     line_items: f1,
-                    tax: f2,
+                    tax: b.f2.take(),
                     total: f3,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "currency"),
-                                    (b.f1.is_none(), "line_items"),
-                                    (b.f3.is_none(), "total"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "currency"),
+                        (taken.1.is_none(), "line_items"),
+                        (taken.2.is_none(), "total"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -2841,43 +2850,41 @@ impl crate::rt::Decode for TerminalReaderReaderResourceChoice {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::TerminalReaderReaderResourceChoiceStyle>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::TerminalReaderReaderResourceChoiceStyle>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_reader_reader_resource_choice object",
-            &["id", "style", "text"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a terminal_reader_reader_resource_choice object",
+                &["id", "style", "text"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(),) {
+            (Some(f2),) => {
                 Ok(TerminalReaderReaderResourceChoice {
-                    id: f0,
-                    style: f1,
+                    id: b.f0.take(),
+                    style: b.f1.take(),
                     text: f2,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f2.is_none(), "text")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "text")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -2942,10 +2949,10 @@ impl std::str::FromStr for TerminalReaderReaderResourceChoiceStyle {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "primary" => TerminalReaderReaderResourceChoiceStyle::Primary,
-                "secondary" => TerminalReaderReaderResourceChoiceStyle::Secondary,
-                v => TerminalReaderReaderResourceChoiceStyle::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["primary", "secondary"]) {
+                Some(0) => TerminalReaderReaderResourceChoiceStyle::Primary,
+                Some(1) => TerminalReaderReaderResourceChoiceStyle::Secondary,
+                _ => TerminalReaderReaderResourceChoiceStyle::Unknown(s.to_owned()),
             },
         )
     }
@@ -2992,32 +2999,30 @@ impl crate::rt::Decode for TerminalReaderReaderResourceCollectConfig {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<bool>,
-            f2: Option<crate::TerminalReaderReaderResourceTippingConfig>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<crate::TerminalReaderReaderResourceTippingConfig>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_reader_reader_resource_collect_config object",
-            &["enable_customer_cancellation", "skip_tipping", "tipping"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a terminal_reader_reader_resource_collect_config object",
+                &["enable_customer_cancellation", "skip_tipping", "tipping"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TerminalReaderReaderResourceCollectConfig {
-            enable_customer_cancellation: f0,
-            skip_tipping: f1,
-            tipping: f2,
+            enable_customer_cancellation: b.f0.take(),
+            skip_tipping: b.f1.take(),
+            tipping: b.f2.take(),
             extra,
         })
     }
@@ -3072,36 +3077,37 @@ impl crate::rt::Decode for TerminalReaderReaderResourceCollectInputsAction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::TerminalReaderReaderResourceInput>>,
-            f1: Option<crate::rt::Metadata>,
+            f0: crate::rt::json::Slot<Vec<crate::TerminalReaderReaderResourceInput>>,
+            f1: crate::rt::json::Slot<crate::rt::Metadata>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_reader_reader_resource_collect_inputs_action object",
-            &["inputs", "metadata"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1 } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a terminal_reader_reader_resource_collect_inputs_action object",
+                &["inputs", "metadata"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(TerminalReaderReaderResourceCollectInputsAction {
                     inputs: f0,
-                    metadata: f1,
+                    metadata: b.f1.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "inputs")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "inputs")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -3151,45 +3157,41 @@ impl crate::rt::Decode for TerminalReaderReaderResourceCollectPaymentMethodActio
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::TerminalReaderReaderResourceCollectConfig>,
-            f1: Option<crate::rt::Expandable<crate::PaymentIntent>>,
-            f2: Option<crate::PaymentMethod>,
+            f0: crate::rt::json::Slot<crate::TerminalReaderReaderResourceCollectConfig>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
+            f2: crate::rt::json::Slot<crate::PaymentMethod>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_reader_reader_resource_collect_payment_method_action object",
-            &["collect_config", "payment_intent", "payment_method"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2 } => {
+        let extra = r
+            .fields(
+                "a terminal_reader_reader_resource_collect_payment_method_action object",
+                &["collect_config", "payment_intent", "payment_method"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(TerminalReaderReaderResourceCollectPaymentMethodAction {
-                    collect_config: f0,
+                    collect_config: b.f0.take(),
                     payment_intent: f1,
-                    payment_method: f2,
+                    payment_method: b.f2.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "payment_intent")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "payment_intent")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -3241,22 +3243,22 @@ impl crate::rt::Decode for TerminalReaderReaderResourceConfirmConfig {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_reader_reader_resource_confirm_config object",
-            &["return_url"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a terminal_reader_reader_resource_confirm_config object",
+                &["return_url"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TerminalReaderReaderResourceConfirmConfig {
-            return_url: f0,
+            return_url: b.f0.take(),
             extra,
         })
     }
@@ -3304,38 +3306,37 @@ impl crate::rt::Decode for TerminalReaderReaderResourceConfirmPaymentIntentActio
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::TerminalReaderReaderResourceConfirmConfig>,
-            f1: Option<crate::rt::Expandable<crate::PaymentIntent>>,
+            f0: crate::rt::json::Slot<crate::TerminalReaderReaderResourceConfirmConfig>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_reader_reader_resource_confirm_payment_intent_action object",
-            &["confirm_config", "payment_intent"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a terminal_reader_reader_resource_confirm_payment_intent_action object",
+                &["confirm_config", "payment_intent"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(TerminalReaderReaderResourceConfirmPaymentIntentAction {
-                    confirm_config: f0,
+                    confirm_config: b.f0.take(),
                     payment_intent: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f1.is_none(), "payment_intent")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "payment_intent")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -3390,36 +3391,34 @@ impl crate::rt::Decode for TerminalReaderReaderResourceCustomText {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_reader_reader_resource_custom_text object",
-            &["description", "skip_button", "submit_button", "title"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a terminal_reader_reader_resource_custom_text object",
+                &["description", "skip_button", "submit_button", "title"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TerminalReaderReaderResourceCustomText {
-            description: f0,
-            skip_button: f1,
-            submit_button: f2,
-            title: f3,
+            description: b.f0.take(),
+            skip_button: b.f1.take(),
+            submit_button: b.f2.take(),
+            title: b.f3.take(),
             extra,
         })
     }
@@ -3475,22 +3474,22 @@ impl crate::rt::Decode for TerminalReaderReaderResourceEmail {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_reader_reader_resource_email object",
-            &["value"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a terminal_reader_reader_resource_email object",
+                &["value"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TerminalReaderReaderResourceEmail {
-            value: f0,
+            value: b.f0.take(),
             extra,
         })
     }
@@ -3551,87 +3550,85 @@ impl crate::rt::Decode for TerminalReaderReaderResourceInput {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::TerminalReaderReaderResourceCustomText>,
-            f1: Option<crate::TerminalReaderReaderResourceEmail>,
-            f2: Option<crate::TerminalReaderReaderResourceNumeric>,
-            f3: Option<crate::TerminalReaderReaderResourcePhone>,
-            f4: Option<bool>,
-            f5: Option<crate::TerminalReaderReaderResourceSelection>,
-            f6: Option<crate::TerminalReaderReaderResourceSignature>,
-            f7: Option<bool>,
-            f8: Option<crate::TerminalReaderReaderResourceText>,
-            f9: Option<Vec<crate::TerminalReaderReaderResourceToggle>>,
-            f10: Option<crate::TerminalReaderReaderResourceInputType>,
+            f0: crate::rt::json::Slot<crate::TerminalReaderReaderResourceCustomText>,
+            f1: crate::rt::json::Slot<crate::TerminalReaderReaderResourceEmail>,
+            f2: crate::rt::json::Slot<crate::TerminalReaderReaderResourceNumeric>,
+            f3: crate::rt::json::Slot<crate::TerminalReaderReaderResourcePhone>,
+            f4: crate::rt::json::Slot<bool>,
+            f5: crate::rt::json::Slot<crate::TerminalReaderReaderResourceSelection>,
+            f6: crate::rt::json::Slot<crate::TerminalReaderReaderResourceSignature>,
+            f7: crate::rt::json::Slot<bool>,
+            f8: crate::rt::json::Slot<crate::TerminalReaderReaderResourceText>,
+            f9: crate::rt::json::Slot<Vec<crate::TerminalReaderReaderResourceToggle>>,
+            f10: crate::rt::json::Slot<crate::TerminalReaderReaderResourceInputType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_reader_reader_resource_input object",
-            &[
-                "custom_text",
-                "email",
-                "numeric",
-                "phone",
-                "required",
-                "selection",
-                "signature",
-                "skipped",
-                "text",
-                "toggles",
-                "type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.required(&mut b.f10),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10: Some(f10) } => {
+        let extra = r
+            .fields(
+                "a terminal_reader_reader_resource_input object",
+                &[
+                    "custom_text",
+                    "email",
+                    "numeric",
+                    "phone",
+                    "required",
+                    "selection",
+                    "signature",
+                    "skipped",
+                    "text",
+                    "toggles",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.required(&mut b.f10),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f10.take(),) {
+            (Some(f10),) => {
                 Ok(TerminalReaderReaderResourceInput {
-                    custom_text: f0,
-                    email: f1,
-                    numeric: f2,
-                    phone: f3,
-                    required: f4,
-                    selection: f5,
-                    signature: f6,
-                    skipped: f7,
-                    text: f8,
-                    toggles: f9,
+                    custom_text: b.f0.take(),
+                    email: b.f1.take(),
+                    numeric: b.f2.take(),
+                    phone: b.f3.take(),
+                    required: b.f4.take(),
+                    selection: b.f5.take(),
+                    signature: b.f6.take(),
+                    skipped: b.f7.take(),
+                    text: b.f8.take(),
+                    toggles: b.f9.take(),
                     r#type: f10,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f10.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -3732,14 +3729,17 @@ impl std::str::FromStr for TerminalReaderReaderResourceInputType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "email" => TerminalReaderReaderResourceInputType::Email,
-                "numeric" => TerminalReaderReaderResourceInputType::Numeric,
-                "phone" => TerminalReaderReaderResourceInputType::Phone,
-                "selection" => TerminalReaderReaderResourceInputType::Selection,
-                "signature" => TerminalReaderReaderResourceInputType::Signature,
-                "text" => TerminalReaderReaderResourceInputType::Text,
-                v => TerminalReaderReaderResourceInputType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["email", "numeric", "phone", "selection", "signature", "text"],
+            ) {
+                Some(0) => TerminalReaderReaderResourceInputType::Email,
+                Some(1) => TerminalReaderReaderResourceInputType::Numeric,
+                Some(2) => TerminalReaderReaderResourceInputType::Phone,
+                Some(3) => TerminalReaderReaderResourceInputType::Selection,
+                Some(4) => TerminalReaderReaderResourceInputType::Signature,
+                Some(5) => TerminalReaderReaderResourceInputType::Text,
+                _ => TerminalReaderReaderResourceInputType::Unknown(s.to_owned()),
             },
         )
     }
@@ -3787,29 +3787,28 @@ impl crate::rt::Decode for TerminalReaderReaderResourceLineItem {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<String>,
-            f2: Option<i64>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<i64>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_reader_reader_resource_line_item object",
-            &["amount", "description", "quantity"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a terminal_reader_reader_resource_line_item object",
+                &["amount", "description", "quantity"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
                 Ok(TerminalReaderReaderResourceLineItem {
                     amount: f0,
                     description: f1,
@@ -3817,19 +3816,16 @@ impl crate::rt::Decode for TerminalReaderReaderResourceLineItem {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f1.is_none(), "description"),
-                                    (b.f2.is_none(), "quantity"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "description"),
+                        (taken.2.is_none(), "quantity"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -3876,22 +3872,22 @@ impl crate::rt::Decode for TerminalReaderReaderResourceNumeric {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_reader_reader_resource_numeric object",
-            &["value"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a terminal_reader_reader_resource_numeric object",
+                &["value"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TerminalReaderReaderResourceNumeric {
-            value: f0,
+            value: b.f0.take(),
             extra,
         })
     }
@@ -3938,22 +3934,22 @@ impl crate::rt::Decode for TerminalReaderReaderResourcePhone {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_reader_reader_resource_phone object",
-            &["value"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a terminal_reader_reader_resource_phone object",
+                &["value"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TerminalReaderReaderResourcePhone {
-            value: f0,
+            value: b.f0.take(),
             extra,
         })
     }
@@ -4005,36 +4001,39 @@ impl crate::rt::Decode for TerminalReaderReaderResourceProcessConfig {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<String>,
-            f2: Option<bool>,
-            f3: Option<crate::TerminalReaderReaderResourceTippingConfig>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<crate::TerminalReaderReaderResourceTippingConfig>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_reader_reader_resource_process_config object",
-            &["enable_customer_cancellation", "return_url", "skip_tipping", "tipping"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a terminal_reader_reader_resource_process_config object",
+                &[
+                    "enable_customer_cancellation",
+                    "return_url",
+                    "skip_tipping",
+                    "tipping",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TerminalReaderReaderResourceProcessConfig {
-            enable_customer_cancellation: f0,
-            return_url: f1,
-            skip_tipping: f2,
-            tipping: f3,
+            enable_customer_cancellation: b.f0.take(),
+            return_url: b.f1.take(),
+            skip_tipping: b.f2.take(),
+            tipping: b.f3.take(),
             extra,
         })
     }
@@ -4091,38 +4090,37 @@ impl crate::rt::Decode for TerminalReaderReaderResourceProcessPaymentIntentActio
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Expandable<crate::PaymentIntent>>,
-            f1: Option<crate::TerminalReaderReaderResourceProcessConfig>,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
+            f1: crate::rt::json::Slot<crate::TerminalReaderReaderResourceProcessConfig>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_reader_reader_resource_process_payment_intent_action object",
-            &["payment_intent", "process_config"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1 } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a terminal_reader_reader_resource_process_payment_intent_action object",
+                &["payment_intent", "process_config"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(TerminalReaderReaderResourceProcessPaymentIntentAction {
                     payment_intent: f0,
-                    process_config: f1,
+                    process_config: b.f1.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "payment_intent")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "payment_intent")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -4171,22 +4169,22 @@ impl crate::rt::Decode for TerminalReaderReaderResourceProcessSetupConfig {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
+            f0: crate::rt::json::Slot<bool>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_reader_reader_resource_process_setup_config object",
-            &["enable_customer_cancellation"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a terminal_reader_reader_resource_process_setup_config object",
+                &["enable_customer_cancellation"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TerminalReaderReaderResourceProcessSetupConfig {
-            enable_customer_cancellation: f0,
+            enable_customer_cancellation: b.f0.take(),
             extra,
         })
     }
@@ -4236,45 +4234,43 @@ impl crate::rt::Decode for TerminalReaderReaderResourceProcessSetupIntentAction 
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::TerminalReaderReaderResourceProcessSetupConfig>,
-            f2: Option<crate::rt::Expandable<crate::SetupIntent>>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<
+                crate::TerminalReaderReaderResourceProcessSetupConfig,
+            >,
+            f2: crate::rt::json::Slot<crate::rt::Expandable<crate::SetupIntent>>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_reader_reader_resource_process_setup_intent_action object",
-            &["generated_card", "process_config", "setup_intent"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a terminal_reader_reader_resource_process_setup_intent_action object",
+                &["generated_card", "process_config", "setup_intent"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(),) {
+            (Some(f2),) => {
                 Ok(TerminalReaderReaderResourceProcessSetupIntentAction {
-                    generated_card: f0,
-                    process_config: f1,
+                    generated_card: b.f0.take(),
+                    process_config: b.f1.take(),
                     setup_intent: f2,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f2.is_none(), "setup_intent")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "setup_intent")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -4349,101 +4345,103 @@ impl crate::rt::Decode for TerminalReaderReaderResourceReaderAction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::TerminalReaderReaderResourceCollectInputsAction>,
-            f1: Option<crate::TerminalReaderReaderResourceCollectPaymentMethodAction>,
-            f2: Option<crate::TerminalReaderReaderResourceConfirmPaymentIntentAction>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<crate::TerminalReaderReaderResourceProcessPaymentIntentAction>,
-            f6: Option<crate::TerminalReaderReaderResourceProcessSetupIntentAction>,
-            f7: Option<crate::TerminalReaderReaderResourceRefundPaymentAction>,
-            f8: Option<crate::TerminalReaderReaderResourceSetReaderDisplayAction>,
-            f9: Option<crate::TerminalReaderReaderResourceReaderActionStatus>,
-            f10: Option<crate::TerminalReaderReaderResourceReaderActionType>,
+            f0: crate::rt::json::Slot<
+                crate::TerminalReaderReaderResourceCollectInputsAction,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::TerminalReaderReaderResourceCollectPaymentMethodAction,
+            >,
+            f2: crate::rt::json::Slot<
+                crate::TerminalReaderReaderResourceConfirmPaymentIntentAction,
+            >,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<
+                crate::TerminalReaderReaderResourceProcessPaymentIntentAction,
+            >,
+            f6: crate::rt::json::Slot<
+                crate::TerminalReaderReaderResourceProcessSetupIntentAction,
+            >,
+            f7: crate::rt::json::Slot<
+                crate::TerminalReaderReaderResourceRefundPaymentAction,
+            >,
+            f8: crate::rt::json::Slot<
+                crate::TerminalReaderReaderResourceSetReaderDisplayAction,
+            >,
+            f9: crate::rt::json::Slot<
+                crate::TerminalReaderReaderResourceReaderActionStatus,
+            >,
+            f10: crate::rt::json::Slot<
+                crate::TerminalReaderReaderResourceReaderActionType,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_reader_reader_resource_reader_action object",
-            &[
-                "collect_inputs",
-                "collect_payment_method",
-                "confirm_payment_intent",
-                "failure_code",
-                "failure_message",
-                "process_payment_intent",
-                "process_setup_intent",
-                "refund_payment",
-                "set_reader_display",
-                "status",
-                "type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.required(&mut b.f10),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2,
-                f3,
-                f4,
-                f5,
-                f6,
-                f7,
-                f8,
-                f9: Some(f9),
-                f10: Some(f10),
-            } => {
+        let extra = r
+            .fields(
+                "a terminal_reader_reader_resource_reader_action object",
+                &[
+                    "collect_inputs",
+                    "collect_payment_method",
+                    "confirm_payment_intent",
+                    "failure_code",
+                    "failure_message",
+                    "process_payment_intent",
+                    "process_setup_intent",
+                    "refund_payment",
+                    "set_reader_display",
+                    "status",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.required(&mut b.f10),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f9.take(), b.f10.take()) {
+            (Some(f9), Some(f10)) => {
                 Ok(TerminalReaderReaderResourceReaderAction {
-                    collect_inputs: f0,
-                    collect_payment_method: f1,
-                    confirm_payment_intent: f2,
-                    failure_code: f3,
-                    failure_message: f4,
-                    process_payment_intent: f5,
-                    process_setup_intent: f6,
-                    refund_payment: f7,
-                    set_reader_display: f8,
+                    collect_inputs: b.f0.take(),
+                    collect_payment_method: b.f1.take(),
+                    confirm_payment_intent: b.f2.take(),
+                    failure_code: b.f3.take(),
+                    failure_message: b.f4.take(),
+                    process_payment_intent: b.f5.take(),
+                    process_setup_intent: b.f6.take(),
+                    refund_payment: b.f7.take(),
+                    set_reader_display: b.f8.take(),
                     status: f9,
                     r#type: f10,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f9.is_none(), "status"), (b.f10.is_none(), "type")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "status"), (taken.1.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -4533,14 +4531,12 @@ impl std::str::FromStr for TerminalReaderReaderResourceReaderActionStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "failed" => TerminalReaderReaderResourceReaderActionStatus::Failed,
-                "in_progress" => {
-                    TerminalReaderReaderResourceReaderActionStatus::InProgress
-                }
-                "succeeded" => TerminalReaderReaderResourceReaderActionStatus::Succeeded,
-                v => {
-                    TerminalReaderReaderResourceReaderActionStatus::Unknown(v.to_owned())
+            match crate::rt::json::variant(s, &["failed", "in_progress", "succeeded"]) {
+                Some(0) => TerminalReaderReaderResourceReaderActionStatus::Failed,
+                Some(1) => TerminalReaderReaderResourceReaderActionStatus::InProgress,
+                Some(2) => TerminalReaderReaderResourceReaderActionStatus::Succeeded,
+                _ => {
+                    TerminalReaderReaderResourceReaderActionStatus::Unknown(s.to_owned())
                 }
             },
         )
@@ -4628,29 +4624,34 @@ impl std::str::FromStr for TerminalReaderReaderResourceReaderActionType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "collect_inputs" => {
-                    TerminalReaderReaderResourceReaderActionType::CollectInputs
-                }
-                "collect_payment_method" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "collect_inputs",
+                    "collect_payment_method",
+                    "confirm_payment_intent",
+                    "process_payment_intent",
+                    "process_setup_intent",
+                    "refund_payment",
+                    "set_reader_display",
+                ],
+            ) {
+                Some(0) => TerminalReaderReaderResourceReaderActionType::CollectInputs,
+                Some(1) => {
                     TerminalReaderReaderResourceReaderActionType::CollectPaymentMethod
                 }
-                "confirm_payment_intent" => {
+                Some(2) => {
                     TerminalReaderReaderResourceReaderActionType::ConfirmPaymentIntent
                 }
-                "process_payment_intent" => {
+                Some(3) => {
                     TerminalReaderReaderResourceReaderActionType::ProcessPaymentIntent
                 }
-                "process_setup_intent" => {
+                Some(4) => {
                     TerminalReaderReaderResourceReaderActionType::ProcessSetupIntent
                 }
-                "refund_payment" => {
-                    TerminalReaderReaderResourceReaderActionType::RefundPayment
-                }
-                "set_reader_display" => {
-                    TerminalReaderReaderResourceReaderActionType::SetReaderDisplay
-                }
-                v => TerminalReaderReaderResourceReaderActionType::Unknown(v.to_owned()),
+                Some(5) => TerminalReaderReaderResourceReaderActionType::RefundPayment,
+                Some(6) => TerminalReaderReaderResourceReaderActionType::SetReaderDisplay,
+                _ => TerminalReaderReaderResourceReaderActionType::Unknown(s.to_owned()),
             },
         )
     }
@@ -4711,66 +4712,68 @@ impl crate::rt::Decode for TerminalReaderReaderResourceRefundPaymentAction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::rt::Expandable<crate::Charge>>,
-            f2: Option<crate::rt::Metadata>,
-            f3: Option<crate::rt::Expandable<crate::PaymentIntent>>,
-            f4: Option<crate::TerminalReaderReaderResourceRefundPaymentActionReason>,
-            f5: Option<crate::rt::Expandable<crate::Refund>>,
-            f6: Option<bool>,
-            f7: Option<crate::TerminalReaderReaderResourceRefundPaymentConfig>,
-            f8: Option<bool>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::Charge>>,
+            f2: crate::rt::json::Slot<crate::rt::Metadata>,
+            f3: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentIntent>>,
+            f4: crate::rt::json::Slot<
+                crate::TerminalReaderReaderResourceRefundPaymentActionReason,
+            >,
+            f5: crate::rt::json::Slot<crate::rt::Expandable<crate::Refund>>,
+            f6: crate::rt::json::Slot<bool>,
+            f7: crate::rt::json::Slot<
+                crate::TerminalReaderReaderResourceRefundPaymentConfig,
+            >,
+            f8: crate::rt::json::Slot<bool>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_reader_reader_resource_refund_payment_action object",
-            &[
-                "amount",
-                "charge",
-                "metadata",
-                "payment_intent",
-                "reason",
-                "refund",
-                "refund_application_fee",
-                "refund_payment_config",
-                "reverse_transfer",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8 } = b;
+        let extra = r
+            .fields(
+                "a terminal_reader_reader_resource_refund_payment_action object",
+                &[
+                    "amount",
+                    "charge",
+                    "metadata",
+                    "payment_intent",
+                    "reason",
+                    "refund",
+                    "refund_application_fee",
+                    "refund_payment_config",
+                    "reverse_transfer",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TerminalReaderReaderResourceRefundPaymentAction {
-            amount: f0,
-            charge: f1,
-            metadata: f2,
-            payment_intent: f3,
-            reason: f4,
-            refund: f5,
-            refund_application_fee: f6,
-            refund_payment_config: f7,
-            reverse_transfer: f8,
+            amount: b.f0.take(),
+            charge: b.f1.take(),
+            metadata: b.f2.take(),
+            payment_intent: b.f3.take(),
+            reason: b.f4.take(),
+            refund: b.f5.take(),
+            refund_application_fee: b.f6.take(),
+            refund_payment_config: b.f7.take(),
+            reverse_transfer: b.f8.take(),
             extra,
         })
     }
@@ -4864,19 +4867,22 @@ impl std::str::FromStr for TerminalReaderReaderResourceRefundPaymentActionReason
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "duplicate" => {
+            match crate::rt::json::variant(
+                s,
+                &["duplicate", "fraudulent", "requested_by_customer"],
+            ) {
+                Some(0) => {
                     TerminalReaderReaderResourceRefundPaymentActionReason::Duplicate
                 }
-                "fraudulent" => {
+                Some(1) => {
                     TerminalReaderReaderResourceRefundPaymentActionReason::Fraudulent
                 }
-                "requested_by_customer" => {
+                Some(2) => {
                     TerminalReaderReaderResourceRefundPaymentActionReason::RequestedByCustomer
                 }
-                v => {
+                _ => {
                     TerminalReaderReaderResourceRefundPaymentActionReason::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -4923,22 +4929,22 @@ impl crate::rt::Decode for TerminalReaderReaderResourceRefundPaymentConfig {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
+            f0: crate::rt::json::Slot<bool>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_reader_reader_resource_refund_payment_config object",
-            &["enable_customer_cancellation"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a terminal_reader_reader_resource_refund_payment_config object",
+                &["enable_customer_cancellation"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TerminalReaderReaderResourceRefundPaymentConfig {
-            enable_customer_cancellation: f0,
+            enable_customer_cancellation: b.f0.take(),
             extra,
         })
     }
@@ -4989,45 +4995,41 @@ impl crate::rt::Decode for TerminalReaderReaderResourceSelection {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::TerminalReaderReaderResourceChoice>>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<Vec<crate::TerminalReaderReaderResourceChoice>>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_reader_reader_resource_selection object",
-            &["choices", "id", "text"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1, f2 } => {
+        let extra = r
+            .fields(
+                "a terminal_reader_reader_resource_selection object",
+                &["choices", "id", "text"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(TerminalReaderReaderResourceSelection {
                     choices: f0,
-                    id: f1,
-                    text: f2,
+                    id: b.f1.take(),
+                    text: b.f2.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "choices")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "choices")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -5080,36 +5082,39 @@ impl crate::rt::Decode for TerminalReaderReaderResourceSetReaderDisplayAction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::TerminalReaderReaderResourceCart>,
-            f1: Option<crate::TerminalReaderReaderResourceSetReaderDisplayActionType>,
+            f0: crate::rt::json::Slot<crate::TerminalReaderReaderResourceCart>,
+            f1: crate::rt::json::Slot<
+                crate::TerminalReaderReaderResourceSetReaderDisplayActionType,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_reader_reader_resource_set_reader_display_action object",
-            &["cart", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a terminal_reader_reader_resource_set_reader_display_action object",
+                &["cart", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(TerminalReaderReaderResourceSetReaderDisplayAction {
-                    cart: f0,
+                    cart: b.f0.take(),
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -5169,11 +5174,11 @@ impl std::str::FromStr for TerminalReaderReaderResourceSetReaderDisplayActionTyp
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "cart" => TerminalReaderReaderResourceSetReaderDisplayActionType::Cart,
-                v => {
+            match crate::rt::json::variant(s, &["cart"]) {
+                Some(0) => TerminalReaderReaderResourceSetReaderDisplayActionType::Cart,
+                _ => {
                     TerminalReaderReaderResourceSetReaderDisplayActionType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -5220,22 +5225,22 @@ impl crate::rt::Decode for TerminalReaderReaderResourceSignature {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_reader_reader_resource_signature object",
-            &["value"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a terminal_reader_reader_resource_signature object",
+                &["value"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TerminalReaderReaderResourceSignature {
-            value: f0,
+            value: b.f0.take(),
             extra,
         })
     }
@@ -5282,22 +5287,22 @@ impl crate::rt::Decode for TerminalReaderReaderResourceText {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_reader_reader_resource_text object",
-            &["value"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a terminal_reader_reader_resource_text object",
+                &["value"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TerminalReaderReaderResourceText {
-            value: f0,
+            value: b.f0.take(),
             extra,
         })
     }
@@ -5344,22 +5349,22 @@ impl crate::rt::Decode for TerminalReaderReaderResourceTippingConfig {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
+            f0: crate::rt::json::Slot<i64>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_reader_reader_resource_tipping_config object",
-            &["amount_eligible"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a terminal_reader_reader_resource_tipping_config object",
+                &["amount_eligible"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TerminalReaderReaderResourceTippingConfig {
-            amount_eligible: f0,
+            amount_eligible: b.f0.take(),
             extra,
         })
     }
@@ -5412,36 +5417,36 @@ impl crate::rt::Decode for TerminalReaderReaderResourceToggle {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::TerminalReaderReaderResourceToggleDefaultValue>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<crate::TerminalReaderReaderResourceToggleValue>,
+            f0: crate::rt::json::Slot<
+                crate::TerminalReaderReaderResourceToggleDefaultValue,
+            >,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::TerminalReaderReaderResourceToggleValue>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a terminal_reader_reader_resource_toggle object",
-            &["default_value", "description", "title", "value"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a terminal_reader_reader_resource_toggle object",
+                &["default_value", "description", "title", "value"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TerminalReaderReaderResourceToggle {
-            default_value: f0,
-            description: f1,
-            title: f2,
-            value: f3,
+            default_value: b.f0.take(),
+            description: b.f1.take(),
+            title: b.f2.take(),
+            value: b.f3.take(),
             extra,
         })
     }
@@ -5511,11 +5516,11 @@ impl std::str::FromStr for TerminalReaderReaderResourceToggleDefaultValue {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "disabled" => TerminalReaderReaderResourceToggleDefaultValue::Disabled,
-                "enabled" => TerminalReaderReaderResourceToggleDefaultValue::Enabled,
-                v => {
-                    TerminalReaderReaderResourceToggleDefaultValue::Unknown(v.to_owned())
+            match crate::rt::json::variant(s, &["disabled", "enabled"]) {
+                Some(0) => TerminalReaderReaderResourceToggleDefaultValue::Disabled,
+                Some(1) => TerminalReaderReaderResourceToggleDefaultValue::Enabled,
+                _ => {
+                    TerminalReaderReaderResourceToggleDefaultValue::Unknown(s.to_owned())
                 }
             },
         )
@@ -5574,10 +5579,10 @@ impl std::str::FromStr for TerminalReaderReaderResourceToggleValue {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "disabled" => TerminalReaderReaderResourceToggleValue::Disabled,
-                "enabled" => TerminalReaderReaderResourceToggleValue::Enabled,
-                v => TerminalReaderReaderResourceToggleValue::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["disabled", "enabled"]) {
+                Some(0) => TerminalReaderReaderResourceToggleValue::Disabled,
+                Some(1) => TerminalReaderReaderResourceToggleValue::Enabled,
+                _ => TerminalReaderReaderResourceToggleValue::Unknown(s.to_owned()),
             },
         )
     }
@@ -5635,10 +5640,10 @@ impl std::str::FromStr for TerminalReaderStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "offline" => TerminalReaderStatus::Offline,
-                "online" => TerminalReaderStatus::Online,
-                v => TerminalReaderStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["offline", "online"]) {
+                Some(0) => TerminalReaderStatus::Offline,
+                Some(1) => TerminalReaderStatus::Online,
+                _ => TerminalReaderStatus::Unknown(s.to_owned()),
             },
         )
     }

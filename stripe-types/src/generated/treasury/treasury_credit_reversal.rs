@@ -215,11 +215,11 @@ impl std::str::FromStr for ListTreasuryCreditReversalsStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "canceled" => ListTreasuryCreditReversalsStatus::Canceled,
-                "posted" => ListTreasuryCreditReversalsStatus::Posted,
-                "processing" => ListTreasuryCreditReversalsStatus::Processing,
-                v => ListTreasuryCreditReversalsStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["canceled", "posted", "processing"]) {
+                Some(0) => ListTreasuryCreditReversalsStatus::Canceled,
+                Some(1) => ListTreasuryCreditReversalsStatus::Posted,
+                Some(2) => ListTreasuryCreditReversalsStatus::Processing,
+                _ => ListTreasuryCreditReversalsStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -348,95 +348,108 @@ impl crate::rt::Decode for TreasuryCreditReversal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<crate::TreasuryCreditReversalId>,
-            f6: Option<bool>,
-            f7: Option<crate::rt::Metadata>,
-            f8: Option<crate::TreasuryCreditReversalNetwork>,
-            f9: Option<String>,
-            f10: Option<crate::TreasuryCreditReversalStatus>,
-            f11: Option<crate::TreasuryReceivedCreditsResourceStatusTransitions>,
-            f12: Option<crate::rt::Expandable<crate::TreasuryTransaction>>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<crate::TreasuryCreditReversalId>,
+            f6: crate::rt::json::Slot<bool>,
+            f7: crate::rt::json::Slot<crate::rt::Metadata>,
+            f8: crate::rt::json::Slot<crate::TreasuryCreditReversalNetwork>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<crate::TreasuryCreditReversalStatus>,
+            f11: crate::rt::json::Slot<
+                crate::TreasuryReceivedCreditsResourceStatusTransitions,
+            >,
+            f12: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::TreasuryTransaction>,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury.credit_reversal object",
-            &[
-                "amount",
-                "created",
-                "currency",
-                "financial_account",
-                "hosted_regulatory_receipt_url",
-                "id",
-                "livemode",
-                "metadata",
-                "network",
-                "object",
-                "received_credit",
-                "status",
-                "status_transitions",
-                "transaction",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.skip(),
-                10 => r.required(&mut b.f9),
-                11 => r.required(&mut b.f10),
-                12 => r.required(&mut b.f11),
-                13 => r.optional(&mut b.f12),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4,
-                f5: Some(f5),
-                f6: Some(f6),
-                f7: Some(f7),
-                f8: Some(f8),
-                f9: Some(f9),
-                f10: Some(f10),
-                f11: Some(f11),
-                f12,
-            } => {
+        let extra = r
+            .fields(
+                "a treasury.credit_reversal object",
+                &[
+                    "amount",
+                    "created",
+                    "currency",
+                    "financial_account",
+                    "hosted_regulatory_receipt_url",
+                    "id",
+                    "livemode",
+                    "metadata",
+                    "network",
+                    "object",
+                    "received_credit",
+                    "status",
+                    "status_transitions",
+                    "transaction",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.skip(),
+                    10 => r.required(&mut b.f9),
+                    11 => r.required(&mut b.f10),
+                    12 => r.required(&mut b.f11),
+                    13 => r.optional(&mut b.f12),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f5.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f8.take(),
+            b.f9.take(),
+            b.f10.take(),
+            b.f11.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f1),
+                Some(f2),
+                Some(f3),
+                Some(f5),
+                Some(f6),
+                Some(f7),
+                Some(f8),
+                Some(f9),
+                Some(f10),
+                Some(f11),
+            ) => {
                 Ok(TreasuryCreditReversal {
                     amount: f0,
                     created: f1,
                     currency: f2,
                     financial_account: f3,
-                    hosted_regulatory_receipt_url: f4,
+                    hosted_regulatory_receipt_url: b.f4.take(),
                     id: f5,
                     livemode: f6,
                     metadata: f7,
@@ -444,31 +457,28 @@ impl crate::rt::Decode for TreasuryCreditReversal {
                     received_credit: f9,
                     status: f10,
                     status_transitions: f11,
-                    transaction: f12,
+                    transaction: b.f12.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f1.is_none(), "created"),
-                                    (b.f2.is_none(), "currency"),
-                                    (b.f3.is_none(), "financial_account"),
-                                    (b.f5.is_none(), "id"),
-                                    (b.f6.is_none(), "livemode"),
-                                    (b.f7.is_none(), "metadata"),
-                                    (b.f8.is_none(), "network"),
-                                    (b.f9.is_none(), "received_credit"),
-                                    (b.f10.is_none(), "status"),
-                                    (b.f11.is_none(), "status_transitions"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "created"),
+                        (taken.2.is_none(), "currency"),
+                        (taken.3.is_none(), "financial_account"),
+                        (taken.4.is_none(), "id"),
+                        (taken.5.is_none(), "livemode"),
+                        (taken.6.is_none(), "metadata"),
+                        (taken.7.is_none(), "network"),
+                        (taken.8.is_none(), "received_credit"),
+                        (taken.9.is_none(), "status"),
+                        (taken.10.is_none(), "status_transitions"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -544,10 +554,10 @@ impl std::str::FromStr for TreasuryCreditReversalNetwork {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ach" => TreasuryCreditReversalNetwork::Ach,
-                "stripe" => TreasuryCreditReversalNetwork::Stripe,
-                v => TreasuryCreditReversalNetwork::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["ach", "stripe"]) {
+                Some(0) => TreasuryCreditReversalNetwork::Ach,
+                Some(1) => TreasuryCreditReversalNetwork::Stripe,
+                _ => TreasuryCreditReversalNetwork::Unknown(s.to_owned()),
             },
         )
     }
@@ -608,11 +618,11 @@ impl std::str::FromStr for TreasuryCreditReversalStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "canceled" => TreasuryCreditReversalStatus::Canceled,
-                "posted" => TreasuryCreditReversalStatus::Posted,
-                "processing" => TreasuryCreditReversalStatus::Processing,
-                v => TreasuryCreditReversalStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["canceled", "posted", "processing"]) {
+                Some(0) => TreasuryCreditReversalStatus::Canceled,
+                Some(1) => TreasuryCreditReversalStatus::Posted,
+                Some(2) => TreasuryCreditReversalStatus::Processing,
+                _ => TreasuryCreditReversalStatus::Unknown(s.to_owned()),
             },
         )
     }

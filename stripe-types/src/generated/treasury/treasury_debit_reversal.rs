@@ -226,10 +226,10 @@ impl std::str::FromStr for ListTreasuryDebitReversalsResolution {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "lost" => ListTreasuryDebitReversalsResolution::Lost,
-                "won" => ListTreasuryDebitReversalsResolution::Won,
-                v => ListTreasuryDebitReversalsResolution::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["lost", "won"]) {
+                Some(0) => ListTreasuryDebitReversalsResolution::Lost,
+                Some(1) => ListTreasuryDebitReversalsResolution::Won,
+                _ => ListTreasuryDebitReversalsResolution::Unknown(s.to_owned()),
             },
         )
     }
@@ -284,11 +284,11 @@ impl std::str::FromStr for ListTreasuryDebitReversalsStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "canceled" => ListTreasuryDebitReversalsStatus::Canceled,
-                "completed" => ListTreasuryDebitReversalsStatus::Completed,
-                "processing" => ListTreasuryDebitReversalsStatus::Processing,
-                v => ListTreasuryDebitReversalsStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["canceled", "completed", "processing"]) {
+                Some(0) => ListTreasuryDebitReversalsStatus::Canceled,
+                Some(1) => ListTreasuryDebitReversalsStatus::Completed,
+                Some(2) => ListTreasuryDebitReversalsStatus::Processing,
+                _ => ListTreasuryDebitReversalsStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -421,132 +421,141 @@ impl crate::rt::Decode for TreasuryDebitReversal {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<crate::TreasuryDebitReversalId>,
-            f6: Option<crate::TreasuryReceivedDebitsResourceDebitReversalLinkedFlows>,
-            f7: Option<bool>,
-            f8: Option<crate::rt::Metadata>,
-            f9: Option<crate::TreasuryDebitReversalNetwork>,
-            f10: Option<String>,
-            f11: Option<crate::TreasuryDebitReversalStatus>,
-            f12: Option<crate::TreasuryReceivedDebitsResourceStatusTransitions>,
-            f13: Option<crate::rt::Expandable<crate::TreasuryTransaction>>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<crate::TreasuryDebitReversalId>,
+            f6: crate::rt::json::Slot<
+                crate::TreasuryReceivedDebitsResourceDebitReversalLinkedFlows,
+            >,
+            f7: crate::rt::json::Slot<bool>,
+            f8: crate::rt::json::Slot<crate::rt::Metadata>,
+            f9: crate::rt::json::Slot<crate::TreasuryDebitReversalNetwork>,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<crate::TreasuryDebitReversalStatus>,
+            f12: crate::rt::json::Slot<
+                crate::TreasuryReceivedDebitsResourceStatusTransitions,
+            >,
+            f13: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::TreasuryTransaction>,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury.debit_reversal object",
-            &[
-                "amount",
-                "created",
-                "currency",
-                "financial_account",
-                "hosted_regulatory_receipt_url",
-                "id",
-                "linked_flows",
-                "livemode",
-                "metadata",
-                "network",
-                "object",
-                "received_debit",
-                "status",
-                "status_transitions",
-                "transaction",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.skip(),
-                11 => r.required(&mut b.f10),
-                12 => r.required(&mut b.f11),
-                13 => r.required(&mut b.f12),
-                14 => r.optional(&mut b.f13),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3,
-                f4,
-                f5: Some(f5),
-                f6,
-                f7: Some(f7),
-                f8: Some(f8),
-                f9: Some(f9),
-                f10: Some(f10),
-                f11: Some(f11),
-                f12: Some(f12),
-                f13,
-            } => {
+        let extra = r
+            .fields(
+                "a treasury.debit_reversal object",
+                &[
+                    "amount",
+                    "created",
+                    "currency",
+                    "financial_account",
+                    "hosted_regulatory_receipt_url",
+                    "id",
+                    "linked_flows",
+                    "livemode",
+                    "metadata",
+                    "network",
+                    "object",
+                    "received_debit",
+                    "status",
+                    "status_transitions",
+                    "transaction",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.skip(),
+                    11 => r.required(&mut b.f10),
+                    12 => r.required(&mut b.f11),
+                    13 => r.required(&mut b.f12),
+                    14 => r.optional(&mut b.f13),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f5.take(),
+            b.f7.take(),
+            b.f8.take(),
+            b.f9.take(),
+            b.f10.take(),
+            b.f11.take(),
+            b.f12.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f1),
+                Some(f2),
+                Some(f5),
+                Some(f7),
+                Some(f8),
+                Some(f9),
+                Some(f10),
+                Some(f11),
+                Some(f12),
+            ) => {
                 Ok(TreasuryDebitReversal {
                     amount: f0,
                     created: f1,
                     currency: f2,
-                    financial_account: f3,
-                    hosted_regulatory_receipt_url: f4,
+                    financial_account: b.f3.take(),
+                    hosted_regulatory_receipt_url: b.f4.take(),
                     id: f5,
-                    linked_flows: f6,
+                    linked_flows: b.f6.take(),
                     livemode: f7,
                     metadata: f8,
                     network: f9,
                     received_debit: f10,
                     status: f11,
                     status_transitions: f12,
-                    transaction: f13,
+                    transaction: b.f13.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f1.is_none(), "created"),
-                                    (b.f2.is_none(), "currency"),
-                                    (b.f5.is_none(), "id"),
-                                    (b.f7.is_none(), "livemode"),
-                                    (b.f8.is_none(), "metadata"),
-                                    (b.f9.is_none(), "network"),
-                                    (b.f10.is_none(), "received_debit"),
-                                    (b.f11.is_none(), "status"),
-                                    (b.f12.is_none(), "status_transitions"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "created"),
+                        (taken.2.is_none(), "currency"),
+                        (taken.3.is_none(), "id"),
+                        (taken.4.is_none(), "livemode"),
+                        (taken.5.is_none(), "metadata"),
+                        (taken.6.is_none(), "network"),
+                        (taken.7.is_none(), "received_debit"),
+                        (taken.8.is_none(), "status"),
+                        (taken.9.is_none(), "status_transitions"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -627,10 +636,10 @@ impl std::str::FromStr for TreasuryDebitReversalNetwork {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ach" => TreasuryDebitReversalNetwork::Ach,
-                "card" => TreasuryDebitReversalNetwork::Card,
-                v => TreasuryDebitReversalNetwork::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["ach", "card"]) {
+                Some(0) => TreasuryDebitReversalNetwork::Ach,
+                Some(1) => TreasuryDebitReversalNetwork::Card,
+                _ => TreasuryDebitReversalNetwork::Unknown(s.to_owned()),
             },
         )
     }
@@ -691,11 +700,11 @@ impl std::str::FromStr for TreasuryDebitReversalStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "failed" => TreasuryDebitReversalStatus::Failed,
-                "processing" => TreasuryDebitReversalStatus::Processing,
-                "succeeded" => TreasuryDebitReversalStatus::Succeeded,
-                v => TreasuryDebitReversalStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["failed", "processing", "succeeded"]) {
+                Some(0) => TreasuryDebitReversalStatus::Failed,
+                Some(1) => TreasuryDebitReversalStatus::Processing,
+                Some(2) => TreasuryDebitReversalStatus::Succeeded,
+                _ => TreasuryDebitReversalStatus::Unknown(s.to_owned()),
             },
         )
     }

@@ -348,16 +348,16 @@ for CreateTreasuryFinancialAccountPlatformRestrictionsInboundFlows {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "restricted" => {
+            match crate::rt::json::variant(s, &["restricted", "unrestricted"]) {
+                Some(0) => {
                     CreateTreasuryFinancialAccountPlatformRestrictionsInboundFlows::Restricted
                 }
-                "unrestricted" => {
+                Some(1) => {
                     CreateTreasuryFinancialAccountPlatformRestrictionsInboundFlows::Unrestricted
                 }
-                v => {
+                _ => {
                     CreateTreasuryFinancialAccountPlatformRestrictionsInboundFlows::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -421,16 +421,16 @@ for CreateTreasuryFinancialAccountPlatformRestrictionsOutboundFlows {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "restricted" => {
+            match crate::rt::json::variant(s, &["restricted", "unrestricted"]) {
+                Some(0) => {
                     CreateTreasuryFinancialAccountPlatformRestrictionsOutboundFlows::Restricted
                 }
-                "unrestricted" => {
+                Some(1) => {
                     CreateTreasuryFinancialAccountPlatformRestrictionsOutboundFlows::Unrestricted
                 }
-                v => {
+                _ => {
                     CreateTreasuryFinancialAccountPlatformRestrictionsOutboundFlows::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -765,10 +765,10 @@ impl std::str::FromStr for ListTreasuryFinancialAccountsStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "closed" => ListTreasuryFinancialAccountsStatus::Closed,
-                "open" => ListTreasuryFinancialAccountsStatus::Open,
-                v => ListTreasuryFinancialAccountsStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["closed", "open"]) {
+                Some(0) => ListTreasuryFinancialAccountsStatus::Closed,
+                Some(1) => ListTreasuryFinancialAccountsStatus::Open,
+                _ => ListTreasuryFinancialAccountsStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -1043,149 +1043,159 @@ impl crate::rt::Decode for TreasuryFinancialAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::TreasuryFinancialAccountActiveFeatures>>,
-            f1: Option<crate::TreasuryFinancialAccountsResourceBalance>,
-            f2: Option<String>,
-            f3: Option<crate::rt::Timestamp>,
-            f4: Option<crate::TreasuryFinancialAccountFeatures>,
-            f5: Option<Vec<crate::TreasuryFinancialAccountsResourceFinancialAddress>>,
-            f6: Option<crate::TreasuryFinancialAccountId>,
-            f7: Option<bool>,
-            f8: Option<bool>,
-            f9: Option<crate::rt::Metadata>,
-            f10: Option<String>,
-            f11: Option<Vec<crate::TreasuryFinancialAccountPendingFeatures>>,
-            f12: Option<crate::TreasuryFinancialAccountsResourcePlatformRestrictions>,
-            f13: Option<Vec<crate::TreasuryFinancialAccountRestrictedFeatures>>,
-            f14: Option<crate::TreasuryFinancialAccountStatus>,
-            f15: Option<crate::TreasuryFinancialAccountsResourceStatusDetails>,
-            f16: Option<Vec<String>>,
+            f0: crate::rt::json::Slot<
+                Vec<crate::TreasuryFinancialAccountActiveFeatures>,
+            >,
+            f1: crate::rt::json::Slot<crate::TreasuryFinancialAccountsResourceBalance>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f4: crate::rt::json::Slot<crate::TreasuryFinancialAccountFeatures>,
+            f5: crate::rt::json::Slot<
+                Vec<crate::TreasuryFinancialAccountsResourceFinancialAddress>,
+            >,
+            f6: crate::rt::json::Slot<crate::TreasuryFinancialAccountId>,
+            f7: crate::rt::json::Slot<bool>,
+            f8: crate::rt::json::Slot<bool>,
+            f9: crate::rt::json::Slot<crate::rt::Metadata>,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<
+                Vec<crate::TreasuryFinancialAccountPendingFeatures>,
+            >,
+            f12: crate::rt::json::Slot<
+                crate::TreasuryFinancialAccountsResourcePlatformRestrictions,
+            >,
+            f13: crate::rt::json::Slot<
+                Vec<crate::TreasuryFinancialAccountRestrictedFeatures>,
+            >,
+            f14: crate::rt::json::Slot<crate::TreasuryFinancialAccountStatus>,
+            f15: crate::rt::json::Slot<
+                crate::TreasuryFinancialAccountsResourceStatusDetails,
+            >,
+            f16: crate::rt::json::Slot<Vec<String>>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury.financial_account object",
-            &[
-                "active_features",
-                "balance",
-                "country",
-                "created",
-                "features",
-                "financial_addresses",
-                "id",
-                "is_default",
-                "livemode",
-                "metadata",
-                "nickname",
-                "object",
-                "pending_features",
-                "platform_restrictions",
-                "restricted_features",
-                "status",
-                "status_details",
-                "supported_currencies",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.skip(),
-                12 => r.optional(&mut b.f11),
-                13 => r.optional(&mut b.f12),
-                14 => r.optional(&mut b.f13),
-                15 => r.required(&mut b.f14),
-                16 => r.required(&mut b.f15),
-                17 => r.required(&mut b.f16),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4,
-                f5: Some(f5),
-                f6: Some(f6),
-                f7,
-                f8: Some(f8),
-                f9,
-                f10,
-                f11,
-                f12,
-                f13,
-                f14: Some(f14),
-                f15: Some(f15),
-                f16: Some(f16),
-            } => {
+        let extra = r
+            .fields(
+                "a treasury.financial_account object",
+                &[
+                    "active_features",
+                    "balance",
+                    "country",
+                    "created",
+                    "features",
+                    "financial_addresses",
+                    "id",
+                    "is_default",
+                    "livemode",
+                    "metadata",
+                    "nickname",
+                    "object",
+                    "pending_features",
+                    "platform_restrictions",
+                    "restricted_features",
+                    "status",
+                    "status_details",
+                    "supported_currencies",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.skip(),
+                    12 => r.optional(&mut b.f11),
+                    13 => r.optional(&mut b.f12),
+                    14 => r.optional(&mut b.f13),
+                    15 => r.required(&mut b.f14),
+                    16 => r.required(&mut b.f15),
+                    17 => r.required(&mut b.f16),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f5.take(),
+            b.f6.take(),
+            b.f8.take(),
+            b.f14.take(),
+            b.f15.take(),
+            b.f16.take(),
+        ) {
+            (
+                Some(f1),
+                Some(f2),
+                Some(f3),
+                Some(f5),
+                Some(f6),
+                Some(f8),
+                Some(f14),
+                Some(f15),
+                Some(f16),
+            ) => {
                 Ok(TreasuryFinancialAccount {
-                    active_features: f0,
+                    active_features: b.f0.take(),
                     balance: f1,
                     country: f2,
                     created: f3,
-                    features: f4,
+                    features: b.f4.take(),
                     financial_addresses: f5,
                     id: f6,
-                    is_default: f7,
+                    is_default: b.f7.take(),
                     livemode: f8,
-                    metadata: f9,
-                    nickname: f10,
-                    pending_features: f11,
-                    platform_restrictions: f12,
-                    restricted_features: f13,
+                    metadata: b.f9.take(),
+                    nickname: b.f10.take(),
+                    pending_features: b.f11.take(),
+                    platform_restrictions: b.f12.take(),
+                    restricted_features: b.f13.take(),
                     status: f14,
                     status_details: f15,
                     supported_currencies: f16,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "balance"),
-                                    (b.f2.is_none(), "country"),
-                                    (b.f3.is_none(), "created"),
-                                    (b.f5.is_none(), "financial_addresses"),
-                                    (b.f6.is_none(), "id"),
-                                    (b.f8.is_none(), "livemode"),
-                                    (b.f14.is_none(), "status"),
-                                    (b.f15.is_none(), "status_details"),
-                                    (b.f16.is_none(), "supported_currencies"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "balance"),
+                        (taken.1.is_none(), "country"),
+                        (taken.2.is_none(), "created"),
+                        (taken.3.is_none(), "financial_addresses"),
+                        (taken.4.is_none(), "id"),
+                        (taken.5.is_none(), "livemode"),
+                        (taken.6.is_none(), "status"),
+                        (taken.7.is_none(), "status_details"),
+                        (taken.8.is_none(), "supported_currencies"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1324,39 +1334,40 @@ impl std::str::FromStr for TreasuryFinancialAccountActiveFeatures {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "card_issuing" => TreasuryFinancialAccountActiveFeatures::CardIssuing,
-                "deposit_insurance" => {
-                    TreasuryFinancialAccountActiveFeatures::DepositInsurance
-                }
-                "financial_addresses.aba" => {
-                    TreasuryFinancialAccountActiveFeatures::FinancialAddressesAba
-                }
-                "financial_addresses.aba.forwarding" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "card_issuing",
+                    "deposit_insurance",
+                    "financial_addresses.aba",
+                    "financial_addresses.aba.forwarding",
+                    "inbound_transfers.ach",
+                    "intra_stripe_flows",
+                    "outbound_payments.ach",
+                    "outbound_payments.us_domestic_wire",
+                    "outbound_transfers.ach",
+                    "outbound_transfers.us_domestic_wire",
+                    "remote_deposit_capture",
+                ],
+            ) {
+                Some(0) => TreasuryFinancialAccountActiveFeatures::CardIssuing,
+                Some(1) => TreasuryFinancialAccountActiveFeatures::DepositInsurance,
+                Some(2) => TreasuryFinancialAccountActiveFeatures::FinancialAddressesAba,
+                Some(3) => {
                     TreasuryFinancialAccountActiveFeatures::FinancialAddressesAbaForwarding
                 }
-                "inbound_transfers.ach" => {
-                    TreasuryFinancialAccountActiveFeatures::InboundTransfersAch
-                }
-                "intra_stripe_flows" => {
-                    TreasuryFinancialAccountActiveFeatures::IntraStripeFlows
-                }
-                "outbound_payments.ach" => {
-                    TreasuryFinancialAccountActiveFeatures::OutboundPaymentsAch
-                }
-                "outbound_payments.us_domestic_wire" => {
+                Some(4) => TreasuryFinancialAccountActiveFeatures::InboundTransfersAch,
+                Some(5) => TreasuryFinancialAccountActiveFeatures::IntraStripeFlows,
+                Some(6) => TreasuryFinancialAccountActiveFeatures::OutboundPaymentsAch,
+                Some(7) => {
                     TreasuryFinancialAccountActiveFeatures::OutboundPaymentsUsDomesticWire
                 }
-                "outbound_transfers.ach" => {
-                    TreasuryFinancialAccountActiveFeatures::OutboundTransfersAch
-                }
-                "outbound_transfers.us_domestic_wire" => {
+                Some(8) => TreasuryFinancialAccountActiveFeatures::OutboundTransfersAch,
+                Some(9) => {
                     TreasuryFinancialAccountActiveFeatures::OutboundTransfersUsDomesticWire
                 }
-                "remote_deposit_capture" => {
-                    TreasuryFinancialAccountActiveFeatures::RemoteDepositCapture
-                }
-                v => TreasuryFinancialAccountActiveFeatures::Unknown(v.to_owned()),
+                Some(10) => TreasuryFinancialAccountActiveFeatures::RemoteDepositCapture,
+                _ => TreasuryFinancialAccountActiveFeatures::Unknown(s.to_owned()),
             },
         )
     }
@@ -1461,39 +1472,40 @@ impl std::str::FromStr for TreasuryFinancialAccountPendingFeatures {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "card_issuing" => TreasuryFinancialAccountPendingFeatures::CardIssuing,
-                "deposit_insurance" => {
-                    TreasuryFinancialAccountPendingFeatures::DepositInsurance
-                }
-                "financial_addresses.aba" => {
-                    TreasuryFinancialAccountPendingFeatures::FinancialAddressesAba
-                }
-                "financial_addresses.aba.forwarding" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "card_issuing",
+                    "deposit_insurance",
+                    "financial_addresses.aba",
+                    "financial_addresses.aba.forwarding",
+                    "inbound_transfers.ach",
+                    "intra_stripe_flows",
+                    "outbound_payments.ach",
+                    "outbound_payments.us_domestic_wire",
+                    "outbound_transfers.ach",
+                    "outbound_transfers.us_domestic_wire",
+                    "remote_deposit_capture",
+                ],
+            ) {
+                Some(0) => TreasuryFinancialAccountPendingFeatures::CardIssuing,
+                Some(1) => TreasuryFinancialAccountPendingFeatures::DepositInsurance,
+                Some(2) => TreasuryFinancialAccountPendingFeatures::FinancialAddressesAba,
+                Some(3) => {
                     TreasuryFinancialAccountPendingFeatures::FinancialAddressesAbaForwarding
                 }
-                "inbound_transfers.ach" => {
-                    TreasuryFinancialAccountPendingFeatures::InboundTransfersAch
-                }
-                "intra_stripe_flows" => {
-                    TreasuryFinancialAccountPendingFeatures::IntraStripeFlows
-                }
-                "outbound_payments.ach" => {
-                    TreasuryFinancialAccountPendingFeatures::OutboundPaymentsAch
-                }
-                "outbound_payments.us_domestic_wire" => {
+                Some(4) => TreasuryFinancialAccountPendingFeatures::InboundTransfersAch,
+                Some(5) => TreasuryFinancialAccountPendingFeatures::IntraStripeFlows,
+                Some(6) => TreasuryFinancialAccountPendingFeatures::OutboundPaymentsAch,
+                Some(7) => {
                     TreasuryFinancialAccountPendingFeatures::OutboundPaymentsUsDomesticWire
                 }
-                "outbound_transfers.ach" => {
-                    TreasuryFinancialAccountPendingFeatures::OutboundTransfersAch
-                }
-                "outbound_transfers.us_domestic_wire" => {
+                Some(8) => TreasuryFinancialAccountPendingFeatures::OutboundTransfersAch,
+                Some(9) => {
                     TreasuryFinancialAccountPendingFeatures::OutboundTransfersUsDomesticWire
                 }
-                "remote_deposit_capture" => {
-                    TreasuryFinancialAccountPendingFeatures::RemoteDepositCapture
-                }
-                v => TreasuryFinancialAccountPendingFeatures::Unknown(v.to_owned()),
+                Some(10) => TreasuryFinancialAccountPendingFeatures::RemoteDepositCapture,
+                _ => TreasuryFinancialAccountPendingFeatures::Unknown(s.to_owned()),
             },
         )
     }
@@ -1598,39 +1610,50 @@ impl std::str::FromStr for TreasuryFinancialAccountRestrictedFeatures {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "card_issuing" => TreasuryFinancialAccountRestrictedFeatures::CardIssuing,
-                "deposit_insurance" => {
-                    TreasuryFinancialAccountRestrictedFeatures::DepositInsurance
-                }
-                "financial_addresses.aba" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "card_issuing",
+                    "deposit_insurance",
+                    "financial_addresses.aba",
+                    "financial_addresses.aba.forwarding",
+                    "inbound_transfers.ach",
+                    "intra_stripe_flows",
+                    "outbound_payments.ach",
+                    "outbound_payments.us_domestic_wire",
+                    "outbound_transfers.ach",
+                    "outbound_transfers.us_domestic_wire",
+                    "remote_deposit_capture",
+                ],
+            ) {
+                Some(0) => TreasuryFinancialAccountRestrictedFeatures::CardIssuing,
+                Some(1) => TreasuryFinancialAccountRestrictedFeatures::DepositInsurance,
+                Some(2) => {
                     TreasuryFinancialAccountRestrictedFeatures::FinancialAddressesAba
                 }
-                "financial_addresses.aba.forwarding" => {
+                Some(3) => {
                     TreasuryFinancialAccountRestrictedFeatures::FinancialAddressesAbaForwarding
                 }
-                "inbound_transfers.ach" => {
+                Some(4) => {
                     TreasuryFinancialAccountRestrictedFeatures::InboundTransfersAch
                 }
-                "intra_stripe_flows" => {
-                    TreasuryFinancialAccountRestrictedFeatures::IntraStripeFlows
-                }
-                "outbound_payments.ach" => {
+                Some(5) => TreasuryFinancialAccountRestrictedFeatures::IntraStripeFlows,
+                Some(6) => {
                     TreasuryFinancialAccountRestrictedFeatures::OutboundPaymentsAch
                 }
-                "outbound_payments.us_domestic_wire" => {
+                Some(7) => {
                     TreasuryFinancialAccountRestrictedFeatures::OutboundPaymentsUsDomesticWire
                 }
-                "outbound_transfers.ach" => {
+                Some(8) => {
                     TreasuryFinancialAccountRestrictedFeatures::OutboundTransfersAch
                 }
-                "outbound_transfers.us_domestic_wire" => {
+                Some(9) => {
                     TreasuryFinancialAccountRestrictedFeatures::OutboundTransfersUsDomesticWire
                 }
-                "remote_deposit_capture" => {
+                Some(10) => {
                     TreasuryFinancialAccountRestrictedFeatures::RemoteDepositCapture
                 }
-                v => TreasuryFinancialAccountRestrictedFeatures::Unknown(v.to_owned()),
+                _ => TreasuryFinancialAccountRestrictedFeatures::Unknown(s.to_owned()),
             },
         )
     }
@@ -1688,10 +1711,10 @@ impl std::str::FromStr for TreasuryFinancialAccountStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "closed" => TreasuryFinancialAccountStatus::Closed,
-                "open" => TreasuryFinancialAccountStatus::Open,
-                v => TreasuryFinancialAccountStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["closed", "open"]) {
+                Some(0) => TreasuryFinancialAccountStatus::Closed,
+                Some(1) => TreasuryFinancialAccountStatus::Open,
+                _ => TreasuryFinancialAccountStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -1874,16 +1897,16 @@ impl std::str::FromStr for UpdateTreasuryFinancialAccountForwardingSettingsType 
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "financial_account" => {
+            match crate::rt::json::variant(s, &["financial_account", "payment_method"]) {
+                Some(0) => {
                     UpdateTreasuryFinancialAccountForwardingSettingsType::FinancialAccount
                 }
-                "payment_method" => {
+                Some(1) => {
                     UpdateTreasuryFinancialAccountForwardingSettingsType::PaymentMethod
                 }
-                v => {
+                _ => {
                     UpdateTreasuryFinancialAccountForwardingSettingsType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

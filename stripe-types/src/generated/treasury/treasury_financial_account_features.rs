@@ -243,60 +243,70 @@ impl crate::rt::Decode for TreasuryFinancialAccountFeatures {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::TreasuryFinancialAccountsResourceToggleSettings>,
-            f1: Option<crate::TreasuryFinancialAccountsResourceToggleSettings>,
-            f2: Option<
+            f0: crate::rt::json::Slot<
+                crate::TreasuryFinancialAccountsResourceToggleSettings,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::TreasuryFinancialAccountsResourceToggleSettings,
+            >,
+            f2: crate::rt::json::Slot<
                 crate::TreasuryFinancialAccountsResourceFinancialAddressesFeatures,
             >,
-            f3: Option<crate::TreasuryFinancialAccountsResourceInboundTransfers>,
-            f4: Option<crate::TreasuryFinancialAccountsResourceToggleSettings>,
-            f5: Option<crate::TreasuryFinancialAccountsResourceOutboundPayments>,
-            f6: Option<crate::TreasuryFinancialAccountsResourceOutboundTransfers>,
+            f3: crate::rt::json::Slot<
+                crate::TreasuryFinancialAccountsResourceInboundTransfers,
+            >,
+            f4: crate::rt::json::Slot<
+                crate::TreasuryFinancialAccountsResourceToggleSettings,
+            >,
+            f5: crate::rt::json::Slot<
+                crate::TreasuryFinancialAccountsResourceOutboundPayments,
+            >,
+            f6: crate::rt::json::Slot<
+                crate::TreasuryFinancialAccountsResourceOutboundTransfers,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury.financial_account_features object",
-            &[
-                "card_issuing",
-                "deposit_insurance",
-                "financial_addresses",
-                "inbound_transfers",
-                "intra_stripe_flows",
-                "object",
-                "outbound_payments",
-                "outbound_transfers",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.skip(),
-                6 => r.optional(&mut b.f5),
-                7 => r.optional(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6 } = b;
+        let extra = r
+            .fields(
+                "a treasury.financial_account_features object",
+                &[
+                    "card_issuing",
+                    "deposit_insurance",
+                    "financial_addresses",
+                    "inbound_transfers",
+                    "intra_stripe_flows",
+                    "object",
+                    "outbound_payments",
+                    "outbound_transfers",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.skip(),
+                    6 => r.optional(&mut b.f5),
+                    7 => r.optional(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TreasuryFinancialAccountFeatures {
-            card_issuing: f0,
-            deposit_insurance: f1,
-            financial_addresses: f2,
-            inbound_transfers: f3,
-            intra_stripe_flows: f4,
-            outbound_payments: f5,
-            outbound_transfers: f6,
+            card_issuing: b.f0.take(),
+            deposit_insurance: b.f1.take(),
+            financial_addresses: b.f2.take(),
+            inbound_transfers: b.f3.take(),
+            intra_stripe_flows: b.f4.take(),
+            outbound_payments: b.f5.take(),
+            outbound_transfers: b.f6.take(),
             extra,
         })
     }

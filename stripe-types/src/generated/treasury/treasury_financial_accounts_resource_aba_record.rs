@@ -23,64 +23,60 @@ impl crate::rt::Decode for TreasuryFinancialAccountsResourceAbaRecord {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury_financial_accounts_resource_aba_record object",
-            &[
-                "account_holder_name",
-                "account_number",
-                "account_number_last4",
-                "bank_name",
-                "routing_number",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1, f2: Some(f2), f3: Some(f3), f4: Some(f4) } => {
+        let extra = r
+            .fields(
+                "a treasury_financial_accounts_resource_aba_record object",
+                &[
+                    "account_holder_name",
+                    "account_number",
+                    "account_number_last4",
+                    "bank_name",
+                    "routing_number",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f2.take(), b.f3.take(), b.f4.take()) {
+            (Some(f0), Some(f2), Some(f3), Some(f4)) => {
                 Ok(TreasuryFinancialAccountsResourceAbaRecord {
                     account_holder_name: f0,
-                    account_number: f1,
+                    account_number: b.f1.take(),
                     account_number_last4: f2,
                     bank_name: f3,
                     routing_number: f4,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "account_holder_name"),
-                                    (b.f2.is_none(), "account_number_last4"),
-                                    (b.f3.is_none(), "bank_name"),
-                                    (b.f4.is_none(), "routing_number"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "account_holder_name"),
+                        (taken.1.is_none(), "account_number_last4"),
+                        (taken.2.is_none(), "bank_name"),
+                        (taken.3.is_none(), "routing_number"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

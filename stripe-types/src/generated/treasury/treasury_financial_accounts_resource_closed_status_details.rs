@@ -15,37 +15,35 @@ impl crate::rt::Decode for TreasuryFinancialAccountsResourceClosedStatusDetails 
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 Vec<crate::TreasuryFinancialAccountsResourceClosedStatusDetailsReasons>,
             >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury_financial_accounts_resource_closed_status_details object",
-            &["reasons"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a treasury_financial_accounts_resource_closed_status_details object",
+                &["reasons"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(TreasuryFinancialAccountsResourceClosedStatusDetails {
                     reasons: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "reasons")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "reasons")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -112,19 +110,22 @@ impl std::str::FromStr for TreasuryFinancialAccountsResourceClosedStatusDetailsR
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account_rejected" => {
+            match crate::rt::json::variant(
+                s,
+                &["account_rejected", "closed_by_platform", "other"],
+            ) {
+                Some(0) => {
                     TreasuryFinancialAccountsResourceClosedStatusDetailsReasons::AccountRejected
                 }
-                "closed_by_platform" => {
+                Some(1) => {
                     TreasuryFinancialAccountsResourceClosedStatusDetailsReasons::ClosedByPlatform
                 }
-                "other" => {
+                Some(2) => {
                     TreasuryFinancialAccountsResourceClosedStatusDetailsReasons::Other
                 }
-                v => {
+                _ => {
                     TreasuryFinancialAccountsResourceClosedStatusDetailsReasons::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -20,47 +20,47 @@ impl crate::rt::Decode for TreasuryFinancialAccountsResourceFinancialAddress {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::TreasuryFinancialAccountsResourceAbaRecord>,
-            f1: Option<
+            f0: crate::rt::json::Slot<crate::TreasuryFinancialAccountsResourceAbaRecord>,
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::TreasuryFinancialAccountsResourceFinancialAddressSupportedNetworks,
                 >,
             >,
-            f2: Option<crate::TreasuryFinancialAccountsResourceFinancialAddressType>,
+            f2: crate::rt::json::Slot<
+                crate::TreasuryFinancialAccountsResourceFinancialAddressType,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury_financial_accounts_resource_financial_address object",
-            &["aba", "supported_networks", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a treasury_financial_accounts_resource_financial_address object",
+                &["aba", "supported_networks", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(),) {
+            (Some(f2),) => {
                 Ok(TreasuryFinancialAccountsResourceFinancialAddress {
-                    aba: f0,
-                    supported_networks: f1,
+                    aba: b.f0.take(),
+                    supported_networks: b.f1.take(),
                     r#type: f2,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f2.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -132,16 +132,16 @@ for TreasuryFinancialAccountsResourceFinancialAddressSupportedNetworks {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ach" => {
+            match crate::rt::json::variant(s, &["ach", "us_domestic_wire"]) {
+                Some(0) => {
                     TreasuryFinancialAccountsResourceFinancialAddressSupportedNetworks::Ach
                 }
-                "us_domestic_wire" => {
+                Some(1) => {
                     TreasuryFinancialAccountsResourceFinancialAddressSupportedNetworks::UsDomesticWire
                 }
-                v => {
+                _ => {
                     TreasuryFinancialAccountsResourceFinancialAddressSupportedNetworks::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -202,11 +202,11 @@ impl std::str::FromStr for TreasuryFinancialAccountsResourceFinancialAddressType
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "aba" => TreasuryFinancialAccountsResourceFinancialAddressType::Aba,
-                v => {
+            match crate::rt::json::variant(s, &["aba"]) {
+                Some(0) => TreasuryFinancialAccountsResourceFinancialAddressType::Aba,
+                _ => {
                     TreasuryFinancialAccountsResourceFinancialAddressType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

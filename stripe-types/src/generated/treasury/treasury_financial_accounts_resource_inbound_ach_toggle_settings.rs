@@ -21,31 +21,32 @@ impl crate::rt::Decode for TreasuryFinancialAccountsResourceInboundAchToggleSett
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::TreasuryFinancialAccountsResourceAbaToggleSettingsStatus>,
-            f2: Option<
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<
+                crate::TreasuryFinancialAccountsResourceAbaToggleSettingsStatus,
+            >,
+            f2: crate::rt::json::Slot<
                 Vec<crate::TreasuryFinancialAccountsResourceTogglesSettingStatusDetails>,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury_financial_accounts_resource_inbound_ach_toggle_settings object",
-            &["requested", "status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a treasury_financial_accounts_resource_inbound_ach_toggle_settings object",
+                &["requested", "status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
                 Ok(TreasuryFinancialAccountsResourceInboundAchToggleSettings {
                     requested: f0,
                     status: f1,
@@ -53,19 +54,16 @@ impl crate::rt::Decode for TreasuryFinancialAccountsResourceInboundAchToggleSett
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "requested"),
-                                    (b.f1.is_none(), "status"),
-                                    (b.f2.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "requested"),
+                        (taken.1.is_none(), "status"),
+                        (taken.2.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

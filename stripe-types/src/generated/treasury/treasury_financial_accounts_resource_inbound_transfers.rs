@@ -14,22 +14,24 @@ impl crate::rt::Decode for TreasuryFinancialAccountsResourceInboundTransfers {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::TreasuryFinancialAccountsResourceInboundAchToggleSettings>,
+            f0: crate::rt::json::Slot<
+                crate::TreasuryFinancialAccountsResourceInboundAchToggleSettings,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury_financial_accounts_resource_inbound_transfers object",
-            &["ach"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a treasury_financial_accounts_resource_inbound_transfers object",
+                &["ach"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TreasuryFinancialAccountsResourceInboundTransfers {
-            ach: f0,
+            ach: b.f0.take(),
             extra,
         })
     }

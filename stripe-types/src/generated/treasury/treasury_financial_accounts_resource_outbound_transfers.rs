@@ -15,27 +15,30 @@ impl crate::rt::Decode for TreasuryFinancialAccountsResourceOutboundTransfers {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::TreasuryFinancialAccountsResourceOutboundAchToggleSettings,
             >,
-            f1: Option<crate::TreasuryFinancialAccountsResourceToggleSettings>,
+            f1: crate::rt::json::Slot<
+                crate::TreasuryFinancialAccountsResourceToggleSettings,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury_financial_accounts_resource_outbound_transfers object",
-            &["ach", "us_domestic_wire"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a treasury_financial_accounts_resource_outbound_transfers object",
+                &["ach", "us_domestic_wire"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TreasuryFinancialAccountsResourceOutboundTransfers {
-            ach: f0,
-            us_domestic_wire: f1,
+            ach: b.f0.take(),
+            us_domestic_wire: b.f1.take(),
             extra,
         })
     }

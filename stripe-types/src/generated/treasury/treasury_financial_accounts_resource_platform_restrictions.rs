@@ -21,29 +21,30 @@ impl crate::rt::Decode for TreasuryFinancialAccountsResourcePlatformRestrictions
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::TreasuryFinancialAccountsResourcePlatformRestrictionsInboundFlows,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::TreasuryFinancialAccountsResourcePlatformRestrictionsOutboundFlows,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury_financial_accounts_resource_platform_restrictions object",
-            &["inbound_flows", "outbound_flows"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a treasury_financial_accounts_resource_platform_restrictions object",
+                &["inbound_flows", "outbound_flows"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TreasuryFinancialAccountsResourcePlatformRestrictions {
-            inbound_flows: f0,
-            outbound_flows: f1,
+            inbound_flows: b.f0.take(),
+            outbound_flows: b.f1.take(),
             extra,
         })
     }
@@ -115,16 +116,16 @@ for TreasuryFinancialAccountsResourcePlatformRestrictionsInboundFlows {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "restricted" => {
+            match crate::rt::json::variant(s, &["restricted", "unrestricted"]) {
+                Some(0) => {
                     TreasuryFinancialAccountsResourcePlatformRestrictionsInboundFlows::Restricted
                 }
-                "unrestricted" => {
+                Some(1) => {
                     TreasuryFinancialAccountsResourcePlatformRestrictionsInboundFlows::Unrestricted
                 }
-                v => {
+                _ => {
                     TreasuryFinancialAccountsResourcePlatformRestrictionsInboundFlows::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -195,16 +196,16 @@ for TreasuryFinancialAccountsResourcePlatformRestrictionsOutboundFlows {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "restricted" => {
+            match crate::rt::json::variant(s, &["restricted", "unrestricted"]) {
+                Some(0) => {
                     TreasuryFinancialAccountsResourcePlatformRestrictionsOutboundFlows::Restricted
                 }
-                "unrestricted" => {
+                Some(1) => {
                     TreasuryFinancialAccountsResourcePlatformRestrictionsOutboundFlows::Unrestricted
                 }
-                v => {
+                _ => {
                     TreasuryFinancialAccountsResourcePlatformRestrictionsOutboundFlows::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

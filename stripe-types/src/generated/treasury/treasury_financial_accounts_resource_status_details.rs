@@ -15,22 +15,24 @@ impl crate::rt::Decode for TreasuryFinancialAccountsResourceStatusDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::TreasuryFinancialAccountsResourceClosedStatusDetails>,
+            f0: crate::rt::json::Slot<
+                crate::TreasuryFinancialAccountsResourceClosedStatusDetails,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury_financial_accounts_resource_status_details object",
-            &["closed"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a treasury_financial_accounts_resource_status_details object",
+                &["closed"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TreasuryFinancialAccountsResourceStatusDetails {
-            closed: f0,
+            closed: b.f0.take(),
             extra,
         })
     }

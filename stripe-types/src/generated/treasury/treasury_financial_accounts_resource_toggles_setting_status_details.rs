@@ -23,49 +23,47 @@ impl crate::rt::Decode for TreasuryFinancialAccountsResourceTogglesSettingStatus
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsCode,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsResolution,
             >,
-            f2: Option<
+            f2: crate::rt::json::Slot<
                 crate::TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsRestriction,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury_financial_accounts_resource_toggles_setting_status_details object",
-            &["code", "resolution", "restriction"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1, f2 } => {
+        let extra = r
+            .fields(
+                "a treasury_financial_accounts_resource_toggles_setting_status_details object",
+                &["code", "resolution", "restriction"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(TreasuryFinancialAccountsResourceTogglesSettingStatusDetails {
                     code: f0,
-                    resolution: f1,
-                    restriction: f2,
+                    resolution: b.f1.take(),
+                    restriction: b.f2.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "code")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "code")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -173,37 +171,50 @@ for TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsCode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "activating" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "activating",
+                    "capability_not_requested",
+                    "financial_account_closed",
+                    "rejected_other",
+                    "rejected_unsupported_business",
+                    "requirements_past_due",
+                    "requirements_pending_verification",
+                    "restricted_by_platform",
+                    "restricted_other",
+                ],
+            ) {
+                Some(0) => {
                     TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsCode::Activating
                 }
-                "capability_not_requested" => {
+                Some(1) => {
                     TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsCode::CapabilityNotRequested
                 }
-                "financial_account_closed" => {
+                Some(2) => {
                     TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsCode::FinancialAccountClosed
                 }
-                "rejected_other" => {
+                Some(3) => {
                     TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsCode::RejectedOther
                 }
-                "rejected_unsupported_business" => {
+                Some(4) => {
                     TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsCode::RejectedUnsupportedBusiness
                 }
-                "requirements_past_due" => {
+                Some(5) => {
                     TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsCode::RequirementsPastDue
                 }
-                "requirements_pending_verification" => {
+                Some(6) => {
                     TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsCode::RequirementsPendingVerification
                 }
-                "restricted_by_platform" => {
+                Some(7) => {
                     TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsCode::RestrictedByPlatform
                 }
-                "restricted_other" => {
+                Some(8) => {
                     TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsCode::RestrictedOther
                 }
-                v => {
+                _ => {
                     TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsCode::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -279,19 +290,22 @@ for TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsResolution {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "contact_stripe" => {
+            match crate::rt::json::variant(
+                s,
+                &["contact_stripe", "provide_information", "remove_restriction"],
+            ) {
+                Some(0) => {
                     TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsResolution::ContactStripe
                 }
-                "provide_information" => {
+                Some(1) => {
                     TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsResolution::ProvideInformation
                 }
-                "remove_restriction" => {
+                Some(2) => {
                     TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsResolution::RemoveRestriction
                 }
-                v => {
+                _ => {
                     TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsResolution::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -362,16 +376,16 @@ for TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsRestriction {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "inbound_flows" => {
+            match crate::rt::json::variant(s, &["inbound_flows", "outbound_flows"]) {
+                Some(0) => {
                     TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsRestriction::InboundFlows
                 }
-                "outbound_flows" => {
+                Some(1) => {
                     TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsRestriction::OutboundFlows
                 }
-                v => {
+                _ => {
                     TreasuryFinancialAccountsResourceTogglesSettingStatusDetailsRestriction::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

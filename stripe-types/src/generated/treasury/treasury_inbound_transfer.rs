@@ -324,49 +324,66 @@ impl std::str::FromStr for FailTestHelpersTreasuryInboundTransferFailureDetailsC
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account_closed" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "account_closed",
+                    "account_frozen",
+                    "bank_account_restricted",
+                    "bank_ownership_changed",
+                    "debit_not_authorized",
+                    "incorrect_account_holder_address",
+                    "incorrect_account_holder_name",
+                    "incorrect_account_holder_tax_id",
+                    "insufficient_funds",
+                    "invalid_account_number",
+                    "invalid_currency",
+                    "no_account",
+                    "other",
+                ],
+            ) {
+                Some(0) => {
                     FailTestHelpersTreasuryInboundTransferFailureDetailsCode::AccountClosed
                 }
-                "account_frozen" => {
+                Some(1) => {
                     FailTestHelpersTreasuryInboundTransferFailureDetailsCode::AccountFrozen
                 }
-                "bank_account_restricted" => {
+                Some(2) => {
                     FailTestHelpersTreasuryInboundTransferFailureDetailsCode::BankAccountRestricted
                 }
-                "bank_ownership_changed" => {
+                Some(3) => {
                     FailTestHelpersTreasuryInboundTransferFailureDetailsCode::BankOwnershipChanged
                 }
-                "debit_not_authorized" => {
+                Some(4) => {
                     FailTestHelpersTreasuryInboundTransferFailureDetailsCode::DebitNotAuthorized
                 }
-                "incorrect_account_holder_address" => {
+                Some(5) => {
                     FailTestHelpersTreasuryInboundTransferFailureDetailsCode::IncorrectAccountHolderAddress
                 }
-                "incorrect_account_holder_name" => {
+                Some(6) => {
                     FailTestHelpersTreasuryInboundTransferFailureDetailsCode::IncorrectAccountHolderName
                 }
-                "incorrect_account_holder_tax_id" => {
+                Some(7) => {
                     FailTestHelpersTreasuryInboundTransferFailureDetailsCode::IncorrectAccountHolderTaxId
                 }
-                "insufficient_funds" => {
+                Some(8) => {
                     FailTestHelpersTreasuryInboundTransferFailureDetailsCode::InsufficientFunds
                 }
-                "invalid_account_number" => {
+                Some(9) => {
                     FailTestHelpersTreasuryInboundTransferFailureDetailsCode::InvalidAccountNumber
                 }
-                "invalid_currency" => {
+                Some(10) => {
                     FailTestHelpersTreasuryInboundTransferFailureDetailsCode::InvalidCurrency
                 }
-                "no_account" => {
+                Some(11) => {
                     FailTestHelpersTreasuryInboundTransferFailureDetailsCode::NoAccount
                 }
-                "other" => {
+                Some(12) => {
                     FailTestHelpersTreasuryInboundTransferFailureDetailsCode::Other
                 }
-                v => {
+                _ => {
                     FailTestHelpersTreasuryInboundTransferFailureDetailsCode::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -563,12 +580,15 @@ impl std::str::FromStr for ListTreasuryInboundTransfersStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "canceled" => ListTreasuryInboundTransfersStatus::Canceled,
-                "failed" => ListTreasuryInboundTransfersStatus::Failed,
-                "processing" => ListTreasuryInboundTransfersStatus::Processing,
-                "succeeded" => ListTreasuryInboundTransfersStatus::Succeeded,
-                v => ListTreasuryInboundTransfersStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["canceled", "failed", "processing", "succeeded"],
+            ) {
+                Some(0) => ListTreasuryInboundTransfersStatus::Canceled,
+                Some(1) => ListTreasuryInboundTransfersStatus::Failed,
+                Some(2) => ListTreasuryInboundTransfersStatus::Processing,
+                Some(3) => ListTreasuryInboundTransfersStatus::Succeeded,
+                _ => ListTreasuryInboundTransfersStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -830,168 +850,174 @@ impl crate::rt::Decode for TreasuryInboundTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<bool>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<crate::TreasuryInboundTransfersResourceFailureDetails>,
-            f6: Option<String>,
-            f7: Option<String>,
-            f8: Option<crate::TreasuryInboundTransferId>,
-            f9: Option<
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<
+                crate::TreasuryInboundTransfersResourceFailureDetails,
+            >,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<crate::TreasuryInboundTransferId>,
+            f9: crate::rt::json::Slot<
                 crate::TreasuryInboundTransfersResourceInboundTransferResourceLinkedFlows,
             >,
-            f10: Option<bool>,
-            f11: Option<crate::rt::Metadata>,
-            f12: Option<String>,
-            f13: Option<crate::InboundTransfers>,
-            f14: Option<bool>,
-            f15: Option<String>,
-            f16: Option<crate::TreasuryInboundTransferStatus>,
-            f17: Option<
+            f10: crate::rt::json::Slot<bool>,
+            f11: crate::rt::json::Slot<crate::rt::Metadata>,
+            f12: crate::rt::json::Slot<String>,
+            f13: crate::rt::json::Slot<crate::InboundTransfers>,
+            f14: crate::rt::json::Slot<bool>,
+            f15: crate::rt::json::Slot<String>,
+            f16: crate::rt::json::Slot<crate::TreasuryInboundTransferStatus>,
+            f17: crate::rt::json::Slot<
                 crate::TreasuryInboundTransfersResourceInboundTransferResourceStatusTransitions,
             >,
-            f18: Option<crate::rt::Expandable<crate::TreasuryTransaction>>,
+            f18: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::TreasuryTransaction>,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury.inbound_transfer object",
-            &[
-                "amount",
-                "cancelable",
-                "created",
-                "currency",
-                "description",
-                "failure_details",
-                "financial_account",
-                "hosted_regulatory_receipt_url",
-                "id",
-                "linked_flows",
-                "livemode",
-                "metadata",
-                "object",
-                "origin_payment_method",
-                "origin_payment_method_details",
-                "returned",
-                "statement_descriptor",
-                "status",
-                "status_transitions",
-                "transaction",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.required(&mut b.f10),
-                11 => r.required(&mut b.f11),
-                12 => r.skip(),
-                13 => r.optional(&mut b.f12),
-                14 => r.optional(&mut b.f13),
-                15 => r.optional(&mut b.f14),
-                16 => r.required(&mut b.f15),
-                17 => r.required(&mut b.f16),
-                18 => r.required(&mut b.f17),
-                19 => r.optional(&mut b.f18),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4,
-                f5,
-                f6: Some(f6),
-                f7,
-                f8: Some(f8),
-                f9: Some(f9),
-                f10: Some(f10),
-                f11: Some(f11),
-                f12,
-                f13,
-                f14,
-                f15: Some(f15),
-                f16: Some(f16),
-                f17: Some(f17),
-                f18,
-            } => {
+        let extra = r
+            .fields(
+                "a treasury.inbound_transfer object",
+                &[
+                    "amount",
+                    "cancelable",
+                    "created",
+                    "currency",
+                    "description",
+                    "failure_details",
+                    "financial_account",
+                    "hosted_regulatory_receipt_url",
+                    "id",
+                    "linked_flows",
+                    "livemode",
+                    "metadata",
+                    "object",
+                    "origin_payment_method",
+                    "origin_payment_method_details",
+                    "returned",
+                    "statement_descriptor",
+                    "status",
+                    "status_transitions",
+                    "transaction",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.required(&mut b.f10),
+                    11 => r.required(&mut b.f11),
+                    12 => r.skip(),
+                    13 => r.optional(&mut b.f12),
+                    14 => r.optional(&mut b.f13),
+                    15 => r.optional(&mut b.f14),
+                    16 => r.required(&mut b.f15),
+                    17 => r.required(&mut b.f16),
+                    18 => r.required(&mut b.f17),
+                    19 => r.optional(&mut b.f18),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f6.take(),
+            b.f8.take(),
+            b.f9.take(),
+            b.f10.take(),
+            b.f11.take(),
+            b.f15.take(),
+            b.f16.take(),
+            b.f17.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f1),
+                Some(f2),
+                Some(f3),
+                Some(f6),
+                Some(f8),
+                Some(f9),
+                Some(f10),
+                Some(f11),
+                Some(f15),
+                Some(f16),
+                Some(f17),
+            ) => {
                 Ok(TreasuryInboundTransfer {
                     amount: f0,
                     cancelable: f1,
                     created: f2,
                     currency: f3,
-                    description: f4,
-                    failure_details: f5,
+                    description: b.f4.take(),
+                    failure_details: b.f5.take(),
                     financial_account: f6,
-                    hosted_regulatory_receipt_url: f7,
+                    hosted_regulatory_receipt_url: b.f7.take(),
                     id: f8,
                     linked_flows: f9,
                     livemode: f10,
                     metadata: f11,
-                    origin_payment_method: f12,
-                    origin_payment_method_details: f13,
-                    returned: f14,
+                    origin_payment_method: b.f12.take(),
+                    origin_payment_method_details: b.f13.take(),
+                    returned: b.f14.take(),
                     statement_descriptor: f15,
                     status: f16,
                     status_transitions: f17,
-                    transaction: f18,
+                    transaction: b.f18.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f1.is_none(), "cancelable"),
-                                    (b.f2.is_none(), "created"),
-                                    (b.f3.is_none(), "currency"),
-                                    (b.f6.is_none(), "financial_account"),
-                                    (b.f8.is_none(), "id"),
-                                    (b.f9.is_none(), "linked_flows"),
-                                    (b.f10.is_none(), "livemode"),
-                                    (b.f11.is_none(), "metadata"),
-                                    (b.f15.is_none(), "statement_descriptor"),
-                                    (b.f16.is_none(), "status"),
-                                    (b.f17.is_none(), "status_transitions"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "cancelable"),
+                        (taken.2.is_none(), "created"),
+                        (taken.3.is_none(), "currency"),
+                        (taken.4.is_none(), "financial_account"),
+                        (taken.5.is_none(), "id"),
+                        (taken.6.is_none(), "linked_flows"),
+                        (taken.7.is_none(), "livemode"),
+                        (taken.8.is_none(), "metadata"),
+                        (taken.9.is_none(), "statement_descriptor"),
+                        (taken.10.is_none(), "status"),
+                        (taken.11.is_none(), "status_transitions"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1089,12 +1115,15 @@ impl std::str::FromStr for TreasuryInboundTransferStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "canceled" => TreasuryInboundTransferStatus::Canceled,
-                "failed" => TreasuryInboundTransferStatus::Failed,
-                "processing" => TreasuryInboundTransferStatus::Processing,
-                "succeeded" => TreasuryInboundTransferStatus::Succeeded,
-                v => TreasuryInboundTransferStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["canceled", "failed", "processing", "succeeded"],
+            ) {
+                Some(0) => TreasuryInboundTransferStatus::Canceled,
+                Some(1) => TreasuryInboundTransferStatus::Failed,
+                Some(2) => TreasuryInboundTransferStatus::Processing,
+                Some(3) => TreasuryInboundTransferStatus::Succeeded,
+                _ => TreasuryInboundTransferStatus::Unknown(s.to_owned()),
             },
         )
     }

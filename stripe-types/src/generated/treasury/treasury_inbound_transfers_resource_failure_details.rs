@@ -15,33 +15,35 @@ impl crate::rt::Decode for TreasuryInboundTransfersResourceFailureDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::TreasuryInboundTransfersResourceFailureDetailsCode>,
+            f0: crate::rt::json::Slot<
+                crate::TreasuryInboundTransfersResourceFailureDetailsCode,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury_inbound_transfers_resource_failure_details object",
-            &["code"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a treasury_inbound_transfers_resource_failure_details object",
+                &["code"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(TreasuryInboundTransfersResourceFailureDetails {
                     code: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "code")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "code")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -155,47 +157,62 @@ impl std::str::FromStr for TreasuryInboundTransfersResourceFailureDetailsCode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account_closed" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "account_closed",
+                    "account_frozen",
+                    "bank_account_restricted",
+                    "bank_ownership_changed",
+                    "debit_not_authorized",
+                    "incorrect_account_holder_address",
+                    "incorrect_account_holder_name",
+                    "incorrect_account_holder_tax_id",
+                    "insufficient_funds",
+                    "invalid_account_number",
+                    "invalid_currency",
+                    "no_account",
+                    "other",
+                ],
+            ) {
+                Some(0) => {
                     TreasuryInboundTransfersResourceFailureDetailsCode::AccountClosed
                 }
-                "account_frozen" => {
+                Some(1) => {
                     TreasuryInboundTransfersResourceFailureDetailsCode::AccountFrozen
                 }
-                "bank_account_restricted" => {
+                Some(2) => {
                     TreasuryInboundTransfersResourceFailureDetailsCode::BankAccountRestricted
                 }
-                "bank_ownership_changed" => {
+                Some(3) => {
                     TreasuryInboundTransfersResourceFailureDetailsCode::BankOwnershipChanged
                 }
-                "debit_not_authorized" => {
+                Some(4) => {
                     TreasuryInboundTransfersResourceFailureDetailsCode::DebitNotAuthorized
                 }
-                "incorrect_account_holder_address" => {
+                Some(5) => {
                     TreasuryInboundTransfersResourceFailureDetailsCode::IncorrectAccountHolderAddress
                 }
-                "incorrect_account_holder_name" => {
+                Some(6) => {
                     TreasuryInboundTransfersResourceFailureDetailsCode::IncorrectAccountHolderName
                 }
-                "incorrect_account_holder_tax_id" => {
+                Some(7) => {
                     TreasuryInboundTransfersResourceFailureDetailsCode::IncorrectAccountHolderTaxId
                 }
-                "insufficient_funds" => {
+                Some(8) => {
                     TreasuryInboundTransfersResourceFailureDetailsCode::InsufficientFunds
                 }
-                "invalid_account_number" => {
+                Some(9) => {
                     TreasuryInboundTransfersResourceFailureDetailsCode::InvalidAccountNumber
                 }
-                "invalid_currency" => {
+                Some(10) => {
                     TreasuryInboundTransfersResourceFailureDetailsCode::InvalidCurrency
                 }
-                "no_account" => {
-                    TreasuryInboundTransfersResourceFailureDetailsCode::NoAccount
-                }
-                "other" => TreasuryInboundTransfersResourceFailureDetailsCode::Other,
-                v => {
+                Some(11) => TreasuryInboundTransfersResourceFailureDetailsCode::NoAccount,
+                Some(12) => TreasuryInboundTransfersResourceFailureDetailsCode::Other,
+                _ => {
                     TreasuryInboundTransfersResourceFailureDetailsCode::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

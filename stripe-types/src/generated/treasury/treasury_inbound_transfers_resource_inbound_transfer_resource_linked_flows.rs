@@ -16,22 +16,22 @@ for TreasuryInboundTransfersResourceInboundTransferResourceLinkedFlows {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury_inbound_transfers_resource_inbound_transfer_resource_linked_flows object",
-            &["received_debit"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a treasury_inbound_transfers_resource_inbound_transfer_resource_linked_flows object",
+                &["received_debit"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TreasuryInboundTransfersResourceInboundTransferResourceLinkedFlows {
-            received_debit: f0,
+            received_debit: b.f0.take(),
             extra,
         })
     }

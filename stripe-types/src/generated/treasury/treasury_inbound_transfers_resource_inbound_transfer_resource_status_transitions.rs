@@ -20,32 +20,30 @@ for TreasuryInboundTransfersResourceInboundTransferResourceStatusTransitions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<crate::rt::Timestamp>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury_inbound_transfers_resource_inbound_transfer_resource_status_transitions object",
-            &["canceled_at", "failed_at", "succeeded_at"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a treasury_inbound_transfers_resource_inbound_transfer_resource_status_transitions object",
+                &["canceled_at", "failed_at", "succeeded_at"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TreasuryInboundTransfersResourceInboundTransferResourceStatusTransitions {
-            canceled_at: f0,
-            failed_at: f1,
-            succeeded_at: f2,
+            canceled_at: b.f0.take(),
+            failed_at: b.f1.take(),
+            succeeded_at: b.f2.take(),
             extra,
         })
     }

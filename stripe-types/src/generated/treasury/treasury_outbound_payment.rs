@@ -349,16 +349,19 @@ for CreateTreasuryOutboundPaymentDestinationPaymentMethodDataType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "financial_account" => {
+            match crate::rt::json::variant(
+                s,
+                &["financial_account", "us_bank_account"],
+            ) {
+                Some(0) => {
                     CreateTreasuryOutboundPaymentDestinationPaymentMethodDataType::FinancialAccount
                 }
-                "us_bank_account" => {
+                Some(1) => {
                     CreateTreasuryOutboundPaymentDestinationPaymentMethodDataType::UsBankAccount
                 }
-                v => {
+                _ => {
                     CreateTreasuryOutboundPaymentDestinationPaymentMethodDataType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -498,16 +501,16 @@ for CreateTreasuryOutboundPaymentDestinationPaymentMethodOptionsUsBankAccountNet
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ach" => {
+            match crate::rt::json::variant(s, &["ach", "us_domestic_wire"]) {
+                Some(0) => {
                     CreateTreasuryOutboundPaymentDestinationPaymentMethodOptionsUsBankAccountNetwork::Ach
                 }
-                "us_domestic_wire" => {
+                Some(1) => {
                     CreateTreasuryOutboundPaymentDestinationPaymentMethodOptionsUsBankAccountNetwork::UsDomesticWire
                 }
-                v => {
+                _ => {
                     CreateTreasuryOutboundPaymentDestinationPaymentMethodOptionsUsBankAccountNetwork::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -793,13 +796,16 @@ impl std::str::FromStr for ListTreasuryOutboundPaymentsStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "canceled" => ListTreasuryOutboundPaymentsStatus::Canceled,
-                "failed" => ListTreasuryOutboundPaymentsStatus::Failed,
-                "posted" => ListTreasuryOutboundPaymentsStatus::Posted,
-                "processing" => ListTreasuryOutboundPaymentsStatus::Processing,
-                "returned" => ListTreasuryOutboundPaymentsStatus::Returned,
-                v => ListTreasuryOutboundPaymentsStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["canceled", "failed", "posted", "processing", "returned"],
+            ) {
+                Some(0) => ListTreasuryOutboundPaymentsStatus::Canceled,
+                Some(1) => ListTreasuryOutboundPaymentsStatus::Failed,
+                Some(2) => ListTreasuryOutboundPaymentsStatus::Posted,
+                Some(3) => ListTreasuryOutboundPaymentsStatus::Processing,
+                Some(4) => ListTreasuryOutboundPaymentsStatus::Returned,
+                _ => ListTreasuryOutboundPaymentsStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -1164,40 +1170,54 @@ impl std::str::FromStr for ReturnTestHelpersTreasuryOutboundPaymentReturnedDetai
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account_closed" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "account_closed",
+                    "account_frozen",
+                    "bank_account_restricted",
+                    "bank_ownership_changed",
+                    "declined",
+                    "incorrect_account_holder_name",
+                    "invalid_account_number",
+                    "invalid_currency",
+                    "no_account",
+                    "other",
+                ],
+            ) {
+                Some(0) => {
                     ReturnTestHelpersTreasuryOutboundPaymentReturnedDetailsCode::AccountClosed
                 }
-                "account_frozen" => {
+                Some(1) => {
                     ReturnTestHelpersTreasuryOutboundPaymentReturnedDetailsCode::AccountFrozen
                 }
-                "bank_account_restricted" => {
+                Some(2) => {
                     ReturnTestHelpersTreasuryOutboundPaymentReturnedDetailsCode::BankAccountRestricted
                 }
-                "bank_ownership_changed" => {
+                Some(3) => {
                     ReturnTestHelpersTreasuryOutboundPaymentReturnedDetailsCode::BankOwnershipChanged
                 }
-                "declined" => {
+                Some(4) => {
                     ReturnTestHelpersTreasuryOutboundPaymentReturnedDetailsCode::Declined
                 }
-                "incorrect_account_holder_name" => {
+                Some(5) => {
                     ReturnTestHelpersTreasuryOutboundPaymentReturnedDetailsCode::IncorrectAccountHolderName
                 }
-                "invalid_account_number" => {
+                Some(6) => {
                     ReturnTestHelpersTreasuryOutboundPaymentReturnedDetailsCode::InvalidAccountNumber
                 }
-                "invalid_currency" => {
+                Some(7) => {
                     ReturnTestHelpersTreasuryOutboundPaymentReturnedDetailsCode::InvalidCurrency
                 }
-                "no_account" => {
+                Some(8) => {
                     ReturnTestHelpersTreasuryOutboundPaymentReturnedDetailsCode::NoAccount
                 }
-                "other" => {
+                Some(9) => {
                     ReturnTestHelpersTreasuryOutboundPaymentReturnedDetailsCode::Other
                 }
-                v => {
+                _ => {
                     ReturnTestHelpersTreasuryOutboundPaymentReturnedDetailsCode::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1377,183 +1397,189 @@ impl crate::rt::Decode for TreasuryOutboundPayment {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<bool>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<String>,
-            f7: Option<crate::OutboundPaymentsPaymentMethodDetails>,
-            f8: Option<
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<crate::OutboundPaymentsPaymentMethodDetails>,
+            f8: crate::rt::json::Slot<
                 crate::TreasuryOutboundPaymentsResourceOutboundPaymentResourceEndUserDetails,
             >,
-            f9: Option<crate::rt::Timestamp>,
-            f10: Option<String>,
-            f11: Option<String>,
-            f12: Option<crate::TreasuryOutboundPaymentId>,
-            f13: Option<bool>,
-            f14: Option<crate::rt::Metadata>,
-            f15: Option<crate::TreasuryOutboundPaymentsResourceReturnedStatus>,
-            f16: Option<String>,
-            f17: Option<crate::TreasuryOutboundPaymentStatus>,
-            f18: Option<
+            f9: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<String>,
+            f12: crate::rt::json::Slot<crate::TreasuryOutboundPaymentId>,
+            f13: crate::rt::json::Slot<bool>,
+            f14: crate::rt::json::Slot<crate::rt::Metadata>,
+            f15: crate::rt::json::Slot<
+                crate::TreasuryOutboundPaymentsResourceReturnedStatus,
+            >,
+            f16: crate::rt::json::Slot<String>,
+            f17: crate::rt::json::Slot<crate::TreasuryOutboundPaymentStatus>,
+            f18: crate::rt::json::Slot<
                 crate::TreasuryOutboundPaymentsResourceOutboundPaymentResourceStatusTransitions,
             >,
-            f19: Option<
+            f19: crate::rt::json::Slot<
                 crate::TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetails,
             >,
-            f20: Option<crate::rt::Expandable<crate::TreasuryTransaction>>,
+            f20: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::TreasuryTransaction>,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury.outbound_payment object",
-            &[
-                "amount",
-                "cancelable",
-                "created",
-                "currency",
-                "customer",
-                "description",
-                "destination_payment_method",
-                "destination_payment_method_details",
-                "end_user_details",
-                "expected_arrival_date",
-                "financial_account",
-                "hosted_regulatory_receipt_url",
-                "id",
-                "livemode",
-                "metadata",
-                "object",
-                "returned_details",
-                "statement_descriptor",
-                "status",
-                "status_transitions",
-                "tracking_details",
-                "transaction",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.required(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.required(&mut b.f12),
-                13 => r.required(&mut b.f13),
-                14 => r.required(&mut b.f14),
-                15 => r.skip(),
-                16 => r.optional(&mut b.f15),
-                17 => r.required(&mut b.f16),
-                18 => r.required(&mut b.f17),
-                19 => r.required(&mut b.f18),
-                20 => r.optional(&mut b.f19),
-                21 => r.required(&mut b.f20),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4,
-                f5,
-                f6,
-                f7,
-                f8,
-                f9: Some(f9),
-                f10: Some(f10),
-                f11,
-                f12: Some(f12),
-                f13: Some(f13),
-                f14: Some(f14),
-                f15,
-                f16: Some(f16),
-                f17: Some(f17),
-                f18: Some(f18),
-                f19,
-                f20: Some(f20),
-            } => {
+        let extra = r
+            .fields(
+                "a treasury.outbound_payment object",
+                &[
+                    "amount",
+                    "cancelable",
+                    "created",
+                    "currency",
+                    "customer",
+                    "description",
+                    "destination_payment_method",
+                    "destination_payment_method_details",
+                    "end_user_details",
+                    "expected_arrival_date",
+                    "financial_account",
+                    "hosted_regulatory_receipt_url",
+                    "id",
+                    "livemode",
+                    "metadata",
+                    "object",
+                    "returned_details",
+                    "statement_descriptor",
+                    "status",
+                    "status_transitions",
+                    "tracking_details",
+                    "transaction",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.required(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.required(&mut b.f12),
+                    13 => r.required(&mut b.f13),
+                    14 => r.required(&mut b.f14),
+                    15 => r.skip(),
+                    16 => r.optional(&mut b.f15),
+                    17 => r.required(&mut b.f16),
+                    18 => r.required(&mut b.f17),
+                    19 => r.required(&mut b.f18),
+                    20 => r.optional(&mut b.f19),
+                    21 => r.required(&mut b.f20),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f9.take(),
+            b.f10.take(),
+            b.f12.take(),
+            b.f13.take(),
+            b.f14.take(),
+            b.f16.take(),
+            b.f17.take(),
+            b.f18.take(),
+            b.f20.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f1),
+                Some(f2),
+                Some(f3),
+                Some(f9),
+                Some(f10),
+                Some(f12),
+                Some(f13),
+                Some(f14),
+                Some(f16),
+                Some(f17),
+                Some(f18),
+                Some(f20),
+            ) => {
                 Ok(TreasuryOutboundPayment {
                     amount: f0,
                     cancelable: f1,
                     created: f2,
                     currency: f3,
-                    customer: f4,
-                    description: f5,
-                    destination_payment_method: f6,
-                    destination_payment_method_details: f7,
-                    end_user_details: f8,
+                    customer: b.f4.take(),
+                    description: b.f5.take(),
+                    destination_payment_method: b.f6.take(),
+                    destination_payment_method_details: b.f7.take(),
+                    end_user_details: b.f8.take(),
                     expected_arrival_date: f9,
                     financial_account: f10,
-                    hosted_regulatory_receipt_url: f11,
+                    hosted_regulatory_receipt_url: b.f11.take(),
                     id: f12,
                     livemode: f13,
                     metadata: f14,
-                    returned_details: f15,
+                    returned_details: b.f15.take(),
                     statement_descriptor: f16,
                     status: f17,
                     status_transitions: f18,
-                    tracking_details: f19,
+                    tracking_details: b.f19.take(),
                     transaction: f20,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f1.is_none(), "cancelable"),
-                                    (b.f2.is_none(), "created"),
-                                    (b.f3.is_none(), "currency"),
-                                    (b.f9.is_none(), "expected_arrival_date"),
-                                    (b.f10.is_none(), "financial_account"),
-                                    (b.f12.is_none(), "id"),
-                                    (b.f13.is_none(), "livemode"),
-                                    (b.f14.is_none(), "metadata"),
-                                    (b.f16.is_none(), "statement_descriptor"),
-                                    (b.f17.is_none(), "status"),
-                                    (b.f18.is_none(), "status_transitions"),
-                                    (b.f20.is_none(), "transaction"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "cancelable"),
+                        (taken.2.is_none(), "created"),
+                        (taken.3.is_none(), "currency"),
+                        (taken.4.is_none(), "expected_arrival_date"),
+                        (taken.5.is_none(), "financial_account"),
+                        (taken.6.is_none(), "id"),
+                        (taken.7.is_none(), "livemode"),
+                        (taken.8.is_none(), "metadata"),
+                        (taken.9.is_none(), "statement_descriptor"),
+                        (taken.10.is_none(), "status"),
+                        (taken.11.is_none(), "status_transitions"),
+                        (taken.12.is_none(), "transaction"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1658,13 +1684,16 @@ impl std::str::FromStr for TreasuryOutboundPaymentStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "canceled" => TreasuryOutboundPaymentStatus::Canceled,
-                "failed" => TreasuryOutboundPaymentStatus::Failed,
-                "posted" => TreasuryOutboundPaymentStatus::Posted,
-                "processing" => TreasuryOutboundPaymentStatus::Processing,
-                "returned" => TreasuryOutboundPaymentStatus::Returned,
-                v => TreasuryOutboundPaymentStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["canceled", "failed", "posted", "processing", "returned"],
+            ) {
+                Some(0) => TreasuryOutboundPaymentStatus::Canceled,
+                Some(1) => TreasuryOutboundPaymentStatus::Failed,
+                Some(2) => TreasuryOutboundPaymentStatus::Posted,
+                Some(3) => TreasuryOutboundPaymentStatus::Processing,
+                Some(4) => TreasuryOutboundPaymentStatus::Returned,
+                _ => TreasuryOutboundPaymentStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -1791,14 +1820,16 @@ impl std::str::FromStr for UpdateTestHelpersTreasuryOutboundPaymentTrackingDetai
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ach" => UpdateTestHelpersTreasuryOutboundPaymentTrackingDetailsType::Ach,
-                "us_domestic_wire" => {
+            match crate::rt::json::variant(s, &["ach", "us_domestic_wire"]) {
+                Some(0) => {
+                    UpdateTestHelpersTreasuryOutboundPaymentTrackingDetailsType::Ach
+                }
+                Some(1) => {
                     UpdateTestHelpersTreasuryOutboundPaymentTrackingDetailsType::UsDomesticWire
                 }
-                v => {
+                _ => {
                     UpdateTestHelpersTreasuryOutboundPaymentTrackingDetailsType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -17,38 +17,39 @@ impl crate::rt::Decode for TreasuryOutboundPaymentsResourceReturnedStatus {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::TreasuryOutboundPaymentsResourceReturnedStatusCode>,
-            f1: Option<crate::rt::Expandable<crate::TreasuryTransaction>>,
+            f0: crate::rt::json::Slot<
+                crate::TreasuryOutboundPaymentsResourceReturnedStatusCode,
+            >,
+            f1: crate::rt::json::Slot<crate::rt::Expandable<crate::TreasuryTransaction>>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury_outbound_payments_resource_returned_status object",
-            &["code", "transaction"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a treasury_outbound_payments_resource_returned_status object",
+                &["code", "transaction"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(TreasuryOutboundPaymentsResourceReturnedStatus {
                     code: f0,
                     transaction: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "code"), (b.f1.is_none(), "transaction")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "code"), (taken.1.is_none(), "transaction")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -146,38 +147,48 @@ impl std::str::FromStr for TreasuryOutboundPaymentsResourceReturnedStatusCode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account_closed" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "account_closed",
+                    "account_frozen",
+                    "bank_account_restricted",
+                    "bank_ownership_changed",
+                    "declined",
+                    "incorrect_account_holder_name",
+                    "invalid_account_number",
+                    "invalid_currency",
+                    "no_account",
+                    "other",
+                ],
+            ) {
+                Some(0) => {
                     TreasuryOutboundPaymentsResourceReturnedStatusCode::AccountClosed
                 }
-                "account_frozen" => {
+                Some(1) => {
                     TreasuryOutboundPaymentsResourceReturnedStatusCode::AccountFrozen
                 }
-                "bank_account_restricted" => {
+                Some(2) => {
                     TreasuryOutboundPaymentsResourceReturnedStatusCode::BankAccountRestricted
                 }
-                "bank_ownership_changed" => {
+                Some(3) => {
                     TreasuryOutboundPaymentsResourceReturnedStatusCode::BankOwnershipChanged
                 }
-                "declined" => {
-                    TreasuryOutboundPaymentsResourceReturnedStatusCode::Declined
-                }
-                "incorrect_account_holder_name" => {
+                Some(4) => TreasuryOutboundPaymentsResourceReturnedStatusCode::Declined,
+                Some(5) => {
                     TreasuryOutboundPaymentsResourceReturnedStatusCode::IncorrectAccountHolderName
                 }
-                "invalid_account_number" => {
+                Some(6) => {
                     TreasuryOutboundPaymentsResourceReturnedStatusCode::InvalidAccountNumber
                 }
-                "invalid_currency" => {
+                Some(7) => {
                     TreasuryOutboundPaymentsResourceReturnedStatusCode::InvalidCurrency
                 }
-                "no_account" => {
-                    TreasuryOutboundPaymentsResourceReturnedStatusCode::NoAccount
-                }
-                "other" => TreasuryOutboundPaymentsResourceReturnedStatusCode::Other,
-                v => {
+                Some(8) => TreasuryOutboundPaymentsResourceReturnedStatusCode::NoAccount,
+                Some(9) => TreasuryOutboundPaymentsResourceReturnedStatusCode::Other,
+                _ => {
                     TreasuryOutboundPaymentsResourceReturnedStatusCode::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

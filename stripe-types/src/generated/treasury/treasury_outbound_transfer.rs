@@ -274,13 +274,13 @@ for CreateTreasuryOutboundTransferDestinationPaymentMethodDataType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "financial_account" => {
+            match crate::rt::json::variant(s, &["financial_account"]) {
+                Some(0) => {
                     CreateTreasuryOutboundTransferDestinationPaymentMethodDataType::FinancialAccount
                 }
-                v => {
+                _ => {
                     CreateTreasuryOutboundTransferDestinationPaymentMethodDataType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -510,13 +510,16 @@ impl std::str::FromStr for ListTreasuryOutboundTransfersStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "canceled" => ListTreasuryOutboundTransfersStatus::Canceled,
-                "failed" => ListTreasuryOutboundTransfersStatus::Failed,
-                "posted" => ListTreasuryOutboundTransfersStatus::Posted,
-                "processing" => ListTreasuryOutboundTransfersStatus::Processing,
-                "returned" => ListTreasuryOutboundTransfersStatus::Returned,
-                v => ListTreasuryOutboundTransfersStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["canceled", "failed", "posted", "processing", "returned"],
+            ) {
+                Some(0) => ListTreasuryOutboundTransfersStatus::Canceled,
+                Some(1) => ListTreasuryOutboundTransfersStatus::Failed,
+                Some(2) => ListTreasuryOutboundTransfersStatus::Posted,
+                Some(3) => ListTreasuryOutboundTransfersStatus::Processing,
+                Some(4) => ListTreasuryOutboundTransfersStatus::Returned,
+                _ => ListTreasuryOutboundTransfersStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -798,168 +801,180 @@ impl crate::rt::Decode for TreasuryOutboundTransfer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<bool>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<crate::OutboundTransfersPaymentMethodDetails>,
-            f7: Option<crate::rt::Timestamp>,
-            f8: Option<String>,
-            f9: Option<String>,
-            f10: Option<crate::TreasuryOutboundTransferId>,
-            f11: Option<bool>,
-            f12: Option<crate::rt::Metadata>,
-            f13: Option<crate::TreasuryOutboundTransfersResourceReturnedDetails>,
-            f14: Option<String>,
-            f15: Option<crate::TreasuryOutboundTransferStatus>,
-            f16: Option<crate::TreasuryOutboundTransfersResourceStatusTransitions>,
-            f17: Option<
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<crate::OutboundTransfersPaymentMethodDetails>,
+            f7: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<crate::TreasuryOutboundTransferId>,
+            f11: crate::rt::json::Slot<bool>,
+            f12: crate::rt::json::Slot<crate::rt::Metadata>,
+            f13: crate::rt::json::Slot<
+                crate::TreasuryOutboundTransfersResourceReturnedDetails,
+            >,
+            f14: crate::rt::json::Slot<String>,
+            f15: crate::rt::json::Slot<crate::TreasuryOutboundTransferStatus>,
+            f16: crate::rt::json::Slot<
+                crate::TreasuryOutboundTransfersResourceStatusTransitions,
+            >,
+            f17: crate::rt::json::Slot<
                 crate::TreasuryOutboundTransfersResourceOutboundTransferResourceTrackingDetails,
             >,
-            f18: Option<crate::rt::Expandable<crate::TreasuryTransaction>>,
+            f18: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::TreasuryTransaction>,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury.outbound_transfer object",
-            &[
-                "amount",
-                "cancelable",
-                "created",
-                "currency",
-                "description",
-                "destination_payment_method",
-                "destination_payment_method_details",
-                "expected_arrival_date",
-                "financial_account",
-                "hosted_regulatory_receipt_url",
-                "id",
-                "livemode",
-                "metadata",
-                "object",
-                "returned_details",
-                "statement_descriptor",
-                "status",
-                "status_transitions",
-                "tracking_details",
-                "transaction",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.required(&mut b.f10),
-                11 => r.required(&mut b.f11),
-                12 => r.required(&mut b.f12),
-                13 => r.skip(),
-                14 => r.optional(&mut b.f13),
-                15 => r.required(&mut b.f14),
-                16 => r.required(&mut b.f15),
-                17 => r.required(&mut b.f16),
-                18 => r.optional(&mut b.f17),
-                19 => r.required(&mut b.f18),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4,
-                f5,
-                f6: Some(f6),
-                f7: Some(f7),
-                f8: Some(f8),
-                f9,
-                f10: Some(f10),
-                f11: Some(f11),
-                f12: Some(f12),
-                f13,
-                f14: Some(f14),
-                f15: Some(f15),
-                f16: Some(f16),
-                f17,
-                f18: Some(f18),
-            } => {
+        let extra = r
+            .fields(
+                "a treasury.outbound_transfer object",
+                &[
+                    "amount",
+                    "cancelable",
+                    "created",
+                    "currency",
+                    "description",
+                    "destination_payment_method",
+                    "destination_payment_method_details",
+                    "expected_arrival_date",
+                    "financial_account",
+                    "hosted_regulatory_receipt_url",
+                    "id",
+                    "livemode",
+                    "metadata",
+                    "object",
+                    "returned_details",
+                    "statement_descriptor",
+                    "status",
+                    "status_transitions",
+                    "tracking_details",
+                    "transaction",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.required(&mut b.f10),
+                    11 => r.required(&mut b.f11),
+                    12 => r.required(&mut b.f12),
+                    13 => r.skip(),
+                    14 => r.optional(&mut b.f13),
+                    15 => r.required(&mut b.f14),
+                    16 => r.required(&mut b.f15),
+                    17 => r.required(&mut b.f16),
+                    18 => r.optional(&mut b.f17),
+                    19 => r.required(&mut b.f18),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f8.take(),
+            b.f10.take(),
+            b.f11.take(),
+            b.f12.take(),
+            b.f14.take(),
+            b.f15.take(),
+            b.f16.take(),
+            b.f18.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f1),
+                Some(f2),
+                Some(f3),
+                Some(f6),
+                Some(f7),
+                Some(f8),
+                Some(f10),
+                Some(f11),
+                Some(f12),
+                Some(f14),
+                Some(f15),
+                Some(f16),
+                Some(f18),
+            ) => {
                 Ok(TreasuryOutboundTransfer {
                     amount: f0,
                     cancelable: f1,
                     created: f2,
                     currency: f3,
-                    description: f4,
-                    destination_payment_method: f5,
+                    description: b.f4.take(),
+                    destination_payment_method: b.f5.take(),
                     destination_payment_method_details: f6,
                     expected_arrival_date: f7,
                     financial_account: f8,
-                    hosted_regulatory_receipt_url: f9,
+                    hosted_regulatory_receipt_url: b.f9.take(),
                     id: f10,
                     livemode: f11,
                     metadata: f12,
-                    returned_details: f13,
+                    returned_details: b.f13.take(),
                     statement_descriptor: f14,
                     status: f15,
                     status_transitions: f16,
-                    tracking_details: f17,
+                    tracking_details: b.f17.take(),
                     transaction: f18,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f1.is_none(), "cancelable"),
-                                    (b.f2.is_none(), "created"),
-                                    (b.f3.is_none(), "currency"),
-                                    (b.f6.is_none(), "destination_payment_method_details"),
-                                    (b.f7.is_none(), "expected_arrival_date"),
-                                    (b.f8.is_none(), "financial_account"),
-                                    (b.f10.is_none(), "id"),
-                                    (b.f11.is_none(), "livemode"),
-                                    (b.f12.is_none(), "metadata"),
-                                    (b.f14.is_none(), "statement_descriptor"),
-                                    (b.f15.is_none(), "status"),
-                                    (b.f16.is_none(), "status_transitions"),
-                                    (b.f18.is_none(), "transaction"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "cancelable"),
+                        (taken.2.is_none(), "created"),
+                        (taken.3.is_none(), "currency"),
+                        (taken.4.is_none(), "destination_payment_method_details"),
+                        (taken.5.is_none(), "expected_arrival_date"),
+                        (taken.6.is_none(), "financial_account"),
+                        (taken.7.is_none(), "id"),
+                        (taken.8.is_none(), "livemode"),
+                        (taken.9.is_none(), "metadata"),
+                        (taken.10.is_none(), "statement_descriptor"),
+                        (taken.11.is_none(), "status"),
+                        (taken.12.is_none(), "status_transitions"),
+                        (taken.13.is_none(), "transaction"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1059,13 +1074,16 @@ impl std::str::FromStr for TreasuryOutboundTransferStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "canceled" => TreasuryOutboundTransferStatus::Canceled,
-                "failed" => TreasuryOutboundTransferStatus::Failed,
-                "posted" => TreasuryOutboundTransferStatus::Posted,
-                "processing" => TreasuryOutboundTransferStatus::Processing,
-                "returned" => TreasuryOutboundTransferStatus::Returned,
-                v => TreasuryOutboundTransferStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["canceled", "failed", "posted", "processing", "returned"],
+            ) {
+                Some(0) => TreasuryOutboundTransferStatus::Canceled,
+                Some(1) => TreasuryOutboundTransferStatus::Failed,
+                Some(2) => TreasuryOutboundTransferStatus::Posted,
+                Some(3) => TreasuryOutboundTransferStatus::Processing,
+                Some(4) => TreasuryOutboundTransferStatus::Returned,
+                _ => TreasuryOutboundTransferStatus::Unknown(s.to_owned()),
             },
         )
     }

@@ -20,47 +20,47 @@ for TreasuryOutboundTransfersResourceOutboundTransferResourceTrackingDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::TreasuryOutboundTransfersResourceAchTrackingDetails>,
-            f1: Option<
+            f0: crate::rt::json::Slot<
+                crate::TreasuryOutboundTransfersResourceAchTrackingDetails,
+            >,
+            f1: crate::rt::json::Slot<
                 crate::TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetailsType,
             >,
-            f2: Option<
+            f2: crate::rt::json::Slot<
                 crate::TreasuryOutboundTransfersResourceUsDomesticWireTrackingDetails,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury_outbound_transfers_resource_outbound_transfer_resource_tracking_details object",
-            &["ach", "type", "us_domestic_wire"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2 } => {
+        let extra = r
+            .fields(
+                "a treasury_outbound_transfers_resource_outbound_transfer_resource_tracking_details object",
+                &["ach", "type", "us_domestic_wire"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(TreasuryOutboundTransfersResourceOutboundTransferResourceTrackingDetails {
-                    ach: f0,
+                    ach: b.f0.take(),
                     r#type: f1,
-                    us_domestic_wire: f2,
+                    us_domestic_wire: b.f2.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -21,36 +21,34 @@ impl crate::rt::Decode for TreasuryOutboundTransfersResourceStatusTransitions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<crate::rt::Timestamp>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury_outbound_transfers_resource_status_transitions object",
-            &["canceled_at", "failed_at", "posted_at", "returned_at"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a treasury_outbound_transfers_resource_status_transitions object",
+                &["canceled_at", "failed_at", "posted_at", "returned_at"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TreasuryOutboundTransfersResourceStatusTransitions {
-            canceled_at: f0,
-            failed_at: f1,
-            posted_at: f2,
-            returned_at: f3,
+            canceled_at: b.f0.take(),
+            failed_at: b.f1.take(),
+            posted_at: b.f2.take(),
+            returned_at: b.f3.take(),
             extra,
         })
     }

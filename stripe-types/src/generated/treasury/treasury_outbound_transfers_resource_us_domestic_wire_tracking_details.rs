@@ -20,32 +20,30 @@ for TreasuryOutboundTransfersResourceUsDomesticWireTrackingDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury_outbound_transfers_resource_us_domestic_wire_tracking_details object",
-            &["chips", "imad", "omad"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a treasury_outbound_transfers_resource_us_domestic_wire_tracking_details object",
+                &["chips", "imad", "omad"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TreasuryOutboundTransfersResourceUsDomesticWireTrackingDetails {
-            chips: f0,
-            imad: f1,
-            omad: f2,
+            chips: b.f0.take(),
+            imad: b.f1.take(),
+            omad: b.f2.take(),
             extra,
         })
     }

@@ -27,51 +27,51 @@ impl crate::rt::Decode for TreasuryReceivedCreditsResourceLinkedFlows {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<crate::TreasuryReceivedCreditsResourceSourceFlowsDetails>,
-            f5: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<
+                crate::TreasuryReceivedCreditsResourceSourceFlowsDetails,
+            >,
+            f5: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury_received_credits_resource_linked_flows object",
-            &[
-                "credit_reversal",
-                "issuing_authorization",
-                "issuing_transaction",
-                "source_flow",
-                "source_flow_details",
-                "source_flow_type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        let extra = r
+            .fields(
+                "a treasury_received_credits_resource_linked_flows object",
+                &[
+                    "credit_reversal",
+                    "issuing_authorization",
+                    "issuing_transaction",
+                    "source_flow",
+                    "source_flow_details",
+                    "source_flow_type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TreasuryReceivedCreditsResourceLinkedFlows {
-            credit_reversal: f0,
-            issuing_authorization: f1,
-            issuing_transaction: f2,
-            source_flow: f3,
-            source_flow_details: f4,
-            source_flow_type: f5,
+            credit_reversal: b.f0.take(),
+            issuing_authorization: b.f1.take(),
+            issuing_transaction: b.f2.take(),
+            source_flow: b.f3.take(),
+            source_flow_details: b.f4.take(),
+            source_flow_type: b.f5.take(),
             extra,
         })
     }

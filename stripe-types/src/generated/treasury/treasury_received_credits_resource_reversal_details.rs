@@ -19,27 +19,28 @@ impl crate::rt::Decode for TreasuryReceivedCreditsResourceReversalDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<
                 crate::TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury_received_credits_resource_reversal_details object",
-            &["deadline", "restricted_reason"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a treasury_received_credits_resource_reversal_details object",
+                &["deadline", "restricted_reason"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TreasuryReceivedCreditsResourceReversalDetails {
-            deadline: f0,
-            restricted_reason: f1,
+            deadline: b.f0.take(),
+            restricted_reason: b.f1.take(),
             extra,
         })
     }
@@ -125,25 +126,34 @@ for TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "already_reversed" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "already_reversed",
+                    "deadline_passed",
+                    "network_restricted",
+                    "other",
+                    "source_flow_restricted",
+                ],
+            ) {
+                Some(0) => {
                     TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason::AlreadyReversed
                 }
-                "deadline_passed" => {
+                Some(1) => {
                     TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason::DeadlinePassed
                 }
-                "network_restricted" => {
+                Some(2) => {
                     TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason::NetworkRestricted
                 }
-                "other" => {
+                Some(3) => {
                     TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason::Other
                 }
-                "source_flow_restricted" => {
+                Some(4) => {
                     TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason::SourceFlowRestricted
                 }
-                v => {
+                _ => {
                     TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -19,57 +19,57 @@ impl crate::rt::Decode for TreasuryReceivedCreditsResourceSourceFlowsDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::TreasuryCreditReversal>,
-            f1: Option<crate::TreasuryOutboundPayment>,
-            f2: Option<crate::TreasuryOutboundTransfer>,
-            f3: Option<crate::Payout>,
-            f4: Option<crate::TreasuryReceivedCreditsResourceSourceFlowsDetailsType>,
+            f0: crate::rt::json::Slot<crate::TreasuryCreditReversal>,
+            f1: crate::rt::json::Slot<crate::TreasuryOutboundPayment>,
+            f2: crate::rt::json::Slot<crate::TreasuryOutboundTransfer>,
+            f3: crate::rt::json::Slot<crate::Payout>,
+            f4: crate::rt::json::Slot<
+                crate::TreasuryReceivedCreditsResourceSourceFlowsDetailsType,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury_received_credits_resource_source_flows_details object",
-            &[
-                "credit_reversal",
-                "outbound_payment",
-                "outbound_transfer",
-                "payout",
-                "type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2, f3, f4: Some(f4) } => {
+        let extra = r
+            .fields(
+                "a treasury_received_credits_resource_source_flows_details object",
+                &[
+                    "credit_reversal",
+                    "outbound_payment",
+                    "outbound_transfer",
+                    "payout",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f4.take(),) {
+            (Some(f4),) => {
                 Ok(TreasuryReceivedCreditsResourceSourceFlowsDetails {
-                    credit_reversal: f0,
-                    outbound_payment: f1,
-                    outbound_transfer: f2,
-                    payout: f3,
+                    credit_reversal: b.f0.take(),
+                    outbound_payment: b.f1.take(),
+                    outbound_transfer: b.f2.take(),
+                    payout: b.f3.take(),
                     r#type: f4,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f4.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -155,21 +155,30 @@ impl std::str::FromStr for TreasuryReceivedCreditsResourceSourceFlowsDetailsType
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "credit_reversal" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "credit_reversal",
+                    "other",
+                    "outbound_payment",
+                    "outbound_transfer",
+                    "payout",
+                ],
+            ) {
+                Some(0) => {
                     TreasuryReceivedCreditsResourceSourceFlowsDetailsType::CreditReversal
                 }
-                "other" => TreasuryReceivedCreditsResourceSourceFlowsDetailsType::Other,
-                "outbound_payment" => {
+                Some(1) => TreasuryReceivedCreditsResourceSourceFlowsDetailsType::Other,
+                Some(2) => {
                     TreasuryReceivedCreditsResourceSourceFlowsDetailsType::OutboundPayment
                 }
-                "outbound_transfer" => {
+                Some(3) => {
                     TreasuryReceivedCreditsResourceSourceFlowsDetailsType::OutboundTransfer
                 }
-                "payout" => TreasuryReceivedCreditsResourceSourceFlowsDetailsType::Payout,
-                v => {
+                Some(4) => TreasuryReceivedCreditsResourceSourceFlowsDetailsType::Payout,
+                _ => {
                     TreasuryReceivedCreditsResourceSourceFlowsDetailsType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -127,9 +127,9 @@ impl std::str::FromStr for CreateTestHelpersTreasuryReceivedDebitNetwork {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ach" => CreateTestHelpersTreasuryReceivedDebitNetwork::Ach,
-                v => CreateTestHelpersTreasuryReceivedDebitNetwork::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["ach"]) {
+                Some(0) => CreateTestHelpersTreasuryReceivedDebitNetwork::Ach,
+                _ => CreateTestHelpersTreasuryReceivedDebitNetwork::Unknown(s.to_owned()),
             },
         )
     }
@@ -285,10 +285,10 @@ impl std::str::FromStr for ListTreasuryReceivedDebitsStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "failed" => ListTreasuryReceivedDebitsStatus::Failed,
-                "succeeded" => ListTreasuryReceivedDebitsStatus::Succeeded,
-                v => ListTreasuryReceivedDebitsStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["failed", "succeeded"]) {
+                Some(0) => ListTreasuryReceivedDebitsStatus::Failed,
+                Some(1) => ListTreasuryReceivedDebitsStatus::Succeeded,
+                _ => ListTreasuryReceivedDebitsStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -422,139 +422,143 @@ impl crate::rt::Decode for TreasuryReceivedDebit {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<crate::TreasuryReceivedDebitFailureCode>,
-            f5: Option<String>,
-            f6: Option<String>,
-            f7: Option<crate::TreasuryReceivedDebitId>,
-            f8: Option<
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<crate::TreasuryReceivedDebitFailureCode>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<crate::TreasuryReceivedDebitId>,
+            f8: crate::rt::json::Slot<
                 crate::TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetails,
             >,
-            f9: Option<crate::TreasuryReceivedDebitsResourceLinkedFlows>,
-            f10: Option<bool>,
-            f11: Option<crate::TreasuryReceivedDebitNetwork>,
-            f12: Option<crate::TreasuryReceivedDebitsResourceReversalDetails>,
-            f13: Option<crate::TreasuryReceivedDebitStatus>,
-            f14: Option<crate::rt::Expandable<crate::TreasuryTransaction>>,
+            f9: crate::rt::json::Slot<crate::TreasuryReceivedDebitsResourceLinkedFlows>,
+            f10: crate::rt::json::Slot<bool>,
+            f11: crate::rt::json::Slot<crate::TreasuryReceivedDebitNetwork>,
+            f12: crate::rt::json::Slot<
+                crate::TreasuryReceivedDebitsResourceReversalDetails,
+            >,
+            f13: crate::rt::json::Slot<crate::TreasuryReceivedDebitStatus>,
+            f14: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::TreasuryTransaction>,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury.received_debit object",
-            &[
-                "amount",
-                "created",
-                "currency",
-                "description",
-                "failure_code",
-                "financial_account",
-                "hosted_regulatory_receipt_url",
-                "id",
-                "initiating_payment_method_details",
-                "linked_flows",
-                "livemode",
-                "network",
-                "object",
-                "reversal_details",
-                "status",
-                "transaction",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.required(&mut b.f10),
-                11 => r.required(&mut b.f11),
-                12 => r.skip(),
-                13 => r.optional(&mut b.f12),
-                14 => r.required(&mut b.f13),
-                15 => r.optional(&mut b.f14),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4,
-                f5,
-                f6,
-                f7: Some(f7),
-                f8,
-                f9: Some(f9),
-                f10: Some(f10),
-                f11: Some(f11),
-                f12,
-                f13: Some(f13),
-                f14,
-            } => {
+        let extra = r
+            .fields(
+                "a treasury.received_debit object",
+                &[
+                    "amount",
+                    "created",
+                    "currency",
+                    "description",
+                    "failure_code",
+                    "financial_account",
+                    "hosted_regulatory_receipt_url",
+                    "id",
+                    "initiating_payment_method_details",
+                    "linked_flows",
+                    "livemode",
+                    "network",
+                    "object",
+                    "reversal_details",
+                    "status",
+                    "transaction",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.required(&mut b.f10),
+                    11 => r.required(&mut b.f11),
+                    12 => r.skip(),
+                    13 => r.optional(&mut b.f12),
+                    14 => r.required(&mut b.f13),
+                    15 => r.optional(&mut b.f14),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f7.take(),
+            b.f9.take(),
+            b.f10.take(),
+            b.f11.take(),
+            b.f13.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f1),
+                Some(f2),
+                Some(f3),
+                Some(f7),
+                Some(f9),
+                Some(f10),
+                Some(f11),
+                Some(f13),
+            ) => {
                 Ok(TreasuryReceivedDebit {
                     amount: f0,
                     created: f1,
                     currency: f2,
                     description: f3,
-                    failure_code: f4,
-                    financial_account: f5,
-                    hosted_regulatory_receipt_url: f6,
+                    failure_code: b.f4.take(),
+                    financial_account: b.f5.take(),
+                    hosted_regulatory_receipt_url: b.f6.take(),
                     id: f7,
-                    initiating_payment_method_details: f8,
+                    initiating_payment_method_details: b.f8.take(),
                     linked_flows: f9,
                     livemode: f10,
                     network: f11,
-                    reversal_details: f12,
+                    reversal_details: b.f12.take(),
                     status: f13,
-                    transaction: f14,
+                    transaction: b.f14.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f1.is_none(), "created"),
-                                    (b.f2.is_none(), "currency"),
-                                    (b.f3.is_none(), "description"),
-                                    (b.f7.is_none(), "id"),
-                                    (b.f9.is_none(), "linked_flows"),
-                                    (b.f10.is_none(), "livemode"),
-                                    (b.f11.is_none(), "network"),
-                                    (b.f13.is_none(), "status"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "created"),
+                        (taken.2.is_none(), "currency"),
+                        (taken.3.is_none(), "description"),
+                        (taken.4.is_none(), "id"),
+                        (taken.5.is_none(), "linked_flows"),
+                        (taken.6.is_none(), "livemode"),
+                        (taken.7.is_none(), "network"),
+                        (taken.8.is_none(), "status"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -651,17 +655,22 @@ impl std::str::FromStr for TreasuryReceivedDebitFailureCode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account_closed" => TreasuryReceivedDebitFailureCode::AccountClosed,
-                "account_frozen" => TreasuryReceivedDebitFailureCode::AccountFrozen,
-                "insufficient_funds" => {
-                    TreasuryReceivedDebitFailureCode::InsufficientFunds
-                }
-                "international_transaction" => {
-                    TreasuryReceivedDebitFailureCode::InternationalTransaction
-                }
-                "other" => TreasuryReceivedDebitFailureCode::Other,
-                v => TreasuryReceivedDebitFailureCode::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "account_closed",
+                    "account_frozen",
+                    "insufficient_funds",
+                    "international_transaction",
+                    "other",
+                ],
+            ) {
+                Some(0) => TreasuryReceivedDebitFailureCode::AccountClosed,
+                Some(1) => TreasuryReceivedDebitFailureCode::AccountFrozen,
+                Some(2) => TreasuryReceivedDebitFailureCode::InsufficientFunds,
+                Some(3) => TreasuryReceivedDebitFailureCode::InternationalTransaction,
+                Some(4) => TreasuryReceivedDebitFailureCode::Other,
+                _ => TreasuryReceivedDebitFailureCode::Unknown(s.to_owned()),
             },
         )
     }
@@ -722,11 +731,11 @@ impl std::str::FromStr for TreasuryReceivedDebitNetwork {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ach" => TreasuryReceivedDebitNetwork::Ach,
-                "card" => TreasuryReceivedDebitNetwork::Card,
-                "stripe" => TreasuryReceivedDebitNetwork::Stripe,
-                v => TreasuryReceivedDebitNetwork::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["ach", "card", "stripe"]) {
+                Some(0) => TreasuryReceivedDebitNetwork::Ach,
+                Some(1) => TreasuryReceivedDebitNetwork::Card,
+                Some(2) => TreasuryReceivedDebitNetwork::Stripe,
+                _ => TreasuryReceivedDebitNetwork::Unknown(s.to_owned()),
             },
         )
     }
@@ -784,10 +793,10 @@ impl std::str::FromStr for TreasuryReceivedDebitStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "failed" => TreasuryReceivedDebitStatus::Failed,
-                "succeeded" => TreasuryReceivedDebitStatus::Succeeded,
-                v => TreasuryReceivedDebitStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["failed", "succeeded"]) {
+                Some(0) => TreasuryReceivedDebitStatus::Failed,
+                Some(1) => TreasuryReceivedDebitStatus::Succeeded,
+                _ => TreasuryReceivedDebitStatus::Unknown(s.to_owned()),
             },
         )
     }

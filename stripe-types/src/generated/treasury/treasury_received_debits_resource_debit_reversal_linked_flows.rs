@@ -15,22 +15,22 @@ impl crate::rt::Decode for TreasuryReceivedDebitsResourceDebitReversalLinkedFlow
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury_received_debits_resource_debit_reversal_linked_flows object",
-            &["issuing_dispute"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a treasury_received_debits_resource_debit_reversal_linked_flows object",
+                &["issuing_dispute"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TreasuryReceivedDebitsResourceDebitReversalLinkedFlows {
-            issuing_dispute: f0,
+            issuing_dispute: b.f0.take(),
             extra,
         })
     }

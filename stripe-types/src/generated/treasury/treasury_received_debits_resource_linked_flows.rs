@@ -25,51 +25,49 @@ impl crate::rt::Decode for TreasuryReceivedDebitsResourceLinkedFlows {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury_received_debits_resource_linked_flows object",
-            &[
-                "debit_reversal",
-                "inbound_transfer",
-                "issuing_authorization",
-                "issuing_transaction",
-                "payout",
-                "topup",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        let extra = r
+            .fields(
+                "a treasury_received_debits_resource_linked_flows object",
+                &[
+                    "debit_reversal",
+                    "inbound_transfer",
+                    "issuing_authorization",
+                    "issuing_transaction",
+                    "payout",
+                    "topup",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TreasuryReceivedDebitsResourceLinkedFlows {
-            debit_reversal: f0,
-            inbound_transfer: f1,
-            issuing_authorization: f2,
-            issuing_transaction: f3,
-            payout: f4,
-            topup: f5,
+            debit_reversal: b.f0.take(),
+            inbound_transfer: b.f1.take(),
+            issuing_authorization: b.f2.take(),
+            issuing_transaction: b.f3.take(),
+            payout: b.f4.take(),
+            topup: b.f5.take(),
             extra,
         })
     }

@@ -19,27 +19,28 @@ impl crate::rt::Decode for TreasuryReceivedDebitsResourceReversalDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<
                 crate::TreasuryReceivedCreditsResourceReversalDetailsRestrictedReason,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury_received_debits_resource_reversal_details object",
-            &["deadline", "restricted_reason"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a treasury_received_debits_resource_reversal_details object",
+                &["deadline", "restricted_reason"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TreasuryReceivedDebitsResourceReversalDetails {
-            deadline: f0,
-            restricted_reason: f1,
+            deadline: b.f0.take(),
+            restricted_reason: b.f1.take(),
             extra,
         })
     }

@@ -27,73 +27,71 @@ for TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodD
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetailsBalance,
             >,
-            f1: Option<crate::TreasurySharedResourceBillingDetails>,
-            f2: Option<crate::ReceivedPaymentMethodDetailsFinancialAccount>,
-            f3: Option<String>,
-            f4: Option<
+            f1: crate::rt::json::Slot<crate::TreasurySharedResourceBillingDetails>,
+            f2: crate::rt::json::Slot<
+                crate::ReceivedPaymentMethodDetailsFinancialAccount,
+            >,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<
                 crate::TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetailsType,
             >,
-            f5: Option<
+            f5: crate::rt::json::Slot<
                 crate::TreasurySharedResourceInitiatingPaymentMethodDetailsUsBankAccount,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury_shared_resource_initiating_payment_method_details_initiating_payment_method_details object",
-            &[
-                "balance",
-                "billing_details",
-                "financial_account",
-                "issuing_card",
-                "type",
-                "us_bank_account",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2, f3, f4: Some(f4), f5 } => {
+        let extra = r
+            .fields(
+                "a treasury_shared_resource_initiating_payment_method_details_initiating_payment_method_details object",
+                &[
+                    "balance",
+                    "billing_details",
+                    "financial_account",
+                    "issuing_card",
+                    "type",
+                    "us_bank_account",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f4.take()) {
+            (Some(f1), Some(f4)) => {
                 Ok(TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetails {
-                    balance: f0,
+                    balance: b.f0.take(),
                     billing_details: f1,
-                    financial_account: f2,
-                    issuing_card: f3,
+                    financial_account: b.f2.take(),
+                    issuing_card: b.f3.take(),
                     r#type: f4,
-                    us_bank_account: f5,
+                    us_bank_account: b.f5.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "billing_details"),
-                                    (b.f4.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "billing_details"),
+                        (taken.1.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -170,13 +168,13 @@ for TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodD
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "payments" => {
+            match crate::rt::json::variant(s, &["payments"]) {
+                Some(0) => {
                     TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetailsBalance::Payments
                 }
-                v => {
+                _ => {
                     TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetailsBalance::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -262,25 +260,34 @@ for TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodD
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "balance" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "balance",
+                    "financial_account",
+                    "issuing_card",
+                    "stripe",
+                    "us_bank_account",
+                ],
+            ) {
+                Some(0) => {
                     TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetailsType::Balance
                 }
-                "financial_account" => {
+                Some(1) => {
                     TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetailsType::FinancialAccount
                 }
-                "issuing_card" => {
+                Some(2) => {
                     TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetailsType::IssuingCard
                 }
-                "stripe" => {
+                Some(3) => {
                     TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetailsType::Stripe
                 }
-                "us_bank_account" => {
+                Some(4) => {
                     TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetailsType::UsBankAccount
                 }
-                v => {
+                _ => {
                     TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetailsType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

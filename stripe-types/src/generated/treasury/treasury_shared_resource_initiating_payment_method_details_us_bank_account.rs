@@ -20,32 +20,30 @@ for TreasurySharedResourceInitiatingPaymentMethodDetailsUsBankAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury_shared_resource_initiating_payment_method_details_us_bank_account object",
-            &["bank_name", "last4", "routing_number"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a treasury_shared_resource_initiating_payment_method_details_us_bank_account object",
+                &["bank_name", "last4", "routing_number"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TreasurySharedResourceInitiatingPaymentMethodDetailsUsBankAccount {
-            bank_name: f0,
-            last4: f1,
-            routing_number: f2,
+            bank_name: b.f0.take(),
+            last4: b.f1.take(),
+            routing_number: b.f2.take(),
             extra,
         })
     }

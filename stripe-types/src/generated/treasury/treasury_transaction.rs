@@ -175,10 +175,10 @@ impl std::str::FromStr for ListTreasuryTransactionsOrderBy {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "created" => ListTreasuryTransactionsOrderBy::Created,
-                "posted_at" => ListTreasuryTransactionsOrderBy::PostedAt,
-                v => ListTreasuryTransactionsOrderBy::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["created", "posted_at"]) {
+                Some(0) => ListTreasuryTransactionsOrderBy::Created,
+                Some(1) => ListTreasuryTransactionsOrderBy::PostedAt,
+                _ => ListTreasuryTransactionsOrderBy::Unknown(s.to_owned()),
             },
         )
     }
@@ -233,11 +233,11 @@ impl std::str::FromStr for ListTreasuryTransactionsStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "open" => ListTreasuryTransactionsStatus::Open,
-                "posted" => ListTreasuryTransactionsStatus::Posted,
-                "void" => ListTreasuryTransactionsStatus::Void,
-                v => ListTreasuryTransactionsStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["open", "posted", "void"]) {
+                Some(0) => ListTreasuryTransactionsStatus::Open,
+                Some(1) => ListTreasuryTransactionsStatus::Posted,
+                Some(2) => ListTreasuryTransactionsStatus::Void,
+                _ => ListTreasuryTransactionsStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -285,12 +285,14 @@ impl serde::Serialize for ListTreasuryTransactionsStatusTransitionsPostedAt {
 }
 #[cfg(feature = "treasury")]
 impl From<crate::RangeQuerySpecs> for ListTreasuryTransactionsStatusTransitionsPostedAt {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListTreasuryTransactionsStatusTransitionsPostedAt::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "treasury")]
 impl From<i64> for ListTreasuryTransactionsStatusTransitionsPostedAt {
+    #[inline]
     fn from(v: i64) -> Self {
         ListTreasuryTransactionsStatusTransitionsPostedAt::Integer(v)
     }
@@ -434,106 +436,114 @@ impl crate::rt::Decode for TreasuryTransaction {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<crate::TreasuryTransactionsResourceBalanceImpact>,
-            f2: Option<crate::rt::Timestamp>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<crate::rt::List<crate::TreasuryTransactionEntry>>,
-            f6: Option<String>,
-            f7: Option<String>,
-            f8: Option<crate::TreasuryTransactionsResourceFlowDetails>,
-            f9: Option<crate::TreasuryTransactionFlowType>,
-            f10: Option<crate::TreasuryTransactionId>,
-            f11: Option<bool>,
-            f12: Option<crate::TreasuryTransactionStatus>,
-            f13: Option<
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<crate::TreasuryTransactionsResourceBalanceImpact>,
+            f2: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<crate::rt::List<crate::TreasuryTransactionEntry>>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<crate::TreasuryTransactionsResourceFlowDetails>,
+            f9: crate::rt::json::Slot<crate::TreasuryTransactionFlowType>,
+            f10: crate::rt::json::Slot<crate::TreasuryTransactionId>,
+            f11: crate::rt::json::Slot<bool>,
+            f12: crate::rt::json::Slot<crate::TreasuryTransactionStatus>,
+            f13: crate::rt::json::Slot<
                 crate::TreasuryTransactionsResourceAbstractTransactionResourceStatusTransitions,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury.transaction object",
-            &[
-                "amount",
-                "balance_impact",
-                "created",
-                "currency",
-                "description",
-                "entries",
-                "financial_account",
-                "flow",
-                "flow_details",
-                "flow_type",
-                "id",
-                "livemode",
-                "object",
-                "status",
-                "status_transitions",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.required(&mut b.f10),
-                11 => r.required(&mut b.f11),
-                12 => r.skip(),
-                13 => r.required(&mut b.f12),
-                14 => r.required(&mut b.f13),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5,
-                f6: Some(f6),
-                f7,
-                f8,
-                f9: Some(f9),
-                f10: Some(f10),
-                f11: Some(f11),
-                f12: Some(f12),
-                f13: Some(f13),
-            } => {
+        let extra = r
+            .fields(
+                "a treasury.transaction object",
+                &[
+                    "amount",
+                    "balance_impact",
+                    "created",
+                    "currency",
+                    "description",
+                    "entries",
+                    "financial_account",
+                    "flow",
+                    "flow_details",
+                    "flow_type",
+                    "id",
+                    "livemode",
+                    "object",
+                    "status",
+                    "status_transitions",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.required(&mut b.f10),
+                    11 => r.required(&mut b.f11),
+                    12 => r.skip(),
+                    13 => r.required(&mut b.f12),
+                    14 => r.required(&mut b.f13),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f6.take(),
+            b.f9.take(),
+            b.f10.take(),
+            b.f11.take(),
+            b.f12.take(),
+            b.f13.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f1),
+                Some(f2),
+                Some(f3),
+                Some(f4),
+                Some(f6),
+                Some(f9),
+                Some(f10),
+                Some(f11),
+                Some(f12),
+                Some(f13),
+            ) => {
                 Ok(TreasuryTransaction {
                     amount: f0,
                     balance_impact: f1,
                     created: f2,
                     currency: f3,
                     description: f4,
-                    entries: f5,
+                    entries: b.f5.take(),
                     financial_account: f6,
-                    flow: f7,
-                    flow_details: f8,
+                    flow: b.f7.take(),
+                    flow_details: b.f8.take(),
                     flow_type: f9,
                     id: f10,
                     livemode: f11,
@@ -542,27 +552,24 @@ impl crate::rt::Decode for TreasuryTransaction {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "amount"),
-                                    (b.f1.is_none(), "balance_impact"),
-                                    (b.f2.is_none(), "created"),
-                                    (b.f3.is_none(), "currency"),
-                                    (b.f4.is_none(), "description"),
-                                    (b.f6.is_none(), "financial_account"),
-                                    (b.f9.is_none(), "flow_type"),
-                                    (b.f10.is_none(), "id"),
-                                    (b.f11.is_none(), "livemode"),
-                                    (b.f12.is_none(), "status"),
-                                    (b.f13.is_none(), "status_transitions"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "amount"),
+                        (taken.1.is_none(), "balance_impact"),
+                        (taken.2.is_none(), "created"),
+                        (taken.3.is_none(), "currency"),
+                        (taken.4.is_none(), "description"),
+                        (taken.5.is_none(), "financial_account"),
+                        (taken.6.is_none(), "flow_type"),
+                        (taken.7.is_none(), "id"),
+                        (taken.8.is_none(), "livemode"),
+                        (taken.9.is_none(), "status"),
+                        (taken.10.is_none(), "status_transitions"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -662,19 +669,30 @@ impl std::str::FromStr for TreasuryTransactionFlowType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "credit_reversal" => TreasuryTransactionFlowType::CreditReversal,
-                "debit_reversal" => TreasuryTransactionFlowType::DebitReversal,
-                "inbound_transfer" => TreasuryTransactionFlowType::InboundTransfer,
-                "issuing_authorization" => {
-                    TreasuryTransactionFlowType::IssuingAuthorization
-                }
-                "other" => TreasuryTransactionFlowType::Other,
-                "outbound_payment" => TreasuryTransactionFlowType::OutboundPayment,
-                "outbound_transfer" => TreasuryTransactionFlowType::OutboundTransfer,
-                "received_credit" => TreasuryTransactionFlowType::ReceivedCredit,
-                "received_debit" => TreasuryTransactionFlowType::ReceivedDebit,
-                v => TreasuryTransactionFlowType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "credit_reversal",
+                    "debit_reversal",
+                    "inbound_transfer",
+                    "issuing_authorization",
+                    "other",
+                    "outbound_payment",
+                    "outbound_transfer",
+                    "received_credit",
+                    "received_debit",
+                ],
+            ) {
+                Some(0) => TreasuryTransactionFlowType::CreditReversal,
+                Some(1) => TreasuryTransactionFlowType::DebitReversal,
+                Some(2) => TreasuryTransactionFlowType::InboundTransfer,
+                Some(3) => TreasuryTransactionFlowType::IssuingAuthorization,
+                Some(4) => TreasuryTransactionFlowType::Other,
+                Some(5) => TreasuryTransactionFlowType::OutboundPayment,
+                Some(6) => TreasuryTransactionFlowType::OutboundTransfer,
+                Some(7) => TreasuryTransactionFlowType::ReceivedCredit,
+                Some(8) => TreasuryTransactionFlowType::ReceivedDebit,
+                _ => TreasuryTransactionFlowType::Unknown(s.to_owned()),
             },
         )
     }
@@ -735,11 +753,11 @@ impl std::str::FromStr for TreasuryTransactionStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "open" => TreasuryTransactionStatus::Open,
-                "posted" => TreasuryTransactionStatus::Posted,
-                "void" => TreasuryTransactionStatus::Void,
-                v => TreasuryTransactionStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["open", "posted", "void"]) {
+                Some(0) => TreasuryTransactionStatus::Open,
+                Some(1) => TreasuryTransactionStatus::Posted,
+                Some(2) => TreasuryTransactionStatus::Void,
+                _ => TreasuryTransactionStatus::Unknown(s.to_owned()),
             },
         )
     }

@@ -162,12 +162,14 @@ impl serde::Serialize for ListTreasuryTransactionEntriesCreated {
 }
 #[cfg(feature = "treasury")]
 impl From<crate::RangeQuerySpecs> for ListTreasuryTransactionEntriesCreated {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListTreasuryTransactionEntriesCreated::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "treasury")]
 impl From<i64> for ListTreasuryTransactionEntriesCreated {
+    #[inline]
     fn from(v: i64) -> Self {
         ListTreasuryTransactionEntriesCreated::Integer(v)
     }
@@ -195,12 +197,14 @@ impl serde::Serialize for ListTreasuryTransactionEntriesEffectiveAt {
 }
 #[cfg(feature = "treasury")]
 impl From<crate::RangeQuerySpecs> for ListTreasuryTransactionEntriesEffectiveAt {
+    #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
         ListTreasuryTransactionEntriesEffectiveAt::RangeQuerySpecs(Box::new(v))
     }
 }
 #[cfg(feature = "treasury")]
 impl From<i64> for ListTreasuryTransactionEntriesEffectiveAt {
+    #[inline]
     fn from(v: i64) -> Self {
         ListTreasuryTransactionEntriesEffectiveAt::Integer(v)
     }
@@ -234,10 +238,10 @@ impl std::str::FromStr for ListTreasuryTransactionEntriesOrderBy {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "created" => ListTreasuryTransactionEntriesOrderBy::Created,
-                "effective_at" => ListTreasuryTransactionEntriesOrderBy::EffectiveAt,
-                v => ListTreasuryTransactionEntriesOrderBy::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["created", "effective_at"]) {
+                Some(0) => ListTreasuryTransactionEntriesOrderBy::Created,
+                Some(1) => ListTreasuryTransactionEntriesOrderBy::EffectiveAt,
+                _ => ListTreasuryTransactionEntriesOrderBy::Unknown(s.to_owned()),
             },
         )
     }
@@ -364,92 +368,102 @@ impl crate::rt::Decode for TreasuryTransactionEntry {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::TreasuryTransactionsResourceBalanceImpact>,
-            f1: Option<crate::rt::Timestamp>,
-            f2: Option<String>,
-            f3: Option<crate::rt::Timestamp>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<crate::TreasuryTransactionsResourceFlowDetails>,
-            f7: Option<crate::TreasuryTransactionFlowType>,
-            f8: Option<crate::TreasuryTransactionEntryId>,
-            f9: Option<bool>,
-            f10: Option<crate::rt::Expandable<crate::TreasuryTransaction>>,
-            f11: Option<crate::TreasuryTransactionEntryType>,
+            f0: crate::rt::json::Slot<crate::TreasuryTransactionsResourceBalanceImpact>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<crate::TreasuryTransactionsResourceFlowDetails>,
+            f7: crate::rt::json::Slot<crate::TreasuryTransactionFlowType>,
+            f8: crate::rt::json::Slot<crate::TreasuryTransactionEntryId>,
+            f9: crate::rt::json::Slot<bool>,
+            f10: crate::rt::json::Slot<
+                crate::rt::Expandable<crate::TreasuryTransaction>,
+            >,
+            f11: crate::rt::json::Slot<crate::TreasuryTransactionEntryType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury.transaction_entry object",
-            &[
-                "balance_impact",
-                "created",
-                "currency",
-                "effective_at",
-                "financial_account",
-                "flow",
-                "flow_details",
-                "flow_type",
-                "id",
-                "livemode",
-                "object",
-                "transaction",
-                "type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.skip(),
-                11 => r.required(&mut b.f10),
-                12 => r.required(&mut b.f11),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5,
-                f6,
-                f7: Some(f7),
-                f8: Some(f8),
-                f9: Some(f9),
-                f10: Some(f10),
-                f11: Some(f11),
-            } => {
+        let extra = r
+            .fields(
+                "a treasury.transaction_entry object",
+                &[
+                    "balance_impact",
+                    "created",
+                    "currency",
+                    "effective_at",
+                    "financial_account",
+                    "flow",
+                    "flow_details",
+                    "flow_type",
+                    "id",
+                    "livemode",
+                    "object",
+                    "transaction",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.skip(),
+                    11 => r.required(&mut b.f10),
+                    12 => r.required(&mut b.f11),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f7.take(),
+            b.f8.take(),
+            b.f9.take(),
+            b.f10.take(),
+            b.f11.take(),
+        ) {
+            (
+                Some(f0),
+                Some(f1),
+                Some(f2),
+                Some(f3),
+                Some(f4),
+                Some(f7),
+                Some(f8),
+                Some(f9),
+                Some(f10),
+                Some(f11),
+            ) => {
                 Ok(TreasuryTransactionEntry {
                     balance_impact: f0,
                     created: f1,
                     currency: f2,
                     effective_at: f3,
                     financial_account: f4,
-                    flow: f5,
-                    flow_details: f6,
+                    flow: b.f5.take(),
+                    flow_details: b.f6.take(),
                     flow_type: f7,
                     id: f8,
                     livemode: f9,
@@ -458,26 +472,23 @@ impl crate::rt::Decode for TreasuryTransactionEntry {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "balance_impact"),
-                                    (b.f1.is_none(), "created"),
-                                    (b.f2.is_none(), "currency"),
-                                    (b.f3.is_none(), "effective_at"),
-                                    (b.f4.is_none(), "financial_account"),
-                                    (b.f7.is_none(), "flow_type"),
-                                    (b.f8.is_none(), "id"),
-                                    (b.f9.is_none(), "livemode"),
-                                    (b.f10.is_none(), "transaction"),
-                                    (b.f11.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "balance_impact"),
+                        (taken.1.is_none(), "created"),
+                        (taken.2.is_none(), "currency"),
+                        (taken.3.is_none(), "effective_at"),
+                        (taken.4.is_none(), "financial_account"),
+                        (taken.5.is_none(), "flow_type"),
+                        (taken.6.is_none(), "id"),
+                        (taken.7.is_none(), "livemode"),
+                        (taken.8.is_none(), "transaction"),
+                        (taken.9.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -630,52 +641,52 @@ impl std::str::FromStr for TreasuryTransactionEntryType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "credit_reversal" => TreasuryTransactionEntryType::CreditReversal,
-                "credit_reversal_posting" => {
-                    TreasuryTransactionEntryType::CreditReversalPosting
-                }
-                "debit_reversal" => TreasuryTransactionEntryType::DebitReversal,
-                "inbound_transfer" => TreasuryTransactionEntryType::InboundTransfer,
-                "inbound_transfer_return" => {
-                    TreasuryTransactionEntryType::InboundTransferReturn
-                }
-                "issuing_authorization_hold" => {
-                    TreasuryTransactionEntryType::IssuingAuthorizationHold
-                }
-                "issuing_authorization_release" => {
-                    TreasuryTransactionEntryType::IssuingAuthorizationRelease
-                }
-                "other" => TreasuryTransactionEntryType::Other,
-                "outbound_payment" => TreasuryTransactionEntryType::OutboundPayment,
-                "outbound_payment_cancellation" => {
-                    TreasuryTransactionEntryType::OutboundPaymentCancellation
-                }
-                "outbound_payment_failure" => {
-                    TreasuryTransactionEntryType::OutboundPaymentFailure
-                }
-                "outbound_payment_posting" => {
-                    TreasuryTransactionEntryType::OutboundPaymentPosting
-                }
-                "outbound_payment_return" => {
-                    TreasuryTransactionEntryType::OutboundPaymentReturn
-                }
-                "outbound_transfer" => TreasuryTransactionEntryType::OutboundTransfer,
-                "outbound_transfer_cancellation" => {
-                    TreasuryTransactionEntryType::OutboundTransferCancellation
-                }
-                "outbound_transfer_failure" => {
-                    TreasuryTransactionEntryType::OutboundTransferFailure
-                }
-                "outbound_transfer_posting" => {
-                    TreasuryTransactionEntryType::OutboundTransferPosting
-                }
-                "outbound_transfer_return" => {
-                    TreasuryTransactionEntryType::OutboundTransferReturn
-                }
-                "received_credit" => TreasuryTransactionEntryType::ReceivedCredit,
-                "received_debit" => TreasuryTransactionEntryType::ReceivedDebit,
-                v => TreasuryTransactionEntryType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "credit_reversal",
+                    "credit_reversal_posting",
+                    "debit_reversal",
+                    "inbound_transfer",
+                    "inbound_transfer_return",
+                    "issuing_authorization_hold",
+                    "issuing_authorization_release",
+                    "other",
+                    "outbound_payment",
+                    "outbound_payment_cancellation",
+                    "outbound_payment_failure",
+                    "outbound_payment_posting",
+                    "outbound_payment_return",
+                    "outbound_transfer",
+                    "outbound_transfer_cancellation",
+                    "outbound_transfer_failure",
+                    "outbound_transfer_posting",
+                    "outbound_transfer_return",
+                    "received_credit",
+                    "received_debit",
+                ],
+            ) {
+                Some(0) => TreasuryTransactionEntryType::CreditReversal,
+                Some(1) => TreasuryTransactionEntryType::CreditReversalPosting,
+                Some(2) => TreasuryTransactionEntryType::DebitReversal,
+                Some(3) => TreasuryTransactionEntryType::InboundTransfer,
+                Some(4) => TreasuryTransactionEntryType::InboundTransferReturn,
+                Some(5) => TreasuryTransactionEntryType::IssuingAuthorizationHold,
+                Some(6) => TreasuryTransactionEntryType::IssuingAuthorizationRelease,
+                Some(7) => TreasuryTransactionEntryType::Other,
+                Some(8) => TreasuryTransactionEntryType::OutboundPayment,
+                Some(9) => TreasuryTransactionEntryType::OutboundPaymentCancellation,
+                Some(10) => TreasuryTransactionEntryType::OutboundPaymentFailure,
+                Some(11) => TreasuryTransactionEntryType::OutboundPaymentPosting,
+                Some(12) => TreasuryTransactionEntryType::OutboundPaymentReturn,
+                Some(13) => TreasuryTransactionEntryType::OutboundTransfer,
+                Some(14) => TreasuryTransactionEntryType::OutboundTransferCancellation,
+                Some(15) => TreasuryTransactionEntryType::OutboundTransferFailure,
+                Some(16) => TreasuryTransactionEntryType::OutboundTransferPosting,
+                Some(17) => TreasuryTransactionEntryType::OutboundTransferReturn,
+                Some(18) => TreasuryTransactionEntryType::ReceivedCredit,
+                Some(19) => TreasuryTransactionEntryType::ReceivedDebit,
+                _ => TreasuryTransactionEntryType::Unknown(s.to_owned()),
             },
         )
     }

@@ -18,25 +18,26 @@ for TreasuryTransactionsResourceAbstractTransactionResourceStatusTransitions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::Timestamp>,
-            f1: Option<crate::rt::Timestamp>,
+            f0: crate::rt::json::Slot<crate::rt::Timestamp>,
+            f1: crate::rt::json::Slot<crate::rt::Timestamp>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury_transactions_resource_abstract_transaction_resource_status_transitions object",
-            &["posted_at", "void_at"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a treasury_transactions_resource_abstract_transaction_resource_status_transitions object",
+                &["posted_at", "void_at"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(TreasuryTransactionsResourceAbstractTransactionResourceStatusTransitions {
-            posted_at: f0,
-            void_at: f1,
+            posted_at: b.f0.take(),
+            void_at: b.f1.take(),
             extra,
         })
     }

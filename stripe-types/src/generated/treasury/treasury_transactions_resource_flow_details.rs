@@ -23,77 +23,77 @@ impl crate::rt::Decode for TreasuryTransactionsResourceFlowDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::TreasuryCreditReversal>,
-            f1: Option<crate::TreasuryDebitReversal>,
-            f2: Option<crate::TreasuryInboundTransfer>,
-            f3: Option<crate::IssuingAuthorization>,
-            f4: Option<crate::TreasuryOutboundPayment>,
-            f5: Option<crate::TreasuryOutboundTransfer>,
-            f6: Option<crate::TreasuryReceivedCredit>,
-            f7: Option<crate::TreasuryReceivedDebit>,
-            f8: Option<crate::TreasuryTransactionsResourceFlowDetailsType>,
+            f0: crate::rt::json::Slot<crate::TreasuryCreditReversal>,
+            f1: crate::rt::json::Slot<crate::TreasuryDebitReversal>,
+            f2: crate::rt::json::Slot<crate::TreasuryInboundTransfer>,
+            f3: crate::rt::json::Slot<crate::IssuingAuthorization>,
+            f4: crate::rt::json::Slot<crate::TreasuryOutboundPayment>,
+            f5: crate::rt::json::Slot<crate::TreasuryOutboundTransfer>,
+            f6: crate::rt::json::Slot<crate::TreasuryReceivedCredit>,
+            f7: crate::rt::json::Slot<crate::TreasuryReceivedDebit>,
+            f8: crate::rt::json::Slot<
+                crate::TreasuryTransactionsResourceFlowDetailsType,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a treasury_transactions_resource_flow_details object",
-            &[
-                "credit_reversal",
-                "debit_reversal",
-                "inbound_transfer",
-                "issuing_authorization",
-                "outbound_payment",
-                "outbound_transfer",
-                "received_credit",
-                "received_debit",
-                "type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.required(&mut b.f8),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8: Some(f8) } => {
+        let extra = r
+            .fields(
+                "a treasury_transactions_resource_flow_details object",
+                &[
+                    "credit_reversal",
+                    "debit_reversal",
+                    "inbound_transfer",
+                    "issuing_authorization",
+                    "outbound_payment",
+                    "outbound_transfer",
+                    "received_credit",
+                    "received_debit",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.required(&mut b.f8),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f8.take(),) {
+            (Some(f8),) => {
                 Ok(TreasuryTransactionsResourceFlowDetails {
-                    credit_reversal: f0,
-                    debit_reversal: f1,
-                    inbound_transfer: f2,
-                    issuing_authorization: f3,
-                    outbound_payment: f4,
-                    outbound_transfer: f5,
-                    received_credit: f6,
-                    received_debit: f7,
+                    credit_reversal: b.f0.take(),
+                    debit_reversal: b.f1.take(),
+                    inbound_transfer: b.f2.take(),
+                    issuing_authorization: b.f3.take(),
+                    outbound_payment: b.f4.take(),
+                    outbound_transfer: b.f5.take(),
+                    received_credit: b.f6.take(),
+                    received_debit: b.f7.take(),
                     r#type: f8,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f8.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -213,33 +213,32 @@ impl std::str::FromStr for TreasuryTransactionsResourceFlowDetailsType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "credit_reversal" => {
-                    TreasuryTransactionsResourceFlowDetailsType::CreditReversal
-                }
-                "debit_reversal" => {
-                    TreasuryTransactionsResourceFlowDetailsType::DebitReversal
-                }
-                "inbound_transfer" => {
-                    TreasuryTransactionsResourceFlowDetailsType::InboundTransfer
-                }
-                "issuing_authorization" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "credit_reversal",
+                    "debit_reversal",
+                    "inbound_transfer",
+                    "issuing_authorization",
+                    "other",
+                    "outbound_payment",
+                    "outbound_transfer",
+                    "received_credit",
+                    "received_debit",
+                ],
+            ) {
+                Some(0) => TreasuryTransactionsResourceFlowDetailsType::CreditReversal,
+                Some(1) => TreasuryTransactionsResourceFlowDetailsType::DebitReversal,
+                Some(2) => TreasuryTransactionsResourceFlowDetailsType::InboundTransfer,
+                Some(3) => {
                     TreasuryTransactionsResourceFlowDetailsType::IssuingAuthorization
                 }
-                "other" => TreasuryTransactionsResourceFlowDetailsType::Other,
-                "outbound_payment" => {
-                    TreasuryTransactionsResourceFlowDetailsType::OutboundPayment
-                }
-                "outbound_transfer" => {
-                    TreasuryTransactionsResourceFlowDetailsType::OutboundTransfer
-                }
-                "received_credit" => {
-                    TreasuryTransactionsResourceFlowDetailsType::ReceivedCredit
-                }
-                "received_debit" => {
-                    TreasuryTransactionsResourceFlowDetailsType::ReceivedDebit
-                }
-                v => TreasuryTransactionsResourceFlowDetailsType::Unknown(v.to_owned()),
+                Some(4) => TreasuryTransactionsResourceFlowDetailsType::Other,
+                Some(5) => TreasuryTransactionsResourceFlowDetailsType::OutboundPayment,
+                Some(6) => TreasuryTransactionsResourceFlowDetailsType::OutboundTransfer,
+                Some(7) => TreasuryTransactionsResourceFlowDetailsType::ReceivedCredit,
+                Some(8) => TreasuryTransactionsResourceFlowDetailsType::ReceivedDebit,
+                _ => TreasuryTransactionsResourceFlowDetailsType::Unknown(s.to_owned()),
             },
         )
     }

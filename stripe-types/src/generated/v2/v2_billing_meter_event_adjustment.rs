@@ -117,59 +117,58 @@ impl crate::rt::Decode for V2BillingMeterEventAdjustment {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2BillingMeterEventAdjustmentCancel>,
-            f1: Option<crate::rt::DateTime>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<bool>,
-            f5: Option<crate::BillingMeterEventAdjustmentStatus>,
-            f6: Option<crate::BillingMeterEventAdjustmentType>,
+            f0: crate::rt::json::Slot<crate::V2BillingMeterEventAdjustmentCancel>,
+            f1: crate::rt::json::Slot<crate::rt::DateTime>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<bool>,
+            f5: crate::rt::json::Slot<crate::BillingMeterEventAdjustmentStatus>,
+            f6: crate::rt::json::Slot<crate::BillingMeterEventAdjustmentType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a v2.billing.meter_event_adjustment object",
-            &[
-                "cancel",
-                "created",
-                "event_name",
-                "id",
-                "livemode",
-                "object",
-                "status",
-                "type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.skip(),
-                6 => r.required(&mut b.f5),
-                7 => r.required(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-                f6: Some(f6),
-            } => {
+        let extra = r
+            .fields(
+                "a v2.billing.meter_event_adjustment object",
+                &[
+                    "cancel",
+                    "created",
+                    "event_name",
+                    "id",
+                    "livemode",
+                    "object",
+                    "status",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.skip(),
+                    6 => r.required(&mut b.f5),
+                    7 => r.required(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f5.take(),
+            b.f6.take(),
+        ) {
+            (Some(f0), Some(f1), Some(f2), Some(f3), Some(f4), Some(f5), Some(f6)) => {
                 Ok(V2BillingMeterEventAdjustment {
                     cancel: f0,
                     created: f1,
@@ -181,23 +180,20 @@ impl crate::rt::Decode for V2BillingMeterEventAdjustment {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "cancel"),
-                                    (b.f1.is_none(), "created"),
-                                    (b.f2.is_none(), "event_name"),
-                                    (b.f3.is_none(), "id"),
-                                    (b.f4.is_none(), "livemode"),
-                                    (b.f5.is_none(), "status"),
-                                    (b.f6.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "cancel"),
+                        (taken.1.is_none(), "created"),
+                        (taken.2.is_none(), "event_name"),
+                        (taken.3.is_none(), "id"),
+                        (taken.4.is_none(), "livemode"),
+                        (taken.5.is_none(), "status"),
+                        (taken.6.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -248,35 +244,33 @@ impl crate::rt::Decode for V2BillingMeterEventAdjustmentCancel {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2BillingMeterEventAdjustmentCancel object",
-            &["identifier"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2BillingMeterEventAdjustmentCancel object",
+                &["identifier"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(V2BillingMeterEventAdjustmentCancel {
                     identifier: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "identifier")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "identifier")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -3513,11 +3513,11 @@ impl std::str::FromStr for CreateV2CoreAccountDashboard {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "express" => CreateV2CoreAccountDashboard::Express,
-                "full" => CreateV2CoreAccountDashboard::Full,
-                "none" => CreateV2CoreAccountDashboard::None,
-                v => CreateV2CoreAccountDashboard::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["express", "full", "none"]) {
+                Some(0) => CreateV2CoreAccountDashboard::Express,
+                Some(1) => CreateV2CoreAccountDashboard::Full,
+                Some(2) => CreateV2CoreAccountDashboard::None,
+                _ => CreateV2CoreAccountDashboard::Unknown(s.to_owned()),
             },
         )
     }
@@ -3890,92 +3890,180 @@ impl std::str::FromStr for CreateV2CoreAccountDefaultsLocales {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ar-SA" => CreateV2CoreAccountDefaultsLocales::ArSa,
-                "bg" => CreateV2CoreAccountDefaultsLocales::Bg,
-                "bg-BG" => CreateV2CoreAccountDefaultsLocales::BgBg,
-                "cs" => CreateV2CoreAccountDefaultsLocales::Cs,
-                "cs-CZ" => CreateV2CoreAccountDefaultsLocales::CsCz,
-                "da" => CreateV2CoreAccountDefaultsLocales::Da,
-                "da-DK" => CreateV2CoreAccountDefaultsLocales::DaDk,
-                "de" => CreateV2CoreAccountDefaultsLocales::De,
-                "de-DE" => CreateV2CoreAccountDefaultsLocales::DeDe,
-                "el" => CreateV2CoreAccountDefaultsLocales::El,
-                "el-GR" => CreateV2CoreAccountDefaultsLocales::ElGr,
-                "en" => CreateV2CoreAccountDefaultsLocales::En,
-                "en-AU" => CreateV2CoreAccountDefaultsLocales::EnAu,
-                "en-CA" => CreateV2CoreAccountDefaultsLocales::EnCa,
-                "en-GB" => CreateV2CoreAccountDefaultsLocales::EnGb,
-                "en-IE" => CreateV2CoreAccountDefaultsLocales::EnIe,
-                "en-IN" => CreateV2CoreAccountDefaultsLocales::EnIn,
-                "en-NZ" => CreateV2CoreAccountDefaultsLocales::EnNz,
-                "en-SG" => CreateV2CoreAccountDefaultsLocales::EnSg,
-                "en-US" => CreateV2CoreAccountDefaultsLocales::EnUs,
-                "es" => CreateV2CoreAccountDefaultsLocales::Es,
-                "es-419" => CreateV2CoreAccountDefaultsLocales::Es419,
-                "es-ES" => CreateV2CoreAccountDefaultsLocales::EsEs,
-                "et" => CreateV2CoreAccountDefaultsLocales::Et,
-                "et-EE" => CreateV2CoreAccountDefaultsLocales::EtEe,
-                "fi" => CreateV2CoreAccountDefaultsLocales::Fi,
-                "fi-FI" => CreateV2CoreAccountDefaultsLocales::FiFi,
-                "fil" => CreateV2CoreAccountDefaultsLocales::Fil,
-                "fil-PH" => CreateV2CoreAccountDefaultsLocales::FilPh,
-                "fr" => CreateV2CoreAccountDefaultsLocales::Fr,
-                "fr-CA" => CreateV2CoreAccountDefaultsLocales::FrCa,
-                "fr-FR" => CreateV2CoreAccountDefaultsLocales::FrFr,
-                "he-IL" => CreateV2CoreAccountDefaultsLocales::HeIl,
-                "hr" => CreateV2CoreAccountDefaultsLocales::Hr,
-                "hr-HR" => CreateV2CoreAccountDefaultsLocales::HrHr,
-                "hu" => CreateV2CoreAccountDefaultsLocales::Hu,
-                "hu-HU" => CreateV2CoreAccountDefaultsLocales::HuHu,
-                "id" => CreateV2CoreAccountDefaultsLocales::Id,
-                "id-ID" => CreateV2CoreAccountDefaultsLocales::IdId,
-                "it" => CreateV2CoreAccountDefaultsLocales::It,
-                "it-IT" => CreateV2CoreAccountDefaultsLocales::ItIt,
-                "ja" => CreateV2CoreAccountDefaultsLocales::Ja,
-                "ja-JP" => CreateV2CoreAccountDefaultsLocales::JaJp,
-                "ko" => CreateV2CoreAccountDefaultsLocales::Ko,
-                "ko-KR" => CreateV2CoreAccountDefaultsLocales::KoKr,
-                "lt" => CreateV2CoreAccountDefaultsLocales::Lt,
-                "lt-LT" => CreateV2CoreAccountDefaultsLocales::LtLt,
-                "lv" => CreateV2CoreAccountDefaultsLocales::Lv,
-                "lv-LV" => CreateV2CoreAccountDefaultsLocales::LvLv,
-                "ms" => CreateV2CoreAccountDefaultsLocales::Ms,
-                "ms-MY" => CreateV2CoreAccountDefaultsLocales::MsMy,
-                "mt" => CreateV2CoreAccountDefaultsLocales::Mt,
-                "mt-MT" => CreateV2CoreAccountDefaultsLocales::MtMt,
-                "nb" => CreateV2CoreAccountDefaultsLocales::Nb,
-                "nb-NO" => CreateV2CoreAccountDefaultsLocales::NbNo,
-                "nl" => CreateV2CoreAccountDefaultsLocales::Nl,
-                "nl-NL" => CreateV2CoreAccountDefaultsLocales::NlNl,
-                "pl" => CreateV2CoreAccountDefaultsLocales::Pl,
-                "pl-PL" => CreateV2CoreAccountDefaultsLocales::PlPl,
-                "pt" => CreateV2CoreAccountDefaultsLocales::Pt,
-                "pt-BR" => CreateV2CoreAccountDefaultsLocales::PtBr,
-                "pt-PT" => CreateV2CoreAccountDefaultsLocales::PtPt,
-                "ro" => CreateV2CoreAccountDefaultsLocales::Ro,
-                "ro-RO" => CreateV2CoreAccountDefaultsLocales::RoRo,
-                "ru" => CreateV2CoreAccountDefaultsLocales::Ru,
-                "ru-RU" => CreateV2CoreAccountDefaultsLocales::RuRu,
-                "sk" => CreateV2CoreAccountDefaultsLocales::Sk,
-                "sk-SK" => CreateV2CoreAccountDefaultsLocales::SkSk,
-                "sl" => CreateV2CoreAccountDefaultsLocales::Sl,
-                "sl-SI" => CreateV2CoreAccountDefaultsLocales::SlSi,
-                "sv" => CreateV2CoreAccountDefaultsLocales::Sv,
-                "sv-SE" => CreateV2CoreAccountDefaultsLocales::SvSe,
-                "th" => CreateV2CoreAccountDefaultsLocales::Th,
-                "th-TH" => CreateV2CoreAccountDefaultsLocales::ThTh,
-                "tr" => CreateV2CoreAccountDefaultsLocales::Tr,
-                "tr-TR" => CreateV2CoreAccountDefaultsLocales::TrTr,
-                "vi" => CreateV2CoreAccountDefaultsLocales::Vi,
-                "vi-VN" => CreateV2CoreAccountDefaultsLocales::ViVn,
-                "zh" => CreateV2CoreAccountDefaultsLocales::Zh,
-                "zh-HK" => CreateV2CoreAccountDefaultsLocales::ZhHk,
-                "zh-Hans" => CreateV2CoreAccountDefaultsLocales::ZhHans,
-                "zh-Hant-HK" => CreateV2CoreAccountDefaultsLocales::ZhHantHk,
-                "zh-Hant-TW" => CreateV2CoreAccountDefaultsLocales::ZhHantTw,
-                "zh-TW" => CreateV2CoreAccountDefaultsLocales::ZhTw,
-                v => CreateV2CoreAccountDefaultsLocales::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "ar-SA",
+                    "bg",
+                    "bg-BG",
+                    "cs",
+                    "cs-CZ",
+                    "da",
+                    "da-DK",
+                    "de",
+                    "de-DE",
+                    "el",
+                    "el-GR",
+                    "en",
+                    "en-AU",
+                    "en-CA",
+                    "en-GB",
+                    "en-IE",
+                    "en-IN",
+                    "en-NZ",
+                    "en-SG",
+                    "en-US",
+                    "es",
+                    "es-419",
+                    "es-ES",
+                    "et",
+                    "et-EE",
+                    "fi",
+                    "fi-FI",
+                    "fil",
+                    "fil-PH",
+                    "fr",
+                    "fr-CA",
+                    "fr-FR",
+                    "he-IL",
+                    "hr",
+                    "hr-HR",
+                    "hu",
+                    "hu-HU",
+                    "id",
+                    "id-ID",
+                    "it",
+                    "it-IT",
+                    "ja",
+                    "ja-JP",
+                    "ko",
+                    "ko-KR",
+                    "lt",
+                    "lt-LT",
+                    "lv",
+                    "lv-LV",
+                    "ms",
+                    "ms-MY",
+                    "mt",
+                    "mt-MT",
+                    "nb",
+                    "nb-NO",
+                    "nl",
+                    "nl-NL",
+                    "pl",
+                    "pl-PL",
+                    "pt",
+                    "pt-BR",
+                    "pt-PT",
+                    "ro",
+                    "ro-RO",
+                    "ru",
+                    "ru-RU",
+                    "sk",
+                    "sk-SK",
+                    "sl",
+                    "sl-SI",
+                    "sv",
+                    "sv-SE",
+                    "th",
+                    "th-TH",
+                    "tr",
+                    "tr-TR",
+                    "vi",
+                    "vi-VN",
+                    "zh",
+                    "zh-HK",
+                    "zh-Hans",
+                    "zh-Hant-HK",
+                    "zh-Hant-TW",
+                    "zh-TW",
+                ],
+            ) {
+                Some(0) => CreateV2CoreAccountDefaultsLocales::ArSa,
+                Some(1) => CreateV2CoreAccountDefaultsLocales::Bg,
+                Some(2) => CreateV2CoreAccountDefaultsLocales::BgBg,
+                Some(3) => CreateV2CoreAccountDefaultsLocales::Cs,
+                Some(4) => CreateV2CoreAccountDefaultsLocales::CsCz,
+                Some(5) => CreateV2CoreAccountDefaultsLocales::Da,
+                Some(6) => CreateV2CoreAccountDefaultsLocales::DaDk,
+                Some(7) => CreateV2CoreAccountDefaultsLocales::De,
+                Some(8) => CreateV2CoreAccountDefaultsLocales::DeDe,
+                Some(9) => CreateV2CoreAccountDefaultsLocales::El,
+                Some(10) => CreateV2CoreAccountDefaultsLocales::ElGr,
+                Some(11) => CreateV2CoreAccountDefaultsLocales::En,
+                Some(12) => CreateV2CoreAccountDefaultsLocales::EnAu,
+                Some(13) => CreateV2CoreAccountDefaultsLocales::EnCa,
+                Some(14) => CreateV2CoreAccountDefaultsLocales::EnGb,
+                Some(15) => CreateV2CoreAccountDefaultsLocales::EnIe,
+                Some(16) => CreateV2CoreAccountDefaultsLocales::EnIn,
+                Some(17) => CreateV2CoreAccountDefaultsLocales::EnNz,
+                Some(18) => CreateV2CoreAccountDefaultsLocales::EnSg,
+                Some(19) => CreateV2CoreAccountDefaultsLocales::EnUs,
+                Some(20) => CreateV2CoreAccountDefaultsLocales::Es,
+                Some(21) => CreateV2CoreAccountDefaultsLocales::Es419,
+                Some(22) => CreateV2CoreAccountDefaultsLocales::EsEs,
+                Some(23) => CreateV2CoreAccountDefaultsLocales::Et,
+                Some(24) => CreateV2CoreAccountDefaultsLocales::EtEe,
+                Some(25) => CreateV2CoreAccountDefaultsLocales::Fi,
+                Some(26) => CreateV2CoreAccountDefaultsLocales::FiFi,
+                Some(27) => CreateV2CoreAccountDefaultsLocales::Fil,
+                Some(28) => CreateV2CoreAccountDefaultsLocales::FilPh,
+                Some(29) => CreateV2CoreAccountDefaultsLocales::Fr,
+                Some(30) => CreateV2CoreAccountDefaultsLocales::FrCa,
+                Some(31) => CreateV2CoreAccountDefaultsLocales::FrFr,
+                Some(32) => CreateV2CoreAccountDefaultsLocales::HeIl,
+                Some(33) => CreateV2CoreAccountDefaultsLocales::Hr,
+                Some(34) => CreateV2CoreAccountDefaultsLocales::HrHr,
+                Some(35) => CreateV2CoreAccountDefaultsLocales::Hu,
+                Some(36) => CreateV2CoreAccountDefaultsLocales::HuHu,
+                Some(37) => CreateV2CoreAccountDefaultsLocales::Id,
+                Some(38) => CreateV2CoreAccountDefaultsLocales::IdId,
+                Some(39) => CreateV2CoreAccountDefaultsLocales::It,
+                Some(40) => CreateV2CoreAccountDefaultsLocales::ItIt,
+                Some(41) => CreateV2CoreAccountDefaultsLocales::Ja,
+                Some(42) => CreateV2CoreAccountDefaultsLocales::JaJp,
+                Some(43) => CreateV2CoreAccountDefaultsLocales::Ko,
+                Some(44) => CreateV2CoreAccountDefaultsLocales::KoKr,
+                Some(45) => CreateV2CoreAccountDefaultsLocales::Lt,
+                Some(46) => CreateV2CoreAccountDefaultsLocales::LtLt,
+                Some(47) => CreateV2CoreAccountDefaultsLocales::Lv,
+                Some(48) => CreateV2CoreAccountDefaultsLocales::LvLv,
+                Some(49) => CreateV2CoreAccountDefaultsLocales::Ms,
+                Some(50) => CreateV2CoreAccountDefaultsLocales::MsMy,
+                Some(51) => CreateV2CoreAccountDefaultsLocales::Mt,
+                Some(52) => CreateV2CoreAccountDefaultsLocales::MtMt,
+                Some(53) => CreateV2CoreAccountDefaultsLocales::Nb,
+                Some(54) => CreateV2CoreAccountDefaultsLocales::NbNo,
+                Some(55) => CreateV2CoreAccountDefaultsLocales::Nl,
+                Some(56) => CreateV2CoreAccountDefaultsLocales::NlNl,
+                Some(57) => CreateV2CoreAccountDefaultsLocales::Pl,
+                Some(58) => CreateV2CoreAccountDefaultsLocales::PlPl,
+                Some(59) => CreateV2CoreAccountDefaultsLocales::Pt,
+                Some(60) => CreateV2CoreAccountDefaultsLocales::PtBr,
+                Some(61) => CreateV2CoreAccountDefaultsLocales::PtPt,
+                Some(62) => CreateV2CoreAccountDefaultsLocales::Ro,
+                Some(63) => CreateV2CoreAccountDefaultsLocales::RoRo,
+                Some(64) => CreateV2CoreAccountDefaultsLocales::Ru,
+                Some(65) => CreateV2CoreAccountDefaultsLocales::RuRu,
+                Some(66) => CreateV2CoreAccountDefaultsLocales::Sk,
+                Some(67) => CreateV2CoreAccountDefaultsLocales::SkSk,
+                Some(68) => CreateV2CoreAccountDefaultsLocales::Sl,
+                Some(69) => CreateV2CoreAccountDefaultsLocales::SlSi,
+                Some(70) => CreateV2CoreAccountDefaultsLocales::Sv,
+                Some(71) => CreateV2CoreAccountDefaultsLocales::SvSe,
+                Some(72) => CreateV2CoreAccountDefaultsLocales::Th,
+                Some(73) => CreateV2CoreAccountDefaultsLocales::ThTh,
+                Some(74) => CreateV2CoreAccountDefaultsLocales::Tr,
+                Some(75) => CreateV2CoreAccountDefaultsLocales::TrTr,
+                Some(76) => CreateV2CoreAccountDefaultsLocales::Vi,
+                Some(77) => CreateV2CoreAccountDefaultsLocales::ViVn,
+                Some(78) => CreateV2CoreAccountDefaultsLocales::Zh,
+                Some(79) => CreateV2CoreAccountDefaultsLocales::ZhHk,
+                Some(80) => CreateV2CoreAccountDefaultsLocales::ZhHans,
+                Some(81) => CreateV2CoreAccountDefaultsLocales::ZhHantHk,
+                Some(82) => CreateV2CoreAccountDefaultsLocales::ZhHantTw,
+                Some(83) => CreateV2CoreAccountDefaultsLocales::ZhTw,
+                _ => CreateV2CoreAccountDefaultsLocales::Unknown(s.to_owned()),
             },
         )
     }
@@ -4131,22 +4219,25 @@ impl std::str::FromStr for CreateV2CoreAccountDefaultsResponsibilitiesFeesCollec
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "application" => {
+            match crate::rt::json::variant(
+                s,
+                &["application", "application_custom", "application_express", "stripe"],
+            ) {
+                Some(0) => {
                     CreateV2CoreAccountDefaultsResponsibilitiesFeesCollector::Application
                 }
-                "application_custom" => {
+                Some(1) => {
                     CreateV2CoreAccountDefaultsResponsibilitiesFeesCollector::ApplicationCustom
                 }
-                "application_express" => {
+                Some(2) => {
                     CreateV2CoreAccountDefaultsResponsibilitiesFeesCollector::ApplicationExpress
                 }
-                "stripe" => {
+                Some(3) => {
                     CreateV2CoreAccountDefaultsResponsibilitiesFeesCollector::Stripe
                 }
-                v => {
+                _ => {
                     CreateV2CoreAccountDefaultsResponsibilitiesFeesCollector::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -4205,16 +4296,16 @@ impl std::str::FromStr for CreateV2CoreAccountDefaultsResponsibilitiesLossesColl
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "application" => {
+            match crate::rt::json::variant(s, &["application", "stripe"]) {
+                Some(0) => {
                     CreateV2CoreAccountDefaultsResponsibilitiesLossesCollector::Application
                 }
-                "stripe" => {
+                Some(1) => {
                     CreateV2CoreAccountDefaultsResponsibilitiesLossesCollector::Stripe
                 }
-                v => {
+                _ => {
                     CreateV2CoreAccountDefaultsResponsibilitiesLossesCollector::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -6146,21 +6237,26 @@ impl std::str::FromStr for CreateV2CoreAccountInclude {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "configuration.customer" => {
-                    CreateV2CoreAccountInclude::ConfigurationCustomer
-                }
-                "configuration.merchant" => {
-                    CreateV2CoreAccountInclude::ConfigurationMerchant
-                }
-                "configuration.recipient" => {
-                    CreateV2CoreAccountInclude::ConfigurationRecipient
-                }
-                "defaults" => CreateV2CoreAccountInclude::Defaults,
-                "future_requirements" => CreateV2CoreAccountInclude::FutureRequirements,
-                "identity" => CreateV2CoreAccountInclude::Identity,
-                "requirements" => CreateV2CoreAccountInclude::Requirements,
-                v => CreateV2CoreAccountInclude::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "configuration.customer",
+                    "configuration.merchant",
+                    "configuration.recipient",
+                    "defaults",
+                    "future_requirements",
+                    "identity",
+                    "requirements",
+                ],
+            ) {
+                Some(0) => CreateV2CoreAccountInclude::ConfigurationCustomer,
+                Some(1) => CreateV2CoreAccountInclude::ConfigurationMerchant,
+                Some(2) => CreateV2CoreAccountInclude::ConfigurationRecipient,
+                Some(3) => CreateV2CoreAccountInclude::Defaults,
+                Some(4) => CreateV2CoreAccountInclude::FutureRequirements,
+                Some(5) => CreateV2CoreAccountInclude::Identity,
+                Some(6) => CreateV2CoreAccountInclude::Requirements,
+                _ => CreateV2CoreAccountInclude::Unknown(s.to_owned()),
             },
         )
     }
@@ -6308,11 +6404,11 @@ impl std::str::FromStr for ListV2CoreAccountsAppliedConfigurations {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "customer" => ListV2CoreAccountsAppliedConfigurations::Customer,
-                "merchant" => ListV2CoreAccountsAppliedConfigurations::Merchant,
-                "recipient" => ListV2CoreAccountsAppliedConfigurations::Recipient,
-                v => ListV2CoreAccountsAppliedConfigurations::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["customer", "merchant", "recipient"]) {
+                Some(0) => ListV2CoreAccountsAppliedConfigurations::Customer,
+                Some(1) => ListV2CoreAccountsAppliedConfigurations::Merchant,
+                Some(2) => ListV2CoreAccountsAppliedConfigurations::Recipient,
+                _ => ListV2CoreAccountsAppliedConfigurations::Unknown(s.to_owned()),
             },
         )
     }
@@ -9638,132 +9734,112 @@ impl crate::rt::Decode for V2CoreAccount {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::V2CoreAccountAppliedConfigurations>>,
-            f1: Option<bool>,
-            f2: Option<crate::V2CoreAccountConfiguration>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<crate::rt::DateTime>,
-            f6: Option<crate::V2CoreAccountDashboard>,
-            f7: Option<crate::V2CoreAccountDefaults>,
-            f8: Option<String>,
-            f9: Option<crate::V2CoreAccountFutureRequirements>,
-            f10: Option<String>,
-            f11: Option<crate::V2CoreAccountIdentity>,
-            f12: Option<bool>,
-            f13: Option<crate::rt::Metadata>,
-            f14: Option<crate::V2CoreAccountRequirements>,
+            f0: crate::rt::json::Slot<Vec<crate::V2CoreAccountAppliedConfigurations>>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<crate::V2CoreAccountConfiguration>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<crate::rt::DateTime>,
+            f6: crate::rt::json::Slot<crate::V2CoreAccountDashboard>,
+            f7: crate::rt::json::Slot<crate::V2CoreAccountDefaults>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<crate::V2CoreAccountFutureRequirements>,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<crate::V2CoreAccountIdentity>,
+            f12: crate::rt::json::Slot<bool>,
+            f13: crate::rt::json::Slot<crate::rt::Metadata>,
+            f14: crate::rt::json::Slot<crate::V2CoreAccountRequirements>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a v2.core.account object",
-            &[
-                "applied_configurations",
-                "closed",
-                "configuration",
-                "contact_email",
-                "contact_phone",
-                "created",
-                "dashboard",
-                "defaults",
-                "display_name",
-                "future_requirements",
-                "id",
-                "identity",
-                "livemode",
-                "metadata",
-                "object",
-                "requirements",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.required(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.required(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                14 => r.skip(),
-                15 => r.optional(&mut b.f14),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1,
-                f2,
-                f3,
-                f4,
-                f5: Some(f5),
-                f6,
-                f7,
-                f8,
-                f9,
-                f10: Some(f10),
-                f11,
-                f12: Some(f12),
-                f13,
-                f14,
-            } => {
+        let extra = r
+            .fields(
+                "a v2.core.account object",
+                &[
+                    "applied_configurations",
+                    "closed",
+                    "configuration",
+                    "contact_email",
+                    "contact_phone",
+                    "created",
+                    "dashboard",
+                    "defaults",
+                    "display_name",
+                    "future_requirements",
+                    "id",
+                    "identity",
+                    "livemode",
+                    "metadata",
+                    "object",
+                    "requirements",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.required(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.required(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.skip(),
+                    15 => r.optional(&mut b.f14),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f5.take(), b.f10.take(), b.f12.take()) {
+            (Some(f0), Some(f5), Some(f10), Some(f12)) => {
                 Ok(V2CoreAccount {
                     applied_configurations: f0,
-                    closed: f1,
-                    configuration: f2,
-                    contact_email: f3,
-                    contact_phone: f4,
+                    closed: b.f1.take(),
+                    configuration: b.f2.take(),
+                    contact_email: b.f3.take(),
+                    contact_phone: b.f4.take(),
                     created: f5,
-                    dashboard: f6,
-                    defaults: f7,
-                    display_name: f8,
-                    future_requirements: f9,
+                    dashboard: b.f6.take(),
+                    defaults: b.f7.take(),
+                    display_name: b.f8.take(),
+                    future_requirements: b.f9.take(),
                     id: f10,
-                    identity: f11,
+                    identity: b.f11.take(),
                     livemode: f12,
-                    metadata: f13,
-                    requirements: f14,
+                    metadata: b.f13.take(),
+                    requirements: b.f14.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "applied_configurations"),
-                                    (b.f5.is_none(), "created"),
-                                    (b.f10.is_none(), "id"),
-                                    (b.f12.is_none(), "livemode"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "applied_configurations"),
+                        (taken.1.is_none(), "created"),
+                        (taken.2.is_none(), "id"),
+                        (taken.3.is_none(), "livemode"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -9862,11 +9938,11 @@ impl std::str::FromStr for V2CoreAccountAppliedConfigurations {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "customer" => V2CoreAccountAppliedConfigurations::Customer,
-                "merchant" => V2CoreAccountAppliedConfigurations::Merchant,
-                "recipient" => V2CoreAccountAppliedConfigurations::Recipient,
-                v => V2CoreAccountAppliedConfigurations::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["customer", "merchant", "recipient"]) {
+                Some(0) => V2CoreAccountAppliedConfigurations::Customer,
+                Some(1) => V2CoreAccountAppliedConfigurations::Merchant,
+                Some(2) => V2CoreAccountAppliedConfigurations::Recipient,
+                _ => V2CoreAccountAppliedConfigurations::Unknown(s.to_owned()),
             },
         )
     }
@@ -9913,32 +9989,30 @@ impl crate::rt::Decode for V2CoreAccountConfiguration {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2CoreAccountConfigurationCustomer>,
-            f1: Option<crate::V2CoreAccountConfigurationMerchant>,
-            f2: Option<crate::V2CoreAccountConfigurationRecipient>,
+            f0: crate::rt::json::Slot<crate::V2CoreAccountConfigurationCustomer>,
+            f1: crate::rt::json::Slot<crate::V2CoreAccountConfigurationMerchant>,
+            f2: crate::rt::json::Slot<crate::V2CoreAccountConfigurationRecipient>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfiguration object",
-            &["customer", "merchant", "recipient"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfiguration object",
+                &["customer", "merchant", "recipient"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountConfiguration {
-            customer: f0,
-            merchant: f1,
-            recipient: f2,
+            customer: b.f0.take(),
+            merchant: b.f1.take(),
+            recipient: b.f2.take(),
             extra,
         })
     }
@@ -10002,64 +10076,64 @@ impl crate::rt::Decode for V2CoreAccountConfigurationCustomer {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::V2CoreAccountConfigurationCustomerAutomaticIndirectTax>,
-            f2: Option<crate::V2CoreAccountConfigurationCustomerBilling>,
-            f3: Option<crate::V2CoreAccountConfigurationCustomerCapabilities>,
-            f4: Option<crate::V2CoreAccountConfigurationCustomerShipping>,
-            f5: Option<String>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<
+                crate::V2CoreAccountConfigurationCustomerAutomaticIndirectTax,
+            >,
+            f2: crate::rt::json::Slot<crate::V2CoreAccountConfigurationCustomerBilling>,
+            f3: crate::rt::json::Slot<
+                crate::V2CoreAccountConfigurationCustomerCapabilities,
+            >,
+            f4: crate::rt::json::Slot<crate::V2CoreAccountConfigurationCustomerShipping>,
+            f5: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationCustomer object",
-            &[
-                "applied",
-                "automatic_indirect_tax",
-                "billing",
-                "capabilities",
-                "shipping",
-                "test_clock",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1, f2, f3, f4, f5 } => {
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationCustomer object",
+                &[
+                    "applied",
+                    "automatic_indirect_tax",
+                    "billing",
+                    "capabilities",
+                    "shipping",
+                    "test_clock",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(V2CoreAccountConfigurationCustomer {
                     applied: f0,
-                    automatic_indirect_tax: f1,
-                    billing: f2,
-                    capabilities: f3,
-                    shipping: f4,
-                    test_clock: f5,
+                    automatic_indirect_tax: b.f1.take(),
+                    billing: b.f2.take(),
+                    capabilities: b.f3.take(),
+                    shipping: b.f4.take(),
+                    test_clock: b.f5.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "applied")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "applied")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -10128,40 +10202,38 @@ impl crate::rt::Decode for V2CoreAccountConfigurationCustomerAutomaticIndirectTa
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::CustomerTaxExempt>,
-            f1: Option<String>,
-            f2: Option<
+            f0: crate::rt::json::Slot<crate::CustomerTaxExempt>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocation,
             >,
-            f3: Option<
+            f3: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocationSource,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationCustomerAutomaticIndirectTax object",
-            &["exempt", "ip_address", "location", "location_source"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationCustomerAutomaticIndirectTax object",
+                &["exempt", "ip_address", "location", "location_source"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountConfigurationCustomerAutomaticIndirectTax {
-            exempt: f0,
-            ip_address: f1,
-            location: f2,
-            location_source: f3,
+            exempt: b.f0.take(),
+            ip_address: b.f1.take(),
+            location: b.f2.take(),
+            location_source: b.f3.take(),
             extra,
         })
     }
@@ -10220,25 +10292,26 @@ for V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocation {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocation object",
-            &["country", "state"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocation object",
+                &["country", "state"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocation {
-            country: f0,
-            state: f1,
+            country: b.f0.take(),
+            state: b.f1.take(),
             extra,
         })
     }
@@ -10322,22 +10395,25 @@ for V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocationSource {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "identity_address" => {
+            match crate::rt::json::variant(
+                s,
+                &["identity_address", "ip_address", "payment_method", "shipping_address"],
+            ) {
+                Some(0) => {
                     V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocationSource::IdentityAddress
                 }
-                "ip_address" => {
+                Some(1) => {
                     V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocationSource::IpAddress
                 }
-                "payment_method" => {
+                Some(2) => {
                     V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocationSource::PaymentMethod
                 }
-                "shipping_address" => {
+                Some(3) => {
                     V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocationSource::ShippingAddress
                 }
-                v => {
+                _ => {
                     V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocationSource::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -10388,25 +10464,28 @@ impl crate::rt::Decode for V2CoreAccountConfigurationCustomerBilling {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::V2CoreAccountConfigurationCustomerBillingInvoice>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<
+                crate::V2CoreAccountConfigurationCustomerBillingInvoice,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationCustomerBilling object",
-            &["default_payment_method", "invoice"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationCustomerBilling object",
+                &["default_payment_method", "invoice"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountConfigurationCustomerBilling {
-            default_payment_method: f0,
-            invoice: f1,
+            default_payment_method: b.f0.take(),
+            invoice: b.f1.take(),
             extra,
         })
     }
@@ -10467,55 +10546,53 @@ impl crate::rt::Decode for V2CoreAccountConfigurationCustomerBillingInvoice {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 Vec<crate::V2CoreAccountConfigurationCustomerBillingInvoiceCustomFields>,
             >,
-            f1: Option<String>,
-            f2: Option<i64>,
-            f3: Option<String>,
-            f4: Option<crate::V2CoreAccountConfigurationCustomerBillingInvoiceRendering>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<i64>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<
+                crate::V2CoreAccountConfigurationCustomerBillingInvoiceRendering,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationCustomerBillingInvoice object",
-            &["custom_fields", "footer", "next_sequence", "prefix", "rendering"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1, f2, f3, f4 } => {
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationCustomerBillingInvoice object",
+                &["custom_fields", "footer", "next_sequence", "prefix", "rendering"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(V2CoreAccountConfigurationCustomerBillingInvoice {
                     custom_fields: f0,
-                    footer: f1,
-                    next_sequence: f2,
-                    prefix: f3,
-                    rendering: f4,
+                    footer: b.f1.take(),
+                    next_sequence: b.f2.take(),
+                    prefix: b.f3.take(),
+                    rendering: b.f4.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "custom_fields")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "custom_fields")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -10573,38 +10650,37 @@ impl crate::rt::Decode for V2CoreAccountConfigurationCustomerBillingInvoiceCusto
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationCustomerBillingInvoiceCustomFields object",
-            &["name", "value"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationCustomerBillingInvoiceCustomFields object",
+                &["name", "value"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationCustomerBillingInvoiceCustomFields {
                     name: f0,
                     value: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "name"), (b.f1.is_none(), "value")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "name"), (taken.1.is_none(), "value")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -10654,27 +10730,28 @@ impl crate::rt::Decode for V2CoreAccountConfigurationCustomerBillingInvoiceRende
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationCustomerBillingInvoiceRenderingAmountTaxDisplay,
             >,
-            f1: Option<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationCustomerBillingInvoiceRendering object",
-            &["amount_tax_display", "template"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationCustomerBillingInvoiceRendering object",
+                &["amount_tax_display", "template"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountConfigurationCustomerBillingInvoiceRendering {
-            amount_tax_display: f0,
-            template: f1,
+            amount_tax_display: b.f0.take(),
+            template: b.f1.take(),
             extra,
         })
     }
@@ -10746,16 +10823,19 @@ for V2CoreAccountConfigurationCustomerBillingInvoiceRenderingAmountTaxDisplay {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "exclude_tax" => {
+            match crate::rt::json::variant(
+                s,
+                &["exclude_tax", "include_inclusive_tax"],
+            ) {
+                Some(0) => {
                     V2CoreAccountConfigurationCustomerBillingInvoiceRenderingAmountTaxDisplay::ExcludeTax
                 }
-                "include_inclusive_tax" => {
+                Some(1) => {
                     V2CoreAccountConfigurationCustomerBillingInvoiceRenderingAmountTaxDisplay::IncludeInclusiveTax
                 }
-                v => {
+                _ => {
                     V2CoreAccountConfigurationCustomerBillingInvoiceRenderingAmountTaxDisplay::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -10806,24 +10886,24 @@ impl crate::rt::Decode for V2CoreAccountConfigurationCustomerCapabilities {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax,
             >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationCustomerCapabilities object",
-            &["automatic_indirect_tax"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationCustomerCapabilities object",
+                &["automatic_indirect_tax"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountConfigurationCustomerCapabilities {
-            automatic_indirect_tax: f0,
+            automatic_indirect_tax: b.f0.take(),
             extra,
         })
     }
@@ -10874,47 +10954,46 @@ for V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -10994,22 +11073,25 @@ for V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => {
+            match crate::rt::json::variant(
+                s,
+                &["active", "pending", "restricted", "unsupported"],
+            ) {
+                Some(0) => {
                     V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatus::Active
                 }
-                "pending" => {
+                Some(1) => {
                     V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatus::Pending
                 }
-                "restricted" => {
+                Some(2) => {
                     V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatus::Restricted
                 }
-                "unsupported" => {
+                Some(3) => {
                     V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatus::Unsupported
                 }
-                v => {
+                _ => {
                     V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatus::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -11061,42 +11143,41 @@ for V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDeta
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetailsCode,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetailsResolution,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails object",
-            &["code", "resolution"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails object",
+                &["code", "resolution"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails {
                     code: f0,
                     resolution: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "code"), (b.f1.is_none(), "resolution")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "code"), (taken.1.is_none(), "resolution")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -11191,31 +11272,42 @@ for V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDeta
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "determining_status" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "determining_status",
+                    "requirements_past_due",
+                    "requirements_pending_verification",
+                    "restricted_other",
+                    "unsupported_business",
+                    "unsupported_country",
+                    "unsupported_entity_type",
+                ],
+            ) {
+                Some(0) => {
                     V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetailsCode::DeterminingStatus
                 }
-                "requirements_past_due" => {
+                Some(1) => {
                     V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetailsCode::RequirementsPastDue
                 }
-                "requirements_pending_verification" => {
+                Some(2) => {
                     V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetailsCode::RequirementsPendingVerification
                 }
-                "restricted_other" => {
+                Some(3) => {
                     V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetailsCode::RestrictedOther
                 }
-                "unsupported_business" => {
+                Some(4) => {
                     V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetailsCode::UnsupportedBusiness
                 }
-                "unsupported_country" => {
+                Some(5) => {
                     V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetailsCode::UnsupportedCountry
                 }
-                "unsupported_entity_type" => {
+                Some(6) => {
                     V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetailsCode::UnsupportedEntityType
                 }
-                v => {
+                _ => {
                     V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetailsCode::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -11291,19 +11383,22 @@ for V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDeta
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "contact_stripe" => {
+            match crate::rt::json::variant(
+                s,
+                &["contact_stripe", "no_resolution", "provide_info"],
+            ) {
+                Some(0) => {
                     V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetailsResolution::ContactStripe
                 }
-                "no_resolution" => {
+                Some(1) => {
                     V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetailsResolution::NoResolution
                 }
-                "provide_info" => {
+                Some(2) => {
                     V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetailsResolution::ProvideInfo
                 }
-                v => {
+                _ => {
                     V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetailsResolution::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -11356,32 +11451,32 @@ impl crate::rt::Decode for V2CoreAccountConfigurationCustomerShipping {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2CoreAccountConfigurationCustomerShippingAddress>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<
+                crate::V2CoreAccountConfigurationCustomerShippingAddress,
+            >,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationCustomerShipping object",
-            &["address", "name", "phone"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationCustomerShipping object",
+                &["address", "name", "phone"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountConfigurationCustomerShipping {
-            address: f0,
-            name: f1,
-            phone: f2,
+            address: b.f0.take(),
+            name: b.f1.take(),
+            phone: b.f2.take(),
             extra,
         })
     }
@@ -11443,44 +11538,42 @@ impl crate::rt::Decode for V2CoreAccountConfigurationCustomerShippingAddress {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationCustomerShippingAddress object",
-            &["city", "country", "line1", "line2", "postal_code", "state"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5 } = b;
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationCustomerShippingAddress object",
+                &["city", "country", "line1", "line2", "postal_code", "state"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountConfigurationCustomerShippingAddress {
-            city: f0,
-            country: f1,
-            line1: f2,
-            line2: f3,
-            postal_code: f4,
-            state: f5,
+            city: b.f0.take(),
+            country: b.f1.take(),
+            line1: b.f2.take(),
+            line2: b.f3.take(),
+            postal_code: b.f4.take(),
+            state: b.f5.take(),
             extra,
         })
     }
@@ -11571,91 +11664,99 @@ impl crate::rt::Decode for V2CoreAccountConfigurationMerchant {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::V2CoreAccountConfigurationMerchantBacsDebitPayments>,
-            f2: Option<crate::V2CoreAccountConfigurationMerchantBranding>,
-            f3: Option<crate::V2CoreAccountConfigurationMerchantCapabilities>,
-            f4: Option<crate::V2CoreAccountConfigurationMerchantCardPayments>,
-            f5: Option<crate::V2CoreAccountConfigurationMerchantKonbiniPayments>,
-            f6: Option<String>,
-            f7: Option<
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<
+                crate::V2CoreAccountConfigurationMerchantBacsDebitPayments,
+            >,
+            f2: crate::rt::json::Slot<crate::V2CoreAccountConfigurationMerchantBranding>,
+            f3: crate::rt::json::Slot<
+                crate::V2CoreAccountConfigurationMerchantCapabilities,
+            >,
+            f4: crate::rt::json::Slot<
+                crate::V2CoreAccountConfigurationMerchantCardPayments,
+            >,
+            f5: crate::rt::json::Slot<
+                crate::V2CoreAccountConfigurationMerchantKonbiniPayments,
+            >,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantScriptStatementDescriptor,
             >,
-            f8: Option<crate::V2CoreAccountConfigurationMerchantSepaDebitPayments>,
-            f9: Option<crate::V2CoreAccountConfigurationMerchantStatementDescriptor>,
-            f10: Option<crate::V2CoreAccountConfigurationMerchantSupport>,
+            f8: crate::rt::json::Slot<
+                crate::V2CoreAccountConfigurationMerchantSepaDebitPayments,
+            >,
+            f9: crate::rt::json::Slot<
+                crate::V2CoreAccountConfigurationMerchantStatementDescriptor,
+            >,
+            f10: crate::rt::json::Slot<crate::V2CoreAccountConfigurationMerchantSupport>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchant object",
-            &[
-                "applied",
-                "bacs_debit_payments",
-                "branding",
-                "capabilities",
-                "card_payments",
-                "konbini_payments",
-                "mcc",
-                "script_statement_descriptor",
-                "sepa_debit_payments",
-                "statement_descriptor",
-                "support",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1, f2, f3, f4, f5, f6, f7, f8, f9, f10 } => {
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchant object",
+                &[
+                    "applied",
+                    "bacs_debit_payments",
+                    "branding",
+                    "capabilities",
+                    "card_payments",
+                    "konbini_payments",
+                    "mcc",
+                    "script_statement_descriptor",
+                    "sepa_debit_payments",
+                    "statement_descriptor",
+                    "support",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(V2CoreAccountConfigurationMerchant {
                     applied: f0,
-                    bacs_debit_payments: f1,
-                    branding: f2,
-                    capabilities: f3,
-                    card_payments: f4,
-                    konbini_payments: f5,
-                    mcc: f6,
-                    script_statement_descriptor: f7,
-                    sepa_debit_payments: f8,
-                    statement_descriptor: f9,
-                    support: f10,
+                    bacs_debit_payments: b.f1.take(),
+                    branding: b.f2.take(),
+                    capabilities: b.f3.take(),
+                    card_payments: b.f4.take(),
+                    konbini_payments: b.f5.take(),
+                    mcc: b.f6.take(),
+                    script_statement_descriptor: b.f7.take(),
+                    sepa_debit_payments: b.f8.take(),
+                    statement_descriptor: b.f9.take(),
+                    support: b.f10.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "applied")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "applied")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -11731,25 +11832,26 @@ impl crate::rt::Decode for V2CoreAccountConfigurationMerchantBacsDebitPayments {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantBacsDebitPayments object",
-            &["display_name", "service_user_number"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantBacsDebitPayments object",
+                &["display_name", "service_user_number"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountConfigurationMerchantBacsDebitPayments {
-            display_name: f0,
-            service_user_number: f1,
+            display_name: b.f0.take(),
+            service_user_number: b.f1.take(),
             extra,
         })
     }
@@ -11805,36 +11907,34 @@ impl crate::rt::Decode for V2CoreAccountConfigurationMerchantBranding {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantBranding object",
-            &["icon", "logo", "primary_color", "secondary_color"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantBranding object",
+                &["icon", "logo", "primary_color", "secondary_color"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountConfigurationMerchantBranding {
-            icon: f0,
-            logo: f1,
-            primary_color: f2,
-            secondary_color: f3,
+            icon: b.f0.take(),
+            logo: b.f1.take(),
+            primary_color: b.f2.take(),
+            secondary_color: b.f3.take(),
             extra,
         })
     }
@@ -12067,382 +12167,334 @@ impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilities {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments,
             >,
-            f2: Option<
+            f2: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments,
             >,
-            f3: Option<
+            f3: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayments,
             >,
-            f4: Option<
+            f4: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments,
             >,
-            f5: Option<
+            f5: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments,
             >,
-            f6: Option<
+            f6: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments,
             >,
-            f7: Option<
+            f7: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments,
             >,
-            f8: Option<
+            f8: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments,
             >,
-            f9: Option<
+            f9: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesBlikPayments,
             >,
-            f10: Option<
+            f10: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments,
             >,
-            f11: Option<
+            f11: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesCardPayments,
             >,
-            f12: Option<
+            f12: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments,
             >,
-            f13: Option<
+            f13: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesCashappPayments,
             >,
-            f14: Option<
+            f14: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesEpsPayments,
             >,
-            f15: Option<
+            f15: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesFpxPayments,
             >,
-            f16: Option<
+            f16: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments,
             >,
-            f17: Option<
+            f17: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments,
             >,
-            f18: Option<
+            f18: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesIdealPayments,
             >,
-            f19: Option<
+            f19: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesJcbPayments,
             >,
-            f20: Option<
+            f20: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments,
             >,
-            f21: Option<
+            f21: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments,
             >,
-            f22: Option<
+            f22: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments,
             >,
-            f23: Option<
+            f23: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments,
             >,
-            f24: Option<
+            f24: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesCardPayments,
             >,
-            f25: Option<
+            f25: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesLinkPayments,
             >,
-            f26: Option<
+            f26: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments,
             >,
-            f27: Option<
+            f27: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments,
             >,
-            f28: Option<
+            f28: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments,
             >,
-            f29: Option<
+            f29: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments,
             >,
-            f30: Option<
+            f30: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments,
             >,
-            f31: Option<
+            f31: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesP24Payments,
             >,
-            f32: Option<
+            f32: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments,
             >,
-            f33: Option<
+            f33: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments,
             >,
-            f34: Option<
+            f34: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments,
             >,
-            f35: Option<
+            f35: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments,
             >,
-            f36: Option<
+            f36: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments,
             >,
-            f37: Option<
+            f37: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments,
             >,
-            f38: Option<
+            f38: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments,
             >,
-            f39: Option<
+            f39: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments,
             >,
-            f40: Option<
+            f40: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesStripeBalance,
             >,
-            f41: Option<
+            f41: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesSwishPayments,
             >,
-            f42: Option<
+            f42: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesTwintPayments,
             >,
-            f43: Option<
+            f43: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments,
             >,
-            f44: Option<
+            f44: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesZipPayments,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
-            f21: None,
-            f22: None,
-            f23: None,
-            f24: None,
-            f25: None,
-            f26: None,
-            f27: None,
-            f28: None,
-            f29: None,
-            f30: None,
-            f31: None,
-            f32: None,
-            f33: None,
-            f34: None,
-            f35: None,
-            f36: None,
-            f37: None,
-            f38: None,
-            f39: None,
-            f40: None,
-            f41: None,
-            f42: None,
-            f43: None,
-            f44: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
+            f23: crate::rt::json::Slot::new(),
+            f24: crate::rt::json::Slot::new(),
+            f25: crate::rt::json::Slot::new(),
+            f26: crate::rt::json::Slot::new(),
+            f27: crate::rt::json::Slot::new(),
+            f28: crate::rt::json::Slot::new(),
+            f29: crate::rt::json::Slot::new(),
+            f30: crate::rt::json::Slot::new(),
+            f31: crate::rt::json::Slot::new(),
+            f32: crate::rt::json::Slot::new(),
+            f33: crate::rt::json::Slot::new(),
+            f34: crate::rt::json::Slot::new(),
+            f35: crate::rt::json::Slot::new(),
+            f36: crate::rt::json::Slot::new(),
+            f37: crate::rt::json::Slot::new(),
+            f38: crate::rt::json::Slot::new(),
+            f39: crate::rt::json::Slot::new(),
+            f40: crate::rt::json::Slot::new(),
+            f41: crate::rt::json::Slot::new(),
+            f42: crate::rt::json::Slot::new(),
+            f43: crate::rt::json::Slot::new(),
+            f44: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilities object",
-            &[
-                "ach_debit_payments",
-                "acss_debit_payments",
-                "affirm_payments",
-                "afterpay_clearpay_payments",
-                "alma_payments",
-                "amazon_pay_payments",
-                "au_becs_debit_payments",
-                "bacs_debit_payments",
-                "bancontact_payments",
-                "blik_payments",
-                "boleto_payments",
-                "card_payments",
-                "cartes_bancaires_payments",
-                "cashapp_payments",
-                "eps_payments",
-                "fpx_payments",
-                "gb_bank_transfer_payments",
-                "grabpay_payments",
-                "ideal_payments",
-                "jcb_payments",
-                "jp_bank_transfer_payments",
-                "kakao_pay_payments",
-                "klarna_payments",
-                "konbini_payments",
-                "kr_card_payments",
-                "link_payments",
-                "mobilepay_payments",
-                "multibanco_payments",
-                "mx_bank_transfer_payments",
-                "naver_pay_payments",
-                "oxxo_payments",
-                "p24_payments",
-                "pay_by_bank_payments",
-                "payco_payments",
-                "paynow_payments",
-                "promptpay_payments",
-                "revolut_pay_payments",
-                "samsung_pay_payments",
-                "sepa_bank_transfer_payments",
-                "sepa_debit_payments",
-                "stripe_balance",
-                "swish_payments",
-                "twint_payments",
-                "us_bank_transfer_payments",
-                "zip_payments",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                14 => r.optional(&mut b.f14),
-                15 => r.optional(&mut b.f15),
-                16 => r.optional(&mut b.f16),
-                17 => r.optional(&mut b.f17),
-                18 => r.optional(&mut b.f18),
-                19 => r.optional(&mut b.f19),
-                20 => r.optional(&mut b.f20),
-                21 => r.optional(&mut b.f21),
-                22 => r.optional(&mut b.f22),
-                23 => r.optional(&mut b.f23),
-                24 => r.optional(&mut b.f24),
-                25 => r.optional(&mut b.f25),
-                26 => r.optional(&mut b.f26),
-                27 => r.optional(&mut b.f27),
-                28 => r.optional(&mut b.f28),
-                29 => r.optional(&mut b.f29),
-                30 => r.optional(&mut b.f30),
-                31 => r.optional(&mut b.f31),
-                32 => r.optional(&mut b.f32),
-                33 => r.optional(&mut b.f33),
-                34 => r.optional(&mut b.f34),
-                35 => r.optional(&mut b.f35),
-                36 => r.optional(&mut b.f36),
-                37 => r.optional(&mut b.f37),
-                38 => r.optional(&mut b.f38),
-                39 => r.optional(&mut b.f39),
-                40 => r.optional(&mut b.f40),
-                41 => r.optional(&mut b.f41),
-                42 => r.optional(&mut b.f42),
-                43 => r.optional(&mut b.f43),
-                44 => r.optional(&mut b.f44),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots {
-            f0,
-            f1,
-            f2,
-            f3,
-            f4,
-            f5,
-            f6,
-            f7,
-            f8,
-            f9,
-            f10,
-            f11,
-            f12,
-            f13,
-            f14,
-            f15,
-            f16,
-            f17,
-            f18,
-            f19,
-            f20,
-            f21,
-            f22,
-            f23,
-            f24,
-            f25,
-            f26,
-            f27,
-            f28,
-            f29,
-            f30,
-            f31,
-            f32,
-            f33,
-            f34,
-            f35,
-            f36,
-            f37,
-            f38,
-            f39,
-            f40,
-            f41,
-            f42,
-            f43,
-            f44,
-        } = b;
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilities object",
+                &[
+                    "ach_debit_payments",
+                    "acss_debit_payments",
+                    "affirm_payments",
+                    "afterpay_clearpay_payments",
+                    "alma_payments",
+                    "amazon_pay_payments",
+                    "au_becs_debit_payments",
+                    "bacs_debit_payments",
+                    "bancontact_payments",
+                    "blik_payments",
+                    "boleto_payments",
+                    "card_payments",
+                    "cartes_bancaires_payments",
+                    "cashapp_payments",
+                    "eps_payments",
+                    "fpx_payments",
+                    "gb_bank_transfer_payments",
+                    "grabpay_payments",
+                    "ideal_payments",
+                    "jcb_payments",
+                    "jp_bank_transfer_payments",
+                    "kakao_pay_payments",
+                    "klarna_payments",
+                    "konbini_payments",
+                    "kr_card_payments",
+                    "link_payments",
+                    "mobilepay_payments",
+                    "multibanco_payments",
+                    "mx_bank_transfer_payments",
+                    "naver_pay_payments",
+                    "oxxo_payments",
+                    "p24_payments",
+                    "pay_by_bank_payments",
+                    "payco_payments",
+                    "paynow_payments",
+                    "promptpay_payments",
+                    "revolut_pay_payments",
+                    "samsung_pay_payments",
+                    "sepa_bank_transfer_payments",
+                    "sepa_debit_payments",
+                    "stripe_balance",
+                    "swish_payments",
+                    "twint_payments",
+                    "us_bank_transfer_payments",
+                    "zip_payments",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.optional(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    17 => r.optional(&mut b.f17),
+                    18 => r.optional(&mut b.f18),
+                    19 => r.optional(&mut b.f19),
+                    20 => r.optional(&mut b.f20),
+                    21 => r.optional(&mut b.f21),
+                    22 => r.optional(&mut b.f22),
+                    23 => r.optional(&mut b.f23),
+                    24 => r.optional(&mut b.f24),
+                    25 => r.optional(&mut b.f25),
+                    26 => r.optional(&mut b.f26),
+                    27 => r.optional(&mut b.f27),
+                    28 => r.optional(&mut b.f28),
+                    29 => r.optional(&mut b.f29),
+                    30 => r.optional(&mut b.f30),
+                    31 => r.optional(&mut b.f31),
+                    32 => r.optional(&mut b.f32),
+                    33 => r.optional(&mut b.f33),
+                    34 => r.optional(&mut b.f34),
+                    35 => r.optional(&mut b.f35),
+                    36 => r.optional(&mut b.f36),
+                    37 => r.optional(&mut b.f37),
+                    38 => r.optional(&mut b.f38),
+                    39 => r.optional(&mut b.f39),
+                    40 => r.optional(&mut b.f40),
+                    41 => r.optional(&mut b.f41),
+                    42 => r.optional(&mut b.f42),
+                    43 => r.optional(&mut b.f43),
+                    44 => r.optional(&mut b.f44),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountConfigurationMerchantCapabilities {
-            ach_debit_payments: f0,
-            acss_debit_payments: f1,
-            affirm_payments: f2,
-            afterpay_clearpay_payments: f3,
-            alma_payments: f4,
-            amazon_pay_payments: f5,
-            au_becs_debit_payments: f6,
-            bacs_debit_payments: f7,
-            bancontact_payments: f8,
-            blik_payments: f9,
-            boleto_payments: f10,
-            card_payments: f11,
-            cartes_bancaires_payments: f12,
-            cashapp_payments: f13,
-            eps_payments: f14,
-            fpx_payments: f15,
-            gb_bank_transfer_payments: f16,
-            grabpay_payments: f17,
-            ideal_payments: f18,
-            jcb_payments: f19,
-            jp_bank_transfer_payments: f20,
-            kakao_pay_payments: f21,
-            klarna_payments: f22,
-            konbini_payments: f23,
-            kr_card_payments: f24,
-            link_payments: f25,
-            mobilepay_payments: f26,
-            multibanco_payments: f27,
-            mx_bank_transfer_payments: f28,
-            naver_pay_payments: f29,
-            oxxo_payments: f30,
-            p24_payments: f31,
-            pay_by_bank_payments: f32,
-            payco_payments: f33,
-            paynow_payments: f34,
-            promptpay_payments: f35,
-            revolut_pay_payments: f36,
-            samsung_pay_payments: f37,
-            sepa_bank_transfer_payments: f38,
-            sepa_debit_payments: f39,
-            stripe_balance: f40,
-            swish_payments: f41,
-            twint_payments: f42,
-            us_bank_transfer_payments: f43,
-            zip_payments: f44,
+            ach_debit_payments: b.f0.take(),
+            acss_debit_payments: b.f1.take(),
+            affirm_payments: b.f2.take(),
+            afterpay_clearpay_payments: b.f3.take(),
+            alma_payments: b.f4.take(),
+            amazon_pay_payments: b.f5.take(),
+            au_becs_debit_payments: b.f6.take(),
+            bacs_debit_payments: b.f7.take(),
+            bancontact_payments: b.f8.take(),
+            blik_payments: b.f9.take(),
+            boleto_payments: b.f10.take(),
+            card_payments: b.f11.take(),
+            cartes_bancaires_payments: b.f12.take(),
+            cashapp_payments: b.f13.take(),
+            eps_payments: b.f14.take(),
+            fpx_payments: b.f15.take(),
+            gb_bank_transfer_payments: b.f16.take(),
+            grabpay_payments: b.f17.take(),
+            ideal_payments: b.f18.take(),
+            jcb_payments: b.f19.take(),
+            jp_bank_transfer_payments: b.f20.take(),
+            kakao_pay_payments: b.f21.take(),
+            klarna_payments: b.f22.take(),
+            konbini_payments: b.f23.take(),
+            kr_card_payments: b.f24.take(),
+            link_payments: b.f25.take(),
+            mobilepay_payments: b.f26.take(),
+            multibanco_payments: b.f27.take(),
+            mx_bank_transfer_payments: b.f28.take(),
+            naver_pay_payments: b.f29.take(),
+            oxxo_payments: b.f30.take(),
+            p24_payments: b.f31.take(),
+            pay_by_bank_payments: b.f32.take(),
+            payco_payments: b.f33.take(),
+            paynow_payments: b.f34.take(),
+            promptpay_payments: b.f35.take(),
+            revolut_pay_payments: b.f36.take(),
+            samsung_pay_payments: b.f37.take(),
+            sepa_bank_transfer_payments: b.f38.take(),
+            sepa_debit_payments: b.f39.take(),
+            stripe_balance: b.f40.take(),
+            swish_payments: b.f41.take(),
+            twint_payments: b.f42.take(),
+            us_bank_transfer_payments: b.f43.take(),
+            zip_payments: b.f44.take(),
             extra,
         })
     }
@@ -12625,47 +12677,46 @@ for V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -12745,22 +12796,25 @@ for V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => {
+            match crate::rt::json::variant(
+                s,
+                &["active", "pending", "restricted", "unsupported"],
+            ) {
+                Some(0) => {
                     V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus::Active
                 }
-                "pending" => {
+                Some(1) => {
                     V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus::Pending
                 }
-                "restricted" => {
+                Some(2) => {
                     V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus::Restricted
                 }
-                "unsupported" => {
+                Some(3) => {
                     V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus::Unsupported
                 }
-                v => {
+                _ => {
                     V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -12813,47 +12867,46 @@ impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesAffirmP
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -12904,47 +12957,46 @@ for V2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayments {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayments object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayments {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -12996,47 +13048,46 @@ impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesAlmaPay
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -13087,47 +13138,46 @@ for V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -13180,47 +13230,46 @@ for V2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -13272,47 +13321,46 @@ impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesBlikPay
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesBlikPayments object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesBlikPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesBlikPayments {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -13362,47 +13410,46 @@ impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesBoletoP
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -13452,47 +13499,46 @@ impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesCardPay
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesCardPayments object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesCardPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesCardPayments {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -13543,47 +13589,46 @@ for V2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -13636,47 +13681,46 @@ for V2CoreAccountConfigurationMerchantCapabilitiesCashappPayments {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesCashappPayments object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesCashappPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesCashappPayments {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -13726,47 +13770,46 @@ impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesEpsPaym
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesEpsPayments object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesEpsPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesEpsPayments {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -13816,47 +13859,46 @@ impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesFpxPaym
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesFpxPayments object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesFpxPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesFpxPayments {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -13907,47 +13949,46 @@ for V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -14000,47 +14041,46 @@ for V2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -14090,47 +14130,46 @@ impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesIdealPa
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesIdealPayments object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesIdealPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesIdealPayments {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -14180,47 +14219,46 @@ impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesJcbPaym
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesJcbPayments object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesJcbPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesJcbPayments {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -14270,47 +14308,46 @@ impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesKlarnaP
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -14361,47 +14398,46 @@ for V2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -14451,47 +14487,46 @@ impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesLinkPay
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesLinkPayments object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesLinkPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesLinkPayments {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -14542,47 +14577,46 @@ for V2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -14635,47 +14669,46 @@ for V2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -14727,47 +14760,46 @@ impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesOxxoPay
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -14817,47 +14849,46 @@ impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesP24Paym
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesP24Payments object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesP24Payments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesP24Payments {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -14908,47 +14939,46 @@ for V2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -15000,47 +15030,46 @@ impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesPaycoPa
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -15090,47 +15119,46 @@ impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesPaynowP
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -15181,47 +15209,46 @@ for V2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -15271,24 +15298,24 @@ impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesStripeB
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayouts,
             >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesStripeBalance object",
-            &["payouts"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesStripeBalance object",
+                &["payouts"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountConfigurationMerchantCapabilitiesStripeBalance {
-            payouts: f0,
+            payouts: b.f0.take(),
             extra,
         })
     }
@@ -15340,47 +15367,46 @@ for V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayouts {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayoutsStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayouts object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayouts object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayouts {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -15460,22 +15486,25 @@ for V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayoutsStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => {
+            match crate::rt::json::variant(
+                s,
+                &["active", "pending", "restricted", "unsupported"],
+            ) {
+                Some(0) => {
                     V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayoutsStatus::Active
                 }
-                "pending" => {
+                Some(1) => {
                     V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayoutsStatus::Pending
                 }
-                "restricted" => {
+                Some(2) => {
                     V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayoutsStatus::Restricted
                 }
-                "unsupported" => {
+                Some(3) => {
                     V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayoutsStatus::Unsupported
                 }
-                v => {
+                _ => {
                     V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayoutsStatus::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -15528,47 +15557,46 @@ impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesSwishPa
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesSwishPayments object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesSwishPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesSwishPayments {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -15618,47 +15646,46 @@ impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesTwintPa
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesTwintPayments object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesTwintPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesTwintPayments {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -15708,47 +15735,46 @@ impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCapabilitiesZipPaym
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCapabilitiesZipPayments object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCapabilitiesZipPayments object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationMerchantCapabilitiesZipPayments {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -15796,22 +15822,24 @@ impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCardPayments {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2CoreAccountConfigurationMerchantCardPaymentsDeclineOn>,
+            f0: crate::rt::json::Slot<
+                crate::V2CoreAccountConfigurationMerchantCardPaymentsDeclineOn,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCardPayments object",
-            &["decline_on"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCardPayments object",
+                &["decline_on"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountConfigurationMerchantCardPayments {
-            decline_on: f0,
+            decline_on: b.f0.take(),
             extra,
         })
     }
@@ -15859,25 +15887,26 @@ impl crate::rt::Decode for V2CoreAccountConfigurationMerchantCardPaymentsDecline
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<bool>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<bool>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantCardPaymentsDeclineOn object",
-            &["avs_failure", "cvc_failure"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantCardPaymentsDeclineOn object",
+                &["avs_failure", "cvc_failure"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountConfigurationMerchantCardPaymentsDeclineOn {
-            avs_failure: f0,
-            cvc_failure: f1,
+            avs_failure: b.f0.take(),
+            cvc_failure: b.f1.take(),
             extra,
         })
     }
@@ -15927,22 +15956,24 @@ impl crate::rt::Decode for V2CoreAccountConfigurationMerchantKonbiniPayments {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2CoreAccountConfigurationMerchantKonbiniPaymentsSupport>,
+            f0: crate::rt::json::Slot<
+                crate::V2CoreAccountConfigurationMerchantKonbiniPaymentsSupport,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantKonbiniPayments object",
-            &["support"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantKonbiniPayments object",
+                &["support"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountConfigurationMerchantKonbiniPayments {
-            support: f0,
+            support: b.f0.take(),
             extra,
         })
     }
@@ -15994,34 +16025,32 @@ impl crate::rt::Decode for V2CoreAccountConfigurationMerchantKonbiniPaymentsSupp
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantKonbiniPaymentsSupportHours,
             >,
-            f2: Option<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantKonbiniPaymentsSupport object",
-            &["email", "hours", "phone"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantKonbiniPaymentsSupport object",
+                &["email", "hours", "phone"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountConfigurationMerchantKonbiniPaymentsSupport {
-            email: f0,
-            hours: f1,
-            phone: f2,
+            email: b.f0.take(),
+            hours: b.f1.take(),
+            phone: b.f2.take(),
             extra,
         })
     }
@@ -16077,25 +16106,26 @@ for V2CoreAccountConfigurationMerchantKonbiniPaymentsSupportHours {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantKonbiniPaymentsSupportHours object",
-            &["end_time", "start_time"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantKonbiniPaymentsSupportHours object",
+                &["end_time", "start_time"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountConfigurationMerchantKonbiniPaymentsSupportHours {
-            end_time: f0,
-            start_time: f1,
+            end_time: b.f0.take(),
+            start_time: b.f1.take(),
             extra,
         })
     }
@@ -16151,29 +16181,30 @@ impl crate::rt::Decode for V2CoreAccountConfigurationMerchantScriptStatementDesc
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantScriptStatementDescriptorKana,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantScriptStatementDescriptorKanji,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantScriptStatementDescriptor object",
-            &["kana", "kanji"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantScriptStatementDescriptor object",
+                &["kana", "kanji"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountConfigurationMerchantScriptStatementDescriptor {
-            kana: f0,
-            kanji: f1,
+            kana: b.f0.take(),
+            kanji: b.f1.take(),
             extra,
         })
     }
@@ -16226,25 +16257,26 @@ for V2CoreAccountConfigurationMerchantScriptStatementDescriptorKana {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantScriptStatementDescriptorKana object",
-            &["descriptor", "prefix"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantScriptStatementDescriptorKana object",
+                &["descriptor", "prefix"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountConfigurationMerchantScriptStatementDescriptorKana {
-            descriptor: f0,
-            prefix: f1,
+            descriptor: b.f0.take(),
+            prefix: b.f1.take(),
             extra,
         })
     }
@@ -16299,25 +16331,26 @@ for V2CoreAccountConfigurationMerchantScriptStatementDescriptorKanji {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantScriptStatementDescriptorKanji object",
-            &["descriptor", "prefix"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantScriptStatementDescriptorKanji object",
+                &["descriptor", "prefix"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountConfigurationMerchantScriptStatementDescriptorKanji {
-            descriptor: f0,
-            prefix: f1,
+            descriptor: b.f0.take(),
+            prefix: b.f1.take(),
             extra,
         })
     }
@@ -16369,22 +16402,22 @@ impl crate::rt::Decode for V2CoreAccountConfigurationMerchantSepaDebitPayments {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantSepaDebitPayments object",
-            &["creditor_id"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantSepaDebitPayments object",
+                &["creditor_id"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountConfigurationMerchantSepaDebitPayments {
-            creditor_id: f0,
+            creditor_id: b.f0.take(),
             extra,
         })
     }
@@ -16433,25 +16466,26 @@ impl crate::rt::Decode for V2CoreAccountConfigurationMerchantStatementDescriptor
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantStatementDescriptor object",
-            &["descriptor", "prefix"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantStatementDescriptor object",
+                &["descriptor", "prefix"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountConfigurationMerchantStatementDescriptor {
-            descriptor: f0,
-            prefix: f1,
+            descriptor: b.f0.take(),
+            prefix: b.f1.take(),
             extra,
         })
     }
@@ -16507,36 +16541,36 @@ impl crate::rt::Decode for V2CoreAccountConfigurationMerchantSupport {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2CoreAccountConfigurationMerchantSupportAddress>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<
+                crate::V2CoreAccountConfigurationMerchantSupportAddress,
+            >,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantSupport object",
-            &["address", "email", "phone", "url"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantSupport object",
+                &["address", "email", "phone", "url"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountConfigurationMerchantSupport {
-            address: f0,
-            email: f1,
-            phone: f2,
-            url: f3,
+            address: b.f0.take(),
+            email: b.f1.take(),
+            phone: b.f2.take(),
+            url: b.f3.take(),
             extra,
         })
     }
@@ -16603,48 +16637,46 @@ impl crate::rt::Decode for V2CoreAccountConfigurationMerchantSupportAddress {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationMerchantSupportAddress object",
-            &["city", "country", "line1", "line2", "postal_code", "state", "town"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6 } = b;
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationMerchantSupportAddress object",
+                &["city", "country", "line1", "line2", "postal_code", "state", "town"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountConfigurationMerchantSupportAddress {
-            city: f0,
-            country: f1,
-            line1: f2,
-            line2: f3,
-            postal_code: f4,
-            state: f5,
-            town: f6,
+            city: b.f0.take(),
+            country: b.f1.take(),
+            line1: b.f2.take(),
+            line2: b.f3.take(),
+            postal_code: b.f4.take(),
+            state: b.f5.take(),
+            town: b.f6.take(),
             extra,
         })
     }
@@ -16710,38 +16742,39 @@ impl crate::rt::Decode for V2CoreAccountConfigurationRecipient {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<crate::V2CoreAccountConfigurationRecipientCapabilities>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<
+                crate::V2CoreAccountConfigurationRecipientCapabilities,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationRecipient object",
-            &["applied", "capabilities"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1 } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationRecipient object",
+                &["applied", "capabilities"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(V2CoreAccountConfigurationRecipient {
                     applied: f0,
-                    capabilities: f1,
+                    capabilities: b.f1.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "applied")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "applied")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -16790,24 +16823,24 @@ impl crate::rt::Decode for V2CoreAccountConfigurationRecipientCapabilities {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationRecipientCapabilitiesStripeBalance,
             >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationRecipientCapabilities object",
-            &["stripe_balance"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationRecipientCapabilities object",
+                &["stripe_balance"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountConfigurationRecipientCapabilities {
-            stripe_balance: f0,
+            stripe_balance: b.f0.take(),
             extra,
         })
     }
@@ -16859,29 +16892,30 @@ impl crate::rt::Decode for V2CoreAccountConfigurationRecipientCapabilitiesStripe
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayouts,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfers,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationRecipientCapabilitiesStripeBalance object",
-            &["payouts", "stripe_transfers"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationRecipientCapabilitiesStripeBalance object",
+                &["payouts", "stripe_transfers"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountConfigurationRecipientCapabilitiesStripeBalance {
-            payouts: f0,
-            stripe_transfers: f1,
+            payouts: b.f0.take(),
+            stripe_transfers: b.f1.take(),
             extra,
         })
     }
@@ -16936,47 +16970,46 @@ for V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfers 
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfersStatus,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails,
                 >,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfers object",
-            &["status", "status_details"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfers object",
+                &["status", "status_details"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfers {
                     status: f0,
                     status_details: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "status"),
-                                    (b.f1.is_none(), "status_details"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "status"),
+                        (taken.1.is_none(), "status_details"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -17056,22 +17089,25 @@ for V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfersS
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => {
+            match crate::rt::json::variant(
+                s,
+                &["active", "pending", "restricted", "unsupported"],
+            ) {
+                Some(0) => {
                     V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfersStatus::Active
                 }
-                "pending" => {
+                Some(1) => {
                     V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfersStatus::Pending
                 }
-                "restricted" => {
+                Some(2) => {
                     V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfersStatus::Restricted
                 }
-                "unsupported" => {
+                Some(3) => {
                     V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfersStatus::Unsupported
                 }
-                v => {
+                _ => {
                     V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfersStatus::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -17138,11 +17174,11 @@ impl std::str::FromStr for V2CoreAccountDashboard {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "express" => V2CoreAccountDashboard::Express,
-                "full" => V2CoreAccountDashboard::Full,
-                "none" => V2CoreAccountDashboard::None,
-                v => V2CoreAccountDashboard::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["express", "full", "none"]) {
+                Some(0) => V2CoreAccountDashboard::Express,
+                Some(1) => V2CoreAccountDashboard::Full,
+                Some(2) => V2CoreAccountDashboard::None,
+                _ => V2CoreAccountDashboard::Unknown(s.to_owned()),
             },
         )
     }
@@ -17191,49 +17227,45 @@ impl crate::rt::Decode for V2CoreAccountDefaults {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<Vec<crate::V2CoreAccountDefaultsLocales>>,
-            f2: Option<crate::V2CoreAccountDefaultsProfile>,
-            f3: Option<crate::V2CoreAccountDefaultsResponsibilities>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<Vec<crate::V2CoreAccountDefaultsLocales>>,
+            f2: crate::rt::json::Slot<crate::V2CoreAccountDefaultsProfile>,
+            f3: crate::rt::json::Slot<crate::V2CoreAccountDefaultsResponsibilities>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountDefaults object",
-            &["currency", "locales", "profile", "responsibilities"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2, f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a V2CoreAccountDefaults object",
+                &["currency", "locales", "profile", "responsibilities"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f3.take(),) {
+            (Some(f3),) => {
                 Ok(V2CoreAccountDefaults {
-                    currency: f0,
-                    locales: f1,
-                    profile: f2,
+                    currency: b.f0.take(),
+                    locales: b.f1.take(),
+                    profile: b.f2.take(),
                     responsibilities: f3,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f3.is_none(), "responsibilities")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "responsibilities")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -17547,92 +17579,180 @@ impl std::str::FromStr for V2CoreAccountDefaultsLocales {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ar-SA" => V2CoreAccountDefaultsLocales::ArSa,
-                "bg" => V2CoreAccountDefaultsLocales::Bg,
-                "bg-BG" => V2CoreAccountDefaultsLocales::BgBg,
-                "cs" => V2CoreAccountDefaultsLocales::Cs,
-                "cs-CZ" => V2CoreAccountDefaultsLocales::CsCz,
-                "da" => V2CoreAccountDefaultsLocales::Da,
-                "da-DK" => V2CoreAccountDefaultsLocales::DaDk,
-                "de" => V2CoreAccountDefaultsLocales::De,
-                "de-DE" => V2CoreAccountDefaultsLocales::DeDe,
-                "el" => V2CoreAccountDefaultsLocales::El,
-                "el-GR" => V2CoreAccountDefaultsLocales::ElGr,
-                "en" => V2CoreAccountDefaultsLocales::En,
-                "en-AU" => V2CoreAccountDefaultsLocales::EnAu,
-                "en-CA" => V2CoreAccountDefaultsLocales::EnCa,
-                "en-GB" => V2CoreAccountDefaultsLocales::EnGb,
-                "en-IE" => V2CoreAccountDefaultsLocales::EnIe,
-                "en-IN" => V2CoreAccountDefaultsLocales::EnIn,
-                "en-NZ" => V2CoreAccountDefaultsLocales::EnNz,
-                "en-SG" => V2CoreAccountDefaultsLocales::EnSg,
-                "en-US" => V2CoreAccountDefaultsLocales::EnUs,
-                "es" => V2CoreAccountDefaultsLocales::Es,
-                "es-419" => V2CoreAccountDefaultsLocales::Es419,
-                "es-ES" => V2CoreAccountDefaultsLocales::EsEs,
-                "et" => V2CoreAccountDefaultsLocales::Et,
-                "et-EE" => V2CoreAccountDefaultsLocales::EtEe,
-                "fi" => V2CoreAccountDefaultsLocales::Fi,
-                "fi-FI" => V2CoreAccountDefaultsLocales::FiFi,
-                "fil" => V2CoreAccountDefaultsLocales::Fil,
-                "fil-PH" => V2CoreAccountDefaultsLocales::FilPh,
-                "fr" => V2CoreAccountDefaultsLocales::Fr,
-                "fr-CA" => V2CoreAccountDefaultsLocales::FrCa,
-                "fr-FR" => V2CoreAccountDefaultsLocales::FrFr,
-                "he-IL" => V2CoreAccountDefaultsLocales::HeIl,
-                "hr" => V2CoreAccountDefaultsLocales::Hr,
-                "hr-HR" => V2CoreAccountDefaultsLocales::HrHr,
-                "hu" => V2CoreAccountDefaultsLocales::Hu,
-                "hu-HU" => V2CoreAccountDefaultsLocales::HuHu,
-                "id" => V2CoreAccountDefaultsLocales::Id,
-                "id-ID" => V2CoreAccountDefaultsLocales::IdId,
-                "it" => V2CoreAccountDefaultsLocales::It,
-                "it-IT" => V2CoreAccountDefaultsLocales::ItIt,
-                "ja" => V2CoreAccountDefaultsLocales::Ja,
-                "ja-JP" => V2CoreAccountDefaultsLocales::JaJp,
-                "ko" => V2CoreAccountDefaultsLocales::Ko,
-                "ko-KR" => V2CoreAccountDefaultsLocales::KoKr,
-                "lt" => V2CoreAccountDefaultsLocales::Lt,
-                "lt-LT" => V2CoreAccountDefaultsLocales::LtLt,
-                "lv" => V2CoreAccountDefaultsLocales::Lv,
-                "lv-LV" => V2CoreAccountDefaultsLocales::LvLv,
-                "ms" => V2CoreAccountDefaultsLocales::Ms,
-                "ms-MY" => V2CoreAccountDefaultsLocales::MsMy,
-                "mt" => V2CoreAccountDefaultsLocales::Mt,
-                "mt-MT" => V2CoreAccountDefaultsLocales::MtMt,
-                "nb" => V2CoreAccountDefaultsLocales::Nb,
-                "nb-NO" => V2CoreAccountDefaultsLocales::NbNo,
-                "nl" => V2CoreAccountDefaultsLocales::Nl,
-                "nl-NL" => V2CoreAccountDefaultsLocales::NlNl,
-                "pl" => V2CoreAccountDefaultsLocales::Pl,
-                "pl-PL" => V2CoreAccountDefaultsLocales::PlPl,
-                "pt" => V2CoreAccountDefaultsLocales::Pt,
-                "pt-BR" => V2CoreAccountDefaultsLocales::PtBr,
-                "pt-PT" => V2CoreAccountDefaultsLocales::PtPt,
-                "ro" => V2CoreAccountDefaultsLocales::Ro,
-                "ro-RO" => V2CoreAccountDefaultsLocales::RoRo,
-                "ru" => V2CoreAccountDefaultsLocales::Ru,
-                "ru-RU" => V2CoreAccountDefaultsLocales::RuRu,
-                "sk" => V2CoreAccountDefaultsLocales::Sk,
-                "sk-SK" => V2CoreAccountDefaultsLocales::SkSk,
-                "sl" => V2CoreAccountDefaultsLocales::Sl,
-                "sl-SI" => V2CoreAccountDefaultsLocales::SlSi,
-                "sv" => V2CoreAccountDefaultsLocales::Sv,
-                "sv-SE" => V2CoreAccountDefaultsLocales::SvSe,
-                "th" => V2CoreAccountDefaultsLocales::Th,
-                "th-TH" => V2CoreAccountDefaultsLocales::ThTh,
-                "tr" => V2CoreAccountDefaultsLocales::Tr,
-                "tr-TR" => V2CoreAccountDefaultsLocales::TrTr,
-                "vi" => V2CoreAccountDefaultsLocales::Vi,
-                "vi-VN" => V2CoreAccountDefaultsLocales::ViVn,
-                "zh" => V2CoreAccountDefaultsLocales::Zh,
-                "zh-HK" => V2CoreAccountDefaultsLocales::ZhHk,
-                "zh-Hans" => V2CoreAccountDefaultsLocales::ZhHans,
-                "zh-Hant-HK" => V2CoreAccountDefaultsLocales::ZhHantHk,
-                "zh-Hant-TW" => V2CoreAccountDefaultsLocales::ZhHantTw,
-                "zh-TW" => V2CoreAccountDefaultsLocales::ZhTw,
-                v => V2CoreAccountDefaultsLocales::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "ar-SA",
+                    "bg",
+                    "bg-BG",
+                    "cs",
+                    "cs-CZ",
+                    "da",
+                    "da-DK",
+                    "de",
+                    "de-DE",
+                    "el",
+                    "el-GR",
+                    "en",
+                    "en-AU",
+                    "en-CA",
+                    "en-GB",
+                    "en-IE",
+                    "en-IN",
+                    "en-NZ",
+                    "en-SG",
+                    "en-US",
+                    "es",
+                    "es-419",
+                    "es-ES",
+                    "et",
+                    "et-EE",
+                    "fi",
+                    "fi-FI",
+                    "fil",
+                    "fil-PH",
+                    "fr",
+                    "fr-CA",
+                    "fr-FR",
+                    "he-IL",
+                    "hr",
+                    "hr-HR",
+                    "hu",
+                    "hu-HU",
+                    "id",
+                    "id-ID",
+                    "it",
+                    "it-IT",
+                    "ja",
+                    "ja-JP",
+                    "ko",
+                    "ko-KR",
+                    "lt",
+                    "lt-LT",
+                    "lv",
+                    "lv-LV",
+                    "ms",
+                    "ms-MY",
+                    "mt",
+                    "mt-MT",
+                    "nb",
+                    "nb-NO",
+                    "nl",
+                    "nl-NL",
+                    "pl",
+                    "pl-PL",
+                    "pt",
+                    "pt-BR",
+                    "pt-PT",
+                    "ro",
+                    "ro-RO",
+                    "ru",
+                    "ru-RU",
+                    "sk",
+                    "sk-SK",
+                    "sl",
+                    "sl-SI",
+                    "sv",
+                    "sv-SE",
+                    "th",
+                    "th-TH",
+                    "tr",
+                    "tr-TR",
+                    "vi",
+                    "vi-VN",
+                    "zh",
+                    "zh-HK",
+                    "zh-Hans",
+                    "zh-Hant-HK",
+                    "zh-Hant-TW",
+                    "zh-TW",
+                ],
+            ) {
+                Some(0) => V2CoreAccountDefaultsLocales::ArSa,
+                Some(1) => V2CoreAccountDefaultsLocales::Bg,
+                Some(2) => V2CoreAccountDefaultsLocales::BgBg,
+                Some(3) => V2CoreAccountDefaultsLocales::Cs,
+                Some(4) => V2CoreAccountDefaultsLocales::CsCz,
+                Some(5) => V2CoreAccountDefaultsLocales::Da,
+                Some(6) => V2CoreAccountDefaultsLocales::DaDk,
+                Some(7) => V2CoreAccountDefaultsLocales::De,
+                Some(8) => V2CoreAccountDefaultsLocales::DeDe,
+                Some(9) => V2CoreAccountDefaultsLocales::El,
+                Some(10) => V2CoreAccountDefaultsLocales::ElGr,
+                Some(11) => V2CoreAccountDefaultsLocales::En,
+                Some(12) => V2CoreAccountDefaultsLocales::EnAu,
+                Some(13) => V2CoreAccountDefaultsLocales::EnCa,
+                Some(14) => V2CoreAccountDefaultsLocales::EnGb,
+                Some(15) => V2CoreAccountDefaultsLocales::EnIe,
+                Some(16) => V2CoreAccountDefaultsLocales::EnIn,
+                Some(17) => V2CoreAccountDefaultsLocales::EnNz,
+                Some(18) => V2CoreAccountDefaultsLocales::EnSg,
+                Some(19) => V2CoreAccountDefaultsLocales::EnUs,
+                Some(20) => V2CoreAccountDefaultsLocales::Es,
+                Some(21) => V2CoreAccountDefaultsLocales::Es419,
+                Some(22) => V2CoreAccountDefaultsLocales::EsEs,
+                Some(23) => V2CoreAccountDefaultsLocales::Et,
+                Some(24) => V2CoreAccountDefaultsLocales::EtEe,
+                Some(25) => V2CoreAccountDefaultsLocales::Fi,
+                Some(26) => V2CoreAccountDefaultsLocales::FiFi,
+                Some(27) => V2CoreAccountDefaultsLocales::Fil,
+                Some(28) => V2CoreAccountDefaultsLocales::FilPh,
+                Some(29) => V2CoreAccountDefaultsLocales::Fr,
+                Some(30) => V2CoreAccountDefaultsLocales::FrCa,
+                Some(31) => V2CoreAccountDefaultsLocales::FrFr,
+                Some(32) => V2CoreAccountDefaultsLocales::HeIl,
+                Some(33) => V2CoreAccountDefaultsLocales::Hr,
+                Some(34) => V2CoreAccountDefaultsLocales::HrHr,
+                Some(35) => V2CoreAccountDefaultsLocales::Hu,
+                Some(36) => V2CoreAccountDefaultsLocales::HuHu,
+                Some(37) => V2CoreAccountDefaultsLocales::Id,
+                Some(38) => V2CoreAccountDefaultsLocales::IdId,
+                Some(39) => V2CoreAccountDefaultsLocales::It,
+                Some(40) => V2CoreAccountDefaultsLocales::ItIt,
+                Some(41) => V2CoreAccountDefaultsLocales::Ja,
+                Some(42) => V2CoreAccountDefaultsLocales::JaJp,
+                Some(43) => V2CoreAccountDefaultsLocales::Ko,
+                Some(44) => V2CoreAccountDefaultsLocales::KoKr,
+                Some(45) => V2CoreAccountDefaultsLocales::Lt,
+                Some(46) => V2CoreAccountDefaultsLocales::LtLt,
+                Some(47) => V2CoreAccountDefaultsLocales::Lv,
+                Some(48) => V2CoreAccountDefaultsLocales::LvLv,
+                Some(49) => V2CoreAccountDefaultsLocales::Ms,
+                Some(50) => V2CoreAccountDefaultsLocales::MsMy,
+                Some(51) => V2CoreAccountDefaultsLocales::Mt,
+                Some(52) => V2CoreAccountDefaultsLocales::MtMt,
+                Some(53) => V2CoreAccountDefaultsLocales::Nb,
+                Some(54) => V2CoreAccountDefaultsLocales::NbNo,
+                Some(55) => V2CoreAccountDefaultsLocales::Nl,
+                Some(56) => V2CoreAccountDefaultsLocales::NlNl,
+                Some(57) => V2CoreAccountDefaultsLocales::Pl,
+                Some(58) => V2CoreAccountDefaultsLocales::PlPl,
+                Some(59) => V2CoreAccountDefaultsLocales::Pt,
+                Some(60) => V2CoreAccountDefaultsLocales::PtBr,
+                Some(61) => V2CoreAccountDefaultsLocales::PtPt,
+                Some(62) => V2CoreAccountDefaultsLocales::Ro,
+                Some(63) => V2CoreAccountDefaultsLocales::RoRo,
+                Some(64) => V2CoreAccountDefaultsLocales::Ru,
+                Some(65) => V2CoreAccountDefaultsLocales::RuRu,
+                Some(66) => V2CoreAccountDefaultsLocales::Sk,
+                Some(67) => V2CoreAccountDefaultsLocales::SkSk,
+                Some(68) => V2CoreAccountDefaultsLocales::Sl,
+                Some(69) => V2CoreAccountDefaultsLocales::SlSi,
+                Some(70) => V2CoreAccountDefaultsLocales::Sv,
+                Some(71) => V2CoreAccountDefaultsLocales::SvSe,
+                Some(72) => V2CoreAccountDefaultsLocales::Th,
+                Some(73) => V2CoreAccountDefaultsLocales::ThTh,
+                Some(74) => V2CoreAccountDefaultsLocales::Tr,
+                Some(75) => V2CoreAccountDefaultsLocales::TrTr,
+                Some(76) => V2CoreAccountDefaultsLocales::Vi,
+                Some(77) => V2CoreAccountDefaultsLocales::ViVn,
+                Some(78) => V2CoreAccountDefaultsLocales::Zh,
+                Some(79) => V2CoreAccountDefaultsLocales::ZhHk,
+                Some(80) => V2CoreAccountDefaultsLocales::ZhHans,
+                Some(81) => V2CoreAccountDefaultsLocales::ZhHantHk,
+                Some(82) => V2CoreAccountDefaultsLocales::ZhHantTw,
+                Some(83) => V2CoreAccountDefaultsLocales::ZhTw,
+                _ => V2CoreAccountDefaultsLocales::Unknown(s.to_owned()),
             },
         )
     }
@@ -17679,32 +17799,30 @@ impl crate::rt::Decode for V2CoreAccountDefaultsProfile {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountDefaultsProfile object",
-            &["business_url", "doing_business_as", "product_description"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a V2CoreAccountDefaultsProfile object",
+                &["business_url", "doing_business_as", "product_description"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountDefaultsProfile {
-            business_url: f0,
-            doing_business_as: f1,
-            product_description: f2,
+            business_url: b.f0.take(),
+            doing_business_as: b.f1.take(),
+            product_description: b.f2.take(),
             extra,
         })
     }
@@ -17764,47 +17882,47 @@ impl crate::rt::Decode for V2CoreAccountDefaultsResponsibilities {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2CoreAccountDefaultsResponsibilitiesFeesCollector>,
-            f1: Option<crate::V2CoreAccountDefaultsResponsibilitiesLossesCollector>,
-            f2: Option<
+            f0: crate::rt::json::Slot<
+                crate::V2CoreAccountDefaultsResponsibilitiesFeesCollector,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::V2CoreAccountDefaultsResponsibilitiesLossesCollector,
+            >,
+            f2: crate::rt::json::Slot<
                 crate::V2CoreAccountDefaultsResponsibilitiesRequirementsCollector,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountDefaultsResponsibilities object",
-            &["fees_collector", "losses_collector", "requirements_collector"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a V2CoreAccountDefaultsResponsibilities object",
+                &["fees_collector", "losses_collector", "requirements_collector"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(),) {
+            (Some(f2),) => {
                 Ok(V2CoreAccountDefaultsResponsibilities {
-                    fees_collector: f0,
-                    losses_collector: f1,
+                    fees_collector: b.f0.take(),
+                    losses_collector: b.f1.take(),
                     requirements_collector: f2,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f2.is_none(), "requirements_collector")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "requirements_collector")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -17881,20 +17999,23 @@ impl std::str::FromStr for V2CoreAccountDefaultsResponsibilitiesFeesCollector {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "application" => {
+            match crate::rt::json::variant(
+                s,
+                &["application", "application_custom", "application_express", "stripe"],
+            ) {
+                Some(0) => {
                     V2CoreAccountDefaultsResponsibilitiesFeesCollector::Application
                 }
-                "application_custom" => {
+                Some(1) => {
                     V2CoreAccountDefaultsResponsibilitiesFeesCollector::ApplicationCustom
                 }
-                "application_express" => {
+                Some(2) => {
                     V2CoreAccountDefaultsResponsibilitiesFeesCollector::ApplicationExpress
                 }
-                "stripe" => V2CoreAccountDefaultsResponsibilitiesFeesCollector::Stripe,
-                v => {
+                Some(3) => V2CoreAccountDefaultsResponsibilitiesFeesCollector::Stripe,
+                _ => {
                     V2CoreAccountDefaultsResponsibilitiesFeesCollector::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -17957,14 +18078,14 @@ impl std::str::FromStr for V2CoreAccountDefaultsResponsibilitiesLossesCollector 
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "application" => {
+            match crate::rt::json::variant(s, &["application", "stripe"]) {
+                Some(0) => {
                     V2CoreAccountDefaultsResponsibilitiesLossesCollector::Application
                 }
-                "stripe" => V2CoreAccountDefaultsResponsibilitiesLossesCollector::Stripe,
-                v => {
+                Some(1) => V2CoreAccountDefaultsResponsibilitiesLossesCollector::Stripe,
+                _ => {
                     V2CoreAccountDefaultsResponsibilitiesLossesCollector::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -18029,16 +18150,16 @@ impl std::str::FromStr for V2CoreAccountDefaultsResponsibilitiesRequirementsColl
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "application" => {
+            match crate::rt::json::variant(s, &["application", "stripe"]) {
+                Some(0) => {
                     V2CoreAccountDefaultsResponsibilitiesRequirementsCollector::Application
                 }
-                "stripe" => {
+                Some(1) => {
                     V2CoreAccountDefaultsResponsibilitiesRequirementsCollector::Stripe
                 }
-                v => {
+                _ => {
                     V2CoreAccountDefaultsResponsibilitiesRequirementsCollector::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -18088,32 +18209,32 @@ impl crate::rt::Decode for V2CoreAccountFutureRequirements {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::V2CoreAccountFutureRequirementsEntries>>,
-            f1: Option<crate::rt::DateTime>,
-            f2: Option<crate::V2CoreAccountFutureRequirementsSummary>,
+            f0: crate::rt::json::Slot<
+                Vec<crate::V2CoreAccountFutureRequirementsEntries>,
+            >,
+            f1: crate::rt::json::Slot<crate::rt::DateTime>,
+            f2: crate::rt::json::Slot<crate::V2CoreAccountFutureRequirementsSummary>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountFutureRequirements object",
-            &["entries", "minimum_transition_date", "summary"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a V2CoreAccountFutureRequirements object",
+                &["entries", "minimum_transition_date", "summary"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountFutureRequirements {
-            entries: f0,
-            minimum_transition_date: f1,
-            summary: f2,
+            entries: b.f0.take(),
+            minimum_transition_date: b.f1.take(),
+            summary: b.f2.take(),
             extra,
         })
     }
@@ -18179,86 +18300,91 @@ impl crate::rt::Decode for V2CoreAccountFutureRequirementsEntries {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2CoreAccountFutureRequirementsEntriesAwaitingActionFrom>,
-            f1: Option<String>,
-            f2: Option<Vec<crate::V2CoreAccountFutureRequirementsEntriesErrors>>,
-            f3: Option<crate::V2CoreAccountFutureRequirementsEntriesImpact>,
-            f4: Option<crate::V2CoreAccountFutureRequirementsEntriesMinimumDeadline>,
-            f5: Option<crate::V2CoreAccountFutureRequirementsEntriesReference>,
-            f6: Option<
+            f0: crate::rt::json::Slot<
+                crate::V2CoreAccountFutureRequirementsEntriesAwaitingActionFrom,
+            >,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<
+                Vec<crate::V2CoreAccountFutureRequirementsEntriesErrors>,
+            >,
+            f3: crate::rt::json::Slot<
+                crate::V2CoreAccountFutureRequirementsEntriesImpact,
+            >,
+            f4: crate::rt::json::Slot<
+                crate::V2CoreAccountFutureRequirementsEntriesMinimumDeadline,
+            >,
+            f5: crate::rt::json::Slot<
+                crate::V2CoreAccountFutureRequirementsEntriesReference,
+            >,
+            f6: crate::rt::json::Slot<
                 Vec<crate::V2CoreAccountFutureRequirementsEntriesRequestedReasons>,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountFutureRequirementsEntries object",
-            &[
-                "awaiting_action_from",
-                "description",
-                "errors",
-                "impact",
-                "minimum_deadline",
-                "reference",
-                "requested_reasons",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5,
-                f6: Some(f6),
-            } => {
+        let extra = r
+            .fields(
+                "a V2CoreAccountFutureRequirementsEntries object",
+                &[
+                    "awaiting_action_from",
+                    "description",
+                    "errors",
+                    "impact",
+                    "minimum_deadline",
+                    "reference",
+                    "requested_reasons",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f6.take(),
+        ) {
+            (Some(f0), Some(f1), Some(f2), Some(f3), Some(f4), Some(f6)) => {
                 Ok(V2CoreAccountFutureRequirementsEntries {
                     awaiting_action_from: f0,
                     description: f1,
                     errors: f2,
                     impact: f3,
                     minimum_deadline: f4,
-                    reference: f5,
+                    reference: b.f5.take(),
                     requested_reasons: f6,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "awaiting_action_from"),
-                                    (b.f1.is_none(), "description"),
-                                    (b.f2.is_none(), "errors"),
-                                    (b.f3.is_none(), "impact"),
-                                    (b.f4.is_none(), "minimum_deadline"),
-                                    (b.f6.is_none(), "requested_reasons"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "awaiting_action_from"),
+                        (taken.1.is_none(), "description"),
+                        (taken.2.is_none(), "errors"),
+                        (taken.3.is_none(), "impact"),
+                        (taken.4.is_none(), "minimum_deadline"),
+                        (taken.5.is_none(), "requested_reasons"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -18325,14 +18451,14 @@ impl std::str::FromStr for V2CoreAccountFutureRequirementsEntriesAwaitingActionF
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "stripe" => {
+            match crate::rt::json::variant(s, &["stripe", "user"]) {
+                Some(0) => {
                     V2CoreAccountFutureRequirementsEntriesAwaitingActionFrom::Stripe
                 }
-                "user" => V2CoreAccountFutureRequirementsEntriesAwaitingActionFrom::User,
-                v => {
+                Some(1) => V2CoreAccountFutureRequirementsEntriesAwaitingActionFrom::User,
+                _ => {
                     V2CoreAccountFutureRequirementsEntriesAwaitingActionFrom::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -18380,38 +18506,39 @@ impl crate::rt::Decode for V2CoreAccountFutureRequirementsEntriesErrors {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2CoreAccountFutureRequirementsEntriesErrorsCode>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<
+                crate::V2CoreAccountFutureRequirementsEntriesErrorsCode,
+            >,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountFutureRequirementsEntriesErrors object",
-            &["code", "description"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountFutureRequirementsEntriesErrors object",
+                &["code", "description"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountFutureRequirementsEntriesErrors {
                     code: f0,
                     description: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "code"), (b.f1.is_none(), "description")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "code"), (taken.1.is_none(), "description")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -18945,298 +19072,398 @@ impl std::str::FromStr for V2CoreAccountFutureRequirementsEntriesErrorsCode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "invalid_address_city_state_postal_code" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "invalid_address_city_state_postal_code",
+                    "invalid_address_highway_contract_box",
+                    "invalid_address_private_mailbox",
+                    "invalid_business_profile_name",
+                    "invalid_business_profile_name_denylisted",
+                    "invalid_company_name_denylisted",
+                    "invalid_dob_age_over_maximum",
+                    "invalid_dob_age_under_18",
+                    "invalid_dob_age_under_minimum",
+                    "invalid_product_description_length",
+                    "invalid_product_description_url_match",
+                    "invalid_representative_country",
+                    "invalid_statement_descriptor_business_mismatch",
+                    "invalid_statement_descriptor_denylisted",
+                    "invalid_statement_descriptor_length",
+                    "invalid_statement_descriptor_prefix_denylisted",
+                    "invalid_statement_descriptor_prefix_mismatch",
+                    "invalid_street_address",
+                    "invalid_tax_id",
+                    "invalid_tax_id_format",
+                    "invalid_tos_acceptance",
+                    "invalid_url_denylisted",
+                    "invalid_url_format",
+                    "invalid_url_web_presence_detected",
+                    "invalid_url_website_business_information_mismatch",
+                    "invalid_url_website_empty",
+                    "invalid_url_website_inaccessible",
+                    "invalid_url_website_inaccessible_geoblocked",
+                    "invalid_url_website_inaccessible_password_protected",
+                    "invalid_url_website_incomplete",
+                    "invalid_url_website_incomplete_cancellation_policy",
+                    "invalid_url_website_incomplete_customer_service_details",
+                    "invalid_url_website_incomplete_legal_restrictions",
+                    "invalid_url_website_incomplete_refund_policy",
+                    "invalid_url_website_incomplete_return_policy",
+                    "invalid_url_website_incomplete_terms_and_conditions",
+                    "invalid_url_website_incomplete_under_construction",
+                    "invalid_url_website_other",
+                    "invalid_value_other",
+                    "unresolvable_ip_address",
+                    "unresolvable_postal_code",
+                    "verification_directors_mismatch",
+                    "verification_document_address_mismatch",
+                    "verification_document_address_missing",
+                    "verification_document_corrupt",
+                    "verification_document_country_not_supported",
+                    "verification_document_directors_mismatch",
+                    "verification_document_dob_mismatch",
+                    "verification_document_duplicate_type",
+                    "verification_document_expired",
+                    "verification_document_failed_copy",
+                    "verification_document_failed_greyscale",
+                    "verification_document_failed_other",
+                    "verification_document_failed_test_mode",
+                    "verification_document_fraudulent",
+                    "verification_document_id_number_mismatch",
+                    "verification_document_id_number_missing",
+                    "verification_document_incomplete",
+                    "verification_document_invalid",
+                    "verification_document_issue_or_expiry_date_missing",
+                    "verification_document_manipulated",
+                    "verification_document_missing_back",
+                    "verification_document_missing_front",
+                    "verification_document_name_mismatch",
+                    "verification_document_name_missing",
+                    "verification_document_nationality_mismatch",
+                    "verification_document_not_readable",
+                    "verification_document_not_signed",
+                    "verification_document_not_uploaded",
+                    "verification_document_photo_mismatch",
+                    "verification_document_too_large",
+                    "verification_document_type_not_supported",
+                    "verification_extraneous_directors",
+                    "verification_failed_address_match",
+                    "verification_failed_business_iec_number",
+                    "verification_failed_document_match",
+                    "verification_failed_id_number_match",
+                    "verification_failed_keyed_identity",
+                    "verification_failed_keyed_match",
+                    "verification_failed_name_match",
+                    "verification_failed_other",
+                    "verification_failed_representative_authority",
+                    "verification_failed_residential_address",
+                    "verification_failed_tax_id_match",
+                    "verification_failed_tax_id_not_issued",
+                    "verification_missing_directors",
+                    "verification_missing_executives",
+                    "verification_missing_owners",
+                    "verification_requires_additional_memorandum_of_associations",
+                    "verification_requires_additional_proof_of_registration",
+                    "verification_selfie_document_missing_photo",
+                    "verification_selfie_face_mismatch",
+                    "verification_selfie_manipulated",
+                    "verification_selfie_unverified_other",
+                    "verification_supportability",
+                    "verification_token_stale",
+                ],
+            ) {
+                Some(0) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidAddressCityStatePostalCode
                 }
-                "invalid_address_highway_contract_box" => {
+                Some(1) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidAddressHighwayContractBox
                 }
-                "invalid_address_private_mailbox" => {
+                Some(2) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidAddressPrivateMailbox
                 }
-                "invalid_business_profile_name" => {
+                Some(3) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidBusinessProfileName
                 }
-                "invalid_business_profile_name_denylisted" => {
+                Some(4) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidBusinessProfileNameDenylisted
                 }
-                "invalid_company_name_denylisted" => {
+                Some(5) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidCompanyNameDenylisted
                 }
-                "invalid_dob_age_over_maximum" => {
+                Some(6) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidDobAgeOverMaximum
                 }
-                "invalid_dob_age_under_18" => {
+                Some(7) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidDobAgeUnder18
                 }
-                "invalid_dob_age_under_minimum" => {
+                Some(8) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidDobAgeUnderMinimum
                 }
-                "invalid_product_description_length" => {
+                Some(9) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidProductDescriptionLength
                 }
-                "invalid_product_description_url_match" => {
+                Some(10) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidProductDescriptionUrlMatch
                 }
-                "invalid_representative_country" => {
+                Some(11) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidRepresentativeCountry
                 }
-                "invalid_statement_descriptor_business_mismatch" => {
+                Some(12) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidStatementDescriptorBusinessMismatch
                 }
-                "invalid_statement_descriptor_denylisted" => {
+                Some(13) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidStatementDescriptorDenylisted
                 }
-                "invalid_statement_descriptor_length" => {
+                Some(14) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidStatementDescriptorLength
                 }
-                "invalid_statement_descriptor_prefix_denylisted" => {
+                Some(15) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidStatementDescriptorPrefixDenylisted
                 }
-                "invalid_statement_descriptor_prefix_mismatch" => {
+                Some(16) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidStatementDescriptorPrefixMismatch
                 }
-                "invalid_street_address" => {
+                Some(17) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidStreetAddress
                 }
-                "invalid_tax_id" => {
+                Some(18) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidTaxId
                 }
-                "invalid_tax_id_format" => {
+                Some(19) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidTaxIdFormat
                 }
-                "invalid_tos_acceptance" => {
+                Some(20) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidTosAcceptance
                 }
-                "invalid_url_denylisted" => {
+                Some(21) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidUrlDenylisted
                 }
-                "invalid_url_format" => {
+                Some(22) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidUrlFormat
                 }
-                "invalid_url_web_presence_detected" => {
+                Some(23) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidUrlWebPresenceDetected
                 }
-                "invalid_url_website_business_information_mismatch" => {
+                Some(24) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidUrlWebsiteBusinessInformationMismatch
                 }
-                "invalid_url_website_empty" => {
+                Some(25) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidUrlWebsiteEmpty
                 }
-                "invalid_url_website_inaccessible" => {
+                Some(26) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidUrlWebsiteInaccessible
                 }
-                "invalid_url_website_inaccessible_geoblocked" => {
+                Some(27) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidUrlWebsiteInaccessibleGeoblocked
                 }
-                "invalid_url_website_inaccessible_password_protected" => {
+                Some(28) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidUrlWebsiteInaccessiblePasswordProtected
                 }
-                "invalid_url_website_incomplete" => {
+                Some(29) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidUrlWebsiteIncomplete
                 }
-                "invalid_url_website_incomplete_cancellation_policy" => {
+                Some(30) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidUrlWebsiteIncompleteCancellationPolicy
                 }
-                "invalid_url_website_incomplete_customer_service_details" => {
+                Some(31) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidUrlWebsiteIncompleteCustomerServiceDetails
                 }
-                "invalid_url_website_incomplete_legal_restrictions" => {
+                Some(32) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidUrlWebsiteIncompleteLegalRestrictions
                 }
-                "invalid_url_website_incomplete_refund_policy" => {
+                Some(33) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidUrlWebsiteIncompleteRefundPolicy
                 }
-                "invalid_url_website_incomplete_return_policy" => {
+                Some(34) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidUrlWebsiteIncompleteReturnPolicy
                 }
-                "invalid_url_website_incomplete_terms_and_conditions" => {
+                Some(35) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidUrlWebsiteIncompleteTermsAndConditions
                 }
-                "invalid_url_website_incomplete_under_construction" => {
+                Some(36) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidUrlWebsiteIncompleteUnderConstruction
                 }
-                "invalid_url_website_other" => {
+                Some(37) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidUrlWebsiteOther
                 }
-                "invalid_value_other" => {
+                Some(38) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::InvalidValueOther
                 }
-                "unresolvable_ip_address" => {
+                Some(39) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::UnresolvableIpAddress
                 }
-                "unresolvable_postal_code" => {
+                Some(40) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::UnresolvablePostalCode
                 }
-                "verification_directors_mismatch" => {
+                Some(41) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationDirectorsMismatch
                 }
-                "verification_document_address_mismatch" => {
+                Some(42) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationDocumentAddressMismatch
                 }
-                "verification_document_address_missing" => {
+                Some(43) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationDocumentAddressMissing
                 }
-                "verification_document_corrupt" => {
+                Some(44) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationDocumentCorrupt
                 }
-                "verification_document_country_not_supported" => {
+                Some(45) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationDocumentCountryNotSupported
                 }
-                "verification_document_directors_mismatch" => {
+                Some(46) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationDocumentDirectorsMismatch
                 }
-                "verification_document_dob_mismatch" => {
+                Some(47) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationDocumentDobMismatch
                 }
-                "verification_document_duplicate_type" => {
+                Some(48) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationDocumentDuplicateType
                 }
-                "verification_document_expired" => {
+                Some(49) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationDocumentExpired
                 }
-                "verification_document_failed_copy" => {
+                Some(50) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationDocumentFailedCopy
                 }
-                "verification_document_failed_greyscale" => {
+                Some(51) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationDocumentFailedGreyscale
                 }
-                "verification_document_failed_other" => {
+                Some(52) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationDocumentFailedOther
                 }
-                "verification_document_failed_test_mode" => {
+                Some(53) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationDocumentFailedTestMode
                 }
-                "verification_document_fraudulent" => {
+                Some(54) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationDocumentFraudulent
                 }
-                "verification_document_id_number_mismatch" => {
+                Some(55) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationDocumentIdNumberMismatch
                 }
-                "verification_document_id_number_missing" => {
+                Some(56) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationDocumentIdNumberMissing
                 }
-                "verification_document_incomplete" => {
+                Some(57) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationDocumentIncomplete
                 }
-                "verification_document_invalid" => {
+                Some(58) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationDocumentInvalid
                 }
-                "verification_document_issue_or_expiry_date_missing" => {
+                Some(59) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationDocumentIssueOrExpiryDateMissing
                 }
-                "verification_document_manipulated" => {
+                Some(60) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationDocumentManipulated
                 }
-                "verification_document_missing_back" => {
+                Some(61) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationDocumentMissingBack
                 }
-                "verification_document_missing_front" => {
+                Some(62) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationDocumentMissingFront
                 }
-                "verification_document_name_mismatch" => {
+                Some(63) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationDocumentNameMismatch
                 }
-                "verification_document_name_missing" => {
+                Some(64) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationDocumentNameMissing
                 }
-                "verification_document_nationality_mismatch" => {
+                Some(65) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationDocumentNationalityMismatch
                 }
-                "verification_document_not_readable" => {
+                Some(66) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationDocumentNotReadable
                 }
-                "verification_document_not_signed" => {
+                Some(67) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationDocumentNotSigned
                 }
-                "verification_document_not_uploaded" => {
+                Some(68) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationDocumentNotUploaded
                 }
-                "verification_document_photo_mismatch" => {
+                Some(69) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationDocumentPhotoMismatch
                 }
-                "verification_document_too_large" => {
+                Some(70) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationDocumentTooLarge
                 }
-                "verification_document_type_not_supported" => {
+                Some(71) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationDocumentTypeNotSupported
                 }
-                "verification_extraneous_directors" => {
+                Some(72) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationExtraneousDirectors
                 }
-                "verification_failed_address_match" => {
+                Some(73) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationFailedAddressMatch
                 }
-                "verification_failed_business_iec_number" => {
+                Some(74) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationFailedBusinessIecNumber
                 }
-                "verification_failed_document_match" => {
+                Some(75) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationFailedDocumentMatch
                 }
-                "verification_failed_id_number_match" => {
+                Some(76) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationFailedIdNumberMatch
                 }
-                "verification_failed_keyed_identity" => {
+                Some(77) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationFailedKeyedIdentity
                 }
-                "verification_failed_keyed_match" => {
+                Some(78) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationFailedKeyedMatch
                 }
-                "verification_failed_name_match" => {
+                Some(79) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationFailedNameMatch
                 }
-                "verification_failed_other" => {
+                Some(80) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationFailedOther
                 }
-                "verification_failed_representative_authority" => {
+                Some(81) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationFailedRepresentativeAuthority
                 }
-                "verification_failed_residential_address" => {
+                Some(82) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationFailedResidentialAddress
                 }
-                "verification_failed_tax_id_match" => {
+                Some(83) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationFailedTaxIdMatch
                 }
-                "verification_failed_tax_id_not_issued" => {
+                Some(84) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationFailedTaxIdNotIssued
                 }
-                "verification_missing_directors" => {
+                Some(85) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationMissingDirectors
                 }
-                "verification_missing_executives" => {
+                Some(86) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationMissingExecutives
                 }
-                "verification_missing_owners" => {
+                Some(87) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationMissingOwners
                 }
-                "verification_requires_additional_memorandum_of_associations" => {
+                Some(88) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationRequiresAdditionalMemorandumOfAssociations
                 }
-                "verification_requires_additional_proof_of_registration" => {
+                Some(89) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationRequiresAdditionalProofOfRegistration
                 }
-                "verification_selfie_document_missing_photo" => {
+                Some(90) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationSelfieDocumentMissingPhoto
                 }
-                "verification_selfie_face_mismatch" => {
+                Some(91) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationSelfieFaceMismatch
                 }
-                "verification_selfie_manipulated" => {
+                Some(92) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationSelfieManipulated
                 }
-                "verification_selfie_unverified_other" => {
+                Some(93) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationSelfieUnverifiedOther
                 }
-                "verification_supportability" => {
+                Some(94) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationSupportability
                 }
-                "verification_token_stale" => {
+                Some(95) => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::VerificationTokenStale
                 }
-                v => {
+                _ => {
                     V2CoreAccountFutureRequirementsEntriesErrorsCode::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -19283,26 +19510,26 @@ impl crate::rt::Decode for V2CoreAccountFutureRequirementsEntriesImpact {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 Vec<
                     crate::V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilities,
                 >,
             >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountFutureRequirementsEntriesImpact object",
-            &["restricts_capabilities"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountFutureRequirementsEntriesImpact object",
+                &["restricts_capabilities"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountFutureRequirementsEntriesImpact {
-            restricts_capabilities: f0,
+            restricts_capabilities: b.f0.take(),
             extra,
         })
     }
@@ -19353,35 +19580,34 @@ for V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilities {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesConfiguration,
             >,
-            f2: Option<
+            f2: crate::rt::json::Slot<
                 crate::V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadline,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilities object",
-            &["capability", "configuration", "deadline"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilities object",
+                &["capability", "configuration", "deadline"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
                 Ok(V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilities {
                     capability: f0,
                     configuration: f1,
@@ -19389,19 +19615,16 @@ for V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilities {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "capability"),
-                                    (b.f1.is_none(), "configuration"),
-                                    (b.f2.is_none(), "deadline"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "capability"),
+                        (taken.1.is_none(), "configuration"),
+                        (taken.2.is_none(), "deadline"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -19712,160 +19935,214 @@ for V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability 
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ach_debit_payments" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "ach_debit_payments",
+                    "acss_debit_payments",
+                    "affirm_payments",
+                    "afterpay_clearpay_payments",
+                    "alma_payments",
+                    "amazon_pay_payments",
+                    "au_becs_debit_payments",
+                    "automatic_indirect_tax",
+                    "bacs_debit_payments",
+                    "bancontact_payments",
+                    "bank_accounts.local",
+                    "bank_accounts.wire",
+                    "blik_payments",
+                    "boleto_payments",
+                    "card_payments",
+                    "cards",
+                    "cartes_bancaires_payments",
+                    "cashapp_payments",
+                    "eps_payments",
+                    "fpx_payments",
+                    "gb_bank_transfer_payments",
+                    "grabpay_payments",
+                    "ideal_payments",
+                    "jcb_payments",
+                    "jp_bank_transfer_payments",
+                    "kakao_pay_payments",
+                    "klarna_payments",
+                    "konbini_payments",
+                    "kr_card_payments",
+                    "link_payments",
+                    "mobilepay_payments",
+                    "multibanco_payments",
+                    "mx_bank_transfer_payments",
+                    "naver_pay_payments",
+                    "oxxo_payments",
+                    "p24_payments",
+                    "pay_by_bank_payments",
+                    "payco_payments",
+                    "paynow_payments",
+                    "promptpay_payments",
+                    "revolut_pay_payments",
+                    "samsung_pay_payments",
+                    "sepa_bank_transfer_payments",
+                    "sepa_debit_payments",
+                    "stripe_balance.payouts",
+                    "stripe_balance.stripe_transfers",
+                    "swish_payments",
+                    "twint_payments",
+                    "us_bank_transfer_payments",
+                    "zip_payments",
+                ],
+            ) {
+                Some(0) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::AchDebitPayments
                 }
-                "acss_debit_payments" => {
+                Some(1) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::AcssDebitPayments
                 }
-                "affirm_payments" => {
+                Some(2) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::AffirmPayments
                 }
-                "afterpay_clearpay_payments" => {
+                Some(3) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::AfterpayClearpayPayments
                 }
-                "alma_payments" => {
+                Some(4) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::AlmaPayments
                 }
-                "amazon_pay_payments" => {
+                Some(5) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::AmazonPayPayments
                 }
-                "au_becs_debit_payments" => {
+                Some(6) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::AuBecsDebitPayments
                 }
-                "automatic_indirect_tax" => {
+                Some(7) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::AutomaticIndirectTax
                 }
-                "bacs_debit_payments" => {
+                Some(8) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::BacsDebitPayments
                 }
-                "bancontact_payments" => {
+                Some(9) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::BancontactPayments
                 }
-                "bank_accounts.local" => {
+                Some(10) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::BankAccountsLocal
                 }
-                "bank_accounts.wire" => {
+                Some(11) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::BankAccountsWire
                 }
-                "blik_payments" => {
+                Some(12) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::BlikPayments
                 }
-                "boleto_payments" => {
+                Some(13) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::BoletoPayments
                 }
-                "card_payments" => {
+                Some(14) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::CardPayments
                 }
-                "cards" => {
+                Some(15) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::Cards
                 }
-                "cartes_bancaires_payments" => {
+                Some(16) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::CartesBancairesPayments
                 }
-                "cashapp_payments" => {
+                Some(17) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::CashappPayments
                 }
-                "eps_payments" => {
+                Some(18) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::EpsPayments
                 }
-                "fpx_payments" => {
+                Some(19) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::FpxPayments
                 }
-                "gb_bank_transfer_payments" => {
+                Some(20) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::GbBankTransferPayments
                 }
-                "grabpay_payments" => {
+                Some(21) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::GrabpayPayments
                 }
-                "ideal_payments" => {
+                Some(22) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::IdealPayments
                 }
-                "jcb_payments" => {
+                Some(23) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::JcbPayments
                 }
-                "jp_bank_transfer_payments" => {
+                Some(24) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::JpBankTransferPayments
                 }
-                "kakao_pay_payments" => {
+                Some(25) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::KakaoPayPayments
                 }
-                "klarna_payments" => {
+                Some(26) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::KlarnaPayments
                 }
-                "konbini_payments" => {
+                Some(27) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::KonbiniPayments
                 }
-                "kr_card_payments" => {
+                Some(28) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::KrCardPayments
                 }
-                "link_payments" => {
+                Some(29) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::LinkPayments
                 }
-                "mobilepay_payments" => {
+                Some(30) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::MobilepayPayments
                 }
-                "multibanco_payments" => {
+                Some(31) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::MultibancoPayments
                 }
-                "mx_bank_transfer_payments" => {
+                Some(32) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::MxBankTransferPayments
                 }
-                "naver_pay_payments" => {
+                Some(33) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::NaverPayPayments
                 }
-                "oxxo_payments" => {
+                Some(34) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::OxxoPayments
                 }
-                "p24_payments" => {
+                Some(35) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::P24Payments
                 }
-                "pay_by_bank_payments" => {
+                Some(36) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::PayByBankPayments
                 }
-                "payco_payments" => {
+                Some(37) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::PaycoPayments
                 }
-                "paynow_payments" => {
+                Some(38) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::PaynowPayments
                 }
-                "promptpay_payments" => {
+                Some(39) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::PromptpayPayments
                 }
-                "revolut_pay_payments" => {
+                Some(40) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::RevolutPayPayments
                 }
-                "samsung_pay_payments" => {
+                Some(41) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::SamsungPayPayments
                 }
-                "sepa_bank_transfer_payments" => {
+                Some(42) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::SepaBankTransferPayments
                 }
-                "sepa_debit_payments" => {
+                Some(43) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::SepaDebitPayments
                 }
-                "stripe_balance.payouts" => {
+                Some(44) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::StripeBalancePayouts
                 }
-                "stripe_balance.stripe_transfers" => {
+                Some(45) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::StripeBalanceStripeTransfers
                 }
-                "swish_payments" => {
+                Some(46) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::SwishPayments
                 }
-                "twint_payments" => {
+                Some(47) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::TwintPayments
                 }
-                "us_bank_transfer_payments" => {
+                Some(48) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::UsBankTransferPayments
                 }
-                "zip_payments" => {
+                Some(49) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::ZipPayments
                 }
-                v => {
+                _ => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesCapability::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -19941,19 +20218,19 @@ for V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesConfigurati
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "customer" => {
+            match crate::rt::json::variant(s, &["customer", "merchant", "recipient"]) {
+                Some(0) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesConfiguration::Customer
                 }
-                "merchant" => {
+                Some(1) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesConfiguration::Merchant
                 }
-                "recipient" => {
+                Some(2) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesConfiguration::Recipient
                 }
-                v => {
+                _ => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesConfiguration::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -20003,35 +20280,35 @@ for V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadline {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadlineStatus,
             >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadline object",
-            &["status"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadline object",
+                &["status"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadline {
                     status: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "status")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "status")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -20105,19 +20382,22 @@ for V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadlineSta
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "currently_due" => {
+            match crate::rt::json::variant(
+                s,
+                &["currently_due", "eventually_due", "past_due"],
+            ) {
+                Some(0) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadlineStatus::CurrentlyDue
                 }
-                "eventually_due" => {
+                Some(1) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadlineStatus::EventuallyDue
                 }
-                "past_due" => {
+                Some(2) => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadlineStatus::PastDue
                 }
-                v => {
+                _ => {
                     V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadlineStatus::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -20166,35 +20446,35 @@ impl crate::rt::Decode for V2CoreAccountFutureRequirementsEntriesMinimumDeadline
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadlineStatus,
             >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountFutureRequirementsEntriesMinimumDeadline object",
-            &["status"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountFutureRequirementsEntriesMinimumDeadline object",
+                &["status"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(V2CoreAccountFutureRequirementsEntriesMinimumDeadline {
                     status: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "status")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "status")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -20244,43 +20524,43 @@ impl crate::rt::Decode for V2CoreAccountFutureRequirementsEntriesReference {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<crate::V2CoreAccountFutureRequirementsEntriesReferenceType>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<
+                crate::V2CoreAccountFutureRequirementsEntriesReferenceType,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountFutureRequirementsEntriesReference object",
-            &["inquiry", "resource", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a V2CoreAccountFutureRequirementsEntriesReference object",
+                &["inquiry", "resource", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(),) {
+            (Some(f2),) => {
                 Ok(V2CoreAccountFutureRequirementsEntriesReference {
-                    inquiry: f0,
-                    resource: f1,
+                    inquiry: b.f0.take(),
+                    resource: b.f1.take(),
                     r#type: f2,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f2.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -20350,15 +20630,15 @@ impl std::str::FromStr for V2CoreAccountFutureRequirementsEntriesReferenceType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "inquiry" => V2CoreAccountFutureRequirementsEntriesReferenceType::Inquiry,
-                "payment_method" => {
+            match crate::rt::json::variant(s, &["inquiry", "payment_method", "person"]) {
+                Some(0) => V2CoreAccountFutureRequirementsEntriesReferenceType::Inquiry,
+                Some(1) => {
                     V2CoreAccountFutureRequirementsEntriesReferenceType::PaymentMethod
                 }
-                "person" => V2CoreAccountFutureRequirementsEntriesReferenceType::Person,
-                v => {
+                Some(2) => V2CoreAccountFutureRequirementsEntriesReferenceType::Person,
+                _ => {
                     V2CoreAccountFutureRequirementsEntriesReferenceType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -20404,35 +20684,35 @@ impl crate::rt::Decode for V2CoreAccountFutureRequirementsEntriesRequestedReason
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountFutureRequirementsEntriesRequestedReasonsCode,
             >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountFutureRequirementsEntriesRequestedReasons object",
-            &["code"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountFutureRequirementsEntriesRequestedReasons object",
+                &["code"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(V2CoreAccountFutureRequirementsEntriesRequestedReasons {
                     code: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "code")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "code")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -20496,16 +20776,19 @@ impl std::str::FromStr for V2CoreAccountFutureRequirementsEntriesRequestedReason
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "routine_onboarding" => {
+            match crate::rt::json::variant(
+                s,
+                &["routine_onboarding", "routine_verification"],
+            ) {
+                Some(0) => {
                     V2CoreAccountFutureRequirementsEntriesRequestedReasonsCode::RoutineOnboarding
                 }
-                "routine_verification" => {
+                Some(1) => {
                     V2CoreAccountFutureRequirementsEntriesRequestedReasonsCode::RoutineVerification
                 }
-                v => {
+                _ => {
                     V2CoreAccountFutureRequirementsEntriesRequestedReasonsCode::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -20553,22 +20836,24 @@ impl crate::rt::Decode for V2CoreAccountFutureRequirementsSummary {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2CoreAccountFutureRequirementsSummaryMinimumDeadline>,
+            f0: crate::rt::json::Slot<
+                crate::V2CoreAccountFutureRequirementsSummaryMinimumDeadline,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountFutureRequirementsSummary object",
-            &["minimum_deadline"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountFutureRequirementsSummary object",
+                &["minimum_deadline"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountFutureRequirementsSummary {
-            minimum_deadline: f0,
+            minimum_deadline: b.f0.take(),
             extra,
         })
     }
@@ -20616,38 +20901,39 @@ impl crate::rt::Decode for V2CoreAccountFutureRequirementsSummaryMinimumDeadline
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadlineStatus,
             >,
-            f1: Option<crate::rt::DateTime>,
+            f1: crate::rt::json::Slot<crate::rt::DateTime>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountFutureRequirementsSummaryMinimumDeadline object",
-            &["status", "time"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1 } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountFutureRequirementsSummaryMinimumDeadline object",
+                &["status", "time"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(V2CoreAccountFutureRequirementsSummaryMinimumDeadline {
                     status: f0,
-                    time: f1,
+                    time: b.f1.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "status")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "status")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -20703,46 +20989,44 @@ impl crate::rt::Decode for V2CoreAccountIdentity {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2CoreAccountIdentityAttestations>,
-            f1: Option<crate::V2CoreAccountIdentityBusinessDetails>,
-            f2: Option<String>,
-            f3: Option<crate::V2CoreAccountIdentityEntityType>,
-            f4: Option<crate::V2CoreAccountIdentityIndividual>,
+            f0: crate::rt::json::Slot<crate::V2CoreAccountIdentityAttestations>,
+            f1: crate::rt::json::Slot<crate::V2CoreAccountIdentityBusinessDetails>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<crate::V2CoreAccountIdentityEntityType>,
+            f4: crate::rt::json::Slot<crate::V2CoreAccountIdentityIndividual>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentity object",
-            &[
-                "attestations",
-                "business_details",
-                "country",
-                "entity_type",
-                "individual",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4 } = b;
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentity object",
+                &[
+                    "attestations",
+                    "business_details",
+                    "country",
+                    "entity_type",
+                    "individual",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountIdentity {
-            attestations: f0,
-            business_details: f1,
-            country: f2,
-            entity_type: f3,
-            individual: f4,
+            attestations: b.f0.take(),
+            business_details: b.f1.take(),
+            country: b.f2.take(),
+            entity_type: b.f3.take(),
+            individual: b.f4.take(),
             extra,
         })
     }
@@ -20816,48 +21100,54 @@ impl crate::rt::Decode for V2CoreAccountIdentityAttestations {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2CoreAccountIdentityAttestationsDirectorshipDeclaration>,
-            f1: Option<crate::V2CoreAccountIdentityAttestationsOwnershipDeclaration>,
-            f2: Option<crate::V2CoreAccountIdentityAttestationsPersonsProvided>,
-            f3: Option<
+            f0: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityAttestationsDirectorshipDeclaration,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityAttestationsOwnershipDeclaration,
+            >,
+            f2: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityAttestationsPersonsProvided,
+            >,
+            f3: crate::rt::json::Slot<
                 crate::V2CoreAccountIdentityAttestationsRepresentativeDeclaration,
             >,
-            f4: Option<crate::V2CoreAccountIdentityAttestationsTermsOfService>,
+            f4: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityAttestationsTermsOfService,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityAttestations object",
-            &[
-                "directorship_declaration",
-                "ownership_declaration",
-                "persons_provided",
-                "representative_declaration",
-                "terms_of_service",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4 } = b;
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityAttestations object",
+                &[
+                    "directorship_declaration",
+                    "ownership_declaration",
+                    "persons_provided",
+                    "representative_declaration",
+                    "terms_of_service",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountIdentityAttestations {
-            directorship_declaration: f0,
-            ownership_declaration: f1,
-            persons_provided: f2,
-            representative_declaration: f3,
-            terms_of_service: f4,
+            directorship_declaration: b.f0.take(),
+            ownership_declaration: b.f1.take(),
+            persons_provided: b.f2.take(),
+            representative_declaration: b.f3.take(),
+            terms_of_service: b.f4.take(),
             extra,
         })
     }
@@ -20919,32 +21209,30 @@ impl crate::rt::Decode for V2CoreAccountIdentityAttestationsDirectorshipDeclarat
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::DateTime>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<crate::rt::DateTime>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityAttestationsDirectorshipDeclaration object",
-            &["date", "ip", "user_agent"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityAttestationsDirectorshipDeclaration object",
+                &["date", "ip", "user_agent"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountIdentityAttestationsDirectorshipDeclaration {
-            date: f0,
-            ip: f1,
-            user_agent: f2,
+            date: b.f0.take(),
+            ip: b.f1.take(),
+            user_agent: b.f2.take(),
             extra,
         })
     }
@@ -21001,32 +21289,30 @@ impl crate::rt::Decode for V2CoreAccountIdentityAttestationsOwnershipDeclaration
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::DateTime>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<crate::rt::DateTime>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityAttestationsOwnershipDeclaration object",
-            &["date", "ip", "user_agent"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityAttestationsOwnershipDeclaration object",
+                &["date", "ip", "user_agent"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountIdentityAttestationsOwnershipDeclaration {
-            date: f0,
-            ip: f1,
-            user_agent: f2,
+            date: b.f0.take(),
+            ip: b.f1.take(),
+            user_agent: b.f2.take(),
             extra,
         })
     }
@@ -21087,36 +21373,34 @@ impl crate::rt::Decode for V2CoreAccountIdentityAttestationsPersonsProvided {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<bool>,
-            f2: Option<bool>,
-            f3: Option<crate::LegalEntityCompanyOwnershipExemptionReason>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<crate::LegalEntityCompanyOwnershipExemptionReason>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityAttestationsPersonsProvided object",
-            &["directors", "executives", "owners", "ownership_exemption_reason"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3 } = b;
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityAttestationsPersonsProvided object",
+                &["directors", "executives", "owners", "ownership_exemption_reason"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountIdentityAttestationsPersonsProvided {
-            directors: f0,
-            executives: f1,
-            owners: f2,
-            ownership_exemption_reason: f3,
+            directors: b.f0.take(),
+            executives: b.f1.take(),
+            owners: b.f2.take(),
+            ownership_exemption_reason: b.f3.take(),
             extra,
         })
     }
@@ -21175,32 +21459,30 @@ impl crate::rt::Decode for V2CoreAccountIdentityAttestationsRepresentativeDeclar
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::DateTime>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<crate::rt::DateTime>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityAttestationsRepresentativeDeclaration object",
-            &["date", "ip", "user_agent"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityAttestationsRepresentativeDeclaration object",
+                &["date", "ip", "user_agent"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountIdentityAttestationsRepresentativeDeclaration {
-            date: f0,
-            ip: f1,
-            user_agent: f2,
+            date: b.f0.take(),
+            ip: b.f1.take(),
+            user_agent: b.f2.take(),
             extra,
         })
     }
@@ -21253,22 +21535,24 @@ impl crate::rt::Decode for V2CoreAccountIdentityAttestationsTermsOfService {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2CoreAccountIdentityAttestationsTermsOfServiceAccount>,
+            f0: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityAttestationsTermsOfServiceAccount,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityAttestationsTermsOfService object",
-            &["account"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityAttestationsTermsOfService object",
+                &["account"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountIdentityAttestationsTermsOfService {
-            account: f0,
+            account: b.f0.take(),
             extra,
         })
     }
@@ -21318,32 +21602,30 @@ impl crate::rt::Decode for V2CoreAccountIdentityAttestationsTermsOfServiceAccoun
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::DateTime>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<crate::rt::DateTime>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityAttestationsTermsOfServiceAccount object",
-            &["date", "ip", "user_agent"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2 } = b;
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityAttestationsTermsOfServiceAccount object",
+                &["date", "ip", "user_agent"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountIdentityAttestationsTermsOfServiceAccount {
-            date: f0,
-            ip: f1,
-            user_agent: f2,
+            date: b.f0.take(),
+            ip: b.f1.take(),
+            user_agent: b.f2.take(),
             extra,
         })
     }
@@ -21424,83 +21706,97 @@ impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2CoreAccountIdentityBusinessDetailsAddress>,
-            f1: Option<crate::V2CoreAccountIdentityBusinessDetailsAnnualRevenue>,
-            f2: Option<crate::V2CoreAccountIdentityBusinessDetailsDocuments>,
-            f3: Option<i64>,
-            f4: Option<Vec<crate::V2CoreAccountIdentityBusinessDetailsIdNumbers>>,
-            f5: Option<
+            f0: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityBusinessDetailsAddress,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityBusinessDetailsAnnualRevenue,
+            >,
+            f2: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityBusinessDetailsDocuments,
+            >,
+            f3: crate::rt::json::Slot<i64>,
+            f4: crate::rt::json::Slot<
+                Vec<crate::V2CoreAccountIdentityBusinessDetailsIdNumbers>,
+            >,
+            f5: crate::rt::json::Slot<
                 crate::V2CoreAccountIdentityBusinessDetailsMonthlyEstimatedRevenue,
             >,
-            f6: Option<String>,
-            f7: Option<String>,
-            f8: Option<crate::V2CoreAccountIdentityBusinessDetailsRegistrationDate>,
-            f9: Option<crate::V2CoreAccountIdentityBusinessDetailsScriptAddresses>,
-            f10: Option<crate::V2CoreAccountIdentityBusinessDetailsScriptNames>,
-            f11: Option<crate::V2CoreAccountIdentityBusinessDetailsStructure>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
+            f8: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityBusinessDetailsRegistrationDate,
+            >,
+            f9: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityBusinessDetailsScriptAddresses,
+            >,
+            f10: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityBusinessDetailsScriptNames,
+            >,
+            f11: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityBusinessDetailsStructure,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityBusinessDetails object",
-            &[
-                "address",
-                "annual_revenue",
-                "documents",
-                "estimated_worker_count",
-                "id_numbers",
-                "monthly_estimated_revenue",
-                "phone",
-                "registered_name",
-                "registration_date",
-                "script_addresses",
-                "script_names",
-                "structure",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.optional(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11 } = b;
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityBusinessDetails object",
+                &[
+                    "address",
+                    "annual_revenue",
+                    "documents",
+                    "estimated_worker_count",
+                    "id_numbers",
+                    "monthly_estimated_revenue",
+                    "phone",
+                    "registered_name",
+                    "registration_date",
+                    "script_addresses",
+                    "script_names",
+                    "structure",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.optional(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountIdentityBusinessDetails {
-            address: f0,
-            annual_revenue: f1,
-            documents: f2,
-            estimated_worker_count: f3,
-            id_numbers: f4,
-            monthly_estimated_revenue: f5,
-            phone: f6,
-            registered_name: f7,
-            registration_date: f8,
-            script_addresses: f9,
-            script_names: f10,
-            structure: f11,
+            address: b.f0.take(),
+            annual_revenue: b.f1.take(),
+            documents: b.f2.take(),
+            estimated_worker_count: b.f3.take(),
+            id_numbers: b.f4.take(),
+            monthly_estimated_revenue: b.f5.take(),
+            phone: b.f6.take(),
+            registered_name: b.f7.take(),
+            registration_date: b.f8.take(),
+            script_addresses: b.f9.take(),
+            script_names: b.f10.take(),
+            structure: b.f11.take(),
             extra,
         })
     }
@@ -21591,48 +21887,46 @@ impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsAddress {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityBusinessDetailsAddress object",
-            &["city", "country", "line1", "line2", "postal_code", "state", "town"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6 } = b;
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityBusinessDetailsAddress object",
+                &["city", "country", "line1", "line2", "postal_code", "state", "town"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountIdentityBusinessDetailsAddress {
-            city: f0,
-            country: f1,
-            line1: f2,
-            line2: f3,
-            postal_code: f4,
-            state: f5,
-            town: f6,
+            city: b.f0.take(),
+            country: b.f1.take(),
+            line1: b.f2.take(),
+            line2: b.f3.take(),
+            postal_code: b.f4.take(),
+            state: b.f5.take(),
+            town: b.f6.take(),
             extra,
         })
     }
@@ -21698,25 +21992,28 @@ impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsAnnualRevenue {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2CoreAccountIdentityBusinessDetailsAnnualRevenueAmount>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityBusinessDetailsAnnualRevenueAmount,
+            >,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityBusinessDetailsAnnualRevenue object",
-            &["amount", "fiscal_year_end"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityBusinessDetailsAnnualRevenue object",
+                &["amount", "fiscal_year_end"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountIdentityBusinessDetailsAnnualRevenue {
-            amount: f0,
-            fiscal_year_end: f1,
+            amount: b.f0.take(),
+            fiscal_year_end: b.f1.take(),
             extra,
         })
     }
@@ -21767,25 +22064,26 @@ impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsAnnualRevenueAmou
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<i64>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<i64>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityBusinessDetailsAnnualRevenueAmount object",
-            &["currency", "value"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityBusinessDetailsAnnualRevenueAmount object",
+                &["currency", "value"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountIdentityBusinessDetailsAnnualRevenueAmount {
-            currency: f0,
-            value: f1,
+            currency: b.f0.take(),
+            value: b.f1.take(),
             extra,
         })
     }
@@ -21873,91 +22171,89 @@ impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsDocuments {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerification,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicense,
             >,
-            f2: Option<
+            f2: crate::rt::json::Slot<
                 crate::V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociation,
             >,
-            f3: Option<
+            f3: crate::rt::json::Slot<
                 crate::V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecree,
             >,
-            f4: Option<
+            f4: crate::rt::json::Slot<
                 crate::V2CoreAccountIdentityBusinessDetailsDocumentsCompanyRegistrationVerification,
             >,
-            f5: Option<
+            f5: crate::rt::json::Slot<
                 crate::V2CoreAccountIdentityBusinessDetailsDocumentsCompanyTaxIdVerification,
             >,
-            f6: Option<
+            f6: crate::rt::json::Slot<
                 crate::V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification,
             >,
-            f7: Option<
+            f7: crate::rt::json::Slot<
                 crate::V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddress,
             >,
-            f8: Option<
+            f8: crate::rt::json::Slot<
                 crate::V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistration,
             >,
-            f9: Option<
+            f9: crate::rt::json::Slot<
                 crate::V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnership,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityBusinessDetailsDocuments object",
-            &[
-                "bank_account_ownership_verification",
-                "company_license",
-                "company_memorandum_of_association",
-                "company_ministerial_decree",
-                "company_registration_verification",
-                "company_tax_id_verification",
-                "primary_verification",
-                "proof_of_address",
-                "proof_of_registration",
-                "proof_of_ultimate_beneficial_ownership",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6, f7, f8, f9 } = b;
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityBusinessDetailsDocuments object",
+                &[
+                    "bank_account_ownership_verification",
+                    "company_license",
+                    "company_memorandum_of_association",
+                    "company_ministerial_decree",
+                    "company_registration_verification",
+                    "company_tax_id_verification",
+                    "primary_verification",
+                    "proof_of_address",
+                    "proof_of_registration",
+                    "proof_of_ultimate_beneficial_ownership",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountIdentityBusinessDetailsDocuments {
-            bank_account_ownership_verification: f0,
-            company_license: f1,
-            company_memorandum_of_association: f2,
-            company_ministerial_decree: f3,
-            company_registration_verification: f4,
-            company_tax_id_verification: f5,
-            primary_verification: f6,
-            proof_of_address: f7,
-            proof_of_registration: f8,
-            proof_of_ultimate_beneficial_ownership: f9,
+            bank_account_ownership_verification: b.f0.take(),
+            company_license: b.f1.take(),
+            company_memorandum_of_association: b.f2.take(),
+            company_ministerial_decree: b.f3.take(),
+            company_registration_verification: b.f4.take(),
+            company_tax_id_verification: b.f5.take(),
+            primary_verification: b.f6.take(),
+            proof_of_address: b.f7.take(),
+            proof_of_registration: b.f8.take(),
+            proof_of_ultimate_beneficial_ownership: b.f9.take(),
             extra,
         })
     }
@@ -22033,40 +22329,39 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerificatio
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<String>>,
-            f1: Option<
+            f0: crate::rt::json::Slot<Vec<String>>,
+            f1: crate::rt::json::Slot<
                 crate::V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerificationType,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerification object",
-            &["files", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerification object",
+                &["files", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerification {
                     files: f0,
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "files"), (b.f1.is_none(), "type")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "files"), (taken.1.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -22131,13 +22426,13 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerificatio
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "files" => {
+            match crate::rt::json::variant(s, &["files"]) {
+                Some(0) => {
                     V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerificationType::Files
                 }
-                v => {
+                _ => {
                     V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerificationType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -22188,40 +22483,39 @@ impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyL
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<String>>,
-            f1: Option<
+            f0: crate::rt::json::Slot<Vec<String>>,
+            f1: crate::rt::json::Slot<
                 crate::V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicenseType,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicense object",
-            &["files", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicense object",
+                &["files", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicense {
                     files: f0,
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "files"), (b.f1.is_none(), "type")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "files"), (taken.1.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -22284,13 +22578,13 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicenseType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "files" => {
+            match crate::rt::json::variant(s, &["files"]) {
+                Some(0) => {
                     V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicenseType::Files
                 }
-                v => {
+                _ => {
                     V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicenseType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -22342,40 +22636,39 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociation 
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<String>>,
-            f1: Option<
+            f0: crate::rt::json::Slot<Vec<String>>,
+            f1: crate::rt::json::Slot<
                 crate::V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociationType,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociation object",
-            &["files", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociation object",
+                &["files", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociation {
                     files: f0,
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "files"), (b.f1.is_none(), "type")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "files"), (taken.1.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -22440,13 +22733,13 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociationT
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "files" => {
+            match crate::rt::json::variant(s, &["files"]) {
+                Some(0) => {
                     V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociationType::Files
                 }
-                v => {
+                _ => {
                     V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociationType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -22498,40 +22791,39 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecree {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<String>>,
-            f1: Option<
+            f0: crate::rt::json::Slot<Vec<String>>,
+            f1: crate::rt::json::Slot<
                 crate::V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecreeType,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecree object",
-            &["files", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecree object",
+                &["files", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecree {
                     files: f0,
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "files"), (b.f1.is_none(), "type")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "files"), (taken.1.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -22596,13 +22888,13 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecreeType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "files" => {
+            match crate::rt::json::variant(s, &["files"]) {
+                Some(0) => {
                     V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecreeType::Files
                 }
-                v => {
+                _ => {
                     V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecreeType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -22654,40 +22946,39 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyRegistrationVerification
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<String>>,
-            f1: Option<
+            f0: crate::rt::json::Slot<Vec<String>>,
+            f1: crate::rt::json::Slot<
                 crate::V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerificationType,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityBusinessDetailsDocumentsCompanyRegistrationVerification object",
-            &["files", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityBusinessDetailsDocumentsCompanyRegistrationVerification object",
+                &["files", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsCompanyRegistrationVerification {
                     files: f0,
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "files"), (b.f1.is_none(), "type")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "files"), (taken.1.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -22738,40 +23029,39 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyTaxIdVerification {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<String>>,
-            f1: Option<
+            f0: crate::rt::json::Slot<Vec<String>>,
+            f1: crate::rt::json::Slot<
                 crate::V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerificationType,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityBusinessDetailsDocumentsCompanyTaxIdVerification object",
-            &["files", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityBusinessDetailsDocumentsCompanyTaxIdVerification object",
+                &["files", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsCompanyTaxIdVerification {
                     files: f0,
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "files"), (b.f1.is_none(), "type")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "files"), (taken.1.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -22822,42 +23112,41 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationFrontBack,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationType,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification object",
-            &["front_back", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification object",
+                &["front_back", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification {
                     front_back: f0,
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "front_back"), (b.f1.is_none(), "type")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "front_back"), (taken.1.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -22908,36 +23197,37 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationFrontBack {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationFrontBack object",
-            &["back", "front"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationFrontBack object",
+                &["back", "front"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationFrontBack {
-                    back: f0,
+                    back: b.f0.take(),
                     front: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f1.is_none(), "front")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "front")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -23004,13 +23294,13 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "front_back" => {
+            match crate::rt::json::variant(s, &["front_back"]) {
+                Some(0) => {
                     V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationType::FrontBack
                 }
-                v => {
+                _ => {
                     V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -23061,40 +23351,39 @@ impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsDocumentsProofOfA
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<String>>,
-            f1: Option<
+            f0: crate::rt::json::Slot<Vec<String>>,
+            f1: crate::rt::json::Slot<
                 crate::V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddressType,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddress object",
-            &["files", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddress object",
+                &["files", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddress {
                     files: f0,
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "files"), (b.f1.is_none(), "type")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "files"), (taken.1.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -23157,13 +23446,13 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddressType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "files" => {
+            match crate::rt::json::variant(s, &["files"]) {
+                Some(0) => {
                     V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddressType::Files
                 }
-                v => {
+                _ => {
                     V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddressType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -23215,40 +23504,39 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistration {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<String>>,
-            f1: Option<
+            f0: crate::rt::json::Slot<Vec<String>>,
+            f1: crate::rt::json::Slot<
                 crate::V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistrationType,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistration object",
-            &["files", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistration object",
+                &["files", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistration {
                     files: f0,
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "files"), (b.f1.is_none(), "type")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "files"), (taken.1.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -23313,13 +23601,13 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistrationType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "files" => {
+            match crate::rt::json::variant(s, &["files"]) {
+                Some(0) => {
                     V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistrationType::Files
                 }
-                v => {
+                _ => {
                     V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistrationType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -23371,40 +23659,39 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwners
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<String>>,
-            f1: Option<
+            f0: crate::rt::json::Slot<Vec<String>>,
+            f1: crate::rt::json::Slot<
                 crate::V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnershipType,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnership object",
-            &["files", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnership object",
+                &["files", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnership {
                     files: f0,
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "files"), (b.f1.is_none(), "type")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "files"), (taken.1.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -23469,13 +23756,13 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwners
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "files" => {
+            match crate::rt::json::variant(s, &["files"]) {
+                Some(0) => {
                     V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnershipType::Files
                 }
-                v => {
+                _ => {
                     V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnershipType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -23526,36 +23813,39 @@ impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsIdNumbers {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::V2CoreAccountIdentityBusinessDetailsIdNumbersType>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityBusinessDetailsIdNumbersType,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityBusinessDetailsIdNumbers object",
-            &["registrar", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityBusinessDetailsIdNumbers object",
+                &["registrar", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(V2CoreAccountIdentityBusinessDetailsIdNumbers {
-                    registrar: f0,
+                    registrar: b.f0.take(),
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -23956,127 +24246,244 @@ impl std::str::FromStr for V2CoreAccountIdentityBusinessDetailsIdNumbersType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ae_crn" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::AeCrn,
-                "ae_vat" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::AeVat,
-                "ao_nif" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::AoNif,
-                "ar_cuit" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::ArCuit,
-                "at_fn" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::AtFn,
-                "at_stn" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::AtStn,
-                "at_vat" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::AtVat,
-                "au_abn" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::AuAbn,
-                "au_acn" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::AuAcn,
-                "au_in" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::AuIn,
-                "az_tin" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::AzTin,
-                "bd_etin" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::BdEtin,
-                "be_cbe" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::BeCbe,
-                "be_vat" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::BeVat,
-                "bg_uic" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::BgUic,
-                "bg_vat" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::BgVat,
-                "br_cnpj" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::BrCnpj,
-                "ca_cn" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::CaCn,
-                "ca_crarr" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::CaCrarr,
-                "ca_gst_hst" => {
-                    V2CoreAccountIdentityBusinessDetailsIdNumbersType::CaGstHst
-                }
-                "ca_neq" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::CaNeq,
-                "ca_rid" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::CaRid,
-                "ch_chid" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::ChChid,
-                "ch_uid" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::ChUid,
-                "cr_cpj" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::CrCpj,
-                "cr_nite" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::CrNite,
-                "cy_he" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::CyHe,
-                "cy_tic" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::CyTic,
-                "cy_vat" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::CyVat,
-                "cz_ico" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::CzIco,
-                "cz_vat" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::CzVat,
-                "de_hrn" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::DeHrn,
-                "de_stn" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::DeStn,
-                "de_vat" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::DeVat,
-                "dk_cvr" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::DkCvr,
-                "dk_vat" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::DkVat,
-                "do_rcn" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::DoRcn,
-                "ee_rk" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::EeRk,
-                "ee_vat" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::EeVat,
-                "es_cif" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::EsCif,
-                "es_vat" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::EsVat,
-                "fi_vat" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::FiVat,
-                "fi_yt" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::FiYt,
-                "fr_rna" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::FrRna,
-                "fr_siren" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::FrSiren,
-                "fr_vat" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::FrVat,
-                "gb_crn" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::GbCrn,
-                "gb_vat" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::GbVat,
-                "gi_crn" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::GiCrn,
-                "gr_afm" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::GrAfm,
-                "gr_gemi" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::GrGemi,
-                "gr_vat" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::GrVat,
-                "gt_nit" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::GtNit,
-                "hk_br" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::HkBr,
-                "hk_cr" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::HkCr,
-                "hr_mbs" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::HrMbs,
-                "hr_oib" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::HrOib,
-                "hr_vat" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::HrVat,
-                "hu_cjs" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::HuCjs,
-                "hu_tin" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::HuTin,
-                "hu_vat" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::HuVat,
-                "ie_crn" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::IeCrn,
-                "ie_trn" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::IeTrn,
-                "ie_vat" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::IeVat,
-                "it_rea" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::ItRea,
-                "it_vat" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::ItVat,
-                "jp_cn" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::JpCn,
-                "kz_bin" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::KzBin,
-                "li_uid" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::LiUid,
-                "lt_ccrn" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::LtCcrn,
-                "lt_vat" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::LtVat,
-                "lu_nif" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::LuNif,
-                "lu_rcs" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::LuRcs,
-                "lu_vat" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::LuVat,
-                "lv_urn" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::LvUrn,
-                "lv_vat" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::LvVat,
-                "mt_crn" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::MtCrn,
-                "mt_tin" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::MtTin,
-                "mt_vat" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::MtVat,
-                "mx_rfc" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::MxRfc,
-                "my_brn" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::MyBrn,
-                "my_coid" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::MyCoid,
-                "my_itn" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::MyItn,
-                "my_sst" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::MySst,
-                "mz_nuit" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::MzNuit,
-                "nl_kvk" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::NlKvk,
-                "nl_rsin" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::NlRsin,
-                "nl_vat" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::NlVat,
-                "no_orgnr" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::NoOrgnr,
-                "nz_bn" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::NzBn,
-                "nz_ird" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::NzIrd,
-                "pe_ruc" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::PeRuc,
-                "pk_ntn" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::PkNtn,
-                "pl_nip" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::PlNip,
-                "pl_regon" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::PlRegon,
-                "pl_vat" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::PlVat,
-                "pt_vat" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::PtVat,
-                "ro_cui" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::RoCui,
-                "ro_orc" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::RoOrc,
-                "ro_vat" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::RoVat,
-                "sa_crn" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::SaCrn,
-                "sa_tin" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::SaTin,
-                "se_orgnr" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::SeOrgnr,
-                "se_vat" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::SeVat,
-                "sg_uen" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::SgUen,
-                "si_msp" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::SiMsp,
-                "si_tin" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::SiTin,
-                "si_vat" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::SiVat,
-                "sk_dic" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::SkDic,
-                "sk_ico" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::SkIco,
-                "sk_vat" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::SkVat,
-                "th_crn" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::ThCrn,
-                "th_prn" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::ThPrn,
-                "th_tin" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::ThTin,
-                "us_ein" => V2CoreAccountIdentityBusinessDetailsIdNumbersType::UsEin,
-                v => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "ae_crn",
+                    "ae_vat",
+                    "ao_nif",
+                    "ar_cuit",
+                    "at_fn",
+                    "at_stn",
+                    "at_vat",
+                    "au_abn",
+                    "au_acn",
+                    "au_in",
+                    "az_tin",
+                    "bd_etin",
+                    "be_cbe",
+                    "be_vat",
+                    "bg_uic",
+                    "bg_vat",
+                    "br_cnpj",
+                    "ca_cn",
+                    "ca_crarr",
+                    "ca_gst_hst",
+                    "ca_neq",
+                    "ca_rid",
+                    "ch_chid",
+                    "ch_uid",
+                    "cr_cpj",
+                    "cr_nite",
+                    "cy_he",
+                    "cy_tic",
+                    "cy_vat",
+                    "cz_ico",
+                    "cz_vat",
+                    "de_hrn",
+                    "de_stn",
+                    "de_vat",
+                    "dk_cvr",
+                    "dk_vat",
+                    "do_rcn",
+                    "ee_rk",
+                    "ee_vat",
+                    "es_cif",
+                    "es_vat",
+                    "fi_vat",
+                    "fi_yt",
+                    "fr_rna",
+                    "fr_siren",
+                    "fr_vat",
+                    "gb_crn",
+                    "gb_vat",
+                    "gi_crn",
+                    "gr_afm",
+                    "gr_gemi",
+                    "gr_vat",
+                    "gt_nit",
+                    "hk_br",
+                    "hk_cr",
+                    "hr_mbs",
+                    "hr_oib",
+                    "hr_vat",
+                    "hu_cjs",
+                    "hu_tin",
+                    "hu_vat",
+                    "ie_crn",
+                    "ie_trn",
+                    "ie_vat",
+                    "it_rea",
+                    "it_vat",
+                    "jp_cn",
+                    "kz_bin",
+                    "li_uid",
+                    "lt_ccrn",
+                    "lt_vat",
+                    "lu_nif",
+                    "lu_rcs",
+                    "lu_vat",
+                    "lv_urn",
+                    "lv_vat",
+                    "mt_crn",
+                    "mt_tin",
+                    "mt_vat",
+                    "mx_rfc",
+                    "my_brn",
+                    "my_coid",
+                    "my_itn",
+                    "my_sst",
+                    "mz_nuit",
+                    "nl_kvk",
+                    "nl_rsin",
+                    "nl_vat",
+                    "no_orgnr",
+                    "nz_bn",
+                    "nz_ird",
+                    "pe_ruc",
+                    "pk_ntn",
+                    "pl_nip",
+                    "pl_regon",
+                    "pl_vat",
+                    "pt_vat",
+                    "ro_cui",
+                    "ro_orc",
+                    "ro_vat",
+                    "sa_crn",
+                    "sa_tin",
+                    "se_orgnr",
+                    "se_vat",
+                    "sg_uen",
+                    "si_msp",
+                    "si_tin",
+                    "si_vat",
+                    "sk_dic",
+                    "sk_ico",
+                    "sk_vat",
+                    "th_crn",
+                    "th_prn",
+                    "th_tin",
+                    "us_ein",
+                ],
+            ) {
+                Some(0) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::AeCrn,
+                Some(1) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::AeVat,
+                Some(2) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::AoNif,
+                Some(3) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::ArCuit,
+                Some(4) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::AtFn,
+                Some(5) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::AtStn,
+                Some(6) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::AtVat,
+                Some(7) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::AuAbn,
+                Some(8) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::AuAcn,
+                Some(9) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::AuIn,
+                Some(10) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::AzTin,
+                Some(11) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::BdEtin,
+                Some(12) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::BeCbe,
+                Some(13) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::BeVat,
+                Some(14) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::BgUic,
+                Some(15) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::BgVat,
+                Some(16) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::BrCnpj,
+                Some(17) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::CaCn,
+                Some(18) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::CaCrarr,
+                Some(19) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::CaGstHst,
+                Some(20) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::CaNeq,
+                Some(21) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::CaRid,
+                Some(22) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::ChChid,
+                Some(23) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::ChUid,
+                Some(24) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::CrCpj,
+                Some(25) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::CrNite,
+                Some(26) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::CyHe,
+                Some(27) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::CyTic,
+                Some(28) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::CyVat,
+                Some(29) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::CzIco,
+                Some(30) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::CzVat,
+                Some(31) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::DeHrn,
+                Some(32) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::DeStn,
+                Some(33) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::DeVat,
+                Some(34) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::DkCvr,
+                Some(35) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::DkVat,
+                Some(36) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::DoRcn,
+                Some(37) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::EeRk,
+                Some(38) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::EeVat,
+                Some(39) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::EsCif,
+                Some(40) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::EsVat,
+                Some(41) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::FiVat,
+                Some(42) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::FiYt,
+                Some(43) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::FrRna,
+                Some(44) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::FrSiren,
+                Some(45) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::FrVat,
+                Some(46) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::GbCrn,
+                Some(47) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::GbVat,
+                Some(48) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::GiCrn,
+                Some(49) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::GrAfm,
+                Some(50) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::GrGemi,
+                Some(51) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::GrVat,
+                Some(52) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::GtNit,
+                Some(53) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::HkBr,
+                Some(54) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::HkCr,
+                Some(55) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::HrMbs,
+                Some(56) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::HrOib,
+                Some(57) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::HrVat,
+                Some(58) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::HuCjs,
+                Some(59) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::HuTin,
+                Some(60) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::HuVat,
+                Some(61) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::IeCrn,
+                Some(62) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::IeTrn,
+                Some(63) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::IeVat,
+                Some(64) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::ItRea,
+                Some(65) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::ItVat,
+                Some(66) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::JpCn,
+                Some(67) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::KzBin,
+                Some(68) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::LiUid,
+                Some(69) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::LtCcrn,
+                Some(70) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::LtVat,
+                Some(71) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::LuNif,
+                Some(72) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::LuRcs,
+                Some(73) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::LuVat,
+                Some(74) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::LvUrn,
+                Some(75) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::LvVat,
+                Some(76) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::MtCrn,
+                Some(77) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::MtTin,
+                Some(78) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::MtVat,
+                Some(79) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::MxRfc,
+                Some(80) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::MyBrn,
+                Some(81) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::MyCoid,
+                Some(82) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::MyItn,
+                Some(83) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::MySst,
+                Some(84) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::MzNuit,
+                Some(85) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::NlKvk,
+                Some(86) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::NlRsin,
+                Some(87) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::NlVat,
+                Some(88) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::NoOrgnr,
+                Some(89) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::NzBn,
+                Some(90) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::NzIrd,
+                Some(91) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::PeRuc,
+                Some(92) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::PkNtn,
+                Some(93) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::PlNip,
+                Some(94) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::PlRegon,
+                Some(95) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::PlVat,
+                Some(96) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::PtVat,
+                Some(97) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::RoCui,
+                Some(98) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::RoOrc,
+                Some(99) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::RoVat,
+                Some(100) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::SaCrn,
+                Some(101) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::SaTin,
+                Some(102) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::SeOrgnr,
+                Some(103) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::SeVat,
+                Some(104) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::SgUen,
+                Some(105) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::SiMsp,
+                Some(106) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::SiTin,
+                Some(107) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::SiVat,
+                Some(108) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::SkDic,
+                Some(109) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::SkIco,
+                Some(110) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::SkVat,
+                Some(111) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::ThCrn,
+                Some(112) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::ThPrn,
+                Some(113) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::ThTin,
+                Some(114) => V2CoreAccountIdentityBusinessDetailsIdNumbersType::UsEin,
+                _ => {
                     V2CoreAccountIdentityBusinessDetailsIdNumbersType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -24121,22 +24528,24 @@ impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsMonthlyEstimatedR
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2CoreAccountIdentityBusinessDetailsAnnualRevenueAmount>,
+            f0: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityBusinessDetailsAnnualRevenueAmount,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityBusinessDetailsMonthlyEstimatedRevenue object",
-            &["amount"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityBusinessDetailsMonthlyEstimatedRevenue object",
+                &["amount"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountIdentityBusinessDetailsMonthlyEstimatedRevenue {
-            amount: f0,
+            amount: b.f0.take(),
             extra,
         })
     }
@@ -24187,29 +24596,28 @@ impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsRegistrationDate 
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<i64>,
-            f2: Option<i64>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<i64>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityBusinessDetailsRegistrationDate object",
-            &["day", "month", "year"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityBusinessDetailsRegistrationDate object",
+                &["day", "month", "year"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
                 Ok(V2CoreAccountIdentityBusinessDetailsRegistrationDate {
                     day: f0,
                     month: f1,
@@ -24217,19 +24625,16 @@ impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsRegistrationDate 
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "day"),
-                                    (b.f1.is_none(), "month"),
-                                    (b.f2.is_none(), "year"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "day"),
+                        (taken.1.is_none(), "month"),
+                        (taken.2.is_none(), "year"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -24278,25 +24683,30 @@ impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsScriptAddresses {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2CoreAccountIdentityBusinessDetailsScriptAddressesKana>,
-            f1: Option<crate::V2CoreAccountIdentityBusinessDetailsScriptAddressesKanji>,
+            f0: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityBusinessDetailsScriptAddressesKana,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityBusinessDetailsScriptAddressesKanji,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityBusinessDetailsScriptAddresses object",
-            &["kana", "kanji"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityBusinessDetailsScriptAddresses object",
+                &["kana", "kanji"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountIdentityBusinessDetailsScriptAddresses {
-            kana: f0,
-            kanji: f1,
+            kana: b.f0.take(),
+            kanji: b.f1.take(),
             extra,
         })
     }
@@ -24358,48 +24768,46 @@ impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsScriptAddressesKa
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityBusinessDetailsScriptAddressesKana object",
-            &["city", "country", "line1", "line2", "postal_code", "state", "town"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6 } = b;
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityBusinessDetailsScriptAddressesKana object",
+                &["city", "country", "line1", "line2", "postal_code", "state", "town"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountIdentityBusinessDetailsScriptAddressesKana {
-            city: f0,
-            country: f1,
-            line1: f2,
-            line2: f3,
-            postal_code: f4,
-            state: f5,
-            town: f6,
+            city: b.f0.take(),
+            country: b.f1.take(),
+            line1: b.f2.take(),
+            line2: b.f3.take(),
+            postal_code: b.f4.take(),
+            state: b.f5.take(),
+            town: b.f6.take(),
             extra,
         })
     }
@@ -24476,48 +24884,46 @@ impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsScriptAddressesKa
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityBusinessDetailsScriptAddressesKanji object",
-            &["city", "country", "line1", "line2", "postal_code", "state", "town"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6 } = b;
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityBusinessDetailsScriptAddressesKanji object",
+                &["city", "country", "line1", "line2", "postal_code", "state", "town"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountIdentityBusinessDetailsScriptAddressesKanji {
-            city: f0,
-            country: f1,
-            line1: f2,
-            line2: f3,
-            postal_code: f4,
-            state: f5,
-            town: f6,
+            city: b.f0.take(),
+            country: b.f1.take(),
+            line1: b.f2.take(),
+            line2: b.f3.take(),
+            postal_code: b.f4.take(),
+            state: b.f5.take(),
+            town: b.f6.take(),
             extra,
         })
     }
@@ -24584,25 +24990,30 @@ impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsScriptNames {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2CoreAccountIdentityBusinessDetailsScriptNamesKana>,
-            f1: Option<crate::V2CoreAccountIdentityBusinessDetailsScriptNamesKanji>,
+            f0: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityBusinessDetailsScriptNamesKana,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityBusinessDetailsScriptNamesKanji,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityBusinessDetailsScriptNames object",
-            &["kana", "kanji"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityBusinessDetailsScriptNames object",
+                &["kana", "kanji"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountIdentityBusinessDetailsScriptNames {
-            kana: f0,
-            kanji: f1,
+            kana: b.f0.take(),
+            kanji: b.f1.take(),
             extra,
         })
     }
@@ -24651,22 +25062,22 @@ impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsScriptNamesKana {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityBusinessDetailsScriptNamesKana object",
-            &["registered_name"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityBusinessDetailsScriptNamesKana object",
+                &["registered_name"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountIdentityBusinessDetailsScriptNamesKana {
-            registered_name: f0,
+            registered_name: b.f0.take(),
             extra,
         })
     }
@@ -24713,22 +25124,22 @@ impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsScriptNamesKanji 
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
+            f0: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityBusinessDetailsScriptNamesKanji object",
-            &["registered_name"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityBusinessDetailsScriptNamesKanji object",
+                &["registered_name"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountIdentityBusinessDetailsScriptNamesKanji {
-            registered_name: f0,
+            registered_name: b.f0.take(),
             extra,
         })
     }
@@ -24911,85 +25322,106 @@ impl std::str::FromStr for V2CoreAccountIdentityBusinessDetailsStructure {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "cooperative" => {
-                    V2CoreAccountIdentityBusinessDetailsStructure::Cooperative
-                }
-                "free_zone_establishment" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "cooperative",
+                    "free_zone_establishment",
+                    "free_zone_llc",
+                    "government_instrumentality",
+                    "governmental_unit",
+                    "incorporated_association",
+                    "incorporated_non_profit",
+                    "incorporated_partnership",
+                    "limited_liability_partnership",
+                    "llc",
+                    "multi_member_llc",
+                    "private_company",
+                    "private_corporation",
+                    "private_partnership",
+                    "public_company",
+                    "public_corporation",
+                    "public_listed_corporation",
+                    "public_partnership",
+                    "registered_charity",
+                    "single_member_llc",
+                    "sole_establishment",
+                    "sole_proprietorship",
+                    "tax_exempt_government_instrumentality",
+                    "trust",
+                    "unincorporated_association",
+                    "unincorporated_non_profit",
+                    "unincorporated_partnership",
+                ],
+            ) {
+                Some(0) => V2CoreAccountIdentityBusinessDetailsStructure::Cooperative,
+                Some(1) => {
                     V2CoreAccountIdentityBusinessDetailsStructure::FreeZoneEstablishment
                 }
-                "free_zone_llc" => {
-                    V2CoreAccountIdentityBusinessDetailsStructure::FreeZoneLlc
-                }
-                "government_instrumentality" => {
+                Some(2) => V2CoreAccountIdentityBusinessDetailsStructure::FreeZoneLlc,
+                Some(3) => {
                     V2CoreAccountIdentityBusinessDetailsStructure::GovernmentInstrumentality
                 }
-                "governmental_unit" => {
+                Some(4) => {
                     V2CoreAccountIdentityBusinessDetailsStructure::GovernmentalUnit
                 }
-                "incorporated_association" => {
+                Some(5) => {
                     V2CoreAccountIdentityBusinessDetailsStructure::IncorporatedAssociation
                 }
-                "incorporated_non_profit" => {
+                Some(6) => {
                     V2CoreAccountIdentityBusinessDetailsStructure::IncorporatedNonProfit
                 }
-                "incorporated_partnership" => {
+                Some(7) => {
                     V2CoreAccountIdentityBusinessDetailsStructure::IncorporatedPartnership
                 }
-                "limited_liability_partnership" => {
+                Some(8) => {
                     V2CoreAccountIdentityBusinessDetailsStructure::LimitedLiabilityPartnership
                 }
-                "llc" => V2CoreAccountIdentityBusinessDetailsStructure::Llc,
-                "multi_member_llc" => {
-                    V2CoreAccountIdentityBusinessDetailsStructure::MultiMemberLlc
-                }
-                "private_company" => {
-                    V2CoreAccountIdentityBusinessDetailsStructure::PrivateCompany
-                }
-                "private_corporation" => {
+                Some(9) => V2CoreAccountIdentityBusinessDetailsStructure::Llc,
+                Some(10) => V2CoreAccountIdentityBusinessDetailsStructure::MultiMemberLlc,
+                Some(11) => V2CoreAccountIdentityBusinessDetailsStructure::PrivateCompany,
+                Some(12) => {
                     V2CoreAccountIdentityBusinessDetailsStructure::PrivateCorporation
                 }
-                "private_partnership" => {
+                Some(13) => {
                     V2CoreAccountIdentityBusinessDetailsStructure::PrivatePartnership
                 }
-                "public_company" => {
-                    V2CoreAccountIdentityBusinessDetailsStructure::PublicCompany
-                }
-                "public_corporation" => {
+                Some(14) => V2CoreAccountIdentityBusinessDetailsStructure::PublicCompany,
+                Some(15) => {
                     V2CoreAccountIdentityBusinessDetailsStructure::PublicCorporation
                 }
-                "public_listed_corporation" => {
+                Some(16) => {
                     V2CoreAccountIdentityBusinessDetailsStructure::PublicListedCorporation
                 }
-                "public_partnership" => {
+                Some(17) => {
                     V2CoreAccountIdentityBusinessDetailsStructure::PublicPartnership
                 }
-                "registered_charity" => {
+                Some(18) => {
                     V2CoreAccountIdentityBusinessDetailsStructure::RegisteredCharity
                 }
-                "single_member_llc" => {
+                Some(19) => {
                     V2CoreAccountIdentityBusinessDetailsStructure::SingleMemberLlc
                 }
-                "sole_establishment" => {
+                Some(20) => {
                     V2CoreAccountIdentityBusinessDetailsStructure::SoleEstablishment
                 }
-                "sole_proprietorship" => {
+                Some(21) => {
                     V2CoreAccountIdentityBusinessDetailsStructure::SoleProprietorship
                 }
-                "tax_exempt_government_instrumentality" => {
+                Some(22) => {
                     V2CoreAccountIdentityBusinessDetailsStructure::TaxExemptGovernmentInstrumentality
                 }
-                "trust" => V2CoreAccountIdentityBusinessDetailsStructure::Trust,
-                "unincorporated_association" => {
+                Some(23) => V2CoreAccountIdentityBusinessDetailsStructure::Trust,
+                Some(24) => {
                     V2CoreAccountIdentityBusinessDetailsStructure::UnincorporatedAssociation
                 }
-                "unincorporated_non_profit" => {
+                Some(25) => {
                     V2CoreAccountIdentityBusinessDetailsStructure::UnincorporatedNonProfit
                 }
-                "unincorporated_partnership" => {
+                Some(26) => {
                     V2CoreAccountIdentityBusinessDetailsStructure::UnincorporatedPartnership
                 }
-                v => V2CoreAccountIdentityBusinessDetailsStructure::Unknown(v.to_owned()),
+                _ => V2CoreAccountIdentityBusinessDetailsStructure::Unknown(s.to_owned()),
             },
         )
     }
@@ -25053,12 +25485,15 @@ impl std::str::FromStr for V2CoreAccountIdentityEntityType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "company" => V2CoreAccountIdentityEntityType::Company,
-                "government_entity" => V2CoreAccountIdentityEntityType::GovernmentEntity,
-                "individual" => V2CoreAccountIdentityEntityType::Individual,
-                "non_profit" => V2CoreAccountIdentityEntityType::NonProfit,
-                v => V2CoreAccountIdentityEntityType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["company", "government_entity", "individual", "non_profit"],
+            ) {
+                Some(0) => V2CoreAccountIdentityEntityType::Company,
+                Some(1) => V2CoreAccountIdentityEntityType::GovernmentEntity,
+                Some(2) => V2CoreAccountIdentityEntityType::Individual,
+                Some(3) => V2CoreAccountIdentityEntityType::NonProfit,
+                _ => V2CoreAccountIdentityEntityType::Unknown(s.to_owned()),
             },
         )
     }
@@ -25153,179 +25588,167 @@ impl crate::rt::Decode for V2CoreAccountIdentityIndividual {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<Vec<crate::V2CoreAccountIdentityIndividualAdditionalAddresses>>,
-            f2: Option<Vec<crate::V2CoreAccountIdentityIndividualAdditionalNames>>,
-            f3: Option<crate::V2CoreAccountIdentityAttestationsTermsOfService>,
-            f4: Option<crate::V2CoreAccountIdentityIndividualAddress>,
-            f5: Option<crate::rt::DateTime>,
-            f6: Option<crate::V2CoreAccountIdentityIndividualDateOfBirth>,
-            f7: Option<crate::V2CoreAccountIdentityIndividualDocuments>,
-            f8: Option<String>,
-            f9: Option<String>,
-            f10: Option<String>,
-            f11: Option<Vec<crate::V2CoreAccountIdentityIndividualIdNumbers>>,
-            f12: Option<crate::V2CoreAccountIdentityIndividualLegalGender>,
-            f13: Option<crate::rt::Metadata>,
-            f14: Option<Vec<String>>,
-            f15: Option<String>,
-            f16: Option<String>,
-            f17: Option<crate::PersonPoliticalExposure>,
-            f18: Option<crate::V2CoreAccountIdentityIndividualRelationship>,
-            f19: Option<crate::V2CoreAccountIdentityBusinessDetailsScriptAddresses>,
-            f20: Option<crate::V2CoreAccountIdentityIndividualScriptNames>,
-            f21: Option<String>,
-            f22: Option<crate::rt::DateTime>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<
+                Vec<crate::V2CoreAccountIdentityIndividualAdditionalAddresses>,
+            >,
+            f2: crate::rt::json::Slot<
+                Vec<crate::V2CoreAccountIdentityIndividualAdditionalNames>,
+            >,
+            f3: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityAttestationsTermsOfService,
+            >,
+            f4: crate::rt::json::Slot<crate::V2CoreAccountIdentityIndividualAddress>,
+            f5: crate::rt::json::Slot<crate::rt::DateTime>,
+            f6: crate::rt::json::Slot<crate::V2CoreAccountIdentityIndividualDateOfBirth>,
+            f7: crate::rt::json::Slot<crate::V2CoreAccountIdentityIndividualDocuments>,
+            f8: crate::rt::json::Slot<String>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<
+                Vec<crate::V2CoreAccountIdentityIndividualIdNumbers>,
+            >,
+            f12: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityIndividualLegalGender,
+            >,
+            f13: crate::rt::json::Slot<crate::rt::Metadata>,
+            f14: crate::rt::json::Slot<Vec<String>>,
+            f15: crate::rt::json::Slot<String>,
+            f16: crate::rt::json::Slot<String>,
+            f17: crate::rt::json::Slot<crate::PersonPoliticalExposure>,
+            f18: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityIndividualRelationship,
+            >,
+            f19: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityBusinessDetailsScriptAddresses,
+            >,
+            f20: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityIndividualScriptNames,
+            >,
+            f21: crate::rt::json::Slot<String>,
+            f22: crate::rt::json::Slot<crate::rt::DateTime>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
-            f16: None,
-            f17: None,
-            f18: None,
-            f19: None,
-            f20: None,
-            f21: None,
-            f22: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
+            f16: crate::rt::json::Slot::new(),
+            f17: crate::rt::json::Slot::new(),
+            f18: crate::rt::json::Slot::new(),
+            f19: crate::rt::json::Slot::new(),
+            f20: crate::rt::json::Slot::new(),
+            f21: crate::rt::json::Slot::new(),
+            f22: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityIndividual object",
-            &[
-                "account",
-                "additional_addresses",
-                "additional_names",
-                "additional_terms_of_service",
-                "address",
-                "created",
-                "date_of_birth",
-                "documents",
-                "email",
-                "given_name",
-                "id",
-                "id_numbers",
-                "legal_gender",
-                "metadata",
-                "nationalities",
-                "object",
-                "phone",
-                "political_exposure",
-                "relationship",
-                "script_addresses",
-                "script_names",
-                "surname",
-                "updated",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.optional(&mut b.f9),
-                10 => r.required(&mut b.f10),
-                11 => r.optional(&mut b.f11),
-                12 => r.optional(&mut b.f12),
-                13 => r.optional(&mut b.f13),
-                14 => r.optional(&mut b.f14),
-                15 => r.required(&mut b.f15),
-                16 => r.optional(&mut b.f16),
-                17 => r.optional(&mut b.f17),
-                18 => r.optional(&mut b.f18),
-                19 => r.optional(&mut b.f19),
-                20 => r.optional(&mut b.f20),
-                21 => r.optional(&mut b.f21),
-                22 => r.required(&mut b.f22),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1,
-                f2,
-                f3,
-                f4,
-                f5: Some(f5),
-                f6,
-                f7,
-                f8,
-                f9,
-                f10: Some(f10),
-                f11,
-                f12,
-                f13,
-                f14,
-                f15: Some(f15),
-                f16,
-                f17,
-                f18,
-                f19,
-                f20,
-                f21,
-                f22: Some(f22),
-            } => {
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityIndividual object",
+                &[
+                    "account",
+                    "additional_addresses",
+                    "additional_names",
+                    "additional_terms_of_service",
+                    "address",
+                    "created",
+                    "date_of_birth",
+                    "documents",
+                    "email",
+                    "given_name",
+                    "id",
+                    "id_numbers",
+                    "legal_gender",
+                    "metadata",
+                    "nationalities",
+                    "object",
+                    "phone",
+                    "political_exposure",
+                    "relationship",
+                    "script_addresses",
+                    "script_names",
+                    "surname",
+                    "updated",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.optional(&mut b.f9),
+                    10 => r.required(&mut b.f10),
+                    11 => r.optional(&mut b.f11),
+                    12 => r.optional(&mut b.f12),
+                    13 => r.optional(&mut b.f13),
+                    14 => r.optional(&mut b.f14),
+                    15 => r.required(&mut b.f15),
+                    16 => r.optional(&mut b.f16),
+                    17 => r.optional(&mut b.f17),
+                    18 => r.optional(&mut b.f18),
+                    19 => r.optional(&mut b.f19),
+                    20 => r.optional(&mut b.f20),
+                    21 => r.optional(&mut b.f21),
+                    22 => r.required(&mut b.f22),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f5.take(), b.f10.take(), b.f15.take(), b.f22.take()) {
+            (Some(f0), Some(f5), Some(f10), Some(f15), Some(f22)) => {
                 Ok(V2CoreAccountIdentityIndividual {
                     account: f0,
-                    additional_addresses: f1,
-                    additional_names: f2,
-                    additional_terms_of_service: f3,
-                    address: f4,
+                    additional_addresses: b.f1.take(),
+                    additional_names: b.f2.take(),
+                    additional_terms_of_service: b.f3.take(),
+                    address: b.f4.take(),
                     created: f5,
-                    date_of_birth: f6,
-                    documents: f7,
-                    email: f8,
-                    given_name: f9,
+                    date_of_birth: b.f6.take(),
+                    documents: b.f7.take(),
+                    email: b.f8.take(),
+                    given_name: b.f9.take(),
                     id: f10,
-                    id_numbers: f11,
-                    legal_gender: f12,
-                    metadata: f13,
-                    nationalities: f14,
+                    id_numbers: b.f11.take(),
+                    legal_gender: b.f12.take(),
+                    metadata: b.f13.take(),
+                    nationalities: b.f14.take(),
                     object: f15,
-                    phone: f16,
-                    political_exposure: f17,
-                    relationship: f18,
-                    script_addresses: f19,
-                    script_names: f20,
-                    surname: f21,
+                    phone: b.f16.take(),
+                    political_exposure: b.f17.take(),
+                    relationship: b.f18.take(),
+                    script_addresses: b.f19.take(),
+                    script_names: b.f20.take(),
+                    surname: b.f21.take(),
                     updated: f22,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "account"),
-                                    (b.f5.is_none(), "created"),
-                                    (b.f10.is_none(), "id"),
-                                    (b.f15.is_none(), "object"),
-                                    (b.f22.is_none(), "updated"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "account"),
+                        (taken.1.is_none(), "created"),
+                        (taken.2.is_none(), "id"),
+                        (taken.3.is_none(), "object"),
+                        (taken.4.is_none(), "updated"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -25441,74 +25864,72 @@ impl crate::rt::Decode for V2CoreAccountIdentityIndividualAdditionalAddresses {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<crate::V2CoreAccountIdentityIndividualAdditionalAddressesPurpose>,
-            f6: Option<String>,
-            f7: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityIndividualAdditionalAddressesPurpose,
+            >,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityIndividualAdditionalAddresses object",
-            &[
-                "city",
-                "country",
-                "line1",
-                "line2",
-                "postal_code",
-                "purpose",
-                "state",
-                "town",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2, f3, f4, f5: Some(f5), f6, f7 } => {
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityIndividualAdditionalAddresses object",
+                &[
+                    "city",
+                    "country",
+                    "line1",
+                    "line2",
+                    "postal_code",
+                    "purpose",
+                    "state",
+                    "town",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f5.take(),) {
+            (Some(f5),) => {
                 Ok(V2CoreAccountIdentityIndividualAdditionalAddresses {
-                    city: f0,
-                    country: f1,
-                    line1: f2,
-                    line2: f3,
-                    postal_code: f4,
+                    city: b.f0.take(),
+                    country: b.f1.take(),
+                    line1: b.f2.take(),
+                    line2: b.f3.take(),
+                    postal_code: b.f4.take(),
                     purpose: f5,
-                    state: f6,
-                    town: f7,
+                    state: b.f6.take(),
+                    town: b.f7.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f5.is_none(), "purpose")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "purpose")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -25588,13 +26009,13 @@ impl std::str::FromStr for V2CoreAccountIdentityIndividualAdditionalAddressesPur
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "registered" => {
+            match crate::rt::json::variant(s, &["registered"]) {
+                Some(0) => {
                     V2CoreAccountIdentityIndividualAdditionalAddressesPurpose::Registered
                 }
-                v => {
+                _ => {
                     V2CoreAccountIdentityIndividualAdditionalAddressesPurpose::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -25646,49 +26067,47 @@ impl crate::rt::Decode for V2CoreAccountIdentityIndividualAdditionalNames {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<crate::V2CoreAccountIdentityIndividualAdditionalNamesPurpose>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityIndividualAdditionalNamesPurpose,
+            >,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityIndividualAdditionalNames object",
-            &["full_name", "given_name", "purpose", "surname"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2: Some(f2), f3 } => {
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityIndividualAdditionalNames object",
+                &["full_name", "given_name", "purpose", "surname"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(),) {
+            (Some(f2),) => {
                 Ok(V2CoreAccountIdentityIndividualAdditionalNames {
-                    full_name: f0,
-                    given_name: f1,
+                    full_name: b.f0.take(),
+                    given_name: b.f1.take(),
                     purpose: f2,
-                    surname: f3,
+                    surname: b.f3.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f2.is_none(), "purpose")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "purpose")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -25756,12 +26175,12 @@ impl std::str::FromStr for V2CoreAccountIdentityIndividualAdditionalNamesPurpose
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "alias" => V2CoreAccountIdentityIndividualAdditionalNamesPurpose::Alias,
-                "maiden" => V2CoreAccountIdentityIndividualAdditionalNamesPurpose::Maiden,
-                v => {
+            match crate::rt::json::variant(s, &["alias", "maiden"]) {
+                Some(0) => V2CoreAccountIdentityIndividualAdditionalNamesPurpose::Alias,
+                Some(1) => V2CoreAccountIdentityIndividualAdditionalNamesPurpose::Maiden,
+                _ => {
                     V2CoreAccountIdentityIndividualAdditionalNamesPurpose::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -25819,48 +26238,46 @@ impl crate::rt::Decode for V2CoreAccountIdentityIndividualAddress {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
-            f4: Option<String>,
-            f5: Option<String>,
-            f6: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<String>,
+            f6: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityIndividualAddress object",
-            &["city", "country", "line1", "line2", "postal_code", "state", "town"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6 } = b;
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityIndividualAddress object",
+                &["city", "country", "line1", "line2", "postal_code", "state", "town"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountIdentityIndividualAddress {
-            city: f0,
-            country: f1,
-            line1: f2,
-            line2: f3,
-            postal_code: f4,
-            state: f5,
-            town: f6,
+            city: b.f0.take(),
+            country: b.f1.take(),
+            line1: b.f2.take(),
+            line2: b.f3.take(),
+            postal_code: b.f4.take(),
+            state: b.f5.take(),
+            town: b.f6.take(),
             extra,
         })
     }
@@ -25928,29 +26345,28 @@ impl crate::rt::Decode for V2CoreAccountIdentityIndividualDateOfBirth {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<i64>,
-            f1: Option<i64>,
-            f2: Option<i64>,
+            f0: crate::rt::json::Slot<i64>,
+            f1: crate::rt::json::Slot<i64>,
+            f2: crate::rt::json::Slot<i64>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityIndividualDateOfBirth object",
-            &["day", "month", "year"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityIndividualDateOfBirth object",
+                &["day", "month", "year"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
                 Ok(V2CoreAccountIdentityIndividualDateOfBirth {
                     day: f0,
                     month: f1,
@@ -25958,19 +26374,16 @@ impl crate::rt::Decode for V2CoreAccountIdentityIndividualDateOfBirth {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "day"),
-                                    (b.f1.is_none(), "month"),
-                                    (b.f2.is_none(), "year"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "day"),
+                        (taken.1.is_none(), "month"),
+                        (taken.2.is_none(), "year"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -26030,52 +26443,54 @@ impl crate::rt::Decode for V2CoreAccountIdentityIndividualDocuments {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountIdentityIndividualDocumentsCompanyAuthorization,
             >,
-            f1: Option<crate::V2CoreAccountIdentityIndividualDocumentsPassport>,
-            f2: Option<
+            f1: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityIndividualDocumentsPassport,
+            >,
+            f2: crate::rt::json::Slot<
                 crate::V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification,
             >,
-            f3: Option<
+            f3: crate::rt::json::Slot<
                 crate::V2CoreAccountIdentityIndividualDocumentsSecondaryVerification,
             >,
-            f4: Option<crate::V2CoreAccountIdentityIndividualDocumentsVisa>,
+            f4: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityIndividualDocumentsVisa,
+            >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityIndividualDocuments object",
-            &[
-                "company_authorization",
-                "passport",
-                "primary_verification",
-                "secondary_verification",
-                "visa",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4 } = b;
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityIndividualDocuments object",
+                &[
+                    "company_authorization",
+                    "passport",
+                    "primary_verification",
+                    "secondary_verification",
+                    "visa",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountIdentityIndividualDocuments {
-            company_authorization: f0,
-            passport: f1,
-            primary_verification: f2,
-            secondary_verification: f3,
-            visa: f4,
+            company_authorization: b.f0.take(),
+            passport: b.f1.take(),
+            primary_verification: b.f2.take(),
+            secondary_verification: b.f3.take(),
+            visa: b.f4.take(),
             extra,
         })
     }
@@ -26135,40 +26550,39 @@ impl crate::rt::Decode for V2CoreAccountIdentityIndividualDocumentsCompanyAuthor
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<String>>,
-            f1: Option<
+            f0: crate::rt::json::Slot<Vec<String>>,
+            f1: crate::rt::json::Slot<
                 crate::V2CoreAccountIdentityIndividualDocumentsCompanyAuthorizationType,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityIndividualDocumentsCompanyAuthorization object",
-            &["files", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityIndividualDocumentsCompanyAuthorization object",
+                &["files", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountIdentityIndividualDocumentsCompanyAuthorization {
                     files: f0,
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "files"), (b.f1.is_none(), "type")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "files"), (taken.1.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -26231,13 +26645,13 @@ for V2CoreAccountIdentityIndividualDocumentsCompanyAuthorizationType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "files" => {
+            match crate::rt::json::variant(s, &["files"]) {
+                Some(0) => {
                     V2CoreAccountIdentityIndividualDocumentsCompanyAuthorizationType::Files
                 }
-                v => {
+                _ => {
                     V2CoreAccountIdentityIndividualDocumentsCompanyAuthorizationType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -26288,38 +26702,39 @@ impl crate::rt::Decode for V2CoreAccountIdentityIndividualDocumentsPassport {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<String>>,
-            f1: Option<crate::V2CoreAccountIdentityIndividualDocumentsPassportType>,
+            f0: crate::rt::json::Slot<Vec<String>>,
+            f1: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityIndividualDocumentsPassportType,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityIndividualDocumentsPassport object",
-            &["files", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityIndividualDocumentsPassport object",
+                &["files", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountIdentityIndividualDocumentsPassport {
                     files: f0,
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "files"), (b.f1.is_none(), "type")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "files"), (taken.1.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -26376,11 +26791,11 @@ impl std::str::FromStr for V2CoreAccountIdentityIndividualDocumentsPassportType 
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "files" => V2CoreAccountIdentityIndividualDocumentsPassportType::Files,
-                v => {
+            match crate::rt::json::variant(s, &["files"]) {
+                Some(0) => V2CoreAccountIdentityIndividualDocumentsPassportType::Files,
+                _ => {
                     V2CoreAccountIdentityIndividualDocumentsPassportType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -26429,42 +26844,41 @@ for V2CoreAccountIdentityIndividualDocumentsSecondaryVerification {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationFrontBack,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationType,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityIndividualDocumentsSecondaryVerification object",
-            &["front_back", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityIndividualDocumentsSecondaryVerification object",
+                &["front_back", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountIdentityIndividualDocumentsSecondaryVerification {
                     front_back: f0,
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "front_back"), (b.f1.is_none(), "type")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "front_back"), (taken.1.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -26512,38 +26926,39 @@ impl crate::rt::Decode for V2CoreAccountIdentityIndividualDocumentsVisa {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<String>>,
-            f1: Option<crate::V2CoreAccountIdentityIndividualDocumentsVisaType>,
+            f0: crate::rt::json::Slot<Vec<String>>,
+            f1: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityIndividualDocumentsVisaType,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityIndividualDocumentsVisa object",
-            &["files", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityIndividualDocumentsVisa object",
+                &["files", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreAccountIdentityIndividualDocumentsVisa {
                     files: f0,
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "files"), (b.f1.is_none(), "type")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "files"), (taken.1.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -26600,11 +27015,11 @@ impl std::str::FromStr for V2CoreAccountIdentityIndividualDocumentsVisaType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "files" => V2CoreAccountIdentityIndividualDocumentsVisaType::Files,
-                v => {
+            match crate::rt::json::variant(s, &["files"]) {
+                Some(0) => V2CoreAccountIdentityIndividualDocumentsVisaType::Files,
+                _ => {
                     V2CoreAccountIdentityIndividualDocumentsVisaType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -26649,33 +27064,35 @@ impl crate::rt::Decode for V2CoreAccountIdentityIndividualIdNumbers {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2CoreAccountIdentityIndividualIdNumbersType>,
+            f0: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityIndividualIdNumbersType,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityIndividualIdNumbers object",
-            &["type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityIndividualIdNumbers object",
+                &["type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(V2CoreAccountIdentityIndividualIdNumbers {
                     r#type: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -26959,89 +27376,166 @@ impl std::str::FromStr for V2CoreAccountIdentityIndividualIdNumbersType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ae_eid" => V2CoreAccountIdentityIndividualIdNumbersType::AeEid,
-                "ao_nif" => V2CoreAccountIdentityIndividualIdNumbersType::AoNif,
-                "ar_cuil" => V2CoreAccountIdentityIndividualIdNumbersType::ArCuil,
-                "ar_dni" => V2CoreAccountIdentityIndividualIdNumbersType::ArDni,
-                "at_stn" => V2CoreAccountIdentityIndividualIdNumbersType::AtStn,
-                "az_tin" => V2CoreAccountIdentityIndividualIdNumbersType::AzTin,
-                "bd_brc" => V2CoreAccountIdentityIndividualIdNumbersType::BdBrc,
-                "bd_etin" => V2CoreAccountIdentityIndividualIdNumbersType::BdEtin,
-                "bd_nid" => V2CoreAccountIdentityIndividualIdNumbersType::BdNid,
-                "be_nrn" => V2CoreAccountIdentityIndividualIdNumbersType::BeNrn,
-                "bg_ucn" => V2CoreAccountIdentityIndividualIdNumbersType::BgUcn,
-                "bn_nric" => V2CoreAccountIdentityIndividualIdNumbersType::BnNric,
-                "br_cpf" => V2CoreAccountIdentityIndividualIdNumbersType::BrCpf,
-                "ca_sin" => V2CoreAccountIdentityIndividualIdNumbersType::CaSin,
-                "ch_oasi" => V2CoreAccountIdentityIndividualIdNumbersType::ChOasi,
-                "cl_rut" => V2CoreAccountIdentityIndividualIdNumbersType::ClRut,
-                "cn_pp" => V2CoreAccountIdentityIndividualIdNumbersType::CnPp,
-                "co_nuip" => V2CoreAccountIdentityIndividualIdNumbersType::CoNuip,
-                "cr_ci" => V2CoreAccountIdentityIndividualIdNumbersType::CrCi,
-                "cr_cpf" => V2CoreAccountIdentityIndividualIdNumbersType::CrCpf,
-                "cr_dimex" => V2CoreAccountIdentityIndividualIdNumbersType::CrDimex,
-                "cr_nite" => V2CoreAccountIdentityIndividualIdNumbersType::CrNite,
-                "cy_tic" => V2CoreAccountIdentityIndividualIdNumbersType::CyTic,
-                "cz_rc" => V2CoreAccountIdentityIndividualIdNumbersType::CzRc,
-                "de_stn" => V2CoreAccountIdentityIndividualIdNumbersType::DeStn,
-                "dk_cpr" => V2CoreAccountIdentityIndividualIdNumbersType::DkCpr,
-                "do_cie" => V2CoreAccountIdentityIndividualIdNumbersType::DoCie,
-                "do_rcn" => V2CoreAccountIdentityIndividualIdNumbersType::DoRcn,
-                "ec_ci" => V2CoreAccountIdentityIndividualIdNumbersType::EcCi,
-                "ee_ik" => V2CoreAccountIdentityIndividualIdNumbersType::EeIk,
-                "es_nif" => V2CoreAccountIdentityIndividualIdNumbersType::EsNif,
-                "fi_hetu" => V2CoreAccountIdentityIndividualIdNumbersType::FiHetu,
-                "fr_nir" => V2CoreAccountIdentityIndividualIdNumbersType::FrNir,
-                "gb_nino" => V2CoreAccountIdentityIndividualIdNumbersType::GbNino,
-                "gr_afm" => V2CoreAccountIdentityIndividualIdNumbersType::GrAfm,
-                "gt_nit" => V2CoreAccountIdentityIndividualIdNumbersType::GtNit,
-                "hk_id" => V2CoreAccountIdentityIndividualIdNumbersType::HkId,
-                "hr_oib" => V2CoreAccountIdentityIndividualIdNumbersType::HrOib,
-                "hu_ad" => V2CoreAccountIdentityIndividualIdNumbersType::HuAd,
-                "id_nik" => V2CoreAccountIdentityIndividualIdNumbersType::IdNik,
-                "ie_ppsn" => V2CoreAccountIdentityIndividualIdNumbersType::IePpsn,
-                "is_kt" => V2CoreAccountIdentityIndividualIdNumbersType::IsKt,
-                "it_cf" => V2CoreAccountIdentityIndividualIdNumbersType::ItCf,
-                "jp_inc" => V2CoreAccountIdentityIndividualIdNumbersType::JpInc,
-                "ke_pin" => V2CoreAccountIdentityIndividualIdNumbersType::KePin,
-                "kz_iin" => V2CoreAccountIdentityIndividualIdNumbersType::KzIin,
-                "li_peid" => V2CoreAccountIdentityIndividualIdNumbersType::LiPeid,
-                "lt_ak" => V2CoreAccountIdentityIndividualIdNumbersType::LtAk,
-                "lu_nif" => V2CoreAccountIdentityIndividualIdNumbersType::LuNif,
-                "lv_pk" => V2CoreAccountIdentityIndividualIdNumbersType::LvPk,
-                "mx_rfc" => V2CoreAccountIdentityIndividualIdNumbersType::MxRfc,
-                "my_nric" => V2CoreAccountIdentityIndividualIdNumbersType::MyNric,
-                "mz_nuit" => V2CoreAccountIdentityIndividualIdNumbersType::MzNuit,
-                "ng_nin" => V2CoreAccountIdentityIndividualIdNumbersType::NgNin,
-                "nl_bsn" => V2CoreAccountIdentityIndividualIdNumbersType::NlBsn,
-                "no_nin" => V2CoreAccountIdentityIndividualIdNumbersType::NoNin,
-                "nz_ird" => V2CoreAccountIdentityIndividualIdNumbersType::NzIrd,
-                "pe_dni" => V2CoreAccountIdentityIndividualIdNumbersType::PeDni,
-                "pk_cnic" => V2CoreAccountIdentityIndividualIdNumbersType::PkCnic,
-                "pk_snic" => V2CoreAccountIdentityIndividualIdNumbersType::PkSnic,
-                "pl_pesel" => V2CoreAccountIdentityIndividualIdNumbersType::PlPesel,
-                "pt_nif" => V2CoreAccountIdentityIndividualIdNumbersType::PtNif,
-                "ro_cnp" => V2CoreAccountIdentityIndividualIdNumbersType::RoCnp,
-                "sa_tin" => V2CoreAccountIdentityIndividualIdNumbersType::SaTin,
-                "se_pin" => V2CoreAccountIdentityIndividualIdNumbersType::SePin,
-                "sg_fin" => V2CoreAccountIdentityIndividualIdNumbersType::SgFin,
-                "sg_nric" => V2CoreAccountIdentityIndividualIdNumbersType::SgNric,
-                "sk_dic" => V2CoreAccountIdentityIndividualIdNumbersType::SkDic,
-                "th_lc" => V2CoreAccountIdentityIndividualIdNumbersType::ThLc,
-                "th_pin" => V2CoreAccountIdentityIndividualIdNumbersType::ThPin,
-                "tr_tin" => V2CoreAccountIdentityIndividualIdNumbersType::TrTin,
-                "us_itin" => V2CoreAccountIdentityIndividualIdNumbersType::UsItin,
-                "us_itin_last_4" => {
-                    V2CoreAccountIdentityIndividualIdNumbersType::UsItinLast4
-                }
-                "us_ssn" => V2CoreAccountIdentityIndividualIdNumbersType::UsSsn,
-                "us_ssn_last_4" => {
-                    V2CoreAccountIdentityIndividualIdNumbersType::UsSsnLast4
-                }
-                "uy_dni" => V2CoreAccountIdentityIndividualIdNumbersType::UyDni,
-                "za_id" => V2CoreAccountIdentityIndividualIdNumbersType::ZaId,
-                v => V2CoreAccountIdentityIndividualIdNumbersType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "ae_eid",
+                    "ao_nif",
+                    "ar_cuil",
+                    "ar_dni",
+                    "at_stn",
+                    "az_tin",
+                    "bd_brc",
+                    "bd_etin",
+                    "bd_nid",
+                    "be_nrn",
+                    "bg_ucn",
+                    "bn_nric",
+                    "br_cpf",
+                    "ca_sin",
+                    "ch_oasi",
+                    "cl_rut",
+                    "cn_pp",
+                    "co_nuip",
+                    "cr_ci",
+                    "cr_cpf",
+                    "cr_dimex",
+                    "cr_nite",
+                    "cy_tic",
+                    "cz_rc",
+                    "de_stn",
+                    "dk_cpr",
+                    "do_cie",
+                    "do_rcn",
+                    "ec_ci",
+                    "ee_ik",
+                    "es_nif",
+                    "fi_hetu",
+                    "fr_nir",
+                    "gb_nino",
+                    "gr_afm",
+                    "gt_nit",
+                    "hk_id",
+                    "hr_oib",
+                    "hu_ad",
+                    "id_nik",
+                    "ie_ppsn",
+                    "is_kt",
+                    "it_cf",
+                    "jp_inc",
+                    "ke_pin",
+                    "kz_iin",
+                    "li_peid",
+                    "lt_ak",
+                    "lu_nif",
+                    "lv_pk",
+                    "mx_rfc",
+                    "my_nric",
+                    "mz_nuit",
+                    "ng_nin",
+                    "nl_bsn",
+                    "no_nin",
+                    "nz_ird",
+                    "pe_dni",
+                    "pk_cnic",
+                    "pk_snic",
+                    "pl_pesel",
+                    "pt_nif",
+                    "ro_cnp",
+                    "sa_tin",
+                    "se_pin",
+                    "sg_fin",
+                    "sg_nric",
+                    "sk_dic",
+                    "th_lc",
+                    "th_pin",
+                    "tr_tin",
+                    "us_itin",
+                    "us_itin_last_4",
+                    "us_ssn",
+                    "us_ssn_last_4",
+                    "uy_dni",
+                    "za_id",
+                ],
+            ) {
+                Some(0) => V2CoreAccountIdentityIndividualIdNumbersType::AeEid,
+                Some(1) => V2CoreAccountIdentityIndividualIdNumbersType::AoNif,
+                Some(2) => V2CoreAccountIdentityIndividualIdNumbersType::ArCuil,
+                Some(3) => V2CoreAccountIdentityIndividualIdNumbersType::ArDni,
+                Some(4) => V2CoreAccountIdentityIndividualIdNumbersType::AtStn,
+                Some(5) => V2CoreAccountIdentityIndividualIdNumbersType::AzTin,
+                Some(6) => V2CoreAccountIdentityIndividualIdNumbersType::BdBrc,
+                Some(7) => V2CoreAccountIdentityIndividualIdNumbersType::BdEtin,
+                Some(8) => V2CoreAccountIdentityIndividualIdNumbersType::BdNid,
+                Some(9) => V2CoreAccountIdentityIndividualIdNumbersType::BeNrn,
+                Some(10) => V2CoreAccountIdentityIndividualIdNumbersType::BgUcn,
+                Some(11) => V2CoreAccountIdentityIndividualIdNumbersType::BnNric,
+                Some(12) => V2CoreAccountIdentityIndividualIdNumbersType::BrCpf,
+                Some(13) => V2CoreAccountIdentityIndividualIdNumbersType::CaSin,
+                Some(14) => V2CoreAccountIdentityIndividualIdNumbersType::ChOasi,
+                Some(15) => V2CoreAccountIdentityIndividualIdNumbersType::ClRut,
+                Some(16) => V2CoreAccountIdentityIndividualIdNumbersType::CnPp,
+                Some(17) => V2CoreAccountIdentityIndividualIdNumbersType::CoNuip,
+                Some(18) => V2CoreAccountIdentityIndividualIdNumbersType::CrCi,
+                Some(19) => V2CoreAccountIdentityIndividualIdNumbersType::CrCpf,
+                Some(20) => V2CoreAccountIdentityIndividualIdNumbersType::CrDimex,
+                Some(21) => V2CoreAccountIdentityIndividualIdNumbersType::CrNite,
+                Some(22) => V2CoreAccountIdentityIndividualIdNumbersType::CyTic,
+                Some(23) => V2CoreAccountIdentityIndividualIdNumbersType::CzRc,
+                Some(24) => V2CoreAccountIdentityIndividualIdNumbersType::DeStn,
+                Some(25) => V2CoreAccountIdentityIndividualIdNumbersType::DkCpr,
+                Some(26) => V2CoreAccountIdentityIndividualIdNumbersType::DoCie,
+                Some(27) => V2CoreAccountIdentityIndividualIdNumbersType::DoRcn,
+                Some(28) => V2CoreAccountIdentityIndividualIdNumbersType::EcCi,
+                Some(29) => V2CoreAccountIdentityIndividualIdNumbersType::EeIk,
+                Some(30) => V2CoreAccountIdentityIndividualIdNumbersType::EsNif,
+                Some(31) => V2CoreAccountIdentityIndividualIdNumbersType::FiHetu,
+                Some(32) => V2CoreAccountIdentityIndividualIdNumbersType::FrNir,
+                Some(33) => V2CoreAccountIdentityIndividualIdNumbersType::GbNino,
+                Some(34) => V2CoreAccountIdentityIndividualIdNumbersType::GrAfm,
+                Some(35) => V2CoreAccountIdentityIndividualIdNumbersType::GtNit,
+                Some(36) => V2CoreAccountIdentityIndividualIdNumbersType::HkId,
+                Some(37) => V2CoreAccountIdentityIndividualIdNumbersType::HrOib,
+                Some(38) => V2CoreAccountIdentityIndividualIdNumbersType::HuAd,
+                Some(39) => V2CoreAccountIdentityIndividualIdNumbersType::IdNik,
+                Some(40) => V2CoreAccountIdentityIndividualIdNumbersType::IePpsn,
+                Some(41) => V2CoreAccountIdentityIndividualIdNumbersType::IsKt,
+                Some(42) => V2CoreAccountIdentityIndividualIdNumbersType::ItCf,
+                Some(43) => V2CoreAccountIdentityIndividualIdNumbersType::JpInc,
+                Some(44) => V2CoreAccountIdentityIndividualIdNumbersType::KePin,
+                Some(45) => V2CoreAccountIdentityIndividualIdNumbersType::KzIin,
+                Some(46) => V2CoreAccountIdentityIndividualIdNumbersType::LiPeid,
+                Some(47) => V2CoreAccountIdentityIndividualIdNumbersType::LtAk,
+                Some(48) => V2CoreAccountIdentityIndividualIdNumbersType::LuNif,
+                Some(49) => V2CoreAccountIdentityIndividualIdNumbersType::LvPk,
+                Some(50) => V2CoreAccountIdentityIndividualIdNumbersType::MxRfc,
+                Some(51) => V2CoreAccountIdentityIndividualIdNumbersType::MyNric,
+                Some(52) => V2CoreAccountIdentityIndividualIdNumbersType::MzNuit,
+                Some(53) => V2CoreAccountIdentityIndividualIdNumbersType::NgNin,
+                Some(54) => V2CoreAccountIdentityIndividualIdNumbersType::NlBsn,
+                Some(55) => V2CoreAccountIdentityIndividualIdNumbersType::NoNin,
+                Some(56) => V2CoreAccountIdentityIndividualIdNumbersType::NzIrd,
+                Some(57) => V2CoreAccountIdentityIndividualIdNumbersType::PeDni,
+                Some(58) => V2CoreAccountIdentityIndividualIdNumbersType::PkCnic,
+                Some(59) => V2CoreAccountIdentityIndividualIdNumbersType::PkSnic,
+                Some(60) => V2CoreAccountIdentityIndividualIdNumbersType::PlPesel,
+                Some(61) => V2CoreAccountIdentityIndividualIdNumbersType::PtNif,
+                Some(62) => V2CoreAccountIdentityIndividualIdNumbersType::RoCnp,
+                Some(63) => V2CoreAccountIdentityIndividualIdNumbersType::SaTin,
+                Some(64) => V2CoreAccountIdentityIndividualIdNumbersType::SePin,
+                Some(65) => V2CoreAccountIdentityIndividualIdNumbersType::SgFin,
+                Some(66) => V2CoreAccountIdentityIndividualIdNumbersType::SgNric,
+                Some(67) => V2CoreAccountIdentityIndividualIdNumbersType::SkDic,
+                Some(68) => V2CoreAccountIdentityIndividualIdNumbersType::ThLc,
+                Some(69) => V2CoreAccountIdentityIndividualIdNumbersType::ThPin,
+                Some(70) => V2CoreAccountIdentityIndividualIdNumbersType::TrTin,
+                Some(71) => V2CoreAccountIdentityIndividualIdNumbersType::UsItin,
+                Some(72) => V2CoreAccountIdentityIndividualIdNumbersType::UsItinLast4,
+                Some(73) => V2CoreAccountIdentityIndividualIdNumbersType::UsSsn,
+                Some(74) => V2CoreAccountIdentityIndividualIdNumbersType::UsSsnLast4,
+                Some(75) => V2CoreAccountIdentityIndividualIdNumbersType::UyDni,
+                Some(76) => V2CoreAccountIdentityIndividualIdNumbersType::ZaId,
+                _ => V2CoreAccountIdentityIndividualIdNumbersType::Unknown(s.to_owned()),
             },
         )
     }
@@ -27099,10 +27593,10 @@ impl std::str::FromStr for V2CoreAccountIdentityIndividualLegalGender {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "female" => V2CoreAccountIdentityIndividualLegalGender::Female,
-                "male" => V2CoreAccountIdentityIndividualLegalGender::Male,
-                v => V2CoreAccountIdentityIndividualLegalGender::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["female", "male"]) {
+                Some(0) => V2CoreAccountIdentityIndividualLegalGender::Female,
+                Some(1) => V2CoreAccountIdentityIndividualLegalGender::Male,
+                _ => V2CoreAccountIdentityIndividualLegalGender::Unknown(s.to_owned()),
             },
         )
     }
@@ -27159,61 +27653,59 @@ impl crate::rt::Decode for V2CoreAccountIdentityIndividualRelationship {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<bool>,
-            f1: Option<bool>,
-            f2: Option<bool>,
-            f3: Option<bool>,
-            f4: Option<bool>,
-            f5: Option<crate::rt::Decimal>,
-            f6: Option<bool>,
-            f7: Option<String>,
+            f0: crate::rt::json::Slot<bool>,
+            f1: crate::rt::json::Slot<bool>,
+            f2: crate::rt::json::Slot<bool>,
+            f3: crate::rt::json::Slot<bool>,
+            f4: crate::rt::json::Slot<bool>,
+            f5: crate::rt::json::Slot<crate::rt::Decimal>,
+            f6: crate::rt::json::Slot<bool>,
+            f7: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityIndividualRelationship object",
-            &[
-                "authorizer",
-                "director",
-                "executive",
-                "legal_guardian",
-                "owner",
-                "percent_ownership",
-                "representative",
-                "title",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.optional(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.optional(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.optional(&mut b.f6),
-                7 => r.optional(&mut b.f7),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1, f2, f3, f4, f5, f6, f7 } = b;
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityIndividualRelationship object",
+                &[
+                    "authorizer",
+                    "director",
+                    "executive",
+                    "legal_guardian",
+                    "owner",
+                    "percent_ownership",
+                    "representative",
+                    "title",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.optional(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.optional(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.optional(&mut b.f6),
+                    7 => r.optional(&mut b.f7),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountIdentityIndividualRelationship {
-            authorizer: f0,
-            director: f1,
-            executive: f2,
-            legal_guardian: f3,
-            owner: f4,
-            percent_ownership: f5,
-            representative: f6,
-            title: f7,
+            authorizer: b.f0.take(),
+            director: b.f1.take(),
+            executive: b.f2.take(),
+            legal_guardian: b.f3.take(),
+            owner: b.f4.take(),
+            percent_ownership: b.f5.take(),
+            representative: b.f6.take(),
+            title: b.f7.take(),
             extra,
         })
     }
@@ -27282,25 +27774,30 @@ impl crate::rt::Decode for V2CoreAccountIdentityIndividualScriptNames {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2CoreAccountIdentityIndividualScriptNamesKana>,
-            f1: Option<crate::V2CoreAccountIdentityIndividualScriptNamesKanji>,
+            f0: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityIndividualScriptNamesKana,
+            >,
+            f1: crate::rt::json::Slot<
+                crate::V2CoreAccountIdentityIndividualScriptNamesKanji,
+            >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityIndividualScriptNames object",
-            &["kana", "kanji"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityIndividualScriptNames object",
+                &["kana", "kanji"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountIdentityIndividualScriptNames {
-            kana: f0,
-            kanji: f1,
+            kana: b.f0.take(),
+            kanji: b.f1.take(),
             extra,
         })
     }
@@ -27351,25 +27848,26 @@ impl crate::rt::Decode for V2CoreAccountIdentityIndividualScriptNamesKana {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityIndividualScriptNamesKana object",
-            &["given_name", "surname"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityIndividualScriptNamesKana object",
+                &["given_name", "surname"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountIdentityIndividualScriptNamesKana {
-            given_name: f0,
-            surname: f1,
+            given_name: b.f0.take(),
+            surname: b.f1.take(),
             extra,
         })
     }
@@ -27420,25 +27918,26 @@ impl crate::rt::Decode for V2CoreAccountIdentityIndividualScriptNamesKanji {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountIdentityIndividualScriptNamesKanji object",
-            &["given_name", "surname"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountIdentityIndividualScriptNamesKanji object",
+                &["given_name", "surname"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountIdentityIndividualScriptNamesKanji {
-            given_name: f0,
-            surname: f1,
+            given_name: b.f0.take(),
+            surname: b.f1.take(),
             extra,
         })
     }
@@ -27489,25 +27988,28 @@ impl crate::rt::Decode for V2CoreAccountRequirements {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<Vec<crate::V2CoreAccountFutureRequirementsEntries>>,
-            f1: Option<crate::V2CoreAccountFutureRequirementsSummary>,
+            f0: crate::rt::json::Slot<
+                Vec<crate::V2CoreAccountFutureRequirementsEntries>,
+            >,
+            f1: crate::rt::json::Slot<crate::V2CoreAccountFutureRequirementsSummary>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountRequirements object",
-            &["entries", "summary"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountRequirements object",
+                &["entries", "summary"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountRequirements {
-            entries: f0,
-            summary: f1,
+            entries: b.f0.take(),
+            summary: b.f1.take(),
             extra,
         })
     }

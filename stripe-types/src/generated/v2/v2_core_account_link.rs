@@ -272,19 +272,19 @@ for CreateV2CoreAccountLinkUseCaseAccountOnboardingConfigurations {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "customer" => {
+            match crate::rt::json::variant(s, &["customer", "merchant", "recipient"]) {
+                Some(0) => {
                     CreateV2CoreAccountLinkUseCaseAccountOnboardingConfigurations::Customer
                 }
-                "merchant" => {
+                Some(1) => {
                     CreateV2CoreAccountLinkUseCaseAccountOnboardingConfigurations::Merchant
                 }
-                "recipient" => {
+                Some(2) => {
                     CreateV2CoreAccountLinkUseCaseAccountOnboardingConfigurations::Recipient
                 }
-                v => {
+                _ => {
                     CreateV2CoreAccountLinkUseCaseAccountOnboardingConfigurations::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -417,19 +417,19 @@ impl std::str::FromStr for CreateV2CoreAccountLinkUseCaseAccountUpdateConfigurat
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "customer" => {
+            match crate::rt::json::variant(s, &["customer", "merchant", "recipient"]) {
+                Some(0) => {
                     CreateV2CoreAccountLinkUseCaseAccountUpdateConfigurations::Customer
                 }
-                "merchant" => {
+                Some(1) => {
                     CreateV2CoreAccountLinkUseCaseAccountUpdateConfigurations::Merchant
                 }
-                "recipient" => {
+                Some(2) => {
                     CreateV2CoreAccountLinkUseCaseAccountUpdateConfigurations::Recipient
                 }
-                v => {
+                _ => {
                     CreateV2CoreAccountLinkUseCaseAccountUpdateConfigurations::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -484,12 +484,13 @@ impl std::str::FromStr for CreateV2CoreAccountLinkUseCaseType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account_onboarding" => {
-                    CreateV2CoreAccountLinkUseCaseType::AccountOnboarding
-                }
-                "account_update" => CreateV2CoreAccountLinkUseCaseType::AccountUpdate,
-                v => CreateV2CoreAccountLinkUseCaseType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["account_onboarding", "account_update"],
+            ) {
+                Some(0) => CreateV2CoreAccountLinkUseCaseType::AccountOnboarding,
+                Some(1) => CreateV2CoreAccountLinkUseCaseType::AccountUpdate,
+                _ => CreateV2CoreAccountLinkUseCaseType::Unknown(s.to_owned()),
             },
         )
     }
@@ -542,54 +543,53 @@ impl crate::rt::Decode for V2CoreAccountLink {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<crate::rt::DateTime>,
-            f2: Option<crate::rt::DateTime>,
-            f3: Option<bool>,
-            f4: Option<crate::rt::Secret<String>>,
-            f5: Option<crate::V2CoreAccountLinkUseCase>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<crate::rt::DateTime>,
+            f2: crate::rt::json::Slot<crate::rt::DateTime>,
+            f3: crate::rt::json::Slot<bool>,
+            f4: crate::rt::json::Slot<crate::rt::Secret<String>>,
+            f5: crate::rt::json::Slot<crate::V2CoreAccountLinkUseCase>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a v2.core.account_link object",
-            &[
-                "account",
-                "created",
-                "expires_at",
-                "livemode",
-                "object",
-                "url",
-                "use_case",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.skip(),
-                5 => r.required(&mut b.f4),
-                6 => r.required(&mut b.f5),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5: Some(f5),
-            } => {
+        let extra = r
+            .fields(
+                "a v2.core.account_link object",
+                &[
+                    "account",
+                    "created",
+                    "expires_at",
+                    "livemode",
+                    "object",
+                    "url",
+                    "use_case",
+                ],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.skip(),
+                    5 => r.required(&mut b.f4),
+                    6 => r.required(&mut b.f5),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f0.take(),
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f5.take(),
+        ) {
+            (Some(f0), Some(f1), Some(f2), Some(f3), Some(f4), Some(f5)) => {
                 Ok(V2CoreAccountLink {
                     account: f0,
                     created: f1,
@@ -600,22 +600,19 @@ impl crate::rt::Decode for V2CoreAccountLink {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "account"),
-                                    (b.f1.is_none(), "created"),
-                                    (b.f2.is_none(), "expires_at"),
-                                    (b.f3.is_none(), "livemode"),
-                                    (b.f4.is_none(), "url"),
-                                    (b.f5.is_none(), "use_case"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "account"),
+                        (taken.1.is_none(), "created"),
+                        (taken.2.is_none(), "expires_at"),
+                        (taken.3.is_none(), "livemode"),
+                        (taken.4.is_none(), "url"),
+                        (taken.5.is_none(), "use_case"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -669,43 +666,41 @@ impl crate::rt::Decode for V2CoreAccountLinkUseCase {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2CoreAccountLinkUseCaseAccountOnboarding>,
-            f1: Option<crate::V2CoreAccountLinkUseCaseAccountUpdate>,
-            f2: Option<crate::V2CoreAccountLinkUseCaseType>,
+            f0: crate::rt::json::Slot<crate::V2CoreAccountLinkUseCaseAccountOnboarding>,
+            f1: crate::rt::json::Slot<crate::V2CoreAccountLinkUseCaseAccountUpdate>,
+            f2: crate::rt::json::Slot<crate::V2CoreAccountLinkUseCaseType>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountLinkUseCase object",
-            &["account_onboarding", "account_update", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1, f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a V2CoreAccountLinkUseCase object",
+                &["account_onboarding", "account_update", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(),) {
+            (Some(f2),) => {
                 Ok(V2CoreAccountLinkUseCase {
-                    account_onboarding: f0,
-                    account_update: f1,
+                    account_onboarding: b.f0.take(),
+                    account_update: b.f1.take(),
                     r#type: f2,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f2.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -765,56 +760,52 @@ impl crate::rt::Decode for V2CoreAccountLinkUseCaseAccountOnboarding {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptions,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 Vec<crate::V2CoreAccountLinkUseCaseAccountOnboardingConfigurations>,
             >,
-            f2: Option<String>,
-            f3: Option<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountLinkUseCaseAccountOnboarding object",
-            &["collection_options", "configurations", "refresh_url", "return_url"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2: Some(f2), f3 } => {
+        let extra = r
+            .fields(
+                "a V2CoreAccountLinkUseCaseAccountOnboarding object",
+                &["collection_options", "configurations", "refresh_url", "return_url"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f2.take()) {
+            (Some(f1), Some(f2)) => {
                 Ok(V2CoreAccountLinkUseCaseAccountOnboarding {
-                    collection_options: f0,
+                    collection_options: b.f0.take(),
                     configurations: f1,
                     refresh_url: f2,
-                    return_url: f3,
+                    return_url: b.f3.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "configurations"),
-                                    (b.f2.is_none(), "refresh_url"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "configurations"),
+                        (taken.1.is_none(), "refresh_url"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -871,29 +862,30 @@ impl crate::rt::Decode for V2CoreAccountLinkUseCaseAccountOnboardingCollectionOp
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptionsFields,
             >,
-            f1: Option<
+            f1: crate::rt::json::Slot<
                 crate::V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptionsFutureRequirements,
             >,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptions object",
-            &["fields", "future_requirements"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptions object",
+                &["fields", "future_requirements"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptions {
-            fields: f0,
-            future_requirements: f1,
+            fields: b.f0.take(),
+            future_requirements: b.f1.take(),
             extra,
         })
     }
@@ -965,16 +957,16 @@ for V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptionsFields {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "currently_due" => {
+            match crate::rt::json::variant(s, &["currently_due", "eventually_due"]) {
+                Some(0) => {
                     V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptionsFields::CurrentlyDue
                 }
-                "eventually_due" => {
+                Some(1) => {
                     V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptionsFields::EventuallyDue
                 }
-                v => {
+                _ => {
                     V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptionsFields::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1045,16 +1037,16 @@ for V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptionsFutureRequirements
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "include" => {
+            match crate::rt::json::variant(s, &["include", "omit"]) {
+                Some(0) => {
                     V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptionsFutureRequirements::Include
                 }
-                "omit" => {
+                Some(1) => {
                     V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptionsFutureRequirements::Omit
                 }
-                v => {
+                _ => {
                     V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptionsFutureRequirements::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1127,19 +1119,19 @@ impl std::str::FromStr for V2CoreAccountLinkUseCaseAccountOnboardingConfiguratio
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "customer" => {
+            match crate::rt::json::variant(s, &["customer", "merchant", "recipient"]) {
+                Some(0) => {
                     V2CoreAccountLinkUseCaseAccountOnboardingConfigurations::Customer
                 }
-                "merchant" => {
+                Some(1) => {
                     V2CoreAccountLinkUseCaseAccountOnboardingConfigurations::Merchant
                 }
-                "recipient" => {
+                Some(2) => {
                     V2CoreAccountLinkUseCaseAccountOnboardingConfigurations::Recipient
                 }
-                v => {
+                _ => {
                     V2CoreAccountLinkUseCaseAccountOnboardingConfigurations::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1193,54 +1185,52 @@ impl crate::rt::Decode for V2CoreAccountLinkUseCaseAccountUpdate {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptions,
             >,
-            f1: Option<Vec<crate::V2CoreAccountLinkUseCaseAccountUpdateConfigurations>>,
-            f2: Option<String>,
-            f3: Option<String>,
+            f1: crate::rt::json::Slot<
+                Vec<crate::V2CoreAccountLinkUseCaseAccountUpdateConfigurations>,
+            >,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreAccountLinkUseCaseAccountUpdate object",
-            &["collection_options", "configurations", "refresh_url", "return_url"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1), f2: Some(f2), f3 } => {
+        let extra = r
+            .fields(
+                "a V2CoreAccountLinkUseCaseAccountUpdate object",
+                &["collection_options", "configurations", "refresh_url", "return_url"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(), b.f2.take()) {
+            (Some(f1), Some(f2)) => {
                 Ok(V2CoreAccountLinkUseCaseAccountUpdate {
-                    collection_options: f0,
+                    collection_options: b.f0.take(),
                     configurations: f1,
                     refresh_url: f2,
-                    return_url: f3,
+                    return_url: b.f3.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "configurations"),
-                                    (b.f2.is_none(), "refresh_url"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "configurations"),
+                        (taken.1.is_none(), "refresh_url"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1309,19 +1299,13 @@ impl std::str::FromStr for V2CoreAccountLinkUseCaseAccountUpdateConfigurations {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "customer" => {
-                    V2CoreAccountLinkUseCaseAccountUpdateConfigurations::Customer
-                }
-                "merchant" => {
-                    V2CoreAccountLinkUseCaseAccountUpdateConfigurations::Merchant
-                }
-                "recipient" => {
-                    V2CoreAccountLinkUseCaseAccountUpdateConfigurations::Recipient
-                }
-                v => {
+            match crate::rt::json::variant(s, &["customer", "merchant", "recipient"]) {
+                Some(0) => V2CoreAccountLinkUseCaseAccountUpdateConfigurations::Customer,
+                Some(1) => V2CoreAccountLinkUseCaseAccountUpdateConfigurations::Merchant,
+                Some(2) => V2CoreAccountLinkUseCaseAccountUpdateConfigurations::Recipient,
+                _ => {
                     V2CoreAccountLinkUseCaseAccountUpdateConfigurations::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1382,10 +1366,13 @@ impl std::str::FromStr for V2CoreAccountLinkUseCaseType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account_onboarding" => V2CoreAccountLinkUseCaseType::AccountOnboarding,
-                "account_update" => V2CoreAccountLinkUseCaseType::AccountUpdate,
-                v => V2CoreAccountLinkUseCaseType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["account_onboarding", "account_update"],
+            ) {
+                Some(0) => V2CoreAccountLinkUseCaseType::AccountOnboarding,
+                Some(1) => V2CoreAccountLinkUseCaseType::AccountUpdate,
+                _ => V2CoreAccountLinkUseCaseType::Unknown(s.to_owned()),
             },
         )
     }

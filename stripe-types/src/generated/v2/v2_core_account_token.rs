@@ -1184,13 +1184,13 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsBankAccountOwnership
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "files" => {
+            match crate::rt::json::variant(s, &["files"]) {
+                Some(0) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsBankAccountOwnershipVerificationType::Files
                 }
-                v => {
+                _ => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsBankAccountOwnershipVerificationType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1285,13 +1285,13 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyLicenseType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "files" => {
+            match crate::rt::json::variant(s, &["files"]) {
+                Some(0) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyLicenseType::Files
                 }
-                v => {
+                _ => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyLicenseType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1386,13 +1386,13 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyMemorandumOfA
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "files" => {
+            match crate::rt::json::variant(s, &["files"]) {
+                Some(0) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociationType::Files
                 }
-                v => {
+                _ => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociationType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1487,13 +1487,13 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyMinisterialDe
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "files" => {
+            match crate::rt::json::variant(s, &["files"]) {
+                Some(0) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyMinisterialDecreeType::Files
                 }
-                v => {
+                _ => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyMinisterialDecreeType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1704,13 +1704,13 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsPrimaryVerificationT
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "front_back" => {
+            match crate::rt::json::variant(s, &["front_back"]) {
+                Some(0) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsPrimaryVerificationType::FrontBack
                 }
-                v => {
+                _ => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsPrimaryVerificationType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1805,13 +1805,13 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfAddressType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "files" => {
+            match crate::rt::json::variant(s, &["files"]) {
+                Some(0) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfAddressType::Files
                 }
-                v => {
+                _ => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfAddressType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1906,13 +1906,13 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfRegistrationT
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "files" => {
+            match crate::rt::json::variant(s, &["files"]) {
+                Some(0) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfRegistrationType::Files
                 }
-                v => {
+                _ => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfRegistrationType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -2007,13 +2007,13 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfUltimateBenef
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "files" => {
+            match crate::rt::json::variant(s, &["files"]) {
+                Some(0) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnershipType::Files
                 }
-                v => {
+                _ => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnershipType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -2665,355 +2665,474 @@ impl std::str::FromStr for CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumb
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ae_crn" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "ae_crn",
+                    "ae_vat",
+                    "ao_nif",
+                    "ar_cuit",
+                    "at_fn",
+                    "at_stn",
+                    "at_vat",
+                    "au_abn",
+                    "au_acn",
+                    "au_in",
+                    "az_tin",
+                    "bd_etin",
+                    "be_cbe",
+                    "be_vat",
+                    "bg_uic",
+                    "bg_vat",
+                    "br_cnpj",
+                    "ca_cn",
+                    "ca_crarr",
+                    "ca_gst_hst",
+                    "ca_neq",
+                    "ca_rid",
+                    "ch_chid",
+                    "ch_uid",
+                    "cr_cpj",
+                    "cr_nite",
+                    "cy_he",
+                    "cy_tic",
+                    "cy_vat",
+                    "cz_ico",
+                    "cz_vat",
+                    "de_hrn",
+                    "de_stn",
+                    "de_vat",
+                    "dk_cvr",
+                    "dk_vat",
+                    "do_rcn",
+                    "ee_rk",
+                    "ee_vat",
+                    "es_cif",
+                    "es_vat",
+                    "fi_vat",
+                    "fi_yt",
+                    "fr_rna",
+                    "fr_siren",
+                    "fr_vat",
+                    "gb_crn",
+                    "gb_vat",
+                    "gi_crn",
+                    "gr_afm",
+                    "gr_gemi",
+                    "gr_vat",
+                    "gt_nit",
+                    "hk_br",
+                    "hk_cr",
+                    "hr_mbs",
+                    "hr_oib",
+                    "hr_vat",
+                    "hu_cjs",
+                    "hu_tin",
+                    "hu_vat",
+                    "ie_crn",
+                    "ie_trn",
+                    "ie_vat",
+                    "it_rea",
+                    "it_vat",
+                    "jp_cn",
+                    "kz_bin",
+                    "li_uid",
+                    "lt_ccrn",
+                    "lt_vat",
+                    "lu_nif",
+                    "lu_rcs",
+                    "lu_vat",
+                    "lv_urn",
+                    "lv_vat",
+                    "mt_crn",
+                    "mt_tin",
+                    "mt_vat",
+                    "mx_rfc",
+                    "my_brn",
+                    "my_coid",
+                    "my_itn",
+                    "my_sst",
+                    "mz_nuit",
+                    "nl_kvk",
+                    "nl_rsin",
+                    "nl_vat",
+                    "no_orgnr",
+                    "nz_bn",
+                    "nz_ird",
+                    "pe_ruc",
+                    "pk_ntn",
+                    "pl_nip",
+                    "pl_regon",
+                    "pl_vat",
+                    "pt_vat",
+                    "ro_cui",
+                    "ro_orc",
+                    "ro_vat",
+                    "sa_crn",
+                    "sa_tin",
+                    "se_orgnr",
+                    "se_vat",
+                    "sg_uen",
+                    "si_msp",
+                    "si_tin",
+                    "si_vat",
+                    "sk_dic",
+                    "sk_ico",
+                    "sk_vat",
+                    "th_crn",
+                    "th_prn",
+                    "th_tin",
+                    "us_ein",
+                ],
+            ) {
+                Some(0) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::AeCrn
                 }
-                "ae_vat" => {
+                Some(1) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::AeVat
                 }
-                "ao_nif" => {
+                Some(2) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::AoNif
                 }
-                "ar_cuit" => {
+                Some(3) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::ArCuit
                 }
-                "at_fn" => {
+                Some(4) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::AtFn
                 }
-                "at_stn" => {
+                Some(5) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::AtStn
                 }
-                "at_vat" => {
+                Some(6) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::AtVat
                 }
-                "au_abn" => {
+                Some(7) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::AuAbn
                 }
-                "au_acn" => {
+                Some(8) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::AuAcn
                 }
-                "au_in" => {
+                Some(9) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::AuIn
                 }
-                "az_tin" => {
+                Some(10) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::AzTin
                 }
-                "bd_etin" => {
+                Some(11) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::BdEtin
                 }
-                "be_cbe" => {
+                Some(12) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::BeCbe
                 }
-                "be_vat" => {
+                Some(13) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::BeVat
                 }
-                "bg_uic" => {
+                Some(14) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::BgUic
                 }
-                "bg_vat" => {
+                Some(15) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::BgVat
                 }
-                "br_cnpj" => {
+                Some(16) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::BrCnpj
                 }
-                "ca_cn" => {
+                Some(17) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::CaCn
                 }
-                "ca_crarr" => {
+                Some(18) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::CaCrarr
                 }
-                "ca_gst_hst" => {
+                Some(19) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::CaGstHst
                 }
-                "ca_neq" => {
+                Some(20) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::CaNeq
                 }
-                "ca_rid" => {
+                Some(21) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::CaRid
                 }
-                "ch_chid" => {
+                Some(22) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::ChChid
                 }
-                "ch_uid" => {
+                Some(23) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::ChUid
                 }
-                "cr_cpj" => {
+                Some(24) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::CrCpj
                 }
-                "cr_nite" => {
+                Some(25) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::CrNite
                 }
-                "cy_he" => {
+                Some(26) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::CyHe
                 }
-                "cy_tic" => {
+                Some(27) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::CyTic
                 }
-                "cy_vat" => {
+                Some(28) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::CyVat
                 }
-                "cz_ico" => {
+                Some(29) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::CzIco
                 }
-                "cz_vat" => {
+                Some(30) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::CzVat
                 }
-                "de_hrn" => {
+                Some(31) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::DeHrn
                 }
-                "de_stn" => {
+                Some(32) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::DeStn
                 }
-                "de_vat" => {
+                Some(33) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::DeVat
                 }
-                "dk_cvr" => {
+                Some(34) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::DkCvr
                 }
-                "dk_vat" => {
+                Some(35) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::DkVat
                 }
-                "do_rcn" => {
+                Some(36) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::DoRcn
                 }
-                "ee_rk" => {
+                Some(37) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::EeRk
                 }
-                "ee_vat" => {
+                Some(38) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::EeVat
                 }
-                "es_cif" => {
+                Some(39) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::EsCif
                 }
-                "es_vat" => {
+                Some(40) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::EsVat
                 }
-                "fi_vat" => {
+                Some(41) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::FiVat
                 }
-                "fi_yt" => {
+                Some(42) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::FiYt
                 }
-                "fr_rna" => {
+                Some(43) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::FrRna
                 }
-                "fr_siren" => {
+                Some(44) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::FrSiren
                 }
-                "fr_vat" => {
+                Some(45) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::FrVat
                 }
-                "gb_crn" => {
+                Some(46) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::GbCrn
                 }
-                "gb_vat" => {
+                Some(47) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::GbVat
                 }
-                "gi_crn" => {
+                Some(48) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::GiCrn
                 }
-                "gr_afm" => {
+                Some(49) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::GrAfm
                 }
-                "gr_gemi" => {
+                Some(50) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::GrGemi
                 }
-                "gr_vat" => {
+                Some(51) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::GrVat
                 }
-                "gt_nit" => {
+                Some(52) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::GtNit
                 }
-                "hk_br" => {
+                Some(53) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::HkBr
                 }
-                "hk_cr" => {
+                Some(54) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::HkCr
                 }
-                "hr_mbs" => {
+                Some(55) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::HrMbs
                 }
-                "hr_oib" => {
+                Some(56) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::HrOib
                 }
-                "hr_vat" => {
+                Some(57) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::HrVat
                 }
-                "hu_cjs" => {
+                Some(58) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::HuCjs
                 }
-                "hu_tin" => {
+                Some(59) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::HuTin
                 }
-                "hu_vat" => {
+                Some(60) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::HuVat
                 }
-                "ie_crn" => {
+                Some(61) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::IeCrn
                 }
-                "ie_trn" => {
+                Some(62) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::IeTrn
                 }
-                "ie_vat" => {
+                Some(63) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::IeVat
                 }
-                "it_rea" => {
+                Some(64) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::ItRea
                 }
-                "it_vat" => {
+                Some(65) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::ItVat
                 }
-                "jp_cn" => {
+                Some(66) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::JpCn
                 }
-                "kz_bin" => {
+                Some(67) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::KzBin
                 }
-                "li_uid" => {
+                Some(68) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::LiUid
                 }
-                "lt_ccrn" => {
+                Some(69) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::LtCcrn
                 }
-                "lt_vat" => {
+                Some(70) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::LtVat
                 }
-                "lu_nif" => {
+                Some(71) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::LuNif
                 }
-                "lu_rcs" => {
+                Some(72) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::LuRcs
                 }
-                "lu_vat" => {
+                Some(73) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::LuVat
                 }
-                "lv_urn" => {
+                Some(74) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::LvUrn
                 }
-                "lv_vat" => {
+                Some(75) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::LvVat
                 }
-                "mt_crn" => {
+                Some(76) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::MtCrn
                 }
-                "mt_tin" => {
+                Some(77) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::MtTin
                 }
-                "mt_vat" => {
+                Some(78) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::MtVat
                 }
-                "mx_rfc" => {
+                Some(79) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::MxRfc
                 }
-                "my_brn" => {
+                Some(80) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::MyBrn
                 }
-                "my_coid" => {
+                Some(81) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::MyCoid
                 }
-                "my_itn" => {
+                Some(82) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::MyItn
                 }
-                "my_sst" => {
+                Some(83) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::MySst
                 }
-                "mz_nuit" => {
+                Some(84) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::MzNuit
                 }
-                "nl_kvk" => {
+                Some(85) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::NlKvk
                 }
-                "nl_rsin" => {
+                Some(86) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::NlRsin
                 }
-                "nl_vat" => {
+                Some(87) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::NlVat
                 }
-                "no_orgnr" => {
+                Some(88) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::NoOrgnr
                 }
-                "nz_bn" => {
+                Some(89) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::NzBn
                 }
-                "nz_ird" => {
+                Some(90) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::NzIrd
                 }
-                "pe_ruc" => {
+                Some(91) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::PeRuc
                 }
-                "pk_ntn" => {
+                Some(92) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::PkNtn
                 }
-                "pl_nip" => {
+                Some(93) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::PlNip
                 }
-                "pl_regon" => {
+                Some(94) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::PlRegon
                 }
-                "pl_vat" => {
+                Some(95) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::PlVat
                 }
-                "pt_vat" => {
+                Some(96) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::PtVat
                 }
-                "ro_cui" => {
+                Some(97) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::RoCui
                 }
-                "ro_orc" => {
+                Some(98) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::RoOrc
                 }
-                "ro_vat" => {
+                Some(99) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::RoVat
                 }
-                "sa_crn" => {
+                Some(100) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::SaCrn
                 }
-                "sa_tin" => {
+                Some(101) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::SaTin
                 }
-                "se_orgnr" => {
+                Some(102) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::SeOrgnr
                 }
-                "se_vat" => {
+                Some(103) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::SeVat
                 }
-                "sg_uen" => {
+                Some(104) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::SgUen
                 }
-                "si_msp" => {
+                Some(105) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::SiMsp
                 }
-                "si_tin" => {
+                Some(106) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::SiTin
                 }
-                "si_vat" => {
+                Some(107) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::SiVat
                 }
-                "sk_dic" => {
+                Some(108) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::SkDic
                 }
-                "sk_ico" => {
+                Some(109) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::SkIco
                 }
-                "sk_vat" => {
+                Some(110) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::SkVat
                 }
-                "th_crn" => {
+                Some(111) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::ThCrn
                 }
-                "th_prn" => {
+                Some(112) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::ThPrn
                 }
-                "th_tin" => {
+                Some(113) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::ThTin
                 }
-                "us_ein" => {
+                Some(114) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::UsEin
                 }
-                v => {
+                _ => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -3646,89 +3765,120 @@ impl std::str::FromStr for CreateV2CoreAccountTokenIdentityBusinessDetailsStruct
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "cooperative" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "cooperative",
+                    "free_zone_establishment",
+                    "free_zone_llc",
+                    "government_instrumentality",
+                    "governmental_unit",
+                    "incorporated_association",
+                    "incorporated_non_profit",
+                    "incorporated_partnership",
+                    "limited_liability_partnership",
+                    "llc",
+                    "multi_member_llc",
+                    "private_company",
+                    "private_corporation",
+                    "private_partnership",
+                    "public_company",
+                    "public_corporation",
+                    "public_listed_corporation",
+                    "public_partnership",
+                    "registered_charity",
+                    "single_member_llc",
+                    "sole_establishment",
+                    "sole_proprietorship",
+                    "tax_exempt_government_instrumentality",
+                    "trust",
+                    "unincorporated_association",
+                    "unincorporated_non_profit",
+                    "unincorporated_partnership",
+                ],
+            ) {
+                Some(0) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsStructure::Cooperative
                 }
-                "free_zone_establishment" => {
+                Some(1) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsStructure::FreeZoneEstablishment
                 }
-                "free_zone_llc" => {
+                Some(2) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsStructure::FreeZoneLlc
                 }
-                "government_instrumentality" => {
+                Some(3) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsStructure::GovernmentInstrumentality
                 }
-                "governmental_unit" => {
+                Some(4) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsStructure::GovernmentalUnit
                 }
-                "incorporated_association" => {
+                Some(5) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsStructure::IncorporatedAssociation
                 }
-                "incorporated_non_profit" => {
+                Some(6) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsStructure::IncorporatedNonProfit
                 }
-                "incorporated_partnership" => {
+                Some(7) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsStructure::IncorporatedPartnership
                 }
-                "limited_liability_partnership" => {
+                Some(8) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsStructure::LimitedLiabilityPartnership
                 }
-                "llc" => CreateV2CoreAccountTokenIdentityBusinessDetailsStructure::Llc,
-                "multi_member_llc" => {
+                Some(9) => CreateV2CoreAccountTokenIdentityBusinessDetailsStructure::Llc,
+                Some(10) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsStructure::MultiMemberLlc
                 }
-                "private_company" => {
+                Some(11) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsStructure::PrivateCompany
                 }
-                "private_corporation" => {
+                Some(12) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsStructure::PrivateCorporation
                 }
-                "private_partnership" => {
+                Some(13) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsStructure::PrivatePartnership
                 }
-                "public_company" => {
+                Some(14) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsStructure::PublicCompany
                 }
-                "public_corporation" => {
+                Some(15) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsStructure::PublicCorporation
                 }
-                "public_listed_corporation" => {
+                Some(16) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsStructure::PublicListedCorporation
                 }
-                "public_partnership" => {
+                Some(17) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsStructure::PublicPartnership
                 }
-                "registered_charity" => {
+                Some(18) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsStructure::RegisteredCharity
                 }
-                "single_member_llc" => {
+                Some(19) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsStructure::SingleMemberLlc
                 }
-                "sole_establishment" => {
+                Some(20) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsStructure::SoleEstablishment
                 }
-                "sole_proprietorship" => {
+                Some(21) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsStructure::SoleProprietorship
                 }
-                "tax_exempt_government_instrumentality" => {
+                Some(22) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsStructure::TaxExemptGovernmentInstrumentality
                 }
-                "trust" => {
+                Some(23) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsStructure::Trust
                 }
-                "unincorporated_association" => {
+                Some(24) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsStructure::UnincorporatedAssociation
                 }
-                "unincorporated_non_profit" => {
+                Some(25) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsStructure::UnincorporatedNonProfit
                 }
-                "unincorporated_partnership" => {
+                Some(26) => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsStructure::UnincorporatedPartnership
                 }
-                v => {
+                _ => {
                     CreateV2CoreAccountTokenIdentityBusinessDetailsStructure::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -3791,14 +3941,15 @@ impl std::str::FromStr for CreateV2CoreAccountTokenIdentityEntityType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "company" => CreateV2CoreAccountTokenIdentityEntityType::Company,
-                "government_entity" => {
-                    CreateV2CoreAccountTokenIdentityEntityType::GovernmentEntity
-                }
-                "individual" => CreateV2CoreAccountTokenIdentityEntityType::Individual,
-                "non_profit" => CreateV2CoreAccountTokenIdentityEntityType::NonProfit,
-                v => CreateV2CoreAccountTokenIdentityEntityType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["company", "government_entity", "individual", "non_profit"],
+            ) {
+                Some(0) => CreateV2CoreAccountTokenIdentityEntityType::Company,
+                Some(1) => CreateV2CoreAccountTokenIdentityEntityType::GovernmentEntity,
+                Some(2) => CreateV2CoreAccountTokenIdentityEntityType::Individual,
+                Some(3) => CreateV2CoreAccountTokenIdentityEntityType::NonProfit,
+                _ => CreateV2CoreAccountTokenIdentityEntityType::Unknown(s.to_owned()),
             },
         )
     }
@@ -4232,13 +4383,13 @@ for CreateV2CoreAccountTokenIdentityIndividualAdditionalAddressesPurpose {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "registered" => {
+            match crate::rt::json::variant(s, &["registered"]) {
+                Some(0) => {
                     CreateV2CoreAccountTokenIdentityIndividualAdditionalAddressesPurpose::Registered
                 }
-                v => {
+                _ => {
                     CreateV2CoreAccountTokenIdentityIndividualAdditionalAddressesPurpose::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -4365,16 +4516,16 @@ for CreateV2CoreAccountTokenIdentityIndividualAdditionalNamesPurpose {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "alias" => {
+            match crate::rt::json::variant(s, &["alias", "maiden"]) {
+                Some(0) => {
                     CreateV2CoreAccountTokenIdentityIndividualAdditionalNamesPurpose::Alias
                 }
-                "maiden" => {
+                Some(1) => {
                     CreateV2CoreAccountTokenIdentityIndividualAdditionalNamesPurpose::Maiden
                 }
-                v => {
+                _ => {
                     CreateV2CoreAccountTokenIdentityIndividualAdditionalNamesPurpose::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -4712,13 +4863,13 @@ for CreateV2CoreAccountTokenIdentityIndividualDocumentsCompanyAuthorizationType 
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "files" => {
+            match crate::rt::json::variant(s, &["files"]) {
+                Some(0) => {
                     CreateV2CoreAccountTokenIdentityIndividualDocumentsCompanyAuthorizationType::Files
                 }
-                v => {
+                _ => {
                     CreateV2CoreAccountTokenIdentityIndividualDocumentsCompanyAuthorizationType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -4812,13 +4963,13 @@ for CreateV2CoreAccountTokenIdentityIndividualDocumentsPassportType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "files" => {
+            match crate::rt::json::variant(s, &["files"]) {
+                Some(0) => {
                     CreateV2CoreAccountTokenIdentityIndividualDocumentsPassportType::Files
                 }
-                v => {
+                _ => {
                     CreateV2CoreAccountTokenIdentityIndividualDocumentsPassportType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -4945,13 +5096,13 @@ impl std::str::FromStr for CreateV2CoreAccountTokenIdentityIndividualDocumentsVi
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "files" => {
+            match crate::rt::json::variant(s, &["files"]) {
+                Some(0) => {
                     CreateV2CoreAccountTokenIdentityIndividualDocumentsVisaType::Files
                 }
-                v => {
+                _ => {
                     CreateV2CoreAccountTokenIdentityIndividualDocumentsVisaType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -5274,215 +5425,280 @@ impl std::str::FromStr for CreateV2CoreAccountTokenIdentityIndividualIdNumbersTy
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "ae_eid" => {
-                    CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::AeEid
-                }
-                "ao_nif" => {
-                    CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::AoNif
-                }
-                "ar_cuil" => {
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "ae_eid",
+                    "ao_nif",
+                    "ar_cuil",
+                    "ar_dni",
+                    "at_stn",
+                    "az_tin",
+                    "bd_brc",
+                    "bd_etin",
+                    "bd_nid",
+                    "be_nrn",
+                    "bg_ucn",
+                    "bn_nric",
+                    "br_cpf",
+                    "ca_sin",
+                    "ch_oasi",
+                    "cl_rut",
+                    "cn_pp",
+                    "co_nuip",
+                    "cr_ci",
+                    "cr_cpf",
+                    "cr_dimex",
+                    "cr_nite",
+                    "cy_tic",
+                    "cz_rc",
+                    "de_stn",
+                    "dk_cpr",
+                    "do_cie",
+                    "do_rcn",
+                    "ec_ci",
+                    "ee_ik",
+                    "es_nif",
+                    "fi_hetu",
+                    "fr_nir",
+                    "gb_nino",
+                    "gr_afm",
+                    "gt_nit",
+                    "hk_id",
+                    "hr_oib",
+                    "hu_ad",
+                    "id_nik",
+                    "ie_ppsn",
+                    "is_kt",
+                    "it_cf",
+                    "jp_inc",
+                    "ke_pin",
+                    "kz_iin",
+                    "li_peid",
+                    "lt_ak",
+                    "lu_nif",
+                    "lv_pk",
+                    "mx_rfc",
+                    "my_nric",
+                    "mz_nuit",
+                    "ng_nin",
+                    "nl_bsn",
+                    "no_nin",
+                    "nz_ird",
+                    "pe_dni",
+                    "pk_cnic",
+                    "pk_snic",
+                    "pl_pesel",
+                    "pt_nif",
+                    "ro_cnp",
+                    "sa_tin",
+                    "se_pin",
+                    "sg_fin",
+                    "sg_nric",
+                    "sk_dic",
+                    "th_lc",
+                    "th_pin",
+                    "tr_tin",
+                    "us_itin",
+                    "us_itin_last_4",
+                    "us_ssn",
+                    "us_ssn_last_4",
+                    "uy_dni",
+                    "za_id",
+                ],
+            ) {
+                Some(0) => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::AeEid,
+                Some(1) => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::AoNif,
+                Some(2) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::ArCuil
                 }
-                "ar_dni" => {
-                    CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::ArDni
-                }
-                "at_stn" => {
-                    CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::AtStn
-                }
-                "az_tin" => {
-                    CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::AzTin
-                }
-                "bd_brc" => {
-                    CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::BdBrc
-                }
-                "bd_etin" => {
+                Some(3) => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::ArDni,
+                Some(4) => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::AtStn,
+                Some(5) => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::AzTin,
+                Some(6) => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::BdBrc,
+                Some(7) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::BdEtin
                 }
-                "bd_nid" => {
-                    CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::BdNid
-                }
-                "be_nrn" => {
-                    CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::BeNrn
-                }
-                "bg_ucn" => {
+                Some(8) => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::BdNid,
+                Some(9) => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::BeNrn,
+                Some(10) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::BgUcn
                 }
-                "bn_nric" => {
+                Some(11) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::BnNric
                 }
-                "br_cpf" => {
+                Some(12) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::BrCpf
                 }
-                "ca_sin" => {
+                Some(13) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::CaSin
                 }
-                "ch_oasi" => {
+                Some(14) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::ChOasi
                 }
-                "cl_rut" => {
+                Some(15) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::ClRut
                 }
-                "cn_pp" => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::CnPp,
-                "co_nuip" => {
+                Some(16) => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::CnPp,
+                Some(17) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::CoNuip
                 }
-                "cr_ci" => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::CrCi,
-                "cr_cpf" => {
+                Some(18) => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::CrCi,
+                Some(19) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::CrCpf
                 }
-                "cr_dimex" => {
+                Some(20) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::CrDimex
                 }
-                "cr_nite" => {
+                Some(21) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::CrNite
                 }
-                "cy_tic" => {
+                Some(22) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::CyTic
                 }
-                "cz_rc" => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::CzRc,
-                "de_stn" => {
+                Some(23) => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::CzRc,
+                Some(24) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::DeStn
                 }
-                "dk_cpr" => {
+                Some(25) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::DkCpr
                 }
-                "do_cie" => {
+                Some(26) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::DoCie
                 }
-                "do_rcn" => {
+                Some(27) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::DoRcn
                 }
-                "ec_ci" => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::EcCi,
-                "ee_ik" => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::EeIk,
-                "es_nif" => {
+                Some(28) => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::EcCi,
+                Some(29) => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::EeIk,
+                Some(30) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::EsNif
                 }
-                "fi_hetu" => {
+                Some(31) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::FiHetu
                 }
-                "fr_nir" => {
+                Some(32) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::FrNir
                 }
-                "gb_nino" => {
+                Some(33) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::GbNino
                 }
-                "gr_afm" => {
+                Some(34) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::GrAfm
                 }
-                "gt_nit" => {
+                Some(35) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::GtNit
                 }
-                "hk_id" => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::HkId,
-                "hr_oib" => {
+                Some(36) => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::HkId,
+                Some(37) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::HrOib
                 }
-                "hu_ad" => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::HuAd,
-                "id_nik" => {
+                Some(38) => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::HuAd,
+                Some(39) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::IdNik
                 }
-                "ie_ppsn" => {
+                Some(40) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::IePpsn
                 }
-                "is_kt" => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::IsKt,
-                "it_cf" => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::ItCf,
-                "jp_inc" => {
+                Some(41) => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::IsKt,
+                Some(42) => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::ItCf,
+                Some(43) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::JpInc
                 }
-                "ke_pin" => {
+                Some(44) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::KePin
                 }
-                "kz_iin" => {
+                Some(45) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::KzIin
                 }
-                "li_peid" => {
+                Some(46) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::LiPeid
                 }
-                "lt_ak" => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::LtAk,
-                "lu_nif" => {
+                Some(47) => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::LtAk,
+                Some(48) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::LuNif
                 }
-                "lv_pk" => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::LvPk,
-                "mx_rfc" => {
+                Some(49) => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::LvPk,
+                Some(50) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::MxRfc
                 }
-                "my_nric" => {
+                Some(51) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::MyNric
                 }
-                "mz_nuit" => {
+                Some(52) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::MzNuit
                 }
-                "ng_nin" => {
+                Some(53) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::NgNin
                 }
-                "nl_bsn" => {
+                Some(54) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::NlBsn
                 }
-                "no_nin" => {
+                Some(55) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::NoNin
                 }
-                "nz_ird" => {
+                Some(56) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::NzIrd
                 }
-                "pe_dni" => {
+                Some(57) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::PeDni
                 }
-                "pk_cnic" => {
+                Some(58) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::PkCnic
                 }
-                "pk_snic" => {
+                Some(59) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::PkSnic
                 }
-                "pl_pesel" => {
+                Some(60) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::PlPesel
                 }
-                "pt_nif" => {
+                Some(61) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::PtNif
                 }
-                "ro_cnp" => {
+                Some(62) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::RoCnp
                 }
-                "sa_tin" => {
+                Some(63) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::SaTin
                 }
-                "se_pin" => {
+                Some(64) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::SePin
                 }
-                "sg_fin" => {
+                Some(65) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::SgFin
                 }
-                "sg_nric" => {
+                Some(66) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::SgNric
                 }
-                "sk_dic" => {
+                Some(67) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::SkDic
                 }
-                "th_lc" => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::ThLc,
-                "th_pin" => {
+                Some(68) => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::ThLc,
+                Some(69) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::ThPin
                 }
-                "tr_tin" => {
+                Some(70) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::TrTin
                 }
-                "us_itin" => {
+                Some(71) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::UsItin
                 }
-                "us_itin_last_4" => {
+                Some(72) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::UsItinLast4
                 }
-                "us_ssn" => {
+                Some(73) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::UsSsn
                 }
-                "us_ssn_last_4" => {
+                Some(74) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::UsSsnLast4
                 }
-                "uy_dni" => {
+                Some(75) => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::UyDni
                 }
-                "za_id" => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::ZaId,
-                v => {
+                Some(76) => CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::ZaId,
+                _ => {
                     CreateV2CoreAccountTokenIdentityIndividualIdNumbersType::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -5537,12 +5753,12 @@ impl std::str::FromStr for CreateV2CoreAccountTokenIdentityIndividualLegalGender
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "female" => CreateV2CoreAccountTokenIdentityIndividualLegalGender::Female,
-                "male" => CreateV2CoreAccountTokenIdentityIndividualLegalGender::Male,
-                v => {
+            match crate::rt::json::variant(s, &["female", "male"]) {
+                Some(0) => CreateV2CoreAccountTokenIdentityIndividualLegalGender::Female,
+                Some(1) => CreateV2CoreAccountTokenIdentityIndividualLegalGender::Male,
+                _ => {
                     CreateV2CoreAccountTokenIdentityIndividualLegalGender::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -5856,42 +6072,35 @@ impl crate::rt::Decode for V2CoreAccountToken {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::rt::DateTime>,
-            f1: Option<crate::rt::DateTime>,
-            f2: Option<String>,
-            f3: Option<bool>,
-            f4: Option<bool>,
+            f0: crate::rt::json::Slot<crate::rt::DateTime>,
+            f1: crate::rt::json::Slot<crate::rt::DateTime>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<bool>,
+            f4: crate::rt::json::Slot<bool>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a v2.core.account_token object",
-            &["created", "expires_at", "id", "livemode", "object", "used"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.skip(),
-                5 => r.required(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-            } => {
+        let extra = r
+            .fields(
+                "a v2.core.account_token object",
+                &["created", "expires_at", "id", "livemode", "object", "used"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.skip(),
+                    5 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f3.take(), b.f4.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f3), Some(f4)) => {
                 Ok(V2CoreAccountToken {
                     created: f0,
                     expires_at: f1,
@@ -5901,21 +6110,18 @@ impl crate::rt::Decode for V2CoreAccountToken {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "created"),
-                                    (b.f1.is_none(), "expires_at"),
-                                    (b.f2.is_none(), "id"),
-                                    (b.f3.is_none(), "livemode"),
-                                    (b.f4.is_none(), "used"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "expires_at"),
+                        (taken.2.is_none(), "id"),
+                        (taken.3.is_none(), "livemode"),
+                        (taken.4.is_none(), "used"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

@@ -293,96 +293,82 @@ impl crate::rt::Decode for V2CoreEvent {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<serde_json::Value>,
-            f1: Option<String>,
-            f2: Option<crate::rt::DateTime>,
-            f3: Option<serde_json::Value>,
-            f4: Option<String>,
-            f5: Option<bool>,
-            f6: Option<crate::V2CoreEventReason>,
-            f7: Option<crate::V2CoreEventRelatedObject>,
-            f8: Option<String>,
+            f0: crate::rt::json::Slot<serde_json::Value>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<crate::rt::DateTime>,
+            f3: crate::rt::json::Slot<serde_json::Value>,
+            f4: crate::rt::json::Slot<String>,
+            f5: crate::rt::json::Slot<bool>,
+            f6: crate::rt::json::Slot<crate::V2CoreEventReason>,
+            f7: crate::rt::json::Slot<crate::V2CoreEventRelatedObject>,
+            f8: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a v2.core.event object",
-            &[
-                "changes",
-                "context",
-                "created",
-                "data",
-                "id",
-                "livemode",
-                "object",
-                "reason",
-                "related_object",
-                "type",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.optional(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.required(&mut b.f5),
-                6 => r.skip(),
-                7 => r.optional(&mut b.f6),
-                8 => r.optional(&mut b.f7),
-                9 => r.required(&mut b.f8),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1,
-                f2: Some(f2),
-                f3,
-                f4: Some(f4),
-                f5: Some(f5),
-                f6,
-                f7,
-                f8: Some(f8),
-            } => {
+        let extra = r
+            .fields(
+                "a v2.core.event object",
+                &[
+                    "changes",
+                    "context",
+                    "created",
+                    "data",
+                    "id",
+                    "livemode",
+                    "object",
+                    "reason",
+                    "related_object",
+                    "type",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.optional(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.required(&mut b.f5),
+                    6 => r.skip(),
+                    7 => r.optional(&mut b.f6),
+                    8 => r.optional(&mut b.f7),
+                    9 => r.required(&mut b.f8),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f2.take(), b.f4.take(), b.f5.take(), b.f8.take()) {
+            (Some(f2), Some(f4), Some(f5), Some(f8)) => {
                 Ok(V2CoreEvent {
-                    changes: f0,
-                    context: f1,
+                    changes: b.f0.take(),
+                    context: b.f1.take(),
                     created: f2,
-                    data: f3,
+                    data: b.f3.take(),
                     id: f4,
                     livemode: f5,
-                    reason: f6,
-                    related_object: f7,
+                    reason: b.f6.take(),
+                    related_object: b.f7.take(),
                     r#type: f8,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f2.is_none(), "created"),
-                                    (b.f4.is_none(), "id"),
-                                    (b.f5.is_none(), "livemode"),
-                                    (b.f8.is_none(), "type"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "id"),
+                        (taken.2.is_none(), "livemode"),
+                        (taken.3.is_none(), "type"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -447,36 +433,37 @@ impl crate::rt::Decode for V2CoreEventReason {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2CoreEventReasonRequest>,
-            f1: Option<crate::V2CoreEventReasonType>,
+            f0: crate::rt::json::Slot<crate::V2CoreEventReasonRequest>,
+            f1: crate::rt::json::Slot<crate::V2CoreEventReasonType>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreEventReason object",
-            &["request", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0, f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreEventReason object",
+                &["request", "type"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f1.take(),) {
+            (Some(f1),) => {
                 Ok(V2CoreEventReason {
-                    request: f0,
+                    request: b.f0.take(),
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f1.is_none(), "type")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -525,41 +512,37 @@ impl crate::rt::Decode for V2CoreEventReasonRequest {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreEventReasonRequest object",
-            &["id", "idempotency_key"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreEventReasonRequest object",
+                &["id", "idempotency_key"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2CoreEventReasonRequest {
                     id: f0,
                     idempotency_key: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "id"),
-                                    (b.f1.is_none(), "idempotency_key"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "id"), (taken.1.is_none(), "idempotency_key")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -616,9 +599,9 @@ impl std::str::FromStr for V2CoreEventReasonType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "request" => V2CoreEventReasonType::Request,
-                v => V2CoreEventReasonType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["request"]) {
+                Some(0) => V2CoreEventReasonType::Request,
+                _ => V2CoreEventReasonType::Unknown(s.to_owned()),
             },
         )
     }
@@ -665,29 +648,28 @@ impl crate::rt::Decode for V2CoreEventRelatedObject {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreEventRelatedObject object",
-            &["id", "type", "url"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a V2CoreEventRelatedObject object",
+                &["id", "type", "url"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
                 Ok(V2CoreEventRelatedObject {
                     id: f0,
                     r#type: f1,
@@ -695,19 +677,16 @@ impl crate::rt::Decode for V2CoreEventRelatedObject {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "id"),
-                                    (b.f1.is_none(), "type"),
-                                    (b.f2.is_none(), "url"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "id"),
+                        (taken.1.is_none(), "type"),
+                        (taken.2.is_none(), "url"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

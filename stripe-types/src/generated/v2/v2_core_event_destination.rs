@@ -219,10 +219,10 @@ impl std::str::FromStr for CreateV2CoreEventDestinationEventPayload {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "snapshot" => CreateV2CoreEventDestinationEventPayload::Snapshot,
-                "thin" => CreateV2CoreEventDestinationEventPayload::Thin,
-                v => CreateV2CoreEventDestinationEventPayload::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["snapshot", "thin"]) {
+                Some(0) => CreateV2CoreEventDestinationEventPayload::Snapshot,
+                Some(1) => CreateV2CoreEventDestinationEventPayload::Thin,
+                _ => CreateV2CoreEventDestinationEventPayload::Unknown(s.to_owned()),
             },
         )
     }
@@ -274,10 +274,10 @@ impl std::str::FromStr for CreateV2CoreEventDestinationEventsFrom {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "other_accounts" => CreateV2CoreEventDestinationEventsFrom::OtherAccounts,
-                "self" => CreateV2CoreEventDestinationEventsFrom::Self_,
-                v => CreateV2CoreEventDestinationEventsFrom::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["other_accounts", "self"]) {
+                Some(0) => CreateV2CoreEventDestinationEventsFrom::OtherAccounts,
+                Some(1) => CreateV2CoreEventDestinationEventsFrom::Self_,
+                _ => CreateV2CoreEventDestinationEventsFrom::Unknown(s.to_owned()),
             },
         )
     }
@@ -333,14 +333,15 @@ impl std::str::FromStr for CreateV2CoreEventDestinationInclude {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "webhook_endpoint.signing_secret" => {
+            match crate::rt::json::variant(
+                s,
+                &["webhook_endpoint.signing_secret", "webhook_endpoint.url"],
+            ) {
+                Some(0) => {
                     CreateV2CoreEventDestinationInclude::WebhookEndpointSigningSecret
                 }
-                "webhook_endpoint.url" => {
-                    CreateV2CoreEventDestinationInclude::WebhookEndpointUrl
-                }
-                v => CreateV2CoreEventDestinationInclude::Unknown(v.to_owned()),
+                Some(1) => CreateV2CoreEventDestinationInclude::WebhookEndpointUrl,
+                _ => CreateV2CoreEventDestinationInclude::Unknown(s.to_owned()),
             },
         )
     }
@@ -392,12 +393,13 @@ impl std::str::FromStr for CreateV2CoreEventDestinationType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "amazon_eventbridge" => {
-                    CreateV2CoreEventDestinationType::AmazonEventbridge
-                }
-                "webhook_endpoint" => CreateV2CoreEventDestinationType::WebhookEndpoint,
-                v => CreateV2CoreEventDestinationType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["amazon_eventbridge", "webhook_endpoint"],
+            ) {
+                Some(0) => CreateV2CoreEventDestinationType::AmazonEventbridge,
+                Some(1) => CreateV2CoreEventDestinationType::WebhookEndpoint,
+                _ => CreateV2CoreEventDestinationType::Unknown(s.to_owned()),
             },
         )
     }
@@ -648,11 +650,9 @@ impl std::str::FromStr for ListV2CoreEventDestinationsInclude {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "webhook_endpoint.url" => {
-                    ListV2CoreEventDestinationsInclude::WebhookEndpointUrl
-                }
-                v => ListV2CoreEventDestinationsInclude::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["webhook_endpoint.url"]) {
+                Some(0) => ListV2CoreEventDestinationsInclude::WebhookEndpointUrl,
+                _ => ListV2CoreEventDestinationsInclude::Unknown(s.to_owned()),
             },
         )
     }
@@ -769,11 +769,9 @@ impl std::str::FromStr for RetrieveV2CoreEventDestinationInclude {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "webhook_endpoint.url" => {
-                    RetrieveV2CoreEventDestinationInclude::WebhookEndpointUrl
-                }
-                v => RetrieveV2CoreEventDestinationInclude::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["webhook_endpoint.url"]) {
+                Some(0) => RetrieveV2CoreEventDestinationInclude::WebhookEndpointUrl,
+                _ => RetrieveV2CoreEventDestinationInclude::Unknown(s.to_owned()),
             },
         )
     }
@@ -974,144 +972,145 @@ impl crate::rt::Decode for V2CoreEventDestination {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2CoreEventDestinationAmazonEventbridge>,
-            f1: Option<crate::rt::DateTime>,
-            f2: Option<String>,
-            f3: Option<Vec<String>>,
-            f4: Option<crate::V2CoreEventDestinationEventPayload>,
-            f5: Option<Vec<crate::V2CoreEventDestinationEventsFrom>>,
-            f6: Option<String>,
-            f7: Option<bool>,
-            f8: Option<crate::rt::Metadata>,
-            f9: Option<String>,
-            f10: Option<String>,
-            f11: Option<crate::V2CoreEventDestinationStatus>,
-            f12: Option<crate::V2CoreEventDestinationStatusDetails>,
-            f13: Option<crate::V2CoreEventDestinationType>,
-            f14: Option<crate::rt::DateTime>,
-            f15: Option<crate::V2CoreEventDestinationWebhookEndpoint>,
+            f0: crate::rt::json::Slot<crate::V2CoreEventDestinationAmazonEventbridge>,
+            f1: crate::rt::json::Slot<crate::rt::DateTime>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<Vec<String>>,
+            f4: crate::rt::json::Slot<crate::V2CoreEventDestinationEventPayload>,
+            f5: crate::rt::json::Slot<Vec<crate::V2CoreEventDestinationEventsFrom>>,
+            f6: crate::rt::json::Slot<String>,
+            f7: crate::rt::json::Slot<bool>,
+            f8: crate::rt::json::Slot<crate::rt::Metadata>,
+            f9: crate::rt::json::Slot<String>,
+            f10: crate::rt::json::Slot<String>,
+            f11: crate::rt::json::Slot<crate::V2CoreEventDestinationStatus>,
+            f12: crate::rt::json::Slot<crate::V2CoreEventDestinationStatusDetails>,
+            f13: crate::rt::json::Slot<crate::V2CoreEventDestinationType>,
+            f14: crate::rt::json::Slot<crate::rt::DateTime>,
+            f15: crate::rt::json::Slot<crate::V2CoreEventDestinationWebhookEndpoint>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
-            f5: None,
-            f6: None,
-            f7: None,
-            f8: None,
-            f9: None,
-            f10: None,
-            f11: None,
-            f12: None,
-            f13: None,
-            f14: None,
-            f15: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
+            f5: crate::rt::json::Slot::new(),
+            f6: crate::rt::json::Slot::new(),
+            f7: crate::rt::json::Slot::new(),
+            f8: crate::rt::json::Slot::new(),
+            f9: crate::rt::json::Slot::new(),
+            f10: crate::rt::json::Slot::new(),
+            f11: crate::rt::json::Slot::new(),
+            f12: crate::rt::json::Slot::new(),
+            f13: crate::rt::json::Slot::new(),
+            f14: crate::rt::json::Slot::new(),
+            f15: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a v2.core.event_destination object",
-            &[
-                "amazon_eventbridge",
-                "created",
-                "description",
-                "enabled_events",
-                "event_payload",
-                "events_from",
-                "id",
-                "livemode",
-                "metadata",
-                "name",
-                "object",
-                "snapshot_api_version",
-                "status",
-                "status_details",
-                "type",
-                "updated",
-                "webhook_endpoint",
-            ],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                5 => r.optional(&mut b.f5),
-                6 => r.required(&mut b.f6),
-                7 => r.required(&mut b.f7),
-                8 => r.optional(&mut b.f8),
-                9 => r.required(&mut b.f9),
-                10 => r.skip(),
-                11 => r.optional(&mut b.f10),
-                12 => r.required(&mut b.f11),
-                13 => r.optional(&mut b.f12),
-                14 => r.required(&mut b.f13),
-                15 => r.required(&mut b.f14),
-                16 => r.optional(&mut b.f15),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0,
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-                f5,
-                f6: Some(f6),
-                f7: Some(f7),
-                f8,
-                f9: Some(f9),
-                f10,
-                f11: Some(f11),
-                f12,
-                f13: Some(f13),
-                f14: Some(f14),
-                f15,
-            } => {
+        let extra = r
+            .fields(
+                "a v2.core.event_destination object",
+                &[
+                    "amazon_eventbridge",
+                    "created",
+                    "description",
+                    "enabled_events",
+                    "event_payload",
+                    "events_from",
+                    "id",
+                    "livemode",
+                    "metadata",
+                    "name",
+                    "object",
+                    "snapshot_api_version",
+                    "status",
+                    "status_details",
+                    "type",
+                    "updated",
+                    "webhook_endpoint",
+                ],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    5 => r.optional(&mut b.f5),
+                    6 => r.required(&mut b.f6),
+                    7 => r.required(&mut b.f7),
+                    8 => r.optional(&mut b.f8),
+                    9 => r.required(&mut b.f9),
+                    10 => r.skip(),
+                    11 => r.optional(&mut b.f10),
+                    12 => r.required(&mut b.f11),
+                    13 => r.optional(&mut b.f12),
+                    14 => r.required(&mut b.f13),
+                    15 => r.required(&mut b.f14),
+                    16 => r.optional(&mut b.f15),
+                    _ => r.skip(),
+                },
+            )?;
+        match (
+            b.f1.take(),
+            b.f2.take(),
+            b.f3.take(),
+            b.f4.take(),
+            b.f6.take(),
+            b.f7.take(),
+            b.f9.take(),
+            b.f11.take(),
+            b.f13.take(),
+            b.f14.take(),
+        ) {
+            (
+                Some(f1),
+                Some(f2),
+                Some(f3),
+                Some(f4),
+                Some(f6),
+                Some(f7),
+                Some(f9),
+                Some(f11),
+                Some(f13),
+                Some(f14),
+            ) => {
                 Ok(V2CoreEventDestination {
-                    amazon_eventbridge: f0,
+                    amazon_eventbridge: b.f0.take(),
                     created: f1,
                     description: f2,
                     enabled_events: f3,
                     event_payload: f4,
-                    events_from: f5,
+                    events_from: b.f5.take(),
                     id: f6,
                     livemode: f7,
-                    metadata: f8,
+                    metadata: b.f8.take(),
                     name: f9,
-                    snapshot_api_version: f10,
+                    snapshot_api_version: b.f10.take(),
                     status: f11,
-                    status_details: f12,
+                    status_details: b.f12.take(),
                     r#type: f13,
                     updated: f14,
-                    webhook_endpoint: f15,
+                    webhook_endpoint: b.f15.take(),
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f1.is_none(), "created"),
-                                    (b.f2.is_none(), "description"),
-                                    (b.f3.is_none(), "enabled_events"),
-                                    (b.f4.is_none(), "event_payload"),
-                                    (b.f6.is_none(), "id"),
-                                    (b.f7.is_none(), "livemode"),
-                                    (b.f9.is_none(), "name"),
-                                    (b.f11.is_none(), "status"),
-                                    (b.f13.is_none(), "type"),
-                                    (b.f14.is_none(), "updated"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "created"),
+                        (taken.1.is_none(), "description"),
+                        (taken.2.is_none(), "enabled_events"),
+                        (taken.3.is_none(), "event_payload"),
+                        (taken.4.is_none(), "id"),
+                        (taken.5.is_none(), "livemode"),
+                        (taken.6.is_none(), "name"),
+                        (taken.7.is_none(), "status"),
+                        (taken.8.is_none(), "type"),
+                        (taken.9.is_none(), "updated"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1187,31 +1186,30 @@ impl crate::rt::Decode for V2CoreEventDestinationAmazonEventbridge {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<
                 crate::V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus,
             >,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreEventDestinationAmazonEventbridge object",
-            &["aws_account_id", "aws_event_source_arn", "aws_event_source_status"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a V2CoreEventDestinationAmazonEventbridge object",
+                &["aws_account_id", "aws_event_source_arn", "aws_event_source_status"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
                 Ok(V2CoreEventDestinationAmazonEventbridge {
                     aws_account_id: f0,
                     aws_event_source_arn: f1,
@@ -1219,19 +1217,16 @@ impl crate::rt::Decode for V2CoreEventDestinationAmazonEventbridge {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "aws_account_id"),
-                                    (b.f1.is_none(), "aws_event_source_arn"),
-                                    (b.f2.is_none(), "aws_event_source_status"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "aws_account_id"),
+                        (taken.1.is_none(), "aws_event_source_arn"),
+                        (taken.2.is_none(), "aws_event_source_status"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1306,22 +1301,25 @@ impl std::str::FromStr for V2CoreEventDestinationAmazonEventbridgeAwsEventSource
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "active" => {
+            match crate::rt::json::variant(
+                s,
+                &["active", "deleted", "pending", "unknown"],
+            ) {
+                Some(0) => {
                     V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus::Active
                 }
-                "deleted" => {
+                Some(1) => {
                     V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus::Deleted
                 }
-                "pending" => {
+                Some(2) => {
                     V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus::Pending
                 }
-                "unknown" => {
+                Some(3) => {
                     V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus::UnknownValue
                 }
-                v => {
+                _ => {
                     V2CoreEventDestinationAmazonEventbridgeAwsEventSourceStatus::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1382,10 +1380,10 @@ impl std::str::FromStr for V2CoreEventDestinationEventPayload {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "snapshot" => V2CoreEventDestinationEventPayload::Snapshot,
-                "thin" => V2CoreEventDestinationEventPayload::Thin,
-                v => V2CoreEventDestinationEventPayload::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["snapshot", "thin"]) {
+                Some(0) => V2CoreEventDestinationEventPayload::Snapshot,
+                Some(1) => V2CoreEventDestinationEventPayload::Thin,
+                _ => V2CoreEventDestinationEventPayload::Unknown(s.to_owned()),
             },
         )
     }
@@ -1443,10 +1441,10 @@ impl std::str::FromStr for V2CoreEventDestinationEventsFrom {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "other_accounts" => V2CoreEventDestinationEventsFrom::OtherAccounts,
-                "self" => V2CoreEventDestinationEventsFrom::Self_,
-                v => V2CoreEventDestinationEventsFrom::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["other_accounts", "self"]) {
+                Some(0) => V2CoreEventDestinationEventsFrom::OtherAccounts,
+                Some(1) => V2CoreEventDestinationEventsFrom::Self_,
+                _ => V2CoreEventDestinationEventsFrom::Unknown(s.to_owned()),
             },
         )
     }
@@ -1504,10 +1502,10 @@ impl std::str::FromStr for V2CoreEventDestinationStatus {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "disabled" => V2CoreEventDestinationStatus::Disabled,
-                "enabled" => V2CoreEventDestinationStatus::Enabled,
-                v => V2CoreEventDestinationStatus::Unknown(v.to_owned()),
+            match crate::rt::json::variant(s, &["disabled", "enabled"]) {
+                Some(0) => V2CoreEventDestinationStatus::Disabled,
+                Some(1) => V2CoreEventDestinationStatus::Enabled,
+                _ => V2CoreEventDestinationStatus::Unknown(s.to_owned()),
             },
         )
     }
@@ -1550,22 +1548,24 @@ impl crate::rt::Decode for V2CoreEventDestinationStatusDetails {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2CoreEventDestinationStatusDetailsDisabled>,
+            f0: crate::rt::json::Slot<
+                crate::V2CoreEventDestinationStatusDetailsDisabled,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreEventDestinationStatusDetails object",
-            &["disabled"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreEventDestinationStatusDetails object",
+                &["disabled"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreEventDestinationStatusDetails {
-            disabled: f0,
+            disabled: b.f0.take(),
             extra,
         })
     }
@@ -1611,33 +1611,35 @@ impl crate::rt::Decode for V2CoreEventDestinationStatusDetailsDisabled {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2CoreEventDestinationStatusDetailsDisabledReason>,
+            f0: crate::rt::json::Slot<
+                crate::V2CoreEventDestinationStatusDetailsDisabledReason,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreEventDestinationStatusDetailsDisabled object",
-            &["reason"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreEventDestinationStatusDetailsDisabled object",
+                &["reason"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(V2CoreEventDestinationStatusDetailsDisabled {
                     reason: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "reason")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "reason")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -1698,14 +1700,14 @@ impl std::str::FromStr for V2CoreEventDestinationStatusDetailsDisabledReason {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "no_aws_event_source_exists" => {
+            match crate::rt::json::variant(s, &["no_aws_event_source_exists", "user"]) {
+                Some(0) => {
                     V2CoreEventDestinationStatusDetailsDisabledReason::NoAwsEventSourceExists
                 }
-                "user" => V2CoreEventDestinationStatusDetailsDisabledReason::User,
-                v => {
+                Some(1) => V2CoreEventDestinationStatusDetailsDisabledReason::User,
+                _ => {
                     V2CoreEventDestinationStatusDetailsDisabledReason::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -1765,10 +1767,13 @@ impl std::str::FromStr for V2CoreEventDestinationType {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "amazon_eventbridge" => V2CoreEventDestinationType::AmazonEventbridge,
-                "webhook_endpoint" => V2CoreEventDestinationType::WebhookEndpoint,
-                v => V2CoreEventDestinationType::Unknown(v.to_owned()),
+            match crate::rt::json::variant(
+                s,
+                &["amazon_eventbridge", "webhook_endpoint"],
+            ) {
+                Some(0) => V2CoreEventDestinationType::AmazonEventbridge,
+                Some(1) => V2CoreEventDestinationType::WebhookEndpoint,
+                _ => V2CoreEventDestinationType::Unknown(s.to_owned()),
             },
         )
     }
@@ -1813,25 +1818,26 @@ impl crate::rt::Decode for V2CoreEventDestinationWebhookEndpoint {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2CoreEventDestinationWebhookEndpoint object",
-            &["signing_secret", "url"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.optional(&mut b.f0),
-                1 => r.optional(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        let Slots { f0, f1 } = b;
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2CoreEventDestinationWebhookEndpoint object",
+                &["signing_secret", "url"],
+                &mut |r, i| match i {
+                    0 => r.optional(&mut b.f0),
+                    1 => r.optional(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
         Ok(V2CoreEventDestinationWebhookEndpoint {
-            signing_secret: f0,
-            url: f1,
+            signing_secret: b.f0.take(),
+            url: b.f1.take(),
             extra,
         })
     }

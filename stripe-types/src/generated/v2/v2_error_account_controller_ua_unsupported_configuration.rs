@@ -15,33 +15,35 @@ impl crate::rt::Decode for V2ErrorAccountControllerUaUnsupportedConfiguration {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2ErrorAccountControllerUaUnsupportedConfigurationError>,
+            f0: crate::rt::json::Slot<
+                crate::V2ErrorAccountControllerUaUnsupportedConfigurationError,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a v2.error.account_controller_ua_unsupported_configuration object",
-            &["error"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.account_controller_ua_unsupported_configuration object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(V2ErrorAccountControllerUaUnsupportedConfiguration {
                     error: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "error")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -94,45 +96,38 @@ impl crate::rt::Decode for V2ErrorAccountControllerUaUnsupportedConfigurationErr
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2ErrorAccountControllerUaUnsupportedConfigurationErrorCode,
             >,
-            f1: Option<String>,
-            f2: Option<
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<
                 crate::V2ErrorAccountControllerUaUnsupportedConfigurationErrorInvalidPermutation,
             >,
-            f3: Option<String>,
-            f4: Option<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2ErrorAccountControllerUaUnsupportedConfigurationError object",
-            &["code", "doc_url", "invalid_permutation", "message", "user_message"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-            } => {
+        let extra = r
+            .fields(
+                "a V2ErrorAccountControllerUaUnsupportedConfigurationError object",
+                &["code", "doc_url", "invalid_permutation", "message", "user_message"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f3.take(), b.f4.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f3), Some(f4)) => {
                 Ok(V2ErrorAccountControllerUaUnsupportedConfigurationError {
                     code: f0,
                     doc_url: f1,
@@ -142,21 +137,18 @@ impl crate::rt::Decode for V2ErrorAccountControllerUaUnsupportedConfigurationErr
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "code"),
-                                    (b.f1.is_none(), "doc_url"),
-                                    (b.f2.is_none(), "invalid_permutation"),
-                                    (b.f3.is_none(), "message"),
-                                    (b.f4.is_none(), "user_message"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "code"),
+                        (taken.1.is_none(), "doc_url"),
+                        (taken.2.is_none(), "invalid_permutation"),
+                        (taken.3.is_none(), "message"),
+                        (taken.4.is_none(), "user_message"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -219,13 +211,16 @@ impl std::str::FromStr for V2ErrorAccountControllerUaUnsupportedConfigurationErr
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account_controller_ua_unsupported_configuration" => {
+            match crate::rt::json::variant(
+                s,
+                &["account_controller_ua_unsupported_configuration"],
+            ) {
+                Some(0) => {
                     V2ErrorAccountControllerUaUnsupportedConfigurationErrorCode::AccountControllerUaUnsupportedConfiguration
                 }
-                v => {
+                _ => {
                     V2ErrorAccountControllerUaUnsupportedConfigurationErrorCode::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },
@@ -276,29 +271,28 @@ for V2ErrorAccountControllerUaUnsupportedConfigurationErrorInvalidPermutation {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2ErrorAccountControllerUaUnsupportedConfigurationErrorInvalidPermutation object",
-            &["dashboard", "fees_collector", "losses_collector"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a V2ErrorAccountControllerUaUnsupportedConfigurationErrorInvalidPermutation object",
+                &["dashboard", "fees_collector", "losses_collector"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
                 Ok(V2ErrorAccountControllerUaUnsupportedConfigurationErrorInvalidPermutation {
                     dashboard: f0,
                     fees_collector: f1,
@@ -306,19 +300,16 @@ for V2ErrorAccountControllerUaUnsupportedConfigurationErrorInvalidPermutation {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "dashboard"),
-                                    (b.f1.is_none(), "fees_collector"),
-                                    (b.f2.is_none(), "losses_collector"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "dashboard"),
+                        (taken.1.is_none(), "fees_collector"),
+                        (taken.2.is_none(), "losses_collector"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

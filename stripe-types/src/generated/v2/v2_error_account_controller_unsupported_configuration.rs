@@ -15,33 +15,35 @@ impl crate::rt::Decode for V2ErrorAccountControllerUnsupportedConfiguration {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2ErrorAccountControllerUnsupportedConfigurationError>,
+            f0: crate::rt::json::Slot<
+                crate::V2ErrorAccountControllerUnsupportedConfigurationError,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a v2.error.account_controller_unsupported_configuration object",
-            &["error"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.account_controller_unsupported_configuration object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(V2ErrorAccountControllerUnsupportedConfiguration {
                     error: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "error")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -93,43 +95,38 @@ impl crate::rt::Decode for V2ErrorAccountControllerUnsupportedConfigurationError
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2ErrorAccountControllerUnsupportedConfigurationErrorCode>,
-            f1: Option<String>,
-            f2: Option<
+            f0: crate::rt::json::Slot<
+                crate::V2ErrorAccountControllerUnsupportedConfigurationErrorCode,
+            >,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<
                 crate::V2ErrorAccountControllerUaUnsupportedConfigurationErrorInvalidPermutation,
             >,
-            f3: Option<String>,
-            f4: Option<String>,
+            f3: crate::rt::json::Slot<String>,
+            f4: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
-            f4: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
+            f4: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2ErrorAccountControllerUnsupportedConfigurationError object",
-            &["code", "doc_url", "invalid_permutation", "message", "user_message"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                4 => r.required(&mut b.f4),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots {
-                f0: Some(f0),
-                f1: Some(f1),
-                f2: Some(f2),
-                f3: Some(f3),
-                f4: Some(f4),
-            } => {
+        let extra = r
+            .fields(
+                "a V2ErrorAccountControllerUnsupportedConfigurationError object",
+                &["code", "doc_url", "invalid_permutation", "message", "user_message"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    4 => r.required(&mut b.f4),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f3.take(), b.f4.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f3), Some(f4)) => {
                 Ok(V2ErrorAccountControllerUnsupportedConfigurationError {
                     code: f0,
                     doc_url: f1,
@@ -139,21 +136,18 @@ impl crate::rt::Decode for V2ErrorAccountControllerUnsupportedConfigurationError
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "code"),
-                                    (b.f1.is_none(), "doc_url"),
-                                    (b.f2.is_none(), "invalid_permutation"),
-                                    (b.f3.is_none(), "message"),
-                                    (b.f4.is_none(), "user_message"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "code"),
+                        (taken.1.is_none(), "doc_url"),
+                        (taken.2.is_none(), "invalid_permutation"),
+                        (taken.3.is_none(), "message"),
+                        (taken.4.is_none(), "user_message"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -216,13 +210,16 @@ impl std::str::FromStr for V2ErrorAccountControllerUnsupportedConfigurationError
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account_controller_unsupported_configuration" => {
+            match crate::rt::json::variant(
+                s,
+                &["account_controller_unsupported_configuration"],
+            ) {
+                Some(0) => {
                     V2ErrorAccountControllerUnsupportedConfigurationErrorCode::AccountControllerUnsupportedConfiguration
                 }
-                v => {
+                _ => {
                     V2ErrorAccountControllerUnsupportedConfigurationErrorCode::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -15,33 +15,35 @@ impl crate::rt::Decode for V2ErrorAccountCreateActivationRequired {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2ErrorAccountCreateActivationRequiredError>,
+            f0: crate::rt::json::Slot<
+                crate::V2ErrorAccountCreateActivationRequiredError,
+            >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a v2.error.account_create_activation_required object",
-            &["error"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.account_create_activation_required object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(V2ErrorAccountCreateActivationRequired {
                     error: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "error")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -89,29 +91,30 @@ impl crate::rt::Decode for V2ErrorAccountCreateActivationRequiredError {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2ErrorAccountCreateActivationRequiredErrorCode>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<
+                crate::V2ErrorAccountCreateActivationRequiredErrorCode,
+            >,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2ErrorAccountCreateActivationRequiredError object",
-            &["code", "doc_url", "message"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a V2ErrorAccountCreateActivationRequiredError object",
+                &["code", "doc_url", "message"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
                 Ok(V2ErrorAccountCreateActivationRequiredError {
                     code: f0,
                     doc_url: f1,
@@ -119,19 +122,16 @@ impl crate::rt::Decode for V2ErrorAccountCreateActivationRequiredError {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "code"),
-                                    (b.f1.is_none(), "doc_url"),
-                                    (b.f2.is_none(), "message"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "code"),
+                        (taken.1.is_none(), "doc_url"),
+                        (taken.2.is_none(), "message"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -191,13 +191,13 @@ impl std::str::FromStr for V2ErrorAccountCreateActivationRequiredErrorCode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "account_create_activation_required" => {
+            match crate::rt::json::variant(s, &["account_create_activation_required"]) {
+                Some(0) => {
                     V2ErrorAccountCreateActivationRequiredErrorCode::AccountCreateActivationRequired
                 }
-                v => {
+                _ => {
                     V2ErrorAccountCreateActivationRequiredErrorCode::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

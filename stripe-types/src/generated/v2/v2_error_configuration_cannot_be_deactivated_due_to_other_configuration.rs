@@ -16,35 +16,35 @@ for V2ErrorConfigurationCannotBeDeactivatedDueToOtherConfiguration {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2ErrorConfigurationCannotBeDeactivatedDueToOtherConfigurationError,
             >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a v2.error.configuration_cannot_be_deactivated_due_to_other_configuration object",
-            &["error"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.configuration_cannot_be_deactivated_due_to_other_configuration object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(V2ErrorConfigurationCannotBeDeactivatedDueToOtherConfiguration {
                     error: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "error")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -94,40 +94,39 @@ for V2ErrorConfigurationCannotBeDeactivatedDueToOtherConfigurationError {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2ErrorConfigurationCannotBeDeactivatedDueToOtherConfigurationErrorCode,
             >,
-            f1: Option<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2ErrorConfigurationCannotBeDeactivatedDueToOtherConfigurationError object",
-            &["code", "message"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2ErrorConfigurationCannotBeDeactivatedDueToOtherConfigurationError object",
+                &["code", "message"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2ErrorConfigurationCannotBeDeactivatedDueToOtherConfigurationError {
                     code: f0,
                     message: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "code"), (b.f1.is_none(), "message")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "code"), (taken.1.is_none(), "message")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -192,13 +191,16 @@ for V2ErrorConfigurationCannotBeDeactivatedDueToOtherConfigurationErrorCode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "configuration_cannot_be_deactivated_due_to_other_configuration" => {
+            match crate::rt::json::variant(
+                s,
+                &["configuration_cannot_be_deactivated_due_to_other_configuration"],
+            ) {
+                Some(0) => {
                     V2ErrorConfigurationCannotBeDeactivatedDueToOtherConfigurationErrorCode::ConfigurationCannotBeDeactivatedDueToOtherConfiguration
                 }
-                v => {
+                _ => {
                     V2ErrorConfigurationCannotBeDeactivatedDueToOtherConfigurationErrorCode::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

@@ -15,33 +15,33 @@ impl crate::rt::Decode for V2ErrorCustomerInvalidTaxLocation {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2ErrorCustomerInvalidTaxLocationError>,
+            f0: crate::rt::json::Slot<crate::V2ErrorCustomerInvalidTaxLocationError>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a v2.error.customer_invalid_tax_location object",
-            &["error"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.customer_invalid_tax_location object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(V2ErrorCustomerInvalidTaxLocation {
                     error: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "error")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -93,34 +93,33 @@ impl crate::rt::Decode for V2ErrorCustomerInvalidTaxLocationError {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2ErrorCustomerInvalidTaxLocationErrorCode>,
-            f1: Option<
+            f0: crate::rt::json::Slot<crate::V2ErrorCustomerInvalidTaxLocationErrorCode>,
+            f1: crate::rt::json::Slot<
                 Vec<crate::V2ErrorCustomerInvalidTaxLocationErrorIncorrectFields>,
             >,
-            f2: Option<String>,
-            f3: Option<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2ErrorCustomerInvalidTaxLocationError object",
-            &["code", "incorrect_fields", "message", "validate_location"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a V2ErrorCustomerInvalidTaxLocationError object",
+                &["code", "incorrect_fields", "message", "validate_location"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f3.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f3)) => {
                 Ok(V2ErrorCustomerInvalidTaxLocationError {
                     code: f0,
                     incorrect_fields: f1,
@@ -129,20 +128,17 @@ impl crate::rt::Decode for V2ErrorCustomerInvalidTaxLocationError {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "code"),
-                                    (b.f1.is_none(), "incorrect_fields"),
-                                    (b.f2.is_none(), "message"),
-                                    (b.f3.is_none(), "validate_location"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "code"),
+                        (taken.1.is_none(), "incorrect_fields"),
+                        (taken.2.is_none(), "message"),
+                        (taken.3.is_none(), "validate_location"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -203,11 +199,11 @@ impl std::str::FromStr for V2ErrorCustomerInvalidTaxLocationErrorCode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "customer_invalid_tax_location" => {
+            match crate::rt::json::variant(s, &["customer_invalid_tax_location"]) {
+                Some(0) => {
                     V2ErrorCustomerInvalidTaxLocationErrorCode::CustomerInvalidTaxLocation
                 }
-                v => V2ErrorCustomerInvalidTaxLocationErrorCode::Unknown(v.to_owned()),
+                _ => V2ErrorCustomerInvalidTaxLocationErrorCode::Unknown(s.to_owned()),
             },
         )
     }
@@ -252,38 +248,37 @@ impl crate::rt::Decode for V2ErrorCustomerInvalidTaxLocationErrorIncorrectFields
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<String>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<String>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2ErrorCustomerInvalidTaxLocationErrorIncorrectFields object",
-            &["field", "type"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2ErrorCustomerInvalidTaxLocationErrorIncorrectFields object",
+                &["field", "type"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2ErrorCustomerInvalidTaxLocationErrorIncorrectFields {
                     field: f0,
                     r#type: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "field"), (b.f1.is_none(), "type")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "field"), (taken.1.is_none(), "type")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }

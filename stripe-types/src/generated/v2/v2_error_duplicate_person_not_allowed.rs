@@ -15,33 +15,33 @@ impl crate::rt::Decode for V2ErrorDuplicatePersonNotAllowed {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2ErrorDuplicatePersonNotAllowedError>,
+            f0: crate::rt::json::Slot<crate::V2ErrorDuplicatePersonNotAllowedError>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a v2.error.duplicate_person_not_allowed object",
-            &["error"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.duplicate_person_not_allowed object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(V2ErrorDuplicatePersonNotAllowed {
                     error: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "error")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -91,32 +91,31 @@ impl crate::rt::Decode for V2ErrorDuplicatePersonNotAllowedError {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2ErrorDuplicatePersonNotAllowedErrorCode>,
-            f1: Option<String>,
-            f2: Option<String>,
-            f3: Option<String>,
+            f0: crate::rt::json::Slot<crate::V2ErrorDuplicatePersonNotAllowedErrorCode>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
+            f3: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
-            f3: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
+            f3: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2ErrorDuplicatePersonNotAllowedError object",
-            &["code", "duplicate_person_id", "message", "user_message"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                3 => r.required(&mut b.f3),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2), f3: Some(f3) } => {
+        let extra = r
+            .fields(
+                "a V2ErrorDuplicatePersonNotAllowedError object",
+                &["code", "duplicate_person_id", "message", "user_message"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    3 => r.required(&mut b.f3),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take(), b.f3.take()) {
+            (Some(f0), Some(f1), Some(f2), Some(f3)) => {
                 Ok(V2ErrorDuplicatePersonNotAllowedError {
                     code: f0,
                     duplicate_person_id: f1,
@@ -125,20 +124,17 @@ impl crate::rt::Decode for V2ErrorDuplicatePersonNotAllowedError {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "code"),
-                                    (b.f1.is_none(), "duplicate_person_id"),
-                                    (b.f2.is_none(), "message"),
-                                    (b.f3.is_none(), "user_message"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "code"),
+                        (taken.1.is_none(), "duplicate_person_id"),
+                        (taken.2.is_none(), "message"),
+                        (taken.3.is_none(), "user_message"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -199,11 +195,11 @@ impl std::str::FromStr for V2ErrorDuplicatePersonNotAllowedErrorCode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "duplicate_person_not_allowed" => {
+            match crate::rt::json::variant(s, &["duplicate_person_not_allowed"]) {
+                Some(0) => {
                     V2ErrorDuplicatePersonNotAllowedErrorCode::DuplicatePersonNotAllowed
                 }
-                v => V2ErrorDuplicatePersonNotAllowedErrorCode::Unknown(v.to_owned()),
+                _ => V2ErrorDuplicatePersonNotAllowedErrorCode::Unknown(s.to_owned()),
             },
         )
     }

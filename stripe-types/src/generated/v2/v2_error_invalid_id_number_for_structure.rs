@@ -15,33 +15,33 @@ impl crate::rt::Decode for V2ErrorInvalidIdNumberForStructure {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2ErrorInvalidIdNumberForStructureError>,
+            f0: crate::rt::json::Slot<crate::V2ErrorInvalidIdNumberForStructureError>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a v2.error.invalid_id_number_for_structure object",
-            &["error"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.invalid_id_number_for_structure object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(V2ErrorInvalidIdNumberForStructure {
                     error: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "error")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -89,29 +89,30 @@ impl crate::rt::Decode for V2ErrorInvalidIdNumberForStructureError {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2ErrorInvalidIdNumberForStructureErrorCode>,
-            f1: Option<String>,
-            f2: Option<String>,
+            f0: crate::rt::json::Slot<
+                crate::V2ErrorInvalidIdNumberForStructureErrorCode,
+            >,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2ErrorInvalidIdNumberForStructureError object",
-            &["code", "message", "user_message"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a V2ErrorInvalidIdNumberForStructureError object",
+                &["code", "message", "user_message"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
                 Ok(V2ErrorInvalidIdNumberForStructureError {
                     code: f0,
                     message: f1,
@@ -119,19 +120,16 @@ impl crate::rt::Decode for V2ErrorInvalidIdNumberForStructureError {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "code"),
-                                    (b.f1.is_none(), "message"),
-                                    (b.f2.is_none(), "user_message"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "code"),
+                        (taken.1.is_none(), "message"),
+                        (taken.2.is_none(), "user_message"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -191,11 +189,11 @@ impl std::str::FromStr for V2ErrorInvalidIdNumberForStructureErrorCode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "invalid_id_number_for_structure" => {
+            match crate::rt::json::variant(s, &["invalid_id_number_for_structure"]) {
+                Some(0) => {
                     V2ErrorInvalidIdNumberForStructureErrorCode::InvalidIdNumberForStructure
                 }
-                v => V2ErrorInvalidIdNumberForStructureErrorCode::Unknown(v.to_owned()),
+                _ => V2ErrorInvalidIdNumberForStructureErrorCode::Unknown(s.to_owned()),
             },
         )
     }

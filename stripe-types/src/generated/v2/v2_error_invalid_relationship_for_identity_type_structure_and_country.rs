@@ -15,35 +15,35 @@ impl crate::rt::Decode for V2ErrorInvalidRelationshipForIdentityTypeStructureAnd
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2ErrorInvalidRelationshipForIdentityTypeStructureAndCountryError,
             >,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a v2.error.invalid_relationship_for_identity_type_structure_and_country object",
-            &["error"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.invalid_relationship_for_identity_type_structure_and_country object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(V2ErrorInvalidRelationshipForIdentityTypeStructureAndCountry {
                     error: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "error")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -93,31 +93,30 @@ for V2ErrorInvalidRelationshipForIdentityTypeStructureAndCountryError {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<
+            f0: crate::rt::json::Slot<
                 crate::V2ErrorInvalidRelationshipForIdentityTypeStructureAndCountryErrorCode,
             >,
-            f1: Option<String>,
-            f2: Option<String>,
+            f1: crate::rt::json::Slot<String>,
+            f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
-            f0: None,
-            f1: None,
-            f2: None,
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+            f2: crate::rt::json::Slot::new(),
         };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2ErrorInvalidRelationshipForIdentityTypeStructureAndCountryError object",
-            &["code", "message", "user_message"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                2 => r.required(&mut b.f2),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1), f2: Some(f2) } => {
+        let extra = r
+            .fields(
+                "a V2ErrorInvalidRelationshipForIdentityTypeStructureAndCountryError object",
+                &["code", "message", "user_message"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    2 => r.required(&mut b.f2),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take(), b.f2.take()) {
+            (Some(f0), Some(f1), Some(f2)) => {
                 Ok(V2ErrorInvalidRelationshipForIdentityTypeStructureAndCountryError {
                     code: f0,
                     message: f1,
@@ -125,19 +124,16 @@ for V2ErrorInvalidRelationshipForIdentityTypeStructureAndCountryError {
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[
-                                    (b.f0.is_none(), "code"),
-                                    (b.f1.is_none(), "message"),
-                                    (b.f2.is_none(), "user_message"),
-                                ],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[
+                        (taken.0.is_none(), "code"),
+                        (taken.1.is_none(), "message"),
+                        (taken.2.is_none(), "user_message"),
+                    ],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -203,13 +199,16 @@ for V2ErrorInvalidRelationshipForIdentityTypeStructureAndCountryErrorCode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "invalid_relationship_for_identity_type_structure_and_country" => {
+            match crate::rt::json::variant(
+                s,
+                &["invalid_relationship_for_identity_type_structure_and_country"],
+            ) {
+                Some(0) => {
                     V2ErrorInvalidRelationshipForIdentityTypeStructureAndCountryErrorCode::InvalidRelationshipForIdentityTypeStructureAndCountry
                 }
-                v => {
+                _ => {
                     V2ErrorInvalidRelationshipForIdentityTypeStructureAndCountryErrorCode::Unknown(
-                        v.to_owned(),
+                        s.to_owned(),
                     )
                 }
             },

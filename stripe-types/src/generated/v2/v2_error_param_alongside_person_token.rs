@@ -15,33 +15,33 @@ impl crate::rt::Decode for V2ErrorParamAlongsidePersonToken {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2ErrorParamAlongsidePersonTokenError>,
+            f0: crate::rt::json::Slot<crate::V2ErrorParamAlongsidePersonTokenError>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a v2.error.param_alongside_person_token object",
-            &["error"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.param_alongside_person_token object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(V2ErrorParamAlongsidePersonToken {
                     error: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "error")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -87,38 +87,37 @@ impl crate::rt::Decode for V2ErrorParamAlongsidePersonTokenError {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2ErrorParamAlongsidePersonTokenErrorCode>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<crate::V2ErrorParamAlongsidePersonTokenErrorCode>,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2ErrorParamAlongsidePersonTokenError object",
-            &["code", "message"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2ErrorParamAlongsidePersonTokenError object",
+                &["code", "message"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2ErrorParamAlongsidePersonTokenError {
                     code: f0,
                     message: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "code"), (b.f1.is_none(), "message")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "code"), (taken.1.is_none(), "message")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -177,11 +176,11 @@ impl std::str::FromStr for V2ErrorParamAlongsidePersonTokenErrorCode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "param_alongside_person_token" => {
+            match crate::rt::json::variant(s, &["param_alongside_person_token"]) {
+                Some(0) => {
                     V2ErrorParamAlongsidePersonTokenErrorCode::ParamAlongsidePersonToken
                 }
-                v => V2ErrorParamAlongsidePersonTokenErrorCode::Unknown(v.to_owned()),
+                _ => V2ErrorParamAlongsidePersonTokenErrorCode::Unknown(s.to_owned()),
             },
         )
     }

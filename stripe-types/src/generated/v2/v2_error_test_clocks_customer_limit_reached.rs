@@ -15,33 +15,33 @@ impl crate::rt::Decode for V2ErrorTestClocksCustomerLimitReached {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2ErrorTestClocksCustomerLimitReachedError>,
+            f0: crate::rt::json::Slot<crate::V2ErrorTestClocksCustomerLimitReachedError>,
         }
-        let mut b = Slots { f0: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a v2.error.test_clocks_customer_limit_reached object",
-            &["error"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a v2.error.test_clocks_customer_limit_reached object",
+                &["error"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(),) {
+            (Some(f0),) => {
                 Ok(V2ErrorTestClocksCustomerLimitReached {
                     error: f0,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(&[(b.f0.is_none(), "error")]),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "error")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -87,38 +87,39 @@ impl crate::rt::Decode for V2ErrorTestClocksCustomerLimitReachedError {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: Option<crate::V2ErrorTestClocksCustomerLimitReachedErrorCode>,
-            f1: Option<String>,
+            f0: crate::rt::json::Slot<
+                crate::V2ErrorTestClocksCustomerLimitReachedErrorCode,
+            >,
+            f1: crate::rt::json::Slot<String>,
         }
-        let mut b = Slots { f0: None, f1: None };
-        let mut extra = crate::rt::Extra::default();
-        r.fields(
-            "a V2ErrorTestClocksCustomerLimitReachedError object",
-            &["code", "message"],
-            &mut extra,
-            &mut |r, i| match i {
-                0 => r.required(&mut b.f0),
-                1 => r.required(&mut b.f1),
-                _ => r.skip(),
-            },
-        )?;
-        match b {
-            Slots { f0: Some(f0), f1: Some(f1) } => {
+        let mut b = Slots {
+            f0: crate::rt::json::Slot::new(),
+            f1: crate::rt::json::Slot::new(),
+        };
+        let extra = r
+            .fields(
+                "a V2ErrorTestClocksCustomerLimitReachedError object",
+                &["code", "message"],
+                &mut |r, i| match i {
+                    0 => r.required(&mut b.f0),
+                    1 => r.required(&mut b.f1),
+                    _ => r.skip(),
+                },
+            )?;
+        match (b.f0.take(), b.f1.take()) {
+            (Some(f0), Some(f1)) => {
                 Ok(V2ErrorTestClocksCustomerLimitReachedError {
                     code: f0,
                     message: f1,
                     extra,
                 })
             }
-            b => {
-                Err(
-                    r
-                        .missing(
-                            crate::rt::json::first_missing(
-                                &[(b.f0.is_none(), "code"), (b.f1.is_none(), "message")],
-                            ),
-                        ),
-                )
+            taken => {
+                let name = crate::rt::json::first_missing(
+                    &[(taken.0.is_none(), "code"), (taken.1.is_none(), "message")],
+                );
+                crate::rt::json::discard((taken, extra));
+                Err(r.missing(name))
             }
         }
     }
@@ -177,12 +178,12 @@ impl std::str::FromStr for V2ErrorTestClocksCustomerLimitReachedErrorCode {
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
-            match s {
-                "test_clocks_customer_limit_reached" => {
+            match crate::rt::json::variant(s, &["test_clocks_customer_limit_reached"]) {
+                Some(0) => {
                     V2ErrorTestClocksCustomerLimitReachedErrorCode::TestClocksCustomerLimitReached
                 }
-                v => {
-                    V2ErrorTestClocksCustomerLimitReachedErrorCode::Unknown(v.to_owned())
+                _ => {
+                    V2ErrorTestClocksCustomerLimitReachedErrorCode::Unknown(s.to_owned())
                 }
             },
         )
