@@ -133,15 +133,76 @@ impl<'de> Deserialize<'de> for EventRequest {
     }
 }
 
+/// An event whose object is still raw JSON. Decoding stops here, and the object is
+/// decoded into an [`EventObject`] only once nothing else can fail ([`RawEvent::finish`]):
+/// so no error path drops an `EventObject`, whose drop code (that of every resource) would
+/// otherwise be compiled into each function that could drop one.
+pub(crate) struct RawEvent {
+    id: String,
+    type_: EventType,
+    api_version: Option<String>,
+    created: Timestamp,
+    livemode: bool,
+    request: Option<EventRequest>,
+    data: RawData,
+    account: Option<String>,
+    context: Option<String>,
+    pending_webhooks: i64,
+    extra: Extra,
+}
+
+struct RawData {
+    object: Box<RawValue>,
+    previous_attributes: Option<serde_json::Value>,
+    extra: Extra,
+}
+
+impl RawEvent {
+    /// Decode the object: the event.
+    pub(crate) fn finish(self) -> Event {
+        Event {
+            id: self.id,
+            type_: self.type_,
+            api_version: self.api_version,
+            created: self.created,
+            livemode: self.livemode,
+            request: self.request,
+            account: self.account,
+            context: self.context,
+            pending_webhooks: self.pending_webhooks,
+            extra: self.extra,
+            data: self.data.finish(),
+        }
+    }
+}
+
+impl RawData {
+    fn finish(self) -> EventData {
+        let (object, object_decode_error) = decode_object(&self.object);
+        EventData {
+            object,
+            previous_attributes: self.previous_attributes,
+            object_decode_error,
+            extra: self.extra,
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for EventData {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        RawData::deserialize(d).map(RawData::finish)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawData {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = EventData;
+            type Value = RawData;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("event data")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EventData, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawData, A::Error> {
                 let mut object = None;
                 let mut previous_attributes = None;
                 let mut extra = Extra::default();
@@ -152,13 +213,9 @@ impl<'de> Deserialize<'de> for EventData {
                         _ => extra.insert(k.into_owned(), map.next_value()?),
                     }
                 }
-                let object: Box<RawValue> =
-                    object.ok_or_else(|| de::Error::missing_field("object"))?;
-                let (object, object_decode_error) = decode_object(&object);
-                Ok(EventData {
-                    object,
+                Ok(RawData {
+                    object: object.ok_or_else(|| de::Error::missing_field("object"))?,
                     previous_attributes,
-                    object_decode_error,
                     extra,
                 })
             }
@@ -169,13 +226,19 @@ impl<'de> Deserialize<'de> for EventData {
 
 impl<'de> Deserialize<'de> for Event {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        RawEvent::deserialize(d).map(RawEvent::finish)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawEvent {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = Event;
+            type Value = RawEvent;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a Stripe event")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Event, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawEvent, A::Error> {
                 let mut id = None;
                 let mut type_ = None;
                 let mut api_version = None;
@@ -201,14 +264,14 @@ impl<'de> Deserialize<'de> for Event {
                         "created" => created = Some(map.next_value::<Timestamp>()?),
                         "livemode" => livemode = Some(map.next_value::<bool>()?),
                         "request" => request = map.next_value()?,
-                        "data" => data = Some(map.next_value::<EventData>()?),
+                        "data" => data = Some(map.next_value::<RawData>()?),
                         "account" => account = map.next_value()?,
                         "context" => context = map.next_value()?,
                         "pending_webhooks" => pending_webhooks = map.next_value::<Option<i64>>()?,
                         _ => extra.insert(k.into_owned(), map.next_value()?),
                     }
                 }
-                Ok(Event {
+                Ok(RawEvent {
                     id: id.ok_or_else(|| de::Error::missing_field("id"))?,
                     type_: type_.ok_or_else(|| de::Error::missing_field("type"))?,
                     api_version,

@@ -119,13 +119,15 @@ impl fmt::Debug for Webhook {
 }
 
 fn decode_event(payload: &[u8]) -> Result<Event, WebhookError> {
-    serde_json::from_slice::<Event>(payload).map_err(|e| {
+    // The object is decoded after the whole payload is checked (see `RawEvent`).
+    let raw = serde_json::from_slice::<event::RawEvent>(payload).map_err(|e| {
         if object_field(payload).as_deref() == Some(event::V2_OBJECT) {
             WebhookError::ExpectedSnapshotEvent
         } else {
             invalid(payload_path(payload, &e), &e)
         }
-    })
+    })?;
+    Ok(raw.finish())
 }
 
 fn decode_notification(payload: &[u8]) -> Result<EventNotification, WebhookError> {
