@@ -756,8 +756,8 @@ impl<'a> Reader<'a> {
 
 /// A field of a generated struct while its object is read: empty until its key is seen.
 ///
-/// A slot drops what it holds through [`discard`], one shared copy per type, never with
-/// inline drop code. Drop code is what a release build of this crate spent most of its
+/// A slot drops what it holds out of line, through one shared function per type, never
+/// with inline drop code. Drop code is what a release build of this crate spent most of its
 /// machine code on: rustc copies a type's drop glue into every codegen unit that drops
 /// it, and every struct decoder that could fail dropped its partly read fields, so the
 /// glue of the large resources was compiled up to 16 times. Through slots (and

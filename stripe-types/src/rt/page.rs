@@ -72,7 +72,7 @@ impl<T: Decode> Decode for List<T> {
                 has_more,
                 url: url.take().unwrap_or_default(),
             }),
-            taken => Err(missing(r, taken, "has_more")),
+            taken => Err(missing(r, taken)),
         }
     }
 }
@@ -105,7 +105,7 @@ impl<T: Decode> Decode for SearchList<T> {
                 total_count: total_count.take(),
                 url: url.take().unwrap_or_default(),
             }),
-            taken => Err(missing(r, taken, "has_more")),
+            taken => Err(missing(r, taken)),
         }
     }
 }
@@ -134,14 +134,14 @@ impl<T: Decode> Decode for V2List<T> {
     }
 }
 
-/// The error for an envelope without `data` (else without `other`); what was read is
+/// The error for an envelope without `data` (else without `has_more`); what was read is
 /// discarded out of line.
-fn missing<T>(
-    r: &Reader<'_>,
-    taken: (Option<Vec<T>>, Option<bool>),
-    other: &'static str,
-) -> JsonError {
-    let name = if taken.0.is_none() { "data" } else { other };
+fn missing<T>(r: &Reader<'_>, taken: (Option<Vec<T>>, Option<bool>)) -> JsonError {
+    let name = if taken.0.is_none() {
+        "data"
+    } else {
+        "has_more"
+    };
     discard(taken);
     r.missing(name)
 }
