@@ -242,8 +242,8 @@ impl<'a> Emitter<'a> {
         let vars: Vec<Ident> = (0..fields.len()).map(|i| format_ident!("f{}", i)).collect();
         // The slots live in one local struct, so that an error drops them with one call
         // (`drop_in_place::<Slots>`) instead of a ladder of drops per exit. A `Slot` drops
-        // its value out of line (`rt::json::discard`), so no field type's drop glue is
-        // compiled into the decoder's codegen unit.
+        // its value out of line (one shared function per type, in `rt::json`), so no field
+        // type's drop glue is compiled into the decoder's codegen unit.
         let decl = fields.iter().zip(&vars).map(|(f, v)| {
             let t = self.ty(&f.ty);
             let t = if f.boxed { quote!(Box<#t>) } else { t };
