@@ -134,7 +134,7 @@ impl<'a> Emitter<'a> {
 
     fn field_ty(&self, f: &Field) -> TokenStream {
         let t = self.ty(&f.ty);
-        let t = if f.boxed { quote!(Box<#t>) } else { t };
+        let t = if f.boxed { quote!(crate::rt::Boxed<#t>) } else { t };
         if f.required {
             t
         } else {
@@ -246,7 +246,7 @@ impl<'a> Emitter<'a> {
         // type's drop glue is compiled into the decoder's codegen unit.
         let decl = fields.iter().zip(&vars).map(|(f, v)| {
             let t = self.ty(&f.ty);
-            let t = if f.boxed { quote!(Box<#t>) } else { t };
+            let t = if f.boxed { quote!(crate::rt::Boxed<#t>) } else { t };
             quote!(#v: crate::rt::json::Slot<#t>,)
         });
         // The key table, sorted as `str` orders (`Reader::fields` binary-searches it), and
@@ -434,7 +434,7 @@ impl<'a> Emitter<'a> {
                     _ => quote!(#fi.into()),
                 };
                 if f.boxed {
-                    quote!(#fi: Box::new(#conv),)
+                    quote!(#fi: crate::rt::Boxed::new(#conv),)
                 } else {
                     quote!(#fi: #conv,)
                 }
@@ -470,7 +470,7 @@ impl<'a> Emitter<'a> {
             let (at, conv) = self.setter_arg(&f.ty);
             let fd = doc_attrs(f.doc.as_deref());
             let val = if f.boxed {
-                quote!(Box::new(#conv))
+                quote!(crate::rt::Boxed::new(#conv))
             } else {
                 conv
             };
@@ -665,7 +665,7 @@ impl<'a> Emitter<'a> {
             Ty::Named(id)
                 if matches!(self.m.items[self.m.resolve(*id)].kind, Kind::Struct { .. }) =>
             {
-                quote!(Box<#t>)
+                quote!(crate::rt::Boxed<#t>)
             }
             _ => t,
         }
@@ -685,7 +685,7 @@ impl<'a> Emitter<'a> {
         let payloads: Vec<TokenStream> = variants.iter().map(|v| self.variant_payload(v)).collect();
         let boxed: Vec<bool> = payloads
             .iter()
-            .map(|p| p.to_string().starts_with("Box <"))
+            .map(|p| p.to_string().starts_with("crate :: rt :: Boxed <"))
             .collect();
         let vdocs = variants
             .iter()
@@ -743,7 +743,7 @@ impl<'a> Emitter<'a> {
             let (from_ty, wrap) = if *b {
                 let inner = &variants[vnames.iter().position(|x| x == v).unwrap_or(0)].ty;
                 let it = self.ty(inner);
-                (it, quote!(Box::new(v)))
+                (it, quote!(crate::rt::Boxed::new(v)))
             } else {
                 (p.clone(), quote!(v))
             };
@@ -751,7 +751,7 @@ impl<'a> Emitter<'a> {
                 #cfg
                 impl From<#from_ty> for #name {
                     // Inline: compiled where it is used, not here (with the payload's
-                    // drop glue, for `Box::new`'s unwind path).
+                    // drop glue, which `Boxed::new` points to).
                     #[inline]
                     fn from(v: #from_ty) -> Self { #name::#v(#wrap) }
                 }
@@ -771,8 +771,8 @@ impl<'a> Emitter<'a> {
                     } else {
                         quote!((Some(#obj), _))
                     };
-                    // A boxed payload decodes as `Box<T>` (one shared impl): a
-                    // `Box::new` here would compile the payload's drop glue (for
+                    // A boxed payload decodes as `Boxed<T>` (one shared impl): a
+                    // `Boxed::new` here would compile the payload's drop glue (for
                     // the unwind path) into this decoder's codegen unit.
                     quote!(#pat => r.decode().map(#name::#vn),)
                 });
@@ -890,14 +890,14 @@ impl<'a> Emitter<'a> {
                 " A `{obj}`{} object.",
                 if *deleted { " (deleted)" } else { "" }
             );
-            vdefs.push(quote!(#[doc = #d] #cfg #vname(Box<crate::#tn>),));
+            vdefs.push(quote!(#[doc = #d] #cfg #vname(crate::rt::Boxed<crate::#tn>),));
             let has_sibling = by_object.contains_key(&(obj.clone(), !deleted));
             let pat = if has_sibling {
                 quote!((Some(#obj), #deleted))
             } else {
                 quote!((Some(#obj), _))
             };
-            arms.push(quote!(#cfg #pat => r.decode::<Box<crate::#tn>>().map(EventObject::#vname),));
+            arms.push(quote!(#cfg #pat => r.decode::<crate::rt::Boxed<crate::#tn>>().map(EventObject::#vname),));
             names.push(quote!(#cfg EventObject::#vname(_) => Some(#obj),));
         }
         quote! {
@@ -1126,7 +1126,7 @@ fn sample(e: &Emitter<'_>, t: &Ty, depth: usize) -> TokenStream {
             match t {
                 Ty::Secret(_) => quote!(stripe_types::rt::Secret::new(#v)),
                 Ty::Clearable(_) => quote!(stripe_types::rt::Clearable::Set(#v)),
-                _ => quote!(stripe_types::rt::Expandable::Object(Box::new(#v))),
+                _ => quote!(stripe_types::rt::Expandable::Object(stripe_types::rt::Boxed::new(#v))),
             }
         }
         Ty::List(_) | Ty::SearchList(_) | Ty::V2List(_) => quote!(unreachable!()),
@@ -1150,7 +1150,7 @@ fn sample(e: &Emitter<'_>, t: &Ty, depth: usize) -> TokenStream {
                     let vn = ident(&v.name);
                     let boxed = matches!(&v.ty, Ty::Named(i) if matches!(m.items[m.resolve(*i)].kind, Kind::Struct { .. }));
                     if boxed {
-                        quote!(stripe_types::#name::#vn(Box::new(#payload)))
+                        quote!(stripe_types::#name::#vn(stripe_types::rt::Boxed::new(#payload)))
                     } else {
                         quote!(stripe_types::#name::#vn(#payload))
                     }

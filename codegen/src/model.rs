@@ -120,7 +120,7 @@ pub struct Field {
     pub doc: Option<String>,
     /// Path parameter or body/query parameter.
     pub location: Location,
-    /// `Box` the value: the field closes a cycle of direct containment.
+    /// Hold the value in `rt::Boxed`: the field closes a cycle of direct containment.
     pub boxed: bool,
 }
 

@@ -106,7 +106,7 @@ fn unknown_object_in_a_union_keeps_the_raw_json() {
     let alien = r#"{"id": "thing_1", "object": "hologram", "glow": 11}"#;
     let c = charge(alien, "succeeded");
     match c.customer.unwrap() {
-        Expandable::Object(o) => match *o {
+        Expandable::Object(o) => match o.into_inner() {
             CustomerOrDeletedCustomer::Unknown(v) => assert_eq!(v["glow"], 11),
             other => panic!("expected Unknown, got {other:?}"),
         },

@@ -43,7 +43,7 @@ async fn customer_with_unknown_fields_enum_values_and_object_types() {
         .await
         .expect("decodes through the client")
     {
-        stripe_types::CustomerOrDeletedCustomer::Customer(c) => *c,
+        stripe_types::CustomerOrDeletedCustomer::Customer(c) => c.into_inner(),
         other => panic!("expected a customer, got {other:?}"),
     };
     for cus in [&direct, &via_client] {

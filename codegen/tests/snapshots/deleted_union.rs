@@ -91,9 +91,9 @@ impl serde::Serialize for Customer {
 #[non_exhaustive]
 pub enum CustomerOrDeletedCustomer {
     /// A `customer`.
-    Customer(Box<crate::Customer>),
+    Customer(crate::rt::Boxed<crate::Customer>),
     /// A `customer`.
-    DeletedCustomer(Box<crate::DeletedCustomer>),
+    DeletedCustomer(crate::rt::Boxed<crate::DeletedCustomer>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
@@ -110,13 +110,13 @@ impl serde::Serialize for CustomerOrDeletedCustomer {
 impl From<crate::Customer> for CustomerOrDeletedCustomer {
     #[inline]
     fn from(v: crate::Customer) -> Self {
-        CustomerOrDeletedCustomer::Customer(Box::new(v))
+        CustomerOrDeletedCustomer::Customer(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::DeletedCustomer> for CustomerOrDeletedCustomer {
     #[inline]
     fn from(v: crate::DeletedCustomer) -> Self {
-        CustomerOrDeletedCustomer::DeletedCustomer(Box::new(v))
+        CustomerOrDeletedCustomer::DeletedCustomer(crate::rt::Boxed::new(v))
     }
 }
 impl crate::rt::Decode for CustomerOrDeletedCustomer {
@@ -400,11 +400,11 @@ impl crate::rt::Decode for EventType {
 #[non_exhaustive]
 pub enum EventObject {
     /// A `customer` object.
-    Customer(Box<crate::Customer>),
+    Customer(crate::rt::Boxed<crate::Customer>),
     /// A `customer` (deleted) object.
-    DeletedCustomer(Box<crate::DeletedCustomer>),
+    DeletedCustomer(crate::rt::Boxed<crate::DeletedCustomer>),
     /// A `invoice` object.
-    Invoice(Box<crate::Invoice>),
+    Invoice(crate::rt::Boxed<crate::Invoice>),
     /// An object this build does not know (new, or its feature is off).
     Unknown(serde_json::Value),
 }
@@ -426,14 +426,15 @@ impl crate::rt::Decode for EventObject {
         let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
             (Some("customer"), false) => {
-                r.decode::<Box<crate::Customer>>().map(EventObject::Customer)
+                r.decode::<crate::rt::Boxed<crate::Customer>>()
+                    .map(EventObject::Customer)
             }
             (Some("customer"), true) => {
-                r.decode::<Box<crate::DeletedCustomer>>()
+                r.decode::<crate::rt::Boxed<crate::DeletedCustomer>>()
                     .map(EventObject::DeletedCustomer)
             }
             (Some("invoice"), _) => {
-                r.decode::<Box<crate::Invoice>>().map(EventObject::Invoice)
+                r.decode::<crate::rt::Boxed<crate::Invoice>>().map(EventObject::Invoice)
             }
             _ => r.decode().map(EventObject::Unknown),
         }

@@ -268,9 +268,9 @@ impl crate::rt::Decode for EventType {
 #[non_exhaustive]
 pub enum EventObject {
     /// A `charge` object.
-    Charge(Box<crate::Charge>),
+    Charge(crate::rt::Boxed<crate::Charge>),
     /// A `customer` object.
-    Customer(Box<crate::Customer>),
+    Customer(crate::rt::Boxed<crate::Customer>),
     /// An object this build does not know (new, or its feature is off).
     Unknown(serde_json::Value),
 }
@@ -291,10 +291,11 @@ impl crate::rt::Decode for EventObject {
         let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
             (Some("charge"), _) => {
-                r.decode::<Box<crate::Charge>>().map(EventObject::Charge)
+                r.decode::<crate::rt::Boxed<crate::Charge>>().map(EventObject::Charge)
             }
             (Some("customer"), _) => {
-                r.decode::<Box<crate::Customer>>().map(EventObject::Customer)
+                r.decode::<crate::rt::Boxed<crate::Customer>>()
+                    .map(EventObject::Customer)
             }
             _ => r.decode().map(EventObject::Unknown),
         }

@@ -255,7 +255,7 @@ impl crate::rt::Decode for EventType {
 #[non_exhaustive]
 pub enum EventObject {
     /// A `file` object.
-    File(Box<crate::File>),
+    File(crate::rt::Boxed<crate::File>),
     /// An object this build does not know (new, or its feature is off).
     Unknown(serde_json::Value),
 }
@@ -274,7 +274,9 @@ impl crate::rt::Decode for EventObject {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
-            (Some("file"), _) => r.decode::<Box<crate::File>>().map(EventObject::File),
+            (Some("file"), _) => {
+                r.decode::<crate::rt::Boxed<crate::File>>().map(EventObject::File)
+            }
             _ => r.decode().map(EventObject::Unknown),
         }
     }

@@ -324,7 +324,7 @@ impl crate::rt::Decode for EventType {
 #[non_exhaustive]
 pub enum EventObject {
     /// A `subscription` object.
-    Subscription(Box<crate::Subscription>),
+    Subscription(crate::rt::Boxed<crate::Subscription>),
     /// An object this build does not know (new, or its feature is off).
     Unknown(serde_json::Value),
 }
@@ -344,7 +344,8 @@ impl crate::rt::Decode for EventObject {
         let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
             (Some("subscription"), _) => {
-                r.decode::<Box<crate::Subscription>>().map(EventObject::Subscription)
+                r.decode::<crate::rt::Boxed<crate::Subscription>>()
+                    .map(EventObject::Subscription)
             }
             _ => r.decode().map(EventObject::Unknown),
         }

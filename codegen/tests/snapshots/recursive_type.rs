@@ -5,7 +5,7 @@
 pub struct Transform {
     pub children: Option<Vec<crate::Transform>>,
     pub id: String,
-    pub parent: Option<Box<crate::Transform>>,
+    pub parent: Option<crate::rt::Boxed<crate::Transform>>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -15,7 +15,7 @@ impl crate::rt::Decode for Transform {
         struct Slots {
             f0: crate::rt::json::Slot<Vec<crate::Transform>>,
             f1: crate::rt::json::Slot<String>,
-            f2: crate::rt::json::Slot<Box<crate::Transform>>,
+            f2: crate::rt::json::Slot<crate::rt::Boxed<crate::Transform>>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

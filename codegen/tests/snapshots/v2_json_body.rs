@@ -222,7 +222,7 @@ impl crate::rt::Decode for EventType {
 #[non_exhaustive]
 pub enum EventObject {
     /// A `v2.billing.meter_event` object.
-    V2BillingMeterEvent(Box<crate::V2BillingMeterEvent>),
+    V2BillingMeterEvent(crate::rt::Boxed<crate::V2BillingMeterEvent>),
     /// An object this build does not know (new, or its feature is off).
     Unknown(serde_json::Value),
 }
@@ -242,7 +242,7 @@ impl crate::rt::Decode for EventObject {
         let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
             (Some("v2.billing.meter_event"), _) => {
-                r.decode::<Box<crate::V2BillingMeterEvent>>()
+                r.decode::<crate::rt::Boxed<crate::V2BillingMeterEvent>>()
                     .map(EventObject::V2BillingMeterEvent)
             }
             _ => r.decode().map(EventObject::Unknown),

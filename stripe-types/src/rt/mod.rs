@@ -5,6 +5,7 @@
 //! contract between generated operations and `stripe-client`.
 
 pub mod de;
+mod boxed;
 pub mod json;
 pub mod json_path;
 mod page;
@@ -12,6 +13,7 @@ mod request;
 mod values;
 
 pub use de::DecodeBody;
+pub use boxed::Boxed;
 pub use json::{Decode, JsonError};
 pub use page::{List, PageParts, Paginated, SearchList, V2List};
 pub use request::{

@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 
+use super::Boxed;
+
 /// An object with an id (implemented by every generated resource that has one).
 pub trait HasId {
     /// The object's id, when it has one.
@@ -139,7 +141,7 @@ pub enum Expandable<T> {
     /// Not expanded: the related object's id.
     Id(String),
     /// Expanded: the related object.
-    Object(Box<T>),
+    Object(Boxed<T>),
 }
 
 impl<T: HasId> Expandable<T> {
@@ -167,7 +169,7 @@ impl<T> Expandable<T> {
     /// The object, when expanded.
     pub fn into_object(self) -> Option<T> {
         match self {
-            Expandable::Object(o) => Some(*o),
+            Expandable::Object(o) => Some(o.into_inner()),
             Expandable::Id(_) => None,
         }
     }
@@ -207,7 +209,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Expandable<T> {
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
                 T::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(|o| Expandable::Object(Box::new(o)))
+                    .map(|o| Expandable::Object(Boxed::new(o)))
             }
         }
         d.deserialize_any(V(PhantomData))
@@ -679,8 +681,7 @@ impl<T: Decode> Decode for Expandable<T> {
     fn decode(r: &mut Reader<'_>) -> JsonResult<Self> {
         match r.peek_byte() {
             Some(b'"') => r.str().map(|id| Expandable::Id(id.into_owned())),
-            // `rt::json::boxed`: the drop on its unwind path stays in `rt::json`.
-            Some(b'{') => crate::rt::json::boxed(r).map(Expandable::Object),
+            Some(b'{') => r.decode().map(Expandable::Object),
             _ => Err(r.invalid_type("an id string or an expanded object")),
         }
     }
