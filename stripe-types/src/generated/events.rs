@@ -1683,469 +1683,485 @@ impl crate::rt::Decode for EventType {
 #[non_exhaustive]
 pub enum EventObject {
     /// A `account` object.
-    Account(Box<crate::Account>),
+    Account(crate::rt::Boxed<crate::Account>),
     /// A `account` (deleted) object.
     #[cfg(feature = "connect")]
-    DeletedAccount(Box<crate::DeletedAccount>),
+    DeletedAccount(crate::rt::Boxed<crate::DeletedAccount>),
     /// A `account_link` object.
     #[cfg(feature = "connect")]
-    AccountLink(Box<crate::AccountLink>),
+    AccountLink(crate::rt::Boxed<crate::AccountLink>),
     /// A `account_session` object.
     #[cfg(feature = "connect")]
-    AccountSession(Box<crate::AccountSession>),
+    AccountSession(crate::rt::Boxed<crate::AccountSession>),
     /// A `apple_pay_domain` object.
     #[cfg(feature = "payments")]
-    ApplePayDomain(Box<crate::ApplePayDomain>),
+    ApplePayDomain(crate::rt::Boxed<crate::ApplePayDomain>),
     /// A `apple_pay_domain` (deleted) object.
     #[cfg(feature = "payments")]
-    DeletedApplePayDomain(Box<crate::DeletedApplePayDomain>),
+    DeletedApplePayDomain(crate::rt::Boxed<crate::DeletedApplePayDomain>),
     /// A `application` object.
-    Application(Box<crate::Application>),
+    Application(crate::rt::Boxed<crate::Application>),
     /// A `application` (deleted) object.
-    DeletedApplication(Box<crate::DeletedApplication>),
+    DeletedApplication(crate::rt::Boxed<crate::DeletedApplication>),
     /// A `application_fee` object.
-    ApplicationFee(Box<crate::ApplicationFee>),
+    ApplicationFee(crate::rt::Boxed<crate::ApplicationFee>),
     /// A `apps.secret` object.
     #[cfg(feature = "connect")]
-    AppsSecret(Box<crate::AppsSecret>),
+    AppsSecret(crate::rt::Boxed<crate::AppsSecret>),
     /// A `balance` object.
     #[cfg(feature = "payments")]
-    Balance(Box<crate::Balance>),
+    Balance(crate::rt::Boxed<crate::Balance>),
     /// A `balance_settings` object.
     #[cfg(feature = "payments")]
-    BalanceSettings(Box<crate::BalanceSettings>),
+    BalanceSettings(crate::rt::Boxed<crate::BalanceSettings>),
     /// A `balance_transaction` object.
-    BalanceTransaction(Box<crate::BalanceTransaction>),
+    BalanceTransaction(crate::rt::Boxed<crate::BalanceTransaction>),
     /// A `bank_account` object.
-    BankAccount(Box<crate::BankAccount>),
+    BankAccount(crate::rt::Boxed<crate::BankAccount>),
     /// A `bank_account` (deleted) object.
-    DeletedBankAccount(Box<crate::DeletedBankAccount>),
+    DeletedBankAccount(crate::rt::Boxed<crate::DeletedBankAccount>),
     /// A `billing.alert` object.
     #[cfg(feature = "billing")]
-    BillingAlert(Box<crate::BillingAlert>),
+    BillingAlert(crate::rt::Boxed<crate::BillingAlert>),
     /// A `billing.credit_balance_summary` object.
     #[cfg(feature = "billing")]
-    BillingCreditBalanceSummary(Box<crate::BillingCreditBalanceSummary>),
+    BillingCreditBalanceSummary(crate::rt::Boxed<crate::BillingCreditBalanceSummary>),
     /// A `billing.credit_balance_transaction` object.
-    BillingCreditBalanceTransaction(Box<crate::BillingCreditBalanceTransaction>),
+    BillingCreditBalanceTransaction(
+        crate::rt::Boxed<crate::BillingCreditBalanceTransaction>,
+    ),
     /// A `billing.credit_grant` object.
-    BillingCreditGrant(Box<crate::BillingCreditGrant>),
+    BillingCreditGrant(crate::rt::Boxed<crate::BillingCreditGrant>),
     /// A `billing.meter` object.
-    BillingMeter(Box<crate::BillingMeter>),
+    BillingMeter(crate::rt::Boxed<crate::BillingMeter>),
     /// A `billing.meter_event` object.
     #[cfg(feature = "billing")]
-    BillingMeterEvent(Box<crate::BillingMeterEvent>),
+    BillingMeterEvent(crate::rt::Boxed<crate::BillingMeterEvent>),
     /// A `billing.meter_event_adjustment` object.
     #[cfg(feature = "billing")]
-    BillingMeterEventAdjustment(Box<crate::BillingMeterEventAdjustment>),
+    BillingMeterEventAdjustment(crate::rt::Boxed<crate::BillingMeterEventAdjustment>),
     /// A `billing.meter_event_summary` object.
     #[cfg(feature = "billing")]
-    BillingMeterEventSummary(Box<crate::BillingMeterEventSummary>),
+    BillingMeterEventSummary(crate::rt::Boxed<crate::BillingMeterEventSummary>),
     /// A `billing_portal.configuration` object.
     #[cfg(feature = "billing")]
-    BillingPortalConfiguration(Box<crate::BillingPortalConfiguration>),
+    BillingPortalConfiguration(crate::rt::Boxed<crate::BillingPortalConfiguration>),
     /// A `billing_portal.session` object.
     #[cfg(feature = "billing")]
-    BillingPortalSession(Box<crate::BillingPortalSession>),
+    BillingPortalSession(crate::rt::Boxed<crate::BillingPortalSession>),
     /// A `capability` object.
     #[cfg(feature = "connect")]
-    Capability(Box<crate::Capability>),
+    Capability(crate::rt::Boxed<crate::Capability>),
     /// A `card` object.
-    Card(Box<crate::Card>),
+    Card(crate::rt::Boxed<crate::Card>),
     /// A `card` (deleted) object.
-    DeletedCard(Box<crate::DeletedCard>),
+    DeletedCard(crate::rt::Boxed<crate::DeletedCard>),
     /// A `cash_balance` object.
-    CashBalance(Box<crate::CashBalance>),
+    CashBalance(crate::rt::Boxed<crate::CashBalance>),
     /// A `charge` object.
-    Charge(Box<crate::Charge>),
+    Charge(crate::rt::Boxed<crate::Charge>),
     /// A `checkout.session` object.
     #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    CheckoutSession(Box<crate::CheckoutSession>),
+    CheckoutSession(crate::rt::Boxed<crate::CheckoutSession>),
     /// A `climate.order` object.
     #[cfg(feature = "climate")]
-    ClimateOrder(Box<crate::ClimateOrder>),
+    ClimateOrder(crate::rt::Boxed<crate::ClimateOrder>),
     /// A `climate.product` object.
     #[cfg(feature = "climate")]
-    ClimateProduct(Box<crate::ClimateProduct>),
+    ClimateProduct(crate::rt::Boxed<crate::ClimateProduct>),
     /// A `climate.supplier` object.
     #[cfg(feature = "climate")]
-    ClimateSupplier(Box<crate::ClimateSupplier>),
+    ClimateSupplier(crate::rt::Boxed<crate::ClimateSupplier>),
     /// A `confirmation_token` object.
     #[cfg(feature = "payments")]
-    ConfirmationToken(Box<crate::ConfirmationToken>),
+    ConfirmationToken(crate::rt::Boxed<crate::ConfirmationToken>),
     /// A `connect_collection_transfer` object.
-    ConnectCollectionTransfer(Box<crate::ConnectCollectionTransfer>),
+    ConnectCollectionTransfer(crate::rt::Boxed<crate::ConnectCollectionTransfer>),
     /// A `country_spec` object.
     #[cfg(feature = "connect")]
-    CountrySpec(Box<crate::CountrySpec>),
+    CountrySpec(crate::rt::Boxed<crate::CountrySpec>),
     /// A `coupon` object.
-    Coupon(Box<crate::Coupon>),
+    Coupon(crate::rt::Boxed<crate::Coupon>),
     /// A `coupon` (deleted) object.
     #[cfg(feature = "billing")]
-    DeletedCoupon(Box<crate::DeletedCoupon>),
+    DeletedCoupon(crate::rt::Boxed<crate::DeletedCoupon>),
     /// A `credit_note` object.
     #[cfg(any(feature = "billing", feature = "payments"))]
-    CreditNote(Box<crate::CreditNote>),
+    CreditNote(crate::rt::Boxed<crate::CreditNote>),
     /// A `credit_note_line_item` object.
     #[cfg(any(feature = "billing", feature = "payments"))]
-    CreditNoteLineItem(Box<crate::CreditNoteLineItem>),
+    CreditNoteLineItem(crate::rt::Boxed<crate::CreditNoteLineItem>),
     /// A `customer` object.
-    Customer(Box<crate::Customer>),
+    Customer(crate::rt::Boxed<crate::Customer>),
     /// A `customer` (deleted) object.
-    DeletedCustomer(Box<crate::DeletedCustomer>),
+    DeletedCustomer(crate::rt::Boxed<crate::DeletedCustomer>),
     /// A `customer_balance_transaction` object.
     #[cfg(any(feature = "billing", feature = "payments"))]
-    CustomerBalanceTransaction(Box<crate::CustomerBalanceTransaction>),
+    CustomerBalanceTransaction(crate::rt::Boxed<crate::CustomerBalanceTransaction>),
     /// A `customer_cash_balance_transaction` object.
-    CustomerCashBalanceTransaction(Box<crate::CustomerCashBalanceTransaction>),
+    CustomerCashBalanceTransaction(
+        crate::rt::Boxed<crate::CustomerCashBalanceTransaction>,
+    ),
     /// A `customer_session` object.
     #[cfg(feature = "payments")]
-    CustomerSession(Box<crate::CustomerSession>),
+    CustomerSession(crate::rt::Boxed<crate::CustomerSession>),
     /// A `discount` object.
-    Discount(Box<crate::Discount>),
+    Discount(crate::rt::Boxed<crate::Discount>),
     /// A `discount` (deleted) object.
-    DeletedDiscount(Box<crate::DeletedDiscount>),
+    DeletedDiscount(crate::rt::Boxed<crate::DeletedDiscount>),
     /// A `dispute` object.
-    Dispute(Box<crate::Dispute>),
+    Dispute(crate::rt::Boxed<crate::Dispute>),
     /// A `entitlements.active_entitlement` object.
     #[cfg(feature = "billing")]
-    EntitlementsActiveEntitlement(Box<crate::EntitlementsActiveEntitlement>),
+    EntitlementsActiveEntitlement(
+        crate::rt::Boxed<crate::EntitlementsActiveEntitlement>,
+    ),
     /// A `entitlements.feature` object.
     #[cfg(any(feature = "billing", feature = "climate"))]
-    EntitlementsFeature(Box<crate::EntitlementsFeature>),
+    EntitlementsFeature(crate::rt::Boxed<crate::EntitlementsFeature>),
     /// A `ephemeral_key` object.
     #[cfg(feature = "payments")]
-    EphemeralKey(Box<crate::EphemeralKey>),
+    EphemeralKey(crate::rt::Boxed<crate::EphemeralKey>),
     /// A `event` object.
-    Event(Box<crate::Event2>),
+    Event(crate::rt::Boxed<crate::Event2>),
     /// A `exchange_rate` object.
     #[cfg(feature = "payments")]
-    ExchangeRate(Box<crate::ExchangeRate>),
+    ExchangeRate(crate::rt::Boxed<crate::ExchangeRate>),
     /// A `fabric_service` object.
     #[cfg(feature = "payments")]
-    FabricService(Box<crate::FabricService>),
+    FabricService(crate::rt::Boxed<crate::FabricService>),
     /// A `fee_refund` object.
-    FeeRefund(Box<crate::FeeRefund>),
+    FeeRefund(crate::rt::Boxed<crate::FeeRefund>),
     /// A `file` object.
-    File(Box<crate::File>),
+    File(crate::rt::Boxed<crate::File>),
     /// A `file_link` object.
-    FileLink(Box<crate::FileLink>),
+    FileLink(crate::rt::Boxed<crate::FileLink>),
     /// A `financial_connections.account` object.
     #[cfg(feature = "financial_connections")]
-    FinancialConnectionsAccount(Box<crate::FinancialConnectionsAccount>),
+    FinancialConnectionsAccount(crate::rt::Boxed<crate::FinancialConnectionsAccount>),
     /// A `financial_connections.account_owner` object.
     #[cfg(feature = "financial_connections")]
-    FinancialConnectionsAccountOwner(Box<crate::FinancialConnectionsAccountOwner>),
+    FinancialConnectionsAccountOwner(
+        crate::rt::Boxed<crate::FinancialConnectionsAccountOwner>,
+    ),
     /// A `financial_connections.account_ownership` object.
     #[cfg(feature = "financial_connections")]
     FinancialConnectionsAccountOwnership(
-        Box<crate::FinancialConnectionsAccountOwnership>,
+        crate::rt::Boxed<crate::FinancialConnectionsAccountOwnership>,
     ),
     /// A `financial_connections.session` object.
     #[cfg(feature = "financial_connections")]
-    FinancialConnectionsSession(Box<crate::FinancialConnectionsSession>),
+    FinancialConnectionsSession(crate::rt::Boxed<crate::FinancialConnectionsSession>),
     /// A `financial_connections.transaction` object.
     #[cfg(feature = "financial_connections")]
-    FinancialConnectionsTransaction(Box<crate::FinancialConnectionsTransaction>),
+    FinancialConnectionsTransaction(
+        crate::rt::Boxed<crate::FinancialConnectionsTransaction>,
+    ),
     /// A `forwarding.request` object.
     #[cfg(feature = "forwarding")]
-    ForwardingRequest(Box<crate::ForwardingRequest>),
+    ForwardingRequest(crate::rt::Boxed<crate::ForwardingRequest>),
     /// A `funding_instructions` object.
-    FundingInstructions(Box<crate::FundingInstructions>),
+    FundingInstructions(crate::rt::Boxed<crate::FundingInstructions>),
     /// A `identity.verification_report` object.
     #[cfg(feature = "identity")]
-    IdentityVerificationReport(Box<crate::IdentityVerificationReport>),
+    IdentityVerificationReport(crate::rt::Boxed<crate::IdentityVerificationReport>),
     /// A `identity.verification_session` object.
     #[cfg(feature = "identity")]
-    IdentityVerificationSession(Box<crate::IdentityVerificationSession>),
+    IdentityVerificationSession(crate::rt::Boxed<crate::IdentityVerificationSession>),
     /// A `invoice` object.
-    Invoice(Box<crate::Invoice>),
+    Invoice(crate::rt::Boxed<crate::Invoice>),
     /// A `invoice` (deleted) object.
-    DeletedInvoice(Box<crate::DeletedInvoice>),
+    DeletedInvoice(crate::rt::Boxed<crate::DeletedInvoice>),
     /// A `invoice_payment` object.
-    InvoicePayment(Box<crate::InvoicePayment>),
+    InvoicePayment(crate::rt::Boxed<crate::InvoicePayment>),
     /// A `invoice_rendering_template` object.
     #[cfg(feature = "billing")]
-    InvoiceRenderingTemplate(Box<crate::InvoiceRenderingTemplate>),
+    InvoiceRenderingTemplate(crate::rt::Boxed<crate::InvoiceRenderingTemplate>),
     /// A `invoiceitem` object.
     #[cfg(feature = "billing")]
-    Invoiceitem(Box<crate::Invoiceitem>),
+    Invoiceitem(crate::rt::Boxed<crate::Invoiceitem>),
     /// A `invoiceitem` (deleted) object.
     #[cfg(feature = "billing")]
-    DeletedInvoiceitem(Box<crate::DeletedInvoiceitem>),
+    DeletedInvoiceitem(crate::rt::Boxed<crate::DeletedInvoiceitem>),
     /// A `issuing.authorization` object.
-    IssuingAuthorization(Box<crate::IssuingAuthorization>),
+    IssuingAuthorization(crate::rt::Boxed<crate::IssuingAuthorization>),
     /// A `issuing.card` object.
-    IssuingCard(Box<crate::IssuingCard>),
+    IssuingCard(crate::rt::Boxed<crate::IssuingCard>),
     /// A `issuing.cardholder` object.
-    IssuingCardholder(Box<crate::IssuingCardholder>),
+    IssuingCardholder(crate::rt::Boxed<crate::IssuingCardholder>),
     /// A `issuing.dispute` object.
-    IssuingDispute(Box<crate::IssuingDispute>),
+    IssuingDispute(crate::rt::Boxed<crate::IssuingDispute>),
     /// A `issuing.personalization_design` object.
-    IssuingPersonalizationDesign(Box<crate::IssuingPersonalizationDesign>),
+    IssuingPersonalizationDesign(crate::rt::Boxed<crate::IssuingPersonalizationDesign>),
     /// A `issuing.physical_bundle` object.
-    IssuingPhysicalBundle(Box<crate::IssuingPhysicalBundle>),
+    IssuingPhysicalBundle(crate::rt::Boxed<crate::IssuingPhysicalBundle>),
     /// A `issuing.settlement` object.
     #[cfg(feature = "issuing")]
-    IssuingSettlement(Box<crate::IssuingSettlement>),
+    IssuingSettlement(crate::rt::Boxed<crate::IssuingSettlement>),
     /// A `issuing.token` object.
-    IssuingToken(Box<crate::IssuingToken>),
+    IssuingToken(crate::rt::Boxed<crate::IssuingToken>),
     /// A `issuing.transaction` object.
-    IssuingTransaction(Box<crate::IssuingTransaction>),
+    IssuingTransaction(crate::rt::Boxed<crate::IssuingTransaction>),
     /// A `item` object.
-    Item(Box<crate::Item>),
+    Item(crate::rt::Boxed<crate::Item>),
     /// A `line_item` object.
-    LineItem(Box<crate::LineItem>),
+    LineItem(crate::rt::Boxed<crate::LineItem>),
     /// A `login_link` object.
     #[cfg(feature = "connect")]
-    LoginLink(Box<crate::LoginLink>),
+    LoginLink(crate::rt::Boxed<crate::LoginLink>),
     /// A `mandate` object.
-    Mandate(Box<crate::Mandate>),
+    Mandate(crate::rt::Boxed<crate::Mandate>),
     /// A `payment_attempt_record` object.
     #[cfg(feature = "payments")]
-    PaymentAttemptRecord(Box<crate::PaymentAttemptRecord>),
+    PaymentAttemptRecord(crate::rt::Boxed<crate::PaymentAttemptRecord>),
     /// A `payment_intent` object.
-    PaymentIntent(Box<crate::PaymentIntent>),
+    PaymentIntent(crate::rt::Boxed<crate::PaymentIntent>),
     /// A `payment_intent_amount_details_line_item` object.
-    PaymentIntentAmountDetailsLineItem(Box<crate::PaymentIntentAmountDetailsLineItem>),
+    PaymentIntentAmountDetailsLineItem(
+        crate::rt::Boxed<crate::PaymentIntentAmountDetailsLineItem>,
+    ),
     /// A `payment_link` object.
     #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
-    PaymentLink(Box<crate::PaymentLink>),
+    PaymentLink(crate::rt::Boxed<crate::PaymentLink>),
     /// A `payment_method` object.
-    PaymentMethod(Box<crate::PaymentMethod>),
+    PaymentMethod(crate::rt::Boxed<crate::PaymentMethod>),
     /// A `payment_method_configuration` object.
     #[cfg(any(feature = "checkout", feature = "payments"))]
-    PaymentMethodConfiguration(Box<crate::PaymentMethodConfiguration>),
+    PaymentMethodConfiguration(crate::rt::Boxed<crate::PaymentMethodConfiguration>),
     /// A `payment_method_domain` object.
     #[cfg(feature = "payments")]
-    PaymentMethodDomain(Box<crate::PaymentMethodDomain>),
+    PaymentMethodDomain(crate::rt::Boxed<crate::PaymentMethodDomain>),
     /// A `payment_record` object.
-    PaymentRecord(Box<crate::PaymentRecord>),
+    PaymentRecord(crate::rt::Boxed<crate::PaymentRecord>),
     /// A `payout` object.
-    Payout(Box<crate::Payout>),
+    Payout(crate::rt::Boxed<crate::Payout>),
     /// A `person` object.
-    Person(Box<crate::Person>),
+    Person(crate::rt::Boxed<crate::Person>),
     /// A `person` (deleted) object.
     #[cfg(feature = "connect")]
-    DeletedPerson(Box<crate::DeletedPerson>),
+    DeletedPerson(crate::rt::Boxed<crate::DeletedPerson>),
     /// A `plan` object.
     #[cfg(feature = "billing")]
-    Plan(Box<crate::Plan>),
+    Plan(crate::rt::Boxed<crate::Plan>),
     /// A `plan` (deleted) object.
     #[cfg(feature = "billing")]
-    DeletedPlan(Box<crate::DeletedPlan>),
+    DeletedPlan(crate::rt::Boxed<crate::DeletedPlan>),
     /// A `price` object.
-    Price(Box<crate::Price>),
+    Price(crate::rt::Boxed<crate::Price>),
     /// A `price` (deleted) object.
-    DeletedPrice(Box<crate::DeletedPrice>),
+    DeletedPrice(crate::rt::Boxed<crate::DeletedPrice>),
     /// A `product` object.
-    Product(Box<crate::Product>),
+    Product(crate::rt::Boxed<crate::Product>),
     /// A `product` (deleted) object.
-    DeletedProduct(Box<crate::DeletedProduct>),
+    DeletedProduct(crate::rt::Boxed<crate::DeletedProduct>),
     /// A `product_feature` object.
     #[cfg(any(feature = "billing", feature = "climate"))]
-    ProductFeature(Box<crate::ProductFeature>),
+    ProductFeature(crate::rt::Boxed<crate::ProductFeature>),
     /// A `product_feature` (deleted) object.
     #[cfg(any(feature = "billing", feature = "climate"))]
-    DeletedProductFeature(Box<crate::DeletedProductFeature>),
+    DeletedProductFeature(crate::rt::Boxed<crate::DeletedProductFeature>),
     /// A `promotion_code` object.
-    PromotionCode(Box<crate::PromotionCode>),
+    PromotionCode(crate::rt::Boxed<crate::PromotionCode>),
     /// A `quote` object.
-    Quote(Box<crate::Quote>),
+    Quote(crate::rt::Boxed<crate::Quote>),
     /// A `radar.early_fraud_warning` object.
     #[cfg(feature = "radar")]
-    RadarEarlyFraudWarning(Box<crate::RadarEarlyFraudWarning>),
+    RadarEarlyFraudWarning(crate::rt::Boxed<crate::RadarEarlyFraudWarning>),
     /// A `radar.payment_evaluation` object.
     #[cfg(feature = "radar")]
-    RadarPaymentEvaluation(Box<crate::RadarPaymentEvaluation>),
+    RadarPaymentEvaluation(crate::rt::Boxed<crate::RadarPaymentEvaluation>),
     /// A `radar.value_list` object.
     #[cfg(feature = "radar")]
-    RadarValueList(Box<crate::RadarValueList>),
+    RadarValueList(crate::rt::Boxed<crate::RadarValueList>),
     /// A `radar.value_list` (deleted) object.
     #[cfg(feature = "radar")]
-    DeletedRadarValueList(Box<crate::DeletedRadarValueList>),
+    DeletedRadarValueList(crate::rt::Boxed<crate::DeletedRadarValueList>),
     /// A `radar.value_list_item` object.
     #[cfg(feature = "radar")]
-    RadarValueListItem(Box<crate::RadarValueListItem>),
+    RadarValueListItem(crate::rt::Boxed<crate::RadarValueListItem>),
     /// A `radar.value_list_item` (deleted) object.
     #[cfg(feature = "radar")]
-    DeletedRadarValueListItem(Box<crate::DeletedRadarValueListItem>),
+    DeletedRadarValueListItem(crate::rt::Boxed<crate::DeletedRadarValueListItem>),
     /// A `refund` object.
-    Refund(Box<crate::Refund>),
+    Refund(crate::rt::Boxed<crate::Refund>),
     /// A `reporting.report_run` object.
     #[cfg(feature = "reporting")]
-    ReportingReportRun(Box<crate::ReportingReportRun>),
+    ReportingReportRun(crate::rt::Boxed<crate::ReportingReportRun>),
     /// A `reporting.report_type` object.
     #[cfg(feature = "reporting")]
-    ReportingReportType(Box<crate::ReportingReportType>),
+    ReportingReportType(crate::rt::Boxed<crate::ReportingReportType>),
     /// A `reserve_transaction` object.
-    ReserveTransaction(Box<crate::ReserveTransaction>),
+    ReserveTransaction(crate::rt::Boxed<crate::ReserveTransaction>),
     /// A `review` object.
-    Review(Box<crate::Review>),
+    Review(crate::rt::Boxed<crate::Review>),
     /// A `scheduled_query_run` object.
     #[cfg(feature = "reporting")]
-    ScheduledQueryRun(Box<crate::ScheduledQueryRun>),
+    ScheduledQueryRun(crate::rt::Boxed<crate::ScheduledQueryRun>),
     /// A `setup_attempt` object.
-    SetupAttempt(Box<crate::SetupAttempt>),
+    SetupAttempt(crate::rt::Boxed<crate::SetupAttempt>),
     /// A `setup_intent` object.
-    SetupIntent(Box<crate::SetupIntent>),
+    SetupIntent(crate::rt::Boxed<crate::SetupIntent>),
     /// A `shipping_rate` object.
-    ShippingRate(Box<crate::ShippingRate>),
+    ShippingRate(crate::rt::Boxed<crate::ShippingRate>),
     /// A `sigma.sigma_api_query` object.
     #[cfg(feature = "reporting")]
-    SigmaSigmaApiQuery(Box<crate::SigmaSigmaApiQuery>),
+    SigmaSigmaApiQuery(crate::rt::Boxed<crate::SigmaSigmaApiQuery>),
     /// A `source` object.
-    Source(Box<crate::Source>),
+    Source(crate::rt::Boxed<crate::Source>),
     /// A `source_mandate_notification` object.
     #[cfg(feature = "payments")]
-    SourceMandateNotification(Box<crate::SourceMandateNotification>),
+    SourceMandateNotification(crate::rt::Boxed<crate::SourceMandateNotification>),
     /// A `source_transaction` object.
     #[cfg(any(feature = "connect", feature = "payments"))]
-    SourceTransaction(Box<crate::SourceTransaction>),
+    SourceTransaction(crate::rt::Boxed<crate::SourceTransaction>),
     /// A `subscription` object.
-    Subscription(Box<crate::Subscription>),
+    Subscription(crate::rt::Boxed<crate::Subscription>),
     /// A `subscription_item` object.
-    SubscriptionItem(Box<crate::SubscriptionItem>),
+    SubscriptionItem(crate::rt::Boxed<crate::SubscriptionItem>),
     /// A `subscription_item` (deleted) object.
     #[cfg(feature = "billing")]
-    DeletedSubscriptionItem(Box<crate::DeletedSubscriptionItem>),
+    DeletedSubscriptionItem(crate::rt::Boxed<crate::DeletedSubscriptionItem>),
     /// A `subscription_schedule` object.
-    SubscriptionSchedule(Box<crate::SubscriptionSchedule>),
+    SubscriptionSchedule(crate::rt::Boxed<crate::SubscriptionSchedule>),
     /// A `tax.association` object.
     #[cfg(feature = "tax")]
-    TaxAssociation(Box<crate::TaxAssociation>),
+    TaxAssociation(crate::rt::Boxed<crate::TaxAssociation>),
     /// A `tax.calculation` object.
     #[cfg(feature = "tax")]
-    TaxCalculation(Box<crate::TaxCalculation>),
+    TaxCalculation(crate::rt::Boxed<crate::TaxCalculation>),
     /// A `tax.calculation_line_item` object.
     #[cfg(feature = "tax")]
-    TaxCalculationLineItem(Box<crate::TaxCalculationLineItem>),
+    TaxCalculationLineItem(crate::rt::Boxed<crate::TaxCalculationLineItem>),
     /// A `tax.registration` object.
     #[cfg(feature = "tax")]
-    TaxRegistration(Box<crate::TaxRegistration>),
+    TaxRegistration(crate::rt::Boxed<crate::TaxRegistration>),
     /// A `tax.settings` object.
     #[cfg(feature = "tax")]
-    TaxSettings(Box<crate::TaxSettings>),
+    TaxSettings(crate::rt::Boxed<crate::TaxSettings>),
     /// A `tax.transaction` object.
     #[cfg(feature = "tax")]
-    TaxTransaction(Box<crate::TaxTransaction>),
+    TaxTransaction(crate::rt::Boxed<crate::TaxTransaction>),
     /// A `tax.transaction_line_item` object.
     #[cfg(feature = "tax")]
-    TaxTransactionLineItem(Box<crate::TaxTransactionLineItem>),
+    TaxTransactionLineItem(crate::rt::Boxed<crate::TaxTransactionLineItem>),
     /// A `tax_code` object.
-    TaxCode(Box<crate::TaxCode>),
+    TaxCode(crate::rt::Boxed<crate::TaxCode>),
     /// A `tax_deducted_at_source` object.
-    TaxDeductedAtSource(Box<crate::TaxDeductedAtSource>),
+    TaxDeductedAtSource(crate::rt::Boxed<crate::TaxDeductedAtSource>),
     /// A `tax_id` object.
-    TaxId(Box<crate::TaxId>),
+    TaxId(crate::rt::Boxed<crate::TaxId>),
     /// A `tax_id` (deleted) object.
-    DeletedTaxId(Box<crate::DeletedTaxId>),
+    DeletedTaxId(crate::rt::Boxed<crate::DeletedTaxId>),
     /// A `tax_rate` object.
-    TaxRate(Box<crate::TaxRate>),
+    TaxRate(crate::rt::Boxed<crate::TaxRate>),
     /// A `terminal.configuration` object.
     #[cfg(feature = "terminal")]
-    TerminalConfiguration(Box<crate::TerminalConfiguration>),
+    TerminalConfiguration(crate::rt::Boxed<crate::TerminalConfiguration>),
     /// A `terminal.configuration` (deleted) object.
     #[cfg(feature = "terminal")]
-    DeletedTerminalConfiguration(Box<crate::DeletedTerminalConfiguration>),
+    DeletedTerminalConfiguration(crate::rt::Boxed<crate::DeletedTerminalConfiguration>),
     /// A `terminal.connection_token` object.
     #[cfg(feature = "terminal")]
-    TerminalConnectionToken(Box<crate::TerminalConnectionToken>),
+    TerminalConnectionToken(crate::rt::Boxed<crate::TerminalConnectionToken>),
     /// A `terminal.location` object.
     #[cfg(feature = "terminal")]
-    TerminalLocation(Box<crate::TerminalLocation>),
+    TerminalLocation(crate::rt::Boxed<crate::TerminalLocation>),
     /// A `terminal.location` (deleted) object.
     #[cfg(feature = "terminal")]
-    DeletedTerminalLocation(Box<crate::DeletedTerminalLocation>),
+    DeletedTerminalLocation(crate::rt::Boxed<crate::DeletedTerminalLocation>),
     /// A `terminal.onboarding_link` object.
     #[cfg(feature = "terminal")]
-    TerminalOnboardingLink(Box<crate::TerminalOnboardingLink>),
+    TerminalOnboardingLink(crate::rt::Boxed<crate::TerminalOnboardingLink>),
     /// A `terminal.reader` object.
     #[cfg(feature = "terminal")]
-    TerminalReader(Box<crate::TerminalReader>),
+    TerminalReader(crate::rt::Boxed<crate::TerminalReader>),
     /// A `terminal.reader` (deleted) object.
     #[cfg(feature = "terminal")]
-    DeletedTerminalReader(Box<crate::DeletedTerminalReader>),
+    DeletedTerminalReader(crate::rt::Boxed<crate::DeletedTerminalReader>),
     /// A `test_helpers.test_clock` object.
-    TestHelpersTestClock(Box<crate::TestHelpersTestClock>),
+    TestHelpersTestClock(crate::rt::Boxed<crate::TestHelpersTestClock>),
     /// A `test_helpers.test_clock` (deleted) object.
-    DeletedTestHelpersTestClock(Box<crate::DeletedTestHelpersTestClock>),
+    DeletedTestHelpersTestClock(crate::rt::Boxed<crate::DeletedTestHelpersTestClock>),
     /// A `token` object.
     #[cfg(any(feature = "issuing", feature = "payments"))]
-    Token(Box<crate::Token>),
+    Token(crate::rt::Boxed<crate::Token>),
     /// A `topup` object.
-    Topup(Box<crate::Topup>),
+    Topup(crate::rt::Boxed<crate::Topup>),
     /// A `transfer` object.
-    Transfer(Box<crate::Transfer>),
+    Transfer(crate::rt::Boxed<crate::Transfer>),
     /// A `transfer_reversal` object.
-    TransferReversal(Box<crate::TransferReversal>),
+    TransferReversal(crate::rt::Boxed<crate::TransferReversal>),
     /// A `treasury.credit_reversal` object.
     #[cfg(feature = "treasury")]
-    TreasuryCreditReversal(Box<crate::TreasuryCreditReversal>),
+    TreasuryCreditReversal(crate::rt::Boxed<crate::TreasuryCreditReversal>),
     /// A `treasury.debit_reversal` object.
     #[cfg(feature = "treasury")]
-    TreasuryDebitReversal(Box<crate::TreasuryDebitReversal>),
+    TreasuryDebitReversal(crate::rt::Boxed<crate::TreasuryDebitReversal>),
     /// A `treasury.financial_account` object.
     #[cfg(feature = "treasury")]
-    TreasuryFinancialAccount(Box<crate::TreasuryFinancialAccount>),
+    TreasuryFinancialAccount(crate::rt::Boxed<crate::TreasuryFinancialAccount>),
     /// A `treasury.financial_account_features` object.
     #[cfg(feature = "treasury")]
-    TreasuryFinancialAccountFeatures(Box<crate::TreasuryFinancialAccountFeatures>),
+    TreasuryFinancialAccountFeatures(
+        crate::rt::Boxed<crate::TreasuryFinancialAccountFeatures>,
+    ),
     /// A `treasury.inbound_transfer` object.
     #[cfg(feature = "treasury")]
-    TreasuryInboundTransfer(Box<crate::TreasuryInboundTransfer>),
+    TreasuryInboundTransfer(crate::rt::Boxed<crate::TreasuryInboundTransfer>),
     /// A `treasury.outbound_payment` object.
     #[cfg(feature = "treasury")]
-    TreasuryOutboundPayment(Box<crate::TreasuryOutboundPayment>),
+    TreasuryOutboundPayment(crate::rt::Boxed<crate::TreasuryOutboundPayment>),
     /// A `treasury.outbound_transfer` object.
     #[cfg(feature = "treasury")]
-    TreasuryOutboundTransfer(Box<crate::TreasuryOutboundTransfer>),
+    TreasuryOutboundTransfer(crate::rt::Boxed<crate::TreasuryOutboundTransfer>),
     /// A `treasury.received_credit` object.
     #[cfg(feature = "treasury")]
-    TreasuryReceivedCredit(Box<crate::TreasuryReceivedCredit>),
+    TreasuryReceivedCredit(crate::rt::Boxed<crate::TreasuryReceivedCredit>),
     /// A `treasury.received_debit` object.
     #[cfg(feature = "treasury")]
-    TreasuryReceivedDebit(Box<crate::TreasuryReceivedDebit>),
+    TreasuryReceivedDebit(crate::rt::Boxed<crate::TreasuryReceivedDebit>),
     /// A `treasury.transaction` object.
     #[cfg(feature = "treasury")]
-    TreasuryTransaction(Box<crate::TreasuryTransaction>),
+    TreasuryTransaction(crate::rt::Boxed<crate::TreasuryTransaction>),
     /// A `treasury.transaction_entry` object.
     #[cfg(feature = "treasury")]
-    TreasuryTransactionEntry(Box<crate::TreasuryTransactionEntry>),
+    TreasuryTransactionEntry(crate::rt::Boxed<crate::TreasuryTransactionEntry>),
     /// A `v2.billing.meter_event` object.
     #[cfg(feature = "v2")]
-    V2BillingMeterEvent(Box<crate::V2BillingMeterEvent>),
+    V2BillingMeterEvent(crate::rt::Boxed<crate::V2BillingMeterEvent>),
     /// A `v2.billing.meter_event_adjustment` object.
     #[cfg(feature = "v2")]
-    V2BillingMeterEventAdjustment(Box<crate::V2BillingMeterEventAdjustment>),
+    V2BillingMeterEventAdjustment(
+        crate::rt::Boxed<crate::V2BillingMeterEventAdjustment>,
+    ),
     /// A `v2.billing.meter_event_session` object.
     #[cfg(feature = "v2")]
-    V2BillingMeterEventSession(Box<crate::V2BillingMeterEventSession>),
+    V2BillingMeterEventSession(crate::rt::Boxed<crate::V2BillingMeterEventSession>),
     /// A `v2.core.account` object.
     #[cfg(feature = "v2")]
-    V2CoreAccount(Box<crate::V2CoreAccount>),
+    V2CoreAccount(crate::rt::Boxed<crate::V2CoreAccount>),
     /// A `v2.core.account_link` object.
     #[cfg(feature = "v2")]
-    V2CoreAccountLink(Box<crate::V2CoreAccountLink>),
+    V2CoreAccountLink(crate::rt::Boxed<crate::V2CoreAccountLink>),
     /// A `v2.core.account_person` object.
     #[cfg(feature = "v2")]
-    V2CoreAccountPerson(Box<crate::V2CoreAccountPerson>),
+    V2CoreAccountPerson(crate::rt::Boxed<crate::V2CoreAccountPerson>),
     /// A `v2.core.account_person_token` object.
     #[cfg(feature = "v2")]
-    V2CoreAccountPersonToken(Box<crate::V2CoreAccountPersonToken>),
+    V2CoreAccountPersonToken(crate::rt::Boxed<crate::V2CoreAccountPersonToken>),
     /// A `v2.core.account_token` object.
     #[cfg(feature = "v2")]
-    V2CoreAccountToken(Box<crate::V2CoreAccountToken>),
+    V2CoreAccountToken(crate::rt::Boxed<crate::V2CoreAccountToken>),
     /// A `v2.core.event` object.
     #[cfg(feature = "v2")]
-    V2CoreEvent(Box<crate::V2CoreEvent>),
+    V2CoreEvent(crate::rt::Boxed<crate::V2CoreEvent>),
     /// A `v2.core.event_destination` object.
     #[cfg(feature = "v2")]
-    V2CoreEventDestination(Box<crate::V2CoreEventDestination>),
+    V2CoreEventDestination(crate::rt::Boxed<crate::V2CoreEventDestination>),
     /// A `webhook_endpoint` object.
-    WebhookEndpoint(Box<crate::WebhookEndpoint>),
+    WebhookEndpoint(crate::rt::Boxed<crate::WebhookEndpoint>),
     /// A `webhook_endpoint` (deleted) object.
-    DeletedWebhookEndpoint(Box<crate::DeletedWebhookEndpoint>),
+    DeletedWebhookEndpoint(crate::rt::Boxed<crate::DeletedWebhookEndpoint>),
     /// An object this build does not know (new, or its feature is off).
     Unknown(serde_json::Value),
 }
@@ -2507,731 +2523,800 @@ impl crate::rt::Decode for EventObject {
         let (object, deleted) = r.discriminator()?;
         match (object.as_deref(), deleted) {
             (Some("account"), false) => {
-                r.decode::<Box<crate::Account>>().map(EventObject::Account)
+                r.decode::<crate::rt::Boxed<crate::Account>>().map(EventObject::Account)
             }
             #[cfg(feature = "connect")]
             (Some("account"), true) => {
-                r.decode::<Box<crate::DeletedAccount>>().map(EventObject::DeletedAccount)
+                r.decode::<crate::rt::Boxed<crate::DeletedAccount>>()
+                    .map(EventObject::DeletedAccount)
             }
             #[cfg(feature = "connect")]
             (Some("account_link"), _) => {
-                r.decode::<Box<crate::AccountLink>>().map(EventObject::AccountLink)
+                r.decode::<crate::rt::Boxed<crate::AccountLink>>()
+                    .map(EventObject::AccountLink)
             }
             #[cfg(feature = "connect")]
             (Some("account_session"), _) => {
-                r.decode::<Box<crate::AccountSession>>().map(EventObject::AccountSession)
+                r.decode::<crate::rt::Boxed<crate::AccountSession>>()
+                    .map(EventObject::AccountSession)
             }
             #[cfg(feature = "payments")]
             (Some("apple_pay_domain"), false) => {
-                r.decode::<Box<crate::ApplePayDomain>>().map(EventObject::ApplePayDomain)
+                r.decode::<crate::rt::Boxed<crate::ApplePayDomain>>()
+                    .map(EventObject::ApplePayDomain)
             }
             #[cfg(feature = "payments")]
             (Some("apple_pay_domain"), true) => {
-                r.decode::<Box<crate::DeletedApplePayDomain>>()
+                r.decode::<crate::rt::Boxed<crate::DeletedApplePayDomain>>()
                     .map(EventObject::DeletedApplePayDomain)
             }
             (Some("application"), false) => {
-                r.decode::<Box<crate::Application>>().map(EventObject::Application)
+                r.decode::<crate::rt::Boxed<crate::Application>>()
+                    .map(EventObject::Application)
             }
             (Some("application"), true) => {
-                r.decode::<Box<crate::DeletedApplication>>()
+                r.decode::<crate::rt::Boxed<crate::DeletedApplication>>()
                     .map(EventObject::DeletedApplication)
             }
             (Some("application_fee"), _) => {
-                r.decode::<Box<crate::ApplicationFee>>().map(EventObject::ApplicationFee)
+                r.decode::<crate::rt::Boxed<crate::ApplicationFee>>()
+                    .map(EventObject::ApplicationFee)
             }
             #[cfg(feature = "connect")]
             (Some("apps.secret"), _) => {
-                r.decode::<Box<crate::AppsSecret>>().map(EventObject::AppsSecret)
+                r.decode::<crate::rt::Boxed<crate::AppsSecret>>()
+                    .map(EventObject::AppsSecret)
             }
             #[cfg(feature = "payments")]
             (Some("balance"), _) => {
-                r.decode::<Box<crate::Balance>>().map(EventObject::Balance)
+                r.decode::<crate::rt::Boxed<crate::Balance>>().map(EventObject::Balance)
             }
             #[cfg(feature = "payments")]
             (Some("balance_settings"), _) => {
-                r.decode::<Box<crate::BalanceSettings>>()
+                r.decode::<crate::rt::Boxed<crate::BalanceSettings>>()
                     .map(EventObject::BalanceSettings)
             }
             (Some("balance_transaction"), _) => {
-                r.decode::<Box<crate::BalanceTransaction>>()
+                r.decode::<crate::rt::Boxed<crate::BalanceTransaction>>()
                     .map(EventObject::BalanceTransaction)
             }
             (Some("bank_account"), false) => {
-                r.decode::<Box<crate::BankAccount>>().map(EventObject::BankAccount)
+                r.decode::<crate::rt::Boxed<crate::BankAccount>>()
+                    .map(EventObject::BankAccount)
             }
             (Some("bank_account"), true) => {
-                r.decode::<Box<crate::DeletedBankAccount>>()
+                r.decode::<crate::rt::Boxed<crate::DeletedBankAccount>>()
                     .map(EventObject::DeletedBankAccount)
             }
             #[cfg(feature = "billing")]
             (Some("billing.alert"), _) => {
-                r.decode::<Box<crate::BillingAlert>>().map(EventObject::BillingAlert)
+                r.decode::<crate::rt::Boxed<crate::BillingAlert>>()
+                    .map(EventObject::BillingAlert)
             }
             #[cfg(feature = "billing")]
             (Some("billing.credit_balance_summary"), _) => {
-                r.decode::<Box<crate::BillingCreditBalanceSummary>>()
+                r.decode::<crate::rt::Boxed<crate::BillingCreditBalanceSummary>>()
                     .map(EventObject::BillingCreditBalanceSummary)
             }
             (Some("billing.credit_balance_transaction"), _) => {
-                r.decode::<Box<crate::BillingCreditBalanceTransaction>>()
+                r.decode::<crate::rt::Boxed<crate::BillingCreditBalanceTransaction>>()
                     .map(EventObject::BillingCreditBalanceTransaction)
             }
             (Some("billing.credit_grant"), _) => {
-                r.decode::<Box<crate::BillingCreditGrant>>()
+                r.decode::<crate::rt::Boxed<crate::BillingCreditGrant>>()
                     .map(EventObject::BillingCreditGrant)
             }
             (Some("billing.meter"), _) => {
-                r.decode::<Box<crate::BillingMeter>>().map(EventObject::BillingMeter)
+                r.decode::<crate::rt::Boxed<crate::BillingMeter>>()
+                    .map(EventObject::BillingMeter)
             }
             #[cfg(feature = "billing")]
             (Some("billing.meter_event"), _) => {
-                r.decode::<Box<crate::BillingMeterEvent>>()
+                r.decode::<crate::rt::Boxed<crate::BillingMeterEvent>>()
                     .map(EventObject::BillingMeterEvent)
             }
             #[cfg(feature = "billing")]
             (Some("billing.meter_event_adjustment"), _) => {
-                r.decode::<Box<crate::BillingMeterEventAdjustment>>()
+                r.decode::<crate::rt::Boxed<crate::BillingMeterEventAdjustment>>()
                     .map(EventObject::BillingMeterEventAdjustment)
             }
             #[cfg(feature = "billing")]
             (Some("billing.meter_event_summary"), _) => {
-                r.decode::<Box<crate::BillingMeterEventSummary>>()
+                r.decode::<crate::rt::Boxed<crate::BillingMeterEventSummary>>()
                     .map(EventObject::BillingMeterEventSummary)
             }
             #[cfg(feature = "billing")]
             (Some("billing_portal.configuration"), _) => {
-                r.decode::<Box<crate::BillingPortalConfiguration>>()
+                r.decode::<crate::rt::Boxed<crate::BillingPortalConfiguration>>()
                     .map(EventObject::BillingPortalConfiguration)
             }
             #[cfg(feature = "billing")]
             (Some("billing_portal.session"), _) => {
-                r.decode::<Box<crate::BillingPortalSession>>()
+                r.decode::<crate::rt::Boxed<crate::BillingPortalSession>>()
                     .map(EventObject::BillingPortalSession)
             }
             #[cfg(feature = "connect")]
             (Some("capability"), _) => {
-                r.decode::<Box<crate::Capability>>().map(EventObject::Capability)
+                r.decode::<crate::rt::Boxed<crate::Capability>>()
+                    .map(EventObject::Capability)
             }
             (Some("card"), false) => {
-                r.decode::<Box<crate::Card>>().map(EventObject::Card)
+                r.decode::<crate::rt::Boxed<crate::Card>>().map(EventObject::Card)
             }
             (Some("card"), true) => {
-                r.decode::<Box<crate::DeletedCard>>().map(EventObject::DeletedCard)
+                r.decode::<crate::rt::Boxed<crate::DeletedCard>>()
+                    .map(EventObject::DeletedCard)
             }
             (Some("cash_balance"), _) => {
-                r.decode::<Box<crate::CashBalance>>().map(EventObject::CashBalance)
+                r.decode::<crate::rt::Boxed<crate::CashBalance>>()
+                    .map(EventObject::CashBalance)
             }
             (Some("charge"), _) => {
-                r.decode::<Box<crate::Charge>>().map(EventObject::Charge)
+                r.decode::<crate::rt::Boxed<crate::Charge>>().map(EventObject::Charge)
             }
             #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
             (Some("checkout.session"), _) => {
-                r.decode::<Box<crate::CheckoutSession>>()
+                r.decode::<crate::rt::Boxed<crate::CheckoutSession>>()
                     .map(EventObject::CheckoutSession)
             }
             #[cfg(feature = "climate")]
             (Some("climate.order"), _) => {
-                r.decode::<Box<crate::ClimateOrder>>().map(EventObject::ClimateOrder)
+                r.decode::<crate::rt::Boxed<crate::ClimateOrder>>()
+                    .map(EventObject::ClimateOrder)
             }
             #[cfg(feature = "climate")]
             (Some("climate.product"), _) => {
-                r.decode::<Box<crate::ClimateProduct>>().map(EventObject::ClimateProduct)
+                r.decode::<crate::rt::Boxed<crate::ClimateProduct>>()
+                    .map(EventObject::ClimateProduct)
             }
             #[cfg(feature = "climate")]
             (Some("climate.supplier"), _) => {
-                r.decode::<Box<crate::ClimateSupplier>>()
+                r.decode::<crate::rt::Boxed<crate::ClimateSupplier>>()
                     .map(EventObject::ClimateSupplier)
             }
             #[cfg(feature = "payments")]
             (Some("confirmation_token"), _) => {
-                r.decode::<Box<crate::ConfirmationToken>>()
+                r.decode::<crate::rt::Boxed<crate::ConfirmationToken>>()
                     .map(EventObject::ConfirmationToken)
             }
             (Some("connect_collection_transfer"), _) => {
-                r.decode::<Box<crate::ConnectCollectionTransfer>>()
+                r.decode::<crate::rt::Boxed<crate::ConnectCollectionTransfer>>()
                     .map(EventObject::ConnectCollectionTransfer)
             }
             #[cfg(feature = "connect")]
             (Some("country_spec"), _) => {
-                r.decode::<Box<crate::CountrySpec>>().map(EventObject::CountrySpec)
+                r.decode::<crate::rt::Boxed<crate::CountrySpec>>()
+                    .map(EventObject::CountrySpec)
             }
             (Some("coupon"), false) => {
-                r.decode::<Box<crate::Coupon>>().map(EventObject::Coupon)
+                r.decode::<crate::rt::Boxed<crate::Coupon>>().map(EventObject::Coupon)
             }
             #[cfg(feature = "billing")]
             (Some("coupon"), true) => {
-                r.decode::<Box<crate::DeletedCoupon>>().map(EventObject::DeletedCoupon)
+                r.decode::<crate::rt::Boxed<crate::DeletedCoupon>>()
+                    .map(EventObject::DeletedCoupon)
             }
             #[cfg(any(feature = "billing", feature = "payments"))]
             (Some("credit_note"), _) => {
-                r.decode::<Box<crate::CreditNote>>().map(EventObject::CreditNote)
+                r.decode::<crate::rt::Boxed<crate::CreditNote>>()
+                    .map(EventObject::CreditNote)
             }
             #[cfg(any(feature = "billing", feature = "payments"))]
             (Some("credit_note_line_item"), _) => {
-                r.decode::<Box<crate::CreditNoteLineItem>>()
+                r.decode::<crate::rt::Boxed<crate::CreditNoteLineItem>>()
                     .map(EventObject::CreditNoteLineItem)
             }
             (Some("customer"), false) => {
-                r.decode::<Box<crate::Customer>>().map(EventObject::Customer)
+                r.decode::<crate::rt::Boxed<crate::Customer>>()
+                    .map(EventObject::Customer)
             }
             (Some("customer"), true) => {
-                r.decode::<Box<crate::DeletedCustomer>>()
+                r.decode::<crate::rt::Boxed<crate::DeletedCustomer>>()
                     .map(EventObject::DeletedCustomer)
             }
             #[cfg(any(feature = "billing", feature = "payments"))]
             (Some("customer_balance_transaction"), _) => {
-                r.decode::<Box<crate::CustomerBalanceTransaction>>()
+                r.decode::<crate::rt::Boxed<crate::CustomerBalanceTransaction>>()
                     .map(EventObject::CustomerBalanceTransaction)
             }
             (Some("customer_cash_balance_transaction"), _) => {
-                r.decode::<Box<crate::CustomerCashBalanceTransaction>>()
+                r.decode::<crate::rt::Boxed<crate::CustomerCashBalanceTransaction>>()
                     .map(EventObject::CustomerCashBalanceTransaction)
             }
             #[cfg(feature = "payments")]
             (Some("customer_session"), _) => {
-                r.decode::<Box<crate::CustomerSession>>()
+                r.decode::<crate::rt::Boxed<crate::CustomerSession>>()
                     .map(EventObject::CustomerSession)
             }
             (Some("discount"), false) => {
-                r.decode::<Box<crate::Discount>>().map(EventObject::Discount)
+                r.decode::<crate::rt::Boxed<crate::Discount>>()
+                    .map(EventObject::Discount)
             }
             (Some("discount"), true) => {
-                r.decode::<Box<crate::DeletedDiscount>>()
+                r.decode::<crate::rt::Boxed<crate::DeletedDiscount>>()
                     .map(EventObject::DeletedDiscount)
             }
             (Some("dispute"), _) => {
-                r.decode::<Box<crate::Dispute>>().map(EventObject::Dispute)
+                r.decode::<crate::rt::Boxed<crate::Dispute>>().map(EventObject::Dispute)
             }
             #[cfg(feature = "billing")]
             (Some("entitlements.active_entitlement"), _) => {
-                r.decode::<Box<crate::EntitlementsActiveEntitlement>>()
+                r.decode::<crate::rt::Boxed<crate::EntitlementsActiveEntitlement>>()
                     .map(EventObject::EntitlementsActiveEntitlement)
             }
             #[cfg(any(feature = "billing", feature = "climate"))]
             (Some("entitlements.feature"), _) => {
-                r.decode::<Box<crate::EntitlementsFeature>>()
+                r.decode::<crate::rt::Boxed<crate::EntitlementsFeature>>()
                     .map(EventObject::EntitlementsFeature)
             }
             #[cfg(feature = "payments")]
             (Some("ephemeral_key"), _) => {
-                r.decode::<Box<crate::EphemeralKey>>().map(EventObject::EphemeralKey)
+                r.decode::<crate::rt::Boxed<crate::EphemeralKey>>()
+                    .map(EventObject::EphemeralKey)
             }
             (Some("event"), _) => {
-                r.decode::<Box<crate::Event2>>().map(EventObject::Event)
+                r.decode::<crate::rt::Boxed<crate::Event2>>().map(EventObject::Event)
             }
             #[cfg(feature = "payments")]
             (Some("exchange_rate"), _) => {
-                r.decode::<Box<crate::ExchangeRate>>().map(EventObject::ExchangeRate)
+                r.decode::<crate::rt::Boxed<crate::ExchangeRate>>()
+                    .map(EventObject::ExchangeRate)
             }
             #[cfg(feature = "payments")]
             (Some("fabric_service"), _) => {
-                r.decode::<Box<crate::FabricService>>().map(EventObject::FabricService)
+                r.decode::<crate::rt::Boxed<crate::FabricService>>()
+                    .map(EventObject::FabricService)
             }
             (Some("fee_refund"), _) => {
-                r.decode::<Box<crate::FeeRefund>>().map(EventObject::FeeRefund)
+                r.decode::<crate::rt::Boxed<crate::FeeRefund>>()
+                    .map(EventObject::FeeRefund)
             }
-            (Some("file"), _) => r.decode::<Box<crate::File>>().map(EventObject::File),
+            (Some("file"), _) => {
+                r.decode::<crate::rt::Boxed<crate::File>>().map(EventObject::File)
+            }
             (Some("file_link"), _) => {
-                r.decode::<Box<crate::FileLink>>().map(EventObject::FileLink)
+                r.decode::<crate::rt::Boxed<crate::FileLink>>()
+                    .map(EventObject::FileLink)
             }
             #[cfg(feature = "financial_connections")]
             (Some("financial_connections.account"), _) => {
-                r.decode::<Box<crate::FinancialConnectionsAccount>>()
+                r.decode::<crate::rt::Boxed<crate::FinancialConnectionsAccount>>()
                     .map(EventObject::FinancialConnectionsAccount)
             }
             #[cfg(feature = "financial_connections")]
             (Some("financial_connections.account_owner"), _) => {
-                r.decode::<Box<crate::FinancialConnectionsAccountOwner>>()
+                r.decode::<crate::rt::Boxed<crate::FinancialConnectionsAccountOwner>>()
                     .map(EventObject::FinancialConnectionsAccountOwner)
             }
             #[cfg(feature = "financial_connections")]
             (Some("financial_connections.account_ownership"), _) => {
-                r.decode::<Box<crate::FinancialConnectionsAccountOwnership>>()
+                r.decode::<
+                        crate::rt::Boxed<crate::FinancialConnectionsAccountOwnership>,
+                    >()
                     .map(EventObject::FinancialConnectionsAccountOwnership)
             }
             #[cfg(feature = "financial_connections")]
             (Some("financial_connections.session"), _) => {
-                r.decode::<Box<crate::FinancialConnectionsSession>>()
+                r.decode::<crate::rt::Boxed<crate::FinancialConnectionsSession>>()
                     .map(EventObject::FinancialConnectionsSession)
             }
             #[cfg(feature = "financial_connections")]
             (Some("financial_connections.transaction"), _) => {
-                r.decode::<Box<crate::FinancialConnectionsTransaction>>()
+                r.decode::<crate::rt::Boxed<crate::FinancialConnectionsTransaction>>()
                     .map(EventObject::FinancialConnectionsTransaction)
             }
             #[cfg(feature = "forwarding")]
             (Some("forwarding.request"), _) => {
-                r.decode::<Box<crate::ForwardingRequest>>()
+                r.decode::<crate::rt::Boxed<crate::ForwardingRequest>>()
                     .map(EventObject::ForwardingRequest)
             }
             (Some("funding_instructions"), _) => {
-                r.decode::<Box<crate::FundingInstructions>>()
+                r.decode::<crate::rt::Boxed<crate::FundingInstructions>>()
                     .map(EventObject::FundingInstructions)
             }
             #[cfg(feature = "identity")]
             (Some("identity.verification_report"), _) => {
-                r.decode::<Box<crate::IdentityVerificationReport>>()
+                r.decode::<crate::rt::Boxed<crate::IdentityVerificationReport>>()
                     .map(EventObject::IdentityVerificationReport)
             }
             #[cfg(feature = "identity")]
             (Some("identity.verification_session"), _) => {
-                r.decode::<Box<crate::IdentityVerificationSession>>()
+                r.decode::<crate::rt::Boxed<crate::IdentityVerificationSession>>()
                     .map(EventObject::IdentityVerificationSession)
             }
             (Some("invoice"), false) => {
-                r.decode::<Box<crate::Invoice>>().map(EventObject::Invoice)
+                r.decode::<crate::rt::Boxed<crate::Invoice>>().map(EventObject::Invoice)
             }
             (Some("invoice"), true) => {
-                r.decode::<Box<crate::DeletedInvoice>>().map(EventObject::DeletedInvoice)
+                r.decode::<crate::rt::Boxed<crate::DeletedInvoice>>()
+                    .map(EventObject::DeletedInvoice)
             }
             (Some("invoice_payment"), _) => {
-                r.decode::<Box<crate::InvoicePayment>>().map(EventObject::InvoicePayment)
+                r.decode::<crate::rt::Boxed<crate::InvoicePayment>>()
+                    .map(EventObject::InvoicePayment)
             }
             #[cfg(feature = "billing")]
             (Some("invoice_rendering_template"), _) => {
-                r.decode::<Box<crate::InvoiceRenderingTemplate>>()
+                r.decode::<crate::rt::Boxed<crate::InvoiceRenderingTemplate>>()
                     .map(EventObject::InvoiceRenderingTemplate)
             }
             #[cfg(feature = "billing")]
             (Some("invoiceitem"), false) => {
-                r.decode::<Box<crate::Invoiceitem>>().map(EventObject::Invoiceitem)
+                r.decode::<crate::rt::Boxed<crate::Invoiceitem>>()
+                    .map(EventObject::Invoiceitem)
             }
             #[cfg(feature = "billing")]
             (Some("invoiceitem"), true) => {
-                r.decode::<Box<crate::DeletedInvoiceitem>>()
+                r.decode::<crate::rt::Boxed<crate::DeletedInvoiceitem>>()
                     .map(EventObject::DeletedInvoiceitem)
             }
             (Some("issuing.authorization"), _) => {
-                r.decode::<Box<crate::IssuingAuthorization>>()
+                r.decode::<crate::rt::Boxed<crate::IssuingAuthorization>>()
                     .map(EventObject::IssuingAuthorization)
             }
             (Some("issuing.card"), _) => {
-                r.decode::<Box<crate::IssuingCard>>().map(EventObject::IssuingCard)
+                r.decode::<crate::rt::Boxed<crate::IssuingCard>>()
+                    .map(EventObject::IssuingCard)
             }
             (Some("issuing.cardholder"), _) => {
-                r.decode::<Box<crate::IssuingCardholder>>()
+                r.decode::<crate::rt::Boxed<crate::IssuingCardholder>>()
                     .map(EventObject::IssuingCardholder)
             }
             (Some("issuing.dispute"), _) => {
-                r.decode::<Box<crate::IssuingDispute>>().map(EventObject::IssuingDispute)
+                r.decode::<crate::rt::Boxed<crate::IssuingDispute>>()
+                    .map(EventObject::IssuingDispute)
             }
             (Some("issuing.personalization_design"), _) => {
-                r.decode::<Box<crate::IssuingPersonalizationDesign>>()
+                r.decode::<crate::rt::Boxed<crate::IssuingPersonalizationDesign>>()
                     .map(EventObject::IssuingPersonalizationDesign)
             }
             (Some("issuing.physical_bundle"), _) => {
-                r.decode::<Box<crate::IssuingPhysicalBundle>>()
+                r.decode::<crate::rt::Boxed<crate::IssuingPhysicalBundle>>()
                     .map(EventObject::IssuingPhysicalBundle)
             }
             #[cfg(feature = "issuing")]
             (Some("issuing.settlement"), _) => {
-                r.decode::<Box<crate::IssuingSettlement>>()
+                r.decode::<crate::rt::Boxed<crate::IssuingSettlement>>()
                     .map(EventObject::IssuingSettlement)
             }
             (Some("issuing.token"), _) => {
-                r.decode::<Box<crate::IssuingToken>>().map(EventObject::IssuingToken)
+                r.decode::<crate::rt::Boxed<crate::IssuingToken>>()
+                    .map(EventObject::IssuingToken)
             }
             (Some("issuing.transaction"), _) => {
-                r.decode::<Box<crate::IssuingTransaction>>()
+                r.decode::<crate::rt::Boxed<crate::IssuingTransaction>>()
                     .map(EventObject::IssuingTransaction)
             }
-            (Some("item"), _) => r.decode::<Box<crate::Item>>().map(EventObject::Item),
+            (Some("item"), _) => {
+                r.decode::<crate::rt::Boxed<crate::Item>>().map(EventObject::Item)
+            }
             (Some("line_item"), _) => {
-                r.decode::<Box<crate::LineItem>>().map(EventObject::LineItem)
+                r.decode::<crate::rt::Boxed<crate::LineItem>>()
+                    .map(EventObject::LineItem)
             }
             #[cfg(feature = "connect")]
             (Some("login_link"), _) => {
-                r.decode::<Box<crate::LoginLink>>().map(EventObject::LoginLink)
+                r.decode::<crate::rt::Boxed<crate::LoginLink>>()
+                    .map(EventObject::LoginLink)
             }
             (Some("mandate"), _) => {
-                r.decode::<Box<crate::Mandate>>().map(EventObject::Mandate)
+                r.decode::<crate::rt::Boxed<crate::Mandate>>().map(EventObject::Mandate)
             }
             #[cfg(feature = "payments")]
             (Some("payment_attempt_record"), _) => {
-                r.decode::<Box<crate::PaymentAttemptRecord>>()
+                r.decode::<crate::rt::Boxed<crate::PaymentAttemptRecord>>()
                     .map(EventObject::PaymentAttemptRecord)
             }
             (Some("payment_intent"), _) => {
-                r.decode::<Box<crate::PaymentIntent>>().map(EventObject::PaymentIntent)
+                r.decode::<crate::rt::Boxed<crate::PaymentIntent>>()
+                    .map(EventObject::PaymentIntent)
             }
             (Some("payment_intent_amount_details_line_item"), _) => {
-                r.decode::<Box<crate::PaymentIntentAmountDetailsLineItem>>()
+                r.decode::<crate::rt::Boxed<crate::PaymentIntentAmountDetailsLineItem>>()
                     .map(EventObject::PaymentIntentAmountDetailsLineItem)
             }
             #[cfg(any(feature = "billing", feature = "checkout", feature = "payments"))]
             (Some("payment_link"), _) => {
-                r.decode::<Box<crate::PaymentLink>>().map(EventObject::PaymentLink)
+                r.decode::<crate::rt::Boxed<crate::PaymentLink>>()
+                    .map(EventObject::PaymentLink)
             }
             (Some("payment_method"), _) => {
-                r.decode::<Box<crate::PaymentMethod>>().map(EventObject::PaymentMethod)
+                r.decode::<crate::rt::Boxed<crate::PaymentMethod>>()
+                    .map(EventObject::PaymentMethod)
             }
             #[cfg(any(feature = "checkout", feature = "payments"))]
             (Some("payment_method_configuration"), _) => {
-                r.decode::<Box<crate::PaymentMethodConfiguration>>()
+                r.decode::<crate::rt::Boxed<crate::PaymentMethodConfiguration>>()
                     .map(EventObject::PaymentMethodConfiguration)
             }
             #[cfg(feature = "payments")]
             (Some("payment_method_domain"), _) => {
-                r.decode::<Box<crate::PaymentMethodDomain>>()
+                r.decode::<crate::rt::Boxed<crate::PaymentMethodDomain>>()
                     .map(EventObject::PaymentMethodDomain)
             }
             (Some("payment_record"), _) => {
-                r.decode::<Box<crate::PaymentRecord>>().map(EventObject::PaymentRecord)
+                r.decode::<crate::rt::Boxed<crate::PaymentRecord>>()
+                    .map(EventObject::PaymentRecord)
             }
             (Some("payout"), _) => {
-                r.decode::<Box<crate::Payout>>().map(EventObject::Payout)
+                r.decode::<crate::rt::Boxed<crate::Payout>>().map(EventObject::Payout)
             }
             (Some("person"), false) => {
-                r.decode::<Box<crate::Person>>().map(EventObject::Person)
+                r.decode::<crate::rt::Boxed<crate::Person>>().map(EventObject::Person)
             }
             #[cfg(feature = "connect")]
             (Some("person"), true) => {
-                r.decode::<Box<crate::DeletedPerson>>().map(EventObject::DeletedPerson)
+                r.decode::<crate::rt::Boxed<crate::DeletedPerson>>()
+                    .map(EventObject::DeletedPerson)
             }
             #[cfg(feature = "billing")]
             (Some("plan"), false) => {
-                r.decode::<Box<crate::Plan>>().map(EventObject::Plan)
+                r.decode::<crate::rt::Boxed<crate::Plan>>().map(EventObject::Plan)
             }
             #[cfg(feature = "billing")]
             (Some("plan"), true) => {
-                r.decode::<Box<crate::DeletedPlan>>().map(EventObject::DeletedPlan)
+                r.decode::<crate::rt::Boxed<crate::DeletedPlan>>()
+                    .map(EventObject::DeletedPlan)
             }
             (Some("price"), false) => {
-                r.decode::<Box<crate::Price>>().map(EventObject::Price)
+                r.decode::<crate::rt::Boxed<crate::Price>>().map(EventObject::Price)
             }
             (Some("price"), true) => {
-                r.decode::<Box<crate::DeletedPrice>>().map(EventObject::DeletedPrice)
+                r.decode::<crate::rt::Boxed<crate::DeletedPrice>>()
+                    .map(EventObject::DeletedPrice)
             }
             (Some("product"), false) => {
-                r.decode::<Box<crate::Product>>().map(EventObject::Product)
+                r.decode::<crate::rt::Boxed<crate::Product>>().map(EventObject::Product)
             }
             (Some("product"), true) => {
-                r.decode::<Box<crate::DeletedProduct>>().map(EventObject::DeletedProduct)
+                r.decode::<crate::rt::Boxed<crate::DeletedProduct>>()
+                    .map(EventObject::DeletedProduct)
             }
             #[cfg(any(feature = "billing", feature = "climate"))]
             (Some("product_feature"), false) => {
-                r.decode::<Box<crate::ProductFeature>>().map(EventObject::ProductFeature)
+                r.decode::<crate::rt::Boxed<crate::ProductFeature>>()
+                    .map(EventObject::ProductFeature)
             }
             #[cfg(any(feature = "billing", feature = "climate"))]
             (Some("product_feature"), true) => {
-                r.decode::<Box<crate::DeletedProductFeature>>()
+                r.decode::<crate::rt::Boxed<crate::DeletedProductFeature>>()
                     .map(EventObject::DeletedProductFeature)
             }
             (Some("promotion_code"), _) => {
-                r.decode::<Box<crate::PromotionCode>>().map(EventObject::PromotionCode)
+                r.decode::<crate::rt::Boxed<crate::PromotionCode>>()
+                    .map(EventObject::PromotionCode)
             }
-            (Some("quote"), _) => r.decode::<Box<crate::Quote>>().map(EventObject::Quote),
+            (Some("quote"), _) => {
+                r.decode::<crate::rt::Boxed<crate::Quote>>().map(EventObject::Quote)
+            }
             #[cfg(feature = "radar")]
             (Some("radar.early_fraud_warning"), _) => {
-                r.decode::<Box<crate::RadarEarlyFraudWarning>>()
+                r.decode::<crate::rt::Boxed<crate::RadarEarlyFraudWarning>>()
                     .map(EventObject::RadarEarlyFraudWarning)
             }
             #[cfg(feature = "radar")]
             (Some("radar.payment_evaluation"), _) => {
-                r.decode::<Box<crate::RadarPaymentEvaluation>>()
+                r.decode::<crate::rt::Boxed<crate::RadarPaymentEvaluation>>()
                     .map(EventObject::RadarPaymentEvaluation)
             }
             #[cfg(feature = "radar")]
             (Some("radar.value_list"), false) => {
-                r.decode::<Box<crate::RadarValueList>>().map(EventObject::RadarValueList)
+                r.decode::<crate::rt::Boxed<crate::RadarValueList>>()
+                    .map(EventObject::RadarValueList)
             }
             #[cfg(feature = "radar")]
             (Some("radar.value_list"), true) => {
-                r.decode::<Box<crate::DeletedRadarValueList>>()
+                r.decode::<crate::rt::Boxed<crate::DeletedRadarValueList>>()
                     .map(EventObject::DeletedRadarValueList)
             }
             #[cfg(feature = "radar")]
             (Some("radar.value_list_item"), false) => {
-                r.decode::<Box<crate::RadarValueListItem>>()
+                r.decode::<crate::rt::Boxed<crate::RadarValueListItem>>()
                     .map(EventObject::RadarValueListItem)
             }
             #[cfg(feature = "radar")]
             (Some("radar.value_list_item"), true) => {
-                r.decode::<Box<crate::DeletedRadarValueListItem>>()
+                r.decode::<crate::rt::Boxed<crate::DeletedRadarValueListItem>>()
                     .map(EventObject::DeletedRadarValueListItem)
             }
             (Some("refund"), _) => {
-                r.decode::<Box<crate::Refund>>().map(EventObject::Refund)
+                r.decode::<crate::rt::Boxed<crate::Refund>>().map(EventObject::Refund)
             }
             #[cfg(feature = "reporting")]
             (Some("reporting.report_run"), _) => {
-                r.decode::<Box<crate::ReportingReportRun>>()
+                r.decode::<crate::rt::Boxed<crate::ReportingReportRun>>()
                     .map(EventObject::ReportingReportRun)
             }
             #[cfg(feature = "reporting")]
             (Some("reporting.report_type"), _) => {
-                r.decode::<Box<crate::ReportingReportType>>()
+                r.decode::<crate::rt::Boxed<crate::ReportingReportType>>()
                     .map(EventObject::ReportingReportType)
             }
             (Some("reserve_transaction"), _) => {
-                r.decode::<Box<crate::ReserveTransaction>>()
+                r.decode::<crate::rt::Boxed<crate::ReserveTransaction>>()
                     .map(EventObject::ReserveTransaction)
             }
             (Some("review"), _) => {
-                r.decode::<Box<crate::Review>>().map(EventObject::Review)
+                r.decode::<crate::rt::Boxed<crate::Review>>().map(EventObject::Review)
             }
             #[cfg(feature = "reporting")]
             (Some("scheduled_query_run"), _) => {
-                r.decode::<Box<crate::ScheduledQueryRun>>()
+                r.decode::<crate::rt::Boxed<crate::ScheduledQueryRun>>()
                     .map(EventObject::ScheduledQueryRun)
             }
             (Some("setup_attempt"), _) => {
-                r.decode::<Box<crate::SetupAttempt>>().map(EventObject::SetupAttempt)
+                r.decode::<crate::rt::Boxed<crate::SetupAttempt>>()
+                    .map(EventObject::SetupAttempt)
             }
             (Some("setup_intent"), _) => {
-                r.decode::<Box<crate::SetupIntent>>().map(EventObject::SetupIntent)
+                r.decode::<crate::rt::Boxed<crate::SetupIntent>>()
+                    .map(EventObject::SetupIntent)
             }
             (Some("shipping_rate"), _) => {
-                r.decode::<Box<crate::ShippingRate>>().map(EventObject::ShippingRate)
+                r.decode::<crate::rt::Boxed<crate::ShippingRate>>()
+                    .map(EventObject::ShippingRate)
             }
             #[cfg(feature = "reporting")]
             (Some("sigma.sigma_api_query"), _) => {
-                r.decode::<Box<crate::SigmaSigmaApiQuery>>()
+                r.decode::<crate::rt::Boxed<crate::SigmaSigmaApiQuery>>()
                     .map(EventObject::SigmaSigmaApiQuery)
             }
             (Some("source"), _) => {
-                r.decode::<Box<crate::Source>>().map(EventObject::Source)
+                r.decode::<crate::rt::Boxed<crate::Source>>().map(EventObject::Source)
             }
             #[cfg(feature = "payments")]
             (Some("source_mandate_notification"), _) => {
-                r.decode::<Box<crate::SourceMandateNotification>>()
+                r.decode::<crate::rt::Boxed<crate::SourceMandateNotification>>()
                     .map(EventObject::SourceMandateNotification)
             }
             #[cfg(any(feature = "connect", feature = "payments"))]
             (Some("source_transaction"), _) => {
-                r.decode::<Box<crate::SourceTransaction>>()
+                r.decode::<crate::rt::Boxed<crate::SourceTransaction>>()
                     .map(EventObject::SourceTransaction)
             }
             (Some("subscription"), _) => {
-                r.decode::<Box<crate::Subscription>>().map(EventObject::Subscription)
+                r.decode::<crate::rt::Boxed<crate::Subscription>>()
+                    .map(EventObject::Subscription)
             }
             (Some("subscription_item"), false) => {
-                r.decode::<Box<crate::SubscriptionItem>>()
+                r.decode::<crate::rt::Boxed<crate::SubscriptionItem>>()
                     .map(EventObject::SubscriptionItem)
             }
             #[cfg(feature = "billing")]
             (Some("subscription_item"), true) => {
-                r.decode::<Box<crate::DeletedSubscriptionItem>>()
+                r.decode::<crate::rt::Boxed<crate::DeletedSubscriptionItem>>()
                     .map(EventObject::DeletedSubscriptionItem)
             }
             (Some("subscription_schedule"), _) => {
-                r.decode::<Box<crate::SubscriptionSchedule>>()
+                r.decode::<crate::rt::Boxed<crate::SubscriptionSchedule>>()
                     .map(EventObject::SubscriptionSchedule)
             }
             #[cfg(feature = "tax")]
             (Some("tax.association"), _) => {
-                r.decode::<Box<crate::TaxAssociation>>().map(EventObject::TaxAssociation)
+                r.decode::<crate::rt::Boxed<crate::TaxAssociation>>()
+                    .map(EventObject::TaxAssociation)
             }
             #[cfg(feature = "tax")]
             (Some("tax.calculation"), _) => {
-                r.decode::<Box<crate::TaxCalculation>>().map(EventObject::TaxCalculation)
+                r.decode::<crate::rt::Boxed<crate::TaxCalculation>>()
+                    .map(EventObject::TaxCalculation)
             }
             #[cfg(feature = "tax")]
             (Some("tax.calculation_line_item"), _) => {
-                r.decode::<Box<crate::TaxCalculationLineItem>>()
+                r.decode::<crate::rt::Boxed<crate::TaxCalculationLineItem>>()
                     .map(EventObject::TaxCalculationLineItem)
             }
             #[cfg(feature = "tax")]
             (Some("tax.registration"), _) => {
-                r.decode::<Box<crate::TaxRegistration>>()
+                r.decode::<crate::rt::Boxed<crate::TaxRegistration>>()
                     .map(EventObject::TaxRegistration)
             }
             #[cfg(feature = "tax")]
             (Some("tax.settings"), _) => {
-                r.decode::<Box<crate::TaxSettings>>().map(EventObject::TaxSettings)
+                r.decode::<crate::rt::Boxed<crate::TaxSettings>>()
+                    .map(EventObject::TaxSettings)
             }
             #[cfg(feature = "tax")]
             (Some("tax.transaction"), _) => {
-                r.decode::<Box<crate::TaxTransaction>>().map(EventObject::TaxTransaction)
+                r.decode::<crate::rt::Boxed<crate::TaxTransaction>>()
+                    .map(EventObject::TaxTransaction)
             }
             #[cfg(feature = "tax")]
             (Some("tax.transaction_line_item"), _) => {
-                r.decode::<Box<crate::TaxTransactionLineItem>>()
+                r.decode::<crate::rt::Boxed<crate::TaxTransactionLineItem>>()
                     .map(EventObject::TaxTransactionLineItem)
             }
             (Some("tax_code"), _) => {
-                r.decode::<Box<crate::TaxCode>>().map(EventObject::TaxCode)
+                r.decode::<crate::rt::Boxed<crate::TaxCode>>().map(EventObject::TaxCode)
             }
             (Some("tax_deducted_at_source"), _) => {
-                r.decode::<Box<crate::TaxDeductedAtSource>>()
+                r.decode::<crate::rt::Boxed<crate::TaxDeductedAtSource>>()
                     .map(EventObject::TaxDeductedAtSource)
             }
             (Some("tax_id"), false) => {
-                r.decode::<Box<crate::TaxId>>().map(EventObject::TaxId)
+                r.decode::<crate::rt::Boxed<crate::TaxId>>().map(EventObject::TaxId)
             }
             (Some("tax_id"), true) => {
-                r.decode::<Box<crate::DeletedTaxId>>().map(EventObject::DeletedTaxId)
+                r.decode::<crate::rt::Boxed<crate::DeletedTaxId>>()
+                    .map(EventObject::DeletedTaxId)
             }
             (Some("tax_rate"), _) => {
-                r.decode::<Box<crate::TaxRate>>().map(EventObject::TaxRate)
+                r.decode::<crate::rt::Boxed<crate::TaxRate>>().map(EventObject::TaxRate)
             }
             #[cfg(feature = "terminal")]
             (Some("terminal.configuration"), false) => {
-                r.decode::<Box<crate::TerminalConfiguration>>()
+                r.decode::<crate::rt::Boxed<crate::TerminalConfiguration>>()
                     .map(EventObject::TerminalConfiguration)
             }
             #[cfg(feature = "terminal")]
             (Some("terminal.configuration"), true) => {
-                r.decode::<Box<crate::DeletedTerminalConfiguration>>()
+                r.decode::<crate::rt::Boxed<crate::DeletedTerminalConfiguration>>()
                     .map(EventObject::DeletedTerminalConfiguration)
             }
             #[cfg(feature = "terminal")]
             (Some("terminal.connection_token"), _) => {
-                r.decode::<Box<crate::TerminalConnectionToken>>()
+                r.decode::<crate::rt::Boxed<crate::TerminalConnectionToken>>()
                     .map(EventObject::TerminalConnectionToken)
             }
             #[cfg(feature = "terminal")]
             (Some("terminal.location"), false) => {
-                r.decode::<Box<crate::TerminalLocation>>()
+                r.decode::<crate::rt::Boxed<crate::TerminalLocation>>()
                     .map(EventObject::TerminalLocation)
             }
             #[cfg(feature = "terminal")]
             (Some("terminal.location"), true) => {
-                r.decode::<Box<crate::DeletedTerminalLocation>>()
+                r.decode::<crate::rt::Boxed<crate::DeletedTerminalLocation>>()
                     .map(EventObject::DeletedTerminalLocation)
             }
             #[cfg(feature = "terminal")]
             (Some("terminal.onboarding_link"), _) => {
-                r.decode::<Box<crate::TerminalOnboardingLink>>()
+                r.decode::<crate::rt::Boxed<crate::TerminalOnboardingLink>>()
                     .map(EventObject::TerminalOnboardingLink)
             }
             #[cfg(feature = "terminal")]
             (Some("terminal.reader"), false) => {
-                r.decode::<Box<crate::TerminalReader>>().map(EventObject::TerminalReader)
+                r.decode::<crate::rt::Boxed<crate::TerminalReader>>()
+                    .map(EventObject::TerminalReader)
             }
             #[cfg(feature = "terminal")]
             (Some("terminal.reader"), true) => {
-                r.decode::<Box<crate::DeletedTerminalReader>>()
+                r.decode::<crate::rt::Boxed<crate::DeletedTerminalReader>>()
                     .map(EventObject::DeletedTerminalReader)
             }
             (Some("test_helpers.test_clock"), false) => {
-                r.decode::<Box<crate::TestHelpersTestClock>>()
+                r.decode::<crate::rt::Boxed<crate::TestHelpersTestClock>>()
                     .map(EventObject::TestHelpersTestClock)
             }
             (Some("test_helpers.test_clock"), true) => {
-                r.decode::<Box<crate::DeletedTestHelpersTestClock>>()
+                r.decode::<crate::rt::Boxed<crate::DeletedTestHelpersTestClock>>()
                     .map(EventObject::DeletedTestHelpersTestClock)
             }
             #[cfg(any(feature = "issuing", feature = "payments"))]
-            (Some("token"), _) => r.decode::<Box<crate::Token>>().map(EventObject::Token),
-            (Some("topup"), _) => r.decode::<Box<crate::Topup>>().map(EventObject::Topup),
+            (Some("token"), _) => {
+                r.decode::<crate::rt::Boxed<crate::Token>>().map(EventObject::Token)
+            }
+            (Some("topup"), _) => {
+                r.decode::<crate::rt::Boxed<crate::Topup>>().map(EventObject::Topup)
+            }
             (Some("transfer"), _) => {
-                r.decode::<Box<crate::Transfer>>().map(EventObject::Transfer)
+                r.decode::<crate::rt::Boxed<crate::Transfer>>()
+                    .map(EventObject::Transfer)
             }
             (Some("transfer_reversal"), _) => {
-                r.decode::<Box<crate::TransferReversal>>()
+                r.decode::<crate::rt::Boxed<crate::TransferReversal>>()
                     .map(EventObject::TransferReversal)
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.credit_reversal"), _) => {
-                r.decode::<Box<crate::TreasuryCreditReversal>>()
+                r.decode::<crate::rt::Boxed<crate::TreasuryCreditReversal>>()
                     .map(EventObject::TreasuryCreditReversal)
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.debit_reversal"), _) => {
-                r.decode::<Box<crate::TreasuryDebitReversal>>()
+                r.decode::<crate::rt::Boxed<crate::TreasuryDebitReversal>>()
                     .map(EventObject::TreasuryDebitReversal)
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.financial_account"), _) => {
-                r.decode::<Box<crate::TreasuryFinancialAccount>>()
+                r.decode::<crate::rt::Boxed<crate::TreasuryFinancialAccount>>()
                     .map(EventObject::TreasuryFinancialAccount)
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.financial_account_features"), _) => {
-                r.decode::<Box<crate::TreasuryFinancialAccountFeatures>>()
+                r.decode::<crate::rt::Boxed<crate::TreasuryFinancialAccountFeatures>>()
                     .map(EventObject::TreasuryFinancialAccountFeatures)
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.inbound_transfer"), _) => {
-                r.decode::<Box<crate::TreasuryInboundTransfer>>()
+                r.decode::<crate::rt::Boxed<crate::TreasuryInboundTransfer>>()
                     .map(EventObject::TreasuryInboundTransfer)
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.outbound_payment"), _) => {
-                r.decode::<Box<crate::TreasuryOutboundPayment>>()
+                r.decode::<crate::rt::Boxed<crate::TreasuryOutboundPayment>>()
                     .map(EventObject::TreasuryOutboundPayment)
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.outbound_transfer"), _) => {
-                r.decode::<Box<crate::TreasuryOutboundTransfer>>()
+                r.decode::<crate::rt::Boxed<crate::TreasuryOutboundTransfer>>()
                     .map(EventObject::TreasuryOutboundTransfer)
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.received_credit"), _) => {
-                r.decode::<Box<crate::TreasuryReceivedCredit>>()
+                r.decode::<crate::rt::Boxed<crate::TreasuryReceivedCredit>>()
                     .map(EventObject::TreasuryReceivedCredit)
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.received_debit"), _) => {
-                r.decode::<Box<crate::TreasuryReceivedDebit>>()
+                r.decode::<crate::rt::Boxed<crate::TreasuryReceivedDebit>>()
                     .map(EventObject::TreasuryReceivedDebit)
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.transaction"), _) => {
-                r.decode::<Box<crate::TreasuryTransaction>>()
+                r.decode::<crate::rt::Boxed<crate::TreasuryTransaction>>()
                     .map(EventObject::TreasuryTransaction)
             }
             #[cfg(feature = "treasury")]
             (Some("treasury.transaction_entry"), _) => {
-                r.decode::<Box<crate::TreasuryTransactionEntry>>()
+                r.decode::<crate::rt::Boxed<crate::TreasuryTransactionEntry>>()
                     .map(EventObject::TreasuryTransactionEntry)
             }
             #[cfg(feature = "v2")]
             (Some("v2.billing.meter_event"), _) => {
-                r.decode::<Box<crate::V2BillingMeterEvent>>()
+                r.decode::<crate::rt::Boxed<crate::V2BillingMeterEvent>>()
                     .map(EventObject::V2BillingMeterEvent)
             }
             #[cfg(feature = "v2")]
             (Some("v2.billing.meter_event_adjustment"), _) => {
-                r.decode::<Box<crate::V2BillingMeterEventAdjustment>>()
+                r.decode::<crate::rt::Boxed<crate::V2BillingMeterEventAdjustment>>()
                     .map(EventObject::V2BillingMeterEventAdjustment)
             }
             #[cfg(feature = "v2")]
             (Some("v2.billing.meter_event_session"), _) => {
-                r.decode::<Box<crate::V2BillingMeterEventSession>>()
+                r.decode::<crate::rt::Boxed<crate::V2BillingMeterEventSession>>()
                     .map(EventObject::V2BillingMeterEventSession)
             }
             #[cfg(feature = "v2")]
             (Some("v2.core.account"), _) => {
-                r.decode::<Box<crate::V2CoreAccount>>().map(EventObject::V2CoreAccount)
+                r.decode::<crate::rt::Boxed<crate::V2CoreAccount>>()
+                    .map(EventObject::V2CoreAccount)
             }
             #[cfg(feature = "v2")]
             (Some("v2.core.account_link"), _) => {
-                r.decode::<Box<crate::V2CoreAccountLink>>()
+                r.decode::<crate::rt::Boxed<crate::V2CoreAccountLink>>()
                     .map(EventObject::V2CoreAccountLink)
             }
             #[cfg(feature = "v2")]
             (Some("v2.core.account_person"), _) => {
-                r.decode::<Box<crate::V2CoreAccountPerson>>()
+                r.decode::<crate::rt::Boxed<crate::V2CoreAccountPerson>>()
                     .map(EventObject::V2CoreAccountPerson)
             }
             #[cfg(feature = "v2")]
             (Some("v2.core.account_person_token"), _) => {
-                r.decode::<Box<crate::V2CoreAccountPersonToken>>()
+                r.decode::<crate::rt::Boxed<crate::V2CoreAccountPersonToken>>()
                     .map(EventObject::V2CoreAccountPersonToken)
             }
             #[cfg(feature = "v2")]
             (Some("v2.core.account_token"), _) => {
-                r.decode::<Box<crate::V2CoreAccountToken>>()
+                r.decode::<crate::rt::Boxed<crate::V2CoreAccountToken>>()
                     .map(EventObject::V2CoreAccountToken)
             }
             #[cfg(feature = "v2")]
             (Some("v2.core.event"), _) => {
-                r.decode::<Box<crate::V2CoreEvent>>().map(EventObject::V2CoreEvent)
+                r.decode::<crate::rt::Boxed<crate::V2CoreEvent>>()
+                    .map(EventObject::V2CoreEvent)
             }
             #[cfg(feature = "v2")]
             (Some("v2.core.event_destination"), _) => {
-                r.decode::<Box<crate::V2CoreEventDestination>>()
+                r.decode::<crate::rt::Boxed<crate::V2CoreEventDestination>>()
                     .map(EventObject::V2CoreEventDestination)
             }
             (Some("webhook_endpoint"), false) => {
-                r.decode::<Box<crate::WebhookEndpoint>>()
+                r.decode::<crate::rt::Boxed<crate::WebhookEndpoint>>()
                     .map(EventObject::WebhookEndpoint)
             }
             (Some("webhook_endpoint"), true) => {
-                r.decode::<Box<crate::DeletedWebhookEndpoint>>()
+                r.decode::<crate::rt::Boxed<crate::DeletedWebhookEndpoint>>()
                     .map(EventObject::DeletedWebhookEndpoint)
             }
             _ => r.decode().map(EventObject::Unknown),

@@ -5,9 +5,9 @@
 #[non_exhaustive]
 pub enum ApplicationOrDeletedApplication {
     /// A `application`.
-    Application(Box<crate::Application>),
+    Application(crate::rt::Boxed<crate::Application>),
     /// A `application`.
-    DeletedApplication(Box<crate::DeletedApplication>),
+    DeletedApplication(crate::rt::Boxed<crate::DeletedApplication>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
@@ -24,13 +24,13 @@ impl serde::Serialize for ApplicationOrDeletedApplication {
 impl From<crate::Application> for ApplicationOrDeletedApplication {
     #[inline]
     fn from(v: crate::Application) -> Self {
-        ApplicationOrDeletedApplication::Application(Box::new(v))
+        ApplicationOrDeletedApplication::Application(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::DeletedApplication> for ApplicationOrDeletedApplication {
     #[inline]
     fn from(v: crate::DeletedApplication) -> Self {
-        ApplicationOrDeletedApplication::DeletedApplication(Box::new(v))
+        ApplicationOrDeletedApplication::DeletedApplication(crate::rt::Boxed::new(v))
     }
 }
 impl crate::rt::Decode for ApplicationOrDeletedApplication {

@@ -971,7 +971,7 @@ impl crate::rt::StripeRequest for ListCoupons {
 #[non_exhaustive]
 pub enum ListCouponsCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -988,7 +988,7 @@ impl serde::Serialize for ListCouponsCreated {
 impl From<crate::RangeQuerySpecs> for ListCouponsCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListCouponsCreated::RangeQuerySpecs(Box::new(v))
+        ListCouponsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "billing")]

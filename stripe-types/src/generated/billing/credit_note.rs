@@ -1566,7 +1566,7 @@ impl crate::rt::StripeRequest for ListCreditNotes {
 #[non_exhaustive]
 pub enum ListCreditNotesCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -1583,7 +1583,7 @@ impl serde::Serialize for ListCreditNotesCreated {
 impl From<crate::RangeQuerySpecs> for ListCreditNotesCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListCreditNotesCreated::RangeQuerySpecs(Box::new(v))
+        ListCreditNotesCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "billing")]

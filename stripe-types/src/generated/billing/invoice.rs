@@ -7008,7 +7008,7 @@ impl crate::rt::StripeRequest for ListInvoices {
 #[non_exhaustive]
 pub enum ListInvoicesCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -7025,7 +7025,7 @@ impl serde::Serialize for ListInvoicesCreated {
 impl From<crate::RangeQuerySpecs> for ListInvoicesCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListInvoicesCreated::RangeQuerySpecs(Box::new(v))
+        ListInvoicesCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "billing")]
@@ -7041,7 +7041,7 @@ impl From<i64> for ListInvoicesCreated {
 #[non_exhaustive]
 pub enum ListInvoicesDueDate {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -7058,7 +7058,7 @@ impl serde::Serialize for ListInvoicesDueDate {
 impl From<crate::RangeQuerySpecs> for ListInvoicesDueDate {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListInvoicesDueDate::RangeQuerySpecs(Box::new(v))
+        ListInvoicesDueDate::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "billing")]
@@ -8541,9 +8541,9 @@ impl TaxAmountParam {
 #[non_exhaustive]
 pub enum TaxIdOrDeletedTaxId {
     /// A `tax_id`.
-    TaxId(Box<crate::TaxId>),
+    TaxId(crate::rt::Boxed<crate::TaxId>),
     /// A `tax_id`.
-    DeletedTaxId(Box<crate::DeletedTaxId>),
+    DeletedTaxId(crate::rt::Boxed<crate::DeletedTaxId>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
@@ -8560,13 +8560,13 @@ impl serde::Serialize for TaxIdOrDeletedTaxId {
 impl From<crate::TaxId> for TaxIdOrDeletedTaxId {
     #[inline]
     fn from(v: crate::TaxId) -> Self {
-        TaxIdOrDeletedTaxId::TaxId(Box::new(v))
+        TaxIdOrDeletedTaxId::TaxId(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::DeletedTaxId> for TaxIdOrDeletedTaxId {
     #[inline]
     fn from(v: crate::DeletedTaxId) -> Self {
-        TaxIdOrDeletedTaxId::DeletedTaxId(Box::new(v))
+        TaxIdOrDeletedTaxId::DeletedTaxId(crate::rt::Boxed::new(v))
     }
 }
 impl crate::rt::Decode for TaxIdOrDeletedTaxId {

@@ -5,9 +5,9 @@
 #[non_exhaustive]
 pub enum InvoiceOrDeletedInvoice {
     /// A `invoice`.
-    Invoice(Box<crate::Invoice>),
+    Invoice(crate::rt::Boxed<crate::Invoice>),
     /// A `invoice`.
-    DeletedInvoice(Box<crate::DeletedInvoice>),
+    DeletedInvoice(crate::rt::Boxed<crate::DeletedInvoice>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
@@ -24,13 +24,13 @@ impl serde::Serialize for InvoiceOrDeletedInvoice {
 impl From<crate::Invoice> for InvoiceOrDeletedInvoice {
     #[inline]
     fn from(v: crate::Invoice) -> Self {
-        InvoiceOrDeletedInvoice::Invoice(Box::new(v))
+        InvoiceOrDeletedInvoice::Invoice(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::DeletedInvoice> for InvoiceOrDeletedInvoice {
     #[inline]
     fn from(v: crate::DeletedInvoice) -> Self {
-        InvoiceOrDeletedInvoice::DeletedInvoice(Box::new(v))
+        InvoiceOrDeletedInvoice::DeletedInvoice(crate::rt::Boxed::new(v))
     }
 }
 impl crate::rt::Decode for InvoiceOrDeletedInvoice {
@@ -1686,7 +1686,7 @@ impl crate::rt::StripeRequest for ListInvoicePayments {
 #[non_exhaustive]
 pub enum ListInvoicePaymentsCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -1703,7 +1703,7 @@ impl serde::Serialize for ListInvoicePaymentsCreated {
 impl From<crate::RangeQuerySpecs> for ListInvoicePaymentsCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListInvoicePaymentsCreated::RangeQuerySpecs(Box::new(v))
+        ListInvoicePaymentsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(any(feature = "billing", feature = "treasury"))]

@@ -856,7 +856,7 @@ impl crate::rt::StripeRequest for ListInvoiceitems {
 #[non_exhaustive]
 pub enum ListInvoiceitemsCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -873,7 +873,7 @@ impl serde::Serialize for ListInvoiceitemsCreated {
 impl From<crate::RangeQuerySpecs> for ListInvoiceitemsCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListInvoiceitemsCreated::RangeQuerySpecs(Box::new(v))
+        ListInvoiceitemsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "billing")]

@@ -357,7 +357,7 @@ impl<'de> serde::Deserialize<'de> for CreatePlanInterval {
 #[non_exhaustive]
 pub enum CreatePlanProduct {
     /// A `InlineProductParams`.
-    InlineProductParams(Box<crate::InlineProductParams>),
+    InlineProductParams(crate::rt::Boxed<crate::InlineProductParams>),
     /// A `String`.
     String(String),
 }
@@ -374,7 +374,7 @@ impl serde::Serialize for CreatePlanProduct {
 impl From<crate::InlineProductParams> for CreatePlanProduct {
     #[inline]
     fn from(v: crate::InlineProductParams) -> Self {
-        CreatePlanProduct::InlineProductParams(Box::new(v))
+        CreatePlanProduct::InlineProductParams(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "billing")]
@@ -969,7 +969,7 @@ impl crate::rt::StripeRequest for ListPlans {
 #[non_exhaustive]
 pub enum ListPlansCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -986,7 +986,7 @@ impl serde::Serialize for ListPlansCreated {
 impl From<crate::RangeQuerySpecs> for ListPlansCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListPlansCreated::RangeQuerySpecs(Box::new(v))
+        ListPlansCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "billing")]
@@ -1623,9 +1623,9 @@ impl crate::rt::Decode for PlanUsageType {
 #[non_exhaustive]
 pub enum ProductOrDeletedProduct {
     /// A `product`.
-    Product(Box<crate::Product>),
+    Product(crate::rt::Boxed<crate::Product>),
     /// A `product`.
-    DeletedProduct(Box<crate::DeletedProduct>),
+    DeletedProduct(crate::rt::Boxed<crate::DeletedProduct>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
@@ -1642,13 +1642,13 @@ impl serde::Serialize for ProductOrDeletedProduct {
 impl From<crate::Product> for ProductOrDeletedProduct {
     #[inline]
     fn from(v: crate::Product) -> Self {
-        ProductOrDeletedProduct::Product(Box::new(v))
+        ProductOrDeletedProduct::Product(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::DeletedProduct> for ProductOrDeletedProduct {
     #[inline]
     fn from(v: crate::DeletedProduct) -> Self {
-        ProductOrDeletedProduct::DeletedProduct(Box::new(v))
+        ProductOrDeletedProduct::DeletedProduct(crate::rt::Boxed::new(v))
     }
 }
 impl crate::rt::Decode for ProductOrDeletedProduct {

@@ -839,7 +839,7 @@ impl crate::rt::StripeRequest for ListPrices {
 #[non_exhaustive]
 pub enum ListPricesCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -856,7 +856,7 @@ impl serde::Serialize for ListPricesCreated {
 impl From<crate::RangeQuerySpecs> for ListPricesCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListPricesCreated::RangeQuerySpecs(Box::new(v))
+        ListPricesCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "billing")]

@@ -429,7 +429,7 @@ impl crate::rt::StripeRequest for ListProducts {
 #[non_exhaustive]
 pub enum ListProductsCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -446,7 +446,7 @@ impl serde::Serialize for ListProductsCreated {
 impl From<crate::RangeQuerySpecs> for ListProductsCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListProductsCreated::RangeQuerySpecs(Box::new(v))
+        ListProductsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "billing")]

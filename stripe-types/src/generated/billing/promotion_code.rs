@@ -461,7 +461,7 @@ impl crate::rt::StripeRequest for ListPromotionCodes {
 #[non_exhaustive]
 pub enum ListPromotionCodesCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -478,7 +478,7 @@ impl serde::Serialize for ListPromotionCodesCreated {
 impl From<crate::RangeQuerySpecs> for ListPromotionCodesCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListPromotionCodesCreated::RangeQuerySpecs(Box::new(v))
+        ListPromotionCodesCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "billing")]

@@ -939,7 +939,7 @@ impl crate::rt::StripeRequest for ListSubscriptions {
 #[non_exhaustive]
 pub enum ListSubscriptionsCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -956,7 +956,7 @@ impl serde::Serialize for ListSubscriptionsCreated {
 impl From<crate::RangeQuerySpecs> for ListSubscriptionsCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListSubscriptionsCreated::RangeQuerySpecs(Box::new(v))
+        ListSubscriptionsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "billing")]
@@ -972,7 +972,7 @@ impl From<i64> for ListSubscriptionsCreated {
 #[non_exhaustive]
 pub enum ListSubscriptionsCurrentPeriodEnd {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -989,7 +989,7 @@ impl serde::Serialize for ListSubscriptionsCurrentPeriodEnd {
 impl From<crate::RangeQuerySpecs> for ListSubscriptionsCurrentPeriodEnd {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListSubscriptionsCurrentPeriodEnd::RangeQuerySpecs(Box::new(v))
+        ListSubscriptionsCurrentPeriodEnd::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "billing")]
@@ -1005,7 +1005,7 @@ impl From<i64> for ListSubscriptionsCurrentPeriodEnd {
 #[non_exhaustive]
 pub enum ListSubscriptionsCurrentPeriodStart {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -1022,7 +1022,7 @@ impl serde::Serialize for ListSubscriptionsCurrentPeriodStart {
 impl From<crate::RangeQuerySpecs> for ListSubscriptionsCurrentPeriodStart {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListSubscriptionsCurrentPeriodStart::RangeQuerySpecs(Box::new(v))
+        ListSubscriptionsCurrentPeriodStart::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "billing")]

@@ -877,7 +877,7 @@ impl crate::rt::StripeRequest for ListSubscriptionSchedules {
 #[non_exhaustive]
 pub enum ListSubscriptionSchedulesCanceledAt {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -894,7 +894,7 @@ impl serde::Serialize for ListSubscriptionSchedulesCanceledAt {
 impl From<crate::RangeQuerySpecs> for ListSubscriptionSchedulesCanceledAt {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListSubscriptionSchedulesCanceledAt::RangeQuerySpecs(Box::new(v))
+        ListSubscriptionSchedulesCanceledAt::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "billing")]
@@ -910,7 +910,7 @@ impl From<i64> for ListSubscriptionSchedulesCanceledAt {
 #[non_exhaustive]
 pub enum ListSubscriptionSchedulesCompletedAt {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -927,7 +927,7 @@ impl serde::Serialize for ListSubscriptionSchedulesCompletedAt {
 impl From<crate::RangeQuerySpecs> for ListSubscriptionSchedulesCompletedAt {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListSubscriptionSchedulesCompletedAt::RangeQuerySpecs(Box::new(v))
+        ListSubscriptionSchedulesCompletedAt::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "billing")]
@@ -943,7 +943,7 @@ impl From<i64> for ListSubscriptionSchedulesCompletedAt {
 #[non_exhaustive]
 pub enum ListSubscriptionSchedulesCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -960,7 +960,7 @@ impl serde::Serialize for ListSubscriptionSchedulesCreated {
 impl From<crate::RangeQuerySpecs> for ListSubscriptionSchedulesCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListSubscriptionSchedulesCreated::RangeQuerySpecs(Box::new(v))
+        ListSubscriptionSchedulesCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "billing")]
@@ -976,7 +976,7 @@ impl From<i64> for ListSubscriptionSchedulesCreated {
 #[non_exhaustive]
 pub enum ListSubscriptionSchedulesReleasedAt {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -993,7 +993,7 @@ impl serde::Serialize for ListSubscriptionSchedulesReleasedAt {
 impl From<crate::RangeQuerySpecs> for ListSubscriptionSchedulesReleasedAt {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListSubscriptionSchedulesReleasedAt::RangeQuerySpecs(Box::new(v))
+        ListSubscriptionSchedulesReleasedAt::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "billing")]
@@ -1008,9 +1008,9 @@ impl From<i64> for ListSubscriptionSchedulesReleasedAt {
 #[non_exhaustive]
 pub enum PriceOrDeletedPrice {
     /// A `price`.
-    Price(Box<crate::Price>),
+    Price(crate::rt::Boxed<crate::Price>),
     /// A `price`.
-    DeletedPrice(Box<crate::DeletedPrice>),
+    DeletedPrice(crate::rt::Boxed<crate::DeletedPrice>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
@@ -1027,13 +1027,13 @@ impl serde::Serialize for PriceOrDeletedPrice {
 impl From<crate::Price> for PriceOrDeletedPrice {
     #[inline]
     fn from(v: crate::Price) -> Self {
-        PriceOrDeletedPrice::Price(Box::new(v))
+        PriceOrDeletedPrice::Price(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::DeletedPrice> for PriceOrDeletedPrice {
     #[inline]
     fn from(v: crate::DeletedPrice) -> Self {
-        PriceOrDeletedPrice::DeletedPrice(Box::new(v))
+        PriceOrDeletedPrice::DeletedPrice(crate::rt::Boxed::new(v))
     }
 }
 impl crate::rt::Decode for PriceOrDeletedPrice {

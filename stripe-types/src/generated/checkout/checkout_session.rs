@@ -14360,7 +14360,7 @@ impl crate::rt::StripeRequest for ListCheckoutSessions {
 #[non_exhaustive]
 pub enum ListCheckoutSessionsCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -14377,7 +14377,7 @@ impl serde::Serialize for ListCheckoutSessionsCreated {
 impl From<crate::RangeQuerySpecs> for ListCheckoutSessionsCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListCheckoutSessionsCreated::RangeQuerySpecs(Box::new(v))
+        ListCheckoutSessionsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(any(feature = "checkout", feature = "identity"))]

@@ -379,7 +379,7 @@ impl crate::rt::StripeRequest for ListShippingRates {
 #[non_exhaustive]
 pub enum ListShippingRatesCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -396,7 +396,7 @@ impl serde::Serialize for ListShippingRatesCreated {
 impl From<crate::RangeQuerySpecs> for ListShippingRatesCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListShippingRatesCreated::RangeQuerySpecs(Box::new(v))
+        ListShippingRatesCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(any(feature = "billing", feature = "checkout"))]

@@ -8079,9 +8079,9 @@ impl BacsDebitPaymentsSpecs {
 #[non_exhaustive]
 pub enum BankAccountOrCard {
     /// A `bank_account`.
-    BankAccount(Box<crate::BankAccount>),
+    BankAccount(crate::rt::Boxed<crate::BankAccount>),
     /// A `card`.
-    Card(Box<crate::Card>),
+    Card(crate::rt::Boxed<crate::Card>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
@@ -8098,13 +8098,13 @@ impl serde::Serialize for BankAccountOrCard {
 impl From<crate::BankAccount> for BankAccountOrCard {
     #[inline]
     fn from(v: crate::BankAccount) -> Self {
-        BankAccountOrCard::BankAccount(Box::new(v))
+        BankAccountOrCard::BankAccount(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::Card> for BankAccountOrCard {
     #[inline]
     fn from(v: crate::Card) -> Self {
-        BankAccountOrCard::Card(Box::new(v))
+        BankAccountOrCard::Card(crate::rt::Boxed::new(v))
     }
 }
 impl crate::rt::Decode for BankAccountOrCard {
@@ -10319,7 +10319,9 @@ impl crate::rt::StripeRequest for CreateAccount {
 #[non_exhaustive]
 pub enum CreateAccountBankAccount {
     /// A `bank_account`.
-    ExternalAccountPayoutBankAccount(Box<crate::ExternalAccountPayoutBankAccount>),
+    ExternalAccountPayoutBankAccount(
+        crate::rt::Boxed<crate::ExternalAccountPayoutBankAccount>,
+    ),
     /// A `String`.
     String(String),
 }
@@ -10338,7 +10340,9 @@ impl serde::Serialize for CreateAccountBankAccount {
 impl From<crate::ExternalAccountPayoutBankAccount> for CreateAccountBankAccount {
     #[inline]
     fn from(v: crate::ExternalAccountPayoutBankAccount) -> Self {
-        CreateAccountBankAccount::ExternalAccountPayoutBankAccount(Box::new(v))
+        CreateAccountBankAccount::ExternalAccountPayoutBankAccount(
+            crate::rt::Boxed::new(v),
+        )
     }
 }
 #[cfg(feature = "connect")]
@@ -13288,7 +13292,7 @@ impl crate::rt::StripeRequest for ListAccounts {
 #[non_exhaustive]
 pub enum ListAccountsCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -13305,7 +13309,7 @@ impl serde::Serialize for ListAccountsCreated {
 impl From<crate::RangeQuerySpecs> for ListAccountsCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListAccountsCreated::RangeQuerySpecs(Box::new(v))
+        ListAccountsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(any(feature = "connect", feature = "treasury"))]

@@ -337,7 +337,7 @@ impl crate::rt::StripeRequest for ListApplicationFees {
 #[non_exhaustive]
 pub enum ListApplicationFeesCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -354,7 +354,7 @@ impl serde::Serialize for ListApplicationFeesCreated {
 impl From<crate::RangeQuerySpecs> for ListApplicationFeesCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListApplicationFeesCreated::RangeQuerySpecs(Box::new(v))
+        ListApplicationFeesCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "connect")]

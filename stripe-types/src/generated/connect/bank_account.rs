@@ -314,9 +314,9 @@ impl crate::rt::Decode for BankAccountAvailablePayoutMethods {
 #[non_exhaustive]
 pub enum CustomerOrDeletedCustomer {
     /// A `customer`.
-    Customer(Box<crate::Customer>),
+    Customer(crate::rt::Boxed<crate::Customer>),
     /// A `customer`.
-    DeletedCustomer(Box<crate::DeletedCustomer>),
+    DeletedCustomer(crate::rt::Boxed<crate::DeletedCustomer>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
@@ -333,13 +333,13 @@ impl serde::Serialize for CustomerOrDeletedCustomer {
 impl From<crate::Customer> for CustomerOrDeletedCustomer {
     #[inline]
     fn from(v: crate::Customer) -> Self {
-        CustomerOrDeletedCustomer::Customer(Box::new(v))
+        CustomerOrDeletedCustomer::Customer(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::DeletedCustomer> for CustomerOrDeletedCustomer {
     #[inline]
     fn from(v: crate::DeletedCustomer) -> Self {
-        CustomerOrDeletedCustomer::DeletedCustomer(Box::new(v))
+        CustomerOrDeletedCustomer::DeletedCustomer(crate::rt::Boxed::new(v))
     }
 }
 impl crate::rt::Decode for CustomerOrDeletedCustomer {

@@ -325,9 +325,9 @@ impl crate::rt::StripeRequest for DeleteAccountExternalAccount {
 #[non_exhaustive]
 pub enum DeletedExternalAccount {
     /// A `bank_account`.
-    DeletedBankAccount(Box<crate::DeletedBankAccount>),
+    DeletedBankAccount(crate::rt::Boxed<crate::DeletedBankAccount>),
     /// A `card`.
-    DeletedCard(Box<crate::DeletedCard>),
+    DeletedCard(crate::rt::Boxed<crate::DeletedCard>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
@@ -346,14 +346,14 @@ impl serde::Serialize for DeletedExternalAccount {
 impl From<crate::DeletedBankAccount> for DeletedExternalAccount {
     #[inline]
     fn from(v: crate::DeletedBankAccount) -> Self {
-        DeletedExternalAccount::DeletedBankAccount(Box::new(v))
+        DeletedExternalAccount::DeletedBankAccount(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "connect")]
 impl From<crate::DeletedCard> for DeletedExternalAccount {
     #[inline]
     fn from(v: crate::DeletedCard) -> Self {
-        DeletedExternalAccount::DeletedCard(Box::new(v))
+        DeletedExternalAccount::DeletedCard(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "connect")]
@@ -396,9 +396,9 @@ impl crate::rt::HasId for DeletedExternalAccount {
 #[non_exhaustive]
 pub enum ExternalAccount {
     /// A `bank_account`.
-    BankAccount(Box<crate::BankAccount>),
+    BankAccount(crate::rt::Boxed<crate::BankAccount>),
     /// A `card`.
-    Card(Box<crate::Card>),
+    Card(crate::rt::Boxed<crate::Card>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
@@ -417,14 +417,14 @@ impl serde::Serialize for ExternalAccount {
 impl From<crate::BankAccount> for ExternalAccount {
     #[inline]
     fn from(v: crate::BankAccount) -> Self {
-        ExternalAccount::BankAccount(Box::new(v))
+        ExternalAccount::BankAccount(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "connect")]
 impl From<crate::Card> for ExternalAccount {
     #[inline]
     fn from(v: crate::Card) -> Self {
-        ExternalAccount::Card(Box::new(v))
+        ExternalAccount::Card(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "connect")]

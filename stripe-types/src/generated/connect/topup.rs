@@ -303,7 +303,7 @@ impl crate::rt::StripeRequest for ListTopups {
 #[non_exhaustive]
 pub enum ListTopupsAmount {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -320,7 +320,7 @@ impl serde::Serialize for ListTopupsAmount {
 impl From<crate::RangeQuerySpecs> for ListTopupsAmount {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListTopupsAmount::RangeQuerySpecs(Box::new(v))
+        ListTopupsAmount::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "connect")]
@@ -336,7 +336,7 @@ impl From<i64> for ListTopupsAmount {
 #[non_exhaustive]
 pub enum ListTopupsCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -353,7 +353,7 @@ impl serde::Serialize for ListTopupsCreated {
 impl From<crate::RangeQuerySpecs> for ListTopupsCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListTopupsCreated::RangeQuerySpecs(Box::new(v))
+        ListTopupsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "connect")]

@@ -255,7 +255,7 @@ impl crate::rt::StripeRequest for ListTransfers {
 #[non_exhaustive]
 pub enum ListTransfersCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -272,7 +272,7 @@ impl serde::Serialize for ListTransfersCreated {
 impl From<crate::RangeQuerySpecs> for ListTransfersCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListTransfersCreated::RangeQuerySpecs(Box::new(v))
+        ListTransfersCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "connect")]

@@ -22,13 +22,13 @@ pub struct ApiErrors {
     pub network_decline_code: Option<String>,
     /// If the error is parameter-specific, the parameter related to the error. For example, you can use this to display a message near the correct form field.
     pub param: Option<String>,
-    pub payment_intent: Option<Box<crate::PaymentIntent>>,
+    pub payment_intent: Option<crate::rt::Boxed<crate::PaymentIntent>>,
     pub payment_method: Option<crate::PaymentMethod>,
     /// If the error is specific to the type of payment method, the payment method type that had a problem. This field is only populated for invoice-related errors.
     pub payment_method_type: Option<String>,
     /// A URL to the request log entry in your dashboard.
     pub request_log_url: Option<String>,
-    pub setup_intent: Option<Box<crate::SetupIntent>>,
+    pub setup_intent: Option<crate::rt::Boxed<crate::SetupIntent>>,
     /// The [source object](https://docs.stripe.com/api/sources/object) for errors returned on a request involving a source.
     pub source: Option<crate::BankAccountOrCardOrSource>,
     /// The type of error returned. One of `api_error`, `card_error`, `idempotency_error`, or `invalid_request_error`
@@ -49,11 +49,11 @@ impl crate::rt::Decode for ApiErrors {
             f6: crate::rt::json::Slot<String>,
             f7: crate::rt::json::Slot<String>,
             f8: crate::rt::json::Slot<String>,
-            f9: crate::rt::json::Slot<Box<crate::PaymentIntent>>,
+            f9: crate::rt::json::Slot<crate::rt::Boxed<crate::PaymentIntent>>,
             f10: crate::rt::json::Slot<crate::PaymentMethod>,
             f11: crate::rt::json::Slot<String>,
             f12: crate::rt::json::Slot<String>,
-            f13: crate::rt::json::Slot<Box<crate::SetupIntent>>,
+            f13: crate::rt::json::Slot<crate::rt::Boxed<crate::SetupIntent>>,
             f14: crate::rt::json::Slot<crate::BankAccountOrCardOrSource>,
             f15: crate::rt::json::Slot<crate::ApiErrorsType>,
         }
@@ -290,11 +290,11 @@ impl crate::rt::Decode for ApiErrorsType {
 #[non_exhaustive]
 pub enum BankAccountOrCardOrSource {
     /// A `bank_account`.
-    BankAccount(Box<crate::BankAccount>),
+    BankAccount(crate::rt::Boxed<crate::BankAccount>),
     /// A `card`.
-    Card(Box<crate::Card>),
+    Card(crate::rt::Boxed<crate::Card>),
     /// A `source`.
-    Source(Box<crate::Source>),
+    Source(crate::rt::Boxed<crate::Source>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
@@ -312,19 +312,19 @@ impl serde::Serialize for BankAccountOrCardOrSource {
 impl From<crate::BankAccount> for BankAccountOrCardOrSource {
     #[inline]
     fn from(v: crate::BankAccount) -> Self {
-        BankAccountOrCardOrSource::BankAccount(Box::new(v))
+        BankAccountOrCardOrSource::BankAccount(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::Card> for BankAccountOrCardOrSource {
     #[inline]
     fn from(v: crate::Card) -> Self {
-        BankAccountOrCardOrSource::Card(Box::new(v))
+        BankAccountOrCardOrSource::Card(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::Source> for BankAccountOrCardOrSource {
     #[inline]
     fn from(v: crate::Source) -> Self {
-        BankAccountOrCardOrSource::Source(Box::new(v))
+        BankAccountOrCardOrSource::Source(crate::rt::Boxed::new(v))
     }
 }
 impl crate::rt::Decode for BankAccountOrCardOrSource {

@@ -161,9 +161,9 @@ impl crate::rt::Decode for CreditNotesPretaxCreditAmountType {
 #[non_exhaustive]
 pub enum DiscountOrDeletedDiscount {
     /// A `discount`.
-    Discount(Box<crate::Discount>),
+    Discount(crate::rt::Boxed<crate::Discount>),
     /// A `discount`.
-    DeletedDiscount(Box<crate::DeletedDiscount>),
+    DeletedDiscount(crate::rt::Boxed<crate::DeletedDiscount>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
@@ -180,13 +180,13 @@ impl serde::Serialize for DiscountOrDeletedDiscount {
 impl From<crate::Discount> for DiscountOrDeletedDiscount {
     #[inline]
     fn from(v: crate::Discount) -> Self {
-        DiscountOrDeletedDiscount::Discount(Box::new(v))
+        DiscountOrDeletedDiscount::Discount(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::DeletedDiscount> for DiscountOrDeletedDiscount {
     #[inline]
     fn from(v: crate::DeletedDiscount) -> Self {
-        DiscountOrDeletedDiscount::DeletedDiscount(Box::new(v))
+        DiscountOrDeletedDiscount::DeletedDiscount(crate::rt::Boxed::new(v))
     }
 }
 impl crate::rt::Decode for DiscountOrDeletedDiscount {

@@ -318,7 +318,7 @@ impl crate::rt::StripeRequest for ListEvents {
 #[non_exhaustive]
 pub enum ListEventsCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -333,7 +333,7 @@ impl serde::Serialize for ListEventsCreated {
 impl From<crate::RangeQuerySpecs> for ListEventsCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListEventsCreated::RangeQuerySpecs(Box::new(v))
+        ListEventsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 impl From<i64> for ListEventsCreated {

@@ -661,7 +661,7 @@ impl crate::rt::StripeRequest for ListFiles {
 #[non_exhaustive]
 pub enum ListFilesCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -676,7 +676,7 @@ impl serde::Serialize for ListFilesCreated {
 impl From<crate::RangeQuerySpecs> for ListFilesCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListFilesCreated::RangeQuerySpecs(Box::new(v))
+        ListFilesCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 impl From<i64> for ListFilesCreated {

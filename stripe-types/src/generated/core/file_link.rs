@@ -351,7 +351,7 @@ impl crate::rt::StripeRequest for ListFileLinks {
 #[non_exhaustive]
 pub enum ListFileLinksCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -366,7 +366,7 @@ impl serde::Serialize for ListFileLinksCreated {
 impl From<crate::RangeQuerySpecs> for ListFileLinksCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListFileLinksCreated::RangeQuerySpecs(Box::new(v))
+        ListFileLinksCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 impl From<i64> for ListFileLinksCreated {

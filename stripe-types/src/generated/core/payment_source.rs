@@ -5,9 +5,9 @@
 #[non_exhaustive]
 pub enum DeletedPaymentSource {
     /// A `bank_account`.
-    DeletedBankAccount(Box<crate::DeletedBankAccount>),
+    DeletedBankAccount(crate::rt::Boxed<crate::DeletedBankAccount>),
     /// A `card`.
-    DeletedCard(Box<crate::DeletedCard>),
+    DeletedCard(crate::rt::Boxed<crate::DeletedCard>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
@@ -24,13 +24,13 @@ impl serde::Serialize for DeletedPaymentSource {
 impl From<crate::DeletedBankAccount> for DeletedPaymentSource {
     #[inline]
     fn from(v: crate::DeletedBankAccount) -> Self {
-        DeletedPaymentSource::DeletedBankAccount(Box::new(v))
+        DeletedPaymentSource::DeletedBankAccount(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::DeletedCard> for DeletedPaymentSource {
     #[inline]
     fn from(v: crate::DeletedCard) -> Self {
-        DeletedPaymentSource::DeletedCard(Box::new(v))
+        DeletedPaymentSource::DeletedCard(crate::rt::Boxed::new(v))
     }
 }
 impl crate::rt::Decode for DeletedPaymentSource {
@@ -67,13 +67,13 @@ impl crate::rt::HasId for DeletedPaymentSource {
 #[non_exhaustive]
 pub enum PaymentSource {
     /// A `account`.
-    Account(Box<crate::Account>),
+    Account(crate::rt::Boxed<crate::Account>),
     /// A `bank_account`.
-    BankAccount(Box<crate::BankAccount>),
+    BankAccount(crate::rt::Boxed<crate::BankAccount>),
     /// A `card`.
-    Card(Box<crate::Card>),
+    Card(crate::rt::Boxed<crate::Card>),
     /// A `source`.
-    Source(Box<crate::Source>),
+    Source(crate::rt::Boxed<crate::Source>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
@@ -92,25 +92,25 @@ impl serde::Serialize for PaymentSource {
 impl From<crate::Account> for PaymentSource {
     #[inline]
     fn from(v: crate::Account) -> Self {
-        PaymentSource::Account(Box::new(v))
+        PaymentSource::Account(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::BankAccount> for PaymentSource {
     #[inline]
     fn from(v: crate::BankAccount) -> Self {
-        PaymentSource::BankAccount(Box::new(v))
+        PaymentSource::BankAccount(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::Card> for PaymentSource {
     #[inline]
     fn from(v: crate::Card) -> Self {
-        PaymentSource::Card(Box::new(v))
+        PaymentSource::Card(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::Source> for PaymentSource {
     #[inline]
     fn from(v: crate::Source) -> Self {
-        PaymentSource::Source(Box::new(v))
+        PaymentSource::Source(crate::rt::Boxed::new(v))
     }
 }
 impl crate::rt::Decode for PaymentSource {

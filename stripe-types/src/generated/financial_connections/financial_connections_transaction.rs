@@ -392,7 +392,7 @@ impl crate::rt::StripeRequest for ListFinancialConnectionsTransactions {
 #[non_exhaustive]
 pub enum ListFinancialConnectionsTransactionsTransactedAt {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -413,7 +413,9 @@ impl serde::Serialize for ListFinancialConnectionsTransactionsTransactedAt {
 impl From<crate::RangeQuerySpecs> for ListFinancialConnectionsTransactionsTransactedAt {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListFinancialConnectionsTransactionsTransactedAt::RangeQuerySpecs(Box::new(v))
+        ListFinancialConnectionsTransactionsTransactedAt::RangeQuerySpecs(
+            crate::rt::Boxed::new(v),
+        )
     }
 }
 #[cfg(feature = "financial_connections")]

@@ -417,7 +417,7 @@ impl crate::rt::StripeRequest for ListIdentityVerificationReports {
 #[non_exhaustive]
 pub enum ListIdentityVerificationReportsCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -434,7 +434,7 @@ impl serde::Serialize for ListIdentityVerificationReportsCreated {
 impl From<crate::RangeQuerySpecs> for ListIdentityVerificationReportsCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListIdentityVerificationReportsCreated::RangeQuerySpecs(Box::new(v))
+        ListIdentityVerificationReportsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "identity")]

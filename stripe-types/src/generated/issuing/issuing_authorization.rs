@@ -8885,7 +8885,7 @@ impl crate::rt::StripeRequest for ListIssuingAuthorizations {
 #[non_exhaustive]
 pub enum ListIssuingAuthorizationsCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -8902,7 +8902,7 @@ impl serde::Serialize for ListIssuingAuthorizationsCreated {
 impl From<crate::RangeQuerySpecs> for ListIssuingAuthorizationsCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListIssuingAuthorizationsCreated::RangeQuerySpecs(Box::new(v))
+        ListIssuingAuthorizationsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "issuing")]

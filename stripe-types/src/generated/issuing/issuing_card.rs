@@ -10728,7 +10728,7 @@ impl crate::rt::StripeRequest for ListIssuingCards {
 #[non_exhaustive]
 pub enum ListIssuingCardsCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -10745,7 +10745,7 @@ impl serde::Serialize for ListIssuingCardsCreated {
 impl From<crate::RangeQuerySpecs> for ListIssuingCardsCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListIssuingCardsCreated::RangeQuerySpecs(Box::new(v))
+        ListIssuingCardsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "issuing")]

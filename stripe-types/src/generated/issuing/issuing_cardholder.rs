@@ -10427,7 +10427,7 @@ impl crate::rt::StripeRequest for ListIssuingCardholders {
 #[non_exhaustive]
 pub enum ListIssuingCardholdersCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -10444,7 +10444,7 @@ impl serde::Serialize for ListIssuingCardholdersCreated {
 impl From<crate::RangeQuerySpecs> for ListIssuingCardholdersCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListIssuingCardholdersCreated::RangeQuerySpecs(Box::new(v))
+        ListIssuingCardholdersCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "issuing")]

@@ -478,7 +478,7 @@ impl crate::rt::StripeRequest for ListIssuingTokens {
 #[non_exhaustive]
 pub enum ListIssuingTokensCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -495,7 +495,7 @@ impl serde::Serialize for ListIssuingTokensCreated {
 impl From<crate::RangeQuerySpecs> for ListIssuingTokensCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListIssuingTokensCreated::RangeQuerySpecs(Box::new(v))
+        ListIssuingTokensCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "issuing")]

@@ -316,37 +316,39 @@ impl crate::rt::Decode for BalanceTransactionBalanceType {
 #[non_exhaustive]
 pub enum BalanceTransactionSource {
     /// A `application_fee`.
-    ApplicationFee(Box<crate::ApplicationFee>),
+    ApplicationFee(crate::rt::Boxed<crate::ApplicationFee>),
     /// A `charge`.
-    Charge(Box<crate::Charge>),
+    Charge(crate::rt::Boxed<crate::Charge>),
     /// A `connect_collection_transfer`.
-    ConnectCollectionTransfer(Box<crate::ConnectCollectionTransfer>),
+    ConnectCollectionTransfer(crate::rt::Boxed<crate::ConnectCollectionTransfer>),
     /// A `customer_cash_balance_transaction`.
-    CustomerCashBalanceTransaction(Box<crate::CustomerCashBalanceTransaction>),
+    CustomerCashBalanceTransaction(
+        crate::rt::Boxed<crate::CustomerCashBalanceTransaction>,
+    ),
     /// A `dispute`.
-    Dispute(Box<crate::Dispute>),
+    Dispute(crate::rt::Boxed<crate::Dispute>),
     /// A `fee_refund`.
-    FeeRefund(Box<crate::FeeRefund>),
+    FeeRefund(crate::rt::Boxed<crate::FeeRefund>),
     /// A `issuing.authorization`.
-    IssuingAuthorization(Box<crate::IssuingAuthorization>),
+    IssuingAuthorization(crate::rt::Boxed<crate::IssuingAuthorization>),
     /// A `issuing.dispute`.
-    IssuingDispute(Box<crate::IssuingDispute>),
+    IssuingDispute(crate::rt::Boxed<crate::IssuingDispute>),
     /// A `issuing.transaction`.
-    IssuingTransaction(Box<crate::IssuingTransaction>),
+    IssuingTransaction(crate::rt::Boxed<crate::IssuingTransaction>),
     /// A `payout`.
-    Payout(Box<crate::Payout>),
+    Payout(crate::rt::Boxed<crate::Payout>),
     /// A `refund`.
-    Refund(Box<crate::Refund>),
+    Refund(crate::rt::Boxed<crate::Refund>),
     /// A `reserve_transaction`.
-    ReserveTransaction(Box<crate::ReserveTransaction>),
+    ReserveTransaction(crate::rt::Boxed<crate::ReserveTransaction>),
     /// A `tax_deducted_at_source`.
-    TaxDeductedAtSource(Box<crate::TaxDeductedAtSource>),
+    TaxDeductedAtSource(crate::rt::Boxed<crate::TaxDeductedAtSource>),
     /// A `topup`.
-    Topup(Box<crate::Topup>),
+    Topup(crate::rt::Boxed<crate::Topup>),
     /// A `transfer`.
-    Transfer(Box<crate::Transfer>),
+    Transfer(crate::rt::Boxed<crate::Transfer>),
     /// A `transfer_reversal`.
-    TransferReversal(Box<crate::TransferReversal>),
+    TransferReversal(crate::rt::Boxed<crate::TransferReversal>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
@@ -377,97 +379,99 @@ impl serde::Serialize for BalanceTransactionSource {
 impl From<crate::ApplicationFee> for BalanceTransactionSource {
     #[inline]
     fn from(v: crate::ApplicationFee) -> Self {
-        BalanceTransactionSource::ApplicationFee(Box::new(v))
+        BalanceTransactionSource::ApplicationFee(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::Charge> for BalanceTransactionSource {
     #[inline]
     fn from(v: crate::Charge) -> Self {
-        BalanceTransactionSource::Charge(Box::new(v))
+        BalanceTransactionSource::Charge(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::ConnectCollectionTransfer> for BalanceTransactionSource {
     #[inline]
     fn from(v: crate::ConnectCollectionTransfer) -> Self {
-        BalanceTransactionSource::ConnectCollectionTransfer(Box::new(v))
+        BalanceTransactionSource::ConnectCollectionTransfer(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::CustomerCashBalanceTransaction> for BalanceTransactionSource {
     #[inline]
     fn from(v: crate::CustomerCashBalanceTransaction) -> Self {
-        BalanceTransactionSource::CustomerCashBalanceTransaction(Box::new(v))
+        BalanceTransactionSource::CustomerCashBalanceTransaction(
+            crate::rt::Boxed::new(v),
+        )
     }
 }
 impl From<crate::Dispute> for BalanceTransactionSource {
     #[inline]
     fn from(v: crate::Dispute) -> Self {
-        BalanceTransactionSource::Dispute(Box::new(v))
+        BalanceTransactionSource::Dispute(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::FeeRefund> for BalanceTransactionSource {
     #[inline]
     fn from(v: crate::FeeRefund) -> Self {
-        BalanceTransactionSource::FeeRefund(Box::new(v))
+        BalanceTransactionSource::FeeRefund(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::IssuingAuthorization> for BalanceTransactionSource {
     #[inline]
     fn from(v: crate::IssuingAuthorization) -> Self {
-        BalanceTransactionSource::IssuingAuthorization(Box::new(v))
+        BalanceTransactionSource::IssuingAuthorization(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::IssuingDispute> for BalanceTransactionSource {
     #[inline]
     fn from(v: crate::IssuingDispute) -> Self {
-        BalanceTransactionSource::IssuingDispute(Box::new(v))
+        BalanceTransactionSource::IssuingDispute(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::IssuingTransaction> for BalanceTransactionSource {
     #[inline]
     fn from(v: crate::IssuingTransaction) -> Self {
-        BalanceTransactionSource::IssuingTransaction(Box::new(v))
+        BalanceTransactionSource::IssuingTransaction(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::Payout> for BalanceTransactionSource {
     #[inline]
     fn from(v: crate::Payout) -> Self {
-        BalanceTransactionSource::Payout(Box::new(v))
+        BalanceTransactionSource::Payout(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::Refund> for BalanceTransactionSource {
     #[inline]
     fn from(v: crate::Refund) -> Self {
-        BalanceTransactionSource::Refund(Box::new(v))
+        BalanceTransactionSource::Refund(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::ReserveTransaction> for BalanceTransactionSource {
     #[inline]
     fn from(v: crate::ReserveTransaction) -> Self {
-        BalanceTransactionSource::ReserveTransaction(Box::new(v))
+        BalanceTransactionSource::ReserveTransaction(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::TaxDeductedAtSource> for BalanceTransactionSource {
     #[inline]
     fn from(v: crate::TaxDeductedAtSource) -> Self {
-        BalanceTransactionSource::TaxDeductedAtSource(Box::new(v))
+        BalanceTransactionSource::TaxDeductedAtSource(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::Topup> for BalanceTransactionSource {
     #[inline]
     fn from(v: crate::Topup) -> Self {
-        BalanceTransactionSource::Topup(Box::new(v))
+        BalanceTransactionSource::Topup(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::Transfer> for BalanceTransactionSource {
     #[inline]
     fn from(v: crate::Transfer) -> Self {
-        BalanceTransactionSource::Transfer(Box::new(v))
+        BalanceTransactionSource::Transfer(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::TransferReversal> for BalanceTransactionSource {
     #[inline]
     fn from(v: crate::TransferReversal) -> Self {
-        BalanceTransactionSource::TransferReversal(Box::new(v))
+        BalanceTransactionSource::TransferReversal(crate::rt::Boxed::new(v))
     }
 }
 impl crate::rt::Decode for BalanceTransactionSource {
@@ -1012,7 +1016,7 @@ impl crate::rt::StripeRequest for ListBalanceHistory {
 #[non_exhaustive]
 pub enum ListBalanceHistoryCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -1029,7 +1033,7 @@ impl serde::Serialize for ListBalanceHistoryCreated {
 impl From<crate::RangeQuerySpecs> for ListBalanceHistoryCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListBalanceHistoryCreated::RangeQuerySpecs(Box::new(v))
+        ListBalanceHistoryCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "payments")]
@@ -1191,7 +1195,7 @@ impl crate::rt::StripeRequest for ListBalanceTransactions {
 #[non_exhaustive]
 pub enum ListBalanceTransactionsCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -1208,7 +1212,7 @@ impl serde::Serialize for ListBalanceTransactionsCreated {
 impl From<crate::RangeQuerySpecs> for ListBalanceTransactionsCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListBalanceTransactionsCreated::RangeQuerySpecs(Box::new(v))
+        ListBalanceTransactionsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(any(feature = "issuing", feature = "payments", feature = "treasury"))]

@@ -1413,7 +1413,7 @@ impl crate::rt::StripeRequest for CreateCharge {
 #[non_exhaustive]
 pub enum CreateChargeCard {
     /// A `card`.
-    CustomerPaymentSourceCard(Box<crate::CustomerPaymentSourceCard>),
+    CustomerPaymentSourceCard(crate::rt::Boxed<crate::CustomerPaymentSourceCard>),
     /// A `String`.
     String(String),
 }
@@ -1430,7 +1430,7 @@ impl serde::Serialize for CreateChargeCard {
 impl From<crate::CustomerPaymentSourceCard> for CreateChargeCard {
     #[inline]
     fn from(v: crate::CustomerPaymentSourceCard) -> Self {
-        CreateChargeCard::CustomerPaymentSourceCard(Box::new(v))
+        CreateChargeCard::CustomerPaymentSourceCard(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "payments")]
@@ -1501,7 +1501,7 @@ impl<'de> serde::Deserialize<'de> for CreateChargeCardCustomerPaymentSourceCardO
 #[non_exhaustive]
 pub enum CreateChargeDestination {
     /// A `DestinationSpecs`.
-    DestinationSpecs(Box<crate::DestinationSpecs>),
+    DestinationSpecs(crate::rt::Boxed<crate::DestinationSpecs>),
     /// A `String`.
     String(String),
 }
@@ -1518,7 +1518,7 @@ impl serde::Serialize for CreateChargeDestination {
 impl From<crate::DestinationSpecs> for CreateChargeDestination {
     #[inline]
     fn from(v: crate::DestinationSpecs) -> Self {
-        CreateChargeDestination::DestinationSpecs(Box::new(v))
+        CreateChargeDestination::DestinationSpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "payments")]
@@ -1853,7 +1853,7 @@ impl crate::rt::StripeRequest for ListCharges {
 #[non_exhaustive]
 pub enum ListChargesCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -1870,7 +1870,7 @@ impl serde::Serialize for ListChargesCreated {
 impl From<crate::RangeQuerySpecs> for ListChargesCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListChargesCreated::RangeQuerySpecs(Box::new(v))
+        ListChargesCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "payments")]

@@ -3842,7 +3842,7 @@ impl crate::rt::StripeRequest for ListCustomers {
 #[non_exhaustive]
 pub enum ListCustomersCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -3859,7 +3859,7 @@ impl serde::Serialize for ListCustomersCreated {
 impl From<crate::RangeQuerySpecs> for ListCustomersCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListCustomersCreated::RangeQuerySpecs(Box::new(v))
+        ListCustomersCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "payments")]
@@ -4527,7 +4527,9 @@ impl crate::rt::StripeRequest for UpdateCustomer {
 #[non_exhaustive]
 pub enum UpdateCustomerBankAccount2 {
     /// A `bank_account`.
-    CustomerPaymentSourceBankAccount(Box<crate::CustomerPaymentSourceBankAccount>),
+    CustomerPaymentSourceBankAccount(
+        crate::rt::Boxed<crate::CustomerPaymentSourceBankAccount>,
+    ),
     /// A `String`.
     String(String),
 }
@@ -4546,7 +4548,9 @@ impl serde::Serialize for UpdateCustomerBankAccount2 {
 impl From<crate::CustomerPaymentSourceBankAccount> for UpdateCustomerBankAccount2 {
     #[inline]
     fn from(v: crate::CustomerPaymentSourceBankAccount) -> Self {
-        UpdateCustomerBankAccount2::CustomerPaymentSourceBankAccount(Box::new(v))
+        UpdateCustomerBankAccount2::CustomerPaymentSourceBankAccount(
+            crate::rt::Boxed::new(v),
+        )
     }
 }
 #[cfg(feature = "payments")]
@@ -4562,7 +4566,7 @@ impl From<String> for UpdateCustomerBankAccount2 {
 #[non_exhaustive]
 pub enum UpdateCustomerCard2 {
     /// A `card`.
-    CustomerPaymentSourceCard(Box<crate::CustomerPaymentSourceCard>),
+    CustomerPaymentSourceCard(crate::rt::Boxed<crate::CustomerPaymentSourceCard>),
     /// A `String`.
     String(String),
 }
@@ -4579,7 +4583,7 @@ impl serde::Serialize for UpdateCustomerCard2 {
 impl From<crate::CustomerPaymentSourceCard> for UpdateCustomerCard2 {
     #[inline]
     fn from(v: crate::CustomerPaymentSourceCard) -> Self {
-        UpdateCustomerCard2::CustomerPaymentSourceCard(Box::new(v))
+        UpdateCustomerCard2::CustomerPaymentSourceCard(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "payments")]

@@ -3271,7 +3271,7 @@ impl crate::rt::StripeRequest for ListDisputes {
 #[non_exhaustive]
 pub enum ListDisputesCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -3288,7 +3288,7 @@ impl serde::Serialize for ListDisputesCreated {
 impl From<crate::RangeQuerySpecs> for ListDisputesCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListDisputesCreated::RangeQuerySpecs(Box::new(v))
+        ListDisputesCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(any(feature = "issuing", feature = "payments"))]

@@ -1521,9 +1521,9 @@ impl crate::rt::StripeRequest for ConfirmPaymentIntent {
 #[non_exhaustive]
 pub enum ConfirmPaymentIntentMandateData {
     /// A `SecretKeyParam`.
-    SecretKeyParam(Box<crate::SecretKeyParam>),
+    SecretKeyParam(crate::rt::Boxed<crate::SecretKeyParam>),
     /// A `ClientKeyParam`.
-    ClientKeyParam(Box<crate::ClientKeyParam>),
+    ClientKeyParam(crate::rt::Boxed<crate::ClientKeyParam>),
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for ConfirmPaymentIntentMandateData {
@@ -1538,14 +1538,14 @@ impl serde::Serialize for ConfirmPaymentIntentMandateData {
 impl From<crate::SecretKeyParam> for ConfirmPaymentIntentMandateData {
     #[inline]
     fn from(v: crate::SecretKeyParam) -> Self {
-        ConfirmPaymentIntentMandateData::SecretKeyParam(Box::new(v))
+        ConfirmPaymentIntentMandateData::SecretKeyParam(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "payments")]
 impl From<crate::ClientKeyParam> for ConfirmPaymentIntentMandateData {
     #[inline]
     fn from(v: crate::ClientKeyParam) -> Self {
-        ConfirmPaymentIntentMandateData::ClientKeyParam(Box::new(v))
+        ConfirmPaymentIntentMandateData::ClientKeyParam(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "payments")]
@@ -8976,7 +8976,7 @@ impl crate::rt::StripeRequest for ListPaymentIntents {
 #[non_exhaustive]
 pub enum ListPaymentIntentsCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -8993,7 +8993,7 @@ impl serde::Serialize for ListPaymentIntentsCreated {
 impl From<crate::RangeQuerySpecs> for ListPaymentIntentsCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListPaymentIntentsCreated::RangeQuerySpecs(Box::new(v))
+        ListPaymentIntentsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "payments")]
@@ -9402,7 +9402,7 @@ pub struct PaymentIntent {
     /// Unique identifier for the object.
     pub id: crate::PaymentIntentId,
     /// The payment error encountered in the previous PaymentIntent confirmation. It will be cleared if the PaymentIntent is later updated for any reason.
-    pub last_payment_error: Option<Box<crate::ApiErrors>>,
+    pub last_payment_error: Option<crate::rt::Boxed<crate::ApiErrors>>,
     /// ID of the latest [Charge object](https://docs.stripe.com/api/charges) created by this PaymentIntent. This property is `null` until PaymentIntent confirmation is attempted.
     pub latest_charge: Option<crate::rt::Expandable<crate::Charge>>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -9493,7 +9493,7 @@ impl crate::rt::Decode for PaymentIntent {
             >,
             f18: crate::rt::json::Slot<crate::PaymentFlowsPaymentIntentAsyncWorkflows>,
             f19: crate::rt::json::Slot<crate::PaymentIntentId>,
-            f20: crate::rt::json::Slot<Box<crate::ApiErrors>>,
+            f20: crate::rt::json::Slot<crate::rt::Boxed<crate::ApiErrors>>,
             f21: crate::rt::json::Slot<crate::rt::Expandable<crate::Charge>>,
             f22: crate::rt::json::Slot<bool>,
             f23: crate::rt::json::Slot<crate::rt::Metadata>,
@@ -9867,9 +9867,11 @@ impl serde::Serialize for PaymentIntent {
 #[non_exhaustive]
 pub enum PaymentIntentAmountDetails {
     /// A `PaymentFlowsAmountDetails`.
-    PaymentFlowsAmountDetails(Box<crate::PaymentFlowsAmountDetails>),
+    PaymentFlowsAmountDetails(crate::rt::Boxed<crate::PaymentFlowsAmountDetails>),
     /// A `PaymentFlowsAmountDetailsClient`.
-    PaymentFlowsAmountDetailsClient(Box<crate::PaymentFlowsAmountDetailsClient>),
+    PaymentFlowsAmountDetailsClient(
+        crate::rt::Boxed<crate::PaymentFlowsAmountDetailsClient>,
+    ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
@@ -9888,13 +9890,15 @@ impl serde::Serialize for PaymentIntentAmountDetails {
 impl From<crate::PaymentFlowsAmountDetails> for PaymentIntentAmountDetails {
     #[inline]
     fn from(v: crate::PaymentFlowsAmountDetails) -> Self {
-        PaymentIntentAmountDetails::PaymentFlowsAmountDetails(Box::new(v))
+        PaymentIntentAmountDetails::PaymentFlowsAmountDetails(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::PaymentFlowsAmountDetailsClient> for PaymentIntentAmountDetails {
     #[inline]
     fn from(v: crate::PaymentFlowsAmountDetailsClient) -> Self {
-        PaymentIntentAmountDetails::PaymentFlowsAmountDetailsClient(Box::new(v))
+        PaymentIntentAmountDetails::PaymentFlowsAmountDetailsClient(
+            crate::rt::Boxed::new(v),
+        )
     }
 }
 impl crate::rt::Decode for PaymentIntentAmountDetails {
@@ -13937,11 +13941,11 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsAcssDebit {
 pub enum PaymentIntentPaymentMethodOptionsAcssDebit2 {
     /// A `PaymentIntentPaymentMethodOptionsAcssDebit`.
     PaymentIntentPaymentMethodOptionsAcssDebit(
-        Box<crate::PaymentIntentPaymentMethodOptionsAcssDebit>,
+        crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsAcssDebit>,
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -13965,7 +13969,7 @@ for PaymentIntentPaymentMethodOptionsAcssDebit2 {
     #[inline]
     fn from(v: crate::PaymentIntentPaymentMethodOptionsAcssDebit) -> Self {
         PaymentIntentPaymentMethodOptionsAcssDebit2::PaymentIntentPaymentMethodOptionsAcssDebit(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -13974,7 +13978,7 @@ for PaymentIntentPaymentMethodOptionsAcssDebit2 {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsAcssDebit2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -14030,10 +14034,10 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsAcssDebit2 {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsAffirm {
     /// A `PaymentMethodOptionsAffirm`.
-    PaymentMethodOptionsAffirm(Box<crate::PaymentMethodOptionsAffirm>),
+    PaymentMethodOptionsAffirm(crate::rt::Boxed<crate::PaymentMethodOptionsAffirm>),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -14056,7 +14060,9 @@ impl From<crate::PaymentMethodOptionsAffirm>
 for PaymentIntentPaymentMethodOptionsAffirm {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsAffirm) -> Self {
-        PaymentIntentPaymentMethodOptionsAffirm::PaymentMethodOptionsAffirm(Box::new(v))
+        PaymentIntentPaymentMethodOptionsAffirm::PaymentMethodOptionsAffirm(
+            crate::rt::Boxed::new(v),
+        )
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
@@ -14064,7 +14070,7 @@ for PaymentIntentPaymentMethodOptionsAffirm {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsAffirm::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -14121,11 +14127,11 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsAffirm {
 pub enum PaymentIntentPaymentMethodOptionsAfterpayClearpay {
     /// A `PaymentMethodOptionsAfterpayClearpay`.
     PaymentMethodOptionsAfterpayClearpay(
-        Box<crate::PaymentMethodOptionsAfterpayClearpay>,
+        crate::rt::Boxed<crate::PaymentMethodOptionsAfterpayClearpay>,
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -14151,7 +14157,7 @@ for PaymentIntentPaymentMethodOptionsAfterpayClearpay {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsAfterpayClearpay) -> Self {
         PaymentIntentPaymentMethodOptionsAfterpayClearpay::PaymentMethodOptionsAfterpayClearpay(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -14160,7 +14166,7 @@ for PaymentIntentPaymentMethodOptionsAfterpayClearpay {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsAfterpayClearpay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -14216,10 +14222,10 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsAfterpayClearpay {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsAlipay {
     /// A `PaymentMethodOptionsAlipay`.
-    PaymentMethodOptionsAlipay(Box<crate::PaymentMethodOptionsAlipay>),
+    PaymentMethodOptionsAlipay(crate::rt::Boxed<crate::PaymentMethodOptionsAlipay>),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -14242,7 +14248,9 @@ impl From<crate::PaymentMethodOptionsAlipay>
 for PaymentIntentPaymentMethodOptionsAlipay {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsAlipay) -> Self {
-        PaymentIntentPaymentMethodOptionsAlipay::PaymentMethodOptionsAlipay(Box::new(v))
+        PaymentIntentPaymentMethodOptionsAlipay::PaymentMethodOptionsAlipay(
+            crate::rt::Boxed::new(v),
+        )
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
@@ -14250,7 +14258,7 @@ for PaymentIntentPaymentMethodOptionsAlipay {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsAlipay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -14306,10 +14314,10 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsAlipay {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsAlma {
     /// A `PaymentMethodOptionsAlma`.
-    PaymentMethodOptionsAlma(Box<crate::PaymentMethodOptionsAlma>),
+    PaymentMethodOptionsAlma(crate::rt::Boxed<crate::PaymentMethodOptionsAlma>),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -14331,7 +14339,9 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsAlma {
 impl From<crate::PaymentMethodOptionsAlma> for PaymentIntentPaymentMethodOptionsAlma {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsAlma) -> Self {
-        PaymentIntentPaymentMethodOptionsAlma::PaymentMethodOptionsAlma(Box::new(v))
+        PaymentIntentPaymentMethodOptionsAlma::PaymentMethodOptionsAlma(
+            crate::rt::Boxed::new(v),
+        )
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
@@ -14339,7 +14349,7 @@ for PaymentIntentPaymentMethodOptionsAlma {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsAlma::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -14393,10 +14403,12 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsAlma {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsAmazonPay {
     /// A `PaymentMethodOptionsAmazonPay`.
-    PaymentMethodOptionsAmazonPay(Box<crate::PaymentMethodOptionsAmazonPay>),
+    PaymentMethodOptionsAmazonPay(
+        crate::rt::Boxed<crate::PaymentMethodOptionsAmazonPay>,
+    ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -14420,7 +14432,7 @@ for PaymentIntentPaymentMethodOptionsAmazonPay {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsAmazonPay) -> Self {
         PaymentIntentPaymentMethodOptionsAmazonPay::PaymentMethodOptionsAmazonPay(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -14429,7 +14441,7 @@ for PaymentIntentPaymentMethodOptionsAmazonPay {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsAmazonPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -14562,11 +14574,11 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsAuBecsDebit {
 pub enum PaymentIntentPaymentMethodOptionsAuBecsDebit2 {
     /// A `PaymentIntentPaymentMethodOptionsAuBecsDebit`.
     PaymentIntentPaymentMethodOptionsAuBecsDebit(
-        Box<crate::PaymentIntentPaymentMethodOptionsAuBecsDebit>,
+        crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsAuBecsDebit>,
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -14590,7 +14602,7 @@ for PaymentIntentPaymentMethodOptionsAuBecsDebit2 {
     #[inline]
     fn from(v: crate::PaymentIntentPaymentMethodOptionsAuBecsDebit) -> Self {
         PaymentIntentPaymentMethodOptionsAuBecsDebit2::PaymentIntentPaymentMethodOptionsAuBecsDebit(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -14599,7 +14611,7 @@ for PaymentIntentPaymentMethodOptionsAuBecsDebit2 {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsAuBecsDebit2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -14744,11 +14756,11 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsBacsDebit {
 pub enum PaymentIntentPaymentMethodOptionsBacsDebit2 {
     /// A `PaymentIntentPaymentMethodOptionsBacsDebit`.
     PaymentIntentPaymentMethodOptionsBacsDebit(
-        Box<crate::PaymentIntentPaymentMethodOptionsBacsDebit>,
+        crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsBacsDebit>,
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -14772,7 +14784,7 @@ for PaymentIntentPaymentMethodOptionsBacsDebit2 {
     #[inline]
     fn from(v: crate::PaymentIntentPaymentMethodOptionsBacsDebit) -> Self {
         PaymentIntentPaymentMethodOptionsBacsDebit2::PaymentIntentPaymentMethodOptionsBacsDebit(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -14781,7 +14793,7 @@ for PaymentIntentPaymentMethodOptionsBacsDebit2 {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsBacsDebit2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -14837,10 +14849,12 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsBacsDebit2 {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsBancontact {
     /// A `PaymentMethodOptionsBancontact`.
-    PaymentMethodOptionsBancontact(Box<crate::PaymentMethodOptionsBancontact>),
+    PaymentMethodOptionsBancontact(
+        crate::rt::Boxed<crate::PaymentMethodOptionsBancontact>,
+    ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -14864,7 +14878,7 @@ for PaymentIntentPaymentMethodOptionsBancontact {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsBancontact) -> Self {
         PaymentIntentPaymentMethodOptionsBancontact::PaymentMethodOptionsBancontact(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -14873,7 +14887,7 @@ for PaymentIntentPaymentMethodOptionsBancontact {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsBancontact::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -14929,10 +14943,10 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsBancontact {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsBillie {
     /// A `PaymentMethodOptionsBillie`.
-    PaymentMethodOptionsBillie(Box<crate::PaymentMethodOptionsBillie>),
+    PaymentMethodOptionsBillie(crate::rt::Boxed<crate::PaymentMethodOptionsBillie>),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -14955,7 +14969,9 @@ impl From<crate::PaymentMethodOptionsBillie>
 for PaymentIntentPaymentMethodOptionsBillie {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsBillie) -> Self {
-        PaymentIntentPaymentMethodOptionsBillie::PaymentMethodOptionsBillie(Box::new(v))
+        PaymentIntentPaymentMethodOptionsBillie::PaymentMethodOptionsBillie(
+            crate::rt::Boxed::new(v),
+        )
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
@@ -14963,7 +14979,7 @@ for PaymentIntentPaymentMethodOptionsBillie {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsBillie::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -15087,11 +15103,11 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsBlik {
 pub enum PaymentIntentPaymentMethodOptionsBlik2 {
     /// A `PaymentIntentPaymentMethodOptionsBlik`.
     PaymentIntentPaymentMethodOptionsBlik(
-        Box<crate::PaymentIntentPaymentMethodOptionsBlik>,
+        crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsBlik>,
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -15115,7 +15131,7 @@ for PaymentIntentPaymentMethodOptionsBlik2 {
     #[inline]
     fn from(v: crate::PaymentIntentPaymentMethodOptionsBlik) -> Self {
         PaymentIntentPaymentMethodOptionsBlik2::PaymentIntentPaymentMethodOptionsBlik(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -15124,7 +15140,7 @@ for PaymentIntentPaymentMethodOptionsBlik2 {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsBlik2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -15180,10 +15196,10 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsBlik2 {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsBoleto {
     /// A `PaymentMethodOptionsBoleto`.
-    PaymentMethodOptionsBoleto(Box<crate::PaymentMethodOptionsBoleto>),
+    PaymentMethodOptionsBoleto(crate::rt::Boxed<crate::PaymentMethodOptionsBoleto>),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -15206,7 +15222,9 @@ impl From<crate::PaymentMethodOptionsBoleto>
 for PaymentIntentPaymentMethodOptionsBoleto {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsBoleto) -> Self {
-        PaymentIntentPaymentMethodOptionsBoleto::PaymentMethodOptionsBoleto(Box::new(v))
+        PaymentIntentPaymentMethodOptionsBoleto::PaymentMethodOptionsBoleto(
+            crate::rt::Boxed::new(v),
+        )
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
@@ -15214,7 +15232,7 @@ for PaymentIntentPaymentMethodOptionsBoleto {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsBoleto::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -15486,11 +15504,11 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsCard {
 pub enum PaymentIntentPaymentMethodOptionsCard2 {
     /// A `PaymentIntentPaymentMethodOptionsCard`.
     PaymentIntentPaymentMethodOptionsCard(
-        Box<crate::PaymentIntentPaymentMethodOptionsCard>,
+        crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsCard>,
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -15514,7 +15532,7 @@ for PaymentIntentPaymentMethodOptionsCard2 {
     #[inline]
     fn from(v: crate::PaymentIntentPaymentMethodOptionsCard) -> Self {
         PaymentIntentPaymentMethodOptionsCard2::PaymentIntentPaymentMethodOptionsCard(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -15523,7 +15541,7 @@ for PaymentIntentPaymentMethodOptionsCard2 {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsCard2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -15696,10 +15714,12 @@ impl crate::rt::Decode for PaymentIntentPaymentMethodOptionsCardNetwork {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsCardPresent {
     /// A `PaymentMethodOptionsCardPresent`.
-    PaymentMethodOptionsCardPresent(Box<crate::PaymentMethodOptionsCardPresent>),
+    PaymentMethodOptionsCardPresent(
+        crate::rt::Boxed<crate::PaymentMethodOptionsCardPresent>,
+    ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -15723,7 +15743,7 @@ for PaymentIntentPaymentMethodOptionsCardPresent {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsCardPresent) -> Self {
         PaymentIntentPaymentMethodOptionsCardPresent::PaymentMethodOptionsCardPresent(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -15732,7 +15752,7 @@ for PaymentIntentPaymentMethodOptionsCardPresent {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsCardPresent::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -15788,10 +15808,10 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsCardPresent {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsCashapp {
     /// A `PaymentMethodOptionsCashapp`.
-    PaymentMethodOptionsCashapp(Box<crate::PaymentMethodOptionsCashapp>),
+    PaymentMethodOptionsCashapp(crate::rt::Boxed<crate::PaymentMethodOptionsCashapp>),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -15815,7 +15835,7 @@ for PaymentIntentPaymentMethodOptionsCashapp {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsCashapp) -> Self {
         PaymentIntentPaymentMethodOptionsCashapp::PaymentMethodOptionsCashapp(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -15824,7 +15844,7 @@ for PaymentIntentPaymentMethodOptionsCashapp {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsCashapp::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -15880,10 +15900,10 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsCashapp {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsCrypto {
     /// A `PaymentMethodOptionsCrypto`.
-    PaymentMethodOptionsCrypto(Box<crate::PaymentMethodOptionsCrypto>),
+    PaymentMethodOptionsCrypto(crate::rt::Boxed<crate::PaymentMethodOptionsCrypto>),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -15906,7 +15926,9 @@ impl From<crate::PaymentMethodOptionsCrypto>
 for PaymentIntentPaymentMethodOptionsCrypto {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsCrypto) -> Self {
-        PaymentIntentPaymentMethodOptionsCrypto::PaymentMethodOptionsCrypto(Box::new(v))
+        PaymentIntentPaymentMethodOptionsCrypto::PaymentMethodOptionsCrypto(
+            crate::rt::Boxed::new(v),
+        )
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
@@ -15914,7 +15936,7 @@ for PaymentIntentPaymentMethodOptionsCrypto {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsCrypto::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -15970,10 +15992,12 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsCrypto {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsCustomerBalance {
     /// A `PaymentMethodOptionsCustomerBalance`.
-    PaymentMethodOptionsCustomerBalance(Box<crate::PaymentMethodOptionsCustomerBalance>),
+    PaymentMethodOptionsCustomerBalance(
+        crate::rt::Boxed<crate::PaymentMethodOptionsCustomerBalance>,
+    ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -15999,7 +16023,7 @@ for PaymentIntentPaymentMethodOptionsCustomerBalance {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsCustomerBalance) -> Self {
         PaymentIntentPaymentMethodOptionsCustomerBalance::PaymentMethodOptionsCustomerBalance(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -16008,7 +16032,7 @@ for PaymentIntentPaymentMethodOptionsCustomerBalance {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsCustomerBalance::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -16132,11 +16156,11 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsEps {
 pub enum PaymentIntentPaymentMethodOptionsEps2 {
     /// A `PaymentIntentPaymentMethodOptionsEps`.
     PaymentIntentPaymentMethodOptionsEps(
-        Box<crate::PaymentIntentPaymentMethodOptionsEps>,
+        crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsEps>,
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -16160,7 +16184,7 @@ for PaymentIntentPaymentMethodOptionsEps2 {
     #[inline]
     fn from(v: crate::PaymentIntentPaymentMethodOptionsEps) -> Self {
         PaymentIntentPaymentMethodOptionsEps2::PaymentIntentPaymentMethodOptionsEps(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -16169,7 +16193,7 @@ for PaymentIntentPaymentMethodOptionsEps2 {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsEps2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -16225,10 +16249,10 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsEps2 {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsFpx {
     /// A `PaymentMethodOptionsFpx`.
-    PaymentMethodOptionsFpx(Box<crate::PaymentMethodOptionsFpx>),
+    PaymentMethodOptionsFpx(crate::rt::Boxed<crate::PaymentMethodOptionsFpx>),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -16250,7 +16274,9 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsFpx {
 impl From<crate::PaymentMethodOptionsFpx> for PaymentIntentPaymentMethodOptionsFpx {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsFpx) -> Self {
-        PaymentIntentPaymentMethodOptionsFpx::PaymentMethodOptionsFpx(Box::new(v))
+        PaymentIntentPaymentMethodOptionsFpx::PaymentMethodOptionsFpx(
+            crate::rt::Boxed::new(v),
+        )
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
@@ -16258,7 +16284,7 @@ for PaymentIntentPaymentMethodOptionsFpx {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsFpx::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -16312,10 +16338,10 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsFpx {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsGiropay {
     /// A `PaymentMethodOptionsGiropay`.
-    PaymentMethodOptionsGiropay(Box<crate::PaymentMethodOptionsGiropay>),
+    PaymentMethodOptionsGiropay(crate::rt::Boxed<crate::PaymentMethodOptionsGiropay>),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -16339,7 +16365,7 @@ for PaymentIntentPaymentMethodOptionsGiropay {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsGiropay) -> Self {
         PaymentIntentPaymentMethodOptionsGiropay::PaymentMethodOptionsGiropay(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -16348,7 +16374,7 @@ for PaymentIntentPaymentMethodOptionsGiropay {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsGiropay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -16404,10 +16430,10 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsGiropay {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsGrabpay {
     /// A `PaymentMethodOptionsGrabpay`.
-    PaymentMethodOptionsGrabpay(Box<crate::PaymentMethodOptionsGrabpay>),
+    PaymentMethodOptionsGrabpay(crate::rt::Boxed<crate::PaymentMethodOptionsGrabpay>),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -16431,7 +16457,7 @@ for PaymentIntentPaymentMethodOptionsGrabpay {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsGrabpay) -> Self {
         PaymentIntentPaymentMethodOptionsGrabpay::PaymentMethodOptionsGrabpay(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -16440,7 +16466,7 @@ for PaymentIntentPaymentMethodOptionsGrabpay {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsGrabpay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -16496,10 +16522,10 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsGrabpay {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsIdeal {
     /// A `PaymentMethodOptionsIdeal`.
-    PaymentMethodOptionsIdeal(Box<crate::PaymentMethodOptionsIdeal>),
+    PaymentMethodOptionsIdeal(crate::rt::Boxed<crate::PaymentMethodOptionsIdeal>),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -16521,7 +16547,9 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsIdeal {
 impl From<crate::PaymentMethodOptionsIdeal> for PaymentIntentPaymentMethodOptionsIdeal {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsIdeal) -> Self {
-        PaymentIntentPaymentMethodOptionsIdeal::PaymentMethodOptionsIdeal(Box::new(v))
+        PaymentIntentPaymentMethodOptionsIdeal::PaymentMethodOptionsIdeal(
+            crate::rt::Boxed::new(v),
+        )
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
@@ -16529,7 +16557,7 @@ for PaymentIntentPaymentMethodOptionsIdeal {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsIdeal::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -16583,10 +16611,12 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsIdeal {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsInteracPresent {
     /// A `PaymentMethodOptionsInteracPresent`.
-    PaymentMethodOptionsInteracPresent(Box<crate::PaymentMethodOptionsInteracPresent>),
+    PaymentMethodOptionsInteracPresent(
+        crate::rt::Boxed<crate::PaymentMethodOptionsInteracPresent>,
+    ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -16610,7 +16640,7 @@ for PaymentIntentPaymentMethodOptionsInteracPresent {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsInteracPresent) -> Self {
         PaymentIntentPaymentMethodOptionsInteracPresent::PaymentMethodOptionsInteracPresent(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -16619,7 +16649,7 @@ for PaymentIntentPaymentMethodOptionsInteracPresent {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsInteracPresent::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -16676,11 +16706,13 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsInteracPresent {
 pub enum PaymentIntentPaymentMethodOptionsKakaoPay {
     /// A `PaymentFlowsPrivatePaymentMethodsKakaoPayPaymentMethodOptions`.
     PaymentFlowsPrivatePaymentMethodsKakaoPayPaymentMethodOptions(
-        Box<crate::PaymentFlowsPrivatePaymentMethodsKakaoPayPaymentMethodOptions>,
+        crate::rt::Boxed<
+            crate::PaymentFlowsPrivatePaymentMethodsKakaoPayPaymentMethodOptions,
+        >,
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -16706,7 +16738,7 @@ for PaymentIntentPaymentMethodOptionsKakaoPay {
         v: crate::PaymentFlowsPrivatePaymentMethodsKakaoPayPaymentMethodOptions,
     ) -> Self {
         PaymentIntentPaymentMethodOptionsKakaoPay::PaymentFlowsPrivatePaymentMethodsKakaoPayPaymentMethodOptions(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -16715,7 +16747,7 @@ for PaymentIntentPaymentMethodOptionsKakaoPay {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsKakaoPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -16771,10 +16803,10 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsKakaoPay {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsKlarna {
     /// A `PaymentMethodOptionsKlarna`.
-    PaymentMethodOptionsKlarna(Box<crate::PaymentMethodOptionsKlarna>),
+    PaymentMethodOptionsKlarna(crate::rt::Boxed<crate::PaymentMethodOptionsKlarna>),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -16797,7 +16829,9 @@ impl From<crate::PaymentMethodOptionsKlarna>
 for PaymentIntentPaymentMethodOptionsKlarna {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsKlarna) -> Self {
-        PaymentIntentPaymentMethodOptionsKlarna::PaymentMethodOptionsKlarna(Box::new(v))
+        PaymentIntentPaymentMethodOptionsKlarna::PaymentMethodOptionsKlarna(
+            crate::rt::Boxed::new(v),
+        )
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
@@ -16805,7 +16839,7 @@ for PaymentIntentPaymentMethodOptionsKlarna {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsKlarna::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -16861,10 +16895,10 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsKlarna {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsKonbini {
     /// A `PaymentMethodOptionsKonbini`.
-    PaymentMethodOptionsKonbini(Box<crate::PaymentMethodOptionsKonbini>),
+    PaymentMethodOptionsKonbini(crate::rt::Boxed<crate::PaymentMethodOptionsKonbini>),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -16888,7 +16922,7 @@ for PaymentIntentPaymentMethodOptionsKonbini {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsKonbini) -> Self {
         PaymentIntentPaymentMethodOptionsKonbini::PaymentMethodOptionsKonbini(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -16897,7 +16931,7 @@ for PaymentIntentPaymentMethodOptionsKonbini {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsKonbini::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -16953,10 +16987,10 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsKonbini {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsKrCard {
     /// A `PaymentMethodOptionsKrCard`.
-    PaymentMethodOptionsKrCard(Box<crate::PaymentMethodOptionsKrCard>),
+    PaymentMethodOptionsKrCard(crate::rt::Boxed<crate::PaymentMethodOptionsKrCard>),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -16979,7 +17013,9 @@ impl From<crate::PaymentMethodOptionsKrCard>
 for PaymentIntentPaymentMethodOptionsKrCard {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsKrCard) -> Self {
-        PaymentIntentPaymentMethodOptionsKrCard::PaymentMethodOptionsKrCard(Box::new(v))
+        PaymentIntentPaymentMethodOptionsKrCard::PaymentMethodOptionsKrCard(
+            crate::rt::Boxed::new(v),
+        )
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
@@ -16987,7 +17023,7 @@ for PaymentIntentPaymentMethodOptionsKrCard {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsKrCard::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -17122,11 +17158,11 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsLink {
 pub enum PaymentIntentPaymentMethodOptionsLink2 {
     /// A `PaymentIntentPaymentMethodOptionsLink`.
     PaymentIntentPaymentMethodOptionsLink(
-        Box<crate::PaymentIntentPaymentMethodOptionsLink>,
+        crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsLink>,
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -17150,7 +17186,7 @@ for PaymentIntentPaymentMethodOptionsLink2 {
     #[inline]
     fn from(v: crate::PaymentIntentPaymentMethodOptionsLink) -> Self {
         PaymentIntentPaymentMethodOptionsLink2::PaymentIntentPaymentMethodOptionsLink(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -17159,7 +17195,7 @@ for PaymentIntentPaymentMethodOptionsLink2 {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsLink2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -17610,10 +17646,10 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsMandateOptionsSepaDeb
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsMbWay {
     /// A `PaymentMethodOptionsMbWay`.
-    PaymentMethodOptionsMbWay(Box<crate::PaymentMethodOptionsMbWay>),
+    PaymentMethodOptionsMbWay(crate::rt::Boxed<crate::PaymentMethodOptionsMbWay>),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -17635,7 +17671,9 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsMbWay {
 impl From<crate::PaymentMethodOptionsMbWay> for PaymentIntentPaymentMethodOptionsMbWay {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsMbWay) -> Self {
-        PaymentIntentPaymentMethodOptionsMbWay::PaymentMethodOptionsMbWay(Box::new(v))
+        PaymentIntentPaymentMethodOptionsMbWay::PaymentMethodOptionsMbWay(
+            crate::rt::Boxed::new(v),
+        )
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
@@ -17643,7 +17681,7 @@ for PaymentIntentPaymentMethodOptionsMbWay {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsMbWay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -17776,11 +17814,11 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsMobilepay {
 pub enum PaymentIntentPaymentMethodOptionsMobilepay2 {
     /// A `PaymentIntentPaymentMethodOptionsMobilepay`.
     PaymentIntentPaymentMethodOptionsMobilepay(
-        Box<crate::PaymentIntentPaymentMethodOptionsMobilepay>,
+        crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsMobilepay>,
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -17804,7 +17842,7 @@ for PaymentIntentPaymentMethodOptionsMobilepay2 {
     #[inline]
     fn from(v: crate::PaymentIntentPaymentMethodOptionsMobilepay) -> Self {
         PaymentIntentPaymentMethodOptionsMobilepay2::PaymentIntentPaymentMethodOptionsMobilepay(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -17813,7 +17851,7 @@ for PaymentIntentPaymentMethodOptionsMobilepay2 {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsMobilepay2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -17869,10 +17907,12 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsMobilepay2 {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsMultibanco {
     /// A `PaymentMethodOptionsMultibanco`.
-    PaymentMethodOptionsMultibanco(Box<crate::PaymentMethodOptionsMultibanco>),
+    PaymentMethodOptionsMultibanco(
+        crate::rt::Boxed<crate::PaymentMethodOptionsMultibanco>,
+    ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -17896,7 +17936,7 @@ for PaymentIntentPaymentMethodOptionsMultibanco {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsMultibanco) -> Self {
         PaymentIntentPaymentMethodOptionsMultibanco::PaymentMethodOptionsMultibanco(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -17905,7 +17945,7 @@ for PaymentIntentPaymentMethodOptionsMultibanco {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsMultibanco::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -17962,11 +18002,13 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsMultibanco {
 pub enum PaymentIntentPaymentMethodOptionsNaverPay {
     /// A `PaymentFlowsPrivatePaymentMethodsNaverPayPaymentMethodOptions`.
     PaymentFlowsPrivatePaymentMethodsNaverPayPaymentMethodOptions(
-        Box<crate::PaymentFlowsPrivatePaymentMethodsNaverPayPaymentMethodOptions>,
+        crate::rt::Boxed<
+            crate::PaymentFlowsPrivatePaymentMethodsNaverPayPaymentMethodOptions,
+        >,
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -17992,7 +18034,7 @@ for PaymentIntentPaymentMethodOptionsNaverPay {
         v: crate::PaymentFlowsPrivatePaymentMethodsNaverPayPaymentMethodOptions,
     ) -> Self {
         PaymentIntentPaymentMethodOptionsNaverPay::PaymentFlowsPrivatePaymentMethodsNaverPayPaymentMethodOptions(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -18001,7 +18043,7 @@ for PaymentIntentPaymentMethodOptionsNaverPay {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsNaverPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -18134,11 +18176,11 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsNzBankAccount {
 pub enum PaymentIntentPaymentMethodOptionsNzBankAccount2 {
     /// A `PaymentIntentPaymentMethodOptionsNzBankAccount`.
     PaymentIntentPaymentMethodOptionsNzBankAccount(
-        Box<crate::PaymentIntentPaymentMethodOptionsNzBankAccount>,
+        crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsNzBankAccount>,
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -18162,7 +18204,7 @@ for PaymentIntentPaymentMethodOptionsNzBankAccount2 {
     #[inline]
     fn from(v: crate::PaymentIntentPaymentMethodOptionsNzBankAccount) -> Self {
         PaymentIntentPaymentMethodOptionsNzBankAccount2::PaymentIntentPaymentMethodOptionsNzBankAccount(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -18171,7 +18213,7 @@ for PaymentIntentPaymentMethodOptionsNzBankAccount2 {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsNzBankAccount2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -18227,10 +18269,10 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsNzBankAccount2 {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsOxxo {
     /// A `PaymentMethodOptionsOxxo`.
-    PaymentMethodOptionsOxxo(Box<crate::PaymentMethodOptionsOxxo>),
+    PaymentMethodOptionsOxxo(crate::rt::Boxed<crate::PaymentMethodOptionsOxxo>),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -18252,7 +18294,9 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsOxxo {
 impl From<crate::PaymentMethodOptionsOxxo> for PaymentIntentPaymentMethodOptionsOxxo {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsOxxo) -> Self {
-        PaymentIntentPaymentMethodOptionsOxxo::PaymentMethodOptionsOxxo(Box::new(v))
+        PaymentIntentPaymentMethodOptionsOxxo::PaymentMethodOptionsOxxo(
+            crate::rt::Boxed::new(v),
+        )
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
@@ -18260,7 +18304,7 @@ for PaymentIntentPaymentMethodOptionsOxxo {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsOxxo::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -18314,10 +18358,10 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsOxxo {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsP24 {
     /// A `PaymentMethodOptionsP24`.
-    PaymentMethodOptionsP24(Box<crate::PaymentMethodOptionsP24>),
+    PaymentMethodOptionsP24(crate::rt::Boxed<crate::PaymentMethodOptionsP24>),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -18339,7 +18383,9 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsP24 {
 impl From<crate::PaymentMethodOptionsP24> for PaymentIntentPaymentMethodOptionsP24 {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsP24) -> Self {
-        PaymentIntentPaymentMethodOptionsP24::PaymentMethodOptionsP24(Box::new(v))
+        PaymentIntentPaymentMethodOptionsP24::PaymentMethodOptionsP24(
+            crate::rt::Boxed::new(v),
+        )
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
@@ -18347,7 +18393,7 @@ for PaymentIntentPaymentMethodOptionsP24 {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsP24::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -18478,10 +18524,12 @@ impl PaymentIntentPaymentMethodOptionsParam {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsPayByBank {
     /// A `PaymentMethodOptionsPayByBank`.
-    PaymentMethodOptionsPayByBank(Box<crate::PaymentMethodOptionsPayByBank>),
+    PaymentMethodOptionsPayByBank(
+        crate::rt::Boxed<crate::PaymentMethodOptionsPayByBank>,
+    ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -18505,7 +18553,7 @@ for PaymentIntentPaymentMethodOptionsPayByBank {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsPayByBank) -> Self {
         PaymentIntentPaymentMethodOptionsPayByBank::PaymentMethodOptionsPayByBank(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -18514,7 +18562,7 @@ for PaymentIntentPaymentMethodOptionsPayByBank {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsPayByBank::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -18571,11 +18619,13 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsPayByBank {
 pub enum PaymentIntentPaymentMethodOptionsPayco {
     /// A `PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOptions`.
     PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOptions(
-        Box<crate::PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOptions>,
+        crate::rt::Boxed<
+            crate::PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOptions,
+        >,
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -18601,7 +18651,7 @@ for PaymentIntentPaymentMethodOptionsPayco {
         v: crate::PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOptions,
     ) -> Self {
         PaymentIntentPaymentMethodOptionsPayco::PaymentFlowsPrivatePaymentMethodsPaycoPaymentMethodOptions(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -18610,7 +18660,7 @@ for PaymentIntentPaymentMethodOptionsPayco {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsPayco::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -18666,10 +18716,10 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsPayco {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsPaynow {
     /// A `PaymentMethodOptionsPaynow`.
-    PaymentMethodOptionsPaynow(Box<crate::PaymentMethodOptionsPaynow>),
+    PaymentMethodOptionsPaynow(crate::rt::Boxed<crate::PaymentMethodOptionsPaynow>),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -18692,7 +18742,9 @@ impl From<crate::PaymentMethodOptionsPaynow>
 for PaymentIntentPaymentMethodOptionsPaynow {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsPaynow) -> Self {
-        PaymentIntentPaymentMethodOptionsPaynow::PaymentMethodOptionsPaynow(Box::new(v))
+        PaymentIntentPaymentMethodOptionsPaynow::PaymentMethodOptionsPaynow(
+            crate::rt::Boxed::new(v),
+        )
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
@@ -18700,7 +18752,7 @@ for PaymentIntentPaymentMethodOptionsPaynow {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsPaynow::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -18756,10 +18808,10 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsPaynow {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsPaypal {
     /// A `PaymentMethodOptionsPaypal`.
-    PaymentMethodOptionsPaypal(Box<crate::PaymentMethodOptionsPaypal>),
+    PaymentMethodOptionsPaypal(crate::rt::Boxed<crate::PaymentMethodOptionsPaypal>),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -18782,7 +18834,9 @@ impl From<crate::PaymentMethodOptionsPaypal>
 for PaymentIntentPaymentMethodOptionsPaypal {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsPaypal) -> Self {
-        PaymentIntentPaymentMethodOptionsPaypal::PaymentMethodOptionsPaypal(Box::new(v))
+        PaymentIntentPaymentMethodOptionsPaypal::PaymentMethodOptionsPaypal(
+            crate::rt::Boxed::new(v),
+        )
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
@@ -18790,7 +18844,7 @@ for PaymentIntentPaymentMethodOptionsPaypal {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsPaypal::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -18926,11 +18980,11 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsPayto {
 pub enum PaymentIntentPaymentMethodOptionsPayto2 {
     /// A `PaymentIntentPaymentMethodOptionsPayto`.
     PaymentIntentPaymentMethodOptionsPayto(
-        Box<crate::PaymentIntentPaymentMethodOptionsPayto>,
+        crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsPayto>,
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -18954,7 +19008,7 @@ for PaymentIntentPaymentMethodOptionsPayto2 {
     #[inline]
     fn from(v: crate::PaymentIntentPaymentMethodOptionsPayto) -> Self {
         PaymentIntentPaymentMethodOptionsPayto2::PaymentIntentPaymentMethodOptionsPayto(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -18963,7 +19017,7 @@ for PaymentIntentPaymentMethodOptionsPayto2 {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsPayto2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -19019,10 +19073,10 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsPayto2 {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsPix {
     /// A `PaymentMethodOptionsPix`.
-    PaymentMethodOptionsPix(Box<crate::PaymentMethodOptionsPix>),
+    PaymentMethodOptionsPix(crate::rt::Boxed<crate::PaymentMethodOptionsPix>),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -19044,7 +19098,9 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsPix {
 impl From<crate::PaymentMethodOptionsPix> for PaymentIntentPaymentMethodOptionsPix {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsPix) -> Self {
-        PaymentIntentPaymentMethodOptionsPix::PaymentMethodOptionsPix(Box::new(v))
+        PaymentIntentPaymentMethodOptionsPix::PaymentMethodOptionsPix(
+            crate::rt::Boxed::new(v),
+        )
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
@@ -19052,7 +19108,7 @@ for PaymentIntentPaymentMethodOptionsPix {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsPix::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -19106,10 +19162,12 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsPix {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsPromptpay {
     /// A `PaymentMethodOptionsPromptpay`.
-    PaymentMethodOptionsPromptpay(Box<crate::PaymentMethodOptionsPromptpay>),
+    PaymentMethodOptionsPromptpay(
+        crate::rt::Boxed<crate::PaymentMethodOptionsPromptpay>,
+    ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -19133,7 +19191,7 @@ for PaymentIntentPaymentMethodOptionsPromptpay {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsPromptpay) -> Self {
         PaymentIntentPaymentMethodOptionsPromptpay::PaymentMethodOptionsPromptpay(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -19142,7 +19200,7 @@ for PaymentIntentPaymentMethodOptionsPromptpay {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsPromptpay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -19198,10 +19256,12 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsPromptpay {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsRevolutPay {
     /// A `PaymentMethodOptionsRevolutPay`.
-    PaymentMethodOptionsRevolutPay(Box<crate::PaymentMethodOptionsRevolutPay>),
+    PaymentMethodOptionsRevolutPay(
+        crate::rt::Boxed<crate::PaymentMethodOptionsRevolutPay>,
+    ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -19225,7 +19285,7 @@ for PaymentIntentPaymentMethodOptionsRevolutPay {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsRevolutPay) -> Self {
         PaymentIntentPaymentMethodOptionsRevolutPay::PaymentMethodOptionsRevolutPay(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -19234,7 +19294,7 @@ for PaymentIntentPaymentMethodOptionsRevolutPay {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsRevolutPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -19291,11 +19351,13 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsRevolutPay {
 pub enum PaymentIntentPaymentMethodOptionsSamsungPay {
     /// A `PaymentFlowsPrivatePaymentMethodsSamsungPayPaymentMethodOptions`.
     PaymentFlowsPrivatePaymentMethodsSamsungPayPaymentMethodOptions(
-        Box<crate::PaymentFlowsPrivatePaymentMethodsSamsungPayPaymentMethodOptions>,
+        crate::rt::Boxed<
+            crate::PaymentFlowsPrivatePaymentMethodsSamsungPayPaymentMethodOptions,
+        >,
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -19321,7 +19383,7 @@ for PaymentIntentPaymentMethodOptionsSamsungPay {
         v: crate::PaymentFlowsPrivatePaymentMethodsSamsungPayPaymentMethodOptions,
     ) -> Self {
         PaymentIntentPaymentMethodOptionsSamsungPay::PaymentFlowsPrivatePaymentMethodsSamsungPayPaymentMethodOptions(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -19330,7 +19392,7 @@ for PaymentIntentPaymentMethodOptionsSamsungPay {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsSamsungPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -19386,10 +19448,10 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsSamsungPay {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsSatispay {
     /// A `PaymentMethodOptionsSatispay`.
-    PaymentMethodOptionsSatispay(Box<crate::PaymentMethodOptionsSatispay>),
+    PaymentMethodOptionsSatispay(crate::rt::Boxed<crate::PaymentMethodOptionsSatispay>),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -19413,7 +19475,7 @@ for PaymentIntentPaymentMethodOptionsSatispay {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsSatispay) -> Self {
         PaymentIntentPaymentMethodOptionsSatispay::PaymentMethodOptionsSatispay(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -19422,7 +19484,7 @@ for PaymentIntentPaymentMethodOptionsSatispay {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsSatispay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -19567,11 +19629,11 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsSepaDebit {
 pub enum PaymentIntentPaymentMethodOptionsSepaDebit2 {
     /// A `PaymentIntentPaymentMethodOptionsSepaDebit`.
     PaymentIntentPaymentMethodOptionsSepaDebit(
-        Box<crate::PaymentIntentPaymentMethodOptionsSepaDebit>,
+        crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsSepaDebit>,
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -19595,7 +19657,7 @@ for PaymentIntentPaymentMethodOptionsSepaDebit2 {
     #[inline]
     fn from(v: crate::PaymentIntentPaymentMethodOptionsSepaDebit) -> Self {
         PaymentIntentPaymentMethodOptionsSepaDebit2::PaymentIntentPaymentMethodOptionsSepaDebit(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -19604,7 +19666,7 @@ for PaymentIntentPaymentMethodOptionsSepaDebit2 {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsSepaDebit2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -19660,10 +19722,10 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsSepaDebit2 {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsSofort {
     /// A `PaymentMethodOptionsSofort`.
-    PaymentMethodOptionsSofort(Box<crate::PaymentMethodOptionsSofort>),
+    PaymentMethodOptionsSofort(crate::rt::Boxed<crate::PaymentMethodOptionsSofort>),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -19686,7 +19748,9 @@ impl From<crate::PaymentMethodOptionsSofort>
 for PaymentIntentPaymentMethodOptionsSofort {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsSofort) -> Self {
-        PaymentIntentPaymentMethodOptionsSofort::PaymentMethodOptionsSofort(Box::new(v))
+        PaymentIntentPaymentMethodOptionsSofort::PaymentMethodOptionsSofort(
+            crate::rt::Boxed::new(v),
+        )
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
@@ -19694,7 +19758,7 @@ for PaymentIntentPaymentMethodOptionsSofort {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsSofort::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -19827,11 +19891,11 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsSwish {
 pub enum PaymentIntentPaymentMethodOptionsSwish2 {
     /// A `PaymentIntentPaymentMethodOptionsSwish`.
     PaymentIntentPaymentMethodOptionsSwish(
-        Box<crate::PaymentIntentPaymentMethodOptionsSwish>,
+        crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsSwish>,
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -19855,7 +19919,7 @@ for PaymentIntentPaymentMethodOptionsSwish2 {
     #[inline]
     fn from(v: crate::PaymentIntentPaymentMethodOptionsSwish) -> Self {
         PaymentIntentPaymentMethodOptionsSwish2::PaymentIntentPaymentMethodOptionsSwish(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -19864,7 +19928,7 @@ for PaymentIntentPaymentMethodOptionsSwish2 {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsSwish2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -19920,10 +19984,10 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsSwish2 {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsTwint {
     /// A `PaymentMethodOptionsTwint`.
-    PaymentMethodOptionsTwint(Box<crate::PaymentMethodOptionsTwint>),
+    PaymentMethodOptionsTwint(crate::rt::Boxed<crate::PaymentMethodOptionsTwint>),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -19945,7 +20009,9 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsTwint {
 impl From<crate::PaymentMethodOptionsTwint> for PaymentIntentPaymentMethodOptionsTwint {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsTwint) -> Self {
-        PaymentIntentPaymentMethodOptionsTwint::PaymentMethodOptionsTwint(Box::new(v))
+        PaymentIntentPaymentMethodOptionsTwint::PaymentMethodOptionsTwint(
+            crate::rt::Boxed::new(v),
+        )
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
@@ -19953,7 +20019,7 @@ for PaymentIntentPaymentMethodOptionsTwint {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsTwint::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -20121,11 +20187,11 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsUsBankAccount {
 pub enum PaymentIntentPaymentMethodOptionsUsBankAccount2 {
     /// A `PaymentIntentPaymentMethodOptionsUsBankAccount`.
     PaymentIntentPaymentMethodOptionsUsBankAccount(
-        Box<crate::PaymentIntentPaymentMethodOptionsUsBankAccount>,
+        crate::rt::Boxed<crate::PaymentIntentPaymentMethodOptionsUsBankAccount>,
     ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -20149,7 +20215,7 @@ for PaymentIntentPaymentMethodOptionsUsBankAccount2 {
     #[inline]
     fn from(v: crate::PaymentIntentPaymentMethodOptionsUsBankAccount) -> Self {
         PaymentIntentPaymentMethodOptionsUsBankAccount2::PaymentIntentPaymentMethodOptionsUsBankAccount(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -20158,7 +20224,7 @@ for PaymentIntentPaymentMethodOptionsUsBankAccount2 {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsUsBankAccount2::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -20214,10 +20280,12 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsUsBankAccount2 {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsWechatPay {
     /// A `PaymentMethodOptionsWechatPay`.
-    PaymentMethodOptionsWechatPay(Box<crate::PaymentMethodOptionsWechatPay>),
+    PaymentMethodOptionsWechatPay(
+        crate::rt::Boxed<crate::PaymentMethodOptionsWechatPay>,
+    ),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -20241,7 +20309,7 @@ for PaymentIntentPaymentMethodOptionsWechatPay {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsWechatPay) -> Self {
         PaymentIntentPaymentMethodOptionsWechatPay::PaymentMethodOptionsWechatPay(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -20250,7 +20318,7 @@ for PaymentIntentPaymentMethodOptionsWechatPay {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsWechatPay::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -20306,10 +20374,10 @@ impl crate::rt::HasId for PaymentIntentPaymentMethodOptionsWechatPay {
 #[non_exhaustive]
 pub enum PaymentIntentPaymentMethodOptionsZip {
     /// A `PaymentMethodOptionsZip`.
-    PaymentMethodOptionsZip(Box<crate::PaymentMethodOptionsZip>),
+    PaymentMethodOptionsZip(crate::rt::Boxed<crate::PaymentMethodOptionsZip>),
     /// A `PaymentIntentTypeSpecificPaymentMethodOptionsClient`.
     PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -20331,7 +20399,9 @@ impl serde::Serialize for PaymentIntentPaymentMethodOptionsZip {
 impl From<crate::PaymentMethodOptionsZip> for PaymentIntentPaymentMethodOptionsZip {
     #[inline]
     fn from(v: crate::PaymentMethodOptionsZip) -> Self {
-        PaymentIntentPaymentMethodOptionsZip::PaymentMethodOptionsZip(Box::new(v))
+        PaymentIntentPaymentMethodOptionsZip::PaymentMethodOptionsZip(
+            crate::rt::Boxed::new(v),
+        )
     }
 }
 impl From<crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient>
@@ -20339,7 +20409,7 @@ for PaymentIntentPaymentMethodOptionsZip {
     #[inline]
     fn from(v: crate::PaymentIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         PaymentIntentPaymentMethodOptionsZip::PaymentIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }

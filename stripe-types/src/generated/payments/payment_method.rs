@@ -1042,9 +1042,9 @@ impl crate::rt::StripeRequest for CreatePaymentMethod {
 #[non_exhaustive]
 pub enum CreatePaymentMethodCard {
     /// A `CardDetailsParams`.
-    CardDetailsParams(Box<crate::CardDetailsParams>),
+    CardDetailsParams(crate::rt::Boxed<crate::CardDetailsParams>),
     /// A `TokenParams`.
-    TokenParams(Box<crate::TokenParams>),
+    TokenParams(crate::rt::Boxed<crate::TokenParams>),
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for CreatePaymentMethodCard {
@@ -1059,14 +1059,14 @@ impl serde::Serialize for CreatePaymentMethodCard {
 impl From<crate::CardDetailsParams> for CreatePaymentMethodCard {
     #[inline]
     fn from(v: crate::CardDetailsParams) -> Self {
-        CreatePaymentMethodCard::CardDetailsParams(Box::new(v))
+        CreatePaymentMethodCard::CardDetailsParams(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "payments")]
 impl From<crate::TokenParams> for CreatePaymentMethodCard {
     #[inline]
     fn from(v: crate::TokenParams) -> Self {
-        CreatePaymentMethodCard::TokenParams(Box::new(v))
+        CreatePaymentMethodCard::TokenParams(crate::rt::Boxed::new(v))
     }
 }
 /// Values of `CreatePaymentMethodCardCardDetailsParamsNetworksPreferred`.

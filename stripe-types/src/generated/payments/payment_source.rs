@@ -128,7 +128,7 @@ impl crate::rt::StripeRequest for CreateCustomerBankAccount {
 #[non_exhaustive]
 pub enum CreateCustomerBankAccountCard {
     /// A `card`.
-    CustomerPaymentSourceCard(Box<crate::CustomerPaymentSourceCard>),
+    CustomerPaymentSourceCard(crate::rt::Boxed<crate::CustomerPaymentSourceCard>),
     /// A `String`.
     String(String),
 }
@@ -145,7 +145,9 @@ impl serde::Serialize for CreateCustomerBankAccountCard {
 impl From<crate::CustomerPaymentSourceCard> for CreateCustomerBankAccountCard {
     #[inline]
     fn from(v: crate::CustomerPaymentSourceCard) -> Self {
-        CreateCustomerBankAccountCard::CustomerPaymentSourceCard(Box::new(v))
+        CreateCustomerBankAccountCard::CustomerPaymentSourceCard(
+            crate::rt::Boxed::new(v),
+        )
     }
 }
 #[cfg(feature = "payments")]
@@ -283,7 +285,7 @@ impl crate::rt::StripeRequest for CreateCustomerCard {
 #[non_exhaustive]
 pub enum CreateCustomerCardCard {
     /// A `card`.
-    CustomerPaymentSourceCard(Box<crate::CustomerPaymentSourceCard>),
+    CustomerPaymentSourceCard(crate::rt::Boxed<crate::CustomerPaymentSourceCard>),
     /// A `String`.
     String(String),
 }
@@ -300,7 +302,7 @@ impl serde::Serialize for CreateCustomerCardCard {
 impl From<crate::CustomerPaymentSourceCard> for CreateCustomerCardCard {
     #[inline]
     fn from(v: crate::CustomerPaymentSourceCard) -> Self {
-        CreateCustomerCardCard::CustomerPaymentSourceCard(Box::new(v))
+        CreateCustomerCardCard::CustomerPaymentSourceCard(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "payments")]
@@ -438,7 +440,7 @@ impl crate::rt::StripeRequest for CreateCustomerSource {
 #[non_exhaustive]
 pub enum CreateCustomerSourceCard {
     /// A `card`.
-    CustomerPaymentSourceCard(Box<crate::CustomerPaymentSourceCard>),
+    CustomerPaymentSourceCard(crate::rt::Boxed<crate::CustomerPaymentSourceCard>),
     /// A `String`.
     String(String),
 }
@@ -455,7 +457,7 @@ impl serde::Serialize for CreateCustomerSourceCard {
 impl From<crate::CustomerPaymentSourceCard> for CreateCustomerSourceCard {
     #[inline]
     fn from(v: crate::CustomerPaymentSourceCard) -> Self {
-        CreateCustomerSourceCard::CustomerPaymentSourceCard(Box::new(v))
+        CreateCustomerSourceCard::CustomerPaymentSourceCard(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "payments")]

@@ -452,7 +452,7 @@ impl crate::rt::StripeRequest for ListPayouts {
 #[non_exhaustive]
 pub enum ListPayoutsArrivalDate {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -469,7 +469,7 @@ impl serde::Serialize for ListPayoutsArrivalDate {
 impl From<crate::RangeQuerySpecs> for ListPayoutsArrivalDate {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListPayoutsArrivalDate::RangeQuerySpecs(Box::new(v))
+        ListPayoutsArrivalDate::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "payments")]
@@ -485,7 +485,7 @@ impl From<i64> for ListPayoutsArrivalDate {
 #[non_exhaustive]
 pub enum ListPayoutsCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -502,7 +502,7 @@ impl serde::Serialize for ListPayoutsCreated {
 impl From<crate::RangeQuerySpecs> for ListPayoutsCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListPayoutsCreated::RangeQuerySpecs(Box::new(v))
+        ListPayoutsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "payments")]
@@ -870,13 +870,13 @@ impl serde::Serialize for Payout {
 #[non_exhaustive]
 pub enum PayoutDestination {
     /// A `bank_account`.
-    BankAccount(Box<crate::BankAccount>),
+    BankAccount(crate::rt::Boxed<crate::BankAccount>),
     /// A `card`.
-    Card(Box<crate::Card>),
+    Card(crate::rt::Boxed<crate::Card>),
     /// A `bank_account`.
-    DeletedBankAccount(Box<crate::DeletedBankAccount>),
+    DeletedBankAccount(crate::rt::Boxed<crate::DeletedBankAccount>),
     /// A `card`.
-    DeletedCard(Box<crate::DeletedCard>),
+    DeletedCard(crate::rt::Boxed<crate::DeletedCard>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
@@ -895,25 +895,25 @@ impl serde::Serialize for PayoutDestination {
 impl From<crate::BankAccount> for PayoutDestination {
     #[inline]
     fn from(v: crate::BankAccount) -> Self {
-        PayoutDestination::BankAccount(Box::new(v))
+        PayoutDestination::BankAccount(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::Card> for PayoutDestination {
     #[inline]
     fn from(v: crate::Card) -> Self {
-        PayoutDestination::Card(Box::new(v))
+        PayoutDestination::Card(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::DeletedBankAccount> for PayoutDestination {
     #[inline]
     fn from(v: crate::DeletedBankAccount) -> Self {
-        PayoutDestination::DeletedBankAccount(Box::new(v))
+        PayoutDestination::DeletedBankAccount(crate::rt::Boxed::new(v))
     }
 }
 impl From<crate::DeletedCard> for PayoutDestination {
     #[inline]
     fn from(v: crate::DeletedCard) -> Self {
-        PayoutDestination::DeletedCard(Box::new(v))
+        PayoutDestination::DeletedCard(crate::rt::Boxed::new(v))
     }
 }
 impl crate::rt::Decode for PayoutDestination {

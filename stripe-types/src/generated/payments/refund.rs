@@ -828,7 +828,7 @@ impl crate::rt::StripeRequest for ListRefunds {
 #[non_exhaustive]
 pub enum ListRefundsCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -845,7 +845,7 @@ impl serde::Serialize for ListRefundsCreated {
 impl From<crate::RangeQuerySpecs> for ListRefundsCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListRefundsCreated::RangeQuerySpecs(Box::new(v))
+        ListRefundsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "payments")]

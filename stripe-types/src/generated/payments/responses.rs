@@ -6,11 +6,11 @@
 #[non_exhaustive]
 pub enum CardOrBankAccountOrSource {
     /// A `card`.
-    Card(Box<crate::Card>),
+    Card(crate::rt::Boxed<crate::Card>),
     /// A `bank_account`.
-    BankAccount(Box<crate::BankAccount>),
+    BankAccount(crate::rt::Boxed<crate::BankAccount>),
     /// A `source`.
-    Source(Box<crate::Source>),
+    Source(crate::rt::Boxed<crate::Source>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
@@ -30,21 +30,21 @@ impl serde::Serialize for CardOrBankAccountOrSource {
 impl From<crate::Card> for CardOrBankAccountOrSource {
     #[inline]
     fn from(v: crate::Card) -> Self {
-        CardOrBankAccountOrSource::Card(Box::new(v))
+        CardOrBankAccountOrSource::Card(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "payments")]
 impl From<crate::BankAccount> for CardOrBankAccountOrSource {
     #[inline]
     fn from(v: crate::BankAccount) -> Self {
-        CardOrBankAccountOrSource::BankAccount(Box::new(v))
+        CardOrBankAccountOrSource::BankAccount(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "payments")]
 impl From<crate::Source> for CardOrBankAccountOrSource {
     #[inline]
     fn from(v: crate::Source) -> Self {
-        CardOrBankAccountOrSource::Source(Box::new(v))
+        CardOrBankAccountOrSource::Source(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "payments")]

@@ -112,7 +112,7 @@ impl crate::rt::StripeRequest for ListSetupAttempts {
 #[non_exhaustive]
 pub enum ListSetupAttemptsCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -129,7 +129,7 @@ impl serde::Serialize for ListSetupAttemptsCreated {
 impl From<crate::RangeQuerySpecs> for ListSetupAttemptsCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListSetupAttemptsCreated::RangeQuerySpecs(Box::new(v))
+        ListSetupAttemptsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "payments")]

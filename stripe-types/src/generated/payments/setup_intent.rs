@@ -1681,7 +1681,7 @@ pub struct SetupIntent {
     /// Unique identifier for the object.
     pub id: crate::SetupIntentId,
     /// The error encountered in the previous SetupIntent confirmation.
-    pub last_setup_error: Option<Box<crate::ApiErrors>>,
+    pub last_setup_error: Option<crate::rt::Boxed<crate::ApiErrors>>,
     /// The most recent SetupAttempt for this SetupIntent.
     pub latest_attempt: Option<crate::rt::Expandable<crate::SetupAttempt>>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
@@ -1743,7 +1743,7 @@ impl crate::rt::Decode for SetupIntent {
             >,
             f10: crate::rt::json::Slot<Vec<crate::SetupAttemptFlowDirections>>,
             f11: crate::rt::json::Slot<crate::SetupIntentId>,
-            f12: crate::rt::json::Slot<Box<crate::ApiErrors>>,
+            f12: crate::rt::json::Slot<crate::rt::Boxed<crate::ApiErrors>>,
             f13: crate::rt::json::Slot<crate::rt::Expandable<crate::SetupAttempt>>,
             f14: crate::rt::json::Slot<bool>,
             f15: crate::rt::json::Slot<crate::rt::Expandable<crate::Mandate>>,
@@ -2744,11 +2744,11 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsAcssDebit {
 pub enum SetupIntentPaymentMethodOptionsAcssDebit2 {
     /// A `SetupIntentPaymentMethodOptionsAcssDebit`.
     SetupIntentPaymentMethodOptionsAcssDebit(
-        Box<crate::SetupIntentPaymentMethodOptionsAcssDebit>,
+        crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsAcssDebit>,
     ),
     /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
     SetupIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -2772,7 +2772,7 @@ for SetupIntentPaymentMethodOptionsAcssDebit2 {
     #[inline]
     fn from(v: crate::SetupIntentPaymentMethodOptionsAcssDebit) -> Self {
         SetupIntentPaymentMethodOptionsAcssDebit2::SetupIntentPaymentMethodOptionsAcssDebit(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -2781,7 +2781,7 @@ for SetupIntentPaymentMethodOptionsAcssDebit2 {
     #[inline]
     fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         SetupIntentPaymentMethodOptionsAcssDebit2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -2940,11 +2940,11 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsAmazonPay {
 pub enum SetupIntentPaymentMethodOptionsAmazonPay2 {
     /// A `SetupIntentPaymentMethodOptionsAmazonPay`.
     SetupIntentPaymentMethodOptionsAmazonPay(
-        Box<crate::SetupIntentPaymentMethodOptionsAmazonPay>,
+        crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsAmazonPay>,
     ),
     /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
     SetupIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -2968,7 +2968,7 @@ for SetupIntentPaymentMethodOptionsAmazonPay2 {
     #[inline]
     fn from(v: crate::SetupIntentPaymentMethodOptionsAmazonPay) -> Self {
         SetupIntentPaymentMethodOptionsAmazonPay2::SetupIntentPaymentMethodOptionsAmazonPay(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -2977,7 +2977,7 @@ for SetupIntentPaymentMethodOptionsAmazonPay2 {
     #[inline]
     fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         SetupIntentPaymentMethodOptionsAmazonPay2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -3094,11 +3094,11 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsBacsDebit {
 pub enum SetupIntentPaymentMethodOptionsBacsDebit2 {
     /// A `SetupIntentPaymentMethodOptionsBacsDebit`.
     SetupIntentPaymentMethodOptionsBacsDebit(
-        Box<crate::SetupIntentPaymentMethodOptionsBacsDebit>,
+        crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsBacsDebit>,
     ),
     /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
     SetupIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -3122,7 +3122,7 @@ for SetupIntentPaymentMethodOptionsBacsDebit2 {
     #[inline]
     fn from(v: crate::SetupIntentPaymentMethodOptionsBacsDebit) -> Self {
         SetupIntentPaymentMethodOptionsBacsDebit2::SetupIntentPaymentMethodOptionsBacsDebit(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -3131,7 +3131,7 @@ for SetupIntentPaymentMethodOptionsBacsDebit2 {
     #[inline]
     fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         SetupIntentPaymentMethodOptionsBacsDebit2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -3272,10 +3272,12 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsCard {
 #[non_exhaustive]
 pub enum SetupIntentPaymentMethodOptionsCard2 {
     /// A `SetupIntentPaymentMethodOptionsCard`.
-    SetupIntentPaymentMethodOptionsCard(Box<crate::SetupIntentPaymentMethodOptionsCard>),
+    SetupIntentPaymentMethodOptionsCard(
+        crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsCard>,
+    ),
     /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
     SetupIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -3299,7 +3301,7 @@ for SetupIntentPaymentMethodOptionsCard2 {
     #[inline]
     fn from(v: crate::SetupIntentPaymentMethodOptionsCard) -> Self {
         SetupIntentPaymentMethodOptionsCard2::SetupIntentPaymentMethodOptionsCard(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -3308,7 +3310,7 @@ for SetupIntentPaymentMethodOptionsCard2 {
     #[inline]
     fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         SetupIntentPaymentMethodOptionsCard2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -3577,11 +3579,11 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsCardPresent {
 pub enum SetupIntentPaymentMethodOptionsCardPresent2 {
     /// A `SetupIntentPaymentMethodOptionsCardPresent`.
     SetupIntentPaymentMethodOptionsCardPresent(
-        Box<crate::SetupIntentPaymentMethodOptionsCardPresent>,
+        crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsCardPresent>,
     ),
     /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
     SetupIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -3605,7 +3607,7 @@ for SetupIntentPaymentMethodOptionsCardPresent2 {
     #[inline]
     fn from(v: crate::SetupIntentPaymentMethodOptionsCardPresent) -> Self {
         SetupIntentPaymentMethodOptionsCardPresent2::SetupIntentPaymentMethodOptionsCardPresent(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -3614,7 +3616,7 @@ for SetupIntentPaymentMethodOptionsCardPresent2 {
     #[inline]
     fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         SetupIntentPaymentMethodOptionsCardPresent2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -3737,11 +3739,11 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsKlarna {
 pub enum SetupIntentPaymentMethodOptionsKlarna2 {
     /// A `SetupIntentPaymentMethodOptionsKlarna`.
     SetupIntentPaymentMethodOptionsKlarna(
-        Box<crate::SetupIntentPaymentMethodOptionsKlarna>,
+        crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsKlarna>,
     ),
     /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
     SetupIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -3765,7 +3767,7 @@ for SetupIntentPaymentMethodOptionsKlarna2 {
     #[inline]
     fn from(v: crate::SetupIntentPaymentMethodOptionsKlarna) -> Self {
         SetupIntentPaymentMethodOptionsKlarna2::SetupIntentPaymentMethodOptionsKlarna(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -3774,7 +3776,7 @@ for SetupIntentPaymentMethodOptionsKlarna2 {
     #[inline]
     fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         SetupIntentPaymentMethodOptionsKlarna2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -3874,10 +3876,12 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsLink {
 #[non_exhaustive]
 pub enum SetupIntentPaymentMethodOptionsLink2 {
     /// A `SetupIntentPaymentMethodOptionsLink`.
-    SetupIntentPaymentMethodOptionsLink(Box<crate::SetupIntentPaymentMethodOptionsLink>),
+    SetupIntentPaymentMethodOptionsLink(
+        crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsLink>,
+    ),
     /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
     SetupIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -3901,7 +3905,7 @@ for SetupIntentPaymentMethodOptionsLink2 {
     #[inline]
     fn from(v: crate::SetupIntentPaymentMethodOptionsLink) -> Self {
         SetupIntentPaymentMethodOptionsLink2::SetupIntentPaymentMethodOptionsLink(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -3910,7 +3914,7 @@ for SetupIntentPaymentMethodOptionsLink2 {
     #[inline]
     fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         SetupIntentPaymentMethodOptionsLink2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -4432,11 +4436,11 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsPaypal {
 pub enum SetupIntentPaymentMethodOptionsPaypal2 {
     /// A `SetupIntentPaymentMethodOptionsPaypal`.
     SetupIntentPaymentMethodOptionsPaypal(
-        Box<crate::SetupIntentPaymentMethodOptionsPaypal>,
+        crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsPaypal>,
     ),
     /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
     SetupIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -4460,7 +4464,7 @@ for SetupIntentPaymentMethodOptionsPaypal2 {
     #[inline]
     fn from(v: crate::SetupIntentPaymentMethodOptionsPaypal) -> Self {
         SetupIntentPaymentMethodOptionsPaypal2::SetupIntentPaymentMethodOptionsPaypal(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -4469,7 +4473,7 @@ for SetupIntentPaymentMethodOptionsPaypal2 {
     #[inline]
     fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         SetupIntentPaymentMethodOptionsPaypal2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -4586,11 +4590,11 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsPayto {
 pub enum SetupIntentPaymentMethodOptionsPayto2 {
     /// A `SetupIntentPaymentMethodOptionsPayto`.
     SetupIntentPaymentMethodOptionsPayto(
-        Box<crate::SetupIntentPaymentMethodOptionsPayto>,
+        crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsPayto>,
     ),
     /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
     SetupIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -4614,7 +4618,7 @@ for SetupIntentPaymentMethodOptionsPayto2 {
     #[inline]
     fn from(v: crate::SetupIntentPaymentMethodOptionsPayto) -> Self {
         SetupIntentPaymentMethodOptionsPayto2::SetupIntentPaymentMethodOptionsPayto(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -4623,7 +4627,7 @@ for SetupIntentPaymentMethodOptionsPayto2 {
     #[inline]
     fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         SetupIntentPaymentMethodOptionsPayto2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -4740,11 +4744,11 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsSepaDebit {
 pub enum SetupIntentPaymentMethodOptionsSepaDebit2 {
     /// A `SetupIntentPaymentMethodOptionsSepaDebit`.
     SetupIntentPaymentMethodOptionsSepaDebit(
-        Box<crate::SetupIntentPaymentMethodOptionsSepaDebit>,
+        crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsSepaDebit>,
     ),
     /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
     SetupIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -4768,7 +4772,7 @@ for SetupIntentPaymentMethodOptionsSepaDebit2 {
     #[inline]
     fn from(v: crate::SetupIntentPaymentMethodOptionsSepaDebit) -> Self {
         SetupIntentPaymentMethodOptionsSepaDebit2::SetupIntentPaymentMethodOptionsSepaDebit(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -4777,7 +4781,7 @@ for SetupIntentPaymentMethodOptionsSepaDebit2 {
     #[inline]
     fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         SetupIntentPaymentMethodOptionsSepaDebit2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -4913,11 +4917,11 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsUsBankAccount {
 pub enum SetupIntentPaymentMethodOptionsUsBankAccount2 {
     /// A `SetupIntentPaymentMethodOptionsUsBankAccount`.
     SetupIntentPaymentMethodOptionsUsBankAccount(
-        Box<crate::SetupIntentPaymentMethodOptionsUsBankAccount>,
+        crate::rt::Boxed<crate::SetupIntentPaymentMethodOptionsUsBankAccount>,
     ),
     /// A `SetupIntentTypeSpecificPaymentMethodOptionsClient`.
     SetupIntentTypeSpecificPaymentMethodOptionsClient(
-        Box<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
+        crate::rt::Boxed<crate::SetupIntentTypeSpecificPaymentMethodOptionsClient>,
     ),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
@@ -4941,7 +4945,7 @@ for SetupIntentPaymentMethodOptionsUsBankAccount2 {
     #[inline]
     fn from(v: crate::SetupIntentPaymentMethodOptionsUsBankAccount) -> Self {
         SetupIntentPaymentMethodOptionsUsBankAccount2::SetupIntentPaymentMethodOptionsUsBankAccount(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -4950,7 +4954,7 @@ for SetupIntentPaymentMethodOptionsUsBankAccount2 {
     #[inline]
     fn from(v: crate::SetupIntentTypeSpecificPaymentMethodOptionsClient) -> Self {
         SetupIntentPaymentMethodOptionsUsBankAccount2::SetupIntentTypeSpecificPaymentMethodOptionsClient(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }

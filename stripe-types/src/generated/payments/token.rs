@@ -462,7 +462,7 @@ impl crate::rt::StripeRequest for CreateToken {
 #[non_exhaustive]
 pub enum CreateTokenCard {
     /// A `CreditCardSpecs`.
-    CreditCardSpecs(Box<crate::CreditCardSpecs>),
+    CreditCardSpecs(crate::rt::Boxed<crate::CreditCardSpecs>),
     /// A `String`.
     String(String),
 }
@@ -479,7 +479,7 @@ impl serde::Serialize for CreateTokenCard {
 impl From<crate::CreditCardSpecs> for CreateTokenCard {
     #[inline]
     fn from(v: crate::CreditCardSpecs) -> Self {
-        CreateTokenCard::CreditCardSpecs(Box::new(v))
+        CreateTokenCard::CreditCardSpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "payments")]

@@ -128,7 +128,7 @@ impl crate::rt::StripeRequest for ListRadarEarlyFraudWarnings {
 #[non_exhaustive]
 pub enum ListRadarEarlyFraudWarningsCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -145,7 +145,7 @@ impl serde::Serialize for ListRadarEarlyFraudWarningsCreated {
 impl From<crate::RangeQuerySpecs> for ListRadarEarlyFraudWarningsCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListRadarEarlyFraudWarningsCreated::RangeQuerySpecs(Box::new(v))
+        ListRadarEarlyFraudWarningsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "radar")]

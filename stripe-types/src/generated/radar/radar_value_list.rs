@@ -453,7 +453,7 @@ impl crate::rt::StripeRequest for ListRadarValueLists {
 #[non_exhaustive]
 pub enum ListRadarValueListsCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -470,7 +470,7 @@ impl serde::Serialize for ListRadarValueListsCreated {
 impl From<crate::RangeQuerySpecs> for ListRadarValueListsCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListRadarValueListsCreated::RangeQuerySpecs(Box::new(v))
+        ListRadarValueListsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "radar")]

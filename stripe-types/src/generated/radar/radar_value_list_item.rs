@@ -317,7 +317,7 @@ impl crate::rt::StripeRequest for ListRadarValueListItems {
 #[non_exhaustive]
 pub enum ListRadarValueListItemsCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -334,7 +334,7 @@ impl serde::Serialize for ListRadarValueListItemsCreated {
 impl From<crate::RangeQuerySpecs> for ListRadarValueListItemsCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListRadarValueListItemsCreated::RangeQuerySpecs(Box::new(v))
+        ListRadarValueListItemsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "radar")]

@@ -163,7 +163,7 @@ impl crate::rt::StripeRequest for ListReviews {
 #[non_exhaustive]
 pub enum ListReviewsCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -180,7 +180,7 @@ impl serde::Serialize for ListReviewsCreated {
 impl From<crate::RangeQuerySpecs> for ListReviewsCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListReviewsCreated::RangeQuerySpecs(Box::new(v))
+        ListReviewsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "radar")]

@@ -4335,7 +4335,7 @@ impl crate::rt::StripeRequest for ListReportingReportRuns {
 #[non_exhaustive]
 pub enum ListReportingReportRunsCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -4352,7 +4352,7 @@ impl serde::Serialize for ListReportingReportRunsCreated {
 impl From<crate::RangeQuerySpecs> for ListReportingReportRunsCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListReportingReportRunsCreated::RangeQuerySpecs(Box::new(v))
+        ListReportingReportRunsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "reporting")]

@@ -6,9 +6,9 @@
 #[non_exhaustive]
 pub enum TerminalConfigurationOrDeletedTerminalConfiguration {
     /// A `terminal.configuration`.
-    TerminalConfiguration(Box<crate::TerminalConfiguration>),
+    TerminalConfiguration(crate::rt::Boxed<crate::TerminalConfiguration>),
     /// A `terminal.configuration`.
-    DeletedTerminalConfiguration(Box<crate::DeletedTerminalConfiguration>),
+    DeletedTerminalConfiguration(crate::rt::Boxed<crate::DeletedTerminalConfiguration>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
@@ -35,7 +35,7 @@ for TerminalConfigurationOrDeletedTerminalConfiguration {
     #[inline]
     fn from(v: crate::TerminalConfiguration) -> Self {
         TerminalConfigurationOrDeletedTerminalConfiguration::TerminalConfiguration(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -45,7 +45,7 @@ for TerminalConfigurationOrDeletedTerminalConfiguration {
     #[inline]
     fn from(v: crate::DeletedTerminalConfiguration) -> Self {
         TerminalConfigurationOrDeletedTerminalConfiguration::DeletedTerminalConfiguration(
-            Box::new(v),
+            crate::rt::Boxed::new(v),
         )
     }
 }
@@ -103,9 +103,9 @@ impl crate::rt::HasId for TerminalConfigurationOrDeletedTerminalConfiguration {
 #[non_exhaustive]
 pub enum TerminalLocationOrDeletedTerminalLocation {
     /// A `terminal.location`.
-    TerminalLocation(Box<crate::TerminalLocation>),
+    TerminalLocation(crate::rt::Boxed<crate::TerminalLocation>),
     /// A `terminal.location`.
-    DeletedTerminalLocation(Box<crate::DeletedTerminalLocation>),
+    DeletedTerminalLocation(crate::rt::Boxed<crate::DeletedTerminalLocation>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
@@ -128,14 +128,18 @@ impl serde::Serialize for TerminalLocationOrDeletedTerminalLocation {
 impl From<crate::TerminalLocation> for TerminalLocationOrDeletedTerminalLocation {
     #[inline]
     fn from(v: crate::TerminalLocation) -> Self {
-        TerminalLocationOrDeletedTerminalLocation::TerminalLocation(Box::new(v))
+        TerminalLocationOrDeletedTerminalLocation::TerminalLocation(
+            crate::rt::Boxed::new(v),
+        )
     }
 }
 #[cfg(feature = "terminal")]
 impl From<crate::DeletedTerminalLocation> for TerminalLocationOrDeletedTerminalLocation {
     #[inline]
     fn from(v: crate::DeletedTerminalLocation) -> Self {
-        TerminalLocationOrDeletedTerminalLocation::DeletedTerminalLocation(Box::new(v))
+        TerminalLocationOrDeletedTerminalLocation::DeletedTerminalLocation(
+            crate::rt::Boxed::new(v),
+        )
     }
 }
 #[cfg(feature = "terminal")]
@@ -186,9 +190,9 @@ impl crate::rt::HasId for TerminalLocationOrDeletedTerminalLocation {
 #[non_exhaustive]
 pub enum TerminalReaderOrDeletedTerminalReader {
     /// A `terminal.reader`.
-    TerminalReader(Box<crate::TerminalReader>),
+    TerminalReader(crate::rt::Boxed<crate::TerminalReader>),
     /// A `terminal.reader`.
-    DeletedTerminalReader(Box<crate::DeletedTerminalReader>),
+    DeletedTerminalReader(crate::rt::Boxed<crate::DeletedTerminalReader>),
     /// A shape this version of the SDK does not know; kept as raw JSON.
     Unknown(serde_json::Value),
 }
@@ -209,14 +213,16 @@ impl serde::Serialize for TerminalReaderOrDeletedTerminalReader {
 impl From<crate::TerminalReader> for TerminalReaderOrDeletedTerminalReader {
     #[inline]
     fn from(v: crate::TerminalReader) -> Self {
-        TerminalReaderOrDeletedTerminalReader::TerminalReader(Box::new(v))
+        TerminalReaderOrDeletedTerminalReader::TerminalReader(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "terminal")]
 impl From<crate::DeletedTerminalReader> for TerminalReaderOrDeletedTerminalReader {
     #[inline]
     fn from(v: crate::DeletedTerminalReader) -> Self {
-        TerminalReaderOrDeletedTerminalReader::DeletedTerminalReader(Box::new(v))
+        TerminalReaderOrDeletedTerminalReader::DeletedTerminalReader(
+            crate::rt::Boxed::new(v),
+        )
     }
 }
 #[cfg(feature = "terminal")]

@@ -266,7 +266,7 @@ impl<'de> serde::Deserialize<'de> for ListTreasuryTransactionsStatus {
 #[non_exhaustive]
 pub enum ListTreasuryTransactionsStatusTransitionsPostedAt {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -287,7 +287,9 @@ impl serde::Serialize for ListTreasuryTransactionsStatusTransitionsPostedAt {
 impl From<crate::RangeQuerySpecs> for ListTreasuryTransactionsStatusTransitionsPostedAt {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListTreasuryTransactionsStatusTransitionsPostedAt::RangeQuerySpecs(Box::new(v))
+        ListTreasuryTransactionsStatusTransitionsPostedAt::RangeQuerySpecs(
+            crate::rt::Boxed::new(v),
+        )
     }
 }
 #[cfg(feature = "treasury")]

@@ -147,7 +147,7 @@ impl crate::rt::StripeRequest for ListTreasuryTransactionEntries {
 #[non_exhaustive]
 pub enum ListTreasuryTransactionEntriesCreated {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -164,7 +164,7 @@ impl serde::Serialize for ListTreasuryTransactionEntriesCreated {
 impl From<crate::RangeQuerySpecs> for ListTreasuryTransactionEntriesCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListTreasuryTransactionEntriesCreated::RangeQuerySpecs(Box::new(v))
+        ListTreasuryTransactionEntriesCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "treasury")]
@@ -180,7 +180,7 @@ impl From<i64> for ListTreasuryTransactionEntriesCreated {
 #[non_exhaustive]
 pub enum ListTreasuryTransactionEntriesEffectiveAt {
     /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(Box<crate::RangeQuerySpecs>),
+    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
@@ -199,7 +199,9 @@ impl serde::Serialize for ListTreasuryTransactionEntriesEffectiveAt {
 impl From<crate::RangeQuerySpecs> for ListTreasuryTransactionEntriesEffectiveAt {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListTreasuryTransactionEntriesEffectiveAt::RangeQuerySpecs(Box::new(v))
+        ListTreasuryTransactionEntriesEffectiveAt::RangeQuerySpecs(
+            crate::rt::Boxed::new(v),
+        )
     }
 }
 #[cfg(feature = "treasury")]
