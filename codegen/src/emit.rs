@@ -134,7 +134,11 @@ impl<'a> Emitter<'a> {
 
     fn field_ty(&self, f: &Field) -> TokenStream {
         let t = self.ty(&f.ty);
-        let t = if f.boxed { quote!(crate::rt::Boxed<#t>) } else { t };
+        let t = if f.boxed {
+            quote!(crate::rt::Boxed<#t>)
+        } else {
+            t
+        };
         if f.required {
             t
         } else {
@@ -246,7 +250,11 @@ impl<'a> Emitter<'a> {
         // type's drop glue is compiled into the decoder's codegen unit.
         let decl = fields.iter().zip(&vars).map(|(f, v)| {
             let t = self.ty(&f.ty);
-            let t = if f.boxed { quote!(crate::rt::Boxed<#t>) } else { t };
+            let t = if f.boxed {
+                quote!(crate::rt::Boxed<#t>)
+            } else {
+                t
+            };
             quote!(#v: crate::rt::json::Slot<#t>,)
         });
         // The key table, sorted as `str` orders (`Reader::fields` binary-searches it), and
