@@ -85,11 +85,10 @@ fn decodes_and_drops_what_it_decoded() {
     assert_eq!(*v[1], "bc");
     // A failed decode after a boxed value: the value is dropped, nothing leaks (Miri checks).
     assert!(Vec::<Boxed<String>>::decode_body(br#"["a",1]"#).is_err());
-    let e: Expandable<stripe_types::Customer> =
-        Expandable::decode_body(
-            br#"{"id":"cus_1","object":"customer","created":1,"livemode":false}"#,
-        )
-        .unwrap();
+    let e: Expandable<stripe_types::Customer> = Expandable::decode_body(
+        br#"{"id":"cus_1","object":"customer","created":1,"livemode":false}"#,
+    )
+    .unwrap();
     assert_eq!(e.id(), "cus_1");
     let c = e.into_object().unwrap();
     assert_eq!(c.id.as_str(), "cus_1");

@@ -1000,7 +1000,6 @@ pub(crate) fn boxed<T: Decode>(r: &mut Reader<'_>) -> Result<Box<T>> {
     Ok(Box::new(v))
 }
 
-
 #[inline(never)]
 fn vec<T: Decode>(r: &mut Reader<'_>) -> Result<Vec<T>> {
     let mut a = r.array("a sequence")?;

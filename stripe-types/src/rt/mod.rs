@@ -4,16 +4,16 @@
 //! fields, exact decimals and times, secrets), the list envelopes and the [`StripeRequest`]
 //! contract between generated operations and `stripe-client`.
 
-pub mod de;
 mod boxed;
+pub mod de;
 pub mod json;
 pub mod json_path;
 mod page;
 mod request;
 mod values;
 
-pub use de::DecodeBody;
 pub use boxed::Boxed;
+pub use de::DecodeBody;
 pub use json::{Decode, JsonError};
 pub use page::{List, PageParts, Paginated, SearchList, V2List};
 pub use request::{
