@@ -2,7 +2,8 @@
 //! retries → decode.
 
 use crate::encode::{
-    encode_pairs, encode_params, form_params, json_body, multipart_body, new_boundary, Body, Part,
+    encode_pairs, encode_params, form_params, json_body, multipart_body, new_boundary, Body,
+    Params, Part,
 };
 use crate::error::{snippet, ApiError, ApiErrorKind, DecodeError};
 use crate::options::RequestOptions;
@@ -18,7 +19,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
-use stripe_types::rt::{DecodeBody, Encoding, Host, Method, Paginated, StripeRequest};
+use stripe_types::rt::{DecodeBody, Encoding, Endpoint, Host, Method, Paginated, StripeRequest};
 use tracing::Instrument;
 
 /// The API version this crate's types were generated from; sent as `Stripe-Version`.
@@ -404,22 +405,23 @@ pub(crate) struct Prepared {
 }
 
 impl Prepared {
-    pub(crate) fn from_request<R: StripeRequest + ?Sized>(req: &R) -> Result<Prepared, Error> {
-        let ep = req.endpoint();
+    pub(crate) fn from_request<R: StripeRequest>(req: &R) -> Result<Prepared, Error> {
+        Prepared::new(req.endpoint(), R::JSON_BODY, req)
+    }
+
+    /// [`Self::from_request`] once the request type is erased: compiled once, here.
+    fn new(ep: Endpoint, json: bool, params: &Params<'_>) -> Result<Prepared, Error> {
         let is_v2 = ep.is_v2();
-        // `R::JSON_BODY` is a constant of the type: only the branch it selects is compiled
-        // for `R`, so a v1 request type does not pull in a JSON serializer, nor a v2 one
-        // the form serializer. (`form_params` refuses a JSON POST.)
-        let encoded = if R::JSON_BODY {
+        let encoded = if json {
             if ep.method != Method::Post || ep.encoding != Encoding::Json {
                 return Err(Error::Validation(format!(
                     "{}: JSON_BODY is set but the endpoint is not a JSON POST",
                     ep.operation_id
                 )));
             }
-            json_body(req).map(|b| (Vec::new(), b))
+            json_body(params).map(|b| (Vec::new(), b))
         } else {
-            form_params(ep.method, ep.encoding, req)
+            form_params(ep.method, ep.encoding, params)
         };
         let (query, body) =
             encoded.map_err(|e| Error::Validation(format!("{}: {e}", ep.operation_id)))?;
@@ -737,12 +739,7 @@ impl Client {
                 return Err(Error::Validation("idempotency key is blank".into()))
             }
             Some(k) => Some(k.clone()),
-            // A v4 UUID from the thread-local generator (no system call per request).
-            None if wants_key => Some(
-                uuid::Builder::from_random_bytes(rand::random::<[u8; 16]>())
-                    .into_uuid()
-                    .to_string(),
-            ),
+            None if wants_key => Some(crate::random::uuid_v4().to_string()),
             None => None,
         };
         if let Some(k) = &idempotency_key {
@@ -951,7 +948,7 @@ impl Client {
                     }
                 }
             }
-            let delay = backoff(attempt, rand::random::<f64>());
+            let delay = backoff(attempt, crate::random::unit_f64());
             inner.clock.sleep(delay).await;
         }
     }

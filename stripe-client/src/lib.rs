@@ -44,6 +44,7 @@ mod json_path;
 pub mod meter;
 mod options;
 pub mod pagination;
+mod random;
 mod response;
 pub mod retry;
 pub mod telemetry;

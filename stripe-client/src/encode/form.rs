@@ -17,6 +17,8 @@ use serde::ser::{self, Impossible, Serialize};
 use std::fmt::{self, Display};
 use stripe_types::rt::FILE_UPLOAD_STRUCT;
 
+use super::Params;
+
 /// One flattened parameter.
 #[derive(Clone, PartialEq, Eq)]
 pub enum Part {
@@ -78,6 +80,31 @@ pub fn to_parts<T: Serialize + ?Sized>(
     value: &T,
     allow_files: bool,
 ) -> Result<Vec<Part>, EncodeError> {
+    parts(&Erased(value), allow_files)
+}
+
+/// Flatten `value` into text pairs (files are an error).
+pub fn to_pairs<T: Serialize + ?Sized>(value: &T) -> Result<Vec<(String, String)>, EncodeError> {
+    pairs(&Erased(value))
+}
+
+/// Serialize `value` straight to a form-encoded string (`a[b]=c&d=e`).
+pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, EncodeError> {
+    Ok(encode_pairs(&pairs(&Erased(value))?))
+}
+
+/// A `&T` as a sized `Serialize`, so that an unsized `T` (a `str`, a slice) can be erased.
+struct Erased<'a, T: ?Sized>(&'a T);
+
+impl<T: Serialize + ?Sized> Serialize for Erased<'_, T> {
+    #[inline]
+    fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
+}
+
+/// [`to_parts`] behind the vtable: the serializer is compiled once, here.
+pub(crate) fn parts(value: &Params<'_>, allow_files: bool) -> Result<Vec<Part>, EncodeError> {
     let mut out = Vec::new();
     value.serialize(FormSerializer {
         out: &mut out,
@@ -87,9 +114,9 @@ pub fn to_parts<T: Serialize + ?Sized>(
     Ok(out)
 }
 
-/// Flatten `value` into text pairs (files are an error).
-pub fn to_pairs<T: Serialize + ?Sized>(value: &T) -> Result<Vec<(String, String)>, EncodeError> {
-    to_parts(value, false)?
+/// [`to_pairs`] behind the vtable.
+pub(crate) fn pairs(value: &Params<'_>) -> Result<Vec<(String, String)>, EncodeError> {
+    parts(value, false)?
         .into_iter()
         .map(|p| match p {
             Part::Text(k, v) => Ok((k, v)),
@@ -98,11 +125,6 @@ pub fn to_pairs<T: Serialize + ?Sized>(value: &T) -> Result<Vec<(String, String)
             ))),
         })
         .collect()
-}
-
-/// Serialize `value` straight to a form-encoded string (`a[b]=c&d=e`).
-pub fn to_string<T: Serialize + ?Sized>(value: &T) -> Result<String, EncodeError> {
-    Ok(encode_pairs(&to_pairs(value)?))
 }
 
 /// Write pairs as `application/x-www-form-urlencoded`, brackets literal, spaces as `+`.

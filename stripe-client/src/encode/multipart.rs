@@ -4,7 +4,7 @@ use super::Part;
 
 /// A fresh random boundary.
 pub fn new_boundary() -> String {
-    format!("stripe-rs-{}", uuid::Uuid::new_v4().simple())
+    format!("stripe-rs-{}", crate::random::uuid_v4().simple())
 }
 
 fn escape_quoted(s: &str) -> String {

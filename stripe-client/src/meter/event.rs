@@ -116,10 +116,7 @@ enum Ident {
 impl EventIdentifier {
     /// A new random (v4) UUID identifier. No allocation.
     pub fn generate() -> Self {
-        let bytes: [u8; 16] = rand::random();
-        EventIdentifier(Ident::Uuid(
-            uuid::Builder::from_random_bytes(bytes).into_uuid(),
-        ))
+        EventIdentifier(Ident::Uuid(crate::random::uuid_v4()))
     }
     /// An identifier from text.
     pub fn text(s: impl Into<String>) -> Self {

@@ -522,7 +522,7 @@ impl Shared {
                 retries += 1;
                 self.c.retried.fetch_add(n, Ordering::Relaxed);
                 self.clock
-                    .sleep(backoff(retries, rand::random::<f64>()))
+                    .sleep(backoff(retries, crate::random::unit_f64()))
                     .await;
                 continue;
             }
