@@ -5,34 +5,25 @@ use std::fmt;
 use std::time::Duration;
 
 /// Everything a request can fail with.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
     /// The API answered with an error (any non-2xx status).
-    #[error("{0}")]
     Api(Box<ApiError>),
     /// A v2 session (for example a meter event session token) has expired: create a new one.
-    #[error("session expired: {0}")]
     SessionExpired(Box<ApiError>),
     /// The connection failed (DNS, refused, reset, TLS, broken body).
-    #[error("connection error: {message}")]
     Connection {
         /// What went wrong (never contains the key or the body).
         message: String,
         /// The underlying error.
-        #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
     /// An attempt took longer than its timeout.
-    #[error("request timed out after {0:?}")]
     Timeout(Duration),
     /// A 2xx response body that does not decode into the expected type.
-    #[error("{0}")]
     Decode(Box<DecodeError>),
     /// The response body was larger than the configured limit.
-    #[error(
-        "response body larger than {limit} bytes (status {status:?}, request id {request_id:?})"
-    )]
     ResponseTooLarge {
         /// The limit in bytes.
         limit: u64,
@@ -43,14 +34,45 @@ pub enum Error {
     },
     /// The request was rejected before it was sent (parameters that cannot be encoded,
     /// an invalid header value, ...).
-    #[error("invalid request: {0}")]
     Validation(String),
     /// The API key is empty, blank or cannot be sent in a header.
-    #[error("invalid API key: {0}")]
     InvalidKey(String),
     /// The client configuration is invalid.
-    #[error("invalid client configuration: {0}")]
     Config(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Api(e) => fmt::Display::fmt(e, f),
+            Error::SessionExpired(e) => write!(f, "session expired: {e}"),
+            Error::Connection { message, .. } => write!(f, "connection error: {message}"),
+            Error::Timeout(d) => write!(f, "request timed out after {d:?}"),
+            Error::Decode(e) => fmt::Display::fmt(e, f),
+            Error::ResponseTooLarge {
+                limit,
+                status,
+                request_id,
+            } => write!(
+                f,
+                "response body larger than {limit} bytes (status {status:?}, request id {request_id:?})"
+            ),
+            Error::Validation(m) => write!(f, "invalid request: {m}"),
+            Error::InvalidKey(m) => write!(f, "invalid API key: {m}"),
+            Error::Config(m) => write!(f, "invalid client configuration: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Connection {
+                source: Some(s), ..
+            } => Some(&**s as &(dyn std::error::Error + 'static)),
+            _ => None,
+        }
+    }
 }
 
 impl Error {
