@@ -11,7 +11,10 @@
 //! async-stripe work):
 //! - `compare`: the same sample app (`ours/`, `theirs/`) is fetched, then built clean in release
 //!   mode with this SDK and with async-stripe 1.0.0-rc.10, each in its own `CARGO_TARGET_DIR`
-//!   under `target/bench/` (removed afterwards): build seconds and binary size.
+//!   under `target/bench/` (removed afterwards): build seconds and binary size. The builds
+//!   alternate, ours, theirs, ours, theirs ([`BUILD_ROUNDS`] each), and each side's figure
+//!   is its fastest build: on a shared machine noise only ever adds time, and one build
+//!   each moved the ratio by ±0.05 between runs. Every build's time is in the notes.
 //! - `headtohead`: `cargo run --release` of `headtohead/` (target dir `target/bench/headtohead`,
 //!   kept between runs) measures per-request overhead (floor, ours, async-stripe) and list
 //!   decoding (`Value`, ours, async-stripe) in one process, interleaved. Its overhead figure
@@ -369,24 +372,47 @@ fn compare_dir() -> std::path::PathBuf {
     crate::root().join("bench/compare-async-stripe")
 }
 
+/// Clean release builds of each sample app in one `compare` run.
+const BUILD_ROUNDS: usize = 2;
+
 /// Clean release builds of the sample app with this SDK and with async-stripe.
 fn compare(r: &mut Report, out_dir: &Path) -> Result<()> {
     let base = compare_dir();
-    let ours = build_app(
-        &base.join("ours"),
-        "sample-ours",
-        &out_dir.join("target-ours"),
-    )?;
-    let theirs = build_app(
-        &base.join("theirs"),
-        "sample-theirs",
-        &out_dir.join("target-theirs"),
-    )?;
+    let (mut ours_runs, mut theirs_runs) = (Vec::new(), Vec::new());
+    for _ in 0..BUILD_ROUNDS {
+        ours_runs.push(build_app(
+            &base.join("ours"),
+            "sample-ours",
+            &out_dir.join("target-ours"),
+        )?);
+        theirs_runs.push(build_app(
+            &base.join("theirs"),
+            "sample-theirs",
+            &out_dir.join("target-theirs"),
+        )?);
+    }
+    let fastest = |runs: &[(f64, u64)]| -> (f64, u64) {
+        runs.iter()
+            .copied()
+            .fold((f64::INFINITY, 0), |a, b| if b.0 < a.0 { b } else { a })
+    };
+    let secs = |runs: &[(f64, u64)]| {
+        runs.iter()
+            .map(|(s, _)| format!("{s:.1} s"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    r.notes.push(format!(
+        "sample app clean release builds, alternating (fastest counts): ours {}; async-stripe {}",
+        secs(&ours_runs),
+        secs(&theirs_runs)
+    ));
+    let (ours, theirs) = (fastest(&ours_runs), fastest(&theirs_runs));
     let build = ours.0 / theirs.0;
     let size = ours.1 as f64 / theirs.1 as f64;
     let mib = |b: u64| b as f64 / 1048576.0;
     r.row(
-        "sample app: clean release build",
+        "sample app: clean release build (fastest of 2, alternating)",
         format!("{:.1} s", ours.0),
         &format!("async-stripe 1.0.0-rc.10 {:.1} s", theirs.0),
         format!("{build:.2}×"),
