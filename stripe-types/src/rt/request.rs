@@ -112,10 +112,9 @@ pub trait StripeRequest: Serialize + Send + Sync {
     type Output: DecodeBody + Send + 'static;
 
     /// `true` when the body is JSON: a POST whose [`Endpoint::encoding`] is
-    /// [`Encoding::Json`] (the v2 API). A constant of the type rather than a field of
-    /// [`Self::endpoint`] so that the client compiles only the encoder each request type
-    /// needs (a JSON serializer for these, the form serializer for the others). The
-    /// client rejects a request whose endpoint and constant disagree.
+    /// [`Encoding::Json`] (the v2 API). The client picks the JSON encoder for these and the
+    /// form encoder for the others, and rejects a request whose endpoint and constant
+    /// disagree.
     const JSON_BODY: bool = false;
 
     /// Where and how to send this request.
