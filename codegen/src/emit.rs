@@ -132,13 +132,18 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    fn field_ty(&self, f: &Field) -> TokenStream {
+    /// A field's type as stored: `rt::Boxed` when the field closes a cycle.
+    fn stored_ty(&self, f: &Field) -> TokenStream {
         let t = self.ty(&f.ty);
-        let t = if f.boxed {
+        if f.boxed {
             quote!(crate::rt::Boxed<#t>)
         } else {
             t
-        };
+        }
+    }
+
+    fn field_ty(&self, f: &Field) -> TokenStream {
+        let t = self.stored_ty(f);
         if f.required {
             t
         } else {
@@ -249,12 +254,7 @@ impl<'a> Emitter<'a> {
         // its value out of line (one shared function per type, in `rt::json`), so no field
         // type's drop glue is compiled into the decoder's codegen unit.
         let decl = fields.iter().zip(&vars).map(|(f, v)| {
-            let t = self.ty(&f.ty);
-            let t = if f.boxed {
-                quote!(crate::rt::Boxed<#t>)
-            } else {
-                t
-            };
+            let t = self.stored_ty(f);
             quote!(#v: crate::rt::json::Slot<#t>,)
         });
         // The key table, sorted as `str` orders (`Reader::fields` binary-searches it), and
@@ -669,13 +669,10 @@ impl<'a> Emitter<'a> {
 
     fn variant_payload(&self, v: &Variant) -> TokenStream {
         let t = self.ty(&v.ty);
-        match &v.ty {
-            Ty::Named(id)
-                if matches!(self.m.items[self.m.resolve(*id)].kind, Kind::Struct { .. }) =>
-            {
-                quote!(crate::rt::Boxed<#t>)
-            }
-            _ => t,
+        if boxed_variant(self.m, v) {
+            quote!(crate::rt::Boxed<#t>)
+        } else {
+            t
         }
     }
 
@@ -691,10 +688,7 @@ impl<'a> Emitter<'a> {
         let de = item.roles.de;
         let vnames: Vec<Ident> = variants.iter().map(|v| ident(&v.name)).collect();
         let payloads: Vec<TokenStream> = variants.iter().map(|v| self.variant_payload(v)).collect();
-        let boxed: Vec<bool> = payloads
-            .iter()
-            .map(|p| p.to_string().starts_with("crate :: rt :: Boxed <"))
-            .collect();
+        let boxed: Vec<bool> = variants.iter().map(|v| boxed_variant(self.m, v)).collect();
         let vdocs = variants
             .iter()
             .map(|v| format!(" A `{}`.", v.object.as_deref().unwrap_or(&v.name)));
@@ -1099,7 +1093,13 @@ pub fn emit(m: &Model, sha256: &str) -> Result<Emitted, crate::Error> {
     })
 }
 
+/// A union variant whose payload is a struct: held in `rt::Boxed`.
+fn boxed_variant(m: &Model, v: &Variant) -> bool {
+    matches!(&v.ty, Ty::Named(id) if matches!(m.items[m.resolve(*id)].kind, Kind::Struct { .. }))
+}
+
 /// A value of type `t` with valid contents, for the generated stripe-mock test.
+
 fn sample(e: &Emitter<'_>, t: &Ty, depth: usize) -> TokenStream {
     let m = e.m;
     match t {
@@ -1156,8 +1156,7 @@ fn sample(e: &Emitter<'_>, t: &Ty, depth: usize) -> TokenStream {
                         .expect("union has variants");
                     let payload = sample(e, &v.ty, depth + 1);
                     let vn = ident(&v.name);
-                    let boxed = matches!(&v.ty, Ty::Named(i) if matches!(m.items[m.resolve(*i)].kind, Kind::Struct { .. }));
-                    if boxed {
+                    if boxed_variant(m, v) {
                         quote!(stripe_types::#name::#vn(stripe_types::rt::Boxed::new(#payload)))
                     } else {
                         quote!(stripe_types::#name::#vn(#payload))
