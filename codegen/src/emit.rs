@@ -1099,7 +1099,6 @@ fn boxed_variant(m: &Model, v: &Variant) -> bool {
 }
 
 /// A value of type `t` with valid contents, for the generated stripe-mock test.
-
 fn sample(e: &Emitter<'_>, t: &Ty, depth: usize) -> TokenStream {
     let m = e.m;
     match t {
