@@ -159,6 +159,10 @@ pub struct Checkpoint {
     depth: u32,
 }
 
+/// How many entries of a struct's key table [`Reader::fields`] tries, from the one after
+/// the last key found, before a binary search.
+const LOOK_AHEAD: usize = 4;
+
 /// A pull parser over one JSON document.
 #[derive(Debug)]
 pub struct Reader<'a> {
@@ -167,44 +171,42 @@ pub struct Reader<'a> {
     depth: u32,
 }
 
-/// Bytes that end the fast scan of a string: `"`, `\` and the control characters.
-static STOP: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut i = 0;
-    while i < 0x20 {
-        t[i] = true;
-        i += 1;
-    }
-    t[b'"' as usize] = true;
-    t[b'\\' as usize] = true;
-    t
-};
-
-/// The index of the first [`STOP`] byte at or after `i` (or the end): eight bytes at a time
-/// while none of them is one, then byte by byte.
+/// The index of the first byte at or after `i` that ends the fast scan of a string (`"`,
+/// `\\` or a control character), or the end: eight bytes at a time, the last few padded.
 #[inline]
 fn scan(b: &[u8], mut i: usize) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
     while let Some(chunk) = b.get(i..i + 8) {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
-        let w = u64::from_le_bytes(word);
-        let quote = w ^ (ONES * u64::from(b'"'));
-        let backslash = w ^ (ONES * u64::from(b'\\'));
-        // A byte is zero in `quote`/`backslash`, or below 0x20 in `w`: exact tests.
-        let stop = (quote.wrapping_sub(ONES) & !quote)
-            | (backslash.wrapping_sub(ONES) & !backslash)
-            | (w.wrapping_sub(ONES * 0x20) & !w);
-        if stop & HIGH != 0 {
-            break;
+        if let Some(at) = first_stop(word) {
+            return i + at;
         }
         i += 8;
     }
-    while i < b.len() && !STOP[b[i] as usize] {
-        i += 1;
-    }
-    i
+    let rest = b.get(i..).unwrap_or_default();
+    // Pad with a byte that is not a stop, so only the real bytes can stop the scan.
+    let mut word = [b'a'; 8];
+    word[..rest.len()].copy_from_slice(rest);
+    first_stop(word).map_or(b.len(), |at| i + at)
+}
+
+/// The index in `word` of its first `"`, `\\` or byte below 0x20.
+///
+/// The zero-byte test `(x - 0x01..) & !x & 0x80..` flags exactly the bytes that are zero
+/// up to the first one; above it a borrow may flag others. The same holds for `< 0x20`
+/// with `0x20..`. So the lowest flag of the three tests together is exact.
+#[inline(always)]
+fn first_stop(word: [u8; 8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let w = u64::from_le_bytes(word);
+    let quote = w ^ (ONES * u64::from(b'"'));
+    let backslash = w ^ (ONES * u64::from(b'\\'));
+    let stop = ((quote.wrapping_sub(ONES) & !quote)
+        | (backslash.wrapping_sub(ONES) & !backslash)
+        | (w.wrapping_sub(ONES * 0x20) & !w))
+        & HIGH;
+    (stop != 0).then(|| (stop.trailing_zeros() / 8) as usize)
 }
 
 /// The kind of value starting with `b`, for "invalid type" messages.
@@ -506,6 +508,36 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The rest of a string whose opening quote has been consumed, as bytes: borrowed and
+    /// unchecked when it has no escapes, decoded (and so checked) when it has.
+    #[inline]
+    fn raw_string_body(&mut self) -> Result<Cow<'a, [u8]>> {
+        let b = self.input;
+        let start = self.pos;
+        let i = scan(b, start);
+        if b.get(i) == Some(&b'"') {
+            self.pos = i + 1;
+            return Ok(Cow::Borrowed(&b[start..i]));
+        }
+        Ok(match self.string_body()? {
+            Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+            Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+        })
+    }
+
+    /// The `:` after an object's key.
+    #[inline]
+    fn colon(&mut self) -> Result<()> {
+        match self.peek() {
+            Some(b':') => {
+                self.pos += 1;
+                Ok(())
+            }
+            Some(_) => Err(JsonError::at(self.pos, "expected `:`")),
+            None => Err(self.eof("EOF while parsing an object")),
+        }
+    }
+
     /// The slow path of a string with escapes: `start` is its first byte, `self.pos` the
     /// first backslash.
     #[inline(never)]
@@ -700,13 +732,20 @@ impl<'a> Reader<'a> {
     ) -> Result<crate::rt::Extra> {
         let mut extra = crate::rt::Extra::default();
         let mut o = self.object(expected)?;
-        // Stripe writes an object's keys in sorted order, so the key after the last one
-        // found is checked first; the table is searched only when that misses.
+        // Stripe writes an object's keys in sorted order, so the keys just after the last
+        // one found are checked first; the table is searched only when they miss.
         let mut next = 0;
-        while let Some(k) = o.next_key(self)? {
-            let found = match keys.get(next) {
-                Some(&guess) if guess == &*k => Ok(next),
-                _ => keys.binary_search(&&*k),
+        loop {
+            let at = self.pos;
+            let Some(k) = o.next_raw_key(self)? else {
+                break;
+            };
+            // Fields the object leaves out sit between two it has: look a few entries past
+            // the guess before searching the whole table.
+            let mut ahead = keys.get(next..).unwrap_or_default().iter().take(LOOK_AHEAD);
+            let found = match ahead.position(|guess| guess.as_bytes() == &*k) {
+                Some(skip) => Ok(next + skip),
+                None => keys.binary_search_by(|probe| probe.as_bytes().cmp(&k)),
             };
             match found {
                 Ok(i) => {
@@ -714,8 +753,18 @@ impl<'a> Reader<'a> {
                     field(self, i)?
                 }
                 Err(_) => {
+                    let k = String::from_utf8(k.into_owned()).map_err(|e| {
+                        // Only a borrowed key can fail (a decoded one is a `String`); it
+                        // starts after the first quote from `at`.
+                        let quote = self.input[at..].iter().position(|&c| c == b'"');
+                        let start = at + quote.map_or(0, |q| q + 1);
+                        JsonError::at(
+                            start + e.utf8_error().valid_up_to(),
+                            "invalid unicode code point",
+                        )
+                    })?;
                     let v = serde_json::Value::decode(self)?;
-                    extra.insert(k.into_owned(), v);
+                    extra.insert(k, v);
                 }
             }
         }
@@ -862,11 +911,36 @@ impl Object {
     /// The next key (its value is next on the reader), or `None` after the closing `}`.
     #[inline]
     pub fn next_key<'a>(&mut self, r: &mut Reader<'a>) -> Result<Option<Cow<'a, str>>> {
+        if !self.key_next(r)? {
+            return Ok(None);
+        }
+        let key = r.string_body()?;
+        r.colon()?;
+        Ok(Some(key))
+    }
+
+    /// [`Self::next_key`] as bytes, not yet checked to be UTF-8: a struct's keys are
+    /// compared with its key table (whose entries are text), and only a key found in no
+    /// table is checked, when it is kept.
+    #[inline]
+    fn next_raw_key<'a>(&mut self, r: &mut Reader<'a>) -> Result<Option<Cow<'a, [u8]>>> {
+        if !self.key_next(r)? {
+            return Ok(None);
+        }
+        let key = r.raw_string_body()?;
+        r.colon()?;
+        Ok(Some(key))
+    }
+
+    /// Past the `,` (or `{`) and the opening quote of the next key: `true`; past the
+    /// closing `}`: `false`.
+    #[inline]
+    fn key_next(&mut self, r: &mut Reader<'_>) -> Result<bool> {
         match r.peek() {
             Some(b'}') => {
                 r.pos += 1;
                 r.depth -= 1;
-                return Ok(None);
+                return Ok(false);
             }
             Some(b',') if !self.first => {
                 r.pos += 1;
@@ -877,18 +951,11 @@ impl Object {
         }
         self.first = false;
         match r.peek() {
-            Some(b'"') => {}
-            Some(_) => return Err(JsonError::at(r.pos, "key must be a string")),
-            None => return Err(r.eof("EOF while parsing an object")),
-        }
-        r.pos += 1;
-        let key = r.string_body()?;
-        match r.peek() {
-            Some(b':') => {
+            Some(b'"') => {
                 r.pos += 1;
-                Ok(Some(key))
+                Ok(true)
             }
-            Some(_) => Err(JsonError::at(r.pos, "expected `:`")),
+            Some(_) => Err(JsonError::at(r.pos, "key must be a string")),
             None => Err(r.eof("EOF while parsing an object")),
         }
     }
@@ -1033,6 +1100,70 @@ mod tests {
             (Ok(a), Ok(b)) => assert_eq!(a, b, "{doc}"),
             (Err(_), Err(_)) => {}
             _ => panic!("{doc}: ours {ours:?}, serde_json {theirs:?}"),
+        }
+    }
+
+    #[test]
+    fn fields_check_only_unknown_keys_for_utf8() {
+        let read = |doc: &[u8]| {
+            let mut r = Reader::new(doc);
+            let mut seen = Vec::new();
+            let extra = r.fields("a struct", &["a", "b\u{e9}"], &mut |r, i| {
+                seen.push(i);
+                r.skip()
+            })?;
+            Ok::<_, JsonError>((seen, extra.iter().count()))
+        };
+        assert_eq!(
+            read(br#"{"a":1,"b\u00e9":2,"c":3}"#).unwrap(),
+            (vec![0, 1], 1)
+        );
+        assert_eq!(read("{\"b\u{e9}\":2}".as_bytes()).unwrap(), (vec![1], 0));
+        let err = read(b"{\"a\":1, \"x\xff\":2}").unwrap_err();
+        assert_eq!(err.offset(), 10, "{err}");
+        assert!(err.to_string().contains("invalid unicode"), "{err}");
+    }
+
+    #[test]
+    fn scan_stops_at_the_first_quote_backslash_or_control_byte() {
+        let naive = |b: &[u8], i: usize| {
+            (i..b.len())
+                .find(|&j| b[j] == b'"' || b[j] == b'\\' || b[j] < 0x20)
+                .unwrap_or(b.len())
+        };
+        // Every stop byte and its neighbours in every position of words and tails, after
+        // bytes that could borrow into it (0x00, 0x1f, 0x20, 0x21, 0x5c ± 1, 0x80, 0xff).
+        let fill = [
+            b'a',
+            0x00,
+            0x1f,
+            0x20,
+            0x21,
+            b'"' + 1,
+            b'[',
+            b']',
+            0x80,
+            0xa0,
+            0xff,
+        ];
+        let stops = [b'"', b'\\', 0x00, 0x01, 0x1f];
+        for len in 0..20 {
+            for &f in &fill {
+                for at in 0..=len {
+                    for &stop in &stops {
+                        let mut b = vec![b'x'; len];
+                        if at < len {
+                            b[at] = stop;
+                        }
+                        for (j, byte) in b.iter_mut().enumerate().skip(at + 1) {
+                            *byte = if j % 2 == 0 { f } else { b'x' };
+                        }
+                        for i in 0..=len {
+                            assert_eq!(scan(&b, i), naive(&b, i), "{b:?} from {i}");
+                        }
+                    }
+                }
+            }
         }
     }
 
