@@ -14,6 +14,7 @@ use crate::telemetry::{Observer, RequestException, RequestMeta, RequestStart, Re
 use crate::transport::{HttpRequest, HttpResponse, ReqwestTransport, Transport};
 use crate::Error;
 use bytes::Bytes;
+use futures_util::future::Either;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use std::borrow::Cow;
 use std::fmt;
@@ -40,6 +41,20 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
 /// Longest accepted idempotency key.
 pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
+
+// Header names and values the pipeline sets on every request, made at compile time.
+const STRIPE_VERSION: HeaderName = HeaderName::from_static("stripe-version");
+const X_STRIPE_CLIENT_USER_AGENT: HeaderName =
+    HeaderName::from_static("x-stripe-client-user-agent");
+const STRIPE_ACCOUNT: HeaderName = HeaderName::from_static("stripe-account");
+const STRIPE_CONTEXT: HeaderName = HeaderName::from_static("stripe-context");
+const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+// Response headers the pipeline reads.
+const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
+const STRIPE_SHOULD_RETRY: HeaderName = HeaderName::from_static("stripe-should-retry");
+const STRIPE_NOTICE: HeaderName = HeaderName::from_static("stripe-notice");
+const FORM_URLENCODED: HeaderValue = HeaderValue::from_static("application/x-www-form-urlencoded");
+const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 /// Who is calling: sent in `User-Agent` and `X-Stripe-Client-User-Agent` (for plugins).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -187,6 +202,10 @@ impl ClientBuilder {
         self
     }
     /// Timeout of each attempt, from sending to the whole body (default 80 s).
+    ///
+    /// Attempts that start close together share one timer, so an attempt ends with
+    /// [`Error::Timeout`] between `timeout` and `timeout + timeout / 32` (at most 1 s, at
+    /// least 1 ms) after it started.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -326,6 +345,7 @@ impl ClientBuilder {
                 transport,
                 clock: self.clock,
                 observer: self.observer,
+                deadlines: Default::default(),
             }),
         })
     }
@@ -375,6 +395,8 @@ struct Inner {
     transport: Arc<dyn Transport>,
     clock: Arc<dyn Clock>,
     observer: Option<Arc<dyn Observer>>,
+    /// The attempts' timeout timers, shared between attempts that start close together.
+    deadlines: crate::deadline::Deadlines,
 }
 
 impl fmt::Debug for Client {
@@ -456,7 +478,7 @@ pub(crate) struct RawResponse {
     pub(crate) attempts: u32,
 }
 
-fn header_str<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
+fn header_str<'a>(h: &'a HeaderMap, name: &HeaderName) -> Option<&'a str> {
     h.get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -653,12 +675,30 @@ impl Client {
         })
     }
 
+    /// The idempotency key for `p`: the caller's (checked), a new one for a POST (and a v2
+    /// DELETE), or none. Every attempt of the request sends the same key.
+    fn idempotency_key(p: &Prepared, opts: &RequestOptions) -> Result<Option<String>, Error> {
+        let wants_key = p.method == Method::Post || (p.method == Method::Delete && p.is_v2);
+        match &opts.idempotency_key {
+            Some(k) if k.len() > MAX_IDEMPOTENCY_KEY_LEN => Err(Error::Validation(format!(
+                "idempotency key longer than {MAX_IDEMPOTENCY_KEY_LEN} characters"
+            ))),
+            Some(k) if k.trim().is_empty() => {
+                Err(Error::Validation("idempotency key is blank".into()))
+            }
+            Some(k) => Ok(Some(k.clone())),
+            None if wants_key => Ok(Some(crate::random::uuid_v4().to_string())),
+            None => Ok(None),
+        }
+    }
+
     /// Build the wire request (URL, headers, body) for `p`.
     fn build_http(
         &self,
         p: &Prepared,
         opts: &RequestOptions,
-    ) -> Result<(HttpRequest, Option<String>), Error> {
+        idempotency_key: Option<&str>,
+    ) -> Result<HttpRequest, Error> {
         let inner = &*self.inner;
         let base = self.base_url(p.host);
         let mut query = Cow::Borrowed(&p.query);
@@ -699,7 +739,7 @@ impl Client {
                 .map_err(|_| Error::Validation(format!("invalid Stripe-Version {v:?}")))?,
             None => inner.version_header.clone(),
         };
-        headers.insert(HeaderName::from_static("stripe-version"), version);
+        headers.insert(STRIPE_VERSION, version);
         headers.insert(
             reqwest::header::USER_AGENT,
             if p.is_v2 {
@@ -708,45 +748,19 @@ impl Client {
                 inner.ua_v1.clone()
             },
         );
-        headers.insert(
-            HeaderName::from_static("x-stripe-client-user-agent"),
-            inner.client_ua.clone(),
-        );
+        headers.insert(X_STRIPE_CLIENT_USER_AGENT, inner.client_ua.clone());
         let text_header = |name: &'static str, v: &str| -> Result<HeaderValue, Error> {
             HeaderValue::from_str(v)
                 .map_err(|_| Error::Validation(format!("invalid {name} header value")))
         };
         if let Some(a) = &opts.stripe_account {
-            headers.insert(
-                HeaderName::from_static("stripe-account"),
-                text_header("Stripe-Account", a)?,
-            );
+            headers.insert(STRIPE_ACCOUNT, text_header("Stripe-Account", a)?);
         }
         if let Some(c) = &opts.stripe_context {
-            headers.insert(
-                HeaderName::from_static("stripe-context"),
-                text_header("Stripe-Context", c)?,
-            );
+            headers.insert(STRIPE_CONTEXT, text_header("Stripe-Context", c)?);
         }
-        let wants_key = p.method == Method::Post || (p.method == Method::Delete && p.is_v2);
-        let idempotency_key = match &opts.idempotency_key {
-            Some(k) if k.len() > MAX_IDEMPOTENCY_KEY_LEN => {
-                return Err(Error::Validation(format!(
-                    "idempotency key longer than {MAX_IDEMPOTENCY_KEY_LEN} characters"
-                )))
-            }
-            Some(k) if k.trim().is_empty() => {
-                return Err(Error::Validation("idempotency key is blank".into()))
-            }
-            Some(k) => Some(k.clone()),
-            None if wants_key => Some(crate::random::uuid_v4().to_string()),
-            None => None,
-        };
-        if let Some(k) = &idempotency_key {
-            headers.insert(
-                HeaderName::from_static("idempotency-key"),
-                text_header("Idempotency-Key", k)?,
-            );
+        if let Some(k) = idempotency_key {
+            headers.insert(IDEMPOTENCY_KEY, text_header("Idempotency-Key", k)?);
         }
         for (name, value) in &opts.headers {
             let n = HeaderName::from_bytes(name.as_bytes())
@@ -756,25 +770,16 @@ impl Client {
         let body_bytes = match &*body {
             Body::None => {
                 if p.method == Method::Post {
-                    headers.insert(
-                        reqwest::header::CONTENT_TYPE,
-                        HeaderValue::from_static("application/x-www-form-urlencoded"),
-                    );
+                    headers.insert(reqwest::header::CONTENT_TYPE, FORM_URLENCODED);
                 }
                 Bytes::new()
             }
             Body::Form(pairs) => {
-                headers.insert(
-                    reqwest::header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/x-www-form-urlencoded"),
-                );
+                headers.insert(reqwest::header::CONTENT_TYPE, FORM_URLENCODED);
                 Bytes::from(encode_pairs(pairs))
             }
             Body::Json(bytes) => {
-                headers.insert(
-                    reqwest::header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                );
+                headers.insert(reqwest::header::CONTENT_TYPE, APPLICATION_JSON);
                 Bytes::from(bytes.clone())
             }
             Body::Multipart(parts) => {
@@ -789,16 +794,13 @@ impl Client {
                 Bytes::from(multipart_body(parts, &boundary))
             }
         };
-        Ok((
-            HttpRequest {
-                method: p.method,
-                url,
-                headers,
-                body: body_bytes,
-                timeout: Some(opts.timeout.unwrap_or(inner.timeout)),
-            },
-            idempotency_key,
-        ))
+        Ok(HttpRequest {
+            method: p.method,
+            url,
+            headers,
+            body: body_bytes,
+            timeout: Some(opts.timeout.unwrap_or(inner.timeout)),
+        })
     }
 
     /// Send `p` with retries; a 2xx response or the error.
@@ -808,7 +810,10 @@ impl Client {
         opts: &RequestOptions,
     ) -> Result<RawResponse, Error> {
         let inner = &*self.inner;
-        let (request, idempotency_key) = self.build_http(p, opts)?;
+        let idempotency_key = Self::idempotency_key(p, opts)?;
+        // The first attempt sends this request; a retry builds its own (with the same key)
+        // rather than every attempt paying for a copy.
+        let mut first = Some(self.build_http(p, opts, idempotency_key.as_deref())?);
         let max_retries = opts.max_retries.unwrap_or(inner.max_retries);
         let timeout = opts.timeout.unwrap_or(inner.timeout);
         let path = p.path.split('?').next().unwrap_or_default();
@@ -836,12 +841,16 @@ impl Client {
                 o.on_request_start(&RequestStart { meta: meta() });
             }
             let started = inner.clock.now();
-            let result = match tokio::time::timeout(timeout, inner.transport.send(request.clone()))
-                .instrument(span.clone())
-                .await
-            {
-                Ok(r) => r,
-                Err(_) => Err(Error::Timeout(timeout)),
+            let request = match first.take() {
+                Some(r) => r,
+                None => self.build_http(p, opts, idempotency_key.as_deref())?,
+            };
+            // The timeout may fire up to `deadline::slack(timeout)` late: see `deadline`.
+            let timer = inner.deadlines.after(timeout);
+            let send = inner.transport.send(request).instrument(span.clone());
+            let result = match futures_util::future::select(send, timer).await {
+                Either::Left((r, _)) => r,
+                Either::Right(((), _)) => Err(Error::Timeout(timeout)),
             };
             let duration = inner.clock.now().saturating_duration_since(started);
             span.record("duration_ms", duration.as_millis() as u64);
@@ -850,7 +859,7 @@ impl Client {
                     Err(Error::ResponseTooLarge {
                         limit: inner.max_response_bytes,
                         status: Some(resp.status),
-                        request_id: header_str(&resp.headers, "request-id").map(str::to_owned),
+                        request_id: header_str(&resp.headers, &REQUEST_ID).map(str::to_owned),
                     })
                 } else {
                     Ok(resp)
@@ -862,12 +871,12 @@ impl Client {
                     headers,
                     body,
                 }) => {
-                    let request_id = header_str(&headers, "request-id").map(str::to_owned);
+                    let request_id = header_str(&headers, &REQUEST_ID).map(str::to_owned);
                     span.record("status", status);
                     if let Some(r) = &request_id {
                         span.record("request_id", r.as_str());
                     }
-                    let should_retry_header = match header_str(&headers, "stripe-should-retry") {
+                    let should_retry_header = match header_str(&headers, &STRIPE_SHOULD_RETRY) {
                         Some("true") => Some(true),
                         Some("false") => Some(false),
                         _ => None,
@@ -896,7 +905,7 @@ impl Client {
                         );
                     span.in_scope(|| {
                         tracing::debug!(status, will_retry = retry, "stripe response");
-                        if let Some(notice) = header_str(&headers, "stripe-notice") {
+                        if let Some(notice) = header_str(&headers, &STRIPE_NOTICE) {
                             tracing::warn!(notice, "Stripe-Notice");
                         }
                     });

@@ -103,22 +103,35 @@ impl<S> tower_layer::Layer<S> for ReuseFirstLayer {
 
     fn layer(&self, inner: S) -> ReuseFirst<S> {
         ReuseFirst {
-            inner,
+            inner: Arc::new(inner),
             state: self.state.clone(),
         }
     }
 }
 
 /// The connector wrapped by [`ReuseFirstLayer`].
-#[derive(Clone, Debug)]
+///
+/// hyper clones the connector several times for every request (6 with reqwest 0.12.28),
+/// though it dials rarely, so the wrapped connector sits behind an `Arc` and is cloned
+/// only when a dial starts: a clone of reqwest's boxed connector is an allocation.
+#[derive(Debug)]
 pub(crate) struct ReuseFirst<S> {
-    inner: S,
+    inner: Arc<S>,
     state: Arc<State>,
+}
+
+impl<S> Clone for ReuseFirst<S> {
+    fn clone(&self) -> Self {
+        ReuseFirst {
+            inner: self.inner.clone(),
+            state: self.state.clone(),
+        }
+    }
 }
 
 impl<S, R> tower_service::Service<R> for ReuseFirst<S>
 where
-    S: tower_service::Service<R> + Clone + Send + 'static,
+    S: tower_service::Service<R> + Clone + Send + Sync + 'static,
     S::Future: Send + 'static,
     S::Error: Into<BoxError>,
     R: Send + 'static,
@@ -127,14 +140,13 @@ where
     type Error = BoxError;
     type Future = Pin<Box<dyn Future<Output = Result<S::Response, BoxError>> + Send>>;
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        self.inner.poll_ready(cx).map_err(Into::into)
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        // Each call readies its own clone of the connector (below).
+        Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, dst: R) -> Self::Future {
-        // `poll_ready` was called on `self.inner`; keep that instance for this call.
-        let fresh = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, fresh);
+        let mut inner = S::clone(&self.inner);
         let wait = self.state.busy();
         Box::pin(async move {
             if wait {
@@ -150,6 +162,9 @@ where
                 })
                 .await?;
             }
+            std::future::poll_fn(|cx| inner.poll_ready(cx))
+                .await
+                .map_err(Into::into)?;
             inner.call(dst).await.map_err(Into::into)
         })
     }

@@ -34,6 +34,7 @@
 pub mod batch;
 pub mod builders;
 mod client;
+mod deadline;
 mod dial;
 pub mod encode;
 mod error;
@@ -49,6 +50,7 @@ mod response;
 pub mod retry;
 pub mod telemetry;
 pub mod transport;
+mod url_cache;
 pub mod webhook;
 
 pub use client::{

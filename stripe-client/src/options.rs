@@ -57,7 +57,8 @@ impl RequestOptions {
         self.stripe_version = Some(version.into());
         self
     }
-    /// Per-attempt timeout.
+    /// Per-attempt timeout (it may fire up to `timeout / 32`, at most 1 s, late: see
+    /// [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self

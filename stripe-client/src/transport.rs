@@ -127,6 +127,8 @@ pub struct ReqwestTransport {
     max_response_bytes: u64,
     /// Set when this transport built the client with [`crate::dial::ReuseFirstLayer`].
     reuse_first: Option<crate::dial::ReuseFirstLayer>,
+    /// The origins it has sent to, parsed once.
+    origins: Arc<crate::url_cache::Origins>,
 }
 
 impl ReqwestTransport {
@@ -139,6 +141,7 @@ impl ReqwestTransport {
             client,
             max_response_bytes,
             reuse_first: None,
+            origins: Arc::default(),
         }
     }
 
@@ -208,13 +211,17 @@ impl Transport for ReqwestTransport {
             let timeout = request.timeout;
             // The client enforces `request.timeout` around the whole attempt (headers and
             // body), so no second timer is set here.
-            let builder = self
+            // The request is assembled in place: the header map moves in whole instead of
+            // being merged header by header into a builder's.
+            let url = self.origins.parse(&request.url).map_err(|e| {
+                Error::Validation(format!("cannot build the HTTP request: invalid URL: {e}"))
+            })?;
+            let mut req = reqwest::Request::new(method, url);
+            *req.headers_mut() = request.headers;
+            *req.body_mut() = Some(request.body.into());
+            let mut resp = self
                 .client
-                .request(method, &request.url)
-                .headers(request.headers)
-                .body(request.body);
-            let mut resp = builder
-                .send()
+                .execute(req)
                 .await
                 .map_err(|e| map_reqwest_error(e, timeout))?;
             let status = resp.status().as_u16();

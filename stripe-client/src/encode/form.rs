@@ -129,7 +129,9 @@ pub(crate) fn pairs(value: &Params<'_>) -> Result<Vec<(String, String)>, EncodeE
 
 /// Write pairs as `application/x-www-form-urlencoded`, brackets literal, spaces as `+`.
 pub fn encode_pairs(pairs: &[(String, String)]) -> String {
-    let mut out = String::with_capacity(pairs.iter().map(|(k, v)| k.len() + v.len() + 2).sum());
+    let len: usize = pairs.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+    // Room for some escapes (`%40` in an email) without growing.
+    let mut out = String::with_capacity(len + len / 4);
     for (i, (k, v)) in pairs.iter().enumerate() {
         if i > 0 {
             out.push('&');
@@ -142,23 +144,43 @@ pub fn encode_pairs(pairs: &[(String, String)]) -> String {
 }
 
 /// Percent-encode one key or value into `out`: RFC 3986 unreserved characters and `[` `]`
-/// stay literal, a space becomes `+`, every other byte is `%XX`.
+/// stay literal, a space becomes `+`, every other byte is `%XX`. Runs of literal bytes are
+/// copied whole.
 pub fn encode_component(s: &str, out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'[' | b']' => {
-                out.push(b as char)
-            }
-            b' ' => out.push('+'),
-            _ => {
-                out.push('%');
-                out.push(HEX[(b >> 4) as usize] as char);
-                out.push(HEX[(b & 0xf) as usize] as char);
-            }
+    let bytes = s.as_bytes();
+    let mut run = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if LITERAL[b as usize] {
+            continue;
+        }
+        // `run..i` holds only ASCII bytes, so both ends are char boundaries.
+        out.push_str(s.get(run..i).unwrap_or_default());
+        run = i + 1;
+        if b == b' ' {
+            out.push('+');
+        } else {
+            out.push('%');
+            out.push(HEX[(b >> 4) as usize] as char);
+            out.push(HEX[(b & 0xf) as usize] as char);
         }
     }
+    out.push_str(s.get(run..).unwrap_or_default());
 }
+
+/// The bytes [`encode_component`] writes as they are.
+static LITERAL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = matches!(
+            b as u8,
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'[' | b']'
+        );
+        b += 1;
+    }
+    t
+};
 
 fn child_key(parent: &str, child: &str) -> String {
     if parent.is_empty() {
@@ -867,5 +889,27 @@ mod tests {
             to_string(&v).unwrap(),
             "q=email%3A%27a+b%27%26c%3Dd%2F%C3%A9"
         );
+    }
+
+    #[test]
+    fn encode_component_matches_byte_by_byte_encoding() {
+        let reference = |s: &str| {
+            let mut out = String::new();
+            for b in s.bytes() {
+                match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => out.push(b as char),
+                    b'-' | b'_' | b'.' | b'~' | b'[' | b']' => out.push(b as char),
+                    b' ' => out.push('+'),
+                    _ => out.push_str(&format!("%{b:02X}")),
+                }
+            }
+            out
+        };
+        let every_char: String = (0u32..0x300).filter_map(char::from_u32).collect();
+        for s in ["", "a", " ", "é", "ab cd", "x€y", "[]", every_char.as_str()] {
+            let mut out = String::from("prefix");
+            encode_component(s, &mut out);
+            assert_eq!(out, format!("prefix{}", reference(s)), "{s:?}");
+        }
     }
 }
