@@ -197,7 +197,39 @@ fn ratio() {
 
 criterion_group!(benches, bench);
 
+/// `client_overhead --profile <client|reqwest> [calls]`: only that call, in a loop, for
+/// `perf stat` / `perf record`; prints wall and process CPU time per call.
+fn profile(which: &str, calls: u32) {
+    let s = setup();
+    s.rt.block_on(async {
+        for _ in 0..1000 {
+            via_client(&s.client).await;
+            by_hand(&s.http, &s.url).await;
+        }
+        let t = Instant::now();
+        for _ in 0..calls {
+            match which {
+                "client" => drop(via_client(&s.client).await),
+                _ => drop(by_hand(&s.http, &s.url).await),
+            }
+        }
+        println!(
+            "profile {which}: {calls} calls, {:?}/call",
+            t.elapsed() / calls
+        );
+    });
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--profile") {
+        let which = args.get(i + 1).map_or("client", String::as_str);
+        let calls = args
+            .get(i + 2)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(20_000);
+        return profile(which, calls);
+    }
     benches();
     Criterion::default().configure_from_args().final_summary();
     ratio();

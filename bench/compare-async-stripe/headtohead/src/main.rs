@@ -475,8 +475,60 @@ fn decode(sizes: &Sizes) {
     println!("BENCH h2h_decode_theirs_ns={}", t.as_nanos());
 }
 
+/// `headtohead --profile <side> [calls]`: one side's create-customer call in a loop (after
+/// 1,000 warm-up calls), for `perf` or `valgrind --tool=callgrind`. Sides: 0 floor, 1 ours,
+/// 2 async-stripe, 3 async-stripe pooled. Prints the wall time per call.
+fn profile(side: usize, calls: u32) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let url = rt.block_on(serve(Arc::default(), Arc::default()));
+    let http = reqwest::Client::builder().build().expect("reqwest client");
+    let ours_client = stripe_client::Client::builder(KEY)
+        .base_url(&url)
+        .build()
+        .expect("stripe-client");
+    let theirs_client = stripe::ClientBuilder::new(KEY)
+        .url(format!("{url}/"))
+        .build()
+        .expect("async-stripe client");
+    let pooled = PooledHyper::new(&url);
+    rt.block_on(async {
+        let call = || async {
+            match side {
+                0 => floor(&http, &url).await,
+                1 => ours(&ours_client).await,
+                2 => theirs(&theirs_client).await,
+                _ => theirs_pooled(&pooled).await,
+            }
+        };
+        for _ in 0..1000 {
+            black_box(call().await);
+        }
+        let t = Instant::now();
+        for _ in 0..calls {
+            black_box(call().await);
+        }
+        println!(
+            "h2h profile {}: {calls} calls, {:?}/call",
+            SIDES[side.min(SIDES.len() - 1)],
+            t.elapsed() / calls.max(1)
+        );
+    });
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(i) = args.iter().position(|a| a == "--profile") {
+        let side = args.get(i + 1).and_then(|s| s.parse().ok()).unwrap_or(1);
+        let calls = args
+            .get(i + 2)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(20_000);
+        return profile(side, calls);
+    }
     let full = args.iter().any(|a| a == "--full");
     let sizes = if full { &FULL } else { &QUICK };
     let start = Instant::now();
