@@ -3,24 +3,13 @@
 use crate::html::to_markdown;
 use crate::model::*;
 use crate::names::{field_ident, singular, type_ident};
+use crate::policy::{Policy, CORE};
 use crate::Error;
 use openapiv3::{
     AdditionalProperties, OpenAPI, Operation as OaOperation, Parameter, ReferenceOr, Schema,
     SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty,
 };
 use std::collections::{BTreeMap, BTreeSet};
-
-/// Field names whose values are secrets in responses (redacted in `Debug`).
-const SECRET_FIELDS: &[&str] = &["client_secret", "secret", "authentication_token"];
-/// `(schema, field)` pairs that carry one-time secrets.
-const SECRET_SCHEMA_FIELDS: &[(&str, &str)] = &[
-    ("billing_portal.session", "url"),
-    ("account_link", "url"),
-    ("v2.core.account_link", "url"),
-    ("login_link", "url"),
-    ("billing.meter_event", "payload"),
-    ("v2.billing.meter_event", "payload"),
-];
 
 #[derive(Clone)]
 struct Ctx {
@@ -49,15 +38,17 @@ impl Ctx {
 
 struct Converter<'a> {
     api: &'a OpenAPI,
+    policy: &'a Policy,
     model: Model,
     /// Singular path segment → area, for placing component schemas.
     area_of_resource: BTreeMap<String, String>,
 }
 
-/// Convert the parsed spec into the model.
-pub fn convert(api: &OpenAPI) -> Result<Model, Error> {
+/// Convert the parsed spec into the model; `policy` places paths and schemas in areas.
+pub fn convert(api: &OpenAPI, policy: &Policy) -> Result<Model, Error> {
     let mut c = Converter {
         api,
+        policy,
         model: Model::default(),
         area_of_resource: BTreeMap::new(),
     };
@@ -70,7 +61,13 @@ pub fn convert(api: &OpenAPI) -> Result<Model, Error> {
 
     // Areas of resources, learned from the paths that serve them.
     for path in api.paths.paths.keys() {
-        let area = area_for_path(path);
+        let seg = Policy::path_segment(path);
+        if policy.area_of(seg).is_none() {
+            c.model
+                .unmapped
+                .insert(format!("path segment `{seg}` ({path})"));
+        }
+        let area = policy.area_for_path(path);
         for seg in path.split('/').skip(2).filter(|s| !s.starts_with('{')) {
             c.area_of_resource
                 .entry(singular(seg))
@@ -92,6 +89,14 @@ pub fn convert(api: &OpenAPI) -> Result<Model, Error> {
         .map(|n| n.replace('.', "_"))
         .collect();
     for name in &names {
+        if let Some((prefix, _)) = name.split_once('.') {
+            let prefix = prefix.trim_start_matches("deleted_");
+            if policy.area_of(prefix).is_none() {
+                c.model
+                    .unmapped
+                    .insert(format!("schema prefix `{prefix}` ({name})"));
+            }
+        }
         let area = c.area_for_schema(name);
         let id = c.model.items.len();
         c.model.items.push(Item {
@@ -186,84 +191,6 @@ pub fn convert(api: &OpenAPI) -> Result<Model, Error> {
     Ok(c.model)
 }
 
-/// The cargo feature (API area) that serves a path.
-pub fn area_for_path(path: &str) -> &'static str {
-    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    if segs.first() == Some(&"v2") {
-        return "v2";
-    }
-    let mut first = segs.get(1).copied().unwrap_or("");
-    if first == "test_helpers" {
-        first = segs.get(2).copied().unwrap_or("");
-    }
-    area_for_segment(first)
-}
-
-fn area_for_segment(seg: &str) -> &'static str {
-    match seg {
-        "billing"
-        | "billing_portal"
-        | "entitlements"
-        | "products"
-        | "prices"
-        | "plans"
-        | "coupons"
-        | "promotion_codes"
-        | "subscriptions"
-        | "subscription_items"
-        | "subscription_schedules"
-        | "invoices"
-        | "invoiceitems"
-        | "invoice_payments"
-        | "invoice_rendering_templates"
-        | "credit_notes"
-        | "quotes"
-        | "tax_rates"
-        | "test_clocks" => "billing",
-        "checkout" | "payment_links" | "shipping_rates" => "checkout",
-        "account" | "accounts" | "account_links" | "account_sessions" | "application_fees"
-        | "country_specs" | "transfers" | "topups" | "external_accounts" | "apps" => "connect",
-        "issuing" => "issuing",
-        "terminal" => "terminal",
-        "treasury" => "treasury",
-        "tax" | "tax_codes" | "tax_ids" => "tax",
-        "identity" => "identity",
-        "radar" | "reviews" => "radar",
-        "reporting" | "sigma" => "reporting",
-        "financial_connections" | "linked_accounts" | "link_account_sessions" => {
-            "financial_connections"
-        }
-        "climate" => "climate",
-        "forwarding" => "forwarding",
-        "customers"
-        | "payment_intents"
-        | "setup_intents"
-        | "setup_attempts"
-        | "refunds"
-        | "charges"
-        | "payment_methods"
-        | "payment_method_configurations"
-        | "payment_method_domains"
-        | "payment_records"
-        | "payment_attempt_records"
-        | "sources"
-        | "tokens"
-        | "disputes"
-        | "balance"
-        | "balance_transactions"
-        | "balance_settings"
-        | "mandates"
-        | "payouts"
-        | "confirmation_tokens"
-        | "customer_sessions"
-        | "apple_pay"
-        | "ephemeral_keys"
-        | "exchange_rates"
-        | "fabric" => "payments",
-        _ => "core",
-    }
-}
-
 /// The module file of a component schema: the longest resource name that prefixes it
 /// (`payment_intent_next_action` lives in `payment_intent.rs`), else its own name.
 fn file_for_schema(name: &str, resources: &[String]) -> String {
@@ -305,12 +232,9 @@ fn is_empty_string_enum(s: &ReferenceOr<Schema>) -> bool {
 
 impl<'a> Converter<'a> {
     fn area_for_schema(&self, name: &str) -> String {
-        if name.starts_with("v2.") {
-            return "v2".into();
-        }
         if let Some((prefix, _)) = name.split_once('.') {
             let prefix = prefix.trim_start_matches("deleted_");
-            return area_for_segment(prefix).to_string();
+            return self.policy.area_of(prefix).unwrap_or(CORE).to_string();
         }
         let name = name.trim_start_matches("deleted_");
         // Longest resource name that prefixes the schema name.
@@ -322,8 +246,7 @@ impl<'a> Converter<'a> {
                 best = Some((res, area));
             }
         }
-        best.map(|(_, a)| a.clone())
-            .unwrap_or_else(|| "core".into())
+        best.map(|(_, a)| a.clone()).unwrap_or_else(|| CORE.into())
     }
 
     fn schema_of(&self, name: &str) -> Option<&'a Schema> {
@@ -434,8 +357,7 @@ impl<'a> Converter<'a> {
             let child = ctx.child(pname);
             let mut ty = self.ty(&unboxed, &child)?;
             let nullable = matches!(&unboxed, ReferenceOr::Item(ps) if ps.schema_data.nullable);
-            let secret = SECRET_FIELDS.contains(&pname.as_str())
-                || component.is_some_and(|c| SECRET_SCHEMA_FIELDS.contains(&(c, pname.as_str())));
+            let secret = self.policy.is_secret(component, pname);
             if secret && matches!(ty, Ty::String | Ty::Map(_) | Ty::Metadata) {
                 ty = Ty::Secret(Box::new(ty));
             }
@@ -782,7 +704,7 @@ impl<'a> Converter<'a> {
             .operation_id
             .clone()
             .unwrap_or_else(|| format!("{method} {path}"));
-        let area = area_for_path(path).to_string();
+        let area = self.policy.area_for_path(path).to_string();
         let pointer = format!(
             "/paths/{}/{}",
             path.replace('~', "~0").replace('/', "~1"),

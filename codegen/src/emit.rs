@@ -1073,9 +1073,13 @@ pub fn emit(m: &Model, sha256: &str) -> Result<Emitted, crate::Error> {
         let d = format!(" The `{a}` API area.");
         quote!(#[doc = #d] pub mod #i; pub use #i::*;)
     });
+    let api_version = &m.api_version;
     out.insert(
         "mod.rs".into(),
         e.file(quote! {
+            /// The Stripe API version these types were generated from (`spec/pin.toml`);
+            /// `stripe-client` sends it as `Stripe-Version`.
+            pub const API_VERSION: &str = #api_version;
             #(#area_decls)*
             mod events;
             pub use events::*;

@@ -274,6 +274,9 @@ pub struct Model {
     pub schema_total: usize,
     /// Count of operations in the spec.
     pub operation_total: usize,
+    /// Path segments and schema prefixes that `spec/policy.toml` names no area for (placed
+    /// in `core`; an error under `cargo xtask codegen --check`).
+    pub unmapped: BTreeSet<String>,
 }
 
 impl Model {

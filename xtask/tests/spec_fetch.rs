@@ -34,7 +34,9 @@ fn spec_fetch_from_file_updates_spec_and_pin() {
         body
     );
 
-    // The generator accepts the fetched pair...
+    // The generator accepts the fetched pair (under the policy that lives beside it)...
+    let policy = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/policy.toml");
+    std::fs::copy(policy, spec_dir.join("policy.toml")).unwrap();
     let spec = spec_dir.join("openapi.spec3.json");
     let pinf = spec_dir.join("pin.toml");
     assert!(codegen::generate(&spec, &pinf).is_ok());
