@@ -24,7 +24,7 @@ use stripe_types::rt::{DecodeBody, Encoding, Endpoint, Host, Method, Paginated, 
 use tracing::Instrument;
 
 /// The API version this crate's types were generated from; sent as `Stripe-Version`.
-pub const API_VERSION: &str = "2026-01-28.clover";
+pub use stripe_types::API_VERSION;
 /// This crate's version (in `User-Agent`).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// `https://api.stripe.com`

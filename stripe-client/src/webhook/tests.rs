@@ -1,5 +1,5 @@
 use super::*;
-use stripe_types::Timestamp;
+use stripe_types::{Timestamp, API_VERSION};
 
 const SECRET: &str = "whsec_test_secret";
 const T: i64 = 1_700_000_000;
@@ -14,7 +14,7 @@ fn at(t: i64) -> Webhook {
 
 fn event_json(ty: &str, object: &str) -> String {
     format!(
-        r#"{{"id":"evt_1","object":"event","type":"{ty}","api_version":"2026-01-28.clover","created":{T},"livemode":false,"pending_webhooks":1,"request":{{"id":"req_1","idempotency_key":"ik"}},"data":{{"object":{object}}}}}"#
+        r#"{{"id":"evt_1","object":"event","type":"{ty}","api_version":"{API_VERSION}","created":{T},"livemode":false,"pending_webhooks":1,"request":{{"id":"req_1","idempotency_key":"ik"}},"data":{{"object":{object}}}}}"#
     )
 }
 
