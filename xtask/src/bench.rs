@@ -1,6 +1,8 @@
 //! `cargo xtask bench [--no-compare | --only-compare] [--full]`: run every benchmark, write one
 //! Markdown table (stdout and `target/bench/report.md`) and one `target <name> <figure>
-//! <met|missed>` line per target.
+//! <met|missed>` line per target. A complete run (no `--no-compare` / `--only-compare`) also
+//! replaces the table in `guides/performance.md`, between its [`GUIDE_START`] and
+//! [`GUIDE_END`] markers, so the guide's prose sits beside the figures of the last run.
 //!
 //! Each bench runs as its own `cargo bench` process (`-- --quick` unless `--full`); the figures
 //! are parsed from the lines the benches print. Both sides of every ratio are measured in the
@@ -89,7 +91,7 @@ impl Report {
                 let _ = writeln!(s, "- {n}");
             }
         }
-        s.push('\n');
+        s.push_str("\n```text\n");
         for t in &self.targets {
             let _ = writeln!(
                 s,
@@ -99,8 +101,53 @@ impl Report {
                 if t.met { "met" } else { "missed" }
             );
         }
+        s.push_str("```\n");
         s
     }
+}
+
+/// The line before the generated table in `guides/performance.md`.
+pub const GUIDE_START: &str =
+    "<!-- cargo xtask bench: table start (generated; edit the prose around it) -->";
+/// The line after it.
+pub const GUIDE_END: &str = "<!-- cargo xtask bench: table end -->";
+
+/// `guide` with the text between its markers replaced by `table`.
+fn with_table(guide: &str, table: &str) -> Result<String> {
+    let start = guide
+        .find(GUIDE_START)
+        .with_context(|| format!("the guide has no `{GUIDE_START}` line"))?
+        + GUIDE_START.len();
+    let end = guide[start..]
+        .find(GUIDE_END)
+        .with_context(|| format!("the guide has no `{GUIDE_END}` line after the start"))?
+        + start;
+    Ok(format!(
+        "{}\n{}\n{}",
+        &guide[..start],
+        table.trim_end(),
+        &guide[end..]
+    ))
+}
+
+/// Replace the table in `guides/performance.md` with this run's.
+fn update_guide(table: &str) -> Result<()> {
+    let path = crate::root().join("guides/performance.md");
+    let guide =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let commit = std::process::Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .current_dir(crate::root())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    let block = format!("One run of `cargo xtask bench` at commit `{commit}`:\n\n{table}");
+    std::fs::write(&path, with_table(&guide, &block)?)
+        .with_context(|| format!("writing {}", path.display()))?;
+    eprintln!("bench: table written to {}", path.display());
+    Ok(())
 }
 
 /// The union of what the benches need (`form_encode`: checkout; `meter_sender`: billing, v2).
@@ -637,5 +684,36 @@ pub fn run(args: &[String]) -> Result<()> {
     let text = r.render();
     std::fs::write(out_dir.join("report.md"), &text)?;
     print!("{text}");
+    if only_compare || no_compare {
+        eprintln!("bench: partial run; guides/performance.md keeps the last complete run's table");
+    } else {
+        update_guide(&text)?;
+    }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_guide_table_is_replaced_between_the_markers_only() {
+        let guide = format!(
+            "# P\n\nprose before\n\n{GUIDE_START}\nold table\n{GUIDE_END}\n\nprose after\n"
+        );
+        let out = with_table(&guide, "| new |\n").unwrap();
+        assert_eq!(
+            out,
+            format!("# P\n\nprose before\n\n{GUIDE_START}\n| new |\n{GUIDE_END}\n\nprose after\n")
+        );
+        assert_eq!(with_table(&out, "| new |").unwrap(), out);
+        assert!(with_table("no markers", "x").is_err());
+        assert!(with_table(&format!("{GUIDE_END}\n{GUIDE_START}"), "x").is_err());
+    }
+
+    #[test]
+    fn the_repository_guide_has_the_markers() {
+        let guide = include_str!("../../guides/performance.md");
+        assert!(with_table(guide, "x").is_ok());
+    }
 }

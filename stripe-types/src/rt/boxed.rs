@@ -24,7 +24,7 @@ use std::ptr::NonNull;
 /// fields, the glue of one resource is the glue of most of the API. A `Boxed<T>` keeps a
 /// pointer to the function that drops its `T`, chosen when it is made (for decoded values,
 /// once, in this crate) and drops through it, so dropping a `Customer` compiles the glue of
-/// the `Customer` and stops at its boxed fields. See README "Performance".
+/// the `Customer` and stops at its boxed fields. See `guides/performance.md`.
 pub struct Boxed<T> {
     ptr: NonNull<T>,
     drop: unsafe fn(NonNull<T>),
