@@ -1200,6 +1200,11 @@ fn sample(e: &Emitter<'_>, t: &Ty, depth: usize) -> TokenStream {
     }
 }
 
+/// Optional parameters that the client's guards (`stripe_client::meter::guard`) require,
+/// by operation: the stripe-mock test sets them, so its request passes the guard and
+/// reaches the server.
+const GUARD_REQUIRED: &[(&str, &str)] = &[("PostBillingMeterEventAdjustments", "cancel")];
+
 /// The generated stripe-mock test: every v1 operation, called with synthesised required
 /// parameters, its answer decoded into the generated type.
 pub fn mock_test(m: &Model, sha256: &str) -> Result<String, crate::Error> {
@@ -1223,13 +1228,21 @@ pub fn mock_test(m: &Model, sha256: &str) -> Result<String, crate::Error> {
             let v = sample(&e, &f.ty, 1);
             quote!(#v)
         });
+        let guarded = fields
+            .iter()
+            .filter(|f| !f.required && GUARD_REQUIRED.contains(&(op.id.as_str(), f.name.as_str())))
+            .map(|f| {
+                let method = ident(&f.ident);
+                let v = sample(&e, &f.ty, 1);
+                quote!(.#method(#v))
+            });
         let op_id = &op.id;
         let method = &op.method;
         let path = &op.path;
         let label = format!("{method} {path} ({op_id})");
         fns.push(quote! {
             async fn #fname(client: &Client) -> Result<(), Error> {
-                let req = stripe_types::#name::new(#(#args),*);
+                let req = stripe_types::#name::new(#(#args),*)#(#guarded)*;
                 let _answer = req.send(client).await?;
                 Ok(())
             }

@@ -427,12 +427,22 @@ pub(crate) struct Prepared {
 }
 
 impl Prepared {
-    pub(crate) fn from_request<R: StripeRequest>(req: &R) -> Result<Prepared, Error> {
-        Prepared::new(req.endpoint(), R::JSON_BODY, req)
+    /// The request's guards (see [`crate::meter::guard`]) run here, against `clock`.
+    pub(crate) fn from_request<R: StripeRequest>(
+        req: &R,
+        clock: &dyn Clock,
+    ) -> Result<Prepared, Error> {
+        Prepared::new(req.endpoint(), R::JSON_BODY, req, clock)
     }
 
     /// [`Self::from_request`] once the request type is erased: compiled once, here.
-    fn new(ep: Endpoint, json: bool, params: &Params<'_>) -> Result<Prepared, Error> {
+    fn new(
+        ep: Endpoint,
+        json: bool,
+        params: &Params<'_>,
+        clock: &dyn Clock,
+    ) -> Result<Prepared, Error> {
+        crate::meter::guard::check(&ep, params, clock)?;
         let is_v2 = ep.is_v2();
         let encoded = if json {
             if ep.method != Method::Post || ep.encoding != Encoding::Json {
@@ -508,8 +518,9 @@ impl Client {
         &self.inner.api_version
     }
 
-    /// The clock used for retry backoff (reused by the meter event sender).
-    #[cfg(all(feature = "billing", feature = "v2"))]
+    /// The client's clock: retry backoff, the meter guards' timestamp window, meter event
+    /// session expiry.
+    #[cfg_attr(not(feature = "billing"), allow(dead_code))]
     pub(crate) fn clock(&self) -> Arc<dyn Clock> {
         self.inner.clock.clone()
     }
@@ -559,7 +570,7 @@ impl Client {
         req: &R,
         opts: RequestOptions,
     ) -> Result<Response<R::Output>, Error> {
-        let prepared = Prepared::from_request(req)?;
+        let prepared = Prepared::from_request(req, &*self.inner.clock)?;
         let raw = self.execute_prepared(&prepared, &opts).await?;
         let value = decode::<R::Output>(&raw)?;
         Ok(Response {
@@ -591,7 +602,7 @@ impl Client {
         R::Output: Paginated,
     {
         let pagination = req.endpoint().pagination;
-        match Prepared::from_request(req) {
+        match Prepared::from_request(req, &*self.inner.clock) {
             Ok(prepared) => paginate::<R::Output>(self.clone(), prepared, opts, pagination),
             Err(e) => Box::pin(futures_util::stream::once(async move { Err(e) })),
         }
@@ -983,6 +994,7 @@ pub(crate) fn decode<T: DecodeBody>(raw: &RawResponse) -> Result<T, Error> {
             snippet: snippet(&raw.body, at),
             status: raw.status,
             request_id: raw.request_id.clone(),
+            body: raw.body.clone(),
         }))
     })
 }

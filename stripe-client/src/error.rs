@@ -35,6 +35,10 @@ pub enum Error {
     /// The request was rejected before it was sent (parameters that cannot be encoded,
     /// an invalid header value, ...).
     Validation(String),
+    /// A guard refused the request before it was sent (a `sum` meter without
+    /// `value_settings`, a cancel adjustment without `cancel.identifier`, ...): match on
+    /// [`GuardError::kind`](crate::meter::GuardError::kind).
+    Guard(crate::meter::GuardError),
     /// The API key is empty, blank or cannot be sent in a header.
     InvalidKey(String),
     /// The client configuration is invalid.
@@ -58,6 +62,7 @@ impl fmt::Display for Error {
                 "response body larger than {limit} bytes (status {status:?}, request id {request_id:?})"
             ),
             Error::Validation(m) => write!(f, "invalid request: {m}"),
+            Error::Guard(g) => write!(f, "refused before sending: {g}"),
             Error::InvalidKey(m) => write!(f, "invalid API key: {m}"),
             Error::Config(m) => write!(f, "invalid client configuration: {m}"),
         }
@@ -70,6 +75,7 @@ impl std::error::Error for Error {
             Error::Connection {
                 source: Some(s), ..
             } => Some(&**s as &(dyn std::error::Error + 'static)),
+            Error::Guard(g) => Some(g),
             _ => None,
         }
     }
@@ -92,6 +98,14 @@ impl Error {
             Error::Api(e) | Error::SessionExpired(e) => e.request_id.as_deref(),
             Error::Decode(d) => d.request_id.as_deref(),
             Error::ResponseTooLarge { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The guard's refusal, when a guard refused the request before it was sent.
+    pub fn as_guard_error(&self) -> Option<&crate::meter::GuardError> {
+        match self {
+            Error::Guard(g) => Some(g),
             _ => None,
         }
     }
@@ -503,7 +517,14 @@ impl fmt::Display for ApiError {
 impl std::error::Error for ApiError {}
 
 /// A success response whose body did not decode into the expected type.
-#[derive(Debug, Clone)]
+///
+/// Decoding is strict: a field the pinned spec marks required must be present, so the
+/// generated types never hold a made-up default. When the API (or stripe-mock) answers
+/// with a shape newer or older than the pinned spec, the request itself succeeded: the
+/// whole body is kept in [`DecodeError::body`], so the caller can read it untyped
+/// (`serde_json::from_slice(&e.body)`) instead of repeating the call. Like the message,
+/// `Debug` shows only the bounded snippet and the body's length, never the body.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct DecodeError {
     /// The JSON path of the failing field (`data[3].customer`), `.` for the root.
@@ -516,6 +537,28 @@ pub struct DecodeError {
     pub status: u16,
     /// The `Request-Id` response header.
     pub request_id: Option<String>,
+    /// The whole response body, as received.
+    pub body: bytes::Bytes,
+}
+
+impl fmt::Debug for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecodeError")
+            .field("path", &self.path)
+            .field("message", &self.message)
+            .field("snippet", &self.snippet)
+            .field("status", &self.status)
+            .field("request_id", &self.request_id)
+            .field("body", &format_args!("[{} bytes]", self.body.len()))
+            .finish()
+    }
+}
+
+impl DecodeError {
+    /// The response body as untyped JSON, when it is JSON.
+    pub fn body_json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
 }
 
 impl fmt::Display for DecodeError {

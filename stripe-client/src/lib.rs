@@ -41,7 +41,6 @@ mod error;
 mod ext;
 #[cfg(test)]
 mod json_path;
-#[cfg(all(feature = "billing", feature = "v2"))]
 pub mod meter;
 mod options;
 pub mod pagination;
@@ -62,8 +61,10 @@ pub use error::{
     ApiError, ApiErrorKind, ApiErrorType, DecodeError, Error, ErrorCode, SNIPPET_LIMIT,
 };
 pub use ext::StripeRequestExt;
+#[cfg(feature = "billing")]
+pub use meter::MeterEvent;
 #[cfg(all(feature = "billing", feature = "v2"))]
-pub use meter::{MeterEvent, MeterEventSender};
+pub use meter::MeterEventSender;
 pub use options::RequestOptions;
 pub use pagination::ItemStream;
 /// The `reqwest` this crate is built with, for [`ClientBuilder::http_client_builder`] and

@@ -13,7 +13,7 @@
 use crate::transport::BoxFuture;
 use crate::{Error, ErrorCode};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Default number of retries after the first attempt.
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
@@ -22,13 +22,25 @@ pub const MAX_BACKOFF: Duration = Duration::from_secs(5);
 /// Shortest backoff between attempts.
 pub const MIN_BACKOFF: Duration = Duration::from_millis(500);
 
-/// Time as the client sees it: a monotonic `now` and `sleep`. Inject a fake one so retry
-/// tests take no real time.
+/// Time as the client sees it: a monotonic `now`, `sleep`, and the wall-clock time (the
+/// meter guards' timestamp window, meter event session expiry). The client's one clock:
+/// inject a fake one so retry tests take no real time and metering tests pin "now".
 pub trait Clock: Send + Sync + 'static {
     /// The current instant.
     fn now(&self) -> Instant;
     /// Wait `duration`.
     fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()>;
+    /// The current wall-clock time (default: the system time).
+    fn system_time(&self) -> SystemTime {
+        SystemTime::now()
+    }
+    /// The current wall-clock time in Unix milliseconds.
+    fn unix_millis(&self) -> i64 {
+        match self.system_time().duration_since(UNIX_EPOCH) {
+            Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
+            Err(e) => -i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX),
+        }
+    }
 }
 
 /// The real clock: `Instant::now` and `tokio::time::sleep`.
@@ -44,17 +56,24 @@ impl Clock for TokioClock {
     }
 }
 
-/// A fake clock for tests: `sleep` returns at once, records the duration and advances `now`.
+/// A fake clock for tests: `sleep` returns at once, records the duration and advances
+/// the instant. The wall-clock time starts at the given time (or now) and moves only when
+/// told ([`ManualClock::advance`], [`ManualClock::set_system_time`]), so a test pins it.
 #[derive(Debug, Clone)]
 pub struct ManualClock {
-    inner: Arc<std::sync::Mutex<(Instant, Vec<Duration>)>>,
+    inner: Arc<std::sync::Mutex<ManualTime>>,
+}
+
+#[derive(Debug)]
+struct ManualTime {
+    now: Instant,
+    wall: SystemTime,
+    sleeps: Vec<Duration>,
 }
 
 impl Default for ManualClock {
     fn default() -> Self {
-        ManualClock {
-            inner: Arc::new(std::sync::Mutex::new((Instant::now(), Vec::new()))),
-        }
+        ManualClock::at(SystemTime::now())
     }
 }
 
@@ -63,14 +82,43 @@ impl ManualClock {
     pub fn new() -> Self {
         ManualClock::default()
     }
+    /// A clock whose wall-clock time starts at `wall`.
+    pub fn at(wall: SystemTime) -> Self {
+        ManualClock {
+            inner: Arc::new(std::sync::Mutex::new(ManualTime {
+                now: Instant::now(),
+                wall,
+                sleeps: Vec::new(),
+            })),
+        }
+    }
+    /// A clock whose wall-clock time starts at Unix second `secs`.
+    pub fn at_unix(secs: i64) -> Self {
+        let d = Duration::from_secs(secs.unsigned_abs());
+        ManualClock::at(if secs >= 0 {
+            UNIX_EPOCH + d
+        } else {
+            UNIX_EPOCH - d
+        })
+    }
     /// Every duration slept so far.
     pub fn sleeps(&self) -> Vec<Duration> {
-        self.inner.lock().map(|g| g.1.clone()).unwrap_or_default()
+        self.inner
+            .lock()
+            .map(|g| g.sleeps.clone())
+            .unwrap_or_default()
     }
-    /// Move time forward.
+    /// Move time forward (the instant and the wall-clock time).
     pub fn advance(&self, d: Duration) {
         if let Ok(mut g) = self.inner.lock() {
-            g.0 += d;
+            g.now += d;
+            g.wall += d;
+        }
+    }
+    /// Show wall-clock time `wall` from now on.
+    pub fn set_system_time(&self, wall: SystemTime) {
+        if let Ok(mut g) = self.inner.lock() {
+            g.wall = wall;
         }
     }
 }
@@ -79,15 +127,21 @@ impl Clock for ManualClock {
     fn now(&self) -> Instant {
         self.inner
             .lock()
-            .map(|g| g.0)
+            .map(|g| g.now)
             .unwrap_or_else(|_| Instant::now())
     }
     fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
         if let Ok(mut g) = self.inner.lock() {
-            g.0 += duration;
-            g.1.push(duration);
+            g.now += duration;
+            g.sleeps.push(duration);
         }
         Box::pin(async {})
+    }
+    fn system_time(&self) -> SystemTime {
+        self.inner
+            .lock()
+            .map(|g| g.wall)
+            .unwrap_or_else(|_| SystemTime::now())
     }
 }
 

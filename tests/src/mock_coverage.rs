@@ -16,6 +16,7 @@ pub const EXCLUDED: &[(&str, &str)] = &[
     (
         "PostRadarPaymentEvaluations",
         "stripe-mock's radar.payment_evaluation fixture (a newer API version) lacks `insights`, \
-         which the pinned spec marks required; decoding it fails by design (missing required field)",
+         which the pinned spec marks required; decoding is strict by design and the Error::Decode \
+         keeps the raw body (tests/tests/decode_missing_required.rs)",
     ),
 ];

@@ -1,13 +1,14 @@
 //! Every meter guard, with its message. The client points at a closed port: a guard that
-//! let a request through would surface as a connection error instead of `Validation`.
+//! let a request through would surface as a connection error instead of `Error::Guard`.
 
 use serde_json::json;
 use std::time::{Duration, SystemTime};
 use stripe_client::meter::{
     check_create_adjustment, check_create_event, check_create_meter, create_adjustment_json,
-    create_event_json, create_meter, create_meter_json, guard, FixedWallClock, GuardKind,
-    MeterBuilder, MeterEvent, MeterEventAdjustment, MeterValue, SystemWallClock,
+    create_event_json, create_meter, create_meter_json, guard, GuardKind, MeterBuilder, MeterEvent,
+    MeterEventAdjustment, MeterValue,
 };
+use stripe_client::retry::{ManualClock, TokioClock};
 use stripe_client::types::{
     AggregationSettingsParam, CreateBillingMeter, CreateBillingMeterDefaultAggregationFormula,
     CreateBillingMeterEvent, CreateBillingMeterEventAdjustment,
@@ -28,8 +29,8 @@ fn offline_client() -> Client {
 
 fn validation(e: Error) -> String {
     match e {
-        Error::Validation(m) => m,
-        other => panic!("expected a client-side Validation error, got {other:?}"),
+        Error::Guard(g) => g.to_string(),
+        other => panic!("expected a guard's refusal, got {other:?}"),
     }
 }
 
@@ -194,7 +195,7 @@ async fn raw_payload_with_a_number_is_refused() {
     assert!(msg.contains(r#"send "value": "25""#), "{msg}");
     let err = guard::check_event_params(
         &json!({"event_name": "a", "payload": {"stripe_customer_id": "cus_1", "region": true}}),
-        &SystemWallClock,
+        &TokioClock,
     )
     .unwrap_err();
     assert_eq!(
@@ -203,7 +204,7 @@ async fn raw_payload_with_a_number_is_refused() {
     );
     let err = guard::check_event_params(
         &json!({"event_name": "a", "payload": {"stripe_customer_id": "cus_1", "value": "lots"}}),
-        &SystemWallClock,
+        &TokioClock,
     )
     .unwrap_err();
     assert_eq!(err.kind, GuardKind::ValueNotNumeric);
@@ -227,16 +228,16 @@ fn typed_values_are_numbers_sent_as_strings() {
     assert!(MeterValue::decimal("12.50").is_ok());
     let err = MeterEvent::new("a", "c")
         .value(f64::NAN)
-        .check(&SystemWallClock)
+        .check(&TokioClock)
         .unwrap_err();
     assert!(err.message.contains("finite"), "{}", err.message);
     // The generated v1 params pass the runtime check.
-    assert!(check_create_event(&e.to_v1_params(), &SystemWallClock).is_ok());
+    assert!(check_create_event(&e.to_v1_params(), &TokioClock).is_ok());
 }
 
 #[test]
 fn timestamp_window_with_an_injected_clock() {
-    let clock = FixedWallClock::at_unix(NOW);
+    let clock = ManualClock::at_unix(NOW);
     let day = 86_400;
     let ok = |ts: i64| MeterEvent::new("a", "c").timestamp(ts).check(&clock);
     assert!(ok(NOW - 34 * day).is_ok());
@@ -287,19 +288,30 @@ fn timestamp_window_with_an_injected_clock() {
 
 #[tokio::test]
 async fn typed_send_refuses_old_timestamps_before_the_network() {
-    let clock = FixedWallClock::new(SystemTime::now());
     let old = MeterEvent::new("api_requests", "cus_1")
         .value(1)
         .timestamp(stripe_client::types::rt::Timestamp::now().0 - 40 * 86_400);
-    let msg = validation(old.send_at(&offline_client(), &clock).await.unwrap_err());
-    assert!(msg.starts_with("timestamp: "), "{msg}");
     let msg = validation(old.send(&offline_client()).await.unwrap_err());
+    assert!(msg.starts_with("timestamp: "), "{msg}");
     assert!(msg.contains("35 days"), "{msg}");
+    // The window follows the client's clock.
+    let clock = ManualClock::at(SystemTime::now() - Duration::from_secs(50 * 86_400));
+    let client = Client::builder("sk_test_123")
+        .base_url("http://127.0.0.1:9")
+        .max_retries(0)
+        .clock(clock)
+        .build()
+        .unwrap();
+    let err = old.send(&client).await.unwrap_err();
+    let Error::Guard(g) = err else {
+        panic!("expected a guard's refusal, got {err:?}")
+    };
+    assert_eq!(g.kind, GuardKind::TimestampInFuture);
 }
 
 #[test]
 fn lengths_the_spec_bounds() {
-    let clock = SystemWallClock;
+    let clock = TokioClock;
     let n100 = "n".repeat(100);
     let n101 = "n".repeat(101);
     assert!(MeterEvent::new(n100.as_str(), "c")
@@ -349,12 +361,12 @@ fn lengths_the_spec_bounds() {
 fn stream_batch_bounds() {
     let ev = json!({"event_name": "a", "payload": {"stripe_customer_id": "c", "value": "1"}});
     let many = json!({"events": vec![ev.clone(); 101]});
-    let err = guard::check_stream_params(&many, &SystemWallClock).unwrap_err();
+    let err = guard::check_stream_params(&many, &TokioClock).unwrap_err();
     assert_eq!(err.kind, GuardKind::BatchSize);
     assert!(err.message.contains("at most 100"), "{}", err.message);
-    assert!(guard::check_stream_params(&json!({"events": []}), &SystemWallClock).is_err());
+    assert!(guard::check_stream_params(&json!({"events": []}), &TokioClock).is_err());
     let bad = json!({"events": [ev, {"event_name": "a", "payload": {"value": 3}}]});
-    let err = guard::check_stream_params(&bad, &SystemWallClock).unwrap_err();
+    let err = guard::check_stream_params(&bad, &TokioClock).unwrap_err();
     assert_eq!(err.field, "events[1].payload.value");
 }
 
@@ -368,8 +380,8 @@ fn guard_errors_never_panic_on_odd_input() {
         json!({"event_name": 5}),
     ] {
         assert!(guard::check_meter_params(&v).is_err());
-        assert!(guard::check_event_params(&v, &SystemWallClock).is_err());
+        assert!(guard::check_event_params(&v, &TokioClock).is_err());
         assert!(guard::check_adjustment_params(&v).is_err());
-        assert!(guard::check_stream_params(&v, &SystemWallClock).is_err());
+        assert!(guard::check_stream_params(&v, &TokioClock).is_err());
     }
 }

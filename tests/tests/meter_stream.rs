@@ -8,10 +8,10 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 use stripe_client::meter::{
-    create_session, send_events, send_events_at, FailedEvent, FixedWallClock, MeterEvent,
+    create_session, send_events, send_events_at, FailedEvent, GuardKind, MeterEvent,
     MeterEventSender,
 };
-use stripe_client::retry::ManualClock;
+use stripe_client::retry::{ManualClock, TokioClock};
 use stripe_client::{Client, Error, ErrorCode};
 
 fn client(url: &str) -> Client {
@@ -50,7 +50,7 @@ async fn session_is_typed_and_its_token_redacted() {
         session.expires_at.unix_seconds(),
         Some(session.expires_at_unix())
     );
-    assert!(!session.is_expired(&stripe_client::meter::SystemWallClock));
+    assert!(!session.is_expired(&TokioClock));
 }
 
 #[tokio::test]
@@ -79,14 +79,18 @@ async fn more_than_100_events_is_refused_before_the_network() {
         .await
         .unwrap_err();
     match err {
-        Error::Validation(m) => {
-            assert!(m.contains("101 events") && m.contains("at most 100"), "{m}")
+        Error::Guard(g) => {
+            assert_eq!(g.kind, GuardKind::BatchSize);
+            assert!(
+                g.message.contains("101 events") && g.message.contains("at most 100"),
+                "{g}"
+            )
         }
         other => panic!("{other:?}"),
     }
     assert!(matches!(
         send_events(&c, &session, &[]).await,
-        Err(Error::Validation(_))
+        Err(Error::Guard(g)) if g.kind == GuardKind::BatchSize
     ));
     assert_eq!(server.counters().requests.load(Ordering::Relaxed), 0);
 }
@@ -96,7 +100,7 @@ async fn expired_session_fails_without_a_network_call() {
     let server = MeterServer::start(MeterServerConfig::default()).await;
     let c = client(&server.url);
     let session = create_session(&c).await.unwrap();
-    let clock = FixedWallClock::new(SystemTime::now() + Duration::from_secs(16 * 60));
+    let clock = ManualClock::at(SystemTime::now() + Duration::from_secs(16 * 60));
     let err = send_events_at(&c, &session, &events("c", 1), &clock)
         .await
         .unwrap_err();
@@ -236,7 +240,7 @@ async fn sender_refuses_bad_events_synchronously_and_after_shutdown() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Validation(m) if m.contains("35 days")),
+        matches!(&err, Error::Guard(g) if g.kind == GuardKind::TimestampTooOld && g.message.contains("35 days")),
         "{err:?}"
     );
     assert_eq!(sender.stats().accepted, 0);
@@ -485,9 +489,9 @@ async fn stream_goes_to_the_meter_events_host_and_sessions_to_the_api_host() {
 #[tokio::test]
 async fn sender_renews_the_session_before_it_expires() {
     let server = MeterServer::start(MeterServerConfig::default()).await;
-    let wall = FixedWallClock::new(SystemTime::now());
+    let wall = ManualClock::new();
     let sender = MeterEventSender::builder(client(&server.url))
-        .wall_clock(wall.clone())
+        .clock(wall.clone())
         .refresh_margin(Duration::from_secs(60))
         .build()
         .unwrap();

@@ -533,12 +533,16 @@ async fn op_post_billing_credit_grants_id_void(client: &Client) -> Result<(), Er
 }
 async fn op_post_billing_meter_event_adjustments(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateBillingMeterEventAdjustment::new(
-        String::from("x"),
-        <stripe_types::CreateBillingMeterEventAdjustmentType as std::str::FromStr>::from_str(
-                "cancel",
-            )
-            .unwrap_or_else(|e| match e {}),
-    );
+            String::from("x"),
+            <stripe_types::CreateBillingMeterEventAdjustmentType as std::str::FromStr>::from_str(
+                    "cancel",
+                )
+                .unwrap_or_else(|e| match e {}),
+        )
+        .cancel(
+            stripe_types::EventAdjustmentCancelSettingsParam::new()
+                .identifier(String::from("x")),
+        );
     let _answer = req.send(client).await?;
     Ok(())
 }

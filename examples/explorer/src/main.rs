@@ -10,6 +10,7 @@
 //! line is `explorer: <passed>/<total> sections passed`; the exit status is 0 only when
 //! every section behaved as expected.
 
+#[macro_use]
 mod print;
 mod sections;
 
@@ -17,10 +18,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 /// The sections, in order.
-pub const SECTIONS: [&str; 9] = [
+pub const SECTIONS: [&str; 10] = [
     "Setup",
     "Payments",
     "Billing",
+    "Metering",
     "Customer session",
     "Connect",
     "Webhooks",
@@ -132,11 +134,12 @@ async fn main() -> ExitCode {
             0 => sections::setup(&mut tour).await,
             1 => sections::payments(&mut tour).await,
             2 => sections::billing(&mut tour).await,
-            3 => sections::customer_session(&mut tour).await,
-            4 => sections::connect(&mut tour).await,
-            5 => sections::webhooks(&mut tour).await,
-            6 => sections::batch(&mut tour).await,
-            7 => sections::expand(&mut tour).await,
+            3 => sections::metering(&mut tour).await,
+            4 => sections::customer_session(&mut tour).await,
+            5 => sections::connect(&mut tour).await,
+            6 => sections::webhooks(&mut tour).await,
+            7 => sections::batch(&mut tour).await,
+            8 => sections::expand(&mut tour).await,
             _ => sections::files(&mut tour).await,
         };
         let ms = start.elapsed().as_millis();

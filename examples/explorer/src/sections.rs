@@ -1,17 +1,17 @@
 //! The sections. Each returns `Err(what did not behave as expected)`.
 
-use crate::print::{call, note, table, tree};
+use crate::print::{note, table, tree};
 use crate::Tour;
-use std::collections::BTreeMap;
 use std::time::Duration;
 use stripe_client::batch::{Batch, BatchError};
 use stripe_client::builders::{
     EndBehavior, Interval, PhaseBuilder, StartDate, SubscriptionScheduleBuilder,
 };
+use stripe_client::meter::{GuardKind, MeterBuilder, MeterEvent, MeterEventAdjustment};
 use stripe_client::prelude::*;
 use stripe_client::webhook::{dispatch, Event, EventHandler, EventObject, Webhook, WebhookError};
-use stripe_client::{ApiErrorKind, Client, Error};
-use stripe_types::rt::{Expandable, FileUpload, Secret, Timestamp};
+use stripe_client::{ApiErrorKind, AppInfo, Client, Error};
+use stripe_types::rt::{Expandable, FileUpload, Timestamp};
 use stripe_types::*;
 
 type R = Result<(), String>;
@@ -28,23 +28,18 @@ fn fail(what: &str, e: impl std::fmt::Display) -> String {
 
 /// Setup: building the client.
 pub async fn setup(t: &mut Tour) -> R {
-    call(&format!(
-        "Client::builder(\"sk_test_…\").base_url(\"{}\").max_retries(2).timeout(30 s).build()?",
-        t.base_url
-    ));
-    let mut b = Client::builder(t.api_key.clone())
+    let b = call!(Client::builder(t.api_key.clone())
         .max_retries(2)
         .timeout(Duration::from_secs(30))
-        .app_info(
-            stripe_client::AppInfo::new("stripe-rs-explorer").version(stripe_client::VERSION),
-        );
-    if t.mock {
+        .app_info(AppInfo::new("stripe-rs-explorer").version(stripe_client::VERSION)));
+    note(&format!("base URL {}", t.base_url));
+    let b = if t.mock {
         // stripe-mock serves the API, files and meter-events hosts on one port.
-        b = b.base_url(t.base_url.clone());
+        call!(b.base_url(t.base_url.clone()))
     } else {
-        b = b.api_base(t.base_url.clone());
-    }
-    let client = b.build().map_err(|e| fail("build", e))?;
+        call!(b.api_base(t.base_url.clone()))
+    };
+    let client = call!(b.build()).map_err(|e| fail("build", e))?;
     note(&format!(
         "API version {} · stripe-client {}",
         client.api_version(),
@@ -65,31 +60,24 @@ pub async fn setup(t: &mut Tour) -> R {
 pub async fn payments(t: &mut Tour) -> R {
     let client = t.client()?.clone();
 
-    call("CreateCustomer::new().email(\"jenny.rosen@example.com\").name(\"Jenny Rosen\").send(&client)");
-    let customer = CreateCustomer::new()
+    let customer = call!(CreateCustomer::new()
         .email("jenny.rosen@example.com")
         .name("Jenny Rosen")
-        .send(&client)
-        .await
-        .map_err(|e| fail("create customer", e))?;
+        .send(&client))
+    .await
+    .map_err(|e| fail("create customer", e))?;
     tree(&format!("Customer {}", customer.id), &customer);
     t.customer = Some(customer.id.to_string());
 
-    call("CreatePaymentIntent::new(2000, \"usd\").customer(&customer.id).payment_method_types([\"card\"]).send(&client)");
-    let pi = CreatePaymentIntent::new(2000, "usd")
+    let pi = call!(CreatePaymentIntent::new(2000, "usd")
         .customer(customer.id.as_str())
         .payment_method_types(["card"])
-        .send(&client)
-        .await
-        .map_err(|e| fail("create payment intent", e))?;
+        .send(&client))
+    .await
+    .map_err(|e| fail("create payment intent", e))?;
     tree(&format!("PaymentIntent {}", pi.id), &pi);
 
-    call(&format!(
-        "RetrievePaymentIntent::new(\"{}\").send(&client)",
-        pi.id
-    ));
-    let again = RetrievePaymentIntent::new(pi.id.clone())
-        .send(&client)
+    let again = call!(RetrievePaymentIntent::new(pi.id.clone()).send(&client))
         .await
         .map_err(|e| fail("retrieve payment intent", e))?;
     note(&format!(
@@ -97,10 +85,7 @@ pub async fn payments(t: &mut Tour) -> R {
         again.id, again.status, again.client_secret
     ));
 
-    call("ListPaymentIntents::new().limit(3).send(&client)");
-    let list = ListPaymentIntents::new()
-        .limit(3)
-        .send(&client)
+    let list = call!(ListPaymentIntents::new().limit(3).send(&client))
         .await
         .map_err(|e| fail("list payment intents", e))?;
     table(
@@ -118,26 +103,25 @@ pub async fn payments(t: &mut Tour) -> R {
             .collect(),
     );
 
-    call(&format!("ConfirmPaymentIntent::new(\"{}\").payment_method(\"pm_card_visa\").return_url(…).send(&client)", pi.id));
-    let confirmed = ConfirmPaymentIntent::new(pi.id.to_string())
+    let confirmed = call!(ConfirmPaymentIntent::new(pi.id.to_string())
         .payment_method("pm_card_visa")
         .return_url("https://example.com/return")
-        .send(&client)
-        .await
-        .map_err(|e| fail("confirm payment intent", e))?;
+        .send(&client))
+    .await
+    .map_err(|e| fail("confirm payment intent", e))?;
     note(&format!(
         "confirmed {} · status {}",
         confirmed.id, confirmed.status
     ));
     t.payment_intent = Some(confirmed.id.to_string());
 
-    call("CreatePaymentIntent::new(2000, \"usd\").capture_method(\"sometimes\").send(&client)  // a bad request");
-    let bad = CreatePaymentIntent::new(2000, "usd")
+    note("a bad request: a capture method the API does not know");
+    let bad = call!(CreatePaymentIntent::new(2000, "usd")
         .capture_method(
-            CreateCheckoutSessionPaymentIntentDataCaptureMethod::Unknown("sometimes".into()),
+            CreateCheckoutSessionPaymentIntentDataCaptureMethod::Unknown("sometimes".into())
         )
-        .send(&client)
-        .await;
+        .send(&client))
+    .await;
     match bad {
         Err(Error::Api(e)) if e.kind == ApiErrorKind::InvalidRequest => {
             note(&format!(
@@ -167,33 +151,23 @@ pub async fn payments(t: &mut Tour) -> R {
         Ok(_) => return Err("the bad request succeeded".into()),
     }
 
-    call("CreateSetupIntent::new().customer(&customer.id).usage(\"off_session\").send(&client)");
-    let si = CreateSetupIntent::new()
+    let si = call!(CreateSetupIntent::new()
         .customer(customer.id.as_str())
         .usage(CreateSetupIntentUsage::OffSession)
-        .send(&client)
-        .await
-        .map_err(|e| fail("create setup intent", e))?;
-    call(&format!(
-        "RetrieveSetupIntent::new(\"{}\").send(&client)",
-        si.id
-    ));
-    let si = RetrieveSetupIntent::new(si.id.clone())
-        .send(&client)
+        .send(&client))
+    .await
+    .map_err(|e| fail("create setup intent", e))?;
+    let si = call!(RetrieveSetupIntent::new(si.id.clone()).send(&client))
         .await
         .map_err(|e| fail("retrieve setup intent", e))?;
     tree(&format!("SetupIntent {}", si.id), &si);
 
-    call(&format!(
-        "CreateRefund::new().payment_intent(\"{}\").amount(500).send(&client)",
-        confirmed.id
-    ));
-    let refund = CreateRefund::new()
+    let refund = call!(CreateRefund::new()
         .payment_intent(confirmed.id.as_str())
         .amount(500)
-        .send(&client)
-        .await
-        .map_err(|e| fail("refund", e))?;
+        .send(&client))
+    .await
+    .map_err(|e| fail("refund", e))?;
     note(&format!(
         "refund {} · {} {} · status {:?}",
         refund.id, refund.amount, refund.currency, refund.status
@@ -201,45 +175,39 @@ pub async fn payments(t: &mut Tour) -> R {
     Ok(())
 }
 
-/// Billing: product, price, subscription, schedule, meter, meter event, the v2 stream,
-/// billing portal.
+/// Billing: product, price, subscription, schedule, billing portal.
 pub async fn billing(t: &mut Tour) -> R {
     let client = t.client()?.clone();
     let customer = t.customer.clone().ok_or("no customer (Payments failed)")?;
 
-    call("CreateProduct::new(\"Explorer Pro\").send(&client)");
-    let product = CreateProduct::new("Explorer Pro")
-        .send(&client)
+    let product = call!(CreateProduct::new("Explorer Pro").send(&client))
         .await
         .map_err(|e| fail("product", e))?;
     note(&format!("product {} · {}", product.id, product.name));
 
-    call("CreatePrice::new(\"usd\").product(&product.id).unit_amount(1500).recurring(CreatePriceRecurring::new(\"month\")).send(&client)");
-    let price = CreatePrice::new("usd")
+    let price = call!(CreatePrice::new("usd")
         .product(product.id.as_str())
         .unit_amount(1500)
         .recurring(CreatePriceRecurring::new(
-            CreateCheckoutSessionLineItemsPriceDataRecurringInterval::Month,
+            CreateCheckoutSessionLineItemsPriceDataRecurringInterval::Month
         ))
-        .send(&client)
-        .await
-        .map_err(|e| fail("price", e))?;
+        .send(&client))
+    .await
+    .map_err(|e| fail("price", e))?;
     tree(&format!("Price {}", price.id), &price);
     t.price = Some(price.id.to_string());
 
-    call(
-        "SubscriptionBuilder::new().customer(&customer).item(&price.id, 1).build()?.payment_behavior(\"default_incomplete\").send(&client)",
-    );
-    let sub = stripe_client::builders::SubscriptionBuilder::new()
+    let params = call!(stripe_client::builders::SubscriptionBuilder::new()
         .customer(customer.clone())
         .item(price.id.to_string(), 1)
-        .build()
-        .map_err(|e| fail("subscription builder", e))?
-        // The builder gives the generated struct: its other setters stay available.
+        .build())
+    .map_err(|e| fail("subscription builder", e))?;
+    // The builder gives the generated struct: its other setters stay available.
+    let sub = call!(params
         .payment_behavior(CreateCustomerSubscriptionPaymentBehavior::DefaultIncomplete)
-        .send(&client)
-        .await
-        .map_err(|e| fail("create subscription", e))?;
+        .send(&client))
+    .await
+    .map_err(|e| fail("create subscription", e))?;
     note(&format!(
         "subscription {} · status {} · customer {}",
         sub.id,
@@ -248,13 +216,12 @@ pub async fn billing(t: &mut Tour) -> R {
     ));
     t.subscription = Some(sub.id.to_string());
 
-    call("ListSubscriptions::new().customer(&customer).limit(3).send(&client)");
-    let subs = ListSubscriptions::new()
+    let subs = call!(ListSubscriptions::new()
         .customer(customer.as_str())
         .limit(3)
-        .send(&client)
-        .await
-        .map_err(|e| fail("list subscriptions", e))?;
+        .send(&client))
+    .await
+    .map_err(|e| fail("list subscriptions", e))?;
     table(
         &["id", "customer", "status", "items"],
         subs.data
@@ -270,12 +237,8 @@ pub async fn billing(t: &mut Tour) -> R {
             .collect(),
     );
 
-    call(&format!(
-        "DeleteSubscription::new(\"{}\").send(&client)  // cancel now",
-        sub.id
-    ));
-    let canceled = DeleteSubscription::new(sub.id.clone())
-        .send(&client)
+    note("cancel it now:");
+    let canceled = call!(DeleteSubscription::new(sub.id.clone()).send(&client))
         .await
         .map_err(|e| fail("cancel subscription", e))?;
     note(&format!(
@@ -283,25 +246,22 @@ pub async fn billing(t: &mut Tour) -> R {
         canceled.id, canceled.status
     ));
 
-    call("SubscriptionScheduleBuilder::new().customer(&customer).start_date(StartDate::Now).end_behavior(EndBehavior::Release)");
-    call("    .phase(PhaseBuilder::new().item(&price.id, 1).iterations(12, Interval::Month)).build()?.send(&client)");
-    let params = SubscriptionScheduleBuilder::new()
+    let params = call!(SubscriptionScheduleBuilder::new()
         .customer(customer.clone())
         .start_date(StartDate::Now)
         .end_behavior(EndBehavior::Release)
         .phase(
             PhaseBuilder::new()
                 .item(price.id.to_string(), 1)
-                .iterations(12, Interval::Month),
+                .iterations(12, Interval::Month)
         )
-        .build()
-        .map_err(|e| fail("schedule builder", e))?;
+        .build())
+    .map_err(|e| fail("schedule builder", e))?;
     note(&format!(
         "form body: {}",
         stripe_client::encode::to_string(&params).map_err(|e| fail("encode", e))?
     ));
-    let schedule = params
-        .send(&client)
+    let schedule = call!(params.send(&client))
         .await
         .map_err(|e| fail("create schedule", e))?;
     note(&format!(
@@ -316,77 +276,12 @@ pub async fn billing(t: &mut Tour) -> R {
         other => return Err(format!("the builder without phases gave {other:?}")),
     }
 
-    // Unique per run: an account cannot have two active meters with one event name.
-    let event_name = format!("explorer_api_calls_{}", Timestamp::now().seconds());
-    call(&format!(
-        "CreateBillingMeter::new(AggregationSettingsParam::new(\"sum\"), \"API calls\", \"{event_name}\")"
-    ));
-    call("    .customer_mapping(CustomerMappingParam::new(\"stripe_customer_id\", \"by_id\")).value_settings(MeterValueSettingsParam::new(\"value\")).send(&client)");
-    let meter = CreateBillingMeter::new(
-        AggregationSettingsParam::new(CreateBillingMeterDefaultAggregationFormula::Sum),
-        "API calls",
-        event_name.clone(),
-    )
-    .customer_mapping(CustomerMappingParam::new(
-        "stripe_customer_id",
-        CreateBillingMeterCustomerMappingType::ById,
-    ))
-    .value_settings(MeterValueSettingsParam::new("value"))
-    .send(&client)
-    .await
-    .map_err(|e| fail("create meter", e))?;
-    tree(&format!("BillingMeter {}", meter.id), &meter);
-
-    let identifier = format!("explorer-{}", Timestamp::now().seconds());
-    call(&format!(
-        "CreateBillingMeterEvent::new(\"{event_name}\", {{stripe_customer_id, value: \"25\"}}).identifier(\"{identifier}\").send(&client)"
-    ));
-    let payload: BTreeMap<String, String> = [
-        ("stripe_customer_id".to_owned(), customer.clone()),
-        ("value".to_owned(), "25".to_owned()),
-    ]
-    .into();
-    let event = CreateBillingMeterEvent::new(event_name.clone(), Secret::new(payload))
-        .identifier(identifier.clone())
-        .send(&client)
-        .await
-        .map_err(|e| fail("meter event", e))?;
-    note(&format!(
-        "meter event {} · identifier {} · payload {:?}",
-        event.event_name, event.identifier, event.payload
-    ));
-
-    call("meter::create_session(&client)  // POST /v2/billing/meter_event_session");
-    match stripe_client::meter::create_session(&client).await {
-        Ok(session) => {
-            note(&format!("session {session:?}"));
-            if t.mock {
-                return Err("stripe-mock answered a /v2 path, which it does not serve".into());
-            }
-            call("meter::send_events(&client, &session, &[MeterEvent::new(event_name, customer).value(25).identifier(…)])  // meter-events host");
-            let event = stripe_client::meter::MeterEvent::new(event_name.clone(), customer.clone())
-                .value(25)
-                .identifier(format!("{identifier}-stream"));
-            stripe_client::meter::send_events(&client, &session, &[event])
-                .await
-                .map_err(|e| fail("meter event stream", e))?;
-            note("sent 1 event on the stream");
-        }
-        Err(e) if t.mock && e.status() == Some(404) => {
-            note(&format!(
-                "expected against stripe-mock (it serves v1 only): {e}"
-            ));
-        }
-        Err(e) => return Err(fail("meter event session", e)),
-    }
-
-    call("CreateBillingPortalSession::new().customer(&customer).return_url(\"https://example.com/account\").send(&client)");
-    let portal = CreateBillingPortalSession::new()
+    let portal = call!(CreateBillingPortalSession::new()
         .customer(customer.as_str())
         .return_url("https://example.com/account")
-        .send(&client)
-        .await
-        .map_err(|e| fail("billing portal session", e))?;
+        .send(&client))
+    .await
+    .map_err(|e| fail("billing portal session", e))?;
     note(&format!(
         "portal session {} · url {:?} (a one-time link: redacted)",
         portal.id, portal.url
@@ -394,19 +289,119 @@ pub async fn billing(t: &mut Tour) -> R {
     Ok(())
 }
 
+/// Metering: a guarded meter refused before the network, a meter, a meter event with an
+/// identifier, a cancel adjustment (and a guarded one), the v2 meter event session.
+pub async fn metering(t: &mut Tour) -> R {
+    let client = t.client()?.clone();
+    let customer = t.customer.clone().ok_or("no customer (Payments failed)")?;
+    // Unique per run: an account cannot have two active meters with one event name.
+    let event_name = format!("explorer_api_calls_{}", Timestamp::now().seconds());
+
+    note("a `sum` meter without value_settings: refused before the network (GUARD-01)");
+    let refused = call!(CreateBillingMeter::new(
+        AggregationSettingsParam::new(CreateBillingMeterDefaultAggregationFormula::Sum),
+        "API calls",
+        event_name.clone()
+    )
+    .send(&client))
+    .await;
+    match refused {
+        Err(Error::Guard(g)) if g.kind == GuardKind::ValueSettingsRequired => note(&format!(
+            "Error::Guard · kind {:?} · field {} · {}",
+            g.kind,
+            g.field,
+            g.message.chars().take(90).collect::<String>()
+        )),
+        other => return Err(format!("the guard did not refuse the meter: {other:?}")),
+    }
+
+    let meter = call!(MeterBuilder::sum("API calls", event_name.clone(), "value")
+        .customer_key("stripe_customer_id")
+        .create(&client))
+    .await
+    .map_err(|e| fail("create meter", e))?;
+    tree(&format!("BillingMeter {}", meter.id), &meter);
+
+    let identifier = format!("explorer-{}", Timestamp::now().seconds());
+    let event = call!(MeterEvent::new(event_name.clone(), customer.clone())
+        .value(25)
+        .identifier(identifier.clone())
+        .send(&client))
+    .await
+    .map_err(|e| fail("meter event", e))?;
+    note(&format!(
+        "meter event {} · identifier {} · payload {:?}",
+        event.event_name, event.identifier, event.payload
+    ));
+
+    note("a cancel adjustment names the event in cancel.identifier (GUARD-03):");
+    let refused = call!(CreateBillingMeterEventAdjustment::new(
+        event_name.clone(),
+        CreateBillingMeterEventAdjustmentType::Cancel
+    )
+    .send(&client))
+    .await;
+    match refused {
+        Err(Error::Guard(g)) if g.kind == GuardKind::CancelIdentifierRequired => note(&format!(
+            "Error::Guard · kind {:?} · field {}",
+            g.kind, g.field
+        )),
+        other => {
+            return Err(format!(
+                "the guard did not refuse the adjustment: {other:?}"
+            ))
+        }
+    }
+    let adjustment =
+        call!(MeterEventAdjustment::cancel(event_name.clone(), identifier.clone()).send(&client))
+            .await
+            .map_err(|e| fail("cancel adjustment", e))?;
+    note(&format!(
+        "adjustment · event {} · type {} · status {}",
+        adjustment.event_name, adjustment.r#type, adjustment.status
+    ));
+
+    note("the v2 stream starts with a session (POST /v2/billing/meter_event_session):");
+    match call!(stripe_client::meter::create_session(&client)).await {
+        Ok(session) => {
+            note(&format!("session {session:?}"));
+            if t.mock {
+                return Err("stripe-mock answered a /v2 path, which it does not serve".into());
+            }
+            let stream_event = MeterEvent::new(event_name.clone(), customer.clone())
+                .value(25)
+                .identifier(format!("{identifier}-stream"));
+            call!(stripe_client::meter::send_events(
+                &client,
+                &session,
+                &[stream_event]
+            ))
+            .await
+            .map_err(|e| fail("meter event stream", e))?;
+            note("sent 1 event on the stream (meter-events host, session token as bearer)");
+        }
+        Err(e) if t.mock && e.status() == Some(404) => {
+            note(&format!(
+                "expected against stripe-mock, which serves v1 only: {e}"
+            ));
+            note("against api.stripe.com the session's token then sends up to 100 events per call");
+        }
+        Err(e) => return Err(fail("meter event session", e)),
+    }
+    Ok(())
+}
+
 /// A customer session with the buy button and pricing table components.
 pub async fn customer_session(t: &mut Tour) -> R {
     let client = t.client()?.clone();
     let customer = t.customer.clone().ok_or("no customer (Payments failed)")?;
-    call("CreateCustomerSession::new(Components::new().buy_button(BuyButtonParam::new(true)).pricing_table(PricingTableParam::new(true)))");
-    call("    .customer(&customer).send(&client)");
-    let cs = CreateCustomerSession::new(
+    let cs = call!(CreateCustomerSession::new(
         Components::new()
             .buy_button(BuyButtonParam::new(true))
-            .pricing_table(PricingTableParam::new(true)),
+            .pricing_table(PricingTableParam::new(true))
     )
     .customer(customer.as_str())
-    .send(&client)
+    .send(&client))
     .await
     .map_err(|e| fail("customer session", e))?;
     tree("CustomerSession", &cs);
@@ -422,22 +417,16 @@ pub async fn customer_session(t: &mut Tour) -> R {
 /// Connect: an express account, a retrieve, an account link, a transfer.
 pub async fn connect(t: &mut Tour) -> R {
     let client = t.client()?.clone();
-    call("CreateAccount::new().r#type(\"express\").country(\"US\").email(\"seller@example.com\").send(&client)");
-    let account = CreateAccount::new()
+    let account = call!(CreateAccount::new()
         .r#type(CreateAccountType::Express)
         .country("US")
         .email("seller@example.com")
-        .send(&client)
-        .await
-        .map_err(|e| fail("create account", e))?;
+        .send(&client))
+    .await
+    .map_err(|e| fail("create account", e))?;
     tree(&format!("Account {}", account.id), &account);
 
-    call(&format!(
-        "GetAccountsAccount::new(\"{}\").send(&client)",
-        account.id
-    ));
-    let again = GetAccountsAccount::new(account.id.clone())
-        .send(&client)
+    let again = call!(GetAccountsAccount::new(account.id.clone()).send(&client))
         .await
         .map_err(|e| fail("retrieve account", e))?;
     note(&format!(
@@ -445,29 +434,24 @@ pub async fn connect(t: &mut Tour) -> R {
         again.id, again.charges_enabled, again.r#type
     ));
 
-    call(&format!(
-        "CreateAccountLink::new(\"{}\", \"account_onboarding\").refresh_url(…).return_url(…).send(&client)",
-        account.id
-    ));
-    let link = CreateAccountLink::new(account.id.clone(), CreateAccountLinkType::AccountOnboarding)
-        .refresh_url("https://example.com/reauth")
-        .return_url("https://example.com/return")
-        .send(&client)
-        .await
-        .map_err(|e| fail("account link", e))?;
+    let link = call!(CreateAccountLink::new(
+        account.id.clone(),
+        CreateAccountLinkType::AccountOnboarding
+    )
+    .refresh_url("https://example.com/reauth")
+    .return_url("https://example.com/return")
+    .send(&client))
+    .await
+    .map_err(|e| fail("account link", e))?;
     note(&format!(
         "account link expires {} · url {:?}",
         link.expires_at, link.url
     ));
 
-    call(&format!(
-        "CreateTransfer::new(\"usd\", \"{}\").amount(1000).send(&client)",
-        account.id
-    ));
-    let transfer = CreateTransfer::new("usd", account.id.to_string())
+    let transfer = call!(CreateTransfer::new("usd", account.id.to_string())
         .amount(1000)
-        .send(&client)
-        .await;
+        .send(&client))
+    .await;
     match transfer {
         Ok(tr) => note(&format!(
             "transfer {} · {} {}",
@@ -525,16 +509,14 @@ pub async fn webhooks(_t: &mut Tour) -> R {
     .to_string();
     let body = payload.as_bytes();
 
-    call("Webhook::generate_test_signature(body, \"whsec_…\", Timestamp::now())");
-    let header = Webhook::generate_test_signature(body, secret, now);
+    let header = call!(Webhook::generate_test_signature(body, secret, now));
     note(&format!(
         "Stripe-Signature: {}…",
         &header[..header.len().min(40)]
     ));
 
-    call("Webhook::construct_event(body, &header, \"whsec_…\")");
-    let event =
-        Webhook::construct_event(body, &header, secret).map_err(|e| fail("construct_event", e))?;
+    let event = call!(Webhook::construct_event(body, &header, secret))
+        .map_err(|e| fail("construct_event", e))?;
     note(&format!(
         "event {} · type {} · object {:?}",
         event.id,
@@ -632,26 +614,40 @@ pub async fn webhooks(_t: &mut Tour) -> R {
             }
         }
     }
-    call("Webhook::construct_event(…) with each kind of bad delivery");
+    note("Webhook::construct_event with each kind of bad delivery:");
     table(&["delivery", "error", "reason()"], rows);
     if !wrong.is_empty() {
         return Err(format!("unexpected verification results: {wrong:?}"));
     }
 
-    call("dispatch(&event, &Router).await  // EventHandler::payment_intent_succeeded");
+    note("a timestamp ahead of our clock is accepted, as in stripe-python and stripe-node:");
+    let ahead = Webhook::generate_test_signature(body, secret, Timestamp(now.seconds() + 3600));
+    call!(Webhook::construct_event(body, &ahead, secret))
+        .map_err(|e| fail("a signature an hour ahead", e))?;
+    let strict = call!(Webhook::new().future_tolerance(Duration::from_secs(300)));
+    match call!(strict.event(body, &ahead, secret)) {
+        Err(WebhookError::TimestampOutsideTolerance { .. }) => {
+            note("refused once future_tolerance is set")
+        }
+        other => return Err(format!("future_tolerance did not refuse it: {other:?}")),
+    }
+
     let router = Router {
         seen: std::sync::Mutex::new(Vec::new()),
     };
-    let _ = dispatch(&event, &router).await;
+    let _ = call!(dispatch(&event, &router)).await;
     let seen = router.seen.lock().map(|s| s.clone()).unwrap_or_default();
     note(&format!("handled: {seen:?}"));
     if seen != ["payment_intent_succeeded(pi_explorer)"] {
         return Err(format!("dispatch went to {seen:?}"));
     }
 
-    call("webhook::parse_event_notification(thin_body, &header, \"whsec_…\")");
-    let n = stripe_client::webhook::parse_event_notification(thin.as_bytes(), &thin_header, secret)
-        .map_err(|e| fail("parse_event_notification", e))?;
+    let n = call!(stripe_client::webhook::parse_event_notification(
+        thin.as_bytes(),
+        &thin_header,
+        secret
+    ))
+    .map_err(|e| fail("parse_event_notification", e))?;
     note(&format!(
         "v2 notification {} · type {} · context {:?} · related {:?}",
         n.id,
@@ -666,39 +662,34 @@ pub async fn webhooks(_t: &mut Tour) -> R {
 pub async fn batch(t: &mut Tour) -> R {
     let client = t.client()?.clone();
     let pi = t.payment_intent.clone().unwrap_or_else(|| "pi_123".into());
-    call("Batch::new().concurrency(3)");
-    call(&format!("    .with(RetrievePaymentIntent::new(\"{pi}\"))  .with(ListProducts::new().limit(3))  .with(RetrievePaymentIntent::new(\"pi_does_not_exist\") against a bad path)"));
-    let c1 = client.clone();
-    let c2 = client.clone();
-    let c3 = client.clone();
-    let pi2 = pi.clone();
-    let results = Batch::new()
+    note("three calls at once; the third asks for a path that does not exist");
+    let results = call!(Batch::new()
         .concurrency(3)
-        .with(async move {
-            RetrievePaymentIntent::new(pi2)
-                .send(&c1)
+        .with(async {
+            RetrievePaymentIntent::new(pi.clone())
+                .send(&client)
                 .await
                 .map(|p| format!("payment intent {} · {}", p.id, p.status))
         })
-        .with(async move {
+        .with(async {
             ListProducts::new()
                 .limit(3)
-                .send(&c2)
+                .send(&client)
                 .await
                 .map(|l| format!("{} products (has_more {})", l.data.len(), l.has_more))
         })
-        .with(async move {
-            // A path that does not exist: this slot fails, the others do not.
-            c3.raw_request(
-                Method::Get,
-                "/v1/payment_intents/pi_missing/not_a_path",
-                serde_json::json!({}),
-            )
-            .await
-            .map(|v| v.to_string())
+        .with(async {
+            client
+                .raw_request(
+                    Method::Get,
+                    "/v1/payment_intents/pi_missing/not_a_path",
+                    serde_json::json!({}),
+                )
+                .await
+                .map(|v| v.to_string())
         })
-        .run()
-        .await;
+        .run())
+    .await;
     let mut ok = 0;
     for (i, r) in results.iter().enumerate() {
         match r {
@@ -728,51 +719,43 @@ pub async fn expand(t: &mut Tour) -> R {
         .subscription
         .clone()
         .ok_or("no subscription (Billing failed)")?;
-    call(&format!(
-        "RetrieveSubscription::new(\"{sub}\").send(&client)"
-    ));
-    let plain = RetrieveSubscription::new(sub.clone())
-        .send(&client)
+    let plain = call!(RetrieveSubscription::new(sub.clone()).send(&client))
         .await
         .map_err(|e| fail("retrieve", e))?;
     match &plain.customer {
         Expandable::Id(id) => note(&format!("customer: Expandable::Id(\"{id}\")")),
         Expandable::Object(_) => return Err("customer came expanded without expand".into()),
     }
-    call(&format!(
-        "RetrieveSubscription::new(\"{sub}\").expand([\"customer\"]).send(&client)"
-    ));
-    let expanded = RetrieveSubscription::new(sub)
+    let expanded = call!(RetrieveSubscription::new(sub)
         .expand(["customer"])
-        .send(&client)
-        .await
-        .map_err(|e| fail("retrieve expanded", e))?;
-    // The expanded field holds the union of what `customer` can be (a customer or a
-    // deleted one); read it as the typed `Customer`.
-    let customer: Option<Customer> = expanded
-        .customer
-        .as_object()
-        .and_then(|o| serde_json::to_value(o).ok())
-        .and_then(|v| serde_json::from_value(v).ok());
-    match customer {
-        Some(c) => note(&format!(
-            "customer: Expandable::Object(Customer {{ id: {}, email: {:?}, name: {:?} }})",
-            c.id, c.email, c.name
-        )),
-        None => {
-            return Err(format!(
-                "customer did not expand into a Customer: {:?}",
-                expanded.customer
-            ))
-        }
+        .send(&client))
+    .await
+    .map_err(|e| fail("retrieve expanded", e))?;
+    // The expanded field holds what `customer` can be: a customer or a deleted one.
+    match &expanded.customer {
+        Expandable::Object(object) => match &**object {
+            CustomerOrDeletedCustomer::Customer(c) => note(&format!(
+                "customer: Expandable::Object(Customer {{ id: {}, email: {:?}, name: {:?} }})",
+                c.id, c.email, c.name
+            )),
+            CustomerOrDeletedCustomer::DeletedCustomer(d) => note(&format!(
+                "customer: Expandable::Object(DeletedCustomer {{ id: {} }})",
+                d.id
+            )),
+            other => {
+                return Err(format!(
+                    "customer expanded into an unknown shape: {other:?}"
+                ))
+            }
+        },
+        Expandable::Id(id) => return Err(format!("customer did not expand: Id({id:?})")),
     }
-    call("ListSubscriptions::new().limit(2).expand([\"data.customer\"]).send(&client)");
-    let list = ListSubscriptions::new()
+    let list = call!(ListSubscriptions::new()
         .limit(2)
         .expand(["data.customer"])
-        .send(&client)
-        .await
-        .map_err(|e| fail("list expanded", e))?;
+        .send(&client))
+    .await
+    .map_err(|e| fail("list expanded", e))?;
     for s in &list.data {
         note(&format!(
             "{} · customer expanded: {}",
@@ -789,16 +772,13 @@ pub async fn expand(t: &mut Tour) -> R {
 /// Files: an upload to the files host and a quote PDF as bytes.
 pub async fn files(t: &mut Tour) -> R {
     let client = t.client()?.clone();
-    call("CreateFile::new(FileUpload::from_bytes(\"receipt.txt\", bytes), \"dispute_evidence\").send(&client)  // multipart, files host");
-    let file = CreateFile::new(
-        FileUpload::from_bytes(
-            "receipt.txt",
-            b"Order 1234: 1 x Explorer Pro, $15.00\n".to_vec(),
-        )
-        .content_type("text/plain"),
-        CreateFilePurpose::DisputeEvidence,
+    note("a multipart upload to the files host:");
+    let file = call!(CreateFile::new(
+        FileUpload::from_bytes("receipt.txt", b"Order 1234: 1 x Explorer Pro\n".to_vec())
+            .content_type("text/plain"),
+        CreateFilePurpose::DisputeEvidence
     )
-    .send(&client)
+    .send(&client))
     .await
     .map_err(|e| fail("file upload", e))?;
     note(&format!(
@@ -806,31 +786,21 @@ pub async fn files(t: &mut Tour) -> R {
         file.id, file.purpose, file.size, file.filename
     ));
 
-    call("CreateQuote::new().customer(&customer).line_items([price × 1]).send(&client)");
     let customer = t.customer.clone().ok_or("no customer (Payments failed)")?;
     let price = t.price.clone().ok_or("no price (Billing failed)")?;
-    let quote = CreateQuote::new()
+    let quote = call!(CreateQuote::new()
         .customer(customer.as_str())
         .line_items([LineItemCreateParams::new().price(price).quantity(1)])
-        .send(&client)
-        .await
-        .map_err(|e| fail("quote", e))?;
+        .send(&client))
+    .await
+    .map_err(|e| fail("quote", e))?;
     if !t.mock {
-        call(&format!(
-            "FinalizeQuote::new(\"{}\").send(&client)",
-            quote.id
-        ));
-        FinalizeQuote::new(quote.id.to_string())
-            .send(&client)
+        call!(FinalizeQuote::new(quote.id.to_string()).send(&client))
             .await
             .map_err(|e| fail("finalize quote", e))?;
     }
-    call(&format!(
-        "RetrieveQuotePdf::new(\"{}\").send(&client)  // binary, files host",
-        quote.id
-    ));
-    let pdf = RetrieveQuotePdf::new(quote.id.clone())
-        .send(&client)
+    note("a binary download from the files host:");
+    let pdf = call!(RetrieveQuotePdf::new(quote.id.clone()).send(&client))
         .await
         .map_err(|e| fail("quote pdf", e))?;
     note(&format!(

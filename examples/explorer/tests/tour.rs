@@ -14,8 +14,8 @@ fn explorer_passes_every_section_against_stripe_mock() {
     let last = stdout.lines().last().unwrap_or("");
     let total = explorer_sections(&stdout);
     assert!(
-        total >= 9,
-        "expected the 9 sections, saw {total}:\n{stdout}"
+        total >= 10,
+        "expected the 10 sections, saw {total}:\n{stdout}"
     );
     assert_eq!(
         last,
@@ -24,6 +24,30 @@ fn explorer_passes_every_section_against_stripe_mock() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.status.success());
+    // Call lines are source code (see tests/printed_calls.rs): no elisions, no strings
+    // where the API takes an enum.
+    let calls: Vec<&str> = stdout.lines().filter(|l| l.starts_with("  → ")).collect();
+    assert!(calls.len() >= 30, "{calls:?}");
+    for bad in [
+        "…",
+        "usage(\"off_session\")",
+        "r#type(\"express\")",
+        "new(\"month\")",
+    ] {
+        assert!(
+            !calls.iter().any(|l| l.contains(bad)),
+            "a printed call contains {bad:?}"
+        );
+    }
+    // The Metering section: guards refuse before the network, and say so.
+    assert!(
+        stdout.contains("Error::Guard · kind ValueSettingsRequired"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Error::Guard · kind CancelIdentifierRequired"),
+        "{stdout}"
+    );
     // Secrets never reach the output.
     assert!(!stdout.contains("sk_test_123"));
     assert!(stdout.contains("[redacted]"));

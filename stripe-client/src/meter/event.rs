@@ -1,13 +1,14 @@
 //! [`MeterEvent`]: one usage record, typed, for v1, v2 and the stream alike; its value,
-//! identifier and fast JSON encoding.
+//! identifier and its JSON for the stream (serde_json).
 
-use super::guard::{self, GuardError, GuardKind, WallClock};
+use super::guard::{self, GuardError, GuardKind};
+use crate::retry::Clock;
+use serde::ser::{Serialize, Serializer};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::io::Write as _;
 use std::sync::Arc;
-use stripe_types::rt::{DateTime, Secret, Timestamp};
+use stripe_types::rt::{Secret, Timestamp};
 
 /// The default payload key of the customer id (`customer_mapping.event_payload_key`).
 pub const DEFAULT_CUSTOMER_KEY: &str = "stripe_customer_id";
@@ -56,23 +57,26 @@ impl MeterValue {
         }
     }
 
-    fn write(&self, out: &mut Vec<u8>) {
-        match self {
-            MeterValue::Int(i) => {
-                let _ = write!(out, "{i}");
-            }
-            MeterValue::Float(f) => {
-                let _ = write!(out, "{f}");
-            }
-            MeterValue::Text(t) => out.extend_from_slice(t.as_bytes()),
-        }
-    }
-
     /// The value as the string sent.
     pub fn to_text(&self) -> String {
-        let mut v = Vec::with_capacity(24);
-        self.write(&mut v);
-        String::from_utf8(v).unwrap_or_default()
+        self.to_string()
+    }
+}
+
+impl fmt::Display for MeterValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MeterValue::Int(i) => fmt::Display::fmt(i, f),
+            MeterValue::Float(x) => fmt::Display::fmt(x, f),
+            MeterValue::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+/// As the API requires: a string (`"25"`).
+impl Serialize for MeterValue {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 
@@ -135,16 +139,11 @@ impl EventIdentifier {
             Ident::Text(t) => t.chars().count(),
         }
     }
-    fn write_json(&self, out: &mut Vec<u8>) {
-        match &self.0 {
-            Ident::Uuid(u) => {
-                let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
-                out.push(b'"');
-                out.extend_from_slice(u.hyphenated().encode_lower(&mut buf).as_bytes());
-                out.push(b'"');
-            }
-            Ident::Text(t) => push_json_str(out, t),
-        }
+}
+
+impl Serialize for EventIdentifier {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 
@@ -300,7 +299,7 @@ impl MeterEvent {
 
     /// Run every guard: event name, identifier and idempotency key lengths, customer,
     /// value, extra payload keys, timestamp window.
-    pub fn check(&self, clock: &dyn WallClock) -> Result<(), GuardError> {
+    pub fn check(&self, clock: &dyn Clock) -> Result<(), GuardError> {
         guard::check_event_name("event_name", &self.event_name)?;
         if self.customer.trim().is_empty() {
             return Err(GuardError::new(
@@ -381,6 +380,7 @@ impl MeterEvent {
     }
 
     /// The generated v2 parameters (`POST /v2/billing/meter_events`).
+    #[cfg(feature = "v2")]
     pub fn to_v2_params(&self) -> stripe_types::CreateV2BillingMeterEvent {
         let mut p = stripe_types::CreateV2BillingMeterEvent::new(
             self.event_name.to_string(),
@@ -390,167 +390,15 @@ impl MeterEvent {
             p = p.identifier(id.to_string());
         }
         if let Some(ts) = self.timestamp {
-            p = p.timestamp(DateTime::from_unix_seconds(ts));
+            p = p.timestamp(stripe_types::rt::DateTime::from_unix_seconds(ts));
         }
         p
     }
-
-    /// Append this event as a v2 stream JSON object to `out`.
-    pub(crate) fn write_stream_json(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(b"{\"event_name\":");
-        push_json_str(out, &self.event_name);
-        if let Some(id) = &self.identifier {
-            out.extend_from_slice(b",\"identifier\":");
-            id.write_json(out);
-        }
-        out.extend_from_slice(b",\"payload\":{");
-        push_json_str(out, &self.customer_key);
-        out.push(b':');
-        push_json_str(out, &self.customer);
-        if let Some(v) = &self.value {
-            out.push(b',');
-            push_json_str(out, &self.value_key);
-            out.extend_from_slice(b":\"");
-            v.write(out);
-            out.push(b'"');
-        }
-        for (k, v) in &self.extra {
-            out.push(b',');
-            push_json_str(out, k);
-            out.push(b':');
-            push_json_str(out, v);
-        }
-        out.push(b'}');
-        if let Some(ts) = self.timestamp {
-            out.extend_from_slice(b",\"timestamp\":\"");
-            write_rfc3339(out, ts);
-            out.push(b'"');
-        }
-        out.push(b'}');
-    }
-
-    /// A rough size of the JSON, for buffer capacity.
-    pub(crate) fn json_size_hint(&self) -> usize {
-        96 + self.event_name.len()
-            + self.customer.len()
-            + self.customer_key.len()
-            + self.value_key.len()
-            + self
-                .extra
-                .iter()
-                .map(|(k, v)| k.len() + v.len() + 6)
-                .sum::<usize>()
-    }
-}
-
-/// `{"events":[...]}` for a batch.
-pub(crate) fn encode_stream_body(events: &[MeterEvent]) -> Vec<u8> {
-    let cap = 16 + events.iter().map(MeterEvent::json_size_hint).sum::<usize>();
-    let mut out = Vec::with_capacity(cap);
-    out.extend_from_slice(b"{\"events\":[");
-    for (i, e) in events.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        e.write_stream_json(&mut out);
-    }
-    out.extend_from_slice(b"]}");
-    out
-}
-
-/// Append `s` as a JSON string.
-pub(crate) fn push_json_str(out: &mut Vec<u8>, s: &str) {
-    out.push(b'"');
-    let bytes = s.as_bytes();
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let esc: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0..=0x1f => {
-                out.extend_from_slice(&bytes[start..i]);
-                let _ = write!(out, "\\u{:04x}", b);
-                start = i + 1;
-                continue;
-            }
-            _ => continue,
-        };
-        out.extend_from_slice(&bytes[start..i]);
-        out.extend_from_slice(esc);
-        start = i + 1;
-    }
-    out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
-}
-
-/// `YYYY-MM-DDTHH:MM:SSZ` for Unix seconds.
-pub(crate) fn write_rfc3339(out: &mut Vec<u8>, secs: i64) {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    let _ = write!(
-        out,
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem / 60) % 60,
-        rem % 60
-    );
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn rfc3339_matches_types() {
-        for s in [0i64, 1_767_225_600, 951_782_400, 1_709_164_799, -1] {
-            let mut v = Vec::new();
-            write_rfc3339(&mut v, s);
-            assert_eq!(
-                String::from_utf8(v).unwrap(),
-                DateTime::from_unix_seconds(s).0
-            );
-        }
-    }
-
-    #[test]
-    fn json_escaping_roundtrips() {
-        let mut v = Vec::new();
-        push_json_str(&mut v, "a\"b\\c\nd\u{1}é");
-        let back: String = serde_json::from_slice(&v).unwrap();
-        assert_eq!(back, "a\"b\\c\nd\u{1}é");
-    }
-
-    #[test]
-    fn stream_json_is_valid() {
-        let e = MeterEvent::new("api\"calls", "cus_1")
-            .value(2.5)
-            .identifier("x")
-            .timestamp(1_767_225_600)
-            .payload("region", "eu");
-        let body = encode_stream_body(&[e.clone(), MeterEvent::new("n", "cus_2")]);
-        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
-        assert_eq!(
-            v["events"][0],
-            serde_json::json!({"event_name":"api\"calls","identifier":"x",
-                "payload":{"stripe_customer_id":"cus_1","value":"2.5","region":"eu"},
-                "timestamp":"2026-01-01T00:00:00Z"})
-        );
-        assert_eq!(v["events"][1]["payload"]["stripe_customer_id"], "cus_2");
-        assert!(!format!("{e:?}").contains("cus_1"));
-    }
 
     #[test]
     fn generated_identifier_is_uuid() {

@@ -1,17 +1,23 @@
 //! Guards: checks that fail before the network, with a message that says what to change.
 //!
 //! Every check works on JSON (`serde_json::Value`), so the same code checks untyped
-//! parameters and the generated parameter structs (serialized first). The typed builders of
-//! this module ([`MeterBuilder`](super::MeterBuilder), [`MeterEvent`](super::MeterEvent),
-//! [`MeterEventAdjustment`](super::MeterEventAdjustment)) make most wrong shapes
-//! unrepresentable and run these checks too. [`Client::raw_request`](crate::Client::raw_request)
-//! bypasses every guard on purpose.
+//! parameters and the generated parameter structs (serialized first).
+//!
+//! The client runs them on every typed request, whatever sent it: a generated struct's
+//! `.send(&client)`, [`Client::send`](crate::Client::send), a [`Batch`](crate::batch::Batch)
+//! slot or a meter helper. [`check`] picks the guard from the operation, and
+//! the request pipeline calls it once, while preparing the request. A refused request
+//! fails with [`Error::Guard`], whose [`GuardError::kind`] can be matched.
+//! [`Client::raw_request`](crate::Client::raw_request) bypasses every guard on purpose; the
+//! `*_json` helpers of [`meter`](super) run them on untyped params first.
 
+use crate::encode::Params;
+use crate::retry::Clock;
 use crate::Error;
 use serde_json::Value;
 use std::fmt;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+use stripe_types::rt::Endpoint;
 
 /// Longest `identifier` the API accepts.
 pub const MAX_IDENTIFIER_LEN: usize = 100;
@@ -23,80 +29,6 @@ pub const MAX_PAST: Duration = Duration::from_secs(35 * 24 * 3600);
 pub const MAX_FUTURE: Duration = Duration::from_secs(5 * 60);
 /// Most events in one meter event stream request.
 pub const MAX_STREAM_EVENTS: usize = 100;
-
-/// Wall-clock time for the timestamp window and session expiry. Inject a
-/// [`FixedWallClock`] in tests.
-pub trait WallClock: Send + Sync + 'static {
-    /// The current time.
-    fn now(&self) -> SystemTime;
-
-    /// The current time in Unix milliseconds.
-    fn unix_millis(&self) -> i64 {
-        unix_millis(self.now())
-    }
-}
-
-pub(crate) fn unix_millis(t: SystemTime) -> i64 {
-    match t.duration_since(UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_millis()).unwrap_or(i64::MAX),
-        Err(e) => -i64::try_from(e.duration().as_millis()).unwrap_or(i64::MAX),
-    }
-}
-
-/// The system clock.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct SystemWallClock;
-
-impl WallClock for SystemWallClock {
-    fn now(&self) -> SystemTime {
-        SystemTime::now()
-    }
-}
-
-/// A settable clock for tests: starts at the given time and moves only when told.
-#[derive(Debug, Clone)]
-pub struct FixedWallClock {
-    now: Arc<Mutex<SystemTime>>,
-}
-
-impl FixedWallClock {
-    /// A clock showing `t`.
-    pub fn new(t: SystemTime) -> Self {
-        FixedWallClock {
-            now: Arc::new(Mutex::new(t)),
-        }
-    }
-    /// A clock showing Unix second `secs`.
-    pub fn at_unix(secs: i64) -> Self {
-        let t = if secs >= 0 {
-            UNIX_EPOCH + Duration::from_secs(secs.unsigned_abs())
-        } else {
-            UNIX_EPOCH - Duration::from_secs(secs.unsigned_abs())
-        };
-        FixedWallClock::new(t)
-    }
-    /// Show `t` from now on.
-    pub fn set(&self, t: SystemTime) {
-        if let Ok(mut g) = self.now.lock() {
-            *g = t;
-        }
-    }
-    /// Move forward by `d`.
-    pub fn advance(&self, d: Duration) {
-        if let Ok(mut g) = self.now.lock() {
-            *g += d;
-        }
-    }
-}
-
-impl WallClock for FixedWallClock {
-    fn now(&self) -> SystemTime {
-        self.now
-            .lock()
-            .map(|g| *g)
-            .unwrap_or_else(|_| SystemTime::now())
-    }
-}
 
 /// Which rule a [`GuardError`] broke.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -128,8 +60,7 @@ pub enum GuardKind {
     InvalidValue,
 }
 
-/// A request refused before it was sent. Converts into [`Error::Validation`] with the same
-/// message.
+/// A request refused before it was sent: [`Error::Guard`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct GuardError {
@@ -165,7 +96,48 @@ impl std::error::Error for GuardError {}
 
 impl From<GuardError> for Error {
     fn from(e: GuardError) -> Self {
-        Error::Validation(e.to_string())
+        Error::Guard(e)
+    }
+}
+
+/// The guard each operation gets; operations not listed have none.
+fn guard_of(operation_id: &str) -> Option<Guard> {
+    Some(match operation_id {
+        "PostBillingMeters" => Guard::Meter,
+        "PostBillingMeterEvents" | "PostV2BillingMeterEvents" => Guard::Event,
+        "PostBillingMeterEventAdjustments" | "PostV2BillingMeterEventAdjustments" => {
+            Guard::Adjustment
+        }
+        "PostV2BillingMeterEventStream" => Guard::Stream,
+        _ => return None,
+    })
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Guard {
+    Meter,
+    Event,
+    Adjustment,
+    Stream,
+}
+
+/// Run the guards of `endpoint`'s operation on its parameters, with `clock` for the
+/// timestamp window. Every typed request passes here before it is encoded; requests to
+/// other operations pass at the cost of one string match.
+pub(crate) fn check(
+    endpoint: &Endpoint,
+    params: &Params<'_>,
+    clock: &dyn Clock,
+) -> Result<(), GuardError> {
+    let Some(guard) = guard_of(endpoint.operation_id) else {
+        return Ok(());
+    };
+    let json = to_json(params)?;
+    match guard {
+        Guard::Meter => check_meter_params(&json),
+        Guard::Event => check_event_params(&json, clock),
+        Guard::Adjustment => check_adjustment_params(&json),
+        Guard::Stream => check_stream_params(&json, clock),
     }
 }
 
@@ -207,11 +179,7 @@ fn check_len(field: &str, s: &str, max: usize) -> Result<(), GuardError> {
 
 /// Check an event timestamp (Unix seconds) against the accepted window: at most 35 days
 /// before `now` and at most 5 minutes after it.
-pub fn check_timestamp(
-    field: &str,
-    unix_secs: i64,
-    clock: &dyn WallClock,
-) -> Result<(), GuardError> {
+pub fn check_timestamp(field: &str, unix_secs: i64, clock: &dyn Clock) -> Result<(), GuardError> {
     let now = clock.unix_millis() / 1000;
     let oldest = now - MAX_PAST.as_secs() as i64;
     let latest = now + MAX_FUTURE.as_secs() as i64;
@@ -338,11 +306,11 @@ pub fn check_meter_params(params: &Value) -> Result<(), GuardError> {
 /// event of a stream): event name and identifier within bounds, a payload whose values are
 /// all strings, a numeric `value` when present, a timestamp (Unix seconds, or RFC 3339 text
 /// on v2) within the accepted window.
-pub fn check_event_params(params: &Value, clock: &dyn WallClock) -> Result<(), GuardError> {
+pub fn check_event_params(params: &Value, clock: &dyn Clock) -> Result<(), GuardError> {
     check_event_at(params, "", clock)
 }
 
-fn check_event_at(params: &Value, prefix: &str, clock: &dyn WallClock) -> Result<(), GuardError> {
+fn check_event_at(params: &Value, prefix: &str, clock: &dyn Clock) -> Result<(), GuardError> {
     let f = |name: &str| format!("{prefix}{name}");
     let obj = params.as_object().ok_or_else(|| {
         GuardError::new(GuardKind::InvalidValue, f("event"), "must be a JSON object")
@@ -520,7 +488,7 @@ pub fn check_adjustment_params(params: &Value) -> Result<(), GuardError> {
 
 /// Check the body of a meter event stream request: 1 to 100 events, each checked with
 /// [`check_event_params`].
-pub fn check_stream_params(params: &Value, clock: &dyn WallClock) -> Result<(), GuardError> {
+pub fn check_stream_params(params: &Value, clock: &dyn Clock) -> Result<(), GuardError> {
     let events = params
         .get("events")
         .and_then(Value::as_array)
@@ -560,7 +528,7 @@ pub(crate) fn check_batch_len(n: usize) -> Result<(), GuardError> {
 }
 
 /// Serialize generated parameters to JSON for the checks.
-pub(crate) fn to_json<P: serde::Serialize>(params: &P) -> Result<Value, GuardError> {
+pub(crate) fn to_json<P: serde::Serialize + ?Sized>(params: &P) -> Result<Value, GuardError> {
     serde_json::to_value(params).map_err(|e| {
         GuardError::new(
             GuardKind::InvalidValue,
@@ -568,4 +536,49 @@ pub(crate) fn to_json<P: serde::Serialize>(params: &P) -> Result<Value, GuardErr
             format!("cannot be serialized: {e}"),
         )
     })
+}
+
+#[cfg(all(test, feature = "billing"))]
+mod tests {
+    use super::GuardKind;
+    use crate::{Client, Error, MockTransport, StripeRequestExt};
+    use stripe_types::{
+        AggregationSettingsParam, CreateBillingMeter, CreateBillingMeterDefaultAggregationFormula,
+        CreateBillingMeterEventAdjustment, CreateBillingMeterEventAdjustmentType,
+    };
+
+    fn kind<T: std::fmt::Debug>(r: Result<T, Error>) -> GuardKind {
+        match r {
+            Err(Error::Guard(g)) => g.kind,
+            other => panic!("expected Error::Guard, got {other:?}"),
+        }
+    }
+
+    /// With the default features, the generated structs' own `send` runs the guards.
+    #[tokio::test]
+    async fn generated_send_is_guarded_with_default_features() {
+        let transport = MockTransport::new();
+        let client = Client::builder("sk_test_123")
+            .transport(transport.clone())
+            .build()
+            .unwrap();
+        let meter = CreateBillingMeter::new(
+            AggregationSettingsParam::new(CreateBillingMeterDefaultAggregationFormula::Sum),
+            "API requests",
+            "api_requests",
+        );
+        assert_eq!(
+            kind(meter.send(&client).await),
+            GuardKind::ValueSettingsRequired
+        );
+        let adjustment = CreateBillingMeterEventAdjustment::new(
+            "api_requests",
+            CreateBillingMeterEventAdjustmentType::Cancel,
+        );
+        assert_eq!(
+            kind(adjustment.send(&client).await),
+            GuardKind::CancelIdentifierRequired
+        );
+        assert!(transport.requests().is_empty(), "nothing was sent");
+    }
 }

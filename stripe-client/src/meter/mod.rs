@@ -1,14 +1,19 @@
 //! Usage-based billing: meters, meter events, adjustments, and the v2 meter event stream.
 //!
-//! - **v1** ([reference §9]): [`MeterBuilder`] (`count` / `sum` / `last`, so a `sum` meter
+//! The v1 helpers need the `billing` feature; the v2 endpoints and the stream also need
+//! `v2`. The [`guard`]s are always compiled: the client runs them on every typed request.
+//!
+//! - **v1**: [`MeterBuilder`] (`count` / `sum` / `last`, so a `sum` meter
 //!   without a value key cannot be written), [`create_meter`], [`retrieve_meter`],
 //!   [`update_meter_display_name`], [`list_meters`], [`stream_meters`],
 //!   [`deactivate_meter`], [`reactivate_meter`], [`event_summaries`];
 //!   [`MeterEvent::send`] with an identifier, a timestamp and an idempotency key;
 //!   [`MeterEventAdjustment::send`].
-//! - **Guards** ([`guard`]): checks that fail before the network with a message that says
-//!   what to change. The typed API runs them; the `*_json` functions run them on untyped
-//!   params; [`Client::raw_request`](crate::Client::raw_request) bypasses them on purpose.
+//! - **Guards** ([`guard`]): checks that fail before the network with [`Error::Guard`]
+//!   (match on [`GuardKind`]) and a message that says what to change. Every typed request
+//!   runs them, however it is sent (generated struct, builder, `Batch`, these helpers); the
+//!   `*_json` functions run them on untyped params;
+//!   [`Client::raw_request`](crate::Client::raw_request) bypasses them on purpose.
 //! - **v2 stream, low level**: [`create_session`] → [`MeterEventSession`],
 //!   [`send_events`] (≤ 100 events, session token as bearer, meter-events host);
 //!   [`MeterEvent::send_v2`] and [`MeterEventAdjustment::send_v2`] for the synchronous v2
@@ -31,23 +36,31 @@
 //!
 //! See `guides/metering.md`.
 //!
-//! [reference §9]: https://docs.stripe.com/api/billing/meter
+//! [`Error::Guard`]: crate::Error::Guard
 
+#[cfg(feature = "billing")]
 mod event;
 pub mod guard;
+#[cfg(all(feature = "billing", feature = "v2"))]
 mod sender;
+#[cfg(all(feature = "billing", feature = "v2"))]
 mod stream;
+#[cfg(feature = "billing")]
 mod v1;
 
+#[cfg(feature = "billing")]
 pub use event::{EventIdentifier, MeterEvent, MeterValue, DEFAULT_CUSTOMER_KEY, DEFAULT_VALUE_KEY};
-pub use guard::{FixedWallClock, GuardError, GuardKind, SystemWallClock, WallClock};
+pub use guard::{GuardError, GuardKind};
+#[cfg(all(feature = "billing", feature = "v2"))]
 pub use sender::{
     FailedEvent, FailureSink, LogSink, MeterEventSender, MeterEventSenderBuilder, SenderStats,
 };
+#[cfg(all(feature = "billing", feature = "v2"))]
 pub use stream::{
     create_session, create_v2_adjustment, create_v2_event, send_events, send_events_at,
     send_stream_request, MeterEventSession, STREAM_PATH,
 };
+#[cfg(feature = "billing")]
 pub use v1::{
     check_create_adjustment, check_create_event, check_create_meter, create_adjustment_json,
     create_event_json, create_meter, create_meter_json, deactivate_meter, event_summaries,
@@ -56,6 +69,6 @@ pub use v1::{
 };
 
 /// The metering guide (`guides/metering.md`), compiled so its examples stay correct.
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "billing", feature = "v2"))]
 #[doc = include_str!("../../../guides/metering.md")]
 pub struct MeteringGuide;

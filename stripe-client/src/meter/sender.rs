@@ -11,9 +11,10 @@
 //!   FailureSink ◄── anything else, or retries exhausted ────────────────────────┘
 //! ```
 
-use super::event::{encode_stream_body, MeterEvent};
-use super::guard::{SystemWallClock, WallClock};
-use super::stream::{create_session, post_prepared, prepare_stream, MeterEventSession};
+use super::event::MeterEvent;
+use super::stream::{
+    create_session, encode_stream_body, post_prepared, prepare_stream, MeterEventSession,
+};
 use crate::retry::{backoff, Clock};
 use crate::{Client, Error};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -105,7 +106,6 @@ pub struct MeterEventSenderBuilder {
     max_retries: Option<u32>,
     refresh_margin: Duration,
     clock: Option<Arc<dyn Clock>>,
-    wall_clock: Arc<dyn WallClock>,
     sink: Arc<dyn FailureSink>,
 }
 
@@ -154,15 +154,11 @@ impl MeterEventSenderBuilder {
         self.refresh_margin = d;
         self
     }
-    /// The clock whose `sleep` paces retries (default: the client's clock). Inject
-    /// [`ManualClock`](crate::retry::ManualClock) for zero real backoff in tests.
+    /// The clock that paces retries, times session expiry and the timestamp guard
+    /// (default: the client's clock). Inject [`ManualClock`](crate::retry::ManualClock)
+    /// for zero real backoff and a pinned "now" in tests.
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Some(Arc::new(clock));
-        self
-    }
-    /// The wall clock for session expiry and the timestamp guard (default: system time).
-    pub fn wall_clock(mut self, clock: impl WallClock) -> Self {
-        self.wall_clock = Arc::new(clock);
         self
     }
     /// Where finally failed events go (default [`LogSink`]).
@@ -194,7 +190,6 @@ impl MeterEventSenderBuilder {
                 .unwrap_or_else(|| self.client.max_retries()),
             clock: self.clock.unwrap_or_else(|| self.client.clock()),
             client: self.client,
-            wall: self.wall_clock,
             sink: self.sink,
             batch_size: self.batch_size,
             linger: self.linger,
@@ -275,7 +270,6 @@ struct Counters {
 struct Shared {
     client: Client,
     clock: Arc<dyn Clock>,
-    wall: Arc<dyn WallClock>,
     sink: Arc<dyn FailureSink>,
     batch_size: usize,
     linger: Duration,
@@ -296,7 +290,7 @@ struct Sessions {
 }
 
 impl Sessions {
-    fn fresh(&self, wall: &dyn WallClock) -> Option<Arc<MeterEventSession>> {
+    fn fresh(&self, wall: &dyn Clock) -> Option<Arc<MeterEventSession>> {
         let g = self.current.read().ok()?;
         let s = g.as_ref()?;
         let margin = self.margin_ms.min(s.lifetime_ms() / 3);
@@ -304,11 +298,11 @@ impl Sessions {
     }
 
     async fn get(&self, shared: &Shared) -> Result<Arc<MeterEventSession>, Error> {
-        if let Some(s) = self.fresh(&*shared.wall) {
+        if let Some(s) = self.fresh(&*shared.clock) {
             return Ok(s);
         }
         let _g = self.renew.lock().await;
-        if let Some(s) = self.fresh(&*shared.wall) {
+        if let Some(s) = self.fresh(&*shared.clock) {
             return Ok(s);
         }
         let s = Arc::new(create_session(&shared.client).await?);
@@ -341,7 +335,6 @@ impl MeterEventSender {
             max_retries: None,
             refresh_margin: Duration::from_secs(60),
             clock: None,
-            wall_clock: Arc::new(SystemWallClock),
             sink: Arc::new(LogSink),
         }
     }
@@ -390,7 +383,7 @@ impl MeterEventSender {
         if self.shared.closing.load(Ordering::Acquire) {
             return Err(closed());
         }
-        event.check(&*self.shared.wall)?;
+        event.check(&*self.shared.clock)?;
         event.ensure_identifier();
         Ok(())
     }
@@ -490,14 +483,20 @@ impl Shared {
 
     async fn send_batch(&self, batch: Vec<MeterEvent>) {
         let n = batch.len() as u64;
-        let prepared = prepare_stream(encode_stream_body(&batch));
+        let prepared = match encode_stream_body(&batch) {
+            Ok(body) => prepare_stream(body),
+            Err(e) => {
+                self.c.in_flight.fetch_sub(n, Ordering::Relaxed);
+                return self.fail(batch, Arc::new(Error::Validation(e.to_string())));
+            }
+        };
         let mut retries = 0u32;
         let mut renewed_once = false;
         let result = loop {
             let attempt = match self.sessions.get(self).await {
                 Ok(session) => {
                     self.c.requests.fetch_add(1, Ordering::Relaxed);
-                    post_prepared(&self.client, &session, &prepared, Some(0), &*self.wall)
+                    post_prepared(&self.client, &session, &prepared, Some(0), &*self.clock)
                         .await
                         .map_err(|e| (e, Some(session)))
                 }

@@ -1,12 +1,13 @@
-//! The v2 meter event stream, low level: sessions and batches of up to 100 events
-//! (reference §8).
+//! The v2 meter event stream, low level: sessions and batches of up to 100 events.
 
-use super::event::{encode_stream_body, MeterEvent};
-use super::guard::{self, SystemWallClock, WallClock};
+use super::event::MeterEvent;
+use super::guard;
 use crate::client::Prepared;
 use crate::encode::Body;
 use crate::error::{ApiError, ApiErrorKind};
+use crate::retry::Clock;
 use crate::{Client, Error, ErrorCode, RequestOptions};
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use std::borrow::Cow;
 use std::fmt;
 use stripe_types::rt::{DateTime, Host, Method, Secret};
@@ -73,12 +74,12 @@ impl MeterEventSession {
     }
 
     /// `true` once `expires_at` has passed on `clock`.
-    pub fn is_expired(&self, clock: &dyn WallClock) -> bool {
+    pub fn is_expired(&self, clock: &dyn Clock) -> bool {
         clock.unix_millis() >= self.expires_at_ms
     }
 
     /// Milliseconds of validity left on `clock` (negative once expired).
-    pub(crate) fn remaining_ms(&self, clock: &dyn WallClock) -> i64 {
+    pub(crate) fn remaining_ms(&self, clock: &dyn Clock) -> i64 {
         self.expires_at_ms - clock.unix_millis()
     }
 
@@ -102,8 +103,8 @@ pub async fn create_session(client: &Client) -> Result<MeterEventSession, Error>
 /// [`MeterEvent::ensure_identifier`] first, or use
 /// [`MeterEventSender`](super::MeterEventSender), which does.
 ///
-/// Refused before the network: no events or more than 100 ([`Error::Validation`]), any
-/// event failing its guards, an expired session ([`Error::SessionExpired`]). A 401
+/// Refused before the network: no events or more than 100, any event failing its guards
+/// (both [`Error::Guard`]), an expired session ([`Error::SessionExpired`]). A 401
 /// `billing_meter_event_session_expired` from the server is the same
 /// [`Error::SessionExpired`]. The client's retry policy applies.
 pub async fn send_events(
@@ -111,15 +112,16 @@ pub async fn send_events(
     session: &MeterEventSession,
     events: &[MeterEvent],
 ) -> Result<(), Error> {
-    send_events_at(client, session, events, &SystemWallClock).await
+    send_events_at(client, session, events, &*client.clock()).await
 }
 
-/// [`send_events`] with an injected wall clock (for the timestamp window and expiry).
+/// [`send_events`] with another clock than the client's (for the timestamp window and
+/// expiry).
 pub async fn send_events_at(
     client: &Client,
     session: &MeterEventSession,
     events: &[MeterEvent],
-    clock: &dyn WallClock,
+    clock: &dyn Clock,
 ) -> Result<(), Error> {
     guard::check_batch_len(events.len())?;
     for (i, e) in events.iter().enumerate() {
@@ -128,7 +130,7 @@ pub async fn send_events_at(
             g
         })?;
     }
-    let body = encode_stream_body(events);
+    let body = encode_stream_body(events).map_err(|e| Error::Validation(e.to_string()))?;
     post_stream(client, session, body, None, clock).await
 }
 
@@ -139,11 +141,11 @@ pub async fn send_stream_request(
     session: &MeterEventSession,
     request: &stripe_types::CreateV2BillingMeterEventStream,
 ) -> Result<(), Error> {
-    let clock = SystemWallClock;
+    let clock = client.clock();
     let json = guard::to_json(request)?;
-    guard::check_stream_params(&json, &clock)?;
+    guard::check_stream_params(&json, &*clock)?;
     let body = serde_json::to_vec(&json).map_err(|e| Error::Validation(e.to_string()))?;
-    post_stream(client, session, body, None, &clock).await
+    post_stream(client, session, body, None, &*clock).await
 }
 
 /// The error for a session that expired before sending.
@@ -200,7 +202,7 @@ pub(crate) async fn post_prepared(
     session: &MeterEventSession,
     prepared: &Prepared,
     max_retries: Option<u32>,
-    clock: &dyn WallClock,
+    clock: &dyn Clock,
 ) -> Result<(), Error> {
     if session.is_expired(clock) {
         return Err(expired_locally(session));
@@ -214,7 +216,7 @@ async fn post_stream(
     session: &MeterEventSession,
     body: Vec<u8>,
     max_retries: Option<u32>,
-    clock: &dyn WallClock,
+    clock: &dyn Clock,
 ) -> Result<(), Error> {
     let prepared = prepare_stream(body);
     post_prepared(client, session, &prepared, max_retries, clock).await
@@ -226,7 +228,7 @@ pub async fn create_v2_event(
     client: &Client,
     event: &MeterEvent,
 ) -> Result<stripe_types::V2BillingMeterEvent, Error> {
-    event.check(&SystemWallClock)?;
+    event.check(&*client.clock())?;
     let params = event.to_v2_params();
     let mut opts = RequestOptions::new();
     opts.idempotency_key = event.idempotency_key.clone();
@@ -244,6 +246,78 @@ pub async fn create_v2_adjustment(
         event_name,
         stripe_types::CreateBillingMeterEventAdjustmentType::Cancel,
     );
-    guard::check_adjustment_params(&guard::to_json(&params)?)?;
     client.send(&params).await
+}
+
+/// One event as the v2 stream receives it: `{"event_name", "identifier"?, "payload",
+/// "timestamp"? (RFC 3339)}`.
+struct StreamEvent<'a>(&'a MeterEvent);
+
+impl Serialize for StreamEvent<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let e = self.0;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("event_name", &*e.event_name)?;
+        if let Some(id) = &e.identifier {
+            m.serialize_entry("identifier", id)?;
+        }
+        m.serialize_entry("payload", &Payload(e))?;
+        if let Some(ts) = e.timestamp {
+            m.serialize_entry("timestamp", DateTime::from_unix_seconds(ts).as_str())?;
+        }
+        m.end()
+    }
+}
+
+/// The payload: customer, value and extra keys, every value a string.
+struct Payload<'a>(&'a MeterEvent);
+
+impl Serialize for Payload<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let e = self.0;
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry(&*e.customer_key, &*e.customer)?;
+        if let Some(v) = &e.value {
+            m.serialize_entry(&*e.value_key, v)?;
+        }
+        for (k, v) in &e.extra {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+/// `{"events":[...]}` for a batch.
+pub(crate) fn encode_stream_body(events: &[MeterEvent]) -> Result<Vec<u8>, serde_json::Error> {
+    #[derive(serde::Serialize)]
+    struct Body<'a> {
+        events: Vec<StreamEvent<'a>>,
+    }
+    serde_json::to_vec(&Body {
+        events: events.iter().map(StreamEvent).collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_json_is_valid() {
+        let e = MeterEvent::new("api\"calls", "cus_1")
+            .value(2.5)
+            .identifier("x")
+            .timestamp(1_767_225_600)
+            .payload("region", "eu");
+        let body = encode_stream_body(&[e.clone(), MeterEvent::new("n", "cus_2")]).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            v["events"][0],
+            serde_json::json!({"event_name":"api\"calls","identifier":"x",
+                "payload":{"stripe_customer_id":"cus_1","value":"2.5","region":"eu"},
+                "timestamp":"2026-01-01T00:00:00Z"})
+        );
+        assert_eq!(v["events"][1]["payload"]["stripe_customer_id"], "cus_2");
+        assert!(!format!("{e:?}").contains("cus_1"));
+    }
 }

@@ -1,8 +1,9 @@
-//! v1 billing meters, meter events and adjustments (reference §9), with guards.
+//! v1 billing meters, meter events and adjustments, with guards.
 
 use super::event::MeterEvent;
-use super::guard::{self, GuardError, SystemWallClock, WallClock};
+use super::guard::{self, GuardError};
 use crate::pagination::ItemStream;
+use crate::retry::Clock;
 use crate::{Client, Error, RequestOptions, StripeRequestExt};
 use stripe_types::rt::{Method, Timestamp};
 use stripe_types::{
@@ -131,7 +132,7 @@ pub fn check_create_meter(params: &CreateBillingMeter) -> Result<(), GuardError>
 /// Check generated meter event parameters ([`guard::check_event_params`]).
 pub fn check_create_event(
     params: &CreateBillingMeterEvent,
-    clock: &dyn WallClock,
+    clock: &dyn Clock,
 ) -> Result<(), GuardError> {
     guard::check_event_params(&guard::to_json(params)?, clock)
 }
@@ -143,12 +144,12 @@ pub fn check_create_adjustment(
     guard::check_adjustment_params(&guard::to_json(params)?)
 }
 
-/// `POST /v1/billing/meters`, after [`check_create_meter`].
+/// `POST /v1/billing/meters`. Its guard ([`check_create_meter`]) runs on the way, as on
+/// every path that sends a [`CreateBillingMeter`].
 pub async fn create_meter(
     client: &Client,
     params: &CreateBillingMeter,
 ) -> Result<BillingMeter, Error> {
-    check_create_meter(params)?;
     params.send(client).await
 }
 
@@ -211,19 +212,10 @@ pub fn event_summaries(
 }
 
 impl MeterEvent {
-    /// `POST /v1/billing/meter_events` after the guards (system clock), with the
-    /// idempotency key when set.
+    /// `POST /v1/billing/meter_events` after the guards (the client's clock for the
+    /// timestamp window), with the idempotency key when set.
     pub async fn send(&self, client: &Client) -> Result<BillingMeterEvent, Error> {
-        self.send_at(client, &SystemWallClock).await
-    }
-
-    /// [`MeterEvent::send`] with an injected clock for the timestamp window.
-    pub async fn send_at(
-        &self,
-        client: &Client,
-        clock: &dyn WallClock,
-    ) -> Result<BillingMeterEvent, Error> {
-        self.check(clock)?;
+        self.check(&*client.clock())?;
         let params = self.to_v1_params();
         let mut opts = RequestOptions::new();
         opts.idempotency_key = self.idempotency_key.clone();
@@ -231,6 +223,7 @@ impl MeterEvent {
     }
 
     /// `POST /v2/billing/meter_events` (synchronous validation) after the guards.
+    #[cfg(feature = "v2")]
     pub async fn send_v2(
         &self,
         client: &Client,
@@ -277,12 +270,12 @@ impl MeterEventAdjustment {
     /// `POST /v1/billing/meter_event_adjustments` after the guards.
     pub async fn send(&self, client: &Client) -> Result<BillingMeterEventAdjustment, Error> {
         let params = self.to_v1_params();
-        check_create_adjustment(&params)?;
         let mut opts = RequestOptions::new();
         opts.idempotency_key = self.idempotency_key.clone();
         params.send_with(client, opts).await
     }
     /// `POST /v2/billing/meter_event_adjustments` after the guards.
+    #[cfg(feature = "v2")]
     pub async fn send_v2(
         &self,
         client: &Client,
@@ -304,13 +297,13 @@ pub async fn create_meter_json(
 }
 
 /// Untyped but guarded: `POST /v1/billing/meter_events` with JSON params, after
-/// [`guard::check_event_params`] (system clock).
+/// [`guard::check_event_params`] (the client's clock).
 pub async fn create_event_json(
     client: &Client,
     params: serde_json::Value,
     opts: RequestOptions,
 ) -> Result<serde_json::Value, Error> {
-    guard::check_event_params(&params, &SystemWallClock)?;
+    guard::check_event_params(&params, &*client.clock())?;
     client
         .raw_request_with(Method::Post, "/v1/billing/meter_events", params, opts)
         .await

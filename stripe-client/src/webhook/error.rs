@@ -18,7 +18,8 @@ pub enum WebhookError {
     NoV1Signature,
     /// No `v1` signature in the header matches the payload under any of the secrets.
     NoMatchingSignature,
-    /// The signature matched but its timestamp is too far from the current time.
+    /// The signature matched but its timestamp is too old (or, with
+    /// [`Webhook::future_tolerance`](super::Webhook::future_tolerance), too far ahead).
     TimestampOutsideTolerance {
         /// The header's timestamp (Unix seconds).
         timestamp: i64,

@@ -71,6 +71,7 @@ fn decode(res: Response<serde_json::Value>) -> Result<V2Event, Error> {
             snippet: String::new(),
             status: res.status,
             request_id: res.request_id().map(str::to_owned),
+            body: serde_json::to_vec(&res.value).unwrap_or_default().into(),
         }))
     })
 }

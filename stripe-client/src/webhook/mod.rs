@@ -98,6 +98,7 @@ impl<F: Fn() -> Timestamp + Send + Sync> Clock for F {
 #[derive(Clone)]
 pub struct Webhook {
     tolerance: Duration,
+    future_tolerance: Option<Duration>,
     clock: Arc<dyn Clock>,
 }
 
@@ -105,6 +106,7 @@ impl Default for Webhook {
     fn default() -> Self {
         Webhook {
             tolerance: Self::DEFAULT_TOLERANCE,
+            future_tolerance: None,
             clock: Arc::new(SystemClock),
         }
     }
@@ -114,6 +116,7 @@ impl fmt::Debug for Webhook {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Webhook")
             .field("tolerance", &self.tolerance)
+            .field("future_tolerance", &self.future_tolerance)
             .finish_non_exhaustive()
     }
 }
@@ -177,11 +180,19 @@ impl Webhook {
         Self::default()
     }
 
-    /// How far the header's timestamp may be from now, in either direction. Stripe's
-    /// libraries only reject old timestamps; this also rejects ones too far in the future,
-    /// which would otherwise extend a replay window.
+    /// How old the header's timestamp may be (default 300 s). As in Stripe's libraries,
+    /// a timestamp in the future is accepted however far ahead it is (a sender whose clock
+    /// runs ahead of ours); [`Webhook::future_tolerance`] bounds that too.
     pub fn tolerance(mut self, tolerance: Duration) -> Self {
         self.tolerance = tolerance;
+        self
+    }
+
+    /// Also reject a timestamp more than `tolerance` after now (off by default, as in
+    /// Stripe's libraries). A far-future timestamp keeps a captured delivery replayable
+    /// for longer; turn this on when the clocks involved are trusted to agree.
+    pub fn future_tolerance(mut self, tolerance: Duration) -> Self {
+        self.future_tolerance = Some(tolerance);
         self
     }
 
@@ -229,13 +240,21 @@ impl Webhook {
             return Err(WebhookError::NoMatchingSignature);
         }
         let now = self.clock.now().seconds();
-        let tolerance_secs = self.tolerance.as_secs();
-        if now.abs_diff(parsed.timestamp()) > tolerance_secs {
-            return Err(WebhookError::TimestampOutsideTolerance {
-                timestamp: parsed.timestamp(),
-                now,
-                tolerance_secs,
-            });
+        let timestamp = parsed.timestamp();
+        let limit = if timestamp <= now {
+            Some(self.tolerance)
+        } else {
+            self.future_tolerance
+        };
+        if let Some(limit) = limit {
+            let tolerance_secs = limit.as_secs();
+            if now.abs_diff(timestamp) > tolerance_secs {
+                return Err(WebhookError::TimestampOutsideTolerance {
+                    timestamp,
+                    now,
+                    tolerance_secs,
+                });
+            }
         }
         Ok(())
     }

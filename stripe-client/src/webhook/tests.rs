@@ -150,10 +150,23 @@ fn tolerance() {
             tolerance_secs: 300
         })
     );
-    assert!(matches!(
-        at(T - 301).verify(VECTOR_BODY, &header, SECRET),
-        Err(WebhookError::TimestampOutsideTolerance { .. })
-    ));
+    // A timestamp in the future is accepted, as in Stripe's libraries...
+    at(T - 301).verify(VECTOR_BODY, &header, SECRET).unwrap();
+    at(T - 86_400).verify(VECTOR_BODY, &header, SECRET).unwrap();
+    // ...unless a future tolerance is set.
+    let strict = at(T - 301).future_tolerance(std::time::Duration::from_secs(300));
+    assert_eq!(
+        strict.verify(VECTOR_BODY, &header, SECRET),
+        Err(WebhookError::TimestampOutsideTolerance {
+            timestamp: T,
+            now: T - 301,
+            tolerance_secs: 300
+        })
+    );
+    at(T - 300)
+        .future_tolerance(std::time::Duration::from_secs(300))
+        .verify(VECTOR_BODY, &header, SECRET)
+        .unwrap();
     let wide = at(T + 3600).tolerance(std::time::Duration::from_secs(3600));
     wide.verify(VECTOR_BODY, &header, SECRET).unwrap();
     // A closure is a clock.
