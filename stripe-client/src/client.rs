@@ -846,7 +846,11 @@ impl Client {
                 None => self.build_http(p, opts, idempotency_key.as_deref())?,
             };
             // The timeout may fire up to `deadline::slack(timeout)` late: see `deadline`.
-            let timer = inner.deadlines.after(timeout);
+            let timer = if crate::pieces::deadline() {
+                inner.deadlines.after(timeout)
+            } else {
+                crate::deadline::Timer::Own(Box::pin(tokio::time::sleep(timeout)))
+            };
             let send = inner.transport.send(request).instrument(span.clone());
             let result = match futures_util::future::select(send, timer).await {
                 Either::Left((r, _)) => r,

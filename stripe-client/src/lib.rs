@@ -44,6 +44,8 @@ mod json_path;
 #[cfg(all(feature = "billing", feature = "v2"))]
 pub mod meter;
 mod options;
+#[doc(hidden)]
+pub mod pieces;
 pub mod pagination;
 mod random;
 mod response;

@@ -164,6 +164,12 @@ impl ReqwestTransport {
         builder: reqwest::ClientBuilder,
         max_response_bytes: u64,
     ) -> Result<Self, Error> {
+        if !crate::pieces::dial() {
+            let client = builder
+                .build()
+                .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+            return Ok(ReqwestTransport::new(client, max_response_bytes));
+        }
         let reuse_first = crate::dial::ReuseFirstLayer::default();
         let client = builder
             .connector_layer(reuse_first.clone())
@@ -213,7 +219,12 @@ impl Transport for ReqwestTransport {
             // body), so no second timer is set here.
             // The request is assembled in place: the header map moves in whole instead of
             // being merged header by header into a builder's.
-            let url = self.origins.parse(&request.url).map_err(|e| {
+            let parsed = if crate::pieces::url_cache() {
+                self.origins.parse(&request.url)
+            } else {
+                reqwest::Url::parse(&request.url)
+            };
+            let url = parsed.map_err(|e| {
                 Error::Validation(format!("cannot build the HTTP request: invalid URL: {e}"))
             })?;
             let mut req = reqwest::Request::new(method, url);
