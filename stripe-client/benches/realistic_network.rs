@@ -8,8 +8,10 @@
 //! Each configuration runs with a fresh client (so a fresh connection pool) and prints one
 //! line per run: requests/s, p50 and p99 latency, and the TCP connections the server
 //! accepted. Rounds interleave the configurations, so the spread across rounds is the noise.
-//! `reqwest` is a hand-written reqwest + serde_json call doing the same work, on the same TLS
-//! settings: the floor.
+//! `hand-written reqwest` is a reqwest + serde_json call doing the same work on the same TLS
+//! settings: the floor. (This bench decided the fate of three loopback micro-optimisations,
+//! shared timers, a cached URL origin and a dial delay; none moved these figures beyond the
+//! noise, and all three were removed.)
 //!
 //! The server is a minimal HTTP/1.1 keep-alive responder over rustls with a self-signed
 //! certificate from `rcgen`, which the client trusts through
@@ -192,42 +194,18 @@ fn http_builder(server: &Server) -> reqwest::ClientBuilder {
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 enum Config {
-    /// Every piece as shipped.
-    AllOn,
-    DeadlineOff,
-    UrlCacheOff,
-    DialOff,
-    AllOff,
+    /// `stripe_client::Client`.
+    StripeClient,
     /// Hand-written reqwest + serde_json.
     Reqwest,
 }
 
 impl Config {
-    const ALL: [Config; 6] = [
-        Config::AllOn,
-        Config::DeadlineOff,
-        Config::UrlCacheOff,
-        Config::DialOff,
-        Config::AllOff,
-        Config::Reqwest,
-    ];
+    const ALL: [Config; 2] = [Config::StripeClient, Config::Reqwest];
     fn name(self) -> &'static str {
         match self {
-            Config::AllOn => "all pieces on",
-            Config::DeadlineOff => "deadline.rs off",
-            Config::UrlCacheOff => "url_cache.rs off",
-            Config::DialOff => "dial.rs off",
-            Config::AllOff => "all three off",
+            Config::StripeClient => "stripe-client",
             Config::Reqwest => "hand-written reqwest",
-        }
-    }
-    fn pieces(self) -> (bool, bool, bool) {
-        match self {
-            Config::AllOn | Config::Reqwest => (true, true, true),
-            Config::DeadlineOff => (false, true, true),
-            Config::UrlCacheOff => (true, false, true),
-            Config::DialOff => (true, true, false),
-            Config::AllOff => (false, false, false),
         }
     }
 }
@@ -288,14 +266,12 @@ struct RunResult {
 }
 
 async fn run(server: &Server, config: Config, concurrency: usize, per_task: usize) -> RunResult {
-    let (deadline, url_cache, dial) = config.pieces();
-    stripe_client::pieces::set(deadline, url_cache, dial);
     let sender = match config {
         Config::Reqwest => Sender::Reqwest(
             http_builder(server).build().expect("reqwest"),
             format!("https://{HOST}:{}/v1/customers", server.addr.port()),
         ),
-        _ => Sender::Stripe(
+        Config::StripeClient => Sender::Stripe(
             Client::builder("sk_test_bench")
                 .base_url(format!("https://{HOST}:{}", server.addr.port()))
                 .http_client_builder(http_builder(server))
@@ -367,6 +343,7 @@ fn main() {
         "realistic network: TLS, {} ms server delay, {rounds} rounds; per run: requests/s, p50, p99, TCP connections (warm-up included)",
         delay.as_millis()
     );
+    let mut results: Vec<(Config, usize, RunResult)> = Vec::new();
     rt.block_on(async {
         for round in 1..=rounds {
             for config in Config::ALL {
@@ -389,8 +366,65 @@ fn main() {
                         r.p99.as_micros(),
                         r.connections
                     );
+                    results.push((config, concurrency, r));
                 }
             }
         }
     });
+    summarize(&results);
+}
+
+/// The median over the rounds of each figure, per configuration and concurrency, and the
+/// ratios of stripe-client to the floor (`BENCH realistic_*` lines for `cargo xtask bench`).
+fn summarize(results: &[(Config, usize, RunResult)]) {
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let figure = |config: Config, c: usize, f: &dyn Fn(&RunResult) -> f64| {
+        median(
+            results
+                .iter()
+                .filter(|(k, n, _)| *k == config && *n == c)
+                .map(|(_, _, r)| f(r))
+                .collect(),
+        )
+    };
+    println!("medians over the rounds:");
+    for c in [1, 64] {
+        for config in Config::ALL {
+            println!(
+                "  {:<20} | c={c:<2} | {:>7.1} req/s | p50 {:>6.2} ms | p99 {:>6.2} ms | {:>3} conns (most)",
+                config.name(),
+                figure(config, c, &|r| r.rps),
+                figure(config, c, &|r| r.p50.as_secs_f64() * 1e3),
+                figure(config, c, &|r| r.p99.as_secs_f64() * 1e3),
+                results
+                    .iter()
+                    .filter(|(k, n, _)| *k == config && *n == c)
+                    .map(|(_, _, r)| r.connections)
+                    .max()
+                    .unwrap_or(0)
+            );
+        }
+        let ratio = |f: &dyn Fn(&RunResult) -> f64| {
+            figure(Config::StripeClient, c, f) / figure(Config::Reqwest, c, f)
+        };
+        println!(
+            "BENCH realistic_c{c}_p50_ratio={:.4}",
+            ratio(&|r| r.p50.as_secs_f64())
+        );
+        println!("BENCH realistic_c{c}_rps_ratio={:.4}", ratio(&|r| r.rps));
+        println!(
+            "BENCH realistic_c{c}_p50_ms={:.3}",
+            figure(Config::StripeClient, c, &|r| r.p50.as_secs_f64() * 1e3)
+        );
+    }
+    let conns = results
+        .iter()
+        .filter(|(k, n, _)| *k == Config::StripeClient && *n == 64)
+        .map(|(_, _, r)| r.connections)
+        .max()
+        .unwrap_or(0);
+    println!("BENCH realistic_c64_connections={conns}");
 }

@@ -1,6 +1,6 @@
 //! Usage-based billing: meters, meter events, adjustments, and the v2 meter event stream.
 //!
-//! - **v1** ([reference §9]): [`MeterBuilder`] (`count` / `sum` / `last`, so a `sum` meter
+//! - **v1** ([Stripe's API reference]): [`MeterBuilder`] (`count` / `sum` / `last`, so a `sum` meter
 //!   without a value key cannot be written), [`create_meter`], [`retrieve_meter`],
 //!   [`update_meter_display_name`], [`list_meters`], [`stream_meters`],
 //!   [`deactivate_meter`], [`reactivate_meter`], [`event_summaries`];
@@ -31,7 +31,7 @@
 //!
 //! See `guides/metering.md`.
 //!
-//! [reference §9]: https://docs.stripe.com/api/billing/meter
+//! [Stripe's API reference]: https://docs.stripe.com/api/billing/meter
 
 mod event;
 pub mod guard;

@@ -1,11 +1,11 @@
-//! The v2 meter event stream, low level: sessions and batches of up to 100 events
-//! (reference §8).
+//! The v2 meter event stream, low level: short-lived sessions (`POST
+//! /v2/billing/meter_event_session`) and batches of up to 100 events per request.
 
 use super::event::{encode_stream_body, MeterEvent};
 use super::guard::{self, SystemWallClock, WallClock};
-use crate::client::Prepared;
 use crate::encode::Body;
 use crate::error::{ApiError, ApiErrorKind};
+use crate::pipeline::Prepared;
 use crate::{Client, Error, ErrorCode, RequestOptions};
 use std::borrow::Cow;
 use std::fmt;
