@@ -112,10 +112,6 @@ pub trait StripeRequest: Serialize + Send + Sync {
     /// compiled once, in stripe-types).
     type Output: DecodeBody + Send + 'static;
 
-    /// Unused: the client picks the body's encoding from [`Endpoint::encoding`] alone.
-    /// (Still set by the generated code of this commit; removed with it.)
-    const JSON_BODY: bool = false;
-
     /// Where and how to send this request.
     fn endpoint(&self) -> Endpoint;
 }
