@@ -391,6 +391,7 @@ fn summarize(results: &[(Config, usize, RunResult)]) {
         )
     };
     println!("medians over the rounds:");
+    let mut bench_lines = Vec::new();
     for c in [1, 64] {
         for config in Config::ALL {
             println!(
@@ -410,15 +411,21 @@ fn summarize(results: &[(Config, usize, RunResult)]) {
         let ratio = |f: &dyn Fn(&RunResult) -> f64| {
             figure(Config::StripeClient, c, f) / figure(Config::Reqwest, c, f)
         };
-        println!(
+        bench_lines.push(format!(
             "BENCH realistic_c{c}_p50_ratio={:.4}",
             ratio(&|r| r.p50.as_secs_f64())
-        );
-        println!("BENCH realistic_c{c}_rps_ratio={:.4}", ratio(&|r| r.rps));
-        println!(
+        ));
+        bench_lines.push(format!(
+            "BENCH realistic_c{c}_rps_ratio={:.4}",
+            ratio(&|r| r.rps)
+        ));
+        bench_lines.push(format!(
             "BENCH realistic_c{c}_p50_ms={:.3}",
             figure(Config::StripeClient, c, &|r| r.p50.as_secs_f64() * 1e3)
-        );
+        ));
+    }
+    for line in bench_lines {
+        println!("{line}");
     }
     let conns = results
         .iter()

@@ -1,8 +1,9 @@
-//! The request pipeline, in stages: [`prepare`] → [`attempt`] → [`classify`] → [`decode`],
-//! with the retry loop around the middle two in [`crate::retry`].
+//! The request pipeline, in stages: `prepare` → `attempt` → `classify` → `decode`, with the
+//! retry loop around the middle two in [`crate::retry`].
 //!
-//! Each stage is a plain function of its inputs; only [`attempt`] awaits the transport and a
-//! timer, and only the retry loop sleeps (through the client's [`Clock`](crate::retry::Clock)).
+//! Each stage is a plain function of its inputs; only `attempt` awaits the transport and a
+//! timer (`tokio::time::timeout`, the one runtime-specific call), and only the retry loop
+//! sleeps (through the client's [`Clock`](crate::retry::Clock)).
 
 mod attempt;
 mod classify;
