@@ -554,18 +554,10 @@ impl<'a> Emitter<'a> {
         } else {
             quote!(std::borrow::Cow::Owned(format!(#fmt, #(#args),*)))
         };
-        let json_body = if op.method == "POST" && op.encoding == Encoding::Json {
-            quote!(
-                const JSON_BODY: bool = true;
-            )
-        } else {
-            quote!()
-        };
         quote! {
             #cfg
             impl crate::rt::StripeRequest for #name {
                 type Output = #output;
-                #json_body
                 fn endpoint(&self) -> crate::rt::Endpoint {
                     crate::rt::Endpoint {
                         operation_id: #op_id,

@@ -145,7 +145,7 @@ impl Error {
 }
 
 /// The class of an API error, derived from the HTTP status and the error `type` as the
-/// official SDKs do (reference §5).
+/// official SDKs do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ApiErrorKind {

@@ -13,7 +13,10 @@ pub trait StripeRequestExt: StripeRequest + Sized {
         &'a self,
         client: &'a Client,
     ) -> impl Future<Output = Result<Self::Output, Error>> + Send + 'a {
-        client.send(self)
+        async move {
+            let response = client.execute(self, RequestOptions::default()).await;
+            response.map(Response::into_inner)
+        }
     }
 
     /// Send with per-request options.

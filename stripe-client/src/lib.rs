@@ -20,11 +20,32 @@
 //! # Ok(()) }
 //! ```
 //!
-//! From a user's call to the wire: [`StripeRequestExt::send`] → [`Client::execute`] →
-//! [`encode`] (form / JSON / multipart) → headers and idempotency key → attempts with the
-//! [`retry`] policy through a [`Transport`] → error mapping ([`Error`]) or decoding
-//! (each output type's `DecodeBody`: stripe-types' own JSON reader, compiled once there) → [`Response`]. Lists
-//! page through [`pagination`]; every attempt is traced ([`telemetry`]).
+//! # From a call to the socket
+//!
+//! `CreateCustomer::new().email("jenny@example.com").send(&client)` takes these hops, each
+//! one function in one file:
+//!
+//! 1. [`StripeRequestExt::send`] (`ext.rs`) → [`Client::execute`] (`client.rs`).
+//! 2. **prepare**: `Prepared::from_request` (`pipeline/prepare.rs`) encodes the parameters
+//!    once into a `Body` ([`encode`]: form, JSON or multipart; the body knows its
+//!    `Content-Type` and where `expand` goes).
+//! 3. `retry::send_with_retries` (`retry.rs`): the loop; for each attempt it opens the
+//!    `stripe.request` span and tells the observer ([`telemetry`]).
+//! 4. `Prepared::to_http` (`pipeline/prepare.rs`): URL, headers (`pipeline/headers.rs`, every
+//!    header in one place) and body bytes of one attempt.
+//! 5. **attempt**: `attempt` (`pipeline/attempt.rs`): the transport under the per-attempt
+//!    timeout.
+//! 6. [`Transport::send`]: [`ReqwestTransport`] (`transport/`) → reqwest → the socket.
+//!
+//! and back:
+//!
+//! 7. **classify**: `classify` (`pipeline/classify.rs`): 2xx, or an [`Error`] from the
+//!    status and body.
+//! 8. [`retry::should_retry`]: try again after a backoff ([`retry::backoff`]), or stop.
+//! 9. **decode**: `RawResponse::decode` (`pipeline/decode.rs`): the output type's
+//!    `DecodeBody` (stripe-types' own JSON reader, compiled once there) → [`Response`].
+//!
+//! Lists page through [`pagination`], which runs hops 3–9 per page.
 //!
 //! To unit-test code that uses the client without a server, build it with a
 //! [`MockTransport`]: it records every request and answers from a queue.
@@ -32,31 +53,29 @@
 #![deny(missing_docs)]
 
 pub mod batch;
+mod builder;
 pub mod builders;
 mod client;
-mod deadline;
-mod dial;
 pub mod encode;
 mod error;
 mod ext;
-#[cfg(test)]
-mod json_path;
 pub mod meter;
 mod options;
 pub mod pagination;
+mod pipeline;
 mod random;
 mod response;
 pub mod retry;
 pub mod telemetry;
 pub mod transport;
-mod url_cache;
 pub mod webhook;
 
-pub use client::{
-    AppInfo, Client, ClientBuilder, API_VERSION, DEFAULT_API_BASE, DEFAULT_CONNECT_TIMEOUT,
+pub use builder::{
+    AppInfo, ClientBuilder, API_VERSION, DEFAULT_API_BASE, DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_FILES_BASE, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_METER_EVENTS_BASE, DEFAULT_TIMEOUT,
     MAX_IDEMPOTENCY_KEY_LEN, VERSION,
 };
+pub use client::Client;
 pub use error::{
     ApiError, ApiErrorKind, ApiErrorType, DecodeError, Error, ErrorCode, SNIPPET_LIMIT,
 };

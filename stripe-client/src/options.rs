@@ -57,7 +57,7 @@ impl RequestOptions {
         self.stripe_version = Some(version.into());
         self
     }
-    /// Per-attempt timeout (it may fire up to `timeout / 32`, at most 1 s, late: see
+    /// Per-attempt timeout instead of the client's (see
     /// [`ClientBuilder::timeout`](crate::ClientBuilder::timeout)).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);

@@ -3,8 +3,9 @@
 //! (`next_page_url`). Request options (account, context, version, expand, ...) apply to
 //! every page.
 
-use crate::client::{Client, Prepared};
+use crate::client::Client;
 use crate::options::RequestOptions;
+use crate::pipeline::Prepared;
 use crate::Error;
 use futures_util::stream::{self, Stream, StreamExt, TryStreamExt};
 use std::pin::Pin;

@@ -1,4 +1,5 @@
-//! The automatic retry policy of the official SDKs (reference §4) and the injectable clock.
+//! The retry loop of the request pipeline, its policy (the official SDKs') and the
+//! injectable clock.
 //!
 //! Decision order, after an attempt:
 //! 1. no retries left → stop;
@@ -10,10 +11,16 @@
 //! Backoff before retry `n` (from 1): `min(0.5·2^(n−1), 5)` s, times a jitter in
 //! `[0.5, 1)`, floored at 0.5 s. `Retry-After` is ignored, as in the official SDKs.
 
+use crate::client::Inner;
+use crate::options::RequestOptions;
+use crate::pipeline::{attempt, classify, request_id, Prepared, RawResponse};
+use crate::pipeline::{header_str, STRIPE_NOTICE};
+use crate::telemetry::AttemptTrace;
 use crate::transport::BoxFuture;
 use crate::{Error, ErrorCode};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use tracing::Instrument;
 
 /// Default number of retries after the first attempt.
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
@@ -159,12 +166,6 @@ pub fn backoff(retry: u32, jitter: f64) -> Duration {
     Duration::from_secs_f64(secs)
 }
 
-/// The un-jittered backoff before retry `retry`: 0.5, 1, 2, 4, 5, 5, … s.
-pub fn backoff_ceiling(retry: u32) -> Duration {
-    let exp = retry.saturating_sub(1).min(16);
-    Duration::from_secs_f64((0.5 * f64::from(1u32 << exp)).min(MAX_BACKOFF.as_secs_f64()))
-}
-
 /// What the policy needs to know about one finished attempt.
 #[derive(Debug, Clone, Copy)]
 pub enum Outcome<'a> {
@@ -179,6 +180,21 @@ pub enum Outcome<'a> {
     },
     /// The attempt failed without a response.
     Failed(&'a Error),
+}
+
+impl<'a> Outcome<'a> {
+    /// The outcome an error stands for: the response an API error was made from, or a
+    /// failure without a response.
+    pub(crate) fn of(error: &'a Error) -> Self {
+        match error {
+            Error::Api(e) | Error::SessionExpired(e) => Outcome::Response {
+                status: e.status,
+                should_retry: e.should_retry,
+                code: e.code.as_ref(),
+            },
+            e => Outcome::Failed(e),
+        }
+    }
 }
 
 /// Whether to try again after `retries_done` retries (0 after the first attempt).
@@ -203,9 +219,100 @@ pub fn should_retry(outcome: Outcome<'_>, retries_done: u32, max_retries: u32) -
     }
 }
 
+/// Send `p` until it succeeds or the policy above stops: each attempt is built
+/// ([`Prepared::to_http`]), sent ([`attempt`]) and classified ([`classify`]), in its own
+/// span; between attempts the clock sleeps the backoff.
+pub(crate) async fn send_with_retries(
+    client: &Inner,
+    p: &Prepared,
+    opts: &RequestOptions,
+) -> Result<RawResponse, Error> {
+    let key = p.idempotency_key(opts)?;
+    let key = key.as_deref();
+    // The first attempt's request is built before anything is reported, so a request that
+    // cannot be built fails without telemetry; a retry builds its own (same key).
+    let mut first = Some(p.to_http(client, opts, key)?);
+    let max_retries = opts.max_retries.unwrap_or(client.max_retries);
+    let timeout = client.timeout(opts);
+    let path = p.path.split('?').next().unwrap_or_default();
+    let mut attempts: u32 = 0;
+    loop {
+        attempts += 1;
+        let trace = AttemptTrace::start(
+            client.observer.as_deref(),
+            p.method.as_str(),
+            path,
+            &p.operation_id,
+            attempts,
+            key,
+        );
+        let request = match first.take() {
+            Some(r) => r,
+            None => p.to_http(client, opts, key)?,
+        };
+        let started = client.clock.now();
+        let result = attempt(
+            &*client.transport,
+            request,
+            timeout,
+            client.max_response_bytes,
+        )
+        .instrument(trace.span().clone())
+        .await;
+        let duration = client.clock.now().saturating_duration_since(started);
+        match result {
+            Ok(response) => {
+                let outcome = classify(&response, p.is_v2);
+                let retry = outcome
+                    .as_ref()
+                    .is_err_and(|e| should_retry(Outcome::of(e), attempts - 1, max_retries));
+                let request_id = request_id(&response);
+                trace.response(
+                    response.status,
+                    request_id.as_deref(),
+                    header_str(&response.headers, &STRIPE_NOTICE),
+                    response.body.len(),
+                    duration,
+                    retry,
+                );
+                match outcome {
+                    Ok(()) => {
+                        return Ok(RawResponse {
+                            status: response.status,
+                            headers: response.headers,
+                            body: response.body,
+                            request_id,
+                            attempts,
+                        })
+                    }
+                    Err(e) if !retry => return Err(e),
+                    Err(_) => {}
+                }
+            }
+            Err(e) => {
+                let retry = should_retry(Outcome::Failed(&e), attempts - 1, max_retries);
+                trace.failure(&e, duration, retry);
+                if !retry {
+                    return Err(e);
+                }
+            }
+        }
+        client
+            .clock
+            .sleep(backoff(attempts, crate::random::unit_f64()))
+            .await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The un-jittered backoff before retry `retry`: 0.5, 1, 2, 4, 5, 5, … s.
+    fn backoff_ceiling(retry: u32) -> Duration {
+        let exp = retry.saturating_sub(1).min(16);
+        Duration::from_secs_f64((0.5 * f64::from(1u32 << exp)).min(MAX_BACKOFF.as_secs_f64()))
+    }
 
     #[test]
     fn unjittered_sequence() {

@@ -83,3 +83,115 @@ impl<T: Observer + ?Sized> Observer for std::sync::Arc<T> {
         (**self).on_request_exception(event)
     }
 }
+
+/// One attempt's `stripe.request` span and observer events (used by the retry loop).
+pub(crate) struct AttemptTrace<'a> {
+    span: tracing::Span,
+    observer: Option<&'a dyn Observer>,
+    method: &'static str,
+    path: &'a str,
+    operation_id: &'a str,
+    attempt: u32,
+    idempotency_key: Option<&'a str>,
+}
+
+impl<'a> AttemptTrace<'a> {
+    /// Open the span and tell the observer the attempt starts.
+    pub(crate) fn start(
+        observer: Option<&'a dyn Observer>,
+        method: &'static str,
+        path: &'a str,
+        operation_id: &'a str,
+        attempt: u32,
+        idempotency_key: Option<&'a str>,
+    ) -> Self {
+        let span = tracing::info_span!(
+            "stripe.request",
+            method,
+            path = %path,
+            operation_id = %operation_id,
+            attempt,
+            status = tracing::field::Empty,
+            request_id = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+        );
+        let trace = AttemptTrace {
+            span,
+            observer,
+            method,
+            path,
+            operation_id,
+            attempt,
+            idempotency_key,
+        };
+        if let Some(o) = trace.observer {
+            o.on_request_start(&RequestStart { meta: trace.meta() });
+        }
+        trace
+    }
+
+    /// The span the attempt runs in.
+    pub(crate) fn span(&self) -> &tracing::Span {
+        &self.span
+    }
+
+    fn meta(&self) -> RequestMeta {
+        RequestMeta {
+            method: self.method,
+            path: self.path.to_owned(),
+            operation_id: self.operation_id.to_owned(),
+            attempt: self.attempt,
+            idempotency_key: self.idempotency_key.map(str::to_owned),
+        }
+    }
+
+    /// The attempt got a response (any status).
+    pub(crate) fn response(
+        self,
+        status: u16,
+        request_id: Option<&str>,
+        notice: Option<&str>,
+        response_bytes: usize,
+        duration: Duration,
+        will_retry: bool,
+    ) {
+        let span = &self.span;
+        span.record("duration_ms", duration.as_millis() as u64);
+        span.record("status", status);
+        if let Some(r) = request_id {
+            span.record("request_id", r);
+        }
+        span.in_scope(|| {
+            tracing::debug!(status, will_retry, "stripe response");
+            if let Some(notice) = notice {
+                tracing::warn!(notice, "Stripe-Notice");
+            }
+        });
+        if let Some(o) = self.observer {
+            o.on_request_stop(&RequestStop {
+                meta: self.meta(),
+                status,
+                request_id: request_id.map(str::to_owned),
+                duration,
+                response_bytes,
+                will_retry,
+            });
+        }
+    }
+
+    /// The attempt failed without a response.
+    pub(crate) fn failure(self, error: &crate::Error, duration: Duration, will_retry: bool) {
+        self.span.record("duration_ms", duration.as_millis() as u64);
+        self.span.in_scope(|| {
+            tracing::debug!(error = %error, will_retry, "stripe request failed");
+        });
+        if let Some(o) = self.observer {
+            o.on_request_exception(&RequestException {
+                meta: self.meta(),
+                error: error.to_string(),
+                duration,
+                will_retry,
+            });
+        }
+    }
+}

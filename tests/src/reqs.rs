@@ -290,7 +290,6 @@ pub struct CreateThing {
 
 impl StripeRequest for CreateThing {
     type Output = Thing;
-    const JSON_BODY: bool = true;
     fn endpoint(&self) -> Endpoint {
         endpoint(
             "PostTestThings",

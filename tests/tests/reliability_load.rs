@@ -3,16 +3,12 @@
 //! connections it accepts. Zero failures; p50/p99 latency; connections are reused (at most
 //! per concurrent request, give or take hyper's pool race).
 //!
-//! On the connection bound (`connections <= 64`): hyper's HTTP/1 pool takes a connection back
-//! only after a task it spawns sees the connection idle, just after the body's end reaches
-//! the caller; a request starting in that window would dial a new connection. The default
-//! transport's dial layer (`stripe-client/src/dial.rs`) waits briefly for the returning
-//! connection instead. Runs here (debug build, both tests and stripe-mock sharing 2 cores)
-//! open 64, occasionally up to ~74 when a worker is preempted for longer than the grace
-//! (67-94 before the layer). That is scheduling, not a leak, so the test asserts reuse with
-//! slack (`connections <= 2 x concurrency`, fewer than 1.3 % of requests dial) and prints the
-//! exact count; the `<= 64` target is measured by `cargo xtask bench`
-//! (`stripe-client/benches/concurrency.rs`).
+//! On the connection bound: hyper's HTTP/1 pool takes a connection back only after a task it
+//! spawns sees the connection idle, just after the body's end reaches the caller; on
+//! loopback, a request starting in that window dials a new connection. That is scheduling,
+//! not a leak, so the test asserts reuse with slack (`connections <= 2 x concurrency`) and
+//! prints the exact count. Over TLS with a realistic server delay the count is exactly the
+//! concurrency (`stripe-client/benches/realistic_network.rs`).
 
 use axum::serve::{Listener, ListenerExt};
 use futures_util::stream::{self, StreamExt};

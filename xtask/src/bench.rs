@@ -374,6 +374,32 @@ fn concurrency(r: &mut Report, quick: bool) -> Result<()> {
     Ok(())
 }
 
+/// `realistic_network`: TLS and a 30 ms server delay, stripe-client beside hand-written
+/// reqwest (medians over the bench's rounds). The per-request figures that matter against
+/// Stripe; loopback-only overheads vanish here.
+fn realistic_network(r: &mut Report, _quick: bool) -> Result<()> {
+    let out = run_bench("realistic_network", "", false, &[])?;
+    let v = |k: &str| bench_value(&out, k);
+    let (Some(p50_1), Some(ratio_1), Some(ratio_64), Some(rps_64), Some(conns)) = (
+        v("realistic_c1_p50_ms"),
+        v("realistic_c1_p50_ratio"),
+        v("realistic_c64_p50_ratio"),
+        v("realistic_c64_rps_ratio"),
+        v("realistic_c64_connections"),
+    ) else {
+        bail!("realistic_network: no BENCH lines in its output");
+    };
+    r.row(
+        "create customer over TLS, 30 ms server delay (p50 at concurrency 1; at 64: p50, req/s, connections)",
+        format!(
+            "{p50_1:.2} ms; at 64: {ratio_64:.3}× p50, {rps_64:.3}× req/s, {conns:.0} connections"
+        ),
+        "hand-written reqwest + serde_json, same TLS settings",
+        format!("{ratio_1:.3}× p50"),
+    );
+    Ok(())
+}
+
 fn dir_size(p: &Path) -> u64 {
     let Ok(rd) = std::fs::read_dir(p) else {
         return 0;
@@ -595,8 +621,9 @@ pub fn run(args: &[String]) -> Result<()> {
     let started = Instant::now();
     let mut r = Report::default();
     type Bench = fn(&mut Report, bool) -> Result<()>;
-    let benches: [(&str, Bench); 6] = [
+    let benches: [(&str, Bench); 7] = [
         ("client_overhead", client_overhead),
+        ("realistic_network", realistic_network),
         ("decode", decode),
         ("form_encode", form_encode),
         ("webhook", webhook),

@@ -29,7 +29,6 @@ impl CreateV2BillingMeterEventStream {
 }
 impl crate::rt::StripeRequest for CreateV2BillingMeterEventStream {
     type Output = serde_json::Value;
-    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2BillingMeterEventStream",

@@ -58,7 +58,6 @@ impl CreateV2BillingMeterEvent {
 }
 impl crate::rt::StripeRequest for CreateV2BillingMeterEvent {
     type Output = crate::V2BillingMeterEvent;
-    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2BillingMeterEvents",

@@ -13,6 +13,7 @@
 //! [`encode_pairs`] then writes the `application/x-www-form-urlencoded` text with brackets
 //! left literal and spaces as `+`.
 
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::ser::{self, Impossible, Serialize};
 use std::fmt::{self, Display};
 use stripe_types::rt::FILE_UPLOAD_STRUCT;
@@ -144,43 +145,24 @@ pub fn encode_pairs(pairs: &[(String, String)]) -> String {
 }
 
 /// Percent-encode one key or value into `out`: RFC 3986 unreserved characters and `[` `]`
-/// stay literal, a space becomes `+`, every other byte is `%XX`. Runs of literal bytes are
-/// copied whole.
+/// stay literal, a space becomes `+`, every other byte is `%XX`.
 pub fn encode_component(s: &str, out: &mut String) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let bytes = s.as_bytes();
-    let mut run = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if LITERAL[b as usize] {
-            continue;
-        }
-        // `run..i` holds only ASCII bytes, so both ends are char boundaries.
-        out.push_str(s.get(run..i).unwrap_or_default());
-        run = i + 1;
-        if b == b' ' {
+    for (i, piece) in s.split(' ').enumerate() {
+        if i > 0 {
             out.push('+');
-        } else {
-            out.push('%');
-            out.push(HEX[(b >> 4) as usize] as char);
-            out.push(HEX[(b & 0xf) as usize] as char);
         }
+        out.extend(utf8_percent_encode(piece, FORM_COMPONENT));
     }
-    out.push_str(s.get(run..).unwrap_or_default());
 }
 
-/// The bytes [`encode_component`] writes as they are.
-static LITERAL: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        t[b] = matches!(
-            b as u8,
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'[' | b']'
-        );
-        b += 1;
-    }
-    t
-};
+/// What [`encode_component`] escapes (a space is handled apart, as `+`).
+const FORM_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'[')
+    .remove(b']');
 
 fn child_key(parent: &str, child: &str) -> String {
     if parent.is_empty() {

@@ -3,7 +3,7 @@
 //! The v1 helpers need the `billing` feature; the v2 endpoints and the stream also need
 //! `v2`. The [`guard`]s are always compiled: the client runs them on every typed request.
 //!
-//! - **v1**: [`MeterBuilder`] (`count` / `sum` / `last`, so a `sum` meter
+//! - **v1** ([Stripe's API reference]): [`MeterBuilder`] (`count` / `sum` / `last`, so a `sum` meter
 //!   without a value key cannot be written), [`create_meter`], [`retrieve_meter`],
 //!   [`update_meter_display_name`], [`list_meters`], [`stream_meters`],
 //!   [`deactivate_meter`], [`reactivate_meter`], [`event_summaries`];
@@ -37,6 +37,7 @@
 //! See `guides/metering.md`.
 //!
 //! [`Error::Guard`]: crate::Error::Guard
+//! [Stripe's API reference]: https://docs.stripe.com/api/billing/meter
 
 #[cfg(feature = "billing")]
 mod event;

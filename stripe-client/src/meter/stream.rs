@@ -1,10 +1,11 @@
-//! The v2 meter event stream, low level: sessions and batches of up to 100 events.
+//! The v2 meter event stream, low level: short-lived sessions (`POST
+//! /v2/billing/meter_event_session`) and batches of up to 100 events per request.
 
 use super::event::MeterEvent;
 use super::guard;
-use crate::client::Prepared;
 use crate::encode::Body;
 use crate::error::{ApiError, ApiErrorKind};
+use crate::pipeline::Prepared;
 use crate::retry::Clock;
 use crate::{Client, Error, ErrorCode, RequestOptions};
 use serde::ser::{Serialize, SerializeMap, Serializer};

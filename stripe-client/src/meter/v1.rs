@@ -1,4 +1,5 @@
-//! v1 billing meters, meter events and adjustments, with guards.
+//! v1 billing meters, meter events and adjustments (`/v1/billing/meters`,
+//! `/v1/billing/meter_events`, `/v1/billing/meter_event_adjustments`), with guards.
 
 use super::event::MeterEvent;
 use super::guard::{self, GuardError};

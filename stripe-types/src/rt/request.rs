@@ -6,6 +6,7 @@
 //! `stripe-client`, never in generated code.
 
 use super::DecodeBody;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
 use std::borrow::Cow;
 
@@ -111,12 +112,6 @@ pub trait StripeRequest: Serialize + Send + Sync {
     /// compiled once, in stripe-types).
     type Output: DecodeBody + Send + 'static;
 
-    /// `true` when the body is JSON: a POST whose [`Endpoint::encoding`] is
-    /// [`Encoding::Json`] (the v2 API). The client picks the JSON encoder for these and the
-    /// form encoder for the others, and rejects a request whose endpoint and constant
-    /// disagree.
-    const JSON_BODY: bool = false;
-
     /// Where and how to send this request.
     fn endpoint(&self) -> Endpoint;
 }
@@ -124,27 +119,23 @@ pub trait StripeRequest: Serialize + Send + Sync {
 /// Percent-encode one path segment: everything but RFC 3986 unreserved characters is
 /// escaped, so `/`, `?`, `#` and `..` can never change the path that is requested.
 pub fn encode_path_segment(segment: &str) -> Cow<'_, str> {
-    let is_unreserved = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~');
-    if !segment.is_empty()
-        && segment.bytes().all(is_unreserved)
-        && segment != "."
-        && segment != ".."
-    {
-        return Cow::Borrowed(segment);
-    }
-    let mut out = String::with_capacity(segment.len() + 8);
-    for b in segment.bytes() {
-        // `.` is unreserved but a segment made only of dots is a traversal: escape those.
-        if is_unreserved(b) && !(b == b'.' && segment.bytes().all(|c| c == b'.')) {
-            out.push(b as char);
-        } else {
-            out.push('%');
-            out.push(char::from(b"0123456789ABCDEF"[(b >> 4) as usize]));
-            out.push(char::from(b"0123456789ABCDEF"[(b & 0xf) as usize]));
-        }
-    }
-    Cow::Owned(out)
+    // A segment made only of dots is a traversal: its dots are escaped too.
+    let set = if !segment.is_empty() && segment.bytes().all(|b| b == b'.') {
+        &DOT_SEGMENT
+    } else {
+        &PATH_SEGMENT
+    };
+    utf8_percent_encode(segment, set).into()
 }
+
+/// What a path segment escapes: everything but `A-Z a-z 0-9 - _ . ~`.
+const PATH_SEGMENT: AsciiSet = NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+/// [`PATH_SEGMENT`] with `.` escaped as well.
+const DOT_SEGMENT: AsciiSet = PATH_SEGMENT.add(b'.');
 
 #[cfg(test)]
 mod tests {
@@ -158,5 +149,9 @@ mod tests {
         assert_eq!(encode_path_segment(".."), "%2E%2E");
         assert_eq!(encode_path_segment("é"), "%C3%A9");
         assert_eq!(encode_path_segment("a\r\nb"), "a%0D%0Ab");
+        assert_eq!(encode_path_segment("."), "%2E");
+        assert_eq!(encode_path_segment("a..b"), "a..b");
+        assert_eq!(encode_path_segment(""), "");
+        assert_eq!(encode_path_segment("A-z_0.9~"), "A-z_0.9~");
     }
 }

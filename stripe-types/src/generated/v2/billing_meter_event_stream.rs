@@ -38,7 +38,6 @@ impl CreateV2BillingMeterEventStream {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for CreateV2BillingMeterEventStream {
     type Output = serde_json::Value;
-    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2BillingMeterEventStream",

@@ -73,7 +73,6 @@ impl CreateV2BillingMeterEvent {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for CreateV2BillingMeterEvent {
     type Output = crate::V2BillingMeterEvent;
-    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2BillingMeterEvents",

@@ -46,7 +46,6 @@ impl CreateV2BillingMeterEventAdjustment {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for CreateV2BillingMeterEventAdjustment {
     type Output = crate::V2BillingMeterEventAdjustment;
-    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2BillingMeterEventAdjustments",

@@ -28,7 +28,6 @@ impl CreateV2BillingMeterEventSession {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for CreateV2BillingMeterEventSession {
     type Output = crate::V2BillingMeterEventSession;
-    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2BillingMeterEventSession",

@@ -51,7 +51,6 @@ impl CloseV2CoreAccount {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for CloseV2CoreAccount {
     type Output = crate::V2CoreAccount;
-    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreAccountsIdClose",
@@ -218,7 +217,6 @@ impl CreateV2CoreAccount {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for CreateV2CoreAccount {
     type Output = crate::V2CoreAccount;
-    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreAccounts",
@@ -6646,7 +6644,6 @@ impl UpdateV2CoreAccount {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for UpdateV2CoreAccount {
     type Output = crate::V2CoreAccount;
-    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreAccountsId",

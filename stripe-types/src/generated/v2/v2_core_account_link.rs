@@ -41,7 +41,6 @@ impl CreateV2CoreAccountLink {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for CreateV2CoreAccountLink {
     type Output = crate::V2CoreAccountLink;
-    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreAccountLinks",

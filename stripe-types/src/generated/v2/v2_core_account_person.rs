@@ -307,7 +307,6 @@ impl CreateV2CoreAccountPerson {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for CreateV2CoreAccountPerson {
     type Output = crate::V2CoreAccountPerson;
-    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreAccountsAccountIdPersons",
@@ -1070,7 +1069,6 @@ impl UpdateV2CoreAccountPerson {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for UpdateV2CoreAccountPerson {
     type Output = crate::V2CoreAccountPerson;
-    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreAccountsAccountIdPersonsId",

@@ -298,7 +298,6 @@ impl PersonTokensV2CoreAccount {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for PersonTokensV2CoreAccount {
     type Output = crate::V2CoreAccountPersonToken;
-    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreAccountsAccountIdPersonTokens",

@@ -77,7 +77,6 @@ impl CreateV2CoreAccountToken {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for CreateV2CoreAccountToken {
     type Output = crate::V2CoreAccountToken;
-    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreAccountTokens",

@@ -194,7 +194,6 @@ impl PingV2CoreEventDestination {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for PingV2CoreEventDestination {
     type Output = crate::V2CoreEvent;
-    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreEventDestinationsIdPing",

@@ -144,7 +144,6 @@ impl CreateV2CoreEventDestination {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for CreateV2CoreEventDestination {
     type Output = crate::V2CoreEventDestination;
-    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreEventDestinations",
@@ -477,7 +476,6 @@ impl DisableV2CoreEventDestination {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for DisableV2CoreEventDestination {
     type Output = crate::V2CoreEventDestination;
-    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreEventDestinationsIdDisable",
@@ -526,7 +524,6 @@ impl EnableV2CoreEventDestination {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for EnableV2CoreEventDestination {
     type Output = crate::V2CoreEventDestination;
-    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreEventDestinationsIdEnable",
@@ -904,7 +901,6 @@ impl UpdateV2CoreEventDestination {
 #[cfg(feature = "v2")]
 impl crate::rt::StripeRequest for UpdateV2CoreEventDestination {
     type Output = crate::V2CoreEventDestination;
-    const JSON_BODY: bool = true;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostV2CoreEventDestinationsId",

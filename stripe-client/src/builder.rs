@@ -1,0 +1,306 @@
+//! [`ClientBuilder`]: the settings of a [`Client`], checked and turned into the pipeline's
+//! parts (default headers, transport, clock) once, by [`ClientBuilder::build`].
+
+use crate::client::{Client, Inner};
+use crate::pipeline::DefaultHeaders;
+use crate::retry::{Clock, TokioClock, DEFAULT_MAX_RETRIES};
+use crate::telemetry::Observer;
+use crate::transport::{ReqwestTransport, Transport};
+use crate::Error;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The API version this crate's types were generated from; sent as `Stripe-Version`.
+pub use stripe_types::API_VERSION;
+/// This crate's version (in `User-Agent`).
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// `https://api.stripe.com`
+pub const DEFAULT_API_BASE: &str = "https://api.stripe.com";
+/// `https://files.stripe.com`
+pub const DEFAULT_FILES_BASE: &str = "https://files.stripe.com";
+/// `https://meter-events.stripe.com`
+pub const DEFAULT_METER_EVENTS_BASE: &str = "https://meter-events.stripe.com";
+/// Default per-attempt timeout (as the official SDKs: 80 s).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(80);
+/// Default connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default response size limit: 32 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 32 * 1024 * 1024;
+/// Longest accepted idempotency key.
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
+
+/// Who is calling: sent in `User-Agent` and `X-Stripe-Client-User-Agent` (for plugins).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AppInfo {
+    /// The plugin's name.
+    pub name: String,
+    /// Its version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Its URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// A Stripe partner id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partner_id: Option<String>,
+}
+
+impl AppInfo {
+    /// App info with a name.
+    pub fn new(name: impl Into<String>) -> Self {
+        AppInfo {
+            name: name.into(),
+            version: None,
+            url: None,
+            partner_id: None,
+        }
+    }
+    /// Set the version.
+    pub fn version(mut self, v: impl Into<String>) -> Self {
+        self.version = Some(v.into());
+        self
+    }
+    /// Set the URL.
+    pub fn url(mut self, u: impl Into<String>) -> Self {
+        self.url = Some(u.into());
+        self
+    }
+    /// Set the partner id.
+    pub fn partner_id(mut self, p: impl Into<String>) -> Self {
+        self.partner_id = Some(p.into());
+        self
+    }
+    /// `Name/Version (URL)` as appended to `User-Agent`.
+    pub fn user_agent_suffix(&self) -> String {
+        let mut s = self.name.clone();
+        if let Some(v) = &self.version {
+            s.push('/');
+            s.push_str(v);
+        }
+        if let Some(u) = &self.url {
+            s.push_str(" (");
+            s.push_str(u);
+            s.push(')');
+        }
+        s
+    }
+}
+
+/// Configures a [`Client`].
+pub struct ClientBuilder {
+    api_key: String,
+    api_base: String,
+    files_base: String,
+    meter_events_base: String,
+    api_version: String,
+    max_retries: u32,
+    connect_timeout: Duration,
+    timeout: Duration,
+    max_response_bytes: u64,
+    app_info: Option<AppInfo>,
+    transport: Option<Arc<dyn Transport>>,
+    http_client: Option<reqwest::Client>,
+    http_client_builder: Option<reqwest::ClientBuilder>,
+    clock: Arc<dyn Clock>,
+    observer: Option<Arc<dyn Observer>>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_key", &redact_key(&self.api_key))
+            .field("api_base", &self.api_base)
+            .field("api_version", &self.api_version)
+            .field("max_retries", &self.max_retries)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    pub(crate) fn new(api_key: impl Into<String>) -> Self {
+        ClientBuilder {
+            api_key: api_key.into(),
+            api_base: DEFAULT_API_BASE.to_owned(),
+            files_base: DEFAULT_FILES_BASE.to_owned(),
+            meter_events_base: DEFAULT_METER_EVENTS_BASE.to_owned(),
+            api_version: API_VERSION.to_owned(),
+            max_retries: DEFAULT_MAX_RETRIES,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            app_info: None,
+            transport: None,
+            http_client: None,
+            http_client_builder: None,
+            clock: Arc::new(TokioClock),
+            observer: None,
+        }
+    }
+
+    /// Base URL of `api.stripe.com` (for example a local stripe-mock).
+    pub fn api_base(mut self, url: impl Into<String>) -> Self {
+        self.api_base = url.into();
+        self
+    }
+    /// Base URL of `files.stripe.com`.
+    pub fn files_base(mut self, url: impl Into<String>) -> Self {
+        self.files_base = url.into();
+        self
+    }
+    /// Base URL of `meter-events.stripe.com`.
+    pub fn meter_events_base(mut self, url: impl Into<String>) -> Self {
+        self.meter_events_base = url.into();
+        self
+    }
+    /// Point all three hosts at one base URL.
+    pub fn base_url(self, url: impl Into<String>) -> Self {
+        let url = url.into();
+        self.api_base(url.clone())
+            .files_base(url.clone())
+            .meter_events_base(url)
+    }
+    /// The `Stripe-Version` to send (default [`API_VERSION`]).
+    pub fn api_version(mut self, version: impl Into<String>) -> Self {
+        self.api_version = version.into();
+        self
+    }
+    /// Automatic retries after the first attempt (default 2).
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = retries;
+        self
+    }
+    /// Connect timeout of the default transport (default 30 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+    /// Timeout of each attempt, from sending to the whole body (default 80 s): an attempt
+    /// still running after `timeout` ends with [`Error::Timeout`].
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+    /// Largest accepted response body (default 32 MiB).
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.max_response_bytes = limit;
+        self
+    }
+    /// Identify a plugin built on this client.
+    pub fn app_info(mut self, info: AppInfo) -> Self {
+        self.app_info = Some(info);
+        self
+    }
+    /// Send through this transport instead of the default reqwest one.
+    pub fn transport(mut self, transport: impl Transport) -> Self {
+        self.transport = Some(Arc::new(transport));
+        self
+    }
+    /// Send through this shared transport.
+    pub fn transport_arc(mut self, transport: Arc<dyn Transport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+    /// Use this `reqwest::Client` in the default transport, as it is (its own timeouts
+    /// apply).
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// Build the default transport's `reqwest::Client` from this builder (your pool, proxy,
+    /// TLS and timeout settings; for example a test server's root certificate with
+    /// `add_root_certificate`).
+    pub fn http_client_builder(mut self, builder: reqwest::ClientBuilder) -> Self {
+        self.http_client_builder = Some(builder);
+        self
+    }
+    /// Use this clock for retry backoff and durations (tests inject
+    /// [`ManualClock`](crate::retry::ManualClock)).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+    /// Receive request start / stop / exception events.
+    pub fn observer(mut self, observer: impl Observer) -> Self {
+        self.observer = Some(Arc::new(observer));
+        self
+    }
+
+    /// Build the client. Fails on an empty or blank key, a key that cannot be a header, or
+    /// a base URL that is not `http(s)://`.
+    pub fn build(self) -> Result<Client, Error> {
+        let key = self.api_key.trim();
+        if key.is_empty() {
+            return Err(Error::InvalidKey("the API key is empty".into()));
+        }
+        if key.len() != self.api_key.len()
+            || key.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(Error::InvalidKey("the API key contains whitespace".into()));
+        }
+        let base = |name: &str, url: &str| -> Result<String, Error> {
+            let url = url.trim().trim_end_matches('/');
+            if !(url.starts_with("http://") || url.starts_with("https://"))
+                || url.contains(['?', '#'])
+            {
+                return Err(Error::Config(format!(
+                    "{name} must be an http(s) URL without query: {url:?}"
+                )));
+            }
+            Ok(url.to_owned())
+        };
+        let api_base = base("api_base", &self.api_base)?;
+        let files_base = base("files_base", &self.files_base)?;
+        let meter_events_base = base("meter_events_base", &self.meter_events_base)?;
+        let httplib = if self.transport.is_some() {
+            "custom"
+        } else {
+            "reqwest"
+        };
+        let headers = DefaultHeaders::new(key, &self.api_version, self.app_info.as_ref(), httplib)?;
+        if self.max_response_bytes == 0 {
+            return Err(Error::Config("max_response_bytes must be positive".into()));
+        }
+        let transport: Arc<dyn Transport> =
+            match (self.transport, self.http_client, self.http_client_builder) {
+                (Some(t), _, _) => t,
+                (None, Some(c), _) => Arc::new(ReqwestTransport::new(c, self.max_response_bytes)),
+                (None, None, Some(b)) => {
+                    Arc::new(ReqwestTransport::from_builder(b, self.max_response_bytes)?)
+                }
+                (None, None, None) => Arc::new(ReqwestTransport::with_connect_timeout(
+                    self.connect_timeout,
+                    self.max_response_bytes,
+                )?),
+            };
+        Ok(Client::from_inner(Inner {
+            key_hint: redact_key(key),
+            api_base,
+            files_base,
+            meter_events_base,
+            api_version: self.api_version,
+            headers,
+            max_retries: self.max_retries,
+            timeout: self.timeout,
+            max_response_bytes: self.max_response_bytes,
+            transport,
+            clock: self.clock,
+            observer: self.observer,
+        }))
+    }
+}
+
+/// `sk_test_…1234`: at most the last four characters of a key.
+pub(crate) fn redact_key(key: &str) -> String {
+    let n = key.chars().count();
+    if n < 12 {
+        return "[redacted]".to_owned();
+    }
+    let prefix = ["sk_test_", "sk_live_", "rk_test_", "rk_live_"]
+        .into_iter()
+        .find(|p| key.starts_with(p))
+        .unwrap_or("");
+    let last4: String = key.chars().skip(n - 4).collect();
+    format!("{prefix}…{last4}")
+}

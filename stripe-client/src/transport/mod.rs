@@ -1,0 +1,125 @@
+//! The pluggable HTTP layer: a [`Transport`] takes one fully built request and returns the
+//! whole response. The client does everything else (auth, encoding, retries, decoding).
+//!
+//! [`ReqwestTransport`] is the default (rustls, HTTP/2, one keep-alive pool);
+//! [`MockTransport`] records requests and answers from a queue, for unit tests of code that
+//! uses the client. Everything about sockets, pools and TLS lives in this module.
+
+mod mock;
+mod reqwest_backend;
+
+pub use mock::MockTransport;
+pub use reqwest_backend::ReqwestTransport;
+
+use crate::Error;
+use bytes::Bytes;
+use reqwest::header::HeaderMap;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+pub use stripe_types::rt::Method;
+
+/// A boxed, `Send` future.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// One HTTP request, ready for the wire.
+#[derive(Clone)]
+pub struct HttpRequest {
+    /// The method.
+    pub method: Method,
+    /// The absolute URL, query string included.
+    pub url: String,
+    /// Every header, `Authorization` included.
+    pub headers: HeaderMap,
+    /// The body (empty for GET/DELETE).
+    pub body: Bytes,
+    /// The per-attempt timeout (the client enforces it around the transport).
+    pub timeout: Option<Duration>,
+}
+
+impl HttpRequest {
+    /// A header's value as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+    /// The body as text (lossy).
+    pub fn body_text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+impl fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never print the key or the body.
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                let v = if k == reqwest::header::AUTHORIZATION {
+                    "[redacted]"
+                } else {
+                    v.to_str().unwrap_or("<binary>")
+                };
+                (k.as_str(), v)
+            })
+            .collect();
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &headers)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+/// One HTTP response with its whole body.
+#[derive(Debug, Clone)]
+pub struct HttpResponse {
+    /// The status code.
+    pub status: u16,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: Bytes,
+}
+
+impl HttpResponse {
+    /// A response with a status and a JSON body.
+    pub fn json(status: u16, body: impl Into<String>) -> Self {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            reqwest::header::CONTENT_TYPE,
+            reqwest::header::HeaderValue::from_static("application/json"),
+        );
+        HttpResponse {
+            status,
+            headers,
+            body: Bytes::from(body.into()),
+        }
+    }
+    /// Add a header (ignored when the name or value is not a valid header).
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        if let (Ok(n), Ok(v)) = (
+            reqwest::header::HeaderName::from_bytes(name.as_bytes()),
+            reqwest::header::HeaderValue::from_str(value),
+        ) {
+            self.headers.insert(n, v);
+        }
+        self
+    }
+    /// A header's value as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Sends one request and returns the whole response.
+///
+/// Return [`Error::Connection`] for network failures, [`Error::Timeout`] for timeouts and
+/// [`Error::ResponseTooLarge`] when a body exceeds a limit; the client's retry policy relies
+/// on that classification.
+pub trait Transport: Send + Sync + 'static {
+    /// Send `request`.
+    fn send(&self, request: HttpRequest) -> BoxFuture<'_, Result<HttpResponse, Error>>;
+}
