@@ -39,6 +39,9 @@ pub enum Error {
     InvalidKey(String),
     /// The client configuration is invalid.
     Config(String),
+    /// The blocking client was called on a thread of a tokio runtime, where blocking would
+    /// stall the runtime: use the async client there.
+    InsideAsyncRuntime,
 }
 
 impl fmt::Display for Error {
@@ -60,6 +63,9 @@ impl fmt::Display for Error {
             Error::Validation(m) => write!(f, "invalid request: {m}"),
             Error::InvalidKey(m) => write!(f, "invalid API key: {m}"),
             Error::Config(m) => write!(f, "invalid client configuration: {m}"),
+            Error::InsideAsyncRuntime => f.write_str(
+                "the blocking client cannot run on a thread of a tokio runtime; use the async client there",
+            ),
         }
     }
 }

@@ -32,6 +32,8 @@
 #![deny(missing_docs)]
 
 pub mod batch;
+#[cfg(feature = "blocking")]
+pub mod blocking;
 pub mod builders;
 mod client;
 mod deadline;
