@@ -124,32 +124,36 @@ pub use transport::{
     HttpRequest, HttpResponse, Method, MockTransport, ReqwestTransport, Transport,
 };
 
-/// The guides, one page each. Their Rust examples compile (and, unless marked `no_run`, run)
-/// as doctests with the `full` feature.
-#[cfg(any(doc, all(doctest, feature = "full")))]
-pub mod guides {
-    #[doc = include_str!("../guides/getting-started.md")]
-    pub mod getting_started {}
-    #[doc = include_str!("../guides/payments.md")]
-    pub mod payments {}
-    #[doc = include_str!("../guides/subscriptions.md")]
-    pub mod subscriptions {}
+/// The guides as pages of these docs (`guides`, on every docs build) and as doctests (with
+/// the `full` feature their examples need): one list for both.
+macro_rules! guides {
+    ($($(#[$doctest:meta])? $name:ident = $file:literal;)*) => {
+        /// The guides, one page each. Their Rust examples compile (and, unless marked
+        /// `no_run`, run) as doctests with the `full` feature.
+        // rustdoc sets `doc` when it collects doctests too: those come from `guide_doctests`.
+        #[cfg(all(doc, not(doctest)))]
+        pub mod guides {
+            $(#[doc = include_str!($file)] pub mod $name {})*
+        }
+        #[cfg(all(doctest, feature = "full"))]
+        mod guide_doctests {
+            $($(#[$doctest])? #[doc = include_str!($file)] struct $name;)*
+        }
+    };
+}
+
+guides! {
+    getting_started = "../guides/getting-started.md";
+    payments = "../guides/payments.md";
+    subscriptions = "../guides/subscriptions.md";
     // Doctested in `meter`, where its examples' features are on.
-    #[doc = include_str!("../guides/metering.md")]
-    #[cfg(not(doctest))]
-    pub mod metering {}
-    #[doc = include_str!("../guides/connect.md")]
-    pub mod connect {}
-    #[doc = include_str!("../guides/webhooks.md")]
-    pub mod webhooks {}
-    #[doc = include_str!("../guides/error-handling.md")]
-    pub mod error_handling {}
-    #[doc = include_str!("../guides/testing.md")]
-    pub mod testing {}
-    #[doc = include_str!("../guides/telemetry.md")]
-    pub mod telemetry {}
-    #[doc = include_str!("../guides/performance.md")]
-    pub mod performance {}
+    #[cfg(any())] metering = "../guides/metering.md";
+    connect = "../guides/connect.md";
+    webhooks = "../guides/webhooks.md";
+    error_handling = "../guides/error-handling.md";
+    testing = "../guides/testing.md";
+    telemetry = "../guides/telemetry.md";
+    performance = "../guides/performance.md";
 }
 
 /// The READMEs' examples, as doctests.
