@@ -43,6 +43,9 @@ pub enum Error {
     InvalidKey(String),
     /// The client configuration is invalid.
     Config(String),
+    /// The blocking client was called on a thread of a tokio runtime, where blocking would
+    /// stall the runtime: use the async client there.
+    InsideAsyncRuntime,
 }
 
 impl fmt::Display for Error {
@@ -65,6 +68,9 @@ impl fmt::Display for Error {
             Error::Guard(g) => write!(f, "refused before sending: {g}"),
             Error::InvalidKey(m) => write!(f, "invalid API key: {m}"),
             Error::Config(m) => write!(f, "invalid client configuration: {m}"),
+            Error::InsideAsyncRuntime => f.write_str(
+                "the blocking client cannot run on a thread of a tokio runtime; use the async client there",
+            ),
         }
     }
 }

@@ -1,24 +1,61 @@
-//! Async client for the Stripe API.
+//! A client for the Stripe API: async (tokio) or blocking, over the typed API of
+//! [`stripe-types`](stripe_types), re-exported as [`types`].
 //!
-//! ```ignore
+//! Every operation is a parameter struct: required parameters in `new(...)`, the rest as
+//! setters, then `.send(&client)`:
+//!
+//! ```no_run
 //! use stripe_client::prelude::*;
 //! use stripe_client::types::{CreateCustomer, ListCustomers};
 //!
-//! let client = Client::builder("sk_test_...").max_retries(3).build()?;
-//! let customer = CreateCustomer::new().email("jenny@example.com").send(&client).await?;
-//! let opts = RequestOptions::new().stripe_account("acct_123").idempotency_key("order-6735");
-//! let customer = CreateCustomer::new().send_with(&client, opts).await?;
-//! let first_50: Vec<_> = ListCustomers::new().stream(&client).take(50).try_collect().await?;
+//! #[tokio::main]
+//! async fn main() -> Result<(), stripe_client::Error> {
+//!     let client = Client::builder("sk_test_...").max_retries(3).build()?;
+//!     let customer = CreateCustomer::new().email("jenny@example.com").send(&client).await?;
+//!     let opts = RequestOptions::new().stripe_account("acct_123").idempotency_key("order-6735");
+//!     let customer = CreateCustomer::new().send_with(&client, opts).await?;
+//!     let first_50: Vec<_> = ListCustomers::new().stream(&client).take(50).try_collect().await?;
+//!     Ok(())
+//! }
 //! ```
+//!
+//! Scripts and CLIs without an async runtime use [`blocking`] (feature `blocking`), the same
+//! pipeline behind a blocking call:
+//! `CreateCustomer::new().email("jenny@example.com").send_blocking(&client)?`, and
+//! `ListCustomers::new().iter_blocking(&client)` for an [`Iterator`] over every item.
+//!
+//! Endpoints newer than the pinned spec go through [`Client::raw_request`]:
 //!
 //! ```no_run
 //! use stripe_client::prelude::*;
 //! # async fn f() -> Result<(), stripe_client::Error> {
 //! let client = Client::new("sk_test_123")?;
-//! // The escape hatch for endpoints newer than the pinned spec:
 //! let list = client.raw_request(Method::Get, "/v1/customers", serde_json::json!({"limit": 3})).await?;
 //! # Ok(()) }
 //! ```
+//!
+//! # Features
+//!
+//! | feature | what it adds |
+//! | --- | --- |
+//! | `payments`, `billing` (default) | the payments and billing API areas of [`types`] |
+//! | `checkout`, `connect`, `issuing`, `terminal`, `treasury`, `tax`, `identity`, `radar`, `reporting`, `financial_connections`, `climate`, `forwarding`, `v2` | one API area each (forwarded to `stripe-types`) |
+//! | `full` | every API area |
+//! | `blocking` | [`blocking`]: the blocking client (no extra dependencies) |
+//! | `axum` | [`webhook`] extractors for axum |
+//!
+//! The [`builders`] need `billing` (subscriptions, schedules) and `checkout` (Checkout
+//! Sessions); [`meter`] needs `billing` (its v2 stream also `v2`). On docs.rs every feature
+//! is on, and each
+//! item that needs one says which.
+//!
+//! # Guides
+//!
+//! [getting started](guides::getting_started) · [payments](guides::payments) ·
+//! [subscriptions](guides::subscriptions) · [metering](guides::metering) ·
+//! [connect](guides::connect) · [webhooks](guides::webhooks) ·
+//! [error handling](guides::error_handling) · [testing](guides::testing) ·
+//! [performance](guides::performance) · [telemetry](guides::telemetry).
 //!
 //! # From a call to the socket
 //!
@@ -49,10 +86,18 @@
 //!
 //! To unit-test code that uses the client without a server, build it with a
 //! [`MockTransport`]: it records every request and answers from a queue.
+// Where a feature leaves a module out, its links in the text above point at docs.rs.
+#![cfg_attr(
+    not(feature = "blocking"),
+    doc = "\n[`blocking`]: https://docs.rs/stripe-client/latest/stripe_client/blocking/index.html"
+)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod batch;
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod builder;
 pub mod builders;
 mod client;
@@ -94,30 +139,45 @@ pub use transport::{
     HttpRequest, HttpResponse, Method, MockTransport, ReqwestTransport, Transport,
 };
 
-/// The guides (`guides/*.md`) and the README, whose examples compile (and, unless marked
-/// `no_run`, run) as doctests.
+/// The guides as pages of these docs (`guides`, on every docs build) and as doctests (with
+/// the `full` feature their examples need): one list for both.
+macro_rules! guides {
+    ($($(#[$doctest:meta])? $name:ident = $file:literal;)*) => {
+        /// The guides, one page each. Their Rust examples compile (and, unless marked
+        /// `no_run`, run) as doctests with the `full` feature.
+        // rustdoc sets `doc` when it collects doctests too: those come from `guide_doctests`.
+        #[cfg(all(doc, not(doctest)))]
+        pub mod guides {
+            $(#[doc = include_str!($file)] pub mod $name {})*
+        }
+        #[cfg(all(doctest, feature = "full"))]
+        mod guide_doctests {
+            $($(#[$doctest])? #[doc = include_str!($file)] struct $name;)*
+        }
+    };
+}
+
+guides! {
+    getting_started = "../guides/getting-started.md";
+    payments = "../guides/payments.md";
+    subscriptions = "../guides/subscriptions.md";
+    // Doctested in `meter`, where its examples' features are on.
+    #[cfg(any())] metering = "../guides/metering.md";
+    connect = "../guides/connect.md";
+    webhooks = "../guides/webhooks.md";
+    error_handling = "../guides/error-handling.md";
+    testing = "../guides/testing.md";
+    telemetry = "../guides/telemetry.md";
+    performance = "../guides/performance.md";
+}
+
+/// The READMEs' examples, as doctests.
 #[cfg(all(doctest, feature = "full"))]
-mod guides {
+mod readmes {
+    #[doc = include_str!("../README.md")]
+    struct CrateReadme;
     #[doc = include_str!("../../README.md")]
-    struct Readme;
-    #[doc = include_str!("../../guides/getting-started.md")]
-    struct GettingStarted;
-    #[doc = include_str!("../../guides/payments.md")]
-    struct Payments;
-    #[doc = include_str!("../../guides/subscriptions.md")]
-    struct Subscriptions;
-    #[doc = include_str!("../../guides/connect.md")]
-    struct Connect;
-    #[doc = include_str!("../../guides/webhooks.md")]
-    struct Webhooks;
-    #[doc = include_str!("../../guides/error-handling.md")]
-    struct ErrorHandling;
-    #[doc = include_str!("../../guides/testing.md")]
-    struct Testing;
-    #[doc = include_str!("../../guides/telemetry.md")]
-    struct Telemetry;
-    #[doc = include_str!("../../guides/performance.md")]
-    struct Performance;
+    struct WorkspaceReadme;
 }
 
 /// The generated API types (`stripe-types`).

@@ -1,12 +1,50 @@
-//! The Stripe API as Rust types, generated from Stripe's pinned OpenAPI spec.
+//! The Stripe API as Rust types, generated from Stripe's pinned OpenAPI spec (API version
+//! `2026-01-28.clover`): every resource, enum, parameter struct and endpoint of v1 and v2.
 //!
-//! Every resource, enum, parameter struct and endpoint of the spec (v1 and v2) is here, one
-//! module per API area behind a cargo feature (`full` enables all). Parameter structs
-//! implement [`rt::StripeRequest`]; `stripe-client` sends them:
+//! Every operation is a parameter struct: required parameters in `new(...)`, the rest as
+//! setters. [`stripe-client`](https://docs.rs/stripe-client) sends it
+//! (`CreateCustomer::new().email("jenny@example.com").send(&client).await?`, or
+//! `.send_blocking(&client)?` without an async runtime); this crate describes it:
 //!
-//! ```ignore
-//! let customer = CreateCustomer::new().email("jenny@example.com").send(&client).await?;
 //! ```
+//! # #[cfg(feature = "payments")] {
+//! use stripe_types::rt::{Method, StripeRequest};
+//! use stripe_types::{CreateCustomer, RetrieveCustomer};
+//!
+//! let create = CreateCustomer::new().email("jenny@example.com").name("Jenny Rosen");
+//! let endpoint = create.endpoint();
+//! assert_eq!((endpoint.method, &*endpoint.path), (Method::Post, "/v1/customers"));
+//! assert_eq!(RetrieveCustomer::new("cus_123").endpoint().path, "/v1/customers/cus_123");
+//! # }
+//! ```
+//!
+//! Names follow the path and HTTP method: `POST /v1/customers` → `CreateCustomer`,
+//! `GET /v1/customers/{customer}` → `RetrieveCustomer`, `GET /v1/customers` →
+//! `ListCustomers`, `GET /v1/customers/search` → `SearchCustomers`; v2 operations carry a
+//! `V2` prefix. Each implements [`rt::StripeRequest`], whose [`endpoint()`](rt::StripeRequest::endpoint)
+//! gives the method, path, host, encoding, response type and pagination.
+//!
+//! # Features
+//!
+//! | feature | what it adds |
+//! | --- | --- |
+//! | `payments`, `billing` (default) | the payments and billing API areas |
+//! | `checkout`, `connect`, `issuing`, `terminal`, `treasury`, `tax`, `identity`, `radar`, `reporting`, `financial_connections`, `climate`, `forwarding`, `v2` | one API area each |
+//! | `full` | every API area |
+//! | `serialize` | `Serialize` for response types (request types always serialize) |
+//!
+//! Items reached from the always-on `core` area (events, files, webhook endpoints, …) are
+//! always compiled. Pick only the areas you use: each one left out is code not compiled.
+//! On docs.rs every feature is on, and each item that needs one says which.
+//!
+//! # Guides
+//!
+//! The guides live with the client:
+//! [stripe-client's guides](https://docs.rs/stripe-client/latest/stripe_client/guides/index.html)
+//! (getting started, payments, subscriptions, metering, connect, webhooks, error handling,
+//! testing, performance, telemetry).
+//!
+//! # Decoding
 //!
 //! Responses decode with [`rt::json`], this crate's own JSON reader: every generated
 //! response type implements [`rt::Decode`] (and so [`rt::DecodeBody`]) as a plain function,
@@ -15,11 +53,17 @@
 //!
 //! `src/generated/` is written by `cargo xtask codegen` and never edited by hand; `src/rt/`
 //! is the small hand-written runtime it builds on.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // `unsafe` is denied everywhere but `rt::boxed` (an owning pointer; see there).
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod rt;
+
+/// The README's examples, as doctests.
+#[cfg(all(doctest, feature = "payments"))]
+#[doc = include_str!("../README.md")]
+struct Readme;
 pub use rt::{
     Clearable, DateTime, Decimal, Expandable, FileUpload, Id, Int64String, List, Metadata,
     SearchList, Secret, StripeRequest, Timestamp, V2List,

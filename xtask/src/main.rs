@@ -268,6 +268,12 @@ fn test(_args: &[String]) -> Result<()> {
         "warnings",
     ]))?;
     run(cargo().args(["fmt", "--all", "--check"]))?;
+    // The published crates' docs with every feature (docs.rs's set): rustdoc warnings
+    // (broken intra-doc links, bare URLs, ...) fail the run.
+    run(cargo()
+        .args(["doc", "--no-deps", "--all-features"])
+        .args(["-p", "stripe-types", "-p", "stripe-client"])
+        .env("RUSTDOCFLAGS", "-D warnings"))?;
     deny()?;
     let mock = stripe_mock::ensure()?;
     println!("stripe-mock at {}", mock.url);
