@@ -13,6 +13,7 @@ pub mod html;
 pub mod model;
 pub mod names;
 pub mod passes;
+pub mod stripe_names;
 
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -174,9 +175,60 @@ pub struct Stats {
     pub default_bytes: usize,
     /// Generated source compiled with `full` (unformatted bytes).
     pub full_bytes: usize,
+    /// Operations named from Stripe's table (`spec/operation_names.toml`).
+    pub names_from_table: usize,
+    /// Of those, names whose verb is not Stripe's method.
+    pub verb_mismatches: usize,
+    /// Of those, path-based names (the naming before the table) whose verb is not Stripe's.
+    pub path_verb_mismatches: usize,
+    /// Path parameters of all operations.
+    pub path_params: usize,
+    /// Path parameters typed plain `String` (no id type for the object they name).
+    pub string_path_params: usize,
+    /// Those parameters, as `Operation.parameter`.
+    pub string_path_param_list: Vec<String>,
+    /// Constructors whose required parameters would have two of one type as positional
+    /// arguments, and so take a struct of named fields instead.
+    pub args_structs: usize,
+    /// Constructors that still take two positional arguments of one type (swappable).
+    pub swappable_constructors: usize,
 }
 
 impl Stats {
+    /// Fill in the naming, path-id and constructor figures from the final model.
+    fn with_names_and_args(mut self, m: &model::Model) -> Stats {
+        for op in &m.operations {
+            if let Some(s) = &op.stripe {
+                self.names_from_table += 1;
+                // Stripe's method, in full or less a repeat of its resource
+                // (`FinalizeInvoice` for `finalize_invoice` on an invoice).
+                let (full, verb) = (names::type_ident(&s.method), s.verb());
+                let differs = |n: &str| !n.starts_with(&full) && !n.starts_with(&verb);
+                let name = &m.items[m.resolve(op.params)].name;
+                self.verb_mismatches += usize::from(differs(name));
+                self.path_verb_mismatches += usize::from(differs(&op.path_name));
+            }
+            if let model::Kind::Struct { fields, .. } = &m.items[m.resolve(op.params)].kind {
+                for f in fields
+                    .iter()
+                    .filter(|f| f.location == model::Location::Path)
+                {
+                    self.path_params += 1;
+                    if f.ty == model::Ty::String {
+                        self.string_path_params += 1;
+                        self.string_path_param_list.push(format!(
+                            "{}.{}",
+                            m.items[m.resolve(op.params)].name,
+                            f.name
+                        ));
+                    }
+                }
+            }
+        }
+        self.args_structs = emit::args_struct_count(m);
+        self
+    }
+
     /// The report: skipped and degraded items, then the two coverage lines last.
     pub fn render(&self) -> String {
         let mut s = String::new();
@@ -194,6 +246,23 @@ impl Stats {
             "generated source compiled: default features {:.1} MiB, full {:.1} MiB (unformatted)\n",
             self.default_bytes as f64 / 1048576.0,
             self.full_bytes as f64 / 1048576.0
+        ));
+        s.push_str(&format!(
+            "operation names from Stripe's table: {} of {}; verb differs from Stripe's method: {} (path-based names: {})\n",
+            self.names_from_table, self.operations, self.verb_mismatches, self.path_verb_mismatches
+        ));
+        for p in &self.string_path_param_list {
+            s.push_str(&format!(
+                "path parameter typed String (no single resource with an id): {p}\n"
+            ));
+        }
+        s.push_str(&format!(
+            "path parameters typed plain String: {} of {}\n",
+            self.string_path_params, self.path_params
+        ));
+        s.push_str(&format!(
+            "constructors with swappable arguments: {} (positional form would have {}; those take an args struct)\n",
+            self.swappable_constructors, self.args_structs
         ));
         s.push_str(&format!(
             "operations {}/{}\n",
@@ -332,10 +401,15 @@ fn json_pointer(path: &serde_path_to_error::Path) -> String {
 /// The features `stripe-types` enables by default.
 pub const DEFAULT_FEATURES: &[&str] = &["payments", "billing"];
 
-/// Generate from spec bytes already verified against `pin`.
-pub fn generate_from_bytes(bytes: &[u8], sha256: &str) -> Result<Generated, Error> {
+/// Generate from spec bytes already verified against `pin`, naming operations from Stripe's
+/// `names` table (see [`stripe_names`]).
+pub fn generate_from_bytes(
+    bytes: &[u8],
+    sha256: &str,
+    names: &stripe_names::NameTable,
+) -> Result<Generated, Error> {
     let api = parse_spec(bytes)?;
-    let mut model = convert::convert(&api)?;
+    let mut model = convert::convert(&api, names)?;
     passes::run_all(&mut model);
     let emitted = emit::emit(&model, sha256)?;
     let stats = Stats {
@@ -367,7 +441,14 @@ pub fn generate_from_bytes(bytes: &[u8], sha256: &str) -> Result<Generated, Erro
             .map(|(_, b)| b)
             .sum(),
         full_bytes: emitted.item_bytes.iter().map(|(_, b)| b).sum(),
+        ..Stats::default()
     };
+    let mut stats = stats.with_names_and_args(&model);
+    stats.swappable_constructors = emitted
+        .files
+        .values()
+        .map(|f| emit::swappable_constructors(f))
+        .sum();
     let mut features_toml = String::from("[features]\n");
     features_toml.push_str("# Generated by `cargo xtask codegen`; one feature per API area. `core` items are always compiled.\n");
     let defaults: Vec<String> = DEFAULT_FEATURES
@@ -403,7 +484,7 @@ pub fn generate_from_bytes(bytes: &[u8], sha256: &str) -> Result<Generated, Erro
 /// Generate a spec into one file, without a pin (the snapshot tests' fixtures).
 pub fn generate_single_file(bytes: &[u8]) -> Result<(String, Stats), Error> {
     let api = parse_spec(bytes)?;
-    let mut model = convert::convert(&api)?;
+    let mut model = convert::convert(&api, &stripe_names::NameTable::new())?;
     passes::run_all(&mut model);
     // One file, no API-area features: every item is compiled.
     for item in model.items.iter_mut() {
@@ -430,11 +511,18 @@ pub fn generate_single_file(bytes: &[u8]) -> Result<(String, Stats), Error> {
         event_types: model.event_types.len(),
         default_bytes: 0,
         full_bytes: text.len(),
+        ..Stats::default()
     };
+    let mut stats = stats.with_names_and_args(&model);
+    stats.swappable_constructors = emit::swappable_constructors(&text);
     Ok((text, stats))
 }
 
-/// Verify the spec against its pin, then generate.
+/// The file of Stripe's operation names, beside the spec.
+pub const NAMES_FILE: &str = "operation_names.toml";
+
+/// Verify the spec against its pin, then generate, with the operation names of
+/// [`NAMES_FILE`] beside the spec (operations keep path-based names without it).
 pub fn generate(spec_path: &Path, pin_path: &Path) -> Result<Generated, Error> {
     let pin = Pin::read(pin_path)?;
     let bytes = std::fs::read(spec_path).map_err(|source| Error::Io {
@@ -449,5 +537,19 @@ pub fn generate(spec_path: &Path, pin_path: &Path) -> Result<Generated, Error> {
             actual,
         });
     }
-    generate_from_bytes(&bytes, &actual)
+    let names_path = spec_path.with_file_name(NAMES_FILE);
+    let names = match std::fs::read_to_string(&names_path) {
+        Ok(text) => stripe_names::parse_table(&text).map_err(|reason| Error::Pin {
+            path: names_path.clone(),
+            reason,
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => stripe_names::NameTable::new(),
+        Err(source) => {
+            return Err(Error::Io {
+                path: names_path,
+                source,
+            })
+        }
+    };
+    generate_from_bytes(&bytes, &actual, &names)
 }
