@@ -26,7 +26,6 @@ pub use rt::{
 };
 
 #[allow(
-    missing_docs,
     clippy::all,
     clippy::pedantic,
     non_camel_case_types,

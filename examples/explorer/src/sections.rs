@@ -119,7 +119,7 @@ pub async fn payments(t: &mut Tour) -> R {
     );
 
     call(&format!("ConfirmPaymentIntent::new(\"{}\").payment_method(\"pm_card_visa\").return_url(…).send(&client)", pi.id));
-    let confirmed = ConfirmPaymentIntent::new(pi.id.to_string())
+    let confirmed = ConfirmPaymentIntent::new(&pi.id)
         .payment_method("pm_card_visa")
         .return_url("https://example.com/return")
         .send(&client)
@@ -232,7 +232,7 @@ pub async fn billing(t: &mut Tour) -> R {
     );
     let sub = stripe_client::builders::SubscriptionBuilder::new()
         .customer(customer.clone())
-        .item(price.id.to_string(), 1)
+        .item(&price.id, 1)
         .build()
         .map_err(|e| fail("subscription builder", e))?
         // The builder gives the generated struct: its other setters stay available.
@@ -271,10 +271,10 @@ pub async fn billing(t: &mut Tour) -> R {
     );
 
     call(&format!(
-        "DeleteSubscription::new(\"{}\").send(&client)  // cancel now",
+        "CancelSubscription::new(\"{}\").send(&client)  // cancel now",
         sub.id
     ));
-    let canceled = DeleteSubscription::new(sub.id.clone())
+    let canceled = CancelSubscription::new(sub.id.clone())
         .send(&client)
         .await
         .map_err(|e| fail("cancel subscription", e))?;
@@ -291,7 +291,7 @@ pub async fn billing(t: &mut Tour) -> R {
         .end_behavior(EndBehavior::Release)
         .phase(
             PhaseBuilder::new()
-                .item(price.id.to_string(), 1)
+                .item(&price.id, 1)
                 .iterations(12, Interval::Month),
         )
         .build()
@@ -319,14 +319,16 @@ pub async fn billing(t: &mut Tour) -> R {
     // Unique per run: an account cannot have two active meters with one event name.
     let event_name = format!("explorer_api_calls_{}", Timestamp::now().seconds());
     call(&format!(
-        "CreateBillingMeter::new(AggregationSettingsParam::new(\"sum\"), \"API calls\", \"{event_name}\")"
+        "CreateBillingMeter::new(CreateBillingMeterArgs {{ default_aggregation: AggregationSettingsParam::new(\"sum\"), display_name: \"API calls\".into(), event_name: \"{event_name}\".into() }})"
     ));
     call("    .customer_mapping(CustomerMappingParam::new(\"stripe_customer_id\", \"by_id\")).value_settings(MeterValueSettingsParam::new(\"value\")).send(&client)");
-    let meter = CreateBillingMeter::new(
-        AggregationSettingsParam::new(CreateBillingMeterDefaultAggregationFormula::Sum),
-        "API calls",
-        event_name.clone(),
-    )
+    let meter = CreateBillingMeter::new(CreateBillingMeterArgs {
+        default_aggregation: AggregationSettingsParam::new(
+            CreateBillingMeterDefaultAggregationFormula::Sum,
+        ),
+        display_name: "API calls".into(),
+        event_name: event_name.clone(),
+    })
     .customer_mapping(CustomerMappingParam::new(
         "stripe_customer_id",
         CreateBillingMeterCustomerMappingType::ById,
@@ -433,10 +435,10 @@ pub async fn connect(t: &mut Tour) -> R {
     tree(&format!("Account {}", account.id), &account);
 
     call(&format!(
-        "GetAccountsAccount::new(\"{}\").send(&client)",
+        "RetrieveAccount::new(\"{}\").send(&client)",
         account.id
     ));
-    let again = GetAccountsAccount::new(account.id.clone())
+    let again = RetrieveAccount::new(account.id.clone())
         .send(&client)
         .await
         .map_err(|e| fail("retrieve account", e))?;
@@ -461,13 +463,16 @@ pub async fn connect(t: &mut Tour) -> R {
     ));
 
     call(&format!(
-        "CreateTransfer::new(\"usd\", \"{}\").amount(1000).send(&client)",
+        "CreateTransfer::new(CreateTransferArgs {{ currency: \"usd\".into(), destination: \"{}\".into() }}).amount(1000).send(&client)",
         account.id
     ));
-    let transfer = CreateTransfer::new("usd", account.id.to_string())
-        .amount(1000)
-        .send(&client)
-        .await;
+    let transfer = CreateTransfer::new(CreateTransferArgs {
+        currency: "usd".into(),
+        destination: (&account.id).into(),
+    })
+    .amount(1000)
+    .send(&client)
+    .await;
     match transfer {
         Ok(tr) => note(&format!(
             "transfer {} · {} {}",
@@ -820,16 +825,16 @@ pub async fn files(t: &mut Tour) -> R {
             "FinalizeQuote::new(\"{}\").send(&client)",
             quote.id
         ));
-        FinalizeQuote::new(quote.id.to_string())
+        FinalizeQuote::new(&quote.id)
             .send(&client)
             .await
             .map_err(|e| fail("finalize quote", e))?;
     }
     call(&format!(
-        "RetrieveQuotePdf::new(\"{}\").send(&client)  // binary, files host",
+        "PdfQuote::new(\"{}\").send(&client)  // binary, files host",
         quote.id
     ));
-    let pdf = RetrieveQuotePdf::new(quote.id.clone())
+    let pdf = PdfQuote::new(quote.id.clone())
         .send(&client)
         .await
         .map_err(|e| fail("quote pdf", e))?;

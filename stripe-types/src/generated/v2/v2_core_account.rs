@@ -4,13 +4,13 @@
 ///
 /// Removes access to the Account and its associated resources. Closed Accounts can no longer be operated on, but limited information can still be retrieved through the API in order to be able to track their history.
 ///
-/// `POST /v2/core/accounts/{id}/close`
+/// `POST /v2/core/accounts/{id}/close` · [API reference](https://docs.stripe.com/api/v2/core/accounts)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CloseV2CoreAccount {
     /// The ID of the Account to close.
-    pub id: String,
+    pub id: crate::AccountId,
     /// Configurations on the Account to be closed. All configurations on the Account must be passed in for this request to succeed.
     pub applied_configurations: Option<
         Vec<crate::ListV2CoreAccountsAppliedConfigurations>,
@@ -29,9 +29,9 @@ impl serde::Serialize for CloseV2CoreAccount {
 }
 #[cfg(feature = "v2")]
 impl CloseV2CoreAccount {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<crate::AccountId>) -> Self {
         Self {
             id: id.into(),
             applied_configurations: None,
@@ -73,7 +73,7 @@ impl crate::rt::StripeRequest for CloseV2CoreAccount {
 ///
 /// An Account is a representation of a company, individual or other entity that a user interacts with. Accounts contain identifying information about the entity, and configurations that store the features an account has access to. An account can be configured as any or all of the following configurations: Customer, Merchant and/or Recipient.
 ///
-/// `POST /v2/core/accounts`
+/// `POST /v2/core/accounts` · [API reference](https://docs.stripe.com/api/v2/core/accounts)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -139,7 +139,7 @@ impl serde::Serialize for CreateV2CoreAccount {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccount {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -231,6 +231,7 @@ impl crate::rt::StripeRequest for CreateV2CoreAccount {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfiguration`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -261,7 +262,7 @@ impl serde::Serialize for CreateV2CoreAccountConfiguration {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfiguration {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -295,6 +296,7 @@ impl CreateV2CoreAccountConfiguration {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationCustomer`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -339,7 +341,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationCustomer {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationCustomer {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -388,6 +390,7 @@ impl CreateV2CoreAccountConfigurationCustomer {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationCustomerAutomaticIndirectTax`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -413,7 +416,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationCustomerAutomaticIndir
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationCustomerAutomaticIndirectTax {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -432,6 +435,7 @@ impl CreateV2CoreAccountConfigurationCustomerAutomaticIndirectTax {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationCustomerBilling`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -452,7 +456,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationCustomerBilling {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationCustomerBilling {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { invoice: None }
@@ -466,6 +470,7 @@ impl CreateV2CoreAccountConfigurationCustomerBilling {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationCustomerBillingInvoice`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -510,7 +515,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationCustomerBillingInvoice
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationCustomerBillingInvoice {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -559,6 +564,7 @@ impl CreateV2CoreAccountConfigurationCustomerBillingInvoice {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationCustomerBillingInvoiceCustomFields`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -579,17 +585,29 @@ for CreateV2CoreAccountConfigurationCustomerBillingInvoiceCustomFields {
         map.end()
     }
 }
+/// The required parameters of [`CreateV2CoreAccountConfigurationCustomerBillingInvoiceCustomFields::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+pub struct CreateV2CoreAccountConfigurationCustomerBillingInvoiceCustomFieldsArgs {
+    /// The name of the custom field. This may be up to 40 characters.
+    pub name: String,
+    /// The value of the custom field. This may be up to 140 characters. When updating, pass an empty string to remove previously-defined values.
+    pub value: String,
+}
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationCustomerBillingInvoiceCustomFields {
-    ///Start with the required parameters: `name`, `value`.
+    /// Start with the required parameters, named in [`CreateV2CoreAccountConfigurationCustomerBillingInvoiceCustomFieldsArgs`]: `name`, `value`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn new(
+        args: CreateV2CoreAccountConfigurationCustomerBillingInvoiceCustomFieldsArgs,
+    ) -> Self {
         Self {
-            name: name.into(),
-            value: value.into(),
+            name: args.name,
+            value: args.value,
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationCustomerBillingInvoiceRendering`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -618,7 +636,7 @@ for CreateV2CoreAccountConfigurationCustomerBillingInvoiceRendering {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationCustomerBillingInvoiceRendering {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -642,6 +660,7 @@ impl CreateV2CoreAccountConfigurationCustomerBillingInvoiceRendering {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationCustomerCapabilities`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -664,7 +683,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationCustomerCapabilities {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationCustomerCapabilities {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -682,6 +701,7 @@ impl CreateV2CoreAccountConfigurationCustomerCapabilities {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -701,7 +721,7 @@ for CreateV2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -709,6 +729,7 @@ impl CreateV2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationCustomerShipping`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -739,7 +760,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationCustomerShipping {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationCustomerShipping {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -767,6 +788,7 @@ impl CreateV2CoreAccountConfigurationCustomerShipping {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationCustomerShippingAddress`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -812,7 +834,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationCustomerShippingAddres
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationCustomerShippingAddress {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -855,6 +877,7 @@ impl CreateV2CoreAccountConfigurationCustomerShippingAddress {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchant`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -927,7 +950,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationMerchant {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchant {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1014,6 +1037,7 @@ impl CreateV2CoreAccountConfigurationMerchant {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantBacsDebitPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1034,7 +1058,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationMerchantBacsDebitPayme
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantBacsDebitPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { display_name: None }
@@ -1045,6 +1069,7 @@ impl CreateV2CoreAccountConfigurationMerchantBacsDebitPayments {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantBranding`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1080,7 +1105,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationMerchantBranding {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantBranding {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1111,6 +1136,7 @@ impl CreateV2CoreAccountConfigurationMerchantBranding {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilities`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1434,7 +1460,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationMerchantCapabilities {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilities {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1925,6 +1951,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilities {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1944,7 +1971,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -1952,6 +1979,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1971,7 +1999,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -1979,6 +2007,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1998,7 +2027,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayments
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2006,6 +2035,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayment
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2025,7 +2055,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2033,6 +2063,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2052,7 +2083,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2060,6 +2091,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2079,7 +2111,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2087,6 +2119,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesBlikPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2106,7 +2139,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesBlikPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesBlikPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2114,6 +2147,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesBlikPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2133,7 +2167,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2141,6 +2175,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesCardPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2160,7 +2195,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesCardPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesCardPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2168,6 +2203,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesCardPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2187,7 +2223,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments 
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2195,6 +2231,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesCashappPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2214,7 +2251,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesCashappPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesCashappPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2222,6 +2259,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesCashappPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesEpsPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2241,7 +2279,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesEpsPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesEpsPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2249,6 +2287,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesEpsPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesFpxPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2268,7 +2307,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesFpxPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesFpxPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2276,6 +2315,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesFpxPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2295,7 +2335,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2303,6 +2343,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments 
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2322,7 +2363,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2330,6 +2371,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesIdealPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2349,7 +2391,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesIdealPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesIdealPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2357,6 +2399,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesIdealPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesJcbPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2376,7 +2419,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesJcbPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesJcbPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2384,6 +2427,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesJcbPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2403,7 +2447,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2411,6 +2455,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2430,7 +2475,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2438,6 +2483,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesLinkPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2457,7 +2503,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesLinkPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesLinkPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2465,6 +2511,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesLinkPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2484,7 +2531,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2492,6 +2539,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2511,7 +2559,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2519,6 +2567,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2538,7 +2587,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2546,6 +2595,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesP24Payments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2565,7 +2615,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesP24Payments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesP24Payments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2573,6 +2623,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesP24Payments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2592,7 +2643,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2600,6 +2651,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2619,7 +2671,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2627,6 +2679,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2646,7 +2699,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2654,6 +2707,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2673,7 +2727,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2681,6 +2735,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesSwishPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2700,7 +2755,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesSwishPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesSwishPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2708,6 +2763,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesSwishPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesTwintPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2727,7 +2783,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesTwintPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesTwintPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2735,6 +2791,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesTwintPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesZipPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2754,7 +2811,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesZipPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesZipPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2762,6 +2819,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesZipPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCardPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -2784,7 +2842,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationMerchantCardPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCardPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { decline_on: None }
@@ -2800,6 +2858,7 @@ impl CreateV2CoreAccountConfigurationMerchantCardPayments {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCardPaymentsDeclineOn`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -2825,7 +2884,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationMerchantCardPaymentsDe
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCardPaymentsDeclineOn {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -2844,6 +2903,7 @@ impl CreateV2CoreAccountConfigurationMerchantCardPaymentsDeclineOn {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantKonbiniPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -2866,7 +2926,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationMerchantKonbiniPayment
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantKonbiniPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { support: None }
@@ -2882,6 +2942,7 @@ impl CreateV2CoreAccountConfigurationMerchantKonbiniPayments {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantKonbiniPaymentsSupport`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -2915,7 +2976,7 @@ for CreateV2CoreAccountConfigurationMerchantKonbiniPaymentsSupport {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantKonbiniPaymentsSupport {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -2945,6 +3006,7 @@ impl CreateV2CoreAccountConfigurationMerchantKonbiniPaymentsSupport {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantKonbiniPaymentsSupportHours`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -2971,7 +3033,7 @@ for CreateV2CoreAccountConfigurationMerchantKonbiniPaymentsSupportHours {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantKonbiniPaymentsSupportHours {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -2990,6 +3052,7 @@ impl CreateV2CoreAccountConfigurationMerchantKonbiniPaymentsSupportHours {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantScriptStatementDescriptor`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3020,7 +3083,7 @@ for CreateV2CoreAccountConfigurationMerchantScriptStatementDescriptor {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantScriptStatementDescriptor {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { kana: None, kanji: None }
@@ -3046,6 +3109,7 @@ impl CreateV2CoreAccountConfigurationMerchantScriptStatementDescriptor {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantScriptStatementDescriptorKana`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3072,7 +3136,7 @@ for CreateV2CoreAccountConfigurationMerchantScriptStatementDescriptorKana {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantScriptStatementDescriptorKana {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -3091,6 +3155,7 @@ impl CreateV2CoreAccountConfigurationMerchantScriptStatementDescriptorKana {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantScriptStatementDescriptorKanji`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3117,7 +3182,7 @@ for CreateV2CoreAccountConfigurationMerchantScriptStatementDescriptorKanji {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantScriptStatementDescriptorKanji {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -3136,6 +3201,7 @@ impl CreateV2CoreAccountConfigurationMerchantScriptStatementDescriptorKanji {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantStatementDescriptor`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3161,7 +3227,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationMerchantStatementDescr
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantStatementDescriptor {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -3180,6 +3246,7 @@ impl CreateV2CoreAccountConfigurationMerchantStatementDescriptor {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantSupport`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3215,7 +3282,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationMerchantSupport {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantSupport {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -3249,6 +3316,7 @@ impl CreateV2CoreAccountConfigurationMerchantSupport {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantSupportAddress`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -3297,7 +3365,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationMerchantSupportAddress
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantSupportAddress {
-    ///Start with the required parameters: `country`.
+    /// Start with the required parameters: `country`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(country: impl Into<String>) -> Self {
         Self {
@@ -3341,6 +3409,7 @@ impl CreateV2CoreAccountConfigurationMerchantSupportAddress {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationRecipient`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3363,7 +3432,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationRecipient {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationRecipient {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { capabilities: None }
@@ -3377,6 +3446,7 @@ impl CreateV2CoreAccountConfigurationRecipient {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationRecipientCapabilities`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3399,7 +3469,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationRecipientCapabilities 
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationRecipientCapabilities {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { stripe_balance: None }
@@ -3415,6 +3485,7 @@ impl CreateV2CoreAccountConfigurationRecipientCapabilities {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationRecipientCapabilitiesStripeBalance`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3438,7 +3509,7 @@ for CreateV2CoreAccountConfigurationRecipientCapabilitiesStripeBalance {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationRecipientCapabilitiesStripeBalance {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { stripe_transfers: None }
@@ -3454,6 +3525,7 @@ impl CreateV2CoreAccountConfigurationRecipientCapabilitiesStripeBalance {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfers`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -3473,7 +3545,7 @@ for CreateV2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTran
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfers {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -3540,6 +3612,7 @@ impl<'de> serde::Deserialize<'de> for CreateV2CoreAccountDashboard {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountDefaults`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3575,7 +3648,7 @@ impl serde::Serialize for CreateV2CoreAccountDefaults {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountDefaults {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -4086,6 +4159,7 @@ impl<'de> serde::Deserialize<'de> for CreateV2CoreAccountDefaultsLocales {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountDefaultsProfile`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -4116,7 +4190,7 @@ impl serde::Serialize for CreateV2CoreAccountDefaultsProfile {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountDefaultsProfile {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -4141,6 +4215,7 @@ impl CreateV2CoreAccountDefaultsProfile {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountDefaultsResponsibilities`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4162,7 +4237,7 @@ impl serde::Serialize for CreateV2CoreAccountDefaultsResponsibilities {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountDefaultsResponsibilities {
-    ///Start with the required parameters: `fees_collector`, `losses_collector`.
+    /// Start with the required parameters: `fees_collector`, `losses_collector`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         fees_collector: impl Into<
@@ -4331,6 +4406,7 @@ for CreateV2CoreAccountDefaultsResponsibilitiesLossesCollector {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentity`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -4371,7 +4447,7 @@ impl serde::Serialize for CreateV2CoreAccountIdentity {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentity {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -4420,6 +4496,7 @@ impl CreateV2CoreAccountIdentity {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityAttestations`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -4470,7 +4547,7 @@ impl serde::Serialize for CreateV2CoreAccountIdentityAttestations {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityAttestations {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -4526,6 +4603,7 @@ impl CreateV2CoreAccountIdentityAttestations {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityAttestationsDirectorshipDeclaration`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -4557,7 +4635,7 @@ for CreateV2CoreAccountIdentityAttestationsDirectorshipDeclaration {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityAttestationsDirectorshipDeclaration {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -4582,6 +4660,7 @@ impl CreateV2CoreAccountIdentityAttestationsDirectorshipDeclaration {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityAttestationsOwnershipDeclaration`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -4612,7 +4691,7 @@ impl serde::Serialize for CreateV2CoreAccountIdentityAttestationsOwnershipDeclar
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityAttestationsOwnershipDeclaration {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -4637,6 +4716,7 @@ impl CreateV2CoreAccountIdentityAttestationsOwnershipDeclaration {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityAttestationsRepresentativeDeclaration`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -4668,7 +4748,7 @@ for CreateV2CoreAccountIdentityAttestationsRepresentativeDeclaration {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityAttestationsRepresentativeDeclaration {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -4693,6 +4773,7 @@ impl CreateV2CoreAccountIdentityAttestationsRepresentativeDeclaration {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityAttestationsTermsOfService`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -4715,7 +4796,7 @@ impl serde::Serialize for CreateV2CoreAccountIdentityAttestationsTermsOfService 
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityAttestationsTermsOfService {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { account: None }
@@ -4729,6 +4810,7 @@ impl CreateV2CoreAccountIdentityAttestationsTermsOfService {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityAttestationsTermsOfServiceAccount`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4755,7 +4837,7 @@ impl serde::Serialize for CreateV2CoreAccountIdentityAttestationsTermsOfServiceA
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityAttestationsTermsOfServiceAccount {
-    ///Start with the required parameters: `date`, `ip`.
+    /// Start with the required parameters: `date`, `ip`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(date: impl Into<crate::rt::DateTime>, ip: impl Into<String>) -> Self {
         Self {
@@ -4770,6 +4852,7 @@ impl CreateV2CoreAccountIdentityAttestationsTermsOfServiceAccount {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityBusinessDetails`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -4859,7 +4942,7 @@ impl serde::Serialize for CreateV2CoreAccountIdentityBusinessDetails {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityBusinessDetails {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -4973,6 +5056,7 @@ impl CreateV2CoreAccountIdentityBusinessDetails {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityBusinessDetailsAddress`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5021,7 +5105,7 @@ impl serde::Serialize for CreateV2CoreAccountIdentityBusinessDetailsAddress {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityBusinessDetailsAddress {
-    ///Start with the required parameters: `country`.
+    /// Start with the required parameters: `country`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(country: impl Into<String>) -> Self {
         Self {
@@ -5065,6 +5149,7 @@ impl CreateV2CoreAccountIdentityBusinessDetailsAddress {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityBusinessDetailsDocuments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -5150,7 +5235,7 @@ impl serde::Serialize for CreateV2CoreAccountIdentityBusinessDetailsDocuments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityBusinessDetailsDocuments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -5267,6 +5352,7 @@ impl CreateV2CoreAccountIdentityBusinessDetailsDocuments {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5289,7 +5375,7 @@ for CreateV2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification {
-    ///Start with the required parameters: `front_back`, `type`.
+    /// Start with the required parameters: `front_back`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         front_back: impl Into<
@@ -5305,6 +5391,7 @@ impl CreateV2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationFrontBack`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5329,7 +5416,7 @@ for CreateV2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationFrontB
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationFrontBack {
-    ///Start with the required parameters: `front`.
+    /// Start with the required parameters: `front`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(front: impl Into<String>) -> Self {
         Self {
@@ -5343,6 +5430,7 @@ impl CreateV2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationFront
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityBusinessDetailsScriptAddresses`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -5372,7 +5460,7 @@ impl serde::Serialize for CreateV2CoreAccountIdentityBusinessDetailsScriptAddres
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityBusinessDetailsScriptAddresses {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { kana: None, kanji: None }
@@ -5398,6 +5486,7 @@ impl CreateV2CoreAccountIdentityBusinessDetailsScriptAddresses {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityBusinessDetailsScriptAddressesKana`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5446,7 +5535,7 @@ impl serde::Serialize for CreateV2CoreAccountIdentityBusinessDetailsScriptAddres
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityBusinessDetailsScriptAddressesKana {
-    ///Start with the required parameters: `country`.
+    /// Start with the required parameters: `country`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(country: impl Into<String>) -> Self {
         Self {
@@ -5490,6 +5579,7 @@ impl CreateV2CoreAccountIdentityBusinessDetailsScriptAddressesKana {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityBusinessDetailsScriptAddressesKanji`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5539,7 +5629,7 @@ for CreateV2CoreAccountIdentityBusinessDetailsScriptAddressesKanji {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityBusinessDetailsScriptAddressesKanji {
-    ///Start with the required parameters: `country`.
+    /// Start with the required parameters: `country`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(country: impl Into<String>) -> Self {
         Self {
@@ -5583,6 +5673,7 @@ impl CreateV2CoreAccountIdentityBusinessDetailsScriptAddressesKanji {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityIndividual`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -5699,7 +5790,7 @@ impl serde::Serialize for CreateV2CoreAccountIdentityIndividual {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityIndividual {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -5854,6 +5945,7 @@ impl CreateV2CoreAccountIdentityIndividual {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityIndividualAdditionalAddresses`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5905,7 +5997,7 @@ impl serde::Serialize for CreateV2CoreAccountIdentityIndividualAdditionalAddress
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityIndividualAdditionalAddresses {
-    ///Start with the required parameters: `country`, `purpose`.
+    /// Start with the required parameters: `country`, `purpose`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         country: impl Into<String>,
@@ -5955,6 +6047,7 @@ impl CreateV2CoreAccountIdentityIndividualAdditionalAddresses {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityIndividualAddress`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -6003,7 +6096,7 @@ impl serde::Serialize for CreateV2CoreAccountIdentityIndividualAddress {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityIndividualAddress {
-    ///Start with the required parameters: `country`.
+    /// Start with the required parameters: `country`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(country: impl Into<String>) -> Self {
         Self {
@@ -6047,6 +6140,7 @@ impl CreateV2CoreAccountIdentityIndividualAddress {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityIndividualDocuments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -6095,7 +6189,7 @@ impl serde::Serialize for CreateV2CoreAccountIdentityIndividualDocuments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityIndividualDocuments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -6153,6 +6247,7 @@ impl CreateV2CoreAccountIdentityIndividualDocuments {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityIndividualDocumentsSecondaryVerification`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -6175,7 +6270,7 @@ for CreateV2CoreAccountIdentityIndividualDocumentsSecondaryVerification {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityIndividualDocumentsSecondaryVerification {
-    ///Start with the required parameters: `front_back`, `type`.
+    /// Start with the required parameters: `front_back`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         front_back: impl Into<
@@ -6283,7 +6378,7 @@ impl<'de> serde::Deserialize<'de> for CreateV2CoreAccountInclude {
 ///
 /// Returns a list of Accounts.
 ///
-/// `GET /v2/core/accounts`
+/// `GET /v2/core/accounts` · [API reference](https://docs.stripe.com/api/v2/core/accounts)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -6321,7 +6416,7 @@ impl serde::Serialize for ListV2CoreAccounts {
 }
 #[cfg(feature = "v2")]
 impl ListV2CoreAccounts {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -6435,13 +6530,13 @@ impl<'de> serde::Deserialize<'de> for ListV2CoreAccountsAppliedConfigurations {
 ///
 /// Retrieves the details of an Account.
 ///
-/// `GET /v2/core/accounts/{id}`
+/// `GET /v2/core/accounts/{id}` · [API reference](https://docs.stripe.com/api/v2/core/accounts)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveV2CoreAccount {
     /// The ID of the Account to retrieve.
-    pub id: String,
+    pub id: crate::AccountId,
     /// Additional fields to include in the response.
     pub include: Option<Vec<crate::CreateV2CoreAccountInclude>>,
 }
@@ -6458,9 +6553,9 @@ impl serde::Serialize for RetrieveV2CoreAccount {
 }
 #[cfg(feature = "v2")]
 impl RetrieveV2CoreAccount {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<crate::AccountId>) -> Self {
         Self {
             id: id.into(),
             include: None,
@@ -6498,13 +6593,13 @@ impl crate::rt::StripeRequest for RetrieveV2CoreAccount {
 ///
 /// Updates the details of an Account.
 ///
-/// `POST /v2/core/accounts/{id}`
+/// `POST /v2/core/accounts/{id}` · [API reference](https://docs.stripe.com/api/v2/core/accounts)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateV2CoreAccount {
     /// The ID of the Account to update.
-    pub id: String,
+    pub id: crate::AccountId,
     /// The account token generated by the account token api.
     pub account_token: Option<String>,
     /// An Account Configuration which allows the Account to take on a key persona across Stripe products.
@@ -6566,9 +6661,9 @@ impl serde::Serialize for UpdateV2CoreAccount {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccount {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<crate::AccountId>) -> Self {
         Self {
             id: id.into(),
             account_token: None,
@@ -6663,6 +6758,7 @@ impl crate::rt::StripeRequest for UpdateV2CoreAccount {
         }
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfiguration`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -6693,7 +6789,7 @@ impl serde::Serialize for UpdateV2CoreAccountConfiguration {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfiguration {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -6727,6 +6823,7 @@ impl UpdateV2CoreAccountConfiguration {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationCustomer`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -6776,7 +6873,7 @@ impl serde::Serialize for UpdateV2CoreAccountConfigurationCustomer {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationCustomer {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -6831,6 +6928,7 @@ impl UpdateV2CoreAccountConfigurationCustomer {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationCustomerAutomaticIndirectTax`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -6861,7 +6959,7 @@ impl serde::Serialize for UpdateV2CoreAccountConfigurationCustomerAutomaticIndir
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationCustomerAutomaticIndirectTax {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -6889,6 +6987,7 @@ impl UpdateV2CoreAccountConfigurationCustomerAutomaticIndirectTax {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationCustomerBilling`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -6914,7 +7013,7 @@ impl serde::Serialize for UpdateV2CoreAccountConfigurationCustomerBilling {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationCustomerBilling {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -6936,6 +7035,7 @@ impl UpdateV2CoreAccountConfigurationCustomerBilling {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationCustomerCapabilities`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -6958,7 +7058,7 @@ impl serde::Serialize for UpdateV2CoreAccountConfigurationCustomerCapabilities {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationCustomerCapabilities {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -6976,6 +7076,7 @@ impl UpdateV2CoreAccountConfigurationCustomerCapabilities {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -6997,7 +7098,7 @@ for UpdateV2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -7008,6 +7109,7 @@ impl UpdateV2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchant`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -7085,7 +7187,7 @@ impl serde::Serialize for UpdateV2CoreAccountConfigurationMerchant {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchant {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -7178,6 +7280,7 @@ impl UpdateV2CoreAccountConfigurationMerchant {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilities`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -7501,7 +7604,7 @@ impl serde::Serialize for UpdateV2CoreAccountConfigurationMerchantCapabilities {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilities {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -7992,6 +8095,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilities {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8013,7 +8117,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8024,6 +8128,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8045,7 +8150,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8056,6 +8161,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8077,7 +8183,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayments
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8088,6 +8194,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayment
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8109,7 +8216,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8120,6 +8227,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8141,7 +8249,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8152,6 +8260,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8173,7 +8282,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8184,6 +8293,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesBlikPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8205,7 +8315,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesBlikPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesBlikPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8216,6 +8326,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesBlikPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8237,7 +8348,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8248,6 +8359,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesCardPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8269,7 +8381,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesCardPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesCardPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8280,6 +8392,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesCardPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8301,7 +8414,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments 
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8312,6 +8425,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesCashappPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8333,7 +8447,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesCashappPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesCashappPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8344,6 +8458,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesCashappPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesEpsPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8365,7 +8480,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesEpsPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesEpsPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8376,6 +8491,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesEpsPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesFpxPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8397,7 +8513,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesFpxPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesFpxPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8408,6 +8524,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesFpxPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8429,7 +8546,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8440,6 +8557,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments 
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8461,7 +8579,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8472,6 +8590,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesIdealPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8493,7 +8612,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesIdealPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesIdealPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8504,6 +8623,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesIdealPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesJcbPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8525,7 +8645,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesJcbPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesJcbPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8536,6 +8656,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesJcbPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8557,7 +8678,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8568,6 +8689,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8589,7 +8711,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8600,6 +8722,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesLinkPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8621,7 +8744,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesLinkPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesLinkPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8632,6 +8755,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesLinkPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8653,7 +8777,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8664,6 +8788,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8685,7 +8810,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8696,6 +8821,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8717,7 +8843,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8728,6 +8854,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesP24Payments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8749,7 +8876,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesP24Payments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesP24Payments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8760,6 +8887,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesP24Payments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8781,7 +8909,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8792,6 +8920,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8813,7 +8942,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8824,6 +8953,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8845,7 +8975,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8856,6 +8986,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8877,7 +9008,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8888,6 +9019,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesSwishPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8909,7 +9041,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesSwishPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesSwishPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8920,6 +9052,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesSwishPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesTwintPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8941,7 +9074,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesTwintPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesTwintPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8952,6 +9085,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesTwintPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesZipPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8973,7 +9107,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesZipPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesZipPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8984,6 +9118,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesZipPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantSupport`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -9019,7 +9154,7 @@ impl serde::Serialize for UpdateV2CoreAccountConfigurationMerchantSupport {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantSupport {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -9053,6 +9188,7 @@ impl UpdateV2CoreAccountConfigurationMerchantSupport {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantSupportAddress`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -9103,7 +9239,7 @@ impl serde::Serialize for UpdateV2CoreAccountConfigurationMerchantSupportAddress
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantSupportAddress {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -9152,6 +9288,7 @@ impl UpdateV2CoreAccountConfigurationMerchantSupportAddress {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationRecipient`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -9179,7 +9316,7 @@ impl serde::Serialize for UpdateV2CoreAccountConfigurationRecipient {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationRecipient {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -9201,6 +9338,7 @@ impl UpdateV2CoreAccountConfigurationRecipient {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationRecipientCapabilities`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -9223,7 +9361,7 @@ impl serde::Serialize for UpdateV2CoreAccountConfigurationRecipientCapabilities 
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationRecipientCapabilities {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { stripe_balance: None }
@@ -9239,6 +9377,7 @@ impl UpdateV2CoreAccountConfigurationRecipientCapabilities {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationRecipientCapabilitiesStripeBalance`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -9262,7 +9401,7 @@ for UpdateV2CoreAccountConfigurationRecipientCapabilitiesStripeBalance {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationRecipientCapabilitiesStripeBalance {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { stripe_transfers: None }
@@ -9278,6 +9417,7 @@ impl UpdateV2CoreAccountConfigurationRecipientCapabilitiesStripeBalance {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfers`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -9299,7 +9439,7 @@ for UpdateV2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTran
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfers {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -9310,6 +9450,7 @@ impl UpdateV2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTra
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountIdentity`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -9350,7 +9491,7 @@ impl serde::Serialize for UpdateV2CoreAccountIdentity {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountIdentity {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -9399,6 +9540,7 @@ impl UpdateV2CoreAccountIdentity {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountIdentityAttestations`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -9449,7 +9591,7 @@ impl serde::Serialize for UpdateV2CoreAccountIdentityAttestations {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountIdentityAttestations {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -9505,6 +9647,7 @@ impl UpdateV2CoreAccountIdentityAttestations {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountIdentityAttestationsTermsOfService`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -9539,7 +9682,7 @@ impl serde::Serialize for UpdateV2CoreAccountIdentityAttestationsTermsOfService 
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountIdentityAttestationsTermsOfService {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -9575,6 +9718,7 @@ impl UpdateV2CoreAccountIdentityAttestationsTermsOfService {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountIdentityAttestationsTermsOfServiceCryptoStorer`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -9606,7 +9750,7 @@ for UpdateV2CoreAccountIdentityAttestationsTermsOfServiceCryptoStorer {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountIdentityAttestationsTermsOfServiceCryptoStorer {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -9631,6 +9775,7 @@ impl UpdateV2CoreAccountIdentityAttestationsTermsOfServiceCryptoStorer {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountIdentityAttestationsTermsOfServiceStorer`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -9661,7 +9806,7 @@ impl serde::Serialize for UpdateV2CoreAccountIdentityAttestationsTermsOfServiceS
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountIdentityAttestationsTermsOfServiceStorer {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -9971,6 +10116,7 @@ impl crate::rt::Decode for V2CoreAccountAppliedConfigurations {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountConfiguration`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -10050,6 +10196,7 @@ impl serde::Serialize for V2CoreAccountConfiguration {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationCustomer`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -10178,6 +10325,7 @@ impl serde::Serialize for V2CoreAccountConfigurationCustomer {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationCustomerAutomaticIndirectTax`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -10275,6 +10423,7 @@ impl serde::Serialize for V2CoreAccountConfigurationCustomerAutomaticIndirectTax
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocation`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -10448,6 +10597,7 @@ for V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocationSource {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationCustomerBilling`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -10520,6 +10670,7 @@ impl serde::Serialize for V2CoreAccountConfigurationCustomerBilling {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationCustomerBillingInvoice`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -10634,6 +10785,7 @@ impl serde::Serialize for V2CoreAccountConfigurationCustomerBillingInvoice {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationCustomerBillingInvoiceCustomFields`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -10712,6 +10864,7 @@ impl serde::Serialize for V2CoreAccountConfigurationCustomerBillingInvoiceCustom
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationCustomerBillingInvoiceRendering`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -10870,6 +11023,7 @@ for V2CoreAccountConfigurationCustomerBillingInvoiceRenderingAmountTaxDisplay {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationCustomerCapabilities`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -10935,6 +11089,7 @@ impl serde::Serialize for V2CoreAccountConfigurationCustomerCapabilities {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -11126,6 +11281,7 @@ for V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatus {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -11433,6 +11589,7 @@ for V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDeta
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationCustomerShipping`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -11514,6 +11671,7 @@ impl serde::Serialize for V2CoreAccountConfigurationCustomerShipping {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationCustomerShippingAddress`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -11620,6 +11778,7 @@ impl serde::Serialize for V2CoreAccountConfigurationCustomerShippingAddress {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchant`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -11816,6 +11975,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchant {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantBacsDebitPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -11887,6 +12047,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantBacsDebitPayments {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantBranding`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -11975,6 +12136,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantBranding {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilities`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -12658,6 +12820,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilities {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -12849,6 +13012,7 @@ for V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -12938,6 +13102,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesAffirmPa
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -13030,6 +13195,7 @@ for V2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayments {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -13119,6 +13285,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesAlmaPaym
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -13211,6 +13378,7 @@ for V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -13303,6 +13471,7 @@ for V2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesBlikPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -13392,6 +13561,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesBlikPaym
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -13481,6 +13651,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesBoletoPa
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesCardPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -13570,6 +13741,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesCardPaym
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -13662,6 +13834,7 @@ for V2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesCashappPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -13752,6 +13925,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesCashappP
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesEpsPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -13841,6 +14015,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesEpsPayme
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesFpxPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -13930,6 +14105,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesFpxPayme
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -14022,6 +14198,7 @@ for V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -14112,6 +14289,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesGrabpayP
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesIdealPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -14201,6 +14379,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesIdealPay
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesJcbPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -14290,6 +14469,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesJcbPayme
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -14379,6 +14559,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesKlarnaPa
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -14469,6 +14650,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesKonbiniP
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesLinkPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -14558,6 +14740,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesLinkPaym
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -14650,6 +14833,7 @@ for V2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -14742,6 +14926,7 @@ for V2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -14831,6 +15016,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesOxxoPaym
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesP24Payments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -14920,6 +15106,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesP24Payme
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -15012,6 +15199,7 @@ for V2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -15101,6 +15289,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesPaycoPay
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -15190,6 +15379,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesPaynowPa
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -15282,6 +15472,7 @@ for V2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesStripeBalance`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -15348,6 +15539,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesStripeBa
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayouts`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -15539,6 +15731,7 @@ for V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayoutsStatus {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesSwishPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -15628,6 +15821,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesSwishPay
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesTwintPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -15717,6 +15911,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesTwintPay
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesZipPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -15806,6 +16001,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesZipPayme
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCardPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -15871,6 +16067,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCardPayments {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCardPaymentsDeclineOn`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -15942,6 +16139,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCardPaymentsDeclineO
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantKonbiniPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -16005,6 +16203,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantKonbiniPayments {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantKonbiniPaymentsSupport`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -16089,6 +16288,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantKonbiniPaymentsSuppo
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantKonbiniPaymentsSupportHours`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -16161,6 +16361,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantKonbiniPaymentsSuppo
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantScriptStatementDescriptor`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -16240,6 +16441,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantScriptStatementDescr
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantScriptStatementDescriptorKana`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -16314,6 +16516,7 @@ for V2CoreAccountConfigurationMerchantScriptStatementDescriptorKana {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantScriptStatementDescriptorKanji`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -16388,6 +16591,7 @@ for V2CoreAccountConfigurationMerchantScriptStatementDescriptorKanji {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantSepaDebitPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -16450,6 +16654,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantSepaDebitPayments {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantStatementDescriptor`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -16521,6 +16726,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantStatementDescriptor 
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantSupport`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -16611,6 +16817,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantSupport {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantSupportAddress`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -16726,6 +16933,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantSupportAddress {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationRecipient`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -16807,6 +17015,7 @@ impl serde::Serialize for V2CoreAccountConfigurationRecipient {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationRecipientCapabilities`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -16872,6 +17081,7 @@ impl serde::Serialize for V2CoreAccountConfigurationRecipientCapabilities {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationRecipientCapabilitiesStripeBalance`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -16951,6 +17161,7 @@ impl serde::Serialize for V2CoreAccountConfigurationRecipientCapabilitiesStripeB
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfers`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -17207,6 +17418,7 @@ impl crate::rt::Decode for V2CoreAccountDashboard {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountDefaults`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -17781,6 +17993,7 @@ impl crate::rt::Decode for V2CoreAccountDefaultsLocales {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountDefaultsProfile`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -17860,6 +18073,7 @@ impl serde::Serialize for V2CoreAccountDefaultsProfile {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountDefaultsResponsibilities`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -18191,6 +18405,7 @@ impl crate::rt::Decode for V2CoreAccountDefaultsResponsibilitiesRequirementsColl
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountFutureRequirements`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -18272,6 +18487,7 @@ impl serde::Serialize for V2CoreAccountFutureRequirements {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountFutureRequirementsEntries`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -18490,6 +18706,7 @@ impl crate::rt::Decode for V2CoreAccountFutureRequirementsEntriesAwaitingActionF
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountFutureRequirementsEntriesErrors`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -19494,6 +19711,7 @@ impl crate::rt::Decode for V2CoreAccountFutureRequirementsEntriesErrorsCode {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountFutureRequirementsEntriesImpact`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -19561,6 +19779,7 @@ impl serde::Serialize for V2CoreAccountFutureRequirementsEntriesImpact {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilities`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -20265,6 +20484,7 @@ for V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesConfigurati
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadline`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -20432,6 +20652,7 @@ for V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadlineSta
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountFutureRequirementsEntriesMinimumDeadline`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -20505,6 +20726,7 @@ impl serde::Serialize for V2CoreAccountFutureRequirementsEntriesMinimumDeadline 
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountFutureRequirementsEntriesReference`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -20670,6 +20892,7 @@ impl crate::rt::Decode for V2CoreAccountFutureRequirementsEntriesReferenceType {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountFutureRequirementsEntriesRequestedReasons`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -20820,6 +21043,7 @@ impl crate::rt::Decode for V2CoreAccountFutureRequirementsEntriesRequestedReason
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountFutureRequirementsSummary`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -20885,6 +21109,7 @@ impl serde::Serialize for V2CoreAccountFutureRequirementsSummary {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountFutureRequirementsSummaryMinimumDeadline`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -20967,6 +21192,7 @@ impl serde::Serialize for V2CoreAccountFutureRequirementsSummaryMinimumDeadline 
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentity`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -21070,6 +21296,7 @@ impl serde::Serialize for V2CoreAccountIdentity {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityAttestations`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -21191,6 +21418,7 @@ impl serde::Serialize for V2CoreAccountIdentityAttestations {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityAttestationsDirectorshipDeclaration`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -21271,6 +21499,7 @@ impl serde::Serialize for V2CoreAccountIdentityAttestationsDirectorshipDeclarati
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityAttestationsOwnershipDeclaration`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -21351,6 +21580,7 @@ impl serde::Serialize for V2CoreAccountIdentityAttestationsOwnershipDeclaration 
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityAttestationsPersonsProvided`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -21441,6 +21671,7 @@ impl serde::Serialize for V2CoreAccountIdentityAttestationsPersonsProvided {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityAttestationsRepresentativeDeclaration`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -21521,6 +21752,7 @@ impl serde::Serialize for V2CoreAccountIdentityAttestationsRepresentativeDeclara
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityAttestationsTermsOfService`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -21584,6 +21816,7 @@ impl serde::Serialize for V2CoreAccountIdentityAttestationsTermsOfService {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityAttestationsTermsOfServiceAccount`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -21664,6 +21897,7 @@ impl serde::Serialize for V2CoreAccountIdentityAttestationsTermsOfServiceAccount
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetails`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -21861,6 +22095,7 @@ impl serde::Serialize for V2CoreAccountIdentityBusinessDetails {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsAddress`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -21976,6 +22211,7 @@ impl serde::Serialize for V2CoreAccountIdentityBusinessDetailsAddress {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsAnnualRevenue`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -22048,6 +22284,7 @@ impl serde::Serialize for V2CoreAccountIdentityBusinessDetailsAnnualRevenue {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsAnnualRevenueAmount`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -22119,6 +22356,7 @@ impl serde::Serialize for V2CoreAccountIdentityBusinessDetailsAnnualRevenueAmoun
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsDocuments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -22312,6 +22550,7 @@ impl serde::Serialize for V2CoreAccountIdentityBusinessDetailsDocuments {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerification`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -22467,6 +22706,7 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerificatio
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicense`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -22619,6 +22859,7 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicenseType {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociation`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -22774,6 +23015,7 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociationT
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecree`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -22929,6 +23171,7 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecreeType {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsDocumentsCompanyRegistrationVerification`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -23012,6 +23255,7 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyRegistrationVerification
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsDocumentsCompanyTaxIdVerification`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -23095,6 +23339,7 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyTaxIdVerification {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -23180,6 +23425,7 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationFrontBack`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -23335,6 +23581,7 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationType {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddress`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -23487,6 +23734,7 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddressType {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistration`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -23642,6 +23890,7 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistrationType {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnership`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -23797,6 +24046,7 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwners
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsIdNumbers`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -24514,6 +24764,7 @@ impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsIdNumbersType {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsMonthlyEstimatedRevenue`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -24578,6 +24829,7 @@ impl serde::Serialize for V2CoreAccountIdentityBusinessDetailsMonthlyEstimatedRe
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsRegistrationDate`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -24667,6 +24919,7 @@ impl serde::Serialize for V2CoreAccountIdentityBusinessDetailsRegistrationDate {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsScriptAddresses`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -24742,6 +24995,7 @@ impl serde::Serialize for V2CoreAccountIdentityBusinessDetailsScriptAddresses {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsScriptAddressesKana`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -24858,6 +25112,7 @@ impl serde::Serialize for V2CoreAccountIdentityBusinessDetailsScriptAddressesKan
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsScriptAddressesKanji`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -24974,6 +25229,7 @@ impl serde::Serialize for V2CoreAccountIdentityBusinessDetailsScriptAddressesKan
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsScriptNames`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -25048,6 +25304,7 @@ impl serde::Serialize for V2CoreAccountIdentityBusinessDetailsScriptNames {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsScriptNamesKana`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -25110,6 +25367,7 @@ impl serde::Serialize for V2CoreAccountIdentityBusinessDetailsScriptNamesKana {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsScriptNamesKanji`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -25522,6 +25780,7 @@ impl crate::rt::Decode for V2CoreAccountIdentityEntityType {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityIndividual`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -25836,6 +26095,7 @@ impl serde::Serialize for V2CoreAccountIdentityIndividual {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityIndividualAdditionalAddresses`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -26047,6 +26307,7 @@ impl crate::rt::Decode for V2CoreAccountIdentityIndividualAdditionalAddressesPur
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityIndividualAdditionalNames`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -26212,6 +26473,7 @@ impl crate::rt::Decode for V2CoreAccountIdentityIndividualAdditionalNamesPurpose
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityIndividualAddress`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -26327,6 +26589,7 @@ impl serde::Serialize for V2CoreAccountIdentityIndividualAddress {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityIndividualDateOfBirth`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -26415,6 +26678,7 @@ impl serde::Serialize for V2CoreAccountIdentityIndividualDateOfBirth {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityIndividualDocuments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -26534,6 +26798,7 @@ impl serde::Serialize for V2CoreAccountIdentityIndividualDocuments {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityIndividualDocumentsCompanyAuthorization`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -26686,6 +26951,7 @@ for V2CoreAccountIdentityIndividualDocumentsCompanyAuthorizationType {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityIndividualDocumentsPassport`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -26827,6 +27093,7 @@ impl crate::rt::Decode for V2CoreAccountIdentityIndividualDocumentsPassportType 
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityIndividualDocumentsSecondaryVerification`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -26910,6 +27177,7 @@ impl serde::Serialize for V2CoreAccountIdentityIndividualDocumentsSecondaryVerif
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityIndividualDocumentsVisa`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -27050,6 +27318,7 @@ impl crate::rt::Decode for V2CoreAccountIdentityIndividualDocumentsVisaType {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityIndividualIdNumbers`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -27625,6 +27894,7 @@ impl crate::rt::Decode for V2CoreAccountIdentityIndividualLegalGender {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityIndividualRelationship`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -27758,6 +28028,7 @@ impl serde::Serialize for V2CoreAccountIdentityIndividualRelationship {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityIndividualScriptNames`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -27832,6 +28103,7 @@ impl serde::Serialize for V2CoreAccountIdentityIndividualScriptNames {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityIndividualScriptNamesKana`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -27902,6 +28174,7 @@ impl serde::Serialize for V2CoreAccountIdentityIndividualScriptNamesKana {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityIndividualScriptNamesKanji`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -27972,6 +28245,7 @@ impl serde::Serialize for V2CoreAccountIdentityIndividualScriptNamesKanji {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountRequirements`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

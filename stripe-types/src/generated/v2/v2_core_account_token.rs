@@ -4,7 +4,7 @@
 ///
 /// Creates an Account Token.
 ///
-/// `POST /v2/core/account_tokens`
+/// `POST /v2/core/account_tokens` · [API reference](https://docs.stripe.com/api/v2/core/account_tokens)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -40,7 +40,7 @@ impl serde::Serialize for CreateV2CoreAccountToken {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountToken {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -90,6 +90,7 @@ impl crate::rt::StripeRequest for CreateV2CoreAccountToken {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentity`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -125,7 +126,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentity {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentity {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -168,6 +169,7 @@ impl CreateV2CoreAccountTokenIdentity {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityAttestations`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -218,7 +220,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityAttestations {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityAttestations {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -276,6 +278,7 @@ impl CreateV2CoreAccountTokenIdentityAttestations {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityAttestationsDirectorshipDeclaration`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -297,7 +300,7 @@ for CreateV2CoreAccountTokenIdentityAttestationsDirectorshipDeclaration {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityAttestationsDirectorshipDeclaration {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { attested: None }
@@ -308,6 +311,7 @@ impl CreateV2CoreAccountTokenIdentityAttestationsDirectorshipDeclaration {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityAttestationsOwnershipDeclaration`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -329,7 +333,7 @@ for CreateV2CoreAccountTokenIdentityAttestationsOwnershipDeclaration {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityAttestationsOwnershipDeclaration {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { attested: None }
@@ -340,6 +344,7 @@ impl CreateV2CoreAccountTokenIdentityAttestationsOwnershipDeclaration {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityAttestationsPersonsProvided`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -377,7 +382,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityAttestationsPersonsPro
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityAttestationsPersonsProvided {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -411,6 +416,7 @@ impl CreateV2CoreAccountTokenIdentityAttestationsPersonsProvided {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityAttestationsRepresentativeDeclaration`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -432,7 +438,7 @@ for CreateV2CoreAccountTokenIdentityAttestationsRepresentativeDeclaration {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityAttestationsRepresentativeDeclaration {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { attested: None }
@@ -443,6 +449,7 @@ impl CreateV2CoreAccountTokenIdentityAttestationsRepresentativeDeclaration {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityAttestationsTermsOfService`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -465,7 +472,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityAttestationsTermsOfSer
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityAttestationsTermsOfService {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { account: None }
@@ -481,6 +488,7 @@ impl CreateV2CoreAccountTokenIdentityAttestationsTermsOfService {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityAttestationsTermsOfServiceAccount`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -502,7 +510,7 @@ for CreateV2CoreAccountTokenIdentityAttestationsTermsOfServiceAccount {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityAttestationsTermsOfServiceAccount {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { shown_and_accepted: None }
@@ -513,6 +521,7 @@ impl CreateV2CoreAccountTokenIdentityAttestationsTermsOfServiceAccount {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetails`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -604,7 +613,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityBusinessDetails {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetails {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -720,6 +729,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetails {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsAddress`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -770,7 +780,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityBusinessDetailsAddress
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsAddress {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -819,6 +829,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsAddress {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsAnnualRevenue`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -846,7 +857,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityBusinessDetailsAnnualR
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsAnnualRevenue {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -870,6 +881,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsAnnualRevenue {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsAnnualRevenueAmount`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -896,7 +908,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsAnnualRevenueAmount {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsAnnualRevenueAmount {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -915,6 +927,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsAnnualRevenueAmount {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsDocuments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1000,7 +1013,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumen
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocuments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1117,6 +1130,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocuments {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsBankAccountOwnershipVerification`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1139,7 +1153,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsBankAccountOwnership
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsBankAccountOwnershipVerification {
-    ///Start with the required parameters: `files`, `type`.
+    /// Start with the required parameters: `files`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         files: impl IntoIterator<Item = impl Into<String>>,
@@ -1218,6 +1232,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsBankAccountOwnership
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyLicense`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1240,7 +1255,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyLicense {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyLicense {
-    ///Start with the required parameters: `files`, `type`.
+    /// Start with the required parameters: `files`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         files: impl IntoIterator<Item = impl Into<String>>,
@@ -1319,6 +1334,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyLicenseType {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociation`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1341,7 +1357,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyMemorandumOfA
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociation {
-    ///Start with the required parameters: `files`, `type`.
+    /// Start with the required parameters: `files`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         files: impl IntoIterator<Item = impl Into<String>>,
@@ -1420,6 +1436,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyMemorandumOfA
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyMinisterialDecree`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1442,7 +1459,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyMinisterialDe
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyMinisterialDecree {
-    ///Start with the required parameters: `files`, `type`.
+    /// Start with the required parameters: `files`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         files: impl IntoIterator<Item = impl Into<String>>,
@@ -1521,6 +1538,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyMinisterialDe
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyRegistrationVerification`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1543,7 +1561,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyRegistrationV
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyRegistrationVerification {
-    ///Start with the required parameters: `files`, `type`.
+    /// Start with the required parameters: `files`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         files: impl IntoIterator<Item = impl Into<String>>,
@@ -1557,6 +1575,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyRegistration
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyTaxIdVerification`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1579,7 +1598,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyTaxIdVerifica
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyTaxIdVerification {
-    ///Start with the required parameters: `files`, `type`.
+    /// Start with the required parameters: `files`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         files: impl IntoIterator<Item = impl Into<String>>,
@@ -1593,6 +1612,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyTaxIdVerific
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsPrimaryVerification`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1615,7 +1635,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsPrimaryVerification 
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsPrimaryVerification {
-    ///Start with the required parameters: `front_back`, `type`.
+    /// Start with the required parameters: `front_back`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         front_back: impl Into<
@@ -1631,6 +1651,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsPrimaryVerification
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsPrimaryVerificationFrontBack`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1657,7 +1678,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsPrimaryVerificationF
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsPrimaryVerificationFrontBack {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { back: None, front: None }
@@ -1738,6 +1759,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsPrimaryVerificationT
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfAddress`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1760,7 +1782,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfAddress {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfAddress {
-    ///Start with the required parameters: `files`, `type`.
+    /// Start with the required parameters: `files`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         files: impl IntoIterator<Item = impl Into<String>>,
@@ -1839,6 +1861,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfAddressType {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfRegistration`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1861,7 +1884,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfRegistration 
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfRegistration {
-    ///Start with the required parameters: `files`, `type`.
+    /// Start with the required parameters: `files`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         files: impl IntoIterator<Item = impl Into<String>>,
@@ -1940,6 +1963,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfRegistrationT
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnership`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1962,7 +1986,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfUltimateBenef
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnership {
-    ///Start with the required parameters: `files`, `type`.
+    /// Start with the required parameters: `files`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         files: impl IntoIterator<Item = impl Into<String>>,
@@ -2041,6 +2065,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfUltimateBenef
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbers`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2067,7 +2092,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbe
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbers {
-    ///Start with the required parameters: `type`, `value`.
+    /// Start with the required parameters: `type`, `value`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         r#type: impl Into<
@@ -3158,6 +3183,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsMonthlyEstimatedRevenue`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3181,7 +3207,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsMonthlyEstimatedRevenue {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsMonthlyEstimatedRevenue {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { amount: None }
@@ -3197,6 +3223,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsMonthlyEstimatedRevenue {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsRegistrationDate`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -3220,22 +3247,32 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsRegistrationDate {
         map.end()
     }
 }
+/// The required parameters of [`CreateV2CoreAccountTokenIdentityBusinessDetailsRegistrationDate::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+pub struct CreateV2CoreAccountTokenIdentityBusinessDetailsRegistrationDateArgs {
+    /// The day of registration, between 1 and 31.
+    pub day: i64,
+    /// The month of registration, between 1 and 12.
+    pub month: i64,
+    /// The four-digit year of registration.
+    pub year: i64,
+}
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsRegistrationDate {
-    ///Start with the required parameters: `day`, `month`, `year`.
+    /// Start with the required parameters, named in [`CreateV2CoreAccountTokenIdentityBusinessDetailsRegistrationDateArgs`]: `day`, `month`, `year`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        day: impl Into<i64>,
-        month: impl Into<i64>,
-        year: impl Into<i64>,
+        args: CreateV2CoreAccountTokenIdentityBusinessDetailsRegistrationDateArgs,
     ) -> Self {
         Self {
-            day: day.into(),
-            month: month.into(),
-            year: year.into(),
+            day: args.day,
+            month: args.month,
+            year: args.year,
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsScriptAddresses`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3266,7 +3303,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsScriptAddresses {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsScriptAddresses {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { kana: None, kanji: None }
@@ -3292,6 +3329,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsScriptAddresses {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsScriptAddressesKana`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3343,7 +3381,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsScriptAddressesKana {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsScriptAddressesKana {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -3392,6 +3430,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsScriptAddressesKana {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsScriptAddressesKanji`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3443,7 +3482,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsScriptAddressesKanji {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsScriptAddressesKanji {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -3492,6 +3531,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsScriptAddressesKanji {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsScriptNames`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3521,7 +3561,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityBusinessDetailsScriptN
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsScriptNames {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { kana: None, kanji: None }
@@ -3547,6 +3587,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsScriptNames {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsScriptNamesKana`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3568,7 +3609,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsScriptNamesKana {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsScriptNamesKana {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { registered_name: None }
@@ -3579,6 +3620,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsScriptNamesKana {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsScriptNamesKanji`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3600,7 +3642,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsScriptNamesKanji {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsScriptNamesKanji {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { registered_name: None }
@@ -3972,6 +4014,7 @@ impl<'de> serde::Deserialize<'de> for CreateV2CoreAccountTokenIdentityEntityType
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityIndividual`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -4088,7 +4131,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityIndividual {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityIndividual {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -4245,6 +4288,7 @@ impl CreateV2CoreAccountTokenIdentityIndividual {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityIndividualAdditionalAddresses`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4298,7 +4342,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityIndividualAdditionalAd
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityIndividualAdditionalAddresses {
-    ///Start with the required parameters: `purpose`.
+    /// Start with the required parameters: `purpose`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         purpose: impl Into<
@@ -4417,6 +4461,7 @@ for CreateV2CoreAccountTokenIdentityIndividualAdditionalAddressesPurpose {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityIndividualAdditionalNames`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4450,7 +4495,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityIndividualAdditionalNa
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityIndividualAdditionalNames {
-    ///Start with the required parameters: `purpose`.
+    /// Start with the required parameters: `purpose`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         purpose: impl Into<
@@ -4553,6 +4598,7 @@ for CreateV2CoreAccountTokenIdentityIndividualAdditionalNamesPurpose {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityIndividualAddress`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -4603,7 +4649,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityIndividualAddress {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityIndividualAddress {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -4652,6 +4698,7 @@ impl CreateV2CoreAccountTokenIdentityIndividualAddress {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityIndividualDateOfBirth`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4674,22 +4721,30 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityIndividualDateOfBirth 
         map.end()
     }
 }
+/// The required parameters of [`CreateV2CoreAccountTokenIdentityIndividualDateOfBirth::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+pub struct CreateV2CoreAccountTokenIdentityIndividualDateOfBirthArgs {
+    /// The day of the birth.
+    pub day: i64,
+    /// The month of birth.
+    pub month: i64,
+    /// The year of birth.
+    pub year: i64,
+}
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityIndividualDateOfBirth {
-    ///Start with the required parameters: `day`, `month`, `year`.
+    /// Start with the required parameters, named in [`CreateV2CoreAccountTokenIdentityIndividualDateOfBirthArgs`]: `day`, `month`, `year`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        day: impl Into<i64>,
-        month: impl Into<i64>,
-        year: impl Into<i64>,
-    ) -> Self {
+    pub fn new(args: CreateV2CoreAccountTokenIdentityIndividualDateOfBirthArgs) -> Self {
         Self {
-            day: day.into(),
-            month: month.into(),
-            year: year.into(),
+            day: args.day,
+            month: args.month,
+            year: args.year,
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityIndividualDocuments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -4738,7 +4793,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityIndividualDocuments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityIndividualDocuments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -4796,6 +4851,7 @@ impl CreateV2CoreAccountTokenIdentityIndividualDocuments {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityIndividualDocumentsCompanyAuthorization`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4818,7 +4874,7 @@ for CreateV2CoreAccountTokenIdentityIndividualDocumentsCompanyAuthorization {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityIndividualDocumentsCompanyAuthorization {
-    ///Start with the required parameters: `files`, `type`.
+    /// Start with the required parameters: `files`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         files: impl IntoIterator<Item = impl Into<String>>,
@@ -4897,6 +4953,7 @@ for CreateV2CoreAccountTokenIdentityIndividualDocumentsCompanyAuthorizationType 
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityIndividualDocumentsPassport`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4918,7 +4975,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityIndividualDocumentsPas
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityIndividualDocumentsPassport {
-    ///Start with the required parameters: `files`, `type`.
+    /// Start with the required parameters: `files`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         files: impl IntoIterator<Item = impl Into<String>>,
@@ -4997,6 +5054,7 @@ for CreateV2CoreAccountTokenIdentityIndividualDocumentsPassportType {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityIndividualDocumentsSecondaryVerification`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5019,7 +5077,7 @@ for CreateV2CoreAccountTokenIdentityIndividualDocumentsSecondaryVerification {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityIndividualDocumentsSecondaryVerification {
-    ///Start with the required parameters: `front_back`, `type`.
+    /// Start with the required parameters: `front_back`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         front_back: impl Into<
@@ -5035,6 +5093,7 @@ impl CreateV2CoreAccountTokenIdentityIndividualDocumentsSecondaryVerification {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityIndividualDocumentsVisa`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5056,7 +5115,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityIndividualDocumentsVis
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityIndividualDocumentsVisa {
-    ///Start with the required parameters: `files`, `type`.
+    /// Start with the required parameters: `files`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         files: impl IntoIterator<Item = impl Into<String>>,
@@ -5128,6 +5187,7 @@ for CreateV2CoreAccountTokenIdentityIndividualDocumentsVisaType {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityIndividualIdNumbers`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5149,7 +5209,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityIndividualIdNumbers {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityIndividualIdNumbers {
-    ///Start with the required parameters: `type`, `value`.
+    /// Start with the required parameters: `type`, `value`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         r#type: impl Into<
@@ -5784,6 +5844,7 @@ for CreateV2CoreAccountTokenIdentityIndividualLegalGender {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityIndividualRelationship`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -5824,7 +5885,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityIndividualRelationship
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityIndividualRelationship {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -5861,6 +5922,7 @@ impl CreateV2CoreAccountTokenIdentityIndividualRelationship {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityIndividualScriptNames`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -5886,7 +5948,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityIndividualScriptNames 
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityIndividualScriptNames {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { kana: None, kanji: None }
@@ -5908,6 +5970,7 @@ impl CreateV2CoreAccountTokenIdentityIndividualScriptNames {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityIndividualScriptNamesKana`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -5933,7 +5996,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityIndividualScriptNamesK
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityIndividualScriptNamesKana {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -5952,6 +6015,7 @@ impl CreateV2CoreAccountTokenIdentityIndividualScriptNamesKana {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityIndividualScriptNamesKanji`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -5977,7 +6041,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityIndividualScriptNamesK
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityIndividualScriptNamesKanji {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -6000,7 +6064,7 @@ impl CreateV2CoreAccountTokenIdentityIndividualScriptNamesKanji {
 ///
 /// Retrieves an Account Token.
 ///
-/// `GET /v2/core/account_tokens/{id}`
+/// `GET /v2/core/account_tokens/{id}` · [API reference](https://docs.stripe.com/api/v2/core/account_tokens)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -6018,7 +6082,7 @@ impl serde::Serialize for RetrieveV2CoreAccountToken {
 }
 #[cfg(feature = "v2")]
 impl RetrieveV2CoreAccountToken {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
