@@ -4,6 +4,28 @@
 //! spec/openapi.spec3.json ──verify sha256 (spec/pin.toml)──▶ openapiv3::OpenAPI
 //!   ──convert──▶ model::Model ──passes::run_all──▶ emit::emit ──prettyplease──▶ files
 //! ```
+//!
+//! # Rules of the generated API
+//!
+//! - **Operation names** follow Stripe's own SDKs: the method, then the resource
+//!   (`CancelSubscription`, `CreatePreviewInvoice`, `ListCustomers`), from
+//!   `spec/operation_names.toml` ([`stripe_names`]; rederive it with
+//!   `cargo xtask spec names`). Operations the table does not cover get a name from their path
+//!   that reads the same way ([`convert::operation_name`]). When two operations would get one
+//!   name, the one on the resource's own path keeps it; the other is told apart by its path:
+//!   a parent object it is nested under goes before the resource, for every operation under
+//!   that parent's collection (`ListChargeRefunds`), and a path without an id takes `Current`
+//!   (`RetrieveCurrentAccount` for `/v1/account`). A clash the rule cannot settle stops
+//!   generation.
+//! - **Ids**: a path parameter takes the typed id of the live object that `GET` on the path up
+//!   to it answers with (`DeleteCustomer::new(customer.id)`); body and query parameters named
+//!   like a resource (`customer`, `price`) take its typed id. Every typed id converts from
+//!   `Id<T>`, `&Id<T>`, `&str` and `String`; a borrowed id also fills a plain `String` parameter.
+//! - **No swappable arguments**: `new` takes the required parameters positionally, unless two
+//!   of them would have one Rust type; then it takes one `<Name>Args` struct of named fields
+//!   ([`emit::takes_args_struct`]).
+//! - **Docs**: every generated item has one; an operation's names its HTTP method and path,
+//!   Stripe's method, and links to Stripe's API reference.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
