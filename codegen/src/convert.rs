@@ -4,6 +4,7 @@ use crate::html::to_markdown;
 use crate::model::*;
 use crate::names::{field_ident, singular, type_ident};
 use crate::policy::{Policy, CORE};
+use crate::stripe_names::{NameTable, StripeName};
 use crate::Error;
 use openapiv3::{
     AdditionalProperties, OpenAPI, Operation as OaOperation, Parameter, ReferenceOr, Schema,
@@ -44,8 +45,30 @@ struct Converter<'a> {
     area_of_resource: BTreeMap<String, String>,
 }
 
-/// Convert the parsed spec into the model; `policy` places paths and schemas in areas.
-pub fn convert(api: &OpenAPI, policy: &Policy) -> Result<Model, Error> {
+/// An operation between its answer's conversion and its parameters'.
+struct Pending<'a> {
+    path: String,
+    method: &'static str,
+    op: &'a OaOperation,
+    path_level: &'a [ReferenceOr<Parameter>],
+    output: Ty,
+    /// The name [`operation_name`] gives it from its path.
+    path_name: String,
+    /// Stripe's name for it, when the table has one.
+    stripe: Option<StripeName>,
+}
+
+/// A path with its parameters' names erased (`/v1/customers/{}`).
+fn path_shape(path: &str) -> String {
+    path.split('/')
+        .map(|s| if s.starts_with('{') { "{}" } else { s })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Convert the parsed spec into the model: `policy` places paths and schemas in areas;
+/// operations are named from Stripe's `stripe_names` table.
+pub fn convert(api: &OpenAPI, policy: &Policy, stripe_names: &NameTable) -> Result<Model, Error> {
     let mut c = Converter {
         api,
         policy,
@@ -131,7 +154,8 @@ pub fn convert(api: &OpenAPI, policy: &Policy) -> Result<Model, Error> {
         c.convert_component(name, schema)?;
     }
 
-    // Operations, in path order.
+    // Operations, in path order: answers first (a name and a path id may depend on them),
+    // then names (Stripe's where the table has one), then parameters.
     let mut paths: Vec<(&String, &ReferenceOr<openapiv3::PathItem>)> =
         api.paths.paths.iter().collect();
     paths.sort_by(|a, b| a.0.cmp(b.0));
@@ -142,7 +166,7 @@ pub fn convert(api: &OpenAPI, policy: &Policy) -> Result<Model, Error> {
             _ => None,
         })
         .collect();
-    let mut used_names = BTreeSet::new();
+    let mut pending = Vec::new();
     for (path, item) in paths {
         let ReferenceOr::Item(item) = item else {
             c.model.skipped.push(Degraded {
@@ -158,14 +182,31 @@ pub fn convert(api: &OpenAPI, policy: &Policy) -> Result<Model, Error> {
         ] {
             let Some(op) = op else { continue };
             c.model.operation_total += 1;
-            c.convert_operation(
-                path,
+            let op_id = op
+                .operation_id
+                .clone()
+                .unwrap_or_else(|| format!("{method} {path}"));
+            let area = policy.area_for_path(path).to_string();
+            let pointer = format!(
+                "/paths/{}/{}",
+                path.replace('~', "~0").replace('/', "~1"),
+                method.to_ascii_lowercase()
+            );
+            let (output, output_schema) = c.operation_output(op, &op_id, &area, &pointer)?;
+            let path_name =
+                operation_name(method, path, &get_paths, output_schema.as_deref(), &output);
+            let stripe = stripe_names
+                .get(&(method.to_string(), path.clone()))
+                .cloned();
+            pending.push(Pending {
+                path: path.clone(),
                 method,
                 op,
-                &item.parameters,
-                &get_paths,
-                &mut used_names,
-            )?;
+                path_level: &item.parameters,
+                output,
+                path_name,
+                stripe,
+            });
         }
         for (method, op) in [
             ("PUT", &item.put),
@@ -184,6 +225,16 @@ pub fn convert(api: &OpenAPI, policy: &Policy) -> Result<Model, Error> {
                 });
             }
         }
+    }
+    let taken: BTreeSet<String> = c.model.components.keys().map(|k| type_ident(k)).collect();
+    let final_names = operation_names(&pending, &taken)?;
+    let get_answers: BTreeMap<String, Ty> = pending
+        .iter()
+        .filter(|p| p.method == "GET")
+        .map(|p| (path_shape(&p.path), p.output.clone()))
+        .collect();
+    for (p, name) in pending.iter().zip(final_names) {
+        c.convert_operation(p, name, &get_answers)?;
     }
 
     // Event types from the webhook endpoint enum.
@@ -693,13 +744,21 @@ impl<'a> Converter<'a> {
 
     fn convert_operation(
         &mut self,
-        path: &str,
-        method: &str,
-        op: &OaOperation,
-        path_level: &[ReferenceOr<Parameter>],
-        get_paths: &BTreeSet<String>,
-        used_names: &mut BTreeSet<String>,
+        pending: &Pending<'a>,
+        name: String,
+        get_answers: &BTreeMap<String, Ty>,
     ) -> Result<(), Error> {
+        let Pending {
+            path,
+            method,
+            op,
+            path_level,
+            output,
+            stripe,
+            path_name,
+            ..
+        } = pending;
+        let (path, method, op, output) = (path.as_str(), *method, *op, output.clone());
         let op_id = op
             .operation_id
             .clone()
@@ -710,15 +769,6 @@ impl<'a> Converter<'a> {
             path.replace('~', "~0").replace('/', "~1"),
             method.to_ascii_lowercase()
         );
-
-        // Output first: the name may depend on it.
-        let (output, output_schema) = self.operation_output(op, &op_id, &area, &pointer)?;
-        let mut name = operation_name(method, path, get_paths, output_schema.as_deref(), &output);
-        if used_names.contains(&name) || self.model.components.keys().any(|c| type_ident(c) == name)
-        {
-            name = type_ident(&op_id);
-        }
-        used_names.insert(name.clone());
         // Endpoints sit beside the resource they answer with, else in a file named by path.
         let answered = match &output {
             Ty::Named(id) => Some(*id),
@@ -782,7 +832,12 @@ impl<'a> Converter<'a> {
             let child = ctx.child(&data.name);
             let mut ty = self.ty(&schema, &child)?;
             if ty == Ty::String {
-                if let Some(res) = self.resource_for_param(&data.name, location, path, &output) {
+                let res = if location == Location::Path {
+                    self.resource_for_path_param(&data.name, path, &output, get_answers)
+                } else {
+                    self.resource_for_param(&data.name)
+                };
+                if let Some(res) = res {
                     ty = Ty::Id(res);
                 }
             }
@@ -840,12 +895,7 @@ impl<'a> Converter<'a> {
                     {
                         for mut f in body_fields {
                             if f.ty == Ty::String {
-                                if let Some(res) = self.resource_for_param(
-                                    &f.name,
-                                    Location::Params,
-                                    path,
-                                    &output,
-                                ) {
+                                if let Some(res) = self.resource_for_param(&f.name) {
                                     f.ty = Ty::Id(res);
                                 }
                             }
@@ -892,6 +942,17 @@ impl<'a> Converter<'a> {
                 }
             }
             d.push_str(&format!("`{method} {path}`"));
+            if let Some(s) = stripe {
+                d.push_str(&format!(
+                    " · Stripe's SDKs: `{}` on `{}`",
+                    s.method, s.class
+                ));
+            }
+            let answered_schema = answered.and_then(|id| self.model.items[id].schema.clone());
+            d.push_str(&format!(
+                " · [API reference]({})",
+                reference_url(stripe.as_ref(), path, answered_schema.as_deref())
+            ));
             Some(d)
         };
         let params = self.new_item(
@@ -920,38 +981,79 @@ impl<'a> Converter<'a> {
             encoding,
             doc,
             area,
+            stripe: stripe.clone(),
+            path_name: path_name.clone(),
         });
         Ok(())
     }
 
-    /// A string parameter that names a resource by its id gets that resource's typed id.
-    fn resource_for_param(
-        &self,
-        name: &str,
-        location: Location,
-        path: &str,
-        output: &Ty,
-    ) -> Option<ItemId> {
-        let is_resource = |id: ItemId| self.model.items[id].id_alias.is_some();
-        if location == Location::Path {
-            // The last path parameter of a retrieve/update/delete names the answered object.
-            let last_param = path
-                .rsplit('/')
-                .next()
-                .is_some_and(|s| s == format!("{{{name}}}"));
-            if last_param {
-                if let Ty::Named(id) = output {
-                    if is_resource(*id) {
-                        return Some(*id);
-                    }
-                }
-            }
-        }
+    /// A body or query parameter named like a resource (`customer`, `payment_method`) takes
+    /// that resource's typed id.
+    fn resource_for_param(&self, name: &str) -> Option<ItemId> {
         self.model
             .components
             .get(name)
             .copied()
-            .filter(|id| is_resource(*id))
+            .filter(|id| self.model.items[*id].id_alias.is_some())
+    }
+
+    /// The resource a path parameter names: the live object that `GET` on the path up to the
+    /// parameter answers with (so `DELETE /v1/customers/{customer}` takes a `CustomerId`, not
+    /// the `DeletedCustomerId` it answers with; a test helper's path is read without
+    /// `/test_helpers`), else, for the path's last parameter, the object the operation itself
+    /// answers with, else the resource named like the parameter or like the path word before it.
+    fn resource_for_path_param(
+        &self,
+        name: &str,
+        path: &str,
+        output: &Ty,
+        get_answers: &BTreeMap<String, Ty>,
+    ) -> Option<ItemId> {
+        let placeholder = format!("{{{name}}}");
+        let segs: Vec<&str> = path.split('/').collect();
+        let at = segs.iter().position(|s| *s == placeholder)?;
+        let prefix = path_shape(&segs[..=at].join("/"));
+        // A test helper acts on the object of the path without `/test_helpers`.
+        let live_prefix = prefix.replacen("/v1/test_helpers/", "/v1/", 1);
+        for p in [&prefix, &live_prefix] {
+            if let Some(id) = get_answers.get(p).and_then(|t| self.live_resource(t)) {
+                return Some(id);
+            }
+        }
+        // The last parameter of a path that answers with one object names that object.
+        if at + 1 == segs.len() {
+            if let Some(id) = self.live_resource(output) {
+                return Some(id);
+            }
+        }
+        let before = at
+            .checked_sub(1)
+            .map(|i| singular(segs[i]))
+            .unwrap_or_default();
+        self.resource_for_param(name)
+            .or_else(|| self.resource_for_param(&before))
+    }
+
+    /// The live resource (with a typed id) that an answer holds: the resource itself, or the
+    /// one member of a union that is not a deleted object.
+    fn live_resource(&self, t: &Ty) -> Option<ItemId> {
+        let Ty::Named(id) = t else { return None };
+        let item = &self.model.items[*id];
+        if item.id_alias.is_some() {
+            return Some(*id);
+        }
+        let Kind::Union { variants } = &item.kind else {
+            return None;
+        };
+        let live: Vec<ItemId> = variants
+            .iter()
+            .filter(|v| !v.deleted)
+            .filter_map(|v| match v.ty {
+                Ty::Named(i) if self.model.items[i].id_alias.is_some() => Some(i),
+                _ => None,
+            })
+            .collect();
+        (live.len() == 1).then(|| live[0])
     }
 
     fn operation_output(
@@ -1135,6 +1237,124 @@ fn object_and_deleted(s: &Schema) -> (Option<String>, bool) {
         _ => None,
     });
     (object, props.contains_key("deleted"))
+}
+
+/// The page of Stripe's API reference for an operation: `api/<resources>/<method>` for
+/// one in Stripe's table (`https://docs.stripe.com/api/subscriptions/cancel`), else the page
+/// of the resource it answers with, else of its path.
+fn reference_url(stripe: Option<&StripeName>, path: &str, answered: Option<&str>) -> String {
+    let page = |object: &str| -> String {
+        let mut parts: Vec<String> = object.split('.').map(str::to_string).collect();
+        if let Some(last) = parts.last_mut() {
+            *last = crate::stripe_names::plural(last);
+        }
+        parts.join("/")
+    };
+    let base = "https://docs.stripe.com/api";
+    match (stripe, answered) {
+        (Some(s), _) => format!("{base}/{}/{}", page(&s.object), s.method),
+        (None, Some(object)) if !object.starts_with("v2.") => {
+            format!("{base}/{}", page(object.trim_start_matches("deleted_")))
+        }
+        _ => {
+            let words: Vec<&str> = path
+                .split('/')
+                .filter(|s| !s.is_empty() && !s.starts_with('{'))
+                .collect();
+            let (version, rest) = words.split_first().unwrap_or((&"v1", &[]));
+            let rest = rest.iter().take(2).copied().collect::<Vec<_>>().join("/");
+            if *version == "v2" {
+                format!("{base}/v2/{rest}")
+            } else {
+                format!("{base}/{rest}")
+            }
+        }
+    }
+}
+
+/// The final struct names of `ops`, in order; `taken` are the component types' names.
+///
+/// An operation in Stripe's table is named by [`StripeName::struct_name`], any other by
+/// [`operation_name`]. Where two operations would get the same name, the one on the
+/// resource's own path keeps it, and the other is told apart by its path:
+/// - nested under a parent object, the parent goes before the resource (unless it is there
+///   already), for every operation under that parent's collection (`/v1/charges/{charge}/refunds/..` gives
+///   `ListChargeRefunds`, `RetrieveChargeRefund`, beside `ListRefunds` of `/v1/refunds`);
+/// - a path without an id (`/v1/account`, the account of the API key) takes `Current`
+///   (`RetrieveCurrentAccount`, beside `RetrieveAccount` of `/v1/accounts/{account}`).
+///
+/// A clash the rule cannot settle is an error, never a number.
+fn operation_names(ops: &[Pending<'_>], taken: &BTreeSet<String>) -> Result<Vec<String>, Error> {
+    // (verb, resource): the parts a qualifier goes between.
+    let parts: Vec<(String, String)> = ops
+        .iter()
+        .map(|p| {
+            let name = match &p.stripe {
+                Some(s) => {
+                    let verb = s.verb();
+                    let full = s.struct_name(&p.path);
+                    return (verb.clone(), full[verb.len()..].to_string());
+                }
+                None => &p.path_name,
+            };
+            let cut = name[1..]
+                .find(|c: char| c.is_ascii_uppercase())
+                .map_or(name.len(), |i| i + 1);
+            (name[..cut].to_string(), name[cut..].to_string())
+        })
+        .collect();
+    let mut names: Vec<String> = parts.iter().map(|(v, r)| format!("{v}{r}")).collect();
+    let clashes = |names: &[String]| -> Vec<usize> {
+        let mut count: BTreeMap<&str, usize> = BTreeMap::new();
+        for n in names {
+            *count.entry(n.as_str()).or_default() += 1;
+        }
+        (0..names.len())
+            .filter(|&i| count[names[i].as_str()] > 1 || taken.contains(&names[i]))
+            .collect()
+    };
+    // Nested under a parent: `/v1/charges/{charge}/refunds` of `/v1/charges/{charge}/refunds/{refund}`.
+    let nested = |path: &str| -> Option<(String, String)> {
+        let segs: Vec<&str> = path.split('/').collect();
+        let first_param = segs.iter().position(|s| s.starts_with('{'))?;
+        let collection = segs[first_param + 1..]
+            .iter()
+            .position(|s| !s.starts_with('{'))?
+            + first_param
+            + 1;
+        let parent = type_ident(&singular(segs[first_param - 1]));
+        Some((segs[..=collection].join("/"), parent))
+    };
+    let qualified: BTreeSet<String> = clashes(&names)
+        .into_iter()
+        .filter_map(|i| nested(&ops[i].path).map(|(c, _)| c))
+        .collect();
+    for (i, p) in ops.iter().enumerate() {
+        if let Some((collection, parent)) = nested(&p.path) {
+            if qualified.contains(&collection) && !parts[i].1.starts_with(&parent) {
+                names[i] = format!("{}{parent}{}", parts[i].0, parts[i].1);
+            }
+        }
+    }
+    for i in clashes(&names) {
+        if !ops[i].path.contains('{') {
+            names[i] = format!("{}Current{}", parts[i].0, parts[i].1);
+        }
+    }
+    let left = clashes(&names);
+    if !left.is_empty() {
+        return Err(Error::Unsupported {
+            pointer: "/paths".into(),
+            reason: format!(
+                "operation names clash and the naming rule cannot settle it: {}",
+                left.iter()
+                    .map(|&i| format!("{} {} → {}", ops[i].method, ops[i].path, names[i]))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        });
+    }
+    Ok(names)
 }
 
 /// The Rust name of an operation's parameter struct, from its method and path shape.

@@ -172,11 +172,17 @@ impl<'a> Emitter<'a> {
         let item = &self.m.items[id];
         let name = ident(&item.name);
         let cfg = cfg_attr(&item.cfg);
-        let doc = doc_attrs(item.doc.as_deref());
         let de = item.roles.de && op.is_none();
         let ser = item.roles.ser || op.is_some();
+        let what = if de { "field" } else { "parameter" };
+        let fallback = match &item.schema {
+            Some(schema) => format!("The `{schema}` object."),
+            None if de => format!("Part of a response (`{}`).", item.long_name),
+            None => format!("Part of a request's parameters (`{}`).", item.long_name),
+        };
+        let doc = doc_attrs(Some(item.doc.as_deref().unwrap_or(&fallback)));
         let decls = fields.iter().map(|f| {
-            let fd = doc_attrs(f.doc.as_deref());
+            let fd = doc_attrs(Some(&field_doc(f, what)));
             let fi = ident(&f.ident);
             let ft = self.field_ty(f);
             quote!(#fd pub #fi: #ft,)
@@ -429,6 +435,8 @@ impl<'a> Emitter<'a> {
         let cfg = cfg_attr(&item.cfg);
         let de = item.roles.de && !self.m.operations.iter().any(|o| o.params == id);
         let required: Vec<&Field> = fields.iter().filter(|f| f.required).collect();
+        let by_name = takes_args_struct(self.m, fields);
+        let args_name = format_ident!("{}Args", item.name);
         let args = required.iter().map(|f| {
             let fi = ident(&f.ident);
             let (at, _) = self.setter_arg(&f.ty);
@@ -437,8 +445,9 @@ impl<'a> Emitter<'a> {
         let inits = fields.iter().map(|f| {
             let fi = ident(&f.ident);
             if f.required {
-                let conv = match &f.ty {
-                    Ty::Vec(_) => quote!(#fi.into_iter().map(Into::into).collect()),
+                let conv = match (&f.ty, by_name) {
+                    (_, true) => quote!(args.#fi),
+                    (Ty::Vec(_), false) => quote!(#fi.into_iter().map(Into::into).collect()),
                     _ => quote!(#fi.into()),
                 };
                 if f.boxed {
@@ -455,16 +464,44 @@ impl<'a> Emitter<'a> {
         } else {
             quote!()
         };
-        let new_doc = if required.is_empty() {
-            "Start with no parameters set.".to_string()
+        let listed = required
+            .iter()
+            .map(|f| format!("`{}`", f.name))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (new_doc, signature, args_struct) = if by_name {
+            let decls = required.iter().map(|f| {
+                let fd = doc_attrs(Some(&field_doc(f, "parameter")));
+                let fi = ident(&f.ident);
+                let ft = self.ty(&f.ty);
+                quote!(#fd pub #fi: #ft,)
+            });
+            let d = format!(
+                " The required parameters of [`{0}::new`], by name: two of them have one type, \
+                 so a positional call could swap them unnoticed.",
+                item.name
+            );
+            (
+                format!(" Start with the required parameters, named in [`{args_name}`]: {listed}."),
+                quote!(args: #args_name),
+                quote! {
+                    #[doc = #d]
+                    #cfg
+                    #[derive(Clone, Debug)]
+                    pub struct #args_name { #(#decls)* }
+                },
+            )
+        } else if required.is_empty() {
+            (
+                " Start with no parameters set.".to_string(),
+                quote!(),
+                quote!(),
+            )
         } else {
-            format!(
-                "Start with the required parameters: {}.",
-                required
-                    .iter()
-                    .map(|f| format!("`{}`", f.name))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+            (
+                format!(" Start with the required parameters: {listed}."),
+                quote!(#(#args),*),
+                quote!(),
             )
         };
         let setters = fields.iter().filter(|f| !f.required).map(|f| {
@@ -476,7 +513,7 @@ impl<'a> Emitter<'a> {
             };
             let fi = ident(&f.ident);
             let (at, conv) = self.setter_arg(&f.ty);
-            let fd = doc_attrs(f.doc.as_deref());
+            let fd = doc_attrs(Some(&field_doc(f, "parameter")));
             let val = if f.boxed {
                 quote!(crate::rt::Boxed::new(#conv))
             } else {
@@ -488,11 +525,12 @@ impl<'a> Emitter<'a> {
             }
         });
         quote! {
+            #args_struct
             #cfg
             impl #name {
                 #[doc = #new_doc]
                 #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-                pub fn new(#(#args),*) -> Self {
+                pub fn new(#signature) -> Self {
                     Self { #(#inits)* #extra_init }
                 }
                 #(#setters)*
@@ -1089,6 +1127,104 @@ pub fn emit(m: &Model, sha256: &str) -> Result<Emitted, crate::Error> {
     })
 }
 
+/// `stripe_types::Name::new(..)` with a value for each required field, positional or in its
+/// args struct as [`takes_args_struct`] decides.
+fn constructor_call(
+    m: &Model,
+    name: &str,
+    fields: &[Field],
+    mut value: impl FnMut(&Field) -> TokenStream,
+) -> TokenStream {
+    let n = ident(name);
+    let required: Vec<&Field> = fields.iter().filter(|f| f.required).collect();
+    if takes_args_struct(m, fields) {
+        let args = format_ident!("{name}Args");
+        let inits = required.iter().map(|f| {
+            let fi = ident(&f.ident);
+            let v = value(f);
+            quote!(#fi: #v)
+        });
+        quote!(stripe_types::#n::new(stripe_types::#args { #(#inits),* }))
+    } else {
+        let vals = required.iter().map(|f| value(f));
+        quote!(stripe_types::#n::new(#(#vals),*))
+    }
+}
+
+/// A field's doc, or a plain one naming it (`what`: "field" or "parameter").
+fn field_doc(f: &Field, what: &str) -> String {
+    match &f.doc {
+        Some(d) if !d.trim().is_empty() => d.clone(),
+        _ => format!("The `{}` {what}.", f.name),
+    }
+}
+
+/// The rule against swappable arguments: a constructor whose required parameters include
+/// two of one Rust type takes them all in one `<Name>Args` struct of named fields instead of
+/// positionally (`ListBillingMeterEventSummaries::new(ListBillingMeterEventSummariesArgs {
+/// id, customer, start_time, end_time })`). Types are compared as declared: two typed ids of
+/// different resources, or an id and a `String`, are different types.
+pub fn takes_args_struct(m: &Model, fields: &[Field]) -> bool {
+    let e = Emitter {
+        m,
+        header: String::new(),
+    };
+    let mut seen = BTreeSet::new();
+    fields
+        .iter()
+        .filter(|f| f.required)
+        .any(|f| !seen.insert(e.ty(&f.ty).to_string()))
+}
+
+/// Constructors that take an args struct, over every generated struct with a constructor.
+pub fn args_struct_count(m: &Model) -> usize {
+    let op_params: BTreeSet<ItemId> = m.operations.iter().map(|o| m.resolve(o.params)).collect();
+    let mut args = 0;
+    for (id, item) in m.items.iter().enumerate() {
+        if item.merged_into.is_some() || !(item.roles.ser || op_params.contains(&id)) {
+            continue;
+        }
+        if let Kind::Struct { fields, .. } = &item.kind {
+            args += usize::from(takes_args_struct(m, fields));
+        }
+    }
+    args
+}
+
+/// Constructors in generated source (`pub fn new(..) -> Self`) that take two positional
+/// arguments of one type: what the args-struct rule prevents, counted in the output.
+pub fn swappable_constructors(source: &str) -> usize {
+    let mut count = 0;
+    for piece in source.split("pub fn new(").skip(1) {
+        let Some(end) = piece.find(") -> Self") else {
+            continue;
+        };
+        let sig: String = piece[..end]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        // Split at top-level commas (generic arguments hold commas too).
+        let (mut depth, mut start, mut types) = (0i32, 0, BTreeSet::new());
+        let mut dup = false;
+        for (i, ch) in sig.char_indices().chain([(sig.len(), ',')]) {
+            match ch {
+                '<' | '(' => depth += 1,
+                '>' | ')' => depth -= 1,
+                ',' if depth == 0 => {
+                    let arg = sig[start..i].trim();
+                    if let Some((_, ty)) = arg.split_once(':') {
+                        dup |= !types.insert(ty.trim().to_string());
+                    }
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        count += usize::from(dup);
+    }
+    count
+}
+
 /// A union variant whose payload is a struct: held in `rt::Boxed`.
 fn boxed_variant(m: &Model, v: &Variant) -> bool {
     matches!(&v.ty, Ty::Named(id) if matches!(m.items[m.resolve(*id)].kind, Kind::Struct { .. }))
@@ -1163,7 +1299,8 @@ fn sample(e: &Emitter<'_>, t: &Ty, depth: usize) -> TokenStream {
                         .filter(|f| f.required && f.location == Location::Params)
                         .map(|f| sample(e, &f.ty, depth + 1))
                         .collect();
-                    let mut expr = quote!(stripe_types::#name::new(#(#args),*));
+                    let mut expr =
+                        constructor_call(m, &item.name, fields, |f| sample(e, &f.ty, depth + 1));
                     // An object with only optional fields would encode to nothing, which the
                     // API reads as absent: set one field, preferring a scalar one.
                     if args.is_empty() && depth > 0 && depth < 8 {
@@ -1214,11 +1351,9 @@ pub fn mock_test(m: &Model, sha256: &str) -> Result<String, crate::Error> {
         let Kind::Struct { fields, .. } = &m.items[op.params].kind else {
             continue;
         };
-        let name = ident(&m.items[op.params].name);
         let fname = format_ident!("op_{}", field_ident(&op.id).trim_start_matches("r#"));
-        let args = fields.iter().filter(|f| f.required).map(|f| {
-            let v = sample(&e, &f.ty, 1);
-            quote!(#v)
+        let call = constructor_call(m, &m.items[op.params].name, fields, |f| {
+            sample(&e, &f.ty, 1)
         });
         let guarded = fields
             .iter()
@@ -1234,7 +1369,7 @@ pub fn mock_test(m: &Model, sha256: &str) -> Result<String, crate::Error> {
         let label = format!("{method} {path} ({op_id})");
         fns.push(quote! {
             async fn #fname(client: &Client) -> Result<(), Error> {
-                let req = stripe_types::#name::new(#(#args),*)#(#guarded)*;
+                let req = #call #(#guarded)*;
                 let _answer = req.send(client).await?;
                 Ok(())
             }

@@ -5,6 +5,28 @@
 //!   ──convert (areas, secrets: spec/policy.toml)──▶ model::Model
 //!   ──passes::run_all──▶ emit::emit ──prettyplease──▶ files
 //! ```
+//!
+//! # Rules of the generated API
+//!
+//! - **Operation names** follow Stripe's own SDKs: the method, then the resource
+//!   (`CancelSubscription`, `CreatePreviewInvoice`, `ListCustomers`), from
+//!   `spec/operation_names.toml` ([`stripe_names`]; rederive it with
+//!   `cargo xtask spec names`). Operations the table does not cover get a name from their path
+//!   that reads the same way ([`convert::operation_name`]). When two operations would get one
+//!   name, the one on the resource's own path keeps it; the other is told apart by its path:
+//!   a parent object it is nested under goes before the resource, for every operation under
+//!   that parent's collection (`ListChargeRefunds`), and a path without an id takes `Current`
+//!   (`RetrieveCurrentAccount` for `/v1/account`). A clash the rule cannot settle stops
+//!   generation.
+//! - **Ids**: a path parameter takes the typed id of the live object that `GET` on the path up
+//!   to it answers with (`DeleteCustomer::new(customer.id)`); body and query parameters named
+//!   like a resource (`customer`, `price`) take its typed id. Every typed id converts from
+//!   `Id<T>`, `&Id<T>`, `&str` and `String`; a borrowed id also fills a plain `String` parameter.
+//! - **No swappable arguments**: `new` takes the required parameters positionally, unless two
+//!   of them would have one Rust type; then it takes one `<Name>Args` struct of named fields
+//!   ([`emit::takes_args_struct`]).
+//! - **Docs**: every generated item has one; an operation's names its HTTP method and path,
+//!   Stripe's method, and links to Stripe's API reference.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -17,6 +39,7 @@ pub mod passes;
 pub mod policy;
 
 pub use policy::Policy;
+pub mod stripe_names;
 
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -188,9 +211,60 @@ pub struct Stats {
     pub full_bytes: usize,
     /// Path segments and schema prefixes the policy names no area for.
     pub unmapped: Vec<String>,
+    /// Operations named from Stripe's table (`spec/operation_names.toml`).
+    pub names_from_table: usize,
+    /// Of those, names whose verb is not Stripe's method.
+    pub verb_mismatches: usize,
+    /// Of those, path-based names (the naming before the table) whose verb is not Stripe's.
+    pub path_verb_mismatches: usize,
+    /// Path parameters of all operations.
+    pub path_params: usize,
+    /// Path parameters typed plain `String` (no id type for the object they name).
+    pub string_path_params: usize,
+    /// Those parameters, as `Operation.parameter`.
+    pub string_path_param_list: Vec<String>,
+    /// Constructors whose required parameters would have two of one type as positional
+    /// arguments, and so take a struct of named fields instead.
+    pub args_structs: usize,
+    /// Constructors that still take two positional arguments of one type (swappable).
+    pub swappable_constructors: usize,
 }
 
 impl Stats {
+    /// Fill in the naming, path-id and constructor figures from the final model.
+    fn with_names_and_args(mut self, m: &model::Model) -> Stats {
+        for op in &m.operations {
+            if let Some(s) = &op.stripe {
+                self.names_from_table += 1;
+                // Stripe's method, in full or less a repeat of its resource
+                // (`FinalizeInvoice` for `finalize_invoice` on an invoice).
+                let (full, verb) = (names::type_ident(&s.method), s.verb());
+                let differs = |n: &str| !n.starts_with(&full) && !n.starts_with(&verb);
+                let name = &m.items[m.resolve(op.params)].name;
+                self.verb_mismatches += usize::from(differs(name));
+                self.path_verb_mismatches += usize::from(differs(&op.path_name));
+            }
+            if let model::Kind::Struct { fields, .. } = &m.items[m.resolve(op.params)].kind {
+                for f in fields
+                    .iter()
+                    .filter(|f| f.location == model::Location::Path)
+                {
+                    self.path_params += 1;
+                    if f.ty == model::Ty::String {
+                        self.string_path_params += 1;
+                        self.string_path_param_list.push(format!(
+                            "{}.{}",
+                            m.items[m.resolve(op.params)].name,
+                            f.name
+                        ));
+                    }
+                }
+            }
+        }
+        self.args_structs = emit::args_struct_count(m);
+        self
+    }
+
     /// The report: skipped and degraded items, then the two coverage lines last.
     pub fn render(&self) -> String {
         let mut s = String::new();
@@ -213,6 +287,23 @@ impl Stats {
             "generated source compiled: default features {:.1} MiB, full {:.1} MiB (unformatted)\n",
             self.default_bytes as f64 / 1048576.0,
             self.full_bytes as f64 / 1048576.0
+        ));
+        s.push_str(&format!(
+            "operation names from Stripe's table: {} of {}; verb differs from Stripe's method: {} (path-based names: {})\n",
+            self.names_from_table, self.operations, self.verb_mismatches, self.path_verb_mismatches
+        ));
+        for p in &self.string_path_param_list {
+            s.push_str(&format!(
+                "path parameter typed String (no single resource with an id): {p}\n"
+            ));
+        }
+        s.push_str(&format!(
+            "path parameters typed plain String: {} of {}\n",
+            self.string_path_params, self.path_params
+        ));
+        s.push_str(&format!(
+            "constructors with swappable arguments: {} (positional form would have {}; those take an args struct)\n",
+            self.swappable_constructors, self.args_structs
         ));
         s.push_str(&format!(
             "operations {}/{}\n",
@@ -349,8 +440,14 @@ fn json_pointer(path: &serde_path_to_error::Path) -> String {
 }
 
 /// Generate from spec bytes already verified against `pin`'s hash; `policy` places paths and
-/// schemas in areas and names the secret fields.
-pub fn generate_from_bytes(bytes: &[u8], pin: &Pin, policy: &Policy) -> Result<Generated, Error> {
+/// schemas in areas and names the secret fields; operations are named from Stripe's `names`
+/// table (see [`stripe_names`]).
+pub fn generate_from_bytes(
+    bytes: &[u8],
+    pin: &Pin,
+    policy: &Policy,
+    names: &stripe_names::NameTable,
+) -> Result<Generated, Error> {
     let api = parse_spec(bytes)?;
     if api.info.version != pin.api_version {
         return Err(Error::Pin {
@@ -362,7 +459,7 @@ pub fn generate_from_bytes(bytes: &[u8], pin: &Pin, policy: &Policy) -> Result<G
         });
     }
     let sha256 = pin.sha256.as_str();
-    let mut model = convert::convert(&api, policy)?;
+    let mut model = convert::convert(&api, policy, names)?;
     passes::run_all(&mut model);
     let emitted = emit::emit(&model, sha256)?;
     let stats = Stats {
@@ -397,7 +494,14 @@ pub fn generate_from_bytes(bytes: &[u8], pin: &Pin, policy: &Policy) -> Result<G
             .sum(),
         full_bytes: emitted.item_bytes.iter().map(|(_, b)| b).sum(),
         unmapped: model.unmapped.iter().cloned().collect(),
+        ..Stats::default()
     };
+    let mut stats = stats.with_names_and_args(&model);
+    stats.swappable_constructors = emitted
+        .files
+        .values()
+        .map(|f| emit::swappable_constructors(f))
+        .sum();
     let features_toml = features_toml(policy);
     let mut workspace_files = BTreeMap::new();
     workspace_files.insert(
@@ -440,7 +544,11 @@ fn features_toml(policy: &Policy) -> String {
 /// tests' fixtures).
 pub fn generate_single_file(bytes: &[u8]) -> Result<(String, Stats), Error> {
     let api = parse_spec(bytes)?;
-    let mut model = convert::convert(&api, &policy::workspace_policy())?;
+    let mut model = convert::convert(
+        &api,
+        &policy::workspace_policy(),
+        &stripe_names::NameTable::new(),
+    )?;
     passes::run_all(&mut model);
     // One file, no API-area features: every item is compiled.
     for item in model.items.iter_mut() {
@@ -468,12 +576,19 @@ pub fn generate_single_file(bytes: &[u8]) -> Result<(String, Stats), Error> {
         default_bytes: 0,
         full_bytes: text.len(),
         unmapped: model.unmapped.iter().cloned().collect(),
+        ..Stats::default()
     };
+    let mut stats = stats.with_names_and_args(&model);
+    stats.swappable_constructors = emit::swappable_constructors(&text);
     Ok((text, stats))
 }
 
+/// The file of Stripe's operation names, beside the spec.
+pub const NAMES_FILE: &str = "operation_names.toml";
+
 /// Verify the spec against its pin, then generate under the policy beside the pin
-/// (`policy.toml`).
+/// (`policy.toml`), with the operation names of [`NAMES_FILE`] beside the spec (operations
+/// keep path-based names without it).
 pub fn generate(spec_path: &Path, pin_path: &Path) -> Result<Generated, Error> {
     let pin = Pin::read(pin_path)?;
     let bytes = std::fs::read(spec_path).map_err(|source| Error::Io {
@@ -489,5 +604,19 @@ pub fn generate(spec_path: &Path, pin_path: &Path) -> Result<Generated, Error> {
         });
     }
     let policy = Policy::read(&pin_path.with_file_name("policy.toml"))?;
-    generate_from_bytes(&bytes, &pin, &policy)
+    let names_path = spec_path.with_file_name(NAMES_FILE);
+    let names = match std::fs::read_to_string(&names_path) {
+        Ok(text) => stripe_names::parse_table(&text).map_err(|reason| Error::Pin {
+            path: names_path.clone(),
+            reason,
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => stripe_names::NameTable::new(),
+        Err(source) => {
+            return Err(Error::Io {
+                path: names_path,
+                source,
+            })
+        }
+    };
+    generate_from_bytes(&bytes, &pin, &policy, &names)
 }

@@ -242,6 +242,10 @@ pub struct Operation {
     pub doc: Option<String>,
     /// Area (cargo feature).
     pub area: String,
+    /// Stripe's own name for it (method and resource), when `spec/operation_names.toml` has one.
+    pub stripe: Option<crate::stripe_names::StripeName>,
+    /// The name its path alone would give it (`convert::operation_name`), for `--stats`.
+    pub path_name: String,
 }
 
 /// A construct that could not be mapped precisely.

@@ -95,7 +95,8 @@ fn every_policy_area_stays_a_feature_and_new_paths_are_reported() {
         sha256: codegen::sha256_hex(spec),
     };
     let policy = codegen::policy::workspace_policy();
-    let g = codegen::generate_from_bytes(spec, &pin, &policy).expect("generates");
+    let g =
+        codegen::generate_from_bytes(spec, &pin, &policy, &Default::default()).expect("generates");
     for area in policy.features() {
         assert!(
             g.features_toml.contains(&format!("\n{area} = []\n")),
@@ -118,7 +119,7 @@ fn every_policy_area_stays_a_feature_and_new_paths_are_reported() {
         api_version: "2000-01-01.old".into(),
         ..pin
     };
-    let err = codegen::generate_from_bytes(spec, &stale, &policy)
+    let err = codegen::generate_from_bytes(spec, &stale, &policy, &Default::default())
         .err()
         .expect("version mismatch");
     assert!(err.to_string().contains("2000-01-01.old"), "{err}");

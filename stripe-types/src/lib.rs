@@ -70,7 +70,6 @@ pub use rt::{
 };
 
 #[allow(
-    missing_docs,
     clippy::all,
     clippy::pedantic,
     non_camel_case_types,

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use stripe_client::prelude::*;
 use stripe_client::Client;
 use stripe_types::rt::FileUpload;
-use stripe_types::{CreateFile, CreateFilePurpose, RetrieveQuotePdf};
+use stripe_types::{CreateFile, CreateFilePurpose, PdfQuote};
 
 /// One upload as received: its `Content-Type` header and raw body.
 type Upload = (String, Vec<u8>);
@@ -207,7 +207,7 @@ async fn missing_path_is_an_io_error() {
 #[tokio::test]
 async fn quote_pdf_downloads_as_bytes() {
     let (client, _) = start().await;
-    let pdf = RetrieveQuotePdf::new("qt_123").send(&client).await.unwrap();
+    let pdf = PdfQuote::new("qt_123").send(&client).await.unwrap();
     assert_eq!(pdf.0, PDF);
 }
 
@@ -222,6 +222,6 @@ async fn upload_and_pdf_against_stripe_mock() {
     .await
     .unwrap();
     assert!(file.id.as_str().starts_with("file_"));
-    let pdf = RetrieveQuotePdf::new("qt_123").send(&client).await.unwrap();
+    let pdf = PdfQuote::new("qt_123").send(&client).await.unwrap();
     assert!(!pdf.0.is_empty());
 }

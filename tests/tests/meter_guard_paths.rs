@@ -12,11 +12,12 @@ use stripe_client::meter::{GuardKind, MeterBuilder, MeterEvent, MeterEventAdjust
 use stripe_client::prelude::*;
 use stripe_client::retry::ManualClock;
 use stripe_client::types::{
-    AggregationSettingsParam, CreateBillingMeter, CreateBillingMeterDefaultAggregationFormula,
-    CreateBillingMeterEvent, CreateBillingMeterEventAdjustment,
-    CreateBillingMeterEventAdjustmentType, CreateV2BillingMeterEvent,
-    CreateV2BillingMeterEventAdjustment, CreateV2BillingMeterEventAdjustmentCancel,
-    EventAdjustmentCancelSettingsParam, MeterValueSettingsParam,
+    AggregationSettingsParam, CreateBillingMeter, CreateBillingMeterArgs,
+    CreateBillingMeterDefaultAggregationFormula, CreateBillingMeterEvent,
+    CreateBillingMeterEventAdjustment, CreateBillingMeterEventAdjustmentType,
+    CreateV2BillingMeterEvent, CreateV2BillingMeterEventAdjustment,
+    CreateV2BillingMeterEventAdjustmentCancel, EventAdjustmentCancelSettingsParam,
+    MeterValueSettingsParam,
 };
 use stripe_client::{Client, Error};
 
@@ -37,11 +38,13 @@ fn kind<T: std::fmt::Debug>(r: Result<T, Error>) -> GuardKind {
 }
 
 fn sum_meter_without_value_settings() -> CreateBillingMeter {
-    CreateBillingMeter::new(
-        AggregationSettingsParam::new(CreateBillingMeterDefaultAggregationFormula::Sum),
-        "API requests",
-        "api_requests",
-    )
+    CreateBillingMeter::new(CreateBillingMeterArgs {
+        default_aggregation: AggregationSettingsParam::new(
+            CreateBillingMeterDefaultAggregationFormula::Sum,
+        ),
+        display_name: "API requests".into(),
+        event_name: "api_requests".into(),
+    })
 }
 
 fn adjustment_without_cancel() -> CreateBillingMeterEventAdjustment {

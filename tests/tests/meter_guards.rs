@@ -10,9 +10,10 @@ use stripe_client::meter::{
 };
 use stripe_client::retry::{ManualClock, TokioClock};
 use stripe_client::types::{
-    AggregationSettingsParam, CreateBillingMeter, CreateBillingMeterDefaultAggregationFormula,
-    CreateBillingMeterEvent, CreateBillingMeterEventAdjustment,
-    CreateBillingMeterEventAdjustmentType, MeterValueSettingsParam,
+    AggregationSettingsParam, CreateBillingMeter, CreateBillingMeterArgs,
+    CreateBillingMeterDefaultAggregationFormula, CreateBillingMeterEvent,
+    CreateBillingMeterEventAdjustment, CreateBillingMeterEventAdjustmentType,
+    MeterValueSettingsParam,
 };
 use stripe_client::{Client, Error, RequestOptions};
 
@@ -35,11 +36,13 @@ fn validation(e: Error) -> String {
 }
 
 fn sum_without_value_settings() -> CreateBillingMeter {
-    CreateBillingMeter::new(
-        AggregationSettingsParam::new(CreateBillingMeterDefaultAggregationFormula::Sum),
-        "API requests",
-        "api_requests",
-    )
+    CreateBillingMeter::new(CreateBillingMeterArgs {
+        default_aggregation: AggregationSettingsParam::new(
+            CreateBillingMeterDefaultAggregationFormula::Sum,
+        ),
+        display_name: "API requests".into(),
+        event_name: "api_requests".into(),
+    })
 }
 
 #[tokio::test]
@@ -64,11 +67,13 @@ async fn sum_meter_without_value_settings_is_refused_before_the_network() {
 
 #[test]
 fn last_meter_without_value_settings_is_refused() {
-    let p = CreateBillingMeter::new(
-        AggregationSettingsParam::new(CreateBillingMeterDefaultAggregationFormula::Last),
-        "Seats",
-        "seats",
-    );
+    let p = CreateBillingMeter::new(CreateBillingMeterArgs {
+        default_aggregation: AggregationSettingsParam::new(
+            CreateBillingMeterDefaultAggregationFormula::Last,
+        ),
+        display_name: "Seats".into(),
+        event_name: "seats".into(),
+    });
     let err = check_create_meter(&p).unwrap_err();
     assert_eq!(err.kind, GuardKind::ValueSettingsRequired);
     assert!(err.message.contains("formula `last`"), "{}", err.message);

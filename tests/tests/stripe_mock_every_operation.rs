@@ -9,7 +9,7 @@ use std::pin::Pin;
 use stripe_client::{Client, Error, StripeRequestExt};
 type BoxFut = Pin<Box<dyn Future<Output = Result<(), Error>> + Send>>;
 async fn op_get_account(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveAccount::new();
+    let req = stripe_types::RetrieveCurrentAccount::new();
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -44,7 +44,7 @@ async fn op_post_accounts(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_get_accounts_account(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::GetAccountsAccount::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::RetrieveAccount::new(stripe_types::rt::Id::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -68,7 +68,7 @@ async fn op_post_accounts_account_bank_accounts(client: &Client) -> Result<(), E
 async fn op_get_accounts_account_bank_accounts_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveAccountBankAccount::new(
         stripe_types::rt::Id::new("id_123"),
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -78,7 +78,7 @@ async fn op_post_accounts_account_bank_accounts_id(
 ) -> Result<(), Error> {
     let req = stripe_types::UpdateAccountBankAccount::new(
         stripe_types::rt::Id::new("id_123"),
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -88,22 +88,20 @@ async fn op_delete_accounts_account_bank_accounts_id(
 ) -> Result<(), Error> {
     let req = stripe_types::DeleteAccountBankAccount::new(
         stripe_types::rt::Id::new("id_123"),
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_accounts_account_capabilities(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ListAccountCapabilities::new(
-        stripe_types::rt::Id::new("id_123"),
-    );
+    let req = stripe_types::ListCapabilities::new(stripe_types::rt::Id::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_accounts_account_capabilities_capability(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::RetrieveAccountCapability::new(
+    let req = stripe_types::RetrieveCapability::new(
         stripe_types::rt::Id::new("id_123"),
         stripe_types::rt::Id::new("id_123"),
     );
@@ -113,7 +111,7 @@ async fn op_get_accounts_account_capabilities_capability(
 async fn op_post_accounts_account_capabilities_capability(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::UpdateAccountCapability::new(
+    let req = stripe_types::UpdateCapability::new(
         stripe_types::rt::Id::new("id_123"),
         stripe_types::rt::Id::new("id_123"),
     );
@@ -169,9 +167,7 @@ async fn op_delete_accounts_account_external_accounts_id(
     Ok(())
 }
 async fn op_post_accounts_account_login_links(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateAccountLoginLink::new(
-        stripe_types::rt::Id::new("id_123"),
-    );
+    let req = stripe_types::CreateLoginLink::new(stripe_types::rt::Id::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -212,19 +208,17 @@ async fn op_delete_accounts_account_people_person(client: &Client) -> Result<(),
     Ok(())
 }
 async fn op_get_accounts_account_persons(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ListAccountPersons::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::ListPersons::new(stripe_types::rt::Id::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_accounts_account_persons(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::PostAccountsAccountPersons::new(
-        stripe_types::rt::Id::new("id_123"),
-    );
+    let req = stripe_types::CreatePerson::new(stripe_types::rt::Id::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_accounts_account_persons_person(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::GetAccountsAccountPersonsPerson::new(
+    let req = stripe_types::RetrievePerson::new(
         stripe_types::rt::Id::new("id_123"),
         stripe_types::rt::Id::new("id_123"),
     );
@@ -232,7 +226,7 @@ async fn op_get_accounts_account_persons_person(client: &Client) -> Result<(), E
     Ok(())
 }
 async fn op_post_accounts_account_persons_person(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::PostAccountsAccountPersonsPerson::new(
+    let req = stripe_types::UpdatePerson::new(
         stripe_types::rt::Id::new("id_123"),
         stripe_types::rt::Id::new("id_123"),
     );
@@ -242,7 +236,7 @@ async fn op_post_accounts_account_persons_person(client: &Client) -> Result<(), 
 async fn op_delete_accounts_account_persons_person(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::DeleteAccountsAccountPersonsPerson::new(
+    let req = stripe_types::DeletePerson::new(
         stripe_types::rt::Id::new("id_123"),
         stripe_types::rt::Id::new("id_123"),
     );
@@ -287,16 +281,16 @@ async fn op_get_application_fees(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_get_application_fees_fee_refunds_id(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveApplicationFeeRefund::new(
-        String::from("x"),
+    let req = stripe_types::RetrieveFeeRefund::new(
+        stripe_types::rt::Id::new("id_123"),
         stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_application_fees_fee_refunds_id(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::UpdateApplicationFeeRefund::new(
-        String::from("x"),
+    let req = stripe_types::UpdateFeeRefund::new(
+        stripe_types::rt::Id::new("id_123"),
         stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
@@ -310,17 +304,19 @@ async fn op_get_application_fees_id(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_post_application_fees_id_refund(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RefundApplicationFee::new(String::from("x"));
+    let req = stripe_types::RefundApplicationFee::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_application_fees_id_refunds(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ListApplicationFeeRefunds::new(String::from("x"));
+    let req = stripe_types::ListFeeRefunds::new(stripe_types::rt::Id::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_application_fees_id_refunds(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateApplicationFeeRefund::new(String::from("x"));
+    let req = stripe_types::CreateFeeRefund::new(stripe_types::rt::Id::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -337,21 +333,21 @@ async fn op_get_apps_secrets(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_post_apps_secrets(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateAppsSecret::new(
-        String::from("x"),
-        String::from("x"),
-        stripe_types::ScopeParam::new(
+    let req = stripe_types::CreateAppsSecret::new(stripe_types::CreateAppsSecretArgs {
+        name: String::from("x"),
+        payload: String::from("x"),
+        scope: stripe_types::ScopeParam::new(
             <stripe_types::ListAppsSecretsScopeType as std::str::FromStr>::from_str(
                     "account",
                 )
                 .unwrap_or_else(|e| match e {}),
         ),
-    );
+    });
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_apps_secrets_delete(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateAppsSecretsDelete::new(
+    let req = stripe_types::DeleteWhereAppsSecret::new(
         String::from("x"),
         stripe_types::ScopeParam::new(
             <stripe_types::ListAppsSecretsScopeType as std::str::FromStr>::from_str(
@@ -364,7 +360,7 @@ async fn op_post_apps_secrets_delete(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_get_apps_secrets_find(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveAppsSecretsFind::new(
+    let req = stripe_types::FindAppsSecret::new(
         String::from("x"),
         stripe_types::ScopeParam::new(
             <stripe_types::ListAppsSecretsScopeType as std::str::FromStr>::from_str(
@@ -399,7 +395,7 @@ async fn op_get_balance_settings(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_post_balance_settings(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateBalanceSettings::new();
+    let req = stripe_types::UpdateBalanceSettings::new();
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -439,17 +435,23 @@ async fn op_get_billing_alerts_id(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_post_billing_alerts_id_activate(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ActivateBillingAlert::new(String::from("x"));
+    let req = stripe_types::ActivateBillingAlert::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_billing_alerts_id_archive(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ArchiveBillingAlert::new(String::from("x"));
+    let req = stripe_types::ArchiveBillingAlert::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_billing_alerts_id_deactivate(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::DeactivateBillingAlert::new(String::from("x"));
+    let req = stripe_types::DeactivateBillingAlert::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -522,12 +524,16 @@ async fn op_post_billing_credit_grants_id(client: &Client) -> Result<(), Error> 
     Ok(())
 }
 async fn op_post_billing_credit_grants_id_expire(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ExpireBillingCreditGrant::new(String::from("x"));
+    let req = stripe_types::ExpireBillingCreditGrant::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_billing_credit_grants_id_void(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::VoidBillingCreditGrant::new(String::from("x"));
+    let req = stripe_types::VoidBillingCreditGrant::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -562,16 +568,16 @@ async fn op_get_billing_meters(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_post_billing_meters(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateBillingMeter::new(
-        stripe_types::AggregationSettingsParam::new(
+    let req = stripe_types::CreateBillingMeter::new(stripe_types::CreateBillingMeterArgs {
+        default_aggregation: stripe_types::AggregationSettingsParam::new(
             <stripe_types::CreateBillingMeterDefaultAggregationFormula as std::str::FromStr>::from_str(
                     "count",
                 )
                 .unwrap_or_else(|e| match e {}),
         ),
-        String::from("x"),
-        String::from("x"),
-    );
+        display_name: String::from("x"),
+        event_name: String::from("x"),
+    });
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -588,22 +594,26 @@ async fn op_post_billing_meters_id(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_post_billing_meters_id_deactivate(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::DeactivateBillingMeter::new(String::from("x"));
-    let _answer = req.send(client).await?;
-    Ok(())
-}
-async fn op_get_billing_meters_id_event_summaries(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ListBillingMeterEventSummaries::new(
-        String::from("x"),
+    let req = stripe_types::DeactivateBillingMeter::new(
         stripe_types::rt::Id::new("id_123"),
-        stripe_types::rt::Timestamp(1_700_000_000),
-        stripe_types::rt::Timestamp(1_700_000_000),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
+async fn op_get_billing_meters_id_event_summaries(client: &Client) -> Result<(), Error> {
+    let req = stripe_types::ListBillingMeterEventSummaries::new(stripe_types::ListBillingMeterEventSummariesArgs {
+        id: stripe_types::rt::Id::new("id_123"),
+        customer: stripe_types::rt::Id::new("id_123"),
+        end_time: stripe_types::rt::Timestamp(1_700_000_000),
+        start_time: stripe_types::rt::Timestamp(1_700_000_000),
+    });
+    let _answer = req.send(client).await?;
+    Ok(())
+}
 async fn op_post_billing_meters_id_reactivate(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ReactivateBillingMeter::new(String::from("x"));
+    let req = stripe_types::ReactivateBillingMeter::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -750,14 +760,18 @@ async fn op_post_checkout_sessions_session(client: &Client) -> Result<(), Error>
     Ok(())
 }
 async fn op_post_checkout_sessions_session_expire(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ExpireCheckoutSession::new(String::from("x"));
+    let req = stripe_types::ExpireCheckoutSession::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_checkout_sessions_session_line_items(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::ListCheckoutSessionLineItems::new(String::from("x"));
+    let req = stripe_types::ListLineItemsCheckoutSession::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -784,7 +798,7 @@ async fn op_post_climate_orders_order(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_post_climate_orders_order_cancel(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CancelClimateOrder::new(String::from("x"));
+    let req = stripe_types::CancelClimateOrder::new(stripe_types::rt::Id::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -869,21 +883,19 @@ async fn op_post_credit_notes(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_get_credit_notes_preview(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveCreditNotesPreview::new(
-        stripe_types::rt::Id::new("id_123"),
-    );
+    let req = stripe_types::PreviewCreditNote::new(stripe_types::rt::Id::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_credit_notes_preview_lines(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ListCreditNotesPreviewLines::new(
+    let req = stripe_types::PreviewLinesCreditNote::new(
         stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_credit_notes_credit_note_lines(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ListCreditNoteLines::new(
+    let req = stripe_types::ListCreditNoteLineItems::new(
         stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
@@ -900,7 +912,7 @@ async fn op_post_credit_notes_id(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_post_credit_notes_id_void(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::VoidCreditNote::new(String::from("x"));
+    let req = stripe_types::VoidCreditNote::new(stripe_types::rt::Id::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -1011,7 +1023,7 @@ async fn op_post_customers_customer_bank_accounts_id(
 ) -> Result<(), Error> {
     let req = stripe_types::UpdateCustomerBankAccount::new(
         stripe_types::rt::Id::new("id_123"),
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1021,7 +1033,7 @@ async fn op_delete_customers_customer_bank_accounts_id(
 ) -> Result<(), Error> {
     let req = stripe_types::DeleteCustomerBankAccount::new(
         stripe_types::rt::Id::new("id_123"),
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1031,7 +1043,7 @@ async fn op_post_customers_customer_bank_accounts_id_verify(
 ) -> Result<(), Error> {
     let req = stripe_types::VerifyCustomerBankAccount::new(
         stripe_types::rt::Id::new("id_123"),
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1057,7 +1069,7 @@ async fn op_get_customers_customer_cards_id(client: &Client) -> Result<(), Error
 async fn op_post_customers_customer_cards_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdateCustomerCard::new(
         stripe_types::rt::Id::new("id_123"),
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1065,22 +1077,20 @@ async fn op_post_customers_customer_cards_id(client: &Client) -> Result<(), Erro
 async fn op_delete_customers_customer_cards_id(client: &Client) -> Result<(), Error> {
     let req = stripe_types::DeleteCustomerCard::new(
         stripe_types::rt::Id::new("id_123"),
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_customers_customer_cash_balance(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveCustomerCashBalance::new(
+    let req = stripe_types::RetrieveCashBalance::new(
         stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_customers_customer_cash_balance(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateCustomerCashBalance::new(
-        stripe_types::rt::Id::new("id_123"),
-    );
+    let req = stripe_types::UpdateCashBalance::new(stripe_types::rt::Id::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -1111,7 +1121,7 @@ async fn op_get_customers_customer_discount(client: &Client) -> Result<(), Error
     Ok(())
 }
 async fn op_delete_customers_customer_discount(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::DeleteCustomerDiscount::new(
+    let req = stripe_types::DeleteDiscountCustomer::new(
         stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
@@ -1120,7 +1130,7 @@ async fn op_delete_customers_customer_discount(client: &Client) -> Result<(), Er
 async fn op_post_customers_customer_funding_instructions(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::FundingInstructionsCustomer::new(
+    let req = stripe_types::CreateFundingInstructionsCustomer::new(
         stripe_types::rt::Id::new("id_123"),
         stripe_types::BankTransferParams::new(
             <stripe_types::CreateCheckoutSessionPaymentMethodOptionsCustomerBalanceBankTransferType as std::str::FromStr>::from_str(
@@ -1140,7 +1150,7 @@ async fn op_post_customers_customer_funding_instructions(
 async fn op_get_customers_customer_payment_methods(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::ListCustomerPaymentMethods::new(
+    let req = stripe_types::ListPaymentMethodsCustomer::new(
         stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
@@ -1149,7 +1159,7 @@ async fn op_get_customers_customer_payment_methods(
 async fn op_get_customers_customer_payment_methods_payment_method(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::RetrieveCustomerPaymentMethod::new(
+    let req = stripe_types::RetrievePaymentMethodCustomer::new(
         stripe_types::rt::Id::new("id_123"),
         stripe_types::rt::Id::new("id_123"),
     );
@@ -1157,39 +1167,37 @@ async fn op_get_customers_customer_payment_methods_payment_method(
     Ok(())
 }
 async fn op_get_customers_customer_sources(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ListCustomerSources::new(
-        stripe_types::rt::Id::new("id_123"),
-    );
+    let req = stripe_types::ListPaymentSources::new(stripe_types::rt::Id::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_customers_customer_sources(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateCustomerSource::new(
+    let req = stripe_types::CreatePaymentSource::new(
         stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_customers_customer_sources_id(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveCustomerSource::new(
+    let req = stripe_types::RetrievePaymentSource::new(
         stripe_types::rt::Id::new("id_123"),
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_customers_customer_sources_id(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::UpdateCustomerSource::new(
+    let req = stripe_types::UpdatePaymentSource::new(
         stripe_types::rt::Id::new("id_123"),
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_delete_customers_customer_sources_id(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::DeleteCustomerSource::new(
+    let req = stripe_types::DeletePaymentSource::new(
         stripe_types::rt::Id::new("id_123"),
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1197,9 +1205,9 @@ async fn op_delete_customers_customer_sources_id(client: &Client) -> Result<(), 
 async fn op_post_customers_customer_sources_id_verify(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::VerifyCustomerSource::new(
+    let req = stripe_types::VerifyBankAccount::new(
         stripe_types::rt::Id::new("id_123"),
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1253,7 +1261,7 @@ async fn op_get_customers_customer_subscriptions_subscription_exposed_id_discoun
 ) -> Result<(), Error> {
     let req = stripe_types::RetrieveCustomerSubscriptionDiscount::new(
         stripe_types::rt::Id::new("id_123"),
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1263,7 +1271,7 @@ async fn op_delete_customers_customer_subscriptions_subscription_exposed_id_disc
 ) -> Result<(), Error> {
     let req = stripe_types::DeleteCustomerSubscriptionDiscount::new(
         stripe_types::rt::Id::new("id_123"),
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1341,10 +1349,10 @@ async fn op_get_entitlements_features(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_post_entitlements_features(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateEntitlementsFeature::new(
-        String::from("x"),
-        String::from("x"),
-    );
+    let req = stripe_types::CreateEntitlementsFeature::new(stripe_types::CreateEntitlementsFeatureArgs {
+        lookup_key: String::from("x"),
+        name: String::from("x"),
+    });
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -1478,7 +1486,7 @@ async fn op_post_financial_connections_accounts_account_disconnect(
 async fn op_get_financial_connections_accounts_account_owners(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::ListFinancialConnectionsAccountOwners::new(
+    let req = stripe_types::ListOwnersFinancialConnectionsAccount::new(
         stripe_types::rt::Id::new("id_123"),
         String::from("x"),
     );
@@ -1638,14 +1646,18 @@ async fn op_post_identity_verification_sessions_session(
 async fn op_post_identity_verification_sessions_session_cancel(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::CancelIdentityVerificationSession::new(String::from("x"));
+    let req = stripe_types::CancelIdentityVerificationSession::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_identity_verification_sessions_session_redact(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::RedactIdentityVerificationSession::new(String::from("x"));
+    let req = stripe_types::RedactIdentityVerificationSession::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -1678,41 +1690,45 @@ async fn op_get_invoice_rendering_templates_template(
 async fn op_post_invoice_rendering_templates_template_archive(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::ArchiveInvoiceRenderingTemplate::new(String::from("x"));
+    let req = stripe_types::ArchiveInvoiceRenderingTemplate::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_invoice_rendering_templates_template_unarchive(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::UnarchiveInvoiceRenderingTemplate::new(String::from("x"));
+    let req = stripe_types::UnarchiveInvoiceRenderingTemplate::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_invoiceitems(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ListInvoiceitems::new();
+    let req = stripe_types::ListInvoiceItems::new();
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_invoiceitems(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateInvoiceitem::new();
+    let req = stripe_types::CreateInvoiceItem::new();
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_invoiceitems_invoiceitem(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveInvoiceitem::new(
+    let req = stripe_types::RetrieveInvoiceItem::new(
         stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_invoiceitems_invoiceitem(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::UpdateInvoiceitem::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::UpdateInvoiceItem::new(stripe_types::rt::Id::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_delete_invoiceitems_invoiceitem(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::DeleteInvoiceitem::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::DeleteInvoiceItem::new(stripe_types::rt::Id::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -1727,7 +1743,7 @@ async fn op_post_invoices(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_post_invoices_create_preview(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateInvoicesCreatePreview::new();
+    let req = stripe_types::CreatePreviewInvoice::new();
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -1772,14 +1788,16 @@ async fn op_post_invoices_invoice_finalize(client: &Client) -> Result<(), Error>
     Ok(())
 }
 async fn op_get_invoices_invoice_lines(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ListInvoiceLines::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::ListInvoiceLineItems::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_invoices_invoice_lines_line_item_id(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::UpdateInvoiceLine::new(
+    let req = stripe_types::UpdateInvoiceLineItem::new(
         stripe_types::rt::Id::new("id_123"),
         stripe_types::rt::Id::new("id_123"),
     );
@@ -1856,14 +1874,18 @@ async fn op_post_issuing_authorizations_authorization(
 async fn op_post_issuing_authorizations_authorization_approve(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::ApproveIssuingAuthorization::new(String::from("x"));
+    let req = stripe_types::ApproveIssuingAuthorization::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_issuing_authorizations_authorization_decline(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::DeclineIssuingAuthorization::new(String::from("x"));
+    let req = stripe_types::DeclineIssuingAuthorization::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -1875,12 +1897,12 @@ async fn op_get_issuing_cardholders(client: &Client) -> Result<(), Error> {
 async fn op_post_issuing_cardholders(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateIssuingCardholder::new(
         stripe_types::BillingSpecs::new(
-            stripe_types::RequiredAddress::new(
-                String::from("x"),
-                String::from("x"),
-                String::from("x"),
-                String::from("x"),
-            ),
+            stripe_types::RequiredAddress::new(stripe_types::RequiredAddressArgs {
+                city: String::from("x"),
+                country: String::from("x"),
+                line1: String::from("x"),
+                postal_code: String::from("x"),
+            }),
         ),
         String::from("x"),
     );
@@ -2169,7 +2191,7 @@ async fn op_get_payment_intents_intent_amount_details_line_items(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ListPaymentIntentAmountDetailsLineItems::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2177,22 +2199,30 @@ async fn op_get_payment_intents_intent_amount_details_line_items(
 async fn op_post_payment_intents_intent_apply_customer_balance(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::ApplyCustomerBalancePaymentIntent::new(String::from("x"));
+    let req = stripe_types::ApplyCustomerBalancePaymentIntent::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_payment_intents_intent_cancel(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CancelPaymentIntent::new(String::from("x"));
+    let req = stripe_types::CancelPaymentIntent::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_payment_intents_intent_capture(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CapturePaymentIntent::new(String::from("x"));
+    let req = stripe_types::CapturePaymentIntent::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_payment_intents_intent_confirm(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ConfirmPaymentIntent::new(String::from("x"));
+    let req = stripe_types::ConfirmPaymentIntent::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -2200,7 +2230,7 @@ async fn op_post_payment_intents_intent_increment_authorization(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::IncrementAuthorizationPaymentIntent::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
         1i64,
     );
     let _answer = req.send(client).await?;
@@ -2209,7 +2239,9 @@ async fn op_post_payment_intents_intent_increment_authorization(
 async fn op_post_payment_intents_intent_verify_microdeposits(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::VerifyMicrodepositsPaymentIntent::new(String::from("x"));
+    let req = stripe_types::VerifyMicrodepositsPaymentIntent::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -2240,7 +2272,7 @@ async fn op_post_payment_links_payment_link(client: &Client) -> Result<(), Error
 async fn op_get_payment_links_payment_link_line_items(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::ListPaymentLinkLineItems::new(
+    let req = stripe_types::ListLineItemsPaymentLink::new(
         stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
@@ -2354,10 +2386,10 @@ async fn op_post_payment_methods_payment_method_detach(
     Ok(())
 }
 async fn op_post_payment_records_report_payment(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreatePaymentRecordsReportPayment::new(
+    let req = stripe_types::ReportPaymentPaymentRecord::new(
         stripe_types::Amount::new(String::from("x"), 1i64),
         stripe_types::rt::Timestamp(1_700_000_000),
-        stripe_types::CreatePaymentRecordsReportPaymentPaymentMethodDetails::new()
+        stripe_types::ReportPaymentPaymentRecordPaymentMethodDetails::new()
             .payment_method(String::from("x")),
     );
     let _answer = req.send(client).await?;
@@ -2374,7 +2406,7 @@ async fn op_post_payment_records_id_report_payment_attempt(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ReportPaymentAttemptPaymentRecord::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
         stripe_types::rt::Timestamp(1_700_000_000),
     );
     let _answer = req.send(client).await?;
@@ -2384,7 +2416,7 @@ async fn op_post_payment_records_id_report_payment_attempt_canceled(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ReportPaymentAttemptCanceledPaymentRecord::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
         stripe_types::rt::Timestamp(1_700_000_000),
     );
     let _answer = req.send(client).await?;
@@ -2394,7 +2426,7 @@ async fn op_post_payment_records_id_report_payment_attempt_failed(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ReportPaymentAttemptFailedPaymentRecord::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
         stripe_types::rt::Timestamp(1_700_000_000),
     );
     let _answer = req.send(client).await?;
@@ -2404,7 +2436,7 @@ async fn op_post_payment_records_id_report_payment_attempt_guaranteed(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ReportPaymentAttemptGuaranteedPaymentRecord::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
         stripe_types::rt::Timestamp(1_700_000_000),
     );
     let _answer = req.send(client).await?;
@@ -2414,20 +2446,20 @@ async fn op_post_payment_records_id_report_payment_attempt_informational(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ReportPaymentAttemptInformationalPaymentRecord::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_payment_records_id_report_refund(client: &Client) -> Result<(), Error> {
     let req = stripe_types::ReportRefundPaymentRecord::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
         <stripe_types::ReportRefundPaymentRecordOutcome as std::str::FromStr>::from_str(
                 "refunded",
             )
             .unwrap_or_else(|e| match e {}),
         stripe_types::ReportRefundPaymentRecordProcessorDetails::new(
-            <stripe_types::CreatePaymentRecordsReportPaymentPaymentMethodDetailsType as std::str::FromStr>::from_str(
+            <stripe_types::ReportPaymentPaymentRecordPaymentMethodDetailsType as std::str::FromStr>::from_str(
                     "custom",
                 )
                 .unwrap_or_else(|e| match e {}),
@@ -2646,7 +2678,7 @@ async fn op_post_quotes_quote_cancel(client: &Client) -> Result<(), Error> {
 async fn op_get_quotes_quote_computed_upfront_line_items(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::ListQuoteComputedUpfrontLineItems::new(
+    let req = stripe_types::ListComputedUpfrontLineItemsQuote::new(
         stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
@@ -2658,12 +2690,12 @@ async fn op_post_quotes_quote_finalize(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_get_quotes_quote_line_items(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ListQuoteLineItems::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::ListLineItemsQuote::new(stripe_types::rt::Id::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_quotes_quote_pdf(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveQuotePdf::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::PdfQuote::new(stripe_types::rt::Id::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -2702,10 +2734,10 @@ async fn op_get_radar_value_list_items(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_post_radar_value_list_items(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateRadarValueListItem::new(
-        String::from("x"),
-        String::from("x"),
-    );
+    let req = stripe_types::CreateRadarValueListItem::new(stripe_types::CreateRadarValueListItemArgs {
+        value: String::from("x"),
+        value_list: String::from("x"),
+    });
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -2729,10 +2761,10 @@ async fn op_get_radar_value_lists(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_post_radar_value_lists(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateRadarValueList::new(
-        String::from("x"),
-        String::from("x"),
-    );
+    let req = stripe_types::CreateRadarValueList::new(stripe_types::CreateRadarValueListArgs {
+        alias: String::from("x"),
+        name: String::from("x"),
+    });
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -2856,19 +2888,21 @@ async fn op_post_setup_intents_intent(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_post_setup_intents_intent_cancel(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CancelSetupIntent::new(String::from("x"));
+    let req = stripe_types::CancelSetupIntent::new(stripe_types::rt::Id::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_setup_intents_intent_confirm(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ConfirmSetupIntent::new(String::from("x"));
+    let req = stripe_types::ConfirmSetupIntent::new(stripe_types::rt::Id::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_setup_intents_intent_verify_microdeposits(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::VerifyMicrodepositsSetupIntent::new(String::from("x"));
+    let req = stripe_types::VerifyMicrodepositsSetupIntent::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -2947,7 +2981,7 @@ async fn op_get_sources_source_mandate_notifications_mandate_notification(
 async fn op_get_sources_source_source_transactions(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::ListSourceSourceTransactions::new(
+    let req = stripe_types::SourceTransactionsSource::new(
         stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
@@ -3033,14 +3067,18 @@ async fn op_post_subscription_schedules_schedule(client: &Client) -> Result<(), 
 async fn op_post_subscription_schedules_schedule_cancel(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::CancelSubscriptionSchedule::new(String::from("x"));
+    let req = stripe_types::CancelSubscriptionSchedule::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_subscription_schedules_schedule_release(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::ReleaseSubscriptionSchedule::new(String::from("x"));
+    let req = stripe_types::ReleaseSubscriptionSchedule::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -3078,14 +3116,16 @@ async fn op_post_subscriptions_subscription_exposed_id(
 async fn op_delete_subscriptions_subscription_exposed_id(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::DeleteSubscription::new(stripe_types::rt::Id::new("id_123"));
+    let req = stripe_types::CancelSubscription::new(stripe_types::rt::Id::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_delete_subscriptions_subscription_exposed_id_discount(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::DeleteSubscriptionDiscount::new(String::from("x"));
+    let req = stripe_types::DeleteDiscountSubscription::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -3112,9 +3152,7 @@ async fn op_post_subscriptions_subscription_resume(
     Ok(())
 }
 async fn op_get_tax_associations_find(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveTaxAssociationsFind::new(
-        stripe_types::rt::Id::new("id_123"),
-    );
+    let req = stripe_types::FindTaxAssociation::new(stripe_types::rt::Id::new("id_123"));
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -3136,7 +3174,9 @@ async fn op_get_tax_calculations_calculation(client: &Client) -> Result<(), Erro
 async fn op_get_tax_calculations_calculation_line_items(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::ListTaxCalculationLineItems::new(String::from("x"));
+    let req = stripe_types::ListLineItemsTaxCalculation::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -3184,29 +3224,29 @@ async fn op_get_tax_settings(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_post_tax_settings(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateTaxSettings::new();
+    let req = stripe_types::UpdateTaxSettings::new();
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_tax_transactions_create_from_calculation(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::CreateTaxTransactionsCreateFromCalculation::new(
-        String::from("x"),
-        String::from("x"),
-    );
+    let req = stripe_types::CreateFromCalculationTaxTransaction::new(stripe_types::CreateFromCalculationTaxTransactionArgs {
+        calculation: String::from("x"),
+        reference: String::from("x"),
+    });
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_tax_transactions_create_reversal(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateTaxTransactionsCreateReversal::new(
-        <stripe_types::CreateTaxTransactionsCreateReversalMode as std::str::FromStr>::from_str(
+    let req = stripe_types::CreateReversalTaxTransaction::new(stripe_types::CreateReversalTaxTransactionArgs {
+        mode: <stripe_types::CreateReversalTaxTransactionMode as std::str::FromStr>::from_str(
                 "full",
             )
             .unwrap_or_else(|e| match e {}),
-        String::from("x"),
-        String::from("x"),
-    );
+        original_transaction: String::from("x"),
+        reference: String::from("x"),
+    });
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -3220,7 +3260,9 @@ async fn op_get_tax_transactions_transaction(client: &Client) -> Result<(), Erro
 async fn op_get_tax_transactions_transaction_line_items(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::ListTaxTransactionLineItems::new(String::from("x"));
+    let req = stripe_types::ListLineItemsTaxTransaction::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -3291,14 +3333,18 @@ async fn op_post_terminal_configurations(client: &Client) -> Result<(), Error> {
 async fn op_get_terminal_configurations_configuration(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::RetrieveTerminalConfiguration::new(String::from("x"));
+    let req = stripe_types::RetrieveTerminalConfiguration::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_terminal_configurations_configuration(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::UpdateTerminalConfiguration::new(String::from("x"));
+    let req = stripe_types::UpdateTerminalConfiguration::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -3327,12 +3373,16 @@ async fn op_post_terminal_locations(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_get_terminal_locations_location(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveTerminalLocation::new(String::from("x"));
+    let req = stripe_types::RetrieveTerminalLocation::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_terminal_locations_location(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::UpdateTerminalLocation::new(String::from("x"));
+    let req = stripe_types::UpdateTerminalLocation::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -3368,12 +3418,16 @@ async fn op_post_terminal_readers(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_get_terminal_readers_reader(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::RetrieveTerminalReader::new(String::from("x"));
+    let req = stripe_types::RetrieveTerminalReader::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_terminal_readers_reader(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::UpdateTerminalReader::new(String::from("x"));
+    let req = stripe_types::UpdateTerminalReader::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -3387,7 +3441,9 @@ async fn op_delete_terminal_readers_reader(client: &Client) -> Result<(), Error>
 async fn op_post_terminal_readers_reader_cancel_action(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::CancelActionTerminalReader::new(String::from("x"));
+    let req = stripe_types::CancelActionTerminalReader::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -3395,7 +3451,7 @@ async fn op_post_terminal_readers_reader_collect_inputs(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::CollectInputsTerminalReader::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
         vec![
             stripe_types::InputParams::new(stripe_types::CustomTextParams::new(String::from("x")),
             < stripe_types::CollectInputsTerminalReaderInputsType as std::str::FromStr >
@@ -3409,7 +3465,7 @@ async fn op_post_terminal_readers_reader_collect_payment_method(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::CollectPaymentMethodTerminalReader::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
         stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
@@ -3419,7 +3475,7 @@ async fn op_post_terminal_readers_reader_confirm_payment_intent(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ConfirmPaymentIntentTerminalReader::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
         stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
@@ -3429,7 +3485,7 @@ async fn op_post_terminal_readers_reader_process_payment_intent(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ProcessPaymentIntentTerminalReader::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
         stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
@@ -3439,7 +3495,7 @@ async fn op_post_terminal_readers_reader_process_setup_intent(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ProcessSetupIntentTerminalReader::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
         <stripe_types::CreateCheckoutSessionPaymentMethodDataAllowRedisplay as std::str::FromStr>::from_str(
                 "always",
             )
@@ -3452,7 +3508,9 @@ async fn op_post_terminal_readers_reader_process_setup_intent(
 async fn op_post_terminal_readers_reader_refund_payment(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::RefundPaymentTerminalReader::new(String::from("x"));
+    let req = stripe_types::RefundPaymentTerminalReader::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -3460,7 +3518,7 @@ async fn op_post_terminal_readers_reader_set_reader_display(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::SetReaderDisplayTerminalReader::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
         <stripe_types::SetReaderDisplayTerminalReaderType as std::str::FromStr>::from_str(
                 "cart",
             )
@@ -3498,7 +3556,7 @@ async fn op_post_test_helpers_issuing_authorizations_authorization_capture(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::CaptureTestHelpersIssuingAuthorization::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3507,7 +3565,7 @@ async fn op_post_test_helpers_issuing_authorizations_authorization_expire(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ExpireTestHelpersIssuingAuthorization::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3516,7 +3574,7 @@ async fn op_post_test_helpers_issuing_authorizations_authorization_finalize_amou
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::FinalizeAmountTestHelpersIssuingAuthorization::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
         1i64,
     );
     let _answer = req.send(client).await?;
@@ -3525,8 +3583,8 @@ async fn op_post_test_helpers_issuing_authorizations_authorization_finalize_amou
 async fn op_post_test_helpers_issuing_authorizations_authorization_fraud_challenges_respond(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::CreateTestHelpersIssuingAuthorizationFraudChallengesRespond::new(
-        String::from("x"),
+    let req = stripe_types::RespondTestHelpersIssuingAuthorization::new(
+        stripe_types::rt::Id::new("id_123"),
         true,
     );
     let _answer = req.send(client).await?;
@@ -3536,7 +3594,7 @@ async fn op_post_test_helpers_issuing_authorizations_authorization_increment(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::IncrementTestHelpersIssuingAuthorization::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
         1i64,
     );
     let _answer = req.send(client).await?;
@@ -3546,7 +3604,7 @@ async fn op_post_test_helpers_issuing_authorizations_authorization_reverse(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ReverseTestHelpersIssuingAuthorization::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3554,7 +3612,7 @@ async fn op_post_test_helpers_issuing_authorizations_authorization_reverse(
 async fn op_post_test_helpers_issuing_cards_card_shipping_deliver(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::CreateTestHelpersIssuingCardShippingDeliver::new(
+    let req = stripe_types::DeliverTestHelpersIssuingCard::new(
         stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
@@ -3563,7 +3621,7 @@ async fn op_post_test_helpers_issuing_cards_card_shipping_deliver(
 async fn op_post_test_helpers_issuing_cards_card_shipping_fail(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::CreateTestHelpersIssuingCardShippingFail::new(
+    let req = stripe_types::FailTestHelpersIssuingCard::new(
         stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
@@ -3572,7 +3630,7 @@ async fn op_post_test_helpers_issuing_cards_card_shipping_fail(
 async fn op_post_test_helpers_issuing_cards_card_shipping_return(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::CreateTestHelpersIssuingCardShippingReturn::new(
+    let req = stripe_types::ReturnTestHelpersIssuingCard::new(
         stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
@@ -3581,7 +3639,7 @@ async fn op_post_test_helpers_issuing_cards_card_shipping_return(
 async fn op_post_test_helpers_issuing_cards_card_shipping_ship(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::CreateTestHelpersIssuingCardShippingShip::new(
+    let req = stripe_types::ShipTestHelpersIssuingCard::new(
         stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
@@ -3590,7 +3648,7 @@ async fn op_post_test_helpers_issuing_cards_card_shipping_ship(
 async fn op_post_test_helpers_issuing_cards_card_shipping_submit(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::CreateTestHelpersIssuingCardShippingSubmit::new(
+    let req = stripe_types::SubmitTestHelpersIssuingCard::new(
         stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
@@ -3600,7 +3658,7 @@ async fn op_post_test_helpers_issuing_personalization_designs_personalization_de
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ActivateTestHelpersIssuingPersonalizationDesign::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3609,7 +3667,7 @@ async fn op_post_test_helpers_issuing_personalization_designs_personalization_de
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::DeactivateTestHelpersIssuingPersonalizationDesign::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3618,7 +3676,7 @@ async fn op_post_test_helpers_issuing_personalization_designs_personalization_de
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::RejectTestHelpersIssuingPersonalizationDesign::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
         stripe_types::RejectionReasonsParam::new()
             .card_logo(
                 vec![
@@ -3633,26 +3691,28 @@ async fn op_post_test_helpers_issuing_personalization_designs_personalization_de
     Ok(())
 }
 async fn op_post_test_helpers_issuing_settlements(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateTestHelpersIssuingSettlement::new(
-        String::from("x"),
-        1i64,
-        String::from("x"),
-        1i64,
-    );
+    let req = stripe_types::CreateTestHelpersIssuingSettlement::new(stripe_types::CreateTestHelpersIssuingSettlementArgs {
+        bin: String::from("x"),
+        clearing_date: 1i64,
+        currency: String::from("x"),
+        net_total_amount: 1i64,
+    });
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_test_helpers_issuing_settlements_settlement_complete(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::CompleteTestHelpersIssuingSettlement::new(String::from("x"));
+    let req = stripe_types::CompleteTestHelpersIssuingSettlement::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_test_helpers_issuing_transactions_create_force_capture(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::CreateTestHelpersIssuingTransactionsCreateForceCapture::new(
+    let req = stripe_types::CreateForceCaptureTestHelpersIssuingTransaction::new(
         1i64,
         stripe_types::rt::Id::new("id_123"),
     );
@@ -3662,7 +3722,7 @@ async fn op_post_test_helpers_issuing_transactions_create_force_capture(
 async fn op_post_test_helpers_issuing_transactions_create_unlinked_refund(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::CreateTestHelpersIssuingTransactionsCreateUnlinkedRefund::new(
+    let req = stripe_types::CreateUnlinkedRefundTestHelpersIssuingTransaction::new(
         1i64,
         stripe_types::rt::Id::new("id_123"),
     );
@@ -3672,7 +3732,9 @@ async fn op_post_test_helpers_issuing_transactions_create_unlinked_refund(
 async fn op_post_test_helpers_issuing_transactions_transaction_refund(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::RefundTestHelpersIssuingTransaction::new(String::from("x"));
+    let req = stripe_types::RefundTestHelpersIssuingTransaction::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -3689,7 +3751,7 @@ async fn op_post_test_helpers_terminal_readers_reader_present_payment_method(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::PresentPaymentMethodTestHelpersTerminalReader::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3698,7 +3760,7 @@ async fn op_post_test_helpers_terminal_readers_reader_succeed_input_collection(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::SucceedInputCollectionTestHelpersTerminalReader::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3707,7 +3769,7 @@ async fn op_post_test_helpers_terminal_readers_reader_timeout_input_collection(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::TimeoutInputCollectionTestHelpersTerminalReader::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3746,7 +3808,7 @@ async fn op_post_test_helpers_test_clocks_test_clock_advance(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::AdvanceTestHelpersTestClock::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
         stripe_types::rt::Timestamp(1_700_000_000),
     );
     let _answer = req.send(client).await?;
@@ -3756,7 +3818,7 @@ async fn op_post_test_helpers_treasury_inbound_transfers_id_fail(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::FailTestHelpersTreasuryInboundTransfer::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3765,7 +3827,7 @@ async fn op_post_test_helpers_treasury_inbound_transfers_id_return(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ReturnTestHelpersTreasuryInboundTransfer::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3774,7 +3836,7 @@ async fn op_post_test_helpers_treasury_inbound_transfers_id_succeed(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::SucceedTestHelpersTreasuryInboundTransfer::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3798,7 +3860,7 @@ async fn op_post_test_helpers_treasury_outbound_payments_id_fail(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::FailTestHelpersTreasuryOutboundPayment::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3807,7 +3869,7 @@ async fn op_post_test_helpers_treasury_outbound_payments_id_post(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::PostTestHelpersTreasuryOutboundPayment::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3816,7 +3878,7 @@ async fn op_post_test_helpers_treasury_outbound_payments_id_return(
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ReturnTestHelpersTreasuryOutboundPayment::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3840,7 +3902,7 @@ async fn op_post_test_helpers_treasury_outbound_transfers_outbound_transfer_fail
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::FailTestHelpersTreasuryOutboundTransfer::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3849,7 +3911,7 @@ async fn op_post_test_helpers_treasury_outbound_transfers_outbound_transfer_post
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::PostTestHelpersTreasuryOutboundTransfer::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3858,7 +3920,7 @@ async fn op_post_test_helpers_treasury_outbound_transfers_outbound_transfer_retu
     client: &Client,
 ) -> Result<(), Error> {
     let req = stripe_types::ReturnTestHelpersTreasuryOutboundTransfer::new(
-        String::from("x"),
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3866,30 +3928,30 @@ async fn op_post_test_helpers_treasury_outbound_transfers_outbound_transfer_retu
 async fn op_post_test_helpers_treasury_received_credits(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::CreateTestHelpersTreasuryReceivedCredit::new(
-        1i64,
-        String::from("x"),
-        String::from("x"),
-        <stripe_types::CreateTestHelpersTreasuryReceivedCreditNetwork as std::str::FromStr>::from_str(
+    let req = stripe_types::CreateTestHelpersTreasuryReceivedCredit::new(stripe_types::CreateTestHelpersTreasuryReceivedCreditArgs {
+        amount: 1i64,
+        currency: String::from("x"),
+        financial_account: String::from("x"),
+        network: <stripe_types::CreateTestHelpersTreasuryReceivedCreditNetwork as std::str::FromStr>::from_str(
                 "ach",
             )
             .unwrap_or_else(|e| match e {}),
-    );
+    });
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_test_helpers_treasury_received_debits(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::CreateTestHelpersTreasuryReceivedDebit::new(
-        1i64,
-        String::from("x"),
-        String::from("x"),
-        <stripe_types::CreateTestHelpersTreasuryReceivedDebitNetwork as std::str::FromStr>::from_str(
+    let req = stripe_types::CreateTestHelpersTreasuryReceivedDebit::new(stripe_types::CreateTestHelpersTreasuryReceivedDebitArgs {
+        amount: 1i64,
+        currency: String::from("x"),
+        financial_account: String::from("x"),
+        network: <stripe_types::CreateTestHelpersTreasuryReceivedDebitNetwork as std::str::FromStr>::from_str(
                 "ach",
             )
             .unwrap_or_else(|e| match e {}),
-    );
+    });
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -3934,17 +3996,24 @@ async fn op_get_transfers(client: &Client) -> Result<(), Error> {
     Ok(())
 }
 async fn op_post_transfers(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateTransfer::new(String::from("x"), String::from("x"));
+    let req = stripe_types::CreateTransfer::new(stripe_types::CreateTransferArgs {
+        currency: String::from("x"),
+        destination: String::from("x"),
+    });
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_transfers_id_reversals(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::ListTransferReversals::new(String::from("x"));
+    let req = stripe_types::ListTransferReversals::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_post_transfers_id_reversals(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateTransferReversal::new(String::from("x"));
+    let req = stripe_types::CreateTransferReversal::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -4043,15 +4112,17 @@ async fn op_post_treasury_financial_accounts_financial_account(
 async fn op_post_treasury_financial_accounts_financial_account_close(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::CloseTreasuryFinancialAccount::new(String::from("x"));
+    let req = stripe_types::CloseTreasuryFinancialAccount::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
 async fn op_get_treasury_financial_accounts_financial_account_features(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::RetrieveTreasuryFinancialAccountFeatures::new(
-        String::from("x"),
+    let req = stripe_types::RetrieveFeaturesTreasuryFinancialAccount::new(
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -4059,8 +4130,8 @@ async fn op_get_treasury_financial_accounts_financial_account_features(
 async fn op_post_treasury_financial_accounts_financial_account_features(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::CreateTreasuryFinancialAccountFeature::new(
-        String::from("x"),
+    let req = stripe_types::UpdateFeaturesTreasuryFinancialAccount::new(
+        stripe_types::rt::Id::new("id_123"),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -4071,12 +4142,12 @@ async fn op_get_treasury_inbound_transfers(client: &Client) -> Result<(), Error>
     Ok(())
 }
 async fn op_post_treasury_inbound_transfers(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateTreasuryInboundTransfer::new(
-        1i64,
-        String::from("x"),
-        String::from("x"),
-        String::from("x"),
-    );
+    let req = stripe_types::CreateTreasuryInboundTransfer::new(stripe_types::CreateTreasuryInboundTransferArgs {
+        amount: 1i64,
+        currency: String::from("x"),
+        financial_account: String::from("x"),
+        origin_payment_method: String::from("x"),
+    });
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -4090,7 +4161,9 @@ async fn op_get_treasury_inbound_transfers_id(client: &Client) -> Result<(), Err
 async fn op_post_treasury_inbound_transfers_inbound_transfer_cancel(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::CancelTreasuryInboundTransfer::new(String::from("x"));
+    let req = stripe_types::CancelTreasuryInboundTransfer::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -4100,11 +4173,11 @@ async fn op_get_treasury_outbound_payments(client: &Client) -> Result<(), Error>
     Ok(())
 }
 async fn op_post_treasury_outbound_payments(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateTreasuryOutboundPayment::new(
-        1i64,
-        String::from("x"),
-        String::from("x"),
-    );
+    let req = stripe_types::CreateTreasuryOutboundPayment::new(stripe_types::CreateTreasuryOutboundPaymentArgs {
+        amount: 1i64,
+        currency: String::from("x"),
+        financial_account: String::from("x"),
+    });
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -4118,7 +4191,9 @@ async fn op_get_treasury_outbound_payments_id(client: &Client) -> Result<(), Err
 async fn op_post_treasury_outbound_payments_id_cancel(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::CancelTreasuryOutboundPayment::new(String::from("x"));
+    let req = stripe_types::CancelTreasuryOutboundPayment::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -4128,11 +4203,11 @@ async fn op_get_treasury_outbound_transfers(client: &Client) -> Result<(), Error
     Ok(())
 }
 async fn op_post_treasury_outbound_transfers(client: &Client) -> Result<(), Error> {
-    let req = stripe_types::CreateTreasuryOutboundTransfer::new(
-        1i64,
-        String::from("x"),
-        String::from("x"),
-    );
+    let req = stripe_types::CreateTreasuryOutboundTransfer::new(stripe_types::CreateTreasuryOutboundTransferArgs {
+        amount: 1i64,
+        currency: String::from("x"),
+        financial_account: String::from("x"),
+    });
     let _answer = req.send(client).await?;
     Ok(())
 }
@@ -4148,7 +4223,9 @@ async fn op_get_treasury_outbound_transfers_outbound_transfer(
 async fn op_post_treasury_outbound_transfers_outbound_transfer_cancel(
     client: &Client,
 ) -> Result<(), Error> {
-    let req = stripe_types::CancelTreasuryOutboundTransfer::new(String::from("x"));
+    let req = stripe_types::CancelTreasuryOutboundTransfer::new(
+        stripe_types::rt::Id::new("id_123"),
+    );
     let _answer = req.send(client).await?;
     Ok(())
 }

@@ -2,6 +2,8 @@
 //!
 //! - `codegen [--check] [--stats]`: regenerate `stripe-types/src/generated` from `spec/`.
 //! - `spec fetch --tag <tag> [--from <file>]`: replace the pinned spec and its pin.
+//! - `spec names [--from <file>]`: rederive `spec/operation_names.toml` (Stripe's method names)
+//!   from Stripe's SDK spec, by default stripe-mock's copy in the Go module cache.
 //! - `test`: the whole test suite (codegen check, stripe-mock, refresh proof, workspace tests).
 //! - `refresh-proof`: regenerate from stripe-mock's newer spec into a copy and type-check it.
 //! - `bench [--full] [--no-compare | --only-compare]`: every benchmark into one table (`target/bench/report.md`).
@@ -44,6 +46,7 @@ fn main() {
                 "usage: cargo xtask <command>\n\n\
                  commands:\n  codegen [--check] [--stats] [--spec <file>] [--pin <file>]\n  \
                  spec fetch --tag <tag> [--from <file>] [--dir <spec dir>]\n  \
+                 spec names [--from <spec3.beta.sdk.json>]\n  \
                  test    (codegen --check, clippy, fmt --check, deny, refresh proof, then every test)\n  \
                  refresh-proof\n  \
                  deny\n  bench [--full] [--no-compare] [--only-compare]\n  bench-build\n  stripe-mock [install|start]\n  explorer [--base-url <url>] [--release]"
@@ -195,6 +198,9 @@ fn list_files(dir: &Path) -> Result<Vec<String>> {
 
 /// `cargo xtask spec fetch ...`
 fn spec(args: &[String]) -> Result<()> {
+    if args.first().map(String::as_str) == Some("names") {
+        return spec_names(&args[1..]);
+    }
     if args.first().map(String::as_str) != Some("fetch") {
         bail!("usage: cargo xtask spec fetch --tag <tag> [--from <file>] [--dir <spec dir>]");
     }
@@ -235,6 +241,44 @@ fn spec(args: &[String]) -> Result<()> {
     println!(
         "spec: tag {} api version {} sha256 {}",
         pin.tag, pin.api_version, pin.sha256
+    );
+    println!("next: cargo xtask codegen");
+    Ok(())
+}
+
+/// `spec names`: rewrite `spec/operation_names.toml` from Stripe's SDK spec. Without
+/// `--from`, the copy that `go install github.com/stripe/stripe-mock@<version>` leaves in the
+/// Go module cache.
+fn spec_names(args: &[String]) -> Result<()> {
+    let from = match flag_value(args, "--from") {
+        Some(f) => PathBuf::from(f),
+        None => {
+            let out = Command::new("go")
+                .args(["env", "GOMODCACHE"])
+                .output()
+                .context("running `go env GOMODCACHE` (or pass --from <spec3.beta.sdk.json>)")?;
+            let cache = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            PathBuf::from(cache).join(format!(
+                "github.com/stripe/stripe-mock@{}/embedded/openapi/spec3.beta.sdk.json",
+                stripe_mock::VERSION
+            ))
+        }
+    };
+    let bytes = std::fs::read(&from).with_context(|| {
+        format!(
+            "reading {} (install it with `{}`, or pass --from <file>)",
+            from.display(),
+            stripe_mock::install_command()
+        )
+    })?;
+    let text = codegen::stripe_names::derive_table(&bytes)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", from.display()))?;
+    let out = root().join("spec/operation_names.toml");
+    std::fs::write(&out, &text)?;
+    let lines = text.lines().filter(|l| l.starts_with('"')).count();
+    println!(
+        "spec names: {lines} operations named from {}",
+        from.display()
     );
     println!("next: cargo xtask codegen");
     Ok(())

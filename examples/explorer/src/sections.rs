@@ -103,7 +103,7 @@ pub async fn payments(t: &mut Tour) -> R {
             .collect(),
     );
 
-    let confirmed = call!(ConfirmPaymentIntent::new(pi.id.to_string())
+    let confirmed = call!(ConfirmPaymentIntent::new(&pi.id)
         .payment_method("pm_card_visa")
         .return_url("https://example.com/return")
         .send(&client))
@@ -199,7 +199,7 @@ pub async fn billing(t: &mut Tour) -> R {
 
     let params = call!(stripe_client::builders::SubscriptionBuilder::new()
         .customer(customer.clone())
-        .item(price.id.to_string(), 1)
+        .item(&price.id, 1)
         .build())
     .map_err(|e| fail("subscription builder", e))?;
     // The builder gives the generated struct: its other setters stay available.
@@ -238,7 +238,7 @@ pub async fn billing(t: &mut Tour) -> R {
     );
 
     note("cancel it now:");
-    let canceled = call!(DeleteSubscription::new(sub.id.clone()).send(&client))
+    let canceled = call!(CancelSubscription::new(sub.id.clone()).send(&client))
         .await
         .map_err(|e| fail("cancel subscription", e))?;
     note(&format!(
@@ -252,7 +252,7 @@ pub async fn billing(t: &mut Tour) -> R {
         .end_behavior(EndBehavior::Release)
         .phase(
             PhaseBuilder::new()
-                .item(price.id.to_string(), 1)
+                .item(&price.id, 1)
                 .iterations(12, Interval::Month)
         )
         .build())
@@ -298,11 +298,13 @@ pub async fn metering(t: &mut Tour) -> R {
     let event_name = format!("explorer_api_calls_{}", Timestamp::now().seconds());
 
     note("a `sum` meter without value_settings: refused before the network (GUARD-01)");
-    let refused = call!(CreateBillingMeter::new(
-        AggregationSettingsParam::new(CreateBillingMeterDefaultAggregationFormula::Sum),
-        "API calls",
-        event_name.clone()
-    )
+    let refused = call!(CreateBillingMeter::new(CreateBillingMeterArgs {
+        default_aggregation: AggregationSettingsParam::new(
+            CreateBillingMeterDefaultAggregationFormula::Sum
+        ),
+        display_name: "API calls".into(),
+        event_name: event_name.clone(),
+    })
     .send(&client))
     .await;
     match refused {
@@ -426,7 +428,7 @@ pub async fn connect(t: &mut Tour) -> R {
     .map_err(|e| fail("create account", e))?;
     tree(&format!("Account {}", account.id), &account);
 
-    let again = call!(GetAccountsAccount::new(account.id.clone()).send(&client))
+    let again = call!(RetrieveAccount::new(account.id.clone()).send(&client))
         .await
         .map_err(|e| fail("retrieve account", e))?;
     note(&format!(
@@ -448,9 +450,12 @@ pub async fn connect(t: &mut Tour) -> R {
         link.expires_at, link.url
     ));
 
-    let transfer = call!(CreateTransfer::new("usd", account.id.to_string())
-        .amount(1000)
-        .send(&client))
+    let transfer = call!(CreateTransfer::new(CreateTransferArgs {
+        currency: "usd".into(),
+        destination: (&account.id).into(),
+    })
+    .amount(1000)
+    .send(&client))
     .await;
     match transfer {
         Ok(tr) => note(&format!(
@@ -795,12 +800,12 @@ pub async fn files(t: &mut Tour) -> R {
     .await
     .map_err(|e| fail("quote", e))?;
     if !t.mock {
-        call!(FinalizeQuote::new(quote.id.to_string()).send(&client))
+        call!(FinalizeQuote::new(&quote.id).send(&client))
             .await
             .map_err(|e| fail("finalize quote", e))?;
     }
     note("a binary download from the files host:");
-    let pdf = call!(RetrieveQuotePdf::new(quote.id.clone()).send(&client))
+    let pdf = call!(PdfQuote::new(quote.id.clone()).send(&client))
         .await
         .map_err(|e| fail("quote pdf", e))?;
     note(&format!(

@@ -42,7 +42,7 @@ pub use checkout::CheckoutSessionBuilder;
 #[cfg(feature = "checkout")]
 pub use stripe_types::CreateCheckoutSessionMode as CheckoutMode;
 #[cfg(feature = "billing")]
-pub use stripe_types::CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval as Interval;
+pub use stripe_types::CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval as Interval;
 #[cfg(feature = "billing")]
 pub use stripe_types::CreateSubscriptionScheduleEndBehavior as EndBehavior;
 #[cfg(feature = "billing")]

@@ -3,8 +3,8 @@
 use super::{BuildError, EndBehavior, Interval, PriceItem};
 use stripe_types::rt::{Metadata, Timestamp};
 use stripe_types::{
-    ConfigurationItemParams, CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString,
-    CreateInvoicesCreatePreviewScheduleDetailsPhasesStartDate, CreateSubscriptionSchedule,
+    ConfigurationItemParams, CreatePreviewInvoiceScheduleDetailsPhasesEndDateString,
+    CreatePreviewInvoiceScheduleDetailsPhasesStartDate, CreateSubscriptionSchedule,
     CreateSubscriptionSchedulePhases, DurationParams,
 };
 
@@ -23,12 +23,10 @@ impl From<Timestamp> for StartDate {
     }
 }
 
-impl From<StartDate> for CreateInvoicesCreatePreviewScheduleDetailsPhasesStartDate {
+impl From<StartDate> for CreatePreviewInvoiceScheduleDetailsPhasesStartDate {
     fn from(s: StartDate) -> Self {
         match s {
-            StartDate::Now => {
-                CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString::Now.into()
-            }
+            StartDate::Now => CreatePreviewInvoiceScheduleDetailsPhasesEndDateString::Now.into(),
             StartDate::At(t) => t.into(),
         }
     }

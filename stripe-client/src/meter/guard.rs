@@ -543,8 +543,9 @@ mod tests {
     use super::GuardKind;
     use crate::{Client, Error, MockTransport, StripeRequestExt};
     use stripe_types::{
-        AggregationSettingsParam, CreateBillingMeter, CreateBillingMeterDefaultAggregationFormula,
-        CreateBillingMeterEventAdjustment, CreateBillingMeterEventAdjustmentType,
+        AggregationSettingsParam, CreateBillingMeter, CreateBillingMeterArgs,
+        CreateBillingMeterDefaultAggregationFormula, CreateBillingMeterEventAdjustment,
+        CreateBillingMeterEventAdjustmentType,
     };
 
     fn kind<T: std::fmt::Debug>(r: Result<T, Error>) -> GuardKind {
@@ -562,11 +563,13 @@ mod tests {
             .transport(transport.clone())
             .build()
             .unwrap();
-        let meter = CreateBillingMeter::new(
-            AggregationSettingsParam::new(CreateBillingMeterDefaultAggregationFormula::Sum),
-            "API requests",
-            "api_requests",
-        );
+        let meter = CreateBillingMeter::new(CreateBillingMeterArgs {
+            default_aggregation: AggregationSettingsParam::new(
+                CreateBillingMeterDefaultAggregationFormula::Sum,
+            ),
+            display_name: "API requests".into(),
+            event_name: "api_requests".into(),
+        });
         assert_eq!(
             kind(meter.send(&client).await),
             GuardKind::ValueSettingsRequired

@@ -9,13 +9,14 @@ use crate::{Client, Error, RequestOptions, StripeRequestExt};
 use stripe_types::rt::{Method, Timestamp};
 use stripe_types::{
     AggregationSettingsParam, BillingMeter, BillingMeterEvent, BillingMeterEventAdjustment,
-    BillingMeterEventSummary, CreateBillingMeter, CreateBillingMeterCustomerMappingType,
-    CreateBillingMeterDefaultAggregationFormula, CreateBillingMeterEvent,
-    CreateBillingMeterEventAdjustment, CreateBillingMeterEventAdjustmentType,
-    CreateBillingMeterEventTimeWindow, CustomerMappingParam, DeactivateBillingMeter,
-    EventAdjustmentCancelSettingsParam, ListBillingMeterEventSummaries,
-    ListBillingMeterEventSummariesValueGroupingWindow, ListBillingMeters, MeterValueSettingsParam,
-    ReactivateBillingMeter, RetrieveBillingMeter, UpdateBillingMeter,
+    BillingMeterEventSummary, CreateBillingMeter, CreateBillingMeterArgs,
+    CreateBillingMeterCustomerMappingType, CreateBillingMeterDefaultAggregationFormula,
+    CreateBillingMeterEvent, CreateBillingMeterEventAdjustment,
+    CreateBillingMeterEventAdjustmentType, CreateBillingMeterEventTimeWindow, CustomerMappingParam,
+    DeactivateBillingMeter, EventAdjustmentCancelSettingsParam, ListBillingMeterEventSummaries,
+    ListBillingMeterEventSummariesArgs, ListBillingMeterEventSummariesValueGroupingWindow,
+    ListBillingMeters, MeterValueSettingsParam, ReactivateBillingMeter, RetrieveBillingMeter,
+    UpdateBillingMeter,
 };
 
 /// A typed meter definition: the constructor picks the formula, and `sum` / `last` take the
@@ -100,11 +101,11 @@ impl MeterBuilder {
     }
     /// The generated parameters.
     pub fn build(self) -> CreateBillingMeter {
-        let mut p = CreateBillingMeter::new(
-            AggregationSettingsParam::new(self.formula),
-            self.display_name,
-            self.event_name,
-        );
+        let mut p = CreateBillingMeter::new(CreateBillingMeterArgs {
+            default_aggregation: AggregationSettingsParam::new(self.formula),
+            display_name: self.display_name,
+            event_name: self.event_name,
+        });
         if let Some(k) = self.value_key {
             p = p.value_settings(MeterValueSettingsParam::new(k));
         }
@@ -205,7 +206,12 @@ pub fn event_summaries(
     end: impl Into<Timestamp>,
     window: Option<ListBillingMeterEventSummariesValueGroupingWindow>,
 ) -> ItemStream<BillingMeterEventSummary> {
-    let mut p = ListBillingMeterEventSummaries::new(meter_id, customer, end.into(), start.into());
+    let mut p = ListBillingMeterEventSummaries::new(ListBillingMeterEventSummariesArgs {
+        id: meter_id.into(),
+        customer: customer.into(),
+        start_time: start.into(),
+        end_time: end.into(),
+    });
     if let Some(w) = window {
         p = p.value_grouping_window(w);
     }

@@ -107,6 +107,12 @@ impl<T: ?Sized> From<Id<T>> for String {
         s.0
     }
 }
+/// A borrowed typed id fills a plain `String` parameter too (`.item(&price.id, 1)`).
+impl<T: ?Sized> From<&Id<T>> for String {
+    fn from(s: &Id<T>) -> Self {
+        s.0.clone()
+    }
+}
 impl<T: ?Sized> std::str::FromStr for Id<T> {
     type Err = std::convert::Infallible;
     fn from_str(s: &str) -> Result<Self, Self::Err> {

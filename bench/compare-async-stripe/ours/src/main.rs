@@ -111,11 +111,11 @@ async fn main() -> Result<()> {
 
     // Usage-based billing: a meter and one event (v1 endpoint).
     let event_name = format!("sample_api_calls_{run}");
-    let meter = CreateBillingMeter::new(
-        AggregationSettingsParam::new(CreateBillingMeterDefaultAggregationFormula::Sum),
-        "API calls",
-        event_name.clone(),
-    )
+    let meter = CreateBillingMeter::new(CreateBillingMeterArgs {
+        default_aggregation: AggregationSettingsParam::new(CreateBillingMeterDefaultAggregationFormula::Sum),
+        display_name: "API calls".into(),
+        event_name: event_name.clone(),
+    })
     .customer_mapping(CustomerMappingParam::new(
         "stripe_customer_id",
         CreateBillingMeterCustomerMappingType::ById,

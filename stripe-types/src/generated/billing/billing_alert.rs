@@ -4,12 +4,13 @@
 ///
 /// Reactivates this alert, allowing it to trigger again.
 ///
-/// `POST /v1/billing/alerts/{id}/activate`
+/// `POST /v1/billing/alerts/{id}/activate` · Stripe's SDKs: `activate` on `Billing.Alert` · [API reference](https://docs.stripe.com/api/billing/alerts/activate)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ActivateBillingAlert {
-    pub id: String,
+    /// The `id` parameter.
+    pub id: crate::BillingAlertId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -26,9 +27,9 @@ impl serde::Serialize for ActivateBillingAlert {
 }
 #[cfg(feature = "billing")]
 impl ActivateBillingAlert {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<crate::BillingAlertId>) -> Self {
         Self {
             id: id.into(),
             expand: None,
@@ -64,12 +65,13 @@ impl crate::rt::StripeRequest for ActivateBillingAlert {
 ///
 /// Archives this alert, removing it from the list view and APIs. This is non-reversible.
 ///
-/// `POST /v1/billing/alerts/{id}/archive`
+/// `POST /v1/billing/alerts/{id}/archive` · Stripe's SDKs: `archive` on `Billing.Alert` · [API reference](https://docs.stripe.com/api/billing/alerts/archive)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ArchiveBillingAlert {
-    pub id: String,
+    /// The `id` parameter.
+    pub id: crate::BillingAlertId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -86,9 +88,9 @@ impl serde::Serialize for ArchiveBillingAlert {
 }
 #[cfg(feature = "billing")]
 impl ArchiveBillingAlert {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<crate::BillingAlertId>) -> Self {
         Self {
             id: id.into(),
             expand: None,
@@ -379,7 +381,7 @@ impl crate::rt::Decode for BillingAlertStatus {
 ///
 /// Creates a billing alert
 ///
-/// `POST /v1/billing/alerts`
+/// `POST /v1/billing/alerts` · Stripe's SDKs: `create` on `Billing.Alert` · [API reference](https://docs.stripe.com/api/billing/alerts/create)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -411,7 +413,7 @@ impl serde::Serialize for CreateBillingAlert {
 }
 #[cfg(feature = "billing")]
 impl CreateBillingAlert {
-    ///Start with the required parameters: `alert_type`, `title`.
+    /// Start with the required parameters: `alert_type`, `title`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         alert_type: impl Into<crate::ListBillingAlertsAlertType>,
@@ -556,12 +558,13 @@ impl<'de> serde::Deserialize<'de> for CreateBillingAlertUsageThresholdRecurrence
 ///
 /// Deactivates this alert, preventing it from triggering.
 ///
-/// `POST /v1/billing/alerts/{id}/deactivate`
+/// `POST /v1/billing/alerts/{id}/deactivate` · Stripe's SDKs: `deactivate` on `Billing.Alert` · [API reference](https://docs.stripe.com/api/billing/alerts/deactivate)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeactivateBillingAlert {
-    pub id: String,
+    /// The `id` parameter.
+    pub id: crate::BillingAlertId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -578,9 +581,9 @@ impl serde::Serialize for DeactivateBillingAlert {
 }
 #[cfg(feature = "billing")]
 impl DeactivateBillingAlert {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<crate::BillingAlertId>) -> Self {
         Self {
             id: id.into(),
             expand: None,
@@ -616,7 +619,7 @@ impl crate::rt::StripeRequest for DeactivateBillingAlert {
 ///
 /// Lists billing active and inactive alerts
 ///
-/// `GET /v1/billing/alerts`
+/// `GET /v1/billing/alerts` · Stripe's SDKs: `list` on `Billing.Alert` · [API reference](https://docs.stripe.com/api/billing/alerts/list)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -662,7 +665,7 @@ impl serde::Serialize for ListBillingAlerts {
 }
 #[cfg(feature = "billing")]
 impl ListBillingAlerts {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -778,11 +781,12 @@ impl<'de> serde::Deserialize<'de> for ListBillingAlertsAlertType {
 ///
 /// Retrieves a billing alert given an ID
 ///
-/// `GET /v1/billing/alerts/{id}`
+/// `GET /v1/billing/alerts/{id}` · Stripe's SDKs: `retrieve` on `Billing.Alert` · [API reference](https://docs.stripe.com/api/billing/alerts/retrieve)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveBillingAlert {
+    /// The `id` parameter.
     pub id: crate::BillingAlertId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -800,7 +804,7 @@ impl serde::Serialize for RetrieveBillingAlert {
 }
 #[cfg(feature = "billing")]
 impl RetrieveBillingAlert {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::BillingAlertId>) -> Self {
         Self {
@@ -833,11 +837,14 @@ impl crate::rt::StripeRequest for RetrieveBillingAlert {
         }
     }
 }
+/// Part of a request's parameters (`CreateBillingAlertUsageThresholdFilters`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UsageAlertFilter {
+    /// The `customer` parameter.
     pub customer: Option<String>,
+    /// The `type` parameter.
     pub r#type: crate::CreateBillingAlertUsageThresholdFiltersType,
 }
 #[cfg(feature = "billing")]
@@ -854,7 +861,7 @@ impl serde::Serialize for UsageAlertFilter {
 }
 #[cfg(feature = "billing")]
 impl UsageAlertFilter {
-    ///Start with the required parameters: `type`.
+    /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         r#type: impl Into<crate::CreateBillingAlertUsageThresholdFiltersType>,
@@ -864,18 +871,24 @@ impl UsageAlertFilter {
             r#type: r#type.into(),
         }
     }
+    /// The `customer` parameter.
     pub fn customer(mut self, v: impl Into<String>) -> Self {
         self.customer = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateBillingAlertUsageThreshold`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UsageThresholdConfig {
+    /// The `filters` parameter.
     pub filters: Option<Vec<crate::UsageAlertFilter>>,
+    /// The `gte` parameter.
     pub gte: i64,
+    /// The `meter` parameter.
     pub meter: String,
+    /// The `recurrence` parameter.
     pub recurrence: crate::CreateBillingAlertUsageThresholdRecurrence,
 }
 #[cfg(feature = "billing")]
@@ -894,7 +907,7 @@ impl serde::Serialize for UsageThresholdConfig {
 }
 #[cfg(feature = "billing")]
 impl UsageThresholdConfig {
-    ///Start with the required parameters: `gte`, `meter`, `recurrence`.
+    /// Start with the required parameters: `gte`, `meter`, `recurrence`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         gte: impl Into<i64>,
@@ -908,6 +921,7 @@ impl UsageThresholdConfig {
             recurrence: recurrence.into(),
         }
     }
+    /// The `filters` parameter.
     pub fn filters(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::UsageAlertFilter>>,

@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BillingBillResourceInvoicingPricingPricing {
+    /// The `price_details` field.
     pub price_details: Option<
         crate::BillingBillResourceInvoicingPricingPricingPriceDetails,
     >,

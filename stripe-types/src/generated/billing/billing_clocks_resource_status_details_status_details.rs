@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BillingClocksResourceStatusDetailsStatusDetails {
+    /// The `advancing` field.
     pub advancing: Option<
         crate::BillingClocksResourceStatusDetailsAdvancingStatusDetails,
     >,

@@ -217,7 +217,7 @@ impl crate::rt::Decode for BillingCreditBalanceTransactionType {
 ///
 /// Retrieve a list of credit balance transactions.
 ///
-/// `GET /v1/billing/credit_balance_transactions`
+/// `GET /v1/billing/credit_balance_transactions` · Stripe's SDKs: `list` on `Billing.CreditBalanceTransaction` · [API reference](https://docs.stripe.com/api/billing/credit_balance_transactions/list)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -268,7 +268,7 @@ impl serde::Serialize for ListBillingCreditBalanceTransactions {
 }
 #[cfg(feature = "billing")]
 impl ListBillingCreditBalanceTransactions {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -336,7 +336,7 @@ impl crate::rt::StripeRequest for ListBillingCreditBalanceTransactions {
 ///
 /// Retrieves a credit balance transaction.
 ///
-/// `GET /v1/billing/credit_balance_transactions/{id}`
+/// `GET /v1/billing/credit_balance_transactions/{id}` · Stripe's SDKs: `retrieve` on `Billing.CreditBalanceTransaction` · [API reference](https://docs.stripe.com/api/billing/credit_balance_transactions/retrieve)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -359,7 +359,7 @@ impl serde::Serialize for RetrieveBillingCreditBalanceTransaction {
 }
 #[cfg(feature = "billing")]
 impl RetrieveBillingCreditBalanceTransaction {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::BillingCreditBalanceTransactionId>) -> Self {
         Self {

@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BillingCreditGrantsResourceApplicabilityConfig {
+    /// The `scope` field.
     pub scope: crate::BillingCreditGrantsResourceScope,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

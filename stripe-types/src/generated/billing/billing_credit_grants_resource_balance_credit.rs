@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BillingCreditGrantsResourceBalanceCredit {
+    /// The `amount` field.
     pub amount: crate::BillingCreditGrantsResourceAmount,
     /// Details of the invoice to which the reinstated credits were originally applied. Only present if `type` is `credits_application_invoice_voided`.
     pub credits_application_invoice_voided: Option<

@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BillingCreditGrantsResourceBalanceDebit {
+    /// The `amount` field.
     pub amount: crate::BillingCreditGrantsResourceAmount,
     /// Details of how the billing credits were applied to an invoice. Only present if `type` is `credits_applied`.
     pub credits_applied: Option<crate::BillingCreditGrantsResourceBalanceCreditsApplied>,

@@ -141,7 +141,7 @@ impl serde::Serialize for BillingMeterEvent {
 ///
 /// Creates a billing meter event.
 ///
-/// `POST /v1/billing/meter_events`
+/// `POST /v1/billing/meter_events` · Stripe's SDKs: `create` on `Billing.MeterEvent` · [API reference](https://docs.stripe.com/api/billing/meter_events/create)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -178,7 +178,7 @@ impl serde::Serialize for CreateBillingMeterEvent {
 }
 #[cfg(feature = "billing")]
 impl CreateBillingMeterEvent {
-    ///Start with the required parameters: `event_name`, `payload`.
+    /// Start with the required parameters: `event_name`, `payload`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         event_name: impl Into<String>,

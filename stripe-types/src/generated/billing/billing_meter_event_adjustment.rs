@@ -237,7 +237,7 @@ impl crate::rt::Decode for BillingMeterEventAdjustmentType {
 ///
 /// Creates a billing meter event adjustment.
 ///
-/// `POST /v1/billing/meter_event_adjustments`
+/// `POST /v1/billing/meter_event_adjustments` · Stripe's SDKs: `create` on `Billing.MeterEventAdjustment` · [API reference](https://docs.stripe.com/api/billing/meter_event_adjustments/create)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -269,7 +269,7 @@ impl serde::Serialize for CreateBillingMeterEventAdjustment {
 }
 #[cfg(feature = "billing")]
 impl CreateBillingMeterEventAdjustment {
-    ///Start with the required parameters: `event_name`, `type`.
+    /// Start with the required parameters: `event_name`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         event_name: impl Into<String>,
@@ -362,10 +362,12 @@ impl<'de> serde::Deserialize<'de> for CreateBillingMeterEventAdjustmentType {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateBillingMeterEventAdjustmentCancel`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct EventAdjustmentCancelSettingsParam {
+    /// The `identifier` parameter.
     pub identifier: Option<String>,
 }
 #[cfg(feature = "billing")]
@@ -381,11 +383,12 @@ impl serde::Serialize for EventAdjustmentCancelSettingsParam {
 }
 #[cfg(feature = "billing")]
 impl EventAdjustmentCancelSettingsParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { identifier: None }
     }
+    /// The `identifier` parameter.
     pub fn identifier(mut self, v: impl Into<String>) -> Self {
         self.identifier = Some(v.into());
         self

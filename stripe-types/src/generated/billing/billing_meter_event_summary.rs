@@ -145,13 +145,13 @@ impl serde::Serialize for BillingMeterEventSummary {
 ///
 /// Retrieve a list of billing meter event summaries.
 ///
-/// `GET /v1/billing/meters/{id}/event_summaries`
+/// `GET /v1/billing/meters/{id}/event_summaries` · Stripe's SDKs: `list` on `Billing.MeterEventSummary` · [API reference](https://docs.stripe.com/api/billing/meter_event_summaries/list)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListBillingMeterEventSummaries {
     /// Unique identifier for the object.
-    pub id: String,
+    pub id: crate::BillingMeterId,
     /// The customer for which to fetch event summaries.
     pub customer: crate::CustomerId,
     /// The timestamp from when to stop aggregating meter events (exclusive). Must be aligned with minute boundaries.
@@ -197,24 +197,32 @@ impl serde::Serialize for ListBillingMeterEventSummaries {
         map.end()
     }
 }
+/// The required parameters of [`ListBillingMeterEventSummaries::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "billing")]
+#[derive(Clone, Debug)]
+pub struct ListBillingMeterEventSummariesArgs {
+    /// Unique identifier for the object.
+    pub id: crate::BillingMeterId,
+    /// The customer for which to fetch event summaries.
+    pub customer: crate::CustomerId,
+    /// The timestamp from when to stop aggregating meter events (exclusive). Must be aligned with minute boundaries.
+    pub end_time: crate::rt::Timestamp,
+    /// The timestamp from when to start aggregating meter events (inclusive). Must be aligned with minute boundaries.
+    pub start_time: crate::rt::Timestamp,
+}
 #[cfg(feature = "billing")]
 impl ListBillingMeterEventSummaries {
-    ///Start with the required parameters: `id`, `customer`, `end_time`, `start_time`.
+    /// Start with the required parameters, named in [`ListBillingMeterEventSummariesArgs`]: `id`, `customer`, `end_time`, `start_time`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        id: impl Into<String>,
-        customer: impl Into<crate::CustomerId>,
-        end_time: impl Into<crate::rt::Timestamp>,
-        start_time: impl Into<crate::rt::Timestamp>,
-    ) -> Self {
+    pub fn new(args: ListBillingMeterEventSummariesArgs) -> Self {
         Self {
-            id: id.into(),
-            customer: customer.into(),
-            end_time: end_time.into(),
+            id: args.id,
+            customer: args.customer,
+            end_time: args.end_time,
             ending_before: None,
             expand: None,
             limit: None,
-            start_time: start_time.into(),
+            start_time: args.start_time,
             starting_after: None,
             value_grouping_window: None,
         }

@@ -79,11 +79,13 @@ pub struct BillingPortalConfiguration {
     pub application: Option<
         crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
     >,
+    /// The `business_profile` field.
     pub business_profile: crate::PortalBusinessProfile,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
     /// The default URL to redirect customers to when they click on the portal's link to return to your website. This can be [overriden](https://docs.stripe.com/api/customer_portal/sessions/create#create_portal_session-return_url) when creating the session.
     pub default_return_url: Option<String>,
+    /// The `features` field.
     pub features: crate::PortalFeatures,
     /// Unique identifier for the object.
     pub id: crate::BillingPortalConfigurationId,
@@ -91,6 +93,7 @@ pub struct BillingPortalConfiguration {
     pub is_default: bool,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
+    /// The `login_page` field.
     pub login_page: crate::PortalLoginPage,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: Option<crate::rt::Metadata>,
@@ -287,12 +290,16 @@ impl serde::Serialize for BillingPortalConfiguration {
         map.end()
     }
 }
+/// Part of a request's parameters (`CreateBillingPortalConfigurationBusinessProfile`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct BusinessProfileCreateParam {
+    /// The `headline` parameter.
     pub headline: Option<crate::rt::Clearable<String>>,
+    /// The `privacy_policy_url` parameter.
     pub privacy_policy_url: Option<String>,
+    /// The `terms_of_service_url` parameter.
     pub terms_of_service_url: Option<String>,
 }
 #[cfg(feature = "billing")]
@@ -314,7 +321,7 @@ impl serde::Serialize for BusinessProfileCreateParam {
 }
 #[cfg(feature = "billing")]
 impl BusinessProfileCreateParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -323,25 +330,32 @@ impl BusinessProfileCreateParam {
             terms_of_service_url: None,
         }
     }
+    /// The `headline` parameter.
     pub fn headline(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
         self.headline = Some(v.into());
         self
     }
+    /// The `privacy_policy_url` parameter.
     pub fn privacy_policy_url(mut self, v: impl Into<String>) -> Self {
         self.privacy_policy_url = Some(v.into());
         self
     }
+    /// The `terms_of_service_url` parameter.
     pub fn terms_of_service_url(mut self, v: impl Into<String>) -> Self {
         self.terms_of_service_url = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`UpdateBillingPortalConfigurationBusinessProfile`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct BusinessProfileUpdateParam {
+    /// The `headline` parameter.
     pub headline: Option<crate::rt::Clearable<String>>,
+    /// The `privacy_policy_url` parameter.
     pub privacy_policy_url: Option<crate::rt::Clearable<String>>,
+    /// The `terms_of_service_url` parameter.
     pub terms_of_service_url: Option<crate::rt::Clearable<String>>,
 }
 #[cfg(feature = "billing")]
@@ -363,7 +377,7 @@ impl serde::Serialize for BusinessProfileUpdateParam {
 }
 #[cfg(feature = "billing")]
 impl BusinessProfileUpdateParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -372,10 +386,12 @@ impl BusinessProfileUpdateParam {
             terms_of_service_url: None,
         }
     }
+    /// The `headline` parameter.
     pub fn headline(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
         self.headline = Some(v.into());
         self
     }
+    /// The `privacy_policy_url` parameter.
     pub fn privacy_policy_url(
         mut self,
         v: impl Into<crate::rt::Clearable<String>>,
@@ -383,6 +399,7 @@ impl BusinessProfileUpdateParam {
         self.privacy_policy_url = Some(v.into());
         self
     }
+    /// The `terms_of_service_url` parameter.
     pub fn terms_of_service_url(
         mut self,
         v: impl Into<crate::rt::Clearable<String>>,
@@ -395,7 +412,7 @@ impl BusinessProfileUpdateParam {
 ///
 /// Creates a configuration that describes the functionality and behavior of a PortalSession
 ///
-/// `POST /v1/billing_portal/configurations`
+/// `POST /v1/billing_portal/configurations` · Stripe's SDKs: `create` on `BillingPortal.Configuration` · [API reference](https://docs.stripe.com/api/billing_portal/configurations/create)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -444,7 +461,7 @@ impl serde::Serialize for CreateBillingPortalConfiguration {
 }
 #[cfg(feature = "billing")]
 impl CreateBillingPortalConfiguration {
-    ///Start with the required parameters: `features`.
+    /// Start with the required parameters: `features`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(features: impl Into<crate::FeaturesCreationParam>) -> Self {
         Self {
@@ -1210,10 +1227,12 @@ for CreateBillingPortalConfigurationFeaturesSubscriptionUpdateTrialUpdateBehavio
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateBillingPortalConfigurationFeaturesCustomerUpdate`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerUpdateCreationParam {
+    /// The `allowed_updates` parameter.
     pub allowed_updates: Option<
         crate::rt::Clearable<
             Vec<
@@ -1221,6 +1240,7 @@ pub struct CustomerUpdateCreationParam {
             >,
         >,
     >,
+    /// The `enabled` parameter.
     pub enabled: bool,
 }
 #[cfg(feature = "billing")]
@@ -1237,7 +1257,7 @@ impl serde::Serialize for CustomerUpdateCreationParam {
 }
 #[cfg(feature = "billing")]
 impl CustomerUpdateCreationParam {
-    ///Start with the required parameters: `enabled`.
+    /// Start with the required parameters: `enabled`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
@@ -1245,6 +1265,7 @@ impl CustomerUpdateCreationParam {
             enabled: enabled.into(),
         }
     }
+    /// The `allowed_updates` parameter.
     pub fn allowed_updates(
         mut self,
         v: impl Into<
@@ -1259,10 +1280,12 @@ impl CustomerUpdateCreationParam {
         self
     }
 }
+/// Part of a request's parameters (`UpdateBillingPortalConfigurationFeaturesCustomerUpdate`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CustomerUpdateUpdatingParam {
+    /// The `allowed_updates` parameter.
     pub allowed_updates: Option<
         crate::rt::Clearable<
             Vec<
@@ -1270,6 +1293,7 @@ pub struct CustomerUpdateUpdatingParam {
             >,
         >,
     >,
+    /// The `enabled` parameter.
     pub enabled: Option<bool>,
 }
 #[cfg(feature = "billing")]
@@ -1288,7 +1312,7 @@ impl serde::Serialize for CustomerUpdateUpdatingParam {
 }
 #[cfg(feature = "billing")]
 impl CustomerUpdateUpdatingParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1296,6 +1320,7 @@ impl CustomerUpdateUpdatingParam {
             enabled: None,
         }
     }
+    /// The `allowed_updates` parameter.
     pub fn allowed_updates(
         mut self,
         v: impl Into<
@@ -1309,19 +1334,26 @@ impl CustomerUpdateUpdatingParam {
         self.allowed_updates = Some(v.into());
         self
     }
+    /// The `enabled` parameter.
     pub fn enabled(mut self, v: impl Into<bool>) -> Self {
         self.enabled = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateBillingPortalConfigurationFeatures`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct FeaturesCreationParam {
+    /// The `customer_update` parameter.
     pub customer_update: Option<crate::CustomerUpdateCreationParam>,
+    /// The `invoice_history` parameter.
     pub invoice_history: Option<crate::InvoiceListParam>,
+    /// The `payment_method_update` parameter.
     pub payment_method_update: Option<crate::PaymentMethodUpdateParam>,
+    /// The `subscription_cancel` parameter.
     pub subscription_cancel: Option<crate::SubscriptionCancelCreationParam>,
+    /// The `subscription_update` parameter.
     pub subscription_update: Option<crate::SubscriptionUpdateCreationParam>,
 }
 #[cfg(feature = "billing")]
@@ -1349,7 +1381,7 @@ impl serde::Serialize for FeaturesCreationParam {
 }
 #[cfg(feature = "billing")]
 impl FeaturesCreationParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1360,6 +1392,7 @@ impl FeaturesCreationParam {
             subscription_update: None,
         }
     }
+    /// The `customer_update` parameter.
     pub fn customer_update(
         mut self,
         v: impl Into<crate::CustomerUpdateCreationParam>,
@@ -1367,10 +1400,12 @@ impl FeaturesCreationParam {
         self.customer_update = Some(v.into());
         self
     }
+    /// The `invoice_history` parameter.
     pub fn invoice_history(mut self, v: impl Into<crate::InvoiceListParam>) -> Self {
         self.invoice_history = Some(v.into());
         self
     }
+    /// The `payment_method_update` parameter.
     pub fn payment_method_update(
         mut self,
         v: impl Into<crate::PaymentMethodUpdateParam>,
@@ -1378,6 +1413,7 @@ impl FeaturesCreationParam {
         self.payment_method_update = Some(v.into());
         self
     }
+    /// The `subscription_cancel` parameter.
     pub fn subscription_cancel(
         mut self,
         v: impl Into<crate::SubscriptionCancelCreationParam>,
@@ -1385,6 +1421,7 @@ impl FeaturesCreationParam {
         self.subscription_cancel = Some(v.into());
         self
     }
+    /// The `subscription_update` parameter.
     pub fn subscription_update(
         mut self,
         v: impl Into<crate::SubscriptionUpdateCreationParam>,
@@ -1393,14 +1430,20 @@ impl FeaturesCreationParam {
         self
     }
 }
+/// Part of a request's parameters (`UpdateBillingPortalConfigurationFeatures`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct FeaturesUpdatingParam {
+    /// The `customer_update` parameter.
     pub customer_update: Option<crate::CustomerUpdateUpdatingParam>,
+    /// The `invoice_history` parameter.
     pub invoice_history: Option<crate::InvoiceListParam>,
+    /// The `payment_method_update` parameter.
     pub payment_method_update: Option<crate::PaymentMethodUpdateParam>,
+    /// The `subscription_cancel` parameter.
     pub subscription_cancel: Option<crate::SubscriptionCancelUpdatingParam>,
+    /// The `subscription_update` parameter.
     pub subscription_update: Option<crate::SubscriptionUpdateUpdatingParam>,
 }
 #[cfg(feature = "billing")]
@@ -1428,7 +1471,7 @@ impl serde::Serialize for FeaturesUpdatingParam {
 }
 #[cfg(feature = "billing")]
 impl FeaturesUpdatingParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1439,6 +1482,7 @@ impl FeaturesUpdatingParam {
             subscription_update: None,
         }
     }
+    /// The `customer_update` parameter.
     pub fn customer_update(
         mut self,
         v: impl Into<crate::CustomerUpdateUpdatingParam>,
@@ -1446,10 +1490,12 @@ impl FeaturesUpdatingParam {
         self.customer_update = Some(v.into());
         self
     }
+    /// The `invoice_history` parameter.
     pub fn invoice_history(mut self, v: impl Into<crate::InvoiceListParam>) -> Self {
         self.invoice_history = Some(v.into());
         self
     }
+    /// The `payment_method_update` parameter.
     pub fn payment_method_update(
         mut self,
         v: impl Into<crate::PaymentMethodUpdateParam>,
@@ -1457,6 +1503,7 @@ impl FeaturesUpdatingParam {
         self.payment_method_update = Some(v.into());
         self
     }
+    /// The `subscription_cancel` parameter.
     pub fn subscription_cancel(
         mut self,
         v: impl Into<crate::SubscriptionCancelUpdatingParam>,
@@ -1464,6 +1511,7 @@ impl FeaturesUpdatingParam {
         self.subscription_cancel = Some(v.into());
         self
     }
+    /// The `subscription_update` parameter.
     pub fn subscription_update(
         mut self,
         v: impl Into<crate::SubscriptionUpdateUpdatingParam>,
@@ -1472,10 +1520,12 @@ impl FeaturesUpdatingParam {
         self
     }
 }
+/// Part of a request's parameters (`CreateBillingPortalConfigurationFeaturesInvoiceHistory`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InvoiceListParam {
+    /// The `enabled` parameter.
     pub enabled: bool,
 }
 #[cfg(feature = "billing")]
@@ -1489,7 +1539,7 @@ impl serde::Serialize for InvoiceListParam {
 }
 #[cfg(feature = "billing")]
 impl InvoiceListParam {
-    ///Start with the required parameters: `enabled`.
+    /// Start with the required parameters: `enabled`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self { enabled: enabled.into() }
@@ -1499,7 +1549,7 @@ impl InvoiceListParam {
 ///
 /// Returns a list of configurations that describe the functionality of the customer portal.
 ///
-/// `GET /v1/billing_portal/configurations`
+/// `GET /v1/billing_portal/configurations` · Stripe's SDKs: `list` on `BillingPortal.Configuration` · [API reference](https://docs.stripe.com/api/billing_portal/configurations/list)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1545,7 +1595,7 @@ impl serde::Serialize for ListBillingPortalConfigurations {
 }
 #[cfg(feature = "billing")]
 impl ListBillingPortalConfigurations {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1603,10 +1653,12 @@ impl crate::rt::StripeRequest for ListBillingPortalConfigurations {
         }
     }
 }
+/// Part of a request's parameters (`CreateBillingPortalConfigurationLoginPage`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct LoginPageCreateParam {
+    /// The `enabled` parameter.
     pub enabled: bool,
 }
 #[cfg(feature = "billing")]
@@ -1620,16 +1672,18 @@ impl serde::Serialize for LoginPageCreateParam {
 }
 #[cfg(feature = "billing")]
 impl LoginPageCreateParam {
-    ///Start with the required parameters: `enabled`.
+    /// Start with the required parameters: `enabled`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self { enabled: enabled.into() }
     }
 }
+/// Part of a request's parameters (`UpdateBillingPortalConfigurationLoginPage`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct LoginPageUpdateParam {
+    /// The `enabled` parameter.
     pub enabled: bool,
 }
 #[cfg(feature = "billing")]
@@ -1643,17 +1697,20 @@ impl serde::Serialize for LoginPageUpdateParam {
 }
 #[cfg(feature = "billing")]
 impl LoginPageUpdateParam {
-    ///Start with the required parameters: `enabled`.
+    /// Start with the required parameters: `enabled`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self { enabled: enabled.into() }
     }
 }
+/// Part of a request's parameters (`CreateBillingPortalConfigurationFeaturesPaymentMethodUpdate`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodUpdateParam {
+    /// The `enabled` parameter.
     pub enabled: bool,
+    /// The `payment_method_configuration` parameter.
     pub payment_method_configuration: Option<crate::rt::Clearable<String>>,
 }
 #[cfg(feature = "billing")]
@@ -1670,7 +1727,7 @@ impl serde::Serialize for PaymentMethodUpdateParam {
 }
 #[cfg(feature = "billing")]
 impl PaymentMethodUpdateParam {
-    ///Start with the required parameters: `enabled`.
+    /// Start with the required parameters: `enabled`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
@@ -1678,6 +1735,7 @@ impl PaymentMethodUpdateParam {
             payment_method_configuration: None,
         }
     }
+    /// The `payment_method_configuration` parameter.
     pub fn payment_method_configuration(
         mut self,
         v: impl Into<crate::rt::Clearable<String>>,
@@ -1690,11 +1748,12 @@ impl PaymentMethodUpdateParam {
 ///
 /// Retrieves a configuration that describes the functionality of the customer portal.
 ///
-/// `GET /v1/billing_portal/configurations/{configuration}`
+/// `GET /v1/billing_portal/configurations/{configuration}` · Stripe's SDKs: `retrieve` on `BillingPortal.Configuration` · [API reference](https://docs.stripe.com/api/billing_portal/configurations/retrieve)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveBillingPortalConfiguration {
+    /// The `configuration` parameter.
     pub configuration: crate::BillingPortalConfigurationId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1712,7 +1771,7 @@ impl serde::Serialize for RetrieveBillingPortalConfiguration {
 }
 #[cfg(feature = "billing")]
 impl RetrieveBillingPortalConfiguration {
-    ///Start with the required parameters: `configuration`.
+    /// Start with the required parameters: `configuration`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(configuration: impl Into<crate::BillingPortalConfigurationId>) -> Self {
         Self {
@@ -1746,10 +1805,12 @@ impl crate::rt::StripeRequest for RetrieveBillingPortalConfiguration {
         }
     }
 }
+/// Part of a request's parameters (`CreateBillingPortalConfigurationFeaturesSubscriptionUpdateScheduleAtPeriodEndConditions`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ScheduleUpdateAtPeriodEndConditionParam {
+    /// The `type` parameter.
     pub r#type: crate::CreateBillingPortalConfigurationFeaturesSubscriptionUpdateScheduleAtPeriodEndConditionsType,
 }
 #[cfg(feature = "billing")]
@@ -1763,7 +1824,7 @@ impl serde::Serialize for ScheduleUpdateAtPeriodEndConditionParam {
 }
 #[cfg(feature = "billing")]
 impl ScheduleUpdateAtPeriodEndConditionParam {
-    ///Start with the required parameters: `type`.
+    /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         r#type: impl Into<
@@ -1773,10 +1834,12 @@ impl ScheduleUpdateAtPeriodEndConditionParam {
         Self { r#type: r#type.into() }
     }
 }
+/// Part of a request's parameters (`CreateBillingPortalConfigurationFeaturesSubscriptionUpdateScheduleAtPeriodEnd`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ScheduleUpdateAtPeriodEndCreatingParam {
+    /// The `conditions` parameter.
     pub conditions: Option<Vec<crate::ScheduleUpdateAtPeriodEndConditionParam>>,
 }
 #[cfg(feature = "billing")]
@@ -1792,11 +1855,12 @@ impl serde::Serialize for ScheduleUpdateAtPeriodEndCreatingParam {
 }
 #[cfg(feature = "billing")]
 impl ScheduleUpdateAtPeriodEndCreatingParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { conditions: None }
     }
+    /// The `conditions` parameter.
     pub fn conditions(
         mut self,
         v: impl IntoIterator<
@@ -1807,10 +1871,12 @@ impl ScheduleUpdateAtPeriodEndCreatingParam {
         self
     }
 }
+/// Part of a request's parameters (`UpdateBillingPortalConfigurationFeaturesSubscriptionUpdateScheduleAtPeriodEnd`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ScheduleUpdateAtPeriodEndUpdatingParam {
+    /// The `conditions` parameter.
     pub conditions: Option<
         crate::rt::Clearable<Vec<crate::ScheduleUpdateAtPeriodEndConditionParam>>,
     >,
@@ -1828,11 +1894,12 @@ impl serde::Serialize for ScheduleUpdateAtPeriodEndUpdatingParam {
 }
 #[cfg(feature = "billing")]
 impl ScheduleUpdateAtPeriodEndUpdatingParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { conditions: None }
     }
+    /// The `conditions` parameter.
     pub fn conditions(
         mut self,
         v: impl Into<
@@ -1843,15 +1910,20 @@ impl ScheduleUpdateAtPeriodEndUpdatingParam {
         self
     }
 }
+/// Part of a request's parameters (`CreateBillingPortalConfigurationFeaturesSubscriptionCancel`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubscriptionCancelCreationParam {
+    /// The `cancellation_reason` parameter.
     pub cancellation_reason: Option<crate::SubscriptionCancellationReasonCreationParam>,
+    /// The `enabled` parameter.
     pub enabled: bool,
+    /// The `mode` parameter.
     pub mode: Option<
         crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelMode,
     >,
+    /// The `proration_behavior` parameter.
     pub proration_behavior: Option<
         crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior,
     >,
@@ -1876,7 +1948,7 @@ impl serde::Serialize for SubscriptionCancelCreationParam {
 }
 #[cfg(feature = "billing")]
 impl SubscriptionCancelCreationParam {
-    ///Start with the required parameters: `enabled`.
+    /// Start with the required parameters: `enabled`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
@@ -1886,6 +1958,7 @@ impl SubscriptionCancelCreationParam {
             proration_behavior: None,
         }
     }
+    /// The `cancellation_reason` parameter.
     pub fn cancellation_reason(
         mut self,
         v: impl Into<crate::SubscriptionCancellationReasonCreationParam>,
@@ -1893,6 +1966,7 @@ impl SubscriptionCancelCreationParam {
         self.cancellation_reason = Some(v.into());
         self
     }
+    /// The `mode` parameter.
     pub fn mode(
         mut self,
         v: impl Into<
@@ -1902,6 +1976,7 @@ impl SubscriptionCancelCreationParam {
         self.mode = Some(v.into());
         self
     }
+    /// The `proration_behavior` parameter.
     pub fn proration_behavior(
         mut self,
         v: impl Into<
@@ -1912,15 +1987,20 @@ impl SubscriptionCancelCreationParam {
         self
     }
 }
+/// Part of a request's parameters (`UpdateBillingPortalConfigurationFeaturesSubscriptionCancel`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct SubscriptionCancelUpdatingParam {
+    /// The `cancellation_reason` parameter.
     pub cancellation_reason: Option<crate::SubscriptionCancellationReasonUpdatingParam>,
+    /// The `enabled` parameter.
     pub enabled: Option<bool>,
+    /// The `mode` parameter.
     pub mode: Option<
         crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelMode,
     >,
+    /// The `proration_behavior` parameter.
     pub proration_behavior: Option<
         crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior,
     >,
@@ -1947,7 +2027,7 @@ impl serde::Serialize for SubscriptionCancelUpdatingParam {
 }
 #[cfg(feature = "billing")]
 impl SubscriptionCancelUpdatingParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1957,6 +2037,7 @@ impl SubscriptionCancelUpdatingParam {
             proration_behavior: None,
         }
     }
+    /// The `cancellation_reason` parameter.
     pub fn cancellation_reason(
         mut self,
         v: impl Into<crate::SubscriptionCancellationReasonUpdatingParam>,
@@ -1964,10 +2045,12 @@ impl SubscriptionCancelUpdatingParam {
         self.cancellation_reason = Some(v.into());
         self
     }
+    /// The `enabled` parameter.
     pub fn enabled(mut self, v: impl Into<bool>) -> Self {
         self.enabled = Some(v.into());
         self
     }
+    /// The `mode` parameter.
     pub fn mode(
         mut self,
         v: impl Into<
@@ -1977,6 +2060,7 @@ impl SubscriptionCancelUpdatingParam {
         self.mode = Some(v.into());
         self
     }
+    /// The `proration_behavior` parameter.
     pub fn proration_behavior(
         mut self,
         v: impl Into<
@@ -1987,11 +2071,14 @@ impl SubscriptionCancelUpdatingParam {
         self
     }
 }
+/// Part of a request's parameters (`CreateBillingPortalConfigurationFeaturesSubscriptionCancelCancellationReason`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubscriptionCancellationReasonCreationParam {
+    /// The `enabled` parameter.
     pub enabled: bool,
+    /// The `options` parameter.
     pub options: crate::rt::Clearable<
         Vec<
             crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelCancellationReasonOptions,
@@ -2010,7 +2097,7 @@ impl serde::Serialize for SubscriptionCancellationReasonCreationParam {
 }
 #[cfg(feature = "billing")]
 impl SubscriptionCancellationReasonCreationParam {
-    ///Start with the required parameters: `enabled`, `options`.
+    /// Start with the required parameters: `enabled`, `options`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         enabled: impl Into<bool>,
@@ -2028,11 +2115,14 @@ impl SubscriptionCancellationReasonCreationParam {
         }
     }
 }
+/// Part of a request's parameters (`UpdateBillingPortalConfigurationFeaturesSubscriptionCancelCancellationReason`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubscriptionCancellationReasonUpdatingParam {
+    /// The `enabled` parameter.
     pub enabled: bool,
+    /// The `options` parameter.
     pub options: Option<
         crate::rt::Clearable<
             Vec<
@@ -2055,7 +2145,7 @@ impl serde::Serialize for SubscriptionCancellationReasonUpdatingParam {
 }
 #[cfg(feature = "billing")]
 impl SubscriptionCancellationReasonUpdatingParam {
-    ///Start with the required parameters: `enabled`.
+    /// Start with the required parameters: `enabled`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
@@ -2063,6 +2153,7 @@ impl SubscriptionCancellationReasonUpdatingParam {
             options: None,
         }
     }
+    /// The `options` parameter.
     pub fn options(
         mut self,
         v: impl Into<
@@ -2077,13 +2168,16 @@ impl SubscriptionCancellationReasonUpdatingParam {
         self
     }
 }
+/// Part of a request's parameters (`CreateBillingPortalConfigurationFeaturesSubscriptionUpdate`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubscriptionUpdateCreationParam {
+    /// The `billing_cycle_anchor` parameter.
     pub billing_cycle_anchor: Option<
         crate::CreateBillingPortalConfigurationFeaturesSubscriptionUpdateBillingCycleAnchor,
     >,
+    /// The `default_allowed_updates` parameter.
     pub default_allowed_updates: Option<
         crate::rt::Clearable<
             Vec<
@@ -2091,14 +2185,19 @@ pub struct SubscriptionUpdateCreationParam {
             >,
         >,
     >,
+    /// The `enabled` parameter.
     pub enabled: bool,
+    /// The `products` parameter.
     pub products: Option<
         crate::rt::Clearable<Vec<crate::SubscriptionUpdateProductParam>>,
     >,
+    /// The `proration_behavior` parameter.
     pub proration_behavior: Option<
         crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior,
     >,
+    /// The `schedule_at_period_end` parameter.
     pub schedule_at_period_end: Option<crate::ScheduleUpdateAtPeriodEndCreatingParam>,
+    /// The `trial_update_behavior` parameter.
     pub trial_update_behavior: Option<
         crate::CreateBillingPortalConfigurationFeaturesSubscriptionUpdateTrialUpdateBehavior,
     >,
@@ -2132,7 +2231,7 @@ impl serde::Serialize for SubscriptionUpdateCreationParam {
 }
 #[cfg(feature = "billing")]
 impl SubscriptionUpdateCreationParam {
-    ///Start with the required parameters: `enabled`.
+    /// Start with the required parameters: `enabled`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
@@ -2145,6 +2244,7 @@ impl SubscriptionUpdateCreationParam {
             trial_update_behavior: None,
         }
     }
+    /// The `billing_cycle_anchor` parameter.
     pub fn billing_cycle_anchor(
         mut self,
         v: impl Into<
@@ -2154,6 +2254,7 @@ impl SubscriptionUpdateCreationParam {
         self.billing_cycle_anchor = Some(v.into());
         self
     }
+    /// The `default_allowed_updates` parameter.
     pub fn default_allowed_updates(
         mut self,
         v: impl Into<
@@ -2167,6 +2268,7 @@ impl SubscriptionUpdateCreationParam {
         self.default_allowed_updates = Some(v.into());
         self
     }
+    /// The `products` parameter.
     pub fn products(
         mut self,
         v: impl Into<crate::rt::Clearable<Vec<crate::SubscriptionUpdateProductParam>>>,
@@ -2174,6 +2276,7 @@ impl SubscriptionUpdateCreationParam {
         self.products = Some(v.into());
         self
     }
+    /// The `proration_behavior` parameter.
     pub fn proration_behavior(
         mut self,
         v: impl Into<
@@ -2183,6 +2286,7 @@ impl SubscriptionUpdateCreationParam {
         self.proration_behavior = Some(v.into());
         self
     }
+    /// The `schedule_at_period_end` parameter.
     pub fn schedule_at_period_end(
         mut self,
         v: impl Into<crate::ScheduleUpdateAtPeriodEndCreatingParam>,
@@ -2190,6 +2294,7 @@ impl SubscriptionUpdateCreationParam {
         self.schedule_at_period_end = Some(v.into());
         self
     }
+    /// The `trial_update_behavior` parameter.
     pub fn trial_update_behavior(
         mut self,
         v: impl Into<
@@ -2200,12 +2305,16 @@ impl SubscriptionUpdateCreationParam {
         self
     }
 }
+/// Part of a request's parameters (`CreateBillingPortalConfigurationFeaturesSubscriptionUpdateProductsAdjustableQuantity`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubscriptionUpdateProductAdjustableQuantityParam {
+    /// The `enabled` parameter.
     pub enabled: bool,
+    /// The `maximum` parameter.
     pub maximum: Option<i64>,
+    /// The `minimum` parameter.
     pub minimum: Option<i64>,
 }
 #[cfg(feature = "billing")]
@@ -2225,7 +2334,7 @@ impl serde::Serialize for SubscriptionUpdateProductAdjustableQuantityParam {
 }
 #[cfg(feature = "billing")]
 impl SubscriptionUpdateProductAdjustableQuantityParam {
-    ///Start with the required parameters: `enabled`.
+    /// Start with the required parameters: `enabled`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
@@ -2234,23 +2343,29 @@ impl SubscriptionUpdateProductAdjustableQuantityParam {
             minimum: None,
         }
     }
+    /// The `maximum` parameter.
     pub fn maximum(mut self, v: impl Into<i64>) -> Self {
         self.maximum = Some(v.into());
         self
     }
+    /// The `minimum` parameter.
     pub fn minimum(mut self, v: impl Into<i64>) -> Self {
         self.minimum = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateBillingPortalConfigurationFeaturesSubscriptionUpdateProducts`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubscriptionUpdateProductParam {
+    /// The `adjustable_quantity` parameter.
     pub adjustable_quantity: Option<
         crate::SubscriptionUpdateProductAdjustableQuantityParam,
     >,
+    /// The `prices` parameter.
     pub prices: Vec<String>,
+    /// The `product` parameter.
     pub product: String,
 }
 #[cfg(feature = "billing")]
@@ -2268,7 +2383,7 @@ impl serde::Serialize for SubscriptionUpdateProductParam {
 }
 #[cfg(feature = "billing")]
 impl SubscriptionUpdateProductParam {
-    ///Start with the required parameters: `prices`, `product`.
+    /// Start with the required parameters: `prices`, `product`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         prices: impl IntoIterator<Item = impl Into<String>>,
@@ -2280,6 +2395,7 @@ impl SubscriptionUpdateProductParam {
             product: product.into(),
         }
     }
+    /// The `adjustable_quantity` parameter.
     pub fn adjustable_quantity(
         mut self,
         v: impl Into<crate::SubscriptionUpdateProductAdjustableQuantityParam>,
@@ -2288,13 +2404,16 @@ impl SubscriptionUpdateProductParam {
         self
     }
 }
+/// Part of a request's parameters (`UpdateBillingPortalConfigurationFeaturesSubscriptionUpdate`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct SubscriptionUpdateUpdatingParam {
+    /// The `billing_cycle_anchor` parameter.
     pub billing_cycle_anchor: Option<
         crate::CreateBillingPortalConfigurationFeaturesSubscriptionUpdateBillingCycleAnchor,
     >,
+    /// The `default_allowed_updates` parameter.
     pub default_allowed_updates: Option<
         crate::rt::Clearable<
             Vec<
@@ -2302,14 +2421,19 @@ pub struct SubscriptionUpdateUpdatingParam {
             >,
         >,
     >,
+    /// The `enabled` parameter.
     pub enabled: Option<bool>,
+    /// The `products` parameter.
     pub products: Option<
         crate::rt::Clearable<Vec<crate::SubscriptionUpdateProductParam>>,
     >,
+    /// The `proration_behavior` parameter.
     pub proration_behavior: Option<
         crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior,
     >,
+    /// The `schedule_at_period_end` parameter.
     pub schedule_at_period_end: Option<crate::ScheduleUpdateAtPeriodEndUpdatingParam>,
+    /// The `trial_update_behavior` parameter.
     pub trial_update_behavior: Option<
         crate::CreateBillingPortalConfigurationFeaturesSubscriptionUpdateTrialUpdateBehavior,
     >,
@@ -2345,7 +2469,7 @@ impl serde::Serialize for SubscriptionUpdateUpdatingParam {
 }
 #[cfg(feature = "billing")]
 impl SubscriptionUpdateUpdatingParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -2358,6 +2482,7 @@ impl SubscriptionUpdateUpdatingParam {
             trial_update_behavior: None,
         }
     }
+    /// The `billing_cycle_anchor` parameter.
     pub fn billing_cycle_anchor(
         mut self,
         v: impl Into<
@@ -2367,6 +2492,7 @@ impl SubscriptionUpdateUpdatingParam {
         self.billing_cycle_anchor = Some(v.into());
         self
     }
+    /// The `default_allowed_updates` parameter.
     pub fn default_allowed_updates(
         mut self,
         v: impl Into<
@@ -2380,10 +2506,12 @@ impl SubscriptionUpdateUpdatingParam {
         self.default_allowed_updates = Some(v.into());
         self
     }
+    /// The `enabled` parameter.
     pub fn enabled(mut self, v: impl Into<bool>) -> Self {
         self.enabled = Some(v.into());
         self
     }
+    /// The `products` parameter.
     pub fn products(
         mut self,
         v: impl Into<crate::rt::Clearable<Vec<crate::SubscriptionUpdateProductParam>>>,
@@ -2391,6 +2519,7 @@ impl SubscriptionUpdateUpdatingParam {
         self.products = Some(v.into());
         self
     }
+    /// The `proration_behavior` parameter.
     pub fn proration_behavior(
         mut self,
         v: impl Into<
@@ -2400,6 +2529,7 @@ impl SubscriptionUpdateUpdatingParam {
         self.proration_behavior = Some(v.into());
         self
     }
+    /// The `schedule_at_period_end` parameter.
     pub fn schedule_at_period_end(
         mut self,
         v: impl Into<crate::ScheduleUpdateAtPeriodEndUpdatingParam>,
@@ -2407,6 +2537,7 @@ impl SubscriptionUpdateUpdatingParam {
         self.schedule_at_period_end = Some(v.into());
         self
     }
+    /// The `trial_update_behavior` parameter.
     pub fn trial_update_behavior(
         mut self,
         v: impl Into<
@@ -2421,11 +2552,12 @@ impl SubscriptionUpdateUpdatingParam {
 ///
 /// Updates a configuration that describes the functionality of the customer portal.
 ///
-/// `POST /v1/billing_portal/configurations/{configuration}`
+/// `POST /v1/billing_portal/configurations/{configuration}` · Stripe's SDKs: `update` on `BillingPortal.Configuration` · [API reference](https://docs.stripe.com/api/billing_portal/configurations/update)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateBillingPortalConfiguration {
+    /// The `configuration` parameter.
     pub configuration: crate::BillingPortalConfigurationId,
     /// Whether the configuration is active and can be used to create portal sessions.
     pub active: Option<bool>,
@@ -2478,7 +2610,7 @@ impl serde::Serialize for UpdateBillingPortalConfiguration {
 }
 #[cfg(feature = "billing")]
 impl UpdateBillingPortalConfiguration {
-    ///Start with the required parameters: `configuration`.
+    /// Start with the required parameters: `configuration`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(configuration: impl Into<crate::BillingPortalConfigurationId>) -> Self {
         Self {

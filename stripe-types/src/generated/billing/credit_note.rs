@@ -16,7 +16,7 @@
 /// You may issue multiple credit notes for an invoice. Each credit note may increment the invoice’s `pre_payment_credit_notes_amount`,
 /// `post_payment_credit_notes_amount`, or both, depending on the invoice’s `amount_remaining` at the time of credit note creation.
 ///
-/// `POST /v1/credit_notes`
+/// `POST /v1/credit_notes` · Stripe's SDKs: `create` on `CreditNote` · [API reference](https://docs.stripe.com/api/credit_notes/create)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -100,7 +100,7 @@ impl serde::Serialize for CreateCreditNote {
 }
 #[cfg(feature = "billing")]
 impl CreateCreditNote {
-    ///Start with the required parameters: `invoice`.
+    /// Start with the required parameters: `invoice`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(invoice: impl Into<crate::InvoiceId>) -> Self {
         Self {
@@ -879,18 +879,28 @@ impl serde::Serialize for CreditNote {
         map.end()
     }
 }
+/// Part of a request's parameters (`CreateCreditNoteLines`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreditNoteLineItemParams {
+    /// The `amount` parameter.
     pub amount: Option<i64>,
+    /// The `description` parameter.
     pub description: Option<String>,
+    /// The `invoice_line_item` parameter.
     pub invoice_line_item: Option<String>,
+    /// The `quantity` parameter.
     pub quantity: Option<i64>,
+    /// The `tax_amounts` parameter.
     pub tax_amounts: Option<crate::rt::Clearable<Vec<crate::TaxAmountWithTaxRateParam>>>,
+    /// The `tax_rates` parameter.
     pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
+    /// The `type` parameter.
     pub r#type: crate::CreateCreditNoteLinesType,
+    /// The `unit_amount` parameter.
     pub unit_amount: Option<i64>,
+    /// The `unit_amount_decimal` parameter.
     pub unit_amount_decimal: Option<crate::rt::Decimal>,
 }
 #[cfg(feature = "billing")]
@@ -928,7 +938,7 @@ impl serde::Serialize for CreditNoteLineItemParams {
 }
 #[cfg(feature = "billing")]
 impl CreditNoteLineItemParams {
-    ///Start with the required parameters: `type`.
+    /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(r#type: impl Into<crate::CreateCreditNoteLinesType>) -> Self {
         Self {
@@ -943,22 +953,27 @@ impl CreditNoteLineItemParams {
             unit_amount_decimal: None,
         }
     }
+    /// The `amount` parameter.
     pub fn amount(mut self, v: impl Into<i64>) -> Self {
         self.amount = Some(v.into());
         self
     }
+    /// The `description` parameter.
     pub fn description(mut self, v: impl Into<String>) -> Self {
         self.description = Some(v.into());
         self
     }
+    /// The `invoice_line_item` parameter.
     pub fn invoice_line_item(mut self, v: impl Into<String>) -> Self {
         self.invoice_line_item = Some(v.into());
         self
     }
+    /// The `quantity` parameter.
     pub fn quantity(mut self, v: impl Into<i64>) -> Self {
         self.quantity = Some(v.into());
         self
     }
+    /// The `tax_amounts` parameter.
     pub fn tax_amounts(
         mut self,
         v: impl Into<crate::rt::Clearable<Vec<crate::TaxAmountWithTaxRateParam>>>,
@@ -966,14 +981,17 @@ impl CreditNoteLineItemParams {
         self.tax_amounts = Some(v.into());
         self
     }
+    /// The `tax_rates` parameter.
     pub fn tax_rates(mut self, v: impl Into<crate::rt::Clearable<Vec<String>>>) -> Self {
         self.tax_rates = Some(v.into());
         self
     }
+    /// The `unit_amount` parameter.
     pub fn unit_amount(mut self, v: impl Into<i64>) -> Self {
         self.unit_amount = Some(v.into());
         self
     }
+    /// The `unit_amount_decimal` parameter.
     pub fn unit_amount_decimal(mut self, v: impl Into<crate::rt::Decimal>) -> Self {
         self.unit_amount_decimal = Some(v.into());
         self
@@ -1150,13 +1168,18 @@ impl serde::Serialize for CreditNoteRefund {
         map.end()
     }
 }
+/// Part of a request's parameters (`CreateCreditNoteRefunds`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreditNoteRefundParams {
+    /// The `amount_refunded` parameter.
     pub amount_refunded: Option<i64>,
+    /// The `payment_record_refund` parameter.
     pub payment_record_refund: Option<crate::PaymentRecordRefundParams>,
+    /// The `refund` parameter.
     pub refund: Option<String>,
+    /// The `type` parameter.
     pub r#type: Option<crate::CreateCreditNoteRefundsType>,
 }
 #[cfg(feature = "billing")]
@@ -1181,7 +1204,7 @@ impl serde::Serialize for CreditNoteRefundParams {
 }
 #[cfg(feature = "billing")]
 impl CreditNoteRefundParams {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1191,10 +1214,12 @@ impl CreditNoteRefundParams {
             r#type: None,
         }
     }
+    /// The `amount_refunded` parameter.
     pub fn amount_refunded(mut self, v: impl Into<i64>) -> Self {
         self.amount_refunded = Some(v.into());
         self
     }
+    /// The `payment_record_refund` parameter.
     pub fn payment_record_refund(
         mut self,
         v: impl Into<crate::PaymentRecordRefundParams>,
@@ -1202,10 +1227,12 @@ impl CreditNoteRefundParams {
         self.payment_record_refund = Some(v.into());
         self
     }
+    /// The `refund` parameter.
     pub fn refund(mut self, v: impl Into<String>) -> Self {
         self.refund = Some(v.into());
         self
     }
+    /// The `type` parameter.
     pub fn r#type(mut self, v: impl Into<crate::CreateCreditNoteRefundsType>) -> Self {
         self.r#type = Some(v.into());
         self
@@ -1272,10 +1299,12 @@ impl crate::rt::Decode for CreditNoteRefundType {
         r.str_enum()
     }
 }
+/// Part of a request's parameters (`CreateCreditNoteShippingCost`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreditNoteShippingCost {
+    /// The `shipping_rate` parameter.
     pub shipping_rate: Option<String>,
 }
 #[cfg(feature = "billing")]
@@ -1291,11 +1320,12 @@ impl serde::Serialize for CreditNoteShippingCost {
 }
 #[cfg(feature = "billing")]
 impl CreditNoteShippingCost {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { shipping_rate: None }
     }
+    /// The `shipping_rate` parameter.
     pub fn shipping_rate(mut self, v: impl Into<String>) -> Self {
         self.shipping_rate = Some(v.into());
         self
@@ -1434,7 +1464,7 @@ impl crate::rt::Decode for CreditNoteType {
 ///
 /// Returns a list of credit notes.
 ///
-/// `GET /v1/credit_notes`
+/// `GET /v1/credit_notes` · Stripe's SDKs: `list` on `CreditNote` · [API reference](https://docs.stripe.com/api/credit_notes/list)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1490,7 +1520,7 @@ impl serde::Serialize for ListCreditNotes {
 }
 #[cfg(feature = "billing")]
 impl ListCreditNotes {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1593,11 +1623,14 @@ impl From<i64> for ListCreditNotesCreated {
         ListCreditNotesCreated::Integer(v)
     }
 }
+/// Part of a request's parameters (`CreateCreditNoteRefundsPaymentRecordRefund`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentRecordRefundParams {
+    /// The `payment_record` parameter.
     pub payment_record: String,
+    /// The `refund_group` parameter.
     pub refund_group: String,
 }
 #[cfg(feature = "billing")]
@@ -1610,76 +1643,23 @@ impl serde::Serialize for PaymentRecordRefundParams {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
-impl PaymentRecordRefundParams {
-    ///Start with the required parameters: `payment_record`, `refund_group`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        payment_record: impl Into<String>,
-        refund_group: impl Into<String>,
-    ) -> Self {
-        Self {
-            payment_record: payment_record.into(),
-            refund_group: refund_group.into(),
-        }
-    }
-}
-/// Retrieve a credit note
-///
-/// Retrieves the credit note object with the given identifier.
-///
-/// `GET /v1/credit_notes/{id}`
+/// The required parameters of [`PaymentRecordRefundParams::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct RetrieveCreditNote {
-    pub id: crate::CreditNoteId,
-    /// Specifies which fields in the response should be expanded.
-    pub expand: Option<Vec<String>>,
+pub struct PaymentRecordRefundParamsArgs {
+    /// The `payment_record` parameter.
+    pub payment_record: String,
+    /// The `refund_group` parameter.
+    pub refund_group: String,
 }
 #[cfg(feature = "billing")]
-impl serde::Serialize for RetrieveCreditNote {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.expand {
-            map.serialize_entry("expand", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl RetrieveCreditNote {
-    ///Start with the required parameters: `id`.
+impl PaymentRecordRefundParams {
+    /// Start with the required parameters, named in [`PaymentRecordRefundParamsArgs`]: `payment_record`, `refund_group`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<crate::CreditNoteId>) -> Self {
+    pub fn new(args: PaymentRecordRefundParamsArgs) -> Self {
         Self {
-            id: id.into(),
-            expand: None,
-        }
-    }
-    /// Specifies which fields in the response should be expanded.
-    pub fn expand(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.expand = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-}
-#[cfg(feature = "billing")]
-impl crate::rt::StripeRequest for RetrieveCreditNote {
-    type Output = crate::CreditNote;
-    fn endpoint(&self) -> crate::rt::Endpoint {
-        crate::rt::Endpoint {
-            operation_id: "GetCreditNotesId",
-            method: crate::rt::Method::Get,
-            path: std::borrow::Cow::Owned(
-                format!(
-                    "/v1/credit_notes/{}", crate ::rt::encode_path_segment(& self.id)
-                ),
-            ),
-            host: crate::rt::Host::Api,
-            encoding: crate::rt::Encoding::Form,
-            response: crate::rt::ResponseKind::Json,
-            pagination: crate::rt::Pagination::None,
+            payment_record: args.payment_record,
+            refund_group: args.refund_group,
         }
     }
 }
@@ -1687,11 +1667,11 @@ impl crate::rt::StripeRequest for RetrieveCreditNote {
 ///
 /// Get a preview of a credit note without creating it.
 ///
-/// `GET /v1/credit_notes/preview`
+/// `GET /v1/credit_notes/preview` · Stripe's SDKs: `preview` on `CreditNote` · [API reference](https://docs.stripe.com/api/credit_notes/preview)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct RetrieveCreditNotesPreview {
+pub struct PreviewCreditNote {
     /// The integer amount in cents (or local equivalent) representing the total amount of the credit note. One of `amount`, `lines`, or `shipping_cost` must be provided.
     pub amount: Option<i64>,
     /// The integer amount in cents (or local equivalent) representing the amount to credit the customer's balance, which will be automatically applied to their next invoice.
@@ -1713,7 +1693,7 @@ pub struct RetrieveCreditNotesPreview {
     /// The integer amount in cents (or local equivalent) representing the amount that is credited outside of Stripe.
     pub out_of_band_amount: Option<i64>,
     /// Reason for issuing this credit note, one of `duplicate`, `fraudulent`, `order_change`, or `product_unsatisfactory`
-    pub reason: Option<crate::RetrieveCreditNotesPreviewReason>,
+    pub reason: Option<crate::CreateCreditNoteReason>,
     /// The integer amount in cents (or local equivalent) representing the amount to refund. If set, a refund will be created for the charge associated with the invoice.
     pub refund_amount: Option<i64>,
     /// Refunds to link to this credit note.
@@ -1722,7 +1702,7 @@ pub struct RetrieveCreditNotesPreview {
     pub shipping_cost: Option<crate::CreditNoteShippingCost>,
 }
 #[cfg(feature = "billing")]
-impl serde::Serialize for RetrieveCreditNotesPreview {
+impl serde::Serialize for PreviewCreditNote {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -1770,8 +1750,8 @@ impl serde::Serialize for RetrieveCreditNotesPreview {
     }
 }
 #[cfg(feature = "billing")]
-impl RetrieveCreditNotesPreview {
-    ///Start with the required parameters: `invoice`.
+impl PreviewCreditNote {
+    /// Start with the required parameters: `invoice`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(invoice: impl Into<crate::InvoiceId>) -> Self {
         Self {
@@ -1840,10 +1820,7 @@ impl RetrieveCreditNotesPreview {
         self
     }
     /// Reason for issuing this credit note, one of `duplicate`, `fraudulent`, `order_change`, or `product_unsatisfactory`
-    pub fn reason(
-        mut self,
-        v: impl Into<crate::RetrieveCreditNotesPreviewReason>,
-    ) -> Self {
+    pub fn reason(mut self, v: impl Into<crate::CreateCreditNoteReason>) -> Self {
         self.reason = Some(v.into());
         self
     }
@@ -1867,7 +1844,7 @@ impl RetrieveCreditNotesPreview {
     }
 }
 #[cfg(feature = "billing")]
-impl crate::rt::StripeRequest for RetrieveCreditNotesPreview {
+impl crate::rt::StripeRequest for PreviewCreditNote {
     type Output = crate::CreditNote;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
@@ -1881,80 +1858,76 @@ impl crate::rt::StripeRequest for RetrieveCreditNotesPreview {
         }
     }
 }
-/// Values of `RetrieveCreditNotesPreviewReason`.
+/// Retrieve a credit note
+///
+/// Retrieves the credit note object with the given identifier.
+///
+/// `GET /v1/credit_notes/{id}` · Stripe's SDKs: `retrieve` on `CreditNote` · [API reference](https://docs.stripe.com/api/credit_notes/retrieve)
 #[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
-pub enum RetrieveCreditNotesPreviewReason {
-    /// `duplicate`
-    Duplicate,
-    /// `fraudulent`
-    Fraudulent,
-    /// `order_change`
-    OrderChange,
-    /// `product_unsatisfactory`
-    ProductUnsatisfactory,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
+pub struct RetrieveCreditNote {
+    /// The `id` parameter.
+    pub id: crate::CreditNoteId,
+    /// Specifies which fields in the response should be expanded.
+    pub expand: Option<Vec<String>>,
 }
 #[cfg(feature = "billing")]
-impl RetrieveCreditNotesPreviewReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            RetrieveCreditNotesPreviewReason::Duplicate => "duplicate",
-            RetrieveCreditNotesPreviewReason::Fraudulent => "fraudulent",
-            RetrieveCreditNotesPreviewReason::OrderChange => "order_change",
-            RetrieveCreditNotesPreviewReason::ProductUnsatisfactory => {
-                "product_unsatisfactory"
-            }
-            RetrieveCreditNotesPreviewReason::Unknown(v) => v,
+impl serde::Serialize for RetrieveCreditNote {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.expand {
+            map.serialize_entry("expand", v)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "billing")]
+impl RetrieveCreditNote {
+    /// Start with the required parameters: `id`.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(id: impl Into<crate::CreditNoteId>) -> Self {
+        Self {
+            id: id.into(),
+            expand: None,
+        }
+    }
+    /// Specifies which fields in the response should be expanded.
+    pub fn expand(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.expand = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+}
+#[cfg(feature = "billing")]
+impl crate::rt::StripeRequest for RetrieveCreditNote {
+    type Output = crate::CreditNote;
+    fn endpoint(&self) -> crate::rt::Endpoint {
+        crate::rt::Endpoint {
+            operation_id: "GetCreditNotesId",
+            method: crate::rt::Method::Get,
+            path: std::borrow::Cow::Owned(
+                format!(
+                    "/v1/credit_notes/{}", crate ::rt::encode_path_segment(& self.id)
+                ),
+            ),
+            host: crate::rt::Host::Api,
+            encoding: crate::rt::Encoding::Form,
+            response: crate::rt::ResponseKind::Json,
+            pagination: crate::rt::Pagination::None,
         }
     }
 }
-#[cfg(feature = "billing")]
-impl std::str::FromStr for RetrieveCreditNotesPreviewReason {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["duplicate", "fraudulent", "order_change", "product_unsatisfactory"],
-            ) {
-                Some(0) => RetrieveCreditNotesPreviewReason::Duplicate,
-                Some(1) => RetrieveCreditNotesPreviewReason::Fraudulent,
-                Some(2) => RetrieveCreditNotesPreviewReason::OrderChange,
-                Some(3) => RetrieveCreditNotesPreviewReason::ProductUnsatisfactory,
-                _ => RetrieveCreditNotesPreviewReason::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for RetrieveCreditNotesPreviewReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for RetrieveCreditNotesPreviewReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for RetrieveCreditNotesPreviewReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
+/// Part of a request's parameters (`CreateCreditNoteLinesTaxAmounts`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TaxAmountWithTaxRateParam {
+    /// The `amount` parameter.
     pub amount: i64,
+    /// The `tax_rate` parameter.
     pub tax_rate: String,
+    /// The `taxable_amount` parameter.
     pub taxable_amount: i64,
 }
 #[cfg(feature = "billing")]
@@ -1968,19 +1941,26 @@ impl serde::Serialize for TaxAmountWithTaxRateParam {
         map.end()
     }
 }
+/// The required parameters of [`TaxAmountWithTaxRateParam::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "billing")]
+#[derive(Clone, Debug)]
+pub struct TaxAmountWithTaxRateParamArgs {
+    /// The `amount` parameter.
+    pub amount: i64,
+    /// The `tax_rate` parameter.
+    pub tax_rate: String,
+    /// The `taxable_amount` parameter.
+    pub taxable_amount: i64,
+}
 #[cfg(feature = "billing")]
 impl TaxAmountWithTaxRateParam {
-    ///Start with the required parameters: `amount`, `tax_rate`, `taxable_amount`.
+    /// Start with the required parameters, named in [`TaxAmountWithTaxRateParamArgs`]: `amount`, `tax_rate`, `taxable_amount`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        amount: impl Into<i64>,
-        tax_rate: impl Into<String>,
-        taxable_amount: impl Into<i64>,
-    ) -> Self {
+    pub fn new(args: TaxAmountWithTaxRateParamArgs) -> Self {
         Self {
-            amount: amount.into(),
-            tax_rate: tax_rate.into(),
-            taxable_amount: taxable_amount.into(),
+            amount: args.amount,
+            tax_rate: args.tax_rate,
+            taxable_amount: args.taxable_amount,
         }
     }
 }
@@ -1988,11 +1968,12 @@ impl TaxAmountWithTaxRateParam {
 ///
 /// Updates an existing credit note.
 ///
-/// `POST /v1/credit_notes/{id}`
+/// `POST /v1/credit_notes/{id}` · Stripe's SDKs: `update` on `CreditNote` · [API reference](https://docs.stripe.com/api/credit_notes/update)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateCreditNote {
+    /// The `id` parameter.
     pub id: crate::CreditNoteId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -2020,7 +2001,7 @@ impl serde::Serialize for UpdateCreditNote {
 }
 #[cfg(feature = "billing")]
 impl UpdateCreditNote {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::CreditNoteId>) -> Self {
         Self {
@@ -2069,12 +2050,13 @@ impl crate::rt::StripeRequest for UpdateCreditNote {
 ///
 /// Marks a credit note as void. Learn more about [voiding credit notes](https://docs.stripe.com/docs/billing/invoices/credit-notes#voiding).
 ///
-/// `POST /v1/credit_notes/{id}/void`
+/// `POST /v1/credit_notes/{id}/void` · Stripe's SDKs: `void_credit_note` on `CreditNote` · [API reference](https://docs.stripe.com/api/credit_notes/void_credit_note)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct VoidCreditNote {
-    pub id: String,
+    /// The `id` parameter.
+    pub id: crate::CreditNoteId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -2091,9 +2073,9 @@ impl serde::Serialize for VoidCreditNote {
 }
 #[cfg(feature = "billing")]
 impl VoidCreditNote {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<crate::CreditNoteId>) -> Self {
         Self {
             id: id.into(),
             expand: None,

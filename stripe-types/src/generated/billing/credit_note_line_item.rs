@@ -295,11 +295,12 @@ impl crate::rt::Decode for CreditNoteLineItemType {
 ///
 /// When retrieving a credit note, you’ll get a **lines** property containing the first handful of those items. There is also a URL where you can retrieve the full (paginated) list of line items.
 ///
-/// `GET /v1/credit_notes/{credit_note}/lines`
+/// `GET /v1/credit_notes/{credit_note}/lines` · Stripe's SDKs: `list` on `CreditNoteLineItem` · [API reference](https://docs.stripe.com/api/credit_note_line_items/list)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct ListCreditNoteLines {
+pub struct ListCreditNoteLineItems {
+    /// The `credit_note` parameter.
     pub credit_note: crate::CreditNoteId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -311,7 +312,7 @@ pub struct ListCreditNoteLines {
     pub starting_after: Option<String>,
 }
 #[cfg(feature = "billing")]
-impl serde::Serialize for ListCreditNoteLines {
+impl serde::Serialize for ListCreditNoteLineItems {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -331,8 +332,8 @@ impl serde::Serialize for ListCreditNoteLines {
     }
 }
 #[cfg(feature = "billing")]
-impl ListCreditNoteLines {
-    ///Start with the required parameters: `credit_note`.
+impl ListCreditNoteLineItems {
+    /// Start with the required parameters: `credit_note`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(credit_note: impl Into<crate::CreditNoteId>) -> Self {
         Self {
@@ -365,7 +366,7 @@ impl ListCreditNoteLines {
     }
 }
 #[cfg(feature = "billing")]
-impl crate::rt::StripeRequest for ListCreditNoteLines {
+impl crate::rt::StripeRequest for ListCreditNoteLineItems {
     type Output = crate::rt::List<crate::CreditNoteLineItem>;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
@@ -388,11 +389,11 @@ impl crate::rt::StripeRequest for ListCreditNoteLines {
 ///
 /// When retrieving a credit note preview, you’ll get a **lines** property containing the first handful of those items. This URL you can retrieve the full (paginated) list of line items.
 ///
-/// `GET /v1/credit_notes/preview/lines`
+/// `GET /v1/credit_notes/preview/lines` · Stripe's SDKs: `preview_lines` on `CreditNote` · [API reference](https://docs.stripe.com/api/credit_notes/preview_lines)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct ListCreditNotesPreviewLines {
+pub struct PreviewLinesCreditNote {
     /// The integer amount in cents (or local equivalent) representing the total amount of the credit note. One of `amount`, `lines`, or `shipping_cost` must be provided.
     pub amount: Option<i64>,
     /// The integer amount in cents (or local equivalent) representing the amount to credit the customer's balance, which will be automatically applied to their next invoice.
@@ -418,7 +419,7 @@ pub struct ListCreditNotesPreviewLines {
     /// The integer amount in cents (or local equivalent) representing the amount that is credited outside of Stripe.
     pub out_of_band_amount: Option<i64>,
     /// Reason for issuing this credit note, one of `duplicate`, `fraudulent`, `order_change`, or `product_unsatisfactory`
-    pub reason: Option<crate::ListCreditNotesPreviewLinesReason>,
+    pub reason: Option<crate::CreateCreditNoteReason>,
     /// The integer amount in cents (or local equivalent) representing the amount to refund. If set, a refund will be created for the charge associated with the invoice.
     pub refund_amount: Option<i64>,
     /// Refunds to link to this credit note.
@@ -429,7 +430,7 @@ pub struct ListCreditNotesPreviewLines {
     pub starting_after: Option<String>,
 }
 #[cfg(feature = "billing")]
-impl serde::Serialize for ListCreditNotesPreviewLines {
+impl serde::Serialize for PreviewLinesCreditNote {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -486,8 +487,8 @@ impl serde::Serialize for ListCreditNotesPreviewLines {
     }
 }
 #[cfg(feature = "billing")]
-impl ListCreditNotesPreviewLines {
-    ///Start with the required parameters: `invoice`.
+impl PreviewLinesCreditNote {
+    /// Start with the required parameters: `invoice`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(invoice: impl Into<crate::InvoiceId>) -> Self {
         Self {
@@ -569,10 +570,7 @@ impl ListCreditNotesPreviewLines {
         self
     }
     /// Reason for issuing this credit note, one of `duplicate`, `fraudulent`, `order_change`, or `product_unsatisfactory`
-    pub fn reason(
-        mut self,
-        v: impl Into<crate::ListCreditNotesPreviewLinesReason>,
-    ) -> Self {
+    pub fn reason(mut self, v: impl Into<crate::CreateCreditNoteReason>) -> Self {
         self.reason = Some(v.into());
         self
     }
@@ -601,7 +599,7 @@ impl ListCreditNotesPreviewLines {
     }
 }
 #[cfg(feature = "billing")]
-impl crate::rt::StripeRequest for ListCreditNotesPreviewLines {
+impl crate::rt::StripeRequest for PreviewLinesCreditNote {
     type Output = crate::rt::List<crate::CreditNoteLineItem>;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
@@ -613,73 +611,5 @@ impl crate::rt::StripeRequest for ListCreditNotesPreviewLines {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// Values of `ListCreditNotesPreviewLinesReason`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListCreditNotesPreviewLinesReason {
-    /// `duplicate`
-    Duplicate,
-    /// `fraudulent`
-    Fraudulent,
-    /// `order_change`
-    OrderChange,
-    /// `product_unsatisfactory`
-    ProductUnsatisfactory,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl ListCreditNotesPreviewLinesReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListCreditNotesPreviewLinesReason::Duplicate => "duplicate",
-            ListCreditNotesPreviewLinesReason::Fraudulent => "fraudulent",
-            ListCreditNotesPreviewLinesReason::OrderChange => "order_change",
-            ListCreditNotesPreviewLinesReason::ProductUnsatisfactory => {
-                "product_unsatisfactory"
-            }
-            ListCreditNotesPreviewLinesReason::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for ListCreditNotesPreviewLinesReason {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["duplicate", "fraudulent", "order_change", "product_unsatisfactory"],
-            ) {
-                Some(0) => ListCreditNotesPreviewLinesReason::Duplicate,
-                Some(1) => ListCreditNotesPreviewLinesReason::Fraudulent,
-                Some(2) => ListCreditNotesPreviewLinesReason::OrderChange,
-                Some(3) => ListCreditNotesPreviewLinesReason::ProductUnsatisfactory,
-                _ => ListCreditNotesPreviewLinesReason::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for ListCreditNotesPreviewLinesReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for ListCreditNotesPreviewLinesReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for ListCreditNotesPreviewLinesReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }

@@ -4,15 +4,16 @@
 ///
 /// Removes the currently applied discount on a subscription.
 ///
-/// `DELETE /v1/subscriptions/{subscription_exposed_id}/discount`
+/// `DELETE /v1/subscriptions/{subscription_exposed_id}/discount` · Stripe's SDKs: `delete_discount` on `Subscription` · [API reference](https://docs.stripe.com/api/subscriptions/delete_discount)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct DeleteSubscriptionDiscount {
-    pub subscription_exposed_id: String,
+pub struct DeleteDiscountSubscription {
+    /// The `subscription_exposed_id` parameter.
+    pub subscription_exposed_id: crate::SubscriptionId,
 }
 #[cfg(feature = "billing")]
-impl serde::Serialize for DeleteSubscriptionDiscount {
+impl serde::Serialize for DeleteDiscountSubscription {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let map = s.serialize_map(None)?;
@@ -20,17 +21,17 @@ impl serde::Serialize for DeleteSubscriptionDiscount {
     }
 }
 #[cfg(feature = "billing")]
-impl DeleteSubscriptionDiscount {
-    ///Start with the required parameters: `subscription_exposed_id`.
+impl DeleteDiscountSubscription {
+    /// Start with the required parameters: `subscription_exposed_id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(subscription_exposed_id: impl Into<String>) -> Self {
+    pub fn new(subscription_exposed_id: impl Into<crate::SubscriptionId>) -> Self {
         Self {
             subscription_exposed_id: subscription_exposed_id.into(),
         }
     }
 }
 #[cfg(feature = "billing")]
-impl crate::rt::StripeRequest for DeleteSubscriptionDiscount {
+impl crate::rt::StripeRequest for DeleteDiscountSubscription {
     type Output = crate::DeletedDiscount;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {

@@ -111,7 +111,7 @@ impl serde::Serialize for EntitlementsActiveEntitlement {
 ///
 /// Retrieve a list of active entitlements for a customer
 ///
-/// `GET /v1/entitlements/active_entitlements`
+/// `GET /v1/entitlements/active_entitlements` · Stripe's SDKs: `list` on `Entitlements.ActiveEntitlement` · [API reference](https://docs.stripe.com/api/entitlements/active_entitlements/list)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -150,7 +150,7 @@ impl serde::Serialize for ListEntitlementsActiveEntitlements {
 }
 #[cfg(feature = "billing")]
 impl ListEntitlementsActiveEntitlements {
-    ///Start with the required parameters: `customer`.
+    /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>) -> Self {
         Self {
@@ -199,7 +199,7 @@ impl crate::rt::StripeRequest for ListEntitlementsActiveEntitlements {
 }
 /// Retrieve an active entitlement
 ///
-/// `GET /v1/entitlements/active_entitlements/{id}`
+/// `GET /v1/entitlements/active_entitlements/{id}` · Stripe's SDKs: `retrieve` on `Entitlements.ActiveEntitlement` · [API reference](https://docs.stripe.com/api/entitlements/active_entitlements/retrieve)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -222,7 +222,7 @@ impl serde::Serialize for RetrieveEntitlementsActiveEntitlement {
 }
 #[cfg(feature = "billing")]
 impl RetrieveEntitlementsActiveEntitlement {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::EntitlementsActiveEntitlementId>) -> Self {
         Self {

@@ -4,7 +4,7 @@
 ///
 /// Creates a feature
 ///
-/// `POST /v1/entitlements/features`
+/// `POST /v1/entitlements/features` · Stripe's SDKs: `create` on `Entitlements.Feature` · [API reference](https://docs.stripe.com/api/entitlements/features/create)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -34,16 +34,25 @@ impl serde::Serialize for CreateEntitlementsFeature {
         map.end()
     }
 }
+/// The required parameters of [`CreateEntitlementsFeature::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "billing")]
+#[derive(Clone, Debug)]
+pub struct CreateEntitlementsFeatureArgs {
+    /// A unique key you provide as your own system identifier. This may be up to 80 characters.
+    pub lookup_key: String,
+    /// The feature's name, for your own purpose, not meant to be displayable to the customer.
+    pub name: String,
+}
 #[cfg(feature = "billing")]
 impl CreateEntitlementsFeature {
-    ///Start with the required parameters: `lookup_key`, `name`.
+    /// Start with the required parameters, named in [`CreateEntitlementsFeatureArgs`]: `lookup_key`, `name`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(lookup_key: impl Into<String>, name: impl Into<String>) -> Self {
+    pub fn new(args: CreateEntitlementsFeatureArgs) -> Self {
         Self {
             expand: None,
-            lookup_key: lookup_key.into(),
+            lookup_key: args.lookup_key,
             metadata: None,
-            name: name.into(),
+            name: args.name,
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -215,7 +224,7 @@ impl serde::Serialize for EntitlementsFeature {
 ///
 /// Retrieve a list of features
 ///
-/// `GET /v1/entitlements/features`
+/// `GET /v1/entitlements/features` · Stripe's SDKs: `list` on `Entitlements.Feature` · [API reference](https://docs.stripe.com/api/entitlements/features/list)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -261,7 +270,7 @@ impl serde::Serialize for ListEntitlementsFeatures {
 }
 #[cfg(feature = "billing")]
 impl ListEntitlementsFeatures {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -323,7 +332,7 @@ impl crate::rt::StripeRequest for ListEntitlementsFeatures {
 ///
 /// Retrieves a feature
 ///
-/// `GET /v1/entitlements/features/{id}`
+/// `GET /v1/entitlements/features/{id}` · Stripe's SDKs: `retrieve` on `Entitlements.Feature` · [API reference](https://docs.stripe.com/api/entitlements/features/retrieve)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -346,7 +355,7 @@ impl serde::Serialize for RetrieveEntitlementsFeature {
 }
 #[cfg(feature = "billing")]
 impl RetrieveEntitlementsFeature {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::EntitlementsFeatureId>) -> Self {
         Self {
@@ -384,11 +393,12 @@ impl crate::rt::StripeRequest for RetrieveEntitlementsFeature {
 ///
 /// Update a feature’s metadata or permanently deactivate it.
 ///
-/// `POST /v1/entitlements/features/{id}`
+/// `POST /v1/entitlements/features/{id}` · Stripe's SDKs: `update` on `Entitlements.Feature` · [API reference](https://docs.stripe.com/api/entitlements/features/update)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateEntitlementsFeature {
+    /// The `id` parameter.
     pub id: crate::EntitlementsFeatureId,
     /// Inactive features cannot be attached to new products and will not be returned from the features list endpoint.
     pub active: Option<bool>,
@@ -421,7 +431,7 @@ impl serde::Serialize for UpdateEntitlementsFeature {
 }
 #[cfg(feature = "billing")]
 impl UpdateEntitlementsFeature {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::EntitlementsFeatureId>) -> Self {
         Self {

@@ -4,11 +4,12 @@
 ///
 /// Adds multiple line items to an invoice. This is only possible when an invoice is still a draft.
 ///
-/// `POST /v1/invoices/{invoice}/add_lines`
+/// `POST /v1/invoices/{invoice}/add_lines` · Stripe's SDKs: `add_lines` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/add_lines)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AddLinesInvoice {
+    /// The `invoice` parameter.
     pub invoice: crate::InvoiceId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -34,7 +35,7 @@ impl serde::Serialize for AddLinesInvoice {
 }
 #[cfg(feature = "billing")]
 impl AddLinesInvoice {
-    ///Start with the required parameters: `invoice`, `lines`.
+    /// Start with the required parameters: `invoice`, `lines`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         invoice: impl Into<crate::InvoiceId>,
@@ -498,11 +499,12 @@ impl<'de> serde::Deserialize<'de> for AddLinesInvoiceLinesTaxAmountsTaxabilityRe
 ///
 /// See: [Partial payments](https://docs.stripe.com/docs/invoicing/partial-payments) to learn more.
 ///
-/// `POST /v1/invoices/{invoice}/attach_payment`
+/// `POST /v1/invoices/{invoice}/attach_payment` · Stripe's SDKs: `attach_payment` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/attach_payment)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AttachPaymentInvoice {
+    /// The `invoice` parameter.
     pub invoice: crate::InvoiceId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -530,7 +532,7 @@ impl serde::Serialize for AttachPaymentInvoice {
 }
 #[cfg(feature = "billing")]
 impl AttachPaymentInvoice {
-    ///Start with the required parameters: `invoice`.
+    /// Start with the required parameters: `invoice`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(invoice: impl Into<crate::InvoiceId>) -> Self {
         Self {
@@ -576,11 +578,14 @@ impl crate::rt::StripeRequest for AttachPaymentInvoice {
         }
     }
 }
+/// Part of a request's parameters (`CreateInvoiceAutomaticTax`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AutomaticTaxParam {
+    /// The `enabled` parameter.
     pub enabled: bool,
+    /// The `liability` parameter.
     pub liability: Option<crate::Param>,
 }
 #[cfg(feature = "billing")]
@@ -597,7 +602,7 @@ impl serde::Serialize for AutomaticTaxParam {
 }
 #[cfg(feature = "billing")]
 impl AutomaticTaxParam {
-    ///Start with the required parameters: `enabled`.
+    /// Start with the required parameters: `enabled`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(enabled: impl Into<bool>) -> Self {
         Self {
@@ -605,23 +610,32 @@ impl AutomaticTaxParam {
             liability: None,
         }
     }
+    /// The `liability` parameter.
     pub fn liability(mut self, v: impl Into<crate::Param>) -> Self {
         self.liability = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreatePreviewInvoiceScheduleDetailsPhasesItems`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ConfigurationItemParams {
+    /// The `billing_thresholds` parameter.
     pub billing_thresholds: Option<
         crate::rt::Clearable<crate::ItemBillingThresholdsParam>,
     >,
+    /// The `discounts` parameter.
     pub discounts: Option<crate::rt::Clearable<Vec<crate::ScheduleDiscountsDataParam>>>,
+    /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Metadata>,
+    /// The `price` parameter.
     pub price: Option<String>,
+    /// The `price_data` parameter.
     pub price_data: Option<crate::RecurringPriceData>,
+    /// The `quantity` parameter.
     pub quantity: Option<i64>,
+    /// The `tax_rates` parameter.
     pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
 }
 #[cfg(feature = "billing")]
@@ -655,7 +669,7 @@ impl serde::Serialize for ConfigurationItemParams {
 }
 #[cfg(feature = "billing")]
 impl ConfigurationItemParams {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -668,6 +682,7 @@ impl ConfigurationItemParams {
             tax_rates: None,
         }
     }
+    /// The `billing_thresholds` parameter.
     pub fn billing_thresholds(
         mut self,
         v: impl Into<crate::rt::Clearable<crate::ItemBillingThresholdsParam>>,
@@ -675,6 +690,7 @@ impl ConfigurationItemParams {
         self.billing_thresholds = Some(v.into());
         self
     }
+    /// The `discounts` parameter.
     pub fn discounts(
         mut self,
         v: impl Into<crate::rt::Clearable<Vec<crate::ScheduleDiscountsDataParam>>>,
@@ -682,22 +698,27 @@ impl ConfigurationItemParams {
         self.discounts = Some(v.into());
         self
     }
+    /// The `metadata` parameter.
     pub fn metadata(mut self, v: impl Into<crate::rt::Metadata>) -> Self {
         self.metadata = Some(v.into());
         self
     }
+    /// The `price` parameter.
     pub fn price(mut self, v: impl Into<String>) -> Self {
         self.price = Some(v.into());
         self
     }
+    /// The `price_data` parameter.
     pub fn price_data(mut self, v: impl Into<crate::RecurringPriceData>) -> Self {
         self.price_data = Some(v.into());
         self
     }
+    /// The `quantity` parameter.
     pub fn quantity(mut self, v: impl Into<i64>) -> Self {
         self.quantity = Some(v.into());
         self
     }
+    /// The `tax_rates` parameter.
     pub fn tax_rates(mut self, v: impl Into<crate::rt::Clearable<Vec<String>>>) -> Self {
         self.tax_rates = Some(v.into());
         self
@@ -707,7 +728,7 @@ impl ConfigurationItemParams {
 ///
 /// This endpoint creates a draft invoice for a given customer. The invoice remains a draft until you [finalize](#finalize_invoice) the invoice, which allows you to [pay](https://docs.stripe.com/api/invoices/pay) or [send](https://docs.stripe.com/api/invoices/send) the invoice to your customers.
 ///
-/// `POST /v1/invoices`
+/// `POST /v1/invoices` · Stripe's SDKs: `create` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/create)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -890,7 +911,7 @@ impl serde::Serialize for CreateInvoice {
 }
 #[cfg(feature = "billing")]
 impl CreateInvoice {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1194,14 +1215,18 @@ impl<'de> serde::Deserialize<'de> for CreateInvoiceFromInvoiceAction {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateInvoicePaymentSettings`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateInvoicePaymentSettings {
+    /// The `default_mandate` parameter.
     pub default_mandate: Option<crate::rt::Clearable<String>>,
+    /// The `payment_method_options` parameter.
     pub payment_method_options: Option<
         crate::CreateInvoicePaymentSettingsPaymentMethodOptions,
     >,
+    /// The `payment_method_types` parameter.
     pub payment_method_types: Option<
         crate::rt::Clearable<
             Vec<crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes>,
@@ -1227,7 +1252,7 @@ impl serde::Serialize for CreateInvoicePaymentSettings {
 }
 #[cfg(feature = "billing")]
 impl CreateInvoicePaymentSettings {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1236,6 +1261,7 @@ impl CreateInvoicePaymentSettings {
             payment_method_types: None,
         }
     }
+    /// The `default_mandate` parameter.
     pub fn default_mandate(
         mut self,
         v: impl Into<crate::rt::Clearable<String>>,
@@ -1243,6 +1269,7 @@ impl CreateInvoicePaymentSettings {
         self.default_mandate = Some(v.into());
         self
     }
+    /// The `payment_method_options` parameter.
     pub fn payment_method_options(
         mut self,
         v: impl Into<crate::CreateInvoicePaymentSettingsPaymentMethodOptions>,
@@ -1250,6 +1277,7 @@ impl CreateInvoicePaymentSettings {
         self.payment_method_options = Some(v.into());
         self
     }
+    /// The `payment_method_types` parameter.
     pub fn payment_method_types(
         mut self,
         v: impl Into<
@@ -1262,41 +1290,50 @@ impl CreateInvoicePaymentSettings {
         self
     }
 }
+/// Part of a request's parameters (`CreateInvoicePaymentSettingsPaymentMethodOptions`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateInvoicePaymentSettingsPaymentMethodOptions {
+    /// The `acss_debit` parameter.
     pub acss_debit: Option<
         crate::rt::Clearable<crate::InvoicePaymentMethodOptionsParam>,
     >,
+    /// The `bancontact` parameter.
     pub bancontact: Option<
         crate::rt::Clearable<
             crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsBancontact,
         >,
     >,
+    /// The `card` parameter.
     pub card: Option<
         crate::rt::Clearable<crate::CreateInvoicePaymentSettingsPaymentMethodOptionsCard>,
     >,
+    /// The `customer_balance` parameter.
     pub customer_balance: Option<
         crate::rt::Clearable<
             crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsCustomerBalance,
         >,
     >,
+    /// The `konbini` parameter.
     pub konbini: Option<
         crate::rt::Clearable<
             crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsKonbini,
         >,
     >,
+    /// The `payto` parameter.
     pub payto: Option<
         crate::rt::Clearable<
             crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsPayto,
         >,
     >,
+    /// The `sepa_debit` parameter.
     pub sepa_debit: Option<
         crate::rt::Clearable<
             crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsKonbini,
         >,
     >,
+    /// The `us_bank_account` parameter.
     pub us_bank_account: Option<
         crate::rt::Clearable<
             crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsUsBankAccount,
@@ -1337,7 +1374,7 @@ impl serde::Serialize for CreateInvoicePaymentSettingsPaymentMethodOptions {
 }
 #[cfg(feature = "billing")]
 impl CreateInvoicePaymentSettingsPaymentMethodOptions {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1351,6 +1388,7 @@ impl CreateInvoicePaymentSettingsPaymentMethodOptions {
             us_bank_account: None,
         }
     }
+    /// The `acss_debit` parameter.
     pub fn acss_debit(
         mut self,
         v: impl Into<crate::rt::Clearable<crate::InvoicePaymentMethodOptionsParam>>,
@@ -1358,6 +1396,7 @@ impl CreateInvoicePaymentSettingsPaymentMethodOptions {
         self.acss_debit = Some(v.into());
         self
     }
+    /// The `bancontact` parameter.
     pub fn bancontact(
         mut self,
         v: impl Into<
@@ -1369,6 +1408,7 @@ impl CreateInvoicePaymentSettingsPaymentMethodOptions {
         self.bancontact = Some(v.into());
         self
     }
+    /// The `card` parameter.
     pub fn card(
         mut self,
         v: impl Into<
@@ -1380,6 +1420,7 @@ impl CreateInvoicePaymentSettingsPaymentMethodOptions {
         self.card = Some(v.into());
         self
     }
+    /// The `customer_balance` parameter.
     pub fn customer_balance(
         mut self,
         v: impl Into<
@@ -1391,6 +1432,7 @@ impl CreateInvoicePaymentSettingsPaymentMethodOptions {
         self.customer_balance = Some(v.into());
         self
     }
+    /// The `konbini` parameter.
     pub fn konbini(
         mut self,
         v: impl Into<
@@ -1402,6 +1444,7 @@ impl CreateInvoicePaymentSettingsPaymentMethodOptions {
         self.konbini = Some(v.into());
         self
     }
+    /// The `payto` parameter.
     pub fn payto(
         mut self,
         v: impl Into<
@@ -1413,6 +1456,7 @@ impl CreateInvoicePaymentSettingsPaymentMethodOptions {
         self.payto = Some(v.into());
         self
     }
+    /// The `sepa_debit` parameter.
     pub fn sepa_debit(
         mut self,
         v: impl Into<
@@ -1424,6 +1468,7 @@ impl CreateInvoicePaymentSettingsPaymentMethodOptions {
         self.sepa_debit = Some(v.into());
         self
     }
+    /// The `us_bank_account` parameter.
     pub fn us_bank_account(
         mut self,
         v: impl Into<
@@ -1436,13 +1481,16 @@ impl CreateInvoicePaymentSettingsPaymentMethodOptions {
         self
     }
 }
+/// Part of a request's parameters (`CreateInvoicePaymentSettingsPaymentMethodOptionsCard`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateInvoicePaymentSettingsPaymentMethodOptionsCard {
+    /// The `installments` parameter.
     pub installments: Option<
         crate::CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallments,
     >,
+    /// The `request_three_d_secure` parameter.
     pub request_three_d_secure: Option<
         crate::CreateCheckoutSessionPaymentMethodOptionsCardRequestThreeDSecure,
     >,
@@ -1463,7 +1511,7 @@ impl serde::Serialize for CreateInvoicePaymentSettingsPaymentMethodOptionsCard {
 }
 #[cfg(feature = "billing")]
 impl CreateInvoicePaymentSettingsPaymentMethodOptionsCard {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1471,6 +1519,7 @@ impl CreateInvoicePaymentSettingsPaymentMethodOptionsCard {
             request_three_d_secure: None,
         }
     }
+    /// The `installments` parameter.
     pub fn installments(
         mut self,
         v: impl Into<
@@ -1480,6 +1529,7 @@ impl CreateInvoicePaymentSettingsPaymentMethodOptionsCard {
         self.installments = Some(v.into());
         self
     }
+    /// The `request_three_d_secure` parameter.
     pub fn request_three_d_secure(
         mut self,
         v: impl Into<
@@ -1490,11 +1540,14 @@ impl CreateInvoicePaymentSettingsPaymentMethodOptionsCard {
         self
     }
 }
+/// Part of a request's parameters (`CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallments`).
 #[cfg(any(feature = "billing", feature = "payments"))]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallments {
+    /// The `enabled` parameter.
     pub enabled: Option<bool>,
+    /// The `plan` parameter.
     pub plan: Option<crate::rt::Clearable<crate::InstallmentPlan>>,
 }
 #[cfg(any(feature = "billing", feature = "payments"))]
@@ -1514,15 +1567,17 @@ for CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallments {
 }
 #[cfg(any(feature = "billing", feature = "payments"))]
 impl CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { enabled: None, plan: None }
     }
+    /// The `enabled` parameter.
     pub fn enabled(mut self, v: impl Into<bool>) -> Self {
         self.enabled = Some(v.into());
         self
     }
+    /// The `plan` parameter.
     pub fn plan(
         mut self,
         v: impl Into<crate::rt::Clearable<crate::InstallmentPlan>>,
@@ -1803,11 +1858,11 @@ impl<'de> serde::Deserialize<'de> for CreateInvoiceRenderingPdfPageSize {
 ///
 /// Note: Currency conversion calculations use the latest exchange rates. Exchange rates may vary between the time of the preview and the time of the actual invoice creation. [Learn more](https://docs.stripe.com/currencies/conversions)
 ///
-/// `POST /v1/invoices/create_preview`
+/// `POST /v1/invoices/create_preview` · Stripe's SDKs: `create_preview` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/create_preview)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct CreateInvoicesCreatePreview {
+pub struct CreatePreviewInvoice {
     /// Settings for automatic tax lookup for this invoice preview.
     pub automatic_tax: Option<crate::AutomaticTaxParam>,
     /// The currency to preview this invoice in. Defaults to that of `customer` if not specified.
@@ -1829,7 +1884,7 @@ pub struct CreateInvoicesCreatePreview {
     /// The account (if any) for which the funds of the invoice payment are intended. If set, the invoice will be presented with the branding and support information of the specified account. See the [Invoices with Connect](https://docs.stripe.com/billing/invoices/connect) documentation for details.
     pub on_behalf_of: Option<crate::rt::Clearable<String>>,
     /// Customizes the types of values to include when calculating the invoice. Defaults to `next` if unspecified.
-    pub preview_mode: Option<crate::CreateInvoicesCreatePreviewPreviewMode>,
+    pub preview_mode: Option<crate::CreatePreviewInvoicePreviewMode>,
     /// The identifier of the schedule whose upcoming invoice you'd like to retrieve. Cannot be used with subscription or subscription fields.
     pub schedule: Option<String>,
     /// The schedule creation or modification params to apply as a preview. Cannot be used with `subscription` or `subscription_` prefixed fields.
@@ -1840,7 +1895,7 @@ pub struct CreateInvoicesCreatePreview {
     pub subscription_details: Option<crate::SubscriptionDetailsParams>,
 }
 #[cfg(feature = "billing")]
-impl serde::Serialize for CreateInvoicesCreatePreview {
+impl serde::Serialize for CreatePreviewInvoice {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -1893,8 +1948,8 @@ impl serde::Serialize for CreateInvoicesCreatePreview {
     }
 }
 #[cfg(feature = "billing")]
-impl CreateInvoicesCreatePreview {
-    ///Start with no parameters set.
+impl CreatePreviewInvoice {
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1980,7 +2035,7 @@ impl CreateInvoicesCreatePreview {
     /// Customizes the types of values to include when calculating the invoice. Defaults to `next` if unspecified.
     pub fn preview_mode(
         mut self,
-        v: impl Into<crate::CreateInvoicesCreatePreviewPreviewMode>,
+        v: impl Into<crate::CreatePreviewInvoicePreviewMode>,
     ) -> Self {
         self.preview_mode = Some(v.into());
         self
@@ -2013,7 +2068,7 @@ impl CreateInvoicesCreatePreview {
     }
 }
 #[cfg(feature = "billing")]
-impl crate::rt::StripeRequest for CreateInvoicesCreatePreview {
+impl crate::rt::StripeRequest for CreatePreviewInvoice {
     type Output = crate::Invoice;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
@@ -2027,15 +2082,18 @@ impl crate::rt::StripeRequest for CreateInvoicesCreatePreview {
         }
     }
 }
+/// Part of a request's parameters (`CreatePreviewInvoiceCustomerDetailsTaxIds`).
 #[cfg(any(feature = "billing", feature = "tax"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct CreateInvoicesCreatePreviewCustomerDetailsTaxIds {
-    pub r#type: crate::CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType,
+pub struct CreatePreviewInvoiceCustomerDetailsTaxIds {
+    /// The `type` parameter.
+    pub r#type: crate::CreatePreviewInvoiceCustomerDetailsTaxIdsType,
+    /// The `value` parameter.
     pub value: String,
 }
 #[cfg(any(feature = "billing", feature = "tax"))]
-impl serde::Serialize for CreateInvoicesCreatePreviewCustomerDetailsTaxIds {
+impl serde::Serialize for CreatePreviewInvoiceCustomerDetailsTaxIds {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -2045,11 +2103,11 @@ impl serde::Serialize for CreateInvoicesCreatePreviewCustomerDetailsTaxIds {
     }
 }
 #[cfg(any(feature = "billing", feature = "tax"))]
-impl CreateInvoicesCreatePreviewCustomerDetailsTaxIds {
-    ///Start with the required parameters: `type`, `value`.
+impl CreatePreviewInvoiceCustomerDetailsTaxIds {
+    /// Start with the required parameters: `type`, `value`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        r#type: impl Into<crate::CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType>,
+        r#type: impl Into<crate::CreatePreviewInvoiceCustomerDetailsTaxIdsType>,
         value: impl Into<String>,
     ) -> Self {
         Self {
@@ -2058,11 +2116,11 @@ impl CreateInvoicesCreatePreviewCustomerDetailsTaxIds {
         }
     }
 }
-/// Values of `CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType`.
+/// Values of `CreatePreviewInvoiceCustomerDetailsTaxIdsType`.
 #[cfg(any(feature = "billing", feature = "tax"))]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType {
+pub enum CreatePreviewInvoiceCustomerDetailsTaxIdsType {
     /// `ad_nrt`
     AdNrt,
     /// `ae_trn`
@@ -2289,131 +2347,127 @@ pub enum CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType {
     Unknown(String),
 }
 #[cfg(any(feature = "billing", feature = "tax"))]
-impl CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType {
+impl CreatePreviewInvoiceCustomerDetailsTaxIdsType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AdNrt => "ad_nrt",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AeTrn => "ae_trn",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AlTin => "al_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AmTin => "am_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AoTin => "ao_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ArCuit => "ar_cuit",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AuAbn => "au_abn",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AuArn => "au_arn",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AwTin => "aw_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AzTin => "az_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BaTin => "ba_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BbTin => "bb_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BdBin => "bd_bin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BfIfu => "bf_ifu",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BgUic => "bg_uic",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BhVat => "bh_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BjIfu => "bj_ifu",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BoTin => "bo_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BrCnpj => "br_cnpj",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BrCpf => "br_cpf",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BsTin => "bs_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ByTin => "by_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaBn => "ca_bn",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaGstHst => {
-                "ca_gst_hst"
-            }
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaPstBc => "ca_pst_bc",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaPstMb => "ca_pst_mb",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaPstSk => "ca_pst_sk",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaQst => "ca_qst",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CdNif => "cd_nif",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ChUid => "ch_uid",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ChVat => "ch_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ClTin => "cl_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CmNiu => "cm_niu",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CnTin => "cn_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CoNit => "co_nit",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CrTin => "cr_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CvNif => "cv_nif",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::DeStn => "de_stn",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::DoRcn => "do_rcn",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EcRuc => "ec_ruc",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EgTin => "eg_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EsCif => "es_cif",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EtTin => "et_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EuOssVat => {
-                "eu_oss_vat"
-            }
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EuVat => "eu_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::GbVat => "gb_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::GeVat => "ge_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::GnNif => "gn_nif",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::HkBr => "hk_br",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::HrOib => "hr_oib",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::HuTin => "hu_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::IdNpwp => "id_npwp",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::IlVat => "il_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::InGst => "in_gst",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::IsVat => "is_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::JpCn => "jp_cn",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::JpRn => "jp_rn",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::JpTrn => "jp_trn",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::KePin => "ke_pin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::KgTin => "kg_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::KhTin => "kh_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::KrBrn => "kr_brn",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::KzBin => "kz_bin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::LaTin => "la_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::LiUid => "li_uid",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::LiVat => "li_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MaVat => "ma_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MdVat => "md_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MePib => "me_pib",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MkVat => "mk_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MrNif => "mr_nif",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MxRfc => "mx_rfc",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MyFrp => "my_frp",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MyItn => "my_itn",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MySst => "my_sst",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::NgTin => "ng_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::NoVat => "no_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::NoVoec => "no_voec",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::NpPan => "np_pan",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::NzGst => "nz_gst",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::OmVat => "om_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::PeRuc => "pe_ruc",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::PhTin => "ph_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::PlNip => "pl_nip",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::RoTin => "ro_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::RsPib => "rs_pib",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::RuInn => "ru_inn",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::RuKpp => "ru_kpp",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SaVat => "sa_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SgGst => "sg_gst",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SgUen => "sg_uen",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SiTin => "si_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SnNinea => "sn_ninea",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SrFin => "sr_fin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SvNit => "sv_nit",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ThVat => "th_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::TjTin => "tj_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::TrTin => "tr_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::TwVat => "tw_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::TzVat => "tz_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UaVat => "ua_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UgTin => "ug_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UsEin => "us_ein",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UyRuc => "uy_ruc",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UzTin => "uz_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UzVat => "uz_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::VeRif => "ve_rif",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::VnTin => "vn_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ZaVat => "za_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ZmTin => "zm_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ZwTin => "zw_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::Unknown(v) => v,
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::AdNrt => "ad_nrt",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::AeTrn => "ae_trn",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::AlTin => "al_tin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::AmTin => "am_tin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::AoTin => "ao_tin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::ArCuit => "ar_cuit",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::AuAbn => "au_abn",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::AuArn => "au_arn",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::AwTin => "aw_tin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::AzTin => "az_tin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::BaTin => "ba_tin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::BbTin => "bb_tin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::BdBin => "bd_bin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::BfIfu => "bf_ifu",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::BgUic => "bg_uic",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::BhVat => "bh_vat",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::BjIfu => "bj_ifu",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::BoTin => "bo_tin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::BrCnpj => "br_cnpj",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::BrCpf => "br_cpf",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::BsTin => "bs_tin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::ByTin => "by_tin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::CaBn => "ca_bn",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::CaGstHst => "ca_gst_hst",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::CaPstBc => "ca_pst_bc",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::CaPstMb => "ca_pst_mb",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::CaPstSk => "ca_pst_sk",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::CaQst => "ca_qst",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::CdNif => "cd_nif",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::ChUid => "ch_uid",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::ChVat => "ch_vat",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::ClTin => "cl_tin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::CmNiu => "cm_niu",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::CnTin => "cn_tin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::CoNit => "co_nit",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::CrTin => "cr_tin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::CvNif => "cv_nif",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::DeStn => "de_stn",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::DoRcn => "do_rcn",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::EcRuc => "ec_ruc",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::EgTin => "eg_tin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::EsCif => "es_cif",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::EtTin => "et_tin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::EuOssVat => "eu_oss_vat",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::EuVat => "eu_vat",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::GbVat => "gb_vat",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::GeVat => "ge_vat",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::GnNif => "gn_nif",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::HkBr => "hk_br",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::HrOib => "hr_oib",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::HuTin => "hu_tin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::IdNpwp => "id_npwp",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::IlVat => "il_vat",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::InGst => "in_gst",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::IsVat => "is_vat",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::JpCn => "jp_cn",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::JpRn => "jp_rn",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::JpTrn => "jp_trn",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::KePin => "ke_pin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::KgTin => "kg_tin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::KhTin => "kh_tin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::KrBrn => "kr_brn",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::KzBin => "kz_bin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::LaTin => "la_tin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::LiUid => "li_uid",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::LiVat => "li_vat",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::MaVat => "ma_vat",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::MdVat => "md_vat",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::MePib => "me_pib",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::MkVat => "mk_vat",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::MrNif => "mr_nif",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::MxRfc => "mx_rfc",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::MyFrp => "my_frp",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::MyItn => "my_itn",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::MySst => "my_sst",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::NgTin => "ng_tin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::NoVat => "no_vat",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::NoVoec => "no_voec",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::NpPan => "np_pan",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::NzGst => "nz_gst",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::OmVat => "om_vat",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::PeRuc => "pe_ruc",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::PhTin => "ph_tin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::PlNip => "pl_nip",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::RoTin => "ro_tin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::RsPib => "rs_pib",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::RuInn => "ru_inn",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::RuKpp => "ru_kpp",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::SaVat => "sa_vat",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::SgGst => "sg_gst",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::SgUen => "sg_uen",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::SiTin => "si_tin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::SnNinea => "sn_ninea",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::SrFin => "sr_fin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::SvNit => "sv_nit",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::ThVat => "th_vat",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::TjTin => "tj_tin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::TrTin => "tr_tin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::TwVat => "tw_vat",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::TzVat => "tz_vat",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::UaVat => "ua_vat",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::UgTin => "ug_tin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::UsEin => "us_ein",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::UyRuc => "uy_ruc",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::UzTin => "uz_tin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::UzVat => "uz_vat",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::VeRif => "ve_rif",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::VnTin => "vn_tin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::ZaVat => "za_vat",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::ZmTin => "zm_tin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::ZwTin => "zw_tin",
+            CreatePreviewInvoiceCustomerDetailsTaxIdsType::Unknown(v) => v,
         }
     }
 }
 #[cfg(any(feature = "billing", feature = "tax"))]
-impl std::str::FromStr for CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType {
+impl std::str::FromStr for CreatePreviewInvoiceCustomerDetailsTaxIdsType {
     type Err = std::convert::Infallible;
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -2534,154 +2588,145 @@ impl std::str::FromStr for CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType 
                     "zw_tin",
                 ],
             ) {
-                Some(0) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AdNrt,
-                Some(1) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AeTrn,
-                Some(2) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AlTin,
-                Some(3) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AmTin,
-                Some(4) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AoTin,
-                Some(5) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ArCuit,
-                Some(6) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AuAbn,
-                Some(7) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AuArn,
-                Some(8) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AwTin,
-                Some(9) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AzTin,
-                Some(10) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BaTin,
-                Some(11) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BbTin,
-                Some(12) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BdBin,
-                Some(13) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BfIfu,
-                Some(14) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BgUic,
-                Some(15) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BhVat,
-                Some(16) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BjIfu,
-                Some(17) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BoTin,
-                Some(18) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BrCnpj,
-                Some(19) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BrCpf,
-                Some(20) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BsTin,
-                Some(21) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ByTin,
-                Some(22) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaBn,
-                Some(23) => {
-                    CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaGstHst
-                }
-                Some(24) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaPstBc,
-                Some(25) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaPstMb,
-                Some(26) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaPstSk,
-                Some(27) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaQst,
-                Some(28) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CdNif,
-                Some(29) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ChUid,
-                Some(30) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ChVat,
-                Some(31) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ClTin,
-                Some(32) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CmNiu,
-                Some(33) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CnTin,
-                Some(34) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CoNit,
-                Some(35) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CrTin,
-                Some(36) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CvNif,
-                Some(37) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::DeStn,
-                Some(38) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::DoRcn,
-                Some(39) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EcRuc,
-                Some(40) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EgTin,
-                Some(41) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EsCif,
-                Some(42) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EtTin,
-                Some(43) => {
-                    CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EuOssVat
-                }
-                Some(44) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EuVat,
-                Some(45) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::GbVat,
-                Some(46) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::GeVat,
-                Some(47) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::GnNif,
-                Some(48) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::HkBr,
-                Some(49) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::HrOib,
-                Some(50) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::HuTin,
-                Some(51) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::IdNpwp,
-                Some(52) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::IlVat,
-                Some(53) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::InGst,
-                Some(54) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::IsVat,
-                Some(55) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::JpCn,
-                Some(56) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::JpRn,
-                Some(57) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::JpTrn,
-                Some(58) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::KePin,
-                Some(59) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::KgTin,
-                Some(60) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::KhTin,
-                Some(61) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::KrBrn,
-                Some(62) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::KzBin,
-                Some(63) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::LaTin,
-                Some(64) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::LiUid,
-                Some(65) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::LiVat,
-                Some(66) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MaVat,
-                Some(67) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MdVat,
-                Some(68) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MePib,
-                Some(69) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MkVat,
-                Some(70) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MrNif,
-                Some(71) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MxRfc,
-                Some(72) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MyFrp,
-                Some(73) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MyItn,
-                Some(74) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MySst,
-                Some(75) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::NgTin,
-                Some(76) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::NoVat,
-                Some(77) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::NoVoec,
-                Some(78) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::NpPan,
-                Some(79) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::NzGst,
-                Some(80) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::OmVat,
-                Some(81) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::PeRuc,
-                Some(82) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::PhTin,
-                Some(83) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::PlNip,
-                Some(84) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::RoTin,
-                Some(85) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::RsPib,
-                Some(86) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::RuInn,
-                Some(87) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::RuKpp,
-                Some(88) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SaVat,
-                Some(89) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SgGst,
-                Some(90) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SgUen,
-                Some(91) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SiTin,
-                Some(92) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SnNinea,
-                Some(93) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SrFin,
-                Some(94) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SvNit,
-                Some(95) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ThVat,
-                Some(96) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::TjTin,
-                Some(97) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::TrTin,
-                Some(98) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::TwVat,
-                Some(99) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::TzVat,
-                Some(100) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UaVat,
-                Some(101) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UgTin,
-                Some(102) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UsEin,
-                Some(103) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UyRuc,
-                Some(104) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UzTin,
-                Some(105) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UzVat,
-                Some(106) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::VeRif,
-                Some(107) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::VnTin,
-                Some(108) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ZaVat,
-                Some(109) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ZmTin,
-                Some(110) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ZwTin,
-                _ => {
-                    CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::Unknown(
-                        s.to_owned(),
-                    )
-                }
+                Some(0) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::AdNrt,
+                Some(1) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::AeTrn,
+                Some(2) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::AlTin,
+                Some(3) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::AmTin,
+                Some(4) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::AoTin,
+                Some(5) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::ArCuit,
+                Some(6) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::AuAbn,
+                Some(7) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::AuArn,
+                Some(8) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::AwTin,
+                Some(9) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::AzTin,
+                Some(10) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::BaTin,
+                Some(11) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::BbTin,
+                Some(12) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::BdBin,
+                Some(13) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::BfIfu,
+                Some(14) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::BgUic,
+                Some(15) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::BhVat,
+                Some(16) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::BjIfu,
+                Some(17) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::BoTin,
+                Some(18) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::BrCnpj,
+                Some(19) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::BrCpf,
+                Some(20) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::BsTin,
+                Some(21) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::ByTin,
+                Some(22) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::CaBn,
+                Some(23) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::CaGstHst,
+                Some(24) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::CaPstBc,
+                Some(25) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::CaPstMb,
+                Some(26) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::CaPstSk,
+                Some(27) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::CaQst,
+                Some(28) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::CdNif,
+                Some(29) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::ChUid,
+                Some(30) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::ChVat,
+                Some(31) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::ClTin,
+                Some(32) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::CmNiu,
+                Some(33) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::CnTin,
+                Some(34) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::CoNit,
+                Some(35) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::CrTin,
+                Some(36) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::CvNif,
+                Some(37) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::DeStn,
+                Some(38) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::DoRcn,
+                Some(39) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::EcRuc,
+                Some(40) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::EgTin,
+                Some(41) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::EsCif,
+                Some(42) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::EtTin,
+                Some(43) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::EuOssVat,
+                Some(44) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::EuVat,
+                Some(45) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::GbVat,
+                Some(46) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::GeVat,
+                Some(47) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::GnNif,
+                Some(48) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::HkBr,
+                Some(49) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::HrOib,
+                Some(50) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::HuTin,
+                Some(51) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::IdNpwp,
+                Some(52) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::IlVat,
+                Some(53) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::InGst,
+                Some(54) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::IsVat,
+                Some(55) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::JpCn,
+                Some(56) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::JpRn,
+                Some(57) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::JpTrn,
+                Some(58) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::KePin,
+                Some(59) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::KgTin,
+                Some(60) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::KhTin,
+                Some(61) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::KrBrn,
+                Some(62) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::KzBin,
+                Some(63) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::LaTin,
+                Some(64) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::LiUid,
+                Some(65) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::LiVat,
+                Some(66) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::MaVat,
+                Some(67) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::MdVat,
+                Some(68) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::MePib,
+                Some(69) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::MkVat,
+                Some(70) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::MrNif,
+                Some(71) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::MxRfc,
+                Some(72) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::MyFrp,
+                Some(73) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::MyItn,
+                Some(74) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::MySst,
+                Some(75) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::NgTin,
+                Some(76) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::NoVat,
+                Some(77) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::NoVoec,
+                Some(78) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::NpPan,
+                Some(79) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::NzGst,
+                Some(80) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::OmVat,
+                Some(81) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::PeRuc,
+                Some(82) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::PhTin,
+                Some(83) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::PlNip,
+                Some(84) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::RoTin,
+                Some(85) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::RsPib,
+                Some(86) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::RuInn,
+                Some(87) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::RuKpp,
+                Some(88) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::SaVat,
+                Some(89) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::SgGst,
+                Some(90) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::SgUen,
+                Some(91) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::SiTin,
+                Some(92) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::SnNinea,
+                Some(93) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::SrFin,
+                Some(94) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::SvNit,
+                Some(95) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::ThVat,
+                Some(96) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::TjTin,
+                Some(97) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::TrTin,
+                Some(98) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::TwVat,
+                Some(99) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::TzVat,
+                Some(100) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::UaVat,
+                Some(101) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::UgTin,
+                Some(102) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::UsEin,
+                Some(103) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::UyRuc,
+                Some(104) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::UzTin,
+                Some(105) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::UzVat,
+                Some(106) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::VeRif,
+                Some(107) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::VnTin,
+                Some(108) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::ZaVat,
+                Some(109) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::ZmTin,
+                Some(110) => CreatePreviewInvoiceCustomerDetailsTaxIdsType::ZwTin,
+                _ => CreatePreviewInvoiceCustomerDetailsTaxIdsType::Unknown(s.to_owned()),
             },
         )
     }
 }
 #[cfg(any(feature = "billing", feature = "tax"))]
-impl std::fmt::Display for CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType {
+impl std::fmt::Display for CreatePreviewInvoiceCustomerDetailsTaxIdsType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 #[cfg(any(feature = "billing", feature = "tax"))]
-impl serde::Serialize for CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType {
+impl serde::Serialize for CreatePreviewInvoiceCustomerDetailsTaxIdsType {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
 #[cfg(any(feature = "billing", feature = "tax"))]
-impl<'de> serde::Deserialize<'de>
-for CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType {
+impl<'de> serde::Deserialize<'de> for CreatePreviewInvoiceCustomerDetailsTaxIdsType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
-/// Values of `CreateInvoicesCreatePreviewPreviewMode`.
+/// Values of `CreatePreviewInvoicePreviewMode`.
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum CreateInvoicesCreatePreviewPreviewMode {
+pub enum CreatePreviewInvoicePreviewMode {
     /// `next`
     Next,
     /// `recurring`
@@ -2690,53 +2735,53 @@ pub enum CreateInvoicesCreatePreviewPreviewMode {
     Unknown(String),
 }
 #[cfg(feature = "billing")]
-impl CreateInvoicesCreatePreviewPreviewMode {
+impl CreatePreviewInvoicePreviewMode {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            CreateInvoicesCreatePreviewPreviewMode::Next => "next",
-            CreateInvoicesCreatePreviewPreviewMode::Recurring => "recurring",
-            CreateInvoicesCreatePreviewPreviewMode::Unknown(v) => v,
+            CreatePreviewInvoicePreviewMode::Next => "next",
+            CreatePreviewInvoicePreviewMode::Recurring => "recurring",
+            CreatePreviewInvoicePreviewMode::Unknown(v) => v,
         }
     }
 }
 #[cfg(feature = "billing")]
-impl std::str::FromStr for CreateInvoicesCreatePreviewPreviewMode {
+impl std::str::FromStr for CreatePreviewInvoicePreviewMode {
     type Err = std::convert::Infallible;
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match crate::rt::json::variant(s, &["next", "recurring"]) {
-                Some(0) => CreateInvoicesCreatePreviewPreviewMode::Next,
-                Some(1) => CreateInvoicesCreatePreviewPreviewMode::Recurring,
-                _ => CreateInvoicesCreatePreviewPreviewMode::Unknown(s.to_owned()),
+                Some(0) => CreatePreviewInvoicePreviewMode::Next,
+                Some(1) => CreatePreviewInvoicePreviewMode::Recurring,
+                _ => CreatePreviewInvoicePreviewMode::Unknown(s.to_owned()),
             },
         )
     }
 }
 #[cfg(feature = "billing")]
-impl std::fmt::Display for CreateInvoicesCreatePreviewPreviewMode {
+impl std::fmt::Display for CreatePreviewInvoicePreviewMode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 #[cfg(feature = "billing")]
-impl serde::Serialize for CreateInvoicesCreatePreviewPreviewMode {
+impl serde::Serialize for CreatePreviewInvoicePreviewMode {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
 #[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CreateInvoicesCreatePreviewPreviewMode {
+impl<'de> serde::Deserialize<'de> for CreatePreviewInvoicePreviewMode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
-/// Values of `CreateInvoicesCreatePreviewScheduleDetailsEndBehavior`.
+/// Values of `CreatePreviewInvoiceScheduleDetailsEndBehavior`.
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum CreateInvoicesCreatePreviewScheduleDetailsEndBehavior {
+pub enum CreatePreviewInvoiceScheduleDetailsEndBehavior {
     /// `cancel`
     Cancel,
     /// `release`
@@ -2745,70 +2790,74 @@ pub enum CreateInvoicesCreatePreviewScheduleDetailsEndBehavior {
     Unknown(String),
 }
 #[cfg(feature = "billing")]
-impl CreateInvoicesCreatePreviewScheduleDetailsEndBehavior {
+impl CreatePreviewInvoiceScheduleDetailsEndBehavior {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            CreateInvoicesCreatePreviewScheduleDetailsEndBehavior::Cancel => "cancel",
-            CreateInvoicesCreatePreviewScheduleDetailsEndBehavior::Release => "release",
-            CreateInvoicesCreatePreviewScheduleDetailsEndBehavior::Unknown(v) => v,
+            CreatePreviewInvoiceScheduleDetailsEndBehavior::Cancel => "cancel",
+            CreatePreviewInvoiceScheduleDetailsEndBehavior::Release => "release",
+            CreatePreviewInvoiceScheduleDetailsEndBehavior::Unknown(v) => v,
         }
     }
 }
 #[cfg(feature = "billing")]
-impl std::str::FromStr for CreateInvoicesCreatePreviewScheduleDetailsEndBehavior {
+impl std::str::FromStr for CreatePreviewInvoiceScheduleDetailsEndBehavior {
     type Err = std::convert::Infallible;
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match crate::rt::json::variant(s, &["cancel", "release"]) {
-                Some(0) => CreateInvoicesCreatePreviewScheduleDetailsEndBehavior::Cancel,
-                Some(1) => CreateInvoicesCreatePreviewScheduleDetailsEndBehavior::Release,
+                Some(0) => CreatePreviewInvoiceScheduleDetailsEndBehavior::Cancel,
+                Some(1) => CreatePreviewInvoiceScheduleDetailsEndBehavior::Release,
                 _ => {
-                    CreateInvoicesCreatePreviewScheduleDetailsEndBehavior::Unknown(
-                        s.to_owned(),
-                    )
+                    CreatePreviewInvoiceScheduleDetailsEndBehavior::Unknown(s.to_owned())
                 }
             },
         )
     }
 }
 #[cfg(feature = "billing")]
-impl std::fmt::Display for CreateInvoicesCreatePreviewScheduleDetailsEndBehavior {
+impl std::fmt::Display for CreatePreviewInvoiceScheduleDetailsEndBehavior {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 #[cfg(feature = "billing")]
-impl serde::Serialize for CreateInvoicesCreatePreviewScheduleDetailsEndBehavior {
+impl serde::Serialize for CreatePreviewInvoiceScheduleDetailsEndBehavior {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
 #[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de>
-for CreateInvoicesCreatePreviewScheduleDetailsEndBehavior {
+impl<'de> serde::Deserialize<'de> for CreatePreviewInvoiceScheduleDetailsEndBehavior {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItems`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItems {
+pub struct CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItems {
+    /// The `discounts` parameter.
     pub discounts: Option<Vec<crate::DiscountsDataParam>>,
+    /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Metadata>,
+    /// The `period` parameter.
     pub period: Option<
-        crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriod,
+        crate::CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriod,
     >,
+    /// The `price` parameter.
     pub price: Option<String>,
+    /// The `price_data` parameter.
     pub price_data: Option<crate::OneTimePriceDataWithNegativeAmounts>,
+    /// The `quantity` parameter.
     pub quantity: Option<i64>,
+    /// The `tax_rates` parameter.
     pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
 }
 #[cfg(feature = "billing")]
-impl serde::Serialize
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItems {
+impl serde::Serialize for CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItems {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -2837,8 +2886,8 @@ for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItems {
     }
 }
 #[cfg(feature = "billing")]
-impl CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItems {
-    ///Start with no parameters set.
+impl CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItems {
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -2851,6 +2900,7 @@ impl CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItems {
             tax_rates: None,
         }
     }
+    /// The `discounts` parameter.
     pub fn discounts(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::DiscountsDataParam>>,
@@ -2858,23 +2908,27 @@ impl CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItems {
         self.discounts = Some(v.into_iter().map(Into::into).collect());
         self
     }
+    /// The `metadata` parameter.
     pub fn metadata(mut self, v: impl Into<crate::rt::Metadata>) -> Self {
         self.metadata = Some(v.into());
         self
     }
+    /// The `period` parameter.
     pub fn period(
         mut self,
         v: impl Into<
-            crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriod,
+            crate::CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriod,
         >,
     ) -> Self {
         self.period = Some(v.into());
         self
     }
+    /// The `price` parameter.
     pub fn price(mut self, v: impl Into<String>) -> Self {
         self.price = Some(v.into());
         self
     }
+    /// The `price_data` parameter.
     pub fn price_data(
         mut self,
         v: impl Into<crate::OneTimePriceDataWithNegativeAmounts>,
@@ -2882,25 +2936,30 @@ impl CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItems {
         self.price_data = Some(v.into());
         self
     }
+    /// The `quantity` parameter.
     pub fn quantity(mut self, v: impl Into<i64>) -> Self {
         self.quantity = Some(v.into());
         self
     }
+    /// The `tax_rates` parameter.
     pub fn tax_rates(mut self, v: impl Into<crate::rt::Clearable<Vec<String>>>) -> Self {
         self.tax_rates = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriod`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriod {
-    pub end: crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEnd,
-    pub start: crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStart,
+pub struct CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriod {
+    /// The `end` parameter.
+    pub end: crate::CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEnd,
+    /// The `start` parameter.
+    pub start: crate::CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStart,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriod {
+for CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriod {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -2910,15 +2969,15 @@ for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriod {
     }
 }
 #[cfg(feature = "billing")]
-impl CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriod {
-    ///Start with the required parameters: `end`, `start`.
+impl CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriod {
+    /// Start with the required parameters: `end`, `start`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         end: impl Into<
-            crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEnd,
+            crate::CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEnd,
         >,
         start: impl Into<
-            crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStart,
+            crate::CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStart,
         >,
     ) -> Self {
         Self {
@@ -2927,16 +2986,19 @@ impl CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriod {
         }
     }
 }
+/// Part of a request's parameters (`CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEnd`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEnd {
+pub struct CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEnd {
+    /// The `timestamp` parameter.
     pub timestamp: Option<crate::rt::Timestamp>,
-    pub r#type: crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType,
+    /// The `type` parameter.
+    pub r#type: crate::CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEnd {
+for CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEnd {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -2948,12 +3010,12 @@ for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEnd {
     }
 }
 #[cfg(feature = "billing")]
-impl CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEnd {
-    ///Start with the required parameters: `type`.
+impl CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEnd {
+    /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         r#type: impl Into<
-            crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType,
+            crate::CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType,
         >,
     ) -> Self {
         Self {
@@ -2961,16 +3023,17 @@ impl CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEnd {
             r#type: r#type.into(),
         }
     }
+    /// The `timestamp` parameter.
     pub fn timestamp(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
         self.timestamp = Some(v.into());
         self
     }
 }
-/// Values of `CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType`.
+/// Values of `CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType`.
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType {
+pub enum CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType {
     /// `min_item_period_end`
     MinItemPeriodEnd,
     /// `phase_end`
@@ -2981,20 +3044,20 @@ pub enum CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEn
     Unknown(String),
 }
 #[cfg(feature = "billing")]
-impl CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType {
+impl CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::MinItemPeriodEnd => {
+            CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::MinItemPeriodEnd => {
                 "min_item_period_end"
             }
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::PhaseEnd => {
+            CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::PhaseEnd => {
                 "phase_end"
             }
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::Timestamp => {
+            CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::Timestamp => {
                 "timestamp"
             }
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::Unknown(
+            CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::Unknown(
                 v,
             ) => v,
         }
@@ -3002,7 +3065,7 @@ impl CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndTyp
 }
 #[cfg(feature = "billing")]
 impl std::str::FromStr
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType {
+for CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType {
     type Err = std::convert::Infallible;
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -3012,16 +3075,16 @@ for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType
                 &["min_item_period_end", "phase_end", "timestamp"],
             ) {
                 Some(0) => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::MinItemPeriodEnd
+                    CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::MinItemPeriodEnd
                 }
                 Some(1) => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::PhaseEnd
+                    CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::PhaseEnd
                 }
                 Some(2) => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::Timestamp
+                    CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::Timestamp
                 }
                 _ => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::Unknown(
+                    CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::Unknown(
                         s.to_owned(),
                     )
                 }
@@ -3031,35 +3094,38 @@ for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType
 }
 #[cfg(feature = "billing")]
 impl std::fmt::Display
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType {
+for CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType {
+for CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
 #[cfg(feature = "billing")]
 impl<'de> serde::Deserialize<'de>
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType {
+for CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodEndType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStart`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStart {
+pub struct CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStart {
+    /// The `timestamp` parameter.
     pub timestamp: Option<crate::rt::Timestamp>,
-    pub r#type: crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType,
+    /// The `type` parameter.
+    pub r#type: crate::CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStart {
+for CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStart {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -3071,12 +3137,12 @@ for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStart {
     }
 }
 #[cfg(feature = "billing")]
-impl CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStart {
-    ///Start with the required parameters: `type`.
+impl CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStart {
+    /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         r#type: impl Into<
-            crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType,
+            crate::CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType,
         >,
     ) -> Self {
         Self {
@@ -3084,16 +3150,17 @@ impl CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStart 
             r#type: r#type.into(),
         }
     }
+    /// The `timestamp` parameter.
     pub fn timestamp(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
         self.timestamp = Some(v.into());
         self
     }
 }
-/// Values of `CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType`.
+/// Values of `CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType`.
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType {
+pub enum CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType {
     /// `max_item_period_start`
     MaxItemPeriodStart,
     /// `phase_start`
@@ -3104,20 +3171,20 @@ pub enum CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodSt
     Unknown(String),
 }
 #[cfg(feature = "billing")]
-impl CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType {
+impl CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::MaxItemPeriodStart => {
+            CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::MaxItemPeriodStart => {
                 "max_item_period_start"
             }
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::PhaseStart => {
+            CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::PhaseStart => {
                 "phase_start"
             }
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::Timestamp => {
+            CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::Timestamp => {
                 "timestamp"
             }
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::Unknown(
+            CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::Unknown(
                 v,
             ) => v,
         }
@@ -3125,7 +3192,7 @@ impl CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartT
 }
 #[cfg(feature = "billing")]
 impl std::str::FromStr
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType {
+for CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType {
     type Err = std::convert::Infallible;
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -3135,16 +3202,16 @@ for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartTy
                 &["max_item_period_start", "phase_start", "timestamp"],
             ) {
                 Some(0) => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::MaxItemPeriodStart
+                    CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::MaxItemPeriodStart
                 }
                 Some(1) => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::PhaseStart
+                    CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::PhaseStart
                 }
                 Some(2) => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::Timestamp
+                    CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::Timestamp
                 }
                 _ => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::Unknown(
+                    CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::Unknown(
                         s.to_owned(),
                     )
                 }
@@ -3154,30 +3221,30 @@ for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartTy
 }
 #[cfg(feature = "billing")]
 impl std::fmt::Display
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType {
+for CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType {
+for CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
 #[cfg(feature = "billing")]
 impl<'de> serde::Deserialize<'de>
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType {
+for CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItemsPeriodStartType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
-/// Values of `CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor`.
+/// Values of `CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor`.
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor {
+pub enum CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor {
     /// `automatic`
     Automatic,
     /// `phase_start`
@@ -3186,38 +3253,35 @@ pub enum CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor {
     Unknown(String),
 }
 #[cfg(feature = "billing")]
-impl CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor {
+impl CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor::Automatic => {
+            CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor::Automatic => {
                 "automatic"
             }
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor::PhaseStart => {
+            CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor::PhaseStart => {
                 "phase_start"
             }
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor::Unknown(
-                v,
-            ) => v,
+            CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor::Unknown(v) => v,
         }
     }
 }
 #[cfg(feature = "billing")]
-impl std::str::FromStr
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor {
+impl std::str::FromStr for CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor {
     type Err = std::convert::Infallible;
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match crate::rt::json::variant(s, &["automatic", "phase_start"]) {
                 Some(0) => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor::Automatic
+                    CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor::Automatic
                 }
                 Some(1) => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor::PhaseStart
+                    CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor::PhaseStart
                 }
                 _ => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor::Unknown(
+                    CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor::Unknown(
                         s.to_owned(),
                     )
                 }
@@ -3226,31 +3290,29 @@ for CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor {
     }
 }
 #[cfg(feature = "billing")]
-impl std::fmt::Display
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor {
+impl std::fmt::Display for CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 #[cfg(feature = "billing")]
-impl serde::Serialize
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor {
+impl serde::Serialize for CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
 #[cfg(feature = "billing")]
 impl<'de> serde::Deserialize<'de>
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor {
+for CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
-/// Values of `CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval`.
+/// Values of `CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval`.
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval {
+pub enum CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval {
     /// `day`
     Day,
     /// `month`
@@ -3263,50 +3325,37 @@ pub enum CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval {
     Unknown(String),
 }
 #[cfg(feature = "billing")]
-impl CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval {
+impl CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval::Day => {
-                "day"
-            }
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval::Month => {
-                "month"
-            }
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval::Week => {
-                "week"
-            }
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval::Year => {
-                "year"
-            }
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval::Unknown(
-                v,
-            ) => v,
+            CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval::Day => "day",
+            CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval::Month => "month",
+            CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval::Week => "week",
+            CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval::Year => "year",
+            CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval::Unknown(v) => v,
         }
     }
 }
 #[cfg(feature = "billing")]
-impl std::str::FromStr
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval {
+impl std::str::FromStr for CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval {
     type Err = std::convert::Infallible;
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match crate::rt::json::variant(s, &["day", "month", "week", "year"]) {
-                Some(0) => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval::Day
-                }
+                Some(0) => CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval::Day,
                 Some(1) => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval::Month
+                    CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval::Month
                 }
                 Some(2) => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval::Week
+                    CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval::Week
                 }
                 Some(3) => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval::Year
+                    CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval::Year
                 }
                 _ => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval::Unknown(
+                    CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval::Unknown(
                         s.to_owned(),
                     )
                 }
@@ -3315,102 +3364,90 @@ for CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval {
     }
 }
 #[cfg(feature = "billing")]
-impl std::fmt::Display
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval {
+impl std::fmt::Display for CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 #[cfg(feature = "billing")]
-impl serde::Serialize
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval {
+impl serde::Serialize for CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
 #[cfg(feature = "billing")]
 impl<'de> serde::Deserialize<'de>
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval {
+for CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
-/// One of several shapes of `CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDate`.
+/// One of several shapes of `CreatePreviewInvoiceScheduleDetailsPhasesEndDate`.
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub enum CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDate {
+pub enum CreatePreviewInvoiceScheduleDetailsPhasesEndDate {
     /// A `Integer`.
     Integer(crate::rt::Timestamp),
     /// A `String`.
-    String(crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString),
+    String(crate::CreatePreviewInvoiceScheduleDetailsPhasesEndDateString),
 }
 #[cfg(feature = "billing")]
-impl serde::Serialize for CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDate {
+impl serde::Serialize for CreatePreviewInvoiceScheduleDetailsPhasesEndDate {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDate::Integer(x) => {
+            CreatePreviewInvoiceScheduleDetailsPhasesEndDate::Integer(x) => {
                 x.serialize(s)
             }
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDate::String(x) => {
-                x.serialize(s)
-            }
+            CreatePreviewInvoiceScheduleDetailsPhasesEndDate::String(x) => x.serialize(s),
         }
     }
 }
 #[cfg(feature = "billing")]
-impl From<crate::rt::Timestamp>
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDate {
+impl From<crate::rt::Timestamp> for CreatePreviewInvoiceScheduleDetailsPhasesEndDate {
     #[inline]
     fn from(v: crate::rt::Timestamp) -> Self {
-        CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDate::Integer(v)
+        CreatePreviewInvoiceScheduleDetailsPhasesEndDate::Integer(v)
     }
 }
 #[cfg(feature = "billing")]
-impl From<crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString>
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDate {
+impl From<crate::CreatePreviewInvoiceScheduleDetailsPhasesEndDateString>
+for CreatePreviewInvoiceScheduleDetailsPhasesEndDate {
     #[inline]
-    fn from(
-        v: crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString,
-    ) -> Self {
-        CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDate::String(v)
+    fn from(v: crate::CreatePreviewInvoiceScheduleDetailsPhasesEndDateString) -> Self {
+        CreatePreviewInvoiceScheduleDetailsPhasesEndDate::String(v)
     }
 }
-/// Values of `CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString`.
+/// Values of `CreatePreviewInvoiceScheduleDetailsPhasesEndDateString`.
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString {
+pub enum CreatePreviewInvoiceScheduleDetailsPhasesEndDateString {
     /// `now`
     Now,
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
 #[cfg(feature = "billing")]
-impl CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString {
+impl CreatePreviewInvoiceScheduleDetailsPhasesEndDateString {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString::Now => "now",
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString::Unknown(v) => {
-                v
-            }
+            CreatePreviewInvoiceScheduleDetailsPhasesEndDateString::Now => "now",
+            CreatePreviewInvoiceScheduleDetailsPhasesEndDateString::Unknown(v) => v,
         }
     }
 }
 #[cfg(feature = "billing")]
-impl std::str::FromStr
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString {
+impl std::str::FromStr for CreatePreviewInvoiceScheduleDetailsPhasesEndDateString {
     type Err = std::convert::Infallible;
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match crate::rt::json::variant(s, &["now"]) {
-                Some(0) => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString::Now
-                }
+                Some(0) => CreatePreviewInvoiceScheduleDetailsPhasesEndDateString::Now,
                 _ => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString::Unknown(
+                    CreatePreviewInvoiceScheduleDetailsPhasesEndDateString::Unknown(
                         s.to_owned(),
                     )
                 }
@@ -3419,154 +3456,146 @@ for CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString {
     }
 }
 #[cfg(feature = "billing")]
-impl std::fmt::Display
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString {
+impl std::fmt::Display for CreatePreviewInvoiceScheduleDetailsPhasesEndDateString {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 #[cfg(feature = "billing")]
-impl serde::Serialize for CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString {
+impl serde::Serialize for CreatePreviewInvoiceScheduleDetailsPhasesEndDateString {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
 #[cfg(feature = "billing")]
 impl<'de> serde::Deserialize<'de>
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString {
+for CreatePreviewInvoiceScheduleDetailsPhasesEndDateString {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
-/// One of several shapes of `CreateInvoicesCreatePreviewScheduleDetailsPhasesStartDate`.
+/// One of several shapes of `CreatePreviewInvoiceScheduleDetailsPhasesStartDate`.
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub enum CreateInvoicesCreatePreviewScheduleDetailsPhasesStartDate {
+pub enum CreatePreviewInvoiceScheduleDetailsPhasesStartDate {
     /// A `Integer`.
     Integer(crate::rt::Timestamp),
     /// A `String`.
-    String(crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString),
+    String(crate::CreatePreviewInvoiceScheduleDetailsPhasesEndDateString),
 }
 #[cfg(feature = "billing")]
-impl serde::Serialize for CreateInvoicesCreatePreviewScheduleDetailsPhasesStartDate {
+impl serde::Serialize for CreatePreviewInvoiceScheduleDetailsPhasesStartDate {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesStartDate::Integer(x) => {
+            CreatePreviewInvoiceScheduleDetailsPhasesStartDate::Integer(x) => {
                 x.serialize(s)
             }
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesStartDate::String(x) => {
+            CreatePreviewInvoiceScheduleDetailsPhasesStartDate::String(x) => {
                 x.serialize(s)
             }
         }
     }
 }
 #[cfg(feature = "billing")]
-impl From<crate::rt::Timestamp>
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesStartDate {
+impl From<crate::rt::Timestamp> for CreatePreviewInvoiceScheduleDetailsPhasesStartDate {
     #[inline]
     fn from(v: crate::rt::Timestamp) -> Self {
-        CreateInvoicesCreatePreviewScheduleDetailsPhasesStartDate::Integer(v)
+        CreatePreviewInvoiceScheduleDetailsPhasesStartDate::Integer(v)
     }
 }
 #[cfg(feature = "billing")]
-impl From<crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString>
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesStartDate {
+impl From<crate::CreatePreviewInvoiceScheduleDetailsPhasesEndDateString>
+for CreatePreviewInvoiceScheduleDetailsPhasesStartDate {
     #[inline]
-    fn from(
-        v: crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString,
-    ) -> Self {
-        CreateInvoicesCreatePreviewScheduleDetailsPhasesStartDate::String(v)
+    fn from(v: crate::CreatePreviewInvoiceScheduleDetailsPhasesEndDateString) -> Self {
+        CreatePreviewInvoiceScheduleDetailsPhasesStartDate::String(v)
     }
 }
-/// One of several shapes of `CreateInvoicesCreatePreviewScheduleDetailsPhasesTrialEnd`.
+/// One of several shapes of `CreatePreviewInvoiceScheduleDetailsPhasesTrialEnd`.
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub enum CreateInvoicesCreatePreviewScheduleDetailsPhasesTrialEnd {
+pub enum CreatePreviewInvoiceScheduleDetailsPhasesTrialEnd {
     /// A `Integer`.
     Integer(crate::rt::Timestamp),
     /// A `String`.
     String(crate::CreateCustomerSubscriptionTrialEndString),
 }
 #[cfg(feature = "billing")]
-impl serde::Serialize for CreateInvoicesCreatePreviewScheduleDetailsPhasesTrialEnd {
+impl serde::Serialize for CreatePreviewInvoiceScheduleDetailsPhasesTrialEnd {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesTrialEnd::Integer(x) => {
+            CreatePreviewInvoiceScheduleDetailsPhasesTrialEnd::Integer(x) => {
                 x.serialize(s)
             }
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesTrialEnd::String(x) => {
+            CreatePreviewInvoiceScheduleDetailsPhasesTrialEnd::String(x) => {
                 x.serialize(s)
             }
         }
     }
 }
 #[cfg(feature = "billing")]
-impl From<crate::rt::Timestamp>
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesTrialEnd {
+impl From<crate::rt::Timestamp> for CreatePreviewInvoiceScheduleDetailsPhasesTrialEnd {
     #[inline]
     fn from(v: crate::rt::Timestamp) -> Self {
-        CreateInvoicesCreatePreviewScheduleDetailsPhasesTrialEnd::Integer(v)
+        CreatePreviewInvoiceScheduleDetailsPhasesTrialEnd::Integer(v)
     }
 }
 #[cfg(feature = "billing")]
 impl From<crate::CreateCustomerSubscriptionTrialEndString>
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesTrialEnd {
+for CreatePreviewInvoiceScheduleDetailsPhasesTrialEnd {
     #[inline]
     fn from(v: crate::CreateCustomerSubscriptionTrialEndString) -> Self {
-        CreateInvoicesCreatePreviewScheduleDetailsPhasesTrialEnd::String(v)
+        CreatePreviewInvoiceScheduleDetailsPhasesTrialEnd::String(v)
     }
 }
-/// One of several shapes of `CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchor`.
+/// One of several shapes of `CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchor`.
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub enum CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchor {
+pub enum CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchor {
     /// A `String`.
-    String(
-        crate::CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString,
-    ),
+    String(crate::CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchorString),
     /// A `Integer`.
     Integer(crate::rt::Timestamp),
 }
 #[cfg(feature = "billing")]
-impl serde::Serialize
-for CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchor {
+impl serde::Serialize for CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchor {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchor::String(
-                x,
-            ) => x.serialize(s),
-            CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchor::Integer(
-                x,
-            ) => x.serialize(s),
+            CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchor::String(x) => {
+                x.serialize(s)
+            }
+            CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchor::Integer(x) => {
+                x.serialize(s)
+            }
         }
     }
 }
 #[cfg(feature = "billing")]
-impl From<crate::CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString>
-for CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchor {
+impl From<crate::CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchorString>
+for CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchor {
     #[inline]
     fn from(
-        v: crate::CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString,
+        v: crate::CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchorString,
     ) -> Self {
-        CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchor::String(v)
+        CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchor::String(v)
     }
 }
 #[cfg(feature = "billing")]
 impl From<crate::rt::Timestamp>
-for CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchor {
+for CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchor {
     #[inline]
     fn from(v: crate::rt::Timestamp) -> Self {
-        CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchor::Integer(v)
+        CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchor::Integer(v)
     }
 }
-/// Values of `CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString`.
+/// Values of `CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchorString`.
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString {
+pub enum CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchorString {
     /// `now`
     Now,
     /// `unchanged`
@@ -3575,17 +3604,15 @@ pub enum CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString 
     Unknown(String),
 }
 #[cfg(feature = "billing")]
-impl CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString {
+impl CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchorString {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString::Now => {
-                "now"
-            }
-            CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString::Unchanged => {
+            CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchorString::Now => "now",
+            CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchorString::Unchanged => {
                 "unchanged"
             }
-            CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString::Unknown(
+            CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchorString::Unknown(
                 v,
             ) => v,
         }
@@ -3593,20 +3620,20 @@ impl CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString {
 }
 #[cfg(feature = "billing")]
 impl std::str::FromStr
-for CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString {
+for CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchorString {
     type Err = std::convert::Infallible;
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match crate::rt::json::variant(s, &["now", "unchanged"]) {
                 Some(0) => {
-                    CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString::Now
+                    CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchorString::Now
                 }
                 Some(1) => {
-                    CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString::Unchanged
+                    CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchorString::Unchanged
                 }
                 _ => {
-                    CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString::Unknown(
+                    CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchorString::Unknown(
                         s.to_owned(),
                     )
                 }
@@ -3616,55 +3643,55 @@ for CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString {
 }
 #[cfg(feature = "billing")]
 impl std::fmt::Display
-for CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString {
+for CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchorString {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize
-for CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString {
+for CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchorString {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
 #[cfg(feature = "billing")]
 impl<'de> serde::Deserialize<'de>
-for CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString {
+for CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchorString {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
-/// Values of `CreateInvoicesCreatePreviewSubscriptionDetailsResumeAt`.
+/// Values of `CreatePreviewInvoiceSubscriptionDetailsResumeAt`.
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum CreateInvoicesCreatePreviewSubscriptionDetailsResumeAt {
+pub enum CreatePreviewInvoiceSubscriptionDetailsResumeAt {
     /// `now`
     Now,
     /// A value this version of the SDK does not know; kept as sent.
     Unknown(String),
 }
 #[cfg(feature = "billing")]
-impl CreateInvoicesCreatePreviewSubscriptionDetailsResumeAt {
+impl CreatePreviewInvoiceSubscriptionDetailsResumeAt {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            CreateInvoicesCreatePreviewSubscriptionDetailsResumeAt::Now => "now",
-            CreateInvoicesCreatePreviewSubscriptionDetailsResumeAt::Unknown(v) => v,
+            CreatePreviewInvoiceSubscriptionDetailsResumeAt::Now => "now",
+            CreatePreviewInvoiceSubscriptionDetailsResumeAt::Unknown(v) => v,
         }
     }
 }
 #[cfg(feature = "billing")]
-impl std::str::FromStr for CreateInvoicesCreatePreviewSubscriptionDetailsResumeAt {
+impl std::str::FromStr for CreatePreviewInvoiceSubscriptionDetailsResumeAt {
     type Err = std::convert::Infallible;
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match crate::rt::json::variant(s, &["now"]) {
-                Some(0) => CreateInvoicesCreatePreviewSubscriptionDetailsResumeAt::Now,
+                Some(0) => CreatePreviewInvoiceSubscriptionDetailsResumeAt::Now,
                 _ => {
-                    CreateInvoicesCreatePreviewSubscriptionDetailsResumeAt::Unknown(
+                    CreatePreviewInvoiceSubscriptionDetailsResumeAt::Unknown(
                         s.to_owned(),
                     )
                 }
@@ -3673,33 +3700,38 @@ impl std::str::FromStr for CreateInvoicesCreatePreviewSubscriptionDetailsResumeA
     }
 }
 #[cfg(feature = "billing")]
-impl std::fmt::Display for CreateInvoicesCreatePreviewSubscriptionDetailsResumeAt {
+impl std::fmt::Display for CreatePreviewInvoiceSubscriptionDetailsResumeAt {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 #[cfg(feature = "billing")]
-impl serde::Serialize for CreateInvoicesCreatePreviewSubscriptionDetailsResumeAt {
+impl serde::Serialize for CreatePreviewInvoiceSubscriptionDetailsResumeAt {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
 #[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de>
-for CreateInvoicesCreatePreviewSubscriptionDetailsResumeAt {
+impl<'de> serde::Deserialize<'de> for CreatePreviewInvoiceSubscriptionDetailsResumeAt {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreatePreviewInvoiceCustomerDetails`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CustomerDetailsParam {
+    /// The `address` parameter.
     pub address: Option<crate::rt::Clearable<crate::OptionalFieldsAddress>>,
+    /// The `shipping` parameter.
     pub shipping: Option<crate::rt::Clearable<crate::CustomerShipping>>,
+    /// The `tax` parameter.
     pub tax: Option<crate::TaxParam>,
+    /// The `tax_exempt` parameter.
     pub tax_exempt: Option<crate::CreateCustomerTaxExempt>,
-    pub tax_ids: Option<Vec<crate::CreateInvoicesCreatePreviewCustomerDetailsTaxIds>>,
+    /// The `tax_ids` parameter.
+    pub tax_ids: Option<Vec<crate::CreatePreviewInvoiceCustomerDetailsTaxIds>>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for CustomerDetailsParam {
@@ -3726,7 +3758,7 @@ impl serde::Serialize for CustomerDetailsParam {
 }
 #[cfg(feature = "billing")]
 impl CustomerDetailsParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -3737,6 +3769,7 @@ impl CustomerDetailsParam {
             tax_ids: None,
         }
     }
+    /// The `address` parameter.
     pub fn address(
         mut self,
         v: impl Into<crate::rt::Clearable<crate::OptionalFieldsAddress>>,
@@ -3744,6 +3777,7 @@ impl CustomerDetailsParam {
         self.address = Some(v.into());
         self
     }
+    /// The `shipping` parameter.
     pub fn shipping(
         mut self,
         v: impl Into<crate::rt::Clearable<crate::CustomerShipping>>,
@@ -3751,18 +3785,21 @@ impl CustomerDetailsParam {
         self.shipping = Some(v.into());
         self
     }
+    /// The `tax` parameter.
     pub fn tax(mut self, v: impl Into<crate::TaxParam>) -> Self {
         self.tax = Some(v.into());
         self
     }
+    /// The `tax_exempt` parameter.
     pub fn tax_exempt(mut self, v: impl Into<crate::CreateCustomerTaxExempt>) -> Self {
         self.tax_exempt = Some(v.into());
         self
     }
+    /// The `tax_ids` parameter.
     pub fn tax_ids(
         mut self,
         v: impl IntoIterator<
-            Item = impl Into<crate::CreateInvoicesCreatePreviewCustomerDetailsTaxIds>,
+            Item = impl Into<crate::CreatePreviewInvoiceCustomerDetailsTaxIds>,
         >,
     ) -> Self {
         self.tax_ids = Some(v.into_iter().map(Into::into).collect());
@@ -3773,12 +3810,13 @@ impl CustomerDetailsParam {
 ///
 /// Permanently deletes a one-off invoice draft. This cannot be undone. Attempts to delete invoices that are no longer in a draft state will fail; once an invoice has been finalized or if an invoice is for a subscription, it must be [voided](#void_invoice).
 ///
-/// `DELETE /v1/invoices/{invoice}`
+/// `DELETE /v1/invoices/{invoice}` · Stripe's SDKs: `delete` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/delete)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteInvoice {
-    pub invoice: crate::DeletedInvoiceId,
+    /// The `invoice` parameter.
+    pub invoice: crate::InvoiceId,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for DeleteInvoice {
@@ -3790,9 +3828,9 @@ impl serde::Serialize for DeleteInvoice {
 }
 #[cfg(feature = "billing")]
 impl DeleteInvoice {
-    ///Start with the required parameters: `invoice`.
+    /// Start with the required parameters: `invoice`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(invoice: impl Into<crate::DeletedInvoiceId>) -> Self {
+    pub fn new(invoice: impl Into<crate::InvoiceId>) -> Self {
         Self { invoice: invoice.into() }
     }
 }
@@ -3896,11 +3934,14 @@ impl serde::Serialize for DeletedInvoice {
         map.end()
     }
 }
+/// Part of a request's parameters (`CreatePreviewInvoiceScheduleDetailsPhasesDuration`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DurationParams {
-    pub interval: crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval,
+    /// The `interval` parameter.
+    pub interval: crate::CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval,
+    /// The `interval_count` parameter.
     pub interval_count: Option<i64>,
 }
 #[cfg(feature = "billing")]
@@ -3917,11 +3958,11 @@ impl serde::Serialize for DurationParams {
 }
 #[cfg(feature = "billing")]
 impl DurationParams {
-    ///Start with the required parameters: `interval`.
+    /// Start with the required parameters: `interval`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         interval: impl Into<
-            crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval,
+            crate::CreatePreviewInvoiceScheduleDetailsPhasesDurationInterval,
         >,
     ) -> Self {
         Self {
@@ -3929,6 +3970,7 @@ impl DurationParams {
             interval_count: None,
         }
     }
+    /// The `interval_count` parameter.
     pub fn interval_count(mut self, v: impl Into<i64>) -> Self {
         self.interval_count = Some(v.into());
         self
@@ -3938,11 +3980,12 @@ impl DurationParams {
 ///
 /// Stripe automatically finalizes drafts before sending and attempting payment on invoices. However, if you’d like to finalize a draft invoice manually, you can do so using this method.
 ///
-/// `POST /v1/invoices/{invoice}/finalize`
+/// `POST /v1/invoices/{invoice}/finalize` · Stripe's SDKs: `finalize_invoice` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/finalize_invoice)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FinalizeInvoice {
+    /// The `invoice` parameter.
     pub invoice: crate::InvoiceId,
     /// Controls whether Stripe performs [automatic collection](https://docs.stripe.com/invoicing/integration/automatic-advancement-collection) of the invoice. If `false`, the invoice's state doesn't automatically advance without an explicit action.
     pub auto_advance: Option<bool>,
@@ -3965,7 +4008,7 @@ impl serde::Serialize for FinalizeInvoice {
 }
 #[cfg(feature = "billing")]
 impl FinalizeInvoice {
-    ///Start with the required parameters: `invoice`.
+    /// Start with the required parameters: `invoice`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(invoice: impl Into<crate::InvoiceId>) -> Self {
         Self {
@@ -4005,11 +4048,14 @@ impl crate::rt::StripeRequest for FinalizeInvoice {
         }
     }
 }
+/// Part of a request's parameters (`CreateInvoiceFromInvoice`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FromInvoice {
+    /// The `action` parameter.
     pub action: crate::CreateInvoiceFromInvoiceAction,
+    /// The `invoice` parameter.
     pub invoice: String,
 }
 #[cfg(feature = "billing")]
@@ -4024,7 +4070,7 @@ impl serde::Serialize for FromInvoice {
 }
 #[cfg(feature = "billing")]
 impl FromInvoice {
-    ///Start with the required parameters: `action`, `invoice`.
+    /// Start with the required parameters: `action`, `invoice`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         action: impl Into<crate::CreateInvoiceFromInvoiceAction>,
@@ -4036,14 +4082,18 @@ impl FromInvoice {
         }
     }
 }
+/// Part of a request's parameters (`CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlan`).
 #[cfg(any(feature = "billing", feature = "payments"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InstallmentPlan {
+    /// The `count` parameter.
     pub count: Option<i64>,
+    /// The `interval` parameter.
     pub interval: Option<
         crate::CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanInterval,
     >,
+    /// The `type` parameter.
     pub r#type: crate::CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType,
 }
 #[cfg(any(feature = "billing", feature = "payments"))]
@@ -4063,7 +4113,7 @@ impl serde::Serialize for InstallmentPlan {
 }
 #[cfg(any(feature = "billing", feature = "payments"))]
 impl InstallmentPlan {
-    ///Start with the required parameters: `type`.
+    /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         r#type: impl Into<
@@ -4076,10 +4126,12 @@ impl InstallmentPlan {
             r#type: r#type.into(),
         }
     }
+    /// The `count` parameter.
     pub fn count(mut self, v: impl Into<i64>) -> Self {
         self.count = Some(v.into());
         self
     }
+    /// The `interval` parameter.
     pub fn interval(
         mut self,
         v: impl Into<
@@ -4151,6 +4203,7 @@ pub struct Invoice {
     pub attempted: bool,
     /// Controls whether Stripe performs [automatic collection](https://docs.stripe.com/invoicing/integration/automatic-advancement-collection) of the invoice. If `false`, the invoice's state doesn't automatically advance without an explicit action.
     pub auto_advance: bool,
+    /// The `automatic_tax` field.
     pub automatic_tax: crate::AutomaticTax,
     /// The time when this invoice is currently scheduled to be automatically finalized. The field will be `null` if the invoice is not scheduled to finalize in the future. If the invoice is not in the draft state, this field will always be `null` - see `finalized_at` for the time when an already-finalized invoice was finalized.
     pub automatically_finalizes_at: Option<crate::rt::Timestamp>,
@@ -4218,6 +4271,7 @@ pub struct Invoice {
     pub id: crate::InvoiceId,
     /// The link to download the PDF for the invoice. If the invoice has not been finalized yet, this will be null.
     pub invoice_pdf: Option<String>,
+    /// The `issuer` field.
     pub issuer: crate::ConnectAccountReference,
     /// The error encountered during the previous attempt to finalize the invoice. This field is cleared when the invoice is successfully finalized.
     pub last_finalization_error: Option<crate::ApiErrors>,
@@ -4237,6 +4291,7 @@ pub struct Invoice {
     pub on_behalf_of: Option<crate::rt::Expandable<crate::Account>>,
     /// The parent that generated this invoice
     pub parent: Option<crate::BillingBillResourceInvoicingParentsInvoiceParent>,
+    /// The `payment_settings` field.
     pub payment_settings: crate::InvoicesPaymentSettings,
     /// Payments for this invoice
     pub payments: Option<crate::rt::List<crate::InvoicePayment>>,
@@ -4262,6 +4317,7 @@ pub struct Invoice {
     pub statement_descriptor: Option<String>,
     /// The status of the invoice, one of `draft`, `open`, `paid`, `uncollectible`, or `void`. [Learn more](https://docs.stripe.com/billing/invoices/workflow#workflow-overview)
     pub status: Option<crate::InvoiceStatus>,
+    /// The `status_transitions` field.
     pub status_transitions: crate::InvoicesResourceStatusTransitions,
     /// Total of all subscriptions, invoice items, and prorations on the invoice before any invoice level discount or exclusive tax is applied. Item discounts are already incorporated
     pub subtotal: i64,
@@ -4269,6 +4325,7 @@ pub struct Invoice {
     pub subtotal_excluding_tax: Option<i64>,
     /// ID of the test clock this invoice belongs to.
     pub test_clock: Option<crate::rt::Expandable<crate::TestHelpersTestClock>>,
+    /// The `threshold_reason` field.
     pub threshold_reason: Option<crate::InvoiceThresholdReason>,
     /// Total after discounts and taxes.
     pub total: i64,
@@ -5219,25 +5276,42 @@ impl serde::Serialize for InvoiceInstallmentsCard {
         map.end()
     }
 }
+/// Part of a request's parameters (`CreatePreviewInvoiceInvoiceItems`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct InvoiceItemPreviewParams {
+    /// The `amount` parameter.
     pub amount: Option<i64>,
+    /// The `currency` parameter.
     pub currency: Option<String>,
+    /// The `description` parameter.
     pub description: Option<String>,
+    /// The `discountable` parameter.
     pub discountable: Option<bool>,
+    /// The `discounts` parameter.
     pub discounts: Option<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
+    /// The `invoiceitem` parameter.
     pub invoiceitem: Option<String>,
+    /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
+    /// The `period` parameter.
     pub period: Option<crate::Period>,
+    /// The `price` parameter.
     pub price: Option<String>,
+    /// The `price_data` parameter.
     pub price_data: Option<crate::OneTimePriceData>,
+    /// The `quantity` parameter.
     pub quantity: Option<i64>,
+    /// The `tax_behavior` parameter.
     pub tax_behavior: Option<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
+    /// The `tax_code` parameter.
     pub tax_code: Option<crate::rt::Clearable<String>>,
+    /// The `tax_rates` parameter.
     pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
+    /// The `unit_amount` parameter.
     pub unit_amount: Option<i64>,
+    /// The `unit_amount_decimal` parameter.
     pub unit_amount_decimal: Option<crate::rt::Decimal>,
 }
 #[cfg(feature = "billing")]
@@ -5298,7 +5372,7 @@ impl serde::Serialize for InvoiceItemPreviewParams {
 }
 #[cfg(feature = "billing")]
 impl InvoiceItemPreviewParams {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -5320,22 +5394,27 @@ impl InvoiceItemPreviewParams {
             unit_amount_decimal: None,
         }
     }
+    /// The `amount` parameter.
     pub fn amount(mut self, v: impl Into<i64>) -> Self {
         self.amount = Some(v.into());
         self
     }
+    /// The `currency` parameter.
     pub fn currency(mut self, v: impl Into<String>) -> Self {
         self.currency = Some(v.into());
         self
     }
+    /// The `description` parameter.
     pub fn description(mut self, v: impl Into<String>) -> Self {
         self.description = Some(v.into());
         self
     }
+    /// The `discountable` parameter.
     pub fn discountable(mut self, v: impl Into<bool>) -> Self {
         self.discountable = Some(v.into());
         self
     }
+    /// The `discounts` parameter.
     pub fn discounts(
         mut self,
         v: impl Into<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
@@ -5343,10 +5422,12 @@ impl InvoiceItemPreviewParams {
         self.discounts = Some(v.into());
         self
     }
+    /// The `invoiceitem` parameter.
     pub fn invoiceitem(mut self, v: impl Into<String>) -> Self {
         self.invoiceitem = Some(v.into());
         self
     }
+    /// The `metadata` parameter.
     pub fn metadata(
         mut self,
         v: impl Into<crate::rt::Clearable<crate::rt::Metadata>>,
@@ -5354,22 +5435,27 @@ impl InvoiceItemPreviewParams {
         self.metadata = Some(v.into());
         self
     }
+    /// The `period` parameter.
     pub fn period(mut self, v: impl Into<crate::Period>) -> Self {
         self.period = Some(v.into());
         self
     }
+    /// The `price` parameter.
     pub fn price(mut self, v: impl Into<String>) -> Self {
         self.price = Some(v.into());
         self
     }
+    /// The `price_data` parameter.
     pub fn price_data(mut self, v: impl Into<crate::OneTimePriceData>) -> Self {
         self.price_data = Some(v.into());
         self
     }
+    /// The `quantity` parameter.
     pub fn quantity(mut self, v: impl Into<i64>) -> Self {
         self.quantity = Some(v.into());
         self
     }
+    /// The `tax_behavior` parameter.
     pub fn tax_behavior(
         mut self,
         v: impl Into<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
@@ -5377,18 +5463,22 @@ impl InvoiceItemPreviewParams {
         self.tax_behavior = Some(v.into());
         self
     }
+    /// The `tax_code` parameter.
     pub fn tax_code(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
         self.tax_code = Some(v.into());
         self
     }
+    /// The `tax_rates` parameter.
     pub fn tax_rates(mut self, v: impl Into<crate::rt::Clearable<Vec<String>>>) -> Self {
         self.tax_rates = Some(v.into());
         self
     }
+    /// The `unit_amount` parameter.
     pub fn unit_amount(mut self, v: impl Into<i64>) -> Self {
         self.unit_amount = Some(v.into());
         self
     }
+    /// The `unit_amount_decimal` parameter.
     pub fn unit_amount_decimal(mut self, v: impl Into<crate::rt::Decimal>) -> Self {
         self.unit_amount_decimal = Some(v.into());
         self
@@ -6267,6 +6357,7 @@ impl serde::Serialize for InvoiceSettingCustomerSetting {
 pub struct InvoiceSettingQuoteSetting {
     /// Number of days within which a customer must pay invoices generated by this quote. This value will be `null` for quotes where `collection_method=charge_automatically`.
     pub days_until_due: Option<i64>,
+    /// The `issuer` field.
     pub issuer: crate::ConnectAccountReference,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -6420,6 +6511,7 @@ pub struct InvoiceSettingSubscriptionScheduleSetting {
     pub account_tax_ids: Option<Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>>,
     /// Number of days within which a customer must pay invoices generated by this subscription schedule. This value will be `null` for subscription schedules where `billing=charge_automatically`.
     pub days_until_due: Option<i64>,
+    /// The `issuer` field.
     pub issuer: crate::ConnectAccountReference,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -6497,12 +6589,16 @@ impl serde::Serialize for InvoiceSettingSubscriptionScheduleSetting {
         map.end()
     }
 }
+/// Part of a request's parameters (`CreatePreviewInvoiceScheduleDetailsPhasesInvoiceSettings`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct InvoiceSettings {
+    /// The `account_tax_ids` parameter.
     pub account_tax_ids: Option<crate::rt::Clearable<Vec<String>>>,
+    /// The `days_until_due` parameter.
     pub days_until_due: Option<i64>,
+    /// The `issuer` parameter.
     pub issuer: Option<crate::CreateCheckoutSessionInvoiceCreationInvoiceDataIssuer>,
 }
 #[cfg(feature = "billing")]
@@ -6524,7 +6620,7 @@ impl serde::Serialize for InvoiceSettings {
 }
 #[cfg(feature = "billing")]
 impl InvoiceSettings {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -6533,6 +6629,7 @@ impl InvoiceSettings {
             issuer: None,
         }
     }
+    /// The `account_tax_ids` parameter.
     pub fn account_tax_ids(
         mut self,
         v: impl Into<crate::rt::Clearable<Vec<String>>>,
@@ -6540,10 +6637,12 @@ impl InvoiceSettings {
         self.account_tax_ids = Some(v.into());
         self
     }
+    /// The `days_until_due` parameter.
     pub fn days_until_due(mut self, v: impl Into<i64>) -> Self {
         self.days_until_due = Some(v.into());
         self
     }
+    /// The `issuer` parameter.
     pub fn issuer(
         mut self,
         v: impl Into<crate::CreateCheckoutSessionInvoiceCreationInvoiceDataIssuer>,
@@ -6696,21 +6795,34 @@ impl serde::Serialize for InvoiceThresholdReason {
         map.end()
     }
 }
+/// Part of a request's parameters (`AddLinesInvoiceLines`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct LinesDataParam {
+    /// The `amount` parameter.
     pub amount: Option<i64>,
+    /// The `description` parameter.
     pub description: Option<String>,
+    /// The `discountable` parameter.
     pub discountable: Option<bool>,
+    /// The `discounts` parameter.
     pub discounts: Option<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
+    /// The `invoice_item` parameter.
     pub invoice_item: Option<String>,
+    /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
+    /// The `period` parameter.
     pub period: Option<crate::Period>,
+    /// The `price_data` parameter.
     pub price_data: Option<crate::OneTimePriceDataWithProductData>,
+    /// The `pricing` parameter.
     pub pricing: Option<crate::PricingParam>,
+    /// The `quantity` parameter.
     pub quantity: Option<i64>,
+    /// The `tax_amounts` parameter.
     pub tax_amounts: Option<crate::rt::Clearable<Vec<crate::TaxAmountParam>>>,
+    /// The `tax_rates` parameter.
     pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
 }
 #[cfg(feature = "billing")]
@@ -6759,7 +6871,7 @@ impl serde::Serialize for LinesDataParam {
 }
 #[cfg(feature = "billing")]
 impl LinesDataParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -6777,18 +6889,22 @@ impl LinesDataParam {
             tax_rates: None,
         }
     }
+    /// The `amount` parameter.
     pub fn amount(mut self, v: impl Into<i64>) -> Self {
         self.amount = Some(v.into());
         self
     }
+    /// The `description` parameter.
     pub fn description(mut self, v: impl Into<String>) -> Self {
         self.description = Some(v.into());
         self
     }
+    /// The `discountable` parameter.
     pub fn discountable(mut self, v: impl Into<bool>) -> Self {
         self.discountable = Some(v.into());
         self
     }
+    /// The `discounts` parameter.
     pub fn discounts(
         mut self,
         v: impl Into<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
@@ -6796,10 +6912,12 @@ impl LinesDataParam {
         self.discounts = Some(v.into());
         self
     }
+    /// The `invoice_item` parameter.
     pub fn invoice_item(mut self, v: impl Into<String>) -> Self {
         self.invoice_item = Some(v.into());
         self
     }
+    /// The `metadata` parameter.
     pub fn metadata(
         mut self,
         v: impl Into<crate::rt::Clearable<crate::rt::Metadata>>,
@@ -6807,10 +6925,12 @@ impl LinesDataParam {
         self.metadata = Some(v.into());
         self
     }
+    /// The `period` parameter.
     pub fn period(mut self, v: impl Into<crate::Period>) -> Self {
         self.period = Some(v.into());
         self
     }
+    /// The `price_data` parameter.
     pub fn price_data(
         mut self,
         v: impl Into<crate::OneTimePriceDataWithProductData>,
@@ -6818,14 +6938,17 @@ impl LinesDataParam {
         self.price_data = Some(v.into());
         self
     }
+    /// The `pricing` parameter.
     pub fn pricing(mut self, v: impl Into<crate::PricingParam>) -> Self {
         self.pricing = Some(v.into());
         self
     }
+    /// The `quantity` parameter.
     pub fn quantity(mut self, v: impl Into<i64>) -> Self {
         self.quantity = Some(v.into());
         self
     }
+    /// The `tax_amounts` parameter.
     pub fn tax_amounts(
         mut self,
         v: impl Into<crate::rt::Clearable<Vec<crate::TaxAmountParam>>>,
@@ -6833,6 +6956,7 @@ impl LinesDataParam {
         self.tax_amounts = Some(v.into());
         self
     }
+    /// The `tax_rates` parameter.
     pub fn tax_rates(mut self, v: impl Into<crate::rt::Clearable<Vec<String>>>) -> Self {
         self.tax_rates = Some(v.into());
         self
@@ -6842,7 +6966,7 @@ impl LinesDataParam {
 ///
 /// You can list all invoices, or list the invoices for a specific customer. The invoices are returned sorted by creation date, with the most recently created invoices appearing first.
 ///
-/// `GET /v1/invoices`
+/// `GET /v1/invoices` · Stripe's SDKs: `list` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/list)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -6855,6 +6979,7 @@ pub struct ListInvoices {
     pub customer: Option<crate::CustomerId>,
     /// Only return invoices for the account representing the customer specified by this account ID.
     pub customer_account: Option<String>,
+    /// The `due_date` parameter.
     pub due_date: Option<crate::ListInvoicesDueDate>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -6912,7 +7037,7 @@ impl serde::Serialize for ListInvoices {
 }
 #[cfg(feature = "billing")]
 impl ListInvoices {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -6952,6 +7077,7 @@ impl ListInvoices {
         self.customer_account = Some(v.into());
         self
     }
+    /// The `due_date` parameter.
     pub fn due_date(mut self, v: impl Into<crate::ListInvoicesDueDate>) -> Self {
         self.due_date = Some(v.into());
         self
@@ -7142,11 +7268,12 @@ impl<'de> serde::Deserialize<'de> for ListInvoicesStatus {
 ///
 /// Marking an invoice as uncollectible is useful for keeping track of bad debts that can be written off for accounting purposes.
 ///
-/// `POST /v1/invoices/{invoice}/mark_uncollectible`
+/// `POST /v1/invoices/{invoice}/mark_uncollectible` · Stripe's SDKs: `mark_uncollectible` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/mark_uncollectible)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct MarkUncollectibleInvoice {
+    /// The `invoice` parameter.
     pub invoice: crate::InvoiceId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -7164,7 +7291,7 @@ impl serde::Serialize for MarkUncollectibleInvoice {
 }
 #[cfg(feature = "billing")]
 impl MarkUncollectibleInvoice {
-    ///Start with the required parameters: `invoice`.
+    /// Start with the required parameters: `invoice`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(invoice: impl Into<crate::InvoiceId>) -> Self {
         Self {
@@ -7198,15 +7325,22 @@ impl crate::rt::StripeRequest for MarkUncollectibleInvoice {
         }
     }
 }
+/// Part of a request's parameters (`AddLinesInvoiceLinesPriceData`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct OneTimePriceDataWithProductData {
+    /// The `currency` parameter.
     pub currency: String,
+    /// The `product` parameter.
     pub product: Option<String>,
+    /// The `product_data` parameter.
     pub product_data: Option<crate::ProductData>,
+    /// The `tax_behavior` parameter.
     pub tax_behavior: Option<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
+    /// The `unit_amount` parameter.
     pub unit_amount: Option<i64>,
+    /// The `unit_amount_decimal` parameter.
     pub unit_amount_decimal: Option<crate::rt::Decimal>,
 }
 #[cfg(feature = "billing")]
@@ -7235,7 +7369,7 @@ impl serde::Serialize for OneTimePriceDataWithProductData {
 }
 #[cfg(feature = "billing")]
 impl OneTimePriceDataWithProductData {
-    ///Start with the required parameters: `currency`.
+    /// Start with the required parameters: `currency`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(currency: impl Into<String>) -> Self {
         Self {
@@ -7247,14 +7381,17 @@ impl OneTimePriceDataWithProductData {
             unit_amount_decimal: None,
         }
     }
+    /// The `product` parameter.
     pub fn product(mut self, v: impl Into<String>) -> Self {
         self.product = Some(v.into());
         self
     }
+    /// The `product_data` parameter.
     pub fn product_data(mut self, v: impl Into<crate::ProductData>) -> Self {
         self.product_data = Some(v.into());
         self
     }
+    /// The `tax_behavior` parameter.
     pub fn tax_behavior(
         mut self,
         v: impl Into<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
@@ -7262,10 +7399,12 @@ impl OneTimePriceDataWithProductData {
         self.tax_behavior = Some(v.into());
         self
     }
+    /// The `unit_amount` parameter.
     pub fn unit_amount(mut self, v: impl Into<i64>) -> Self {
         self.unit_amount = Some(v.into());
         self
     }
+    /// The `unit_amount_decimal` parameter.
     pub fn unit_amount_decimal(mut self, v: impl Into<crate::rt::Decimal>) -> Self {
         self.unit_amount_decimal = Some(v.into());
         self
@@ -7275,11 +7414,12 @@ impl OneTimePriceDataWithProductData {
 ///
 /// Stripe automatically creates and then attempts to collect payment on invoices for customers on subscriptions according to your [subscriptions settings](https://dashboard.stripe.com/account/billing/automatic). However, if you’d like to attempt payment on an invoice out of the normal collection schedule or for some other reason, you can do so.
 ///
-/// `POST /v1/invoices/{invoice}/pay`
+/// `POST /v1/invoices/{invoice}/pay` · Stripe's SDKs: `pay` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/pay)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PayInvoice {
+    /// The `invoice` parameter.
     pub invoice: crate::InvoiceId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -7329,7 +7469,7 @@ impl serde::Serialize for PayInvoice {
 }
 #[cfg(feature = "billing")]
 impl PayInvoice {
-    ///Start with the required parameters: `invoice`.
+    /// Start with the required parameters: `invoice`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(invoice: impl Into<crate::InvoiceId>) -> Self {
         Self {
@@ -7401,41 +7541,59 @@ impl crate::rt::StripeRequest for PayInvoice {
         }
     }
 }
+/// Part of a request's parameters (`CreatePreviewInvoiceScheduleDetailsPhases`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PhaseConfigurationParams {
+    /// The `add_invoice_items` parameter.
     pub add_invoice_items: Option<
-        Vec<crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItems>,
+        Vec<crate::CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItems>,
     >,
+    /// The `application_fee_percent` parameter.
     pub application_fee_percent: Option<f64>,
+    /// The `automatic_tax` parameter.
     pub automatic_tax: Option<crate::AutomaticTaxConfig>,
+    /// The `billing_cycle_anchor` parameter.
     pub billing_cycle_anchor: Option<
-        crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor,
+        crate::CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor,
     >,
+    /// The `billing_thresholds` parameter.
     pub billing_thresholds: Option<crate::rt::Clearable<crate::BillingThresholdsParam>>,
+    /// The `collection_method` parameter.
     pub collection_method: Option<crate::CreateCustomerSubscriptionCollectionMethod>,
+    /// The `default_payment_method` parameter.
     pub default_payment_method: Option<String>,
+    /// The `default_tax_rates` parameter.
     pub default_tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
+    /// The `description` parameter.
     pub description: Option<crate::rt::Clearable<String>>,
+    /// The `discounts` parameter.
     pub discounts: Option<crate::rt::Clearable<Vec<crate::ScheduleDiscountsDataParam>>>,
+    /// The `duration` parameter.
     pub duration: Option<crate::DurationParams>,
-    pub end_date: Option<crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDate>,
+    /// The `end_date` parameter.
+    pub end_date: Option<crate::CreatePreviewInvoiceScheduleDetailsPhasesEndDate>,
+    /// The `invoice_settings` parameter.
     pub invoice_settings: Option<crate::InvoiceSettings>,
+    /// The `items` parameter.
     pub items: Vec<crate::ConfigurationItemParams>,
+    /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Metadata>,
+    /// The `on_behalf_of` parameter.
     pub on_behalf_of: Option<String>,
+    /// The `proration_behavior` parameter.
     pub proration_behavior: Option<
         crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior,
     >,
-    pub start_date: Option<
-        crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesStartDate,
-    >,
+    /// The `start_date` parameter.
+    pub start_date: Option<crate::CreatePreviewInvoiceScheduleDetailsPhasesStartDate>,
+    /// The `transfer_data` parameter.
     pub transfer_data: Option<crate::CreateCheckoutSessionSubscriptionDataTransferData>,
+    /// The `trial` parameter.
     pub trial: Option<bool>,
-    pub trial_end: Option<
-        crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesTrialEnd,
-    >,
+    /// The `trial_end` parameter.
+    pub trial_end: Option<crate::CreatePreviewInvoiceScheduleDetailsPhasesTrialEnd>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for PhaseConfigurationParams {
@@ -7508,7 +7666,7 @@ impl serde::Serialize for PhaseConfigurationParams {
 }
 #[cfg(feature = "billing")]
 impl PhaseConfigurationParams {
-    ///Start with the required parameters: `items`.
+    /// Start with the required parameters: `items`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         items: impl IntoIterator<Item = impl Into<crate::ConfigurationItemParams>>,
@@ -7537,34 +7695,37 @@ impl PhaseConfigurationParams {
             trial_end: None,
         }
     }
+    /// The `add_invoice_items` parameter.
     pub fn add_invoice_items(
         mut self,
         v: impl IntoIterator<
             Item = impl Into<
-                crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItems,
+                crate::CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItems,
             >,
         >,
     ) -> Self {
         self.add_invoice_items = Some(v.into_iter().map(Into::into).collect());
         self
     }
+    /// The `application_fee_percent` parameter.
     pub fn application_fee_percent(mut self, v: impl Into<f64>) -> Self {
         self.application_fee_percent = Some(v.into());
         self
     }
+    /// The `automatic_tax` parameter.
     pub fn automatic_tax(mut self, v: impl Into<crate::AutomaticTaxConfig>) -> Self {
         self.automatic_tax = Some(v.into());
         self
     }
+    /// The `billing_cycle_anchor` parameter.
     pub fn billing_cycle_anchor(
         mut self,
-        v: impl Into<
-            crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor,
-        >,
+        v: impl Into<crate::CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor>,
     ) -> Self {
         self.billing_cycle_anchor = Some(v.into());
         self
     }
+    /// The `billing_thresholds` parameter.
     pub fn billing_thresholds(
         mut self,
         v: impl Into<crate::rt::Clearable<crate::BillingThresholdsParam>>,
@@ -7572,6 +7733,7 @@ impl PhaseConfigurationParams {
         self.billing_thresholds = Some(v.into());
         self
     }
+    /// The `collection_method` parameter.
     pub fn collection_method(
         mut self,
         v: impl Into<crate::CreateCustomerSubscriptionCollectionMethod>,
@@ -7579,10 +7741,12 @@ impl PhaseConfigurationParams {
         self.collection_method = Some(v.into());
         self
     }
+    /// The `default_payment_method` parameter.
     pub fn default_payment_method(mut self, v: impl Into<String>) -> Self {
         self.default_payment_method = Some(v.into());
         self
     }
+    /// The `default_tax_rates` parameter.
     pub fn default_tax_rates(
         mut self,
         v: impl Into<crate::rt::Clearable<Vec<String>>>,
@@ -7590,10 +7754,12 @@ impl PhaseConfigurationParams {
         self.default_tax_rates = Some(v.into());
         self
     }
+    /// The `description` parameter.
     pub fn description(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
         self.description = Some(v.into());
         self
     }
+    /// The `discounts` parameter.
     pub fn discounts(
         mut self,
         v: impl Into<crate::rt::Clearable<Vec<crate::ScheduleDiscountsDataParam>>>,
@@ -7601,29 +7767,35 @@ impl PhaseConfigurationParams {
         self.discounts = Some(v.into());
         self
     }
+    /// The `duration` parameter.
     pub fn duration(mut self, v: impl Into<crate::DurationParams>) -> Self {
         self.duration = Some(v.into());
         self
     }
+    /// The `end_date` parameter.
     pub fn end_date(
         mut self,
-        v: impl Into<crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDate>,
+        v: impl Into<crate::CreatePreviewInvoiceScheduleDetailsPhasesEndDate>,
     ) -> Self {
         self.end_date = Some(v.into());
         self
     }
+    /// The `invoice_settings` parameter.
     pub fn invoice_settings(mut self, v: impl Into<crate::InvoiceSettings>) -> Self {
         self.invoice_settings = Some(v.into());
         self
     }
+    /// The `metadata` parameter.
     pub fn metadata(mut self, v: impl Into<crate::rt::Metadata>) -> Self {
         self.metadata = Some(v.into());
         self
     }
+    /// The `on_behalf_of` parameter.
     pub fn on_behalf_of(mut self, v: impl Into<String>) -> Self {
         self.on_behalf_of = Some(v.into());
         self
     }
+    /// The `proration_behavior` parameter.
     pub fn proration_behavior(
         mut self,
         v: impl Into<
@@ -7633,13 +7805,15 @@ impl PhaseConfigurationParams {
         self.proration_behavior = Some(v.into());
         self
     }
+    /// The `start_date` parameter.
     pub fn start_date(
         mut self,
-        v: impl Into<crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesStartDate>,
+        v: impl Into<crate::CreatePreviewInvoiceScheduleDetailsPhasesStartDate>,
     ) -> Self {
         self.start_date = Some(v.into());
         self
     }
+    /// The `transfer_data` parameter.
     pub fn transfer_data(
         mut self,
         v: impl Into<crate::CreateCheckoutSessionSubscriptionDataTransferData>,
@@ -7647,24 +7821,30 @@ impl PhaseConfigurationParams {
         self.transfer_data = Some(v.into());
         self
     }
+    /// The `trial` parameter.
     pub fn trial(mut self, v: impl Into<bool>) -> Self {
         self.trial = Some(v.into());
         self
     }
+    /// The `trial_end` parameter.
     pub fn trial_end(
         mut self,
-        v: impl Into<crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesTrialEnd>,
+        v: impl Into<crate::CreatePreviewInvoiceScheduleDetailsPhasesTrialEnd>,
     ) -> Self {
         self.trial_end = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateInvoiceShippingDetails`).
 #[cfg(any(feature = "billing", feature = "payments"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RecipientShippingWithOptionalFieldsAddress {
+    /// The `address` parameter.
     pub address: crate::OptionalFieldsAddress,
+    /// The `name` parameter.
     pub name: String,
+    /// The `phone` parameter.
     pub phone: Option<crate::rt::Clearable<String>>,
 }
 #[cfg(any(feature = "billing", feature = "payments"))]
@@ -7682,7 +7862,7 @@ impl serde::Serialize for RecipientShippingWithOptionalFieldsAddress {
 }
 #[cfg(any(feature = "billing", feature = "payments"))]
 impl RecipientShippingWithOptionalFieldsAddress {
-    ///Start with the required parameters: `address`, `name`.
+    /// Start with the required parameters: `address`, `name`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         address: impl Into<crate::OptionalFieldsAddress>,
@@ -7694,6 +7874,7 @@ impl RecipientShippingWithOptionalFieldsAddress {
             phone: None,
         }
     }
+    /// The `phone` parameter.
     pub fn phone(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
         self.phone = Some(v.into());
         self
@@ -7703,11 +7884,12 @@ impl RecipientShippingWithOptionalFieldsAddress {
 ///
 /// Removes multiple line items from an invoice. This is only possible when an invoice is still a draft.
 ///
-/// `POST /v1/invoices/{invoice}/remove_lines`
+/// `POST /v1/invoices/{invoice}/remove_lines` · Stripe's SDKs: `remove_lines` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/remove_lines)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RemoveLinesInvoice {
+    /// The `invoice` parameter.
     pub invoice: crate::InvoiceId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -7733,7 +7915,7 @@ impl serde::Serialize for RemoveLinesInvoice {
 }
 #[cfg(feature = "billing")]
 impl RemoveLinesInvoice {
-    ///Start with the required parameters: `invoice`, `lines`.
+    /// Start with the required parameters: `invoice`, `lines`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         invoice: impl Into<crate::InvoiceId>,
@@ -7780,11 +7962,14 @@ impl crate::rt::StripeRequest for RemoveLinesInvoice {
         }
     }
 }
+/// Part of a request's parameters (`RemoveLinesInvoiceLines`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RemoveLinesInvoiceLines {
+    /// The `behavior` parameter.
     pub behavior: crate::RemoveLinesInvoiceLinesBehavior,
+    /// The `id` parameter.
     pub id: String,
 }
 #[cfg(feature = "billing")]
@@ -7799,7 +7984,7 @@ impl serde::Serialize for RemoveLinesInvoiceLines {
 }
 #[cfg(feature = "billing")]
 impl RemoveLinesInvoiceLines {
-    ///Start with the required parameters: `behavior`, `id`.
+    /// Start with the required parameters: `behavior`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         behavior: impl Into<crate::RemoveLinesInvoiceLinesBehavior>,
@@ -7866,15 +8051,20 @@ impl<'de> serde::Deserialize<'de> for RemoveLinesInvoiceLinesBehavior {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateInvoiceRendering`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct RenderingParam {
+    /// The `amount_tax_display` parameter.
     pub amount_tax_display: Option<
         crate::CreateCheckoutSessionInvoiceCreationInvoiceDataRenderingOptionsAmountTaxDisplay,
     >,
+    /// The `pdf` parameter.
     pub pdf: Option<crate::RenderingPdfParam>,
+    /// The `template` parameter.
     pub template: Option<String>,
+    /// The `template_version` parameter.
     pub template_version: Option<crate::rt::Clearable<i64>>,
 }
 #[cfg(feature = "billing")]
@@ -7899,7 +8089,7 @@ impl serde::Serialize for RenderingParam {
 }
 #[cfg(feature = "billing")]
 impl RenderingParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -7909,6 +8099,7 @@ impl RenderingParam {
             template_version: None,
         }
     }
+    /// The `amount_tax_display` parameter.
     pub fn amount_tax_display(
         mut self,
         v: impl Into<
@@ -7918,23 +8109,28 @@ impl RenderingParam {
         self.amount_tax_display = Some(v.into());
         self
     }
+    /// The `pdf` parameter.
     pub fn pdf(mut self, v: impl Into<crate::RenderingPdfParam>) -> Self {
         self.pdf = Some(v.into());
         self
     }
+    /// The `template` parameter.
     pub fn template(mut self, v: impl Into<String>) -> Self {
         self.template = Some(v.into());
         self
     }
+    /// The `template_version` parameter.
     pub fn template_version(mut self, v: impl Into<crate::rt::Clearable<i64>>) -> Self {
         self.template_version = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateInvoiceRenderingPdf`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct RenderingPdfParam {
+    /// The `page_size` parameter.
     pub page_size: Option<crate::CreateInvoiceRenderingPdfPageSize>,
 }
 #[cfg(feature = "billing")]
@@ -7950,11 +8146,12 @@ impl serde::Serialize for RenderingPdfParam {
 }
 #[cfg(feature = "billing")]
 impl RenderingPdfParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { page_size: None }
     }
+    /// The `page_size` parameter.
     pub fn page_size(
         mut self,
         v: impl Into<crate::CreateInvoiceRenderingPdfPageSize>,
@@ -7967,11 +8164,12 @@ impl RenderingPdfParam {
 ///
 /// Retrieves the invoice with the given ID.
 ///
-/// `GET /v1/invoices/{invoice}`
+/// `GET /v1/invoices/{invoice}` · Stripe's SDKs: `retrieve` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/retrieve)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveInvoice {
+    /// The `invoice` parameter.
     pub invoice: crate::InvoiceId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -7989,7 +8187,7 @@ impl serde::Serialize for RetrieveInvoice {
 }
 #[cfg(feature = "billing")]
 impl RetrieveInvoice {
-    ///Start with the required parameters: `invoice`.
+    /// Start with the required parameters: `invoice`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(invoice: impl Into<crate::InvoiceId>) -> Self {
         Self {
@@ -8022,15 +8220,18 @@ impl crate::rt::StripeRequest for RetrieveInvoice {
         }
     }
 }
+/// Part of a request's parameters (`CreatePreviewInvoiceScheduleDetails`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ScheduleDetailsParams {
+    /// The `billing_mode` parameter.
     pub billing_mode: Option<crate::BillingMode>,
-    pub end_behavior: Option<
-        crate::CreateInvoicesCreatePreviewScheduleDetailsEndBehavior,
-    >,
+    /// The `end_behavior` parameter.
+    pub end_behavior: Option<crate::CreatePreviewInvoiceScheduleDetailsEndBehavior>,
+    /// The `phases` parameter.
     pub phases: Option<Vec<crate::PhaseConfigurationParams>>,
+    /// The `proration_behavior` parameter.
     pub proration_behavior: Option<
         crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior,
     >,
@@ -8057,7 +8258,7 @@ impl serde::Serialize for ScheduleDetailsParams {
 }
 #[cfg(feature = "billing")]
 impl ScheduleDetailsParams {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -8067,17 +8268,20 @@ impl ScheduleDetailsParams {
             proration_behavior: None,
         }
     }
+    /// The `billing_mode` parameter.
     pub fn billing_mode(mut self, v: impl Into<crate::BillingMode>) -> Self {
         self.billing_mode = Some(v.into());
         self
     }
+    /// The `end_behavior` parameter.
     pub fn end_behavior(
         mut self,
-        v: impl Into<crate::CreateInvoicesCreatePreviewScheduleDetailsEndBehavior>,
+        v: impl Into<crate::CreatePreviewInvoiceScheduleDetailsEndBehavior>,
     ) -> Self {
         self.end_behavior = Some(v.into());
         self
     }
+    /// The `phases` parameter.
     pub fn phases(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::PhaseConfigurationParams>>,
@@ -8085,6 +8289,7 @@ impl ScheduleDetailsParams {
         self.phases = Some(v.into_iter().map(Into::into).collect());
         self
     }
+    /// The `proration_behavior` parameter.
     pub fn proration_behavior(
         mut self,
         v: impl Into<
@@ -8095,12 +8300,16 @@ impl ScheduleDetailsParams {
         self
     }
 }
+/// Part of a request's parameters (`CreatePreviewInvoiceScheduleDetailsPhasesDiscounts`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ScheduleDiscountsDataParam {
+    /// The `coupon` parameter.
     pub coupon: Option<String>,
+    /// The `discount` parameter.
     pub discount: Option<String>,
+    /// The `promotion_code` parameter.
     pub promotion_code: Option<String>,
 }
 #[cfg(feature = "billing")]
@@ -8122,7 +8331,7 @@ impl serde::Serialize for ScheduleDiscountsDataParam {
 }
 #[cfg(feature = "billing")]
 impl ScheduleDiscountsDataParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -8131,14 +8340,17 @@ impl ScheduleDiscountsDataParam {
             promotion_code: None,
         }
     }
+    /// The `coupon` parameter.
     pub fn coupon(mut self, v: impl Into<String>) -> Self {
         self.coupon = Some(v.into());
         self
     }
+    /// The `discount` parameter.
     pub fn discount(mut self, v: impl Into<String>) -> Self {
         self.discount = Some(v.into());
         self
     }
+    /// The `promotion_code` parameter.
     pub fn promotion_code(mut self, v: impl Into<String>) -> Self {
         self.promotion_code = Some(v.into());
         self
@@ -8151,7 +8363,7 @@ impl ScheduleDiscountsDataParam {
 /// conditions, data is searchable in less than a minute. Occasionally, propagation of new or updated data can be up
 /// to an hour behind during outages. Search functionality is not available to merchants in India.
 ///
-/// `GET /v1/invoices/search`
+/// `GET /v1/invoices/search` · Stripe's SDKs: `search` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/search)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -8185,7 +8397,7 @@ impl serde::Serialize for SearchInvoices {
 }
 #[cfg(feature = "billing")]
 impl SearchInvoices {
-    ///Start with the required parameters: `query`.
+    /// Start with the required parameters: `query`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(query: impl Into<String>) -> Self {
         Self {
@@ -8232,11 +8444,12 @@ impl crate::rt::StripeRequest for SearchInvoices {
 ///
 /// Requests made in test-mode result in no emails being sent, despite sending an `invoice.sent` event.
 ///
-/// `POST /v1/invoices/{invoice}/send`
+/// `POST /v1/invoices/{invoice}/send` · Stripe's SDKs: `send_invoice` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/send_invoice)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SendInvoice {
+    /// The `invoice` parameter.
     pub invoice: crate::InvoiceId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -8254,7 +8467,7 @@ impl serde::Serialize for SendInvoice {
 }
 #[cfg(feature = "billing")]
 impl SendInvoice {
-    ///Start with the required parameters: `invoice`.
+    /// Start with the required parameters: `invoice`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(invoice: impl Into<crate::InvoiceId>) -> Self {
         Self {
@@ -8288,11 +8501,14 @@ impl crate::rt::StripeRequest for SendInvoice {
         }
     }
 }
+/// Part of a request's parameters (`CreateInvoiceShippingCost`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ShippingCost {
+    /// The `shipping_rate` parameter.
     pub shipping_rate: Option<String>,
+    /// The `shipping_rate_data` parameter.
     pub shipping_rate_data: Option<crate::MethodParams>,
 }
 #[cfg(feature = "billing")]
@@ -8311,7 +8527,7 @@ impl serde::Serialize for ShippingCost {
 }
 #[cfg(feature = "billing")]
 impl ShippingCost {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -8319,36 +8535,51 @@ impl ShippingCost {
             shipping_rate_data: None,
         }
     }
+    /// The `shipping_rate` parameter.
     pub fn shipping_rate(mut self, v: impl Into<String>) -> Self {
         self.shipping_rate = Some(v.into());
         self
     }
+    /// The `shipping_rate_data` parameter.
     pub fn shipping_rate_data(mut self, v: impl Into<crate::MethodParams>) -> Self {
         self.shipping_rate_data = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreatePreviewInvoiceSubscriptionDetails`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct SubscriptionDetailsParams {
+    /// The `billing_cycle_anchor` parameter.
     pub billing_cycle_anchor: Option<
-        crate::CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchor,
+        crate::CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchor,
     >,
+    /// The `billing_mode` parameter.
     pub billing_mode: Option<crate::BillingMode>,
+    /// The `cancel_at` parameter.
     pub cancel_at: Option<
         crate::rt::Clearable<crate::CreateCustomerSubscriptionCancelAt>,
     >,
+    /// The `cancel_at_period_end` parameter.
     pub cancel_at_period_end: Option<bool>,
+    /// The `cancel_now` parameter.
     pub cancel_now: Option<bool>,
+    /// The `default_tax_rates` parameter.
     pub default_tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
+    /// The `items` parameter.
     pub items: Option<Vec<crate::SubscriptionItemUpdateParams>>,
+    /// The `proration_behavior` parameter.
     pub proration_behavior: Option<
         crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior,
     >,
+    /// The `proration_date` parameter.
     pub proration_date: Option<crate::rt::Timestamp>,
-    pub resume_at: Option<crate::CreateInvoicesCreatePreviewSubscriptionDetailsResumeAt>,
+    /// The `resume_at` parameter.
+    pub resume_at: Option<crate::CreatePreviewInvoiceSubscriptionDetailsResumeAt>,
+    /// The `start_date` parameter.
     pub start_date: Option<crate::rt::Timestamp>,
+    /// The `trial_end` parameter.
     pub trial_end: Option<crate::CreateCustomerSubscriptionTrialEnd>,
 }
 #[cfg(feature = "billing")]
@@ -8397,7 +8628,7 @@ impl serde::Serialize for SubscriptionDetailsParams {
 }
 #[cfg(feature = "billing")]
 impl SubscriptionDetailsParams {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -8415,19 +8646,20 @@ impl SubscriptionDetailsParams {
             trial_end: None,
         }
     }
+    /// The `billing_cycle_anchor` parameter.
     pub fn billing_cycle_anchor(
         mut self,
-        v: impl Into<
-            crate::CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchor,
-        >,
+        v: impl Into<crate::CreatePreviewInvoiceSubscriptionDetailsBillingCycleAnchor>,
     ) -> Self {
         self.billing_cycle_anchor = Some(v.into());
         self
     }
+    /// The `billing_mode` parameter.
     pub fn billing_mode(mut self, v: impl Into<crate::BillingMode>) -> Self {
         self.billing_mode = Some(v.into());
         self
     }
+    /// The `cancel_at` parameter.
     pub fn cancel_at(
         mut self,
         v: impl Into<crate::rt::Clearable<crate::CreateCustomerSubscriptionCancelAt>>,
@@ -8435,14 +8667,17 @@ impl SubscriptionDetailsParams {
         self.cancel_at = Some(v.into());
         self
     }
+    /// The `cancel_at_period_end` parameter.
     pub fn cancel_at_period_end(mut self, v: impl Into<bool>) -> Self {
         self.cancel_at_period_end = Some(v.into());
         self
     }
+    /// The `cancel_now` parameter.
     pub fn cancel_now(mut self, v: impl Into<bool>) -> Self {
         self.cancel_now = Some(v.into());
         self
     }
+    /// The `default_tax_rates` parameter.
     pub fn default_tax_rates(
         mut self,
         v: impl Into<crate::rt::Clearable<Vec<String>>>,
@@ -8450,6 +8685,7 @@ impl SubscriptionDetailsParams {
         self.default_tax_rates = Some(v.into());
         self
     }
+    /// The `items` parameter.
     pub fn items(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::SubscriptionItemUpdateParams>>,
@@ -8457,6 +8693,7 @@ impl SubscriptionDetailsParams {
         self.items = Some(v.into_iter().map(Into::into).collect());
         self
     }
+    /// The `proration_behavior` parameter.
     pub fn proration_behavior(
         mut self,
         v: impl Into<
@@ -8466,21 +8703,25 @@ impl SubscriptionDetailsParams {
         self.proration_behavior = Some(v.into());
         self
     }
+    /// The `proration_date` parameter.
     pub fn proration_date(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
         self.proration_date = Some(v.into());
         self
     }
+    /// The `resume_at` parameter.
     pub fn resume_at(
         mut self,
-        v: impl Into<crate::CreateInvoicesCreatePreviewSubscriptionDetailsResumeAt>,
+        v: impl Into<crate::CreatePreviewInvoiceSubscriptionDetailsResumeAt>,
     ) -> Self {
         self.resume_at = Some(v.into());
         self
     }
+    /// The `start_date` parameter.
     pub fn start_date(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
         self.start_date = Some(v.into());
         self
     }
+    /// The `trial_end` parameter.
     pub fn trial_end(
         mut self,
         v: impl Into<crate::CreateCustomerSubscriptionTrialEnd>,
@@ -8489,13 +8730,18 @@ impl SubscriptionDetailsParams {
         self
     }
 }
+/// Part of a request's parameters (`AddLinesInvoiceLinesTaxAmounts`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TaxAmountParam {
+    /// The `amount` parameter.
     pub amount: i64,
+    /// The `tax_rate_data` parameter.
     pub tax_rate_data: crate::TaxRateDataParam,
+    /// The `taxability_reason` parameter.
     pub taxability_reason: Option<crate::AddLinesInvoiceLinesTaxAmountsTaxabilityReason>,
+    /// The `taxable_amount` parameter.
     pub taxable_amount: i64,
 }
 #[cfg(feature = "billing")]
@@ -8512,22 +8758,30 @@ impl serde::Serialize for TaxAmountParam {
         map.end()
     }
 }
+/// The required parameters of [`TaxAmountParam::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "billing")]
+#[derive(Clone, Debug)]
+pub struct TaxAmountParamArgs {
+    /// The `amount` parameter.
+    pub amount: i64,
+    /// The `tax_rate_data` parameter.
+    pub tax_rate_data: crate::TaxRateDataParam,
+    /// The `taxable_amount` parameter.
+    pub taxable_amount: i64,
+}
 #[cfg(feature = "billing")]
 impl TaxAmountParam {
-    ///Start with the required parameters: `amount`, `tax_rate_data`, `taxable_amount`.
+    /// Start with the required parameters, named in [`TaxAmountParamArgs`]: `amount`, `tax_rate_data`, `taxable_amount`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        amount: impl Into<i64>,
-        tax_rate_data: impl Into<crate::TaxRateDataParam>,
-        taxable_amount: impl Into<i64>,
-    ) -> Self {
+    pub fn new(args: TaxAmountParamArgs) -> Self {
         Self {
-            amount: amount.into(),
-            tax_rate_data: tax_rate_data.into(),
+            amount: args.amount,
+            tax_rate_data: args.tax_rate_data,
             taxability_reason: None,
-            taxable_amount: taxable_amount.into(),
+            taxable_amount: args.taxable_amount,
         }
     }
+    /// The `taxability_reason` parameter.
     pub fn taxability_reason(
         mut self,
         v: impl Into<crate::AddLinesInvoiceLinesTaxAmountsTaxabilityReason>,
@@ -8594,10 +8848,12 @@ impl crate::rt::HasId for TaxIdOrDeletedTaxId {
         }
     }
 }
+/// Part of a request's parameters (`CreatePreviewInvoiceCustomerDetailsTax`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct TaxParam {
+    /// The `ip_address` parameter.
     pub ip_address: Option<crate::rt::Clearable<String>>,
 }
 #[cfg(feature = "billing")]
@@ -8613,30 +8869,41 @@ impl serde::Serialize for TaxParam {
 }
 #[cfg(feature = "billing")]
 impl TaxParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { ip_address: None }
     }
+    /// The `ip_address` parameter.
     pub fn ip_address(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
         self.ip_address = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`AddLinesInvoiceLinesTaxAmountsTaxRateData`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TaxRateDataParam {
+    /// The `country` parameter.
     pub country: Option<String>,
+    /// The `description` parameter.
     pub description: Option<String>,
+    /// The `display_name` parameter.
     pub display_name: String,
+    /// The `inclusive` parameter.
     pub inclusive: bool,
+    /// The `jurisdiction` parameter.
     pub jurisdiction: Option<String>,
+    /// The `jurisdiction_level` parameter.
     pub jurisdiction_level: Option<
         crate::AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel,
     >,
+    /// The `percentage` parameter.
     pub percentage: f64,
+    /// The `state` parameter.
     pub state: Option<String>,
+    /// The `tax_type` parameter.
     pub tax_type: Option<crate::AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType>,
 }
 #[cfg(feature = "billing")]
@@ -8670,7 +8937,7 @@ impl serde::Serialize for TaxRateDataParam {
 }
 #[cfg(feature = "billing")]
 impl TaxRateDataParam {
-    ///Start with the required parameters: `display_name`, `inclusive`, `percentage`.
+    /// Start with the required parameters: `display_name`, `inclusive`, `percentage`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         display_name: impl Into<String>,
@@ -8689,18 +8956,22 @@ impl TaxRateDataParam {
             tax_type: None,
         }
     }
+    /// The `country` parameter.
     pub fn country(mut self, v: impl Into<String>) -> Self {
         self.country = Some(v.into());
         self
     }
+    /// The `description` parameter.
     pub fn description(mut self, v: impl Into<String>) -> Self {
         self.description = Some(v.into());
         self
     }
+    /// The `jurisdiction` parameter.
     pub fn jurisdiction(mut self, v: impl Into<String>) -> Self {
         self.jurisdiction = Some(v.into());
         self
     }
+    /// The `jurisdiction_level` parameter.
     pub fn jurisdiction_level(
         mut self,
         v: impl Into<crate::AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel>,
@@ -8708,10 +8979,12 @@ impl TaxRateDataParam {
         self.jurisdiction_level = Some(v.into());
         self
     }
+    /// The `state` parameter.
     pub fn state(mut self, v: impl Into<String>) -> Self {
         self.state = Some(v.into());
         self
     }
+    /// The `tax_type` parameter.
     pub fn tax_type(
         mut self,
         v: impl Into<crate::AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType>,
@@ -8729,11 +9002,12 @@ impl TaxRateDataParam {
 /// sending reminders for, or [automatically reconciling](https://docs.stripe.com/docs/billing/invoices/reconciliation) invoices, pass
 /// `auto_advance=false`.
 ///
-/// `POST /v1/invoices/{invoice}`
+/// `POST /v1/invoices/{invoice}` · Stripe's SDKs: `update` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/update)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateInvoice {
+    /// The `invoice` parameter.
     pub invoice: crate::InvoiceId,
     /// The account tax IDs associated with the invoice. Only editable when the invoice is a draft.
     pub account_tax_ids: Option<crate::rt::Clearable<Vec<String>>>,
@@ -8883,7 +9157,7 @@ impl serde::Serialize for UpdateInvoice {
 }
 #[cfg(feature = "billing")]
 impl UpdateInvoice {
-    ///Start with the required parameters: `invoice`.
+    /// Start with the required parameters: `invoice`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(invoice: impl Into<crate::InvoiceId>) -> Self {
         Self {
@@ -9117,11 +9391,12 @@ impl crate::rt::StripeRequest for UpdateInvoice {
 ///
 /// Updates multiple line items on an invoice. This is only possible when an invoice is still a draft.
 ///
-/// `POST /v1/invoices/{invoice}/update_lines`
+/// `POST /v1/invoices/{invoice}/update_lines` · Stripe's SDKs: `update_lines` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/update_lines)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateLinesInvoice {
+    /// The `invoice` parameter.
     pub invoice: crate::InvoiceId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -9147,7 +9422,7 @@ impl serde::Serialize for UpdateLinesInvoice {
 }
 #[cfg(feature = "billing")]
 impl UpdateLinesInvoice {
-    ///Start with the required parameters: `invoice`, `lines`.
+    /// Start with the required parameters: `invoice`, `lines`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         invoice: impl Into<crate::InvoiceId>,
@@ -9194,21 +9469,34 @@ impl crate::rt::StripeRequest for UpdateLinesInvoice {
         }
     }
 }
+/// Part of a request's parameters (`UpdateLinesInvoiceLines`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateLinesInvoiceLines {
+    /// The `amount` parameter.
     pub amount: Option<i64>,
+    /// The `description` parameter.
     pub description: Option<String>,
+    /// The `discountable` parameter.
     pub discountable: Option<bool>,
+    /// The `discounts` parameter.
     pub discounts: Option<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
+    /// The `id` parameter.
     pub id: String,
+    /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
+    /// The `period` parameter.
     pub period: Option<crate::Period>,
+    /// The `price_data` parameter.
     pub price_data: Option<crate::OneTimePriceDataWithProductData>,
+    /// The `pricing` parameter.
     pub pricing: Option<crate::PricingParam>,
+    /// The `quantity` parameter.
     pub quantity: Option<i64>,
+    /// The `tax_amounts` parameter.
     pub tax_amounts: Option<crate::rt::Clearable<Vec<crate::TaxAmountParam>>>,
+    /// The `tax_rates` parameter.
     pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
 }
 #[cfg(feature = "billing")]
@@ -9255,7 +9543,7 @@ impl serde::Serialize for UpdateLinesInvoiceLines {
 }
 #[cfg(feature = "billing")]
 impl UpdateLinesInvoiceLines {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self {
@@ -9273,18 +9561,22 @@ impl UpdateLinesInvoiceLines {
             tax_rates: None,
         }
     }
+    /// The `amount` parameter.
     pub fn amount(mut self, v: impl Into<i64>) -> Self {
         self.amount = Some(v.into());
         self
     }
+    /// The `description` parameter.
     pub fn description(mut self, v: impl Into<String>) -> Self {
         self.description = Some(v.into());
         self
     }
+    /// The `discountable` parameter.
     pub fn discountable(mut self, v: impl Into<bool>) -> Self {
         self.discountable = Some(v.into());
         self
     }
+    /// The `discounts` parameter.
     pub fn discounts(
         mut self,
         v: impl Into<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
@@ -9292,6 +9584,7 @@ impl UpdateLinesInvoiceLines {
         self.discounts = Some(v.into());
         self
     }
+    /// The `metadata` parameter.
     pub fn metadata(
         mut self,
         v: impl Into<crate::rt::Clearable<crate::rt::Metadata>>,
@@ -9299,10 +9592,12 @@ impl UpdateLinesInvoiceLines {
         self.metadata = Some(v.into());
         self
     }
+    /// The `period` parameter.
     pub fn period(mut self, v: impl Into<crate::Period>) -> Self {
         self.period = Some(v.into());
         self
     }
+    /// The `price_data` parameter.
     pub fn price_data(
         mut self,
         v: impl Into<crate::OneTimePriceDataWithProductData>,
@@ -9310,14 +9605,17 @@ impl UpdateLinesInvoiceLines {
         self.price_data = Some(v.into());
         self
     }
+    /// The `pricing` parameter.
     pub fn pricing(mut self, v: impl Into<crate::PricingParam>) -> Self {
         self.pricing = Some(v.into());
         self
     }
+    /// The `quantity` parameter.
     pub fn quantity(mut self, v: impl Into<i64>) -> Self {
         self.quantity = Some(v.into());
         self
     }
+    /// The `tax_amounts` parameter.
     pub fn tax_amounts(
         mut self,
         v: impl Into<crate::rt::Clearable<Vec<crate::TaxAmountParam>>>,
@@ -9325,6 +9623,7 @@ impl UpdateLinesInvoiceLines {
         self.tax_amounts = Some(v.into());
         self
     }
+    /// The `tax_rates` parameter.
     pub fn tax_rates(mut self, v: impl Into<crate::rt::Clearable<Vec<String>>>) -> Self {
         self.tax_rates = Some(v.into());
         self
@@ -9336,11 +9635,12 @@ impl UpdateLinesInvoiceLines {
 ///
 /// Consult with local regulations to determine whether and how an invoice might be amended, canceled, or voided in the jurisdiction you’re doing business in. You might need to [issue another invoice](#create_invoice) or [credit note](#create_credit_note) instead. Stripe recommends that you consult with your legal counsel for advice specific to your business.
 ///
-/// `POST /v1/invoices/{invoice}/void`
+/// `POST /v1/invoices/{invoice}/void` · Stripe's SDKs: `void_invoice` on `Invoice` · [API reference](https://docs.stripe.com/api/invoices/void_invoice)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct VoidInvoice {
+    /// The `invoice` parameter.
     pub invoice: crate::InvoiceId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -9358,7 +9658,7 @@ impl serde::Serialize for VoidInvoice {
 }
 #[cfg(feature = "billing")]
 impl VoidInvoice {
-    ///Start with the required parameters: `invoice`.
+    /// Start with the required parameters: `invoice`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(invoice: impl Into<crate::InvoiceId>) -> Self {
         Self {

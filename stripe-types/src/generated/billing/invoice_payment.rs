@@ -89,9 +89,11 @@ pub struct InvoicePayment {
     pub is_default: bool,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
+    /// The `payment` field.
     pub payment: crate::InvoicesPaymentsInvoicePaymentAssociatedPayment,
     /// The status of the payment, one of `open`, `paid`, or `canceled`.
     pub status: String,
+    /// The `status_transitions` field.
     pub status_transitions: crate::InvoicesPaymentsInvoicePaymentStatusTransitions,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -269,6 +271,7 @@ impl serde::Serialize for InvoicePayment {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InvoicePaymentMethodOptionsAcssDebit {
+    /// The `mandate_options` field.
     pub mandate_options: Option<
         crate::InvoicePaymentMethodOptionsAcssDebitMandateOptions,
     >,
@@ -537,6 +540,7 @@ impl crate::rt::Decode for InvoicePaymentMethodOptionsBancontactPreferredLanguag
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InvoicePaymentMethodOptionsCard {
+    /// The `installments` field.
     pub installments: Option<crate::InvoiceInstallmentsCard>,
     /// We strongly recommend that you rely on our SCA Engine to automatically prompt your customers for authentication based on risk level and [other requirements](https://docs.stripe.com/strong-customer-authentication). However, if you wish to request 3D Secure based on logic from your own fraud engine, provide this option. Read our guide on [manually requesting 3D Secure](https://docs.stripe.com/payments/3d-secure/authentication-flow#manual-three-ds) for more information on how this configuration interacts with Radar and our SCA Engine.
     pub request_three_d_secure: Option<
@@ -606,6 +610,7 @@ impl serde::Serialize for InvoicePaymentMethodOptionsCard {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InvoicePaymentMethodOptionsCustomerBalance {
+    /// The `bank_transfer` field.
     pub bank_transfer: Option<
         crate::InvoicePaymentMethodOptionsCustomerBalanceBankTransfer,
     >,
@@ -679,6 +684,7 @@ impl serde::Serialize for InvoicePaymentMethodOptionsCustomerBalance {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InvoicePaymentMethodOptionsCustomerBalanceBankTransfer {
+    /// The `eu_bank_transfer` field.
     pub eu_bank_transfer: Option<
         crate::InvoicePaymentMethodOptionsCustomerBalanceBankTransferEuBankTransfer,
     >,
@@ -970,6 +976,7 @@ impl serde::Serialize for InvoicePaymentMethodOptionsKonbini {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InvoicePaymentMethodOptionsPayto {
+    /// The `mandate_options` field.
     pub mandate_options: Option<crate::InvoiceMandateOptionsPayto>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -1070,6 +1077,7 @@ impl serde::Serialize for InvoicePaymentMethodOptionsSepaDebit {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InvoicePaymentMethodOptionsUsBankAccount {
+    /// The `financial_connections` field.
     pub financial_connections: Option<
         crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions,
     >,
@@ -1143,6 +1151,7 @@ impl serde::Serialize for InvoicePaymentMethodOptionsUsBankAccount {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptions {
+    /// The `filters` field.
     pub filters: Option<
         crate::InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsFilters,
     >,
@@ -1554,7 +1563,7 @@ for InvoicePaymentMethodOptionsUsBankAccountLinkedAccountOptionsPrefetch {
 ///
 /// When retrieving an invoice, there is an includable payments property containing the first handful of those items. There is also a URL where you can retrieve the full (paginated) list of payments.
 ///
-/// `GET /v1/invoice_payments`
+/// `GET /v1/invoice_payments` · Stripe's SDKs: `list` on `InvoicePayment` · [API reference](https://docs.stripe.com/api/invoice_payments/list)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1610,7 +1619,7 @@ impl serde::Serialize for ListInvoicePayments {
 }
 #[cfg(feature = "billing")]
 impl ListInvoicePayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1827,12 +1836,16 @@ impl<'de> serde::Deserialize<'de> for ListInvoicePaymentsStatus {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`ListInvoicePaymentsPayment`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentParam {
+    /// The `payment_intent` parameter.
     pub payment_intent: Option<String>,
+    /// The `payment_record` parameter.
     pub payment_record: Option<String>,
+    /// The `type` parameter.
     pub r#type: crate::ListInvoicePaymentsPaymentType,
 }
 #[cfg(feature = "billing")]
@@ -1852,7 +1865,7 @@ impl serde::Serialize for PaymentParam {
 }
 #[cfg(feature = "billing")]
 impl PaymentParam {
-    ///Start with the required parameters: `type`.
+    /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(r#type: impl Into<crate::ListInvoicePaymentsPaymentType>) -> Self {
         Self {
@@ -1861,10 +1874,12 @@ impl PaymentParam {
             r#type: r#type.into(),
         }
     }
+    /// The `payment_intent` parameter.
     pub fn payment_intent(mut self, v: impl Into<String>) -> Self {
         self.payment_intent = Some(v.into());
         self
     }
+    /// The `payment_record` parameter.
     pub fn payment_record(mut self, v: impl Into<String>) -> Self {
         self.payment_record = Some(v.into());
         self
@@ -1874,11 +1889,12 @@ impl PaymentParam {
 ///
 /// Retrieves the invoice payment with the given ID.
 ///
-/// `GET /v1/invoice_payments/{invoice_payment}`
+/// `GET /v1/invoice_payments/{invoice_payment}` · Stripe's SDKs: `retrieve` on `InvoicePayment` · [API reference](https://docs.stripe.com/api/invoice_payments/retrieve)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveInvoicePayment {
+    /// The `invoice_payment` parameter.
     pub invoice_payment: crate::InvoicePaymentId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1896,7 +1912,7 @@ impl serde::Serialize for RetrieveInvoicePayment {
 }
 #[cfg(feature = "billing")]
 impl RetrieveInvoicePayment {
-    ///Start with the required parameters: `invoice_payment`.
+    /// Start with the required parameters: `invoice_payment`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(invoice_payment: impl Into<crate::InvoicePaymentId>) -> Self {
         Self {

@@ -4,11 +4,11 @@
 ///
 /// Creates an item to be added to a draft invoice (up to 250 items per invoice). If no invoice is specified, the item will be on the next invoice created for the customer specified.
 ///
-/// `POST /v1/invoiceitems`
+/// `POST /v1/invoiceitems` · Stripe's SDKs: `create` on `InvoiceItem` · [API reference](https://docs.stripe.com/api/invoiceitems/create)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct CreateInvoiceitem {
+pub struct CreateInvoiceItem {
     /// The integer amount in cents (or local equivalent) of the charge to be applied to the upcoming invoice. Passing in a negative `amount` will reduce the `amount_due` on the invoice.
     pub amount: Option<i64>,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
@@ -49,7 +49,7 @@ pub struct CreateInvoiceitem {
     pub unit_amount_decimal: Option<crate::rt::Decimal>,
 }
 #[cfg(feature = "billing")]
-impl serde::Serialize for CreateInvoiceitem {
+impl serde::Serialize for CreateInvoiceItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -114,8 +114,8 @@ impl serde::Serialize for CreateInvoiceitem {
     }
 }
 #[cfg(feature = "billing")]
-impl CreateInvoiceitem {
-    ///Start with no parameters set.
+impl CreateInvoiceItem {
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -246,7 +246,7 @@ impl CreateInvoiceitem {
     }
 }
 #[cfg(feature = "billing")]
-impl crate::rt::StripeRequest for CreateInvoiceitem {
+impl crate::rt::StripeRequest for CreateInvoiceItem {
     type Output = crate::Invoiceitem;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
@@ -264,15 +264,16 @@ impl crate::rt::StripeRequest for CreateInvoiceitem {
 ///
 /// Deletes an invoice item, removing it from an invoice. Deleting invoice items is only possible when they’re not attached to invoices, or if it’s attached to a draft invoice.
 ///
-/// `DELETE /v1/invoiceitems/{invoiceitem}`
+/// `DELETE /v1/invoiceitems/{invoiceitem}` · Stripe's SDKs: `delete` on `InvoiceItem` · [API reference](https://docs.stripe.com/api/invoiceitems/delete)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct DeleteInvoiceitem {
-    pub invoiceitem: crate::DeletedInvoiceitemId,
+pub struct DeleteInvoiceItem {
+    /// The `invoiceitem` parameter.
+    pub invoiceitem: crate::InvoiceitemId,
 }
 #[cfg(feature = "billing")]
-impl serde::Serialize for DeleteInvoiceitem {
+impl serde::Serialize for DeleteInvoiceItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let map = s.serialize_map(None)?;
@@ -280,17 +281,17 @@ impl serde::Serialize for DeleteInvoiceitem {
     }
 }
 #[cfg(feature = "billing")]
-impl DeleteInvoiceitem {
-    ///Start with the required parameters: `invoiceitem`.
+impl DeleteInvoiceItem {
+    /// Start with the required parameters: `invoiceitem`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(invoiceitem: impl Into<crate::DeletedInvoiceitemId>) -> Self {
+    pub fn new(invoiceitem: impl Into<crate::InvoiceitemId>) -> Self {
         Self {
             invoiceitem: invoiceitem.into(),
         }
     }
 }
 #[cfg(feature = "billing")]
-impl crate::rt::StripeRequest for DeleteInvoiceitem {
+impl crate::rt::StripeRequest for DeleteInvoiceItem {
     type Output = crate::DeletedInvoiceitem;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
@@ -437,11 +438,13 @@ pub struct Invoiceitem {
     pub net_amount: Option<i64>,
     /// The parent that generated this invoice item.
     pub parent: Option<crate::BillingBillResourceInvoiceItemParentsInvoiceItemParent>,
+    /// The `period` field.
     pub period: crate::InvoiceLineItemPeriod,
     /// The pricing information of the invoice item.
     pub pricing: Option<crate::BillingBillResourceInvoicingPricingPricing>,
     /// Whether the invoice item was created automatically as a proration adjustment when the customer switched plans.
     pub proration: bool,
+    /// The `proration_details` field.
     pub proration_details: Option<crate::ProrationDetails>,
     /// Quantity of units for the invoice item. If the invoice item is a proration, the quantity of the subscription that the proration was computed for.
     pub quantity: i64,
@@ -713,13 +716,13 @@ impl serde::Serialize for Invoiceitem {
 ///
 /// Returns a list of your invoice items. Invoice items are returned sorted by creation date, with the most recently created invoice items appearing first.
 ///
-/// `GET /v1/invoiceitems`
+/// `GET /v1/invoiceitems` · Stripe's SDKs: `list` on `InvoiceItem` · [API reference](https://docs.stripe.com/api/invoiceitems/list)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
-pub struct ListInvoiceitems {
+pub struct ListInvoiceItems {
     /// Only return invoice items that were created during the given date interval.
-    pub created: Option<crate::ListInvoiceitemsCreated>,
+    pub created: Option<crate::ListInvoiceItemsCreated>,
     /// The identifier of the customer whose invoice items to return. If none is provided, returns all invoice items.
     pub customer: Option<crate::CustomerId>,
     /// The identifier of the account representing the customer whose invoice items to return. If none is provided, returns all invoice items.
@@ -738,7 +741,7 @@ pub struct ListInvoiceitems {
     pub starting_after: Option<String>,
 }
 #[cfg(feature = "billing")]
-impl serde::Serialize for ListInvoiceitems {
+impl serde::Serialize for ListInvoiceItems {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -773,8 +776,8 @@ impl serde::Serialize for ListInvoiceitems {
     }
 }
 #[cfg(feature = "billing")]
-impl ListInvoiceitems {
-    ///Start with no parameters set.
+impl ListInvoiceItems {
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -790,7 +793,7 @@ impl ListInvoiceitems {
         }
     }
     /// Only return invoice items that were created during the given date interval.
-    pub fn created(mut self, v: impl Into<crate::ListInvoiceitemsCreated>) -> Self {
+    pub fn created(mut self, v: impl Into<crate::ListInvoiceItemsCreated>) -> Self {
         self.created = Some(v.into());
         self
     }
@@ -836,7 +839,7 @@ impl ListInvoiceitems {
     }
 }
 #[cfg(feature = "billing")]
-impl crate::rt::StripeRequest for ListInvoiceitems {
+impl crate::rt::StripeRequest for ListInvoiceItems {
     type Output = crate::rt::List<crate::Invoiceitem>;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
@@ -850,47 +853,53 @@ impl crate::rt::StripeRequest for ListInvoiceitems {
         }
     }
 }
-/// One of several shapes of `ListInvoiceitemsCreated`.
-#[cfg(feature = "billing")]
+/// One of several shapes of `ListInvoiceItemsCreated`.
+#[cfg(any(feature = "billing", feature = "radar"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub enum ListInvoiceitemsCreated {
+pub enum ListInvoiceItemsCreated {
     /// A `RangeQuerySpecs`.
     RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
     /// A `Integer`.
     Integer(i64),
 }
-#[cfg(feature = "billing")]
-impl serde::Serialize for ListInvoiceitemsCreated {
+#[cfg(any(feature = "billing", feature = "radar"))]
+impl serde::Serialize for ListInvoiceItemsCreated {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            ListInvoiceitemsCreated::RangeQuerySpecs(x) => x.serialize(s),
-            ListInvoiceitemsCreated::Integer(x) => x.serialize(s),
+            ListInvoiceItemsCreated::RangeQuerySpecs(x) => x.serialize(s),
+            ListInvoiceItemsCreated::Integer(x) => x.serialize(s),
         }
     }
 }
-#[cfg(feature = "billing")]
-impl From<crate::RangeQuerySpecs> for ListInvoiceitemsCreated {
+#[cfg(any(feature = "billing", feature = "radar"))]
+impl From<crate::RangeQuerySpecs> for ListInvoiceItemsCreated {
     #[inline]
     fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListInvoiceitemsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
+        ListInvoiceItemsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
     }
 }
-#[cfg(feature = "billing")]
-impl From<i64> for ListInvoiceitemsCreated {
+#[cfg(any(feature = "billing", feature = "radar"))]
+impl From<i64> for ListInvoiceItemsCreated {
     #[inline]
     fn from(v: i64) -> Self {
-        ListInvoiceitemsCreated::Integer(v)
+        ListInvoiceItemsCreated::Integer(v)
     }
 }
+/// Part of a request's parameters (`CreateInvoiceItemPriceData`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct OneTimePriceData {
+    /// The `currency` parameter.
     pub currency: String,
+    /// The `product` parameter.
     pub product: String,
+    /// The `tax_behavior` parameter.
     pub tax_behavior: Option<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
+    /// The `unit_amount` parameter.
     pub unit_amount: Option<i64>,
+    /// The `unit_amount_decimal` parameter.
     pub unit_amount_decimal: Option<crate::rt::Decimal>,
 }
 #[cfg(feature = "billing")]
@@ -912,19 +921,29 @@ impl serde::Serialize for OneTimePriceData {
         map.end()
     }
 }
+/// The required parameters of [`OneTimePriceData::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "billing")]
+#[derive(Clone, Debug)]
+pub struct OneTimePriceDataArgs {
+    /// The `currency` parameter.
+    pub currency: String,
+    /// The `product` parameter.
+    pub product: String,
+}
 #[cfg(feature = "billing")]
 impl OneTimePriceData {
-    ///Start with the required parameters: `currency`, `product`.
+    /// Start with the required parameters, named in [`OneTimePriceDataArgs`]: `currency`, `product`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(currency: impl Into<String>, product: impl Into<String>) -> Self {
+    pub fn new(args: OneTimePriceDataArgs) -> Self {
         Self {
-            currency: currency.into(),
-            product: product.into(),
+            currency: args.currency,
+            product: args.product,
             tax_behavior: None,
             unit_amount: None,
             unit_amount_decimal: None,
         }
     }
+    /// The `tax_behavior` parameter.
     pub fn tax_behavior(
         mut self,
         v: impl Into<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
@@ -932,20 +951,25 @@ impl OneTimePriceData {
         self.tax_behavior = Some(v.into());
         self
     }
+    /// The `unit_amount` parameter.
     pub fn unit_amount(mut self, v: impl Into<i64>) -> Self {
         self.unit_amount = Some(v.into());
         self
     }
+    /// The `unit_amount_decimal` parameter.
     pub fn unit_amount_decimal(mut self, v: impl Into<crate::rt::Decimal>) -> Self {
         self.unit_amount_decimal = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateInvoiceItemPeriod`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Period {
+    /// The `end` parameter.
     pub end: crate::rt::Timestamp,
+    /// The `start` parameter.
     pub start: crate::rt::Timestamp,
 }
 #[cfg(feature = "billing")]
@@ -958,24 +982,32 @@ impl serde::Serialize for Period {
         map.end()
     }
 }
+/// The required parameters of [`Period::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "billing")]
+#[derive(Clone, Debug)]
+pub struct PeriodArgs {
+    /// The `end` parameter.
+    pub end: crate::rt::Timestamp,
+    /// The `start` parameter.
+    pub start: crate::rt::Timestamp,
+}
 #[cfg(feature = "billing")]
 impl Period {
-    ///Start with the required parameters: `end`, `start`.
+    /// Start with the required parameters, named in [`PeriodArgs`]: `end`, `start`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        end: impl Into<crate::rt::Timestamp>,
-        start: impl Into<crate::rt::Timestamp>,
-    ) -> Self {
+    pub fn new(args: PeriodArgs) -> Self {
         Self {
-            end: end.into(),
-            start: start.into(),
+            end: args.end,
+            start: args.start,
         }
     }
 }
+/// Part of a request's parameters (`CreateInvoiceItemPricing`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct PricingParam {
+    /// The `price` parameter.
     pub price: Option<String>,
 }
 #[cfg(feature = "billing")]
@@ -991,11 +1023,12 @@ impl serde::Serialize for PricingParam {
 }
 #[cfg(feature = "billing")]
 impl PricingParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { price: None }
     }
+    /// The `price` parameter.
     pub fn price(mut self, v: impl Into<String>) -> Self {
         self.price = Some(v.into());
         self
@@ -1005,17 +1038,18 @@ impl PricingParam {
 ///
 /// Retrieves the invoice item with the given ID.
 ///
-/// `GET /v1/invoiceitems/{invoiceitem}`
+/// `GET /v1/invoiceitems/{invoiceitem}` · Stripe's SDKs: `retrieve` on `InvoiceItem` · [API reference](https://docs.stripe.com/api/invoiceitems/retrieve)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct RetrieveInvoiceitem {
+pub struct RetrieveInvoiceItem {
+    /// The `invoiceitem` parameter.
     pub invoiceitem: crate::InvoiceitemId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
 #[cfg(feature = "billing")]
-impl serde::Serialize for RetrieveInvoiceitem {
+impl serde::Serialize for RetrieveInvoiceItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -1026,8 +1060,8 @@ impl serde::Serialize for RetrieveInvoiceitem {
     }
 }
 #[cfg(feature = "billing")]
-impl RetrieveInvoiceitem {
-    ///Start with the required parameters: `invoiceitem`.
+impl RetrieveInvoiceItem {
+    /// Start with the required parameters: `invoiceitem`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(invoiceitem: impl Into<crate::InvoiceitemId>) -> Self {
         Self {
@@ -1042,7 +1076,7 @@ impl RetrieveInvoiceitem {
     }
 }
 #[cfg(feature = "billing")]
-impl crate::rt::StripeRequest for RetrieveInvoiceitem {
+impl crate::rt::StripeRequest for RetrieveInvoiceItem {
     type Output = crate::Invoiceitem;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
@@ -1065,11 +1099,12 @@ impl crate::rt::StripeRequest for RetrieveInvoiceitem {
 ///
 /// Updates the amount or description of an invoice item on an upcoming invoice. Updating an invoice item is only possible before the invoice it’s attached to is closed.
 ///
-/// `POST /v1/invoiceitems/{invoiceitem}`
+/// `POST /v1/invoiceitems/{invoiceitem}` · Stripe's SDKs: `update` on `InvoiceItem` · [API reference](https://docs.stripe.com/api/invoiceitems/update)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct UpdateInvoiceitem {
+pub struct UpdateInvoiceItem {
+    /// The `invoiceitem` parameter.
     pub invoiceitem: crate::InvoiceitemId,
     /// The integer amount in cents (or local equivalent) of the charge to be applied to the upcoming invoice. If you want to apply a credit to the customer's account, pass a negative amount.
     pub amount: Option<i64>,
@@ -1101,7 +1136,7 @@ pub struct UpdateInvoiceitem {
     pub unit_amount_decimal: Option<crate::rt::Decimal>,
 }
 #[cfg(feature = "billing")]
-impl serde::Serialize for UpdateInvoiceitem {
+impl serde::Serialize for UpdateInvoiceItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -1151,8 +1186,8 @@ impl serde::Serialize for UpdateInvoiceitem {
     }
 }
 #[cfg(feature = "billing")]
-impl UpdateInvoiceitem {
-    ///Start with the required parameters: `invoiceitem`.
+impl UpdateInvoiceItem {
+    /// Start with the required parameters: `invoiceitem`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(invoiceitem: impl Into<crate::InvoiceitemId>) -> Self {
         Self {
@@ -1254,7 +1289,7 @@ impl UpdateInvoiceitem {
     }
 }
 #[cfg(feature = "billing")]
-impl crate::rt::StripeRequest for UpdateInvoiceitem {
+impl crate::rt::StripeRequest for UpdateInvoiceItem {
     type Output = crate::Invoiceitem;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {

@@ -4,11 +4,12 @@
 ///
 /// When retrieving a quote, there is an includable [**computed.upfront.line_items**](https://stripe.com/docs/api/quotes/object#quote_object-computed-upfront-line_items) property containing the first handful of those items. There is also a URL where you can retrieve the full (paginated) list of upfront line items.
 ///
-/// `GET /v1/quotes/{quote}/computed_upfront_line_items`
+/// `GET /v1/quotes/{quote}/computed_upfront_line_items` · Stripe's SDKs: `list_computed_upfront_line_items` on `Quote` · [API reference](https://docs.stripe.com/api/quotes/list_computed_upfront_line_items)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct ListQuoteComputedUpfrontLineItems {
+pub struct ListComputedUpfrontLineItemsQuote {
+    /// The `quote` parameter.
     pub quote: crate::QuoteId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -20,7 +21,7 @@ pub struct ListQuoteComputedUpfrontLineItems {
     pub starting_after: Option<String>,
 }
 #[cfg(feature = "billing")]
-impl serde::Serialize for ListQuoteComputedUpfrontLineItems {
+impl serde::Serialize for ListComputedUpfrontLineItemsQuote {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -40,8 +41,8 @@ impl serde::Serialize for ListQuoteComputedUpfrontLineItems {
     }
 }
 #[cfg(feature = "billing")]
-impl ListQuoteComputedUpfrontLineItems {
-    ///Start with the required parameters: `quote`.
+impl ListComputedUpfrontLineItemsQuote {
+    /// Start with the required parameters: `quote`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(quote: impl Into<crate::QuoteId>) -> Self {
         Self {
@@ -74,7 +75,7 @@ impl ListQuoteComputedUpfrontLineItems {
     }
 }
 #[cfg(feature = "billing")]
-impl crate::rt::StripeRequest for ListQuoteComputedUpfrontLineItems {
+impl crate::rt::StripeRequest for ListComputedUpfrontLineItemsQuote {
     type Output = crate::rt::List<crate::Item>;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
@@ -97,11 +98,12 @@ impl crate::rt::StripeRequest for ListQuoteComputedUpfrontLineItems {
 ///
 /// When retrieving a quote, there is an includable **line_items** property containing the first handful of those items. There is also a URL where you can retrieve the full (paginated) list of line items.
 ///
-/// `GET /v1/quotes/{quote}/line_items`
+/// `GET /v1/quotes/{quote}/line_items` · Stripe's SDKs: `list_line_items` on `Quote` · [API reference](https://docs.stripe.com/api/quotes/list_line_items)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct ListQuoteLineItems {
+pub struct ListLineItemsQuote {
+    /// The `quote` parameter.
     pub quote: crate::QuoteId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -113,7 +115,7 @@ pub struct ListQuoteLineItems {
     pub starting_after: Option<String>,
 }
 #[cfg(feature = "billing")]
-impl serde::Serialize for ListQuoteLineItems {
+impl serde::Serialize for ListLineItemsQuote {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -133,8 +135,8 @@ impl serde::Serialize for ListQuoteLineItems {
     }
 }
 #[cfg(feature = "billing")]
-impl ListQuoteLineItems {
-    ///Start with the required parameters: `quote`.
+impl ListLineItemsQuote {
+    /// Start with the required parameters: `quote`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(quote: impl Into<crate::QuoteId>) -> Self {
         Self {
@@ -167,7 +169,7 @@ impl ListQuoteLineItems {
     }
 }
 #[cfg(feature = "billing")]
-impl crate::rt::StripeRequest for ListQuoteLineItems {
+impl crate::rt::StripeRequest for ListLineItemsQuote {
     type Output = crate::rt::List<crate::Item>;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {

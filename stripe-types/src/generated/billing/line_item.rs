@@ -4,11 +4,12 @@
 ///
 /// When retrieving an invoice, you’ll get a **lines** property containing the total count of line items and the first handful of those items. There is also a URL where you can retrieve the full (paginated) list of line items.
 ///
-/// `GET /v1/invoices/{invoice}/lines`
+/// `GET /v1/invoices/{invoice}/lines` · Stripe's SDKs: `list` on `InvoiceLineItem` · [API reference](https://docs.stripe.com/api/line_items/list)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct ListInvoiceLines {
+pub struct ListInvoiceLineItems {
+    /// The `invoice` parameter.
     pub invoice: crate::InvoiceId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -20,7 +21,7 @@ pub struct ListInvoiceLines {
     pub starting_after: Option<String>,
 }
 #[cfg(feature = "billing")]
-impl serde::Serialize for ListInvoiceLines {
+impl serde::Serialize for ListInvoiceLineItems {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -40,8 +41,8 @@ impl serde::Serialize for ListInvoiceLines {
     }
 }
 #[cfg(feature = "billing")]
-impl ListInvoiceLines {
-    ///Start with the required parameters: `invoice`.
+impl ListInvoiceLineItems {
+    /// Start with the required parameters: `invoice`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(invoice: impl Into<crate::InvoiceId>) -> Self {
         Self {
@@ -74,7 +75,7 @@ impl ListInvoiceLines {
     }
 }
 #[cfg(feature = "billing")]
-impl crate::rt::StripeRequest for ListInvoiceLines {
+impl crate::rt::StripeRequest for ListInvoiceLineItems {
     type Output = crate::rt::List<crate::LineItem>;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
@@ -100,11 +101,11 @@ impl crate::rt::StripeRequest for ListInvoiceLines {
 /// item and the invoice line item, so updates on this endpoint will propagate to the invoice item as well.
 /// Updating an invoice’s line item is only possible before the invoice is finalized.
 ///
-/// `POST /v1/invoices/{invoice}/lines/{line_item_id}`
+/// `POST /v1/invoices/{invoice}/lines/{line_item_id}` · Stripe's SDKs: `update` on `InvoiceLineItem` · [API reference](https://docs.stripe.com/api/line_items/update)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct UpdateInvoiceLine {
+pub struct UpdateInvoiceLineItem {
     /// Invoice ID of line item
     pub invoice: crate::InvoiceId,
     /// Invoice line item ID
@@ -135,7 +136,7 @@ pub struct UpdateInvoiceLine {
     pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
 }
 #[cfg(feature = "billing")]
-impl serde::Serialize for UpdateInvoiceLine {
+impl serde::Serialize for UpdateInvoiceLineItem {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -179,8 +180,8 @@ impl serde::Serialize for UpdateInvoiceLine {
     }
 }
 #[cfg(feature = "billing")]
-impl UpdateInvoiceLine {
-    ///Start with the required parameters: `invoice`, `line_item_id`.
+impl UpdateInvoiceLineItem {
+    /// Start with the required parameters: `invoice`, `line_item_id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         invoice: impl Into<crate::InvoiceId>,
@@ -277,7 +278,7 @@ impl UpdateInvoiceLine {
     }
 }
 #[cfg(feature = "billing")]
-impl crate::rt::StripeRequest for UpdateInvoiceLine {
+impl crate::rt::StripeRequest for UpdateInvoiceLineItem {
     type Output = crate::LineItem;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {

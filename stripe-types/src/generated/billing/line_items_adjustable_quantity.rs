@@ -4,8 +4,11 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct LineItemsAdjustableQuantity {
+    /// The `enabled` field.
     pub enabled: bool,
+    /// The `maximum` field.
     pub maximum: Option<i64>,
+    /// The `minimum` field.
     pub minimum: Option<i64>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

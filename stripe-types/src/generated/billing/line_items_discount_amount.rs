@@ -6,6 +6,7 @@
 pub struct LineItemsDiscountAmount {
     /// The amount discounted.
     pub amount: i64,
+    /// The `discount` field.
     pub discount: crate::Discount,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

@@ -6,6 +6,7 @@
 pub struct LineItemsTaxAmount {
     /// Amount of tax applied for this rate.
     pub amount: i64,
+    /// The `rate` field.
     pub rate: crate::TaxRate,
     /// The reasoning behind this tax, for example, if the product is tax exempt. The possible values for this field may be extended as new tax rules are supported.
     pub taxability_reason: Option<crate::LineItemsTaxAmountTaxabilityReason>,

@@ -4,7 +4,7 @@
 ///
 /// You can now model subscriptions more flexibly using the [Prices API](#prices). It replaces the Plans API and is backwards compatible to simplify your migration.
 ///
-/// `POST /v1/plans`
+/// `POST /v1/plans` · Stripe's SDKs: `create` on `Plan` · [API reference](https://docs.stripe.com/api/plans/create)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -33,6 +33,7 @@ pub struct CreatePlan {
     pub meter: Option<String>,
     /// A brief description of the plan, hidden from customers.
     pub nickname: Option<String>,
+    /// The `product` parameter.
     pub product: Option<crate::CreatePlanProduct>,
     /// Each element represents a pricing tier. This parameter requires `billing_scheme` to be set to `tiered`. See also the documentation for `billing_scheme`.
     pub tiers: Option<Vec<crate::Tier>>,
@@ -105,7 +106,7 @@ impl serde::Serialize for CreatePlan {
 }
 #[cfg(feature = "billing")]
 impl CreatePlan {
-    ///Start with the required parameters: `currency`, `interval`.
+    /// Start with the required parameters: `currency`, `interval`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         currency: impl Into<String>,
@@ -188,6 +189,7 @@ impl CreatePlan {
         self.nickname = Some(v.into());
         self
     }
+    /// The `product` parameter.
     pub fn product(mut self, v: impl Into<crate::CreatePlanProduct>) -> Self {
         self.product = Some(v.into());
         self
@@ -637,12 +639,13 @@ impl<'de> serde::Deserialize<'de> for CreatePlanUsageType {
 ///
 /// Deleting plans means new subscribers can’t be added. Existing subscribers aren’t affected.
 ///
-/// `DELETE /v1/plans/{plan}`
+/// `DELETE /v1/plans/{plan}` · Stripe's SDKs: `delete` on `Plan` · [API reference](https://docs.stripe.com/api/plans/delete)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeletePlan {
-    pub plan: crate::DeletedPlanId,
+    /// The `plan` parameter.
+    pub plan: crate::PlanId,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for DeletePlan {
@@ -654,9 +657,9 @@ impl serde::Serialize for DeletePlan {
 }
 #[cfg(feature = "billing")]
 impl DeletePlan {
-    ///Start with the required parameters: `plan`.
+    /// Start with the required parameters: `plan`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(plan: impl Into<crate::DeletedPlanId>) -> Self {
+    pub fn new(plan: impl Into<crate::PlanId>) -> Self {
         Self { plan: plan.into() }
     }
 }
@@ -765,16 +768,24 @@ impl serde::Serialize for DeletedPlan {
         map.end()
     }
 }
+/// Part of a request's parameters (`CreatePlanProductInlineProductParams`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InlineProductParams {
+    /// The `active` parameter.
     pub active: Option<bool>,
+    /// The `id` parameter.
     pub id: Option<String>,
+    /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Metadata>,
+    /// The `name` parameter.
     pub name: String,
+    /// The `statement_descriptor` parameter.
     pub statement_descriptor: Option<String>,
+    /// The `tax_code` parameter.
     pub tax_code: Option<String>,
+    /// The `unit_label` parameter.
     pub unit_label: Option<String>,
 }
 #[cfg(feature = "billing")]
@@ -806,7 +817,7 @@ impl serde::Serialize for InlineProductParams {
 }
 #[cfg(feature = "billing")]
 impl InlineProductParams {
-    ///Start with the required parameters: `name`.
+    /// Start with the required parameters: `name`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(name: impl Into<String>) -> Self {
         Self {
@@ -819,26 +830,32 @@ impl InlineProductParams {
             unit_label: None,
         }
     }
+    /// The `active` parameter.
     pub fn active(mut self, v: impl Into<bool>) -> Self {
         self.active = Some(v.into());
         self
     }
+    /// The `id` parameter.
     pub fn id(mut self, v: impl Into<String>) -> Self {
         self.id = Some(v.into());
         self
     }
+    /// The `metadata` parameter.
     pub fn metadata(mut self, v: impl Into<crate::rt::Metadata>) -> Self {
         self.metadata = Some(v.into());
         self
     }
+    /// The `statement_descriptor` parameter.
     pub fn statement_descriptor(mut self, v: impl Into<String>) -> Self {
         self.statement_descriptor = Some(v.into());
         self
     }
+    /// The `tax_code` parameter.
     pub fn tax_code(mut self, v: impl Into<String>) -> Self {
         self.tax_code = Some(v.into());
         self
     }
+    /// The `unit_label` parameter.
     pub fn unit_label(mut self, v: impl Into<String>) -> Self {
         self.unit_label = Some(v.into());
         self
@@ -848,7 +865,7 @@ impl InlineProductParams {
 ///
 /// Returns a list of your plans.
 ///
-/// `GET /v1/plans`
+/// `GET /v1/plans` · Stripe's SDKs: `list` on `Plan` · [API reference](https://docs.stripe.com/api/plans/list)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -899,7 +916,7 @@ impl serde::Serialize for ListPlans {
 }
 #[cfg(feature = "billing")]
 impl ListPlans {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1684,11 +1701,12 @@ impl crate::rt::HasId for ProductOrDeletedProduct {
 ///
 /// Retrieves the plan with the given ID.
 ///
-/// `GET /v1/plans/{plan}`
+/// `GET /v1/plans/{plan}` · Stripe's SDKs: `retrieve` on `Plan` · [API reference](https://docs.stripe.com/api/plans/retrieve)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePlan {
+    /// The `plan` parameter.
     pub plan: crate::PlanId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1706,7 +1724,7 @@ impl serde::Serialize for RetrievePlan {
 }
 #[cfg(feature = "billing")]
 impl RetrievePlan {
-    ///Start with the required parameters: `plan`.
+    /// Start with the required parameters: `plan`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(plan: impl Into<crate::PlanId>) -> Self {
         Self {
@@ -1737,14 +1755,20 @@ impl crate::rt::StripeRequest for RetrievePlan {
         }
     }
 }
+/// Part of a request's parameters (`CreatePlanTiers`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Tier {
+    /// The `flat_amount` parameter.
     pub flat_amount: Option<i64>,
+    /// The `flat_amount_decimal` parameter.
     pub flat_amount_decimal: Option<crate::rt::Decimal>,
+    /// The `unit_amount` parameter.
     pub unit_amount: Option<i64>,
+    /// The `unit_amount_decimal` parameter.
     pub unit_amount_decimal: Option<crate::rt::Decimal>,
+    /// The `up_to` parameter.
     pub up_to: crate::CreatePlanTiersUpTo,
 }
 #[cfg(feature = "billing")]
@@ -1770,7 +1794,7 @@ impl serde::Serialize for Tier {
 }
 #[cfg(feature = "billing")]
 impl Tier {
-    ///Start with the required parameters: `up_to`.
+    /// Start with the required parameters: `up_to`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(up_to: impl Into<crate::CreatePlanTiersUpTo>) -> Self {
         Self {
@@ -1781,28 +1805,35 @@ impl Tier {
             up_to: up_to.into(),
         }
     }
+    /// The `flat_amount` parameter.
     pub fn flat_amount(mut self, v: impl Into<i64>) -> Self {
         self.flat_amount = Some(v.into());
         self
     }
+    /// The `flat_amount_decimal` parameter.
     pub fn flat_amount_decimal(mut self, v: impl Into<crate::rt::Decimal>) -> Self {
         self.flat_amount_decimal = Some(v.into());
         self
     }
+    /// The `unit_amount` parameter.
     pub fn unit_amount(mut self, v: impl Into<i64>) -> Self {
         self.unit_amount = Some(v.into());
         self
     }
+    /// The `unit_amount_decimal` parameter.
     pub fn unit_amount_decimal(mut self, v: impl Into<crate::rt::Decimal>) -> Self {
         self.unit_amount_decimal = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreatePlanTransformUsage`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TransformUsageParam {
+    /// The `divide_by` parameter.
     pub divide_by: i64,
+    /// The `round` parameter.
     pub round: crate::CreatePlanTransformUsageRound,
 }
 #[cfg(feature = "billing")]
@@ -1817,7 +1848,7 @@ impl serde::Serialize for TransformUsageParam {
 }
 #[cfg(feature = "billing")]
 impl TransformUsageParam {
-    ///Start with the required parameters: `divide_by`, `round`.
+    /// Start with the required parameters: `divide_by`, `round`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         divide_by: impl Into<i64>,
@@ -1833,11 +1864,12 @@ impl TransformUsageParam {
 ///
 /// Updates the specified plan by setting the values of the parameters passed. Any parameters not provided are left unchanged. By design, you cannot change a plan’s ID, amount, currency, or billing cycle.
 ///
-/// `POST /v1/plans/{plan}`
+/// `POST /v1/plans/{plan}` · Stripe's SDKs: `update` on `Plan` · [API reference](https://docs.stripe.com/api/plans/update)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdatePlan {
+    /// The `plan` parameter.
     pub plan: crate::PlanId,
     /// Whether the plan is currently available for new subscriptions.
     pub active: Option<bool>,
@@ -1880,7 +1912,7 @@ impl serde::Serialize for UpdatePlan {
 }
 #[cfg(feature = "billing")]
 impl UpdatePlan {
-    ///Start with the required parameters: `plan`.
+    /// Start with the required parameters: `plan`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(plan: impl Into<crate::PlanId>) -> Self {
         Self {

@@ -4,7 +4,7 @@
 ///
 /// Creates a new product object.
 ///
-/// `POST /v1/products`
+/// `POST /v1/products` · Stripe's SDKs: `create` on `Product` · [API reference](https://docs.stripe.com/api/products/create)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -96,7 +96,7 @@ impl serde::Serialize for CreateProduct {
 }
 #[cfg(feature = "billing")]
 impl CreateProduct {
-    ///Start with the required parameters: `name`.
+    /// Start with the required parameters: `name`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(name: impl Into<String>) -> Self {
         Self {
@@ -219,12 +219,13 @@ impl crate::rt::StripeRequest for CreateProduct {
 ///
 /// Delete a product. Deleting a product is only possible if it has no prices associated with it. Additionally, deleting a product with `type=good` is only possible if it has no SKUs associated with it.
 ///
-/// `DELETE /v1/products/{id}`
+/// `DELETE /v1/products/{id}` · Stripe's SDKs: `delete` on `Product` · [API reference](https://docs.stripe.com/api/products/delete)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteProduct {
-    pub id: crate::DeletedProductId,
+    /// The `id` parameter.
+    pub id: crate::ProductId,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for DeleteProduct {
@@ -236,9 +237,9 @@ impl serde::Serialize for DeleteProduct {
 }
 #[cfg(feature = "billing")]
 impl DeleteProduct {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<crate::DeletedProductId>) -> Self {
+    pub fn new(id: impl Into<crate::ProductId>) -> Self {
         Self { id: id.into() }
     }
 }
@@ -259,10 +260,12 @@ impl crate::rt::StripeRequest for DeleteProduct {
         }
     }
 }
+/// Part of a request's parameters (`CreateProductMarketingFeatures`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Features {
+    /// The `name` parameter.
     pub name: String,
 }
 #[cfg(feature = "billing")]
@@ -276,7 +279,7 @@ impl serde::Serialize for Features {
 }
 #[cfg(feature = "billing")]
 impl Features {
-    ///Start with the required parameters: `name`.
+    /// Start with the required parameters: `name`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(name: impl Into<String>) -> Self {
         Self { name: name.into() }
@@ -286,7 +289,7 @@ impl Features {
 ///
 /// Returns a list of your products. The products are returned sorted by creation date, with the most recently created products appearing first.
 ///
-/// `GET /v1/products`
+/// `GET /v1/products` · Stripe's SDKs: `list` on `Product` · [API reference](https://docs.stripe.com/api/products/list)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -347,7 +350,7 @@ impl serde::Serialize for ListProducts {
 }
 #[cfg(feature = "billing")]
 impl ListProducts {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -456,13 +459,18 @@ impl From<i64> for ListProductsCreated {
         ListProductsCreated::Integer(v)
     }
 }
+/// Part of a request's parameters (`CreateProductPackageDimensions`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PackageDimensionsSpecs {
+    /// The `height` parameter.
     pub height: f64,
+    /// The `length` parameter.
     pub length: f64,
+    /// The `weight` parameter.
     pub weight: f64,
+    /// The `width` parameter.
     pub width: f64,
 }
 #[cfg(feature = "billing")]
@@ -477,39 +485,56 @@ impl serde::Serialize for PackageDimensionsSpecs {
         map.end()
     }
 }
+/// The required parameters of [`PackageDimensionsSpecs::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "billing")]
+#[derive(Clone, Debug)]
+pub struct PackageDimensionsSpecsArgs {
+    /// The `height` parameter.
+    pub height: f64,
+    /// The `length` parameter.
+    pub length: f64,
+    /// The `weight` parameter.
+    pub weight: f64,
+    /// The `width` parameter.
+    pub width: f64,
+}
 #[cfg(feature = "billing")]
 impl PackageDimensionsSpecs {
-    ///Start with the required parameters: `height`, `length`, `weight`, `width`.
+    /// Start with the required parameters, named in [`PackageDimensionsSpecsArgs`]: `height`, `length`, `weight`, `width`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        height: impl Into<f64>,
-        length: impl Into<f64>,
-        weight: impl Into<f64>,
-        width: impl Into<f64>,
-    ) -> Self {
+    pub fn new(args: PackageDimensionsSpecsArgs) -> Self {
         Self {
-            height: height.into(),
-            length: length.into(),
-            weight: weight.into(),
-            width: width.into(),
+            height: args.height,
+            length: args.length,
+            weight: args.weight,
+            width: args.width,
         }
     }
 }
+/// Part of a request's parameters (`CreateProductDefaultPriceData`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PriceDataWithoutProductWithMetadata {
+    /// The `currency` parameter.
     pub currency: String,
+    /// The `currency_options` parameter.
     pub currency_options: Option<
         std::collections::BTreeMap<String, crate::CreatePriceCurrencyOptionsValue>,
     >,
+    /// The `custom_unit_amount` parameter.
     pub custom_unit_amount: Option<
         crate::CreatePriceCurrencyOptionsValueCustomUnitAmount,
     >,
+    /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Metadata>,
+    /// The `recurring` parameter.
     pub recurring: Option<crate::RecurringAdhoc>,
+    /// The `tax_behavior` parameter.
     pub tax_behavior: Option<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
+    /// The `unit_amount` parameter.
     pub unit_amount: Option<i64>,
+    /// The `unit_amount_decimal` parameter.
     pub unit_amount_decimal: Option<crate::rt::Decimal>,
 }
 #[cfg(feature = "billing")]
@@ -544,7 +569,7 @@ impl serde::Serialize for PriceDataWithoutProductWithMetadata {
 }
 #[cfg(feature = "billing")]
 impl PriceDataWithoutProductWithMetadata {
-    ///Start with the required parameters: `currency`.
+    /// Start with the required parameters: `currency`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(currency: impl Into<String>) -> Self {
         Self {
@@ -558,6 +583,7 @@ impl PriceDataWithoutProductWithMetadata {
             unit_amount_decimal: None,
         }
     }
+    /// The `currency_options` parameter.
     pub fn currency_options(
         mut self,
         v: impl Into<
@@ -567,6 +593,7 @@ impl PriceDataWithoutProductWithMetadata {
         self.currency_options = Some(v.into());
         self
     }
+    /// The `custom_unit_amount` parameter.
     pub fn custom_unit_amount(
         mut self,
         v: impl Into<crate::CreatePriceCurrencyOptionsValueCustomUnitAmount>,
@@ -574,14 +601,17 @@ impl PriceDataWithoutProductWithMetadata {
         self.custom_unit_amount = Some(v.into());
         self
     }
+    /// The `metadata` parameter.
     pub fn metadata(mut self, v: impl Into<crate::rt::Metadata>) -> Self {
         self.metadata = Some(v.into());
         self
     }
+    /// The `recurring` parameter.
     pub fn recurring(mut self, v: impl Into<crate::RecurringAdhoc>) -> Self {
         self.recurring = Some(v.into());
         self
     }
+    /// The `tax_behavior` parameter.
     pub fn tax_behavior(
         mut self,
         v: impl Into<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
@@ -589,10 +619,12 @@ impl PriceDataWithoutProductWithMetadata {
         self.tax_behavior = Some(v.into());
         self
     }
+    /// The `unit_amount` parameter.
     pub fn unit_amount(mut self, v: impl Into<i64>) -> Self {
         self.unit_amount = Some(v.into());
         self
     }
+    /// The `unit_amount_decimal` parameter.
     pub fn unit_amount_decimal(mut self, v: impl Into<crate::rt::Decimal>) -> Self {
         self.unit_amount_decimal = Some(v.into());
         self
@@ -602,11 +634,12 @@ impl PriceDataWithoutProductWithMetadata {
 ///
 /// Retrieves the details of an existing product. Supply the unique product ID from either a product creation request or the product list, and Stripe will return the corresponding product information.
 ///
-/// `GET /v1/products/{id}`
+/// `GET /v1/products/{id}` · Stripe's SDKs: `retrieve` on `Product` · [API reference](https://docs.stripe.com/api/products/retrieve)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveProduct {
+    /// The `id` parameter.
     pub id: crate::ProductId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -624,7 +657,7 @@ impl serde::Serialize for RetrieveProduct {
 }
 #[cfg(feature = "billing")]
 impl RetrieveProduct {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::ProductId>) -> Self {
         Self {
@@ -662,7 +695,7 @@ impl crate::rt::StripeRequest for RetrieveProduct {
 /// conditions, data is searchable in less than a minute. Occasionally, propagation of new or updated data can be up
 /// to an hour behind during outages. Search functionality is not available to merchants in India.
 ///
-/// `GET /v1/products/search`
+/// `GET /v1/products/search` · Stripe's SDKs: `search` on `Product` · [API reference](https://docs.stripe.com/api/products/search)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -696,7 +729,7 @@ impl serde::Serialize for SearchProducts {
 }
 #[cfg(feature = "billing")]
 impl SearchProducts {
-    ///Start with the required parameters: `query`.
+    /// Start with the required parameters: `query`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(query: impl Into<String>) -> Self {
         Self {
@@ -741,11 +774,12 @@ impl crate::rt::StripeRequest for SearchProducts {
 ///
 /// Updates the specific product by setting the values of the parameters passed. Any parameters not provided will be left unchanged.
 ///
-/// `POST /v1/products/{id}`
+/// `POST /v1/products/{id}` · Stripe's SDKs: `update` on `Product` · [API reference](https://docs.stripe.com/api/products/update)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateProduct {
+    /// The `id` parameter.
     pub id: crate::ProductId,
     /// Whether the product is available for purchase.
     pub active: Option<bool>,
@@ -831,7 +865,7 @@ impl serde::Serialize for UpdateProduct {
 }
 #[cfg(feature = "billing")]
 impl UpdateProduct {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::ProductId>) -> Self {
         Self {

@@ -4,11 +4,12 @@
 ///
 /// Creates a product_feature, which represents a feature attachment to a product
 ///
-/// `POST /v1/products/{product}/features`
+/// `POST /v1/products/{product}/features` · Stripe's SDKs: `create` on `ProductFeature` · [API reference](https://docs.stripe.com/api/product_features/create)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateProductFeature {
+    /// The `product` parameter.
     pub product: crate::ProductId,
     /// The ID of the [Feature](https://docs.stripe.com/api/entitlements/feature) object attached to this product.
     pub entitlement_feature: String,
@@ -29,7 +30,7 @@ impl serde::Serialize for CreateProductFeature {
 }
 #[cfg(feature = "billing")]
 impl CreateProductFeature {
-    ///Start with the required parameters: `product`, `entitlement_feature`.
+    /// Start with the required parameters: `product`, `entitlement_feature`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         product: impl Into<crate::ProductId>,
@@ -71,13 +72,15 @@ impl crate::rt::StripeRequest for CreateProductFeature {
 ///
 /// Deletes the feature attachment to a product
 ///
-/// `DELETE /v1/products/{product}/features/{id}`
+/// `DELETE /v1/products/{product}/features/{id}` · Stripe's SDKs: `delete` on `ProductFeature` · [API reference](https://docs.stripe.com/api/product_features/delete)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteProductFeature {
+    /// The `product` parameter.
     pub product: crate::ProductId,
-    pub id: crate::DeletedProductFeatureId,
+    /// The `id` parameter.
+    pub id: crate::ProductFeatureId,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for DeleteProductFeature {
@@ -89,11 +92,11 @@ impl serde::Serialize for DeleteProductFeature {
 }
 #[cfg(feature = "billing")]
 impl DeleteProductFeature {
-    ///Start with the required parameters: `product`, `id`.
+    /// Start with the required parameters: `product`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         product: impl Into<crate::ProductId>,
-        id: impl Into<crate::DeletedProductFeatureId>,
+        id: impl Into<crate::ProductFeatureId>,
     ) -> Self {
         Self {
             product: product.into(),
@@ -125,11 +128,12 @@ impl crate::rt::StripeRequest for DeleteProductFeature {
 ///
 /// Retrieve a list of features for a product
 ///
-/// `GET /v1/products/{product}/features`
+/// `GET /v1/products/{product}/features` · Stripe's SDKs: `list` on `ProductFeature` · [API reference](https://docs.stripe.com/api/product_features/list)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListProductFeatures {
+    /// The `product` parameter.
     pub product: crate::ProductId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -162,7 +166,7 @@ impl serde::Serialize for ListProductFeatures {
 }
 #[cfg(feature = "billing")]
 impl ListProductFeatures {
-    ///Start with the required parameters: `product`.
+    /// Start with the required parameters: `product`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(product: impl Into<crate::ProductId>) -> Self {
         Self {
@@ -218,7 +222,7 @@ impl crate::rt::StripeRequest for ListProductFeatures {
 ///
 /// Retrieves a product_feature, which represents a feature attachment to a product
 ///
-/// `GET /v1/products/{product}/features/{id}`
+/// `GET /v1/products/{product}/features/{id}` · Stripe's SDKs: `retrieve` on `ProductFeature` · [API reference](https://docs.stripe.com/api/product_features/retrieve)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -243,7 +247,7 @@ impl serde::Serialize for RetrieveProductFeature {
 }
 #[cfg(feature = "billing")]
 impl RetrieveProductFeature {
-    ///Start with the required parameters: `product`, `id`.
+    /// Start with the required parameters: `product`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         product: impl Into<crate::ProductId>,

@@ -4,7 +4,7 @@
 ///
 /// A promotion code points to an underlying promotion. You can optionally restrict the code to a specific customer, redemption limit, and expiration date.
 ///
-/// `POST /v1/promotion_codes`
+/// `POST /v1/promotion_codes` · Stripe's SDKs: `create` on `PromotionCode` · [API reference](https://docs.stripe.com/api/promotion_codes/create)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -70,7 +70,7 @@ impl serde::Serialize for CreatePromotionCode {
 }
 #[cfg(feature = "billing")]
 impl CreatePromotionCode {
-    ///Start with the required parameters: `promotion`.
+    /// Start with the required parameters: `promotion`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(promotion: impl Into<crate::Promotion>) -> Self {
         Self {
@@ -203,18 +203,23 @@ impl<'de> serde::Deserialize<'de> for CreatePromotionCodePromotionType {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreatePromotionCodeRestrictions`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreatePromotionCodeRestrictions {
+    /// The `currency_options` parameter.
     pub currency_options: Option<
         std::collections::BTreeMap<
             String,
             crate::CreatePromotionCodeRestrictionsCurrencyOptionsValue,
         >,
     >,
+    /// The `first_time_transaction` parameter.
     pub first_time_transaction: Option<bool>,
+    /// The `minimum_amount` parameter.
     pub minimum_amount: Option<i64>,
+    /// The `minimum_amount_currency` parameter.
     pub minimum_amount_currency: Option<String>,
 }
 #[cfg(feature = "billing")]
@@ -239,7 +244,7 @@ impl serde::Serialize for CreatePromotionCodeRestrictions {
 }
 #[cfg(feature = "billing")]
 impl CreatePromotionCodeRestrictions {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -249,6 +254,7 @@ impl CreatePromotionCodeRestrictions {
             minimum_amount_currency: None,
         }
     }
+    /// The `currency_options` parameter.
     pub fn currency_options(
         mut self,
         v: impl Into<
@@ -261,23 +267,28 @@ impl CreatePromotionCodeRestrictions {
         self.currency_options = Some(v.into());
         self
     }
+    /// The `first_time_transaction` parameter.
     pub fn first_time_transaction(mut self, v: impl Into<bool>) -> Self {
         self.first_time_transaction = Some(v.into());
         self
     }
+    /// The `minimum_amount` parameter.
     pub fn minimum_amount(mut self, v: impl Into<i64>) -> Self {
         self.minimum_amount = Some(v.into());
         self
     }
+    /// The `minimum_amount_currency` parameter.
     pub fn minimum_amount_currency(mut self, v: impl Into<String>) -> Self {
         self.minimum_amount_currency = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreatePromotionCodeRestrictionsCurrencyOptionsValue`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreatePromotionCodeRestrictionsCurrencyOptionsValue {
+    /// The `minimum_amount` parameter.
     pub minimum_amount: Option<i64>,
 }
 #[cfg(feature = "billing")]
@@ -293,11 +304,12 @@ impl serde::Serialize for CreatePromotionCodeRestrictionsCurrencyOptionsValue {
 }
 #[cfg(feature = "billing")]
 impl CreatePromotionCodeRestrictionsCurrencyOptionsValue {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { minimum_amount: None }
     }
+    /// The `minimum_amount` parameter.
     pub fn minimum_amount(mut self, v: impl Into<i64>) -> Self {
         self.minimum_amount = Some(v.into());
         self
@@ -307,7 +319,7 @@ impl CreatePromotionCodeRestrictionsCurrencyOptionsValue {
 ///
 /// Returns a list of your promotion codes.
 ///
-/// `GET /v1/promotion_codes`
+/// `GET /v1/promotion_codes` · Stripe's SDKs: `list` on `PromotionCode` · [API reference](https://docs.stripe.com/api/promotion_codes/list)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -373,7 +385,7 @@ impl serde::Serialize for ListPromotionCodes {
 }
 #[cfg(feature = "billing")]
 impl ListPromotionCodes {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -488,11 +500,14 @@ impl From<i64> for ListPromotionCodesCreated {
         ListPromotionCodesCreated::Integer(v)
     }
 }
+/// Part of a request's parameters (`CreatePromotionCodePromotion`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Promotion {
+    /// The `coupon` parameter.
     pub coupon: Option<String>,
+    /// The `type` parameter.
     pub r#type: crate::CreatePromotionCodePromotionType,
 }
 #[cfg(feature = "billing")]
@@ -509,7 +524,7 @@ impl serde::Serialize for Promotion {
 }
 #[cfg(feature = "billing")]
 impl Promotion {
-    ///Start with the required parameters: `type`.
+    /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(r#type: impl Into<crate::CreatePromotionCodePromotionType>) -> Self {
         Self {
@@ -517,6 +532,7 @@ impl Promotion {
             r#type: r#type.into(),
         }
     }
+    /// The `coupon` parameter.
     pub fn coupon(mut self, v: impl Into<String>) -> Self {
         self.coupon = Some(v.into());
         self
@@ -550,7 +566,9 @@ pub struct PromotionCode {
     pub max_redemptions: Option<i64>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: Option<crate::rt::Metadata>,
+    /// The `promotion` field.
     pub promotion: crate::PromotionCodesResourcePromotion,
+    /// The `restrictions` field.
     pub restrictions: crate::PromotionCodesResourceRestrictions,
     /// Number of times this promotion code has been used.
     pub times_redeemed: i64,
@@ -806,11 +824,12 @@ impl serde::Serialize for PromotionCodeCurrencyOption {
 ///
 /// Retrieves the promotion code with the given ID. In order to retrieve a promotion code by the customer-facing `code` use [list](https://docs.stripe.com/docs/api/promotion_codes/list) with the desired `code`.
 ///
-/// `GET /v1/promotion_codes/{promotion_code}`
+/// `GET /v1/promotion_codes/{promotion_code}` · Stripe's SDKs: `retrieve` on `PromotionCode` · [API reference](https://docs.stripe.com/api/promotion_codes/retrieve)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePromotionCode {
+    /// The `promotion_code` parameter.
     pub promotion_code: crate::PromotionCodeId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -828,7 +847,7 @@ impl serde::Serialize for RetrievePromotionCode {
 }
 #[cfg(feature = "billing")]
 impl RetrievePromotionCode {
-    ///Start with the required parameters: `promotion_code`.
+    /// Start with the required parameters: `promotion_code`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(promotion_code: impl Into<crate::PromotionCodeId>) -> Self {
         Self {
@@ -866,11 +885,12 @@ impl crate::rt::StripeRequest for RetrievePromotionCode {
 ///
 /// Updates the specified promotion code by setting the values of the parameters passed. Most fields are, by design, not editable.
 ///
-/// `POST /v1/promotion_codes/{promotion_code}`
+/// `POST /v1/promotion_codes/{promotion_code}` · Stripe's SDKs: `update` on `PromotionCode` · [API reference](https://docs.stripe.com/api/promotion_codes/update)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdatePromotionCode {
+    /// The `promotion_code` parameter.
     pub promotion_code: crate::PromotionCodeId,
     /// Whether the promotion code is currently active. A promotion code can only be reactivated when the coupon is still valid and the promotion code is otherwise redeemable.
     pub active: Option<bool>,
@@ -903,7 +923,7 @@ impl serde::Serialize for UpdatePromotionCode {
 }
 #[cfg(feature = "billing")]
 impl UpdatePromotionCode {
-    ///Start with the required parameters: `promotion_code`.
+    /// Start with the required parameters: `promotion_code`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(promotion_code: impl Into<crate::PromotionCodeId>) -> Self {
         Self {
@@ -961,10 +981,12 @@ impl crate::rt::StripeRequest for UpdatePromotionCode {
         }
     }
 }
+/// Part of a request's parameters (`UpdatePromotionCodeRestrictions`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct UpdatePromotionCodeRestrictions {
+    /// The `currency_options` parameter.
     pub currency_options: Option<
         std::collections::BTreeMap<
             String,
@@ -985,11 +1007,12 @@ impl serde::Serialize for UpdatePromotionCodeRestrictions {
 }
 #[cfg(feature = "billing")]
 impl UpdatePromotionCodeRestrictions {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { currency_options: None }
     }
+    /// The `currency_options` parameter.
     pub fn currency_options(
         mut self,
         v: impl Into<

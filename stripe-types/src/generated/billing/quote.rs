@@ -4,11 +4,12 @@
 ///
 /// Accepts the specified quote.
 ///
-/// `POST /v1/quotes/{quote}/accept`
+/// `POST /v1/quotes/{quote}/accept` · Stripe's SDKs: `accept` on `Quote` · [API reference](https://docs.stripe.com/api/quotes/accept)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AcceptQuote {
+    /// The `quote` parameter.
     pub quote: crate::QuoteId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -26,7 +27,7 @@ impl serde::Serialize for AcceptQuote {
 }
 #[cfg(feature = "billing")]
 impl AcceptQuote {
-    ///Start with the required parameters: `quote`.
+    /// Start with the required parameters: `quote`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(quote: impl Into<crate::QuoteId>) -> Self {
         Self {
@@ -63,11 +64,12 @@ impl crate::rt::StripeRequest for AcceptQuote {
 ///
 /// Cancels the quote.
 ///
-/// `POST /v1/quotes/{quote}/cancel`
+/// `POST /v1/quotes/{quote}/cancel` · Stripe's SDKs: `cancel` on `Quote` · [API reference](https://docs.stripe.com/api/quotes/cancel)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelQuote {
+    /// The `quote` parameter.
     pub quote: crate::QuoteId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -85,7 +87,7 @@ impl serde::Serialize for CancelQuote {
 }
 #[cfg(feature = "billing")]
 impl CancelQuote {
-    ///Start with the required parameters: `quote`.
+    /// Start with the required parameters: `quote`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(quote: impl Into<crate::QuoteId>) -> Self {
         Self {
@@ -122,7 +124,7 @@ impl crate::rt::StripeRequest for CancelQuote {
 ///
 /// A quote models prices and services for a customer. Default options for `header`, `description`, `footer`, and `expires_at` can be set in the dashboard via the [quote template](https://dashboard.stripe.com/settings/billing/quote).
 ///
-/// `POST /v1/quotes`
+/// `POST /v1/quotes` · Stripe's SDKs: `create` on `Quote` · [API reference](https://docs.stripe.com/api/quotes/create)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -243,7 +245,7 @@ impl serde::Serialize for CreateQuote {
 }
 #[cfg(feature = "billing")]
 impl CreateQuote {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -506,12 +508,16 @@ impl<'de> serde::Deserialize<'de> for CreateQuoteSubscriptionDataEffectiveDateSt
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateQuoteTransferData`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateQuoteTransferData {
+    /// The `amount` parameter.
     pub amount: Option<i64>,
+    /// The `amount_percent` parameter.
     pub amount_percent: Option<f64>,
+    /// The `destination` parameter.
     pub destination: String,
 }
 #[cfg(feature = "billing")]
@@ -531,7 +537,7 @@ impl serde::Serialize for CreateQuoteTransferData {
 }
 #[cfg(feature = "billing")]
 impl CreateQuoteTransferData {
-    ///Start with the required parameters: `destination`.
+    /// Start with the required parameters: `destination`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(destination: impl Into<String>) -> Self {
         Self {
@@ -540,10 +546,12 @@ impl CreateQuoteTransferData {
             destination: destination.into(),
         }
     }
+    /// The `amount` parameter.
     pub fn amount(mut self, v: impl Into<i64>) -> Self {
         self.amount = Some(v.into());
         self
     }
+    /// The `amount_percent` parameter.
     pub fn amount_percent(mut self, v: impl Into<f64>) -> Self {
         self.amount_percent = Some(v.into());
         self
@@ -553,11 +561,12 @@ impl CreateQuoteTransferData {
 ///
 /// Finalizes the quote.
 ///
-/// `POST /v1/quotes/{quote}/finalize`
+/// `POST /v1/quotes/{quote}/finalize` · Stripe's SDKs: `finalize_quote` on `Quote` · [API reference](https://docs.stripe.com/api/quotes/finalize_quote)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FinalizeQuote {
+    /// The `quote` parameter.
     pub quote: crate::QuoteId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -580,7 +589,7 @@ impl serde::Serialize for FinalizeQuote {
 }
 #[cfg(feature = "billing")]
 impl FinalizeQuote {
-    ///Start with the required parameters: `quote`.
+    /// Start with the required parameters: `quote`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(quote: impl Into<crate::QuoteId>) -> Self {
         Self {
@@ -620,11 +629,14 @@ impl crate::rt::StripeRequest for FinalizeQuote {
         }
     }
 }
+/// Part of a request's parameters (`CreateQuoteFromQuote`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FromQuoteParams {
+    /// The `is_revision` parameter.
     pub is_revision: Option<bool>,
+    /// The `quote` parameter.
     pub quote: String,
 }
 #[cfg(feature = "billing")]
@@ -641,7 +653,7 @@ impl serde::Serialize for FromQuoteParams {
 }
 #[cfg(feature = "billing")]
 impl FromQuoteParams {
-    ///Start with the required parameters: `quote`.
+    /// Start with the required parameters: `quote`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(quote: impl Into<String>) -> Self {
         Self {
@@ -649,19 +661,26 @@ impl FromQuoteParams {
             quote: quote.into(),
         }
     }
+    /// The `is_revision` parameter.
     pub fn is_revision(mut self, v: impl Into<bool>) -> Self {
         self.is_revision = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateQuoteLineItems`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct LineItemCreateParams {
+    /// The `discounts` parameter.
     pub discounts: Option<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
+    /// The `price` parameter.
     pub price: Option<String>,
+    /// The `price_data` parameter.
     pub price_data: Option<crate::PriceData>,
+    /// The `quantity` parameter.
     pub quantity: Option<i64>,
+    /// The `tax_rates` parameter.
     pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
 }
 #[cfg(feature = "billing")]
@@ -689,7 +708,7 @@ impl serde::Serialize for LineItemCreateParams {
 }
 #[cfg(feature = "billing")]
 impl LineItemCreateParams {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -700,6 +719,7 @@ impl LineItemCreateParams {
             tax_rates: None,
         }
     }
+    /// The `discounts` parameter.
     pub fn discounts(
         mut self,
         v: impl Into<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
@@ -707,32 +727,43 @@ impl LineItemCreateParams {
         self.discounts = Some(v.into());
         self
     }
+    /// The `price` parameter.
     pub fn price(mut self, v: impl Into<String>) -> Self {
         self.price = Some(v.into());
         self
     }
+    /// The `price_data` parameter.
     pub fn price_data(mut self, v: impl Into<crate::PriceData>) -> Self {
         self.price_data = Some(v.into());
         self
     }
+    /// The `quantity` parameter.
     pub fn quantity(mut self, v: impl Into<i64>) -> Self {
         self.quantity = Some(v.into());
         self
     }
+    /// The `tax_rates` parameter.
     pub fn tax_rates(mut self, v: impl Into<crate::rt::Clearable<Vec<String>>>) -> Self {
         self.tax_rates = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`UpdateQuoteLineItems`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct LineItemUpdateParams {
+    /// The `discounts` parameter.
     pub discounts: Option<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
+    /// The `id` parameter.
     pub id: Option<String>,
+    /// The `price` parameter.
     pub price: Option<String>,
+    /// The `price_data` parameter.
     pub price_data: Option<crate::PriceData>,
+    /// The `quantity` parameter.
     pub quantity: Option<i64>,
+    /// The `tax_rates` parameter.
     pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
 }
 #[cfg(feature = "billing")]
@@ -763,7 +794,7 @@ impl serde::Serialize for LineItemUpdateParams {
 }
 #[cfg(feature = "billing")]
 impl LineItemUpdateParams {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -775,6 +806,7 @@ impl LineItemUpdateParams {
             tax_rates: None,
         }
     }
+    /// The `discounts` parameter.
     pub fn discounts(
         mut self,
         v: impl Into<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
@@ -782,22 +814,27 @@ impl LineItemUpdateParams {
         self.discounts = Some(v.into());
         self
     }
+    /// The `id` parameter.
     pub fn id(mut self, v: impl Into<String>) -> Self {
         self.id = Some(v.into());
         self
     }
+    /// The `price` parameter.
     pub fn price(mut self, v: impl Into<String>) -> Self {
         self.price = Some(v.into());
         self
     }
+    /// The `price_data` parameter.
     pub fn price_data(mut self, v: impl Into<crate::PriceData>) -> Self {
         self.price_data = Some(v.into());
         self
     }
+    /// The `quantity` parameter.
     pub fn quantity(mut self, v: impl Into<i64>) -> Self {
         self.quantity = Some(v.into());
         self
     }
+    /// The `tax_rates` parameter.
     pub fn tax_rates(mut self, v: impl Into<crate::rt::Clearable<Vec<String>>>) -> Self {
         self.tax_rates = Some(v.into());
         self
@@ -807,7 +844,7 @@ impl LineItemUpdateParams {
 ///
 /// Returns a list of your quotes.
 ///
-/// `GET /v1/quotes`
+/// `GET /v1/quotes` · Stripe's SDKs: `list` on `Quote` · [API reference](https://docs.stripe.com/api/quotes/list)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -863,7 +900,7 @@ impl serde::Serialize for ListQuotes {
 }
 #[cfg(feature = "billing")]
 impl ListQuotes {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -999,15 +1036,22 @@ impl<'de> serde::Deserialize<'de> for ListQuotesStatus {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateQuoteLineItemsPriceData`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PriceData {
+    /// The `currency` parameter.
     pub currency: String,
+    /// The `product` parameter.
     pub product: String,
+    /// The `recurring` parameter.
     pub recurring: Option<crate::RecurringAdhoc>,
+    /// The `tax_behavior` parameter.
     pub tax_behavior: Option<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
+    /// The `unit_amount` parameter.
     pub unit_amount: Option<i64>,
+    /// The `unit_amount_decimal` parameter.
     pub unit_amount_decimal: Option<crate::rt::Decimal>,
 }
 #[cfg(feature = "billing")]
@@ -1032,24 +1076,35 @@ impl serde::Serialize for PriceData {
         map.end()
     }
 }
+/// The required parameters of [`PriceData::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "billing")]
+#[derive(Clone, Debug)]
+pub struct PriceDataArgs {
+    /// The `currency` parameter.
+    pub currency: String,
+    /// The `product` parameter.
+    pub product: String,
+}
 #[cfg(feature = "billing")]
 impl PriceData {
-    ///Start with the required parameters: `currency`, `product`.
+    /// Start with the required parameters, named in [`PriceDataArgs`]: `currency`, `product`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(currency: impl Into<String>, product: impl Into<String>) -> Self {
+    pub fn new(args: PriceDataArgs) -> Self {
         Self {
-            currency: currency.into(),
-            product: product.into(),
+            currency: args.currency,
+            product: args.product,
             recurring: None,
             tax_behavior: None,
             unit_amount: None,
             unit_amount_decimal: None,
         }
     }
+    /// The `recurring` parameter.
     pub fn recurring(mut self, v: impl Into<crate::RecurringAdhoc>) -> Self {
         self.recurring = Some(v.into());
         self
     }
+    /// The `tax_behavior` parameter.
     pub fn tax_behavior(
         mut self,
         v: impl Into<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
@@ -1057,10 +1112,12 @@ impl PriceData {
         self.tax_behavior = Some(v.into());
         self
     }
+    /// The `unit_amount` parameter.
     pub fn unit_amount(mut self, v: impl Into<i64>) -> Self {
         self.unit_amount = Some(v.into());
         self
     }
+    /// The `unit_amount_decimal` parameter.
     pub fn unit_amount_decimal(mut self, v: impl Into<crate::rt::Decimal>) -> Self {
         self.unit_amount_decimal = Some(v.into());
         self
@@ -1083,9 +1140,11 @@ pub struct Quote {
     pub application_fee_amount: Option<i64>,
     /// A non-negative decimal between 0 and 100, with at most two decimal places. This represents the percentage of the subscription invoice total that will be transferred to the application owner's Stripe account. Only applicable if there are line items with recurring prices on the quote.
     pub application_fee_percent: Option<f64>,
+    /// The `automatic_tax` field.
     pub automatic_tax: crate::QuotesResourceAutomaticTax,
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay invoices at the end of the subscription cycle or on finalization using the default payment method attached to the subscription or customer. When sending an invoice, Stripe will email your customer an invoice with payment instructions and mark the subscription as `active`. Defaults to `charge_automatically`.
     pub collection_method: crate::InvoiceCollectionMethod,
+    /// The `computed` field.
     pub computed: crate::QuotesResourceComputed,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
@@ -1113,6 +1172,7 @@ pub struct Quote {
     pub id: crate::QuoteId,
     /// The invoice that was created from this quote.
     pub invoice: Option<crate::rt::Expandable<crate::InvoiceOrDeletedInvoice>>,
+    /// The `invoice_settings` field.
     pub invoice_settings: crate::InvoiceSettingQuoteSetting,
     /// A list of items the customer is being quoted for.
     pub line_items: Option<crate::rt::List<crate::Item>>,
@@ -1126,9 +1186,11 @@ pub struct Quote {
     pub on_behalf_of: Option<crate::rt::Expandable<crate::Account>>,
     /// The status of the quote.
     pub status: crate::QuoteStatus,
+    /// The `status_transitions` field.
     pub status_transitions: crate::QuotesResourceStatusTransitions,
     /// The subscription that was created or updated from this quote.
     pub subscription: Option<crate::rt::Expandable<crate::Subscription>>,
+    /// The `subscription_data` field.
     pub subscription_data: crate::QuotesResourceSubscriptionDataSubscriptionData,
     /// The subscription schedule that was created or updated from this quote.
     pub subscription_schedule: Option<
@@ -1136,6 +1198,7 @@ pub struct Quote {
     >,
     /// ID of the test clock this quote belongs to.
     pub test_clock: Option<crate::rt::Expandable<crate::TestHelpersTestClock>>,
+    /// The `total_details` field.
     pub total_details: crate::QuotesResourceTotalDetails,
     /// The account (if any) the payments will be attributed to for tax reporting, and where funds from each payment will be transferred to for each of the invoices.
     pub transfer_data: Option<crate::QuotesResourceTransferData>,
@@ -1515,11 +1578,14 @@ impl serde::Serialize for Quote {
         map.end()
     }
 }
+/// Part of a request's parameters (`CreateQuoteInvoiceSettings`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct QuoteParam {
+    /// The `days_until_due` parameter.
     pub days_until_due: Option<i64>,
+    /// The `issuer` parameter.
     pub issuer: Option<crate::CreateCheckoutSessionInvoiceCreationInvoiceDataIssuer>,
 }
 #[cfg(feature = "billing")]
@@ -1538,7 +1604,7 @@ impl serde::Serialize for QuoteParam {
 }
 #[cfg(feature = "billing")]
 impl QuoteParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1546,10 +1612,12 @@ impl QuoteParam {
             issuer: None,
         }
     }
+    /// The `days_until_due` parameter.
     pub fn days_until_due(mut self, v: impl Into<i64>) -> Self {
         self.days_until_due = Some(v.into());
         self
     }
+    /// The `issuer` parameter.
     pub fn issuer(
         mut self,
         v: impl Into<crate::CreateCheckoutSessionInvoiceCreationInvoiceDataIssuer>,
@@ -1627,11 +1695,12 @@ impl crate::rt::Decode for QuoteStatus {
 ///
 /// Retrieves the quote with the given ID.
 ///
-/// `GET /v1/quotes/{quote}`
+/// `GET /v1/quotes/{quote}` · Stripe's SDKs: `retrieve` on `Quote` · [API reference](https://docs.stripe.com/api/quotes/retrieve)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveQuote {
+    /// The `quote` parameter.
     pub quote: crate::QuoteId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1649,7 +1718,7 @@ impl serde::Serialize for RetrieveQuote {
 }
 #[cfg(feature = "billing")]
 impl RetrieveQuote {
-    ///Start with the required parameters: `quote`.
+    /// Start with the required parameters: `quote`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(quote: impl Into<crate::QuoteId>) -> Self {
         Self {
@@ -1680,16 +1749,22 @@ impl crate::rt::StripeRequest for RetrieveQuote {
         }
     }
 }
+/// Part of a request's parameters (`CreateQuoteSubscriptionData`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct SubscriptionDataCreateParams {
+    /// The `billing_mode` parameter.
     pub billing_mode: Option<crate::BillingMode>,
+    /// The `description` parameter.
     pub description: Option<String>,
+    /// The `effective_date` parameter.
     pub effective_date: Option<
         crate::rt::Clearable<crate::CreateQuoteSubscriptionDataEffectiveDate>,
     >,
+    /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Metadata>,
+    /// The `trial_period_days` parameter.
     pub trial_period_days: Option<crate::rt::Clearable<i64>>,
 }
 #[cfg(feature = "billing")]
@@ -1717,7 +1792,7 @@ impl serde::Serialize for SubscriptionDataCreateParams {
 }
 #[cfg(feature = "billing")]
 impl SubscriptionDataCreateParams {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1728,14 +1803,17 @@ impl SubscriptionDataCreateParams {
             trial_period_days: None,
         }
     }
+    /// The `billing_mode` parameter.
     pub fn billing_mode(mut self, v: impl Into<crate::BillingMode>) -> Self {
         self.billing_mode = Some(v.into());
         self
     }
+    /// The `description` parameter.
     pub fn description(mut self, v: impl Into<String>) -> Self {
         self.description = Some(v.into());
         self
     }
+    /// The `effective_date` parameter.
     pub fn effective_date(
         mut self,
         v: impl Into<
@@ -1745,10 +1823,12 @@ impl SubscriptionDataCreateParams {
         self.effective_date = Some(v.into());
         self
     }
+    /// The `metadata` parameter.
     pub fn metadata(mut self, v: impl Into<crate::rt::Metadata>) -> Self {
         self.metadata = Some(v.into());
         self
     }
+    /// The `trial_period_days` parameter.
     pub fn trial_period_days(mut self, v: impl Into<crate::rt::Clearable<i64>>) -> Self {
         self.trial_period_days = Some(v.into());
         self
@@ -1758,11 +1838,12 @@ impl SubscriptionDataCreateParams {
 ///
 /// A quote models prices and services for a customer.
 ///
-/// `POST /v1/quotes/{quote}`
+/// `POST /v1/quotes/{quote}` · Stripe's SDKs: `update` on `Quote` · [API reference](https://docs.stripe.com/api/quotes/update)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateQuote {
+    /// The `quote` parameter.
     pub quote: crate::QuoteId,
     /// The amount of the application fee (if any) that will be requested to be applied to the payment and transferred to the application owner's Stripe account. There cannot be any line items with recurring prices when using this field.
     pub application_fee_amount: Option<crate::rt::Clearable<i64>>,
@@ -1870,7 +1951,7 @@ impl serde::Serialize for UpdateQuote {
 }
 #[cfg(feature = "billing")]
 impl UpdateQuote {
-    ///Start with the required parameters: `quote`.
+    /// Start with the required parameters: `quote`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(quote: impl Into<crate::QuoteId>) -> Self {
         Self {
@@ -2033,15 +2114,20 @@ impl crate::rt::StripeRequest for UpdateQuote {
         }
     }
 }
+/// Part of a request's parameters (`UpdateQuoteSubscriptionData`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct UpdateQuoteSubscriptionData {
+    /// The `description` parameter.
     pub description: Option<crate::rt::Clearable<String>>,
+    /// The `effective_date` parameter.
     pub effective_date: Option<
         crate::rt::Clearable<crate::CreateQuoteSubscriptionDataEffectiveDate>,
     >,
+    /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Metadata>,
+    /// The `trial_period_days` parameter.
     pub trial_period_days: Option<crate::rt::Clearable<i64>>,
 }
 #[cfg(feature = "billing")]
@@ -2066,7 +2152,7 @@ impl serde::Serialize for UpdateQuoteSubscriptionData {
 }
 #[cfg(feature = "billing")]
 impl UpdateQuoteSubscriptionData {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -2076,10 +2162,12 @@ impl UpdateQuoteSubscriptionData {
             trial_period_days: None,
         }
     }
+    /// The `description` parameter.
     pub fn description(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
         self.description = Some(v.into());
         self
     }
+    /// The `effective_date` parameter.
     pub fn effective_date(
         mut self,
         v: impl Into<
@@ -2089,10 +2177,12 @@ impl UpdateQuoteSubscriptionData {
         self.effective_date = Some(v.into());
         self
     }
+    /// The `metadata` parameter.
     pub fn metadata(mut self, v: impl Into<crate::rt::Metadata>) -> Self {
         self.metadata = Some(v.into());
         self
     }
+    /// The `trial_period_days` parameter.
     pub fn trial_period_days(mut self, v: impl Into<crate::rt::Clearable<i64>>) -> Self {
         self.trial_period_days = Some(v.into());
         self

@@ -4,17 +4,18 @@
 ///
 /// Download the PDF for a finalized quote. Explanation for special handling can be found [here](https://docs.stripe.com/quotes/overview#quote_pdf)
 ///
-/// `GET /v1/quotes/{quote}/pdf`
+/// `GET /v1/quotes/{quote}/pdf` · Stripe's SDKs: `pdf` on `Quote` · [API reference](https://docs.stripe.com/api/quotes/pdf)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct RetrieveQuotePdf {
+pub struct PdfQuote {
+    /// The `quote` parameter.
     pub quote: crate::QuoteId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
 #[cfg(feature = "billing")]
-impl serde::Serialize for RetrieveQuotePdf {
+impl serde::Serialize for PdfQuote {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -25,8 +26,8 @@ impl serde::Serialize for RetrieveQuotePdf {
     }
 }
 #[cfg(feature = "billing")]
-impl RetrieveQuotePdf {
-    ///Start with the required parameters: `quote`.
+impl PdfQuote {
+    /// Start with the required parameters: `quote`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(quote: impl Into<crate::QuoteId>) -> Self {
         Self {
@@ -41,7 +42,7 @@ impl RetrieveQuotePdf {
     }
 }
 #[cfg(feature = "billing")]
-impl crate::rt::StripeRequest for RetrieveQuotePdf {
+impl crate::rt::StripeRequest for PdfQuote {
     type Output = crate::rt::Binary;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {

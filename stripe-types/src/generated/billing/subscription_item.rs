@@ -4,7 +4,7 @@
 ///
 /// Adds a new item to an existing subscription. No existing items will be changed or replaced.
 ///
-/// `POST /v1/subscription_items`
+/// `POST /v1/subscription_items` · Stripe's SDKs: `create` on `SubscriptionItem` · [API reference](https://docs.stripe.com/api/subscription_items/create)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -88,7 +88,7 @@ impl serde::Serialize for CreateSubscriptionItem {
 }
 #[cfg(feature = "billing")]
 impl CreateSubscriptionItem {
-    ///Start with the required parameters: `subscription`.
+    /// Start with the required parameters: `subscription`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(subscription: impl Into<crate::SubscriptionId>) -> Self {
         Self {
@@ -201,12 +201,13 @@ impl crate::rt::StripeRequest for CreateSubscriptionItem {
 ///
 /// Deletes an item from the subscription. Removing a subscription item from a subscription will not cancel the subscription.
 ///
-/// `DELETE /v1/subscription_items/{item}`
+/// `DELETE /v1/subscription_items/{item}` · Stripe's SDKs: `delete` on `SubscriptionItem` · [API reference](https://docs.stripe.com/api/subscription_items/delete)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteSubscriptionItem {
-    pub item: crate::DeletedSubscriptionItemId,
+    /// The `item` parameter.
+    pub item: crate::SubscriptionItemId,
     /// Delete all usage for the given subscription item. Allowed only when the current plan's `usage_type` is `metered`.
     pub clear_usage: Option<bool>,
     /// Determines how to handle [prorations](https://docs.stripe.com/billing/subscriptions/prorations) when the billing cycle changes (e.g., when switching plans, resetting `billing_cycle_anchor=now`, or starting a trial), or if an item's `quantity` changes. The default value is `create_prorations`.
@@ -235,9 +236,9 @@ impl serde::Serialize for DeleteSubscriptionItem {
 }
 #[cfg(feature = "billing")]
 impl DeleteSubscriptionItem {
-    ///Start with the required parameters: `item`.
+    /// Start with the required parameters: `item`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(item: impl Into<crate::DeletedSubscriptionItemId>) -> Self {
+    pub fn new(item: impl Into<crate::SubscriptionItemId>) -> Self {
         Self {
             item: item.into(),
             clear_usage: None,
@@ -378,7 +379,7 @@ impl serde::Serialize for DeletedSubscriptionItem {
 ///
 /// Returns a list of your subscription items for a given subscription.
 ///
-/// `GET /v1/subscription_items`
+/// `GET /v1/subscription_items` · Stripe's SDKs: `list` on `SubscriptionItem` · [API reference](https://docs.stripe.com/api/subscription_items/list)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -417,7 +418,7 @@ impl serde::Serialize for ListSubscriptionItems {
 }
 #[cfg(feature = "billing")]
 impl ListSubscriptionItems {
-    ///Start with the required parameters: `subscription`.
+    /// Start with the required parameters: `subscription`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(subscription: impl Into<crate::SubscriptionId>) -> Self {
         Self {
@@ -468,11 +469,12 @@ impl crate::rt::StripeRequest for ListSubscriptionItems {
 ///
 /// Retrieves the subscription item with the given ID.
 ///
-/// `GET /v1/subscription_items/{item}`
+/// `GET /v1/subscription_items/{item}` · Stripe's SDKs: `retrieve` on `SubscriptionItem` · [API reference](https://docs.stripe.com/api/subscription_items/retrieve)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveSubscriptionItem {
+    /// The `item` parameter.
     pub item: crate::SubscriptionItemId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -490,7 +492,7 @@ impl serde::Serialize for RetrieveSubscriptionItem {
 }
 #[cfg(feature = "billing")]
 impl RetrieveSubscriptionItem {
-    ///Start with the required parameters: `item`.
+    /// Start with the required parameters: `item`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(item: impl Into<crate::SubscriptionItemId>) -> Self {
         Self {
@@ -543,6 +545,7 @@ pub struct SubscriptionItem {
     pub id: crate::SubscriptionItemId,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: crate::rt::Metadata,
+    /// The `price` field.
     pub price: crate::Price,
     /// The [quantity](https://docs.stripe.com/subscriptions/quantities) of the plan to which the customer should be subscribed.
     pub quantity: Option<i64>,
@@ -775,11 +778,12 @@ impl serde::Serialize for SubscriptionItemBillingThresholds {
 ///
 /// Updates the plan or quantity of an item on a current subscription.
 ///
-/// `POST /v1/subscription_items/{item}`
+/// `POST /v1/subscription_items/{item}` · Stripe's SDKs: `update` on `SubscriptionItem` · [API reference](https://docs.stripe.com/api/subscription_items/update)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateSubscriptionItem {
+    /// The `item` parameter.
     pub item: crate::SubscriptionItemId,
     /// Define thresholds at which an invoice will be sent, and the subscription advanced to a new billing period. Pass an empty string to remove previously-defined thresholds.
     pub billing_thresholds: Option<
@@ -862,7 +866,7 @@ impl serde::Serialize for UpdateSubscriptionItem {
 }
 #[cfg(feature = "billing")]
 impl UpdateSubscriptionItem {
-    ///Start with the required parameters: `item`.
+    /// Start with the required parameters: `item`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(item: impl Into<crate::SubscriptionItemId>) -> Self {
         Self {

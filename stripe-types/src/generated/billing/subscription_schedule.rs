@@ -4,12 +4,13 @@
 ///
 /// Cancels a subscription schedule and its associated subscription immediately (if the subscription schedule has an active subscription). A subscription schedule can only be canceled if its status is `not_started` or `active`.
 ///
-/// `POST /v1/subscription_schedules/{schedule}/cancel`
+/// `POST /v1/subscription_schedules/{schedule}/cancel` · Stripe's SDKs: `cancel` on `SubscriptionSchedule` · [API reference](https://docs.stripe.com/api/subscription_schedules/cancel)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelSubscriptionSchedule {
-    pub schedule: String,
+    /// The `schedule` parameter.
+    pub schedule: crate::SubscriptionScheduleId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// If the subscription schedule is `active`, indicates if a final invoice will be generated that contains any un-invoiced metered usage and new/pending proration invoice items. Defaults to `true`.
@@ -36,9 +37,9 @@ impl serde::Serialize for CancelSubscriptionSchedule {
 }
 #[cfg(feature = "billing")]
 impl CancelSubscriptionSchedule {
-    ///Start with the required parameters: `schedule`.
+    /// Start with the required parameters: `schedule`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(schedule: impl Into<String>) -> Self {
+    pub fn new(schedule: impl Into<crate::SubscriptionScheduleId>) -> Self {
         Self {
             schedule: schedule.into(),
             expand: None,
@@ -86,7 +87,7 @@ impl crate::rt::StripeRequest for CancelSubscriptionSchedule {
 ///
 /// Creates a new subscription schedule object. Each customer can have up to 500 active or scheduled subscriptions.
 ///
-/// `POST /v1/subscription_schedules`
+/// `POST /v1/subscription_schedules` · Stripe's SDKs: `create` on `SubscriptionSchedule` · [API reference](https://docs.stripe.com/api/subscription_schedules/create)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -110,9 +111,7 @@ pub struct CreateSubscriptionSchedule {
     /// List representing phases of the subscription schedule. Each phase can be customized to have different durations, plans, and coupons. If there are multiple phases, the `end_date` of one phase will always equal the `start_date` of the next phase.
     pub phases: Option<Vec<crate::CreateSubscriptionSchedulePhases>>,
     /// When the subscription schedule starts. We recommend using `now` so that it starts the subscription immediately. You can also use a Unix timestamp to backdate the subscription so that it starts on a past date, or set a future date for the subscription to start on.
-    pub start_date: Option<
-        crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesStartDate,
-    >,
+    pub start_date: Option<crate::CreatePreviewInvoiceScheduleDetailsPhasesStartDate>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for CreateSubscriptionSchedule {
@@ -154,7 +153,7 @@ impl serde::Serialize for CreateSubscriptionSchedule {
 }
 #[cfg(feature = "billing")]
 impl CreateSubscriptionSchedule {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -230,7 +229,7 @@ impl CreateSubscriptionSchedule {
     /// When the subscription schedule starts. We recommend using `now` so that it starts the subscription immediately. You can also use a Unix timestamp to backdate the subscription so that it starts on a past date, or set a future date for the subscription to start on.
     pub fn start_date(
         mut self,
-        v: impl Into<crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesStartDate>,
+        v: impl Into<crate::CreatePreviewInvoiceScheduleDetailsPhasesStartDate>,
     ) -> Self {
         self.start_date = Some(v.into());
         self
@@ -314,36 +313,58 @@ impl<'de> serde::Deserialize<'de> for CreateSubscriptionScheduleEndBehavior {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateSubscriptionSchedulePhases`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateSubscriptionSchedulePhases {
+    /// The `add_invoice_items` parameter.
     pub add_invoice_items: Option<
-        Vec<crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItems>,
+        Vec<crate::CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItems>,
     >,
+    /// The `application_fee_percent` parameter.
     pub application_fee_percent: Option<f64>,
+    /// The `automatic_tax` parameter.
     pub automatic_tax: Option<crate::AutomaticTaxConfig>,
+    /// The `billing_cycle_anchor` parameter.
     pub billing_cycle_anchor: Option<
-        crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor,
+        crate::CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor,
     >,
+    /// The `billing_thresholds` parameter.
     pub billing_thresholds: Option<crate::rt::Clearable<crate::BillingThresholdsParam>>,
+    /// The `collection_method` parameter.
     pub collection_method: Option<crate::CreateCustomerSubscriptionCollectionMethod>,
+    /// The `currency` parameter.
     pub currency: Option<String>,
+    /// The `default_payment_method` parameter.
     pub default_payment_method: Option<String>,
+    /// The `default_tax_rates` parameter.
     pub default_tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
+    /// The `description` parameter.
     pub description: Option<crate::rt::Clearable<String>>,
+    /// The `discounts` parameter.
     pub discounts: Option<crate::rt::Clearable<Vec<crate::ScheduleDiscountsDataParam>>>,
+    /// The `duration` parameter.
     pub duration: Option<crate::DurationParams>,
+    /// The `end_date` parameter.
     pub end_date: Option<crate::rt::Timestamp>,
+    /// The `invoice_settings` parameter.
     pub invoice_settings: Option<crate::InvoiceSettings>,
+    /// The `items` parameter.
     pub items: Vec<crate::ConfigurationItemParams>,
+    /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Metadata>,
+    /// The `on_behalf_of` parameter.
     pub on_behalf_of: Option<String>,
+    /// The `proration_behavior` parameter.
     pub proration_behavior: Option<
         crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior,
     >,
+    /// The `transfer_data` parameter.
     pub transfer_data: Option<crate::CreateCheckoutSessionSubscriptionDataTransferData>,
+    /// The `trial` parameter.
     pub trial: Option<bool>,
+    /// The `trial_end` parameter.
     pub trial_end: Option<crate::rt::Timestamp>,
 }
 #[cfg(feature = "billing")]
@@ -417,7 +438,7 @@ impl serde::Serialize for CreateSubscriptionSchedulePhases {
 }
 #[cfg(feature = "billing")]
 impl CreateSubscriptionSchedulePhases {
-    ///Start with the required parameters: `items`.
+    /// Start with the required parameters: `items`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         items: impl IntoIterator<Item = impl Into<crate::ConfigurationItemParams>>,
@@ -446,34 +467,37 @@ impl CreateSubscriptionSchedulePhases {
             trial_end: None,
         }
     }
+    /// The `add_invoice_items` parameter.
     pub fn add_invoice_items(
         mut self,
         v: impl IntoIterator<
             Item = impl Into<
-                crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItems,
+                crate::CreatePreviewInvoiceScheduleDetailsPhasesAddInvoiceItems,
             >,
         >,
     ) -> Self {
         self.add_invoice_items = Some(v.into_iter().map(Into::into).collect());
         self
     }
+    /// The `application_fee_percent` parameter.
     pub fn application_fee_percent(mut self, v: impl Into<f64>) -> Self {
         self.application_fee_percent = Some(v.into());
         self
     }
+    /// The `automatic_tax` parameter.
     pub fn automatic_tax(mut self, v: impl Into<crate::AutomaticTaxConfig>) -> Self {
         self.automatic_tax = Some(v.into());
         self
     }
+    /// The `billing_cycle_anchor` parameter.
     pub fn billing_cycle_anchor(
         mut self,
-        v: impl Into<
-            crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor,
-        >,
+        v: impl Into<crate::CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor>,
     ) -> Self {
         self.billing_cycle_anchor = Some(v.into());
         self
     }
+    /// The `billing_thresholds` parameter.
     pub fn billing_thresholds(
         mut self,
         v: impl Into<crate::rt::Clearable<crate::BillingThresholdsParam>>,
@@ -481,6 +505,7 @@ impl CreateSubscriptionSchedulePhases {
         self.billing_thresholds = Some(v.into());
         self
     }
+    /// The `collection_method` parameter.
     pub fn collection_method(
         mut self,
         v: impl Into<crate::CreateCustomerSubscriptionCollectionMethod>,
@@ -488,14 +513,17 @@ impl CreateSubscriptionSchedulePhases {
         self.collection_method = Some(v.into());
         self
     }
+    /// The `currency` parameter.
     pub fn currency(mut self, v: impl Into<String>) -> Self {
         self.currency = Some(v.into());
         self
     }
+    /// The `default_payment_method` parameter.
     pub fn default_payment_method(mut self, v: impl Into<String>) -> Self {
         self.default_payment_method = Some(v.into());
         self
     }
+    /// The `default_tax_rates` parameter.
     pub fn default_tax_rates(
         mut self,
         v: impl Into<crate::rt::Clearable<Vec<String>>>,
@@ -503,10 +531,12 @@ impl CreateSubscriptionSchedulePhases {
         self.default_tax_rates = Some(v.into());
         self
     }
+    /// The `description` parameter.
     pub fn description(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
         self.description = Some(v.into());
         self
     }
+    /// The `discounts` parameter.
     pub fn discounts(
         mut self,
         v: impl Into<crate::rt::Clearable<Vec<crate::ScheduleDiscountsDataParam>>>,
@@ -514,26 +544,32 @@ impl CreateSubscriptionSchedulePhases {
         self.discounts = Some(v.into());
         self
     }
+    /// The `duration` parameter.
     pub fn duration(mut self, v: impl Into<crate::DurationParams>) -> Self {
         self.duration = Some(v.into());
         self
     }
+    /// The `end_date` parameter.
     pub fn end_date(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
         self.end_date = Some(v.into());
         self
     }
+    /// The `invoice_settings` parameter.
     pub fn invoice_settings(mut self, v: impl Into<crate::InvoiceSettings>) -> Self {
         self.invoice_settings = Some(v.into());
         self
     }
+    /// The `metadata` parameter.
     pub fn metadata(mut self, v: impl Into<crate::rt::Metadata>) -> Self {
         self.metadata = Some(v.into());
         self
     }
+    /// The `on_behalf_of` parameter.
     pub fn on_behalf_of(mut self, v: impl Into<String>) -> Self {
         self.on_behalf_of = Some(v.into());
         self
     }
+    /// The `proration_behavior` parameter.
     pub fn proration_behavior(
         mut self,
         v: impl Into<
@@ -543,6 +579,7 @@ impl CreateSubscriptionSchedulePhases {
         self.proration_behavior = Some(v.into());
         self
     }
+    /// The `transfer_data` parameter.
     pub fn transfer_data(
         mut self,
         v: impl Into<crate::CreateCheckoutSessionSubscriptionDataTransferData>,
@@ -550,30 +587,43 @@ impl CreateSubscriptionSchedulePhases {
         self.transfer_data = Some(v.into());
         self
     }
+    /// The `trial` parameter.
     pub fn trial(mut self, v: impl Into<bool>) -> Self {
         self.trial = Some(v.into());
         self
     }
+    /// The `trial_end` parameter.
     pub fn trial_end(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
         self.trial_end = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateSubscriptionScheduleDefaultSettings`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct DefaultSettingsParams {
+    /// The `application_fee_percent` parameter.
     pub application_fee_percent: Option<f64>,
+    /// The `automatic_tax` parameter.
     pub automatic_tax: Option<crate::AutomaticTaxConfig>,
+    /// The `billing_cycle_anchor` parameter.
     pub billing_cycle_anchor: Option<
-        crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor,
+        crate::CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor,
     >,
+    /// The `billing_thresholds` parameter.
     pub billing_thresholds: Option<crate::rt::Clearable<crate::BillingThresholdsParam>>,
+    /// The `collection_method` parameter.
     pub collection_method: Option<crate::CreateCustomerSubscriptionCollectionMethod>,
+    /// The `default_payment_method` parameter.
     pub default_payment_method: Option<String>,
+    /// The `description` parameter.
     pub description: Option<crate::rt::Clearable<String>>,
+    /// The `invoice_settings` parameter.
     pub invoice_settings: Option<crate::SubscriptionScheduleDefaultSettingsParam>,
+    /// The `on_behalf_of` parameter.
     pub on_behalf_of: Option<crate::rt::Clearable<String>>,
+    /// The `transfer_data` parameter.
     pub transfer_data: Option<
         crate::rt::Clearable<crate::CreateCheckoutSessionSubscriptionDataTransferData>,
     >,
@@ -618,7 +668,7 @@ impl serde::Serialize for DefaultSettingsParams {
 }
 #[cfg(feature = "billing")]
 impl DefaultSettingsParams {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -634,23 +684,25 @@ impl DefaultSettingsParams {
             transfer_data: None,
         }
     }
+    /// The `application_fee_percent` parameter.
     pub fn application_fee_percent(mut self, v: impl Into<f64>) -> Self {
         self.application_fee_percent = Some(v.into());
         self
     }
+    /// The `automatic_tax` parameter.
     pub fn automatic_tax(mut self, v: impl Into<crate::AutomaticTaxConfig>) -> Self {
         self.automatic_tax = Some(v.into());
         self
     }
+    /// The `billing_cycle_anchor` parameter.
     pub fn billing_cycle_anchor(
         mut self,
-        v: impl Into<
-            crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor,
-        >,
+        v: impl Into<crate::CreatePreviewInvoiceScheduleDetailsPhasesBillingCycleAnchor>,
     ) -> Self {
         self.billing_cycle_anchor = Some(v.into());
         self
     }
+    /// The `billing_thresholds` parameter.
     pub fn billing_thresholds(
         mut self,
         v: impl Into<crate::rt::Clearable<crate::BillingThresholdsParam>>,
@@ -658,6 +710,7 @@ impl DefaultSettingsParams {
         self.billing_thresholds = Some(v.into());
         self
     }
+    /// The `collection_method` parameter.
     pub fn collection_method(
         mut self,
         v: impl Into<crate::CreateCustomerSubscriptionCollectionMethod>,
@@ -665,14 +718,17 @@ impl DefaultSettingsParams {
         self.collection_method = Some(v.into());
         self
     }
+    /// The `default_payment_method` parameter.
     pub fn default_payment_method(mut self, v: impl Into<String>) -> Self {
         self.default_payment_method = Some(v.into());
         self
     }
+    /// The `description` parameter.
     pub fn description(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
         self.description = Some(v.into());
         self
     }
+    /// The `invoice_settings` parameter.
     pub fn invoice_settings(
         mut self,
         v: impl Into<crate::SubscriptionScheduleDefaultSettingsParam>,
@@ -680,10 +736,12 @@ impl DefaultSettingsParams {
         self.invoice_settings = Some(v.into());
         self
     }
+    /// The `on_behalf_of` parameter.
     pub fn on_behalf_of(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
         self.on_behalf_of = Some(v.into());
         self
     }
+    /// The `transfer_data` parameter.
     pub fn transfer_data(
         mut self,
         v: impl Into<
@@ -700,7 +758,7 @@ impl DefaultSettingsParams {
 ///
 /// Retrieves the list of your subscription schedules.
 ///
-/// `GET /v1/subscription_schedules`
+/// `GET /v1/subscription_schedules` · Stripe's SDKs: `list` on `SubscriptionSchedule` · [API reference](https://docs.stripe.com/api/subscription_schedules/list)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -771,7 +829,7 @@ impl serde::Serialize for ListSubscriptionSchedules {
 }
 #[cfg(feature = "billing")]
 impl ListSubscriptionSchedules {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1065,12 +1123,13 @@ impl crate::rt::HasId for PriceOrDeletedPrice {
 ///
 /// Releases the subscription schedule immediately, which will stop scheduling of its phases, but leave any existing subscription in place. A schedule can only be released if its status is `not_started` or `active`. If the subscription schedule is currently associated with a subscription, releasing it will remove its `subscription` property and set the subscription’s ID to the `released_subscription` property.
 ///
-/// `POST /v1/subscription_schedules/{schedule}/release`
+/// `POST /v1/subscription_schedules/{schedule}/release` · Stripe's SDKs: `release` on `SubscriptionSchedule` · [API reference](https://docs.stripe.com/api/subscription_schedules/release)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ReleaseSubscriptionSchedule {
-    pub schedule: String,
+    /// The `schedule` parameter.
+    pub schedule: crate::SubscriptionScheduleId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Keep any cancellation on the subscription that the schedule has set
@@ -1092,9 +1151,9 @@ impl serde::Serialize for ReleaseSubscriptionSchedule {
 }
 #[cfg(feature = "billing")]
 impl ReleaseSubscriptionSchedule {
-    ///Start with the required parameters: `schedule`.
+    /// Start with the required parameters: `schedule`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(schedule: impl Into<String>) -> Self {
+    pub fn new(schedule: impl Into<crate::SubscriptionScheduleId>) -> Self {
         Self {
             schedule: schedule.into(),
             expand: None,
@@ -1136,11 +1195,12 @@ impl crate::rt::StripeRequest for ReleaseSubscriptionSchedule {
 ///
 /// Retrieves the details of an existing subscription schedule. You only need to supply the unique subscription schedule identifier that was returned upon subscription schedule creation.
 ///
-/// `GET /v1/subscription_schedules/{schedule}`
+/// `GET /v1/subscription_schedules/{schedule}` · Stripe's SDKs: `retrieve` on `SubscriptionSchedule` · [API reference](https://docs.stripe.com/api/subscription_schedules/retrieve)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveSubscriptionSchedule {
+    /// The `schedule` parameter.
     pub schedule: crate::SubscriptionScheduleId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1158,7 +1218,7 @@ impl serde::Serialize for RetrieveSubscriptionSchedule {
 }
 #[cfg(feature = "billing")]
 impl RetrieveSubscriptionSchedule {
-    ///Start with the required parameters: `schedule`.
+    /// Start with the required parameters: `schedule`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(schedule: impl Into<crate::SubscriptionScheduleId>) -> Self {
         Self {
@@ -1202,6 +1262,7 @@ pub struct SubscriptionSchedule {
     pub application: Option<
         crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
     >,
+    /// The `billing_mode` field.
     pub billing_mode: crate::SubscriptionsResourceBillingMode,
     /// Time at which the subscription schedule was canceled. Measured in seconds since the Unix epoch.
     pub canceled_at: Option<crate::rt::Timestamp>,
@@ -1215,6 +1276,7 @@ pub struct SubscriptionSchedule {
     pub customer: crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
     /// ID of the account who owns the subscription schedule.
     pub customer_account: Option<String>,
+    /// The `default_settings` field.
     pub default_settings: crate::SubscriptionSchedulesResourceDefaultSettings,
     /// Behavior of the subscription schedule and underlying subscription when it ends. Possible values are `release` or `cancel` with the default being `release`. `release` will end the subscription schedule and keep the underlying subscription running. `cancel` will end the subscription schedule and cancel the underlying subscription.
     pub end_behavior: crate::SubscriptionScheduleEndBehavior,
@@ -1483,6 +1545,7 @@ pub struct SubscriptionScheduleAddInvoiceItem {
     pub discounts: Vec<crate::DiscountsResourceStackableDiscount>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: Option<crate::rt::Metadata>,
+    /// The `period` field.
     pub period: crate::SubscriptionScheduleAddInvoiceItemPeriod,
     /// ID of the price used to generate the invoice item.
     pub price: crate::rt::Expandable<crate::PriceOrDeletedPrice>,
@@ -1589,7 +1652,9 @@ impl serde::Serialize for SubscriptionScheduleAddInvoiceItem {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubscriptionScheduleAddInvoiceItemPeriod {
+    /// The `end` field.
     pub end: crate::SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodEnd,
+    /// The `start` field.
     pub start: crate::SubscriptionSchedulesResourceInvoiceItemPeriodResourcePeriodStart,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -1849,12 +1914,16 @@ impl serde::Serialize for SubscriptionScheduleCurrentPhase {
         map.end()
     }
 }
+/// Part of a request's parameters (`CreateSubscriptionScheduleDefaultSettingsInvoiceSettings`).
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct SubscriptionScheduleDefaultSettingsParam {
+    /// The `account_tax_ids` parameter.
     pub account_tax_ids: Option<crate::rt::Clearable<Vec<String>>>,
+    /// The `days_until_due` parameter.
     pub days_until_due: Option<i64>,
+    /// The `issuer` parameter.
     pub issuer: Option<crate::CreateCheckoutSessionInvoiceCreationInvoiceDataIssuer>,
 }
 #[cfg(feature = "billing")]
@@ -1876,7 +1945,7 @@ impl serde::Serialize for SubscriptionScheduleDefaultSettingsParam {
 }
 #[cfg(feature = "billing")]
 impl SubscriptionScheduleDefaultSettingsParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1885,6 +1954,7 @@ impl SubscriptionScheduleDefaultSettingsParam {
             issuer: None,
         }
     }
+    /// The `account_tax_ids` parameter.
     pub fn account_tax_ids(
         mut self,
         v: impl Into<crate::rt::Clearable<Vec<String>>>,
@@ -1892,10 +1962,12 @@ impl SubscriptionScheduleDefaultSettingsParam {
         self.account_tax_ids = Some(v.into());
         self
     }
+    /// The `days_until_due` parameter.
     pub fn days_until_due(mut self, v: impl Into<i64>) -> Self {
         self.days_until_due = Some(v.into());
         self
     }
+    /// The `issuer` parameter.
     pub fn issuer(
         mut self,
         v: impl Into<crate::CreateCheckoutSessionInvoiceCreationInvoiceDataIssuer>,
@@ -1974,6 +2046,7 @@ pub struct SubscriptionSchedulePhaseConfiguration {
     pub add_invoice_items: Vec<crate::SubscriptionScheduleAddInvoiceItem>,
     /// A non-negative decimal between 0 and 100, with at most two decimal places. This represents the percentage of the subscription invoice total that will be transferred to the application owner's Stripe account during this phase of the schedule.
     pub application_fee_percent: Option<f64>,
+    /// The `automatic_tax` field.
     pub automatic_tax: Option<crate::SchedulesPhaseAutomaticTax>,
     /// Possible values are `phase_start` or `automatic`. If `phase_start` then billing cycle anchor of the subscription is set to the start of the phase when entering the phase. If `automatic` then the billing cycle anchor is automatically modified as needed when entering the phase. For more information, see the billing cycle [documentation](https://docs.stripe.com/billing/subscriptions/billing-cycle).
     pub billing_cycle_anchor: Option<
@@ -2383,11 +2456,12 @@ impl crate::rt::Decode for SubscriptionScheduleStatus {
 ///
 /// Updates an existing subscription schedule.
 ///
-/// `POST /v1/subscription_schedules/{schedule}`
+/// `POST /v1/subscription_schedules/{schedule}` · Stripe's SDKs: `update` on `SubscriptionSchedule` · [API reference](https://docs.stripe.com/api/subscription_schedules/update)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateSubscriptionSchedule {
+    /// The `schedule` parameter.
     pub schedule: crate::SubscriptionScheduleId,
     /// Object representing the subscription schedule's default settings.
     pub default_settings: Option<crate::DefaultSettingsParams>,
@@ -2432,7 +2506,7 @@ impl serde::Serialize for UpdateSubscriptionSchedule {
 }
 #[cfg(feature = "billing")]
 impl UpdateSubscriptionSchedule {
-    ///Start with the required parameters: `schedule`.
+    /// Start with the required parameters: `schedule`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(schedule: impl Into<crate::SubscriptionScheduleId>) -> Self {
         Self {

@@ -4,7 +4,7 @@
 ///
 /// Creates a new tax rate.
 ///
-/// `POST /v1/tax_rates`
+/// `POST /v1/tax_rates` · Stripe's SDKs: `create` on `TaxRate` · [API reference](https://docs.stripe.com/api/tax_rates/create)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -69,7 +69,7 @@ impl serde::Serialize for CreateTaxRate {
 }
 #[cfg(feature = "billing")]
 impl CreateTaxRate {
-    ///Start with the required parameters: `display_name`, `inclusive`, `percentage`.
+    /// Start with the required parameters: `display_name`, `inclusive`, `percentage`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         display_name: impl Into<String>,
@@ -153,7 +153,7 @@ impl crate::rt::StripeRequest for CreateTaxRate {
 ///
 /// Returns a list of your tax rates. Tax rates are returned sorted by creation date, with the most recently created tax rates appearing first.
 ///
-/// `GET /v1/tax_rates`
+/// `GET /v1/tax_rates` · Stripe's SDKs: `list` on `TaxRate` · [API reference](https://docs.stripe.com/api/tax_rates/list)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -204,7 +204,7 @@ impl serde::Serialize for ListTaxRates {
 }
 #[cfg(feature = "billing")]
 impl ListTaxRates {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -272,11 +272,12 @@ impl crate::rt::StripeRequest for ListTaxRates {
 ///
 /// Retrieves a tax rate with the given ID
 ///
-/// `GET /v1/tax_rates/{tax_rate}`
+/// `GET /v1/tax_rates/{tax_rate}` · Stripe's SDKs: `retrieve` on `TaxRate` · [API reference](https://docs.stripe.com/api/tax_rates/retrieve)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTaxRate {
+    /// The `tax_rate` parameter.
     pub tax_rate: crate::TaxRateId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -294,7 +295,7 @@ impl serde::Serialize for RetrieveTaxRate {
 }
 #[cfg(feature = "billing")]
 impl RetrieveTaxRate {
-    ///Start with the required parameters: `tax_rate`.
+    /// Start with the required parameters: `tax_rate`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(tax_rate: impl Into<crate::TaxRateId>) -> Self {
         Self {
@@ -724,11 +725,12 @@ impl crate::rt::Decode for TaxRateJurisdictionLevel {
 ///
 /// Updates an existing tax rate.
 ///
-/// `POST /v1/tax_rates/{tax_rate}`
+/// `POST /v1/tax_rates/{tax_rate}` · Stripe's SDKs: `update` on `TaxRate` · [API reference](https://docs.stripe.com/api/tax_rates/update)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateTaxRate {
+    /// The `tax_rate` parameter.
     pub tax_rate: crate::TaxRateId,
     /// Flag determining whether the tax rate is active or inactive (archived). Inactive tax rates cannot be used with new applications or Checkout Sessions, but will still work for subscriptions and invoices that already have it set.
     pub active: Option<bool>,
@@ -786,7 +788,7 @@ impl serde::Serialize for UpdateTaxRate {
 }
 #[cfg(feature = "billing")]
 impl UpdateTaxRate {
-    ///Start with the required parameters: `tax_rate`.
+    /// Start with the required parameters: `tax_rate`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(tax_rate: impl Into<crate::TaxRateId>) -> Self {
         Self {

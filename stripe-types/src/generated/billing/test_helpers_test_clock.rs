@@ -4,12 +4,13 @@
 ///
 /// Starts advancing a test clock to a specified time in the future. Advancement is done when status changes to `Ready`.
 ///
-/// `POST /v1/test_helpers/test_clocks/{test_clock}/advance`
+/// `POST /v1/test_helpers/test_clocks/{test_clock}/advance` · Stripe's SDKs: `advance` on `TestHelpers.TestClock` · [API reference](https://docs.stripe.com/api/test_helpers/test_clocks/advance)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AdvanceTestHelpersTestClock {
-    pub test_clock: String,
+    /// The `test_clock` parameter.
+    pub test_clock: crate::TestHelpersTestClockId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// The time to advance the test clock. Must be after the test clock's current frozen time. Cannot be more than two intervals in the future from the shortest subscription in this test clock. If there are no subscriptions in this test clock, it cannot be more than two years in the future.
@@ -29,10 +30,10 @@ impl serde::Serialize for AdvanceTestHelpersTestClock {
 }
 #[cfg(feature = "billing")]
 impl AdvanceTestHelpersTestClock {
-    ///Start with the required parameters: `test_clock`, `frozen_time`.
+    /// Start with the required parameters: `test_clock`, `frozen_time`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        test_clock: impl Into<String>,
+        test_clock: impl Into<crate::TestHelpersTestClockId>,
         frozen_time: impl Into<crate::rt::Timestamp>,
     ) -> Self {
         Self {
@@ -71,7 +72,7 @@ impl crate::rt::StripeRequest for AdvanceTestHelpersTestClock {
 ///
 /// Creates a new test clock that can be attached to new customers and quotes.
 ///
-/// `POST /v1/test_helpers/test_clocks`
+/// `POST /v1/test_helpers/test_clocks` · Stripe's SDKs: `create` on `TestHelpers.TestClock` · [API reference](https://docs.stripe.com/api/test_helpers/test_clocks/create)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -100,7 +101,7 @@ impl serde::Serialize for CreateTestHelpersTestClock {
 }
 #[cfg(feature = "billing")]
 impl CreateTestHelpersTestClock {
-    ///Start with the required parameters: `frozen_time`.
+    /// Start with the required parameters: `frozen_time`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(frozen_time: impl Into<crate::rt::Timestamp>) -> Self {
         Self {
@@ -139,12 +140,13 @@ impl crate::rt::StripeRequest for CreateTestHelpersTestClock {
 ///
 /// Deletes a test clock.
 ///
-/// `DELETE /v1/test_helpers/test_clocks/{test_clock}`
+/// `DELETE /v1/test_helpers/test_clocks/{test_clock}` · Stripe's SDKs: `delete` on `TestHelpers.TestClock` · [API reference](https://docs.stripe.com/api/test_helpers/test_clocks/delete)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteTestHelpersTestClock {
-    pub test_clock: crate::DeletedTestHelpersTestClockId,
+    /// The `test_clock` parameter.
+    pub test_clock: crate::TestHelpersTestClockId,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for DeleteTestHelpersTestClock {
@@ -156,9 +158,9 @@ impl serde::Serialize for DeleteTestHelpersTestClock {
 }
 #[cfg(feature = "billing")]
 impl DeleteTestHelpersTestClock {
-    ///Start with the required parameters: `test_clock`.
+    /// Start with the required parameters: `test_clock`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(test_clock: impl Into<crate::DeletedTestHelpersTestClockId>) -> Self {
+    pub fn new(test_clock: impl Into<crate::TestHelpersTestClockId>) -> Self {
         Self {
             test_clock: test_clock.into(),
         }
@@ -188,7 +190,7 @@ impl crate::rt::StripeRequest for DeleteTestHelpersTestClock {
 ///
 /// Returns a list of your test clocks.
 ///
-/// `GET /v1/test_helpers/test_clocks`
+/// `GET /v1/test_helpers/test_clocks` · Stripe's SDKs: `list` on `TestHelpers.TestClock` · [API reference](https://docs.stripe.com/api/test_helpers/test_clocks/list)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -224,7 +226,7 @@ impl serde::Serialize for ListTestHelpersTestClocks {
 }
 #[cfg(feature = "billing")]
 impl ListTestHelpersTestClocks {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -274,11 +276,12 @@ impl crate::rt::StripeRequest for ListTestHelpersTestClocks {
 ///
 /// Retrieves a test clock.
 ///
-/// `GET /v1/test_helpers/test_clocks/{test_clock}`
+/// `GET /v1/test_helpers/test_clocks/{test_clock}` · Stripe's SDKs: `retrieve` on `TestHelpers.TestClock` · [API reference](https://docs.stripe.com/api/test_helpers/test_clocks/retrieve)
 #[cfg(feature = "billing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTestHelpersTestClock {
+    /// The `test_clock` parameter.
     pub test_clock: crate::TestHelpersTestClockId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -296,7 +299,7 @@ impl serde::Serialize for RetrieveTestHelpersTestClock {
 }
 #[cfg(feature = "billing")]
 impl RetrieveTestHelpersTestClock {
-    ///Start with the required parameters: `test_clock`.
+    /// Start with the required parameters: `test_clock`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(test_clock: impl Into<crate::TestHelpersTestClockId>) -> Self {
         Self {

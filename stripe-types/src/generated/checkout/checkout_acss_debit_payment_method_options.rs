@@ -7,6 +7,7 @@
 pub struct CheckoutAcssDebitPaymentMethodOptions {
     /// Currency supported by the bank account. Returned when the Session is in `setup` mode.
     pub currency: Option<crate::CheckoutAcssDebitPaymentMethodOptionsCurrency>,
+    /// The `mandate_options` field.
     pub mandate_options: Option<crate::CheckoutAcssDebitMandateOptions>,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
     ///

@@ -5,6 +5,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CheckoutBacsDebitPaymentMethodOptions {
+    /// The `mandate_options` field.
     pub mandate_options: Option<
         crate::CheckoutPaymentMethodOptionsMandateOptionsBacsDebit,
     >,

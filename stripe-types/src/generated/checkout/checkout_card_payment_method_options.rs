@@ -7,6 +7,7 @@
 pub struct CheckoutCardPaymentMethodOptions {
     /// Controls when the funds will be captured from the customer's account.
     pub capture_method: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+    /// The `installments` field.
     pub installments: Option<crate::CheckoutCardInstallmentsOptions>,
     /// Request ability to [capture beyond the standard authorization validity window](/payments/extended-authorization) for this CheckoutSession.
     pub request_extended_authorization: Option<
@@ -26,6 +27,7 @@ pub struct CheckoutCardPaymentMethodOptions {
     >,
     /// We strongly recommend that you rely on our SCA Engine to automatically prompt your customers for authentication based on risk level and [other requirements](https://docs.stripe.com/strong-customer-authentication). However, if you wish to request 3D Secure based on logic from your own fraud engine, provide this option. If not provided, this value defaults to `automatic`. Read our guide on [manually requesting 3D Secure](https://docs.stripe.com/payments/3d-secure/authentication-flow#manual-three-ds) for more information on how this configuration interacts with Radar and our SCA Engine.
     pub request_three_d_secure: crate::CheckoutCardPaymentMethodOptionsRequestThreeDSecure,
+    /// The `restrictions` field.
     pub restrictions: Option<
         crate::PaymentPagesPrivateCardPaymentMethodOptionsResourceRestrictions,
     >,

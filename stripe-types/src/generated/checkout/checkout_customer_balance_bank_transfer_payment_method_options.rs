@@ -5,6 +5,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CheckoutCustomerBalanceBankTransferPaymentMethodOptions {
+    /// The `eu_bank_transfer` field.
     pub eu_bank_transfer: Option<
         crate::PaymentMethodOptionsCustomerBalanceEuBankAccount,
     >,

@@ -5,6 +5,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CheckoutCustomerBalancePaymentMethodOptions {
+    /// The `bank_transfer` field.
     pub bank_transfer: Option<
         crate::CheckoutCustomerBalanceBankTransferPaymentMethodOptions,
     >,

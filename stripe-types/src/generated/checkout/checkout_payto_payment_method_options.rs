@@ -5,6 +5,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CheckoutPaytoPaymentMethodOptions {
+    /// The `mandate_options` field.
     pub mandate_options: Option<crate::MandateOptionsPayto>,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
     ///

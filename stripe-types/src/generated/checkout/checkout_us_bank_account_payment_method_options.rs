@@ -5,6 +5,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CheckoutUsBankAccountPaymentMethodOptions {
+    /// The `financial_connections` field.
     pub financial_connections: Option<crate::LinkedAccountOptionsCommon>,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
     ///

@@ -4,12 +4,13 @@
 ///
 /// When retrieving a Checkout Session, there is an includable **line_items** property containing the first handful of those items. There is also a URL where you can retrieve the full (paginated) list of line items.
 ///
-/// `GET /v1/checkout/sessions/{session}/line_items`
+/// `GET /v1/checkout/sessions/{session}/line_items` · Stripe's SDKs: `list_line_items` on `Checkout.Session` · [API reference](https://docs.stripe.com/api/checkout/sessions/list_line_items)
 #[cfg(feature = "checkout")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct ListCheckoutSessionLineItems {
-    pub session: String,
+pub struct ListLineItemsCheckoutSession {
+    /// The `session` parameter.
+    pub session: crate::CheckoutSessionId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -20,7 +21,7 @@ pub struct ListCheckoutSessionLineItems {
     pub starting_after: Option<String>,
 }
 #[cfg(feature = "checkout")]
-impl serde::Serialize for ListCheckoutSessionLineItems {
+impl serde::Serialize for ListLineItemsCheckoutSession {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -40,10 +41,10 @@ impl serde::Serialize for ListCheckoutSessionLineItems {
     }
 }
 #[cfg(feature = "checkout")]
-impl ListCheckoutSessionLineItems {
-    ///Start with the required parameters: `session`.
+impl ListLineItemsCheckoutSession {
+    /// Start with the required parameters: `session`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(session: impl Into<String>) -> Self {
+    pub fn new(session: impl Into<crate::CheckoutSessionId>) -> Self {
         Self {
             session: session.into(),
             ending_before: None,
@@ -74,7 +75,7 @@ impl ListCheckoutSessionLineItems {
     }
 }
 #[cfg(feature = "checkout")]
-impl crate::rt::StripeRequest for ListCheckoutSessionLineItems {
+impl crate::rt::StripeRequest for ListLineItemsCheckoutSession {
     type Output = crate::rt::List<crate::Item>;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
@@ -97,11 +98,12 @@ impl crate::rt::StripeRequest for ListCheckoutSessionLineItems {
 ///
 /// When retrieving a payment link, there is an includable **line_items** property containing the first handful of those items. There is also a URL where you can retrieve the full (paginated) list of line items.
 ///
-/// `GET /v1/payment_links/{payment_link}/line_items`
+/// `GET /v1/payment_links/{payment_link}/line_items` · Stripe's SDKs: `list_line_items` on `PaymentLink` · [API reference](https://docs.stripe.com/api/payment_links/list_line_items)
 #[cfg(feature = "checkout")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct ListPaymentLinkLineItems {
+pub struct ListLineItemsPaymentLink {
+    /// The `payment_link` parameter.
     pub payment_link: crate::PaymentLinkId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -113,7 +115,7 @@ pub struct ListPaymentLinkLineItems {
     pub starting_after: Option<String>,
 }
 #[cfg(feature = "checkout")]
-impl serde::Serialize for ListPaymentLinkLineItems {
+impl serde::Serialize for ListLineItemsPaymentLink {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -133,8 +135,8 @@ impl serde::Serialize for ListPaymentLinkLineItems {
     }
 }
 #[cfg(feature = "checkout")]
-impl ListPaymentLinkLineItems {
-    ///Start with the required parameters: `payment_link`.
+impl ListLineItemsPaymentLink {
+    /// Start with the required parameters: `payment_link`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(payment_link: impl Into<crate::PaymentLinkId>) -> Self {
         Self {
@@ -167,7 +169,7 @@ impl ListPaymentLinkLineItems {
     }
 }
 #[cfg(feature = "checkout")]
-impl crate::rt::StripeRequest for ListPaymentLinkLineItems {
+impl crate::rt::StripeRequest for ListLineItemsPaymentLink {
     type Output = crate::rt::List<crate::Item>;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {

@@ -30,6 +30,7 @@ pub struct LineItem {
     pub parent: Option<
         crate::BillingBillResourceInvoicingLinesParentsInvoiceLineItemParent,
     >,
+    /// The `period` field.
     pub period: crate::InvoiceLineItemPeriod,
     /// Contains pretax credit amounts (ex: discount, credit grants, etc) that apply to this line item.
     pub pretax_credit_amounts: Option<Vec<crate::InvoicesResourcePretaxCreditAmount>>,
@@ -37,6 +38,7 @@ pub struct LineItem {
     pub pricing: Option<crate::BillingBillResourceInvoicingPricingPricing>,
     /// The quantity of the subscription, if the line item is a subscription or a proration.
     pub quantity: Option<i64>,
+    /// The `subscription` field.
     pub subscription: Option<crate::rt::Expandable<crate::Subscription>>,
     /// The subtotal of the line item, in cents (or local equivalent), before any discounts or taxes.
     pub subtotal: i64,

@@ -4,7 +4,7 @@
 ///
 /// Creates a new shipping rate object.
 ///
-/// `POST /v1/shipping_rates`
+/// `POST /v1/shipping_rates` · Stripe's SDKs: `create` on `ShippingRate` · [API reference](https://docs.stripe.com/api/shipping_rates/create)
 #[cfg(feature = "checkout")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -58,7 +58,7 @@ impl serde::Serialize for CreateShippingRate {
 }
 #[cfg(feature = "checkout")]
 impl CreateShippingRate {
-    ///Start with the required parameters: `display_name`.
+    /// Start with the required parameters: `display_name`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(display_name: impl Into<String>) -> Self {
         Self {
@@ -177,11 +177,14 @@ impl<'de> serde::Deserialize<'de> for CreateShippingRateType {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`UpdateShippingRateFixedAmountCurrencyOptionsValue`).
 #[cfg(feature = "checkout")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CurrencyOptionUpdate {
+    /// The `amount` parameter.
     pub amount: Option<i64>,
+    /// The `tax_behavior` parameter.
     pub tax_behavior: Option<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
 }
 #[cfg(feature = "checkout")]
@@ -200,7 +203,7 @@ impl serde::Serialize for CurrencyOptionUpdate {
 }
 #[cfg(feature = "checkout")]
 impl CurrencyOptionUpdate {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -208,10 +211,12 @@ impl CurrencyOptionUpdate {
             tax_behavior: None,
         }
     }
+    /// The `amount` parameter.
     pub fn amount(mut self, v: impl Into<i64>) -> Self {
         self.amount = Some(v.into());
         self
     }
+    /// The `tax_behavior` parameter.
     pub fn tax_behavior(
         mut self,
         v: impl Into<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
@@ -220,10 +225,12 @@ impl CurrencyOptionUpdate {
         self
     }
 }
+/// Part of a request's parameters (`UpdateShippingRateFixedAmount`).
 #[cfg(feature = "checkout")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct FixedAmountUpdate {
+    /// The `currency_options` parameter.
     pub currency_options: Option<
         std::collections::BTreeMap<String, crate::CurrencyOptionUpdate>,
     >,
@@ -241,11 +248,12 @@ impl serde::Serialize for FixedAmountUpdate {
 }
 #[cfg(feature = "checkout")]
 impl FixedAmountUpdate {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { currency_options: None }
     }
+    /// The `currency_options` parameter.
     pub fn currency_options(
         mut self,
         v: impl Into<std::collections::BTreeMap<String, crate::CurrencyOptionUpdate>>,
@@ -258,7 +266,7 @@ impl FixedAmountUpdate {
 ///
 /// Returns a list of your shipping rates.
 ///
-/// `GET /v1/shipping_rates`
+/// `GET /v1/shipping_rates` · Stripe's SDKs: `list` on `ShippingRate` · [API reference](https://docs.stripe.com/api/shipping_rates/list)
 #[cfg(feature = "checkout")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -309,7 +317,7 @@ impl serde::Serialize for ListShippingRates {
 }
 #[cfg(feature = "checkout")]
 impl ListShippingRates {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -410,11 +418,12 @@ impl From<i64> for ListShippingRatesCreated {
 ///
 /// Returns the shipping rate object with the given ID.
 ///
-/// `GET /v1/shipping_rates/{shipping_rate_token}`
+/// `GET /v1/shipping_rates/{shipping_rate_token}` · Stripe's SDKs: `retrieve` on `ShippingRate` · [API reference](https://docs.stripe.com/api/shipping_rates/retrieve)
 #[cfg(feature = "checkout")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveShippingRate {
+    /// The `shipping_rate_token` parameter.
     pub shipping_rate_token: crate::ShippingRateId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -432,7 +441,7 @@ impl serde::Serialize for RetrieveShippingRate {
 }
 #[cfg(feature = "checkout")]
 impl RetrieveShippingRate {
-    ///Start with the required parameters: `shipping_rate_token`.
+    /// Start with the required parameters: `shipping_rate_token`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(shipping_rate_token: impl Into<crate::ShippingRateId>) -> Self {
         Self {
@@ -479,6 +488,7 @@ pub struct ShippingRate {
     pub delivery_estimate: Option<crate::ShippingRateDeliveryEstimate>,
     /// The name of the shipping rate, meant to be displayable to the customer. This will appear on CheckoutSessions.
     pub display_name: Option<String>,
+    /// The `fixed_amount` field.
     pub fixed_amount: Option<crate::ShippingRateFixedAmount>,
     /// Unique identifier for the object.
     pub id: crate::ShippingRateId,
@@ -1068,11 +1078,12 @@ impl crate::rt::Decode for ShippingRateType {
 ///
 /// Updates an existing shipping rate object.
 ///
-/// `POST /v1/shipping_rates/{shipping_rate_token}`
+/// `POST /v1/shipping_rates/{shipping_rate_token}` · Stripe's SDKs: `update` on `ShippingRate` · [API reference](https://docs.stripe.com/api/shipping_rates/update)
 #[cfg(feature = "checkout")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateShippingRate {
+    /// The `shipping_rate_token` parameter.
     pub shipping_rate_token: crate::ShippingRateId,
     /// Whether the shipping rate can be used for new purchases. Defaults to `true`.
     pub active: Option<bool>,
@@ -1110,7 +1121,7 @@ impl serde::Serialize for UpdateShippingRate {
 }
 #[cfg(feature = "checkout")]
 impl UpdateShippingRate {
-    ///Start with the required parameters: `shipping_rate_token`.
+    /// Start with the required parameters: `shipping_rate_token`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(shipping_rate_token: impl Into<crate::ShippingRateId>) -> Self {
         Self {

@@ -173,7 +173,7 @@ impl serde::Serialize for ClimateProduct {
 ///
 /// Lists all available Climate product objects.
 ///
-/// `GET /v1/climate/products`
+/// `GET /v1/climate/products` · Stripe's SDKs: `list` on `Climate.Product` · [API reference](https://docs.stripe.com/api/climate/products/list)
 #[cfg(feature = "climate")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -209,7 +209,7 @@ impl serde::Serialize for ListClimateProducts {
 }
 #[cfg(feature = "climate")]
 impl ListClimateProducts {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -259,11 +259,12 @@ impl crate::rt::StripeRequest for ListClimateProducts {
 ///
 /// Retrieves the details of a Climate product with the given ID.
 ///
-/// `GET /v1/climate/products/{product}`
+/// `GET /v1/climate/products/{product}` · Stripe's SDKs: `retrieve` on `Climate.Product` · [API reference](https://docs.stripe.com/api/climate/products/retrieve)
 #[cfg(feature = "climate")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveClimateProduct {
+    /// The `product` parameter.
     pub product: crate::ClimateProductId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -281,7 +282,7 @@ impl serde::Serialize for RetrieveClimateProduct {
 }
 #[cfg(feature = "climate")]
 impl RetrieveClimateProduct {
-    ///Start with the required parameters: `product`.
+    /// Start with the required parameters: `product`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(product: impl Into<crate::ClimateProductId>) -> Self {
         Self {

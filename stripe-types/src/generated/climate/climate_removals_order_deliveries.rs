@@ -13,6 +13,7 @@ pub struct ClimateRemovalsOrderDeliveries {
     pub metric_tons: String,
     /// Once retired, a URL to the registry entry for the tons from this delivery.
     pub registry_url: Option<String>,
+    /// The `supplier` field.
     pub supplier: crate::ClimateSupplier,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

@@ -216,7 +216,7 @@ impl crate::rt::Decode for ClimateSupplierRemovalPathway {
 ///
 /// Lists all available Climate supplier objects.
 ///
-/// `GET /v1/climate/suppliers`
+/// `GET /v1/climate/suppliers` · Stripe's SDKs: `list` on `Climate.Supplier` · [API reference](https://docs.stripe.com/api/climate/suppliers/list)
 #[cfg(feature = "climate")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -252,7 +252,7 @@ impl serde::Serialize for ListClimateSuppliers {
 }
 #[cfg(feature = "climate")]
 impl ListClimateSuppliers {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -302,11 +302,12 @@ impl crate::rt::StripeRequest for ListClimateSuppliers {
 ///
 /// Retrieves a Climate supplier object.
 ///
-/// `GET /v1/climate/suppliers/{supplier}`
+/// `GET /v1/climate/suppliers/{supplier}` · Stripe's SDKs: `retrieve` on `Climate.Supplier` · [API reference](https://docs.stripe.com/api/climate/suppliers/retrieve)
 #[cfg(feature = "climate")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveClimateSupplier {
+    /// The `supplier` parameter.
     pub supplier: crate::ClimateSupplierId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -324,7 +325,7 @@ impl serde::Serialize for RetrieveClimateSupplier {
 }
 #[cfg(feature = "climate")]
 impl RetrieveClimateSupplier {
-    ///Start with the required parameters: `supplier`.
+    /// Start with the required parameters: `supplier`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(supplier: impl Into<crate::ClimateSupplierId>) -> Self {
         Self {

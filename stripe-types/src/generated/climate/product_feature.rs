@@ -94,6 +94,7 @@ impl serde::Serialize for DeletedProductFeature {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ProductFeature {
+    /// The `entitlement_feature` field.
     pub entitlement_feature: crate::EntitlementsFeature,
     /// Unique identifier for the object.
     pub id: crate::ProductFeatureId,

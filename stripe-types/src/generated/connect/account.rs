@@ -19,10 +19,13 @@ pub struct Account {
     pub business_profile: Option<crate::AccountBusinessProfile>,
     /// The business type.
     pub business_type: Option<crate::AccountBusinessType>,
+    /// The `capabilities` field.
     pub capabilities: Option<crate::AccountCapabilities>,
     /// Whether the account can process charges.
     pub charges_enabled: Option<bool>,
+    /// The `company` field.
     pub company: Option<crate::LegalEntityCompany>,
+    /// The `controller` field.
     pub controller: Option<crate::AccountUnificationAccountController>,
     /// The account's country.
     pub country: Option<String>,
@@ -36,19 +39,23 @@ pub struct Account {
     pub email: Option<String>,
     /// External accounts (bank accounts and debit cards) currently attached to this account. External accounts are only returned for requests where `controller[is_controller]` is true.
     pub external_accounts: Option<crate::rt::List<crate::BankAccountOrCard>>,
+    /// The `future_requirements` field.
     pub future_requirements: Option<crate::AccountFutureRequirements>,
     /// The groups associated with the account.
     pub groups: Option<crate::AccountGroupMembership>,
     /// Unique identifier for the object.
     pub id: crate::AccountId,
+    /// The `individual` field.
     pub individual: Option<crate::Person>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: Option<crate::rt::Metadata>,
     /// Whether the funds in this account can be paid out.
     pub payouts_enabled: Option<bool>,
+    /// The `requirements` field.
     pub requirements: Option<crate::AccountRequirements>,
     /// Options for customizing how the account functions within Stripe.
     pub settings: Option<crate::AccountSettings>,
+    /// The `tos_acceptance` field.
     pub tos_acceptance: Option<crate::AccountTosAcceptance>,
     /// The Stripe account type. Can be `standard`, `express`, `custom`, or `none`.
     pub r#type: Option<crate::AccountType>,
@@ -528,6 +535,7 @@ pub struct AccountBusinessProfile {
     pub minority_owned_business_designation: Option<
         Vec<crate::AccountBusinessProfileMinorityOwnedBusinessDesignation>,
     >,
+    /// The `monthly_estimated_revenue` field.
     pub monthly_estimated_revenue: Option<crate::AccountMonthlyEstimatedRevenue>,
     /// The customer-facing business name.
     pub name: Option<String>,
@@ -4707,6 +4715,7 @@ impl serde::Serialize for AccountCapabilityRequirements {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountCardIssuingSettings {
+    /// The `tos_acceptance` field.
     pub tos_acceptance: Option<crate::CardIssuingAccountTermsOfService>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -4763,6 +4772,7 @@ impl serde::Serialize for AccountCardIssuingSettings {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountCardPaymentsSettings {
+    /// The `decline_on` field.
     pub decline_on: Option<crate::AccountDeclineChargeOn>,
     /// The default text that appears on credit card statements when a charge is made. This field prefixes any dynamic `statement_descriptor` specified on the charge. `statement_descriptor_prefix` is useful for maximizing descriptor space for the dynamic portion.
     pub statement_descriptor_prefix: Option<String>,
@@ -5326,10 +5336,12 @@ impl serde::Serialize for AccountGroupMembership {
         map.end()
     }
 }
+/// Part of a request's parameters (`CreateAccountGroups`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct AccountGroupsSpecs {
+    /// The `payments_pricing` parameter.
     pub payments_pricing: Option<crate::rt::Clearable<String>>,
 }
 #[cfg(feature = "connect")]
@@ -5345,11 +5357,12 @@ impl serde::Serialize for AccountGroupsSpecs {
 }
 #[cfg(feature = "connect")]
 impl AccountGroupsSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { payments_pricing: None }
     }
+    /// The `payments_pricing` parameter.
     pub fn payments_pricing(
         mut self,
         v: impl Into<crate::rt::Clearable<String>>,
@@ -5646,6 +5659,7 @@ impl serde::Serialize for AccountPaymentsSettings {
 pub struct AccountPayoutSettings {
     /// A Boolean indicating if Stripe should try to reclaim negative balances from an attached bank account. See [Understanding Connect account balances](/connect/account-balances) for details. The default value is `false` when [controller.requirement_collection](/api/accounts/object#account_object-controller-requirement_collection) is `application`, which includes Custom accounts, otherwise `true`.
     pub debit_negative_balances: bool,
+    /// The `schedule` field.
     pub schedule: crate::TransferSchedule,
     /// The text that appears on the bank account statement for payouts. If not set, this defaults to the platform's bank descriptor as set in the Dashboard.
     pub statement_descriptor: Option<String>,
@@ -6866,15 +6880,25 @@ impl serde::Serialize for AccountSepaDebitPaymentsSettings {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountSettings {
+    /// The `bacs_debit_payments` field.
     pub bacs_debit_payments: Option<crate::AccountBacsDebitPaymentsSettings>,
+    /// The `branding` field.
     pub branding: crate::AccountBrandingSettings,
+    /// The `card_issuing` field.
     pub card_issuing: Option<crate::AccountCardIssuingSettings>,
+    /// The `card_payments` field.
     pub card_payments: crate::AccountCardPaymentsSettings,
+    /// The `dashboard` field.
     pub dashboard: crate::AccountDashboardSettings,
+    /// The `invoices` field.
     pub invoices: Option<crate::AccountInvoicesSettings>,
+    /// The `payments` field.
     pub payments: crate::AccountPaymentsSettings,
+    /// The `payouts` field.
     pub payouts: Option<crate::AccountPayoutSettings>,
+    /// The `sepa_debit_payments` field.
     pub sepa_debit_payments: Option<crate::AccountSepaDebitPaymentsSettings>,
+    /// The `treasury` field.
     pub treasury: Option<crate::AccountTreasurySettings>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -7172,6 +7196,7 @@ impl serde::Serialize for AccountTosAcceptance {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountTreasurySettings {
+    /// The `tos_acceptance` field.
     pub tos_acceptance: Option<crate::AccountTermsOfService>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -7293,14 +7318,17 @@ impl crate::rt::Decode for AccountType {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AccountUnificationAccountController {
+    /// The `fees` field.
     pub fees: Option<crate::AccountUnificationAccountControllerFees>,
     /// `true` if the Connect application retrieving the resource controls the account and can therefore exercise [platform controls](https://docs.stripe.com/connect/platform-controls-for-standard-accounts). Otherwise, this field is null.
     pub is_controller: Option<bool>,
+    /// The `losses` field.
     pub losses: Option<crate::AccountUnificationAccountControllerLosses>,
     /// A value indicating responsibility for collecting requirements on this account. Only returned when the Connect application retrieving the resource controls the account.
     pub requirement_collection: Option<
         crate::AccountUnificationAccountControllerRequirementCollection,
     >,
+    /// The `stripe_dashboard` field.
     pub stripe_dashboard: Option<
         crate::AccountUnificationAccountControllerStripeDashboard,
     >,
@@ -7934,15 +7962,22 @@ impl crate::rt::Decode for AccountUnificationAccountControllerType {
         r.str_enum()
     }
 }
+/// Part of a request's parameters (`CreateAccountBusinessProfileSupportAddress`).
 #[cfg(any(feature = "connect", feature = "payments"))]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct AddressSpecs {
+    /// The `city` parameter.
     pub city: Option<String>,
+    /// The `country` parameter.
     pub country: Option<String>,
+    /// The `line1` parameter.
     pub line1: Option<String>,
+    /// The `line2` parameter.
     pub line2: Option<String>,
+    /// The `postal_code` parameter.
     pub postal_code: Option<String>,
+    /// The `state` parameter.
     pub state: Option<String>,
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
@@ -7973,7 +8008,7 @@ impl serde::Serialize for AddressSpecs {
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
 impl AddressSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -7985,37 +8020,47 @@ impl AddressSpecs {
             state: None,
         }
     }
+    /// The `city` parameter.
     pub fn city(mut self, v: impl Into<String>) -> Self {
         self.city = Some(v.into());
         self
     }
+    /// The `country` parameter.
     pub fn country(mut self, v: impl Into<String>) -> Self {
         self.country = Some(v.into());
         self
     }
+    /// The `line1` parameter.
     pub fn line1(mut self, v: impl Into<String>) -> Self {
         self.line1 = Some(v.into());
         self
     }
+    /// The `line2` parameter.
     pub fn line2(mut self, v: impl Into<String>) -> Self {
         self.line2 = Some(v.into());
         self
     }
+    /// The `postal_code` parameter.
     pub fn postal_code(mut self, v: impl Into<String>) -> Self {
         self.postal_code = Some(v.into());
         self
     }
+    /// The `state` parameter.
     pub fn state(mut self, v: impl Into<String>) -> Self {
         self.state = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountBusinessProfileAnnualRevenue`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AnnualRevenueSpecs {
+    /// The `amount` parameter.
     pub amount: i64,
+    /// The `currency` parameter.
     pub currency: String,
+    /// The `fiscal_year_end` parameter.
     pub fiscal_year_end: String,
 }
 #[cfg(feature = "connect")]
@@ -8029,26 +8074,35 @@ impl serde::Serialize for AnnualRevenueSpecs {
         map.end()
     }
 }
+/// The required parameters of [`AnnualRevenueSpecs::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "connect")]
+#[derive(Clone, Debug)]
+pub struct AnnualRevenueSpecsArgs {
+    /// The `amount` parameter.
+    pub amount: i64,
+    /// The `currency` parameter.
+    pub currency: String,
+    /// The `fiscal_year_end` parameter.
+    pub fiscal_year_end: String,
+}
 #[cfg(feature = "connect")]
 impl AnnualRevenueSpecs {
-    ///Start with the required parameters: `amount`, `currency`, `fiscal_year_end`.
+    /// Start with the required parameters, named in [`AnnualRevenueSpecsArgs`]: `amount`, `currency`, `fiscal_year_end`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        amount: impl Into<i64>,
-        currency: impl Into<String>,
-        fiscal_year_end: impl Into<String>,
-    ) -> Self {
+    pub fn new(args: AnnualRevenueSpecsArgs) -> Self {
         Self {
-            amount: amount.into(),
-            currency: currency.into(),
-            fiscal_year_end: fiscal_year_end.into(),
+            amount: args.amount,
+            currency: args.currency,
+            fiscal_year_end: args.fiscal_year_end,
         }
     }
 }
+/// Part of a request's parameters (`CreateAccountSettingsBacsDebitPayments`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct BacsDebitPaymentsSpecs {
+    /// The `display_name` parameter.
     pub display_name: Option<String>,
 }
 #[cfg(feature = "connect")]
@@ -8064,11 +8118,12 @@ impl serde::Serialize for BacsDebitPaymentsSpecs {
 }
 #[cfg(feature = "connect")]
 impl BacsDebitPaymentsSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { display_name: None }
     }
+    /// The `display_name` parameter.
     pub fn display_name(mut self, v: impl Into<String>) -> Self {
         self.display_name = Some(v.into());
         self
@@ -8132,13 +8187,18 @@ impl crate::rt::HasId for BankAccountOrCard {
         }
     }
 }
+/// Part of a request's parameters (`CreateAccountSettingsBranding`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct BrandingSettingsSpecs {
+    /// The `icon` parameter.
     pub icon: Option<String>,
+    /// The `logo` parameter.
     pub logo: Option<String>,
+    /// The `primary_color` parameter.
     pub primary_color: Option<String>,
+    /// The `secondary_color` parameter.
     pub secondary_color: Option<String>,
 }
 #[cfg(feature = "connect")]
@@ -8163,7 +8223,7 @@ impl serde::Serialize for BrandingSettingsSpecs {
 }
 #[cfg(feature = "connect")]
 impl BrandingSettingsSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -8173,40 +8233,57 @@ impl BrandingSettingsSpecs {
             secondary_color: None,
         }
     }
+    /// The `icon` parameter.
     pub fn icon(mut self, v: impl Into<String>) -> Self {
         self.icon = Some(v.into());
         self
     }
+    /// The `logo` parameter.
     pub fn logo(mut self, v: impl Into<String>) -> Self {
         self.logo = Some(v.into());
         self
     }
+    /// The `primary_color` parameter.
     pub fn primary_color(mut self, v: impl Into<String>) -> Self {
         self.primary_color = Some(v.into());
         self
     }
+    /// The `secondary_color` parameter.
     pub fn secondary_color(mut self, v: impl Into<String>) -> Self {
         self.secondary_color = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountBusinessProfile`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct BusinessProfileSpecs {
+    /// The `annual_revenue` parameter.
     pub annual_revenue: Option<crate::AnnualRevenueSpecs>,
+    /// The `estimated_worker_count` parameter.
     pub estimated_worker_count: Option<i64>,
+    /// The `mcc` parameter.
     pub mcc: Option<String>,
+    /// The `minority_owned_business_designation` parameter.
     pub minority_owned_business_designation: Option<
         Vec<crate::CreateAccountBusinessProfileMinorityOwnedBusinessDesignation>,
     >,
+    /// The `monthly_estimated_revenue` parameter.
     pub monthly_estimated_revenue: Option<crate::MonthlyEstimatedRevenueSpecs>,
+    /// The `name` parameter.
     pub name: Option<String>,
+    /// The `product_description` parameter.
     pub product_description: Option<String>,
+    /// The `support_address` parameter.
     pub support_address: Option<crate::AddressSpecs>,
+    /// The `support_email` parameter.
     pub support_email: Option<String>,
+    /// The `support_phone` parameter.
     pub support_phone: Option<String>,
+    /// The `support_url` parameter.
     pub support_url: Option<crate::rt::Clearable<String>>,
+    /// The `url` parameter.
     pub url: Option<String>,
 }
 #[cfg(feature = "connect")]
@@ -8255,7 +8332,7 @@ impl serde::Serialize for BusinessProfileSpecs {
 }
 #[cfg(feature = "connect")]
 impl BusinessProfileSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -8273,18 +8350,22 @@ impl BusinessProfileSpecs {
             url: None,
         }
     }
+    /// The `annual_revenue` parameter.
     pub fn annual_revenue(mut self, v: impl Into<crate::AnnualRevenueSpecs>) -> Self {
         self.annual_revenue = Some(v.into());
         self
     }
+    /// The `estimated_worker_count` parameter.
     pub fn estimated_worker_count(mut self, v: impl Into<i64>) -> Self {
         self.estimated_worker_count = Some(v.into());
         self
     }
+    /// The `mcc` parameter.
     pub fn mcc(mut self, v: impl Into<String>) -> Self {
         self.mcc = Some(v.into());
         self
     }
+    /// The `minority_owned_business_designation` parameter.
     pub fn minority_owned_business_designation(
         mut self,
         v: impl IntoIterator<
@@ -8298,6 +8379,7 @@ impl BusinessProfileSpecs {
         );
         self
     }
+    /// The `monthly_estimated_revenue` parameter.
     pub fn monthly_estimated_revenue(
         mut self,
         v: impl Into<crate::MonthlyEstimatedRevenueSpecs>,
@@ -8305,52 +8387,72 @@ impl BusinessProfileSpecs {
         self.monthly_estimated_revenue = Some(v.into());
         self
     }
+    /// The `name` parameter.
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.name = Some(v.into());
         self
     }
+    /// The `product_description` parameter.
     pub fn product_description(mut self, v: impl Into<String>) -> Self {
         self.product_description = Some(v.into());
         self
     }
+    /// The `support_address` parameter.
     pub fn support_address(mut self, v: impl Into<crate::AddressSpecs>) -> Self {
         self.support_address = Some(v.into());
         self
     }
+    /// The `support_email` parameter.
     pub fn support_email(mut self, v: impl Into<String>) -> Self {
         self.support_email = Some(v.into());
         self
     }
+    /// The `support_phone` parameter.
     pub fn support_phone(mut self, v: impl Into<String>) -> Self {
         self.support_phone = Some(v.into());
         self
     }
+    /// The `support_url` parameter.
     pub fn support_url(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
         self.support_url = Some(v.into());
         self
     }
+    /// The `url` parameter.
     pub fn url(mut self, v: impl Into<String>) -> Self {
         self.url = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`UpdateAccountBusinessProfile`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct BusinessProfileUpdateSpecs {
+    /// The `annual_revenue` parameter.
     pub annual_revenue: Option<crate::AnnualRevenueSpecs>,
+    /// The `estimated_worker_count` parameter.
     pub estimated_worker_count: Option<i64>,
+    /// The `mcc` parameter.
     pub mcc: Option<String>,
+    /// The `minority_owned_business_designation` parameter.
     pub minority_owned_business_designation: Option<
         Vec<crate::CreateAccountBusinessProfileMinorityOwnedBusinessDesignation>,
     >,
+    /// The `monthly_estimated_revenue` parameter.
     pub monthly_estimated_revenue: Option<crate::MonthlyEstimatedRevenueSpecs>,
+    /// The `name` parameter.
     pub name: Option<String>,
+    /// The `product_description` parameter.
     pub product_description: Option<String>,
+    /// The `support_address` parameter.
     pub support_address: Option<crate::AddressSpecs>,
+    /// The `support_email` parameter.
     pub support_email: Option<String>,
+    /// The `support_phone` parameter.
     pub support_phone: Option<String>,
+    /// The `support_url` parameter.
     pub support_url: Option<crate::rt::Clearable<String>>,
+    /// The `url` parameter.
     pub url: Option<String>,
 }
 #[cfg(feature = "connect")]
@@ -8399,7 +8501,7 @@ impl serde::Serialize for BusinessProfileUpdateSpecs {
 }
 #[cfg(feature = "connect")]
 impl BusinessProfileUpdateSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -8417,18 +8519,22 @@ impl BusinessProfileUpdateSpecs {
             url: None,
         }
     }
+    /// The `annual_revenue` parameter.
     pub fn annual_revenue(mut self, v: impl Into<crate::AnnualRevenueSpecs>) -> Self {
         self.annual_revenue = Some(v.into());
         self
     }
+    /// The `estimated_worker_count` parameter.
     pub fn estimated_worker_count(mut self, v: impl Into<i64>) -> Self {
         self.estimated_worker_count = Some(v.into());
         self
     }
+    /// The `mcc` parameter.
     pub fn mcc(mut self, v: impl Into<String>) -> Self {
         self.mcc = Some(v.into());
         self
     }
+    /// The `minority_owned_business_designation` parameter.
     pub fn minority_owned_business_designation(
         mut self,
         v: impl IntoIterator<
@@ -8442,6 +8548,7 @@ impl BusinessProfileUpdateSpecs {
         );
         self
     }
+    /// The `monthly_estimated_revenue` parameter.
     pub fn monthly_estimated_revenue(
         mut self,
         v: impl Into<crate::MonthlyEstimatedRevenueSpecs>,
@@ -8449,99 +8556,168 @@ impl BusinessProfileUpdateSpecs {
         self.monthly_estimated_revenue = Some(v.into());
         self
     }
+    /// The `name` parameter.
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.name = Some(v.into());
         self
     }
+    /// The `product_description` parameter.
     pub fn product_description(mut self, v: impl Into<String>) -> Self {
         self.product_description = Some(v.into());
         self
     }
+    /// The `support_address` parameter.
     pub fn support_address(mut self, v: impl Into<crate::AddressSpecs>) -> Self {
         self.support_address = Some(v.into());
         self
     }
+    /// The `support_email` parameter.
     pub fn support_email(mut self, v: impl Into<String>) -> Self {
         self.support_email = Some(v.into());
         self
     }
+    /// The `support_phone` parameter.
     pub fn support_phone(mut self, v: impl Into<String>) -> Self {
         self.support_phone = Some(v.into());
         self
     }
+    /// The `support_url` parameter.
     pub fn support_url(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
         self.support_url = Some(v.into());
         self
     }
+    /// The `url` parameter.
     pub fn url(mut self, v: impl Into<String>) -> Self {
         self.url = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountCapabilities`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CapabilitiesParam {
+    /// The `acss_debit_payments` parameter.
     pub acss_debit_payments: Option<crate::CapabilityParam>,
+    /// The `affirm_payments` parameter.
     pub affirm_payments: Option<crate::CapabilityParam>,
+    /// The `afterpay_clearpay_payments` parameter.
     pub afterpay_clearpay_payments: Option<crate::CapabilityParam>,
+    /// The `alma_payments` parameter.
     pub alma_payments: Option<crate::CapabilityParam>,
+    /// The `amazon_pay_payments` parameter.
     pub amazon_pay_payments: Option<crate::CapabilityParam>,
+    /// The `au_becs_debit_payments` parameter.
     pub au_becs_debit_payments: Option<crate::CapabilityParam>,
+    /// The `bacs_debit_payments` parameter.
     pub bacs_debit_payments: Option<crate::CapabilityParam>,
+    /// The `bancontact_payments` parameter.
     pub bancontact_payments: Option<crate::CapabilityParam>,
+    /// The `bank_transfer_payments` parameter.
     pub bank_transfer_payments: Option<crate::CapabilityParam>,
+    /// The `billie_payments` parameter.
     pub billie_payments: Option<crate::CapabilityParam>,
+    /// The `blik_payments` parameter.
     pub blik_payments: Option<crate::CapabilityParam>,
+    /// The `boleto_payments` parameter.
     pub boleto_payments: Option<crate::CapabilityParam>,
+    /// The `card_issuing` parameter.
     pub card_issuing: Option<crate::CapabilityParam>,
+    /// The `card_payments` parameter.
     pub card_payments: Option<crate::CapabilityParam>,
+    /// The `cartes_bancaires_payments` parameter.
     pub cartes_bancaires_payments: Option<crate::CapabilityParam>,
+    /// The `cashapp_payments` parameter.
     pub cashapp_payments: Option<crate::CapabilityParam>,
+    /// The `crypto_payments` parameter.
     pub crypto_payments: Option<crate::CapabilityParam>,
+    /// The `eps_payments` parameter.
     pub eps_payments: Option<crate::CapabilityParam>,
+    /// The `fpx_payments` parameter.
     pub fpx_payments: Option<crate::CapabilityParam>,
+    /// The `gb_bank_transfer_payments` parameter.
     pub gb_bank_transfer_payments: Option<crate::CapabilityParam>,
+    /// The `giropay_payments` parameter.
     pub giropay_payments: Option<crate::CapabilityParam>,
+    /// The `grabpay_payments` parameter.
     pub grabpay_payments: Option<crate::CapabilityParam>,
+    /// The `ideal_payments` parameter.
     pub ideal_payments: Option<crate::CapabilityParam>,
+    /// The `india_international_payments` parameter.
     pub india_international_payments: Option<crate::CapabilityParam>,
+    /// The `jcb_payments` parameter.
     pub jcb_payments: Option<crate::CapabilityParam>,
+    /// The `jp_bank_transfer_payments` parameter.
     pub jp_bank_transfer_payments: Option<crate::CapabilityParam>,
+    /// The `kakao_pay_payments` parameter.
     pub kakao_pay_payments: Option<crate::CapabilityParam>,
+    /// The `klarna_payments` parameter.
     pub klarna_payments: Option<crate::CapabilityParam>,
+    /// The `konbini_payments` parameter.
     pub konbini_payments: Option<crate::CapabilityParam>,
+    /// The `kr_card_payments` parameter.
     pub kr_card_payments: Option<crate::CapabilityParam>,
+    /// The `legacy_payments` parameter.
     pub legacy_payments: Option<crate::CapabilityParam>,
+    /// The `link_payments` parameter.
     pub link_payments: Option<crate::CapabilityParam>,
+    /// The `mb_way_payments` parameter.
     pub mb_way_payments: Option<crate::CapabilityParam>,
+    /// The `mobilepay_payments` parameter.
     pub mobilepay_payments: Option<crate::CapabilityParam>,
+    /// The `multibanco_payments` parameter.
     pub multibanco_payments: Option<crate::CapabilityParam>,
+    /// The `mx_bank_transfer_payments` parameter.
     pub mx_bank_transfer_payments: Option<crate::CapabilityParam>,
+    /// The `naver_pay_payments` parameter.
     pub naver_pay_payments: Option<crate::CapabilityParam>,
+    /// The `nz_bank_account_becs_debit_payments` parameter.
     pub nz_bank_account_becs_debit_payments: Option<crate::CapabilityParam>,
+    /// The `oxxo_payments` parameter.
     pub oxxo_payments: Option<crate::CapabilityParam>,
+    /// The `p24_payments` parameter.
     pub p24_payments: Option<crate::CapabilityParam>,
+    /// The `pay_by_bank_payments` parameter.
     pub pay_by_bank_payments: Option<crate::CapabilityParam>,
+    /// The `payco_payments` parameter.
     pub payco_payments: Option<crate::CapabilityParam>,
+    /// The `paynow_payments` parameter.
     pub paynow_payments: Option<crate::CapabilityParam>,
+    /// The `payto_payments` parameter.
     pub payto_payments: Option<crate::CapabilityParam>,
+    /// The `pix_payments` parameter.
     pub pix_payments: Option<crate::CapabilityParam>,
+    /// The `promptpay_payments` parameter.
     pub promptpay_payments: Option<crate::CapabilityParam>,
+    /// The `revolut_pay_payments` parameter.
     pub revolut_pay_payments: Option<crate::CapabilityParam>,
+    /// The `samsung_pay_payments` parameter.
     pub samsung_pay_payments: Option<crate::CapabilityParam>,
+    /// The `satispay_payments` parameter.
     pub satispay_payments: Option<crate::CapabilityParam>,
+    /// The `sepa_bank_transfer_payments` parameter.
     pub sepa_bank_transfer_payments: Option<crate::CapabilityParam>,
+    /// The `sepa_debit_payments` parameter.
     pub sepa_debit_payments: Option<crate::CapabilityParam>,
+    /// The `sofort_payments` parameter.
     pub sofort_payments: Option<crate::CapabilityParam>,
+    /// The `swish_payments` parameter.
     pub swish_payments: Option<crate::CapabilityParam>,
+    /// The `tax_reporting_us_1099_k` parameter.
     pub tax_reporting_us_1099_k: Option<crate::CapabilityParam>,
+    /// The `tax_reporting_us_1099_misc` parameter.
     pub tax_reporting_us_1099_misc: Option<crate::CapabilityParam>,
+    /// The `transfers` parameter.
     pub transfers: Option<crate::CapabilityParam>,
+    /// The `treasury` parameter.
     pub treasury: Option<crate::CapabilityParam>,
+    /// The `twint_payments` parameter.
     pub twint_payments: Option<crate::CapabilityParam>,
+    /// The `us_bank_account_ach_payments` parameter.
     pub us_bank_account_ach_payments: Option<crate::CapabilityParam>,
+    /// The `us_bank_transfer_payments` parameter.
     pub us_bank_transfer_payments: Option<crate::CapabilityParam>,
+    /// The `zip_payments` parameter.
     pub zip_payments: Option<crate::CapabilityParam>,
 }
 #[cfg(feature = "connect")]
@@ -8737,7 +8913,7 @@ impl serde::Serialize for CapabilitiesParam {
 }
 #[cfg(feature = "connect")]
 impl CapabilitiesParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -8804,14 +8980,17 @@ impl CapabilitiesParam {
             zip_payments: None,
         }
     }
+    /// The `acss_debit_payments` parameter.
     pub fn acss_debit_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.acss_debit_payments = Some(v.into());
         self
     }
+    /// The `affirm_payments` parameter.
     pub fn affirm_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.affirm_payments = Some(v.into());
         self
     }
+    /// The `afterpay_clearpay_payments` parameter.
     pub fn afterpay_clearpay_payments(
         mut self,
         v: impl Into<crate::CapabilityParam>,
@@ -8819,14 +8998,17 @@ impl CapabilitiesParam {
         self.afterpay_clearpay_payments = Some(v.into());
         self
     }
+    /// The `alma_payments` parameter.
     pub fn alma_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.alma_payments = Some(v.into());
         self
     }
+    /// The `amazon_pay_payments` parameter.
     pub fn amazon_pay_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.amazon_pay_payments = Some(v.into());
         self
     }
+    /// The `au_becs_debit_payments` parameter.
     pub fn au_becs_debit_payments(
         mut self,
         v: impl Into<crate::CapabilityParam>,
@@ -8834,14 +9016,17 @@ impl CapabilitiesParam {
         self.au_becs_debit_payments = Some(v.into());
         self
     }
+    /// The `bacs_debit_payments` parameter.
     pub fn bacs_debit_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.bacs_debit_payments = Some(v.into());
         self
     }
+    /// The `bancontact_payments` parameter.
     pub fn bancontact_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.bancontact_payments = Some(v.into());
         self
     }
+    /// The `bank_transfer_payments` parameter.
     pub fn bank_transfer_payments(
         mut self,
         v: impl Into<crate::CapabilityParam>,
@@ -8849,26 +9034,32 @@ impl CapabilitiesParam {
         self.bank_transfer_payments = Some(v.into());
         self
     }
+    /// The `billie_payments` parameter.
     pub fn billie_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.billie_payments = Some(v.into());
         self
     }
+    /// The `blik_payments` parameter.
     pub fn blik_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.blik_payments = Some(v.into());
         self
     }
+    /// The `boleto_payments` parameter.
     pub fn boleto_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.boleto_payments = Some(v.into());
         self
     }
+    /// The `card_issuing` parameter.
     pub fn card_issuing(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.card_issuing = Some(v.into());
         self
     }
+    /// The `card_payments` parameter.
     pub fn card_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.card_payments = Some(v.into());
         self
     }
+    /// The `cartes_bancaires_payments` parameter.
     pub fn cartes_bancaires_payments(
         mut self,
         v: impl Into<crate::CapabilityParam>,
@@ -8876,22 +9067,27 @@ impl CapabilitiesParam {
         self.cartes_bancaires_payments = Some(v.into());
         self
     }
+    /// The `cashapp_payments` parameter.
     pub fn cashapp_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.cashapp_payments = Some(v.into());
         self
     }
+    /// The `crypto_payments` parameter.
     pub fn crypto_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.crypto_payments = Some(v.into());
         self
     }
+    /// The `eps_payments` parameter.
     pub fn eps_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.eps_payments = Some(v.into());
         self
     }
+    /// The `fpx_payments` parameter.
     pub fn fpx_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.fpx_payments = Some(v.into());
         self
     }
+    /// The `gb_bank_transfer_payments` parameter.
     pub fn gb_bank_transfer_payments(
         mut self,
         v: impl Into<crate::CapabilityParam>,
@@ -8899,18 +9095,22 @@ impl CapabilitiesParam {
         self.gb_bank_transfer_payments = Some(v.into());
         self
     }
+    /// The `giropay_payments` parameter.
     pub fn giropay_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.giropay_payments = Some(v.into());
         self
     }
+    /// The `grabpay_payments` parameter.
     pub fn grabpay_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.grabpay_payments = Some(v.into());
         self
     }
+    /// The `ideal_payments` parameter.
     pub fn ideal_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.ideal_payments = Some(v.into());
         self
     }
+    /// The `india_international_payments` parameter.
     pub fn india_international_payments(
         mut self,
         v: impl Into<crate::CapabilityParam>,
@@ -8918,10 +9118,12 @@ impl CapabilitiesParam {
         self.india_international_payments = Some(v.into());
         self
     }
+    /// The `jcb_payments` parameter.
     pub fn jcb_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.jcb_payments = Some(v.into());
         self
     }
+    /// The `jp_bank_transfer_payments` parameter.
     pub fn jp_bank_transfer_payments(
         mut self,
         v: impl Into<crate::CapabilityParam>,
@@ -8929,42 +9131,52 @@ impl CapabilitiesParam {
         self.jp_bank_transfer_payments = Some(v.into());
         self
     }
+    /// The `kakao_pay_payments` parameter.
     pub fn kakao_pay_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.kakao_pay_payments = Some(v.into());
         self
     }
+    /// The `klarna_payments` parameter.
     pub fn klarna_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.klarna_payments = Some(v.into());
         self
     }
+    /// The `konbini_payments` parameter.
     pub fn konbini_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.konbini_payments = Some(v.into());
         self
     }
+    /// The `kr_card_payments` parameter.
     pub fn kr_card_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.kr_card_payments = Some(v.into());
         self
     }
+    /// The `legacy_payments` parameter.
     pub fn legacy_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.legacy_payments = Some(v.into());
         self
     }
+    /// The `link_payments` parameter.
     pub fn link_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.link_payments = Some(v.into());
         self
     }
+    /// The `mb_way_payments` parameter.
     pub fn mb_way_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.mb_way_payments = Some(v.into());
         self
     }
+    /// The `mobilepay_payments` parameter.
     pub fn mobilepay_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.mobilepay_payments = Some(v.into());
         self
     }
+    /// The `multibanco_payments` parameter.
     pub fn multibanco_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.multibanco_payments = Some(v.into());
         self
     }
+    /// The `mx_bank_transfer_payments` parameter.
     pub fn mx_bank_transfer_payments(
         mut self,
         v: impl Into<crate::CapabilityParam>,
@@ -8972,10 +9184,12 @@ impl CapabilitiesParam {
         self.mx_bank_transfer_payments = Some(v.into());
         self
     }
+    /// The `naver_pay_payments` parameter.
     pub fn naver_pay_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.naver_pay_payments = Some(v.into());
         self
     }
+    /// The `nz_bank_account_becs_debit_payments` parameter.
     pub fn nz_bank_account_becs_debit_payments(
         mut self,
         v: impl Into<crate::CapabilityParam>,
@@ -8983,50 +9197,62 @@ impl CapabilitiesParam {
         self.nz_bank_account_becs_debit_payments = Some(v.into());
         self
     }
+    /// The `oxxo_payments` parameter.
     pub fn oxxo_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.oxxo_payments = Some(v.into());
         self
     }
+    /// The `p24_payments` parameter.
     pub fn p24_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.p24_payments = Some(v.into());
         self
     }
+    /// The `pay_by_bank_payments` parameter.
     pub fn pay_by_bank_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.pay_by_bank_payments = Some(v.into());
         self
     }
+    /// The `payco_payments` parameter.
     pub fn payco_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.payco_payments = Some(v.into());
         self
     }
+    /// The `paynow_payments` parameter.
     pub fn paynow_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.paynow_payments = Some(v.into());
         self
     }
+    /// The `payto_payments` parameter.
     pub fn payto_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.payto_payments = Some(v.into());
         self
     }
+    /// The `pix_payments` parameter.
     pub fn pix_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.pix_payments = Some(v.into());
         self
     }
+    /// The `promptpay_payments` parameter.
     pub fn promptpay_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.promptpay_payments = Some(v.into());
         self
     }
+    /// The `revolut_pay_payments` parameter.
     pub fn revolut_pay_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.revolut_pay_payments = Some(v.into());
         self
     }
+    /// The `samsung_pay_payments` parameter.
     pub fn samsung_pay_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.samsung_pay_payments = Some(v.into());
         self
     }
+    /// The `satispay_payments` parameter.
     pub fn satispay_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.satispay_payments = Some(v.into());
         self
     }
+    /// The `sepa_bank_transfer_payments` parameter.
     pub fn sepa_bank_transfer_payments(
         mut self,
         v: impl Into<crate::CapabilityParam>,
@@ -9034,18 +9260,22 @@ impl CapabilitiesParam {
         self.sepa_bank_transfer_payments = Some(v.into());
         self
     }
+    /// The `sepa_debit_payments` parameter.
     pub fn sepa_debit_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.sepa_debit_payments = Some(v.into());
         self
     }
+    /// The `sofort_payments` parameter.
     pub fn sofort_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.sofort_payments = Some(v.into());
         self
     }
+    /// The `swish_payments` parameter.
     pub fn swish_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.swish_payments = Some(v.into());
         self
     }
+    /// The `tax_reporting_us_1099_k` parameter.
     pub fn tax_reporting_us_1099_k(
         mut self,
         v: impl Into<crate::CapabilityParam>,
@@ -9053,6 +9283,7 @@ impl CapabilitiesParam {
         self.tax_reporting_us_1099_k = Some(v.into());
         self
     }
+    /// The `tax_reporting_us_1099_misc` parameter.
     pub fn tax_reporting_us_1099_misc(
         mut self,
         v: impl Into<crate::CapabilityParam>,
@@ -9060,18 +9291,22 @@ impl CapabilitiesParam {
         self.tax_reporting_us_1099_misc = Some(v.into());
         self
     }
+    /// The `transfers` parameter.
     pub fn transfers(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.transfers = Some(v.into());
         self
     }
+    /// The `treasury` parameter.
     pub fn treasury(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.treasury = Some(v.into());
         self
     }
+    /// The `twint_payments` parameter.
     pub fn twint_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.twint_payments = Some(v.into());
         self
     }
+    /// The `us_bank_account_ach_payments` parameter.
     pub fn us_bank_account_ach_payments(
         mut self,
         v: impl Into<crate::CapabilityParam>,
@@ -9079,6 +9314,7 @@ impl CapabilitiesParam {
         self.us_bank_account_ach_payments = Some(v.into());
         self
     }
+    /// The `us_bank_transfer_payments` parameter.
     pub fn us_bank_transfer_payments(
         mut self,
         v: impl Into<crate::CapabilityParam>,
@@ -9086,15 +9322,18 @@ impl CapabilitiesParam {
         self.us_bank_transfer_payments = Some(v.into());
         self
     }
+    /// The `zip_payments` parameter.
     pub fn zip_payments(mut self, v: impl Into<crate::CapabilityParam>) -> Self {
         self.zip_payments = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountCapabilitiesAcssDebitPayments`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CapabilityParam {
+    /// The `requested` parameter.
     pub requested: Option<bool>,
 }
 #[cfg(feature = "connect")]
@@ -9110,20 +9349,23 @@ impl serde::Serialize for CapabilityParam {
 }
 #[cfg(feature = "connect")]
 impl CapabilityParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
     }
+    /// The `requested` parameter.
     pub fn requested(mut self, v: impl Into<bool>) -> Self {
         self.requested = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountSettingsCardIssuing`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CardIssuingSettingsSpecs {
+    /// The `tos_acceptance` parameter.
     pub tos_acceptance: Option<crate::SettingsTermsOfServiceSpecs>,
 }
 #[cfg(feature = "connect")]
@@ -9139,11 +9381,12 @@ impl serde::Serialize for CardIssuingSettingsSpecs {
 }
 #[cfg(feature = "connect")]
 impl CardIssuingSettingsSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { tos_acceptance: None }
     }
+    /// The `tos_acceptance` parameter.
     pub fn tos_acceptance(
         mut self,
         v: impl Into<crate::SettingsTermsOfServiceSpecs>,
@@ -9152,13 +9395,18 @@ impl CardIssuingSettingsSpecs {
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountSettingsCardPayments`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CardPaymentsSettingsSpecs {
+    /// The `decline_on` parameter.
     pub decline_on: Option<crate::DeclineChargeOnSpecs>,
+    /// The `statement_descriptor_prefix` parameter.
     pub statement_descriptor_prefix: Option<String>,
+    /// The `statement_descriptor_prefix_kana` parameter.
     pub statement_descriptor_prefix_kana: Option<crate::rt::Clearable<String>>,
+    /// The `statement_descriptor_prefix_kanji` parameter.
     pub statement_descriptor_prefix_kanji: Option<crate::rt::Clearable<String>>,
 }
 #[cfg(feature = "connect")]
@@ -9183,7 +9431,7 @@ impl serde::Serialize for CardPaymentsSettingsSpecs {
 }
 #[cfg(feature = "connect")]
 impl CardPaymentsSettingsSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -9193,14 +9441,17 @@ impl CardPaymentsSettingsSpecs {
             statement_descriptor_prefix_kanji: None,
         }
     }
+    /// The `decline_on` parameter.
     pub fn decline_on(mut self, v: impl Into<crate::DeclineChargeOnSpecs>) -> Self {
         self.decline_on = Some(v.into());
         self
     }
+    /// The `statement_descriptor_prefix` parameter.
     pub fn statement_descriptor_prefix(mut self, v: impl Into<String>) -> Self {
         self.statement_descriptor_prefix = Some(v.into());
         self
     }
+    /// The `statement_descriptor_prefix_kana` parameter.
     pub fn statement_descriptor_prefix_kana(
         mut self,
         v: impl Into<crate::rt::Clearable<String>>,
@@ -9208,6 +9459,7 @@ impl CardPaymentsSettingsSpecs {
         self.statement_descriptor_prefix_kana = Some(v.into());
         self
     }
+    /// The `statement_descriptor_prefix_kanji` parameter.
     pub fn statement_descriptor_prefix_kanji(
         mut self,
         v: impl Into<crate::rt::Clearable<String>>,
@@ -9216,12 +9468,16 @@ impl CardPaymentsSettingsSpecs {
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountCompanyDirectorshipDeclaration`).
 #[cfg(any(feature = "connect", feature = "payments"))]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CompanyDirectorshipDeclaration {
+    /// The `date` parameter.
     pub date: Option<crate::rt::Timestamp>,
+    /// The `ip` parameter.
     pub ip: Option<String>,
+    /// The `user_agent` parameter.
     pub user_agent: Option<String>,
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
@@ -9243,7 +9499,7 @@ impl serde::Serialize for CompanyDirectorshipDeclaration {
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
 impl CompanyDirectorshipDeclaration {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -9252,25 +9508,32 @@ impl CompanyDirectorshipDeclaration {
             user_agent: None,
         }
     }
+    /// The `date` parameter.
     pub fn date(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
         self.date = Some(v.into());
         self
     }
+    /// The `ip` parameter.
     pub fn ip(mut self, v: impl Into<String>) -> Self {
         self.ip = Some(v.into());
         self
     }
+    /// The `user_agent` parameter.
     pub fn user_agent(mut self, v: impl Into<String>) -> Self {
         self.user_agent = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountCompanyOwnershipDeclaration`).
 #[cfg(any(feature = "connect", feature = "payments"))]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CompanyOwnershipDeclaration {
+    /// The `date` parameter.
     pub date: Option<crate::rt::Timestamp>,
+    /// The `ip` parameter.
     pub ip: Option<String>,
+    /// The `user_agent` parameter.
     pub user_agent: Option<String>,
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
@@ -9292,7 +9555,7 @@ impl serde::Serialize for CompanyOwnershipDeclaration {
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
 impl CompanyOwnershipDeclaration {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -9301,25 +9564,32 @@ impl CompanyOwnershipDeclaration {
             user_agent: None,
         }
     }
+    /// The `date` parameter.
     pub fn date(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
         self.date = Some(v.into());
         self
     }
+    /// The `ip` parameter.
     pub fn ip(mut self, v: impl Into<String>) -> Self {
         self.ip = Some(v.into());
         self
     }
+    /// The `user_agent` parameter.
     pub fn user_agent(mut self, v: impl Into<String>) -> Self {
         self.user_agent = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountCompanyRepresentativeDeclaration`).
 #[cfg(any(feature = "connect", feature = "payments"))]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CompanyRepresentativeDeclaration {
+    /// The `date` parameter.
     pub date: Option<crate::rt::Timestamp>,
+    /// The `ip` parameter.
     pub ip: Option<String>,
+    /// The `user_agent` parameter.
     pub user_agent: Option<String>,
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
@@ -9341,7 +9611,7 @@ impl serde::Serialize for CompanyRepresentativeDeclaration {
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
 impl CompanyRepresentativeDeclaration {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -9350,47 +9620,74 @@ impl CompanyRepresentativeDeclaration {
             user_agent: None,
         }
     }
+    /// The `date` parameter.
     pub fn date(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
         self.date = Some(v.into());
         self
     }
+    /// The `ip` parameter.
     pub fn ip(mut self, v: impl Into<String>) -> Self {
         self.ip = Some(v.into());
         self
     }
+    /// The `user_agent` parameter.
     pub fn user_agent(mut self, v: impl Into<String>) -> Self {
         self.user_agent = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountCompany`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CompanySpecs {
+    /// The `address` parameter.
     pub address: Option<crate::LegalEntityAndKycAddressSpecs>,
+    /// The `address_kana` parameter.
     pub address_kana: Option<crate::JapanAddressKanaSpecs>,
+    /// The `address_kanji` parameter.
     pub address_kanji: Option<crate::JapanAddressKanjiSpecs>,
+    /// The `directors_provided` parameter.
     pub directors_provided: Option<bool>,
+    /// The `directorship_declaration` parameter.
     pub directorship_declaration: Option<crate::CompanyDirectorshipDeclaration>,
+    /// The `executives_provided` parameter.
     pub executives_provided: Option<bool>,
+    /// The `export_license_id` parameter.
     pub export_license_id: Option<String>,
+    /// The `export_purpose_code` parameter.
     pub export_purpose_code: Option<String>,
+    /// The `name` parameter.
     pub name: Option<String>,
+    /// The `name_kana` parameter.
     pub name_kana: Option<String>,
+    /// The `name_kanji` parameter.
     pub name_kanji: Option<String>,
+    /// The `owners_provided` parameter.
     pub owners_provided: Option<bool>,
+    /// The `ownership_declaration` parameter.
     pub ownership_declaration: Option<crate::CompanyOwnershipDeclaration>,
+    /// The `ownership_exemption_reason` parameter.
     pub ownership_exemption_reason: Option<
         crate::CreateAccountCompanyOwnershipExemptionReason,
     >,
+    /// The `phone` parameter.
     pub phone: Option<String>,
+    /// The `registration_date` parameter.
     pub registration_date: Option<crate::rt::Clearable<crate::RegistrationDateSpecs>>,
+    /// The `registration_number` parameter.
     pub registration_number: Option<String>,
+    /// The `representative_declaration` parameter.
     pub representative_declaration: Option<crate::CompanyRepresentativeDeclaration>,
+    /// The `structure` parameter.
     pub structure: Option<crate::CreateAccountCompanyStructure>,
+    /// The `tax_id` parameter.
     pub tax_id: Option<String>,
+    /// The `tax_id_registrar` parameter.
     pub tax_id_registrar: Option<String>,
+    /// The `vat_id` parameter.
     pub vat_id: Option<String>,
+    /// The `verification` parameter.
     pub verification: Option<crate::VerificationSpecs>,
 }
 #[cfg(feature = "connect")]
@@ -9472,7 +9769,7 @@ impl serde::Serialize for CompanySpecs {
 }
 #[cfg(feature = "connect")]
 impl CompanySpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -9501,6 +9798,7 @@ impl CompanySpecs {
             verification: None,
         }
     }
+    /// The `address` parameter.
     pub fn address(
         mut self,
         v: impl Into<crate::LegalEntityAndKycAddressSpecs>,
@@ -9508,18 +9806,22 @@ impl CompanySpecs {
         self.address = Some(v.into());
         self
     }
+    /// The `address_kana` parameter.
     pub fn address_kana(mut self, v: impl Into<crate::JapanAddressKanaSpecs>) -> Self {
         self.address_kana = Some(v.into());
         self
     }
+    /// The `address_kanji` parameter.
     pub fn address_kanji(mut self, v: impl Into<crate::JapanAddressKanjiSpecs>) -> Self {
         self.address_kanji = Some(v.into());
         self
     }
+    /// The `directors_provided` parameter.
     pub fn directors_provided(mut self, v: impl Into<bool>) -> Self {
         self.directors_provided = Some(v.into());
         self
     }
+    /// The `directorship_declaration` parameter.
     pub fn directorship_declaration(
         mut self,
         v: impl Into<crate::CompanyDirectorshipDeclaration>,
@@ -9527,34 +9829,42 @@ impl CompanySpecs {
         self.directorship_declaration = Some(v.into());
         self
     }
+    /// The `executives_provided` parameter.
     pub fn executives_provided(mut self, v: impl Into<bool>) -> Self {
         self.executives_provided = Some(v.into());
         self
     }
+    /// The `export_license_id` parameter.
     pub fn export_license_id(mut self, v: impl Into<String>) -> Self {
         self.export_license_id = Some(v.into());
         self
     }
+    /// The `export_purpose_code` parameter.
     pub fn export_purpose_code(mut self, v: impl Into<String>) -> Self {
         self.export_purpose_code = Some(v.into());
         self
     }
+    /// The `name` parameter.
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.name = Some(v.into());
         self
     }
+    /// The `name_kana` parameter.
     pub fn name_kana(mut self, v: impl Into<String>) -> Self {
         self.name_kana = Some(v.into());
         self
     }
+    /// The `name_kanji` parameter.
     pub fn name_kanji(mut self, v: impl Into<String>) -> Self {
         self.name_kanji = Some(v.into());
         self
     }
+    /// The `owners_provided` parameter.
     pub fn owners_provided(mut self, v: impl Into<bool>) -> Self {
         self.owners_provided = Some(v.into());
         self
     }
+    /// The `ownership_declaration` parameter.
     pub fn ownership_declaration(
         mut self,
         v: impl Into<crate::CompanyOwnershipDeclaration>,
@@ -9562,6 +9872,7 @@ impl CompanySpecs {
         self.ownership_declaration = Some(v.into());
         self
     }
+    /// The `ownership_exemption_reason` parameter.
     pub fn ownership_exemption_reason(
         mut self,
         v: impl Into<crate::CreateAccountCompanyOwnershipExemptionReason>,
@@ -9569,10 +9880,12 @@ impl CompanySpecs {
         self.ownership_exemption_reason = Some(v.into());
         self
     }
+    /// The `phone` parameter.
     pub fn phone(mut self, v: impl Into<String>) -> Self {
         self.phone = Some(v.into());
         self
     }
+    /// The `registration_date` parameter.
     pub fn registration_date(
         mut self,
         v: impl Into<crate::rt::Clearable<crate::RegistrationDateSpecs>>,
@@ -9580,10 +9893,12 @@ impl CompanySpecs {
         self.registration_date = Some(v.into());
         self
     }
+    /// The `registration_number` parameter.
     pub fn registration_number(mut self, v: impl Into<String>) -> Self {
         self.registration_number = Some(v.into());
         self
     }
+    /// The `representative_declaration` parameter.
     pub fn representative_declaration(
         mut self,
         v: impl Into<crate::CompanyRepresentativeDeclaration>,
@@ -9591,6 +9906,7 @@ impl CompanySpecs {
         self.representative_declaration = Some(v.into());
         self
     }
+    /// The `structure` parameter.
     pub fn structure(
         mut self,
         v: impl Into<crate::CreateAccountCompanyStructure>,
@@ -9598,51 +9914,79 @@ impl CompanySpecs {
         self.structure = Some(v.into());
         self
     }
+    /// The `tax_id` parameter.
     pub fn tax_id(mut self, v: impl Into<String>) -> Self {
         self.tax_id = Some(v.into());
         self
     }
+    /// The `tax_id_registrar` parameter.
     pub fn tax_id_registrar(mut self, v: impl Into<String>) -> Self {
         self.tax_id_registrar = Some(v.into());
         self
     }
+    /// The `vat_id` parameter.
     pub fn vat_id(mut self, v: impl Into<String>) -> Self {
         self.vat_id = Some(v.into());
         self
     }
+    /// The `verification` parameter.
     pub fn verification(mut self, v: impl Into<crate::VerificationSpecs>) -> Self {
         self.verification = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`UpdateAccountCompany`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CompanyUpdateSpecs {
+    /// The `address` parameter.
     pub address: Option<crate::LegalEntityAndKycAddressSpecs>,
+    /// The `address_kana` parameter.
     pub address_kana: Option<crate::JapanAddressKanaSpecs>,
+    /// The `address_kanji` parameter.
     pub address_kanji: Option<crate::JapanAddressKanjiSpecs>,
+    /// The `directors_provided` parameter.
     pub directors_provided: Option<bool>,
+    /// The `directorship_declaration` parameter.
     pub directorship_declaration: Option<crate::CompanyDirectorshipDeclaration>,
+    /// The `executives_provided` parameter.
     pub executives_provided: Option<bool>,
+    /// The `export_license_id` parameter.
     pub export_license_id: Option<String>,
+    /// The `export_purpose_code` parameter.
     pub export_purpose_code: Option<String>,
+    /// The `name` parameter.
     pub name: Option<String>,
+    /// The `name_kana` parameter.
     pub name_kana: Option<String>,
+    /// The `name_kanji` parameter.
     pub name_kanji: Option<String>,
+    /// The `owners_provided` parameter.
     pub owners_provided: Option<bool>,
+    /// The `ownership_declaration` parameter.
     pub ownership_declaration: Option<crate::CompanyOwnershipDeclaration>,
+    /// The `ownership_exemption_reason` parameter.
     pub ownership_exemption_reason: Option<
         crate::CreateAccountCompanyOwnershipExemptionReason,
     >,
+    /// The `phone` parameter.
     pub phone: Option<String>,
+    /// The `registration_date` parameter.
     pub registration_date: Option<crate::rt::Clearable<crate::RegistrationDateSpecs>>,
+    /// The `registration_number` parameter.
     pub registration_number: Option<String>,
+    /// The `representative_declaration` parameter.
     pub representative_declaration: Option<crate::CompanyRepresentativeDeclaration>,
+    /// The `structure` parameter.
     pub structure: Option<crate::CreateAccountCompanyStructure>,
+    /// The `tax_id` parameter.
     pub tax_id: Option<String>,
+    /// The `tax_id_registrar` parameter.
     pub tax_id_registrar: Option<String>,
+    /// The `vat_id` parameter.
     pub vat_id: Option<String>,
+    /// The `verification` parameter.
     pub verification: Option<crate::VerificationSpecs>,
 }
 #[cfg(feature = "connect")]
@@ -9724,7 +10068,7 @@ impl serde::Serialize for CompanyUpdateSpecs {
 }
 #[cfg(feature = "connect")]
 impl CompanyUpdateSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -9753,6 +10097,7 @@ impl CompanyUpdateSpecs {
             verification: None,
         }
     }
+    /// The `address` parameter.
     pub fn address(
         mut self,
         v: impl Into<crate::LegalEntityAndKycAddressSpecs>,
@@ -9760,18 +10105,22 @@ impl CompanyUpdateSpecs {
         self.address = Some(v.into());
         self
     }
+    /// The `address_kana` parameter.
     pub fn address_kana(mut self, v: impl Into<crate::JapanAddressKanaSpecs>) -> Self {
         self.address_kana = Some(v.into());
         self
     }
+    /// The `address_kanji` parameter.
     pub fn address_kanji(mut self, v: impl Into<crate::JapanAddressKanjiSpecs>) -> Self {
         self.address_kanji = Some(v.into());
         self
     }
+    /// The `directors_provided` parameter.
     pub fn directors_provided(mut self, v: impl Into<bool>) -> Self {
         self.directors_provided = Some(v.into());
         self
     }
+    /// The `directorship_declaration` parameter.
     pub fn directorship_declaration(
         mut self,
         v: impl Into<crate::CompanyDirectorshipDeclaration>,
@@ -9779,34 +10128,42 @@ impl CompanyUpdateSpecs {
         self.directorship_declaration = Some(v.into());
         self
     }
+    /// The `executives_provided` parameter.
     pub fn executives_provided(mut self, v: impl Into<bool>) -> Self {
         self.executives_provided = Some(v.into());
         self
     }
+    /// The `export_license_id` parameter.
     pub fn export_license_id(mut self, v: impl Into<String>) -> Self {
         self.export_license_id = Some(v.into());
         self
     }
+    /// The `export_purpose_code` parameter.
     pub fn export_purpose_code(mut self, v: impl Into<String>) -> Self {
         self.export_purpose_code = Some(v.into());
         self
     }
+    /// The `name` parameter.
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.name = Some(v.into());
         self
     }
+    /// The `name_kana` parameter.
     pub fn name_kana(mut self, v: impl Into<String>) -> Self {
         self.name_kana = Some(v.into());
         self
     }
+    /// The `name_kanji` parameter.
     pub fn name_kanji(mut self, v: impl Into<String>) -> Self {
         self.name_kanji = Some(v.into());
         self
     }
+    /// The `owners_provided` parameter.
     pub fn owners_provided(mut self, v: impl Into<bool>) -> Self {
         self.owners_provided = Some(v.into());
         self
     }
+    /// The `ownership_declaration` parameter.
     pub fn ownership_declaration(
         mut self,
         v: impl Into<crate::CompanyOwnershipDeclaration>,
@@ -9814,6 +10171,7 @@ impl CompanyUpdateSpecs {
         self.ownership_declaration = Some(v.into());
         self
     }
+    /// The `ownership_exemption_reason` parameter.
     pub fn ownership_exemption_reason(
         mut self,
         v: impl Into<crate::CreateAccountCompanyOwnershipExemptionReason>,
@@ -9821,10 +10179,12 @@ impl CompanyUpdateSpecs {
         self.ownership_exemption_reason = Some(v.into());
         self
     }
+    /// The `phone` parameter.
     pub fn phone(mut self, v: impl Into<String>) -> Self {
         self.phone = Some(v.into());
         self
     }
+    /// The `registration_date` parameter.
     pub fn registration_date(
         mut self,
         v: impl Into<crate::rt::Clearable<crate::RegistrationDateSpecs>>,
@@ -9832,10 +10192,12 @@ impl CompanyUpdateSpecs {
         self.registration_date = Some(v.into());
         self
     }
+    /// The `registration_number` parameter.
     pub fn registration_number(mut self, v: impl Into<String>) -> Self {
         self.registration_number = Some(v.into());
         self
     }
+    /// The `representative_declaration` parameter.
     pub fn representative_declaration(
         mut self,
         v: impl Into<crate::CompanyRepresentativeDeclaration>,
@@ -9843,6 +10205,7 @@ impl CompanyUpdateSpecs {
         self.representative_declaration = Some(v.into());
         self
     }
+    /// The `structure` parameter.
     pub fn structure(
         mut self,
         v: impl Into<crate::CreateAccountCompanyStructure>,
@@ -9850,27 +10213,33 @@ impl CompanyUpdateSpecs {
         self.structure = Some(v.into());
         self
     }
+    /// The `tax_id` parameter.
     pub fn tax_id(mut self, v: impl Into<String>) -> Self {
         self.tax_id = Some(v.into());
         self
     }
+    /// The `tax_id_registrar` parameter.
     pub fn tax_id_registrar(mut self, v: impl Into<String>) -> Self {
         self.tax_id_registrar = Some(v.into());
         self
     }
+    /// The `vat_id` parameter.
     pub fn vat_id(mut self, v: impl Into<String>) -> Self {
         self.vat_id = Some(v.into());
         self
     }
+    /// The `verification` parameter.
     pub fn verification(mut self, v: impl Into<crate::VerificationSpecs>) -> Self {
         self.verification = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountControllerStripeDashboard`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ControllerDashboardSpecs {
+    /// The `type` parameter.
     pub r#type: Option<crate::CreateAccountControllerStripeDashboardType>,
 }
 #[cfg(feature = "connect")]
@@ -9886,11 +10255,12 @@ impl serde::Serialize for ControllerDashboardSpecs {
 }
 #[cfg(feature = "connect")]
 impl ControllerDashboardSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { r#type: None }
     }
+    /// The `type` parameter.
     pub fn r#type(
         mut self,
         v: impl Into<crate::CreateAccountControllerStripeDashboardType>,
@@ -9899,10 +10269,12 @@ impl ControllerDashboardSpecs {
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountControllerFees`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ControllerFeesSpecs {
+    /// The `payer` parameter.
     pub payer: Option<crate::CreateAccountControllerFeesPayer>,
 }
 #[cfg(feature = "connect")]
@@ -9918,11 +10290,12 @@ impl serde::Serialize for ControllerFeesSpecs {
 }
 #[cfg(feature = "connect")]
 impl ControllerFeesSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { payer: None }
     }
+    /// The `payer` parameter.
     pub fn payer(
         mut self,
         v: impl Into<crate::CreateAccountControllerFeesPayer>,
@@ -9931,10 +10304,12 @@ impl ControllerFeesSpecs {
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountControllerLosses`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ControllerLossesSpecs {
+    /// The `payments` parameter.
     pub payments: Option<crate::CreateAccountControllerLossesPayments>,
 }
 #[cfg(feature = "connect")]
@@ -9950,11 +10325,12 @@ impl serde::Serialize for ControllerLossesSpecs {
 }
 #[cfg(feature = "connect")]
 impl ControllerLossesSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { payments: None }
     }
+    /// The `payments` parameter.
     pub fn payments(
         mut self,
         v: impl Into<crate::CreateAccountControllerLossesPayments>,
@@ -9963,15 +10339,20 @@ impl ControllerLossesSpecs {
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountController`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ControllerSpecs {
+    /// The `fees` parameter.
     pub fees: Option<crate::ControllerFeesSpecs>,
+    /// The `losses` parameter.
     pub losses: Option<crate::ControllerLossesSpecs>,
+    /// The `requirement_collection` parameter.
     pub requirement_collection: Option<
         crate::CreateAccountControllerRequirementCollection,
     >,
+    /// The `stripe_dashboard` parameter.
     pub stripe_dashboard: Option<crate::ControllerDashboardSpecs>,
 }
 #[cfg(feature = "connect")]
@@ -9996,7 +10377,7 @@ impl serde::Serialize for ControllerSpecs {
 }
 #[cfg(feature = "connect")]
 impl ControllerSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -10006,14 +10387,17 @@ impl ControllerSpecs {
             stripe_dashboard: None,
         }
     }
+    /// The `fees` parameter.
     pub fn fees(mut self, v: impl Into<crate::ControllerFeesSpecs>) -> Self {
         self.fees = Some(v.into());
         self
     }
+    /// The `losses` parameter.
     pub fn losses(mut self, v: impl Into<crate::ControllerLossesSpecs>) -> Self {
         self.losses = Some(v.into());
         self
     }
+    /// The `requirement_collection` parameter.
     pub fn requirement_collection(
         mut self,
         v: impl Into<crate::CreateAccountControllerRequirementCollection>,
@@ -10021,6 +10405,7 @@ impl ControllerSpecs {
         self.requirement_collection = Some(v.into());
         self
     }
+    /// The `stripe_dashboard` parameter.
     pub fn stripe_dashboard(
         mut self,
         v: impl Into<crate::ControllerDashboardSpecs>,
@@ -10036,7 +10421,7 @@ impl ControllerSpecs {
 /// creating the account. Connect Onboarding won’t ask for the prefilled information during account onboarding.
 /// You can prefill any information on the account.
 ///
-/// `POST /v1/accounts`
+/// `POST /v1/accounts` · Stripe's SDKs: `create` on `Account` · [API reference](https://docs.stripe.com/api/accounts/create)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -10156,7 +10541,7 @@ impl serde::Serialize for CreateAccount {
 }
 #[cfg(feature = "connect")]
 impl CreateAccount {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -11731,12 +12116,16 @@ impl<'de> serde::Deserialize<'de> for CreateAccountType {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateAccountIndividualDob`).
 #[cfg(any(feature = "connect", feature = "issuing", feature = "payments"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DateOfBirthSpecs {
+    /// The `day` parameter.
     pub day: i64,
+    /// The `month` parameter.
     pub month: i64,
+    /// The `year` parameter.
     pub year: i64,
 }
 #[cfg(any(feature = "connect", feature = "issuing", feature = "payments"))]
@@ -11750,27 +12139,37 @@ impl serde::Serialize for DateOfBirthSpecs {
         map.end()
     }
 }
+/// The required parameters of [`DateOfBirthSpecs::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(any(feature = "connect", feature = "issuing", feature = "payments"))]
+#[derive(Clone, Debug)]
+pub struct DateOfBirthSpecsArgs {
+    /// The `day` parameter.
+    pub day: i64,
+    /// The `month` parameter.
+    pub month: i64,
+    /// The `year` parameter.
+    pub year: i64,
+}
 #[cfg(any(feature = "connect", feature = "issuing", feature = "payments"))]
 impl DateOfBirthSpecs {
-    ///Start with the required parameters: `day`, `month`, `year`.
+    /// Start with the required parameters, named in [`DateOfBirthSpecsArgs`]: `day`, `month`, `year`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        day: impl Into<i64>,
-        month: impl Into<i64>,
-        year: impl Into<i64>,
-    ) -> Self {
+    pub fn new(args: DateOfBirthSpecsArgs) -> Self {
         Self {
-            day: day.into(),
-            month: month.into(),
-            year: year.into(),
+            day: args.day,
+            month: args.month,
+            year: args.year,
         }
     }
 }
+/// Part of a request's parameters (`CreateAccountSettingsCardPaymentsDeclineOn`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct DeclineChargeOnSpecs {
+    /// The `avs_failure` parameter.
     pub avs_failure: Option<bool>,
+    /// The `cvc_failure` parameter.
     pub cvc_failure: Option<bool>,
 }
 #[cfg(feature = "connect")]
@@ -11789,7 +12188,7 @@ impl serde::Serialize for DeclineChargeOnSpecs {
 }
 #[cfg(feature = "connect")]
 impl DeclineChargeOnSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -11797,10 +12196,12 @@ impl DeclineChargeOnSpecs {
             cvc_failure: None,
         }
     }
+    /// The `avs_failure` parameter.
     pub fn avs_failure(mut self, v: impl Into<bool>) -> Self {
         self.avs_failure = Some(v.into());
         self
     }
+    /// The `cvc_failure` parameter.
     pub fn cvc_failure(mut self, v: impl Into<bool>) -> Self {
         self.cvc_failure = Some(v.into());
         self
@@ -11816,12 +12217,13 @@ impl DeclineChargeOnSpecs {
 ///
 /// If you want to delete your own account, use the [account information tab in your account settings](https://dashboard.stripe.com/settings/account) instead.
 ///
-/// `DELETE /v1/accounts/{account}`
+/// `DELETE /v1/accounts/{account}` · Stripe's SDKs: `delete` on `Account` · [API reference](https://docs.stripe.com/api/accounts/delete)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteAccount {
-    pub account: crate::DeletedAccountId,
+    /// The `account` parameter.
+    pub account: crate::AccountId,
 }
 #[cfg(feature = "connect")]
 impl serde::Serialize for DeleteAccount {
@@ -11833,9 +12235,9 @@ impl serde::Serialize for DeleteAccount {
 }
 #[cfg(feature = "connect")]
 impl DeleteAccount {
-    ///Start with the required parameters: `account`.
+    /// Start with the required parameters: `account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(account: impl Into<crate::DeletedAccountId>) -> Self {
+    pub fn new(account: impl Into<crate::AccountId>) -> Self {
         Self { account: account.into() }
     }
 }
@@ -11946,10 +12348,12 @@ impl serde::Serialize for DeletedAccount {
         map.end()
     }
 }
+/// Part of a request's parameters (`CreateAccountBankAccountExternalAccountPayoutBankAccountDocumentsBankAccountOwnershipVerification`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct DocumentsParam {
+    /// The `files` parameter.
     pub files: Option<Vec<String>>,
 }
 #[cfg(feature = "connect")]
@@ -11965,28 +12369,39 @@ impl serde::Serialize for DocumentsParam {
 }
 #[cfg(feature = "connect")]
 impl DocumentsParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { files: None }
     }
+    /// The `files` parameter.
     pub fn files(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.files = Some(v.into_iter().map(Into::into).collect());
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountDocuments`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct DocumentsSpecs {
+    /// The `bank_account_ownership_verification` parameter.
     pub bank_account_ownership_verification: Option<crate::DocumentsParam>,
+    /// The `company_license` parameter.
     pub company_license: Option<crate::DocumentsParam>,
+    /// The `company_memorandum_of_association` parameter.
     pub company_memorandum_of_association: Option<crate::DocumentsParam>,
+    /// The `company_ministerial_decree` parameter.
     pub company_ministerial_decree: Option<crate::DocumentsParam>,
+    /// The `company_registration_verification` parameter.
     pub company_registration_verification: Option<crate::DocumentsParam>,
+    /// The `company_tax_id_verification` parameter.
     pub company_tax_id_verification: Option<crate::DocumentsParam>,
+    /// The `proof_of_address` parameter.
     pub proof_of_address: Option<crate::DocumentsParam>,
+    /// The `proof_of_registration` parameter.
     pub proof_of_registration: Option<crate::SignerParam>,
+    /// The `proof_of_ultimate_beneficial_ownership` parameter.
     pub proof_of_ultimate_beneficial_ownership: Option<crate::SignerParam>,
 }
 #[cfg(feature = "connect")]
@@ -12026,7 +12441,7 @@ impl serde::Serialize for DocumentsSpecs {
 }
 #[cfg(feature = "connect")]
 impl DocumentsSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -12041,6 +12456,7 @@ impl DocumentsSpecs {
             proof_of_ultimate_beneficial_ownership: None,
         }
     }
+    /// The `bank_account_ownership_verification` parameter.
     pub fn bank_account_ownership_verification(
         mut self,
         v: impl Into<crate::DocumentsParam>,
@@ -12048,10 +12464,12 @@ impl DocumentsSpecs {
         self.bank_account_ownership_verification = Some(v.into());
         self
     }
+    /// The `company_license` parameter.
     pub fn company_license(mut self, v: impl Into<crate::DocumentsParam>) -> Self {
         self.company_license = Some(v.into());
         self
     }
+    /// The `company_memorandum_of_association` parameter.
     pub fn company_memorandum_of_association(
         mut self,
         v: impl Into<crate::DocumentsParam>,
@@ -12059,6 +12477,7 @@ impl DocumentsSpecs {
         self.company_memorandum_of_association = Some(v.into());
         self
     }
+    /// The `company_ministerial_decree` parameter.
     pub fn company_ministerial_decree(
         mut self,
         v: impl Into<crate::DocumentsParam>,
@@ -12066,6 +12485,7 @@ impl DocumentsSpecs {
         self.company_ministerial_decree = Some(v.into());
         self
     }
+    /// The `company_registration_verification` parameter.
     pub fn company_registration_verification(
         mut self,
         v: impl Into<crate::DocumentsParam>,
@@ -12073,6 +12493,7 @@ impl DocumentsSpecs {
         self.company_registration_verification = Some(v.into());
         self
     }
+    /// The `company_tax_id_verification` parameter.
     pub fn company_tax_id_verification(
         mut self,
         v: impl Into<crate::DocumentsParam>,
@@ -12080,14 +12501,17 @@ impl DocumentsSpecs {
         self.company_tax_id_verification = Some(v.into());
         self
     }
+    /// The `proof_of_address` parameter.
     pub fn proof_of_address(mut self, v: impl Into<crate::DocumentsParam>) -> Self {
         self.proof_of_address = Some(v.into());
         self
     }
+    /// The `proof_of_registration` parameter.
     pub fn proof_of_registration(mut self, v: impl Into<crate::SignerParam>) -> Self {
         self.proof_of_registration = Some(v.into());
         self
     }
+    /// The `proof_of_ultimate_beneficial_ownership` parameter.
     pub fn proof_of_ultimate_beneficial_ownership(
         mut self,
         v: impl Into<crate::SignerParam>,
@@ -12096,10 +12520,12 @@ impl DocumentsSpecs {
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountBankAccountExternalAccountPayoutBankAccountDocuments`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ExternalAccountDocumentsParam {
+    /// The `bank_account_ownership_verification` parameter.
     pub bank_account_ownership_verification: Option<crate::DocumentsParam>,
 }
 #[cfg(feature = "connect")]
@@ -12115,13 +12541,14 @@ impl serde::Serialize for ExternalAccountDocumentsParam {
 }
 #[cfg(feature = "connect")]
 impl ExternalAccountDocumentsParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
             bank_account_ownership_verification: None,
         }
     }
+    /// The `bank_account_ownership_verification` parameter.
     pub fn bank_account_ownership_verification(
         mut self,
         v: impl Into<crate::DocumentsParam>,
@@ -12130,24 +12557,34 @@ impl ExternalAccountDocumentsParam {
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountBankAccountExternalAccountPayoutBankAccount`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ExternalAccountPayoutBankAccount {
+    /// The `account_holder_name` parameter.
     pub account_holder_name: Option<String>,
+    /// The `account_holder_type` parameter.
     pub account_holder_type: Option<
         crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountHolderType,
     >,
+    /// The `account_number` parameter.
     pub account_number: String,
+    /// The `account_type` parameter.
     pub account_type: Option<
         crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountType,
     >,
+    /// The `country` parameter.
     pub country: String,
+    /// The `currency` parameter.
     pub currency: Option<String>,
+    /// The `documents` parameter.
     pub documents: Option<crate::ExternalAccountDocumentsParam>,
+    /// The `object` parameter.
     pub object: Option<
         crate::CreateAccountBankAccountExternalAccountPayoutBankAccountObject,
     >,
+    /// The `routing_number` parameter.
     pub routing_number: Option<String>,
 }
 #[cfg(feature = "connect")]
@@ -12181,27 +12618,38 @@ impl serde::Serialize for ExternalAccountPayoutBankAccount {
         map.end()
     }
 }
+/// The required parameters of [`ExternalAccountPayoutBankAccount::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "connect")]
+#[derive(Clone, Debug)]
+pub struct ExternalAccountPayoutBankAccountArgs {
+    /// The `account_number` parameter.
+    pub account_number: String,
+    /// The `country` parameter.
+    pub country: String,
+}
 #[cfg(feature = "connect")]
 impl ExternalAccountPayoutBankAccount {
-    ///Start with the required parameters: `account_number`, `country`.
+    /// Start with the required parameters, named in [`ExternalAccountPayoutBankAccountArgs`]: `account_number`, `country`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(account_number: impl Into<String>, country: impl Into<String>) -> Self {
+    pub fn new(args: ExternalAccountPayoutBankAccountArgs) -> Self {
         Self {
             account_holder_name: None,
             account_holder_type: None,
-            account_number: account_number.into(),
+            account_number: args.account_number,
             account_type: None,
-            country: country.into(),
+            country: args.country,
             currency: None,
             documents: None,
             object: None,
             routing_number: None,
         }
     }
+    /// The `account_holder_name` parameter.
     pub fn account_holder_name(mut self, v: impl Into<String>) -> Self {
         self.account_holder_name = Some(v.into());
         self
     }
+    /// The `account_holder_type` parameter.
     pub fn account_holder_type(
         mut self,
         v: impl Into<
@@ -12211,6 +12659,7 @@ impl ExternalAccountPayoutBankAccount {
         self.account_holder_type = Some(v.into());
         self
     }
+    /// The `account_type` parameter.
     pub fn account_type(
         mut self,
         v: impl Into<
@@ -12220,10 +12669,12 @@ impl ExternalAccountPayoutBankAccount {
         self.account_type = Some(v.into());
         self
     }
+    /// The `currency` parameter.
     pub fn currency(mut self, v: impl Into<String>) -> Self {
         self.currency = Some(v.into());
         self
     }
+    /// The `documents` parameter.
     pub fn documents(
         mut self,
         v: impl Into<crate::ExternalAccountDocumentsParam>,
@@ -12231,6 +12682,7 @@ impl ExternalAccountPayoutBankAccount {
         self.documents = Some(v.into());
         self
     }
+    /// The `object` parameter.
     pub fn object(
         mut self,
         v: impl Into<
@@ -12240,78 +12692,26 @@ impl ExternalAccountPayoutBankAccount {
         self.object = Some(v.into());
         self
     }
+    /// The `routing_number` parameter.
     pub fn routing_number(mut self, v: impl Into<String>) -> Self {
         self.routing_number = Some(v.into());
         self
     }
 }
-/// Retrieve account
-///
-/// Retrieves the details of an account.
-///
-/// `GET /v1/accounts/{account}`
-#[cfg(feature = "connect")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct GetAccountsAccount {
-    pub account: crate::AccountId,
-    /// Specifies which fields in the response should be expanded.
-    pub expand: Option<Vec<String>>,
-}
-#[cfg(feature = "connect")]
-impl serde::Serialize for GetAccountsAccount {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.expand {
-            map.serialize_entry("expand", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "connect")]
-impl GetAccountsAccount {
-    ///Start with the required parameters: `account`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(account: impl Into<crate::AccountId>) -> Self {
-        Self {
-            account: account.into(),
-            expand: None,
-        }
-    }
-    /// Specifies which fields in the response should be expanded.
-    pub fn expand(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.expand = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-}
-#[cfg(feature = "connect")]
-impl crate::rt::StripeRequest for GetAccountsAccount {
-    type Output = crate::Account;
-    fn endpoint(&self) -> crate::rt::Endpoint {
-        crate::rt::Endpoint {
-            operation_id: "GetAccountsAccount",
-            method: crate::rt::Method::Get,
-            path: std::borrow::Cow::Owned(
-                format!(
-                    "/v1/accounts/{}", crate ::rt::encode_path_segment(& self.account)
-                ),
-            ),
-            host: crate::rt::Host::Api,
-            encoding: crate::rt::Encoding::Form,
-            response: crate::rt::ResponseKind::Json,
-            pagination: crate::rt::Pagination::None,
-        }
-    }
-}
+/// Part of a request's parameters (`CreateAccountIndividualRelationship`).
 #[cfg(any(feature = "connect", feature = "payments"))]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct IndividualRelationshipSpecs {
+    /// The `director` parameter.
     pub director: Option<bool>,
+    /// The `executive` parameter.
     pub executive: Option<bool>,
+    /// The `owner` parameter.
     pub owner: Option<bool>,
+    /// The `percent_ownership` parameter.
     pub percent_ownership: Option<crate::rt::Clearable<f64>>,
+    /// The `title` parameter.
     pub title: Option<String>,
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
@@ -12339,7 +12739,7 @@ impl serde::Serialize for IndividualRelationshipSpecs {
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
 impl IndividualRelationshipSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -12350,53 +12750,82 @@ impl IndividualRelationshipSpecs {
             title: None,
         }
     }
+    /// The `director` parameter.
     pub fn director(mut self, v: impl Into<bool>) -> Self {
         self.director = Some(v.into());
         self
     }
+    /// The `executive` parameter.
     pub fn executive(mut self, v: impl Into<bool>) -> Self {
         self.executive = Some(v.into());
         self
     }
+    /// The `owner` parameter.
     pub fn owner(mut self, v: impl Into<bool>) -> Self {
         self.owner = Some(v.into());
         self
     }
+    /// The `percent_ownership` parameter.
     pub fn percent_ownership(mut self, v: impl Into<crate::rt::Clearable<f64>>) -> Self {
         self.percent_ownership = Some(v.into());
         self
     }
+    /// The `title` parameter.
     pub fn title(mut self, v: impl Into<String>) -> Self {
         self.title = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountIndividual`).
 #[cfg(any(feature = "connect", feature = "payments"))]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct IndividualSpecs {
+    /// The `address` parameter.
     pub address: Option<crate::AddressSpecs>,
+    /// The `address_kana` parameter.
     pub address_kana: Option<crate::JapanAddressKanaSpecs>,
+    /// The `address_kanji` parameter.
     pub address_kanji: Option<crate::JapanAddressKanjiSpecs>,
+    /// The `dob` parameter.
     pub dob: Option<crate::rt::Clearable<crate::DateOfBirthSpecs>>,
+    /// The `email` parameter.
     pub email: Option<String>,
+    /// The `first_name` parameter.
     pub first_name: Option<String>,
+    /// The `first_name_kana` parameter.
     pub first_name_kana: Option<String>,
+    /// The `first_name_kanji` parameter.
     pub first_name_kanji: Option<String>,
+    /// The `full_name_aliases` parameter.
     pub full_name_aliases: Option<crate::rt::Clearable<Vec<String>>>,
+    /// The `gender` parameter.
     pub gender: Option<String>,
+    /// The `id_number` parameter.
     pub id_number: Option<String>,
+    /// The `id_number_secondary` parameter.
     pub id_number_secondary: Option<String>,
+    /// The `last_name` parameter.
     pub last_name: Option<String>,
+    /// The `last_name_kana` parameter.
     pub last_name_kana: Option<String>,
+    /// The `last_name_kanji` parameter.
     pub last_name_kanji: Option<String>,
+    /// The `maiden_name` parameter.
     pub maiden_name: Option<String>,
+    /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
+    /// The `phone` parameter.
     pub phone: Option<String>,
+    /// The `political_exposure` parameter.
     pub political_exposure: Option<crate::CreateAccountIndividualPoliticalExposure>,
+    /// The `registered_address` parameter.
     pub registered_address: Option<crate::AddressSpecs>,
+    /// The `relationship` parameter.
     pub relationship: Option<crate::IndividualRelationshipSpecs>,
+    /// The `ssn_last_4` parameter.
     pub ssn_last_4: Option<String>,
+    /// The `verification` parameter.
     pub verification: Option<crate::PersonVerificationSpecs>,
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
@@ -12478,7 +12907,7 @@ impl serde::Serialize for IndividualSpecs {
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
 impl IndividualSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -12507,18 +12936,22 @@ impl IndividualSpecs {
             verification: None,
         }
     }
+    /// The `address` parameter.
     pub fn address(mut self, v: impl Into<crate::AddressSpecs>) -> Self {
         self.address = Some(v.into());
         self
     }
+    /// The `address_kana` parameter.
     pub fn address_kana(mut self, v: impl Into<crate::JapanAddressKanaSpecs>) -> Self {
         self.address_kana = Some(v.into());
         self
     }
+    /// The `address_kanji` parameter.
     pub fn address_kanji(mut self, v: impl Into<crate::JapanAddressKanjiSpecs>) -> Self {
         self.address_kanji = Some(v.into());
         self
     }
+    /// The `dob` parameter.
     pub fn dob(
         mut self,
         v: impl Into<crate::rt::Clearable<crate::DateOfBirthSpecs>>,
@@ -12526,22 +12959,27 @@ impl IndividualSpecs {
         self.dob = Some(v.into());
         self
     }
+    /// The `email` parameter.
     pub fn email(mut self, v: impl Into<String>) -> Self {
         self.email = Some(v.into());
         self
     }
+    /// The `first_name` parameter.
     pub fn first_name(mut self, v: impl Into<String>) -> Self {
         self.first_name = Some(v.into());
         self
     }
+    /// The `first_name_kana` parameter.
     pub fn first_name_kana(mut self, v: impl Into<String>) -> Self {
         self.first_name_kana = Some(v.into());
         self
     }
+    /// The `first_name_kanji` parameter.
     pub fn first_name_kanji(mut self, v: impl Into<String>) -> Self {
         self.first_name_kanji = Some(v.into());
         self
     }
+    /// The `full_name_aliases` parameter.
     pub fn full_name_aliases(
         mut self,
         v: impl Into<crate::rt::Clearable<Vec<String>>>,
@@ -12549,34 +12987,42 @@ impl IndividualSpecs {
         self.full_name_aliases = Some(v.into());
         self
     }
+    /// The `gender` parameter.
     pub fn gender(mut self, v: impl Into<String>) -> Self {
         self.gender = Some(v.into());
         self
     }
+    /// The `id_number` parameter.
     pub fn id_number(mut self, v: impl Into<String>) -> Self {
         self.id_number = Some(v.into());
         self
     }
+    /// The `id_number_secondary` parameter.
     pub fn id_number_secondary(mut self, v: impl Into<String>) -> Self {
         self.id_number_secondary = Some(v.into());
         self
     }
+    /// The `last_name` parameter.
     pub fn last_name(mut self, v: impl Into<String>) -> Self {
         self.last_name = Some(v.into());
         self
     }
+    /// The `last_name_kana` parameter.
     pub fn last_name_kana(mut self, v: impl Into<String>) -> Self {
         self.last_name_kana = Some(v.into());
         self
     }
+    /// The `last_name_kanji` parameter.
     pub fn last_name_kanji(mut self, v: impl Into<String>) -> Self {
         self.last_name_kanji = Some(v.into());
         self
     }
+    /// The `maiden_name` parameter.
     pub fn maiden_name(mut self, v: impl Into<String>) -> Self {
         self.maiden_name = Some(v.into());
         self
     }
+    /// The `metadata` parameter.
     pub fn metadata(
         mut self,
         v: impl Into<crate::rt::Clearable<crate::rt::Metadata>>,
@@ -12584,10 +13030,12 @@ impl IndividualSpecs {
         self.metadata = Some(v.into());
         self
     }
+    /// The `phone` parameter.
     pub fn phone(mut self, v: impl Into<String>) -> Self {
         self.phone = Some(v.into());
         self
     }
+    /// The `political_exposure` parameter.
     pub fn political_exposure(
         mut self,
         v: impl Into<crate::CreateAccountIndividualPoliticalExposure>,
@@ -12595,10 +13043,12 @@ impl IndividualSpecs {
         self.political_exposure = Some(v.into());
         self
     }
+    /// The `registered_address` parameter.
     pub fn registered_address(mut self, v: impl Into<crate::AddressSpecs>) -> Self {
         self.registered_address = Some(v.into());
         self
     }
+    /// The `relationship` parameter.
     pub fn relationship(
         mut self,
         v: impl Into<crate::IndividualRelationshipSpecs>,
@@ -12606,41 +13056,67 @@ impl IndividualSpecs {
         self.relationship = Some(v.into());
         self
     }
+    /// The `ssn_last_4` parameter.
     pub fn ssn_last_4(mut self, v: impl Into<String>) -> Self {
         self.ssn_last_4 = Some(v.into());
         self
     }
+    /// The `verification` parameter.
     pub fn verification(mut self, v: impl Into<crate::PersonVerificationSpecs>) -> Self {
         self.verification = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`UpdateAccountIndividual`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct IndividualUpdateSpecs {
+    /// The `address` parameter.
     pub address: Option<crate::AddressSpecs>,
+    /// The `address_kana` parameter.
     pub address_kana: Option<crate::JapanAddressKanaSpecs>,
+    /// The `address_kanji` parameter.
     pub address_kanji: Option<crate::JapanAddressKanjiSpecs>,
+    /// The `dob` parameter.
     pub dob: Option<crate::rt::Clearable<crate::DateOfBirthSpecs>>,
+    /// The `email` parameter.
     pub email: Option<String>,
+    /// The `first_name` parameter.
     pub first_name: Option<String>,
+    /// The `first_name_kana` parameter.
     pub first_name_kana: Option<String>,
+    /// The `first_name_kanji` parameter.
     pub first_name_kanji: Option<String>,
+    /// The `full_name_aliases` parameter.
     pub full_name_aliases: Option<crate::rt::Clearable<Vec<String>>>,
+    /// The `gender` parameter.
     pub gender: Option<String>,
+    /// The `id_number` parameter.
     pub id_number: Option<String>,
+    /// The `id_number_secondary` parameter.
     pub id_number_secondary: Option<String>,
+    /// The `last_name` parameter.
     pub last_name: Option<String>,
+    /// The `last_name_kana` parameter.
     pub last_name_kana: Option<String>,
+    /// The `last_name_kanji` parameter.
     pub last_name_kanji: Option<String>,
+    /// The `maiden_name` parameter.
     pub maiden_name: Option<String>,
+    /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
+    /// The `phone` parameter.
     pub phone: Option<String>,
+    /// The `political_exposure` parameter.
     pub political_exposure: Option<crate::CreateAccountIndividualPoliticalExposure>,
+    /// The `registered_address` parameter.
     pub registered_address: Option<crate::AddressSpecs>,
+    /// The `relationship` parameter.
     pub relationship: Option<crate::IndividualRelationshipSpecs>,
+    /// The `ssn_last_4` parameter.
     pub ssn_last_4: Option<String>,
+    /// The `verification` parameter.
     pub verification: Option<crate::PersonVerificationSpecs>,
 }
 #[cfg(feature = "connect")]
@@ -12722,7 +13198,7 @@ impl serde::Serialize for IndividualUpdateSpecs {
 }
 #[cfg(feature = "connect")]
 impl IndividualUpdateSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -12751,18 +13227,22 @@ impl IndividualUpdateSpecs {
             verification: None,
         }
     }
+    /// The `address` parameter.
     pub fn address(mut self, v: impl Into<crate::AddressSpecs>) -> Self {
         self.address = Some(v.into());
         self
     }
+    /// The `address_kana` parameter.
     pub fn address_kana(mut self, v: impl Into<crate::JapanAddressKanaSpecs>) -> Self {
         self.address_kana = Some(v.into());
         self
     }
+    /// The `address_kanji` parameter.
     pub fn address_kanji(mut self, v: impl Into<crate::JapanAddressKanjiSpecs>) -> Self {
         self.address_kanji = Some(v.into());
         self
     }
+    /// The `dob` parameter.
     pub fn dob(
         mut self,
         v: impl Into<crate::rt::Clearable<crate::DateOfBirthSpecs>>,
@@ -12770,22 +13250,27 @@ impl IndividualUpdateSpecs {
         self.dob = Some(v.into());
         self
     }
+    /// The `email` parameter.
     pub fn email(mut self, v: impl Into<String>) -> Self {
         self.email = Some(v.into());
         self
     }
+    /// The `first_name` parameter.
     pub fn first_name(mut self, v: impl Into<String>) -> Self {
         self.first_name = Some(v.into());
         self
     }
+    /// The `first_name_kana` parameter.
     pub fn first_name_kana(mut self, v: impl Into<String>) -> Self {
         self.first_name_kana = Some(v.into());
         self
     }
+    /// The `first_name_kanji` parameter.
     pub fn first_name_kanji(mut self, v: impl Into<String>) -> Self {
         self.first_name_kanji = Some(v.into());
         self
     }
+    /// The `full_name_aliases` parameter.
     pub fn full_name_aliases(
         mut self,
         v: impl Into<crate::rt::Clearable<Vec<String>>>,
@@ -12793,34 +13278,42 @@ impl IndividualUpdateSpecs {
         self.full_name_aliases = Some(v.into());
         self
     }
+    /// The `gender` parameter.
     pub fn gender(mut self, v: impl Into<String>) -> Self {
         self.gender = Some(v.into());
         self
     }
+    /// The `id_number` parameter.
     pub fn id_number(mut self, v: impl Into<String>) -> Self {
         self.id_number = Some(v.into());
         self
     }
+    /// The `id_number_secondary` parameter.
     pub fn id_number_secondary(mut self, v: impl Into<String>) -> Self {
         self.id_number_secondary = Some(v.into());
         self
     }
+    /// The `last_name` parameter.
     pub fn last_name(mut self, v: impl Into<String>) -> Self {
         self.last_name = Some(v.into());
         self
     }
+    /// The `last_name_kana` parameter.
     pub fn last_name_kana(mut self, v: impl Into<String>) -> Self {
         self.last_name_kana = Some(v.into());
         self
     }
+    /// The `last_name_kanji` parameter.
     pub fn last_name_kanji(mut self, v: impl Into<String>) -> Self {
         self.last_name_kanji = Some(v.into());
         self
     }
+    /// The `maiden_name` parameter.
     pub fn maiden_name(mut self, v: impl Into<String>) -> Self {
         self.maiden_name = Some(v.into());
         self
     }
+    /// The `metadata` parameter.
     pub fn metadata(
         mut self,
         v: impl Into<crate::rt::Clearable<crate::rt::Metadata>>,
@@ -12828,10 +13321,12 @@ impl IndividualUpdateSpecs {
         self.metadata = Some(v.into());
         self
     }
+    /// The `phone` parameter.
     pub fn phone(mut self, v: impl Into<String>) -> Self {
         self.phone = Some(v.into());
         self
     }
+    /// The `political_exposure` parameter.
     pub fn political_exposure(
         mut self,
         v: impl Into<crate::CreateAccountIndividualPoliticalExposure>,
@@ -12839,10 +13334,12 @@ impl IndividualUpdateSpecs {
         self.political_exposure = Some(v.into());
         self
     }
+    /// The `registered_address` parameter.
     pub fn registered_address(mut self, v: impl Into<crate::AddressSpecs>) -> Self {
         self.registered_address = Some(v.into());
         self
     }
+    /// The `relationship` parameter.
     pub fn relationship(
         mut self,
         v: impl Into<crate::IndividualRelationshipSpecs>,
@@ -12850,20 +13347,25 @@ impl IndividualUpdateSpecs {
         self.relationship = Some(v.into());
         self
     }
+    /// The `ssn_last_4` parameter.
     pub fn ssn_last_4(mut self, v: impl Into<String>) -> Self {
         self.ssn_last_4 = Some(v.into());
         self
     }
+    /// The `verification` parameter.
     pub fn verification(mut self, v: impl Into<crate::PersonVerificationSpecs>) -> Self {
         self.verification = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`UpdateAccountSettingsInvoices`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct InvoicesSettingsSpecs {
+    /// The `default_account_tax_ids` parameter.
     pub default_account_tax_ids: Option<crate::rt::Clearable<Vec<String>>>,
+    /// The `hosted_payment_method_save` parameter.
     pub hosted_payment_method_save: Option<
         crate::CreateAccountSettingsInvoicesHostedPaymentMethodSave,
     >,
@@ -12884,7 +13386,7 @@ impl serde::Serialize for InvoicesSettingsSpecs {
 }
 #[cfg(feature = "connect")]
 impl InvoicesSettingsSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -12892,6 +13394,7 @@ impl InvoicesSettingsSpecs {
             hosted_payment_method_save: None,
         }
     }
+    /// The `default_account_tax_ids` parameter.
     pub fn default_account_tax_ids(
         mut self,
         v: impl Into<crate::rt::Clearable<Vec<String>>>,
@@ -12899,6 +13402,7 @@ impl InvoicesSettingsSpecs {
         self.default_account_tax_ids = Some(v.into());
         self
     }
+    /// The `hosted_payment_method_save` parameter.
     pub fn hosted_payment_method_save(
         mut self,
         v: impl Into<crate::CreateAccountSettingsInvoicesHostedPaymentMethodSave>,
@@ -12907,10 +13411,12 @@ impl InvoicesSettingsSpecs {
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountSettingsInvoices`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct InvoicesSettingsSpecsCreate {
+    /// The `hosted_payment_method_save` parameter.
     pub hosted_payment_method_save: Option<
         crate::CreateAccountSettingsInvoicesHostedPaymentMethodSave,
     >,
@@ -12928,13 +13434,14 @@ impl serde::Serialize for InvoicesSettingsSpecsCreate {
 }
 #[cfg(feature = "connect")]
 impl InvoicesSettingsSpecsCreate {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
             hosted_payment_method_save: None,
         }
     }
+    /// The `hosted_payment_method_save` parameter.
     pub fn hosted_payment_method_save(
         mut self,
         v: impl Into<crate::CreateAccountSettingsInvoicesHostedPaymentMethodSave>,
@@ -12943,16 +13450,24 @@ impl InvoicesSettingsSpecsCreate {
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountCompanyAddressKana`).
 #[cfg(any(feature = "connect", feature = "payments", feature = "terminal"))]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct JapanAddressKanaSpecs {
+    /// The `city` parameter.
     pub city: Option<String>,
+    /// The `country` parameter.
     pub country: Option<String>,
+    /// The `line1` parameter.
     pub line1: Option<String>,
+    /// The `line2` parameter.
     pub line2: Option<String>,
+    /// The `postal_code` parameter.
     pub postal_code: Option<String>,
+    /// The `state` parameter.
     pub state: Option<String>,
+    /// The `town` parameter.
     pub town: Option<String>,
 }
 #[cfg(any(feature = "connect", feature = "payments", feature = "terminal"))]
@@ -12986,7 +13501,7 @@ impl serde::Serialize for JapanAddressKanaSpecs {
 }
 #[cfg(any(feature = "connect", feature = "payments", feature = "terminal"))]
 impl JapanAddressKanaSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -12999,45 +13514,60 @@ impl JapanAddressKanaSpecs {
             town: None,
         }
     }
+    /// The `city` parameter.
     pub fn city(mut self, v: impl Into<String>) -> Self {
         self.city = Some(v.into());
         self
     }
+    /// The `country` parameter.
     pub fn country(mut self, v: impl Into<String>) -> Self {
         self.country = Some(v.into());
         self
     }
+    /// The `line1` parameter.
     pub fn line1(mut self, v: impl Into<String>) -> Self {
         self.line1 = Some(v.into());
         self
     }
+    /// The `line2` parameter.
     pub fn line2(mut self, v: impl Into<String>) -> Self {
         self.line2 = Some(v.into());
         self
     }
+    /// The `postal_code` parameter.
     pub fn postal_code(mut self, v: impl Into<String>) -> Self {
         self.postal_code = Some(v.into());
         self
     }
+    /// The `state` parameter.
     pub fn state(mut self, v: impl Into<String>) -> Self {
         self.state = Some(v.into());
         self
     }
+    /// The `town` parameter.
     pub fn town(mut self, v: impl Into<String>) -> Self {
         self.town = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountCompanyAddressKanji`).
 #[cfg(any(feature = "connect", feature = "payments", feature = "terminal"))]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct JapanAddressKanjiSpecs {
+    /// The `city` parameter.
     pub city: Option<String>,
+    /// The `country` parameter.
     pub country: Option<String>,
+    /// The `line1` parameter.
     pub line1: Option<String>,
+    /// The `line2` parameter.
     pub line2: Option<String>,
+    /// The `postal_code` parameter.
     pub postal_code: Option<String>,
+    /// The `state` parameter.
     pub state: Option<String>,
+    /// The `town` parameter.
     pub town: Option<String>,
 }
 #[cfg(any(feature = "connect", feature = "payments", feature = "terminal"))]
@@ -13071,7 +13601,7 @@ impl serde::Serialize for JapanAddressKanjiSpecs {
 }
 #[cfg(any(feature = "connect", feature = "payments", feature = "terminal"))]
 impl JapanAddressKanjiSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -13084,44 +13614,58 @@ impl JapanAddressKanjiSpecs {
             town: None,
         }
     }
+    /// The `city` parameter.
     pub fn city(mut self, v: impl Into<String>) -> Self {
         self.city = Some(v.into());
         self
     }
+    /// The `country` parameter.
     pub fn country(mut self, v: impl Into<String>) -> Self {
         self.country = Some(v.into());
         self
     }
+    /// The `line1` parameter.
     pub fn line1(mut self, v: impl Into<String>) -> Self {
         self.line1 = Some(v.into());
         self
     }
+    /// The `line2` parameter.
     pub fn line2(mut self, v: impl Into<String>) -> Self {
         self.line2 = Some(v.into());
         self
     }
+    /// The `postal_code` parameter.
     pub fn postal_code(mut self, v: impl Into<String>) -> Self {
         self.postal_code = Some(v.into());
         self
     }
+    /// The `state` parameter.
     pub fn state(mut self, v: impl Into<String>) -> Self {
         self.state = Some(v.into());
         self
     }
+    /// The `town` parameter.
     pub fn town(mut self, v: impl Into<String>) -> Self {
         self.town = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountCompanyAddress`).
 #[cfg(any(feature = "connect", feature = "payments"))]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct LegalEntityAndKycAddressSpecs {
+    /// The `city` parameter.
     pub city: Option<String>,
+    /// The `country` parameter.
     pub country: Option<String>,
+    /// The `line1` parameter.
     pub line1: Option<String>,
+    /// The `line2` parameter.
     pub line2: Option<String>,
+    /// The `postal_code` parameter.
     pub postal_code: Option<String>,
+    /// The `state` parameter.
     pub state: Option<String>,
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
@@ -13152,7 +13696,7 @@ impl serde::Serialize for LegalEntityAndKycAddressSpecs {
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
 impl LegalEntityAndKycAddressSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -13164,26 +13708,32 @@ impl LegalEntityAndKycAddressSpecs {
             state: None,
         }
     }
+    /// The `city` parameter.
     pub fn city(mut self, v: impl Into<String>) -> Self {
         self.city = Some(v.into());
         self
     }
+    /// The `country` parameter.
     pub fn country(mut self, v: impl Into<String>) -> Self {
         self.country = Some(v.into());
         self
     }
+    /// The `line1` parameter.
     pub fn line1(mut self, v: impl Into<String>) -> Self {
         self.line1 = Some(v.into());
         self
     }
+    /// The `line2` parameter.
     pub fn line2(mut self, v: impl Into<String>) -> Self {
         self.line2 = Some(v.into());
         self
     }
+    /// The `postal_code` parameter.
     pub fn postal_code(mut self, v: impl Into<String>) -> Self {
         self.postal_code = Some(v.into());
         self
     }
+    /// The `state` parameter.
     pub fn state(mut self, v: impl Into<String>) -> Self {
         self.state = Some(v.into());
         self
@@ -13193,7 +13743,7 @@ impl LegalEntityAndKycAddressSpecs {
 ///
 /// Returns a list of accounts connected to your platform via [Connect](https://docs.stripe.com/docs/connect). If you’re not a platform, the list is empty.
 ///
-/// `GET /v1/accounts`
+/// `GET /v1/accounts` · Stripe's SDKs: `list` on `Account` · [API reference](https://docs.stripe.com/api/accounts/list)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -13234,7 +13784,7 @@ impl serde::Serialize for ListAccounts {
 }
 #[cfg(feature = "connect")]
 impl ListAccounts {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -13319,11 +13869,14 @@ impl From<i64> for ListAccountsCreated {
         ListAccountsCreated::Integer(v)
     }
 }
+/// Part of a request's parameters (`CreateAccountBusinessProfileMonthlyEstimatedRevenue`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct MonthlyEstimatedRevenueSpecs {
+    /// The `amount` parameter.
     pub amount: i64,
+    /// The `currency` parameter.
     pub currency: String,
 }
 #[cfg(feature = "connect")]
@@ -13338,7 +13891,7 @@ impl serde::Serialize for MonthlyEstimatedRevenueSpecs {
 }
 #[cfg(feature = "connect")]
 impl MonthlyEstimatedRevenueSpecs {
-    ///Start with the required parameters: `amount`, `currency`.
+    /// Start with the required parameters: `amount`, `currency`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(amount: impl Into<i64>, currency: impl Into<String>) -> Self {
         Self {
@@ -13347,12 +13900,16 @@ impl MonthlyEstimatedRevenueSpecs {
         }
     }
 }
+/// Part of a request's parameters (`CreateAccountSettingsPayments`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct PaymentsSettingsSpecs {
+    /// The `statement_descriptor` parameter.
     pub statement_descriptor: Option<String>,
+    /// The `statement_descriptor_kana` parameter.
     pub statement_descriptor_kana: Option<String>,
+    /// The `statement_descriptor_kanji` parameter.
     pub statement_descriptor_kanji: Option<String>,
 }
 #[cfg(feature = "connect")]
@@ -13374,7 +13931,7 @@ impl serde::Serialize for PaymentsSettingsSpecs {
 }
 #[cfg(feature = "connect")]
 impl PaymentsSettingsSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -13383,25 +13940,32 @@ impl PaymentsSettingsSpecs {
             statement_descriptor_kanji: None,
         }
     }
+    /// The `statement_descriptor` parameter.
     pub fn statement_descriptor(mut self, v: impl Into<String>) -> Self {
         self.statement_descriptor = Some(v.into());
         self
     }
+    /// The `statement_descriptor_kana` parameter.
     pub fn statement_descriptor_kana(mut self, v: impl Into<String>) -> Self {
         self.statement_descriptor_kana = Some(v.into());
         self
     }
+    /// The `statement_descriptor_kanji` parameter.
     pub fn statement_descriptor_kanji(mut self, v: impl Into<String>) -> Self {
         self.statement_descriptor_kanji = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountSettingsPayouts`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct PayoutSettingsSpecs {
+    /// The `debit_negative_balances` parameter.
     pub debit_negative_balances: Option<bool>,
+    /// The `schedule` parameter.
     pub schedule: Option<crate::TransferScheduleSpecs>,
+    /// The `statement_descriptor` parameter.
     pub statement_descriptor: Option<String>,
 }
 #[cfg(feature = "connect")]
@@ -13423,7 +13987,7 @@ impl serde::Serialize for PayoutSettingsSpecs {
 }
 #[cfg(feature = "connect")]
 impl PayoutSettingsSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -13432,24 +13996,30 @@ impl PayoutSettingsSpecs {
             statement_descriptor: None,
         }
     }
+    /// The `debit_negative_balances` parameter.
     pub fn debit_negative_balances(mut self, v: impl Into<bool>) -> Self {
         self.debit_negative_balances = Some(v.into());
         self
     }
+    /// The `schedule` parameter.
     pub fn schedule(mut self, v: impl Into<crate::TransferScheduleSpecs>) -> Self {
         self.schedule = Some(v.into());
         self
     }
+    /// The `statement_descriptor` parameter.
     pub fn statement_descriptor(mut self, v: impl Into<String>) -> Self {
         self.statement_descriptor = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountIndividualVerificationAdditionalDocument`).
 #[cfg(any(feature = "connect", feature = "payments"))]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct PersonVerificationDocumentSpecs {
+    /// The `back` parameter.
     pub back: Option<String>,
+    /// The `front` parameter.
     pub front: Option<String>,
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
@@ -13468,25 +14038,30 @@ impl serde::Serialize for PersonVerificationDocumentSpecs {
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
 impl PersonVerificationDocumentSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { back: None, front: None }
     }
+    /// The `back` parameter.
     pub fn back(mut self, v: impl Into<String>) -> Self {
         self.back = Some(v.into());
         self
     }
+    /// The `front` parameter.
     pub fn front(mut self, v: impl Into<String>) -> Self {
         self.front = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountIndividualVerification`).
 #[cfg(any(feature = "connect", feature = "payments"))]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct PersonVerificationSpecs {
+    /// The `additional_document` parameter.
     pub additional_document: Option<crate::PersonVerificationDocumentSpecs>,
+    /// The `document` parameter.
     pub document: Option<crate::PersonVerificationDocumentSpecs>,
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
@@ -13505,7 +14080,7 @@ impl serde::Serialize for PersonVerificationSpecs {
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
 impl PersonVerificationSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -13513,6 +14088,7 @@ impl PersonVerificationSpecs {
             document: None,
         }
     }
+    /// The `additional_document` parameter.
     pub fn additional_document(
         mut self,
         v: impl Into<crate::PersonVerificationDocumentSpecs>,
@@ -13520,6 +14096,7 @@ impl PersonVerificationSpecs {
         self.additional_document = Some(v.into());
         self
     }
+    /// The `document` parameter.
     pub fn document(
         mut self,
         v: impl Into<crate::PersonVerificationDocumentSpecs>,
@@ -13528,12 +14105,17 @@ impl PersonVerificationSpecs {
         self
     }
 }
+/// Part of a request's parameters (`ListAccountsCreatedRangeQuerySpecs`).
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct RangeQuerySpecs {
+    /// The `gt` parameter.
     pub gt: Option<i64>,
+    /// The `gte` parameter.
     pub gte: Option<i64>,
+    /// The `lt` parameter.
     pub lt: Option<i64>,
+    /// The `lte` parameter.
     pub lte: Option<i64>,
 }
 impl serde::Serialize for RangeQuerySpecs {
@@ -13556,7 +14138,7 @@ impl serde::Serialize for RangeQuerySpecs {
     }
 }
 impl RangeQuerySpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -13566,29 +14148,37 @@ impl RangeQuerySpecs {
             lte: None,
         }
     }
+    /// The `gt` parameter.
     pub fn gt(mut self, v: impl Into<i64>) -> Self {
         self.gt = Some(v.into());
         self
     }
+    /// The `gte` parameter.
     pub fn gte(mut self, v: impl Into<i64>) -> Self {
         self.gte = Some(v.into());
         self
     }
+    /// The `lt` parameter.
     pub fn lt(mut self, v: impl Into<i64>) -> Self {
         self.lt = Some(v.into());
         self
     }
+    /// The `lte` parameter.
     pub fn lte(mut self, v: impl Into<i64>) -> Self {
         self.lte = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountCompanyRegistrationDate`).
 #[cfg(any(feature = "connect", feature = "payments"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RegistrationDateSpecs {
+    /// The `day` parameter.
     pub day: i64,
+    /// The `month` parameter.
     pub month: i64,
+    /// The `year` parameter.
     pub year: i64,
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
@@ -13602,19 +14192,26 @@ impl serde::Serialize for RegistrationDateSpecs {
         map.end()
     }
 }
+/// The required parameters of [`RegistrationDateSpecs::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(any(feature = "connect", feature = "payments"))]
+#[derive(Clone, Debug)]
+pub struct RegistrationDateSpecsArgs {
+    /// The `day` parameter.
+    pub day: i64,
+    /// The `month` parameter.
+    pub month: i64,
+    /// The `year` parameter.
+    pub year: i64,
+}
 #[cfg(any(feature = "connect", feature = "payments"))]
 impl RegistrationDateSpecs {
-    ///Start with the required parameters: `day`, `month`, `year`.
+    /// Start with the required parameters, named in [`RegistrationDateSpecsArgs`]: `day`, `month`, `year`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        day: impl Into<i64>,
-        month: impl Into<i64>,
-        year: impl Into<i64>,
-    ) -> Self {
+    pub fn new(args: RegistrationDateSpecsArgs) -> Self {
         Self {
-            day: day.into(),
-            month: month.into(),
-            year: year.into(),
+            day: args.day,
+            month: args.month,
+            year: args.year,
         }
     }
 }
@@ -13624,11 +14221,12 @@ impl RegistrationDateSpecs {
 ///
 /// Only accounts where your platform is liable for negative account balances, which includes Custom and Express accounts, can be rejected. Test-mode accounts can be rejected at any time. Live-mode accounts can only be rejected after all balances are zero.
 ///
-/// `POST /v1/accounts/{account}/reject`
+/// `POST /v1/accounts/{account}/reject` · Stripe's SDKs: `reject` on `Account` · [API reference](https://docs.stripe.com/api/accounts/reject)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RejectAccount {
+    /// The `account` parameter.
     pub account: crate::AccountId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -13649,7 +14247,7 @@ impl serde::Serialize for RejectAccount {
 }
 #[cfg(feature = "connect")]
 impl RejectAccount {
-    ///Start with the required parameters: `account`, `reason`.
+    /// Start with the required parameters: `account`, `reason`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::AccountId>, reason: impl Into<String>) -> Self {
         Self {
@@ -13688,11 +14286,13 @@ impl crate::rt::StripeRequest for RejectAccount {
 ///
 /// Retrieves the details of an account.
 ///
-/// `GET /v1/account`
+/// `GET /v1/accounts/{account}` · Stripe's SDKs: `retrieve` on `Account` · [API reference](https://docs.stripe.com/api/accounts/retrieve)
 #[cfg(feature = "connect")]
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveAccount {
+    /// The `account` parameter.
+    pub account: crate::AccountId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -13709,7 +14309,65 @@ impl serde::Serialize for RetrieveAccount {
 }
 #[cfg(feature = "connect")]
 impl RetrieveAccount {
-    ///Start with no parameters set.
+    /// Start with the required parameters: `account`.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(account: impl Into<crate::AccountId>) -> Self {
+        Self {
+            account: account.into(),
+            expand: None,
+        }
+    }
+    /// Specifies which fields in the response should be expanded.
+    pub fn expand(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.expand = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+}
+#[cfg(feature = "connect")]
+impl crate::rt::StripeRequest for RetrieveAccount {
+    type Output = crate::Account;
+    fn endpoint(&self) -> crate::rt::Endpoint {
+        crate::rt::Endpoint {
+            operation_id: "GetAccountsAccount",
+            method: crate::rt::Method::Get,
+            path: std::borrow::Cow::Owned(
+                format!(
+                    "/v1/accounts/{}", crate ::rt::encode_path_segment(& self.account)
+                ),
+            ),
+            host: crate::rt::Host::Api,
+            encoding: crate::rt::Encoding::Form,
+            response: crate::rt::ResponseKind::Json,
+            pagination: crate::rt::Pagination::None,
+        }
+    }
+}
+/// Retrieve account
+///
+/// Retrieves the details of an account.
+///
+/// `GET /v1/account` · Stripe's SDKs: `retrieve` on `Account` · [API reference](https://docs.stripe.com/api/accounts/retrieve)
+#[cfg(feature = "connect")]
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct RetrieveCurrentAccount {
+    /// Specifies which fields in the response should be expanded.
+    pub expand: Option<Vec<String>>,
+}
+#[cfg(feature = "connect")]
+impl serde::Serialize for RetrieveCurrentAccount {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.expand {
+            map.serialize_entry("expand", v)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "connect")]
+impl RetrieveCurrentAccount {
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { expand: None }
@@ -13721,7 +14379,7 @@ impl RetrieveAccount {
     }
 }
 #[cfg(feature = "connect")]
-impl crate::rt::StripeRequest for RetrieveAccount {
+impl crate::rt::StripeRequest for RetrieveCurrentAccount {
     type Output = crate::Account;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
@@ -13735,17 +14393,26 @@ impl crate::rt::StripeRequest for RetrieveAccount {
         }
     }
 }
+/// Part of a request's parameters (`CreateAccountSettings`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct SettingsSpecs {
+    /// The `bacs_debit_payments` parameter.
     pub bacs_debit_payments: Option<crate::BacsDebitPaymentsSpecs>,
+    /// The `branding` parameter.
     pub branding: Option<crate::BrandingSettingsSpecs>,
+    /// The `card_issuing` parameter.
     pub card_issuing: Option<crate::CardIssuingSettingsSpecs>,
+    /// The `card_payments` parameter.
     pub card_payments: Option<crate::CardPaymentsSettingsSpecs>,
+    /// The `invoices` parameter.
     pub invoices: Option<crate::InvoicesSettingsSpecsCreate>,
+    /// The `payments` parameter.
     pub payments: Option<crate::PaymentsSettingsSpecs>,
+    /// The `payouts` parameter.
     pub payouts: Option<crate::PayoutSettingsSpecs>,
+    /// The `treasury` parameter.
     pub treasury: Option<crate::TreasurySettingsSpecs>,
 }
 #[cfg(feature = "connect")]
@@ -13782,7 +14449,7 @@ impl serde::Serialize for SettingsSpecs {
 }
 #[cfg(feature = "connect")]
 impl SettingsSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -13796,6 +14463,7 @@ impl SettingsSpecs {
             treasury: None,
         }
     }
+    /// The `bacs_debit_payments` parameter.
     pub fn bacs_debit_payments(
         mut self,
         v: impl Into<crate::BacsDebitPaymentsSpecs>,
@@ -13803,10 +14471,12 @@ impl SettingsSpecs {
         self.bacs_debit_payments = Some(v.into());
         self
     }
+    /// The `branding` parameter.
     pub fn branding(mut self, v: impl Into<crate::BrandingSettingsSpecs>) -> Self {
         self.branding = Some(v.into());
         self
     }
+    /// The `card_issuing` parameter.
     pub fn card_issuing(
         mut self,
         v: impl Into<crate::CardIssuingSettingsSpecs>,
@@ -13814,6 +14484,7 @@ impl SettingsSpecs {
         self.card_issuing = Some(v.into());
         self
     }
+    /// The `card_payments` parameter.
     pub fn card_payments(
         mut self,
         v: impl Into<crate::CardPaymentsSettingsSpecs>,
@@ -13821,34 +14492,47 @@ impl SettingsSpecs {
         self.card_payments = Some(v.into());
         self
     }
+    /// The `invoices` parameter.
     pub fn invoices(mut self, v: impl Into<crate::InvoicesSettingsSpecsCreate>) -> Self {
         self.invoices = Some(v.into());
         self
     }
+    /// The `payments` parameter.
     pub fn payments(mut self, v: impl Into<crate::PaymentsSettingsSpecs>) -> Self {
         self.payments = Some(v.into());
         self
     }
+    /// The `payouts` parameter.
     pub fn payouts(mut self, v: impl Into<crate::PayoutSettingsSpecs>) -> Self {
         self.payouts = Some(v.into());
         self
     }
+    /// The `treasury` parameter.
     pub fn treasury(mut self, v: impl Into<crate::TreasurySettingsSpecs>) -> Self {
         self.treasury = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`UpdateAccountSettings`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct SettingsSpecsUpdate {
+    /// The `bacs_debit_payments` parameter.
     pub bacs_debit_payments: Option<crate::BacsDebitPaymentsSpecs>,
+    /// The `branding` parameter.
     pub branding: Option<crate::BrandingSettingsSpecs>,
+    /// The `card_issuing` parameter.
     pub card_issuing: Option<crate::CardIssuingSettingsSpecs>,
+    /// The `card_payments` parameter.
     pub card_payments: Option<crate::CardPaymentsSettingsSpecs>,
+    /// The `invoices` parameter.
     pub invoices: Option<crate::InvoicesSettingsSpecs>,
+    /// The `payments` parameter.
     pub payments: Option<crate::PaymentsSettingsSpecs>,
+    /// The `payouts` parameter.
     pub payouts: Option<crate::PayoutSettingsSpecs>,
+    /// The `treasury` parameter.
     pub treasury: Option<crate::TreasurySettingsSpecs>,
 }
 #[cfg(feature = "connect")]
@@ -13885,7 +14569,7 @@ impl serde::Serialize for SettingsSpecsUpdate {
 }
 #[cfg(feature = "connect")]
 impl SettingsSpecsUpdate {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -13899,6 +14583,7 @@ impl SettingsSpecsUpdate {
             treasury: None,
         }
     }
+    /// The `bacs_debit_payments` parameter.
     pub fn bacs_debit_payments(
         mut self,
         v: impl Into<crate::BacsDebitPaymentsSpecs>,
@@ -13906,10 +14591,12 @@ impl SettingsSpecsUpdate {
         self.bacs_debit_payments = Some(v.into());
         self
     }
+    /// The `branding` parameter.
     pub fn branding(mut self, v: impl Into<crate::BrandingSettingsSpecs>) -> Self {
         self.branding = Some(v.into());
         self
     }
+    /// The `card_issuing` parameter.
     pub fn card_issuing(
         mut self,
         v: impl Into<crate::CardIssuingSettingsSpecs>,
@@ -13917,6 +14604,7 @@ impl SettingsSpecsUpdate {
         self.card_issuing = Some(v.into());
         self
     }
+    /// The `card_payments` parameter.
     pub fn card_payments(
         mut self,
         v: impl Into<crate::CardPaymentsSettingsSpecs>,
@@ -13924,29 +14612,37 @@ impl SettingsSpecsUpdate {
         self.card_payments = Some(v.into());
         self
     }
+    /// The `invoices` parameter.
     pub fn invoices(mut self, v: impl Into<crate::InvoicesSettingsSpecs>) -> Self {
         self.invoices = Some(v.into());
         self
     }
+    /// The `payments` parameter.
     pub fn payments(mut self, v: impl Into<crate::PaymentsSettingsSpecs>) -> Self {
         self.payments = Some(v.into());
         self
     }
+    /// The `payouts` parameter.
     pub fn payouts(mut self, v: impl Into<crate::PayoutSettingsSpecs>) -> Self {
         self.payouts = Some(v.into());
         self
     }
+    /// The `treasury` parameter.
     pub fn treasury(mut self, v: impl Into<crate::TreasurySettingsSpecs>) -> Self {
         self.treasury = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountSettingsCardIssuingTosAcceptance`).
 #[cfg(any(feature = "connect", feature = "payments"))]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct SettingsTermsOfServiceSpecs {
+    /// The `date` parameter.
     pub date: Option<crate::rt::Timestamp>,
+    /// The `ip` parameter.
     pub ip: Option<String>,
+    /// The `user_agent` parameter.
     pub user_agent: Option<crate::rt::Clearable<String>>,
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
@@ -13968,7 +14664,7 @@ impl serde::Serialize for SettingsTermsOfServiceSpecs {
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
 impl SettingsTermsOfServiceSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -13977,23 +14673,28 @@ impl SettingsTermsOfServiceSpecs {
             user_agent: None,
         }
     }
+    /// The `date` parameter.
     pub fn date(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
         self.date = Some(v.into());
         self
     }
+    /// The `ip` parameter.
     pub fn ip(mut self, v: impl Into<String>) -> Self {
         self.ip = Some(v.into());
         self
     }
+    /// The `user_agent` parameter.
     pub fn user_agent(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
         self.user_agent = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountDocumentsProofOfRegistrationSigner`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct SignerNameParam {
+    /// The `person` parameter.
     pub person: Option<String>,
 }
 #[cfg(feature = "connect")]
@@ -14009,21 +14710,25 @@ impl serde::Serialize for SignerNameParam {
 }
 #[cfg(feature = "connect")]
 impl SignerNameParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { person: None }
     }
+    /// The `person` parameter.
     pub fn person(mut self, v: impl Into<String>) -> Self {
         self.person = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountDocumentsProofOfRegistration`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct SignerParam {
+    /// The `files` parameter.
     pub files: Option<Vec<String>>,
+    /// The `signer` parameter.
     pub signer: Option<crate::SignerNameParam>,
 }
 #[cfg(feature = "connect")]
@@ -14042,27 +14747,34 @@ impl serde::Serialize for SignerParam {
 }
 #[cfg(feature = "connect")]
 impl SignerParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { files: None, signer: None }
     }
+    /// The `files` parameter.
     pub fn files(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.files = Some(v.into_iter().map(Into::into).collect());
         self
     }
+    /// The `signer` parameter.
     pub fn signer(mut self, v: impl Into<crate::SignerNameParam>) -> Self {
         self.signer = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountTosAcceptance`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct TosAcceptanceSpecs {
+    /// The `date` parameter.
     pub date: Option<crate::rt::Timestamp>,
+    /// The `ip` parameter.
     pub ip: Option<String>,
+    /// The `service_agreement` parameter.
     pub service_agreement: Option<String>,
+    /// The `user_agent` parameter.
     pub user_agent: Option<String>,
 }
 #[cfg(feature = "connect")]
@@ -14087,7 +14799,7 @@ impl serde::Serialize for TosAcceptanceSpecs {
 }
 #[cfg(feature = "connect")]
 impl TosAcceptanceSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -14097,32 +14809,43 @@ impl TosAcceptanceSpecs {
             user_agent: None,
         }
     }
+    /// The `date` parameter.
     pub fn date(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
         self.date = Some(v.into());
         self
     }
+    /// The `ip` parameter.
     pub fn ip(mut self, v: impl Into<String>) -> Self {
         self.ip = Some(v.into());
         self
     }
+    /// The `service_agreement` parameter.
     pub fn service_agreement(mut self, v: impl Into<String>) -> Self {
         self.service_agreement = Some(v.into());
         self
     }
+    /// The `user_agent` parameter.
     pub fn user_agent(mut self, v: impl Into<String>) -> Self {
         self.user_agent = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountSettingsPayoutsSchedule`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct TransferScheduleSpecs {
+    /// The `delay_days` parameter.
     pub delay_days: Option<crate::CreateAccountSettingsPayoutsScheduleDelayDays>,
+    /// The `interval` parameter.
     pub interval: Option<crate::CreateAccountSettingsPayoutsScheduleInterval>,
+    /// The `monthly_anchor` parameter.
     pub monthly_anchor: Option<i64>,
+    /// The `monthly_payout_days` parameter.
     pub monthly_payout_days: Option<Vec<i64>>,
+    /// The `weekly_anchor` parameter.
     pub weekly_anchor: Option<crate::CreateAccountSettingsPayoutsScheduleWeeklyAnchor>,
+    /// The `weekly_payout_days` parameter.
     pub weekly_payout_days: Option<
         Vec<crate::CreateAccountSettingsPayoutsScheduleWeeklyPayoutDays>,
     >,
@@ -14155,7 +14878,7 @@ impl serde::Serialize for TransferScheduleSpecs {
 }
 #[cfg(feature = "connect")]
 impl TransferScheduleSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -14167,6 +14890,7 @@ impl TransferScheduleSpecs {
             weekly_payout_days: None,
         }
     }
+    /// The `delay_days` parameter.
     pub fn delay_days(
         mut self,
         v: impl Into<crate::CreateAccountSettingsPayoutsScheduleDelayDays>,
@@ -14174,6 +14898,7 @@ impl TransferScheduleSpecs {
         self.delay_days = Some(v.into());
         self
     }
+    /// The `interval` parameter.
     pub fn interval(
         mut self,
         v: impl Into<crate::CreateAccountSettingsPayoutsScheduleInterval>,
@@ -14181,10 +14906,12 @@ impl TransferScheduleSpecs {
         self.interval = Some(v.into());
         self
     }
+    /// The `monthly_anchor` parameter.
     pub fn monthly_anchor(mut self, v: impl Into<i64>) -> Self {
         self.monthly_anchor = Some(v.into());
         self
     }
+    /// The `monthly_payout_days` parameter.
     pub fn monthly_payout_days(
         mut self,
         v: impl IntoIterator<Item = impl Into<i64>>,
@@ -14192,6 +14919,7 @@ impl TransferScheduleSpecs {
         self.monthly_payout_days = Some(v.into_iter().map(Into::into).collect());
         self
     }
+    /// The `weekly_anchor` parameter.
     pub fn weekly_anchor(
         mut self,
         v: impl Into<crate::CreateAccountSettingsPayoutsScheduleWeeklyAnchor>,
@@ -14199,6 +14927,7 @@ impl TransferScheduleSpecs {
         self.weekly_anchor = Some(v.into());
         self
     }
+    /// The `weekly_payout_days` parameter.
     pub fn weekly_payout_days(
         mut self,
         v: impl IntoIterator<
@@ -14209,10 +14938,12 @@ impl TransferScheduleSpecs {
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountSettingsTreasury`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct TreasurySettingsSpecs {
+    /// The `tos_acceptance` parameter.
     pub tos_acceptance: Option<crate::SettingsTermsOfServiceSpecs>,
 }
 #[cfg(feature = "connect")]
@@ -14228,11 +14959,12 @@ impl serde::Serialize for TreasurySettingsSpecs {
 }
 #[cfg(feature = "connect")]
 impl TreasurySettingsSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { tos_acceptance: None }
     }
+    /// The `tos_acceptance` parameter.
     pub fn tos_acceptance(
         mut self,
         v: impl Into<crate::SettingsTermsOfServiceSpecs>,
@@ -14257,11 +14989,12 @@ impl TreasurySettingsSpecs {
 /// To update your own account, use the [Dashboard](https://dashboard.stripe.com/settings/account). Refer to our
 /// [Connect](https://docs.stripe.com/docs/connect/updating-accounts) documentation to learn more about updating accounts.
 ///
-/// `POST /v1/accounts/{account}`
+/// `POST /v1/accounts/{account}` · Stripe's SDKs: `update` on `Account` · [API reference](https://docs.stripe.com/api/accounts/update)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateAccount {
+    /// The `account` parameter.
     pub account: crate::AccountId,
     /// An [account token](https://api.stripe.com#create_account_token), used to securely provide details to the account.
     pub account_token: Option<String>,
@@ -14358,7 +15091,7 @@ impl serde::Serialize for UpdateAccount {
 }
 #[cfg(feature = "connect")]
 impl UpdateAccount {
-    ///Start with the required parameters: `account`.
+    /// Start with the required parameters: `account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::AccountId>) -> Self {
         Self {
@@ -14493,11 +15226,14 @@ impl crate::rt::StripeRequest for UpdateAccount {
         }
     }
 }
+/// Part of a request's parameters (`CreateAccountCompanyVerificationDocument`).
 #[cfg(any(feature = "connect", feature = "payments"))]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct VerificationDocumentSpecs {
+    /// The `back` parameter.
     pub back: Option<String>,
+    /// The `front` parameter.
     pub front: Option<String>,
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
@@ -14516,24 +15252,28 @@ impl serde::Serialize for VerificationDocumentSpecs {
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
 impl VerificationDocumentSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { back: None, front: None }
     }
+    /// The `back` parameter.
     pub fn back(mut self, v: impl Into<String>) -> Self {
         self.back = Some(v.into());
         self
     }
+    /// The `front` parameter.
     pub fn front(mut self, v: impl Into<String>) -> Self {
         self.front = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateAccountCompanyVerification`).
 #[cfg(any(feature = "connect", feature = "payments"))]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct VerificationSpecs {
+    /// The `document` parameter.
     pub document: Option<crate::VerificationDocumentSpecs>,
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
@@ -14549,11 +15289,12 @@ impl serde::Serialize for VerificationSpecs {
 }
 #[cfg(any(feature = "connect", feature = "payments"))]
 impl VerificationSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { document: None }
     }
+    /// The `document` parameter.
     pub fn document(mut self, v: impl Into<crate::VerificationDocumentSpecs>) -> Self {
         self.document = Some(v.into());
         self

@@ -4,11 +4,12 @@
 ///
 /// List external accounts for an account.
 ///
-/// `GET /v1/accounts/{account}/external_accounts`
+/// `GET /v1/accounts/{account}/external_accounts` · Stripe's SDKs: `list` on `ExternalAccount` · [API reference](https://docs.stripe.com/api/external_accounts/list)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListAccountExternalAccounts {
+    /// The `account` parameter.
     pub account: crate::AccountId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -46,7 +47,7 @@ impl serde::Serialize for ListAccountExternalAccounts {
 }
 #[cfg(feature = "connect")]
 impl ListAccountExternalAccounts {
-    ///Start with the required parameters: `account`.
+    /// Start with the required parameters: `account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::AccountId>) -> Self {
         Self {

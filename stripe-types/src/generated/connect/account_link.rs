@@ -99,11 +99,14 @@ impl serde::Serialize for AccountLink {
         map.end()
     }
 }
+/// Part of a request's parameters (`CreateAccountLinkCollectionOptions`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CollectionOptionsParams {
+    /// The `fields` parameter.
     pub fields: Option<crate::CreateAccountLinkCollectionOptionsFields>,
+    /// The `future_requirements` parameter.
     pub future_requirements: Option<
         crate::CreateAccountLinkCollectionOptionsFutureRequirements,
     >,
@@ -124,7 +127,7 @@ impl serde::Serialize for CollectionOptionsParams {
 }
 #[cfg(feature = "connect")]
 impl CollectionOptionsParams {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -132,6 +135,7 @@ impl CollectionOptionsParams {
             future_requirements: None,
         }
     }
+    /// The `fields` parameter.
     pub fn fields(
         mut self,
         v: impl Into<crate::CreateAccountLinkCollectionOptionsFields>,
@@ -139,6 +143,7 @@ impl CollectionOptionsParams {
         self.fields = Some(v.into());
         self
     }
+    /// The `future_requirements` parameter.
     pub fn future_requirements(
         mut self,
         v: impl Into<crate::CreateAccountLinkCollectionOptionsFutureRequirements>,
@@ -151,7 +156,7 @@ impl CollectionOptionsParams {
 ///
 /// Creates an AccountLink object that includes a single-use Stripe URL that the platform can redirect their user to in order to take them through the Connect Onboarding flow.
 ///
-/// `POST /v1/account_links`
+/// `POST /v1/account_links` · Stripe's SDKs: `create` on `AccountLink` · [API reference](https://docs.stripe.com/api/account_links/create)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -200,7 +205,7 @@ impl serde::Serialize for CreateAccountLink {
 }
 #[cfg(feature = "connect")]
 impl CreateAccountLink {
-    ///Start with the required parameters: `account`, `type`.
+    /// Start with the required parameters: `account`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         account: impl Into<crate::AccountId>,

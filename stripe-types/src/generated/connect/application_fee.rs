@@ -227,7 +227,7 @@ impl serde::Serialize for ApplicationFee {
 ///
 /// Returns a list of application fees you’ve previously collected. The application fees are returned in sorted order, with the most recent fees appearing first.
 ///
-/// `GET /v1/application_fees`
+/// `GET /v1/application_fees` · Stripe's SDKs: `list` on `ApplicationFee` · [API reference](https://docs.stripe.com/api/application_fees/list)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -273,7 +273,7 @@ impl serde::Serialize for ListApplicationFees {
 }
 #[cfg(feature = "connect")]
 impl ListApplicationFees {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -364,13 +364,16 @@ impl From<i64> for ListApplicationFeesCreated {
         ListApplicationFeesCreated::Integer(v)
     }
 }
-/// `POST /v1/application_fees/{id}/refund`
+/// `POST /v1/application_fees/{id}/refund` · [API reference](https://docs.stripe.com/api/application_fees)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundApplicationFee {
-    pub id: String,
+    /// The `id` parameter.
+    pub id: crate::ApplicationFeeId,
+    /// The `amount` parameter.
     pub amount: Option<i64>,
+    /// The `directive` parameter.
     pub directive: Option<String>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -394,9 +397,9 @@ impl serde::Serialize for RefundApplicationFee {
 }
 #[cfg(feature = "connect")]
 impl RefundApplicationFee {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<crate::ApplicationFeeId>) -> Self {
         Self {
             id: id.into(),
             amount: None,
@@ -404,10 +407,12 @@ impl RefundApplicationFee {
             expand: None,
         }
     }
+    /// The `amount` parameter.
     pub fn amount(mut self, v: impl Into<i64>) -> Self {
         self.amount = Some(v.into());
         self
     }
+    /// The `directive` parameter.
     pub fn directive(mut self, v: impl Into<String>) -> Self {
         self.directive = Some(v.into());
         self
@@ -442,11 +447,12 @@ impl crate::rt::StripeRequest for RefundApplicationFee {
 ///
 /// Retrieves the details of an application fee that your account has collected. The same information is returned when refunding the application fee.
 ///
-/// `GET /v1/application_fees/{id}`
+/// `GET /v1/application_fees/{id}` · Stripe's SDKs: `retrieve` on `ApplicationFee` · [API reference](https://docs.stripe.com/api/application_fees/retrieve)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveApplicationFee {
+    /// The `id` parameter.
     pub id: crate::ApplicationFeeId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -464,7 +470,7 @@ impl serde::Serialize for RetrieveApplicationFee {
 }
 #[cfg(feature = "connect")]
 impl RetrieveApplicationFee {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::ApplicationFeeId>) -> Self {
         Self {

@@ -27,6 +27,7 @@ pub struct AppsSecret {
     pub name: String,
     /// The plaintext secret value to be stored.
     pub payload: Option<String>,
+    /// The `scope` field.
     pub scope: crate::SecretServiceResourceScope,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -163,7 +164,7 @@ impl serde::Serialize for AppsSecret {
 ///
 /// Create or replace a secret in the secret store.
 ///
-/// `POST /v1/apps/secrets`
+/// `POST /v1/apps/secrets` · Stripe's SDKs: `create` on `Apps.Secret` · [API reference](https://docs.stripe.com/api/apps/secrets/create)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -196,21 +197,28 @@ impl serde::Serialize for CreateAppsSecret {
         map.end()
     }
 }
+/// The required parameters of [`CreateAppsSecret::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "connect")]
+#[derive(Clone, Debug)]
+pub struct CreateAppsSecretArgs {
+    /// A name for the secret that's unique within the scope.
+    pub name: String,
+    /// The plaintext secret value to be stored.
+    pub payload: String,
+    /// Specifies the scoping of the secret. Requests originating from UI extensions can only access account-scoped secrets or secrets scoped to their own user.
+    pub scope: crate::ScopeParam,
+}
 #[cfg(feature = "connect")]
 impl CreateAppsSecret {
-    ///Start with the required parameters: `name`, `payload`, `scope`.
+    /// Start with the required parameters, named in [`CreateAppsSecretArgs`]: `name`, `payload`, `scope`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        name: impl Into<String>,
-        payload: impl Into<String>,
-        scope: impl Into<crate::ScopeParam>,
-    ) -> Self {
+    pub fn new(args: CreateAppsSecretArgs) -> Self {
         Self {
             expand: None,
             expires_at: None,
-            name: name.into(),
-            payload: payload.into(),
-            scope: scope.into(),
+            name: args.name,
+            payload: args.payload,
+            scope: args.scope,
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -243,11 +251,11 @@ impl crate::rt::StripeRequest for CreateAppsSecret {
 ///
 /// Deletes a secret from the secret store by name and scope.
 ///
-/// `POST /v1/apps/secrets/delete`
+/// `POST /v1/apps/secrets/delete` · Stripe's SDKs: `delete_where` on `Apps.Secret` · [API reference](https://docs.stripe.com/api/apps/secrets/delete_where)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct CreateAppsSecretsDelete {
+pub struct DeleteWhereAppsSecret {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// A name for the secret that's unique within the scope.
@@ -256,7 +264,7 @@ pub struct CreateAppsSecretsDelete {
     pub scope: crate::ScopeParam,
 }
 #[cfg(feature = "connect")]
-impl serde::Serialize for CreateAppsSecretsDelete {
+impl serde::Serialize for DeleteWhereAppsSecret {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -269,8 +277,8 @@ impl serde::Serialize for CreateAppsSecretsDelete {
     }
 }
 #[cfg(feature = "connect")]
-impl CreateAppsSecretsDelete {
-    ///Start with the required parameters: `name`, `scope`.
+impl DeleteWhereAppsSecret {
+    /// Start with the required parameters: `name`, `scope`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(name: impl Into<String>, scope: impl Into<crate::ScopeParam>) -> Self {
         Self {
@@ -286,7 +294,7 @@ impl CreateAppsSecretsDelete {
     }
 }
 #[cfg(feature = "connect")]
-impl crate::rt::StripeRequest for CreateAppsSecretsDelete {
+impl crate::rt::StripeRequest for DeleteWhereAppsSecret {
     type Output = crate::AppsSecret;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
@@ -300,11 +308,72 @@ impl crate::rt::StripeRequest for CreateAppsSecretsDelete {
         }
     }
 }
+/// Find a Secret
+///
+/// Finds a secret in the secret store by name and scope.
+///
+/// `GET /v1/apps/secrets/find` · Stripe's SDKs: `find` on `Apps.Secret` · [API reference](https://docs.stripe.com/api/apps/secrets/find)
+#[cfg(feature = "connect")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct FindAppsSecret {
+    /// Specifies which fields in the response should be expanded.
+    pub expand: Option<Vec<String>>,
+    /// A name for the secret that's unique within the scope.
+    pub name: String,
+    /// Specifies the scoping of the secret. Requests originating from UI extensions can only access account-scoped secrets or secrets scoped to their own user.
+    pub scope: crate::ScopeParam,
+}
+#[cfg(feature = "connect")]
+impl serde::Serialize for FindAppsSecret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.expand {
+            map.serialize_entry("expand", v)?;
+        }
+        map.serialize_entry("name", &self.name)?;
+        map.serialize_entry("scope", &self.scope)?;
+        map.end()
+    }
+}
+#[cfg(feature = "connect")]
+impl FindAppsSecret {
+    /// Start with the required parameters: `name`, `scope`.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(name: impl Into<String>, scope: impl Into<crate::ScopeParam>) -> Self {
+        Self {
+            expand: None,
+            name: name.into(),
+            scope: scope.into(),
+        }
+    }
+    /// Specifies which fields in the response should be expanded.
+    pub fn expand(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.expand = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+}
+#[cfg(feature = "connect")]
+impl crate::rt::StripeRequest for FindAppsSecret {
+    type Output = crate::AppsSecret;
+    fn endpoint(&self) -> crate::rt::Endpoint {
+        crate::rt::Endpoint {
+            operation_id: "GetAppsSecretsFind",
+            method: crate::rt::Method::Get,
+            path: std::borrow::Cow::Borrowed("/v1/apps/secrets/find"),
+            host: crate::rt::Host::Api,
+            encoding: crate::rt::Encoding::Form,
+            response: crate::rt::ResponseKind::Json,
+            pagination: crate::rt::Pagination::None,
+        }
+    }
+}
 /// List secrets
 ///
 /// List all secrets stored on the given scope.
 ///
-/// `GET /v1/apps/secrets`
+/// `GET /v1/apps/secrets` · Stripe's SDKs: `list` on `Apps.Secret` · [API reference](https://docs.stripe.com/api/apps/secrets/list)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -343,7 +412,7 @@ impl serde::Serialize for ListAppsSecrets {
 }
 #[cfg(feature = "connect")]
 impl ListAppsSecrets {
-    ///Start with the required parameters: `scope`.
+    /// Start with the required parameters: `scope`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(scope: impl Into<crate::ScopeParam>) -> Self {
         Self {
@@ -445,72 +514,14 @@ impl<'de> serde::Deserialize<'de> for ListAppsSecretsScopeType {
         crate::rt::de::str_enum(d)
     }
 }
-/// Find a Secret
-///
-/// Finds a secret in the secret store by name and scope.
-///
-/// `GET /v1/apps/secrets/find`
-#[cfg(feature = "connect")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct RetrieveAppsSecretsFind {
-    /// Specifies which fields in the response should be expanded.
-    pub expand: Option<Vec<String>>,
-    /// A name for the secret that's unique within the scope.
-    pub name: String,
-    /// Specifies the scoping of the secret. Requests originating from UI extensions can only access account-scoped secrets or secrets scoped to their own user.
-    pub scope: crate::ScopeParam,
-}
-#[cfg(feature = "connect")]
-impl serde::Serialize for RetrieveAppsSecretsFind {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.expand {
-            map.serialize_entry("expand", v)?;
-        }
-        map.serialize_entry("name", &self.name)?;
-        map.serialize_entry("scope", &self.scope)?;
-        map.end()
-    }
-}
-#[cfg(feature = "connect")]
-impl RetrieveAppsSecretsFind {
-    ///Start with the required parameters: `name`, `scope`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(name: impl Into<String>, scope: impl Into<crate::ScopeParam>) -> Self {
-        Self {
-            expand: None,
-            name: name.into(),
-            scope: scope.into(),
-        }
-    }
-    /// Specifies which fields in the response should be expanded.
-    pub fn expand(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.expand = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-}
-#[cfg(feature = "connect")]
-impl crate::rt::StripeRequest for RetrieveAppsSecretsFind {
-    type Output = crate::AppsSecret;
-    fn endpoint(&self) -> crate::rt::Endpoint {
-        crate::rt::Endpoint {
-            operation_id: "GetAppsSecretsFind",
-            method: crate::rt::Method::Get,
-            path: std::borrow::Cow::Borrowed("/v1/apps/secrets/find"),
-            host: crate::rt::Host::Api,
-            encoding: crate::rt::Encoding::Form,
-            response: crate::rt::ResponseKind::Json,
-            pagination: crate::rt::Pagination::None,
-        }
-    }
-}
+/// Part of a request's parameters (`ListAppsSecretsScope`).
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ScopeParam {
+    /// The `type` parameter.
     pub r#type: crate::ListAppsSecretsScopeType,
+    /// The `user` parameter.
     pub user: Option<String>,
 }
 #[cfg(feature = "connect")]
@@ -527,7 +538,7 @@ impl serde::Serialize for ScopeParam {
 }
 #[cfg(feature = "connect")]
 impl ScopeParam {
-    ///Start with the required parameters: `type`.
+    /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(r#type: impl Into<crate::ListAppsSecretsScopeType>) -> Self {
         Self {
@@ -535,6 +546,7 @@ impl ScopeParam {
             user: None,
         }
     }
+    /// The `user` parameter.
     pub fn user(mut self, v: impl Into<String>) -> Self {
         self.user = Some(v.into());
         self

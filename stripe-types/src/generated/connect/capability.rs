@@ -9,6 +9,7 @@
 pub struct Capability {
     /// The account for which the capability enables functionality.
     pub account: crate::rt::Expandable<crate::Account>,
+    /// The `future_requirements` field.
     pub future_requirements: Option<crate::AccountCapabilityFutureRequirements>,
     /// The identifier for the capability.
     pub id: crate::CapabilityId,
@@ -16,6 +17,7 @@ pub struct Capability {
     pub requested: bool,
     /// Time at which the capability was requested. Measured in seconds since the Unix epoch.
     pub requested_at: Option<crate::rt::Timestamp>,
+    /// The `requirements` field.
     pub requirements: Option<crate::AccountCapabilityRequirements>,
     /// The status of the capability.
     pub status: crate::CapabilityStatus,
@@ -219,17 +221,18 @@ impl crate::rt::Decode for CapabilityStatus {
 ///
 /// Returns a list of capabilities associated with the account. The capabilities are returned sorted by creation date, with the most recent capability appearing first.
 ///
-/// `GET /v1/accounts/{account}/capabilities`
+/// `GET /v1/accounts/{account}/capabilities` · Stripe's SDKs: `list` on `Capability` · [API reference](https://docs.stripe.com/api/capabilities/list)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct ListAccountCapabilities {
+pub struct ListCapabilities {
+    /// The `account` parameter.
     pub account: crate::AccountId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
 #[cfg(feature = "connect")]
-impl serde::Serialize for ListAccountCapabilities {
+impl serde::Serialize for ListCapabilities {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -240,8 +243,8 @@ impl serde::Serialize for ListAccountCapabilities {
     }
 }
 #[cfg(feature = "connect")]
-impl ListAccountCapabilities {
-    ///Start with the required parameters: `account`.
+impl ListCapabilities {
+    /// Start with the required parameters: `account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::AccountId>) -> Self {
         Self {
@@ -256,7 +259,7 @@ impl ListAccountCapabilities {
     }
 }
 #[cfg(feature = "connect")]
-impl crate::rt::StripeRequest for ListAccountCapabilities {
+impl crate::rt::StripeRequest for ListCapabilities {
     type Output = crate::rt::List<crate::Capability>;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
@@ -279,18 +282,20 @@ impl crate::rt::StripeRequest for ListAccountCapabilities {
 ///
 /// Retrieves information about the specified Account Capability.
 ///
-/// `GET /v1/accounts/{account}/capabilities/{capability}`
+/// `GET /v1/accounts/{account}/capabilities/{capability}` · Stripe's SDKs: `retrieve` on `Capability` · [API reference](https://docs.stripe.com/api/capabilities/retrieve)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct RetrieveAccountCapability {
+pub struct RetrieveCapability {
+    /// The `account` parameter.
     pub account: crate::AccountId,
+    /// The `capability` parameter.
     pub capability: crate::CapabilityId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
 #[cfg(feature = "connect")]
-impl serde::Serialize for RetrieveAccountCapability {
+impl serde::Serialize for RetrieveCapability {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -301,8 +306,8 @@ impl serde::Serialize for RetrieveAccountCapability {
     }
 }
 #[cfg(feature = "connect")]
-impl RetrieveAccountCapability {
-    ///Start with the required parameters: `account`, `capability`.
+impl RetrieveCapability {
+    /// Start with the required parameters: `account`, `capability`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         account: impl Into<crate::AccountId>,
@@ -321,7 +326,7 @@ impl RetrieveAccountCapability {
     }
 }
 #[cfg(feature = "connect")]
-impl crate::rt::StripeRequest for RetrieveAccountCapability {
+impl crate::rt::StripeRequest for RetrieveCapability {
     type Output = crate::Capability;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
@@ -344,12 +349,14 @@ impl crate::rt::StripeRequest for RetrieveAccountCapability {
 ///
 /// Updates an existing Account Capability. Request or remove a capability by updating its `requested` parameter.
 ///
-/// `POST /v1/accounts/{account}/capabilities/{capability}`
+/// `POST /v1/accounts/{account}/capabilities/{capability}` · Stripe's SDKs: `update` on `Capability` · [API reference](https://docs.stripe.com/api/capabilities/update)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct UpdateAccountCapability {
+pub struct UpdateCapability {
+    /// The `account` parameter.
     pub account: crate::AccountId,
+    /// The `capability` parameter.
     pub capability: crate::CapabilityId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -359,7 +366,7 @@ pub struct UpdateAccountCapability {
     pub requested: Option<bool>,
 }
 #[cfg(feature = "connect")]
-impl serde::Serialize for UpdateAccountCapability {
+impl serde::Serialize for UpdateCapability {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -373,8 +380,8 @@ impl serde::Serialize for UpdateAccountCapability {
     }
 }
 #[cfg(feature = "connect")]
-impl UpdateAccountCapability {
-    ///Start with the required parameters: `account`, `capability`.
+impl UpdateCapability {
+    /// Start with the required parameters: `account`, `capability`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         account: impl Into<crate::AccountId>,
@@ -401,7 +408,7 @@ impl UpdateAccountCapability {
     }
 }
 #[cfg(feature = "connect")]
-impl crate::rt::StripeRequest for UpdateAccountCapability {
+impl crate::rt::StripeRequest for UpdateCapability {
     type Output = crate::Capability;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {

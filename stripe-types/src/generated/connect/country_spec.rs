@@ -25,6 +25,7 @@ pub struct CountrySpec {
     pub supported_payment_methods: Vec<String>,
     /// Countries that can accept transfers from the specified country.
     pub supported_transfer_countries: Vec<String>,
+    /// The `verification_fields` field.
     pub verification_fields: crate::CountrySpecVerificationFields,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -250,7 +251,9 @@ impl serde::Serialize for CountrySpecVerificationFieldDetails {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CountrySpecVerificationFields {
+    /// The `company` field.
     pub company: crate::CountrySpecVerificationFieldDetails,
+    /// The `individual` field.
     pub individual: crate::CountrySpecVerificationFieldDetails,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -325,7 +328,7 @@ impl serde::Serialize for CountrySpecVerificationFields {
 ///
 /// Lists all Country Spec objects available in the API.
 ///
-/// `GET /v1/country_specs`
+/// `GET /v1/country_specs` · Stripe's SDKs: `list` on `CountrySpec` · [API reference](https://docs.stripe.com/api/country_specs/list)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -361,7 +364,7 @@ impl serde::Serialize for ListCountrySpecs {
 }
 #[cfg(feature = "connect")]
 impl ListCountrySpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -411,11 +414,12 @@ impl crate::rt::StripeRequest for ListCountrySpecs {
 ///
 /// Returns a Country Spec for a given Country code.
 ///
-/// `GET /v1/country_specs/{country}`
+/// `GET /v1/country_specs/{country}` · Stripe's SDKs: `retrieve` on `CountrySpec` · [API reference](https://docs.stripe.com/api/country_specs/retrieve)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCountrySpec {
+    /// The `country` parameter.
     pub country: crate::CountrySpecId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -433,7 +437,7 @@ impl serde::Serialize for RetrieveCountrySpec {
 }
 #[cfg(feature = "connect")]
 impl RetrieveCountrySpec {
-    ///Start with the required parameters: `country`.
+    /// Start with the required parameters: `country`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(country: impl Into<crate::CountrySpecId>) -> Self {
         Self {

@@ -4,11 +4,12 @@
 ///
 /// Create an external account for a given account.
 ///
-/// `POST /v1/accounts/{account}/bank_accounts`
+/// `POST /v1/accounts/{account}/bank_accounts` · [API reference](https://docs.stripe.com/api/external_accounts)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BankAccountsAccount {
+    /// The `account` parameter.
     pub account: crate::AccountId,
     /// Either a token, like the ones returned by [Stripe.js](https://stripe.com/docs/js), or a dictionary containing a user's bank account details.
     pub bank_account: Option<crate::CreateAccountBankAccount>,
@@ -46,7 +47,7 @@ impl serde::Serialize for BankAccountsAccount {
 }
 #[cfg(feature = "connect")]
 impl BankAccountsAccount {
-    ///Start with the required parameters: `account`.
+    /// Start with the required parameters: `account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::AccountId>) -> Self {
         Self {
@@ -111,11 +112,12 @@ impl crate::rt::StripeRequest for BankAccountsAccount {
 ///
 /// Create an external account for a given account.
 ///
-/// `POST /v1/accounts/{account}/external_accounts`
+/// `POST /v1/accounts/{account}/external_accounts` · Stripe's SDKs: `create` on `ExternalAccount` · [API reference](https://docs.stripe.com/api/external_accounts/create)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateAccountExternalAccount {
+    /// The `account` parameter.
     pub account: crate::AccountId,
     /// Either a token, like the ones returned by [Stripe.js](https://stripe.com/docs/js), or a dictionary containing a user's bank account details.
     pub bank_account: Option<crate::CreateAccountBankAccount>,
@@ -153,7 +155,7 @@ impl serde::Serialize for CreateAccountExternalAccount {
 }
 #[cfg(feature = "connect")]
 impl CreateAccountExternalAccount {
-    ///Start with the required parameters: `account`.
+    /// Start with the required parameters: `account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::AccountId>) -> Self {
         Self {
@@ -218,14 +220,15 @@ impl crate::rt::StripeRequest for CreateAccountExternalAccount {
 ///
 /// Delete a specified external account for a given account.
 ///
-/// `DELETE /v1/accounts/{account}/bank_accounts/{id}`
+/// `DELETE /v1/accounts/{account}/bank_accounts/{id}` · [API reference](https://docs.stripe.com/api/external_accounts)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteAccountBankAccount {
+    /// The `account` parameter.
     pub account: crate::AccountId,
     /// Unique identifier for the external account to be deleted.
-    pub id: String,
+    pub id: crate::BankAccountId,
 }
 #[cfg(feature = "connect")]
 impl serde::Serialize for DeleteAccountBankAccount {
@@ -237,9 +240,12 @@ impl serde::Serialize for DeleteAccountBankAccount {
 }
 #[cfg(feature = "connect")]
 impl DeleteAccountBankAccount {
-    ///Start with the required parameters: `account`, `id`.
+    /// Start with the required parameters: `account`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(account: impl Into<crate::AccountId>, id: impl Into<String>) -> Self {
+    pub fn new(
+        account: impl Into<crate::AccountId>,
+        id: impl Into<crate::BankAccountId>,
+    ) -> Self {
         Self {
             account: account.into(),
             id: id.into(),
@@ -270,11 +276,12 @@ impl crate::rt::StripeRequest for DeleteAccountBankAccount {
 ///
 /// Delete a specified external account for a given account.
 ///
-/// `DELETE /v1/accounts/{account}/external_accounts/{id}`
+/// `DELETE /v1/accounts/{account}/external_accounts/{id}` · Stripe's SDKs: `delete` on `ExternalAccount` · [API reference](https://docs.stripe.com/api/external_accounts/delete)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteAccountExternalAccount {
+    /// The `account` parameter.
     pub account: crate::AccountId,
     /// Unique identifier for the external account to be deleted.
     pub id: String,
@@ -289,7 +296,7 @@ impl serde::Serialize for DeleteAccountExternalAccount {
 }
 #[cfg(feature = "connect")]
 impl DeleteAccountExternalAccount {
-    ///Start with the required parameters: `account`, `id`.
+    /// Start with the required parameters: `account`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::AccountId>, id: impl Into<String>) -> Self {
         Self {
@@ -543,14 +550,15 @@ impl serde::Serialize for ExternalAccountRequirements {
 ///
 /// Retrieve a specified external account for a given account.
 ///
-/// `GET /v1/accounts/{account}/bank_accounts/{id}`
+/// `GET /v1/accounts/{account}/bank_accounts/{id}` · [API reference](https://docs.stripe.com/api/external_accounts)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveAccountBankAccount {
+    /// The `account` parameter.
     pub account: crate::AccountId,
     /// Unique identifier for the external account to be retrieved.
-    pub id: String,
+    pub id: crate::BankAccountId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -567,9 +575,12 @@ impl serde::Serialize for RetrieveAccountBankAccount {
 }
 #[cfg(feature = "connect")]
 impl RetrieveAccountBankAccount {
-    ///Start with the required parameters: `account`, `id`.
+    /// Start with the required parameters: `account`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(account: impl Into<crate::AccountId>, id: impl Into<String>) -> Self {
+    pub fn new(
+        account: impl Into<crate::AccountId>,
+        id: impl Into<crate::BankAccountId>,
+    ) -> Self {
         Self {
             account: account.into(),
             id: id.into(),
@@ -606,11 +617,12 @@ impl crate::rt::StripeRequest for RetrieveAccountBankAccount {
 ///
 /// Retrieve a specified external account for a given account.
 ///
-/// `GET /v1/accounts/{account}/external_accounts/{id}`
+/// `GET /v1/accounts/{account}/external_accounts/{id}` · Stripe's SDKs: `retrieve` on `ExternalAccount` · [API reference](https://docs.stripe.com/api/external_accounts/retrieve)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveAccountExternalAccount {
+    /// The `account` parameter.
     pub account: crate::AccountId,
     /// Unique identifier for the external account to be retrieved.
     pub id: String,
@@ -630,7 +642,7 @@ impl serde::Serialize for RetrieveAccountExternalAccount {
 }
 #[cfg(feature = "connect")]
 impl RetrieveAccountExternalAccount {
-    ///Start with the required parameters: `account`, `id`.
+    /// Start with the required parameters: `account`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::AccountId>, id: impl Into<String>) -> Self {
         Self {
@@ -675,13 +687,15 @@ impl crate::rt::StripeRequest for RetrieveAccountExternalAccount {
 /// You can re-enable a disabled bank account by performing an update call without providing any
 /// arguments or changes.
 ///
-/// `POST /v1/accounts/{account}/bank_accounts/{id}`
+/// `POST /v1/accounts/{account}/bank_accounts/{id}` · [API reference](https://docs.stripe.com/api/external_accounts)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateAccountBankAccount {
+    /// The `account` parameter.
     pub account: crate::AccountId,
-    pub id: String,
+    /// The `id` parameter.
+    pub id: crate::BankAccountId,
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,
     /// The type of entity that holds the account. This can be either `individual` or `company`.
@@ -777,9 +791,12 @@ impl serde::Serialize for UpdateAccountBankAccount {
 }
 #[cfg(feature = "connect")]
 impl UpdateAccountBankAccount {
-    ///Start with the required parameters: `account`, `id`.
+    /// Start with the required parameters: `account`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(account: impl Into<crate::AccountId>, id: impl Into<String>) -> Self {
+    pub fn new(
+        account: impl Into<crate::AccountId>,
+        id: impl Into<crate::BankAccountId>,
+    ) -> Self {
         Self {
             account: account.into(),
             id: id.into(),
@@ -927,12 +944,14 @@ impl crate::rt::StripeRequest for UpdateAccountBankAccount {
 /// You can re-enable a disabled bank account by performing an update call without providing any
 /// arguments or changes.
 ///
-/// `POST /v1/accounts/{account}/external_accounts/{id}`
+/// `POST /v1/accounts/{account}/external_accounts/{id}` · Stripe's SDKs: `update` on `ExternalAccount` · [API reference](https://docs.stripe.com/api/external_accounts/update)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateAccountExternalAccount {
+    /// The `account` parameter.
     pub account: crate::AccountId,
+    /// The `id` parameter.
     pub id: String,
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,
@@ -1029,7 +1048,7 @@ impl serde::Serialize for UpdateAccountExternalAccount {
 }
 #[cfg(feature = "connect")]
 impl UpdateAccountExternalAccount {
-    ///Start with the required parameters: `account`, `id`.
+    /// Start with the required parameters: `account`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::AccountId>, id: impl Into<String>) -> Self {
         Self {
@@ -1180,11 +1199,12 @@ impl crate::rt::StripeRequest for UpdateAccountExternalAccount {
 /// You can re-enable a disabled bank account by performing an update call without providing any
 /// arguments or changes.
 ///
-/// `POST /v1/external_accounts/{id}`
+/// `POST /v1/external_accounts/{id}` · Stripe's SDKs: `update` on `ExternalAccount` · [API reference](https://docs.stripe.com/api/external_accounts/update)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateExternalAccount {
+    /// The `id` parameter.
     pub id: String,
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,
@@ -1281,7 +1301,7 @@ impl serde::Serialize for UpdateExternalAccount {
 }
 #[cfg(feature = "connect")]
 impl UpdateExternalAccount {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self {

@@ -12,12 +12,13 @@
 /// This method will raise an error when called on an already-refunded application fee,
 /// or when trying to refund more money than is left on an application fee.
 ///
-/// `POST /v1/application_fees/{id}/refunds`
+/// `POST /v1/application_fees/{id}/refunds` · Stripe's SDKs: `create` on `FeeRefund` · [API reference](https://docs.stripe.com/api/fee_refunds/create)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct CreateApplicationFeeRefund {
-    pub id: String,
+pub struct CreateFeeRefund {
+    /// The `id` parameter.
+    pub id: crate::ApplicationFeeId,
     /// A positive integer, in _cents (or local equivalent)_, representing how much of this fee to refund. Can refund only up to the remaining unrefunded amount of the fee.
     pub amount: Option<i64>,
     /// Specifies which fields in the response should be expanded.
@@ -26,7 +27,7 @@ pub struct CreateApplicationFeeRefund {
     pub metadata: Option<crate::rt::Metadata>,
 }
 #[cfg(feature = "connect")]
-impl serde::Serialize for CreateApplicationFeeRefund {
+impl serde::Serialize for CreateFeeRefund {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -43,10 +44,10 @@ impl serde::Serialize for CreateApplicationFeeRefund {
     }
 }
 #[cfg(feature = "connect")]
-impl CreateApplicationFeeRefund {
-    ///Start with the required parameters: `id`.
+impl CreateFeeRefund {
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<crate::ApplicationFeeId>) -> Self {
         Self {
             id: id.into(),
             amount: None,
@@ -71,7 +72,7 @@ impl CreateApplicationFeeRefund {
     }
 }
 #[cfg(feature = "connect")]
-impl crate::rt::StripeRequest for CreateApplicationFeeRefund {
+impl crate::rt::StripeRequest for CreateFeeRefund {
     type Output = crate::FeeRefund;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
@@ -94,12 +95,13 @@ impl crate::rt::StripeRequest for CreateApplicationFeeRefund {
 ///
 /// You can see a list of the refunds belonging to a specific application fee. Note that the 10 most recent refunds are always available by default on the application fee object. If you need more than those 10, you can use this API method and the `limit` and `starting_after` parameters to page through additional refunds.
 ///
-/// `GET /v1/application_fees/{id}/refunds`
+/// `GET /v1/application_fees/{id}/refunds` · Stripe's SDKs: `list` on `FeeRefund` · [API reference](https://docs.stripe.com/api/fee_refunds/list)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct ListApplicationFeeRefunds {
-    pub id: String,
+pub struct ListFeeRefunds {
+    /// The `id` parameter.
+    pub id: crate::ApplicationFeeId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -110,7 +112,7 @@ pub struct ListApplicationFeeRefunds {
     pub starting_after: Option<String>,
 }
 #[cfg(feature = "connect")]
-impl serde::Serialize for ListApplicationFeeRefunds {
+impl serde::Serialize for ListFeeRefunds {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -130,10 +132,10 @@ impl serde::Serialize for ListApplicationFeeRefunds {
     }
 }
 #[cfg(feature = "connect")]
-impl ListApplicationFeeRefunds {
-    ///Start with the required parameters: `id`.
+impl ListFeeRefunds {
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<crate::ApplicationFeeId>) -> Self {
         Self {
             id: id.into(),
             ending_before: None,
@@ -164,7 +166,7 @@ impl ListApplicationFeeRefunds {
     }
 }
 #[cfg(feature = "connect")]
-impl crate::rt::StripeRequest for ListApplicationFeeRefunds {
+impl crate::rt::StripeRequest for ListFeeRefunds {
     type Output = crate::rt::List<crate::FeeRefund>;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
@@ -187,18 +189,20 @@ impl crate::rt::StripeRequest for ListApplicationFeeRefunds {
 ///
 /// By default, you can see the 10 most recent refunds stored directly on the application fee object, but you can also retrieve details about a specific refund stored on the application fee.
 ///
-/// `GET /v1/application_fees/{fee}/refunds/{id}`
+/// `GET /v1/application_fees/{fee}/refunds/{id}` · Stripe's SDKs: `retrieve` on `FeeRefund` · [API reference](https://docs.stripe.com/api/fee_refunds/retrieve)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct RetrieveApplicationFeeRefund {
-    pub fee: String,
+pub struct RetrieveFeeRefund {
+    /// The `fee` parameter.
+    pub fee: crate::ApplicationFeeId,
+    /// The `id` parameter.
     pub id: crate::FeeRefundId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
 #[cfg(feature = "connect")]
-impl serde::Serialize for RetrieveApplicationFeeRefund {
+impl serde::Serialize for RetrieveFeeRefund {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -209,10 +213,13 @@ impl serde::Serialize for RetrieveApplicationFeeRefund {
     }
 }
 #[cfg(feature = "connect")]
-impl RetrieveApplicationFeeRefund {
-    ///Start with the required parameters: `fee`, `id`.
+impl RetrieveFeeRefund {
+    /// Start with the required parameters: `fee`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(fee: impl Into<String>, id: impl Into<crate::FeeRefundId>) -> Self {
+    pub fn new(
+        fee: impl Into<crate::ApplicationFeeId>,
+        id: impl Into<crate::FeeRefundId>,
+    ) -> Self {
         Self {
             fee: fee.into(),
             id: id.into(),
@@ -226,7 +233,7 @@ impl RetrieveApplicationFeeRefund {
     }
 }
 #[cfg(feature = "connect")]
-impl crate::rt::StripeRequest for RetrieveApplicationFeeRefund {
+impl crate::rt::StripeRequest for RetrieveFeeRefund {
     type Output = crate::FeeRefund;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
@@ -252,12 +259,14 @@ impl crate::rt::StripeRequest for RetrieveApplicationFeeRefund {
 ///
 /// This request only accepts metadata as an argument.
 ///
-/// `POST /v1/application_fees/{fee}/refunds/{id}`
+/// `POST /v1/application_fees/{fee}/refunds/{id}` · Stripe's SDKs: `update` on `FeeRefund` · [API reference](https://docs.stripe.com/api/fee_refunds/update)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct UpdateApplicationFeeRefund {
-    pub fee: String,
+pub struct UpdateFeeRefund {
+    /// The `fee` parameter.
+    pub fee: crate::ApplicationFeeId,
+    /// The `id` parameter.
     pub id: crate::FeeRefundId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -265,7 +274,7 @@ pub struct UpdateApplicationFeeRefund {
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
 }
 #[cfg(feature = "connect")]
-impl serde::Serialize for UpdateApplicationFeeRefund {
+impl serde::Serialize for UpdateFeeRefund {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -279,10 +288,13 @@ impl serde::Serialize for UpdateApplicationFeeRefund {
     }
 }
 #[cfg(feature = "connect")]
-impl UpdateApplicationFeeRefund {
-    ///Start with the required parameters: `fee`, `id`.
+impl UpdateFeeRefund {
+    /// Start with the required parameters: `fee`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(fee: impl Into<String>, id: impl Into<crate::FeeRefundId>) -> Self {
+    pub fn new(
+        fee: impl Into<crate::ApplicationFeeId>,
+        id: impl Into<crate::FeeRefundId>,
+    ) -> Self {
         Self {
             fee: fee.into(),
             id: id.into(),
@@ -305,7 +317,7 @@ impl UpdateApplicationFeeRefund {
     }
 }
 #[cfg(feature = "connect")]
-impl crate::rt::StripeRequest for UpdateApplicationFeeRefund {
+impl crate::rt::StripeRequest for UpdateFeeRefund {
     type Output = crate::FeeRefund;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {

@@ -6,17 +6,18 @@
 ///
 /// **You can only create login links for accounts that use the [Express Dashboard](https://docs.stripe.com/connect/express-dashboard) and are connected to your platform**.
 ///
-/// `POST /v1/accounts/{account}/login_links`
+/// `POST /v1/accounts/{account}/login_links` · Stripe's SDKs: `create` on `LoginLink` · [API reference](https://docs.stripe.com/api/login_links/create)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct CreateAccountLoginLink {
+pub struct CreateLoginLink {
+    /// The `account` parameter.
     pub account: crate::AccountId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
 #[cfg(feature = "connect")]
-impl serde::Serialize for CreateAccountLoginLink {
+impl serde::Serialize for CreateLoginLink {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -27,8 +28,8 @@ impl serde::Serialize for CreateAccountLoginLink {
     }
 }
 #[cfg(feature = "connect")]
-impl CreateAccountLoginLink {
-    ///Start with the required parameters: `account`.
+impl CreateLoginLink {
+    /// Start with the required parameters: `account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::AccountId>) -> Self {
         Self {
@@ -43,7 +44,7 @@ impl CreateAccountLoginLink {
     }
 }
 #[cfg(feature = "connect")]
-impl crate::rt::StripeRequest for CreateAccountLoginLink {
+impl crate::rt::StripeRequest for CreateLoginLink {
     type Output = crate::LoginLink;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {

@@ -4,11 +4,12 @@
 ///
 /// Cancels a top-up. Only pending top-ups can be canceled.
 ///
-/// `POST /v1/topups/{topup}/cancel`
+/// `POST /v1/topups/{topup}/cancel` · Stripe's SDKs: `cancel` on `Topup` · [API reference](https://docs.stripe.com/api/topups/cancel)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelTopup {
+    /// The `topup` parameter.
     pub topup: crate::TopupId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -26,7 +27,7 @@ impl serde::Serialize for CancelTopup {
 }
 #[cfg(feature = "connect")]
 impl CancelTopup {
-    ///Start with the required parameters: `topup`.
+    /// Start with the required parameters: `topup`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(topup: impl Into<crate::TopupId>) -> Self {
         Self {
@@ -63,7 +64,7 @@ impl crate::rt::StripeRequest for CancelTopup {
 ///
 /// Top up the balance of an account
 ///
-/// `POST /v1/topups`
+/// `POST /v1/topups` · Stripe's SDKs: `create` on `Topup` · [API reference](https://docs.stripe.com/api/topups/create)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -115,7 +116,7 @@ impl serde::Serialize for CreateTopup {
 }
 #[cfg(feature = "connect")]
 impl CreateTopup {
-    ///Start with the required parameters: `amount`, `currency`.
+    /// Start with the required parameters: `amount`, `currency`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(amount: impl Into<i64>, currency: impl Into<String>) -> Self {
         Self {
@@ -182,7 +183,7 @@ impl crate::rt::StripeRequest for CreateTopup {
 ///
 /// Returns a list of top-ups.
 ///
-/// `GET /v1/topups`
+/// `GET /v1/topups` · Stripe's SDKs: `list` on `Topup` · [API reference](https://docs.stripe.com/api/topups/list)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -233,7 +234,7 @@ impl serde::Serialize for ListTopups {
 }
 #[cfg(feature = "connect")]
 impl ListTopups {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -433,11 +434,12 @@ impl<'de> serde::Deserialize<'de> for ListTopupsStatus {
 ///
 /// Retrieves the details of a top-up that has previously been created. Supply the unique top-up ID that was returned from your previous request, and Stripe will return the corresponding top-up information.
 ///
-/// `GET /v1/topups/{topup}`
+/// `GET /v1/topups/{topup}` · Stripe's SDKs: `retrieve` on `Topup` · [API reference](https://docs.stripe.com/api/topups/retrieve)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTopup {
+    /// The `topup` parameter.
     pub topup: crate::TopupId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -455,7 +457,7 @@ impl serde::Serialize for RetrieveTopup {
 }
 #[cfg(feature = "connect")]
 impl RetrieveTopup {
-    ///Start with the required parameters: `topup`.
+    /// Start with the required parameters: `topup`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(topup: impl Into<crate::TopupId>) -> Self {
         Self {
@@ -784,11 +786,12 @@ impl crate::rt::Decode for TopupStatus {
 ///
 /// Updates the metadata of a top-up. Other top-up details are not editable by design.
 ///
-/// `POST /v1/topups/{topup}`
+/// `POST /v1/topups/{topup}` · Stripe's SDKs: `update` on `Topup` · [API reference](https://docs.stripe.com/api/topups/update)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateTopup {
+    /// The `topup` parameter.
     pub topup: crate::TopupId,
     /// An arbitrary string attached to the object. Often useful for displaying to users.
     pub description: Option<String>,
@@ -816,7 +819,7 @@ impl serde::Serialize for UpdateTopup {
 }
 #[cfg(feature = "connect")]
 impl UpdateTopup {
-    ///Start with the required parameters: `topup`.
+    /// Start with the required parameters: `topup`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(topup: impl Into<crate::TopupId>) -> Self {
         Self {

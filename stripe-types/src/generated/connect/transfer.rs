@@ -4,7 +4,7 @@
 ///
 /// To send funds from your Stripe account to a connected account, you create a new transfer object. Your [Stripe balance](#balance) must be able to cover the transfer amount, or you’ll receive an “Insufficient Funds” error.
 ///
-/// `POST /v1/transfers`
+/// `POST /v1/transfers` · Stripe's SDKs: `create` on `Transfer` · [API reference](https://docs.stripe.com/api/transfers/create)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -59,16 +59,25 @@ impl serde::Serialize for CreateTransfer {
         map.end()
     }
 }
+/// The required parameters of [`CreateTransfer::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "connect")]
+#[derive(Clone, Debug)]
+pub struct CreateTransferArgs {
+    /// Three-letter [ISO code for currency](https://www.iso.org/iso-4217-currency-codes.html) in lowercase. Must be a [supported currency](https://docs.stripe.com/currencies).
+    pub currency: String,
+    /// The ID of a connected Stripe account. [See the Connect documentation](https://docs.stripe.com/docs/connect/separate-charges-and-transfers) for details.
+    pub destination: String,
+}
 #[cfg(feature = "connect")]
 impl CreateTransfer {
-    ///Start with the required parameters: `currency`, `destination`.
+    /// Start with the required parameters, named in [`CreateTransferArgs`]: `currency`, `destination`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(currency: impl Into<String>, destination: impl Into<String>) -> Self {
+    pub fn new(args: CreateTransferArgs) -> Self {
         Self {
             amount: None,
-            currency: currency.into(),
+            currency: args.currency,
             description: None,
-            destination: destination.into(),
+            destination: args.destination,
             expand: None,
             metadata: None,
             source_transaction: None,
@@ -134,7 +143,7 @@ impl crate::rt::StripeRequest for CreateTransfer {
 ///
 /// Returns a list of existing transfers sent to connected accounts. The transfers are returned in sorted order, with the most recently created transfers appearing first.
 ///
-/// `GET /v1/transfers`
+/// `GET /v1/transfers` · Stripe's SDKs: `list` on `Transfer` · [API reference](https://docs.stripe.com/api/transfers/list)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -185,7 +194,7 @@ impl serde::Serialize for ListTransfers {
 }
 #[cfg(feature = "connect")]
 impl ListTransfers {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -286,11 +295,12 @@ impl From<i64> for ListTransfersCreated {
 ///
 /// Retrieves the details of an existing transfer. Supply the unique transfer ID from either a transfer creation request or the transfer list, and Stripe will return the corresponding transfer information.
 ///
-/// `GET /v1/transfers/{transfer}`
+/// `GET /v1/transfers/{transfer}` · Stripe's SDKs: `retrieve` on `Transfer` · [API reference](https://docs.stripe.com/api/transfers/retrieve)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTransfer {
+    /// The `transfer` parameter.
     pub transfer: crate::TransferId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -308,7 +318,7 @@ impl serde::Serialize for RetrieveTransfer {
 }
 #[cfg(feature = "connect")]
 impl RetrieveTransfer {
-    ///Start with the required parameters: `transfer`.
+    /// Start with the required parameters: `transfer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(transfer: impl Into<crate::TransferId>) -> Self {
         Self {
@@ -794,11 +804,12 @@ impl serde::Serialize for TransferSchedule {
 ///
 /// This request accepts only metadata as an argument.
 ///
-/// `POST /v1/transfers/{transfer}`
+/// `POST /v1/transfers/{transfer}` · Stripe's SDKs: `update` on `Transfer` · [API reference](https://docs.stripe.com/api/transfers/update)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateTransfer {
+    /// The `transfer` parameter.
     pub transfer: crate::TransferId,
     /// An arbitrary string attached to the object. Often useful for displaying to users.
     pub description: Option<String>,
@@ -826,7 +837,7 @@ impl serde::Serialize for UpdateTransfer {
 }
 #[cfg(feature = "connect")]
 impl UpdateTransfer {
-    ///Start with the required parameters: `transfer`.
+    /// Start with the required parameters: `transfer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(transfer: impl Into<crate::TransferId>) -> Self {
         Self {

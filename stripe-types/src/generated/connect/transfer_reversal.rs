@@ -8,12 +8,13 @@
 ///
 /// Once entirely reversed, a transfer can’t be reversed again. This method will return an error when called on an already-reversed transfer, or when trying to reverse more money than is left on a transfer.
 ///
-/// `POST /v1/transfers/{id}/reversals`
+/// `POST /v1/transfers/{id}/reversals` · Stripe's SDKs: `create` on `TransferReversal` · [API reference](https://docs.stripe.com/api/transfer_reversals/create)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateTransferReversal {
-    pub id: String,
+    /// The `id` parameter.
+    pub id: crate::TransferId,
     /// A positive integer in cents (or local equivalent) representing how much of this transfer to reverse. Can only reverse up to the unreversed amount remaining of the transfer. Partial transfer reversals are only allowed for transfers to Stripe Accounts. Defaults to the entire transfer amount.
     pub amount: Option<i64>,
     /// An arbitrary string which you can attach to a reversal object. This will be unset if you POST an empty value.
@@ -50,9 +51,9 @@ impl serde::Serialize for CreateTransferReversal {
 }
 #[cfg(feature = "connect")]
 impl CreateTransferReversal {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<crate::TransferId>) -> Self {
         Self {
             id: id.into(),
             amount: None,
@@ -115,12 +116,13 @@ impl crate::rt::StripeRequest for CreateTransferReversal {
 ///
 /// You can see a list of the reversals belonging to a specific transfer. Note that the 10 most recent reversals are always available by default on the transfer object. If you need more than those 10, you can use this API method and the `limit` and `starting_after` parameters to page through additional reversals.
 ///
-/// `GET /v1/transfers/{id}/reversals`
+/// `GET /v1/transfers/{id}/reversals` · Stripe's SDKs: `list` on `TransferReversal` · [API reference](https://docs.stripe.com/api/transfer_reversals/list)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListTransferReversals {
-    pub id: String,
+    /// The `id` parameter.
+    pub id: crate::TransferId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -152,9 +154,9 @@ impl serde::Serialize for ListTransferReversals {
 }
 #[cfg(feature = "connect")]
 impl ListTransferReversals {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<crate::TransferId>) -> Self {
         Self {
             id: id.into(),
             ending_before: None,
@@ -208,12 +210,14 @@ impl crate::rt::StripeRequest for ListTransferReversals {
 ///
 /// By default, you can see the 10 most recent reversals stored directly on the transfer object, but you can also retrieve details about a specific reversal stored on the transfer.
 ///
-/// `GET /v1/transfers/{transfer}/reversals/{id}`
+/// `GET /v1/transfers/{transfer}/reversals/{id}` · Stripe's SDKs: `retrieve` on `TransferReversal` · [API reference](https://docs.stripe.com/api/transfer_reversals/retrieve)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTransferReversal {
+    /// The `transfer` parameter.
     pub transfer: crate::TransferId,
+    /// The `id` parameter.
     pub id: crate::TransferReversalId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -231,7 +235,7 @@ impl serde::Serialize for RetrieveTransferReversal {
 }
 #[cfg(feature = "connect")]
 impl RetrieveTransferReversal {
-    ///Start with the required parameters: `transfer`, `id`.
+    /// Start with the required parameters: `transfer`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         transfer: impl Into<crate::TransferId>,
@@ -442,12 +446,14 @@ impl serde::Serialize for TransferReversal {
 ///
 /// This request only accepts metadata and description as arguments.
 ///
-/// `POST /v1/transfers/{transfer}/reversals/{id}`
+/// `POST /v1/transfers/{transfer}/reversals/{id}` · Stripe's SDKs: `update` on `TransferReversal` · [API reference](https://docs.stripe.com/api/transfer_reversals/update)
 #[cfg(feature = "connect")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateTransferReversal {
+    /// The `transfer` parameter.
     pub transfer: crate::TransferId,
+    /// The `id` parameter.
     pub id: crate::TransferReversalId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -470,7 +476,7 @@ impl serde::Serialize for UpdateTransferReversal {
 }
 #[cfg(feature = "connect")]
 impl UpdateTransferReversal {
-    ///Start with the required parameters: `transfer`, `id`.
+    /// Start with the required parameters: `transfer`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         transfer: impl Into<crate::TransferId>,

@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AmazonPayUnderlyingPaymentMethodFundingDetails {
+    /// The `card` field.
     pub card: Option<crate::PaymentMethodDetailsPassthroughCard>,
     /// funding type of the underlying payment method.
     pub r#type: Option<crate::AmazonPayUnderlyingPaymentMethodFundingDetailsType>,

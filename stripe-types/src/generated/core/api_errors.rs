@@ -22,12 +22,15 @@ pub struct ApiErrors {
     pub network_decline_code: Option<String>,
     /// If the error is parameter-specific, the parameter related to the error. For example, you can use this to display a message near the correct form field.
     pub param: Option<String>,
+    /// The `payment_intent` field.
     pub payment_intent: Option<crate::rt::Boxed<crate::PaymentIntent>>,
+    /// The `payment_method` field.
     pub payment_method: Option<crate::PaymentMethod>,
     /// If the error is specific to the type of payment method, the payment method type that had a problem. This field is only populated for invoice-related errors.
     pub payment_method_type: Option<String>,
     /// A URL to the request log entry in your dashboard.
     pub request_log_url: Option<String>,
+    /// The `setup_intent` field.
     pub setup_intent: Option<crate::rt::Boxed<crate::SetupIntent>>,
     /// The [source object](https://docs.stripe.com/api/sources/object) for errors returned on a request involving a source.
     pub source: Option<crate::BankAccountOrCardOrSource>,

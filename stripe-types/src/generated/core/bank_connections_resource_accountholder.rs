@@ -8,6 +8,7 @@ pub struct BankConnectionsResourceAccountholder {
     pub account: Option<crate::rt::Expandable<crate::Account>>,
     /// The ID for an Account representing a customer that this account belongs to. Only available when `account_holder.type` is `customer`.
     pub customer: Option<crate::rt::Expandable<crate::Customer>>,
+    /// The `customer_account` field.
     pub customer_account: Option<String>,
     /// Type of account holder that this account belongs to.
     pub r#type: crate::BankConnectionsResourceAccountholderType,

@@ -6,7 +6,9 @@
 pub struct BankConnectionsResourceBalance {
     /// The time that the external institution calculated this balance. Measured in seconds since the Unix epoch.
     pub as_of: crate::rt::Timestamp,
+    /// The `cash` field.
     pub cash: Option<crate::BankConnectionsResourceBalanceApiResourceCashBalance>,
+    /// The `credit` field.
     pub credit: Option<crate::BankConnectionsResourceBalanceApiResourceCreditBalance>,
     /// The balances owed to (or by) the account holder, before subtracting any outbound pending transactions or adding any inbound pending transactions.
     ///

@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ConfirmationTokensResourceMandateData {
+    /// The `customer_acceptance` field.
     pub customer_acceptance: crate::ConfirmationTokensResourceMandateDataResourceCustomerAcceptance,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

@@ -6,6 +6,7 @@
 pub struct ConfirmationTokensResourcePaymentMethodOptionsResourceCard {
     /// The `cvc_update` Token collected from the Payment Element.
     pub cvc_token: Option<String>,
+    /// The `installments` field.
     pub installments: Option<
         crate::ConfirmationTokensResourcePaymentMethodOptionsResourceCardResourceInstallment,
     >,

@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ConfirmationTokensResourcePaymentMethodOptionsResourceCardResourceInstallment {
+    /// The `plan` field.
     pub plan: Option<crate::PaymentMethodDetailsCardInstallmentsPlan>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

@@ -4,65 +4,119 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ConfirmationTokensResourcePaymentMethodPreview {
+    /// The `acss_debit` field.
     pub acss_debit: Option<crate::PaymentMethodAcssDebit>,
+    /// The `affirm` field.
     pub affirm: Option<crate::PaymentMethodAffirm>,
+    /// The `afterpay_clearpay` field.
     pub afterpay_clearpay: Option<crate::PaymentMethodAfterpayClearpay>,
+    /// The `alipay` field.
     pub alipay: Option<crate::PaymentFlowsPrivatePaymentMethodsAlipay>,
     /// This field indicates whether this payment method can be shown again to its customer in a checkout flow. Stripe products such as Checkout and Elements use this field to determine whether a payment method can be shown as a saved payment method in a checkout flow. The field defaults to “unspecified”.
     pub allow_redisplay: Option<crate::CardAllowRedisplay>,
+    /// The `alma` field.
     pub alma: Option<crate::PaymentMethodAlma>,
+    /// The `amazon_pay` field.
     pub amazon_pay: Option<crate::PaymentMethodAmazonPay>,
+    /// The `au_becs_debit` field.
     pub au_becs_debit: Option<crate::PaymentMethodAuBecsDebit>,
+    /// The `bacs_debit` field.
     pub bacs_debit: Option<crate::PaymentMethodBacsDebit>,
+    /// The `bancontact` field.
     pub bancontact: Option<crate::PaymentMethodBancontact>,
+    /// The `billie` field.
     pub billie: Option<crate::PaymentMethodBillie>,
+    /// The `billing_details` field.
     pub billing_details: crate::BillingDetails,
+    /// The `blik` field.
     pub blik: Option<crate::PaymentMethodBlik>,
+    /// The `boleto` field.
     pub boleto: Option<crate::PaymentMethodBoleto>,
+    /// The `card` field.
     pub card: Option<crate::PaymentMethodCard>,
+    /// The `card_present` field.
     pub card_present: Option<crate::PaymentMethodCardPresent>,
+    /// The `cashapp` field.
     pub cashapp: Option<crate::PaymentMethodCashapp>,
+    /// The `crypto` field.
     pub crypto: Option<crate::PaymentMethodCrypto>,
     /// The ID of the Customer to which this PaymentMethod is saved. This will not be set when the PaymentMethod has not been saved to a Customer.
     pub customer: Option<crate::rt::Expandable<crate::Customer>>,
+    /// The `customer_account` field.
     pub customer_account: Option<String>,
+    /// The `customer_balance` field.
     pub customer_balance: Option<crate::PaymentMethodCustomerBalance>,
+    /// The `eps` field.
     pub eps: Option<crate::PaymentMethodEps>,
+    /// The `fpx` field.
     pub fpx: Option<crate::PaymentMethodFpx>,
+    /// The `giropay` field.
     pub giropay: Option<crate::PaymentMethodGiropay>,
+    /// The `grabpay` field.
     pub grabpay: Option<crate::PaymentMethodGrabpay>,
+    /// The `ideal` field.
     pub ideal: Option<crate::PaymentMethodIdeal>,
+    /// The `interac_present` field.
     pub interac_present: Option<crate::PaymentMethodInteracPresent>,
+    /// The `kakao_pay` field.
     pub kakao_pay: Option<crate::PaymentMethodKakaoPay>,
+    /// The `klarna` field.
     pub klarna: Option<crate::PaymentMethodKlarna>,
+    /// The `konbini` field.
     pub konbini: Option<crate::PaymentMethodKonbini>,
+    /// The `kr_card` field.
     pub kr_card: Option<crate::PaymentMethodKrCard>,
+    /// The `link` field.
     pub link: Option<crate::PaymentMethodLink>,
+    /// The `mb_way` field.
     pub mb_way: Option<crate::PaymentMethodMbWay>,
+    /// The `mobilepay` field.
     pub mobilepay: Option<crate::PaymentMethodMobilepay>,
+    /// The `multibanco` field.
     pub multibanco: Option<crate::PaymentMethodMultibanco>,
+    /// The `naver_pay` field.
     pub naver_pay: Option<crate::PaymentMethodNaverPay>,
+    /// The `nz_bank_account` field.
     pub nz_bank_account: Option<crate::PaymentMethodNzBankAccount>,
+    /// The `oxxo` field.
     pub oxxo: Option<crate::PaymentMethodOxxo>,
+    /// The `p24` field.
     pub p24: Option<crate::PaymentMethodP24>,
+    /// The `pay_by_bank` field.
     pub pay_by_bank: Option<crate::PaymentMethodPayByBank>,
+    /// The `payco` field.
     pub payco: Option<crate::PaymentMethodPayco>,
+    /// The `paynow` field.
     pub paynow: Option<crate::PaymentMethodPaynow>,
+    /// The `paypal` field.
     pub paypal: Option<crate::PaymentMethodPaypal>,
+    /// The `payto` field.
     pub payto: Option<crate::PaymentMethodPayto>,
+    /// The `pix` field.
     pub pix: Option<crate::PaymentMethodPix>,
+    /// The `promptpay` field.
     pub promptpay: Option<crate::PaymentMethodPromptpay>,
+    /// The `revolut_pay` field.
     pub revolut_pay: Option<crate::PaymentMethodRevolutPay>,
+    /// The `samsung_pay` field.
     pub samsung_pay: Option<crate::PaymentMethodSamsungPay>,
+    /// The `satispay` field.
     pub satispay: Option<crate::PaymentMethodSatispay>,
+    /// The `sepa_debit` field.
     pub sepa_debit: Option<crate::PaymentMethodSepaDebit>,
+    /// The `sofort` field.
     pub sofort: Option<crate::PaymentMethodSofort>,
+    /// The `swish` field.
     pub swish: Option<crate::PaymentMethodSwish>,
+    /// The `twint` field.
     pub twint: Option<crate::PaymentMethodTwint>,
     /// The type of the PaymentMethod. An additional hash is included on the PaymentMethod with a name matching this value. It contains additional information specific to the PaymentMethod type.
     pub r#type: crate::ConfirmationTokensResourcePaymentMethodPreviewType,
+    /// The `us_bank_account` field.
     pub us_bank_account: Option<crate::PaymentMethodUsBankAccount>,
+    /// The `wechat_pay` field.
     pub wechat_pay: Option<crate::PaymentMethodWechatPay>,
+    /// The `zip` field.
     pub zip: Option<crate::PaymentMethodZip>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ConfirmationTokensResourceShipping {
+    /// The `address` field.
     pub address: crate::Address,
     /// Recipient name.
     pub name: String,

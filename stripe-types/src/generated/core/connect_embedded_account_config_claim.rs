@@ -6,6 +6,7 @@
 pub struct ConnectEmbeddedAccountConfigClaim {
     /// Whether the embedded component is enabled.
     pub enabled: bool,
+    /// The `features` field.
     pub features: crate::ConnectEmbeddedAccountFeaturesClaim,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

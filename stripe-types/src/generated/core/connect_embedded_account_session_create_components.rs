@@ -4,24 +4,43 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ConnectEmbeddedAccountSessionCreateComponents {
+    /// The `account_management` field.
     pub account_management: crate::ConnectEmbeddedAccountConfigClaim,
+    /// The `account_onboarding` field.
     pub account_onboarding: crate::ConnectEmbeddedAccountConfigClaim,
+    /// The `balances` field.
     pub balances: crate::ConnectEmbeddedPayoutsConfig,
+    /// The `disputes_list` field.
     pub disputes_list: crate::ConnectEmbeddedDisputesListConfig,
+    /// The `documents` field.
     pub documents: crate::ConnectEmbeddedBaseConfigClaim,
+    /// The `financial_account` field.
     pub financial_account: crate::ConnectEmbeddedFinancialAccountConfigClaim,
+    /// The `financial_account_transactions` field.
     pub financial_account_transactions: crate::ConnectEmbeddedFinancialAccountTransactionsConfigClaim,
+    /// The `instant_payouts_promotion` field.
     pub instant_payouts_promotion: crate::ConnectEmbeddedInstantPayoutsPromotionConfig,
+    /// The `issuing_card` field.
     pub issuing_card: crate::ConnectEmbeddedIssuingCardConfigClaim,
+    /// The `issuing_cards_list` field.
     pub issuing_cards_list: crate::ConnectEmbeddedIssuingCardsListConfigClaim,
+    /// The `notification_banner` field.
     pub notification_banner: crate::ConnectEmbeddedAccountConfigClaim,
+    /// The `payment_details` field.
     pub payment_details: crate::ConnectEmbeddedPaymentsConfigClaim,
+    /// The `payment_disputes` field.
     pub payment_disputes: crate::ConnectEmbeddedPaymentDisputesConfig,
+    /// The `payments` field.
     pub payments: crate::ConnectEmbeddedPaymentsConfigClaim,
+    /// The `payout_details` field.
     pub payout_details: crate::ConnectEmbeddedBaseConfigClaim,
+    /// The `payouts` field.
     pub payouts: crate::ConnectEmbeddedPayoutsConfig,
+    /// The `payouts_list` field.
     pub payouts_list: crate::ConnectEmbeddedBaseConfigClaim,
+    /// The `tax_registrations` field.
     pub tax_registrations: crate::ConnectEmbeddedBaseConfigClaim,
+    /// The `tax_settings` field.
     pub tax_settings: crate::ConnectEmbeddedBaseConfigClaim,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

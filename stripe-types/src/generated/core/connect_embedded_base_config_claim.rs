@@ -6,6 +6,7 @@
 pub struct ConnectEmbeddedBaseConfigClaim {
     /// Whether the embedded component is enabled.
     pub enabled: bool,
+    /// The `features` field.
     pub features: crate::ConnectEmbeddedBaseFeatures,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

@@ -6,6 +6,7 @@
 pub struct ConnectEmbeddedFinancialAccountConfigClaim {
     /// Whether the embedded component is enabled.
     pub enabled: bool,
+    /// The `features` field.
     pub features: crate::ConnectEmbeddedFinancialAccountFeatures,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

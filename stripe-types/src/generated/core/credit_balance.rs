@@ -4,7 +4,9 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreditBalance {
+    /// The `available_balance` field.
     pub available_balance: crate::BillingCreditGrantsResourceAmount,
+    /// The `ledger_balance` field.
     pub ledger_balance: crate::BillingCreditGrantsResourceAmount,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

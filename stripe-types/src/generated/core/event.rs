@@ -29,6 +29,7 @@ pub struct Event2 {
     pub context: Option<String>,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
+    /// The `data` field.
     pub data: crate::NotificationEventData,
     /// Unique identifier for the object.
     pub id: crate::Event2Id,
@@ -191,7 +192,7 @@ impl serde::Serialize for Event2 {
 ///
 /// List events, going back up to 30 days. Each event data is rendered according to Stripe API version at its creation time, specified in [event object](https://docs.stripe.com/api/events/object) `api_version` attribute (not according to your current Stripe API version or `Stripe-Version` header).
 ///
-/// `GET /v1/events`
+/// `GET /v1/events` · Stripe's SDKs: `list` on `Event` · [API reference](https://docs.stripe.com/api/events/list)
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListEvents {
@@ -244,7 +245,7 @@ impl serde::Serialize for ListEvents {
     }
 }
 impl ListEvents {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -346,10 +347,11 @@ impl From<i64> for ListEventsCreated {
 ///
 /// Retrieves the details of an event if it was created in the last 30 days. Supply the unique identifier of the event, which you might have received in a webhook.
 ///
-/// `GET /v1/events/{id}`
+/// `GET /v1/events/{id}` · Stripe's SDKs: `retrieve` on `Event` · [API reference](https://docs.stripe.com/api/events/retrieve)
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveEvent {
+    /// The `id` parameter.
     pub id: crate::Event2Id,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -365,7 +367,7 @@ impl serde::Serialize for RetrieveEvent {
     }
 }
 impl RetrieveEvent {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::Event2Id>) -> Self {
         Self {

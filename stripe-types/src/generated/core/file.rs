@@ -6,7 +6,7 @@
 ///
 /// All of Stripe’s officially supported Client libraries support sending `multipart/form-data`.
 ///
-/// `POST /v1/files`
+/// `POST /v1/files` · Stripe's SDKs: `create` on `File` · [API reference](https://docs.stripe.com/api/files/create)
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateFile {
@@ -35,7 +35,7 @@ impl serde::Serialize for CreateFile {
     }
 }
 impl CreateFile {
-    ///Start with the required parameters: `file`, `purpose`.
+    /// Start with the required parameters: `file`, `purpose`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         file: impl Into<crate::rt::FileUpload>,
@@ -362,11 +362,15 @@ impl serde::Serialize for File {
         map.end()
     }
 }
+/// Part of a request's parameters (`CreateFileFileLinkData`).
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FileLinkCreationParams {
+    /// The `create` parameter.
     pub create: bool,
+    /// The `expires_at` parameter.
     pub expires_at: Option<crate::rt::Timestamp>,
+    /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
 }
 impl serde::Serialize for FileLinkCreationParams {
@@ -384,7 +388,7 @@ impl serde::Serialize for FileLinkCreationParams {
     }
 }
 impl FileLinkCreationParams {
-    ///Start with the required parameters: `create`.
+    /// Start with the required parameters: `create`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(create: impl Into<bool>) -> Self {
         Self {
@@ -393,10 +397,12 @@ impl FileLinkCreationParams {
             metadata: None,
         }
     }
+    /// The `expires_at` parameter.
     pub fn expires_at(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
         self.expires_at = Some(v.into());
         self
     }
+    /// The `metadata` parameter.
     pub fn metadata(
         mut self,
         v: impl Into<crate::rt::Clearable<crate::rt::Metadata>>,
@@ -556,7 +562,7 @@ impl crate::rt::Decode for FilePurpose {
 ///
 /// Returns a list of the files that your account has access to. Stripe sorts and returns the files by their creation dates, placing the most recently created files at the top.
 ///
-/// `GET /v1/files`
+/// `GET /v1/files` · Stripe's SDKs: `list` on `File` · [API reference](https://docs.stripe.com/api/files/list)
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListFiles {
@@ -599,7 +605,7 @@ impl serde::Serialize for ListFiles {
     }
 }
 impl ListFiles {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -837,10 +843,11 @@ impl<'de> serde::Deserialize<'de> for ListFilesPurpose {
 ///
 /// Retrieves the details of an existing file object. After you supply a unique file ID, Stripe returns the corresponding file object. Learn how to [access file contents](https://docs.stripe.com/docs/file-upload#download-file-contents).
 ///
-/// `GET /v1/files/{file}`
+/// `GET /v1/files/{file}` · Stripe's SDKs: `retrieve` on `File` · [API reference](https://docs.stripe.com/api/files/retrieve)
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveFile {
+    /// The `file` parameter.
     pub file: crate::FileId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -856,7 +863,7 @@ impl serde::Serialize for RetrieveFile {
     }
 }
 impl RetrieveFile {
-    ///Start with the required parameters: `file`.
+    /// Start with the required parameters: `file`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(file: impl Into<crate::FileId>) -> Self {
         Self {

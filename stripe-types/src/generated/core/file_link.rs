@@ -4,7 +4,7 @@
 ///
 /// Creates a new file link object.
 ///
-/// `POST /v1/file_links`
+/// `POST /v1/file_links` · Stripe's SDKs: `create` on `FileLink` · [API reference](https://docs.stripe.com/api/file_links/create)
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateFileLink {
@@ -35,7 +35,7 @@ impl serde::Serialize for CreateFileLink {
     }
 }
 impl CreateFileLink {
-    ///Start with the required parameters: `file`.
+    /// Start with the required parameters: `file`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(file: impl Into<crate::FileId>) -> Self {
         Self {
@@ -235,7 +235,7 @@ impl serde::Serialize for FileLink {
 ///
 /// Returns a list of file links.
 ///
-/// `GET /v1/file_links`
+/// `GET /v1/file_links` · Stripe's SDKs: `list` on `FileLink` · [API reference](https://docs.stripe.com/api/file_links/list)
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListFileLinks {
@@ -283,7 +283,7 @@ impl serde::Serialize for ListFileLinks {
     }
 }
 impl ListFileLinks {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -379,10 +379,11 @@ impl From<i64> for ListFileLinksCreated {
 ///
 /// Retrieves the file link with the given ID.
 ///
-/// `GET /v1/file_links/{link}`
+/// `GET /v1/file_links/{link}` · Stripe's SDKs: `retrieve` on `FileLink` · [API reference](https://docs.stripe.com/api/file_links/retrieve)
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveFileLink {
+    /// The `link` parameter.
     pub link: crate::FileLinkId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -398,7 +399,7 @@ impl serde::Serialize for RetrieveFileLink {
     }
 }
 impl RetrieveFileLink {
-    ///Start with the required parameters: `link`.
+    /// Start with the required parameters: `link`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(link: impl Into<crate::FileLinkId>) -> Self {
         Self {
@@ -434,10 +435,11 @@ impl crate::rt::StripeRequest for RetrieveFileLink {
 ///
 /// Updates an existing file link object. Expired links can no longer be updated.
 ///
-/// `POST /v1/file_links/{link}`
+/// `POST /v1/file_links/{link}` · Stripe's SDKs: `update` on `FileLink` · [API reference](https://docs.stripe.com/api/file_links/update)
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateFileLink {
+    /// The `link` parameter.
     pub link: crate::FileLinkId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -463,7 +465,7 @@ impl serde::Serialize for UpdateFileLink {
     }
 }
 impl UpdateFileLink {
-    ///Start with the required parameters: `link`.
+    /// Start with the required parameters: `link`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(link: impl Into<crate::FileLinkId>) -> Self {
         Self {

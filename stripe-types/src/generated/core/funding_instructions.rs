@@ -8,6 +8,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FundingInstructions {
+    /// The `bank_transfer` field.
     pub bank_transfer: crate::FundingInstructionsBankTransfer,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: String,
@@ -193,6 +194,7 @@ impl serde::Serialize for FundingInstructionsBankTransfer {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FundingInstructionsBankTransferAbaRecord {
+    /// The `account_holder_address` field.
     pub account_holder_address: crate::Address,
     /// The account holder name
     pub account_holder_name: String,
@@ -200,6 +202,7 @@ pub struct FundingInstructionsBankTransferAbaRecord {
     pub account_number: String,
     /// The account type
     pub account_type: String,
+    /// The `bank_address` field.
     pub bank_address: crate::Address,
     /// The bank name
     pub bank_name: String,
@@ -323,17 +326,23 @@ impl serde::Serialize for FundingInstructionsBankTransferAbaRecord {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FundingInstructionsBankTransferFinancialAddress {
+    /// The `aba` field.
     pub aba: Option<crate::FundingInstructionsBankTransferAbaRecord>,
+    /// The `iban` field.
     pub iban: Option<crate::FundingInstructionsBankTransferIbanRecord>,
+    /// The `sort_code` field.
     pub sort_code: Option<crate::FundingInstructionsBankTransferSortCodeRecord>,
+    /// The `spei` field.
     pub spei: Option<crate::FundingInstructionsBankTransferSpeiRecord>,
     /// The payment networks supported by this FinancialAddress
     pub supported_networks: Option<
         Vec<crate::FundingInstructionsBankTransferFinancialAddressSupportedNetworks>,
     >,
+    /// The `swift` field.
     pub swift: Option<crate::FundingInstructionsBankTransferSwiftRecord>,
     /// The type of financial address
     pub r#type: crate::FundingInstructionsBankTransferFinancialAddressType,
+    /// The `zengin` field.
     pub zengin: Option<crate::FundingInstructionsBankTransferZenginRecord>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -678,9 +687,11 @@ impl crate::rt::Decode for FundingInstructionsBankTransferFinancialAddressType {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FundingInstructionsBankTransferIbanRecord {
+    /// The `account_holder_address` field.
     pub account_holder_address: crate::Address,
     /// The name of the person or business that owns the bank account
     pub account_holder_name: String,
+    /// The `bank_address` field.
     pub bank_address: crate::Address,
     /// The BIC/SWIFT code of the account.
     pub bic: String,
@@ -798,11 +809,13 @@ impl serde::Serialize for FundingInstructionsBankTransferIbanRecord {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FundingInstructionsBankTransferSortCodeRecord {
+    /// The `account_holder_address` field.
     pub account_holder_address: crate::Address,
     /// The name of the person or business that owns the bank account
     pub account_holder_name: String,
     /// The account number
     pub account_number: String,
+    /// The `bank_address` field.
     pub bank_address: crate::Address,
     /// The six-digit sort code
     pub sort_code: String,
@@ -902,9 +915,11 @@ impl serde::Serialize for FundingInstructionsBankTransferSortCodeRecord {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FundingInstructionsBankTransferSpeiRecord {
+    /// The `account_holder_address` field.
     pub account_holder_address: crate::Address,
     /// The account holder name
     pub account_holder_name: String,
+    /// The `bank_address` field.
     pub bank_address: crate::Address,
     /// The three-digit bank code
     pub bank_code: String,
@@ -1022,6 +1037,7 @@ impl serde::Serialize for FundingInstructionsBankTransferSpeiRecord {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FundingInstructionsBankTransferSwiftRecord {
+    /// The `account_holder_address` field.
     pub account_holder_address: crate::Address,
     /// The account holder name
     pub account_holder_name: String,
@@ -1029,6 +1045,7 @@ pub struct FundingInstructionsBankTransferSwiftRecord {
     pub account_number: String,
     /// The account type
     pub account_type: String,
+    /// The `bank_address` field.
     pub bank_address: crate::Address,
     /// The bank name
     pub bank_name: String,
@@ -1209,6 +1226,7 @@ impl crate::rt::Decode for FundingInstructionsBankTransferType {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FundingInstructionsBankTransferZenginRecord {
+    /// The `account_holder_address` field.
     pub account_holder_address: crate::Address,
     /// The account holder name
     pub account_holder_name: Option<String>,
@@ -1216,6 +1234,7 @@ pub struct FundingInstructionsBankTransferZenginRecord {
     pub account_number: Option<String>,
     /// The bank account type. In Japan, this can only be `futsu` or `toza`.
     pub account_type: Option<String>,
+    /// The `bank_address` field.
     pub bank_address: crate::Address,
     /// The bank code of the account
     pub bank_code: Option<String>,

@@ -4,7 +4,9 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct GelatoVerificationReportOptions {
+    /// The `document` field.
     pub document: Option<crate::GelatoReportDocumentOptions>,
+    /// The `id_number` field.
     pub id_number: Option<crate::GelatoReportIdNumberOptions>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

@@ -4,10 +4,15 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct GelatoVerificationSessionOptions {
+    /// The `document` field.
     pub document: Option<crate::GelatoSessionDocumentOptions>,
+    /// The `email` field.
     pub email: Option<crate::GelatoSessionEmailOptions>,
+    /// The `id_number` field.
     pub id_number: Option<crate::GelatoSessionIdNumberOptions>,
+    /// The `matching` field.
     pub matching: Option<crate::GelatoSessionMatchingOptions>,
+    /// The `phone` field.
     pub phone: Option<crate::GelatoSessionPhoneOptions>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

@@ -4,9 +4,11 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InboundTransfers {
+    /// The `billing_details` field.
     pub billing_details: crate::TreasurySharedResourceBillingDetails,
     /// The type of the payment method used in the InboundTransfer.
     pub r#type: crate::InboundTransfersType,
+    /// The `us_bank_account` field.
     pub us_bank_account: Option<
         crate::InboundTransfersPaymentMethodDetailsUsBankAccount,
     >,

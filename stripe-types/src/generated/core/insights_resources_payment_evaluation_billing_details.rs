@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InsightsResourcesPaymentEvaluationBillingDetails {
+    /// The `address` field.
     pub address: crate::InsightsResourcesPaymentEvaluationAddress,
     /// Email address.
     pub email: Option<String>,

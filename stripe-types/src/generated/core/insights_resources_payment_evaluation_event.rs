@@ -4,18 +4,23 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InsightsResourcesPaymentEvaluationEvent {
+    /// The `dispute_opened` field.
     pub dispute_opened: Option<crate::InsightsResourcesPaymentEvaluationDisputeOpened>,
+    /// The `early_fraud_warning_received` field.
     pub early_fraud_warning_received: Option<
         crate::InsightsResourcesPaymentEvaluationEarlyFraudWarningReceived,
     >,
     /// Timestamp when the event occurred.
     pub occurred_at: crate::rt::Timestamp,
+    /// The `refunded` field.
     pub refunded: Option<crate::InsightsResourcesPaymentEvaluationRefunded>,
     /// Indicates the type of event attached to the payment evaluation.
     pub r#type: crate::InsightsResourcesPaymentEvaluationEventType,
+    /// The `user_intervention_raised` field.
     pub user_intervention_raised: Option<
         crate::InsightsResourcesPaymentEvaluationUserInterventionRaised,
     >,
+    /// The `user_intervention_resolved` field.
     pub user_intervention_resolved: Option<
         crate::InsightsResourcesPaymentEvaluationUserInterventionResolved,
     >,

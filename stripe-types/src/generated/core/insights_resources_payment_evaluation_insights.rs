@@ -10,6 +10,7 @@ pub struct InsightsResourcesPaymentEvaluationInsights {
     >,
     /// The timestamp when the evaluation was performed.
     pub evaluated_at: crate::rt::Timestamp,
+    /// The `fraudulent_dispute` field.
     pub fraudulent_dispute: crate::InsightsResourcesPaymentEvaluationScorer,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

@@ -4,12 +4,15 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InsightsResourcesPaymentEvaluationOutcome {
+    /// The `merchant_blocked` field.
     pub merchant_blocked: Option<
         crate::InsightsResourcesPaymentEvaluationMerchantBlocked,
     >,
     /// The PaymentIntent ID associated with the payment evaluation.
     pub payment_intent_id: Option<String>,
+    /// The `rejected` field.
     pub rejected: Option<crate::InsightsResourcesPaymentEvaluationRejected>,
+    /// The `succeeded` field.
     pub succeeded: Option<crate::InsightsResourcesPaymentEvaluationSucceeded>,
     /// Indicates the outcome of the payment evaluation.
     pub r#type: crate::InsightsResourcesPaymentEvaluationOutcomeType,

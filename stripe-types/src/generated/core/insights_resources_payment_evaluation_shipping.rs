@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InsightsResourcesPaymentEvaluationShipping {
+    /// The `address` field.
     pub address: crate::InsightsResourcesPaymentEvaluationAddress,
     /// Shipping name.
     pub name: Option<String>,

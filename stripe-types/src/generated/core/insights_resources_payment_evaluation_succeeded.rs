@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InsightsResourcesPaymentEvaluationSucceeded {
+    /// The `card` field.
     pub card: Option<crate::InsightsResourcesPaymentEvaluationSucceededCard>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InsightsResourcesPaymentEvaluationUserInterventionRaised {
+    /// The `custom` field.
     pub custom: Option<
         crate::InsightsResourcesPaymentEvaluationUserInterventionRaisedCustom,
     >,

@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Item {
+    /// The `adjustable_quantity` field.
     pub adjustable_quantity: Option<crate::LineItemsAdjustableQuantity>,
     /// Total discount amount applied. If no discounts were applied, defaults to 0.
     pub amount_discount: i64,

@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct LegalEntityCompany {
+    /// The `address` field.
     pub address: Option<crate::Address>,
     /// The Kana variation of the company's primary address (Japan only).
     pub address_kana: Option<crate::LegalEntityJapanAddress>,
@@ -35,6 +36,7 @@ pub struct LegalEntityCompany {
     >,
     /// The company's phone number (used for verification).
     pub phone: Option<String>,
+    /// The `registration_date` field.
     pub registration_date: Option<crate::LegalEntityRegistrationDate>,
     /// This hash is used to attest that the representative is authorized to act as the representative of their legal entity.
     pub representative_declaration: Option<crate::LegalEntityRepresentativeDeclaration>,

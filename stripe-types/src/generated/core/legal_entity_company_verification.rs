@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct LegalEntityCompanyVerification {
+    /// The `document` field.
     pub document: crate::LegalEntityCompanyVerificationDocument,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

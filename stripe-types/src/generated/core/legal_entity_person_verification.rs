@@ -10,6 +10,7 @@ pub struct LegalEntityPersonVerification {
     pub details: Option<String>,
     /// One of `document_address_mismatch`, `document_dob_mismatch`, `document_duplicate_type`, `document_id_number_mismatch`, `document_name_mismatch`, `document_nationality_mismatch`, `failed_keyed_identity`, or `failed_other`. A machine-readable code specifying the verification state for the person.
     pub details_code: Option<String>,
+    /// The `document` field.
     pub document: Option<crate::LegalEntityPersonVerificationDocument>,
     /// The state of verification for the person. Possible values are `unverified`, `pending`, or `verified`. Please refer [guide](https://docs.stripe.com/connect/handling-api-verification) to handle verification updates.
     pub status: String,

@@ -4,12 +4,15 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct OutboundTransfersPaymentMethodDetails {
+    /// The `billing_details` field.
     pub billing_details: crate::TreasurySharedResourceBillingDetails,
+    /// The `financial_account` field.
     pub financial_account: Option<
         crate::OutboundTransfersPaymentMethodDetailsFinancialAccount,
     >,
     /// The type of the payment method used in the OutboundTransfer.
     pub r#type: crate::OutboundPaymentsPaymentMethodDetailsType,
+    /// The `us_bank_account` field.
     pub us_bank_account: Option<
         crate::OutboundTransfersPaymentMethodDetailsUsBankAccount,
     >,

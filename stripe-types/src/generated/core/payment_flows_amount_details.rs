@@ -8,11 +8,15 @@ pub struct PaymentFlowsAmountDetails {
     ///
     /// This field is mutually exclusive with the `amount_details[line_items][#][discount_amount]` field.
     pub discount_amount: Option<i64>,
+    /// The `error` field.
     pub error: Option<crate::PaymentFlowsAmountDetailsResourceError>,
     /// A list of line items, each containing information about a product in the PaymentIntent. There is a maximum of 200 line items.
     pub line_items: Option<crate::rt::List<crate::PaymentIntentAmountDetailsLineItem>>,
+    /// The `shipping` field.
     pub shipping: Option<crate::PaymentFlowsAmountDetailsResourceShipping>,
+    /// The `tax` field.
     pub tax: Option<crate::PaymentFlowsAmountDetailsResourceTax>,
+    /// The `tip` field.
     pub tip: Option<crate::PaymentFlowsAmountDetailsClientResourceTip>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentFlowsAmountDetailsClient {
+    /// The `tip` field.
     pub tip: Option<crate::PaymentFlowsAmountDetailsClientResourceTip>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

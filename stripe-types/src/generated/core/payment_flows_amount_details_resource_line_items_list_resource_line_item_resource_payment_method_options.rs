@@ -4,15 +4,19 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentFlowsAmountDetailsResourceLineItemsListResourceLineItemResourcePaymentMethodOptions {
+    /// The `card` field.
     pub card: Option<
         crate::PaymentFlowsPrivatePaymentMethodsCardPaymentIntentAmountDetailsLineItemPaymentMethodOptions,
     >,
+    /// The `card_present` field.
     pub card_present: Option<
         crate::PaymentFlowsPrivatePaymentMethodsCardPresentAmountDetailsLineItemPaymentMethodOptions,
     >,
+    /// The `klarna` field.
     pub klarna: Option<
         crate::PaymentFlowsPrivatePaymentMethodsKlarnaPaymentIntentAmountDetailsLineItemPaymentMethodOptions,
     >,
+    /// The `paypal` field.
     pub paypal: Option<
         crate::PaymentFlowsPrivatePaymentMethodsPaypalAmountDetailsLineItemPaymentMethodOptions,
     >,

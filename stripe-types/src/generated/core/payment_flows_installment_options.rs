@@ -4,7 +4,9 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentFlowsInstallmentOptions {
+    /// The `enabled` field.
     pub enabled: bool,
+    /// The `plan` field.
     pub plan: Option<crate::PaymentMethodDetailsCardInstallmentsPlan>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

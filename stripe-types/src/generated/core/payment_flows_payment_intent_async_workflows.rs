@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentFlowsPaymentIntentAsyncWorkflows {
+    /// The `inputs` field.
     pub inputs: Option<crate::PaymentFlowsPaymentIntentAsyncWorkflowsResourceInputs>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

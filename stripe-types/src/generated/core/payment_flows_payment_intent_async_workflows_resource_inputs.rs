@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentFlowsPaymentIntentAsyncWorkflowsResourceInputs {
+    /// The `tax` field.
     pub tax: Option<
         crate::PaymentFlowsPaymentIntentAsyncWorkflowsResourceInputsResourceTax,
     >,

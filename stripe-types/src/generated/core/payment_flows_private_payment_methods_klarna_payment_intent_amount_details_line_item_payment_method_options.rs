@@ -4,9 +4,13 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentFlowsPrivatePaymentMethodsKlarnaPaymentIntentAmountDetailsLineItemPaymentMethodOptions {
+    /// The `image_url` field.
     pub image_url: Option<String>,
+    /// The `product_url` field.
     pub product_url: Option<String>,
+    /// The `reference` field.
     pub reference: Option<String>,
+    /// The `subscription_reference` field.
     pub subscription_reference: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

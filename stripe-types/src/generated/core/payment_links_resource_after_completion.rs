@@ -4,9 +4,11 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentLinksResourceAfterCompletion {
+    /// The `hosted_confirmation` field.
     pub hosted_confirmation: Option<
         crate::PaymentLinksResourceCompletionBehaviorConfirmationPage,
     >,
+    /// The `redirect` field.
     pub redirect: Option<crate::PaymentLinksResourceCompletionBehaviorRedirect>,
     /// The specified behavior after the purchase is complete.
     pub r#type: crate::PaymentLinksResourceAfterCompletionType,

@@ -4,13 +4,17 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentLinksResourceCustomFields {
+    /// The `dropdown` field.
     pub dropdown: Option<crate::PaymentLinksResourceCustomFieldsDropdown>,
     /// String of your choice that your integration can use to reconcile this field. Must be unique to this field, alphanumeric, and up to 200 characters.
     pub key: String,
+    /// The `label` field.
     pub label: crate::PaymentLinksResourceCustomFieldsLabel,
+    /// The `numeric` field.
     pub numeric: Option<crate::PaymentLinksResourceCustomFieldsNumeric>,
     /// Whether the customer is required to complete the field before completing the Checkout Session. Defaults to `false`.
     pub optional: bool,
+    /// The `text` field.
     pub text: Option<crate::PaymentLinksResourceCustomFieldsText>,
     /// The type of the field.
     pub r#type: crate::PaymentLinksResourceCustomFieldsType,

@@ -4,7 +4,9 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentLinksResourceNameCollection {
+    /// The `business` field.
     pub business: Option<crate::PaymentLinksResourceBusinessName>,
+    /// The `individual` field.
     pub individual: Option<crate::PaymentLinksResourceIndividualName>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

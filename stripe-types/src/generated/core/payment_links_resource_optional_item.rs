@@ -4,10 +4,13 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentLinksResourceOptionalItem {
+    /// The `adjustable_quantity` field.
     pub adjustable_quantity: Option<
         crate::PaymentLinksResourceOptionalItemAdjustableQuantity,
     >,
+    /// The `price` field.
     pub price: String,
+    /// The `quantity` field.
     pub quantity: i64,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentLinksResourceRestrictions {
+    /// The `completed_sessions` field.
     pub completed_sessions: crate::PaymentLinksResourceCompletedSessions,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

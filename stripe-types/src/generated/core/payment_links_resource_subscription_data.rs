@@ -6,6 +6,7 @@
 pub struct PaymentLinksResourceSubscriptionData {
     /// The subscription's description, meant to be displayable to the customer. Use this field to optionally store an explanation of the subscription for rendering in Stripe surfaces and certain local payment methods UIs.
     pub description: Option<String>,
+    /// The `invoice_settings` field.
     pub invoice_settings: crate::PaymentLinksResourceSubscriptionDataInvoiceSettings,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that will set metadata on [Subscriptions](https://docs.stripe.com/api/subscriptions) generated from this payment link.
     pub metadata: crate::rt::Metadata,

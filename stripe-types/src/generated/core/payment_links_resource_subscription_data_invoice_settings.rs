@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentLinksResourceSubscriptionDataInvoiceSettings {
+    /// The `issuer` field.
     pub issuer: crate::ConnectAccountReference,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

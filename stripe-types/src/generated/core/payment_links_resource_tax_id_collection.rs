@@ -6,6 +6,7 @@
 pub struct PaymentLinksResourceTaxIdCollection {
     /// Indicates whether tax ID collection is enabled for the session.
     pub enabled: bool,
+    /// The `required` field.
     pub required: crate::PaymentLinksResourceTaxIdCollectionRequired,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentPagesCheckoutSessionCheckoutAddressDetails {
+    /// The `address` field.
     pub address: crate::Address,
     /// Customer name.
     pub name: String,

@@ -6,6 +6,7 @@
 pub struct PaymentPagesCheckoutSessionInvoiceCreation {
     /// Indicates whether invoice creation is enabled for the Checkout Session.
     pub enabled: bool,
+    /// The `invoice_data` field.
     pub invoice_data: crate::PaymentPagesCheckoutSessionInvoiceSettings,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

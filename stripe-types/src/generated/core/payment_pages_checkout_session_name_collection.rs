@@ -4,7 +4,9 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentPagesCheckoutSessionNameCollection {
+    /// The `business` field.
     pub business: Option<crate::PaymentPagesCheckoutSessionBusinessName>,
+    /// The `individual` field.
     pub individual: Option<crate::PaymentPagesCheckoutSessionIndividualName>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

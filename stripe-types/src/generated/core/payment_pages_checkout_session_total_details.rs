@@ -10,6 +10,7 @@ pub struct PaymentPagesCheckoutSessionTotalDetails {
     pub amount_shipping: Option<i64>,
     /// This is the sum of all the tax amounts.
     pub amount_tax: i64,
+    /// The `breakdown` field.
     pub breakdown: Option<
         crate::PaymentPagesCheckoutSessionTotalDetailsResourceBreakdown,
     >,

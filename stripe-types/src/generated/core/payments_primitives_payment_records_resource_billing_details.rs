@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentsPrimitivesPaymentRecordsResourceBillingDetails {
+    /// The `address` field.
     pub address: crate::PaymentsPrimitivesPaymentRecordsResourceAddress,
     /// The billing email associated with the method of payment.
     pub email: Option<String>,

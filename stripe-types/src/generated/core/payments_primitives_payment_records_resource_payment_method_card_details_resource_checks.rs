@@ -4,12 +4,15 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceChecks {
+    /// The `address_line1_check` field.
     pub address_line1_check: Option<
         crate::InsightsResourcesPaymentEvaluationRejectedCardAddressLine1Check,
     >,
+    /// The `address_postal_code_check` field.
     pub address_postal_code_check: Option<
         crate::InsightsResourcesPaymentEvaluationRejectedCardAddressPostalCodeCheck,
     >,
+    /// The `cvc_check` field.
     pub cvc_check: Option<crate::InsightsResourcesPaymentEvaluationRejectedCardCvcCheck>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

@@ -4,15 +4,19 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecure {
+    /// The `authentication_flow` field.
     pub authentication_flow: Option<
         crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureAuthenticationFlow,
     >,
+    /// The `result` field.
     pub result: Option<
         crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResult,
     >,
+    /// The `result_reason` field.
     pub result_reason: Option<
         crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureResultReason,
     >,
+    /// The `version` field.
     pub version: Option<
         crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceThreeDSecureVersion,
     >,

@@ -4,11 +4,13 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceWallet {
+    /// The `apple_pay` field.
     pub apple_pay: Option<
         crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceWalletResourceApplePay,
     >,
     /// (For tokenized numbers only.) The last four digits of the device account number.
     pub dynamic_last4: Option<String>,
+    /// The `google_pay` field.
     pub google_pay: Option<
         crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceWalletResourceGooglePay,
     >,

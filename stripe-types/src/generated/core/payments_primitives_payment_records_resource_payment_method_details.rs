@@ -4,76 +4,133 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentsPrimitivesPaymentRecordsResourcePaymentMethodDetails {
+    /// The `ach_credit_transfer` field.
     pub ach_credit_transfer: Option<crate::PaymentMethodDetailsAchCreditTransfer>,
+    /// The `ach_debit` field.
     pub ach_debit: Option<crate::PaymentMethodDetailsAchDebit>,
+    /// The `acss_debit` field.
     pub acss_debit: Option<crate::PaymentMethodDetailsAcssDebit>,
+    /// The `affirm` field.
     pub affirm: Option<crate::PaymentMethodDetailsAffirm>,
+    /// The `afterpay_clearpay` field.
     pub afterpay_clearpay: Option<crate::PaymentMethodDetailsAfterpayClearpay>,
+    /// The `alipay` field.
     pub alipay: Option<crate::PaymentFlowsPrivatePaymentMethodsAlipayDetails>,
+    /// The `alma` field.
     pub alma: Option<crate::PaymentMethodDetailsAlma>,
+    /// The `amazon_pay` field.
     pub amazon_pay: Option<crate::PaymentMethodDetailsAmazonPay>,
+    /// The `au_becs_debit` field.
     pub au_becs_debit: Option<crate::PaymentMethodDetailsAuBecsDebit>,
+    /// The `bacs_debit` field.
     pub bacs_debit: Option<crate::PaymentMethodDetailsBacsDebit>,
+    /// The `bancontact` field.
     pub bancontact: Option<crate::PaymentMethodDetailsBancontact>,
+    /// The `billie` field.
     pub billie: Option<crate::PaymentMethodDetailsBillie>,
     /// The billing details associated with the method of payment.
     pub billing_details: Option<
         crate::PaymentsPrimitivesPaymentRecordsResourceBillingDetails,
     >,
+    /// The `blik` field.
     pub blik: Option<crate::PaymentMethodDetailsBlik>,
+    /// The `boleto` field.
     pub boleto: Option<crate::PaymentMethodDetailsBoleto>,
+    /// The `card` field.
     pub card: Option<
         crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetails,
     >,
+    /// The `card_present` field.
     pub card_present: Option<crate::PaymentMethodDetailsCardPresent>,
+    /// The `cashapp` field.
     pub cashapp: Option<crate::PaymentMethodDetailsCashapp>,
+    /// The `crypto` field.
     pub crypto: Option<crate::PaymentMethodDetailsCrypto>,
+    /// The `custom` field.
     pub custom: Option<
         crate::PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCustomDetails,
     >,
+    /// The `customer_balance` field.
     pub customer_balance: Option<crate::PaymentMethodDetailsCustomerBalance>,
+    /// The `eps` field.
     pub eps: Option<crate::PaymentMethodDetailsEps>,
+    /// The `fpx` field.
     pub fpx: Option<crate::PaymentMethodDetailsFpx>,
+    /// The `giropay` field.
     pub giropay: Option<crate::PaymentMethodDetailsGiropay>,
+    /// The `grabpay` field.
     pub grabpay: Option<crate::PaymentMethodDetailsGrabpay>,
+    /// The `ideal` field.
     pub ideal: Option<crate::PaymentMethodDetailsIdeal>,
+    /// The `interac_present` field.
     pub interac_present: Option<crate::PaymentMethodDetailsInteracPresent>,
+    /// The `kakao_pay` field.
     pub kakao_pay: Option<crate::PaymentMethodDetailsKakaoPay>,
+    /// The `klarna` field.
     pub klarna: Option<crate::PaymentMethodDetailsKlarna>,
+    /// The `konbini` field.
     pub konbini: Option<crate::PaymentMethodDetailsPaymentRecordKonbini>,
+    /// The `kr_card` field.
     pub kr_card: Option<crate::PaymentMethodDetailsKrCard>,
+    /// The `link` field.
     pub link: Option<crate::PaymentMethodDetailsLink>,
+    /// The `mb_way` field.
     pub mb_way: Option<crate::PaymentMethodDetailsPaymentRecordMbWay>,
+    /// The `mobilepay` field.
     pub mobilepay: Option<crate::PaymentMethodDetailsMobilepay>,
+    /// The `multibanco` field.
     pub multibanco: Option<crate::PaymentMethodDetailsMultibanco>,
+    /// The `naver_pay` field.
     pub naver_pay: Option<crate::PaymentMethodDetailsNaverPay>,
+    /// The `nz_bank_account` field.
     pub nz_bank_account: Option<crate::PaymentMethodDetailsNzBankAccount>,
+    /// The `oxxo` field.
     pub oxxo: Option<crate::PaymentMethodDetailsOxxo>,
+    /// The `p24` field.
     pub p24: Option<crate::PaymentMethodDetailsP24>,
+    /// The `pay_by_bank` field.
     pub pay_by_bank: Option<crate::PaymentMethodDetailsPayByBank>,
+    /// The `payco` field.
     pub payco: Option<crate::PaymentMethodDetailsPayco>,
     /// ID of the Stripe PaymentMethod used to make this payment.
     pub payment_method: Option<String>,
+    /// The `paynow` field.
     pub paynow: Option<crate::PaymentMethodDetailsPaymentRecordPaynow>,
+    /// The `paypal` field.
     pub paypal: Option<crate::PaymentMethodDetailsPaypal>,
+    /// The `payto` field.
     pub payto: Option<crate::PaymentMethodDetailsPayto>,
+    /// The `pix` field.
     pub pix: Option<crate::PaymentMethodDetailsPix>,
+    /// The `promptpay` field.
     pub promptpay: Option<crate::PaymentMethodDetailsPaymentRecordPromptpay>,
+    /// The `revolut_pay` field.
     pub revolut_pay: Option<crate::PaymentMethodDetailsRevolutPay>,
+    /// The `samsung_pay` field.
     pub samsung_pay: Option<crate::PaymentMethodDetailsSamsungPay>,
+    /// The `satispay` field.
     pub satispay: Option<crate::PaymentMethodDetailsSatispay>,
+    /// The `sepa_debit` field.
     pub sepa_debit: Option<crate::PaymentMethodDetailsSepaDebit>,
+    /// The `sofort` field.
     pub sofort: Option<crate::PaymentMethodDetailsSofort>,
+    /// The `stripe_account` field.
     pub stripe_account: Option<crate::PaymentMethodDetailsStripeAccount>,
+    /// The `swish` field.
     pub swish: Option<crate::PaymentMethodDetailsSwish>,
+    /// The `twint` field.
     pub twint: Option<crate::PaymentMethodDetailsTwint>,
     /// The type of transaction-specific details of the payment method used in the payment. See [PaymentMethod.type](https://docs.stripe.com/api/payment_methods/object#payment_method_object-type) for the full list of possible types.
     /// An additional hash is included on `payment_method_details` with a name matching this value.
     /// It contains information specific to the payment method.
     pub r#type: String,
+    /// The `us_bank_account` field.
     pub us_bank_account: Option<crate::PaymentMethodDetailsPaymentRecordUsBankAccount>,
+    /// The `wechat` field.
     pub wechat: Option<crate::PaymentMethodDetailsWechat>,
+    /// The `wechat_pay` field.
     pub wechat_pay: Option<crate::PaymentMethodDetailsPaymentRecordWechatPay>,
+    /// The `zip` field.
     pub zip: Option<crate::PaymentMethodDetailsPaymentRecordZip>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

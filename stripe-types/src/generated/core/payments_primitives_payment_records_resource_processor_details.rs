@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentsPrimitivesPaymentRecordsResourceProcessorDetails {
+    /// The `custom` field.
     pub custom: Option<
         crate::PaymentsPrimitivesPaymentRecordsResourceProcessorDetailsResourceCustomDetails,
     >,

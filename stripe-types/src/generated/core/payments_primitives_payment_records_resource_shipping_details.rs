@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentsPrimitivesPaymentRecordsResourceShippingDetails {
+    /// The `address` field.
     pub address: crate::PaymentsPrimitivesPaymentRecordsResourceAddress,
     /// The shipping recipient's name.
     pub name: Option<String>,

@@ -4,10 +4,15 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PortalFeatures {
+    /// The `customer_update` field.
     pub customer_update: crate::PortalCustomerUpdate,
+    /// The `invoice_history` field.
     pub invoice_history: crate::PortalInvoiceList,
+    /// The `payment_method_update` field.
     pub payment_method_update: crate::PortalPaymentMethodUpdate,
+    /// The `subscription_cancel` field.
     pub subscription_cancel: crate::PortalSubscriptionCancel,
+    /// The `subscription_update` field.
     pub subscription_update: crate::PortalSubscriptionUpdate,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

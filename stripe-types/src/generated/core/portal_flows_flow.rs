@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PortalFlowsFlow {
+    /// The `after_completion` field.
     pub after_completion: crate::PortalFlowsFlowAfterCompletion,
     /// Configuration when `flow.type=subscription_cancel`.
     pub subscription_cancel: Option<crate::PortalFlowsFlowSubscriptionCancel>,

@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PortalSubscriptionCancel {
+    /// The `cancellation_reason` field.
     pub cancellation_reason: crate::PortalSubscriptionCancellationReason,
     /// Whether the feature is enabled.
     pub enabled: bool,

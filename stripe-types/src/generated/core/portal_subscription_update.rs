@@ -16,6 +16,7 @@ pub struct PortalSubscriptionUpdate {
     pub products: Option<Vec<crate::PortalSubscriptionUpdateProduct>>,
     /// Determines how to handle prorations resulting from subscription updates. Valid values are `none`, `create_prorations`, and `always_invoice`. Defaults to a value of `none` if you don't set it during creation.
     pub proration_behavior: crate::PortalSubscriptionCancelProrationBehavior,
+    /// The `schedule_at_period_end` field.
     pub schedule_at_period_end: crate::PortalResourceScheduleUpdateAtPeriodEnd,
     /// Determines how handle updates to trialing subscriptions. Valid values are `end_trial` and `continue_trial`. Defaults to a value of `end_trial` if you don't set it during creation.
     pub trial_update_behavior: crate::PortalSubscriptionUpdateTrialUpdateBehavior,

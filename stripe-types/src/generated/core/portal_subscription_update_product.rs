@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PortalSubscriptionUpdateProduct {
+    /// The `adjustable_quantity` field.
     pub adjustable_quantity: crate::PortalSubscriptionUpdateProductAdjustableQuantity,
     /// The list of price IDs which, when subscribed to, a subscription can be updated.
     pub prices: Vec<String>,

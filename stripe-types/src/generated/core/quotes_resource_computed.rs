@@ -6,6 +6,7 @@
 pub struct QuotesResourceComputed {
     /// The definitive totals and line items the customer will be charged on a recurring basis. Takes into account the line items with recurring prices and discounts with `duration=forever` coupons only. Defaults to `null` if no inputted line items with recurring prices.
     pub recurring: Option<crate::QuotesResourceRecurring>,
+    /// The `upfront` field.
     pub upfront: crate::QuotesResourceUpfront,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

@@ -12,6 +12,7 @@ pub struct QuotesResourceRecurring {
     pub interval: crate::QuotesResourceRecurringInterval,
     /// The number of intervals (specified in the `interval` attribute) between subscription billings. For example, `interval=month` and `interval_count=3` bills every 3 months.
     pub interval_count: i64,
+    /// The `total_details` field.
     pub total_details: crate::QuotesResourceTotalDetails,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

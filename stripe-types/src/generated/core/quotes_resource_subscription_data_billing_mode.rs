@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct QuotesResourceSubscriptionDataBillingMode {
+    /// The `flexible` field.
     pub flexible: Option<crate::SubscriptionsResourceBillingModeFlexible>,
     /// Controls how prorations and invoices for subscriptions are calculated and orchestrated.
     pub r#type: crate::QuotesResourceSubscriptionDataBillingModeType,

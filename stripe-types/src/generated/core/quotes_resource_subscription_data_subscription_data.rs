@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct QuotesResourceSubscriptionDataSubscriptionData {
+    /// The `billing_mode` field.
     pub billing_mode: crate::QuotesResourceSubscriptionDataBillingMode,
     /// The subscription's description, meant to be displayable to the customer. Use this field to optionally store an explanation of the subscription for rendering in Stripe surfaces and certain local payment methods UIs.
     pub description: Option<String>,

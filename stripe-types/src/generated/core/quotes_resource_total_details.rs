@@ -10,6 +10,7 @@ pub struct QuotesResourceTotalDetails {
     pub amount_shipping: Option<i64>,
     /// This is the sum of all the tax amounts.
     pub amount_tax: i64,
+    /// The `breakdown` field.
     pub breakdown: Option<crate::QuotesResourceTotalDetailsResourceBreakdown>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

@@ -10,6 +10,7 @@ pub struct QuotesResourceUpfront {
     pub amount_total: i64,
     /// The line items that will appear on the next invoice after this quote is accepted. This does not include pending invoice items that exist on the customer but may still be included in the next invoice.
     pub line_items: Option<crate::rt::List<crate::Item>>,
+    /// The `total_details` field.
     pub total_details: crate::QuotesResourceTotalDetails,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

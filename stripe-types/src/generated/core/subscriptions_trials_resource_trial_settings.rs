@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SubscriptionsTrialsResourceTrialSettings {
+    /// The `end_behavior` field.
     pub end_behavior: crate::SubscriptionsTrialsResourceEndBehavior,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

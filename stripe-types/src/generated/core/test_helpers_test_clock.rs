@@ -101,6 +101,7 @@ pub struct TestHelpersTestClock {
     pub name: Option<String>,
     /// The status of the Test Clock.
     pub status: crate::TestHelpersTestClockStatus,
+    /// The `status_details` field.
     pub status_details: crate::BillingClocksResourceStatusDetailsStatusDetails,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

@@ -6,6 +6,7 @@
 pub struct ThresholdsResourceUsageAlertFilter {
     /// Limit the scope of the alert to this customer ID
     pub customer: Option<crate::rt::Expandable<crate::Customer>>,
+    /// The `type` field.
     pub r#type: crate::ThresholdsResourceUsageAlertFilterType,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

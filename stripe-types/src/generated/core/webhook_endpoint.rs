@@ -4,7 +4,7 @@
 ///
 /// A webhook endpoint must have a `url` and a list of `enabled_events`. You may optionally specify the Boolean `connect` parameter. If set to true, then a Connect webhook endpoint that notifies the specified `url` about events from all connected accounts is created; otherwise an account webhook endpoint that notifies the specified `url` only about events from your account is created. You can also create webhook endpoints in the [webhooks settings](https://dashboard.stripe.com/account/webhooks) section of the Dashboard.
 ///
-/// `POST /v1/webhook_endpoints`
+/// `POST /v1/webhook_endpoints` · Stripe's SDKs: `create` on `WebhookEndpoint` · [API reference](https://docs.stripe.com/api/webhook_endpoints/create)
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateWebhookEndpoint {
@@ -48,7 +48,7 @@ impl serde::Serialize for CreateWebhookEndpoint {
     }
 }
 impl CreateWebhookEndpoint {
-    ///Start with the required parameters: `enabled_events`, `url`.
+    /// Start with the required parameters: `enabled_events`, `url`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         enabled_events: impl IntoIterator<
@@ -2623,11 +2623,12 @@ impl<'de> serde::Deserialize<'de> for CreateWebhookEndpointEnabledEvents {
 ///
 /// You can also delete webhook endpoints via the [webhook endpoint management](https://dashboard.stripe.com/account/webhooks) page of the Stripe dashboard.
 ///
-/// `DELETE /v1/webhook_endpoints/{webhook_endpoint}`
+/// `DELETE /v1/webhook_endpoints/{webhook_endpoint}` · Stripe's SDKs: `delete` on `WebhookEndpoint` · [API reference](https://docs.stripe.com/api/webhook_endpoints/delete)
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteWebhookEndpoint {
-    pub webhook_endpoint: crate::DeletedWebhookEndpointId,
+    /// The `webhook_endpoint` parameter.
+    pub webhook_endpoint: crate::WebhookEndpointId,
 }
 impl serde::Serialize for DeleteWebhookEndpoint {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -2637,9 +2638,9 @@ impl serde::Serialize for DeleteWebhookEndpoint {
     }
 }
 impl DeleteWebhookEndpoint {
-    ///Start with the required parameters: `webhook_endpoint`.
+    /// Start with the required parameters: `webhook_endpoint`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(webhook_endpoint: impl Into<crate::DeletedWebhookEndpointId>) -> Self {
+    pub fn new(webhook_endpoint: impl Into<crate::WebhookEndpointId>) -> Self {
         Self {
             webhook_endpoint: webhook_endpoint.into(),
         }
@@ -2749,7 +2750,7 @@ impl serde::Serialize for DeletedWebhookEndpoint {
 ///
 /// Returns a list of your webhook endpoints.
 ///
-/// `GET /v1/webhook_endpoints`
+/// `GET /v1/webhook_endpoints` · Stripe's SDKs: `list` on `WebhookEndpoint` · [API reference](https://docs.stripe.com/api/webhook_endpoints/list)
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListWebhookEndpoints {
@@ -2782,7 +2783,7 @@ impl serde::Serialize for ListWebhookEndpoints {
     }
 }
 impl ListWebhookEndpoints {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -2831,10 +2832,11 @@ impl crate::rt::StripeRequest for ListWebhookEndpoints {
 ///
 /// Retrieves the webhook endpoint with the given ID.
 ///
-/// `GET /v1/webhook_endpoints/{webhook_endpoint}`
+/// `GET /v1/webhook_endpoints/{webhook_endpoint}` · Stripe's SDKs: `retrieve` on `WebhookEndpoint` · [API reference](https://docs.stripe.com/api/webhook_endpoints/retrieve)
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveWebhookEndpoint {
+    /// The `webhook_endpoint` parameter.
     pub webhook_endpoint: crate::WebhookEndpointId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -2850,7 +2852,7 @@ impl serde::Serialize for RetrieveWebhookEndpoint {
     }
 }
 impl RetrieveWebhookEndpoint {
-    ///Start with the required parameters: `webhook_endpoint`.
+    /// Start with the required parameters: `webhook_endpoint`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(webhook_endpoint: impl Into<crate::WebhookEndpointId>) -> Self {
         Self {
@@ -2887,10 +2889,11 @@ impl crate::rt::StripeRequest for RetrieveWebhookEndpoint {
 ///
 /// Updates the webhook endpoint. You may edit the `url`, the list of `enabled_events`, and the status of your endpoint.
 ///
-/// `POST /v1/webhook_endpoints/{webhook_endpoint}`
+/// `POST /v1/webhook_endpoints/{webhook_endpoint}` · Stripe's SDKs: `update` on `WebhookEndpoint` · [API reference](https://docs.stripe.com/api/webhook_endpoints/update)
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateWebhookEndpoint {
+    /// The `webhook_endpoint` parameter.
     pub webhook_endpoint: crate::WebhookEndpointId,
     /// An optional description of what the webhook is used for.
     pub description: Option<crate::rt::Clearable<String>>,
@@ -2931,7 +2934,7 @@ impl serde::Serialize for UpdateWebhookEndpoint {
     }
 }
 impl UpdateWebhookEndpoint {
-    ///Start with the required parameters: `webhook_endpoint`.
+    /// Start with the required parameters: `webhook_endpoint`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(webhook_endpoint: impl Into<crate::WebhookEndpointId>) -> Self {
         Self {

@@ -150,112 +150,13 @@ impl serde::Serialize for FinancialConnectionsAccountOwner {
 ///
 /// Lists all owners for a given `Account`
 ///
-/// `GET /v1/financial_connections/accounts/{account}/owners`
-#[cfg(feature = "financial_connections")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct ListFinancialConnectionsAccountOwners {
-    pub account: crate::AccountId,
-    /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
-    pub ending_before: Option<String>,
-    /// Specifies which fields in the response should be expanded.
-    pub expand: Option<Vec<String>>,
-    /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
-    pub limit: Option<i64>,
-    /// The ID of the ownership object to fetch owners from.
-    pub ownership: String,
-    /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
-    pub starting_after: Option<String>,
-}
-#[cfg(feature = "financial_connections")]
-impl serde::Serialize for ListFinancialConnectionsAccountOwners {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.ending_before {
-            map.serialize_entry("ending_before", v)?;
-        }
-        if let Some(v) = &self.expand {
-            map.serialize_entry("expand", v)?;
-        }
-        if let Some(v) = &self.limit {
-            map.serialize_entry("limit", v)?;
-        }
-        map.serialize_entry("ownership", &self.ownership)?;
-        if let Some(v) = &self.starting_after {
-            map.serialize_entry("starting_after", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl ListFinancialConnectionsAccountOwners {
-    ///Start with the required parameters: `account`, `ownership`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        account: impl Into<crate::AccountId>,
-        ownership: impl Into<String>,
-    ) -> Self {
-        Self {
-            account: account.into(),
-            ending_before: None,
-            expand: None,
-            limit: None,
-            ownership: ownership.into(),
-            starting_after: None,
-        }
-    }
-    /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
-    pub fn ending_before(mut self, v: impl Into<String>) -> Self {
-        self.ending_before = Some(v.into());
-        self
-    }
-    /// Specifies which fields in the response should be expanded.
-    pub fn expand(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.expand = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-    /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
-    pub fn limit(mut self, v: impl Into<i64>) -> Self {
-        self.limit = Some(v.into());
-        self
-    }
-    /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
-    pub fn starting_after(mut self, v: impl Into<String>) -> Self {
-        self.starting_after = Some(v.into());
-        self
-    }
-}
-#[cfg(feature = "financial_connections")]
-impl crate::rt::StripeRequest for ListFinancialConnectionsAccountOwners {
-    type Output = crate::rt::List<crate::FinancialConnectionsAccountOwner>;
-    fn endpoint(&self) -> crate::rt::Endpoint {
-        crate::rt::Endpoint {
-            operation_id: "GetFinancialConnectionsAccountsAccountOwners",
-            method: crate::rt::Method::Get,
-            path: std::borrow::Cow::Owned(
-                format!(
-                    "/v1/financial_connections/accounts/{}/owners", crate
-                    ::rt::encode_path_segment(& self.account)
-                ),
-            ),
-            host: crate::rt::Host::Api,
-            encoding: crate::rt::Encoding::Form,
-            response: crate::rt::ResponseKind::Json,
-            pagination: crate::rt::Pagination::List,
-        }
-    }
-}
-/// List Account Owners
-///
-/// Lists all owners for a given `Account`
-///
-/// `GET /v1/linked_accounts/{account}/owners`
+/// `GET /v1/linked_accounts/{account}/owners` · [API reference](https://docs.stripe.com/api/financial_connections/account_owners)
 #[cfg(feature = "financial_connections")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListLinkedAccountOwners {
-    pub account: crate::AccountId,
+    /// The `account` parameter.
+    pub account: crate::FinancialConnectionsAccountId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -290,10 +191,10 @@ impl serde::Serialize for ListLinkedAccountOwners {
 }
 #[cfg(feature = "financial_connections")]
 impl ListLinkedAccountOwners {
-    ///Start with the required parameters: `account`, `ownership`.
+    /// Start with the required parameters: `account`, `ownership`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        account: impl Into<crate::AccountId>,
+        account: impl Into<crate::FinancialConnectionsAccountId>,
         ownership: impl Into<String>,
     ) -> Self {
         Self {
@@ -337,6 +238,107 @@ impl crate::rt::StripeRequest for ListLinkedAccountOwners {
                 format!(
                     "/v1/linked_accounts/{}/owners", crate ::rt::encode_path_segment(&
                     self.account)
+                ),
+            ),
+            host: crate::rt::Host::Api,
+            encoding: crate::rt::Encoding::Form,
+            response: crate::rt::ResponseKind::Json,
+            pagination: crate::rt::Pagination::List,
+        }
+    }
+}
+/// List Account Owners
+///
+/// Lists all owners for a given `Account`
+///
+/// `GET /v1/financial_connections/accounts/{account}/owners` · Stripe's SDKs: `list_owners` on `FinancialConnections.Account` · [API reference](https://docs.stripe.com/api/financial_connections/accounts/list_owners)
+#[cfg(feature = "financial_connections")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ListOwnersFinancialConnectionsAccount {
+    /// The `account` parameter.
+    pub account: crate::FinancialConnectionsAccountId,
+    /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
+    pub ending_before: Option<String>,
+    /// Specifies which fields in the response should be expanded.
+    pub expand: Option<Vec<String>>,
+    /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
+    pub limit: Option<i64>,
+    /// The ID of the ownership object to fetch owners from.
+    pub ownership: String,
+    /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
+    pub starting_after: Option<String>,
+}
+#[cfg(feature = "financial_connections")]
+impl serde::Serialize for ListOwnersFinancialConnectionsAccount {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.ending_before {
+            map.serialize_entry("ending_before", v)?;
+        }
+        if let Some(v) = &self.expand {
+            map.serialize_entry("expand", v)?;
+        }
+        if let Some(v) = &self.limit {
+            map.serialize_entry("limit", v)?;
+        }
+        map.serialize_entry("ownership", &self.ownership)?;
+        if let Some(v) = &self.starting_after {
+            map.serialize_entry("starting_after", v)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "financial_connections")]
+impl ListOwnersFinancialConnectionsAccount {
+    /// Start with the required parameters: `account`, `ownership`.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(
+        account: impl Into<crate::FinancialConnectionsAccountId>,
+        ownership: impl Into<String>,
+    ) -> Self {
+        Self {
+            account: account.into(),
+            ending_before: None,
+            expand: None,
+            limit: None,
+            ownership: ownership.into(),
+            starting_after: None,
+        }
+    }
+    /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
+    pub fn ending_before(mut self, v: impl Into<String>) -> Self {
+        self.ending_before = Some(v.into());
+        self
+    }
+    /// Specifies which fields in the response should be expanded.
+    pub fn expand(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.expand = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+    /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
+    pub fn limit(mut self, v: impl Into<i64>) -> Self {
+        self.limit = Some(v.into());
+        self
+    }
+    /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
+    pub fn starting_after(mut self, v: impl Into<String>) -> Self {
+        self.starting_after = Some(v.into());
+        self
+    }
+}
+#[cfg(feature = "financial_connections")]
+impl crate::rt::StripeRequest for ListOwnersFinancialConnectionsAccount {
+    type Output = crate::rt::List<crate::FinancialConnectionsAccountOwner>;
+    fn endpoint(&self) -> crate::rt::Endpoint {
+        crate::rt::Endpoint {
+            operation_id: "GetFinancialConnectionsAccountsAccountOwners",
+            method: crate::rt::Method::Get,
+            path: std::borrow::Cow::Owned(
+                format!(
+                    "/v1/financial_connections/accounts/{}/owners", crate
+                    ::rt::encode_path_segment(& self.account)
                 ),
             ),
             host: crate::rt::Host::Api,

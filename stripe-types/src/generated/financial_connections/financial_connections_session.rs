@@ -4,7 +4,7 @@
 ///
 /// To launch the Financial Connections authorization flow, create a `Session`. The session’s `client_secret` can be used to launch the flow using Stripe.js.
 ///
-/// `POST /v1/financial_connections/sessions`
+/// `POST /v1/financial_connections/sessions` · Stripe's SDKs: `create` on `FinancialConnections.Session` · [API reference](https://docs.stripe.com/api/financial_connections/sessions/create)
 #[cfg(feature = "financial_connections")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -48,7 +48,7 @@ impl serde::Serialize for CreateFinancialConnectionsSession {
 }
 #[cfg(feature = "financial_connections")]
 impl CreateFinancialConnectionsSession {
-    ///Start with the required parameters: `account_holder`, `permissions`.
+    /// Start with the required parameters: `account_holder`, `permissions`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         account_holder: impl Into<crate::CreateFinancialConnectionsSessionAccountHolder>,
@@ -106,13 +106,18 @@ impl crate::rt::StripeRequest for CreateFinancialConnectionsSession {
         }
     }
 }
+/// Part of a request's parameters (`CreateFinancialConnectionsSessionAccountHolder`).
 #[cfg(feature = "financial_connections")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateFinancialConnectionsSessionAccountHolder {
+    /// The `account` parameter.
     pub account: Option<String>,
+    /// The `customer` parameter.
     pub customer: Option<String>,
+    /// The `customer_account` parameter.
     pub customer_account: Option<String>,
+    /// The `type` parameter.
     pub r#type: crate::CreateFinancialConnectionsSessionAccountHolderType,
 }
 #[cfg(feature = "financial_connections")]
@@ -135,7 +140,7 @@ impl serde::Serialize for CreateFinancialConnectionsSessionAccountHolder {
 }
 #[cfg(feature = "financial_connections")]
 impl CreateFinancialConnectionsSessionAccountHolder {
-    ///Start with the required parameters: `type`.
+    /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         r#type: impl Into<crate::CreateFinancialConnectionsSessionAccountHolderType>,
@@ -147,14 +152,17 @@ impl CreateFinancialConnectionsSessionAccountHolder {
             r#type: r#type.into(),
         }
     }
+    /// The `account` parameter.
     pub fn account(mut self, v: impl Into<String>) -> Self {
         self.account = Some(v.into());
         self
     }
+    /// The `customer` parameter.
     pub fn customer(mut self, v: impl Into<String>) -> Self {
         self.customer = Some(v.into());
         self
     }
+    /// The `customer_account` parameter.
     pub fn customer_account(mut self, v: impl Into<String>) -> Self {
         self.customer_account = Some(v.into());
         self
@@ -449,7 +457,7 @@ impl<'de> serde::Deserialize<'de> for CreateFinancialConnectionsSessionPrefetch 
 ///
 /// To launch the Financial Connections authorization flow, create a `Session`. The session’s `client_secret` can be used to launch the flow using Stripe.js.
 ///
-/// `POST /v1/link_account_sessions`
+/// `POST /v1/link_account_sessions` · [API reference](https://docs.stripe.com/api/financial_connections/sessions)
 #[cfg(feature = "financial_connections")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -493,7 +501,7 @@ impl serde::Serialize for CreateLinkAccountSession {
 }
 #[cfg(feature = "financial_connections")]
 impl CreateLinkAccountSession {
-    ///Start with the required parameters: `account_holder`, `permissions`.
+    /// Start with the required parameters: `account_holder`, `permissions`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         account_holder: impl Into<crate::CreateFinancialConnectionsSessionAccountHolder>,
@@ -551,13 +559,16 @@ impl crate::rt::StripeRequest for CreateLinkAccountSession {
         }
     }
 }
+/// Part of a request's parameters (`CreateFinancialConnectionsSessionFilters`).
 #[cfg(feature = "financial_connections")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct FiltersParams {
+    /// The `account_subcategories` parameter.
     pub account_subcategories: Option<
         Vec<crate::CreateFinancialConnectionsSessionFiltersAccountSubcategories>,
     >,
+    /// The `countries` parameter.
     pub countries: Option<Vec<String>>,
 }
 #[cfg(feature = "financial_connections")]
@@ -576,7 +587,7 @@ impl serde::Serialize for FiltersParams {
 }
 #[cfg(feature = "financial_connections")]
 impl FiltersParams {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -584,6 +595,7 @@ impl FiltersParams {
             countries: None,
         }
     }
+    /// The `account_subcategories` parameter.
     pub fn account_subcategories(
         mut self,
         v: impl IntoIterator<
@@ -595,6 +607,7 @@ impl FiltersParams {
         self.account_subcategories = Some(v.into_iter().map(Into::into).collect());
         self
     }
+    /// The `countries` parameter.
     pub fn countries(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.countries = Some(v.into_iter().map(Into::into).collect());
         self
@@ -611,6 +624,7 @@ pub struct FinancialConnectionsSession {
     pub accounts: crate::rt::List<crate::FinancialConnectionsAccount>,
     /// A value that will be passed to the client to launch the authentication flow.
     pub client_secret: Option<crate::rt::Secret<String>>,
+    /// The `filters` field.
     pub filters: Option<crate::BankConnectionsResourceLinkAccountSessionFilters>,
     /// Unique identifier for the object.
     pub id: crate::FinancialConnectionsSessionId,
@@ -912,11 +926,12 @@ impl crate::rt::Decode for FinancialConnectionsSessionPrefetch {
 ///
 /// Retrieves the details of a Financial Connections `Session`
 ///
-/// `GET /v1/financial_connections/sessions/{session}`
+/// `GET /v1/financial_connections/sessions/{session}` · Stripe's SDKs: `retrieve` on `FinancialConnections.Session` · [API reference](https://docs.stripe.com/api/financial_connections/sessions/retrieve)
 #[cfg(feature = "financial_connections")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveFinancialConnectionsSession {
+    /// The `session` parameter.
     pub session: crate::FinancialConnectionsSessionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -934,7 +949,7 @@ impl serde::Serialize for RetrieveFinancialConnectionsSession {
 }
 #[cfg(feature = "financial_connections")]
 impl RetrieveFinancialConnectionsSession {
-    ///Start with the required parameters: `session`.
+    /// Start with the required parameters: `session`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(session: impl Into<crate::FinancialConnectionsSessionId>) -> Self {
         Self {
@@ -972,11 +987,12 @@ impl crate::rt::StripeRequest for RetrieveFinancialConnectionsSession {
 ///
 /// Retrieves the details of a Financial Connections `Session`
 ///
-/// `GET /v1/link_account_sessions/{session}`
+/// `GET /v1/link_account_sessions/{session}` · [API reference](https://docs.stripe.com/api/financial_connections/sessions)
 #[cfg(feature = "financial_connections")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveLinkAccountSession {
+    /// The `session` parameter.
     pub session: crate::FinancialConnectionsSessionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -994,7 +1010,7 @@ impl serde::Serialize for RetrieveLinkAccountSession {
 }
 #[cfg(feature = "financial_connections")]
 impl RetrieveLinkAccountSession {
-    ///Start with the required parameters: `session`.
+    /// Start with the required parameters: `session`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(session: impl Into<crate::FinancialConnectionsSessionId>) -> Self {
         Self {

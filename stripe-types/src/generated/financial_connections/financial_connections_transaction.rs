@@ -19,6 +19,7 @@ pub struct FinancialConnectionsTransaction {
     pub livemode: bool,
     /// The status of the transaction.
     pub status: crate::FinancialConnectionsTransactionStatus,
+    /// The `status_transitions` field.
     pub status_transitions: crate::BankConnectionsResourceTransactionResourceStatusTransitions,
     /// Time at which the transaction was transacted. Measured in seconds since the Unix epoch.
     pub transacted_at: crate::rt::Timestamp,
@@ -272,7 +273,7 @@ impl crate::rt::Decode for FinancialConnectionsTransactionStatus {
 ///
 /// Returns a list of Financial Connections `Transaction` objects.
 ///
-/// `GET /v1/financial_connections/transactions`
+/// `GET /v1/financial_connections/transactions` · Stripe's SDKs: `list` on `FinancialConnections.Transaction` · [API reference](https://docs.stripe.com/api/financial_connections/transactions/list)
 #[cfg(feature = "financial_connections")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -321,7 +322,7 @@ impl serde::Serialize for ListFinancialConnectionsTransactions {
 }
 #[cfg(feature = "financial_connections")]
 impl ListFinancialConnectionsTransactions {
-    ///Start with the required parameters: `account`.
+    /// Start with the required parameters: `account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<crate::AccountId>) -> Self {
         Self {
@@ -429,11 +430,12 @@ impl From<i64> for ListFinancialConnectionsTransactionsTransactedAt {
 ///
 /// Retrieves the details of a Financial Connections `Transaction`
 ///
-/// `GET /v1/financial_connections/transactions/{transaction}`
+/// `GET /v1/financial_connections/transactions/{transaction}` · Stripe's SDKs: `retrieve` on `FinancialConnections.Transaction` · [API reference](https://docs.stripe.com/api/financial_connections/transactions/retrieve)
 #[cfg(feature = "financial_connections")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveFinancialConnectionsTransaction {
+    /// The `transaction` parameter.
     pub transaction: crate::FinancialConnectionsTransactionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -451,7 +453,7 @@ impl serde::Serialize for RetrieveFinancialConnectionsTransaction {
 }
 #[cfg(feature = "financial_connections")]
 impl RetrieveFinancialConnectionsTransaction {
-    ///Start with the required parameters: `transaction`.
+    /// Start with the required parameters: `transaction`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         transaction: impl Into<crate::FinancialConnectionsTransactionId>,
@@ -487,10 +489,12 @@ impl crate::rt::StripeRequest for RetrieveFinancialConnectionsTransaction {
         }
     }
 }
+/// Part of a request's parameters (`ListFinancialConnectionsTransactionsTransactionRefresh`).
 #[cfg(feature = "financial_connections")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TransactionRefreshParams {
+    /// The `after` parameter.
     pub after: String,
 }
 #[cfg(feature = "financial_connections")]
@@ -504,7 +508,7 @@ impl serde::Serialize for TransactionRefreshParams {
 }
 #[cfg(feature = "financial_connections")]
 impl TransactionRefreshParams {
-    ///Start with the required parameters: `after`.
+    /// Start with the required parameters: `after`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(after: impl Into<String>) -> Self {
         Self { after: after.into() }

@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct LinkedAccountOptionsCommon {
+    /// The `filters` field.
     pub filters: Option<
         crate::PaymentFlowsPrivatePaymentMethodsFinancialConnectionsCommonLinkedAccountOptionsFilters,
     >,

@@ -4,7 +4,7 @@
 ///
 /// Creates a ForwardingRequest object.
 ///
-/// `POST /v1/forwarding/requests`
+/// `POST /v1/forwarding/requests` · Stripe's SDKs: `create` on `Forwarding.Request` · [API reference](https://docs.stripe.com/api/forwarding/requests/create)
 #[cfg(feature = "forwarding")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -44,7 +44,7 @@ impl serde::Serialize for CreateForwardingRequest {
 }
 #[cfg(feature = "forwarding")]
 impl CreateForwardingRequest {
-    ///Start with the required parameters: `payment_method`, `replacements`, `url`.
+    /// Start with the required parameters: `payment_method`, `replacements`, `url`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         payment_method: impl Into<crate::PaymentMethodId>,
@@ -169,13 +169,18 @@ impl<'de> serde::Deserialize<'de> for CreateForwardingRequestReplacements {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`ListForwardingRequestsCreated`).
 #[cfg(feature = "forwarding")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreatedParam {
+    /// The `gt` parameter.
     pub gt: Option<i64>,
+    /// The `gte` parameter.
     pub gte: Option<i64>,
+    /// The `lt` parameter.
     pub lt: Option<i64>,
+    /// The `lte` parameter.
     pub lte: Option<i64>,
 }
 #[cfg(feature = "forwarding")]
@@ -200,7 +205,7 @@ impl serde::Serialize for CreatedParam {
 }
 #[cfg(feature = "forwarding")]
 impl CreatedParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -210,18 +215,22 @@ impl CreatedParam {
             lte: None,
         }
     }
+    /// The `gt` parameter.
     pub fn gt(mut self, v: impl Into<i64>) -> Self {
         self.gt = Some(v.into());
         self
     }
+    /// The `gte` parameter.
     pub fn gte(mut self, v: impl Into<i64>) -> Self {
         self.gte = Some(v.into());
         self
     }
+    /// The `lt` parameter.
     pub fn lt(mut self, v: impl Into<i64>) -> Self {
         self.lt = Some(v.into());
         self
     }
+    /// The `lte` parameter.
     pub fn lte(mut self, v: impl Into<i64>) -> Self {
         self.lte = Some(v.into());
         self
@@ -496,11 +505,14 @@ impl crate::rt::Decode for ForwardingRequestReplacements {
         r.str_enum()
     }
 }
+/// Part of a request's parameters (`CreateForwardingRequestRequestHeaders`).
 #[cfg(feature = "forwarding")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct HeaderParam {
+    /// The `name` parameter.
     pub name: String,
+    /// The `value` parameter.
     pub value: String,
 }
 #[cfg(feature = "forwarding")]
@@ -513,14 +525,23 @@ impl serde::Serialize for HeaderParam {
         map.end()
     }
 }
+/// The required parameters of [`HeaderParam::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "forwarding")]
+#[derive(Clone, Debug)]
+pub struct HeaderParamArgs {
+    /// The `name` parameter.
+    pub name: String,
+    /// The `value` parameter.
+    pub value: String,
+}
 #[cfg(feature = "forwarding")]
 impl HeaderParam {
-    ///Start with the required parameters: `name`, `value`.
+    /// Start with the required parameters, named in [`HeaderParamArgs`]: `name`, `value`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn new(args: HeaderParamArgs) -> Self {
         Self {
-            name: name.into(),
-            value: value.into(),
+            name: args.name,
+            value: args.value,
         }
     }
 }
@@ -528,7 +549,7 @@ impl HeaderParam {
 ///
 /// Lists all ForwardingRequest objects.
 ///
-/// `GET /v1/forwarding/requests`
+/// `GET /v1/forwarding/requests` · Stripe's SDKs: `list` on `Forwarding.Request` · [API reference](https://docs.stripe.com/api/forwarding/requests/list)
 #[cfg(feature = "forwarding")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -569,7 +590,7 @@ impl serde::Serialize for ListForwardingRequests {
 }
 #[cfg(feature = "forwarding")]
 impl ListForwardingRequests {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -621,11 +642,14 @@ impl crate::rt::StripeRequest for ListForwardingRequests {
         }
     }
 }
+/// Part of a request's parameters (`CreateForwardingRequestRequest`).
 #[cfg(feature = "forwarding")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct RequestParam {
+    /// The `body` parameter.
     pub body: Option<String>,
+    /// The `headers` parameter.
     pub headers: Option<Vec<crate::HeaderParam>>,
 }
 #[cfg(feature = "forwarding")]
@@ -644,15 +668,17 @@ impl serde::Serialize for RequestParam {
 }
 #[cfg(feature = "forwarding")]
 impl RequestParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { body: None, headers: None }
     }
+    /// The `body` parameter.
     pub fn body(mut self, v: impl Into<String>) -> Self {
         self.body = Some(v.into());
         self
     }
+    /// The `headers` parameter.
     pub fn headers(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::HeaderParam>>,
@@ -665,11 +691,12 @@ impl RequestParam {
 ///
 /// Retrieves a ForwardingRequest object.
 ///
-/// `GET /v1/forwarding/requests/{id}`
+/// `GET /v1/forwarding/requests/{id}` · Stripe's SDKs: `retrieve` on `Forwarding.Request` · [API reference](https://docs.stripe.com/api/forwarding/requests/retrieve)
 #[cfg(feature = "forwarding")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveForwardingRequest {
+    /// The `id` parameter.
     pub id: crate::ForwardingRequestId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -687,7 +714,7 @@ impl serde::Serialize for RetrieveForwardingRequest {
 }
 #[cfg(feature = "forwarding")]
 impl RetrieveForwardingRequest {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::ForwardingRequestId>) -> Self {
         Self {

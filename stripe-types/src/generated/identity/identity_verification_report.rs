@@ -19,15 +19,21 @@ pub struct IdentityVerificationReport {
     pub client_reference_id: Option<String>,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
+    /// The `document` field.
     pub document: Option<crate::GelatoDocumentReport>,
+    /// The `email` field.
     pub email: Option<crate::GelatoEmailReport>,
     /// Unique identifier for the object.
     pub id: crate::IdentityVerificationReportId,
+    /// The `id_number` field.
     pub id_number: Option<crate::GelatoIdNumberReport>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
+    /// The `options` field.
     pub options: Option<crate::GelatoVerificationReportOptions>,
+    /// The `phone` field.
     pub phone: Option<crate::GelatoPhoneReport>,
+    /// The `selfie` field.
     pub selfie: Option<crate::GelatoSelfieReport>,
     /// Type of report.
     pub r#type: crate::IdentityVerificationReportType,
@@ -279,7 +285,7 @@ impl crate::rt::Decode for IdentityVerificationReportType {
 ///
 /// List all verification reports.
 ///
-/// `GET /v1/identity/verification_reports`
+/// `GET /v1/identity/verification_reports` · Stripe's SDKs: `list` on `Identity.VerificationReport` · [API reference](https://docs.stripe.com/api/identity/verification_reports/list)
 #[cfg(feature = "identity")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -335,7 +341,7 @@ impl serde::Serialize for ListIdentityVerificationReports {
 }
 #[cfg(feature = "identity")]
 impl ListIdentityVerificationReports {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -503,11 +509,12 @@ impl<'de> serde::Deserialize<'de> for ListIdentityVerificationReportsType {
 ///
 /// Retrieves an existing VerificationReport
 ///
-/// `GET /v1/identity/verification_reports/{report}`
+/// `GET /v1/identity/verification_reports/{report}` · Stripe's SDKs: `retrieve` on `Identity.VerificationReport` · [API reference](https://docs.stripe.com/api/identity/verification_reports/retrieve)
 #[cfg(feature = "identity")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveIdentityVerificationReport {
+    /// The `report` parameter.
     pub report: crate::IdentityVerificationReportId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -525,7 +532,7 @@ impl serde::Serialize for RetrieveIdentityVerificationReport {
 }
 #[cfg(feature = "identity")]
 impl RetrieveIdentityVerificationReport {
-    ///Start with the required parameters: `report`.
+    /// Start with the required parameters: `report`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(report: impl Into<crate::IdentityVerificationReportId>) -> Self {
         Self {

@@ -6,12 +6,13 @@
 ///
 /// Once canceled, future submission attempts are disabled. This cannot be undone. [Learn more](https://docs.stripe.com/docs/identity/verification-sessions#cancel).
 ///
-/// `POST /v1/identity/verification_sessions/{session}/cancel`
+/// `POST /v1/identity/verification_sessions/{session}/cancel` · Stripe's SDKs: `cancel` on `Identity.VerificationSession` · [API reference](https://docs.stripe.com/api/identity/verification_sessions/cancel)
 #[cfg(feature = "identity")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelIdentityVerificationSession {
-    pub session: String,
+    /// The `session` parameter.
+    pub session: crate::IdentityVerificationSessionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -28,9 +29,9 @@ impl serde::Serialize for CancelIdentityVerificationSession {
 }
 #[cfg(feature = "identity")]
 impl CancelIdentityVerificationSession {
-    ///Start with the required parameters: `session`.
+    /// Start with the required parameters: `session`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(session: impl Into<String>) -> Self {
+    pub fn new(session: impl Into<crate::IdentityVerificationSessionId>) -> Self {
         Self {
             session: session.into(),
             expand: None,
@@ -72,7 +73,7 @@ impl crate::rt::StripeRequest for CancelIdentityVerificationSession {
 ///
 /// Related guide: [Verify your users’ identity documents](https://docs.stripe.com/docs/identity/verify-identity-documents)
 ///
-/// `POST /v1/identity/verification_sessions`
+/// `POST /v1/identity/verification_sessions` · Stripe's SDKs: `create` on `Identity.VerificationSession` · [API reference](https://docs.stripe.com/api/identity/verification_sessions/create)
 #[cfg(feature = "identity")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -143,7 +144,7 @@ impl serde::Serialize for CreateIdentityVerificationSession {
 }
 #[cfg(feature = "identity")]
 impl CreateIdentityVerificationSession {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -371,15 +372,20 @@ impl<'de> serde::Deserialize<'de> for CreateIdentityVerificationSessionType {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateIdentityVerificationSessionOptionsDocument`).
 #[cfg(feature = "identity")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct DocumentOptions {
+    /// The `allowed_types` parameter.
     pub allowed_types: Option<
         Vec<crate::CreateIdentityVerificationSessionOptionsDocumentAllowedTypes>,
     >,
+    /// The `require_id_number` parameter.
     pub require_id_number: Option<bool>,
+    /// The `require_live_capture` parameter.
     pub require_live_capture: Option<bool>,
+    /// The `require_matching_selfie` parameter.
     pub require_matching_selfie: Option<bool>,
 }
 #[cfg(feature = "identity")]
@@ -404,7 +410,7 @@ impl serde::Serialize for DocumentOptions {
 }
 #[cfg(feature = "identity")]
 impl DocumentOptions {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -414,6 +420,7 @@ impl DocumentOptions {
             require_matching_selfie: None,
         }
     }
+    /// The `allowed_types` parameter.
     pub fn allowed_types(
         mut self,
         v: impl IntoIterator<
@@ -425,14 +432,17 @@ impl DocumentOptions {
         self.allowed_types = Some(v.into_iter().map(Into::into).collect());
         self
     }
+    /// The `require_id_number` parameter.
     pub fn require_id_number(mut self, v: impl Into<bool>) -> Self {
         self.require_id_number = Some(v.into());
         self
     }
+    /// The `require_live_capture` parameter.
     pub fn require_live_capture(mut self, v: impl Into<bool>) -> Self {
         self.require_live_capture = Some(v.into());
         self
     }
+    /// The `require_matching_selfie` parameter.
     pub fn require_matching_selfie(mut self, v: impl Into<bool>) -> Self {
         self.require_matching_selfie = Some(v.into());
         self
@@ -481,6 +491,7 @@ pub struct IdentityVerificationSession {
     pub related_customer: Option<String>,
     /// The ID of the Account representing a customer.
     pub related_customer_account: Option<String>,
+    /// The `related_person` field.
     pub related_person: Option<crate::GelatoRelatedPerson>,
     /// Status of this VerificationSession. [Learn more about the lifecycle of sessions](https://docs.stripe.com/identity/how-sessions-work).
     pub status: crate::IdentityVerificationSessionStatus,
@@ -863,7 +874,7 @@ impl crate::rt::Decode for IdentityVerificationSessionType {
 ///
 /// Returns a list of VerificationSessions
 ///
-/// `GET /v1/identity/verification_sessions`
+/// `GET /v1/identity/verification_sessions` · Stripe's SDKs: `list` on `Identity.VerificationSession` · [API reference](https://docs.stripe.com/api/identity/verification_sessions/list)
 #[cfg(feature = "identity")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -924,7 +935,7 @@ impl serde::Serialize for ListIdentityVerificationSessions {
 }
 #[cfg(feature = "identity")]
 impl ListIdentityVerificationSessions {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1069,11 +1080,14 @@ impl<'de> serde::Deserialize<'de> for ListIdentityVerificationSessionsStatus {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateIdentityVerificationSessionProvidedDetails`).
 #[cfg(feature = "identity")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProvidedDetailsParam {
+    /// The `email` parameter.
     pub email: Option<String>,
+    /// The `phone` parameter.
     pub phone: Option<String>,
 }
 #[cfg(feature = "identity")]
@@ -1092,15 +1106,17 @@ impl serde::Serialize for ProvidedDetailsParam {
 }
 #[cfg(feature = "identity")]
 impl ProvidedDetailsParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { email: None, phone: None }
     }
+    /// The `email` parameter.
     pub fn email(mut self, v: impl Into<String>) -> Self {
         self.email = Some(v.into());
         self
     }
+    /// The `phone` parameter.
     pub fn phone(mut self, v: impl Into<String>) -> Self {
         self.phone = Some(v.into());
         self
@@ -1128,12 +1144,13 @@ impl ProvidedDetailsParam {
 ///
 /// [Learn more](https://docs.stripe.com/docs/identity/verification-sessions#redact).
 ///
-/// `POST /v1/identity/verification_sessions/{session}/redact`
+/// `POST /v1/identity/verification_sessions/{session}/redact` · Stripe's SDKs: `redact` on `Identity.VerificationSession` · [API reference](https://docs.stripe.com/api/identity/verification_sessions/redact)
 #[cfg(feature = "identity")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RedactIdentityVerificationSession {
-    pub session: String,
+    /// The `session` parameter.
+    pub session: crate::IdentityVerificationSessionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -1150,9 +1167,9 @@ impl serde::Serialize for RedactIdentityVerificationSession {
 }
 #[cfg(feature = "identity")]
 impl RedactIdentityVerificationSession {
-    ///Start with the required parameters: `session`.
+    /// Start with the required parameters: `session`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(session: impl Into<String>) -> Self {
+    pub fn new(session: impl Into<crate::IdentityVerificationSessionId>) -> Self {
         Self {
             session: session.into(),
             expand: None,
@@ -1184,11 +1201,14 @@ impl crate::rt::StripeRequest for RedactIdentityVerificationSession {
         }
     }
 }
+/// Part of a request's parameters (`CreateIdentityVerificationSessionRelatedPerson`).
 #[cfg(feature = "identity")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RelatedPersonParam {
+    /// The `account` parameter.
     pub account: String,
+    /// The `person` parameter.
     pub person: String,
 }
 #[cfg(feature = "identity")]
@@ -1201,14 +1221,23 @@ impl serde::Serialize for RelatedPersonParam {
         map.end()
     }
 }
+/// The required parameters of [`RelatedPersonParam::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "identity")]
+#[derive(Clone, Debug)]
+pub struct RelatedPersonParamArgs {
+    /// The `account` parameter.
+    pub account: String,
+    /// The `person` parameter.
+    pub person: String,
+}
 #[cfg(feature = "identity")]
 impl RelatedPersonParam {
-    ///Start with the required parameters: `account`, `person`.
+    /// Start with the required parameters, named in [`RelatedPersonParamArgs`]: `account`, `person`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(account: impl Into<String>, person: impl Into<String>) -> Self {
+    pub fn new(args: RelatedPersonParamArgs) -> Self {
         Self {
-            account: account.into(),
-            person: person.into(),
+            account: args.account,
+            person: args.person,
         }
     }
 }
@@ -1219,11 +1248,12 @@ impl RelatedPersonParam {
 /// When the session status is `requires_input`, you can use this method to retrieve a valid
 /// `client_secret` or `url` to allow re-submission.
 ///
-/// `GET /v1/identity/verification_sessions/{session}`
+/// `GET /v1/identity/verification_sessions/{session}` · Stripe's SDKs: `retrieve` on `Identity.VerificationSession` · [API reference](https://docs.stripe.com/api/identity/verification_sessions/retrieve)
 #[cfg(feature = "identity")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveIdentityVerificationSession {
+    /// The `session` parameter.
     pub session: crate::IdentityVerificationSessionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1241,7 +1271,7 @@ impl serde::Serialize for RetrieveIdentityVerificationSession {
 }
 #[cfg(feature = "identity")]
 impl RetrieveIdentityVerificationSession {
-    ///Start with the required parameters: `session`.
+    /// Start with the required parameters: `session`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(session: impl Into<crate::IdentityVerificationSessionId>) -> Self {
         Self {
@@ -1275,10 +1305,12 @@ impl crate::rt::StripeRequest for RetrieveIdentityVerificationSession {
         }
     }
 }
+/// Part of a request's parameters (`CreateIdentityVerificationSessionOptions`).
 #[cfg(feature = "identity")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct SessionOptionsParam {
+    /// The `document` parameter.
     pub document: Option<crate::rt::Clearable<crate::DocumentOptions>>,
 }
 #[cfg(feature = "identity")]
@@ -1294,11 +1326,12 @@ impl serde::Serialize for SessionOptionsParam {
 }
 #[cfg(feature = "identity")]
 impl SessionOptionsParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { document: None }
     }
+    /// The `document` parameter.
     pub fn document(
         mut self,
         v: impl Into<crate::rt::Clearable<crate::DocumentOptions>>,
@@ -1314,11 +1347,12 @@ impl SessionOptionsParam {
 /// When the session status is `requires_input`, you can use this method to update the
 /// verification check and options.
 ///
-/// `POST /v1/identity/verification_sessions/{session}`
+/// `POST /v1/identity/verification_sessions/{session}` · Stripe's SDKs: `update` on `Identity.VerificationSession` · [API reference](https://docs.stripe.com/api/identity/verification_sessions/update)
 #[cfg(feature = "identity")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateIdentityVerificationSession {
+    /// The `session` parameter.
     pub session: crate::IdentityVerificationSessionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1356,7 +1390,7 @@ impl serde::Serialize for UpdateIdentityVerificationSession {
 }
 #[cfg(feature = "identity")]
 impl UpdateIdentityVerificationSession {
-    ///Start with the required parameters: `session`.
+    /// Start with the required parameters: `session`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(session: impl Into<crate::IdentityVerificationSessionId>) -> Self {
         Self {

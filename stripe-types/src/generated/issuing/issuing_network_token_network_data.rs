@@ -4,11 +4,15 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingNetworkTokenNetworkData {
+    /// The `device` field.
     pub device: Option<crate::IssuingNetworkTokenDevice>,
+    /// The `mastercard` field.
     pub mastercard: Option<crate::IssuingNetworkTokenMastercard>,
     /// The network that the token is associated with. An additional hash is included with a name matching this value, containing tokenization data specific to the card network.
     pub r#type: crate::IssuingNetworkTokenNetworkDataType,
+    /// The `visa` field.
     pub visa: Option<crate::IssuingNetworkTokenVisa>,
+    /// The `wallet_provider` field.
     pub wallet_provider: Option<crate::IssuingNetworkTokenWalletProvider>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

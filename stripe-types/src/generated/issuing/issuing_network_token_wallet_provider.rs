@@ -12,6 +12,7 @@ pub struct IssuingNetworkTokenWalletProvider {
     pub card_number_source: Option<
         crate::IssuingNetworkTokenWalletProviderCardNumberSource,
     >,
+    /// The `cardholder_address` field.
     pub cardholder_address: Option<crate::IssuingNetworkTokenAddress>,
     /// The name of the cardholder tokenizing the card.
     pub cardholder_name: Option<String>,

@@ -4,12 +4,13 @@
 ///
 /// Updates the `status` of the specified testmode personalization design object to `active`.
 ///
-/// `POST /v1/test_helpers/issuing/personalization_designs/{personalization_design}/activate`
+/// `POST /v1/test_helpers/issuing/personalization_designs/{personalization_design}/activate` · Stripe's SDKs: `activate` on `Issuing.PersonalizationDesign` · [API reference](https://docs.stripe.com/api/issuing/personalization_designs/activate)
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ActivateTestHelpersIssuingPersonalizationDesign {
-    pub personalization_design: String,
+    /// The `personalization_design` parameter.
+    pub personalization_design: crate::IssuingPersonalizationDesignId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -26,9 +27,11 @@ impl serde::Serialize for ActivateTestHelpersIssuingPersonalizationDesign {
 }
 #[cfg(feature = "issuing")]
 impl ActivateTestHelpersIssuingPersonalizationDesign {
-    ///Start with the required parameters: `personalization_design`.
+    /// Start with the required parameters: `personalization_design`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(personalization_design: impl Into<String>) -> Self {
+    pub fn new(
+        personalization_design: impl Into<crate::IssuingPersonalizationDesignId>,
+    ) -> Self {
         Self {
             personalization_design: personalization_design.into(),
             expand: None,
@@ -60,13 +63,18 @@ impl crate::rt::StripeRequest for ActivateTestHelpersIssuingPersonalizationDesig
         }
     }
 }
+/// Part of a request's parameters (`CreateIssuingPersonalizationDesignCarrierText`).
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CarrierTextParam {
+    /// The `footer_body` parameter.
     pub footer_body: Option<crate::rt::Clearable<String>>,
+    /// The `footer_title` parameter.
     pub footer_title: Option<crate::rt::Clearable<String>>,
+    /// The `header_body` parameter.
     pub header_body: Option<crate::rt::Clearable<String>>,
+    /// The `header_title` parameter.
     pub header_title: Option<crate::rt::Clearable<String>>,
 }
 #[cfg(feature = "issuing")]
@@ -91,7 +99,7 @@ impl serde::Serialize for CarrierTextParam {
 }
 #[cfg(feature = "issuing")]
 impl CarrierTextParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -101,18 +109,22 @@ impl CarrierTextParam {
             header_title: None,
         }
     }
+    /// The `footer_body` parameter.
     pub fn footer_body(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
         self.footer_body = Some(v.into());
         self
     }
+    /// The `footer_title` parameter.
     pub fn footer_title(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
         self.footer_title = Some(v.into());
         self
     }
+    /// The `header_body` parameter.
     pub fn header_body(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
         self.header_body = Some(v.into());
         self
     }
+    /// The `header_title` parameter.
     pub fn header_title(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
         self.header_title = Some(v.into());
         self
@@ -122,7 +134,7 @@ impl CarrierTextParam {
 ///
 /// Creates a personalization design object.
 ///
-/// `POST /v1/issuing/personalization_designs`
+/// `POST /v1/issuing/personalization_designs` · Stripe's SDKs: `create` on `Issuing.PersonalizationDesign` · [API reference](https://docs.stripe.com/api/issuing/personalization_designs/create)
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -181,7 +193,7 @@ impl serde::Serialize for CreateIssuingPersonalizationDesign {
 }
 #[cfg(feature = "issuing")]
 impl CreateIssuingPersonalizationDesign {
-    ///Start with the required parameters: `physical_bundle`.
+    /// Start with the required parameters: `physical_bundle`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(physical_bundle: impl Into<String>) -> Self {
         Self {
@@ -256,12 +268,13 @@ impl crate::rt::StripeRequest for CreateIssuingPersonalizationDesign {
 ///
 /// Updates the `status` of the specified testmode personalization design object to `inactive`.
 ///
-/// `POST /v1/test_helpers/issuing/personalization_designs/{personalization_design}/deactivate`
+/// `POST /v1/test_helpers/issuing/personalization_designs/{personalization_design}/deactivate` · Stripe's SDKs: `deactivate` on `Issuing.PersonalizationDesign` · [API reference](https://docs.stripe.com/api/issuing/personalization_designs/deactivate)
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeactivateTestHelpersIssuingPersonalizationDesign {
-    pub personalization_design: String,
+    /// The `personalization_design` parameter.
+    pub personalization_design: crate::IssuingPersonalizationDesignId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -278,9 +291,11 @@ impl serde::Serialize for DeactivateTestHelpersIssuingPersonalizationDesign {
 }
 #[cfg(feature = "issuing")]
 impl DeactivateTestHelpersIssuingPersonalizationDesign {
-    ///Start with the required parameters: `personalization_design`.
+    /// Start with the required parameters: `personalization_design`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(personalization_design: impl Into<String>) -> Self {
+    pub fn new(
+        personalization_design: impl Into<crate::IssuingPersonalizationDesignId>,
+    ) -> Self {
         Self {
             personalization_design: personalization_design.into(),
             expand: None,
@@ -334,7 +349,9 @@ pub struct IssuingPersonalizationDesign {
     pub name: Option<String>,
     /// The physical bundle object belonging to this personalization design.
     pub physical_bundle: crate::rt::Expandable<crate::IssuingPhysicalBundle>,
+    /// The `preferences` field.
     pub preferences: crate::IssuingPersonalizationDesignPreferences,
+    /// The `rejection_reasons` field.
     pub rejection_reasons: crate::IssuingPersonalizationDesignRejectionReasons,
     /// Whether this personalization design can be used to create cards.
     pub status: crate::IssuingPersonalizationDesignStatus,
@@ -1053,7 +1070,7 @@ impl crate::rt::Decode for IssuingPersonalizationDesignStatus {
 ///
 /// Returns a list of personalization design objects. The objects are sorted in descending order by creation date, with the most recently created object appearing first.
 ///
-/// `GET /v1/issuing/personalization_designs`
+/// `GET /v1/issuing/personalization_designs` · Stripe's SDKs: `list` on `Issuing.PersonalizationDesign` · [API reference](https://docs.stripe.com/api/issuing/personalization_designs/list)
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1104,7 +1121,7 @@ impl serde::Serialize for ListIssuingPersonalizationDesigns {
 }
 #[cfg(feature = "issuing")]
 impl ListIssuingPersonalizationDesigns {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1240,11 +1257,14 @@ impl<'de> serde::Deserialize<'de> for ListIssuingPersonalizationDesignsStatus {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`ListIssuingPersonalizationDesignsPreferences`).
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct PreferencesListParam {
+    /// The `is_default` parameter.
     pub is_default: Option<bool>,
+    /// The `is_platform_default` parameter.
     pub is_platform_default: Option<bool>,
 }
 #[cfg(feature = "issuing")]
@@ -1263,7 +1283,7 @@ impl serde::Serialize for PreferencesListParam {
 }
 #[cfg(feature = "issuing")]
 impl PreferencesListParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1271,19 +1291,23 @@ impl PreferencesListParam {
             is_platform_default: None,
         }
     }
+    /// The `is_default` parameter.
     pub fn is_default(mut self, v: impl Into<bool>) -> Self {
         self.is_default = Some(v.into());
         self
     }
+    /// The `is_platform_default` parameter.
     pub fn is_platform_default(mut self, v: impl Into<bool>) -> Self {
         self.is_platform_default = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateIssuingPersonalizationDesignPreferences`).
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PreferencesParam {
+    /// The `is_default` parameter.
     pub is_default: bool,
 }
 #[cfg(feature = "issuing")]
@@ -1297,7 +1321,7 @@ impl serde::Serialize for PreferencesParam {
 }
 #[cfg(feature = "issuing")]
 impl PreferencesParam {
-    ///Start with the required parameters: `is_default`.
+    /// Start with the required parameters: `is_default`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(is_default: impl Into<bool>) -> Self {
         Self {
@@ -1309,12 +1333,13 @@ impl PreferencesParam {
 ///
 /// Updates the `status` of the specified testmode personalization design object to `rejected`.
 ///
-/// `POST /v1/test_helpers/issuing/personalization_designs/{personalization_design}/reject`
+/// `POST /v1/test_helpers/issuing/personalization_designs/{personalization_design}/reject` · Stripe's SDKs: `reject` on `Issuing.PersonalizationDesign` · [API reference](https://docs.stripe.com/api/issuing/personalization_designs/reject)
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RejectTestHelpersIssuingPersonalizationDesign {
-    pub personalization_design: String,
+    /// The `personalization_design` parameter.
+    pub personalization_design: crate::IssuingPersonalizationDesignId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// The reason(s) the personalization design was rejected.
@@ -1334,10 +1359,10 @@ impl serde::Serialize for RejectTestHelpersIssuingPersonalizationDesign {
 }
 #[cfg(feature = "issuing")]
 impl RejectTestHelpersIssuingPersonalizationDesign {
-    ///Start with the required parameters: `personalization_design`, `rejection_reasons`.
+    /// Start with the required parameters: `personalization_design`, `rejection_reasons`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        personalization_design: impl Into<String>,
+        personalization_design: impl Into<crate::IssuingPersonalizationDesignId>,
         rejection_reasons: impl Into<crate::RejectionReasonsParam>,
     ) -> Self {
         Self {
@@ -1629,13 +1654,16 @@ for RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`RejectTestHelpersIssuingPersonalizationDesignRejectionReasons`).
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct RejectionReasonsParam {
+    /// The `card_logo` parameter.
     pub card_logo: Option<
         Vec<crate::RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo>,
     >,
+    /// The `carrier_text` parameter.
     pub carrier_text: Option<
         Vec<
             crate::RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCarrierText,
@@ -1658,7 +1686,7 @@ impl serde::Serialize for RejectionReasonsParam {
 }
 #[cfg(feature = "issuing")]
 impl RejectionReasonsParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1666,6 +1694,7 @@ impl RejectionReasonsParam {
             carrier_text: None,
         }
     }
+    /// The `card_logo` parameter.
     pub fn card_logo(
         mut self,
         v: impl IntoIterator<
@@ -1677,6 +1706,7 @@ impl RejectionReasonsParam {
         self.card_logo = Some(v.into_iter().map(Into::into).collect());
         self
     }
+    /// The `carrier_text` parameter.
     pub fn carrier_text(
         mut self,
         v: impl IntoIterator<
@@ -1693,11 +1723,12 @@ impl RejectionReasonsParam {
 ///
 /// Retrieves a personalization design object.
 ///
-/// `GET /v1/issuing/personalization_designs/{personalization_design}`
+/// `GET /v1/issuing/personalization_designs/{personalization_design}` · Stripe's SDKs: `retrieve` on `Issuing.PersonalizationDesign` · [API reference](https://docs.stripe.com/api/issuing/personalization_designs/retrieve)
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveIssuingPersonalizationDesign {
+    /// The `personalization_design` parameter.
     pub personalization_design: crate::IssuingPersonalizationDesignId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1715,7 +1746,7 @@ impl serde::Serialize for RetrieveIssuingPersonalizationDesign {
 }
 #[cfg(feature = "issuing")]
 impl RetrieveIssuingPersonalizationDesign {
-    ///Start with the required parameters: `personalization_design`.
+    /// Start with the required parameters: `personalization_design`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         personalization_design: impl Into<crate::IssuingPersonalizationDesignId>,
@@ -1755,11 +1786,12 @@ impl crate::rt::StripeRequest for RetrieveIssuingPersonalizationDesign {
 ///
 /// Updates a card personalization object.
 ///
-/// `POST /v1/issuing/personalization_designs/{personalization_design}`
+/// `POST /v1/issuing/personalization_designs/{personalization_design}` · Stripe's SDKs: `update` on `Issuing.PersonalizationDesign` · [API reference](https://docs.stripe.com/api/issuing/personalization_designs/update)
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateIssuingPersonalizationDesign {
+    /// The `personalization_design` parameter.
     pub personalization_design: crate::IssuingPersonalizationDesignId,
     /// The file for the card logo, for use with physical bundles that support card logos. Must have a `purpose` value of `issuing_logo`.
     pub card_logo: Option<crate::rt::Clearable<String>>,
@@ -1817,7 +1849,7 @@ impl serde::Serialize for UpdateIssuingPersonalizationDesign {
 }
 #[cfg(feature = "issuing")]
 impl UpdateIssuingPersonalizationDesign {
-    ///Start with the required parameters: `personalization_design`.
+    /// Start with the required parameters: `personalization_design`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         personalization_design: impl Into<crate::IssuingPersonalizationDesignId>,

@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct IssuingPhysicalBundle {
+    /// The `features` field.
     pub features: crate::IssuingPhysicalBundleFeatures,
     /// Unique identifier for the object.
     pub id: crate::IssuingPhysicalBundleId,
@@ -496,7 +497,7 @@ impl crate::rt::Decode for IssuingPhysicalBundleType {
 ///
 /// Returns a list of physical bundle objects. The objects are sorted in descending order by creation date, with the most recently created object appearing first.
 ///
-/// `GET /v1/issuing/physical_bundles`
+/// `GET /v1/issuing/physical_bundles` · Stripe's SDKs: `list` on `Issuing.PhysicalBundle` · [API reference](https://docs.stripe.com/api/issuing/physical_bundles/list)
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -542,7 +543,7 @@ impl serde::Serialize for ListIssuingPhysicalBundles {
 }
 #[cfg(feature = "issuing")]
 impl ListIssuingPhysicalBundles {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -724,11 +725,12 @@ impl<'de> serde::Deserialize<'de> for ListIssuingPhysicalBundlesType {
 ///
 /// Retrieves a physical bundle object.
 ///
-/// `GET /v1/issuing/physical_bundles/{physical_bundle}`
+/// `GET /v1/issuing/physical_bundles/{physical_bundle}` · Stripe's SDKs: `retrieve` on `Issuing.PhysicalBundle` · [API reference](https://docs.stripe.com/api/issuing/physical_bundles/retrieve)
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveIssuingPhysicalBundle {
+    /// The `physical_bundle` parameter.
     pub physical_bundle: crate::IssuingPhysicalBundleId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -746,7 +748,7 @@ impl serde::Serialize for RetrieveIssuingPhysicalBundle {
 }
 #[cfg(feature = "issuing")]
 impl RetrieveIssuingPhysicalBundle {
-    ///Start with the required parameters: `physical_bundle`.
+    /// Start with the required parameters: `physical_bundle`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(physical_bundle: impl Into<crate::IssuingPhysicalBundleId>) -> Self {
         Self {

@@ -4,13 +4,13 @@
 ///
 /// Allows the user to mark an Issuing settlement as complete.
 ///
-/// `POST /v1/test_helpers/issuing/settlements/{settlement}/complete`
+/// `POST /v1/test_helpers/issuing/settlements/{settlement}/complete` · [API reference](https://docs.stripe.com/api/issuing/settlements)
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CompleteTestHelpersIssuingSettlement {
     /// The settlement token to mark as complete.
-    pub settlement: String,
+    pub settlement: crate::IssuingSettlementId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -27,9 +27,9 @@ impl serde::Serialize for CompleteTestHelpersIssuingSettlement {
 }
 #[cfg(feature = "issuing")]
 impl CompleteTestHelpersIssuingSettlement {
-    ///Start with the required parameters: `settlement`.
+    /// Start with the required parameters: `settlement`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(settlement: impl Into<String>) -> Self {
+    pub fn new(settlement: impl Into<crate::IssuingSettlementId>) -> Self {
         Self {
             settlement: settlement.into(),
             expand: None,
@@ -65,7 +65,7 @@ impl crate::rt::StripeRequest for CompleteTestHelpersIssuingSettlement {
 ///
 /// Allows the user to create an Issuing settlement.
 ///
-/// `POST /v1/test_helpers/issuing/settlements`
+/// `POST /v1/test_helpers/issuing/settlements` · [API reference](https://docs.stripe.com/api/issuing/settlements)
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -121,23 +121,31 @@ impl serde::Serialize for CreateTestHelpersIssuingSettlement {
         map.end()
     }
 }
+/// The required parameters of [`CreateTestHelpersIssuingSettlement::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "issuing")]
+#[derive(Clone, Debug)]
+pub struct CreateTestHelpersIssuingSettlementArgs {
+    /// The Bank Identification Number reflecting this settlement record.
+    pub bin: String,
+    /// The date that the transactions are cleared and posted to user's accounts.
+    pub clearing_date: i64,
+    /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
+    pub currency: String,
+    /// The total net amount required to settle with the network.
+    pub net_total_amount: i64,
+}
 #[cfg(feature = "issuing")]
 impl CreateTestHelpersIssuingSettlement {
-    ///Start with the required parameters: `bin`, `clearing_date`, `currency`, `net_total_amount`.
+    /// Start with the required parameters, named in [`CreateTestHelpersIssuingSettlementArgs`]: `bin`, `clearing_date`, `currency`, `net_total_amount`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        bin: impl Into<String>,
-        clearing_date: impl Into<i64>,
-        currency: impl Into<String>,
-        net_total_amount: impl Into<i64>,
-    ) -> Self {
+    pub fn new(args: CreateTestHelpersIssuingSettlementArgs) -> Self {
         Self {
-            bin: bin.into(),
-            clearing_date: clearing_date.into(),
-            currency: currency.into(),
+            bin: args.bin,
+            clearing_date: args.clearing_date,
+            currency: args.currency,
             expand: None,
             interchange_fees_amount: None,
-            net_total_amount: net_total_amount.into(),
+            net_total_amount: args.net_total_amount,
             network: None,
             network_settlement_identifier: None,
             transaction_amount: None,
@@ -632,11 +640,12 @@ impl crate::rt::Decode for IssuingSettlementStatus {
 ///
 /// Retrieves an Issuing `Settlement` object.
 ///
-/// `GET /v1/issuing/settlements/{settlement}`
+/// `GET /v1/issuing/settlements/{settlement}` · [API reference](https://docs.stripe.com/api/issuing/settlements)
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveIssuingSettlement {
+    /// The `settlement` parameter.
     pub settlement: crate::IssuingSettlementId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -654,7 +663,7 @@ impl serde::Serialize for RetrieveIssuingSettlement {
 }
 #[cfg(feature = "issuing")]
 impl RetrieveIssuingSettlement {
-    ///Start with the required parameters: `settlement`.
+    /// Start with the required parameters: `settlement`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(settlement: impl Into<crate::IssuingSettlementId>) -> Self {
         Self {
@@ -692,11 +701,12 @@ impl crate::rt::StripeRequest for RetrieveIssuingSettlement {
 ///
 /// Updates the specified Issuing `Settlement` object by setting the values of the parameters passed. Any parameters not provided will be left unchanged.
 ///
-/// `POST /v1/issuing/settlements/{settlement}`
+/// `POST /v1/issuing/settlements/{settlement}` · [API reference](https://docs.stripe.com/api/issuing/settlements)
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateIssuingSettlement {
+    /// The `settlement` parameter.
     pub settlement: crate::IssuingSettlementId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -719,7 +729,7 @@ impl serde::Serialize for UpdateIssuingSettlement {
 }
 #[cfg(feature = "issuing")]
 impl UpdateIssuingSettlement {
-    ///Start with the required parameters: `settlement`.
+    /// Start with the required parameters: `settlement`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(settlement: impl Into<crate::IssuingSettlementId>) -> Self {
         Self {

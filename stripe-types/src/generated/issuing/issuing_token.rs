@@ -18,6 +18,7 @@ pub struct IssuingToken {
     pub livemode: bool,
     /// The token service provider / card network associated with the token.
     pub network: crate::IssuingTokenNetwork,
+    /// The `network_data` field.
     pub network_data: Option<crate::IssuingNetworkTokenNetworkData>,
     /// Time at which the token was last updated by the card network. Measured in seconds since the Unix epoch.
     pub network_updated_at: crate::rt::Timestamp,
@@ -364,7 +365,7 @@ impl crate::rt::Decode for IssuingTokenWalletProvider {
 ///
 /// Lists all Issuing `Token` objects for a given card.
 ///
-/// `GET /v1/issuing/tokens`
+/// `GET /v1/issuing/tokens` · Stripe's SDKs: `list` on `Issuing.Token` · [API reference](https://docs.stripe.com/api/issuing/tokens/list)
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -413,7 +414,7 @@ impl serde::Serialize for ListIssuingTokens {
 }
 #[cfg(feature = "issuing")]
 impl ListIssuingTokens {
-    ///Start with the required parameters: `card`.
+    /// Start with the required parameters: `card`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(card: impl Into<crate::CardId>) -> Self {
         Self {
@@ -575,11 +576,12 @@ impl<'de> serde::Deserialize<'de> for ListIssuingTokensStatus {
 ///
 /// Retrieves an Issuing `Token` object.
 ///
-/// `GET /v1/issuing/tokens/{token}`
+/// `GET /v1/issuing/tokens/{token}` · Stripe's SDKs: `retrieve` on `Issuing.Token` · [API reference](https://docs.stripe.com/api/issuing/tokens/retrieve)
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveIssuingToken {
+    /// The `token` parameter.
     pub token: crate::IssuingTokenId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -597,7 +599,7 @@ impl serde::Serialize for RetrieveIssuingToken {
 }
 #[cfg(feature = "issuing")]
 impl RetrieveIssuingToken {
-    ///Start with the required parameters: `token`.
+    /// Start with the required parameters: `token`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(token: impl Into<crate::IssuingTokenId>) -> Self {
         Self {
@@ -635,11 +637,12 @@ impl crate::rt::StripeRequest for RetrieveIssuingToken {
 ///
 /// Attempts to update the specified Issuing `Token` object to the status specified.
 ///
-/// `POST /v1/issuing/tokens/{token}`
+/// `POST /v1/issuing/tokens/{token}` · Stripe's SDKs: `update` on `Issuing.Token` · [API reference](https://docs.stripe.com/api/issuing/tokens/update)
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateIssuingToken {
+    /// The `token` parameter.
     pub token: crate::IssuingTokenId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -660,7 +663,7 @@ impl serde::Serialize for UpdateIssuingToken {
 }
 #[cfg(feature = "issuing")]
 impl UpdateIssuingToken {
-    ///Start with the required parameters: `token`, `status`.
+    /// Start with the required parameters: `token`, `status`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         token: impl Into<crate::IssuingTokenId>,

@@ -4,11 +4,11 @@
 ///
 /// Allows the user to capture an arbitrary amount, also known as a forced capture.
 ///
-/// `POST /v1/test_helpers/issuing/transactions/create_force_capture`
+/// `POST /v1/test_helpers/issuing/transactions/create_force_capture` · Stripe's SDKs: `create_force_capture` on `Issuing.Transaction` · [API reference](https://docs.stripe.com/api/issuing/transactions/create_force_capture)
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct CreateTestHelpersIssuingTransactionsCreateForceCapture {
+pub struct CreateForceCaptureTestHelpersIssuingTransaction {
     /// The total amount to attempt to capture. This amount is in the provided currency, or defaults to the cards currency, and in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal).
     pub amount: i64,
     /// Card associated with this transaction.
@@ -23,7 +23,7 @@ pub struct CreateTestHelpersIssuingTransactionsCreateForceCapture {
     pub purchase_details: Option<crate::PurchaseDetailsSpecs>,
 }
 #[cfg(feature = "issuing")]
-impl serde::Serialize for CreateTestHelpersIssuingTransactionsCreateForceCapture {
+impl serde::Serialize for CreateForceCaptureTestHelpersIssuingTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -45,8 +45,8 @@ impl serde::Serialize for CreateTestHelpersIssuingTransactionsCreateForceCapture
     }
 }
 #[cfg(feature = "issuing")]
-impl CreateTestHelpersIssuingTransactionsCreateForceCapture {
-    ///Start with the required parameters: `amount`, `card`.
+impl CreateForceCaptureTestHelpersIssuingTransaction {
+    /// Start with the required parameters: `amount`, `card`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(amount: impl Into<i64>, card: impl Into<crate::CardId>) -> Self {
         Self {
@@ -83,8 +83,7 @@ impl CreateTestHelpersIssuingTransactionsCreateForceCapture {
     }
 }
 #[cfg(feature = "issuing")]
-impl crate::rt::StripeRequest
-for CreateTestHelpersIssuingTransactionsCreateForceCapture {
+impl crate::rt::StripeRequest for CreateForceCaptureTestHelpersIssuingTransaction {
     type Output = crate::IssuingTransaction;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
@@ -104,11 +103,11 @@ for CreateTestHelpersIssuingTransactionsCreateForceCapture {
 ///
 /// Allows the user to refund an arbitrary amount, also known as a unlinked refund.
 ///
-/// `POST /v1/test_helpers/issuing/transactions/create_unlinked_refund`
+/// `POST /v1/test_helpers/issuing/transactions/create_unlinked_refund` · Stripe's SDKs: `create_unlinked_refund` on `Issuing.Transaction` · [API reference](https://docs.stripe.com/api/issuing/transactions/create_unlinked_refund)
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct CreateTestHelpersIssuingTransactionsCreateUnlinkedRefund {
+pub struct CreateUnlinkedRefundTestHelpersIssuingTransaction {
     /// The total amount to attempt to refund. This amount is in the provided currency, or defaults to the cards currency, and in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal).
     pub amount: i64,
     /// Card associated with this unlinked refund transaction.
@@ -123,7 +122,7 @@ pub struct CreateTestHelpersIssuingTransactionsCreateUnlinkedRefund {
     pub purchase_details: Option<crate::PurchaseDetailsSpecs>,
 }
 #[cfg(feature = "issuing")]
-impl serde::Serialize for CreateTestHelpersIssuingTransactionsCreateUnlinkedRefund {
+impl serde::Serialize for CreateUnlinkedRefundTestHelpersIssuingTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -145,8 +144,8 @@ impl serde::Serialize for CreateTestHelpersIssuingTransactionsCreateUnlinkedRefu
     }
 }
 #[cfg(feature = "issuing")]
-impl CreateTestHelpersIssuingTransactionsCreateUnlinkedRefund {
-    ///Start with the required parameters: `amount`, `card`.
+impl CreateUnlinkedRefundTestHelpersIssuingTransaction {
+    /// Start with the required parameters: `amount`, `card`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(amount: impl Into<i64>, card: impl Into<crate::CardId>) -> Self {
         Self {
@@ -183,8 +182,7 @@ impl CreateTestHelpersIssuingTransactionsCreateUnlinkedRefund {
     }
 }
 #[cfg(feature = "issuing")]
-impl crate::rt::StripeRequest
-for CreateTestHelpersIssuingTransactionsCreateUnlinkedRefund {
+impl crate::rt::StripeRequest for CreateUnlinkedRefundTestHelpersIssuingTransaction {
     type Output = crate::IssuingTransaction;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
@@ -234,6 +232,7 @@ pub struct IssuingTransaction {
     pub merchant_amount: i64,
     /// The currency with which the merchant is taking payment.
     pub merchant_currency: String,
+    /// The `merchant_data` field.
     pub merchant_data: crate::IssuingAuthorizationMerchantData,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: crate::rt::Metadata,
@@ -1839,7 +1838,7 @@ impl crate::rt::Decode for IssuingTransactionWallet {
 ///
 /// Returns a list of Issuing `Transaction` objects. The objects are sorted in descending order by creation date, with the most recently created object appearing first.
 ///
-/// `GET /v1/issuing/transactions`
+/// `GET /v1/issuing/transactions` · Stripe's SDKs: `list` on `Issuing.Transaction` · [API reference](https://docs.stripe.com/api/issuing/transactions/list)
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1895,7 +1894,7 @@ impl serde::Serialize for ListIssuingTransactions {
 }
 #[cfg(feature = "issuing")]
 impl ListIssuingTransactions {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -2027,12 +2026,13 @@ impl<'de> serde::Deserialize<'de> for ListIssuingTransactionsType {
 ///
 /// Refund a test-mode Transaction.
 ///
-/// `POST /v1/test_helpers/issuing/transactions/{transaction}/refund`
+/// `POST /v1/test_helpers/issuing/transactions/{transaction}/refund` · Stripe's SDKs: `refund` on `Issuing.Transaction` · [API reference](https://docs.stripe.com/api/issuing/transactions/refund)
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundTestHelpersIssuingTransaction {
-    pub transaction: String,
+    /// The `transaction` parameter.
+    pub transaction: crate::IssuingTransactionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// The total amount to attempt to refund. This amount is in the provided currency, or defaults to the cards currency, and in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal).
@@ -2054,9 +2054,9 @@ impl serde::Serialize for RefundTestHelpersIssuingTransaction {
 }
 #[cfg(feature = "issuing")]
 impl RefundTestHelpersIssuingTransaction {
-    ///Start with the required parameters: `transaction`.
+    /// Start with the required parameters: `transaction`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(transaction: impl Into<String>) -> Self {
+    pub fn new(transaction: impl Into<crate::IssuingTransactionId>) -> Self {
         Self {
             transaction: transaction.into(),
             expand: None,
@@ -2098,11 +2098,12 @@ impl crate::rt::StripeRequest for RefundTestHelpersIssuingTransaction {
 ///
 /// Retrieves an Issuing `Transaction` object.
 ///
-/// `GET /v1/issuing/transactions/{transaction}`
+/// `GET /v1/issuing/transactions/{transaction}` · Stripe's SDKs: `retrieve` on `Issuing.Transaction` · [API reference](https://docs.stripe.com/api/issuing/transactions/retrieve)
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveIssuingTransaction {
+    /// The `transaction` parameter.
     pub transaction: crate::IssuingTransactionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -2120,7 +2121,7 @@ impl serde::Serialize for RetrieveIssuingTransaction {
 }
 #[cfg(feature = "issuing")]
 impl RetrieveIssuingTransaction {
-    ///Start with the required parameters: `transaction`.
+    /// Start with the required parameters: `transaction`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(transaction: impl Into<crate::IssuingTransactionId>) -> Self {
         Self {
@@ -2158,11 +2159,12 @@ impl crate::rt::StripeRequest for RetrieveIssuingTransaction {
 ///
 /// Updates the specified Issuing `Transaction` object by setting the values of the parameters passed. Any parameters not provided will be left unchanged.
 ///
-/// `POST /v1/issuing/transactions/{transaction}`
+/// `POST /v1/issuing/transactions/{transaction}` · Stripe's SDKs: `update` on `Issuing.Transaction` · [API reference](https://docs.stripe.com/api/issuing/transactions/update)
 #[cfg(feature = "issuing")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateIssuingTransaction {
+    /// The `transaction` parameter.
     pub transaction: crate::IssuingTransactionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -2185,7 +2187,7 @@ impl serde::Serialize for UpdateIssuingTransaction {
 }
 #[cfg(feature = "issuing")]
 impl UpdateIssuingTransaction {
-    ///Start with the required parameters: `transaction`.
+    /// Start with the required parameters: `transaction`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(transaction: impl Into<crate::IssuingTransactionId>) -> Self {
         Self {

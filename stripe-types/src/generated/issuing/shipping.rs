@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Shipping {
+    /// The `address` field.
     pub address: Option<crate::Address>,
     /// The delivery service that shipped a physical product, such as Fedex, UPS, USPS, etc.
     pub carrier: Option<String>,

@@ -24,7 +24,9 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Token {
+    /// The `bank_account` field.
     pub bank_account: Option<crate::BankAccount>,
+    /// The `card` field.
     pub card: Option<crate::Card>,
     /// IP address of the client that generates the token.
     pub client_ip: Option<String>,

@@ -7,6 +7,7 @@
 pub struct ApplePayDomain {
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
+    /// The `domain_name` field.
     pub domain_name: String,
     /// Unique identifier for the object.
     pub id: crate::ApplePayDomainId,
@@ -108,11 +109,12 @@ impl serde::Serialize for ApplePayDomain {
 }
 /// Create an apple pay domain.
 ///
-/// `POST /v1/apple_pay/domains`
+/// `POST /v1/apple_pay/domains` · Stripe's SDKs: `create` on `ApplePayDomain` · [API reference](https://docs.stripe.com/api/apple_pay_domains/create)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateApplePayDomain {
+    /// The `domain_name` parameter.
     pub domain_name: String,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -131,7 +133,7 @@ impl serde::Serialize for CreateApplePayDomain {
 }
 #[cfg(feature = "payments")]
 impl CreateApplePayDomain {
-    ///Start with the required parameters: `domain_name`.
+    /// Start with the required parameters: `domain_name`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(domain_name: impl Into<String>) -> Self {
         Self {
@@ -162,12 +164,13 @@ impl crate::rt::StripeRequest for CreateApplePayDomain {
 }
 /// Delete an apple pay domain.
 ///
-/// `DELETE /v1/apple_pay/domains/{domain}`
+/// `DELETE /v1/apple_pay/domains/{domain}` · Stripe's SDKs: `delete` on `ApplePayDomain` · [API reference](https://docs.stripe.com/api/apple_pay_domains/delete)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteApplePayDomain {
-    pub domain: crate::DeletedApplePayDomainId,
+    /// The `domain` parameter.
+    pub domain: crate::ApplePayDomainId,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for DeleteApplePayDomain {
@@ -179,9 +182,9 @@ impl serde::Serialize for DeleteApplePayDomain {
 }
 #[cfg(feature = "payments")]
 impl DeleteApplePayDomain {
-    ///Start with the required parameters: `domain`.
+    /// Start with the required parameters: `domain`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(domain: impl Into<crate::DeletedApplePayDomainId>) -> Self {
+    pub fn new(domain: impl Into<crate::ApplePayDomainId>) -> Self {
         Self { domain: domain.into() }
     }
 }
@@ -295,11 +298,12 @@ impl serde::Serialize for DeletedApplePayDomain {
 }
 /// List apple pay domains.
 ///
-/// `GET /v1/apple_pay/domains`
+/// `GET /v1/apple_pay/domains` · Stripe's SDKs: `list` on `ApplePayDomain` · [API reference](https://docs.stripe.com/api/apple_pay_domains/list)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ListApplePayDomains {
+    /// The `domain_name` parameter.
     pub domain_name: Option<String>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -335,7 +339,7 @@ impl serde::Serialize for ListApplePayDomains {
 }
 #[cfg(feature = "payments")]
 impl ListApplePayDomains {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -346,6 +350,7 @@ impl ListApplePayDomains {
             starting_after: None,
         }
     }
+    /// The `domain_name` parameter.
     pub fn domain_name(mut self, v: impl Into<String>) -> Self {
         self.domain_name = Some(v.into());
         self
@@ -388,11 +393,12 @@ impl crate::rt::StripeRequest for ListApplePayDomains {
 }
 /// Retrieve an apple pay domain.
 ///
-/// `GET /v1/apple_pay/domains/{domain}`
+/// `GET /v1/apple_pay/domains/{domain}` · Stripe's SDKs: `retrieve` on `ApplePayDomain` · [API reference](https://docs.stripe.com/api/apple_pay_domains/retrieve)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveApplePayDomain {
+    /// The `domain` parameter.
     pub domain: crate::ApplePayDomainId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -410,7 +416,7 @@ impl serde::Serialize for RetrieveApplePayDomain {
 }
 #[cfg(feature = "payments")]
 impl RetrieveApplePayDomain {
-    ///Start with the required parameters: `domain`.
+    /// Start with the required parameters: `domain`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(domain: impl Into<crate::ApplePayDomainId>) -> Self {
         Self {

@@ -16,11 +16,13 @@ pub struct Balance {
     pub connect_reserved: Option<Vec<crate::BalanceAmount>>,
     /// Funds that you can pay out using Instant Payouts.
     pub instant_available: Option<Vec<crate::BalanceAmountNet>>,
+    /// The `issuing` field.
     pub issuing: Option<crate::BalanceDetail>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// Funds that aren't available in the balance yet. You can find the pending balance for each currency and each payment type in the `source_types` property.
     pub pending: Vec<crate::BalanceAmount>,
+    /// The `refund_and_dispute_prefunding` field.
     pub refund_and_dispute_prefunding: Option<crate::BalanceDetailUngated>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -153,6 +155,7 @@ pub struct BalanceAmount {
     pub amount: i64,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: String,
+    /// The `source_types` field.
     pub source_types: Option<crate::BalanceAmountBySourceType>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -321,6 +324,7 @@ pub struct BalanceAmountNet {
     pub currency: String,
     /// Breakdown of balance by destination.
     pub net_available: Option<Vec<crate::BalanceNetAvailable>>,
+    /// The `source_types` field.
     pub source_types: Option<crate::BalanceAmountBySourceType>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -563,6 +567,7 @@ pub struct BalanceNetAvailable {
     pub amount: i64,
     /// ID of the external account for this net balance (not expandable).
     pub destination: String,
+    /// The `source_types` field.
     pub source_types: Option<crate::BalanceAmountBySourceType>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -645,7 +650,7 @@ impl serde::Serialize for BalanceNetAvailable {
 /// Retrieves the current account balance, based on the authentication that was used to make the request.
 ///  For a sample request, see [Accounting for negative balances](https://docs.stripe.com/docs/connect/account-balances#accounting-for-negative-balances).
 ///
-/// `GET /v1/balance`
+/// `GET /v1/balance` · Stripe's SDKs: `retrieve` on `Balance` · [API reference](https://docs.stripe.com/api/balances/retrieve)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -666,7 +671,7 @@ impl serde::Serialize for RetrieveBalance {
 }
 #[cfg(feature = "payments")]
 impl RetrieveBalance {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { expand: None }

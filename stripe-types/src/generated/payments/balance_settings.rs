@@ -5,6 +5,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct BalanceSettings {
+    /// The `payments` field.
     pub payments: crate::BalanceSettingsResourcePayments,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -86,6 +87,7 @@ pub struct BalanceSettingsResourcePayments {
     pub debit_negative_balances: Option<bool>,
     /// Settings specific to the account's payouts.
     pub payouts: Option<crate::BalanceSettingsResourcePayouts>,
+    /// The `settlement_timing` field.
     pub settlement_timing: crate::BalanceSettingsResourceSettlementTiming,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -647,77 +649,16 @@ impl serde::Serialize for BalanceSettingsResourceSettlementTiming {
         map.end()
     }
 }
-/// Update balance settings
-///
-/// Updates balance settings for a given connected account.
-///  Related guide: [Making API calls for connected accounts](https://docs.stripe.com/connect/authentication)
-///
-/// `POST /v1/balance_settings`
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CreateBalanceSettings {
-    /// Specifies which fields in the response should be expanded.
-    pub expand: Option<Vec<String>>,
-    /// Settings that apply to the [Payments Balance](https://docs.stripe.com/api/balance).
-    pub payments: Option<crate::Payments>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreateBalanceSettings {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.expand {
-            map.serialize_entry("expand", v)?;
-        }
-        if let Some(v) = &self.payments {
-            map.serialize_entry("payments", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl CreateBalanceSettings {
-    ///Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            expand: None,
-            payments: None,
-        }
-    }
-    /// Specifies which fields in the response should be expanded.
-    pub fn expand(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.expand = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Settings that apply to the [Payments Balance](https://docs.stripe.com/api/balance).
-    pub fn payments(mut self, v: impl Into<crate::Payments>) -> Self {
-        self.payments = Some(v.into());
-        self
-    }
-}
-#[cfg(feature = "payments")]
-impl crate::rt::StripeRequest for CreateBalanceSettings {
-    type Output = crate::BalanceSettings;
-    fn endpoint(&self) -> crate::rt::Endpoint {
-        crate::rt::Endpoint {
-            operation_id: "PostBalanceSettings",
-            method: crate::rt::Method::Post,
-            path: std::borrow::Cow::Borrowed("/v1/balance_settings"),
-            host: crate::rt::Host::Api,
-            encoding: crate::rt::Encoding::Form,
-            response: crate::rt::ResponseKind::Json,
-            pagination: crate::rt::Pagination::None,
-        }
-    }
-}
+/// Part of a request's parameters (`UpdateBalanceSettingsPayments`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct Payments {
+    /// The `debit_negative_balances` parameter.
     pub debit_negative_balances: Option<bool>,
+    /// The `payouts` parameter.
     pub payouts: Option<crate::Payouts>,
+    /// The `settlement_timing` parameter.
     pub settlement_timing: Option<crate::SettlementTiming>,
 }
 #[cfg(feature = "payments")]
@@ -739,7 +680,7 @@ impl serde::Serialize for Payments {
 }
 #[cfg(feature = "payments")]
 impl Payments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -748,25 +689,32 @@ impl Payments {
             settlement_timing: None,
         }
     }
+    /// The `debit_negative_balances` parameter.
     pub fn debit_negative_balances(mut self, v: impl Into<bool>) -> Self {
         self.debit_negative_balances = Some(v.into());
         self
     }
+    /// The `payouts` parameter.
     pub fn payouts(mut self, v: impl Into<crate::Payouts>) -> Self {
         self.payouts = Some(v.into());
         self
     }
+    /// The `settlement_timing` parameter.
     pub fn settlement_timing(mut self, v: impl Into<crate::SettlementTiming>) -> Self {
         self.settlement_timing = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`UpdateBalanceSettingsPaymentsPayoutsSchedule`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct PayoutSchedule {
+    /// The `interval` parameter.
     pub interval: Option<crate::CreateAccountSettingsPayoutsScheduleInterval>,
+    /// The `monthly_payout_days` parameter.
     pub monthly_payout_days: Option<Vec<i64>>,
+    /// The `weekly_payout_days` parameter.
     pub weekly_payout_days: Option<
         Vec<crate::CreateAccountSettingsPayoutsScheduleWeeklyPayoutDays>,
     >,
@@ -790,7 +738,7 @@ impl serde::Serialize for PayoutSchedule {
 }
 #[cfg(feature = "payments")]
 impl PayoutSchedule {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -799,6 +747,7 @@ impl PayoutSchedule {
             weekly_payout_days: None,
         }
     }
+    /// The `interval` parameter.
     pub fn interval(
         mut self,
         v: impl Into<crate::CreateAccountSettingsPayoutsScheduleInterval>,
@@ -806,6 +755,7 @@ impl PayoutSchedule {
         self.interval = Some(v.into());
         self
     }
+    /// The `monthly_payout_days` parameter.
     pub fn monthly_payout_days(
         mut self,
         v: impl IntoIterator<Item = impl Into<i64>>,
@@ -813,6 +763,7 @@ impl PayoutSchedule {
         self.monthly_payout_days = Some(v.into_iter().map(Into::into).collect());
         self
     }
+    /// The `weekly_payout_days` parameter.
     pub fn weekly_payout_days(
         mut self,
         v: impl IntoIterator<
@@ -823,16 +774,20 @@ impl PayoutSchedule {
         self
     }
 }
+/// Part of a request's parameters (`UpdateBalanceSettingsPaymentsPayouts`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct Payouts {
+    /// The `minimum_balance_by_currency` parameter.
     pub minimum_balance_by_currency: Option<
         crate::rt::Clearable<
             std::collections::BTreeMap<String, crate::rt::Clearable<i64>>,
         >,
     >,
+    /// The `schedule` parameter.
     pub schedule: Option<crate::PayoutSchedule>,
+    /// The `statement_descriptor` parameter.
     pub statement_descriptor: Option<String>,
 }
 #[cfg(feature = "payments")]
@@ -854,7 +809,7 @@ impl serde::Serialize for Payouts {
 }
 #[cfg(feature = "payments")]
 impl Payouts {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -863,6 +818,7 @@ impl Payouts {
             statement_descriptor: None,
         }
     }
+    /// The `minimum_balance_by_currency` parameter.
     pub fn minimum_balance_by_currency(
         mut self,
         v: impl Into<
@@ -874,10 +830,12 @@ impl Payouts {
         self.minimum_balance_by_currency = Some(v.into());
         self
     }
+    /// The `schedule` parameter.
     pub fn schedule(mut self, v: impl Into<crate::PayoutSchedule>) -> Self {
         self.schedule = Some(v.into());
         self
     }
+    /// The `statement_descriptor` parameter.
     pub fn statement_descriptor(mut self, v: impl Into<String>) -> Self {
         self.statement_descriptor = Some(v.into());
         self
@@ -888,7 +846,7 @@ impl Payouts {
 /// Retrieves balance settings for a given connected account.
 ///  Related guide: [Making API calls for connected accounts](https://docs.stripe.com/connect/authentication)
 ///
-/// `GET /v1/balance_settings`
+/// `GET /v1/balance_settings` · Stripe's SDKs: `retrieve` on `BalanceSettings` · [API reference](https://docs.stripe.com/api/balance_settings/retrieve)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -909,7 +867,7 @@ impl serde::Serialize for RetrieveBalanceSettings {
 }
 #[cfg(feature = "payments")]
 impl RetrieveBalanceSettings {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { expand: None }
@@ -935,10 +893,12 @@ impl crate::rt::StripeRequest for RetrieveBalanceSettings {
         }
     }
 }
+/// Part of a request's parameters (`UpdateBalanceSettingsPaymentsSettlementTiming`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct SettlementTiming {
+    /// The `delay_days_override` parameter.
     pub delay_days_override: Option<crate::rt::Clearable<i64>>,
 }
 #[cfg(feature = "payments")]
@@ -954,16 +914,82 @@ impl serde::Serialize for SettlementTiming {
 }
 #[cfg(feature = "payments")]
 impl SettlementTiming {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { delay_days_override: None }
     }
+    /// The `delay_days_override` parameter.
     pub fn delay_days_override(
         mut self,
         v: impl Into<crate::rt::Clearable<i64>>,
     ) -> Self {
         self.delay_days_override = Some(v.into());
         self
+    }
+}
+/// Update balance settings
+///
+/// Updates balance settings for a given connected account.
+///  Related guide: [Making API calls for connected accounts](https://docs.stripe.com/connect/authentication)
+///
+/// `POST /v1/balance_settings` · Stripe's SDKs: `update` on `BalanceSettings` · [API reference](https://docs.stripe.com/api/balance_settings/update)
+#[cfg(feature = "payments")]
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct UpdateBalanceSettings {
+    /// Specifies which fields in the response should be expanded.
+    pub expand: Option<Vec<String>>,
+    /// Settings that apply to the [Payments Balance](https://docs.stripe.com/api/balance).
+    pub payments: Option<crate::Payments>,
+}
+#[cfg(feature = "payments")]
+impl serde::Serialize for UpdateBalanceSettings {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.expand {
+            map.serialize_entry("expand", v)?;
+        }
+        if let Some(v) = &self.payments {
+            map.serialize_entry("payments", v)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "payments")]
+impl UpdateBalanceSettings {
+    /// Start with no parameters set.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            expand: None,
+            payments: None,
+        }
+    }
+    /// Specifies which fields in the response should be expanded.
+    pub fn expand(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.expand = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Settings that apply to the [Payments Balance](https://docs.stripe.com/api/balance).
+    pub fn payments(mut self, v: impl Into<crate::Payments>) -> Self {
+        self.payments = Some(v.into());
+        self
+    }
+}
+#[cfg(feature = "payments")]
+impl crate::rt::StripeRequest for UpdateBalanceSettings {
+    type Output = crate::BalanceSettings;
+    fn endpoint(&self) -> crate::rt::Endpoint {
+        crate::rt::Endpoint {
+            operation_id: "PostBalanceSettings",
+            method: crate::rt::Method::Post,
+            path: std::borrow::Cow::Borrowed("/v1/balance_settings"),
+            host: crate::rt::Host::Api,
+            encoding: crate::rt::Encoding::Form,
+            response: crate::rt::ResponseKind::Json,
+            pagination: crate::rt::Pagination::None,
+        }
     }
 }

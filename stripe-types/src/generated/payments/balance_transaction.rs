@@ -873,7 +873,7 @@ impl crate::rt::Decode for BalanceTransactionType {
 ///
 /// Note that this endpoint was previously called “Balance history” and used the path `/v1/balance/history`.
 ///
-/// `GET /v1/balance/history`
+/// `GET /v1/balance/history` · [API reference](https://docs.stripe.com/api/balance_transactions)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -934,7 +934,7 @@ impl serde::Serialize for ListBalanceHistory {
 }
 #[cfg(feature = "payments")]
 impl ListBalanceHistory {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1049,7 +1049,7 @@ impl From<i64> for ListBalanceHistoryCreated {
 ///
 /// Note that this endpoint was previously called “Balance history” and used the path `/v1/balance/history`.
 ///
-/// `GET /v1/balance_transactions`
+/// `GET /v1/balance_transactions` · Stripe's SDKs: `list` on `BalanceTransaction` · [API reference](https://docs.stripe.com/api/balance_transactions/list)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1110,7 +1110,7 @@ impl serde::Serialize for ListBalanceTransactions {
 }
 #[cfg(feature = "payments")]
 impl ListBalanceTransactions {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1228,11 +1228,12 @@ impl From<i64> for ListBalanceTransactionsCreated {
 ///
 /// Note that this endpoint previously used the path `/v1/balance/history/:id`.
 ///
-/// `GET /v1/balance/history/{id}`
+/// `GET /v1/balance/history/{id}` · [API reference](https://docs.stripe.com/api/balance_transactions)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveBalanceHistory {
+    /// The `id` parameter.
     pub id: crate::BalanceTransactionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1250,7 +1251,7 @@ impl serde::Serialize for RetrieveBalanceHistory {
 }
 #[cfg(feature = "payments")]
 impl RetrieveBalanceHistory {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::BalanceTransactionId>) -> Self {
         Self {
@@ -1289,11 +1290,12 @@ impl crate::rt::StripeRequest for RetrieveBalanceHistory {
 ///
 /// Note that this endpoint previously used the path `/v1/balance/history/:id`.
 ///
-/// `GET /v1/balance_transactions/{id}`
+/// `GET /v1/balance_transactions/{id}` · Stripe's SDKs: `retrieve` on `BalanceTransaction` · [API reference](https://docs.stripe.com/api/balance_transactions/retrieve)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveBalanceTransaction {
+    /// The `id` parameter.
     pub id: crate::BalanceTransactionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1311,7 +1313,7 @@ impl serde::Serialize for RetrieveBalanceTransaction {
 }
 #[cfg(feature = "payments")]
 impl RetrieveBalanceTransaction {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::BalanceTransactionId>) -> Self {
         Self {

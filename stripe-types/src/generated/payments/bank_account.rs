@@ -4,11 +4,12 @@
 ///
 /// You can see a list of the bank accounts belonging to a Customer. Note that the 10 most recent sources are always available by default on the Customer. If you need more than those 10, you can use this API method and the `limit` and `starting_after` parameters to page through additional bank accounts.
 ///
-/// `GET /v1/customers/{customer}/bank_accounts`
+/// `GET /v1/customers/{customer}/bank_accounts` · [API reference](https://docs.stripe.com/api/bank_accounts)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListCustomerBankAccounts {
+    /// The `customer` parameter.
     pub customer: crate::CustomerId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -41,7 +42,7 @@ impl serde::Serialize for ListCustomerBankAccounts {
 }
 #[cfg(feature = "payments")]
 impl ListCustomerBankAccounts {
-    ///Start with the required parameters: `customer`.
+    /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>) -> Self {
         Self {
@@ -97,12 +98,14 @@ impl crate::rt::StripeRequest for ListCustomerBankAccounts {
 ///
 /// By default, you can see the 10 most recent sources stored on a Customer directly on the object, but you can also retrieve details about a specific bank account stored on the Stripe account.
 ///
-/// `GET /v1/customers/{customer}/bank_accounts/{id}`
+/// `GET /v1/customers/{customer}/bank_accounts/{id}` · [API reference](https://docs.stripe.com/api/bank_accounts)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCustomerBankAccount {
+    /// The `customer` parameter.
     pub customer: crate::CustomerId,
+    /// The `id` parameter.
     pub id: crate::BankAccountId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -120,7 +123,7 @@ impl serde::Serialize for RetrieveCustomerBankAccount {
 }
 #[cfg(feature = "payments")]
 impl RetrieveCustomerBankAccount {
-    ///Start with the required parameters: `customer`, `id`.
+    /// Start with the required parameters: `customer`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         customer: impl Into<crate::CustomerId>,
@@ -163,13 +166,94 @@ impl crate::rt::StripeRequest for RetrieveCustomerBankAccount {
 ///
 /// Verify a specified bank account for a given customer.
 ///
-/// `POST /v1/customers/{customer}/bank_accounts/{id}/verify`
+/// `POST /v1/customers/{customer}/sources/{id}/verify` · Stripe's SDKs: `verify` on `BankAccount` · [API reference](https://docs.stripe.com/api/bank_accounts/verify)
+#[cfg(feature = "payments")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct VerifyBankAccount {
+    /// The `customer` parameter.
+    pub customer: crate::CustomerId,
+    /// The `id` parameter.
+    pub id: crate::SourceId,
+    /// Two positive integers, in *cents*, equal to the values of the microdeposits sent to the bank account.
+    pub amounts: Option<Vec<i64>>,
+    /// Specifies which fields in the response should be expanded.
+    pub expand: Option<Vec<String>>,
+}
+#[cfg(feature = "payments")]
+impl serde::Serialize for VerifyBankAccount {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.amounts {
+            map.serialize_entry("amounts", v)?;
+        }
+        if let Some(v) = &self.expand {
+            map.serialize_entry("expand", v)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "payments")]
+impl VerifyBankAccount {
+    /// Start with the required parameters: `customer`, `id`.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(
+        customer: impl Into<crate::CustomerId>,
+        id: impl Into<crate::SourceId>,
+    ) -> Self {
+        Self {
+            customer: customer.into(),
+            id: id.into(),
+            amounts: None,
+            expand: None,
+        }
+    }
+    /// Two positive integers, in *cents*, equal to the values of the microdeposits sent to the bank account.
+    pub fn amounts(mut self, v: impl IntoIterator<Item = impl Into<i64>>) -> Self {
+        self.amounts = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+    /// Specifies which fields in the response should be expanded.
+    pub fn expand(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.expand = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+}
+#[cfg(feature = "payments")]
+impl crate::rt::StripeRequest for VerifyBankAccount {
+    type Output = crate::BankAccount;
+    fn endpoint(&self) -> crate::rt::Endpoint {
+        crate::rt::Endpoint {
+            operation_id: "PostCustomersCustomerSourcesIdVerify",
+            method: crate::rt::Method::Post,
+            path: std::borrow::Cow::Owned(
+                format!(
+                    "/v1/customers/{}/sources/{}/verify", crate
+                    ::rt::encode_path_segment(& self.customer), crate
+                    ::rt::encode_path_segment(& self.id)
+                ),
+            ),
+            host: crate::rt::Host::Api,
+            encoding: crate::rt::Encoding::Form,
+            response: crate::rt::ResponseKind::Json,
+            pagination: crate::rt::Pagination::None,
+        }
+    }
+}
+/// Verify a bank account
+///
+/// Verify a specified bank account for a given customer.
+///
+/// `POST /v1/customers/{customer}/bank_accounts/{id}/verify` · [API reference](https://docs.stripe.com/api/bank_accounts)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct VerifyCustomerBankAccount {
+    /// The `customer` parameter.
     pub customer: crate::CustomerId,
-    pub id: String,
+    /// The `id` parameter.
+    pub id: crate::BankAccountId,
     /// Two positive integers, in *cents*, equal to the values of the microdeposits sent to the bank account.
     pub amounts: Option<Vec<i64>>,
     /// Specifies which fields in the response should be expanded.
@@ -191,9 +275,12 @@ impl serde::Serialize for VerifyCustomerBankAccount {
 }
 #[cfg(feature = "payments")]
 impl VerifyCustomerBankAccount {
-    ///Start with the required parameters: `customer`, `id`.
+    /// Start with the required parameters: `customer`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(customer: impl Into<crate::CustomerId>, id: impl Into<String>) -> Self {
+    pub fn new(
+        customer: impl Into<crate::CustomerId>,
+        id: impl Into<crate::BankAccountId>,
+    ) -> Self {
         Self {
             customer: customer.into(),
             id: id.into(),
@@ -222,80 +309,6 @@ impl crate::rt::StripeRequest for VerifyCustomerBankAccount {
             path: std::borrow::Cow::Owned(
                 format!(
                     "/v1/customers/{}/bank_accounts/{}/verify", crate
-                    ::rt::encode_path_segment(& self.customer), crate
-                    ::rt::encode_path_segment(& self.id)
-                ),
-            ),
-            host: crate::rt::Host::Api,
-            encoding: crate::rt::Encoding::Form,
-            response: crate::rt::ResponseKind::Json,
-            pagination: crate::rt::Pagination::None,
-        }
-    }
-}
-/// Verify a bank account
-///
-/// Verify a specified bank account for a given customer.
-///
-/// `POST /v1/customers/{customer}/sources/{id}/verify`
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct VerifyCustomerSource {
-    pub customer: crate::CustomerId,
-    pub id: String,
-    /// Two positive integers, in *cents*, equal to the values of the microdeposits sent to the bank account.
-    pub amounts: Option<Vec<i64>>,
-    /// Specifies which fields in the response should be expanded.
-    pub expand: Option<Vec<String>>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for VerifyCustomerSource {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.amounts {
-            map.serialize_entry("amounts", v)?;
-        }
-        if let Some(v) = &self.expand {
-            map.serialize_entry("expand", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl VerifyCustomerSource {
-    ///Start with the required parameters: `customer`, `id`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(customer: impl Into<crate::CustomerId>, id: impl Into<String>) -> Self {
-        Self {
-            customer: customer.into(),
-            id: id.into(),
-            amounts: None,
-            expand: None,
-        }
-    }
-    /// Two positive integers, in *cents*, equal to the values of the microdeposits sent to the bank account.
-    pub fn amounts(mut self, v: impl IntoIterator<Item = impl Into<i64>>) -> Self {
-        self.amounts = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Specifies which fields in the response should be expanded.
-    pub fn expand(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.expand = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-}
-#[cfg(feature = "payments")]
-impl crate::rt::StripeRequest for VerifyCustomerSource {
-    type Output = crate::BankAccount;
-    fn endpoint(&self) -> crate::rt::Endpoint {
-        crate::rt::Endpoint {
-            operation_id: "PostCustomersCustomerSourcesIdVerify",
-            method: crate::rt::Method::Post,
-            path: std::borrow::Cow::Owned(
-                format!(
-                    "/v1/customers/{}/sources/{}/verify", crate
                     ::rt::encode_path_segment(& self.customer), crate
                     ::rt::encode_path_segment(& self.id)
                 ),

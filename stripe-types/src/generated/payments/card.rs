@@ -8,6 +8,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Card {
+    /// The `account` field.
     pub account: Option<crate::rt::Expandable<crate::Account>>,
     /// City/District/Suburb/Town/Village.
     pub address_city: Option<String>,
@@ -63,6 +64,7 @@ pub struct Card {
     pub metadata: Option<crate::rt::Metadata>,
     /// Cardholder name.
     pub name: Option<String>,
+    /// The `networks` field.
     pub networks: Option<crate::TokenCardNetworks>,
     /// Status of a card based on the card issuer.
     pub regulated_status: Option<crate::CardRegulatedStatus>,
@@ -449,6 +451,7 @@ impl crate::rt::Decode for CardAllowRedisplay {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CardGeneratedFromPaymentMethodDetails {
+    /// The `card_present` field.
     pub card_present: Option<crate::PaymentMethodDetailsCardPresent>,
     /// The type of payment method transaction-specific details from the transaction that generated this `card` payment method. Always `card_present`.
     pub r#type: String,
@@ -786,11 +789,12 @@ impl serde::Serialize for DeletedCard {
 /// Note that the 10 most recent sources are always available on the `Customer` object.
 /// If you need more than those 10, you can use this API method and the `limit` and `starting_after` parameters to page through additional cards.
 ///
-/// `GET /v1/customers/{customer}/cards`
+/// `GET /v1/customers/{customer}/cards` · [API reference](https://docs.stripe.com/api/cards)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListCustomerCards {
+    /// The `customer` parameter.
     pub customer: crate::CustomerId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -823,7 +827,7 @@ impl serde::Serialize for ListCustomerCards {
 }
 #[cfg(feature = "payments")]
 impl ListCustomerCards {
-    ///Start with the required parameters: `customer`.
+    /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>) -> Self {
         Self {
@@ -879,12 +883,14 @@ impl crate::rt::StripeRequest for ListCustomerCards {
 ///
 /// You can always see the 10 most recent cards directly on a customer; this method lets you retrieve details about a specific card stored on the customer.
 ///
-/// `GET /v1/customers/{customer}/cards/{id}`
+/// `GET /v1/customers/{customer}/cards/{id}` · [API reference](https://docs.stripe.com/api/cards)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCustomerCard {
+    /// The `customer` parameter.
     pub customer: crate::CustomerId,
+    /// The `id` parameter.
     pub id: crate::CardId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -902,7 +908,7 @@ impl serde::Serialize for RetrieveCustomerCard {
 }
 #[cfg(feature = "payments")]
 impl RetrieveCustomerCard {
-    ///Start with the required parameters: `customer`, `id`.
+    /// Start with the required parameters: `customer`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         customer: impl Into<crate::CustomerId>,

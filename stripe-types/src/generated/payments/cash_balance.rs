@@ -12,6 +12,7 @@ pub struct CashBalance {
     pub customer_account: Option<String>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
+    /// The `settings` field.
     pub settings: crate::CustomerBalanceCustomerBalanceSettings,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -114,15 +115,77 @@ impl serde::Serialize for CashBalance {
         map.end()
     }
 }
+/// Retrieve a cash balance
+///
+/// Retrieves a customer’s cash balance.
+///
+/// `GET /v1/customers/{customer}/cash_balance` · Stripe's SDKs: `retrieve` on `CashBalance` · [API reference](https://docs.stripe.com/api/cash_balances/retrieve)
+#[cfg(feature = "payments")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RetrieveCashBalance {
+    /// The `customer` parameter.
+    pub customer: crate::CustomerId,
+    /// Specifies which fields in the response should be expanded.
+    pub expand: Option<Vec<String>>,
+}
+#[cfg(feature = "payments")]
+impl serde::Serialize for RetrieveCashBalance {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.expand {
+            map.serialize_entry("expand", v)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "payments")]
+impl RetrieveCashBalance {
+    /// Start with the required parameters: `customer`.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(customer: impl Into<crate::CustomerId>) -> Self {
+        Self {
+            customer: customer.into(),
+            expand: None,
+        }
+    }
+    /// Specifies which fields in the response should be expanded.
+    pub fn expand(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.expand = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+}
+#[cfg(feature = "payments")]
+impl crate::rt::StripeRequest for RetrieveCashBalance {
+    type Output = crate::CashBalance;
+    fn endpoint(&self) -> crate::rt::Endpoint {
+        crate::rt::Endpoint {
+            operation_id: "GetCustomersCustomerCashBalance",
+            method: crate::rt::Method::Get,
+            path: std::borrow::Cow::Owned(
+                format!(
+                    "/v1/customers/{}/cash_balance", crate ::rt::encode_path_segment(&
+                    self.customer)
+                ),
+            ),
+            host: crate::rt::Host::Api,
+            encoding: crate::rt::Encoding::Form,
+            response: crate::rt::ResponseKind::Json,
+            pagination: crate::rt::Pagination::None,
+        }
+    }
+}
 /// Update a cash balance's settings
 ///
 /// Changes the settings on a customer’s cash balance.
 ///
-/// `POST /v1/customers/{customer}/cash_balance`
+/// `POST /v1/customers/{customer}/cash_balance` · Stripe's SDKs: `update` on `CashBalance` · [API reference](https://docs.stripe.com/api/cash_balances/update)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct CreateCustomerCashBalance {
+pub struct UpdateCashBalance {
+    /// The `customer` parameter.
     pub customer: crate::CustomerId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -130,7 +193,7 @@ pub struct CreateCustomerCashBalance {
     pub settings: Option<crate::BalanceSettingsParam>,
 }
 #[cfg(feature = "payments")]
-impl serde::Serialize for CreateCustomerCashBalance {
+impl serde::Serialize for UpdateCashBalance {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -144,8 +207,8 @@ impl serde::Serialize for CreateCustomerCashBalance {
     }
 }
 #[cfg(feature = "payments")]
-impl CreateCustomerCashBalance {
-    ///Start with the required parameters: `customer`.
+impl UpdateCashBalance {
+    /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>) -> Self {
         Self {
@@ -166,72 +229,12 @@ impl CreateCustomerCashBalance {
     }
 }
 #[cfg(feature = "payments")]
-impl crate::rt::StripeRequest for CreateCustomerCashBalance {
+impl crate::rt::StripeRequest for UpdateCashBalance {
     type Output = crate::CashBalance;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostCustomersCustomerCashBalance",
             method: crate::rt::Method::Post,
-            path: std::borrow::Cow::Owned(
-                format!(
-                    "/v1/customers/{}/cash_balance", crate ::rt::encode_path_segment(&
-                    self.customer)
-                ),
-            ),
-            host: crate::rt::Host::Api,
-            encoding: crate::rt::Encoding::Form,
-            response: crate::rt::ResponseKind::Json,
-            pagination: crate::rt::Pagination::None,
-        }
-    }
-}
-/// Retrieve a cash balance
-///
-/// Retrieves a customer’s cash balance.
-///
-/// `GET /v1/customers/{customer}/cash_balance`
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct RetrieveCustomerCashBalance {
-    pub customer: crate::CustomerId,
-    /// Specifies which fields in the response should be expanded.
-    pub expand: Option<Vec<String>>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for RetrieveCustomerCashBalance {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.expand {
-            map.serialize_entry("expand", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl RetrieveCustomerCashBalance {
-    ///Start with the required parameters: `customer`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(customer: impl Into<crate::CustomerId>) -> Self {
-        Self {
-            customer: customer.into(),
-            expand: None,
-        }
-    }
-    /// Specifies which fields in the response should be expanded.
-    pub fn expand(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.expand = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-}
-#[cfg(feature = "payments")]
-impl crate::rt::StripeRequest for RetrieveCustomerCashBalance {
-    type Output = crate::CashBalance;
-    fn endpoint(&self) -> crate::rt::Endpoint {
-        crate::rt::Endpoint {
-            operation_id: "GetCustomersCustomerCashBalance",
-            method: crate::rt::Method::Get,
             path: std::borrow::Cow::Owned(
                 format!(
                     "/v1/customers/{}/cash_balance", crate ::rt::encode_path_segment(&

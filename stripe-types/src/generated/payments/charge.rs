@@ -8,11 +8,12 @@
 ///
 /// Don’t use this method to capture a PaymentIntent-initiated charge. Use [Capture a PaymentIntent](https://docs.stripe.com/docs/api/payment_intents/capture).
 ///
-/// `POST /v1/charges/{charge}/capture`
+/// `POST /v1/charges/{charge}/capture` · Stripe's SDKs: `capture` on `Charge` · [API reference](https://docs.stripe.com/api/charges/capture)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CaptureCharge {
+    /// The `charge` parameter.
     pub charge: crate::ChargeId,
     /// The amount to capture, which must be less than or equal to the original amount.
     pub amount: Option<i64>,
@@ -72,7 +73,7 @@ impl serde::Serialize for CaptureCharge {
 }
 #[cfg(feature = "payments")]
 impl CaptureCharge {
-    ///Start with the required parameters: `charge`.
+    /// Start with the required parameters: `charge`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(charge: impl Into<crate::ChargeId>) -> Self {
         Self {
@@ -159,10 +160,12 @@ impl crate::rt::StripeRequest for CaptureCharge {
         }
     }
 }
+/// Part of a request's parameters (`CaptureChargeTransferData`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CaptureChargeTransferData {
+    /// The `amount` parameter.
     pub amount: Option<i64>,
 }
 #[cfg(feature = "payments")]
@@ -178,11 +181,12 @@ impl serde::Serialize for CaptureChargeTransferData {
 }
 #[cfg(feature = "payments")]
 impl CaptureChargeTransferData {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { amount: None }
     }
+    /// The `amount` parameter.
     pub fn amount(mut self, v: impl Into<i64>) -> Self {
         self.amount = Some(v.into());
         self
@@ -208,6 +212,7 @@ pub struct Charge {
     pub application_fee_amount: Option<i64>,
     /// ID of the balance transaction that describes the impact of this charge on your account balance (not including refunds or disputes).
     pub balance_transaction: Option<crate::rt::Expandable<crate::BalanceTransaction>>,
+    /// The `billing_details` field.
     pub billing_details: crate::BillingDetails,
     /// The full statement descriptor that is passed to card networks, and that is displayed on your customers' credit card and bank statements. Allows you to see what the statement descriptor looks like after the static and dynamic portions are combined. This value only exists for card payments.
     pub calculated_statement_descriptor: Option<String>,
@@ -251,7 +256,9 @@ pub struct Charge {
     pub payment_method: Option<String>,
     /// Details about the payment method at the time of the transaction.
     pub payment_method_details: Option<crate::PaymentMethodDetails>,
+    /// The `presentment_details` field.
     pub presentment_details: Option<crate::PaymentFlowsPaymentIntentPresentmentDetails>,
+    /// The `radar_options` field.
     pub radar_options: Option<crate::RadarRadarOptions>,
     /// This is the email address that the receipt for this charge was sent to.
     pub receipt_email: Option<String>,
@@ -1143,13 +1150,14 @@ impl serde::Serialize for ChargeTransferData {
 /// to initiate a new payment instead. Confirmation of the PaymentIntent creates the `Charge`
 /// object used to request payment.
 ///
-/// `POST /v1/charges`
+/// `POST /v1/charges` · Stripe's SDKs: `create` on `Charge` · [API reference](https://docs.stripe.com/api/charges/create)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateCharge {
     /// Amount intended to be collected by this payment. A positive integer representing how much to charge in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal) (e.g., 100 cents to charge $1.00 or 100 to charge ¥100, a zero-decimal currency). The minimum amount is $0.50 US or [equivalent in charge currency](https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts). The amount value supports up to eight digits (e.g., a value of 99999999 for a USD charge of $999,999.99).
     pub amount: Option<i64>,
+    /// The `application_fee` parameter.
     pub application_fee: Option<i64>,
     /// A fee in cents (or local equivalent) that will be applied to the charge and transferred to the application owner's Stripe account. The request must be made with an OAuth key or the `Stripe-Account` header in order to take an application fee. For more information, see the application fees [documentation](https://docs.stripe.com/connect/direct-charges#collect-fees).
     pub application_fee_amount: Option<i64>,
@@ -1163,6 +1171,7 @@ pub struct CreateCharge {
     pub customer: Option<crate::CustomerId>,
     /// An arbitrary string which you can attach to a `Charge` object. It is displayed when in the web interface alongside the charge. Note that if you use Stripe to send automatic email receipts to your customers, your receipt emails will include the `description` of the charge(s) that they are describing.
     pub description: Option<String>,
+    /// The `destination` parameter.
     pub destination: Option<crate::CreateChargeDestination>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1259,7 +1268,7 @@ impl serde::Serialize for CreateCharge {
 }
 #[cfg(feature = "payments")]
 impl CreateCharge {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1290,6 +1299,7 @@ impl CreateCharge {
         self.amount = Some(v.into());
         self
     }
+    /// The `application_fee` parameter.
     pub fn application_fee(mut self, v: impl Into<i64>) -> Self {
         self.application_fee = Some(v.into());
         self
@@ -1324,6 +1334,7 @@ impl CreateCharge {
         self.description = Some(v.into());
         self
     }
+    /// The `destination` parameter.
     pub fn destination(mut self, v: impl Into<crate::CreateChargeDestination>) -> Self {
         self.destination = Some(v.into());
         self
@@ -1528,22 +1539,36 @@ impl From<String> for CreateChargeDestination {
         CreateChargeDestination::String(v)
     }
 }
+/// Part of a request's parameters (`CreateChargeCardCustomerPaymentSourceCard`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerPaymentSourceCard {
+    /// The `address_city` parameter.
     pub address_city: Option<String>,
+    /// The `address_country` parameter.
     pub address_country: Option<String>,
+    /// The `address_line1` parameter.
     pub address_line1: Option<String>,
+    /// The `address_line2` parameter.
     pub address_line2: Option<String>,
+    /// The `address_state` parameter.
     pub address_state: Option<String>,
+    /// The `address_zip` parameter.
     pub address_zip: Option<String>,
+    /// The `cvc` parameter.
     pub cvc: Option<String>,
+    /// The `exp_month` parameter.
     pub exp_month: i64,
+    /// The `exp_year` parameter.
     pub exp_year: i64,
+    /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Metadata>,
+    /// The `name` parameter.
     pub name: Option<String>,
+    /// The `number` parameter.
     pub number: String,
+    /// The `object` parameter.
     pub object: Option<crate::CreateChargeCardCustomerPaymentSourceCardObject>,
 }
 #[cfg(feature = "payments")]
@@ -1587,15 +1612,22 @@ impl serde::Serialize for CustomerPaymentSourceCard {
         map.end()
     }
 }
+/// The required parameters of [`CustomerPaymentSourceCard::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "payments")]
+#[derive(Clone, Debug)]
+pub struct CustomerPaymentSourceCardArgs {
+    /// The `exp_month` parameter.
+    pub exp_month: i64,
+    /// The `exp_year` parameter.
+    pub exp_year: i64,
+    /// The `number` parameter.
+    pub number: String,
+}
 #[cfg(feature = "payments")]
 impl CustomerPaymentSourceCard {
-    ///Start with the required parameters: `exp_month`, `exp_year`, `number`.
+    /// Start with the required parameters, named in [`CustomerPaymentSourceCardArgs`]: `exp_month`, `exp_year`, `number`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        exp_month: impl Into<i64>,
-        exp_year: impl Into<i64>,
-        number: impl Into<String>,
-    ) -> Self {
+    pub fn new(args: CustomerPaymentSourceCardArgs) -> Self {
         Self {
             address_city: None,
             address_country: None,
@@ -1604,50 +1636,60 @@ impl CustomerPaymentSourceCard {
             address_state: None,
             address_zip: None,
             cvc: None,
-            exp_month: exp_month.into(),
-            exp_year: exp_year.into(),
+            exp_month: args.exp_month,
+            exp_year: args.exp_year,
             metadata: None,
             name: None,
-            number: number.into(),
+            number: args.number,
             object: None,
         }
     }
+    /// The `address_city` parameter.
     pub fn address_city(mut self, v: impl Into<String>) -> Self {
         self.address_city = Some(v.into());
         self
     }
+    /// The `address_country` parameter.
     pub fn address_country(mut self, v: impl Into<String>) -> Self {
         self.address_country = Some(v.into());
         self
     }
+    /// The `address_line1` parameter.
     pub fn address_line1(mut self, v: impl Into<String>) -> Self {
         self.address_line1 = Some(v.into());
         self
     }
+    /// The `address_line2` parameter.
     pub fn address_line2(mut self, v: impl Into<String>) -> Self {
         self.address_line2 = Some(v.into());
         self
     }
+    /// The `address_state` parameter.
     pub fn address_state(mut self, v: impl Into<String>) -> Self {
         self.address_state = Some(v.into());
         self
     }
+    /// The `address_zip` parameter.
     pub fn address_zip(mut self, v: impl Into<String>) -> Self {
         self.address_zip = Some(v.into());
         self
     }
+    /// The `cvc` parameter.
     pub fn cvc(mut self, v: impl Into<String>) -> Self {
         self.cvc = Some(v.into());
         self
     }
+    /// The `metadata` parameter.
     pub fn metadata(mut self, v: impl Into<crate::rt::Metadata>) -> Self {
         self.metadata = Some(v.into());
         self
     }
+    /// The `name` parameter.
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.name = Some(v.into());
         self
     }
+    /// The `object` parameter.
     pub fn object(
         mut self,
         v: impl Into<crate::CreateChargeCardCustomerPaymentSourceCardObject>,
@@ -1656,11 +1698,14 @@ impl CustomerPaymentSourceCard {
         self
     }
 }
+/// Part of a request's parameters (`CreateChargeDestinationDestinationSpecs`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DestinationSpecs {
+    /// The `account` parameter.
     pub account: String,
+    /// The `amount` parameter.
     pub amount: Option<i64>,
 }
 #[cfg(feature = "payments")]
@@ -1677,7 +1722,7 @@ impl serde::Serialize for DestinationSpecs {
 }
 #[cfg(feature = "payments")]
 impl DestinationSpecs {
-    ///Start with the required parameters: `account`.
+    /// Start with the required parameters: `account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(account: impl Into<String>) -> Self {
         Self {
@@ -1685,15 +1730,18 @@ impl DestinationSpecs {
             amount: None,
         }
     }
+    /// The `amount` parameter.
     pub fn amount(mut self, v: impl Into<i64>) -> Self {
         self.amount = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`UpdateChargeFraudDetails`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FraudDetails {
+    /// The `user_report` parameter.
     pub user_report: crate::UpdateChargeFraudDetailsUserReport,
 }
 #[cfg(feature = "payments")]
@@ -1707,7 +1755,7 @@ impl serde::Serialize for FraudDetails {
 }
 #[cfg(feature = "payments")]
 impl FraudDetails {
-    ///Start with the required parameters: `user_report`.
+    /// Start with the required parameters: `user_report`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         user_report: impl Into<crate::UpdateChargeFraudDetailsUserReport>,
@@ -1721,7 +1769,7 @@ impl FraudDetails {
 ///
 /// Returns a list of charges you’ve previously created. The charges are returned in sorted order, with the most recent charges appearing first.
 ///
-/// `GET /v1/charges`
+/// `GET /v1/charges` · Stripe's SDKs: `list` on `Charge` · [API reference](https://docs.stripe.com/api/charges/list)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1777,7 +1825,7 @@ impl serde::Serialize for ListCharges {
 }
 #[cfg(feature = "payments")]
 impl ListCharges {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1880,15 +1928,22 @@ impl From<i64> for ListChargesCreated {
         ListChargesCreated::Integer(v)
     }
 }
+/// Part of a request's parameters (`CreateChargeShippingAddress`).
 #[cfg(any(feature = "billing", feature = "payments", feature = "terminal"))]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct OptionalFieldsAddress {
+    /// The `city` parameter.
     pub city: Option<String>,
+    /// The `country` parameter.
     pub country: Option<String>,
+    /// The `line1` parameter.
     pub line1: Option<String>,
+    /// The `line2` parameter.
     pub line2: Option<String>,
+    /// The `postal_code` parameter.
     pub postal_code: Option<String>,
+    /// The `state` parameter.
     pub state: Option<String>,
 }
 #[cfg(any(feature = "billing", feature = "payments", feature = "terminal"))]
@@ -1919,7 +1974,7 @@ impl serde::Serialize for OptionalFieldsAddress {
 }
 #[cfg(any(feature = "billing", feature = "payments", feature = "terminal"))]
 impl OptionalFieldsAddress {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1931,39 +1986,51 @@ impl OptionalFieldsAddress {
             state: None,
         }
     }
+    /// The `city` parameter.
     pub fn city(mut self, v: impl Into<String>) -> Self {
         self.city = Some(v.into());
         self
     }
+    /// The `country` parameter.
     pub fn country(mut self, v: impl Into<String>) -> Self {
         self.country = Some(v.into());
         self
     }
+    /// The `line1` parameter.
     pub fn line1(mut self, v: impl Into<String>) -> Self {
         self.line1 = Some(v.into());
         self
     }
+    /// The `line2` parameter.
     pub fn line2(mut self, v: impl Into<String>) -> Self {
         self.line2 = Some(v.into());
         self
     }
+    /// The `postal_code` parameter.
     pub fn postal_code(mut self, v: impl Into<String>) -> Self {
         self.postal_code = Some(v.into());
         self
     }
+    /// The `state` parameter.
     pub fn state(mut self, v: impl Into<String>) -> Self {
         self.state = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateChargeShipping`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct OptionalFieldsShipping {
+    /// The `address` parameter.
     pub address: crate::OptionalFieldsAddress,
+    /// The `carrier` parameter.
     pub carrier: Option<String>,
+    /// The `name` parameter.
     pub name: String,
+    /// The `phone` parameter.
     pub phone: Option<String>,
+    /// The `tracking_number` parameter.
     pub tracking_number: Option<String>,
 }
 #[cfg(feature = "payments")]
@@ -1987,7 +2054,7 @@ impl serde::Serialize for OptionalFieldsShipping {
 }
 #[cfg(feature = "payments")]
 impl OptionalFieldsShipping {
-    ///Start with the required parameters: `address`, `name`.
+    /// Start with the required parameters: `address`, `name`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         address: impl Into<crate::OptionalFieldsAddress>,
@@ -2001,23 +2068,28 @@ impl OptionalFieldsShipping {
             tracking_number: None,
         }
     }
+    /// The `carrier` parameter.
     pub fn carrier(mut self, v: impl Into<String>) -> Self {
         self.carrier = Some(v.into());
         self
     }
+    /// The `phone` parameter.
     pub fn phone(mut self, v: impl Into<String>) -> Self {
         self.phone = Some(v.into());
         self
     }
+    /// The `tracking_number` parameter.
     pub fn tracking_number(mut self, v: impl Into<String>) -> Self {
         self.tracking_number = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateChargeRadarOptions`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct RadarOptionsWithHiddenOptions {
+    /// The `session` parameter.
     pub session: Option<String>,
 }
 #[cfg(feature = "payments")]
@@ -2033,11 +2105,12 @@ impl serde::Serialize for RadarOptionsWithHiddenOptions {
 }
 #[cfg(feature = "payments")]
 impl RadarOptionsWithHiddenOptions {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { session: None }
     }
+    /// The `session` parameter.
     pub fn session(mut self, v: impl Into<String>) -> Self {
         self.session = Some(v.into());
         self
@@ -2057,7 +2130,7 @@ impl RadarOptionsWithHiddenOptions {
 /// This method raises an error when it’s called on an already-refunded charge,
 /// or when you attempt to refund more money than is left on a charge.
 ///
-/// `POST /v1/charges/{charge}/refund`
+/// `POST /v1/charges/{charge}/refund` · [API reference](https://docs.stripe.com/api/charges)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2117,7 +2190,7 @@ impl serde::Serialize for RefundCharge {
 }
 #[cfg(feature = "payments")]
 impl RefundCharge {
-    ///Start with the required parameters: `charge`.
+    /// Start with the required parameters: `charge`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(charge: impl Into<crate::ChargeId>) -> Self {
         Self {
@@ -2264,11 +2337,12 @@ impl<'de> serde::Deserialize<'de> for RefundChargeReason {
 ///
 /// Retrieves the details of a charge that has previously been created. Supply the unique charge ID that was returned from your previous request, and Stripe will return the corresponding charge information. The same information is returned when creating or refunding the charge.
 ///
-/// `GET /v1/charges/{charge}`
+/// `GET /v1/charges/{charge}` · Stripe's SDKs: `retrieve` on `Charge` · [API reference](https://docs.stripe.com/api/charges/retrieve)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCharge {
+    /// The `charge` parameter.
     pub charge: crate::ChargeId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -2286,7 +2360,7 @@ impl serde::Serialize for RetrieveCharge {
 }
 #[cfg(feature = "payments")]
 impl RetrieveCharge {
-    ///Start with the required parameters: `charge`.
+    /// Start with the required parameters: `charge`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(charge: impl Into<crate::ChargeId>) -> Self {
         Self {
@@ -2324,7 +2398,7 @@ impl crate::rt::StripeRequest for RetrieveCharge {
 /// conditions, data is searchable in less than a minute. Occasionally, propagation of new or updated data can be up
 /// to an hour behind during outages. Search functionality is not available to merchants in India.
 ///
-/// `GET /v1/charges/search`
+/// `GET /v1/charges/search` · Stripe's SDKs: `search` on `Charge` · [API reference](https://docs.stripe.com/api/charges/search)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2358,7 +2432,7 @@ impl serde::Serialize for SearchCharges {
 }
 #[cfg(feature = "payments")]
 impl SearchCharges {
-    ///Start with the required parameters: `query`.
+    /// Start with the required parameters: `query`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(query: impl Into<String>) -> Self {
         Self {
@@ -2399,11 +2473,14 @@ impl crate::rt::StripeRequest for SearchCharges {
         }
     }
 }
+/// Part of a request's parameters (`CreateChargeTransferData`).
 #[cfg(any(feature = "billing", feature = "payments"))]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TransferDataSpecs {
+    /// The `amount` parameter.
     pub amount: Option<i64>,
+    /// The `destination` parameter.
     pub destination: String,
 }
 #[cfg(any(feature = "billing", feature = "payments"))]
@@ -2420,7 +2497,7 @@ impl serde::Serialize for TransferDataSpecs {
 }
 #[cfg(any(feature = "billing", feature = "payments"))]
 impl TransferDataSpecs {
-    ///Start with the required parameters: `destination`.
+    /// Start with the required parameters: `destination`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(destination: impl Into<String>) -> Self {
         Self {
@@ -2428,6 +2505,7 @@ impl TransferDataSpecs {
             destination: destination.into(),
         }
     }
+    /// The `amount` parameter.
     pub fn amount(mut self, v: impl Into<i64>) -> Self {
         self.amount = Some(v.into());
         self
@@ -2437,11 +2515,12 @@ impl TransferDataSpecs {
 ///
 /// Updates the specified charge by setting the values of the parameters passed. Any parameters not provided will be left unchanged.
 ///
-/// `POST /v1/charges/{charge}`
+/// `POST /v1/charges/{charge}` · Stripe's SDKs: `update` on `Charge` · [API reference](https://docs.stripe.com/api/charges/update)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateCharge {
+    /// The `charge` parameter.
     pub charge: crate::ChargeId,
     /// The ID of an existing customer that will be associated with this request. This field may only be updated if there is no existing associated customer with this charge.
     pub customer: Option<crate::CustomerId>,
@@ -2494,7 +2573,7 @@ impl serde::Serialize for UpdateCharge {
 }
 #[cfg(feature = "payments")]
 impl UpdateCharge {
-    ///Start with the required parameters: `charge`.
+    /// Start with the required parameters: `charge`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(charge: impl Into<crate::ChargeId>) -> Self {
         Self {

@@ -4,11 +4,12 @@
 ///
 /// Creates an immutable transaction that updates the customer’s credit [balance](https://docs.stripe.com/docs/billing/customer/balance).
 ///
-/// `POST /v1/customers/{customer}/balance_transactions`
+/// `POST /v1/customers/{customer}/balance_transactions` · Stripe's SDKs: `create` on `CustomerBalanceTransaction` · [API reference](https://docs.stripe.com/api/customer_balance_transactions/create)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateCustomerBalanceTransaction {
+    /// The `customer` parameter.
     pub customer: crate::CustomerId,
     /// The integer amount in **cents (or local equivalent)** to apply to the customer's credit balance.
     pub amount: i64,
@@ -42,7 +43,7 @@ impl serde::Serialize for CreateCustomerBalanceTransaction {
 }
 #[cfg(feature = "payments")]
 impl CreateCustomerBalanceTransaction {
-    ///Start with the required parameters: `customer`, `amount`, `currency`.
+    /// Start with the required parameters: `customer`, `amount`, `currency`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         customer: impl Into<crate::CustomerId>,
@@ -462,11 +463,12 @@ impl crate::rt::Decode for CustomerBalanceTransactionType {
 ///
 /// Returns a list of transactions that updated the customer’s [balances](https://docs.stripe.com/docs/billing/customer/balance).
 ///
-/// `GET /v1/customers/{customer}/balance_transactions`
+/// `GET /v1/customers/{customer}/balance_transactions` · Stripe's SDKs: `list` on `CustomerBalanceTransaction` · [API reference](https://docs.stripe.com/api/customer_balance_transactions/list)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListCustomerBalanceTransactions {
+    /// The `customer` parameter.
     pub customer: crate::CustomerId,
     /// Only return customer balance transactions that were created during the given date interval.
     pub created: Option<crate::ListBalanceTransactionsCreated>,
@@ -509,7 +511,7 @@ impl serde::Serialize for ListCustomerBalanceTransactions {
 }
 #[cfg(feature = "payments")]
 impl ListCustomerBalanceTransactions {
-    ///Start with the required parameters: `customer`.
+    /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>) -> Self {
         Self {
@@ -580,12 +582,14 @@ impl crate::rt::StripeRequest for ListCustomerBalanceTransactions {
 ///
 /// Retrieves a specific customer balance transaction that updated the customer’s [balances](https://docs.stripe.com/docs/billing/customer/balance).
 ///
-/// `GET /v1/customers/{customer}/balance_transactions/{transaction}`
+/// `GET /v1/customers/{customer}/balance_transactions/{transaction}` · Stripe's SDKs: `retrieve` on `CustomerBalanceTransaction` · [API reference](https://docs.stripe.com/api/customer_balance_transactions/retrieve)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCustomerBalanceTransaction {
+    /// The `customer` parameter.
     pub customer: crate::CustomerId,
+    /// The `transaction` parameter.
     pub transaction: crate::CustomerBalanceTransactionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -603,7 +607,7 @@ impl serde::Serialize for RetrieveCustomerBalanceTransaction {
 }
 #[cfg(feature = "payments")]
 impl RetrieveCustomerBalanceTransaction {
-    ///Start with the required parameters: `customer`, `transaction`.
+    /// Start with the required parameters: `customer`, `transaction`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         customer: impl Into<crate::CustomerId>,
@@ -646,12 +650,14 @@ impl crate::rt::StripeRequest for RetrieveCustomerBalanceTransaction {
 ///
 /// Most credit balance transaction fields are immutable, but you may update its `description` and `metadata`.
 ///
-/// `POST /v1/customers/{customer}/balance_transactions/{transaction}`
+/// `POST /v1/customers/{customer}/balance_transactions/{transaction}` · Stripe's SDKs: `update` on `CustomerBalanceTransaction` · [API reference](https://docs.stripe.com/api/customer_balance_transactions/update)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateCustomerBalanceTransaction {
+    /// The `customer` parameter.
     pub customer: crate::CustomerId,
+    /// The `transaction` parameter.
     pub transaction: crate::CustomerBalanceTransactionId,
     /// An arbitrary string attached to the object. Often useful for displaying to users.
     pub description: Option<String>,
@@ -679,7 +685,7 @@ impl serde::Serialize for UpdateCustomerBalanceTransaction {
 }
 #[cfg(feature = "payments")]
 impl UpdateCustomerBalanceTransaction {
-    ///Start with the required parameters: `customer`, `transaction`.
+    /// Start with the required parameters: `customer`, `transaction`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         customer: impl Into<crate::CustomerId>,

@@ -4,13 +4,15 @@
 ///
 /// Delete a specified source for a given customer.
 ///
-/// `DELETE /v1/customers/{customer}/bank_accounts/{id}`
+/// `DELETE /v1/customers/{customer}/bank_accounts/{id}` · [API reference](https://docs.stripe.com/api/customers/bank_accounts)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteCustomerBankAccount {
+    /// The `customer` parameter.
     pub customer: crate::CustomerId,
-    pub id: String,
+    /// The `id` parameter.
+    pub id: crate::BankAccountId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -27,9 +29,12 @@ impl serde::Serialize for DeleteCustomerBankAccount {
 }
 #[cfg(feature = "payments")]
 impl DeleteCustomerBankAccount {
-    ///Start with the required parameters: `customer`, `id`.
+    /// Start with the required parameters: `customer`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(customer: impl Into<crate::CustomerId>, id: impl Into<String>) -> Self {
+    pub fn new(
+        customer: impl Into<crate::CustomerId>,
+        id: impl Into<crate::BankAccountId>,
+    ) -> Self {
         Self {
             customer: customer.into(),
             id: id.into(),
@@ -63,13 +68,18 @@ impl crate::rt::StripeRequest for DeleteCustomerBankAccount {
         }
     }
 }
+/// Part of a request's parameters (`UpdateCustomerBankAccountOwner`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct Owner {
+    /// The `address` parameter.
     pub address: Option<crate::SourceAddress>,
+    /// The `email` parameter.
     pub email: Option<String>,
+    /// The `name` parameter.
     pub name: Option<String>,
+    /// The `phone` parameter.
     pub phone: Option<String>,
 }
 #[cfg(feature = "payments")]
@@ -94,7 +104,7 @@ impl serde::Serialize for Owner {
 }
 #[cfg(feature = "payments")]
 impl Owner {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -104,32 +114,43 @@ impl Owner {
             phone: None,
         }
     }
+    /// The `address` parameter.
     pub fn address(mut self, v: impl Into<crate::SourceAddress>) -> Self {
         self.address = Some(v.into());
         self
     }
+    /// The `email` parameter.
     pub fn email(mut self, v: impl Into<String>) -> Self {
         self.email = Some(v.into());
         self
     }
+    /// The `name` parameter.
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.name = Some(v.into());
         self
     }
+    /// The `phone` parameter.
     pub fn phone(mut self, v: impl Into<String>) -> Self {
         self.phone = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`UpdateCustomerBankAccountOwnerAddress`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct SourceAddress {
+    /// The `city` parameter.
     pub city: Option<String>,
+    /// The `country` parameter.
     pub country: Option<String>,
+    /// The `line1` parameter.
     pub line1: Option<String>,
+    /// The `line2` parameter.
     pub line2: Option<String>,
+    /// The `postal_code` parameter.
     pub postal_code: Option<String>,
+    /// The `state` parameter.
     pub state: Option<String>,
 }
 #[cfg(feature = "payments")]
@@ -160,7 +181,7 @@ impl serde::Serialize for SourceAddress {
 }
 #[cfg(feature = "payments")]
 impl SourceAddress {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -172,26 +193,32 @@ impl SourceAddress {
             state: None,
         }
     }
+    /// The `city` parameter.
     pub fn city(mut self, v: impl Into<String>) -> Self {
         self.city = Some(v.into());
         self
     }
+    /// The `country` parameter.
     pub fn country(mut self, v: impl Into<String>) -> Self {
         self.country = Some(v.into());
         self
     }
+    /// The `line1` parameter.
     pub fn line1(mut self, v: impl Into<String>) -> Self {
         self.line1 = Some(v.into());
         self
     }
+    /// The `line2` parameter.
     pub fn line2(mut self, v: impl Into<String>) -> Self {
         self.line2 = Some(v.into());
         self
     }
+    /// The `postal_code` parameter.
     pub fn postal_code(mut self, v: impl Into<String>) -> Self {
         self.postal_code = Some(v.into());
         self
     }
+    /// The `state` parameter.
     pub fn state(mut self, v: impl Into<String>) -> Self {
         self.state = Some(v.into());
         self
@@ -199,13 +226,15 @@ impl SourceAddress {
 }
 /// Update a specified source for a given customer.
 ///
-/// `POST /v1/customers/{customer}/bank_accounts/{id}`
+/// `POST /v1/customers/{customer}/bank_accounts/{id}` · [API reference](https://docs.stripe.com/api/customers/bank_accounts)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateCustomerBankAccount {
+    /// The `customer` parameter.
     pub customer: crate::CustomerId,
-    pub id: String,
+    /// The `id` parameter.
+    pub id: crate::BankAccountId,
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,
     /// The type of entity that holds the account. This can be either `individual` or `company`.
@@ -234,6 +263,7 @@ pub struct UpdateCustomerBankAccount {
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// Cardholder name.
     pub name: Option<String>,
+    /// The `owner` parameter.
     pub owner: Option<crate::Owner>,
 }
 #[cfg(feature = "payments")]
@@ -288,9 +318,12 @@ impl serde::Serialize for UpdateCustomerBankAccount {
 }
 #[cfg(feature = "payments")]
 impl UpdateCustomerBankAccount {
-    ///Start with the required parameters: `customer`, `id`.
+    /// Start with the required parameters: `customer`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(customer: impl Into<crate::CustomerId>, id: impl Into<String>) -> Self {
+    pub fn new(
+        customer: impl Into<crate::CustomerId>,
+        id: impl Into<crate::BankAccountId>,
+    ) -> Self {
         Self {
             customer: customer.into(),
             id: id.into(),
@@ -383,6 +416,7 @@ impl UpdateCustomerBankAccount {
         self.name = Some(v.into());
         self
     }
+    /// The `owner` parameter.
     pub fn owner(mut self, v: impl Into<crate::Owner>) -> Self {
         self.owner = Some(v.into());
         self

@@ -4,13 +4,15 @@
 ///
 /// Delete a specified source for a given customer.
 ///
-/// `DELETE /v1/customers/{customer}/cards/{id}`
+/// `DELETE /v1/customers/{customer}/cards/{id}` · [API reference](https://docs.stripe.com/api/customers/cards)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteCustomerCard {
+    /// The `customer` parameter.
     pub customer: crate::CustomerId,
-    pub id: String,
+    /// The `id` parameter.
+    pub id: crate::CardId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -27,9 +29,12 @@ impl serde::Serialize for DeleteCustomerCard {
 }
 #[cfg(feature = "payments")]
 impl DeleteCustomerCard {
-    ///Start with the required parameters: `customer`, `id`.
+    /// Start with the required parameters: `customer`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(customer: impl Into<crate::CustomerId>, id: impl Into<String>) -> Self {
+    pub fn new(
+        customer: impl Into<crate::CustomerId>,
+        id: impl Into<crate::CardId>,
+    ) -> Self {
         Self {
             customer: customer.into(),
             id: id.into(),
@@ -64,13 +69,15 @@ impl crate::rt::StripeRequest for DeleteCustomerCard {
 }
 /// Update a specified source for a given customer.
 ///
-/// `POST /v1/customers/{customer}/cards/{id}`
+/// `POST /v1/customers/{customer}/cards/{id}` · [API reference](https://docs.stripe.com/api/customers/cards)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateCustomerCard {
+    /// The `customer` parameter.
     pub customer: crate::CustomerId,
-    pub id: String,
+    /// The `id` parameter.
+    pub id: crate::CardId,
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,
     /// The type of entity that holds the account. This can be either `individual` or `company`.
@@ -99,6 +106,7 @@ pub struct UpdateCustomerCard {
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// Cardholder name.
     pub name: Option<String>,
+    /// The `owner` parameter.
     pub owner: Option<crate::Owner>,
 }
 #[cfg(feature = "payments")]
@@ -153,9 +161,12 @@ impl serde::Serialize for UpdateCustomerCard {
 }
 #[cfg(feature = "payments")]
 impl UpdateCustomerCard {
-    ///Start with the required parameters: `customer`, `id`.
+    /// Start with the required parameters: `customer`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(customer: impl Into<crate::CustomerId>, id: impl Into<String>) -> Self {
+    pub fn new(
+        customer: impl Into<crate::CustomerId>,
+        id: impl Into<crate::CardId>,
+    ) -> Self {
         Self {
             customer: customer.into(),
             id: id.into(),
@@ -248,6 +259,7 @@ impl UpdateCustomerCard {
         self.name = Some(v.into());
         self
     }
+    /// The `owner` parameter.
     pub fn owner(mut self, v: impl Into<crate::Owner>) -> Self {
         self.owner = Some(v.into());
         self

@@ -7,9 +7,11 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomerCashBalanceTransaction {
+    /// The `adjusted_for_overdraft` field.
     pub adjusted_for_overdraft: Option<
         crate::CustomerBalanceResourceCashBalanceTransactionResourceAdjustedForOverdraft,
     >,
+    /// The `applied_to_payment` field.
     pub applied_to_payment: Option<
         crate::CustomerBalanceResourceCashBalanceTransactionResourceAppliedToPaymentTransaction,
     >,
@@ -23,6 +25,7 @@ pub struct CustomerCashBalanceTransaction {
     pub customer_account: Option<String>,
     /// The total available cash balance for the specified currency after this transaction was applied. Represented in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal).
     pub ending_balance: i64,
+    /// The `funded` field.
     pub funded: Option<
         crate::CustomerBalanceResourceCashBalanceTransactionResourceFundedTransaction,
     >,
@@ -32,14 +35,17 @@ pub struct CustomerCashBalanceTransaction {
     pub livemode: bool,
     /// The amount by which the cash balance changed, represented in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal). A positive value represents funds being added to the cash balance, a negative value represents funds being removed from the cash balance.
     pub net_amount: i64,
+    /// The `refunded_from_payment` field.
     pub refunded_from_payment: Option<
         crate::CustomerBalanceResourceCashBalanceTransactionResourceRefundedFromPaymentTransaction,
     >,
+    /// The `transferred_to_balance` field.
     pub transferred_to_balance: Option<
         crate::CustomerBalanceResourceCashBalanceTransactionResourceTransferredToBalance,
     >,
     /// The type of the cash balance transaction. New types may be added in future. See [Customer Balance](https://docs.stripe.com/payments/customer-balance#types) to learn more about these types.
     pub r#type: crate::CustomerCashBalanceTransactionType,
+    /// The `unapplied_from_payment` field.
     pub unapplied_from_payment: Option<
         crate::CustomerBalanceResourceCashBalanceTransactionResourceUnappliedFromPaymentTransaction,
     >,
@@ -360,11 +366,12 @@ impl crate::rt::Decode for CustomerCashBalanceTransactionType {
 ///
 /// Create an incoming testmode bank transfer
 ///
-/// `POST /v1/test_helpers/customers/{customer}/fund_cash_balance`
+/// `POST /v1/test_helpers/customers/{customer}/fund_cash_balance` · Stripe's SDKs: `fund_cash_balance` on `Customer` · [API reference](https://docs.stripe.com/api/customers/fund_cash_balance)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FundCashBalanceTestHelpersCustomer {
+    /// The `customer` parameter.
     pub customer: crate::CustomerId,
     /// Amount to be used for this test cash balance transaction. A positive integer representing how much to fund in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal) (e.g., 100 cents to fund $1.00 or 100 to fund ¥100, a zero-decimal currency).
     pub amount: i64,
@@ -393,7 +400,7 @@ impl serde::Serialize for FundCashBalanceTestHelpersCustomer {
 }
 #[cfg(feature = "payments")]
 impl FundCashBalanceTestHelpersCustomer {
-    ///Start with the required parameters: `customer`, `amount`, `currency`.
+    /// Start with the required parameters: `customer`, `amount`, `currency`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         customer: impl Into<crate::CustomerId>,
@@ -443,11 +450,12 @@ impl crate::rt::StripeRequest for FundCashBalanceTestHelpersCustomer {
 ///
 /// Returns a list of transactions that modified the customer’s [cash balance](https://docs.stripe.com/docs/payments/customer-balance).
 ///
-/// `GET /v1/customers/{customer}/cash_balance_transactions`
+/// `GET /v1/customers/{customer}/cash_balance_transactions` · Stripe's SDKs: `list` on `CustomerCashBalanceTransaction` · [API reference](https://docs.stripe.com/api/customer_cash_balance_transactions/list)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListCustomerCashBalanceTransactions {
+    /// The `customer` parameter.
     pub customer: crate::CustomerId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -480,7 +488,7 @@ impl serde::Serialize for ListCustomerCashBalanceTransactions {
 }
 #[cfg(feature = "payments")]
 impl ListCustomerCashBalanceTransactions {
-    ///Start with the required parameters: `customer`.
+    /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>) -> Self {
         Self {
@@ -536,12 +544,14 @@ impl crate::rt::StripeRequest for ListCustomerCashBalanceTransactions {
 ///
 /// Retrieves a specific cash balance transaction, which updated the customer’s [cash balance](https://docs.stripe.com/docs/payments/customer-balance).
 ///
-/// `GET /v1/customers/{customer}/cash_balance_transactions/{transaction}`
+/// `GET /v1/customers/{customer}/cash_balance_transactions/{transaction}` · Stripe's SDKs: `retrieve` on `CustomerCashBalanceTransaction` · [API reference](https://docs.stripe.com/api/customer_cash_balance_transactions/retrieve)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCustomerCashBalanceTransaction {
+    /// The `customer` parameter.
     pub customer: crate::CustomerId,
+    /// The `transaction` parameter.
     pub transaction: crate::CustomerCashBalanceTransactionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -559,7 +569,7 @@ impl serde::Serialize for RetrieveCustomerCashBalanceTransaction {
 }
 #[cfg(feature = "payments")]
 impl RetrieveCustomerCashBalanceTransaction {
-    ///Start with the required parameters: `customer`, `transaction`.
+    /// Start with the required parameters: `customer`, `transaction`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         customer: impl Into<crate::CustomerId>,

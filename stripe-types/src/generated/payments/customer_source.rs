@@ -4,18 +4,20 @@
 ///
 /// Delete a specified source for a given customer.
 ///
-/// `DELETE /v1/customers/{customer}/sources/{id}`
+/// `DELETE /v1/customers/{customer}/sources/{id}` · Stripe's SDKs: `delete` on `PaymentSource` · [API reference](https://docs.stripe.com/api/payment_sources/delete)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct DeleteCustomerSource {
+pub struct DeletePaymentSource {
+    /// The `customer` parameter.
     pub customer: crate::CustomerId,
-    pub id: String,
+    /// The `id` parameter.
+    pub id: crate::SourceId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
 #[cfg(feature = "payments")]
-impl serde::Serialize for DeleteCustomerSource {
+impl serde::Serialize for DeletePaymentSource {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -26,10 +28,13 @@ impl serde::Serialize for DeleteCustomerSource {
     }
 }
 #[cfg(feature = "payments")]
-impl DeleteCustomerSource {
-    ///Start with the required parameters: `customer`, `id`.
+impl DeletePaymentSource {
+    /// Start with the required parameters: `customer`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(customer: impl Into<crate::CustomerId>, id: impl Into<String>) -> Self {
+    pub fn new(
+        customer: impl Into<crate::CustomerId>,
+        id: impl Into<crate::SourceId>,
+    ) -> Self {
         Self {
             customer: customer.into(),
             id: id.into(),
@@ -43,7 +48,7 @@ impl DeleteCustomerSource {
     }
 }
 #[cfg(feature = "payments")]
-impl crate::rt::StripeRequest for DeleteCustomerSource {
+impl crate::rt::StripeRequest for DeletePaymentSource {
     type Output = crate::DeleteCustomersCustomerBankAccountsIdResponse;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
@@ -64,11 +69,12 @@ impl crate::rt::StripeRequest for DeleteCustomerSource {
 }
 /// List sources for a specified customer.
 ///
-/// `GET /v1/customers/{customer}/sources`
+/// `GET /v1/customers/{customer}/sources` · Stripe's SDKs: `list` on `PaymentSource` · [API reference](https://docs.stripe.com/api/payment_sources/list)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct ListCustomerSources {
+pub struct ListPaymentSources {
+    /// The `customer` parameter.
     pub customer: crate::CustomerId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -82,7 +88,7 @@ pub struct ListCustomerSources {
     pub starting_after: Option<String>,
 }
 #[cfg(feature = "payments")]
-impl serde::Serialize for ListCustomerSources {
+impl serde::Serialize for ListPaymentSources {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -105,8 +111,8 @@ impl serde::Serialize for ListCustomerSources {
     }
 }
 #[cfg(feature = "payments")]
-impl ListCustomerSources {
-    ///Start with the required parameters: `customer`.
+impl ListPaymentSources {
+    /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>) -> Self {
         Self {
@@ -145,7 +151,7 @@ impl ListCustomerSources {
     }
 }
 #[cfg(feature = "payments")]
-impl crate::rt::StripeRequest for ListCustomerSources {
+impl crate::rt::StripeRequest for ListPaymentSources {
     type Output = crate::rt::List<crate::BankAccountOrCardOrSource>;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
@@ -166,13 +172,15 @@ impl crate::rt::StripeRequest for ListCustomerSources {
 }
 /// Update a specified source for a given customer.
 ///
-/// `POST /v1/customers/{customer}/sources/{id}`
+/// `POST /v1/customers/{customer}/sources/{id}` · Stripe's SDKs: `update` on `PaymentSource` · [API reference](https://docs.stripe.com/api/payment_sources/update)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct UpdateCustomerSource {
+pub struct UpdatePaymentSource {
+    /// The `customer` parameter.
     pub customer: crate::CustomerId,
-    pub id: String,
+    /// The `id` parameter.
+    pub id: crate::SourceId,
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,
     /// The type of entity that holds the account. This can be either `individual` or `company`.
@@ -201,10 +209,11 @@ pub struct UpdateCustomerSource {
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// Cardholder name.
     pub name: Option<String>,
+    /// The `owner` parameter.
     pub owner: Option<crate::Owner>,
 }
 #[cfg(feature = "payments")]
-impl serde::Serialize for UpdateCustomerSource {
+impl serde::Serialize for UpdatePaymentSource {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -254,10 +263,13 @@ impl serde::Serialize for UpdateCustomerSource {
     }
 }
 #[cfg(feature = "payments")]
-impl UpdateCustomerSource {
-    ///Start with the required parameters: `customer`, `id`.
+impl UpdatePaymentSource {
+    /// Start with the required parameters: `customer`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(customer: impl Into<crate::CustomerId>, id: impl Into<String>) -> Self {
+    pub fn new(
+        customer: impl Into<crate::CustomerId>,
+        id: impl Into<crate::SourceId>,
+    ) -> Self {
         Self {
             customer: customer.into(),
             id: id.into(),
@@ -350,13 +362,14 @@ impl UpdateCustomerSource {
         self.name = Some(v.into());
         self
     }
+    /// The `owner` parameter.
     pub fn owner(mut self, v: impl Into<crate::Owner>) -> Self {
         self.owner = Some(v.into());
         self
     }
 }
 #[cfg(feature = "payments")]
-impl crate::rt::StripeRequest for UpdateCustomerSource {
+impl crate::rt::StripeRequest for UpdatePaymentSource {
     type Output = crate::CardOrBankAccountOrSource;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {

@@ -4,60 +4,15 @@
 ///
 /// Removes the currently applied discount on a customer.
 ///
-/// `DELETE /v1/customers/{customer}/discount`
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct DeleteCustomerDiscount {
-    pub customer: crate::CustomerId,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for DeleteCustomerDiscount {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let map = s.serialize_map(None)?;
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl DeleteCustomerDiscount {
-    ///Start with the required parameters: `customer`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(customer: impl Into<crate::CustomerId>) -> Self {
-        Self { customer: customer.into() }
-    }
-}
-#[cfg(feature = "payments")]
-impl crate::rt::StripeRequest for DeleteCustomerDiscount {
-    type Output = crate::DeletedDiscount;
-    fn endpoint(&self) -> crate::rt::Endpoint {
-        crate::rt::Endpoint {
-            operation_id: "DeleteCustomersCustomerDiscount",
-            method: crate::rt::Method::Delete,
-            path: std::borrow::Cow::Owned(
-                format!(
-                    "/v1/customers/{}/discount", crate ::rt::encode_path_segment(& self
-                    .customer)
-                ),
-            ),
-            host: crate::rt::Host::Api,
-            encoding: crate::rt::Encoding::Form,
-            response: crate::rt::ResponseKind::Json,
-            pagination: crate::rt::Pagination::None,
-        }
-    }
-}
-/// Delete a customer discount
-///
-/// Removes the currently applied discount on a customer.
-///
-/// `DELETE /v1/customers/{customer}/subscriptions/{subscription_exposed_id}/discount`
+/// `DELETE /v1/customers/{customer}/subscriptions/{subscription_exposed_id}/discount` · [API reference](https://docs.stripe.com/api/discounts)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteCustomerSubscriptionDiscount {
+    /// The `customer` parameter.
     pub customer: crate::CustomerId,
-    pub subscription_exposed_id: String,
+    /// The `subscription_exposed_id` parameter.
+    pub subscription_exposed_id: crate::SubscriptionId,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for DeleteCustomerSubscriptionDiscount {
@@ -69,11 +24,11 @@ impl serde::Serialize for DeleteCustomerSubscriptionDiscount {
 }
 #[cfg(feature = "payments")]
 impl DeleteCustomerSubscriptionDiscount {
-    ///Start with the required parameters: `customer`, `subscription_exposed_id`.
+    /// Start with the required parameters: `customer`, `subscription_exposed_id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         customer: impl Into<crate::CustomerId>,
-        subscription_exposed_id: impl Into<String>,
+        subscription_exposed_id: impl Into<crate::SubscriptionId>,
     ) -> Self {
         Self {
             customer: customer.into(),
@@ -93,6 +48,54 @@ impl crate::rt::StripeRequest for DeleteCustomerSubscriptionDiscount {
                     "/v1/customers/{}/subscriptions/{}/discount", crate
                     ::rt::encode_path_segment(& self.customer), crate
                     ::rt::encode_path_segment(& self.subscription_exposed_id)
+                ),
+            ),
+            host: crate::rt::Host::Api,
+            encoding: crate::rt::Encoding::Form,
+            response: crate::rt::ResponseKind::Json,
+            pagination: crate::rt::Pagination::None,
+        }
+    }
+}
+/// Delete a customer discount
+///
+/// Removes the currently applied discount on a customer.
+///
+/// `DELETE /v1/customers/{customer}/discount` · Stripe's SDKs: `delete_discount` on `Customer` · [API reference](https://docs.stripe.com/api/customers/delete_discount)
+#[cfg(feature = "payments")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct DeleteDiscountCustomer {
+    /// The `customer` parameter.
+    pub customer: crate::CustomerId,
+}
+#[cfg(feature = "payments")]
+impl serde::Serialize for DeleteDiscountCustomer {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let map = s.serialize_map(None)?;
+        map.end()
+    }
+}
+#[cfg(feature = "payments")]
+impl DeleteDiscountCustomer {
+    /// Start with the required parameters: `customer`.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(customer: impl Into<crate::CustomerId>) -> Self {
+        Self { customer: customer.into() }
+    }
+}
+#[cfg(feature = "payments")]
+impl crate::rt::StripeRequest for DeleteDiscountCustomer {
+    type Output = crate::DeletedDiscount;
+    fn endpoint(&self) -> crate::rt::Endpoint {
+        crate::rt::Endpoint {
+            operation_id: "DeleteCustomersCustomerDiscount",
+            method: crate::rt::Method::Delete,
+            path: std::borrow::Cow::Owned(
+                format!(
+                    "/v1/customers/{}/discount", crate ::rt::encode_path_segment(& self
+                    .customer)
                 ),
             ),
             host: crate::rt::Host::Api,
@@ -122,6 +125,7 @@ pub struct DeletedDiscount {
     pub invoice_item: Option<String>,
     /// The promotion code applied to create this discount.
     pub promotion_code: Option<crate::rt::Expandable<crate::PromotionCode>>,
+    /// The `source` field.
     pub source: crate::DiscountSource,
     /// Date that the coupon was applied.
     pub start: crate::rt::Timestamp,
@@ -312,6 +316,7 @@ pub struct Discount {
     pub invoice_item: Option<String>,
     /// The promotion code applied to create this discount.
     pub promotion_code: Option<crate::rt::Expandable<crate::PromotionCode>>,
+    /// The `source` field.
     pub source: crate::DiscountSource,
     /// Date that the coupon was applied.
     pub start: crate::rt::Timestamp,
@@ -605,11 +610,12 @@ impl crate::rt::Decode for DiscountSourceType {
         r.str_enum()
     }
 }
-/// `GET /v1/customers/{customer}/discount`
+/// `GET /v1/customers/{customer}/discount` · [API reference](https://docs.stripe.com/api/discounts)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCustomerDiscount {
+    /// The `customer` parameter.
     pub customer: crate::CustomerId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -627,7 +633,7 @@ impl serde::Serialize for RetrieveCustomerDiscount {
 }
 #[cfg(feature = "payments")]
 impl RetrieveCustomerDiscount {
-    ///Start with the required parameters: `customer`.
+    /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>) -> Self {
         Self {
@@ -661,13 +667,15 @@ impl crate::rt::StripeRequest for RetrieveCustomerDiscount {
         }
     }
 }
-/// `GET /v1/customers/{customer}/subscriptions/{subscription_exposed_id}/discount`
+/// `GET /v1/customers/{customer}/subscriptions/{subscription_exposed_id}/discount` · [API reference](https://docs.stripe.com/api/discounts)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCustomerSubscriptionDiscount {
+    /// The `customer` parameter.
     pub customer: crate::CustomerId,
-    pub subscription_exposed_id: String,
+    /// The `subscription_exposed_id` parameter.
+    pub subscription_exposed_id: crate::SubscriptionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -684,11 +692,11 @@ impl serde::Serialize for RetrieveCustomerSubscriptionDiscount {
 }
 #[cfg(feature = "payments")]
 impl RetrieveCustomerSubscriptionDiscount {
-    ///Start with the required parameters: `customer`, `subscription_exposed_id`.
+    /// Start with the required parameters: `customer`, `subscription_exposed_id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         customer: impl Into<crate::CustomerId>,
-        subscription_exposed_id: impl Into<String>,
+        subscription_exposed_id: impl Into<crate::SubscriptionId>,
     ) -> Self {
         Self {
             customer: customer.into(),

@@ -6,11 +6,12 @@
 ///
 /// The status of the dispute will change from `needs_response` to `lost`. *Closing a dispute is irreversible*.
 ///
-/// `POST /v1/disputes/{dispute}/close`
+/// `POST /v1/disputes/{dispute}/close` · Stripe's SDKs: `close` on `Dispute` · [API reference](https://docs.stripe.com/api/disputes/close)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CloseDispute {
+    /// The `dispute` parameter.
     pub dispute: crate::DisputeId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -28,7 +29,7 @@ impl serde::Serialize for CloseDispute {
 }
 #[cfg(feature = "payments")]
 impl CloseDispute {
-    ///Start with the required parameters: `dispute`.
+    /// Start with the required parameters: `dispute`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(dispute: impl Into<crate::DisputeId>) -> Self {
         Self {
@@ -62,11 +63,12 @@ impl crate::rt::StripeRequest for CloseDispute {
         }
     }
 }
-/// `POST /v1/charges/{charge}/dispute`
+/// `POST /v1/charges/{charge}/dispute` · [API reference](https://docs.stripe.com/api/disputes)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateChargeDispute {
+    /// The `charge` parameter.
     pub charge: crate::ChargeId,
     /// Evidence to upload, to respond to a dispute. Updating any field in the hash will submit all fields in the hash for review. The combined character count of all fields is limited to 150,000.
     pub evidence: Option<crate::DisputeEvidenceParams>,
@@ -99,7 +101,7 @@ impl serde::Serialize for CreateChargeDispute {
 }
 #[cfg(feature = "payments")]
 impl CreateChargeDispute {
-    ///Start with the required parameters: `charge`.
+    /// Start with the required parameters: `charge`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(charge: impl Into<crate::ChargeId>) -> Self {
         Self {
@@ -154,11 +156,12 @@ impl crate::rt::StripeRequest for CreateChargeDispute {
         }
     }
 }
-/// `POST /v1/charges/{charge}/dispute/close`
+/// `POST /v1/charges/{charge}/dispute/close` · [API reference](https://docs.stripe.com/api/disputes)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateChargeDisputeClose {
+    /// The `charge` parameter.
     pub charge: crate::ChargeId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -176,7 +179,7 @@ impl serde::Serialize for CreateChargeDisputeClose {
 }
 #[cfg(feature = "payments")]
 impl CreateChargeDisputeClose {
-    ///Start with the required parameters: `charge`.
+    /// Start with the required parameters: `charge`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(charge: impl Into<crate::ChargeId>) -> Self {
         Self {
@@ -303,7 +306,9 @@ pub struct Dispute {
     pub currency: String,
     /// List of eligibility types that are included in `enhanced_evidence`.
     pub enhanced_eligibility_types: Vec<crate::DisputeEnhancedEligibilityTypes>,
+    /// The `evidence` field.
     pub evidence: crate::DisputeEvidence,
+    /// The `evidence_details` field.
     pub evidence_details: crate::DisputeEvidenceDetails,
     /// Unique identifier for the object.
     pub id: crate::DisputeId,
@@ -315,6 +320,7 @@ pub struct Dispute {
     pub metadata: crate::rt::Metadata,
     /// ID of the PaymentIntent that's disputed.
     pub payment_intent: Option<crate::rt::Expandable<crate::PaymentIntent>>,
+    /// The `payment_method_details` field.
     pub payment_method_details: Option<crate::DisputePaymentMethodDetails>,
     /// Reason given by cardholder for dispute. Possible values are `bank_cannot_process`, `check_returned`, `credit_not_processed`, `customer_initiated`, `debit_not_authorized`, `duplicate`, `fraudulent`, `general`, `incorrect_account_details`, `insufficient_funds`, `noncompliant`, `product_not_received`, `product_unacceptable`, `subscription_canceled`, or `unrecognized`. Learn more about [dispute reasons](https://docs.stripe.com/disputes/categories).
     pub reason: String,
@@ -537,9 +543,11 @@ impl serde::Serialize for Dispute {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputeEnhancedEligibility {
+    /// The `visa_compelling_evidence_3` field.
     pub visa_compelling_evidence_3: Option<
         crate::DisputeEnhancedEligibilityVisaCompellingEvidence3,
     >,
+    /// The `visa_compliance` field.
     pub visa_compliance: Option<crate::DisputeEnhancedEligibilityVisaCompliance>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -1067,9 +1075,11 @@ impl crate::rt::Decode for DisputeEnhancedEligibilityVisaComplianceStatus {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputeEnhancedEvidence {
+    /// The `visa_compelling_evidence_3` field.
     pub visa_compelling_evidence_3: Option<
         crate::DisputeEnhancedEvidenceVisaCompellingEvidence3,
     >,
+    /// The `visa_compliance` field.
     pub visa_compliance: Option<crate::DisputeEnhancedEvidenceVisaCompliance>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -1313,6 +1323,7 @@ pub struct DisputeEvidence {
     pub duplicate_charge_explanation: Option<String>,
     /// The Stripe ID for the prior charge which appears to be a duplicate of the disputed charge.
     pub duplicate_charge_id: Option<String>,
+    /// The `enhanced_evidence` field.
     pub enhanced_evidence: crate::DisputeEnhancedEvidence,
     /// A description of the product or service that was sold.
     pub product_description: Option<String>,
@@ -1626,6 +1637,7 @@ impl serde::Serialize for DisputeEvidence {
 pub struct DisputeEvidenceDetails {
     /// Date by which evidence must be submitted in order to successfully challenge dispute. Will be 0 if the customer's bank or credit card company doesn't allow a response for this particular dispute.
     pub due_by: Option<crate::rt::Timestamp>,
+    /// The `enhanced_eligibility` field.
     pub enhanced_eligibility: crate::DisputeEnhancedEligibility,
     /// Whether evidence has been staged for this dispute.
     pub has_evidence: bool,
@@ -1726,37 +1738,66 @@ impl serde::Serialize for DisputeEvidenceDetails {
         map.end()
     }
 }
+/// Part of a request's parameters (`CreateChargeDisputeEvidence`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct DisputeEvidenceParams {
+    /// The `access_activity_log` parameter.
     pub access_activity_log: Option<String>,
+    /// The `billing_address` parameter.
     pub billing_address: Option<String>,
+    /// The `cancellation_policy` parameter.
     pub cancellation_policy: Option<String>,
+    /// The `cancellation_policy_disclosure` parameter.
     pub cancellation_policy_disclosure: Option<String>,
+    /// The `cancellation_rebuttal` parameter.
     pub cancellation_rebuttal: Option<String>,
+    /// The `customer_communication` parameter.
     pub customer_communication: Option<String>,
+    /// The `customer_email_address` parameter.
     pub customer_email_address: Option<String>,
+    /// The `customer_name` parameter.
     pub customer_name: Option<String>,
+    /// The `customer_purchase_ip` parameter.
     pub customer_purchase_ip: Option<String>,
+    /// The `customer_signature` parameter.
     pub customer_signature: Option<String>,
+    /// The `duplicate_charge_documentation` parameter.
     pub duplicate_charge_documentation: Option<String>,
+    /// The `duplicate_charge_explanation` parameter.
     pub duplicate_charge_explanation: Option<String>,
+    /// The `duplicate_charge_id` parameter.
     pub duplicate_charge_id: Option<String>,
+    /// The `enhanced_evidence` parameter.
     pub enhanced_evidence: Option<crate::rt::Clearable<crate::EnhancedEvidence>>,
+    /// The `product_description` parameter.
     pub product_description: Option<String>,
+    /// The `receipt` parameter.
     pub receipt: Option<String>,
+    /// The `refund_policy` parameter.
     pub refund_policy: Option<String>,
+    /// The `refund_policy_disclosure` parameter.
     pub refund_policy_disclosure: Option<String>,
+    /// The `refund_refusal_explanation` parameter.
     pub refund_refusal_explanation: Option<String>,
+    /// The `service_date` parameter.
     pub service_date: Option<String>,
+    /// The `service_documentation` parameter.
     pub service_documentation: Option<String>,
+    /// The `shipping_address` parameter.
     pub shipping_address: Option<String>,
+    /// The `shipping_carrier` parameter.
     pub shipping_carrier: Option<String>,
+    /// The `shipping_date` parameter.
     pub shipping_date: Option<String>,
+    /// The `shipping_documentation` parameter.
     pub shipping_documentation: Option<String>,
+    /// The `shipping_tracking_number` parameter.
     pub shipping_tracking_number: Option<String>,
+    /// The `uncategorized_file` parameter.
     pub uncategorized_file: Option<String>,
+    /// The `uncategorized_text` parameter.
     pub uncategorized_text: Option<String>,
 }
 #[cfg(feature = "payments")]
@@ -1853,7 +1894,7 @@ impl serde::Serialize for DisputeEvidenceParams {
 }
 #[cfg(feature = "payments")]
 impl DisputeEvidenceParams {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1887,58 +1928,72 @@ impl DisputeEvidenceParams {
             uncategorized_text: None,
         }
     }
+    /// The `access_activity_log` parameter.
     pub fn access_activity_log(mut self, v: impl Into<String>) -> Self {
         self.access_activity_log = Some(v.into());
         self
     }
+    /// The `billing_address` parameter.
     pub fn billing_address(mut self, v: impl Into<String>) -> Self {
         self.billing_address = Some(v.into());
         self
     }
+    /// The `cancellation_policy` parameter.
     pub fn cancellation_policy(mut self, v: impl Into<String>) -> Self {
         self.cancellation_policy = Some(v.into());
         self
     }
+    /// The `cancellation_policy_disclosure` parameter.
     pub fn cancellation_policy_disclosure(mut self, v: impl Into<String>) -> Self {
         self.cancellation_policy_disclosure = Some(v.into());
         self
     }
+    /// The `cancellation_rebuttal` parameter.
     pub fn cancellation_rebuttal(mut self, v: impl Into<String>) -> Self {
         self.cancellation_rebuttal = Some(v.into());
         self
     }
+    /// The `customer_communication` parameter.
     pub fn customer_communication(mut self, v: impl Into<String>) -> Self {
         self.customer_communication = Some(v.into());
         self
     }
+    /// The `customer_email_address` parameter.
     pub fn customer_email_address(mut self, v: impl Into<String>) -> Self {
         self.customer_email_address = Some(v.into());
         self
     }
+    /// The `customer_name` parameter.
     pub fn customer_name(mut self, v: impl Into<String>) -> Self {
         self.customer_name = Some(v.into());
         self
     }
+    /// The `customer_purchase_ip` parameter.
     pub fn customer_purchase_ip(mut self, v: impl Into<String>) -> Self {
         self.customer_purchase_ip = Some(v.into());
         self
     }
+    /// The `customer_signature` parameter.
     pub fn customer_signature(mut self, v: impl Into<String>) -> Self {
         self.customer_signature = Some(v.into());
         self
     }
+    /// The `duplicate_charge_documentation` parameter.
     pub fn duplicate_charge_documentation(mut self, v: impl Into<String>) -> Self {
         self.duplicate_charge_documentation = Some(v.into());
         self
     }
+    /// The `duplicate_charge_explanation` parameter.
     pub fn duplicate_charge_explanation(mut self, v: impl Into<String>) -> Self {
         self.duplicate_charge_explanation = Some(v.into());
         self
     }
+    /// The `duplicate_charge_id` parameter.
     pub fn duplicate_charge_id(mut self, v: impl Into<String>) -> Self {
         self.duplicate_charge_id = Some(v.into());
         self
     }
+    /// The `enhanced_evidence` parameter.
     pub fn enhanced_evidence(
         mut self,
         v: impl Into<crate::rt::Clearable<crate::EnhancedEvidence>>,
@@ -1946,58 +2001,72 @@ impl DisputeEvidenceParams {
         self.enhanced_evidence = Some(v.into());
         self
     }
+    /// The `product_description` parameter.
     pub fn product_description(mut self, v: impl Into<String>) -> Self {
         self.product_description = Some(v.into());
         self
     }
+    /// The `receipt` parameter.
     pub fn receipt(mut self, v: impl Into<String>) -> Self {
         self.receipt = Some(v.into());
         self
     }
+    /// The `refund_policy` parameter.
     pub fn refund_policy(mut self, v: impl Into<String>) -> Self {
         self.refund_policy = Some(v.into());
         self
     }
+    /// The `refund_policy_disclosure` parameter.
     pub fn refund_policy_disclosure(mut self, v: impl Into<String>) -> Self {
         self.refund_policy_disclosure = Some(v.into());
         self
     }
+    /// The `refund_refusal_explanation` parameter.
     pub fn refund_refusal_explanation(mut self, v: impl Into<String>) -> Self {
         self.refund_refusal_explanation = Some(v.into());
         self
     }
+    /// The `service_date` parameter.
     pub fn service_date(mut self, v: impl Into<String>) -> Self {
         self.service_date = Some(v.into());
         self
     }
+    /// The `service_documentation` parameter.
     pub fn service_documentation(mut self, v: impl Into<String>) -> Self {
         self.service_documentation = Some(v.into());
         self
     }
+    /// The `shipping_address` parameter.
     pub fn shipping_address(mut self, v: impl Into<String>) -> Self {
         self.shipping_address = Some(v.into());
         self
     }
+    /// The `shipping_carrier` parameter.
     pub fn shipping_carrier(mut self, v: impl Into<String>) -> Self {
         self.shipping_carrier = Some(v.into());
         self
     }
+    /// The `shipping_date` parameter.
     pub fn shipping_date(mut self, v: impl Into<String>) -> Self {
         self.shipping_date = Some(v.into());
         self
     }
+    /// The `shipping_documentation` parameter.
     pub fn shipping_documentation(mut self, v: impl Into<String>) -> Self {
         self.shipping_documentation = Some(v.into());
         self
     }
+    /// The `shipping_tracking_number` parameter.
     pub fn shipping_tracking_number(mut self, v: impl Into<String>) -> Self {
         self.shipping_tracking_number = Some(v.into());
         self
     }
+    /// The `uncategorized_file` parameter.
     pub fn uncategorized_file(mut self, v: impl Into<String>) -> Self {
         self.uncategorized_file = Some(v.into());
         self
     }
+    /// The `uncategorized_text` parameter.
     pub fn uncategorized_text(mut self, v: impl Into<String>) -> Self {
         self.uncategorized_text = Some(v.into());
         self
@@ -2007,9 +2076,13 @@ impl DisputeEvidenceParams {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DisputePaymentMethodDetails {
+    /// The `amazon_pay` field.
     pub amazon_pay: Option<crate::DisputePaymentMethodDetailsAmazonPay>,
+    /// The `card` field.
     pub card: Option<crate::DisputePaymentMethodDetailsCard>,
+    /// The `klarna` field.
     pub klarna: Option<crate::DisputePaymentMethodDetailsKlarna>,
+    /// The `paypal` field.
     pub paypal: Option<crate::DisputePaymentMethodDetailsPaypal>,
     /// Payment method type.
     pub r#type: crate::DisputePaymentMethodDetailsType,
@@ -3103,11 +3176,14 @@ impl serde::Serialize for DisputeVisaCompellingEvidence3PriorUndisputedTransacti
         map.end()
     }
 }
+/// Part of a request's parameters (`CreateChargeDisputeEvidenceEnhancedEvidence`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct EnhancedEvidence {
+    /// The `visa_compelling_evidence_3` parameter.
     pub visa_compelling_evidence_3: Option<crate::VisaCompellingEvidence3>,
+    /// The `visa_compliance` parameter.
     pub visa_compliance: Option<crate::VisaCompliance>,
 }
 #[cfg(feature = "payments")]
@@ -3126,7 +3202,7 @@ impl serde::Serialize for EnhancedEvidence {
 }
 #[cfg(feature = "payments")]
 impl EnhancedEvidence {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -3134,6 +3210,7 @@ impl EnhancedEvidence {
             visa_compliance: None,
         }
     }
+    /// The `visa_compelling_evidence_3` parameter.
     pub fn visa_compelling_evidence_3(
         mut self,
         v: impl Into<crate::VisaCompellingEvidence3>,
@@ -3141,6 +3218,7 @@ impl EnhancedEvidence {
         self.visa_compelling_evidence_3 = Some(v.into());
         self
     }
+    /// The `visa_compliance` parameter.
     pub fn visa_compliance(mut self, v: impl Into<crate::VisaCompliance>) -> Self {
         self.visa_compliance = Some(v.into());
         self
@@ -3150,7 +3228,7 @@ impl EnhancedEvidence {
 ///
 /// Returns a list of your disputes.
 ///
-/// `GET /v1/disputes`
+/// `GET /v1/disputes` · Stripe's SDKs: `list` on `Dispute` · [API reference](https://docs.stripe.com/api/disputes/list)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3201,7 +3279,7 @@ impl serde::Serialize for ListDisputes {
 }
 #[cfg(feature = "payments")]
 impl ListDisputes {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -3300,11 +3378,12 @@ impl From<i64> for ListDisputesCreated {
 }
 /// Retrieve a dispute for a specified charge.
 ///
-/// `GET /v1/charges/{charge}/dispute`
+/// `GET /v1/charges/{charge}/dispute` · [API reference](https://docs.stripe.com/api/disputes)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveChargeDispute {
+    /// The `charge` parameter.
     pub charge: crate::ChargeId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -3322,7 +3401,7 @@ impl serde::Serialize for RetrieveChargeDispute {
 }
 #[cfg(feature = "payments")]
 impl RetrieveChargeDispute {
-    ///Start with the required parameters: `charge`.
+    /// Start with the required parameters: `charge`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(charge: impl Into<crate::ChargeId>) -> Self {
         Self {
@@ -3360,11 +3439,12 @@ impl crate::rt::StripeRequest for RetrieveChargeDispute {
 ///
 /// Retrieves the dispute with the given ID.
 ///
-/// `GET /v1/disputes/{dispute}`
+/// `GET /v1/disputes/{dispute}` · Stripe's SDKs: `retrieve` on `Dispute` · [API reference](https://docs.stripe.com/api/disputes/retrieve)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveDispute {
+    /// The `dispute` parameter.
     pub dispute: crate::DisputeId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -3382,7 +3462,7 @@ impl serde::Serialize for RetrieveDispute {
 }
 #[cfg(feature = "payments")]
 impl RetrieveDispute {
-    ///Start with the required parameters: `dispute`.
+    /// Start with the required parameters: `dispute`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(dispute: impl Into<crate::DisputeId>) -> Self {
         Self {
@@ -3415,15 +3495,22 @@ impl crate::rt::StripeRequest for RetrieveDispute {
         }
     }
 }
+/// Part of a request's parameters (`CreateChargeDisputeEvidenceEnhancedEvidenceVisaCompellingEvidence3DisputedTransactionShippingAddress`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ShippingAddress {
+    /// The `city` parameter.
     pub city: Option<crate::rt::Clearable<String>>,
+    /// The `country` parameter.
     pub country: Option<crate::rt::Clearable<String>>,
+    /// The `line1` parameter.
     pub line1: Option<crate::rt::Clearable<String>>,
+    /// The `line2` parameter.
     pub line2: Option<crate::rt::Clearable<String>>,
+    /// The `postal_code` parameter.
     pub postal_code: Option<crate::rt::Clearable<String>>,
+    /// The `state` parameter.
     pub state: Option<crate::rt::Clearable<String>>,
 }
 #[cfg(feature = "payments")]
@@ -3454,7 +3541,7 @@ impl serde::Serialize for ShippingAddress {
 }
 #[cfg(feature = "payments")]
 impl ShippingAddress {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -3466,26 +3553,32 @@ impl ShippingAddress {
             state: None,
         }
     }
+    /// The `city` parameter.
     pub fn city(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
         self.city = Some(v.into());
         self
     }
+    /// The `country` parameter.
     pub fn country(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
         self.country = Some(v.into());
         self
     }
+    /// The `line1` parameter.
     pub fn line1(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
         self.line1 = Some(v.into());
         self
     }
+    /// The `line2` parameter.
     pub fn line2(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
         self.line2 = Some(v.into());
         self
     }
+    /// The `postal_code` parameter.
     pub fn postal_code(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
         self.postal_code = Some(v.into());
         self
     }
+    /// The `state` parameter.
     pub fn state(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
         self.state = Some(v.into());
         self
@@ -3497,11 +3590,12 @@ impl ShippingAddress {
 ///
 /// Depending on your dispute type, different evidence fields will give you a better chance of winning your dispute. To figure out which evidence fields to provide, see our [guide to dispute types](https://docs.stripe.com/docs/disputes/categories).
 ///
-/// `POST /v1/disputes/{dispute}`
+/// `POST /v1/disputes/{dispute}` · Stripe's SDKs: `update` on `Dispute` · [API reference](https://docs.stripe.com/api/disputes/update)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateDispute {
+    /// The `dispute` parameter.
     pub dispute: crate::DisputeId,
     /// Evidence to upload, to respond to a dispute. Updating any field in the hash will submit all fields in the hash for review. The combined character count of all fields is limited to 150,000.
     pub evidence: Option<crate::DisputeEvidenceParams>,
@@ -3534,7 +3628,7 @@ impl serde::Serialize for UpdateDispute {
 }
 #[cfg(feature = "payments")]
 impl UpdateDispute {
-    ///Start with the required parameters: `dispute`.
+    /// Start with the required parameters: `dispute`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(dispute: impl Into<crate::DisputeId>) -> Self {
         Self {
@@ -3588,11 +3682,14 @@ impl crate::rt::StripeRequest for UpdateDispute {
         }
     }
 }
+/// Part of a request's parameters (`CreateChargeDisputeEvidenceEnhancedEvidenceVisaCompellingEvidence3`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct VisaCompellingEvidence3 {
+    /// The `disputed_transaction` parameter.
     pub disputed_transaction: Option<crate::VisaCompellingEvidence3DisputedTransaction>,
+    /// The `prior_undisputed_transactions` parameter.
     pub prior_undisputed_transactions: Option<
         Vec<crate::VisaCompellingEvidence3PriorUndisputedTransaction>,
     >,
@@ -3613,7 +3710,7 @@ impl serde::Serialize for VisaCompellingEvidence3 {
 }
 #[cfg(feature = "payments")]
 impl VisaCompellingEvidence3 {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -3621,6 +3718,7 @@ impl VisaCompellingEvidence3 {
             prior_undisputed_transactions: None,
         }
     }
+    /// The `disputed_transaction` parameter.
     pub fn disputed_transaction(
         mut self,
         v: impl Into<crate::VisaCompellingEvidence3DisputedTransaction>,
@@ -3628,6 +3726,7 @@ impl VisaCompellingEvidence3 {
         self.disputed_transaction = Some(v.into());
         self
     }
+    /// The `prior_undisputed_transactions` parameter.
     pub fn prior_undisputed_transactions(
         mut self,
         v: impl IntoIterator<
@@ -3640,19 +3739,28 @@ impl VisaCompellingEvidence3 {
         self
     }
 }
+/// Part of a request's parameters (`CreateChargeDisputeEvidenceEnhancedEvidenceVisaCompellingEvidence3DisputedTransaction`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct VisaCompellingEvidence3DisputedTransaction {
+    /// The `customer_account_id` parameter.
     pub customer_account_id: Option<crate::rt::Clearable<String>>,
+    /// The `customer_device_fingerprint` parameter.
     pub customer_device_fingerprint: Option<crate::rt::Clearable<String>>,
+    /// The `customer_device_id` parameter.
     pub customer_device_id: Option<crate::rt::Clearable<String>>,
+    /// The `customer_email_address` parameter.
     pub customer_email_address: Option<crate::rt::Clearable<String>>,
+    /// The `customer_purchase_ip` parameter.
     pub customer_purchase_ip: Option<crate::rt::Clearable<String>>,
+    /// The `merchandise_or_services` parameter.
     pub merchandise_or_services: Option<
         crate::CreateChargeDisputeEvidenceEnhancedEvidenceVisaCompellingEvidence3DisputedTransactionMerchandiseOrServices,
     >,
+    /// The `product_description` parameter.
     pub product_description: Option<crate::rt::Clearable<String>>,
+    /// The `shipping_address` parameter.
     pub shipping_address: Option<crate::ShippingAddress>,
 }
 #[cfg(feature = "payments")]
@@ -3689,7 +3797,7 @@ impl serde::Serialize for VisaCompellingEvidence3DisputedTransaction {
 }
 #[cfg(feature = "payments")]
 impl VisaCompellingEvidence3DisputedTransaction {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -3703,6 +3811,7 @@ impl VisaCompellingEvidence3DisputedTransaction {
             shipping_address: None,
         }
     }
+    /// The `customer_account_id` parameter.
     pub fn customer_account_id(
         mut self,
         v: impl Into<crate::rt::Clearable<String>>,
@@ -3710,6 +3819,7 @@ impl VisaCompellingEvidence3DisputedTransaction {
         self.customer_account_id = Some(v.into());
         self
     }
+    /// The `customer_device_fingerprint` parameter.
     pub fn customer_device_fingerprint(
         mut self,
         v: impl Into<crate::rt::Clearable<String>>,
@@ -3717,6 +3827,7 @@ impl VisaCompellingEvidence3DisputedTransaction {
         self.customer_device_fingerprint = Some(v.into());
         self
     }
+    /// The `customer_device_id` parameter.
     pub fn customer_device_id(
         mut self,
         v: impl Into<crate::rt::Clearable<String>>,
@@ -3724,6 +3835,7 @@ impl VisaCompellingEvidence3DisputedTransaction {
         self.customer_device_id = Some(v.into());
         self
     }
+    /// The `customer_email_address` parameter.
     pub fn customer_email_address(
         mut self,
         v: impl Into<crate::rt::Clearable<String>>,
@@ -3731,6 +3843,7 @@ impl VisaCompellingEvidence3DisputedTransaction {
         self.customer_email_address = Some(v.into());
         self
     }
+    /// The `customer_purchase_ip` parameter.
     pub fn customer_purchase_ip(
         mut self,
         v: impl Into<crate::rt::Clearable<String>>,
@@ -3738,6 +3851,7 @@ impl VisaCompellingEvidence3DisputedTransaction {
         self.customer_purchase_ip = Some(v.into());
         self
     }
+    /// The `merchandise_or_services` parameter.
     pub fn merchandise_or_services(
         mut self,
         v: impl Into<
@@ -3747,6 +3861,7 @@ impl VisaCompellingEvidence3DisputedTransaction {
         self.merchandise_or_services = Some(v.into());
         self
     }
+    /// The `product_description` parameter.
     pub fn product_description(
         mut self,
         v: impl Into<crate::rt::Clearable<String>>,
@@ -3754,22 +3869,32 @@ impl VisaCompellingEvidence3DisputedTransaction {
         self.product_description = Some(v.into());
         self
     }
+    /// The `shipping_address` parameter.
     pub fn shipping_address(mut self, v: impl Into<crate::ShippingAddress>) -> Self {
         self.shipping_address = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateChargeDisputeEvidenceEnhancedEvidenceVisaCompellingEvidence3PriorUndisputedTransactions`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct VisaCompellingEvidence3PriorUndisputedTransaction {
+    /// The `charge` parameter.
     pub charge: String,
+    /// The `customer_account_id` parameter.
     pub customer_account_id: Option<crate::rt::Clearable<String>>,
+    /// The `customer_device_fingerprint` parameter.
     pub customer_device_fingerprint: Option<crate::rt::Clearable<String>>,
+    /// The `customer_device_id` parameter.
     pub customer_device_id: Option<crate::rt::Clearable<String>>,
+    /// The `customer_email_address` parameter.
     pub customer_email_address: Option<crate::rt::Clearable<String>>,
+    /// The `customer_purchase_ip` parameter.
     pub customer_purchase_ip: Option<crate::rt::Clearable<String>>,
+    /// The `product_description` parameter.
     pub product_description: Option<crate::rt::Clearable<String>>,
+    /// The `shipping_address` parameter.
     pub shipping_address: Option<crate::ShippingAddress>,
 }
 #[cfg(feature = "payments")]
@@ -3804,7 +3929,7 @@ impl serde::Serialize for VisaCompellingEvidence3PriorUndisputedTransaction {
 }
 #[cfg(feature = "payments")]
 impl VisaCompellingEvidence3PriorUndisputedTransaction {
-    ///Start with the required parameters: `charge`.
+    /// Start with the required parameters: `charge`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(charge: impl Into<String>) -> Self {
         Self {
@@ -3818,6 +3943,7 @@ impl VisaCompellingEvidence3PriorUndisputedTransaction {
             shipping_address: None,
         }
     }
+    /// The `customer_account_id` parameter.
     pub fn customer_account_id(
         mut self,
         v: impl Into<crate::rt::Clearable<String>>,
@@ -3825,6 +3951,7 @@ impl VisaCompellingEvidence3PriorUndisputedTransaction {
         self.customer_account_id = Some(v.into());
         self
     }
+    /// The `customer_device_fingerprint` parameter.
     pub fn customer_device_fingerprint(
         mut self,
         v: impl Into<crate::rt::Clearable<String>>,
@@ -3832,6 +3959,7 @@ impl VisaCompellingEvidence3PriorUndisputedTransaction {
         self.customer_device_fingerprint = Some(v.into());
         self
     }
+    /// The `customer_device_id` parameter.
     pub fn customer_device_id(
         mut self,
         v: impl Into<crate::rt::Clearable<String>>,
@@ -3839,6 +3967,7 @@ impl VisaCompellingEvidence3PriorUndisputedTransaction {
         self.customer_device_id = Some(v.into());
         self
     }
+    /// The `customer_email_address` parameter.
     pub fn customer_email_address(
         mut self,
         v: impl Into<crate::rt::Clearable<String>>,
@@ -3846,6 +3975,7 @@ impl VisaCompellingEvidence3PriorUndisputedTransaction {
         self.customer_email_address = Some(v.into());
         self
     }
+    /// The `customer_purchase_ip` parameter.
     pub fn customer_purchase_ip(
         mut self,
         v: impl Into<crate::rt::Clearable<String>>,
@@ -3853,6 +3983,7 @@ impl VisaCompellingEvidence3PriorUndisputedTransaction {
         self.customer_purchase_ip = Some(v.into());
         self
     }
+    /// The `product_description` parameter.
     pub fn product_description(
         mut self,
         v: impl Into<crate::rt::Clearable<String>>,
@@ -3860,15 +3991,18 @@ impl VisaCompellingEvidence3PriorUndisputedTransaction {
         self.product_description = Some(v.into());
         self
     }
+    /// The `shipping_address` parameter.
     pub fn shipping_address(mut self, v: impl Into<crate::ShippingAddress>) -> Self {
         self.shipping_address = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateChargeDisputeEvidenceEnhancedEvidenceVisaCompliance`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct VisaCompliance {
+    /// The `fee_acknowledged` parameter.
     pub fee_acknowledged: Option<bool>,
 }
 #[cfg(feature = "payments")]
@@ -3884,11 +4018,12 @@ impl serde::Serialize for VisaCompliance {
 }
 #[cfg(feature = "payments")]
 impl VisaCompliance {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { fee_acknowledged: None }
     }
+    /// The `fee_acknowledged` parameter.
     pub fn fee_acknowledged(mut self, v: impl Into<bool>) -> Self {
         self.fee_acknowledged = Some(v.into());
         self

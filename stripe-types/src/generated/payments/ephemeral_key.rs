@@ -4,7 +4,7 @@
 ///
 /// Creates a short-lived API key for a given resource.
 ///
-/// `POST /v1/ephemeral_keys`
+/// `POST /v1/ephemeral_keys` · Stripe's SDKs: `create` on `EphemeralKey` · [API reference](https://docs.stripe.com/api/ephemeral_keys/create)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -45,7 +45,7 @@ impl serde::Serialize for CreateEphemeralKey {
 }
 #[cfg(feature = "payments")]
 impl CreateEphemeralKey {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -101,11 +101,12 @@ impl crate::rt::StripeRequest for CreateEphemeralKey {
 ///
 /// Invalidates a short-lived API key for a given resource.
 ///
-/// `DELETE /v1/ephemeral_keys/{key}`
+/// `DELETE /v1/ephemeral_keys/{key}` · Stripe's SDKs: `delete` on `EphemeralKey` · [API reference](https://docs.stripe.com/api/ephemeral_keys/delete)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteEphemeralKey {
+    /// The `key` parameter.
     pub key: crate::EphemeralKeyId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -123,7 +124,7 @@ impl serde::Serialize for DeleteEphemeralKey {
 }
 #[cfg(feature = "payments")]
 impl DeleteEphemeralKey {
-    ///Start with the required parameters: `key`.
+    /// Start with the required parameters: `key`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(key: impl Into<crate::EphemeralKeyId>) -> Self {
         Self {

@@ -119,7 +119,7 @@ impl serde::Serialize for ExchangeRate {
 ///
 /// Returns a list of objects that contain the rates at which foreign currencies are converted to one another. Only shows the currencies for which Stripe supports.
 ///
-/// `GET /v1/exchange_rates`
+/// `GET /v1/exchange_rates` · Stripe's SDKs: `list` on `ExchangeRate` · [API reference](https://docs.stripe.com/api/exchange_rates/list)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -155,7 +155,7 @@ impl serde::Serialize for ListExchangeRates {
 }
 #[cfg(feature = "payments")]
 impl ListExchangeRates {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -207,11 +207,12 @@ impl crate::rt::StripeRequest for ListExchangeRates {
 ///
 /// Retrieves the exchange rates from the given currency to every supported currency.
 ///
-/// `GET /v1/exchange_rates/{rate_id}`
+/// `GET /v1/exchange_rates/{rate_id}` · Stripe's SDKs: `retrieve` on `ExchangeRate` · [API reference](https://docs.stripe.com/api/exchange_rates/retrieve)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveExchangeRate {
+    /// The `rate_id` parameter.
     pub rate_id: crate::ExchangeRateId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -229,7 +230,7 @@ impl serde::Serialize for RetrieveExchangeRate {
 }
 #[cfg(feature = "payments")]
 impl RetrieveExchangeRate {
-    ///Start with the required parameters: `rate_id`.
+    /// Start with the required parameters: `rate_id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(rate_id: impl Into<crate::ExchangeRateId>) -> Self {
         Self {

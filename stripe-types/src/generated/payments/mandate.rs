@@ -4,17 +4,21 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Mandate {
+    /// The `customer_acceptance` field.
     pub customer_acceptance: crate::CustomerAcceptance,
     /// Unique identifier for the object.
     pub id: crate::MandateId,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
+    /// The `multi_use` field.
     pub multi_use: Option<crate::MandateMultiUse>,
     /// The account (if any) that the mandate is intended for.
     pub on_behalf_of: Option<String>,
     /// ID of the payment method associated with this mandate.
     pub payment_method: crate::rt::Expandable<crate::PaymentMethod>,
+    /// The `payment_method_details` field.
     pub payment_method_details: crate::MandatePaymentMethodDetails,
+    /// The `single_use` field.
     pub single_use: Option<crate::MandateSingleUse>,
     /// The mandate status indicates whether or not you can use it to initiate a payment.
     pub status: crate::MandateStatus,
@@ -1171,24 +1175,41 @@ impl crate::rt::Decode for MandateOptionsPaytoPaymentSchedule {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct MandatePaymentMethodDetails {
+    /// The `acss_debit` field.
     pub acss_debit: Option<crate::MandateAcssDebit>,
+    /// The `amazon_pay` field.
     pub amazon_pay: Option<crate::MandateAmazonPay>,
+    /// The `au_becs_debit` field.
     pub au_becs_debit: Option<crate::MandateAuBecsDebit>,
+    /// The `bacs_debit` field.
     pub bacs_debit: Option<crate::MandateBacsDebit>,
+    /// The `card` field.
     pub card: Option<crate::CardMandatePaymentMethodDetails>,
+    /// The `cashapp` field.
     pub cashapp: Option<crate::MandateCashapp>,
+    /// The `kakao_pay` field.
     pub kakao_pay: Option<crate::MandateKakaoPay>,
+    /// The `klarna` field.
     pub klarna: Option<crate::MandateKlarna>,
+    /// The `kr_card` field.
     pub kr_card: Option<crate::MandateKrCard>,
+    /// The `link` field.
     pub link: Option<crate::MandateLink>,
+    /// The `naver_pay` field.
     pub naver_pay: Option<crate::MandateNaverPay>,
+    /// The `nz_bank_account` field.
     pub nz_bank_account: Option<crate::MandateNzBankAccount>,
+    /// The `paypal` field.
     pub paypal: Option<crate::MandatePaypal>,
+    /// The `payto` field.
     pub payto: Option<crate::MandatePayto>,
+    /// The `revolut_pay` field.
     pub revolut_pay: Option<crate::MandateRevolutPay>,
+    /// The `sepa_debit` field.
     pub sepa_debit: Option<crate::MandateSepaDebit>,
     /// This mandate corresponds with a specific payment method type. The `payment_method_details` includes an additional hash with the same name and contains mandate information that's specific to that payment method.
     pub r#type: String,
+    /// The `us_bank_account` field.
     pub us_bank_account: Option<crate::MandateUsBankAccount>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -1994,11 +2015,12 @@ impl crate::rt::Decode for MandateUsBankAccountCollectionMethod {
 ///
 /// Retrieves a Mandate object.
 ///
-/// `GET /v1/mandates/{mandate}`
+/// `GET /v1/mandates/{mandate}` · Stripe's SDKs: `retrieve` on `Mandate` · [API reference](https://docs.stripe.com/api/mandates/retrieve)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveMandate {
+    /// The `mandate` parameter.
     pub mandate: crate::MandateId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -2016,7 +2038,7 @@ impl serde::Serialize for RetrieveMandate {
 }
 #[cfg(feature = "payments")]
 impl RetrieveMandate {
-    ///Start with the required parameters: `mandate`.
+    /// Start with the required parameters: `mandate`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(mandate: impl Into<crate::MandateId>) -> Self {
         Self {

@@ -4,7 +4,7 @@
 ///
 /// List all the Payment Attempt Records attached to the specified Payment Record.
 ///
-/// `GET /v1/payment_attempt_records`
+/// `GET /v1/payment_attempt_records` · Stripe's SDKs: `list` on `PaymentAttemptRecord` · [API reference](https://docs.stripe.com/api/payment_attempt_records/list)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -38,7 +38,7 @@ impl serde::Serialize for ListPaymentAttemptRecords {
 }
 #[cfg(feature = "payments")]
 impl ListPaymentAttemptRecords {
-    ///Start with the required parameters: `payment_record`.
+    /// Start with the required parameters: `payment_record`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(payment_record: impl Into<crate::PaymentRecordId>) -> Self {
         Self {
@@ -87,12 +87,19 @@ impl crate::rt::StripeRequest for ListPaymentAttemptRecords {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentAttemptRecord {
+    /// The `amount` field.
     pub amount: crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
+    /// The `amount_authorized` field.
     pub amount_authorized: crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
+    /// The `amount_canceled` field.
     pub amount_canceled: crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
+    /// The `amount_failed` field.
     pub amount_failed: crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
+    /// The `amount_guaranteed` field.
     pub amount_guaranteed: crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
+    /// The `amount_refunded` field.
     pub amount_refunded: crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
+    /// The `amount_requested` field.
     pub amount_requested: crate::PaymentsPrimitivesPaymentRecordsResourceAmount,
     /// ID of the Connect application that created the PaymentAttemptRecord.
     pub application: Option<String>,
@@ -120,6 +127,7 @@ pub struct PaymentAttemptRecord {
     >,
     /// ID of the Payment Record this Payment Attempt Record belongs to.
     pub payment_record: Option<String>,
+    /// The `processor_details` field.
     pub processor_details: crate::PaymentsPrimitivesPaymentRecordsResourceProcessorDetails,
     /// Indicates who reported the payment.
     pub reported_by: crate::PaymentAttemptRecordReportedBy,
@@ -456,7 +464,7 @@ impl crate::rt::Decode for PaymentAttemptRecordReportedBy {
 ///
 /// Retrieves a Payment Attempt Record with the given ID
 ///
-/// `GET /v1/payment_attempt_records/{id}`
+/// `GET /v1/payment_attempt_records/{id}` · Stripe's SDKs: `retrieve` on `PaymentAttemptRecord` · [API reference](https://docs.stripe.com/api/payment_attempt_records/retrieve)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -479,7 +487,7 @@ impl serde::Serialize for RetrievePaymentAttemptRecord {
 }
 #[cfg(feature = "payments")]
 impl RetrievePaymentAttemptRecord {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::PaymentAttemptRecordId>) -> Self {
         Self {

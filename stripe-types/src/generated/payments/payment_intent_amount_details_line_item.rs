@@ -4,12 +4,13 @@
 ///
 /// Lists all LineItems of a given PaymentIntent.
 ///
-/// `GET /v1/payment_intents/{intent}/amount_details_line_items`
+/// `GET /v1/payment_intents/{intent}/amount_details_line_items` · Stripe's SDKs: `list` on `PaymentIntentAmountDetailsLineItem` · [API reference](https://docs.stripe.com/api/payment_intent_amount_details_line_items/list)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListPaymentIntentAmountDetailsLineItems {
-    pub intent: String,
+    /// The `intent` parameter.
+    pub intent: crate::PaymentIntentId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -41,9 +42,9 @@ impl serde::Serialize for ListPaymentIntentAmountDetailsLineItems {
 }
 #[cfg(feature = "payments")]
 impl ListPaymentIntentAmountDetailsLineItems {
-    ///Start with the required parameters: `intent`.
+    /// Start with the required parameters: `intent`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(intent: impl Into<String>) -> Self {
+    pub fn new(intent: impl Into<crate::PaymentIntentId>) -> Self {
         Self {
             intent: intent.into(),
             ending_before: None,

@@ -16,11 +16,12 @@
 /// set [`invoice_settings.default_payment_method`](https://docs.stripe.com/docs/api/customers/update#update_customer-invoice_settings-default_payment_method),
 /// on the Customer to the PaymentMethod’s ID.
 ///
-/// `POST /v1/payment_methods/{payment_method}/attach`
+/// `POST /v1/payment_methods/{payment_method}/attach` · Stripe's SDKs: `attach` on `PaymentMethod` · [API reference](https://docs.stripe.com/api/payment_methods/attach)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct AttachPaymentMethod {
+    /// The `payment_method` parameter.
     pub payment_method: crate::PaymentMethodId,
     /// The ID of the customer to which to attach the PaymentMethod.
     pub customer: Option<crate::CustomerId>,
@@ -48,7 +49,7 @@ impl serde::Serialize for AttachPaymentMethod {
 }
 #[cfg(feature = "payments")]
 impl AttachPaymentMethod {
-    ///Start with the required parameters: `payment_method`.
+    /// Start with the required parameters: `payment_method`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(payment_method: impl Into<crate::PaymentMethodId>) -> Self {
         Self {
@@ -94,14 +95,20 @@ impl crate::rt::StripeRequest for AttachPaymentMethod {
         }
     }
 }
+/// Part of a request's parameters (`CreatePaymentMethodCardCardDetailsParams`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CardDetailsParams {
+    /// The `cvc` parameter.
     pub cvc: Option<String>,
+    /// The `exp_month` parameter.
     pub exp_month: i64,
+    /// The `exp_year` parameter.
     pub exp_year: i64,
+    /// The `networks` parameter.
     pub networks: Option<crate::NetworksParams>,
+    /// The `number` parameter.
     pub number: String,
 }
 #[cfg(feature = "payments")]
@@ -121,36 +128,47 @@ impl serde::Serialize for CardDetailsParams {
         map.end()
     }
 }
+/// The required parameters of [`CardDetailsParams::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "payments")]
+#[derive(Clone, Debug)]
+pub struct CardDetailsParamsArgs {
+    /// The `exp_month` parameter.
+    pub exp_month: i64,
+    /// The `exp_year` parameter.
+    pub exp_year: i64,
+    /// The `number` parameter.
+    pub number: String,
+}
 #[cfg(feature = "payments")]
 impl CardDetailsParams {
-    ///Start with the required parameters: `exp_month`, `exp_year`, `number`.
+    /// Start with the required parameters, named in [`CardDetailsParamsArgs`]: `exp_month`, `exp_year`, `number`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        exp_month: impl Into<i64>,
-        exp_year: impl Into<i64>,
-        number: impl Into<String>,
-    ) -> Self {
+    pub fn new(args: CardDetailsParamsArgs) -> Self {
         Self {
             cvc: None,
-            exp_month: exp_month.into(),
-            exp_year: exp_year.into(),
+            exp_month: args.exp_month,
+            exp_year: args.exp_year,
             networks: None,
-            number: number.into(),
+            number: args.number,
         }
     }
+    /// The `cvc` parameter.
     pub fn cvc(mut self, v: impl Into<String>) -> Self {
         self.cvc = Some(v.into());
         self
     }
+    /// The `networks` parameter.
     pub fn networks(mut self, v: impl Into<crate::NetworksParams>) -> Self {
         self.networks = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreatePaymentMethodCustom`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateParam {
+    /// The `type` parameter.
     pub r#type: String,
 }
 #[cfg(feature = "payments")]
@@ -164,7 +182,7 @@ impl serde::Serialize for CreateParam {
 }
 #[cfg(feature = "payments")]
 impl CreateParam {
-    ///Start with the required parameters: `type`.
+    /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(r#type: impl Into<String>) -> Self {
         Self { r#type: r#type.into() }
@@ -176,7 +194,7 @@ impl CreateParam {
 ///
 /// Instead of creating a PaymentMethod directly, we recommend using the [PaymentIntents](https://docs.stripe.com/docs/payments/accept-a-payment) API to accept a payment immediately or the [SetupIntent](https://docs.stripe.com/docs/payments/save-and-reuse) API to collect payment method details ahead of a future payment.
 ///
-/// `POST /v1/payment_methods`
+/// `POST /v1/payment_methods` · Stripe's SDKs: `create` on `PaymentMethod` · [API reference](https://docs.stripe.com/api/payment_methods/create)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -498,7 +516,7 @@ impl serde::Serialize for CreatePaymentMethod {
 }
 #[cfg(feature = "payments")]
 impl CreatePaymentMethod {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1456,11 +1474,12 @@ impl<'de> serde::Deserialize<'de> for CreatePaymentMethodType {
 ///
 /// Detaches a PaymentMethod object from a Customer. After a PaymentMethod is detached, it can no longer be used for a payment or re-attached to a Customer.
 ///
-/// `POST /v1/payment_methods/{payment_method}/detach`
+/// `POST /v1/payment_methods/{payment_method}/detach` · Stripe's SDKs: `detach` on `PaymentMethod` · [API reference](https://docs.stripe.com/api/payment_methods/detach)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DetachPaymentMethod {
+    /// The `payment_method` parameter.
     pub payment_method: crate::PaymentMethodId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1478,7 +1497,7 @@ impl serde::Serialize for DetachPaymentMethod {
 }
 #[cfg(feature = "payments")]
 impl DetachPaymentMethod {
-    ///Start with the required parameters: `payment_method`.
+    /// Start with the required parameters: `payment_method`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(payment_method: impl Into<crate::PaymentMethodId>) -> Self {
         Self {
@@ -1512,15 +1531,151 @@ impl crate::rt::StripeRequest for DetachPaymentMethod {
         }
     }
 }
+/// List PaymentMethods
+///
+/// Returns a list of all PaymentMethods.
+///
+/// `GET /v1/payment_methods` · Stripe's SDKs: `list` on `PaymentMethod` · [API reference](https://docs.stripe.com/api/payment_methods/list)
+#[cfg(feature = "payments")]
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct ListPaymentMethods {
+    /// This field indicates whether this payment method can be shown again to its customer in a checkout flow. Stripe products such as Checkout and Elements use this field to determine whether a payment method can be shown as a saved payment method in a checkout flow.
+    pub allow_redisplay: Option<
+        crate::CreateCheckoutSessionPaymentMethodDataAllowRedisplay,
+    >,
+    /// The ID of the customer whose PaymentMethods will be retrieved.
+    pub customer: Option<crate::CustomerId>,
+    /// The ID of the Account whose PaymentMethods will be retrieved.
+    pub customer_account: Option<String>,
+    /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
+    pub ending_before: Option<String>,
+    /// Specifies which fields in the response should be expanded.
+    pub expand: Option<Vec<String>>,
+    /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
+    pub limit: Option<i64>,
+    /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
+    pub starting_after: Option<String>,
+    /// Filters the list by the object `type` field. Unfiltered, the list returns all payment method types except `custom`. If your integration expects only one type of payment method in the response, specify that type value in the request to reduce your payload.
+    pub r#type: Option<crate::ListPaymentMethodsType>,
+}
+#[cfg(feature = "payments")]
+impl serde::Serialize for ListPaymentMethods {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.allow_redisplay {
+            map.serialize_entry("allow_redisplay", v)?;
+        }
+        if let Some(v) = &self.customer {
+            map.serialize_entry("customer", v)?;
+        }
+        if let Some(v) = &self.customer_account {
+            map.serialize_entry("customer_account", v)?;
+        }
+        if let Some(v) = &self.ending_before {
+            map.serialize_entry("ending_before", v)?;
+        }
+        if let Some(v) = &self.expand {
+            map.serialize_entry("expand", v)?;
+        }
+        if let Some(v) = &self.limit {
+            map.serialize_entry("limit", v)?;
+        }
+        if let Some(v) = &self.starting_after {
+            map.serialize_entry("starting_after", v)?;
+        }
+        if let Some(v) = &self.r#type {
+            map.serialize_entry("type", v)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "payments")]
+impl ListPaymentMethods {
+    /// Start with no parameters set.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new() -> Self {
+        Self {
+            allow_redisplay: None,
+            customer: None,
+            customer_account: None,
+            ending_before: None,
+            expand: None,
+            limit: None,
+            starting_after: None,
+            r#type: None,
+        }
+    }
+    /// This field indicates whether this payment method can be shown again to its customer in a checkout flow. Stripe products such as Checkout and Elements use this field to determine whether a payment method can be shown as a saved payment method in a checkout flow.
+    pub fn allow_redisplay(
+        mut self,
+        v: impl Into<crate::CreateCheckoutSessionPaymentMethodDataAllowRedisplay>,
+    ) -> Self {
+        self.allow_redisplay = Some(v.into());
+        self
+    }
+    /// The ID of the customer whose PaymentMethods will be retrieved.
+    pub fn customer(mut self, v: impl Into<crate::CustomerId>) -> Self {
+        self.customer = Some(v.into());
+        self
+    }
+    /// The ID of the Account whose PaymentMethods will be retrieved.
+    pub fn customer_account(mut self, v: impl Into<String>) -> Self {
+        self.customer_account = Some(v.into());
+        self
+    }
+    /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
+    pub fn ending_before(mut self, v: impl Into<String>) -> Self {
+        self.ending_before = Some(v.into());
+        self
+    }
+    /// Specifies which fields in the response should be expanded.
+    pub fn expand(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.expand = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+    /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
+    pub fn limit(mut self, v: impl Into<i64>) -> Self {
+        self.limit = Some(v.into());
+        self
+    }
+    /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
+    pub fn starting_after(mut self, v: impl Into<String>) -> Self {
+        self.starting_after = Some(v.into());
+        self
+    }
+    /// Filters the list by the object `type` field. Unfiltered, the list returns all payment method types except `custom`. If your integration expects only one type of payment method in the response, specify that type value in the request to reduce your payload.
+    pub fn r#type(mut self, v: impl Into<crate::ListPaymentMethodsType>) -> Self {
+        self.r#type = Some(v.into());
+        self
+    }
+}
+#[cfg(feature = "payments")]
+impl crate::rt::StripeRequest for ListPaymentMethods {
+    type Output = crate::rt::List<crate::PaymentMethod>;
+    fn endpoint(&self) -> crate::rt::Endpoint {
+        crate::rt::Endpoint {
+            operation_id: "GetPaymentMethods",
+            method: crate::rt::Method::Get,
+            path: std::borrow::Cow::Borrowed("/v1/payment_methods"),
+            host: crate::rt::Host::Api,
+            encoding: crate::rt::Encoding::Form,
+            response: crate::rt::ResponseKind::Json,
+            pagination: crate::rt::Pagination::List,
+        }
+    }
+}
 /// List a Customer's PaymentMethods
 ///
 /// Returns a list of PaymentMethods for a given Customer
 ///
-/// `GET /v1/customers/{customer}/payment_methods`
+/// `GET /v1/customers/{customer}/payment_methods` · Stripe's SDKs: `list_payment_methods` on `Customer` · [API reference](https://docs.stripe.com/api/customers/list_payment_methods)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct ListCustomerPaymentMethods {
+pub struct ListPaymentMethodsCustomer {
+    /// The `customer` parameter.
     pub customer: crate::CustomerId,
     /// This field indicates whether this payment method can be shown again to its customer in a checkout flow. Stripe products such as Checkout and Elements use this field to determine whether a payment method can be shown as a saved payment method in a checkout flow.
     pub allow_redisplay: Option<
@@ -1535,10 +1690,10 @@ pub struct ListCustomerPaymentMethods {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// An optional filter on the list, based on the object `type` field. Without the filter, the list includes all current and future payment method types. If your integration expects only one type of payment method in the response, make sure to provide a type value in the request.
-    pub r#type: Option<crate::ListCustomerPaymentMethodsType>,
+    pub r#type: Option<crate::ListPaymentMethodsCustomerType>,
 }
 #[cfg(feature = "payments")]
-impl serde::Serialize for ListCustomerPaymentMethods {
+impl serde::Serialize for ListPaymentMethodsCustomer {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -1564,8 +1719,8 @@ impl serde::Serialize for ListCustomerPaymentMethods {
     }
 }
 #[cfg(feature = "payments")]
-impl ListCustomerPaymentMethods {
-    ///Start with the required parameters: `customer`.
+impl ListPaymentMethodsCustomer {
+    /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>) -> Self {
         Self {
@@ -1609,14 +1764,14 @@ impl ListCustomerPaymentMethods {
     /// An optional filter on the list, based on the object `type` field. Without the filter, the list includes all current and future payment method types. If your integration expects only one type of payment method in the response, make sure to provide a type value in the request.
     pub fn r#type(
         mut self,
-        v: impl Into<crate::ListCustomerPaymentMethodsType>,
+        v: impl Into<crate::ListPaymentMethodsCustomerType>,
     ) -> Self {
         self.r#type = Some(v.into());
         self
     }
 }
 #[cfg(feature = "payments")]
-impl crate::rt::StripeRequest for ListCustomerPaymentMethods {
+impl crate::rt::StripeRequest for ListPaymentMethodsCustomer {
     type Output = crate::rt::List<crate::PaymentMethod>;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
@@ -1635,11 +1790,11 @@ impl crate::rt::StripeRequest for ListCustomerPaymentMethods {
         }
     }
 }
-/// Values of `ListCustomerPaymentMethodsType`.
+/// Values of `ListPaymentMethodsCustomerType`.
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum ListCustomerPaymentMethodsType {
+pub enum ListPaymentMethodsCustomerType {
     /// `acss_debit`
     AcssDebit,
     /// `affirm`
@@ -1746,67 +1901,67 @@ pub enum ListCustomerPaymentMethodsType {
     Unknown(String),
 }
 #[cfg(feature = "payments")]
-impl ListCustomerPaymentMethodsType {
+impl ListPaymentMethodsCustomerType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            ListCustomerPaymentMethodsType::AcssDebit => "acss_debit",
-            ListCustomerPaymentMethodsType::Affirm => "affirm",
-            ListCustomerPaymentMethodsType::AfterpayClearpay => "afterpay_clearpay",
-            ListCustomerPaymentMethodsType::Alipay => "alipay",
-            ListCustomerPaymentMethodsType::Alma => "alma",
-            ListCustomerPaymentMethodsType::AmazonPay => "amazon_pay",
-            ListCustomerPaymentMethodsType::AuBecsDebit => "au_becs_debit",
-            ListCustomerPaymentMethodsType::BacsDebit => "bacs_debit",
-            ListCustomerPaymentMethodsType::Bancontact => "bancontact",
-            ListCustomerPaymentMethodsType::Billie => "billie",
-            ListCustomerPaymentMethodsType::Blik => "blik",
-            ListCustomerPaymentMethodsType::Boleto => "boleto",
-            ListCustomerPaymentMethodsType::Card => "card",
-            ListCustomerPaymentMethodsType::Cashapp => "cashapp",
-            ListCustomerPaymentMethodsType::Crypto => "crypto",
-            ListCustomerPaymentMethodsType::Custom => "custom",
-            ListCustomerPaymentMethodsType::CustomerBalance => "customer_balance",
-            ListCustomerPaymentMethodsType::Eps => "eps",
-            ListCustomerPaymentMethodsType::Fpx => "fpx",
-            ListCustomerPaymentMethodsType::Giropay => "giropay",
-            ListCustomerPaymentMethodsType::Grabpay => "grabpay",
-            ListCustomerPaymentMethodsType::Ideal => "ideal",
-            ListCustomerPaymentMethodsType::KakaoPay => "kakao_pay",
-            ListCustomerPaymentMethodsType::Klarna => "klarna",
-            ListCustomerPaymentMethodsType::Konbini => "konbini",
-            ListCustomerPaymentMethodsType::KrCard => "kr_card",
-            ListCustomerPaymentMethodsType::Link => "link",
-            ListCustomerPaymentMethodsType::MbWay => "mb_way",
-            ListCustomerPaymentMethodsType::Mobilepay => "mobilepay",
-            ListCustomerPaymentMethodsType::Multibanco => "multibanco",
-            ListCustomerPaymentMethodsType::NaverPay => "naver_pay",
-            ListCustomerPaymentMethodsType::NzBankAccount => "nz_bank_account",
-            ListCustomerPaymentMethodsType::Oxxo => "oxxo",
-            ListCustomerPaymentMethodsType::P24 => "p24",
-            ListCustomerPaymentMethodsType::PayByBank => "pay_by_bank",
-            ListCustomerPaymentMethodsType::Payco => "payco",
-            ListCustomerPaymentMethodsType::Paynow => "paynow",
-            ListCustomerPaymentMethodsType::Paypal => "paypal",
-            ListCustomerPaymentMethodsType::Payto => "payto",
-            ListCustomerPaymentMethodsType::Pix => "pix",
-            ListCustomerPaymentMethodsType::Promptpay => "promptpay",
-            ListCustomerPaymentMethodsType::RevolutPay => "revolut_pay",
-            ListCustomerPaymentMethodsType::SamsungPay => "samsung_pay",
-            ListCustomerPaymentMethodsType::Satispay => "satispay",
-            ListCustomerPaymentMethodsType::SepaDebit => "sepa_debit",
-            ListCustomerPaymentMethodsType::Sofort => "sofort",
-            ListCustomerPaymentMethodsType::Swish => "swish",
-            ListCustomerPaymentMethodsType::Twint => "twint",
-            ListCustomerPaymentMethodsType::UsBankAccount => "us_bank_account",
-            ListCustomerPaymentMethodsType::WechatPay => "wechat_pay",
-            ListCustomerPaymentMethodsType::Zip => "zip",
-            ListCustomerPaymentMethodsType::Unknown(v) => v,
+            ListPaymentMethodsCustomerType::AcssDebit => "acss_debit",
+            ListPaymentMethodsCustomerType::Affirm => "affirm",
+            ListPaymentMethodsCustomerType::AfterpayClearpay => "afterpay_clearpay",
+            ListPaymentMethodsCustomerType::Alipay => "alipay",
+            ListPaymentMethodsCustomerType::Alma => "alma",
+            ListPaymentMethodsCustomerType::AmazonPay => "amazon_pay",
+            ListPaymentMethodsCustomerType::AuBecsDebit => "au_becs_debit",
+            ListPaymentMethodsCustomerType::BacsDebit => "bacs_debit",
+            ListPaymentMethodsCustomerType::Bancontact => "bancontact",
+            ListPaymentMethodsCustomerType::Billie => "billie",
+            ListPaymentMethodsCustomerType::Blik => "blik",
+            ListPaymentMethodsCustomerType::Boleto => "boleto",
+            ListPaymentMethodsCustomerType::Card => "card",
+            ListPaymentMethodsCustomerType::Cashapp => "cashapp",
+            ListPaymentMethodsCustomerType::Crypto => "crypto",
+            ListPaymentMethodsCustomerType::Custom => "custom",
+            ListPaymentMethodsCustomerType::CustomerBalance => "customer_balance",
+            ListPaymentMethodsCustomerType::Eps => "eps",
+            ListPaymentMethodsCustomerType::Fpx => "fpx",
+            ListPaymentMethodsCustomerType::Giropay => "giropay",
+            ListPaymentMethodsCustomerType::Grabpay => "grabpay",
+            ListPaymentMethodsCustomerType::Ideal => "ideal",
+            ListPaymentMethodsCustomerType::KakaoPay => "kakao_pay",
+            ListPaymentMethodsCustomerType::Klarna => "klarna",
+            ListPaymentMethodsCustomerType::Konbini => "konbini",
+            ListPaymentMethodsCustomerType::KrCard => "kr_card",
+            ListPaymentMethodsCustomerType::Link => "link",
+            ListPaymentMethodsCustomerType::MbWay => "mb_way",
+            ListPaymentMethodsCustomerType::Mobilepay => "mobilepay",
+            ListPaymentMethodsCustomerType::Multibanco => "multibanco",
+            ListPaymentMethodsCustomerType::NaverPay => "naver_pay",
+            ListPaymentMethodsCustomerType::NzBankAccount => "nz_bank_account",
+            ListPaymentMethodsCustomerType::Oxxo => "oxxo",
+            ListPaymentMethodsCustomerType::P24 => "p24",
+            ListPaymentMethodsCustomerType::PayByBank => "pay_by_bank",
+            ListPaymentMethodsCustomerType::Payco => "payco",
+            ListPaymentMethodsCustomerType::Paynow => "paynow",
+            ListPaymentMethodsCustomerType::Paypal => "paypal",
+            ListPaymentMethodsCustomerType::Payto => "payto",
+            ListPaymentMethodsCustomerType::Pix => "pix",
+            ListPaymentMethodsCustomerType::Promptpay => "promptpay",
+            ListPaymentMethodsCustomerType::RevolutPay => "revolut_pay",
+            ListPaymentMethodsCustomerType::SamsungPay => "samsung_pay",
+            ListPaymentMethodsCustomerType::Satispay => "satispay",
+            ListPaymentMethodsCustomerType::SepaDebit => "sepa_debit",
+            ListPaymentMethodsCustomerType::Sofort => "sofort",
+            ListPaymentMethodsCustomerType::Swish => "swish",
+            ListPaymentMethodsCustomerType::Twint => "twint",
+            ListPaymentMethodsCustomerType::UsBankAccount => "us_bank_account",
+            ListPaymentMethodsCustomerType::WechatPay => "wechat_pay",
+            ListPaymentMethodsCustomerType::Zip => "zip",
+            ListPaymentMethodsCustomerType::Unknown(v) => v,
         }
     }
 }
 #[cfg(feature = "payments")]
-impl std::str::FromStr for ListCustomerPaymentMethodsType {
+impl std::str::FromStr for ListPaymentMethodsCustomerType {
     type Err = std::convert::Infallible;
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -1867,222 +2022,392 @@ impl std::str::FromStr for ListCustomerPaymentMethodsType {
                     "zip",
                 ],
             ) {
-                Some(0) => ListCustomerPaymentMethodsType::AcssDebit,
-                Some(1) => ListCustomerPaymentMethodsType::Affirm,
-                Some(2) => ListCustomerPaymentMethodsType::AfterpayClearpay,
-                Some(3) => ListCustomerPaymentMethodsType::Alipay,
-                Some(4) => ListCustomerPaymentMethodsType::Alma,
-                Some(5) => ListCustomerPaymentMethodsType::AmazonPay,
-                Some(6) => ListCustomerPaymentMethodsType::AuBecsDebit,
-                Some(7) => ListCustomerPaymentMethodsType::BacsDebit,
-                Some(8) => ListCustomerPaymentMethodsType::Bancontact,
-                Some(9) => ListCustomerPaymentMethodsType::Billie,
-                Some(10) => ListCustomerPaymentMethodsType::Blik,
-                Some(11) => ListCustomerPaymentMethodsType::Boleto,
-                Some(12) => ListCustomerPaymentMethodsType::Card,
-                Some(13) => ListCustomerPaymentMethodsType::Cashapp,
-                Some(14) => ListCustomerPaymentMethodsType::Crypto,
-                Some(15) => ListCustomerPaymentMethodsType::Custom,
-                Some(16) => ListCustomerPaymentMethodsType::CustomerBalance,
-                Some(17) => ListCustomerPaymentMethodsType::Eps,
-                Some(18) => ListCustomerPaymentMethodsType::Fpx,
-                Some(19) => ListCustomerPaymentMethodsType::Giropay,
-                Some(20) => ListCustomerPaymentMethodsType::Grabpay,
-                Some(21) => ListCustomerPaymentMethodsType::Ideal,
-                Some(22) => ListCustomerPaymentMethodsType::KakaoPay,
-                Some(23) => ListCustomerPaymentMethodsType::Klarna,
-                Some(24) => ListCustomerPaymentMethodsType::Konbini,
-                Some(25) => ListCustomerPaymentMethodsType::KrCard,
-                Some(26) => ListCustomerPaymentMethodsType::Link,
-                Some(27) => ListCustomerPaymentMethodsType::MbWay,
-                Some(28) => ListCustomerPaymentMethodsType::Mobilepay,
-                Some(29) => ListCustomerPaymentMethodsType::Multibanco,
-                Some(30) => ListCustomerPaymentMethodsType::NaverPay,
-                Some(31) => ListCustomerPaymentMethodsType::NzBankAccount,
-                Some(32) => ListCustomerPaymentMethodsType::Oxxo,
-                Some(33) => ListCustomerPaymentMethodsType::P24,
-                Some(34) => ListCustomerPaymentMethodsType::PayByBank,
-                Some(35) => ListCustomerPaymentMethodsType::Payco,
-                Some(36) => ListCustomerPaymentMethodsType::Paynow,
-                Some(37) => ListCustomerPaymentMethodsType::Paypal,
-                Some(38) => ListCustomerPaymentMethodsType::Payto,
-                Some(39) => ListCustomerPaymentMethodsType::Pix,
-                Some(40) => ListCustomerPaymentMethodsType::Promptpay,
-                Some(41) => ListCustomerPaymentMethodsType::RevolutPay,
-                Some(42) => ListCustomerPaymentMethodsType::SamsungPay,
-                Some(43) => ListCustomerPaymentMethodsType::Satispay,
-                Some(44) => ListCustomerPaymentMethodsType::SepaDebit,
-                Some(45) => ListCustomerPaymentMethodsType::Sofort,
-                Some(46) => ListCustomerPaymentMethodsType::Swish,
-                Some(47) => ListCustomerPaymentMethodsType::Twint,
-                Some(48) => ListCustomerPaymentMethodsType::UsBankAccount,
-                Some(49) => ListCustomerPaymentMethodsType::WechatPay,
-                Some(50) => ListCustomerPaymentMethodsType::Zip,
-                _ => ListCustomerPaymentMethodsType::Unknown(s.to_owned()),
+                Some(0) => ListPaymentMethodsCustomerType::AcssDebit,
+                Some(1) => ListPaymentMethodsCustomerType::Affirm,
+                Some(2) => ListPaymentMethodsCustomerType::AfterpayClearpay,
+                Some(3) => ListPaymentMethodsCustomerType::Alipay,
+                Some(4) => ListPaymentMethodsCustomerType::Alma,
+                Some(5) => ListPaymentMethodsCustomerType::AmazonPay,
+                Some(6) => ListPaymentMethodsCustomerType::AuBecsDebit,
+                Some(7) => ListPaymentMethodsCustomerType::BacsDebit,
+                Some(8) => ListPaymentMethodsCustomerType::Bancontact,
+                Some(9) => ListPaymentMethodsCustomerType::Billie,
+                Some(10) => ListPaymentMethodsCustomerType::Blik,
+                Some(11) => ListPaymentMethodsCustomerType::Boleto,
+                Some(12) => ListPaymentMethodsCustomerType::Card,
+                Some(13) => ListPaymentMethodsCustomerType::Cashapp,
+                Some(14) => ListPaymentMethodsCustomerType::Crypto,
+                Some(15) => ListPaymentMethodsCustomerType::Custom,
+                Some(16) => ListPaymentMethodsCustomerType::CustomerBalance,
+                Some(17) => ListPaymentMethodsCustomerType::Eps,
+                Some(18) => ListPaymentMethodsCustomerType::Fpx,
+                Some(19) => ListPaymentMethodsCustomerType::Giropay,
+                Some(20) => ListPaymentMethodsCustomerType::Grabpay,
+                Some(21) => ListPaymentMethodsCustomerType::Ideal,
+                Some(22) => ListPaymentMethodsCustomerType::KakaoPay,
+                Some(23) => ListPaymentMethodsCustomerType::Klarna,
+                Some(24) => ListPaymentMethodsCustomerType::Konbini,
+                Some(25) => ListPaymentMethodsCustomerType::KrCard,
+                Some(26) => ListPaymentMethodsCustomerType::Link,
+                Some(27) => ListPaymentMethodsCustomerType::MbWay,
+                Some(28) => ListPaymentMethodsCustomerType::Mobilepay,
+                Some(29) => ListPaymentMethodsCustomerType::Multibanco,
+                Some(30) => ListPaymentMethodsCustomerType::NaverPay,
+                Some(31) => ListPaymentMethodsCustomerType::NzBankAccount,
+                Some(32) => ListPaymentMethodsCustomerType::Oxxo,
+                Some(33) => ListPaymentMethodsCustomerType::P24,
+                Some(34) => ListPaymentMethodsCustomerType::PayByBank,
+                Some(35) => ListPaymentMethodsCustomerType::Payco,
+                Some(36) => ListPaymentMethodsCustomerType::Paynow,
+                Some(37) => ListPaymentMethodsCustomerType::Paypal,
+                Some(38) => ListPaymentMethodsCustomerType::Payto,
+                Some(39) => ListPaymentMethodsCustomerType::Pix,
+                Some(40) => ListPaymentMethodsCustomerType::Promptpay,
+                Some(41) => ListPaymentMethodsCustomerType::RevolutPay,
+                Some(42) => ListPaymentMethodsCustomerType::SamsungPay,
+                Some(43) => ListPaymentMethodsCustomerType::Satispay,
+                Some(44) => ListPaymentMethodsCustomerType::SepaDebit,
+                Some(45) => ListPaymentMethodsCustomerType::Sofort,
+                Some(46) => ListPaymentMethodsCustomerType::Swish,
+                Some(47) => ListPaymentMethodsCustomerType::Twint,
+                Some(48) => ListPaymentMethodsCustomerType::UsBankAccount,
+                Some(49) => ListPaymentMethodsCustomerType::WechatPay,
+                Some(50) => ListPaymentMethodsCustomerType::Zip,
+                _ => ListPaymentMethodsCustomerType::Unknown(s.to_owned()),
             },
         )
     }
 }
 #[cfg(feature = "payments")]
-impl std::fmt::Display for ListCustomerPaymentMethodsType {
+impl std::fmt::Display for ListPaymentMethodsCustomerType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 #[cfg(feature = "payments")]
-impl serde::Serialize for ListCustomerPaymentMethodsType {
+impl serde::Serialize for ListPaymentMethodsCustomerType {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
 #[cfg(feature = "payments")]
-impl<'de> serde::Deserialize<'de> for ListCustomerPaymentMethodsType {
+impl<'de> serde::Deserialize<'de> for ListPaymentMethodsCustomerType {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
 }
-/// List PaymentMethods
-///
-/// Returns a list of all PaymentMethods.
-///
-/// `GET /v1/payment_methods`
+/// Values of `ListPaymentMethodsType`.
 #[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub struct ListPaymentMethods {
-    /// This field indicates whether this payment method can be shown again to its customer in a checkout flow. Stripe products such as Checkout and Elements use this field to determine whether a payment method can be shown as a saved payment method in a checkout flow.
-    pub allow_redisplay: Option<
-        crate::CreateCheckoutSessionPaymentMethodDataAllowRedisplay,
-    >,
-    /// The ID of the customer whose PaymentMethods will be retrieved.
-    pub customer: Option<crate::CustomerId>,
-    /// The ID of the Account whose PaymentMethods will be retrieved.
-    pub customer_account: Option<String>,
-    /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
-    pub ending_before: Option<String>,
-    /// Specifies which fields in the response should be expanded.
-    pub expand: Option<Vec<String>>,
-    /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
-    pub limit: Option<i64>,
-    /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
-    pub starting_after: Option<String>,
-    /// Filters the list by the object `type` field. Unfiltered, the list returns all payment method types except `custom`. If your integration expects only one type of payment method in the response, specify that type value in the request to reduce your payload.
-    pub r#type: Option<crate::ListCustomerPaymentMethodsType>,
+pub enum ListPaymentMethodsType {
+    /// `acss_debit`
+    AcssDebit,
+    /// `affirm`
+    Affirm,
+    /// `afterpay_clearpay`
+    AfterpayClearpay,
+    /// `alipay`
+    Alipay,
+    /// `alma`
+    Alma,
+    /// `amazon_pay`
+    AmazonPay,
+    /// `au_becs_debit`
+    AuBecsDebit,
+    /// `bacs_debit`
+    BacsDebit,
+    /// `bancontact`
+    Bancontact,
+    /// `billie`
+    Billie,
+    /// `blik`
+    Blik,
+    /// `boleto`
+    Boleto,
+    /// `card`
+    Card,
+    /// `cashapp`
+    Cashapp,
+    /// `crypto`
+    Crypto,
+    /// `custom`
+    Custom,
+    /// `customer_balance`
+    CustomerBalance,
+    /// `eps`
+    Eps,
+    /// `fpx`
+    Fpx,
+    /// `giropay`
+    Giropay,
+    /// `grabpay`
+    Grabpay,
+    /// `ideal`
+    Ideal,
+    /// `kakao_pay`
+    KakaoPay,
+    /// `klarna`
+    Klarna,
+    /// `konbini`
+    Konbini,
+    /// `kr_card`
+    KrCard,
+    /// `link`
+    Link,
+    /// `mb_way`
+    MbWay,
+    /// `mobilepay`
+    Mobilepay,
+    /// `multibanco`
+    Multibanco,
+    /// `naver_pay`
+    NaverPay,
+    /// `nz_bank_account`
+    NzBankAccount,
+    /// `oxxo`
+    Oxxo,
+    /// `p24`
+    P24,
+    /// `pay_by_bank`
+    PayByBank,
+    /// `payco`
+    Payco,
+    /// `paynow`
+    Paynow,
+    /// `paypal`
+    Paypal,
+    /// `payto`
+    Payto,
+    /// `pix`
+    Pix,
+    /// `promptpay`
+    Promptpay,
+    /// `revolut_pay`
+    RevolutPay,
+    /// `samsung_pay`
+    SamsungPay,
+    /// `satispay`
+    Satispay,
+    /// `sepa_debit`
+    SepaDebit,
+    /// `sofort`
+    Sofort,
+    /// `swish`
+    Swish,
+    /// `twint`
+    Twint,
+    /// `us_bank_account`
+    UsBankAccount,
+    /// `wechat_pay`
+    WechatPay,
+    /// `zip`
+    Zip,
+    /// A value this version of the SDK does not know; kept as sent.
+    Unknown(String),
 }
 #[cfg(feature = "payments")]
-impl serde::Serialize for ListPaymentMethods {
+impl ListPaymentMethodsType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ListPaymentMethodsType::AcssDebit => "acss_debit",
+            ListPaymentMethodsType::Affirm => "affirm",
+            ListPaymentMethodsType::AfterpayClearpay => "afterpay_clearpay",
+            ListPaymentMethodsType::Alipay => "alipay",
+            ListPaymentMethodsType::Alma => "alma",
+            ListPaymentMethodsType::AmazonPay => "amazon_pay",
+            ListPaymentMethodsType::AuBecsDebit => "au_becs_debit",
+            ListPaymentMethodsType::BacsDebit => "bacs_debit",
+            ListPaymentMethodsType::Bancontact => "bancontact",
+            ListPaymentMethodsType::Billie => "billie",
+            ListPaymentMethodsType::Blik => "blik",
+            ListPaymentMethodsType::Boleto => "boleto",
+            ListPaymentMethodsType::Card => "card",
+            ListPaymentMethodsType::Cashapp => "cashapp",
+            ListPaymentMethodsType::Crypto => "crypto",
+            ListPaymentMethodsType::Custom => "custom",
+            ListPaymentMethodsType::CustomerBalance => "customer_balance",
+            ListPaymentMethodsType::Eps => "eps",
+            ListPaymentMethodsType::Fpx => "fpx",
+            ListPaymentMethodsType::Giropay => "giropay",
+            ListPaymentMethodsType::Grabpay => "grabpay",
+            ListPaymentMethodsType::Ideal => "ideal",
+            ListPaymentMethodsType::KakaoPay => "kakao_pay",
+            ListPaymentMethodsType::Klarna => "klarna",
+            ListPaymentMethodsType::Konbini => "konbini",
+            ListPaymentMethodsType::KrCard => "kr_card",
+            ListPaymentMethodsType::Link => "link",
+            ListPaymentMethodsType::MbWay => "mb_way",
+            ListPaymentMethodsType::Mobilepay => "mobilepay",
+            ListPaymentMethodsType::Multibanco => "multibanco",
+            ListPaymentMethodsType::NaverPay => "naver_pay",
+            ListPaymentMethodsType::NzBankAccount => "nz_bank_account",
+            ListPaymentMethodsType::Oxxo => "oxxo",
+            ListPaymentMethodsType::P24 => "p24",
+            ListPaymentMethodsType::PayByBank => "pay_by_bank",
+            ListPaymentMethodsType::Payco => "payco",
+            ListPaymentMethodsType::Paynow => "paynow",
+            ListPaymentMethodsType::Paypal => "paypal",
+            ListPaymentMethodsType::Payto => "payto",
+            ListPaymentMethodsType::Pix => "pix",
+            ListPaymentMethodsType::Promptpay => "promptpay",
+            ListPaymentMethodsType::RevolutPay => "revolut_pay",
+            ListPaymentMethodsType::SamsungPay => "samsung_pay",
+            ListPaymentMethodsType::Satispay => "satispay",
+            ListPaymentMethodsType::SepaDebit => "sepa_debit",
+            ListPaymentMethodsType::Sofort => "sofort",
+            ListPaymentMethodsType::Swish => "swish",
+            ListPaymentMethodsType::Twint => "twint",
+            ListPaymentMethodsType::UsBankAccount => "us_bank_account",
+            ListPaymentMethodsType::WechatPay => "wechat_pay",
+            ListPaymentMethodsType::Zip => "zip",
+            ListPaymentMethodsType::Unknown(v) => v,
+        }
+    }
+}
+#[cfg(feature = "payments")]
+impl std::str::FromStr for ListPaymentMethodsType {
+    type Err = std::convert::Infallible;
+    #[inline(never)]
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(
+            match crate::rt::json::variant(
+                s,
+                &[
+                    "acss_debit",
+                    "affirm",
+                    "afterpay_clearpay",
+                    "alipay",
+                    "alma",
+                    "amazon_pay",
+                    "au_becs_debit",
+                    "bacs_debit",
+                    "bancontact",
+                    "billie",
+                    "blik",
+                    "boleto",
+                    "card",
+                    "cashapp",
+                    "crypto",
+                    "custom",
+                    "customer_balance",
+                    "eps",
+                    "fpx",
+                    "giropay",
+                    "grabpay",
+                    "ideal",
+                    "kakao_pay",
+                    "klarna",
+                    "konbini",
+                    "kr_card",
+                    "link",
+                    "mb_way",
+                    "mobilepay",
+                    "multibanco",
+                    "naver_pay",
+                    "nz_bank_account",
+                    "oxxo",
+                    "p24",
+                    "pay_by_bank",
+                    "payco",
+                    "paynow",
+                    "paypal",
+                    "payto",
+                    "pix",
+                    "promptpay",
+                    "revolut_pay",
+                    "samsung_pay",
+                    "satispay",
+                    "sepa_debit",
+                    "sofort",
+                    "swish",
+                    "twint",
+                    "us_bank_account",
+                    "wechat_pay",
+                    "zip",
+                ],
+            ) {
+                Some(0) => ListPaymentMethodsType::AcssDebit,
+                Some(1) => ListPaymentMethodsType::Affirm,
+                Some(2) => ListPaymentMethodsType::AfterpayClearpay,
+                Some(3) => ListPaymentMethodsType::Alipay,
+                Some(4) => ListPaymentMethodsType::Alma,
+                Some(5) => ListPaymentMethodsType::AmazonPay,
+                Some(6) => ListPaymentMethodsType::AuBecsDebit,
+                Some(7) => ListPaymentMethodsType::BacsDebit,
+                Some(8) => ListPaymentMethodsType::Bancontact,
+                Some(9) => ListPaymentMethodsType::Billie,
+                Some(10) => ListPaymentMethodsType::Blik,
+                Some(11) => ListPaymentMethodsType::Boleto,
+                Some(12) => ListPaymentMethodsType::Card,
+                Some(13) => ListPaymentMethodsType::Cashapp,
+                Some(14) => ListPaymentMethodsType::Crypto,
+                Some(15) => ListPaymentMethodsType::Custom,
+                Some(16) => ListPaymentMethodsType::CustomerBalance,
+                Some(17) => ListPaymentMethodsType::Eps,
+                Some(18) => ListPaymentMethodsType::Fpx,
+                Some(19) => ListPaymentMethodsType::Giropay,
+                Some(20) => ListPaymentMethodsType::Grabpay,
+                Some(21) => ListPaymentMethodsType::Ideal,
+                Some(22) => ListPaymentMethodsType::KakaoPay,
+                Some(23) => ListPaymentMethodsType::Klarna,
+                Some(24) => ListPaymentMethodsType::Konbini,
+                Some(25) => ListPaymentMethodsType::KrCard,
+                Some(26) => ListPaymentMethodsType::Link,
+                Some(27) => ListPaymentMethodsType::MbWay,
+                Some(28) => ListPaymentMethodsType::Mobilepay,
+                Some(29) => ListPaymentMethodsType::Multibanco,
+                Some(30) => ListPaymentMethodsType::NaverPay,
+                Some(31) => ListPaymentMethodsType::NzBankAccount,
+                Some(32) => ListPaymentMethodsType::Oxxo,
+                Some(33) => ListPaymentMethodsType::P24,
+                Some(34) => ListPaymentMethodsType::PayByBank,
+                Some(35) => ListPaymentMethodsType::Payco,
+                Some(36) => ListPaymentMethodsType::Paynow,
+                Some(37) => ListPaymentMethodsType::Paypal,
+                Some(38) => ListPaymentMethodsType::Payto,
+                Some(39) => ListPaymentMethodsType::Pix,
+                Some(40) => ListPaymentMethodsType::Promptpay,
+                Some(41) => ListPaymentMethodsType::RevolutPay,
+                Some(42) => ListPaymentMethodsType::SamsungPay,
+                Some(43) => ListPaymentMethodsType::Satispay,
+                Some(44) => ListPaymentMethodsType::SepaDebit,
+                Some(45) => ListPaymentMethodsType::Sofort,
+                Some(46) => ListPaymentMethodsType::Swish,
+                Some(47) => ListPaymentMethodsType::Twint,
+                Some(48) => ListPaymentMethodsType::UsBankAccount,
+                Some(49) => ListPaymentMethodsType::WechatPay,
+                Some(50) => ListPaymentMethodsType::Zip,
+                _ => ListPaymentMethodsType::Unknown(s.to_owned()),
+            },
+        )
+    }
+}
+#[cfg(feature = "payments")]
+impl std::fmt::Display for ListPaymentMethodsType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+#[cfg(feature = "payments")]
+impl serde::Serialize for ListPaymentMethodsType {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.allow_redisplay {
-            map.serialize_entry("allow_redisplay", v)?;
-        }
-        if let Some(v) = &self.customer {
-            map.serialize_entry("customer", v)?;
-        }
-        if let Some(v) = &self.customer_account {
-            map.serialize_entry("customer_account", v)?;
-        }
-        if let Some(v) = &self.ending_before {
-            map.serialize_entry("ending_before", v)?;
-        }
-        if let Some(v) = &self.expand {
-            map.serialize_entry("expand", v)?;
-        }
-        if let Some(v) = &self.limit {
-            map.serialize_entry("limit", v)?;
-        }
-        if let Some(v) = &self.starting_after {
-            map.serialize_entry("starting_after", v)?;
-        }
-        if let Some(v) = &self.r#type {
-            map.serialize_entry("type", v)?;
-        }
-        map.end()
+        s.serialize_str(self.as_str())
     }
 }
 #[cfg(feature = "payments")]
-impl ListPaymentMethods {
-    ///Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            allow_redisplay: None,
-            customer: None,
-            customer_account: None,
-            ending_before: None,
-            expand: None,
-            limit: None,
-            starting_after: None,
-            r#type: None,
-        }
-    }
-    /// This field indicates whether this payment method can be shown again to its customer in a checkout flow. Stripe products such as Checkout and Elements use this field to determine whether a payment method can be shown as a saved payment method in a checkout flow.
-    pub fn allow_redisplay(
-        mut self,
-        v: impl Into<crate::CreateCheckoutSessionPaymentMethodDataAllowRedisplay>,
-    ) -> Self {
-        self.allow_redisplay = Some(v.into());
-        self
-    }
-    /// The ID of the customer whose PaymentMethods will be retrieved.
-    pub fn customer(mut self, v: impl Into<crate::CustomerId>) -> Self {
-        self.customer = Some(v.into());
-        self
-    }
-    /// The ID of the Account whose PaymentMethods will be retrieved.
-    pub fn customer_account(mut self, v: impl Into<String>) -> Self {
-        self.customer_account = Some(v.into());
-        self
-    }
-    /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
-    pub fn ending_before(mut self, v: impl Into<String>) -> Self {
-        self.ending_before = Some(v.into());
-        self
-    }
-    /// Specifies which fields in the response should be expanded.
-    pub fn expand(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.expand = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-    /// A limit on the number of objects to be returned. Limit can range between 1 and 100, and the default is 10.
-    pub fn limit(mut self, v: impl Into<i64>) -> Self {
-        self.limit = Some(v.into());
-        self
-    }
-    /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
-    pub fn starting_after(mut self, v: impl Into<String>) -> Self {
-        self.starting_after = Some(v.into());
-        self
-    }
-    /// Filters the list by the object `type` field. Unfiltered, the list returns all payment method types except `custom`. If your integration expects only one type of payment method in the response, specify that type value in the request to reduce your payload.
-    pub fn r#type(
-        mut self,
-        v: impl Into<crate::ListCustomerPaymentMethodsType>,
-    ) -> Self {
-        self.r#type = Some(v.into());
-        self
+impl<'de> serde::Deserialize<'de> for ListPaymentMethodsType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::rt::de::str_enum(d)
     }
 }
-#[cfg(feature = "payments")]
-impl crate::rt::StripeRequest for ListPaymentMethods {
-    type Output = crate::rt::List<crate::PaymentMethod>;
-    fn endpoint(&self) -> crate::rt::Endpoint {
-        crate::rt::Endpoint {
-            operation_id: "GetPaymentMethods",
-            method: crate::rt::Method::Get,
-            path: std::borrow::Cow::Borrowed("/v1/payment_methods"),
-            host: crate::rt::Host::Api,
-            encoding: crate::rt::Encoding::Form,
-            response: crate::rt::ResponseKind::Json,
-            pagination: crate::rt::Pagination::List,
-        }
-    }
-}
+/// Part of a request's parameters (`CreatePaymentMethodCardCardDetailsParamsNetworks`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct NetworksParams {
+    /// The `preferred` parameter.
     pub preferred: Option<
         crate::CreatePaymentMethodCardCardDetailsParamsNetworksPreferred,
     >,
@@ -2100,11 +2425,12 @@ impl serde::Serialize for NetworksParams {
 }
 #[cfg(feature = "payments")]
 impl NetworksParams {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { preferred: None }
     }
+    /// The `preferred` parameter.
     pub fn preferred(
         mut self,
         v: impl Into<crate::CreatePaymentMethodCardCardDetailsParamsNetworksPreferred>,
@@ -2113,10 +2439,12 @@ impl NetworksParams {
         self
     }
 }
+/// Part of a request's parameters (`UpdatePaymentMethodCardNetworks`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct NetworksUpdateApiParam {
+    /// The `preferred` parameter.
     pub preferred: Option<
         crate::CreatePaymentMethodCardCardDetailsParamsNetworksPreferred,
     >,
@@ -2134,11 +2462,12 @@ impl serde::Serialize for NetworksUpdateApiParam {
 }
 #[cfg(feature = "payments")]
 impl NetworksUpdateApiParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { preferred: None }
     }
+    /// The `preferred` parameter.
     pub fn preferred(
         mut self,
         v: impl Into<crate::CreatePaymentMethodCardCardDetailsParamsNetworksPreferred>,
@@ -2155,75 +2484,131 @@ impl NetworksUpdateApiParam {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethod {
+    /// The `acss_debit` field.
     pub acss_debit: Option<crate::PaymentMethodAcssDebit>,
+    /// The `affirm` field.
     pub affirm: Option<crate::PaymentMethodAffirm>,
+    /// The `afterpay_clearpay` field.
     pub afterpay_clearpay: Option<crate::PaymentMethodAfterpayClearpay>,
+    /// The `alipay` field.
     pub alipay: Option<crate::PaymentFlowsPrivatePaymentMethodsAlipay>,
     /// This field indicates whether this payment method can be shown again to its customer in a checkout flow. Stripe products such as Checkout and Elements use this field to determine whether a payment method can be shown as a saved payment method in a checkout flow. The field defaults to “unspecified”.
     pub allow_redisplay: Option<crate::CardAllowRedisplay>,
+    /// The `alma` field.
     pub alma: Option<crate::PaymentMethodAlma>,
+    /// The `amazon_pay` field.
     pub amazon_pay: Option<crate::PaymentMethodAmazonPay>,
+    /// The `au_becs_debit` field.
     pub au_becs_debit: Option<crate::PaymentMethodAuBecsDebit>,
+    /// The `bacs_debit` field.
     pub bacs_debit: Option<crate::PaymentMethodBacsDebit>,
+    /// The `bancontact` field.
     pub bancontact: Option<crate::PaymentMethodBancontact>,
+    /// The `billie` field.
     pub billie: Option<crate::PaymentMethodBillie>,
+    /// The `billing_details` field.
     pub billing_details: crate::BillingDetails,
+    /// The `blik` field.
     pub blik: Option<crate::PaymentMethodBlik>,
+    /// The `boleto` field.
     pub boleto: Option<crate::PaymentMethodBoleto>,
+    /// The `card` field.
     pub card: Option<crate::PaymentMethodCard>,
+    /// The `card_present` field.
     pub card_present: Option<crate::PaymentMethodCardPresent>,
+    /// The `cashapp` field.
     pub cashapp: Option<crate::PaymentMethodCashapp>,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
+    /// The `crypto` field.
     pub crypto: Option<crate::PaymentMethodCrypto>,
+    /// The `custom` field.
     pub custom: Option<crate::PaymentMethodCustom>,
     /// The ID of the Customer to which this PaymentMethod is saved. This will not be set when the PaymentMethod has not been saved to a Customer.
     pub customer: Option<crate::rt::Expandable<crate::Customer>>,
+    /// The `customer_account` field.
     pub customer_account: Option<String>,
+    /// The `customer_balance` field.
     pub customer_balance: Option<crate::PaymentMethodCustomerBalance>,
+    /// The `eps` field.
     pub eps: Option<crate::PaymentMethodEps>,
+    /// The `fpx` field.
     pub fpx: Option<crate::PaymentMethodFpx>,
+    /// The `giropay` field.
     pub giropay: Option<crate::PaymentMethodGiropay>,
+    /// The `grabpay` field.
     pub grabpay: Option<crate::PaymentMethodGrabpay>,
     /// Unique identifier for the object.
     pub id: crate::PaymentMethodId,
+    /// The `ideal` field.
     pub ideal: Option<crate::PaymentMethodIdeal>,
+    /// The `interac_present` field.
     pub interac_present: Option<crate::PaymentMethodInteracPresent>,
+    /// The `kakao_pay` field.
     pub kakao_pay: Option<crate::PaymentMethodKakaoPay>,
+    /// The `klarna` field.
     pub klarna: Option<crate::PaymentMethodKlarna>,
+    /// The `konbini` field.
     pub konbini: Option<crate::PaymentMethodKonbini>,
+    /// The `kr_card` field.
     pub kr_card: Option<crate::PaymentMethodKrCard>,
+    /// The `link` field.
     pub link: Option<crate::PaymentMethodLink>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
+    /// The `mb_way` field.
     pub mb_way: Option<crate::PaymentMethodMbWay>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: Option<crate::rt::Metadata>,
+    /// The `mobilepay` field.
     pub mobilepay: Option<crate::PaymentMethodMobilepay>,
+    /// The `multibanco` field.
     pub multibanco: Option<crate::PaymentMethodMultibanco>,
+    /// The `naver_pay` field.
     pub naver_pay: Option<crate::PaymentMethodNaverPay>,
+    /// The `nz_bank_account` field.
     pub nz_bank_account: Option<crate::PaymentMethodNzBankAccount>,
+    /// The `oxxo` field.
     pub oxxo: Option<crate::PaymentMethodOxxo>,
+    /// The `p24` field.
     pub p24: Option<crate::PaymentMethodP24>,
+    /// The `pay_by_bank` field.
     pub pay_by_bank: Option<crate::PaymentMethodPayByBank>,
+    /// The `payco` field.
     pub payco: Option<crate::PaymentMethodPayco>,
+    /// The `paynow` field.
     pub paynow: Option<crate::PaymentMethodPaynow>,
+    /// The `paypal` field.
     pub paypal: Option<crate::PaymentMethodPaypal>,
+    /// The `payto` field.
     pub payto: Option<crate::PaymentMethodPayto>,
+    /// The `pix` field.
     pub pix: Option<crate::PaymentMethodPix>,
+    /// The `promptpay` field.
     pub promptpay: Option<crate::PaymentMethodPromptpay>,
+    /// The `radar_options` field.
     pub radar_options: Option<crate::RadarRadarOptions>,
+    /// The `revolut_pay` field.
     pub revolut_pay: Option<crate::PaymentMethodRevolutPay>,
+    /// The `samsung_pay` field.
     pub samsung_pay: Option<crate::PaymentMethodSamsungPay>,
+    /// The `satispay` field.
     pub satispay: Option<crate::PaymentMethodSatispay>,
+    /// The `sepa_debit` field.
     pub sepa_debit: Option<crate::PaymentMethodSepaDebit>,
+    /// The `sofort` field.
     pub sofort: Option<crate::PaymentMethodSofort>,
+    /// The `swish` field.
     pub swish: Option<crate::PaymentMethodSwish>,
+    /// The `twint` field.
     pub twint: Option<crate::PaymentMethodTwint>,
     /// The type of the PaymentMethod. An additional hash is included on the PaymentMethod with a name matching this value. It contains additional information specific to the PaymentMethod type.
     pub r#type: crate::PaymentMethodType,
+    /// The `us_bank_account` field.
     pub us_bank_account: Option<crate::PaymentMethodUsBankAccount>,
+    /// The `wechat_pay` field.
     pub wechat_pay: Option<crate::PaymentMethodWechatPay>,
+    /// The `zip` field.
     pub zip: Option<crate::PaymentMethodZip>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -3785,6 +4170,7 @@ pub struct PaymentMethodCardPresent {
     pub preferred_locales: Option<Vec<String>>,
     /// How card details were read in this transaction.
     pub read_method: Option<crate::PaymentMethodCardPresentReadMethod>,
+    /// The `wallet` field.
     pub wallet: Option<crate::PaymentFlowsPrivatePaymentMethodsCardPresentCommonWallet>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -4128,16 +4514,23 @@ impl crate::rt::Decode for PaymentMethodCardPresentReadMethod {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodCardWallet {
+    /// The `amex_express_checkout` field.
     pub amex_express_checkout: Option<crate::PaymentMethodCardWalletAmexExpressCheckout>,
+    /// The `apple_pay` field.
     pub apple_pay: Option<crate::PaymentMethodCardWalletApplePay>,
     /// (For tokenized numbers only.) The last four digits of the device account number.
     pub dynamic_last4: Option<String>,
+    /// The `google_pay` field.
     pub google_pay: Option<crate::PaymentMethodCardWalletGooglePay>,
+    /// The `link` field.
     pub link: Option<crate::PaymentMethodCardWalletLink>,
+    /// The `masterpass` field.
     pub masterpass: Option<crate::PaymentMethodCardWalletMasterpass>,
+    /// The `samsung_pay` field.
     pub samsung_pay: Option<crate::PaymentMethodCardWalletSamsungPay>,
     /// The type of the card wallet, one of `amex_express_checkout`, `apple_pay`, `google_pay`, `masterpass`, `samsung_pay`, `visa_checkout`, or `link`. An additional hash is included on the Wallet subhash with a name matching this value. It contains additional information specific to the card wallet type.
     pub r#type: crate::PaymentMethodCardWalletType,
+    /// The `visa_checkout` field.
     pub visa_checkout: Option<crate::PaymentMethodCardWalletVisaCheckout>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -5111,6 +5504,7 @@ impl crate::rt::Decode for PaymentMethodConfigResourceDisplayPreferenceValue {
 pub struct PaymentMethodConfigResourcePaymentMethodProperties {
     /// Whether this payment method may be offered at checkout. True if `display_preference` is `on` and the payment method's capability is active.
     pub available: bool,
+    /// The `display_preference` field.
     pub display_preference: crate::PaymentMethodConfigResourceDisplayPreference,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -5361,65 +5755,121 @@ impl serde::Serialize for PaymentMethodCustomerBalance {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetails {
+    /// The `ach_credit_transfer` field.
     pub ach_credit_transfer: Option<crate::PaymentMethodDetailsAchCreditTransfer>,
+    /// The `ach_debit` field.
     pub ach_debit: Option<crate::PaymentMethodDetailsAchDebit>,
+    /// The `acss_debit` field.
     pub acss_debit: Option<crate::PaymentMethodDetailsAcssDebit>,
+    /// The `affirm` field.
     pub affirm: Option<crate::PaymentMethodDetailsAffirm>,
+    /// The `afterpay_clearpay` field.
     pub afterpay_clearpay: Option<crate::PaymentMethodDetailsAfterpayClearpay>,
+    /// The `alipay` field.
     pub alipay: Option<crate::PaymentFlowsPrivatePaymentMethodsAlipayDetails>,
+    /// The `alma` field.
     pub alma: Option<crate::PaymentMethodDetailsAlma>,
+    /// The `amazon_pay` field.
     pub amazon_pay: Option<crate::PaymentMethodDetailsAmazonPay>,
+    /// The `au_becs_debit` field.
     pub au_becs_debit: Option<crate::PaymentMethodDetailsAuBecsDebit>,
+    /// The `bacs_debit` field.
     pub bacs_debit: Option<crate::PaymentMethodDetailsBacsDebit>,
+    /// The `bancontact` field.
     pub bancontact: Option<crate::PaymentMethodDetailsBancontact>,
+    /// The `billie` field.
     pub billie: Option<crate::PaymentMethodDetailsBillie>,
+    /// The `blik` field.
     pub blik: Option<crate::PaymentMethodDetailsBlik>,
+    /// The `boleto` field.
     pub boleto: Option<crate::PaymentMethodDetailsBoleto>,
+    /// The `card` field.
     pub card: Option<crate::PaymentMethodDetailsCard>,
+    /// The `card_present` field.
     pub card_present: Option<crate::PaymentMethodDetailsCardPresent>,
+    /// The `cashapp` field.
     pub cashapp: Option<crate::PaymentMethodDetailsCashapp>,
+    /// The `crypto` field.
     pub crypto: Option<crate::PaymentMethodDetailsCrypto>,
+    /// The `customer_balance` field.
     pub customer_balance: Option<crate::PaymentMethodDetailsCustomerBalance>,
+    /// The `eps` field.
     pub eps: Option<crate::PaymentMethodDetailsEps>,
+    /// The `fpx` field.
     pub fpx: Option<crate::PaymentMethodDetailsFpx>,
+    /// The `giropay` field.
     pub giropay: Option<crate::PaymentMethodDetailsGiropay>,
+    /// The `grabpay` field.
     pub grabpay: Option<crate::PaymentMethodDetailsGrabpay>,
+    /// The `ideal` field.
     pub ideal: Option<crate::PaymentMethodDetailsIdeal>,
+    /// The `interac_present` field.
     pub interac_present: Option<crate::PaymentMethodDetailsInteracPresent>,
+    /// The `kakao_pay` field.
     pub kakao_pay: Option<crate::PaymentMethodDetailsKakaoPay>,
+    /// The `klarna` field.
     pub klarna: Option<crate::PaymentMethodDetailsKlarna>,
+    /// The `konbini` field.
     pub konbini: Option<crate::PaymentMethodDetailsKonbini>,
+    /// The `kr_card` field.
     pub kr_card: Option<crate::PaymentMethodDetailsKrCard>,
+    /// The `link` field.
     pub link: Option<crate::PaymentMethodDetailsLink>,
+    /// The `mb_way` field.
     pub mb_way: Option<crate::PaymentMethodDetailsMbWay>,
+    /// The `mobilepay` field.
     pub mobilepay: Option<crate::PaymentMethodDetailsMobilepay>,
+    /// The `multibanco` field.
     pub multibanco: Option<crate::PaymentMethodDetailsMultibanco>,
+    /// The `naver_pay` field.
     pub naver_pay: Option<crate::PaymentMethodDetailsNaverPay>,
+    /// The `nz_bank_account` field.
     pub nz_bank_account: Option<crate::PaymentMethodDetailsNzBankAccount>,
+    /// The `oxxo` field.
     pub oxxo: Option<crate::PaymentMethodDetailsOxxo>,
+    /// The `p24` field.
     pub p24: Option<crate::PaymentMethodDetailsP24>,
+    /// The `pay_by_bank` field.
     pub pay_by_bank: Option<crate::PaymentMethodDetailsPayByBank>,
+    /// The `payco` field.
     pub payco: Option<crate::PaymentMethodDetailsPayco>,
+    /// The `paynow` field.
     pub paynow: Option<crate::PaymentMethodDetailsPaynow>,
+    /// The `paypal` field.
     pub paypal: Option<crate::PaymentMethodDetailsPaypal>,
+    /// The `payto` field.
     pub payto: Option<crate::PaymentMethodDetailsPayto>,
+    /// The `pix` field.
     pub pix: Option<crate::PaymentMethodDetailsPix>,
+    /// The `promptpay` field.
     pub promptpay: Option<crate::PaymentMethodDetailsPromptpay>,
+    /// The `revolut_pay` field.
     pub revolut_pay: Option<crate::PaymentMethodDetailsRevolutPay>,
+    /// The `samsung_pay` field.
     pub samsung_pay: Option<crate::PaymentMethodDetailsSamsungPay>,
+    /// The `satispay` field.
     pub satispay: Option<crate::PaymentMethodDetailsSatispay>,
+    /// The `sepa_debit` field.
     pub sepa_debit: Option<crate::PaymentMethodDetailsSepaDebit>,
+    /// The `sofort` field.
     pub sofort: Option<crate::PaymentMethodDetailsSofort>,
+    /// The `stripe_account` field.
     pub stripe_account: Option<crate::PaymentMethodDetailsStripeAccount>,
+    /// The `swish` field.
     pub swish: Option<crate::PaymentMethodDetailsSwish>,
+    /// The `twint` field.
     pub twint: Option<crate::PaymentMethodDetailsTwint>,
     /// The type of transaction-specific details of the payment method used in the payment. See [PaymentMethod.type](https://docs.stripe.com/api/payment_methods/object#payment_method_object-type) for the full list of possible types.
     /// An additional hash is included on `payment_method_details` with a name matching this value.
     /// It contains information specific to the payment method.
     pub r#type: String,
+    /// The `us_bank_account` field.
     pub us_bank_account: Option<crate::PaymentMethodDetailsUsBankAccount>,
+    /// The `wechat` field.
     pub wechat: Option<crate::PaymentMethodDetailsWechat>,
+    /// The `wechat_pay` field.
     pub wechat_pay: Option<crate::PaymentMethodDetailsWechatPay>,
+    /// The `zip` field.
     pub zip: Option<crate::PaymentMethodDetailsZip>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -6394,6 +6844,7 @@ impl serde::Serialize for PaymentMethodDetailsAfterpayClearpay {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsAlma {
+    /// The `installments` field.
     pub installments: Option<crate::AlmaInstallments>,
     /// The Alma transaction ID associated with this payment.
     pub transaction_id: Option<String>,
@@ -6459,6 +6910,7 @@ impl serde::Serialize for PaymentMethodDetailsAlma {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsAmazonPay {
+    /// The `funding` field.
     pub funding: Option<crate::AmazonPayUnderlyingPaymentMethodFundingDetails>,
     /// The Amazon Pay transaction ID associated with this payment.
     pub transaction_id: Option<String>,
@@ -7049,6 +7501,7 @@ pub struct PaymentMethodDetailsCard {
     pub exp_month: i64,
     /// Four-digit number representing the card's expiration year.
     pub exp_year: i64,
+    /// The `extended_authorization` field.
     pub extended_authorization: Option<
         crate::PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceEnterpriseFeaturesExtendedAuthorizationExtendedAuthorization,
     >,
@@ -7058,6 +7511,7 @@ pub struct PaymentMethodDetailsCard {
     pub fingerprint: Option<String>,
     /// Card funding type. Can be `credit`, `debit`, `prepaid`, or `unknown`.
     pub funding: Option<String>,
+    /// The `incremental_authorization` field.
     pub incremental_authorization: Option<
         crate::PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceEnterpriseFeaturesIncrementalAuthorizationIncrementalAuthorization,
     >,
@@ -7069,6 +7523,7 @@ pub struct PaymentMethodDetailsCard {
     pub last4: Option<String>,
     /// ID of the mandate used to make this payment or created by it.
     pub mandate: Option<String>,
+    /// The `multicapture` field.
     pub multicapture: Option<
         crate::PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceMulticapture,
     >,
@@ -7078,6 +7533,7 @@ pub struct PaymentMethodDetailsCard {
     pub network_token: Option<crate::PaymentMethodDetailsCardNetworkToken>,
     /// This is used by the financial networks to identify a transaction. Visa calls this the Transaction ID, Mastercard calls this the Trace ID, and American Express calls this the Acquirer Reference Data. This value will be present if it is returned by the financial network in the authorization response, and null otherwise.
     pub network_transaction_id: Option<String>,
+    /// The `overcapture` field.
     pub overcapture: Option<
         crate::PaymentFlowsPrivatePaymentMethodsCardDetailsApiResourceEnterpriseFeaturesOvercaptureOvercapture,
     >,
@@ -7782,6 +8238,7 @@ pub struct PaymentMethodDetailsCardPresent {
     pub read_method: Option<crate::PaymentMethodCardPresentReadMethod>,
     /// A collection of fields required to be displayed on receipts. Only required for EMV transactions.
     pub receipt: Option<crate::PaymentMethodDetailsCardPresentReceipt>,
+    /// The `wallet` field.
     pub wallet: Option<crate::PaymentFlowsPrivatePaymentMethodsCardPresentCommonWallet>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -8365,18 +8822,25 @@ impl crate::rt::Decode for PaymentMethodDetailsCardPresentReceiptAccountType {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsCardWallet {
+    /// The `amex_express_checkout` field.
     pub amex_express_checkout: Option<
         crate::PaymentMethodDetailsCardWalletAmexExpressCheckout,
     >,
+    /// The `apple_pay` field.
     pub apple_pay: Option<crate::PaymentMethodDetailsCardWalletApplePay>,
     /// (For tokenized numbers only.) The last four digits of the device account number.
     pub dynamic_last4: Option<String>,
+    /// The `google_pay` field.
     pub google_pay: Option<crate::PaymentMethodDetailsCardWalletGooglePay>,
+    /// The `link` field.
     pub link: Option<crate::PaymentMethodDetailsCardWalletLink>,
+    /// The `masterpass` field.
     pub masterpass: Option<crate::PaymentMethodDetailsCardWalletMasterpass>,
+    /// The `samsung_pay` field.
     pub samsung_pay: Option<crate::PaymentMethodDetailsCardWalletSamsungPay>,
     /// The type of the card wallet, one of `amex_express_checkout`, `apple_pay`, `google_pay`, `masterpass`, `samsung_pay`, `visa_checkout`, or `link`. An additional hash is included on the Wallet subhash with a name matching this value. It contains additional information specific to the card wallet type.
     pub r#type: crate::PaymentMethodCardWalletType,
+    /// The `visa_checkout` field.
     pub visa_checkout: Option<crate::PaymentMethodDetailsCardWalletVisaCheckout>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -13153,6 +13617,7 @@ impl serde::Serialize for PaymentMethodDetailsPromptpay {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDetailsRevolutPay {
+    /// The `funding` field.
     pub funding: Option<crate::RevolutPayUnderlyingPaymentMethodFundingDetails>,
     /// The Revolut Pay transaction ID associated with this payment.
     pub transaction_id: Option<String>,
@@ -16239,6 +16704,7 @@ pub struct PaymentMethodOptionsCardPresent {
     pub request_extended_authorization: Option<bool>,
     /// Request ability to [increment](https://docs.stripe.com/terminal/features/incremental-authorizations) this PaymentIntent if the combination of MCC and card brand is eligible. Check [incremental_authorization_supported](https://docs.stripe.com/api/charges/object#charge_object-payment_method_details-card_present-incremental_authorization_supported) in the [Confirm](https://docs.stripe.com/api/payment_intents/confirm) response to verify support.
     pub request_incremental_authorization_support: Option<bool>,
+    /// The `routing` field.
     pub routing: Option<crate::PaymentMethodOptionsCardPresentRouting>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -16596,6 +17062,7 @@ impl serde::Serialize for PaymentMethodOptionsCrypto {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsCustomerBalance {
+    /// The `bank_transfer` field.
     pub bank_transfer: Option<crate::PaymentMethodOptionsCustomerBalanceBankTransfer>,
     /// The funding method type to be used when there are not enough funds in the customer balance. Permitted values include: `bank_transfer`.
     pub funding_type: Option<
@@ -16686,6 +17153,7 @@ impl serde::Serialize for PaymentMethodOptionsCustomerBalance {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodOptionsCustomerBalanceBankTransfer {
+    /// The `eu_bank_transfer` field.
     pub eu_bank_transfer: Option<
         crate::PaymentMethodOptionsCustomerBalanceEuBankAccount,
     >,
@@ -20303,6 +20771,7 @@ impl crate::rt::Decode for PaymentMethodUsBankAccountBlockedReason {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodUsBankAccountStatusDetails {
+    /// The `blocked` field.
     pub blocked: Option<crate::PaymentMethodUsBankAccountBlocked>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -20439,81 +20908,16 @@ impl serde::Serialize for PaymentMethodZip {
         map.end()
     }
 }
-/// Retrieve a Customer's PaymentMethod
-///
-/// Retrieves a PaymentMethod object for a given Customer.
-///
-/// `GET /v1/customers/{customer}/payment_methods/{payment_method}`
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct RetrieveCustomerPaymentMethod {
-    pub customer: crate::CustomerId,
-    pub payment_method: crate::PaymentMethodId,
-    /// Specifies which fields in the response should be expanded.
-    pub expand: Option<Vec<String>>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for RetrieveCustomerPaymentMethod {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.expand {
-            map.serialize_entry("expand", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl RetrieveCustomerPaymentMethod {
-    ///Start with the required parameters: `customer`, `payment_method`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        customer: impl Into<crate::CustomerId>,
-        payment_method: impl Into<crate::PaymentMethodId>,
-    ) -> Self {
-        Self {
-            customer: customer.into(),
-            payment_method: payment_method.into(),
-            expand: None,
-        }
-    }
-    /// Specifies which fields in the response should be expanded.
-    pub fn expand(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        self.expand = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-}
-#[cfg(feature = "payments")]
-impl crate::rt::StripeRequest for RetrieveCustomerPaymentMethod {
-    type Output = crate::PaymentMethod;
-    fn endpoint(&self) -> crate::rt::Endpoint {
-        crate::rt::Endpoint {
-            operation_id: "GetCustomersCustomerPaymentMethodsPaymentMethod",
-            method: crate::rt::Method::Get,
-            path: std::borrow::Cow::Owned(
-                format!(
-                    "/v1/customers/{}/payment_methods/{}", crate
-                    ::rt::encode_path_segment(& self.customer), crate
-                    ::rt::encode_path_segment(& self.payment_method)
-                ),
-            ),
-            host: crate::rt::Host::Api,
-            encoding: crate::rt::Encoding::Form,
-            response: crate::rt::ResponseKind::Json,
-            pagination: crate::rt::Pagination::None,
-        }
-    }
-}
 /// Retrieve a PaymentMethod
 ///
 /// Retrieves a PaymentMethod object attached to the StripeAccount. To retrieve a payment method attached to a Customer, you should use [Retrieve a Customer’s PaymentMethods](https://docs.stripe.com/docs/api/payment_methods/customer)
 ///
-/// `GET /v1/payment_methods/{payment_method}`
+/// `GET /v1/payment_methods/{payment_method}` · Stripe's SDKs: `retrieve` on `PaymentMethod` · [API reference](https://docs.stripe.com/api/payment_methods/retrieve)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePaymentMethod {
+    /// The `payment_method` parameter.
     pub payment_method: crate::PaymentMethodId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -20531,7 +20935,7 @@ impl serde::Serialize for RetrievePaymentMethod {
 }
 #[cfg(feature = "payments")]
 impl RetrievePaymentMethod {
-    ///Start with the required parameters: `payment_method`.
+    /// Start with the required parameters: `payment_method`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(payment_method: impl Into<crate::PaymentMethodId>) -> Self {
         Self {
@@ -20565,10 +20969,80 @@ impl crate::rt::StripeRequest for RetrievePaymentMethod {
         }
     }
 }
+/// Retrieve a Customer's PaymentMethod
+///
+/// Retrieves a PaymentMethod object for a given Customer.
+///
+/// `GET /v1/customers/{customer}/payment_methods/{payment_method}` · Stripe's SDKs: `retrieve_payment_method` on `Customer` · [API reference](https://docs.stripe.com/api/customers/retrieve_payment_method)
+#[cfg(feature = "payments")]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct RetrievePaymentMethodCustomer {
+    /// The `customer` parameter.
+    pub customer: crate::CustomerId,
+    /// The `payment_method` parameter.
+    pub payment_method: crate::PaymentMethodId,
+    /// Specifies which fields in the response should be expanded.
+    pub expand: Option<Vec<String>>,
+}
+#[cfg(feature = "payments")]
+impl serde::Serialize for RetrievePaymentMethodCustomer {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(None)?;
+        if let Some(v) = &self.expand {
+            map.serialize_entry("expand", v)?;
+        }
+        map.end()
+    }
+}
+#[cfg(feature = "payments")]
+impl RetrievePaymentMethodCustomer {
+    /// Start with the required parameters: `customer`, `payment_method`.
+    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+    pub fn new(
+        customer: impl Into<crate::CustomerId>,
+        payment_method: impl Into<crate::PaymentMethodId>,
+    ) -> Self {
+        Self {
+            customer: customer.into(),
+            payment_method: payment_method.into(),
+            expand: None,
+        }
+    }
+    /// Specifies which fields in the response should be expanded.
+    pub fn expand(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.expand = Some(v.into_iter().map(Into::into).collect());
+        self
+    }
+}
+#[cfg(feature = "payments")]
+impl crate::rt::StripeRequest for RetrievePaymentMethodCustomer {
+    type Output = crate::PaymentMethod;
+    fn endpoint(&self) -> crate::rt::Endpoint {
+        crate::rt::Endpoint {
+            operation_id: "GetCustomersCustomerPaymentMethodsPaymentMethod",
+            method: crate::rt::Method::Get,
+            path: std::borrow::Cow::Owned(
+                format!(
+                    "/v1/customers/{}/payment_methods/{}", crate
+                    ::rt::encode_path_segment(& self.customer), crate
+                    ::rt::encode_path_segment(& self.payment_method)
+                ),
+            ),
+            host: crate::rt::Host::Api,
+            encoding: crate::rt::Encoding::Form,
+            response: crate::rt::ResponseKind::Json,
+            pagination: crate::rt::Pagination::None,
+        }
+    }
+}
+/// Part of a request's parameters (`CreatePaymentMethodCardTokenParams`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TokenParams {
+    /// The `token` parameter.
     pub token: String,
 }
 #[cfg(feature = "payments")]
@@ -20582,18 +21056,22 @@ impl serde::Serialize for TokenParams {
 }
 #[cfg(feature = "payments")]
 impl TokenParams {
-    ///Start with the required parameters: `token`.
+    /// Start with the required parameters: `token`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(token: impl Into<String>) -> Self {
         Self { token: token.into() }
     }
 }
+/// Part of a request's parameters (`UpdatePaymentMethodCard`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct UpdateApiParam {
+    /// The `exp_month` parameter.
     pub exp_month: Option<i64>,
+    /// The `exp_year` parameter.
     pub exp_year: Option<i64>,
+    /// The `networks` parameter.
     pub networks: Option<crate::NetworksUpdateApiParam>,
 }
 #[cfg(feature = "payments")]
@@ -20615,7 +21093,7 @@ impl serde::Serialize for UpdateApiParam {
 }
 #[cfg(feature = "payments")]
 impl UpdateApiParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -20624,26 +21102,32 @@ impl UpdateApiParam {
             networks: None,
         }
     }
+    /// The `exp_month` parameter.
     pub fn exp_month(mut self, v: impl Into<i64>) -> Self {
         self.exp_month = Some(v.into());
         self
     }
+    /// The `exp_year` parameter.
     pub fn exp_year(mut self, v: impl Into<i64>) -> Self {
         self.exp_year = Some(v.into());
         self
     }
+    /// The `networks` parameter.
     pub fn networks(mut self, v: impl Into<crate::NetworksUpdateApiParam>) -> Self {
         self.networks = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`UpdatePaymentMethodUsBankAccount`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct UpdateParam {
+    /// The `account_holder_type` parameter.
     pub account_holder_type: Option<
         crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountHolderType,
     >,
+    /// The `account_type` parameter.
     pub account_type: Option<
         crate::CreatePaymentIntentPaymentMethodDataUsBankAccountAccountType,
     >,
@@ -20664,7 +21148,7 @@ impl serde::Serialize for UpdateParam {
 }
 #[cfg(feature = "payments")]
 impl UpdateParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -20672,6 +21156,7 @@ impl UpdateParam {
             account_type: None,
         }
     }
+    /// The `account_holder_type` parameter.
     pub fn account_holder_type(
         mut self,
         v: impl Into<
@@ -20681,6 +21166,7 @@ impl UpdateParam {
         self.account_holder_type = Some(v.into());
         self
     }
+    /// The `account_type` parameter.
     pub fn account_type(
         mut self,
         v: impl Into<crate::CreatePaymentIntentPaymentMethodDataUsBankAccountAccountType>,
@@ -20693,11 +21179,12 @@ impl UpdateParam {
 ///
 /// Updates a PaymentMethod object. A PaymentMethod must be attached to a customer to be updated.
 ///
-/// `POST /v1/payment_methods/{payment_method}`
+/// `POST /v1/payment_methods/{payment_method}` · Stripe's SDKs: `update` on `PaymentMethod` · [API reference](https://docs.stripe.com/api/payment_methods/update)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdatePaymentMethod {
+    /// The `payment_method` parameter.
     pub payment_method: crate::PaymentMethodId,
     /// This field indicates whether this payment method can be shown again to its customer in a checkout flow. Stripe products such as Checkout and Elements use this field to determine whether a payment method can be shown as a saved payment method in a checkout flow. The field defaults to `unspecified`.
     pub allow_redisplay: Option<
@@ -20747,7 +21234,7 @@ impl serde::Serialize for UpdatePaymentMethod {
 }
 #[cfg(feature = "payments")]
 impl UpdatePaymentMethod {
-    ///Start with the required parameters: `payment_method`.
+    /// Start with the required parameters: `payment_method`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(payment_method: impl Into<crate::PaymentMethodId>) -> Self {
         Self {

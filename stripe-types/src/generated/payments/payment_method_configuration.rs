@@ -4,7 +4,7 @@
 ///
 /// Creates a payment method configuration
 ///
-/// `POST /v1/payment_method_configurations`
+/// `POST /v1/payment_method_configurations` · Stripe's SDKs: `create` on `PaymentMethodConfiguration` · [API reference](https://docs.stripe.com/api/payment_method_configurations/create)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -315,7 +315,7 @@ impl serde::Serialize for CreatePaymentMethodConfiguration {
 }
 #[cfg(feature = "payments")]
 impl CreatePaymentMethodConfiguration {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -859,10 +859,12 @@ impl crate::rt::StripeRequest for CreatePaymentMethodConfiguration {
         }
     }
 }
+/// Part of a request's parameters (`CreatePaymentMethodConfigurationAcssDebit`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreatePaymentMethodConfigurationAcssDebit {
+    /// The `display_preference` parameter.
     pub display_preference: Option<crate::DisplayPreferenceParam>,
 }
 #[cfg(feature = "payments")]
@@ -878,11 +880,12 @@ impl serde::Serialize for CreatePaymentMethodConfigurationAcssDebit {
 }
 #[cfg(feature = "payments")]
 impl CreatePaymentMethodConfigurationAcssDebit {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { display_preference: None }
     }
+    /// The `display_preference` parameter.
     pub fn display_preference(
         mut self,
         v: impl Into<crate::DisplayPreferenceParam>,
@@ -972,10 +975,12 @@ for CreatePaymentMethodConfigurationAcssDebitDisplayPreferencePreference {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreatePaymentMethodConfigurationAcssDebitDisplayPreference`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct DisplayPreferenceParam {
+    /// The `preference` parameter.
     pub preference: Option<
         crate::CreatePaymentMethodConfigurationAcssDebitDisplayPreferencePreference,
     >,
@@ -993,11 +998,12 @@ impl serde::Serialize for DisplayPreferenceParam {
 }
 #[cfg(feature = "payments")]
 impl DisplayPreferenceParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { preference: None }
     }
+    /// The `preference` parameter.
     pub fn preference(
         mut self,
         v: impl Into<
@@ -1010,7 +1016,7 @@ impl DisplayPreferenceParam {
 }
 /// List payment method configurations
 ///
-/// `GET /v1/payment_method_configurations`
+/// `GET /v1/payment_method_configurations` · Stripe's SDKs: `list` on `PaymentMethodConfiguration` · [API reference](https://docs.stripe.com/api/payment_method_configurations/list)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1051,7 +1057,7 @@ impl serde::Serialize for ListPaymentMethodConfigurations {
 }
 #[cfg(feature = "payments")]
 impl ListPaymentMethodConfigurations {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1121,83 +1127,137 @@ impl crate::rt::StripeRequest for ListPaymentMethodConfigurations {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodConfiguration {
+    /// The `acss_debit` field.
     pub acss_debit: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
     /// Whether the configuration can be used for new payments.
     pub active: bool,
+    /// The `affirm` field.
     pub affirm: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `afterpay_clearpay` field.
     pub afterpay_clearpay: Option<
         crate::PaymentMethodConfigResourcePaymentMethodProperties,
     >,
+    /// The `alipay` field.
     pub alipay: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `alma` field.
     pub alma: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `amazon_pay` field.
     pub amazon_pay: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `apple_pay` field.
     pub apple_pay: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
     /// For child configs, the Connect application associated with the configuration.
     pub application: Option<String>,
+    /// The `au_becs_debit` field.
     pub au_becs_debit: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `bacs_debit` field.
     pub bacs_debit: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `bancontact` field.
     pub bancontact: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `billie` field.
     pub billie: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `blik` field.
     pub blik: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `boleto` field.
     pub boleto: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `card` field.
     pub card: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `cartes_bancaires` field.
     pub cartes_bancaires: Option<
         crate::PaymentMethodConfigResourcePaymentMethodProperties,
     >,
+    /// The `cashapp` field.
     pub cashapp: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `crypto` field.
     pub crypto: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `customer_balance` field.
     pub customer_balance: Option<
         crate::PaymentMethodConfigResourcePaymentMethodProperties,
     >,
+    /// The `eps` field.
     pub eps: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `fpx` field.
     pub fpx: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `giropay` field.
     pub giropay: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `google_pay` field.
     pub google_pay: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `grabpay` field.
     pub grabpay: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
     /// Unique identifier for the object.
     pub id: crate::PaymentMethodConfigurationId,
+    /// The `ideal` field.
     pub ideal: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
     /// The default configuration is used whenever a payment method configuration is not specified.
     pub is_default: bool,
+    /// The `jcb` field.
     pub jcb: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `kakao_pay` field.
     pub kakao_pay: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `klarna` field.
     pub klarna: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `konbini` field.
     pub konbini: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `kr_card` field.
     pub kr_card: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `link` field.
     pub link: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
+    /// The `mb_way` field.
     pub mb_way: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `mobilepay` field.
     pub mobilepay: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `multibanco` field.
     pub multibanco: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
     /// The configuration's name.
     pub name: String,
+    /// The `naver_pay` field.
     pub naver_pay: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `nz_bank_account` field.
     pub nz_bank_account: Option<
         crate::PaymentMethodConfigResourcePaymentMethodProperties,
     >,
+    /// The `oxxo` field.
     pub oxxo: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `p24` field.
     pub p24: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
     /// For child configs, the configuration's parent configuration.
     pub parent: Option<String>,
+    /// The `pay_by_bank` field.
     pub pay_by_bank: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `payco` field.
     pub payco: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `paynow` field.
     pub paynow: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `paypal` field.
     pub paypal: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `payto` field.
     pub payto: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `pix` field.
     pub pix: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `promptpay` field.
     pub promptpay: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `revolut_pay` field.
     pub revolut_pay: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `samsung_pay` field.
     pub samsung_pay: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `satispay` field.
     pub satispay: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `sepa_debit` field.
     pub sepa_debit: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `sofort` field.
     pub sofort: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `swish` field.
     pub swish: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `twint` field.
     pub twint: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `us_bank_account` field.
     pub us_bank_account: Option<
         crate::PaymentMethodConfigResourcePaymentMethodProperties,
     >,
+    /// The `wechat_pay` field.
     pub wechat_pay: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
+    /// The `zip` field.
     pub zip: Option<crate::PaymentMethodConfigResourcePaymentMethodProperties>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -1864,11 +1924,12 @@ impl serde::Serialize for PaymentMethodConfiguration {
 }
 /// Retrieve payment method configuration
 ///
-/// `GET /v1/payment_method_configurations/{configuration}`
+/// `GET /v1/payment_method_configurations/{configuration}` · Stripe's SDKs: `retrieve` on `PaymentMethodConfiguration` · [API reference](https://docs.stripe.com/api/payment_method_configurations/retrieve)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePaymentMethodConfiguration {
+    /// The `configuration` parameter.
     pub configuration: crate::PaymentMethodConfigurationId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1886,7 +1947,7 @@ impl serde::Serialize for RetrievePaymentMethodConfiguration {
 }
 #[cfg(feature = "payments")]
 impl RetrievePaymentMethodConfiguration {
-    ///Start with the required parameters: `configuration`.
+    /// Start with the required parameters: `configuration`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(configuration: impl Into<crate::PaymentMethodConfigurationId>) -> Self {
         Self {
@@ -1922,11 +1983,12 @@ impl crate::rt::StripeRequest for RetrievePaymentMethodConfiguration {
 }
 /// Update payment method configuration
 ///
-/// `POST /v1/payment_method_configurations/{configuration}`
+/// `POST /v1/payment_method_configurations/{configuration}` · Stripe's SDKs: `update` on `PaymentMethodConfiguration` · [API reference](https://docs.stripe.com/api/payment_method_configurations/update)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdatePaymentMethodConfiguration {
+    /// The `configuration` parameter.
     pub configuration: crate::PaymentMethodConfigurationId,
     /// Canadian pre-authorized debit payments, check this [page](https://docs.stripe.com/payments/acss-debit) for more details like country availability.
     pub acss_debit: Option<crate::CreatePaymentMethodConfigurationAcssDebit>,
@@ -2234,7 +2296,7 @@ impl serde::Serialize for UpdatePaymentMethodConfiguration {
 }
 #[cfg(feature = "payments")]
 impl UpdatePaymentMethodConfiguration {
-    ///Start with the required parameters: `configuration`.
+    /// Start with the required parameters: `configuration`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(configuration: impl Into<crate::PaymentMethodConfigurationId>) -> Self {
         Self {

@@ -4,7 +4,7 @@
 ///
 /// Creates a payment method domain.
 ///
-/// `POST /v1/payment_method_domains`
+/// `POST /v1/payment_method_domains` · Stripe's SDKs: `create` on `PaymentMethodDomain` · [API reference](https://docs.stripe.com/api/payment_method_domains/create)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -33,7 +33,7 @@ impl serde::Serialize for CreatePaymentMethodDomain {
 }
 #[cfg(feature = "payments")]
 impl CreatePaymentMethodDomain {
-    ///Start with the required parameters: `domain_name`.
+    /// Start with the required parameters: `domain_name`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(domain_name: impl Into<String>) -> Self {
         Self {
@@ -72,7 +72,7 @@ impl crate::rt::StripeRequest for CreatePaymentMethodDomain {
 ///
 /// Lists the details of existing payment method domains.
 ///
-/// `GET /v1/payment_method_domains`
+/// `GET /v1/payment_method_domains` · Stripe's SDKs: `list` on `PaymentMethodDomain` · [API reference](https://docs.stripe.com/api/payment_method_domains/list)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -118,7 +118,7 @@ impl serde::Serialize for ListPaymentMethodDomains {
 }
 #[cfg(feature = "payments")]
 impl ListPaymentMethodDomains {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -184,7 +184,9 @@ impl crate::rt::StripeRequest for ListPaymentMethodDomains {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PaymentMethodDomain {
+    /// The `amazon_pay` field.
     pub amazon_pay: crate::PaymentMethodDomainResourcePaymentMethodStatus,
+    /// The `apple_pay` field.
     pub apple_pay: crate::PaymentMethodDomainResourcePaymentMethodStatus,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
@@ -192,13 +194,17 @@ pub struct PaymentMethodDomain {
     pub domain_name: String,
     /// Whether this payment method domain is enabled. If the domain is not enabled, payment methods that require a payment method domain will not appear in Elements.
     pub enabled: bool,
+    /// The `google_pay` field.
     pub google_pay: crate::PaymentMethodDomainResourcePaymentMethodStatus,
     /// Unique identifier for the object.
     pub id: crate::PaymentMethodDomainId,
+    /// The `klarna` field.
     pub klarna: crate::PaymentMethodDomainResourcePaymentMethodStatus,
+    /// The `link` field.
     pub link: crate::PaymentMethodDomainResourcePaymentMethodStatus,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
+    /// The `paypal` field.
     pub paypal: crate::PaymentMethodDomainResourcePaymentMethodStatus,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -392,6 +398,7 @@ impl serde::Serialize for PaymentMethodDomain {
 pub struct PaymentMethodDomainResourcePaymentMethodStatus {
     /// The status of the payment method on the domain.
     pub status: crate::PaymentMethodDomainResourcePaymentMethodStatusStatus,
+    /// The `status_details` field.
     pub status_details: Option<
         crate::PaymentMethodDomainResourcePaymentMethodStatusDetails,
     >,
@@ -612,11 +619,12 @@ impl crate::rt::Decode for PaymentMethodDomainResourcePaymentMethodStatusStatus 
 ///
 /// Retrieves the details of an existing payment method domain.
 ///
-/// `GET /v1/payment_method_domains/{payment_method_domain}`
+/// `GET /v1/payment_method_domains/{payment_method_domain}` · Stripe's SDKs: `retrieve` on `PaymentMethodDomain` · [API reference](https://docs.stripe.com/api/payment_method_domains/retrieve)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePaymentMethodDomain {
+    /// The `payment_method_domain` parameter.
     pub payment_method_domain: crate::PaymentMethodDomainId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -634,7 +642,7 @@ impl serde::Serialize for RetrievePaymentMethodDomain {
 }
 #[cfg(feature = "payments")]
 impl RetrievePaymentMethodDomain {
-    ///Start with the required parameters: `payment_method_domain`.
+    /// Start with the required parameters: `payment_method_domain`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(payment_method_domain: impl Into<crate::PaymentMethodDomainId>) -> Self {
         Self {
@@ -672,11 +680,12 @@ impl crate::rt::StripeRequest for RetrievePaymentMethodDomain {
 ///
 /// Updates an existing payment method domain.
 ///
-/// `POST /v1/payment_method_domains/{payment_method_domain}`
+/// `POST /v1/payment_method_domains/{payment_method_domain}` · Stripe's SDKs: `update` on `PaymentMethodDomain` · [API reference](https://docs.stripe.com/api/payment_method_domains/update)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdatePaymentMethodDomain {
+    /// The `payment_method_domain` parameter.
     pub payment_method_domain: crate::PaymentMethodDomainId,
     /// Whether this payment method domain is enabled. If the domain is not enabled, payment methods that require a payment method domain will not appear in Elements or Embedded Checkout.
     pub enabled: Option<bool>,
@@ -699,7 +708,7 @@ impl serde::Serialize for UpdatePaymentMethodDomain {
 }
 #[cfg(feature = "payments")]
 impl UpdatePaymentMethodDomain {
-    ///Start with the required parameters: `payment_method_domain`.
+    /// Start with the required parameters: `payment_method_domain`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(payment_method_domain: impl Into<crate::PaymentMethodDomainId>) -> Self {
         Self {
@@ -748,11 +757,12 @@ impl crate::rt::StripeRequest for UpdatePaymentMethodDomain {
 ///
 /// Related guides: [Payment method domains](https://docs.stripe.com/docs/payments/payment-methods/pmd-registration).
 ///
-/// `POST /v1/payment_method_domains/{payment_method_domain}/validate`
+/// `POST /v1/payment_method_domains/{payment_method_domain}/validate` · Stripe's SDKs: `validate` on `PaymentMethodDomain` · [API reference](https://docs.stripe.com/api/payment_method_domains/validate)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ValidatePaymentMethodDomain {
+    /// The `payment_method_domain` parameter.
     pub payment_method_domain: crate::PaymentMethodDomainId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -770,7 +780,7 @@ impl serde::Serialize for ValidatePaymentMethodDomain {
 }
 #[cfg(feature = "payments")]
 impl ValidatePaymentMethodDomain {
-    ///Start with the required parameters: `payment_method_domain`.
+    /// Start with the required parameters: `payment_method_domain`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(payment_method_domain: impl Into<crate::PaymentMethodDomainId>) -> Self {
         Self {

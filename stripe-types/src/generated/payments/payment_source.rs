@@ -8,11 +8,12 @@
 /// However, if the owner already has a default, then it will not change.
 /// To change the default, you should [update the customer](https://docs.stripe.com/docs/api#update_customer) to have a new `default_source`.
 ///
-/// `POST /v1/customers/{customer}/bank_accounts`
+/// `POST /v1/customers/{customer}/bank_accounts` · [API reference](https://docs.stripe.com/api/payment_sources)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateCustomerBankAccount {
+    /// The `customer` parameter.
     pub customer: crate::CustomerId,
     /// A token returned by [Stripe.js](https://stripe.com/docs/js) representing the user’s Alipay account details.
     pub alipay_account: Option<String>,
@@ -55,7 +56,7 @@ impl serde::Serialize for CreateCustomerBankAccount {
 }
 #[cfg(feature = "payments")]
 impl CreateCustomerBankAccount {
-    ///Start with the required parameters: `customer`.
+    /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>) -> Self {
         Self {
@@ -165,11 +166,12 @@ impl From<String> for CreateCustomerBankAccountCard {
 /// However, if the owner already has a default, then it will not change.
 /// To change the default, you should [update the customer](https://docs.stripe.com/docs/api#update_customer) to have a new `default_source`.
 ///
-/// `POST /v1/customers/{customer}/cards`
+/// `POST /v1/customers/{customer}/cards` · [API reference](https://docs.stripe.com/api/payment_sources)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateCustomerCard {
+    /// The `customer` parameter.
     pub customer: crate::CustomerId,
     /// A token returned by [Stripe.js](https://stripe.com/docs/js) representing the user’s Alipay account details.
     pub alipay_account: Option<String>,
@@ -212,7 +214,7 @@ impl serde::Serialize for CreateCustomerCard {
 }
 #[cfg(feature = "payments")]
 impl CreateCustomerCard {
-    ///Start with the required parameters: `customer`.
+    /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>) -> Self {
         Self {
@@ -320,18 +322,19 @@ impl From<String> for CreateCustomerCardCard {
 /// However, if the owner already has a default, then it will not change.
 /// To change the default, you should [update the customer](https://docs.stripe.com/docs/api#update_customer) to have a new `default_source`.
 ///
-/// `POST /v1/customers/{customer}/sources`
+/// `POST /v1/customers/{customer}/sources` · Stripe's SDKs: `create` on `PaymentSource` · [API reference](https://docs.stripe.com/api/payment_sources/create)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct CreateCustomerSource {
+pub struct CreatePaymentSource {
+    /// The `customer` parameter.
     pub customer: crate::CustomerId,
     /// A token returned by [Stripe.js](https://stripe.com/docs/js) representing the user’s Alipay account details.
     pub alipay_account: Option<String>,
     /// Either a token, like the ones returned by [Stripe.js](https://stripe.com/docs/js), or a dictionary containing a user's bank account details.
     pub bank_account: Option<crate::UpdateCustomerBankAccount2>,
     /// A token, like the ones returned by [Stripe.js](https://stripe.com/docs/js).
-    pub card: Option<crate::CreateCustomerSourceCard>,
+    pub card: Option<crate::CreatePaymentSourceCard>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
@@ -340,7 +343,7 @@ pub struct CreateCustomerSource {
     pub source: Option<crate::SourceId>,
 }
 #[cfg(feature = "payments")]
-impl serde::Serialize for CreateCustomerSource {
+impl serde::Serialize for CreatePaymentSource {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -366,8 +369,8 @@ impl serde::Serialize for CreateCustomerSource {
     }
 }
 #[cfg(feature = "payments")]
-impl CreateCustomerSource {
-    ///Start with the required parameters: `customer`.
+impl CreatePaymentSource {
+    /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>) -> Self {
         Self {
@@ -394,7 +397,7 @@ impl CreateCustomerSource {
         self
     }
     /// A token, like the ones returned by [Stripe.js](https://stripe.com/docs/js).
-    pub fn card(mut self, v: impl Into<crate::CreateCustomerSourceCard>) -> Self {
+    pub fn card(mut self, v: impl Into<crate::CreatePaymentSourceCard>) -> Self {
         self.card = Some(v.into());
         self
     }
@@ -415,7 +418,7 @@ impl CreateCustomerSource {
     }
 }
 #[cfg(feature = "payments")]
-impl crate::rt::StripeRequest for CreateCustomerSource {
+impl crate::rt::StripeRequest for CreatePaymentSource {
     type Output = crate::PaymentSource;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
@@ -434,53 +437,55 @@ impl crate::rt::StripeRequest for CreateCustomerSource {
         }
     }
 }
-/// One of several shapes of `CreateCustomerSourceCard`.
+/// One of several shapes of `CreatePaymentSourceCard`.
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub enum CreateCustomerSourceCard {
+pub enum CreatePaymentSourceCard {
     /// A `card`.
     CustomerPaymentSourceCard(crate::rt::Boxed<crate::CustomerPaymentSourceCard>),
     /// A `String`.
     String(String),
 }
 #[cfg(feature = "payments")]
-impl serde::Serialize for CreateCustomerSourceCard {
+impl serde::Serialize for CreatePaymentSourceCard {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {
-            CreateCustomerSourceCard::CustomerPaymentSourceCard(x) => x.serialize(s),
-            CreateCustomerSourceCard::String(x) => x.serialize(s),
+            CreatePaymentSourceCard::CustomerPaymentSourceCard(x) => x.serialize(s),
+            CreatePaymentSourceCard::String(x) => x.serialize(s),
         }
     }
 }
 #[cfg(feature = "payments")]
-impl From<crate::CustomerPaymentSourceCard> for CreateCustomerSourceCard {
+impl From<crate::CustomerPaymentSourceCard> for CreatePaymentSourceCard {
     #[inline]
     fn from(v: crate::CustomerPaymentSourceCard) -> Self {
-        CreateCustomerSourceCard::CustomerPaymentSourceCard(crate::rt::Boxed::new(v))
+        CreatePaymentSourceCard::CustomerPaymentSourceCard(crate::rt::Boxed::new(v))
     }
 }
 #[cfg(feature = "payments")]
-impl From<String> for CreateCustomerSourceCard {
+impl From<String> for CreatePaymentSourceCard {
     #[inline]
     fn from(v: String) -> Self {
-        CreateCustomerSourceCard::String(v)
+        CreatePaymentSourceCard::String(v)
     }
 }
 /// Retrieve a specified source for a given customer.
 ///
-/// `GET /v1/customers/{customer}/sources/{id}`
+/// `GET /v1/customers/{customer}/sources/{id}` · Stripe's SDKs: `retrieve` on `PaymentSource` · [API reference](https://docs.stripe.com/api/payment_sources/retrieve)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct RetrieveCustomerSource {
+pub struct RetrievePaymentSource {
+    /// The `customer` parameter.
     pub customer: crate::CustomerId,
-    pub id: String,
+    /// The `id` parameter.
+    pub id: crate::SourceId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
 #[cfg(feature = "payments")]
-impl serde::Serialize for RetrieveCustomerSource {
+impl serde::Serialize for RetrievePaymentSource {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -491,10 +496,13 @@ impl serde::Serialize for RetrieveCustomerSource {
     }
 }
 #[cfg(feature = "payments")]
-impl RetrieveCustomerSource {
-    ///Start with the required parameters: `customer`, `id`.
+impl RetrievePaymentSource {
+    /// Start with the required parameters: `customer`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(customer: impl Into<crate::CustomerId>, id: impl Into<String>) -> Self {
+    pub fn new(
+        customer: impl Into<crate::CustomerId>,
+        id: impl Into<crate::SourceId>,
+    ) -> Self {
         Self {
             customer: customer.into(),
             id: id.into(),
@@ -508,7 +516,7 @@ impl RetrieveCustomerSource {
     }
 }
 #[cfg(feature = "payments")]
-impl crate::rt::StripeRequest for RetrieveCustomerSource {
+impl crate::rt::StripeRequest for RetrievePaymentSource {
     type Output = crate::PaymentSource;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {

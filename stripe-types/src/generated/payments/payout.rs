@@ -4,11 +4,12 @@
 ///
 /// You can cancel a previously created payout if its status is `pending`. Stripe refunds the funds to your available balance. You can’t cancel automatic Stripe payouts.
 ///
-/// `POST /v1/payouts/{payout}/cancel`
+/// `POST /v1/payouts/{payout}/cancel` · Stripe's SDKs: `cancel` on `Payout` · [API reference](https://docs.stripe.com/api/payouts/cancel)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelPayout {
+    /// The `payout` parameter.
     pub payout: crate::PayoutId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -26,7 +27,7 @@ impl serde::Serialize for CancelPayout {
 }
 #[cfg(feature = "payments")]
 impl CancelPayout {
-    ///Start with the required parameters: `payout`.
+    /// Start with the required parameters: `payout`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(payout: impl Into<crate::PayoutId>) -> Self {
         Self {
@@ -68,7 +69,7 @@ impl crate::rt::StripeRequest for CancelPayout {
 ///
 /// If you create a manual payout on a Stripe account that uses multiple payment source types, you need to specify the source type balance that the payout draws from. The [balance object](#balance_object) details available and pending amounts by source type.
 ///
-/// `POST /v1/payouts`
+/// `POST /v1/payouts` · Stripe's SDKs: `create` on `Payout` · [API reference](https://docs.stripe.com/api/payouts/create)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -130,7 +131,7 @@ impl serde::Serialize for CreatePayout {
 }
 #[cfg(feature = "payments")]
 impl CreatePayout {
-    ///Start with the required parameters: `amount`, `currency`.
+    /// Start with the required parameters: `amount`, `currency`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(amount: impl Into<i64>, currency: impl Into<String>) -> Self {
         Self {
@@ -320,7 +321,7 @@ impl<'de> serde::Deserialize<'de> for CreatePayoutSourceType {
 ///
 /// Returns a list of existing payouts sent to third-party bank accounts or payouts that Stripe sent to you. The payouts return in sorted order, with the most recently created payouts appearing first.
 ///
-/// `GET /v1/payouts`
+/// `GET /v1/payouts` · Stripe's SDKs: `list` on `Payout` · [API reference](https://docs.stripe.com/api/payouts/list)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -376,7 +377,7 @@ impl serde::Serialize for ListPayouts {
 }
 #[cfg(feature = "payments")]
 impl ListPayouts {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1070,11 +1071,12 @@ impl crate::rt::Decode for PayoutType {
 ///
 /// Retrieves the details of an existing payout. Supply the unique payout ID from either a payout creation request or the payout list. Stripe returns the corresponding payout information.
 ///
-/// `GET /v1/payouts/{payout}`
+/// `GET /v1/payouts/{payout}` · Stripe's SDKs: `retrieve` on `Payout` · [API reference](https://docs.stripe.com/api/payouts/retrieve)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrievePayout {
+    /// The `payout` parameter.
     pub payout: crate::PayoutId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1092,7 +1094,7 @@ impl serde::Serialize for RetrievePayout {
 }
 #[cfg(feature = "payments")]
 impl RetrievePayout {
-    ///Start with the required parameters: `payout`.
+    /// Start with the required parameters: `payout`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(payout: impl Into<crate::PayoutId>) -> Self {
         Self {
@@ -1129,11 +1131,12 @@ impl crate::rt::StripeRequest for RetrievePayout {
 ///
 /// By requesting a reversal through `/v1/payouts/:id/reverse`, you confirm that the authorized signatory of the selected bank account authorizes the debit on the bank account and that no other authorization is required.
 ///
-/// `POST /v1/payouts/{payout}/reverse`
+/// `POST /v1/payouts/{payout}/reverse` · Stripe's SDKs: `reverse` on `Payout` · [API reference](https://docs.stripe.com/api/payouts/reverse)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ReversePayout {
+    /// The `payout` parameter.
     pub payout: crate::PayoutId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1156,7 +1159,7 @@ impl serde::Serialize for ReversePayout {
 }
 #[cfg(feature = "payments")]
 impl ReversePayout {
-    ///Start with the required parameters: `payout`.
+    /// Start with the required parameters: `payout`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(payout: impl Into<crate::PayoutId>) -> Self {
         Self {
@@ -1200,11 +1203,12 @@ impl crate::rt::StripeRequest for ReversePayout {
 ///
 /// Updates the specified payout by setting the values of the parameters you pass. We don’t change parameters that you don’t provide. This request only accepts the metadata as arguments.
 ///
-/// `POST /v1/payouts/{payout}`
+/// `POST /v1/payouts/{payout}` · Stripe's SDKs: `update` on `Payout` · [API reference](https://docs.stripe.com/api/payouts/update)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdatePayout {
+    /// The `payout` parameter.
     pub payout: crate::PayoutId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1227,7 +1231,7 @@ impl serde::Serialize for UpdatePayout {
 }
 #[cfg(feature = "payments")]
 impl UpdatePayout {
-    ///Start with the required parameters: `payout`.
+    /// Start with the required parameters: `payout`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(payout: impl Into<crate::PayoutId>) -> Self {
         Self {

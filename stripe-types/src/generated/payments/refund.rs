@@ -6,11 +6,12 @@
 ///
 /// You can’t cancel refunds in other states. Only refunds for payment methods that require customer action can enter the `requires_action` state.
 ///
-/// `POST /v1/refunds/{refund}/cancel`
+/// `POST /v1/refunds/{refund}/cancel` · Stripe's SDKs: `cancel` on `Refund` · [API reference](https://docs.stripe.com/api/refunds/cancel)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelRefund {
+    /// The `refund` parameter.
     pub refund: crate::RefundId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -28,7 +29,7 @@ impl serde::Serialize for CancelRefund {
 }
 #[cfg(feature = "payments")]
 impl CancelRefund {
-    ///Start with the required parameters: `refund`.
+    /// Start with the required parameters: `refund`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(refund: impl Into<crate::RefundId>) -> Self {
         Self {
@@ -76,13 +77,14 @@ impl crate::rt::StripeRequest for CancelRefund {
 /// This method will raise an error when called on an already-refunded charge,
 /// or when trying to refund more money than is left on a charge.
 ///
-/// `POST /v1/charges/{charge}/refunds`
+/// `POST /v1/charges/{charge}/refunds` · [API reference](https://docs.stripe.com/api/refunds)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateChargeRefund {
     /// The identifier of the charge to refund.
     pub charge: crate::ChargeId,
+    /// The `amount` parameter.
     pub amount: Option<i64>,
     /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
     pub currency: Option<String>,
@@ -150,7 +152,7 @@ impl serde::Serialize for CreateChargeRefund {
 }
 #[cfg(feature = "payments")]
 impl CreateChargeRefund {
-    ///Start with the required parameters: `charge`.
+    /// Start with the required parameters: `charge`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(charge: impl Into<crate::ChargeId>) -> Self {
         Self {
@@ -168,6 +170,7 @@ impl CreateChargeRefund {
             reverse_transfer: None,
         }
     }
+    /// The `amount` parameter.
     pub fn amount(mut self, v: impl Into<i64>) -> Self {
         self.amount = Some(v.into());
         self
@@ -375,11 +378,12 @@ impl<'de> serde::Deserialize<'de> for CreateChargeRefundReason {
 /// This method will raise an error when called on an already-refunded charge,
 /// or when trying to refund more money than is left on a charge.
 ///
-/// `POST /v1/refunds`
+/// `POST /v1/refunds` · Stripe's SDKs: `create` on `Refund` · [API reference](https://docs.stripe.com/api/refunds/create)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateRefund {
+    /// The `amount` parameter.
     pub amount: Option<i64>,
     /// The identifier of the charge to refund.
     pub charge: Option<crate::ChargeId>,
@@ -452,7 +456,7 @@ impl serde::Serialize for CreateRefund {
 }
 #[cfg(feature = "payments")]
 impl CreateRefund {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -470,6 +474,7 @@ impl CreateRefund {
             reverse_transfer: None,
         }
     }
+    /// The `amount` parameter.
     pub fn amount(mut self, v: impl Into<i64>) -> Self {
         self.amount = Some(v.into());
         self
@@ -554,11 +559,12 @@ impl crate::rt::StripeRequest for CreateRefund {
 ///
 /// Expire a refund with a status of `requires_action`.
 ///
-/// `POST /v1/test_helpers/refunds/{refund}/expire`
+/// `POST /v1/test_helpers/refunds/{refund}/expire` · Stripe's SDKs: `expire` on `Refund` · [API reference](https://docs.stripe.com/api/refunds/expire)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ExpireTestHelpersRefund {
+    /// The `refund` parameter.
     pub refund: crate::RefundId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -576,7 +582,7 @@ impl serde::Serialize for ExpireTestHelpersRefund {
 }
 #[cfg(feature = "payments")]
 impl ExpireTestHelpersRefund {
-    ///Start with the required parameters: `refund`.
+    /// Start with the required parameters: `refund`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(refund: impl Into<crate::RefundId>) -> Self {
         Self {
@@ -614,11 +620,12 @@ impl crate::rt::StripeRequest for ExpireTestHelpersRefund {
 ///
 /// You can see a list of the refunds belonging to a specific charge. Note that the 10 most recent refunds are always available by default on the charge object. If you need more than those 10, you can use this API method and the `limit` and `starting_after` parameters to page through additional refunds.
 ///
-/// `GET /v1/charges/{charge}/refunds`
+/// `GET /v1/charges/{charge}/refunds` · Stripe's SDKs: `list` on `Refund` · [API reference](https://docs.stripe.com/api/refunds/list)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListChargeRefunds {
+    /// The `charge` parameter.
     pub charge: crate::ChargeId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -651,7 +658,7 @@ impl serde::Serialize for ListChargeRefunds {
 }
 #[cfg(feature = "payments")]
 impl ListChargeRefunds {
-    ///Start with the required parameters: `charge`.
+    /// Start with the required parameters: `charge`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(charge: impl Into<crate::ChargeId>) -> Self {
         Self {
@@ -707,7 +714,7 @@ impl crate::rt::StripeRequest for ListChargeRefunds {
 ///
 /// Returns a list of all refunds you created. We return the refunds in sorted order, with the most recent refunds appearing first. The 10 most recent refunds are always available by default on the Charge object.
 ///
-/// `GET /v1/refunds`
+/// `GET /v1/refunds` · Stripe's SDKs: `list` on `Refund` · [API reference](https://docs.stripe.com/api/refunds/list)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -758,7 +765,7 @@ impl serde::Serialize for ListRefunds {
 }
 #[cfg(feature = "payments")]
 impl ListRefunds {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -857,12 +864,14 @@ impl From<i64> for ListRefundsCreated {
 }
 /// Retrieves the details of an existing refund.
 ///
-/// `GET /v1/charges/{charge}/refunds/{refund}`
+/// `GET /v1/charges/{charge}/refunds/{refund}` · Stripe's SDKs: `retrieve` on `Refund` · [API reference](https://docs.stripe.com/api/refunds/retrieve)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveChargeRefund {
+    /// The `charge` parameter.
     pub charge: crate::ChargeId,
+    /// The `refund` parameter.
     pub refund: crate::RefundId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -880,7 +889,7 @@ impl serde::Serialize for RetrieveChargeRefund {
 }
 #[cfg(feature = "payments")]
 impl RetrieveChargeRefund {
-    ///Start with the required parameters: `charge`, `refund`.
+    /// Start with the required parameters: `charge`, `refund`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         charge: impl Into<crate::ChargeId>,
@@ -922,11 +931,12 @@ impl crate::rt::StripeRequest for RetrieveChargeRefund {
 ///
 /// Retrieves the details of an existing refund.
 ///
-/// `GET /v1/refunds/{refund}`
+/// `GET /v1/refunds/{refund}` · Stripe's SDKs: `retrieve` on `Refund` · [API reference](https://docs.stripe.com/api/refunds/retrieve)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveRefund {
+    /// The `refund` parameter.
     pub refund: crate::RefundId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -944,7 +954,7 @@ impl serde::Serialize for RetrieveRefund {
 }
 #[cfg(feature = "payments")]
 impl RetrieveRefund {
-    ///Start with the required parameters: `refund`.
+    /// Start with the required parameters: `refund`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(refund: impl Into<crate::RefundId>) -> Self {
         Self {
@@ -977,15 +987,18 @@ impl crate::rt::StripeRequest for RetrieveRefund {
 }
 /// Update a specified refund.
 ///
-/// `POST /v1/charges/{charge}/refunds/{refund}`
+/// `POST /v1/charges/{charge}/refunds/{refund}` · [API reference](https://docs.stripe.com/api/refunds)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateChargeRefund {
+    /// The `charge` parameter.
     pub charge: crate::ChargeId,
+    /// The `refund` parameter.
     pub refund: crate::RefundId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
+    /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
 }
 #[cfg(feature = "payments")]
@@ -1004,7 +1017,7 @@ impl serde::Serialize for UpdateChargeRefund {
 }
 #[cfg(feature = "payments")]
 impl UpdateChargeRefund {
-    ///Start with the required parameters: `charge`, `refund`.
+    /// Start with the required parameters: `charge`, `refund`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         charge: impl Into<crate::ChargeId>,
@@ -1022,6 +1035,7 @@ impl UpdateChargeRefund {
         self.expand = Some(v.into_iter().map(Into::into).collect());
         self
     }
+    /// The `metadata` parameter.
     pub fn metadata(
         mut self,
         v: impl Into<crate::rt::Clearable<crate::rt::Metadata>>,
@@ -1056,11 +1070,12 @@ impl crate::rt::StripeRequest for UpdateChargeRefund {
 ///
 /// This request only accepts `metadata` as an argument.
 ///
-/// `POST /v1/refunds/{refund}`
+/// `POST /v1/refunds/{refund}` · Stripe's SDKs: `update` on `Refund` · [API reference](https://docs.stripe.com/api/refunds/update)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateRefund {
+    /// The `refund` parameter.
     pub refund: crate::RefundId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1083,7 +1098,7 @@ impl serde::Serialize for UpdateRefund {
 }
 #[cfg(feature = "payments")]
 impl UpdateRefund {
-    ///Start with the required parameters: `refund`.
+    /// Start with the required parameters: `refund`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(refund: impl Into<crate::RefundId>) -> Self {
         Self {

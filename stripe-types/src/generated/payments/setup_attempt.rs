@@ -4,7 +4,7 @@
 ///
 /// Returns a list of SetupAttempts that associate with a provided SetupIntent.
 ///
-/// `GET /v1/setup_attempts`
+/// `GET /v1/setup_attempts` · Stripe's SDKs: `list` on `SetupAttempt` · [API reference](https://docs.stripe.com/api/setup_attempts/list)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -51,7 +51,7 @@ impl serde::Serialize for ListSetupAttempts {
 }
 #[cfg(feature = "payments")]
 impl ListSetupAttempts {
-    ///Start with the required parameters: `setup_intent`.
+    /// Start with the required parameters: `setup_intent`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(setup_intent: impl Into<crate::SetupIntentId>) -> Self {
         Self {
@@ -170,6 +170,7 @@ pub struct SetupAttempt {
     pub on_behalf_of: Option<crate::rt::Expandable<crate::Account>>,
     /// ID of the payment method used with this SetupAttempt.
     pub payment_method: crate::rt::Expandable<crate::PaymentMethod>,
+    /// The `payment_method_details` field.
     pub payment_method_details: crate::SetupAttemptPaymentMethodDetails,
     /// The error encountered during this attempt to confirm the SetupIntent, if any.
     pub setup_error: Option<crate::ApiErrors>,
@@ -435,29 +436,51 @@ impl crate::rt::Decode for SetupAttemptFlowDirections {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupAttemptPaymentMethodDetails {
+    /// The `acss_debit` field.
     pub acss_debit: Option<crate::SetupAttemptPaymentMethodDetailsAcssDebit>,
+    /// The `amazon_pay` field.
     pub amazon_pay: Option<crate::SetupAttemptPaymentMethodDetailsAmazonPay>,
+    /// The `au_becs_debit` field.
     pub au_becs_debit: Option<crate::SetupAttemptPaymentMethodDetailsAuBecsDebit>,
+    /// The `bacs_debit` field.
     pub bacs_debit: Option<crate::SetupAttemptPaymentMethodDetailsBacsDebit>,
+    /// The `bancontact` field.
     pub bancontact: Option<crate::SetupAttemptPaymentMethodDetailsBancontact>,
+    /// The `boleto` field.
     pub boleto: Option<crate::SetupAttemptPaymentMethodDetailsBoleto>,
+    /// The `card` field.
     pub card: Option<crate::SetupAttemptPaymentMethodDetailsCard>,
+    /// The `card_present` field.
     pub card_present: Option<crate::SetupAttemptPaymentMethodDetailsCardPresent>,
+    /// The `cashapp` field.
     pub cashapp: Option<crate::SetupAttemptPaymentMethodDetailsCashapp>,
+    /// The `ideal` field.
     pub ideal: Option<crate::SetupAttemptPaymentMethodDetailsIdeal>,
+    /// The `kakao_pay` field.
     pub kakao_pay: Option<crate::SetupAttemptPaymentMethodDetailsKakaoPay>,
+    /// The `klarna` field.
     pub klarna: Option<crate::SetupAttemptPaymentMethodDetailsKlarna>,
+    /// The `kr_card` field.
     pub kr_card: Option<crate::SetupAttemptPaymentMethodDetailsKrCard>,
+    /// The `link` field.
     pub link: Option<crate::SetupAttemptPaymentMethodDetailsLink>,
+    /// The `naver_pay` field.
     pub naver_pay: Option<crate::SetupAttemptPaymentMethodDetailsNaverPay>,
+    /// The `nz_bank_account` field.
     pub nz_bank_account: Option<crate::SetupAttemptPaymentMethodDetailsNzBankAccount>,
+    /// The `paypal` field.
     pub paypal: Option<crate::SetupAttemptPaymentMethodDetailsPaypal>,
+    /// The `payto` field.
     pub payto: Option<crate::SetupAttemptPaymentMethodDetailsPayto>,
+    /// The `revolut_pay` field.
     pub revolut_pay: Option<crate::SetupAttemptPaymentMethodDetailsRevolutPay>,
+    /// The `sepa_debit` field.
     pub sepa_debit: Option<crate::SetupAttemptPaymentMethodDetailsSepaDebit>,
+    /// The `sofort` field.
     pub sofort: Option<crate::SetupAttemptPaymentMethodDetailsSofort>,
     /// The type of the payment method used in the SetupIntent (e.g., `card`). An additional hash is included on `payment_method_details` with a name matching this value. It contains confirmation-specific information for the payment method.
     pub r#type: String,
+    /// The `us_bank_account` field.
     pub us_bank_account: Option<crate::SetupAttemptPaymentMethodDetailsUsBankAccount>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -1370,7 +1393,9 @@ impl serde::Serialize for SetupAttemptPaymentMethodDetailsCardPresent {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupAttemptPaymentMethodDetailsCardWallet {
+    /// The `apple_pay` field.
     pub apple_pay: Option<crate::PaymentMethodDetailsCardWalletApplePay>,
+    /// The `google_pay` field.
     pub google_pay: Option<crate::PaymentMethodDetailsCardWalletGooglePay>,
     /// The type of the card wallet, one of `apple_pay`, `google_pay`, or `link`. An additional hash is included on the Wallet subhash with a name matching this value. It contains additional information specific to the card wallet type.
     pub r#type: crate::SetupAttemptPaymentMethodDetailsCardWalletType,

@@ -6,12 +6,13 @@
 ///
 /// After you cancel it, setup is abandoned and any operations on the SetupIntent fail with an error. You can’t cancel the SetupIntent for a Checkout Session. [Expire the Checkout Session](https://docs.stripe.com/docs/api/checkout/sessions/expire) instead.
 ///
-/// `POST /v1/setup_intents/{intent}/cancel`
+/// `POST /v1/setup_intents/{intent}/cancel` · Stripe's SDKs: `cancel` on `SetupIntent` · [API reference](https://docs.stripe.com/api/setup_intents/cancel)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelSetupIntent {
-    pub intent: String,
+    /// The `intent` parameter.
+    pub intent: crate::SetupIntentId,
     /// Reason for canceling this SetupIntent. Possible values are: `abandoned`, `requested_by_customer`, or `duplicate`
     pub cancellation_reason: Option<crate::CancelSetupIntentCancellationReason>,
     /// Specifies which fields in the response should be expanded.
@@ -33,9 +34,9 @@ impl serde::Serialize for CancelSetupIntent {
 }
 #[cfg(feature = "payments")]
 impl CancelSetupIntent {
-    ///Start with the required parameters: `intent`.
+    /// Start with the required parameters: `intent`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(intent: impl Into<String>) -> Self {
+    pub fn new(intent: impl Into<crate::SetupIntentId>) -> Self {
         Self {
             intent: intent.into(),
             cancellation_reason: None,
@@ -157,12 +158,13 @@ impl<'de> serde::Deserialize<'de> for CancelSetupIntentCancellationReason {
 /// `requires_payment_method` status or the `canceled` status if the
 /// confirmation limit is reached.
 ///
-/// `POST /v1/setup_intents/{intent}/confirm`
+/// `POST /v1/setup_intents/{intent}/confirm` · Stripe's SDKs: `confirm` on `SetupIntent` · [API reference](https://docs.stripe.com/api/setup_intents/confirm)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ConfirmSetupIntent {
-    pub intent: String,
+    /// The `intent` parameter.
+    pub intent: crate::SetupIntentId,
     /// The client secret of the SetupIntent.
     pub client_secret: Option<crate::rt::Secret<String>>,
     /// ID of the ConfirmationToken used to confirm this SetupIntent.
@@ -171,6 +173,7 @@ pub struct ConfirmSetupIntent {
     pub confirmation_token: Option<crate::ConfirmationTokenId>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
+    /// The `mandate_data` parameter.
     pub mandate_data: Option<
         crate::rt::Clearable<crate::ConfirmPaymentIntentMandateData>,
     >,
@@ -225,9 +228,9 @@ impl serde::Serialize for ConfirmSetupIntent {
 }
 #[cfg(feature = "payments")]
 impl ConfirmSetupIntent {
-    ///Start with the required parameters: `intent`.
+    /// Start with the required parameters: `intent`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(intent: impl Into<String>) -> Self {
+    pub fn new(intent: impl Into<crate::SetupIntentId>) -> Self {
         Self {
             intent: intent.into(),
             client_secret: None,
@@ -261,6 +264,7 @@ impl ConfirmSetupIntent {
         self.expand = Some(v.into_iter().map(Into::into).collect());
         self
     }
+    /// The `mandate_data` parameter.
     pub fn mandate_data(
         mut self,
         v: impl Into<crate::rt::Clearable<crate::ConfirmPaymentIntentMandateData>>,
@@ -330,7 +334,7 @@ impl crate::rt::StripeRequest for ConfirmSetupIntent {
 /// After you create the SetupIntent, attach a payment method and [confirm](https://docs.stripe.com/docs/api/setup_intents/confirm)
 /// it to collect any required permissions to charge the payment method later.
 ///
-/// `POST /v1/setup_intents`
+/// `POST /v1/setup_intents` · Stripe's SDKs: `create` on `SetupIntent` · [API reference](https://docs.stripe.com/api/setup_intents/create)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -471,7 +475,7 @@ impl serde::Serialize for CreateSetupIntent {
 }
 #[cfg(feature = "payments")]
 impl CreateSetupIntent {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -727,20 +731,32 @@ impl<'de> serde::Deserialize<'de> for CreateSetupIntentFlowDirections {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateSetupIntentPaymentMethodOptions`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateSetupIntentPaymentMethodOptions {
+    /// The `acss_debit` parameter.
     pub acss_debit: Option<crate::SetupIntentPaymentMethodOptionsParam>,
+    /// The `amazon_pay` parameter.
     pub amazon_pay: Option<crate::CreateSetupIntentPaymentMethodOptionsAmazonPay>,
+    /// The `bacs_debit` parameter.
     pub bacs_debit: Option<crate::CreateSetupIntentPaymentMethodOptionsBacsDebit>,
+    /// The `card` parameter.
     pub card: Option<crate::SetupIntentParam>,
+    /// The `card_present` parameter.
     pub card_present: Option<crate::CreateSetupIntentPaymentMethodOptionsAmazonPay>,
+    /// The `klarna` parameter.
     pub klarna: Option<crate::CreateSetupIntentPaymentMethodOptionsKlarna>,
+    /// The `link` parameter.
     pub link: Option<crate::CreateSetupIntentPaymentMethodOptionsAmazonPay>,
+    /// The `paypal` parameter.
     pub paypal: Option<crate::CreateSetupIntentPaymentMethodOptionsPaypal>,
+    /// The `payto` parameter.
     pub payto: Option<crate::CreateSetupIntentPaymentMethodOptionsPayto>,
+    /// The `sepa_debit` parameter.
     pub sepa_debit: Option<crate::CreateSetupIntentPaymentMethodOptionsBacsDebit>,
+    /// The `us_bank_account` parameter.
     pub us_bank_account: Option<
         crate::CreateSetupIntentPaymentMethodOptionsUsBankAccount,
     >,
@@ -788,7 +804,7 @@ impl serde::Serialize for CreateSetupIntentPaymentMethodOptions {
 }
 #[cfg(feature = "payments")]
 impl CreateSetupIntentPaymentMethodOptions {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -805,6 +821,7 @@ impl CreateSetupIntentPaymentMethodOptions {
             us_bank_account: None,
         }
     }
+    /// The `acss_debit` parameter.
     pub fn acss_debit(
         mut self,
         v: impl Into<crate::SetupIntentPaymentMethodOptionsParam>,
@@ -812,6 +829,7 @@ impl CreateSetupIntentPaymentMethodOptions {
         self.acss_debit = Some(v.into());
         self
     }
+    /// The `amazon_pay` parameter.
     pub fn amazon_pay(
         mut self,
         v: impl Into<crate::CreateSetupIntentPaymentMethodOptionsAmazonPay>,
@@ -819,6 +837,7 @@ impl CreateSetupIntentPaymentMethodOptions {
         self.amazon_pay = Some(v.into());
         self
     }
+    /// The `bacs_debit` parameter.
     pub fn bacs_debit(
         mut self,
         v: impl Into<crate::CreateSetupIntentPaymentMethodOptionsBacsDebit>,
@@ -826,10 +845,12 @@ impl CreateSetupIntentPaymentMethodOptions {
         self.bacs_debit = Some(v.into());
         self
     }
+    /// The `card` parameter.
     pub fn card(mut self, v: impl Into<crate::SetupIntentParam>) -> Self {
         self.card = Some(v.into());
         self
     }
+    /// The `card_present` parameter.
     pub fn card_present(
         mut self,
         v: impl Into<crate::CreateSetupIntentPaymentMethodOptionsAmazonPay>,
@@ -837,6 +858,7 @@ impl CreateSetupIntentPaymentMethodOptions {
         self.card_present = Some(v.into());
         self
     }
+    /// The `klarna` parameter.
     pub fn klarna(
         mut self,
         v: impl Into<crate::CreateSetupIntentPaymentMethodOptionsKlarna>,
@@ -844,6 +866,7 @@ impl CreateSetupIntentPaymentMethodOptions {
         self.klarna = Some(v.into());
         self
     }
+    /// The `link` parameter.
     pub fn link(
         mut self,
         v: impl Into<crate::CreateSetupIntentPaymentMethodOptionsAmazonPay>,
@@ -851,6 +874,7 @@ impl CreateSetupIntentPaymentMethodOptions {
         self.link = Some(v.into());
         self
     }
+    /// The `paypal` parameter.
     pub fn paypal(
         mut self,
         v: impl Into<crate::CreateSetupIntentPaymentMethodOptionsPaypal>,
@@ -858,6 +882,7 @@ impl CreateSetupIntentPaymentMethodOptions {
         self.paypal = Some(v.into());
         self
     }
+    /// The `payto` parameter.
     pub fn payto(
         mut self,
         v: impl Into<crate::CreateSetupIntentPaymentMethodOptionsPayto>,
@@ -865,6 +890,7 @@ impl CreateSetupIntentPaymentMethodOptions {
         self.payto = Some(v.into());
         self
     }
+    /// The `sepa_debit` parameter.
     pub fn sepa_debit(
         mut self,
         v: impl Into<crate::CreateSetupIntentPaymentMethodOptionsBacsDebit>,
@@ -872,6 +898,7 @@ impl CreateSetupIntentPaymentMethodOptions {
         self.sepa_debit = Some(v.into());
         self
     }
+    /// The `us_bank_account` parameter.
     pub fn us_bank_account(
         mut self,
         v: impl Into<crate::CreateSetupIntentPaymentMethodOptionsUsBankAccount>,
@@ -880,20 +907,26 @@ impl CreateSetupIntentPaymentMethodOptions {
         self
     }
 }
+/// Part of a request's parameters (`CreateSetupIntentPaymentMethodOptionsAcssDebitMandateOptions`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateSetupIntentPaymentMethodOptionsAcssDebitMandateOptions {
+    /// The `custom_mandate_url` parameter.
     pub custom_mandate_url: Option<crate::rt::Clearable<String>>,
+    /// The `default_for` parameter.
     pub default_for: Option<
         Vec<
             crate::CreateCheckoutSessionPaymentMethodOptionsAcssDebitMandateOptionsDefaultFor,
         >,
     >,
+    /// The `interval_description` parameter.
     pub interval_description: Option<String>,
+    /// The `payment_schedule` parameter.
     pub payment_schedule: Option<
         crate::CreateCheckoutSessionPaymentMethodOptionsAcssDebitMandateOptionsPaymentSchedule,
     >,
+    /// The `transaction_type` parameter.
     pub transaction_type: Option<
         crate::CreateCheckoutSessionPaymentMethodOptionsAcssDebitMandateOptionsTransactionType,
     >,
@@ -923,7 +956,7 @@ impl serde::Serialize for CreateSetupIntentPaymentMethodOptionsAcssDebitMandateO
 }
 #[cfg(feature = "payments")]
 impl CreateSetupIntentPaymentMethodOptionsAcssDebitMandateOptions {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -934,6 +967,7 @@ impl CreateSetupIntentPaymentMethodOptionsAcssDebitMandateOptions {
             transaction_type: None,
         }
     }
+    /// The `custom_mandate_url` parameter.
     pub fn custom_mandate_url(
         mut self,
         v: impl Into<crate::rt::Clearable<String>>,
@@ -941,6 +975,7 @@ impl CreateSetupIntentPaymentMethodOptionsAcssDebitMandateOptions {
         self.custom_mandate_url = Some(v.into());
         self
     }
+    /// The `default_for` parameter.
     pub fn default_for(
         mut self,
         v: impl IntoIterator<
@@ -952,10 +987,12 @@ impl CreateSetupIntentPaymentMethodOptionsAcssDebitMandateOptions {
         self.default_for = Some(v.into_iter().map(Into::into).collect());
         self
     }
+    /// The `interval_description` parameter.
     pub fn interval_description(mut self, v: impl Into<String>) -> Self {
         self.interval_description = Some(v.into());
         self
     }
+    /// The `payment_schedule` parameter.
     pub fn payment_schedule(
         mut self,
         v: impl Into<
@@ -965,6 +1002,7 @@ impl CreateSetupIntentPaymentMethodOptionsAcssDebitMandateOptions {
         self.payment_schedule = Some(v.into());
         self
     }
+    /// The `transaction_type` parameter.
     pub fn transaction_type(
         mut self,
         v: impl Into<
@@ -975,6 +1013,7 @@ impl CreateSetupIntentPaymentMethodOptionsAcssDebitMandateOptions {
         self
     }
 }
+/// Part of a request's parameters (`CreateSetupIntentPaymentMethodOptionsAmazonPay`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -989,16 +1028,18 @@ impl serde::Serialize for CreateSetupIntentPaymentMethodOptionsAmazonPay {
 }
 #[cfg(feature = "payments")]
 impl CreateSetupIntentPaymentMethodOptionsAmazonPay {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {}
     }
 }
+/// Part of a request's parameters (`CreateSetupIntentPaymentMethodOptionsBacsDebit`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateSetupIntentPaymentMethodOptionsBacsDebit {
+    /// The `mandate_options` parameter.
     pub mandate_options: Option<crate::PaymentMethodOptionsMandateOptionsParam>,
 }
 #[cfg(feature = "payments")]
@@ -1014,11 +1055,12 @@ impl serde::Serialize for CreateSetupIntentPaymentMethodOptionsBacsDebit {
 }
 #[cfg(feature = "payments")]
 impl CreateSetupIntentPaymentMethodOptionsBacsDebit {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { mandate_options: None }
     }
+    /// The `mandate_options` parameter.
     pub fn mandate_options(
         mut self,
         v: impl Into<crate::PaymentMethodOptionsMandateOptionsParam>,
@@ -1027,20 +1069,28 @@ impl CreateSetupIntentPaymentMethodOptionsBacsDebit {
         self
     }
 }
+/// Part of a request's parameters (`CreateSetupIntentPaymentMethodOptionsCardThreeDSecure`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateSetupIntentPaymentMethodOptionsCardThreeDSecure {
+    /// The `ares_trans_status` parameter.
     pub ares_trans_status: Option<
         crate::CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureAresTransStatus,
     >,
+    /// The `cryptogram` parameter.
     pub cryptogram: Option<String>,
+    /// The `electronic_commerce_indicator` parameter.
     pub electronic_commerce_indicator: Option<
         crate::CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureElectronicCommerceIndicator,
     >,
+    /// The `network_options` parameter.
     pub network_options: Option<crate::NetworkOptionsParam>,
+    /// The `requestor_challenge_indicator` parameter.
     pub requestor_challenge_indicator: Option<String>,
+    /// The `transaction_id` parameter.
     pub transaction_id: Option<String>,
+    /// The `version` parameter.
     pub version: Option<
         crate::CreatePaymentIntentPaymentMethodOptionsCardThreeDSecureVersion,
     >,
@@ -1076,7 +1126,7 @@ impl serde::Serialize for CreateSetupIntentPaymentMethodOptionsCardThreeDSecure 
 }
 #[cfg(feature = "payments")]
 impl CreateSetupIntentPaymentMethodOptionsCardThreeDSecure {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1089,6 +1139,7 @@ impl CreateSetupIntentPaymentMethodOptionsCardThreeDSecure {
             version: None,
         }
     }
+    /// The `ares_trans_status` parameter.
     pub fn ares_trans_status(
         mut self,
         v: impl Into<
@@ -1098,10 +1149,12 @@ impl CreateSetupIntentPaymentMethodOptionsCardThreeDSecure {
         self.ares_trans_status = Some(v.into());
         self
     }
+    /// The `cryptogram` parameter.
     pub fn cryptogram(mut self, v: impl Into<String>) -> Self {
         self.cryptogram = Some(v.into());
         self
     }
+    /// The `electronic_commerce_indicator` parameter.
     pub fn electronic_commerce_indicator(
         mut self,
         v: impl Into<
@@ -1111,18 +1164,22 @@ impl CreateSetupIntentPaymentMethodOptionsCardThreeDSecure {
         self.electronic_commerce_indicator = Some(v.into());
         self
     }
+    /// The `network_options` parameter.
     pub fn network_options(mut self, v: impl Into<crate::NetworkOptionsParam>) -> Self {
         self.network_options = Some(v.into());
         self
     }
+    /// The `requestor_challenge_indicator` parameter.
     pub fn requestor_challenge_indicator(mut self, v: impl Into<String>) -> Self {
         self.requestor_challenge_indicator = Some(v.into());
         self
     }
+    /// The `transaction_id` parameter.
     pub fn transaction_id(mut self, v: impl Into<String>) -> Self {
         self.transaction_id = Some(v.into());
         self
     }
+    /// The `version` parameter.
     pub fn version(
         mut self,
         v: impl Into<
@@ -1133,15 +1190,20 @@ impl CreateSetupIntentPaymentMethodOptionsCardThreeDSecure {
         self
     }
 }
+/// Part of a request's parameters (`CreateSetupIntentPaymentMethodOptionsKlarna`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateSetupIntentPaymentMethodOptionsKlarna {
+    /// The `currency` parameter.
     pub currency: Option<String>,
+    /// The `on_demand` parameter.
     pub on_demand: Option<crate::OnDemandParam>,
+    /// The `preferred_locale` parameter.
     pub preferred_locale: Option<
         crate::CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale,
     >,
+    /// The `subscriptions` parameter.
     pub subscriptions: Option<
         crate::rt::Clearable<Vec<crate::SetupIntentSubscriptionParam>>,
     >,
@@ -1168,7 +1230,7 @@ impl serde::Serialize for CreateSetupIntentPaymentMethodOptionsKlarna {
 }
 #[cfg(feature = "payments")]
 impl CreateSetupIntentPaymentMethodOptionsKlarna {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1178,14 +1240,17 @@ impl CreateSetupIntentPaymentMethodOptionsKlarna {
             subscriptions: None,
         }
     }
+    /// The `currency` parameter.
     pub fn currency(mut self, v: impl Into<String>) -> Self {
         self.currency = Some(v.into());
         self
     }
+    /// The `on_demand` parameter.
     pub fn on_demand(mut self, v: impl Into<crate::OnDemandParam>) -> Self {
         self.on_demand = Some(v.into());
         self
     }
+    /// The `preferred_locale` parameter.
     pub fn preferred_locale(
         mut self,
         v: impl Into<crate::CreatePaymentIntentPaymentMethodOptionsKlarnaPreferredLocale>,
@@ -1193,6 +1258,7 @@ impl CreateSetupIntentPaymentMethodOptionsKlarna {
         self.preferred_locale = Some(v.into());
         self
     }
+    /// The `subscriptions` parameter.
     pub fn subscriptions(
         mut self,
         v: impl Into<crate::rt::Clearable<Vec<crate::SetupIntentSubscriptionParam>>>,
@@ -1201,10 +1267,12 @@ impl CreateSetupIntentPaymentMethodOptionsKlarna {
         self
     }
 }
+/// Part of a request's parameters (`CreateSetupIntentPaymentMethodOptionsPaypal`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateSetupIntentPaymentMethodOptionsPaypal {
+    /// The `billing_agreement_id` parameter.
     pub billing_agreement_id: Option<String>,
 }
 #[cfg(feature = "payments")]
@@ -1220,20 +1288,23 @@ impl serde::Serialize for CreateSetupIntentPaymentMethodOptionsPaypal {
 }
 #[cfg(feature = "payments")]
 impl CreateSetupIntentPaymentMethodOptionsPaypal {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { billing_agreement_id: None }
     }
+    /// The `billing_agreement_id` parameter.
     pub fn billing_agreement_id(mut self, v: impl Into<String>) -> Self {
         self.billing_agreement_id = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateSetupIntentPaymentMethodOptionsPayto`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateSetupIntentPaymentMethodOptionsPayto {
+    /// The `mandate_options` parameter.
     pub mandate_options: Option<
         crate::SetupIntentPaymentMethodOptionsMandateOptionsParam,
     >,
@@ -1251,11 +1322,12 @@ impl serde::Serialize for CreateSetupIntentPaymentMethodOptionsPayto {
 }
 #[cfg(feature = "payments")]
 impl CreateSetupIntentPaymentMethodOptionsPayto {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { mandate_options: None }
     }
+    /// The `mandate_options` parameter.
     pub fn mandate_options(
         mut self,
         v: impl Into<crate::SetupIntentPaymentMethodOptionsMandateOptionsParam>,
@@ -1264,17 +1336,22 @@ impl CreateSetupIntentPaymentMethodOptionsPayto {
         self
     }
 }
+/// Part of a request's parameters (`CreateSetupIntentPaymentMethodOptionsUsBankAccount`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CreateSetupIntentPaymentMethodOptionsUsBankAccount {
+    /// The `financial_connections` parameter.
     pub financial_connections: Option<
         crate::CreatePaymentIntentPaymentMethodOptionsUsBankAccountFinancialConnections,
     >,
+    /// The `mandate_options` parameter.
     pub mandate_options: Option<
         crate::CreatePaymentIntentPaymentMethodOptionsUsBankAccountMandateOptions,
     >,
+    /// The `networks` parameter.
     pub networks: Option<crate::NetworksOptionsParam>,
+    /// The `verification_method` parameter.
     pub verification_method: Option<
         crate::CreateCheckoutSessionPaymentMethodOptionsAcssDebitVerificationMethod,
     >,
@@ -1301,7 +1378,7 @@ impl serde::Serialize for CreateSetupIntentPaymentMethodOptionsUsBankAccount {
 }
 #[cfg(feature = "payments")]
 impl CreateSetupIntentPaymentMethodOptionsUsBankAccount {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1311,6 +1388,7 @@ impl CreateSetupIntentPaymentMethodOptionsUsBankAccount {
             verification_method: None,
         }
     }
+    /// The `financial_connections` parameter.
     pub fn financial_connections(
         mut self,
         v: impl Into<
@@ -1320,6 +1398,7 @@ impl CreateSetupIntentPaymentMethodOptionsUsBankAccount {
         self.financial_connections = Some(v.into());
         self
     }
+    /// The `mandate_options` parameter.
     pub fn mandate_options(
         mut self,
         v: impl Into<
@@ -1329,10 +1408,12 @@ impl CreateSetupIntentPaymentMethodOptionsUsBankAccount {
         self.mandate_options = Some(v.into());
         self
     }
+    /// The `networks` parameter.
     pub fn networks(mut self, v: impl Into<crate::NetworksOptionsParam>) -> Self {
         self.networks = Some(v.into());
         self
     }
+    /// The `verification_method` parameter.
     pub fn verification_method(
         mut self,
         v: impl Into<
@@ -1402,7 +1483,7 @@ impl<'de> serde::Deserialize<'de> for CreateSetupIntentUsage {
 ///
 /// Returns a list of SetupIntents.
 ///
-/// `GET /v1/setup_intents`
+/// `GET /v1/setup_intents` · Stripe's SDKs: `list` on `SetupIntent` · [API reference](https://docs.stripe.com/api/setup_intents/list)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1465,7 +1546,7 @@ impl serde::Serialize for ListSetupIntents {
 }
 #[cfg(feature = "payments")]
 impl ListSetupIntents {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1551,11 +1632,12 @@ impl crate::rt::StripeRequest for ListSetupIntents {
 ///
 /// When retrieved with a publishable key, only a subset of properties will be returned. Please refer to the [SetupIntent](#setup_intent_object) object reference for more details.
 ///
-/// `GET /v1/setup_intents/{intent}`
+/// `GET /v1/setup_intents/{intent}` · Stripe's SDKs: `retrieve` on `SetupIntent` · [API reference](https://docs.stripe.com/api/setup_intents/retrieve)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveSetupIntent {
+    /// The `intent` parameter.
     pub intent: crate::SetupIntentId,
     /// The client secret of the SetupIntent. We require this string if you use a publishable key to retrieve the SetupIntent.
     pub client_secret: Option<String>,
@@ -1578,7 +1660,7 @@ impl serde::Serialize for RetrieveSetupIntent {
 }
 #[cfg(feature = "payments")]
 impl RetrieveSetupIntent {
-    ///Start with the required parameters: `intent`.
+    /// Start with the required parameters: `intent`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(intent: impl Into<crate::SetupIntentId>) -> Self {
         Self {
@@ -2056,19 +2138,30 @@ impl crate::rt::Decode for SetupIntentCancellationReason {
         r.str_enum()
     }
 }
+/// Part of a request's parameters (`CreateSetupIntentPaymentMethodOptionsCardMandateOptions`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupIntentMandateOptionsParam {
+    /// The `amount` parameter.
     pub amount: i64,
+    /// The `amount_type` parameter.
     pub amount_type: crate::CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsAmountType,
+    /// The `currency` parameter.
     pub currency: String,
+    /// The `description` parameter.
     pub description: Option<String>,
+    /// The `end_date` parameter.
     pub end_date: Option<crate::rt::Timestamp>,
+    /// The `interval` parameter.
     pub interval: crate::CreatePaymentIntentPaymentMethodOptionsCardMandateOptionsInterval,
+    /// The `interval_count` parameter.
     pub interval_count: Option<i64>,
+    /// The `reference` parameter.
     pub reference: String,
+    /// The `start_date` parameter.
     pub start_date: crate::rt::Timestamp,
+    /// The `supported_types` parameter.
     pub supported_types: Option<
         Vec<
             crate::CreatePaymentIntentPaymentMethodOptionsCardMandateOptionsSupportedTypes,
@@ -2101,47 +2194,57 @@ impl serde::Serialize for SetupIntentMandateOptionsParam {
         map.end()
     }
 }
+/// The required parameters of [`SetupIntentMandateOptionsParam::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "payments")]
+#[derive(Clone, Debug)]
+pub struct SetupIntentMandateOptionsParamArgs {
+    /// The `amount` parameter.
+    pub amount: i64,
+    /// The `amount_type` parameter.
+    pub amount_type: crate::CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsAmountType,
+    /// The `currency` parameter.
+    pub currency: String,
+    /// The `interval` parameter.
+    pub interval: crate::CreatePaymentIntentPaymentMethodOptionsCardMandateOptionsInterval,
+    /// The `reference` parameter.
+    pub reference: String,
+    /// The `start_date` parameter.
+    pub start_date: crate::rt::Timestamp,
+}
 #[cfg(feature = "payments")]
 impl SetupIntentMandateOptionsParam {
-    ///Start with the required parameters: `amount`, `amount_type`, `currency`, `interval`, `reference`, `start_date`.
+    /// Start with the required parameters, named in [`SetupIntentMandateOptionsParamArgs`]: `amount`, `amount_type`, `currency`, `interval`, `reference`, `start_date`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        amount: impl Into<i64>,
-        amount_type: impl Into<
-            crate::CreateCheckoutSessionPaymentMethodOptionsPaytoMandateOptionsAmountType,
-        >,
-        currency: impl Into<String>,
-        interval: impl Into<
-            crate::CreatePaymentIntentPaymentMethodOptionsCardMandateOptionsInterval,
-        >,
-        reference: impl Into<String>,
-        start_date: impl Into<crate::rt::Timestamp>,
-    ) -> Self {
+    pub fn new(args: SetupIntentMandateOptionsParamArgs) -> Self {
         Self {
-            amount: amount.into(),
-            amount_type: amount_type.into(),
-            currency: currency.into(),
+            amount: args.amount,
+            amount_type: args.amount_type,
+            currency: args.currency,
             description: None,
             end_date: None,
-            interval: interval.into(),
+            interval: args.interval,
             interval_count: None,
-            reference: reference.into(),
-            start_date: start_date.into(),
+            reference: args.reference,
+            start_date: args.start_date,
             supported_types: None,
         }
     }
+    /// The `description` parameter.
     pub fn description(mut self, v: impl Into<String>) -> Self {
         self.description = Some(v.into());
         self
     }
+    /// The `end_date` parameter.
     pub fn end_date(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
         self.end_date = Some(v.into());
         self
     }
+    /// The `interval_count` parameter.
     pub fn interval_count(mut self, v: impl Into<i64>) -> Self {
         self.interval_count = Some(v.into());
         self
     }
+    /// The `supported_types` parameter.
     pub fn supported_types(
         mut self,
         v: impl IntoIterator<
@@ -2158,14 +2261,17 @@ impl SetupIntentMandateOptionsParam {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupIntentNextAction {
+    /// The `cashapp_handle_redirect_or_display_qr_code` field.
     pub cashapp_handle_redirect_or_display_qr_code: Option<
         crate::PaymentIntentNextActionCashappHandleRedirectOrDisplayQrCode,
     >,
+    /// The `redirect_to_url` field.
     pub redirect_to_url: Option<crate::SetupIntentNextActionRedirectToUrl>,
     /// Type of the next action to perform. Refer to the other child attributes under `next_action` for available values. Examples include: `redirect_to_url`, `use_stripe_sdk`, `alipay_handle_redirect`, `oxxo_display_details`, or `verify_with_microdeposits`.
     pub r#type: String,
     /// When confirming a SetupIntent with Stripe.js, Stripe.js depends on the contents of this dictionary to invoke authentication flows. The shape of the contents is subject to change and is only intended to be used by Stripe.js.
     pub use_stripe_sdk: Option<serde_json::Value>,
+    /// The `verify_with_microdeposits` field.
     pub verify_with_microdeposits: Option<
         crate::SetupIntentNextActionVerifyWithMicrodeposits,
     >,
@@ -2422,17 +2528,22 @@ impl serde::Serialize for SetupIntentNextActionVerifyWithMicrodeposits {
         map.end()
     }
 }
+/// Part of a request's parameters (`CreateSetupIntentPaymentMethodOptionsCard`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct SetupIntentParam {
+    /// The `mandate_options` parameter.
     pub mandate_options: Option<crate::SetupIntentMandateOptionsParam>,
+    /// The `network` parameter.
     pub network: Option<
         crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsCardNetwork,
     >,
+    /// The `request_three_d_secure` parameter.
     pub request_three_d_secure: Option<
         crate::CreateCheckoutSessionPaymentMethodOptionsCardRequestThreeDSecure,
     >,
+    /// The `three_d_secure` parameter.
     pub three_d_secure: Option<
         crate::CreateSetupIntentPaymentMethodOptionsCardThreeDSecure,
     >,
@@ -2459,7 +2570,7 @@ impl serde::Serialize for SetupIntentParam {
 }
 #[cfg(feature = "payments")]
 impl SetupIntentParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -2469,6 +2580,7 @@ impl SetupIntentParam {
             three_d_secure: None,
         }
     }
+    /// The `mandate_options` parameter.
     pub fn mandate_options(
         mut self,
         v: impl Into<crate::SetupIntentMandateOptionsParam>,
@@ -2476,6 +2588,7 @@ impl SetupIntentParam {
         self.mandate_options = Some(v.into());
         self
     }
+    /// The `network` parameter.
     pub fn network(
         mut self,
         v: impl Into<
@@ -2485,6 +2598,7 @@ impl SetupIntentParam {
         self.network = Some(v.into());
         self
     }
+    /// The `request_three_d_secure` parameter.
     pub fn request_three_d_secure(
         mut self,
         v: impl Into<
@@ -2494,6 +2608,7 @@ impl SetupIntentParam {
         self.request_three_d_secure = Some(v.into());
         self
     }
+    /// The `three_d_secure` parameter.
     pub fn three_d_secure(
         mut self,
         v: impl Into<crate::CreateSetupIntentPaymentMethodOptionsCardThreeDSecure>,
@@ -2506,16 +2621,27 @@ impl SetupIntentParam {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupIntentPaymentMethodOptions {
+    /// The `acss_debit` field.
     pub acss_debit: Option<crate::SetupIntentPaymentMethodOptionsAcssDebit2>,
+    /// The `amazon_pay` field.
     pub amazon_pay: Option<crate::SetupIntentPaymentMethodOptionsAmazonPay2>,
+    /// The `bacs_debit` field.
     pub bacs_debit: Option<crate::SetupIntentPaymentMethodOptionsBacsDebit2>,
+    /// The `card` field.
     pub card: Option<crate::SetupIntentPaymentMethodOptionsCard2>,
+    /// The `card_present` field.
     pub card_present: Option<crate::SetupIntentPaymentMethodOptionsCardPresent2>,
+    /// The `klarna` field.
     pub klarna: Option<crate::SetupIntentPaymentMethodOptionsKlarna2>,
+    /// The `link` field.
     pub link: Option<crate::SetupIntentPaymentMethodOptionsLink2>,
+    /// The `paypal` field.
     pub paypal: Option<crate::SetupIntentPaymentMethodOptionsPaypal2>,
+    /// The `payto` field.
     pub payto: Option<crate::SetupIntentPaymentMethodOptionsPayto2>,
+    /// The `sepa_debit` field.
     pub sepa_debit: Option<crate::SetupIntentPaymentMethodOptionsSepaDebit2>,
+    /// The `us_bank_account` field.
     pub us_bank_account: Option<crate::SetupIntentPaymentMethodOptionsUsBankAccount2>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -2660,6 +2786,7 @@ impl serde::Serialize for SetupIntentPaymentMethodOptions {
 pub struct SetupIntentPaymentMethodOptionsAcssDebit {
     /// Currency supported by the bank account
     pub currency: Option<crate::SetupIntentPaymentMethodOptionsAcssDebitCurrency>,
+    /// The `mandate_options` field.
     pub mandate_options: Option<
         crate::SetupIntentPaymentMethodOptionsMandateOptionsAcssDebit,
     >,
@@ -3032,6 +3159,7 @@ impl crate::rt::HasId for SetupIntentPaymentMethodOptionsAmazonPay2 {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupIntentPaymentMethodOptionsBacsDebit {
+    /// The `mandate_options` field.
     pub mandate_options: Option<
         crate::SetupIntentPaymentMethodOptionsMandateOptionsBacsDebit,
     >,
@@ -4307,16 +4435,20 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsMandateOptionsSepaDebit
         map.end()
     }
 }
+/// Part of a request's parameters (`CreateSetupIntentPaymentMethodOptionsAcssDebit`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct SetupIntentPaymentMethodOptionsParam {
+    /// The `currency` parameter.
     pub currency: Option<
         crate::CreateCheckoutSessionPaymentMethodOptionsAcssDebitCurrency,
     >,
+    /// The `mandate_options` parameter.
     pub mandate_options: Option<
         crate::CreateSetupIntentPaymentMethodOptionsAcssDebitMandateOptions,
     >,
+    /// The `verification_method` parameter.
     pub verification_method: Option<
         crate::CreateCheckoutSessionPaymentMethodOptionsAcssDebitVerificationMethod,
     >,
@@ -4340,7 +4472,7 @@ impl serde::Serialize for SetupIntentPaymentMethodOptionsParam {
 }
 #[cfg(feature = "payments")]
 impl SetupIntentPaymentMethodOptionsParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -4349,6 +4481,7 @@ impl SetupIntentPaymentMethodOptionsParam {
             verification_method: None,
         }
     }
+    /// The `currency` parameter.
     pub fn currency(
         mut self,
         v: impl Into<crate::CreateCheckoutSessionPaymentMethodOptionsAcssDebitCurrency>,
@@ -4356,6 +4489,7 @@ impl SetupIntentPaymentMethodOptionsParam {
         self.currency = Some(v.into());
         self
     }
+    /// The `mandate_options` parameter.
     pub fn mandate_options(
         mut self,
         v: impl Into<crate::CreateSetupIntentPaymentMethodOptionsAcssDebitMandateOptions>,
@@ -4363,6 +4497,7 @@ impl SetupIntentPaymentMethodOptionsParam {
         self.mandate_options = Some(v.into());
         self
     }
+    /// The `verification_method` parameter.
     pub fn verification_method(
         mut self,
         v: impl Into<
@@ -4528,6 +4663,7 @@ impl crate::rt::HasId for SetupIntentPaymentMethodOptionsPaypal2 {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupIntentPaymentMethodOptionsPayto {
+    /// The `mandate_options` field.
     pub mandate_options: Option<
         crate::SetupIntentPaymentMethodOptionsMandateOptionsPayto,
     >,
@@ -4682,6 +4818,7 @@ impl crate::rt::HasId for SetupIntentPaymentMethodOptionsPayto2 {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupIntentPaymentMethodOptionsSepaDebit {
+    /// The `mandate_options` field.
     pub mandate_options: Option<
         crate::SetupIntentPaymentMethodOptionsMandateOptionsSepaDebit,
     >,
@@ -4836,7 +4973,9 @@ impl crate::rt::HasId for SetupIntentPaymentMethodOptionsSepaDebit2 {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupIntentPaymentMethodOptionsUsBankAccount {
+    /// The `financial_connections` field.
     pub financial_connections: Option<crate::LinkedAccountOptionsCommon>,
+    /// The `mandate_options` field.
     pub mandate_options: Option<crate::PaymentMethodOptionsUsBankAccountMandateOptions>,
     /// Bank account verification method.
     pub verification_method: Option<
@@ -5005,11 +5144,14 @@ impl crate::rt::HasId for SetupIntentPaymentMethodOptionsUsBankAccount2 {
         }
     }
 }
+/// Part of a request's parameters (`CreateSetupIntentSingleUse`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupIntentSingleUseParams {
+    /// The `amount` parameter.
     pub amount: i64,
+    /// The `currency` parameter.
     pub currency: String,
 }
 #[cfg(feature = "payments")]
@@ -5024,7 +5166,7 @@ impl serde::Serialize for SetupIntentSingleUseParams {
 }
 #[cfg(feature = "payments")]
 impl SetupIntentSingleUseParams {
-    ///Start with the required parameters: `amount`, `currency`.
+    /// Start with the required parameters: `amount`, `currency`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(amount: impl Into<i64>, currency: impl Into<String>) -> Self {
         Self {
@@ -5117,6 +5259,7 @@ impl crate::rt::Decode for SetupIntentStatus {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetupIntentTypeSpecificPaymentMethodOptionsClient {
+    /// The `mandate_options` field.
     pub mandate_options: Option<
         crate::SetupIntentPaymentMethodOptionsMandateOptionsPayto,
     >,
@@ -5190,11 +5333,12 @@ impl serde::Serialize for SetupIntentTypeSpecificPaymentMethodOptionsClient {
 ///
 /// Updates a SetupIntent object.
 ///
-/// `POST /v1/setup_intents/{intent}`
+/// `POST /v1/setup_intents/{intent}` · Stripe's SDKs: `update` on `SetupIntent` · [API reference](https://docs.stripe.com/api/setup_intents/update)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateSetupIntent {
+    /// The `intent` parameter.
     pub intent: crate::SetupIntentId,
     /// If present, the SetupIntent's payment method will be attached to the in-context Stripe Account.
     ///
@@ -5283,7 +5427,7 @@ impl serde::Serialize for UpdateSetupIntent {
 }
 #[cfg(feature = "payments")]
 impl UpdateSetupIntent {
-    ///Start with the required parameters: `intent`.
+    /// Start with the required parameters: `intent`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(intent: impl Into<crate::SetupIntentId>) -> Self {
         Self {
@@ -5427,12 +5571,13 @@ impl crate::rt::StripeRequest for UpdateSetupIntent {
 ///
 /// Verifies microdeposits on a SetupIntent object.
 ///
-/// `POST /v1/setup_intents/{intent}/verify_microdeposits`
+/// `POST /v1/setup_intents/{intent}/verify_microdeposits` · Stripe's SDKs: `verify_microdeposits` on `SetupIntent` · [API reference](https://docs.stripe.com/api/setup_intents/verify_microdeposits)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct VerifyMicrodepositsSetupIntent {
-    pub intent: String,
+    /// The `intent` parameter.
+    pub intent: crate::SetupIntentId,
     /// Two positive integers, in *cents*, equal to the values of the microdeposits sent to the bank account.
     pub amounts: Option<Vec<i64>>,
     /// The client secret of the SetupIntent.
@@ -5464,9 +5609,9 @@ impl serde::Serialize for VerifyMicrodepositsSetupIntent {
 }
 #[cfg(feature = "payments")]
 impl VerifyMicrodepositsSetupIntent {
-    ///Start with the required parameters: `intent`.
+    /// Start with the required parameters: `intent`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(intent: impl Into<String>) -> Self {
+    pub fn new(intent: impl Into<crate::SetupIntentId>) -> Self {
         Self {
             intent: intent.into(),
             amounts: None,

@@ -4,7 +4,7 @@
 ///
 /// Creates a new source object.
 ///
-/// `POST /v1/sources`
+/// `POST /v1/sources` · Stripe's SDKs: `create` on `Source` · [API reference](https://docs.stripe.com/api/sources/create)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -21,6 +21,7 @@ pub struct CreateSource {
     pub flow: Option<crate::CreateSourceFlow>,
     /// Information about a mandate possibility attached to a source object (generally for bank debits) as well as its acceptance status.
     pub mandate: Option<crate::MandateParams>,
+    /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Metadata>,
     /// The source to share.
     pub original_source: Option<String>,
@@ -38,6 +39,7 @@ pub struct CreateSource {
     pub token: Option<crate::TokenId>,
     /// The `type` of the source to create. Required unless `customer` and `original_source` are specified (see the [Cloning card Sources](https://docs.stripe.com/sources/connect#cloning-card-sources) guide)
     pub r#type: Option<String>,
+    /// The `usage` parameter.
     pub usage: Option<crate::CreateSourceUsage>,
 }
 #[cfg(feature = "payments")]
@@ -98,7 +100,7 @@ impl serde::Serialize for CreateSource {
 }
 #[cfg(feature = "payments")]
 impl CreateSource {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -150,6 +152,7 @@ impl CreateSource {
         self.mandate = Some(v.into());
         self
     }
+    /// The `metadata` parameter.
     pub fn metadata(mut self, v: impl Into<crate::rt::Metadata>) -> Self {
         self.metadata = Some(v.into());
         self
@@ -194,6 +197,7 @@ impl CreateSource {
         self.r#type = Some(v.into());
         self
     }
+    /// The `usage` parameter.
     pub fn usage(mut self, v: impl Into<crate::CreateSourceUsage>) -> Self {
         self.usage = Some(v.into());
         self
@@ -652,16 +656,24 @@ impl<'de> serde::Deserialize<'de> for CreateSourceUsage {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateSourceMandateAcceptance`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct MandateAcceptanceParams {
+    /// The `date` parameter.
     pub date: Option<crate::rt::Timestamp>,
+    /// The `ip` parameter.
     pub ip: Option<String>,
+    /// The `offline` parameter.
     pub offline: Option<crate::MandateOfflineAcceptanceParams>,
+    /// The `online` parameter.
     pub online: Option<crate::MandateOnlineAcceptanceParams>,
+    /// The `status` parameter.
     pub status: crate::CreateSourceMandateAcceptanceStatus,
+    /// The `type` parameter.
     pub r#type: Option<crate::CreatePaymentIntentMandateDataCustomerAcceptanceType>,
+    /// The `user_agent` parameter.
     pub user_agent: Option<String>,
 }
 #[cfg(feature = "payments")]
@@ -693,7 +705,7 @@ impl serde::Serialize for MandateAcceptanceParams {
 }
 #[cfg(feature = "payments")]
 impl MandateAcceptanceParams {
-    ///Start with the required parameters: `status`.
+    /// Start with the required parameters: `status`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(status: impl Into<crate::CreateSourceMandateAcceptanceStatus>) -> Self {
         Self {
@@ -706,14 +718,17 @@ impl MandateAcceptanceParams {
             user_agent: None,
         }
     }
+    /// The `date` parameter.
     pub fn date(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
         self.date = Some(v.into());
         self
     }
+    /// The `ip` parameter.
     pub fn ip(mut self, v: impl Into<String>) -> Self {
         self.ip = Some(v.into());
         self
     }
+    /// The `offline` parameter.
     pub fn offline(
         mut self,
         v: impl Into<crate::MandateOfflineAcceptanceParams>,
@@ -721,10 +736,12 @@ impl MandateAcceptanceParams {
         self.offline = Some(v.into());
         self
     }
+    /// The `online` parameter.
     pub fn online(mut self, v: impl Into<crate::MandateOnlineAcceptanceParams>) -> Self {
         self.online = Some(v.into());
         self
     }
+    /// The `type` parameter.
     pub fn r#type(
         mut self,
         v: impl Into<crate::CreatePaymentIntentMandateDataCustomerAcceptanceType>,
@@ -732,15 +749,18 @@ impl MandateAcceptanceParams {
         self.r#type = Some(v.into());
         self
     }
+    /// The `user_agent` parameter.
     pub fn user_agent(mut self, v: impl Into<String>) -> Self {
         self.user_agent = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateSourceMandateAcceptanceOffline`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct MandateOfflineAcceptanceParams {
+    /// The `contact_email` parameter.
     pub contact_email: String,
 }
 #[cfg(feature = "payments")]
@@ -754,7 +774,7 @@ impl serde::Serialize for MandateOfflineAcceptanceParams {
 }
 #[cfg(feature = "payments")]
 impl MandateOfflineAcceptanceParams {
-    ///Start with the required parameters: `contact_email`.
+    /// Start with the required parameters: `contact_email`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(contact_email: impl Into<String>) -> Self {
         Self {
@@ -762,12 +782,16 @@ impl MandateOfflineAcceptanceParams {
         }
     }
 }
+/// Part of a request's parameters (`CreateSourceMandateAcceptanceOnline`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct MandateOnlineAcceptanceParams {
+    /// The `date` parameter.
     pub date: Option<crate::rt::Timestamp>,
+    /// The `ip` parameter.
     pub ip: Option<String>,
+    /// The `user_agent` parameter.
     pub user_agent: Option<String>,
 }
 #[cfg(feature = "payments")]
@@ -789,7 +813,7 @@ impl serde::Serialize for MandateOnlineAcceptanceParams {
 }
 #[cfg(feature = "payments")]
 impl MandateOnlineAcceptanceParams {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -798,27 +822,36 @@ impl MandateOnlineAcceptanceParams {
             user_agent: None,
         }
     }
+    /// The `date` parameter.
     pub fn date(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
         self.date = Some(v.into());
         self
     }
+    /// The `ip` parameter.
     pub fn ip(mut self, v: impl Into<String>) -> Self {
         self.ip = Some(v.into());
         self
     }
+    /// The `user_agent` parameter.
     pub fn user_agent(mut self, v: impl Into<String>) -> Self {
         self.user_agent = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateSourceMandate`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct MandateParams {
+    /// The `acceptance` parameter.
     pub acceptance: Option<crate::MandateAcceptanceParams>,
+    /// The `amount` parameter.
     pub amount: Option<crate::rt::Clearable<i64>>,
+    /// The `currency` parameter.
     pub currency: Option<String>,
+    /// The `interval` parameter.
     pub interval: Option<crate::CreateSourceMandateInterval>,
+    /// The `notification_method` parameter.
     pub notification_method: Option<crate::CreateSourceMandateNotificationMethod>,
 }
 #[cfg(feature = "payments")]
@@ -846,7 +879,7 @@ impl serde::Serialize for MandateParams {
 }
 #[cfg(feature = "payments")]
 impl MandateParams {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -857,22 +890,27 @@ impl MandateParams {
             notification_method: None,
         }
     }
+    /// The `acceptance` parameter.
     pub fn acceptance(mut self, v: impl Into<crate::MandateAcceptanceParams>) -> Self {
         self.acceptance = Some(v.into());
         self
     }
+    /// The `amount` parameter.
     pub fn amount(mut self, v: impl Into<crate::rt::Clearable<i64>>) -> Self {
         self.amount = Some(v.into());
         self
     }
+    /// The `currency` parameter.
     pub fn currency(mut self, v: impl Into<String>) -> Self {
         self.currency = Some(v.into());
         self
     }
+    /// The `interval` parameter.
     pub fn interval(mut self, v: impl Into<crate::CreateSourceMandateInterval>) -> Self {
         self.interval = Some(v.into());
         self
     }
+    /// The `notification_method` parameter.
     pub fn notification_method(
         mut self,
         v: impl Into<crate::CreateSourceMandateNotificationMethod>,
@@ -881,15 +919,22 @@ impl MandateParams {
         self
     }
 }
+/// Part of a request's parameters (`CreateSourceSourceOrderItems`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct OrderItemSpecs {
+    /// The `amount` parameter.
     pub amount: Option<i64>,
+    /// The `currency` parameter.
     pub currency: Option<String>,
+    /// The `description` parameter.
     pub description: Option<String>,
+    /// The `parent` parameter.
     pub parent: Option<String>,
+    /// The `quantity` parameter.
     pub quantity: Option<i64>,
+    /// The `type` parameter.
     pub r#type: Option<crate::CreateSourceSourceOrderItemsType>,
 }
 #[cfg(feature = "payments")]
@@ -920,7 +965,7 @@ impl serde::Serialize for OrderItemSpecs {
 }
 #[cfg(feature = "payments")]
 impl OrderItemSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -932,26 +977,32 @@ impl OrderItemSpecs {
             r#type: None,
         }
     }
+    /// The `amount` parameter.
     pub fn amount(mut self, v: impl Into<i64>) -> Self {
         self.amount = Some(v.into());
         self
     }
+    /// The `currency` parameter.
     pub fn currency(mut self, v: impl Into<String>) -> Self {
         self.currency = Some(v.into());
         self
     }
+    /// The `description` parameter.
     pub fn description(mut self, v: impl Into<String>) -> Self {
         self.description = Some(v.into());
         self
     }
+    /// The `parent` parameter.
     pub fn parent(mut self, v: impl Into<String>) -> Self {
         self.parent = Some(v.into());
         self
     }
+    /// The `quantity` parameter.
     pub fn quantity(mut self, v: impl Into<i64>) -> Self {
         self.quantity = Some(v.into());
         self
     }
+    /// The `type` parameter.
     pub fn r#type(
         mut self,
         v: impl Into<crate::CreateSourceSourceOrderItemsType>,
@@ -960,11 +1011,14 @@ impl OrderItemSpecs {
         self
     }
 }
+/// Part of a request's parameters (`UpdateSourceSourceOrder`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct OrderParams {
+    /// The `items` parameter.
     pub items: Option<Vec<crate::OrderItemSpecs>>,
+    /// The `shipping` parameter.
     pub shipping: Option<crate::OrderShipping>,
 }
 #[cfg(feature = "payments")]
@@ -983,7 +1037,7 @@ impl serde::Serialize for OrderParams {
 }
 #[cfg(feature = "payments")]
 impl OrderParams {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -991,6 +1045,7 @@ impl OrderParams {
             shipping: None,
         }
     }
+    /// The `items` parameter.
     pub fn items(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::OrderItemSpecs>>,
@@ -998,19 +1053,26 @@ impl OrderParams {
         self.items = Some(v.into_iter().map(Into::into).collect());
         self
     }
+    /// The `shipping` parameter.
     pub fn shipping(mut self, v: impl Into<crate::OrderShipping>) -> Self {
         self.shipping = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateSourceSourceOrderShipping`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct OrderShipping {
+    /// The `address` parameter.
     pub address: crate::CreateCheckoutSessionPaymentIntentDataShippingAddress,
+    /// The `carrier` parameter.
     pub carrier: Option<String>,
+    /// The `name` parameter.
     pub name: Option<String>,
+    /// The `phone` parameter.
     pub phone: Option<String>,
+    /// The `tracking_number` parameter.
     pub tracking_number: Option<String>,
 }
 #[cfg(feature = "payments")]
@@ -1036,7 +1098,7 @@ impl serde::Serialize for OrderShipping {
 }
 #[cfg(feature = "payments")]
 impl OrderShipping {
-    ///Start with the required parameters: `address`.
+    /// Start with the required parameters: `address`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         address: impl Into<crate::CreateCheckoutSessionPaymentIntentDataShippingAddress>,
@@ -1049,27 +1111,33 @@ impl OrderShipping {
             tracking_number: None,
         }
     }
+    /// The `carrier` parameter.
     pub fn carrier(mut self, v: impl Into<String>) -> Self {
         self.carrier = Some(v.into());
         self
     }
+    /// The `name` parameter.
     pub fn name(mut self, v: impl Into<String>) -> Self {
         self.name = Some(v.into());
         self
     }
+    /// The `phone` parameter.
     pub fn phone(mut self, v: impl Into<String>) -> Self {
         self.phone = Some(v.into());
         self
     }
+    /// The `tracking_number` parameter.
     pub fn tracking_number(mut self, v: impl Into<String>) -> Self {
         self.tracking_number = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateSourceReceiver`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ReceiverParams {
+    /// The `refund_attributes_method` parameter.
     pub refund_attributes_method: Option<
         crate::CreateSourceReceiverRefundAttributesMethod,
     >,
@@ -1087,13 +1155,14 @@ impl serde::Serialize for ReceiverParams {
 }
 #[cfg(feature = "payments")]
 impl ReceiverParams {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
             refund_attributes_method: None,
         }
     }
+    /// The `refund_attributes_method` parameter.
     pub fn refund_attributes_method(
         mut self,
         v: impl Into<crate::CreateSourceReceiverRefundAttributesMethod>,
@@ -1102,10 +1171,12 @@ impl ReceiverParams {
         self
     }
 }
+/// Part of a request's parameters (`CreateSourceRedirect`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RedirectParams {
+    /// The `return_url` parameter.
     pub return_url: String,
 }
 #[cfg(feature = "payments")]
@@ -1119,7 +1190,7 @@ impl serde::Serialize for RedirectParams {
 }
 #[cfg(feature = "payments")]
 impl RedirectParams {
-    ///Start with the required parameters: `return_url`.
+    /// Start with the required parameters: `return_url`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(return_url: impl Into<String>) -> Self {
         Self {
@@ -1131,11 +1202,12 @@ impl RedirectParams {
 ///
 /// Retrieves an existing source object. Supply the unique source ID from a source creation request and Stripe will return the corresponding up-to-date source object information.
 ///
-/// `GET /v1/sources/{source}`
+/// `GET /v1/sources/{source}` · Stripe's SDKs: `retrieve` on `Source` · [API reference](https://docs.stripe.com/api/sources/retrieve)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveSource {
+    /// The `source` parameter.
     pub source: crate::SourceId,
     /// The client secret of the source. Required if a publishable key is used to retrieve the source.
     pub client_secret: Option<String>,
@@ -1158,7 +1230,7 @@ impl serde::Serialize for RetrieveSource {
 }
 #[cfg(feature = "payments")]
 impl RetrieveSource {
-    ///Start with the required parameters: `source`.
+    /// Start with the required parameters: `source`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(source: impl Into<crate::SourceId>) -> Self {
         Self {
@@ -1195,11 +1267,14 @@ impl crate::rt::StripeRequest for RetrieveSource {
         }
     }
 }
+/// Part of a request's parameters (`CreateSourceSourceOrder`).
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ShallowOrderSpecs {
+    /// The `items` parameter.
     pub items: Option<Vec<crate::OrderItemSpecs>>,
+    /// The `shipping` parameter.
     pub shipping: Option<crate::OrderShipping>,
 }
 #[cfg(feature = "payments")]
@@ -1218,7 +1293,7 @@ impl serde::Serialize for ShallowOrderSpecs {
 }
 #[cfg(feature = "payments")]
 impl ShallowOrderSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1226,6 +1301,7 @@ impl ShallowOrderSpecs {
             shipping: None,
         }
     }
+    /// The `items` parameter.
     pub fn items(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::OrderItemSpecs>>,
@@ -1233,6 +1309,7 @@ impl ShallowOrderSpecs {
         self.items = Some(v.into_iter().map(Into::into).collect());
         self
     }
+    /// The `shipping` parameter.
     pub fn shipping(mut self, v: impl Into<crate::OrderShipping>) -> Self {
         self.shipping = Some(v.into());
         self
@@ -1251,20 +1328,29 @@ impl ShallowOrderSpecs {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Source {
+    /// The `ach_credit_transfer` field.
     pub ach_credit_transfer: Option<crate::SourceTypeAchCreditTransfer>,
+    /// The `ach_debit` field.
     pub ach_debit: Option<crate::SourceTypeAchDebit>,
+    /// The `acss_debit` field.
     pub acss_debit: Option<crate::SourceTypeAcssDebit>,
+    /// The `alipay` field.
     pub alipay: Option<crate::SourceTypeAlipay>,
     /// This field indicates whether this payment method can be shown again to its customer in a checkout flow. Stripe products such as Checkout and Elements use this field to determine whether a payment method can be shown as a saved payment method in a checkout flow. The field defaults to “unspecified”.
     pub allow_redisplay: Option<crate::CardAllowRedisplay>,
     /// A positive integer in the smallest currency unit (that is, 100 cents for $1.00, or 1 for ¥1, Japanese Yen being a zero-decimal currency) representing the total amount associated with the source. This is the amount for which the source will be chargeable once ready. Required for `single_use` sources.
     pub amount: Option<i64>,
+    /// The `au_becs_debit` field.
     pub au_becs_debit: Option<crate::SourceTypeAuBecsDebit>,
+    /// The `bancontact` field.
     pub bancontact: Option<crate::SourceTypeBancontact>,
+    /// The `card` field.
     pub card: Option<crate::SourceTypeCard>,
+    /// The `card_present` field.
     pub card_present: Option<crate::SourceTypeCardPresent>,
     /// The client secret of the source. Used for client-side retrieval using a publishable key.
     pub client_secret: crate::rt::Secret<String>,
+    /// The `code_verification` field.
     pub code_verification: Option<crate::SourceCodeVerificationFlow>,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
@@ -1272,36 +1358,49 @@ pub struct Source {
     pub currency: Option<String>,
     /// The ID of the customer to which this source is attached. This will not be present when the source has not been attached to a customer.
     pub customer: Option<String>,
+    /// The `eps` field.
     pub eps: Option<crate::SourceTypeEps>,
     /// The authentication `flow` of the source. `flow` is one of `redirect`, `receiver`, `code_verification`, `none`.
     pub flow: String,
+    /// The `giropay` field.
     pub giropay: Option<crate::SourceTypeGiropay>,
     /// Unique identifier for the object.
     pub id: crate::SourceId,
+    /// The `ideal` field.
     pub ideal: Option<crate::SourceTypeIdeal>,
+    /// The `klarna` field.
     pub klarna: Option<crate::SourceTypeKlarna>,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format.
     pub metadata: Option<crate::rt::Metadata>,
+    /// The `multibanco` field.
     pub multibanco: Option<crate::SourceTypeMultibanco>,
     /// Information about the owner of the payment instrument that may be used or required by particular source types.
     pub owner: Option<crate::SourceOwner>,
+    /// The `p24` field.
     pub p24: Option<crate::SourceTypeP24>,
+    /// The `receiver` field.
     pub receiver: Option<crate::SourceReceiverFlow>,
+    /// The `redirect` field.
     pub redirect: Option<crate::SourceRedirectFlow>,
+    /// The `sepa_debit` field.
     pub sepa_debit: Option<crate::SourceTypeSepaDebit>,
+    /// The `sofort` field.
     pub sofort: Option<crate::SourceTypeSofort>,
+    /// The `source_order` field.
     pub source_order: Option<crate::SourceOrder>,
     /// Extra information about a source. This will appear on your customer's statement every time you charge the source.
     pub statement_descriptor: Option<String>,
     /// The status of the source, one of `canceled`, `chargeable`, `consumed`, `failed`, or `pending`. Only `chargeable` sources can be used to create a charge.
     pub status: String,
+    /// The `three_d_secure` field.
     pub three_d_secure: Option<crate::SourceTypeThreeDSecure>,
     /// The `type` of the source. The `type` is a payment method, one of `ach_credit_transfer`, `ach_debit`, `alipay`, `bancontact`, `card`, `card_present`, `eps`, `giropay`, `ideal`, `multibanco`, `klarna`, `p24`, `sepa_debit`, `sofort`, `three_d_secure`, or `wechat`. An additional hash is included on the source with a name matching this value. It contains additional information specific to the [payment method](https://docs.stripe.com/sources) used.
     pub r#type: crate::SourceType,
     /// Either `reusable` or `single_use`. Whether this source should be reusable or not. Some source types may or may not be reusable by construction, while others may leave the option at creation. If an incompatible value is passed, an error will be returned.
     pub usage: Option<String>,
+    /// The `wechat` field.
     pub wechat: Option<crate::SourceTypeWechat>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -1762,6 +1861,7 @@ pub struct SourceOrder {
     pub email: Option<String>,
     /// List of items constituting the order.
     pub items: Option<Vec<crate::SourceOrderItem>>,
+    /// The `shipping` field.
     pub shipping: Option<crate::Shipping>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -2429,16 +2529,25 @@ impl crate::rt::Decode for SourceType {
         r.str_enum()
     }
 }
+/// The `source_type_ach_credit_transfer` object.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeAchCreditTransfer {
+    /// The `account_number` field.
     pub account_number: Option<String>,
+    /// The `bank_name` field.
     pub bank_name: Option<String>,
+    /// The `fingerprint` field.
     pub fingerprint: Option<String>,
+    /// The `refund_account_holder_name` field.
     pub refund_account_holder_name: Option<String>,
+    /// The `refund_account_holder_type` field.
     pub refund_account_holder_type: Option<String>,
+    /// The `refund_routing_number` field.
     pub refund_routing_number: Option<String>,
+    /// The `routing_number` field.
     pub routing_number: Option<String>,
+    /// The `swift_code` field.
     pub swift_code: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -2549,14 +2658,21 @@ impl serde::Serialize for SourceTypeAchCreditTransfer {
         map.end()
     }
 }
+/// The `source_type_ach_debit` object.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeAchDebit {
+    /// The `bank_name` field.
     pub bank_name: Option<String>,
+    /// The `country` field.
     pub country: Option<String>,
+    /// The `fingerprint` field.
     pub fingerprint: Option<String>,
+    /// The `last4` field.
     pub last4: Option<String>,
+    /// The `routing_number` field.
     pub routing_number: Option<String>,
+    /// The `type` field.
     pub r#type: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -2651,18 +2767,29 @@ impl serde::Serialize for SourceTypeAchDebit {
         map.end()
     }
 }
+/// The `source_type_acss_debit` object.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeAcssDebit {
+    /// The `bank_address_city` field.
     pub bank_address_city: Option<String>,
+    /// The `bank_address_line_1` field.
     pub bank_address_line_1: Option<String>,
+    /// The `bank_address_line_2` field.
     pub bank_address_line_2: Option<String>,
+    /// The `bank_address_postal_code` field.
     pub bank_address_postal_code: Option<String>,
+    /// The `bank_name` field.
     pub bank_name: Option<String>,
+    /// The `category` field.
     pub category: Option<String>,
+    /// The `country` field.
     pub country: Option<String>,
+    /// The `fingerprint` field.
     pub fingerprint: Option<String>,
+    /// The `last4` field.
     pub last4: Option<String>,
+    /// The `routing_number` field.
     pub routing_number: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -2789,11 +2916,15 @@ impl serde::Serialize for SourceTypeAcssDebit {
         map.end()
     }
 }
+/// The `source_type_alipay` object.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeAlipay {
+    /// The `data_string` field.
     pub data_string: Option<String>,
+    /// The `native_url` field.
     pub native_url: Option<String>,
+    /// The `statement_descriptor` field.
     pub statement_descriptor: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -2860,11 +2991,15 @@ impl serde::Serialize for SourceTypeAlipay {
         map.end()
     }
 }
+/// The `source_type_au_becs_debit` object.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeAuBecsDebit {
+    /// The `bsb_number` field.
     pub bsb_number: Option<String>,
+    /// The `fingerprint` field.
     pub fingerprint: Option<String>,
+    /// The `last4` field.
     pub last4: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -2931,14 +3066,21 @@ impl serde::Serialize for SourceTypeAuBecsDebit {
         map.end()
     }
 }
+/// The `source_type_bancontact` object.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeBancontact {
+    /// The `bank_code` field.
     pub bank_code: Option<String>,
+    /// The `bank_name` field.
     pub bank_name: Option<String>,
+    /// The `bic` field.
     pub bic: Option<String>,
+    /// The `iban_last4` field.
     pub iban_last4: Option<String>,
+    /// The `preferred_language` field.
     pub preferred_language: Option<String>,
+    /// The `statement_descriptor` field.
     pub statement_descriptor: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -3033,22 +3175,37 @@ impl serde::Serialize for SourceTypeBancontact {
         map.end()
     }
 }
+/// The `source_type_card` object.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeCard {
+    /// The `address_line1_check` field.
     pub address_line1_check: Option<String>,
+    /// The `address_zip_check` field.
     pub address_zip_check: Option<String>,
+    /// The `brand` field.
     pub brand: Option<String>,
+    /// The `country` field.
     pub country: Option<String>,
+    /// The `cvc_check` field.
     pub cvc_check: Option<String>,
+    /// The `dynamic_last4` field.
     pub dynamic_last4: Option<String>,
+    /// The `exp_month` field.
     pub exp_month: Option<i64>,
+    /// The `exp_year` field.
     pub exp_year: Option<i64>,
+    /// The `fingerprint` field.
     pub fingerprint: Option<String>,
+    /// The `funding` field.
     pub funding: Option<String>,
+    /// The `last4` field.
     pub last4: Option<String>,
+    /// The `name` field.
     pub name: Option<String>,
+    /// The `three_d_secure` field.
     pub three_d_secure: Option<String>,
+    /// The `tokenization_method` field.
     pub tokenization_method: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -3207,31 +3364,55 @@ impl serde::Serialize for SourceTypeCard {
         map.end()
     }
 }
+/// The `source_type_card_present` object.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeCardPresent {
+    /// The `application_cryptogram` field.
     pub application_cryptogram: Option<String>,
+    /// The `application_preferred_name` field.
     pub application_preferred_name: Option<String>,
+    /// The `authorization_code` field.
     pub authorization_code: Option<String>,
+    /// The `authorization_response_code` field.
     pub authorization_response_code: Option<String>,
+    /// The `brand` field.
     pub brand: Option<String>,
+    /// The `country` field.
     pub country: Option<String>,
+    /// The `cvm_type` field.
     pub cvm_type: Option<String>,
+    /// The `data_type` field.
     pub data_type: Option<String>,
+    /// The `dedicated_file_name` field.
     pub dedicated_file_name: Option<String>,
+    /// The `emv_auth_data` field.
     pub emv_auth_data: Option<String>,
+    /// The `evidence_customer_signature` field.
     pub evidence_customer_signature: Option<String>,
+    /// The `evidence_transaction_certificate` field.
     pub evidence_transaction_certificate: Option<String>,
+    /// The `exp_month` field.
     pub exp_month: Option<i64>,
+    /// The `exp_year` field.
     pub exp_year: Option<i64>,
+    /// The `fingerprint` field.
     pub fingerprint: Option<String>,
+    /// The `funding` field.
     pub funding: Option<String>,
+    /// The `last4` field.
     pub last4: Option<String>,
+    /// The `pos_device_id` field.
     pub pos_device_id: Option<String>,
+    /// The `pos_entry_mode` field.
     pub pos_entry_mode: Option<String>,
+    /// The `read_method` field.
     pub read_method: Option<String>,
+    /// The `reader` field.
     pub reader: Option<String>,
+    /// The `terminal_verification_results` field.
     pub terminal_verification_results: Option<String>,
+    /// The `transaction_status_information` field.
     pub transaction_status_information: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -3462,10 +3643,13 @@ impl serde::Serialize for SourceTypeCardPresent {
         map.end()
     }
 }
+/// The `source_type_eps` object.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeEps {
+    /// The `reference` field.
     pub reference: Option<String>,
+    /// The `statement_descriptor` field.
     pub statement_descriptor: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -3525,12 +3709,17 @@ impl serde::Serialize for SourceTypeEps {
         map.end()
     }
 }
+/// The `source_type_giropay` object.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeGiropay {
+    /// The `bank_code` field.
     pub bank_code: Option<String>,
+    /// The `bank_name` field.
     pub bank_name: Option<String>,
+    /// The `bic` field.
     pub bic: Option<String>,
+    /// The `statement_descriptor` field.
     pub statement_descriptor: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -3604,12 +3793,17 @@ impl serde::Serialize for SourceTypeGiropay {
         map.end()
     }
 }
+/// The `source_type_ideal` object.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeIdeal {
+    /// The `bank` field.
     pub bank: Option<String>,
+    /// The `bic` field.
     pub bic: Option<String>,
+    /// The `iban_last4` field.
     pub iban_last4: Option<String>,
+    /// The `statement_descriptor` field.
     pub statement_descriptor: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -3683,34 +3877,61 @@ impl serde::Serialize for SourceTypeIdeal {
         map.end()
     }
 }
+/// The `source_type_klarna` object.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeKlarna {
+    /// The `background_image_url` field.
     pub background_image_url: Option<String>,
+    /// The `client_token` field.
     pub client_token: Option<String>,
+    /// The `first_name` field.
     pub first_name: Option<String>,
+    /// The `last_name` field.
     pub last_name: Option<String>,
+    /// The `locale` field.
     pub locale: Option<String>,
+    /// The `logo_url` field.
     pub logo_url: Option<String>,
+    /// The `page_title` field.
     pub page_title: Option<String>,
+    /// The `pay_later_asset_urls_descriptive` field.
     pub pay_later_asset_urls_descriptive: Option<String>,
+    /// The `pay_later_asset_urls_standard` field.
     pub pay_later_asset_urls_standard: Option<String>,
+    /// The `pay_later_name` field.
     pub pay_later_name: Option<String>,
+    /// The `pay_later_redirect_url` field.
     pub pay_later_redirect_url: Option<String>,
+    /// The `pay_now_asset_urls_descriptive` field.
     pub pay_now_asset_urls_descriptive: Option<String>,
+    /// The `pay_now_asset_urls_standard` field.
     pub pay_now_asset_urls_standard: Option<String>,
+    /// The `pay_now_name` field.
     pub pay_now_name: Option<String>,
+    /// The `pay_now_redirect_url` field.
     pub pay_now_redirect_url: Option<String>,
+    /// The `pay_over_time_asset_urls_descriptive` field.
     pub pay_over_time_asset_urls_descriptive: Option<String>,
+    /// The `pay_over_time_asset_urls_standard` field.
     pub pay_over_time_asset_urls_standard: Option<String>,
+    /// The `pay_over_time_name` field.
     pub pay_over_time_name: Option<String>,
+    /// The `pay_over_time_redirect_url` field.
     pub pay_over_time_redirect_url: Option<String>,
+    /// The `payment_method_categories` field.
     pub payment_method_categories: Option<String>,
+    /// The `purchase_country` field.
     pub purchase_country: Option<String>,
+    /// The `purchase_type` field.
     pub purchase_type: Option<String>,
+    /// The `redirect_url` field.
     pub redirect_url: Option<String>,
+    /// The `shipping_delay` field.
     pub shipping_delay: Option<i64>,
+    /// The `shipping_first_name` field.
     pub shipping_first_name: Option<String>,
+    /// The `shipping_last_name` field.
     pub shipping_last_name: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -3965,18 +4186,29 @@ impl serde::Serialize for SourceTypeKlarna {
         map.end()
     }
 }
+/// The `source_type_multibanco` object.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeMultibanco {
+    /// The `entity` field.
     pub entity: Option<String>,
+    /// The `reference` field.
     pub reference: Option<String>,
+    /// The `refund_account_holder_address_city` field.
     pub refund_account_holder_address_city: Option<String>,
+    /// The `refund_account_holder_address_country` field.
     pub refund_account_holder_address_country: Option<String>,
+    /// The `refund_account_holder_address_line1` field.
     pub refund_account_holder_address_line1: Option<String>,
+    /// The `refund_account_holder_address_line2` field.
     pub refund_account_holder_address_line2: Option<String>,
+    /// The `refund_account_holder_address_postal_code` field.
     pub refund_account_holder_address_postal_code: Option<String>,
+    /// The `refund_account_holder_address_state` field.
     pub refund_account_holder_address_state: Option<String>,
+    /// The `refund_account_holder_name` field.
     pub refund_account_holder_name: Option<String>,
+    /// The `refund_iban` field.
     pub refund_iban: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -4103,9 +4335,11 @@ impl serde::Serialize for SourceTypeMultibanco {
         map.end()
     }
 }
+/// The `source_type_p24` object.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeP24 {
+    /// The `reference` field.
     pub reference: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -4158,15 +4392,23 @@ impl serde::Serialize for SourceTypeP24 {
         map.end()
     }
 }
+/// The `source_type_sepa_debit` object.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeSepaDebit {
+    /// The `bank_code` field.
     pub bank_code: Option<String>,
+    /// The `branch_code` field.
     pub branch_code: Option<String>,
+    /// The `country` field.
     pub country: Option<String>,
+    /// The `fingerprint` field.
     pub fingerprint: Option<String>,
+    /// The `last4` field.
     pub last4: Option<String>,
+    /// The `mandate_reference` field.
     pub mandate_reference: Option<String>,
+    /// The `mandate_url` field.
     pub mandate_url: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -4269,15 +4511,23 @@ impl serde::Serialize for SourceTypeSepaDebit {
         map.end()
     }
 }
+/// The `source_type_sofort` object.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeSofort {
+    /// The `bank_code` field.
     pub bank_code: Option<String>,
+    /// The `bank_name` field.
     pub bank_name: Option<String>,
+    /// The `bic` field.
     pub bic: Option<String>,
+    /// The `country` field.
     pub country: Option<String>,
+    /// The `iban_last4` field.
     pub iban_last4: Option<String>,
+    /// The `preferred_language` field.
     pub preferred_language: Option<String>,
+    /// The `statement_descriptor` field.
     pub statement_descriptor: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -4380,25 +4630,43 @@ impl serde::Serialize for SourceTypeSofort {
         map.end()
     }
 }
+/// The `source_type_three_d_secure` object.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeThreeDSecure {
+    /// The `address_line1_check` field.
     pub address_line1_check: Option<String>,
+    /// The `address_zip_check` field.
     pub address_zip_check: Option<String>,
+    /// The `authenticated` field.
     pub authenticated: Option<bool>,
+    /// The `brand` field.
     pub brand: Option<String>,
+    /// The `card` field.
     pub card: Option<String>,
+    /// The `country` field.
     pub country: Option<String>,
+    /// The `customer` field.
     pub customer: Option<String>,
+    /// The `cvc_check` field.
     pub cvc_check: Option<String>,
+    /// The `dynamic_last4` field.
     pub dynamic_last4: Option<String>,
+    /// The `exp_month` field.
     pub exp_month: Option<i64>,
+    /// The `exp_year` field.
     pub exp_year: Option<i64>,
+    /// The `fingerprint` field.
     pub fingerprint: Option<String>,
+    /// The `funding` field.
     pub funding: Option<String>,
+    /// The `last4` field.
     pub last4: Option<String>,
+    /// The `name` field.
     pub name: Option<String>,
+    /// The `three_d_secure` field.
     pub three_d_secure: Option<String>,
+    /// The `tokenization_method` field.
     pub tokenization_method: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -4581,11 +4849,15 @@ impl serde::Serialize for SourceTypeThreeDSecure {
         map.end()
     }
 }
+/// The `source_type_wechat` object.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceTypeWechat {
+    /// The `prepay_id` field.
     pub prepay_id: Option<String>,
+    /// The `qr_code_url` field.
     pub qr_code_url: Option<String>,
+    /// The `statement_descriptor` field.
     pub statement_descriptor: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -4658,11 +4930,12 @@ impl serde::Serialize for SourceTypeWechat {
 ///
 /// This request accepts the `metadata` and `owner` as arguments. It is also possible to update type specific information for selected payment methods. Please refer to our [payment method guides](https://docs.stripe.com/docs/sources) for more detail.
 ///
-/// `POST /v1/sources/{source}`
+/// `POST /v1/sources/{source}` · Stripe's SDKs: `update` on `Source` · [API reference](https://docs.stripe.com/api/sources/update)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateSource {
+    /// The `source` parameter.
     pub source: crate::SourceId,
     /// Amount associated with the source.
     pub amount: Option<i64>,
@@ -4705,7 +4978,7 @@ impl serde::Serialize for UpdateSource {
 }
 #[cfg(feature = "payments")]
 impl UpdateSource {
-    ///Start with the required parameters: `source`.
+    /// Start with the required parameters: `source`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(source: impl Into<crate::SourceId>) -> Self {
         Self {
@@ -4771,11 +5044,12 @@ impl crate::rt::StripeRequest for UpdateSource {
 }
 /// Verify a given source.
 ///
-/// `POST /v1/sources/{source}/verify`
+/// `POST /v1/sources/{source}/verify` · Stripe's SDKs: `verify` on `Source` · [API reference](https://docs.stripe.com/api/sources/verify)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct VerifySource {
+    /// The `source` parameter.
     pub source: crate::SourceId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -4796,7 +5070,7 @@ impl serde::Serialize for VerifySource {
 }
 #[cfg(feature = "payments")]
 impl VerifySource {
-    ///Start with the required parameters: `source`, `values`.
+    /// Start with the required parameters: `source`, `values`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         source: impl Into<crate::SourceId>,

@@ -4,12 +4,14 @@
 ///
 /// Retrieves a new Source MandateNotification.
 ///
-/// `GET /v1/sources/{source}/mandate_notifications/{mandate_notification}`
+/// `GET /v1/sources/{source}/mandate_notifications/{mandate_notification}` · [API reference](https://docs.stripe.com/api/source_mandate_notifications)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveSourceMandateNotification {
+    /// The `source` parameter.
     pub source: crate::SourceId,
+    /// The `mandate_notification` parameter.
     pub mandate_notification: crate::SourceMandateNotificationId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -27,7 +29,7 @@ impl serde::Serialize for RetrieveSourceMandateNotification {
 }
 #[cfg(feature = "payments")]
 impl RetrieveSourceMandateNotification {
-    ///Start with the required parameters: `source`, `mandate_notification`.
+    /// Start with the required parameters: `source`, `mandate_notification`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         source: impl Into<crate::SourceId>,
@@ -73,9 +75,11 @@ impl crate::rt::StripeRequest for RetrieveSourceMandateNotification {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceMandateNotification {
+    /// The `acss_debit` field.
     pub acss_debit: Option<crate::SourceMandateNotificationAcssDebitData>,
     /// A positive integer in the smallest currency unit (that is, 100 cents for $1.00, or 1 for ¥1, Japanese Yen being a zero-decimal currency) representing the amount associated with the mandate notification. The amount is expressed in the currency of the underlying source. Required if the notification type is `debit_initiated`.
     pub amount: Option<i64>,
+    /// The `bacs_debit` field.
     pub bacs_debit: Option<crate::SourceMandateNotificationBacsDebitData>,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
@@ -85,7 +89,9 @@ pub struct SourceMandateNotification {
     pub livemode: bool,
     /// The reason of the mandate notification. Valid reasons are `mandate_confirmed` or `debit_initiated`.
     pub reason: String,
+    /// The `sepa_debit` field.
     pub sepa_debit: Option<crate::SourceMandateNotificationSepaDebitData>,
+    /// The `source` field.
     pub source: crate::Source,
     /// The status of the mandate notification. Valid statuses are `pending` or `submitted`.
     pub status: String,

@@ -4,11 +4,12 @@
 ///
 /// Creates a new `tax_id` object for a customer.
 ///
-/// `POST /v1/customers/{customer}/tax_ids`
+/// `POST /v1/customers/{customer}/tax_ids` · Stripe's SDKs: `create` on `TaxId` · [API reference](https://docs.stripe.com/api/tax_ids/create)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateCustomerTaxId {
+    /// The `customer` parameter.
     pub customer: crate::CustomerId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -32,7 +33,7 @@ impl serde::Serialize for CreateCustomerTaxId {
 }
 #[cfg(feature = "payments")]
 impl CreateCustomerTaxId {
-    ///Start with the required parameters: `customer`, `type`, `value`.
+    /// Start with the required parameters: `customer`, `type`, `value`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         customer: impl Into<crate::CustomerId>,
@@ -682,13 +683,15 @@ impl<'de> serde::Deserialize<'de> for CreateCustomerTaxIdType {
 ///
 /// Deletes an existing `tax_id` object.
 ///
-/// `DELETE /v1/customers/{customer}/tax_ids/{id}`
+/// `DELETE /v1/customers/{customer}/tax_ids/{id}` · Stripe's SDKs: `delete` on `TaxId` · [API reference](https://docs.stripe.com/api/tax_ids/delete)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteCustomerTaxId {
+    /// The `customer` parameter.
     pub customer: crate::CustomerId,
-    pub id: crate::DeletedTaxIdId,
+    /// The `id` parameter.
+    pub id: crate::TaxIdId,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for DeleteCustomerTaxId {
@@ -700,11 +703,11 @@ impl serde::Serialize for DeleteCustomerTaxId {
 }
 #[cfg(feature = "payments")]
 impl DeleteCustomerTaxId {
-    ///Start with the required parameters: `customer`, `id`.
+    /// Start with the required parameters: `customer`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         customer: impl Into<crate::CustomerId>,
-        id: impl Into<crate::DeletedTaxIdId>,
+        id: impl Into<crate::TaxIdId>,
     ) -> Self {
         Self {
             customer: customer.into(),
@@ -817,11 +820,12 @@ impl serde::Serialize for DeletedTaxId {
 ///
 /// Returns a list of tax IDs for a customer.
 ///
-/// `GET /v1/customers/{customer}/tax_ids`
+/// `GET /v1/customers/{customer}/tax_ids` · Stripe's SDKs: `list` on `TaxId` · [API reference](https://docs.stripe.com/api/tax_ids/list)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListCustomerTaxIds {
+    /// The `customer` parameter.
     pub customer: crate::CustomerId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -854,7 +858,7 @@ impl serde::Serialize for ListCustomerTaxIds {
 }
 #[cfg(feature = "payments")]
 impl ListCustomerTaxIds {
-    ///Start with the required parameters: `customer`.
+    /// Start with the required parameters: `customer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(customer: impl Into<crate::CustomerId>) -> Self {
         Self {
@@ -910,12 +914,14 @@ impl crate::rt::StripeRequest for ListCustomerTaxIds {
 ///
 /// Retrieves the `tax_id` object with the given identifier.
 ///
-/// `GET /v1/customers/{customer}/tax_ids/{id}`
+/// `GET /v1/customers/{customer}/tax_ids/{id}` · Stripe's SDKs: `retrieve` on `TaxId` · [API reference](https://docs.stripe.com/api/tax_ids/retrieve)
 #[cfg(feature = "payments")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveCustomerTaxId {
+    /// The `customer` parameter.
     pub customer: crate::CustomerId,
+    /// The `id` parameter.
     pub id: crate::TaxIdId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -933,7 +939,7 @@ impl serde::Serialize for RetrieveCustomerTaxId {
 }
 #[cfg(feature = "payments")]
 impl RetrieveCustomerTaxId {
-    ///Start with the required parameters: `customer`, `id`.
+    /// Start with the required parameters: `customer`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         customer: impl Into<crate::CustomerId>,

@@ -4,7 +4,7 @@
 ///
 /// Returns a list of early fraud warnings.
 ///
-/// `GET /v1/radar/early_fraud_warnings`
+/// `GET /v1/radar/early_fraud_warnings` · Stripe's SDKs: `list` on `Radar.EarlyFraudWarning` · [API reference](https://docs.stripe.com/api/radar/early_fraud_warnings/list)
 #[cfg(feature = "radar")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -55,7 +55,7 @@ impl serde::Serialize for ListRadarEarlyFraudWarnings {
 }
 #[cfg(feature = "radar")]
 impl ListRadarEarlyFraudWarnings {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -312,11 +312,12 @@ impl serde::Serialize for RadarEarlyFraudWarning {
 ///
 /// Please refer to the [early fraud warning](#early_fraud_warning_object) object reference for more details.
 ///
-/// `GET /v1/radar/early_fraud_warnings/{early_fraud_warning}`
+/// `GET /v1/radar/early_fraud_warnings/{early_fraud_warning}` · Stripe's SDKs: `retrieve` on `Radar.EarlyFraudWarning` · [API reference](https://docs.stripe.com/api/radar/early_fraud_warnings/retrieve)
 #[cfg(feature = "radar")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveRadarEarlyFraudWarning {
+    /// The `early_fraud_warning` parameter.
     pub early_fraud_warning: crate::RadarEarlyFraudWarningId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -334,7 +335,7 @@ impl serde::Serialize for RetrieveRadarEarlyFraudWarning {
 }
 #[cfg(feature = "radar")]
 impl RetrieveRadarEarlyFraudWarning {
-    ///Start with the required parameters: `early_fraud_warning`.
+    /// Start with the required parameters: `early_fraud_warning`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(early_fraud_warning: impl Into<crate::RadarEarlyFraudWarningId>) -> Self {
         Self {

@@ -4,7 +4,7 @@
 ///
 /// Creates a new `ValueList` object, which can then be referenced in rules.
 ///
-/// `POST /v1/radar/value_lists`
+/// `POST /v1/radar/value_lists` · Stripe's SDKs: `create` on `Radar.ValueList` · [API reference](https://docs.stripe.com/api/radar/value_lists/create)
 #[cfg(feature = "radar")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -39,17 +39,26 @@ impl serde::Serialize for CreateRadarValueList {
         map.end()
     }
 }
+/// The required parameters of [`CreateRadarValueList::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "radar")]
+#[derive(Clone, Debug)]
+pub struct CreateRadarValueListArgs {
+    /// The name of the value list for use in rules.
+    pub alias: String,
+    /// The human-readable name of the value list.
+    pub name: String,
+}
 #[cfg(feature = "radar")]
 impl CreateRadarValueList {
-    ///Start with the required parameters: `alias`, `name`.
+    /// Start with the required parameters, named in [`CreateRadarValueListArgs`]: `alias`, `name`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(alias: impl Into<String>, name: impl Into<String>) -> Self {
+    pub fn new(args: CreateRadarValueListArgs) -> Self {
         Self {
-            alias: alias.into(),
+            alias: args.alias,
             expand: None,
             item_type: None,
             metadata: None,
-            name: name.into(),
+            name: args.name,
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -195,12 +204,13 @@ impl<'de> serde::Deserialize<'de> for CreateRadarValueListItemType {
 ///
 /// Deletes a `ValueList` object, also deleting any items contained within the value list. To be deleted, a value list must not be referenced in any rules.
 ///
-/// `DELETE /v1/radar/value_lists/{value_list}`
+/// `DELETE /v1/radar/value_lists/{value_list}` · Stripe's SDKs: `delete` on `Radar.ValueList` · [API reference](https://docs.stripe.com/api/radar/value_lists/delete)
 #[cfg(feature = "radar")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteRadarValueList {
-    pub value_list: crate::DeletedRadarValueListId,
+    /// The `value_list` parameter.
+    pub value_list: crate::RadarValueListId,
 }
 #[cfg(feature = "radar")]
 impl serde::Serialize for DeleteRadarValueList {
@@ -212,9 +222,9 @@ impl serde::Serialize for DeleteRadarValueList {
 }
 #[cfg(feature = "radar")]
 impl DeleteRadarValueList {
-    ///Start with the required parameters: `value_list`.
+    /// Start with the required parameters: `value_list`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(value_list: impl Into<crate::DeletedRadarValueListId>) -> Self {
+    pub fn new(value_list: impl Into<crate::RadarValueListId>) -> Self {
         Self {
             value_list: value_list.into(),
         }
@@ -332,7 +342,7 @@ impl serde::Serialize for DeletedRadarValueList {
 ///
 /// Returns a list of `ValueList` objects. The objects are sorted in descending order by creation date, with the most recently created object appearing first.
 ///
-/// `GET /v1/radar/value_lists`
+/// `GET /v1/radar/value_lists` · Stripe's SDKs: `list` on `Radar.ValueList` · [API reference](https://docs.stripe.com/api/radar/value_lists/list)
 #[cfg(feature = "radar")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -383,7 +393,7 @@ impl serde::Serialize for ListRadarValueLists {
 }
 #[cfg(feature = "radar")]
 impl ListRadarValueLists {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -773,11 +783,12 @@ impl crate::rt::Decode for RadarValueListItemType {
 ///
 /// Retrieves a `ValueList` object.
 ///
-/// `GET /v1/radar/value_lists/{value_list}`
+/// `GET /v1/radar/value_lists/{value_list}` · Stripe's SDKs: `retrieve` on `Radar.ValueList` · [API reference](https://docs.stripe.com/api/radar/value_lists/retrieve)
 #[cfg(feature = "radar")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveRadarValueList {
+    /// The `value_list` parameter.
     pub value_list: crate::RadarValueListId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -795,7 +806,7 @@ impl serde::Serialize for RetrieveRadarValueList {
 }
 #[cfg(feature = "radar")]
 impl RetrieveRadarValueList {
-    ///Start with the required parameters: `value_list`.
+    /// Start with the required parameters: `value_list`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(value_list: impl Into<crate::RadarValueListId>) -> Self {
         Self {
@@ -833,11 +844,12 @@ impl crate::rt::StripeRequest for RetrieveRadarValueList {
 ///
 /// Updates a `ValueList` object by setting the values of the parameters passed. Any parameters not provided will be left unchanged. Note that `item_type` is immutable.
 ///
-/// `POST /v1/radar/value_lists/{value_list}`
+/// `POST /v1/radar/value_lists/{value_list}` · Stripe's SDKs: `update` on `Radar.ValueList` · [API reference](https://docs.stripe.com/api/radar/value_lists/update)
 #[cfg(feature = "radar")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateRadarValueList {
+    /// The `value_list` parameter.
     pub value_list: crate::RadarValueListId,
     /// The name of the value list for use in rules.
     pub alias: Option<String>,
@@ -870,7 +882,7 @@ impl serde::Serialize for UpdateRadarValueList {
 }
 #[cfg(feature = "radar")]
 impl UpdateRadarValueList {
-    ///Start with the required parameters: `value_list`.
+    /// Start with the required parameters: `value_list`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(value_list: impl Into<crate::RadarValueListId>) -> Self {
         Self {

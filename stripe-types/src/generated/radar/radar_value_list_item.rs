@@ -4,7 +4,7 @@
 ///
 /// Creates a new `ValueListItem` object, which is added to the specified parent value list.
 ///
-/// `POST /v1/radar/value_list_items`
+/// `POST /v1/radar/value_list_items` · Stripe's SDKs: `create` on `Radar.ValueListItem` · [API reference](https://docs.stripe.com/api/radar/value_list_items/create)
 #[cfg(feature = "radar")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -29,15 +29,24 @@ impl serde::Serialize for CreateRadarValueListItem {
         map.end()
     }
 }
+/// The required parameters of [`CreateRadarValueListItem::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "radar")]
+#[derive(Clone, Debug)]
+pub struct CreateRadarValueListItemArgs {
+    /// The value of the item (whose type must match the type of the parent value list).
+    pub value: String,
+    /// The identifier of the value list which the created item will be added to.
+    pub value_list: String,
+}
 #[cfg(feature = "radar")]
 impl CreateRadarValueListItem {
-    ///Start with the required parameters: `value`, `value_list`.
+    /// Start with the required parameters, named in [`CreateRadarValueListItemArgs`]: `value`, `value_list`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(value: impl Into<String>, value_list: impl Into<String>) -> Self {
+    pub fn new(args: CreateRadarValueListItemArgs) -> Self {
         Self {
             expand: None,
-            value: value.into(),
-            value_list: value_list.into(),
+            value: args.value,
+            value_list: args.value_list,
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -65,12 +74,13 @@ impl crate::rt::StripeRequest for CreateRadarValueListItem {
 ///
 /// Deletes a `ValueListItem` object, removing it from its parent value list.
 ///
-/// `DELETE /v1/radar/value_list_items/{item}`
+/// `DELETE /v1/radar/value_list_items/{item}` · Stripe's SDKs: `delete` on `Radar.ValueListItem` · [API reference](https://docs.stripe.com/api/radar/value_list_items/delete)
 #[cfg(feature = "radar")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteRadarValueListItem {
-    pub item: crate::DeletedRadarValueListItemId,
+    /// The `item` parameter.
+    pub item: crate::RadarValueListItemId,
 }
 #[cfg(feature = "radar")]
 impl serde::Serialize for DeleteRadarValueListItem {
@@ -82,9 +92,9 @@ impl serde::Serialize for DeleteRadarValueListItem {
 }
 #[cfg(feature = "radar")]
 impl DeleteRadarValueListItem {
-    ///Start with the required parameters: `item`.
+    /// Start with the required parameters: `item`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(item: impl Into<crate::DeletedRadarValueListItemId>) -> Self {
+    pub fn new(item: impl Into<crate::RadarValueListItemId>) -> Self {
         Self { item: item.into() }
     }
 }
@@ -200,13 +210,13 @@ impl serde::Serialize for DeletedRadarValueListItem {
 ///
 /// Returns a list of `ValueListItem` objects. The objects are sorted in descending order by creation date, with the most recently created object appearing first.
 ///
-/// `GET /v1/radar/value_list_items`
+/// `GET /v1/radar/value_list_items` · Stripe's SDKs: `list` on `Radar.ValueListItem` · [API reference](https://docs.stripe.com/api/radar/value_list_items/list)
 #[cfg(feature = "radar")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListRadarValueListItems {
     /// Only return items that were created during the given date interval.
-    pub created: Option<crate::ListRadarValueListItemsCreated>,
+    pub created: Option<crate::ListInvoiceItemsCreated>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -249,7 +259,7 @@ impl serde::Serialize for ListRadarValueListItems {
 }
 #[cfg(feature = "radar")]
 impl ListRadarValueListItems {
-    ///Start with the required parameters: `value_list`.
+    /// Start with the required parameters: `value_list`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(value_list: impl Into<String>) -> Self {
         Self {
@@ -263,10 +273,7 @@ impl ListRadarValueListItems {
         }
     }
     /// Only return items that were created during the given date interval.
-    pub fn created(
-        mut self,
-        v: impl Into<crate::ListRadarValueListItemsCreated>,
-    ) -> Self {
+    pub fn created(mut self, v: impl Into<crate::ListInvoiceItemsCreated>) -> Self {
         self.created = Some(v.into());
         self
     }
@@ -309,39 +316,6 @@ impl crate::rt::StripeRequest for ListRadarValueListItems {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// One of several shapes of `ListRadarValueListItemsCreated`.
-#[cfg(feature = "radar")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListRadarValueListItemsCreated {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(feature = "radar")]
-impl serde::Serialize for ListRadarValueListItemsCreated {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListRadarValueListItemsCreated::RangeQuerySpecs(x) => x.serialize(s),
-            ListRadarValueListItemsCreated::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "radar")]
-impl From<crate::RangeQuerySpecs> for ListRadarValueListItemsCreated {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListRadarValueListItemsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "radar")]
-impl From<i64> for ListRadarValueListItemsCreated {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListRadarValueListItemsCreated::Integer(v)
     }
 }
 /// Value list items allow you to add specific values to a given Radar value list, which can then be used in rules.
@@ -488,11 +462,12 @@ impl serde::Serialize for RadarValueListItem {
 ///
 /// Retrieves a `ValueListItem` object.
 ///
-/// `GET /v1/radar/value_list_items/{item}`
+/// `GET /v1/radar/value_list_items/{item}` · Stripe's SDKs: `retrieve` on `Radar.ValueListItem` · [API reference](https://docs.stripe.com/api/radar/value_list_items/retrieve)
 #[cfg(feature = "radar")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveRadarValueListItem {
+    /// The `item` parameter.
     pub item: crate::RadarValueListItemId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -510,7 +485,7 @@ impl serde::Serialize for RetrieveRadarValueListItem {
 }
 #[cfg(feature = "radar")]
 impl RetrieveRadarValueListItem {
-    ///Start with the required parameters: `item`.
+    /// Start with the required parameters: `item`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(item: impl Into<crate::RadarValueListItemId>) -> Self {
         Self {

@@ -4,11 +4,12 @@
 ///
 /// Approves a `Review` object, closing it and removing it from the list of reviews.
 ///
-/// `POST /v1/reviews/{review}/approve`
+/// `POST /v1/reviews/{review}/approve` · Stripe's SDKs: `approve` on `Review` · [API reference](https://docs.stripe.com/api/reviews/approve)
 #[cfg(feature = "radar")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ApproveReview {
+    /// The `review` parameter.
     pub review: crate::ReviewId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -26,7 +27,7 @@ impl serde::Serialize for ApproveReview {
 }
 #[cfg(feature = "radar")]
 impl ApproveReview {
-    ///Start with the required parameters: `review`.
+    /// Start with the required parameters: `review`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(review: impl Into<crate::ReviewId>) -> Self {
         Self {
@@ -64,7 +65,7 @@ impl crate::rt::StripeRequest for ApproveReview {
 ///
 /// Returns a list of `Review` objects that have `open` set to `true`. The objects are sorted in descending order by creation date, with the most recently created object appearing first.
 ///
-/// `GET /v1/reviews`
+/// `GET /v1/reviews` · Stripe's SDKs: `list` on `Review` · [API reference](https://docs.stripe.com/api/reviews/list)
 #[cfg(feature = "radar")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -105,7 +106,7 @@ impl serde::Serialize for ListReviews {
 }
 #[cfg(feature = "radar")]
 impl ListReviews {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -194,11 +195,12 @@ impl From<i64> for ListReviewsCreated {
 ///
 /// Retrieves a `Review` object.
 ///
-/// `GET /v1/reviews/{review}`
+/// `GET /v1/reviews/{review}` · Stripe's SDKs: `retrieve` on `Review` · [API reference](https://docs.stripe.com/api/reviews/retrieve)
 #[cfg(feature = "radar")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveReview {
+    /// The `review` parameter.
     pub review: crate::ReviewId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -216,7 +218,7 @@ impl serde::Serialize for RetrieveReview {
 }
 #[cfg(feature = "radar")]
 impl RetrieveReview {
-    ///Start with the required parameters: `review`.
+    /// Start with the required parameters: `review`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(review: impl Into<crate::ReviewId>) -> Self {
         Self {

@@ -4,7 +4,7 @@
 ///
 /// Creates a new object and begin running the report. (Certain report types require a [live-mode API key](https://stripe.com/docs/keys#test-live-modes).)
 ///
-/// `POST /v1/reporting/report_runs`
+/// `POST /v1/reporting/report_runs` · Stripe's SDKs: `create` on `Reporting.ReportRun` · [API reference](https://docs.stripe.com/api/reporting/report_runs/create)
 #[cfg(feature = "reporting")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -33,7 +33,7 @@ impl serde::Serialize for CreateReportingReportRun {
 }
 #[cfg(feature = "reporting")]
 impl CreateReportingReportRun {
-    ///Start with the required parameters: `report_type`.
+    /// Start with the required parameters: `report_type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(report_type: impl Into<String>) -> Self {
         Self {
@@ -4233,7 +4233,7 @@ impl<'de> serde::Deserialize<'de> for CreateReportingReportRunParametersTimezone
 ///
 /// Returns a list of Report Runs, with the most recent appearing first.
 ///
-/// `GET /v1/reporting/report_runs`
+/// `GET /v1/reporting/report_runs` · Stripe's SDKs: `list` on `Reporting.ReportRun` · [API reference](https://docs.stripe.com/api/reporting/report_runs/list)
 #[cfg(feature = "reporting")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -4274,7 +4274,7 @@ impl serde::Serialize for ListReportingReportRuns {
 }
 #[cfg(feature = "reporting")]
 impl ListReportingReportRuns {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -4383,6 +4383,7 @@ pub struct ReportingReportRun {
     pub id: crate::ReportingReportRunId,
     /// `true` if the report is run on live mode data and `false` if it is run on test mode data.
     pub livemode: bool,
+    /// The `parameters` field.
     pub parameters: crate::FinancialReportingFinanceReportRunRunParameters,
     /// The ID of the [report type](https://docs.stripe.com/reports/report-types) to run, such as `"balance.summary.1"`.
     pub report_type: String,
@@ -4547,11 +4548,12 @@ impl serde::Serialize for ReportingReportRun {
 ///
 /// Retrieves the details of an existing Report Run.
 ///
-/// `GET /v1/reporting/report_runs/{report_run}`
+/// `GET /v1/reporting/report_runs/{report_run}` · Stripe's SDKs: `retrieve` on `Reporting.ReportRun` · [API reference](https://docs.stripe.com/api/reporting/report_runs/retrieve)
 #[cfg(feature = "reporting")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveReportingReportRun {
+    /// The `report_run` parameter.
     pub report_run: crate::ReportingReportRunId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -4569,7 +4571,7 @@ impl serde::Serialize for RetrieveReportingReportRun {
 }
 #[cfg(feature = "reporting")]
 impl RetrieveReportingReportRun {
-    ///Start with the required parameters: `report_run`.
+    /// Start with the required parameters: `report_run`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(report_run: impl Into<crate::ReportingReportRunId>) -> Self {
         Self {
@@ -4603,19 +4605,28 @@ impl crate::rt::StripeRequest for RetrieveReportingReportRun {
         }
     }
 }
+/// Part of a request's parameters (`CreateReportingReportRunParameters`).
 #[cfg(feature = "reporting")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct RunParameterSpecs {
+    /// The `columns` parameter.
     pub columns: Option<Vec<String>>,
+    /// The `connected_account` parameter.
     pub connected_account: Option<String>,
+    /// The `currency` parameter.
     pub currency: Option<String>,
+    /// The `interval_end` parameter.
     pub interval_end: Option<crate::rt::Timestamp>,
+    /// The `interval_start` parameter.
     pub interval_start: Option<crate::rt::Timestamp>,
+    /// The `payout` parameter.
     pub payout: Option<String>,
+    /// The `reporting_category` parameter.
     pub reporting_category: Option<
         crate::CreateReportingReportRunParametersReportingCategory,
     >,
+    /// The `timezone` parameter.
     pub timezone: Option<crate::CreateReportingReportRunParametersTimezone>,
 }
 #[cfg(feature = "reporting")]
@@ -4652,7 +4663,7 @@ impl serde::Serialize for RunParameterSpecs {
 }
 #[cfg(feature = "reporting")]
 impl RunParameterSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -4666,30 +4677,37 @@ impl RunParameterSpecs {
             timezone: None,
         }
     }
+    /// The `columns` parameter.
     pub fn columns(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.columns = Some(v.into_iter().map(Into::into).collect());
         self
     }
+    /// The `connected_account` parameter.
     pub fn connected_account(mut self, v: impl Into<String>) -> Self {
         self.connected_account = Some(v.into());
         self
     }
+    /// The `currency` parameter.
     pub fn currency(mut self, v: impl Into<String>) -> Self {
         self.currency = Some(v.into());
         self
     }
+    /// The `interval_end` parameter.
     pub fn interval_end(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
         self.interval_end = Some(v.into());
         self
     }
+    /// The `interval_start` parameter.
     pub fn interval_start(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
         self.interval_start = Some(v.into());
         self
     }
+    /// The `payout` parameter.
     pub fn payout(mut self, v: impl Into<String>) -> Self {
         self.payout = Some(v.into());
         self
     }
+    /// The `reporting_category` parameter.
     pub fn reporting_category(
         mut self,
         v: impl Into<crate::CreateReportingReportRunParametersReportingCategory>,
@@ -4697,6 +4715,7 @@ impl RunParameterSpecs {
         self.reporting_category = Some(v.into());
         self
     }
+    /// The `timezone` parameter.
     pub fn timezone(
         mut self,
         v: impl Into<crate::CreateReportingReportRunParametersTimezone>,

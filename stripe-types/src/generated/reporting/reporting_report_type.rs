@@ -4,7 +4,7 @@
 ///
 /// Returns a full list of Report Types.
 ///
-/// `GET /v1/reporting/report_types`
+/// `GET /v1/reporting/report_types` · Stripe's SDKs: `list` on `Reporting.ReportType` · [API reference](https://docs.stripe.com/api/reporting/report_types/list)
 #[cfg(feature = "reporting")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -25,7 +25,7 @@ impl serde::Serialize for ListReportingReportTypes {
 }
 #[cfg(feature = "reporting")]
 impl ListReportingReportTypes {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { expand: None }
@@ -220,11 +220,12 @@ impl serde::Serialize for ReportingReportType {
 ///
 /// Retrieves the details of a Report Type. (Certain report types require a [live-mode API key](https://stripe.com/docs/keys#test-live-modes).)
 ///
-/// `GET /v1/reporting/report_types/{report_type}`
+/// `GET /v1/reporting/report_types/{report_type}` · Stripe's SDKs: `retrieve` on `Reporting.ReportType` · [API reference](https://docs.stripe.com/api/reporting/report_types/retrieve)
 #[cfg(feature = "reporting")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveReportingReportType {
+    /// The `report_type` parameter.
     pub report_type: crate::ReportingReportTypeId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -242,7 +243,7 @@ impl serde::Serialize for RetrieveReportingReportType {
 }
 #[cfg(feature = "reporting")]
 impl RetrieveReportingReportType {
-    ///Start with the required parameters: `report_type`.
+    /// Start with the required parameters: `report_type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(report_type: impl Into<crate::ReportingReportTypeId>) -> Self {
         Self {

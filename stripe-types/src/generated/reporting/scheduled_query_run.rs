@@ -4,7 +4,7 @@
 ///
 /// Returns a list of scheduled query runs.
 ///
-/// `GET /v1/sigma/scheduled_query_runs`
+/// `GET /v1/sigma/scheduled_query_runs` · Stripe's SDKs: `list` on `Sigma.ScheduledQueryRun` · [API reference](https://docs.stripe.com/api/scheduled_query_runs/list)
 #[cfg(feature = "reporting")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -40,7 +40,7 @@ impl serde::Serialize for ListSigmaScheduledQueryRuns {
 }
 #[cfg(feature = "reporting")]
 impl ListSigmaScheduledQueryRuns {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -90,11 +90,12 @@ impl crate::rt::StripeRequest for ListSigmaScheduledQueryRuns {
 ///
 /// Retrieves the details of an scheduled query run.
 ///
-/// `GET /v1/sigma/scheduled_query_runs/{scheduled_query_run}`
+/// `GET /v1/sigma/scheduled_query_runs/{scheduled_query_run}` · Stripe's SDKs: `retrieve` on `Sigma.ScheduledQueryRun` · [API reference](https://docs.stripe.com/api/scheduled_query_runs/retrieve)
 #[cfg(feature = "reporting")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveSigmaScheduledQueryRun {
+    /// The `scheduled_query_run` parameter.
     pub scheduled_query_run: crate::ScheduledQueryRunId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -112,7 +113,7 @@ impl serde::Serialize for RetrieveSigmaScheduledQueryRun {
 }
 #[cfg(feature = "reporting")]
 impl RetrieveSigmaScheduledQueryRun {
-    ///Start with the required parameters: `scheduled_query_run`.
+    /// Start with the required parameters: `scheduled_query_run`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(scheduled_query_run: impl Into<crate::ScheduledQueryRunId>) -> Self {
         Self {
@@ -158,6 +159,7 @@ pub struct ScheduledQueryRun {
     pub created: crate::rt::Timestamp,
     /// When the query was run, Sigma contained a snapshot of your Stripe data at this time.
     pub data_load_time: crate::rt::Timestamp,
+    /// The `error` field.
     pub error: Option<crate::SigmaScheduledQueryRunError>,
     /// The file object representing the results of the query.
     pub file: Option<crate::File>,

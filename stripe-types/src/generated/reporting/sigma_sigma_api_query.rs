@@ -119,7 +119,7 @@ impl serde::Serialize for SigmaSigmaApiQuery {
 ///
 /// Update an existing Sigma query that previously exists
 ///
-/// `POST /v1/sigma/saved_queries/{id}`
+/// `POST /v1/sigma/saved_queries/{id}` · [API reference](https://docs.stripe.com/api/sigma/sigma_api_queries)
 #[cfg(feature = "reporting")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -152,7 +152,7 @@ impl serde::Serialize for UpdateSigmaSavedQuery {
 }
 #[cfg(feature = "reporting")]
 impl UpdateSigmaSavedQuery {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::SigmaSigmaApiQueryId>) -> Self {
         Self {

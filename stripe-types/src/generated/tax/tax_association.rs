@@ -4,18 +4,18 @@
 ///
 /// Finds a tax association object by PaymentIntent id.
 ///
-/// `GET /v1/tax/associations/find`
+/// `GET /v1/tax/associations/find` · Stripe's SDKs: `find` on `Tax.Association` · [API reference](https://docs.stripe.com/api/tax/associations/find)
 #[cfg(feature = "tax")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct RetrieveTaxAssociationsFind {
+pub struct FindTaxAssociation {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Valid [PaymentIntent](https://docs.stripe.com/api/payment_intents/object) id
     pub payment_intent: crate::PaymentIntentId,
 }
 #[cfg(feature = "tax")]
-impl serde::Serialize for RetrieveTaxAssociationsFind {
+impl serde::Serialize for FindTaxAssociation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -27,8 +27,8 @@ impl serde::Serialize for RetrieveTaxAssociationsFind {
     }
 }
 #[cfg(feature = "tax")]
-impl RetrieveTaxAssociationsFind {
-    ///Start with the required parameters: `payment_intent`.
+impl FindTaxAssociation {
+    /// Start with the required parameters: `payment_intent`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(payment_intent: impl Into<crate::PaymentIntentId>) -> Self {
         Self {
@@ -43,7 +43,7 @@ impl RetrieveTaxAssociationsFind {
     }
 }
 #[cfg(feature = "tax")]
-impl crate::rt::StripeRequest for RetrieveTaxAssociationsFind {
+impl crate::rt::StripeRequest for FindTaxAssociation {
     type Output = crate::TaxAssociation;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {

@@ -4,12 +4,13 @@
 ///
 /// Retrieves the line items of a tax calculation as a collection, if the calculation hasn’t expired.
 ///
-/// `GET /v1/tax/calculations/{calculation}/line_items`
+/// `GET /v1/tax/calculations/{calculation}/line_items` · Stripe's SDKs: `list_line_items` on `Tax.Calculation` · [API reference](https://docs.stripe.com/api/tax/calculations/list_line_items)
 #[cfg(feature = "tax")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct ListTaxCalculationLineItems {
-    pub calculation: String,
+pub struct ListLineItemsTaxCalculation {
+    /// The `calculation` parameter.
+    pub calculation: crate::TaxCalculationId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -20,7 +21,7 @@ pub struct ListTaxCalculationLineItems {
     pub starting_after: Option<String>,
 }
 #[cfg(feature = "tax")]
-impl serde::Serialize for ListTaxCalculationLineItems {
+impl serde::Serialize for ListLineItemsTaxCalculation {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -40,10 +41,10 @@ impl serde::Serialize for ListTaxCalculationLineItems {
     }
 }
 #[cfg(feature = "tax")]
-impl ListTaxCalculationLineItems {
-    ///Start with the required parameters: `calculation`.
+impl ListLineItemsTaxCalculation {
+    /// Start with the required parameters: `calculation`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(calculation: impl Into<String>) -> Self {
+    pub fn new(calculation: impl Into<crate::TaxCalculationId>) -> Self {
         Self {
             calculation: calculation.into(),
             ending_before: None,
@@ -74,7 +75,7 @@ impl ListTaxCalculationLineItems {
     }
 }
 #[cfg(feature = "tax")]
-impl crate::rt::StripeRequest for ListTaxCalculationLineItems {
+impl crate::rt::StripeRequest for ListLineItemsTaxCalculation {
     type Output = crate::rt::List<crate::TaxCalculationLineItem>;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {

@@ -4,7 +4,7 @@
 ///
 /// A list of [all tax codes available](https://stripe.com/docs/tax/tax-categories) to add to Products in order to allow specific tax calculations.
 ///
-/// `GET /v1/tax_codes`
+/// `GET /v1/tax_codes` · Stripe's SDKs: `list` on `TaxCode` · [API reference](https://docs.stripe.com/api/tax_codes/list)
 #[cfg(feature = "tax")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -40,7 +40,7 @@ impl serde::Serialize for ListTaxCodes {
 }
 #[cfg(feature = "tax")]
 impl ListTaxCodes {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -90,11 +90,12 @@ impl crate::rt::StripeRequest for ListTaxCodes {
 ///
 /// Retrieves the details of an existing tax code. Supply the unique tax code ID and Stripe will return the corresponding tax code information.
 ///
-/// `GET /v1/tax_codes/{id}`
+/// `GET /v1/tax_codes/{id}` · Stripe's SDKs: `retrieve` on `TaxCode` · [API reference](https://docs.stripe.com/api/tax_codes/retrieve)
 #[cfg(feature = "tax")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTaxCode {
+    /// The `id` parameter.
     pub id: crate::TaxCodeId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -112,7 +113,7 @@ impl serde::Serialize for RetrieveTaxCode {
 }
 #[cfg(feature = "tax")]
 impl RetrieveTaxCode {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::TaxCodeId>) -> Self {
         Self {

@@ -4,7 +4,7 @@
 ///
 /// Creates a new account or customer `tax_id` object.
 ///
-/// `POST /v1/tax_ids`
+/// `POST /v1/tax_ids` · Stripe's SDKs: `create` on `TaxId` · [API reference](https://docs.stripe.com/api/tax_ids/create)
 #[cfg(feature = "tax")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -36,7 +36,7 @@ impl serde::Serialize for CreateTaxId {
 }
 #[cfg(feature = "tax")]
 impl CreateTaxId {
-    ///Start with the required parameters: `type`, `value`.
+    /// Start with the required parameters: `type`, `value`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         r#type: impl Into<crate::CreateCustomerTaxIdType>,
@@ -79,12 +79,13 @@ impl crate::rt::StripeRequest for CreateTaxId {
 ///
 /// Deletes an existing account or customer `tax_id` object.
 ///
-/// `DELETE /v1/tax_ids/{id}`
+/// `DELETE /v1/tax_ids/{id}` · Stripe's SDKs: `delete` on `TaxId` · [API reference](https://docs.stripe.com/api/tax_ids/delete)
 #[cfg(feature = "tax")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteTaxId {
-    pub id: crate::DeletedTaxIdId,
+    /// The `id` parameter.
+    pub id: crate::TaxIdId,
 }
 #[cfg(feature = "tax")]
 impl serde::Serialize for DeleteTaxId {
@@ -96,9 +97,9 @@ impl serde::Serialize for DeleteTaxId {
 }
 #[cfg(feature = "tax")]
 impl DeleteTaxId {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<crate::DeletedTaxIdId>) -> Self {
+    pub fn new(id: impl Into<crate::TaxIdId>) -> Self {
         Self { id: id.into() }
     }
 }
@@ -123,7 +124,7 @@ impl crate::rt::StripeRequest for DeleteTaxId {
 ///
 /// Returns a list of tax IDs.
 ///
-/// `GET /v1/tax_ids`
+/// `GET /v1/tax_ids` · Stripe's SDKs: `list` on `TaxId` · [API reference](https://docs.stripe.com/api/tax_ids/list)
 #[cfg(feature = "tax")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -164,7 +165,7 @@ impl serde::Serialize for ListTaxIds {
 }
 #[cfg(feature = "tax")]
 impl ListTaxIds {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -282,13 +283,18 @@ impl<'de> serde::Deserialize<'de> for ListTaxIdsOwnerType {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`ListTaxIdsOwner`).
 #[cfg(feature = "tax")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct OwnerParams {
+    /// The `account` parameter.
     pub account: Option<String>,
+    /// The `customer` parameter.
     pub customer: Option<String>,
+    /// The `customer_account` parameter.
     pub customer_account: Option<String>,
+    /// The `type` parameter.
     pub r#type: crate::ListTaxIdsOwnerType,
 }
 #[cfg(feature = "tax")]
@@ -311,7 +317,7 @@ impl serde::Serialize for OwnerParams {
 }
 #[cfg(feature = "tax")]
 impl OwnerParams {
-    ///Start with the required parameters: `type`.
+    /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(r#type: impl Into<crate::ListTaxIdsOwnerType>) -> Self {
         Self {
@@ -321,14 +327,17 @@ impl OwnerParams {
             r#type: r#type.into(),
         }
     }
+    /// The `account` parameter.
     pub fn account(mut self, v: impl Into<String>) -> Self {
         self.account = Some(v.into());
         self
     }
+    /// The `customer` parameter.
     pub fn customer(mut self, v: impl Into<String>) -> Self {
         self.customer = Some(v.into());
         self
     }
+    /// The `customer_account` parameter.
     pub fn customer_account(mut self, v: impl Into<String>) -> Self {
         self.customer_account = Some(v.into());
         self
@@ -338,11 +347,12 @@ impl OwnerParams {
 ///
 /// Retrieves an account or customer `tax_id` object.
 ///
-/// `GET /v1/tax_ids/{id}`
+/// `GET /v1/tax_ids/{id}` · Stripe's SDKs: `retrieve` on `TaxId` · [API reference](https://docs.stripe.com/api/tax_ids/retrieve)
 #[cfg(feature = "tax")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTaxId {
+    /// The `id` parameter.
     pub id: crate::TaxIdId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -360,7 +370,7 @@ impl serde::Serialize for RetrieveTaxId {
 }
 #[cfg(feature = "tax")]
 impl RetrieveTaxId {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::TaxIdId>) -> Self {
         Self {

@@ -5,121 +5,221 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TaxProductRegistrationsResourceCountryOptions {
+    /// The `ae` field.
     pub ae: Option<
         crate::TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods,
     >,
+    /// The `al` field.
     pub al: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+    /// The `am` field.
     pub am: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `ao` field.
     pub ao: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+    /// The `at` field.
     pub at: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+    /// The `au` field.
     pub au: Option<
         crate::TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods,
     >,
+    /// The `aw` field.
     pub aw: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+    /// The `az` field.
     pub az: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `ba` field.
     pub ba: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+    /// The `bb` field.
     pub bb: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+    /// The `bd` field.
     pub bd: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+    /// The `be` field.
     pub be: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+    /// The `bf` field.
     pub bf: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+    /// The `bg` field.
     pub bg: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+    /// The `bh` field.
     pub bh: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+    /// The `bj` field.
     pub bj: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `bs` field.
     pub bs: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+    /// The `by` field.
     pub by: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `ca` field.
     pub ca: Option<crate::TaxProductRegistrationsResourceCountryOptionsCanada>,
+    /// The `cd` field.
     pub cd: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+    /// The `ch` field.
     pub ch: Option<
         crate::TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods,
     >,
+    /// The `cl` field.
     pub cl: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `cm` field.
     pub cm: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `co` field.
     pub co: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `cr` field.
     pub cr: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `cv` field.
     pub cv: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `cy` field.
     pub cy: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+    /// The `cz` field.
     pub cz: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+    /// The `de` field.
     pub de: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+    /// The `dk` field.
     pub dk: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+    /// The `ec` field.
     pub ec: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `ee` field.
     pub ee: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+    /// The `eg` field.
     pub eg: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `es` field.
     pub es: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+    /// The `et` field.
     pub et: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+    /// The `fi` field.
     pub fi: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+    /// The `fr` field.
     pub fr: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+    /// The `gb` field.
     pub gb: Option<
         crate::TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods,
     >,
+    /// The `ge` field.
     pub ge: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `gn` field.
     pub gn: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+    /// The `gr` field.
     pub gr: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+    /// The `hr` field.
     pub hr: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+    /// The `hu` field.
     pub hu: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+    /// The `id` field.
     pub id: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `ie` field.
     pub ie: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+    /// The `in` field.
     pub r#in: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `is` field.
     pub is: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+    /// The `it` field.
     pub it: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+    /// The `jp` field.
     pub jp: Option<
         crate::TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods,
     >,
+    /// The `ke` field.
     pub ke: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `kg` field.
     pub kg: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `kh` field.
     pub kh: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `kr` field.
     pub kr: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `kz` field.
     pub kz: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `la` field.
     pub la: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `lt` field.
     pub lt: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+    /// The `lu` field.
     pub lu: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+    /// The `lv` field.
     pub lv: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+    /// The `ma` field.
     pub ma: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `md` field.
     pub md: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `me` field.
     pub me: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+    /// The `mk` field.
     pub mk: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+    /// The `mr` field.
     pub mr: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+    /// The `mt` field.
     pub mt: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+    /// The `mx` field.
     pub mx: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `my` field.
     pub my: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `ng` field.
     pub ng: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `nl` field.
     pub nl: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+    /// The `no` field.
     pub no: Option<
         crate::TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods,
     >,
+    /// The `np` field.
     pub np: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `nz` field.
     pub nz: Option<
         crate::TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods,
     >,
+    /// The `om` field.
     pub om: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+    /// The `pe` field.
     pub pe: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `ph` field.
     pub ph: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `pl` field.
     pub pl: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+    /// The `pt` field.
     pub pt: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+    /// The `ro` field.
     pub ro: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+    /// The `rs` field.
     pub rs: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+    /// The `ru` field.
     pub ru: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `sa` field.
     pub sa: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `se` field.
     pub se: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+    /// The `sg` field.
     pub sg: Option<
         crate::TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods,
     >,
+    /// The `si` field.
     pub si: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+    /// The `sk` field.
     pub sk: Option<crate::TaxProductRegistrationsResourceCountryOptionsEurope>,
+    /// The `sn` field.
     pub sn: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `sr` field.
     pub sr: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+    /// The `th` field.
     pub th: Option<crate::TaxProductRegistrationsResourceCountryOptionsThailand>,
+    /// The `tj` field.
     pub tj: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `tr` field.
     pub tr: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `tw` field.
     pub tw: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `tz` field.
     pub tz: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `ua` field.
     pub ua: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `ug` field.
     pub ug: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `us` field.
     pub us: Option<crate::TaxProductRegistrationsResourceCountryOptionsUnitedStates>,
+    /// The `uy` field.
     pub uy: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+    /// The `uz` field.
     pub uz: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `vn` field.
     pub vn: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `za` field.
     pub za: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
+    /// The `zm` field.
     pub zm: Option<crate::TaxProductRegistrationsResourceCountryOptionsSimplified>,
+    /// The `zw` field.
     pub zw: Option<crate::TaxProductRegistrationsResourceCountryOptionsDefault>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

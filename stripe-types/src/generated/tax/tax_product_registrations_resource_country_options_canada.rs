@@ -5,6 +5,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TaxProductRegistrationsResourceCountryOptionsCanada {
+    /// The `province_standard` field.
     pub province_standard: Option<
         crate::TaxProductRegistrationsResourceCountryOptionsCaProvinceStandard,
     >,

@@ -5,6 +5,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TaxProductRegistrationsResourceCountryOptionsDefaultInboundGoods {
+    /// The `standard` field.
     pub standard: Option<
         crate::TaxProductRegistrationsResourceCountryOptionsDefaultStandard,
     >,

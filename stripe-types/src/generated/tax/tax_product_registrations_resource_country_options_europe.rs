@@ -5,6 +5,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TaxProductRegistrationsResourceCountryOptionsEurope {
+    /// The `standard` field.
     pub standard: Option<crate::TaxProductRegistrationsResourceCountryOptionsEuStandard>,
     /// Type of registration in an EU country.
     pub r#type: crate::TaxProductRegistrationsResourceCountryOptionsEuropeType,

@@ -5,14 +5,17 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TaxProductRegistrationsResourceCountryOptionsUnitedStates {
+    /// The `local_amusement_tax` field.
     pub local_amusement_tax: Option<
         crate::TaxProductRegistrationsResourceCountryOptionsUsLocalAmusementTax,
     >,
+    /// The `local_lease_tax` field.
     pub local_lease_tax: Option<
         crate::TaxProductRegistrationsResourceCountryOptionsUsLocalLeaseTax,
     >,
     /// Two-letter US state code ([ISO 3166-2](https://en.wikipedia.org/wiki/ISO_3166-2)).
     pub state: String,
+    /// The `state_sales_tax` field.
     pub state_sales_tax: Option<
         crate::TaxProductRegistrationsResourceCountryOptionsUsStateSalesTax,
     >,

@@ -7,6 +7,7 @@
 pub struct TaxProductResourceLineItemTaxBreakdown {
     /// The amount of tax, in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal).
     pub amount: i64,
+    /// The `jurisdiction` field.
     pub jurisdiction: crate::TaxProductResourceJurisdiction,
     /// Indicates whether the jurisdiction was determined by the origin (merchant's address) or destination (customer's address).
     pub sourcing: crate::TaxProductResourceLineItemTaxBreakdownSourcing,

@@ -5,6 +5,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TaxProductResourceShipFromDetails {
+    /// The `address` field.
     pub address: crate::TaxProductResourcePostalAddress,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

@@ -5,9 +5,11 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TaxProductResourceTaxAssociationTransactionAttempts {
+    /// The `committed` field.
     pub committed: Option<
         crate::TaxProductResourceTaxAssociationTransactionAttemptsResourceCommitted,
     >,
+    /// The `errored` field.
     pub errored: Option<
         crate::TaxProductResourceTaxAssociationTransactionAttemptsResourceErrored,
     >,

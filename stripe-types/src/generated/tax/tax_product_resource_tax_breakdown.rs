@@ -9,6 +9,7 @@ pub struct TaxProductResourceTaxBreakdown {
     pub amount: i64,
     /// Specifies whether the tax amount is included in the line item amount.
     pub inclusive: bool,
+    /// The `tax_rate_details` field.
     pub tax_rate_details: crate::TaxProductResourceTaxRateDetails,
     /// The reasoning behind this tax, for example, if the product is tax exempt. We might extend the possible values for this field to support new tax rules.
     pub taxability_reason: crate::LineItemsTaxAmountTaxabilityReason,

@@ -5,6 +5,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TaxProductResourceTaxSettingsHeadOffice {
+    /// The `address` field.
     pub address: crate::Address,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

@@ -5,7 +5,9 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TaxProductResourceTaxSettingsStatusDetails {
+    /// The `active` field.
     pub active: Option<crate::TaxProductResourceTaxSettingsStatusDetailsResourceActive>,
+    /// The `pending` field.
     pub pending: Option<
         crate::TaxProductResourceTaxSettingsStatusDetailsResourcePending,
     >,

@@ -4,11 +4,11 @@
 ///
 /// Creates a Tax Transaction from a calculation, if that calculation hasn’t expired. Calculations expire after 90 days.
 ///
-/// `POST /v1/tax/transactions/create_from_calculation`
+/// `POST /v1/tax/transactions/create_from_calculation` · Stripe's SDKs: `create_from_calculation` on `Tax.Transaction` · [API reference](https://docs.stripe.com/api/tax/transactions/create_from_calculation)
 #[cfg(feature = "tax")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct CreateTaxTransactionsCreateFromCalculation {
+pub struct CreateFromCalculationTaxTransaction {
     /// Tax Calculation ID to be used as input when creating the transaction.
     pub calculation: String,
     /// Specifies which fields in the response should be expanded.
@@ -21,7 +21,7 @@ pub struct CreateTaxTransactionsCreateFromCalculation {
     pub reference: String,
 }
 #[cfg(feature = "tax")]
-impl serde::Serialize for CreateTaxTransactionsCreateFromCalculation {
+impl serde::Serialize for CreateFromCalculationTaxTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -39,17 +39,26 @@ impl serde::Serialize for CreateTaxTransactionsCreateFromCalculation {
         map.end()
     }
 }
+/// The required parameters of [`CreateFromCalculationTaxTransaction::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
 #[cfg(feature = "tax")]
-impl CreateTaxTransactionsCreateFromCalculation {
-    ///Start with the required parameters: `calculation`, `reference`.
+#[derive(Clone, Debug)]
+pub struct CreateFromCalculationTaxTransactionArgs {
+    /// Tax Calculation ID to be used as input when creating the transaction.
+    pub calculation: String,
+    /// A custom order or sale identifier, such as 'myOrder_123'. Must be unique across all transactions, including reversals.
+    pub reference: String,
+}
+#[cfg(feature = "tax")]
+impl CreateFromCalculationTaxTransaction {
+    /// Start with the required parameters, named in [`CreateFromCalculationTaxTransactionArgs`]: `calculation`, `reference`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(calculation: impl Into<String>, reference: impl Into<String>) -> Self {
+    pub fn new(args: CreateFromCalculationTaxTransactionArgs) -> Self {
         Self {
-            calculation: calculation.into(),
+            calculation: args.calculation,
             expand: None,
             metadata: None,
             posted_at: None,
-            reference: reference.into(),
+            reference: args.reference,
         }
     }
     /// Specifies which fields in the response should be expanded.
@@ -69,7 +78,7 @@ impl CreateTaxTransactionsCreateFromCalculation {
     }
 }
 #[cfg(feature = "tax")]
-impl crate::rt::StripeRequest for CreateTaxTransactionsCreateFromCalculation {
+impl crate::rt::StripeRequest for CreateFromCalculationTaxTransaction {
     type Output = crate::TaxTransaction;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
@@ -89,11 +98,11 @@ impl crate::rt::StripeRequest for CreateTaxTransactionsCreateFromCalculation {
 ///
 /// Partially or fully reverses a previously created `Transaction`.
 ///
-/// `POST /v1/tax/transactions/create_reversal`
+/// `POST /v1/tax/transactions/create_reversal` · Stripe's SDKs: `create_reversal` on `Tax.Transaction` · [API reference](https://docs.stripe.com/api/tax/transactions/create_reversal)
 #[cfg(feature = "tax")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct CreateTaxTransactionsCreateReversal {
+pub struct CreateReversalTaxTransaction {
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// A flat amount to reverse across the entire transaction, in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal) in negative. This value represents the total amount to refund from the transaction, including taxes.
@@ -103,7 +112,7 @@ pub struct CreateTaxTransactionsCreateReversal {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// If `partial`, the provided line item or shipping cost amounts are reversed. If `full`, the original transaction is fully reversed.
-    pub mode: crate::CreateTaxTransactionsCreateReversalMode,
+    pub mode: crate::CreateReversalTaxTransactionMode,
     /// The ID of the Transaction to partially or fully reverse.
     pub original_transaction: String,
     /// A custom identifier for this reversal, such as `myOrder_123-refund_1`, which must be unique across all transactions. The reference helps identify this reversal transaction in exported [tax reports](https://docs.stripe.com/tax/reports).
@@ -112,7 +121,7 @@ pub struct CreateTaxTransactionsCreateReversal {
     pub shipping_cost: Option<crate::TransactionShippingCostReversal>,
 }
 #[cfg(feature = "tax")]
-impl serde::Serialize for CreateTaxTransactionsCreateReversal {
+impl serde::Serialize for CreateReversalTaxTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -137,23 +146,30 @@ impl serde::Serialize for CreateTaxTransactionsCreateReversal {
         map.end()
     }
 }
+/// The required parameters of [`CreateReversalTaxTransaction::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
 #[cfg(feature = "tax")]
-impl CreateTaxTransactionsCreateReversal {
-    ///Start with the required parameters: `mode`, `original_transaction`, `reference`.
+#[derive(Clone, Debug)]
+pub struct CreateReversalTaxTransactionArgs {
+    /// If `partial`, the provided line item or shipping cost amounts are reversed. If `full`, the original transaction is fully reversed.
+    pub mode: crate::CreateReversalTaxTransactionMode,
+    /// The ID of the Transaction to partially or fully reverse.
+    pub original_transaction: String,
+    /// A custom identifier for this reversal, such as `myOrder_123-refund_1`, which must be unique across all transactions. The reference helps identify this reversal transaction in exported [tax reports](https://docs.stripe.com/tax/reports).
+    pub reference: String,
+}
+#[cfg(feature = "tax")]
+impl CreateReversalTaxTransaction {
+    /// Start with the required parameters, named in [`CreateReversalTaxTransactionArgs`]: `mode`, `original_transaction`, `reference`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        mode: impl Into<crate::CreateTaxTransactionsCreateReversalMode>,
-        original_transaction: impl Into<String>,
-        reference: impl Into<String>,
-    ) -> Self {
+    pub fn new(args: CreateReversalTaxTransactionArgs) -> Self {
         Self {
             expand: None,
             flat_amount: None,
             line_items: None,
             metadata: None,
-            mode: mode.into(),
-            original_transaction: original_transaction.into(),
-            reference: reference.into(),
+            mode: args.mode,
+            original_transaction: args.original_transaction,
+            reference: args.reference,
             shipping_cost: None,
         }
     }
@@ -190,7 +206,7 @@ impl CreateTaxTransactionsCreateReversal {
     }
 }
 #[cfg(feature = "tax")]
-impl crate::rt::StripeRequest for CreateTaxTransactionsCreateReversal {
+impl crate::rt::StripeRequest for CreateReversalTaxTransaction {
     type Output = crate::TaxTransaction;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
@@ -204,11 +220,11 @@ impl crate::rt::StripeRequest for CreateTaxTransactionsCreateReversal {
         }
     }
 }
-/// Values of `CreateTaxTransactionsCreateReversalMode`.
+/// Values of `CreateReversalTaxTransactionMode`.
 #[cfg(feature = "tax")]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum CreateTaxTransactionsCreateReversalMode {
+pub enum CreateReversalTaxTransactionMode {
     /// `full`
     Full,
     /// `partial`
@@ -217,44 +233,44 @@ pub enum CreateTaxTransactionsCreateReversalMode {
     Unknown(String),
 }
 #[cfg(feature = "tax")]
-impl CreateTaxTransactionsCreateReversalMode {
+impl CreateReversalTaxTransactionMode {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            CreateTaxTransactionsCreateReversalMode::Full => "full",
-            CreateTaxTransactionsCreateReversalMode::Partial => "partial",
-            CreateTaxTransactionsCreateReversalMode::Unknown(v) => v,
+            CreateReversalTaxTransactionMode::Full => "full",
+            CreateReversalTaxTransactionMode::Partial => "partial",
+            CreateReversalTaxTransactionMode::Unknown(v) => v,
         }
     }
 }
 #[cfg(feature = "tax")]
-impl std::str::FromStr for CreateTaxTransactionsCreateReversalMode {
+impl std::str::FromStr for CreateReversalTaxTransactionMode {
     type Err = std::convert::Infallible;
     #[inline(never)]
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(
             match crate::rt::json::variant(s, &["full", "partial"]) {
-                Some(0) => CreateTaxTransactionsCreateReversalMode::Full,
-                Some(1) => CreateTaxTransactionsCreateReversalMode::Partial,
-                _ => CreateTaxTransactionsCreateReversalMode::Unknown(s.to_owned()),
+                Some(0) => CreateReversalTaxTransactionMode::Full,
+                Some(1) => CreateReversalTaxTransactionMode::Partial,
+                _ => CreateReversalTaxTransactionMode::Unknown(s.to_owned()),
             },
         )
     }
 }
 #[cfg(feature = "tax")]
-impl std::fmt::Display for CreateTaxTransactionsCreateReversalMode {
+impl std::fmt::Display for CreateReversalTaxTransactionMode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
 #[cfg(feature = "tax")]
-impl serde::Serialize for CreateTaxTransactionsCreateReversalMode {
+impl serde::Serialize for CreateReversalTaxTransactionMode {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
 #[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de> for CreateTaxTransactionsCreateReversalMode {
+impl<'de> serde::Deserialize<'de> for CreateReversalTaxTransactionMode {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         crate::rt::de::str_enum(d)
     }
@@ -263,11 +279,12 @@ impl<'de> serde::Deserialize<'de> for CreateTaxTransactionsCreateReversalMode {
 ///
 /// Retrieves a Tax `Transaction` object.
 ///
-/// `GET /v1/tax/transactions/{transaction}`
+/// `GET /v1/tax/transactions/{transaction}` · Stripe's SDKs: `retrieve` on `Tax.Transaction` · [API reference](https://docs.stripe.com/api/tax/transactions/retrieve)
 #[cfg(feature = "tax")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTaxTransaction {
+    /// The `transaction` parameter.
     pub transaction: crate::TaxTransactionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -285,7 +302,7 @@ impl serde::Serialize for RetrieveTaxTransaction {
 }
 #[cfg(feature = "tax")]
 impl RetrieveTaxTransaction {
-    ///Start with the required parameters: `transaction`.
+    /// Start with the required parameters: `transaction`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(transaction: impl Into<crate::TaxTransactionId>) -> Self {
         Self {
@@ -332,6 +349,7 @@ pub struct TaxTransaction {
     pub currency: String,
     /// The ID of an existing [Customer](https://docs.stripe.com/api/customers/object) used for the resource.
     pub customer: Option<String>,
+    /// The `customer_details` field.
     pub customer_details: crate::TaxProductResourceCustomerDetails,
     /// Unique identifier for the transaction.
     pub id: crate::TaxTransactionId,
@@ -623,15 +641,22 @@ impl crate::rt::Decode for TaxTransactionType {
         r.str_enum()
     }
 }
+/// Part of a request's parameters (`CreateReversalTaxTransactionLineItems`).
 #[cfg(feature = "tax")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TransactionLineItemReversal {
+    /// The `amount` parameter.
     pub amount: i64,
+    /// The `amount_tax` parameter.
     pub amount_tax: i64,
+    /// The `metadata` parameter.
     pub metadata: Option<crate::rt::Metadata>,
+    /// The `original_line_item` parameter.
     pub original_line_item: String,
+    /// The `quantity` parameter.
     pub quantity: Option<i64>,
+    /// The `reference` parameter.
     pub reference: String,
 }
 #[cfg(feature = "tax")]
@@ -652,39 +677,52 @@ impl serde::Serialize for TransactionLineItemReversal {
         map.end()
     }
 }
+/// The required parameters of [`TransactionLineItemReversal::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "tax")]
+#[derive(Clone, Debug)]
+pub struct TransactionLineItemReversalArgs {
+    /// The `amount` parameter.
+    pub amount: i64,
+    /// The `amount_tax` parameter.
+    pub amount_tax: i64,
+    /// The `original_line_item` parameter.
+    pub original_line_item: String,
+    /// The `reference` parameter.
+    pub reference: String,
+}
 #[cfg(feature = "tax")]
 impl TransactionLineItemReversal {
-    ///Start with the required parameters: `amount`, `amount_tax`, `original_line_item`, `reference`.
+    /// Start with the required parameters, named in [`TransactionLineItemReversalArgs`]: `amount`, `amount_tax`, `original_line_item`, `reference`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        amount: impl Into<i64>,
-        amount_tax: impl Into<i64>,
-        original_line_item: impl Into<String>,
-        reference: impl Into<String>,
-    ) -> Self {
+    pub fn new(args: TransactionLineItemReversalArgs) -> Self {
         Self {
-            amount: amount.into(),
-            amount_tax: amount_tax.into(),
+            amount: args.amount,
+            amount_tax: args.amount_tax,
             metadata: None,
-            original_line_item: original_line_item.into(),
+            original_line_item: args.original_line_item,
             quantity: None,
-            reference: reference.into(),
+            reference: args.reference,
         }
     }
+    /// The `metadata` parameter.
     pub fn metadata(mut self, v: impl Into<crate::rt::Metadata>) -> Self {
         self.metadata = Some(v.into());
         self
     }
+    /// The `quantity` parameter.
     pub fn quantity(mut self, v: impl Into<i64>) -> Self {
         self.quantity = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CreateReversalTaxTransactionShippingCost`).
 #[cfg(feature = "tax")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TransactionShippingCostReversal {
+    /// The `amount` parameter.
     pub amount: i64,
+    /// The `amount_tax` parameter.
     pub amount_tax: i64,
 }
 #[cfg(feature = "tax")]
@@ -697,14 +735,23 @@ impl serde::Serialize for TransactionShippingCostReversal {
         map.end()
     }
 }
+/// The required parameters of [`TransactionShippingCostReversal::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "tax")]
+#[derive(Clone, Debug)]
+pub struct TransactionShippingCostReversalArgs {
+    /// The `amount` parameter.
+    pub amount: i64,
+    /// The `amount_tax` parameter.
+    pub amount_tax: i64,
+}
 #[cfg(feature = "tax")]
 impl TransactionShippingCostReversal {
-    ///Start with the required parameters: `amount`, `amount_tax`.
+    /// Start with the required parameters, named in [`TransactionShippingCostReversalArgs`]: `amount`, `amount_tax`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(amount: impl Into<i64>, amount_tax: impl Into<i64>) -> Self {
+    pub fn new(args: TransactionShippingCostReversalArgs) -> Self {
         Self {
-            amount: amount.into(),
-            amount_tax: amount_tax.into(),
+            amount: args.amount,
+            amount_tax: args.amount_tax,
         }
     }
 }

@@ -4,12 +4,13 @@
 ///
 /// Retrieves the line items of a committed standalone transaction as a collection.
 ///
-/// `GET /v1/tax/transactions/{transaction}/line_items`
+/// `GET /v1/tax/transactions/{transaction}/line_items` · Stripe's SDKs: `list_line_items` on `Tax.Transaction` · [API reference](https://docs.stripe.com/api/tax/transactions/list_line_items)
 #[cfg(feature = "tax")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
-pub struct ListTaxTransactionLineItems {
-    pub transaction: String,
+pub struct ListLineItemsTaxTransaction {
+    /// The `transaction` parameter.
+    pub transaction: crate::TaxTransactionId,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -20,7 +21,7 @@ pub struct ListTaxTransactionLineItems {
     pub starting_after: Option<String>,
 }
 #[cfg(feature = "tax")]
-impl serde::Serialize for ListTaxTransactionLineItems {
+impl serde::Serialize for ListLineItemsTaxTransaction {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = s.serialize_map(None)?;
@@ -40,10 +41,10 @@ impl serde::Serialize for ListTaxTransactionLineItems {
     }
 }
 #[cfg(feature = "tax")]
-impl ListTaxTransactionLineItems {
-    ///Start with the required parameters: `transaction`.
+impl ListLineItemsTaxTransaction {
+    /// Start with the required parameters: `transaction`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(transaction: impl Into<String>) -> Self {
+    pub fn new(transaction: impl Into<crate::TaxTransactionId>) -> Self {
         Self {
             transaction: transaction.into(),
             ending_before: None,
@@ -74,7 +75,7 @@ impl ListTaxTransactionLineItems {
     }
 }
 #[cfg(feature = "tax")]
-impl crate::rt::StripeRequest for ListTaxTransactionLineItems {
+impl crate::rt::StripeRequest for ListLineItemsTaxTransaction {
     type Output = crate::rt::List<crate::TaxTransactionLineItem>;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {

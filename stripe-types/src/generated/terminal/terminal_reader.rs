@@ -4,12 +4,13 @@
 ///
 /// Cancels the current reader action. See [Programmatic Cancellation](https://docs.stripe.com/docs/terminal/payments/collect-card-payment?terminal-sdk-platform=server-driven#programmatic-cancellation) for more details.
 ///
-/// `POST /v1/terminal/readers/{reader}/cancel_action`
+/// `POST /v1/terminal/readers/{reader}/cancel_action` · Stripe's SDKs: `cancel_action` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/cancel_action)
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelActionTerminalReader {
-    pub reader: String,
+    /// The `reader` parameter.
+    pub reader: crate::TerminalReaderId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -26,9 +27,9 @@ impl serde::Serialize for CancelActionTerminalReader {
 }
 #[cfg(feature = "terminal")]
 impl CancelActionTerminalReader {
-    ///Start with the required parameters: `reader`.
+    /// Start with the required parameters: `reader`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(reader: impl Into<String>) -> Self {
+    pub fn new(reader: impl Into<crate::TerminalReaderId>) -> Self {
         Self {
             reader: reader.into(),
             expand: None,
@@ -60,10 +61,12 @@ impl crate::rt::StripeRequest for CancelActionTerminalReader {
         }
     }
 }
+/// Part of a request's parameters (`PresentPaymentMethodTestHelpersTerminalReaderCardPresent`).
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CardPresent {
+    /// The `number` parameter.
     pub number: Option<String>,
 }
 #[cfg(feature = "terminal")]
@@ -79,23 +82,29 @@ impl serde::Serialize for CardPresent {
 }
 #[cfg(feature = "terminal")]
 impl CardPresent {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { number: None }
     }
+    /// The `number` parameter.
     pub fn number(mut self, v: impl Into<String>) -> Self {
         self.number = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`SetReaderDisplayTerminalReaderCart`).
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Cart {
+    /// The `currency` parameter.
     pub currency: String,
+    /// The `line_items` parameter.
     pub line_items: Vec<crate::SetReaderDisplayTerminalReaderCartLineItems>,
+    /// The `tax` parameter.
     pub tax: Option<i64>,
+    /// The `total` parameter.
     pub total: i64,
 }
 #[cfg(feature = "terminal")]
@@ -114,7 +123,7 @@ impl serde::Serialize for Cart {
 }
 #[cfg(feature = "terminal")]
 impl Cart {
-    ///Start with the required parameters: `currency`, `line_items`, `total`.
+    /// Start with the required parameters: `currency`, `line_items`, `total`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         currency: impl Into<String>,
@@ -130,17 +139,22 @@ impl Cart {
             total: total.into(),
         }
     }
+    /// The `tax` parameter.
     pub fn tax(mut self, v: impl Into<i64>) -> Self {
         self.tax = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CollectInputsTerminalReaderInputsSelectionChoices`).
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ChoiceParams {
+    /// The `id` parameter.
     pub id: String,
+    /// The `style` parameter.
     pub style: Option<crate::CollectInputsTerminalReaderInputsSelectionChoicesStyle>,
+    /// The `text` parameter.
     pub text: String,
 }
 #[cfg(feature = "terminal")]
@@ -156,17 +170,27 @@ impl serde::Serialize for ChoiceParams {
         map.end()
     }
 }
+/// The required parameters of [`ChoiceParams::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "terminal")]
+#[derive(Clone, Debug)]
+pub struct ChoiceParamsArgs {
+    /// The `id` parameter.
+    pub id: String,
+    /// The `text` parameter.
+    pub text: String,
+}
 #[cfg(feature = "terminal")]
 impl ChoiceParams {
-    ///Start with the required parameters: `id`, `text`.
+    /// Start with the required parameters, named in [`ChoiceParamsArgs`]: `id`, `text`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<String>, text: impl Into<String>) -> Self {
+    pub fn new(args: ChoiceParamsArgs) -> Self {
         Self {
-            id: id.into(),
+            id: args.id,
             style: None,
-            text: text.into(),
+            text: args.text,
         }
     }
+    /// The `style` parameter.
     pub fn style(
         mut self,
         v: impl Into<crate::CollectInputsTerminalReaderInputsSelectionChoicesStyle>,
@@ -175,15 +199,20 @@ impl ChoiceParams {
         self
     }
 }
+/// Part of a request's parameters (`CollectPaymentMethodTerminalReaderCollectConfig`).
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct CollectConfig {
+    /// The `allow_redisplay` parameter.
     pub allow_redisplay: Option<
         crate::CreateCheckoutSessionPaymentMethodDataAllowRedisplay,
     >,
+    /// The `enable_customer_cancellation` parameter.
     pub enable_customer_cancellation: Option<bool>,
+    /// The `skip_tipping` parameter.
     pub skip_tipping: Option<bool>,
+    /// The `tipping` parameter.
     pub tipping: Option<crate::TippingConfig>,
 }
 #[cfg(feature = "terminal")]
@@ -208,7 +237,7 @@ impl serde::Serialize for CollectConfig {
 }
 #[cfg(feature = "terminal")]
 impl CollectConfig {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -218,6 +247,7 @@ impl CollectConfig {
             tipping: None,
         }
     }
+    /// The `allow_redisplay` parameter.
     pub fn allow_redisplay(
         mut self,
         v: impl Into<crate::CreateCheckoutSessionPaymentMethodDataAllowRedisplay>,
@@ -225,14 +255,17 @@ impl CollectConfig {
         self.allow_redisplay = Some(v.into());
         self
     }
+    /// The `enable_customer_cancellation` parameter.
     pub fn enable_customer_cancellation(mut self, v: impl Into<bool>) -> Self {
         self.enable_customer_cancellation = Some(v.into());
         self
     }
+    /// The `skip_tipping` parameter.
     pub fn skip_tipping(mut self, v: impl Into<bool>) -> Self {
         self.skip_tipping = Some(v.into());
         self
     }
+    /// The `tipping` parameter.
     pub fn tipping(mut self, v: impl Into<crate::TippingConfig>) -> Self {
         self.tipping = Some(v.into());
         self
@@ -242,12 +275,13 @@ impl CollectConfig {
 ///
 /// Initiates an [input collection flow](https://docs.stripe.com/docs/terminal/features/collect-inputs) on a Reader to display input forms and collect information from your customers.
 ///
-/// `POST /v1/terminal/readers/{reader}/collect_inputs`
+/// `POST /v1/terminal/readers/{reader}/collect_inputs` · Stripe's SDKs: `collect_inputs` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/collect_inputs)
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CollectInputsTerminalReader {
-    pub reader: String,
+    /// The `reader` parameter.
+    pub reader: crate::TerminalReaderId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// List of inputs to be collected from the customer using the Reader. Maximum 5 inputs.
@@ -272,10 +306,10 @@ impl serde::Serialize for CollectInputsTerminalReader {
 }
 #[cfg(feature = "terminal")]
 impl CollectInputsTerminalReader {
-    ///Start with the required parameters: `reader`, `inputs`.
+    /// Start with the required parameters: `reader`, `inputs`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        reader: impl Into<String>,
+        reader: impl Into<crate::TerminalReaderId>,
         inputs: impl IntoIterator<Item = impl Into<crate::InputParams>>,
     ) -> Self {
         Self {
@@ -520,12 +554,13 @@ impl<'de> serde::Deserialize<'de> for CollectInputsTerminalReaderInputsType {
 ///
 /// Initiates a payment flow on a Reader and updates the PaymentIntent with card details before manual confirmation. See [Collecting a Payment method](https://docs.stripe.com/docs/terminal/payments/collect-card-payment?terminal-sdk-platform=server-driven&process=inspect#collect-a-paymentmethod) for more details.
 ///
-/// `POST /v1/terminal/readers/{reader}/collect_payment_method`
+/// `POST /v1/terminal/readers/{reader}/collect_payment_method` · Stripe's SDKs: `collect_payment_method` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/collect_payment_method)
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CollectPaymentMethodTerminalReader {
-    pub reader: String,
+    /// The `reader` parameter.
+    pub reader: crate::TerminalReaderId,
     /// Configuration overrides for this collection, such as tipping, surcharging, and customer cancellation settings.
     pub collect_config: Option<crate::CollectConfig>,
     /// Specifies which fields in the response should be expanded.
@@ -550,10 +585,10 @@ impl serde::Serialize for CollectPaymentMethodTerminalReader {
 }
 #[cfg(feature = "terminal")]
 impl CollectPaymentMethodTerminalReader {
-    ///Start with the required parameters: `reader`, `payment_intent`.
+    /// Start with the required parameters: `reader`, `payment_intent`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        reader: impl Into<String>,
+        reader: impl Into<crate::TerminalReaderId>,
         payment_intent: impl Into<crate::PaymentIntentId>,
     ) -> Self {
         Self {
@@ -594,10 +629,12 @@ impl crate::rt::StripeRequest for CollectPaymentMethodTerminalReader {
         }
     }
 }
+/// Part of a request's parameters (`ConfirmPaymentIntentTerminalReaderConfirmConfig`).
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ConfirmConfig {
+    /// The `return_url` parameter.
     pub return_url: Option<String>,
 }
 #[cfg(feature = "terminal")]
@@ -613,11 +650,12 @@ impl serde::Serialize for ConfirmConfig {
 }
 #[cfg(feature = "terminal")]
 impl ConfirmConfig {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { return_url: None }
     }
+    /// The `return_url` parameter.
     pub fn return_url(mut self, v: impl Into<String>) -> Self {
         self.return_url = Some(v.into());
         self
@@ -627,12 +665,13 @@ impl ConfirmConfig {
 ///
 /// Finalizes a payment on a Reader. See [Confirming a Payment](https://docs.stripe.com/docs/terminal/payments/collect-card-payment?terminal-sdk-platform=server-driven&process=inspect#confirm-the-paymentintent) for more details.
 ///
-/// `POST /v1/terminal/readers/{reader}/confirm_payment_intent`
+/// `POST /v1/terminal/readers/{reader}/confirm_payment_intent` · Stripe's SDKs: `confirm_payment_intent` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/confirm_payment_intent)
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ConfirmPaymentIntentTerminalReader {
-    pub reader: String,
+    /// The `reader` parameter.
+    pub reader: crate::TerminalReaderId,
     /// Configuration overrides for this confirmation, such as surcharge settings and return URL.
     pub confirm_config: Option<crate::ConfirmConfig>,
     /// Specifies which fields in the response should be expanded.
@@ -657,10 +696,10 @@ impl serde::Serialize for ConfirmPaymentIntentTerminalReader {
 }
 #[cfg(feature = "terminal")]
 impl ConfirmPaymentIntentTerminalReader {
-    ///Start with the required parameters: `reader`, `payment_intent`.
+    /// Start with the required parameters: `reader`, `payment_intent`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        reader: impl Into<String>,
+        reader: impl Into<crate::TerminalReaderId>,
         payment_intent: impl Into<crate::PaymentIntentId>,
     ) -> Self {
         Self {
@@ -705,7 +744,7 @@ impl crate::rt::StripeRequest for ConfirmPaymentIntentTerminalReader {
 ///
 /// Creates a new `Reader` object.
 ///
-/// `POST /v1/terminal/readers`
+/// `POST /v1/terminal/readers` · Stripe's SDKs: `create` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/create)
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -744,7 +783,7 @@ impl serde::Serialize for CreateTerminalReader {
 }
 #[cfg(feature = "terminal")]
 impl CreateTerminalReader {
-    ///Start with the required parameters: `registration_code`.
+    /// Start with the required parameters: `registration_code`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(registration_code: impl Into<String>) -> Self {
         Self {
@@ -794,13 +833,18 @@ impl crate::rt::StripeRequest for CreateTerminalReader {
         }
     }
 }
+/// Part of a request's parameters (`CollectInputsTerminalReaderInputsCustomText`).
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CustomTextParams {
+    /// The `description` parameter.
     pub description: Option<String>,
+    /// The `skip_button` parameter.
     pub skip_button: Option<String>,
+    /// The `submit_button` parameter.
     pub submit_button: Option<String>,
+    /// The `title` parameter.
     pub title: String,
 }
 #[cfg(feature = "terminal")]
@@ -823,7 +867,7 @@ impl serde::Serialize for CustomTextParams {
 }
 #[cfg(feature = "terminal")]
 impl CustomTextParams {
-    ///Start with the required parameters: `title`.
+    /// Start with the required parameters: `title`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(title: impl Into<String>) -> Self {
         Self {
@@ -833,14 +877,17 @@ impl CustomTextParams {
             title: title.into(),
         }
     }
+    /// The `description` parameter.
     pub fn description(mut self, v: impl Into<String>) -> Self {
         self.description = Some(v.into());
         self
     }
+    /// The `skip_button` parameter.
     pub fn skip_button(mut self, v: impl Into<String>) -> Self {
         self.skip_button = Some(v.into());
         self
     }
+    /// The `submit_button` parameter.
     pub fn submit_button(mut self, v: impl Into<String>) -> Self {
         self.submit_button = Some(v.into());
         self
@@ -850,12 +897,13 @@ impl CustomTextParams {
 ///
 /// Deletes a `Reader` object.
 ///
-/// `DELETE /v1/terminal/readers/{reader}`
+/// `DELETE /v1/terminal/readers/{reader}` · Stripe's SDKs: `delete` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/delete)
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteTerminalReader {
-    pub reader: crate::DeletedTerminalReaderId,
+    /// The `reader` parameter.
+    pub reader: crate::TerminalReaderId,
 }
 #[cfg(feature = "terminal")]
 impl serde::Serialize for DeleteTerminalReader {
@@ -867,9 +915,9 @@ impl serde::Serialize for DeleteTerminalReader {
 }
 #[cfg(feature = "terminal")]
 impl DeleteTerminalReader {
-    ///Start with the required parameters: `reader`.
+    /// Start with the required parameters: `reader`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(reader: impl Into<crate::DeletedTerminalReaderId>) -> Self {
+    pub fn new(reader: impl Into<crate::TerminalReaderId>) -> Self {
         Self { reader: reader.into() }
     }
 }
@@ -981,14 +1029,20 @@ impl serde::Serialize for DeletedTerminalReader {
         map.end()
     }
 }
+/// Part of a request's parameters (`CollectInputsTerminalReaderInputs`).
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InputParams {
+    /// The `custom_text` parameter.
     pub custom_text: crate::CustomTextParams,
+    /// The `required` parameter.
     pub required: Option<bool>,
+    /// The `selection` parameter.
     pub selection: Option<crate::SelectionParams>,
+    /// The `toggles` parameter.
     pub toggles: Option<Vec<crate::ToggleParams>>,
+    /// The `type` parameter.
     pub r#type: crate::CollectInputsTerminalReaderInputsType,
 }
 #[cfg(feature = "terminal")]
@@ -1012,7 +1066,7 @@ impl serde::Serialize for InputParams {
 }
 #[cfg(feature = "terminal")]
 impl InputParams {
-    ///Start with the required parameters: `custom_text`, `type`.
+    /// Start with the required parameters: `custom_text`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         custom_text: impl Into<crate::CustomTextParams>,
@@ -1026,14 +1080,17 @@ impl InputParams {
             r#type: r#type.into(),
         }
     }
+    /// The `required` parameter.
     pub fn required(mut self, v: impl Into<bool>) -> Self {
         self.required = Some(v.into());
         self
     }
+    /// The `selection` parameter.
     pub fn selection(mut self, v: impl Into<crate::SelectionParams>) -> Self {
         self.selection = Some(v.into());
         self
     }
+    /// The `toggles` parameter.
     pub fn toggles(
         mut self,
         v: impl IntoIterator<Item = impl Into<crate::ToggleParams>>,
@@ -1042,10 +1099,12 @@ impl InputParams {
         self
     }
 }
+/// Part of a request's parameters (`PresentPaymentMethodTestHelpersTerminalReaderInteracPresent`).
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct InteracPresent {
+    /// The `number` parameter.
     pub number: Option<String>,
 }
 #[cfg(feature = "terminal")]
@@ -1061,11 +1120,12 @@ impl serde::Serialize for InteracPresent {
 }
 #[cfg(feature = "terminal")]
 impl InteracPresent {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { number: None }
     }
+    /// The `number` parameter.
     pub fn number(mut self, v: impl Into<String>) -> Self {
         self.number = Some(v.into());
         self
@@ -1075,7 +1135,7 @@ impl InteracPresent {
 ///
 /// Returns a list of `Reader` objects.
 ///
-/// `GET /v1/terminal/readers`
+/// `GET /v1/terminal/readers` · Stripe's SDKs: `list` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/list)
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1131,7 +1191,7 @@ impl serde::Serialize for ListTerminalReaders {
 }
 #[cfg(feature = "terminal")]
 impl ListTerminalReaders {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1359,12 +1419,13 @@ impl<'de> serde::Deserialize<'de> for ListTerminalReadersStatus {
 ///
 /// Presents a payment method on a simulated reader. Can be used to simulate accepting a payment, saving a card or refunding a transaction.
 ///
-/// `POST /v1/test_helpers/terminal/readers/{reader}/present_payment_method`
+/// `POST /v1/test_helpers/terminal/readers/{reader}/present_payment_method` · Stripe's SDKs: `present_payment_method` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/present_payment_method)
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PresentPaymentMethodTestHelpersTerminalReader {
-    pub reader: String,
+    /// The `reader` parameter.
+    pub reader: crate::TerminalReaderId,
     /// Simulated on-reader tip amount.
     pub amount_tip: Option<i64>,
     /// Simulated data for the card payment method.
@@ -1406,9 +1467,9 @@ impl serde::Serialize for PresentPaymentMethodTestHelpersTerminalReader {
 }
 #[cfg(feature = "terminal")]
 impl PresentPaymentMethodTestHelpersTerminalReader {
-    ///Start with the required parameters: `reader`.
+    /// Start with the required parameters: `reader`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(reader: impl Into<String>) -> Self {
+    pub fn new(reader: impl Into<crate::TerminalReaderId>) -> Self {
         Self {
             reader: reader.into(),
             amount_tip: None,
@@ -1476,13 +1537,18 @@ impl crate::rt::StripeRequest for PresentPaymentMethodTestHelpersTerminalReader 
         }
     }
 }
+/// Part of a request's parameters (`PresentPaymentMethodTestHelpersTerminalReaderCard`).
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PresentPaymentMethodTestHelpersTerminalReaderCard {
+    /// The `cvc` parameter.
     pub cvc: Option<String>,
+    /// The `exp_month` parameter.
     pub exp_month: i64,
+    /// The `exp_year` parameter.
     pub exp_year: i64,
+    /// The `number` parameter.
     pub number: String,
 }
 #[cfg(feature = "terminal")]
@@ -1499,22 +1565,30 @@ impl serde::Serialize for PresentPaymentMethodTestHelpersTerminalReaderCard {
         map.end()
     }
 }
+/// The required parameters of [`PresentPaymentMethodTestHelpersTerminalReaderCard::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "terminal")]
+#[derive(Clone, Debug)]
+pub struct PresentPaymentMethodTestHelpersTerminalReaderCardArgs {
+    /// The `exp_month` parameter.
+    pub exp_month: i64,
+    /// The `exp_year` parameter.
+    pub exp_year: i64,
+    /// The `number` parameter.
+    pub number: String,
+}
 #[cfg(feature = "terminal")]
 impl PresentPaymentMethodTestHelpersTerminalReaderCard {
-    ///Start with the required parameters: `exp_month`, `exp_year`, `number`.
+    /// Start with the required parameters, named in [`PresentPaymentMethodTestHelpersTerminalReaderCardArgs`]: `exp_month`, `exp_year`, `number`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        exp_month: impl Into<i64>,
-        exp_year: impl Into<i64>,
-        number: impl Into<String>,
-    ) -> Self {
+    pub fn new(args: PresentPaymentMethodTestHelpersTerminalReaderCardArgs) -> Self {
         Self {
             cvc: None,
-            exp_month: exp_month.into(),
-            exp_year: exp_year.into(),
-            number: number.into(),
+            exp_month: args.exp_month,
+            exp_year: args.exp_year,
+            number: args.number,
         }
     }
+    /// The `cvc` parameter.
     pub fn cvc(mut self, v: impl Into<String>) -> Self {
         self.cvc = Some(v.into());
         self
@@ -1592,16 +1666,22 @@ impl<'de> serde::Deserialize<'de> for PresentPaymentMethodTestHelpersTerminalRea
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`ProcessPaymentIntentTerminalReaderProcessConfig`).
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProcessConfig {
+    /// The `allow_redisplay` parameter.
     pub allow_redisplay: Option<
         crate::CreateCheckoutSessionPaymentMethodDataAllowRedisplay,
     >,
+    /// The `enable_customer_cancellation` parameter.
     pub enable_customer_cancellation: Option<bool>,
+    /// The `return_url` parameter.
     pub return_url: Option<String>,
+    /// The `skip_tipping` parameter.
     pub skip_tipping: Option<bool>,
+    /// The `tipping` parameter.
     pub tipping: Option<crate::TippingConfig>,
 }
 #[cfg(feature = "terminal")]
@@ -1629,7 +1709,7 @@ impl serde::Serialize for ProcessConfig {
 }
 #[cfg(feature = "terminal")]
 impl ProcessConfig {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1640,6 +1720,7 @@ impl ProcessConfig {
             tipping: None,
         }
     }
+    /// The `allow_redisplay` parameter.
     pub fn allow_redisplay(
         mut self,
         v: impl Into<crate::CreateCheckoutSessionPaymentMethodDataAllowRedisplay>,
@@ -1647,18 +1728,22 @@ impl ProcessConfig {
         self.allow_redisplay = Some(v.into());
         self
     }
+    /// The `enable_customer_cancellation` parameter.
     pub fn enable_customer_cancellation(mut self, v: impl Into<bool>) -> Self {
         self.enable_customer_cancellation = Some(v.into());
         self
     }
+    /// The `return_url` parameter.
     pub fn return_url(mut self, v: impl Into<String>) -> Self {
         self.return_url = Some(v.into());
         self
     }
+    /// The `skip_tipping` parameter.
     pub fn skip_tipping(mut self, v: impl Into<bool>) -> Self {
         self.skip_tipping = Some(v.into());
         self
     }
+    /// The `tipping` parameter.
     pub fn tipping(mut self, v: impl Into<crate::TippingConfig>) -> Self {
         self.tipping = Some(v.into());
         self
@@ -1668,12 +1753,13 @@ impl ProcessConfig {
 ///
 /// Initiates a payment flow on a Reader. See [process the payment](https://docs.stripe.com/docs/terminal/payments/collect-card-payment?terminal-sdk-platform=server-driven&process=immediately#process-payment) for more details.
 ///
-/// `POST /v1/terminal/readers/{reader}/process_payment_intent`
+/// `POST /v1/terminal/readers/{reader}/process_payment_intent` · Stripe's SDKs: `process_payment_intent` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/process_payment_intent)
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ProcessPaymentIntentTerminalReader {
-    pub reader: String,
+    /// The `reader` parameter.
+    pub reader: crate::TerminalReaderId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// The ID of the PaymentIntent to process on the reader.
@@ -1698,10 +1784,10 @@ impl serde::Serialize for ProcessPaymentIntentTerminalReader {
 }
 #[cfg(feature = "terminal")]
 impl ProcessPaymentIntentTerminalReader {
-    ///Start with the required parameters: `reader`, `payment_intent`.
+    /// Start with the required parameters: `reader`, `payment_intent`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        reader: impl Into<String>,
+        reader: impl Into<crate::TerminalReaderId>,
         payment_intent: impl Into<crate::PaymentIntentId>,
     ) -> Self {
         Self {
@@ -1742,10 +1828,12 @@ impl crate::rt::StripeRequest for ProcessPaymentIntentTerminalReader {
         }
     }
 }
+/// Part of a request's parameters (`ProcessSetupIntentTerminalReaderProcessConfig`).
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ProcessSetupConfig {
+    /// The `enable_customer_cancellation` parameter.
     pub enable_customer_cancellation: Option<bool>,
 }
 #[cfg(feature = "terminal")]
@@ -1761,13 +1849,14 @@ impl serde::Serialize for ProcessSetupConfig {
 }
 #[cfg(feature = "terminal")]
 impl ProcessSetupConfig {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
             enable_customer_cancellation: None,
         }
     }
+    /// The `enable_customer_cancellation` parameter.
     pub fn enable_customer_cancellation(mut self, v: impl Into<bool>) -> Self {
         self.enable_customer_cancellation = Some(v.into());
         self
@@ -1777,12 +1866,13 @@ impl ProcessSetupConfig {
 ///
 /// Initiates a SetupIntent flow on a Reader. See [Save directly without charging](https://docs.stripe.com/docs/terminal/features/saving-payment-details/save-directly) for more details.
 ///
-/// `POST /v1/terminal/readers/{reader}/process_setup_intent`
+/// `POST /v1/terminal/readers/{reader}/process_setup_intent` · Stripe's SDKs: `process_setup_intent` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/process_setup_intent)
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ProcessSetupIntentTerminalReader {
-    pub reader: String,
+    /// The `reader` parameter.
+    pub reader: crate::TerminalReaderId,
     /// This field indicates whether this payment method can be shown again to its customer in a checkout flow. Stripe products such as Checkout and Elements use this field to determine whether a payment method can be shown as a saved payment method in a checkout flow.
     pub allow_redisplay: crate::CreateCheckoutSessionPaymentMethodDataAllowRedisplay,
     /// Specifies which fields in the response should be expanded.
@@ -1810,10 +1900,10 @@ impl serde::Serialize for ProcessSetupIntentTerminalReader {
 }
 #[cfg(feature = "terminal")]
 impl ProcessSetupIntentTerminalReader {
-    ///Start with the required parameters: `reader`, `allow_redisplay`, `setup_intent`.
+    /// Start with the required parameters: `reader`, `allow_redisplay`, `setup_intent`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        reader: impl Into<String>,
+        reader: impl Into<crate::TerminalReaderId>,
         allow_redisplay: impl Into<
             crate::CreateCheckoutSessionPaymentMethodDataAllowRedisplay,
         >,
@@ -1858,10 +1948,12 @@ impl crate::rt::StripeRequest for ProcessSetupIntentTerminalReader {
         }
     }
 }
+/// Part of a request's parameters (`RefundPaymentTerminalReaderRefundPaymentConfig`).
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct RefundPaymentConfig {
+    /// The `enable_customer_cancellation` parameter.
     pub enable_customer_cancellation: Option<bool>,
 }
 #[cfg(feature = "terminal")]
@@ -1877,13 +1969,14 @@ impl serde::Serialize for RefundPaymentConfig {
 }
 #[cfg(feature = "terminal")]
 impl RefundPaymentConfig {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
             enable_customer_cancellation: None,
         }
     }
+    /// The `enable_customer_cancellation` parameter.
     pub fn enable_customer_cancellation(mut self, v: impl Into<bool>) -> Self {
         self.enable_customer_cancellation = Some(v.into());
         self
@@ -1893,12 +1986,13 @@ impl RefundPaymentConfig {
 ///
 /// Initiates an in-person refund on a Reader. See [Refund an Interac Payment](https://docs.stripe.com/docs/terminal/payments/regional?integration-country=CA#refund-an-interac-payment) for more details.
 ///
-/// `POST /v1/terminal/readers/{reader}/refund_payment`
+/// `POST /v1/terminal/readers/{reader}/refund_payment` · Stripe's SDKs: `refund_payment` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/refund_payment)
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RefundPaymentTerminalReader {
-    pub reader: String,
+    /// The `reader` parameter.
+    pub reader: crate::TerminalReaderId,
     /// A positive integer in __cents__ representing how much of this charge to refund.
     pub amount: Option<i64>,
     /// ID of the Charge to refund.
@@ -1950,9 +2044,9 @@ impl serde::Serialize for RefundPaymentTerminalReader {
 }
 #[cfg(feature = "terminal")]
 impl RefundPaymentTerminalReader {
-    ///Start with the required parameters: `reader`.
+    /// Start with the required parameters: `reader`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(reader: impl Into<String>) -> Self {
+    pub fn new(reader: impl Into<crate::TerminalReaderId>) -> Self {
         Self {
             reader: reader.into(),
             amount: None,
@@ -2033,12 +2127,13 @@ impl crate::rt::StripeRequest for RefundPaymentTerminalReader {
 ///
 /// Retrieves a `Reader` object.
 ///
-/// `GET /v1/terminal/readers/{reader}`
+/// `GET /v1/terminal/readers/{reader}` · Stripe's SDKs: `retrieve` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/retrieve)
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTerminalReader {
-    pub reader: String,
+    /// The `reader` parameter.
+    pub reader: crate::TerminalReaderId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -2055,9 +2150,9 @@ impl serde::Serialize for RetrieveTerminalReader {
 }
 #[cfg(feature = "terminal")]
 impl RetrieveTerminalReader {
-    ///Start with the required parameters: `reader`.
+    /// Start with the required parameters: `reader`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(reader: impl Into<String>) -> Self {
+    pub fn new(reader: impl Into<crate::TerminalReaderId>) -> Self {
         Self {
             reader: reader.into(),
             expand: None,
@@ -2089,10 +2184,12 @@ impl crate::rt::StripeRequest for RetrieveTerminalReader {
         }
     }
 }
+/// Part of a request's parameters (`CollectInputsTerminalReaderInputsSelection`).
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SelectionParams {
+    /// The `choices` parameter.
     pub choices: Vec<crate::ChoiceParams>,
 }
 #[cfg(feature = "terminal")]
@@ -2106,7 +2203,7 @@ impl serde::Serialize for SelectionParams {
 }
 #[cfg(feature = "terminal")]
 impl SelectionParams {
-    ///Start with the required parameters: `choices`.
+    /// Start with the required parameters: `choices`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         choices: impl IntoIterator<Item = impl Into<crate::ChoiceParams>>,
@@ -2120,12 +2217,13 @@ impl SelectionParams {
 ///
 /// Sets the reader display to show [cart details](https://docs.stripe.com/docs/terminal/features/display).
 ///
-/// `POST /v1/terminal/readers/{reader}/set_reader_display`
+/// `POST /v1/terminal/readers/{reader}/set_reader_display` · Stripe's SDKs: `set_reader_display` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/set_reader_display)
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetReaderDisplayTerminalReader {
-    pub reader: String,
+    /// The `reader` parameter.
+    pub reader: crate::TerminalReaderId,
     /// Cart details to display on the reader screen, including line items, amounts, and currency.
     pub cart: Option<crate::Cart>,
     /// Specifies which fields in the response should be expanded.
@@ -2150,10 +2248,10 @@ impl serde::Serialize for SetReaderDisplayTerminalReader {
 }
 #[cfg(feature = "terminal")]
 impl SetReaderDisplayTerminalReader {
-    ///Start with the required parameters: `reader`, `type`.
+    /// Start with the required parameters: `reader`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        reader: impl Into<String>,
+        reader: impl Into<crate::TerminalReaderId>,
         r#type: impl Into<crate::SetReaderDisplayTerminalReaderType>,
     ) -> Self {
         Self {
@@ -2194,12 +2292,16 @@ impl crate::rt::StripeRequest for SetReaderDisplayTerminalReader {
         }
     }
 }
+/// Part of a request's parameters (`SetReaderDisplayTerminalReaderCartLineItems`).
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SetReaderDisplayTerminalReaderCartLineItems {
+    /// The `amount` parameter.
     pub amount: i64,
+    /// The `description` parameter.
     pub description: String,
+    /// The `quantity` parameter.
     pub quantity: i64,
 }
 #[cfg(feature = "terminal")]
@@ -2213,19 +2315,26 @@ impl serde::Serialize for SetReaderDisplayTerminalReaderCartLineItems {
         map.end()
     }
 }
+/// The required parameters of [`SetReaderDisplayTerminalReaderCartLineItems::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "terminal")]
+#[derive(Clone, Debug)]
+pub struct SetReaderDisplayTerminalReaderCartLineItemsArgs {
+    /// The `amount` parameter.
+    pub amount: i64,
+    /// The `description` parameter.
+    pub description: String,
+    /// The `quantity` parameter.
+    pub quantity: i64,
+}
 #[cfg(feature = "terminal")]
 impl SetReaderDisplayTerminalReaderCartLineItems {
-    ///Start with the required parameters: `amount`, `description`, `quantity`.
+    /// Start with the required parameters, named in [`SetReaderDisplayTerminalReaderCartLineItemsArgs`]: `amount`, `description`, `quantity`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        amount: impl Into<i64>,
-        description: impl Into<String>,
-        quantity: impl Into<i64>,
-    ) -> Self {
+    pub fn new(args: SetReaderDisplayTerminalReaderCartLineItemsArgs) -> Self {
         Self {
-            amount: amount.into(),
-            description: description.into(),
-            quantity: quantity.into(),
+            amount: args.amount,
+            description: args.description,
+            quantity: args.quantity,
         }
     }
 }
@@ -2284,12 +2393,13 @@ impl<'de> serde::Deserialize<'de> for SetReaderDisplayTerminalReaderType {
 ///
 /// Use this endpoint to trigger a successful input collection on a simulated reader.
 ///
-/// `POST /v1/test_helpers/terminal/readers/{reader}/succeed_input_collection`
+/// `POST /v1/test_helpers/terminal/readers/{reader}/succeed_input_collection` · Stripe's SDKs: `succeed_input_collection` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/succeed_input_collection)
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SucceedInputCollectionTestHelpersTerminalReader {
-    pub reader: String,
+    /// The `reader` parameter.
+    pub reader: crate::TerminalReaderId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// This parameter defines the skip behavior for input collection.
@@ -2313,9 +2423,9 @@ impl serde::Serialize for SucceedInputCollectionTestHelpersTerminalReader {
 }
 #[cfg(feature = "terminal")]
 impl SucceedInputCollectionTestHelpersTerminalReader {
-    ///Start with the required parameters: `reader`.
+    /// Start with the required parameters: `reader`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(reader: impl Into<String>) -> Self {
+    pub fn new(reader: impl Into<crate::TerminalReaderId>) -> Self {
         Self {
             reader: reader.into(),
             expand: None,
@@ -2990,6 +3100,7 @@ pub struct TerminalReaderReaderResourceCollectConfig {
     pub enable_customer_cancellation: Option<bool>,
     /// Override showing a tipping selection screen on this transaction.
     pub skip_tipping: Option<bool>,
+    /// The `tipping` field.
     pub tipping: Option<crate::TerminalReaderReaderResourceTippingConfig>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -3145,9 +3256,11 @@ impl serde::Serialize for TerminalReaderReaderResourceCollectInputsAction {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalReaderReaderResourceCollectPaymentMethodAction {
+    /// The `collect_config` field.
     pub collect_config: Option<crate::TerminalReaderReaderResourceCollectConfig>,
     /// Most recent PaymentIntent processed by the reader.
     pub payment_intent: crate::rt::Expandable<crate::PaymentIntent>,
+    /// The `payment_method` field.
     pub payment_method: Option<crate::PaymentMethod>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -3295,6 +3408,7 @@ impl serde::Serialize for TerminalReaderReaderResourceConfirmConfig {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalReaderReaderResourceConfirmPaymentIntentAction {
+    /// The `confirm_config` field.
     pub confirm_config: Option<crate::TerminalReaderReaderResourceConfirmConfig>,
     /// Most recent PaymentIntent processed by the reader.
     pub payment_intent: crate::rt::Expandable<crate::PaymentIntent>,
@@ -3528,15 +3642,21 @@ impl serde::Serialize for TerminalReaderReaderResourceEmail {
 pub struct TerminalReaderReaderResourceInput {
     /// Default text of input being collected.
     pub custom_text: Option<crate::TerminalReaderReaderResourceCustomText>,
+    /// The `email` field.
     pub email: Option<crate::TerminalReaderReaderResourceEmail>,
+    /// The `numeric` field.
     pub numeric: Option<crate::TerminalReaderReaderResourceNumeric>,
+    /// The `phone` field.
     pub phone: Option<crate::TerminalReaderReaderResourcePhone>,
     /// Indicate that this input is required, disabling the skip button.
     pub required: Option<bool>,
+    /// The `selection` field.
     pub selection: Option<crate::TerminalReaderReaderResourceSelection>,
+    /// The `signature` field.
     pub signature: Option<crate::TerminalReaderReaderResourceSignature>,
     /// Indicate that this input was skipped by the user.
     pub skipped: Option<bool>,
+    /// The `text` field.
     pub text: Option<crate::TerminalReaderReaderResourceText>,
     /// List of toggles being collected. Values are present if collection is complete.
     pub toggles: Option<Vec<crate::TerminalReaderReaderResourceToggle>>,
@@ -3992,6 +4112,7 @@ pub struct TerminalReaderReaderResourceProcessConfig {
     pub return_url: Option<String>,
     /// Override showing a tipping selection screen on this transaction.
     pub skip_tipping: Option<bool>,
+    /// The `tipping` field.
     pub tipping: Option<crate::TerminalReaderReaderResourceTippingConfig>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -4081,6 +4202,7 @@ impl serde::Serialize for TerminalReaderReaderResourceProcessConfig {
 pub struct TerminalReaderReaderResourceProcessPaymentIntentAction {
     /// Most recent PaymentIntent processed by the reader.
     pub payment_intent: crate::rt::Expandable<crate::PaymentIntent>,
+    /// The `process_config` field.
     pub process_config: Option<crate::TerminalReaderReaderResourceProcessConfig>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -4223,6 +4345,7 @@ impl serde::Serialize for TerminalReaderReaderResourceProcessSetupConfig {
 pub struct TerminalReaderReaderResourceProcessSetupIntentAction {
     /// ID of a card PaymentMethod generated from the card_present PaymentMethod that may be attached to a Customer for future transactions. Only present if it was possible to generate a card PaymentMethod.
     pub generated_card: Option<String>,
+    /// The `process_config` field.
     pub process_config: Option<crate::TerminalReaderReaderResourceProcessSetupConfig>,
     /// Most recent SetupIntent processed by the reader.
     pub setup_intent: crate::rt::Expandable<crate::SetupIntent>,
@@ -4312,10 +4435,13 @@ impl serde::Serialize for TerminalReaderReaderResourceProcessSetupIntentAction {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TerminalReaderReaderResourceReaderAction {
+    /// The `collect_inputs` field.
     pub collect_inputs: Option<crate::TerminalReaderReaderResourceCollectInputsAction>,
+    /// The `collect_payment_method` field.
     pub collect_payment_method: Option<
         crate::TerminalReaderReaderResourceCollectPaymentMethodAction,
     >,
+    /// The `confirm_payment_intent` field.
     pub confirm_payment_intent: Option<
         crate::TerminalReaderReaderResourceConfirmPaymentIntentAction,
     >,
@@ -4323,13 +4449,17 @@ pub struct TerminalReaderReaderResourceReaderAction {
     pub failure_code: Option<String>,
     /// Detailed failure message, only set if status is `failed`.
     pub failure_message: Option<String>,
+    /// The `process_payment_intent` field.
     pub process_payment_intent: Option<
         crate::TerminalReaderReaderResourceProcessPaymentIntentAction,
     >,
+    /// The `process_setup_intent` field.
     pub process_setup_intent: Option<
         crate::TerminalReaderReaderResourceProcessSetupIntentAction,
     >,
+    /// The `refund_payment` field.
     pub refund_payment: Option<crate::TerminalReaderReaderResourceRefundPaymentAction>,
+    /// The `set_reader_display` field.
     pub set_reader_display: Option<
         crate::TerminalReaderReaderResourceSetReaderDisplayAction,
     >,
@@ -4699,6 +4829,7 @@ pub struct TerminalReaderReaderResourceRefundPaymentAction {
     pub refund: Option<crate::rt::Expandable<crate::Refund>>,
     /// Boolean indicating whether the application fee should be refunded when refunding this charge. If a full charge refund is given, the full application fee will be refunded. Otherwise, the application fee will be refunded in an amount proportional to the amount of the charge refunded. An application fee can be refunded only by the application that created the charge.
     pub refund_application_fee: Option<bool>,
+    /// The `refund_payment_config` field.
     pub refund_payment_config: Option<
         crate::TerminalReaderReaderResourceRefundPaymentConfig,
     >,
@@ -5676,12 +5807,13 @@ impl crate::rt::Decode for TerminalReaderStatus {
 ///
 /// Use this endpoint to complete an input collection with a timeout error on a simulated reader.
 ///
-/// `POST /v1/test_helpers/terminal/readers/{reader}/timeout_input_collection`
+/// `POST /v1/test_helpers/terminal/readers/{reader}/timeout_input_collection` · Stripe's SDKs: `timeout_input_collection` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/timeout_input_collection)
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TimeoutInputCollectionTestHelpersTerminalReader {
-    pub reader: String,
+    /// The `reader` parameter.
+    pub reader: crate::TerminalReaderId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -5698,9 +5830,9 @@ impl serde::Serialize for TimeoutInputCollectionTestHelpersTerminalReader {
 }
 #[cfg(feature = "terminal")]
 impl TimeoutInputCollectionTestHelpersTerminalReader {
-    ///Start with the required parameters: `reader`.
+    /// Start with the required parameters: `reader`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(reader: impl Into<String>) -> Self {
+    pub fn new(reader: impl Into<crate::TerminalReaderId>) -> Self {
         Self {
             reader: reader.into(),
             expand: None,
@@ -5732,10 +5864,12 @@ impl crate::rt::StripeRequest for TimeoutInputCollectionTestHelpersTerminalReade
         }
     }
 }
+/// Part of a request's parameters (`CollectPaymentMethodTerminalReaderCollectConfigTipping`).
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct TippingConfig {
+    /// The `amount_eligible` parameter.
     pub amount_eligible: Option<i64>,
 }
 #[cfg(feature = "terminal")]
@@ -5751,24 +5885,29 @@ impl serde::Serialize for TippingConfig {
 }
 #[cfg(feature = "terminal")]
 impl TippingConfig {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { amount_eligible: None }
     }
+    /// The `amount_eligible` parameter.
     pub fn amount_eligible(mut self, v: impl Into<i64>) -> Self {
         self.amount_eligible = Some(v.into());
         self
     }
 }
+/// Part of a request's parameters (`CollectInputsTerminalReaderInputsToggles`).
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct ToggleParams {
+    /// The `default_value` parameter.
     pub default_value: Option<
         crate::CollectInputsTerminalReaderInputsTogglesDefaultValue,
     >,
+    /// The `description` parameter.
     pub description: Option<String>,
+    /// The `title` parameter.
     pub title: Option<String>,
 }
 #[cfg(feature = "terminal")]
@@ -5790,7 +5929,7 @@ impl serde::Serialize for ToggleParams {
 }
 #[cfg(feature = "terminal")]
 impl ToggleParams {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -5799,6 +5938,7 @@ impl ToggleParams {
             title: None,
         }
     }
+    /// The `default_value` parameter.
     pub fn default_value(
         mut self,
         v: impl Into<crate::CollectInputsTerminalReaderInputsTogglesDefaultValue>,
@@ -5806,10 +5946,12 @@ impl ToggleParams {
         self.default_value = Some(v.into());
         self
     }
+    /// The `description` parameter.
     pub fn description(mut self, v: impl Into<String>) -> Self {
         self.description = Some(v.into());
         self
     }
+    /// The `title` parameter.
     pub fn title(mut self, v: impl Into<String>) -> Self {
         self.title = Some(v.into());
         self
@@ -5819,12 +5961,13 @@ impl ToggleParams {
 ///
 /// Updates a `Reader` object by setting the values of the parameters passed. Any parameters not provided will be left unchanged.
 ///
-/// `POST /v1/terminal/readers/{reader}`
+/// `POST /v1/terminal/readers/{reader}` · Stripe's SDKs: `update` on `Terminal.Reader` · [API reference](https://docs.stripe.com/api/terminal/readers/update)
 #[cfg(feature = "terminal")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateTerminalReader {
-    pub reader: String,
+    /// The `reader` parameter.
+    pub reader: crate::TerminalReaderId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// The new label of the reader.
@@ -5851,9 +5994,9 @@ impl serde::Serialize for UpdateTerminalReader {
 }
 #[cfg(feature = "terminal")]
 impl UpdateTerminalReader {
-    ///Start with the required parameters: `reader`.
+    /// Start with the required parameters: `reader`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(reader: impl Into<String>) -> Self {
+    pub fn new(reader: impl Into<crate::TerminalReaderId>) -> Self {
         Self {
             reader: reader.into(),
             expand: None,

@@ -4,7 +4,7 @@
 ///
 /// Reverses a ReceivedCredit and creates a CreditReversal object.
 ///
-/// `POST /v1/treasury/credit_reversals`
+/// `POST /v1/treasury/credit_reversals` · Stripe's SDKs: `create` on `Treasury.CreditReversal` · [API reference](https://docs.stripe.com/api/treasury/credit_reversals/create)
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -33,7 +33,7 @@ impl serde::Serialize for CreateTreasuryCreditReversal {
 }
 #[cfg(feature = "treasury")]
 impl CreateTreasuryCreditReversal {
-    ///Start with the required parameters: `received_credit`.
+    /// Start with the required parameters: `received_credit`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(received_credit: impl Into<String>) -> Self {
         Self {
@@ -72,7 +72,7 @@ impl crate::rt::StripeRequest for CreateTreasuryCreditReversal {
 ///
 /// Returns a list of CreditReversals.
 ///
-/// `GET /v1/treasury/credit_reversals`
+/// `GET /v1/treasury/credit_reversals` · Stripe's SDKs: `list` on `Treasury.CreditReversal` · [API reference](https://docs.stripe.com/api/treasury/credit_reversals/list)
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -121,7 +121,7 @@ impl serde::Serialize for ListTreasuryCreditReversals {
 }
 #[cfg(feature = "treasury")]
 impl ListTreasuryCreditReversals {
-    ///Start with the required parameters: `financial_account`.
+    /// Start with the required parameters: `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(financial_account: impl Into<String>) -> Self {
         Self {
@@ -246,11 +246,12 @@ impl<'de> serde::Deserialize<'de> for ListTreasuryCreditReversalsStatus {
 ///
 /// Retrieves the details of an existing CreditReversal by passing the unique CreditReversal ID from either the CreditReversal creation request or CreditReversal list
 ///
-/// `GET /v1/treasury/credit_reversals/{credit_reversal}`
+/// `GET /v1/treasury/credit_reversals/{credit_reversal}` · Stripe's SDKs: `retrieve` on `Treasury.CreditReversal` · [API reference](https://docs.stripe.com/api/treasury/credit_reversals/retrieve)
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTreasuryCreditReversal {
+    /// The `credit_reversal` parameter.
     pub credit_reversal: crate::TreasuryCreditReversalId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -268,7 +269,7 @@ impl serde::Serialize for RetrieveTreasuryCreditReversal {
 }
 #[cfg(feature = "treasury")]
 impl RetrieveTreasuryCreditReversal {
-    ///Start with the required parameters: `credit_reversal`.
+    /// Start with the required parameters: `credit_reversal`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(credit_reversal: impl Into<crate::TreasuryCreditReversalId>) -> Self {
         Self {
@@ -329,6 +330,7 @@ pub struct TreasuryCreditReversal {
     pub received_credit: String,
     /// Status of the CreditReversal
     pub status: crate::TreasuryCreditReversalStatus,
+    /// The `status_transitions` field.
     pub status_transitions: crate::TreasuryReceivedCreditsResourceStatusTransitions,
     /// The Transaction associated with this object.
     pub transaction: Option<crate::rt::Expandable<crate::TreasuryTransaction>>,

@@ -4,7 +4,7 @@
 ///
 /// Reverses a ReceivedDebit and creates a DebitReversal object.
 ///
-/// `POST /v1/treasury/debit_reversals`
+/// `POST /v1/treasury/debit_reversals` · Stripe's SDKs: `create` on `Treasury.DebitReversal` · [API reference](https://docs.stripe.com/api/treasury/debit_reversals/create)
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -33,7 +33,7 @@ impl serde::Serialize for CreateTreasuryDebitReversal {
 }
 #[cfg(feature = "treasury")]
 impl CreateTreasuryDebitReversal {
-    ///Start with the required parameters: `received_debit`.
+    /// Start with the required parameters: `received_debit`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(received_debit: impl Into<String>) -> Self {
         Self {
@@ -72,7 +72,7 @@ impl crate::rt::StripeRequest for CreateTreasuryDebitReversal {
 ///
 /// Returns a list of DebitReversals.
 ///
-/// `GET /v1/treasury/debit_reversals`
+/// `GET /v1/treasury/debit_reversals` · Stripe's SDKs: `list` on `Treasury.DebitReversal` · [API reference](https://docs.stripe.com/api/treasury/debit_reversals/list)
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -126,7 +126,7 @@ impl serde::Serialize for ListTreasuryDebitReversals {
 }
 #[cfg(feature = "treasury")]
 impl ListTreasuryDebitReversals {
-    ///Start with the required parameters: `financial_account`.
+    /// Start with the required parameters: `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(financial_account: impl Into<String>) -> Self {
         Self {
@@ -315,11 +315,12 @@ impl<'de> serde::Deserialize<'de> for ListTreasuryDebitReversalsStatus {
 ///
 /// Retrieves a DebitReversal object.
 ///
-/// `GET /v1/treasury/debit_reversals/{debit_reversal}`
+/// `GET /v1/treasury/debit_reversals/{debit_reversal}` · Stripe's SDKs: `retrieve` on `Treasury.DebitReversal` · [API reference](https://docs.stripe.com/api/treasury/debit_reversals/retrieve)
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTreasuryDebitReversal {
+    /// The `debit_reversal` parameter.
     pub debit_reversal: crate::TreasuryDebitReversalId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -337,7 +338,7 @@ impl serde::Serialize for RetrieveTreasuryDebitReversal {
 }
 #[cfg(feature = "treasury")]
 impl RetrieveTreasuryDebitReversal {
-    ///Start with the required parameters: `debit_reversal`.
+    /// Start with the required parameters: `debit_reversal`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(debit_reversal: impl Into<crate::TreasuryDebitReversalId>) -> Self {
         Self {
@@ -402,6 +403,7 @@ pub struct TreasuryDebitReversal {
     pub received_debit: String,
     /// Status of the DebitReversal
     pub status: crate::TreasuryDebitReversalStatus,
+    /// The `status_transitions` field.
     pub status_transitions: crate::TreasuryReceivedDebitsResourceStatusTransitions,
     /// The Transaction associated with this object.
     pub transaction: Option<crate::rt::Expandable<crate::TreasuryTransaction>>,

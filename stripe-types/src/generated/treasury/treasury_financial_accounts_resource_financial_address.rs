@@ -5,6 +5,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TreasuryFinancialAccountsResourceFinancialAddress {
+    /// The `aba` field.
     pub aba: Option<crate::TreasuryFinancialAccountsResourceAbaRecord>,
     /// The list of networks that the address supports
     pub supported_networks: Option<

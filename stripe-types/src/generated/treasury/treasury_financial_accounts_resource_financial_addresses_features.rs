@@ -5,6 +5,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TreasuryFinancialAccountsResourceFinancialAddressesFeatures {
+    /// The `aba` field.
     pub aba: Option<crate::TreasuryFinancialAccountsResourceAbaToggleSettings>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

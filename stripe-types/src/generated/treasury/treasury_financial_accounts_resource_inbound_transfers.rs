@@ -5,6 +5,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TreasuryFinancialAccountsResourceInboundTransfers {
+    /// The `ach` field.
     pub ach: Option<crate::TreasuryFinancialAccountsResourceInboundAchToggleSettings>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

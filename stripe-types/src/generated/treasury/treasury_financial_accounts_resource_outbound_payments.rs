@@ -5,7 +5,9 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TreasuryFinancialAccountsResourceOutboundPayments {
+    /// The `ach` field.
     pub ach: Option<crate::TreasuryFinancialAccountsResourceOutboundAchToggleSettings>,
+    /// The `us_domestic_wire` field.
     pub us_domestic_wire: Option<crate::TreasuryFinancialAccountsResourceToggleSettings>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

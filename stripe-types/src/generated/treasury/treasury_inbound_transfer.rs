@@ -4,12 +4,13 @@
 ///
 /// Cancels an InboundTransfer.
 ///
-/// `POST /v1/treasury/inbound_transfers/{inbound_transfer}/cancel`
+/// `POST /v1/treasury/inbound_transfers/{inbound_transfer}/cancel` · Stripe's SDKs: `cancel` on `Treasury.InboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/inbound_transfers/cancel)
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelTreasuryInboundTransfer {
-    pub inbound_transfer: String,
+    /// The `inbound_transfer` parameter.
+    pub inbound_transfer: crate::TreasuryInboundTransferId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -26,9 +27,9 @@ impl serde::Serialize for CancelTreasuryInboundTransfer {
 }
 #[cfg(feature = "treasury")]
 impl CancelTreasuryInboundTransfer {
-    ///Start with the required parameters: `inbound_transfer`.
+    /// Start with the required parameters: `inbound_transfer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(inbound_transfer: impl Into<String>) -> Self {
+    pub fn new(inbound_transfer: impl Into<crate::TreasuryInboundTransferId>) -> Self {
         Self {
             inbound_transfer: inbound_transfer.into(),
             expand: None,
@@ -64,7 +65,7 @@ impl crate::rt::StripeRequest for CancelTreasuryInboundTransfer {
 ///
 /// Creates an InboundTransfer.
 ///
-/// `POST /v1/treasury/inbound_transfers`
+/// `POST /v1/treasury/inbound_transfers` · Stripe's SDKs: `create` on `Treasury.InboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/inbound_transfers/create)
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -110,24 +111,32 @@ impl serde::Serialize for CreateTreasuryInboundTransfer {
         map.end()
     }
 }
+/// The required parameters of [`CreateTreasuryInboundTransfer::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "treasury")]
+#[derive(Clone, Debug)]
+pub struct CreateTreasuryInboundTransferArgs {
+    /// Amount (in cents) to be transferred.
+    pub amount: i64,
+    /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
+    pub currency: String,
+    /// The FinancialAccount to send funds to.
+    pub financial_account: String,
+    /// The origin payment method to be debited for the InboundTransfer.
+    pub origin_payment_method: String,
+}
 #[cfg(feature = "treasury")]
 impl CreateTreasuryInboundTransfer {
-    ///Start with the required parameters: `amount`, `currency`, `financial_account`, `origin_payment_method`.
+    /// Start with the required parameters, named in [`CreateTreasuryInboundTransferArgs`]: `amount`, `currency`, `financial_account`, `origin_payment_method`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        amount: impl Into<i64>,
-        currency: impl Into<String>,
-        financial_account: impl Into<String>,
-        origin_payment_method: impl Into<String>,
-    ) -> Self {
+    pub fn new(args: CreateTreasuryInboundTransferArgs) -> Self {
         Self {
-            amount: amount.into(),
-            currency: currency.into(),
+            amount: args.amount,
+            currency: args.currency,
             description: None,
             expand: None,
-            financial_account: financial_account.into(),
+            financial_account: args.financial_account,
             metadata: None,
-            origin_payment_method: origin_payment_method.into(),
+            origin_payment_method: args.origin_payment_method,
             statement_descriptor: None,
         }
     }
@@ -171,12 +180,13 @@ impl crate::rt::StripeRequest for CreateTreasuryInboundTransfer {
 ///
 /// Transitions a test mode created InboundTransfer to the `failed` status. The InboundTransfer must already be in the `processing` state.
 ///
-/// `POST /v1/test_helpers/treasury/inbound_transfers/{id}/fail`
+/// `POST /v1/test_helpers/treasury/inbound_transfers/{id}/fail` · Stripe's SDKs: `fail` on `Treasury.InboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/inbound_transfers/fail)
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FailTestHelpersTreasuryInboundTransfer {
-    pub id: String,
+    /// The `id` parameter.
+    pub id: crate::TreasuryInboundTransferId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Details about a failed InboundTransfer.
@@ -198,9 +208,9 @@ impl serde::Serialize for FailTestHelpersTreasuryInboundTransfer {
 }
 #[cfg(feature = "treasury")]
 impl FailTestHelpersTreasuryInboundTransfer {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<crate::TreasuryInboundTransferId>) -> Self {
         Self {
             id: id.into(),
             expand: None,
@@ -409,10 +419,12 @@ for FailTestHelpersTreasuryInboundTransferFailureDetailsCode {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`FailTestHelpersTreasuryInboundTransferFailureDetails`).
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct FailureDetailsParam {
+    /// The `code` parameter.
     pub code: Option<crate::FailTestHelpersTreasuryInboundTransferFailureDetailsCode>,
 }
 #[cfg(feature = "treasury")]
@@ -428,11 +440,12 @@ impl serde::Serialize for FailureDetailsParam {
 }
 #[cfg(feature = "treasury")]
 impl FailureDetailsParam {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { code: None }
     }
+    /// The `code` parameter.
     pub fn code(
         mut self,
         v: impl Into<crate::FailTestHelpersTreasuryInboundTransferFailureDetailsCode>,
@@ -445,7 +458,7 @@ impl FailureDetailsParam {
 ///
 /// Returns a list of InboundTransfers sent from the specified FinancialAccount.
 ///
-/// `GET /v1/treasury/inbound_transfers`
+/// `GET /v1/treasury/inbound_transfers` · Stripe's SDKs: `list` on `Treasury.InboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/inbound_transfers/list)
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -489,7 +502,7 @@ impl serde::Serialize for ListTreasuryInboundTransfers {
 }
 #[cfg(feature = "treasury")]
 impl ListTreasuryInboundTransfers {
-    ///Start with the required parameters: `financial_account`.
+    /// Start with the required parameters: `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(financial_account: impl Into<String>) -> Self {
         Self {
@@ -615,11 +628,12 @@ impl<'de> serde::Deserialize<'de> for ListTreasuryInboundTransfersStatus {
 ///
 /// Retrieves the details of an existing InboundTransfer.
 ///
-/// `GET /v1/treasury/inbound_transfers/{id}`
+/// `GET /v1/treasury/inbound_transfers/{id}` · Stripe's SDKs: `retrieve` on `Treasury.InboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/inbound_transfers/retrieve)
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTreasuryInboundTransfer {
+    /// The `id` parameter.
     pub id: crate::TreasuryInboundTransferId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -637,7 +651,7 @@ impl serde::Serialize for RetrieveTreasuryInboundTransfer {
 }
 #[cfg(feature = "treasury")]
 impl RetrieveTreasuryInboundTransfer {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::TreasuryInboundTransferId>) -> Self {
         Self {
@@ -675,12 +689,13 @@ impl crate::rt::StripeRequest for RetrieveTreasuryInboundTransfer {
 ///
 /// Marks the test mode InboundTransfer object as returned and links the InboundTransfer to a ReceivedDebit. The InboundTransfer must already be in the `succeeded` state.
 ///
-/// `POST /v1/test_helpers/treasury/inbound_transfers/{id}/return`
+/// `POST /v1/test_helpers/treasury/inbound_transfers/{id}/return` · Stripe's SDKs: `return_inbound_transfer` on `Treasury.InboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/inbound_transfers/return_inbound_transfer)
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ReturnTestHelpersTreasuryInboundTransfer {
-    pub id: String,
+    /// The `id` parameter.
+    pub id: crate::TreasuryInboundTransferId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -697,9 +712,9 @@ impl serde::Serialize for ReturnTestHelpersTreasuryInboundTransfer {
 }
 #[cfg(feature = "treasury")]
 impl ReturnTestHelpersTreasuryInboundTransfer {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<crate::TreasuryInboundTransferId>) -> Self {
         Self {
             id: id.into(),
             expand: None,
@@ -735,12 +750,13 @@ impl crate::rt::StripeRequest for ReturnTestHelpersTreasuryInboundTransfer {
 ///
 /// Transitions a test mode created InboundTransfer to the `succeeded` status. The InboundTransfer must already be in the `processing` state.
 ///
-/// `POST /v1/test_helpers/treasury/inbound_transfers/{id}/succeed`
+/// `POST /v1/test_helpers/treasury/inbound_transfers/{id}/succeed` · Stripe's SDKs: `succeed` on `Treasury.InboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/inbound_transfers/succeed)
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SucceedTestHelpersTreasuryInboundTransfer {
-    pub id: String,
+    /// The `id` parameter.
+    pub id: crate::TreasuryInboundTransferId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -757,9 +773,9 @@ impl serde::Serialize for SucceedTestHelpersTreasuryInboundTransfer {
 }
 #[cfg(feature = "treasury")]
 impl SucceedTestHelpersTreasuryInboundTransfer {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<crate::TreasuryInboundTransferId>) -> Self {
         Self {
             id: id.into(),
             expand: None,
@@ -816,6 +832,7 @@ pub struct TreasuryInboundTransfer {
     pub hosted_regulatory_receipt_url: Option<String>,
     /// Unique identifier for the object.
     pub id: crate::TreasuryInboundTransferId,
+    /// The `linked_flows` field.
     pub linked_flows: crate::TreasuryInboundTransfersResourceInboundTransferResourceLinkedFlows,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
@@ -831,6 +848,7 @@ pub struct TreasuryInboundTransfer {
     pub statement_descriptor: String,
     /// Status of the InboundTransfer: `processing`, `succeeded`, `failed`, and `canceled`. An InboundTransfer is `processing` if it is created and pending. The status changes to `succeeded` once the funds have been "confirmed" and a `transaction` is created and posted. The status changes to `failed` if the transfer fails.
     pub status: crate::TreasuryInboundTransferStatus,
+    /// The `status_transitions` field.
     pub status_transitions: crate::TreasuryInboundTransfersResourceInboundTransferResourceStatusTransitions,
     /// The Transaction associated with this object.
     pub transaction: Option<crate::rt::Expandable<crate::TreasuryTransaction>>,

@@ -4,12 +4,13 @@
 ///
 /// An OutboundTransfer can be canceled if the funds have not yet been paid out.
 ///
-/// `POST /v1/treasury/outbound_transfers/{outbound_transfer}/cancel`
+/// `POST /v1/treasury/outbound_transfers/{outbound_transfer}/cancel` · Stripe's SDKs: `cancel` on `Treasury.OutboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/outbound_transfers/cancel)
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CancelTreasuryOutboundTransfer {
-    pub outbound_transfer: String,
+    /// The `outbound_transfer` parameter.
+    pub outbound_transfer: crate::TreasuryOutboundTransferId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -26,9 +27,9 @@ impl serde::Serialize for CancelTreasuryOutboundTransfer {
 }
 #[cfg(feature = "treasury")]
 impl CancelTreasuryOutboundTransfer {
-    ///Start with the required parameters: `outbound_transfer`.
+    /// Start with the required parameters: `outbound_transfer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(outbound_transfer: impl Into<String>) -> Self {
+    pub fn new(outbound_transfer: impl Into<crate::TreasuryOutboundTransferId>) -> Self {
         Self {
             outbound_transfer: outbound_transfer.into(),
             expand: None,
@@ -64,7 +65,7 @@ impl crate::rt::StripeRequest for CancelTreasuryOutboundTransfer {
 ///
 /// Creates an OutboundTransfer.
 ///
-/// `POST /v1/treasury/outbound_transfers`
+/// `POST /v1/treasury/outbound_transfers` · Stripe's SDKs: `create` on `Treasury.OutboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/outbound_transfers/create)
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -126,24 +127,31 @@ impl serde::Serialize for CreateTreasuryOutboundTransfer {
         map.end()
     }
 }
+/// The required parameters of [`CreateTreasuryOutboundTransfer::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "treasury")]
+#[derive(Clone, Debug)]
+pub struct CreateTreasuryOutboundTransferArgs {
+    /// Amount (in cents) to be transferred.
+    pub amount: i64,
+    /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
+    pub currency: String,
+    /// The FinancialAccount to pull funds from.
+    pub financial_account: String,
+}
 #[cfg(feature = "treasury")]
 impl CreateTreasuryOutboundTransfer {
-    ///Start with the required parameters: `amount`, `currency`, `financial_account`.
+    /// Start with the required parameters, named in [`CreateTreasuryOutboundTransferArgs`]: `amount`, `currency`, `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        amount: impl Into<i64>,
-        currency: impl Into<String>,
-        financial_account: impl Into<String>,
-    ) -> Self {
+    pub fn new(args: CreateTreasuryOutboundTransferArgs) -> Self {
         Self {
-            amount: amount.into(),
-            currency: currency.into(),
+            amount: args.amount,
+            currency: args.currency,
             description: None,
             destination_payment_method: None,
             destination_payment_method_data: None,
             destination_payment_method_options: None,
             expand: None,
-            financial_account: financial_account.into(),
+            financial_account: args.financial_account,
             metadata: None,
             statement_descriptor: None,
         }
@@ -205,11 +213,14 @@ impl crate::rt::StripeRequest for CreateTreasuryOutboundTransfer {
         }
     }
 }
+/// Part of a request's parameters (`CreateTreasuryOutboundTransferDestinationPaymentMethodData`).
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateTreasuryOutboundTransferDestinationPaymentMethodData {
+    /// The `financial_account` parameter.
     pub financial_account: Option<String>,
+    /// The `type` parameter.
     pub r#type: crate::CreateTreasuryOutboundTransferDestinationPaymentMethodDataType,
 }
 #[cfg(feature = "treasury")]
@@ -226,7 +237,7 @@ impl serde::Serialize for CreateTreasuryOutboundTransferDestinationPaymentMethod
 }
 #[cfg(feature = "treasury")]
 impl CreateTreasuryOutboundTransferDestinationPaymentMethodData {
-    ///Start with the required parameters: `type`.
+    /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         r#type: impl Into<
@@ -238,6 +249,7 @@ impl CreateTreasuryOutboundTransferDestinationPaymentMethodData {
             r#type: r#type.into(),
         }
     }
+    /// The `financial_account` parameter.
     pub fn financial_account(mut self, v: impl Into<String>) -> Self {
         self.financial_account = Some(v.into());
         self
@@ -312,12 +324,13 @@ for CreateTreasuryOutboundTransferDestinationPaymentMethodDataType {
 ///
 /// Transitions a test mode created OutboundTransfer to the `failed` status. The OutboundTransfer must already be in the `processing` state.
 ///
-/// `POST /v1/test_helpers/treasury/outbound_transfers/{outbound_transfer}/fail`
+/// `POST /v1/test_helpers/treasury/outbound_transfers/{outbound_transfer}/fail` · Stripe's SDKs: `fail` on `Treasury.OutboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/outbound_transfers/fail)
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct FailTestHelpersTreasuryOutboundTransfer {
-    pub outbound_transfer: String,
+    /// The `outbound_transfer` parameter.
+    pub outbound_transfer: crate::TreasuryOutboundTransferId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -334,9 +347,9 @@ impl serde::Serialize for FailTestHelpersTreasuryOutboundTransfer {
 }
 #[cfg(feature = "treasury")]
 impl FailTestHelpersTreasuryOutboundTransfer {
-    ///Start with the required parameters: `outbound_transfer`.
+    /// Start with the required parameters: `outbound_transfer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(outbound_transfer: impl Into<String>) -> Self {
+    pub fn new(outbound_transfer: impl Into<crate::TreasuryOutboundTransferId>) -> Self {
         Self {
             outbound_transfer: outbound_transfer.into(),
             expand: None,
@@ -372,7 +385,7 @@ impl crate::rt::StripeRequest for FailTestHelpersTreasuryOutboundTransfer {
 ///
 /// Returns a list of OutboundTransfers sent from the specified FinancialAccount.
 ///
-/// `GET /v1/treasury/outbound_transfers`
+/// `GET /v1/treasury/outbound_transfers` · Stripe's SDKs: `list` on `Treasury.OutboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/outbound_transfers/list)
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -416,7 +429,7 @@ impl serde::Serialize for ListTreasuryOutboundTransfers {
 }
 #[cfg(feature = "treasury")]
 impl ListTreasuryOutboundTransfers {
-    ///Start with the required parameters: `financial_account`.
+    /// Start with the required parameters: `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(financial_account: impl Into<String>) -> Self {
         Self {
@@ -546,12 +559,13 @@ impl<'de> serde::Deserialize<'de> for ListTreasuryOutboundTransfersStatus {
 ///
 /// Transitions a test mode created OutboundTransfer to the `posted` status. The OutboundTransfer must already be in the `processing` state.
 ///
-/// `POST /v1/test_helpers/treasury/outbound_transfers/{outbound_transfer}/post`
+/// `POST /v1/test_helpers/treasury/outbound_transfers/{outbound_transfer}/post` · Stripe's SDKs: `post` on `Treasury.OutboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/outbound_transfers/post)
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PostTestHelpersTreasuryOutboundTransfer {
-    pub outbound_transfer: String,
+    /// The `outbound_transfer` parameter.
+    pub outbound_transfer: crate::TreasuryOutboundTransferId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
 }
@@ -568,9 +582,9 @@ impl serde::Serialize for PostTestHelpersTreasuryOutboundTransfer {
 }
 #[cfg(feature = "treasury")]
 impl PostTestHelpersTreasuryOutboundTransfer {
-    ///Start with the required parameters: `outbound_transfer`.
+    /// Start with the required parameters: `outbound_transfer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(outbound_transfer: impl Into<String>) -> Self {
+    pub fn new(outbound_transfer: impl Into<crate::TreasuryOutboundTransferId>) -> Self {
         Self {
             outbound_transfer: outbound_transfer.into(),
             expand: None,
@@ -606,11 +620,12 @@ impl crate::rt::StripeRequest for PostTestHelpersTreasuryOutboundTransfer {
 ///
 /// Retrieves the details of an existing OutboundTransfer by passing the unique OutboundTransfer ID from either the OutboundTransfer creation request or OutboundTransfer list.
 ///
-/// `GET /v1/treasury/outbound_transfers/{outbound_transfer}`
+/// `GET /v1/treasury/outbound_transfers/{outbound_transfer}` · Stripe's SDKs: `retrieve` on `Treasury.OutboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/outbound_transfers/retrieve)
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTreasuryOutboundTransfer {
+    /// The `outbound_transfer` parameter.
     pub outbound_transfer: crate::TreasuryOutboundTransferId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -628,7 +643,7 @@ impl serde::Serialize for RetrieveTreasuryOutboundTransfer {
 }
 #[cfg(feature = "treasury")]
 impl RetrieveTreasuryOutboundTransfer {
-    ///Start with the required parameters: `outbound_transfer`.
+    /// Start with the required parameters: `outbound_transfer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(outbound_transfer: impl Into<crate::TreasuryOutboundTransferId>) -> Self {
         Self {
@@ -666,12 +681,13 @@ impl crate::rt::StripeRequest for RetrieveTreasuryOutboundTransfer {
 ///
 /// Transitions a test mode created OutboundTransfer to the `returned` status. The OutboundTransfer must already be in the `processing` state.
 ///
-/// `POST /v1/test_helpers/treasury/outbound_transfers/{outbound_transfer}/return`
+/// `POST /v1/test_helpers/treasury/outbound_transfers/{outbound_transfer}/return` · Stripe's SDKs: `return_outbound_transfer` on `Treasury.OutboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/outbound_transfers/return_outbound_transfer)
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ReturnTestHelpersTreasuryOutboundTransfer {
-    pub outbound_transfer: String,
+    /// The `outbound_transfer` parameter.
+    pub outbound_transfer: crate::TreasuryOutboundTransferId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Details about a returned OutboundTransfer.
@@ -693,9 +709,9 @@ impl serde::Serialize for ReturnTestHelpersTreasuryOutboundTransfer {
 }
 #[cfg(feature = "treasury")]
 impl ReturnTestHelpersTreasuryOutboundTransfer {
-    ///Start with the required parameters: `outbound_transfer`.
+    /// Start with the required parameters: `outbound_transfer`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(outbound_transfer: impl Into<String>) -> Self {
+    pub fn new(outbound_transfer: impl Into<crate::TreasuryOutboundTransferId>) -> Self {
         Self {
             outbound_transfer: outbound_transfer.into(),
             expand: None,
@@ -757,6 +773,7 @@ pub struct TreasuryOutboundTransfer {
     pub description: Option<String>,
     /// The PaymentMethod used as the payment instrument for an OutboundTransfer.
     pub destination_payment_method: Option<String>,
+    /// The `destination_payment_method_details` field.
     pub destination_payment_method_details: crate::OutboundTransfersPaymentMethodDetails,
     /// The date when funds are expected to arrive in the destination account.
     pub expected_arrival_date: crate::rt::Timestamp,
@@ -778,6 +795,7 @@ pub struct TreasuryOutboundTransfer {
     pub statement_descriptor: String,
     /// Current status of the OutboundTransfer: `processing`, `failed`, `canceled`, `posted`, `returned`. An OutboundTransfer is `processing` if it has been created and is pending. The status changes to `posted` once the OutboundTransfer has been "confirmed" and funds have left the account, or to `failed` or `canceled`. If an OutboundTransfer fails to arrive at its destination, its status will change to `returned`.
     pub status: crate::TreasuryOutboundTransferStatus,
+    /// The `status_transitions` field.
     pub status_transitions: crate::TreasuryOutboundTransfersResourceStatusTransitions,
     /// Details about network-specific tracking information if available.
     pub tracking_details: Option<
@@ -1116,11 +1134,12 @@ impl crate::rt::Decode for TreasuryOutboundTransferStatus {
 ///
 /// Updates a test mode created OutboundTransfer with tracking details. The OutboundTransfer must not be cancelable, and cannot be in the `canceled` or `failed` states.
 ///
-/// `POST /v1/test_helpers/treasury/outbound_transfers/{outbound_transfer}`
+/// `POST /v1/test_helpers/treasury/outbound_transfers/{outbound_transfer}` · Stripe's SDKs: `update` on `Treasury.OutboundTransfer` · [API reference](https://docs.stripe.com/api/treasury/outbound_transfers/update)
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateTestHelpersTreasuryOutboundTransfer {
+    /// The `outbound_transfer` parameter.
     pub outbound_transfer: crate::TreasuryOutboundTransferId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -1141,7 +1160,7 @@ impl serde::Serialize for UpdateTestHelpersTreasuryOutboundTransfer {
 }
 #[cfg(feature = "treasury")]
 impl UpdateTestHelpersTreasuryOutboundTransfer {
-    ///Start with the required parameters: `outbound_transfer`, `tracking_details`.
+    /// Start with the required parameters: `outbound_transfer`, `tracking_details`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         outbound_transfer: impl Into<crate::TreasuryOutboundTransferId>,

@@ -5,9 +5,11 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TreasuryOutboundTransfersResourceOutboundTransferResourceTrackingDetails {
+    /// The `ach` field.
     pub ach: Option<crate::TreasuryOutboundTransfersResourceAchTrackingDetails>,
     /// The US bank account network used to send funds.
     pub r#type: crate::TreasuryOutboundPaymentsResourceOutboundPaymentResourceTrackingDetailsType,
+    /// The `us_domestic_wire` field.
     pub us_domestic_wire: Option<
         crate::TreasuryOutboundTransfersResourceUsDomesticWireTrackingDetails,
     >,

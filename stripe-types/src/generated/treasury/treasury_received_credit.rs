@@ -4,7 +4,7 @@
 ///
 /// Use this endpoint to simulate a test mode ReceivedCredit initiated by a third party. In live mode, you can’t directly create ReceivedCredits initiated by third parties.
 ///
-/// `POST /v1/test_helpers/treasury/received_credits`
+/// `POST /v1/test_helpers/treasury/received_credits` · Stripe's SDKs: `create` on `Treasury.ReceivedCredit` · [API reference](https://docs.stripe.com/api/treasury/received_credits/create)
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -45,24 +45,32 @@ impl serde::Serialize for CreateTestHelpersTreasuryReceivedCredit {
         map.end()
     }
 }
+/// The required parameters of [`CreateTestHelpersTreasuryReceivedCredit::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "treasury")]
+#[derive(Clone, Debug)]
+pub struct CreateTestHelpersTreasuryReceivedCreditArgs {
+    /// Amount (in cents) to be transferred.
+    pub amount: i64,
+    /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
+    pub currency: String,
+    /// The FinancialAccount to send funds to.
+    pub financial_account: String,
+    /// Specifies the network rails to be used. If not set, will default to the PaymentMethod's preferred network. See the [docs](https://docs.stripe.com/treasury/money-movement/timelines) to learn more about money movement timelines for each network type.
+    pub network: crate::CreateTestHelpersTreasuryReceivedCreditNetwork,
+}
 #[cfg(feature = "treasury")]
 impl CreateTestHelpersTreasuryReceivedCredit {
-    ///Start with the required parameters: `amount`, `currency`, `financial_account`, `network`.
+    /// Start with the required parameters, named in [`CreateTestHelpersTreasuryReceivedCreditArgs`]: `amount`, `currency`, `financial_account`, `network`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        amount: impl Into<i64>,
-        currency: impl Into<String>,
-        financial_account: impl Into<String>,
-        network: impl Into<crate::CreateTestHelpersTreasuryReceivedCreditNetwork>,
-    ) -> Self {
+    pub fn new(args: CreateTestHelpersTreasuryReceivedCreditArgs) -> Self {
         Self {
-            amount: amount.into(),
-            currency: currency.into(),
+            amount: args.amount,
+            currency: args.currency,
             description: None,
             expand: None,
-            financial_account: financial_account.into(),
+            financial_account: args.financial_account,
             initiating_payment_method_details: None,
-            network: network.into(),
+            network: args.network,
         }
     }
     /// An arbitrary string attached to the object. Often useful for displaying to users.
@@ -225,10 +233,12 @@ impl<'de> serde::Deserialize<'de> for CreateTestHelpersTreasuryReceivedCreditNet
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`ListTreasuryReceivedCreditsLinkedFlows`).
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct LinkedFlowsParam {
+    /// The `source_flow_type` parameter.
     pub source_flow_type: crate::ListTreasuryReceivedCreditsLinkedFlowsSourceFlowType,
 }
 #[cfg(feature = "treasury")]
@@ -242,7 +252,7 @@ impl serde::Serialize for LinkedFlowsParam {
 }
 #[cfg(feature = "treasury")]
 impl LinkedFlowsParam {
-    ///Start with the required parameters: `source_flow_type`.
+    /// Start with the required parameters: `source_flow_type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         source_flow_type: impl Into<
@@ -258,7 +268,7 @@ impl LinkedFlowsParam {
 ///
 /// Returns a list of ReceivedCredits.
 ///
-/// `GET /v1/treasury/received_credits`
+/// `GET /v1/treasury/received_credits` · Stripe's SDKs: `list` on `Treasury.ReceivedCredit` · [API reference](https://docs.stripe.com/api/treasury/received_credits/list)
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -307,7 +317,7 @@ impl serde::Serialize for ListTreasuryReceivedCredits {
 }
 #[cfg(feature = "treasury")]
 impl ListTreasuryReceivedCredits {
-    ///Start with the required parameters: `financial_account`.
+    /// Start with the required parameters: `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(financial_account: impl Into<String>) -> Self {
         Self {
@@ -521,11 +531,12 @@ impl<'de> serde::Deserialize<'de> for ListTreasuryReceivedCreditsStatus {
 ///
 /// Retrieves the details of an existing ReceivedCredit by passing the unique ReceivedCredit ID from the ReceivedCredit list.
 ///
-/// `GET /v1/treasury/received_credits/{id}`
+/// `GET /v1/treasury/received_credits/{id}` · Stripe's SDKs: `retrieve` on `Treasury.ReceivedCredit` · [API reference](https://docs.stripe.com/api/treasury/received_credits/retrieve)
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTreasuryReceivedCredit {
+    /// The `id` parameter.
     pub id: crate::TreasuryReceivedCreditId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -543,7 +554,7 @@ impl serde::Serialize for RetrieveTreasuryReceivedCredit {
 }
 #[cfg(feature = "treasury")]
 impl RetrieveTreasuryReceivedCredit {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::TreasuryReceivedCreditId>) -> Self {
         Self {
@@ -577,11 +588,14 @@ impl crate::rt::StripeRequest for RetrieveTreasuryReceivedCredit {
         }
     }
 }
+/// Part of a request's parameters (`CreateTestHelpersTreasuryReceivedCreditInitiatingPaymentMethodDetails`).
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct SourceParams {
+    /// The `type` parameter.
     pub r#type: crate::CreateTestHelpersTreasuryReceivedCreditInitiatingPaymentMethodDetailsType,
+    /// The `us_bank_account` parameter.
     pub us_bank_account: Option<crate::UsBankAccountSourceParams>,
 }
 #[cfg(feature = "treasury")]
@@ -598,7 +612,7 @@ impl serde::Serialize for SourceParams {
 }
 #[cfg(feature = "treasury")]
 impl SourceParams {
-    ///Start with the required parameters: `type`.
+    /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         r#type: impl Into<
@@ -610,6 +624,7 @@ impl SourceParams {
             us_bank_account: None,
         }
     }
+    /// The `us_bank_account` parameter.
     pub fn us_bank_account(
         mut self,
         v: impl Into<crate::UsBankAccountSourceParams>,
@@ -639,7 +654,9 @@ pub struct TreasuryReceivedCredit {
     pub hosted_regulatory_receipt_url: Option<String>,
     /// Unique identifier for the object.
     pub id: crate::TreasuryReceivedCreditId,
+    /// The `initiating_payment_method_details` field.
     pub initiating_payment_method_details: crate::TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetails,
+    /// The `linked_flows` field.
     pub linked_flows: crate::TreasuryReceivedCreditsResourceLinkedFlows,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
@@ -1076,12 +1093,16 @@ impl crate::rt::Decode for TreasuryReceivedCreditStatus {
         r.str_enum()
     }
 }
+/// Part of a request's parameters (`CreateTestHelpersTreasuryReceivedCreditInitiatingPaymentMethodDetailsUsBankAccount`).
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct UsBankAccountSourceParams {
+    /// The `account_holder_name` parameter.
     pub account_holder_name: Option<String>,
+    /// The `account_number` parameter.
     pub account_number: Option<String>,
+    /// The `routing_number` parameter.
     pub routing_number: Option<String>,
 }
 #[cfg(feature = "treasury")]
@@ -1103,7 +1124,7 @@ impl serde::Serialize for UsBankAccountSourceParams {
 }
 #[cfg(feature = "treasury")]
 impl UsBankAccountSourceParams {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1112,14 +1133,17 @@ impl UsBankAccountSourceParams {
             routing_number: None,
         }
     }
+    /// The `account_holder_name` parameter.
     pub fn account_holder_name(mut self, v: impl Into<String>) -> Self {
         self.account_holder_name = Some(v.into());
         self
     }
+    /// The `account_number` parameter.
     pub fn account_number(mut self, v: impl Into<String>) -> Self {
         self.account_number = Some(v.into());
         self
     }
+    /// The `routing_number` parameter.
     pub fn routing_number(mut self, v: impl Into<String>) -> Self {
         self.routing_number = Some(v.into());
         self

@@ -5,9 +5,13 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TreasuryReceivedCreditsResourceSourceFlowsDetails {
+    /// The `credit_reversal` field.
     pub credit_reversal: Option<crate::TreasuryCreditReversal>,
+    /// The `outbound_payment` field.
     pub outbound_payment: Option<crate::TreasuryOutboundPayment>,
+    /// The `outbound_transfer` field.
     pub outbound_transfer: Option<crate::TreasuryOutboundTransfer>,
+    /// The `payout` field.
     pub payout: Option<crate::Payout>,
     /// The type of the source flow that originated the ReceivedCredit.
     pub r#type: crate::TreasuryReceivedCreditsResourceSourceFlowsDetailsType,

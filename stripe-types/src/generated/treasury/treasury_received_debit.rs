@@ -4,7 +4,7 @@
 ///
 /// Use this endpoint to simulate a test mode ReceivedDebit initiated by a third party. In live mode, you can’t directly create ReceivedDebits initiated by third parties.
 ///
-/// `POST /v1/test_helpers/treasury/received_debits`
+/// `POST /v1/test_helpers/treasury/received_debits` · Stripe's SDKs: `create` on `Treasury.ReceivedDebit` · [API reference](https://docs.stripe.com/api/treasury/received_debits/create)
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -45,24 +45,32 @@ impl serde::Serialize for CreateTestHelpersTreasuryReceivedDebit {
         map.end()
     }
 }
+/// The required parameters of [`CreateTestHelpersTreasuryReceivedDebit::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "treasury")]
+#[derive(Clone, Debug)]
+pub struct CreateTestHelpersTreasuryReceivedDebitArgs {
+    /// Amount (in cents) to be transferred.
+    pub amount: i64,
+    /// Three-letter [ISO currency code](https://www.iso.org/iso-4217-currency-codes.html), in lowercase. Must be a [supported currency](https://stripe.com/docs/currencies).
+    pub currency: String,
+    /// The FinancialAccount to pull funds from.
+    pub financial_account: String,
+    /// Specifies the network rails to be used. If not set, will default to the PaymentMethod's preferred network. See the [docs](https://docs.stripe.com/treasury/money-movement/timelines) to learn more about money movement timelines for each network type.
+    pub network: crate::CreateTestHelpersTreasuryReceivedDebitNetwork,
+}
 #[cfg(feature = "treasury")]
 impl CreateTestHelpersTreasuryReceivedDebit {
-    ///Start with the required parameters: `amount`, `currency`, `financial_account`, `network`.
+    /// Start with the required parameters, named in [`CreateTestHelpersTreasuryReceivedDebitArgs`]: `amount`, `currency`, `financial_account`, `network`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        amount: impl Into<i64>,
-        currency: impl Into<String>,
-        financial_account: impl Into<String>,
-        network: impl Into<crate::CreateTestHelpersTreasuryReceivedDebitNetwork>,
-    ) -> Self {
+    pub fn new(args: CreateTestHelpersTreasuryReceivedDebitArgs) -> Self {
         Self {
-            amount: amount.into(),
-            currency: currency.into(),
+            amount: args.amount,
+            currency: args.currency,
             description: None,
             expand: None,
-            financial_account: financial_account.into(),
+            financial_account: args.financial_account,
             initiating_payment_method_details: None,
-            network: network.into(),
+            network: args.network,
         }
     }
     /// An arbitrary string attached to the object. Often useful for displaying to users.
@@ -156,7 +164,7 @@ impl<'de> serde::Deserialize<'de> for CreateTestHelpersTreasuryReceivedDebitNetw
 ///
 /// Returns a list of ReceivedDebits.
 ///
-/// `GET /v1/treasury/received_debits`
+/// `GET /v1/treasury/received_debits` · Stripe's SDKs: `list` on `Treasury.ReceivedDebit` · [API reference](https://docs.stripe.com/api/treasury/received_debits/list)
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -200,7 +208,7 @@ impl serde::Serialize for ListTreasuryReceivedDebits {
 }
 #[cfg(feature = "treasury")]
 impl ListTreasuryReceivedDebits {
-    ///Start with the required parameters: `financial_account`.
+    /// Start with the required parameters: `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(financial_account: impl Into<String>) -> Self {
         Self {
@@ -315,11 +323,12 @@ impl<'de> serde::Deserialize<'de> for ListTreasuryReceivedDebitsStatus {
 ///
 /// Retrieves the details of an existing ReceivedDebit by passing the unique ReceivedDebit ID from the ReceivedDebit list
 ///
-/// `GET /v1/treasury/received_debits/{id}`
+/// `GET /v1/treasury/received_debits/{id}` · Stripe's SDKs: `retrieve` on `Treasury.ReceivedDebit` · [API reference](https://docs.stripe.com/api/treasury/received_debits/retrieve)
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTreasuryReceivedDebit {
+    /// The `id` parameter.
     pub id: crate::TreasuryReceivedDebitId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -337,7 +346,7 @@ impl serde::Serialize for RetrieveTreasuryReceivedDebit {
 }
 #[cfg(feature = "treasury")]
 impl RetrieveTreasuryReceivedDebit {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::TreasuryReceivedDebitId>) -> Self {
         Self {
@@ -392,9 +401,11 @@ pub struct TreasuryReceivedDebit {
     pub hosted_regulatory_receipt_url: Option<String>,
     /// Unique identifier for the object.
     pub id: crate::TreasuryReceivedDebitId,
+    /// The `initiating_payment_method_details` field.
     pub initiating_payment_method_details: Option<
         crate::TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetails,
     >,
+    /// The `linked_flows` field.
     pub linked_flows: crate::TreasuryReceivedDebitsResourceLinkedFlows,
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,

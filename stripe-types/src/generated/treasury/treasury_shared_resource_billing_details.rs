@@ -4,6 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TreasurySharedResourceBillingDetails {
+    /// The `address` field.
     pub address: crate::Address,
     /// Email address.
     pub email: Option<String>,

@@ -9,12 +9,15 @@ pub struct TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPayment
     pub balance: Option<
         crate::TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetailsBalance,
     >,
+    /// The `billing_details` field.
     pub billing_details: crate::TreasurySharedResourceBillingDetails,
+    /// The `financial_account` field.
     pub financial_account: Option<crate::ReceivedPaymentMethodDetailsFinancialAccount>,
     /// Set when `type` is `issuing_card`. This is an [Issuing Card](https://api.stripe.com#issuing_cards) ID.
     pub issuing_card: Option<String>,
     /// Polymorphic type matching the originating money movement's source. This can be an external account, a Stripe balance, or a FinancialAccount.
     pub r#type: crate::TreasurySharedResourceInitiatingPaymentMethodDetailsInitiatingPaymentMethodDetailsType,
+    /// The `us_bank_account` field.
     pub us_bank_account: Option<
         crate::TreasurySharedResourceInitiatingPaymentMethodDetailsUsBankAccount,
     >,

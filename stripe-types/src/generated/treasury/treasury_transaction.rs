@@ -4,7 +4,7 @@
 ///
 /// Retrieves a list of Transaction objects.
 ///
-/// `GET /v1/treasury/transactions`
+/// `GET /v1/treasury/transactions` · Stripe's SDKs: `list` on `Treasury.Transaction` · [API reference](https://docs.stripe.com/api/treasury/transactions/list)
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -63,7 +63,7 @@ impl serde::Serialize for ListTreasuryTransactions {
 }
 #[cfg(feature = "treasury")]
 impl ListTreasuryTransactions {
-    ///Start with the required parameters: `financial_account`.
+    /// Start with the required parameters: `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(financial_account: impl Into<String>) -> Self {
         Self {
@@ -303,11 +303,12 @@ impl From<i64> for ListTreasuryTransactionsStatusTransitionsPostedAt {
 ///
 /// Retrieves the details of an existing Transaction.
 ///
-/// `GET /v1/treasury/transactions/{id}`
+/// `GET /v1/treasury/transactions/{id}` · Stripe's SDKs: `retrieve` on `Treasury.Transaction` · [API reference](https://docs.stripe.com/api/treasury/transactions/retrieve)
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTreasuryTransaction {
+    /// The `id` parameter.
     pub id: crate::TreasuryTransactionId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -325,7 +326,7 @@ impl serde::Serialize for RetrieveTreasuryTransaction {
 }
 #[cfg(feature = "treasury")]
 impl RetrieveTreasuryTransaction {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::TreasuryTransactionId>) -> Self {
         Self {
@@ -359,10 +360,12 @@ impl crate::rt::StripeRequest for RetrieveTreasuryTransaction {
         }
     }
 }
+/// Part of a request's parameters (`ListTreasuryTransactionsStatusTransitions`).
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
 pub struct StatusTransitionTimestampSpecs {
+    /// The `posted_at` parameter.
     pub posted_at: Option<crate::ListTreasuryTransactionsStatusTransitionsPostedAt>,
 }
 #[cfg(feature = "treasury")]
@@ -378,11 +381,12 @@ impl serde::Serialize for StatusTransitionTimestampSpecs {
 }
 #[cfg(feature = "treasury")]
 impl StatusTransitionTimestampSpecs {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { posted_at: None }
     }
+    /// The `posted_at` parameter.
     pub fn posted_at(
         mut self,
         v: impl Into<crate::ListTreasuryTransactionsStatusTransitionsPostedAt>,
@@ -398,6 +402,7 @@ impl StatusTransitionTimestampSpecs {
 pub struct TreasuryTransaction {
     /// Amount (in cents) transferred.
     pub amount: i64,
+    /// The `balance_impact` field.
     pub balance_impact: crate::TreasuryTransactionsResourceBalanceImpact,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,
@@ -421,6 +426,7 @@ pub struct TreasuryTransaction {
     pub livemode: bool,
     /// Status of the Transaction.
     pub status: crate::TreasuryTransactionStatus,
+    /// The `status_transitions` field.
     pub status_transitions: crate::TreasuryTransactionsResourceAbstractTransactionResourceStatusTransitions,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,

@@ -4,13 +4,14 @@
 ///
 /// Retrieves a list of TransactionEntry objects.
 ///
-/// `GET /v1/treasury/transaction_entries`
+/// `GET /v1/treasury/transaction_entries` · Stripe's SDKs: `list` on `Treasury.TransactionEntry` · [API reference](https://docs.stripe.com/api/treasury/transaction_entries/list)
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListTreasuryTransactionEntries {
     /// Only return TransactionEntries that were created during the given date interval.
     pub created: Option<crate::ListTreasuryTransactionEntriesCreated>,
+    /// The `effective_at` parameter.
     pub effective_at: Option<crate::ListTreasuryTransactionEntriesEffectiveAt>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
@@ -62,7 +63,7 @@ impl serde::Serialize for ListTreasuryTransactionEntries {
 }
 #[cfg(feature = "treasury")]
 impl ListTreasuryTransactionEntries {
-    ///Start with the required parameters: `financial_account`.
+    /// Start with the required parameters: `financial_account`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(financial_account: impl Into<String>) -> Self {
         Self {
@@ -85,6 +86,7 @@ impl ListTreasuryTransactionEntries {
         self.created = Some(v.into());
         self
     }
+    /// The `effective_at` parameter.
     pub fn effective_at(
         mut self,
         v: impl Into<crate::ListTreasuryTransactionEntriesEffectiveAt>,
@@ -270,11 +272,12 @@ impl<'de> serde::Deserialize<'de> for ListTreasuryTransactionEntriesOrderBy {
 ///
 /// Retrieves a TransactionEntry object.
 ///
-/// `GET /v1/treasury/transaction_entries/{id}`
+/// `GET /v1/treasury/transaction_entries/{id}` · Stripe's SDKs: `retrieve` on `Treasury.TransactionEntry` · [API reference](https://docs.stripe.com/api/treasury/transaction_entries/retrieve)
 #[cfg(feature = "treasury")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveTreasuryTransactionEntry {
+    /// The `id` parameter.
     pub id: crate::TreasuryTransactionEntryId,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
@@ -292,7 +295,7 @@ impl serde::Serialize for RetrieveTreasuryTransactionEntry {
 }
 #[cfg(feature = "treasury")]
 impl RetrieveTreasuryTransactionEntry {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<crate::TreasuryTransactionEntryId>) -> Self {
         Self {
@@ -331,6 +334,7 @@ impl crate::rt::StripeRequest for RetrieveTreasuryTransactionEntry {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TreasuryTransactionEntry {
+    /// The `balance_impact` field.
     pub balance_impact: crate::TreasuryTransactionsResourceBalanceImpact,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
     pub created: crate::rt::Timestamp,

@@ -5,13 +5,21 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TreasuryTransactionsResourceFlowDetails {
+    /// The `credit_reversal` field.
     pub credit_reversal: Option<crate::TreasuryCreditReversal>,
+    /// The `debit_reversal` field.
     pub debit_reversal: Option<crate::TreasuryDebitReversal>,
+    /// The `inbound_transfer` field.
     pub inbound_transfer: Option<crate::TreasuryInboundTransfer>,
+    /// The `issuing_authorization` field.
     pub issuing_authorization: Option<crate::IssuingAuthorization>,
+    /// The `outbound_payment` field.
     pub outbound_payment: Option<crate::TreasuryOutboundPayment>,
+    /// The `outbound_transfer` field.
     pub outbound_transfer: Option<crate::TreasuryOutboundTransfer>,
+    /// The `received_credit` field.
     pub received_credit: Option<crate::TreasuryReceivedCredit>,
+    /// The `received_debit` field.
     pub received_debit: Option<crate::TreasuryReceivedDebit>,
     /// Type of the flow that created the Transaction. Set to the same value as `flow_type`.
     pub r#type: crate::TreasuryTransactionsResourceFlowDetailsType,

@@ -4,7 +4,7 @@
 ///
 /// Creates meter events. Events are processed asynchronously, including validation. Requires a meter event session for authentication. Supports up to 10,000 requests per second in livemode. For even higher rate-limits, contact sales.
 ///
-/// `POST /v2/billing/meter_event_stream`
+/// `POST /v2/billing/meter_event_stream` · [API reference](https://docs.stripe.com/api/v2/billing/meter_event_stream)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -23,7 +23,7 @@ impl serde::Serialize for CreateV2BillingMeterEventStream {
 }
 #[cfg(feature = "v2")]
 impl CreateV2BillingMeterEventStream {
-    ///Start with the required parameters: `events`.
+    /// Start with the required parameters: `events`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         events: impl IntoIterator<
@@ -50,6 +50,7 @@ impl crate::rt::StripeRequest for CreateV2BillingMeterEventStream {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2BillingMeterEventStreamEvents`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -88,7 +89,7 @@ impl serde::Serialize for CreateV2BillingMeterEventStreamEvents {
 }
 #[cfg(feature = "v2")]
 impl CreateV2BillingMeterEventStreamEvents {
-    ///Start with the required parameters: `event_name`, `payload`.
+    /// Start with the required parameters: `event_name`, `payload`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         event_name: impl Into<String>,

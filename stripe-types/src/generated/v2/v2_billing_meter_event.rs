@@ -4,7 +4,7 @@
 ///
 /// Creates a meter event. Events are validated synchronously, but are processed asynchronously. Supports up to 1,000 events per second in livemode. For higher rate-limits, please use meter event streams instead.
 ///
-/// `POST /v2/billing/meter_events`
+/// `POST /v2/billing/meter_events` · [API reference](https://docs.stripe.com/api/v2/billing/meter_events)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -43,7 +43,7 @@ impl serde::Serialize for CreateV2BillingMeterEvent {
 }
 #[cfg(feature = "v2")]
 impl CreateV2BillingMeterEvent {
-    ///Start with the required parameters: `event_name`, `payload`.
+    /// Start with the required parameters: `event_name`, `payload`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         event_name: impl Into<String>,

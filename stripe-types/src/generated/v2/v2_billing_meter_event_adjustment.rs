@@ -4,7 +4,7 @@
 ///
 /// Creates a meter event adjustment to cancel a previously sent meter event.
 ///
-/// `POST /v2/billing/meter_event_adjustments`
+/// `POST /v2/billing/meter_event_adjustments` · [API reference](https://docs.stripe.com/api/v2/billing/meter_event_adjustments)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -29,7 +29,7 @@ impl serde::Serialize for CreateV2BillingMeterEventAdjustment {
 }
 #[cfg(feature = "v2")]
 impl CreateV2BillingMeterEventAdjustment {
-    ///Start with the required parameters: `cancel`, `event_name`, `type`.
+    /// Start with the required parameters: `cancel`, `event_name`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         cancel: impl Into<crate::CreateV2BillingMeterEventAdjustmentCancel>,
@@ -58,6 +58,7 @@ impl crate::rt::StripeRequest for CreateV2BillingMeterEventAdjustment {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2BillingMeterEventAdjustmentCancel`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -76,7 +77,7 @@ impl serde::Serialize for CreateV2BillingMeterEventAdjustmentCancel {
 }
 #[cfg(feature = "v2")]
 impl CreateV2BillingMeterEventAdjustmentCancel {
-    ///Start with the required parameters: `identifier`.
+    /// Start with the required parameters: `identifier`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(identifier: impl Into<String>) -> Self {
         Self {
@@ -229,6 +230,7 @@ impl serde::Serialize for V2BillingMeterEventAdjustment {
         map.end()
     }
 }
+/// Part of a response (`V2BillingMeterEventAdjustmentCancel`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -4,7 +4,7 @@
 ///
 /// Creates a meter event session to send usage on the high-throughput meter event stream. Authentication tokens are only valid for 15 minutes, so you will need to create a new meter event session when your token expires.
 ///
-/// `POST /v2/billing/meter_event_session`
+/// `POST /v2/billing/meter_event_session` · [API reference](https://docs.stripe.com/api/v2/billing/meter_event_session)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -19,7 +19,7 @@ impl serde::Serialize for CreateV2BillingMeterEventSession {
 }
 #[cfg(feature = "v2")]
 impl CreateV2BillingMeterEventSession {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {}

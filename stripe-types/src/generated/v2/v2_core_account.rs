@@ -4,13 +4,13 @@
 ///
 /// Removes access to the Account and its associated resources. Closed Accounts can no longer be operated on, but limited information can still be retrieved through the API in order to be able to track their history.
 ///
-/// `POST /v2/core/accounts/{id}/close`
+/// `POST /v2/core/accounts/{id}/close` · [API reference](https://docs.stripe.com/api/v2/core/accounts)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CloseV2CoreAccount {
     /// The ID of the Account to close.
-    pub id: String,
+    pub id: crate::AccountId,
     /// Configurations on the Account to be closed. All configurations on the Account must be passed in for this request to succeed.
     pub applied_configurations: Option<
         Vec<crate::ListV2CoreAccountsAppliedConfigurations>,
@@ -29,9 +29,9 @@ impl serde::Serialize for CloseV2CoreAccount {
 }
 #[cfg(feature = "v2")]
 impl CloseV2CoreAccount {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<crate::AccountId>) -> Self {
         Self {
             id: id.into(),
             applied_configurations: None,
@@ -72,7 +72,7 @@ impl crate::rt::StripeRequest for CloseV2CoreAccount {
 ///
 /// An Account is a representation of a company, individual or other entity that a user interacts with. Accounts contain identifying information about the entity, and configurations that store the features an account has access to. An account can be configured as any or all of the following configurations: Customer, Merchant and/or Recipient.
 ///
-/// `POST /v2/core/accounts`
+/// `POST /v2/core/accounts` · [API reference](https://docs.stripe.com/api/v2/core/accounts)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -138,7 +138,7 @@ impl serde::Serialize for CreateV2CoreAccount {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccount {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -229,6 +229,7 @@ impl crate::rt::StripeRequest for CreateV2CoreAccount {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfiguration`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -259,7 +260,7 @@ impl serde::Serialize for CreateV2CoreAccountConfiguration {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfiguration {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -293,6 +294,7 @@ impl CreateV2CoreAccountConfiguration {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationCustomer`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -337,7 +339,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationCustomer {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationCustomer {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -386,6 +388,7 @@ impl CreateV2CoreAccountConfigurationCustomer {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationCustomerAutomaticIndirectTax`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -411,7 +414,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationCustomerAutomaticIndir
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationCustomerAutomaticIndirectTax {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -430,6 +433,7 @@ impl CreateV2CoreAccountConfigurationCustomerAutomaticIndirectTax {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationCustomerBilling`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -450,7 +454,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationCustomerBilling {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationCustomerBilling {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { invoice: None }
@@ -464,6 +468,7 @@ impl CreateV2CoreAccountConfigurationCustomerBilling {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationCustomerBillingInvoice`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -508,7 +513,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationCustomerBillingInvoice
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationCustomerBillingInvoice {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -557,6 +562,7 @@ impl CreateV2CoreAccountConfigurationCustomerBillingInvoice {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationCustomerBillingInvoiceCustomFields`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -577,17 +583,29 @@ for CreateV2CoreAccountConfigurationCustomerBillingInvoiceCustomFields {
         map.end()
     }
 }
+/// The required parameters of [`CreateV2CoreAccountConfigurationCustomerBillingInvoiceCustomFields::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+pub struct CreateV2CoreAccountConfigurationCustomerBillingInvoiceCustomFieldsArgs {
+    /// The name of the custom field. This may be up to 40 characters.
+    pub name: String,
+    /// The value of the custom field. This may be up to 140 characters. When updating, pass an empty string to remove previously-defined values.
+    pub value: String,
+}
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationCustomerBillingInvoiceCustomFields {
-    ///Start with the required parameters: `name`, `value`.
+    /// Start with the required parameters, named in [`CreateV2CoreAccountConfigurationCustomerBillingInvoiceCustomFieldsArgs`]: `name`, `value`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+    pub fn new(
+        args: CreateV2CoreAccountConfigurationCustomerBillingInvoiceCustomFieldsArgs,
+    ) -> Self {
         Self {
-            name: name.into(),
-            value: value.into(),
+            name: args.name,
+            value: args.value,
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationCustomerBillingInvoiceRendering`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -616,7 +634,7 @@ for CreateV2CoreAccountConfigurationCustomerBillingInvoiceRendering {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationCustomerBillingInvoiceRendering {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -640,6 +658,7 @@ impl CreateV2CoreAccountConfigurationCustomerBillingInvoiceRendering {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationCustomerCapabilities`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -662,7 +681,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationCustomerCapabilities {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationCustomerCapabilities {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -680,6 +699,7 @@ impl CreateV2CoreAccountConfigurationCustomerCapabilities {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -699,7 +719,7 @@ for CreateV2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -707,6 +727,7 @@ impl CreateV2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationCustomerShipping`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -737,7 +758,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationCustomerShipping {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationCustomerShipping {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -765,6 +786,7 @@ impl CreateV2CoreAccountConfigurationCustomerShipping {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationCustomerShippingAddress`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -810,7 +832,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationCustomerShippingAddres
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationCustomerShippingAddress {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -853,6 +875,7 @@ impl CreateV2CoreAccountConfigurationCustomerShippingAddress {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchant`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -925,7 +948,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationMerchant {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchant {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1012,6 +1035,7 @@ impl CreateV2CoreAccountConfigurationMerchant {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantBacsDebitPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1032,7 +1056,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationMerchantBacsDebitPayme
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantBacsDebitPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { display_name: None }
@@ -1043,6 +1067,7 @@ impl CreateV2CoreAccountConfigurationMerchantBacsDebitPayments {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantBranding`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1078,7 +1103,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationMerchantBranding {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantBranding {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1109,6 +1134,7 @@ impl CreateV2CoreAccountConfigurationMerchantBranding {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilities`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1432,7 +1458,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationMerchantCapabilities {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilities {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1923,6 +1949,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilities {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1942,7 +1969,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -1950,6 +1977,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1969,7 +1997,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -1977,6 +2005,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1996,7 +2025,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayments
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2004,6 +2033,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayment
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2023,7 +2053,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2031,6 +2061,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2050,7 +2081,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2058,6 +2089,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2077,7 +2109,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2085,6 +2117,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesBlikPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2104,7 +2137,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesBlikPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesBlikPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2112,6 +2145,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesBlikPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2131,7 +2165,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2139,6 +2173,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesCardPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2158,7 +2193,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesCardPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesCardPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2166,6 +2201,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesCardPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2185,7 +2221,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments 
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2193,6 +2229,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesCashappPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2212,7 +2249,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesCashappPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesCashappPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2220,6 +2257,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesCashappPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesEpsPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2239,7 +2277,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesEpsPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesEpsPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2247,6 +2285,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesEpsPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesFpxPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2266,7 +2305,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesFpxPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesFpxPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2274,6 +2313,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesFpxPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2293,7 +2333,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2301,6 +2341,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments 
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2320,7 +2361,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2328,6 +2369,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesIdealPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2347,7 +2389,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesIdealPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesIdealPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2355,6 +2397,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesIdealPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesJcbPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2374,7 +2417,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesJcbPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesJcbPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2382,6 +2425,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesJcbPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2401,7 +2445,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2409,6 +2453,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2428,7 +2473,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2436,6 +2481,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesLinkPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2455,7 +2501,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesLinkPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesLinkPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2463,6 +2509,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesLinkPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2482,7 +2529,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2490,6 +2537,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2509,7 +2557,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2517,6 +2565,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2536,7 +2585,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2544,6 +2593,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesP24Payments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2563,7 +2613,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesP24Payments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesP24Payments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2571,6 +2621,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesP24Payments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2590,7 +2641,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2598,6 +2649,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2617,7 +2669,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2625,6 +2677,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2644,7 +2697,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2652,6 +2705,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2671,7 +2725,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2679,6 +2733,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesSwishPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2698,7 +2753,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesSwishPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesSwishPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2706,6 +2761,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesSwishPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesTwintPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2725,7 +2781,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesTwintPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesTwintPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2733,6 +2789,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesTwintPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCapabilitiesZipPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2752,7 +2809,7 @@ for CreateV2CoreAccountConfigurationMerchantCapabilitiesZipPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCapabilitiesZipPayments {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -2760,6 +2817,7 @@ impl CreateV2CoreAccountConfigurationMerchantCapabilitiesZipPayments {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCardPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -2782,7 +2840,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationMerchantCardPayments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCardPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { decline_on: None }
@@ -2798,6 +2856,7 @@ impl CreateV2CoreAccountConfigurationMerchantCardPayments {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantCardPaymentsDeclineOn`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -2823,7 +2882,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationMerchantCardPaymentsDe
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantCardPaymentsDeclineOn {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -2842,6 +2901,7 @@ impl CreateV2CoreAccountConfigurationMerchantCardPaymentsDeclineOn {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantKonbiniPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -2864,7 +2924,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationMerchantKonbiniPayment
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantKonbiniPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { support: None }
@@ -2880,6 +2940,7 @@ impl CreateV2CoreAccountConfigurationMerchantKonbiniPayments {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantKonbiniPaymentsSupport`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -2913,7 +2974,7 @@ for CreateV2CoreAccountConfigurationMerchantKonbiniPaymentsSupport {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantKonbiniPaymentsSupport {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -2943,6 +3004,7 @@ impl CreateV2CoreAccountConfigurationMerchantKonbiniPaymentsSupport {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantKonbiniPaymentsSupportHours`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -2969,7 +3031,7 @@ for CreateV2CoreAccountConfigurationMerchantKonbiniPaymentsSupportHours {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantKonbiniPaymentsSupportHours {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -2988,6 +3050,7 @@ impl CreateV2CoreAccountConfigurationMerchantKonbiniPaymentsSupportHours {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantScriptStatementDescriptor`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3018,7 +3081,7 @@ for CreateV2CoreAccountConfigurationMerchantScriptStatementDescriptor {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantScriptStatementDescriptor {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { kana: None, kanji: None }
@@ -3044,6 +3107,7 @@ impl CreateV2CoreAccountConfigurationMerchantScriptStatementDescriptor {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantScriptStatementDescriptorKana`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3070,7 +3134,7 @@ for CreateV2CoreAccountConfigurationMerchantScriptStatementDescriptorKana {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantScriptStatementDescriptorKana {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -3089,6 +3153,7 @@ impl CreateV2CoreAccountConfigurationMerchantScriptStatementDescriptorKana {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantScriptStatementDescriptorKanji`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3115,7 +3180,7 @@ for CreateV2CoreAccountConfigurationMerchantScriptStatementDescriptorKanji {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantScriptStatementDescriptorKanji {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -3134,6 +3199,7 @@ impl CreateV2CoreAccountConfigurationMerchantScriptStatementDescriptorKanji {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantStatementDescriptor`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3159,7 +3225,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationMerchantStatementDescr
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantStatementDescriptor {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -3178,6 +3244,7 @@ impl CreateV2CoreAccountConfigurationMerchantStatementDescriptor {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantSupport`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3213,7 +3280,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationMerchantSupport {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantSupport {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -3247,6 +3314,7 @@ impl CreateV2CoreAccountConfigurationMerchantSupport {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationMerchantSupportAddress`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -3295,7 +3363,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationMerchantSupportAddress
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationMerchantSupportAddress {
-    ///Start with the required parameters: `country`.
+    /// Start with the required parameters: `country`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(country: impl Into<String>) -> Self {
         Self {
@@ -3339,6 +3407,7 @@ impl CreateV2CoreAccountConfigurationMerchantSupportAddress {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationRecipient`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3361,7 +3430,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationRecipient {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationRecipient {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { capabilities: None }
@@ -3375,6 +3444,7 @@ impl CreateV2CoreAccountConfigurationRecipient {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationRecipientCapabilities`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3397,7 +3467,7 @@ impl serde::Serialize for CreateV2CoreAccountConfigurationRecipientCapabilities 
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationRecipientCapabilities {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { stripe_balance: None }
@@ -3413,6 +3483,7 @@ impl CreateV2CoreAccountConfigurationRecipientCapabilities {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationRecipientCapabilitiesStripeBalance`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3436,7 +3507,7 @@ for CreateV2CoreAccountConfigurationRecipientCapabilitiesStripeBalance {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationRecipientCapabilitiesStripeBalance {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { stripe_transfers: None }
@@ -3452,6 +3523,7 @@ impl CreateV2CoreAccountConfigurationRecipientCapabilitiesStripeBalance {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfers`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -3471,7 +3543,7 @@ for CreateV2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTran
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfers {
-    ///Start with the required parameters: `requested`.
+    /// Start with the required parameters: `requested`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(requested: impl Into<bool>) -> Self {
         Self {
@@ -3538,6 +3610,7 @@ impl<'de> serde::Deserialize<'de> for CreateV2CoreAccountDashboard {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountDefaults`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3573,7 +3646,7 @@ impl serde::Serialize for CreateV2CoreAccountDefaults {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountDefaults {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -4084,6 +4157,7 @@ impl<'de> serde::Deserialize<'de> for CreateV2CoreAccountDefaultsLocales {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountDefaultsProfile`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -4114,7 +4188,7 @@ impl serde::Serialize for CreateV2CoreAccountDefaultsProfile {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountDefaultsProfile {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -4139,6 +4213,7 @@ impl CreateV2CoreAccountDefaultsProfile {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountDefaultsResponsibilities`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4160,7 +4235,7 @@ impl serde::Serialize for CreateV2CoreAccountDefaultsResponsibilities {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountDefaultsResponsibilities {
-    ///Start with the required parameters: `fees_collector`, `losses_collector`.
+    /// Start with the required parameters: `fees_collector`, `losses_collector`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         fees_collector: impl Into<
@@ -4329,6 +4404,7 @@ for CreateV2CoreAccountDefaultsResponsibilitiesLossesCollector {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentity`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -4369,7 +4445,7 @@ impl serde::Serialize for CreateV2CoreAccountIdentity {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentity {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -4418,6 +4494,7 @@ impl CreateV2CoreAccountIdentity {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityAttestations`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -4468,7 +4545,7 @@ impl serde::Serialize for CreateV2CoreAccountIdentityAttestations {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityAttestations {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -4524,6 +4601,7 @@ impl CreateV2CoreAccountIdentityAttestations {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityAttestationsDirectorshipDeclaration`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -4555,7 +4633,7 @@ for CreateV2CoreAccountIdentityAttestationsDirectorshipDeclaration {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityAttestationsDirectorshipDeclaration {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -4580,6 +4658,7 @@ impl CreateV2CoreAccountIdentityAttestationsDirectorshipDeclaration {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityAttestationsOwnershipDeclaration`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -4610,7 +4689,7 @@ impl serde::Serialize for CreateV2CoreAccountIdentityAttestationsOwnershipDeclar
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityAttestationsOwnershipDeclaration {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -4635,6 +4714,7 @@ impl CreateV2CoreAccountIdentityAttestationsOwnershipDeclaration {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityAttestationsRepresentativeDeclaration`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -4666,7 +4746,7 @@ for CreateV2CoreAccountIdentityAttestationsRepresentativeDeclaration {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityAttestationsRepresentativeDeclaration {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -4691,6 +4771,7 @@ impl CreateV2CoreAccountIdentityAttestationsRepresentativeDeclaration {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityAttestationsTermsOfService`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -4713,7 +4794,7 @@ impl serde::Serialize for CreateV2CoreAccountIdentityAttestationsTermsOfService 
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityAttestationsTermsOfService {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { account: None }
@@ -4727,6 +4808,7 @@ impl CreateV2CoreAccountIdentityAttestationsTermsOfService {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityAttestationsTermsOfServiceAccount`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4753,7 +4835,7 @@ impl serde::Serialize for CreateV2CoreAccountIdentityAttestationsTermsOfServiceA
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityAttestationsTermsOfServiceAccount {
-    ///Start with the required parameters: `date`, `ip`.
+    /// Start with the required parameters: `date`, `ip`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(date: impl Into<crate::rt::DateTime>, ip: impl Into<String>) -> Self {
         Self {
@@ -4768,6 +4850,7 @@ impl CreateV2CoreAccountIdentityAttestationsTermsOfServiceAccount {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityBusinessDetails`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -4857,7 +4940,7 @@ impl serde::Serialize for CreateV2CoreAccountIdentityBusinessDetails {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityBusinessDetails {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -4971,6 +5054,7 @@ impl CreateV2CoreAccountIdentityBusinessDetails {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityBusinessDetailsAddress`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5019,7 +5103,7 @@ impl serde::Serialize for CreateV2CoreAccountIdentityBusinessDetailsAddress {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityBusinessDetailsAddress {
-    ///Start with the required parameters: `country`.
+    /// Start with the required parameters: `country`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(country: impl Into<String>) -> Self {
         Self {
@@ -5063,6 +5147,7 @@ impl CreateV2CoreAccountIdentityBusinessDetailsAddress {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityBusinessDetailsDocuments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -5148,7 +5233,7 @@ impl serde::Serialize for CreateV2CoreAccountIdentityBusinessDetailsDocuments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityBusinessDetailsDocuments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -5265,6 +5350,7 @@ impl CreateV2CoreAccountIdentityBusinessDetailsDocuments {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5287,7 +5373,7 @@ for CreateV2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification {
-    ///Start with the required parameters: `front_back`, `type`.
+    /// Start with the required parameters: `front_back`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         front_back: impl Into<
@@ -5303,6 +5389,7 @@ impl CreateV2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationFrontBack`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5327,7 +5414,7 @@ for CreateV2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationFrontB
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationFrontBack {
-    ///Start with the required parameters: `front`.
+    /// Start with the required parameters: `front`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(front: impl Into<String>) -> Self {
         Self {
@@ -5341,6 +5428,7 @@ impl CreateV2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationFront
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityBusinessDetailsScriptAddresses`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -5370,7 +5458,7 @@ impl serde::Serialize for CreateV2CoreAccountIdentityBusinessDetailsScriptAddres
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityBusinessDetailsScriptAddresses {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { kana: None, kanji: None }
@@ -5396,6 +5484,7 @@ impl CreateV2CoreAccountIdentityBusinessDetailsScriptAddresses {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityBusinessDetailsScriptAddressesKana`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5444,7 +5533,7 @@ impl serde::Serialize for CreateV2CoreAccountIdentityBusinessDetailsScriptAddres
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityBusinessDetailsScriptAddressesKana {
-    ///Start with the required parameters: `country`.
+    /// Start with the required parameters: `country`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(country: impl Into<String>) -> Self {
         Self {
@@ -5488,6 +5577,7 @@ impl CreateV2CoreAccountIdentityBusinessDetailsScriptAddressesKana {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityBusinessDetailsScriptAddressesKanji`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5537,7 +5627,7 @@ for CreateV2CoreAccountIdentityBusinessDetailsScriptAddressesKanji {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityBusinessDetailsScriptAddressesKanji {
-    ///Start with the required parameters: `country`.
+    /// Start with the required parameters: `country`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(country: impl Into<String>) -> Self {
         Self {
@@ -5581,6 +5671,7 @@ impl CreateV2CoreAccountIdentityBusinessDetailsScriptAddressesKanji {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityIndividual`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -5697,7 +5788,7 @@ impl serde::Serialize for CreateV2CoreAccountIdentityIndividual {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityIndividual {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -5852,6 +5943,7 @@ impl CreateV2CoreAccountIdentityIndividual {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityIndividualAdditionalAddresses`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5903,7 +5995,7 @@ impl serde::Serialize for CreateV2CoreAccountIdentityIndividualAdditionalAddress
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityIndividualAdditionalAddresses {
-    ///Start with the required parameters: `country`, `purpose`.
+    /// Start with the required parameters: `country`, `purpose`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         country: impl Into<String>,
@@ -5953,6 +6045,7 @@ impl CreateV2CoreAccountIdentityIndividualAdditionalAddresses {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityIndividualAddress`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -6001,7 +6094,7 @@ impl serde::Serialize for CreateV2CoreAccountIdentityIndividualAddress {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityIndividualAddress {
-    ///Start with the required parameters: `country`.
+    /// Start with the required parameters: `country`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(country: impl Into<String>) -> Self {
         Self {
@@ -6045,6 +6138,7 @@ impl CreateV2CoreAccountIdentityIndividualAddress {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityIndividualDocuments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -6093,7 +6187,7 @@ impl serde::Serialize for CreateV2CoreAccountIdentityIndividualDocuments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityIndividualDocuments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -6151,6 +6245,7 @@ impl CreateV2CoreAccountIdentityIndividualDocuments {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountIdentityIndividualDocumentsSecondaryVerification`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -6173,7 +6268,7 @@ for CreateV2CoreAccountIdentityIndividualDocumentsSecondaryVerification {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountIdentityIndividualDocumentsSecondaryVerification {
-    ///Start with the required parameters: `front_back`, `type`.
+    /// Start with the required parameters: `front_back`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         front_back: impl Into<
@@ -6281,7 +6376,7 @@ impl<'de> serde::Deserialize<'de> for CreateV2CoreAccountInclude {
 ///
 /// Returns a list of Accounts.
 ///
-/// `GET /v2/core/accounts`
+/// `GET /v2/core/accounts` · [API reference](https://docs.stripe.com/api/v2/core/accounts)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -6319,7 +6414,7 @@ impl serde::Serialize for ListV2CoreAccounts {
 }
 #[cfg(feature = "v2")]
 impl ListV2CoreAccounts {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -6433,13 +6528,13 @@ impl<'de> serde::Deserialize<'de> for ListV2CoreAccountsAppliedConfigurations {
 ///
 /// Retrieves the details of an Account.
 ///
-/// `GET /v2/core/accounts/{id}`
+/// `GET /v2/core/accounts/{id}` · [API reference](https://docs.stripe.com/api/v2/core/accounts)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveV2CoreAccount {
     /// The ID of the Account to retrieve.
-    pub id: String,
+    pub id: crate::AccountId,
     /// Additional fields to include in the response.
     pub include: Option<Vec<crate::CreateV2CoreAccountInclude>>,
 }
@@ -6456,9 +6551,9 @@ impl serde::Serialize for RetrieveV2CoreAccount {
 }
 #[cfg(feature = "v2")]
 impl RetrieveV2CoreAccount {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<crate::AccountId>) -> Self {
         Self {
             id: id.into(),
             include: None,
@@ -6496,13 +6591,13 @@ impl crate::rt::StripeRequest for RetrieveV2CoreAccount {
 ///
 /// Updates the details of an Account.
 ///
-/// `POST /v2/core/accounts/{id}`
+/// `POST /v2/core/accounts/{id}` · [API reference](https://docs.stripe.com/api/v2/core/accounts)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateV2CoreAccount {
     /// The ID of the Account to update.
-    pub id: String,
+    pub id: crate::AccountId,
     /// The account token generated by the account token api.
     pub account_token: Option<String>,
     /// An Account Configuration which allows the Account to take on a key persona across Stripe products.
@@ -6564,9 +6659,9 @@ impl serde::Serialize for UpdateV2CoreAccount {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccount {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<crate::AccountId>) -> Self {
         Self {
             id: id.into(),
             account_token: None,
@@ -6660,6 +6755,7 @@ impl crate::rt::StripeRequest for UpdateV2CoreAccount {
         }
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfiguration`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -6690,7 +6786,7 @@ impl serde::Serialize for UpdateV2CoreAccountConfiguration {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfiguration {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -6724,6 +6820,7 @@ impl UpdateV2CoreAccountConfiguration {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationCustomer`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -6773,7 +6870,7 @@ impl serde::Serialize for UpdateV2CoreAccountConfigurationCustomer {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationCustomer {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -6828,6 +6925,7 @@ impl UpdateV2CoreAccountConfigurationCustomer {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationCustomerAutomaticIndirectTax`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -6858,7 +6956,7 @@ impl serde::Serialize for UpdateV2CoreAccountConfigurationCustomerAutomaticIndir
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationCustomerAutomaticIndirectTax {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -6886,6 +6984,7 @@ impl UpdateV2CoreAccountConfigurationCustomerAutomaticIndirectTax {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationCustomerBilling`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -6911,7 +7010,7 @@ impl serde::Serialize for UpdateV2CoreAccountConfigurationCustomerBilling {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationCustomerBilling {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -6933,6 +7032,7 @@ impl UpdateV2CoreAccountConfigurationCustomerBilling {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationCustomerCapabilities`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -6955,7 +7055,7 @@ impl serde::Serialize for UpdateV2CoreAccountConfigurationCustomerCapabilities {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationCustomerCapabilities {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -6973,6 +7073,7 @@ impl UpdateV2CoreAccountConfigurationCustomerCapabilities {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -6994,7 +7095,7 @@ for UpdateV2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -7005,6 +7106,7 @@ impl UpdateV2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchant`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -7082,7 +7184,7 @@ impl serde::Serialize for UpdateV2CoreAccountConfigurationMerchant {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchant {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -7175,6 +7277,7 @@ impl UpdateV2CoreAccountConfigurationMerchant {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilities`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -7498,7 +7601,7 @@ impl serde::Serialize for UpdateV2CoreAccountConfigurationMerchantCapabilities {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilities {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -7989,6 +8092,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilities {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8010,7 +8114,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8021,6 +8125,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8042,7 +8147,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8053,6 +8158,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8074,7 +8180,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayments
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8085,6 +8191,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayment
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8106,7 +8213,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8117,6 +8224,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8138,7 +8246,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8149,6 +8257,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8170,7 +8279,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8181,6 +8290,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesBlikPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8202,7 +8312,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesBlikPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesBlikPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8213,6 +8323,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesBlikPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8234,7 +8345,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8245,6 +8356,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesCardPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8266,7 +8378,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesCardPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesCardPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8277,6 +8389,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesCardPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8298,7 +8411,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments 
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8309,6 +8422,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesCashappPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8330,7 +8444,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesCashappPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesCashappPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8341,6 +8455,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesCashappPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesEpsPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8362,7 +8477,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesEpsPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesEpsPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8373,6 +8488,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesEpsPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesFpxPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8394,7 +8510,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesFpxPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesFpxPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8405,6 +8521,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesFpxPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8426,7 +8543,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8437,6 +8554,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments 
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8458,7 +8576,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8469,6 +8587,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesIdealPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8490,7 +8609,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesIdealPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesIdealPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8501,6 +8620,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesIdealPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesJcbPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8522,7 +8642,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesJcbPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesJcbPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8533,6 +8653,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesJcbPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8554,7 +8675,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8565,6 +8686,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8586,7 +8708,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8597,6 +8719,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesLinkPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8618,7 +8741,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesLinkPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesLinkPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8629,6 +8752,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesLinkPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8650,7 +8774,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8661,6 +8785,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8682,7 +8807,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8693,6 +8818,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8714,7 +8840,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8725,6 +8851,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesP24Payments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8746,7 +8873,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesP24Payments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesP24Payments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8757,6 +8884,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesP24Payments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8778,7 +8906,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8789,6 +8917,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8810,7 +8939,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8821,6 +8950,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8842,7 +8972,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8853,6 +8983,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8874,7 +9005,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8885,6 +9016,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesSwishPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8906,7 +9038,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesSwishPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesSwishPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8917,6 +9049,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesSwishPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesTwintPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8938,7 +9071,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesTwintPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesTwintPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8949,6 +9082,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesTwintPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantCapabilitiesZipPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -8970,7 +9104,7 @@ for UpdateV2CoreAccountConfigurationMerchantCapabilitiesZipPayments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesZipPayments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -8981,6 +9115,7 @@ impl UpdateV2CoreAccountConfigurationMerchantCapabilitiesZipPayments {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantSupport`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -9016,7 +9151,7 @@ impl serde::Serialize for UpdateV2CoreAccountConfigurationMerchantSupport {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantSupport {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -9050,6 +9185,7 @@ impl UpdateV2CoreAccountConfigurationMerchantSupport {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationMerchantSupportAddress`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -9100,7 +9236,7 @@ impl serde::Serialize for UpdateV2CoreAccountConfigurationMerchantSupportAddress
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationMerchantSupportAddress {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -9149,6 +9285,7 @@ impl UpdateV2CoreAccountConfigurationMerchantSupportAddress {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationRecipient`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -9176,7 +9313,7 @@ impl serde::Serialize for UpdateV2CoreAccountConfigurationRecipient {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationRecipient {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -9198,6 +9335,7 @@ impl UpdateV2CoreAccountConfigurationRecipient {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationRecipientCapabilities`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -9220,7 +9358,7 @@ impl serde::Serialize for UpdateV2CoreAccountConfigurationRecipientCapabilities 
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationRecipientCapabilities {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { stripe_balance: None }
@@ -9236,6 +9374,7 @@ impl UpdateV2CoreAccountConfigurationRecipientCapabilities {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationRecipientCapabilitiesStripeBalance`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -9259,7 +9398,7 @@ for UpdateV2CoreAccountConfigurationRecipientCapabilitiesStripeBalance {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationRecipientCapabilitiesStripeBalance {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { stripe_transfers: None }
@@ -9275,6 +9414,7 @@ impl UpdateV2CoreAccountConfigurationRecipientCapabilitiesStripeBalance {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfers`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -9296,7 +9436,7 @@ for UpdateV2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTran
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfers {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { requested: None }
@@ -9307,6 +9447,7 @@ impl UpdateV2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTra
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountIdentity`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -9347,7 +9488,7 @@ impl serde::Serialize for UpdateV2CoreAccountIdentity {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountIdentity {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -9396,6 +9537,7 @@ impl UpdateV2CoreAccountIdentity {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountIdentityAttestations`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -9446,7 +9588,7 @@ impl serde::Serialize for UpdateV2CoreAccountIdentityAttestations {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountIdentityAttestations {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -9502,6 +9644,7 @@ impl UpdateV2CoreAccountIdentityAttestations {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountIdentityAttestationsTermsOfService`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -9536,7 +9679,7 @@ impl serde::Serialize for UpdateV2CoreAccountIdentityAttestationsTermsOfService 
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountIdentityAttestationsTermsOfService {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -9572,6 +9715,7 @@ impl UpdateV2CoreAccountIdentityAttestationsTermsOfService {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountIdentityAttestationsTermsOfServiceCryptoStorer`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -9603,7 +9747,7 @@ for UpdateV2CoreAccountIdentityAttestationsTermsOfServiceCryptoStorer {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountIdentityAttestationsTermsOfServiceCryptoStorer {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -9628,6 +9772,7 @@ impl UpdateV2CoreAccountIdentityAttestationsTermsOfServiceCryptoStorer {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountIdentityAttestationsTermsOfServiceStorer`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -9658,7 +9803,7 @@ impl serde::Serialize for UpdateV2CoreAccountIdentityAttestationsTermsOfServiceS
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountIdentityAttestationsTermsOfServiceStorer {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -9968,6 +10113,7 @@ impl crate::rt::Decode for V2CoreAccountAppliedConfigurations {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountConfiguration`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -10047,6 +10193,7 @@ impl serde::Serialize for V2CoreAccountConfiguration {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationCustomer`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -10175,6 +10322,7 @@ impl serde::Serialize for V2CoreAccountConfigurationCustomer {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationCustomerAutomaticIndirectTax`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -10272,6 +10420,7 @@ impl serde::Serialize for V2CoreAccountConfigurationCustomerAutomaticIndirectTax
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocation`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -10445,6 +10594,7 @@ for V2CoreAccountConfigurationCustomerAutomaticIndirectTaxLocationSource {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationCustomerBilling`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -10517,6 +10667,7 @@ impl serde::Serialize for V2CoreAccountConfigurationCustomerBilling {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationCustomerBillingInvoice`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -10631,6 +10782,7 @@ impl serde::Serialize for V2CoreAccountConfigurationCustomerBillingInvoice {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationCustomerBillingInvoiceCustomFields`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -10709,6 +10861,7 @@ impl serde::Serialize for V2CoreAccountConfigurationCustomerBillingInvoiceCustom
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationCustomerBillingInvoiceRendering`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -10867,6 +11020,7 @@ for V2CoreAccountConfigurationCustomerBillingInvoiceRenderingAmountTaxDisplay {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationCustomerCapabilities`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -10932,6 +11086,7 @@ impl serde::Serialize for V2CoreAccountConfigurationCustomerCapabilities {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTax`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -11123,6 +11278,7 @@ for V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatus {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDetails`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -11430,6 +11586,7 @@ for V2CoreAccountConfigurationCustomerCapabilitiesAutomaticIndirectTaxStatusDeta
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationCustomerShipping`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -11511,6 +11668,7 @@ impl serde::Serialize for V2CoreAccountConfigurationCustomerShipping {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationCustomerShippingAddress`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -11617,6 +11775,7 @@ impl serde::Serialize for V2CoreAccountConfigurationCustomerShippingAddress {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchant`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -11813,6 +11972,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchant {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantBacsDebitPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -11884,6 +12044,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantBacsDebitPayments {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantBranding`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -11972,6 +12133,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantBranding {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilities`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -12655,6 +12817,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilities {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -12846,6 +13009,7 @@ for V2CoreAccountConfigurationMerchantCapabilitiesAchDebitPaymentsStatus {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesAffirmPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -12935,6 +13099,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesAffirmPa
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -13027,6 +13192,7 @@ for V2CoreAccountConfigurationMerchantCapabilitiesAfterpayClearpayPayments {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesAlmaPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -13116,6 +13282,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesAlmaPaym
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -13208,6 +13375,7 @@ for V2CoreAccountConfigurationMerchantCapabilitiesAmazonPayPayments {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -13300,6 +13468,7 @@ for V2CoreAccountConfigurationMerchantCapabilitiesBancontactPayments {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesBlikPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -13389,6 +13558,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesBlikPaym
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesBoletoPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -13478,6 +13648,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesBoletoPa
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesCardPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -13567,6 +13738,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesCardPaym
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -13659,6 +13831,7 @@ for V2CoreAccountConfigurationMerchantCapabilitiesCartesBancairesPayments {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesCashappPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -13749,6 +13922,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesCashappP
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesEpsPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -13838,6 +14012,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesEpsPayme
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesFpxPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -13927,6 +14102,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesFpxPayme
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -14019,6 +14195,7 @@ for V2CoreAccountConfigurationMerchantCapabilitiesGbBankTransferPayments {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesGrabpayPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -14109,6 +14286,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesGrabpayP
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesIdealPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -14198,6 +14376,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesIdealPay
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesJcbPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -14287,6 +14466,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesJcbPayme
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesKlarnaPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -14376,6 +14556,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesKlarnaPa
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesKonbiniPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -14466,6 +14647,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesKonbiniP
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesLinkPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -14555,6 +14737,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesLinkPaym
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -14647,6 +14830,7 @@ for V2CoreAccountConfigurationMerchantCapabilitiesMobilepayPayments {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -14739,6 +14923,7 @@ for V2CoreAccountConfigurationMerchantCapabilitiesMultibancoPayments {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesOxxoPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -14828,6 +15013,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesOxxoPaym
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesP24Payments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -14917,6 +15103,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesP24Payme
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -15009,6 +15196,7 @@ for V2CoreAccountConfigurationMerchantCapabilitiesPayByBankPayments {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesPaycoPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -15098,6 +15286,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesPaycoPay
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesPaynowPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -15187,6 +15376,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesPaynowPa
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -15279,6 +15469,7 @@ for V2CoreAccountConfigurationMerchantCapabilitiesPromptpayPayments {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesStripeBalance`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -15345,6 +15536,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesStripeBa
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayouts`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -15536,6 +15728,7 @@ for V2CoreAccountConfigurationMerchantCapabilitiesStripeBalancePayoutsStatus {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesSwishPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -15625,6 +15818,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesSwishPay
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesTwintPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -15714,6 +15908,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesTwintPay
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCapabilitiesZipPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -15803,6 +15998,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCapabilitiesZipPayme
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCardPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -15868,6 +16064,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCardPayments {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantCardPaymentsDeclineOn`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -15939,6 +16136,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantCardPaymentsDeclineO
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantKonbiniPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -16002,6 +16200,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantKonbiniPayments {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantKonbiniPaymentsSupport`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -16086,6 +16285,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantKonbiniPaymentsSuppo
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantKonbiniPaymentsSupportHours`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -16158,6 +16358,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantKonbiniPaymentsSuppo
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantScriptStatementDescriptor`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -16237,6 +16438,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantScriptStatementDescr
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantScriptStatementDescriptorKana`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -16311,6 +16513,7 @@ for V2CoreAccountConfigurationMerchantScriptStatementDescriptorKana {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantScriptStatementDescriptorKanji`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -16385,6 +16588,7 @@ for V2CoreAccountConfigurationMerchantScriptStatementDescriptorKanji {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantSepaDebitPayments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -16447,6 +16651,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantSepaDebitPayments {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantStatementDescriptor`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -16518,6 +16723,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantStatementDescriptor 
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantSupport`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -16608,6 +16814,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantSupport {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationMerchantSupportAddress`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -16723,6 +16930,7 @@ impl serde::Serialize for V2CoreAccountConfigurationMerchantSupportAddress {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationRecipient`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -16804,6 +17012,7 @@ impl serde::Serialize for V2CoreAccountConfigurationRecipient {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationRecipientCapabilities`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -16869,6 +17078,7 @@ impl serde::Serialize for V2CoreAccountConfigurationRecipientCapabilities {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationRecipientCapabilitiesStripeBalance`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -16948,6 +17158,7 @@ impl serde::Serialize for V2CoreAccountConfigurationRecipientCapabilitiesStripeB
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountConfigurationRecipientCapabilitiesStripeBalanceStripeTransfers`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -17204,6 +17415,7 @@ impl crate::rt::Decode for V2CoreAccountDashboard {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountDefaults`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -17778,6 +17990,7 @@ impl crate::rt::Decode for V2CoreAccountDefaultsLocales {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountDefaultsProfile`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -17857,6 +18070,7 @@ impl serde::Serialize for V2CoreAccountDefaultsProfile {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountDefaultsResponsibilities`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -18188,6 +18402,7 @@ impl crate::rt::Decode for V2CoreAccountDefaultsResponsibilitiesRequirementsColl
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountFutureRequirements`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -18269,6 +18484,7 @@ impl serde::Serialize for V2CoreAccountFutureRequirements {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountFutureRequirementsEntries`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -18487,6 +18703,7 @@ impl crate::rt::Decode for V2CoreAccountFutureRequirementsEntriesAwaitingActionF
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountFutureRequirementsEntriesErrors`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -19491,6 +19708,7 @@ impl crate::rt::Decode for V2CoreAccountFutureRequirementsEntriesErrorsCode {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountFutureRequirementsEntriesImpact`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -19558,6 +19776,7 @@ impl serde::Serialize for V2CoreAccountFutureRequirementsEntriesImpact {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilities`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -20262,6 +20481,7 @@ for V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesConfigurati
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadline`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -20429,6 +20649,7 @@ for V2CoreAccountFutureRequirementsEntriesImpactRestrictsCapabilitiesDeadlineSta
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountFutureRequirementsEntriesMinimumDeadline`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -20502,6 +20723,7 @@ impl serde::Serialize for V2CoreAccountFutureRequirementsEntriesMinimumDeadline 
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountFutureRequirementsEntriesReference`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -20667,6 +20889,7 @@ impl crate::rt::Decode for V2CoreAccountFutureRequirementsEntriesReferenceType {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountFutureRequirementsEntriesRequestedReasons`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -20817,6 +21040,7 @@ impl crate::rt::Decode for V2CoreAccountFutureRequirementsEntriesRequestedReason
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountFutureRequirementsSummary`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -20882,6 +21106,7 @@ impl serde::Serialize for V2CoreAccountFutureRequirementsSummary {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountFutureRequirementsSummaryMinimumDeadline`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -20964,6 +21189,7 @@ impl serde::Serialize for V2CoreAccountFutureRequirementsSummaryMinimumDeadline 
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentity`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -21067,6 +21293,7 @@ impl serde::Serialize for V2CoreAccountIdentity {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityAttestations`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -21188,6 +21415,7 @@ impl serde::Serialize for V2CoreAccountIdentityAttestations {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityAttestationsDirectorshipDeclaration`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -21268,6 +21496,7 @@ impl serde::Serialize for V2CoreAccountIdentityAttestationsDirectorshipDeclarati
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityAttestationsOwnershipDeclaration`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -21348,6 +21577,7 @@ impl serde::Serialize for V2CoreAccountIdentityAttestationsOwnershipDeclaration 
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityAttestationsPersonsProvided`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -21438,6 +21668,7 @@ impl serde::Serialize for V2CoreAccountIdentityAttestationsPersonsProvided {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityAttestationsRepresentativeDeclaration`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -21518,6 +21749,7 @@ impl serde::Serialize for V2CoreAccountIdentityAttestationsRepresentativeDeclara
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityAttestationsTermsOfService`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -21581,6 +21813,7 @@ impl serde::Serialize for V2CoreAccountIdentityAttestationsTermsOfService {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityAttestationsTermsOfServiceAccount`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -21661,6 +21894,7 @@ impl serde::Serialize for V2CoreAccountIdentityAttestationsTermsOfServiceAccount
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetails`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -21858,6 +22092,7 @@ impl serde::Serialize for V2CoreAccountIdentityBusinessDetails {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsAddress`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -21973,6 +22208,7 @@ impl serde::Serialize for V2CoreAccountIdentityBusinessDetailsAddress {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsAnnualRevenue`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -22045,6 +22281,7 @@ impl serde::Serialize for V2CoreAccountIdentityBusinessDetailsAnnualRevenue {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsAnnualRevenueAmount`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -22116,6 +22353,7 @@ impl serde::Serialize for V2CoreAccountIdentityBusinessDetailsAnnualRevenueAmoun
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsDocuments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -22309,6 +22547,7 @@ impl serde::Serialize for V2CoreAccountIdentityBusinessDetailsDocuments {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerification`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -22464,6 +22703,7 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsBankAccountOwnershipVerificatio
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicense`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -22616,6 +22856,7 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyLicenseType {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociation`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -22771,6 +23012,7 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociationT
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecree`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -22926,6 +23168,7 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyMinisterialDecreeType {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsDocumentsCompanyRegistrationVerification`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -23009,6 +23252,7 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyRegistrationVerification
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsDocumentsCompanyTaxIdVerification`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -23092,6 +23336,7 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsCompanyTaxIdVerification {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -23177,6 +23422,7 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerification {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationFrontBack`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -23332,6 +23578,7 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsPrimaryVerificationType {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddress`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -23484,6 +23731,7 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsProofOfAddressType {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistration`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -23639,6 +23887,7 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsProofOfRegistrationType {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnership`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -23794,6 +24043,7 @@ for V2CoreAccountIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwners
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsIdNumbers`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -24511,6 +24761,7 @@ impl crate::rt::Decode for V2CoreAccountIdentityBusinessDetailsIdNumbersType {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsMonthlyEstimatedRevenue`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -24575,6 +24826,7 @@ impl serde::Serialize for V2CoreAccountIdentityBusinessDetailsMonthlyEstimatedRe
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsRegistrationDate`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -24664,6 +24916,7 @@ impl serde::Serialize for V2CoreAccountIdentityBusinessDetailsRegistrationDate {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsScriptAddresses`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -24739,6 +24992,7 @@ impl serde::Serialize for V2CoreAccountIdentityBusinessDetailsScriptAddresses {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsScriptAddressesKana`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -24855,6 +25109,7 @@ impl serde::Serialize for V2CoreAccountIdentityBusinessDetailsScriptAddressesKan
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsScriptAddressesKanji`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -24971,6 +25226,7 @@ impl serde::Serialize for V2CoreAccountIdentityBusinessDetailsScriptAddressesKan
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsScriptNames`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -25045,6 +25301,7 @@ impl serde::Serialize for V2CoreAccountIdentityBusinessDetailsScriptNames {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsScriptNamesKana`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -25107,6 +25364,7 @@ impl serde::Serialize for V2CoreAccountIdentityBusinessDetailsScriptNamesKana {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityBusinessDetailsScriptNamesKanji`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -25519,6 +25777,7 @@ impl crate::rt::Decode for V2CoreAccountIdentityEntityType {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityIndividual`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -25833,6 +26092,7 @@ impl serde::Serialize for V2CoreAccountIdentityIndividual {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityIndividualAdditionalAddresses`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -26044,6 +26304,7 @@ impl crate::rt::Decode for V2CoreAccountIdentityIndividualAdditionalAddressesPur
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityIndividualAdditionalNames`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -26209,6 +26470,7 @@ impl crate::rt::Decode for V2CoreAccountIdentityIndividualAdditionalNamesPurpose
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityIndividualAddress`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -26324,6 +26586,7 @@ impl serde::Serialize for V2CoreAccountIdentityIndividualAddress {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityIndividualDateOfBirth`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -26412,6 +26675,7 @@ impl serde::Serialize for V2CoreAccountIdentityIndividualDateOfBirth {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityIndividualDocuments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -26531,6 +26795,7 @@ impl serde::Serialize for V2CoreAccountIdentityIndividualDocuments {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityIndividualDocumentsCompanyAuthorization`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -26683,6 +26948,7 @@ for V2CoreAccountIdentityIndividualDocumentsCompanyAuthorizationType {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityIndividualDocumentsPassport`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -26824,6 +27090,7 @@ impl crate::rt::Decode for V2CoreAccountIdentityIndividualDocumentsPassportType 
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityIndividualDocumentsSecondaryVerification`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -26907,6 +27174,7 @@ impl serde::Serialize for V2CoreAccountIdentityIndividualDocumentsSecondaryVerif
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityIndividualDocumentsVisa`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -27047,6 +27315,7 @@ impl crate::rt::Decode for V2CoreAccountIdentityIndividualDocumentsVisaType {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityIndividualIdNumbers`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -27622,6 +27891,7 @@ impl crate::rt::Decode for V2CoreAccountIdentityIndividualLegalGender {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityIndividualRelationship`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -27755,6 +28025,7 @@ impl serde::Serialize for V2CoreAccountIdentityIndividualRelationship {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityIndividualScriptNames`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -27829,6 +28100,7 @@ impl serde::Serialize for V2CoreAccountIdentityIndividualScriptNames {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityIndividualScriptNamesKana`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -27899,6 +28171,7 @@ impl serde::Serialize for V2CoreAccountIdentityIndividualScriptNamesKana {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountIdentityIndividualScriptNamesKanji`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -27969,6 +28242,7 @@ impl serde::Serialize for V2CoreAccountIdentityIndividualScriptNamesKanji {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountRequirements`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

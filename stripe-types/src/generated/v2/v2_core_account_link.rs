@@ -4,7 +4,7 @@
 ///
 /// Creates an AccountLink object that includes a single-use URL that an account can use to access a Stripe-hosted flow for collecting or updating required information.
 ///
-/// `POST /v2/core/account_links`
+/// `POST /v2/core/account_links` · [API reference](https://docs.stripe.com/api/v2/core/account_links)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -26,7 +26,7 @@ impl serde::Serialize for CreateV2CoreAccountLink {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountLink {
-    ///Start with the required parameters: `account`, `use_case`.
+    /// Start with the required parameters: `account`, `use_case`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         account: impl Into<crate::AccountId>,
@@ -53,6 +53,7 @@ impl crate::rt::StripeRequest for CreateV2CoreAccountLink {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountLinkUseCase`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -83,7 +84,7 @@ impl serde::Serialize for CreateV2CoreAccountLinkUseCase {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountLinkUseCase {
-    ///Start with the required parameters: `type`.
+    /// Start with the required parameters: `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(r#type: impl Into<crate::CreateV2CoreAccountLinkUseCaseType>) -> Self {
         Self {
@@ -109,6 +110,7 @@ impl CreateV2CoreAccountLinkUseCase {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountLinkUseCaseAccountOnboarding`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -144,7 +146,7 @@ impl serde::Serialize for CreateV2CoreAccountLinkUseCaseAccountOnboarding {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountLinkUseCaseAccountOnboarding {
-    ///Start with the required parameters: `configurations`, `refresh_url`.
+    /// Start with the required parameters: `configurations`, `refresh_url`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         configurations: impl IntoIterator<
@@ -177,6 +179,7 @@ impl CreateV2CoreAccountLinkUseCaseAccountOnboarding {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountLinkUseCaseAccountOnboardingCollectionOptions`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -205,7 +208,7 @@ for CreateV2CoreAccountLinkUseCaseAccountOnboardingCollectionOptions {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountLinkUseCaseAccountOnboardingCollectionOptions {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -310,6 +313,7 @@ for CreateV2CoreAccountLinkUseCaseAccountOnboardingConfigurations {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountLinkUseCaseAccountUpdate`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -345,7 +349,7 @@ impl serde::Serialize for CreateV2CoreAccountLinkUseCaseAccountUpdate {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountLinkUseCaseAccountUpdate {
-    ///Start with the required parameters: `configurations`, `refresh_url`.
+    /// Start with the required parameters: `configurations`, `refresh_url`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         configurations: impl IntoIterator<
@@ -647,6 +651,7 @@ impl serde::Serialize for V2CoreAccountLink {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountLinkUseCase`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -735,6 +740,7 @@ impl serde::Serialize for V2CoreAccountLinkUseCase {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountLinkUseCaseAccountOnboarding`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -841,6 +847,7 @@ impl serde::Serialize for V2CoreAccountLinkUseCaseAccountOnboarding {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountLinkUseCaseAccountOnboardingCollectionOptions`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1162,6 +1169,7 @@ impl crate::rt::Decode for V2CoreAccountLinkUseCaseAccountOnboardingConfiguratio
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreAccountLinkUseCaseAccountUpdate`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

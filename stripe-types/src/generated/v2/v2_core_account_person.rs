@@ -4,13 +4,13 @@
 ///
 /// Create a Person. Adds an individual to an Account's identity. You can set relationship attributes and identity information at creation.
 ///
-/// `POST /v2/core/accounts/{account_id}/persons`
+/// `POST /v2/core/accounts/{account_id}/persons` · [API reference](https://docs.stripe.com/api/v2/core/accounts)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateV2CoreAccountPerson {
     /// Account the Person should be associated with.
-    pub account_id: String,
+    pub account_id: crate::AccountId,
     /// Additional addresses associated with the person.
     pub additional_addresses: Option<
         Vec<crate::CreateV2CoreAccountIdentityIndividualAdditionalAddresses>,
@@ -133,9 +133,9 @@ impl serde::Serialize for CreateV2CoreAccountPerson {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountPerson {
-    ///Start with the required parameters: `account_id`.
+    /// Start with the required parameters: `account_id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(account_id: impl Into<String>) -> Self {
+    pub fn new(account_id: impl Into<crate::AccountId>) -> Self {
         Self {
             account_id: account_id.into(),
             additional_addresses: None,
@@ -324,6 +324,7 @@ impl crate::rt::StripeRequest for CreateV2CoreAccountPerson {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountPersonAddress`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -372,7 +373,7 @@ impl serde::Serialize for CreateV2CoreAccountPersonAddress {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountPersonAddress {
-    ///Start with the required parameters: `country`.
+    /// Start with the required parameters: `country`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(country: impl Into<String>) -> Self {
         Self {
@@ -416,6 +417,7 @@ impl CreateV2CoreAccountPersonAddress {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountPersonDocuments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -464,7 +466,7 @@ impl serde::Serialize for CreateV2CoreAccountPersonDocuments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountPersonDocuments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -522,6 +524,7 @@ impl CreateV2CoreAccountPersonDocuments {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountPersonRelationship`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -577,7 +580,7 @@ impl serde::Serialize for CreateV2CoreAccountPersonRelationship {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountPersonRelationship {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -636,13 +639,13 @@ impl CreateV2CoreAccountPersonRelationship {
 ///
 /// Returns a paginated list of Persons associated with an Account.
 ///
-/// `GET /v2/core/accounts/{account_id}/persons`
+/// `GET /v2/core/accounts/{account_id}/persons` · [API reference](https://docs.stripe.com/api/v2/core/accounts)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct ListV2CoreAccountPersons {
     /// Account the Persons are associated with.
-    pub account_id: String,
+    pub account_id: crate::AccountId,
     /// The upper limit on the number of accounts returned by the List Account request.
     pub limit: Option<i64>,
     /// The page token to navigate to next or previous batch of accounts given by the list request.
@@ -664,9 +667,9 @@ impl serde::Serialize for ListV2CoreAccountPersons {
 }
 #[cfg(feature = "v2")]
 impl ListV2CoreAccountPersons {
-    ///Start with the required parameters: `account_id`.
+    /// Start with the required parameters: `account_id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(account_id: impl Into<String>) -> Self {
+    pub fn new(account_id: impl Into<crate::AccountId>) -> Self {
         Self {
             account_id: account_id.into(),
             limit: None,
@@ -708,15 +711,15 @@ impl crate::rt::StripeRequest for ListV2CoreAccountPersons {
 ///
 /// Retrieves a Person associated with an Account.
 ///
-/// `GET /v2/core/accounts/{account_id}/persons/{id}`
+/// `GET /v2/core/accounts/{account_id}/persons/{id}` · [API reference](https://docs.stripe.com/api/v2/core/accounts)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveV2CoreAccountPerson {
     /// The Account the Person is associated with.
-    pub account_id: String,
+    pub account_id: crate::AccountId,
     /// The ID of the Person to retrieve.
-    pub id: String,
+    pub id: crate::PersonId,
 }
 #[cfg(feature = "v2")]
 impl serde::Serialize for RetrieveV2CoreAccountPerson {
@@ -728,9 +731,12 @@ impl serde::Serialize for RetrieveV2CoreAccountPerson {
 }
 #[cfg(feature = "v2")]
 impl RetrieveV2CoreAccountPerson {
-    ///Start with the required parameters: `account_id`, `id`.
+    /// Start with the required parameters: `account_id`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(account_id: impl Into<String>, id: impl Into<String>) -> Self {
+    pub fn new(
+        account_id: impl Into<crate::AccountId>,
+        id: impl Into<crate::PersonId>,
+    ) -> Self {
         Self {
             account_id: account_id.into(),
             id: id.into(),
@@ -761,15 +767,15 @@ impl crate::rt::StripeRequest for RetrieveV2CoreAccountPerson {
 ///
 /// Updates a Person associated with an Account.
 ///
-/// `POST /v2/core/accounts/{account_id}/persons/{id}`
+/// `POST /v2/core/accounts/{account_id}/persons/{id}` · [API reference](https://docs.stripe.com/api/v2/core/accounts)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct UpdateV2CoreAccountPerson {
     /// The Account the Person is associated with.
-    pub account_id: String,
+    pub account_id: crate::AccountId,
     /// The ID of the Person to update.
-    pub id: String,
+    pub id: crate::PersonId,
     /// Additional addresses associated with the person.
     pub additional_addresses: Option<
         Vec<crate::CreateV2CoreAccountTokenIdentityIndividualAdditionalAddresses>,
@@ -892,9 +898,12 @@ impl serde::Serialize for UpdateV2CoreAccountPerson {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountPerson {
-    ///Start with the required parameters: `account_id`, `id`.
+    /// Start with the required parameters: `account_id`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(account_id: impl Into<String>, id: impl Into<String>) -> Self {
+    pub fn new(
+        account_id: impl Into<crate::AccountId>,
+        id: impl Into<crate::PersonId>,
+    ) -> Self {
         Self {
             account_id: account_id.into(),
             id: id.into(),
@@ -1086,6 +1095,7 @@ impl crate::rt::StripeRequest for UpdateV2CoreAccountPerson {
         }
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountPersonAdditionalTermsOfService`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1106,7 +1116,7 @@ impl serde::Serialize for UpdateV2CoreAccountPersonAdditionalTermsOfService {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountPersonAdditionalTermsOfService {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { account: None }
@@ -1120,6 +1130,7 @@ impl UpdateV2CoreAccountPersonAdditionalTermsOfService {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountPersonAdditionalTermsOfServiceAccount`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1150,7 +1161,7 @@ impl serde::Serialize for UpdateV2CoreAccountPersonAdditionalTermsOfServiceAccou
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountPersonAdditionalTermsOfServiceAccount {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1175,6 +1186,7 @@ impl UpdateV2CoreAccountPersonAdditionalTermsOfServiceAccount {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountPersonAddress`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1225,7 +1237,7 @@ impl serde::Serialize for UpdateV2CoreAccountPersonAddress {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountPersonAddress {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1274,6 +1286,7 @@ impl UpdateV2CoreAccountPersonAddress {
         self
     }
 }
+/// Part of a request's parameters (`UpdateV2CoreAccountPersonDocuments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1322,7 +1335,7 @@ impl serde::Serialize for UpdateV2CoreAccountPersonDocuments {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreAccountPersonDocuments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1701,6 +1714,7 @@ impl serde::Serialize for V2CoreAccountPerson {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountPersonAddress`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1816,6 +1830,7 @@ impl serde::Serialize for V2CoreAccountPersonAddress {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountPersonDocuments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1935,6 +1950,7 @@ impl serde::Serialize for V2CoreAccountPersonDocuments {
         map.end()
     }
 }
+/// Part of a response (`V2CoreAccountPersonRelationship`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

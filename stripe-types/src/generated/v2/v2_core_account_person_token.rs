@@ -4,13 +4,13 @@
 ///
 /// Creates a Person Token associated with an Account.
 ///
-/// `POST /v2/core/accounts/{account_id}/person_tokens`
+/// `POST /v2/core/accounts/{account_id}/person_tokens` · [API reference](https://docs.stripe.com/api/v2/core/accounts)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct PersonTokensV2CoreAccount {
     /// The Account the Person is associated with.
-    pub account_id: String,
+    pub account_id: crate::AccountId,
     /// Additional addresses associated with the person.
     pub additional_addresses: Option<
         Vec<crate::CreateV2CoreAccountTokenIdentityIndividualAdditionalAddresses>,
@@ -128,9 +128,9 @@ impl serde::Serialize for PersonTokensV2CoreAccount {
 }
 #[cfg(feature = "v2")]
 impl PersonTokensV2CoreAccount {
-    ///Start with the required parameters: `account_id`.
+    /// Start with the required parameters: `account_id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(account_id: impl Into<String>) -> Self {
+    pub fn new(account_id: impl Into<crate::AccountId>) -> Self {
         Self {
             account_id: account_id.into(),
             additional_addresses: None,
@@ -315,6 +315,7 @@ impl crate::rt::StripeRequest for PersonTokensV2CoreAccount {
         }
     }
 }
+/// Part of a request's parameters (`PersonTokensV2CoreAccountAddress`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -365,7 +366,7 @@ impl serde::Serialize for PersonTokensV2CoreAccountAddress {
 }
 #[cfg(feature = "v2")]
 impl PersonTokensV2CoreAccountAddress {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -414,6 +415,7 @@ impl PersonTokensV2CoreAccountAddress {
         self
     }
 }
+/// Part of a request's parameters (`PersonTokensV2CoreAccountDocuments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -462,7 +464,7 @@ impl serde::Serialize for PersonTokensV2CoreAccountDocuments {
 }
 #[cfg(feature = "v2")]
 impl PersonTokensV2CoreAccountDocuments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -520,6 +522,7 @@ impl PersonTokensV2CoreAccountDocuments {
         self
     }
 }
+/// Part of a request's parameters (`PersonTokensV2CoreAccountRelationship`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -575,7 +578,7 @@ impl serde::Serialize for PersonTokensV2CoreAccountRelationship {
 }
 #[cfg(feature = "v2")]
 impl PersonTokensV2CoreAccountRelationship {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -634,13 +637,13 @@ impl PersonTokensV2CoreAccountRelationship {
 ///
 /// Retrieves a Person Token associated with an Account.
 ///
-/// `GET /v2/core/accounts/{account_id}/person_tokens/{id}`
+/// `GET /v2/core/accounts/{account_id}/person_tokens/{id}` · [API reference](https://docs.stripe.com/api/v2/core/accounts)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveV2CoreAccountPersonToken {
     /// The Account the Person is associated with.
-    pub account_id: String,
+    pub account_id: crate::AccountId,
     /// The ID of the Person Token to retrieve.
     pub id: String,
 }
@@ -654,9 +657,9 @@ impl serde::Serialize for RetrieveV2CoreAccountPersonToken {
 }
 #[cfg(feature = "v2")]
 impl RetrieveV2CoreAccountPersonToken {
-    ///Start with the required parameters: `account_id`, `id`.
+    /// Start with the required parameters: `account_id`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(account_id: impl Into<String>, id: impl Into<String>) -> Self {
+    pub fn new(account_id: impl Into<crate::AccountId>, id: impl Into<String>) -> Self {
         Self {
             account_id: account_id.into(),
             id: id.into(),

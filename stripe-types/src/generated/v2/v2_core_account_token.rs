@@ -4,7 +4,7 @@
 ///
 /// Creates an Account Token.
 ///
-/// `POST /v2/core/account_tokens`
+/// `POST /v2/core/account_tokens` · [API reference](https://docs.stripe.com/api/v2/core/account_tokens)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -40,7 +40,7 @@ impl serde::Serialize for CreateV2CoreAccountToken {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountToken {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -89,6 +89,7 @@ impl crate::rt::StripeRequest for CreateV2CoreAccountToken {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentity`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -124,7 +125,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentity {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentity {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -167,6 +168,7 @@ impl CreateV2CoreAccountTokenIdentity {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityAttestations`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -217,7 +219,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityAttestations {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityAttestations {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -275,6 +277,7 @@ impl CreateV2CoreAccountTokenIdentityAttestations {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityAttestationsDirectorshipDeclaration`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -296,7 +299,7 @@ for CreateV2CoreAccountTokenIdentityAttestationsDirectorshipDeclaration {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityAttestationsDirectorshipDeclaration {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { attested: None }
@@ -307,6 +310,7 @@ impl CreateV2CoreAccountTokenIdentityAttestationsDirectorshipDeclaration {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityAttestationsOwnershipDeclaration`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -328,7 +332,7 @@ for CreateV2CoreAccountTokenIdentityAttestationsOwnershipDeclaration {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityAttestationsOwnershipDeclaration {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { attested: None }
@@ -339,6 +343,7 @@ impl CreateV2CoreAccountTokenIdentityAttestationsOwnershipDeclaration {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityAttestationsPersonsProvided`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -376,7 +381,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityAttestationsPersonsPro
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityAttestationsPersonsProvided {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -410,6 +415,7 @@ impl CreateV2CoreAccountTokenIdentityAttestationsPersonsProvided {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityAttestationsRepresentativeDeclaration`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -431,7 +437,7 @@ for CreateV2CoreAccountTokenIdentityAttestationsRepresentativeDeclaration {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityAttestationsRepresentativeDeclaration {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { attested: None }
@@ -442,6 +448,7 @@ impl CreateV2CoreAccountTokenIdentityAttestationsRepresentativeDeclaration {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityAttestationsTermsOfService`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -464,7 +471,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityAttestationsTermsOfSer
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityAttestationsTermsOfService {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { account: None }
@@ -480,6 +487,7 @@ impl CreateV2CoreAccountTokenIdentityAttestationsTermsOfService {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityAttestationsTermsOfServiceAccount`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -501,7 +509,7 @@ for CreateV2CoreAccountTokenIdentityAttestationsTermsOfServiceAccount {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityAttestationsTermsOfServiceAccount {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { shown_and_accepted: None }
@@ -512,6 +520,7 @@ impl CreateV2CoreAccountTokenIdentityAttestationsTermsOfServiceAccount {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetails`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -603,7 +612,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityBusinessDetails {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetails {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -719,6 +728,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetails {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsAddress`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -769,7 +779,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityBusinessDetailsAddress
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsAddress {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -818,6 +828,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsAddress {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsAnnualRevenue`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -845,7 +856,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityBusinessDetailsAnnualR
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsAnnualRevenue {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -869,6 +880,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsAnnualRevenue {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsAnnualRevenueAmount`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -895,7 +907,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsAnnualRevenueAmount {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsAnnualRevenueAmount {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -914,6 +926,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsAnnualRevenueAmount {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsDocuments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -999,7 +1012,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumen
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocuments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -1116,6 +1129,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocuments {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsBankAccountOwnershipVerification`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1138,7 +1152,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsBankAccountOwnership
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsBankAccountOwnershipVerification {
-    ///Start with the required parameters: `files`, `type`.
+    /// Start with the required parameters: `files`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         files: impl IntoIterator<Item = impl Into<String>>,
@@ -1217,6 +1231,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsBankAccountOwnership
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyLicense`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1239,7 +1254,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyLicense {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyLicense {
-    ///Start with the required parameters: `files`, `type`.
+    /// Start with the required parameters: `files`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         files: impl IntoIterator<Item = impl Into<String>>,
@@ -1318,6 +1333,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyLicenseType {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociation`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1340,7 +1356,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyMemorandumOfA
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyMemorandumOfAssociation {
-    ///Start with the required parameters: `files`, `type`.
+    /// Start with the required parameters: `files`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         files: impl IntoIterator<Item = impl Into<String>>,
@@ -1419,6 +1435,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyMemorandumOfA
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyMinisterialDecree`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1441,7 +1458,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyMinisterialDe
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyMinisterialDecree {
-    ///Start with the required parameters: `files`, `type`.
+    /// Start with the required parameters: `files`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         files: impl IntoIterator<Item = impl Into<String>>,
@@ -1520,6 +1537,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyMinisterialDe
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyRegistrationVerification`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1542,7 +1560,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyRegistrationV
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyRegistrationVerification {
-    ///Start with the required parameters: `files`, `type`.
+    /// Start with the required parameters: `files`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         files: impl IntoIterator<Item = impl Into<String>>,
@@ -1556,6 +1574,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyRegistration
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyTaxIdVerification`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1578,7 +1597,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyTaxIdVerifica
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyTaxIdVerification {
-    ///Start with the required parameters: `files`, `type`.
+    /// Start with the required parameters: `files`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         files: impl IntoIterator<Item = impl Into<String>>,
@@ -1592,6 +1611,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsCompanyTaxIdVerific
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsPrimaryVerification`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1614,7 +1634,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsPrimaryVerification 
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsPrimaryVerification {
-    ///Start with the required parameters: `front_back`, `type`.
+    /// Start with the required parameters: `front_back`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         front_back: impl Into<
@@ -1630,6 +1650,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsPrimaryVerification
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsPrimaryVerificationFrontBack`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -1656,7 +1677,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsPrimaryVerificationF
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsPrimaryVerificationFrontBack {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { back: None, front: None }
@@ -1737,6 +1758,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsPrimaryVerificationT
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfAddress`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1759,7 +1781,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfAddress {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfAddress {
-    ///Start with the required parameters: `files`, `type`.
+    /// Start with the required parameters: `files`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         files: impl IntoIterator<Item = impl Into<String>>,
@@ -1838,6 +1860,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfAddressType {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfRegistration`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1860,7 +1883,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfRegistration 
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfRegistration {
-    ///Start with the required parameters: `files`, `type`.
+    /// Start with the required parameters: `files`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         files: impl IntoIterator<Item = impl Into<String>>,
@@ -1939,6 +1962,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfRegistrationT
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnership`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1961,7 +1985,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfUltimateBenef
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfUltimateBeneficialOwnership {
-    ///Start with the required parameters: `files`, `type`.
+    /// Start with the required parameters: `files`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         files: impl IntoIterator<Item = impl Into<String>>,
@@ -2040,6 +2064,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsDocumentsProofOfUltimateBenef
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbers`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -2066,7 +2091,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbe
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbers {
-    ///Start with the required parameters: `type`, `value`.
+    /// Start with the required parameters: `type`, `value`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         r#type: impl Into<
@@ -3157,6 +3182,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsIdNumbersType {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsMonthlyEstimatedRevenue`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3180,7 +3206,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsMonthlyEstimatedRevenue {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsMonthlyEstimatedRevenue {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { amount: None }
@@ -3196,6 +3222,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsMonthlyEstimatedRevenue {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsRegistrationDate`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -3219,22 +3246,32 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsRegistrationDate {
         map.end()
     }
 }
+/// The required parameters of [`CreateV2CoreAccountTokenIdentityBusinessDetailsRegistrationDate::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+pub struct CreateV2CoreAccountTokenIdentityBusinessDetailsRegistrationDateArgs {
+    /// The day of registration, between 1 and 31.
+    pub day: i64,
+    /// The month of registration, between 1 and 12.
+    pub month: i64,
+    /// The four-digit year of registration.
+    pub year: i64,
+}
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsRegistrationDate {
-    ///Start with the required parameters: `day`, `month`, `year`.
+    /// Start with the required parameters, named in [`CreateV2CoreAccountTokenIdentityBusinessDetailsRegistrationDateArgs`]: `day`, `month`, `year`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        day: impl Into<i64>,
-        month: impl Into<i64>,
-        year: impl Into<i64>,
+        args: CreateV2CoreAccountTokenIdentityBusinessDetailsRegistrationDateArgs,
     ) -> Self {
         Self {
-            day: day.into(),
-            month: month.into(),
-            year: year.into(),
+            day: args.day,
+            month: args.month,
+            year: args.year,
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsScriptAddresses`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3265,7 +3302,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsScriptAddresses {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsScriptAddresses {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { kana: None, kanji: None }
@@ -3291,6 +3328,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsScriptAddresses {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsScriptAddressesKana`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3342,7 +3380,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsScriptAddressesKana {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsScriptAddressesKana {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -3391,6 +3429,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsScriptAddressesKana {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsScriptAddressesKanji`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3442,7 +3481,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsScriptAddressesKanji {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsScriptAddressesKanji {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -3491,6 +3530,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsScriptAddressesKanji {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsScriptNames`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3520,7 +3560,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityBusinessDetailsScriptN
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsScriptNames {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { kana: None, kanji: None }
@@ -3546,6 +3586,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsScriptNames {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsScriptNamesKana`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3567,7 +3608,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsScriptNamesKana {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsScriptNamesKana {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { registered_name: None }
@@ -3578,6 +3619,7 @@ impl CreateV2CoreAccountTokenIdentityBusinessDetailsScriptNamesKana {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityBusinessDetailsScriptNamesKanji`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -3599,7 +3641,7 @@ for CreateV2CoreAccountTokenIdentityBusinessDetailsScriptNamesKanji {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityBusinessDetailsScriptNamesKanji {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { registered_name: None }
@@ -3971,6 +4013,7 @@ impl<'de> serde::Deserialize<'de> for CreateV2CoreAccountTokenIdentityEntityType
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityIndividual`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -4087,7 +4130,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityIndividual {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityIndividual {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -4244,6 +4287,7 @@ impl CreateV2CoreAccountTokenIdentityIndividual {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityIndividualAdditionalAddresses`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4297,7 +4341,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityIndividualAdditionalAd
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityIndividualAdditionalAddresses {
-    ///Start with the required parameters: `purpose`.
+    /// Start with the required parameters: `purpose`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         purpose: impl Into<
@@ -4416,6 +4460,7 @@ for CreateV2CoreAccountTokenIdentityIndividualAdditionalAddressesPurpose {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityIndividualAdditionalNames`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4449,7 +4494,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityIndividualAdditionalNa
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityIndividualAdditionalNames {
-    ///Start with the required parameters: `purpose`.
+    /// Start with the required parameters: `purpose`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         purpose: impl Into<
@@ -4552,6 +4597,7 @@ for CreateV2CoreAccountTokenIdentityIndividualAdditionalNamesPurpose {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityIndividualAddress`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -4602,7 +4648,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityIndividualAddress {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityIndividualAddress {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -4651,6 +4697,7 @@ impl CreateV2CoreAccountTokenIdentityIndividualAddress {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityIndividualDateOfBirth`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4673,22 +4720,30 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityIndividualDateOfBirth 
         map.end()
     }
 }
+/// The required parameters of [`CreateV2CoreAccountTokenIdentityIndividualDateOfBirth::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+pub struct CreateV2CoreAccountTokenIdentityIndividualDateOfBirthArgs {
+    /// The day of the birth.
+    pub day: i64,
+    /// The month of birth.
+    pub month: i64,
+    /// The year of birth.
+    pub year: i64,
+}
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityIndividualDateOfBirth {
-    ///Start with the required parameters: `day`, `month`, `year`.
+    /// Start with the required parameters, named in [`CreateV2CoreAccountTokenIdentityIndividualDateOfBirthArgs`]: `day`, `month`, `year`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        day: impl Into<i64>,
-        month: impl Into<i64>,
-        year: impl Into<i64>,
-    ) -> Self {
+    pub fn new(args: CreateV2CoreAccountTokenIdentityIndividualDateOfBirthArgs) -> Self {
         Self {
-            day: day.into(),
-            month: month.into(),
-            year: year.into(),
+            day: args.day,
+            month: args.month,
+            year: args.year,
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityIndividualDocuments`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -4737,7 +4792,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityIndividualDocuments {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityIndividualDocuments {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -4795,6 +4850,7 @@ impl CreateV2CoreAccountTokenIdentityIndividualDocuments {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityIndividualDocumentsCompanyAuthorization`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4817,7 +4873,7 @@ for CreateV2CoreAccountTokenIdentityIndividualDocumentsCompanyAuthorization {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityIndividualDocumentsCompanyAuthorization {
-    ///Start with the required parameters: `files`, `type`.
+    /// Start with the required parameters: `files`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         files: impl IntoIterator<Item = impl Into<String>>,
@@ -4896,6 +4952,7 @@ for CreateV2CoreAccountTokenIdentityIndividualDocumentsCompanyAuthorizationType 
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityIndividualDocumentsPassport`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -4917,7 +4974,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityIndividualDocumentsPas
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityIndividualDocumentsPassport {
-    ///Start with the required parameters: `files`, `type`.
+    /// Start with the required parameters: `files`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         files: impl IntoIterator<Item = impl Into<String>>,
@@ -4996,6 +5053,7 @@ for CreateV2CoreAccountTokenIdentityIndividualDocumentsPassportType {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityIndividualDocumentsSecondaryVerification`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5018,7 +5076,7 @@ for CreateV2CoreAccountTokenIdentityIndividualDocumentsSecondaryVerification {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityIndividualDocumentsSecondaryVerification {
-    ///Start with the required parameters: `front_back`, `type`.
+    /// Start with the required parameters: `front_back`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         front_back: impl Into<
@@ -5034,6 +5092,7 @@ impl CreateV2CoreAccountTokenIdentityIndividualDocumentsSecondaryVerification {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityIndividualDocumentsVisa`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5055,7 +5114,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityIndividualDocumentsVis
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityIndividualDocumentsVisa {
-    ///Start with the required parameters: `files`, `type`.
+    /// Start with the required parameters: `files`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         files: impl IntoIterator<Item = impl Into<String>>,
@@ -5127,6 +5186,7 @@ for CreateV2CoreAccountTokenIdentityIndividualDocumentsVisaType {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityIndividualIdNumbers`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5148,7 +5208,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityIndividualIdNumbers {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityIndividualIdNumbers {
-    ///Start with the required parameters: `type`, `value`.
+    /// Start with the required parameters: `type`, `value`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         r#type: impl Into<
@@ -5783,6 +5843,7 @@ for CreateV2CoreAccountTokenIdentityIndividualLegalGender {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityIndividualRelationship`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -5823,7 +5884,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityIndividualRelationship
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityIndividualRelationship {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -5860,6 +5921,7 @@ impl CreateV2CoreAccountTokenIdentityIndividualRelationship {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityIndividualScriptNames`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -5885,7 +5947,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityIndividualScriptNames 
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityIndividualScriptNames {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self { kana: None, kanji: None }
@@ -5907,6 +5969,7 @@ impl CreateV2CoreAccountTokenIdentityIndividualScriptNames {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityIndividualScriptNamesKana`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -5932,7 +5995,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityIndividualScriptNamesK
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityIndividualScriptNamesKana {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -5951,6 +6014,7 @@ impl CreateV2CoreAccountTokenIdentityIndividualScriptNamesKana {
         self
     }
 }
+/// Part of a request's parameters (`CreateV2CoreAccountTokenIdentityIndividualScriptNamesKanji`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -5976,7 +6040,7 @@ impl serde::Serialize for CreateV2CoreAccountTokenIdentityIndividualScriptNamesK
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreAccountTokenIdentityIndividualScriptNamesKanji {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -5999,7 +6063,7 @@ impl CreateV2CoreAccountTokenIdentityIndividualScriptNamesKanji {
 ///
 /// Retrieves an Account Token.
 ///
-/// `GET /v2/core/account_tokens/{id}`
+/// `GET /v2/core/account_tokens/{id}` · [API reference](https://docs.stripe.com/api/v2/core/account_tokens)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -6017,7 +6081,7 @@ impl serde::Serialize for RetrieveV2CoreAccountToken {
 }
 #[cfg(feature = "v2")]
 impl RetrieveV2CoreAccountToken {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }

@@ -4,7 +4,7 @@
 ///
 /// List events, going back up to 30 days.
 ///
-/// `GET /v2/core/events`
+/// `GET /v2/core/events` · [API reference](https://docs.stripe.com/api/v2/core/events)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -45,7 +45,7 @@ impl serde::Serialize for ListV2CoreEvents {
 }
 #[cfg(feature = "v2")]
 impl ListV2CoreEvents {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -97,6 +97,7 @@ impl crate::rt::StripeRequest for ListV2CoreEvents {
         }
     }
 }
+/// Part of a request's parameters (`ListV2CoreEventsCreated`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -132,7 +133,7 @@ impl serde::Serialize for ListV2CoreEventsCreated {
 }
 #[cfg(feature = "v2")]
 impl ListV2CoreEventsCreated {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -167,7 +168,7 @@ impl ListV2CoreEventsCreated {
 ///
 /// Send a `ping` event to an event destination.
 ///
-/// `POST /v2/core/event_destinations/{id}/ping`
+/// `POST /v2/core/event_destinations/{id}/ping` · [API reference](https://docs.stripe.com/api/v2/core/event_destinations)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -185,7 +186,7 @@ impl serde::Serialize for PingV2CoreEventDestination {
 }
 #[cfg(feature = "v2")]
 impl PingV2CoreEventDestination {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
@@ -215,13 +216,13 @@ impl crate::rt::StripeRequest for PingV2CoreEventDestination {
 ///
 /// Retrieves the details of an event.
 ///
-/// `GET /v2/core/events/{id}`
+/// `GET /v2/core/events/{id}` · [API reference](https://docs.stripe.com/api/v2/core/events)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct RetrieveV2CoreEvent {
     /// Unique identifier for the object.
-    pub id: String,
+    pub id: crate::Event2Id,
 }
 #[cfg(feature = "v2")]
 impl serde::Serialize for RetrieveV2CoreEvent {
@@ -233,9 +234,9 @@ impl serde::Serialize for RetrieveV2CoreEvent {
 }
 #[cfg(feature = "v2")]
 impl RetrieveV2CoreEvent {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<crate::Event2Id>) -> Self {
         Self { id: id.into() }
     }
 }
@@ -416,6 +417,7 @@ impl serde::Serialize for V2CoreEvent {
         map.end()
     }
 }
+/// Part of a response (`V2CoreEventReason`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -495,6 +497,7 @@ impl serde::Serialize for V2CoreEventReason {
         map.end()
     }
 }
+/// Part of a response (`V2CoreEventReasonRequest`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -629,6 +632,7 @@ impl crate::rt::Decode for V2CoreEventReasonType {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreEventRelatedObject`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -4,7 +4,7 @@
 ///
 /// Create a new event destination.
 ///
-/// `POST /v2/core/event_destinations`
+/// `POST /v2/core/event_destinations` · [API reference](https://docs.stripe.com/api/v2/core/event_destinations)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -67,7 +67,7 @@ impl serde::Serialize for CreateV2CoreEventDestination {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreEventDestination {
-    ///Start with the required parameters: `enabled_events`, `event_payload`, `name`, `type`.
+    /// Start with the required parameters: `enabled_events`, `event_payload`, `name`, `type`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         enabled_events: impl IntoIterator<Item = impl Into<String>>,
@@ -156,6 +156,7 @@ impl crate::rt::StripeRequest for CreateV2CoreEventDestination {
         }
     }
 }
+/// Part of a request's parameters (`CreateV2CoreEventDestinationAmazonEventbridge`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -175,17 +176,23 @@ impl serde::Serialize for CreateV2CoreEventDestinationAmazonEventbridge {
         map.end()
     }
 }
+/// The required parameters of [`CreateV2CoreEventDestinationAmazonEventbridge::new`], by name: two of them have one type, so a positional call could swap them unnoticed.
+#[cfg(feature = "v2")]
+#[derive(Clone, Debug)]
+pub struct CreateV2CoreEventDestinationAmazonEventbridgeArgs {
+    /// The AWS account ID.
+    pub aws_account_id: String,
+    /// The region of the AWS event source.
+    pub aws_region: String,
+}
 #[cfg(feature = "v2")]
 impl CreateV2CoreEventDestinationAmazonEventbridge {
-    ///Start with the required parameters: `aws_account_id`, `aws_region`.
+    /// Start with the required parameters, named in [`CreateV2CoreEventDestinationAmazonEventbridgeArgs`]: `aws_account_id`, `aws_region`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        aws_account_id: impl Into<String>,
-        aws_region: impl Into<String>,
-    ) -> Self {
+    pub fn new(args: CreateV2CoreEventDestinationAmazonEventbridgeArgs) -> Self {
         Self {
-            aws_account_id: aws_account_id.into(),
-            aws_region: aws_region.into(),
+            aws_account_id: args.aws_account_id,
+            aws_region: args.aws_region,
         }
     }
 }
@@ -421,6 +428,7 @@ impl<'de> serde::Deserialize<'de> for CreateV2CoreEventDestinationType {
         crate::rt::de::str_enum(d)
     }
 }
+/// Part of a request's parameters (`CreateV2CoreEventDestinationWebhookEndpoint`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -439,7 +447,7 @@ impl serde::Serialize for CreateV2CoreEventDestinationWebhookEndpoint {
 }
 #[cfg(feature = "v2")]
 impl CreateV2CoreEventDestinationWebhookEndpoint {
-    ///Start with the required parameters: `url`.
+    /// Start with the required parameters: `url`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(url: impl Into<String>) -> Self {
         Self { url: url.into() }
@@ -449,7 +457,7 @@ impl CreateV2CoreEventDestinationWebhookEndpoint {
 ///
 /// Disable an event destination.
 ///
-/// `POST /v2/core/event_destinations/{id}/disable`
+/// `POST /v2/core/event_destinations/{id}/disable` · [API reference](https://docs.stripe.com/api/v2/core/event_destinations)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -467,7 +475,7 @@ impl serde::Serialize for DisableV2CoreEventDestination {
 }
 #[cfg(feature = "v2")]
 impl DisableV2CoreEventDestination {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
@@ -497,7 +505,7 @@ impl crate::rt::StripeRequest for DisableV2CoreEventDestination {
 ///
 /// Enable an event destination.
 ///
-/// `POST /v2/core/event_destinations/{id}/enable`
+/// `POST /v2/core/event_destinations/{id}/enable` · [API reference](https://docs.stripe.com/api/v2/core/event_destinations)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -515,7 +523,7 @@ impl serde::Serialize for EnableV2CoreEventDestination {
 }
 #[cfg(feature = "v2")]
 impl EnableV2CoreEventDestination {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
@@ -545,7 +553,7 @@ impl crate::rt::StripeRequest for EnableV2CoreEventDestination {
 ///
 /// Lists all event destinations.
 ///
-/// `GET /v2/core/event_destinations`
+/// `GET /v2/core/event_destinations` · [API reference](https://docs.stripe.com/api/v2/core/event_destinations)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug, Default)]
 #[non_exhaustive]
@@ -576,7 +584,7 @@ impl serde::Serialize for ListV2CoreEventDestinations {
 }
 #[cfg(feature = "v2")]
 impl ListV2CoreEventDestinations {
-    ///Start with no parameters set.
+    /// Start with no parameters set.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new() -> Self {
         Self {
@@ -676,7 +684,7 @@ impl<'de> serde::Deserialize<'de> for ListV2CoreEventDestinationsInclude {
 ///
 /// Retrieves the details of an event destination.
 ///
-/// `GET /v2/core/event_destinations/{id}`
+/// `GET /v2/core/event_destinations/{id}` · [API reference](https://docs.stripe.com/api/v2/core/event_destinations)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -699,7 +707,7 @@ impl serde::Serialize for RetrieveV2CoreEventDestination {
 }
 #[cfg(feature = "v2")]
 impl RetrieveV2CoreEventDestination {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self {
@@ -795,7 +803,7 @@ impl<'de> serde::Deserialize<'de> for RetrieveV2CoreEventDestinationInclude {
 ///
 /// Update the details of an event destination.
 ///
-/// `POST /v2/core/event_destinations/{id}`
+/// `POST /v2/core/event_destinations/{id}` · [API reference](https://docs.stripe.com/api/v2/core/event_destinations)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -843,7 +851,7 @@ impl serde::Serialize for UpdateV2CoreEventDestination {
 }
 #[cfg(feature = "v2")]
 impl UpdateV2CoreEventDestination {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self {
@@ -1164,6 +1172,7 @@ impl serde::Serialize for V2CoreEventDestination {
         map.end()
     }
 }
+/// Part of a response (`V2CoreEventDestinationAmazonEventbridge`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1530,6 +1539,7 @@ impl crate::rt::Decode for V2CoreEventDestinationStatus {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreEventDestinationStatusDetails`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1593,6 +1603,7 @@ impl serde::Serialize for V2CoreEventDestinationStatusDetails {
         map.end()
     }
 }
+/// Part of a response (`V2CoreEventDestinationStatusDetailsDisabled`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -1798,6 +1809,7 @@ impl crate::rt::Decode for V2CoreEventDestinationType {
         r.str_enum()
     }
 }
+/// Part of a response (`V2CoreEventDestinationWebhookEndpoint`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

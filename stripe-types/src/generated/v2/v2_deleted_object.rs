@@ -4,15 +4,15 @@
 ///
 /// Delete a Person associated with an Account.
 ///
-/// `DELETE /v2/core/accounts/{account_id}/persons/{id}`
+/// `DELETE /v2/core/accounts/{account_id}/persons/{id}` · [API reference](https://docs.stripe.com/api/v2/core/accounts)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct DeleteV2CoreAccountPerson {
     /// The Account the Person is associated with.
-    pub account_id: String,
+    pub account_id: crate::AccountId,
     /// The ID of the Person to delete.
-    pub id: String,
+    pub id: crate::PersonId,
 }
 #[cfg(feature = "v2")]
 impl serde::Serialize for DeleteV2CoreAccountPerson {
@@ -24,9 +24,12 @@ impl serde::Serialize for DeleteV2CoreAccountPerson {
 }
 #[cfg(feature = "v2")]
 impl DeleteV2CoreAccountPerson {
-    ///Start with the required parameters: `account_id`, `id`.
+    /// Start with the required parameters: `account_id`, `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(account_id: impl Into<String>, id: impl Into<String>) -> Self {
+    pub fn new(
+        account_id: impl Into<crate::AccountId>,
+        id: impl Into<crate::PersonId>,
+    ) -> Self {
         Self {
             account_id: account_id.into(),
             id: id.into(),
@@ -57,7 +60,7 @@ impl crate::rt::StripeRequest for DeleteV2CoreAccountPerson {
 ///
 /// Delete an event destination.
 ///
-/// `DELETE /v2/core/event_destinations/{id}`
+/// `DELETE /v2/core/event_destinations/{id}` · [API reference](https://docs.stripe.com/api/v2/core/event_destinations)
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -75,7 +78,7 @@ impl serde::Serialize for DeleteV2CoreEventDestination {
 }
 #[cfg(feature = "v2")]
 impl DeleteV2CoreEventDestination {
-    ///Start with the required parameters: `id`.
+    /// Start with the required parameters: `id`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(id: impl Into<String>) -> Self {
         Self { id: id.into() }
@@ -101,6 +104,7 @@ impl crate::rt::StripeRequest for DeleteV2CoreEventDestination {
         }
     }
 }
+/// The `v2.deleted_object` object.
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

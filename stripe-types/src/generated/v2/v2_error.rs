@@ -66,6 +66,7 @@ impl serde::Serialize for V2Error {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

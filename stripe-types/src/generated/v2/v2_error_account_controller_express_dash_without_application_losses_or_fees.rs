@@ -77,6 +77,7 @@ for V2ErrorAccountControllerExpressDashWithoutApplicationLossesOrFees {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorAccountControllerExpressDashWithoutApplicationLossesOrFeesError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

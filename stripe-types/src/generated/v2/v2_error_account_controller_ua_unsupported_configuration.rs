@@ -74,6 +74,7 @@ impl serde::Serialize for V2ErrorAccountControllerUaUnsupportedConfiguration {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorAccountControllerUaUnsupportedConfigurationError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -252,6 +253,7 @@ impl crate::rt::Decode for V2ErrorAccountControllerUaUnsupportedConfigurationErr
         r.str_enum()
     }
 }
+/// Part of a response (`V2ErrorAccountControllerUaUnsupportedConfigurationErrorInvalidPermutation`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

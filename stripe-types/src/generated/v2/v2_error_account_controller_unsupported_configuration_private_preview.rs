@@ -77,6 +77,7 @@ for V2ErrorAccountControllerUnsupportedConfigurationPrivatePreview {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorAccountControllerUnsupportedConfigurationPrivatePreviewError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

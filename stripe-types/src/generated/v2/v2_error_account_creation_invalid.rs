@@ -71,6 +71,7 @@ impl serde::Serialize for V2ErrorAccountCreationInvalid {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorAccountCreationInvalidError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -77,6 +77,7 @@ for V2ErrorAccountCreationRequirementCollectionAndLiabilityUnacknowledged {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorAccountCreationRequirementCollectionAndLiabilityUnacknowledgedError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -71,6 +71,7 @@ impl serde::Serialize for V2ErrorAccountNotYetCompatibleWithV2 {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorAccountNotYetCompatibleWithV2Error`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -71,6 +71,7 @@ impl serde::Serialize for V2ErrorAccountsV2AccessBlocked {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorAccountsV2AccessBlockedError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

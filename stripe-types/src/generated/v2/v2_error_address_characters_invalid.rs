@@ -71,6 +71,7 @@ impl serde::Serialize for V2ErrorAddressCharactersInvalid {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorAddressCharactersInvalidError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -71,6 +71,7 @@ impl serde::Serialize for V2ErrorAddressTownInvalid {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorAddressTownInvalidError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -74,6 +74,7 @@ impl serde::Serialize for V2ErrorCanCreatePlatformOwnedOnboardingAccountsRequire
         map.end()
     }
 }
+/// Part of a response (`V2ErrorCanCreatePlatformOwnedOnboardingAccountsRequiredError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -71,6 +71,7 @@ impl serde::Serialize for V2ErrorCannotDeleteAccountWithBalance {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorCannotDeleteAccountWithBalanceError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

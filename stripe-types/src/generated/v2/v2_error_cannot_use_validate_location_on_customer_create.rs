@@ -73,6 +73,7 @@ impl serde::Serialize for V2ErrorCannotUseValidateLocationOnCustomerCreate {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorCannotUseValidateLocationOnCustomerCreateError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -77,6 +77,7 @@ for V2ErrorCapabilityCannotBeUnrequestedDueToOtherCapabilityRequirement {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorCapabilityCannotBeUnrequestedDueToOtherCapabilityRequirementError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -74,6 +74,7 @@ impl serde::Serialize for V2ErrorCapabilityNotAvailableForEntityTypeInCountry {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorCapabilityNotAvailableForEntityTypeInCountryError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -73,6 +73,7 @@ impl serde::Serialize for V2ErrorCapabilityNotAvailableInPlatformCountry {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorCapabilityNotAvailableInPlatformCountryError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

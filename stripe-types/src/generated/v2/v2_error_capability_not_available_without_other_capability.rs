@@ -74,6 +74,7 @@ impl serde::Serialize for V2ErrorCapabilityNotAvailableWithoutOtherCapability {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorCapabilityNotAvailableWithoutOtherCapabilityError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

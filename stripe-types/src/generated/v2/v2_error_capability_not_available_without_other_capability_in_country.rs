@@ -74,6 +74,7 @@ impl serde::Serialize for V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInC
         map.end()
     }
 }
+/// Part of a response (`V2ErrorCapabilityNotAvailableWithoutOtherCapabilityInCountryError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -71,6 +71,7 @@ impl serde::Serialize for V2ErrorConfigsMustMatchToClose {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorConfigsMustMatchToCloseError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -77,6 +77,7 @@ for V2ErrorConfigurationCannotBeDeactivatedDueToOtherCapabilityRequirement {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorConfigurationCannotBeDeactivatedDueToOtherCapabilityRequirementError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -77,6 +77,7 @@ for V2ErrorConfigurationCannotBeDeactivatedDueToOtherConfiguration {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorConfigurationCannotBeDeactivatedDueToOtherConfigurationError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

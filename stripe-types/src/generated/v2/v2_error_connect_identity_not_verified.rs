@@ -71,6 +71,7 @@ impl serde::Serialize for V2ErrorConnectIdentityNotVerified {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorConnectIdentityNotVerifiedError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

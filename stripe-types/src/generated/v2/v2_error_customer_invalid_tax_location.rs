@@ -71,6 +71,7 @@ impl serde::Serialize for V2ErrorCustomerInvalidTaxLocation {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorCustomerInvalidTaxLocationError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -232,6 +233,7 @@ impl crate::rt::Decode for V2ErrorCustomerInvalidTaxLocationErrorCode {
         r.str_enum()
     }
 }
+/// Part of a response (`V2ErrorCustomerInvalidTaxLocationErrorIncorrectFields`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -71,6 +71,7 @@ impl serde::Serialize for V2ErrorDefaultCurrencyImmutable {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorDefaultCurrencyImmutableError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

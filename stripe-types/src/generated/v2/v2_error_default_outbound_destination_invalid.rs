@@ -73,6 +73,7 @@ impl serde::Serialize for V2ErrorDefaultOutboundDestinationInvalid {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorDefaultOutboundDestinationInvalidError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -71,6 +71,7 @@ impl serde::Serialize for V2ErrorDefaultPaymentMethodInvalid {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorDefaultPaymentMethodInvalidError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

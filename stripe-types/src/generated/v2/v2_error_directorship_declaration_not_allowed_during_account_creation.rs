@@ -75,6 +75,7 @@ impl serde::Serialize for V2ErrorDirectorshipDeclarationNotAllowedDuringAccountC
         map.end()
     }
 }
+/// Part of a response (`V2ErrorDirectorshipDeclarationNotAllowedDuringAccountCreationError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

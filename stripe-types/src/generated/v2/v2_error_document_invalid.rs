@@ -71,6 +71,7 @@ impl serde::Serialize for V2ErrorDocumentInvalid {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorDocumentInvalidError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

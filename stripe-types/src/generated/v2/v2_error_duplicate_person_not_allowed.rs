@@ -71,6 +71,7 @@ impl serde::Serialize for V2ErrorDuplicatePersonNotAllowed {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorDuplicatePersonNotAllowedError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -73,6 +73,7 @@ impl serde::Serialize for V2ErrorEntityTypeNotSupportedInCountry {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorEntityTypeNotSupportedInCountryError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

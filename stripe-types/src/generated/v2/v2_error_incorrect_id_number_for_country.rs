@@ -71,6 +71,7 @@ impl serde::Serialize for V2ErrorIncorrectIdNumberForCountry {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorIncorrectIdNumberForCountryError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -71,6 +71,7 @@ impl serde::Serialize for V2ErrorIncorrectTokenWrongType {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorIncorrectTokenWrongTypeError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -71,6 +71,7 @@ impl serde::Serialize for V2ErrorInvalidAccountToken {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorInvalidAccountTokenError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -71,6 +71,7 @@ impl serde::Serialize for V2ErrorInvalidCancelConfiguration {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorInvalidCancelConfigurationError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

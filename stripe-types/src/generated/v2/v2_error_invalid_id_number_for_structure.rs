@@ -71,6 +71,7 @@ impl serde::Serialize for V2ErrorInvalidIdNumberForStructure {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorInvalidIdNumberForStructureError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

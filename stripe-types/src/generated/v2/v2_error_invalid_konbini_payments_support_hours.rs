@@ -73,6 +73,7 @@ impl serde::Serialize for V2ErrorInvalidKonbiniPaymentsSupportHours {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorInvalidKonbiniPaymentsSupportHoursError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

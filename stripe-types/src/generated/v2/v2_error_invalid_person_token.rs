@@ -71,6 +71,7 @@ impl serde::Serialize for V2ErrorInvalidPersonToken {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorInvalidPersonTokenError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

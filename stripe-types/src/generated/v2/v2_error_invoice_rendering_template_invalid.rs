@@ -73,6 +73,7 @@ impl serde::Serialize for V2ErrorInvoiceRenderingTemplateInvalid {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorInvoiceRenderingTemplateInvalidError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -74,6 +74,7 @@ impl serde::Serialize for V2ErrorLegalGuardianRequiresExistingRepresentative {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorLegalGuardianRequiresExistingRepresentativeError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -66,6 +66,7 @@ impl serde::Serialize for V2ErrorNoMeter {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorNoMeterError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

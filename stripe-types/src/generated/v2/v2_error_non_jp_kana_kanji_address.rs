@@ -71,6 +71,7 @@ impl serde::Serialize for V2ErrorNonJpKanaKanjiAddress {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorNonJpKanaKanjiAddressError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

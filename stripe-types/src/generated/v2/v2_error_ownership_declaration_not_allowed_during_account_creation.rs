@@ -74,6 +74,7 @@ impl serde::Serialize for V2ErrorOwnershipDeclarationNotAllowedDuringAccountCrea
         map.end()
     }
 }
+/// Part of a response (`V2ErrorOwnershipDeclarationNotAllowedDuringAccountCreationError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

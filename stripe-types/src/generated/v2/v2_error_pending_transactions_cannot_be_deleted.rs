@@ -73,6 +73,7 @@ impl serde::Serialize for V2ErrorPendingTransactionsCannotBeDeleted {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorPendingTransactionsCannotBeDeletedError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -71,6 +71,7 @@ impl serde::Serialize for V2ErrorPersonTokenRequired {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorPersonTokenRequiredError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -71,6 +71,7 @@ impl serde::Serialize for V2ErrorPhoneInvalid {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorPhoneInvalidError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

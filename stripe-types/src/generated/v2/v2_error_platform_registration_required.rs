@@ -71,6 +71,7 @@ impl serde::Serialize for V2ErrorPlatformRegistrationRequired {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorPlatformRegistrationRequiredError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

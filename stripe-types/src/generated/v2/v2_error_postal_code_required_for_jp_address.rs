@@ -71,6 +71,7 @@ impl serde::Serialize for V2ErrorPostalCodeRequiredForJpAddress {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorPostalCodeRequiredForJpAddressError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -77,6 +77,7 @@ for V2ErrorPurposeOfFundsDescriptionMustBeEmptyForNonOtherPurposeOfFunds {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorPurposeOfFundsDescriptionMustBeEmptyForNonOtherPurposeOfFundsError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

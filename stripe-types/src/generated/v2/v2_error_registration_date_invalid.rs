@@ -71,6 +71,7 @@ impl serde::Serialize for V2ErrorRegistrationDateInvalid {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorRegistrationDateInvalidError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

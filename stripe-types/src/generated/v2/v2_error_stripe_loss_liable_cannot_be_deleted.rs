@@ -73,6 +73,7 @@ impl serde::Serialize for V2ErrorStripeLossLiableCannotBeDeleted {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorStripeLossLiableCannotBeDeletedError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

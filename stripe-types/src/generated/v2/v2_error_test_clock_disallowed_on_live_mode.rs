@@ -71,6 +71,7 @@ impl serde::Serialize for V2ErrorTestClockDisallowedOnLiveMode {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorTestClockDisallowedOnLiveModeError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

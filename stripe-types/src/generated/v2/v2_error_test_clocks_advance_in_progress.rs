@@ -71,6 +71,7 @@ impl serde::Serialize for V2ErrorTestClocksAdvanceInProgress {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorTestClocksAdvanceInProgressError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -71,6 +71,7 @@ impl serde::Serialize for V2ErrorTestClocksCustomerLimitReached {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorTestClocksCustomerLimitReachedError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -71,6 +71,7 @@ impl serde::Serialize for V2ErrorTokenExpired {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorTokenExpiredError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

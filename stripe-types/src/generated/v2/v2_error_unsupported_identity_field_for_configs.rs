@@ -73,6 +73,7 @@ impl serde::Serialize for V2ErrorUnsupportedIdentityFieldForConfigs {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorUnsupportedIdentityFieldForConfigsError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -71,6 +71,7 @@ impl serde::Serialize for V2ErrorV1CustomerInsteadOfV2Account {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorV1CustomerInsteadOfV2AccountError`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -71,6 +71,7 @@ impl serde::Serialize for V2ErrorV1TokenInvalidInV2 {
         map.end()
     }
 }
+/// Part of a response (`V2ErrorV1TokenInvalidInV2Error`).
 #[cfg(feature = "v2")]
 #[derive(Clone, Debug)]
 #[non_exhaustive]
