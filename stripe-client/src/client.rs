@@ -978,7 +978,7 @@ pub(crate) fn decode<T: DecodeBody>(raw: &RawResponse) -> Result<T, Error> {
     T::decode_body(&raw.body).map_err(|e| {
         let at = e.offset();
         Error::Decode(Box::new(DecodeError {
-            path: stripe_types::rt::json_path::error_path(&raw.body, e.line(), e.column()),
+            path: e.path(),
             message: e.to_string(),
             snippet: snippet(&raw.body, at),
             status: raw.status,

@@ -39,8 +39,6 @@ mod dial;
 pub mod encode;
 mod error;
 mod ext;
-#[cfg(test)]
-mod json_path;
 #[cfg(all(feature = "billing", feature = "v2"))]
 pub mod meter;
 mod options;
