@@ -389,7 +389,7 @@ pub fn generate_from_bytes(bytes: &[u8], sha256: &str) -> Result<Generated, Erro
     }
     let mut workspace_files = BTreeMap::new();
     workspace_files.insert(
-        "tests/tests/stripe_mock_every_operation.rs".to_string(),
+        "tests/tests/it/stripe_mock_every_operation.rs".to_string(),
         emit::mock_test(&model, sha256)?,
     );
     Ok(Generated {
