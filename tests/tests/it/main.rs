@@ -35,6 +35,7 @@ mod reliability_chaos;
 mod reliability_hostile;
 mod reliability_load;
 mod reliability_secrets;
+mod stripe_mock_every_operation;
 mod webhook_axum;
 mod webhook_events;
 mod webhook_signature;
