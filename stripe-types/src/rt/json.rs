@@ -732,7 +732,23 @@ impl<'a> Reader<'a> {
         let text = self.raw()?;
         serde_json::from_slice(text).map_err(|e| {
             let at = start + offset_of(text, e.line(), e.column());
-            JsonError::at(at, crate::rt::de::error_message(&e))
+            let mut err = JsonError::at(at, crate::rt::de::error_message(&e));
+            // serde_json's error has no path: on this failure path only, the value (not
+            // the document) is decoded again through serde_path_to_error for the path
+            // inside it.
+            let mut de = serde_json::Deserializer::from_slice(text);
+            if let Err(e) = serde_path_to_error::deserialize::<_, T>(&mut de) {
+                for segment in e.path().iter().collect::<Vec<_>>().into_iter().rev() {
+                    use serde_path_to_error::Segment as S;
+                    err = match segment {
+                        S::Seq { index } => err.in_index(*index),
+                        S::Map { key } => err.in_key(key),
+                        S::Enum { variant } => err.in_key(variant),
+                        S::Unknown => err,
+                    };
+                }
+            }
+            err
         })
     }
 
