@@ -505,7 +505,7 @@ pub fn generate_from_bytes(
     let features_toml = features_toml(policy);
     let mut workspace_files = BTreeMap::new();
     workspace_files.insert(
-        "tests/tests/stripe_mock_every_operation.rs".to_string(),
+        "tests/tests/it/stripe_mock_every_operation.rs".to_string(),
         emit::mock_test(&model, sha256)?,
     );
     Ok(Generated {

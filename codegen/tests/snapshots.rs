@@ -31,10 +31,13 @@ fn check(name: &str) {
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_default();
     if expected != out {
-        let first = expected.lines().zip(out.lines()).position(|(a, b)| a != b);
+        let diff = similar::TextDiff::from_lines(&expected, &out);
+        let file = format!("tests/snapshots/{name}.rs");
         panic!(
-            "snapshot {name} differs (first differing line {:?}); rerun with BLESS=1 and review `git diff`",
-            first.map(|l| l + 1)
+            "snapshot {name} differs; rerun with BLESS=1 and review `git diff`\n{}",
+            diff.unified_diff()
+                .context_radius(3)
+                .header(&file, &format!("{file} (generated now)"))
         );
     }
 }

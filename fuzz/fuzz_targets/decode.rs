@@ -1,30 +1,31 @@
-//! The response decoder: arbitrary bytes decoded, the way the client decodes a 2xx body
-//! (serde_path_to_error over serde_json), into a few large generated resources and the
-//! list and deleted-union wrappers. Any input must give `Ok` or `Err`, never a panic, a
-//! stack overflow or an abort.
+//! The response decoder: arbitrary bytes decoded the way the client decodes a 2xx body
+//! (`DecodeBody`, the `rt::json` reader), into a few large generated resources, a deleted
+//! union, an expandable field and the list wrapper, and again through their serde impls
+//! (the bridge `serde_json::from_slice` takes). Any input must give `Ok` or `Err`, never a
+//! panic, a stack overflow or an abort; an error's message and path must render.
 //!
 //! Run: `cd fuzz && cargo +nightly fuzz run decode -- -max_total_time=60`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use serde::de::DeserializeOwned;
+use stripe_types::rt::{DecodeBody, Expandable, List};
 
-fn decode<T: DeserializeOwned>(data: &[u8]) -> Option<T> {
-    let mut de = serde_json::Deserializer::from_slice(data);
-    serde_path_to_error::deserialize::<_, T>(&mut de).ok()
+fn decode<T: DecodeBody + DeserializeOwned>(data: &[u8]) {
+    if let Err(e) = T::decode_body(data) {
+        let _ = (e.to_string(), e.path());
+    }
+    let _ = serde_json::from_slice::<T>(data);
 }
 
 fuzz_target!(|data: &[u8]| {
-    let _ = decode::<stripe_types::Customer>(data);
-    let _ = decode::<stripe_types::CustomerOrDeletedCustomer>(data);
-    let _ = decode::<stripe_types::Charge>(data);
-    let _ = decode::<stripe_types::PaymentIntent>(data);
-    let _ = decode::<stripe_types::Invoice>(data);
-    let _ = decode::<stripe_types::Subscription>(data);
-    let _ = decode::<stripe_types::rt::List<stripe_types::Customer>>(data);
-    // Also through a `serde_json::Value` (the path webhooks and `raw_request` take).
-    if let Ok(v) = serde_json::from_slice::<serde_json::Value>(data) {
-        let _ = serde_json::from_value::<stripe_types::Customer>(v.clone());
-        let _ = serde_json::from_value::<stripe_types::Charge>(v);
-    }
+    decode::<stripe_types::Customer>(data);
+    decode::<stripe_types::Charge>(data);
+    decode::<stripe_types::PaymentIntent>(data);
+    decode::<stripe_types::Invoice>(data);
+    decode::<stripe_types::Subscription>(data);
+    decode::<stripe_types::ProductOrDeletedProduct>(data);
+    decode::<Expandable<stripe_types::Customer>>(data);
+    decode::<List<stripe_types::Customer>>(data);
+    decode::<serde_json::Value>(data);
 });

@@ -1,7 +1,8 @@
-//! Operations the generated stripe-mock test (`tests/stripe_mock_every_operation.rs`) does
-//! not run, each with the reason. Only stripe-mock's own limits belong here: no released
-//! stripe-mock embeds exactly the pinned spec (v0.199.0, v0.202.0 and v0.203.0 were tried;
-//! v0.200.0 and v0.201.0 are not served by the module proxy).
+//! Operations the generated stripe-mock test
+//! (`tests/tests/it/stripe_mock_every_operation.rs`) does not run, each with the reason.
+//! Only stripe-mock's own limits belong here: no released stripe-mock embeds exactly the
+//! pinned spec (v0.199.0, v0.202.0 and v0.203.0 were tried; v0.200.0 and v0.201.0 are not
+//! served by the module proxy).
 
 /// `(operationId, reason)`.
 pub const EXCLUDED: &[(&str, &str)] = &[

@@ -319,6 +319,7 @@ fn test(_args: &[String]) -> Result<()> {
         .args(["-p", "stripe-types", "-p", "stripe-client"])
         .env("RUSTDOCFLAGS", "-D warnings"))?;
     deny()?;
+    miri()?;
     let mock = stripe_mock::ensure()?;
     println!("stripe-mock at {}", mock.url);
     // After the stripe-mock step: its `go install` fills the Go module cache the proof reads.
@@ -365,6 +366,47 @@ fn deny() -> Result<()> {
     }
     eprint!("{stderr}");
     bail!("cargo deny check advisories failed")
+}
+
+/// The `unsafe` of stripe-types' `rt::boxed` under Miri (`cargo +nightly miri test -p
+/// stripe-types --test boxed`). Miri needs the nightly rustup components `miri` and
+/// `rust-src`; when one is missing that is said loudly and the run goes on, unless
+/// `STRIPE_RS_REQUIRE_MIRI=1`.
+fn miri() -> Result<()> {
+    let installed = Command::new("rustup")
+        .args(["+nightly", "component", "list", "--installed"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    let missing: Vec<&str> = ["miri", "rust-src"]
+        .into_iter()
+        .filter(|c| !installed.lines().any(|l| l.starts_with(&format!("{c}-"))))
+        .collect();
+    if !missing.is_empty() {
+        let what = format!(
+            "the nightly component(s) {} are not installed, so the `unsafe` in stripe-types \
+             `rt::boxed` was not run under Miri",
+            missing.join(", ")
+        );
+        if std::env::var("STRIPE_RS_REQUIRE_MIRI").is_ok_and(|v| v == "1") {
+            bail!("{what} (STRIPE_RS_REQUIRE_MIRI=1)");
+        }
+        eprintln!(
+            "miri NOT RUN: {what}. Install with `rustup +nightly component add miri rust-src`; \
+             set STRIPE_RS_REQUIRE_MIRI=1 to make this fatal."
+        );
+        return Ok(());
+    }
+    // `cargo +nightly` needs rustup's proxy, not the toolchain's cargo that `$CARGO` names.
+    run(Command::new("cargo").current_dir(root()).args([
+        "+nightly",
+        "miri",
+        "test",
+        "-p",
+        "stripe-types",
+        "--test",
+        "boxed",
+    ]))
 }
 
 fn bench_build(_args: &[String]) -> Result<()> {

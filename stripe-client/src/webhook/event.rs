@@ -75,7 +75,7 @@ fn decode_object(raw: &RawValue) -> (EventObject, Option<String>) {
     match EventObject::decode_body(bytes) {
         Ok(o) => (o, None),
         Err(e) => {
-            let path = stripe_types::rt::json_path::error_path(bytes, e.line(), e.column());
+            let path = e.path();
             // The position is relative to the object, not the payload: leave it out.
             let message = e.message().to_owned();
             let err = if path == "." {

@@ -123,43 +123,43 @@ impl fmt::Debug for Webhook {
 
 fn decode_event(payload: &[u8]) -> Result<Event, WebhookError> {
     // The object is decoded after the whole payload is checked (see `RawEvent`).
-    let raw = serde_json::from_slice::<event::RawEvent>(payload).map_err(|e| {
+    let raw = from_payload::<event::RawEvent>(payload).map_err(|e| {
         if object_field(payload).as_deref() == Some(event::V2_OBJECT) {
             WebhookError::ExpectedSnapshotEvent
         } else {
-            invalid(payload_path(payload, &e), &e)
+            e
         }
     })?;
     Ok(raw.finish())
 }
 
 fn decode_notification(payload: &[u8]) -> Result<EventNotification, WebhookError> {
-    serde_json::from_slice::<EventNotification>(payload).map_err(|e| {
+    from_payload::<EventNotification>(payload).map_err(|e| {
         if object_field(payload).as_deref() == Some(notification::V1_OBJECT) {
             WebhookError::ExpectedEventNotification
         } else {
-            invalid(payload_path(payload, &e), &e)
+            e
         }
     })
 }
 
-/// Where in the payload decoding failed, as `.data.object.amount` (empty: the payload itself).
-fn payload_path(payload: &[u8], e: &serde_json::Error) -> String {
-    match stripe_types::rt::json_path::error_path(payload, e.line(), e.column()).as_str() {
-        "." => String::new(),
-        p => format!(".{p}"),
-    }
-}
-
-fn invalid(path: String, e: &serde_json::Error) -> WebhookError {
-    WebhookError::InvalidPayload {
-        path: if path.is_empty() {
-            ".".to_owned()
-        } else {
-            path
-        },
+/// Decode the whole payload as `T`; an error says where, as `.data.object.amount` (`.` for
+/// the payload itself). `serde_path_to_error` builds the path as the error unwinds.
+fn from_payload<T: serde::de::DeserializeOwned>(payload: &[u8]) -> Result<T, WebhookError> {
+    let invalid = |path: String, e: serde_json::Error| WebhookError::InvalidPayload {
+        path,
         message: e.to_string(),
-    }
+    };
+    let mut de = serde_json::Deserializer::from_slice(payload);
+    let v = serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|e| {
+        let path = match e.path().to_string().as_str() {
+            "." => ".".to_owned(),
+            p => format!(".{p}"),
+        };
+        invalid(path, e.into_inner())
+    })?;
+    de.end().map_err(|e| invalid(".".to_owned(), e))?;
+    Ok(v)
 }
 
 /// The top-level `object` field of a JSON document, if it is one and has it.

@@ -16,84 +16,117 @@
 //! and column of the byte concerned) and as a byte offset, so the client can point at the
 //! field.
 
-use crate::rt::json_path::offset_of;
+use crate::rt::json_path::{render, Segment};
 use serde::de::DeserializeOwned;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::mem::ManuallyDrop;
 
-/// Objects and arrays nested deeper than this are rejected (as `serde_json` does), so that
-/// hostile input cannot exhaust the stack.
-pub const MAX_DEPTH: u32 = 128;
+/// Objects and arrays may nest this deep, and no deeper, so that hostile input cannot
+/// exhaust the stack: `serde_json`'s limit (it accepts 127 nested arrays and rejects 128).
+pub const MAX_DEPTH: u32 = 127;
 
 /// The result of a decode.
 pub type Result<T> = std::result::Result<T, JsonError>;
 
-/// Why a JSON document did not decode, and where.
+/// Why a JSON document did not decode, and where: the byte position and the path of the
+/// field (`data[3].customer`).
+///
+/// Boxed, so that every decoder's `Result` stays small on the path that succeeds.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct JsonError {
+pub struct JsonError(Box<ErrorInner>);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct ErrorInner {
     message: Cow<'static, str>,
     offset: usize,
     line: usize,
     column: usize,
+    /// The keys and indexes from the failing value out to the document, innermost first:
+    /// each object and array the error leaves adds its own (see [`JsonError::in_key`]).
+    path: Vec<Segment>,
 }
 
 impl JsonError {
+    #[cold]
     fn at(offset: usize, message: impl Into<Cow<'static, str>>) -> JsonError {
-        JsonError {
+        JsonError(Box::new(ErrorInner {
             message: message.into(),
             offset,
             line: 0,
             column: 0,
-        }
+            path: Vec::new(),
+        }))
+    }
+
+    /// The error, raised while reading the value of `key`, as seen from the object that
+    /// holds it: the path grows by one segment as the error leaves each value.
+    #[cold]
+    #[inline(never)]
+    pub fn in_key(mut self, key: &str) -> JsonError {
+        self.0.path.push(Segment::Key(key.into()));
+        self
+    }
+
+    /// The error, raised while reading item `index`, as seen from its array.
+    #[cold]
+    #[inline(never)]
+    pub fn in_index(mut self, index: usize) -> JsonError {
+        self.0.path.push(Segment::Index(index));
+        self
     }
 
     /// Fill in the line and column of the offset, in `doc`.
     fn locate(mut self, doc: &[u8]) -> JsonError {
-        let at = self.offset.min(doc.len());
+        let e = &mut *self.0;
+        let at = e.offset.min(doc.len());
         let before = &doc[..at];
-        self.line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+        e.line = 1 + before.iter().filter(|&&b| b == b'\n').count();
         let line_start = before
             .iter()
             .rposition(|&b| b == b'\n')
             .map_or(0, |i| i + 1);
-        self.column = at - line_start + 1;
+        e.column = at - line_start + 1;
         self
     }
 
     /// What went wrong, without the position.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// The byte offset the error concerns (the first byte of the offending value, or the
     /// byte the reader stopped at); `0` for an error without a position.
     pub fn offset(&self) -> usize {
-        self.offset
+        self.0.offset
     }
 
     /// The 1-based line of [`JsonError::offset`]; `0` when the error has no position.
     pub fn line(&self) -> usize {
-        self.line
+        self.0.line
     }
 
     /// The 1-based column of [`JsonError::offset`] in its line; `0` without a position.
     pub fn column(&self) -> usize {
-        self.column
+        self.0.column
+    }
+
+    /// The path of the value the error was raised in, in `serde_path_to_error`'s notation:
+    /// `data[3].customer`, or `.` for the document itself. Paths deeper than 32 segments
+    /// keep their first and last 12, and keys are cut at 64 characters.
+    pub fn path(&self) -> String {
+        render(&self.0.path)
     }
 }
 
 impl fmt::Display for JsonError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.line == 0 {
-            f.write_str(&self.message)
+        let e = &*self.0;
+        if e.line == 0 {
+            f.write_str(&e.message)
         } else {
-            write!(
-                f,
-                "{} at line {} column {}",
-                self.message, self.line, self.column
-            )
+            write!(f, "{} at line {} column {}", e.message, e.line, e.column)
         }
     }
 }
@@ -145,11 +178,24 @@ where
     let text = serde_json::to_vec(&v).map_err(D::Error::custom)?;
     from_slice(&text).map_err(|e| {
         // The position is in the re-written text, not the caller's input: give the path.
-        match crate::rt::json_path::error_path(&text, e.line(), e.column()).as_str() {
+        match e.path().as_str() {
             "." => D::Error::custom(e.message()),
             path => D::Error::custom(format_args!("{path}: {}", e.message())),
         }
     })
+}
+
+/// The byte offset of a 1-based line and column in `doc` (as `serde_json::Error` reports
+/// them), at most `doc.len()`.
+fn offset_of(doc: &[u8], line: usize, column: usize) -> usize {
+    let mut line_start = 0;
+    if line > 1 {
+        let mut newlines = doc.iter().enumerate().filter(|&(_, &b)| b == b'\n');
+        if let Some((i, _)) = newlines.nth(line - 2) {
+            line_start = i + 1;
+        }
+    }
+    (line_start + column.saturating_sub(1)).min(doc.len())
 }
 
 /// A position to come back to (see [`Reader::checkpoint`]).
@@ -432,7 +478,8 @@ impl<'a> Reader<'a> {
         }
         let start = self.pos;
         let (text, integer) = self.number()?;
-        if !integer {
+        // serde_json reads `-0` as the float `-0.0`, so no integer type takes it.
+        if !integer || text == "-0" {
             return Err(JsonError::at(
                 start,
                 format!("invalid type: floating point, expected {expected}"),
@@ -451,9 +498,6 @@ impl<'a> Reader<'a> {
     /// An unsigned 64-bit integer.
     pub fn u64(&mut self) -> Result<u64> {
         let (text, start) = self.integer("u64")?;
-        if text == "-0" {
-            return Ok(0);
-        }
         text.parse()
             .map_err(|_| JsonError::at(start, "number out of range for u64"))
     }
@@ -466,10 +510,9 @@ impl<'a> Reader<'a> {
         }
         let start = self.pos;
         let (text, _) = self.number()?;
-        match text.parse::<f64>() {
-            Ok(v) if v.is_finite() => Ok(v),
-            _ => Err(JsonError::at(start, "number out of range")),
-        }
+        // serde_json's own conversion, so that a float is in range (and rounds) exactly
+        // when serde_json says so.
+        serde_json::from_str::<f64>(text).map_err(|_| JsonError::at(start, "number out of range"))
     }
 
     /// A string, borrowed from the input when it has no escapes.
@@ -634,7 +677,8 @@ impl<'a> Reader<'a> {
         Ok(v)
     }
 
-    /// Skip one value of any kind, checking its grammar.
+    /// Skip one value of any kind, checking it as `serde_json` reads a `Value`: grammar,
+    /// UTF-8, escapes, nesting depth and number range.
     pub fn skip(&mut self) -> Result<()> {
         match self.peek() {
             Some(b'"') => {
@@ -658,7 +702,16 @@ impl<'a> Reader<'a> {
             Some(b't') => self.literal(b"true"),
             Some(b'f') => self.literal(b"false"),
             Some(b'n') => self.literal(b"null"),
-            Some(b'-' | b'0'..=b'9') => self.number().map(drop),
+            Some(b'-' | b'0'..=b'9') => {
+                let start = self.pos;
+                let (text, integer) = self.number()?;
+                // What serde_json would not read as a number (a float or a long integer
+                // beyond f64's range), skipped or not, is an error.
+                if (!integer || text.len() > 19) && serde_json::from_str::<f64>(text).is_err() {
+                    return Err(JsonError::at(start, "number out of range"));
+                }
+                Ok(())
+            }
             Some(_) => Err(JsonError::at(self.pos, "expected value")),
             None => Err(self.eof("EOF while parsing a value")),
         }
@@ -679,7 +732,23 @@ impl<'a> Reader<'a> {
         let text = self.raw()?;
         serde_json::from_slice(text).map_err(|e| {
             let at = start + offset_of(text, e.line(), e.column());
-            JsonError::at(at, crate::rt::de::error_message(&e))
+            let mut err = JsonError::at(at, crate::rt::de::error_message(&e));
+            // serde_json's error has no path: on this failure path only, the value (not
+            // the document) is decoded again through serde_path_to_error for the path
+            // inside it.
+            let mut de = serde_json::Deserializer::from_slice(text);
+            if let Err(e) = serde_path_to_error::deserialize::<_, T>(&mut de) {
+                for segment in e.path().iter().collect::<Vec<_>>().into_iter().rev() {
+                    use serde_path_to_error::Segment as S;
+                    err = match segment {
+                        S::Seq { index } => err.in_index(*index),
+                        S::Map { key } => err.in_key(key),
+                        S::Enum { variant } => err.in_key(variant),
+                        S::Unknown => err,
+                    };
+                }
+            }
+            err
         })
     }
 
@@ -750,7 +819,7 @@ impl<'a> Reader<'a> {
             match found {
                 Ok(i) => {
                     next = i + 1;
-                    field(self, i)?
+                    field(self, i).map_err(|e| e.in_key(keys[i]))?
                 }
                 Err(_) => {
                     let k = String::from_utf8(k.into_owned()).map_err(|e| {
@@ -763,7 +832,7 @@ impl<'a> Reader<'a> {
                             "invalid unicode code point",
                         )
                     })?;
-                    let v = serde_json::Value::decode(self)?;
+                    let v = serde_json::Value::decode(self).map_err(|e| e.in_key(&k))?;
                     extra.insert(k, v);
                 }
             }
@@ -1072,7 +1141,8 @@ fn vec<T: Decode>(r: &mut Reader<'_>) -> Result<Vec<T>> {
     let mut a = r.array("a sequence")?;
     let mut v = Vec::new();
     while a.next(r)? {
-        v.push(T::decode(r)?);
+        let item = T::decode(r).map_err(|e| e.in_index(v.len()))?;
+        v.push(item);
     }
     Ok(v)
 }
@@ -1082,7 +1152,7 @@ fn map<T: Decode>(r: &mut Reader<'_>) -> Result<BTreeMap<String, T>> {
     let mut o = r.object("a map")?;
     let mut m = BTreeMap::new();
     while let Some(k) = o.next_key(r)? {
-        let v = T::decode(r)?;
+        let v = T::decode(r).map_err(|e| e.in_key(&k))?;
         m.insert(k.into_owned(), v);
     }
     Ok(m)
@@ -1203,6 +1273,11 @@ mod tests {
             "x",
             "\"1\"",
             "",
+            "-0",
+            "0.0",
+            "-9223372036854775809",
+            "123456789012345678901234567890",
+            "1e400",
         ] {
             both::<i64>(doc);
         }
@@ -1214,15 +1289,47 @@ mod tests {
             "1e400",
             "18446744073709551615",
             "1.",
+            "-0",
+            "-0.0",
+            "-1e400",
+            "1e-400",
+            "1e99999999999999999999",
+            "1e-99999999999999999999",
+            "0e99999999999999999999",
+            "1.7976931348623157e308",
+            "1.7976931348623158e308",
+            "1.797693134862315807e308",
+            "1.7976931348623159e308",
+            "4.9e-324",
+            "2.4703282292062328e-324",
+            "2.4703282292062327e-324",
+            "123456789012345678901234567890",
+            "0.30000000000000004441",
+            "9007199254740993",
+            "1e309",
+            "00.5",
+            "-.5",
+            ".5",
+            "1.5e+",
+            "1.5E-2",
         ] {
             both::<f64>(doc);
         }
+        // Digits beyond the range of any integer type.
+        let long = format!("1{}", "0".repeat(400));
+        both::<f64>(&long);
+        both::<f64>(&format!("{long}e-400"));
+        both::<f64>(&format!("0.{}1", "0".repeat(400)));
+        both::<i64>(&long);
+        both::<u64>(&long);
         for doc in [
             "0",
             "18446744073709551615",
             "18446744073709551616",
             "-1",
             "1.0",
+            "-0",
+            "1e2",
         ] {
             both::<u64>(doc);
         }
@@ -1287,6 +1394,34 @@ mod tests {
                     both::<Value>(&format!("{{\"k{body}\":1}}"));
                 }
             }
+        }
+    }
+
+    #[test]
+    fn nesting_limit_is_serde_json_s() {
+        for depth in [1, 126, 127, 128, 129] {
+            let arrays = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+            let objects = format!("{}1{}", "{\"a\":".repeat(depth), "}".repeat(depth));
+            let mixed = format!(
+                "{}{}",
+                "[{\"a\":".repeat(depth / 2),
+                "[]".to_owned() + &"}]".repeat(depth / 2)
+            );
+            for doc in [&arrays, &objects, &mixed] {
+                let theirs = serde_json::from_str::<Value>(doc).is_ok();
+                assert_eq!(
+                    from_slice::<Value>(doc.as_bytes()).is_ok(),
+                    theirs,
+                    "depth {depth}"
+                );
+                let mut r = Reader::new(doc.as_bytes());
+                assert_eq!(
+                    r.skip().and_then(|()| r.end()).is_ok(),
+                    theirs,
+                    "depth {depth}"
+                );
+            }
+            assert_eq!(serde_json::from_str::<Value>(&arrays).is_ok(), depth <= 127);
         }
     }
 

@@ -7,7 +7,7 @@
 mod boxed;
 pub mod de;
 pub mod json;
-pub mod json_path;
+mod json_path;
 mod page;
 mod request;
 mod values;

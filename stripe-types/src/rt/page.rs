@@ -59,12 +59,13 @@ impl<T: Decode> Decode for List<T> {
         let mut o = r.object("a list object")?;
         let (mut data, mut has_more, mut url) = (Slot::new(), Slot::new(), Slot::new());
         while let Some(k) = o.next_key(r)? {
-            match &*k {
-                "data" => r.required(&mut data)?,
-                "has_more" => r.required(&mut has_more)?,
-                "url" => r.optional(&mut url)?,
-                _ => r.skip()?,
-            }
+            let read = match &*k {
+                "data" => r.required(&mut data),
+                "has_more" => r.required(&mut has_more),
+                "url" => r.optional(&mut url),
+                _ => r.skip(),
+            };
+            read.map_err(|e| e.in_key(&k))?;
         }
         match (data.take(), has_more.take()) {
             (Some(data), Some(has_more)) => Ok(List {
@@ -88,14 +89,15 @@ impl<T: Decode> Decode for SearchList<T> {
             Slot::new(),
         );
         while let Some(k) = o.next_key(r)? {
-            match &*k {
-                "data" => r.required(&mut data)?,
-                "has_more" => r.required(&mut has_more)?,
-                "next_page" => r.optional(&mut next_page)?,
-                "total_count" => r.optional(&mut total_count)?,
-                "url" => r.optional(&mut url)?,
-                _ => r.skip()?,
-            }
+            let read = match &*k {
+                "data" => r.required(&mut data),
+                "has_more" => r.required(&mut has_more),
+                "next_page" => r.optional(&mut next_page),
+                "total_count" => r.optional(&mut total_count),
+                "url" => r.optional(&mut url),
+                _ => r.skip(),
+            };
+            read.map_err(|e| e.in_key(&k))?;
         }
         match (data.take(), has_more.take()) {
             (Some(data), Some(has_more)) => Ok(SearchList {
@@ -116,12 +118,13 @@ impl<T: Decode> Decode for V2List<T> {
         let (mut data, mut next_page_url, mut previous_page_url) =
             (Slot::new(), Slot::new(), Slot::new());
         while let Some(k) = o.next_key(r)? {
-            match &*k {
-                "data" => r.required(&mut data)?,
-                "next_page_url" => r.optional(&mut next_page_url)?,
-                "previous_page_url" => r.optional(&mut previous_page_url)?,
-                _ => r.skip()?,
-            }
+            let read = match &*k {
+                "data" => r.required(&mut data),
+                "next_page_url" => r.optional(&mut next_page_url),
+                "previous_page_url" => r.optional(&mut previous_page_url),
+                _ => r.skip(),
+            };
+            read.map_err(|e| e.in_key(&k))?;
         }
         match data.take() {
             Some(data) => Ok(V2List {

@@ -53,7 +53,7 @@ async fn default_headers() {
 
 /// `api_version` from spec/pin.toml: the version the generated types (and so the header) carry.
 fn pinned_api_version() -> Option<String> {
-    let pin = include_str!("../../spec/pin.toml");
+    let pin = include_str!("../../../spec/pin.toml");
     pin.lines()
         .filter_map(|l| l.split_once('='))
         .find(|(k, _)| k.trim() == "api_version")
