@@ -1,6 +1,6 @@
 //! Request encoding: v1 form bodies and query strings, v2 JSON bodies, multipart uploads.
 //!
-//! [`Body`] is the one place that knows an encoding: how parameters become a body (or query
+//! `Body` is the one place that knows an encoding: how parameters become a body (or query
 //! pairs), which `Content-Type` goes with it, where `expand[]` goes, and the bytes sent.
 //! A new encoding is a new `Body` variant and its arms below.
 

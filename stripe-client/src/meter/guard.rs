@@ -5,7 +5,7 @@
 //!
 //! The client runs them on every typed request, whatever sent it: a generated struct's
 //! `.send(&client)`, [`Client::send`](crate::Client::send), a [`Batch`](crate::batch::Batch)
-//! slot or a meter helper. [`check`] picks the guard from the operation, and
+//! slot or a meter helper. `check` picks the guard from the operation, and
 //! the request pipeline calls it once, while preparing the request. A refused request
 //! fails with [`Error::Guard`], whose [`GuardError::kind`] can be matched.
 //! [`Client::raw_request`](crate::Client::raw_request) bypasses every guard on purpose; the
