@@ -129,7 +129,8 @@ fn sync_dir(src: &Path, dst: &Path, rel: &Path) -> Result<()> {
         if SKIP.iter().any(|s| rel == Path::new(s)) {
             continue;
         }
-        if entry.file_type()?.is_dir() {
+        // Follows symlinks (`stripe-client/guides` → `../guides`): the copy holds real files.
+        if std::fs::metadata(entry.path())?.is_dir() {
             sync_dir(src, dst, &rel)?;
         } else {
             let from = entry.path();
