@@ -110,6 +110,7 @@ pub fn convert(api: &OpenAPI) -> Result<Model, Error> {
             cfg: BTreeSet::new(),
             id_alias: None,
             merged_into: None,
+            module: Vec::new(),
         });
         c.model.components.insert(name.clone(), id);
     }
@@ -480,6 +481,7 @@ impl<'a> Converter<'a> {
             cfg: BTreeSet::new(),
             id_alias: None,
             merged_into: None,
+            module: Vec::new(),
         });
         id
     }
