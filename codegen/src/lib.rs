@@ -4,6 +4,19 @@
 //! spec/openapi.spec3.json ──verify sha256 (spec/pin.toml)──▶ openapiv3::OpenAPI
 //!   ──convert──▶ model::Model ──passes::run_all──▶ emit::emit ──prettyplease──▶ files
 //! ```
+//!
+//! ## Type names
+//!
+//! Component schemas and operation structs keep their names at the crate root
+//! (`stripe_types::PaymentIntent`, `stripe_types::CreatePaymentIntent`). Every type nested in
+//! them lives in the module of its resource, named by the end of its field path:
+//! `stripe_types::payment_intent::CaptureMethod`, `stripe_types::subscription::RecurringInterval`.
+//! A type several operations share is named by the path its uses have in common and placed in
+//! the resource most of them belong to, so it is never named after one of them. Collisions
+//! lengthen the name by one field at a time; types that share a whole field path move into a
+//! submodule named after their owners (`payment_intent::update::Card`). No name carries a
+//! collision number. The full rule is on [`passes::assign_names`]; `cargo xtask codegen
+//! --stats` measures it (names after another operation, collision numbers, name lengths).
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -225,13 +238,13 @@ impl NamingStats {
             .filter(|i| {
                 // Digits the spec's own names carry (`P24`, `V2`) are not collision numbers.
                 let given = [
-                    Some(i.long_name.clone()),
-                    i.schema.as_deref().map(names::type_ident),
-                    i.title.as_deref().map(names::type_ident),
+                    Some(i.long_name.as_str()),
+                    i.schema.as_deref(),
+                    i.title.as_deref(),
+                    i.path.last().map(String::as_str),
                 ];
-                i.name.ends_with(|c: char| c.is_ascii_digit())
-                    && !given.iter().flatten().any(|g| *g == i.name)
-                    && !m.operations.iter().any(|o| o.name == i.name)
+                let digit = |s: &str| s.ends_with(|c: char| c.is_ascii_digit());
+                digit(&i.name) && !given.iter().flatten().any(|g| digit(g))
             })
             .map(|i| i.name.clone())
             .collect();

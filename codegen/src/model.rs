@@ -191,6 +191,11 @@ pub struct Item {
     pub file: String,
     /// The public module path (from the crate root) the type is named in; empty: the root.
     pub module: Vec<String>,
+    /// The component schema or operation (its Rust name) an inline type sits in.
+    pub owner: String,
+    /// The field path from `owner` to an inline type (PascalCase segments); empty for
+    /// component schemas and operation parameter structs.
+    pub path: Vec<String>,
     /// The features that compile it (empty: always compiled).
     pub cfg: BTreeSet<String>,
     /// `x-resourceId` resources with a string `id` get a typed id alias.

@@ -86,72 +86,6 @@ impl serde::Serialize for Customer {
         map.end()
     }
 }
-/// One of several shapes of `InvoiceCustomer`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum CustomerOrDeletedCustomer {
-    /// A `customer`.
-    Customer(crate::rt::Boxed<crate::Customer>),
-    /// A `customer`.
-    DeletedCustomer(crate::rt::Boxed<crate::DeletedCustomer>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for CustomerOrDeletedCustomer {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            CustomerOrDeletedCustomer::Customer(x) => x.serialize(s),
-            CustomerOrDeletedCustomer::DeletedCustomer(x) => x.serialize(s),
-            CustomerOrDeletedCustomer::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::Customer> for CustomerOrDeletedCustomer {
-    #[inline]
-    fn from(v: crate::Customer) -> Self {
-        CustomerOrDeletedCustomer::Customer(crate::rt::Boxed::new(v))
-    }
-}
-impl From<crate::DeletedCustomer> for CustomerOrDeletedCustomer {
-    #[inline]
-    fn from(v: crate::DeletedCustomer) -> Self {
-        CustomerOrDeletedCustomer::DeletedCustomer(crate::rt::Boxed::new(v))
-    }
-}
-impl crate::rt::Decode for CustomerOrDeletedCustomer {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        let (object, deleted) = r.discriminator()?;
-        match (object.as_deref(), deleted) {
-            (Some("customer"), false) => {
-                r.decode().map(CustomerOrDeletedCustomer::Customer)
-            }
-            (Some("customer"), true) => {
-                r.decode().map(CustomerOrDeletedCustomer::DeletedCustomer)
-            }
-            _ => r.decode().map(CustomerOrDeletedCustomer::Unknown),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for CustomerOrDeletedCustomer {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-impl crate::rt::HasId for CustomerOrDeletedCustomer {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            CustomerOrDeletedCustomer::Customer(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            CustomerOrDeletedCustomer::DeletedCustomer(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            CustomerOrDeletedCustomer::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
-        }
-    }
-}
 /// `DELETE /v1/customers/{customer}`
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -269,7 +203,7 @@ impl serde::Serialize for DeletedCustomer {
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Invoice {
-    pub customer: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+    pub customer: Option<crate::rt::Expandable<crate::invoice::Customer>>,
     pub id: String,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -282,9 +216,7 @@ impl crate::rt::Decode for Invoice {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
-            >,
+            f0: crate::rt::json::Slot<crate::rt::Expandable<crate::invoice::Customer>>,
             f1: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -342,6 +274,66 @@ impl serde::Serialize for Invoice {
             map.serialize_entry(k, v)?;
         }
         map.end()
+    }
+}
+pub mod invoice {
+    /// One of several shapes of `InvoiceCustomer`.
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub enum Customer {
+        /// A `customer`.
+        Customer(crate::rt::Boxed<crate::Customer>),
+        /// A `customer`.
+        DeletedCustomer(crate::rt::Boxed<crate::DeletedCustomer>),
+        /// A shape this version of the SDK does not know; kept as raw JSON.
+        Unknown(serde_json::Value),
+    }
+    #[cfg(feature = "serialize")]
+    impl serde::Serialize for Customer {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            match self {
+                Customer::Customer(x) => x.serialize(s),
+                Customer::DeletedCustomer(x) => x.serialize(s),
+                Customer::Unknown(v) => v.serialize(s),
+            }
+        }
+    }
+    impl From<crate::Customer> for Customer {
+        #[inline]
+        fn from(v: crate::Customer) -> Self {
+            Customer::Customer(crate::rt::Boxed::new(v))
+        }
+    }
+    impl From<crate::DeletedCustomer> for Customer {
+        #[inline]
+        fn from(v: crate::DeletedCustomer) -> Self {
+            Customer::DeletedCustomer(crate::rt::Boxed::new(v))
+        }
+    }
+    impl crate::rt::Decode for Customer {
+        #[inline(never)]
+        fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
+            let (object, deleted) = r.discriminator()?;
+            match (object.as_deref(), deleted) {
+                (Some("customer"), false) => r.decode().map(Customer::Customer),
+                (Some("customer"), true) => r.decode().map(Customer::DeletedCustomer),
+                _ => r.decode().map(Customer::Unknown),
+            }
+        }
+    }
+    impl<'de> serde::Deserialize<'de> for Customer {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            crate::rt::json::deserialize(d)
+        }
+    }
+    impl crate::rt::HasId for Customer {
+        fn id_str(&self) -> Option<&str> {
+            match self {
+                Customer::Customer(x) => crate::rt::HasId::id_str(x.as_ref()),
+                Customer::DeletedCustomer(x) => crate::rt::HasId::id_str(x.as_ref()),
+                Customer::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
+            }
+        }
     }
 }
 /// The type of a webhook event (`payment_intent.succeeded`, ...): every type the

@@ -4,7 +4,7 @@
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct CreateV2BillingMeterEventStream {
-    pub events: Vec<crate::CreateV2BillingMeterEventStreamEvents>,
+    pub events: Vec<crate::billing_meter_event_stream::Events>,
 }
 impl serde::Serialize for CreateV2BillingMeterEventStream {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -19,7 +19,7 @@ impl CreateV2BillingMeterEventStream {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         events: impl IntoIterator<
-            Item = impl Into<crate::CreateV2BillingMeterEventStreamEvents>,
+            Item = impl Into<crate::billing_meter_event_stream::Events>,
         >,
     ) -> Self {
         Self {
@@ -40,43 +40,6 @@ impl crate::rt::StripeRequest for CreateV2BillingMeterEventStream {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CreateV2BillingMeterEventStreamEvents {
-    pub event_name: String,
-    pub identifier: Option<String>,
-    pub payload: crate::rt::Secret<std::collections::BTreeMap<String, String>>,
-}
-impl serde::Serialize for CreateV2BillingMeterEventStreamEvents {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("event_name", &self.event_name)?;
-        if let Some(v) = &self.identifier {
-            map.serialize_entry("identifier", v)?;
-        }
-        map.serialize_entry("payload", &self.payload)?;
-        map.end()
-    }
-}
-impl CreateV2BillingMeterEventStreamEvents {
-    ///Start with the required parameters: `event_name`, `payload`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        event_name: impl Into<String>,
-        payload: impl Into<crate::rt::Secret<std::collections::BTreeMap<String, String>>>,
-    ) -> Self {
-        Self {
-            event_name: event_name.into(),
-            identifier: None,
-            payload: payload.into(),
-        }
-    }
-    pub fn identifier(mut self, v: impl Into<String>) -> Self {
-        self.identifier = Some(v.into());
-        self
     }
 }
 /// `GET /v1/quotes/{quote}/pdf`
@@ -114,6 +77,47 @@ impl crate::rt::StripeRequest for RetrieveQuotePdf {
             encoding: crate::rt::Encoding::Form,
             response: crate::rt::ResponseKind::Binary,
             pagination: crate::rt::Pagination::None,
+        }
+    }
+}
+pub mod billing_meter_event_stream {
+    #[derive(Clone, Debug)]
+    #[non_exhaustive]
+    pub struct Events {
+        pub event_name: String,
+        pub identifier: Option<String>,
+        pub payload: crate::rt::Secret<std::collections::BTreeMap<String, String>>,
+    }
+    impl serde::Serialize for Events {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::SerializeMap;
+            let mut map = s.serialize_map(None)?;
+            map.serialize_entry("event_name", &self.event_name)?;
+            if let Some(v) = &self.identifier {
+                map.serialize_entry("identifier", v)?;
+            }
+            map.serialize_entry("payload", &self.payload)?;
+            map.end()
+        }
+    }
+    impl Events {
+        ///Start with the required parameters: `event_name`, `payload`.
+        #[allow(clippy::new_without_default, clippy::too_many_arguments)]
+        pub fn new(
+            event_name: impl Into<String>,
+            payload: impl Into<
+                crate::rt::Secret<std::collections::BTreeMap<String, String>>,
+            >,
+        ) -> Self {
+            Self {
+                event_name: event_name.into(),
+                identifier: None,
+                payload: payload.into(),
+            }
+        }
+        pub fn identifier(mut self, v: impl Into<String>) -> Self {
+            self.identifier = Some(v.into());
+            self
         }
     }
 }
