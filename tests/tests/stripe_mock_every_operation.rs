@@ -16,7 +16,7 @@ async fn op_get_account(client: &Client) -> Result<(), Error> {
 async fn op_post_account_links(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateAccountLink::new(
         stripe_types::rt::Id::new("id_123"),
-        <stripe_types::CreateAccountLinkType as std::str::FromStr>::from_str(
+        <stripe_types::account_link::Type as std::str::FromStr>::from_str(
                 "account_onboarding",
             )
             .unwrap_or_else(|e| match e {}),
@@ -27,8 +27,10 @@ async fn op_post_account_links(client: &Client) -> Result<(), Error> {
 async fn op_post_account_sessions(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateAccountSession::new(
         stripe_types::rt::Id::new("id_123"),
-        stripe_types::AccountSessionCreateComponentsParam::new()
-            .account_management(stripe_types::AccountConfigParam::new(true)),
+        stripe_types::account_session::Components::new()
+            .account_management(
+                stripe_types::account_session::AccountConfigParam::new(true),
+            ),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -326,10 +328,8 @@ async fn op_post_application_fees_id_refunds(client: &Client) -> Result<(), Erro
 }
 async fn op_get_apps_secrets(client: &Client) -> Result<(), Error> {
     let req = stripe_types::ListAppsSecrets::new(
-        stripe_types::ScopeParam::new(
-            <stripe_types::ListAppsSecretsScopeType as std::str::FromStr>::from_str(
-                    "account",
-                )
+        stripe_types::apps_secret::Scope::new(
+            <stripe_types::apps_secret::Type as std::str::FromStr>::from_str("account")
                 .unwrap_or_else(|e| match e {}),
         ),
     );
@@ -340,10 +340,8 @@ async fn op_post_apps_secrets(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateAppsSecret::new(
         String::from("x"),
         String::from("x"),
-        stripe_types::ScopeParam::new(
-            <stripe_types::ListAppsSecretsScopeType as std::str::FromStr>::from_str(
-                    "account",
-                )
+        stripe_types::apps_secret::Scope::new(
+            <stripe_types::apps_secret::Type as std::str::FromStr>::from_str("account")
                 .unwrap_or_else(|e| match e {}),
         ),
     );
@@ -353,10 +351,8 @@ async fn op_post_apps_secrets(client: &Client) -> Result<(), Error> {
 async fn op_post_apps_secrets_delete(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateAppsSecretsDelete::new(
         String::from("x"),
-        stripe_types::ScopeParam::new(
-            <stripe_types::ListAppsSecretsScopeType as std::str::FromStr>::from_str(
-                    "account",
-                )
+        stripe_types::apps_secret::Scope::new(
+            <stripe_types::apps_secret::Type as std::str::FromStr>::from_str("account")
                 .unwrap_or_else(|e| match e {}),
         ),
     );
@@ -366,10 +362,8 @@ async fn op_post_apps_secrets_delete(client: &Client) -> Result<(), Error> {
 async fn op_get_apps_secrets_find(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveAppsSecretsFind::new(
         String::from("x"),
-        stripe_types::ScopeParam::new(
-            <stripe_types::ListAppsSecretsScopeType as std::str::FromStr>::from_str(
-                    "account",
-                )
+        stripe_types::apps_secret::Scope::new(
+            <stripe_types::apps_secret::Type as std::str::FromStr>::from_str("account")
                 .unwrap_or_else(|e| match e {}),
         ),
     );
@@ -422,7 +416,7 @@ async fn op_get_billing_alerts(client: &Client) -> Result<(), Error> {
 }
 async fn op_post_billing_alerts(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateBillingAlert::new(
-        <stripe_types::ListBillingAlertsAlertType as std::str::FromStr>::from_str(
+        <stripe_types::billing_alert::AlertType as std::str::FromStr>::from_str(
                 "usage_threshold",
             )
             .unwrap_or_else(|e| match e {}),
@@ -455,8 +449,8 @@ async fn op_post_billing_alerts_id_deactivate(client: &Client) -> Result<(), Err
 }
 async fn op_get_billing_credit_balance_summary(client: &Client) -> Result<(), Error> {
     let req = stripe_types::RetrieveBillingCreditBalanceSummary::new(
-        stripe_types::BalanceSummaryFilterParam::new(
-            <stripe_types::RetrieveBillingCreditBalanceSummaryFilterType as std::str::FromStr>::from_str(
+        stripe_types::billing_credit_balance_summary::Filter::new(
+            <stripe_types::billing_credit_balance_summary::Type as std::str::FromStr>::from_str(
                     "applicability_scope",
                 )
                 .unwrap_or_else(|e| match e {}),
@@ -488,16 +482,16 @@ async fn op_get_billing_credit_grants(client: &Client) -> Result<(), Error> {
 }
 async fn op_post_billing_credit_grants(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateBillingCreditGrant::new(
-        stripe_types::AmountParam::new(
-            <stripe_types::CreateBillingCreditGrantAmountType as std::str::FromStr>::from_str(
+        stripe_types::billing_credit_grant::Amount::new(
+            <stripe_types::billing_credit_grant::Type as std::str::FromStr>::from_str(
                     "monetary",
                 )
                 .unwrap_or_else(|e| match e {}),
         ),
-        stripe_types::ApplicabilityConfigParam::new(
-            stripe_types::RetrieveBillingCreditBalanceSummaryFilterApplicabilityScope::new()
+        stripe_types::billing_credit_grant::ApplicabilityConfig::new(
+            stripe_types::billing_credit_balance_summary::ScopeParam::new()
                 .price_type(
-                    <stripe_types::RetrieveBillingCreditBalanceSummaryFilterApplicabilityScopePriceType as std::str::FromStr>::from_str(
+                    <stripe_types::billing_credit_balance_summary::PriceType as std::str::FromStr>::from_str(
                             "metered",
                         )
                         .unwrap_or_else(|e| match e {}),
@@ -534,7 +528,7 @@ async fn op_post_billing_credit_grants_id_void(client: &Client) -> Result<(), Er
 async fn op_post_billing_meter_event_adjustments(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateBillingMeterEventAdjustment::new(
         String::from("x"),
-        <stripe_types::CreateBillingMeterEventAdjustmentType as std::str::FromStr>::from_str(
+        <stripe_types::billing_meter_event_adjustment::create_create_v2::Type as std::str::FromStr>::from_str(
                 "cancel",
             )
             .unwrap_or_else(|e| match e {}),
@@ -559,8 +553,8 @@ async fn op_get_billing_meters(client: &Client) -> Result<(), Error> {
 }
 async fn op_post_billing_meters(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateBillingMeter::new(
-        stripe_types::AggregationSettingsParam::new(
-            <stripe_types::CreateBillingMeterDefaultAggregationFormula as std::str::FromStr>::from_str(
+        stripe_types::billing_meter::DefaultAggregation::new(
+            <stripe_types::billing_meter::DefaultAggregationFormula as std::str::FromStr>::from_str(
                     "count",
                 )
                 .unwrap_or_else(|e| match e {}),
@@ -610,8 +604,12 @@ async fn op_get_billing_portal_configurations(client: &Client) -> Result<(), Err
 }
 async fn op_post_billing_portal_configurations(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateBillingPortalConfiguration::new(
-        stripe_types::FeaturesCreationParam::new()
-            .customer_update(stripe_types::CustomerUpdateCreationParam::new(true)),
+        stripe_types::billing_portal_configuration::create::Features::new()
+            .customer_update(
+                stripe_types::billing_portal_configuration::create::CustomerUpdate::new(
+                    true,
+                ),
+            ),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -902,8 +900,8 @@ async fn op_post_credit_notes_id_void(client: &Client) -> Result<(), Error> {
 }
 async fn op_post_customer_sessions(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateCustomerSession::new(
-        stripe_types::Components::new()
-            .buy_button(stripe_types::BuyButtonParam::new(true)),
+        stripe_types::customer_session::Components::new()
+            .buy_button(stripe_types::customer_session::BuyButton::new(true)),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1118,14 +1116,14 @@ async fn op_post_customers_customer_funding_instructions(
 ) -> Result<(), Error> {
     let req = stripe_types::FundingInstructionsCustomer::new(
         stripe_types::rt::Id::new("id_123"),
-        stripe_types::BankTransferParams::new(
-            <stripe_types::CreateCheckoutSessionPaymentMethodOptionsCustomerBalanceBankTransferType as std::str::FromStr>::from_str(
+        stripe_types::funding_instructions::BankTransfer::new(
+            <stripe_types::payment_intent::BankTransferType as std::str::FromStr>::from_str(
                     "eu_bank_transfer",
                 )
                 .unwrap_or_else(|e| match e {}),
         ),
         String::from("x"),
-        <stripe_types::CreateCheckoutSessionPaymentMethodOptionsCustomerBalanceFundingType as std::str::FromStr>::from_str(
+        <stripe_types::payment_intent::FundingType as std::str::FromStr>::from_str(
                 "bank_transfer",
             )
             .unwrap_or_else(|e| match e {}),
@@ -1272,7 +1270,9 @@ async fn op_get_customers_customer_tax_ids(client: &Client) -> Result<(), Error>
 async fn op_post_customers_customer_tax_ids(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateCustomerTaxId::new(
         stripe_types::rt::Id::new("id_123"),
-        <stripe_types::CreateCustomerTaxIdType as std::str::FromStr>::from_str("ad_nrt")
+        <stripe_types::tax_id::create_create_customer::Type as std::str::FromStr>::from_str(
+                "ad_nrt",
+            )
             .unwrap_or_else(|e| match e {}),
         String::from("x"),
     );
@@ -1435,7 +1435,7 @@ async fn op_get_files(client: &Client) -> Result<(), Error> {
 async fn op_post_files(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateFile::new(
         stripe_types::rt::FileUpload::from_bytes("receipt.txt", b"hello".to_vec()),
-        <stripe_types::CreateFilePurpose as std::str::FromStr>::from_str(
+        <stripe_types::file::create::Purpose as std::str::FromStr>::from_str(
                 "account_requirement",
             )
             .unwrap_or_else(|e| match e {}),
@@ -1487,8 +1487,9 @@ async fn op_post_financial_connections_accounts_account_refresh(
     let req = stripe_types::RefreshFinancialConnectionsAccount::new(
         stripe_types::rt::Id::new("id_123"),
         vec![
-            < stripe_types::RefreshFinancialConnectionsAccountFeatures as
-            std::str::FromStr > ::from_str("balance").unwrap_or_else(| e | match e {})
+            <
+            stripe_types::financial_connections_account::refresh_refresh_linked_account::Features
+            as std::str::FromStr > ::from_str("balance").unwrap_or_else(| e | match e {})
         ],
     );
     let _answer = req.send(client).await?;
@@ -1500,9 +1501,10 @@ async fn op_post_financial_connections_accounts_account_subscribe(
     let req = stripe_types::SubscribeFinancialConnectionsAccount::new(
         stripe_types::rt::Id::new("id_123"),
         vec![
-            < stripe_types::SubscribeFinancialConnectionsAccountFeatures as
-            std::str::FromStr > ::from_str("transactions").unwrap_or_else(| e | match e
-            {})
+            <
+            stripe_types::financial_connections_account::subscribe_unsubscribe::Features
+            as std::str::FromStr > ::from_str("transactions").unwrap_or_else(| e | match
+            e {})
         ],
     );
     let _answer = req.send(client).await?;
@@ -1514,9 +1516,10 @@ async fn op_post_financial_connections_accounts_account_unsubscribe(
     let req = stripe_types::UnsubscribeFinancialConnectionsAccount::new(
         stripe_types::rt::Id::new("id_123"),
         vec![
-            < stripe_types::SubscribeFinancialConnectionsAccountFeatures as
-            std::str::FromStr > ::from_str("transactions").unwrap_or_else(| e | match e
-            {})
+            <
+            stripe_types::financial_connections_account::subscribe_unsubscribe::Features
+            as std::str::FromStr > ::from_str("transactions").unwrap_or_else(| e | match
+            e {})
         ],
     );
     let _answer = req.send(client).await?;
@@ -1524,14 +1527,14 @@ async fn op_post_financial_connections_accounts_account_unsubscribe(
 }
 async fn op_post_financial_connections_sessions(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateFinancialConnectionsSession::new(
-        stripe_types::CreateFinancialConnectionsSessionAccountHolder::new(
-            <stripe_types::CreateFinancialConnectionsSessionAccountHolderType as std::str::FromStr>::from_str(
+        stripe_types::financial_connections_session::AccountHolder::new(
+            <stripe_types::financial_connections_session::Type as std::str::FromStr>::from_str(
                     "account",
                 )
                 .unwrap_or_else(|e| match e {}),
         ),
         vec![
-            < stripe_types::CreateFinancialConnectionsSessionPermissions as
+            < stripe_types::financial_connections_session::Permissions as
             std::str::FromStr > ::from_str("balances").unwrap_or_else(| e | match e {})
         ],
     );
@@ -1574,8 +1577,8 @@ async fn op_post_forwarding_requests(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateForwardingRequest::new(
         stripe_types::rt::Id::new("id_123"),
         vec![
-            < stripe_types::CreateForwardingRequestReplacements as std::str::FromStr >
-            ::from_str("card_cvc").unwrap_or_else(| e | match e {})
+            < stripe_types::forwarding_request::create::Replacements as std::str::FromStr
+            > ::from_str("card_cvc").unwrap_or_else(| e | match e {})
         ],
         String::from("x"),
     );
@@ -1750,7 +1753,7 @@ async fn op_delete_invoices_invoice(client: &Client) -> Result<(), Error> {
 async fn op_post_invoices_invoice_add_lines(client: &Client) -> Result<(), Error> {
     let req = stripe_types::AddLinesInvoice::new(
         stripe_types::rt::Id::new("id_123"),
-        vec![stripe_types::LinesDataParam::new().amount(1i64)],
+        vec![stripe_types::invoice::add_lines::Lines::new().amount(1i64)],
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1800,9 +1803,9 @@ async fn op_post_invoices_invoice_remove_lines(client: &Client) -> Result<(), Er
     let req = stripe_types::RemoveLinesInvoice::new(
         stripe_types::rt::Id::new("id_123"),
         vec![
-            stripe_types::RemoveLinesInvoiceLines::new(<
-            stripe_types::RemoveLinesInvoiceLinesBehavior as std::str::FromStr >
-            ::from_str("delete").unwrap_or_else(| e | match e {}), String::from("x"))
+            stripe_types::invoice::remove_lines::Lines::new(<
+            stripe_types::invoice::Behavior as std::str::FromStr > ::from_str("delete")
+            .unwrap_or_else(| e | match e {}), String::from("x"))
         ],
     );
     let _answer = req.send(client).await?;
@@ -1816,7 +1819,7 @@ async fn op_post_invoices_invoice_send(client: &Client) -> Result<(), Error> {
 async fn op_post_invoices_invoice_update_lines(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdateLinesInvoice::new(
         stripe_types::rt::Id::new("id_123"),
-        vec![stripe_types::UpdateLinesInvoiceLines::new(String::from("x"))],
+        vec![stripe_types::invoice::update_lines::Lines::new(String::from("x"))],
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -1870,8 +1873,8 @@ async fn op_get_issuing_cardholders(client: &Client) -> Result<(), Error> {
 }
 async fn op_post_issuing_cardholders(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateIssuingCardholder::new(
-        stripe_types::BillingSpecs::new(
-            stripe_types::RequiredAddress::new(
+        stripe_types::issuing_cardholder::Billing::new(
+            stripe_types::issuing_card::Address::new(
                 String::from("x"),
                 String::from("x"),
                 String::from("x"),
@@ -1905,7 +1908,9 @@ async fn op_get_issuing_cards(client: &Client) -> Result<(), Error> {
 async fn op_post_issuing_cards(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateIssuingCard::new(
         String::from("x"),
-        <stripe_types::CreateIssuingCardType as std::str::FromStr>::from_str("physical")
+        <stripe_types::issuing_card::create::Type as std::str::FromStr>::from_str(
+                "physical",
+            )
             .unwrap_or_else(|e| match e {}),
     );
     let _answer = req.send(client).await?;
@@ -2025,7 +2030,9 @@ async fn op_get_issuing_tokens_token(client: &Client) -> Result<(), Error> {
 async fn op_post_issuing_tokens_token(client: &Client) -> Result<(), Error> {
     let req = stripe_types::UpdateIssuingToken::new(
         stripe_types::rt::Id::new("id_123"),
-        <stripe_types::UpdateIssuingTokenStatus as std::str::FromStr>::from_str("active")
+        <stripe_types::issuing_token::update::Status as std::str::FromStr>::from_str(
+                "active",
+            )
             .unwrap_or_else(|e| match e {}),
     );
     let _answer = req.send(client).await?;
@@ -2052,14 +2059,14 @@ async fn op_post_issuing_transactions_transaction(client: &Client) -> Result<(),
 }
 async fn op_post_link_account_sessions(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateLinkAccountSession::new(
-        stripe_types::CreateFinancialConnectionsSessionAccountHolder::new(
-            <stripe_types::CreateFinancialConnectionsSessionAccountHolderType as std::str::FromStr>::from_str(
+        stripe_types::financial_connections_session::AccountHolder::new(
+            <stripe_types::financial_connections_session::Type as std::str::FromStr>::from_str(
                     "account",
                 )
                 .unwrap_or_else(|e| match e {}),
         ),
         vec![
-            < stripe_types::CreateFinancialConnectionsSessionPermissions as
+            < stripe_types::financial_connections_session::Permissions as
             std::str::FromStr > ::from_str("balances").unwrap_or_else(| e | match e {})
         ],
     );
@@ -2106,8 +2113,9 @@ async fn op_post_linked_accounts_account_refresh(client: &Client) -> Result<(), 
     let req = stripe_types::RefreshLinkedAccount::new(
         stripe_types::rt::Id::new("id_123"),
         vec![
-            < stripe_types::RefreshFinancialConnectionsAccountFeatures as
-            std::str::FromStr > ::from_str("balance").unwrap_or_else(| e | match e {})
+            <
+            stripe_types::financial_connections_account::refresh_refresh_linked_account::Features
+            as std::str::FromStr > ::from_str("balance").unwrap_or_else(| e | match e {})
         ],
     );
     let _answer = req.send(client).await?;
@@ -2216,7 +2224,7 @@ async fn op_get_payment_links(client: &Client) -> Result<(), Error> {
 }
 async fn op_post_payment_links(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreatePaymentLink::new(
-        vec![stripe_types::LineItemsCreateParams::new(1i64)],
+        vec![stripe_types::payment_link::create::LineItems::new(1i64)],
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2351,9 +2359,9 @@ async fn op_post_payment_methods_payment_method_detach(
 }
 async fn op_post_payment_records_report_payment(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreatePaymentRecordsReportPayment::new(
-        stripe_types::Amount::new(String::from("x"), 1i64),
+        stripe_types::payment_record::Amount::new(String::from("x"), 1i64),
         stripe_types::rt::Timestamp(1_700_000_000),
-        stripe_types::CreatePaymentRecordsReportPaymentPaymentMethodDetails::new()
+        stripe_types::payment_record::PaymentMethodDetails::new()
             .payment_method(String::from("x")),
     );
     let _answer = req.send(client).await?;
@@ -2418,17 +2426,17 @@ async fn op_post_payment_records_id_report_payment_attempt_informational(
 async fn op_post_payment_records_id_report_refund(client: &Client) -> Result<(), Error> {
     let req = stripe_types::ReportRefundPaymentRecord::new(
         String::from("x"),
-        <stripe_types::ReportRefundPaymentRecordOutcome as std::str::FromStr>::from_str(
+        <stripe_types::payment_record::report_refund::Outcome as std::str::FromStr>::from_str(
                 "refunded",
             )
             .unwrap_or_else(|e| match e {}),
-        stripe_types::ReportRefundPaymentRecordProcessorDetails::new(
-            <stripe_types::CreatePaymentRecordsReportPaymentPaymentMethodDetailsType as std::str::FromStr>::from_str(
-                    "custom",
-                )
+        stripe_types::payment_record::report_refund::ProcessorDetails::new(
+            <stripe_types::payment_record::Type as std::str::FromStr>::from_str("custom")
                 .unwrap_or_else(|e| match e {}),
         ),
-        stripe_types::Refunded::new(stripe_types::rt::Timestamp(1_700_000_000)),
+        stripe_types::payment_record::Refunded::new(
+            stripe_types::rt::Timestamp(1_700_000_000),
+        ),
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -2471,7 +2479,7 @@ async fn op_get_plans(client: &Client) -> Result<(), Error> {
 async fn op_post_plans(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreatePlan::new(
         String::from("x"),
-        <stripe_types::CreatePlanInterval as std::str::FromStr>::from_str("day")
+        <stripe_types::plan::create::Interval as std::str::FromStr>::from_str("day")
             .unwrap_or_else(|e| match e {}),
     );
     let _answer = req.send(client).await?;
@@ -2585,10 +2593,8 @@ async fn op_get_promotion_codes(client: &Client) -> Result<(), Error> {
 }
 async fn op_post_promotion_codes(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreatePromotionCode::new(
-        stripe_types::Promotion::new(
-            <stripe_types::CreatePromotionCodePromotionType as std::str::FromStr>::from_str(
-                    "coupon",
-                )
+        stripe_types::promotion_code::Promotion::new(
+            <stripe_types::promotion_code::Type as std::str::FromStr>::from_str("coupon")
                 .unwrap_or_else(|e| match e {}),
         ),
     );
@@ -2679,12 +2685,12 @@ async fn op_get_radar_early_fraud_warnings_early_fraud_warning(
 }
 async fn op_post_radar_payment_evaluations(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateRadarPaymentEvaluation::new(
-        stripe_types::CreateRadarPaymentEvaluationCustomerDetails::new()
+        stripe_types::radar_payment_evaluation::CustomerDetails::new()
             .customer(String::from("x")),
-        stripe_types::CreateRadarPaymentEvaluationPaymentDetails::new(
+        stripe_types::radar_payment_evaluation::PaymentDetails::new(
             1i64,
             String::from("x"),
-            stripe_types::CreateRadarPaymentEvaluationPaymentDetailsPaymentMethodDetails::new(
+            stripe_types::radar_payment_evaluation::PaymentMethodDetails::new(
                 String::from("x"),
             ),
         ),
@@ -3090,8 +3096,8 @@ async fn op_post_subscriptions_subscription_migrate(
 ) -> Result<(), Error> {
     let req = stripe_types::MigrateSubscription::new(
         stripe_types::rt::Id::new("id_123"),
-        stripe_types::BillingModeMigrate::new(
-            <stripe_types::MigrateSubscriptionBillingModeType as std::str::FromStr>::from_str(
+        stripe_types::subscription::BillingMode::new(
+            <stripe_types::subscription::BillingModeType as std::str::FromStr>::from_str(
                     "flexible",
                 )
                 .unwrap_or_else(|e| match e {}),
@@ -3117,7 +3123,7 @@ async fn op_get_tax_associations_find(client: &Client) -> Result<(), Error> {
 async fn op_post_tax_calculations(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateTaxCalculation::new(
         String::from("x"),
-        vec![stripe_types::CalculationLineItem::new(1i64)],
+        vec![stripe_types::tax_calculation::LineItems::new(1i64)],
     );
     let _answer = req.send(client).await?;
     Ok(())
@@ -3143,14 +3149,14 @@ async fn op_get_tax_registrations(client: &Client) -> Result<(), Error> {
 }
 async fn op_post_tax_registrations(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateTaxRegistration::new(
-        stripe_types::CreateTaxRegistrationActiveFrom::Integer(
+        stripe_types::tax_registration::ActiveFrom::Integer(
             stripe_types::rt::Timestamp(1_700_000_000),
         ),
         String::from("x"),
-        stripe_types::CountryOptions::new()
+        stripe_types::tax_registration::CountryOptions::new()
             .ae(
-                stripe_types::Default::new(
-                    <stripe_types::CreateTaxRegistrationCountryOptionsAeType as std::str::FromStr>::from_str(
+                stripe_types::tax_registration::Ae::new(
+                    <stripe_types::tax_registration::AeType as std::str::FromStr>::from_str(
                             "standard",
                         )
                         .unwrap_or_else(|e| match e {}),
@@ -3196,9 +3202,7 @@ async fn op_post_tax_transactions_create_from_calculation(
 }
 async fn op_post_tax_transactions_create_reversal(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateTaxTransactionsCreateReversal::new(
-        <stripe_types::CreateTaxTransactionsCreateReversalMode as std::str::FromStr>::from_str(
-                "full",
-            )
+        <stripe_types::tax_transaction::Mode as std::str::FromStr>::from_str("full")
             .unwrap_or_else(|e| match e {}),
         String::from("x"),
         String::from("x"),
@@ -3237,7 +3241,9 @@ async fn op_get_tax_ids(client: &Client) -> Result<(), Error> {
 }
 async fn op_post_tax_ids(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateTaxId::new(
-        <stripe_types::CreateCustomerTaxIdType as std::str::FromStr>::from_str("ad_nrt")
+        <stripe_types::tax_id::create_create_customer::Type as std::str::FromStr>::from_str(
+                "ad_nrt",
+            )
             .unwrap_or_else(|e| match e {}),
         String::from("x"),
     );
@@ -3341,11 +3347,13 @@ async fn op_delete_terminal_locations_location(client: &Client) -> Result<(), Er
 }
 async fn op_post_terminal_onboarding_links(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateTerminalOnboardingLink::new(
-        stripe_types::LinkOptionsParams::new()
+        stripe_types::terminal_onboarding_link::LinkOptions::new()
             .apple_terms_and_conditions(
-                stripe_types::AppleTermsAndConditionsParams::new(String::from("x")),
+                stripe_types::terminal_onboarding_link::AppleTermsAndConditions::new(
+                    String::from("x"),
+                ),
             ),
-        <stripe_types::CreateTerminalOnboardingLinkLinkType as std::str::FromStr>::from_str(
+        <stripe_types::terminal_onboarding_link::create::LinkType as std::str::FromStr>::from_str(
                 "apple_terms_and_conditions",
             )
             .unwrap_or_else(|e| match e {}),
@@ -3393,8 +3401,8 @@ async fn op_post_terminal_readers_reader_collect_inputs(
     let req = stripe_types::CollectInputsTerminalReader::new(
         String::from("x"),
         vec![
-            stripe_types::InputParams::new(stripe_types::CustomTextParams::new(String::from("x")),
-            < stripe_types::CollectInputsTerminalReaderInputsType as std::str::FromStr >
+            stripe_types::terminal_reader::Inputs::new(stripe_types::terminal_reader::CustomText::new(String::from("x")),
+            < stripe_types::terminal_reader::InputsType as std::str::FromStr >
             ::from_str("email").unwrap_or_else(| e | match e {}))
         ],
     );
@@ -3436,7 +3444,7 @@ async fn op_post_terminal_readers_reader_process_setup_intent(
 ) -> Result<(), Error> {
     let req = stripe_types::ProcessSetupIntentTerminalReader::new(
         String::from("x"),
-        <stripe_types::CreateCheckoutSessionPaymentMethodDataAllowRedisplay as std::str::FromStr>::from_str(
+        <stripe_types::payment_method::AllowRedisplay as std::str::FromStr>::from_str(
                 "always",
             )
             .unwrap_or_else(|e| match e {}),
@@ -3457,7 +3465,7 @@ async fn op_post_terminal_readers_reader_set_reader_display(
 ) -> Result<(), Error> {
     let req = stripe_types::SetReaderDisplayTerminalReader::new(
         String::from("x"),
-        <stripe_types::SetReaderDisplayTerminalReaderType as std::str::FromStr>::from_str(
+        <stripe_types::terminal_reader::set_reader_display::Type as std::str::FromStr>::from_str(
                 "cart",
             )
             .unwrap_or_else(|e| match e {}),
@@ -3615,11 +3623,11 @@ async fn op_post_test_helpers_issuing_personalization_designs_personalization_de
 ) -> Result<(), Error> {
     let req = stripe_types::RejectTestHelpersIssuingPersonalizationDesign::new(
         String::from("x"),
-        stripe_types::RejectionReasonsParam::new()
+        stripe_types::issuing_personalization_design::RejectionReasons::new()
             .card_logo(
                 vec![
                     <
-                    stripe_types::RejectTestHelpersIssuingPersonalizationDesignRejectionReasonsCardLogo
+                    stripe_types::issuing_personalization_design::RejectionReasonsCardLogo
                     as std::str::FromStr > ::from_str("geographic_location")
                     .unwrap_or_else(| e | match e {})
                 ],
@@ -3780,8 +3788,8 @@ async fn op_post_test_helpers_treasury_outbound_payments_id(
 ) -> Result<(), Error> {
     let req = stripe_types::UpdateTestHelpersTreasuryOutboundPayment::new(
         stripe_types::rt::Id::new("id_123"),
-        stripe_types::TrackingDetailsParams::new(
-            <stripe_types::UpdateTestHelpersTreasuryOutboundPaymentTrackingDetailsType as std::str::FromStr>::from_str(
+        stripe_types::treasury_outbound_payment::TrackingDetails::new(
+            <stripe_types::treasury_outbound_payment::TrackingDetailsType as std::str::FromStr>::from_str(
                     "ach",
                 )
                 .unwrap_or_else(|e| match e {}),
@@ -3822,8 +3830,8 @@ async fn op_post_test_helpers_treasury_outbound_transfers_outbound_transfer(
 ) -> Result<(), Error> {
     let req = stripe_types::UpdateTestHelpersTreasuryOutboundTransfer::new(
         stripe_types::rt::Id::new("id_123"),
-        stripe_types::TrackingDetailsParams::new(
-            <stripe_types::UpdateTestHelpersTreasuryOutboundPaymentTrackingDetailsType as std::str::FromStr>::from_str(
+        stripe_types::treasury_outbound_payment::TrackingDetails::new(
+            <stripe_types::treasury_outbound_payment::TrackingDetailsType as std::str::FromStr>::from_str(
                     "ach",
                 )
                 .unwrap_or_else(|e| match e {}),
@@ -3866,7 +3874,7 @@ async fn op_post_test_helpers_treasury_received_credits(
         1i64,
         String::from("x"),
         String::from("x"),
-        <stripe_types::CreateTestHelpersTreasuryReceivedCreditNetwork as std::str::FromStr>::from_str(
+        <stripe_types::treasury_received_credit::create_test_helpers::Network as std::str::FromStr>::from_str(
                 "ach",
             )
             .unwrap_or_else(|e| match e {}),
@@ -3881,7 +3889,7 @@ async fn op_post_test_helpers_treasury_received_debits(
         1i64,
         String::from("x"),
         String::from("x"),
-        <stripe_types::CreateTestHelpersTreasuryReceivedDebitNetwork as std::str::FromStr>::from_str(
+        <stripe_types::treasury_received_debit::create_test_helpers::Network as std::str::FromStr>::from_str(
                 "ach",
             )
             .unwrap_or_else(|e| match e {}),
@@ -4204,7 +4212,7 @@ async fn op_get_webhook_endpoints(client: &Client) -> Result<(), Error> {
 async fn op_post_webhook_endpoints(client: &Client) -> Result<(), Error> {
     let req = stripe_types::CreateWebhookEndpoint::new(
         vec![
-            < stripe_types::CreateWebhookEndpointEnabledEvents as std::str::FromStr >
+            < stripe_types::webhook_endpoint::EnabledEvents as std::str::FromStr >
             ::from_str("*").unwrap_or_else(| e | match e {})
         ],
         String::from("x"),

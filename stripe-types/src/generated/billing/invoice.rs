@@ -15,7 +15,7 @@ pub struct AddLinesInvoice {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub invoice_metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// The line items to add.
-    pub lines: Vec<crate::LinesDataParam>,
+    pub lines: Vec<crate::invoice::add_lines::Lines>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for AddLinesInvoice {
@@ -38,7 +38,7 @@ impl AddLinesInvoice {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         invoice: impl Into<crate::InvoiceId>,
-        lines: impl IntoIterator<Item = impl Into<crate::LinesDataParam>>,
+        lines: impl IntoIterator<Item = impl Into<crate::invoice::add_lines::Lines>>,
     ) -> Self {
         Self {
             invoice: invoice.into(),
@@ -79,410 +79,6 @@ impl crate::rt::StripeRequest for AddLinesInvoice {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Values of `AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel {
-    /// `city`
-    City,
-    /// `country`
-    Country,
-    /// `county`
-    County,
-    /// `district`
-    District,
-    /// `multiple`
-    Multiple,
-    /// `state`
-    State,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::City => "city",
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::Country => {
-                "country"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::County => {
-                "county"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::District => {
-                "district"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::Multiple => {
-                "multiple"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::State => "state",
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["city", "country", "county", "district", "multiple", "state"],
-            ) {
-                Some(0) => {
-                    AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::City
-                }
-                Some(1) => {
-                    AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::Country
-                }
-                Some(2) => {
-                    AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::County
-                }
-                Some(3) => {
-                    AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::District
-                }
-                Some(4) => {
-                    AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::Multiple
-                }
-                Some(5) => {
-                    AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::State
-                }
-                _ => {
-                    AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de>
-for AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType {
-    /// `amusement_tax`
-    AmusementTax,
-    /// `communications_tax`
-    CommunicationsTax,
-    /// `gst`
-    Gst,
-    /// `hst`
-    Hst,
-    /// `igst`
-    Igst,
-    /// `jct`
-    Jct,
-    /// `lease_tax`
-    LeaseTax,
-    /// `pst`
-    Pst,
-    /// `qst`
-    Qst,
-    /// `retail_delivery_fee`
-    RetailDeliveryFee,
-    /// `rst`
-    Rst,
-    /// `sales_tax`
-    SalesTax,
-    /// `service_tax`
-    ServiceTax,
-    /// `vat`
-    Vat,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::AmusementTax => {
-                "amusement_tax"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::CommunicationsTax => {
-                "communications_tax"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Gst => "gst",
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Hst => "hst",
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Igst => "igst",
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Jct => "jct",
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::LeaseTax => "lease_tax",
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Pst => "pst",
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Qst => "qst",
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::RetailDeliveryFee => {
-                "retail_delivery_fee"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Rst => "rst",
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::SalesTax => "sales_tax",
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::ServiceTax => "service_tax",
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Vat => "vat",
-            AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "amusement_tax",
-                    "communications_tax",
-                    "gst",
-                    "hst",
-                    "igst",
-                    "jct",
-                    "lease_tax",
-                    "pst",
-                    "qst",
-                    "retail_delivery_fee",
-                    "rst",
-                    "sales_tax",
-                    "service_tax",
-                    "vat",
-                ],
-            ) {
-                Some(0) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::AmusementTax,
-                Some(1) => {
-                    AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::CommunicationsTax
-                }
-                Some(2) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Gst,
-                Some(3) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Hst,
-                Some(4) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Igst,
-                Some(5) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Jct,
-                Some(6) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::LeaseTax,
-                Some(7) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Pst,
-                Some(8) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Qst,
-                Some(9) => {
-                    AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::RetailDeliveryFee
-                }
-                Some(10) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Rst,
-                Some(11) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::SalesTax,
-                Some(12) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::ServiceTax,
-                Some(13) => AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Vat,
-                _ => {
-                    AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `AddLinesInvoiceLinesTaxAmountsTaxabilityReason`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum AddLinesInvoiceLinesTaxAmountsTaxabilityReason {
-    /// `customer_exempt`
-    CustomerExempt,
-    /// `not_collecting`
-    NotCollecting,
-    /// `not_subject_to_tax`
-    NotSubjectToTax,
-    /// `not_supported`
-    NotSupported,
-    /// `portion_product_exempt`
-    PortionProductExempt,
-    /// `portion_reduced_rated`
-    PortionReducedRated,
-    /// `portion_standard_rated`
-    PortionStandardRated,
-    /// `product_exempt`
-    ProductExempt,
-    /// `product_exempt_holiday`
-    ProductExemptHoliday,
-    /// `proportionally_rated`
-    ProportionallyRated,
-    /// `reduced_rated`
-    ReducedRated,
-    /// `reverse_charge`
-    ReverseCharge,
-    /// `standard_rated`
-    StandardRated,
-    /// `taxable_basis_reduced`
-    TaxableBasisReduced,
-    /// `zero_rated`
-    ZeroRated,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl AddLinesInvoiceLinesTaxAmountsTaxabilityReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            AddLinesInvoiceLinesTaxAmountsTaxabilityReason::CustomerExempt => {
-                "customer_exempt"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxabilityReason::NotCollecting => {
-                "not_collecting"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxabilityReason::NotSubjectToTax => {
-                "not_subject_to_tax"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxabilityReason::NotSupported => {
-                "not_supported"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxabilityReason::PortionProductExempt => {
-                "portion_product_exempt"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxabilityReason::PortionReducedRated => {
-                "portion_reduced_rated"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxabilityReason::PortionStandardRated => {
-                "portion_standard_rated"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ProductExempt => {
-                "product_exempt"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ProductExemptHoliday => {
-                "product_exempt_holiday"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ProportionallyRated => {
-                "proportionally_rated"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ReducedRated => {
-                "reduced_rated"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ReverseCharge => {
-                "reverse_charge"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxabilityReason::StandardRated => {
-                "standard_rated"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxabilityReason::TaxableBasisReduced => {
-                "taxable_basis_reduced"
-            }
-            AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ZeroRated => "zero_rated",
-            AddLinesInvoiceLinesTaxAmountsTaxabilityReason::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for AddLinesInvoiceLinesTaxAmountsTaxabilityReason {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "customer_exempt",
-                    "not_collecting",
-                    "not_subject_to_tax",
-                    "not_supported",
-                    "portion_product_exempt",
-                    "portion_reduced_rated",
-                    "portion_standard_rated",
-                    "product_exempt",
-                    "product_exempt_holiday",
-                    "proportionally_rated",
-                    "reduced_rated",
-                    "reverse_charge",
-                    "standard_rated",
-                    "taxable_basis_reduced",
-                    "zero_rated",
-                ],
-            ) {
-                Some(0) => AddLinesInvoiceLinesTaxAmountsTaxabilityReason::CustomerExempt,
-                Some(1) => AddLinesInvoiceLinesTaxAmountsTaxabilityReason::NotCollecting,
-                Some(2) => {
-                    AddLinesInvoiceLinesTaxAmountsTaxabilityReason::NotSubjectToTax
-                }
-                Some(3) => AddLinesInvoiceLinesTaxAmountsTaxabilityReason::NotSupported,
-                Some(4) => {
-                    AddLinesInvoiceLinesTaxAmountsTaxabilityReason::PortionProductExempt
-                }
-                Some(5) => {
-                    AddLinesInvoiceLinesTaxAmountsTaxabilityReason::PortionReducedRated
-                }
-                Some(6) => {
-                    AddLinesInvoiceLinesTaxAmountsTaxabilityReason::PortionStandardRated
-                }
-                Some(7) => AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ProductExempt,
-                Some(8) => {
-                    AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ProductExemptHoliday
-                }
-                Some(9) => {
-                    AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ProportionallyRated
-                }
-                Some(10) => AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ReducedRated,
-                Some(11) => AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ReverseCharge,
-                Some(12) => AddLinesInvoiceLinesTaxAmountsTaxabilityReason::StandardRated,
-                Some(13) => {
-                    AddLinesInvoiceLinesTaxAmountsTaxabilityReason::TaxableBasisReduced
-                }
-                Some(14) => AddLinesInvoiceLinesTaxAmountsTaxabilityReason::ZeroRated,
-                _ => {
-                    AddLinesInvoiceLinesTaxAmountsTaxabilityReason::Unknown(s.to_owned())
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for AddLinesInvoiceLinesTaxAmountsTaxabilityReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for AddLinesInvoiceLinesTaxAmountsTaxabilityReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for AddLinesInvoiceLinesTaxAmountsTaxabilityReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Attach a payment to an Invoice
@@ -576,133 +172,6 @@ impl crate::rt::StripeRequest for AttachPaymentInvoice {
         }
     }
 }
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct AutomaticTaxParam {
-    pub enabled: bool,
-    pub liability: Option<crate::Param>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for AutomaticTaxParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("enabled", &self.enabled)?;
-        if let Some(v) = &self.liability {
-            map.serialize_entry("liability", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl AutomaticTaxParam {
-    ///Start with the required parameters: `enabled`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(enabled: impl Into<bool>) -> Self {
-        Self {
-            enabled: enabled.into(),
-            liability: None,
-        }
-    }
-    pub fn liability(mut self, v: impl Into<crate::Param>) -> Self {
-        self.liability = Some(v.into());
-        self
-    }
-}
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct ConfigurationItemParams {
-    pub billing_thresholds: Option<
-        crate::rt::Clearable<crate::ItemBillingThresholdsParam>,
-    >,
-    pub discounts: Option<crate::rt::Clearable<Vec<crate::ScheduleDiscountsDataParam>>>,
-    pub metadata: Option<crate::rt::Metadata>,
-    pub price: Option<String>,
-    pub price_data: Option<crate::RecurringPriceData>,
-    pub quantity: Option<i64>,
-    pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for ConfigurationItemParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.billing_thresholds {
-            map.serialize_entry("billing_thresholds", v)?;
-        }
-        if let Some(v) = &self.discounts {
-            map.serialize_entry("discounts", v)?;
-        }
-        if let Some(v) = &self.metadata {
-            map.serialize_entry("metadata", v)?;
-        }
-        if let Some(v) = &self.price {
-            map.serialize_entry("price", v)?;
-        }
-        if let Some(v) = &self.price_data {
-            map.serialize_entry("price_data", v)?;
-        }
-        if let Some(v) = &self.quantity {
-            map.serialize_entry("quantity", v)?;
-        }
-        if let Some(v) = &self.tax_rates {
-            map.serialize_entry("tax_rates", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl ConfigurationItemParams {
-    ///Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            billing_thresholds: None,
-            discounts: None,
-            metadata: None,
-            price: None,
-            price_data: None,
-            quantity: None,
-            tax_rates: None,
-        }
-    }
-    pub fn billing_thresholds(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::ItemBillingThresholdsParam>>,
-    ) -> Self {
-        self.billing_thresholds = Some(v.into());
-        self
-    }
-    pub fn discounts(
-        mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::ScheduleDiscountsDataParam>>>,
-    ) -> Self {
-        self.discounts = Some(v.into());
-        self
-    }
-    pub fn metadata(mut self, v: impl Into<crate::rt::Metadata>) -> Self {
-        self.metadata = Some(v.into());
-        self
-    }
-    pub fn price(mut self, v: impl Into<String>) -> Self {
-        self.price = Some(v.into());
-        self
-    }
-    pub fn price_data(mut self, v: impl Into<crate::RecurringPriceData>) -> Self {
-        self.price_data = Some(v.into());
-        self
-    }
-    pub fn quantity(mut self, v: impl Into<i64>) -> Self {
-        self.quantity = Some(v.into());
-        self
-    }
-    pub fn tax_rates(mut self, v: impl Into<crate::rt::Clearable<Vec<String>>>) -> Self {
-        self.tax_rates = Some(v.into());
-        self
-    }
-}
 /// Create an invoice
 ///
 /// This endpoint creates a draft invoice for a given customer. The invoice remains a draft until you [finalize](#finalize_invoice) the invoice, which allows you to [pay](https://docs.stripe.com/api/invoices/pay) or [send](https://docs.stripe.com/api/invoices/send) the invoice to your customers.
@@ -719,15 +188,15 @@ pub struct CreateInvoice {
     /// Controls whether Stripe performs [automatic collection](https://docs.stripe.com/invoicing/integration/automatic-advancement-collection) of the invoice. If `false`, the invoice's state doesn't automatically advance without an explicit action. Defaults to false.
     pub auto_advance: Option<bool>,
     /// Settings for automatic tax lookup for this invoice.
-    pub automatic_tax: Option<crate::AutomaticTaxParam>,
+    pub automatic_tax: Option<crate::invoice::AutomaticTax>,
     /// The time when this invoice should be scheduled to finalize (up to 5 years in the future). The invoice is finalized at this time if it's still in draft state.
     pub automatically_finalizes_at: Option<crate::rt::Timestamp>,
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay this invoice using the default source attached to the customer. When sending an invoice, Stripe will email this invoice to the customer with payment instructions. Defaults to `charge_automatically`.
-    pub collection_method: Option<crate::CreateCustomerSubscriptionCollectionMethod>,
+    pub collection_method: Option<crate::subscription::CollectionMethod>,
     /// The currency to create this invoice in. Defaults to that of `customer` if not specified.
     pub currency: Option<String>,
     /// A list of up to 4 custom fields to be displayed on the invoice.
-    pub custom_fields: Option<crate::rt::Clearable<Vec<crate::CustomFieldParams>>>,
+    pub custom_fields: Option<crate::rt::Clearable<Vec<crate::customer::CustomFields>>>,
     /// The ID of the customer to bill.
     pub customer: Option<crate::CustomerId>,
     /// The ID of the account to bill.
@@ -743,7 +212,7 @@ pub struct CreateInvoice {
     /// An arbitrary string attached to the object. Often useful for displaying to users. Referenced as 'memo' in the Dashboard.
     pub description: Option<String>,
     /// The coupons and promotion codes to redeem into discounts for the invoice. If not specified, inherits the discount from the invoice's customer. Pass an empty string to avoid inheriting any discounts.
-    pub discounts: Option<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
+    pub discounts: Option<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
     /// The date on which payment for this invoice is due. Valid only for invoices where `collection_method=send_invoice`.
     pub due_date: Option<crate::rt::Timestamp>,
     /// The date when this invoice is in effect. Same as `finalized_at` unless overwritten. When defined, this value replaces the system-generated 'Date of issue' printed on the invoice PDF and receipt.
@@ -753,9 +222,9 @@ pub struct CreateInvoice {
     /// Footer to be displayed on the invoice.
     pub footer: Option<String>,
     /// Revise an existing invoice. The new invoice will be created in `status=draft`. See the [revision documentation](https://docs.stripe.com/invoicing/invoice-revisions) for more details.
-    pub from_invoice: Option<crate::FromInvoice>,
+    pub from_invoice: Option<crate::invoice::FromInvoice>,
     /// The connected account that issues the invoice. The invoice is presented with the branding and support information of the specified account.
-    pub issuer: Option<crate::CreateCheckoutSessionInvoiceCreationInvoiceDataIssuer>,
+    pub issuer: Option<crate::invoice::Issuer>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// Set the number for this invoice. If no number is present then a number will be assigned automatically when the invoice is finalized. In many markets, regulations require invoices to be unique, sequential and / or gapless. You are responsible for ensuring this is true across all your different invoicing systems in the event that you edit the invoice number using our API. If you use only Stripe for your invoices and do not change invoice numbers, Stripe handles this aspect of compliance for you automatically.
@@ -763,23 +232,25 @@ pub struct CreateInvoice {
     /// The account (if any) for which the funds of the invoice payment are intended. If set, the invoice will be presented with the branding and support information of the specified account. See the [Invoices with Connect](https://docs.stripe.com/billing/invoices/connect) documentation for details.
     pub on_behalf_of: Option<String>,
     /// Configuration settings for the PaymentIntent that is generated when the invoice is finalized.
-    pub payment_settings: Option<crate::CreateInvoicePaymentSettings>,
+    pub payment_settings: Option<crate::invoice::PaymentSettings>,
     /// How to handle pending invoice items on invoice creation. Defaults to `exclude` if the parameter is omitted.
     pub pending_invoice_items_behavior: Option<
-        crate::CreateInvoicePendingInvoiceItemsBehavior,
+        crate::invoice::PendingInvoiceItemsBehavior,
     >,
     /// The rendering-related settings that control how the invoice is displayed on customer-facing surfaces such as PDF and Hosted Invoice Page.
-    pub rendering: Option<crate::RenderingParam>,
+    pub rendering: Option<crate::invoice::Rendering>,
     /// Settings for the cost of shipping for this invoice.
-    pub shipping_cost: Option<crate::ShippingCost>,
+    pub shipping_cost: Option<crate::invoice::ShippingCost>,
     /// Shipping details for the invoice. The Invoice PDF will use the `shipping_details` value if it is set, otherwise the PDF will render the shipping address from the customer.
-    pub shipping_details: Option<crate::RecipientShippingWithOptionalFieldsAddress>,
+    pub shipping_details: Option<
+        crate::invoice::RecipientShippingWithOptionalFieldsAddress,
+    >,
     /// Extra information about a charge for the customer's credit card statement. It must contain at least one letter. If not specified and this invoice is part of a subscription, the default `statement_descriptor` will be set to the first subscription item's product's `statement_descriptor`.
     pub statement_descriptor: Option<String>,
     /// The ID of the subscription to invoice, if any. If set, the created invoice will only include pending invoice items for that subscription. The subscription's billing cycle and regular subscription events won't be affected.
     pub subscription: Option<crate::SubscriptionId>,
     /// If specified, the funds from the invoice will be transferred to the destination and the ID of the resulting transfer will be found on the invoice's charge.
-    pub transfer_data: Option<crate::TransferDataSpecs>,
+    pub transfer_data: Option<crate::invoice::TransferData>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for CreateInvoice {
@@ -948,7 +419,7 @@ impl CreateInvoice {
         self
     }
     /// Settings for automatic tax lookup for this invoice.
-    pub fn automatic_tax(mut self, v: impl Into<crate::AutomaticTaxParam>) -> Self {
+    pub fn automatic_tax(mut self, v: impl Into<crate::invoice::AutomaticTax>) -> Self {
         self.automatic_tax = Some(v.into());
         self
     }
@@ -963,7 +434,7 @@ impl CreateInvoice {
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay this invoice using the default source attached to the customer. When sending an invoice, Stripe will email this invoice to the customer with payment instructions. Defaults to `charge_automatically`.
     pub fn collection_method(
         mut self,
-        v: impl Into<crate::CreateCustomerSubscriptionCollectionMethod>,
+        v: impl Into<crate::subscription::CollectionMethod>,
     ) -> Self {
         self.collection_method = Some(v.into());
         self
@@ -976,7 +447,7 @@ impl CreateInvoice {
     /// A list of up to 4 custom fields to be displayed on the invoice.
     pub fn custom_fields(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::CustomFieldParams>>>,
+        v: impl Into<crate::rt::Clearable<Vec<crate::customer::CustomFields>>>,
     ) -> Self {
         self.custom_fields = Some(v.into());
         self
@@ -1022,7 +493,7 @@ impl CreateInvoice {
     /// The coupons and promotion codes to redeem into discounts for the invoice. If not specified, inherits the discount from the invoice's customer. Pass an empty string to avoid inheriting any discounts.
     pub fn discounts(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
+        v: impl Into<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
     ) -> Self {
         self.discounts = Some(v.into());
         self
@@ -1048,15 +519,12 @@ impl CreateInvoice {
         self
     }
     /// Revise an existing invoice. The new invoice will be created in `status=draft`. See the [revision documentation](https://docs.stripe.com/invoicing/invoice-revisions) for more details.
-    pub fn from_invoice(mut self, v: impl Into<crate::FromInvoice>) -> Self {
+    pub fn from_invoice(mut self, v: impl Into<crate::invoice::FromInvoice>) -> Self {
         self.from_invoice = Some(v.into());
         self
     }
     /// The connected account that issues the invoice. The invoice is presented with the branding and support information of the specified account.
-    pub fn issuer(
-        mut self,
-        v: impl Into<crate::CreateCheckoutSessionInvoiceCreationInvoiceDataIssuer>,
-    ) -> Self {
+    pub fn issuer(mut self, v: impl Into<crate::invoice::Issuer>) -> Self {
         self.issuer = Some(v.into());
         self
     }
@@ -1081,7 +549,7 @@ impl CreateInvoice {
     /// Configuration settings for the PaymentIntent that is generated when the invoice is finalized.
     pub fn payment_settings(
         mut self,
-        v: impl Into<crate::CreateInvoicePaymentSettings>,
+        v: impl Into<crate::invoice::PaymentSettings>,
     ) -> Self {
         self.payment_settings = Some(v.into());
         self
@@ -1089,25 +557,25 @@ impl CreateInvoice {
     /// How to handle pending invoice items on invoice creation. Defaults to `exclude` if the parameter is omitted.
     pub fn pending_invoice_items_behavior(
         mut self,
-        v: impl Into<crate::CreateInvoicePendingInvoiceItemsBehavior>,
+        v: impl Into<crate::invoice::PendingInvoiceItemsBehavior>,
     ) -> Self {
         self.pending_invoice_items_behavior = Some(v.into());
         self
     }
     /// The rendering-related settings that control how the invoice is displayed on customer-facing surfaces such as PDF and Hosted Invoice Page.
-    pub fn rendering(mut self, v: impl Into<crate::RenderingParam>) -> Self {
+    pub fn rendering(mut self, v: impl Into<crate::invoice::Rendering>) -> Self {
         self.rendering = Some(v.into());
         self
     }
     /// Settings for the cost of shipping for this invoice.
-    pub fn shipping_cost(mut self, v: impl Into<crate::ShippingCost>) -> Self {
+    pub fn shipping_cost(mut self, v: impl Into<crate::invoice::ShippingCost>) -> Self {
         self.shipping_cost = Some(v.into());
         self
     }
     /// Shipping details for the invoice. The Invoice PDF will use the `shipping_details` value if it is set, otherwise the PDF will render the shipping address from the customer.
     pub fn shipping_details(
         mut self,
-        v: impl Into<crate::RecipientShippingWithOptionalFieldsAddress>,
+        v: impl Into<crate::invoice::RecipientShippingWithOptionalFieldsAddress>,
     ) -> Self {
         self.shipping_details = Some(v.into());
         self
@@ -1123,7 +591,7 @@ impl CreateInvoice {
         self
     }
     /// If specified, the funds from the invoice will be transferred to the destination and the ID of the resulting transfer will be found on the invoice's charge.
-    pub fn transfer_data(mut self, v: impl Into<crate::TransferDataSpecs>) -> Self {
+    pub fn transfer_data(mut self, v: impl Into<crate::invoice::TransferData>) -> Self {
         self.transfer_data = Some(v.into());
         self
     }
@@ -1141,654 +609,6 @@ impl crate::rt::StripeRequest for CreateInvoice {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Values of `CreateInvoiceFromInvoiceAction`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateInvoiceFromInvoiceAction {
-    /// `revision`
-    Revision,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreateInvoiceFromInvoiceAction {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateInvoiceFromInvoiceAction::Revision => "revision",
-            CreateInvoiceFromInvoiceAction::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for CreateInvoiceFromInvoiceAction {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["revision"]) {
-                Some(0) => CreateInvoiceFromInvoiceAction::Revision,
-                _ => CreateInvoiceFromInvoiceAction::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for CreateInvoiceFromInvoiceAction {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreateInvoiceFromInvoiceAction {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CreateInvoiceFromInvoiceAction {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CreateInvoicePaymentSettings {
-    pub default_mandate: Option<crate::rt::Clearable<String>>,
-    pub payment_method_options: Option<
-        crate::CreateInvoicePaymentSettingsPaymentMethodOptions,
-    >,
-    pub payment_method_types: Option<
-        crate::rt::Clearable<
-            Vec<crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes>,
-        >,
-    >,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreateInvoicePaymentSettings {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.default_mandate {
-            map.serialize_entry("default_mandate", v)?;
-        }
-        if let Some(v) = &self.payment_method_options {
-            map.serialize_entry("payment_method_options", v)?;
-        }
-        if let Some(v) = &self.payment_method_types {
-            map.serialize_entry("payment_method_types", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl CreateInvoicePaymentSettings {
-    ///Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            default_mandate: None,
-            payment_method_options: None,
-            payment_method_types: None,
-        }
-    }
-    pub fn default_mandate(
-        mut self,
-        v: impl Into<crate::rt::Clearable<String>>,
-    ) -> Self {
-        self.default_mandate = Some(v.into());
-        self
-    }
-    pub fn payment_method_options(
-        mut self,
-        v: impl Into<crate::CreateInvoicePaymentSettingsPaymentMethodOptions>,
-    ) -> Self {
-        self.payment_method_options = Some(v.into());
-        self
-    }
-    pub fn payment_method_types(
-        mut self,
-        v: impl Into<
-            crate::rt::Clearable<
-                Vec<crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodTypes>,
-            >,
-        >,
-    ) -> Self {
-        self.payment_method_types = Some(v.into());
-        self
-    }
-}
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CreateInvoicePaymentSettingsPaymentMethodOptions {
-    pub acss_debit: Option<
-        crate::rt::Clearable<crate::InvoicePaymentMethodOptionsParam>,
-    >,
-    pub bancontact: Option<
-        crate::rt::Clearable<
-            crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsBancontact,
-        >,
-    >,
-    pub card: Option<
-        crate::rt::Clearable<crate::CreateInvoicePaymentSettingsPaymentMethodOptionsCard>,
-    >,
-    pub customer_balance: Option<
-        crate::rt::Clearable<
-            crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsCustomerBalance,
-        >,
-    >,
-    pub konbini: Option<
-        crate::rt::Clearable<
-            crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsKonbini,
-        >,
-    >,
-    pub payto: Option<
-        crate::rt::Clearable<
-            crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsPayto,
-        >,
-    >,
-    pub sepa_debit: Option<
-        crate::rt::Clearable<
-            crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsKonbini,
-        >,
-    >,
-    pub us_bank_account: Option<
-        crate::rt::Clearable<
-            crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsUsBankAccount,
-        >,
-    >,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreateInvoicePaymentSettingsPaymentMethodOptions {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.acss_debit {
-            map.serialize_entry("acss_debit", v)?;
-        }
-        if let Some(v) = &self.bancontact {
-            map.serialize_entry("bancontact", v)?;
-        }
-        if let Some(v) = &self.card {
-            map.serialize_entry("card", v)?;
-        }
-        if let Some(v) = &self.customer_balance {
-            map.serialize_entry("customer_balance", v)?;
-        }
-        if let Some(v) = &self.konbini {
-            map.serialize_entry("konbini", v)?;
-        }
-        if let Some(v) = &self.payto {
-            map.serialize_entry("payto", v)?;
-        }
-        if let Some(v) = &self.sepa_debit {
-            map.serialize_entry("sepa_debit", v)?;
-        }
-        if let Some(v) = &self.us_bank_account {
-            map.serialize_entry("us_bank_account", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl CreateInvoicePaymentSettingsPaymentMethodOptions {
-    ///Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            acss_debit: None,
-            bancontact: None,
-            card: None,
-            customer_balance: None,
-            konbini: None,
-            payto: None,
-            sepa_debit: None,
-            us_bank_account: None,
-        }
-    }
-    pub fn acss_debit(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::InvoicePaymentMethodOptionsParam>>,
-    ) -> Self {
-        self.acss_debit = Some(v.into());
-        self
-    }
-    pub fn bancontact(
-        mut self,
-        v: impl Into<
-            crate::rt::Clearable<
-                crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsBancontact,
-            >,
-        >,
-    ) -> Self {
-        self.bancontact = Some(v.into());
-        self
-    }
-    pub fn card(
-        mut self,
-        v: impl Into<
-            crate::rt::Clearable<
-                crate::CreateInvoicePaymentSettingsPaymentMethodOptionsCard,
-            >,
-        >,
-    ) -> Self {
-        self.card = Some(v.into());
-        self
-    }
-    pub fn customer_balance(
-        mut self,
-        v: impl Into<
-            crate::rt::Clearable<
-                crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsCustomerBalance,
-            >,
-        >,
-    ) -> Self {
-        self.customer_balance = Some(v.into());
-        self
-    }
-    pub fn konbini(
-        mut self,
-        v: impl Into<
-            crate::rt::Clearable<
-                crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsKonbini,
-            >,
-        >,
-    ) -> Self {
-        self.konbini = Some(v.into());
-        self
-    }
-    pub fn payto(
-        mut self,
-        v: impl Into<
-            crate::rt::Clearable<
-                crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsPayto,
-            >,
-        >,
-    ) -> Self {
-        self.payto = Some(v.into());
-        self
-    }
-    pub fn sepa_debit(
-        mut self,
-        v: impl Into<
-            crate::rt::Clearable<
-                crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsKonbini,
-            >,
-        >,
-    ) -> Self {
-        self.sepa_debit = Some(v.into());
-        self
-    }
-    pub fn us_bank_account(
-        mut self,
-        v: impl Into<
-            crate::rt::Clearable<
-                crate::CreateCustomerSubscriptionPaymentSettingsPaymentMethodOptionsUsBankAccount,
-            >,
-        >,
-    ) -> Self {
-        self.us_bank_account = Some(v.into());
-        self
-    }
-}
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CreateInvoicePaymentSettingsPaymentMethodOptionsCard {
-    pub installments: Option<
-        crate::CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallments,
-    >,
-    pub request_three_d_secure: Option<
-        crate::CreateCheckoutSessionPaymentMethodOptionsCardRequestThreeDSecure,
-    >,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreateInvoicePaymentSettingsPaymentMethodOptionsCard {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.installments {
-            map.serialize_entry("installments", v)?;
-        }
-        if let Some(v) = &self.request_three_d_secure {
-            map.serialize_entry("request_three_d_secure", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl CreateInvoicePaymentSettingsPaymentMethodOptionsCard {
-    ///Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            installments: None,
-            request_three_d_secure: None,
-        }
-    }
-    pub fn installments(
-        mut self,
-        v: impl Into<
-            crate::CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallments,
-        >,
-    ) -> Self {
-        self.installments = Some(v.into());
-        self
-    }
-    pub fn request_three_d_secure(
-        mut self,
-        v: impl Into<
-            crate::CreateCheckoutSessionPaymentMethodOptionsCardRequestThreeDSecure,
-        >,
-    ) -> Self {
-        self.request_three_d_secure = Some(v.into());
-        self
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallments {
-    pub enabled: Option<bool>,
-    pub plan: Option<crate::rt::Clearable<crate::InstallmentPlan>>,
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl serde::Serialize
-for CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallments {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.enabled {
-            map.serialize_entry("enabled", v)?;
-        }
-        if let Some(v) = &self.plan {
-            map.serialize_entry("plan", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallments {
-    ///Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { enabled: None, plan: None }
-    }
-    pub fn enabled(mut self, v: impl Into<bool>) -> Self {
-        self.enabled = Some(v.into());
-        self
-    }
-    pub fn plan(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::InstallmentPlan>>,
-    ) -> Self {
-        self.plan = Some(v.into());
-        self
-    }
-}
-/// Values of `CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanInterval`.
-#[cfg(any(feature = "billing", feature = "payments"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanInterval {
-    /// `month`
-    Month,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanInterval {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanInterval::Month => {
-                "month"
-            }
-            CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanInterval::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl std::str::FromStr
-for CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanInterval {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["month"]) {
-                Some(0) => {
-                    CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanInterval::Month
-                }
-                _ => {
-                    CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanInterval::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl std::fmt::Display
-for CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanInterval {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl serde::Serialize
-for CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanInterval {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl<'de> serde::Deserialize<'de>
-for CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanInterval {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType`.
-#[cfg(any(feature = "billing", feature = "payments"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType {
-    /// `bonus`
-    Bonus,
-    /// `fixed_count`
-    FixedCount,
-    /// `revolving`
-    Revolving,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType::Bonus => {
-                "bonus"
-            }
-            CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType::FixedCount => {
-                "fixed_count"
-            }
-            CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType::Revolving => {
-                "revolving"
-            }
-            CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl std::str::FromStr
-for CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["bonus", "fixed_count", "revolving"]) {
-                Some(0) => {
-                    CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType::Bonus
-                }
-                Some(1) => {
-                    CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType::FixedCount
-                }
-                Some(2) => {
-                    CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType::Revolving
-                }
-                _ => {
-                    CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl std::fmt::Display
-for CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl serde::Serialize
-for CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl<'de> serde::Deserialize<'de>
-for CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateInvoicePendingInvoiceItemsBehavior`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateInvoicePendingInvoiceItemsBehavior {
-    /// `exclude`
-    Exclude,
-    /// `include`
-    Include,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreateInvoicePendingInvoiceItemsBehavior {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateInvoicePendingInvoiceItemsBehavior::Exclude => "exclude",
-            CreateInvoicePendingInvoiceItemsBehavior::Include => "include",
-            CreateInvoicePendingInvoiceItemsBehavior::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for CreateInvoicePendingInvoiceItemsBehavior {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["exclude", "include"]) {
-                Some(0) => CreateInvoicePendingInvoiceItemsBehavior::Exclude,
-                Some(1) => CreateInvoicePendingInvoiceItemsBehavior::Include,
-                _ => CreateInvoicePendingInvoiceItemsBehavior::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for CreateInvoicePendingInvoiceItemsBehavior {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreateInvoicePendingInvoiceItemsBehavior {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CreateInvoicePendingInvoiceItemsBehavior {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateInvoiceRenderingPdfPageSize`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateInvoiceRenderingPdfPageSize {
-    /// `a4`
-    A4,
-    /// `auto`
-    Auto,
-    /// `letter`
-    Letter,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreateInvoiceRenderingPdfPageSize {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateInvoiceRenderingPdfPageSize::A4 => "a4",
-            CreateInvoiceRenderingPdfPageSize::Auto => "auto",
-            CreateInvoiceRenderingPdfPageSize::Letter => "letter",
-            CreateInvoiceRenderingPdfPageSize::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for CreateInvoiceRenderingPdfPageSize {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["a4", "auto", "letter"]) {
-                Some(0) => CreateInvoiceRenderingPdfPageSize::A4,
-                Some(1) => CreateInvoiceRenderingPdfPageSize::Auto,
-                Some(2) => CreateInvoiceRenderingPdfPageSize::Letter,
-                _ => CreateInvoiceRenderingPdfPageSize::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for CreateInvoiceRenderingPdfPageSize {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreateInvoiceRenderingPdfPageSize {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CreateInvoiceRenderingPdfPageSize {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Create a preview invoice
@@ -1809,7 +629,7 @@ impl<'de> serde::Deserialize<'de> for CreateInvoiceRenderingPdfPageSize {
 #[non_exhaustive]
 pub struct CreateInvoicesCreatePreview {
     /// Settings for automatic tax lookup for this invoice preview.
-    pub automatic_tax: Option<crate::AutomaticTaxParam>,
+    pub automatic_tax: Option<crate::invoice::AutomaticTax>,
     /// The currency to preview this invoice in. Defaults to that of `customer` if not specified.
     pub currency: Option<String>,
     /// The identifier of the customer whose upcoming invoice you're retrieving. If `automatic_tax` is enabled then one of `customer`, `customer_details`, `subscription`, or `schedule` must be set.
@@ -1817,27 +637,27 @@ pub struct CreateInvoicesCreatePreview {
     /// The identifier of the account representing the customer whose upcoming invoice you're retrieving. If `automatic_tax` is enabled then one of `customer`, `customer_account`, `customer_details`, `subscription`, or `schedule` must be set.
     pub customer_account: Option<String>,
     /// Details about the customer you want to invoice or overrides for an existing customer. If `automatic_tax` is enabled then one of `customer`, `customer_details`, `subscription`, or `schedule` must be set.
-    pub customer_details: Option<crate::CustomerDetailsParam>,
+    pub customer_details: Option<crate::invoice::CustomerDetails>,
     /// The coupons to redeem into discounts for the invoice preview. If not specified, inherits the discount from the subscription or customer. This works for both coupons directly applied to an invoice and coupons applied to a subscription. Pass an empty string to avoid inheriting any discounts.
-    pub discounts: Option<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
+    pub discounts: Option<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// List of invoice items to add or update in the upcoming invoice preview (up to 250).
-    pub invoice_items: Option<Vec<crate::InvoiceItemPreviewParams>>,
+    pub invoice_items: Option<Vec<crate::invoice::InvoiceItems>>,
     /// The connected account that issues the invoice. The invoice is presented with the branding and support information of the specified account.
-    pub issuer: Option<crate::CreateCheckoutSessionInvoiceCreationInvoiceDataIssuer>,
+    pub issuer: Option<crate::invoice::Issuer>,
     /// The account (if any) for which the funds of the invoice payment are intended. If set, the invoice will be presented with the branding and support information of the specified account. See the [Invoices with Connect](https://docs.stripe.com/billing/invoices/connect) documentation for details.
     pub on_behalf_of: Option<crate::rt::Clearable<String>>,
     /// Customizes the types of values to include when calculating the invoice. Defaults to `next` if unspecified.
-    pub preview_mode: Option<crate::CreateInvoicesCreatePreviewPreviewMode>,
+    pub preview_mode: Option<crate::invoice::PreviewMode>,
     /// The identifier of the schedule whose upcoming invoice you'd like to retrieve. Cannot be used with subscription or subscription fields.
     pub schedule: Option<String>,
     /// The schedule creation or modification params to apply as a preview. Cannot be used with `subscription` or `subscription_` prefixed fields.
-    pub schedule_details: Option<crate::ScheduleDetailsParams>,
+    pub schedule_details: Option<crate::invoice::ScheduleDetails>,
     /// The identifier of the subscription for which you'd like to retrieve the upcoming invoice. If not provided, but a `subscription_details.items` is provided, you will preview creating a subscription with those items. If neither `subscription` nor `subscription_details.items` is provided, you will retrieve the next upcoming invoice from among the customer's subscriptions.
     pub subscription: Option<crate::SubscriptionId>,
     /// The subscription creation or modification params to apply as a preview. Cannot be used with `schedule` or `schedule_details` fields.
-    pub subscription_details: Option<crate::SubscriptionDetailsParams>,
+    pub subscription_details: Option<crate::invoice::SubscriptionDetails>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for CreateInvoicesCreatePreview {
@@ -1916,7 +736,7 @@ impl CreateInvoicesCreatePreview {
         }
     }
     /// Settings for automatic tax lookup for this invoice preview.
-    pub fn automatic_tax(mut self, v: impl Into<crate::AutomaticTaxParam>) -> Self {
+    pub fn automatic_tax(mut self, v: impl Into<crate::invoice::AutomaticTax>) -> Self {
         self.automatic_tax = Some(v.into());
         self
     }
@@ -1938,7 +758,7 @@ impl CreateInvoicesCreatePreview {
     /// Details about the customer you want to invoice or overrides for an existing customer. If `automatic_tax` is enabled then one of `customer`, `customer_details`, `subscription`, or `schedule` must be set.
     pub fn customer_details(
         mut self,
-        v: impl Into<crate::CustomerDetailsParam>,
+        v: impl Into<crate::invoice::CustomerDetails>,
     ) -> Self {
         self.customer_details = Some(v.into());
         self
@@ -1946,7 +766,7 @@ impl CreateInvoicesCreatePreview {
     /// The coupons to redeem into discounts for the invoice preview. If not specified, inherits the discount from the subscription or customer. This works for both coupons directly applied to an invoice and coupons applied to a subscription. Pass an empty string to avoid inheriting any discounts.
     pub fn discounts(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
+        v: impl Into<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
     ) -> Self {
         self.discounts = Some(v.into());
         self
@@ -1959,16 +779,13 @@ impl CreateInvoicesCreatePreview {
     /// List of invoice items to add or update in the upcoming invoice preview (up to 250).
     pub fn invoice_items(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::InvoiceItemPreviewParams>>,
+        v: impl IntoIterator<Item = impl Into<crate::invoice::InvoiceItems>>,
     ) -> Self {
         self.invoice_items = Some(v.into_iter().map(Into::into).collect());
         self
     }
     /// The connected account that issues the invoice. The invoice is presented with the branding and support information of the specified account.
-    pub fn issuer(
-        mut self,
-        v: impl Into<crate::CreateCheckoutSessionInvoiceCreationInvoiceDataIssuer>,
-    ) -> Self {
+    pub fn issuer(mut self, v: impl Into<crate::invoice::Issuer>) -> Self {
         self.issuer = Some(v.into());
         self
     }
@@ -1978,10 +795,7 @@ impl CreateInvoicesCreatePreview {
         self
     }
     /// Customizes the types of values to include when calculating the invoice. Defaults to `next` if unspecified.
-    pub fn preview_mode(
-        mut self,
-        v: impl Into<crate::CreateInvoicesCreatePreviewPreviewMode>,
-    ) -> Self {
+    pub fn preview_mode(mut self, v: impl Into<crate::invoice::PreviewMode>) -> Self {
         self.preview_mode = Some(v.into());
         self
     }
@@ -1993,7 +807,7 @@ impl CreateInvoicesCreatePreview {
     /// The schedule creation or modification params to apply as a preview. Cannot be used with `subscription` or `subscription_` prefixed fields.
     pub fn schedule_details(
         mut self,
-        v: impl Into<crate::ScheduleDetailsParams>,
+        v: impl Into<crate::invoice::ScheduleDetails>,
     ) -> Self {
         self.schedule_details = Some(v.into());
         self
@@ -2006,7 +820,7 @@ impl CreateInvoicesCreatePreview {
     /// The subscription creation or modification params to apply as a preview. Cannot be used with `schedule` or `schedule_details` fields.
     pub fn subscription_details(
         mut self,
-        v: impl Into<crate::SubscriptionDetailsParams>,
+        v: impl Into<crate::invoice::SubscriptionDetails>,
     ) -> Self {
         self.subscription_details = Some(v.into());
         self
@@ -2025,1748 +839,6 @@ impl crate::rt::StripeRequest for CreateInvoicesCreatePreview {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-#[cfg(any(feature = "billing", feature = "tax"))]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CreateInvoicesCreatePreviewCustomerDetailsTaxIds {
-    pub r#type: crate::CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType,
-    pub value: String,
-}
-#[cfg(any(feature = "billing", feature = "tax"))]
-impl serde::Serialize for CreateInvoicesCreatePreviewCustomerDetailsTaxIds {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("type", &self.r#type)?;
-        map.serialize_entry("value", &self.value)?;
-        map.end()
-    }
-}
-#[cfg(any(feature = "billing", feature = "tax"))]
-impl CreateInvoicesCreatePreviewCustomerDetailsTaxIds {
-    ///Start with the required parameters: `type`, `value`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<crate::CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType>,
-        value: impl Into<String>,
-    ) -> Self {
-        Self {
-            r#type: r#type.into(),
-            value: value.into(),
-        }
-    }
-}
-/// Values of `CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType`.
-#[cfg(any(feature = "billing", feature = "tax"))]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType {
-    /// `ad_nrt`
-    AdNrt,
-    /// `ae_trn`
-    AeTrn,
-    /// `al_tin`
-    AlTin,
-    /// `am_tin`
-    AmTin,
-    /// `ao_tin`
-    AoTin,
-    /// `ar_cuit`
-    ArCuit,
-    /// `au_abn`
-    AuAbn,
-    /// `au_arn`
-    AuArn,
-    /// `aw_tin`
-    AwTin,
-    /// `az_tin`
-    AzTin,
-    /// `ba_tin`
-    BaTin,
-    /// `bb_tin`
-    BbTin,
-    /// `bd_bin`
-    BdBin,
-    /// `bf_ifu`
-    BfIfu,
-    /// `bg_uic`
-    BgUic,
-    /// `bh_vat`
-    BhVat,
-    /// `bj_ifu`
-    BjIfu,
-    /// `bo_tin`
-    BoTin,
-    /// `br_cnpj`
-    BrCnpj,
-    /// `br_cpf`
-    BrCpf,
-    /// `bs_tin`
-    BsTin,
-    /// `by_tin`
-    ByTin,
-    /// `ca_bn`
-    CaBn,
-    /// `ca_gst_hst`
-    CaGstHst,
-    /// `ca_pst_bc`
-    CaPstBc,
-    /// `ca_pst_mb`
-    CaPstMb,
-    /// `ca_pst_sk`
-    CaPstSk,
-    /// `ca_qst`
-    CaQst,
-    /// `cd_nif`
-    CdNif,
-    /// `ch_uid`
-    ChUid,
-    /// `ch_vat`
-    ChVat,
-    /// `cl_tin`
-    ClTin,
-    /// `cm_niu`
-    CmNiu,
-    /// `cn_tin`
-    CnTin,
-    /// `co_nit`
-    CoNit,
-    /// `cr_tin`
-    CrTin,
-    /// `cv_nif`
-    CvNif,
-    /// `de_stn`
-    DeStn,
-    /// `do_rcn`
-    DoRcn,
-    /// `ec_ruc`
-    EcRuc,
-    /// `eg_tin`
-    EgTin,
-    /// `es_cif`
-    EsCif,
-    /// `et_tin`
-    EtTin,
-    /// `eu_oss_vat`
-    EuOssVat,
-    /// `eu_vat`
-    EuVat,
-    /// `gb_vat`
-    GbVat,
-    /// `ge_vat`
-    GeVat,
-    /// `gn_nif`
-    GnNif,
-    /// `hk_br`
-    HkBr,
-    /// `hr_oib`
-    HrOib,
-    /// `hu_tin`
-    HuTin,
-    /// `id_npwp`
-    IdNpwp,
-    /// `il_vat`
-    IlVat,
-    /// `in_gst`
-    InGst,
-    /// `is_vat`
-    IsVat,
-    /// `jp_cn`
-    JpCn,
-    /// `jp_rn`
-    JpRn,
-    /// `jp_trn`
-    JpTrn,
-    /// `ke_pin`
-    KePin,
-    /// `kg_tin`
-    KgTin,
-    /// `kh_tin`
-    KhTin,
-    /// `kr_brn`
-    KrBrn,
-    /// `kz_bin`
-    KzBin,
-    /// `la_tin`
-    LaTin,
-    /// `li_uid`
-    LiUid,
-    /// `li_vat`
-    LiVat,
-    /// `ma_vat`
-    MaVat,
-    /// `md_vat`
-    MdVat,
-    /// `me_pib`
-    MePib,
-    /// `mk_vat`
-    MkVat,
-    /// `mr_nif`
-    MrNif,
-    /// `mx_rfc`
-    MxRfc,
-    /// `my_frp`
-    MyFrp,
-    /// `my_itn`
-    MyItn,
-    /// `my_sst`
-    MySst,
-    /// `ng_tin`
-    NgTin,
-    /// `no_vat`
-    NoVat,
-    /// `no_voec`
-    NoVoec,
-    /// `np_pan`
-    NpPan,
-    /// `nz_gst`
-    NzGst,
-    /// `om_vat`
-    OmVat,
-    /// `pe_ruc`
-    PeRuc,
-    /// `ph_tin`
-    PhTin,
-    /// `pl_nip`
-    PlNip,
-    /// `ro_tin`
-    RoTin,
-    /// `rs_pib`
-    RsPib,
-    /// `ru_inn`
-    RuInn,
-    /// `ru_kpp`
-    RuKpp,
-    /// `sa_vat`
-    SaVat,
-    /// `sg_gst`
-    SgGst,
-    /// `sg_uen`
-    SgUen,
-    /// `si_tin`
-    SiTin,
-    /// `sn_ninea`
-    SnNinea,
-    /// `sr_fin`
-    SrFin,
-    /// `sv_nit`
-    SvNit,
-    /// `th_vat`
-    ThVat,
-    /// `tj_tin`
-    TjTin,
-    /// `tr_tin`
-    TrTin,
-    /// `tw_vat`
-    TwVat,
-    /// `tz_vat`
-    TzVat,
-    /// `ua_vat`
-    UaVat,
-    /// `ug_tin`
-    UgTin,
-    /// `us_ein`
-    UsEin,
-    /// `uy_ruc`
-    UyRuc,
-    /// `uz_tin`
-    UzTin,
-    /// `uz_vat`
-    UzVat,
-    /// `ve_rif`
-    VeRif,
-    /// `vn_tin`
-    VnTin,
-    /// `za_vat`
-    ZaVat,
-    /// `zm_tin`
-    ZmTin,
-    /// `zw_tin`
-    ZwTin,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(any(feature = "billing", feature = "tax"))]
-impl CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AdNrt => "ad_nrt",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AeTrn => "ae_trn",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AlTin => "al_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AmTin => "am_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AoTin => "ao_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ArCuit => "ar_cuit",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AuAbn => "au_abn",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AuArn => "au_arn",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AwTin => "aw_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AzTin => "az_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BaTin => "ba_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BbTin => "bb_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BdBin => "bd_bin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BfIfu => "bf_ifu",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BgUic => "bg_uic",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BhVat => "bh_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BjIfu => "bj_ifu",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BoTin => "bo_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BrCnpj => "br_cnpj",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BrCpf => "br_cpf",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BsTin => "bs_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ByTin => "by_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaBn => "ca_bn",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaGstHst => {
-                "ca_gst_hst"
-            }
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaPstBc => "ca_pst_bc",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaPstMb => "ca_pst_mb",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaPstSk => "ca_pst_sk",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaQst => "ca_qst",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CdNif => "cd_nif",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ChUid => "ch_uid",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ChVat => "ch_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ClTin => "cl_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CmNiu => "cm_niu",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CnTin => "cn_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CoNit => "co_nit",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CrTin => "cr_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CvNif => "cv_nif",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::DeStn => "de_stn",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::DoRcn => "do_rcn",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EcRuc => "ec_ruc",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EgTin => "eg_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EsCif => "es_cif",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EtTin => "et_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EuOssVat => {
-                "eu_oss_vat"
-            }
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EuVat => "eu_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::GbVat => "gb_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::GeVat => "ge_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::GnNif => "gn_nif",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::HkBr => "hk_br",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::HrOib => "hr_oib",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::HuTin => "hu_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::IdNpwp => "id_npwp",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::IlVat => "il_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::InGst => "in_gst",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::IsVat => "is_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::JpCn => "jp_cn",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::JpRn => "jp_rn",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::JpTrn => "jp_trn",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::KePin => "ke_pin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::KgTin => "kg_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::KhTin => "kh_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::KrBrn => "kr_brn",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::KzBin => "kz_bin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::LaTin => "la_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::LiUid => "li_uid",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::LiVat => "li_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MaVat => "ma_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MdVat => "md_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MePib => "me_pib",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MkVat => "mk_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MrNif => "mr_nif",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MxRfc => "mx_rfc",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MyFrp => "my_frp",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MyItn => "my_itn",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MySst => "my_sst",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::NgTin => "ng_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::NoVat => "no_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::NoVoec => "no_voec",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::NpPan => "np_pan",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::NzGst => "nz_gst",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::OmVat => "om_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::PeRuc => "pe_ruc",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::PhTin => "ph_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::PlNip => "pl_nip",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::RoTin => "ro_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::RsPib => "rs_pib",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::RuInn => "ru_inn",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::RuKpp => "ru_kpp",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SaVat => "sa_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SgGst => "sg_gst",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SgUen => "sg_uen",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SiTin => "si_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SnNinea => "sn_ninea",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SrFin => "sr_fin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SvNit => "sv_nit",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ThVat => "th_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::TjTin => "tj_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::TrTin => "tr_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::TwVat => "tw_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::TzVat => "tz_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UaVat => "ua_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UgTin => "ug_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UsEin => "us_ein",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UyRuc => "uy_ruc",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UzTin => "uz_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UzVat => "uz_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::VeRif => "ve_rif",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::VnTin => "vn_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ZaVat => "za_vat",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ZmTin => "zm_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ZwTin => "zw_tin",
-            CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(any(feature = "billing", feature = "tax"))]
-impl std::str::FromStr for CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "ad_nrt",
-                    "ae_trn",
-                    "al_tin",
-                    "am_tin",
-                    "ao_tin",
-                    "ar_cuit",
-                    "au_abn",
-                    "au_arn",
-                    "aw_tin",
-                    "az_tin",
-                    "ba_tin",
-                    "bb_tin",
-                    "bd_bin",
-                    "bf_ifu",
-                    "bg_uic",
-                    "bh_vat",
-                    "bj_ifu",
-                    "bo_tin",
-                    "br_cnpj",
-                    "br_cpf",
-                    "bs_tin",
-                    "by_tin",
-                    "ca_bn",
-                    "ca_gst_hst",
-                    "ca_pst_bc",
-                    "ca_pst_mb",
-                    "ca_pst_sk",
-                    "ca_qst",
-                    "cd_nif",
-                    "ch_uid",
-                    "ch_vat",
-                    "cl_tin",
-                    "cm_niu",
-                    "cn_tin",
-                    "co_nit",
-                    "cr_tin",
-                    "cv_nif",
-                    "de_stn",
-                    "do_rcn",
-                    "ec_ruc",
-                    "eg_tin",
-                    "es_cif",
-                    "et_tin",
-                    "eu_oss_vat",
-                    "eu_vat",
-                    "gb_vat",
-                    "ge_vat",
-                    "gn_nif",
-                    "hk_br",
-                    "hr_oib",
-                    "hu_tin",
-                    "id_npwp",
-                    "il_vat",
-                    "in_gst",
-                    "is_vat",
-                    "jp_cn",
-                    "jp_rn",
-                    "jp_trn",
-                    "ke_pin",
-                    "kg_tin",
-                    "kh_tin",
-                    "kr_brn",
-                    "kz_bin",
-                    "la_tin",
-                    "li_uid",
-                    "li_vat",
-                    "ma_vat",
-                    "md_vat",
-                    "me_pib",
-                    "mk_vat",
-                    "mr_nif",
-                    "mx_rfc",
-                    "my_frp",
-                    "my_itn",
-                    "my_sst",
-                    "ng_tin",
-                    "no_vat",
-                    "no_voec",
-                    "np_pan",
-                    "nz_gst",
-                    "om_vat",
-                    "pe_ruc",
-                    "ph_tin",
-                    "pl_nip",
-                    "ro_tin",
-                    "rs_pib",
-                    "ru_inn",
-                    "ru_kpp",
-                    "sa_vat",
-                    "sg_gst",
-                    "sg_uen",
-                    "si_tin",
-                    "sn_ninea",
-                    "sr_fin",
-                    "sv_nit",
-                    "th_vat",
-                    "tj_tin",
-                    "tr_tin",
-                    "tw_vat",
-                    "tz_vat",
-                    "ua_vat",
-                    "ug_tin",
-                    "us_ein",
-                    "uy_ruc",
-                    "uz_tin",
-                    "uz_vat",
-                    "ve_rif",
-                    "vn_tin",
-                    "za_vat",
-                    "zm_tin",
-                    "zw_tin",
-                ],
-            ) {
-                Some(0) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AdNrt,
-                Some(1) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AeTrn,
-                Some(2) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AlTin,
-                Some(3) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AmTin,
-                Some(4) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AoTin,
-                Some(5) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ArCuit,
-                Some(6) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AuAbn,
-                Some(7) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AuArn,
-                Some(8) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AwTin,
-                Some(9) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::AzTin,
-                Some(10) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BaTin,
-                Some(11) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BbTin,
-                Some(12) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BdBin,
-                Some(13) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BfIfu,
-                Some(14) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BgUic,
-                Some(15) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BhVat,
-                Some(16) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BjIfu,
-                Some(17) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BoTin,
-                Some(18) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BrCnpj,
-                Some(19) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BrCpf,
-                Some(20) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::BsTin,
-                Some(21) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ByTin,
-                Some(22) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaBn,
-                Some(23) => {
-                    CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaGstHst
-                }
-                Some(24) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaPstBc,
-                Some(25) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaPstMb,
-                Some(26) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaPstSk,
-                Some(27) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CaQst,
-                Some(28) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CdNif,
-                Some(29) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ChUid,
-                Some(30) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ChVat,
-                Some(31) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ClTin,
-                Some(32) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CmNiu,
-                Some(33) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CnTin,
-                Some(34) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CoNit,
-                Some(35) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CrTin,
-                Some(36) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::CvNif,
-                Some(37) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::DeStn,
-                Some(38) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::DoRcn,
-                Some(39) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EcRuc,
-                Some(40) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EgTin,
-                Some(41) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EsCif,
-                Some(42) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EtTin,
-                Some(43) => {
-                    CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EuOssVat
-                }
-                Some(44) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::EuVat,
-                Some(45) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::GbVat,
-                Some(46) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::GeVat,
-                Some(47) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::GnNif,
-                Some(48) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::HkBr,
-                Some(49) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::HrOib,
-                Some(50) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::HuTin,
-                Some(51) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::IdNpwp,
-                Some(52) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::IlVat,
-                Some(53) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::InGst,
-                Some(54) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::IsVat,
-                Some(55) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::JpCn,
-                Some(56) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::JpRn,
-                Some(57) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::JpTrn,
-                Some(58) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::KePin,
-                Some(59) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::KgTin,
-                Some(60) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::KhTin,
-                Some(61) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::KrBrn,
-                Some(62) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::KzBin,
-                Some(63) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::LaTin,
-                Some(64) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::LiUid,
-                Some(65) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::LiVat,
-                Some(66) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MaVat,
-                Some(67) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MdVat,
-                Some(68) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MePib,
-                Some(69) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MkVat,
-                Some(70) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MrNif,
-                Some(71) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MxRfc,
-                Some(72) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MyFrp,
-                Some(73) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MyItn,
-                Some(74) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::MySst,
-                Some(75) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::NgTin,
-                Some(76) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::NoVat,
-                Some(77) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::NoVoec,
-                Some(78) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::NpPan,
-                Some(79) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::NzGst,
-                Some(80) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::OmVat,
-                Some(81) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::PeRuc,
-                Some(82) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::PhTin,
-                Some(83) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::PlNip,
-                Some(84) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::RoTin,
-                Some(85) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::RsPib,
-                Some(86) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::RuInn,
-                Some(87) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::RuKpp,
-                Some(88) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SaVat,
-                Some(89) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SgGst,
-                Some(90) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SgUen,
-                Some(91) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SiTin,
-                Some(92) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SnNinea,
-                Some(93) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SrFin,
-                Some(94) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::SvNit,
-                Some(95) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ThVat,
-                Some(96) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::TjTin,
-                Some(97) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::TrTin,
-                Some(98) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::TwVat,
-                Some(99) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::TzVat,
-                Some(100) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UaVat,
-                Some(101) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UgTin,
-                Some(102) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UsEin,
-                Some(103) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UyRuc,
-                Some(104) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UzTin,
-                Some(105) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::UzVat,
-                Some(106) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::VeRif,
-                Some(107) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::VnTin,
-                Some(108) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ZaVat,
-                Some(109) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ZmTin,
-                Some(110) => CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::ZwTin,
-                _ => {
-                    CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(any(feature = "billing", feature = "tax"))]
-impl std::fmt::Display for CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "tax"))]
-impl serde::Serialize for CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(any(feature = "billing", feature = "tax"))]
-impl<'de> serde::Deserialize<'de>
-for CreateInvoicesCreatePreviewCustomerDetailsTaxIdsType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateInvoicesCreatePreviewPreviewMode`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateInvoicesCreatePreviewPreviewMode {
-    /// `next`
-    Next,
-    /// `recurring`
-    Recurring,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreateInvoicesCreatePreviewPreviewMode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateInvoicesCreatePreviewPreviewMode::Next => "next",
-            CreateInvoicesCreatePreviewPreviewMode::Recurring => "recurring",
-            CreateInvoicesCreatePreviewPreviewMode::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for CreateInvoicesCreatePreviewPreviewMode {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["next", "recurring"]) {
-                Some(0) => CreateInvoicesCreatePreviewPreviewMode::Next,
-                Some(1) => CreateInvoicesCreatePreviewPreviewMode::Recurring,
-                _ => CreateInvoicesCreatePreviewPreviewMode::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for CreateInvoicesCreatePreviewPreviewMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreateInvoicesCreatePreviewPreviewMode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for CreateInvoicesCreatePreviewPreviewMode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateInvoicesCreatePreviewScheduleDetailsEndBehavior`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateInvoicesCreatePreviewScheduleDetailsEndBehavior {
-    /// `cancel`
-    Cancel,
-    /// `release`
-    Release,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreateInvoicesCreatePreviewScheduleDetailsEndBehavior {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateInvoicesCreatePreviewScheduleDetailsEndBehavior::Cancel => "cancel",
-            CreateInvoicesCreatePreviewScheduleDetailsEndBehavior::Release => "release",
-            CreateInvoicesCreatePreviewScheduleDetailsEndBehavior::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for CreateInvoicesCreatePreviewScheduleDetailsEndBehavior {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["cancel", "release"]) {
-                Some(0) => CreateInvoicesCreatePreviewScheduleDetailsEndBehavior::Cancel,
-                Some(1) => CreateInvoicesCreatePreviewScheduleDetailsEndBehavior::Release,
-                _ => {
-                    CreateInvoicesCreatePreviewScheduleDetailsEndBehavior::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for CreateInvoicesCreatePreviewScheduleDetailsEndBehavior {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreateInvoicesCreatePreviewScheduleDetailsEndBehavior {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de>
-for CreateInvoicesCreatePreviewScheduleDetailsEndBehavior {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItems {
-    pub discounts: Option<Vec<crate::DiscountsDataParam>>,
-    pub metadata: Option<crate::rt::Metadata>,
-    pub period: Option<
-        crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriod,
-    >,
-    pub price: Option<String>,
-    pub price_data: Option<crate::OneTimePriceDataWithNegativeAmounts>,
-    pub quantity: Option<i64>,
-    pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItems {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.discounts {
-            map.serialize_entry("discounts", v)?;
-        }
-        if let Some(v) = &self.metadata {
-            map.serialize_entry("metadata", v)?;
-        }
-        if let Some(v) = &self.period {
-            map.serialize_entry("period", v)?;
-        }
-        if let Some(v) = &self.price {
-            map.serialize_entry("price", v)?;
-        }
-        if let Some(v) = &self.price_data {
-            map.serialize_entry("price_data", v)?;
-        }
-        if let Some(v) = &self.quantity {
-            map.serialize_entry("quantity", v)?;
-        }
-        if let Some(v) = &self.tax_rates {
-            map.serialize_entry("tax_rates", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItems {
-    ///Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            discounts: None,
-            metadata: None,
-            period: None,
-            price: None,
-            price_data: None,
-            quantity: None,
-            tax_rates: None,
-        }
-    }
-    pub fn discounts(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::DiscountsDataParam>>,
-    ) -> Self {
-        self.discounts = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-    pub fn metadata(mut self, v: impl Into<crate::rt::Metadata>) -> Self {
-        self.metadata = Some(v.into());
-        self
-    }
-    pub fn period(
-        mut self,
-        v: impl Into<
-            crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriod,
-        >,
-    ) -> Self {
-        self.period = Some(v.into());
-        self
-    }
-    pub fn price(mut self, v: impl Into<String>) -> Self {
-        self.price = Some(v.into());
-        self
-    }
-    pub fn price_data(
-        mut self,
-        v: impl Into<crate::OneTimePriceDataWithNegativeAmounts>,
-    ) -> Self {
-        self.price_data = Some(v.into());
-        self
-    }
-    pub fn quantity(mut self, v: impl Into<i64>) -> Self {
-        self.quantity = Some(v.into());
-        self
-    }
-    pub fn tax_rates(mut self, v: impl Into<crate::rt::Clearable<Vec<String>>>) -> Self {
-        self.tax_rates = Some(v.into());
-        self
-    }
-}
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriod {
-    pub end: crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEnd,
-    pub start: crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStart,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriod {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("end", &self.end)?;
-        map.serialize_entry("start", &self.start)?;
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriod {
-    ///Start with the required parameters: `end`, `start`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        end: impl Into<
-            crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEnd,
-        >,
-        start: impl Into<
-            crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStart,
-        >,
-    ) -> Self {
-        Self {
-            end: end.into(),
-            start: start.into(),
-        }
-    }
-}
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEnd {
-    pub timestamp: Option<crate::rt::Timestamp>,
-    pub r#type: crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEnd {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.timestamp {
-            map.serialize_entry("timestamp", v)?;
-        }
-        map.serialize_entry("type", &self.r#type)?;
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEnd {
-    ///Start with the required parameters: `type`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<
-            crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType,
-        >,
-    ) -> Self {
-        Self {
-            timestamp: None,
-            r#type: r#type.into(),
-        }
-    }
-    pub fn timestamp(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
-        self.timestamp = Some(v.into());
-        self
-    }
-}
-/// Values of `CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType {
-    /// `min_item_period_end`
-    MinItemPeriodEnd,
-    /// `phase_end`
-    PhaseEnd,
-    /// `timestamp`
-    Timestamp,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::MinItemPeriodEnd => {
-                "min_item_period_end"
-            }
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::PhaseEnd => {
-                "phase_end"
-            }
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::Timestamp => {
-                "timestamp"
-            }
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["min_item_period_end", "phase_end", "timestamp"],
-            ) {
-                Some(0) => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::MinItemPeriodEnd
-                }
-                Some(1) => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::PhaseEnd
-                }
-                Some(2) => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::Timestamp
-                }
-                _ => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de>
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodEndType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStart {
-    pub timestamp: Option<crate::rt::Timestamp>,
-    pub r#type: crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStart {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.timestamp {
-            map.serialize_entry("timestamp", v)?;
-        }
-        map.serialize_entry("type", &self.r#type)?;
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStart {
-    ///Start with the required parameters: `type`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<
-            crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType,
-        >,
-    ) -> Self {
-        Self {
-            timestamp: None,
-            r#type: r#type.into(),
-        }
-    }
-    pub fn timestamp(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
-        self.timestamp = Some(v.into());
-        self
-    }
-}
-/// Values of `CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType {
-    /// `max_item_period_start`
-    MaxItemPeriodStart,
-    /// `phase_start`
-    PhaseStart,
-    /// `timestamp`
-    Timestamp,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::MaxItemPeriodStart => {
-                "max_item_period_start"
-            }
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::PhaseStart => {
-                "phase_start"
-            }
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::Timestamp => {
-                "timestamp"
-            }
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["max_item_period_start", "phase_start", "timestamp"],
-            ) {
-                Some(0) => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::MaxItemPeriodStart
-                }
-                Some(1) => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::PhaseStart
-                }
-                Some(2) => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::Timestamp
-                }
-                _ => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de>
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItemsPeriodStartType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor {
-    /// `automatic`
-    Automatic,
-    /// `phase_start`
-    PhaseStart,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor::Automatic => {
-                "automatic"
-            }
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor::PhaseStart => {
-                "phase_start"
-            }
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["automatic", "phase_start"]) {
-                Some(0) => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor::Automatic
-                }
-                Some(1) => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor::PhaseStart
-                }
-                _ => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de>
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval {
-    /// `day`
-    Day,
-    /// `month`
-    Month,
-    /// `week`
-    Week,
-    /// `year`
-    Year,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval::Day => {
-                "day"
-            }
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval::Month => {
-                "month"
-            }
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval::Week => {
-                "week"
-            }
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval::Year => {
-                "year"
-            }
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["day", "month", "week", "year"]) {
-                Some(0) => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval::Day
-                }
-                Some(1) => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval::Month
-                }
-                Some(2) => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval::Week
-                }
-                Some(3) => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval::Year
-                }
-                _ => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de>
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// One of several shapes of `CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDate`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDate {
-    /// A `Integer`.
-    Integer(crate::rt::Timestamp),
-    /// A `String`.
-    String(crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString),
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDate {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDate::Integer(x) => {
-                x.serialize(s)
-            }
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDate::String(x) => {
-                x.serialize(s)
-            }
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::rt::Timestamp>
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDate {
-    #[inline]
-    fn from(v: crate::rt::Timestamp) -> Self {
-        CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDate::Integer(v)
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString>
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDate {
-    #[inline]
-    fn from(
-        v: crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString,
-    ) -> Self {
-        CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDate::String(v)
-    }
-}
-/// Values of `CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString {
-    /// `now`
-    Now,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString::Now => "now",
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString::Unknown(v) => {
-                v
-            }
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["now"]) {
-                Some(0) => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString::Now
-                }
-                _ => {
-                    CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de>
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// One of several shapes of `CreateInvoicesCreatePreviewScheduleDetailsPhasesStartDate`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum CreateInvoicesCreatePreviewScheduleDetailsPhasesStartDate {
-    /// A `Integer`.
-    Integer(crate::rt::Timestamp),
-    /// A `String`.
-    String(crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString),
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreateInvoicesCreatePreviewScheduleDetailsPhasesStartDate {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesStartDate::Integer(x) => {
-                x.serialize(s)
-            }
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesStartDate::String(x) => {
-                x.serialize(s)
-            }
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::rt::Timestamp>
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesStartDate {
-    #[inline]
-    fn from(v: crate::rt::Timestamp) -> Self {
-        CreateInvoicesCreatePreviewScheduleDetailsPhasesStartDate::Integer(v)
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString>
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesStartDate {
-    #[inline]
-    fn from(
-        v: crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString,
-    ) -> Self {
-        CreateInvoicesCreatePreviewScheduleDetailsPhasesStartDate::String(v)
-    }
-}
-/// One of several shapes of `CreateInvoicesCreatePreviewScheduleDetailsPhasesTrialEnd`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum CreateInvoicesCreatePreviewScheduleDetailsPhasesTrialEnd {
-    /// A `Integer`.
-    Integer(crate::rt::Timestamp),
-    /// A `String`.
-    String(crate::CreateCustomerSubscriptionTrialEndString),
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreateInvoicesCreatePreviewScheduleDetailsPhasesTrialEnd {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesTrialEnd::Integer(x) => {
-                x.serialize(s)
-            }
-            CreateInvoicesCreatePreviewScheduleDetailsPhasesTrialEnd::String(x) => {
-                x.serialize(s)
-            }
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::rt::Timestamp>
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesTrialEnd {
-    #[inline]
-    fn from(v: crate::rt::Timestamp) -> Self {
-        CreateInvoicesCreatePreviewScheduleDetailsPhasesTrialEnd::Integer(v)
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::CreateCustomerSubscriptionTrialEndString>
-for CreateInvoicesCreatePreviewScheduleDetailsPhasesTrialEnd {
-    #[inline]
-    fn from(v: crate::CreateCustomerSubscriptionTrialEndString) -> Self {
-        CreateInvoicesCreatePreviewScheduleDetailsPhasesTrialEnd::String(v)
-    }
-}
-/// One of several shapes of `CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchor`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchor {
-    /// A `String`.
-    String(
-        crate::CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString,
-    ),
-    /// A `Integer`.
-    Integer(crate::rt::Timestamp),
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize
-for CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchor {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchor::String(
-                x,
-            ) => x.serialize(s),
-            CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchor::Integer(
-                x,
-            ) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString>
-for CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchor {
-    #[inline]
-    fn from(
-        v: crate::CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString,
-    ) -> Self {
-        CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchor::String(v)
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::rt::Timestamp>
-for CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchor {
-    #[inline]
-    fn from(v: crate::rt::Timestamp) -> Self {
-        CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchor::Integer(v)
-    }
-}
-/// Values of `CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString {
-    /// `now`
-    Now,
-    /// `unchanged`
-    Unchanged,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString::Now => {
-                "now"
-            }
-            CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString::Unchanged => {
-                "unchanged"
-            }
-            CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString::Unknown(
-                v,
-            ) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr
-for CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["now", "unchanged"]) {
-                Some(0) => {
-                    CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString::Now
-                }
-                Some(1) => {
-                    CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString::Unchanged
-                }
-                _ => {
-                    CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display
-for CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize
-for CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de>
-for CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchorString {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-/// Values of `CreateInvoicesCreatePreviewSubscriptionDetailsResumeAt`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateInvoicesCreatePreviewSubscriptionDetailsResumeAt {
-    /// `now`
-    Now,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl CreateInvoicesCreatePreviewSubscriptionDetailsResumeAt {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateInvoicesCreatePreviewSubscriptionDetailsResumeAt::Now => "now",
-            CreateInvoicesCreatePreviewSubscriptionDetailsResumeAt::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for CreateInvoicesCreatePreviewSubscriptionDetailsResumeAt {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["now"]) {
-                Some(0) => CreateInvoicesCreatePreviewSubscriptionDetailsResumeAt::Now,
-                _ => {
-                    CreateInvoicesCreatePreviewSubscriptionDetailsResumeAt::Unknown(
-                        s.to_owned(),
-                    )
-                }
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for CreateInvoicesCreatePreviewSubscriptionDetailsResumeAt {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CreateInvoicesCreatePreviewSubscriptionDetailsResumeAt {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de>
-for CreateInvoicesCreatePreviewSubscriptionDetailsResumeAt {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct CustomerDetailsParam {
-    pub address: Option<crate::rt::Clearable<crate::OptionalFieldsAddress>>,
-    pub shipping: Option<crate::rt::Clearable<crate::CustomerShipping>>,
-    pub tax: Option<crate::TaxParam>,
-    pub tax_exempt: Option<crate::CreateCustomerTaxExempt>,
-    pub tax_ids: Option<Vec<crate::CreateInvoicesCreatePreviewCustomerDetailsTaxIds>>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for CustomerDetailsParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.address {
-            map.serialize_entry("address", v)?;
-        }
-        if let Some(v) = &self.shipping {
-            map.serialize_entry("shipping", v)?;
-        }
-        if let Some(v) = &self.tax {
-            map.serialize_entry("tax", v)?;
-        }
-        if let Some(v) = &self.tax_exempt {
-            map.serialize_entry("tax_exempt", v)?;
-        }
-        if let Some(v) = &self.tax_ids {
-            map.serialize_entry("tax_ids", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl CustomerDetailsParam {
-    ///Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            address: None,
-            shipping: None,
-            tax: None,
-            tax_exempt: None,
-            tax_ids: None,
-        }
-    }
-    pub fn address(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::OptionalFieldsAddress>>,
-    ) -> Self {
-        self.address = Some(v.into());
-        self
-    }
-    pub fn shipping(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::CustomerShipping>>,
-    ) -> Self {
-        self.shipping = Some(v.into());
-        self
-    }
-    pub fn tax(mut self, v: impl Into<crate::TaxParam>) -> Self {
-        self.tax = Some(v.into());
-        self
-    }
-    pub fn tax_exempt(mut self, v: impl Into<crate::CreateCustomerTaxExempt>) -> Self {
-        self.tax_exempt = Some(v.into());
-        self
-    }
-    pub fn tax_ids(
-        mut self,
-        v: impl IntoIterator<
-            Item = impl Into<crate::CreateInvoicesCreatePreviewCustomerDetailsTaxIds>,
-        >,
-    ) -> Self {
-        self.tax_ids = Some(v.into_iter().map(Into::into).collect());
-        self
     }
 }
 /// Delete a draft invoice
@@ -3896,44 +968,6 @@ impl serde::Serialize for DeletedInvoice {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct DurationParams {
-    pub interval: crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval,
-    pub interval_count: Option<i64>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for DurationParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("interval", &self.interval)?;
-        if let Some(v) = &self.interval_count {
-            map.serialize_entry("interval_count", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl DurationParams {
-    ///Start with the required parameters: `interval`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        interval: impl Into<
-            crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesDurationInterval,
-        >,
-    ) -> Self {
-        Self {
-            interval: interval.into(),
-            interval_count: None,
-        }
-    }
-    pub fn interval_count(mut self, v: impl Into<i64>) -> Self {
-        self.interval_count = Some(v.into());
-        self
-    }
-}
 /// Finalize an invoice
 ///
 /// Stripe automatically finalizes drafts before sending and attempting payment on invoices. However, if you’d like to finalize a draft invoice manually, you can do so using this method.
@@ -4005,91 +1039,6 @@ impl crate::rt::StripeRequest for FinalizeInvoice {
         }
     }
 }
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct FromInvoice {
-    pub action: crate::CreateInvoiceFromInvoiceAction,
-    pub invoice: String,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for FromInvoice {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("action", &self.action)?;
-        map.serialize_entry("invoice", &self.invoice)?;
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl FromInvoice {
-    ///Start with the required parameters: `action`, `invoice`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        action: impl Into<crate::CreateInvoiceFromInvoiceAction>,
-        invoice: impl Into<String>,
-    ) -> Self {
-        Self {
-            action: action.into(),
-            invoice: invoice.into(),
-        }
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct InstallmentPlan {
-    pub count: Option<i64>,
-    pub interval: Option<
-        crate::CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanInterval,
-    >,
-    pub r#type: crate::CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType,
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl serde::Serialize for InstallmentPlan {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.count {
-            map.serialize_entry("count", v)?;
-        }
-        if let Some(v) = &self.interval {
-            map.serialize_entry("interval", v)?;
-        }
-        map.serialize_entry("type", &self.r#type)?;
-        map.end()
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl InstallmentPlan {
-    ///Start with the required parameters: `type`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        r#type: impl Into<
-            crate::CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanType,
-        >,
-    ) -> Self {
-        Self {
-            count: None,
-            interval: None,
-            r#type: r#type.into(),
-        }
-    }
-    pub fn count(mut self, v: impl Into<i64>) -> Self {
-        self.count = Some(v.into());
-        self
-    }
-    pub fn interval(
-        mut self,
-        v: impl Into<
-            crate::CreateInvoicePaymentSettingsPaymentMethodOptionsCardInstallmentsPlanInterval,
-        >,
-    ) -> Self {
-        self.interval = Some(v.into());
-        self
-    }
-}
 /// Invoices are statements of amounts owed by a customer, and are either
 /// generated one-off, or generated periodically from a subscription.
 ///
@@ -4130,7 +1079,9 @@ pub struct Invoice {
     /// The public name of the business associated with this invoice, most often the business creating the invoice.
     pub account_name: Option<String>,
     /// The account tax IDs associated with the invoice. Only editable when the invoice is a draft.
-    pub account_tax_ids: Option<Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>>,
+    pub account_tax_ids: Option<
+        Vec<crate::rt::Expandable<crate::invoice::AccountTaxIds>>,
+    >,
     /// Final amount due at this time for this invoice. If the invoice's total is smaller than the minimum charge amount, for example, or if there is account credit that can be applied to the invoice, the `amount_due` may be 0. If there is a positive `starting_balance` for the invoice (the customer owes money), the `amount_due` will also take that into account. The charge that gets generated for the invoice will be for the amount specified in `amount_due`.
     pub amount_due: i64,
     /// Amount that was overpaid on the invoice. The amount overpaid is credited to the customer's credit balance.
@@ -4143,7 +1094,7 @@ pub struct Invoice {
     pub amount_shipping: i64,
     /// ID of the Connect Application that created the invoice.
     pub application: Option<
-        crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
+        crate::rt::Expandable<crate::billing_portal_configuration::Application>,
     >,
     /// Number of payment attempts made for this invoice, from the perspective of the payment retry schedule. Any payment attempt counts as the first attempt, and subsequently only automatic retries increment the attempt count. In other words, manual payment attempts after the first attempt do not affect the retry schedule. If a failure is returned with a non-retryable return code, the invoice can no longer be retried unless a new payment method is obtained. Retries will continue to be scheduled, and attempt_count will continue to increment, but retries will only be executed if a new payment method is obtained.
     pub attempt_count: i64,
@@ -4163,9 +1114,9 @@ pub struct Invoice {
     /// * `subscription_threshold`: A subscription reached a billing threshold.
     /// * `subscription_update`: A subscription was updated.
     /// * `upcoming`: Reserved for upcoming invoices created through the Create Preview Invoice API or when an `invoice.upcoming` event is generated for an upcoming invoice on a subscription.
-    pub billing_reason: Option<crate::InvoiceBillingReason>,
+    pub billing_reason: Option<crate::invoice::BillingReason>,
     /// Either `charge_automatically`, or `send_invoice`. When charging automatically, Stripe will attempt to pay this invoice using the default source attached to the customer. When sending an invoice, Stripe will email this invoice to the customer with payment instructions.
-    pub collection_method: crate::InvoiceCollectionMethod,
+    pub collection_method: crate::subscription::invoice_quote_schedule_phase_configuration_schedules_resource_default_settings_subscription::CollectionMethod,
     /// The confirmation secret associated with this invoice. Currently, this contains the client_secret of the PaymentIntent that Stripe creates during invoice finalization.
     pub confirmation_secret: Option<crate::InvoicesResourceConfirmationSecret>,
     /// Time at which the object was created. Measured in seconds since the Unix epoch.
@@ -4175,7 +1126,7 @@ pub struct Invoice {
     /// Custom fields displayed on the invoice.
     pub custom_fields: Option<Vec<crate::InvoiceSettingCustomField>>,
     /// The ID of the customer to bill.
-    pub customer: crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+    pub customer: crate::rt::Expandable<crate::discount::CustomerOrDeletedCustomer>,
     /// The ID of the account representing the customer to bill.
     pub customer_account: Option<String>,
     /// The customer's address. Until the invoice is finalized, this field will equal `customer.address`. Once the invoice is finalized, this field will no longer be updated.
@@ -4189,19 +1140,27 @@ pub struct Invoice {
     /// The customer's shipping information. Until the invoice is finalized, this field will equal `customer.shipping`. Once the invoice is finalized, this field will no longer be updated.
     pub customer_shipping: Option<crate::Shipping>,
     /// The customer's tax exempt status. Until the invoice is finalized, this field will equal `customer.tax_exempt`. Once the invoice is finalized, this field will no longer be updated.
-    pub customer_tax_exempt: Option<crate::CustomerTaxExempt>,
+    pub customer_tax_exempt: Option<
+        crate::customer::customer_invoice_payment_pages_checkout_session_details_v2_core_account::TaxExempt,
+    >,
     /// The customer's tax IDs. Until the invoice is finalized, this field will contain the same tax IDs as `customer.tax_ids`. Once the invoice is finalized, this field will no longer be updated.
     pub customer_tax_ids: Option<Vec<crate::InvoicesResourceInvoiceTaxId>>,
     /// ID of the default payment method for the invoice. It must belong to the customer associated with the invoice. If not set, defaults to the subscription's default payment method, if any, or to the default payment method in the customer's invoice settings.
     pub default_payment_method: Option<crate::rt::Expandable<crate::PaymentMethod>>,
     /// ID of the default payment source for the invoice. It must belong to the customer associated with the invoice and be in a chargeable state. If not set, defaults to the subscription's default source, if any, or to the customer's default source.
-    pub default_source: Option<crate::rt::Expandable<crate::BankAccountOrCardOrSource>>,
+    pub default_source: Option<
+        crate::rt::Expandable<crate::customer::BankAccountOrCardOrSource>,
+    >,
     /// The tax rates applied to this invoice, if any.
     pub default_tax_rates: Vec<crate::TaxRate>,
     /// An arbitrary string attached to the object. Often useful for displaying to users. Referenced as 'memo' in the Dashboard.
     pub description: Option<String>,
     /// The discounts applied to the invoice. Line item discounts are applied before invoice discounts. Use `expand[]=discounts` to expand each discount.
-    pub discounts: Vec<crate::rt::Expandable<crate::DiscountOrDeletedDiscount>>,
+    pub discounts: Vec<
+        crate::rt::Expandable<
+            crate::credit_notes_pretax_credit_amount::DiscountOrDeletedDiscount,
+        >,
+    >,
     /// The date on which payment for this invoice is due. This value will be `null` for invoices where `collection_method=charge_automatically`.
     pub due_date: Option<crate::rt::Timestamp>,
     /// The date when this invoice is in effect. Same as `finalized_at` unless overwritten. When defined, this value replaces the system-generated 'Date of issue' printed on the invoice PDF and receipt.
@@ -4261,7 +1220,7 @@ pub struct Invoice {
     /// Extra information about an invoice for the customer's credit card statement.
     pub statement_descriptor: Option<String>,
     /// The status of the invoice, one of `draft`, `open`, `paid`, `uncollectible`, or `void`. [Learn more](https://docs.stripe.com/billing/invoices/workflow#workflow-overview)
-    pub status: Option<crate::InvoiceStatus>,
+    pub status: Option<crate::invoice::invoice::Status>,
     pub status_transitions: crate::InvoicesResourceStatusTransitions,
     /// Total of all subscriptions, invoice items, and prorations on the invoice before any invoice level discount or exclusive tax is applied. Item discounts are already incorporated
     pub subtotal: i64,
@@ -4300,7 +1259,7 @@ impl crate::rt::Decode for Invoice {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<String>,
             f2: crate::rt::json::Slot<
-                Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>,
+                Vec<crate::rt::Expandable<crate::invoice::AccountTaxIds>>,
             >,
             f3: crate::rt::json::Slot<i64>,
             f4: crate::rt::json::Slot<i64>,
@@ -4308,21 +1267,23 @@ impl crate::rt::Decode for Invoice {
             f6: crate::rt::json::Slot<i64>,
             f7: crate::rt::json::Slot<i64>,
             f8: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::ApplicationOrDeletedApplication>,
+                crate::rt::Expandable<crate::billing_portal_configuration::Application>,
             >,
             f9: crate::rt::json::Slot<i64>,
             f10: crate::rt::json::Slot<bool>,
             f11: crate::rt::json::Slot<bool>,
             f12: crate::rt::json::Slot<crate::AutomaticTax>,
             f13: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f14: crate::rt::json::Slot<crate::InvoiceBillingReason>,
-            f15: crate::rt::json::Slot<crate::InvoiceCollectionMethod>,
+            f14: crate::rt::json::Slot<crate::invoice::BillingReason>,
+            f15: crate::rt::json::Slot<
+                crate::subscription::invoice_quote_schedule_phase_configuration_schedules_resource_default_settings_subscription::CollectionMethod,
+            >,
             f16: crate::rt::json::Slot<crate::InvoicesResourceConfirmationSecret>,
             f17: crate::rt::json::Slot<crate::rt::Timestamp>,
             f18: crate::rt::json::Slot<String>,
             f19: crate::rt::json::Slot<Vec<crate::InvoiceSettingCustomField>>,
             f20: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+                crate::rt::Expandable<crate::discount::CustomerOrDeletedCustomer>,
             >,
             f21: crate::rt::json::Slot<String>,
             f22: crate::rt::json::Slot<crate::Address>,
@@ -4330,16 +1291,22 @@ impl crate::rt::Decode for Invoice {
             f24: crate::rt::json::Slot<String>,
             f25: crate::rt::json::Slot<String>,
             f26: crate::rt::json::Slot<crate::Shipping>,
-            f27: crate::rt::json::Slot<crate::CustomerTaxExempt>,
+            f27: crate::rt::json::Slot<
+                crate::customer::customer_invoice_payment_pages_checkout_session_details_v2_core_account::TaxExempt,
+            >,
             f28: crate::rt::json::Slot<Vec<crate::InvoicesResourceInvoiceTaxId>>,
             f29: crate::rt::json::Slot<crate::rt::Expandable<crate::PaymentMethod>>,
             f30: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::BankAccountOrCardOrSource>,
+                crate::rt::Expandable<crate::customer::BankAccountOrCardOrSource>,
             >,
             f31: crate::rt::json::Slot<Vec<crate::TaxRate>>,
             f32: crate::rt::json::Slot<String>,
             f33: crate::rt::json::Slot<
-                Vec<crate::rt::Expandable<crate::DiscountOrDeletedDiscount>>,
+                Vec<
+                    crate::rt::Expandable<
+                        crate::credit_notes_pretax_credit_amount::DiscountOrDeletedDiscount,
+                    >,
+                >,
             >,
             f34: crate::rt::json::Slot<crate::rt::Timestamp>,
             f35: crate::rt::json::Slot<crate::rt::Timestamp>,
@@ -4373,7 +1340,7 @@ impl crate::rt::Decode for Invoice {
             f61: crate::rt::json::Slot<crate::Shipping>,
             f62: crate::rt::json::Slot<i64>,
             f63: crate::rt::json::Slot<String>,
-            f64: crate::rt::json::Slot<crate::InvoiceStatus>,
+            f64: crate::rt::json::Slot<crate::invoice::invoice::Status>,
             f65: crate::rt::json::Slot<crate::InvoicesResourceStatusTransitions>,
             f66: crate::rt::json::Slot<i64>,
             f67: crate::rt::json::Slot<i64>,
@@ -5008,160 +1975,6 @@ impl serde::Serialize for Invoice {
         map.end()
     }
 }
-/// Values of `InvoiceBillingReason`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InvoiceBillingReason {
-    /// `automatic_pending_invoice_item_invoice`
-    AutomaticPendingInvoiceItemInvoice,
-    /// `manual`
-    Manual,
-    /// `quote_accept`
-    QuoteAccept,
-    /// `subscription`
-    Subscription,
-    /// `subscription_create`
-    SubscriptionCreate,
-    /// `subscription_cycle`
-    SubscriptionCycle,
-    /// `subscription_threshold`
-    SubscriptionThreshold,
-    /// `subscription_update`
-    SubscriptionUpdate,
-    /// `upcoming`
-    Upcoming,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl InvoiceBillingReason {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InvoiceBillingReason::AutomaticPendingInvoiceItemInvoice => {
-                "automatic_pending_invoice_item_invoice"
-            }
-            InvoiceBillingReason::Manual => "manual",
-            InvoiceBillingReason::QuoteAccept => "quote_accept",
-            InvoiceBillingReason::Subscription => "subscription",
-            InvoiceBillingReason::SubscriptionCreate => "subscription_create",
-            InvoiceBillingReason::SubscriptionCycle => "subscription_cycle",
-            InvoiceBillingReason::SubscriptionThreshold => "subscription_threshold",
-            InvoiceBillingReason::SubscriptionUpdate => "subscription_update",
-            InvoiceBillingReason::Upcoming => "upcoming",
-            InvoiceBillingReason::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for InvoiceBillingReason {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "automatic_pending_invoice_item_invoice",
-                    "manual",
-                    "quote_accept",
-                    "subscription",
-                    "subscription_create",
-                    "subscription_cycle",
-                    "subscription_threshold",
-                    "subscription_update",
-                    "upcoming",
-                ],
-            ) {
-                Some(0) => InvoiceBillingReason::AutomaticPendingInvoiceItemInvoice,
-                Some(1) => InvoiceBillingReason::Manual,
-                Some(2) => InvoiceBillingReason::QuoteAccept,
-                Some(3) => InvoiceBillingReason::Subscription,
-                Some(4) => InvoiceBillingReason::SubscriptionCreate,
-                Some(5) => InvoiceBillingReason::SubscriptionCycle,
-                Some(6) => InvoiceBillingReason::SubscriptionThreshold,
-                Some(7) => InvoiceBillingReason::SubscriptionUpdate,
-                Some(8) => InvoiceBillingReason::Upcoming,
-                _ => InvoiceBillingReason::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for InvoiceBillingReason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for InvoiceBillingReason {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for InvoiceBillingReason {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for InvoiceBillingReason {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// Values of `InvoiceCollectionMethod`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InvoiceCollectionMethod {
-    /// `charge_automatically`
-    ChargeAutomatically,
-    /// `send_invoice`
-    SendInvoice,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl InvoiceCollectionMethod {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InvoiceCollectionMethod::ChargeAutomatically => "charge_automatically",
-            InvoiceCollectionMethod::SendInvoice => "send_invoice",
-            InvoiceCollectionMethod::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for InvoiceCollectionMethod {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["charge_automatically", "send_invoice"],
-            ) {
-                Some(0) => InvoiceCollectionMethod::ChargeAutomatically,
-                Some(1) => InvoiceCollectionMethod::SendInvoice,
-                _ => InvoiceCollectionMethod::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for InvoiceCollectionMethod {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for InvoiceCollectionMethod {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for InvoiceCollectionMethod {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for InvoiceCollectionMethod {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// invoice_installments_card
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5217,181 +2030,6 @@ impl serde::Serialize for InvoiceInstallmentsCard {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct InvoiceItemPreviewParams {
-    pub amount: Option<i64>,
-    pub currency: Option<String>,
-    pub description: Option<String>,
-    pub discountable: Option<bool>,
-    pub discounts: Option<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
-    pub invoiceitem: Option<String>,
-    pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
-    pub period: Option<crate::Period>,
-    pub price: Option<String>,
-    pub price_data: Option<crate::OneTimePriceData>,
-    pub quantity: Option<i64>,
-    pub tax_behavior: Option<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
-    pub tax_code: Option<crate::rt::Clearable<String>>,
-    pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
-    pub unit_amount: Option<i64>,
-    pub unit_amount_decimal: Option<crate::rt::Decimal>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for InvoiceItemPreviewParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.amount {
-            map.serialize_entry("amount", v)?;
-        }
-        if let Some(v) = &self.currency {
-            map.serialize_entry("currency", v)?;
-        }
-        if let Some(v) = &self.description {
-            map.serialize_entry("description", v)?;
-        }
-        if let Some(v) = &self.discountable {
-            map.serialize_entry("discountable", v)?;
-        }
-        if let Some(v) = &self.discounts {
-            map.serialize_entry("discounts", v)?;
-        }
-        if let Some(v) = &self.invoiceitem {
-            map.serialize_entry("invoiceitem", v)?;
-        }
-        if let Some(v) = &self.metadata {
-            map.serialize_entry("metadata", v)?;
-        }
-        if let Some(v) = &self.period {
-            map.serialize_entry("period", v)?;
-        }
-        if let Some(v) = &self.price {
-            map.serialize_entry("price", v)?;
-        }
-        if let Some(v) = &self.price_data {
-            map.serialize_entry("price_data", v)?;
-        }
-        if let Some(v) = &self.quantity {
-            map.serialize_entry("quantity", v)?;
-        }
-        if let Some(v) = &self.tax_behavior {
-            map.serialize_entry("tax_behavior", v)?;
-        }
-        if let Some(v) = &self.tax_code {
-            map.serialize_entry("tax_code", v)?;
-        }
-        if let Some(v) = &self.tax_rates {
-            map.serialize_entry("tax_rates", v)?;
-        }
-        if let Some(v) = &self.unit_amount {
-            map.serialize_entry("unit_amount", v)?;
-        }
-        if let Some(v) = &self.unit_amount_decimal {
-            map.serialize_entry("unit_amount_decimal", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl InvoiceItemPreviewParams {
-    ///Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            amount: None,
-            currency: None,
-            description: None,
-            discountable: None,
-            discounts: None,
-            invoiceitem: None,
-            metadata: None,
-            period: None,
-            price: None,
-            price_data: None,
-            quantity: None,
-            tax_behavior: None,
-            tax_code: None,
-            tax_rates: None,
-            unit_amount: None,
-            unit_amount_decimal: None,
-        }
-    }
-    pub fn amount(mut self, v: impl Into<i64>) -> Self {
-        self.amount = Some(v.into());
-        self
-    }
-    pub fn currency(mut self, v: impl Into<String>) -> Self {
-        self.currency = Some(v.into());
-        self
-    }
-    pub fn description(mut self, v: impl Into<String>) -> Self {
-        self.description = Some(v.into());
-        self
-    }
-    pub fn discountable(mut self, v: impl Into<bool>) -> Self {
-        self.discountable = Some(v.into());
-        self
-    }
-    pub fn discounts(
-        mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
-    ) -> Self {
-        self.discounts = Some(v.into());
-        self
-    }
-    pub fn invoiceitem(mut self, v: impl Into<String>) -> Self {
-        self.invoiceitem = Some(v.into());
-        self
-    }
-    pub fn metadata(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::rt::Metadata>>,
-    ) -> Self {
-        self.metadata = Some(v.into());
-        self
-    }
-    pub fn period(mut self, v: impl Into<crate::Period>) -> Self {
-        self.period = Some(v.into());
-        self
-    }
-    pub fn price(mut self, v: impl Into<String>) -> Self {
-        self.price = Some(v.into());
-        self
-    }
-    pub fn price_data(mut self, v: impl Into<crate::OneTimePriceData>) -> Self {
-        self.price_data = Some(v.into());
-        self
-    }
-    pub fn quantity(mut self, v: impl Into<i64>) -> Self {
-        self.quantity = Some(v.into());
-        self
-    }
-    pub fn tax_behavior(
-        mut self,
-        v: impl Into<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
-    ) -> Self {
-        self.tax_behavior = Some(v.into());
-        self
-    }
-    pub fn tax_code(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
-        self.tax_code = Some(v.into());
-        self
-    }
-    pub fn tax_rates(mut self, v: impl Into<crate::rt::Clearable<Vec<String>>>) -> Self {
-        self.tax_rates = Some(v.into());
-        self
-    }
-    pub fn unit_amount(mut self, v: impl Into<i64>) -> Self {
-        self.unit_amount = Some(v.into());
-        self
-    }
-    pub fn unit_amount_decimal(mut self, v: impl Into<crate::rt::Decimal>) -> Self {
-        self.unit_amount_decimal = Some(v.into());
-        self
     }
 }
 /// InvoiceItemThresholdReason
@@ -5550,7 +2188,7 @@ pub struct InvoiceMandateOptionsCard {
     /// Amount to be charged for future payments.
     pub amount: Option<i64>,
     /// One of `fixed` or `maximum`. If `fixed`, the `amount` param refers to the exact amount to be charged in future payments. If `maximum`, the amount charged can be up to the value passed for the `amount` param.
-    pub amount_type: Option<crate::InvoiceMandateOptionsCardAmountType>,
+    pub amount_type: Option<crate::invoice::AmountType>,
     /// A description of the mandate or subscription that is meant to be displayed to the customer.
     pub description: Option<String>,
     /// Fields the pinned spec does not name, kept as raw JSON.
@@ -5561,7 +2199,7 @@ impl crate::rt::Decode for InvoiceMandateOptionsCard {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::InvoiceMandateOptionsCardAmountType>,
+            f1: crate::rt::json::Slot<crate::invoice::AmountType>,
             f2: crate::rt::json::Slot<String>,
         }
         let mut b = Slots {
@@ -5618,60 +2256,6 @@ impl serde::Serialize for InvoiceMandateOptionsCard {
         map.end()
     }
 }
-/// Values of `InvoiceMandateOptionsCardAmountType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InvoiceMandateOptionsCardAmountType {
-    /// `fixed`
-    Fixed,
-    /// `maximum`
-    Maximum,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl InvoiceMandateOptionsCardAmountType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InvoiceMandateOptionsCardAmountType::Fixed => "fixed",
-            InvoiceMandateOptionsCardAmountType::Maximum => "maximum",
-            InvoiceMandateOptionsCardAmountType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for InvoiceMandateOptionsCardAmountType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["fixed", "maximum"]) {
-                Some(0) => InvoiceMandateOptionsCardAmountType::Fixed,
-                Some(1) => InvoiceMandateOptionsCardAmountType::Maximum,
-                _ => InvoiceMandateOptionsCardAmountType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for InvoiceMandateOptionsCardAmountType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for InvoiceMandateOptionsCardAmountType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for InvoiceMandateOptionsCardAmountType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for InvoiceMandateOptionsCardAmountType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// invoice_mandate_options_payto
 #[derive(Clone, Debug)]
 #[non_exhaustive]
@@ -5679,9 +2263,9 @@ pub struct InvoiceMandateOptionsPayto {
     /// The maximum amount that can be collected in a single invoice. If you don't specify a maximum, then there is no limit.
     pub amount: Option<i64>,
     /// Only `maximum` is supported.
-    pub amount_type: Option<crate::InvoiceMandateOptionsCardAmountType>,
+    pub amount_type: Option<crate::invoice::AmountType>,
     /// The purpose for which payments are made. Has a default value based on your merchant category code.
-    pub purpose: Option<crate::InvoiceMandateOptionsPaytoPurpose>,
+    pub purpose: Option<crate::mandate::Purpose>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -5690,8 +2274,8 @@ impl crate::rt::Decode for InvoiceMandateOptionsPayto {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
-            f1: crate::rt::json::Slot<crate::InvoiceMandateOptionsCardAmountType>,
-            f2: crate::rt::json::Slot<crate::InvoiceMandateOptionsPaytoPurpose>,
+            f1: crate::rt::json::Slot<crate::invoice::AmountType>,
+            f2: crate::rt::json::Slot<crate::mandate::Purpose>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -5747,117 +2331,12 @@ impl serde::Serialize for InvoiceMandateOptionsPayto {
         map.end()
     }
 }
-/// Values of `InvoiceMandateOptionsPaytoPurpose`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InvoiceMandateOptionsPaytoPurpose {
-    /// `dependant_support`
-    DependantSupport,
-    /// `government`
-    Government,
-    /// `loan`
-    Loan,
-    /// `mortgage`
-    Mortgage,
-    /// `other`
-    Other,
-    /// `pension`
-    Pension,
-    /// `personal`
-    Personal,
-    /// `retail`
-    Retail,
-    /// `salary`
-    Salary,
-    /// `tax`
-    Tax,
-    /// `utility`
-    Utility,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl InvoiceMandateOptionsPaytoPurpose {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InvoiceMandateOptionsPaytoPurpose::DependantSupport => "dependant_support",
-            InvoiceMandateOptionsPaytoPurpose::Government => "government",
-            InvoiceMandateOptionsPaytoPurpose::Loan => "loan",
-            InvoiceMandateOptionsPaytoPurpose::Mortgage => "mortgage",
-            InvoiceMandateOptionsPaytoPurpose::Other => "other",
-            InvoiceMandateOptionsPaytoPurpose::Pension => "pension",
-            InvoiceMandateOptionsPaytoPurpose::Personal => "personal",
-            InvoiceMandateOptionsPaytoPurpose::Retail => "retail",
-            InvoiceMandateOptionsPaytoPurpose::Salary => "salary",
-            InvoiceMandateOptionsPaytoPurpose::Tax => "tax",
-            InvoiceMandateOptionsPaytoPurpose::Utility => "utility",
-            InvoiceMandateOptionsPaytoPurpose::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for InvoiceMandateOptionsPaytoPurpose {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "dependant_support",
-                    "government",
-                    "loan",
-                    "mortgage",
-                    "other",
-                    "pension",
-                    "personal",
-                    "retail",
-                    "salary",
-                    "tax",
-                    "utility",
-                ],
-            ) {
-                Some(0) => InvoiceMandateOptionsPaytoPurpose::DependantSupport,
-                Some(1) => InvoiceMandateOptionsPaytoPurpose::Government,
-                Some(2) => InvoiceMandateOptionsPaytoPurpose::Loan,
-                Some(3) => InvoiceMandateOptionsPaytoPurpose::Mortgage,
-                Some(4) => InvoiceMandateOptionsPaytoPurpose::Other,
-                Some(5) => InvoiceMandateOptionsPaytoPurpose::Pension,
-                Some(6) => InvoiceMandateOptionsPaytoPurpose::Personal,
-                Some(7) => InvoiceMandateOptionsPaytoPurpose::Retail,
-                Some(8) => InvoiceMandateOptionsPaytoPurpose::Salary,
-                Some(9) => InvoiceMandateOptionsPaytoPurpose::Tax,
-                Some(10) => InvoiceMandateOptionsPaytoPurpose::Utility,
-                _ => InvoiceMandateOptionsPaytoPurpose::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for InvoiceMandateOptionsPaytoPurpose {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for InvoiceMandateOptionsPaytoPurpose {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for InvoiceMandateOptionsPaytoPurpose {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for InvoiceMandateOptionsPaytoPurpose {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
 /// InvoiceRenderingPdf
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct InvoiceRenderingPdf {
     /// Page size of invoice pdf. Options include a4, letter, and auto. If set to auto, page size will be switched to a4 or letter based on customer locale.
-    pub page_size: Option<crate::InvoiceRenderingPdfPageSize>,
+    pub page_size: Option<crate::invoice::rendering_pdf::PageSize>,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -5865,7 +2344,7 @@ impl crate::rt::Decode for InvoiceRenderingPdf {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<crate::InvoiceRenderingPdfPageSize>,
+            f0: crate::rt::json::Slot<crate::invoice::rendering_pdf::PageSize>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -5907,64 +2386,6 @@ impl serde::Serialize for InvoiceRenderingPdf {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `InvoiceRenderingPdfPageSize`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InvoiceRenderingPdfPageSize {
-    /// `a4`
-    A4,
-    /// `auto`
-    Auto,
-    /// `letter`
-    Letter,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl InvoiceRenderingPdfPageSize {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InvoiceRenderingPdfPageSize::A4 => "a4",
-            InvoiceRenderingPdfPageSize::Auto => "auto",
-            InvoiceRenderingPdfPageSize::Letter => "letter",
-            InvoiceRenderingPdfPageSize::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for InvoiceRenderingPdfPageSize {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["a4", "auto", "letter"]) {
-                Some(0) => InvoiceRenderingPdfPageSize::A4,
-                Some(1) => InvoiceRenderingPdfPageSize::Auto,
-                Some(2) => InvoiceRenderingPdfPageSize::Letter,
-                _ => InvoiceRenderingPdfPageSize::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for InvoiceRenderingPdfPageSize {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for InvoiceRenderingPdfPageSize {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for InvoiceRenderingPdfPageSize {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for InvoiceRenderingPdfPageSize {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// invoice_setting_checkout_rendering_options
@@ -6340,7 +2761,9 @@ impl serde::Serialize for InvoiceSettingQuoteSetting {
 #[non_exhaustive]
 pub struct InvoiceSettingSubscriptionSchedulePhaseSetting {
     /// The account tax IDs associated with this phase of the subscription schedule. Will be set on invoices generated by this phase of the subscription schedule.
-    pub account_tax_ids: Option<Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>>,
+    pub account_tax_ids: Option<
+        Vec<crate::rt::Expandable<crate::invoice::AccountTaxIds>>,
+    >,
     /// Number of days within which a customer must pay invoices generated by this subscription schedule. This value will be `null` for subscription schedules where `billing=charge_automatically`.
     pub days_until_due: Option<i64>,
     /// The connected account that issues the invoice. The invoice is presented with the branding and support information of the specified account.
@@ -6353,7 +2776,7 @@ impl crate::rt::Decode for InvoiceSettingSubscriptionSchedulePhaseSetting {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>,
+                Vec<crate::rt::Expandable<crate::invoice::AccountTaxIds>>,
             >,
             f1: crate::rt::json::Slot<i64>,
             f2: crate::rt::json::Slot<crate::ConnectAccountReference>,
@@ -6417,7 +2840,9 @@ impl serde::Serialize for InvoiceSettingSubscriptionSchedulePhaseSetting {
 #[non_exhaustive]
 pub struct InvoiceSettingSubscriptionScheduleSetting {
     /// The account tax IDs associated with the subscription schedule. Will be set on invoices generated by the subscription schedule.
-    pub account_tax_ids: Option<Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>>,
+    pub account_tax_ids: Option<
+        Vec<crate::rt::Expandable<crate::invoice::AccountTaxIds>>,
+    >,
     /// Number of days within which a customer must pay invoices generated by this subscription schedule. This value will be `null` for subscription schedules where `billing=charge_automatically`.
     pub days_until_due: Option<i64>,
     pub issuer: crate::ConnectAccountReference,
@@ -6429,7 +2854,7 @@ impl crate::rt::Decode for InvoiceSettingSubscriptionScheduleSetting {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                Vec<crate::rt::Expandable<crate::TaxIdOrDeletedTaxId>>,
+                Vec<crate::rt::Expandable<crate::invoice::AccountTaxIds>>,
             >,
             f1: crate::rt::json::Slot<i64>,
             f2: crate::rt::json::Slot<crate::ConnectAccountReference>,
@@ -6495,130 +2920,6 @@ impl serde::Serialize for InvoiceSettingSubscriptionScheduleSetting {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct InvoiceSettings {
-    pub account_tax_ids: Option<crate::rt::Clearable<Vec<String>>>,
-    pub days_until_due: Option<i64>,
-    pub issuer: Option<crate::CreateCheckoutSessionInvoiceCreationInvoiceDataIssuer>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for InvoiceSettings {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.account_tax_ids {
-            map.serialize_entry("account_tax_ids", v)?;
-        }
-        if let Some(v) = &self.days_until_due {
-            map.serialize_entry("days_until_due", v)?;
-        }
-        if let Some(v) = &self.issuer {
-            map.serialize_entry("issuer", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl InvoiceSettings {
-    ///Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            account_tax_ids: None,
-            days_until_due: None,
-            issuer: None,
-        }
-    }
-    pub fn account_tax_ids(
-        mut self,
-        v: impl Into<crate::rt::Clearable<Vec<String>>>,
-    ) -> Self {
-        self.account_tax_ids = Some(v.into());
-        self
-    }
-    pub fn days_until_due(mut self, v: impl Into<i64>) -> Self {
-        self.days_until_due = Some(v.into());
-        self
-    }
-    pub fn issuer(
-        mut self,
-        v: impl Into<crate::CreateCheckoutSessionInvoiceCreationInvoiceDataIssuer>,
-    ) -> Self {
-        self.issuer = Some(v.into());
-        self
-    }
-}
-/// Values of `InvoiceStatus`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum InvoiceStatus {
-    /// `draft`
-    Draft,
-    /// `open`
-    Open,
-    /// `paid`
-    Paid,
-    /// `uncollectible`
-    Uncollectible,
-    /// `void`
-    Void,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl InvoiceStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            InvoiceStatus::Draft => "draft",
-            InvoiceStatus::Open => "open",
-            InvoiceStatus::Paid => "paid",
-            InvoiceStatus::Uncollectible => "uncollectible",
-            InvoiceStatus::Void => "void",
-            InvoiceStatus::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for InvoiceStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["draft", "open", "paid", "uncollectible", "void"],
-            ) {
-                Some(0) => InvoiceStatus::Draft,
-                Some(1) => InvoiceStatus::Open,
-                Some(2) => InvoiceStatus::Paid,
-                Some(3) => InvoiceStatus::Uncollectible,
-                Some(4) => InvoiceStatus::Void,
-                _ => InvoiceStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for InvoiceStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for InvoiceStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for InvoiceStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for InvoiceStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// InvoiceThresholdReason
@@ -6696,148 +2997,6 @@ impl serde::Serialize for InvoiceThresholdReason {
         map.end()
     }
 }
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct LinesDataParam {
-    pub amount: Option<i64>,
-    pub description: Option<String>,
-    pub discountable: Option<bool>,
-    pub discounts: Option<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
-    pub invoice_item: Option<String>,
-    pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
-    pub period: Option<crate::Period>,
-    pub price_data: Option<crate::OneTimePriceDataWithProductData>,
-    pub pricing: Option<crate::PricingParam>,
-    pub quantity: Option<i64>,
-    pub tax_amounts: Option<crate::rt::Clearable<Vec<crate::TaxAmountParam>>>,
-    pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for LinesDataParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.amount {
-            map.serialize_entry("amount", v)?;
-        }
-        if let Some(v) = &self.description {
-            map.serialize_entry("description", v)?;
-        }
-        if let Some(v) = &self.discountable {
-            map.serialize_entry("discountable", v)?;
-        }
-        if let Some(v) = &self.discounts {
-            map.serialize_entry("discounts", v)?;
-        }
-        if let Some(v) = &self.invoice_item {
-            map.serialize_entry("invoice_item", v)?;
-        }
-        if let Some(v) = &self.metadata {
-            map.serialize_entry("metadata", v)?;
-        }
-        if let Some(v) = &self.period {
-            map.serialize_entry("period", v)?;
-        }
-        if let Some(v) = &self.price_data {
-            map.serialize_entry("price_data", v)?;
-        }
-        if let Some(v) = &self.pricing {
-            map.serialize_entry("pricing", v)?;
-        }
-        if let Some(v) = &self.quantity {
-            map.serialize_entry("quantity", v)?;
-        }
-        if let Some(v) = &self.tax_amounts {
-            map.serialize_entry("tax_amounts", v)?;
-        }
-        if let Some(v) = &self.tax_rates {
-            map.serialize_entry("tax_rates", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl LinesDataParam {
-    ///Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            amount: None,
-            description: None,
-            discountable: None,
-            discounts: None,
-            invoice_item: None,
-            metadata: None,
-            period: None,
-            price_data: None,
-            pricing: None,
-            quantity: None,
-            tax_amounts: None,
-            tax_rates: None,
-        }
-    }
-    pub fn amount(mut self, v: impl Into<i64>) -> Self {
-        self.amount = Some(v.into());
-        self
-    }
-    pub fn description(mut self, v: impl Into<String>) -> Self {
-        self.description = Some(v.into());
-        self
-    }
-    pub fn discountable(mut self, v: impl Into<bool>) -> Self {
-        self.discountable = Some(v.into());
-        self
-    }
-    pub fn discounts(
-        mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
-    ) -> Self {
-        self.discounts = Some(v.into());
-        self
-    }
-    pub fn invoice_item(mut self, v: impl Into<String>) -> Self {
-        self.invoice_item = Some(v.into());
-        self
-    }
-    pub fn metadata(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::rt::Metadata>>,
-    ) -> Self {
-        self.metadata = Some(v.into());
-        self
-    }
-    pub fn period(mut self, v: impl Into<crate::Period>) -> Self {
-        self.period = Some(v.into());
-        self
-    }
-    pub fn price_data(
-        mut self,
-        v: impl Into<crate::OneTimePriceDataWithProductData>,
-    ) -> Self {
-        self.price_data = Some(v.into());
-        self
-    }
-    pub fn pricing(mut self, v: impl Into<crate::PricingParam>) -> Self {
-        self.pricing = Some(v.into());
-        self
-    }
-    pub fn quantity(mut self, v: impl Into<i64>) -> Self {
-        self.quantity = Some(v.into());
-        self
-    }
-    pub fn tax_amounts(
-        mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::TaxAmountParam>>>,
-    ) -> Self {
-        self.tax_amounts = Some(v.into());
-        self
-    }
-    pub fn tax_rates(mut self, v: impl Into<crate::rt::Clearable<Vec<String>>>) -> Self {
-        self.tax_rates = Some(v.into());
-        self
-    }
-}
 /// List all invoices
 ///
 /// You can list all invoices, or list the invoices for a specific customer. The invoices are returned sorted by creation date, with the most recently created invoices appearing first.
@@ -6848,14 +3007,14 @@ impl LinesDataParam {
 #[non_exhaustive]
 pub struct ListInvoices {
     /// The collection method of the invoice to retrieve. Either `charge_automatically` or `send_invoice`.
-    pub collection_method: Option<crate::CreateCustomerSubscriptionCollectionMethod>,
+    pub collection_method: Option<crate::subscription::CollectionMethod>,
     /// Only return invoices that were created during the given date interval.
-    pub created: Option<crate::ListInvoicesCreated>,
+    pub created: Option<crate::invoice::Created>,
     /// Only return invoices for the customer specified by this customer ID.
     pub customer: Option<crate::CustomerId>,
     /// Only return invoices for the account representing the customer specified by this account ID.
     pub customer_account: Option<String>,
-    pub due_date: Option<crate::ListInvoicesDueDate>,
+    pub due_date: Option<crate::invoice::DueDate>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -6865,7 +3024,7 @@ pub struct ListInvoices {
     /// A cursor for use in pagination. `starting_after` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, ending with `obj_foo`, your subsequent call can include `starting_after=obj_foo` in order to fetch the next page of the list.
     pub starting_after: Option<String>,
     /// The status of the invoice, one of `draft`, `open`, `paid`, `uncollectible`, or `void`. [Learn more](https://docs.stripe.com/billing/invoices/workflow#workflow-overview)
-    pub status: Option<crate::ListInvoicesStatus>,
+    pub status: Option<crate::invoice::lists::Status>,
     /// Only return invoices for the subscription specified by this subscription ID.
     pub subscription: Option<crate::SubscriptionId>,
 }
@@ -6932,13 +3091,13 @@ impl ListInvoices {
     /// The collection method of the invoice to retrieve. Either `charge_automatically` or `send_invoice`.
     pub fn collection_method(
         mut self,
-        v: impl Into<crate::CreateCustomerSubscriptionCollectionMethod>,
+        v: impl Into<crate::subscription::CollectionMethod>,
     ) -> Self {
         self.collection_method = Some(v.into());
         self
     }
     /// Only return invoices that were created during the given date interval.
-    pub fn created(mut self, v: impl Into<crate::ListInvoicesCreated>) -> Self {
+    pub fn created(mut self, v: impl Into<crate::invoice::Created>) -> Self {
         self.created = Some(v.into());
         self
     }
@@ -6952,7 +3111,7 @@ impl ListInvoices {
         self.customer_account = Some(v.into());
         self
     }
-    pub fn due_date(mut self, v: impl Into<crate::ListInvoicesDueDate>) -> Self {
+    pub fn due_date(mut self, v: impl Into<crate::invoice::DueDate>) -> Self {
         self.due_date = Some(v.into());
         self
     }
@@ -6977,7 +3136,7 @@ impl ListInvoices {
         self
     }
     /// The status of the invoice, one of `draft`, `open`, `paid`, `uncollectible`, or `void`. [Learn more](https://docs.stripe.com/billing/invoices/workflow#workflow-overview)
-    pub fn status(mut self, v: impl Into<crate::ListInvoicesStatus>) -> Self {
+    pub fn status(mut self, v: impl Into<crate::invoice::lists::Status>) -> Self {
         self.status = Some(v.into());
         self
     }
@@ -7000,142 +3159,6 @@ impl crate::rt::StripeRequest for ListInvoices {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// One of several shapes of `ListInvoicesCreated`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListInvoicesCreated {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for ListInvoicesCreated {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListInvoicesCreated::RangeQuerySpecs(x) => x.serialize(s),
-            ListInvoicesCreated::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::RangeQuerySpecs> for ListInvoicesCreated {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListInvoicesCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "billing")]
-impl From<i64> for ListInvoicesCreated {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListInvoicesCreated::Integer(v)
-    }
-}
-/// One of several shapes of `ListInvoicesDueDate`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListInvoicesDueDate {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for ListInvoicesDueDate {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListInvoicesDueDate::RangeQuerySpecs(x) => x.serialize(s),
-            ListInvoicesDueDate::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl From<crate::RangeQuerySpecs> for ListInvoicesDueDate {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListInvoicesDueDate::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "billing")]
-impl From<i64> for ListInvoicesDueDate {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListInvoicesDueDate::Integer(v)
-    }
-}
-/// Values of `ListInvoicesStatus`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ListInvoicesStatus {
-    /// `draft`
-    Draft,
-    /// `open`
-    Open,
-    /// `paid`
-    Paid,
-    /// `uncollectible`
-    Uncollectible,
-    /// `void`
-    Void,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl ListInvoicesStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ListInvoicesStatus::Draft => "draft",
-            ListInvoicesStatus::Open => "open",
-            ListInvoicesStatus::Paid => "paid",
-            ListInvoicesStatus::Uncollectible => "uncollectible",
-            ListInvoicesStatus::Void => "void",
-            ListInvoicesStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for ListInvoicesStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["draft", "open", "paid", "uncollectible", "void"],
-            ) {
-                Some(0) => ListInvoicesStatus::Draft,
-                Some(1) => ListInvoicesStatus::Open,
-                Some(2) => ListInvoicesStatus::Paid,
-                Some(3) => ListInvoicesStatus::Uncollectible,
-                Some(4) => ListInvoicesStatus::Void,
-                _ => ListInvoicesStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for ListInvoicesStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for ListInvoicesStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for ListInvoicesStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Mark an invoice as uncollectible
@@ -7196,79 +3219,6 @@ impl crate::rt::StripeRequest for MarkUncollectibleInvoice {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct OneTimePriceDataWithProductData {
-    pub currency: String,
-    pub product: Option<String>,
-    pub product_data: Option<crate::ProductData>,
-    pub tax_behavior: Option<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
-    pub unit_amount: Option<i64>,
-    pub unit_amount_decimal: Option<crate::rt::Decimal>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for OneTimePriceDataWithProductData {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("currency", &self.currency)?;
-        if let Some(v) = &self.product {
-            map.serialize_entry("product", v)?;
-        }
-        if let Some(v) = &self.product_data {
-            map.serialize_entry("product_data", v)?;
-        }
-        if let Some(v) = &self.tax_behavior {
-            map.serialize_entry("tax_behavior", v)?;
-        }
-        if let Some(v) = &self.unit_amount {
-            map.serialize_entry("unit_amount", v)?;
-        }
-        if let Some(v) = &self.unit_amount_decimal {
-            map.serialize_entry("unit_amount_decimal", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl OneTimePriceDataWithProductData {
-    ///Start with the required parameters: `currency`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(currency: impl Into<String>) -> Self {
-        Self {
-            currency: currency.into(),
-            product: None,
-            product_data: None,
-            tax_behavior: None,
-            unit_amount: None,
-            unit_amount_decimal: None,
-        }
-    }
-    pub fn product(mut self, v: impl Into<String>) -> Self {
-        self.product = Some(v.into());
-        self
-    }
-    pub fn product_data(mut self, v: impl Into<crate::ProductData>) -> Self {
-        self.product_data = Some(v.into());
-        self
-    }
-    pub fn tax_behavior(
-        mut self,
-        v: impl Into<crate::CreateCheckoutSessionLineItemsPriceDataTaxBehavior>,
-    ) -> Self {
-        self.tax_behavior = Some(v.into());
-        self
-    }
-    pub fn unit_amount(mut self, v: impl Into<i64>) -> Self {
-        self.unit_amount = Some(v.into());
-        self
-    }
-    pub fn unit_amount_decimal(mut self, v: impl Into<crate::rt::Decimal>) -> Self {
-        self.unit_amount_decimal = Some(v.into());
-        self
     }
 }
 /// Pay an invoice
@@ -7401,304 +3351,6 @@ impl crate::rt::StripeRequest for PayInvoice {
         }
     }
 }
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct PhaseConfigurationParams {
-    pub add_invoice_items: Option<
-        Vec<crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItems>,
-    >,
-    pub application_fee_percent: Option<f64>,
-    pub automatic_tax: Option<crate::AutomaticTaxConfig>,
-    pub billing_cycle_anchor: Option<
-        crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor,
-    >,
-    pub billing_thresholds: Option<crate::rt::Clearable<crate::BillingThresholdsParam>>,
-    pub collection_method: Option<crate::CreateCustomerSubscriptionCollectionMethod>,
-    pub default_payment_method: Option<String>,
-    pub default_tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
-    pub description: Option<crate::rt::Clearable<String>>,
-    pub discounts: Option<crate::rt::Clearable<Vec<crate::ScheduleDiscountsDataParam>>>,
-    pub duration: Option<crate::DurationParams>,
-    pub end_date: Option<crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDate>,
-    pub invoice_settings: Option<crate::InvoiceSettings>,
-    pub items: Vec<crate::ConfigurationItemParams>,
-    pub metadata: Option<crate::rt::Metadata>,
-    pub on_behalf_of: Option<String>,
-    pub proration_behavior: Option<
-        crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior,
-    >,
-    pub start_date: Option<
-        crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesStartDate,
-    >,
-    pub transfer_data: Option<crate::CreateCheckoutSessionSubscriptionDataTransferData>,
-    pub trial: Option<bool>,
-    pub trial_end: Option<
-        crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesTrialEnd,
-    >,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for PhaseConfigurationParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.add_invoice_items {
-            map.serialize_entry("add_invoice_items", v)?;
-        }
-        if let Some(v) = &self.application_fee_percent {
-            map.serialize_entry("application_fee_percent", v)?;
-        }
-        if let Some(v) = &self.automatic_tax {
-            map.serialize_entry("automatic_tax", v)?;
-        }
-        if let Some(v) = &self.billing_cycle_anchor {
-            map.serialize_entry("billing_cycle_anchor", v)?;
-        }
-        if let Some(v) = &self.billing_thresholds {
-            map.serialize_entry("billing_thresholds", v)?;
-        }
-        if let Some(v) = &self.collection_method {
-            map.serialize_entry("collection_method", v)?;
-        }
-        if let Some(v) = &self.default_payment_method {
-            map.serialize_entry("default_payment_method", v)?;
-        }
-        if let Some(v) = &self.default_tax_rates {
-            map.serialize_entry("default_tax_rates", v)?;
-        }
-        if let Some(v) = &self.description {
-            map.serialize_entry("description", v)?;
-        }
-        if let Some(v) = &self.discounts {
-            map.serialize_entry("discounts", v)?;
-        }
-        if let Some(v) = &self.duration {
-            map.serialize_entry("duration", v)?;
-        }
-        if let Some(v) = &self.end_date {
-            map.serialize_entry("end_date", v)?;
-        }
-        if let Some(v) = &self.invoice_settings {
-            map.serialize_entry("invoice_settings", v)?;
-        }
-        map.serialize_entry("items", &self.items)?;
-        if let Some(v) = &self.metadata {
-            map.serialize_entry("metadata", v)?;
-        }
-        if let Some(v) = &self.on_behalf_of {
-            map.serialize_entry("on_behalf_of", v)?;
-        }
-        if let Some(v) = &self.proration_behavior {
-            map.serialize_entry("proration_behavior", v)?;
-        }
-        if let Some(v) = &self.start_date {
-            map.serialize_entry("start_date", v)?;
-        }
-        if let Some(v) = &self.transfer_data {
-            map.serialize_entry("transfer_data", v)?;
-        }
-        if let Some(v) = &self.trial {
-            map.serialize_entry("trial", v)?;
-        }
-        if let Some(v) = &self.trial_end {
-            map.serialize_entry("trial_end", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl PhaseConfigurationParams {
-    ///Start with the required parameters: `items`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        items: impl IntoIterator<Item = impl Into<crate::ConfigurationItemParams>>,
-    ) -> Self {
-        Self {
-            add_invoice_items: None,
-            application_fee_percent: None,
-            automatic_tax: None,
-            billing_cycle_anchor: None,
-            billing_thresholds: None,
-            collection_method: None,
-            default_payment_method: None,
-            default_tax_rates: None,
-            description: None,
-            discounts: None,
-            duration: None,
-            end_date: None,
-            invoice_settings: None,
-            items: items.into_iter().map(Into::into).collect(),
-            metadata: None,
-            on_behalf_of: None,
-            proration_behavior: None,
-            start_date: None,
-            transfer_data: None,
-            trial: None,
-            trial_end: None,
-        }
-    }
-    pub fn add_invoice_items(
-        mut self,
-        v: impl IntoIterator<
-            Item = impl Into<
-                crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesAddInvoiceItems,
-            >,
-        >,
-    ) -> Self {
-        self.add_invoice_items = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-    pub fn application_fee_percent(mut self, v: impl Into<f64>) -> Self {
-        self.application_fee_percent = Some(v.into());
-        self
-    }
-    pub fn automatic_tax(mut self, v: impl Into<crate::AutomaticTaxConfig>) -> Self {
-        self.automatic_tax = Some(v.into());
-        self
-    }
-    pub fn billing_cycle_anchor(
-        mut self,
-        v: impl Into<
-            crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesBillingCycleAnchor,
-        >,
-    ) -> Self {
-        self.billing_cycle_anchor = Some(v.into());
-        self
-    }
-    pub fn billing_thresholds(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::BillingThresholdsParam>>,
-    ) -> Self {
-        self.billing_thresholds = Some(v.into());
-        self
-    }
-    pub fn collection_method(
-        mut self,
-        v: impl Into<crate::CreateCustomerSubscriptionCollectionMethod>,
-    ) -> Self {
-        self.collection_method = Some(v.into());
-        self
-    }
-    pub fn default_payment_method(mut self, v: impl Into<String>) -> Self {
-        self.default_payment_method = Some(v.into());
-        self
-    }
-    pub fn default_tax_rates(
-        mut self,
-        v: impl Into<crate::rt::Clearable<Vec<String>>>,
-    ) -> Self {
-        self.default_tax_rates = Some(v.into());
-        self
-    }
-    pub fn description(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
-        self.description = Some(v.into());
-        self
-    }
-    pub fn discounts(
-        mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::ScheduleDiscountsDataParam>>>,
-    ) -> Self {
-        self.discounts = Some(v.into());
-        self
-    }
-    pub fn duration(mut self, v: impl Into<crate::DurationParams>) -> Self {
-        self.duration = Some(v.into());
-        self
-    }
-    pub fn end_date(
-        mut self,
-        v: impl Into<crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDate>,
-    ) -> Self {
-        self.end_date = Some(v.into());
-        self
-    }
-    pub fn invoice_settings(mut self, v: impl Into<crate::InvoiceSettings>) -> Self {
-        self.invoice_settings = Some(v.into());
-        self
-    }
-    pub fn metadata(mut self, v: impl Into<crate::rt::Metadata>) -> Self {
-        self.metadata = Some(v.into());
-        self
-    }
-    pub fn on_behalf_of(mut self, v: impl Into<String>) -> Self {
-        self.on_behalf_of = Some(v.into());
-        self
-    }
-    pub fn proration_behavior(
-        mut self,
-        v: impl Into<
-            crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior,
-        >,
-    ) -> Self {
-        self.proration_behavior = Some(v.into());
-        self
-    }
-    pub fn start_date(
-        mut self,
-        v: impl Into<crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesStartDate>,
-    ) -> Self {
-        self.start_date = Some(v.into());
-        self
-    }
-    pub fn transfer_data(
-        mut self,
-        v: impl Into<crate::CreateCheckoutSessionSubscriptionDataTransferData>,
-    ) -> Self {
-        self.transfer_data = Some(v.into());
-        self
-    }
-    pub fn trial(mut self, v: impl Into<bool>) -> Self {
-        self.trial = Some(v.into());
-        self
-    }
-    pub fn trial_end(
-        mut self,
-        v: impl Into<crate::CreateInvoicesCreatePreviewScheduleDetailsPhasesTrialEnd>,
-    ) -> Self {
-        self.trial_end = Some(v.into());
-        self
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct RecipientShippingWithOptionalFieldsAddress {
-    pub address: crate::OptionalFieldsAddress,
-    pub name: String,
-    pub phone: Option<crate::rt::Clearable<String>>,
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl serde::Serialize for RecipientShippingWithOptionalFieldsAddress {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("address", &self.address)?;
-        map.serialize_entry("name", &self.name)?;
-        if let Some(v) = &self.phone {
-            map.serialize_entry("phone", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(any(feature = "billing", feature = "payments"))]
-impl RecipientShippingWithOptionalFieldsAddress {
-    ///Start with the required parameters: `address`, `name`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        address: impl Into<crate::OptionalFieldsAddress>,
-        name: impl Into<String>,
-    ) -> Self {
-        Self {
-            address: address.into(),
-            name: name.into(),
-            phone: None,
-        }
-    }
-    pub fn phone(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
-        self.phone = Some(v.into());
-        self
-    }
-}
 /// Bulk remove invoice line items
 ///
 /// Removes multiple line items from an invoice. This is only possible when an invoice is still a draft.
@@ -7714,7 +3366,7 @@ pub struct RemoveLinesInvoice {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub invoice_metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// The line items to remove.
-    pub lines: Vec<crate::RemoveLinesInvoiceLines>,
+    pub lines: Vec<crate::invoice::remove_lines::Lines>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for RemoveLinesInvoice {
@@ -7737,7 +3389,7 @@ impl RemoveLinesInvoice {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         invoice: impl Into<crate::InvoiceId>,
-        lines: impl IntoIterator<Item = impl Into<crate::RemoveLinesInvoiceLines>>,
+        lines: impl IntoIterator<Item = impl Into<crate::invoice::remove_lines::Lines>>,
     ) -> Self {
         Self {
             invoice: invoice.into(),
@@ -7778,189 +3430,6 @@ impl crate::rt::StripeRequest for RemoveLinesInvoice {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct RemoveLinesInvoiceLines {
-    pub behavior: crate::RemoveLinesInvoiceLinesBehavior,
-    pub id: String,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for RemoveLinesInvoiceLines {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("behavior", &self.behavior)?;
-        map.serialize_entry("id", &self.id)?;
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl RemoveLinesInvoiceLines {
-    ///Start with the required parameters: `behavior`, `id`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        behavior: impl Into<crate::RemoveLinesInvoiceLinesBehavior>,
-        id: impl Into<String>,
-    ) -> Self {
-        Self {
-            behavior: behavior.into(),
-            id: id.into(),
-        }
-    }
-}
-/// Values of `RemoveLinesInvoiceLinesBehavior`.
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum RemoveLinesInvoiceLinesBehavior {
-    /// `delete`
-    Delete,
-    /// `unassign`
-    Unassign,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "billing")]
-impl RemoveLinesInvoiceLinesBehavior {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            RemoveLinesInvoiceLinesBehavior::Delete => "delete",
-            RemoveLinesInvoiceLinesBehavior::Unassign => "unassign",
-            RemoveLinesInvoiceLinesBehavior::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "billing")]
-impl std::str::FromStr for RemoveLinesInvoiceLinesBehavior {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["delete", "unassign"]) {
-                Some(0) => RemoveLinesInvoiceLinesBehavior::Delete,
-                Some(1) => RemoveLinesInvoiceLinesBehavior::Unassign,
-                _ => RemoveLinesInvoiceLinesBehavior::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "billing")]
-impl std::fmt::Display for RemoveLinesInvoiceLinesBehavior {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for RemoveLinesInvoiceLinesBehavior {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "billing")]
-impl<'de> serde::Deserialize<'de> for RemoveLinesInvoiceLinesBehavior {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct RenderingParam {
-    pub amount_tax_display: Option<
-        crate::CreateCheckoutSessionInvoiceCreationInvoiceDataRenderingOptionsAmountTaxDisplay,
-    >,
-    pub pdf: Option<crate::RenderingPdfParam>,
-    pub template: Option<String>,
-    pub template_version: Option<crate::rt::Clearable<i64>>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for RenderingParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.amount_tax_display {
-            map.serialize_entry("amount_tax_display", v)?;
-        }
-        if let Some(v) = &self.pdf {
-            map.serialize_entry("pdf", v)?;
-        }
-        if let Some(v) = &self.template {
-            map.serialize_entry("template", v)?;
-        }
-        if let Some(v) = &self.template_version {
-            map.serialize_entry("template_version", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl RenderingParam {
-    ///Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            amount_tax_display: None,
-            pdf: None,
-            template: None,
-            template_version: None,
-        }
-    }
-    pub fn amount_tax_display(
-        mut self,
-        v: impl Into<
-            crate::CreateCheckoutSessionInvoiceCreationInvoiceDataRenderingOptionsAmountTaxDisplay,
-        >,
-    ) -> Self {
-        self.amount_tax_display = Some(v.into());
-        self
-    }
-    pub fn pdf(mut self, v: impl Into<crate::RenderingPdfParam>) -> Self {
-        self.pdf = Some(v.into());
-        self
-    }
-    pub fn template(mut self, v: impl Into<String>) -> Self {
-        self.template = Some(v.into());
-        self
-    }
-    pub fn template_version(mut self, v: impl Into<crate::rt::Clearable<i64>>) -> Self {
-        self.template_version = Some(v.into());
-        self
-    }
-}
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct RenderingPdfParam {
-    pub page_size: Option<crate::CreateInvoiceRenderingPdfPageSize>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for RenderingPdfParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.page_size {
-            map.serialize_entry("page_size", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl RenderingPdfParam {
-    ///Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { page_size: None }
-    }
-    pub fn page_size(
-        mut self,
-        v: impl Into<crate::CreateInvoiceRenderingPdfPageSize>,
-    ) -> Self {
-        self.page_size = Some(v.into());
-        self
     }
 }
 /// Retrieve an invoice
@@ -8020,128 +3489,6 @@ impl crate::rt::StripeRequest for RetrieveInvoice {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct ScheduleDetailsParams {
-    pub billing_mode: Option<crate::BillingMode>,
-    pub end_behavior: Option<
-        crate::CreateInvoicesCreatePreviewScheduleDetailsEndBehavior,
-    >,
-    pub phases: Option<Vec<crate::PhaseConfigurationParams>>,
-    pub proration_behavior: Option<
-        crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior,
-    >,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for ScheduleDetailsParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.billing_mode {
-            map.serialize_entry("billing_mode", v)?;
-        }
-        if let Some(v) = &self.end_behavior {
-            map.serialize_entry("end_behavior", v)?;
-        }
-        if let Some(v) = &self.phases {
-            map.serialize_entry("phases", v)?;
-        }
-        if let Some(v) = &self.proration_behavior {
-            map.serialize_entry("proration_behavior", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl ScheduleDetailsParams {
-    ///Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            billing_mode: None,
-            end_behavior: None,
-            phases: None,
-            proration_behavior: None,
-        }
-    }
-    pub fn billing_mode(mut self, v: impl Into<crate::BillingMode>) -> Self {
-        self.billing_mode = Some(v.into());
-        self
-    }
-    pub fn end_behavior(
-        mut self,
-        v: impl Into<crate::CreateInvoicesCreatePreviewScheduleDetailsEndBehavior>,
-    ) -> Self {
-        self.end_behavior = Some(v.into());
-        self
-    }
-    pub fn phases(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::PhaseConfigurationParams>>,
-    ) -> Self {
-        self.phases = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-    pub fn proration_behavior(
-        mut self,
-        v: impl Into<
-            crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior,
-        >,
-    ) -> Self {
-        self.proration_behavior = Some(v.into());
-        self
-    }
-}
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct ScheduleDiscountsDataParam {
-    pub coupon: Option<String>,
-    pub discount: Option<String>,
-    pub promotion_code: Option<String>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for ScheduleDiscountsDataParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.coupon {
-            map.serialize_entry("coupon", v)?;
-        }
-        if let Some(v) = &self.discount {
-            map.serialize_entry("discount", v)?;
-        }
-        if let Some(v) = &self.promotion_code {
-            map.serialize_entry("promotion_code", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl ScheduleDiscountsDataParam {
-    ///Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            coupon: None,
-            discount: None,
-            promotion_code: None,
-        }
-    }
-    pub fn coupon(mut self, v: impl Into<String>) -> Self {
-        self.coupon = Some(v.into());
-        self
-    }
-    pub fn discount(mut self, v: impl Into<String>) -> Self {
-        self.discount = Some(v.into());
-        self
-    }
-    pub fn promotion_code(mut self, v: impl Into<String>) -> Self {
-        self.promotion_code = Some(v.into());
-        self
     }
 }
 /// Search invoices
@@ -8288,438 +3635,6 @@ impl crate::rt::StripeRequest for SendInvoice {
         }
     }
 }
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct ShippingCost {
-    pub shipping_rate: Option<String>,
-    pub shipping_rate_data: Option<crate::MethodParams>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for ShippingCost {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.shipping_rate {
-            map.serialize_entry("shipping_rate", v)?;
-        }
-        if let Some(v) = &self.shipping_rate_data {
-            map.serialize_entry("shipping_rate_data", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl ShippingCost {
-    ///Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            shipping_rate: None,
-            shipping_rate_data: None,
-        }
-    }
-    pub fn shipping_rate(mut self, v: impl Into<String>) -> Self {
-        self.shipping_rate = Some(v.into());
-        self
-    }
-    pub fn shipping_rate_data(mut self, v: impl Into<crate::MethodParams>) -> Self {
-        self.shipping_rate_data = Some(v.into());
-        self
-    }
-}
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct SubscriptionDetailsParams {
-    pub billing_cycle_anchor: Option<
-        crate::CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchor,
-    >,
-    pub billing_mode: Option<crate::BillingMode>,
-    pub cancel_at: Option<
-        crate::rt::Clearable<crate::CreateCustomerSubscriptionCancelAt>,
-    >,
-    pub cancel_at_period_end: Option<bool>,
-    pub cancel_now: Option<bool>,
-    pub default_tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
-    pub items: Option<Vec<crate::SubscriptionItemUpdateParams>>,
-    pub proration_behavior: Option<
-        crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior,
-    >,
-    pub proration_date: Option<crate::rt::Timestamp>,
-    pub resume_at: Option<crate::CreateInvoicesCreatePreviewSubscriptionDetailsResumeAt>,
-    pub start_date: Option<crate::rt::Timestamp>,
-    pub trial_end: Option<crate::CreateCustomerSubscriptionTrialEnd>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for SubscriptionDetailsParams {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.billing_cycle_anchor {
-            map.serialize_entry("billing_cycle_anchor", v)?;
-        }
-        if let Some(v) = &self.billing_mode {
-            map.serialize_entry("billing_mode", v)?;
-        }
-        if let Some(v) = &self.cancel_at {
-            map.serialize_entry("cancel_at", v)?;
-        }
-        if let Some(v) = &self.cancel_at_period_end {
-            map.serialize_entry("cancel_at_period_end", v)?;
-        }
-        if let Some(v) = &self.cancel_now {
-            map.serialize_entry("cancel_now", v)?;
-        }
-        if let Some(v) = &self.default_tax_rates {
-            map.serialize_entry("default_tax_rates", v)?;
-        }
-        if let Some(v) = &self.items {
-            map.serialize_entry("items", v)?;
-        }
-        if let Some(v) = &self.proration_behavior {
-            map.serialize_entry("proration_behavior", v)?;
-        }
-        if let Some(v) = &self.proration_date {
-            map.serialize_entry("proration_date", v)?;
-        }
-        if let Some(v) = &self.resume_at {
-            map.serialize_entry("resume_at", v)?;
-        }
-        if let Some(v) = &self.start_date {
-            map.serialize_entry("start_date", v)?;
-        }
-        if let Some(v) = &self.trial_end {
-            map.serialize_entry("trial_end", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl SubscriptionDetailsParams {
-    ///Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            billing_cycle_anchor: None,
-            billing_mode: None,
-            cancel_at: None,
-            cancel_at_period_end: None,
-            cancel_now: None,
-            default_tax_rates: None,
-            items: None,
-            proration_behavior: None,
-            proration_date: None,
-            resume_at: None,
-            start_date: None,
-            trial_end: None,
-        }
-    }
-    pub fn billing_cycle_anchor(
-        mut self,
-        v: impl Into<
-            crate::CreateInvoicesCreatePreviewSubscriptionDetailsBillingCycleAnchor,
-        >,
-    ) -> Self {
-        self.billing_cycle_anchor = Some(v.into());
-        self
-    }
-    pub fn billing_mode(mut self, v: impl Into<crate::BillingMode>) -> Self {
-        self.billing_mode = Some(v.into());
-        self
-    }
-    pub fn cancel_at(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::CreateCustomerSubscriptionCancelAt>>,
-    ) -> Self {
-        self.cancel_at = Some(v.into());
-        self
-    }
-    pub fn cancel_at_period_end(mut self, v: impl Into<bool>) -> Self {
-        self.cancel_at_period_end = Some(v.into());
-        self
-    }
-    pub fn cancel_now(mut self, v: impl Into<bool>) -> Self {
-        self.cancel_now = Some(v.into());
-        self
-    }
-    pub fn default_tax_rates(
-        mut self,
-        v: impl Into<crate::rt::Clearable<Vec<String>>>,
-    ) -> Self {
-        self.default_tax_rates = Some(v.into());
-        self
-    }
-    pub fn items(
-        mut self,
-        v: impl IntoIterator<Item = impl Into<crate::SubscriptionItemUpdateParams>>,
-    ) -> Self {
-        self.items = Some(v.into_iter().map(Into::into).collect());
-        self
-    }
-    pub fn proration_behavior(
-        mut self,
-        v: impl Into<
-            crate::CreateBillingPortalConfigurationFeaturesSubscriptionCancelProrationBehavior,
-        >,
-    ) -> Self {
-        self.proration_behavior = Some(v.into());
-        self
-    }
-    pub fn proration_date(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
-        self.proration_date = Some(v.into());
-        self
-    }
-    pub fn resume_at(
-        mut self,
-        v: impl Into<crate::CreateInvoicesCreatePreviewSubscriptionDetailsResumeAt>,
-    ) -> Self {
-        self.resume_at = Some(v.into());
-        self
-    }
-    pub fn start_date(mut self, v: impl Into<crate::rt::Timestamp>) -> Self {
-        self.start_date = Some(v.into());
-        self
-    }
-    pub fn trial_end(
-        mut self,
-        v: impl Into<crate::CreateCustomerSubscriptionTrialEnd>,
-    ) -> Self {
-        self.trial_end = Some(v.into());
-        self
-    }
-}
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct TaxAmountParam {
-    pub amount: i64,
-    pub tax_rate_data: crate::TaxRateDataParam,
-    pub taxability_reason: Option<crate::AddLinesInvoiceLinesTaxAmountsTaxabilityReason>,
-    pub taxable_amount: i64,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for TaxAmountParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("amount", &self.amount)?;
-        map.serialize_entry("tax_rate_data", &self.tax_rate_data)?;
-        if let Some(v) = &self.taxability_reason {
-            map.serialize_entry("taxability_reason", v)?;
-        }
-        map.serialize_entry("taxable_amount", &self.taxable_amount)?;
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl TaxAmountParam {
-    ///Start with the required parameters: `amount`, `tax_rate_data`, `taxable_amount`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        amount: impl Into<i64>,
-        tax_rate_data: impl Into<crate::TaxRateDataParam>,
-        taxable_amount: impl Into<i64>,
-    ) -> Self {
-        Self {
-            amount: amount.into(),
-            tax_rate_data: tax_rate_data.into(),
-            taxability_reason: None,
-            taxable_amount: taxable_amount.into(),
-        }
-    }
-    pub fn taxability_reason(
-        mut self,
-        v: impl Into<crate::AddLinesInvoiceLinesTaxAmountsTaxabilityReason>,
-    ) -> Self {
-        self.taxability_reason = Some(v.into());
-        self
-    }
-}
-/// One of several shapes of `InvoiceAccountTaxIds`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum TaxIdOrDeletedTaxId {
-    /// A `tax_id`.
-    TaxId(crate::rt::Boxed<crate::TaxId>),
-    /// A `tax_id`.
-    DeletedTaxId(crate::rt::Boxed<crate::DeletedTaxId>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for TaxIdOrDeletedTaxId {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            TaxIdOrDeletedTaxId::TaxId(x) => x.serialize(s),
-            TaxIdOrDeletedTaxId::DeletedTaxId(x) => x.serialize(s),
-            TaxIdOrDeletedTaxId::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::TaxId> for TaxIdOrDeletedTaxId {
-    #[inline]
-    fn from(v: crate::TaxId) -> Self {
-        TaxIdOrDeletedTaxId::TaxId(crate::rt::Boxed::new(v))
-    }
-}
-impl From<crate::DeletedTaxId> for TaxIdOrDeletedTaxId {
-    #[inline]
-    fn from(v: crate::DeletedTaxId) -> Self {
-        TaxIdOrDeletedTaxId::DeletedTaxId(crate::rt::Boxed::new(v))
-    }
-}
-impl crate::rt::Decode for TaxIdOrDeletedTaxId {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        let (object, deleted) = r.discriminator()?;
-        match (object.as_deref(), deleted) {
-            (Some("tax_id"), false) => r.decode().map(TaxIdOrDeletedTaxId::TaxId),
-            (Some("tax_id"), true) => r.decode().map(TaxIdOrDeletedTaxId::DeletedTaxId),
-            _ => r.decode().map(TaxIdOrDeletedTaxId::Unknown),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for TaxIdOrDeletedTaxId {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-impl crate::rt::HasId for TaxIdOrDeletedTaxId {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            TaxIdOrDeletedTaxId::TaxId(x) => crate::rt::HasId::id_str(x.as_ref()),
-            TaxIdOrDeletedTaxId::DeletedTaxId(x) => crate::rt::HasId::id_str(x.as_ref()),
-            TaxIdOrDeletedTaxId::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
-        }
-    }
-}
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct TaxParam {
-    pub ip_address: Option<crate::rt::Clearable<String>>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for TaxParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.ip_address {
-            map.serialize_entry("ip_address", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl TaxParam {
-    ///Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self { ip_address: None }
-    }
-    pub fn ip_address(mut self, v: impl Into<crate::rt::Clearable<String>>) -> Self {
-        self.ip_address = Some(v.into());
-        self
-    }
-}
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct TaxRateDataParam {
-    pub country: Option<String>,
-    pub description: Option<String>,
-    pub display_name: String,
-    pub inclusive: bool,
-    pub jurisdiction: Option<String>,
-    pub jurisdiction_level: Option<
-        crate::AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel,
-    >,
-    pub percentage: f64,
-    pub state: Option<String>,
-    pub tax_type: Option<crate::AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for TaxRateDataParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.country {
-            map.serialize_entry("country", v)?;
-        }
-        if let Some(v) = &self.description {
-            map.serialize_entry("description", v)?;
-        }
-        map.serialize_entry("display_name", &self.display_name)?;
-        map.serialize_entry("inclusive", &self.inclusive)?;
-        if let Some(v) = &self.jurisdiction {
-            map.serialize_entry("jurisdiction", v)?;
-        }
-        if let Some(v) = &self.jurisdiction_level {
-            map.serialize_entry("jurisdiction_level", v)?;
-        }
-        map.serialize_entry("percentage", &self.percentage)?;
-        if let Some(v) = &self.state {
-            map.serialize_entry("state", v)?;
-        }
-        if let Some(v) = &self.tax_type {
-            map.serialize_entry("tax_type", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl TaxRateDataParam {
-    ///Start with the required parameters: `display_name`, `inclusive`, `percentage`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        display_name: impl Into<String>,
-        inclusive: impl Into<bool>,
-        percentage: impl Into<f64>,
-    ) -> Self {
-        Self {
-            country: None,
-            description: None,
-            display_name: display_name.into(),
-            inclusive: inclusive.into(),
-            jurisdiction: None,
-            jurisdiction_level: None,
-            percentage: percentage.into(),
-            state: None,
-            tax_type: None,
-        }
-    }
-    pub fn country(mut self, v: impl Into<String>) -> Self {
-        self.country = Some(v.into());
-        self
-    }
-    pub fn description(mut self, v: impl Into<String>) -> Self {
-        self.description = Some(v.into());
-        self
-    }
-    pub fn jurisdiction(mut self, v: impl Into<String>) -> Self {
-        self.jurisdiction = Some(v.into());
-        self
-    }
-    pub fn jurisdiction_level(
-        mut self,
-        v: impl Into<crate::AddLinesInvoiceLinesTaxAmountsTaxRateDataJurisdictionLevel>,
-    ) -> Self {
-        self.jurisdiction_level = Some(v.into());
-        self
-    }
-    pub fn state(mut self, v: impl Into<String>) -> Self {
-        self.state = Some(v.into());
-        self
-    }
-    pub fn tax_type(
-        mut self,
-        v: impl Into<crate::AddLinesInvoiceLinesTaxAmountsTaxRateDataTaxType>,
-    ) -> Self {
-        self.tax_type = Some(v.into());
-        self
-    }
-}
 /// Update an invoice
 ///
 /// Draft invoices are fully editable. Once an invoice is [finalized](https://docs.stripe.com/docs/billing/invoices/workflow#finalized),
@@ -8742,13 +3657,13 @@ pub struct UpdateInvoice {
     /// Controls whether Stripe performs [automatic collection](https://docs.stripe.com/invoicing/integration/automatic-advancement-collection) of the invoice.
     pub auto_advance: Option<bool>,
     /// Settings for automatic tax lookup for this invoice.
-    pub automatic_tax: Option<crate::AutomaticTaxParam>,
+    pub automatic_tax: Option<crate::invoice::AutomaticTax>,
     /// The time when this invoice should be scheduled to finalize (up to 5 years in the future). The invoice is finalized at this time if it's still in draft state. To turn off automatic finalization, set `auto_advance` to false.
     pub automatically_finalizes_at: Option<crate::rt::Timestamp>,
     /// Either `charge_automatically` or `send_invoice`. This field can be updated only on `draft` invoices.
-    pub collection_method: Option<crate::CreateCustomerSubscriptionCollectionMethod>,
+    pub collection_method: Option<crate::subscription::CollectionMethod>,
     /// A list of up to 4 custom fields to be displayed on the invoice. If a value for `custom_fields` is specified, the list specified will replace the existing custom field list on this invoice. Pass an empty string to remove previously-defined fields.
-    pub custom_fields: Option<crate::rt::Clearable<Vec<crate::CustomFieldParams>>>,
+    pub custom_fields: Option<crate::rt::Clearable<Vec<crate::customer::CustomFields>>>,
     /// The number of days from which the invoice is created until it is due. Only valid for invoices where `collection_method=send_invoice`. This field can only be updated on `draft` invoices.
     pub days_until_due: Option<i64>,
     /// ID of the default payment method for the invoice. It must belong to the customer associated with the invoice. If not set, defaults to the subscription's default payment method, if any, or to the default payment method in the customer's invoice settings.
@@ -8760,7 +3675,7 @@ pub struct UpdateInvoice {
     /// An arbitrary string attached to the object. Often useful for displaying to users. Referenced as 'memo' in the Dashboard.
     pub description: Option<String>,
     /// The discounts that will apply to the invoice. Pass an empty string to remove previously-defined discounts.
-    pub discounts: Option<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
+    pub discounts: Option<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
     /// The date on which payment for this invoice is due. Only valid for invoices where `collection_method=send_invoice`. This field can only be updated on `draft` invoices.
     pub due_date: Option<crate::rt::Timestamp>,
     /// The date when this invoice is in effect. Same as `finalized_at` unless overwritten. When defined, this value replaces the system-generated 'Date of issue' printed on the invoice PDF and receipt.
@@ -8770,7 +3685,7 @@ pub struct UpdateInvoice {
     /// Footer to be displayed on the invoice.
     pub footer: Option<String>,
     /// The connected account that issues the invoice. The invoice is presented with the branding and support information of the specified account.
-    pub issuer: Option<crate::CreateCheckoutSessionInvoiceCreationInvoiceDataIssuer>,
+    pub issuer: Option<crate::invoice::Issuer>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// Set the number for this invoice. If no number is present then a number will be assigned automatically when the invoice is finalized. In many markets, regulations require invoices to be unique, sequential and / or gapless. You are responsible for ensuring this is true across all your different invoicing systems in the event that you edit the invoice number using our API. If you use only Stripe for your invoices and do not change invoice numbers, Stripe handles this aspect of compliance for you automatically.
@@ -8778,19 +3693,19 @@ pub struct UpdateInvoice {
     /// The account (if any) for which the funds of the invoice payment are intended. If set, the invoice will be presented with the branding and support information of the specified account. See the [Invoices with Connect](https://docs.stripe.com/billing/invoices/connect) documentation for details.
     pub on_behalf_of: Option<crate::rt::Clearable<String>>,
     /// Configuration settings for the PaymentIntent that is generated when the invoice is finalized.
-    pub payment_settings: Option<crate::CreateInvoicePaymentSettings>,
+    pub payment_settings: Option<crate::invoice::PaymentSettings>,
     /// The rendering-related settings that control how the invoice is displayed on customer-facing surfaces such as PDF and Hosted Invoice Page.
-    pub rendering: Option<crate::RenderingParam>,
+    pub rendering: Option<crate::invoice::Rendering>,
     /// Settings for the cost of shipping for this invoice.
-    pub shipping_cost: Option<crate::rt::Clearable<crate::ShippingCost>>,
+    pub shipping_cost: Option<crate::rt::Clearable<crate::invoice::ShippingCost>>,
     /// Shipping details for the invoice. The Invoice PDF will use the `shipping_details` value if it is set, otherwise the PDF will render the shipping address from the customer.
     pub shipping_details: Option<
-        crate::rt::Clearable<crate::RecipientShippingWithOptionalFieldsAddress>,
+        crate::rt::Clearable<crate::invoice::RecipientShippingWithOptionalFieldsAddress>,
     >,
     /// Extra information about a charge for the customer's credit card statement. It must contain at least one letter. If not specified and this invoice is part of a subscription, the default `statement_descriptor` will be set to the first subscription item's product's `statement_descriptor`.
     pub statement_descriptor: Option<String>,
     /// If specified, the funds from the invoice will be transferred to the destination and the ID of the resulting transfer will be found on the invoice's charge. This will be unset if you POST an empty value.
-    pub transfer_data: Option<crate::rt::Clearable<crate::TransferDataSpecs>>,
+    pub transfer_data: Option<crate::rt::Clearable<crate::invoice::TransferData>>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for UpdateInvoice {
@@ -8936,7 +3851,7 @@ impl UpdateInvoice {
         self
     }
     /// Settings for automatic tax lookup for this invoice.
-    pub fn automatic_tax(mut self, v: impl Into<crate::AutomaticTaxParam>) -> Self {
+    pub fn automatic_tax(mut self, v: impl Into<crate::invoice::AutomaticTax>) -> Self {
         self.automatic_tax = Some(v.into());
         self
     }
@@ -8951,7 +3866,7 @@ impl UpdateInvoice {
     /// Either `charge_automatically` or `send_invoice`. This field can be updated only on `draft` invoices.
     pub fn collection_method(
         mut self,
-        v: impl Into<crate::CreateCustomerSubscriptionCollectionMethod>,
+        v: impl Into<crate::subscription::CollectionMethod>,
     ) -> Self {
         self.collection_method = Some(v.into());
         self
@@ -8959,7 +3874,7 @@ impl UpdateInvoice {
     /// A list of up to 4 custom fields to be displayed on the invoice. If a value for `custom_fields` is specified, the list specified will replace the existing custom field list on this invoice. Pass an empty string to remove previously-defined fields.
     pub fn custom_fields(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::CustomFieldParams>>>,
+        v: impl Into<crate::rt::Clearable<Vec<crate::customer::CustomFields>>>,
     ) -> Self {
         self.custom_fields = Some(v.into());
         self
@@ -8995,7 +3910,7 @@ impl UpdateInvoice {
     /// The discounts that will apply to the invoice. Pass an empty string to remove previously-defined discounts.
     pub fn discounts(
         mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
+        v: impl Into<crate::rt::Clearable<Vec<crate::subscription::Discounts>>>,
     ) -> Self {
         self.discounts = Some(v.into());
         self
@@ -9024,10 +3939,7 @@ impl UpdateInvoice {
         self
     }
     /// The connected account that issues the invoice. The invoice is presented with the branding and support information of the specified account.
-    pub fn issuer(
-        mut self,
-        v: impl Into<crate::CreateCheckoutSessionInvoiceCreationInvoiceDataIssuer>,
-    ) -> Self {
+    pub fn issuer(mut self, v: impl Into<crate::invoice::Issuer>) -> Self {
         self.issuer = Some(v.into());
         self
     }
@@ -9052,20 +3964,20 @@ impl UpdateInvoice {
     /// Configuration settings for the PaymentIntent that is generated when the invoice is finalized.
     pub fn payment_settings(
         mut self,
-        v: impl Into<crate::CreateInvoicePaymentSettings>,
+        v: impl Into<crate::invoice::PaymentSettings>,
     ) -> Self {
         self.payment_settings = Some(v.into());
         self
     }
     /// The rendering-related settings that control how the invoice is displayed on customer-facing surfaces such as PDF and Hosted Invoice Page.
-    pub fn rendering(mut self, v: impl Into<crate::RenderingParam>) -> Self {
+    pub fn rendering(mut self, v: impl Into<crate::invoice::Rendering>) -> Self {
         self.rendering = Some(v.into());
         self
     }
     /// Settings for the cost of shipping for this invoice.
     pub fn shipping_cost(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::ShippingCost>>,
+        v: impl Into<crate::rt::Clearable<crate::invoice::ShippingCost>>,
     ) -> Self {
         self.shipping_cost = Some(v.into());
         self
@@ -9074,7 +3986,9 @@ impl UpdateInvoice {
     pub fn shipping_details(
         mut self,
         v: impl Into<
-            crate::rt::Clearable<crate::RecipientShippingWithOptionalFieldsAddress>,
+            crate::rt::Clearable<
+                crate::invoice::RecipientShippingWithOptionalFieldsAddress,
+            >,
         >,
     ) -> Self {
         self.shipping_details = Some(v.into());
@@ -9088,7 +4002,7 @@ impl UpdateInvoice {
     /// If specified, the funds from the invoice will be transferred to the destination and the ID of the resulting transfer will be found on the invoice's charge. This will be unset if you POST an empty value.
     pub fn transfer_data(
         mut self,
-        v: impl Into<crate::rt::Clearable<crate::TransferDataSpecs>>,
+        v: impl Into<crate::rt::Clearable<crate::invoice::TransferData>>,
     ) -> Self {
         self.transfer_data = Some(v.into());
         self
@@ -9128,7 +4042,7 @@ pub struct UpdateLinesInvoice {
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`. For [type=subscription](https://docs.stripe.com/api/invoices/line_item#invoice_line_item_object-type) line items, the incoming metadata specified on the request is directly used to set this value, in contrast to [type=invoiceitem](api/invoices/line_item#invoice_line_item_object-type) line items, where any existing metadata on the invoice line is merged with the incoming data.
     pub invoice_metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// The line items to update.
-    pub lines: Vec<crate::UpdateLinesInvoiceLines>,
+    pub lines: Vec<crate::invoice::update_lines::Lines>,
 }
 #[cfg(feature = "billing")]
 impl serde::Serialize for UpdateLinesInvoice {
@@ -9151,7 +4065,7 @@ impl UpdateLinesInvoice {
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
         invoice: impl Into<crate::InvoiceId>,
-        lines: impl IntoIterator<Item = impl Into<crate::UpdateLinesInvoiceLines>>,
+        lines: impl IntoIterator<Item = impl Into<crate::invoice::update_lines::Lines>>,
     ) -> Self {
         Self {
             invoice: invoice.into(),
@@ -9192,142 +4106,6 @@ impl crate::rt::StripeRequest for UpdateLinesInvoice {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-#[cfg(feature = "billing")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct UpdateLinesInvoiceLines {
-    pub amount: Option<i64>,
-    pub description: Option<String>,
-    pub discountable: Option<bool>,
-    pub discounts: Option<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
-    pub id: String,
-    pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
-    pub period: Option<crate::Period>,
-    pub price_data: Option<crate::OneTimePriceDataWithProductData>,
-    pub pricing: Option<crate::PricingParam>,
-    pub quantity: Option<i64>,
-    pub tax_amounts: Option<crate::rt::Clearable<Vec<crate::TaxAmountParam>>>,
-    pub tax_rates: Option<crate::rt::Clearable<Vec<String>>>,
-}
-#[cfg(feature = "billing")]
-impl serde::Serialize for UpdateLinesInvoiceLines {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.amount {
-            map.serialize_entry("amount", v)?;
-        }
-        if let Some(v) = &self.description {
-            map.serialize_entry("description", v)?;
-        }
-        if let Some(v) = &self.discountable {
-            map.serialize_entry("discountable", v)?;
-        }
-        if let Some(v) = &self.discounts {
-            map.serialize_entry("discounts", v)?;
-        }
-        map.serialize_entry("id", &self.id)?;
-        if let Some(v) = &self.metadata {
-            map.serialize_entry("metadata", v)?;
-        }
-        if let Some(v) = &self.period {
-            map.serialize_entry("period", v)?;
-        }
-        if let Some(v) = &self.price_data {
-            map.serialize_entry("price_data", v)?;
-        }
-        if let Some(v) = &self.pricing {
-            map.serialize_entry("pricing", v)?;
-        }
-        if let Some(v) = &self.quantity {
-            map.serialize_entry("quantity", v)?;
-        }
-        if let Some(v) = &self.tax_amounts {
-            map.serialize_entry("tax_amounts", v)?;
-        }
-        if let Some(v) = &self.tax_rates {
-            map.serialize_entry("tax_rates", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "billing")]
-impl UpdateLinesInvoiceLines {
-    ///Start with the required parameters: `id`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(id: impl Into<String>) -> Self {
-        Self {
-            amount: None,
-            description: None,
-            discountable: None,
-            discounts: None,
-            id: id.into(),
-            metadata: None,
-            period: None,
-            price_data: None,
-            pricing: None,
-            quantity: None,
-            tax_amounts: None,
-            tax_rates: None,
-        }
-    }
-    pub fn amount(mut self, v: impl Into<i64>) -> Self {
-        self.amount = Some(v.into());
-        self
-    }
-    pub fn description(mut self, v: impl Into<String>) -> Self {
-        self.description = Some(v.into());
-        self
-    }
-    pub fn discountable(mut self, v: impl Into<bool>) -> Self {
-        self.discountable = Some(v.into());
-        self
-    }
-    pub fn discounts(
-        mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::DiscountsDataParam>>>,
-    ) -> Self {
-        self.discounts = Some(v.into());
-        self
-    }
-    pub fn metadata(
-        mut self,
-        v: impl Into<crate::rt::Clearable<crate::rt::Metadata>>,
-    ) -> Self {
-        self.metadata = Some(v.into());
-        self
-    }
-    pub fn period(mut self, v: impl Into<crate::Period>) -> Self {
-        self.period = Some(v.into());
-        self
-    }
-    pub fn price_data(
-        mut self,
-        v: impl Into<crate::OneTimePriceDataWithProductData>,
-    ) -> Self {
-        self.price_data = Some(v.into());
-        self
-    }
-    pub fn pricing(mut self, v: impl Into<crate::PricingParam>) -> Self {
-        self.pricing = Some(v.into());
-        self
-    }
-    pub fn quantity(mut self, v: impl Into<i64>) -> Self {
-        self.quantity = Some(v.into());
-        self
-    }
-    pub fn tax_amounts(
-        mut self,
-        v: impl Into<crate::rt::Clearable<Vec<crate::TaxAmountParam>>>,
-    ) -> Self {
-        self.tax_amounts = Some(v.into());
-        self
-    }
-    pub fn tax_rates(mut self, v: impl Into<crate::rt::Clearable<Vec<String>>>) -> Self {
-        self.tax_rates = Some(v.into());
-        self
     }
 }
 /// Void an invoice

@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct CheckoutKlarnaPaymentMethodOptions {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+    pub capture_method: Option<crate::payment_method::CaptureMethod>,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
     ///
     /// If you provide a Customer with the PaymentIntent, you can use this parameter to [attach the payment method](/payments/save-during-payment) to the Customer after the PaymentIntent is confirmed and the customer completes any required actions. If you don't provide a Customer, you can still [attach](/api/payment_methods/attach) the payment method to a Customer after the transaction completes.
@@ -15,7 +15,7 @@ pub struct CheckoutKlarnaPaymentMethodOptions {
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
     pub setup_future_usage: Option<
-        crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
+        crate::payment_intent::checkout_acss_debit_payment_method_options_checkout_bacs_debit_payment_method_options_checkout_boleto_payment_method_options_checkout_card_payment_method_options_checkout_klarna_payment_method_options_checkout_sepa_debit_payment_method_options_checkout_us_bank_account_payment_method_options_payment_method_options_acss_debit_payment_method_options_au_becs_debit_payment_method_options_bacs_debit_payment_method_options_boleto_payment_method_options_card_payment_method_options_cashapp_payment_method_options_klarna_payment_method_options_nz_bank_account_payment_method_options_sepa_debit_payment_method_options_us_bank_account_type_specific_payment_method_options_client::SetupFutureUsage,
     >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -25,11 +25,9 @@ impl crate::rt::Decode for CheckoutKlarnaPaymentMethodOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
             f1: crate::rt::json::Slot<
-                crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
+                crate::payment_intent::checkout_acss_debit_payment_method_options_checkout_bacs_debit_payment_method_options_checkout_boleto_payment_method_options_checkout_card_payment_method_options_checkout_klarna_payment_method_options_checkout_sepa_debit_payment_method_options_checkout_us_bank_account_payment_method_options_payment_method_options_acss_debit_payment_method_options_au_becs_debit_payment_method_options_bacs_debit_payment_method_options_boleto_payment_method_options_card_payment_method_options_cashapp_payment_method_options_klarna_payment_method_options_nz_bank_account_payment_method_options_sepa_debit_payment_method_options_us_bank_account_type_specific_payment_method_options_client::SetupFutureUsage,
             >,
         }
         let mut b = Slots {

@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub struct CheckoutNaverPayPaymentMethodOptions {
     /// Controls when the funds will be captured from the customer's account.
-    pub capture_method: Option<crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod>,
+    pub capture_method: Option<crate::payment_method::CaptureMethod>,
     /// Indicates that you intend to make future payments with this PaymentIntent's payment method.
     ///
     /// If you provide a Customer with the PaymentIntent, you can use this parameter to [attach the payment method](/payments/save-during-payment) to the Customer after the PaymentIntent is confirmed and the customer completes any required actions. If you don't provide a Customer, you can still [attach](/api/payment_methods/attach) the payment method to a Customer after the transaction completes.
@@ -15,7 +15,7 @@ pub struct CheckoutNaverPayPaymentMethodOptions {
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
     pub setup_future_usage: Option<
-        crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
+        crate::payment_method::checkout_amazon_pay_options_checkout_kakao_pay_options_checkout_kr_card_options_checkout_link_options_checkout_naver_pay_options_checkout_paypal_options_checkout_payto_options_checkout_revolut_pay_options_options_alipay_options_amazon_pay_options_bancontact_options_ideal_options_kr_card_options_paypal_options_revolut_pay_options_sofort_payment_flows_privates_kakao_pay_payment_method_options_payment_flows_privates_naver_pay_payment_method_options_payment_intent_options_link_payment_intent_options_payto::SetupFutureUsage,
     >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -25,11 +25,9 @@ impl crate::rt::Decode for CheckoutNaverPayPaymentMethodOptions {
     #[inline(never)]
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
-            f0: crate::rt::json::Slot<
-                crate::CheckoutAffirmPaymentMethodOptionsCaptureMethod,
-            >,
+            f0: crate::rt::json::Slot<crate::payment_method::CaptureMethod>,
             f1: crate::rt::json::Slot<
-                crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
+                crate::payment_method::checkout_amazon_pay_options_checkout_kakao_pay_options_checkout_kr_card_options_checkout_link_options_checkout_naver_pay_options_checkout_paypal_options_checkout_payto_options_checkout_revolut_pay_options_options_alipay_options_amazon_pay_options_bancontact_options_ideal_options_kr_card_options_paypal_options_revolut_pay_options_sofort_payment_flows_privates_kakao_pay_payment_method_options_payment_flows_privates_naver_pay_payment_method_options_payment_intent_options_link_payment_intent_options_payto::SetupFutureUsage,
             >,
         }
         let mut b = Slots {

@@ -14,7 +14,7 @@ pub struct CheckoutPaytoPaymentMethodOptions {
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
     pub setup_future_usage: Option<
-        crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
+        crate::payment_method::checkout_amazon_pay_options_checkout_kakao_pay_options_checkout_kr_card_options_checkout_link_options_checkout_naver_pay_options_checkout_paypal_options_checkout_payto_options_checkout_revolut_pay_options_options_alipay_options_amazon_pay_options_bancontact_options_ideal_options_kr_card_options_paypal_options_revolut_pay_options_sofort_payment_flows_privates_kakao_pay_payment_method_options_payment_flows_privates_naver_pay_payment_method_options_payment_intent_options_link_payment_intent_options_payto::SetupFutureUsage,
     >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -26,7 +26,7 @@ impl crate::rt::Decode for CheckoutPaytoPaymentMethodOptions {
         struct Slots {
             f0: crate::rt::json::Slot<crate::MandateOptionsPayto>,
             f1: crate::rt::json::Slot<
-                crate::CheckoutAmazonPayPaymentMethodOptionsSetupFutureUsage,
+                crate::payment_method::checkout_amazon_pay_options_checkout_kakao_pay_options_checkout_kr_card_options_checkout_link_options_checkout_naver_pay_options_checkout_paypal_options_checkout_payto_options_checkout_revolut_pay_options_options_alipay_options_amazon_pay_options_bancontact_options_ideal_options_kr_card_options_paypal_options_revolut_pay_options_sofort_payment_flows_privates_kakao_pay_payment_method_options_payment_flows_privates_naver_pay_payment_method_options_payment_intent_options_link_payment_intent_options_payto::SetupFutureUsage,
             >,
         }
         let mut b = Slots {

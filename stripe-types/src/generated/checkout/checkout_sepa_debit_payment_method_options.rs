@@ -16,7 +16,7 @@ pub struct CheckoutSepaDebitPaymentMethodOptions {
     ///
     /// When processing card payments, Stripe uses `setup_future_usage` to help you comply with regional legislation and network rules, such as [SCA](/strong-customer-authentication).
     pub setup_future_usage: Option<
-        crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
+        crate::payment_intent::checkout_acss_debit_payment_method_options_checkout_bacs_debit_payment_method_options_checkout_boleto_payment_method_options_checkout_card_payment_method_options_checkout_klarna_payment_method_options_checkout_sepa_debit_payment_method_options_checkout_us_bank_account_payment_method_options_payment_method_options_acss_debit_payment_method_options_au_becs_debit_payment_method_options_bacs_debit_payment_method_options_boleto_payment_method_options_card_payment_method_options_cashapp_payment_method_options_klarna_payment_method_options_nz_bank_account_payment_method_options_sepa_debit_payment_method_options_us_bank_account_type_specific_payment_method_options_client::SetupFutureUsage,
     >,
     /// Controls when Stripe will attempt to debit the funds from the customer's account. The date must be a string in YYYY-MM-DD format. The date must be in the future and between 3 and 15 calendar days from now.
     pub target_date: Option<String>,
@@ -32,7 +32,7 @@ impl crate::rt::Decode for CheckoutSepaDebitPaymentMethodOptions {
                 crate::CheckoutPaymentMethodOptionsMandateOptionsSepaDebit,
             >,
             f1: crate::rt::json::Slot<
-                crate::CheckoutAcssDebitPaymentMethodOptionsSetupFutureUsage,
+                crate::payment_intent::checkout_acss_debit_payment_method_options_checkout_bacs_debit_payment_method_options_checkout_boleto_payment_method_options_checkout_card_payment_method_options_checkout_klarna_payment_method_options_checkout_sepa_debit_payment_method_options_checkout_us_bank_account_payment_method_options_payment_method_options_acss_debit_payment_method_options_au_becs_debit_payment_method_options_bacs_debit_payment_method_options_boleto_payment_method_options_card_payment_method_options_cashapp_payment_method_options_klarna_payment_method_options_nz_bank_account_payment_method_options_sepa_debit_payment_method_options_us_bank_account_type_specific_payment_method_options_client::SetupFutureUsage,
             >,
             f2: crate::rt::json::Slot<String>,
         }

@@ -11,7 +11,7 @@
 pub struct BankAccountsAccount {
     pub account: crate::AccountId,
     /// Either a token, like the ones returned by [Stripe.js](https://stripe.com/docs/js), or a dictionary containing a user's bank account details.
-    pub bank_account: Option<crate::CreateAccountBankAccount>,
+    pub bank_account: Option<crate::external_account::BankAccount>,
     /// When set to true, or if this is the first external account added in this currency, this account becomes the default external account for its currency.
     pub default_for_currency: Option<bool>,
     /// Specifies which fields in the response should be expanded.
@@ -61,7 +61,7 @@ impl BankAccountsAccount {
     /// Either a token, like the ones returned by [Stripe.js](https://stripe.com/docs/js), or a dictionary containing a user's bank account details.
     pub fn bank_account(
         mut self,
-        v: impl Into<crate::CreateAccountBankAccount>,
+        v: impl Into<crate::external_account::BankAccount>,
     ) -> Self {
         self.bank_account = Some(v.into());
         self
@@ -118,7 +118,7 @@ impl crate::rt::StripeRequest for BankAccountsAccount {
 pub struct CreateAccountExternalAccount {
     pub account: crate::AccountId,
     /// Either a token, like the ones returned by [Stripe.js](https://stripe.com/docs/js), or a dictionary containing a user's bank account details.
-    pub bank_account: Option<crate::CreateAccountBankAccount>,
+    pub bank_account: Option<crate::external_account::BankAccount>,
     /// When set to true, or if this is the first external account added in this currency, this account becomes the default external account for its currency.
     pub default_for_currency: Option<bool>,
     /// Specifies which fields in the response should be expanded.
@@ -168,7 +168,7 @@ impl CreateAccountExternalAccount {
     /// Either a token, like the ones returned by [Stripe.js](https://stripe.com/docs/js), or a dictionary containing a user's bank account details.
     pub fn bank_account(
         mut self,
-        v: impl Into<crate::CreateAccountBankAccount>,
+        v: impl Into<crate::external_account::BankAccount>,
     ) -> Self {
         self.bank_account = Some(v.into());
         self
@@ -685,13 +685,9 @@ pub struct UpdateAccountBankAccount {
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,
     /// The type of entity that holds the account. This can be either `individual` or `company`.
-    pub account_holder_type: Option<
-        crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountHolderType,
-    >,
+    pub account_holder_type: Option<crate::external_account::AccountHolderType>,
     /// The bank account type. This can only be `checking` or `savings` in most countries. In Japan, this can only be `futsu` or `toza`.
-    pub account_type: Option<
-        crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountType,
-    >,
+    pub account_type: Option<crate::external_account::AccountType>,
     /// City/District/Suburb/Town/Village.
     pub address_city: Option<String>,
     /// Billing address country, if provided when creating card.
@@ -707,7 +703,7 @@ pub struct UpdateAccountBankAccount {
     /// When set to true, this becomes the default external account for its currency.
     pub default_for_currency: Option<bool>,
     /// Documents that may be submitted to satisfy various informational requests.
-    pub documents: Option<crate::ExternalAccountDocumentsParam>,
+    pub documents: Option<crate::external_account::Documents>,
     /// Two digit number representing the card’s expiration month.
     pub exp_month: Option<String>,
     /// Four digit number representing the card’s expiration year.
@@ -809,9 +805,7 @@ impl UpdateAccountBankAccount {
     /// The type of entity that holds the account. This can be either `individual` or `company`.
     pub fn account_holder_type(
         mut self,
-        v: impl Into<
-            crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountHolderType,
-        >,
+        v: impl Into<crate::external_account::AccountHolderType>,
     ) -> Self {
         self.account_holder_type = Some(v.into());
         self
@@ -819,9 +813,7 @@ impl UpdateAccountBankAccount {
     /// The bank account type. This can only be `checking` or `savings` in most countries. In Japan, this can only be `futsu` or `toza`.
     pub fn account_type(
         mut self,
-        v: impl Into<
-            crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountType,
-        >,
+        v: impl Into<crate::external_account::AccountType>,
     ) -> Self {
         self.account_type = Some(v.into());
         self
@@ -864,7 +856,7 @@ impl UpdateAccountBankAccount {
     /// Documents that may be submitted to satisfy various informational requests.
     pub fn documents(
         mut self,
-        v: impl Into<crate::ExternalAccountDocumentsParam>,
+        v: impl Into<crate::external_account::Documents>,
     ) -> Self {
         self.documents = Some(v.into());
         self
@@ -937,13 +929,9 @@ pub struct UpdateAccountExternalAccount {
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,
     /// The type of entity that holds the account. This can be either `individual` or `company`.
-    pub account_holder_type: Option<
-        crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountHolderType,
-    >,
+    pub account_holder_type: Option<crate::external_account::AccountHolderType>,
     /// The bank account type. This can only be `checking` or `savings` in most countries. In Japan, this can only be `futsu` or `toza`.
-    pub account_type: Option<
-        crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountType,
-    >,
+    pub account_type: Option<crate::external_account::AccountType>,
     /// City/District/Suburb/Town/Village.
     pub address_city: Option<String>,
     /// Billing address country, if provided when creating card.
@@ -959,7 +947,7 @@ pub struct UpdateAccountExternalAccount {
     /// When set to true, this becomes the default external account for its currency.
     pub default_for_currency: Option<bool>,
     /// Documents that may be submitted to satisfy various informational requests.
-    pub documents: Option<crate::ExternalAccountDocumentsParam>,
+    pub documents: Option<crate::external_account::Documents>,
     /// Two digit number representing the card’s expiration month.
     pub exp_month: Option<String>,
     /// Four digit number representing the card’s expiration year.
@@ -1061,9 +1049,7 @@ impl UpdateAccountExternalAccount {
     /// The type of entity that holds the account. This can be either `individual` or `company`.
     pub fn account_holder_type(
         mut self,
-        v: impl Into<
-            crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountHolderType,
-        >,
+        v: impl Into<crate::external_account::AccountHolderType>,
     ) -> Self {
         self.account_holder_type = Some(v.into());
         self
@@ -1071,9 +1057,7 @@ impl UpdateAccountExternalAccount {
     /// The bank account type. This can only be `checking` or `savings` in most countries. In Japan, this can only be `futsu` or `toza`.
     pub fn account_type(
         mut self,
-        v: impl Into<
-            crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountType,
-        >,
+        v: impl Into<crate::external_account::AccountType>,
     ) -> Self {
         self.account_type = Some(v.into());
         self
@@ -1116,7 +1100,7 @@ impl UpdateAccountExternalAccount {
     /// Documents that may be submitted to satisfy various informational requests.
     pub fn documents(
         mut self,
-        v: impl Into<crate::ExternalAccountDocumentsParam>,
+        v: impl Into<crate::external_account::Documents>,
     ) -> Self {
         self.documents = Some(v.into());
         self
@@ -1189,13 +1173,9 @@ pub struct UpdateExternalAccount {
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,
     /// The type of entity that holds the account. This can be either `individual` or `company`.
-    pub account_holder_type: Option<
-        crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountHolderType,
-    >,
+    pub account_holder_type: Option<crate::external_account::AccountHolderType>,
     /// The bank account type. This can only be `checking` or `savings` in most countries. In Japan, this can only be `futsu` or `toza`.
-    pub account_type: Option<
-        crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountType,
-    >,
+    pub account_type: Option<crate::external_account::AccountType>,
     /// City/District/Suburb/Town/Village.
     pub address_city: Option<String>,
     /// Billing address country, if provided when creating card.
@@ -1211,7 +1191,7 @@ pub struct UpdateExternalAccount {
     /// When set to true, this becomes the default external account for its currency.
     pub default_for_currency: Option<bool>,
     /// Documents that may be submitted to satisfy various informational requests.
-    pub documents: Option<crate::ExternalAccountDocumentsParam>,
+    pub documents: Option<crate::external_account::Documents>,
     /// Two digit number representing the card’s expiration month.
     pub exp_month: Option<String>,
     /// Four digit number representing the card’s expiration year.
@@ -1312,9 +1292,7 @@ impl UpdateExternalAccount {
     /// The type of entity that holds the account. This can be either `individual` or `company`.
     pub fn account_holder_type(
         mut self,
-        v: impl Into<
-            crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountHolderType,
-        >,
+        v: impl Into<crate::external_account::AccountHolderType>,
     ) -> Self {
         self.account_holder_type = Some(v.into());
         self
@@ -1322,9 +1300,7 @@ impl UpdateExternalAccount {
     /// The bank account type. This can only be `checking` or `savings` in most countries. In Japan, this can only be `futsu` or `toza`.
     pub fn account_type(
         mut self,
-        v: impl Into<
-            crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountType,
-        >,
+        v: impl Into<crate::external_account::AccountType>,
     ) -> Self {
         self.account_type = Some(v.into());
         self
@@ -1367,7 +1343,7 @@ impl UpdateExternalAccount {
     /// Documents that may be submitted to satisfy various informational requests.
     pub fn documents(
         mut self,
-        v: impl Into<crate::ExternalAccountDocumentsParam>,
+        v: impl Into<crate::external_account::Documents>,
     ) -> Self {
         self.documents = Some(v.into());
         self

@@ -30,9 +30,9 @@ pub struct ApiErrors {
     pub request_log_url: Option<String>,
     pub setup_intent: Option<crate::rt::Boxed<crate::SetupIntent>>,
     /// The [source object](https://docs.stripe.com/api/sources/object) for errors returned on a request involving a source.
-    pub source: Option<crate::BankAccountOrCardOrSource>,
+    pub source: Option<crate::customer::BankAccountOrCardOrSource>,
     /// The type of error returned. One of `api_error`, `card_error`, `idempotency_error`, or `invalid_request_error`
-    pub r#type: crate::ApiErrorsType,
+    pub r#type: crate::api_errors::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -54,8 +54,8 @@ impl crate::rt::Decode for ApiErrors {
             f11: crate::rt::json::Slot<String>,
             f12: crate::rt::json::Slot<String>,
             f13: crate::rt::json::Slot<crate::rt::Boxed<crate::SetupIntent>>,
-            f14: crate::rt::json::Slot<crate::BankAccountOrCardOrSource>,
-            f15: crate::rt::json::Slot<crate::ApiErrorsType>,
+            f14: crate::rt::json::Slot<crate::customer::BankAccountOrCardOrSource>,
+            f15: crate::rt::json::Slot<crate::api_errors::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -213,148 +213,5 @@ impl serde::Serialize for ApiErrors {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `ApiErrorsType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ApiErrorsType {
-    /// `api_error`
-    ApiError,
-    /// `card_error`
-    CardError,
-    /// `idempotency_error`
-    IdempotencyError,
-    /// `invalid_request_error`
-    InvalidRequestError,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl ApiErrorsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ApiErrorsType::ApiError => "api_error",
-            ApiErrorsType::CardError => "card_error",
-            ApiErrorsType::IdempotencyError => "idempotency_error",
-            ApiErrorsType::InvalidRequestError => "invalid_request_error",
-            ApiErrorsType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for ApiErrorsType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &[
-                    "api_error",
-                    "card_error",
-                    "idempotency_error",
-                    "invalid_request_error",
-                ],
-            ) {
-                Some(0) => ApiErrorsType::ApiError,
-                Some(1) => ApiErrorsType::CardError,
-                Some(2) => ApiErrorsType::IdempotencyError,
-                Some(3) => ApiErrorsType::InvalidRequestError,
-                _ => ApiErrorsType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for ApiErrorsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for ApiErrorsType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for ApiErrorsType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for ApiErrorsType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-/// One of several shapes of `ApiErrorsSource`.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum BankAccountOrCardOrSource {
-    /// A `bank_account`.
-    BankAccount(crate::rt::Boxed<crate::BankAccount>),
-    /// A `card`.
-    Card(crate::rt::Boxed<crate::Card>),
-    /// A `source`.
-    Source(crate::rt::Boxed<crate::Source>),
-    /// A shape this version of the SDK does not know; kept as raw JSON.
-    Unknown(serde_json::Value),
-}
-#[cfg(feature = "serialize")]
-impl serde::Serialize for BankAccountOrCardOrSource {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            BankAccountOrCardOrSource::BankAccount(x) => x.serialize(s),
-            BankAccountOrCardOrSource::Card(x) => x.serialize(s),
-            BankAccountOrCardOrSource::Source(x) => x.serialize(s),
-            BankAccountOrCardOrSource::Unknown(v) => v.serialize(s),
-        }
-    }
-}
-impl From<crate::BankAccount> for BankAccountOrCardOrSource {
-    #[inline]
-    fn from(v: crate::BankAccount) -> Self {
-        BankAccountOrCardOrSource::BankAccount(crate::rt::Boxed::new(v))
-    }
-}
-impl From<crate::Card> for BankAccountOrCardOrSource {
-    #[inline]
-    fn from(v: crate::Card) -> Self {
-        BankAccountOrCardOrSource::Card(crate::rt::Boxed::new(v))
-    }
-}
-impl From<crate::Source> for BankAccountOrCardOrSource {
-    #[inline]
-    fn from(v: crate::Source) -> Self {
-        BankAccountOrCardOrSource::Source(crate::rt::Boxed::new(v))
-    }
-}
-impl crate::rt::Decode for BankAccountOrCardOrSource {
-    #[inline(never)]
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        let (object, deleted) = r.discriminator()?;
-        match (object.as_deref(), deleted) {
-            (Some("bank_account"), _) => {
-                r.decode().map(BankAccountOrCardOrSource::BankAccount)
-            }
-            (Some("card"), _) => r.decode().map(BankAccountOrCardOrSource::Card),
-            (Some("source"), _) => r.decode().map(BankAccountOrCardOrSource::Source),
-            _ => r.decode().map(BankAccountOrCardOrSource::Unknown),
-        }
-    }
-}
-impl<'de> serde::Deserialize<'de> for BankAccountOrCardOrSource {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::json::deserialize(d)
-    }
-}
-impl crate::rt::HasId for BankAccountOrCardOrSource {
-    fn id_str(&self) -> Option<&str> {
-        match self {
-            BankAccountOrCardOrSource::BankAccount(x) => {
-                crate::rt::HasId::id_str(x.as_ref())
-            }
-            BankAccountOrCardOrSource::Card(x) => crate::rt::HasId::id_str(x.as_ref()),
-            BankAccountOrCardOrSource::Source(x) => crate::rt::HasId::id_str(x.as_ref()),
-            BankAccountOrCardOrSource::Unknown(v) => v.get("id").and_then(|i| i.as_str()),
-        }
     }
 }

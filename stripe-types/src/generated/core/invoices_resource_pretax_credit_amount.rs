@@ -11,9 +11,13 @@ pub struct InvoicesResourcePretaxCreditAmount {
         crate::rt::Expandable<crate::BillingCreditBalanceTransaction>,
     >,
     /// The discount that was applied to get this pretax credit amount.
-    pub discount: Option<crate::rt::Expandable<crate::DiscountOrDeletedDiscount>>,
+    pub discount: Option<
+        crate::rt::Expandable<
+            crate::credit_notes_pretax_credit_amount::DiscountOrDeletedDiscount,
+        >,
+    >,
     /// Type of the pretax credit amount referenced.
-    pub r#type: crate::CreditNotesPretaxCreditAmountType,
+    pub r#type: crate::credit_notes_pretax_credit_amount::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -26,9 +30,11 @@ impl crate::rt::Decode for InvoicesResourcePretaxCreditAmount {
                 crate::rt::Expandable<crate::BillingCreditBalanceTransaction>,
             >,
             f2: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::DiscountOrDeletedDiscount>,
+                crate::rt::Expandable<
+                    crate::credit_notes_pretax_credit_amount::DiscountOrDeletedDiscount,
+                >,
             >,
-            f3: crate::rt::json::Slot<crate::CreditNotesPretaxCreditAmountType>,
+            f3: crate::rt::json::Slot<crate::credit_notes_pretax_credit_amount::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),

@@ -6,17 +6,15 @@
 pub struct PaymentPagesCheckoutSessionSavedPaymentMethodOptions {
     /// Uses the `allow_redisplay` value of each saved payment method to filter the set presented to a returning customer. By default, only saved payment methods with ’allow_redisplay: ‘always’ are shown in Checkout.
     pub allow_redisplay_filters: Option<
-        Vec<
-            crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodAllowRedisplayFilters,
-        >,
+        Vec<crate::customer_session::PaymentMethodAllowRedisplayFilters>,
     >,
     /// Enable customers to choose if they wish to remove their saved payment methods. Disabled by default.
     pub payment_method_remove: Option<
-        crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodRemove,
+        crate::customer_session::payment_pages_checkout_session_saved_payment_method_options_resource_components_resource_customer_sheet_resource_features_resource_components_resource_mobile_payment_element_resource_features_resource_components_resource_payment_element_resource_features::PaymentMethodRemove,
     >,
     /// Enable customers to choose if they wish to save their payment method for future use. Disabled by default.
     pub payment_method_save: Option<
-        crate::CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodSave,
+        crate::customer_session::payment_pages_checkout_session_saved_payment_method_options_resource_components_resource_mobile_payment_element_resource_features_resource_components_resource_payment_element_resource_features::PaymentMethodSave,
     >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -26,15 +24,13 @@ impl crate::rt::Decode for PaymentPagesCheckoutSessionSavedPaymentMethodOptions 
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                Vec<
-                    crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodAllowRedisplayFilters,
-                >,
+                Vec<crate::customer_session::PaymentMethodAllowRedisplayFilters>,
             >,
             f1: crate::rt::json::Slot<
-                crate::CustomerSessionResourceComponentsResourceCustomerSheetResourceFeaturesPaymentMethodRemove,
+                crate::customer_session::payment_pages_checkout_session_saved_payment_method_options_resource_components_resource_customer_sheet_resource_features_resource_components_resource_mobile_payment_element_resource_features_resource_components_resource_payment_element_resource_features::PaymentMethodRemove,
             >,
             f2: crate::rt::json::Slot<
-                crate::CustomerSessionResourceComponentsResourceMobilePaymentElementResourceFeaturesPaymentMethodSave,
+                crate::customer_session::payment_pages_checkout_session_saved_payment_method_options_resource_components_resource_mobile_payment_element_resource_features_resource_components_resource_payment_element_resource_features::PaymentMethodSave,
             >,
         }
         let mut b = Slots {

@@ -5,12 +5,14 @@
 #[non_exhaustive]
 pub struct PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceChecks {
     pub address_line1_check: Option<
-        crate::InsightsResourcesPaymentEvaluationRejectedCardAddressLine1Check,
+        crate::insights_resources_payment_evaluation_rejected_card::AddressLine1Check,
     >,
     pub address_postal_code_check: Option<
-        crate::InsightsResourcesPaymentEvaluationRejectedCardAddressPostalCodeCheck,
+        crate::insights_resources_payment_evaluation_rejected_card::AddressPostalCodeCheck,
     >,
-    pub cvc_check: Option<crate::InsightsResourcesPaymentEvaluationRejectedCardCvcCheck>,
+    pub cvc_check: Option<
+        crate::insights_resources_payment_evaluation_rejected_card::CvcCheck,
+    >,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -20,13 +22,13 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceChec
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<
-                crate::InsightsResourcesPaymentEvaluationRejectedCardAddressLine1Check,
+                crate::insights_resources_payment_evaluation_rejected_card::AddressLine1Check,
             >,
             f1: crate::rt::json::Slot<
-                crate::InsightsResourcesPaymentEvaluationRejectedCardAddressPostalCodeCheck,
+                crate::insights_resources_payment_evaluation_rejected_card::AddressPostalCodeCheck,
             >,
             f2: crate::rt::json::Slot<
-                crate::InsightsResourcesPaymentEvaluationRejectedCardCvcCheck,
+                crate::insights_resources_payment_evaluation_rejected_card::CvcCheck,
             >,
         }
         let mut b = Slots {

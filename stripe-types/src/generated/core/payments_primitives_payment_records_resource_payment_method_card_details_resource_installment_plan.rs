@@ -7,9 +7,11 @@ pub struct PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResou
     /// For `fixed_count` installment plans, this is the number of installment payments your customer will make to their credit card.
     pub count: Option<i64>,
     /// For `fixed_count` installment plans, this is the interval between installment payments your customer will make to their credit card. One of `month`.
-    pub interval: Option<crate::PaymentMethodDetailsCardInstallmentsPlanInterval>,
+    pub interval: Option<
+        crate::payment_method::details_card_installments_plan_payments_primitives_payment_records_resource_card_details_resource_installment_plan::Interval,
+    >,
     /// Type of installment plan, one of `fixed_count`, `revolving`, or `bonus`.
-    pub r#type: crate::PaymentMethodDetailsCardInstallmentsPlanType,
+    pub r#type: crate::payment_method::details_card_installments_plan_payments_primitives_payment_records_resource_card_details_resource_installment_plan::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -20,10 +22,10 @@ for PaymentsPrimitivesPaymentRecordsResourcePaymentMethodCardDetailsResourceInst
         struct Slots {
             f0: crate::rt::json::Slot<i64>,
             f1: crate::rt::json::Slot<
-                crate::PaymentMethodDetailsCardInstallmentsPlanInterval,
+                crate::payment_method::details_card_installments_plan_payments_primitives_payment_records_resource_card_details_resource_installment_plan::Interval,
             >,
             f2: crate::rt::json::Slot<
-                crate::PaymentMethodDetailsCardInstallmentsPlanType,
+                crate::payment_method::details_card_installments_plan_payments_primitives_payment_records_resource_card_details_resource_installment_plan::Type,
             >,
         }
         let mut b = Slots {

@@ -44,7 +44,7 @@ impl DeleteCustomerBankAccount {
 }
 #[cfg(feature = "payments")]
 impl crate::rt::StripeRequest for DeleteCustomerBankAccount {
-    type Output = crate::DeleteCustomersCustomerBankAccountsIdResponse;
+    type Output = crate::responses::delete_customers_customer_bank_accounts_id_delete_customers_customer_cards_id_delete_customers_customer_sources_id::Response;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteCustomersCustomerBankAccountsId",
@@ -63,140 +63,6 @@ impl crate::rt::StripeRequest for DeleteCustomerBankAccount {
         }
     }
 }
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct Owner {
-    pub address: Option<crate::SourceAddress>,
-    pub email: Option<String>,
-    pub name: Option<String>,
-    pub phone: Option<String>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for Owner {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.address {
-            map.serialize_entry("address", v)?;
-        }
-        if let Some(v) = &self.email {
-            map.serialize_entry("email", v)?;
-        }
-        if let Some(v) = &self.name {
-            map.serialize_entry("name", v)?;
-        }
-        if let Some(v) = &self.phone {
-            map.serialize_entry("phone", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl Owner {
-    ///Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            address: None,
-            email: None,
-            name: None,
-            phone: None,
-        }
-    }
-    pub fn address(mut self, v: impl Into<crate::SourceAddress>) -> Self {
-        self.address = Some(v.into());
-        self
-    }
-    pub fn email(mut self, v: impl Into<String>) -> Self {
-        self.email = Some(v.into());
-        self
-    }
-    pub fn name(mut self, v: impl Into<String>) -> Self {
-        self.name = Some(v.into());
-        self
-    }
-    pub fn phone(mut self, v: impl Into<String>) -> Self {
-        self.phone = Some(v.into());
-        self
-    }
-}
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct SourceAddress {
-    pub city: Option<String>,
-    pub country: Option<String>,
-    pub line1: Option<String>,
-    pub line2: Option<String>,
-    pub postal_code: Option<String>,
-    pub state: Option<String>,
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for SourceAddress {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.city {
-            map.serialize_entry("city", v)?;
-        }
-        if let Some(v) = &self.country {
-            map.serialize_entry("country", v)?;
-        }
-        if let Some(v) = &self.line1 {
-            map.serialize_entry("line1", v)?;
-        }
-        if let Some(v) = &self.line2 {
-            map.serialize_entry("line2", v)?;
-        }
-        if let Some(v) = &self.postal_code {
-            map.serialize_entry("postal_code", v)?;
-        }
-        if let Some(v) = &self.state {
-            map.serialize_entry("state", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "payments")]
-impl SourceAddress {
-    ///Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            city: None,
-            country: None,
-            line1: None,
-            line2: None,
-            postal_code: None,
-            state: None,
-        }
-    }
-    pub fn city(mut self, v: impl Into<String>) -> Self {
-        self.city = Some(v.into());
-        self
-    }
-    pub fn country(mut self, v: impl Into<String>) -> Self {
-        self.country = Some(v.into());
-        self
-    }
-    pub fn line1(mut self, v: impl Into<String>) -> Self {
-        self.line1 = Some(v.into());
-        self
-    }
-    pub fn line2(mut self, v: impl Into<String>) -> Self {
-        self.line2 = Some(v.into());
-        self
-    }
-    pub fn postal_code(mut self, v: impl Into<String>) -> Self {
-        self.postal_code = Some(v.into());
-        self
-    }
-    pub fn state(mut self, v: impl Into<String>) -> Self {
-        self.state = Some(v.into());
-        self
-    }
-}
 /// Update a specified source for a given customer.
 ///
 /// `POST /v1/customers/{customer}/bank_accounts/{id}`
@@ -209,9 +75,7 @@ pub struct UpdateCustomerBankAccount {
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,
     /// The type of entity that holds the account. This can be either `individual` or `company`.
-    pub account_holder_type: Option<
-        crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountHolderType,
-    >,
+    pub account_holder_type: Option<crate::external_account::AccountHolderType>,
     /// City/District/Suburb/Town/Village.
     pub address_city: Option<String>,
     /// Billing address country, if provided when creating card.
@@ -234,7 +98,7 @@ pub struct UpdateCustomerBankAccount {
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// Cardholder name.
     pub name: Option<String>,
-    pub owner: Option<crate::Owner>,
+    pub owner: Option<crate::source::Owner>,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for UpdateCustomerBankAccount {
@@ -318,9 +182,7 @@ impl UpdateCustomerBankAccount {
     /// The type of entity that holds the account. This can be either `individual` or `company`.
     pub fn account_holder_type(
         mut self,
-        v: impl Into<
-            crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountHolderType,
-        >,
+        v: impl Into<crate::external_account::AccountHolderType>,
     ) -> Self {
         self.account_holder_type = Some(v.into());
         self
@@ -383,14 +245,14 @@ impl UpdateCustomerBankAccount {
         self.name = Some(v.into());
         self
     }
-    pub fn owner(mut self, v: impl Into<crate::Owner>) -> Self {
+    pub fn owner(mut self, v: impl Into<crate::source::Owner>) -> Self {
         self.owner = Some(v.into());
         self
     }
 }
 #[cfg(feature = "payments")]
 impl crate::rt::StripeRequest for UpdateCustomerBankAccount {
-    type Output = crate::CardOrBankAccountOrSource;
+    type Output = crate::responses::post_customers_customer_bank_accounts_id_post_customers_customer_cards_id_post_customers_customer_sources_id::Response;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostCustomersCustomerBankAccountsId",

@@ -44,7 +44,7 @@ impl DeleteCustomerSource {
 }
 #[cfg(feature = "payments")]
 impl crate::rt::StripeRequest for DeleteCustomerSource {
-    type Output = crate::DeleteCustomersCustomerBankAccountsIdResponse;
+    type Output = crate::responses::delete_customers_customer_bank_accounts_id_delete_customers_customer_cards_id_delete_customers_customer_sources_id::Response;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "DeleteCustomersCustomerSourcesId",
@@ -146,7 +146,7 @@ impl ListCustomerSources {
 }
 #[cfg(feature = "payments")]
 impl crate::rt::StripeRequest for ListCustomerSources {
-    type Output = crate::rt::List<crate::BankAccountOrCardOrSource>;
+    type Output = crate::rt::List<crate::customer::BankAccountOrCardOrSource>;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "GetCustomersCustomerSources",
@@ -176,9 +176,7 @@ pub struct UpdateCustomerSource {
     /// The name of the person or business that owns the bank account.
     pub account_holder_name: Option<String>,
     /// The type of entity that holds the account. This can be either `individual` or `company`.
-    pub account_holder_type: Option<
-        crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountHolderType,
-    >,
+    pub account_holder_type: Option<crate::external_account::AccountHolderType>,
     /// City/District/Suburb/Town/Village.
     pub address_city: Option<String>,
     /// Billing address country, if provided when creating card.
@@ -201,7 +199,7 @@ pub struct UpdateCustomerSource {
     pub metadata: Option<crate::rt::Clearable<crate::rt::Metadata>>,
     /// Cardholder name.
     pub name: Option<String>,
-    pub owner: Option<crate::Owner>,
+    pub owner: Option<crate::source::Owner>,
 }
 #[cfg(feature = "payments")]
 impl serde::Serialize for UpdateCustomerSource {
@@ -285,9 +283,7 @@ impl UpdateCustomerSource {
     /// The type of entity that holds the account. This can be either `individual` or `company`.
     pub fn account_holder_type(
         mut self,
-        v: impl Into<
-            crate::CreateAccountBankAccountExternalAccountPayoutBankAccountAccountHolderType,
-        >,
+        v: impl Into<crate::external_account::AccountHolderType>,
     ) -> Self {
         self.account_holder_type = Some(v.into());
         self
@@ -350,14 +346,14 @@ impl UpdateCustomerSource {
         self.name = Some(v.into());
         self
     }
-    pub fn owner(mut self, v: impl Into<crate::Owner>) -> Self {
+    pub fn owner(mut self, v: impl Into<crate::source::Owner>) -> Self {
         self.owner = Some(v.into());
         self
     }
 }
 #[cfg(feature = "payments")]
 impl crate::rt::StripeRequest for UpdateCustomerSource {
-    type Output = crate::CardOrBankAccountOrSource;
+    type Output = crate::responses::post_customers_customer_bank_accounts_id_post_customers_customer_cards_id_post_customers_customer_sources_id::Response;
     fn endpoint(&self) -> crate::rt::Endpoint {
         crate::rt::Endpoint {
             operation_id: "PostCustomersCustomerSourcesId",

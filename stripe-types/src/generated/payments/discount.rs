@@ -109,7 +109,9 @@ pub struct DeletedDiscount {
     /// The Checkout session that this coupon is applied to, if it is applied to a particular session in payment mode. Will not be present for subscription mode.
     pub checkout_session: Option<String>,
     /// The ID of the customer associated with this discount.
-    pub customer: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+    pub customer: Option<
+        crate::rt::Expandable<crate::discount::CustomerOrDeletedCustomer>,
+    >,
     /// The ID of the account representing the customer associated with this discount.
     pub customer_account: Option<String>,
     /// Always true for a deleted object
@@ -144,7 +146,7 @@ impl crate::rt::Decode for DeletedDiscount {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+                crate::rt::Expandable<crate::discount::CustomerOrDeletedCustomer>,
             >,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<bool>,
@@ -299,7 +301,9 @@ pub struct Discount {
     /// The Checkout session that this coupon is applied to, if it is applied to a particular session in payment mode. Will not be present for subscription mode.
     pub checkout_session: Option<String>,
     /// The ID of the customer associated with this discount.
-    pub customer: Option<crate::rt::Expandable<crate::CustomerOrDeletedCustomer>>,
+    pub customer: Option<
+        crate::rt::Expandable<crate::discount::CustomerOrDeletedCustomer>,
+    >,
     /// The ID of the account representing the customer associated with this discount.
     pub customer_account: Option<String>,
     /// If the coupon has a duration of `repeating`, the date that this discount will end. If the coupon has a duration of `once` or `forever`, this attribute will be null.
@@ -334,7 +338,7 @@ impl crate::rt::Decode for Discount {
         struct Slots {
             f0: crate::rt::json::Slot<String>,
             f1: crate::rt::json::Slot<
-                crate::rt::Expandable<crate::CustomerOrDeletedCustomer>,
+                crate::rt::Expandable<crate::discount::CustomerOrDeletedCustomer>,
             >,
             f2: crate::rt::json::Slot<String>,
             f3: crate::rt::json::Slot<crate::rt::Timestamp>,
@@ -487,7 +491,7 @@ pub struct DiscountSource {
     /// The coupon that was redeemed to create this discount.
     pub coupon: Option<crate::rt::Expandable<crate::Coupon>>,
     /// The source type of the discount.
-    pub r#type: crate::DiscountSourceType,
+    pub r#type: crate::discount::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -496,7 +500,7 @@ impl crate::rt::Decode for DiscountSource {
     fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
         struct Slots {
             f0: crate::rt::json::Slot<crate::rt::Expandable<crate::Coupon>>,
-            f1: crate::rt::json::Slot<crate::DiscountSourceType>,
+            f1: crate::rt::json::Slot<crate::discount::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -553,56 +557,6 @@ impl serde::Serialize for DiscountSource {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `DiscountSourceType`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum DiscountSourceType {
-    /// `coupon`
-    Coupon,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-impl DiscountSourceType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            DiscountSourceType::Coupon => "coupon",
-            DiscountSourceType::Unknown(v) => v,
-        }
-    }
-}
-impl std::str::FromStr for DiscountSourceType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["coupon"]) {
-                Some(0) => DiscountSourceType::Coupon,
-                _ => DiscountSourceType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-impl std::fmt::Display for DiscountSourceType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl serde::Serialize for DiscountSourceType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-impl<'de> serde::Deserialize<'de> for DiscountSourceType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-impl crate::rt::Decode for DiscountSourceType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
     }
 }
 /// `GET /v1/customers/{customer}/discount`

@@ -66,8 +66,6 @@ mod payout;
 pub use payout::*;
 mod refund;
 pub use refund::*;
-mod responses;
-pub use responses::*;
 mod setup_attempt;
 pub use setup_attempt::*;
 mod setup_intent;

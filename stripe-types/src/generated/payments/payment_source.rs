@@ -17,9 +17,9 @@ pub struct CreateCustomerBankAccount {
     /// A token returned by [Stripe.js](https://stripe.com/docs/js) representing the user’s Alipay account details.
     pub alipay_account: Option<String>,
     /// Either a token, like the ones returned by [Stripe.js](https://stripe.com/docs/js), or a dictionary containing a user's bank account details.
-    pub bank_account: Option<crate::UpdateCustomerBankAccount2>,
+    pub bank_account: Option<crate::payment_source::BankAccount>,
     /// A token, like the ones returned by [Stripe.js](https://stripe.com/docs/js).
-    pub card: Option<crate::CreateCustomerBankAccountCard>,
+    pub card: Option<crate::payment_source::create_customer_bank_account::Card>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
@@ -76,13 +76,16 @@ impl CreateCustomerBankAccount {
     /// Either a token, like the ones returned by [Stripe.js](https://stripe.com/docs/js), or a dictionary containing a user's bank account details.
     pub fn bank_account(
         mut self,
-        v: impl Into<crate::UpdateCustomerBankAccount2>,
+        v: impl Into<crate::payment_source::BankAccount>,
     ) -> Self {
         self.bank_account = Some(v.into());
         self
     }
     /// A token, like the ones returned by [Stripe.js](https://stripe.com/docs/js).
-    pub fn card(mut self, v: impl Into<crate::CreateCustomerBankAccountCard>) -> Self {
+    pub fn card(
+        mut self,
+        v: impl Into<crate::payment_source::create_customer_bank_account::Card>,
+    ) -> Self {
         self.card = Some(v.into());
         self
     }
@@ -122,41 +125,6 @@ impl crate::rt::StripeRequest for CreateCustomerBankAccount {
         }
     }
 }
-/// One of several shapes of `CreateCustomerBankAccountCard`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum CreateCustomerBankAccountCard {
-    /// A `card`.
-    CustomerPaymentSourceCard(crate::rt::Boxed<crate::CustomerPaymentSourceCard>),
-    /// A `String`.
-    String(String),
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreateCustomerBankAccountCard {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            CreateCustomerBankAccountCard::CustomerPaymentSourceCard(x) => x.serialize(s),
-            CreateCustomerBankAccountCard::String(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl From<crate::CustomerPaymentSourceCard> for CreateCustomerBankAccountCard {
-    #[inline]
-    fn from(v: crate::CustomerPaymentSourceCard) -> Self {
-        CreateCustomerBankAccountCard::CustomerPaymentSourceCard(
-            crate::rt::Boxed::new(v),
-        )
-    }
-}
-#[cfg(feature = "payments")]
-impl From<String> for CreateCustomerBankAccountCard {
-    #[inline]
-    fn from(v: String) -> Self {
-        CreateCustomerBankAccountCard::String(v)
-    }
-}
 /// Create a card
 ///
 /// When you create a new credit card, you must specify a customer or recipient on which to create it.
@@ -174,9 +142,9 @@ pub struct CreateCustomerCard {
     /// A token returned by [Stripe.js](https://stripe.com/docs/js) representing the user’s Alipay account details.
     pub alipay_account: Option<String>,
     /// Either a token, like the ones returned by [Stripe.js](https://stripe.com/docs/js), or a dictionary containing a user's bank account details.
-    pub bank_account: Option<crate::UpdateCustomerBankAccount2>,
+    pub bank_account: Option<crate::payment_source::BankAccount>,
     /// A token, like the ones returned by [Stripe.js](https://stripe.com/docs/js).
-    pub card: Option<crate::CreateCustomerCardCard>,
+    pub card: Option<crate::payment_source::create_customer_card::Card>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
@@ -233,13 +201,16 @@ impl CreateCustomerCard {
     /// Either a token, like the ones returned by [Stripe.js](https://stripe.com/docs/js), or a dictionary containing a user's bank account details.
     pub fn bank_account(
         mut self,
-        v: impl Into<crate::UpdateCustomerBankAccount2>,
+        v: impl Into<crate::payment_source::BankAccount>,
     ) -> Self {
         self.bank_account = Some(v.into());
         self
     }
     /// A token, like the ones returned by [Stripe.js](https://stripe.com/docs/js).
-    pub fn card(mut self, v: impl Into<crate::CreateCustomerCardCard>) -> Self {
+    pub fn card(
+        mut self,
+        v: impl Into<crate::payment_source::create_customer_card::Card>,
+    ) -> Self {
         self.card = Some(v.into());
         self
     }
@@ -279,39 +250,6 @@ impl crate::rt::StripeRequest for CreateCustomerCard {
         }
     }
 }
-/// One of several shapes of `CreateCustomerCardCard`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum CreateCustomerCardCard {
-    /// A `card`.
-    CustomerPaymentSourceCard(crate::rt::Boxed<crate::CustomerPaymentSourceCard>),
-    /// A `String`.
-    String(String),
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreateCustomerCardCard {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            CreateCustomerCardCard::CustomerPaymentSourceCard(x) => x.serialize(s),
-            CreateCustomerCardCard::String(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl From<crate::CustomerPaymentSourceCard> for CreateCustomerCardCard {
-    #[inline]
-    fn from(v: crate::CustomerPaymentSourceCard) -> Self {
-        CreateCustomerCardCard::CustomerPaymentSourceCard(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "payments")]
-impl From<String> for CreateCustomerCardCard {
-    #[inline]
-    fn from(v: String) -> Self {
-        CreateCustomerCardCard::String(v)
-    }
-}
 /// Create a card
 ///
 /// When you create a new credit card, you must specify a customer or recipient on which to create it.
@@ -329,9 +267,9 @@ pub struct CreateCustomerSource {
     /// A token returned by [Stripe.js](https://stripe.com/docs/js) representing the user’s Alipay account details.
     pub alipay_account: Option<String>,
     /// Either a token, like the ones returned by [Stripe.js](https://stripe.com/docs/js), or a dictionary containing a user's bank account details.
-    pub bank_account: Option<crate::UpdateCustomerBankAccount2>,
+    pub bank_account: Option<crate::payment_source::BankAccount>,
     /// A token, like the ones returned by [Stripe.js](https://stripe.com/docs/js).
-    pub card: Option<crate::CreateCustomerSourceCard>,
+    pub card: Option<crate::payment_source::create_customer_source::Card>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
@@ -388,13 +326,16 @@ impl CreateCustomerSource {
     /// Either a token, like the ones returned by [Stripe.js](https://stripe.com/docs/js), or a dictionary containing a user's bank account details.
     pub fn bank_account(
         mut self,
-        v: impl Into<crate::UpdateCustomerBankAccount2>,
+        v: impl Into<crate::payment_source::BankAccount>,
     ) -> Self {
         self.bank_account = Some(v.into());
         self
     }
     /// A token, like the ones returned by [Stripe.js](https://stripe.com/docs/js).
-    pub fn card(mut self, v: impl Into<crate::CreateCustomerSourceCard>) -> Self {
+    pub fn card(
+        mut self,
+        v: impl Into<crate::payment_source::create_customer_source::Card>,
+    ) -> Self {
         self.card = Some(v.into());
         self
     }
@@ -432,39 +373,6 @@ impl crate::rt::StripeRequest for CreateCustomerSource {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// One of several shapes of `CreateCustomerSourceCard`.
-#[cfg(feature = "payments")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum CreateCustomerSourceCard {
-    /// A `card`.
-    CustomerPaymentSourceCard(crate::rt::Boxed<crate::CustomerPaymentSourceCard>),
-    /// A `String`.
-    String(String),
-}
-#[cfg(feature = "payments")]
-impl serde::Serialize for CreateCustomerSourceCard {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            CreateCustomerSourceCard::CustomerPaymentSourceCard(x) => x.serialize(s),
-            CreateCustomerSourceCard::String(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "payments")]
-impl From<crate::CustomerPaymentSourceCard> for CreateCustomerSourceCard {
-    #[inline]
-    fn from(v: crate::CustomerPaymentSourceCard) -> Self {
-        CreateCustomerSourceCard::CustomerPaymentSourceCard(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "payments")]
-impl From<String> for CreateCustomerSourceCard {
-    #[inline]
-    fn from(v: String) -> Self {
-        CreateCustomerSourceCard::String(v)
     }
 }
 /// Retrieve a specified source for a given customer.

@@ -206,7 +206,7 @@ impl serde::Serialize for DeletedRadarValueListItem {
 #[non_exhaustive]
 pub struct ListRadarValueListItems {
     /// Only return items that were created during the given date interval.
-    pub created: Option<crate::ListRadarValueListItemsCreated>,
+    pub created: Option<crate::radar_value_list_item::Created>,
     /// A cursor for use in pagination. `ending_before` is an object ID that defines your place in the list. For instance, if you make a list request and receive 100 objects, starting with `obj_bar`, your subsequent call can include `ending_before=obj_bar` in order to fetch the previous page of the list.
     pub ending_before: Option<String>,
     /// Specifies which fields in the response should be expanded.
@@ -265,7 +265,7 @@ impl ListRadarValueListItems {
     /// Only return items that were created during the given date interval.
     pub fn created(
         mut self,
-        v: impl Into<crate::ListRadarValueListItemsCreated>,
+        v: impl Into<crate::radar_value_list_item::Created>,
     ) -> Self {
         self.created = Some(v.into());
         self
@@ -309,39 +309,6 @@ impl crate::rt::StripeRequest for ListRadarValueListItems {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::List,
         }
-    }
-}
-/// One of several shapes of `ListRadarValueListItemsCreated`.
-#[cfg(feature = "radar")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ListRadarValueListItemsCreated {
-    /// A `RangeQuerySpecs`.
-    RangeQuerySpecs(crate::rt::Boxed<crate::RangeQuerySpecs>),
-    /// A `Integer`.
-    Integer(i64),
-}
-#[cfg(feature = "radar")]
-impl serde::Serialize for ListRadarValueListItemsCreated {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            ListRadarValueListItemsCreated::RangeQuerySpecs(x) => x.serialize(s),
-            ListRadarValueListItemsCreated::Integer(x) => x.serialize(s),
-        }
-    }
-}
-#[cfg(feature = "radar")]
-impl From<crate::RangeQuerySpecs> for ListRadarValueListItemsCreated {
-    #[inline]
-    fn from(v: crate::RangeQuerySpecs) -> Self {
-        ListRadarValueListItemsCreated::RangeQuerySpecs(crate::rt::Boxed::new(v))
-    }
-}
-#[cfg(feature = "radar")]
-impl From<i64> for ListRadarValueListItemsCreated {
-    #[inline]
-    fn from(v: i64) -> Self {
-        ListRadarValueListItemsCreated::Integer(v)
     }
 }
 /// Value list items allow you to add specific values to a given Radar value list, which can then be used in rules.

@@ -10,11 +10,11 @@
 #[non_exhaustive]
 pub struct CreateTaxSettings {
     /// Default configuration to be used on Stripe Tax calculations.
-    pub defaults: Option<crate::DefaultsParam>,
+    pub defaults: Option<crate::tax_settings::Defaults>,
     /// Specifies which fields in the response should be expanded.
     pub expand: Option<Vec<String>>,
     /// The place where your business is located.
-    pub head_office: Option<crate::HeadOfficeParam>,
+    pub head_office: Option<crate::tax_settings::HeadOffice>,
 }
 #[cfg(feature = "tax")]
 impl serde::Serialize for CreateTaxSettings {
@@ -45,7 +45,7 @@ impl CreateTaxSettings {
         }
     }
     /// Default configuration to be used on Stripe Tax calculations.
-    pub fn defaults(mut self, v: impl Into<crate::DefaultsParam>) -> Self {
+    pub fn defaults(mut self, v: impl Into<crate::tax_settings::Defaults>) -> Self {
         self.defaults = Some(v.into());
         self
     }
@@ -55,7 +55,7 @@ impl CreateTaxSettings {
         self
     }
     /// The place where your business is located.
-    pub fn head_office(mut self, v: impl Into<crate::HeadOfficeParam>) -> Self {
+    pub fn head_office(mut self, v: impl Into<crate::tax_settings::HeadOffice>) -> Self {
         self.head_office = Some(v.into());
         self
     }
@@ -73,136 +73,6 @@ impl crate::rt::StripeRequest for CreateTaxSettings {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Values of `CreateTaxSettingsDefaultsTaxBehavior`.
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateTaxSettingsDefaultsTaxBehavior {
-    /// `exclusive`
-    Exclusive,
-    /// `inclusive`
-    Inclusive,
-    /// `inferred_by_currency`
-    InferredByCurrency,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax")]
-impl CreateTaxSettingsDefaultsTaxBehavior {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateTaxSettingsDefaultsTaxBehavior::Exclusive => "exclusive",
-            CreateTaxSettingsDefaultsTaxBehavior::Inclusive => "inclusive",
-            CreateTaxSettingsDefaultsTaxBehavior::InferredByCurrency => {
-                "inferred_by_currency"
-            }
-            CreateTaxSettingsDefaultsTaxBehavior::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax")]
-impl std::str::FromStr for CreateTaxSettingsDefaultsTaxBehavior {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(
-                s,
-                &["exclusive", "inclusive", "inferred_by_currency"],
-            ) {
-                Some(0) => CreateTaxSettingsDefaultsTaxBehavior::Exclusive,
-                Some(1) => CreateTaxSettingsDefaultsTaxBehavior::Inclusive,
-                Some(2) => CreateTaxSettingsDefaultsTaxBehavior::InferredByCurrency,
-                _ => CreateTaxSettingsDefaultsTaxBehavior::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax")]
-impl std::fmt::Display for CreateTaxSettingsDefaultsTaxBehavior {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize for CreateTaxSettingsDefaultsTaxBehavior {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de> for CreateTaxSettingsDefaultsTaxBehavior {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct DefaultsParam {
-    pub tax_behavior: Option<crate::CreateTaxSettingsDefaultsTaxBehavior>,
-    pub tax_code: Option<String>,
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize for DefaultsParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.tax_behavior {
-            map.serialize_entry("tax_behavior", v)?;
-        }
-        if let Some(v) = &self.tax_code {
-            map.serialize_entry("tax_code", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "tax")]
-impl DefaultsParam {
-    ///Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            tax_behavior: None,
-            tax_code: None,
-        }
-    }
-    pub fn tax_behavior(
-        mut self,
-        v: impl Into<crate::CreateTaxSettingsDefaultsTaxBehavior>,
-    ) -> Self {
-        self.tax_behavior = Some(v.into());
-        self
-    }
-    pub fn tax_code(mut self, v: impl Into<String>) -> Self {
-        self.tax_code = Some(v.into());
-        self
-    }
-}
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct HeadOfficeParam {
-    pub address: crate::ValidatedCountryAddress,
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize for HeadOfficeParam {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("address", &self.address)?;
-        map.end()
-    }
-}
-#[cfg(feature = "tax")]
-impl HeadOfficeParam {
-    ///Start with the required parameters: `address`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(address: impl Into<crate::ValidatedCountryAddress>) -> Self {
-        Self { address: address.into() }
     }
 }
 /// Retrieve settings
@@ -269,7 +139,7 @@ pub struct TaxSettings {
     /// Has the value `true` if the object exists in live mode or the value `false` if the object exists in test mode.
     pub livemode: bool,
     /// The status of the Tax `Settings`.
-    pub status: crate::TaxSettingsStatus,
+    pub status: crate::tax_settings::Status,
     pub status_details: crate::TaxProductResourceTaxSettingsStatusDetails,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
@@ -287,7 +157,7 @@ impl crate::rt::Decode for TaxSettings {
             f0: crate::rt::json::Slot<crate::TaxProductResourceTaxSettingsDefaults>,
             f1: crate::rt::json::Slot<crate::TaxProductResourceTaxSettingsHeadOffice>,
             f2: crate::rt::json::Slot<bool>,
-            f3: crate::rt::json::Slot<crate::TaxSettingsStatus>,
+            f3: crate::rt::json::Slot<crate::tax_settings::Status>,
             f4: crate::rt::json::Slot<crate::TaxProductResourceTaxSettingsStatusDetails>,
         }
         let mut b = Slots {
@@ -374,142 +244,5 @@ impl serde::Serialize for TaxSettings {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TaxSettingsStatus`.
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TaxSettingsStatus {
-    /// `active`
-    Active,
-    /// `pending`
-    Pending,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax")]
-impl TaxSettingsStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TaxSettingsStatus::Active => "active",
-            TaxSettingsStatus::Pending => "pending",
-            TaxSettingsStatus::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax")]
-impl std::str::FromStr for TaxSettingsStatus {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["active", "pending"]) {
-                Some(0) => TaxSettingsStatus::Active,
-                Some(1) => TaxSettingsStatus::Pending,
-                _ => TaxSettingsStatus::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax")]
-impl std::fmt::Display for TaxSettingsStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize for TaxSettingsStatus {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de> for TaxSettingsStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "tax")]
-impl crate::rt::Decode for TaxSettingsStatus {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug, Default)]
-#[non_exhaustive]
-pub struct ValidatedCountryAddress {
-    pub city: Option<String>,
-    pub country: Option<String>,
-    pub line1: Option<String>,
-    pub line2: Option<String>,
-    pub postal_code: Option<String>,
-    pub state: Option<String>,
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize for ValidatedCountryAddress {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        if let Some(v) = &self.city {
-            map.serialize_entry("city", v)?;
-        }
-        if let Some(v) = &self.country {
-            map.serialize_entry("country", v)?;
-        }
-        if let Some(v) = &self.line1 {
-            map.serialize_entry("line1", v)?;
-        }
-        if let Some(v) = &self.line2 {
-            map.serialize_entry("line2", v)?;
-        }
-        if let Some(v) = &self.postal_code {
-            map.serialize_entry("postal_code", v)?;
-        }
-        if let Some(v) = &self.state {
-            map.serialize_entry("state", v)?;
-        }
-        map.end()
-    }
-}
-#[cfg(feature = "tax")]
-impl ValidatedCountryAddress {
-    ///Start with no parameters set.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new() -> Self {
-        Self {
-            city: None,
-            country: None,
-            line1: None,
-            line2: None,
-            postal_code: None,
-            state: None,
-        }
-    }
-    pub fn city(mut self, v: impl Into<String>) -> Self {
-        self.city = Some(v.into());
-        self
-    }
-    pub fn country(mut self, v: impl Into<String>) -> Self {
-        self.country = Some(v.into());
-        self
-    }
-    pub fn line1(mut self, v: impl Into<String>) -> Self {
-        self.line1 = Some(v.into());
-        self
-    }
-    pub fn line2(mut self, v: impl Into<String>) -> Self {
-        self.line2 = Some(v.into());
-        self
-    }
-    pub fn postal_code(mut self, v: impl Into<String>) -> Self {
-        self.postal_code = Some(v.into());
-        self
-    }
-    pub fn state(mut self, v: impl Into<String>) -> Self {
-        self.state = Some(v.into());
-        self
     }
 }

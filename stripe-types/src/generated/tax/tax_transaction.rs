@@ -99,17 +99,17 @@ pub struct CreateTaxTransactionsCreateReversal {
     /// A flat amount to reverse across the entire transaction, in the [smallest currency unit](https://docs.stripe.com/currencies#zero-decimal) in negative. This value represents the total amount to refund from the transaction, including taxes.
     pub flat_amount: Option<i64>,
     /// The line item amounts to reverse.
-    pub line_items: Option<Vec<crate::TransactionLineItemReversal>>,
+    pub line_items: Option<Vec<crate::tax_transaction::LineItems>>,
     /// Set of [key-value pairs](https://docs.stripe.com/api/metadata) that you can attach to an object. This can be useful for storing additional information about the object in a structured format. Individual keys can be unset by posting an empty value to them. All keys can be unset by posting an empty value to `metadata`.
     pub metadata: Option<crate::rt::Metadata>,
     /// If `partial`, the provided line item or shipping cost amounts are reversed. If `full`, the original transaction is fully reversed.
-    pub mode: crate::CreateTaxTransactionsCreateReversalMode,
+    pub mode: crate::tax_transaction::Mode,
     /// The ID of the Transaction to partially or fully reverse.
     pub original_transaction: String,
     /// A custom identifier for this reversal, such as `myOrder_123-refund_1`, which must be unique across all transactions. The reference helps identify this reversal transaction in exported [tax reports](https://docs.stripe.com/tax/reports).
     pub reference: String,
     /// The shipping cost to reverse.
-    pub shipping_cost: Option<crate::TransactionShippingCostReversal>,
+    pub shipping_cost: Option<crate::tax_transaction::ShippingCost>,
 }
 #[cfg(feature = "tax")]
 impl serde::Serialize for CreateTaxTransactionsCreateReversal {
@@ -142,7 +142,7 @@ impl CreateTaxTransactionsCreateReversal {
     ///Start with the required parameters: `mode`, `original_transaction`, `reference`.
     #[allow(clippy::new_without_default, clippy::too_many_arguments)]
     pub fn new(
-        mode: impl Into<crate::CreateTaxTransactionsCreateReversalMode>,
+        mode: impl Into<crate::tax_transaction::Mode>,
         original_transaction: impl Into<String>,
         reference: impl Into<String>,
     ) -> Self {
@@ -170,7 +170,7 @@ impl CreateTaxTransactionsCreateReversal {
     /// The line item amounts to reverse.
     pub fn line_items(
         mut self,
-        v: impl IntoIterator<Item = impl Into<crate::TransactionLineItemReversal>>,
+        v: impl IntoIterator<Item = impl Into<crate::tax_transaction::LineItems>>,
     ) -> Self {
         self.line_items = Some(v.into_iter().map(Into::into).collect());
         self
@@ -183,7 +183,7 @@ impl CreateTaxTransactionsCreateReversal {
     /// The shipping cost to reverse.
     pub fn shipping_cost(
         mut self,
-        v: impl Into<crate::TransactionShippingCostReversal>,
+        v: impl Into<crate::tax_transaction::ShippingCost>,
     ) -> Self {
         self.shipping_cost = Some(v.into());
         self
@@ -202,61 +202,6 @@ impl crate::rt::StripeRequest for CreateTaxTransactionsCreateReversal {
             response: crate::rt::ResponseKind::Json,
             pagination: crate::rt::Pagination::None,
         }
-    }
-}
-/// Values of `CreateTaxTransactionsCreateReversalMode`.
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CreateTaxTransactionsCreateReversalMode {
-    /// `full`
-    Full,
-    /// `partial`
-    Partial,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax")]
-impl CreateTaxTransactionsCreateReversalMode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            CreateTaxTransactionsCreateReversalMode::Full => "full",
-            CreateTaxTransactionsCreateReversalMode::Partial => "partial",
-            CreateTaxTransactionsCreateReversalMode::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax")]
-impl std::str::FromStr for CreateTaxTransactionsCreateReversalMode {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["full", "partial"]) {
-                Some(0) => CreateTaxTransactionsCreateReversalMode::Full,
-                Some(1) => CreateTaxTransactionsCreateReversalMode::Partial,
-                _ => CreateTaxTransactionsCreateReversalMode::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax")]
-impl std::fmt::Display for CreateTaxTransactionsCreateReversalMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize for CreateTaxTransactionsCreateReversalMode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de> for CreateTaxTransactionsCreateReversalMode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
     }
 }
 /// Retrieve a transaction
@@ -354,7 +299,7 @@ pub struct TaxTransaction {
     /// Timestamp of date at which the tax rules and rates in effect applies for the calculation.
     pub tax_date: crate::rt::Timestamp,
     /// If `reversal`, this transaction reverses an earlier transaction.
-    pub r#type: crate::TaxTransactionType,
+    pub r#type: crate::tax_transaction::Type,
     /// Fields the pinned spec does not name, kept as raw JSON.
     pub extra: crate::rt::Extra,
 }
@@ -389,7 +334,7 @@ impl crate::rt::Decode for TaxTransaction {
                 crate::TaxProductResourceTaxTransactionShippingCost,
             >,
             f13: crate::rt::json::Slot<crate::rt::Timestamp>,
-            f14: crate::rt::json::Slot<crate::TaxTransactionType>,
+            f14: crate::rt::json::Slot<crate::tax_transaction::Type>,
         }
         let mut b = Slots {
             f0: crate::rt::json::Slot::new(),
@@ -560,151 +505,5 @@ impl serde::Serialize for TaxTransaction {
             map.serialize_entry(k, v)?;
         }
         map.end()
-    }
-}
-/// Values of `TaxTransactionType`.
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TaxTransactionType {
-    /// `reversal`
-    Reversal,
-    /// `transaction`
-    Transaction,
-    /// A value this version of the SDK does not know; kept as sent.
-    Unknown(String),
-}
-#[cfg(feature = "tax")]
-impl TaxTransactionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TaxTransactionType::Reversal => "reversal",
-            TaxTransactionType::Transaction => "transaction",
-            TaxTransactionType::Unknown(v) => v,
-        }
-    }
-}
-#[cfg(feature = "tax")]
-impl std::str::FromStr for TaxTransactionType {
-    type Err = std::convert::Infallible;
-    #[inline(never)]
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(
-            match crate::rt::json::variant(s, &["reversal", "transaction"]) {
-                Some(0) => TaxTransactionType::Reversal,
-                Some(1) => TaxTransactionType::Transaction,
-                _ => TaxTransactionType::Unknown(s.to_owned()),
-            },
-        )
-    }
-}
-#[cfg(feature = "tax")]
-impl std::fmt::Display for TaxTransactionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize for TaxTransactionType {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-#[cfg(feature = "tax")]
-impl<'de> serde::Deserialize<'de> for TaxTransactionType {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        crate::rt::de::str_enum(d)
-    }
-}
-#[cfg(feature = "tax")]
-impl crate::rt::Decode for TaxTransactionType {
-    fn decode(r: &mut crate::rt::json::Reader<'_>) -> crate::rt::json::Result<Self> {
-        r.str_enum()
-    }
-}
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct TransactionLineItemReversal {
-    pub amount: i64,
-    pub amount_tax: i64,
-    pub metadata: Option<crate::rt::Metadata>,
-    pub original_line_item: String,
-    pub quantity: Option<i64>,
-    pub reference: String,
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize for TransactionLineItemReversal {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("amount", &self.amount)?;
-        map.serialize_entry("amount_tax", &self.amount_tax)?;
-        if let Some(v) = &self.metadata {
-            map.serialize_entry("metadata", v)?;
-        }
-        map.serialize_entry("original_line_item", &self.original_line_item)?;
-        if let Some(v) = &self.quantity {
-            map.serialize_entry("quantity", v)?;
-        }
-        map.serialize_entry("reference", &self.reference)?;
-        map.end()
-    }
-}
-#[cfg(feature = "tax")]
-impl TransactionLineItemReversal {
-    ///Start with the required parameters: `amount`, `amount_tax`, `original_line_item`, `reference`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(
-        amount: impl Into<i64>,
-        amount_tax: impl Into<i64>,
-        original_line_item: impl Into<String>,
-        reference: impl Into<String>,
-    ) -> Self {
-        Self {
-            amount: amount.into(),
-            amount_tax: amount_tax.into(),
-            metadata: None,
-            original_line_item: original_line_item.into(),
-            quantity: None,
-            reference: reference.into(),
-        }
-    }
-    pub fn metadata(mut self, v: impl Into<crate::rt::Metadata>) -> Self {
-        self.metadata = Some(v.into());
-        self
-    }
-    pub fn quantity(mut self, v: impl Into<i64>) -> Self {
-        self.quantity = Some(v.into());
-        self
-    }
-}
-#[cfg(feature = "tax")]
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct TransactionShippingCostReversal {
-    pub amount: i64,
-    pub amount_tax: i64,
-}
-#[cfg(feature = "tax")]
-impl serde::Serialize for TransactionShippingCostReversal {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("amount", &self.amount)?;
-        map.serialize_entry("amount_tax", &self.amount_tax)?;
-        map.end()
-    }
-}
-#[cfg(feature = "tax")]
-impl TransactionShippingCostReversal {
-    ///Start with the required parameters: `amount`, `amount_tax`.
-    #[allow(clippy::new_without_default, clippy::too_many_arguments)]
-    pub fn new(amount: impl Into<i64>, amount_tax: impl Into<i64>) -> Self {
-        Self {
-            amount: amount.into(),
-            amount_tax: amount_tax.into(),
-        }
     }
 }
