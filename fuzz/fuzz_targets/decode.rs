@@ -16,7 +16,7 @@ fn decode<T: DeserializeOwned>(data: &[u8]) -> Option<T> {
 
 fuzz_target!(|data: &[u8]| {
     let _ = decode::<stripe_types::Customer>(data);
-    let _ = decode::<stripe_types::CustomerOrDeletedCustomer>(data);
+    let _ = decode::<stripe_types::discount::CustomerOrDeletedCustomer>(data);
     let _ = decode::<stripe_types::Charge>(data);
     let _ = decode::<stripe_types::PaymentIntent>(data);
     let _ = decode::<stripe_types::Invoice>(data);

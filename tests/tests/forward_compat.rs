@@ -43,7 +43,7 @@ async fn customer_with_unknown_fields_enum_values_and_object_types() {
         .await
         .expect("decodes through the client")
     {
-        stripe_types::CustomerOrDeletedCustomer::Customer(c) => c.into_inner(),
+        stripe_types::discount::CustomerOrDeletedCustomer::Customer(c) => c.into_inner(),
         other => panic!("expected a customer, got {other:?}"),
     };
     for cus in [&direct, &via_client] {
@@ -53,7 +53,7 @@ async fn customer_with_unknown_fields_enum_values_and_object_types() {
         );
         assert_eq!(cus.extra.get("another_new_field"), Some(&json!("hello")));
         match &cus.tax_exempt {
-            Some(stripe_types::CustomerTaxExempt::Unknown(v)) => {
+            Some(stripe_types::customer::customer_invoice_payment_pages_checkout_session_details_v2_core_account::TaxExempt::Unknown(v)) => {
                 assert_eq!(v, "partially_exempt_from_the_future")
             }
             other => panic!("tax_exempt: {other:?}"),
@@ -64,7 +64,7 @@ async fn customer_with_unknown_fields_enum_values_and_object_types() {
         );
         match &cus.default_source {
             Some(stripe_types::rt::Expandable::Object(o)) => match o.as_ref() {
-                stripe_types::BankAccountOrCardOrSource::Unknown(v) => {
+                stripe_types::customer::BankAccountOrCardOrSource::Unknown(v) => {
                     assert_eq!(v["object"], "payment_method_of_the_future");
                     assert_eq!(v["x"], 1);
                 }
@@ -89,7 +89,7 @@ async fn charge_with_unknown_status_and_fields() {
         .expect("decodes through the client");
     for charge in [&direct, &via_client] {
         assert!(
-            matches!(&charge.status, stripe_types::ChargeStatus::Unknown(s) if s == "teleported"),
+            matches!(&charge.status, stripe_types::charge::Status::Unknown(s) if s == "teleported"),
             "{:?}",
             charge.status
         );
@@ -100,7 +100,7 @@ async fn charge_with_unknown_status_and_fields() {
     // A known value still decodes to its variant.
     ch["status"] = json!("succeeded");
     let known: stripe_types::Charge = serde_json::from_value(ch).unwrap();
-    assert_eq!(known.status, stripe_types::ChargeStatus::Succeeded);
+    assert_eq!(known.status, stripe_types::charge::Status::Succeeded);
 }
 
 const SECRET: &str = "whsec_forward_compat";

@@ -9,9 +9,9 @@ use stripe_client::meter::{
     MeterBuilder, MeterEvent, MeterEventAdjustment, MeterValue, SystemWallClock,
 };
 use stripe_client::types::{
-    AggregationSettingsParam, CreateBillingMeter, CreateBillingMeterDefaultAggregationFormula,
-    CreateBillingMeterEvent, CreateBillingMeterEventAdjustment,
-    CreateBillingMeterEventAdjustmentType, MeterValueSettingsParam,
+    billing_meter::DefaultAggregation, billing_meter::DefaultAggregationFormula,
+    billing_meter::ValueSettings, billing_meter_event_adjustment::create_create_v2::Type,
+    CreateBillingMeter, CreateBillingMeterEvent, CreateBillingMeterEventAdjustment,
 };
 use stripe_client::{Client, Error, RequestOptions};
 
@@ -35,7 +35,7 @@ fn validation(e: Error) -> String {
 
 fn sum_without_value_settings() -> CreateBillingMeter {
     CreateBillingMeter::new(
-        AggregationSettingsParam::new(CreateBillingMeterDefaultAggregationFormula::Sum),
+        DefaultAggregation::new(DefaultAggregationFormula::Sum),
         "API requests",
         "api_requests",
     )
@@ -64,7 +64,7 @@ async fn sum_meter_without_value_settings_is_refused_before_the_network() {
 #[test]
 fn last_meter_without_value_settings_is_refused() {
     let p = CreateBillingMeter::new(
-        AggregationSettingsParam::new(CreateBillingMeterDefaultAggregationFormula::Last),
+        DefaultAggregation::new(DefaultAggregationFormula::Last),
         "Seats",
         "seats",
     );
@@ -72,7 +72,7 @@ fn last_meter_without_value_settings_is_refused() {
     assert_eq!(err.kind, GuardKind::ValueSettingsRequired);
     assert!(err.message.contains("formula `last`"), "{}", err.message);
     // With value settings it passes.
-    assert!(check_create_meter(&p.value_settings(MeterValueSettingsParam::new("seats"))).is_ok());
+    assert!(check_create_meter(&p.value_settings(ValueSettings::new("seats"))).is_ok());
 }
 
 #[test]
@@ -122,10 +122,7 @@ async fn untyped_meter_params_are_checked() {
 
 #[tokio::test]
 async fn adjustment_without_cancel_identifier_is_refused() {
-    let p = CreateBillingMeterEventAdjustment::new(
-        "api_requests",
-        CreateBillingMeterEventAdjustmentType::Cancel,
-    );
+    let p = CreateBillingMeterEventAdjustment::new("api_requests", Type::Cancel);
     let err = check_create_adjustment(&p).unwrap_err();
     assert_eq!(err.kind, GuardKind::CancelIdentifierRequired);
     assert!(

@@ -9,8 +9,7 @@ use stripe_client::meter::{
 };
 use stripe_client::prelude::*;
 use stripe_client::types::{
-    rt::Timestamp, BillingMeterStatus, ListBillingMeterEventSummariesValueGroupingWindow,
-    ListBillingMeters, ListBillingMetersStatus,
+    billing_meter, billing_meter_event_summary, rt::Timestamp, ListBillingMeters,
 };
 use stripe_client::{ApiErrorKind, Error};
 
@@ -34,7 +33,9 @@ async fn create_retrieve_update_deactivate_reactivate() {
     let d = meter::deactivate_meter(&c, m.id.as_str()).await.unwrap();
     assert!(matches!(
         d.status,
-        BillingMeterStatus::Active | BillingMeterStatus::Inactive | BillingMeterStatus::Unknown(_)
+        billing_meter::billing_meter::Status::Active
+            | billing_meter::billing_meter::Status::Inactive
+            | billing_meter::billing_meter::Status::Unknown(_)
     ));
     let a = meter::reactivate_meter(&c, m.id.as_str()).await.unwrap();
     assert!(!a.id.as_str().is_empty());
@@ -56,7 +57,7 @@ async fn list_stream_and_event_summaries() {
         &c,
         &ListBillingMeters::new()
             .limit(3)
-            .status(ListBillingMetersStatus::Active),
+            .status(billing_meter::lists::Status::Active),
     )
     .await
     .unwrap();
@@ -74,7 +75,7 @@ async fn list_stream_and_event_summaries() {
         "cus_123",
         now - 86_400,
         now,
-        Some(ListBillingMeterEventSummariesValueGroupingWindow::Hour),
+        Some(billing_meter_event_summary::ValueGroupingWindow::Hour),
     )
     .take(3)
     .try_collect()

@@ -133,9 +133,9 @@ pub async fn payments(t: &mut Tour) -> R {
 
     call("CreatePaymentIntent::new(2000, \"usd\").capture_method(\"sometimes\").send(&client)  // a bad request");
     let bad = CreatePaymentIntent::new(2000, "usd")
-        .capture_method(
-            CreateCheckoutSessionPaymentIntentDataCaptureMethod::Unknown("sometimes".into()),
-        )
+        .capture_method(payment_intent::PaymentIntentDataCaptureMethod::Unknown(
+            "sometimes".into(),
+        ))
         .send(&client)
         .await;
     match bad {
@@ -170,7 +170,7 @@ pub async fn payments(t: &mut Tour) -> R {
     call("CreateSetupIntent::new().customer(&customer.id).usage(\"off_session\").send(&client)");
     let si = CreateSetupIntent::new()
         .customer(customer.id.as_str())
-        .usage(CreateSetupIntentUsage::OffSession)
+        .usage(setup_intent::Usage::OffSession)
         .send(&client)
         .await
         .map_err(|e| fail("create setup intent", e))?;
@@ -214,12 +214,12 @@ pub async fn billing(t: &mut Tour) -> R {
         .map_err(|e| fail("product", e))?;
     note(&format!("product {} · {}", product.id, product.name));
 
-    call("CreatePrice::new(\"usd\").product(&product.id).unit_amount(1500).recurring(CreatePriceRecurring::new(\"month\")).send(&client)");
+    call("CreatePrice::new(\"usd\").product(&product.id).unit_amount(1500).recurring(price::create::Recurring::new(\"month\")).send(&client)");
     let price = CreatePrice::new("usd")
         .product(product.id.as_str())
         .unit_amount(1500)
-        .recurring(CreatePriceRecurring::new(
-            CreateCheckoutSessionLineItemsPriceDataRecurringInterval::Month,
+        .recurring(price::create::Recurring::new(
+            subscription::RecurringInterval::Month,
         ))
         .send(&client)
         .await
@@ -236,7 +236,7 @@ pub async fn billing(t: &mut Tour) -> R {
         .build()
         .map_err(|e| fail("subscription builder", e))?
         // The builder gives the generated struct: its other setters stay available.
-        .payment_behavior(CreateCustomerSubscriptionPaymentBehavior::DefaultIncomplete)
+        .payment_behavior(subscription::PaymentBehavior::DefaultIncomplete)
         .send(&client)
         .await
         .map_err(|e| fail("create subscription", e))?;
@@ -319,19 +319,19 @@ pub async fn billing(t: &mut Tour) -> R {
     // Unique per run: an account cannot have two active meters with one event name.
     let event_name = format!("explorer_api_calls_{}", Timestamp::now().seconds());
     call(&format!(
-        "CreateBillingMeter::new(AggregationSettingsParam::new(\"sum\"), \"API calls\", \"{event_name}\")"
+        "CreateBillingMeter::new(billing_meter::DefaultAggregation::new(\"sum\"), \"API calls\", \"{event_name}\")"
     ));
-    call("    .customer_mapping(CustomerMappingParam::new(\"stripe_customer_id\", \"by_id\")).value_settings(MeterValueSettingsParam::new(\"value\")).send(&client)");
+    call("    .customer_mapping(billing_meter::CustomerMapping::new(\"stripe_customer_id\", \"by_id\")).value_settings(billing_meter::ValueSettings::new(\"value\")).send(&client)");
     let meter = CreateBillingMeter::new(
-        AggregationSettingsParam::new(CreateBillingMeterDefaultAggregationFormula::Sum),
+        billing_meter::DefaultAggregation::new(billing_meter::DefaultAggregationFormula::Sum),
         "API calls",
         event_name.clone(),
     )
-    .customer_mapping(CustomerMappingParam::new(
+    .customer_mapping(billing_meter::CustomerMapping::new(
         "stripe_customer_id",
-        CreateBillingMeterCustomerMappingType::ById,
+        billing_meter::CustomerMappingType::ById,
     ))
-    .value_settings(MeterValueSettingsParam::new("value"))
+    .value_settings(billing_meter::ValueSettings::new("value"))
     .send(&client)
     .await
     .map_err(|e| fail("create meter", e))?;
@@ -398,12 +398,12 @@ pub async fn billing(t: &mut Tour) -> R {
 pub async fn customer_session(t: &mut Tour) -> R {
     let client = t.client()?.clone();
     let customer = t.customer.clone().ok_or("no customer (Payments failed)")?;
-    call("CreateCustomerSession::new(Components::new().buy_button(BuyButtonParam::new(true)).pricing_table(PricingTableParam::new(true)))");
+    call("CreateCustomerSession::new(customer_session::Components::new().buy_button(customer_session::BuyButton::new(true)).pricing_table(customer_session::PricingTable::new(true)))");
     call("    .customer(&customer).send(&client)");
     let cs = CreateCustomerSession::new(
-        Components::new()
-            .buy_button(BuyButtonParam::new(true))
-            .pricing_table(PricingTableParam::new(true)),
+        customer_session::Components::new()
+            .buy_button(customer_session::BuyButton::new(true))
+            .pricing_table(customer_session::PricingTable::new(true)),
     )
     .customer(customer.as_str())
     .send(&client)
@@ -424,7 +424,7 @@ pub async fn connect(t: &mut Tour) -> R {
     let client = t.client()?.clone();
     call("CreateAccount::new().r#type(\"express\").country(\"US\").email(\"seller@example.com\").send(&client)");
     let account = CreateAccount::new()
-        .r#type(CreateAccountType::Express)
+        .r#type(account::create::Type::Express)
         .country("US")
         .email("seller@example.com")
         .send(&client)
@@ -449,7 +449,7 @@ pub async fn connect(t: &mut Tour) -> R {
         "CreateAccountLink::new(\"{}\", \"account_onboarding\").refresh_url(…).return_url(…).send(&client)",
         account.id
     ));
-    let link = CreateAccountLink::new(account.id.clone(), CreateAccountLinkType::AccountOnboarding)
+    let link = CreateAccountLink::new(account.id.clone(), account_link::Type::AccountOnboarding)
         .refresh_url("https://example.com/reauth")
         .return_url("https://example.com/return")
         .send(&client)
@@ -796,7 +796,7 @@ pub async fn files(t: &mut Tour) -> R {
             b"Order 1234: 1 x Explorer Pro, $15.00\n".to_vec(),
         )
         .content_type("text/plain"),
-        CreateFilePurpose::DisputeEvidence,
+        file::create::Purpose::DisputeEvidence,
     )
     .send(&client)
     .await
@@ -811,7 +811,7 @@ pub async fn files(t: &mut Tour) -> R {
     let price = t.price.clone().ok_or("no price (Billing failed)")?;
     let quote = CreateQuote::new()
         .customer(customer.as_str())
-        .line_items([LineItemCreateParams::new().price(price).quantity(1)])
+        .line_items([quote::create::LineItems::new().price(price).quantity(1)])
         .send(&client)
         .await
         .map_err(|e| fail("quote", e))?;

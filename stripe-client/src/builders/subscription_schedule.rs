@@ -2,11 +2,7 @@
 
 use super::{BuildError, EndBehavior, Interval, PriceItem};
 use stripe_types::rt::{Metadata, Timestamp};
-use stripe_types::{
-    ConfigurationItemParams, CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString,
-    CreateInvoicesCreatePreviewScheduleDetailsPhasesStartDate, CreateSubscriptionSchedule,
-    CreateSubscriptionSchedulePhases, DurationParams,
-};
+use stripe_types::{subscription_schedule, CreateSubscriptionSchedule};
 
 /// When a schedule starts: `now`, or a Unix timestamp (past dates backdate it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,12 +19,10 @@ impl From<Timestamp> for StartDate {
     }
 }
 
-impl From<StartDate> for CreateInvoicesCreatePreviewScheduleDetailsPhasesStartDate {
+impl From<StartDate> for subscription_schedule::StartDate {
     fn from(s: StartDate) -> Self {
         match s {
-            StartDate::Now => {
-                CreateInvoicesCreatePreviewScheduleDetailsPhasesEndDateString::Now.into()
-            }
+            StartDate::Now => subscription_schedule::EndDateString::Now.into(),
             StartDate::At(t) => t.into(),
         }
     }
@@ -190,20 +184,20 @@ impl PhaseBuilder {
         self
     }
 
-    fn build_at(self, index: usize) -> Result<CreateSubscriptionSchedulePhases, BuildError> {
+    fn build_at(self, index: usize) -> Result<subscription_schedule::Phases, BuildError> {
         if self.items.is_empty() {
             return Err(BuildError::missing(format!("phases[{index}].items")));
         }
         let mut items = Vec::with_capacity(self.items.len());
         for (j, it) in self.items.iter().enumerate() {
             it.checked(|| format!("phases[{index}].items[{j}].price"))?;
-            let mut p = ConfigurationItemParams::new().price(it.price.clone());
+            let mut p = subscription_schedule::Items::new().price(it.price.clone());
             if let Some(q) = it.quantity_i64() {
                 p = p.quantity(q);
             }
             items.push(p);
         }
-        let mut phase = CreateSubscriptionSchedulePhases::new(items);
+        let mut phase = subscription_schedule::Phases::new(items);
         if let Some((interval, count)) = self.duration {
             if count == 0 {
                 return Err(BuildError::invalid(
@@ -211,7 +205,9 @@ impl PhaseBuilder {
                     "must be at least 1",
                 ));
             }
-            phase = phase.duration(DurationParams::new(interval).interval_count(i64::from(count)));
+            phase = phase.duration(
+                subscription_schedule::Duration::new(interval).interval_count(i64::from(count)),
+            );
         }
         if let Some(t) = self.end_date {
             phase = phase.end_date(t);
