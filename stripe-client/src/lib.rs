@@ -151,6 +151,7 @@ macro_rules! guides {
             $(#[doc = include_str!($file)] pub mod $name {})*
         }
         #[cfg(all(doctest, feature = "full"))]
+        #[allow(non_camel_case_types)]
         mod guide_doctests {
             $($(#[$doctest])? #[doc = include_str!($file)] struct $name;)*
         }
