@@ -138,6 +138,7 @@ pub fn convert(api: &OpenAPI, policy: &Policy, stripe_names: &NameTable) -> Resu
             cfg: BTreeSet::new(),
             id_alias: None,
             merged_into: None,
+            module: Vec::new(),
         });
         c.model.components.insert(name.clone(), id);
     }
@@ -453,6 +454,7 @@ impl<'a> Converter<'a> {
             cfg: BTreeSet::new(),
             id_alias: None,
             merged_into: None,
+            module: Vec::new(),
         });
         id
     }

@@ -189,6 +189,8 @@ pub struct Item {
     pub area: String,
     /// The module file (within the area) that holds it.
     pub file: String,
+    /// The public module path (from the crate root) the type is named in; empty: the root.
+    pub module: Vec<String>,
     /// The features that compile it (empty: always compiled).
     pub cfg: BTreeSet<String>,
     /// `x-resourceId` resources with a string `id` get a typed id alias.
