@@ -27,6 +27,15 @@
 //!   ([`emit::takes_args_struct`]).
 //! - **Docs**: every generated item has one; an operation's names its HTTP method and path,
 //!   Stripe's method, and links to Stripe's API reference.
+//! - **Type names**: component schemas and operation structs keep their names at the crate
+//!   root (`stripe_types::PaymentIntent`, `stripe_types::CreatePaymentIntent`). Every type
+//!   nested in them lives in the module of its resource, named by the end of its field path
+//!   (`payment_intent::CaptureMethod`, `price::RecurringInterval`). A type several operations
+//!   share is named by the path its uses have in common, in the resource most of them belong
+//!   to, never after one of them. A collision lengthens the name by one field at a time; types
+//!   that share a whole field path move into a submodule named after the operation that owns
+//!   them (`payment_intent::update::Card`). No name carries a collision number. The full rule
+//!   is on [`passes::assign_names`]; `cargo xtask codegen --stats` measures it.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -279,13 +288,13 @@ impl NamingStats {
             .filter(|i| {
                 // Digits the spec's own names carry (`P24`, `V2`) are not collision numbers.
                 let given = [
-                    Some(i.long_name.clone()),
-                    i.schema.as_deref().map(names::type_ident),
-                    i.title.as_deref().map(names::type_ident),
+                    Some(i.long_name.as_str()),
+                    i.schema.as_deref(),
+                    i.title.as_deref(),
+                    i.path.last().map(String::as_str),
                 ];
-                i.name.ends_with(|c: char| c.is_ascii_digit())
-                    && !given.iter().flatten().any(|g| *g == i.name)
-                    && !m.operations.iter().any(|o| o.name == i.name)
+                let digit = |s: &str| s.ends_with(|c: char| c.is_ascii_digit());
+                digit(&i.name) && !given.iter().flatten().any(|g| digit(g))
             })
             .map(|i| i.name.clone())
             .collect();
