@@ -336,10 +336,14 @@ fn module_ident(file: &str, areas: &BTreeSet<String>) -> String {
 ///    `PaymentMethodDataCard`). A type several operations share is named by the path its
 ///    uses have in common, never after one of them.
 /// 4. When types share their whole field path (the `card` options of two operations that
-///    differ), the one with the most uses keeps the plain name and each other moves into a
-///    submodule named after its owners: the operation or schema name without the module's
-///    resource, snake_case (`payment_intent::update::Card`), joined by `_` when several
-///    operations share the type.
+///    differ), the type of the resource's own object keeps the plain name, else the one with
+///    the most uses; each other moves into a submodule named after its owners: the operation
+///    or schema name without the module's resource, snake_case (`payment_intent::update::Card`).
+///    Several owners join their names while that stays short (`confirm_create`); past that,
+///    the words all their names share, else `params` for request types and `shared` for
+///    response types, never the name of one of them.
+/// 5. A union of up to three components is named after them (`CustomerOrDeletedCustomer`)
+///    and sits at the root.
 ///
 /// A name that would pass 40 characters takes the scope of rule 4 instead.
 ///
@@ -410,7 +414,9 @@ pub fn assign_names(m: &mut Model) {
         id: ItemId,
         used_by: Vec<String>,
         module: String,
-        owners: usize,
+        /// Who keeps the plain name in a collision: a type of the resource's own object
+        /// first, then the type with the most uses.
+        owners: (bool, usize),
         candidates: Vec<(String, String)>,
         level: usize,
     }
@@ -456,6 +462,9 @@ pub fn assign_names(m: &mut Model) {
         // owner without the module's resource (`update` for `UpdatePaymentIntent` in
         // `payment_intent`), every owner's for a shared type (`create_confirm`).
         let resource = crate::names::type_ident(&module);
+        let mut used_by: Vec<String> = uses.iter().map(|&u| m.items[u].owner.clone()).collect();
+        used_by.sort();
+        used_by.dedup();
         let mut owners: Vec<String> = Vec::new();
         for &u in uses {
             let owner = &m.items[u].owner;
@@ -490,6 +499,12 @@ pub fn assign_names(m: &mut Model) {
             .iter()
             .map(|c| (String::new(), (*c).clone()))
             .collect();
+        // A path that is only a reserved word (`Result`) is named after its owner first
+        // (`ThreeDSecureDetailsResult`).
+        if MODULE_RESERVED.contains(&segs.concat().as_str()) {
+            let first = used_by.first().cloned().unwrap_or_default();
+            scoped.push((String::new(), format!("{first}{}", segs.concat())));
+        }
         // Two shared types with one path: each moves into the scope of its owners, joined
         // while that stays short (`confirm_create::CaptureMethod`); past that, request types
         // share `params` and response types `shared`, never one owner's name.
@@ -508,14 +523,12 @@ pub fn assign_names(m: &mut Model) {
         let owner = crate::names::type_ident(&scope);
         scoped.push((scope.clone(), format!("{owner}{}", segs.concat())));
         scoped.extend(long_names.iter().map(|c| (String::new(), (*c).clone())));
-        let mut used_by: Vec<String> = uses.iter().map(|&u| m.items[u].owner.clone()).collect();
-        used_by.sort();
-        used_by.dedup();
+        let own = used_by.contains(&resource);
         namings.push(Naming {
             used_by,
             id,
             module,
-            owners: uses.len(),
+            owners: (own, uses.len()),
             candidates: scoped,
             level: 0,
         });
@@ -534,12 +547,12 @@ pub fn assign_names(m: &mut Model) {
         for ((module, sub, name), members) in &groups {
             let blocked = MODULE_RESERVED.contains(name)
                 || (sub.is_empty() && fixed.get(*module).is_some_and(|f| f.contains(*name)));
-            // The type with the most owners keeps the plain name (when one has the most).
+            // The resource's own type, else the one with the most uses, keeps the plain name.
             let most = members
                 .iter()
                 .map(|&k| namings[k].owners)
                 .max()
-                .unwrap_or(0);
+                .unwrap_or_default();
             let with_most = members
                 .iter()
                 .filter(|&&k| namings[k].owners == most)
